@@ -1,0 +1,192 @@
+/* concord-http.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * What every connector shares about HTTP: one way to make a session (user
+ * agent, timeouts, a modest connection limit), the single mapping from HTTP
+ * status codes to ConcordError codes, Retry-After parsing and redaction of
+ * anything that may carry personal data or a key before it reaches a log.
+ */
+
+#define G_LOG_DOMAIN "concord-http"
+
+#include "config.h"
+
+#include "concord-error.h"
+#include "concord-http.h"
+
+/**
+ * concord_http_session_new:
+ *
+ * Returns: (transfer full): a #SoupSession for one connector on the engine
+ *   thread. TLS certificates are always verified (libsoup's default).
+ */
+SoupSession *
+concord_http_session_new (void)
+{
+  return soup_session_new_with_options ("user-agent", "Concord/" PACKAGE_VERSION " ",
+                                        "timeout", CONCORD_HTTP_TIMEOUT_SECONDS,
+                                        "idle-timeout", CONCORD_HTTP_TIMEOUT_SECONDS,
+                                        "max-conns", CONCORD_HTTP_MAX_CONNECTIONS,
+                                        "max-conns-per-host", CONCORD_HTTP_MAX_CONNECTIONS,
+                                        NULL);
+}
+
+/**
+ * concord_http_check_status:
+ * @status: an HTTP status code
+ * @context: what was being done, for the message, e.g. "GET /contacts";
+ *   must not contain personal data
+ * @error: return location for a #GError
+ *
+ * The one place where HTTP statuses become ConcordError codes:
+ * 401/403 → %CONCORD_ERROR_AUTH_FAILED, 404/410 → %CONCORD_ERROR_NOT_FOUND,
+ * 409/412 → %CONCORD_ERROR_CONFLICT, 429 → %CONCORD_ERROR_RATE_LIMITED,
+ * other 4xx → %CONCORD_ERROR_FAILED, 5xx → %CONCORD_ERROR_SERVER.
+ *
+ * Returns: %TRUE for a 2xx status, otherwise %FALSE with @error set
+ */
+gboolean
+concord_http_check_status (guint        status,
+                           const char  *context,
+                           GError     **error)
+{
+  ConcordError code;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (status >= 200 && status < 300)
+    return TRUE;
+
+  if (context == NULL)
+    context = "request";
+
+  switch (status)
+    {
+    case SOUP_STATUS_UNAUTHORIZED:
+    case SOUP_STATUS_FORBIDDEN:
+      code = CONCORD_ERROR_AUTH_FAILED;
+      break;
+
+    case SOUP_STATUS_NOT_FOUND:
+    case SOUP_STATUS_GONE:
+      code = CONCORD_ERROR_NOT_FOUND;
+      break;
+
+    case SOUP_STATUS_CONFLICT:
+    case SOUP_STATUS_PRECONDITION_FAILED:
+      code = CONCORD_ERROR_CONFLICT;
+      break;
+
+    case 429:  /* Too Many Requests: no SoupStatus name in libsoup 3.2 */
+      code = CONCORD_ERROR_RATE_LIMITED;
+      break;
+
+    default:
+      if (status >= 500 && status < 600)
+        code = CONCORD_ERROR_SERVER;
+      else
+        code = CONCORD_ERROR_FAILED;
+      break;
+    }
+
+  g_set_error (error, CONCORD_ERROR, code, "%s failed: HTTP %u %s",
+               context, status, soup_status_get_phrase (status) ?: "");
+  return FALSE;
+}
+
+/**
+ * concord_http_parse_retry_after:
+ * @value: (nullable): a Retry-After header value: delta seconds or an HTTP date
+ * @now: (nullable): the current time, for dates; %NULL means now
+ *
+ * Returns: the number of seconds to wait, clamped to
+ *   [0, %CONCORD_HTTP_MAX_RETRY_AFTER_SECONDS]; -1 when @value is missing or
+ *   unreadable (the caller then uses its own backoff)
+ */
+gint64
+concord_http_parse_retry_after (const char *value,
+                                GDateTime  *now)
+{
+  g_autoptr(GDateTime) when = NULL;
+  g_autoptr(GDateTime) local_now = NULL;
+  g_autofree char *trimmed = NULL;
+  guint64 seconds;
+  gint64 delta;
+
+  if (value == NULL)
+    return -1;
+
+  trimmed = g_strstrip (g_strdup (value));
+  if (*trimmed == '\0')
+    return -1;
+
+  if (g_ascii_string_to_unsigned (trimmed, 10, 0, G_MAXUINT64, &seconds, NULL))
+    return MIN (seconds, (guint64) CONCORD_HTTP_MAX_RETRY_AFTER_SECONDS);
+
+  when = soup_date_time_new_from_http_string (trimmed);
+  if (when == NULL)
+    return -1;
+
+  if (now == NULL)
+    now = local_now = g_date_time_new_now_utc ();
+
+  delta = g_date_time_difference (when, now) / G_TIME_SPAN_SECOND;
+  return CLAMP (delta, 0, CONCORD_HTTP_MAX_RETRY_AFTER_SECONDS);
+}
+
+/**
+ * concord_http_redact:
+ * @text: (nullable): text about to be logged: a URL, a header, a body excerpt
+ *
+ * Replaces what may identify a person or grant access: email addresses
+ * (also percent-encoded), values of key/token/password parameters and
+ * headers, and long opaque tokens.
+ *
+ * Returns: (transfer full) (nullable): the redacted text
+ */
+char *
+concord_http_redact (const char *text)
+{
+  static GRegex *email_re;
+  static GRegex *param_re;
+  static GRegex *token_re;
+  g_autofree char *step1 = NULL;
+  g_autofree char *step2 = NULL;
+
+  if (text == NULL)
+    return NULL;
+
+  if (g_once_init_enter (&email_re))
+    {
+      GRegex *re = g_regex_new ("[^\\s\"'<>(),;:/?&=]+(@|%40)[^\\s\"'<>(),;:/?&=]+",
+                                G_REGEX_OPTIMIZE | G_REGEX_CASELESS, 0, NULL);
+      g_once_init_leave (&email_re, re);
+    }
+
+  if (g_once_init_enter (&param_re))
+    {
+      GRegex *re = g_regex_new ("((?:api[-_]?key|apikey|token|password|secret|authorization)"
+                                "[\"']?\\s*[:=]\\s*[\"']?)(?:bearer\\s+|basic\\s+)?[^\\s\"'&,;]+",
+                                G_REGEX_OPTIMIZE | G_REGEX_CASELESS, 0, NULL);
+      g_once_init_leave (&param_re, re);
+    }
+
+  if (g_once_init_enter (&token_re))
+    {
+      GRegex *re = g_regex_new ("\\b[A-Za-z0-9_\\-]{32,}\\b", G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&token_re, re);
+    }
+
+  step1 = g_regex_replace_literal (email_re, text, -1, 0, "[email]", 0, NULL);
+  if (step1 == NULL)
+    return g_strdup ("[unprintable]");
+
+  step2 = g_regex_replace (param_re, step1, -1, 0, "\\1[redacted]", 0, NULL);
+  if (step2 == NULL)
+    return g_strdup ("[unprintable]");
+
+  return g_regex_replace_literal (token_re, step2, -1, 0, "[redacted]", 0, NULL);
+}

@@ -1,0 +1,26 @@
+/* concord-http.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* Most apps' documented limits are far higher; Concord stays polite. */
+#define CONCORD_HTTP_MAX_CONNECTIONS 8
+#define CONCORD_HTTP_TIMEOUT_SECONDS 60
+/* A Retry-After beyond this is treated as this: a run should not sleep for hours. */
+#define CONCORD_HTTP_MAX_RETRY_AFTER_SECONDS 900
+
+SoupSession *concord_http_session_new          (void);
+gboolean     concord_http_check_status         (guint         status,
+                                                const char   *context,
+                                                GError      **error);
+gint64       concord_http_parse_retry_after    (const char   *value,
+                                                GDateTime    *now);
+char        *concord_http_redact               (const char   *text);
+
+G_END_DECLS

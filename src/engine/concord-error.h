@@ -1,0 +1,49 @@
+/* concord-error.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * ConcordError:
+ * @CONCORD_ERROR_FAILED: generic failure
+ * @CONCORD_ERROR_NETWORK: the app could not be reached
+ * @CONCORD_ERROR_AUTH_REQUIRED: no credentials are stored for the account
+ * @CONCORD_ERROR_AUTH_FAILED: the app refused the credentials
+ * @CONCORD_ERROR_RATE_LIMITED: the app asked us to slow down (429)
+ * @CONCORD_ERROR_SERVER: the app failed (5xx)
+ * @CONCORD_ERROR_PARSE: the app sent something we cannot read
+ * @CONCORD_ERROR_CONFLICT: the write conflicts with the app's state
+ * @CONCORD_ERROR_NOT_FOUND: the record or resource does not exist
+ * @CONCORD_ERROR_KEYRING: the system keyring is missing or locked
+ * @CONCORD_ERROR_INVALID: invalid input (configuration, arguments, data)
+ *
+ * The one error domain of the core. Messages are English, for logs and the
+ * "Details" view, and never contain API keys or contact data.
+ */
+typedef enum
+{
+  CONCORD_ERROR_FAILED,
+  CONCORD_ERROR_NETWORK,
+  CONCORD_ERROR_AUTH_REQUIRED,
+  CONCORD_ERROR_AUTH_FAILED,
+  CONCORD_ERROR_RATE_LIMITED,
+  CONCORD_ERROR_SERVER,
+  CONCORD_ERROR_PARSE,
+  CONCORD_ERROR_CONFLICT,
+  CONCORD_ERROR_NOT_FOUND,
+  CONCORD_ERROR_KEYRING,
+  CONCORD_ERROR_INVALID,
+} ConcordError;
+
+#define CONCORD_ERROR (concord_error_quark ())
+
+GQuark       concord_error_quark          (void);
+gboolean     concord_error_is_transient   (const GError *error);
+
+G_END_DECLS

@@ -1,0 +1,408 @@
+/* concord-secret-store.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Where API keys and tokens live: the system keyring, through libsecret's
+ * asynchronous password API, keyed by the account id. A key never goes to
+ * SQLite, GSettings, a log line or a GError message: errors from here name the
+ * account id only.
+ *
+ * Under Flatpak, libsecret talks to the Secret portal (a per-app encrypted
+ * file), so no --talk-name=org.freedesktop.secrets is needed.
+ *
+ * The in-memory variant implements the same contract with a hash table for
+ * logic tests that must not touch the user's keyring. Secrets it holds are
+ * wiped when replaced or freed.
+ */
+
+#define G_LOG_DOMAIN "concord-secret-store"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "concord-error.h"
+#include "concord-secret-store.h"
+
+struct _ConcordSecretStore
+{
+  GObject     parent_instance;
+
+  GHashTable *memory;  /* (owned) (nullable): account id -> secret; NULL for the keyring */
+};
+
+G_DEFINE_FINAL_TYPE (ConcordSecretStore, concord_secret_store, G_TYPE_OBJECT)
+
+static const SecretSchema concord_api_key_schema = {
+  .name = "io.github.concordsync.Concord.ApiKey",
+  .flags = SECRET_SCHEMA_NONE,
+  .attributes = {
+    { "account-id", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "connector", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  },
+};
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+wipe_secret (gpointer data)
+{
+  char *secret = data;
+
+  if (secret != NULL)
+    {
+      explicit_bzero (secret, strlen (secret));
+      g_free (secret);
+    }
+}
+
+/* libsecret errors carry D-Bus details that are useless to a user; keep the
+ * domain meaningful and never include the secret or the label. */
+static GError *
+keyring_error_new (const GError *source,
+                   const char   *what,
+                   const char   *account_id)
+{
+  if (g_error_matches (source, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (source);
+
+  return g_error_new (CONCORD_ERROR, CONCORD_ERROR_KEYRING,
+                      "Could not %s the secret of account %s in the system keyring: %s",
+                      what, account_id, source->message);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Callbacks                                                                 */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_password_store_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    g_task_return_error (task, keyring_error_new (error, "store", g_task_get_task_data (task)));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_password_lookup_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = secret_password_lookup_finish (result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, keyring_error_new (error, "look up", g_task_get_task_data (task)));
+  else if (secret == NULL)
+    g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_AUTH_REQUIRED,
+                             "No secret is stored for account %s",
+                             (const char *) g_task_get_task_data (task));
+  else
+    {
+      /* Hand out a plain g_malloc copy so callers free it uniformly with
+       * concord_secret_free(), which wipes it. */
+      char *copy = g_strdup (secret);
+
+      secret_password_free (secret);
+      g_task_return_pointer (task, copy, wipe_secret);
+    }
+}
+
+static void
+on_password_clear_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean removed;
+
+  removed = secret_password_clear_finish (result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, keyring_error_new (error, "remove", g_task_get_task_data (task)));
+  else
+    g_task_return_boolean (task, removed);
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_secret_store_finalize (GObject *object)
+{
+  ConcordSecretStore *self = (ConcordSecretStore *) object;
+
+  g_clear_pointer (&self->memory, g_hash_table_unref);
+
+  G_OBJECT_CLASS (concord_secret_store_parent_class)->finalize (object);
+}
+
+static void
+concord_secret_store_class_init (ConcordSecretStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = concord_secret_store_finalize;
+}
+
+static void
+concord_secret_store_init (ConcordSecretStore *self)
+{
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public API                                                                */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_secret_store_get_schema:
+ *
+ * Returns: (transfer none): the SecretSchema under which Concord stores API
+ *   keys: attributes `account-id` and `connector`.
+ */
+const SecretSchema *
+concord_secret_store_get_schema (void)
+{
+  return &concord_api_key_schema;
+}
+
+/**
+ * concord_secret_store_new:
+ *
+ * Returns: (transfer full): a store backed by the system keyring
+ */
+ConcordSecretStore *
+concord_secret_store_new (void)
+{
+  return g_object_new (CONCORD_TYPE_SECRET_STORE, NULL);
+}
+
+/**
+ * concord_secret_store_new_in_memory:
+ *
+ * Returns: (transfer full): a store that keeps secrets in this process only,
+ *   for tests and the sandbox demo
+ */
+ConcordSecretStore *
+concord_secret_store_new_in_memory (void)
+{
+  ConcordSecretStore *self = concord_secret_store_new ();
+
+  self->memory = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, wipe_secret);
+
+  return self;
+}
+
+gboolean
+concord_secret_store_is_in_memory (ConcordSecretStore *self)
+{
+  g_return_val_if_fail (CONCORD_IS_SECRET_STORE (self), FALSE);
+
+  return self->memory != NULL;
+}
+
+/**
+ * concord_secret_store_store_async:
+ * @self: a #ConcordSecretStore
+ * @account_id: the account the secret belongs to
+ * @connector: the connector id of the account, e.g. "elasticemail"
+ * @label: the label shown in keyring managers, e.g. "Concord API key for Shop"
+ * @secret: the API key or token
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Stores (or replaces) the secret of @account_id.
+ */
+void
+concord_secret_store_store_async (ConcordSecretStore  *self,
+                                  const char          *account_id,
+                                  const char          *connector,
+                                  const char          *label,
+                                  const char          *secret,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CONCORD_IS_SECRET_STORE (self));
+  g_return_if_fail (account_id != NULL && *account_id != '\0');
+  g_return_if_fail (connector != NULL);
+  g_return_if_fail (label != NULL);
+  g_return_if_fail (secret != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_secret_store_store_async);
+  g_task_set_task_data (task, g_strdup (account_id), g_free);
+
+  if (self->memory != NULL)
+    {
+      g_hash_table_replace (self->memory, g_strdup (account_id), g_strdup (secret));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  secret_password_store (&concord_api_key_schema, SECRET_COLLECTION_DEFAULT, label, secret,
+                         cancellable, on_password_store_cb, g_steal_pointer (&task),
+                         "account-id", account_id,
+                         "connector", connector,
+                         NULL);
+}
+
+gboolean
+concord_secret_store_store_finish (ConcordSecretStore  *self,
+                                   GAsyncResult        *result,
+                                   GError             **error)
+{
+  g_return_val_if_fail (CONCORD_IS_SECRET_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_secret_store_store_async, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * concord_secret_store_lookup_async:
+ * @self: a #ConcordSecretStore
+ * @account_id: the account
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Looks up the secret of @account_id. When none is stored, the result is a
+ * %CONCORD_ERROR_AUTH_REQUIRED error.
+ */
+void
+concord_secret_store_lookup_async (ConcordSecretStore  *self,
+                                   const char          *account_id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CONCORD_IS_SECRET_STORE (self));
+  g_return_if_fail (account_id != NULL && *account_id != '\0');
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_secret_store_lookup_async);
+  g_task_set_task_data (task, g_strdup (account_id), g_free);
+
+  if (self->memory != NULL)
+    {
+      const char *secret = g_hash_table_lookup (self->memory, account_id);
+
+      if (secret == NULL)
+        g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_AUTH_REQUIRED,
+                                 "No secret is stored for account %s", account_id);
+      else
+        g_task_return_pointer (task, g_strdup (secret), wipe_secret);
+      return;
+    }
+
+  secret_password_lookup (&concord_api_key_schema, cancellable,
+                          on_password_lookup_cb, g_steal_pointer (&task),
+                          "account-id", account_id,
+                          NULL);
+}
+
+/**
+ * concord_secret_store_lookup_finish:
+ *
+ * Returns: (transfer full): the secret; free it with concord_secret_free()
+ */
+char *
+concord_secret_store_lookup_finish (ConcordSecretStore  *self,
+                                    GAsyncResult        *result,
+                                    GError             **error)
+{
+  g_return_val_if_fail (CONCORD_IS_SECRET_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_secret_store_lookup_async, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * concord_secret_store_clear_async:
+ * @self: a #ConcordSecretStore
+ * @account_id: the account
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Removes the secret of @account_id. The result tells whether one was removed.
+ */
+void
+concord_secret_store_clear_async (ConcordSecretStore  *self,
+                                  const char          *account_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CONCORD_IS_SECRET_STORE (self));
+  g_return_if_fail (account_id != NULL && *account_id != '\0');
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_secret_store_clear_async);
+  g_task_set_task_data (task, g_strdup (account_id), g_free);
+
+  if (self->memory != NULL)
+    {
+      g_task_return_boolean (task, g_hash_table_remove (self->memory, account_id));
+      return;
+    }
+
+  secret_password_clear (&concord_api_key_schema, cancellable,
+                         on_password_clear_cb, g_steal_pointer (&task),
+                         "account-id", account_id,
+                         NULL);
+}
+
+gboolean
+concord_secret_store_clear_finish (ConcordSecretStore  *self,
+                                   GAsyncResult        *result,
+                                   GError             **error)
+{
+  g_return_val_if_fail (CONCORD_IS_SECRET_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_secret_store_clear_async, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * concord_secret_free:
+ * @secret: (nullable): a secret returned by concord_secret_store_lookup_finish()
+ *
+ * Wipes and frees @secret.
+ */
+void
+concord_secret_free (char *secret)
+{
+  wipe_secret (secret);
+}

@@ -1,0 +1,20 @@
+/* concord-application.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define CONCORD_TYPE_APPLICATION (concord_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConcordApplication, concord_application, CONCORD, APPLICATION, AdwApplication)
+
+ConcordApplication *concord_application_new          (const char         *application_id,
+                                                      GApplicationFlags   flags);
+GSettings          *concord_application_get_settings (ConcordApplication *self);
+
+G_END_DECLS

@@ -1,0 +1,188 @@
+/* concord-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The main window: a header bar, a toast overlay and a stack of pages. With
+ * no connection set up it shows the empty state, whose one button starts the
+ * Add Connection flow (win.add-connection). Its size and maximized state are
+ * kept in GSettings and restored on the next start.
+ */
+
+#define G_LOG_DOMAIN "concord-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "concord-window.h"
+
+struct _ConcordWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;  /* (owned) */
+
+  /* Template widgets */
+  AdwToastOverlay      *toast_overlay;
+  GtkMenuButton        *primary_menu_button;
+  GtkStack             *main_stack;
+  AdwStatusPage        *empty_page;
+  GtkButton            *add_connection_button;
+};
+
+G_DEFINE_FINAL_TYPE (ConcordWindow, concord_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+restore_window_state (ConcordWindow *self)
+{
+  int width = g_settings_get_int (self->settings, "window-width");
+  int height = g_settings_get_int (self->settings, "window-height");
+
+  gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static void
+save_window_state (ConcordWindow *self)
+{
+  int width, height;
+
+  /* The default size tracks the unmaximized size in GTK 4. */
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+
+  g_settings_delay (self->settings);
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+  if (width > 0 && height > 0)
+    {
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+  g_settings_apply (self->settings);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Actions                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_window_add_connection_action (GtkWidget  *widget,
+                                      const char *action_name,
+                                      GVariant   *parameter)
+{
+  ConcordWindow *self = CONCORD_WINDOW (widget);
+
+  /* The Add Connection assistant is built on the engine facade; until it is
+   * there, say so rather than doing nothing. */
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (_("Adding connections is not available yet")));
+}
+
+/* ------------------------------------------------------------------------- */
+/* GtkWindow                                                                 */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+concord_window_close_request (GtkWindow *window)
+{
+  save_window_state (CONCORD_WINDOW (window));
+
+  return GTK_WINDOW_CLASS (concord_window_parent_class)->close_request (window);
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_window_constructed (GObject *object)
+{
+  ConcordWindow *self = CONCORD_WINDOW (object);
+
+  G_OBJECT_CLASS (concord_window_parent_class)->constructed (object);
+
+  restore_window_state (self);
+}
+
+static void
+concord_window_dispose (GObject *object)
+{
+  ConcordWindow *self = CONCORD_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_WINDOW);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (concord_window_parent_class)->dispose (object);
+}
+
+static void
+concord_window_class_init (ConcordWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = concord_window_constructed;
+  object_class->dispose = concord_window_dispose;
+
+  window_class->close_request = concord_window_close_request;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE_PATH "/ui/concord-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConcordWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, ConcordWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConcordWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, ConcordWindow, add_connection_button);
+
+  gtk_widget_class_install_action (widget_class, "win.add-connection", NULL,
+                                   concord_window_add_connection_action);
+}
+
+static void
+concord_window_init (ConcordWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new ("io.github.concordsync.Concord");
+
+  if (g_strcmp0 (PROFILE, "development") == 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public API                                                                */
+/* ------------------------------------------------------------------------- */
+
+ConcordWindow *
+concord_window_new (ConcordApplication *application)
+{
+  g_return_val_if_fail (CONCORD_IS_APPLICATION (application), NULL);
+
+  return g_object_new (CONCORD_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+}
+
+/**
+ * concord_window_add_toast:
+ * @self: a #ConcordWindow
+ * @toast: (transfer full): the toast to show
+ */
+void
+concord_window_add_toast (ConcordWindow *self,
+                          AdwToast      *toast)
+{
+  g_return_if_fail (CONCORD_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}

@@ -1,0 +1,22 @@
+/* concord-window.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "concord-application.h"
+
+G_BEGIN_DECLS
+
+#define CONCORD_TYPE_WINDOW (concord_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConcordWindow, concord_window, CONCORD, WINDOW, AdwApplicationWindow)
+
+ConcordWindow *concord_window_new         (ConcordApplication *application);
+void           concord_window_add_toast   (ConcordWindow      *self,
+                                           AdwToast           *toast);
+
+G_END_DECLS

@@ -1,0 +1,135 @@
+/* concord-test-utils.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "concord-test"
+
+#include "config.h"
+
+#include "concord-test-utils.h"
+
+/**
+ * concord_test_init:
+ *
+ * g_test_init() with isolated XDG directories, so nothing a test writes
+ * lands in the user's home, and with criticals fatal.
+ */
+void
+concord_test_init (int    *argc,
+                   char ***argv)
+{
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_test_bug_base ("https://github.com/concordsync/concord/issues/");
+}
+
+/**
+ * concord_test_init_ui:
+ *
+ * Like concord_test_init(), but keeps the system data directories: GTK
+ * needs the shared MIME database in XDG_DATA_DIRS to load SVG icons, and
+ * G_TEST_OPTION_ISOLATE_DIRS would hide it. UI tests use the memory
+ * GSettings backend and write no files; CI runs them with a throw-away HOME.
+ */
+void
+concord_test_init_ui (int    *argc,
+                      char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  g_test_bug_base ("https://github.com/concordsync/concord/issues/");
+}
+
+void
+concord_test_store_result_cb (GObject      *object,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  GAsyncResult **location = user_data;
+
+  g_assert_null (*location);
+  *location = g_object_ref (result);
+}
+
+/**
+ * concord_test_wait_for_result:
+ * @result_location: where concord_test_store_result_cb() puts the result
+ *
+ * Spins the thread-default main context until the result arrives.
+ *
+ * Returns: (transfer full): the result
+ */
+GAsyncResult *
+concord_test_wait_for_result (GAsyncResult **result_location)
+{
+  while (*result_location == NULL)
+    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+
+  return g_steal_pointer (result_location);
+}
+
+static gboolean
+on_timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * concord_test_wait_until:
+ *
+ * Spins the default main context until @condition holds or the time is up.
+ *
+ * Returns: whether @condition held in time
+ */
+gboolean
+concord_test_wait_until (gboolean (*condition) (gpointer data),
+                         gpointer   data,
+                         guint      timeout_seconds)
+{
+  gboolean timed_out = FALSE;
+  guint id;
+
+  id = g_timeout_add_seconds (timeout_seconds, on_timeout_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+
+  return condition (data);
+}
+
+/**
+ * concord_test_session_has_name:
+ * @name: a well-known bus name
+ *
+ * Whether @name is owned on the session bus right now. Unlike talking to it,
+ * asking does not D-Bus-activate it (which for the keyring would show a
+ * password prompt and hang).
+ */
+gboolean
+concord_test_session_has_name (const char *name)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    return FALSE;
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (bus == NULL)
+    return FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+
+  return has_owner;
+}
