@@ -1,0 +1,200 @@
+/* test-record.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "concord-fields.h"
+#include "concord-mapping.h"
+#include "concord-record.h"
+#include "concord-test-utils.h"
+
+static void
+test_normalize (void)
+{
+  g_autoptr(ConcordRecord) record = concord_record_new ("r1");
+  g_autofree char *email = NULL;
+  g_autofree char *phone = NULL;
+
+  /* Emails: trimmed and lower-cased; invalid ones are not matchable. */
+  email = concord_normalize_email ("  Jane.Doe+Shop@Example.COM ");
+  g_assert_cmpstr (email, ==, "jane.doe+shop@example.com");
+  g_assert_null (concord_normalize_email ("not an email"));
+  g_assert_null (concord_normalize_email ("a@b"));
+  g_assert_null (concord_normalize_email ("@example.com"));
+  g_assert_null (concord_normalize_email ("a@@example.com"));
+  g_assert_null (concord_normalize_email ("bad\xff@example.com"));
+  g_assert_null (concord_normalize_email (""));
+  g_assert_null (concord_normalize_email (NULL));
+
+  phone = concord_normalize_phone (" +1 (555) 010-99 ");
+  g_assert_cmpstr (phone, ==, "+155501099");
+
+  /* Setting text normalises it; blank removes the field. */
+  g_assert_true (concord_record_set_text (record, "email", CONCORD_FIELD_TYPE_EMAIL, " Jane@Example.com "));
+  g_assert_cmpstr (concord_record_get_email (record), ==, "jane@example.com");
+  g_assert_true (concord_record_set_text (record, "first_name", CONCORD_FIELD_TYPE_STRING, "  Jane "));
+  g_assert_cmpstr (concord_record_get_text (record, "first_name"), ==, "Jane");
+  g_assert_true (concord_record_set_text (record, "first_name", CONCORD_FIELD_TYPE_STRING, "   "));
+  g_assert_null (concord_record_get (record, "first_name"));
+
+  /* Invalid UTF-8 is repaired, never a crash. */
+  g_assert_true (concord_record_set_text (record, "notes", CONCORD_FIELD_TYPE_STRING, "caf\xe9 ok"));
+  g_assert_true (g_utf8_validate (concord_record_get_text (record, "notes"), -1, NULL));
+
+  /* Dates: YYYY-MM-DD, also from a date-time; nonsense is refused. */
+  g_assert_true (concord_record_set_text (record, "birthday", CONCORD_FIELD_TYPE_DATE, "1990-02-03T10:00:00Z"));
+  g_assert_cmpstr (concord_record_get_text (record, "birthday"), ==, "1990-02-03");
+  g_assert_false (concord_record_set_text (record, "birthday", CONCORD_FIELD_TYPE_DATE, "1990-02-31"));
+  g_assert_cmpstr (concord_record_get_text (record, "birthday"), ==, "1990-02-03");
+
+  /* Sets: sorted, distinct, trimmed. */
+  concord_record_set_set (record, "lists", (const char *[]) { "b", " a", "b", "", NULL });
+  g_assert_cmpstrv ((const char * const *) concord_record_get (record, "lists")->v.set,
+                    ((const char *[]) { "a", "b", NULL }));
+  concord_record_set_set (record, "lists", (const char *[]) { " ", NULL });
+  g_assert_null (concord_record_get (record, "lists"));
+
+  /* Numbers: no NaN or infinity. */
+  concord_record_set_number (record, "custom:Score", 1.5);
+  g_assert_cmpfloat (concord_record_get (record, "custom:Score")->v.number, ==, 1.5);
+  concord_record_set_number (record, "custom:Score", NAN);
+  g_assert_null (concord_record_get (record, "custom:Score"));
+}
+
+static void
+test_equal_and_hash (void)
+{
+  g_autoptr(ConcordRecord) a = concord_record_new ("1");
+  g_autoptr(ConcordRecord) b = concord_record_new ("2");
+  GQuark keys[] = { g_quark_from_string ("first_name") };
+  guint64 before;
+
+  /* Same content in another order: equal, same hash. */
+  concord_record_set_text (a, "email", CONCORD_FIELD_TYPE_EMAIL, "x@example.com");
+  concord_record_set_text (a, "first_name", CONCORD_FIELD_TYPE_STRING, "Ann");
+  concord_record_set_set (a, "tags", (const char *[]) { "vip", "new", NULL });
+  concord_record_set_set (b, "tags", (const char *[]) { "new", "vip", NULL });
+  concord_record_set_text (b, "first_name", CONCORD_FIELD_TYPE_STRING, "Ann ");
+  concord_record_set_text (b, "email", CONCORD_FIELD_TYPE_STRING, "x@example.com");
+
+  g_assert_true (concord_record_equal_fields (a, b));
+  g_assert_cmpuint (concord_record_hash_fields (a, NULL, 0), ==, concord_record_hash_fields (b, NULL, 0));
+  g_assert_cmpuint (concord_record_hash_fields (a, NULL, 0), !=, 0);
+
+  /* A change of any field changes the hash; a subset hash ignores others. */
+  before = concord_record_hash_fields (a, NULL, 0);
+  concord_record_set_text (a, "first_name", CONCORD_FIELD_TYPE_STRING, "Anna");
+  g_assert_cmpuint (concord_record_hash_fields (a, NULL, 0), !=, before);
+  g_assert_false (concord_record_equal_fields (a, b));
+
+  before = concord_record_hash_fields (a, keys, 1);
+  concord_record_set_text (a, "notes", CONCORD_FIELD_TYPE_STRING, "unmapped");
+  g_assert_cmpuint (concord_record_hash_fields (a, keys, 1), ==, before);
+
+  /* Set members do not run together: {"ab"} differs from {"a","b"}. */
+  concord_record_set_set (a, "tags", (const char *[]) { "ab", NULL });
+  concord_record_set_set (b, "tags", (const char *[]) { "a", "b", NULL });
+  g_assert_cmpuint (concord_record_hash_fields (a, NULL, 0), !=, concord_record_hash_fields (b, NULL, 0));
+}
+
+static void
+test_copy_and_variant (void)
+{
+  g_autoptr(ConcordRecord) record = concord_record_new ("id-9");
+  g_autoptr(ConcordRecord) copy = NULL;
+  g_autoptr(ConcordRecord) back = NULL;
+  g_autoptr(GVariant) variant = NULL;
+  g_autofree char *json = NULL;
+
+  concord_record_set_version (record, "v3");
+  concord_record_set_modified (record, 1700000000);
+  concord_record_set_text (record, "email", CONCORD_FIELD_TYPE_EMAIL, "q@example.org");
+  concord_record_set_text (record, "status", CONCORD_FIELD_TYPE_ENUM, "active");
+  concord_record_set_number (record, "custom:Visits", 42);
+  concord_record_set_boolean (record, "custom:VIP", TRUE);
+  concord_record_set_datetime (record, "created_at", 1600000000);
+  concord_record_set_set (record, "lists", (const char *[]) { "Newsletter", "Say \"hi\"", NULL });
+
+  copy = concord_record_copy (record);
+  g_assert_true (concord_record_equal_fields (record, copy));
+  g_assert_cmpstr (concord_record_get_remote_id (copy), ==, "id-9");
+  g_assert_cmpstr (concord_record_get_version (copy), ==, "v3");
+  g_assert_cmpint (concord_record_get_modified (copy), ==, 1700000000);
+
+  /* The copy is independent. */
+  concord_record_set_text (copy, "status", CONCORD_FIELD_TYPE_ENUM, "unsubscribed");
+  g_assert_cmpstr (concord_record_get_text (record, "status"), ==, "active");
+
+  variant = g_variant_ref_sink (concord_record_to_variant (record));
+  back = concord_record_new_from_variant (variant);
+  g_assert_nonnull (back);
+  g_assert_true (concord_record_equal_fields (record, back));
+  g_assert_cmpint (concord_record_get (back, "email")->type, ==, CONCORD_FIELD_TYPE_EMAIL);
+
+  /* A variant of the wrong type is refused, not trusted. */
+  {
+    g_autoptr(GVariant) wrong = g_variant_ref_sink (g_variant_new_string ("nope"));
+
+    g_assert_null (concord_record_new_from_variant (wrong));
+  }
+
+  json = concord_record_to_json (record);
+  g_assert_nonnull (strstr (json, "\"lists\":[\"Newsletter\",\"Say \\\"hi\\\"\"]"));
+  g_assert_nonnull (strstr (json, "\"custom:Visits\":42"));
+  g_assert_nonnull (strstr (json, "\"created_at\":\"2020-09-13T12:26:40Z\""));
+}
+
+static void
+test_fields_and_mapping (void)
+{
+  g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  g_autoptr(GPtrArray) b = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  g_autoptr(ConcordMapping) mapping = NULL;
+  const ConcordFieldSpec *spec;
+  guint n;
+
+  spec = concord_fields_lookup ("email");
+  g_assert_nonnull (spec);
+  g_assert_cmpint (spec->type, ==, CONCORD_FIELD_TYPE_EMAIL);
+  g_assert_true (concord_fields_lookup ("lists")->multi);
+  g_assert_true (concord_fields_lookup ("source")->read_only);
+  g_assert_null (concord_fields_lookup ("nope"));
+  g_assert_nonnull (concord_fields_get_all (&n));
+  g_assert_cmpuint (n, >=, 20);
+
+  g_ptr_array_add (a, concord_field_spec_new ("email", "Email", CONCORD_FIELD_TYPE_EMAIL, FALSE));
+  g_ptr_array_add (a, concord_field_spec_new ("first_name", "First", CONCORD_FIELD_TYPE_STRING, FALSE));
+  g_ptr_array_add (a, concord_field_spec_new ("source", "Source", CONCORD_FIELD_TYPE_ENUM, TRUE));
+  g_ptr_array_add (a, concord_field_spec_new ("custom:Plan", "Plan", CONCORD_FIELD_TYPE_STRING, FALSE));
+  g_ptr_array_add (b, concord_field_spec_new ("email", "E-mail", CONCORD_FIELD_TYPE_EMAIL, FALSE));
+  g_ptr_array_add (b, concord_field_spec_new ("first_name", "Given", CONCORD_FIELD_TYPE_STRING, FALSE));
+  g_ptr_array_add (b, concord_field_spec_new ("source", "Source", CONCORD_FIELD_TYPE_ENUM, FALSE));
+  g_ptr_array_add (b, concord_field_spec_new ("phone", "Phone", CONCORD_FIELD_TYPE_PHONE, FALSE));
+
+  mapping = concord_mapping_new_default (a, b);
+  g_assert_cmpuint (concord_mapping_get_n_pairs (mapping), ==, 3);
+  /* Never into a read-only field: source flows A to B only. */
+  g_assert_cmpint (concord_mapping_get_pair (mapping, 2)->flow, ==, CONCORD_PAIR_FLOW_A_TO_B);
+  g_assert_true (concord_mapping_pair_flows (concord_mapping_get_pair (mapping, 2), CONCORD_SIDE_A));
+  g_assert_false (concord_mapping_pair_flows (concord_mapping_get_pair (mapping, 2), CONCORD_SIDE_B));
+  g_assert_true (concord_field_is_custom ("custom:Plan"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  concord_test_init (&argc, &argv);
+
+  g_test_add_func ("/concord/record/normalize", test_normalize);
+  g_test_add_func ("/concord/record/equal-and-hash", test_equal_and_hash);
+  g_test_add_func ("/concord/record/copy-and-variant", test_copy_and_variant);
+  g_test_add_func ("/concord/record/fields-and-mapping", test_fields_and_mapping);
+
+  return g_test_run ();
+}
