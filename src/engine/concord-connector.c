@@ -1,0 +1,690 @@
+/* concord-connector.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The base class of every connector: the one way the engine talks to an app.
+ *
+ * The public functions only check their arguments and dispatch to the class
+ * vfuncs. A connector that does not implement an async operation (delete is
+ * optional) still answers through the usual callback: the wrapper reports a
+ * CONCORD_ERROR_FAILED "not supported" error with g_task_report_new_error(),
+ * tagged with the wrapper itself, and the matching _finish recognises that tag
+ * before it would ask the subclass. So callers never need to check whether a
+ * vfunc exists, and never get a synchronous callback.
+ *
+ * The small boxed structs of the interface (pages, changes, write results)
+ * live here too.
+ */
+
+#define G_LOG_DOMAIN "concord-connector"
+
+#include "config.h"
+
+#include "concord-connector.h"
+#include "concord-error.h"
+
+G_DEFINE_ABSTRACT_TYPE (ConcordConnector, concord_connector, G_TYPE_OBJECT)
+
+#define DEFAULT_MAX_BATCH 100
+
+/* ------------------------------------------------------------------------- */
+/* Boxed helpers                                                             */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_contact_type_new:
+ * @id: stable identifier, e.g. "contacts"
+ * @label: what the user sees
+ *
+ * Returns: (transfer full): a new #ConcordContactType
+ */
+ConcordContactType *
+concord_contact_type_new (const char *id,
+                          const char *label)
+{
+  ConcordContactType *type;
+
+  g_return_val_if_fail (id != NULL, NULL);
+
+  type = g_new0 (ConcordContactType, 1);
+  type->id = g_strdup (id);
+  type->label = g_strdup (label != NULL ? label : id);
+
+  return type;
+}
+
+void
+concord_contact_type_free (ConcordContactType *type)
+{
+  if (type == NULL)
+    return;
+
+  g_free (type->id);
+  g_free (type->label);
+  g_free (type);
+}
+
+/**
+ * concord_page_new:
+ *
+ * Returns: (transfer full): an empty page whose @records array unrefs its
+ *   records when freed
+ */
+ConcordPage *
+concord_page_new (void)
+{
+  ConcordPage *page = g_new0 (ConcordPage, 1);
+
+  page->records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+
+  return page;
+}
+
+void
+concord_page_free (ConcordPage *page)
+{
+  if (page == NULL)
+    return;
+
+  g_clear_pointer (&page->records, g_ptr_array_unref);
+  g_free (page->next_page);
+  g_free (page->cursor);
+  g_free (page);
+}
+
+/**
+ * concord_record_change_new:
+ * @remote_id: the record to change
+ * @set: (nullable): the fields to set; a reference is taken
+ * @clear: (nullable) (array zero-terminated=1): keys of fields to empty;
+ *   copied
+ *
+ * Returns: (transfer full): a new #ConcordRecordChange
+ */
+ConcordRecordChange *
+concord_record_change_new (const char         *remote_id,
+                           ConcordRecord      *set,
+                           const char * const *clear)
+{
+  ConcordRecordChange *change;
+
+  g_return_val_if_fail (remote_id != NULL, NULL);
+
+  change = g_new0 (ConcordRecordChange, 1);
+  change->remote_id = g_strdup (remote_id);
+  change->set = set != NULL ? concord_record_ref (set) : NULL;
+  change->clear = g_strdupv ((char **) clear);
+
+  return change;
+}
+
+void
+concord_record_change_free (ConcordRecordChange *change)
+{
+  if (change == NULL)
+    return;
+
+  g_free (change->remote_id);
+  g_clear_pointer (&change->set, concord_record_unref);
+  g_strfreev (change->clear);
+  g_free (change);
+}
+
+/**
+ * concord_write_result_new_ok:
+ * @index: position of the input this result is for
+ * @record: (nullable): the record as the app now holds it; a reference is
+ *   taken (%NULL for a deletion)
+ *
+ * Returns: (transfer full): a successful #ConcordWriteResult
+ */
+ConcordWriteResult *
+concord_write_result_new_ok (guint          index,
+                             ConcordRecord *record)
+{
+  ConcordWriteResult *result = g_new0 (ConcordWriteResult, 1);
+
+  result->index = index;
+  result->record = record != NULL ? concord_record_ref (record) : NULL;
+
+  return result;
+}
+
+/**
+ * concord_write_result_new_error:
+ * @index: position of the input this result is for
+ * @error: (transfer full): why the write failed
+ *
+ * Returns: (transfer full): a failed #ConcordWriteResult
+ */
+ConcordWriteResult *
+concord_write_result_new_error (guint   index,
+                                GError *error)
+{
+  ConcordWriteResult *result;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  result = g_new0 (ConcordWriteResult, 1);
+  result->index = index;
+  result->error = error;
+
+  return result;
+}
+
+void
+concord_write_result_free (ConcordWriteResult *result)
+{
+  if (result == NULL)
+    return;
+
+  g_clear_pointer (&result->record, concord_record_unref);
+  g_clear_error (&result->error);
+  g_free (result);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+report_not_supported (ConcordConnector    *self,
+                      gpointer             source_tag,
+                      const char          *operation,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_task_report_new_error (self, callback, user_data, source_tag,
+                           CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                           "The %s connector does not support %s",
+                           G_OBJECT_TYPE_NAME (self), operation);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Default implementations                                                   */
+/* ------------------------------------------------------------------------- */
+
+static const char *
+concord_connector_real_get_app_name (ConcordConnector *self)
+{
+  return concord_connector_get_app_id (self);
+}
+
+static ConcordConnectorFlags
+concord_connector_real_get_flags (ConcordConnector *self)
+{
+  return CONCORD_CONNECTOR_NONE;
+}
+
+static guint
+concord_connector_real_get_max_batch (ConcordConnector *self)
+{
+  return DEFAULT_MAX_BATCH;
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_connector_class_init (ConcordConnectorClass *klass)
+{
+  klass->get_app_name = concord_connector_real_get_app_name;
+  klass->get_flags = concord_connector_real_get_flags;
+  klass->get_max_batch = concord_connector_real_get_max_batch;
+}
+
+static void
+concord_connector_init (ConcordConnector *self)
+{
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public API                                                                */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_connector_get_app_id:
+ *
+ * Returns: (transfer none): the stable id of the app, e.g. "elasticemail"
+ */
+const char *
+concord_connector_get_app_id (ConcordConnector *self)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  g_return_val_if_fail (klass->get_app_id != NULL, NULL);
+
+  return klass->get_app_id (self);
+}
+
+/**
+ * concord_connector_get_app_name:
+ *
+ * Returns: (transfer none): the display name of the app (the app id when
+ *   the connector gives none)
+ */
+const char *
+concord_connector_get_app_name (ConcordConnector *self)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->get_app_name == NULL)
+    return concord_connector_get_app_id (self);
+
+  return klass->get_app_name (self);
+}
+
+ConcordConnectorFlags
+concord_connector_get_flags (ConcordConnector *self)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), CONCORD_CONNECTOR_NONE);
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->get_flags == NULL)
+    return CONCORD_CONNECTOR_NONE;
+
+  return klass->get_flags (self);
+}
+
+/**
+ * concord_connector_get_max_batch:
+ *
+ * Returns: the largest number of records or changes one create_async() or
+ *   update_async() call accepts (100 unless the connector says otherwise)
+ */
+guint
+concord_connector_get_max_batch (ConcordConnector *self)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), DEFAULT_MAX_BATCH);
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->get_max_batch == NULL)
+    return DEFAULT_MAX_BATCH;
+
+  return klass->get_max_batch (self);
+}
+
+/**
+ * concord_connector_list_contact_types:
+ *
+ * Returns: (transfer full) (element-type ConcordContactType): the contact
+ *   types of the app; empty when the connector lists none
+ */
+GPtrArray *
+concord_connector_list_contact_types (ConcordConnector *self)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->list_contact_types == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+
+  return klass->list_contact_types (self);
+}
+
+/**
+ * concord_connector_load_schema_async:
+ * @self: a #ConcordConnector
+ * @contact_type: the id of a contact type
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Loads the field specs of @contact_type, custom fields included.
+ */
+void
+concord_connector_load_schema_async (ConcordConnector    *self,
+                                     const char          *contact_type,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+  g_return_if_fail (contact_type != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->load_schema_async == NULL || klass->load_schema_finish == NULL)
+    {
+      report_not_supported (self, concord_connector_load_schema_async, "loading the schema",
+                            callback, user_data);
+      return;
+    }
+
+  klass->load_schema_async (self, contact_type, cancellable, callback, user_data);
+}
+
+/**
+ * concord_connector_load_schema_finish:
+ *
+ * Returns: (transfer full) (element-type ConcordFieldSpec): the field specs,
+ *   or %NULL with @error set
+ */
+GPtrArray *
+concord_connector_load_schema_finish (ConcordConnector  *self,
+                                      GAsyncResult      *result,
+                                      GError           **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_async_result_is_tagged (result, concord_connector_load_schema_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->load_schema_finish (self, result, error);
+}
+
+/**
+ * concord_connector_list_async:
+ * @self: a #ConcordConnector
+ * @contact_type: the id of a contact type
+ * @cursor: (nullable): the cursor of an earlier listing, for only the later
+ *   changes (incremental connectors); %NULL for a full listing
+ * @page_token: (nullable): the @next_page of the previous page; %NULL for
+ *   the first page
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Lists one page of records.
+ */
+void
+concord_connector_list_async (ConcordConnector    *self,
+                              const char          *contact_type,
+                              const char          *cursor,
+                              const char          *page_token,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+  g_return_if_fail (contact_type != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->list_async == NULL || klass->list_finish == NULL)
+    {
+      report_not_supported (self, concord_connector_list_async, "listing",
+                            callback, user_data);
+      return;
+    }
+
+  klass->list_async (self, contact_type, cursor, page_token, cancellable, callback, user_data);
+}
+
+/**
+ * concord_connector_list_finish:
+ *
+ * Returns: (transfer full): the page, or %NULL with @error set
+ */
+ConcordPage *
+concord_connector_list_finish (ConcordConnector  *self,
+                               GAsyncResult      *result,
+                               GError           **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_async_result_is_tagged (result, concord_connector_list_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->list_finish (self, result, error);
+}
+
+/**
+ * concord_connector_fetch_async:
+ * @self: a #ConcordConnector
+ * @contact_type: the id of a contact type
+ * @remote_ids: (array zero-terminated=1): the records to fetch
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Fetches records by remote id; ids that do not exist are left out of the
+ * result.
+ */
+void
+concord_connector_fetch_async (ConcordConnector    *self,
+                               const char          *contact_type,
+                               const char * const  *remote_ids,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+  g_return_if_fail (contact_type != NULL);
+  g_return_if_fail (remote_ids != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->fetch_async == NULL || klass->fetch_finish == NULL)
+    {
+      report_not_supported (self, concord_connector_fetch_async, "fetching records",
+                            callback, user_data);
+      return;
+    }
+
+  klass->fetch_async (self, contact_type, remote_ids, cancellable, callback, user_data);
+}
+
+/**
+ * concord_connector_fetch_finish:
+ *
+ * Returns: (transfer full) (element-type ConcordRecord): the records found,
+ *   or %NULL with @error set
+ */
+GPtrArray *
+concord_connector_fetch_finish (ConcordConnector  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_async_result_is_tagged (result, concord_connector_fetch_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->fetch_finish (self, result, error);
+}
+
+/**
+ * concord_connector_create_async:
+ * @self: a #ConcordConnector
+ * @contact_type: the id of a contact type
+ * @records: (element-type ConcordRecord): the records to create, at most
+ *   concord_connector_get_max_batch()
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Creates records. The result has one #ConcordWriteResult per record.
+ */
+void
+concord_connector_create_async (ConcordConnector    *self,
+                                const char          *contact_type,
+                                GPtrArray           *records,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+  g_return_if_fail (contact_type != NULL);
+  g_return_if_fail (records != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->create_async == NULL || klass->create_finish == NULL)
+    {
+      report_not_supported (self, concord_connector_create_async, "creating records",
+                            callback, user_data);
+      return;
+    }
+
+  klass->create_async (self, contact_type, records, cancellable, callback, user_data);
+}
+
+/**
+ * concord_connector_create_finish:
+ *
+ * Returns: (transfer full) (element-type ConcordWriteResult): one result per
+ *   input, or %NULL with @error set when the whole call failed
+ */
+GPtrArray *
+concord_connector_create_finish (ConcordConnector  *self,
+                                 GAsyncResult      *result,
+                                 GError           **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_async_result_is_tagged (result, concord_connector_create_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->create_finish (self, result, error);
+}
+
+/**
+ * concord_connector_update_async:
+ * @self: a #ConcordConnector
+ * @contact_type: the id of a contact type
+ * @changes: (element-type ConcordRecordChange): the changes, at most
+ *   concord_connector_get_max_batch()
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Applies changes to existing records. The result has one
+ * #ConcordWriteResult per change.
+ */
+void
+concord_connector_update_async (ConcordConnector    *self,
+                                const char          *contact_type,
+                                GPtrArray           *changes,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+  g_return_if_fail (contact_type != NULL);
+  g_return_if_fail (changes != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->update_async == NULL || klass->update_finish == NULL)
+    {
+      report_not_supported (self, concord_connector_update_async, "updating records",
+                            callback, user_data);
+      return;
+    }
+
+  klass->update_async (self, contact_type, changes, cancellable, callback, user_data);
+}
+
+/**
+ * concord_connector_update_finish:
+ *
+ * Returns: (transfer full) (element-type ConcordWriteResult): one result per
+ *   change, or %NULL with @error set when the whole call failed
+ */
+GPtrArray *
+concord_connector_update_finish (ConcordConnector  *self,
+                                 GAsyncResult      *result,
+                                 GError           **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_async_result_is_tagged (result, concord_connector_update_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->update_finish (self, result, error);
+}
+
+/**
+ * concord_connector_delete_async:
+ * @self: a #ConcordConnector
+ * @contact_type: the id of a contact type
+ * @remote_ids: (array zero-terminated=1): the records to delete
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Deletes records. Connectors without %CONCORD_CONNECTOR_CAN_DELETE answer
+ * with a %CONCORD_ERROR_FAILED error.
+ */
+void
+concord_connector_delete_async (ConcordConnector    *self,
+                                const char          *contact_type,
+                                const char * const  *remote_ids,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+  g_return_if_fail (contact_type != NULL);
+  g_return_if_fail (remote_ids != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->delete_async == NULL || klass->delete_finish == NULL)
+    {
+      report_not_supported (self, concord_connector_delete_async, "deleting records",
+                            callback, user_data);
+      return;
+    }
+
+  klass->delete_async (self, contact_type, remote_ids, cancellable, callback, user_data);
+}
+
+/**
+ * concord_connector_delete_finish:
+ *
+ * Returns: (transfer full) (element-type ConcordWriteResult): one result per
+ *   remote id, or %NULL with @error set when the whole call failed
+ */
+GPtrArray *
+concord_connector_delete_finish (ConcordConnector  *self,
+                                 GAsyncResult      *result,
+                                 GError           **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_async_result_is_tagged (result, concord_connector_delete_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->delete_finish (self, result, error);
+}

@@ -1,0 +1,270 @@
+/* concord-connector.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "concord-fields.h"
+#include "concord-record.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ConcordConnectorFlags:
+ * @CONCORD_CONNECTOR_INCREMENTAL: list_async() with a cursor returns only the
+ *   records changed since that cursor; otherwise every listing is complete
+ * @CONCORD_CONNECTOR_CAN_DELETE: delete_async() is implemented
+ * @CONCORD_CONNECTOR_MODIFIED_TIMES: records carry a modification time
+ */
+typedef enum
+{
+  CONCORD_CONNECTOR_NONE           = 0,
+  CONCORD_CONNECTOR_INCREMENTAL    = 1 << 0,
+  CONCORD_CONNECTOR_CAN_DELETE     = 1 << 1,
+  CONCORD_CONNECTOR_MODIFIED_TIMES = 1 << 2,
+} ConcordConnectorFlags;
+
+/**
+ * ConcordContactType:
+ * @id: stable identifier, e.g. "contacts"
+ * @label: what the user sees, e.g. "Contacts"
+ */
+typedef struct
+{
+  char *id;
+  char *label;
+} ConcordContactType;
+
+ConcordContactType *concord_contact_type_new  (const char         *id,
+                                               const char         *label);
+void                concord_contact_type_free (ConcordContactType *type);
+
+/**
+ * ConcordPage:
+ * @records: (element-type ConcordRecord): the records of this page
+ * @next_page: (nullable): token for the next page; %NULL on the last page
+ * @cursor: (nullable): on the last page, the cursor to pass to the next
+ *   listing to get only later changes (incremental connectors)
+ * @complete: on the last page, %TRUE when the pages together listed every
+ *   record of the contact type (not only changes): only then may absence
+ *   be taken to mean "deleted"
+ */
+typedef struct
+{
+  GPtrArray *records;
+  char      *next_page;
+  char      *cursor;
+  gboolean   complete;
+} ConcordPage;
+
+ConcordPage *concord_page_new  (void);
+void         concord_page_free (ConcordPage *page);
+
+/**
+ * ConcordRecordChange:
+ * @remote_id: the record to change
+ * @set: the fields to set (other fields of the record are left alone)
+ * @clear: (nullable): NULL-terminated keys of fields to empty
+ */
+typedef struct
+{
+  char           *remote_id;
+  ConcordRecord  *set;
+  char          **clear;
+} ConcordRecordChange;
+
+ConcordRecordChange *concord_record_change_new  (const char          *remote_id,
+                                                 ConcordRecord       *set,
+                                                 const char * const  *clear);
+void                 concord_record_change_free (ConcordRecordChange *change);
+
+/**
+ * ConcordWriteResult:
+ * @index: position of the input (record or change) this result is for
+ * @record: (nullable): on success, the record as the app now holds it
+ *   (with its remote id; what the server echoed)
+ * @error: (nullable): on failure, why; the record was not written
+ *
+ * One result per input of a batch: a batch can partly fail.
+ */
+typedef struct
+{
+  guint          index;
+  ConcordRecord *record;
+  GError        *error;
+} ConcordWriteResult;
+
+ConcordWriteResult *concord_write_result_new_ok    (guint               index,
+                                                    ConcordRecord      *record);
+ConcordWriteResult *concord_write_result_new_error (guint               index,
+                                                    GError             *error);
+void                concord_write_result_free      (ConcordWriteResult *result);
+
+#define CONCORD_TYPE_CONNECTOR (concord_connector_get_type ())
+
+G_DECLARE_DERIVABLE_TYPE (ConcordConnector, concord_connector, CONCORD, CONNECTOR, GObject)
+
+/**
+ * ConcordConnectorClass:
+ * @get_app_id: stable id of the app, e.g. "elasticemail"
+ * @get_app_name: display name of the app
+ * @get_flags: capabilities
+ * @get_max_batch: the largest batch create_async()/update_async() accept
+ * @list_contact_types: (element-type ConcordContactType) (transfer full)
+ * @load_schema_async: the field specs of a contact type (may ask the app for
+ *   its custom fields)
+ * @list_async: one page of records (see #ConcordPage); @cursor NULL for a
+ *   full listing, @page_token NULL for the first page
+ * @fetch_async: records by remote id; ids that do not exist are left out
+ * @create_async: create records; results say per record what happened
+ * @update_async: apply #ConcordRecordChange<!-- -->s; per-record results
+ * @delete_async: optional; remove records by remote id
+ *
+ * Every async method completes on the thread-default main context of the
+ * caller (the engine thread) and honours its cancellable. Errors are in the
+ * CONCORD_ERROR domain (or G_IO_ERROR for transport) and never contain keys
+ * or contact data.
+ */
+struct _ConcordConnectorClass
+{
+  GObjectClass parent_class;
+
+  const char           *(*get_app_id)         (ConcordConnector     *self);
+  const char           *(*get_app_name)       (ConcordConnector     *self);
+  ConcordConnectorFlags (*get_flags)          (ConcordConnector     *self);
+  guint                 (*get_max_batch)      (ConcordConnector     *self);
+  GPtrArray            *(*list_contact_types) (ConcordConnector     *self);
+
+  void        (*load_schema_async)  (ConcordConnector     *self,
+                                     const char           *contact_type,
+                                     GCancellable         *cancellable,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data);
+  GPtrArray  *(*load_schema_finish) (ConcordConnector     *self,
+                                     GAsyncResult         *result,
+                                     GError              **error);
+
+  void        (*list_async)         (ConcordConnector     *self,
+                                     const char           *contact_type,
+                                     const char           *cursor,
+                                     const char           *page_token,
+                                     GCancellable         *cancellable,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data);
+  ConcordPage*(*list_finish)        (ConcordConnector     *self,
+                                     GAsyncResult         *result,
+                                     GError              **error);
+
+  void        (*fetch_async)        (ConcordConnector     *self,
+                                     const char           *contact_type,
+                                     const char * const   *remote_ids,
+                                     GCancellable         *cancellable,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data);
+  GPtrArray  *(*fetch_finish)       (ConcordConnector     *self,
+                                     GAsyncResult         *result,
+                                     GError              **error);
+
+  void        (*create_async)       (ConcordConnector     *self,
+                                     const char           *contact_type,
+                                     GPtrArray            *records,
+                                     GCancellable         *cancellable,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data);
+  GPtrArray  *(*create_finish)      (ConcordConnector     *self,
+                                     GAsyncResult         *result,
+                                     GError              **error);
+
+  void        (*update_async)       (ConcordConnector     *self,
+                                     const char           *contact_type,
+                                     GPtrArray            *changes,
+                                     GCancellable         *cancellable,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data);
+  GPtrArray  *(*update_finish)      (ConcordConnector     *self,
+                                     GAsyncResult         *result,
+                                     GError              **error);
+
+  void        (*delete_async)       (ConcordConnector     *self,
+                                     const char           *contact_type,
+                                     const char * const   *remote_ids,
+                                     GCancellable         *cancellable,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data);
+  GPtrArray  *(*delete_finish)      (ConcordConnector     *self,
+                                     GAsyncResult         *result,
+                                     GError              **error);
+
+  gpointer padding[8];
+};
+
+const char            *concord_connector_get_app_id         (ConcordConnector     *self);
+const char            *concord_connector_get_app_name       (ConcordConnector     *self);
+ConcordConnectorFlags  concord_connector_get_flags          (ConcordConnector     *self);
+guint                  concord_connector_get_max_batch      (ConcordConnector     *self);
+GPtrArray             *concord_connector_list_contact_types (ConcordConnector     *self);
+
+void        concord_connector_load_schema_async  (ConcordConnector     *self,
+                                                  const char           *contact_type,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray  *concord_connector_load_schema_finish (ConcordConnector     *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void        concord_connector_list_async         (ConcordConnector     *self,
+                                                  const char           *contact_type,
+                                                  const char           *cursor,
+                                                  const char           *page_token,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+ConcordPage*concord_connector_list_finish        (ConcordConnector     *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void        concord_connector_fetch_async        (ConcordConnector     *self,
+                                                  const char           *contact_type,
+                                                  const char * const   *remote_ids,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray  *concord_connector_fetch_finish       (ConcordConnector     *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void        concord_connector_create_async       (ConcordConnector     *self,
+                                                  const char           *contact_type,
+                                                  GPtrArray            *records,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray  *concord_connector_create_finish      (ConcordConnector     *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void        concord_connector_update_async       (ConcordConnector     *self,
+                                                  const char           *contact_type,
+                                                  GPtrArray            *changes,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray  *concord_connector_update_finish      (ConcordConnector     *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void        concord_connector_delete_async       (ConcordConnector     *self,
+                                                  const char           *contact_type,
+                                                  const char * const   *remote_ids,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GPtrArray  *concord_connector_delete_finish      (ConcordConnector     *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordPage, concord_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordRecordChange, concord_record_change_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordWriteResult, concord_write_result_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordContactType, concord_contact_type_free)
+
+G_END_DECLS
