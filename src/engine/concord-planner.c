@@ -1,0 +1,1228 @@
+/* concord-planner.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The planner: a pure function from (records that changed, the index,
+ * baselines, the connection's configuration) to a plan of writes. No I/O,
+ * so a dry run is the plan printed, and every decision can be tested on its
+ * own.
+ *
+ * For every mapped pair of fields of a link it compares each side with
+ * the baseline (three-way merge):
+ *
+ *   A vs base   B vs base   →
+ *   same        same          nothing
+ *   changed     same          A's value to B
+ *   same        changed       B's value to A
+ *   changed     changed       equal: nothing (a false conflict); sets:
+ *                             additions and removals of both kept; else a
+ *                             conflict, settled by the policy, journaled
+ *
+ * A first match has no baseline: an empty side is filled from the other
+ * ("richer data"), sets are united, and differing values are conflicts.
+ *
+ * Direction, the pair's own flow, the direction's scope filter and the
+ * per-side "may create" switch decide which of these writes may happen; a
+ * write that may not happen is simply not planned.
+ *
+ * Matching is by normalised email. An email held by two records of one
+ * side is ambiguous: such records are never bound automatically, only
+ * reported for review.
+ */
+
+#define G_LOG_DOMAIN "concord-planner"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "concord-fields.h"
+#include "concord-planner.h"
+
+/* Marks an email present more than once on one side. */
+static const char ambiguous_marker[] = "<ambiguous>";
+#define AMBIGUOUS ((gpointer) ambiguous_marker)
+
+/* ------------------------------------------------------------------------- */
+/* Configuration and small types                                             */
+/* ------------------------------------------------------------------------- */
+
+void
+concord_sync_config_init (ConcordSyncConfig *config,
+                          ConcordMapping    *mapping)
+{
+  g_return_if_fail (config != NULL);
+  g_return_if_fail (mapping != NULL);
+
+  memset (config, 0, sizeof *config);
+  config->direction = CONCORD_DIRECTION_BOTH;
+  config->prefer = CONCORD_SIDE_A;
+  config->newest_wins = TRUE;
+  config->may_create[CONCORD_SIDE_A] = TRUE;
+  config->may_create[CONCORD_SIDE_B] = TRUE;
+  config->mapping = concord_mapping_ref (mapping);
+  config->breaker_min = 100;
+  config->breaker_fraction = 0.5;
+}
+
+void
+concord_sync_config_clear (ConcordSyncConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  g_clear_pointer (&config->mapping, concord_mapping_unref);
+}
+
+ConcordBaseline *
+concord_baseline_new (ConcordRecord *a,
+                      ConcordRecord *b)
+{
+  ConcordBaseline *baseline = g_new0 (ConcordBaseline, 1);
+
+  baseline->values[0] = a != NULL ? concord_record_ref (a) : concord_record_new (NULL);
+  baseline->values[1] = b != NULL ? concord_record_ref (b) : concord_record_new (NULL);
+
+  return baseline;
+}
+
+void
+concord_baseline_free (ConcordBaseline *baseline)
+{
+  if (baseline == NULL)
+    return;
+
+  concord_record_unref (baseline->values[0]);
+  concord_record_unref (baseline->values[1]);
+  g_free (baseline);
+}
+
+static void
+field_change_free (gpointer data)
+{
+  ConcordFieldChange *change = data;
+
+  g_free (change->field);
+  g_free (change->before);
+  g_free (change->after);
+  g_free (change);
+}
+
+static void
+plan_conflict_free (gpointer data)
+{
+  ConcordPlanConflict *conflict = data;
+
+  g_free (conflict->field);
+  g_free (conflict->value_a);
+  g_free (conflict->value_b);
+  g_free (conflict);
+}
+
+static void
+plan_item_free (gpointer data)
+{
+  ConcordPlanItem *item = data;
+
+  for (guint s = 0; s < 2; s++)
+    {
+      g_free (item->ids[s]);
+      g_clear_pointer (&item->records[s], concord_record_unref);
+      g_clear_pointer (&item->set[s], concord_record_unref);
+      g_clear_pointer (&item->clear[s], g_ptr_array_unref);
+      g_clear_pointer (&item->changes[s], g_ptr_array_unref);
+    }
+  g_clear_pointer (&item->conflicts, g_ptr_array_unref);
+  g_free (item);
+}
+
+static void
+plan_skip_free (gpointer data)
+{
+  ConcordPlanSkip *skip = data;
+
+  g_free (skip->remote_id);
+  g_free (skip->reason);
+  g_free (skip);
+}
+
+static void
+plan_ambiguous_free (gpointer data)
+{
+  ConcordPlanAmbiguous *ambiguous = data;
+
+  g_free (ambiguous->email);
+  g_free (ambiguous->ids);
+  g_free (ambiguous);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Input                                                                     */
+/* ------------------------------------------------------------------------- */
+
+ConcordPlanInput *
+concord_plan_input_new (const ConcordSyncConfig *config)
+{
+  ConcordPlanInput *input = g_new0 (ConcordPlanInput, 1);
+
+  g_return_val_if_fail (config != NULL, input);
+
+  input->config = config;
+  for (guint s = 0; s < 2; s++)
+    {
+      input->changed[s] = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                 (GDestroyNotify) concord_record_unref);
+      input->extra[s] = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                               (GDestroyNotify) concord_record_unref);
+      input->vanished[s] = g_ptr_array_new_with_free_func (g_free);
+      input->listed[s] = -1;
+    }
+  input->baselines = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                            (GDestroyNotify) concord_baseline_free);
+  input->reported_ambiguous = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  input->strings = g_string_chunk_new (4096);
+
+  return input;
+}
+
+void
+concord_plan_input_free (ConcordPlanInput *input)
+{
+  if (input == NULL)
+    return;
+
+  for (guint s = 0; s < 2; s++)
+    {
+      g_clear_pointer (&input->index[s], g_hash_table_unref);
+      g_clear_pointer (&input->changed[s], g_hash_table_unref);
+      g_clear_pointer (&input->extra[s], g_hash_table_unref);
+      g_clear_pointer (&input->vanished[s], g_ptr_array_unref);
+      g_clear_pointer (&input->by_email[s], g_hash_table_unref);
+      g_clear_pointer (&input->link_to_id[s], g_hash_table_unref);
+      g_clear_pointer (&input->vanished_set[s], g_hash_table_unref);
+    }
+  g_clear_pointer (&input->baselines, g_hash_table_unref);
+  g_clear_pointer (&input->reported_ambiguous, g_hash_table_unref);
+  g_clear_pointer (&input->strings, g_string_chunk_free);
+  g_free (input);
+}
+
+/* The matching key of a record: its email, normalised; NULL if invalid. */
+static const char *
+record_email_key (ConcordPlanInput    *input,
+                  const ConcordRecord *record)
+{
+  const ConcordValue *value = concord_record_get (record, CONCORD_FIELD_EMAIL);
+  g_autofree char *normalized = NULL;
+
+  if (value == NULL || !CONCORD_FIELD_TYPE_IS_TEXT (value->type))
+    return NULL;
+
+  /* Email values are lower-cased and trimmed when set: no copy needed. */
+  if (value->type == CONCORD_FIELD_TYPE_EMAIL)
+    return concord_email_is_valid (value->v.text) ? value->v.text : NULL;
+
+  normalized = concord_normalize_email (value->v.text);
+  return normalized != NULL ? g_string_chunk_insert_const (input->strings, normalized) : NULL;
+}
+
+static void
+add_email (GHashTable *by_email,
+           const char *email,
+           const char *remote_id)
+{
+  const char *existing;
+
+  if (email == NULL)
+    return;
+
+  existing = g_hash_table_lookup (by_email, email);
+  if (existing == NULL)
+    g_hash_table_insert (by_email, (gpointer) email, (gpointer) remote_id);
+  else if (existing != AMBIGUOUS && !g_str_equal (existing, remote_id))
+    g_hash_table_insert (by_email, (gpointer) email, AMBIGUOUS);
+}
+
+/**
+ * concord_plan_input_prepare:
+ *
+ * Builds the email and link indexes from the store's index and the changed
+ * records. Call once @index, @changed and @vanished are filled.
+ */
+void
+concord_plan_input_prepare (ConcordPlanInput *input)
+{
+  g_return_if_fail (input != NULL);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      if (input->index[s] == NULL)
+        input->index[s] = g_hash_table_new (g_str_hash, g_str_equal);
+
+      g_clear_pointer (&input->by_email[s], g_hash_table_unref);
+      g_clear_pointer (&input->link_to_id[s], g_hash_table_unref);
+      g_clear_pointer (&input->vanished_set[s], g_hash_table_unref);
+
+      input->by_email[s] = g_hash_table_new (g_str_hash, g_str_equal);
+      input->link_to_id[s] = g_hash_table_new (g_int64_hash, g_int64_equal);
+      input->vanished_set[s] = g_hash_table_new (g_str_hash, g_str_equal);
+      input->n_linked[s] = 0;
+
+      for (guint i = 0; i < input->vanished[s]->len; i++)
+        g_hash_table_add (input->vanished_set[s], g_ptr_array_index (input->vanished[s], i));
+
+      g_hash_table_iter_init (&iter, input->index[s]);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          ConcordIndexEntry *entry = value;
+
+          if (g_hash_table_contains (input->vanished_set[s], key))
+            continue;
+
+          if (entry->link_id != 0)
+            {
+              g_hash_table_insert (input->link_to_id[s], &entry->link_id, entry->remote_id);
+              input->n_linked[s]++;
+            }
+
+          /* A changed record's email may have changed: it is added below. */
+          if (!g_hash_table_contains (input->changed[s], key))
+            add_email (input->by_email[s], entry->email_norm, entry->remote_id);
+        }
+
+      g_hash_table_iter_init (&iter, input->changed[s]);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        add_email (input->by_email[s], record_email_key (input, value), key);
+    }
+}
+
+static gint64
+linked_id (ConcordPlanInput *input,
+           ConcordSide       side,
+           const char       *remote_id)
+{
+  ConcordIndexEntry *entry = g_hash_table_lookup (input->index[side], remote_id);
+
+  return entry != NULL ? entry->link_id : 0;
+}
+
+static const char *
+partner_id (ConcordPlanInput *input,
+            ConcordSide       side,
+            gint64            link_id)
+{
+  const char *id = g_hash_table_lookup (input->link_to_id[CONCORD_SIDE_OTHER (side)], &link_id);
+
+  if (id == NULL || g_hash_table_contains (input->vanished_set[CONCORD_SIDE_OTHER (side)], id))
+    return NULL;
+
+  return id;
+}
+
+static ConcordRecord *
+current_record (ConcordPlanInput *input,
+                ConcordSide       side,
+                const char       *remote_id)
+{
+  ConcordRecord *record = g_hash_table_lookup (input->changed[side], remote_id);
+
+  return record != NULL ? record : g_hash_table_lookup (input->extra[side], remote_id);
+}
+
+/**
+ * concord_plan_input_get_links_needed:
+ *
+ * Returns: (transfer container) (element-type gint64): the link ids whose
+ *   baselines the planner needs (as pointers to gint64 owned by the input)
+ */
+GPtrArray *
+concord_plan_input_get_links_needed (ConcordPlanInput *input)
+{
+  GPtrArray *links = g_ptr_array_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, input->changed[s]);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          ConcordIndexEntry *entry = g_hash_table_lookup (input->index[s], key);
+
+          if (entry != NULL && entry->link_id != 0 && g_hash_table_add (seen, &entry->link_id))
+            g_ptr_array_add (links, &entry->link_id);
+        }
+    }
+
+  return links;
+}
+
+/**
+ * concord_plan_input_get_missing:
+ * @side: the side to fetch from
+ *
+ * Call after the baselines are loaded.
+ *
+ * Returns: (transfer full) (element-type utf8): remote ids of unchanged
+ *   records of @side the planner needs: partners of first matches, and of
+ *   links that have no baseline
+ */
+GPtrArray *
+concord_plan_input_get_missing (ConcordPlanInput *input,
+                                ConcordSide       side)
+{
+  ConcordSide other = CONCORD_SIDE_OTHER (side);
+  GPtrArray *missing = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, input->changed[other]);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 link_id = linked_id (input, other, key);
+      const char *candidate = NULL;
+
+      if (link_id != 0 && partner_id (input, other, link_id) != NULL)
+        {
+          if (!g_hash_table_contains (input->baselines, &link_id))
+            candidate = partner_id (input, other, link_id);
+        }
+      else
+        {
+          const char *email = record_email_key (input, value);
+          const char *found = email != NULL ? g_hash_table_lookup (input->by_email[side], email) : NULL;
+
+          if (found != NULL && found != AMBIGUOUS)
+            candidate = found;
+        }
+
+      if (candidate != NULL &&
+          current_record (input, side, candidate) == NULL &&
+          g_hash_table_add (seen, (gpointer) candidate))
+        g_ptr_array_add (missing, g_strdup (candidate));
+    }
+
+  return missing;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Merge                                                                     */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  ConcordPlanInput *input;
+  ConcordPlan      *plan;
+  GHashTable       *done[2];  /* remote ids already in an item */
+} Planner;
+
+/**
+ * concord_plan_in_scope:
+ *
+ * Returns: whether @record of @side is in the scope of the rule of the
+ *   direction from @side
+ */
+gboolean
+concord_plan_in_scope (const ConcordSyncConfig *config,
+                       ConcordSide              side,
+                       const ConcordRecord     *record)
+{
+  if (config->filter[side] == NULL || record == NULL)
+    return TRUE;
+
+  return config->filter[side] (record, config->filter_data[side]);
+}
+
+/* Marks a settled hash taken while the record was out of scope, so a record
+ * entering the scope is seen as changed even if its content is not. */
+#define OUT_OF_SCOPE_SALT G_GUINT64_CONSTANT (0x5c0be5a17f00d001)
+
+/**
+ * concord_plan_hash:
+ * @in_scope: the record's scope, as concord_plan_in_scope() says
+ *
+ * The hash the store settles for a record: its mapped fields, and whether
+ * it was in scope.
+ */
+guint64
+concord_plan_hash (const ConcordSyncConfig *config,
+                   ConcordSide              side,
+                   const ConcordRecord     *record,
+                   gboolean                 in_scope)
+{
+  const GQuark *keys;
+  guint n_keys;
+  guint64 hash;
+
+  keys = concord_mapping_get_keys (config->mapping, side, &n_keys);
+  hash = concord_record_hash_fields (record, keys, n_keys);
+  if (!in_scope)
+    hash ^= OUT_OF_SCOPE_SALT;
+
+  return hash != 0 ? hash : 1;
+}
+
+static gboolean
+in_scope (Planner             *planner,
+          ConcordSide          side,
+          const ConcordRecord *record)
+{
+  return concord_plan_in_scope (planner->input->config, side, record);
+}
+
+/* A record whose content was settled out of scope and which is in scope
+ * now: what it holds has never been offered to the other side. */
+static gboolean
+entered_scope (Planner             *planner,
+               ConcordSide          side,
+               const char          *remote_id,
+               const ConcordRecord *record)
+{
+  ConcordIndexEntry *entry;
+
+  if (record == NULL || planner->input->config->filter[side] == NULL ||
+      !in_scope (planner, side, record))
+    return FALSE;
+
+  entry = g_hash_table_lookup (planner->input->index[side], remote_id);
+  return entry != NULL &&
+         entry->hash == concord_plan_hash (planner->input->config, side, record, FALSE);
+}
+
+static gboolean
+is_set (const ConcordValue *value)
+{
+  return value != NULL && value->type == CONCORD_FIELD_TYPE_STRING_SET;
+}
+
+static gboolean
+strv_has (char      **set,
+          const char *item)
+{
+  return set != NULL && g_strv_contains ((const char * const *) set, item);
+}
+
+/* (a ∪ b) − removed_a − removed_b, where removed_x = base_x − x. */
+static ConcordValue *
+merge_sets (const ConcordValue *a,
+            const ConcordValue *b,
+            const ConcordValue *base_a,
+            const ConcordValue *base_b,
+            ConcordValue       *out)
+{
+  char **va = is_set (a) ? a->v.set : NULL;
+  char **vb = is_set (b) ? b->v.set : NULL;
+  char **ba = is_set (base_a) ? base_a->v.set : NULL;
+  char **bb = is_set (base_b) ? base_b->v.set : NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  g_autoptr(ConcordRecord) scratch = concord_record_new (NULL);
+  const ConcordValue *merged;
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      char **from = pass == 0 ? va : vb;
+
+      for (guint i = 0; from != NULL && from[i] != NULL; i++)
+        {
+          const char *item = from[i];
+          gboolean removed_a = strv_has (ba, item) && !strv_has (va, item);
+          gboolean removed_b = strv_has (bb, item) && !strv_has (vb, item);
+
+          if (!removed_a && !removed_b)
+            g_ptr_array_add (items, (gpointer) item);
+        }
+    }
+  g_ptr_array_add (items, NULL);
+
+  /* Let the record code sort, deduplicate and drop an empty result. */
+  concord_record_set_set (scratch, "merged", (const char * const *) items->pdata);
+  merged = concord_record_get (scratch, "merged");
+  if (merged == NULL)
+    return NULL;
+
+  concord_value_copy (merged, out);
+  return out;
+}
+
+static char *
+value_text (const ConcordValue *value)
+{
+  return value != NULL ? concord_value_to_string (value) : NULL;
+}
+
+static void
+plan_write (Planner            *planner,
+            ConcordPlanItem    *item,
+            ConcordSide         target,
+            GQuark              key,
+            const ConcordValue *before,
+            const ConcordValue *after)
+{
+  ConcordFieldChange *change;
+
+  if (concord_value_equal (before, after))
+    return;
+
+  if (after == NULL)
+    {
+      if (item->clear[target] == NULL)
+        item->clear[target] = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (item->clear[target], g_strdup (g_quark_to_string (key)));
+    }
+  else
+    {
+      if (item->set[target] == NULL)
+        item->set[target] = concord_record_new (item->ids[target]);
+      concord_record_set_value_quark (item->set[target], key, after);
+    }
+
+  if (item->changes[target] == NULL)
+    item->changes[target] = g_ptr_array_new_with_free_func (field_change_free);
+
+  change = g_new0 (ConcordFieldChange, 1);
+  change->field = g_strdup (g_quark_to_string (key));
+  change->before = value_text (before);
+  change->after = value_text (after);
+  g_ptr_array_add (item->changes[target], change);
+
+  if (before != NULL)
+    planner->plan->n_overwrites[target]++;
+}
+
+static ConcordSide
+decide_winner (Planner             *planner,
+               const ConcordRecord *a,
+               const ConcordRecord *b)
+{
+  const ConcordSyncConfig *config = planner->input->config;
+
+  if (config->newest_wins && a != NULL && b != NULL)
+    {
+      gint64 ma = concord_record_get_modified (a);
+      gint64 mb = concord_record_get_modified (b);
+
+      if (ma > 0 && mb > 0 && ma != mb)
+        return ma > mb ? CONCORD_SIDE_A : CONCORD_SIDE_B;
+    }
+
+  return config->prefer;
+}
+
+static void
+add_conflict (ConcordPlanItem    *item,
+              GQuark              key,
+              const ConcordValue *va,
+              const ConcordValue *vb,
+              ConcordSide         winner)
+{
+  ConcordPlanConflict *conflict = g_new0 (ConcordPlanConflict, 1);
+
+  conflict->field = g_strdup (g_quark_to_string (key));
+  conflict->value_a = value_text (va);
+  conflict->value_b = value_text (vb);
+  conflict->winner = winner;
+
+  if (item->conflicts == NULL)
+    item->conflicts = g_ptr_array_new_with_free_func (plan_conflict_free);
+  g_ptr_array_add (item->conflicts, conflict);
+}
+
+/* Three-way (or first-match) merge of one item, field by field. */
+static void
+merge_item (Planner               *planner,
+            ConcordPlanItem       *item,
+            const ConcordBaseline *baseline)
+{
+  const ConcordSyncConfig *config = planner->input->config;
+  const ConcordRecord *ra = item->records[CONCORD_SIDE_A];
+  const ConcordRecord *rb = item->records[CONCORD_SIDE_B];
+  const ConcordRecord *view_a = ra != NULL ? ra : baseline->values[CONCORD_SIDE_A];
+  const ConcordRecord *view_b = rb != NULL ? rb : baseline->values[CONCORD_SIDE_B];
+  gboolean scope_ab, scope_ba;
+  gboolean entered[2];
+  guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
+
+  /* An unchanged record is judged by its baseline: the best view of it
+   * there is without reading it. */
+  item->scope[CONCORD_SIDE_A] = in_scope (planner, CONCORD_SIDE_A, view_a);
+  item->scope[CONCORD_SIDE_B] = in_scope (planner, CONCORD_SIDE_B, view_b);
+  entered[CONCORD_SIDE_A] = entered_scope (planner, CONCORD_SIDE_A, item->ids[CONCORD_SIDE_A], ra);
+  entered[CONCORD_SIDE_B] = entered_scope (planner, CONCORD_SIDE_B, item->ids[CONCORD_SIDE_B], rb);
+
+  scope_ab = concord_direction_flows (config->direction, CONCORD_SIDE_A) && item->scope[CONCORD_SIDE_A];
+  scope_ba = concord_direction_flows (config->direction, CONCORD_SIDE_B) && item->scope[CONCORD_SIDE_B];
+
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (config->mapping, i);
+      /* The structure (direction and pair) says which ways may flow at
+       * all; the scope of each rule may hold a flow back for a record. */
+      gboolean way_ab = concord_direction_flows (config->direction, CONCORD_SIDE_A) &&
+                        concord_mapping_pair_flows (pair, CONCORD_SIDE_A);
+      gboolean way_ba = concord_direction_flows (config->direction, CONCORD_SIDE_B) &&
+                        concord_mapping_pair_flows (pair, CONCORD_SIDE_B);
+      gboolean flows_ab = scope_ab && way_ab;
+      gboolean flows_ba = scope_ba && way_ba;
+      const ConcordValue *va = concord_record_get_quark (view_a, pair->key_a);
+      const ConcordValue *vb = concord_record_get_quark (view_b, pair->key_b);
+      ConcordValue merged = { 0 };
+
+      if (!flows_ab && !flows_ba)
+        continue;
+
+      if (concord_value_equal (va, vb))
+        continue;
+
+      if (baseline == NULL || item->kind == CONCORD_PLAN_MATCH)
+        {
+          /* First match: fill the empty side, unite sets, settle the rest. */
+          if (is_set (va) || is_set (vb))
+            {
+              gboolean has = merge_sets (va, vb, NULL, NULL, &merged) != NULL;
+
+              if (flows_ba)
+                plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, has ? &merged : NULL);
+              if (flows_ab)
+                plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, has ? &merged : NULL);
+              concord_value_clear (&merged);
+            }
+          else if (va == NULL)
+            {
+              if (flows_ba)
+                plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, NULL, vb);
+            }
+          else if (vb == NULL)
+            {
+              if (flows_ab)
+                plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, NULL, va);
+            }
+          else
+            {
+              ConcordSide winner = decide_winner (planner, ra, rb);
+
+              if (!flows_ba)
+                winner = CONCORD_SIDE_A;
+              else if (!flows_ab)
+                winner = CONCORD_SIDE_B;
+
+              add_conflict (item, pair->key_a, va, vb, winner);
+              if (winner == CONCORD_SIDE_A)
+                plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, va);
+              else
+                plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, vb);
+            }
+          continue;
+        }
+
+      {
+        const ConcordValue *base_a = concord_record_get_quark (baseline->values[CONCORD_SIDE_A], pair->key_a);
+        const ConcordValue *base_b = concord_record_get_quark (baseline->values[CONCORD_SIDE_B], pair->key_b);
+        /* A record that just entered the scope offers all it holds. */
+        gboolean changed_a = ra != NULL && (!concord_value_equal (va, base_a) || entered[CONCORD_SIDE_A]);
+        gboolean changed_b = rb != NULL && (!concord_value_equal (vb, base_b) || entered[CONCORD_SIDE_B]);
+
+        if (!changed_a && !changed_b)
+          continue;
+
+        /* One way only: the source is the truth, also over edits made on
+         * the target; an empty source clears the target only when it was
+         * emptied, never just because it never had the field. */
+        if (way_ab != way_ba)
+          {
+            ConcordSide to = flows_ab ? CONCORD_SIDE_B : CONCORD_SIDE_A;
+            const ConcordValue *from_value = flows_ab ? va : vb;
+            const ConcordValue *to_value = flows_ab ? vb : va;
+            GQuark to_key = flows_ab ? pair->key_b : pair->key_a;
+            gboolean from_changed = flows_ab ? changed_a : changed_b;
+
+            /* Sets stay additive: every member of the source is on the
+             * target, the source's removals apply, and members only the
+             * target has are kept. */
+            if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
+              {
+                gboolean has = merge_sets (from_value, to_value, flows_ab ? base_a : base_b,
+                                           NULL, &merged) != NULL;
+
+                plan_write (planner, item, to, to_key, to_value, has ? &merged : NULL);
+                concord_value_clear (&merged);
+              }
+            else if (from_changed || from_value != NULL)
+              plan_write (planner, item, to, to_key, to_value, from_value);
+            continue;
+          }
+
+        if (changed_a && !changed_b)
+          {
+            if (flows_ab)
+              plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, va);
+          }
+        else if (!changed_a && changed_b)
+          {
+            if (flows_ba)
+              plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, vb);
+          }
+        else if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
+          {
+            gboolean has = merge_sets (va, vb, base_a, base_b, &merged) != NULL;
+
+            if (flows_ba)
+              plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, has ? &merged : NULL);
+            if (flows_ab)
+              plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, has ? &merged : NULL);
+            concord_value_clear (&merged);
+          }
+        else
+          {
+            ConcordSide winner = decide_winner (planner, ra, rb);
+
+            add_conflict (item, pair->key_a, va, vb, winner);
+            if (winner == CONCORD_SIDE_A && flows_ab)
+              plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, va);
+            else if (winner == CONCORD_SIDE_B && flows_ba)
+              plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, vb);
+          }
+      }
+    }
+
+  for (guint s = 0; s < 2; s++)
+    if (item->set[s] != NULL || item->clear[s] != NULL)
+      planner->plan->n_updates[s]++;
+
+  if (item->conflicts != NULL)
+    planner->plan->n_conflicts += item->conflicts->len;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Planning                                                                  */
+/* ------------------------------------------------------------------------- */
+
+static ConcordPlanItem *
+item_new (ConcordPlanKind kind,
+          gint64          link_id)
+{
+  ConcordPlanItem *item = g_new0 (ConcordPlanItem, 1);
+
+  item->kind = kind;
+  item->link_id = link_id;
+
+  return item;
+}
+
+static void
+add_skip (Planner     *planner,
+          ConcordSide  side,
+          const char  *remote_id,
+          const char  *reason)
+{
+  ConcordPlanSkip *skip = g_new0 (ConcordPlanSkip, 1);
+
+  skip->side = side;
+  skip->remote_id = g_strdup (remote_id);
+  skip->reason = g_strdup (reason);
+  g_ptr_array_add (planner->plan->skips, skip);
+}
+
+static void
+report_ambiguous (Planner     *planner,
+                  ConcordSide  side,
+                  const char  *email,
+                  const char  *remote_id)
+{
+  ConcordPlanAmbiguous *ambiguous;
+
+  if (g_hash_table_contains (planner->input->reported_ambiguous, email))
+    return;
+
+  g_hash_table_add (planner->input->reported_ambiguous, g_strdup (email));
+
+  ambiguous = g_new0 (ConcordPlanAmbiguous, 1);
+  ambiguous->email = g_strdup (email);
+  ambiguous->side = side;
+  ambiguous->ids = g_strdup (remote_id);
+  g_ptr_array_add (planner->plan->ambiguous, ambiguous);
+}
+
+static void
+plan_linked (Planner       *planner,
+             ConcordSide    side,
+             const char    *remote_id,
+             ConcordRecord *record,
+             gint64         link_id,
+             const char    *other_id)
+{
+  ConcordPlanInput *input = planner->input;
+  ConcordSide other = CONCORD_SIDE_OTHER (side);
+  ConcordBaseline *baseline = g_hash_table_lookup (input->baselines, &link_id);
+  ConcordRecord *other_record = g_hash_table_lookup (input->changed[other], other_id);
+  ConcordPlanItem *item;
+
+  if (other_record == NULL && baseline == NULL)
+    other_record = g_hash_table_lookup (input->extra[other], other_id);
+
+  if (other_record == NULL && baseline == NULL)
+    {
+      /* Neither a baseline nor the partner: try again on the next run. */
+      add_skip (planner, side, remote_id, "the linked record could not be read");
+      return;
+    }
+
+  item = item_new (baseline != NULL ? CONCORD_PLAN_LINKED : CONCORD_PLAN_MATCH, link_id);
+  item->ids[side] = g_strdup (remote_id);
+  item->ids[other] = g_strdup (other_id);
+  item->records[side] = concord_record_ref (record);
+  item->records[other] = other_record != NULL ? concord_record_ref (other_record) : NULL;
+
+  merge_item (planner, item, baseline);
+  g_ptr_array_add (planner->plan->items, item);
+
+  g_hash_table_add (planner->done[side], (gpointer) remote_id);
+  g_hash_table_add (planner->done[other], (gpointer) other_id);
+}
+
+static void
+plan_create (Planner       *planner,
+             ConcordSide    side,
+             const char    *remote_id,
+             ConcordRecord *record)
+{
+  const ConcordSyncConfig *config = planner->input->config;
+  ConcordSide other = CONCORD_SIDE_OTHER (side);
+  g_autoptr(ConcordRecord) values = concord_record_new (NULL);
+  guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
+  ConcordPlanItem *item;
+
+  if (!concord_direction_flows (config->direction, side))
+    {
+      add_skip (planner, side, remote_id, "the other side is not synced to");
+      return;
+    }
+  if (!config->may_create[other])
+    {
+      add_skip (planner, side, remote_id, "creating contacts is off in this direction");
+      return;
+    }
+  if (!in_scope (planner, side, record))
+    {
+      add_skip (planner, side, remote_id, "not in the scope of the rule");
+      return;
+    }
+
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (config->mapping, i);
+      GQuark from = side == CONCORD_SIDE_A ? pair->key_a : pair->key_b;
+      GQuark to = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
+      const ConcordValue *value;
+
+      if (!concord_mapping_pair_flows (pair, side))
+        continue;
+
+      value = concord_record_get_quark (record, from);
+      if (value != NULL)
+        concord_record_set_value_quark (values, to, value);
+    }
+
+  if (concord_record_get_email (values) == NULL)
+    {
+      add_skip (planner, side, remote_id, "the email address is not mapped to the other side");
+      return;
+    }
+
+  item = item_new (CONCORD_PLAN_CREATE, 0);
+  item->source = side;
+  item->scope[side] = TRUE;
+  item->scope[other] = TRUE;
+  item->ids[side] = g_strdup (remote_id);
+  item->records[side] = concord_record_ref (record);
+  item->set[other] = g_steal_pointer (&values);
+  g_ptr_array_add (planner->plan->items, item);
+  planner->plan->n_creates[other]++;
+
+  g_hash_table_add (planner->done[side], (gpointer) remote_id);
+}
+
+static void
+plan_unlinked (Planner       *planner,
+               ConcordSide    side,
+               const char    *remote_id,
+               ConcordRecord *record)
+{
+  ConcordPlanInput *input = planner->input;
+  ConcordSide other = CONCORD_SIDE_OTHER (side);
+  const char *email = record_email_key (input, record);
+  const char *own, *candidate;
+
+  if (email == NULL)
+    {
+      add_skip (planner, side, remote_id, "no valid email address");
+      g_ptr_array_add (planner->plan->settle[side], g_strdup (remote_id));
+      return;
+    }
+
+  own = g_hash_table_lookup (input->by_email[side], email);
+  candidate = g_hash_table_lookup (input->by_email[other], email);
+
+  if (own == AMBIGUOUS || candidate == AMBIGUOUS)
+    {
+      /* Never bind (or create) on a guess; a person decides. */
+      report_ambiguous (planner, own == AMBIGUOUS ? side : other, email, remote_id);
+      add_skip (planner, side, remote_id, "the email address is on several contacts");
+      return;
+    }
+
+  if (candidate != NULL)
+    {
+      gint64 candidate_link = linked_id (input, other, candidate);
+      ConcordRecord *candidate_record;
+
+      if (g_hash_table_contains (planner->done[other], candidate))
+        {
+          add_skip (planner, side, remote_id, "the matching contact is already paired");
+          return;
+        }
+
+      if (candidate_link != 0 && partner_id (input, other, candidate_link) != NULL)
+        {
+          add_skip (planner, side, remote_id, "the matching contact is paired with another one");
+          return;
+        }
+
+      candidate_record = current_record (input, other, candidate);
+      if (candidate_record == NULL)
+        {
+          add_skip (planner, side, remote_id, "the matching contact could not be read");
+          return;
+        }
+
+      {
+        ConcordPlanItem *item = item_new (CONCORD_PLAN_MATCH, 0);
+
+        item->ids[side] = g_strdup (remote_id);
+        item->ids[other] = g_strdup (candidate);
+        item->records[side] = concord_record_ref (record);
+        item->records[other] = concord_record_ref (candidate_record);
+        merge_item (planner, item, NULL);
+        g_ptr_array_add (planner->plan->items, item);
+
+        g_hash_table_add (planner->done[side], (gpointer) remote_id);
+        g_hash_table_add (planner->done[other], (gpointer) candidate);
+      }
+      return;
+    }
+
+  plan_create (planner, side, remote_id, record);
+  if (!g_hash_table_contains (planner->done[side], remote_id))
+    g_ptr_array_add (planner->plan->settle[side], g_strdup (remote_id));
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static void
+check_breaker (Planner *planner)
+{
+  ConcordPlanInput *input = planner->input;
+  const ConcordSyncConfig *config = input->config;
+  ConcordPlan *plan = planner->plan;
+
+  if (config->force)
+    return;
+
+  for (guint s = 0; s < 2 && !plan->tripped; s++)
+    {
+      guint known = g_hash_table_size (input->index[s]);
+      double limit;
+
+      /* One or two contacts gone is a person's doing; all of several is
+       * more likely a broken account or API. */
+      if (input->listed[s] == 0 && known >= 3)
+        {
+          plan->tripped = TRUE;
+          plan->trip_reason = g_strdup_printf ("side %s listed no contacts although %u were known; "
+                                               "nothing was written",
+                                               CONCORD_SIDE_NAME (s), known);
+          break;
+        }
+
+      limit = MAX ((double) config->breaker_min, config->breaker_fraction * known);
+      if (input->vanished[s]->len > limit)
+        {
+          plan->tripped = TRUE;
+          plan->trip_reason = g_strdup_printf ("%u of %u contacts disappeared from side %s; "
+                                               "nothing was written",
+                                               input->vanished[s]->len, known, CONCORD_SIDE_NAME (s));
+          break;
+        }
+
+      limit = MAX ((double) config->breaker_min, config->breaker_fraction * input->n_linked[s]);
+      if (plan->n_overwrites[s] > limit)
+        {
+          plan->tripped = TRUE;
+          plan->trip_reason = g_strdup_printf ("the run would overwrite %u values on side %s "
+                                               "(%u linked contacts); nothing was written",
+                                               plan->n_overwrites[s], CONCORD_SIDE_NAME (s),
+                                               input->n_linked[s]);
+        }
+    }
+}
+
+/**
+ * concord_planner_plan:
+ * @input: a prepared #ConcordPlanInput
+ *
+ * Returns: (transfer full): the plan; it holds references to the input's
+ *   records but not to the input
+ */
+ConcordPlan *
+concord_planner_plan (ConcordPlanInput *input)
+{
+  Planner planner = { .input = input };
+  ConcordPlan *plan;
+
+  g_return_val_if_fail (input != NULL, NULL);
+  g_return_val_if_fail (input->by_email[0] != NULL, NULL);
+
+  plan = g_new0 (ConcordPlan, 1);
+  plan->items = g_ptr_array_new_with_free_func (plan_item_free);
+  plan->skips = g_ptr_array_new_with_free_func (plan_skip_free);
+  plan->ambiguous = g_ptr_array_new_with_free_func (plan_ambiguous_free);
+  plan->settle[0] = g_ptr_array_new_with_free_func (g_free);
+  plan->settle[1] = g_ptr_array_new_with_free_func (g_free);
+  plan->unlinks = g_array_new (FALSE, FALSE, sizeof (gint64));
+  planner.plan = plan;
+  planner.done[0] = g_hash_table_new (g_str_hash, g_str_equal);
+  planner.done[1] = g_hash_table_new (g_str_hash, g_str_equal);
+
+  /* Links whose record vanished from a complete listing: the link goes,
+   * the other record stays (Concord never deletes). */
+  for (guint s = 0; s < 2; s++)
+    for (guint i = 0; i < input->vanished[s]->len; i++)
+      {
+        gint64 link_id = linked_id (input, s, g_ptr_array_index (input->vanished[s], i));
+
+        if (link_id != 0)
+          g_array_append_val (plan->unlinks, link_id);
+      }
+
+  /* Sorted, so the same input always gives the same plan. */
+  for (guint s = 0; s < 2; s++)
+    {
+      g_autofree gpointer *ids = NULL;
+      guint n_ids;
+
+      ids = g_hash_table_get_keys_as_array (input->changed[s], &n_ids);
+      qsort (ids, n_ids, sizeof (gpointer), compare_ids);
+
+      for (guint i = 0; i < n_ids; i++)
+        {
+          const char *remote_id = ids[i];
+          ConcordRecord *record = g_hash_table_lookup (input->changed[s], remote_id);
+          gint64 link_id;
+          const char *other_id;
+
+          if (g_hash_table_contains (planner.done[s], remote_id))
+            continue;
+
+          link_id = linked_id (input, s, remote_id);
+          other_id = link_id != 0 ? partner_id (input, s, link_id) : NULL;
+
+          if (other_id != NULL)
+            plan_linked (&planner, s, remote_id, record, link_id, other_id);
+          else
+            plan_unlinked (&planner, s, remote_id, record);
+        }
+    }
+
+  check_breaker (&planner);
+
+  g_hash_table_unref (planner.done[0]);
+  g_hash_table_unref (planner.done[1]);
+
+  return plan;
+}
+
+void
+concord_plan_free (ConcordPlan *plan)
+{
+  if (plan == NULL)
+    return;
+
+  g_ptr_array_unref (plan->items);
+  g_ptr_array_unref (plan->skips);
+  g_ptr_array_unref (plan->ambiguous);
+  g_ptr_array_unref (plan->settle[0]);
+  g_ptr_array_unref (plan->settle[1]);
+  g_array_unref (plan->unlinks);
+  g_free (plan->trip_reason);
+  g_free (plan);
+}
+
+/**
+ * concord_plan_to_string:
+ * @max_items: how many items to describe in full; the counts are always there
+ *
+ * Returns: (transfer full): the plan for people: what a dry run prints
+ */
+char *
+concord_plan_to_string (const ConcordPlan *plan,
+                        guint              max_items)
+{
+  GString *out = g_string_new (NULL);
+  guint shown = 0;
+
+  g_return_val_if_fail (plan != NULL, NULL);
+
+  g_string_append_printf (out, "create on A: %u, create on B: %u\n",
+                          plan->n_creates[CONCORD_SIDE_A], plan->n_creates[CONCORD_SIDE_B]);
+  g_string_append_printf (out, "update on A: %u, update on B: %u\n",
+                          plan->n_updates[CONCORD_SIDE_A], plan->n_updates[CONCORD_SIDE_B]);
+  g_string_append_printf (out, "conflicts: %u, ambiguous matches: %u, skipped: %u\n",
+                          plan->n_conflicts, plan->ambiguous->len, plan->skips->len);
+  if (plan->tripped)
+    g_string_append_printf (out, "stopped: %s\n", plan->trip_reason);
+
+  for (guint i = 0; i < plan->items->len && shown < max_items; i++)
+    {
+      const ConcordPlanItem *item = g_ptr_array_index (plan->items, i);
+
+      for (guint s = 0; s < 2; s++)
+        {
+          if (item->set[s] == NULL && item->clear[s] == NULL)
+            continue;
+
+          shown++;
+          if (item->kind == CONCORD_PLAN_CREATE)
+            {
+              g_autofree char *json = concord_record_to_json (item->set[s]);
+
+              g_string_append_printf (out, "  create on %s from %s: %s\n",
+                                      CONCORD_SIDE_NAME (s), item->ids[item->source], json);
+              continue;
+            }
+
+          g_string_append_printf (out, "  update %s %s%s:\n", CONCORD_SIDE_NAME (s), item->ids[s],
+                                  item->kind == CONCORD_PLAN_MATCH ? " (first match)" : "");
+          for (guint c = 0; item->changes[s] != NULL && c < item->changes[s]->len; c++)
+            {
+              const ConcordFieldChange *change = g_ptr_array_index (item->changes[s], c);
+
+              g_string_append_printf (out, "    %s: %s → %s\n", change->field,
+                                      change->before ? change->before : "(empty)",
+                                      change->after ? change->after : "(empty)");
+            }
+        }
+    }
+
+  return g_string_free (out, FALSE);
+}

@@ -1,0 +1,214 @@
+/* concord-planner.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "concord-mapping.h"
+#include "concord-record.h"
+#include "concord-store.h"
+#include "concord-types.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ConcordRecordFilter:
+ *
+ * Returns: whether @record (of the source side) is in the scope of the
+ *   direction's rule
+ */
+typedef gboolean (*ConcordRecordFilter) (const ConcordRecord *record,
+                                         gpointer             user_data);
+
+/**
+ * ConcordSyncConfig:
+ * @direction: which ways data flows
+ * @prefer: the side that wins a conflict (also NEWEST's fallback)
+ * @newest_wins: let the record changed last win when both sides give times
+ * @may_create: may_create[X]: whether records may be created on side X
+ * @filter: filter[X]: scope of the records of X that flow to the other side;
+ *   %NULL means every record
+ * @filter_data: data for @filter
+ * @mapping: the field mapping
+ * @breaker_min: the circuit breaker trips only above this many overwrites
+ *   on one side ...
+ * @breaker_fraction: ... and above this fraction of that side's links
+ * @force: ignore the circuit breaker (the user confirmed)
+ */
+typedef struct
+{
+  ConcordDirection     direction;
+  ConcordSide          prefer;
+  gboolean             newest_wins;
+  gboolean             may_create[2];
+  ConcordRecordFilter  filter[2];
+  gpointer             filter_data[2];
+  ConcordMapping      *mapping;
+  guint                breaker_min;
+  double               breaker_fraction;
+  gboolean             force;
+} ConcordSyncConfig;
+
+void concord_sync_config_init  (ConcordSyncConfig *config,
+                                ConcordMapping    *mapping);
+void concord_sync_config_clear (ConcordSyncConfig *config);
+
+/* A baseline: the mapped values of both records of a link as they were
+ * when the two sides last agreed. */
+typedef struct
+{
+  ConcordRecord *values[2];
+} ConcordBaseline;
+
+ConcordBaseline *concord_baseline_new  (ConcordRecord   *a,
+                                        ConcordRecord   *b);
+void             concord_baseline_free (ConcordBaseline *baseline);
+
+/**
+ * ConcordPlanInput:
+ *
+ * Everything the planner looks at; the planner itself does no I/O.
+ * @index: per side, remote id → #ConcordIndexEntry, as the store had it
+ * @changed: per side, remote id → #ConcordRecord: records whose content
+ *   differs from what was last settled (or new)
+ * @extra: per side, remote id → #ConcordRecord: unchanged records the
+ *   planner needs (partners of first matches), fetched by the engine
+ * @vanished: per side, remote ids of the index missing from a complete
+ *   listing (never filled from a partial or failed one)
+ * @listed: per side, how many records a complete listing returned, or -1
+ * @baselines: link id → #ConcordBaseline for the links of changed records
+ * @reported_ambiguous: normalised emails already reported as ambiguous
+ */
+typedef struct
+{
+  const ConcordSyncConfig *config;
+  GHashTable              *index[2];
+  GHashTable              *changed[2];
+  GHashTable              *extra[2];
+  GPtrArray               *vanished[2];
+  gint64                   listed[2];
+  GHashTable              *baselines;
+  GHashTable              *reported_ambiguous;
+
+  /* Built by concord_plan_input_prepare(): email → remote id, or the
+   * AMBIGUOUS marker when one side has the email more than once. */
+  GHashTable              *by_email[2];
+  GHashTable              *link_to_id[2];
+  GHashTable              *vanished_set[2];
+  guint                    n_linked[2];
+  GStringChunk            *strings;
+} ConcordPlanInput;
+
+ConcordPlanInput *concord_plan_input_new          (const ConcordSyncConfig *config);
+void              concord_plan_input_free         (ConcordPlanInput        *input);
+void              concord_plan_input_prepare      (ConcordPlanInput        *input);
+GPtrArray        *concord_plan_input_get_missing  (ConcordPlanInput        *input,
+                                                   ConcordSide              side);
+GPtrArray        *concord_plan_input_get_links_needed (ConcordPlanInput    *input);
+
+/* One field change for the journal. */
+typedef struct
+{
+  char *field;
+  char *before;    /* (nullable) */
+  char *after;     /* (nullable) */
+} ConcordFieldChange;
+
+typedef struct
+{
+  char *field;     /* the field on side A */
+  char *value_a;   /* (nullable) */
+  char *value_b;   /* (nullable) */
+  ConcordSide winner;
+} ConcordPlanConflict;
+
+typedef enum
+{
+  CONCORD_PLAN_LINKED,    /* an existing link */
+  CONCORD_PLAN_MATCH,     /* a first match: a new link */
+  CONCORD_PLAN_CREATE,    /* a record to create on the other side */
+} ConcordPlanKind;
+
+/**
+ * ConcordPlanItem:
+ *
+ * What happens to one pair of records (or one record to create).
+ * @ids: the remote ids; for CREATE, the target's id is %NULL
+ * @records: the current records; %NULL for a side that did not change
+ *   (its baseline stands for it)
+ * @set, @clear: per side, what to write there (NULL set: nothing)
+ * @changes: per side, #ConcordFieldChange<!-- -->s for the journal
+ * @source: for CREATE, the side the record comes from
+ * @scope: per side, whether the record was in its direction's scope
+ */
+typedef struct
+{
+  ConcordPlanKind  kind;
+  gint64           link_id;
+  char            *ids[2];
+  ConcordRecord   *records[2];
+  ConcordRecord   *set[2];
+  GPtrArray       *clear[2];
+  GPtrArray       *changes[2];
+  GPtrArray       *conflicts;
+  ConcordSide      source;
+  gboolean         scope[2];   /* whether each record was in scope when planned */
+} ConcordPlanItem;
+
+typedef struct
+{
+  ConcordSide side;
+  char       *remote_id;
+  char       *reason;
+} ConcordPlanSkip;
+
+typedef struct
+{
+  char      *email;
+  ConcordSide side;        /* the side with duplicates, or A when both */
+  char      *ids;          /* the remote ids involved, for the review */
+} ConcordPlanAmbiguous;
+
+/**
+ * ConcordPlan:
+ * @items: every #ConcordPlanItem, writes or not
+ * @skips: records left alone, with the reason
+ * @ambiguous: matches that need a person
+ * @settle: per side, remote ids of changed records that need no write but
+ *   whose new content is now settled (out of scope, no email, …)
+ * @unlinks: link ids whose record vanished from a complete listing
+ * @tripped: the circuit breaker stopped the run; @trip_reason says why
+ */
+typedef struct
+{
+  GPtrArray *items;
+  GPtrArray *skips;
+  GPtrArray *ambiguous;
+  GPtrArray *settle[2];
+  GArray    *unlinks;
+  guint      n_creates[2];
+  guint      n_updates[2];
+  guint      n_overwrites[2];
+  guint      n_conflicts;
+  gboolean   tripped;
+  char      *trip_reason;
+} ConcordPlan;
+
+gboolean     concord_plan_in_scope (const ConcordSyncConfig *config,
+                                    ConcordSide              side,
+                                    const ConcordRecord     *record);
+guint64      concord_plan_hash     (const ConcordSyncConfig *config,
+                                    ConcordSide              side,
+                                    const ConcordRecord     *record,
+                                    gboolean                 in_scope);
+
+ConcordPlan *concord_planner_plan  (ConcordPlanInput *input);
+void         concord_plan_free     (ConcordPlan      *plan);
+char        *concord_plan_to_string (const ConcordPlan *plan,
+                                     guint              max_items);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordPlan, concord_plan_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordPlanInput, concord_plan_input_free)
+
+G_END_DECLS

@@ -1,0 +1,1086 @@
+/* concord-sync-run.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * One run of one connection: read both sides, plan, execute, commit.
+ *
+ * Reading streams pages from each connector and keeps only the records
+ * whose content hash (over the mapped fields) differs from the one settled
+ * in the store: after a run with no edits nothing is kept, nothing is
+ * planned and nothing is written. A listing that fails fails the run before
+ * anything is written; only a complete listing may show that a record is
+ * gone.
+ *
+ * Executing writes creates first, then updates, each side in the app's
+ * batch size. Before each batch its intents are committed to the store;
+ * after it, in one transaction, the outcome: journal rows, links, baselines
+ * (from what the server echoed) and index hashes, and the intents go. A
+ * crash at any point therefore leaves a consistent store, and the next run
+ * repairs what was in flight: a record created just before the crash is
+ * found by its email and linked (never created twice), and a change whose
+ * outcome was not committed is seen again and finished.
+ *
+ * A failed write affects only its record: its link keeps its old baseline
+ * and its hash is not settled, so the next run tries again.
+ *
+ * This function is synchronous and must run on the engine's thread, never
+ * the UI's: it drives the connectors' async calls on a main context of its
+ * own.
+ */
+
+#define G_LOG_DOMAIN "concord-sync-run"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "concord-error.h"
+#include "concord-fields.h"
+#include "concord-sync-run.h"
+
+typedef struct
+{
+  ConcordPlanItem *item;
+  guint            pending;       /* writes not yet answered */
+  gboolean         failed;
+  ConcordRecord   *echo[2];       /* (owned) (nullable) */
+} ItemState;
+
+typedef struct
+{
+  ConcordStore            *store;
+  gint64                   connection_id;
+  const ConcordSyncConfig *config;
+  ConcordConnector        *connectors[2];
+  const char              *types[2];
+  const ConcordRunOptions *options;
+  GCancellable            *cancellable;
+  ConcordRunSummary       *summary;
+  GMainContext            *context;
+  gint64                   run_id;
+  guint                    write_calls;
+  const GQuark            *keys[2];
+  guint                    n_keys[2];
+  ItemState               *states;
+  guint                    n_states;
+  char                    *cursors[2];
+  gboolean                 any_failed;
+  gboolean                 rescan;        /* a write moved a record across a rule's scope */
+  ConcordPlanInput        *input;
+} Run;
+
+/* ------------------------------------------------------------------------- */
+/* Summary                                                                   */
+/* ------------------------------------------------------------------------- */
+
+void
+concord_run_summary_clear (ConcordRunSummary *summary)
+{
+  g_return_if_fail (summary != NULL);
+
+  g_free (summary->plan_text);
+  memset (summary, 0, sizeof *summary);
+}
+
+char *
+concord_run_summary_to_json (const ConcordRunSummary *summary)
+{
+  GString *out = g_string_new ("{");
+
+  g_return_val_if_fail (summary != NULL, NULL);
+
+  for (guint s = 0; s < 2; s++)
+    g_string_append_printf (out,
+                            "\"%s\":{\"listed\":%u,\"changed\":%u,\"created\":%u,\"updated\":%u,"
+                            "\"failed\":%u,\"fields_written\":%u,\"write_calls\":%u},",
+                            CONCORD_SIDE_NAME (s), summary->listed[s], summary->changed[s],
+                            summary->created[s], summary->updated[s], summary->failed[s],
+                            summary->fields_written[s], summary->write_calls[s]);
+  g_string_append_printf (out,
+                          "\"linked\":%u,\"unlinked\":%u,\"skipped\":%u,\"conflicts\":%u,"
+                          "\"ambiguous\":%u,\"tripped\":%s}",
+                          summary->linked, summary->unlinked, summary->skipped,
+                          summary->conflicts, summary->ambiguous,
+                          summary->tripped ? "true" : "false");
+
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Driving async calls                                                       */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_result_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (Run           *run,
+             GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (run->context, TRUE);
+
+  return g_steal_pointer (slot);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static guint64
+record_hash (Run                 *run,
+             ConcordSide          side,
+             const ConcordRecord *record,
+             gboolean             in_scope)
+{
+  return concord_plan_hash (run->config, side, record, in_scope);
+}
+
+/* The mapped fields of @record only: what a baseline keeps. */
+static ConcordRecord *
+restrict_record (Run                 *run,
+                 ConcordSide          side,
+                 const ConcordRecord *record)
+{
+  ConcordRecord *out = concord_record_new (NULL);
+
+  for (guint i = 0; i < run->n_keys[side]; i++)
+    {
+      const ConcordValue *value = concord_record_get_quark (record, run->keys[side][i]);
+
+      if (value != NULL)
+        concord_record_set_value_quark (out, run->keys[side][i], value);
+    }
+
+  return out;
+}
+
+static char *
+email_of (const ConcordRecord *record)
+{
+  return concord_normalize_email (concord_record_get_email (record));
+}
+
+static void
+journal (Run         *run,
+         gint64       link_id,
+         ConcordSide  target,
+         const char  *remote_id,
+         const char  *op,
+         const char  *field,
+         const char  *before,
+         const char  *after,
+         const char  *outcome,
+         const char  *error_text)
+{
+  ConcordJournalRow row = {
+    .run_id = run->run_id,
+    .link_id = link_id,
+    .direction = (char *) (target == CONCORD_SIDE_B ? "a-to-b" : "b-to-a"),
+    .remote_id = (char *) remote_id,
+    .op = (char *) op,
+    .field = (char *) field,
+    .before = (char *) before,
+    .after = (char *) after,
+    .outcome = (char *) outcome,
+    .error = (char *) error_text,
+  };
+  g_autoptr(GError) error = NULL;
+
+  if (!concord_store_add_journal (run->store, run->connection_id, &row, &error))
+    g_warning ("Could not write to the journal: %s", error->message);
+}
+
+static gboolean
+put_index (Run                 *run,
+           ConcordSide          side,
+           const char          *remote_id,
+           const ConcordRecord *record,
+           gboolean             in_scope,
+           gint64               link_id,
+           GError             **error)
+{
+  g_autofree char *email = email_of (record);
+  ConcordIndexEntry entry = {
+    .remote_id = (char *) remote_id,
+    .email_norm = email,
+    .hash = record_hash (run, side, record, in_scope),
+    .link_id = link_id,
+  };
+
+  return concord_store_put_index (run->store, run->connection_id, side, &entry, error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Reading                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+read_side (Run               *run,
+           ConcordSide        side,
+           ConcordPlanInput  *input,
+           GError           **error)
+{
+  ConcordConnector *connector = run->connectors[side];
+  g_autofree char *cursor = NULL;
+  g_autofree char *page_token = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  gboolean complete = FALSE;
+  guint listed = 0;
+
+  if (concord_connector_get_flags (connector) & CONCORD_CONNECTOR_INCREMENTAL)
+    {
+      cursor = concord_store_get_cursor (run->store, run->connection_id, side, error);
+      if (cursor == NULL && error != NULL && *error != NULL)
+        return FALSE;
+    }
+
+  for (;;)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      GAsyncResult *slot = NULL;
+      g_autoptr(ConcordPage) page = NULL;
+
+      concord_connector_list_async (connector, run->types[side], cursor, page_token,
+                                    run->cancellable, on_result_cb, &slot);
+      result = wait_result (run, &slot);
+      page = concord_connector_list_finish (connector, result, error);
+      if (page == NULL)
+        {
+          g_prefix_error (error, "Reading side %s failed: ", CONCORD_SIDE_NAME (side));
+          return FALSE;
+        }
+
+      for (guint i = 0; i < page->records->len; i++)
+        {
+          ConcordRecord *record = g_ptr_array_index (page->records, i);
+          const char *remote_id = concord_record_get_remote_id (record);
+          ConcordIndexEntry *entry;
+
+          if (remote_id == NULL)
+            continue;
+
+          listed++;
+          entry = g_hash_table_lookup (input->index[side], remote_id);
+          if (entry != NULL)
+            g_hash_table_add (seen, entry);
+
+          if (entry == NULL ||
+              entry->hash != record_hash (run, side, record,
+                                          concord_plan_in_scope (run->config, side, record)))
+            g_hash_table_replace (input->changed[side],
+                                  (gpointer) concord_record_get_remote_id (record),
+                                  concord_record_ref (record));
+        }
+
+      g_clear_pointer (&page_token, g_free);
+      page_token = g_steal_pointer (&page->next_page);
+      if (page_token == NULL)
+        {
+          complete = page->complete;
+          g_free (run->cursors[side]);
+          run->cursors[side] = g_steal_pointer (&page->cursor);
+          break;
+        }
+
+      if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+        return FALSE;
+    }
+
+  run->summary->listed[side] = listed;
+  run->summary->changed[side] = g_hash_table_size (input->changed[side]);
+
+  if (complete)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      input->listed[side] = listed;
+      g_hash_table_iter_init (&iter, input->index[side]);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (!g_hash_table_contains (seen, value))
+          g_ptr_array_add (input->vanished[side], g_strdup (key));
+    }
+
+  return TRUE;
+}
+
+static gboolean
+load_baselines (Run               *run,
+                ConcordPlanInput  *input,
+                GError           **error)
+{
+  g_autoptr(GPtrArray) links = concord_plan_input_get_links_needed (input);
+
+  for (guint i = 0; i < links->len; i++)
+    {
+      gint64 link_id = *(gint64 *) g_ptr_array_index (links, i);
+      g_autoptr(GVariant) va = NULL;
+      g_autoptr(GVariant) vb = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(ConcordRecord) a = NULL;
+      g_autoptr(ConcordRecord) b = NULL;
+
+      if (!concord_store_get_baseline (run->store, link_id, &va, &vb, &local_error))
+        {
+          if (g_error_matches (local_error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
+            continue;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+
+      a = concord_record_new_from_variant (va);
+      b = concord_record_new_from_variant (vb);
+      if (a == NULL || b == NULL)
+        continue;  /* unreadable: treated as a first match */
+
+      g_hash_table_insert (input->baselines, g_memdup2 (&link_id, sizeof link_id),
+                           concord_baseline_new (a, b));
+    }
+
+  return TRUE;
+}
+
+static gboolean
+fetch_missing (Run               *run,
+               ConcordPlanInput  *input,
+               GError           **error)
+{
+  for (guint s = 0; s < 2; s++)
+    {
+      g_autoptr(GPtrArray) missing = concord_plan_input_get_missing (input, s);
+      guint batch = MAX (1, concord_connector_get_max_batch (run->connectors[s]));
+
+      for (guint start = 0; start < missing->len; start += batch)
+        {
+          g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+          g_autoptr(GAsyncResult) result = NULL;
+          g_autoptr(GPtrArray) records = NULL;
+          GAsyncResult *slot = NULL;
+
+          for (guint i = start; i < MIN (start + batch, missing->len); i++)
+            g_ptr_array_add (ids, g_ptr_array_index (missing, i));
+          g_ptr_array_add (ids, NULL);
+
+          concord_connector_fetch_async (run->connectors[s], run->types[s],
+                                         (const char * const *) ids->pdata,
+                                         run->cancellable, on_result_cb, &slot);
+          result = wait_result (run, &slot);
+          records = concord_connector_fetch_finish (run->connectors[s], result, error);
+          if (records == NULL)
+            {
+              g_prefix_error (error, "Reading side %s failed: ", CONCORD_SIDE_NAME (s));
+              return FALSE;
+            }
+
+          for (guint i = 0; i < records->len; i++)
+            {
+              ConcordRecord *record = g_ptr_array_index (records, i);
+
+              if (concord_record_get_remote_id (record) != NULL)
+                g_hash_table_replace (input->extra[s],
+                                      (gpointer) concord_record_get_remote_id (record),
+                                      concord_record_ref (record));
+            }
+        }
+    }
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Committing                                                                */
+/* ------------------------------------------------------------------------- */
+
+static void
+journal_item (Run             *run,
+              ConcordPlanItem *item,
+              gint64           link_id,
+              const char      *outcome,
+              const char      *error_text)
+{
+  for (guint s = 0; s < 2; s++)
+    {
+      if (item->kind == CONCORD_PLAN_CREATE && item->set[s] != NULL)
+        {
+          g_autofree char *json = concord_record_to_json (item->set[s]);
+
+          journal (run, link_id, s, item->ids[s], "create", NULL, NULL, json, outcome, error_text);
+          continue;
+        }
+
+      for (guint c = 0; item->changes[s] != NULL && c < item->changes[s]->len; c++)
+        {
+          const ConcordFieldChange *change = g_ptr_array_index (item->changes[s], c);
+
+          journal (run, link_id, s, item->ids[s], "update", change->field,
+                   change->before, change->after, outcome, error_text);
+        }
+    }
+}
+
+static gboolean
+commit_item (Run        *run,
+             ItemState  *state,
+             GError    **error)
+{
+  ConcordPlanItem *item = state->item;
+  ConcordBaseline *old = NULL;
+  ConcordRecord *base[2] = { NULL, NULL };
+  gboolean ok;
+  gint64 link_id = item->link_id;
+
+  /* A failed write settles nothing: the link (of a first match, made
+   * before the writes) keeps its old baseline, or none, and the records
+   * their old hashes, so the next run does the work again. */
+  if (state->failed)
+    return TRUE;
+
+  if (link_id == 0)
+    {
+      link_id = concord_store_add_link (run->store, run->connection_id,
+                                        item->ids[0], item->ids[1], error);
+      if (link_id == 0)
+        return FALSE;
+      run->summary->linked++;
+    }
+  else
+    old = g_hash_table_lookup (run->input->baselines, &link_id);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      const ConcordRecord *final = state->echo[s] != NULL ? state->echo[s] : item->records[s];
+
+      if (final != NULL)
+        {
+          /* Settled with the scope the plan used: a record our own write
+           * moved into (or out of) scope is looked at again, in a second
+           * pass of this same run. */
+          if (item->scope[s] != concord_plan_in_scope (run->config, s, final))
+            run->rescan = TRUE;
+          if (!put_index (run, s, item->ids[s], final, item->scope[s], link_id, error))
+            {
+              g_clear_pointer (&base[0], concord_record_unref);
+              return FALSE;
+            }
+          base[s] = restrict_record (run, s, final);
+        }
+      else if (old != NULL)
+        base[s] = concord_record_ref (old->values[s]);
+      else
+        base[s] = concord_record_new (NULL);
+    }
+
+  {
+    g_autoptr(GVariant) va = g_variant_ref_sink (concord_record_to_variant (base[0]));
+    g_autoptr(GVariant) vb = g_variant_ref_sink (concord_record_to_variant (base[1]));
+
+    ok = concord_store_set_baseline (run->store, link_id, va, vb, error);
+    concord_record_unref (base[0]);
+    concord_record_unref (base[1]);
+    if (!ok)
+      return FALSE;
+  }
+
+  journal_item (run, item, link_id, "ok", NULL);
+
+  return TRUE;
+}
+
+static gboolean
+settle (Run          *run,
+        ConcordPlan  *plan,
+        GError      **error)
+{
+  ConcordPlanInput *input = run->input;
+
+  if (!concord_store_begin (run->store, error))
+    return FALSE;
+
+  /* Links whose record is gone: the pair is undone, nothing is deleted. */
+  for (guint i = 0; i < plan->unlinks->len; i++)
+    {
+      gint64 link_id = g_array_index (plan->unlinks, gint64, i);
+
+      if (!concord_store_remove_link (run->store, link_id, error))
+        goto fail;
+      journal (run, link_id, CONCORD_SIDE_B, NULL, "unlink", NULL, NULL, NULL, "ok",
+               "a contact of the pair was deleted in its app");
+      run->summary->unlinked++;
+    }
+
+  for (guint s = 0; s < 2; s++)
+    for (guint i = 0; i < input->vanished[s]->len; i++)
+      if (!concord_store_delete_index (run->store, run->connection_id, s,
+                                       g_ptr_array_index (input->vanished[s], i), error))
+        goto fail;
+
+  /* Changed records that need no write: their new content is settled. */
+  for (guint s = 0; s < 2; s++)
+    for (guint i = 0; i < plan->settle[s]->len; i++)
+      {
+        const char *remote_id = g_ptr_array_index (plan->settle[s], i);
+        ConcordRecord *record = g_hash_table_lookup (input->changed[s], remote_id);
+        ConcordIndexEntry *entry = g_hash_table_lookup (input->index[s], remote_id);
+
+        gint64 link_id = entry != NULL ? entry->link_id : 0;
+
+        /* A link undone above stays undone. */
+        for (guint u = 0; link_id != 0 && u < plan->unlinks->len; u++)
+          if (g_array_index (plan->unlinks, gint64, u) == link_id)
+            link_id = 0;
+
+        if (record != NULL &&
+            !put_index (run, s, remote_id, record, concord_plan_in_scope (run->config, s, record),
+                        link_id, error))
+          goto fail;
+      }
+
+  for (guint i = 0; i < plan->skips->len; i++)
+    {
+      const ConcordPlanSkip *skip = g_ptr_array_index (plan->skips, i);
+
+      run->summary->skipped++;
+      journal (run, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip", NULL,
+               NULL, NULL, "skipped", skip->reason);
+    }
+
+  for (guint i = 0; i < plan->ambiguous->len; i++)
+    {
+      const ConcordPlanAmbiguous *ambiguous = g_ptr_array_index (plan->ambiguous, i);
+      ConcordConflictRow row = {
+        .run_id = run->run_id,
+        .kind = (char *) "ambiguous",
+        .field = (char *) CONCORD_FIELD_EMAIL,
+        .value_a = ambiguous->side == CONCORD_SIDE_A ? ambiguous->email : NULL,
+        .value_b = ambiguous->side == CONCORD_SIDE_B ? ambiguous->email : NULL,
+        .winner = (char *) "none",
+      };
+
+      if (!concord_store_add_conflict (run->store, run->connection_id, &row, error))
+        goto fail;
+    }
+
+  /* First matches are paired before anything is written, and every
+   * conflict is recorded now: should the process die after a losing value
+   * was overwritten, the loser is still archived. */
+  for (guint i = 0; i < run->n_states; i++)
+    {
+      ConcordPlanItem *item = run->states[i].item;
+
+      if (item->kind == CONCORD_PLAN_MATCH && item->link_id == 0)
+        {
+          item->link_id = concord_store_add_link (run->store, run->connection_id,
+                                                  item->ids[0], item->ids[1], error);
+          if (item->link_id == 0)
+            goto fail;
+          run->summary->linked++;
+          journal (run, item->link_id, CONCORD_SIDE_B, item->ids[1], "link", NULL,
+                   item->ids[0], item->ids[1], "ok", NULL);
+
+          for (guint s = 0; s < 2; s++)
+            {
+              g_autofree char *email = email_of (item->records[s]);
+              ConcordIndexEntry entry = { .remote_id = item->ids[s], .email_norm = email,
+                                          .hash = 0, .link_id = item->link_id };
+
+              if (!concord_store_put_index (run->store, run->connection_id, s, &entry, error))
+                goto fail;
+            }
+        }
+
+      for (guint c = 0; item->conflicts != NULL && c < item->conflicts->len; c++)
+        {
+          const ConcordPlanConflict *conflict = g_ptr_array_index (item->conflicts, c);
+          ConcordConflictRow row = {
+            .run_id = run->run_id,
+            .link_id = item->link_id,
+            .kind = (char *) "field",
+            .field = conflict->field,
+            .value_a = conflict->value_a,
+            .value_b = conflict->value_b,
+            .winner = (char *) CONCORD_SIDE_NAME (conflict->winner),
+            .resolved = TRUE,
+          };
+
+          if (!concord_store_add_conflict (run->store, run->connection_id, &row, error))
+            goto fail;
+        }
+    }
+
+  /* Items without writes are complete already (false conflicts, merges
+   * that found nothing to do): their baselines advance. */
+  for (guint i = 0; i < run->n_states; i++)
+    if (run->states[i].pending == 0 && !commit_item (run, &run->states[i], error))
+      goto fail;
+
+  return concord_store_commit (run->store, error);
+
+fail:
+  concord_store_rollback (run->store);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Writing                                                                   */
+/* ------------------------------------------------------------------------- */
+
+typedef enum
+{
+  WRITE_CREATE,
+  WRITE_UPDATE,
+} WriteKind;
+
+static gboolean
+write_batch (Run         *run,
+             ConcordSide  side,
+             WriteKind    kind,
+             GPtrArray   *states,
+             GError     **error)
+{
+  ConcordConnector *connector = run->connectors[side];
+  g_autoptr(GPtrArray) inputs = NULL;
+  g_autoptr(GArray) intents = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) call_error = NULL;
+  g_autofree gboolean *answered = NULL;
+  GAsyncResult *slot = NULL;
+
+  if (kind == WRITE_CREATE)
+    inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  else
+    inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
+
+  /* 1. Intents, committed before the call. */
+  if (!concord_store_begin (run->store, error))
+    return FALSE;
+
+  for (guint i = 0; i < states->len; i++)
+    {
+      ItemState *state = g_ptr_array_index (states, i);
+      ConcordPlanItem *item = state->item;
+      g_autofree char *payload = item->set[side] != NULL ? concord_record_to_json (item->set[side]) : NULL;
+      g_autofree char *email = NULL;
+      gint64 intent;
+
+      if (kind == WRITE_CREATE)
+        {
+          email = email_of (item->set[side]);
+          g_ptr_array_add (inputs, concord_record_ref (item->set[side]));
+        }
+      else
+        {
+          g_autoptr(ConcordRecord) empty = concord_record_new (item->ids[side]);
+          g_autoptr(GStrvBuilder) clear = g_strv_builder_new ();
+          g_auto(GStrv) clear_keys = NULL;
+
+          for (guint c = 0; item->clear[side] != NULL && c < item->clear[side]->len; c++)
+            g_strv_builder_add (clear, g_ptr_array_index (item->clear[side], c));
+          clear_keys = g_strv_builder_end (clear);
+
+          g_ptr_array_add (inputs,
+                           concord_record_change_new (item->ids[side],
+                                                      item->set[side] != NULL ? item->set[side] : empty,
+                                                      (const char * const *) clear_keys));
+        }
+
+      intent = concord_store_add_intent (run->store, run->connection_id, run->run_id, side,
+                                         kind == WRITE_CREATE ? "create" : "update",
+                                         kind == WRITE_CREATE ? email : item->ids[side],
+                                         payload, error);
+      if (intent == 0)
+        {
+          concord_store_rollback (run->store);
+          return FALSE;
+        }
+      g_array_append_val (intents, intent);
+    }
+
+  if (!concord_store_commit (run->store, error))
+    return FALSE;
+
+  /* 2. The call. */
+  if (kind == WRITE_CREATE)
+    concord_connector_create_async (connector, run->types[side], inputs, run->cancellable,
+                                    on_result_cb, &slot);
+  else
+    concord_connector_update_async (connector, run->types[side], inputs, run->cancellable,
+                                    on_result_cb, &slot);
+  result = wait_result (run, &slot);
+  if (kind == WRITE_CREATE)
+    results = concord_connector_create_finish (connector, result, &call_error);
+  else
+    results = concord_connector_update_finish (connector, result, &call_error);
+
+  run->write_calls++;
+  run->summary->write_calls[side]++;
+
+  if (g_error_matches (call_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, g_steal_pointer (&call_error));
+      return FALSE;
+    }
+
+  if (run->options->crash_after_writes > 0 && run->write_calls >= run->options->crash_after_writes)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                   "Simulated crash after %u write calls", run->write_calls);
+      return FALSE;
+    }
+
+  /* 3. The outcome, in one transaction. */
+  answered = g_new0 (gboolean, states->len);
+
+  if (!concord_store_begin (run->store, error))
+    return FALSE;
+
+  for (guint r = 0; results != NULL && r < results->len; r++)
+    {
+      ConcordWriteResult *write = g_ptr_array_index (results, r);
+      ItemState *state;
+
+      if (write->index >= states->len || answered[write->index])
+        continue;
+
+      answered[write->index] = TRUE;
+      state = g_ptr_array_index (states, write->index);
+
+      if (write->error == NULL && write->record != NULL && concord_record_get_remote_id (write->record) != NULL)
+        {
+          g_clear_pointer (&state->echo[side], concord_record_unref);
+          state->echo[side] = concord_record_ref (write->record);
+          if (kind == WRITE_CREATE)
+            {
+              g_free (state->item->ids[side]);
+              state->item->ids[side] = g_strdup (concord_record_get_remote_id (write->record));
+              run->summary->created[side]++;
+            }
+          else
+            run->summary->updated[side]++;
+          run->summary->fields_written[side] +=
+            (state->item->set[side] != NULL ? concord_record_get_n_fields (state->item->set[side]) : 0) +
+            (state->item->clear[side] != NULL ? state->item->clear[side]->len : 0);
+        }
+      else
+        {
+          const char *reason = write->error != NULL ? write->error->message : "no record echoed";
+
+          state->failed = TRUE;
+          run->any_failed = TRUE;
+          run->summary->failed[side]++;
+          journal (run, state->item->link_id, side, state->item->ids[side],
+                   kind == WRITE_CREATE ? "create" : "update", NULL, NULL, NULL, "failed", reason);
+        }
+    }
+
+  for (guint i = 0; i < states->len; i++)
+    {
+      ItemState *state = g_ptr_array_index (states, i);
+
+      if (!answered[i])
+        {
+          /* The whole call failed, or the app said nothing of this record. */
+          state->failed = TRUE;
+          run->any_failed = TRUE;
+          run->summary->failed[side]++;
+          journal (run, state->item->link_id, side, state->item->ids[side],
+                   kind == WRITE_CREATE ? "create" : "update", NULL, NULL, NULL, "failed",
+                   call_error != NULL ? call_error->message : "the app did not answer for this contact");
+        }
+
+      g_assert (state->pending > 0);
+      if (--state->pending == 0 && !commit_item (run, state, error))
+        goto fail;
+    }
+
+  for (guint i = 0; i < intents->len; i++)
+    if (!concord_store_remove_intent (run->store, g_array_index (intents, gint64, i), error))
+      goto fail;
+
+  return concord_store_commit (run->store, error);
+
+fail:
+  concord_store_rollback (run->store);
+  return FALSE;
+}
+
+static gboolean
+write_side (Run         *run,
+            ConcordSide  side,
+            WriteKind    kind,
+            GError     **error)
+{
+  guint batch = MAX (1, concord_connector_get_max_batch (run->connectors[side]));
+  g_autoptr(GPtrArray) states = g_ptr_array_new ();
+
+  for (guint i = 0; i <= run->n_states; i++)
+    {
+      if (i < run->n_states)
+        {
+          ItemState *state = &run->states[i];
+          ConcordPlanItem *item = state->item;
+          gboolean is_create = item->kind == CONCORD_PLAN_CREATE;
+
+          if ((item->set[side] == NULL && item->clear[side] == NULL) ||
+              is_create != (kind == WRITE_CREATE))
+            continue;
+
+          g_ptr_array_add (states, state);
+        }
+
+      if (states->len == batch || (i == run->n_states && states->len > 0))
+        {
+          if (!write_batch (run, side, kind, states, error))
+            return FALSE;
+          g_ptr_array_set_size (states, 0);
+
+          if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+            return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The run                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+execute (Run               *run,
+         ConcordPlanInput  *input,
+         GError           **error)
+{
+  g_autoptr(ConcordPlan) plan = NULL;
+
+  for (guint s = 0; s < 2; s++)
+    {
+      input->index[s] = concord_store_load_index (run->store, run->connection_id, s, error);
+      if (input->index[s] == NULL)
+        return FALSE;
+    }
+
+  for (guint s = 0; s < 2; s++)
+    if (!read_side (run, s, input, error))
+      return FALSE;
+
+  concord_plan_input_prepare (input);
+
+  if (!load_baselines (run, input, error) || !fetch_missing (run, input, error))
+    return FALSE;
+
+  plan = concord_planner_plan (input);
+
+  run->summary->conflicts += plan->n_conflicts;
+  run->summary->ambiguous += plan->ambiguous->len;
+
+  if (run->options->dry_run)
+    {
+      run->summary->plan_text = concord_plan_to_string (plan, 50);
+      run->summary->tripped = plan->tripped;
+      run->summary->skipped = plan->skips->len;
+      return TRUE;
+    }
+
+  if (plan->tripped)
+    {
+      run->summary->tripped = TRUE;
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                   "Stopped to protect your contacts: %s", plan->trip_reason);
+      return FALSE;
+    }
+
+  run->n_states = plan->items->len;
+  run->states = g_new0 (ItemState, run->n_states);
+  for (guint i = 0; i < run->n_states; i++)
+    {
+      ConcordPlanItem *item = g_ptr_array_index (plan->items, i);
+
+      run->states[i].item = item;
+      for (guint s = 0; s < 2; s++)
+        if (item->set[s] != NULL || item->clear[s] != NULL)
+          run->states[i].pending++;
+    }
+
+  if (!settle (run, plan, error))
+    return FALSE;
+
+  for (guint s = 0; s < 2; s++)
+    if (!write_side (run, s, WRITE_CREATE, error))
+      return FALSE;
+
+  for (guint s = 0; s < 2; s++)
+    if (!write_side (run, s, WRITE_UPDATE, error))
+      return FALSE;
+
+  /* An incremental cursor moves on only when every change was settled;
+   * otherwise the failed records would never be listed again. */
+  for (guint s = 0; s < 2; s++)
+    if (run->cursors[s] != NULL && !run->any_failed &&
+        !concord_store_set_cursor (run->store, run->connection_id, s, run->cursors[s], error))
+      return FALSE;
+
+  return TRUE;
+}
+
+/**
+ * concord_sync_run:
+ * @store: the state store
+ * @connection_id: the connection in @store
+ * @config: how the connection syncs
+ * @connector_a: the app of side A
+ * @type_a: the contact type of side A
+ * @connector_b: the app of side B
+ * @type_b: the contact type of side B
+ * @options: (nullable): dry run and test switches
+ * @cancellable: (nullable): stops the run between batches
+ * @summary: (out caller-allocates): what the run did; clear it with
+ *   concord_run_summary_clear()
+ * @error: return location for a #GError
+ *
+ * One sync run, synchronously: call it on the engine's thread only.
+ * A run whose records partly failed to write still returns %TRUE; the
+ * summary counts the failures, the journal says why, and the next run
+ * retries them.
+ *
+ * Returns: %TRUE when the run completed
+ */
+gboolean
+concord_sync_run (ConcordStore             *store,
+                  gint64                    connection_id,
+                  const ConcordSyncConfig  *config,
+                  ConcordConnector         *connector_a,
+                  const char               *type_a,
+                  ConcordConnector         *connector_b,
+                  const char               *type_b,
+                  const ConcordRunOptions  *options,
+                  GCancellable             *cancellable,
+                  ConcordRunSummary        *summary,
+                  GError                  **error)
+{
+  static const ConcordRunOptions default_options = { 0 };
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(ConcordPlanInput) input = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *summary_json = NULL;
+  Run run = { 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (store), FALSE);
+  g_return_val_if_fail (config != NULL && config->mapping != NULL, FALSE);
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (connector_a), FALSE);
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (connector_b), FALSE);
+  g_return_val_if_fail (summary != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  memset (summary, 0, sizeof *summary);
+
+  run.store = store;
+  run.connection_id = connection_id;
+  run.config = config;
+  run.connectors[0] = connector_a;
+  run.connectors[1] = connector_b;
+  run.types[0] = type_a;
+  run.types[1] = type_b;
+  run.options = options != NULL ? options : &default_options;
+  run.cancellable = cancellable;
+  run.summary = summary;
+  run.keys[0] = concord_mapping_get_keys (config->mapping, CONCORD_SIDE_A, &run.n_keys[0]);
+  run.keys[1] = concord_mapping_get_keys (config->mapping, CONCORD_SIDE_B, &run.n_keys[1]);
+
+  input = concord_plan_input_new (config);
+  run.input = input;
+
+  if (!run.options->dry_run)
+    {
+      GPtrArray *conflicts;
+
+      run.run_id = concord_store_begin_run (store, connection_id, FALSE, error);
+      if (run.run_id == 0)
+        return FALSE;
+      summary->run_id = run.run_id;
+
+      /* Ambiguities already waiting for review are not reported again. */
+      conflicts = concord_store_list_conflicts (store, connection_id, 0, NULL);
+      for (guint i = 0; conflicts != NULL && i < conflicts->len; i++)
+        {
+          ConcordConflictRow *row = g_ptr_array_index (conflicts, i);
+          const char *email = row->value_a != NULL ? row->value_a : row->value_b;
+
+          if (g_strcmp0 (row->kind, "ambiguous") == 0 && !row->resolved && email != NULL)
+            g_hash_table_add (input->reported_ambiguous, g_strdup (email));
+        }
+      g_clear_pointer (&conflicts, g_ptr_array_unref);
+    }
+
+  context = g_main_context_new ();
+  run.context = context;
+  g_main_context_push_thread_default (context);
+
+  /* A second pass, rarely, when a write moved a record across a rule's
+   * scope: what the record now offers is synced in the same run. */
+  for (guint pass = 0; pass < 3; pass++)
+    {
+      if (pass > 0)
+        {
+          g_autoptr(GHashTable) reported = g_hash_table_ref (input->reported_ambiguous);
+
+          g_clear_pointer (&input, concord_plan_input_free);
+          input = concord_plan_input_new (config);
+          g_hash_table_unref (input->reported_ambiguous);
+          input->reported_ambiguous = g_steal_pointer (&reported);
+          run.input = input;
+        }
+
+      run.rescan = FALSE;
+      ok = execute (&run, input, &local_error);
+
+      for (guint i = 0; i < run.n_states; i++)
+        for (guint s = 0; s < 2; s++)
+          g_clear_pointer (&run.states[i].echo[s], concord_record_unref);
+      g_clear_pointer (&run.states, g_free);
+      run.n_states = 0;
+      g_clear_pointer (&run.cursors[0], g_free);
+      g_clear_pointer (&run.cursors[1], g_free);
+
+      if (!ok || !run.rescan || run.options->dry_run || run.any_failed)
+        break;
+    }
+
+  g_main_context_pop_thread_default (context);
+
+  if (run.options->dry_run)
+    {
+      if (!ok)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return ok;
+    }
+
+  /* A simulated crash leaves the run unfinished, as a real one would. */
+  if (!ok && run.options->crash_after_writes > 0 &&
+      g_error_matches (local_error, CONCORD_ERROR, CONCORD_ERROR_FAILED) &&
+      g_str_has_prefix (local_error->message, "Simulated crash"))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  summary_json = concord_run_summary_to_json (summary);
+  concord_store_finish_run (store, run.run_id,
+                            ok ? (run.any_failed ? "partial" : "ok")
+                               : (summary->tripped ? "aborted" : "failed"),
+                            summary_json, NULL);
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return ok;
+}

@@ -1,0 +1,65 @@
+/* concord-sync-run.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "concord-connector.h"
+#include "concord-planner.h"
+#include "concord-store.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ConcordRunOptions:
+ * @dry_run: plan only: nothing is written, neither to the apps nor the store
+ * @crash_after_writes: for tests: stop dead, as if the process were killed,
+ *   right after this many write calls returned (0: never)
+ */
+typedef struct
+{
+  gboolean dry_run;
+  guint    crash_after_writes;
+} ConcordRunOptions;
+
+/**
+ * ConcordRunSummary:
+ *
+ * What a run did, per side (index 0 is A, 1 is B).
+ */
+typedef struct
+{
+  gint64    run_id;
+  guint     listed[2];
+  guint     changed[2];
+  guint     created[2];
+  guint     updated[2];
+  guint     failed[2];
+  guint     fields_written[2];
+  guint     write_calls[2];
+  guint     linked;
+  guint     unlinked;
+  guint     skipped;
+  guint     conflicts;
+  guint     ambiguous;
+  gboolean  tripped;
+  char     *plan_text;  /* (nullable) a dry run's plan */
+} ConcordRunSummary;
+
+void      concord_run_summary_clear   (ConcordRunSummary        *summary);
+char     *concord_run_summary_to_json (const ConcordRunSummary  *summary);
+
+gboolean  concord_sync_run            (ConcordStore             *store,
+                                       gint64                    connection_id,
+                                       const ConcordSyncConfig  *config,
+                                       ConcordConnector         *connector_a,
+                                       const char               *type_a,
+                                       ConcordConnector         *connector_b,
+                                       const char               *type_b,
+                                       const ConcordRunOptions  *options,
+                                       GCancellable             *cancellable,
+                                       ConcordRunSummary        *summary,
+                                       GError                  **error);
+
+G_END_DECLS

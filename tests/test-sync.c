@@ -1,0 +1,848 @@
+/* test-sync.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Scenario tests of the sync engine against two in-memory apps: each names
+ * one behaviour of INVARIANTS.md and checks it on a small, readable case.
+ * The randomised model test (test-sync-model.c) checks the same
+ * invariants over thousands of random histories.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "concord-error.h"
+#include "concord-fields.h"
+#include "concord-memory-connector.h"
+#include "concord-store.h"
+#include "concord-sync-run.h"
+#include "concord-test-utils.h"
+
+typedef struct
+{
+  ConcordStore           *store;
+  gint64                  connection_id;
+  ConcordMapping         *mapping;
+  ConcordSyncConfig       config;
+  ConcordMemoryConnector *side[2];
+} Fixture;
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "concord", "state.sqlite", NULL);
+  ConcordConnectionRow row = {
+    .name = (char *) "test", .account_a = (char *) "a", .type_a = (char *) "contacts",
+    .account_b = (char *) "b", .type_b = (char *) "contacts", .enabled = TRUE,
+  };
+  const char *keys[] = { "email", "first_name", "last_name", "company", "phone", "lists", "tags", "status" };
+  const ConcordFieldType types[] = { CONCORD_FIELD_TYPE_EMAIL, CONCORD_FIELD_TYPE_STRING,
+                                     CONCORD_FIELD_TYPE_STRING, CONCORD_FIELD_TYPE_STRING,
+                                     CONCORD_FIELD_TYPE_PHONE, CONCORD_FIELD_TYPE_STRING_SET,
+                                     CONCORD_FIELD_TYPE_STRING_SET, CONCORD_FIELD_TYPE_ENUM };
+
+  f->store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_store_add_account (f->store, "a", "memory", "A", NULL, &error));
+  g_assert_true (concord_store_add_account (f->store, "b", "memory", "B", NULL, &error));
+  f->connection_id = concord_store_add_connection (f->store, &row, &error);
+  g_assert_no_error (error);
+
+  f->mapping = concord_mapping_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    concord_mapping_add (f->mapping, keys[i], types[i], keys[i], types[i], CONCORD_PAIR_FLOW_BOTH);
+  concord_sync_config_init (&f->config, f->mapping);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      f->side[s] = concord_memory_connector_new (s ? "b" : "a", CONCORD_CONNECTOR_NONE);
+      concord_memory_connector_set_page_size (f->side[s], 3);
+      concord_memory_connector_set_max_batch (f->side[s], 2);
+      concord_memory_connector_set_now (f->side[s], 1000);
+    }
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  concord_sync_config_clear (&f->config);
+  concord_mapping_unref (f->mapping);
+  g_clear_object (&f->side[0]);
+  g_clear_object (&f->side[1]);
+  g_clear_object (&f->store);
+}
+
+static ConcordRecord *
+person (ConcordMemoryConnector *side,
+        const char             *email,
+        ...) G_GNUC_NULL_TERMINATED;
+
+/* person (side, email, "field", "value", …, NULL): lists and tags take
+ * comma-separated members. Returns the stored record (transfer none). */
+static ConcordRecord *
+person (ConcordMemoryConnector *side,
+        const char             *email,
+        ...)
+{
+  g_autoptr(ConcordRecord) record = concord_record_new (NULL);
+  const char *key;
+  va_list args;
+
+  if (email != NULL)
+    concord_record_set_text (record, "email", CONCORD_FIELD_TYPE_EMAIL, email);
+
+  va_start (args, email);
+  while ((key = va_arg (args, const char *)) != NULL)
+    {
+      const char *value = va_arg (args, const char *);
+
+      if (g_str_equal (key, "lists") || g_str_equal (key, "tags"))
+        {
+          g_auto(GStrv) items = g_strsplit (value, ",", -1);
+
+          concord_record_set_set (record, key, (const char * const *) items);
+        }
+      else
+        concord_record_set_text (record, key, g_str_equal (key, "phone") ? CONCORD_FIELD_TYPE_PHONE
+                                                                         : CONCORD_FIELD_TYPE_STRING, value);
+    }
+  va_end (args);
+
+  return concord_memory_connector_insert (side, record);
+}
+
+static ConcordRecord *
+find (ConcordMemoryConnector *side,
+      const char             *email)
+{
+  g_autoptr(GPtrArray) all = concord_memory_connector_get_all (side);
+  ConcordRecord *found = NULL;
+
+  for (guint i = 0; i < all->len; i++)
+    if (g_strcmp0 (concord_record_get_email (all->pdata[i]), email) == 0)
+      {
+        g_assert_null (found);  /* never two */
+        found = all->pdata[i];
+      }
+
+  return found;
+}
+
+static void
+edit (ConcordMemoryConnector *side,
+      const char             *email,
+      const char             *key,
+      const char             *value)
+{
+  g_autoptr(ConcordRecord) copy = concord_record_copy (find (side, email));
+
+  if (g_str_equal (key, "lists") || g_str_equal (key, "tags"))
+    {
+      g_auto(GStrv) items = value ? g_strsplit (value, ",", -1) : NULL;
+
+      concord_record_set_set (copy, key, (const char * const *) items);
+    }
+  else
+    concord_record_set_text (copy, key,
+                             g_str_equal (key, "email") ? CONCORD_FIELD_TYPE_EMAIL :
+                             g_str_equal (key, "phone") ? CONCORD_FIELD_TYPE_PHONE :
+                             CONCORD_FIELD_TYPE_STRING, value);
+  g_assert_true (concord_memory_connector_replace (side, copy));
+}
+
+static const char *
+text (ConcordMemoryConnector *side,
+      const char             *email,
+      const char             *key)
+{
+  ConcordRecord *record = find (side, email);
+
+  g_assert_nonnull (record);
+  return concord_record_get_text (record, key);
+}
+
+static char *
+set_text (ConcordMemoryConnector *side,
+          const char             *email,
+          const char             *key)
+{
+  const ConcordValue *value = concord_record_get (find (side, email), key);
+
+  return value != NULL ? g_strjoinv (",", value->v.set) : NULL;
+}
+
+static gboolean
+sync_full (Fixture            *f,
+           ConcordRunOptions  *options,
+           ConcordRunSummary  *summary,
+           GError            **error)
+{
+  concord_memory_connector_reset_counters (f->side[0]);
+  concord_memory_connector_reset_counters (f->side[1]);
+
+  return concord_sync_run (f->store, f->connection_id, &f->config,
+                           CONCORD_CONNECTOR (f->side[0]), "contacts",
+                           CONCORD_CONNECTOR (f->side[1]), "contacts",
+                           options, NULL, summary, error);
+}
+
+static void
+sync_ok (Fixture *f)
+{
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+
+  if (!sync_full (f, NULL, &summary, &error))
+    g_error ("sync failed: %s", error->message);
+  concord_run_summary_clear (&summary);
+}
+
+static guint
+writes (Fixture *f)
+{
+  return concord_memory_connector_get_n_write_calls (f->side[0]) +
+         concord_memory_connector_get_n_write_calls (f->side[1]);
+}
+
+static void
+assert_quiet (Fixture *f)
+{
+  sync_ok (f);
+  g_assert_cmpuint (writes (f), ==, 0);
+}
+
+/* ------------------------------------------------------------------------- */
+
+static void
+test_first_sync_merges (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *lists = NULL;
+
+  /* The same person on both sides, email in other case and with spaces. */
+  person (f->side[0], "ann@example.com", "first_name", "Ann", "company", "Acme", "lists", "news", NULL);
+  person (f->side[1], " ANN@Example.com ", "first_name", "Ann", "phone", "+1 555 0100", "lists", "vip", NULL);
+  person (f->side[0], "only-a@example.com", "first_name", "Al", NULL);
+  person (f->side[1], "only-b@example.com", "first_name", "Bea", NULL);
+
+  sync_ok (f);
+
+  /* Richer data on both sides, no duplicate, the rest created. */
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[0]), ==, 3);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 3);
+  g_assert_cmpstr (text (f->side[0], "ann@example.com", "phone"), ==, "+15550100");
+  g_assert_cmpstr (text (f->side[1], "ann@example.com", "company"), ==, "Acme");
+  lists = set_text (f->side[0], "ann@example.com", "lists");
+  g_assert_cmpstr (lists, ==, "news,vip");
+  g_assert_cmpstr (text (f->side[1], "only-a@example.com", "first_name"), ==, "Al");
+  g_assert_cmpstr (text (f->side[0], "only-b@example.com", "first_name"), ==, "Bea");
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 3);
+
+  /* Idempotence: nothing left to do. */
+  assert_quiet (f);
+}
+
+static void
+test_field_level_merge (Fixture       *f,
+                        gconstpointer  data)
+{
+  person (f->side[0], "x@example.com", "first_name", "Xe", "company", "Acme", NULL);
+  sync_ok (f);
+
+  /* Disjoint edits on the two sides both survive, with no conflict. */
+  edit (f->side[0], "x@example.com", "first_name", "Xena");
+  edit (f->side[1], "x@example.com", "company", "Globex");
+  sync_ok (f);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      g_assert_cmpstr (text (f->side[s], "x@example.com", "first_name"), ==, "Xena");
+      g_assert_cmpstr (text (f->side[s], "x@example.com", "company"), ==, "Globex");
+    }
+  {
+    g_autoptr(GPtrArray) conflicts = concord_store_list_conflicts (f->store, f->connection_id, 0, NULL);
+
+    g_assert_cmpuint (conflicts->len, ==, 0);
+  }
+  assert_quiet (f);
+}
+
+static void
+test_conflict_policies (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GPtrArray) conflicts = NULL;
+  ConcordConflictRow *row;
+
+  person (f->side[0], "c@example.com", "company", "Acme", NULL);
+  sync_ok (f);
+
+  /* Newest wins: B edits later than A. */
+  concord_memory_connector_set_now (f->side[0], 5000);
+  edit (f->side[0], "c@example.com", "company", "Older Inc");
+  concord_memory_connector_set_now (f->side[1], 6000);
+  edit (f->side[1], "c@example.com", "company", "Newer Ltd");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "c@example.com", "company"), ==, "Newer Ltd");
+  g_assert_cmpstr (text (f->side[1], "c@example.com", "company"), ==, "Newer Ltd");
+
+  /* The loser is archived with both values. */
+  conflicts = concord_store_list_conflicts (f->store, f->connection_id, 0, NULL);
+  g_assert_cmpuint (conflicts->len, ==, 1);
+  row = g_ptr_array_index (conflicts, 0);
+  g_assert_cmpstr (row->field, ==, "company");
+  g_assert_cmpstr (row->value_a, ==, "Older Inc");
+  g_assert_cmpstr (row->value_b, ==, "Newer Ltd");
+  g_assert_cmpstr (row->winner, ==, "b");
+
+  /* Without "newest", the preferred side wins whatever the times. */
+  f->config.newest_wins = FALSE;
+  f->config.prefer = CONCORD_SIDE_A;
+  concord_memory_connector_set_now (f->side[0], 7000);
+  edit (f->side[0], "c@example.com", "company", "A wins");
+  concord_memory_connector_set_now (f->side[1], 9000);
+  edit (f->side[1], "c@example.com", "company", "B loses");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "c@example.com", "company"), ==, "A wins");
+
+  /* The same edit on both sides is no conflict. */
+  edit (f->side[0], "c@example.com", "company", "Same");
+  edit (f->side[1], "c@example.com", "company", "Same");
+  sync_ok (f);
+  g_assert_cmpuint (writes (f), ==, 0);
+  g_clear_pointer (&conflicts, g_ptr_array_unref);
+  conflicts = concord_store_list_conflicts (f->store, f->connection_id, 0, NULL);
+  g_assert_cmpuint (conflicts->len, ==, 2);
+  assert_quiet (f);
+}
+
+static void
+test_set_merge (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *on_a = NULL;
+  g_autofree char *on_b = NULL;
+
+  person (f->side[0], "s@example.com", "lists", "news,promo,vip", NULL);
+  sync_ok (f);
+
+  /* A adds beta and removes promo; B adds tips and removes vip: all kept. */
+  edit (f->side[0], "s@example.com", "lists", "beta,news,vip");
+  edit (f->side[1], "s@example.com", "lists", "news,promo,tips");
+  sync_ok (f);
+
+  on_a = set_text (f->side[0], "s@example.com", "lists");
+  on_b = set_text (f->side[1], "s@example.com", "lists");
+  g_assert_cmpstr (on_a, ==, "beta,news,tips");
+  g_assert_cmpstr (on_b, ==, "beta,news,tips");
+  assert_quiet (f);
+}
+
+static void
+test_creation_off_updates_flow (Fixture       *f,
+                                gconstpointer  data)
+{
+  /* Two-way, but contacts may not be created on B. */
+  f->config.may_create[CONCORD_SIDE_B] = FALSE;
+  person (f->side[0], "both@example.com", "first_name", "Bo", NULL);
+  person (f->side[1], "both@example.com", "company", "Acme", NULL);
+  person (f->side[0], "a-only@example.com", NULL);
+  person (f->side[1], "b-only@example.com", NULL);
+  sync_ok (f);
+
+  g_assert_null (find (f->side[1], "a-only@example.com"));
+  g_assert_nonnull (find (f->side[0], "b-only@example.com"));
+  g_assert_cmpuint (concord_memory_connector_get_n_created (f->side[1]), ==, 0);
+
+  /* Updates still flow both ways for linked contacts. */
+  edit (f->side[0], "both@example.com", "first_name", "Bob");
+  edit (f->side[1], "both@example.com", "company", "Globex");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "both@example.com", "first_name"), ==, "Bob");
+  g_assert_cmpstr (text (f->side[0], "both@example.com", "company"), ==, "Globex");
+
+  /* Editing the unmatched contact still creates nothing on B. */
+  edit (f->side[0], "a-only@example.com", "first_name", "Al");
+  sync_ok (f);
+  g_assert_null (find (f->side[1], "a-only@example.com"));
+  {
+    g_autoptr(GPtrArray) journal = concord_store_list_journal (f->store, f->connection_id, 0, 0, NULL);
+    gboolean explained = FALSE;
+
+    for (guint i = 0; i < journal->len; i++)
+      {
+        ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+        if (g_strcmp0 (row->op, "skip") == 0 && row->error != NULL && strstr (row->error, "creating"))
+          explained = TRUE;
+      }
+    g_assert_true (explained);
+  }
+}
+
+static void
+test_one_way (Fixture       *f,
+              gconstpointer  data)
+{
+  f->config.direction = CONCORD_DIRECTION_A_TO_B;
+  person (f->side[0], "src@example.com", "first_name", "Sam", NULL);
+  person (f->side[1], "dst@example.com", "first_name", "Dan", NULL);
+  person (f->side[1], "src@example.com", "company", "Kept", NULL);
+  sync_ok (f);
+
+  /* Nothing is ever written to A. */
+  g_assert_cmpuint (concord_memory_connector_get_n_write_calls (f->side[0]), ==, 0);
+  g_assert_null (find (f->side[0], "dst@example.com"));
+  g_assert_null (text (f->side[0], "src@example.com", "company"));
+  g_assert_cmpstr (text (f->side[1], "src@example.com", "first_name"), ==, "Sam");
+  /* B's own data that A has not is kept. */
+  g_assert_cmpstr (text (f->side[1], "src@example.com", "company"), ==, "Kept");
+
+  /* A is the truth: an edit of a mapped field on B is set back. */
+  edit (f->side[1], "src@example.com", "first_name", "Changed on B");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "src@example.com", "first_name"), ==, "Sam");
+  g_assert_cmpuint (concord_memory_connector_get_n_write_calls (f->side[0]), ==, 0);
+  assert_quiet (f);
+}
+
+static gboolean
+not_private (const ConcordRecord *record,
+             gpointer             user_data)
+{
+  const ConcordValue *tags = concord_record_get (record, "tags");
+
+  return tags == NULL || !g_strv_contains ((const char * const *) tags->v.set, "private");
+}
+
+static void
+test_scope (Fixture       *f,
+            gconstpointer  data)
+{
+  f->config.filter[CONCORD_SIDE_A] = not_private;
+  person (f->side[0], "in@example.com", "first_name", "In", NULL);
+  person (f->side[0], "out@example.com", "first_name", "Out", "tags", "private", NULL);
+  sync_ok (f);
+
+  g_assert_nonnull (find (f->side[1], "in@example.com"));
+  g_assert_null (find (f->side[1], "out@example.com"));
+
+  /* Leaving the scope stops syncing; it deletes nothing. */
+  edit (f->side[0], "in@example.com", "tags", "private");
+  sync_ok (f);
+  edit (f->side[0], "in@example.com", "first_name", "Hidden");
+  sync_ok (f);
+  g_assert_nonnull (find (f->side[1], "in@example.com"));
+  g_assert_cmpstr (text (f->side[1], "in@example.com", "first_name"), ==, "In");
+}
+
+static void
+test_circuit_breaker (Fixture       *f,
+                      gconstpointer  data)
+{
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("p%u@example.com", i);
+
+      person (f->side[0], email, "company", "Acme", NULL);
+    }
+  sync_ok (f);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 6);
+
+  /* A suddenly looks empty: the run stops before writing anything. */
+  all = concord_memory_connector_get_all (f->side[0]);
+  for (guint i = 0; i < all->len; i++)
+    concord_memory_connector_remove (f->side[0], concord_record_get_remote_id (all->pdata[i]));
+
+  g_assert_false (sync_full (f, NULL, &summary, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_true (summary.tripped);
+  g_assert_cmpuint (writes (f), ==, 0);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 6);
+  concord_run_summary_clear (&summary);
+  g_clear_error (&error);
+
+  /* Mass overwrite: every value on A changed at once, over the limit. */
+  g_clear_pointer (&all, g_ptr_array_unref);
+  all = concord_memory_connector_get_all (f->side[1]);
+  for (guint i = 0; i < all->len; i++)
+    {
+      g_autoptr(ConcordRecord) copy = concord_record_copy (all->pdata[i]);
+
+      concord_record_set_text (copy, "email", CONCORD_FIELD_TYPE_EMAIL, concord_record_get_email (copy));
+      concord_memory_connector_insert (f->side[0], copy);
+    }
+  f->config.force = TRUE;  /* the user confirms the re-import */
+  sync_ok (f);  /* the same people again: matched, nothing overwritten */
+  f->config.force = FALSE;
+  f->config.breaker_min = 2;
+  g_clear_pointer (&all, g_ptr_array_unref);
+  all = concord_memory_connector_get_all (f->side[0]);
+  for (guint i = 0; i < all->len; i++)
+    edit (f->side[0], concord_record_get_email (all->pdata[i]), "company", "Overwritten");
+  g_assert_false (sync_full (f, NULL, &summary, &error));
+  g_assert_true (summary.tripped);
+  g_assert_cmpstr (text (f->side[1], "p0@example.com", "company"), ==, "Acme");
+  concord_run_summary_clear (&summary);
+  g_clear_error (&error);
+
+  /* The user confirms: the same run goes through. */
+  f->config.force = TRUE;
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "p0@example.com", "company"), ==, "Overwritten");
+}
+
+static void
+test_crash_between_write_and_commit (Fixture       *f,
+                                     gconstpointer  data)
+{
+  ConcordRunOptions options = { .crash_after_writes = 1 };
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) intents = NULL;
+
+  person (f->side[0], "k1@example.com", "first_name", "K1", NULL);
+  person (f->side[0], "k2@example.com", "first_name", "K2", NULL);
+  person (f->side[0], "k3@example.com", "first_name", "K3", NULL);
+
+  /* The first batch is created on B, then the process "dies". */
+  g_assert_false (sync_full (f, &options, &summary, &error));
+  g_assert_nonnull (error);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 2);
+  intents = concord_store_list_intents (f->store, f->connection_id, NULL);
+  g_assert_cmpuint (intents->len, ==, 2);
+  g_clear_error (&error);
+
+  /* The next run links what was created and creates only the rest. */
+  sync_ok (f);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 3);
+  g_assert_cmpuint (concord_memory_connector_get_n_created (f->side[1]), ==, 1);
+  g_assert_nonnull (find (f->side[1], "k1@example.com"));
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 3);
+  assert_quiet (f);
+}
+
+static gboolean
+fail_bob (const ConcordRecord *record,
+          gpointer             user_data)
+{
+  return g_strcmp0 (concord_record_get_email (record), "bob@example.com") == 0;
+}
+
+static void
+test_partial_batch_failure (Fixture       *f,
+                            gconstpointer  data)
+{
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) server = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_SERVER, "503");
+
+  person (f->side[0], "amy@example.com", NULL);
+  person (f->side[0], "bob@example.com", NULL);
+  concord_memory_connector_set_fail_func (f->side[1], fail_bob, NULL);
+
+  /* Bob fails, Amy does not; the run completes and says so. */
+  g_assert_true (sync_full (f, NULL, &summary, &error));
+  g_assert_cmpuint (summary.created[1], ==, 1);
+  g_assert_cmpuint (summary.failed[1], ==, 1);
+  g_assert_nonnull (find (f->side[1], "amy@example.com"));
+  g_assert_null (find (f->side[1], "bob@example.com"));
+  g_assert_cmpint (concord_store_count_journal (f->store, f->connection_id, summary.run_id, "failed", NULL), ==, 1);
+  concord_run_summary_clear (&summary);
+
+  /* A whole call failing writes nothing and loses nothing either. */
+  concord_memory_connector_set_fail_func (f->side[1], NULL, NULL);
+  concord_memory_connector_fail_next_write_calls (f->side[1], 1, server);
+  g_assert_true (sync_full (f, NULL, &summary, &error));
+  g_assert_cmpuint (summary.failed[1], ==, 1);
+  g_assert_null (find (f->side[1], "bob@example.com"));
+  concord_run_summary_clear (&summary);
+
+  /* The next run retries Bob only. */
+  sync_ok (f);
+  g_assert_nonnull (find (f->side[1], "bob@example.com"));
+  g_assert_cmpuint (concord_memory_connector_get_n_created (f->side[1]), ==, 1);
+  assert_quiet (f);
+}
+
+static void
+test_ambiguous_and_bad_input (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GPtrArray) conflicts = NULL;
+  guint ambiguous = 0;
+
+  person (f->side[0], "twin@example.com", "first_name", "One", NULL);
+  person (f->side[0], "TWIN@example.com", "first_name", "Two", NULL);
+  person (f->side[1], "twin@example.com", "first_name", "Other", NULL);
+  person (f->side[0], "not an email", "first_name", "Nobody", NULL);
+  person (f->side[0], NULL, "first_name", "No email at all", NULL);
+  person (f->side[0], "fine@example.com", "first_name", "Caf\xc3\xa9 \xff", NULL);
+
+  sync_ok (f);
+  sync_ok (f);
+
+  /* Never bound on a guess, never created twice, reported once. */
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 2);
+  conflicts = concord_store_list_conflicts (f->store, f->connection_id, 0, NULL);
+  for (guint i = 0; i < conflicts->len; i++)
+    if (g_str_equal (((ConcordConflictRow *) conflicts->pdata[i])->kind, "ambiguous"))
+      ambiguous++;
+  g_assert_cmpuint (ambiguous, ==, 1);
+
+  /* Bad data is skipped with a reason, the rest goes on. */
+  g_assert_nonnull (find (f->side[1], "fine@example.com"));
+  g_assert_true (g_utf8_validate (text (f->side[1], "fine@example.com", "first_name"), -1, NULL));
+  g_assert_cmpint (concord_store_count_journal (f->store, f->connection_id, 0, "skipped", NULL), >=, 2);
+}
+
+static void
+test_dry_run (Fixture       *f,
+              gconstpointer  data)
+{
+  ConcordRunOptions options = { .dry_run = TRUE };
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+
+  person (f->side[0], "d@example.com", "first_name", "Dry", NULL);
+  person (f->side[1], "d@example.com", "company", "Run", NULL);
+  person (f->side[1], "new@example.com", NULL);
+
+  g_assert_true (sync_full (f, &options, &summary, &error));
+  g_assert_nonnull (summary.plan_text);
+  g_assert_nonnull (strstr (summary.plan_text, "create on A: 1"));
+  g_assert_nonnull (strstr (summary.plan_text, "company: (empty) → Run"));
+  /* Nothing written anywhere. */
+  g_assert_cmpuint (writes (f), ==, 0);
+  g_assert_cmpint (concord_store_count_journal (f->store, f->connection_id, 0, NULL, NULL), ==, 0);
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 0);
+  concord_run_summary_clear (&summary);
+}
+
+static void
+rewrite_upper (ConcordRecord *record,
+               gpointer       user_data)
+{
+  const char *name = concord_record_get_text (record, "last_name");
+
+  if (name != NULL)
+    {
+      g_autofree char *upper = g_utf8_strup (name, -1);
+
+      concord_record_set_text (record, "last_name", CONCORD_FIELD_TYPE_STRING, upper);
+    }
+}
+
+static void
+test_no_ping_pong (Fixture       *f,
+                   gconstpointer  data)
+{
+  /* B's server rewrites what it is sent; its echo becomes the baseline. */
+  concord_memory_connector_set_rewrite_func (f->side[1], rewrite_upper, NULL);
+  person (f->side[0], "r@example.com", "last_name", "Smith", NULL);
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "r@example.com", "last_name"), ==, "SMITH");
+  g_assert_cmpstr (text (f->side[0], "r@example.com", "last_name"), ==, "Smith");
+  assert_quiet (f);
+  assert_quiet (f);
+
+  /* A touch that changes nothing is no update: email case and spaces. */
+  edit (f->side[0], "r@example.com", "email", "  R@EXAMPLE.com ");
+  assert_quiet (f);
+}
+
+static void
+test_journal (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GPtrArray) journal = NULL;
+  gboolean seen = FALSE;
+
+  person (f->side[0], "j@example.com", "first_name", "Jo", NULL);
+  sync_ok (f);
+  edit (f->side[0], "j@example.com", "first_name", "Joe");
+  sync_ok (f);
+
+  journal = concord_store_list_journal (f->store, f->connection_id, 0, 0, NULL);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (row->op, "update") == 0 && g_strcmp0 (row->field, "first_name") == 0)
+        {
+          g_assert_cmpstr (row->before, ==, "Jo");
+          g_assert_cmpstr (row->after, ==, "Joe");
+          g_assert_cmpstr (row->direction, ==, "a-to-b");
+          g_assert_cmpstr (row->outcome, ==, "ok");
+          g_assert_cmpint (row->link_id, >, 0);
+          seen = TRUE;
+        }
+    }
+  g_assert_true (seen);
+}
+
+static void
+test_deleted_is_unlinked_not_propagated (Fixture       *f,
+                                         gconstpointer  data)
+{
+  person (f->side[0], "gone@example.com", "first_name", "G", NULL);
+  person (f->side[0], "stays@example.com", "first_name", "S", NULL);
+  sync_ok (f);
+  concord_memory_connector_remove (f->side[0], concord_record_get_remote_id (find (f->side[0], "gone@example.com")));
+  sync_ok (f);
+
+  /* Concord never deletes: B keeps the contact; the pair is undone. */
+  g_assert_nonnull (find (f->side[1], "gone@example.com"));
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 1);
+
+  /* Edit beats delete: an edit on B brings it back to A. */
+  edit (f->side[1], "gone@example.com", "first_name", "Back");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "gone@example.com", "first_name"), ==, "Back");
+}
+
+static void
+test_failed_listing_writes_nothing (Fixture       *f,
+                                    gconstpointer  data)
+{
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reset = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "reset");
+
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("l%u@example.com", i);
+
+      person (f->side[0], email, NULL);
+    }
+  sync_ok (f);
+
+  /* Page 2 of A's listing breaks: not a deletion, no write at all. */
+  concord_memory_connector_fail_list_at_page (f->side[0], 2, reset);
+  edit (f->side[1], "l0@example.com", "first_name", "Edited");
+  g_assert_false (sync_full (f, NULL, &summary, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_assert_cmpuint (writes (f), ==, 0);
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 8);
+  concord_run_summary_clear (&summary);
+
+  /* The next run completes the work. */
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "l0@example.com", "first_name"), ==, "Edited");
+}
+
+static void
+test_symmetry (Fixture       *f,
+               gconstpointer  data)
+{
+  /* The same history with the sides swapped gives the mirrored result. */
+  Fixture mirror = { 0 };
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "mirror.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  ConcordConnectionRow row = { .name = (char *) "m", .account_a = (char *) "a", .type_a = (char *) "c",
+                               .account_b = (char *) "b", .type_b = (char *) "c" };
+
+  mirror.store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  concord_store_add_account (mirror.store, "a", "memory", "A", NULL, NULL);
+  concord_store_add_account (mirror.store, "b", "memory", "B", NULL, NULL);
+  mirror.connection_id = concord_store_add_connection (mirror.store, &row, &error);
+  mirror.mapping = concord_mapping_ref (f->mapping);
+  concord_sync_config_init (&mirror.config, mirror.mapping);
+  mirror.config.prefer = CONCORD_SIDE_B;
+  f->config.prefer = CONCORD_SIDE_A;
+  f->config.newest_wins = mirror.config.newest_wins = FALSE;
+  mirror.side[0] = g_object_ref (f->side[1]);
+  mirror.side[1] = g_object_ref (f->side[0]);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      Fixture *w = round == 0 ? f : &mirror;
+      ConcordMemoryConnector *x = round == 0 ? f->side[0] : f->side[1];
+
+      /* Fresh apps for the second world: swap in new connectors. */
+      if (round == 1)
+        {
+          g_clear_object (&mirror.side[0]);
+          g_clear_object (&mirror.side[1]);
+          mirror.side[0] = concord_memory_connector_new ("b", CONCORD_CONNECTOR_NONE);
+          mirror.side[1] = concord_memory_connector_new ("a", CONCORD_CONNECTOR_NONE);
+          x = mirror.side[1];
+        }
+
+      {
+        ConcordMemoryConnector *left = x;
+        ConcordMemoryConnector *right = round == 0 ? f->side[1] : mirror.side[0];
+
+        person (left, "m@example.com", "company", "Left", "lists", "a", NULL);
+        person (right, "m@example.com", "company", "Right", "lists", "b", NULL);
+        person (left, "l@example.com", NULL);
+        sync_ok (w);
+        edit (left, "m@example.com", "first_name", "Lefty");
+        edit (right, "m@example.com", "company", "Right 2");
+        edit (left, "m@example.com", "company", "Left 2");
+        sync_ok (w);
+      }
+    }
+
+  /* World 1: left = A (preferred). World 2: left = B (preferred). */
+  g_assert_cmpstr (text (f->side[0], "m@example.com", "company"), ==,
+                   text (mirror.side[1], "m@example.com", "company"));
+  g_assert_cmpstr (text (f->side[1], "m@example.com", "company"), ==,
+                   text (mirror.side[0], "m@example.com", "company"));
+  g_assert_cmpstr (text (f->side[1], "m@example.com", "first_name"), ==,
+                   text (mirror.side[0], "m@example.com", "first_name"));
+  {
+    g_autofree char *l1 = set_text (f->side[0], "m@example.com", "lists");
+    g_autofree char *l2 = set_text (mirror.side[1], "m@example.com", "lists");
+
+    g_assert_cmpstr (l1, ==, l2);
+  }
+  g_assert_nonnull (find (mirror.side[0], "l@example.com"));
+
+  concord_sync_config_clear (&mirror.config);
+  concord_mapping_unref (mirror.mapping);
+  g_clear_object (&mirror.side[0]);
+  g_clear_object (&mirror.side[1]);
+  g_clear_object (&mirror.store);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  concord_test_init (&argc, &argv);
+
+#define ADD(path, func) g_test_add ("/concord/sync/" path, Fixture, NULL, setup, func, teardown)
+  ADD ("first-sync-merges", test_first_sync_merges);
+  ADD ("field-level-merge", test_field_level_merge);
+  ADD ("conflict-policies", test_conflict_policies);
+  ADD ("set-merge", test_set_merge);
+  ADD ("creation-off-updates-flow", test_creation_off_updates_flow);
+  ADD ("one-way", test_one_way);
+  ADD ("scope", test_scope);
+  ADD ("circuit-breaker", test_circuit_breaker);
+  ADD ("crash-between-write-and-commit", test_crash_between_write_and_commit);
+  ADD ("partial-batch-failure", test_partial_batch_failure);
+  ADD ("ambiguous-and-bad-input", test_ambiguous_and_bad_input);
+  ADD ("dry-run", test_dry_run);
+  ADD ("no-ping-pong", test_no_ping_pong);
+  ADD ("journal", test_journal);
+  ADD ("deleted-is-unlinked", test_deleted_is_unlinked_not_propagated);
+  ADD ("failed-listing-writes-nothing", test_failed_listing_writes_nothing);
+  ADD ("symmetry", test_symmetry);
+#undef ADD
+
+  return g_test_run ();
+}
