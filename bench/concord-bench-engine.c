@@ -236,6 +236,10 @@ main (int   argc,
   fill (a, 0, n, n, FALSE);
   fill (b, n / 2, n, n, TRUE);
 
+  g_print ("# the two in-memory apps hold %u + %u contacts: rss_mb=%.0f before any sync\n",
+           concord_memory_connector_get_n_records (a), concord_memory_connector_get_n_records (b),
+           peak_rss_mb ());
+
   /* Initial: n/2 matched pairs get each other's fields, n/2 created each way. */
   ok = phase ("initial", n, store, connection_id, &config, a, b, n, n);
   ok = ok && phase ("resync", n, store, connection_id, &config, a, b, 0, 0);

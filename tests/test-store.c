@@ -308,7 +308,7 @@ test_store_migrate_fresh (void)
                                   "'cursors', 'intents', 'runs', 'journal', 'conflicts')"), ==, 10);
   g_assert_cmpint (raw_query_int (path,
                                   "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-                                  "name IN ('records_email', 'journal_run')"), ==, 2);
+                                  "name IN ('records_link', 'journal_run')"), ==, 2);
 
   /* Reopening keeps the data and the version. */
   store = concord_store_new (path, &error);
@@ -843,6 +843,10 @@ test_store_links (Fixture       *fixture,
   g_assert_cmpstr (b_id, ==, "b-1");
 
   /* A record is in one link only. */
+  /* Adding the same pair again is idempotent (a run that crashed after
+   * pairing them); pairing one record with another one is refused. */
+  g_assert_cmpint (concord_store_add_link (store, conn, "a-1", "b-1", &error), ==, link);
+  g_assert_no_error (error);
   g_assert_cmpint (concord_store_add_link (store, conn, "a-1", "b-9", &error), ==, 0);
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
   g_clear_error (&error);

@@ -98,11 +98,9 @@ concord_baseline_free (ConcordBaseline *baseline)
   g_free (baseline);
 }
 
-static void
-field_change_free (gpointer data)
+void
+concord_field_change_free (ConcordFieldChange *change)
 {
-  ConcordFieldChange *change = data;
-
   g_free (change->field);
   g_free (change->before);
   g_free (change->after);
@@ -131,7 +129,7 @@ plan_item_free (gpointer data)
       g_clear_pointer (&item->records[s], concord_record_unref);
       g_clear_pointer (&item->set[s], concord_record_unref);
       g_clear_pointer (&item->clear[s], g_ptr_array_unref);
-      g_clear_pointer (&item->changes[s], g_ptr_array_unref);
+      g_clear_pointer (&item->views[s], concord_record_unref);
     }
   g_clear_pointer (&item->conflicts, g_ptr_array_unref);
   g_free (item);
@@ -440,16 +438,14 @@ concord_plan_in_scope (const ConcordSyncConfig *config,
   return config->filter[side] (record, config->filter_data[side]);
 }
 
-/* Marks a settled hash taken while the record was out of scope, so a record
- * entering the scope is seen as changed even if its content is not. */
-#define OUT_OF_SCOPE_SALT G_GUINT64_CONSTANT (0x5c0be5a17f00d001)
-
 /**
  * concord_plan_hash:
  * @in_scope: the record's scope, as concord_plan_in_scope() says
  *
- * The hash the store settles for a record: its mapped fields, and whether
- * it was in scope.
+ * The hash the store settles for a record: its mapped fields, with the
+ * lowest bit saying whether it was in scope, so a record entering the
+ * scope is seen as changed and known to have entered it, whatever else
+ * changed with it.
  */
 guint64
 concord_plan_hash (const ConcordSyncConfig *config,
@@ -463,10 +459,9 @@ concord_plan_hash (const ConcordSyncConfig *config,
 
   keys = concord_mapping_get_keys (config->mapping, side, &n_keys);
   hash = concord_record_hash_fields (record, keys, n_keys);
-  if (!in_scope)
-    hash ^= OUT_OF_SCOPE_SALT;
+  hash = (hash & ~G_GUINT64_CONSTANT (1)) | (in_scope ? 1 : 0);
 
-  return hash != 0 ? hash : 1;
+  return hash != 0 ? hash : 2;
 }
 
 static gboolean
@@ -492,8 +487,7 @@ entered_scope (Planner             *planner,
     return FALSE;
 
   entry = g_hash_table_lookup (planner->input->index[side], remote_id);
-  return entry != NULL &&
-         entry->hash == concord_plan_hash (planner->input->config, side, record, FALSE);
+  return entry != NULL && entry->hash != 0 && (entry->hash & 1) == 0;
 }
 
 static gboolean
@@ -565,8 +559,6 @@ plan_write (Planner            *planner,
             const ConcordValue *before,
             const ConcordValue *after)
 {
-  ConcordFieldChange *change;
-
   if (concord_value_equal (before, after))
     return;
 
@@ -582,15 +574,6 @@ plan_write (Planner            *planner,
         item->set[target] = concord_record_new (item->ids[target]);
       concord_record_set_value_quark (item->set[target], key, after);
     }
-
-  if (item->changes[target] == NULL)
-    item->changes[target] = g_ptr_array_new_with_free_func (field_change_free);
-
-  change = g_new0 (ConcordFieldChange, 1);
-  change->field = g_strdup (g_quark_to_string (key));
-  change->before = value_text (before);
-  change->after = value_text (after);
-  g_ptr_array_add (item->changes[target], change);
 
   if (before != NULL)
     planner->plan->n_overwrites[target]++;
@@ -648,6 +631,9 @@ merge_item (Planner               *planner,
   gboolean scope_ab, scope_ba;
   gboolean entered[2];
   guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
+
+  item->views[CONCORD_SIDE_A] = concord_record_ref ((ConcordRecord *) view_a);
+  item->views[CONCORD_SIDE_B] = concord_record_ref ((ConcordRecord *) view_b);
 
   /* An unchanged record is judged by its baseline: the best view of it
    * there is without reading it. */
@@ -886,6 +872,123 @@ plan_linked (Planner       *planner,
   g_hash_table_add (planner->done[other], (gpointer) other_id);
 }
 
+/* The record a CREATE item makes on the other side: the mapped fields of
+ * the source that flow that way. */
+static ConcordRecord *
+build_create (const ConcordSyncConfig *config,
+              ConcordSide              side,
+              const ConcordRecord     *record)
+{
+  ConcordRecord *values = concord_record_new (NULL);
+  guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
+
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (config->mapping, i);
+      GQuark from = side == CONCORD_SIDE_A ? pair->key_a : pair->key_b;
+      GQuark to = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
+      const ConcordValue *value;
+
+      if (!concord_mapping_pair_flows (pair, side))
+        continue;
+
+      value = concord_record_get_quark (record, from);
+      if (value != NULL)
+        concord_record_set_value_quark (values, to, value);
+    }
+
+  return values;
+}
+
+/**
+ * concord_plan_item_build_create:
+ *
+ * Returns: (transfer full): for a CREATE item, the record to create on the
+ *   other side of its source
+ */
+ConcordRecord *
+concord_plan_item_build_create (const ConcordPlanItem   *item,
+                                const ConcordSyncConfig *config)
+{
+  g_return_val_if_fail (item != NULL && item->kind == CONCORD_PLAN_CREATE, NULL);
+
+  return build_create (config, item->source, item->records[item->source]);
+}
+
+/**
+ * concord_plan_item_get_changes:
+ *
+ * Returns: (transfer container) (element-type ConcordFieldChange): what an
+ *   update item changes on @side, field by field, before and after
+ */
+GPtrArray *
+concord_plan_item_get_changes (const ConcordPlanItem *item,
+                               ConcordSide            side)
+{
+  GPtrArray *changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_change_free);
+  const ConcordRecord *view = item->views[side];
+
+  g_return_val_if_fail (item != NULL, changes);
+
+  for (guint i = 0; item->set[side] != NULL && i < concord_record_get_n_fields (item->set[side]); i++)
+    {
+      ConcordFieldChange *change = g_new0 (ConcordFieldChange, 1);
+      const char *key;
+      const ConcordValue *after = concord_record_get_field_at (item->set[side], i, &key);
+
+      change->field = g_strdup (key);
+      change->before = view != NULL ? value_text (concord_record_get (view, key)) : NULL;
+      change->after = value_text (after);
+      g_ptr_array_add (changes, change);
+    }
+
+  for (guint i = 0; item->clear[side] != NULL && i < item->clear[side]->len; i++)
+    {
+      ConcordFieldChange *change = g_new0 (ConcordFieldChange, 1);
+      const char *key = g_ptr_array_index (item->clear[side], i);
+
+      change->field = g_strdup (key);
+      change->before = view != NULL ? value_text (concord_record_get (view, key)) : NULL;
+      g_ptr_array_add (changes, change);
+    }
+
+  return changes;
+}
+
+/**
+ * concord_plan_item_writes:
+ *
+ * Returns: whether @item writes to @side
+ */
+gboolean
+concord_plan_item_writes (const ConcordPlanItem *item,
+                          ConcordSide            side)
+{
+  if (item->kind == CONCORD_PLAN_CREATE)
+    return side != item->source;
+
+  return item->set[side] != NULL || item->clear[side] != NULL;
+}
+
+static gboolean
+email_flows (const ConcordSyncConfig *config,
+             ConcordSide              side)
+{
+  GQuark email = g_quark_from_static_string (CONCORD_FIELD_EMAIL);
+  guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
+
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (config->mapping, i);
+      GQuark to = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
+
+      if (to == email && concord_mapping_pair_flows (pair, side))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static void
 plan_create (Planner       *planner,
              ConcordSide    side,
@@ -894,8 +997,6 @@ plan_create (Planner       *planner,
 {
   const ConcordSyncConfig *config = planner->input->config;
   ConcordSide other = CONCORD_SIDE_OTHER (side);
-  g_autoptr(ConcordRecord) values = concord_record_new (NULL);
-  guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
   ConcordPlanItem *item;
 
   if (!concord_direction_flows (config->direction, side))
@@ -913,23 +1014,7 @@ plan_create (Planner       *planner,
       add_skip (planner, side, remote_id, "not in the scope of the rule");
       return;
     }
-
-  for (guint i = 0; i < n_pairs; i++)
-    {
-      const ConcordMappingPair *pair = concord_mapping_get_pair (config->mapping, i);
-      GQuark from = side == CONCORD_SIDE_A ? pair->key_a : pair->key_b;
-      GQuark to = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
-      const ConcordValue *value;
-
-      if (!concord_mapping_pair_flows (pair, side))
-        continue;
-
-      value = concord_record_get_quark (record, from);
-      if (value != NULL)
-        concord_record_set_value_quark (values, to, value);
-    }
-
-  if (concord_record_get_email (values) == NULL)
+  if (!email_flows (config, side))
     {
       add_skip (planner, side, remote_id, "the email address is not mapped to the other side");
       return;
@@ -941,7 +1026,6 @@ plan_create (Planner       *planner,
   item->scope[other] = TRUE;
   item->ids[side] = g_strdup (remote_id);
   item->records[side] = concord_record_ref (record);
-  item->set[other] = g_steal_pointer (&values);
   g_ptr_array_add (planner->plan->items, item);
   planner->plan->n_creates[other]++;
 
@@ -1175,8 +1259,9 @@ concord_plan_free (ConcordPlan *plan)
  * Returns: (transfer full): the plan for people: what a dry run prints
  */
 char *
-concord_plan_to_string (const ConcordPlan *plan,
-                        guint              max_items)
+concord_plan_to_string (const ConcordPlan       *plan,
+                        const ConcordSyncConfig *config,
+                        guint                    max_items)
 {
   GString *out = g_string_new (NULL);
   guint shown = 0;
@@ -1198,13 +1283,16 @@ concord_plan_to_string (const ConcordPlan *plan,
 
       for (guint s = 0; s < 2; s++)
         {
-          if (item->set[s] == NULL && item->clear[s] == NULL)
+          g_autoptr(GPtrArray) changes = NULL;
+
+          if (!concord_plan_item_writes (item, s))
             continue;
 
           shown++;
           if (item->kind == CONCORD_PLAN_CREATE)
             {
-              g_autofree char *json = concord_record_to_json (item->set[s]);
+              g_autoptr(ConcordRecord) values = concord_plan_item_build_create (item, config);
+              g_autofree char *json = concord_record_to_json (values);
 
               g_string_append_printf (out, "  create on %s from %s: %s\n",
                                       CONCORD_SIDE_NAME (s), item->ids[item->source], json);
@@ -1213,9 +1301,10 @@ concord_plan_to_string (const ConcordPlan *plan,
 
           g_string_append_printf (out, "  update %s %s%s:\n", CONCORD_SIDE_NAME (s), item->ids[s],
                                   item->kind == CONCORD_PLAN_MATCH ? " (first match)" : "");
-          for (guint c = 0; item->changes[s] != NULL && c < item->changes[s]->len; c++)
+          changes = concord_plan_item_get_changes (item, s);
+          for (guint c = 0; c < changes->len; c++)
             {
-              const ConcordFieldChange *change = g_ptr_array_index (item->changes[s], c);
+              const ConcordFieldChange *change = g_ptr_array_index (changes, c);
 
               g_string_append_printf (out, "    %s: %s → %s\n", change->field,
                                       change->before ? change->before : "(empty)",

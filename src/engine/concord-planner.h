@@ -137,8 +137,11 @@ typedef enum
  * @ids: the remote ids; for CREATE, the target's id is %NULL
  * @records: the current records; %NULL for a side that did not change
  *   (its baseline stands for it)
- * @set, @clear: per side, what to write there (NULL set: nothing)
- * @changes: per side, #ConcordFieldChange<!-- -->s for the journal
+ * @set, @clear: per side, what to write there (NULL set: nothing); for a
+ *   CREATE both are %NULL and concord_plan_item_build_create() makes the
+ *   record when it is written, so a plan of 100,000 creates holds no copies
+ * @views: per side, the values the plan compared: the current record, or
+ *   the baseline standing for an unchanged one (for concord_plan_item_get_changes())
  * @source: for CREATE, the side the record comes from
  * @scope: per side, whether the record was in its direction's scope
  */
@@ -150,7 +153,7 @@ typedef struct
   ConcordRecord   *records[2];
   ConcordRecord   *set[2];
   GPtrArray       *clear[2];
-  GPtrArray       *changes[2];
+  ConcordRecord   *views[2];
   GPtrArray       *conflicts;
   ConcordSide      source;
   gboolean         scope[2];   /* whether each record was in scope when planned */
@@ -204,9 +207,17 @@ guint64      concord_plan_hash     (const ConcordSyncConfig *config,
                                     gboolean                 in_scope);
 
 ConcordPlan *concord_planner_plan  (ConcordPlanInput *input);
+gboolean     concord_plan_item_writes       (const ConcordPlanItem   *item,
+                                             ConcordSide              side);
+GPtrArray   *concord_plan_item_get_changes  (const ConcordPlanItem   *item,
+                                             ConcordSide              side);
+void         concord_field_change_free      (ConcordFieldChange      *change);
+ConcordRecord *concord_plan_item_build_create (const ConcordPlanItem *item,
+                                             const ConcordSyncConfig *config);
 void         concord_plan_free     (ConcordPlan      *plan);
-char        *concord_plan_to_string (const ConcordPlan *plan,
-                                     guint              max_items);
+char        *concord_plan_to_string (const ConcordPlan       *plan,
+                                     const ConcordSyncConfig *config,
+                                     guint                    max_items);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordPlan, concord_plan_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordPlanInput, concord_plan_input_free)

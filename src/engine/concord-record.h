@@ -149,7 +149,15 @@ guint64             concord_record_hash_fields    (const ConcordRecord *self,
                                                    const GQuark        *keys,
                                                    guint                n_keys);
 GVariant           *concord_record_to_variant     (const ConcordRecord *self);
+GVariant           *concord_record_to_variant_keys (const ConcordRecord *self,
+                                                   const GQuark        *keys,
+                                                   guint                n_keys);
 ConcordRecord      *concord_record_new_from_variant (GVariant          *variant);
+GBytes             *concord_record_serialize      (const ConcordRecord *self,
+                                                   const GQuark        *keys,
+                                                   guint                n_keys);
+ConcordRecord      *concord_record_new_from_serialized (const guint8     *data,
+                                                   gsize                length);
 char               *concord_record_to_json        (const ConcordRecord *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordRecord, concord_record_unref)

@@ -123,6 +123,7 @@ typedef enum
   STMT_DELETE_LINK_BASELINE,
   STMT_UNLINK_RECORDS,
   STMT_DELETE_LINK,
+  STMT_FIND_LINKS,
   STMT_COUNT_LINKS,
   STMT_SET_BASELINE,
   STMT_GET_BASELINE,
@@ -239,7 +240,6 @@ static const Migration migrations[] = {
     "  link_id       INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (connection_id, side, remote_id)"
     ") WITHOUT ROWID;"
-    "CREATE INDEX records_email ON records (connection_id, side, email_norm);"
     "CREATE INDEX records_link ON records (link_id) WHERE link_id != 0;"
     /* AUTOINCREMENT: a link id is never used twice, so the journal's
      * history and a stale reference can never point at another pair. */
@@ -384,14 +384,21 @@ static const char * const statement_sql[N_STATEMENTS] = {
   [STMT_RESET_INDEX_HASHES] =
     "UPDATE records SET hash = 0 WHERE connection_id = ?1 AND hash != 0",
 
+  /* Idempotent: adding the pair a crashed run already added returns its
+   * id; pairing either record with another one is a conflict. */
   [STMT_ADD_LINK] =
     "INSERT INTO links (connection_id, a_remote_id, b_remote_id, created) "
-    "VALUES (?1, ?2, ?3, ?4)",
+    "VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (connection_id, a_remote_id) DO UPDATE SET created = created "
+    "WHERE b_remote_id = excluded.b_remote_id "
+    "RETURNING id",
   [STMT_GET_LINK] = "SELECT a_remote_id, b_remote_id FROM links WHERE id = ?1",
   [STMT_DELETE_LINK_BASELINE] = "DELETE FROM baselines WHERE link_id = ?1",
   /* "link_id != 0" lets SQLite use the partial index records_link. */
   [STMT_UNLINK_RECORDS] = "UPDATE records SET link_id = 0 WHERE link_id = ?1 AND link_id != 0",
   [STMT_DELETE_LINK] = "DELETE FROM links WHERE id = ?1",
+  [STMT_FIND_LINKS] =
+    "SELECT id FROM links WHERE connection_id = ?1 AND (a_remote_id = ?2 OR b_remote_id = ?3)",
   [STMT_COUNT_LINKS] = "SELECT count(*) FROM links WHERE connection_id = ?1",
   [STMT_SET_BASELINE] =
     "INSERT INTO baselines (link_id, type_a, values_a, type_b, values_b) "
@@ -2103,6 +2110,7 @@ concord_store_add_link (ConcordStore  *self,
                         GError       **error)
 {
   g_autoptr(Statement) stmt = NULL;
+  int rc;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), 0);
   g_return_val_if_fail (a_remote_id != NULL, 0);
@@ -2117,10 +2125,17 @@ concord_store_add_link (ConcordStore  *self,
   bind_text (stmt, 3, b_remote_id);
   sqlite3_bind_int64 (stmt, 4, now_seconds ());
 
-  if (!execute (self, stmt, "add a link", error))
-    return 0;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return sqlite3_column_int64 (stmt, 0);
 
-  return sqlite3_last_insert_rowid (self->db);
+  if (rc == SQLITE_DONE || (rc & 0xff) == SQLITE_CONSTRAINT)
+    g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                 "Could not add a link: one of the records is already paired with another");
+  else
+    g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                 "Could not add a link: %s", sqlite3_errmsg (self->db));
+  return 0;
 }
 
 /**
@@ -2236,6 +2251,53 @@ fail:
  *
  * Returns: the number of links of the connection, or -1 on error
  */
+/**
+ * concord_store_find_links:
+ * @a_remote_id: a record of side A
+ * @b_remote_id: a record of side B
+ *
+ * Returns: (transfer full) (nullable): the ids (gint64) of the links that
+ *   pair @a_remote_id or @b_remote_id with anything; %NULL on error
+ */
+GArray *
+concord_store_find_links (ConcordStore  *self,
+                          gint64         connection_id,
+                          const char    *a_remote_id,
+                          const char    *b_remote_id,
+                          GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), NULL);
+  g_return_val_if_fail (a_remote_id != NULL && b_remote_id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!(stmt = lease_statement (self, STMT_FIND_LINKS, error)))
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, connection_id);
+  bind_text (stmt, 2, a_remote_id);
+  bind_text (stmt, 3, b_remote_id);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                   "Could not find links: %s", sqlite3_errmsg (self->db));
+      return NULL;
+    }
+
+  return g_steal_pointer (&ids);
+}
+
 gint64
 concord_store_count_links (ConcordStore  *self,
                            gint64         connection_id,

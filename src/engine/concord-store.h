@@ -195,6 +195,11 @@ gboolean    concord_store_get_link          (ConcordStore             *self,
 gboolean    concord_store_remove_link       (ConcordStore             *self,
                                              gint64                    link_id,
                                              GError                  **error);
+GArray     *concord_store_find_links        (ConcordStore             *self,
+                                             gint64                    connection_id,
+                                             const char               *a_remote_id,
+                                             const char               *b_remote_id,
+                                             GError                  **error);
 gint64      concord_store_count_links       (ConcordStore             *self,
                                              gint64                    connection_id,
                                              GError                  **error);

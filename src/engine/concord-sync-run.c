@@ -143,23 +143,29 @@ record_hash (Run                 *run,
   return concord_plan_hash (run->config, side, record, in_scope);
 }
 
-/* The mapped fields of @record only: what a baseline keeps. */
-static ConcordRecord *
-restrict_record (Run                 *run,
-                 ConcordSide          side,
-                 const ConcordRecord *record)
+/* A baseline as the store keeps it: the record's compact form in an "ay". */
+static GVariant *
+baseline_variant (const ConcordRecord *record,
+                  const GQuark        *keys,
+                  guint                n_keys)
 {
-  ConcordRecord *out = concord_record_new (NULL);
+  g_autoptr(GBytes) bytes = concord_record_serialize (record, keys, n_keys);
 
-  for (guint i = 0; i < run->n_keys[side]; i++)
+  return g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE));
+}
+
+static ConcordRecord *
+record_from_baseline (GVariant *variant)
+{
+  if (g_variant_is_of_type (variant, G_VARIANT_TYPE_BYTESTRING))
     {
-      const ConcordValue *value = concord_record_get_quark (record, run->keys[side][i]);
+      gsize length;
+      const guint8 *data = g_variant_get_fixed_array (variant, &length, 1);
 
-      if (value != NULL)
-        concord_record_set_value_quark (out, run->keys[side][i], value);
+      return concord_record_new_from_serialized (data, length);
     }
 
-  return out;
+  return concord_record_new_from_variant (variant);
 }
 
 static char *
@@ -336,8 +342,8 @@ load_baselines (Run               *run,
           return FALSE;
         }
 
-      a = concord_record_new_from_variant (va);
-      b = concord_record_new_from_variant (vb);
+      a = record_from_baseline (va);
+      b = record_from_baseline (vb);
       if (a == NULL || b == NULL)
         continue;  /* unreadable: treated as a first match */
 
@@ -400,30 +406,57 @@ fetch_missing (Run               *run,
 /* ------------------------------------------------------------------------- */
 
 static void
-journal_item (Run             *run,
-              ConcordPlanItem *item,
-              gint64           link_id,
-              const char      *outcome,
-              const char      *error_text)
+journal_item (Run                 *run,
+              ConcordPlanItem     *item,
+              ConcordRecord * const created[2],
+              gint64               link_id,
+              const char          *outcome,
+              const char          *error_text)
 {
   for (guint s = 0; s < 2; s++)
     {
-      if (item->kind == CONCORD_PLAN_CREATE && item->set[s] != NULL)
+      g_autoptr(GPtrArray) changes = NULL;
+
+      if (item->kind == CONCORD_PLAN_CREATE && s != item->source)
         {
-          g_autofree char *json = concord_record_to_json (item->set[s]);
+          /* What the app holds now, as it echoed it. */
+          g_autofree char *json = created[s] != NULL ? concord_record_to_json (created[s]) : NULL;
 
           journal (run, link_id, s, item->ids[s], "create", NULL, NULL, json, outcome, error_text);
           continue;
         }
 
-      for (guint c = 0; item->changes[s] != NULL && c < item->changes[s]->len; c++)
+      changes = concord_plan_item_get_changes (item, s);
+      for (guint c = 0; c < changes->len; c++)
         {
-          const ConcordFieldChange *change = g_ptr_array_index (item->changes[s], c);
+          const ConcordFieldChange *change = g_ptr_array_index (changes, c);
 
           journal (run, link_id, s, item->ids[s], "update", change->field,
                    change->before, change->after, outcome, error_text);
         }
     }
+}
+
+/* What a committed item needs no more; at 100,000 contacts it adds up:
+ * the records it read are let go too, so an app's old versions of records
+ * the run updated can be freed. */
+static void
+release_item (Run             *run,
+              ConcordPlanItem *item)
+{
+  for (guint s = 0; s < 2; s++)
+    {
+      g_clear_pointer (&item->set[s], concord_record_unref);
+      g_clear_pointer (&item->clear[s], g_ptr_array_unref);
+      g_clear_pointer (&item->views[s], concord_record_unref);
+      if (item->records[s] != NULL && item->ids[s] != NULL)
+        {
+          g_hash_table_remove (run->input->changed[s], item->ids[s]);
+          g_hash_table_remove (run->input->extra[s], item->ids[s]);
+        }
+      g_clear_pointer (&item->records[s], concord_record_unref);
+    }
+  g_clear_pointer (&item->conflicts, g_ptr_array_unref);
 }
 
 static gboolean
@@ -433,7 +466,8 @@ commit_item (Run        *run,
 {
   ConcordPlanItem *item = state->item;
   ConcordBaseline *old = NULL;
-  ConcordRecord *base[2] = { NULL, NULL };
+  GVariant *base[2] = { NULL, NULL };
+  g_autoptr(ConcordRecord) empty = concord_record_new (NULL);
   gboolean ok;
   gint64 link_id = item->link_id;
 
@@ -441,7 +475,19 @@ commit_item (Run        *run,
    * before the writes) keeps its old baseline, or none, and the records
    * their old hashes, so the next run does the work again. */
   if (state->failed)
-    return TRUE;
+    {
+      if (item->kind == CONCORD_PLAN_MATCH)
+        for (guint s = 0; s < 2; s++)
+          {
+            g_autofree char *email = email_of (item->records[s]);
+            ConcordIndexEntry entry = { .remote_id = item->ids[s], .email_norm = email,
+                                        .hash = 0, .link_id = link_id };
+
+            if (!concord_store_put_index (run->store, run->connection_id, s, &entry, error))
+              return FALSE;
+          }
+      return TRUE;
+    }
 
   if (link_id == 0)
     {
@@ -466,32 +512,29 @@ commit_item (Run        *run,
           if (item->scope[s] != concord_plan_in_scope (run->config, s, final))
             run->rescan = TRUE;
           if (!put_index (run, s, item->ids[s], final, item->scope[s], link_id, error))
-            {
-              g_clear_pointer (&base[0], concord_record_unref);
-              return FALSE;
-            }
-          base[s] = restrict_record (run, s, final);
+            goto fail;
+          base[s] = baseline_variant (final, run->keys[s], run->n_keys[s]);
         }
       else if (old != NULL)
-        base[s] = concord_record_ref (old->values[s]);
+        base[s] = baseline_variant (old->values[s], NULL, 0);
       else
-        base[s] = concord_record_new (NULL);
+        base[s] = baseline_variant (empty, NULL, 0);
     }
 
-  {
-    g_autoptr(GVariant) va = g_variant_ref_sink (concord_record_to_variant (base[0]));
-    g_autoptr(GVariant) vb = g_variant_ref_sink (concord_record_to_variant (base[1]));
+  ok = concord_store_set_baseline (run->store, link_id, base[0], base[1], error);
+  g_variant_unref (base[0]);
+  g_variant_unref (base[1]);
+  if (!ok)
+    return FALSE;
 
-    ok = concord_store_set_baseline (run->store, link_id, va, vb, error);
-    concord_record_unref (base[0]);
-    concord_record_unref (base[1]);
-    if (!ok)
-      return FALSE;
-  }
-
-  journal_item (run, item, link_id, "ok", NULL);
+  journal_item (run, item, state->echo, link_id, "ok", NULL);
+  release_item (run, item);
 
   return TRUE;
+
+fail:
+  g_clear_pointer (&base[0], g_variant_unref);
+  return FALSE;
 }
 
 static gboolean
@@ -500,6 +543,7 @@ settle (Run          *run,
         GError      **error)
 {
   ConcordPlanInput *input = run->input;
+  g_autoptr(GError) local_error = NULL;
 
   if (!concord_store_begin (run->store, error))
     return FALSE;
@@ -577,23 +621,34 @@ settle (Run          *run,
 
       if (item->kind == CONCORD_PLAN_MATCH && item->link_id == 0)
         {
+          /* The index learns of the pair with its first commit. A run that
+           * dies before that pairs the same records again (the same link),
+           * or, if people changed them meanwhile, undoes the stale pair. */
           item->link_id = concord_store_add_link (run->store, run->connection_id,
-                                                  item->ids[0], item->ids[1], error);
+                                                  item->ids[0], item->ids[1], &local_error);
+          if (item->link_id == 0 &&
+              g_error_matches (local_error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT))
+            {
+              g_autoptr(GArray) stale = concord_store_find_links (run->store, run->connection_id,
+                                                                  item->ids[0], item->ids[1], error);
+
+              g_clear_error (&local_error);
+              for (guint l = 0; stale != NULL && l < stale->len; l++)
+                if (!concord_store_remove_link (run->store, g_array_index (stale, gint64, l), error))
+                  goto fail;
+              if (stale == NULL)
+                goto fail;
+              item->link_id = concord_store_add_link (run->store, run->connection_id,
+                                                      item->ids[0], item->ids[1], error);
+            }
+          else if (local_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+
           if (item->link_id == 0)
             goto fail;
           run->summary->linked++;
           journal (run, item->link_id, CONCORD_SIDE_B, item->ids[1], "link", NULL,
                    item->ids[0], item->ids[1], "ok", NULL);
-
-          for (guint s = 0; s < 2; s++)
-            {
-              g_autofree char *email = email_of (item->records[s]);
-              ConcordIndexEntry entry = { .remote_id = item->ids[s], .email_norm = email,
-                                          .hash = 0, .link_id = item->link_id };
-
-              if (!concord_store_put_index (run->store, run->connection_id, s, &entry, error))
-                goto fail;
-            }
         }
 
       for (guint c = 0; item->conflicts != NULL && c < item->conflicts->len; c++)
@@ -659,53 +714,50 @@ write_batch (Run         *run,
   else
     inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
 
-  /* 1. Intents, committed before the call. */
-  if (!concord_store_begin (run->store, error))
-    return FALSE;
+  /* 1. The intent, committed before the call: one row for the batch,
+   * naming every record in it (emails for creates, ids for updates). */
+  {
+    g_autoptr(GString) keys = g_string_new (NULL);
+    gint64 intent;
 
-  for (guint i = 0; i < states->len; i++)
-    {
-      ItemState *state = g_ptr_array_index (states, i);
-      ConcordPlanItem *item = state->item;
-      g_autofree char *payload = item->set[side] != NULL ? concord_record_to_json (item->set[side]) : NULL;
-      g_autofree char *email = NULL;
-      gint64 intent;
+    for (guint i = 0; i < states->len; i++)
+      {
+        ItemState *state = g_ptr_array_index (states, i);
+        ConcordPlanItem *item = state->item;
 
-      if (kind == WRITE_CREATE)
-        {
-          email = email_of (item->set[side]);
-          g_ptr_array_add (inputs, concord_record_ref (item->set[side]));
-        }
-      else
-        {
-          g_autoptr(ConcordRecord) empty = concord_record_new (item->ids[side]);
-          g_autoptr(GStrvBuilder) clear = g_strv_builder_new ();
-          g_auto(GStrv) clear_keys = NULL;
+        if (kind == WRITE_CREATE)
+          {
+            ConcordRecord *values = concord_plan_item_build_create (item, run->config);
+            g_autofree char *email = email_of (values);
 
-          for (guint c = 0; item->clear[side] != NULL && c < item->clear[side]->len; c++)
-            g_strv_builder_add (clear, g_ptr_array_index (item->clear[side], c));
-          clear_keys = g_strv_builder_end (clear);
+            g_string_append_printf (keys, "%s%s", i > 0 ? "\n" : "", email ? email : "");
+            g_ptr_array_add (inputs, values);
+          }
+        else
+          {
+            g_autoptr(ConcordRecord) empty = concord_record_new (item->ids[side]);
+            g_autoptr(GStrvBuilder) clear = g_strv_builder_new ();
+            g_auto(GStrv) clear_keys = NULL;
 
-          g_ptr_array_add (inputs,
-                           concord_record_change_new (item->ids[side],
-                                                      item->set[side] != NULL ? item->set[side] : empty,
-                                                      (const char * const *) clear_keys));
-        }
+            for (guint c = 0; item->clear[side] != NULL && c < item->clear[side]->len; c++)
+              g_strv_builder_add (clear, g_ptr_array_index (item->clear[side], c));
+            clear_keys = g_strv_builder_end (clear);
 
-      intent = concord_store_add_intent (run->store, run->connection_id, run->run_id, side,
-                                         kind == WRITE_CREATE ? "create" : "update",
-                                         kind == WRITE_CREATE ? email : item->ids[side],
-                                         payload, error);
-      if (intent == 0)
-        {
-          concord_store_rollback (run->store);
-          return FALSE;
-        }
-      g_array_append_val (intents, intent);
-    }
+            g_string_append_printf (keys, "%s%s", i > 0 ? "\n" : "", item->ids[side]);
+            g_ptr_array_add (inputs,
+                             concord_record_change_new (item->ids[side],
+                                                        item->set[side] != NULL ? item->set[side] : empty,
+                                                        (const char * const *) clear_keys));
+          }
+      }
 
-  if (!concord_store_commit (run->store, error))
-    return FALSE;
+    intent = concord_store_add_intent (run->store, run->connection_id, run->run_id, side,
+                                       kind == WRITE_CREATE ? "create" : "update",
+                                       keys->str, NULL, error);
+    if (intent == 0)
+      return FALSE;
+    g_array_append_val (intents, intent);
+  }
 
   /* 2. The call. */
   if (kind == WRITE_CREATE)
@@ -765,9 +817,12 @@ write_batch (Run         *run,
             }
           else
             run->summary->updated[side]++;
-          run->summary->fields_written[side] +=
-            (state->item->set[side] != NULL ? concord_record_get_n_fields (state->item->set[side]) : 0) +
-            (state->item->clear[side] != NULL ? state->item->clear[side]->len : 0);
+          if (kind == WRITE_CREATE)
+            run->summary->fields_written[side] += concord_record_get_n_fields (write->record);
+          else
+            run->summary->fields_written[side] +=
+              (state->item->set[side] != NULL ? concord_record_get_n_fields (state->item->set[side]) : 0) +
+              (state->item->clear[side] != NULL ? state->item->clear[side]->len : 0);
         }
       else
         {
@@ -829,8 +884,7 @@ write_side (Run         *run,
           ConcordPlanItem *item = state->item;
           gboolean is_create = item->kind == CONCORD_PLAN_CREATE;
 
-          if ((item->set[side] == NULL && item->clear[side] == NULL) ||
-              is_create != (kind == WRITE_CREATE))
+          if (!concord_plan_item_writes (item, side) || is_create != (kind == WRITE_CREATE))
             continue;
 
           g_ptr_array_add (states, state);
@@ -884,7 +938,7 @@ execute (Run               *run,
 
   if (run->options->dry_run)
     {
-      run->summary->plan_text = concord_plan_to_string (plan, 50);
+      run->summary->plan_text = concord_plan_to_string (plan, run->config, 50);
       run->summary->tripped = plan->tripped;
       run->summary->skipped = plan->skips->len;
       return TRUE;
@@ -906,7 +960,7 @@ execute (Run               *run,
 
       run->states[i].item = item;
       for (guint s = 0; s < 2; s++)
-        if (item->set[s] != NULL || item->clear[s] != NULL)
+        if (concord_plan_item_writes (item, s))
           run->states[i].pending++;
     }
 
