@@ -150,6 +150,65 @@ test_copy_and_variant (void)
 }
 
 static void
+test_serialize (void)
+{
+  g_autoptr(ConcordRecord) record = concord_record_new ("x");
+  g_autoptr(ConcordRecord) back = NULL;
+  g_autoptr(ConcordRecord) some = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) part = NULL;
+  GQuark keys[] = { g_quark_from_string ("email"), g_quark_from_string ("lists"),
+                    g_quark_from_string ("email") };
+  const guint8 *data;
+  gsize length;
+
+  concord_record_set_text (record, "email", CONCORD_FIELD_TYPE_EMAIL, "s@example.com");
+  concord_record_set_text (record, "first_name", CONCORD_FIELD_TYPE_STRING, "Zoë");
+  concord_record_set_number (record, "custom:Score", -2.25);
+  concord_record_set_boolean (record, "custom:VIP", TRUE);
+  concord_record_set_datetime (record, "updated_at", -5);
+  concord_record_set_set (record, "lists", (const char *[]) { "a", "b c", NULL });
+
+  bytes = concord_record_serialize (record, NULL, 0);
+  data = g_bytes_get_data (bytes, &length);
+  back = concord_record_new_from_serialized (data, length);
+  g_assert_nonnull (back);
+  g_assert_true (concord_record_equal_fields (record, back));
+  g_assert_cmpint (concord_record_get (back, "email")->type, ==, CONCORD_FIELD_TYPE_EMAIL);
+
+  /* Only the keys asked for, each once. */
+  part = concord_record_serialize (record, keys, G_N_ELEMENTS (keys));
+  data = g_bytes_get_data (part, &length);
+  some = concord_record_new_from_serialized (data, length);
+  g_assert_cmpuint (concord_record_get_n_fields (some), ==, 2);
+  g_assert_nonnull (concord_record_get (some, "lists"));
+
+  /* Every truncation and a few corruptions are refused, never read past. */
+  data = g_bytes_get_data (bytes, &length);
+  for (gsize cut = 0; cut < length; cut++)
+    {
+      ConcordRecord *broken = concord_record_new_from_serialized (data, cut);
+
+      /* A cut at a field boundary is a valid, shorter record. */
+      if (broken != NULL)
+        {
+          g_assert_cmpuint (concord_record_get_n_fields (broken), <, concord_record_get_n_fields (record));
+          concord_record_unref (broken);
+        }
+    }
+  {
+    g_autofree guint8 *copy = g_memdup2 (data, length);
+
+    copy[0] = 99;  /* unknown version */
+    g_assert_null (concord_record_new_from_serialized (copy, length));
+    copy[0] = 1;
+    copy[1 + strlen ("email") + 1] = 200;  /* unknown type */
+    g_assert_null (concord_record_new_from_serialized (copy, length));
+  }
+  g_assert_null (concord_record_new_from_serialized (NULL, 0));
+}
+
+static void
 test_fields_and_mapping (void)
 {
   g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
@@ -194,6 +253,7 @@ main (int   argc,
   g_test_add_func ("/concord/record/normalize", test_normalize);
   g_test_add_func ("/concord/record/equal-and-hash", test_equal_and_hash);
   g_test_add_func ("/concord/record/copy-and-variant", test_copy_and_variant);
+  g_test_add_func ("/concord/record/serialize", test_serialize);
   g_test_add_func ("/concord/record/fields-and-mapping", test_fields_and_mapping);
 
   return g_test_run ();

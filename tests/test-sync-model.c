@@ -102,6 +102,8 @@ typedef struct
   GHashTable              *edits;         /* "side\tid\tfield" → value text ("" when cleared) */
   GHashTable              *originals;     /* the same keys → the value before the first edit */
   GHashTable              *edit_runs;     /* the same keys → the first run that can see the edit */
+  GHashTable              *original_runs; /* the same keys → the run the original was taken before */
+  GHashTable              *touched;       /* every key edited since the last clean check */
   gint64                   next_run;      /* the id the next run will have */
   gint64                   edits_since;   /* first run id the pending edits may be settled in */
   gboolean                 faulty;        /* a fault touched the last run */
@@ -206,6 +208,8 @@ world_new (Variant variant)
   world->edits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   world->originals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   world->edit_runs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  world->original_runs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  world->touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->next_run = 1;
   world->known_links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->clock = 1000;
@@ -245,6 +249,8 @@ world_free (World *world)
   g_hash_table_unref (world->edits);
   g_hash_table_unref (world->originals);
   g_hash_table_unref (world->edit_runs);
+  g_hash_table_unref (world->original_runs);
+  g_hash_table_unref (world->touched);
   g_hash_table_unref (world->known_links);
   g_string_free (world->failure, TRUE);
   g_free (world);
@@ -377,12 +383,19 @@ note_edit (World               *world,
   g_autofree char *value = value_text (after, field);
   const char *original;
 
+  g_hash_table_add (world->touched, g_strdup (key));
   if (!g_hash_table_contains (world->originals, key))
-    g_hash_table_insert (world->originals, g_strdup (key), value_text (before, field));
+    {
+      g_hash_table_insert (world->originals, g_strdup (key), value_text (before, field));
+      g_hash_table_insert (world->original_runs, g_strdup (key), GINT_TO_POINTER ((int) world->next_run));
+    }
   original = g_hash_table_lookup (world->originals, key);
 
   g_hash_table_replace (world->edit_runs, g_strdup (key), GINT_TO_POINTER ((int) world->next_run));
-  if (g_str_equal (original, value))
+  /* Set back to what it was with no run in between, it is no edit at all
+   * (the engine compares with its base); after a run, it may be one. */
+  if (g_str_equal (original, value) &&
+      GPOINTER_TO_INT (g_hash_table_lookup (world->original_runs, key)) == world->next_run)
     g_hash_table_remove (world->edits, key);
   else
     g_hash_table_replace (world->edits, g_steal_pointer (&key), g_steal_pointer (&value));
@@ -717,7 +730,8 @@ check_edits (World *world)
       other_edit = g_hash_table_lookup (world->edits, other_key);
 
       /* Sets merge: an exact value is only expected without a concurrent edit. */
-      if ((g_str_equal (field, "lists") || g_str_equal (field, "tags")) && other_edit != NULL)
+      if ((g_str_equal (field, "lists") || g_str_equal (field, "tags")) &&
+          g_hash_table_contains (world->touched, other_key))
         continue;
 
       /* One way, sets are additive: the source's members are on the target. */
@@ -877,6 +891,73 @@ run_once (World             *world,
                            &options, NULL, summary, error);
 }
 
+/* An edit is an update only if it differs from the engine's base (the
+ * model's definition, after Unison's): a field set back to its base value
+ * while runs could not settle it is no update, so it is dropped here,
+ * just before a run. */
+static void
+forget_edits_equal_to_base (World *world)
+{
+  GHashTable *index[2];
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer edit_key;
+
+  g_hash_table_iter_init (&iter, world->edits);
+  while (g_hash_table_iter_next (&iter, &edit_key, NULL))
+    g_ptr_array_add (keys, g_strdup (edit_key));
+
+  for (guint s = 0; s < 2; s++)
+    index[s] = concord_store_load_index (world->store, world->connection_id, s, NULL);
+
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *key = g_ptr_array_index (keys, i);
+      g_auto(GStrv) parts = g_strsplit (key, "\t", 3);
+      guint side = parts[0][0] - '0';
+      ConcordIndexEntry *entry = g_hash_table_lookup (index[side], parts[1]);
+      g_autoptr(GVariant) va = NULL;
+      g_autoptr(GVariant) vb = NULL;
+      g_autoptr(ConcordRecord) base = NULL;
+      g_autofree char *base_text = NULL;
+      GVariant *mine;
+      gsize length;
+      const guint8 *data;
+
+      /* Edits of a record out of its rule's scope do not travel; what it
+       * holds when it enters the scope is checked by convergence. */
+      {
+        ConcordRecord *record = concord_memory_connector_lookup (world->sides[side], parts[1]);
+
+        if (record != NULL && world->config.filter[side] != NULL &&
+            !world->config.filter[side] (record, NULL))
+          {
+            g_hash_table_remove (world->edits, key);
+            continue;
+          }
+      }
+
+      if (entry == NULL || entry->link_id == 0 ||
+          !concord_store_get_baseline (world->store, entry->link_id, &va, &vb, NULL))
+        continue;
+
+      mine = side == 0 ? va : vb;
+      if (!g_variant_is_of_type (mine, G_VARIANT_TYPE_BYTESTRING))
+        continue;
+      data = g_variant_get_fixed_array (mine, &length, 1);
+      base = concord_record_new_from_serialized (data, length);
+      if (base == NULL)
+        continue;
+
+      base_text = value_text (base, parts[2]);
+      if (g_str_equal (base_text, g_hash_table_lookup (world->edits, key)))
+        g_hash_table_remove (world->edits, key);
+    }
+
+  g_hash_table_unref (index[0]);
+  g_hash_table_unref (index[1]);
+}
+
 static void
 do_run (World   *world,
         guint    crash_after,
@@ -892,6 +973,7 @@ do_run (World   *world,
   for (guint s = 0; s < 2; s++)
     concord_memory_connector_reset_counters (world->sides[s]);
 
+  forget_edits_equal_to_base (world);
   ok = run_once (world, crash_after, &summary, &error);
   world->next_run = MAX (world->next_run, summary.run_id + 1);
 
@@ -986,6 +1068,8 @@ do_run (World   *world,
       g_hash_table_remove_all (world->edits);
       g_hash_table_remove_all (world->originals);
       g_hash_table_remove_all (world->edit_runs);
+      g_hash_table_remove_all (world->original_runs);
+      g_hash_table_remove_all (world->touched);
       world->edits_since = summary.run_id + 2;
 
       g_hash_table_remove_all (world->known_links);
@@ -1105,7 +1189,8 @@ apply (World    *world,
         {
           g_autofree char *variant = op->b & 1 ? g_ascii_strup (email, -1) : g_strdup_printf (" %s  ", email);
 
-          concord_record_set_text (edited, "email", CONCORD_FIELD_TYPE_STRING, variant);
+          /* As a connector reads it: an email, so only its case or spaces differ. */
+          concord_record_set_text (edited, "email", CONCORD_FIELD_TYPE_EMAIL, variant);
         }
         concord_memory_connector_replace (world->sides[op->side], edited);
       }

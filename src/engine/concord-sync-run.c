@@ -68,6 +68,8 @@ typedef struct
   char                    *cursors[2];
   gboolean                 any_failed;
   gboolean                 rescan;        /* a write moved a record across a rule's scope */
+  GPtrArray               *old_intents;   /* (owned) (nullable) left by a run that died */
+  GArray                  *intents;       /* (owned) of gint64: this run's, removed at its end */
   ConcordPlanInput        *input;
 } Run;
 
@@ -166,6 +168,38 @@ record_from_baseline (GVariant *variant)
     }
 
   return concord_record_new_from_variant (variant);
+}
+
+/*
+ * An update intent's payload says what the batch was to write, a line per
+ * record: "id<US>set<US>clear" with the set in Concord's compact form in
+ * base64 and the cleared keys separated by <RS>. Should the process die
+ * after the app took the writes but before their outcome was committed,
+ * the next run sees those values on the app: they are its own writes, not
+ * changes people made, and the run treats them so (see apply_intents()).
+ */
+#define US "\x1f"
+#define RS "\x1e"
+
+static void
+append_intended (GString             *payload,
+                 const char          *remote_id,
+                 const ConcordRecord *set,
+                 const char * const  *clear)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *encoded = NULL;
+  g_autofree char *cleared = NULL;
+
+  if (set != NULL)
+    {
+      bytes = concord_record_serialize (set, NULL, 0);
+      encoded = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+    }
+  cleared = clear != NULL ? g_strjoinv (RS, (char **) clear) : NULL;
+
+  g_string_append_printf (payload, "%s%s" US "%s" US "%s", payload->len > 0 ? "\n" : "",
+                          remote_id, encoded ? encoded : "", cleared ? cleared : "");
 }
 
 static char *
@@ -352,6 +386,108 @@ load_baselines (Run               *run,
     }
 
   return TRUE;
+}
+
+/* The key on the other side that @key of @side is mapped to, or 0. */
+static GQuark
+partner_key (Run         *run,
+             ConcordSide  side,
+             GQuark       key)
+{
+  guint n_pairs = concord_mapping_get_n_pairs (run->config->mapping);
+
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (run->config->mapping, i);
+
+      if ((side == CONCORD_SIDE_A ? pair->key_a : pair->key_b) == key)
+        return side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
+    }
+
+  return 0;
+}
+
+/* The baselines of records whose update was in flight when a run died take
+ * the values that update wrote where the app holds them now: the run's own
+ * writes are not seen as people's changes (they would win over what people
+ * did since, or undo a removal from a list). */
+static void
+apply_intents (Run              *run,
+               ConcordPlanInput *input,
+               GPtrArray        *intents)
+{
+  for (guint i = 0; intents != NULL && i < intents->len; i++)
+    {
+      ConcordIntentRow *intent = g_ptr_array_index (intents, i);
+      g_auto(GStrv) lines = NULL;
+      ConcordSide side = intent->side;
+
+      if (g_strcmp0 (intent->op, "update") != 0 || intent->payload == NULL)
+        continue;
+
+      lines = g_strsplit (intent->payload, "\n", -1);
+      for (guint l = 0; lines[l] != NULL; l++)
+        {
+          g_auto(GStrv) parts = g_strsplit (lines[l], US, 3);
+          ConcordIndexEntry *entry;
+          ConcordBaseline *baseline;
+          ConcordRecord *now;
+          g_autoptr(ConcordRecord) intended = NULL;
+          g_autoptr(ConcordRecord) adjusted = NULL;
+          g_autoptr(ConcordRecord) other = NULL;
+          g_auto(GStrv) cleared = NULL;
+
+          if (g_strv_length (parts) != 3)
+            continue;
+
+          entry = g_hash_table_lookup (input->index[side], parts[0]);
+          baseline = entry != NULL && entry->link_id != 0
+                     ? g_hash_table_lookup (input->baselines, &entry->link_id) : NULL;
+          now = g_hash_table_lookup (input->changed[side], parts[0]);
+          if (baseline == NULL || now == NULL)
+            continue;
+
+          if (*parts[1] != '\0')
+            {
+              gsize length;
+              g_autofree guchar *data = g_base64_decode (parts[1], &length);
+
+              intended = concord_record_new_from_serialized (data, length);
+            }
+          cleared = *parts[2] != '\0' ? g_strsplit (parts[2], RS, -1) : NULL;
+
+          /* Both sides agreed on what was written, as the write meant. */
+          adjusted = concord_record_copy (baseline->values[side]);
+          other = concord_record_copy (baseline->values[CONCORD_SIDE_OTHER (side)]);
+          for (guint f = 0; intended != NULL && f < concord_record_get_n_fields (intended); f++)
+            {
+              const char *key;
+              const ConcordValue *value = concord_record_get_field_at (intended, f, &key);
+              GQuark other_key = partner_key (run, side, g_quark_from_string (key));
+
+              if (!concord_value_equal (value, concord_record_get (now, key)))
+                continue;
+              concord_record_set_value (adjusted, key, value);
+              if (other_key != 0)
+                concord_record_set_value_quark (other, other_key, value);
+            }
+          for (guint f = 0; cleared != NULL && cleared[f] != NULL; f++)
+            {
+              GQuark other_key = partner_key (run, side, g_quark_from_string (cleared[f]));
+
+              if (concord_record_get (now, cleared[f]) != NULL)
+                continue;
+              concord_record_remove (adjusted, cleared[f]);
+              if (other_key != 0)
+                concord_record_set_value_quark (other, other_key, NULL);
+            }
+
+          concord_record_unref (baseline->values[side]);
+          baseline->values[side] = g_steal_pointer (&adjusted);
+          concord_record_unref (baseline->values[CONCORD_SIDE_OTHER (side)]);
+          baseline->values[CONCORD_SIDE_OTHER (side)] = g_steal_pointer (&other);
+        }
+    }
 }
 
 static gboolean
@@ -548,6 +684,15 @@ settle (Run          *run,
   if (!concord_store_begin (run->store, error))
     return FALSE;
 
+  /* What a dead run left in flight is accounted for in this plan. */
+  for (guint i = 0; run->old_intents != NULL && i < run->old_intents->len; i++)
+    {
+      ConcordIntentRow *intent = g_ptr_array_index (run->old_intents, i);
+
+      if (!concord_store_remove_intent (run->store, intent->id, error))
+        goto fail;
+    }
+
   /* Links whose record is gone: the pair is undone, nothing is deleted. */
   for (guint i = 0; i < plan->unlinks->len; i++)
     {
@@ -587,14 +732,32 @@ settle (Run          *run,
           goto fail;
       }
 
-  for (guint i = 0; i < plan->skips->len; i++)
-    {
-      const ConcordPlanSkip *skip = g_ptr_array_index (plan->skips, i);
+  /* A skip is journaled when its record is settled with it; a record
+   * skipped until something changes (an ambiguous email, a partner that
+   * could not be read) would otherwise fill the journal run after run. */
+  {
+    GHashTable *settled[2];
 
-      run->summary->skipped++;
-      journal (run, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip", NULL,
-               NULL, NULL, "skipped", skip->reason);
-    }
+    for (guint s = 0; s < 2; s++)
+      {
+        settled[s] = g_hash_table_new (g_str_hash, g_str_equal);
+        for (guint i = 0; i < plan->settle[s]->len; i++)
+          g_hash_table_add (settled[s], g_ptr_array_index (plan->settle[s], i));
+      }
+
+    for (guint i = 0; i < plan->skips->len; i++)
+      {
+        const ConcordPlanSkip *skip = g_ptr_array_index (plan->skips, i);
+
+        run->summary->skipped++;
+        if (g_hash_table_contains (settled[skip->side], skip->remote_id))
+          journal (run, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip", NULL,
+                   NULL, NULL, "skipped", skip->reason);
+      }
+
+    g_hash_table_unref (settled[0]);
+    g_hash_table_unref (settled[1]);
+  }
 
   for (guint i = 0; i < plan->ambiguous->len; i++)
     {
@@ -610,6 +773,9 @@ settle (Run          *run,
 
       if (!concord_store_add_conflict (run->store, run->connection_id, &row, error))
         goto fail;
+      journal (run, 0, CONCORD_SIDE_OTHER (ambiguous->side), ambiguous->ids, "skip", NULL,
+               NULL, NULL, "skipped",
+               "the email address is on several contacts; pair them by hand");
     }
 
   /* First matches are paired before anything is written, and every
@@ -718,6 +884,7 @@ write_batch (Run         *run,
    * naming every record in it (emails for creates, ids for updates). */
   {
     g_autoptr(GString) keys = g_string_new (NULL);
+    g_autoptr(GString) payload = g_string_new (NULL);
     gint64 intent;
 
     for (guint i = 0; i < states->len; i++)
@@ -744,6 +911,10 @@ write_batch (Run         *run,
             clear_keys = g_strv_builder_end (clear);
 
             g_string_append_printf (keys, "%s%s", i > 0 ? "\n" : "", item->ids[side]);
+            /* Only a pair with a baseline can use it (a first match has none). */
+            if (item->kind == CONCORD_PLAN_LINKED)
+              append_intended (payload, item->ids[side], item->set[side],
+                               (const char * const *) clear_keys);
             g_ptr_array_add (inputs,
                              concord_record_change_new (item->ids[side],
                                                         item->set[side] != NULL ? item->set[side] : empty,
@@ -753,7 +924,7 @@ write_batch (Run         *run,
 
     intent = concord_store_add_intent (run->store, run->connection_id, run->run_id, side,
                                        kind == WRITE_CREATE ? "create" : "update",
-                                       keys->str, NULL, error);
+                                       keys->str, payload->len > 0 ? payload->str : NULL, error);
     if (intent == 0)
       return FALSE;
     g_array_append_val (intents, intent);
@@ -856,9 +1027,9 @@ write_batch (Run         *run,
         goto fail;
     }
 
-  for (guint i = 0; i < intents->len; i++)
-    if (!concord_store_remove_intent (run->store, g_array_index (intents, gint64, i), error))
-      goto fail;
+  /* The intent stays until every item of the run is committed: an item
+   * writing to both sides commits after its second batch. */
+  g_array_append_vals (run->intents, intents->data, intents->len);
 
   return concord_store_commit (run->store, error);
 
@@ -931,6 +1102,15 @@ execute (Run               *run,
   if (!load_baselines (run, input, error) || !fetch_missing (run, input, error))
     return FALSE;
 
+  /* What a run that died left in flight. */
+  if (!run->options->dry_run)
+    {
+      run->old_intents = concord_store_list_intents (run->store, run->connection_id, error);
+      if (run->old_intents == NULL)
+        return FALSE;
+    }
+  apply_intents (run, input, run->old_intents);
+
   plan = concord_planner_plan (input);
 
   run->summary->conflicts += plan->n_conflicts;
@@ -974,6 +1154,21 @@ execute (Run               *run,
   for (guint s = 0; s < 2; s++)
     if (!write_side (run, s, WRITE_UPDATE, error))
       return FALSE;
+
+  if (run->intents->len > 0)
+    {
+      if (!concord_store_begin (run->store, error))
+        return FALSE;
+      for (guint i = 0; i < run->intents->len; i++)
+        if (!concord_store_remove_intent (run->store, g_array_index (run->intents, gint64, i), error))
+          {
+            concord_store_rollback (run->store);
+            return FALSE;
+          }
+      if (!concord_store_commit (run->store, error))
+        return FALSE;
+      g_array_set_size (run->intents, 0);
+    }
 
   /* An incremental cursor moves on only when every change was settled;
    * otherwise the failed records would never be listed again. */
@@ -1052,6 +1247,7 @@ concord_sync_run (ConcordStore             *store,
 
   input = concord_plan_input_new (config);
   run.input = input;
+  run.intents = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   if (!run.options->dry_run)
     {
@@ -1104,12 +1300,14 @@ concord_sync_run (ConcordStore             *store,
       run.n_states = 0;
       g_clear_pointer (&run.cursors[0], g_free);
       g_clear_pointer (&run.cursors[1], g_free);
+      g_clear_pointer (&run.old_intents, g_ptr_array_unref);
 
       if (!ok || !run.rescan || run.options->dry_run || run.any_failed)
         break;
     }
 
   g_main_context_pop_thread_default (context);
+  g_array_unref (run.intents);
 
   if (run.options->dry_run)
     {
