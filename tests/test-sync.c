@@ -821,6 +821,49 @@ test_symmetry (Fixture       *f,
   g_clear_object (&mirror.store);
 }
 
+static gboolean
+note_thread (const ConcordRecord *record,
+             gpointer             user_data)
+{
+  GThread **seen = user_data;
+
+  *seen = g_thread_self ();
+  return TRUE;
+}
+
+static void
+test_on_engine_thread (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(ConcordWorkerThread) worker = concord_worker_thread_new ("concord-engine");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *pending = NULL;
+  ConcordRunSummary summary;
+  GThread *seen = NULL;
+
+  /* The filter runs where the planner runs: on the engine's thread. */
+  f->config.filter[CONCORD_SIDE_A] = note_thread;
+  f->config.filter_data[CONCORD_SIDE_A] = &seen;
+  person (f->side[0], "t@example.com", "first_name", "Thread", NULL);
+
+  concord_sync_run_async (worker, f->store, f->connection_id, &f->config,
+                          CONCORD_CONNECTOR (f->side[0]), "contacts",
+                          CONCORD_CONNECTOR (f->side[1]), "contacts",
+                          NULL, NULL, concord_test_store_result_cb, &pending);
+  result = concord_test_wait_for_result (&pending);
+  g_assert_true (concord_sync_run_finish (result, &summary, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (summary.created[CONCORD_SIDE_B], ==, 1);
+  g_assert_nonnull (seen);
+  g_assert_true (seen != g_thread_self ());
+  concord_run_summary_clear (&summary);
+
+  g_clear_object (&worker);  /* joins the thread */
+  g_assert_nonnull (find (f->side[1], "t@example.com"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -845,6 +888,7 @@ main (int   argc,
   ADD ("deleted-is-unlinked", test_deleted_is_unlinked_not_propagated);
   ADD ("failed-listing-writes-nothing", test_failed_listing_writes_nothing);
   ADD ("symmetry", test_symmetry);
+  ADD ("on-engine-thread", test_on_engine_thread);
 #undef ADD
 
   return g_test_run ();

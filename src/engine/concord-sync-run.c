@@ -178,6 +178,7 @@ record_from_baseline (GVariant *variant)
  * the next run sees those values on the app: they are its own writes, not
  * changes people made, and the run treats them so (see apply_intents()).
  */
+#define MAX_OLD_INTENTS 500
 #define US "\x1f"
 #define RS "\x1e"
 
@@ -684,22 +685,22 @@ settle (Run          *run,
   if (!concord_store_begin (run->store, error))
     return FALSE;
 
-  /* What a dead run left in flight is accounted for in this plan. */
-  for (guint i = 0; run->old_intents != NULL && i < run->old_intents->len; i++)
-    {
-      ConcordIntentRow *intent = g_ptr_array_index (run->old_intents, i);
-
-      if (!concord_store_remove_intent (run->store, intent->id, error))
-        goto fail;
-    }
-
   /* Links whose record is gone: the pair is undone, nothing is deleted. */
   for (guint i = 0; i < plan->unlinks->len; i++)
     {
       gint64 link_id = g_array_index (plan->unlinks, gint64, i);
 
-      if (!concord_store_remove_link (run->store, link_id, error))
-        goto fail;
+      /* Both records of a pair may be gone: the link goes once. */
+      if (!concord_store_remove_link (run->store, link_id, &local_error))
+        {
+          if (!g_error_matches (local_error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              goto fail;
+            }
+          g_clear_error (&local_error);
+          continue;
+        }
       journal (run, link_id, CONCORD_SIDE_B, NULL, "unlink", NULL, NULL, NULL, "ok",
                "a contact of the pair was deleted in its app");
       run->summary->unlinked++;
@@ -873,6 +874,7 @@ write_batch (Run         *run,
   g_autoptr(GPtrArray) results = NULL;
   g_autoptr(GError) call_error = NULL;
   g_autofree gboolean *answered = NULL;
+  gboolean batch_failed = FALSE;
   GAsyncResult *slot = NULL;
 
   if (kind == WRITE_CREATE)
@@ -961,6 +963,7 @@ write_batch (Run         *run,
 
   /* 3. The outcome, in one transaction. */
   answered = g_new0 (gboolean, states->len);
+  batch_failed = call_error != NULL;
 
   if (!concord_store_begin (run->store, error))
     return FALSE;
@@ -1000,6 +1003,7 @@ write_batch (Run         *run,
           const char *reason = write->error != NULL ? write->error->message : "no record echoed";
 
           state->failed = TRUE;
+          batch_failed = TRUE;
           run->any_failed = TRUE;
           run->summary->failed[side]++;
           journal (run, state->item->link_id, side, state->item->ids[side],
@@ -1015,6 +1019,7 @@ write_batch (Run         *run,
         {
           /* The whole call failed, or the app said nothing of this record. */
           state->failed = TRUE;
+          batch_failed = TRUE;
           run->any_failed = TRUE;
           run->summary->failed[side]++;
           journal (run, state->item->link_id, side, state->item->ids[side],
@@ -1027,9 +1032,11 @@ write_batch (Run         *run,
         goto fail;
     }
 
-  /* The intent stays until every item of the run is committed: an item
-   * writing to both sides commits after its second batch. */
-  g_array_append_vals (run->intents, intents->data, intents->len);
+  /* The intent stays until every item of the run is committed (an item
+   * writing to both sides commits after its second batch); the intent of
+   * a batch with a failed record stays for the runs that retry it. */
+  if (!batch_failed)
+    g_array_append_vals (run->intents, intents->data, intents->len);
 
   return concord_store_commit (run->store, error);
 
@@ -1108,6 +1115,17 @@ execute (Run               *run,
       run->old_intents = concord_store_list_intents (run->store, run->connection_id, error);
       if (run->old_intents == NULL)
         return FALSE;
+
+      /* A record that fails run after run keeps its batch's intent; keep
+       * the newest few hundred, the rest explain nothing any more. */
+      while (run->old_intents->len > MAX_OLD_INTENTS)
+        {
+          ConcordIntentRow *oldest = g_ptr_array_index (run->old_intents, 0);
+
+          if (!concord_store_remove_intent (run->store, oldest->id, error))
+            return FALSE;
+          g_ptr_array_remove_index (run->old_intents, 0);
+        }
     }
   apply_intents (run, input, run->old_intents);
 
@@ -1154,6 +1172,15 @@ execute (Run               *run,
   for (guint s = 0; s < 2; s++)
     if (!write_side (run, s, WRITE_UPDATE, error))
       return FALSE;
+
+  /* What a dead run left in flight is settled once a run went through
+   * without a failure; until then it still explains the apps' values. */
+  for (guint i = 0; !run->any_failed && run->old_intents != NULL && i < run->old_intents->len; i++)
+    {
+      gint64 id = ((ConcordIntentRow *) g_ptr_array_index (run->old_intents, i))->id;
+
+      g_array_append_val (run->intents, id);
+    }
 
   if (run->intents->len > 0)
     {
@@ -1335,4 +1362,133 @@ concord_sync_run (ConcordStore             *store,
     g_propagate_error (error, g_steal_pointer (&local_error));
 
   return ok;
+}
+
+/* ------------------------------------------------------------------------- */
+/* On the engine's thread                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  ConcordStore      *store;
+  gint64             connection_id;
+  ConcordSyncConfig  config;
+  ConcordConnector  *connectors[2];
+  char              *types[2];
+  ConcordRunOptions  options;
+  ConcordRunSummary  summary;
+} RunData;
+
+static void
+run_data_free (gpointer data)
+{
+  RunData *run_data = data;
+
+  g_clear_object (&run_data->store);
+  concord_sync_config_clear (&run_data->config);
+  for (guint s = 0; s < 2; s++)
+    {
+      g_clear_object (&run_data->connectors[s]);
+      g_free (run_data->types[s]);
+    }
+  concord_run_summary_clear (&run_data->summary);
+  g_free (run_data);
+}
+
+static void
+sync_run_worker (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  RunData *run_data = task_data;
+  GError *error = NULL;
+
+  if (!concord_sync_run (run_data->store, run_data->connection_id, &run_data->config,
+                         run_data->connectors[0], run_data->types[0],
+                         run_data->connectors[1], run_data->types[1],
+                         &run_data->options, cancellable, &run_data->summary, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * concord_sync_run_async:
+ * @worker: the engine's thread
+ * @options: (nullable): dry run and test switches
+ * @callback: called on the caller's thread-default context when done
+ *
+ * concord_sync_run() on the engine's thread: the caller (the UI) never
+ * waits on the network, SQLite or a merge. The store and the connectors
+ * must only be used on @worker's thread; @config is copied, and its filter
+ * data must stay valid until @callback runs.
+ */
+void
+concord_sync_run_async (ConcordWorkerThread     *worker,
+                        ConcordStore            *store,
+                        gint64                   connection_id,
+                        const ConcordSyncConfig *config,
+                        ConcordConnector        *connector_a,
+                        const char              *type_a,
+                        ConcordConnector        *connector_b,
+                        const char              *type_b,
+                        const ConcordRunOptions *options,
+                        GCancellable            *cancellable,
+                        GAsyncReadyCallback      callback,
+                        gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  RunData *run_data;
+
+  g_return_if_fail (CONCORD_IS_WORKER_THREAD (worker));
+  g_return_if_fail (CONCORD_IS_STORE (store));
+  g_return_if_fail (config != NULL && config->mapping != NULL);
+  g_return_if_fail (CONCORD_IS_CONNECTOR (connector_a));
+  g_return_if_fail (CONCORD_IS_CONNECTOR (connector_b));
+
+  run_data = g_new0 (RunData, 1);
+  run_data->store = g_object_ref (store);
+  run_data->connection_id = connection_id;
+  run_data->config = *config;
+  run_data->config.mapping = concord_mapping_ref (config->mapping);
+  run_data->connectors[0] = g_object_ref (connector_a);
+  run_data->connectors[1] = g_object_ref (connector_b);
+  run_data->types[0] = g_strdup (type_a);
+  run_data->types[1] = g_strdup (type_b);
+  if (options != NULL)
+    run_data->options = *options;
+
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_sync_run_async);
+  g_task_set_task_data (task, run_data, run_data_free);
+  concord_worker_thread_queue (worker, task, sync_run_worker);
+}
+
+/**
+ * concord_sync_run_finish:
+ * @summary: (out caller-allocates) (optional): what the run did, also when
+ *   it failed; clear it with concord_run_summary_clear()
+ *
+ * Returns: %TRUE when the run completed
+ */
+gboolean
+concord_sync_run_finish (GAsyncResult       *result,
+                         ConcordRunSummary  *summary,
+                         GError            **error)
+{
+  RunData *run_data;
+
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_sync_run_async, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  run_data = g_task_get_task_data (G_TASK (result));
+  if (summary != NULL)
+    {
+      *summary = run_data->summary;
+      memset (&run_data->summary, 0, sizeof run_data->summary);
+    }
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -8,6 +8,7 @@
 #include "concord-connector.h"
 #include "concord-planner.h"
 #include "concord-store.h"
+#include "concord-worker-thread.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,22 @@ gboolean  concord_sync_run            (ConcordStore             *store,
                                        const char               *type_b,
                                        const ConcordRunOptions  *options,
                                        GCancellable             *cancellable,
+                                       ConcordRunSummary        *summary,
+                                       GError                  **error);
+
+void      concord_sync_run_async      (ConcordWorkerThread      *worker,
+                                       ConcordStore             *store,
+                                       gint64                    connection_id,
+                                       const ConcordSyncConfig  *config,
+                                       ConcordConnector         *connector_a,
+                                       const char               *type_a,
+                                       ConcordConnector         *connector_b,
+                                       const char               *type_b,
+                                       const ConcordRunOptions  *options,
+                                       GCancellable             *cancellable,
+                                       GAsyncReadyCallback       callback,
+                                       gpointer                  user_data);
+gboolean  concord_sync_run_finish     (GAsyncResult             *result,
                                        ConcordRunSummary        *summary,
                                        GError                  **error);
 
