@@ -69,6 +69,8 @@ typedef struct
   gboolean                 any_failed;
   gboolean                 rescan;        /* a write moved a record across a rule's scope */
   GPtrArray               *old_intents;   /* (owned) (nullable) left by a run that died */
+  GHashTable              *force[2];      /* (owned) remote ids to read as changed */
+  GHashTable              *links[2];      /* (owned) (nullable) link id → remote id, for intents */
   GArray                  *intents;       /* (owned) of gint64: this run's, removed at its end */
   ConcordPlanInput        *input;
 } Run;
@@ -314,6 +316,7 @@ read_side (Run               *run,
             g_hash_table_add (seen, entry);
 
           if (entry == NULL ||
+              g_hash_table_contains (run->force[side], remote_id) ||
               entry->hash != record_hash (run, side, record,
                                           concord_plan_in_scope (run->config, side, record)))
             g_hash_table_replace (input->changed[side],
@@ -408,6 +411,61 @@ partner_key (Run         *run,
   return 0;
 }
 
+static void
+collect_intent_records (Run              *run,
+                        ConcordPlanInput *input)
+{
+  GHashTable **links = run->links;
+
+  for (guint s = 0; s < 2; s++)
+    {
+      g_hash_table_remove_all (run->force[s]);
+      g_clear_pointer (&links[s], g_hash_table_unref);
+    }
+
+  for (guint i = 0; i < run->old_intents->len; i++)
+    {
+      ConcordIntentRow *intent = g_ptr_array_index (run->old_intents, i);
+      ConcordSide side = intent->side;
+      ConcordSide other = CONCORD_SIDE_OTHER (side);
+      g_auto(GStrv) lines = NULL;
+
+      if (g_strcmp0 (intent->op, "update") != 0 || intent->payload == NULL)
+        continue;
+
+      if (links[other] == NULL)
+        {
+          GHashTableIter iter;
+          gpointer value;
+
+          links[other] = g_hash_table_new (g_int64_hash, g_int64_equal);
+          g_hash_table_iter_init (&iter, input->index[other]);
+          while (g_hash_table_iter_next (&iter, NULL, &value))
+            {
+              ConcordIndexEntry *entry = value;
+
+              if (entry->link_id != 0)
+                g_hash_table_insert (links[other], &entry->link_id, entry->remote_id);
+            }
+        }
+
+      lines = g_strsplit (intent->payload, "\n", -1);
+      for (guint l = 0; lines[l] != NULL; l++)
+        {
+          g_auto(GStrv) parts = g_strsplit (lines[l], US, 2);
+          ConcordIndexEntry *entry = g_hash_table_lookup (input->index[side], parts[0]);
+          const char *partner;
+
+          if (entry == NULL || entry->link_id == 0)
+            continue;
+          partner = g_hash_table_lookup (links[other], &entry->link_id);
+          g_hash_table_add (run->force[side], g_strdup (parts[0]));
+          if (partner != NULL)
+            g_hash_table_add (run->force[other], g_strdup (partner));
+        }
+    }
+}
+
 /* The baselines of records whose update was in flight when a run died take
  * the values that update wrote where the app holds them now: the run's own
  * writes are not seen as people's changes (they would win over what people
@@ -447,6 +505,17 @@ apply_intents (Run              *run,
           now = g_hash_table_lookup (input->changed[side], parts[0]);
           if (baseline == NULL || now == NULL)
             continue;
+
+          /* Both records must be at hand (read as changed) to re-base them:
+           * an unchanged record's baseline stands for what it holds. */
+          {
+            GHashTable *links = run->links[CONCORD_SIDE_OTHER (side)];
+            const char *partner = links != NULL ? g_hash_table_lookup (links, &entry->link_id) : NULL;
+
+            if (partner == NULL ||
+                !g_hash_table_contains (input->changed[CONCORD_SIDE_OTHER (side)], partner))
+              continue;
+          }
 
           if (*parts[1] != '\0')
             {
@@ -1100,6 +1169,26 @@ execute (Run               *run,
         return FALSE;
     }
 
+  /* What a run that died left in flight. */
+  run->old_intents = concord_store_list_intents (run->store, run->connection_id, error);
+  if (run->old_intents == NULL)
+    return FALSE;
+
+  /* A record that fails run after run keeps its batch's intent; keep the
+   * newest few hundred, the rest explain nothing any more. */
+  while (!run->options->dry_run && run->old_intents->len > MAX_OLD_INTENTS)
+    {
+      ConcordIntentRow *oldest = g_ptr_array_index (run->old_intents, 0);
+
+      if (!concord_store_remove_intent (run->store, oldest->id, error))
+        return FALSE;
+      g_ptr_array_remove_index (run->old_intents, 0);
+    }
+
+  /* Both records of a pair a dead run was writing are read as changed:
+   * what each holds now is compared with what the run meant to write. */
+  collect_intent_records (run, input);
+
   for (guint s = 0; s < 2; s++)
     if (!read_side (run, s, input, error))
       return FALSE;
@@ -1109,24 +1198,6 @@ execute (Run               *run,
   if (!load_baselines (run, input, error) || !fetch_missing (run, input, error))
     return FALSE;
 
-  /* What a run that died left in flight. */
-  if (!run->options->dry_run)
-    {
-      run->old_intents = concord_store_list_intents (run->store, run->connection_id, error);
-      if (run->old_intents == NULL)
-        return FALSE;
-
-      /* A record that fails run after run keeps its batch's intent; keep
-       * the newest few hundred, the rest explain nothing any more. */
-      while (run->old_intents->len > MAX_OLD_INTENTS)
-        {
-          ConcordIntentRow *oldest = g_ptr_array_index (run->old_intents, 0);
-
-          if (!concord_store_remove_intent (run->store, oldest->id, error))
-            return FALSE;
-          g_ptr_array_remove_index (run->old_intents, 0);
-        }
-    }
   apply_intents (run, input, run->old_intents);
 
   plan = concord_planner_plan (input);
@@ -1275,6 +1346,8 @@ concord_sync_run (ConcordStore             *store,
   input = concord_plan_input_new (config);
   run.input = input;
   run.intents = g_array_new (FALSE, FALSE, sizeof (gint64));
+  run.force[0] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  run.force[1] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   if (!run.options->dry_run)
     {
@@ -1335,6 +1408,10 @@ concord_sync_run (ConcordStore             *store,
 
   g_main_context_pop_thread_default (context);
   g_array_unref (run.intents);
+  g_hash_table_unref (run.force[0]);
+  g_hash_table_unref (run.force[1]);
+  g_clear_pointer (&run.links[0], g_hash_table_unref);
+  g_clear_pointer (&run.links[1], g_hash_table_unref);
 
   if (run.options->dry_run)
     {
