@@ -104,6 +104,7 @@ typedef struct
   GHashTable              *edit_runs;     /* the same keys → the first run that can see the edit */
   GHashTable              *original_runs; /* the same keys → the run the original was taken before */
   GHashTable              *touched;       /* every key edited since the last clean check */
+  GHashTable              *was_out;       /* ids of A records out of scope before the last run */
   gint64                   next_run;      /* the id the next run will have */
   gint64                   edits_since;   /* first run id the pending edits may be settled in */
   gboolean                 faulty;        /* a fault touched the last run */
@@ -210,6 +211,7 @@ world_new (Variant variant)
   world->edit_runs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->original_runs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  world->was_out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->next_run = 1;
   world->known_links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->clock = 1000;
@@ -251,6 +253,7 @@ world_free (World *world)
   g_hash_table_unref (world->edit_runs);
   g_hash_table_unref (world->original_runs);
   g_hash_table_unref (world->touched);
+  g_hash_table_unref (world->was_out);
   g_hash_table_unref (world->known_links);
   g_string_free (world->failure, TRUE);
   g_free (world);
@@ -724,6 +727,8 @@ check_edits (World *world)
       theirs = concord_memory_connector_lookup (world->sides[other], other_id);
       if (theirs == NULL || !flows (world, side, mine))
         continue;
+      if (g_hash_table_contains (world->was_out, side == CONCORD_SIDE_A ? id : other_id))
+        continue;
 
       link_id = g_ascii_strtoll (link_text, NULL, 10);
       other_key = g_strdup_printf ("%u\t%s\t%s", other, other_id, field);
@@ -974,6 +979,20 @@ do_run (World   *world,
     concord_memory_connector_reset_counters (world->sides[s]);
 
   forget_edits_equal_to_base (world);
+
+  /* A record entering its rule's scope offers what it holds, as a first
+   * match would: exact edits are not expected on its pair. was_out keeps
+   * the A records last seen out of scope, until a run succeeds with them
+   * in scope. */
+  if (world->config.filter[CONCORD_SIDE_A] != NULL)
+    {
+      g_autoptr(GPtrArray) all = concord_memory_connector_get_all (world->sides[CONCORD_SIDE_A]);
+
+      for (guint i = 0; i < all->len; i++)
+        if (!world->config.filter[CONCORD_SIDE_A] (all->pdata[i], NULL))
+          g_hash_table_add (world->was_out, g_strdup (concord_record_get_remote_id (all->pdata[i])));
+    }
+
   ok = run_once (world, crash_after, &summary, &error);
   world->next_run = MAX (world->next_run, summary.run_id + 1);
 
@@ -1065,6 +1084,24 @@ do_run (World   *world,
       concord_run_summary_clear (&again);
 
       world->next_run = MAX (world->next_run, summary.run_id + 2);
+      /* Settled in scope now, those that are. */
+      {
+        g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+        GHashTableIter iter;
+        gpointer id;
+
+        g_hash_table_iter_init (&iter, world->was_out);
+        while (g_hash_table_iter_next (&iter, &id, NULL))
+          {
+            ConcordRecord *record = concord_memory_connector_lookup (world->sides[CONCORD_SIDE_A], id);
+
+            if (record == NULL || world->config.filter[CONCORD_SIDE_A] (record, NULL))
+              g_ptr_array_add (ids, g_strdup (id));
+          }
+        for (guint i = 0; i < ids->len; i++)
+          g_hash_table_remove (world->was_out, ids->pdata[i]);
+      }
+
       g_hash_table_remove_all (world->edits);
       g_hash_table_remove_all (world->originals);
       g_hash_table_remove_all (world->edit_runs);
