@@ -26,8 +26,8 @@
  * and its hash is not settled, so the next run tries again.
  *
  * This function is synchronous and must run on the engine's thread, never
- * the UI's: it drives the connectors' async calls on a main context of its
- * own.
+ * the UI's: it drives the connectors' async calls by iterating that
+ * thread's default context (concord_sync_run_async() does this for the UI).
  */
 
 #define G_LOG_DOMAIN "concord-sync-run"
@@ -1371,9 +1371,11 @@ concord_sync_run (ConcordStore             *store,
       g_clear_pointer (&conflicts, g_ptr_array_unref);
     }
 
-  context = g_main_context_new ();
+  /* The connectors' async calls complete on the caller's thread-default
+   * context (where connectors like Elastic Email's were made, with their
+   * HTTP session): the run drives that context while it waits. */
+  context = g_main_context_ref_thread_default ();
   run.context = context;
-  g_main_context_push_thread_default (context);
 
   /* A second pass, rarely, when a write moved a record across a rule's
    * scope: what the record now offers is synced in the same run. */
@@ -1406,7 +1408,6 @@ concord_sync_run (ConcordStore             *store,
         break;
     }
 
-  g_main_context_pop_thread_default (context);
   g_array_unref (run.intents);
   g_hash_table_unref (run.force[0]);
   g_hash_table_unref (run.force[1]);
