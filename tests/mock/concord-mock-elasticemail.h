@@ -1,0 +1,82 @@
+/* concord-mock-elasticemail.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * ConcordMockFault:
+ * @CONCORD_MOCK_FAULT_NONE: answer normally
+ * @CONCORD_MOCK_FAULT_500: 500 with {"Error": …, "ErrorData": …}
+ * @CONCORD_MOCK_FAULT_429: 429 with a Retry-After header (seconds)
+ * @CONCORD_MOCK_FAULT_RESET: close the connection without an answer
+ * @CONCORD_MOCK_FAULT_TRUNCATE: 200 whose JSON body is cut in the middle
+ * @CONCORD_MOCK_FAULT_SLOW: answer normally after the given delay (seconds)
+ */
+typedef enum
+{
+  CONCORD_MOCK_FAULT_NONE,
+  CONCORD_MOCK_FAULT_500,
+  CONCORD_MOCK_FAULT_429,
+  CONCORD_MOCK_FAULT_RESET,
+  CONCORD_MOCK_FAULT_TRUNCATE,
+  CONCORD_MOCK_FAULT_SLOW,
+} ConcordMockFault;
+
+#define CONCORD_TYPE_MOCK_ELASTICEMAIL (concord_mock_elasticemail_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConcordMockElasticEmail, concord_mock_elasticemail,
+                      CONCORD, MOCK_ELASTICEMAIL, GObject)
+
+ConcordMockElasticEmail *concord_mock_elasticemail_new              (const char               *api_key,
+                                                                     guint                     port,
+                                                                     GError                  **error);
+const char              *concord_mock_elasticemail_get_base_url     (ConcordMockElasticEmail  *self);
+
+/* The account's data; every call is thread-safe (the server runs on a thread of its own). */
+void                     concord_mock_elasticemail_add_custom_field (ConcordMockElasticEmail  *self,
+                                                                     const char               *name);
+void                     concord_mock_elasticemail_add_list         (ConcordMockElasticEmail  *self,
+                                                                     const char               *name);
+gboolean                 concord_mock_elasticemail_put_contact_json (ConcordMockElasticEmail  *self,
+                                                                     const char               *contact_json,
+                                                                     GError                  **error);
+char                    *concord_mock_elasticemail_get_contact_json (ConcordMockElasticEmail  *self,
+                                                                     const char               *email);
+guint                    concord_mock_elasticemail_get_n_contacts   (ConcordMockElasticEmail  *self);
+char                   **concord_mock_elasticemail_get_list_members (ConcordMockElasticEmail  *self,
+                                                                     const char               *list_name);
+gboolean                 concord_mock_elasticemail_load_seed_file   (ConcordMockElasticEmail  *self,
+                                                                     const char               *path,
+                                                                     GError                  **error);
+void                     concord_mock_elasticemail_generate         (ConcordMockElasticEmail  *self,
+                                                                     guint                     n_contacts,
+                                                                     guint32                   seed);
+
+/* How the API behaves */
+void                     concord_mock_elasticemail_set_max_page_size (ConcordMockElasticEmail *self,
+                                                                     guint                     max_page_size);
+void                     concord_mock_elasticemail_set_access       (ConcordMockElasticEmail  *self,
+                                                                     gboolean                  view_contacts,
+                                                                     gboolean                  modify_contacts);
+void                     concord_mock_elasticemail_set_ignore_list_offset (ConcordMockElasticEmail *self,
+                                                                     gboolean                  ignore);
+
+/* Faults: the @nth request from now (1 = the next one) gets @fault;
+ * @seconds is the Retry-After of a 429 or the delay of a slow answer. */
+void                     concord_mock_elasticemail_fail_request     (ConcordMockElasticEmail  *self,
+                                                                     guint                     nth,
+                                                                     ConcordMockFault          fault,
+                                                                     guint                     seconds);
+
+/* What clients did: "METHOD /v4/path?query", in order. */
+guint                    concord_mock_elasticemail_get_n_requests   (ConcordMockElasticEmail  *self);
+GPtrArray               *concord_mock_elasticemail_get_requests     (ConcordMockElasticEmail  *self);
+void                     concord_mock_elasticemail_reset_requests   (ConcordMockElasticEmail  *self);
+
+G_END_DECLS
