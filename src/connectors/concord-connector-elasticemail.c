@@ -1,0 +1,2855 @@
+/* concord-connector-elasticemail.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Elastic Email, through its REST API v4 (see
+ * specs/elasticemail-v4-contacts.md for the facts and their uncertainties).
+ *
+ * Requests. Every request goes through call_async(): it waits for one of
+ * MAX_IN_FLIGHT slots, sends the key only as the X-ElasticEmail-ApiKey
+ * header, retries 429, 5xx and transport errors up to MAX_RETRIES times with
+ * an exponential backoff (or the server's Retry-After) and maps the answer
+ * to a ConcordError. v4 answers 400 for a refused key and for a key without
+ * the needed access level, so a 400 is told apart by its {"Error": …} body.
+ * Error messages name the endpoint with placeholders ("PUT
+ * /contacts/{email}"), never an address; what is logged is redacted.
+ *
+ * Listing. GET /contacts has only limit/offset, no order guarantee, no total
+ * and an undocumented maximum limit: we ask for PAGE_LIMIT, advance the
+ * offset (the page token) by what actually came back, and stop at the
+ * first empty page, which is the only page marked complete. There is no
+ * "changed since" filter, so every listing is a full one.
+ *
+ * Lists. A contact does not say which lists it is on; the first page of a
+ * listing reads GET /lists and every list's members and keeps the map
+ * email → list names for the pages that follow (and for fetch and update
+ * echoes). GET /lists/{name}/contacts has been reported to ignore its
+ * offset: a page starting with the same email as the page before gives it
+ * away, and the list is then read once more as a single huge page (all
+ * that can still work), after which it ends either way. A server that also
+ * caps that page leaves the list's memberships incomplete (logged).
+ *
+ * Lists are never created here: POST /lists with no Emails may put every
+ * contact on the new list [unverified], so a missing list is an error.
+ *
+ * Custom fields. v4 has no documented endpoint that lists an account's
+ * custom fields; they are learnt from the contacts read (the first page for
+ * the schema, and every page listed). POST /contacts silently drops custom
+ * fields the account does not have, so a write compares what it sent with
+ * what was echoed and reports the record as failed, naming the field.
+ *
+ * Status. ContactUpdatePayload has no Status: the one status change the API
+ * allows is to unsubscribe, through POST /suppressions/unsubscribes. Any
+ * other status change is refused per record, with a non-transient error.
+ */
+
+#define G_LOG_DOMAIN "concord-connector-elasticemail"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "concord-connector-elasticemail.h"
+#include "concord-error.h"
+#include "concord-http.h"
+
+#define EE_APP_ID             "elasticemail"
+#define EE_APP_NAME           "Elastic Email"
+#define CONTACT_TYPE_ID    "contacts"
+#define CONTACT_TYPE_LABEL "Contacts"
+
+#define API_KEY_HEADER     "X-ElasticEmail-ApiKey"
+#define MAX_BATCH          1000
+#define PAGE_LIMIT         100
+#define LISTS_PAGE_LIMIT   200
+/* One page for a whole list, when the server ignores the offset. */
+#define FALLBACK_LIMIT     100000
+#define MAX_IN_FLIGHT      4
+#define MAX_RETRIES        5
+#define DEFAULT_RETRY_BASE_MS 500
+#define RETRY_CAP_MS       30000
+
+struct _ConcordConnectorElasticEmail
+{
+  ConcordConnector  parent_instance;
+
+  SoupSession      *session;        /* (owned): used on @context only */
+  GMainContext     *context;        /* (owned): thread-default context at creation */
+  char             *base_url;       /* (owned): without a trailing slash */
+  char             *api_key;        /* (owned): wiped in finalize */
+  guint             retry_base_ms;
+  guint             request_batch;  /* contacts per POST /contacts, MAX_BATCH but in tests */
+
+  guint             n_in_flight;
+  GQueue            waiting;        /* GTask (owned) of calls waiting for a slot */
+
+  GHashTable       *custom_fields;  /* (owned): custom field names seen → NULL */
+  GHashTable       *membership;     /* (owned) (nullable): email → GHashTable of list names */
+};
+
+G_DEFINE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
+                     CONCORD_TYPE_CONNECTOR)
+
+/* The API's ContactStatus names and ours. */
+static const struct
+{
+  const char *api;
+  const char *canonical;
+} status_names[] = {
+  { "Transactional", "transactional" },
+  { "Engaged", "engaged" },
+  { "Active", "active" },
+  { "Bounced", "bounced" },
+  { "Unsubscribed", "unsubscribed" },
+  { "Abuse", "abuse" },
+  { "Inactive", "inactive" },
+  { "Stale", "stale" },
+  { "NotConfirmed", "not_confirmed" },
+};
+
+static const char *status_choices[] = {
+  "active", "engaged", "inactive", "not_confirmed", "transactional",
+  "unsubscribed", "bounced", "abuse", "stale", NULL
+};
+static const char *source_choices[] = {
+  "DeliveryApi", "ManualInput", "FileUpload", "WebForm", "ContactApi", "VerificationApi",
+  "FileVerificationApi", "PilotBillingPlan", "PaidNewsletter", NULL
+};
+static const char *consent_choices[] = { "unknown", "allow", "deny", NULL };
+
+/* 412 messages known to carry no contact data; any other is left out. */
+static const char *safe_412_messages[] = {
+  "Too many contacts for current billing plan.",
+  "List not found.",
+  "Invalid email address.",
+  NULL
+};
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static char *
+escape_segment (const char *text)
+{
+  /* No reserved character allowed: '+' becomes %2B, '@' %40, '/' %2F. */
+  return g_uri_escape_string (text, NULL, FALSE);
+}
+
+static char *
+lower_email (const char *email)
+{
+  g_autofree char *valid = NULL;
+
+  if (email == NULL)
+    return NULL;
+
+  valid = g_utf8_make_valid (email, -1);
+  g_strstrip (valid);
+  if (*valid == '\0')
+    return NULL;
+
+  return g_utf8_strdown (valid, -1);
+}
+
+static const char *
+status_to_canonical (const char *api)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (status_names); i++)
+    if (g_ascii_strcasecmp (status_names[i].api, api) == 0 ||
+        g_ascii_strcasecmp (status_names[i].canonical, api) == 0)
+      return status_names[i].canonical;
+
+  return NULL;
+}
+
+static const char *
+status_to_api (const char *canonical)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (status_names); i++)
+    if (g_ascii_strcasecmp (status_names[i].canonical, canonical) == 0 ||
+        g_ascii_strcasecmp (status_names[i].api, canonical) == 0)
+      return status_names[i].api;
+
+  return NULL;
+}
+
+static const char *
+consent_to_api (const char *canonical)
+{
+  if (g_ascii_strcasecmp (canonical, "allow") == 0)
+    return "Allow";
+  if (g_ascii_strcasecmp (canonical, "deny") == 0)
+    return "Deny";
+  if (g_ascii_strcasecmp (canonical, "unknown") == 0)
+    return "Unknown";
+  return NULL;
+}
+
+/* The text of a member, whatever its JSON type: strings (made valid UTF-8),
+ * numbers and booleans as text; NULL for null, objects, arrays, absence. */
+static char *
+member_text (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, name))
+    return NULL;
+
+  node = json_object_get_member (object, name);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      {
+        const char *text = json_node_get_string (node);
+
+        return text != NULL ? g_utf8_make_valid (text, -1) : NULL;
+      }
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      {
+        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
+      }
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+    default:
+      return NULL;
+    }
+}
+
+static JsonObject *
+member_object (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, name))
+    return NULL;
+
+  node = json_object_get_member (object, name);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  return json_node_get_object (node);
+}
+
+/* An ISO 8601 date-time, with or without zone (none means UTC), or a bare
+ * date; -1 when unreadable. */
+static gint64
+parse_datetime (const char *text)
+{
+  g_autoptr(GTimeZone) utc = NULL;
+  g_autoptr(GDateTime) when = NULL;
+
+  if (text == NULL || *text == '\0')
+    return -1;
+
+  utc = g_time_zone_new_utc ();
+  when = g_date_time_new_from_iso8601 (text, utc);
+  if (when == NULL && strlen (text) == 10)
+    {
+      g_autofree char *midnight = g_strconcat (text, "T00:00:00", NULL);
+
+      when = g_date_time_new_from_iso8601 (midnight, utc);
+    }
+
+  if (when == NULL)
+    return -1;
+
+  return g_date_time_to_unix (when);
+}
+
+static GHashTable *
+new_string_set (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+static void
+membership_add (GHashTable *membership,
+                const char *email,
+                const char *list_name)
+{
+  GHashTable *lists = g_hash_table_lookup (membership, email);
+
+  if (lists == NULL)
+    {
+      lists = new_string_set ();
+      g_hash_table_insert (membership, g_strdup (email), lists);
+    }
+
+  g_hash_table_add (lists, g_strdup (list_name));
+}
+
+static void
+membership_remove (GHashTable *membership,
+                   const char *email,
+                   const char *list_name)
+{
+  GHashTable *lists = g_hash_table_lookup (membership, email);
+
+  if (lists != NULL)
+    g_hash_table_remove (lists, list_name);
+}
+
+static void
+set_lists_field (ConcordRecord *record,
+                 GHashTable    *lists)
+{
+  g_autofree const char **names = NULL;
+
+  if (lists == NULL || g_hash_table_size (lists) == 0)
+    {
+      concord_record_remove (record, CONCORD_FIELD_LISTS);
+      return;
+    }
+
+  names = (const char **) g_hash_table_get_keys_as_array (lists, NULL);
+  concord_record_set_set (record, CONCORD_FIELD_LISTS, names);
+}
+
+/* A Contact object as a record; NULL when it has no email. */
+static ConcordRecord *
+parse_contact (ConcordConnectorElasticEmail *self,
+               JsonNode                     *node)
+{
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autofree char *email = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *object;
+  JsonObject *custom;
+  JsonObject *consent;
+  JsonNode *email_node;
+  gint64 modified = -1;
+  gint64 when;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  object = json_node_get_object (node);
+  email_node = json_object_get_member (object, "Email");
+  if (email_node == NULL || !JSON_NODE_HOLDS_VALUE (email_node) ||
+      json_node_get_value_type (email_node) != G_TYPE_STRING)
+    return NULL;
+
+  /* Anything with an @ is kept: a strict check would make real but odd
+   * addresses vanish from a complete listing, i.e. look deleted. */
+  email = lower_email (json_node_get_string (email_node));
+  if (email == NULL || strchr (email, '@') == NULL)
+    return NULL;
+
+  record = concord_record_new (email);
+  concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email);
+
+  text = member_text (object, "FirstName");
+  concord_record_set_text (record, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, text);
+  g_clear_pointer (&text, g_free);
+
+  text = member_text (object, "LastName");
+  concord_record_set_text (record, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, text);
+  g_clear_pointer (&text, g_free);
+
+  text = member_text (object, "Status");
+  if (text != NULL)
+    {
+      const char *canonical = status_to_canonical (text);
+
+      /* Unknown values (numbers too) are kept as given. */
+      concord_record_set_text (record, CONCORD_FIELD_STATUS, CONCORD_FIELD_TYPE_ENUM,
+                               canonical != NULL ? canonical : text);
+    }
+  g_clear_pointer (&text, g_free);
+
+  text = member_text (object, "Source");
+  concord_record_set_text (record, CONCORD_FIELD_SOURCE, CONCORD_FIELD_TYPE_ENUM, text);
+  g_clear_pointer (&text, g_free);
+
+  consent = member_object (object, "Consent");
+  text = member_text (consent, "ConsentTracking");
+  if (text == NULL)
+    text = member_text (object, "ConsentTracking");
+  if (text != NULL)
+    {
+      const char *api = consent_to_api (text);
+      g_autofree char *lower = api != NULL ? g_ascii_strdown (api, -1) : NULL;
+
+      concord_record_set_text (record, CONCORD_FIELD_CONSENT, CONCORD_FIELD_TYPE_ENUM,
+                               lower != NULL ? lower : text);
+    }
+  g_clear_pointer (&text, g_free);
+
+  text = member_text (object, "DateAdded");
+  when = parse_datetime (text);
+  if (when >= 0)
+    concord_record_set_datetime (record, CONCORD_FIELD_CREATED_AT, when);
+  g_clear_pointer (&text, g_free);
+
+  text = member_text (object, "DateUpdated");
+  when = parse_datetime (text);
+  if (when >= 0)
+    {
+      concord_record_set_datetime (record, CONCORD_FIELD_UPDATED_AT, when);
+      modified = MAX (modified, when);
+    }
+  g_clear_pointer (&text, g_free);
+
+  text = member_text (object, "StatusChangeDate");
+  when = parse_datetime (text);
+  if (when >= 0)
+    modified = MAX (modified, when);
+  g_clear_pointer (&text, g_free);
+
+  if (modified >= 0)
+    concord_record_set_modified (record, modified);
+
+  custom = member_object (object, "CustomFields");
+  if (custom != NULL)
+    {
+      g_autoptr(GList) names = json_object_get_members (custom);
+
+      for (const GList *l = names; l != NULL; l = l->next)
+        {
+          g_autofree char *name = g_utf8_make_valid (l->data, -1);
+          g_autofree char *key = NULL;
+          g_autofree char *value = NULL;
+
+          if (*name == '\0')
+            continue;
+
+          if (!g_hash_table_contains (self->custom_fields, name))
+            g_hash_table_add (self->custom_fields, g_strdup (name));
+
+          value = member_text (custom, l->data);
+          key = concord_field_custom_key (name);
+          concord_record_set_text (record, key, CONCORD_FIELD_TYPE_STRING, value);
+        }
+    }
+
+  if (self->membership != NULL)
+    set_lists_field (record, g_hash_table_lookup (self->membership, email));
+
+  return g_steal_pointer (&record);
+}
+
+static GBytes *
+node_to_bytes (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  gsize length;
+  char *data;
+
+  json_generator_set_root (generator, node);
+  data = json_generator_to_data (generator, &length);
+
+  return g_bytes_new_take (data, length);
+}
+
+static GBytes *
+emails_payload (const char * const *emails)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "Emails");
+  json_builder_begin_array (builder);
+  for (guint i = 0; emails[i] != NULL; i++)
+    json_builder_add_string_value (builder, emails[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return node_to_bytes (root);
+}
+
+static gboolean
+check_contact_type (GTask      *task,
+                    const char *contact_type)
+{
+  if (g_strcmp0 (contact_type, CONTACT_TYPE_ID) == 0)
+    return TRUE;
+
+  g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
+                           "Elastic Email has no contact type %s", contact_type);
+  return FALSE;
+}
+
+/* Errors that end a whole batch rather than one record. */
+static gboolean
+error_is_fatal (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+         g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Requests                                                                  */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char        *method;       /* (owned) */
+  char        *url_path;     /* (owned): path and query after the base URL, encoded */
+  char        *label;        /* (owned): "METHOD /path/{placeholder}", no personal data */
+  GBytes      *body;         /* (owned) (nullable): JSON */
+  guint        attempt;
+  guint        status;
+  GSource     *retry_source; /* (owned) (nullable) */
+  GSource     *cancel_source;/* (owned) (nullable) */
+} Call;
+
+static void
+call_clear_sources (Call *call)
+{
+  if (call->retry_source != NULL)
+    {
+      g_source_destroy (call->retry_source);
+      g_clear_pointer (&call->retry_source, g_source_unref);
+    }
+  if (call->cancel_source != NULL)
+    {
+      g_source_destroy (call->cancel_source);
+      g_clear_pointer (&call->cancel_source, g_source_unref);
+    }
+}
+
+static void
+call_free (Call *call)
+{
+  call_clear_sources (call);
+  g_free (call->method);
+  g_free (call->url_path);
+  g_free (call->label);
+  g_clear_pointer (&call->body, g_bytes_unref);
+  g_free (call);
+}
+
+static void call_send (GTask *task);
+
+static void
+release_slot (ConcordConnectorElasticEmail *self)
+{
+  GTask *next;
+
+  g_assert (self->n_in_flight > 0);
+  self->n_in_flight--;
+
+  next = g_queue_pop_head (&self->waiting);
+  if (next != NULL)
+    call_send (next);
+}
+
+static void
+call_start (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+
+  if (self->n_in_flight >= MAX_IN_FLIGHT)
+    g_queue_push_tail (&self->waiting, task);
+  else
+    call_send (task);
+}
+
+static gboolean
+on_retry_timeout_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Call *call = g_task_get_task_data (task);
+
+  g_object_ref (task);
+  call_clear_sources (call);
+  call_start (task);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_retry_cancelled_cb (GCancellable *cancellable,
+                       gpointer      user_data)
+{
+  GTask *task = g_object_ref (user_data);
+  Call *call = g_task_get_task_data (task);
+
+  call_clear_sources (call);
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Takes the caller's reference on @task. */
+static void
+call_retry_later (GTask  *task,
+                  gint64  retry_after_seconds)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  guint64 delay_ms;
+
+  if (retry_after_seconds >= 0)
+    {
+      /* The server's wish, plus a little jitter so clients spread out. */
+      delay_ms = (guint64) retry_after_seconds * 1000 +
+                 (guint64) g_random_int_range (0, (gint32) MAX (self->retry_base_ms, 1));
+    }
+  else
+    {
+      guint64 ceiling = (guint64) self->retry_base_ms << MIN (call->attempt, 16u);
+
+      ceiling = MIN (ceiling, (guint64) RETRY_CAP_MS);
+      ceiling = MAX (ceiling, 1);
+      /* "Equal jitter": between half and all of the exponential delay. */
+      delay_ms = ceiling / 2 + (guint64) g_random_int_range (0, (gint32) (ceiling / 2 + 1));
+    }
+
+  call->attempt++;
+  g_debug ("%s: retry %u in %" G_GUINT64_FORMAT " ms", call->label, call->attempt, delay_ms);
+
+  call->retry_source = g_timeout_source_new ((guint) MIN (delay_ms, G_MAXUINT));
+  g_source_set_callback (call->retry_source, on_retry_timeout_cb, task, g_object_unref);
+  g_source_attach (call->retry_source, g_task_get_context (task));
+
+  if (cancellable != NULL)
+    {
+      call->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (call->cancel_source, G_SOURCE_FUNC (on_retry_cancelled_cb),
+                             g_object_ref (task), g_object_unref);
+      g_source_attach (call->cancel_source, g_task_get_context (task));
+    }
+}
+
+static char *
+error_message_of (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  gconstpointer data;
+  gsize length;
+
+  if (body == NULL)
+    return NULL;
+
+  data = g_bytes_get_data (body, &length);
+  if (length == 0 || !json_parser_load_from_data (parser, data, (gssize) length, NULL))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  return member_text (json_node_get_object (root), "Error");
+}
+
+/* The status mapping of concord_http_check_status(), with what Elastic
+ * Email needs on top: its 400 carries auth failures, and 412 is a refusal
+ * of the account (plan limits) or the data, not a conflict. */
+static gboolean
+check_status (guint        status,
+              GBytes      *body,
+              const char  *label,
+              GError     **error)
+{
+  g_autofree char *message = NULL;
+
+  if (status >= 200 && status < 300)
+    return TRUE;
+
+  message = error_message_of (body);
+
+  if (status == SOUP_STATUS_BAD_REQUEST && message != NULL)
+    {
+      g_autofree char *folded = g_utf8_casefold (message, -1);
+
+      if (strstr (folded, "access denied") != NULL)
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED,
+                       "%s failed: the API key lacks the contacts permission "
+                       "(Access Denied)", label);
+          return FALSE;
+        }
+
+      if (strstr (folded, "apikey") != NULL || strstr (folded, "api key") != NULL ||
+          strstr (folded, "api-key") != NULL)
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED,
+                       "%s failed: Elastic Email refused the API key", label);
+          return FALSE;
+        }
+    }
+
+  if (status == SOUP_STATUS_PRECONDITION_FAILED)
+    {
+      gboolean safe = message != NULL && g_strv_contains (safe_412_messages, message);
+
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                   "%s failed: HTTP 412: %s", label,
+                   safe ? message : "Elastic Email refused the data or the account's limits "
+                                    "were reached");
+      return FALSE;
+    }
+
+  return concord_http_check_status (status, label, error);
+}
+
+static void
+on_call_read_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  gconstpointer data;
+  gsize length;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  release_slot (self);
+
+  if (body == NULL)
+    {
+      g_autofree char *redacted = concord_http_redact (error->message);
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+
+      g_debug ("%s: transport error: %s", call->label, redacted);
+      if (call->attempt < MAX_RETRIES && !g_task_return_error_if_cancelled (task))
+        {
+          call_retry_later (g_steal_pointer (&task), -1);
+          return;
+        }
+
+      if (!g_task_had_error (task))
+        g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_NETWORK,
+                                 "%s failed: %s", call->label, redacted);
+      return;
+    }
+
+  call->status = soup_message_get_status (msg);
+  g_debug ("%s: HTTP %u", call->label, call->status);
+
+  if ((call->status == 429 || (call->status >= 500 && call->status < 600)) &&
+      call->attempt < MAX_RETRIES)
+    {
+      gint64 retry_after = -1;
+
+      if (call->status == 429)
+        retry_after = concord_http_parse_retry_after (
+          soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After"),
+          NULL);
+
+      if (!g_task_return_error_if_cancelled (task))
+        call_retry_later (g_steal_pointer (&task), retry_after);
+      return;
+    }
+
+  if (!check_status (call->status, body, call->label, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  data = g_bytes_get_data (body, &length);
+  if (length == 0)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  /* Odd bytes in a name must not cost the whole page: json-glib refuses
+   * invalid UTF-8, so it becomes U+FFFD first. A cut body stays invalid. */
+  if (!g_utf8_validate_len (data, length, NULL))
+    {
+      g_autofree char *valid = g_utf8_make_valid (data, (gssize) length);
+
+      g_clear_pointer (&body, g_bytes_unref);
+      length = strlen (valid);
+      body = g_bytes_new_take (g_steal_pointer (&valid), length);
+      data = g_bytes_get_data (body, &length);
+    }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) length, NULL) ||
+      json_parser_get_root (parser) == NULL)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "%s failed: the answer is not valid JSON", call->label);
+      return;
+    }
+
+  g_task_return_pointer (task, json_node_ref (json_parser_get_root (parser)),
+                         (GDestroyNotify) json_node_unref);
+}
+
+/* Takes a reference on @task for the duration of the request. */
+static void
+call_send (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *uri = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  uri = g_strconcat (self->base_url, call->url_path, NULL);
+  msg = soup_message_new (call->method, uri);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                               "%s failed: invalid URL", call->label);
+      g_object_unref (task);
+      return;
+    }
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                API_KEY_HEADER, self->api_key);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                "Accept", "application/json");
+  if (call->body != NULL)
+    soup_message_set_request_body_from_bytes (msg, "application/json", call->body);
+
+  self->n_in_flight++;
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task),
+                                    on_call_read_cb, task);
+}
+
+/*
+ * call_async:
+ * @url_path: path and query after the base URL, already encoded
+ * @label: the endpoint for messages, without personal data
+ * @body: (nullable) (transfer full): JSON to send
+ */
+static void
+call_async (ConcordConnectorElasticEmail *self,
+            const char                   *method,
+            const char                   *url_path,
+            const char                   *label,
+            GBytes                       *body,
+            GCancellable                 *cancellable,
+            GAsyncReadyCallback           callback,
+            gpointer                      user_data)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  GTask *task;
+  Call *call;
+
+  /* The session belongs to the context the connector was made on. */
+  g_warn_if_fail ((context != NULL ? context : g_main_context_default ()) == self->context);
+
+  call = g_new0 (Call, 1);
+  call->method = g_strdup (method);
+  call->url_path = g_strdup (url_path);
+  call->label = g_strdup (label);
+  call->body = body;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, call_async);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  call_start (task);
+}
+
+/* Returns: (transfer full) (nullable): the parsed answer; NULL with no
+ * error for an empty body. @status is the last HTTP status (0 if none). */
+static JsonNode *
+call_finish (ConcordConnectorElasticEmail  *self,
+             GAsyncResult                  *result,
+             guint                         *status,
+             GError                       **error)
+{
+  Call *call;
+
+  g_assert (g_task_is_valid (result, self));
+  g_assert (g_task_get_source_tag (G_TASK (result)) == call_async);
+
+  call = g_task_get_task_data (G_TASK (result));
+  if (status != NULL)
+    *status = call->status;
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static JsonArray *
+expect_array (JsonNode    *node,
+              const char  *label,
+              GError     **error)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "%s failed: the answer is not a JSON array", label);
+      return NULL;
+    }
+
+  return json_node_get_array (node);
+}
+
+/* ------------------------------------------------------------------------- */
+/* List membership                                                           */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  GHashTable *membership;   /* (owned): being built */
+  GPtrArray  *lists;        /* (owned): list names */
+  guint       offset;
+  guint       list_index;
+  char       *first_email;  /* (owned) (nullable): first email of the previous page */
+  gboolean    in_fallback;  /* the current request asks for the whole list at once */
+  char       *first_list;   /* (owned) (nullable): first name of the previous /lists page */
+} MembershipState;
+
+static void
+membership_state_free (MembershipState *state)
+{
+  g_clear_pointer (&state->membership, g_hash_table_unref);
+  g_clear_pointer (&state->lists, g_ptr_array_unref);
+  g_free (state->first_email);
+  g_free (state->first_list);
+  g_free (state);
+}
+
+static GHashTable *
+new_membership (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) g_hash_table_unref);
+}
+
+static void membership_next (GTask *task);
+
+static void
+on_lists_page_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  MembershipState *state = g_task_get_task_data (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  JsonArray *array = NULL;
+  guint n;
+
+  root = call_finish (self, result, NULL, &error);
+  if (error == NULL)
+    array = expect_array (root, "GET /lists", &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  n = json_array_get_length (array);
+  if (n > 0)
+    {
+      JsonNode *node = json_array_get_element (array, 0);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        first = member_text (json_node_get_object (node), "ListName");
+    }
+
+  if (n == 0 || (state->offset > 0 && first != NULL && g_strcmp0 (first, state->first_list) == 0))
+    {
+      /* All lists read (or the server repeats itself): read their members. */
+      state->offset = 0;
+      state->list_index = 0;
+      membership_next (g_steal_pointer (&task));
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autofree char *name = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+
+      name = member_text (json_node_get_object (node), "ListName");
+      if (name != NULL && *name != '\0')
+        g_ptr_array_add (state->lists, g_steal_pointer (&name));
+    }
+
+  g_free (state->first_list);
+  state->first_list = g_steal_pointer (&first);
+  state->offset += n;
+
+  {
+    g_autofree char *path = g_strdup_printf ("/lists?limit=%u&offset=%u",
+                                             LISTS_PAGE_LIMIT, state->offset);
+    GCancellable *cancellable = g_task_get_cancellable (task);
+
+    call_async (self, "GET", path, "GET /lists", NULL, cancellable,
+                on_lists_page_cb, g_steal_pointer (&task));
+  }
+}
+
+static void
+add_members (GHashTable *membership,
+             JsonArray  *array,
+             const char *list_name)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autofree char *text = NULL;
+      g_autofree char *email = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+
+      text = member_text (json_node_get_object (node), "Email");
+      email = lower_email (text);
+      if (email != NULL)
+        membership_add (membership, email, list_name);
+    }
+}
+
+static void
+on_list_members_page_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  MembershipState *state = g_task_get_task_data (task);
+  const char *list_name = g_ptr_array_index (state->lists, state->list_index);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  JsonArray *array = NULL;
+  guint n;
+
+  root = call_finish (self, result, NULL, &error);
+  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
+    {
+      /* The list went away since GET /lists. */
+      g_clear_error (&error);
+      n = 0;
+    }
+  else
+    {
+      if (error == NULL)
+        array = expect_array (root, "GET /lists/{name}/contacts", &error);
+      if (error != NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      n = json_array_get_length (array);
+    }
+
+  if (n > 0)
+    {
+      JsonNode *node = json_array_get_element (array, 0);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_autofree char *text = member_text (json_node_get_object (node), "Email");
+
+          first = lower_email (text);
+        }
+    }
+
+  if (!state->in_fallback && n > 0 && state->offset > 0 && first != NULL &&
+      g_strcmp0 (first, state->first_email) == 0)
+    {
+      g_autofree char *escaped = escape_segment (list_name);
+      g_autofree char *path = NULL;
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      /* The server ignores the offset (elasticemail-php#8): ask for the
+       * whole list in one page, which is all that can still work. */
+      g_debug ("GET /lists/{name}/contacts repeated a page: the server ignores the offset");
+      state->in_fallback = TRUE;
+      path = g_strdup_printf ("/lists/%s/contacts?limit=%u&offset=0", escaped, FALLBACK_LIMIT);
+      call_async (self, "GET", path, "GET /lists/{name}/contacts", NULL, cancellable,
+                  on_list_members_page_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  if (state->in_fallback && n <= state->offset)
+    g_warning ("Elastic Email ignores the offset of GET /lists/{name}/contacts and caps its "
+               "page at %u: the memberships read for a list may be incomplete", n);
+
+  if (n == 0 || state->in_fallback)
+    {
+      /* Whatever the fallback page holds is all there is to know. */
+      if (n > 0)
+        add_members (state->membership, array, list_name);
+
+      state->in_fallback = FALSE;
+      state->list_index++;
+      state->offset = 0;
+      g_clear_pointer (&state->first_email, g_free);
+      membership_next (g_steal_pointer (&task));
+      return;
+    }
+
+  add_members (state->membership, array, list_name);
+
+  g_free (state->first_email);
+  state->first_email = g_steal_pointer (&first);
+  state->offset += n;
+  membership_next (g_steal_pointer (&task));
+}
+
+static void
+membership_next (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  MembershipState *state = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  if (state->list_index >= state->lists->len)
+    {
+      g_clear_pointer (&self->membership, g_hash_table_unref);
+      self->membership = g_steal_pointer (&state->membership);
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  escaped = escape_segment (g_ptr_array_index (state->lists, state->list_index));
+  path = g_strdup_printf ("/lists/%s/contacts?limit=%u&offset=%u",
+                          escaped, PAGE_LIMIT, state->offset);
+  call_async (self, "GET", path, "GET /lists/{name}/contacts", NULL, cancellable,
+              on_list_members_page_cb, task);
+}
+
+/* Reads every list's members into self->membership. */
+static void
+load_membership_async (ConcordConnectorElasticEmail *self,
+                       GCancellable                 *cancellable,
+                       GAsyncReadyCallback           callback,
+                       gpointer                      user_data)
+{
+  GTask *task;
+  MembershipState *state;
+  g_autofree char *path = NULL;
+
+  state = g_new0 (MembershipState, 1);
+  state->membership = new_membership ();
+  state->lists = g_ptr_array_new_with_free_func (g_free);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, load_membership_async);
+  g_task_set_task_data (task, state, (GDestroyNotify) membership_state_free);
+
+  path = g_strdup_printf ("/lists?limit=%u&offset=0", LISTS_PAGE_LIMIT);
+  call_async (self, "GET", path, "GET /lists", NULL, cancellable, on_lists_page_cb, task);
+}
+
+static gboolean
+load_membership_finish (ConcordConnectorElasticEmail  *self,
+                        GAsyncResult                  *result,
+                        GError                       **error)
+{
+  g_assert (g_task_is_valid (result, self));
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Verify                                                                    */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_verify_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  root = call_finish (CONCORD_CONNECTOR_ELASTICEMAIL (object), result, NULL, &error);
+  if (error == NULL)
+    expect_array (root, "GET /contacts", &error);
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Schema                                                                    */
+/* ------------------------------------------------------------------------- */
+
+static void
+add_canonical (GPtrArray          *specs,
+               const char         *key,
+               const char * const *choices,
+               gboolean            read_only)
+{
+  ConcordFieldSpec *spec = concord_field_spec_copy (concord_fields_lookup (key));
+
+  if (choices != NULL)
+    {
+      g_strfreev (spec->choices);
+      spec->choices = g_strdupv ((char **) choices);
+    }
+  spec->read_only = read_only;
+  g_ptr_array_add (specs, spec);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+static GPtrArray *
+build_schema (ConcordConnectorElasticEmail *self)
+{
+  GPtrArray *specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  g_autofree const char **names = NULL;
+  guint n_names;
+
+  add_canonical (specs, CONCORD_FIELD_EMAIL, NULL, FALSE);
+  add_canonical (specs, CONCORD_FIELD_FIRST_NAME, NULL, FALSE);
+  add_canonical (specs, CONCORD_FIELD_LAST_NAME, NULL, FALSE);
+  add_canonical (specs, CONCORD_FIELD_STATUS, status_choices, FALSE);
+  add_canonical (specs, CONCORD_FIELD_SOURCE, source_choices, TRUE);
+  add_canonical (specs, CONCORD_FIELD_CONSENT, consent_choices, FALSE);
+  add_canonical (specs, CONCORD_FIELD_CREATED_AT, NULL, TRUE);
+  add_canonical (specs, CONCORD_FIELD_UPDATED_AT, NULL, TRUE);
+  add_canonical (specs, CONCORD_FIELD_LISTS, NULL, FALSE);
+
+  names = (const char **) g_hash_table_get_keys_as_array (self->custom_fields, &n_names);
+  g_qsort_with_data (names, (gint) n_names, sizeof (char *), compare_names, NULL);
+  for (guint i = 0; i < n_names; i++)
+    {
+      g_autofree char *key = concord_field_custom_key (names[i]);
+
+      g_ptr_array_add (specs, concord_field_spec_new (key, names[i],
+                                                      CONCORD_FIELD_TYPE_STRING, FALSE));
+    }
+
+  return specs;
+}
+
+static void
+on_schema_page_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *array = NULL;
+
+  root = call_finish (self, result, NULL, &error);
+  if (error == NULL)
+    array = expect_array (root, "GET /contacts", &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Parsing the contacts records their custom fields. */
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autoptr(ConcordRecord) record = parse_contact (self, json_array_get_element (array, i));
+    }
+
+  g_task_return_pointer (task, build_schema (self), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* ------------------------------------------------------------------------- */
+/* List                                                                      */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint offset;
+} ListState;
+
+static void
+on_list_page_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  ListState *state = g_task_get_task_data (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordPage) page = NULL;
+  JsonArray *array = NULL;
+  guint n;
+
+  root = call_finish (self, result, NULL, &error);
+  if (error == NULL)
+    array = expect_array (root, "GET /contacts", &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  page = concord_page_new ();
+  n = json_array_get_length (array);
+  for (guint i = 0; i < n; i++)
+    {
+      ConcordRecord *record = parse_contact (self, json_array_get_element (array, i));
+
+      if (record != NULL)
+        g_ptr_array_add (page->records, record);
+    }
+
+  if (n == 0)
+    page->complete = TRUE;
+  else
+    page->next_page = g_strdup_printf ("%u", state->offset + n);
+
+  g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
+}
+
+static void
+list_request_page (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  ListState *state = g_task_get_task_data (task);
+  g_autofree char *path = NULL;
+
+  path = g_strdup_printf ("/contacts?limit=%u&offset=%u", PAGE_LIMIT, state->offset);
+  call_async (self, "GET", path, "GET /contacts", NULL, g_task_get_cancellable (task),
+              on_list_page_cb, task);
+}
+
+static void
+on_list_membership_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!load_membership_finish (CONCORD_CONNECTOR_ELASTICEMAIL (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  list_request_page (task);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Fetch                                                                     */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  GStrv      ids;        /* (owned) */
+  GPtrArray *records;    /* (owned): ConcordRecord (owned) (nullable) per id */
+  guint      pending;
+  GError    *error;      /* (owned) (nullable): the first error */
+} FetchState;
+
+static void
+record_unref_nullable (gpointer record)
+{
+  if (record != NULL)
+    concord_record_unref (record);
+}
+
+static void
+fetch_state_free (FetchState *state)
+{
+  g_strfreev (state->ids);
+  g_clear_pointer (&state->records, g_ptr_array_unref);
+  g_clear_error (&state->error);
+  g_free (state);
+}
+
+typedef struct
+{
+  GTask *task;   /* (owned) */
+  guint  index;
+} FetchItem;
+
+static void
+fetch_done (GTask *task)
+{
+  FetchState *state = g_task_get_task_data (task);
+  GPtrArray *records;
+
+  if (--state->pending > 0)
+    return;
+
+  if (state->error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&state->error));
+      return;
+    }
+
+  records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  for (guint i = 0; i < state->records->len; i++)
+    {
+      ConcordRecord *record = g_ptr_array_index (state->records, i);
+
+      if (record != NULL)
+        g_ptr_array_add (records, concord_record_ref (record));
+    }
+
+  g_task_return_pointer (task, records, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+on_fetch_one_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  FetchItem *item = user_data;
+  g_autoptr(GTask) task = g_steal_pointer (&item->task);
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  FetchState *state = g_task_get_task_data (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  root = call_finish (self, result, NULL, &error);
+  if (error != NULL)
+    {
+      if (!g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND) && state->error == NULL)
+        state->error = g_steal_pointer (&error);
+    }
+  else
+    {
+      ConcordRecord *record = parse_contact (self, root);
+
+      if (record != NULL)
+        {
+          g_clear_pointer (&g_ptr_array_index (state->records, item->index), concord_record_unref);
+          g_ptr_array_index (state->records, item->index) = record;
+        }
+    }
+
+  g_free (item);
+  fetch_done (task);
+}
+
+static void
+fetch_start (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  FetchState *state = g_task_get_task_data (task);
+
+  state->pending = 1;
+  for (guint i = 0; state->ids[i] != NULL; i++)
+    {
+      g_autofree char *escaped = escape_segment (state->ids[i]);
+      g_autofree char *path = g_strconcat ("/contacts/", escaped, NULL);
+      FetchItem *item = g_new0 (FetchItem, 1);
+
+      item->task = g_object_ref (task);
+      item->index = i;
+      state->pending++;
+      call_async (self, "GET", path, "GET /contacts/{email}", NULL,
+                  g_task_get_cancellable (task), on_fetch_one_cb, item);
+    }
+
+  fetch_done (task);
+  g_object_unref (task);
+}
+
+static void
+on_fetch_membership_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!load_membership_finish (CONCORD_CONNECTOR_ELASTICEMAIL (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  fetch_start (task);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Create                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *records;    /* (owned): the inputs */
+  GPtrArray *results;    /* (owned): ConcordWriteResult (owned) (nullable) per input */
+  guint      pending;
+  GError    *fatal;      /* (owned) (nullable): ends the whole call */
+} CreateState;
+
+static void
+create_state_free (CreateState *state)
+{
+  g_clear_pointer (&state->records, g_ptr_array_unref);
+  g_clear_pointer (&state->results, g_ptr_array_unref);
+  g_clear_error (&state->fatal);
+  g_free (state);
+}
+
+typedef struct
+{
+  GTask  *task;       /* (owned) */
+  GArray *indices;    /* (owned): guint, inputs in this request */
+  GStrv   lists;      /* (owned) (nullable): listnames */
+} CreateChunk;
+
+static void
+create_chunk_free (CreateChunk *chunk)
+{
+  g_clear_object (&chunk->task);
+  g_clear_pointer (&chunk->indices, g_array_unref);
+  g_strfreev (chunk->lists);
+  g_free (chunk);
+}
+
+static void
+set_result (GPtrArray          *results,
+            guint               index,
+            ConcordWriteResult *result)
+{
+  g_clear_pointer (&g_ptr_array_index (results, index), concord_write_result_free);
+  g_ptr_array_index (results, index) = result;
+}
+
+static void
+set_error_result (GPtrArray    *results,
+                  guint         index,
+                  const GError *error)
+{
+  set_result (results, index, concord_write_result_new_error (index, g_error_copy (error)));
+}
+
+static void
+write_done (GTask      *task,
+            guint      *pending,
+            GError    **fatal,
+            GPtrArray **results)
+{
+  g_autoptr(GPtrArray) out = NULL;
+
+  if (--(*pending) > 0)
+    return;
+
+  if (*fatal != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (fatal));
+      return;
+    }
+
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_write_result_free);
+  for (guint i = 0; i < (*results)->len; i++)
+    {
+      ConcordWriteResult *result = g_steal_pointer (&g_ptr_array_index (*results, i));
+
+      if (result == NULL)
+        result = concord_write_result_new_error (i, g_error_new (CONCORD_ERROR,
+                                                                 CONCORD_ERROR_FAILED,
+                                                                 "The record was not written"));
+      g_ptr_array_add (out, result);
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&out), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static GBytes *
+contact_payload (GPtrArray *records,
+                 GArray    *indices)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < indices->len; i++)
+    {
+      const ConcordRecord *record = g_ptr_array_index (records, g_array_index (indices, guint, i));
+      const char *text;
+      gboolean has_custom = FALSE;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "Email");
+      json_builder_add_string_value (builder, concord_record_get_text (record,
+                                                                       CONCORD_FIELD_EMAIL));
+
+      if ((text = concord_record_get_text (record, CONCORD_FIELD_FIRST_NAME)) != NULL)
+        {
+          json_builder_set_member_name (builder, "FirstName");
+          json_builder_add_string_value (builder, text);
+        }
+      if ((text = concord_record_get_text (record, CONCORD_FIELD_LAST_NAME)) != NULL)
+        {
+          json_builder_set_member_name (builder, "LastName");
+          json_builder_add_string_value (builder, text);
+        }
+      if ((text = concord_record_get_text (record, CONCORD_FIELD_STATUS)) != NULL &&
+          status_to_api (text) != NULL)
+        {
+          json_builder_set_member_name (builder, "Status");
+          json_builder_add_string_value (builder, status_to_api (text));
+        }
+      if ((text = concord_record_get_text (record, CONCORD_FIELD_CONSENT)) != NULL &&
+          consent_to_api (text) != NULL)
+        {
+          json_builder_set_member_name (builder, "Consent");
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "ConsentTracking");
+          json_builder_add_string_value (builder, consent_to_api (text));
+          json_builder_end_object (builder);
+        }
+
+      for (guint f = 0; f < concord_record_get_n_fields (record); f++)
+        {
+          const char *key;
+          const ConcordValue *value = concord_record_get_field_at (record, f, &key);
+          g_autofree char *string = NULL;
+
+          if (!concord_field_is_custom (key))
+            continue;
+
+          if (!has_custom)
+            {
+              json_builder_set_member_name (builder, "CustomFields");
+              json_builder_begin_object (builder);
+              has_custom = TRUE;
+            }
+
+          /* Every custom value travels as a string. */
+          string = concord_value_to_string (value);
+          json_builder_set_member_name (builder, key + strlen (CONCORD_FIELD_CUSTOM_PREFIX));
+          json_builder_add_string_value (builder, string != NULL ? string : "");
+        }
+      if (has_custom)
+        json_builder_end_object (builder);
+
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  root = json_builder_get_root (builder);
+  return node_to_bytes (root);
+}
+
+/* The first custom field of @sent that @echoed lacks, or NULL. */
+static const char *
+find_dropped_custom_field (const ConcordRecord *sent,
+                           JsonNode            *echoed)
+{
+  JsonObject *custom = NULL;
+
+  if (echoed != NULL && JSON_NODE_HOLDS_OBJECT (echoed))
+    custom = member_object (json_node_get_object (echoed), "CustomFields");
+
+  for (guint f = 0; f < concord_record_get_n_fields (sent); f++)
+    {
+      const char *key;
+      const char *name;
+
+      concord_record_get_field_at (sent, f, &key);
+      if (!concord_field_is_custom (key))
+        continue;
+
+      name = key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
+      if (custom == NULL || !json_object_has_member (custom, name))
+        return name;
+    }
+
+  return NULL;
+}
+
+static void create_send_chunk (CreateChunk *chunk);
+
+static void
+on_create_chunk_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  CreateChunk *chunk = user_data;
+  GTask *task = chunk->task;
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  CreateState *state = g_task_get_task_data (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) echoed = NULL;
+  JsonArray *array = NULL;
+  guint status = 0;
+
+  root = call_finish (self, result, &status, &error);
+
+  if (status == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE && chunk->indices->len > 1)
+    {
+      /* Too many at once: try each half. */
+      guint half = chunk->indices->len / 2;
+      CreateChunk *second = g_new0 (CreateChunk, 1);
+
+      g_debug ("POST /contacts: 413 for %u contacts, splitting", chunk->indices->len);
+      second->task = g_object_ref (task);
+      second->lists = g_strdupv (chunk->lists);
+      second->indices = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_array_append_vals (second->indices, &g_array_index (chunk->indices, guint, half),
+                           chunk->indices->len - half);
+      g_array_set_size (chunk->indices, half);
+
+      state->pending++;
+      create_send_chunk (chunk);
+      create_send_chunk (second);
+      return;
+    }
+
+  if (error == NULL)
+    array = expect_array (root, "POST /contacts", &error);
+
+  if (error != NULL)
+    {
+      if (error_is_fatal (error))
+        {
+          if (state->fatal == NULL)
+            state->fatal = g_steal_pointer (&error);
+        }
+      else
+        {
+          for (guint i = 0; i < chunk->indices->len; i++)
+            set_error_result (state->results, g_array_index (chunk->indices, guint, i), error);
+        }
+      goto out;
+    }
+
+  echoed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autofree char *text = NULL;
+      char *email;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+
+      text = member_text (json_node_get_object (node), "Email");
+      email = lower_email (text);
+      if (email != NULL)
+        g_hash_table_replace (echoed, email, node);
+    }
+
+  for (guint i = 0; i < chunk->indices->len; i++)
+    {
+      guint index = g_array_index (chunk->indices, guint, i);
+      const ConcordRecord *input = g_ptr_array_index (state->records, index);
+      JsonNode *node = g_hash_table_lookup (echoed, concord_record_get_text (input,
+                                                                             CONCORD_FIELD_EMAIL));
+      g_autoptr(ConcordRecord) record = NULL;
+      const char *dropped;
+
+      if (node == NULL)
+        {
+          set_result (state->results, index,
+                      concord_write_result_new_error (index, g_error_new_literal (
+                        CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                        "POST /contacts: Elastic Email did not store the contact")));
+          continue;
+        }
+
+      dropped = find_dropped_custom_field (input, node);
+      if (dropped != NULL)
+        {
+          set_result (state->results, index,
+                      concord_write_result_new_error (index, g_error_new (
+                        CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                        "POST /contacts: the account has no custom field %s", dropped)));
+          continue;
+        }
+
+      if (self->membership != NULL)
+        for (guint l = 0; chunk->lists != NULL && chunk->lists[l] != NULL; l++)
+          membership_add (self->membership, concord_record_get_text (input, CONCORD_FIELD_EMAIL),
+                          chunk->lists[l]);
+
+      record = parse_contact (self, node);
+      if (record == NULL)
+        {
+          set_result (state->results, index,
+                      concord_write_result_new_error (index, g_error_new_literal (
+                        CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                        "POST /contacts: the echoed contact has no email")));
+          continue;
+        }
+
+      /* The server does not echo memberships; they are what we asked for. */
+      if (chunk->lists != NULL)
+        concord_record_set_set (record, CONCORD_FIELD_LISTS, (const char * const *) chunk->lists);
+      else
+        concord_record_remove (record, CONCORD_FIELD_LISTS);
+
+      set_result (state->results, index, concord_write_result_new_ok (index, record));
+    }
+
+out:
+  g_object_ref (task);
+  create_chunk_free (chunk);
+  write_done (task, &state->pending, &state->fatal, &state->results);
+  g_object_unref (task);
+}
+
+static void
+create_send_chunk (CreateChunk *chunk)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (chunk->task);
+  CreateState *state = g_task_get_task_data (chunk->task);
+  g_autoptr(GString) path = g_string_new ("/contacts");
+
+  for (guint l = 0; chunk->lists != NULL && chunk->lists[l] != NULL; l++)
+    {
+      g_autofree char *escaped = escape_segment (chunk->lists[l]);
+
+      g_string_append (path, l == 0 ? "?listnames=" : "&listnames=");
+      g_string_append (path, escaped);
+    }
+
+  call_async (self, "POST", path->str, "POST /contacts",
+              contact_payload (state->records, chunk->indices),
+              g_task_get_cancellable (chunk->task), on_create_chunk_cb, chunk);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Update                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *changes;    /* (owned): the inputs */
+  GPtrArray *results;    /* (owned): ConcordWriteResult (owned) (nullable) per input */
+  guint      pending;
+  GError    *fatal;      /* (owned) (nullable) */
+} UpdateState;
+
+static void
+update_state_free (UpdateState *state)
+{
+  g_clear_pointer (&state->changes, g_ptr_array_unref);
+  g_clear_pointer (&state->results, g_ptr_array_unref);
+  g_clear_error (&state->fatal);
+  g_free (state);
+}
+
+typedef enum
+{
+  STEP_CHECK_STATUS,
+  STEP_PUT,
+  STEP_UNSUBSCRIBE,
+  STEP_LISTS,
+  STEP_ECHO,
+  STEP_DONE,
+} UpdateStep;
+
+typedef struct
+{
+  GTask                     *task;        /* (owned) */
+  guint                      index;
+  const ConcordRecordChange *change;      /* (unowned) */
+  char                      *email;       /* (owned): lower-cased */
+  char                      *escaped;     /* (owned): @email for a path */
+  UpdateStep                 step;
+  char                      *want_status; /* (owned) (nullable): canonical */
+  char                      *want_consent;/* (owned) (nullable): canonical */
+  GPtrArray                 *list_ops;    /* (owned): "+name" / "-name" */
+  guint                      list_op;
+} UpdateOp;
+
+static void
+update_op_free (UpdateOp *op)
+{
+  g_clear_object (&op->task);
+  g_free (op->email);
+  g_free (op->escaped);
+  g_free (op->want_status);
+  g_free (op->want_consent);
+  g_clear_pointer (&op->list_ops, g_ptr_array_unref);
+  g_free (op);
+}
+
+static gboolean
+change_clears (const ConcordRecordChange *change,
+               const char                *key)
+{
+  return change->clear != NULL && g_strv_contains ((const char * const *) change->clear, key);
+}
+
+/* The PUT body, or NULL when the change touches no updatable field. */
+static GBytes *
+update_payload (const ConcordRecordChange *change)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  const ConcordRecord *set = change->set;
+  gboolean any = FALSE;
+  gboolean has_custom = FALSE;
+  static const struct
+  {
+    const char *key;
+    const char *member;
+  } names[] = {
+    { CONCORD_FIELD_FIRST_NAME, "FirstName" },
+    { CONCORD_FIELD_LAST_NAME, "LastName" },
+  };
+
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *text = set != NULL ? concord_record_get_text (set, names[i].key) : NULL;
+
+      if (text != NULL || change_clears (change, names[i].key))
+        {
+          json_builder_set_member_name (builder, names[i].member);
+          json_builder_add_string_value (builder, text != NULL ? text : "");
+          any = TRUE;
+        }
+    }
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      guint n = pass == 0 ? (set != NULL ? concord_record_get_n_fields (set) : 0)
+                          : (change->clear != NULL ? g_strv_length (change->clear) : 0);
+
+      for (guint f = 0; f < n; f++)
+        {
+          const char *key;
+          g_autofree char *string = NULL;
+
+          if (pass == 0)
+            {
+              const ConcordValue *value = concord_record_get_field_at (set, f, &key);
+
+              string = concord_value_to_string (value);
+            }
+          else
+            key = change->clear[f];
+
+          if (!concord_field_is_custom (key))
+            continue;
+
+          if (!has_custom)
+            {
+              json_builder_set_member_name (builder, "CustomFields");
+              json_builder_begin_object (builder);
+              has_custom = TRUE;
+            }
+
+          json_builder_set_member_name (builder, key + strlen (CONCORD_FIELD_CUSTOM_PREFIX));
+          json_builder_add_string_value (builder, string != NULL ? string : "");
+        }
+    }
+  if (has_custom)
+    json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  if (!any && !has_custom)
+    return NULL;
+
+  root = json_builder_get_root (builder);
+  return node_to_bytes (root);
+}
+
+static void update_op_next (UpdateOp *op);
+
+static void
+update_op_finish (UpdateOp           *op,
+                  ConcordWriteResult *result)
+{
+  GTask *task = g_object_ref (op->task);
+  UpdateState *state = g_task_get_task_data (task);
+
+  set_result (state->results, op->index, result);
+  update_op_free (op);
+  write_done (task, &state->pending, &state->fatal, &state->results);
+  g_object_unref (task);
+}
+
+static void
+update_op_fail (UpdateOp *op,
+                GError   *error)
+{
+  UpdateState *state = g_task_get_task_data (op->task);
+
+  if (error_is_fatal (error))
+    {
+      if (state->fatal == NULL)
+        state->fatal = g_error_copy (error);
+    }
+
+  update_op_finish (op, concord_write_result_new_error (op->index, error));
+}
+
+static void
+on_update_step_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  UpdateOp *op = user_data;
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  root = call_finish (self, result, NULL, &error);
+  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND) && op->step == STEP_LISTS)
+    {
+      /* This endpoint skips unknown contacts; a 404 is about the list,
+       * which must not read as "the record is gone". */
+      g_clear_error (&error);
+      error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                   "POST /lists/{name}/contacts failed: Elastic Email has no "
+                                   "such list (lists are not created automatically)");
+    }
+  if (error != NULL)
+    {
+      update_op_fail (op, g_steal_pointer (&error));
+      return;
+    }
+
+  switch (op->step)
+    {
+    case STEP_CHECK_STATUS:
+      {
+        g_autoptr(ConcordRecord) current = parse_contact (self, root);
+        const char *status = current != NULL ? concord_record_get_text (current,
+                                                                        CONCORD_FIELD_STATUS)
+                                             : NULL;
+        const char *consent = current != NULL ? concord_record_get_text (current,
+                                                                         CONCORD_FIELD_CONSENT)
+                                              : NULL;
+
+        /* ConsentTracking defaults to Unknown. */
+        if (consent == NULL)
+          consent = "unknown";
+
+        if (op->want_consent != NULL && g_strcmp0 (consent, op->want_consent) != 0)
+          {
+            update_op_fail (op, g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                             "Elastic Email does not allow changing the "
+                                             "consent to %s through its API",
+                                             op->want_consent));
+            return;
+          }
+
+        if (op->want_status != NULL && g_strcmp0 (status, op->want_status) != 0 &&
+            g_strcmp0 (op->want_status, "unsubscribed") != 0)
+          {
+            update_op_fail (op, g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                             "Elastic Email does not allow changing the "
+                                             "status to %s through its API", op->want_status));
+            return;
+          }
+        if (g_strcmp0 (status, op->want_status) == 0)
+          g_clear_pointer (&op->want_status, g_free);
+        op->step = STEP_PUT;
+      }
+      break;
+
+    case STEP_PUT:
+      {
+        const char *dropped = op->change->set != NULL
+                              ? find_dropped_custom_field (op->change->set, root) : NULL;
+
+        if (dropped != NULL)
+          {
+            update_op_fail (op, g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                             "PUT /contacts/{email}: the account has no "
+                                             "custom field %s", dropped));
+            return;
+          }
+        op->step = STEP_UNSUBSCRIBE;
+      }
+      break;
+
+    case STEP_UNSUBSCRIBE:
+      op->step = STEP_LISTS;
+      break;
+
+    case STEP_LISTS:
+      {
+        const char *op_text = g_ptr_array_index (op->list_ops, op->list_op);
+
+        if (self->membership != NULL)
+          {
+            if (op_text[0] == '+')
+              membership_add (self->membership, op->email, op_text + 1);
+            else
+              membership_remove (self->membership, op->email, op_text + 1);
+          }
+        op->list_op++;
+      }
+      break;
+
+    case STEP_ECHO:
+      {
+        g_autoptr(ConcordRecord) record = parse_contact (self, root);
+
+        if (record == NULL)
+          {
+            update_op_fail (op, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                                                     "GET /contacts/{email}: the answer "
+                                                     "has no email"));
+            return;
+          }
+
+        update_op_finish (op, concord_write_result_new_ok (op->index, record));
+        return;
+      }
+
+    case STEP_DONE:
+    default:
+      g_assert_not_reached ();
+    }
+
+  update_op_next (op);
+}
+
+static void
+update_op_next (UpdateOp *op)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
+  GCancellable *cancellable = g_task_get_cancellable (op->task);
+  g_autofree char *path = g_strconcat ("/contacts/", op->escaped, NULL);
+
+  for (;;)
+    {
+      switch (op->step)
+        {
+        case STEP_CHECK_STATUS:
+          /* Status and consent cannot be written (but for unsubscribing):
+           * a change is refused unless the contact has the value already. */
+          if ((op->want_status != NULL && g_strcmp0 (op->want_status, "unsubscribed") != 0) ||
+              op->want_consent != NULL)
+            {
+              call_async (self, "GET", path, "GET /contacts/{email}", NULL, cancellable,
+                          on_update_step_cb, op);
+              return;
+            }
+          op->step = STEP_PUT;
+          break;
+
+        case STEP_PUT:
+          {
+            GBytes *body = update_payload (op->change);
+
+            if (body != NULL)
+              {
+                call_async (self, "PUT", path, "PUT /contacts/{email}", body, cancellable,
+                            on_update_step_cb, op);
+                return;
+              }
+            op->step = STEP_UNSUBSCRIBE;
+          }
+          break;
+
+        case STEP_UNSUBSCRIBE:
+          if (g_strcmp0 (op->want_status, "unsubscribed") == 0)
+            {
+              g_autoptr(JsonBuilder) builder = json_builder_new ();
+              g_autoptr(JsonNode) root = NULL;
+
+              json_builder_begin_array (builder);
+              json_builder_add_string_value (builder, op->email);
+              json_builder_end_array (builder);
+              root = json_builder_get_root (builder);
+
+              call_async (self, "POST", "/suppressions/unsubscribes",
+                          "POST /suppressions/unsubscribes", node_to_bytes (root), cancellable,
+                          on_update_step_cb, op);
+              return;
+            }
+          op->step = STEP_LISTS;
+          break;
+
+        case STEP_LISTS:
+          if (op->list_ops != NULL && op->list_op < op->list_ops->len)
+            {
+              const char *op_text = g_ptr_array_index (op->list_ops, op->list_op);
+              g_autofree char *escaped = escape_segment (op_text + 1);
+              g_autofree char *list_path = NULL;
+              const char *emails[] = { op->email, NULL };
+
+              if (op_text[0] == '+')
+                {
+                  list_path = g_strconcat ("/lists/", escaped, "/contacts", NULL);
+                  call_async (self, "POST", list_path, "POST /lists/{name}/contacts",
+                              emails_payload (emails), cancellable, on_update_step_cb, op);
+                }
+              else
+                {
+                  list_path = g_strconcat ("/lists/", escaped, "/contacts/remove", NULL);
+                  call_async (self, "POST", list_path, "POST /lists/{name}/contacts/remove",
+                              emails_payload (emails), cancellable, on_update_step_cb, op);
+                }
+              return;
+            }
+          op->step = STEP_ECHO;
+          break;
+
+        case STEP_ECHO:
+          call_async (self, "GET", path, "GET /contacts/{email}", NULL, cancellable,
+                      on_update_step_cb, op);
+          return;
+
+        case STEP_DONE:
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+/* Prepares one change; FALSE (with @error) when it cannot be made at all. */
+static gboolean
+update_op_prepare (ConcordConnectorElasticEmail  *self,
+                   UpdateOp                      *op,
+                   GError                       **error)
+{
+  const ConcordRecord *set = op->change->set;
+  const char *text;
+  const ConcordValue *lists_value;
+
+  if (set != NULL && (text = concord_record_get_text (set, CONCORD_FIELD_EMAIL)) != NULL &&
+      g_strcmp0 (text, op->email) != 0)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                           "Elastic Email does not allow changing a contact's email address");
+      return FALSE;
+    }
+
+  if (set != NULL && (text = concord_record_get_text (set, CONCORD_FIELD_STATUS)) != NULL)
+    {
+      const char *canonical = status_to_canonical (text);
+
+      op->want_status = g_strdup (canonical != NULL ? canonical : text);
+    }
+
+  if (set != NULL && (text = concord_record_get_text (set, CONCORD_FIELD_CONSENT)) != NULL)
+    op->want_consent = g_ascii_strdown (text, -1);
+
+  lists_value = set != NULL ? concord_record_get (set, CONCORD_FIELD_LISTS) : NULL;
+  if (lists_value != NULL || change_clears (op->change, CONCORD_FIELD_LISTS))
+    {
+      GHashTable *current = self->membership != NULL
+                            ? g_hash_table_lookup (self->membership, op->email) : NULL;
+      const char * const *wanted = (lists_value != NULL &&
+                                    lists_value->type == CONCORD_FIELD_TYPE_STRING_SET)
+                                   ? (const char * const *) lists_value->v.set : NULL;
+
+      op->list_ops = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
+        if (current == NULL || !g_hash_table_contains (current, wanted[i]))
+          g_ptr_array_add (op->list_ops, g_strconcat ("+", wanted[i], NULL));
+
+      if (current != NULL)
+        {
+          GHashTableIter iter;
+          gpointer name;
+
+          g_hash_table_iter_init (&iter, current);
+          while (g_hash_table_iter_next (&iter, &name, NULL))
+            if (wanted == NULL || !g_strv_contains (wanted, name))
+              g_ptr_array_add (op->list_ops, g_strconcat ("-", (const char *) name, NULL));
+        }
+    }
+
+  return TRUE;
+}
+
+static void
+update_start (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  UpdateState *state = g_task_get_task_data (task);
+
+  state->pending = 1;
+  for (guint i = 0; i < state->changes->len; i++)
+    {
+      const ConcordRecordChange *change = g_ptr_array_index (state->changes, i);
+      UpdateOp *op = g_new0 (UpdateOp, 1);
+      GError *error = NULL;
+
+      op->task = g_object_ref (task);
+      op->index = i;
+      op->change = change;
+      op->email = lower_email (change->remote_id);
+      state->pending++;
+
+      if (op->email == NULL)
+        {
+          update_op_fail (op, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                                                   "The change has no remote id"));
+          continue;
+        }
+
+      op->escaped = escape_segment (op->email);
+      if (!update_op_prepare (self, op, &error))
+        {
+          update_op_fail (op, error);
+          continue;
+        }
+
+      op->step = STEP_CHECK_STATUS;
+      update_op_next (op);
+    }
+
+  write_done (task, &state->pending, &state->fatal, &state->results);
+  g_object_unref (task);
+}
+
+static void
+on_update_membership_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!load_membership_finish (CONCORD_CONNECTOR_ELASTICEMAIL (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  update_start (task);
+}
+
+/* ------------------------------------------------------------------------- */
+/* ConcordConnector                                                          */
+/* ------------------------------------------------------------------------- */
+
+static const char *
+concord_connector_elasticemail_get_app_id (ConcordConnector *connector)
+{
+  return EE_APP_ID;
+}
+
+static const char *
+concord_connector_elasticemail_get_app_name (ConcordConnector *connector)
+{
+  return EE_APP_NAME;
+}
+
+static ConcordConnectorFlags
+concord_connector_elasticemail_get_flags (ConcordConnector *connector)
+{
+  return CONCORD_CONNECTOR_MODIFIED_TIMES;
+}
+
+static guint
+concord_connector_elasticemail_get_max_batch (ConcordConnector *connector)
+{
+  return MAX_BATCH;
+}
+
+static GPtrArray *
+concord_connector_elasticemail_list_contact_types (ConcordConnector *connector)
+{
+  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+
+  g_ptr_array_add (types, concord_contact_type_new (CONTACT_TYPE_ID, CONTACT_TYPE_LABEL));
+
+  return types;
+}
+
+static void
+concord_connector_elasticemail_load_schema_async (ConcordConnector    *connector,
+                                                  const char          *contact_type,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *path = NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_connector_elasticemail_load_schema_async);
+
+  if (!check_contact_type (task, contact_type))
+    return;
+
+  path = g_strdup_printf ("/contacts?limit=%u&offset=0", PAGE_LIMIT);
+  call_async (self, "GET", path, "GET /contacts", NULL, cancellable,
+              on_schema_page_cb, g_steal_pointer (&task));
+}
+
+static GPtrArray *
+concord_connector_elasticemail_load_schema_finish (ConcordConnector  *connector,
+                                                   GAsyncResult      *result,
+                                                   GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        concord_connector_elasticemail_load_schema_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+concord_connector_elasticemail_list_async (ConcordConnector    *connector,
+                                           const char          *contact_type,
+                                           const char          *cursor,
+                                           const char          *page_token,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GTask) task = NULL;
+  ListState *state;
+  guint64 offset = 0;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_connector_elasticemail_list_async);
+
+  if (!check_contact_type (task, contact_type))
+    return;
+
+  if (page_token != NULL &&
+      !g_ascii_string_to_unsigned (page_token, 10, 0, G_MAXINT32, &offset, NULL))
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                               "Invalid page token for Elastic Email");
+      return;
+    }
+
+  state = g_new0 (ListState, 1);
+  state->offset = (guint) offset;
+  g_task_set_task_data (task, state, g_free);
+
+  /* Memberships are read once per listing, before its first page. */
+  if (page_token == NULL || self->membership == NULL)
+    load_membership_async (self, cancellable, on_list_membership_cb, g_steal_pointer (&task));
+  else
+    list_request_page (g_steal_pointer (&task));
+}
+
+static ConcordPage *
+concord_connector_elasticemail_list_finish (ConcordConnector  *connector,
+                                            GAsyncResult      *result,
+                                            GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        concord_connector_elasticemail_list_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+concord_connector_elasticemail_fetch_async (ConcordConnector    *connector,
+                                            const char          *contact_type,
+                                            const char * const  *remote_ids,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GTask) task = NULL;
+  FetchState *state;
+  guint n;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_connector_elasticemail_fetch_async);
+
+  if (!check_contact_type (task, contact_type))
+    return;
+
+  n = remote_ids != NULL ? g_strv_length ((char **) remote_ids) : 0;
+  state = g_new0 (FetchState, 1);
+  state->ids = g_strdupv ((char **) remote_ids);
+  if (state->ids == NULL)
+    state->ids = g_new0 (char *, 1);
+  state->records = g_ptr_array_new_with_free_func (record_unref_nullable);
+  g_ptr_array_set_size (state->records, n);
+  g_task_set_task_data (task, state, (GDestroyNotify) fetch_state_free);
+
+  if (self->membership == NULL && n > 0)
+    load_membership_async (self, cancellable, on_fetch_membership_cb, g_steal_pointer (&task));
+  else
+    fetch_start (g_steal_pointer (&task));
+}
+
+static GPtrArray *
+concord_connector_elasticemail_fetch_finish (ConcordConnector  *connector,
+                                             GAsyncResult      *result,
+                                             GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        concord_connector_elasticemail_fetch_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static char *
+lists_group_key (const ConcordRecord *record)
+{
+  const ConcordValue *value = concord_record_get (record, CONCORD_FIELD_LISTS);
+
+  if (value == NULL || value->type != CONCORD_FIELD_TYPE_STRING_SET || value->v.set == NULL)
+    return g_strdup ("");
+
+  /* Sets are sorted and distinct: equal sets join to equal keys. */
+  return g_strjoinv ("\x1f", value->v.set);
+}
+
+static void
+concord_connector_elasticemail_create_async (ConcordConnector    *connector,
+                                             const char          *contact_type,
+                                             GPtrArray           *records,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) groups = NULL;
+  g_autoptr(GPtrArray) order = NULL;
+  CreateState *state;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_connector_elasticemail_create_async);
+
+  if (!check_contact_type (task, contact_type))
+    return;
+
+  state = g_new0 (CreateState, 1);
+  state->records = g_ptr_array_ref (records);
+  state->results = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_write_result_free);
+  g_ptr_array_set_size (state->results, records->len);
+  g_task_set_task_data (task, state, (GDestroyNotify) create_state_free);
+
+  /* Group by list set: listnames applies to the whole request. */
+  groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                  (GDestroyNotify) g_array_unref);
+  order = g_ptr_array_new ();
+  for (guint i = 0; i < records->len; i++)
+    {
+      const ConcordRecord *record = g_ptr_array_index (records, i);
+      const char *email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
+      g_autofree char *key = NULL;
+      GArray *indices;
+
+      if (email == NULL || !concord_email_is_valid (email))
+        {
+          set_result (state->results, i, concord_write_result_new_error (i, g_error_new_literal (
+                        CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                        "Elastic Email needs a valid email address for a contact")));
+          continue;
+        }
+
+      key = lists_group_key (record);
+      indices = g_hash_table_lookup (groups, key);
+      if (indices == NULL)
+        {
+          indices = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_hash_table_insert (groups, g_strdup (key), indices);
+          g_ptr_array_add (order, g_strdup (key));
+        }
+      g_array_append_val (indices, i);
+    }
+  g_ptr_array_set_free_func (order, g_free);
+
+  state->pending = 1;
+  for (guint g = 0; g < order->len; g++)
+    {
+      const char *key = g_ptr_array_index (order, g);
+      GArray *indices = g_hash_table_lookup (groups, key);
+
+      for (guint start = 0; start < indices->len; start += self->request_batch)
+        {
+          CreateChunk *chunk = g_new0 (CreateChunk, 1);
+          guint n = MIN (self->request_batch, indices->len - start);
+
+          chunk->task = g_object_ref (task);
+          chunk->indices = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_array_append_vals (chunk->indices, &g_array_index (indices, guint, start), n);
+          chunk->lists = *key != '\0' ? g_strsplit (key, "\x1f", -1) : NULL;
+          state->pending++;
+          create_send_chunk (chunk);
+        }
+    }
+
+  write_done (task, &state->pending, &state->fatal, &state->results);
+}
+
+static GPtrArray *
+concord_connector_elasticemail_create_finish (ConcordConnector  *connector,
+                                              GAsyncResult      *result,
+                                              GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        concord_connector_elasticemail_create_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+concord_connector_elasticemail_update_async (ConcordConnector    *connector,
+                                             const char          *contact_type,
+                                             GPtrArray           *changes,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GTask) task = NULL;
+  UpdateState *state;
+  gboolean touches_lists = FALSE;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_connector_elasticemail_update_async);
+
+  if (!check_contact_type (task, contact_type))
+    return;
+
+  state = g_new0 (UpdateState, 1);
+  state->changes = g_ptr_array_ref (changes);
+  state->results = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_write_result_free);
+  g_ptr_array_set_size (state->results, changes->len);
+  g_task_set_task_data (task, state, (GDestroyNotify) update_state_free);
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const ConcordRecordChange *change = g_ptr_array_index (changes, i);
+
+      if ((change->set != NULL && concord_record_get (change->set, CONCORD_FIELD_LISTS) != NULL) ||
+          change_clears (change, CONCORD_FIELD_LISTS))
+        touches_lists = TRUE;
+    }
+
+  /* Membership changes are computed against what the lists hold. */
+  if (touches_lists && self->membership == NULL)
+    load_membership_async (self, cancellable, on_update_membership_cb, g_steal_pointer (&task));
+  else
+    update_start (g_steal_pointer (&task));
+}
+
+static GPtrArray *
+concord_connector_elasticemail_update_finish (ConcordConnector  *connector,
+                                              GAsyncResult      *result,
+                                              GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        concord_connector_elasticemail_update_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_connector_elasticemail_dispose (GObject *object)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->membership, g_hash_table_unref);
+  g_clear_pointer (&self->custom_fields, g_hash_table_unref);
+
+  G_OBJECT_CLASS (concord_connector_elasticemail_parent_class)->dispose (object);
+}
+
+static void
+concord_connector_elasticemail_finalize (GObject *object)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+
+  g_assert (g_queue_is_empty (&self->waiting));
+
+  if (self->api_key != NULL)
+    explicit_bzero (self->api_key, strlen (self->api_key));
+  g_clear_pointer (&self->api_key, g_free);
+  g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (concord_connector_elasticemail_parent_class)->finalize (object);
+}
+
+static void
+concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  ConcordConnectorClass *connector_class = CONCORD_CONNECTOR_CLASS (klass);
+
+  object_class->dispose = concord_connector_elasticemail_dispose;
+  object_class->finalize = concord_connector_elasticemail_finalize;
+
+  connector_class->get_app_id = concord_connector_elasticemail_get_app_id;
+  connector_class->get_app_name = concord_connector_elasticemail_get_app_name;
+  connector_class->get_flags = concord_connector_elasticemail_get_flags;
+  connector_class->get_max_batch = concord_connector_elasticemail_get_max_batch;
+  connector_class->list_contact_types = concord_connector_elasticemail_list_contact_types;
+  connector_class->load_schema_async = concord_connector_elasticemail_load_schema_async;
+  connector_class->load_schema_finish = concord_connector_elasticemail_load_schema_finish;
+  connector_class->list_async = concord_connector_elasticemail_list_async;
+  connector_class->list_finish = concord_connector_elasticemail_list_finish;
+  connector_class->fetch_async = concord_connector_elasticemail_fetch_async;
+  connector_class->fetch_finish = concord_connector_elasticemail_fetch_finish;
+  connector_class->create_async = concord_connector_elasticemail_create_async;
+  connector_class->create_finish = concord_connector_elasticemail_create_finish;
+  connector_class->update_async = concord_connector_elasticemail_update_async;
+  connector_class->update_finish = concord_connector_elasticemail_update_finish;
+}
+
+static void
+concord_connector_elasticemail_init (ConcordConnectorElasticEmail *self)
+{
+  self->session = concord_http_session_new ();
+  self->context = g_main_context_ref_thread_default ();
+  self->retry_base_ms = DEFAULT_RETRY_BASE_MS;
+  self->request_batch = MAX_BATCH;
+  self->custom_fields = new_string_set ();
+  g_queue_init (&self->waiting);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public API                                                                */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_connector_elasticemail_new:
+ * @base_url: (nullable): the API's base URL; %NULL for
+ *   %CONCORD_ELASTICEMAIL_DEFAULT_BASE_URL
+ * @api_key: the account's API key; kept in memory only
+ *
+ * Makes a connector for the thread-default main context of the caller,
+ * the only context it may be used on.
+ *
+ * Returns: (transfer full): a new connector
+ */
+ConcordConnectorElasticEmail *
+concord_connector_elasticemail_new (const char *base_url,
+                                    const char *api_key)
+{
+  ConcordConnectorElasticEmail *self;
+  gsize length;
+
+  g_return_val_if_fail (api_key != NULL, NULL);
+
+  self = g_object_new (CONCORD_TYPE_CONNECTOR_ELASTICEMAIL, NULL);
+  self->base_url = g_strdup (base_url != NULL ? base_url : CONCORD_ELASTICEMAIL_DEFAULT_BASE_URL);
+  length = strlen (self->base_url);
+  while (length > 0 && self->base_url[length - 1] == '/')
+    self->base_url[--length] = '\0';
+  self->api_key = g_strdup (api_key);
+
+  return self;
+}
+
+/**
+ * concord_connector_elasticemail_verify_async:
+ *
+ * Checks the key with a cheap authenticated call (GET /contacts?limit=1).
+ * Fails with %CONCORD_ERROR_AUTH_FAILED for a refused key or a key without
+ * the contacts permission, %CONCORD_ERROR_NETWORK when the API cannot be
+ * reached.
+ */
+void
+concord_connector_elasticemail_verify_async (ConcordConnectorElasticEmail *self,
+                                             GCancellable                 *cancellable,
+                                             GAsyncReadyCallback           callback,
+                                             gpointer                      user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_connector_elasticemail_verify_async);
+
+  call_async (self, "GET", "/contacts?limit=1", "GET /contacts", NULL, cancellable,
+              on_verify_cb, g_steal_pointer (&task));
+}
+
+gboolean
+concord_connector_elasticemail_verify_finish (ConcordConnectorElasticEmail  *self,
+                                              GAsyncResult                  *result,
+                                              GError                       **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        concord_connector_elasticemail_verify_async, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * concord_connector_elasticemail_set_retry_base_ms:
+ * @base_ms: the first retry's delay, doubled for each further retry
+ *
+ * For tests, so that retries do not take seconds.
+ */
+void
+concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail *self,
+                                                  guint                         base_ms)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+
+  self->retry_base_ms = base_ms;
+}
+
+/**
+ * concord_connector_elasticemail_set_request_batch:
+ * @n_contacts: contacts per POST /contacts, at least 1
+ *
+ * For tests: lets a request exceed the API's 1000 to meet its 413.
+ */
+void
+concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail *self,
+                                                  guint                         n_contacts)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+  g_return_if_fail (n_contacts > 0);
+
+  self->request_batch = n_contacts;
+}

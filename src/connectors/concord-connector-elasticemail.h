@@ -1,0 +1,37 @@
+/* concord-connector-elasticemail.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "concord-connector.h"
+
+G_BEGIN_DECLS
+
+#define CONCORD_ELASTICEMAIL_DEFAULT_BASE_URL "https://api.elasticemail.com/v4"
+
+#define CONCORD_TYPE_CONNECTOR_ELASTICEMAIL (concord_connector_elasticemail_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
+                      CONCORD, CONNECTOR_ELASTICEMAIL, ConcordConnector)
+
+ConcordConnectorElasticEmail *concord_connector_elasticemail_new (const char *base_url,
+                                                                  const char *api_key);
+
+void     concord_connector_elasticemail_verify_async      (ConcordConnectorElasticEmail  *self,
+                                                           GCancellable                  *cancellable,
+                                                           GAsyncReadyCallback            callback,
+                                                           gpointer                       user_data);
+gboolean concord_connector_elasticemail_verify_finish     (ConcordConnectorElasticEmail  *self,
+                                                           GAsyncResult                  *result,
+                                                           GError                       **error);
+
+/* For tests: the first retry's delay (doubled for each further retry), and
+ * the number of contacts per POST /contacts (the API allows 1000). */
+void     concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail  *self,
+                                                           guint                          base_ms);
+void     concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail  *self,
+                                                           guint                          n_contacts);
+
+G_END_DECLS

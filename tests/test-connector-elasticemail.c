@@ -1,0 +1,1274 @@
+/* test-connector-elasticemail.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The Elastic Email connector against the mock API server
+ * (tests/mock/concord-mock-elasticemail.h), which runs on a thread of its
+ * own; the connector runs on this thread's default main context.
+ */
+
+#define G_LOG_DOMAIN "concord-test-connector-elasticemail"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "concord-connector-elasticemail.h"
+#include "concord-error.h"
+#include "concord-mock-elasticemail.h"
+#include "concord-test-utils.h"
+
+#include <libsoup/soup.h>
+
+#define TEST_KEY "ee-test-key-7f3a9c2b5d1e4f60a8b7c6d5e4f3a2b1"
+
+typedef struct
+{
+  ConcordMockElasticEmail      *mock;
+  ConcordConnectorElasticEmail *connector;
+} Fixture;
+
+/* ------------------------------------------------------------------------- */
+/* Log capture                                                               */
+/* ------------------------------------------------------------------------- */
+
+static GMutex    log_mutex;
+static GString  *log_capture;   /* (nullable): everything logged, when capturing */
+static GString  *own_capture;   /* (nullable): what the connector logged, when capturing */
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags   log_level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  gboolean captured = FALSE;
+
+  g_mutex_lock (&log_mutex);
+  if (log_capture != NULL)
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+      gboolean own = FALSE;
+
+      for (gsize i = 0; i < n_fields; i++)
+        {
+          g_string_append (text, fields[i].key);
+          g_string_append_c (text, '=');
+          if (fields[i].length < 0)
+            g_string_append (text, fields[i].value);
+          else
+            g_string_append_len (text, fields[i].value, fields[i].length);
+          g_string_append_c (text, '\n');
+
+          if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0 &&
+              (g_str_has_prefix (fields[i].value, "concord-connector") ||
+               g_str_equal (fields[i].value, "concord-http")))
+            own = TRUE;
+        }
+      g_string_append (log_capture, text->str);
+      if (own)
+        g_string_append (own_capture, text->str);
+      captured = TRUE;
+    }
+  g_mutex_unlock (&log_mutex);
+
+  /* Debug output would only clutter the test log. */
+  if (captured && (log_level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) != 0)
+    return G_LOG_WRITER_HANDLED;
+
+  if ((log_level & G_LOG_LEVEL_DEBUG) != 0 && !captured)
+    return G_LOG_WRITER_HANDLED;
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->mock = concord_mock_elasticemail_new (TEST_KEY, 0, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->mock);
+
+  fixture->connector =
+    concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (fixture->mock),
+                                        TEST_KEY);
+  concord_connector_elasticemail_set_retry_base_ms (fixture->connector, 2);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_object (&fixture->connector);
+  g_clear_object (&fixture->mock);
+}
+
+static gboolean
+verify (ConcordConnectorElasticEmail  *connector,
+        GError                       **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_connector_elasticemail_verify_async (connector, NULL,
+                                               concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_connector_elasticemail_verify_finish (connector, done, error);
+}
+
+static ConcordPage *
+list_page (ConcordConnectorElasticEmail  *connector,
+           const char                    *page_token,
+           GError                       **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_connector_list_async (CONCORD_CONNECTOR (connector), "contacts", NULL, page_token, NULL,
+                                concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_connector_list_finish (CONCORD_CONNECTOR (connector), done, error);
+}
+
+/* Lists every page; returns remote id → record (ref). Fails the test when
+ * a remote id comes twice. */
+static GHashTable *
+list_all (ConcordConnectorElasticEmail  *connector,
+          guint                         *n_pages,
+          GError                       **error)
+{
+  g_autoptr(GHashTable) seen = NULL;
+  g_autofree char *token = NULL;
+  guint pages = 0;
+
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) concord_record_unref);
+
+  for (;;)
+    {
+      g_autoptr(ConcordPage) page = list_page (connector, token, error);
+
+      if (page == NULL)
+        return NULL;
+
+      pages++;
+      for (guint i = 0; i < page->records->len; i++)
+        {
+          ConcordRecord *record = g_ptr_array_index (page->records, i);
+          const char *id = concord_record_get_remote_id (record);
+
+          g_assert_nonnull (id);
+          g_assert_false (g_hash_table_contains (seen, id));
+          g_hash_table_insert (seen, g_strdup (id), concord_record_ref (record));
+        }
+
+      g_clear_pointer (&token, g_free);
+      if (page->next_page == NULL)
+        {
+          g_assert_true (page->complete);
+          break;
+        }
+      g_assert_false (page->complete);
+      token = g_strdup (page->next_page);
+      g_assert_cmpuint (pages, <, 10000);
+    }
+
+  if (n_pages != NULL)
+    *n_pages = pages;
+
+  return g_steal_pointer (&seen);
+}
+
+static GPtrArray *
+fetch (ConcordConnectorElasticEmail  *connector,
+       const char * const            *ids,
+       GError                       **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_connector_fetch_async (CONCORD_CONNECTOR (connector), "contacts", ids, NULL,
+                                 concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_connector_fetch_finish (CONCORD_CONNECTOR (connector), done, error);
+}
+
+static GPtrArray *
+create (ConcordConnectorElasticEmail  *connector,
+        GPtrArray                     *records,
+        GError                       **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_connector_create_async (CONCORD_CONNECTOR (connector), "contacts", records, NULL,
+                                  concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_connector_create_finish (CONCORD_CONNECTOR (connector), done, error);
+}
+
+static GPtrArray *
+update (ConcordConnectorElasticEmail  *connector,
+        GPtrArray                     *changes,
+        GError                       **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_connector_update_async (CONCORD_CONNECTOR (connector), "contacts", changes, NULL,
+                                  concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_connector_update_finish (CONCORD_CONNECTOR (connector), done, error);
+}
+
+static ConcordRecord *
+new_contact (const char *email,
+             const char *first_name,
+             const char *last_name)
+{
+  ConcordRecord *record = concord_record_new (NULL);
+
+  concord_record_set_text (record, "email", CONCORD_FIELD_TYPE_EMAIL, email);
+  concord_record_set_text (record, "first_name", CONCORD_FIELD_TYPE_STRING, first_name);
+  concord_record_set_text (record, "last_name", CONCORD_FIELD_TYPE_STRING, last_name);
+
+  return record;
+}
+
+static GPtrArray *
+new_records (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+}
+
+static GPtrArray *
+new_changes (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
+}
+
+static guint
+count_requests (ConcordMockElasticEmail *mock,
+                const char              *prefix)
+{
+  g_autoptr(GPtrArray) requests = concord_mock_elasticemail_get_requests (mock);
+  guint n = 0;
+
+  for (guint i = 0; i < requests->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (requests, i), prefix))
+      n++;
+
+  return n;
+}
+
+static void
+put_contact (ConcordMockElasticEmail *mock,
+             const char              *json)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (concord_mock_elasticemail_put_contact_json (mock, json, &error));
+  g_assert_no_error (error);
+}
+
+static guint
+closed_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+
+  return port;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Tests                                                                     */
+/* ------------------------------------------------------------------------- */
+
+static void
+test_identity (Fixture       *fixture,
+               gconstpointer  data)
+{
+  ConcordConnector *connector = CONCORD_CONNECTOR (fixture->connector);
+  g_autoptr(GPtrArray) types = concord_connector_list_contact_types (connector);
+  ConcordContactType *type;
+
+  g_assert_cmpstr (concord_connector_get_app_id (connector), ==, "elasticemail");
+  g_assert_cmpstr (concord_connector_get_app_name (connector), ==, "Elastic Email");
+  g_assert_cmpuint (concord_connector_get_flags (connector), ==, CONCORD_CONNECTOR_MODIFIED_TIMES);
+  g_assert_cmpuint (concord_connector_get_max_batch (connector), ==, 1000);
+  g_assert_cmpuint (types->len, ==, 1);
+  type = g_ptr_array_index (types, 0);
+  g_assert_cmpstr (type->id, ==, "contacts");
+  g_assert_cmpstr (type->label, ==, "Contacts");
+}
+
+static void
+test_verify_ok (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (verify (fixture->connector, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_requests (fixture->mock, "GET /v4/contacts"), ==, 1);
+}
+
+static void
+test_verify_wrong_key (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+  g_autoptr(GError) error = NULL;
+
+  connector = concord_connector_elasticemail_new (
+    concord_mock_elasticemail_get_base_url (fixture->mock), "not-the-key");
+  concord_connector_elasticemail_set_retry_base_ms (connector, 2);
+
+  g_assert_false (verify (connector, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+  g_assert_nonnull (strstr (error->message, "refused the API key"));
+  g_assert_null (strstr (error->message, "not-the-key"));
+}
+
+static void
+test_verify_no_access (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  concord_mock_elasticemail_set_access (fixture->mock, FALSE, FALSE);
+  g_assert_false (verify (fixture->connector, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+  g_assert_nonnull (strstr (error->message, "lacks the contacts permission"));
+}
+
+static void
+test_verify_no_server (void)
+{
+  g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/v4", closed_port ());
+
+  connector = concord_connector_elasticemail_new (url, TEST_KEY);
+  concord_connector_elasticemail_set_retry_base_ms (connector, 1);
+
+  g_assert_false (verify (connector, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK);
+  g_assert_null (strstr (error->message, TEST_KEY));
+}
+
+static void
+test_paging (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_pages = 0;
+  guint n_contacts;
+
+  concord_mock_elasticemail_generate (fixture->mock, 253, 42);
+  n_contacts = concord_mock_elasticemail_get_n_contacts (fixture->mock);
+  g_assert_cmpuint (n_contacts, ==, 253);
+
+  /* The server gives at most 7 per page although the connector asks for more. */
+  concord_mock_elasticemail_set_max_page_size (fixture->mock, 7);
+
+  seen = list_all (fixture->connector, &n_pages, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, n_contacts);
+  g_assert_cmpuint (n_pages, ==, (253 + 6) / 7 + 1);
+}
+
+static void
+test_schema (Fixture       *fixture,
+             gconstpointer  data)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GPtrArray) specs = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean has_custom = FALSE;
+  gboolean has_status = FALSE;
+  gboolean has_lists = FALSE;
+
+  concord_mock_elasticemail_add_custom_field (fixture->mock, "Plan");
+  put_contact (fixture->mock,
+               "{\"Email\": \"ana@example.com\", \"FirstName\": \"Ana\", "
+               "\"CustomFields\": {\"Plan\": \"gold\"}}");
+
+  concord_connector_load_schema_async (CONCORD_CONNECTOR (fixture->connector), "contacts", NULL,
+                                       concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+  specs = concord_connector_load_schema_finish (CONCORD_CONNECTOR (fixture->connector), done,
+                                                &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (specs);
+
+  for (guint i = 0; i < specs->len; i++)
+    {
+      ConcordFieldSpec *spec = g_ptr_array_index (specs, i);
+
+      if (g_str_equal (spec->key, "custom:Plan"))
+        {
+          has_custom = TRUE;
+          g_assert_cmpint (spec->type, ==, CONCORD_FIELD_TYPE_STRING);
+          g_assert_true (spec->custom);
+        }
+      else if (g_str_equal (spec->key, "status"))
+        {
+          has_status = TRUE;
+          g_assert_cmpint (spec->type, ==, CONCORD_FIELD_TYPE_ENUM);
+          g_assert_true (g_strv_contains ((const char * const *) spec->choices, "not_confirmed"));
+        }
+      else if (g_str_equal (spec->key, "lists"))
+        {
+          has_lists = TRUE;
+          g_assert_cmpint (spec->type, ==, CONCORD_FIELD_TYPE_STRING_SET);
+        }
+      else if (g_str_equal (spec->key, "source") || g_str_equal (spec->key, "created_at") ||
+               g_str_equal (spec->key, "updated_at"))
+        g_assert_true (spec->read_only);
+    }
+
+  g_assert_true (has_custom);
+  g_assert_true (has_status);
+  g_assert_true (has_lists);
+}
+
+static void
+test_tolerant_parsing (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  ConcordRecord *record;
+
+  put_contact (fixture->mock,
+               "{\"Email\": \"Odd.Status@Example.com\", \"Status\": \"SomethingNew\", "
+               "\"DateAdded\": \"2024-03-01T10:00:00\", \"DateUpdated\": \"2024-03-02T10:00:00Z\", "
+               "\"StatusChangeDate\": \"2024-03-05T12:00:00\"}");
+  put_contact (fixture->mock,
+               "{\"Email\": \"number@example.com\", \"Status\": 30, "
+               "\"DateUpdated\": \"not a date\"}");
+  put_contact (fixture->mock,
+               "{\"Email\": \"plain@example.com\", \"Status\": \"NotConfirmed\", "
+               "\"FirstName\": null, \"DateUpdated\": \"2024-03-02T10:00:00+02:00\", "
+               "\"Consent\": {\"ConsentTracking\": \"Allow\"}}");
+
+  seen = list_all (fixture->connector, NULL, &error);
+  g_assert_no_error (error);
+
+  record = g_hash_table_lookup (seen, "odd.status@example.com");
+  g_assert_nonnull (record);
+  g_assert_cmpstr (concord_record_get_text (record, "email"), ==, "odd.status@example.com");
+  g_assert_cmpstr (concord_record_get_text (record, "status"), ==, "SomethingNew");
+  g_assert_null (concord_record_get (record, "first_name"));
+  /* 2024-03-05T12:00:00 UTC, the later of DateUpdated and StatusChangeDate */
+  g_assert_cmpint (concord_record_get_modified (record), ==, 1709640000);
+  g_assert_cmpint (concord_record_get (record, "created_at")->v.datetime, ==, 1709287200);
+
+  record = g_hash_table_lookup (seen, "number@example.com");
+  g_assert_nonnull (record);
+  /* The mock may store the number as given or as text; either way it is kept. */
+  g_assert_nonnull (concord_record_get_text (record, "status"));
+  g_assert_null (concord_record_get (record, "updated_at"));
+
+  record = g_hash_table_lookup (seen, "plain@example.com");
+  g_assert_nonnull (record);
+  g_assert_cmpstr (concord_record_get_text (record, "status"), ==, "not_confirmed");
+  g_assert_cmpstr (concord_record_get_text (record, "consent"), ==, "allow");
+  g_assert_cmpint (concord_record_get (record, "updated_at")->v.datetime, ==, 1709366400);
+}
+
+static void
+create_with_lists (Fixture *fixture,
+                   guint    n)
+{
+  g_autoptr(GPtrArray) records = new_records ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+
+  concord_mock_elasticemail_add_list (fixture->mock, "Alpha");
+  concord_mock_elasticemail_add_list (fixture->mock, "Beta");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("member%03u@example.com", i);
+      ConcordRecord *record = new_contact (email, "M", NULL);
+      const char *alpha[] = { "Alpha", NULL };
+      const char *both[] = { "Alpha", "Beta", NULL };
+
+      if (i % 3 == 1)
+        concord_record_set_set (record, "lists", alpha);
+      else if (i % 3 == 2)
+        concord_record_set_set (record, "lists", both);
+      g_ptr_array_add (records, record);
+    }
+
+  results = create (fixture->connector, records, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      ConcordWriteResult *result = g_ptr_array_index (results, i);
+
+      g_assert_no_error (result->error);
+      g_assert_cmpuint (result->index, ==, i);
+    }
+}
+
+static void
+test_list_membership (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) alpha = NULL;
+
+  create_with_lists (fixture, 30);
+  alpha = concord_mock_elasticemail_get_list_members (fixture->mock, "Alpha");
+  g_assert_cmpuint (g_strv_length (alpha), ==, 20);
+
+  concord_mock_elasticemail_set_max_page_size (fixture->mock, 4);
+  seen = list_all (fixture->connector, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 30);
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("member%03u@example.com", i);
+      ConcordRecord *record = g_hash_table_lookup (seen, email);
+      const ConcordValue *lists;
+
+      g_assert_nonnull (record);
+      lists = concord_record_get (record, "lists");
+      if (i % 3 == 0)
+        g_assert_null (lists);
+      else
+        {
+          g_assert_nonnull (lists);
+          g_assert_cmpuint (g_strv_length (lists->v.set), ==, i % 3);
+          g_assert_cmpstr (lists->v.set[0], ==, "Alpha");
+        }
+    }
+}
+
+static void
+test_list_ignored_offset (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_with_lists = 0;
+  GHashTableIter iter;
+  gpointer value;
+
+  create_with_lists (fixture, 30);
+  concord_mock_elasticemail_set_max_page_size (fixture->mock, 4);
+  concord_mock_elasticemail_set_ignore_list_offset (fixture->mock, TRUE);
+  concord_mock_elasticemail_reset_requests (fixture->mock);
+
+  /* The listing ends and lists every contact once, however the lists page. */
+  seen = list_all (fixture->connector, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 30);
+
+  g_hash_table_iter_init (&iter, seen);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (concord_record_get (value, "lists") != NULL)
+      n_with_lists++;
+
+  /* Only each list's first page could be read: 4 of Alpha, maybe others of Beta. */
+  g_assert_cmpuint (n_with_lists, >=, 4);
+  g_assert_cmpuint (n_with_lists, <=, 8);
+  /* Three pages of each list: the first, the repeat that gave the bug
+   * away, and one asking for the whole list at once (which this server
+   * caps too). */
+  g_assert_cmpuint (count_requests (fixture->mock, "GET /v4/lists/Alpha/contacts"), ==, 3);
+  g_assert_cmpuint (count_requests (fixture->mock, "GET /v4/lists/Beta/contacts"), ==, 3);
+}
+
+static void
+test_create_many (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) records = new_records ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 2500; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("bulk%04u@example.com", i);
+
+      g_ptr_array_add (records, new_contact (email, "Bulk", NULL));
+    }
+
+  results = create (fixture->connector, records, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 2500);
+  for (guint i = 0; i < results->len; i++)
+    {
+      ConcordWriteResult *result = g_ptr_array_index (results, i);
+      g_autofree char *email = g_strdup_printf ("bulk%04u@example.com", i);
+
+      g_assert_cmpuint (result->index, ==, i);
+      g_assert_no_error (result->error);
+      g_assert_cmpstr (concord_record_get_remote_id (result->record), ==, email);
+      g_assert_cmpstr (concord_record_get_text (result->record, "first_name"), ==, "Bulk");
+    }
+
+  g_assert_cmpuint (count_requests (fixture->mock, "POST /v4/contacts"), ==, 3);
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (fixture->mock), ==, 2500);
+}
+
+static void
+test_create_413_split (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) records = new_records ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Ask for more than the API takes in one call: it answers 413. */
+  concord_connector_elasticemail_set_request_batch (fixture->connector, 1500);
+  for (guint i = 0; i < 1500; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("split%04u@example.com", i);
+
+      g_ptr_array_add (records, new_contact (email, NULL, "Split"));
+    }
+
+  results = create (fixture->connector, records, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 1500);
+  for (guint i = 0; i < results->len; i++)
+    g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, i))->error);
+
+  /* One refused call of 1500, two of 750. */
+  g_assert_cmpuint (count_requests (fixture->mock, "POST /v4/contacts"), ==, 3);
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (fixture->mock), ==, 1500);
+}
+
+static void
+test_retry_after (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  concord_mock_elasticemail_fail_request (fixture->mock, 1, CONCORD_MOCK_FAULT_429, 1);
+
+  start = g_get_monotonic_time ();
+  g_assert_true (verify (fixture->connector, &error));
+  g_assert_no_error (error);
+  /* A lower bound only: the retry waited for Retry-After. */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC);
+  g_assert_cmpuint (count_requests (fixture->mock, "GET /v4/contacts"), ==, 2);
+}
+
+static void
+test_server_error_then_success (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+
+  concord_mock_elasticemail_generate (fixture->mock, 12, 7);
+  concord_mock_elasticemail_fail_request (fixture->mock, 1, CONCORD_MOCK_FAULT_500, 0);
+
+  seen = list_all (fixture->connector, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 12);
+  /* GET /lists failed once and was retried. */
+  g_assert_cmpuint (count_requests (fixture->mock, "GET /v4/lists?limit=200&offset=0"), ==, 2);
+}
+
+static void
+test_reset_mid_paging (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(ConcordPage) first = NULL;
+  g_autoptr(ConcordPage) second = NULL;
+  g_autoptr(ConcordPage) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  concord_mock_elasticemail_generate (fixture->mock, 30, 3);
+  concord_mock_elasticemail_set_max_page_size (fixture->mock, 10);
+
+  first = list_page (fixture->connector, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->records->len, ==, 10);
+  g_assert_nonnull (first->next_page);
+
+  /* One reset: the connector retries and the page arrives. */
+  concord_mock_elasticemail_fail_request (fixture->mock, 1, CONCORD_MOCK_FAULT_RESET, 0);
+  second = list_page (fixture->connector, first->next_page, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->records->len, ==, 10);
+  g_assert_false (second->complete);
+
+  /* Resets past the retries (libsoup itself may resend once on a reused
+   * connection, so arm plenty): the listing fails, nothing marked complete. */
+  for (guint n = 1; n <= 20; n++)
+    concord_mock_elasticemail_fail_request (fixture->mock, n, CONCORD_MOCK_FAULT_RESET, 0);
+  again = list_page (fixture->connector, second->next_page, &error);
+  g_assert_null (again);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK);
+}
+
+static void
+test_truncated_json (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(ConcordPage) first = NULL;
+  g_autoptr(ConcordPage) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  concord_mock_elasticemail_generate (fixture->mock, 20, 5);
+  concord_mock_elasticemail_set_max_page_size (fixture->mock, 10);
+
+  first = list_page (fixture->connector, NULL, &error);
+  g_assert_no_error (error);
+
+  concord_mock_elasticemail_fail_request (fixture->mock, 1, CONCORD_MOCK_FAULT_TRUNCATE, 0);
+  second = list_page (fixture->connector, first->next_page, &error);
+  g_assert_null (second);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+}
+
+static void
+test_plus_and_case (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) records = new_records ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GPtrArray) fetched = NULL;
+  g_autoptr(GError) error = NULL;
+  ConcordWriteResult *result;
+  const char *ids[] = { "jo+news@example.com", "nobody@example.com", "mixed+case@example.com",
+                        NULL };
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GPtrArray) changes = new_changes ();
+  g_autoptr(GPtrArray) updated = NULL;
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  g_autofree char *stored = NULL;
+  g_auto(GStrv) members = NULL;
+  const char *lists[] = { "Friends+Family & Co=1", NULL };
+
+  put_contact (fixture->mock, "{\"Email\": \"Mixed+Case@Example.COM\", \"FirstName\": \"Mix\"}");
+
+  /* A list name that breaks a query string unless every reserved
+   * character is escaped. */
+  concord_mock_elasticemail_add_list (fixture->mock, lists[0]);
+  g_ptr_array_add (records, new_contact ("Jo+News@Example.COM", "Jo", "Plus"));
+  concord_record_set_set (g_ptr_array_index (records, 0), "lists", lists);
+  results = create (fixture->connector, records, &error);
+  g_assert_no_error (error);
+  result = g_ptr_array_index (results, 0);
+  g_assert_no_error (result->error);
+  g_assert_cmpstr (concord_record_get_remote_id (result->record), ==, "jo+news@example.com");
+  members = concord_mock_elasticemail_get_list_members (fixture->mock, lists[0]);
+  g_assert_nonnull (members);
+  g_assert_true (g_strv_contains ((const char * const *) members, "jo+news@example.com"));
+
+  seen = list_all (fixture->connector, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_hash_table_contains (seen, "mixed+case@example.com"));
+  g_assert_true (g_hash_table_contains (seen, "jo+news@example.com"));
+
+  concord_mock_elasticemail_reset_requests (fixture->mock);
+  fetched = fetch (fixture->connector, ids, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetched->len, ==, 2);
+  g_assert_cmpstr (concord_record_get_remote_id (g_ptr_array_index (fetched, 1)), ==,
+                   "mixed+case@example.com");
+  g_assert_cmpstr (concord_record_get_text (g_ptr_array_index (fetched, 1), "first_name"), ==,
+                   "Mix");
+  g_assert_cmpstr (concord_record_get_remote_id (g_ptr_array_index (fetched, 0)), ==,
+                   "jo+news@example.com");
+  g_assert_cmpstr (concord_record_get_text (g_ptr_array_index (fetched, 0), "last_name"), ==,
+                   "Plus");
+
+
+  concord_record_set_text (set, "last_name", CONCORD_FIELD_TYPE_STRING, "Cased");
+  g_ptr_array_add (changes, concord_record_change_new ("mixed+case@example.com", set, NULL));
+  updated = update (fixture->connector, changes, &error);
+  g_assert_no_error (error);
+  g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (updated, 0))->error);
+  stored = concord_mock_elasticemail_get_contact_json (fixture->mock, "mixed+case@example.com");
+  g_assert_nonnull (stored);
+  g_assert_nonnull (strstr (stored, "Cased"));
+}
+
+static void
+test_unknown_custom_field (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) records = new_records ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  ConcordRecord *record;
+  ConcordWriteResult *result;
+
+  concord_mock_elasticemail_add_custom_field (fixture->mock, "Plan");
+
+  record = new_contact ("known@example.com", "Known", NULL);
+  concord_record_set_text (record, "custom:Plan", CONCORD_FIELD_TYPE_STRING, "gold");
+  g_ptr_array_add (records, record);
+
+  record = new_contact ("unknown@example.com", "Unknown", NULL);
+  concord_record_set_text (record, "custom:Shoe size", CONCORD_FIELD_TYPE_STRING, "secret-44");
+  g_ptr_array_add (records, record);
+
+  results = create (fixture->connector, records, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 2);
+
+  result = g_ptr_array_index (results, 0);
+  g_assert_no_error (result->error);
+  g_assert_cmpstr (concord_record_get_text (result->record, "custom:Plan"), ==, "gold");
+
+  result = g_ptr_array_index (results, 1);
+  g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_assert_nonnull (strstr (result->error->message, "has no custom field Shoe size"));
+  g_assert_null (strstr (result->error->message, "secret-44"));
+  g_assert_null (strstr (result->error->message, "unknown@example.com"));
+}
+
+static void
+test_unknown_list (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) records = new_records ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GPtrArray) changes = new_changes ();
+  g_autoptr(GPtrArray) updated = NULL;
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  g_autoptr(GError) error = NULL;
+  const char *lists[] = { "Nowhere", NULL };
+  ConcordWriteResult *result;
+
+  g_ptr_array_add (records, new_contact ("listless@example.com", "No", "List"));
+  concord_record_set_set (g_ptr_array_index (records, 0), "lists", lists);
+  g_ptr_array_add (records, new_contact ("fine@example.com", "Fine", NULL));
+
+  results = create (fixture->connector, records, &error);
+  g_assert_no_error (error);
+  result = g_ptr_array_index (results, 0);
+  g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_assert_nonnull (strstr (result->error->message, "List not found."));
+  g_assert_null (strstr (result->error->message, "listless"));
+  /* Another group of the same call is not affected. */
+  g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, 1))->error);
+
+  concord_record_set_set (set, "lists", lists);
+  g_ptr_array_add (changes, concord_record_change_new ("fine@example.com", set, NULL));
+  updated = update (fixture->connector, changes, &error);
+  g_assert_no_error (error);
+  result = g_ptr_array_index (updated, 0);
+  /* Not NOT_FOUND: the contact is there, the list is not. */
+  g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+}
+
+static void
+test_update (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) changes = new_changes ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  g_auto(GStrv) beta = NULL;
+  const char *lists[] = { "Beta", NULL };
+  const char *clear[] = { "last_name", NULL };
+  ConcordWriteResult *result;
+  const ConcordValue *value;
+
+  create_with_lists (fixture, 3);   /* member001 is on Alpha */
+
+  concord_record_set_text (set, "first_name", CONCORD_FIELD_TYPE_STRING, "Renamed");
+  concord_record_set_set (set, "lists", lists);
+  g_ptr_array_add (changes, concord_record_change_new ("member001@example.com", set, clear));
+
+  results = update (fixture->connector, changes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 1);
+  result = g_ptr_array_index (results, 0);
+  g_assert_no_error (result->error);
+  g_assert_cmpstr (concord_record_get_text (result->record, "first_name"), ==, "Renamed");
+  value = concord_record_get (result->record, "lists");
+  g_assert_nonnull (value);
+  g_assert_cmpuint (g_strv_length (value->v.set), ==, 1);
+  g_assert_cmpstr (value->v.set[0], ==, "Beta");
+
+  beta = concord_mock_elasticemail_get_list_members (fixture->mock, "Beta");
+  g_assert_true (g_strv_contains ((const char * const *) beta, "member001@example.com"));
+}
+
+static void
+test_status_change (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) changes = new_changes ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordRecord) bounce = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) unsubscribe = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) deny = concord_record_new (NULL);
+  ConcordWriteResult *result;
+
+  put_contact (fixture->mock, "{\"Email\": \"a@example.com\", \"Status\": \"Active\"}");
+  put_contact (fixture->mock, "{\"Email\": \"b@example.com\", \"Status\": \"Active\"}");
+  put_contact (fixture->mock, "{\"Email\": \"c@example.com\", \"Status\": \"Active\", "
+                              "\"Consent\": {\"ConsentTracking\": \"Allow\"}}");
+
+  concord_record_set_text (bounce, "status", CONCORD_FIELD_TYPE_ENUM, "bounced");
+  g_ptr_array_add (changes, concord_record_change_new ("a@example.com", bounce, NULL));
+  concord_record_set_text (unsubscribe, "status", CONCORD_FIELD_TYPE_ENUM, "unsubscribed");
+  g_ptr_array_add (changes, concord_record_change_new ("b@example.com", unsubscribe, NULL));
+  concord_record_set_text (deny, "consent", CONCORD_FIELD_TYPE_ENUM, "deny");
+  concord_record_set_text (deny, "first_name", CONCORD_FIELD_TYPE_STRING, "Cee");
+  g_ptr_array_add (changes, concord_record_change_new ("c@example.com", deny, NULL));
+
+  results = update (fixture->connector, changes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 3);
+
+  result = g_ptr_array_index (results, 2);
+  g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_assert_nonnull (strstr (result->error->message, "consent"));
+
+  result = g_ptr_array_index (results, 0);
+  g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_assert_nonnull (strstr (result->error->message, "does not allow changing the status to "
+                                                    "bounced"));
+  g_assert_false (concord_error_is_transient (result->error));
+
+  result = g_ptr_array_index (results, 1);
+  g_assert_no_error (result->error);
+  g_assert_cmpuint (count_requests (fixture->mock, "POST /v4/suppressions/unsubscribes"), ==, 1);
+  g_assert_cmpstr (concord_record_get_text (result->record, "status"), ==, "unsubscribed");
+}
+
+/* What the mock cannot send: bytes that are not UTF-8, odd types and odd
+ * dates. A server on this thread answers with them. */
+static const char odd_page[] =
+  "[{\"Email\": \"bad\xff\xfe@example.com\", \"FirstName\": \"Ren\xe9\", "
+  "  \"DateUpdated\": \"2024-03-01\"},"
+  " {\"FirstName\": \"No email\"},"
+  " 42, null, [\"x\"],"
+  " {\"Email\": 17},"
+  " {\"Email\": \"  Types@Example.com \", \"Status\": 30, \"Source\": 5, "
+  "  \"FirstName\": {\"nested\": true}, \"LastName\": 1.5,"
+  "  \"DateAdded\": \"2024-03-01T10:00:00.123\", \"DateUpdated\": \"yesterday\","
+  "  \"StatusChangeDate\": null, \"Consent\": \"weird\","
+  "  \"CustomFields\": {\"Age\": 34, \"Vip\": true, \"Empty\": null, \"Obj\": {}}}]";
+
+static void
+on_odd_request_cb (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  const char *offset = query != NULL ? g_hash_table_lookup (query, "offset") : NULL;
+  const char *body = "[]";
+
+  if (g_str_equal (path, "/v4/contacts") && g_strcmp0 (offset, "0") == 0)
+    body = odd_page;
+
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+static void
+test_odd_values (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+  g_autofree char *url = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+  ConcordRecord *record = NULL;
+  ConcordRecord *types;
+
+  soup_server_add_handler (server, "/v4", on_odd_request_cb, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d/v4", g_uri_get_port (uris->data));
+
+  connector = concord_connector_elasticemail_new (url, TEST_KEY);
+  seen = list_all (connector, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The two contacts with a readable email, nothing else. */
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 2);
+
+  types = g_hash_table_lookup (seen, "types@example.com");
+  g_assert_nonnull (types);
+  g_assert_cmpstr (concord_record_get_text (types, "status"), ==, "30");
+  g_assert_cmpstr (concord_record_get_text (types, "source"), ==, "5");
+  g_assert_null (concord_record_get (types, "first_name"));
+  g_assert_cmpstr (concord_record_get_text (types, "last_name"), ==, "1.5");
+  g_assert_cmpint (concord_record_get (types, "created_at")->v.datetime, ==, 1709287200);
+  g_assert_null (concord_record_get (types, "updated_at"));
+  g_assert_cmpstr (concord_record_get_text (types, "custom:Age"), ==, "34");
+  g_assert_cmpstr (concord_record_get_text (types, "custom:Vip"), ==, "true");
+  g_assert_null (concord_record_get (types, "custom:Empty"));
+
+  g_hash_table_iter_init (&iter, seen);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (value != types)
+      record = value;
+  g_assert_nonnull (record);
+  g_assert_true (g_utf8_validate (concord_record_get_remote_id (record), -1, NULL));
+  g_assert_true (g_utf8_validate (concord_record_get_text (record, "first_name"), -1, NULL));
+  /* A bare date is midnight UTC. */
+  g_assert_cmpint (concord_record_get_modified (record), ==, 1709251200);
+}
+
+typedef struct
+{
+  guint in_flight;
+  guint max_in_flight;
+  guint n_answered;
+} Concurrency;
+
+typedef struct
+{
+  Concurrency       *concurrency;
+  SoupServerMessage *msg;
+} HeldMessage;
+
+static gboolean
+on_release_cb (gpointer data)
+{
+  static const char body[] = "{\"Error\": \"Contact not found.\"}";
+  HeldMessage *held = data;
+
+  soup_server_message_set_status (held->msg, SOUP_STATUS_NOT_FOUND, NULL);
+  soup_server_message_set_response (held->msg, "application/json", SOUP_MEMORY_STATIC,
+                                    body, strlen (body));
+  soup_server_message_unpause (held->msg);
+  held->concurrency->in_flight--;
+  held->concurrency->n_answered++;
+  g_object_unref (held->msg);
+  g_free (held);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_slow_request_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  Concurrency *concurrency = user_data;
+  HeldMessage *held;
+
+  if (!g_str_has_prefix (path, "/v4/contacts/"))
+    {
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "[]", 2);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      return;
+    }
+
+  concurrency->in_flight++;
+  concurrency->max_in_flight = MAX (concurrency->max_in_flight, concurrency->in_flight);
+
+  held = g_new0 (HeldMessage, 1);
+  held->concurrency = concurrency;
+  held->msg = g_object_ref (msg);
+  soup_server_message_pause (msg);
+  g_timeout_add (30, on_release_cb, held);
+}
+
+static void
+test_max_in_flight (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+  g_autoptr(GPtrArray) fetched = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  Concurrency concurrency = { 0 };
+
+  soup_server_add_handler (server, "/v4", on_slow_request_cb, &concurrency, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d/v4", g_uri_get_port (uris->data));
+
+  for (guint i = 0; i < 16; i++)
+    g_ptr_array_add (ids, g_strdup_printf ("missing%u@example.com", i));
+  g_ptr_array_add (ids, NULL);
+
+  connector = concord_connector_elasticemail_new (url, TEST_KEY);
+  fetched = fetch (connector, (const char * const *) ids->pdata, &error);
+  g_assert_no_error (error);
+
+  /* Missing contacts are left out; never more than 4 requests at once. */
+  g_assert_cmpuint (fetched->len, ==, 0);
+  g_assert_cmpuint (concurrency.n_answered, ==, 16);
+  g_assert_cmpuint (concurrency.max_in_flight, <=, 4);
+  g_assert_cmpuint (concurrency.max_in_flight, >=, 2);
+}
+
+static gboolean
+cancel_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_cancel_during_backoff (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  gint64 start;
+
+  /* A long Retry-After: the connector must not sit it out once cancelled. */
+  concord_mock_elasticemail_fail_request (fixture->mock, 1, CONCORD_MOCK_FAULT_429, 60);
+  g_timeout_add (200, cancel_cb, cancellable);
+
+  start = g_get_monotonic_time ();
+  concord_connector_list_async (CONCORD_CONNECTOR (fixture->connector), "contacts", NULL, NULL,
+                                cancellable, concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+  page = concord_connector_list_finish (CONCORD_CONNECTOR (fixture->connector), done, &error);
+
+  g_assert_null (page);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
+}
+
+static void
+test_key_never_leaks (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(ConcordConnectorElasticEmail) wrong = NULL;
+  g_autoptr(GPtrArray) records = new_records ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *captured = NULL;
+  g_autofree char *own = NULL;
+
+  g_mutex_lock (&log_mutex);
+  log_capture = g_string_new (NULL);
+  own_capture = g_string_new (NULL);
+  g_mutex_unlock (&log_mutex);
+
+  concord_mock_elasticemail_generate (fixture->mock, 15, 9);
+  concord_mock_elasticemail_set_max_page_size (fixture->mock, 5);
+  concord_mock_elasticemail_fail_request (fixture->mock, 2, CONCORD_MOCK_FAULT_500, 0);
+  g_assert_true (verify (fixture->connector, &error));
+  seen = list_all (fixture->connector, NULL, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (records, new_contact ("leak+check@example.com", "Leak", NULL));
+  results = create (fixture->connector, records, &error);
+  g_assert_no_error (error);
+
+  wrong = concord_connector_elasticemail_new (
+    concord_mock_elasticemail_get_base_url (fixture->mock), TEST_KEY "-wrong");
+  g_assert_false (verify (wrong, &error));
+  g_assert_null (strstr (error->message, TEST_KEY));
+
+  g_mutex_lock (&log_mutex);
+  captured = g_string_free (g_steal_pointer (&log_capture), FALSE);
+  own = g_string_free (g_steal_pointer (&own_capture), FALSE);
+  g_mutex_unlock (&log_mutex);
+
+  /* The connector did log something (G_MESSAGES_DEBUG=all), but never the
+   * key (nobody may log it) nor an address. */
+  g_assert_nonnull (strstr (own, "GET /contacts"));
+  g_assert_null (strstr (captured, TEST_KEY));
+  g_assert_null (strstr (own, "leak"));
+  g_assert_null (strstr (own, "@example.com"));
+
+  requests = concord_mock_elasticemail_get_requests (fixture->mock);
+  g_assert_cmpuint (requests->len, >, 0);
+  for (guint i = 0; i < requests->len; i++)
+    g_assert_null (strstr (g_ptr_array_index (requests, i), TEST_KEY));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  /* The mock is local; isolated XDG directories hide the system's proxy
+   * settings schema, which GNOME's proxy resolver would abort on. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_log_set_writer_func (capture_writer, NULL, NULL);
+  concord_test_init (&argc, &argv);
+
+#define ADD(name, func) \
+  g_test_add ("/concord/connector-elasticemail/" name, Fixture, NULL, \
+              fixture_set_up, func, fixture_tear_down)
+
+  ADD ("identity", test_identity);
+  ADD ("verify-ok", test_verify_ok);
+  ADD ("verify-wrong-key", test_verify_wrong_key);
+  ADD ("verify-no-access", test_verify_no_access);
+  g_test_add_func ("/concord/connector-elasticemail/verify-no-server", test_verify_no_server);
+  ADD ("paging", test_paging);
+  ADD ("schema", test_schema);
+  ADD ("tolerant-parsing", test_tolerant_parsing);
+  g_test_add_func ("/concord/connector-elasticemail/odd-values", test_odd_values);
+  g_test_add_func ("/concord/connector-elasticemail/max-in-flight", test_max_in_flight);
+  ADD ("list-membership", test_list_membership);
+  ADD ("list-ignored-offset", test_list_ignored_offset);
+  ADD ("create-many", test_create_many);
+  ADD ("create-413-split", test_create_413_split);
+  ADD ("retry-after", test_retry_after);
+  ADD ("server-error-then-success", test_server_error_then_success);
+  ADD ("reset-mid-paging", test_reset_mid_paging);
+  ADD ("truncated-json", test_truncated_json);
+  ADD ("plus-and-case", test_plus_and_case);
+  ADD ("unknown-custom-field", test_unknown_custom_field);
+  ADD ("unknown-list", test_unknown_list);
+  ADD ("update", test_update);
+  ADD ("status-change", test_status_change);
+  ADD ("cancel-during-backoff", test_cancel_during_backoff);
+  ADD ("key-never-leaks", test_key_never_leaks);
+
+#undef ADD
+
+  return g_test_run ();
+}
