@@ -5,7 +5,11 @@
 
 /*
  * concord-cli: Concord's engine and store without a window, for scripting,
- * cron, tests and benchmarks. Exit codes: 0 success, 1 failure, 2 usage.
+ * cron, tests and benchmarks. It uses the same database and the same
+ * keyring entries as the app.
+ *
+ * Exit codes: 0 success, 1 failure (with a message on stderr), 2 usage.
+ * API keys are read from standard input and go to the keyring only.
  */
 
 #define G_LOG_DOMAIN "concord-cli"
@@ -14,60 +18,857 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "concord-apps.h"
+#include "concord-error.h"
+#include "concord-fields.h"
+#include "concord-mapping.h"
+#include "concord-secret-store.h"
+#include "concord-store.h"
+#include "concord-sync-run.h"
 
 #define EXIT_USAGE 2
 
-static const char *summary =
-  N_("Commands:\n"
-     "  version    Print the version of Concord");
+typedef struct
+{
+  char         *data_dir;
+  ConcordStore *store;
+  gboolean      json;
+} Cli;
+
+static const char usage_text[] =
+  "Usage: concord-cli [--data-dir DIR] COMMAND [ARGUMENTS…]\n"
+  "\n"
+  "  account add APP --name NAME [--option KEY=VALUE]…   (API key on standard input)\n"
+  "  account list [--json] | remove NAME | verify NAME\n"
+  "  connection add NAME --a ACCOUNT[:TYPE] --b ACCOUNT[:TYPE]\n"
+  "                 [--direction both|a-to-b|b-to-a] [--prefer a|b|newest]\n"
+  "  connection list [--json] | show NAME [--json] | remove NAME | enable NAME | disable NAME\n"
+  "  sync NAME [--dry-run] [--json]\n"
+  "  log NAME [--json] [--limit N]\n"
+  "  version\n";
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static int
+usage (const char *problem)
+{
+  if (problem != NULL)
+    g_printerr ("concord-cli: %s\n", problem);
+  g_printerr ("%s", usage_text);
+  return EXIT_USAGE;
+}
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("concord-cli: %s\n", error->message);
+  return EXIT_FAILURE;
+}
+
+static void
+on_result_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* The CLI is a process of its own: waiting here blocks no window. */
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return g_steal_pointer (slot);
+}
+
+static gboolean
+open_store (Cli     *cli,
+            GError **error)
+{
+  g_autofree char *path = NULL;
+
+  if (cli->data_dir == NULL)
+    cli->data_dir = g_strdup (g_getenv ("CONCORD_DATA_DIR"));
+  if (cli->data_dir == NULL)
+    cli->data_dir = g_build_filename (g_get_user_data_dir (), "concord", NULL);
+
+  path = g_build_filename (cli->data_dir, "state.sqlite", NULL);
+  cli->store = concord_store_new (path, error);
+  return cli->store != NULL;
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+/* The API key, from standard input: a line, trimmed. */
+static char *
+read_secret (GError **error)
+{
+  GString *secret = g_string_new (NULL);
+  int c;
+
+  while ((c = getchar ()) != EOF && c != '\n')
+    g_string_append_c (secret, (char) c);
+  g_strstrip (secret->str);
+  secret->len = strlen (secret->str);
+
+  if (secret->len == 0)
+    {
+      g_string_free (secret, TRUE);
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           "No API key on standard input");
+      return NULL;
+    }
+
+  return g_string_free (secret, FALSE);
+}
+
+static char *
+lookup_secret (const char  *account_id,
+               GError     **error)
+{
+  g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_secret_store_lookup_async (secrets, account_id, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  return concord_secret_store_lookup_finish (secrets, result, error);
+}
+
+static ConcordConnector *
+connector_for (ConcordAccountRow  *account,
+               GError            **error)
+{
+  g_auto(ConcordSecretString) secret = lookup_secret (account->id, error);
+
+  if (secret == NULL)
+    {
+      g_prefix_error (error, "Account %s: ", account->name);
+      return NULL;
+    }
+
+  return concord_apps_create_connector (account->app_id, account->options_json, secret, error);
+}
+
+static GPtrArray *
+load_schema (ConcordConnector  *connector,
+             const char        *type,
+             GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_connector_load_schema_async (connector, type, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  return concord_connector_load_schema_finish (connector, result, error);
+}
+
+/* --option KEY=VALUE pairs as the account's options JSON. */
+static char *
+options_to_json (char   **options,
+                 GError **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  for (guint i = 0; options != NULL && options[i] != NULL; i++)
+    {
+      const char *eq = strchr (options[i], '=');
+      g_autofree char *key = NULL;
+
+      if (eq == NULL || eq == options[i])
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       "--option takes KEY=VALUE, not “%s”", options[i]);
+          return NULL;
+        }
+      key = g_strndup (options[i], eq - options[i]);
+      json_builder_set_member_name (builder, key);
+      json_builder_add_string_value (builder, eq + 1);
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+/* ------------------------------------------------------------------------- */
+/* account                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static int
+account_add (Cli   *cli,
+             int    argc,
+             char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("APP");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_auto(GStrv) options = NULL;
+  g_autofree char *options_json = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *label = NULL;
+  g_auto(ConcordSecretString) secret = NULL;
+  g_autoptr(ConcordSecretStore) secrets = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+  const ConcordAppInfo *app;
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name of the account", "NAME" },
+    { "option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options, "Connector option", "KEY=VALUE" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage (error->message);
+  if (argc != 2 || name == NULL || *name == '\0')
+    return usage ("account add needs an APP and --name");
+
+  app = concord_apps_lookup (argv[1]);
+  if (app == NULL)
+    return usage ("unknown app (known: elasticemail)");
+
+  options_json = options_to_json (options, &error);
+  if (options_json == NULL)
+    return usage (error->message);
+
+  secret = read_secret (&error);
+  if (secret == NULL)
+    return fail (error);
+
+  if (!open_store (cli, &error))
+    return fail (error);
+
+  /* The key first: an account whose key could not be kept is no account. */
+  id = g_uuid_string_random ();
+  label = g_strdup_printf ("Concord: %s key for %s", app->name, name);
+  secrets = concord_secret_store_new ();
+  concord_secret_store_store_async (secrets, id, app->id, label, secret, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  if (!concord_secret_store_store_finish (secrets, result, &error))
+    return fail (error);
+
+  if (!concord_store_add_account (cli->store, id, app->id, name, options_json, &error))
+    {
+      g_autoptr(GAsyncResult) cleared = NULL;
+
+      slot = NULL;
+      concord_secret_store_clear_async (secrets, id, NULL, on_result_cb, &slot);
+      cleared = wait_for (&slot);
+      concord_secret_store_clear_finish (secrets, cleared, NULL);
+      return fail (error);
+    }
+
+  g_print ("Added account %s (%s)\n", name, app->name);
+  return EXIT_SUCCESS;
+}
+
+static int
+account_list (Cli *cli)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  if (!open_store (cli, &error) ||
+      (accounts = concord_store_list_accounts (cli->store, &error)) == NULL)
+    return fail (error);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < accounts->len; i++)
+        {
+          ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "name");
+          json_builder_add_string_value (builder, row->name);
+          json_builder_set_member_name (builder, "app");
+          json_builder_add_string_value (builder, row->app_id);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_string_value (builder, row->id);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      print_json (builder);
+      return EXIT_SUCCESS;
+    }
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+
+      g_print ("%s\t%s\n", row->name, row->app_id);
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+account_remove (Cli        *cli,
+                const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordAccountRow) account = NULL;
+  g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  if (!open_store (cli, &error) ||
+      (account = concord_store_get_account (cli->store, name, &error)) == NULL ||
+      !concord_store_remove_account (cli->store, account->id, &error))
+    return fail (error);
+
+  concord_secret_store_clear_async (secrets, account->id, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  if (!concord_secret_store_clear_finish (secrets, result, &error))
+    g_printerr ("concord-cli: the account is removed, but its key may still be in the keyring: %s\n",
+                error->message);
+
+  g_print ("Removed account %s\n", name);
+  return EXIT_SUCCESS;
+}
+
+static int
+account_verify (Cli        *cli,
+                const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordAccountRow) account = NULL;
+  g_autoptr(ConcordConnector) connector = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  if (!open_store (cli, &error) ||
+      (account = concord_store_get_account (cli->store, name, &error)) == NULL ||
+      (connector = connector_for (account, &error)) == NULL)
+    return fail (error);
+
+  concord_apps_verify_async (connector, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  if (!concord_apps_verify_finish (connector, result, &error))
+    return fail (error);
+
+  g_print ("The key of %s works\n", name);
+  return EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------- */
+/* connection                                                                */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+split_side (ConcordStore  *store,
+            const char    *text,
+            char         **account_id,
+            char         **type,
+            GError       **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ":", 2);
+  g_autoptr(ConcordAccountRow) account = concord_store_get_account (store, parts[0], error);
+
+  if (account == NULL)
+    return FALSE;
+
+  *account_id = g_strdup (account->id);
+  *type = g_strdup (parts[1] != NULL && *parts[1] != '\0' ? parts[1] : "contacts");
+  return TRUE;
+}
+
+static int
+connection_add (Cli   *cli,
+                int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL, *b = NULL, *direction = NULL, *prefer = NULL;
+  g_autofree char *account_a = NULL, *type_a = NULL, *account_b = NULL, *type_b = NULL;
+  ConcordConnectionRow row = { 0 };
+  GOptionEntry entries[] = {
+    { "a", 0, 0, G_OPTION_ARG_STRING, &a, "Side A", "ACCOUNT[:TYPE]" },
+    { "b", 0, 0, G_OPTION_ARG_STRING, &b, "Side B", "ACCOUNT[:TYPE]" },
+    { "direction", 0, 0, G_OPTION_ARG_STRING, &direction, "both, a-to-b or b-to-a", "DIRECTION" },
+    { "prefer", 0, 0, G_OPTION_ARG_STRING, &prefer, "a, b or newest", "SIDE" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage (error->message);
+  if (argc != 2 || a == NULL || b == NULL)
+    return usage ("connection add needs a NAME, --a and --b");
+
+  row.direction = CONCORD_DIRECTION_BOTH;
+  row.prefer = CONCORD_PREFER_NEWEST;
+  if (direction != NULL && !concord_direction_from_string (direction, &row.direction))
+    return usage ("--direction is both, a-to-b or b-to-a");
+  if (prefer != NULL && !concord_prefer_from_string (prefer, &row.prefer))
+    return usage ("--prefer is a, b or newest");
+
+  if (!open_store (cli, &error) ||
+      !split_side (cli->store, a, &account_a, &type_a, &error) ||
+      !split_side (cli->store, b, &account_b, &type_b, &error))
+    return fail (error);
+
+  row.name = argv[1];
+  row.account_a = account_a;
+  row.type_a = type_a;
+  row.account_b = account_b;
+  row.type_b = type_b;
+  row.enabled = TRUE;
+  if (concord_store_add_connection (cli->store, &row, &error) == 0)
+    return fail (error);
+
+  g_print ("Added connection %s\n", argv[1]);
+  return EXIT_SUCCESS;
+}
+
+/* An account's name for people, from its id; the id if it is gone. */
+static const char *
+account_name (ConcordStore *store,
+              const char   *account_id)
+{
+  static GHashTable *names;
+  ConcordAccountRow *row;
+
+  if (names == NULL)
+    names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (!g_hash_table_contains (names, account_id))
+    {
+      row = concord_store_get_account (store, account_id, NULL);
+      g_hash_table_insert (names, g_strdup (account_id),
+                           g_strdup (row != NULL ? row->name : account_id));
+      concord_account_row_free (row);
+    }
+
+  return g_hash_table_lookup (names, account_id);
+}
+
+static void
+build_connection (JsonBuilder          *builder,
+                  ConcordConnectionRow *row,
+                  ConcordStore         *store)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, row->name);
+  json_builder_set_member_name (builder, "a");
+  json_builder_add_string_value (builder, account_name (store, row->account_a));
+  json_builder_set_member_name (builder, "type_a");
+  json_builder_add_string_value (builder, row->type_a);
+  json_builder_set_member_name (builder, "b");
+  json_builder_add_string_value (builder, account_name (store, row->account_b));
+  json_builder_set_member_name (builder, "type_b");
+  json_builder_add_string_value (builder, row->type_b);
+  json_builder_set_member_name (builder, "direction");
+  json_builder_add_string_value (builder, concord_direction_to_string (row->direction));
+  json_builder_set_member_name (builder, "prefer");
+  json_builder_add_string_value (builder, concord_prefer_to_string (row->prefer));
+  json_builder_set_member_name (builder, "enabled");
+  json_builder_add_boolean_value (builder, row->enabled);
+  json_builder_set_member_name (builder, "links");
+  json_builder_add_int_value (builder, concord_store_count_links (store, row->id, NULL));
+  json_builder_end_object (builder);
+}
+
+static int
+connection_list (Cli        *cli,
+                 const char *only)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) connections = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  guint shown = 0;
+
+  if (!open_store (cli, &error) ||
+      (connections = concord_store_list_connections (cli->store, &error)) == NULL)
+    return fail (error);
+
+  if (only == NULL)
+    json_builder_begin_array (builder);
+
+  for (guint i = 0; i < connections->len; i++)
+    {
+      ConcordConnectionRow *row = g_ptr_array_index (connections, i);
+
+      if (only != NULL && g_strcmp0 (row->name, only) != 0)
+        continue;
+      shown++;
+
+      if (cli->json)
+        build_connection (builder, row, cli->store);
+      else
+        g_print ("%s\t%s\t%s ↔ %s\t%s\t%" G_GINT64_FORMAT " linked\n", row->name,
+                 row->enabled ? "on" : "off", account_name (cli->store, row->account_a),
+                 account_name (cli->store, row->account_b),
+                 concord_direction_to_string (row->direction),
+                 concord_store_count_links (cli->store, row->id, NULL));
+    }
+
+  if (only != NULL && shown == 0)
+    {
+      g_printerr ("concord-cli: no connection named “%s”\n", only);
+      return EXIT_FAILURE;
+    }
+
+  if (only == NULL)
+    json_builder_end_array (builder);
+  if (cli->json)
+    print_json (builder);
+
+  return EXIT_SUCCESS;
+}
+
+static int
+connection_simple (Cli        *cli,
+                   const char *verb,
+                   const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  gboolean ok;
+
+  if (!open_store (cli, &error) ||
+      (row = concord_store_get_connection (cli->store, name, &error)) == NULL)
+    return fail (error);
+
+  if (g_str_equal (verb, "remove"))
+    ok = concord_store_remove_connection (cli->store, row->id, &error);
+  else
+    ok = concord_store_set_connection_enabled (cli->store, row->id, g_str_equal (verb, "enable"), &error);
+
+  if (!ok)
+    return fail (error);
+
+  g_print ("%s: %s\n", name, g_str_equal (verb, "remove") ? "removed" :
+                             g_str_equal (verb, "enable") ? "on" : "off");
+  return EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------- */
+/* sync and log                                                              */
+/* ------------------------------------------------------------------------- */
+
+static void
+build_summary (JsonBuilder             *builder,
+               const ConcordRunSummary *summary,
+               gboolean                 ok,
+               const GError            *error)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, ok);
+  for (guint s = 0; s < 2; s++)
+    {
+      json_builder_set_member_name (builder, CONCORD_SIDE_NAME (s));
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "listed");
+      json_builder_add_int_value (builder, summary->listed[s]);
+      json_builder_set_member_name (builder, "created");
+      json_builder_add_int_value (builder, summary->created[s]);
+      json_builder_set_member_name (builder, "updated");
+      json_builder_add_int_value (builder, summary->updated[s]);
+      json_builder_set_member_name (builder, "errors");
+      json_builder_add_int_value (builder, summary->failed[s]);
+      json_builder_end_object (builder);
+    }
+  json_builder_set_member_name (builder, "skipped");
+  json_builder_add_int_value (builder, summary->skipped);
+  json_builder_set_member_name (builder, "conflicts");
+  json_builder_add_int_value (builder, summary->conflicts);
+  json_builder_set_member_name (builder, "ambiguous");
+  json_builder_add_int_value (builder, summary->ambiguous);
+  json_builder_set_member_name (builder, "linked");
+  json_builder_add_int_value (builder, summary->linked);
+  if (error != NULL)
+    {
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, error->message);
+    }
+  if (summary->plan_text != NULL)
+    {
+      json_builder_set_member_name (builder, "plan");
+      json_builder_add_string_value (builder, summary->plan_text);
+    }
+  json_builder_end_object (builder);
+}
+
+static int
+sync_connection (Cli   *cli,
+                 int    argc,
+                 char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  g_autoptr(ConcordAccountRow) account_a = NULL;
+  g_autoptr(ConcordAccountRow) account_b = NULL;
+  g_autoptr(ConcordConnector) a = NULL;
+  g_autoptr(ConcordConnector) b = NULL;
+  g_autoptr(GPtrArray) schema_a = NULL;
+  g_autoptr(GPtrArray) schema_b = NULL;
+  g_autoptr(ConcordMapping) mapping = NULL;
+  ConcordSyncConfig config;
+  ConcordRunOptions options = { 0 };
+  ConcordRunSummary summary = { 0 };
+  gboolean dry_run = FALSE, json = FALSE, ok;
+  GOptionEntry entries[] = {
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Plan only; write nothing", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage (error->message);
+  if (argc != 2)
+    return usage ("sync needs a connection NAME");
+
+  if (!open_store (cli, &error) ||
+      (row = concord_store_get_connection (cli->store, argv[1], &error)) == NULL ||
+      (account_a = concord_store_get_account (cli->store, row->account_a, &error)) == NULL ||
+      (account_b = concord_store_get_account (cli->store, row->account_b, &error)) == NULL ||
+      (a = connector_for (account_a, &error)) == NULL ||
+      (b = connector_for (account_b, &error)) == NULL ||
+      (schema_a = load_schema (a, row->type_a, &error)) == NULL ||
+      (schema_b = load_schema (b, row->type_b, &error)) == NULL)
+    return fail (error);
+
+  /* Rules and a stored mapping come with their own issue; until then the
+   * default mapping and the connection's direction and preference. */
+  mapping = concord_mapping_new_default (schema_a, schema_b);
+  concord_sync_config_init (&config, mapping);
+  config.direction = row->direction;
+  config.prefer = row->prefer == CONCORD_PREFER_B ? CONCORD_SIDE_B : CONCORD_SIDE_A;
+  config.newest_wins = row->prefer == CONCORD_PREFER_NEWEST;
+  options.dry_run = dry_run;
+
+  ok = concord_sync_run (cli->store, row->id, &config, a, row->type_a, b, row->type_b,
+                         &options, NULL, &summary, &error);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      build_summary (builder, &summary, ok, error);
+      print_json (builder);
+    }
+  else if (ok)
+    {
+      if (summary.plan_text != NULL)
+        g_print ("%s", summary.plan_text);
+      else
+        g_print ("A: %u created, %u updated, %u failed; B: %u created, %u updated, %u failed; "
+                 "%u conflicts, %u skipped\n",
+                 summary.created[0], summary.updated[0], summary.failed[0],
+                 summary.created[1], summary.updated[1], summary.failed[1],
+                 summary.conflicts, summary.skipped);
+    }
+
+  concord_run_summary_clear (&summary);
+  concord_sync_config_clear (&config);
+
+  if (!ok)
+    return json ? EXIT_FAILURE : fail (error);
+  return EXIT_SUCCESS;
+}
+
+static int
+show_log (Cli   *cli,
+          int    argc,
+          char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  g_autoptr(GPtrArray) journal = NULL;
+  gboolean json = FALSE;
+  int limit = 50;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "How many entries (0: all)", "N" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage (error->message);
+  if (argc != 2 || limit < 0)
+    return usage ("log needs a connection NAME (and --limit N ≥ 0)");
+
+  if (!open_store (cli, &error) ||
+      (row = concord_store_get_connection (cli->store, argv[1], &error)) == NULL ||
+      (journal = concord_store_list_journal (cli->store, row->id, 0, limit, &error)) == NULL)
+    return fail (error);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < journal->len; i++)
+        {
+          ConcordJournalRow *entry = g_ptr_array_index (journal, i);
+          const struct { const char *key; const char *value; } texts[] = {
+            { "direction", entry->direction }, { "remote_id", entry->remote_id },
+            { "op", entry->op }, { "field", entry->field }, { "before", entry->before },
+            { "after", entry->after }, { "outcome", entry->outcome }, { "error", entry->error },
+          };
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "run");
+          json_builder_add_int_value (builder, entry->run_id);
+          json_builder_set_member_name (builder, "time");
+          json_builder_add_int_value (builder, entry->time);
+          json_builder_set_member_name (builder, "link");
+          json_builder_add_int_value (builder, entry->link_id);
+          for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
+            if (texts[t].value != NULL)
+              {
+                json_builder_set_member_name (builder, texts[t].key);
+                json_builder_add_string_value (builder, texts[t].value);
+              }
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      print_json (builder);
+      return EXIT_SUCCESS;
+    }
+
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *entry = g_ptr_array_index (journal, i);
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (entry->time);
+      g_autofree char *stamp = when != NULL ? g_date_time_format (when, "%F %T") : g_strdup ("?");
+
+      g_print ("%s  run %" G_GINT64_FORMAT "  %s %s %s%s%s  %s%s%s%s\n", stamp, entry->run_id,
+               entry->direction, entry->op, entry->remote_id ? entry->remote_id : "",
+               entry->field ? " " : "", entry->field ? entry->field : "",
+               entry->outcome,
+               entry->after ? ": " : "", entry->after ? entry->after : "",
+               entry->error ? entry->error : "");
+    }
+
+  return EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------- */
+/* main                                                                      */
+/* ------------------------------------------------------------------------- */
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean show_version = FALSE;
-  const GOptionEntry entries[] = {
-    { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, N_("Print the version and exit"), NULL },
-    { NULL }
-  };
+  Cli cli = { 0 };
+  int first = 1;
+  int ret;
+
+  /* Standard output is for data (JSON); every log message goes to stderr. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
-  g_option_context_set_summary (context, _(summary));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_strict_posix (context, TRUE);
-
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  /* Global options come before the command. */
+  while (first < argc && g_str_has_prefix (argv[first], "--"))
     {
-      g_printerr ("concord-cli: %s\n", error->message);
-      return EXIT_USAGE;
+      if (g_str_equal (argv[first], "--data-dir") && first + 1 < argc)
+        {
+          cli.data_dir = g_strdup (argv[first + 1]);
+          first += 2;
+        }
+      else if (g_str_has_prefix (argv[first], "--data-dir="))
+        cli.data_dir = g_strdup (argv[first++] + strlen ("--data-dir="));
+      else if (g_str_equal (argv[first], "--version"))
+        {
+          g_print ("concord-cli %s\n", PACKAGE_VERSION);
+          return EXIT_SUCCESS;
+        }
+      else if (g_str_equal (argv[first], "--help") || g_str_equal (argv[first], "-h"))
+        {
+          g_print ("%s", usage_text);
+          return EXIT_SUCCESS;
+        }
+      else
+        return usage ("unknown option");
     }
 
-  if (show_version || (argc >= 2 && g_strcmp0 (argv[1], "version") == 0))
-    {
-      g_print ("concord-cli %s\n", PACKAGE_VERSION);
-      return EXIT_SUCCESS;
-    }
+  if (first >= argc)
+    return usage (NULL);
 
-  if (argc < 2)
-    {
-      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+  {
+    const char *command = argv[first];
+    const char *sub = first + 1 < argc ? argv[first + 1] : NULL;
+    int rest = argc - first;
+    char **args = argv + first;
+    gboolean has_json = FALSE;
 
-      g_printerr ("%s", help);
-      return EXIT_USAGE;
-    }
+    for (int i = first; i < argc; i++)
+      if (g_str_equal (argv[i], "--json"))
+        has_json = TRUE;
+    cli.json = has_json;
 
-  /* Translators: %s is the command the user typed */
-  g_printerr (_("concord-cli: unknown command “%s”\n"), argv[1]);
-  g_printerr (_("Run “concord-cli --help” to see the commands.\n"));
-  return EXIT_USAGE;
+    if (g_str_equal (command, "version"))
+      ret = (g_print ("concord-cli %s\n", PACKAGE_VERSION), EXIT_SUCCESS);
+    else if (g_str_equal (command, "account") && g_strcmp0 (sub, "add") == 0)
+      ret = account_add (&cli, rest - 1, args + 1);
+    else if (g_str_equal (command, "account") && g_strcmp0 (sub, "list") == 0 && rest <= 3)
+      ret = account_list (&cli);
+    else if (g_str_equal (command, "account") && g_strcmp0 (sub, "remove") == 0 && rest == 3)
+      ret = account_remove (&cli, args[2]);
+    else if (g_str_equal (command, "account") && g_strcmp0 (sub, "verify") == 0 && rest == 3)
+      ret = account_verify (&cli, args[2]);
+    else if (g_str_equal (command, "connection") && g_strcmp0 (sub, "add") == 0)
+      ret = connection_add (&cli, rest - 1, args + 1);
+    else if (g_str_equal (command, "connection") && g_strcmp0 (sub, "list") == 0 && rest <= 3)
+      ret = connection_list (&cli, NULL);
+    else if (g_str_equal (command, "connection") && g_strcmp0 (sub, "show") == 0 &&
+             rest >= 3 && rest <= 4 && !g_str_has_prefix (args[2], "--"))
+      ret = connection_list (&cli, args[2]);
+    else if (g_str_equal (command, "connection") && rest == 3 &&
+             (g_strcmp0 (sub, "remove") == 0 || g_strcmp0 (sub, "enable") == 0 ||
+              g_strcmp0 (sub, "disable") == 0))
+      ret = connection_simple (&cli, sub, args[2]);
+    else if (g_str_equal (command, "sync"))
+      ret = sync_connection (&cli, rest, args);
+    else if (g_str_equal (command, "log"))
+      ret = show_log (&cli, rest, args);
+    else
+      ret = usage ("unknown command");
+  }
+
+  g_clear_object (&cli.store);
+  g_free (cli.data_dir);
+  return ret;
 }

@@ -1,0 +1,39 @@
+/* concord-apps.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "concord-connector.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ConcordAppInfo:
+ * @id: the app's id on the command line and in the store, e.g. "elasticemail"
+ * @name: what the user sees
+ * @key_url: where the app shows its API key, for the user to copy it
+ */
+typedef struct
+{
+  const char *id;
+  const char *name;
+  const char *key_url;
+} ConcordAppInfo;
+
+const ConcordAppInfo *concord_apps_get_all          (guint             *n_apps);
+const ConcordAppInfo *concord_apps_lookup           (const char        *app_id);
+ConcordConnector     *concord_apps_create_connector (const char        *app_id,
+                                                     const char        *options_json,
+                                                     const char        *secret,
+                                                     GError           **error);
+void                  concord_apps_verify_async     (ConcordConnector  *connector,
+                                                     GCancellable      *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer           user_data);
+gboolean              concord_apps_verify_finish    (ConcordConnector  *connector,
+                                                     GAsyncResult      *result,
+                                                     GError           **error);
+
+G_END_DECLS

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""concord-cli end to end, against two Elastic Email mock servers and the
+real keyring of the test session (skipped when there is none).
+
+Usage: test-cli.py CONCORD_CLI CONCORD_MOCK
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+CLI, MOCK = sys.argv[1], sys.argv[2]
+KEY_A = 'key-a-3f9c0d7e5b1a'
+KEY_B = 'key-b-8e2d4c6a0f13'
+results = []
+
+
+def check(name, cond, detail=''):
+    results.append(cond)
+    print(('ok %d - ' if cond else 'not ok %d - ') % len(results) + name +
+          ('' if cond else ' # ' + detail.replace('\n', ' ')[:400]))
+
+
+def keyring_available():
+    if 'DBUS_SESSION_BUS_ADDRESS' not in os.environ:
+        return False
+    p = subprocess.run(['gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus',
+                        '--object-path', '/org/freedesktop/DBus', '--method',
+                        'org.freedesktop.DBus.NameHasOwner', 'org.freedesktop.secrets'],
+                       capture_output=True, text=True)
+    return p.returncode == 0 and 'true' in p.stdout
+
+
+def start_mock(key, generate=0, seed=None):
+    args = [MOCK, 'elasticemail', '--port', '0', '--api-key', key]
+    if generate:
+        args += ['--generate', str(generate)]
+    if seed:
+        args += ['--seed', seed]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    m = re.search(r'(http://127\.0\.0\.1:\d+/v4)', line)
+    if not m:
+        proc.kill()
+        raise RuntimeError('mock did not start: ' + line + proc.stderr.read())
+    return proc, m.group(1)
+
+
+def api_contacts(base, key):
+    out, offset = [], 0
+    while True:
+        req = urllib.request.Request(f'{base}/contacts?limit=100&offset={offset}',
+                                     headers={'X-ElasticEmail-ApiKey': key})
+        page = json.load(urllib.request.urlopen(req, timeout=10))
+        if not page:
+            return out
+        out += page
+        offset += len(page)
+
+
+def main():
+    if not keyring_available():
+        print('1..0 # SKIP no unlocked keyring owns org.freedesktop.secrets')
+        return 77
+
+    data = tempfile.mkdtemp(prefix='concord-cli-')
+    env = dict(os.environ, G_MESSAGES_DEBUG='all')
+
+    def cli(*args, stdin=None):
+        return subprocess.run([CLI, '--data-dir', data] + list(args), input=stdin,
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    mocks = []
+    try:
+        # Usage errors exit 2 with the usage text.
+        p = subprocess.run([CLI], capture_output=True, text=True)
+        check('no command is a usage error', p.returncode == 2 and 'Usage' in p.stderr, p.stderr)
+        p = cli('frobnicate')
+        check('unknown command is a usage error', p.returncode == 2, p.stderr)
+        p = cli('account', 'add', 'elasticemail', stdin='x\n')
+        check('account add without --name is a usage error', p.returncode == 2, p.stderr)
+        p = cli('connection', 'add', 'c', '--a', 'x', '--b', 'y', '--direction', 'sideways')
+        check('a bad --direction is a usage error', p.returncode == 2, p.stderr)
+
+        # B has the custom fields and lists of A's generated contacts, no contacts.
+        seed = os.path.join(data, 'seed-b.json')
+        with open(seed, 'w') as f:
+            json.dump({'custom_fields': ['city', 'age', 'plan'],
+                       'lists': ['Newsletter', 'Customers', 'VIP'], 'contacts': []}, f)
+        mock_a, url_a = start_mock(KEY_A, generate=40)
+        mock_b, url_b = start_mock(KEY_B, seed=seed)
+        mocks += [mock_a, mock_b]
+        n_a = len(api_contacts(url_a, KEY_A))
+
+        p = cli('account', 'add', 'elasticemail', '--name', 'shop', '--option', 'base_url=' + url_a,
+                stdin=KEY_A + '\n')
+        check('account add reads the key from stdin', p.returncode == 0, p.stderr)
+        p = cli('account', 'add', 'elasticemail', '--name', 'newsletter', '--option',
+                'base_url=' + url_b, stdin=KEY_B + '\n')
+        check('a second account', p.returncode == 0, p.stderr)
+        p = cli('account', 'add', 'elasticemail', '--name', 'wrong', '--option',
+                'base_url=' + url_b, stdin='not-the-key\n')
+        check('an account with a wrong key is added', p.returncode == 0, p.stderr)
+
+        p = cli('account', 'list', '--json')
+        names = sorted(a['name'] for a in json.loads(p.stdout)) if p.returncode == 0 else []
+        check('account list --json', names == ['newsletter', 'shop', 'wrong'], p.stdout + p.stderr)
+
+        p = cli('account', 'verify', 'shop')
+        check('verify accepts the right key', p.returncode == 0, p.stderr)
+        p = cli('account', 'verify', 'wrong')
+        check('verify refuses a wrong key with a message', p.returncode == 1 and 'key' in p.stderr.lower(),
+              p.stderr)
+
+        p = cli('connection', 'add', 'both', '--a', 'shop', '--b', 'newsletter', '--prefer', 'a')
+        check('connection add', p.returncode == 0, p.stderr)
+        p = cli('connection', 'show', 'both', '--json')
+        shown = json.loads(p.stdout) if p.returncode == 0 else {}
+        check('connection show --json', shown.get('direction') == 'both' and shown.get('a') == 'shop',
+              p.stdout + p.stderr)
+
+        p = cli('sync', 'both', '--dry-run', '--json')
+        plan = json.loads(p.stdout) if p.stdout.strip() else {}
+        check('a dry run plans the creates and writes nothing',
+              p.returncode == 0 and plan.get('ok') and len(api_contacts(url_b, KEY_B)) == 0,
+              p.stdout + p.stderr)
+
+        p = cli('sync', 'both', '--json')
+        first = json.loads(p.stdout) if p.stdout.strip() else {}
+        on_b = api_contacts(url_b, KEY_B)
+        check('the first sync creates A\'s contacts on B',
+              p.returncode == 0 and first.get('b', {}).get('created', 0) > 0 and len(on_b) == first['b']['created'],
+              p.stdout + p.stderr)
+        emails_a = {c['Email'].lower() for c in api_contacts(url_a, KEY_A)}
+        emails_b = {c['Email'].lower() for c in on_b}
+        check('every contact of A is on B, none twice', emails_a == emails_b and len(on_b) == n_a,
+              f'{len(on_b)} of {n_a}: {sorted(emails_a - emails_b)[:5]} {first.get("b")}')
+
+        p = cli('sync', 'both', '--json')
+        second = json.loads(p.stdout) if p.stdout.strip() else {}
+        writes = sum(second.get(s, {}).get(k, 1) for s in ('a', 'b') for k in ('created', 'updated'))
+        check('a second sync writes nothing', p.returncode == 0 and writes == 0, p.stdout + p.stderr)
+        check('the API keys never appear in log output',
+              KEY_A not in p.stderr and KEY_B not in p.stderr and KEY_A not in p.stdout, '')
+
+        p = cli('log', 'both', '--json', '--limit', '5')
+        log = json.loads(p.stdout) if p.returncode == 0 else []
+        check('log --json shows the journal', len(log) == 5 and all('op' in e for e in log),
+              p.stdout + p.stderr)
+
+        blob = b''
+        for name in os.listdir(data):
+            with open(os.path.join(data, name), 'rb') as f:
+                blob += f.read()
+        check('the API keys never reach the database', KEY_A.encode() not in blob and
+              KEY_B.encode() not in blob, '')
+
+        p = cli('connection', 'disable', 'both')
+        check('connection disable', p.returncode == 0, p.stderr)
+        p = cli('account', 'remove', 'shop')
+        check('an account in use cannot be removed', p.returncode == 1, p.stderr)
+        p = cli('connection', 'remove', 'both')
+        q = cli('account', 'remove', 'shop')
+        check('connection remove, then account remove', p.returncode == 0 and q.returncode == 0,
+              p.stderr + q.stderr)
+        for name in ('newsletter', 'wrong'):
+            cli('account', 'remove', name)
+    finally:
+        for m in mocks:
+            m.terminate()
+            try:
+                m.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                m.kill()
+        shutil.rmtree(data, ignore_errors=True)
+
+    print(f'1..{len(results)}')
+    return 0 if all(results) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
