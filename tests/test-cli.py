@@ -70,7 +70,11 @@ def main():
         return 77
 
     data = tempfile.mkdtemp(prefix='concord-cli-')
-    env = dict(os.environ, G_MESSAGES_DEBUG='all')
+    config = os.path.join(data, 'config')
+    os.makedirs(config)
+    # GSettings in a key file we can read back, to prove no key goes there.
+    env = dict(os.environ, G_MESSAGES_DEBUG='all', GSETTINGS_BACKEND='keyfile',
+               XDG_CONFIG_HOME=config)
 
     def cli(*args, stdin=None):
         return subprocess.run([CLI, '--data-dir', data] + list(args), input=stdin,
@@ -93,6 +97,15 @@ def main():
         with open(seed, 'w') as f:
             json.dump({'custom_fields': ['city', 'age', 'plan'],
                        'lists': ['Newsletter', 'Customers', 'VIP'], 'contacts': []}, f)
+        # No keyring (no session bus): a clear message, no crash, nothing stored.
+        nobus = dict(env)
+        nobus.pop('DBUS_SESSION_BUS_ADDRESS', None)
+        nobus['DBUS_SESSION_BUS_ADDRESS'] = 'unix:path=/nonexistent/bus'
+        p = subprocess.run([CLI, '--data-dir', data, 'account', 'add', 'elasticemail', '--name', 'nokeyring'],
+                           input='some-key\n', capture_output=True, text=True, env=nobus, timeout=60)
+        check('a missing keyring gives a clear message',
+              p.returncode == 1 and 'keyring' in p.stderr and 'some-key' not in p.stderr, p.stderr)
+
         mock_a, url_a = start_mock(KEY_A, generate=40)
         mock_b, url_b = start_mock(KEY_B, seed=seed)
         mocks += [mock_a, mock_b]
@@ -155,11 +168,14 @@ def main():
               p.stdout + p.stderr)
 
         blob = b''
-        for name in os.listdir(data):
-            with open(os.path.join(data, name), 'rb') as f:
-                blob += f.read()
-        check('the API keys never reach the database', KEY_A.encode() not in blob and
-              KEY_B.encode() not in blob, '')
+        files = 0
+        for root, _, names in os.walk(data):
+            for name in names:
+                with open(os.path.join(root, name), 'rb') as f:
+                    blob += f.read()
+                files += 1
+        check('the API keys never reach the database or GSettings (%d files read)' % files,
+              files >= 1 and KEY_A.encode() not in blob and KEY_B.encode() not in blob, '')
 
         p = cli('connection', 'disable', 'both')
         check('connection disable', p.returncode == 0, p.stderr)

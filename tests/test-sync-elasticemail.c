@@ -271,6 +271,34 @@ test_truncated_answer (Fixture       *f,
   g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[1]), ==, 30);
 }
 
+static void
+test_refused_write_not_retried (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordRunSummary summary;
+
+  put (f->mock[0], "{\"Email\":\"dee@example.com\",\"FirstName\":\"Dee\",\"Status\":\"Active\"}");
+  load_mapping (f);
+  g_assert_true (run (f, &summary, &error));
+  concord_run_summary_clear (&summary);
+
+  /* A bounce on A: Elastic Email lets no API set "bounced" on B. */
+  put (f->mock[0], "{\"Email\":\"dee@example.com\",\"Status\":\"Bounced\"}");
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.failed[1], ==, 0);
+  g_assert_cmpuint (summary.skipped, >=, 1);
+  concord_run_summary_clear (&summary);
+  g_assert_cmpint (concord_store_count_journal (f->store, f->connection_id, 0, "skipped", NULL), >=, 1);
+
+  /* Journaled as skipped with the reason, and not tried again. */
+  concord_mock_elasticemail_reset_requests (f->mock[1]);
+  g_assert_true (run (f, &summary, &error));
+  concord_run_summary_clear (&summary);
+  g_assert_cmpuint (writes_in (f->mock[1]), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -282,6 +310,8 @@ main (int   argc,
   g_test_add ("/concord/sync-elasticemail/both-ways", Fixture, NULL, setup, test_both_ways, teardown);
   g_test_add ("/concord/sync-elasticemail/truncated-answer", Fixture, NULL, setup,
               test_truncated_answer, teardown);
+  g_test_add ("/concord/sync-elasticemail/refused-write-not-retried", Fixture, NULL, setup,
+              test_refused_write_not_retried, teardown);
 
   return g_test_run ();
 }

@@ -45,6 +45,7 @@ typedef struct
   ConcordPlanItem *item;
   guint            pending;       /* writes not yet answered */
   gboolean         failed;
+  gboolean         refused;       /* failed for good: settled, not retried */
   ConcordRecord   *echo[2];       /* (owned) (nullable) */
 } ItemState;
 
@@ -680,6 +681,22 @@ commit_item (Run        *run,
   /* A failed write settles nothing: the link (of a first match, made
    * before the writes) keeps its old baseline, or none, and the records
    * their old hashes, so the next run does the work again. */
+  if (state->refused)
+    {
+      /* Settle what was read, with no new baseline: unchanged records
+       * are not looked at again, so the refused write is not retried. */
+      for (guint s = 0; s < 2; s++)
+        {
+          const ConcordRecord *final = state->echo[s] != NULL ? state->echo[s] : item->records[s];
+          gint64 link = item->kind == CONCORD_PLAN_CREATE ? 0 : link_id;
+
+          if (final != NULL && item->ids[s] != NULL &&
+              !put_index (run, s, item->ids[s], final, item->scope[s], link, error))
+            return FALSE;
+        }
+      return TRUE;
+    }
+
   if (state->failed)
     {
       if (item->kind == CONCORD_PLAN_MATCH)
@@ -1066,6 +1083,20 @@ write_batch (Run         *run,
             run->summary->fields_written[side] +=
               (state->item->set[side] != NULL ? concord_record_get_n_fields (state->item->set[side]) : 0) +
               (state->item->clear[side] != NULL ? state->item->clear[side]->len : 0);
+        }
+      else if (write->error != NULL && !concord_error_is_transient (write->error) &&
+               !g_error_matches (write->error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
+        {
+          /* The app refuses this write for good (a status it does not let
+           * an API set, a field the account lacks): journaled as skipped
+           * with the reason, and the records settled as they are, so it is
+           * tried again only when one of them changes — never forever. */
+          state->failed = TRUE;
+          state->refused = TRUE;
+          run->summary->skipped++;
+          journal (run, state->item->link_id, side, state->item->ids[side],
+                   kind == WRITE_CREATE ? "create" : "update", NULL, NULL, NULL, "skipped",
+                   write->error->message);
         }
       else
         {
