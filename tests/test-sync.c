@@ -821,6 +821,53 @@ test_symmetry (Fixture       *f,
   g_clear_object (&mirror.store);
 }
 
+static guint
+count_conflicts (Fixture    *f,
+                 const char *kind)
+{
+  g_autoptr(GPtrArray) conflicts = concord_store_list_conflicts (f->store, f->connection_id, 0, NULL);
+  guint n = 0;
+
+  for (guint i = 0; i < conflicts->len; i++)
+    if (g_strcmp0 (((ConcordConflictRow *) conflicts->pdata[i])->kind, kind) == 0)
+      n++;
+  return n;
+}
+
+static void
+test_suppression_is_monotonic (Fixture       *f,
+                               gconstpointer  data)
+{
+  /* A (a CRM) says active, B (Elastic Email) says unsubscribed. */
+  person (f->side[0], "u@example.com", "status", "active", "first_name", "Una", NULL);
+  person (f->side[1], "u@example.com", "status", "unsubscribed", NULL);
+  f->config.prefer = CONCORD_SIDE_A;
+  f->config.newest_wins = FALSE;
+  sync_ok (f);
+
+  /* A wins the first match for everything but this: no sync re-subscribes. */
+  g_assert_cmpstr (text (f->side[1], "u@example.com", "status"), ==, "unsubscribed");
+  g_assert_cmpstr (text (f->side[1], "u@example.com", "first_name"), ==, "Una");
+  g_assert_cmpuint (count_conflicts (f, "suppressed"), ==, 1);
+  assert_quiet (f);
+
+  /* The CRM insists later: still no. Recorded once, then quiet. */
+  edit (f->side[0], "u@example.com", "status", "engaged");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "u@example.com", "status"), ==, "unsubscribed");
+  g_assert_cmpuint (count_conflicts (f, "suppressed"), ==, 2);
+  assert_quiet (f);
+
+  /* A bounce on either side travels; only going back is refused. */
+  edit (f->side[1], "u@example.com", "status", "bounced");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "u@example.com", "status"), ==, "bounced");
+  edit (f->side[0], "u@example.com", "status", "active");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "u@example.com", "status"), ==, "bounced");
+  assert_quiet (f);
+}
+
 static gboolean
 note_thread (const ConcordRecord *record,
              gpointer             user_data)
@@ -889,6 +936,7 @@ main (int   argc,
   ADD ("failed-listing-writes-nothing", test_failed_listing_writes_nothing);
   ADD ("symmetry", test_symmetry);
   ADD ("on-engine-thread", test_on_engine_thread);
+  ADD ("suppression-is-monotonic", test_suppression_is_monotonic);
 #undef ADD
 
   return g_test_run ();

@@ -551,6 +551,28 @@ value_text (const ConcordValue *value)
   return value != NULL ? concord_value_to_string (value) : NULL;
 }
 
+/* Statuses that mean "do not mail": they only ever move forward. */
+static gboolean
+is_suppressed_status (const ConcordValue *value)
+{
+  static const char * const suppressed[] = {
+    "unsubscribed", "bounced", "abuse", "complained", NULL
+  };
+  g_autofree char *lower = NULL;
+
+  if (value == NULL || !CONCORD_FIELD_TYPE_IS_TEXT (value->type))
+    return FALSE;
+
+  lower = g_ascii_strdown (value->v.text, -1);
+  return g_strv_contains (suppressed, lower);
+}
+
+static void add_conflict (ConcordPlanItem    *item,
+                          GQuark              key,
+                          const ConcordValue *va,
+                          const ConcordValue *vb,
+                          ConcordSide         winner);
+
 static void
 plan_write (Planner            *planner,
             ConcordPlanItem    *item,
@@ -561,6 +583,22 @@ plan_write (Planner            *planner,
 {
   if (concord_value_equal (before, after))
     return;
+
+  /* An unsubscribe, bounce or complaint is never undone by a sync: a
+   * contact who said no stays "no" whatever another app says. Kept, and
+   * recorded, like a conflict the suppressed side won. */
+  if (key == g_quark_from_static_string (CONCORD_FIELD_STATUS) &&
+      is_suppressed_status (before) && !is_suppressed_status (after))
+    {
+      ConcordPlanConflict *conflict;
+
+      add_conflict (item, key,
+                    target == CONCORD_SIDE_A ? before : after,
+                    target == CONCORD_SIDE_A ? after : before, target);
+      conflict = g_ptr_array_index (item->conflicts, item->conflicts->len - 1);
+      conflict->suppressed = TRUE;
+      return;
+    }
 
   if (after == NULL)
     {

@@ -121,6 +121,7 @@ typedef struct
   char *value_a;   /* (nullable) */
   char *value_b;   /* (nullable) */
   ConcordSide winner;
+  gboolean suppressed;  /* a suppressed status kept against an active one */
 } ConcordPlanConflict;
 
 typedef enum

@@ -910,7 +910,7 @@ settle (Run          *run,
           ConcordConflictRow row = {
             .run_id = run->run_id,
             .link_id = item->link_id,
-            .kind = (char *) "field",
+            .kind = (char *) (conflict->suppressed ? "suppressed" : "field"),
             .field = conflict->field,
             .value_a = conflict->value_a,
             .value_b = conflict->value_b,
