@@ -17,6 +17,7 @@
 
 #include "concord-error.h"
 #include "concord-fields.h"
+#include "concord-filter.h"
 #include "concord-memory-connector.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
@@ -441,6 +442,41 @@ test_scope (Fixture       *f,
   sync_ok (f);
   g_assert_nonnull (find (f->side[1], "in@example.com"));
   g_assert_cmpstr (text (f->side[1], "in@example.com", "first_name"), ==, "In");
+}
+
+static void
+test_scope_rule_filter (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(ConcordFilter) filter = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The rule: customers only, and never the ones tagged "private". */
+  g_assert_true (json_parser_load_from_data (parser,
+    "{\"match\": \"all\", \"conditions\": ["
+    " {\"field\": \"tags\", \"op\": \"contains\", \"values\": [\"customer\"]},"
+    " {\"field\": \"tags\", \"op\": \"contains\", \"values\": [\"private\"], \"negate\": true}]}",
+    -1, &error));
+  filter = concord_filter_new_from_json (json_parser_get_root (parser), "rules.a_to_b.filter", &error);
+  g_assert_no_error (error);
+  f->config.filter[CONCORD_SIDE_A] = concord_filter_scope;
+  f->config.filter_data[CONCORD_SIDE_A] = filter;
+
+  person (f->side[0], "c@example.com", "tags", "customer", NULL);
+  person (f->side[0], "p@example.com", "tags", "customer,private", NULL);
+  person (f->side[0], "l@example.com", "tags", "lead", NULL);
+  sync_ok (f);
+
+  g_assert_nonnull (find (f->side[1], "c@example.com"));
+  g_assert_null (find (f->side[1], "p@example.com"));
+  g_assert_null (find (f->side[1], "l@example.com"));
+
+  /* A lead who becomes a customer enters the scope and is created. */
+  edit (f->side[0], "l@example.com", "tags", "customer");
+  sync_ok (f);
+  g_assert_nonnull (find (f->side[1], "l@example.com"));
+  assert_quiet (f);
 }
 
 static void
@@ -925,6 +961,7 @@ main (int   argc,
   ADD ("creation-off-updates-flow", test_creation_off_updates_flow);
   ADD ("one-way", test_one_way);
   ADD ("scope", test_scope);
+  ADD ("scope-rule-filter", test_scope_rule_filter);
   ADD ("circuit-breaker", test_circuit_breaker);
   ADD ("crash-between-write-and-commit", test_crash_between_write_and_commit);
   ADD ("partial-batch-failure", test_partial_batch_failure);
