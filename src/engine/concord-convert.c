@@ -342,12 +342,15 @@ concord_value_map_add (ConcordValueMap *self,
                        const char      *from,
                        const char      *to)
 {
+  g_autofree char *key = NULL;
+
   g_return_if_fail (self != NULL);
   g_return_if_fail (from != NULL && to != NULL);
 
-  if (!g_hash_table_contains (self->pairs, g_utf8_casefold (from, -1)))
+  key = g_utf8_casefold (from, -1);
+  if (!g_hash_table_contains (self->pairs, key))
     g_ptr_array_add (self->order, g_strdup (from));
-  g_hash_table_replace (self->pairs, g_utf8_casefold (from, -1), g_strdup (to));
+  g_hash_table_replace (self->pairs, g_steal_pointer (&key), g_strdup (to));
 }
 
 /**
