@@ -587,8 +587,12 @@ plan_write (Planner            *planner,
   /* An unsubscribe, bounce or complaint is never undone by a sync: a
    * contact who said no stays "no" whatever another app says. Kept, and
    * recorded, like a conflict the suppressed side won. */
-  if (key == g_quark_from_static_string (CONCORD_FIELD_STATUS) &&
-      is_suppressed_status (before) && !is_suppressed_status (after))
+  static GQuark status_quark;
+
+  if (G_UNLIKELY (status_quark == 0))
+    status_quark = g_quark_from_static_string (CONCORD_FIELD_STATUS);
+
+  if (key == status_quark && is_suppressed_status (before) && !is_suppressed_status (after))
     {
       ConcordPlanConflict *conflict;
 

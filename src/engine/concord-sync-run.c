@@ -1014,8 +1014,16 @@ write_batch (Run         *run,
                                        kind == WRITE_CREATE ? "create" : "update",
                                        keys->str, payload->len > 0 ? payload->str : NULL, error);
     if (intent == 0)
-      return FALSE;
+      {
+        concord_store_rollback (run->store);
+        return FALSE;
+      }
     g_array_append_val (intents, intent);
+
+    /* One commit for the previous batch's outcome and this intent: half
+     * the commits, and the intent is durable before the call as ever. */
+    if (concord_store_in_transaction (run->store) && !concord_store_commit (run->store, error))
+      return FALSE;
   }
 
   /* 2. The call. */
@@ -1138,9 +1146,27 @@ write_batch (Run         *run,
   if (!batch_failed)
     g_array_append_vals (run->intents, intents->data, intents->len);
 
-  return concord_store_commit (run->store, error);
+  /* Left open: committed with the next batch's intent, or by
+   * finish_writes(). A process that dies meanwhile loses only what the
+   * intents let the next run recover. */
+  return TRUE;
 
 fail:
+  concord_store_rollback (run->store);
+  return FALSE;
+}
+
+/* Commits the outcome of the last batch, left open by write_batch(). */
+static gboolean
+finish_writes (Run     *run,
+               GError **error)
+{
+  if (!concord_store_in_transaction (run->store))
+    return TRUE;
+
+  if (concord_store_commit (run->store, error))
+    return TRUE;
+
   concord_store_rollback (run->store);
   return FALSE;
 }
@@ -1274,6 +1300,9 @@ execute (Run               *run,
   for (guint s = 0; s < 2; s++)
     if (!write_side (run, s, WRITE_UPDATE, error))
       return FALSE;
+
+  if (!finish_writes (run, error))
+    return FALSE;
 
   /* What a dead run left in flight is settled once a run went through
    * without a failure; until then it still explains the apps' values. */
@@ -1425,6 +1454,11 @@ concord_sync_run (ConcordStore             *store,
 
       run.rescan = FALSE;
       ok = execute (&run, input, &local_error);
+
+      /* A run stopped between batches (cancelled, or a failure) still
+       * keeps the outcome of the batches it finished. */
+      if (!ok && !finish_writes (&run, NULL))
+        g_warning ("Could not keep the outcome of the last batch");
 
       for (guint i = 0; i < run.n_states; i++)
         for (guint s = 0; s < 2; s++)
