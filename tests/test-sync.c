@@ -19,6 +19,7 @@
 #include "concord-fields.h"
 #include "concord-filter.h"
 #include "concord-memory-connector.h"
+#include "concord-rules.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
 #include "concord-test-utils.h"
@@ -947,6 +948,294 @@ test_on_engine_thread (Fixture       *f,
   g_assert_nonnull (find (f->side[1], "t@example.com"));
 }
 
+/* ------------------------------------------------------------------------- */
+/* Connection rules and field mapping in real runs                           */
+/* ------------------------------------------------------------------------- */
+
+/* Puts a connection document (rules, and a mapping when it has one) in
+ * charge of the fixture's runs. */
+static void
+use_config (Fixture    *f,
+            const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnectionConfig) config = concord_connection_config_new_from_json (json, &error);
+
+  g_assert_no_error (error);
+  if (config->mapping != NULL)
+    {
+      concord_mapping_unref (f->config.mapping);
+      f->config.mapping = concord_mapping_ref (config->mapping);
+    }
+  concord_sync_config_set_rules (&f->config, config->rules[0], config->rules[1]);
+}
+
+static void
+set_typed (ConcordMemoryConnector *side,
+           const char             *email,
+           const char             *key,
+           const ConcordValue     *value)
+{
+  g_autoptr(ConcordRecord) copy = concord_record_copy (find (side, email));
+
+  if (value != NULL)
+    concord_record_set_value (copy, key, value);
+  else
+    concord_record_remove (copy, key);
+  g_assert_true (concord_memory_connector_replace (side, copy));
+}
+
+static void
+test_rule_off_updates_both_ways (Fixture       *f,
+                                 gconstpointer  data)
+{
+  /* Two-way, the rule B→A switched off: contacts are created on B only,
+   * and linked contacts still update both ways. */
+  use_config (f, "{\"version\": 1, \"rules\": {\"b_to_a\": {\"enabled\": false}}}");
+
+  person (f->side[0], "shared@example.com", "first_name", "Ann", NULL);
+  person (f->side[1], "shared@example.com", "company", "Acme", NULL);
+  person (f->side[0], "a-only@example.com", "first_name", "Al", NULL);
+  person (f->side[1], "b-only@example.com", "first_name", "Bo", NULL);
+  sync_ok (f);
+
+  g_assert_nonnull (find (f->side[1], "a-only@example.com"));
+  g_assert_null (find (f->side[0], "b-only@example.com"));
+  /* The first match still merges both ways. */
+  g_assert_cmpstr (text (f->side[0], "shared@example.com", "company"), ==, "Acme");
+  g_assert_cmpstr (text (f->side[1], "shared@example.com", "first_name"), ==, "Ann");
+  assert_quiet (f);
+
+  /* Updates of linked contacts flow both ways, also for a contact Concord
+   * created on B. */
+  edit (f->side[1], "shared@example.com", "company", "Acme Ltd");
+  edit (f->side[1], "a-only@example.com", "last_name", "Jones");
+  edit (f->side[0], "shared@example.com", "first_name", "Anne");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "shared@example.com", "company"), ==, "Acme Ltd");
+  g_assert_cmpstr (text (f->side[0], "a-only@example.com", "last_name"), ==, "Jones");
+  g_assert_cmpstr (text (f->side[1], "shared@example.com", "first_name"), ==, "Anne");
+  g_assert_null (find (f->side[0], "b-only@example.com"));
+  assert_quiet (f);
+
+  /* And the mirror: A→B off creates on A only. */
+  use_config (f, "{\"version\": 1, \"rules\": {\"a_to_b\": {\"enabled\": false}}}");
+  person (f->side[0], "a-two@example.com", NULL);
+  sync_ok (f);
+  g_assert_null (find (f->side[1], "a-two@example.com"));
+  g_assert_nonnull (find (f->side[0], "b-only@example.com"));
+  assert_quiet (f);
+}
+
+static void
+test_rule_create_switch (Fixture       *f,
+                         gconstpointer  data)
+{
+  /* A→B on and filtering, but not creating: in-scope updates flow,
+   * nothing is created on B; B→A (default) creates on A. */
+  use_config (f, "{\"version\": 1, \"rules\": {\"a_to_b\": {\"create\": false, \"filter\":"
+                 " {\"conditions\": [{\"field\": \"company\", \"op\": \"is-not-empty\"}]}}}}");
+
+  person (f->side[0], "shared@example.com", "company", "Acme", NULL);
+  person (f->side[1], "shared@example.com", NULL);
+  person (f->side[0], "a-only@example.com", "company", "Acme", NULL);
+  person (f->side[1], "b-only@example.com", "first_name", "Bo", NULL);
+  sync_ok (f);
+
+  g_assert_null (find (f->side[1], "a-only@example.com"));
+  g_assert_nonnull (find (f->side[0], "b-only@example.com"));
+  g_assert_cmpstr (text (f->side[1], "shared@example.com", "company"), ==, "Acme");
+
+  edit (f->side[0], "shared@example.com", "first_name", "Sam");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "shared@example.com", "first_name"), ==, "Sam");
+
+  /* Out of the filter's scope: its changes stop flowing to B. */
+  edit (f->side[0], "shared@example.com", "company", NULL);
+  edit (f->side[0], "shared@example.com", "first_name", "Samuel");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "shared@example.com", "first_name"), ==, "Sam");
+  g_assert_cmpstr (text (f->side[1], "shared@example.com", "company"), ==, "Acme");
+  g_assert_null (find (f->side[1], "a-only@example.com"));
+  assert_quiet (f);
+}
+
+static void
+test_rule_actions (Fixture       *f,
+                   gconstpointer  data)
+{
+  ConcordRunOptions options = { .dry_run = TRUE };
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lists = NULL;
+
+  /* Tagged customers of the CRM (A) become Type = customer in B, on the
+   * "From CRM" list, which the rule keeps them on at every update. */
+  use_config (f,
+    "{\"version\": 1, \"rules\": {\"a_to_b\": {"
+    "  \"filter\": {\"conditions\": [{\"field\": \"tags\", \"op\": \"contains\", \"values\": [\"customer\"]}]},"
+    "  \"actions\": ["
+    "    {\"action\": \"set\", \"field\": \"custom:Type\", \"type\": \"string\", \"value\": \"customer\"},"
+    "    {\"action\": \"add\", \"field\": \"lists\", \"value\": \"From CRM\", \"on_update\": true}]}}}");
+
+  person (f->side[0], "c@example.com", "tags", "customer", "lists", "Newsletter", NULL);
+  person (f->side[0], "lead@example.com", "tags", "lead", NULL);
+  person (f->side[0], "linked@example.com", "tags", "customer", NULL);
+  person (f->side[1], "linked@example.com", "lists", "VIP", NULL);
+
+  /* The dry run says who is out of scope, why, and which actions apply. */
+  g_assert_true (sync_full (f, &options, &summary, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", summary.plan_text);
+  g_assert_nonnull (strstr (summary.plan_text, "out of the scope of the rule a→b, which needs: tags contains “customer”"));
+  g_assert_nonnull (strstr (summary.plan_text, "tags"));
+  g_assert_nonnull (strstr (summary.plan_text, "action b: set custom:Type to “customer” (new contacts only)"));
+  g_assert_nonnull (strstr (summary.plan_text, "action b: add “From CRM” to lists"));
+  g_assert_cmpuint (writes (f), ==, 0);
+  concord_run_summary_clear (&summary);
+
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "c@example.com", "custom:Type"), ==, "customer");
+  lists = set_text (f->side[1], "c@example.com", "lists");
+  g_assert_cmpstr (lists, ==, "From CRM,Newsletter");
+  g_clear_pointer (&lists, g_free);
+  g_assert_null (find (f->side[1], "lead@example.com"));
+  /* A first match is an update: only the on-update action applies. */
+  g_assert_null (text (f->side[1], "linked@example.com", "custom:Type"));
+  lists = set_text (f->side[1], "linked@example.com", "lists");
+  g_assert_cmpstr (lists, ==, "From CRM,VIP");
+  g_clear_pointer (&lists, g_free);
+  assert_quiet (f);
+
+  /* Someone takes the contact off the list on B and changes the type; the
+   * next update from A puts the list back, the type stays theirs. */
+  edit (f->side[1], "c@example.com", "lists", "Newsletter");
+  edit (f->side[1], "c@example.com", "custom:Type", "partner");
+  edit (f->side[0], "c@example.com", "first_name", "Cy");
+  sync_ok (f);
+  lists = set_text (f->side[1], "c@example.com", "lists");
+  g_assert_cmpstr (lists, ==, "From CRM,Newsletter");
+  g_assert_cmpstr (text (f->side[1], "c@example.com", "custom:Type"), ==, "partner");
+  g_assert_cmpstr (text (f->side[1], "c@example.com", "first_name"), ==, "Cy");
+  assert_quiet (f);
+}
+
+static void
+test_mapping_value_map (Fixture       *f,
+                        gconstpointer  data)
+{
+  /* The CRM's lifecycle stage (A) ↔ the email tool's status (B); two
+   * stages share "active", so the way back takes the first pairing. */
+  use_config (f,
+    "{\"version\": 1, \"mapping\": {\"pairs\": ["
+    "  {\"a\": \"email\", \"b\": \"email\"},"
+    "  {\"a\": \"first_name\", \"b\": \"first_name\"},"
+    "  {\"a\": \"custom:Stage\", \"type_a\": \"enum\", \"b\": \"status\", \"values\": ["
+    "     {\"a\": \"Customer\", \"b\": \"active\"}, {\"a\": \"Lead\", \"b\": \"active\"},"
+    "     {\"a\": \"Churned\", \"b\": \"inactive\"}], \"default_b\": \"not_confirmed\"}]}}");
+
+  person (f->side[0], "lead@example.com", "custom:Stage", "Lead", NULL);
+  person (f->side[0], "odd@example.com", "custom:Stage", "Evangelist", NULL);
+  person (f->side[1], "m@example.com", "status", "inactive", NULL);
+  person (f->side[0], "m@example.com", "custom:Stage", "Churned", NULL);
+  sync_ok (f);
+
+  g_assert_cmpstr (text (f->side[1], "lead@example.com", "status"), ==, "active");
+  g_assert_cmpstr (text (f->side[1], "odd@example.com", "status"), ==, "not_confirmed");
+  /* Agreeing through the map: no conflict, no write. */
+  g_assert_cmpstr (text (f->side[0], "m@example.com", "custom:Stage"), ==, "Churned");
+  /* A lead stays a lead although B says "active", run after run. */
+  assert_quiet (f);
+  g_assert_cmpstr (text (f->side[0], "lead@example.com", "custom:Stage"), ==, "Lead");
+
+  edit (f->side[1], "lead@example.com", "status", "inactive");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "lead@example.com", "custom:Stage"), ==, "Churned");
+  assert_quiet (f);
+
+  /* An unsubscribe reaches the CRM as it is (no pairing, no default that
+   * way); a CRM stage coming back never makes the contact active again. */
+  edit (f->side[1], "lead@example.com", "status", "unsubscribed");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "lead@example.com", "custom:Stage"), ==, "unsubscribed");
+  edit (f->side[0], "lead@example.com", "custom:Stage", "Customer");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "lead@example.com", "status"), ==, "unsubscribed");
+  assert_quiet (f);
+}
+
+static void
+test_mapping_conversion (Fixture       *f,
+                         gconstpointer  data)
+{
+  ConcordValue day = { .type = CONCORD_FIELD_TYPE_DATE, .v.text = (char *) "1991-01-02" };
+  ConcordValue yes = { .type = CONCORD_FIELD_TYPE_BOOLEAN, .v.boolean = TRUE };
+  g_autoptr(GPtrArray) journal = NULL;
+  gboolean found = FALSE;
+  const ConcordValue *value;
+
+  /* A keeps a birthday as DD/MM/YYYY text, B as a date; A's newsletter
+   * answer is Yes/No text, B's a boolean. */
+  use_config (f,
+    "{\"version\": 1, \"mapping\": {\"pairs\": ["
+    "  {\"a\": \"email\", \"b\": \"email\"},"
+    "  {\"a\": \"first_name\", \"b\": \"first_name\"},"
+    "  {\"a\": \"custom:Birthday\", \"type_a\": \"string\", \"b\": \"birthday\", \"format\": \"DD/MM/YYYY\"},"
+    "  {\"a\": \"custom:Newsletter\", \"type_a\": \"string\", \"b\": \"custom:opt_in\", \"type_b\": \"boolean\","
+    "   \"values\": [{\"a\": \"Yes\", \"b\": \"true\"}, {\"a\": \"No\", \"b\": \"false\"}]}]}}");
+
+  person (f->side[0], "ok@example.com", "first_name", "Olga", "custom:Birthday", "31/12/1990",
+          "custom:Newsletter", "yes", NULL);
+  person (f->side[0], "bad@example.com", "first_name", "Bea", "custom:Birthday", "sometime in May",
+          "custom:Newsletter", "No", NULL);
+  sync_ok (f);
+
+  value = concord_record_get (find (f->side[1], "ok@example.com"), "birthday");
+  g_assert_nonnull (value);
+  g_assert_cmpstr (value->v.text, ==, "1990-12-31");
+  value = concord_record_get (find (f->side[1], "ok@example.com"), "custom:opt_in");
+  g_assert_nonnull (value);
+  g_assert_cmpint (value->type, ==, CONCORD_FIELD_TYPE_BOOLEAN);
+  g_assert_true (value->v.boolean);
+
+  /* The value that is no date: that field is left out, the rest goes on,
+   * and the journal says why. */
+  g_assert_nonnull (find (f->side[1], "bad@example.com"));
+  g_assert_cmpstr (text (f->side[1], "bad@example.com", "first_name"), ==, "Bea");
+  g_assert_null (concord_record_get (find (f->side[1], "bad@example.com"), "birthday"));
+  value = concord_record_get (find (f->side[1], "bad@example.com"), "custom:opt_in");
+  g_assert_nonnull (value);
+  g_assert_false (value->v.boolean);
+  journal = concord_store_list_journal (f->store, f->connection_id, 0, 0, NULL);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      const ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (row->outcome, "skipped") == 0 && row->error != NULL &&
+          strstr (row->error, "custom:Birthday") != NULL && strstr (row->error, "date") != NULL)
+        found = TRUE;
+    }
+  g_assert_true (found);
+  assert_quiet (f);
+
+  /* B's edits come back in A's form. */
+  set_typed (f->side[1], "ok@example.com", "birthday", &day);
+  yes.v.boolean = FALSE;
+  set_typed (f->side[1], "ok@example.com", "custom:opt_in", &yes);
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "ok@example.com", "custom:Birthday"), ==, "02/01/1991");
+  g_assert_cmpstr (text (f->side[0], "ok@example.com", "custom:Newsletter"), ==, "No");
+  assert_quiet (f);
+
+  /* A bad value on A later: B keeps its date, A keeps its text. */
+  edit (f->side[0], "ok@example.com", "custom:Birthday", "soon");
+  sync_ok (f);
+  value = concord_record_get (find (f->side[1], "ok@example.com"), "birthday");
+  g_assert_cmpstr (value->v.text, ==, "1991-01-02");
+  g_assert_cmpstr (text (f->side[0], "ok@example.com", "custom:Birthday"), ==, "soon");
+  assert_quiet (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -974,6 +1263,11 @@ main (int   argc,
   ADD ("symmetry", test_symmetry);
   ADD ("on-engine-thread", test_on_engine_thread);
   ADD ("suppression-is-monotonic", test_suppression_is_monotonic);
+  ADD ("rule-off-updates-both-ways", test_rule_off_updates_both_ways);
+  ADD ("rule-create-switch", test_rule_create_switch);
+  ADD ("rule-actions", test_rule_actions);
+  ADD ("mapping-value-map", test_mapping_value_map);
+  ADD ("mapping-conversion", test_mapping_conversion);
 #undef ADD
 
   return g_test_run ();

@@ -23,12 +23,14 @@
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
+#include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
 
 #include "concord-apps.h"
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-mapping.h"
+#include "concord-rules.h"
 #include "concord-secret-store.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
@@ -50,6 +52,8 @@ static const char usage_text[] =
   "  connection add NAME --a ACCOUNT[:TYPE] --b ACCOUNT[:TYPE]\n"
   "                 [--direction both|a-to-b|b-to-a] [--prefer a|b|newest]\n"
   "  connection list [--json] | show NAME [--json] | remove NAME | enable NAME | disable NAME\n"
+  "  connection export NAME                 (rules and field mapping as JSON, to standard output)\n"
+  "  connection import NAME FILE|-          (replaces them; a refused document changes nothing)\n"
   "  sync NAME [--dry-run] [--json]\n"
   "  log NAME [--json] [--limit N]\n"
   "  version\n";
@@ -621,6 +625,103 @@ build_summary (JsonBuilder             *builder,
   json_builder_end_object (builder);
 }
 
+/* Writes the connection's rules and mapping as one JSON document. An
+ * automatic mapping is shown with the pairs it gives today when both apps
+ * answer (it stays automatic when imported back). */
+static int
+connection_export (Cli        *cli,
+                   const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  g_autoptr(ConcordConnectionConfig) config = NULL;
+  g_autoptr(ConcordMapping) resolved = NULL;
+  g_autofree char *json = NULL;
+
+  if (!open_store (cli, &error) ||
+      (row = concord_store_get_connection (cli->store, name, &error)) == NULL ||
+      (config = concord_connection_config_new_from_json (row->config_json, &error)) == NULL)
+    return fail (error);
+
+  if (config->mapping == NULL)
+    {
+      g_autoptr(ConcordAccountRow) account_a = NULL;
+      g_autoptr(ConcordAccountRow) account_b = NULL;
+      g_autoptr(ConcordConnector) a = NULL;
+      g_autoptr(ConcordConnector) b = NULL;
+      g_autoptr(GPtrArray) schema_a = NULL;
+      g_autoptr(GPtrArray) schema_b = NULL;
+
+      if ((account_a = concord_store_get_account (cli->store, row->account_a, &error)) != NULL &&
+          (account_b = concord_store_get_account (cli->store, row->account_b, &error)) != NULL &&
+          (a = connector_for (account_a, &error)) != NULL &&
+          (b = connector_for (account_b, &error)) != NULL &&
+          (schema_a = load_schema (a, row->type_a, &error)) != NULL &&
+          (schema_b = load_schema (b, row->type_b, &error)) != NULL)
+        resolved = concord_mapping_new_auto (schema_a, schema_b, NULL);
+      else
+        g_printerr ("concord-cli: the mapping is automatic; its pairs are not shown: %s\n",
+                    error->message);
+    }
+
+  json = concord_connection_config_to_json (config, resolved);
+  g_print ("%s\n", json);
+  return EXIT_SUCCESS;
+}
+
+/* Replaces the connection's rules and mapping with a document, all or
+ * nothing: a refused document leaves what is stored as it was. */
+static int
+connection_import (Cli        *cli,
+                   const char *name,
+                   const char *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  g_autoptr(ConcordConnectionConfig) config = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *json = NULL;
+  gsize length;
+
+  if (g_str_equal (file, "-"))
+    {
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
+      g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+
+      if (g_output_stream_splice (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error) < 0)
+        return fail (error);
+      g_output_stream_write (out, "", 1, NULL, NULL);
+      contents = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+      length = strlen (contents);
+    }
+  else if (!g_file_get_contents (file, &contents, &length, &error))
+    return fail (error);
+
+  if (memchr (contents, '\0', length) != NULL)
+    {
+      g_printerr ("concord-cli: %s: not a text document\n", file);
+      return EXIT_FAILURE;
+    }
+
+  if (!open_store (cli, &error) ||
+      (row = concord_store_get_connection (cli->store, name, &error)) == NULL)
+    return fail (error);
+
+  config = concord_connection_config_new_from_json (contents, &error);
+  if (config == NULL)
+    {
+      g_printerr ("concord-cli: %s: %s; nothing was changed\n", file, error->message);
+      return EXIT_FAILURE;
+    }
+
+  json = concord_connection_config_to_json (config, NULL);
+  if (!concord_store_set_connection_config (cli->store, row->id, json, &error))
+    return fail (error);
+
+  g_print ("Imported the rules and mapping of %s\n", name);
+  return EXIT_SUCCESS;
+}
+
 static int
 sync_connection (Cli   *cli,
                  int    argc,
@@ -635,7 +736,6 @@ sync_connection (Cli   *cli,
   g_autoptr(ConcordConnector) b = NULL;
   g_autoptr(GPtrArray) schema_a = NULL;
   g_autoptr(GPtrArray) schema_b = NULL;
-  g_autoptr(ConcordMapping) mapping = NULL;
   ConcordSyncConfig config;
   ConcordRunOptions options = { 0 };
   ConcordRunSummary summary = { 0 };
@@ -662,13 +762,8 @@ sync_connection (Cli   *cli,
       (schema_b = load_schema (b, row->type_b, &error)) == NULL)
     return fail (error);
 
-  /* Rules and a stored mapping come with their own issue; until then the
-   * default mapping and the connection's direction and preference. */
-  mapping = concord_mapping_new_default (schema_a, schema_b);
-  concord_sync_config_init (&config, mapping);
-  config.direction = row->direction;
-  config.prefer = row->prefer == CONCORD_PREFER_B ? CONCORD_SIDE_B : CONCORD_SIDE_A;
-  config.newest_wins = row->prefer == CONCORD_PREFER_NEWEST;
+  if (!concord_sync_config_init_for_connection (&config, row, schema_a, schema_b, &error))
+    return fail (error);
   options.dry_run = dry_run;
 
   ok = concord_sync_run (cli->store, row->id, &config, a, row->type_a, b, row->type_b,
@@ -860,6 +955,10 @@ main (int   argc,
              (g_strcmp0 (sub, "remove") == 0 || g_strcmp0 (sub, "enable") == 0 ||
               g_strcmp0 (sub, "disable") == 0))
       ret = connection_simple (&cli, sub, args[2]);
+    else if (g_str_equal (command, "connection") && g_strcmp0 (sub, "export") == 0 && rest == 3)
+      ret = connection_export (&cli, args[2]);
+    else if (g_str_equal (command, "connection") && g_strcmp0 (sub, "import") == 0 && rest == 4)
+      ret = connection_import (&cli, args[2], args[3]);
     else if (g_str_equal (command, "sync"))
       ret = sync_connection (&cli, rest, args);
     else if (g_str_equal (command, "log"))

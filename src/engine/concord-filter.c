@@ -27,6 +27,7 @@
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-filter.h"
+#include "concord-json-private.h"
 
 struct _ConcordFilter
 {
@@ -726,48 +727,6 @@ concord_filter_to_json (const ConcordFilter *self)
   return json_builder_get_root (builder);
 }
 
-static gboolean
-check_members (JsonObject          *object,
-               const char          *path,
-               const char * const  *allowed,
-               GError             **error)
-{
-  g_autoptr(GList) members = json_object_get_members (object);
-
-  for (GList *l = members; l != NULL; l = l->next)
-    if (!g_strv_contains (allowed, l->data))
-      {
-        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                     "%s: unknown member “%s”", path, (const char *) l->data);
-        return FALSE;
-      }
-
-  return TRUE;
-}
-
-static const char *
-string_member (JsonObject  *object,
-               const char  *member,
-               const char  *path,
-               gboolean     required,
-               GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL)
-    {
-      if (required)
-        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "%s.%s: missing", path, member);
-      return NULL;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "%s.%s: must be a string", path, member);
-      return NULL;
-    }
-  return json_node_get_string (node);
-}
-
 /**
  * concord_filter_new_from_json:
  * @path: where @node is in its document, for messages ("rules.a_to_b.filter")
@@ -804,9 +763,9 @@ concord_filter_new_from_json (JsonNode    *node,
       const char *match;
       JsonNode *conditions;
 
-      if (!check_members (object, path, group_members, error))
+      if (!concord_json_check_members (object, path, group_members, error))
         return NULL;
-      match = string_member (object, "match", path, FALSE, error);
+      match = concord_json_get_string (object, "match", path, FALSE, error);
       if (match == NULL && error != NULL && *error != NULL)
         return NULL;
       if (match != NULL && !g_str_equal (match, "all") && !g_str_equal (match, "any"))
@@ -845,12 +804,12 @@ concord_filter_new_from_json (JsonNode    *node,
       g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
       g_auto(GStrv) strv = NULL;
 
-      if (!check_members (object, path, condition_members, error))
+      if (!concord_json_check_members (object, path, condition_members, error))
         return NULL;
-      if ((field = string_member (object, "field", path, TRUE, error)) == NULL ||
-          (op_name = string_member (object, "op", path, TRUE, error)) == NULL)
+      if ((field = concord_json_get_string (object, "field", path, TRUE, error)) == NULL ||
+          (op_name = concord_json_get_string (object, "op", path, TRUE, error)) == NULL)
         return NULL;
-      type_name = string_member (object, "type", path, FALSE, error);
+      type_name = concord_json_get_string (object, "type", path, FALSE, error);
       if (type_name == NULL && error != NULL && *error != NULL)
         return NULL;
 

@@ -4,16 +4,26 @@
  */
 
 /*
- * The field mapping of a connection: pairs of fields, one per side, each
- * with the ways it flows. The default mapping pairs every field both apps
- * have under the same canonical or custom name, and never flows into a
- * field its app computes itself (read-only).
+ * The field mapping of a connection: pairs of fields, each with the ways it
+ * flows, an optional format (how a date or a list is written as text) and
+ * an optional value map between pick lists. The planner compares values
+ * through the pair (see concord_mapping_pair_convert()), so a mapping that
+ * changes a value's form never makes the two sides look different forever.
+ *
+ * The automatic mapping pairs fields by canonical key, then by name
+ * (ignoring case, spaces, underscores and hyphens), then by synonym, and
+ * only when the types can be converted without guessing; it says why it
+ * left every other field alone.
  */
 
 #define G_LOG_DOMAIN "concord-mapping"
 
 #include "config.h"
 
+#include <string.h>
+
+#include "concord-error.h"
+#include "concord-json-private.h"
 #include "concord-mapping.h"
 
 struct _ConcordMapping
@@ -23,6 +33,55 @@ struct _ConcordMapping
   GArray          *keys[2];  /* (owned) of GQuark, the keys of each side in pair order */
 };
 
+static const char * const flow_names[] = { "both", "a-to-b", "b-to-a", "off" };
+
+const char *
+concord_pair_flow_to_string (ConcordPairFlow flow)
+{
+  g_return_val_if_fail (flow <= CONCORD_PAIR_FLOW_OFF, "off");
+
+  return flow_names[flow];
+}
+
+gboolean
+concord_pair_flow_from_string (const char      *name,
+                               ConcordPairFlow *flow)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (flow_names); i++)
+    if (g_strcmp0 (name, flow_names[i]) == 0)
+      {
+        *flow = i;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+void
+concord_unmapped_field_free (ConcordUnmappedField *field)
+{
+  if (field == NULL)
+    return;
+
+  g_free (field->key);
+  g_free (field->label);
+  g_free (field->reason);
+  g_free (field);
+}
+
+static void
+pair_clear (gpointer data)
+{
+  ConcordMappingPair *pair = data;
+
+  g_clear_pointer (&pair->format, g_free);
+  g_clear_pointer (&pair->values[0], concord_value_map_unref);
+  g_clear_pointer (&pair->values[1], concord_value_map_unref);
+  g_clear_pointer (&pair->value_pairs, g_ptr_array_unref);
+  g_clear_pointer (&pair->fallback[0], g_free);
+  g_clear_pointer (&pair->fallback[1], g_free);
+}
+
 ConcordMapping *
 concord_mapping_new (void)
 {
@@ -30,61 +89,9 @@ concord_mapping_new (void)
 
   g_atomic_ref_count_init (&self->ref_count);
   self->pairs = g_array_new (FALSE, FALSE, sizeof (ConcordMappingPair));
+  g_array_set_clear_func (self->pairs, pair_clear);
   self->keys[0] = g_array_new (FALSE, FALSE, sizeof (GQuark));
   self->keys[1] = g_array_new (FALSE, FALSE, sizeof (GQuark));
-
-  return self;
-}
-
-static const ConcordFieldSpec *
-find_spec (GPtrArray  *schema,
-           const char *key)
-{
-  for (guint i = 0; schema != NULL && i < schema->len; i++)
-    {
-      const ConcordFieldSpec *spec = g_ptr_array_index (schema, i);
-
-      if (g_str_equal (spec->key, key))
-        return spec;
-    }
-
-  return NULL;
-}
-
-/**
- * concord_mapping_new_default:
- * @schema_a: (element-type ConcordFieldSpec): the fields of side A
- * @schema_b: (element-type ConcordFieldSpec): the fields of side B
- *
- * Returns: (transfer full): every field both sides share, by name
- */
-ConcordMapping *
-concord_mapping_new_default (GPtrArray *schema_a,
-                             GPtrArray *schema_b)
-{
-  ConcordMapping *self = concord_mapping_new ();
-
-  g_return_val_if_fail (schema_a != NULL, self);
-  g_return_val_if_fail (schema_b != NULL, self);
-
-  for (guint i = 0; i < schema_a->len; i++)
-    {
-      const ConcordFieldSpec *a = g_ptr_array_index (schema_a, i);
-      const ConcordFieldSpec *b = find_spec (schema_b, a->key);
-      ConcordPairFlow flow;
-
-      if (b == NULL || (a->read_only && b->read_only))
-        continue;
-
-      if (a->read_only)
-        flow = CONCORD_PAIR_FLOW_A_TO_B;
-      else if (b->read_only)
-        flow = CONCORD_PAIR_FLOW_B_TO_A;
-      else
-        flow = CONCORD_PAIR_FLOW_BOTH;
-
-      concord_mapping_add (self, a->key, a->type, b->key, b->type, flow);
-    }
 
   return self;
 }
@@ -112,7 +119,51 @@ concord_mapping_unref (ConcordMapping *self)
   g_free (self);
 }
 
-void
+static ConcordMappingPair *
+pair_at (ConcordMapping *self,
+         guint           index)
+{
+  return &g_array_index (self->pairs, ConcordMappingPair, index);
+}
+
+/* Rebuilds what the pair's settings imply: the value maps of both ways
+ * (the first listed pairing wins where a value appears twice) and whether
+ * values pass unchanged. */
+static void
+pair_update (ConcordMappingPair *pair)
+{
+  g_clear_pointer (&pair->values[0], concord_value_map_unref);
+  g_clear_pointer (&pair->values[1], concord_value_map_unref);
+
+  if ((pair->value_pairs != NULL && pair->value_pairs->len > 0) ||
+      pair->fallback[0] != NULL || pair->fallback[1] != NULL)
+    {
+      guint n = pair->value_pairs != NULL ? pair->value_pairs->len / 2 : 0;
+
+      pair->values[CONCORD_SIDE_A] = concord_value_map_new (pair->fallback[CONCORD_SIDE_B]);
+      pair->values[CONCORD_SIDE_B] = concord_value_map_new (pair->fallback[CONCORD_SIDE_A]);
+
+      /* Added last to first: a later duplicate is replaced by an earlier one. */
+      for (guint i = n; i-- > 0;)
+        {
+          const char *a = g_ptr_array_index (pair->value_pairs, 2 * i);
+          const char *b = g_ptr_array_index (pair->value_pairs, 2 * i + 1);
+
+          concord_value_map_add (pair->values[CONCORD_SIDE_A], a, b);
+          concord_value_map_add (pair->values[CONCORD_SIDE_B], b, a);
+        }
+    }
+
+  pair->identity = pair->type_a == pair->type_b && pair->format == NULL &&
+                   pair->values[0] == NULL;
+}
+
+/**
+ * concord_mapping_add:
+ *
+ * Returns: the index of the new pair
+ */
+guint
 concord_mapping_add (ConcordMapping   *self,
                      const char       *key_a,
                      ConcordFieldType  type_a,
@@ -120,20 +171,150 @@ concord_mapping_add (ConcordMapping   *self,
                      ConcordFieldType  type_b,
                      ConcordPairFlow   flow)
 {
-  ConcordMappingPair pair;
+  ConcordMappingPair pair = { 0 };
 
-  g_return_if_fail (self != NULL);
-  g_return_if_fail (key_a != NULL && key_b != NULL);
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (key_a != NULL && key_b != NULL, 0);
 
   pair.key_a = g_quark_from_string (key_a);
   pair.key_b = g_quark_from_string (key_b);
   pair.type_a = type_a;
   pair.type_b = type_b;
   pair.flow = flow;
+  pair_update (&pair);
 
   g_array_append_val (self->pairs, pair);
   g_array_append_val (self->keys[0], pair.key_a);
   g_array_append_val (self->keys[1], pair.key_b);
+
+  return self->pairs->len - 1;
+}
+
+void
+concord_mapping_remove (ConcordMapping *self,
+                        guint           index)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (index < self->pairs->len);
+
+  g_array_remove_index (self->pairs, index);
+  g_array_remove_index (self->keys[0], index);
+  g_array_remove_index (self->keys[1], index);
+}
+
+void
+concord_mapping_set_flow (ConcordMapping  *self,
+                          guint            index,
+                          ConcordPairFlow  flow)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (index < self->pairs->len);
+
+  pair_at (self, index)->flow = flow;
+}
+
+void
+concord_mapping_set_format (ConcordMapping *self,
+                            guint           index,
+                            const char     *format)
+{
+  ConcordMappingPair *pair;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (index < self->pairs->len);
+
+  pair = pair_at (self, index);
+  g_free (pair->format);
+  pair->format = format != NULL && *format != '\0' ? g_strdup (format) : NULL;
+  pair_update (pair);
+}
+
+void
+concord_mapping_add_value (ConcordMapping *self,
+                           guint           index,
+                           const char     *value_a,
+                           const char     *value_b)
+{
+  ConcordMappingPair *pair;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (index < self->pairs->len);
+  g_return_if_fail (value_a != NULL && value_b != NULL);
+
+  pair = pair_at (self, index);
+  if (pair->value_pairs == NULL)
+    pair->value_pairs = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (pair->value_pairs, g_strdup (value_a));
+  g_ptr_array_add (pair->value_pairs, g_strdup (value_b));
+  pair_update (pair);
+}
+
+void
+concord_mapping_clear_values (ConcordMapping *self,
+                              guint           index)
+{
+  ConcordMappingPair *pair;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (index < self->pairs->len);
+
+  pair = pair_at (self, index);
+  g_clear_pointer (&pair->value_pairs, g_ptr_array_unref);
+  g_clear_pointer (&pair->fallback[0], g_free);
+  g_clear_pointer (&pair->fallback[1], g_free);
+  pair_update (pair);
+}
+
+/**
+ * concord_mapping_set_fallback:
+ * @side: the side the fallback is written to
+ * @value: (nullable): what a value without a pairing becomes on @side;
+ *   %NULL keeps such a value as it is
+ */
+void
+concord_mapping_set_fallback (ConcordMapping *self,
+                              guint           index,
+                              ConcordSide     side,
+                              const char     *value)
+{
+  ConcordMappingPair *pair;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (index < self->pairs->len);
+
+  pair = pair_at (self, index);
+  g_free (pair->fallback[side]);
+  pair->fallback[side] = g_strdup (value);
+  pair_update (pair);
+}
+
+ConcordMapping *
+concord_mapping_copy (const ConcordMapping *self)
+{
+  ConcordMapping *copy = concord_mapping_new ();
+
+  g_return_val_if_fail (self != NULL, copy);
+
+  for (guint i = 0; i < self->pairs->len; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (self, i);
+      guint index = concord_mapping_add (copy, g_quark_to_string (pair->key_a), pair->type_a,
+                                         g_quark_to_string (pair->key_b), pair->type_b, pair->flow);
+      ConcordMappingPair *to = pair_at (copy, index);
+
+      to->format = g_strdup (pair->format);
+      to->fallback[0] = g_strdup (pair->fallback[0]);
+      to->fallback[1] = g_strdup (pair->fallback[1]);
+      if (pair->value_pairs != NULL)
+        {
+          to->value_pairs = g_ptr_array_new_with_free_func (g_free);
+          for (guint v = 0; v < pair->value_pairs->len; v++)
+            g_ptr_array_add (to->value_pairs, g_strdup (g_ptr_array_index (pair->value_pairs, v)));
+        }
+      pair_update (to);
+    }
+
+  return copy;
 }
 
 guint
@@ -155,6 +336,27 @@ concord_mapping_get_pair (const ConcordMapping *self,
 }
 
 /**
+ * concord_mapping_find:
+ *
+ * Returns: the index of the first pair with @key on @side, or -1
+ */
+gint
+concord_mapping_find (const ConcordMapping *self,
+                      ConcordSide           side,
+                      const char           *key)
+{
+  GQuark quark = g_quark_try_string (key);
+
+  g_return_val_if_fail (self != NULL, -1);
+
+  for (guint i = 0; quark != 0 && i < self->keys[side]->len; i++)
+    if (g_array_index (self->keys[side], GQuark, i) == quark)
+      return i;
+
+  return -1;
+}
+
+/**
  * concord_mapping_get_keys:
  * @n_keys: (out): the number of keys
  *
@@ -173,6 +375,21 @@ concord_mapping_get_keys (const ConcordMapping *self,
   return (const GQuark *) self->keys[side]->data;
 }
 
+/**
+ * concord_mapping_is_identity:
+ *
+ * Returns: whether every pair passes values unchanged
+ */
+gboolean
+concord_mapping_is_identity (const ConcordMapping *self)
+{
+  for (guint i = 0; i < self->pairs->len; i++)
+    if (!concord_mapping_get_pair (self, i)->identity)
+      return FALSE;
+
+  return TRUE;
+}
+
 gboolean
 concord_mapping_pair_flows (const ConcordMappingPair *pair,
                             ConcordSide               from)
@@ -189,4 +406,760 @@ concord_mapping_pair_flows (const ConcordMappingPair *pair,
     default:
       return FALSE;
     }
+}
+
+guint
+concord_mapping_pair_get_n_values (const ConcordMappingPair *pair)
+{
+  return pair->value_pairs != NULL ? pair->value_pairs->len / 2 : 0;
+}
+
+void
+concord_mapping_pair_get_value (const ConcordMappingPair  *pair,
+                                guint                      index,
+                                const char               **value_a,
+                                const char               **value_b)
+{
+  g_return_if_fail (index < concord_mapping_pair_get_n_values (pair));
+
+  *value_a = g_ptr_array_index (pair->value_pairs, 2 * index);
+  *value_b = g_ptr_array_index (pair->value_pairs, 2 * index + 1);
+}
+
+const char *
+concord_mapping_pair_get_fallback (const ConcordMappingPair *pair,
+                                   ConcordSide               side)
+{
+  return pair->fallback[side];
+}
+
+/**
+ * concord_mapping_pair_convert:
+ * @from: the side @in comes from
+ * @out: (out caller-allocates): the value as the other side holds it
+ *
+ * Brings a value of one side of @pair into the form of the other: value
+ * map first (on the value's text), then type conversion with the pair's
+ * format.
+ *
+ * Returns: %FALSE with @error naming the reason when the value cannot be
+ *   converted
+ */
+gboolean
+concord_mapping_pair_convert (const ConcordMappingPair  *pair,
+                              ConcordSide                from,
+                              const ConcordValue        *in,
+                              ConcordValue              *out,
+                              GError                   **error)
+{
+  ConcordFieldType to = from == CONCORD_SIDE_A ? pair->type_b : pair->type_a;
+  ConcordFieldType own = from == CONCORD_SIDE_A ? pair->type_a : pair->type_b;
+  ConcordValue coerced = { 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (in != NULL, FALSE);
+
+  if (pair->identity)
+    {
+      concord_value_copy (in, out);
+      return TRUE;
+    }
+
+  /* A value held as text by a field of another type ("1990-12-31" in a
+   * date field) is read as that type first. */
+  if (in->type != own && !(CONCORD_FIELD_TYPE_IS_TEXT (in->type) && CONCORD_FIELD_TYPE_IS_TEXT (own) &&
+                           own != CONCORD_FIELD_TYPE_DATE && in->type != CONCORD_FIELD_TYPE_DATE) &&
+      concord_value_convert (in, own, NULL, &coerced, NULL))
+    {
+      ok = concord_mapping_pair_convert (pair, from, &coerced, out, error);
+      concord_value_clear (&coerced);
+      return ok;
+    }
+
+  if (pair->values[from] != NULL && in->type != CONCORD_FIELD_TYPE_STRING_SET)
+    {
+      g_autofree char *text = concord_value_to_string (in);
+      ConcordValue mapped = { .type = CONCORD_FIELD_TYPE_STRING };
+
+      mapped.v.text = (char *) concord_value_map_apply (pair->values[from], text);
+      return concord_value_convert (&mapped, to, pair->format, out, error);
+    }
+
+  return concord_value_convert (in, to, pair->format, out, error);
+}
+
+/**
+ * concord_field_types_convertible:
+ *
+ * Returns: whether a value of type @from can be converted to @to at all
+ *   (a given value may still fail: "abc" is no number)
+ */
+gboolean
+concord_field_types_convertible (ConcordFieldType from,
+                                 ConcordFieldType to)
+{
+  if (from == to)
+    return TRUE;
+
+  switch (to)
+    {
+    case CONCORD_FIELD_TYPE_STRING:
+    case CONCORD_FIELD_TYPE_ENUM:
+    case CONCORD_FIELD_TYPE_PHONE:
+    case CONCORD_FIELD_TYPE_STRING_SET:
+      return TRUE;
+    case CONCORD_FIELD_TYPE_EMAIL:
+      return CONCORD_FIELD_TYPE_IS_TEXT (from);
+    case CONCORD_FIELD_TYPE_NUMBER:
+    case CONCORD_FIELD_TYPE_BOOLEAN:
+      return CONCORD_FIELD_TYPE_IS_TEXT (from) || from == CONCORD_FIELD_TYPE_NUMBER ||
+             from == CONCORD_FIELD_TYPE_BOOLEAN;
+    case CONCORD_FIELD_TYPE_DATE:
+      return CONCORD_FIELD_TYPE_IS_TEXT (from) || from == CONCORD_FIELD_TYPE_DATETIME;
+    case CONCORD_FIELD_TYPE_DATETIME:
+      return CONCORD_FIELD_TYPE_IS_TEXT (from);
+    default:
+      return FALSE;
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Validation                                                                */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+is_date_type (ConcordFieldType type)
+{
+  return type == CONCORD_FIELD_TYPE_DATE || type == CONCORD_FIELD_TYPE_DATETIME;
+}
+
+static gboolean
+validate_pair (const ConcordMappingPair  *pair,
+               const char                *path,
+               GPtrArray                 *warnings,
+               GError                   **error)
+{
+  const char *key_a = g_quark_to_string (pair->key_a);
+  const char *key_b = g_quark_to_string (pair->key_b);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      ConcordFieldType from = s == 0 ? pair->type_a : pair->type_b;
+      ConcordFieldType to = s == 0 ? pair->type_b : pair->type_a;
+
+      if (concord_mapping_pair_flows (pair, s) && !concord_field_types_convertible (from, to))
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       "%s: a %s (%s) cannot be written to a %s (%s)", path,
+                       concord_field_type_to_string (from), s == 0 ? key_a : key_b,
+                       concord_field_type_to_string (to), s == 0 ? key_b : key_a);
+          return FALSE;
+        }
+    }
+
+  if (pair->format != NULL)
+    {
+      gboolean dates = is_date_type (pair->type_a) != is_date_type (pair->type_b);
+      gboolean sets = (pair->type_a == CONCORD_FIELD_TYPE_STRING_SET) !=
+                      (pair->type_b == CONCORD_FIELD_TYPE_STRING_SET);
+      static const char * const date_formats[] = {
+        "YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY", NULL
+      };
+
+      if (dates && !g_strv_contains (date_formats, pair->format))
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       "%s.format: “%s” is not a date format Concord knows "
+                       "(YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY)", path, pair->format);
+          return FALSE;
+        }
+      if (!dates && !sets)
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       "%s.format: a format only applies between a date or a list and text", path);
+          return FALSE;
+        }
+    }
+
+  if (pair->values[0] != NULL)
+    {
+      if (pair->type_a == CONCORD_FIELD_TYPE_STRING_SET || pair->type_b == CONCORD_FIELD_TYPE_STRING_SET)
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       "%s.values: value maps apply to single values, not to lists", path);
+          return FALSE;
+        }
+
+      /* Both ways through a map that is not one-to-one: the way back
+       * takes the first pairing; the sync stays stable, but say so. */
+      if (warnings != NULL && pair->flow == CONCORD_PAIR_FLOW_BOTH)
+        for (guint s = 0; s < 2; s++)
+          {
+            g_autofree char *clash = NULL;
+
+            if (!concord_value_map_is_one_to_one (pair->values[s], &clash))
+              g_ptr_array_add (warnings,
+                               g_strdup_printf ("%s.values: %s; written back, the first pairing is used",
+                                                path, clash));
+          }
+    }
+
+  return TRUE;
+}
+
+/**
+ * concord_mapping_validate:
+ * @path: where the mapping is in its document ("mapping")
+ * @warnings: (nullable) (element-type utf8): where to add what is allowed
+ *   but worth telling (a two-way value map that is not one-to-one)
+ *
+ * Refuses pairs whose types cannot be converted the ways they flow, unknown
+ * formats, value maps on lists, and a field written by two pairs.
+ */
+gboolean
+concord_mapping_validate (const ConcordMapping  *self,
+                          const char            *path,
+                          GPtrArray             *warnings,
+                          GError               **error)
+{
+  GHashTable *written[2];
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  written[0] = g_hash_table_new (NULL, NULL);
+  written[1] = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; ok && i < self->pairs->len; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (self, i);
+      g_autofree char *pair_path = g_strdup_printf ("%s.pairs[%u]", path, i);
+
+      if (!validate_pair (pair, pair_path, warnings, error))
+        {
+          ok = FALSE;
+          break;
+        }
+
+      for (guint s = 0; s < 2; s++)
+        {
+          ConcordSide target = CONCORD_SIDE_OTHER (s);
+          GQuark key = target == CONCORD_SIDE_A ? pair->key_a : pair->key_b;
+          gpointer before;
+
+          if (!concord_mapping_pair_flows (pair, s))
+            continue;
+
+          before = g_hash_table_lookup (written[target], GUINT_TO_POINTER (key));
+          if (before != NULL)
+            {
+              g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           "%s: “%s” on side %s is already written by pairs[%u]",
+                           pair_path, g_quark_to_string (key), CONCORD_SIDE_NAME (target),
+                           GPOINTER_TO_UINT (before) - 1);
+              ok = FALSE;
+              break;
+            }
+          g_hash_table_insert (written[target], GUINT_TO_POINTER (key), GUINT_TO_POINTER (i + 1));
+        }
+    }
+
+  g_hash_table_unref (written[0]);
+  g_hash_table_unref (written[1]);
+  return ok;
+}
+
+/* ------------------------------------------------------------------------- */
+/* JSON                                                                      */
+/* ------------------------------------------------------------------------- */
+
+static void
+add_type (JsonBuilder *builder,
+          const char  *member,
+          GQuark       key,
+          ConcordFieldType type)
+{
+  const ConcordFieldSpec *canonical = concord_fields_lookup (g_quark_to_string (key));
+
+  /* The type of a standard field goes without saying. */
+  if (canonical != NULL && canonical->type == type)
+    return;
+
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, concord_field_type_to_string (type));
+}
+
+JsonNode *
+concord_mapping_to_json (const ConcordMapping *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "pairs");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->pairs->len; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (self, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "a");
+      json_builder_add_string_value (builder, g_quark_to_string (pair->key_a));
+      add_type (builder, "type_a", pair->key_a, pair->type_a);
+      json_builder_set_member_name (builder, "b");
+      json_builder_add_string_value (builder, g_quark_to_string (pair->key_b));
+      add_type (builder, "type_b", pair->key_b, pair->type_b);
+      json_builder_set_member_name (builder, "flow");
+      json_builder_add_string_value (builder, concord_pair_flow_to_string (pair->flow));
+      if (pair->format != NULL)
+        {
+          json_builder_set_member_name (builder, "format");
+          json_builder_add_string_value (builder, pair->format);
+        }
+      if (concord_mapping_pair_get_n_values (pair) > 0)
+        {
+          json_builder_set_member_name (builder, "values");
+          json_builder_begin_array (builder);
+          for (guint v = 0; v < concord_mapping_pair_get_n_values (pair); v++)
+            {
+              const char *a, *b;
+
+              concord_mapping_pair_get_value (pair, v, &a, &b);
+              json_builder_begin_object (builder);
+              json_builder_set_member_name (builder, "a");
+              json_builder_add_string_value (builder, a);
+              json_builder_set_member_name (builder, "b");
+              json_builder_add_string_value (builder, b);
+              json_builder_end_object (builder);
+            }
+          json_builder_end_array (builder);
+        }
+      for (guint s = 0; s < 2; s++)
+        if (pair->fallback[s] != NULL)
+          {
+            json_builder_set_member_name (builder, s == 0 ? "default_a" : "default_b");
+            json_builder_add_string_value (builder, pair->fallback[s]);
+          }
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static gboolean
+read_field (JsonObject        *object,
+            const char        *member,
+            const char        *type_member,
+            const char        *path,
+            const char       **key,
+            ConcordFieldType  *type,
+            GError           **error)
+{
+  const char *type_name;
+  const ConcordFieldSpec *canonical;
+
+  if ((*key = concord_json_get_string (object, member, path, TRUE, error)) == NULL)
+    return FALSE;
+  if (**key == '\0' || !g_utf8_validate (*key, -1, NULL) ||
+      (concord_field_is_custom (*key) && (*key)[strlen (CONCORD_FIELD_CUSTOM_PREFIX)] == '\0'))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "%s.%s: not a field name", path, member);
+      return FALSE;
+    }
+
+  type_name = concord_json_get_string (object, type_member, path, FALSE, error);
+  if (type_name == NULL && error != NULL && *error != NULL)
+    return FALSE;
+
+  canonical = concord_fields_lookup (*key);
+  if (type_name != NULL)
+    {
+      if (!concord_field_type_from_string (type_name, type))
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       "%s.%s: unknown type “%s”", path, type_member, type_name);
+          return FALSE;
+        }
+    }
+  else if (canonical != NULL)
+    *type = canonical->type;
+  else
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   "%s.%s: missing for the field “%s”, which is not a standard field",
+                   path, type_member, *key);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * concord_mapping_new_from_json:
+ * @path: where @node is in its document, for messages ("mapping")
+ *
+ * Reads a mapping and validates it (concord_mapping_validate()).
+ *
+ * Returns: (transfer full) (nullable): the mapping
+ */
+ConcordMapping *
+concord_mapping_new_from_json (JsonNode    *node,
+                               const char  *path,
+                               GError     **error)
+{
+  static const char * const members[] = { "pairs", NULL };
+  static const char * const pair_members[] = {
+    "a", "type_a", "b", "type_b", "flow", "format", "values", "default_a", "default_b", NULL
+  };
+  static const char * const value_members[] = { "a", "b", NULL };
+  g_autoptr(ConcordMapping) self = concord_mapping_new ();
+  JsonObject *object;
+  JsonArray *pairs;
+
+  if ((object = concord_json_get_object (node, path, error)) == NULL ||
+      !concord_json_check_members (object, path, members, error))
+    return NULL;
+
+  pairs = concord_json_get_array (object, "pairs", path, error);
+  if (pairs == NULL && error != NULL && *error != NULL)
+    return NULL;
+
+  for (guint i = 0; pairs != NULL && i < json_array_get_length (pairs); i++)
+    {
+      g_autofree char *pair_path = g_strdup_printf ("%s.pairs[%u]", path, i);
+      JsonObject *po;
+      const char *key_a, *key_b, *flow_name, *format;
+      ConcordFieldType type_a, type_b;
+      ConcordPairFlow flow = CONCORD_PAIR_FLOW_BOTH;
+      JsonArray *values;
+      guint index;
+
+      if ((po = concord_json_get_object (json_array_get_element (pairs, i), pair_path, error)) == NULL ||
+          !concord_json_check_members (po, pair_path, pair_members, error) ||
+          !read_field (po, "a", "type_a", pair_path, &key_a, &type_a, error) ||
+          !read_field (po, "b", "type_b", pair_path, &key_b, &type_b, error))
+        return NULL;
+
+      flow_name = concord_json_get_string (po, "flow", pair_path, FALSE, error);
+      if (flow_name == NULL && error != NULL && *error != NULL)
+        return NULL;
+      if (flow_name != NULL && !concord_pair_flow_from_string (flow_name, &flow))
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       "%s.flow: “%s” is none of both, a-to-b, b-to-a, off", pair_path, flow_name);
+          return NULL;
+        }
+
+      index = concord_mapping_add (self, key_a, type_a, key_b, type_b, flow);
+
+      format = concord_json_get_string (po, "format", pair_path, FALSE, error);
+      if (format == NULL && error != NULL && *error != NULL)
+        return NULL;
+      concord_mapping_set_format (self, index, format);
+
+      for (guint s = 0; s < 2; s++)
+        {
+          const char *fallback = concord_json_get_string (po, s == 0 ? "default_a" : "default_b",
+                                                          pair_path, FALSE, error);
+
+          if (fallback == NULL && error != NULL && *error != NULL)
+            return NULL;
+          if (fallback != NULL)
+            concord_mapping_set_fallback (self, index, s, fallback);
+        }
+
+      values = concord_json_get_array (po, "values", pair_path, error);
+      if (values == NULL && error != NULL && *error != NULL)
+        return NULL;
+      for (guint v = 0; values != NULL && v < json_array_get_length (values); v++)
+        {
+          g_autofree char *value_path = g_strdup_printf ("%s.values[%u]", pair_path, v);
+          JsonObject *vo;
+          const char *a, *b;
+
+          if ((vo = concord_json_get_object (json_array_get_element (values, v), value_path, error)) == NULL ||
+              !concord_json_check_members (vo, value_path, value_members, error) ||
+              (a = concord_json_get_string (vo, "a", value_path, TRUE, error)) == NULL ||
+              (b = concord_json_get_string (vo, "b", value_path, TRUE, error)) == NULL)
+            return NULL;
+          concord_mapping_add_value (self, index, a, b);
+        }
+    }
+
+  if (!concord_mapping_validate (self, path, NULL, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Automatic mapping                                                         */
+/* ------------------------------------------------------------------------- */
+
+/* Names that mean the same field, normalised (see normalize_name()). */
+static const char * const synonyms[][8] = {
+  { "company", "organization", "organisation", "companyname", "org", "orgname", "employer", NULL },
+  { "phone", "mobile", "mobilephone", "cellphone", "cell", "telephone", "phonenumber", NULL },
+  { "firstname", "givenname", "forename", NULL },
+  { "lastname", "surname", "familyname", NULL },
+  { "jobtitle", "title", "position", "role", NULL },
+  { "website", "url", "web", "homepage", "websiteurl", NULL },
+  { "addressstreet", "street", "address", "streetaddress", NULL },
+  { "addresscity", "city", "town", NULL },
+  { "addressregion", "region", "state", "province", "stateregion", "stateorregion", NULL },
+  { "addresspostalcode", "postalcode", "zip", "zipcode", "postcode", NULL },
+  { "addresscountry", "country", "countryregion", NULL },
+  { "birthday", "dateofbirth", "birthdate", "dob", NULL },
+  { "notes", "note", "comments", "comment", NULL },
+};
+
+/* Lower case, without spaces, underscores, hyphens, dots or slashes. */
+static char *
+normalize_name (const char *name)
+{
+  g_autofree char *folded = g_utf8_casefold (name, -1);
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = folded; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || c == '_' || c == '-' || c == '.' || c == '/')
+        continue;
+      g_string_append_unichar (out, c);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+typedef struct
+{
+  const ConcordFieldSpec *spec;
+  char                   *names[2];   /* normalised key and label */
+  gint                    synonym[2]; /* synonym group of each, or -1 */
+  gboolean                mapped;
+  char                   *reason;     /* why a candidate was refused */
+} AutoField;
+
+static gint
+synonym_group (const char *name)
+{
+  for (guint g = 0; g < G_N_ELEMENTS (synonyms); g++)
+    for (guint i = 0; synonyms[g][i] != NULL; i++)
+      if (g_str_equal (synonyms[g][i], name))
+        return g;
+
+  return -1;
+}
+
+static void
+auto_field_init (AutoField              *field,
+                 const ConcordFieldSpec *spec)
+{
+  const char *key = spec->key;
+
+  if (concord_field_is_custom (key))
+    key += strlen (CONCORD_FIELD_CUSTOM_PREFIX);
+
+  field->spec = spec;
+  field->names[0] = normalize_name (key);
+  field->names[1] = normalize_name (spec->label != NULL ? spec->label : key);
+  field->synonym[0] = synonym_group (field->names[0]);
+  field->synonym[1] = synonym_group (field->names[1]);
+}
+
+static void
+auto_field_clear (AutoField *field)
+{
+  g_free (field->names[0]);
+  g_free (field->names[1]);
+  g_free (field->reason);
+}
+
+static gboolean
+same_name (const AutoField *a,
+           const AutoField *b)
+{
+  for (guint i = 0; i < 2; i++)
+    for (guint j = 0; j < 2; j++)
+      if (*a->names[i] != '\0' && g_str_equal (a->names[i], b->names[j]))
+        return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+same_synonym (const AutoField *a,
+              const AutoField *b)
+{
+  for (guint i = 0; i < 2; i++)
+    for (guint j = 0; j < 2; j++)
+      if (a->synonym[i] >= 0 && a->synonym[i] == b->synonym[j])
+        return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+is_texty (ConcordFieldType type)
+{
+  return type == CONCORD_FIELD_TYPE_STRING || type == CONCORD_FIELD_TYPE_ENUM ||
+         type == CONCORD_FIELD_TYPE_PHONE;
+}
+
+/* Types the automatic mapping pairs without asking: the same, two kinds of
+ * plain text, or a date and a date-time. Anything else needs a person to
+ * say how (a format, a value map). */
+static gboolean
+types_safe (ConcordFieldType a,
+            ConcordFieldType b)
+{
+  return a == b || (is_texty (a) && is_texty (b)) || (is_date_type (a) && is_date_type (b));
+}
+
+static void
+auto_pair (ConcordMapping *self,
+           AutoField      *a,
+           AutoField      *b)
+{
+  ConcordPairFlow flow;
+
+  if (a->spec->read_only && b->spec->read_only)
+    {
+      g_free (a->reason);
+      a->reason = g_strdup_printf ("read-only on both sides (“%s” on the other side)", b->spec->label);
+      g_free (b->reason);
+      b->reason = g_strdup_printf ("read-only on both sides (“%s” on the other side)", a->spec->label);
+      return;
+    }
+
+  if (!types_safe (a->spec->type, b->spec->type))
+    {
+      for (guint s = 0; s < 2; s++)
+        {
+          AutoField *f = s == 0 ? a : b, *o = s == 0 ? b : a;
+
+          g_free (f->reason);
+          f->reason = g_strdup_printf ("“%s” on the other side is a %s, this is a %s; "
+                                       "map it by hand to choose a conversion",
+                                       o->spec->label, concord_field_type_to_string (o->spec->type),
+                                       concord_field_type_to_string (f->spec->type));
+        }
+      return;
+    }
+
+  if (a->spec->read_only)
+    flow = CONCORD_PAIR_FLOW_A_TO_B;
+  else if (b->spec->read_only)
+    flow = CONCORD_PAIR_FLOW_B_TO_A;
+  else
+    flow = CONCORD_PAIR_FLOW_BOTH;
+
+  concord_mapping_add (self, a->spec->key, a->spec->type, b->spec->key, b->spec->type, flow);
+  a->mapped = b->mapped = TRUE;
+}
+
+typedef gboolean (*AutoMatch) (const AutoField *a, const AutoField *b);
+
+static gboolean
+same_key (const AutoField *a,
+          const AutoField *b)
+{
+  return g_str_equal (a->spec->key, b->spec->key);
+}
+
+/**
+ * concord_mapping_new_auto:
+ * @schema_a: (element-type ConcordFieldSpec): the fields of side A
+ * @schema_b: (element-type ConcordFieldSpec): the fields of side B
+ * @unmapped: (out) (optional) (transfer full) (element-type ConcordUnmappedField):
+ *   every field left unmapped, with the reason
+ *
+ * Maps as many fields as it safely can: the same key first, then the same
+ * name (ignoring case, spaces, underscores, hyphens), then a synonym
+ * ("Company" and "Organization", "Mobile" and "Phone"); only between types
+ * that convert without a choice to make. A field read-only on one side
+ * flows from there only.
+ *
+ * Returns: (transfer full): the mapping
+ */
+ConcordMapping *
+concord_mapping_new_auto (GPtrArray  *schema_a,
+                          GPtrArray  *schema_b,
+                          GPtrArray **unmapped)
+{
+  ConcordMapping *self = concord_mapping_new ();
+  GArray *fields[2];
+  const AutoMatch passes[] = { same_key, same_name, same_synonym };
+
+  g_return_val_if_fail (schema_a != NULL, self);
+  g_return_val_if_fail (schema_b != NULL, self);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      GPtrArray *schema = s == 0 ? schema_a : schema_b;
+
+      fields[s] = g_array_sized_new (FALSE, TRUE, sizeof (AutoField), schema->len);
+      g_array_set_clear_func (fields[s], (GDestroyNotify) auto_field_clear);
+      g_array_set_size (fields[s], schema->len);
+      for (guint i = 0; i < schema->len; i++)
+        auto_field_init (&g_array_index (fields[s], AutoField, i), g_ptr_array_index (schema, i));
+    }
+
+  for (guint p = 0; p < G_N_ELEMENTS (passes); p++)
+    for (guint i = 0; i < fields[0]->len; i++)
+      {
+        AutoField *a = &g_array_index (fields[0], AutoField, i);
+
+        for (guint j = 0; !a->mapped && j < fields[1]->len; j++)
+          {
+            AutoField *b = &g_array_index (fields[1], AutoField, j);
+
+            if (!b->mapped && passes[p] (a, b))
+              auto_pair (self, a, b);
+          }
+      }
+
+  if (unmapped != NULL)
+    {
+      *unmapped = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_unmapped_field_free);
+
+      for (guint s = 0; s < 2; s++)
+        for (guint i = 0; i < fields[s]->len; i++)
+          {
+            AutoField *f = &g_array_index (fields[s], AutoField, i);
+            ConcordUnmappedField *report;
+
+            if (f->mapped)
+              continue;
+
+            report = g_new0 (ConcordUnmappedField, 1);
+            report->side = s;
+            report->key = g_strdup (f->spec->key);
+            report->label = g_strdup (f->spec->label);
+            report->reason = f->reason != NULL ? g_strdup (f->reason)
+                                               : g_strdup ("no field of that name on the other side");
+            g_ptr_array_add (*unmapped, report);
+          }
+    }
+
+  g_array_unref (fields[0]);
+  g_array_unref (fields[1]);
+
+  return self;
+}
+
+/**
+ * concord_mapping_new_default:
+ *
+ * Returns: (transfer full): the automatic mapping of two schemas
+ */
+ConcordMapping *
+concord_mapping_new_default (GPtrArray *schema_a,
+                             GPtrArray *schema_b)
+{
+  return concord_mapping_new_auto (schema_a, schema_b, NULL);
 }

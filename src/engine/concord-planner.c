@@ -73,6 +73,52 @@ concord_sync_config_clear (ConcordSyncConfig *config)
   g_return_if_fail (config != NULL);
 
   g_clear_pointer (&config->mapping, concord_mapping_unref);
+  g_clear_pointer (&config->rules[0], concord_rule_unref);
+  g_clear_pointer (&config->rules[1], concord_rule_unref);
+}
+
+/**
+ * concord_sync_config_set_rules:
+ * @rule_a_to_b: (nullable): the rule of the direction A→B
+ * @rule_b_to_a: (nullable): the rule of the direction B→A
+ *
+ * Puts the connection's rules in charge: each one's filter becomes its
+ * direction's scope, its create switch says whether contacts are created
+ * on its target, and its actions shape what is written there. A rule
+ * switched off holds no linked contact back but creates nothing.
+ */
+void
+concord_sync_config_set_rules (ConcordSyncConfig *config,
+                               ConcordRule       *rule_a_to_b,
+                               ConcordRule       *rule_b_to_a)
+{
+  ConcordRule *rules[2] = { rule_a_to_b, rule_b_to_a };
+
+  g_return_if_fail (config != NULL);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      ConcordRule *rule = rules[s];
+
+      if (rule != NULL)
+        concord_rule_ref (rule);
+      g_clear_pointer (&config->rules[s], concord_rule_unref);
+      config->rules[s] = rule;
+
+      if (rule != NULL && concord_rule_get_enabled (rule) && concord_rule_get_filter (rule) != NULL)
+        {
+          config->filter[s] = concord_rule_scope;
+          config->filter_data[s] = rule;
+        }
+      else
+        {
+          config->filter[s] = NULL;
+          config->filter_data[s] = NULL;
+        }
+
+      config->may_create[CONCORD_SIDE_OTHER (s)] =
+        rule == NULL || (concord_rule_get_enabled (rule) && concord_rule_get_create (rule));
+    }
 }
 
 ConcordBaseline *
@@ -132,6 +178,7 @@ plan_item_free (gpointer data)
       g_clear_pointer (&item->views[s], concord_record_unref);
     }
   g_clear_pointer (&item->conflicts, g_ptr_array_unref);
+  g_clear_pointer (&item->actions, g_ptr_array_unref);
   g_free (item);
 }
 
@@ -142,6 +189,7 @@ plan_skip_free (gpointer data)
 
   g_free (skip->remote_id);
   g_free (skip->reason);
+  g_free (skip->field);
   g_free (skip);
 }
 
@@ -438,6 +486,51 @@ concord_plan_in_scope (const ConcordSyncConfig *config,
   return config->filter[side] (record, config->filter_data[side]);
 }
 
+static guint64
+fnv1a (guint64     hash,
+       const char *text)
+{
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    hash = (hash ^ *p) * G_GUINT64_CONSTANT (0x100000001b3);
+  return hash;
+}
+
+/**
+ * concord_sync_config_fingerprint:
+ *
+ * Returns: a hash of what decides the fate of an unchanged record: the
+ *   direction, both rules and the mapping. Folded into the hashes the
+ *   store settles, so that after the user changes any of them every record
+ *   is looked at again once (a contact a rule used to hold back is
+ *   created when the rule lets it through), even if it did not change.
+ */
+guint64
+concord_sync_config_fingerprint (const ConcordSyncConfig *config)
+{
+  guint64 hash = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+  g_autoptr(JsonNode) mapping = concord_mapping_to_json (config->mapping);
+  g_autofree char *mapping_text = json_to_string (mapping, FALSE);
+
+  hash = fnv1a (hash, concord_direction_to_string (config->direction));
+  hash = fnv1a (hash, mapping_text);
+  for (guint s = 0; s < 2; s++)
+    {
+      g_autoptr(JsonNode) rule = NULL;
+      g_autofree char *rule_text = NULL;
+
+      if (config->rules[s] == NULL)
+        {
+          hash = fnv1a (hash, "-");
+          continue;
+        }
+      rule = concord_rule_to_json (config->rules[s]);
+      rule_text = json_to_string (rule, FALSE);
+      hash = fnv1a (hash, rule_text);
+    }
+
+  return hash & ~G_GUINT64_CONSTANT (1);
+}
+
 /**
  * concord_plan_hash:
  * @in_scope: the record's scope, as concord_plan_in_scope() says
@@ -659,7 +752,220 @@ add_conflict (ConcordPlanItem    *item,
   g_ptr_array_add (item->conflicts, conflict);
 }
 
-/* Three-way (or first-match) merge of one item, field by field. */
+static void
+add_field_skip (Planner                  *planner,
+                ConcordPlanItem          *item,
+                const ConcordMappingPair *pair,
+                ConcordSide               from,
+                const char               *message)
+{
+  ConcordPlanSkip *skip = g_new0 (ConcordPlanSkip, 1);
+  GQuark from_key = from == CONCORD_SIDE_A ? pair->key_a : pair->key_b;
+  GQuark to_key = from == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
+
+  skip->side = from;
+  skip->remote_id = g_strdup (item->ids[from] != NULL ? item->ids[from] : "");
+  skip->field = g_strdup (g_quark_to_string (from_key));
+  skip->reason = g_strdup_printf ("%s on %s could not be written to %s on %s: %s",
+                                  g_quark_to_string (from_key), CONCORD_SIDE_NAME (from),
+                                  g_quark_to_string (to_key), CONCORD_SIDE_NAME (CONCORD_SIDE_OTHER (from)),
+                                  message);
+  g_ptr_array_add (planner->plan->skips, skip);
+}
+
+/* @value of @side in the form of side @space (its own when @space is @side). */
+static const ConcordValue *
+bring (const ConcordMappingPair  *pair,
+       ConcordSide                space,
+       ConcordSide                side,
+       const ConcordValue        *value,
+       ConcordValue              *slot,
+       GError                   **error)
+{
+  if (value == NULL || pair->identity || side == space)
+    return value;
+
+  if (!concord_mapping_pair_convert (pair, side, value, slot, error))
+    return NULL;
+  return slot;
+}
+
+/* Whether the two sides hold the same value as far as the pair can tell:
+ * either one, brought to the other's form, equals it. A value map that is
+ * not one-to-one so never makes two agreeing sides look different. */
+static gboolean
+pair_agrees (const ConcordMappingPair *pair,
+             const ConcordValue       *va,
+             const ConcordValue       *vb)
+{
+  if (pair->identity || va == NULL || vb == NULL)
+    return concord_value_equal (va, vb);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      ConcordValue out = { 0 };
+      gboolean equal;
+
+      if (!concord_mapping_pair_convert (pair, s, s == 0 ? va : vb, &out, NULL))
+        continue;
+      equal = concord_value_equal (&out, s == 0 ? vb : va);
+      concord_value_clear (&out);
+      if (equal)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Writes @value (in the form of side @space) to @target. */
+static void
+write_pair (Planner                  *planner,
+            ConcordPlanItem          *item,
+            const ConcordMappingPair *pair,
+            ConcordSide               space,
+            ConcordSide               target,
+            const ConcordValue       *before,
+            const ConcordValue       *value)
+{
+  GQuark key = target == CONCORD_SIDE_A ? pair->key_a : pair->key_b;
+  g_autoptr(GError) error = NULL;
+  ConcordValue out = { 0 };
+
+  if (value == NULL || pair->identity || target == space)
+    {
+      plan_write (planner, item, target, key, before, value);
+      return;
+    }
+
+  if (!concord_mapping_pair_convert (pair, space, value, &out, &error))
+    {
+      add_field_skip (planner, item, pair, CONCORD_SIDE_OTHER (target), error->message);
+      return;
+    }
+  plan_write (planner, item, target, key, before, &out);
+  concord_value_clear (&out);
+}
+
+static void
+add_action_note (ConcordPlanItem     *item,
+                 ConcordSide          target,
+                 const ConcordAction *action)
+{
+  g_autofree char *text = concord_action_describe (action);
+
+  if (item->actions == NULL)
+    item->actions = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (item->actions, g_strdup_printf ("%s: %s", CONCORD_SIDE_NAME (target), text));
+}
+
+static void
+unplan (ConcordPlanItem *item,
+        ConcordSide      target,
+        GQuark           key)
+{
+  const char *name = g_quark_to_string (key);
+
+  if (item->set[target] != NULL)
+    {
+      concord_record_remove (item->set[target], name);
+      if (concord_record_get_n_fields (item->set[target]) == 0)
+        g_clear_pointer (&item->set[target], concord_record_unref);
+    }
+  if (item->clear[target] != NULL)
+    {
+      for (guint i = item->clear[target]->len; i-- > 0;)
+        if (g_str_equal (g_ptr_array_index (item->clear[target], i), name))
+          g_ptr_array_remove_index (item->clear[target], i);
+      if (item->clear[target]->len == 0)
+        g_clear_pointer (&item->clear[target], g_ptr_array_unref);
+    }
+}
+
+/* The actions of the rule from @source that apply on every update, on top
+ * of what the merge planned for the other side. */
+static void
+apply_update_actions (Planner         *planner,
+                      ConcordPlanItem *item,
+                      ConcordSide      source)
+{
+  const ConcordSyncConfig *config = planner->input->config;
+  ConcordRule *rule = config->rules[source];
+  ConcordSide target = CONCORD_SIDE_OTHER (source);
+
+  if (rule == NULL || !concord_rule_get_enabled (rule) ||
+      !concord_direction_flows (config->direction, source) || !item->scope[source])
+    return;
+
+  for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
+    {
+      const ConcordAction *action = concord_rule_get_action (rule, i);
+      const ConcordValue *original = concord_record_get_quark (item->views[target], action->key);
+      const ConcordValue *current = original;
+      ConcordValue out = { 0 };
+      gboolean has;
+
+      if (!action->on_update)
+        continue;
+
+      /* What the merge already planned for the field is what the action
+       * acts on. */
+      if (item->set[target] != NULL && concord_record_get_quark (item->set[target], action->key) != NULL)
+        current = concord_record_get_quark (item->set[target], action->key);
+      else if (item->clear[target] != NULL &&
+               g_ptr_array_find_with_equal_func (item->clear[target], g_quark_to_string (action->key),
+                                                 g_str_equal, NULL))
+        current = NULL;
+
+      has = concord_action_apply (action, current, &out);
+      if (concord_value_equal (current, has ? &out : NULL))
+        {
+          if (has)
+            concord_value_clear (&out);
+          continue;
+        }
+
+      unplan (item, target, action->key);
+      plan_write (planner, item, target, action->key, original, has ? &out : NULL);
+      add_action_note (item, target, action);
+      if (has)
+        concord_value_clear (&out);
+    }
+}
+
+/* Records that a changed record is out of the scope of its direction. */
+static void
+note_excluded (Planner         *planner,
+               ConcordPlanItem *item,
+               ConcordSide      side)
+{
+  const ConcordSyncConfig *config = planner->input->config;
+  ConcordPlanSkip *skip;
+  char *why = NULL;
+
+  if (item->records[side] == NULL || item->scope[side] ||
+      !concord_direction_flows (config->direction, side))
+    return;
+
+  if (config->rules[side] != NULL)
+    why = concord_rule_explain (config->rules[side], item->records[side]);
+
+  skip = g_new0 (ConcordPlanSkip, 1);
+  skip->side = side;
+  skip->remote_id = g_strdup (item->ids[side]);
+  skip->reason = g_strdup_printf ("out of the scope of the rule %s→%s%s%s",
+                                  CONCORD_SIDE_NAME (side), CONCORD_SIDE_NAME (CONCORD_SIDE_OTHER (side)),
+                                  why != NULL ? ", which needs: " : "", why != NULL ? why : "");
+  g_ptr_array_add (planner->plan->excluded, skip);
+  g_free (why);
+}
+
+/* Three-way (or first-match) merge of one item, field by field.
+ *
+ * Each side's change is judged against its own baseline, in its own form.
+ * Values are compared and merged in the form of one side (the side whose
+ * field is a list, when only one is), and a write to the other side goes
+ * through the pair's value map and conversion. A value that cannot be
+ * converted leaves that field of that record alone, with a reason. */
 static void
 merge_item (Planner               *planner,
             ConcordPlanItem       *item,
@@ -683,6 +989,8 @@ merge_item (Planner               *planner,
   item->scope[CONCORD_SIDE_B] = in_scope (planner, CONCORD_SIDE_B, view_b);
   entered[CONCORD_SIDE_A] = entered_scope (planner, CONCORD_SIDE_A, item->ids[CONCORD_SIDE_A], ra);
   entered[CONCORD_SIDE_B] = entered_scope (planner, CONCORD_SIDE_B, item->ids[CONCORD_SIDE_B], rb);
+  note_excluded (planner, item, CONCORD_SIDE_A);
+  note_excluded (planner, item, CONCORD_SIDE_B);
 
   scope_ab = concord_direction_flows (config->direction, CONCORD_SIDE_A) && item->scope[CONCORD_SIDE_A];
   scope_ba = concord_direction_flows (config->direction, CONCORD_SIDE_B) && item->scope[CONCORD_SIDE_B];
@@ -698,15 +1006,60 @@ merge_item (Planner               *planner,
                         concord_mapping_pair_flows (pair, CONCORD_SIDE_B);
       gboolean flows_ab = scope_ab && way_ab;
       gboolean flows_ba = scope_ba && way_ba;
-      const ConcordValue *va = concord_record_get_quark (view_a, pair->key_a);
-      const ConcordValue *vb = concord_record_get_quark (view_b, pair->key_b);
+      /* Each side's values in its own form ... */
+      const ConcordValue *own_a = concord_record_get_quark (view_a, pair->key_a);
+      const ConcordValue *own_b = concord_record_get_quark (view_b, pair->key_b);
+      const ConcordValue *own_base_a = NULL, *own_base_b = NULL;
+      /* ... and in the form they are merged in. */
+      ConcordSide space = (pair->type_b == CONCORD_FIELD_TYPE_STRING_SET &&
+                           pair->type_a != CONCORD_FIELD_TYPE_STRING_SET) ? CONCORD_SIDE_B : CONCORD_SIDE_A;
+      ConcordValue slots[4] = { { 0 } };
+      const ConcordValue *va, *vb, *base_a = NULL, *base_b = NULL;
+      g_autoptr(GError) error = NULL;
       ConcordValue merged = { 0 };
+      gboolean changed_a, changed_b;
 
       if (!flows_ab && !flows_ba)
         continue;
 
-      if (concord_value_equal (va, vb))
+      if (pair_agrees (pair, own_a, own_b))
         continue;
+
+      if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH)
+        {
+          own_base_a = concord_record_get_quark (baseline->values[CONCORD_SIDE_A], pair->key_a);
+          own_base_b = concord_record_get_quark (baseline->values[CONCORD_SIDE_B], pair->key_b);
+        }
+
+      /* A record that just entered the scope offers all it holds. */
+      changed_a = ra != NULL && (!concord_value_equal (own_a, own_base_a) || entered[CONCORD_SIDE_A]);
+      changed_b = rb != NULL && (!concord_value_equal (own_b, own_base_b) || entered[CONCORD_SIDE_B]);
+      if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH && !changed_a && !changed_b)
+        continue;
+
+      va = bring (pair, space, CONCORD_SIDE_A, own_a, &slots[0], &error);
+      if (error == NULL)
+        vb = bring (pair, space, CONCORD_SIDE_B, own_b, &slots[1], &error);
+      if (error != NULL)
+        {
+          /* The side that cannot be read in the other's form can still be
+           * written from the other side when that side changed. */
+          ConcordSide bad = va == NULL && own_a != NULL ? CONCORD_SIDE_A : CONCORD_SIDE_B;
+          ConcordSide good = CONCORD_SIDE_OTHER (bad);
+          gboolean good_changed = good == CONCORD_SIDE_A ? changed_a : changed_b;
+          gboolean bad_changed = bad == CONCORD_SIDE_A ? changed_a : changed_b;
+          gboolean good_flows = good == CONCORD_SIDE_A ? flows_ab : flows_ba;
+
+          if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH &&
+              good_changed && !bad_changed && good_flows)
+            write_pair (planner, item, pair, good, bad, bad == CONCORD_SIDE_A ? own_a : own_b,
+                        good == CONCORD_SIDE_A ? own_a : own_b);
+          else
+            add_field_skip (planner, item, pair, bad, error->message);
+          goto next;
+        }
+      base_a = bring (pair, space, CONCORD_SIDE_A, own_base_a, &slots[2], NULL);
+      base_b = bring (pair, space, CONCORD_SIDE_B, own_base_b, &slots[3], NULL);
 
       if (baseline == NULL || item->kind == CONCORD_PLAN_MATCH)
         {
@@ -716,20 +1069,19 @@ merge_item (Planner               *planner,
               gboolean has = merge_sets (va, vb, NULL, NULL, &merged) != NULL;
 
               if (flows_ba)
-                plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, has ? &merged : NULL);
+                write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
               if (flows_ab)
-                plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, has ? &merged : NULL);
-              concord_value_clear (&merged);
+                write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, has ? &merged : NULL);
             }
           else if (va == NULL)
             {
               if (flows_ba)
-                plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, NULL, vb);
+                write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, vb);
             }
           else if (vb == NULL)
             {
               if (flows_ab)
-                plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, NULL, va);
+                write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
             }
           else
             {
@@ -740,84 +1092,79 @@ merge_item (Planner               *planner,
               else if (!flows_ab)
                 winner = CONCORD_SIDE_B;
 
-              add_conflict (item, pair->key_a, va, vb, winner);
+              add_conflict (item, pair->key_a, own_a, own_b, winner);
               if (winner == CONCORD_SIDE_A)
-                plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, va);
+                write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
               else
-                plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, vb);
+                write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, vb);
             }
-          continue;
+          goto next;
         }
 
-      {
-        const ConcordValue *base_a = concord_record_get_quark (baseline->values[CONCORD_SIDE_A], pair->key_a);
-        const ConcordValue *base_b = concord_record_get_quark (baseline->values[CONCORD_SIDE_B], pair->key_b);
-        /* A record that just entered the scope offers all it holds. */
-        gboolean changed_a = ra != NULL && (!concord_value_equal (va, base_a) || entered[CONCORD_SIDE_A]);
-        gboolean changed_b = rb != NULL && (!concord_value_equal (vb, base_b) || entered[CONCORD_SIDE_B]);
+      /* One way only: the source is the truth, also over edits made on
+       * the target; an empty source clears the target only when it was
+       * emptied, never just because it never had the field. */
+      if (way_ab != way_ba)
+        {
+          ConcordSide to = flows_ab ? CONCORD_SIDE_B : CONCORD_SIDE_A;
+          const ConcordValue *from_value = flows_ab ? va : vb;
+          const ConcordValue *to_value = flows_ab ? vb : va;
+          const ConcordValue *to_own = flows_ab ? own_b : own_a;
+          gboolean from_changed = flows_ab ? changed_a : changed_b;
 
-        if (!changed_a && !changed_b)
-          continue;
+          /* Sets stay additive: every member of the source is on the
+           * target, the source's removals apply, and members only the
+           * target has are kept. */
+          if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
+            {
+              gboolean has = merge_sets (from_value, to_value, flows_ab ? base_a : base_b,
+                                         NULL, &merged) != NULL;
 
-        /* One way only: the source is the truth, also over edits made on
-         * the target; an empty source clears the target only when it was
-         * emptied, never just because it never had the field. */
-        if (way_ab != way_ba)
-          {
-            ConcordSide to = flows_ab ? CONCORD_SIDE_B : CONCORD_SIDE_A;
-            const ConcordValue *from_value = flows_ab ? va : vb;
-            const ConcordValue *to_value = flows_ab ? vb : va;
-            GQuark to_key = flows_ab ? pair->key_b : pair->key_a;
-            gboolean from_changed = flows_ab ? changed_a : changed_b;
+              write_pair (planner, item, pair, space, to, to_own, has ? &merged : NULL);
+            }
+          else if (from_changed || from_value != NULL)
+            write_pair (planner, item, pair, space, to, to_own, from_value);
+          goto next;
+        }
 
-            /* Sets stay additive: every member of the source is on the
-             * target, the source's removals apply, and members only the
-             * target has are kept. */
-            if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
-              {
-                gboolean has = merge_sets (from_value, to_value, flows_ab ? base_a : base_b,
-                                           NULL, &merged) != NULL;
+      if (changed_a && !changed_b)
+        {
+          if (flows_ab)
+            write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
+        }
+      else if (!changed_a && changed_b)
+        {
+          if (flows_ba)
+            write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, vb);
+        }
+      else if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
+        {
+          gboolean has = merge_sets (va, vb, base_a, base_b, &merged) != NULL;
 
-                plan_write (planner, item, to, to_key, to_value, has ? &merged : NULL);
-                concord_value_clear (&merged);
-              }
-            else if (from_changed || from_value != NULL)
-              plan_write (planner, item, to, to_key, to_value, from_value);
-            continue;
-          }
+          if (flows_ba)
+            write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
+          if (flows_ab)
+            write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, has ? &merged : NULL);
+        }
+      else
+        {
+          ConcordSide winner = decide_winner (planner, ra, rb);
 
-        if (changed_a && !changed_b)
-          {
-            if (flows_ab)
-              plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, va);
-          }
-        else if (!changed_a && changed_b)
-          {
-            if (flows_ba)
-              plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, vb);
-          }
-        else if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
-          {
-            gboolean has = merge_sets (va, vb, base_a, base_b, &merged) != NULL;
+          add_conflict (item, pair->key_a, own_a, own_b, winner);
+          if (winner == CONCORD_SIDE_A && flows_ab)
+            write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
+          else if (winner == CONCORD_SIDE_B && flows_ba)
+            write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, vb);
+        }
 
-            if (flows_ba)
-              plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, has ? &merged : NULL);
-            if (flows_ab)
-              plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, has ? &merged : NULL);
-            concord_value_clear (&merged);
-          }
-        else
-          {
-            ConcordSide winner = decide_winner (planner, ra, rb);
-
-            add_conflict (item, pair->key_a, va, vb, winner);
-            if (winner == CONCORD_SIDE_A && flows_ab)
-              plan_write (planner, item, CONCORD_SIDE_B, pair->key_b, vb, va);
-            else if (winner == CONCORD_SIDE_B && flows_ba)
-              plan_write (planner, item, CONCORD_SIDE_A, pair->key_a, va, vb);
-          }
-      }
+    next:
+      concord_value_clear (&merged);
+      for (guint k = 0; k < G_N_ELEMENTS (slots); k++)
+        concord_value_clear (&slots[k]);
     }
+
+  apply_update_actions (planner, item, CONCORD_SIDE_A);
+  apply_update_actions (planner, item, CONCORD_SIDE_B);
 
   for (guint s = 0; s < 2; s++)
     if (item->set[s] != NULL || item->clear[s] != NULL)
@@ -915,14 +1262,18 @@ plan_linked (Planner       *planner,
 }
 
 /* The record a CREATE item makes on the other side: the mapped fields of
- * the source that flow that way. */
+ * the source that flow that way, in the target's form, then the actions of
+ * the source's rule. With @skips, a value that cannot be converted is
+ * reported there (it is left out either way). */
 static ConcordRecord *
 build_create (const ConcordSyncConfig *config,
               ConcordSide              side,
-              const ConcordRecord     *record)
+              const ConcordRecord     *record,
+              GPtrArray               *skips)
 {
   ConcordRecord *values = concord_record_new (NULL);
   guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
+  ConcordRule *rule = config->rules[side];
 
   for (guint i = 0; i < n_pairs; i++)
     {
@@ -930,13 +1281,42 @@ build_create (const ConcordSyncConfig *config,
       GQuark from = side == CONCORD_SIDE_A ? pair->key_a : pair->key_b;
       GQuark to = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
       const ConcordValue *value;
+      g_autoptr(GError) error = NULL;
+      ConcordValue out = { 0 };
 
       if (!concord_mapping_pair_flows (pair, side))
         continue;
 
       value = concord_record_get_quark (record, from);
-      if (value != NULL)
+      if (value == NULL)
+        continue;
+
+      if (pair->identity)
         concord_record_set_value_quark (values, to, value);
+      else if (concord_mapping_pair_convert (pair, side, value, &out, &error))
+        {
+          concord_record_set_value_quark (values, to, &out);
+          concord_value_clear (&out);
+        }
+      else if (skips != NULL)
+        g_ptr_array_add (skips, g_strdup_printf ("%s could not be written to %s: %s",
+                                                 g_quark_to_string (from), g_quark_to_string (to),
+                                                 error->message));
+    }
+
+  for (guint i = 0; rule != NULL && concord_rule_get_enabled (rule) &&
+                    i < concord_rule_get_n_actions (rule); i++)
+    {
+      const ConcordAction *action = concord_rule_get_action (rule, i);
+      ConcordValue out = { 0 };
+
+      if (concord_action_apply (action, concord_record_get_quark (values, action->key), &out))
+        {
+          concord_record_set_value_quark (values, action->key, &out);
+          concord_value_clear (&out);
+        }
+      else
+        concord_record_remove (values, action->field);
     }
 
   return values;
@@ -954,7 +1334,7 @@ concord_plan_item_build_create (const ConcordPlanItem   *item,
 {
   g_return_val_if_fail (item != NULL && item->kind == CONCORD_PLAN_CREATE, NULL);
 
-  return build_create (config, item->source, item->records[item->source]);
+  return build_create (config, item->source, item->records[item->source], NULL);
 }
 
 /**
@@ -1053,7 +1433,13 @@ plan_create (Planner       *planner,
     }
   if (!in_scope (planner, side, record))
     {
-      add_skip (planner, side, remote_id, "not in the scope of the rule");
+      g_autofree char *why = config->rules[side] != NULL ? concord_rule_explain (config->rules[side], record)
+                                                        : NULL;
+      g_autofree char *reason = g_strdup_printf ("out of the scope of the rule %s→%s%s%s",
+                                                 CONCORD_SIDE_NAME (side), CONCORD_SIDE_NAME (other),
+                                                 why != NULL ? ", which needs: " : "", why != NULL ? why : "");
+
+      add_skip (planner, side, remote_id, reason);
       return;
     }
   if (!email_flows (config, side))
@@ -1062,8 +1448,29 @@ plan_create (Planner       *planner,
       return;
     }
 
+  /* Values that cannot be converted are left out, and said so. */
+  if (!concord_mapping_is_identity (config->mapping))
+    {
+      g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(ConcordRecord) check = build_create (config, side, record, problems);
+
+      for (guint i = 0; i < problems->len; i++)
+        {
+          ConcordPlanSkip *skip = g_new0 (ConcordPlanSkip, 1);
+
+          skip->side = side;
+          skip->remote_id = g_strdup (remote_id);
+          skip->field = g_strdup ("");
+          skip->reason = g_strdup (g_ptr_array_index (problems, i));
+          g_ptr_array_add (planner->plan->skips, skip);
+        }
+    }
+
   item = item_new (CONCORD_PLAN_CREATE, 0);
   item->source = side;
+  for (guint i = 0; config->rules[side] != NULL && concord_rule_get_enabled (config->rules[side]) &&
+                    i < concord_rule_get_n_actions (config->rules[side]); i++)
+    add_action_note (item, other, concord_rule_get_action (config->rules[side], i));
   item->scope[side] = TRUE;
   item->scope[other] = TRUE;
   item->ids[side] = g_strdup (remote_id);
@@ -1223,6 +1630,7 @@ concord_planner_plan (ConcordPlanInput *input)
   plan->items = g_ptr_array_new_with_free_func (plan_item_free);
   plan->skips = g_ptr_array_new_with_free_func (plan_skip_free);
   plan->ambiguous = g_ptr_array_new_with_free_func (plan_ambiguous_free);
+  plan->excluded = g_ptr_array_new_with_free_func (plan_skip_free);
   plan->settle[0] = g_ptr_array_new_with_free_func (g_free);
   plan->settle[1] = g_ptr_array_new_with_free_func (g_free);
   plan->unlinks = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -1287,6 +1695,7 @@ concord_plan_free (ConcordPlan *plan)
   g_ptr_array_unref (plan->items);
   g_ptr_array_unref (plan->skips);
   g_ptr_array_unref (plan->ambiguous);
+  g_ptr_array_unref (plan->excluded);
   g_ptr_array_unref (plan->settle[0]);
   g_ptr_array_unref (plan->settle[1]);
   g_array_unref (plan->unlinks);
@@ -1338,6 +1747,8 @@ concord_plan_to_string (const ConcordPlan       *plan,
 
               g_string_append_printf (out, "  create on %s from %s: %s\n",
                                       CONCORD_SIDE_NAME (s), item->ids[item->source], json);
+              for (guint a = 0; item->actions != NULL && a < item->actions->len; a++)
+                g_string_append_printf (out, "    action %s\n", (const char *) g_ptr_array_index (item->actions, a));
               continue;
             }
 
@@ -1352,7 +1763,27 @@ concord_plan_to_string (const ConcordPlan       *plan,
                                       change->before ? change->before : "(empty)",
                                       change->after ? change->after : "(empty)");
             }
+          for (guint a = 0; item->actions != NULL && a < item->actions->len; a++)
+            if (g_str_has_prefix (g_ptr_array_index (item->actions, a), CONCORD_SIDE_NAME (s)))
+              g_string_append_printf (out, "    action %s\n", (const char *) g_ptr_array_index (item->actions, a));
         }
+    }
+
+  for (guint list = 0; list < 2; list++)
+    {
+      GPtrArray *skips = list == 0 ? plan->skips : plan->excluded;
+
+      if (skips->len > 0)
+        g_string_append (out, list == 0 ? "skipped:\n" : "out of scope (linked contacts):\n");
+      for (guint i = 0; i < skips->len && i < max_items; i++)
+        {
+          const ConcordPlanSkip *skip = g_ptr_array_index (skips, i);
+
+          g_string_append_printf (out, "  %s %s: %s\n", CONCORD_SIDE_NAME (skip->side),
+                                  skip->remote_id, skip->reason);
+        }
+      if (skips->len > max_items)
+        g_string_append_printf (out, "  … and %u more\n", skips->len - max_items);
     }
 
   return g_string_free (out, FALSE);

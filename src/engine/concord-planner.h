@@ -7,6 +7,7 @@
 
 #include "concord-mapping.h"
 #include "concord-record.h"
+#include "concord-rules.h"
 #include "concord-store.h"
 #include "concord-types.h"
 
@@ -35,6 +36,8 @@ typedef gboolean (*ConcordRecordFilter) (const ConcordRecord *record,
  *   on one side ...
  * @breaker_fraction: ... and above this fraction of that side's links
  * @force: ignore the circuit breaker (the user confirmed)
+ * @rules: rules[X]: (nullable): the rule of the direction from X, set
+ *   with concord_sync_config_set_rules(); its actions apply to the other side
  */
 typedef struct
 {
@@ -48,11 +51,15 @@ typedef struct
   guint                breaker_min;
   double               breaker_fraction;
   gboolean             force;
+  ConcordRule         *rules[2];
 } ConcordSyncConfig;
 
 void concord_sync_config_init  (ConcordSyncConfig *config,
                                 ConcordMapping    *mapping);
 void concord_sync_config_clear (ConcordSyncConfig *config);
+void concord_sync_config_set_rules (ConcordSyncConfig *config,
+                                    ConcordRule       *rule_a_to_b,
+                                    ConcordRule       *rule_b_to_a);
 
 /* A baseline: the mapped values of both records of a link as they were
  * when the two sides last agreed. */
@@ -145,6 +152,8 @@ typedef enum
  *   the baseline standing for an unchanged one (for concord_plan_item_get_changes())
  * @source: for CREATE, the side the record comes from
  * @scope: per side, whether the record was in its direction's scope
+ * @actions: (nullable) (element-type utf8): the rule actions that shape
+ *   the writes of this item, for people ("B: set status to “active”")
  */
 typedef struct
 {
@@ -158,13 +167,16 @@ typedef struct
   GPtrArray       *conflicts;
   ConcordSide      source;
   gboolean         scope[2];   /* whether each record was in scope when planned */
+  GPtrArray       *actions;
 } ConcordPlanItem;
 
+/* A record (or, with @field, one field of it) left alone, and why. */
 typedef struct
 {
   ConcordSide side;
   char       *remote_id;
   char       *reason;
+  char       *field;       /* (nullable) the field that was not written */
 } ConcordPlanSkip;
 
 typedef struct
@@ -181,6 +193,8 @@ typedef struct
  * @ambiguous: matches that need a person
  * @settle: per side, remote ids of changed records that need no write but
  *   whose new content is now settled (out of scope, no email, …)
+ * @excluded: linked records that changed but are out of their direction's
+ *   scope, with the reason (#ConcordPlanSkip); the other way may still flow
  * @unlinks: link ids whose record vanished from a complete listing
  * @tripped: the circuit breaker stopped the run; @trip_reason says why
  */
@@ -189,6 +203,7 @@ typedef struct
   GPtrArray *items;
   GPtrArray *skips;
   GPtrArray *ambiguous;
+  GPtrArray *excluded;
   GPtrArray *settle[2];
   GArray    *unlinks;
   guint      n_creates[2];
@@ -202,6 +217,7 @@ typedef struct
 gboolean     concord_plan_in_scope (const ConcordSyncConfig *config,
                                     ConcordSide              side,
                                     const ConcordRecord     *record);
+guint64      concord_sync_config_fingerprint (const ConcordSyncConfig *config);
 guint64      concord_plan_hash     (const ConcordSyncConfig *config,
                                     ConcordSide              side,
                                     const ConcordRecord     *record,

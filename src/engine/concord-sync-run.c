@@ -67,6 +67,7 @@ typedef struct
   ItemState               *states;
   guint                    n_states;
   char                    *cursors[2];
+  guint64                  fingerprint;   /* of the configuration, folded into record hashes */
   gboolean                 any_failed;
   gboolean                 rescan;        /* a write moved a record across a rule's scope */
   GPtrArray               *old_intents;   /* (owned) (nullable) left by a run that died */
@@ -79,6 +80,54 @@ typedef struct
 /* ------------------------------------------------------------------------- */
 /* Summary                                                                   */
 /* ------------------------------------------------------------------------- */
+
+/**
+ * concord_sync_config_init_for_connection:
+ * @config: (out caller-allocates): the configuration to fill; clear it
+ *   with concord_sync_config_clear()
+ * @row: the connection
+ * @schema_a: (element-type ConcordFieldSpec): the fields of side A
+ * @schema_b: (element-type ConcordFieldSpec): the fields of side B
+ *
+ * What a run of @row does: its direction and conflict policy, its stored
+ * rules, and its stored field mapping or, when automatic, the automatic
+ * mapping of both schemas as they are now.
+ *
+ * Returns: %FALSE when the stored document cannot be read (@config is then
+ *   untouched)
+ */
+gboolean
+concord_sync_config_init_for_connection (ConcordSyncConfig          *config,
+                                         const ConcordConnectionRow *row,
+                                         GPtrArray                  *schema_a,
+                                         GPtrArray                  *schema_b,
+                                         GError                    **error)
+{
+  g_autoptr(ConcordConnectionConfig) stored = NULL;
+  g_autoptr(ConcordMapping) mapping = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (row != NULL, FALSE);
+
+  stored = concord_connection_config_new_from_json (row->config_json, &local_error);
+  if (stored == NULL)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   "The rules of “%s” cannot be read: %s", row->name, local_error->message);
+      return FALSE;
+    }
+
+  mapping = stored->mapping != NULL ? concord_mapping_ref (stored->mapping)
+                                    : concord_mapping_new_auto (schema_a, schema_b, NULL);
+  concord_sync_config_init (config, mapping);
+  config->direction = row->direction;
+  config->prefer = row->prefer == CONCORD_PREFER_B ? CONCORD_SIDE_B : CONCORD_SIDE_A;
+  config->newest_wins = row->prefer == CONCORD_PREFER_NEWEST;
+  concord_sync_config_set_rules (config, stored->rules[CONCORD_SIDE_A], stored->rules[CONCORD_SIDE_B]);
+
+  return TRUE;
+}
 
 void
 concord_run_summary_clear (ConcordRunSummary *summary)
@@ -145,7 +194,9 @@ record_hash (Run                 *run,
              const ConcordRecord *record,
              gboolean             in_scope)
 {
-  return concord_plan_hash (run->config, side, record, in_scope);
+  guint64 hash = concord_plan_hash (run->config, side, record, in_scope) ^ run->fingerprint;
+
+  return hash != 0 ? hash : 2;
 }
 
 /* A baseline as the store keeps it: the record's compact form in an "ay". */
@@ -837,9 +888,22 @@ settle (Run          *run,
         const ConcordPlanSkip *skip = g_ptr_array_index (plan->skips, i);
 
         run->summary->skipped++;
-        if (g_hash_table_contains (settled[skip->side], skip->remote_id))
-          journal (run, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip", NULL,
+        /* A field that could not be converted is journaled with its
+         * record's change: it comes back only when the record changes. */
+        if (skip->field != NULL || g_hash_table_contains (settled[skip->side], skip->remote_id))
+          journal (run, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip",
+                   skip->field != NULL && *skip->field != '\0' ? skip->field : NULL,
                    NULL, NULL, "skipped", skip->reason);
+      }
+
+    /* Linked contacts a rule keeps out: the activity says why they stopped
+     * following (once per change of theirs). */
+    for (guint i = 0; i < plan->excluded->len; i++)
+      {
+        const ConcordPlanSkip *skip = g_ptr_array_index (plan->excluded, i);
+
+        journal (run, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip", NULL,
+                 NULL, NULL, "skipped", skip->reason);
       }
 
     g_hash_table_unref (settled[0]);
@@ -1393,6 +1457,7 @@ concord_sync_run (ConcordStore             *store,
   run.store = store;
   run.connection_id = connection_id;
   run.config = config;
+  run.fingerprint = concord_sync_config_fingerprint (config);
   run.connectors[0] = connector_a;
   run.connectors[1] = connector_b;
   run.types[0] = type_a;

@@ -49,6 +49,12 @@ typedef struct
 } ConcordRunSummary;
 
 void      concord_run_summary_clear   (ConcordRunSummary        *summary);
+
+gboolean  concord_sync_config_init_for_connection (ConcordSyncConfig          *config,
+                                                   const ConcordConnectionRow *row,
+                                                   GPtrArray                  *schema_a,
+                                                   GPtrArray                  *schema_b,
+                                                   GError                    **error);
 char     *concord_run_summary_to_json (const ConcordRunSummary  *summary);
 
 gboolean  concord_sync_run            (ConcordStore             *store,

@@ -1,0 +1,39 @@
+/* concord-json-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Helpers for reading the documents users can edit (rules, mappings):
+ * every refusal names the exact place ("rules.a_to_b.actions[1].value")
+ * and the reason. */
+
+gboolean    concord_json_check_members (JsonObject          *object,
+                                        const char          *path,
+                                        const char * const  *allowed,
+                                        GError             **error);
+const char *concord_json_get_string    (JsonObject          *object,
+                                        const char          *member,
+                                        const char          *path,
+                                        gboolean             required,
+                                        GError             **error);
+gboolean    concord_json_get_boolean   (JsonObject          *object,
+                                        const char          *member,
+                                        const char          *path,
+                                        gboolean             fallback,
+                                        gboolean            *out,
+                                        GError             **error);
+JsonArray  *concord_json_get_array     (JsonObject          *object,
+                                        const char          *member,
+                                        const char          *path,
+                                        GError             **error);
+JsonObject *concord_json_get_object    (JsonNode            *node,
+                                        const char          *path,
+                                        GError             **error);
+
+G_END_DECLS
