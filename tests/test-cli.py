@@ -167,6 +167,89 @@ def main():
         check('log --json shows the journal', len(log) == 5 and all('op' in e for e in log),
               p.stdout + p.stderr)
 
+        # Rules and mapping: export, import (atomic, refusals name the place),
+        # and a dry run that says who is out of scope and which actions apply.
+        p = cli('connection', 'export', 'both')
+        doc = json.loads(p.stdout) if p.returncode == 0 else {}
+        pairs = doc.get('mapping', {}).get('pairs', [])
+        check('connection export shows the default rules and the automatic mapping',
+              doc.get('version') == 1 and doc.get('mapping', {}).get('automatic') is True and
+              {'a': 'email', 'b': 'email', 'flow': 'both'} in pairs and
+              doc['rules']['a_to_b'] == {'enabled': True, 'create': True, 'filter': None, 'actions': []},
+              p.stdout + p.stderr)
+
+        seed_c = os.path.join(data, 'seed-c.json')
+        with open(seed_c, 'w') as f:
+            json.dump({'custom_fields': ['city', 'age', 'plan'],
+                       'lists': ['Newsletter', 'Customers', 'VIP', 'From shop'], 'contacts': []}, f)
+        mock_c, url_c = start_mock(KEY_B, seed=seed_c)
+        mocks.append(mock_c)
+        cli('account', 'add', 'elasticemail', '--name', 'vipdesk', '--option', 'base_url=' + url_c,
+            stdin=KEY_B + '\n')
+        p = cli('connection', 'add', 'pro', '--a', 'shop', '--b', 'vipdesk', '--direction', 'a-to-b')
+        check('a one-way connection', p.returncode == 0, p.stderr)
+        before = cli('connection', 'export', 'pro').stdout
+
+        rules_file = os.path.join(data, 'rules.json')
+        bad = [
+            ('{"version": 1, "rules": {', 'not valid JSON'),
+            ('{"version": 1, "rules": {"a_to_b": {"filter": {"conditions": '
+             '[{"field": "first_name", "op": "greater-than", "values": ["3"]}]}}}}',
+             'rules.a_to_b.filter.conditions[0]'),
+            ('{"version": 1, "rules": {"a_to_b": {"actions": [{"action": "set", "field": "status", '
+             '"value": 7}]}}}', 'rules.a_to_b.actions[0].value: must be a string'),
+            ('{"version": 1, "mapping": {"pairs": [{"a": "email", "b": "email", "shade": 1}]}}',
+             'mapping.pairs[0]: unknown member'),
+        ]
+        refused = True
+        for text, place in bad:
+            with open(rules_file, 'w') as f:
+                f.write(text)
+            p = cli('connection', 'import', 'pro', rules_file)
+            refused = refused and p.returncode == 1 and place in p.stderr and 'nothing was changed' in p.stderr
+        after = cli('connection', 'export', 'pro').stdout
+        check('import refuses bad documents, naming the place, and keeps what was stored',
+              refused and before == after, p.stderr)
+
+        rules = {'version': 1, 'rules': {
+            'a_to_b': {'filter': {'conditions': [
+                {'field': 'custom:plan', 'type': 'string', 'op': 'is', 'values': ['pro']}]},
+                'actions': [{'action': 'add', 'field': 'lists', 'value': 'From shop', 'on_update': True}]},
+        }}
+        p = cli('connection', 'import', 'pro', '-', stdin=json.dumps(rules))
+        exported = json.loads(cli('connection', 'export', 'pro').stdout)
+        check('import from standard input replaces the rules',
+              p.returncode == 0 and exported['rules']['a_to_b']['actions'][0]['value'] == 'From shop' and
+              exported['rules']['a_to_b']['filter']['conditions'][0]['values'] == ['pro'],
+              p.stdout + p.stderr)
+
+        n_pro = sum(1 for c in api_contacts(url_a, KEY_A)
+                    if (c.get('CustomFields') or {}).get('plan') == 'pro')
+        p = cli('sync', 'pro', '--dry-run')
+        check('the dry run says who is out of scope and why, and which actions apply',
+              p.returncode == 0 and 'out of the scope of the rule a→b, which needs: custom:plan is “pro”' in p.stdout
+              and 'action b: add “From shop” to lists' in p.stdout and
+              ('create on A: 0, create on B: %d' % n_pro) in p.stdout and
+              len(api_contacts(url_c, KEY_B)) == 0, p.stdout + p.stderr)
+        p = cli('sync', 'pro', '--json')
+        on_c = api_contacts(url_c, KEY_B)
+        check('only the contacts in scope are created, with the action applied',
+              p.returncode == 0 and len(on_c) == n_pro and n_pro > 0,
+              p.stdout + p.stderr)
+        members = urllib.request.urlopen(urllib.request.Request(
+            f'{url_c}/lists/From%20shop/contacts?limit=100', headers={'X-ElasticEmail-ApiKey': KEY_B}),
+            timeout=10)
+        listed = json.load(members)
+        check('the action put every created contact on the list', len(listed) == n_pro,
+              f'{len(listed)} of {n_pro}')
+        p = cli('sync', 'pro', '--json')
+        again = json.loads(p.stdout) if p.stdout.strip() else {}
+        check('a second run with rules writes nothing',
+              p.returncode == 0 and again.get('b', {}).get('created') == 0 and again.get('b', {}).get('updated') == 0,
+              p.stdout + p.stderr)
+        cli('connection', 'remove', 'pro')
+        cli('account', 'remove', 'vipdesk')
+
         blob = b''
         files = 0
         for root, _, names in os.walk(data):

@@ -17,6 +17,7 @@
 
 #include "concord-connector-elasticemail.h"
 #include "concord-mock-elasticemail.h"
+#include "concord-fields.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
 #include "concord-test-utils.h"
@@ -299,6 +300,174 @@ test_refused_write_not_retried (Fixture       *f,
   g_assert_cmpuint (writes_in (f->mock[1]), ==, 0);
 }
 
+/* The field set of a CRM as a connector that does not translate its
+ * fields would offer it: the email as the standard email (it is how
+ * contacts are matched), everything else as custom fields with their
+ * labels. */
+static GPtrArray *
+crm_schema_from_hubspot (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "hubspot", "contact-properties.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  GPtrArray *schema = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  JsonArray *results;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  results = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "results");
+
+  for (guint i = 0; i < json_array_get_length (results); i++)
+    {
+      JsonObject *property = json_array_get_object_element (results, i);
+      const char *name = json_object_get_string_member (property, "name");
+      const char *type = json_object_get_string_member (property, "type");
+      gboolean read_only = json_object_get_boolean_member (json_object_get_object_member (property,
+                                                             "modificationMetadata"), "readOnlyValue");
+      ConcordFieldType field_type = CONCORD_FIELD_TYPE_STRING;
+      g_autofree char *key = NULL;
+
+      if (g_str_equal (name, "email"))
+        {
+          g_ptr_array_add (schema, concord_field_spec_new ("email", "Email", CONCORD_FIELD_TYPE_EMAIL, FALSE));
+          continue;
+        }
+
+      if (g_str_equal (type, "number"))
+        field_type = CONCORD_FIELD_TYPE_NUMBER;
+      else if (g_str_equal (type, "bool"))
+        field_type = CONCORD_FIELD_TYPE_BOOLEAN;
+      else if (g_str_equal (type, "date"))
+        field_type = CONCORD_FIELD_TYPE_DATE;
+      else if (g_str_equal (type, "datetime"))
+        field_type = CONCORD_FIELD_TYPE_DATETIME;
+      else if (g_str_equal (type, "enumeration"))
+        field_type = g_str_equal (json_object_get_string_member (property, "fieldType"), "checkbox")
+                     ? CONCORD_FIELD_TYPE_STRING_SET : CONCORD_FIELD_TYPE_ENUM;
+
+      key = concord_field_custom_key (name);
+      g_ptr_array_add (schema, concord_field_spec_new (key, json_object_get_string_member (property, "label"),
+                                                       field_type, read_only));
+    }
+
+  return schema;
+}
+
+static GPtrArray *
+crm_schema_from_pipedrive (void)
+{
+  /* personFields: key, name, field_type (custom fields have hash keys). */
+  static const struct { const char *key, *name; ConcordFieldType type; } fields[] = {
+    { "name", "Name", CONCORD_FIELD_TYPE_STRING },
+    { "first_name", "First name", CONCORD_FIELD_TYPE_STRING },
+    { "last_name", "Last name", CONCORD_FIELD_TYPE_STRING },
+    { "phone", "Phone", CONCORD_FIELD_TYPE_PHONE },
+    { "org_id", "Organization", CONCORD_FIELD_TYPE_STRING },
+    { "owner_id", "Owner", CONCORD_FIELD_TYPE_STRING },
+    { "label", "Label", CONCORD_FIELD_TYPE_ENUM },
+    { "8f2b6c0e1d7a4b3c9e5f0a1b2c3d4e5f6a7b8c9d", "Customer Type", CONCORD_FIELD_TYPE_ENUM },
+    { "3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d", "Birthday", CONCORD_FIELD_TYPE_DATE },
+  };
+  GPtrArray *schema = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+
+  g_ptr_array_add (schema, concord_field_spec_new ("email", "Email", CONCORD_FIELD_TYPE_EMAIL, FALSE));
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree char *key = concord_field_custom_key (fields[i].key);
+
+      g_ptr_array_add (schema, concord_field_spec_new (key, fields[i].name, fields[i].type, FALSE));
+    }
+
+  return schema;
+}
+
+static gboolean
+has_pair (ConcordMapping *mapping,
+          const char     *a,
+          const char     *b,
+          ConcordPairFlow flow)
+{
+  gint index = concord_mapping_find (mapping, CONCORD_SIDE_A, a);
+
+  return index >= 0 &&
+         g_str_equal (g_quark_to_string (concord_mapping_get_pair (mapping, index)->key_b), b) &&
+         concord_mapping_get_pair (mapping, index)->flow == flow;
+}
+
+static const char *
+left_out (GPtrArray   *unmapped,
+          ConcordSide  side,
+          const char  *key)
+{
+  for (guint i = 0; i < unmapped->len; i++)
+    {
+      const ConcordUnmappedField *field = g_ptr_array_index (unmapped, i);
+
+      if (field->side == side && g_str_equal (field->key, key))
+        return field->reason;
+    }
+  return NULL;
+}
+
+static void
+test_auto_mapping_crm (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ee = NULL;
+  g_autoptr(GPtrArray) hubspot = crm_schema_from_hubspot ();
+  g_autoptr(GPtrArray) pipedrive = crm_schema_from_pipedrive ();
+  g_autoptr(GPtrArray) unmapped = NULL;
+  g_autoptr(ConcordMapping) mapping = NULL;
+  GAsyncResult *slot = NULL;
+
+  /* The Elastic Email field set as the connector reads it from an account
+   * whose contacts use these custom fields. */
+  put (f->mock[0], "{\"Email\":\"ann@example.com\",\"FirstName\":\"Ann\",\"Status\":\"Active\","
+                   "\"CustomFields\":{\"company\":\"Acme\",\"city\":\"Lisbon\",\"Mobile\":\"+351 900\","
+                   "\"Customer_Type\":\"retail\",\"Birthday\":\"1990-12-31\",\"Loyalty_Points\":\"12\"}}");
+  concord_connector_load_schema_async (CONCORD_CONNECTOR (f->connector[0]), "contacts", NULL,
+                                       concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  ee = concord_connector_load_schema_finish (CONCORD_CONNECTOR (f->connector[0]), result, &error);
+  g_assert_no_error (error);
+
+  /* Elastic Email ↔ HubSpot. */
+  mapping = concord_mapping_new_auto (ee, hubspot, &unmapped);
+  g_assert_true (concord_mapping_validate (mapping, "mapping", NULL, &error));
+  g_assert_true (has_pair (mapping, "email", "email", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "first_name", "custom:firstname", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "last_name", "custom:lastname", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "custom:company", "custom:company", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "custom:city", "custom:city", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "custom:Mobile", "custom:mobilephone", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "custom:Customer_Type", "custom:customer_type", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "custom:Birthday", "custom:date_of_birth", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_cmpuint (concord_mapping_get_n_pairs (mapping), ==, 8);
+  /* Left alone, with the reason. */
+  g_assert_nonnull (strstr (left_out (unmapped, CONCORD_SIDE_A, "custom:Loyalty_Points"),
+                            "is a number, this is a string"));
+  g_assert_cmpstr (left_out (unmapped, CONCORD_SIDE_A, "status"), ==, "no field of that name on the other side");
+  g_assert_nonnull (left_out (unmapped, CONCORD_SIDE_A, "lists"));
+  g_assert_nonnull (left_out (unmapped, CONCORD_SIDE_B, "custom:phone"));
+  g_assert_nonnull (left_out (unmapped, CONCORD_SIDE_B, "custom:lifecyclestage"));
+  g_assert_null (left_out (unmapped, CONCORD_SIDE_B, "custom:mobilephone"));
+  g_clear_pointer (&mapping, concord_mapping_unref);
+  g_clear_pointer (&unmapped, g_ptr_array_unref);
+
+  /* Elastic Email ↔ Pipedrive: hash-keyed custom fields pair by label,
+   * "Organization" with "company". */
+  mapping = concord_mapping_new_auto (ee, pipedrive, &unmapped);
+  g_assert_true (has_pair (mapping, "email", "email", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "first_name", "custom:first_name", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "custom:company", "custom:org_id", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "custom:Customer_Type", "custom:8f2b6c0e1d7a4b3c9e5f0a1b2c3d4e5f6a7b8c9d",
+                           CONCORD_PAIR_FLOW_BOTH));
+  g_assert_true (has_pair (mapping, "custom:Mobile", "custom:phone", CONCORD_PAIR_FLOW_BOTH));
+  g_assert_nonnull (strstr (left_out (unmapped, CONCORD_SIDE_A, "custom:Birthday"), "map it by hand"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -307,6 +476,7 @@ main (int   argc,
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   concord_test_init (&argc, &argv);
 
+  g_test_add ("/concord/sync-elasticemail/auto-mapping-crm", Fixture, NULL, setup, test_auto_mapping_crm, teardown);
   g_test_add ("/concord/sync-elasticemail/both-ways", Fixture, NULL, setup, test_both_ways, teardown);
   g_test_add ("/concord/sync-elasticemail/truncated-answer", Fixture, NULL, setup,
               test_truncated_answer, teardown);

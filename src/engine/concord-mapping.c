@@ -498,6 +498,8 @@ gboolean
 concord_field_types_convertible (ConcordFieldType from,
                                  ConcordFieldType to)
 {
+  gboolean free_text = from == CONCORD_FIELD_TYPE_STRING || from == CONCORD_FIELD_TYPE_ENUM;
+
   if (from == to)
     return TRUE;
 
@@ -509,15 +511,13 @@ concord_field_types_convertible (ConcordFieldType from,
     case CONCORD_FIELD_TYPE_STRING_SET:
       return TRUE;
     case CONCORD_FIELD_TYPE_EMAIL:
-      return CONCORD_FIELD_TYPE_IS_TEXT (from);
+      return free_text;
     case CONCORD_FIELD_TYPE_NUMBER:
     case CONCORD_FIELD_TYPE_BOOLEAN:
-      return CONCORD_FIELD_TYPE_IS_TEXT (from) || from == CONCORD_FIELD_TYPE_NUMBER ||
-             from == CONCORD_FIELD_TYPE_BOOLEAN;
+      return free_text || from == CONCORD_FIELD_TYPE_NUMBER || from == CONCORD_FIELD_TYPE_BOOLEAN;
     case CONCORD_FIELD_TYPE_DATE:
-      return CONCORD_FIELD_TYPE_IS_TEXT (from) || from == CONCORD_FIELD_TYPE_DATETIME;
     case CONCORD_FIELD_TYPE_DATETIME:
-      return CONCORD_FIELD_TYPE_IS_TEXT (from);
+      return free_text || from == CONCORD_FIELD_TYPE_DATE || from == CONCORD_FIELD_TYPE_DATETIME;
     default:
       return FALSE;
     }
@@ -902,7 +902,8 @@ concord_mapping_new_from_json (JsonNode    *node,
 /* Names that mean the same field, normalised (see normalize_name()). */
 static const char * const synonyms[][8] = {
   { "company", "organization", "organisation", "companyname", "org", "orgname", "employer", NULL },
-  { "phone", "mobile", "mobilephone", "cellphone", "cell", "telephone", "phonenumber", NULL },
+  { "phone", "telephone", "phonenumber", "tel", "workphone", "officephone", NULL },
+  { "mobile", "mobilephone", "mobilephonenumber", "mobilenumber", "cellphone", "cell", NULL },
   { "firstname", "givenname", "forename", NULL },
   { "lastname", "surname", "familyname", NULL },
   { "jobtitle", "title", "position", "role", NULL },
@@ -914,6 +915,12 @@ static const char * const synonyms[][8] = {
   { "addresscountry", "country", "countryregion", NULL },
   { "birthday", "dateofbirth", "birthdate", "dob", NULL },
   { "notes", "note", "comments", "comment", NULL },
+};
+
+/* Groups close enough to pair when nothing closer is left: a "Mobile"
+ * field and a "Phone" field, as indexes of synonyms[]. */
+static const guint related[][2] = {
+  { 1, 2 },
 };
 
 /* Lower case, without spaces, underscores, hyphens, dots or slashes. */
@@ -1004,6 +1011,20 @@ same_synonym (const AutoField *a,
 }
 
 static gboolean
+related_synonym (const AutoField *a,
+                 const AutoField *b)
+{
+  for (guint r = 0; r < G_N_ELEMENTS (related); r++)
+    for (guint i = 0; i < 2; i++)
+      for (guint j = 0; j < 2; j++)
+        if ((a->synonym[i] == (gint) related[r][0] && b->synonym[j] == (gint) related[r][1]) ||
+            (a->synonym[i] == (gint) related[r][1] && b->synonym[j] == (gint) related[r][0]))
+          return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
 is_texty (ConcordFieldType type)
 {
   return type == CONCORD_FIELD_TYPE_STRING || type == CONCORD_FIELD_TYPE_ENUM ||
@@ -1080,7 +1101,8 @@ same_key (const AutoField *a,
  *
  * Maps as many fields as it safely can: the same key first, then the same
  * name (ignoring case, spaces, underscores, hyphens), then a synonym
- * ("Company" and "Organization", "Mobile" and "Phone"); only between types
+ * ("Company" and "Organization"), then a related name ("Mobile" and
+ * "Phone", when neither has a closer partner left); only between types
  * that convert without a choice to make. A field read-only on one side
  * flows from there only.
  *
@@ -1093,7 +1115,7 @@ concord_mapping_new_auto (GPtrArray  *schema_a,
 {
   ConcordMapping *self = concord_mapping_new ();
   GArray *fields[2];
-  const AutoMatch passes[] = { same_key, same_name, same_synonym };
+  const AutoMatch passes[] = { same_key, same_name, same_synonym, related_synonym };
 
   g_return_val_if_fail (schema_a != NULL, self);
   g_return_val_if_fail (schema_b != NULL, self);
