@@ -1236,6 +1236,41 @@ test_mapping_conversion (Fixture       *f,
   assert_quiet (f);
 }
 
+static void
+test_rules_on_engine_thread (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(ConcordWorkerThread) worker = concord_worker_thread_new ("concord-engine");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *pending = NULL;
+  ConcordRunSummary summary;
+
+  /* The run keeps the rules alive: the caller may let go of them at once. */
+  use_config (f, "{\"version\": 1, \"rules\": {\"a_to_b\": {"
+                 "\"filter\": {\"conditions\": [{\"field\": \"first_name\", \"op\": \"is-not-empty\"}]},"
+                 "\"actions\": [{\"action\": \"add\", \"field\": \"tags\", \"value\": \"synced\"}]}}}");
+  person (f->side[0], "t@example.com", "first_name", "Thread", NULL);
+  person (f->side[0], "nameless@example.com", NULL);
+
+  concord_sync_run_async (worker, f->store, f->connection_id, &f->config,
+                          CONCORD_CONNECTOR (f->side[0]), "contacts",
+                          CONCORD_CONNECTOR (f->side[1]), "contacts",
+                          NULL, NULL, concord_test_store_result_cb, &pending);
+  concord_sync_config_clear (&f->config);
+  concord_sync_config_init (&f->config, f->mapping);
+
+  result = concord_test_wait_for_result (&pending);
+  g_assert_true (concord_sync_run_finish (result, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.created[CONCORD_SIDE_B], ==, 1);
+  concord_run_summary_clear (&summary);
+  g_clear_object (&worker);
+
+  g_assert_cmpstr (concord_record_get (find (f->side[1], "t@example.com"), "tags")->v.set[0], ==, "synced");
+  g_assert_null (find (f->side[1], "nameless@example.com"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1268,6 +1303,7 @@ main (int   argc,
   ADD ("rule-actions", test_rule_actions);
   ADD ("mapping-value-map", test_mapping_value_map);
   ADD ("mapping-conversion", test_mapping_conversion);
+  ADD ("rules-on-engine-thread", test_rules_on_engine_thread);
 #undef ADD
 
   return g_test_run ();

@@ -1660,6 +1660,9 @@ concord_sync_run_async (ConcordWorkerThread     *worker,
   run_data->connection_id = connection_id;
   run_data->config = *config;
   run_data->config.mapping = concord_mapping_ref (config->mapping);
+  for (guint s = 0; s < 2; s++)
+    if (config->rules[s] != NULL)
+      concord_rule_ref (config->rules[s]);
   run_data->connectors[0] = g_object_ref (connector_a);
   run_data->connectors[1] = g_object_ref (connector_b);
   run_data->types[0] = g_strdup (type_a);
