@@ -710,7 +710,10 @@ plan_write (Planner            *planner,
       concord_record_set_value_quark (item->set[target], key, after);
     }
 
-  if (before != NULL)
+  /* A first match settles the differences of two records that never
+   * agreed (each loser archived as a conflict); the breaker watches what
+   * happens to pairs that did. */
+  if (before != NULL && item->kind != CONCORD_PLAN_MATCH)
     planner->plan->n_overwrites[target]++;
 }
 

@@ -68,6 +68,9 @@ typedef struct
   guint                    n_states;
   char                    *cursors[2];
   guint64                  fingerprint;   /* of the configuration, folded into record hashes */
+  guint                    n_read;        /* for progress */
+  guint                    n_to_write;
+  guint                    n_written;
   gboolean                 any_failed;
   gboolean                 rescan;        /* a write moved a record across a rule's scope */
   GPtrArray               *old_intents;   /* (owned) (nullable) left by a run that died */
@@ -375,6 +378,10 @@ read_side (Run               *run,
                                   (gpointer) concord_record_get_remote_id (record),
                                   concord_record_ref (record));
         }
+
+      run->n_read += page->records->len;
+      if (run->options->progress != NULL)
+        run->options->progress (CONCORD_RUN_READING, run->n_read, 0, run->options->progress_data);
 
       g_clear_pointer (&page_token, g_free);
       page_token = g_steal_pointer (&page->next_page);
@@ -1105,6 +1112,10 @@ write_batch (Run         *run,
 
   run->write_calls++;
   run->summary->write_calls[side]++;
+  run->n_written += states->len;
+  if (run->options->progress != NULL)
+    run->options->progress (CONCORD_RUN_WRITING, MIN (run->n_written, run->n_to_write), run->n_to_write,
+                            run->options->progress_data);
 
   if (g_error_matches (call_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -1352,6 +1363,7 @@ execute (Run               *run,
       for (guint s = 0; s < 2; s++)
         if (concord_plan_item_writes (item, s))
           run->states[i].pending++;
+      run->n_to_write += run->states[i].pending;
     }
 
   if (!settle (run, plan, error))

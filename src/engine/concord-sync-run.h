@@ -12,16 +12,41 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  CONCORD_RUN_READING,
+  CONCORD_RUN_WRITING,
+} ConcordRunPhase;
+
+/**
+ * ConcordRunProgressFunc:
+ * @phase: what the run is doing
+ * @done: records read so far (READING), or records written so far (WRITING)
+ * @total: 0 while reading (the apps do not say how many there are); the
+ *   records to write while writing
+ *
+ * Called on the thread the run runs on, after every page read and every
+ * batch written.
+ */
+typedef void (*ConcordRunProgressFunc) (ConcordRunPhase phase,
+                                        guint           done,
+                                        guint           total,
+                                        gpointer        user_data);
+
 /**
  * ConcordRunOptions:
  * @dry_run: plan only: nothing is written, neither to the apps nor the store
  * @crash_after_writes: for tests: stop dead, as if the process were killed,
  *   right after this many write calls returned (0: never)
+ * @progress: (nullable): told how far the run is
+ * @progress_data: data for @progress (it must outlive the run)
  */
 typedef struct
 {
-  gboolean dry_run;
-  guint    crash_after_writes;
+  gboolean               dry_run;
+  guint                  crash_after_writes;
+  ConcordRunProgressFunc progress;
+  gpointer               progress_data;
 } ConcordRunOptions;
 
 /**

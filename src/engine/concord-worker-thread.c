@@ -66,12 +66,33 @@ run_job (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+unref_task (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 job_free (gpointer data)
 {
   Job *job = data;
+  GMainContext *context = g_task_get_context (job->task);
 
-  g_object_unref (job->task);
+  /* The task holds its source object (the engine facade, say), which must
+   * not die here: its last reference goes back to the task's own thread. */
+  if (context != NULL && context != g_main_context_get_thread_default ())
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, unref_task, job->task, NULL);
+      g_source_set_static_name (source, "[concord] worker task unref");
+      g_source_attach (source, context);
+      g_source_unref (source);
+    }
+  else
+    g_object_unref (job->task);
   g_free (job);
 }
 

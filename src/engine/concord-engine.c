@@ -1,0 +1,1632 @@
+/* concord-engine.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The engine's facade for the UI.
+ *
+ * A ConcordEngine lives on the thread that made it (the UI thread) and owns
+ * the engine thread (a ConcordWorkerThread with its own main context). The
+ * store, the connectors and every run are touched on the engine thread
+ * only: each call of the facade queues a job there and comes back as a
+ * GTask result, a property change or a signal on the UI thread's context.
+ * No network call, SQLite statement or merge ever runs on the UI thread.
+ *
+ * Signals (on the UI thread):
+ *   run-finished (state, ok)        after every run
+ *   connection-failing (state, why) the first failure of a streak
+ *   connection-recovered (state)    the first success after failures
+ */
+
+#define G_LOG_DOMAIN "concord-engine"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "concord-engine.h"
+#include "concord-error.h"
+#include "concord-worker-thread.h"
+
+/* ------------------------------------------------------------------------- */
+/* ConcordConnectionState                                                    */
+/* ------------------------------------------------------------------------- */
+
+struct _ConcordConnectionState
+{
+  GObject                  parent_instance;
+
+  gint64                   id;
+  char                    *name;
+  char                    *app_a;
+  char                    *app_b;
+  char                    *account_a;
+  char                    *account_b;
+  ConcordDirection         direction;
+  gboolean                 enabled;
+  gboolean                 paused;
+  ConcordConnectionStatus  status;
+  double                   fraction;
+  char                    *progress;
+  gint64                   last_sync;
+  gint64                   n_linked;
+  char                    *error;
+  guint                    n_failures;
+};
+
+G_DEFINE_FINAL_TYPE (ConcordConnectionState, concord_connection_state, G_TYPE_OBJECT)
+
+enum {
+  STATE_PROP_0,
+  STATE_PROP_ID,
+  STATE_PROP_NAME,
+  STATE_PROP_APP_A,
+  STATE_PROP_APP_B,
+  STATE_PROP_ACCOUNT_A,
+  STATE_PROP_ACCOUNT_B,
+  STATE_PROP_DIRECTION,
+  STATE_PROP_ENABLED,
+  STATE_PROP_PAUSED,
+  STATE_PROP_STATUS,
+  STATE_PROP_FRACTION,
+  STATE_PROP_PROGRESS,
+  STATE_PROP_LAST_SYNC,
+  STATE_PROP_N_LINKED,
+  STATE_PROP_ERROR,
+  N_STATE_PROPS
+};
+
+static GParamSpec *state_properties[N_STATE_PROPS];
+
+static void
+concord_connection_state_finalize (GObject *object)
+{
+  ConcordConnectionState *self = CONCORD_CONNECTION_STATE (object);
+
+  g_free (self->name);
+  g_free (self->app_a);
+  g_free (self->app_b);
+  g_free (self->account_a);
+  g_free (self->account_b);
+  g_free (self->progress);
+  g_free (self->error);
+
+  G_OBJECT_CLASS (concord_connection_state_parent_class)->finalize (object);
+}
+
+static void
+concord_connection_state_get_property (GObject    *object,
+                                       guint       prop_id,
+                                       GValue     *value,
+                                       GParamSpec *pspec)
+{
+  ConcordConnectionState *self = CONCORD_CONNECTION_STATE (object);
+
+  switch (prop_id)
+    {
+    case STATE_PROP_ID:
+      g_value_set_int64 (value, self->id);
+      break;
+    case STATE_PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case STATE_PROP_APP_A:
+      g_value_set_string (value, self->app_a);
+      break;
+    case STATE_PROP_APP_B:
+      g_value_set_string (value, self->app_b);
+      break;
+    case STATE_PROP_ACCOUNT_A:
+      g_value_set_string (value, self->account_a);
+      break;
+    case STATE_PROP_ACCOUNT_B:
+      g_value_set_string (value, self->account_b);
+      break;
+    case STATE_PROP_DIRECTION:
+      g_value_set_int (value, self->direction);
+      break;
+    case STATE_PROP_ENABLED:
+      g_value_set_boolean (value, self->enabled);
+      break;
+    case STATE_PROP_PAUSED:
+      g_value_set_boolean (value, self->paused);
+      break;
+    case STATE_PROP_STATUS:
+      g_value_set_int (value, self->status);
+      break;
+    case STATE_PROP_FRACTION:
+      g_value_set_double (value, self->fraction);
+      break;
+    case STATE_PROP_PROGRESS:
+      g_value_set_string (value, self->progress);
+      break;
+    case STATE_PROP_LAST_SYNC:
+      g_value_set_int64 (value, self->last_sync);
+      break;
+    case STATE_PROP_N_LINKED:
+      g_value_set_int64 (value, self->n_linked);
+      break;
+    case STATE_PROP_ERROR:
+      g_value_set_string (value, self->error);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+concord_connection_state_class_init (ConcordConnectionStateClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = concord_connection_state_finalize;
+  object_class->get_property = concord_connection_state_get_property;
+
+  state_properties[STATE_PROP_ID] = g_param_spec_int64 ("id", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  state_properties[STATE_PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
+  state_properties[STATE_PROP_APP_A] = g_param_spec_string ("app-a", NULL, NULL, NULL, flags);
+  state_properties[STATE_PROP_APP_B] = g_param_spec_string ("app-b", NULL, NULL, NULL, flags);
+  state_properties[STATE_PROP_ACCOUNT_A] = g_param_spec_string ("account-a", NULL, NULL, NULL, flags);
+  state_properties[STATE_PROP_ACCOUNT_B] = g_param_spec_string ("account-b", NULL, NULL, NULL, flags);
+  state_properties[STATE_PROP_DIRECTION] = g_param_spec_int ("direction", NULL, NULL, 0, 2, 0, flags);
+  state_properties[STATE_PROP_ENABLED] = g_param_spec_boolean ("enabled", NULL, NULL, FALSE, flags);
+  state_properties[STATE_PROP_PAUSED] = g_param_spec_boolean ("paused", NULL, NULL, FALSE, flags);
+  state_properties[STATE_PROP_STATUS] = g_param_spec_int ("status", NULL, NULL, 0, CONCORD_CONNECTION_FAILING,
+                                                          0, flags);
+  state_properties[STATE_PROP_FRACTION] = g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0, flags);
+  state_properties[STATE_PROP_PROGRESS] = g_param_spec_string ("progress", NULL, NULL, NULL, flags);
+  state_properties[STATE_PROP_LAST_SYNC] = g_param_spec_int64 ("last-sync", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  state_properties[STATE_PROP_N_LINKED] = g_param_spec_int64 ("n-linked", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  state_properties[STATE_PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
+
+  g_object_class_install_properties (object_class, N_STATE_PROPS, state_properties);
+}
+
+static void
+concord_connection_state_init (ConcordConnectionState *self)
+{
+}
+
+#define STATE_GETTER(type, name, field, fallback) \
+  type \
+  concord_connection_state_get_##name (ConcordConnectionState *self) \
+  { \
+    g_return_val_if_fail (CONCORD_IS_CONNECTION_STATE (self), fallback); \
+    return self->field; \
+  }
+
+STATE_GETTER (gint64, id, id, 0)
+STATE_GETTER (const char *, name, name, NULL)
+STATE_GETTER (const char *, app_a, app_a, NULL)
+STATE_GETTER (const char *, app_b, app_b, NULL)
+STATE_GETTER (const char *, account_a, account_a, NULL)
+STATE_GETTER (const char *, account_b, account_b, NULL)
+STATE_GETTER (ConcordDirection, direction, direction, CONCORD_DIRECTION_BOTH)
+STATE_GETTER (gboolean, enabled, enabled, FALSE)
+STATE_GETTER (gboolean, paused, paused, FALSE)
+STATE_GETTER (ConcordConnectionStatus, status, status, CONCORD_CONNECTION_OFF)
+STATE_GETTER (double, fraction, fraction, 0)
+STATE_GETTER (const char *, progress, progress, NULL)
+STATE_GETTER (gint64, last_sync, last_sync, 0)
+STATE_GETTER (gint64, n_linked, n_linked, 0)
+STATE_GETTER (const char *, error, error, NULL)
+STATE_GETTER (guint, n_failures, n_failures, 0)
+
+#undef STATE_GETTER
+
+static void
+state_set_string (ConcordConnectionState *self,
+                  char                  **field,
+                  const char             *value,
+                  guint                   prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), state_properties[prop]);
+}
+
+#define STATE_SET(self, field, value, prop) \
+  G_STMT_START { \
+    if ((self)->field != (value)) \
+      { \
+        (self)->field = (value); \
+        g_object_notify_by_pspec (G_OBJECT (self), state_properties[prop]); \
+      } \
+  } G_STMT_END
+
+/* The status follows from the other fields. */
+static void
+state_update_status (ConcordConnectionState *self,
+                     gboolean                running)
+{
+  ConcordConnectionStatus status;
+
+  if (running)
+    status = CONCORD_CONNECTION_RUNNING;
+  else if (!self->enabled)
+    status = CONCORD_CONNECTION_OFF;
+  else if (self->error != NULL)
+    status = CONCORD_CONNECTION_FAILING;
+  else if (self->paused)
+    status = CONCORD_CONNECTION_PAUSED;
+  else
+    status = CONCORD_CONNECTION_IDLE;
+
+  STATE_SET (self, status, status, STATE_PROP_STATUS);
+}
+
+/* ------------------------------------------------------------------------- */
+/* ConcordEngine                                                             */
+/* ------------------------------------------------------------------------- */
+
+struct _ConcordEngine
+{
+  GObject              parent_instance;
+
+  /* UI thread */
+  GMainContext        *context;
+  ConcordWorkerThread *worker;
+  char                *db_path;
+  ConcordSecretStore  *secrets;
+  ConcordEngineApps    apps;
+  GListStore          *connections;
+  GHashTable          *queued;       /* connection ids with a run queued or going */
+  GCancellable        *cancellable;  /* cancelled by concord_engine_stop() */
+  guint                interval;
+  guint                timer_id;
+
+  /* Engine thread only */
+  ConcordStore        *store;
+  GHashTable          *connectors;   /* account id → ConcordConnector */
+};
+
+G_DEFINE_FINAL_TYPE (ConcordEngine, concord_engine, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_RUN_FINISHED,
+  SIGNAL_CONNECTION_FAILING,
+  SIGNAL_CONNECTION_RECOVERED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+concord_engine_dispose (GObject *object)
+{
+  ConcordEngine *self = CONCORD_ENGINE (object);
+
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  /* Joins the engine thread once its queued jobs, which hold references
+   * to the engine, are gone. */
+  g_clear_object (&self->worker);
+
+  G_OBJECT_CLASS (concord_engine_parent_class)->dispose (object);
+}
+
+static void
+concord_engine_finalize (GObject *object)
+{
+  ConcordEngine *self = CONCORD_ENGINE (object);
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->connectors, g_hash_table_unref);
+  g_clear_object (&self->connections);
+  g_clear_pointer (&self->queued, g_hash_table_unref);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->secrets);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->db_path);
+
+  G_OBJECT_CLASS (concord_engine_parent_class)->finalize (object);
+}
+
+static void
+concord_engine_class_init (ConcordEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = concord_engine_dispose;
+  object_class->finalize = concord_engine_finalize;
+
+  signals[SIGNAL_RUN_FINISHED] =
+    g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, CONCORD_TYPE_CONNECTION_STATE, G_TYPE_BOOLEAN);
+  signals[SIGNAL_CONNECTION_FAILING] =
+    g_signal_new ("connection-failing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, CONCORD_TYPE_CONNECTION_STATE, G_TYPE_STRING);
+  signals[SIGNAL_CONNECTION_RECOVERED] =
+    g_signal_new ("connection-recovered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, CONCORD_TYPE_CONNECTION_STATE);
+}
+
+static void
+concord_engine_init (ConcordEngine *self)
+{
+  self->connections = g_list_store_new (CONCORD_TYPE_CONNECTION_STATE);
+  self->queued = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
+  self->connectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/**
+ * concord_engine_new:
+ * @db_path: the state store
+ * @secrets: where the API keys are
+ * @apps: how to make and check connectors
+ *
+ * Returns: (transfer full): the engine; call concord_engine_open_async()
+ */
+ConcordEngine *
+concord_engine_new (const char              *db_path,
+                    ConcordSecretStore      *secrets,
+                    const ConcordEngineApps *apps)
+{
+  ConcordEngine *self;
+
+  g_return_val_if_fail (db_path != NULL, NULL);
+  g_return_val_if_fail (CONCORD_IS_SECRET_STORE (secrets), NULL);
+  g_return_val_if_fail (apps != NULL && apps->create != NULL, NULL);
+
+  self = g_object_new (CONCORD_TYPE_ENGINE, NULL);
+  self->db_path = g_strdup (db_path);
+  self->secrets = g_object_ref (secrets);
+  self->apps = *apps;
+  self->context = g_main_context_ref_thread_default ();
+  self->worker = concord_worker_thread_new ("concord-engine");
+
+  return self;
+}
+
+ConcordWorkerThread *
+concord_engine_get_worker (ConcordEngine *self)
+{
+  g_return_val_if_fail (CONCORD_IS_ENGINE (self), NULL);
+
+  return self->worker;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Engine thread helpers                                                     */
+/* ------------------------------------------------------------------------- */
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Iterates the engine thread's context until @slot is filled. */
+static GAsyncResult *
+wait_slot (GAsyncResult **slot)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  while (*slot == NULL)
+    g_main_context_iteration (context, TRUE);
+
+  return *slot;
+}
+
+static gboolean
+ensure_store (ConcordEngine  *self,
+              GError        **error)
+{
+  g_assert (concord_worker_thread_is_current (self->worker));
+
+  if (self->store == NULL)
+    self->store = concord_store_new (self->db_path, error);
+
+  return self->store != NULL;
+}
+
+static char *
+lookup_secret (ConcordEngine  *self,
+               const char     *account_id,
+               GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_secret_store_lookup_async (self->secrets, account_id, NULL, store_result_cb, &slot);
+  result = wait_slot (&slot);
+  return concord_secret_store_lookup_finish (self->secrets, result, error);
+}
+
+static ConcordConnector *
+get_connector (ConcordEngine  *self,
+               const char     *account_id,
+               GError        **error)
+{
+  ConcordConnector *connector = g_hash_table_lookup (self->connectors, account_id);
+  g_autoptr(ConcordAccountRow) account = NULL;
+  g_auto(ConcordSecretString) secret = NULL;
+
+  if (connector != NULL)
+    return connector;
+
+  if ((account = concord_store_get_account (self->store, account_id, error)) == NULL ||
+      (secret = lookup_secret (self, account_id, error)) == NULL ||
+      (connector = self->apps.create (account->app_id, account->options_json, secret, error)) == NULL)
+    return NULL;
+
+  g_hash_table_insert (self->connectors, g_strdup (account_id), connector);
+  return connector;
+}
+
+static GPtrArray *
+load_schema (ConcordConnector  *connector,
+             const char        *type,
+             GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_connector_load_schema_async (connector, type, NULL, store_result_cb, &slot);
+  result = wait_slot (&slot);
+  return concord_connector_load_schema_finish (connector, result, error);
+}
+
+/* What the UI needs of one connection, read on the engine thread. */
+typedef struct
+{
+  ConcordConnectionRow *row;
+  char                 *app_a;
+  char                 *app_b;
+  char                 *account_a;
+  char                 *account_b;
+  gint64                last_sync;
+  gint64                n_linked;
+  gboolean              failed;
+} Snapshot;
+
+static void
+snapshot_free (gpointer data)
+{
+  Snapshot *snapshot = data;
+
+  concord_connection_row_free (snapshot->row);
+  g_free (snapshot->app_a);
+  g_free (snapshot->app_b);
+  g_free (snapshot->account_a);
+  g_free (snapshot->account_b);
+  g_free (snapshot);
+}
+
+static Snapshot *
+take_snapshot (ConcordEngine        *self,
+               ConcordConnectionRow *row)
+{
+  Snapshot *snapshot = g_new0 (Snapshot, 1);
+  g_autoptr(ConcordAccountRow) a = concord_store_get_account (self->store, row->account_a, NULL);
+  g_autoptr(ConcordAccountRow) b = concord_store_get_account (self->store, row->account_b, NULL);
+  g_autoptr(GPtrArray) runs = concord_store_list_runs (self->store, row->id, 20, NULL);
+
+  snapshot->row = row;
+  snapshot->app_a = g_strdup (a != NULL ? a->app_id : "");
+  snapshot->app_b = g_strdup (b != NULL ? b->app_id : "");
+  snapshot->account_a = g_strdup (a != NULL ? a->name : row->account_a);
+  snapshot->account_b = g_strdup (b != NULL ? b->name : row->account_b);
+  snapshot->n_linked = concord_store_count_links (self->store, row->id, NULL);
+
+  /* The newest real run says when it last synced and whether it failed. */
+  for (guint i = 0; runs != NULL && i < runs->len; i++)
+    {
+      ConcordRunRow *run = g_ptr_array_index (runs, i);
+
+      if (run->dry_run)
+        continue;
+      snapshot->last_sync = run->finished != 0 ? run->finished : run->started;
+      snapshot->failed = g_strcmp0 (run->status, "ok") != 0;
+      break;
+    }
+
+  return snapshot;
+}
+
+/* ------------------------------------------------------------------------- */
+/* UI thread helpers                                                         */
+/* ------------------------------------------------------------------------- */
+
+ConcordConnectionState *
+concord_engine_lookup (ConcordEngine *self,
+                       gint64         connection_id)
+{
+  guint n;
+
+  g_return_val_if_fail (CONCORD_IS_ENGINE (self), NULL);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConcordConnectionState) state = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+
+      if (state->id == connection_id)
+        return state;  /* the store keeps it alive */
+    }
+
+  return NULL;
+}
+
+static void
+apply_snapshot (ConcordEngine *self,
+                Snapshot      *snapshot)
+{
+  ConcordConnectionState *state = concord_engine_lookup (self, snapshot->row->id);
+  gboolean added = state == NULL;
+
+  if (added)
+    {
+      state = g_object_new (CONCORD_TYPE_CONNECTION_STATE, NULL);
+      state->id = snapshot->row->id;
+    }
+
+  g_object_freeze_notify (G_OBJECT (state));
+  state_set_string (state, &state->name, snapshot->row->name, STATE_PROP_NAME);
+  state_set_string (state, &state->app_a, snapshot->app_a, STATE_PROP_APP_A);
+  state_set_string (state, &state->app_b, snapshot->app_b, STATE_PROP_APP_B);
+  state_set_string (state, &state->account_a, snapshot->account_a, STATE_PROP_ACCOUNT_A);
+  state_set_string (state, &state->account_b, snapshot->account_b, STATE_PROP_ACCOUNT_B);
+  STATE_SET (state, direction, snapshot->row->direction, STATE_PROP_DIRECTION);
+  STATE_SET (state, enabled, snapshot->row->enabled, STATE_PROP_ENABLED);
+  STATE_SET (state, last_sync, snapshot->last_sync, STATE_PROP_LAST_SYNC);
+  STATE_SET (state, n_linked, snapshot->n_linked, STATE_PROP_N_LINKED);
+  if (added && snapshot->failed)
+    state_set_string (state, &state->error, "The last sync did not finish", STATE_PROP_ERROR);
+  state_update_status (state, g_hash_table_contains (self->queued, &state->id));
+  g_object_thaw_notify (G_OBJECT (state));
+
+  if (added)
+    {
+      g_list_store_append (self->connections, state);
+      g_object_unref (state);
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Opening                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+open_worker (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  GPtrArray *snapshots;
+
+  if (!ensure_store (self, &error) ||
+      (rows = concord_store_list_connections (self->store, &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (snapshots, take_snapshot (self, g_steal_pointer (&rows->pdata[i])));
+
+  g_task_return_pointer (task, snapshots, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * concord_engine_open_async:
+ *
+ * Opens the store on the engine thread and fills the list of connections.
+ */
+void
+concord_engine_open_async (ConcordEngine       *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_engine_open_async);
+  concord_worker_thread_queue (self->worker, task, open_worker);
+}
+
+gboolean
+concord_engine_open_finish (ConcordEngine  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
+{
+  g_autoptr(GPtrArray) snapshots = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  snapshots = g_task_propagate_pointer (G_TASK (result), error);
+  if (snapshots == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < snapshots->len; i++)
+    apply_snapshot (self, g_ptr_array_index (snapshots, i));
+
+  return TRUE;
+}
+
+GListModel *
+concord_engine_get_connections (ConcordEngine *self)
+{
+  g_return_val_if_fail (CONCORD_IS_ENGINE (self), NULL);
+
+  return G_LIST_MODEL (self->connections);
+}
+
+gboolean
+concord_engine_has_enabled (ConcordEngine *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConcordConnectionState) state = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+
+      if (state->enabled)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Runs                                                                      */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  ConcordEngine    *engine;     /* (owned) */
+  gint64            id;
+  gboolean          dry_run;
+  gint64            last_post;  /* engine thread: when progress was last sent */
+  gboolean          ok;
+  ConcordRunSummary summary;
+  GError           *error;
+  Snapshot         *snapshot;
+} RunJob;
+
+static void
+run_job_free (gpointer data)
+{
+  RunJob *job = data;
+
+  g_clear_object (&job->engine);
+  concord_run_summary_clear (&job->summary);
+  g_clear_error (&job->error);
+  g_clear_pointer (&job->snapshot, snapshot_free);
+  g_free (job);
+}
+
+typedef struct
+{
+  ConcordEngine  *engine;
+  gint64          id;
+  ConcordRunPhase phase;
+  guint           done;
+  guint           total;
+} Progress;
+
+static gboolean
+post_progress_cb (gpointer data)
+{
+  Progress *progress = data;
+  ConcordConnectionState *state = concord_engine_lookup (progress->engine, progress->id);
+  g_autofree char *text = NULL;
+  double fraction;
+
+  if (state == NULL || state->status != CONCORD_CONNECTION_RUNNING)
+    return G_SOURCE_REMOVE;
+
+  if (progress->phase == CONCORD_RUN_READING)
+    {
+      /* How many there are is unknown until both sides are read. */
+      text = g_strdup_printf ("%u contacts read", progress->done);
+      fraction = 0;
+    }
+  else
+    {
+      text = g_strdup_printf ("%u of %u changes written", progress->done, progress->total);
+      fraction = progress->total > 0 ? (double) progress->done / progress->total : 1;
+    }
+
+  state_set_string (state, &state->progress, text, STATE_PROP_PROGRESS);
+  STATE_SET (state, fraction, fraction, STATE_PROP_FRACTION);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_free (gpointer data)
+{
+  Progress *progress = data;
+
+  g_object_unref (progress->engine);
+  g_free (progress);
+}
+
+/* On the engine thread: at most ten updates a second reach the UI. */
+static void
+on_run_progress (ConcordRunPhase phase,
+                 guint           done,
+                 guint           total,
+                 gpointer        user_data)
+{
+  RunJob *job = user_data;
+  gint64 now = g_get_monotonic_time ();
+  Progress *progress;
+
+  if (now - job->last_post < G_USEC_PER_SEC / 10 && !(phase == CONCORD_RUN_WRITING && done == total))
+    return;
+  job->last_post = now;
+
+  progress = g_new0 (Progress, 1);
+  progress->engine = g_object_ref (job->engine);
+  progress->id = job->id;
+  progress->phase = phase;
+  progress->done = done;
+  progress->total = total;
+  g_main_context_invoke_full (job->engine->context, G_PRIORITY_DEFAULT, post_progress_cb, progress,
+                              progress_free);
+}
+
+static void
+run_worker (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  RunJob *job = task_data;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  g_autoptr(GPtrArray) schema_a = NULL;
+  g_autoptr(GPtrArray) schema_b = NULL;
+  ConcordConnector *a, *b;
+  ConcordSyncConfig config;
+  ConcordRunOptions options = {
+    .dry_run = job->dry_run,
+    .progress = on_run_progress,
+    .progress_data = job,
+  };
+
+  if (!ensure_store (self, &job->error) ||
+      (row = concord_store_get_connection_by_id (self->store, job->id, &job->error)) == NULL ||
+      (a = get_connector (self, row->account_a, &job->error)) == NULL ||
+      (b = get_connector (self, row->account_b, &job->error)) == NULL ||
+      (schema_a = load_schema (a, row->type_a, &job->error)) == NULL ||
+      (schema_b = load_schema (b, row->type_b, &job->error)) == NULL ||
+      !concord_sync_config_init_for_connection (&config, row, schema_a, schema_b, &job->error))
+    {
+      job->ok = FALSE;
+    }
+  else
+    {
+      job->ok = concord_sync_run (self->store, row->id, &config, a, row->type_a, b, row->type_b,
+                                  &options, cancellable, &job->summary, &job->error);
+      concord_sync_config_clear (&config);
+    }
+
+  /* A refused key may have been replaced in the keyring: read it again. */
+  if (!job->ok && row != NULL &&
+      (g_error_matches (job->error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED) ||
+       g_error_matches (job->error, CONCORD_ERROR, CONCORD_ERROR_AUTH_REQUIRED)))
+    {
+      g_hash_table_remove (self->connectors, row->account_a);
+      g_hash_table_remove (self->connectors, row->account_b);
+    }
+
+  if (!job->dry_run && row != NULL)
+    job->snapshot = take_snapshot (self, g_steal_pointer (&row));
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+run_done_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  ConcordEngine *self = CONCORD_ENGINE (object);
+  RunJob *job = g_task_get_task_data (G_TASK (result));
+  ConcordConnectionState *state;
+  gboolean was_failing;
+
+  g_hash_table_remove (self->queued, &job->id);
+
+  state = concord_engine_lookup (self, job->id);
+  if (state == NULL)
+    return;  /* removed meanwhile */
+
+  g_object_ref (state);
+  g_object_freeze_notify (G_OBJECT (state));
+  was_failing = state->n_failures > 0;
+  if (job->snapshot != NULL)
+    apply_snapshot (self, job->snapshot);
+
+  if (job->ok)
+    {
+      state->n_failures = 0;
+      state_set_string (state, &state->error, NULL, STATE_PROP_ERROR);
+    }
+  else if (!g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      state->n_failures++;
+      state_set_string (state, &state->error, job->error != NULL ? job->error->message : "The sync failed",
+                        STATE_PROP_ERROR);
+    }
+  state_set_string (state, &state->progress, NULL, STATE_PROP_PROGRESS);
+  STATE_SET (state, fraction, 0.0, STATE_PROP_FRACTION);
+  state_update_status (state, FALSE);
+  g_object_thaw_notify (G_OBJECT (state));
+
+  g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0, state, job->ok);
+  if (!job->ok && state->n_failures == 1)
+    g_signal_emit (self, signals[SIGNAL_CONNECTION_FAILING], 0, state, state->error);
+  else if (job->ok && was_failing)
+    g_signal_emit (self, signals[SIGNAL_CONNECTION_RECOVERED], 0, state);
+  g_object_unref (state);
+}
+
+static void
+queue_run (ConcordEngine *self,
+           gint64         connection_id)
+{
+  ConcordConnectionState *state = concord_engine_lookup (self, connection_id);
+  g_autoptr(GTask) task = NULL;
+  RunJob *job;
+
+  if (state == NULL || g_hash_table_contains (self->queued, &connection_id))
+    return;
+
+  g_hash_table_add (self->queued, g_memdup2 (&connection_id, sizeof connection_id));
+  state_set_string (state, &state->progress, "Waiting…", STATE_PROP_PROGRESS);
+  state_update_status (state, TRUE);
+
+  job = g_new0 (RunJob, 1);
+  job->engine = g_object_ref (self);
+  job->id = connection_id;
+
+  task = g_task_new (self, self->cancellable, run_done_cb, NULL);
+  g_task_set_source_tag (task, queue_run);
+  g_task_set_task_data (task, job, run_job_free);
+  concord_worker_thread_queue (self->worker, task, run_worker);
+}
+
+/**
+ * concord_engine_sync_now:
+ *
+ * Queues a run of the connection, whether it is paused or not (the user
+ * asked); does nothing if one is queued or going.
+ */
+void
+concord_engine_sync_now (ConcordEngine *self,
+                         gint64         connection_id)
+{
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  queue_run (self, connection_id);
+}
+
+/**
+ * concord_engine_sync_all:
+ *
+ * Queues a run of every connection that is on and not paused.
+ */
+void
+concord_engine_sync_all (ConcordEngine *self)
+{
+  guint n;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConcordConnectionState) state = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+
+      if (state->enabled && !state->paused)
+        queue_run (self, state->id);
+    }
+}
+
+static gboolean
+on_timer_cb (gpointer user_data)
+{
+  concord_engine_sync_all (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * concord_engine_set_interval:
+ * @seconds: time between runs of every connection that is on; 0: only
+ *   when asked
+ */
+void
+concord_engine_set_interval (ConcordEngine *self,
+                             guint          seconds)
+{
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  self->interval = seconds;
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  if (seconds > 0)
+    {
+      GSource *source = g_timeout_source_new_seconds (seconds);
+
+      g_source_set_callback (source, on_timer_cb, self, NULL);
+      g_source_set_name (source, "[concord] sync interval");
+      self->timer_id = g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+}
+
+void
+concord_engine_set_paused (ConcordEngine *self,
+                           gint64         connection_id,
+                           gboolean       paused)
+{
+  ConcordConnectionState *state;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  state = concord_engine_lookup (self, connection_id);
+  if (state == NULL)
+    return;
+  STATE_SET (state, paused, !!paused, STATE_PROP_PAUSED);
+  state_update_status (state, g_hash_table_contains (self->queued, &connection_id));
+}
+
+/**
+ * concord_engine_stop:
+ *
+ * Stops the timer and cancels the runs queued or going (between batches:
+ * what was written is committed).
+ */
+void
+concord_engine_stop (ConcordEngine *self)
+{
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+}
+
+/* ------------------------------------------------------------------------- */
+/* Simple jobs                                                               */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char                 *app_id;
+  char                 *name;
+  char                 *options_json;
+  char                 *secret;       /* wiped when freed */
+  char                 *account_id;
+  char                 *type;
+  gint64                connection_id;
+  gboolean              flag;
+  char                 *config_json;
+  ConcordConnectionRow  row;
+} Job;
+
+static void
+job_free (gpointer data)
+{
+  Job *job = data;
+
+  g_free (job->app_id);
+  g_free (job->name);
+  g_free (job->options_json);
+  concord_secret_free (job->secret);
+  g_free (job->account_id);
+  g_free (job->type);
+  g_free (job->config_json);
+  g_free (job->row.name);
+  g_free (job->row.account_a);
+  g_free (job->row.type_a);
+  g_free (job->row.account_b);
+  g_free (job->row.type_b);
+  g_free (job->row.config_json);
+  g_free (job);
+}
+
+static GTask *
+job_task (ConcordEngine       *self,
+          gpointer             tag,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data,
+          Job                **job)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  *job = g_new0 (Job, 1);
+  g_task_set_source_tag (task, tag);
+  g_task_set_task_data (task, *job, job_free);
+  return task;
+}
+
+static gboolean
+verify (ConcordEngine  *self,
+        Job            *job,
+        GError        **error)
+{
+  g_autoptr(ConcordConnector) connector = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  connector = self->apps.create (job->app_id, job->options_json, job->secret, error);
+  if (connector == NULL)
+    return FALSE;
+  if (self->apps.verify_async == NULL)
+    return TRUE;
+
+  self->apps.verify_async (connector, NULL, store_result_cb, &slot);
+  result = wait_slot (&slot);
+  return self->apps.verify_finish (connector, result, error);
+}
+
+static void
+verify_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (verify (source_object, task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * concord_engine_verify_async:
+ *
+ * Checks an API key against its app, on the engine thread.
+ */
+void
+concord_engine_verify_async (ConcordEngine       *self,
+                             const char          *app_id,
+                             const char          *options_json,
+                             const char          *secret,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (app_id != NULL && secret != NULL);
+
+  task = job_task (self, concord_engine_verify_async, cancellable, callback, user_data, &job);
+  job->app_id = g_strdup (app_id);
+  job->options_json = g_strdup (options_json);
+  job->secret = g_strdup (secret);
+  concord_worker_thread_queue (self->worker, task, verify_worker);
+}
+
+gboolean
+concord_engine_verify_finish (ConcordEngine  *self,
+                              GAsyncResult   *result,
+                              GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+add_account_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *label = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  if (!ensure_store (self, &error) || !verify (self, job, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The key goes to the keyring first: an account row never exists
+   * without its key. */
+  label = g_strdup_printf ("Concord: %s", job->name);
+  concord_secret_store_store_async (self->secrets, id, job->app_id, label, job->secret, NULL,
+                                    store_result_cb, &slot);
+  result = wait_slot (&slot);
+  if (!concord_secret_store_store_finish (self->secrets, result, &error) ||
+      !concord_store_add_account (self->store, id, job->app_id, job->name, job->options_json, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&id), g_free);
+}
+
+/**
+ * concord_engine_add_account_async:
+ *
+ * Checks the key, stores it in the keyring and adds the account.
+ */
+void
+concord_engine_add_account_async (ConcordEngine       *self,
+                                  const char          *app_id,
+                                  const char          *name,
+                                  const char          *options_json,
+                                  const char          *secret,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (app_id != NULL && name != NULL && secret != NULL);
+
+  task = job_task (self, concord_engine_add_account_async, cancellable, callback, user_data, &job);
+  job->app_id = g_strdup (app_id);
+  job->name = g_strdup (name);
+  job->options_json = g_strdup (options_json);
+  job->secret = g_strdup (secret);
+  concord_worker_thread_queue (self->worker, task, add_account_worker);
+}
+
+/**
+ * concord_engine_add_account_finish:
+ *
+ * Returns: (transfer full): the new account's id
+ */
+char *
+concord_engine_add_account_finish (ConcordEngine  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+list_types_worker (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+  ConcordConnector *connector;
+
+  if (!ensure_store (self, &error) || (connector = get_connector (self, job->account_id, &error)) == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, concord_connector_list_contact_types (connector),
+                           (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+concord_engine_list_types_async (ConcordEngine       *self,
+                                 const char          *account_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = job_task (self, concord_engine_list_types_async, cancellable, callback, user_data, &job);
+  job->account_id = g_strdup (account_id);
+  concord_worker_thread_queue (self->worker, task, list_types_worker);
+}
+
+/**
+ * concord_engine_list_types_finish:
+ *
+ * Returns: (transfer full) (element-type ConcordContactType): the account's
+ *   contact types
+ */
+GPtrArray *
+concord_engine_list_types_finish (ConcordEngine  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+load_schema_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+  ConcordConnector *connector;
+  GPtrArray *schema;
+
+  if (!ensure_store (self, &error) ||
+      (connector = get_connector (self, job->account_id, &error)) == NULL ||
+      (schema = load_schema (connector, job->type, &error)) == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, schema, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+concord_engine_load_schema_async (ConcordEngine       *self,
+                                  const char          *account_id,
+                                  const char          *type,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = job_task (self, concord_engine_load_schema_async, cancellable, callback, user_data, &job);
+  job->account_id = g_strdup (account_id);
+  job->type = g_strdup (type);
+  concord_worker_thread_queue (self->worker, task, load_schema_worker);
+}
+
+/**
+ * concord_engine_load_schema_finish:
+ *
+ * Returns: (transfer full) (element-type ConcordFieldSpec): the fields
+ */
+GPtrArray *
+concord_engine_load_schema_finish (ConcordEngine  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Ends a job that changed a connection: its snapshot, for the UI. */
+static void
+return_snapshot (ConcordEngine *self,
+                 GTask         *task,
+                 gint64         connection_id)
+{
+  GError *error = NULL;
+  ConcordConnectionRow *row = concord_store_get_connection_by_id (self->store, connection_id, &error);
+
+  if (row == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, take_snapshot (self, row), snapshot_free);
+}
+
+static void
+add_connection_worker (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+  gint64 id;
+
+  if (!ensure_store (self, &error) || (id = concord_store_add_connection (self->store, &job->row, &error)) == 0)
+    g_task_return_error (task, error);
+  else
+    return_snapshot (self, task, id);
+}
+
+/**
+ * concord_engine_add_connection_async:
+ * @row: the connection (its id is ignored)
+ */
+void
+concord_engine_add_connection_async (ConcordEngine              *self,
+                                     const ConcordConnectionRow *row,
+                                     GCancellable               *cancellable,
+                                     GAsyncReadyCallback         callback,
+                                     gpointer                    user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (row != NULL && row->name != NULL);
+
+  task = job_task (self, concord_engine_add_connection_async, cancellable, callback, user_data, &job);
+  job->row = *row;
+  job->row.name = g_strdup (row->name);
+  job->row.account_a = g_strdup (row->account_a);
+  job->row.type_a = g_strdup (row->type_a);
+  job->row.account_b = g_strdup (row->account_b);
+  job->row.type_b = g_strdup (row->type_b);
+  job->row.config_json = g_strdup (row->config_json);
+  concord_worker_thread_queue (self->worker, task, add_connection_worker);
+}
+
+/**
+ * concord_engine_add_connection_finish:
+ *
+ * Returns: the new connection's id (it is in the list of connections), or 0
+ */
+gint64
+concord_engine_add_connection_finish (ConcordEngine  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  Snapshot *snapshot;
+  gint64 id;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  snapshot = g_task_propagate_pointer (G_TASK (result), error);
+  if (snapshot == NULL)
+    return 0;
+
+  id = snapshot->row->id;
+  apply_snapshot (self, snapshot);
+  snapshot_free (snapshot);
+  return id;
+}
+
+static void
+remove_connection_worker (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+
+  if (!ensure_store (self, &error) || !concord_store_remove_connection (self->store, job->connection_id, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+concord_engine_remove_connection_async (ConcordEngine       *self,
+                                        gint64               connection_id,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = job_task (self, concord_engine_remove_connection_async, cancellable, callback, user_data, &job);
+  job->connection_id = connection_id;
+  concord_worker_thread_queue (self->worker, task, remove_connection_worker);
+}
+
+gboolean
+concord_engine_remove_connection_finish (ConcordEngine  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error)
+{
+  Job *job;
+  guint position;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  job = g_task_get_task_data (G_TASK (result));
+  {
+    ConcordConnectionState *state = concord_engine_lookup (self, job->connection_id);
+
+    if (state != NULL && g_list_store_find (self->connections, state, &position))
+      g_list_store_remove (self->connections, position);
+  }
+  return TRUE;
+}
+
+static void
+set_enabled_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+
+  if (!ensure_store (self, &error) ||
+      !concord_store_set_connection_enabled (self->store, job->connection_id, job->flag, &error))
+    g_task_return_error (task, error);
+  else
+    return_snapshot (self, task, job->connection_id);
+}
+
+/**
+ * concord_engine_set_enabled_async:
+ *
+ * Switches a connection on (it syncs at once) or off.
+ */
+void
+concord_engine_set_enabled_async (ConcordEngine       *self,
+                                  gint64               connection_id,
+                                  gboolean             enabled,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = job_task (self, concord_engine_set_enabled_async, cancellable, callback, user_data, &job);
+  job->connection_id = connection_id;
+  job->flag = !!enabled;
+  concord_worker_thread_queue (self->worker, task, set_enabled_worker);
+}
+
+gboolean
+concord_engine_set_enabled_finish (ConcordEngine  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  Snapshot *snapshot;
+  gboolean enabled;
+  gint64 id;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  snapshot = g_task_propagate_pointer (G_TASK (result), error);
+  if (snapshot == NULL)
+    return FALSE;
+
+  enabled = snapshot->row->enabled;
+  id = snapshot->row->id;
+  apply_snapshot (self, snapshot);
+  snapshot_free (snapshot);
+  if (enabled)
+    queue_run (self, id);
+  return TRUE;
+}
+
+static void
+set_config_worker (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  g_autoptr(ConcordConnectionConfig) config = NULL;
+  GError *error = NULL;
+
+  /* Refused as a whole, naming the place: what is stored stays. */
+  if ((config = concord_connection_config_new_from_json (job->config_json, &error)) == NULL ||
+      !ensure_store (self, &error) ||
+      !concord_store_set_connection_config (self->store, job->connection_id, job->config_json, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+concord_engine_set_config_async (ConcordEngine       *self,
+                                 gint64               connection_id,
+                                 const char          *config_json,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = job_task (self, concord_engine_set_config_async, cancellable, callback, user_data, &job);
+  job->connection_id = connection_id;
+  job->config_json = g_strdup (config_json);
+  concord_worker_thread_queue (self->worker, task, set_config_worker);
+}
+
+gboolean
+concord_engine_set_config_finish (ConcordEngine  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * concord_engine_preview_async:
+ *
+ * A dry run of the connection on the engine thread: what a run would do,
+ * writing nothing.
+ */
+void
+concord_engine_preview_async (ConcordEngine       *self,
+                              gint64               connection_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  RunJob *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  job = g_new0 (RunJob, 1);
+  job->engine = g_object_ref (self);
+  job->id = connection_id;
+  job->dry_run = TRUE;
+  job->last_post = G_MAXINT64;  /* no progress for a preview */
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_engine_preview_async);
+  g_task_set_task_data (task, job, run_job_free);
+  concord_worker_thread_queue (self->worker, task, run_worker);
+}
+
+/**
+ * concord_engine_preview_finish:
+ * @summary: (out caller-allocates): the plan's counts and text; clear it
+ *   with concord_run_summary_clear()
+ */
+gboolean
+concord_engine_preview_finish (ConcordEngine      *self,
+                               GAsyncResult       *result,
+                               ConcordRunSummary  *summary,
+                               GError            **error)
+{
+  RunJob *job;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  job = g_task_get_task_data (G_TASK (result));
+  if (!job->ok)
+    {
+      g_propagate_error (error, g_steal_pointer (&job->error));
+      return FALSE;
+    }
+
+  *summary = job->summary;
+  memset (&job->summary, 0, sizeof job->summary);
+  return TRUE;
+}

@@ -1,0 +1,196 @@
+/* concord-engine.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "concord-connector.h"
+#include "concord-secret-store.h"
+#include "concord-store.h"
+#include "concord-sync-run.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ConcordEngineApps:
+ *
+ * How the engine makes and checks connectors, without knowing any app:
+ * the UI passes the connectors library's registry.
+ */
+typedef struct
+{
+  ConcordConnector *(*create)        (const char          *app_id,
+                                      const char          *options_json,
+                                      const char          *secret,
+                                      GError             **error);
+  void              (*verify_async)  (ConcordConnector    *connector,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+  gboolean          (*verify_finish) (ConcordConnector    *connector,
+                                      GAsyncResult        *result,
+                                      GError             **error);
+} ConcordEngineApps;
+
+/**
+ * ConcordConnectionStatus:
+ * @CONCORD_CONNECTION_OFF: switched off by the user
+ * @CONCORD_CONNECTION_IDLE: on, waiting for its next run
+ * @CONCORD_CONNECTION_PAUSED: on, but paused by the user
+ * @CONCORD_CONNECTION_RUNNING: a run is going
+ * @CONCORD_CONNECTION_FAILING: its last run failed (see #ConcordConnectionState:error)
+ */
+typedef enum
+{
+  CONCORD_CONNECTION_OFF,
+  CONCORD_CONNECTION_IDLE,
+  CONCORD_CONNECTION_PAUSED,
+  CONCORD_CONNECTION_RUNNING,
+  CONCORD_CONNECTION_FAILING,
+} ConcordConnectionStatus;
+
+#define CONCORD_TYPE_CONNECTION_STATE (concord_connection_state_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConcordConnectionState, concord_connection_state, CONCORD, CONNECTION_STATE, GObject)
+
+/* What the UI shows of one connection; lives on the UI thread, updated by
+ * the engine there (every property notifies). */
+gint64                  concord_connection_state_get_id          (ConcordConnectionState *self);
+const char             *concord_connection_state_get_name        (ConcordConnectionState *self);
+const char             *concord_connection_state_get_app_a       (ConcordConnectionState *self);
+const char             *concord_connection_state_get_app_b       (ConcordConnectionState *self);
+const char             *concord_connection_state_get_account_a   (ConcordConnectionState *self);
+const char             *concord_connection_state_get_account_b   (ConcordConnectionState *self);
+ConcordDirection        concord_connection_state_get_direction   (ConcordConnectionState *self);
+gboolean                concord_connection_state_get_enabled     (ConcordConnectionState *self);
+gboolean                concord_connection_state_get_paused      (ConcordConnectionState *self);
+ConcordConnectionStatus concord_connection_state_get_status      (ConcordConnectionState *self);
+double                  concord_connection_state_get_fraction    (ConcordConnectionState *self);
+const char             *concord_connection_state_get_progress    (ConcordConnectionState *self);
+gint64                  concord_connection_state_get_last_sync   (ConcordConnectionState *self);
+gint64                  concord_connection_state_get_n_linked    (ConcordConnectionState *self);
+const char             *concord_connection_state_get_error       (ConcordConnectionState *self);
+guint                   concord_connection_state_get_n_failures  (ConcordConnectionState *self);
+
+#define CONCORD_TYPE_ENGINE (concord_engine_get_type ())
+
+G_DECLARE_FINAL_TYPE (ConcordEngine, concord_engine, CONCORD, ENGINE, GObject)
+
+ConcordEngine *concord_engine_new                  (const char              *db_path,
+                                                    ConcordSecretStore      *secrets,
+                                                    const ConcordEngineApps *apps);
+ConcordWorkerThread *concord_engine_get_worker     (ConcordEngine           *self);
+
+void           concord_engine_open_async           (ConcordEngine           *self,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_open_finish          (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+
+GListModel    *concord_engine_get_connections      (ConcordEngine           *self);
+ConcordConnectionState *concord_engine_lookup      (ConcordEngine           *self,
+                                                    gint64                   connection_id);
+gboolean       concord_engine_has_enabled          (ConcordEngine           *self);
+
+void           concord_engine_set_interval         (ConcordEngine           *self,
+                                                    guint                    seconds);
+void           concord_engine_sync_now             (ConcordEngine           *self,
+                                                    gint64                   connection_id);
+void           concord_engine_sync_all             (ConcordEngine           *self);
+void           concord_engine_set_paused           (ConcordEngine           *self,
+                                                    gint64                   connection_id,
+                                                    gboolean                 paused);
+void           concord_engine_stop                 (ConcordEngine           *self);
+
+/* Accounts: the key is checked against the app, then kept in the keyring
+ * (never in the database, GSettings or a log). */
+void           concord_engine_verify_async         (ConcordEngine           *self,
+                                                    const char              *app_id,
+                                                    const char              *options_json,
+                                                    const char              *secret,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_verify_finish        (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_add_account_async    (ConcordEngine           *self,
+                                                    const char              *app_id,
+                                                    const char              *name,
+                                                    const char              *options_json,
+                                                    const char              *secret,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+char          *concord_engine_add_account_finish   (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_list_types_async     (ConcordEngine           *self,
+                                                    const char              *account_id,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+GPtrArray     *concord_engine_list_types_finish    (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_load_schema_async    (ConcordEngine           *self,
+                                                    const char              *account_id,
+                                                    const char              *type,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+GPtrArray     *concord_engine_load_schema_finish   (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+
+/* Connections */
+void           concord_engine_add_connection_async (ConcordEngine           *self,
+                                                    const ConcordConnectionRow *row,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gint64         concord_engine_add_connection_finish (ConcordEngine          *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_remove_connection_async (ConcordEngine        *self,
+                                                    gint64                   connection_id,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_remove_connection_finish (ConcordEngine       *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_set_enabled_async    (ConcordEngine           *self,
+                                                    gint64                   connection_id,
+                                                    gboolean                 enabled,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_set_enabled_finish   (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_set_config_async     (ConcordEngine           *self,
+                                                    gint64                   connection_id,
+                                                    const char              *config_json,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_set_config_finish    (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_preview_async        (ConcordEngine           *self,
+                                                    gint64                   connection_id,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_preview_finish       (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    ConcordRunSummary       *summary,
+                                                    GError                 **error);
+
+G_END_DECLS

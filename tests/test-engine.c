@@ -1,0 +1,429 @@
+/* test-engine.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The engine facade the UI drives: accounts (key checked, kept in the
+ * secret store), connections, runs on the engine thread with progress and
+ * results back on the caller's context, one "failing" signal per failure
+ * streak and one "recovered", dry-run previews, and the caller's main loop
+ * never stalled by a 20,000-contact sync.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "concord-engine.h"
+#include "concord-error.h"
+#include "concord-fields.h"
+#include "concord-memory-connector.h"
+#include "concord-test-utils.h"
+
+/* The apps of these tests: "memory" accounts named by their options
+ * ({"side": "a"}), whose key must be "right". */
+static ConcordMemoryConnector *sides[2];
+static GThread *created_on;
+
+static ConcordConnector *
+test_create (const char  *app_id,
+             const char  *options_json,
+             const char  *secret,
+             GError     **error)
+{
+  created_on = g_thread_self ();
+  if (g_strcmp0 (secret, "right") != 0)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED, "The app refused the key");
+      return NULL;
+    }
+  return g_object_ref (CONCORD_CONNECTOR (sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
+}
+
+static const ConcordEngineApps test_apps = { test_create, NULL, NULL };
+
+typedef struct
+{
+  ConcordEngine *engine;
+  guint          finished;
+  guint          failing;
+  guint          recovered;
+  guint          progress_notes;
+  gboolean       last_ok;
+} Fixture;
+
+static void
+on_run_finished (ConcordEngine          *engine,
+                 ConcordConnectionState *state,
+                 gboolean                ok,
+                 Fixture                *f)
+{
+  f->finished++;
+  f->last_ok = ok;
+}
+
+static void
+on_failing (ConcordEngine          *engine,
+            ConcordConnectionState *state,
+            const char             *reason,
+            Fixture                *f)
+{
+  g_assert_nonnull (reason);
+  f->failing++;
+}
+
+static void
+on_recovered (ConcordEngine          *engine,
+              ConcordConnectionState *state,
+              Fixture                *f)
+{
+  f->recovered++;
+}
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  for (guint s = 0; s < 2; s++)
+    {
+      g_autoptr(GPtrArray) schema = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+
+      g_ptr_array_add (schema, concord_field_spec_copy (concord_fields_lookup (CONCORD_FIELD_EMAIL)));
+      g_ptr_array_add (schema, concord_field_spec_copy (concord_fields_lookup (CONCORD_FIELD_FIRST_NAME)));
+      g_ptr_array_add (schema, concord_field_spec_copy (concord_fields_lookup (CONCORD_FIELD_COMPANY)));
+      sides[s] = concord_memory_connector_new (s == 0 ? "a" : "b", CONCORD_CONNECTOR_NONE);
+      concord_memory_connector_set_schema (sides[s], schema);
+      concord_memory_connector_set_page_size (sides[s], 500);
+      concord_memory_connector_set_max_batch (sides[s], 500);
+    }
+
+  f->engine = concord_engine_new (path, secrets, &test_apps);
+  g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
+  g_signal_connect (f->engine, "connection-failing", G_CALLBACK (on_failing), f);
+  g_signal_connect (f->engine, "connection-recovered", G_CALLBACK (on_recovered), f);
+
+  concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_open_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+engine_gone (gpointer data)
+{
+  return ((Fixture *) data)->engine == NULL;
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  /* Tasks hand their last reference back to this thread, maybe after
+   * their results arrived: wait for the engine to go. */
+  g_object_add_weak_pointer (G_OBJECT (f->engine), (gpointer *) &f->engine);
+  g_object_unref (f->engine);
+  g_assert_true (concord_test_wait_until (engine_gone, f, 10000));
+  g_clear_object (&sides[0]);
+  g_clear_object (&sides[1]);
+}
+
+static void
+person (ConcordMemoryConnector *side,
+        const char             *email,
+        const char             *name)
+{
+  g_autoptr(ConcordRecord) record = concord_record_new (NULL);
+
+  concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email);
+  concord_record_set_text (record, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, name);
+  concord_memory_connector_insert (side, record);
+}
+
+static char *
+add_account (Fixture     *f,
+             const char  *name,
+             const char  *options,
+             const char  *key,
+             GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_engine_add_account_async (f->engine, "memory", name, options, key, NULL,
+                                    concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  return concord_engine_add_account_finish (f->engine, result, error);
+}
+
+static gint64
+add_connection (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *a = add_account (f, "Shop", "{\"side\": \"a\"}", "right", &error);
+  g_autofree char *b = NULL;
+  ConcordConnectionRow row = { 0 };
+  GAsyncResult *slot = NULL;
+  gint64 id;
+
+  g_assert_no_error (error);
+  b = add_account (f, "Newsletter", "{\"side\": \"b\"}", "right", &error);
+  g_assert_no_error (error);
+
+  row.name = (char *) "Shop ↔ Newsletter";
+  row.account_a = a;
+  row.type_a = (char *) "contacts";
+  row.account_b = b;
+  row.type_b = (char *) "contacts";
+  row.direction = CONCORD_DIRECTION_BOTH;
+  row.prefer = CONCORD_PREFER_NEWEST;
+  row.enabled = FALSE;
+  concord_engine_add_connection_async (f->engine, &row, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  id = concord_engine_add_connection_finish (f->engine, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  return id;
+}
+
+static gboolean
+finished_at_least (gpointer data)
+{
+  Fixture *f = ((gpointer *) data)[0];
+  guint n = GPOINTER_TO_UINT (((gpointer *) data)[1]);
+
+  return f->finished >= n;
+}
+
+static void
+wait_runs (Fixture *f,
+           guint    n)
+{
+  gpointer data[2] = { f, GUINT_TO_POINTER (n) };
+
+  g_assert_true (concord_test_wait_until (finished_at_least, data, 60000));
+}
+
+static void
+set_enabled (Fixture *f,
+             gint64   id,
+             gboolean enabled)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_engine_set_enabled_async (f->engine, id, enabled, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_set_enabled_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+on_progress_notify (GObject    *object,
+                    GParamSpec *pspec,
+                    Fixture    *f)
+{
+  f->progress_notes++;
+}
+
+static void
+test_accounts_and_runs (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refused = NULL;
+  ConcordConnectionState *state;
+  GListModel *connections = concord_engine_get_connections (f->engine);
+  gint64 id;
+
+  g_assert_cmpuint (g_list_model_get_n_items (connections), ==, 0);
+
+  /* A wrong key is refused, and no account is added. */
+  refused = add_account (f, "Wrong", "{\"side\": \"a\"}", "wrong", &error);
+  g_assert_null (refused);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+  g_assert_true (created_on != g_thread_self ());
+  g_clear_error (&error);
+
+  person (sides[0], "ann@example.com", "Ann");
+  person (sides[0], "bob@example.com", "Bob");
+  person (sides[1], "cy@example.com", "Cy");
+
+  id = add_connection (f);
+  g_assert_cmpuint (g_list_model_get_n_items (connections), ==, 1);
+  state = concord_engine_lookup (f->engine, id);
+  g_assert_cmpstr (concord_connection_state_get_account_a (state), ==, "Shop");
+  g_assert_cmpstr (concord_connection_state_get_app_b (state), ==, "memory");
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_OFF);
+  g_assert_false (concord_engine_has_enabled (f->engine));
+
+  /* Turned on, it runs at once on the engine thread. */
+  g_signal_connect (state, "notify::progress", G_CALLBACK (on_progress_notify), f);
+  set_enabled (f, id, TRUE);
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_RUNNING);
+  wait_runs (f, 1);
+  g_assert_true (f->last_ok);
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_IDLE);
+  g_assert_cmpint (concord_connection_state_get_n_linked (state), ==, 3);
+  g_assert_cmpint (concord_connection_state_get_last_sync (state), >, 0);
+  g_assert_null (concord_connection_state_get_error (state));
+  g_assert_cmpuint (f->progress_notes, >=, 1);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, 3);
+  g_assert_true (concord_engine_has_enabled (f->engine));
+
+  /* Failing twice: one "failing"; then one "recovered". */
+  {
+    g_autoptr(GError) broken = g_error_new (CONCORD_ERROR, CONCORD_ERROR_NETWORK, "The app could not be reached");
+
+    concord_memory_connector_fail_list_at_page (sides[1], 0, broken);
+    concord_engine_sync_now (f->engine, id);
+    wait_runs (f, 2);
+    g_assert_false (f->last_ok);
+    g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_FAILING);
+    g_assert_nonnull (strstr (concord_connection_state_get_error (state), "could not be reached"));
+    concord_memory_connector_fail_list_at_page (sides[1], 0, broken);
+    concord_engine_sync_now (f->engine, id);
+    wait_runs (f, 3);
+    g_assert_cmpuint (f->failing, ==, 1);
+    g_assert_cmpuint (concord_connection_state_get_n_failures (state), ==, 2);
+  }
+  concord_engine_sync_now (f->engine, id);
+  wait_runs (f, 4);
+  g_assert_true (f->last_ok);
+  g_assert_cmpuint (f->recovered, ==, 1);
+  g_assert_cmpuint (f->failing, ==, 1);
+  g_assert_null (concord_connection_state_get_error (state));
+
+  /* Paused: not in "sync all"; "sync now" still runs. */
+  concord_engine_set_paused (f->engine, id, TRUE);
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_PAUSED);
+  concord_engine_sync_all (f->engine);
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_PAUSED);
+  concord_engine_sync_now (f->engine, id);
+  wait_runs (f, 5);
+  concord_engine_set_paused (f->engine, id, FALSE);
+
+  /* Removed: gone from the list. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    GAsyncResult *slot = NULL;
+
+    concord_engine_remove_connection_async (f->engine, id, NULL, concord_test_store_result_cb, &slot);
+    result = concord_test_wait_for_result (&slot);
+    g_assert_true (concord_engine_remove_connection_finish (f->engine, result, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (connections), ==, 0);
+  }
+}
+
+static void
+test_preview (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConcordRunSummary summary;
+  GAsyncResult *slot = NULL;
+  gint64 id;
+
+  person (sides[0], "ann@example.com", "Ann");
+  person (sides[1], "ANN@example.com", "Annie");
+  person (sides[1], "cy@example.com", "Cy");
+  id = add_connection (f);
+
+  concord_engine_preview_async (f->engine, id, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_preview_finish (f->engine, result, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (summary.plan_text);
+  g_assert_nonnull (strstr (summary.plan_text, "create on A: 1, create on B: 0"));
+  g_assert_cmpuint (summary.conflicts, ==, 1);
+  concord_run_summary_clear (&summary);
+
+  /* Nothing written. */
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[0]), ==, 1);
+  g_assert_cmpuint (f->finished, ==, 0);
+}
+
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  gint64 last;
+  gint64 max_gap;
+  guint  ticks;
+} Probe;
+
+static gboolean
+probe_tick (gpointer data)
+{
+  Probe *probe = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (probe->last != 0)
+    probe->max_gap = MAX (probe->max_gap, now - probe->last);
+  probe->last = now;
+  probe->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_main_loop_latency (Fixture       *f,
+                        gconstpointer  data)
+{
+  Probe probe = { 0 };
+  guint probe_id;
+  gint64 id, started;
+  const guint n = 20000;
+
+  /* 20,000 contacts on A, a quarter of them also on B. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("person%u@example.com", i);
+
+      person (sides[0], email, "Someone");
+      if (i % 4 == 0)
+        person (sides[1], email, "Some One");
+    }
+  id = add_connection (f);
+
+  /* A probe ticking every 10 ms on the caller's loop while the engine
+   * syncs: the longest gap between two ticks is the longest stall. */
+  probe_id = g_timeout_add (10, probe_tick, &probe);
+  started = g_get_monotonic_time ();
+  set_enabled (f, id, TRUE);
+  wait_runs (f, 1);
+  g_source_remove (probe_id);
+
+  if (!f->last_ok)
+    g_error ("the run failed: %s", concord_connection_state_get_error (concord_engine_lookup (f->engine, id)));
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, n);
+  g_test_message ("20000-contact sync: %.2f s, %u probe ticks, longest main-loop stall %.1f ms",
+                  (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC, probe.ticks,
+                  probe.max_gap / 1000.0);
+  g_print ("# main-loop latency during a 20000-contact sync: max %.1f ms over %u ticks\n",
+           probe.max_gap / 1000.0, probe.ticks);
+  g_assert_cmpuint (probe.ticks, >, 5);
+  g_assert_cmpint (probe.max_gap, <, 100 * 1000);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  concord_test_init (&argc, &argv);
+
+  g_test_add ("/concord/engine/accounts-and-runs", Fixture, NULL, setup, test_accounts_and_runs, teardown);
+  g_test_add ("/concord/engine/preview", Fixture, NULL, setup, test_preview, teardown);
+  g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
+
+  return g_test_run ();
+}
