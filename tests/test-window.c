@@ -238,9 +238,15 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = NULL;
   int ret;
 
   concord_test_init_ui (&argc, &argv);
+
+  /* The app's engine opens its store here, not in the user's data. */
+  data_dir = g_dir_make_tmp ("concord-window-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("CONCORD_DATA_DIR", data_dir, TRUE);
 
   /* A test instance of the app: non-unique, so it never talks to a running
    * Concord, and with its own id. */

@@ -734,7 +734,8 @@ post_progress_cb (gpointer data)
   if (progress->phase == CONCORD_RUN_READING)
     {
       /* How many there are is unknown until both sides are read. */
-      text = g_strdup_printf ("%u contacts read", progress->done);
+      text = progress->done == 0 ? g_strdup ("Reading contacts…")
+                                 : g_strdup_printf ("%u contacts read", progress->done);
       fraction = 0;
     }
   else
@@ -782,6 +783,53 @@ on_run_progress (ConcordRunPhase phase,
                               progress_free);
 }
 
+/* The one line a person reads in the window and the notification: what
+ * went wrong, with which app, and what happens next. The technical detail
+ * goes to the log. */
+static char *
+human_error (const GError *error,
+             const char   *account_a,
+             const char   *account_b)
+{
+  const char *who;
+
+  if (error == NULL)
+    return g_strdup ("The sync failed");
+
+  if (strstr (error->message, "side a") != NULL)
+    who = account_a;
+  else if (strstr (error->message, "side b") != NULL)
+    who = account_b;
+  else
+    who = NULL;
+
+  if (error->domain == CONCORD_ERROR)
+    switch (error->code)
+      {
+      case CONCORD_ERROR_NETWORK:
+        return who != NULL ? g_strdup_printf ("Could not reach %s; Concord will try again", who)
+                           : g_strdup ("Could not reach the apps; Concord will try again");
+      case CONCORD_ERROR_AUTH_FAILED:
+      case CONCORD_ERROR_AUTH_REQUIRED:
+        return who != NULL ? g_strdup_printf ("%s refused the API key; enter a new one", who)
+                           : g_strdup ("An app refused its API key; enter a new one");
+      case CONCORD_ERROR_RATE_LIMITED:
+        return g_strdup_printf ("%s asked Concord to slow down; it will try again later",
+                                who != NULL ? who : "An app");
+      case CONCORD_ERROR_SERVER:
+        return g_strdup_printf ("%s had a problem of its own; Concord will try again",
+                                who != NULL ? who : "An app");
+      case CONCORD_ERROR_PARSE:
+        return g_strdup_printf ("%s sent an answer Concord could not read", who != NULL ? who : "An app");
+      case CONCORD_ERROR_KEYRING:
+        return g_strdup ("The keyring is locked or missing; unlock it to sync");
+      default:
+        break;
+      }
+
+  return g_strdup (error->message);
+}
+
 static void
 run_worker (GTask        *task,
             gpointer      source_object,
@@ -800,6 +848,10 @@ run_worker (GTask        *task,
     .progress = on_run_progress,
     .progress_data = job,
   };
+
+  /* Out of the queue: say it has started. */
+  if (!job->dry_run)
+    on_run_progress (CONCORD_RUN_READING, 0, 0, job);
 
   if (!ensure_store (self, &job->error) ||
       (row = concord_store_get_connection_by_id (self->store, job->id, &job->error)) == NULL ||
@@ -829,6 +881,15 @@ run_worker (GTask        *task,
 
   if (!job->dry_run && row != NULL)
     job->snapshot = take_snapshot (self, g_steal_pointer (&row));
+
+  if (!job->ok && job->error != NULL && job->snapshot != NULL)
+    {
+      g_autofree char *human = human_error (job->error, job->snapshot->account_a, job->snapshot->account_b);
+
+      g_info ("Connection %" G_GINT64_FORMAT ": %s", job->id, job->error->message);
+      g_free (job->error->message);
+      job->error->message = g_steal_pointer (&human);
+    }
 
   g_task_return_boolean (task, TRUE);
 }

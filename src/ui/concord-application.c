@@ -13,9 +13,13 @@
 
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n.h>
 
 #include "concord-application.h"
+#include "concord-apps.h"
+#include "concord-engine.h"
 #include "concord-resources.h"
 #include "concord-preferences-window.h"
 #include "concord-window.h"
@@ -24,7 +28,10 @@ struct _ConcordApplication
 {
   AdwApplication  parent_instance;
 
-  GSettings      *settings;  /* (owned) */
+  GSettings      *settings;    /* (owned) */
+  ConcordEngine  *engine;      /* (owned) */
+  gboolean        background;  /* started with --background: no window */
+  gboolean        held;        /* holding the app for background syncing */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordApplication, concord_application, ADW_TYPE_APPLICATION)
@@ -91,8 +98,24 @@ concord_application_preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+static void
+concord_application_show_connection_action (GSimpleAction *action,
+                                            GVariant      *parameter,
+                                            gpointer       user_data)
+{
+  ConcordApplication *self = user_data;
+  GtkWindow *window;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    window = GTK_WINDOW (concord_window_new (self));
+  gtk_window_present (window);
+  concord_window_show_connection (CONCORD_WINDOW (window), g_variant_get_int64 (parameter));
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = concord_application_quit_action },
+  { .name = "show-connection", .activate = concord_application_show_connection_action, .parameter_type = "x" },
   { .name = "about", .activate = concord_application_about_action },
   { .name = "preferences", .activate = concord_application_preferences_action },
 };
@@ -113,6 +136,123 @@ static const struct
 /* GApplication                                                              */
 /* ------------------------------------------------------------------------- */
 
+/* ------------------------------------------------------------------------- */
+/* The engine                                                                */
+/* ------------------------------------------------------------------------- */
+
+static const ConcordEngineApps engine_apps = {
+  concord_apps_create_connector,
+  concord_apps_verify_async,
+  concord_apps_verify_finish,
+};
+
+/* With a connection on and background syncing allowed, the app stays
+ * alive when its last window closes. */
+static void
+update_hold (ConcordApplication *self)
+{
+  gboolean hold = g_settings_get_boolean (self->settings, "background-sync") &&
+                  self->engine != NULL && concord_engine_has_enabled (self->engine);
+
+  if (hold == self->held)
+    return;
+
+  self->held = hold;
+  if (hold)
+    g_application_hold (G_APPLICATION (self));
+  else
+    g_application_release (G_APPLICATION (self));
+}
+
+static void
+update_interval (ConcordApplication *self)
+{
+  if (self->engine != NULL)
+    concord_engine_set_interval (self->engine, g_settings_get_uint (self->settings, "sync-interval") * 60);
+}
+
+static void
+on_state_enabled (ConcordApplication *self)
+{
+  update_hold (self);
+}
+
+static void
+on_connections_changed (GListModel         *connections,
+                        guint               position,
+                        guint               removed,
+                        guint               added,
+                        ConcordApplication *self)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GObject) state = g_list_model_get_item (connections, i);
+
+      g_signal_connect_object (state, "notify::enabled", G_CALLBACK (on_state_enabled), self,
+                               G_CONNECT_SWAPPED);
+    }
+  update_hold (self);
+}
+
+static void
+on_run_finished (ConcordApplication     *self,
+                 ConcordConnectionState *state,
+                 gboolean                ok)
+{
+  if (ok)
+    g_settings_set_int64 (self->settings, "last-sync", g_get_real_time () / G_USEC_PER_SEC);
+}
+
+static void
+engine_opened_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ConcordApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!concord_engine_open_finish (CONCORD_ENGINE (object), result, &error))
+    {
+      g_warning ("Could not open Concord's data: %s", error->message);
+      return;
+    }
+
+  update_interval (self);
+  /* Catch up at once on what changed while Concord was not running. */
+  concord_engine_sync_all (self->engine);
+}
+
+static char *
+data_dir (void)
+{
+  const char *dir = g_getenv ("CONCORD_DATA_DIR");
+
+  return dir != NULL ? g_strdup (dir) : g_build_filename (g_get_user_data_dir (), "concord", NULL);
+}
+
+static void
+start_engine (ConcordApplication *self)
+{
+  g_autofree char *dir = data_dir ();
+  g_autofree char *path = g_build_filename (dir, "state.sqlite", NULL);
+  g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new ();
+  GListModel *connections;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    g_warning ("Could not create %s: %s", dir, g_strerror (errno));
+
+  self->engine = concord_engine_new (path, secrets, &engine_apps);
+  connections = concord_engine_get_connections (self->engine);
+  g_signal_connect_object (connections, "items-changed", G_CALLBACK (on_connections_changed), self, 0);
+  g_signal_connect_object (self->engine, "run-finished", G_CALLBACK (on_run_finished), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::sync-interval", G_CALLBACK (update_interval), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::background-sync", G_CALLBACK (update_hold), self,
+                           G_CONNECT_SWAPPED);
+  concord_engine_open_async (self->engine, NULL, engine_opened_cb, g_object_ref (self));
+}
+
 static void
 concord_application_startup (GApplication *application)
 {
@@ -128,6 +268,31 @@ concord_application_startup (GApplication *application)
                                            app_accels[i].action, app_accels[i].accels);
 
   gtk_window_set_default_icon_name (APP_ID);
+
+  start_engine (self);
+}
+
+static void
+concord_application_shutdown (GApplication *application)
+{
+  ConcordApplication *self = CONCORD_APPLICATION (application);
+
+  if (self->engine != NULL)
+    concord_engine_stop (self->engine);
+
+  G_APPLICATION_CLASS (concord_application_parent_class)->shutdown (application);
+}
+
+static int
+concord_application_handle_local_options (GApplication *application,
+                                          GVariantDict *options)
+{
+  ConcordApplication *self = CONCORD_APPLICATION (application);
+
+  if (g_variant_dict_contains (options, "background"))
+    self->background = TRUE;
+
+  return -1;
 }
 
 static void
@@ -135,6 +300,15 @@ concord_application_activate (GApplication *application)
 {
   ConcordApplication *self = CONCORD_APPLICATION (application);
   GtkWindow *window;
+
+  /* Started at login: sync in the background, no window. */
+  if (self->background)
+    {
+      self->background = FALSE;
+      g_application_hold (application);
+      g_application_release (application);
+      return;
+    }
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window == NULL)
@@ -152,6 +326,7 @@ concord_application_dispose (GObject *object)
 {
   ConcordApplication *self = CONCORD_APPLICATION (object);
 
+  g_clear_object (&self->engine);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (concord_application_parent_class)->dispose (object);
@@ -169,7 +344,9 @@ concord_application_class_init (ConcordApplicationClass *klass)
   concord_register_resource ();
 
   app_class->startup = concord_application_startup;
+  app_class->shutdown = concord_application_shutdown;
   app_class->activate = concord_application_activate;
+  app_class->handle_local_options = concord_application_handle_local_options;
 }
 
 static void
@@ -178,6 +355,10 @@ concord_application_init (ConcordApplication *self)
   /* The schema id is the app id without the .Devel suffix: both profiles
    * share settings. */
   self->settings = g_settings_new ("io.github.concordsync.Concord");
+
+  g_application_add_main_option (G_APPLICATION (self), "background", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE,
+                                 _("Start without a window and keep syncing in the background"), NULL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -209,4 +390,18 @@ concord_application_get_settings (ConcordApplication *self)
   g_return_val_if_fail (CONCORD_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/**
+ * concord_application_get_engine:
+ *
+ * Returns: (transfer none) (nullable): the engine, once the application
+ *   has started up
+ */
+ConcordEngine *
+concord_application_get_engine (ConcordApplication *self)
+{
+  g_return_val_if_fail (CONCORD_IS_APPLICATION (self), NULL);
+
+  return self->engine;
 }

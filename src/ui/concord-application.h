@@ -7,6 +7,8 @@
 
 #include <adwaita.h>
 
+#include "concord-engine.h"
+
 G_BEGIN_DECLS
 
 #define CONCORD_TYPE_APPLICATION (concord_application_get_type ())
@@ -16,5 +18,6 @@ G_DECLARE_FINAL_TYPE (ConcordApplication, concord_application, CONCORD, APPLICAT
 ConcordApplication *concord_application_new          (const char         *application_id,
                                                       GApplicationFlags   flags);
 GSettings          *concord_application_get_settings (ConcordApplication *self);
+ConcordEngine      *concord_application_get_engine   (ConcordApplication *self);
 
 G_END_DECLS

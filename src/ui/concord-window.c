@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-connection-item.h"
 #include "concord-window.h"
 
 struct _ConcordWindow
@@ -23,6 +24,7 @@ struct _ConcordWindow
   AdwApplicationWindow  parent_instance;
 
   GSettings            *settings;  /* (owned) */
+  ConcordEngine        *engine;    /* (owned) (nullable) */
 
   /* Template widgets */
   AdwToastOverlay      *toast_overlay;
@@ -30,6 +32,7 @@ struct _ConcordWindow
   GtkStack             *main_stack;
   AdwStatusPage        *empty_page;
   GtkButton            *add_connection_button;
+  GtkListBox           *connection_list;
 };
 
 G_DEFINE_FINAL_TYPE (ConcordWindow, concord_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -102,6 +105,51 @@ concord_window_close_request (GtkWindow *window)
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------- */
 
+static GtkWidget *
+create_row (gpointer item,
+            gpointer user_data)
+{
+  ConcordWindow *self = user_data;
+
+  return concord_connection_item_new (self->engine, item);
+}
+
+static void
+update_page (ConcordWindow *self)
+{
+  GListModel *connections = self->engine != NULL ? concord_engine_get_connections (self->engine) : NULL;
+  gboolean any = connections != NULL && g_list_model_get_n_items (connections) > 0;
+
+  gtk_stack_set_visible_child_name (self->main_stack, any ? "connections" : "empty");
+}
+
+static void
+on_connections_changed (ConcordWindow *self)
+{
+  update_page (self);
+}
+
+/* "application" is not a construct property: the engine is bound once the
+ * window has its application. */
+static void
+bind_engine (ConcordWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  ConcordEngine *engine = NULL;
+
+  if (CONCORD_IS_APPLICATION (application))
+    engine = concord_application_get_engine (CONCORD_APPLICATION (application));
+  if (engine == NULL || engine == self->engine)
+    return;
+
+  g_set_object (&self->engine, engine);
+  gtk_list_box_bind_model (self->connection_list, concord_engine_get_connections (engine),
+                           create_row, self, NULL);
+  g_signal_connect_object (concord_engine_get_connections (engine), "items-changed",
+                           G_CALLBACK (on_connections_changed), self, G_CONNECT_SWAPPED);
+  update_page (self);
+}
+
 static void
 concord_window_constructed (GObject *object)
 {
@@ -110,6 +158,9 @@ concord_window_constructed (GObject *object)
   G_OBJECT_CLASS (concord_window_parent_class)->constructed (object);
 
   restore_window_state (self);
+  g_signal_connect (self, "notify::application", G_CALLBACK (bind_engine), NULL);
+  bind_engine (self);
+  update_page (self);
 }
 
 static void
@@ -119,6 +170,7 @@ concord_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_WINDOW);
   g_clear_object (&self->settings);
+  g_clear_object (&self->engine);
 
   G_OBJECT_CLASS (concord_window_parent_class)->dispose (object);
 }
@@ -142,6 +194,7 @@ concord_window_class_init (ConcordWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, add_connection_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordWindow, connection_list);
 
   gtk_widget_class_install_action (widget_class, "win.add-connection", NULL,
                                    concord_window_add_connection_action);
@@ -185,4 +238,29 @@ concord_window_add_toast (ConcordWindow *self,
   g_return_if_fail (ADW_IS_TOAST (toast));
 
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * concord_window_show_connection:
+ *
+ * Brings the row of a connection into view and focuses it.
+ */
+void
+concord_window_show_connection (ConcordWindow *self,
+                                gint64         connection_id)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (CONCORD_IS_WINDOW (self));
+
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->connection_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (CONCORD_IS_CONNECTION_ITEM (child) &&
+        concord_connection_state_get_id (concord_connection_item_get_state (CONCORD_CONNECTION_ITEM (child))) ==
+        connection_id)
+      {
+        gtk_widget_grab_focus (child);
+        break;
+      }
 }

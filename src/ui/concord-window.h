@@ -18,5 +18,7 @@ G_DECLARE_FINAL_TYPE (ConcordWindow, concord_window, CONCORD, WINDOW, AdwApplica
 ConcordWindow *concord_window_new         (ConcordApplication *application);
 void           concord_window_add_toast   (ConcordWindow      *self,
                                            AdwToast           *toast);
+void           concord_window_show_connection (ConcordWindow  *self,
+                                           gint64              connection_id);
 
 G_END_DECLS

@@ -1,0 +1,356 @@
+/* concord-connection-item.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * One connection in the main window: the two apps with the direction
+ * between them, its name, when it last synced and how many contacts are in
+ * sync, an error badge with the reason in one line, progress while a run
+ * goes, "Sync now", pause, and the on/off switch. Everything it shows comes
+ * from a ConcordConnectionState; everything it does goes through the
+ * engine facade.
+ */
+
+#define G_LOG_DOMAIN "concord-connection-item"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "concord-connection-item.h"
+
+struct _ConcordConnectionItem
+{
+  GtkListBoxRow           parent_instance;
+
+  ConcordEngine          *engine;  /* (owned) */
+  ConcordConnectionState *state;   /* (owned) */
+  gboolean                updating;
+  guint                   pulse_id;
+  guint                   clock_id;
+
+  /* Template widgets */
+  GtkImage               *icon_a;
+  GtkImage               *icon_b;
+  GtkLabel               *direction_label;
+  GtkLabel               *title_label;
+  GtkLabel               *error_badge;
+  GtkLabel               *subtitle_label;
+  GtkLabel               *error_label;
+  GtkButton              *sync_button;
+  GtkToggleButton        *pause_button;
+  GtkSwitch              *enabled_switch;
+  GtkProgressBar         *progress_bar;
+};
+
+G_DEFINE_FINAL_TYPE (ConcordConnectionItem, concord_connection_item, GTK_TYPE_LIST_BOX_ROW)
+
+/* ------------------------------------------------------------------------- */
+/* Apps                                                                      */
+/* ------------------------------------------------------------------------- */
+
+const char *
+concord_app_icon_name (const char *app_id)
+{
+  if (g_strcmp0 (app_id, "elasticemail") == 0)
+    return "mail-send-symbolic";
+  if (g_strcmp0 (app_id, "sample-crm") == 0)
+    return "x-office-address-book-symbolic";
+  return "application-x-addon-symbolic";
+}
+
+const char *
+concord_app_display_name (const char *app_id)
+{
+  if (g_strcmp0 (app_id, "elasticemail") == 0)
+    return "Elastic Email";
+  if (g_strcmp0 (app_id, "sample-crm") == 0)
+    return _("Sample CRM");
+  return app_id;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Showing the state                                                         */
+/* ------------------------------------------------------------------------- */
+
+/* "Synced 5 minutes ago", or when it was long ago, the date. */
+static char *
+format_last_sync (gint64 when)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 minutes = (now - when) / 60;
+
+  if (when <= 0)
+    return g_strdup (_("Never synced"));
+  if (minutes < 1)
+    return g_strdup (_("Synced just now"));
+  if (minutes < 60)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Synced %d minute ago", "Synced %d minutes ago",
+                                         (gulong) minutes), (int) minutes);
+  if (minutes < 24 * 60)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Synced %d hour ago", "Synced %d hours ago",
+                                         (gulong) (minutes / 60)), (int) (minutes / 60));
+  {
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (when);
+    g_autofree char *date = g_date_time_format (dt, "%x");
+
+    /* Translators: %s is a date */
+    return g_strdup_printf (_("Synced on %s"), date);
+  }
+}
+
+static gboolean
+pulse_cb (gpointer data)
+{
+  ConcordConnectionItem *self = data;
+
+  gtk_progress_bar_pulse (self->progress_bar);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update (ConcordConnectionItem *self)
+{
+  ConcordConnectionState *state = self->state;
+  ConcordConnectionStatus status = concord_connection_state_get_status (state);
+  const char *name = concord_connection_state_get_name (state);
+  const char *error = concord_connection_state_get_error (state);
+  const char *progress = concord_connection_state_get_progress (state);
+  gint64 linked = concord_connection_state_get_n_linked (state);
+  g_autofree char *when = format_last_sync (concord_connection_state_get_last_sync (state));
+  g_autofree char *subtitle = NULL;
+  g_autofree char *accessible = NULL;
+  g_autofree char *apps = NULL;
+  const char *arrow;
+  gboolean running = status == CONCORD_CONNECTION_RUNNING;
+
+  self->updating = TRUE;
+
+  gtk_label_set_label (self->title_label, name);
+  gtk_image_set_from_icon_name (self->icon_a, concord_app_icon_name (concord_connection_state_get_app_a (state)));
+  gtk_image_set_from_icon_name (self->icon_b, concord_app_icon_name (concord_connection_state_get_app_b (state)));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon_a), concord_connection_state_get_account_a (state));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon_b), concord_connection_state_get_account_b (state));
+
+  switch (concord_connection_state_get_direction (state))
+    {
+    case CONCORD_DIRECTION_A_TO_B:
+      arrow = "→";
+      apps = g_strdup_printf (_("From %s to %s"), concord_connection_state_get_account_a (state),
+                              concord_connection_state_get_account_b (state));
+      break;
+    case CONCORD_DIRECTION_B_TO_A:
+      arrow = "←";
+      apps = g_strdup_printf (_("From %s to %s"), concord_connection_state_get_account_b (state),
+                              concord_connection_state_get_account_a (state));
+      break;
+    case CONCORD_DIRECTION_BOTH:
+    default:
+      arrow = "⇄";
+      apps = g_strdup_printf (_("Between %s and %s"), concord_connection_state_get_account_a (state),
+                              concord_connection_state_get_account_b (state));
+      break;
+    }
+  gtk_label_set_label (self->direction_label, arrow);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->direction_label), apps);
+
+  if (running)
+    subtitle = g_strdup (progress != NULL ? progress : _("Syncing…"));
+  else if (status == CONCORD_CONNECTION_OFF)
+    subtitle = g_strdup_printf ("%s · %s", _("Off"), when);
+  else if (status == CONCORD_CONNECTION_PAUSED)
+    subtitle = g_strdup_printf ("%s · %s", _("Paused"), when);
+  else
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %" G_GINT64_FORMAT " contact in sync",
+                                             "%s · %" G_GINT64_FORMAT " contacts in sync", (gulong) linked),
+                                when, linked);
+  gtk_label_set_label (self->subtitle_label, subtitle);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->error_badge), error != NULL && !running);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL && !running);
+  gtk_label_set_label (self->error_label, error != NULL ? error : "");
+
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), running);
+  if (running && concord_connection_state_get_fraction (state) > 0)
+    {
+      g_clear_handle_id (&self->pulse_id, g_source_remove);
+      gtk_progress_bar_set_fraction (self->progress_bar, concord_connection_state_get_fraction (state));
+    }
+  else if (running && self->pulse_id == 0)
+    self->pulse_id = g_timeout_add (150, pulse_cb, self);
+  else if (!running)
+    g_clear_handle_id (&self->pulse_id, g_source_remove);
+
+  gtk_switch_set_active (self->enabled_switch, concord_connection_state_get_enabled (state));
+  gtk_toggle_button_set_active (self->pause_button, concord_connection_state_get_paused (state));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pause_button), concord_connection_state_get_enabled (state));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sync_button), !running);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),
+                               concord_connection_state_get_paused (state) ? _("Resume") : _("Pause"));
+
+  /* What a screen reader says of the row and its controls. */
+  accessible = g_strdup_printf ("%s, %s. %s%s%s", name, apps, subtitle,
+                                error != NULL ? ". " : "", error != NULL ? error : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  {
+    g_autofree char *switch_name = g_strdup_printf (_("Sync %s"), name);
+    g_autofree char *sync_name = g_strdup_printf (_("Sync %s now"), name);
+    g_autofree char *pause_name = g_strdup_printf (_("Pause %s"), name);
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    switch_name, -1);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    sync_name, -1);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->pause_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    pause_name, -1);
+  }
+
+  self->updating = FALSE;
+}
+
+static void
+on_state_notify (ConcordConnectionItem *self)
+{
+  update (self);
+}
+
+static gboolean
+clock_cb (gpointer data)
+{
+  update (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Controls                                                                  */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_sync_clicked (ConcordConnectionItem *self)
+{
+  concord_engine_sync_now (self->engine, concord_connection_state_get_id (self->state));
+}
+
+static void
+on_pause_toggled (ConcordConnectionItem *self)
+{
+  if (self->updating)
+    return;
+  concord_engine_set_paused (self->engine, concord_connection_state_get_id (self->state),
+                             gtk_toggle_button_get_active (self->pause_button));
+}
+
+static void
+set_enabled_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ConcordConnectionItem) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!concord_engine_set_enabled_finish (CONCORD_ENGINE (object), result, &error))
+    {
+      g_warning ("Could not switch the connection: %s", error->message);
+      update (self);
+    }
+}
+
+static gboolean
+on_state_set (ConcordConnectionItem *self,
+              gboolean              active)
+{
+  if (self->updating)
+    return FALSE;
+
+  concord_engine_set_enabled_async (self->engine, concord_connection_state_get_id (self->state), active,
+                                    NULL, set_enabled_cb, g_object_ref (self));
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_connection_item_dispose (GObject *object)
+{
+  ConcordConnectionItem *self = CONCORD_CONNECTION_ITEM (object);
+
+  g_clear_handle_id (&self->pulse_id, g_source_remove);
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  if (self->state != NULL)
+    g_signal_handlers_disconnect_by_data (self->state, self);
+  g_clear_object (&self->state);
+  g_clear_object (&self->engine);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_CONNECTION_ITEM);
+
+  G_OBJECT_CLASS (concord_connection_item_parent_class)->dispose (object);
+}
+
+static void
+concord_connection_item_class_init (ConcordConnectionItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = concord_connection_item_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE_PATH "/ui/concord-connection-item.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, icon_a);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, icon_b);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, direction_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, title_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, error_badge);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, error_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, sync_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, enabled_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, progress_bar);
+  gtk_widget_class_bind_template_callback (widget_class, on_sync_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_pause_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_state_set);
+
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LIST_ITEM);
+}
+
+static void
+concord_connection_item_init (ConcordConnectionItem *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/**
+ * concord_connection_item_new:
+ *
+ * Returns: (transfer floating): a row showing @state
+ */
+GtkWidget *
+concord_connection_item_new (ConcordEngine          *engine,
+                            ConcordConnectionState *state)
+{
+  ConcordConnectionItem *self;
+
+  g_return_val_if_fail (CONCORD_IS_ENGINE (engine), NULL);
+  g_return_val_if_fail (CONCORD_IS_CONNECTION_STATE (state), NULL);
+
+  self = g_object_new (CONCORD_TYPE_CONNECTION_ITEM, NULL);
+  self->engine = g_object_ref (engine);
+  self->state = g_object_ref (state);
+  g_signal_connect_swapped (state, "notify", G_CALLBACK (on_state_notify), self);
+  /* "5 minutes ago" moves on by itself. */
+  self->clock_id = g_timeout_add_seconds (30, clock_cb, self);
+  update (self);
+
+  return GTK_WIDGET (self);
+}
+
+ConcordConnectionState *
+concord_connection_item_get_state (ConcordConnectionItem *self)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTION_ITEM (self), NULL);
+
+  return self->state;
+}

@@ -1,0 +1,243 @@
+/* test-connection-row.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * A connection's row in the main window, against a real engine over two
+ * in-memory apps: what it shows (apps, direction, name, contacts in sync,
+ * last sync, the error badge with its reason, progress) and what its
+ * controls do (on/off, sync now, pause), with accessible names.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "concord-connection-item.h"
+#include "concord-error.h"
+#include "concord-fields.h"
+#include "concord-memory-connector.h"
+#include "concord-resources.h"
+#include "concord-test-utils.h"
+
+static ConcordMemoryConnector *sides[2];
+
+static ConcordConnector *
+test_create (const char  *app_id,
+             const char  *options_json,
+             const char  *secret,
+             GError     **error)
+{
+  return g_object_ref (CONCORD_CONNECTOR (sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
+}
+
+static const ConcordEngineApps test_apps = { test_create, NULL, NULL };
+
+static guint finished;
+
+static void
+on_run_finished (ConcordEngine *engine)
+{
+  finished++;
+}
+
+static gboolean
+runs_at_least (gpointer data)
+{
+  return finished >= GPOINTER_TO_UINT (data);
+}
+
+static void
+assert_label (GtkWidget  *widget,
+              const char *expected)
+{
+  g_autofree char *problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
+                                                                 GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+
+  if (problem != NULL)
+    g_error ("accessible label: %s", problem);
+}
+
+static GtkWidget *
+find_by_type (GtkWidget *root,
+              GType      type,
+              guint      nth)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && nth-- == 0)
+        return child;
+      found = find_by_type (child, type, nth);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+label_contains (GtkWidget  *root,
+                const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_widget_get_visible (child) &&
+          strstr (gtk_label_get_label (GTK_LABEL (child)), text) != NULL)
+        return TRUE;
+      if (label_contains (child, text))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+test_row (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("concord-row-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.sqlite", NULL);
+  g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
+  g_autoptr(ConcordEngine) engine = concord_engine_new (path, secrets, &test_apps);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *account_a = NULL, *account_b = NULL;
+  ConcordConnectionRow row_data = { 0 };
+  GAsyncResult *slot = NULL;
+  ConcordConnectionState *state;
+  GtkWidget *window, *row, *toggle, *sync_button, *pause_button, *badge_holder;
+  gint64 id;
+
+  for (guint s = 0; s < 2; s++)
+    {
+      g_autoptr(GPtrArray) schema = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+
+      g_ptr_array_add (schema, concord_field_spec_copy (concord_fields_lookup (CONCORD_FIELD_EMAIL)));
+      g_ptr_array_add (schema, concord_field_spec_copy (concord_fields_lookup (CONCORD_FIELD_FIRST_NAME)));
+      sides[s] = concord_memory_connector_new (s == 0 ? "a" : "b", CONCORD_CONNECTOR_NONE);
+      concord_memory_connector_set_schema (sides[s], schema);
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(ConcordRecord) record = concord_record_new (NULL);
+      g_autofree char *email = g_strdup_printf ("p%u@example.com", i);
+
+      concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email);
+      concord_memory_connector_insert (sides[0], record);
+    }
+
+  g_signal_connect (engine, "run-finished", G_CALLBACK (on_run_finished), NULL);
+  concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_open_finish (engine, result, &error));
+  g_clear_object (&result);
+
+  concord_engine_add_account_async (engine, "elasticemail", "Shop", "{\"side\": \"a\"}", "k", NULL,
+                                    concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  account_a = concord_engine_add_account_finish (engine, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  concord_engine_add_account_async (engine, "sample-crm", "CRM", "{\"side\": \"b\"}", "k", NULL,
+                                    concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  account_b = concord_engine_add_account_finish (engine, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  row_data.name = (char *) "Shop and CRM";
+  row_data.account_a = account_a;
+  row_data.type_a = (char *) "contacts";
+  row_data.account_b = account_b;
+  row_data.type_b = (char *) "contacts";
+  row_data.direction = CONCORD_DIRECTION_A_TO_B;
+  concord_engine_add_connection_async (engine, &row_data, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  id = concord_engine_add_connection_finish (engine, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  state = concord_engine_lookup (engine, id);
+
+  window = gtk_window_new ();
+  row = concord_connection_item_new (engine, state);
+  {
+    GtkWidget *list = gtk_list_box_new ();
+
+    gtk_list_box_append (GTK_LIST_BOX (list), row);
+    gtk_window_set_child (GTK_WINDOW (window), list);
+  }
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* Off at first: the name, the direction, "Off". */
+  g_assert_true (label_contains (row, "Shop and CRM"));
+  g_assert_true (label_contains (row, "→"));
+  g_assert_true (label_contains (row, "Off"));
+  g_assert_true (label_contains (row, "Never synced"));
+
+  toggle = find_by_type (row, GTK_TYPE_SWITCH, 0);
+  sync_button = find_by_type (row, GTK_TYPE_BUTTON, 0);
+  pause_button = find_by_type (row, GTK_TYPE_TOGGLE_BUTTON, 0);
+  g_assert_nonnull (toggle);
+  g_assert_nonnull (sync_button);
+  g_assert_nonnull (pause_button);
+  g_assert_false (gtk_widget_get_sensitive (pause_button));
+  /* Every control says what it does, naming the connection. */
+  assert_label (toggle, "Sync Shop and CRM");
+  assert_label (sync_button, "Sync Shop and CRM now");
+  assert_label (pause_button, "Pause Shop and CRM");
+
+  /* Switched on: it runs, then shows the contacts in sync. */
+  gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
+  g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (1), 30000));
+  g_assert_true (concord_connection_state_get_enabled (state));
+  g_assert_true (label_contains (row, "3 contacts in sync"));
+  g_assert_true (label_contains (row, "Synced just now"));
+  g_assert_true (gtk_widget_get_sensitive (pause_button));
+
+  /* A failure: the badge and the reason in one line. */
+  {
+    g_autoptr(GError) broken = g_error_new (CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED,
+                                            "Elastic Email refused the API key");
+    /* (the row shows the engine's one line: who refused, what to do) */
+
+    concord_memory_connector_fail_list_at_page (sides[0], 0, broken);
+  }
+  g_signal_emit_by_name (sync_button, "clicked");
+  g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (2), 30000));
+  badge_holder = row;
+  g_assert_true (label_contains (badge_holder, "Failing"));
+  g_assert_true (label_contains (row, "Shop refused the API key; enter a new one"));
+
+  /* Sync now again: recovered, the badge goes. */
+  g_signal_emit_by_name (sync_button, "clicked");
+  g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (3), 30000));
+  g_assert_false (label_contains (row, "Failing"));
+
+  /* Pause. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (pause_button), TRUE);
+  g_assert_true (concord_connection_state_get_paused (state));
+  g_assert_true (label_contains (row, "Paused"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&sides[0]);
+  g_clear_object (&sides[1]);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  concord_test_init_ui (&argc, &argv);
+  adw_init ();
+  concord_register_resource ();
+
+  g_test_add_func ("/concord/ui/connection-row", test_row);
+
+  return g_test_run ();
+}
