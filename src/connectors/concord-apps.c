@@ -17,10 +17,14 @@
 
 #include "concord-apps.h"
 #include "concord-connector-elasticemail.h"
+#include "concord-connector-sample.h"
 #include "concord-error.h"
 
 static const ConcordAppInfo apps[] = {
-  { "elasticemail", "Elastic Email", "https://app.elasticemail.com/api/settings/create-api" },
+  { "elasticemail", "Elastic Email", "https://app.elasticemail.com/api/settings/create-api",
+    FALSE },
+  /* Its key is shown on the sandbox page (see concord-sandbox.h). */
+  { CONCORD_SAMPLE_CRM_APP_ID, CONCORD_SAMPLE_CRM_APP_NAME, NULL, TRUE },
 };
 
 const ConcordAppInfo *
@@ -71,6 +75,8 @@ option (const char *options_json,
 /**
  * concord_apps_create_connector:
  * @options_json: (nullable): the account's options, e.g. {"base_url": "…"}
+ *   for Elastic Email (optional), {"path": "/…/sample-crm.json"} for the
+ *   Sample CRM (required)
  * @secret: the account's API key or token
  *
  * Returns: (transfer full) (nullable): the connector, or %NULL with
@@ -101,6 +107,20 @@ concord_apps_create_connector (const char  *app_id,
       return CONCORD_CONNECTOR (concord_connector_elasticemail_new (base_url, secret));
     }
 
+  if (g_strcmp0 (app_id, CONCORD_SAMPLE_CRM_APP_ID) == 0)
+    {
+      g_autofree char *path = option (options_json, "path");
+
+      if (path == NULL || !g_path_is_absolute (path))
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       "The Sample CRM needs the absolute path of its file (option “path”)");
+          return NULL;
+        }
+
+      return CONCORD_CONNECTOR (concord_connector_sample_new (path, secret));
+    }
+
   g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "Unknown app “%s”", app_id);
   return NULL;
 }
@@ -112,9 +132,15 @@ on_verified_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
+  gboolean ok;
 
-  if (concord_connector_elasticemail_verify_finish (CONCORD_CONNECTOR_ELASTICEMAIL (object),
-                                                    result, &error))
+  if (CONCORD_IS_CONNECTOR_SAMPLE (object))
+    ok = concord_connector_sample_verify_finish (CONCORD_CONNECTOR_SAMPLE (object), result, &error);
+  else
+    ok = concord_connector_elasticemail_verify_finish (CONCORD_CONNECTOR_ELASTICEMAIL (object),
+                                                       result, &error);
+
+  if (ok)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -142,6 +168,9 @@ concord_apps_verify_async (ConcordConnector    *connector,
     concord_connector_elasticemail_verify_async (CONCORD_CONNECTOR_ELASTICEMAIL (connector),
                                                  cancellable, on_verified_cb,
                                                  g_steal_pointer (&task));
+  else if (CONCORD_IS_CONNECTOR_SAMPLE (connector))
+    concord_connector_sample_verify_async (CONCORD_CONNECTOR_SAMPLE (connector),
+                                           cancellable, on_verified_cb, g_steal_pointer (&task));
   else
     g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_FAILED,
                              "This app cannot check its key");

@@ -13,13 +13,17 @@ G_BEGIN_DECLS
  * ConcordAppInfo:
  * @id: the app's id on the command line and in the store, e.g. "elasticemail"
  * @name: what the user sees
- * @key_url: where the app shows its API key, for the user to copy it
+ * @key_url: (nullable): where the app shows its API key, for the user to
+ *   copy it; %NULL for an app of the sandbox demo
+ * @demo: an app of the sandbox demo ("Try with sample data", see
+ *   concord-sandbox.h), to offer only there
  */
 typedef struct
 {
   const char *id;
   const char *name;
   const char *key_url;
+  gboolean    demo;
 } ConcordAppInfo;
 
 const ConcordAppInfo *concord_apps_get_all          (guint             *n_apps);

@@ -269,6 +269,13 @@ concord_application_startup (GApplication *application)
 
   gtk_window_set_default_icon_name (APP_ID);
 
+  /* For screenshots and checks of both styles: CONCORD_COLOR_SCHEME=dark
+   * or light overrides the desktop's choice. */
+  if (g_strcmp0 (g_getenv ("CONCORD_COLOR_SCHEME"), "dark") == 0)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  else if (g_strcmp0 (g_getenv ("CONCORD_COLOR_SCHEME"), "light") == 0)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+
   start_engine (self);
 }
 

@@ -27,6 +27,15 @@
  *
  * Faults are armed for an absolute request number (counted over every
  * request the server has seen), so several can wait at once.
+ *
+ * Saving (the sandbox demo keeps its account across restarts): the
+ * account's data go out in the seed file format, so a saved file loads
+ * back with load_seed_file(). With a save path set, every successful
+ * request but a GET marks the data changed, and the server thread writes
+ * the file (atomically, under the mutex) SAVE_DELAY_MS after the first
+ * such request, so a run's hundred PUTs cost one write; disposing the
+ * server writes what is still unsaved. Request log, faults and access
+ * levels are not part of the data.
  */
 
 #define G_LOG_DOMAIN "concord-mock-elasticemail"
@@ -43,6 +52,7 @@
 #define MAX_BATCH          1000
 #define DEFAULT_PAGE_SIZE  20
 #define DEFAULT_LIST_PAGE  200
+#define SAVE_DELAY_MS      250
 
 typedef struct
 {
@@ -98,6 +108,7 @@ struct _ConcordMockElasticEmail
   GMainLoop    *loop;              /* (owned) */
   SoupServer   *server;            /* (owned) (nullable): server thread only */
   GPtrArray    *slow_sources;      /* (owned): GSource, server thread only */
+  GSource      *save_source;       /* (owned) (nullable): server thread only */
 
   /* Start-up hand-over */
   GCond         started_cond;
@@ -119,6 +130,8 @@ struct _ConcordMockElasticEmail
   gboolean      modify_contacts;
   gboolean      ignore_list_offset;
   guint         error_serial;
+  char         *save_path;         /* (owned) (nullable) */
+  gboolean      unsaved;           /* changed since the last save */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordMockElasticEmail, concord_mock_elasticemail, G_TYPE_OBJECT)
@@ -457,6 +470,115 @@ contact_to_string (const Contact *contact)
   return builder_to_string (builder);
 }
 
+/* The account's data in the seed file format (see load_seed_file()):
+ * custom fields, lists, and contacts with the names of their lists. */
+static char *
+account_to_string (ConcordMockElasticEmail *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GList) names = g_hash_table_get_values (self->custom_fields);
+
+  json_builder_begin_object (builder);
+
+  json_builder_set_member_name (builder, "custom_fields");
+  json_builder_begin_array (builder);
+  names = g_list_sort (names, (GCompareFunc) g_strcmp0);
+  for (GList *l = names; l != NULL; l = l->next)
+    json_builder_add_string_value (builder, l->data);
+  json_builder_end_array (builder);
+
+  json_builder_set_member_name (builder, "lists");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->lists->len; i++)
+    build_list (builder, g_ptr_array_index (self->lists, i));
+  json_builder_end_array (builder);
+
+  json_builder_set_member_name (builder, "contacts");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->contacts->len; i++)
+    {
+      const Contact *contact = g_ptr_array_index (self->contacts, i);
+      g_autoptr(JsonBuilder) one = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+      JsonArray *lists = json_array_new ();
+
+      build_contact (one, contact);
+      node = json_builder_get_root (one);
+      for (guint j = 0; j < self->lists->len; j++)
+        {
+          const List *list = g_ptr_array_index (self->lists, j);
+
+          if (g_hash_table_contains (list->member_set, contact))
+            json_array_add_string_element (lists, list->name);
+        }
+      json_object_set_array_member (json_node_get_object (node), "Lists", lists);
+      json_builder_add_value (builder, g_steal_pointer (&node));
+    }
+  json_builder_end_array (builder);
+
+  json_builder_end_object (builder);
+
+  {
+    g_autoptr(JsonGenerator) generator = json_generator_new ();
+    g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+    json_generator_set_pretty (generator, TRUE);
+    json_generator_set_indent (generator, 1);
+    json_generator_set_root (generator, root);
+    return json_generator_to_data (generator, NULL);
+  }
+}
+
+static gboolean
+save_account (ConcordMockElasticEmail  *self,
+              const char               *path,
+              GError                  **error)
+{
+  g_autofree char *text = account_to_string (self);
+
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/* Caller holds the mutex. */
+static void
+save_if_unsaved (ConcordMockElasticEmail *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!self->unsaved || self->save_path == NULL)
+    return;
+
+  self->unsaved = FALSE;
+  if (!save_account (self, self->save_path, &error))
+    g_warning ("Could not save the account: %s", error->message);
+}
+
+static gboolean
+on_save_timeout_cb (gpointer data)
+{
+  ConcordMockElasticEmail *self = data;
+
+  g_mutex_lock (&self->mutex);
+  save_if_unsaved (self);
+  g_mutex_unlock (&self->mutex);
+
+  g_clear_pointer (&self->save_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Server thread, caller holds the mutex. */
+static void
+schedule_save (ConcordMockElasticEmail *self)
+{
+  self->unsaved = TRUE;
+  if (self->save_source != NULL)
+    return;
+
+  self->save_source = g_timeout_source_new (SAVE_DELAY_MS);
+  g_source_set_callback (self->save_source, on_save_timeout_cb, self, NULL);
+  g_source_attach (self->save_source, self->context);
+}
+
 /* 0 when absent or unreadable: ISO 8601 with or without a zone (UTC then). */
 static gint64
 parse_date (JsonObject *object,
@@ -564,6 +686,38 @@ apply_consent (Contact    *contact,
     contact->consent_tracking = g_intern_string (tracking);
 }
 
+static int
+get_int_member (JsonObject *object,
+                const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+
+  return (int) CLAMP (json_node_get_int (node), 0, G_MAXINT);
+}
+
+/* The read-only Activity object, so a saved account loads back whole. */
+static void
+apply_activity (Contact    *contact,
+                JsonObject *object)
+{
+  JsonNode *node = json_object_get_member (object, "Activity");
+  JsonObject *activity;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+
+  activity = json_node_get_object (node);
+  contact->total_sent = get_int_member (activity, "TotalSent");
+  contact->total_opened = get_int_member (activity, "TotalOpened");
+  contact->total_clicked = get_int_member (activity, "TotalClicked");
+  contact->last_sent = parse_date (activity, "LastSent");
+  contact->last_opened = parse_date (activity, "LastOpened");
+}
+
 /* A full Contact object as the API returns it (seed files, put_contact_json):
  * stored as given, unknown status values and all. */
 static gboolean
@@ -614,6 +768,7 @@ store_contact_object (ConcordMockElasticEmail  *self,
   contact->date_added = parse_date (object, "DateAdded") ?: (created ? now : contact->date_added);
   contact->date_updated = parse_date (object, "DateUpdated");
   contact->status_change_date = parse_date (object, "StatusChangeDate");
+  apply_activity (contact, object);
 
   return TRUE;
 }
@@ -1413,6 +1568,10 @@ on_server_request_cb (SoupServer        *server,
         dispatch (&req);
       else
         respond_error (&req, SOUP_STATUS_NOT_FOUND, "Not found.");
+
+      if (self->save_path != NULL && !g_str_equal (req.method, "GET") &&
+          SOUP_STATUS_IS_SUCCESSFUL (req.status))
+        schedule_save (self);
     }
 
   g_mutex_unlock (&self->mutex);
@@ -1564,6 +1723,16 @@ concord_mock_elasticemail_dispose (GObject *object)
       g_thread_join (g_steal_pointer (&self->thread));
     }
 
+  /* The server thread is gone: what it had not saved yet is saved now. */
+  if (self->save_source != NULL)
+    {
+      g_source_destroy (self->save_source);
+      g_clear_pointer (&self->save_source, g_source_unref);
+    }
+  g_mutex_lock (&self->mutex);
+  save_if_unsaved (self);
+  g_mutex_unlock (&self->mutex);
+
   G_OBJECT_CLASS (concord_mock_elasticemail_parent_class)->dispose (object);
 }
 
@@ -1587,6 +1756,7 @@ concord_mock_elasticemail_finalize (GObject *object)
   g_clear_pointer (&self->custom_fields, g_hash_table_unref);
   g_clear_pointer (&self->requests, g_ptr_array_unref);
   g_clear_pointer (&self->faults, g_hash_table_unref);
+  g_clear_pointer (&self->save_path, g_free);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (concord_mock_elasticemail_parent_class)->finalize (object);
@@ -1969,6 +2139,57 @@ concord_mock_elasticemail_load_seed_file (ConcordMockElasticEmail  *self,
   g_mutex_unlock (&self->mutex);
 
   return ok;
+}
+
+/**
+ * concord_mock_elasticemail_save_file:
+ * @path: where to write
+ * @error: where to put a write error
+ *
+ * Writes the account's data (custom fields, lists, contacts with their
+ * lists and activity) to @path, atomically, in the format
+ * concord_mock_elasticemail_load_seed_file() reads.
+ *
+ * Returns: whether the file was written
+ */
+gboolean
+concord_mock_elasticemail_save_file (ConcordMockElasticEmail  *self,
+                                     const char               *path,
+                                     GError                  **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_mutex_lock (&self->mutex);
+  ok = save_account (self, path, error);
+  g_mutex_unlock (&self->mutex);
+
+  return ok;
+}
+
+/**
+ * concord_mock_elasticemail_set_save_path:
+ * @path: (nullable): where to keep the account's data; %NULL to stop
+ *
+ * From now on the server saves the account's data to @path (as
+ * concord_mock_elasticemail_save_file() does) shortly after every
+ * successful request that may change them (every method but GET), and when
+ * it is disposed. Changes made through this API are not saved by
+ * themselves.
+ */
+void
+concord_mock_elasticemail_set_save_path (ConcordMockElasticEmail *self,
+                                         const char              *path)
+{
+  g_return_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self));
+
+  g_mutex_lock (&self->mutex);
+  g_free (self->save_path);
+  self->save_path = g_strdup (path);
+  g_mutex_unlock (&self->mutex);
 }
 
 static const char * const first_names[] = {

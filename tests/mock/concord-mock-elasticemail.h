@@ -57,6 +57,11 @@ gboolean                 concord_mock_elasticemail_load_seed_file   (ConcordMock
 void                     concord_mock_elasticemail_generate         (ConcordMockElasticEmail  *self,
                                                                      guint                     n_contacts,
                                                                      guint32                   seed);
+gboolean                 concord_mock_elasticemail_save_file        (ConcordMockElasticEmail  *self,
+                                                                     const char               *path,
+                                                                     GError                  **error);
+void                     concord_mock_elasticemail_set_save_path    (ConcordMockElasticEmail  *self,
+                                                                     const char               *path);
 
 /* How the API behaves */
 void                     concord_mock_elasticemail_set_max_page_size (ConcordMockElasticEmail *self,

@@ -1,0 +1,75 @@
+/* concord-connector-sample-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "concord-connector-sample.h"
+
+G_BEGIN_DECLS
+
+/* The contact types, each a "book" of records */
+typedef struct
+{
+  const char *id;
+  const char *label;
+  const char *id_prefix;
+} ConcordSampleBookInfo;
+
+#define CONCORD_SAMPLE_N_BOOKS 2
+
+extern const ConcordSampleBookInfo _concord_sample_book_infos[CONCORD_SAMPLE_N_BOOKS];
+
+/* One contact type's records */
+typedef struct
+{
+  GPtrArray  *records;   /* (owned): ConcordRecord (owned), in file order */
+  GHashTable *by_id;     /* (owned): remote id (owned) -> index + 1 */
+} ConcordSampleBook;
+
+/* The fields, the same for both contact types */
+typedef struct
+{
+  const char       *key;
+  const char       *label;     /* custom fields; canonical ones take the vocabulary's */
+  ConcordFieldType  type;
+  gboolean          read_only;
+} ConcordSampleField;
+
+#define CONCORD_SAMPLE_N_FIELDS 14
+
+extern const ConcordSampleField _concord_sample_fields[CONCORD_SAMPLE_N_FIELDS];
+
+struct _ConcordConnectorSample
+{
+  ConcordConnector   parent_instance;
+
+  char              *path;          /* (owned) */
+  char              *api_key;       /* (owned): wiped in finalize */
+
+  gboolean           loaded;
+  GBytes            *disk;          /* (owned) (nullable): the file as last read or written */
+  ConcordSampleBook  books[CONCORD_SAMPLE_N_BOOKS];
+  guint64            next_id;       /* the next record's number */
+  guint64            last_version;  /* the last version given */
+};
+
+const ConcordSampleField *_concord_sample_lookup_field      (const char              *key);
+const char               *_concord_sample_lookup_choice     (const char              *text);
+
+void                      _concord_sample_book_init         (ConcordSampleBook       *book);
+void                      _concord_sample_book_clear        (ConcordSampleBook       *book);
+void                      _concord_sample_book_take         (ConcordSampleBook       *book,
+                                                             ConcordRecord           *record);
+gint                      _concord_sample_book_find         (ConcordSampleBook       *book,
+                                                             const char              *remote_id);
+
+/* concord-connector-sample-file.c */
+void                      _concord_connector_sample_forget  (ConcordConnectorSample  *self);
+gboolean                  _concord_connector_sample_load    (ConcordConnectorSample  *self,
+                                                             GError                 **error);
+gboolean                  _concord_connector_sample_save    (ConcordConnectorSample  *self,
+                                                             GError                 **error);
+
+G_END_DECLS

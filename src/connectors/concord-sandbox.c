@@ -1,0 +1,524 @@
+/* concord-sandbox.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The sandbox demo ("Try with sample data"): two apps on this computer,
+ * filled with a few hundred made-up contacts that overlap and disagree, so
+ * a person can walk through the real Add Connection flow and watch a real
+ * sync without an account anywhere.
+ *
+ *  - Elastic Email is the mock server of tests/mock/ (a SoupServer on a
+ *    thread of its own, on 127.0.0.1), with the key "sandbox";
+ *  - the second app is the Sample CRM (concord-connector-sample.c), a JSON
+ *    file, with the key CONCORD_SAMPLE_CRM_KEY.
+ *
+ * Everything lives in one folder:
+ *
+ *   elasticemail.json  the mock's account, in its seed file format; the
+ *                      mock saves it after every request that changes it,
+ *                      and it is loaded back on the next start
+ *   sample-crm.json    the Sample CRM's file
+ *   sandbox.json       {"port": N}: the port of the last start
+ *
+ * Each data file is seeded when it is missing (so on the first start, and
+ * again after a person deletes it to start over), deterministically (see
+ * concord-sandbox-seed.c). After that both apps keep their state across
+ * restarts, as real apps would.
+ *
+ * Port. The first start takes any free port; later starts ask for the same
+ * one again, because the Elastic Email account Concord stores holds the
+ * base URL. When that port is taken the server takes another, and the
+ * account's base_url must be updated from
+ * concord_sandbox_get_elasticemail_options_json() (the caller compares).
+ */
+
+#define G_LOG_DOMAIN "concord-sandbox"
+
+#include "config.h"
+
+#include <errno.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "concord-connector-sample.h"
+#include "concord-error.h"
+#include "concord-mock-elasticemail.h"
+#include "concord-sandbox.h"
+#include "concord-sandbox-private.h"
+
+#define SANDBOX_SEED       20240611u
+#define ELASTICEMAIL_FILE  "elasticemail.json"
+#define CRM_FILE           "sample-crm.json"
+#define STATE_FILE         "sandbox.json"
+
+struct _ConcordSandbox
+{
+  GObject                  parent_instance;
+
+  char                    *dir;                 /* (owned) */
+  char                    *crm_options_json;    /* (owned) */
+  ConcordMockElasticEmail *mock;                /* (owned) (nullable): while running */
+  char                    *ee_options_json;     /* (owned) (nullable): while running */
+};
+
+G_DEFINE_FINAL_TYPE (ConcordSandbox, concord_sandbox, G_TYPE_OBJECT)
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static char *
+json_object_text (const char *member,
+                  const char *value)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+
+  return json_to_string (root, FALSE);
+}
+
+static gboolean
+write_file (const char  *path,
+            const char  *text,
+            GError     **error)
+{
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/* The port of the last start, or 0. */
+static guint
+read_port (const char *path)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  JsonNode *root;
+  JsonNode *node;
+
+  if (!json_parser_load_from_file (parser, path, NULL))
+    return 0;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return 0;
+
+  node = json_object_get_member (json_node_get_object (root), "port");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+
+  return (guint) CLAMP (json_node_get_int (node), 0, G_MAXUINT16);
+}
+
+static void
+write_port (const char *path,
+            guint       port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strdup_printf ("{\"port\": %u}\n", port);
+
+  if (!write_file (path, text, &error))
+    g_warning ("Could not remember the sandbox's port: %s", error->message);
+}
+
+static guint
+port_of (const char *base_url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL && g_uri_get_port (uri) > 0 ? (guint) g_uri_get_port (uri) : 0;
+}
+
+typedef struct
+{
+  char *elasticemail;   /* (owned) (nullable) */
+  char *crm;            /* (owned) (nullable) */
+} Seed;
+
+static void
+seed_clear (Seed *seed)
+{
+  g_clear_pointer (&seed->elasticemail, g_free);
+  g_clear_pointer (&seed->crm, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Seed, seed_clear)
+
+/* The sample data, made when first needed. */
+static Seed *
+ensure_seed (Seed *seed)
+{
+  if (seed->elasticemail == NULL)
+    _concord_sandbox_seed (SANDBOX_SEED, &seed->elasticemail, &seed->crm);
+
+  return seed;
+}
+
+/* Writes the seed of a missing data file. */
+static gboolean
+seed_if_missing (const char  *path,
+                 Seed        *seed,
+                 gboolean     elasticemail,
+                 GError     **error)
+{
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+
+  ensure_seed (seed);
+  g_debug ("Seeding %s", path);
+  return write_file (path, elasticemail ? seed->elasticemail : seed->crm, error);
+}
+
+/* A damaged account file is set aside, for a person to look at, and the
+ * account is seeded again: the demo always starts. */
+static gboolean
+set_aside (const char    *path,
+           const GError  *why,
+           Seed          *seed,
+           GError       **error)
+{
+  g_autofree char *aside = g_strconcat (path, ".damaged", NULL);
+
+  g_warning ("The sandbox's Elastic Email account could not be loaded (%s); "
+             "it is set aside as %s and seeded again", why->message, aside);
+  if (g_rename (path, aside) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                   "Could not set the damaged sandbox account aside: %s",
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return write_file (path, ensure_seed (seed)->elasticemail, error);
+}
+
+/* The mock server on @port, or on any free port when @port is taken. */
+static ConcordMockElasticEmail *
+start_mock (guint    port,
+            GError **error)
+{
+  g_autoptr(GError) port_error = NULL;
+  ConcordMockElasticEmail *mock;
+
+  if (port != 0)
+    {
+      mock = concord_mock_elasticemail_new (CONCORD_SANDBOX_ELASTICEMAIL_KEY, port, &port_error);
+      if (mock != NULL)
+        return mock;
+      g_message ("The sandbox's port %u is taken (%s); it moves", port, port_error->message);
+    }
+
+  return concord_mock_elasticemail_new (CONCORD_SANDBOX_ELASTICEMAIL_KEY, 0, error);
+}
+
+static void
+start_worker (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (concord_sandbox_start (source_object, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_sandbox_dispose (GObject *object)
+{
+  ConcordSandbox *self = CONCORD_SANDBOX (object);
+
+  concord_sandbox_stop (self);
+
+  G_OBJECT_CLASS (concord_sandbox_parent_class)->dispose (object);
+}
+
+static void
+concord_sandbox_finalize (GObject *object)
+{
+  ConcordSandbox *self = CONCORD_SANDBOX (object);
+
+  g_clear_pointer (&self->dir, g_free);
+  g_clear_pointer (&self->crm_options_json, g_free);
+  g_clear_pointer (&self->ee_options_json, g_free);
+
+  G_OBJECT_CLASS (concord_sandbox_parent_class)->finalize (object);
+}
+
+static void
+concord_sandbox_class_init (ConcordSandboxClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = concord_sandbox_dispose;
+  object_class->finalize = concord_sandbox_finalize;
+}
+
+static void
+concord_sandbox_init (ConcordSandbox *self)
+{
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public API                                                                */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_sandbox_new:
+ * @dir: the folder the sandbox keeps its apps' data in (created on start),
+ *   e.g. $XDG_DATA_HOME/concord/sandbox
+ *
+ * Returns: (transfer full): a stopped sandbox
+ */
+ConcordSandbox *
+concord_sandbox_new (const char *dir)
+{
+  ConcordSandbox *self;
+  g_autofree char *crm_path = NULL;
+
+  g_return_val_if_fail (dir != NULL && g_path_is_absolute (dir), NULL);
+
+  self = g_object_new (CONCORD_TYPE_SANDBOX, NULL);
+  self->dir = g_strdup (dir);
+  crm_path = g_build_filename (dir, CRM_FILE, NULL);
+  self->crm_options_json = json_object_text ("path", crm_path);
+
+  return self;
+}
+
+/**
+ * concord_sandbox_start:
+ * @self: a #ConcordSandbox
+ * @error: where to put why it could not start
+ *
+ * Creates the folder, seeds the apps' data that are missing, and starts
+ * the Elastic Email server on 127.0.0.1. It takes some milliseconds and
+ * writes files: call it on a worker thread (or use
+ * concord_sandbox_start_async()), and call nothing else of @self meanwhile.
+ * Starting a running sandbox does nothing.
+ *
+ * Returns: whether the sandbox runs
+ */
+gboolean
+concord_sandbox_start (ConcordSandbox  *self,
+                       GError         **error)
+{
+  g_autoptr(ConcordMockElasticEmail) mock = NULL;
+  g_autofree char *ee_path = NULL;
+  g_autofree char *crm_path = NULL;
+  g_autofree char *state_path = NULL;
+  g_auto(Seed) seed = { NULL, NULL };
+  const char *base_url;
+  guint port;
+
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->mock != NULL)
+    return TRUE;
+
+  if (g_mkdir_with_parents (self->dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                   "Could not create the sandbox's folder: %s", g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  ee_path = g_build_filename (self->dir, ELASTICEMAIL_FILE, NULL);
+  crm_path = g_build_filename (self->dir, CRM_FILE, NULL);
+  state_path = g_build_filename (self->dir, STATE_FILE, NULL);
+
+  if (!seed_if_missing (ee_path, &seed, TRUE, error) ||
+      !seed_if_missing (crm_path, &seed, FALSE, error))
+    return FALSE;
+
+  port = read_port (state_path);
+  for (guint attempt = 0; ; attempt++)
+    {
+      g_autoptr(GError) load_error = NULL;
+
+      mock = start_mock (port, error);
+      if (mock == NULL)
+        return FALSE;
+
+      if (concord_mock_elasticemail_load_seed_file (mock, ee_path, &load_error))
+        break;
+
+      /* A new server: the damaged file may have loaded in part. */
+      g_clear_object (&mock);
+      if (attempt > 0)
+        {
+          g_propagate_error (error, g_steal_pointer (&load_error));
+          return FALSE;
+        }
+      if (!set_aside (ee_path, load_error, &seed, error))
+        return FALSE;
+    }
+  concord_mock_elasticemail_set_save_path (mock, ee_path);
+
+  base_url = concord_mock_elasticemail_get_base_url (mock);
+  if (port_of (base_url) != port)
+    write_port (state_path, port_of (base_url));
+
+  g_clear_pointer (&self->ee_options_json, g_free);
+  self->ee_options_json = json_object_text ("base_url", base_url);
+  self->mock = g_steal_pointer (&mock);
+  g_debug ("The sandbox runs Elastic Email on %s", base_url);
+
+  return TRUE;
+}
+
+/**
+ * concord_sandbox_start_async:
+ *
+ * Starts the sandbox (see concord_sandbox_start()) on a worker thread.
+ */
+void
+concord_sandbox_start_async (ConcordSandbox      *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CONCORD_IS_SANDBOX (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_sandbox_start_async);
+  g_task_run_in_thread (task, start_worker);
+}
+
+gboolean
+concord_sandbox_start_finish (ConcordSandbox  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_sandbox_start_async,
+                        FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * concord_sandbox_stop:
+ *
+ * Stops the Elastic Email server (its account is saved already). The
+ * Sample CRM needs nothing stopped: it is its file.
+ */
+void
+concord_sandbox_stop (ConcordSandbox *self)
+{
+  g_return_if_fail (CONCORD_IS_SANDBOX (self));
+
+  g_clear_object (&self->mock);
+  g_clear_pointer (&self->ee_options_json, g_free);
+}
+
+gboolean
+concord_sandbox_is_running (ConcordSandbox *self)
+{
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), FALSE);
+
+  return self->mock != NULL;
+}
+
+const char *
+concord_sandbox_get_dir (ConcordSandbox *self)
+{
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  return self->dir;
+}
+
+/**
+ * concord_sandbox_get_elasticemail_url:
+ *
+ * Returns: (nullable): the base URL of the Elastic Email server,
+ *   "http://127.0.0.1:PORT/v4"; %NULL while stopped
+ */
+const char *
+concord_sandbox_get_elasticemail_url (ConcordSandbox *self)
+{
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  return self->mock != NULL ? concord_mock_elasticemail_get_base_url (self->mock) : NULL;
+}
+
+/**
+ * concord_sandbox_get_elasticemail_key:
+ *
+ * Returns: the key of the sandbox's Elastic Email account, "sandbox"
+ */
+const char *
+concord_sandbox_get_elasticemail_key (ConcordSandbox *self)
+{
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  return CONCORD_SANDBOX_ELASTICEMAIL_KEY;
+}
+
+/**
+ * concord_sandbox_get_elasticemail_options_json:
+ *
+ * The port is the same from start to start unless another program took it
+ * meanwhile: compare these options with the stored account's and update
+ * them after each start.
+ *
+ * Returns: (nullable): the options of an "elasticemail" account on the
+ *   sandbox, {"base_url": "http://127.0.0.1:PORT/v4"}; %NULL while stopped
+ */
+const char *
+concord_sandbox_get_elasticemail_options_json (ConcordSandbox *self)
+{
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  return self->ee_options_json;
+}
+
+/**
+ * concord_sandbox_get_crm_options_json:
+ *
+ * Returns: the options of a "sample-crm" account on the sandbox,
+ *   {"path": "DIR/sample-crm.json"}
+ */
+const char *
+concord_sandbox_get_crm_options_json (ConcordSandbox *self)
+{
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  return self->crm_options_json;
+}
+
+/**
+ * concord_sandbox_get_crm_key:
+ *
+ * Returns: the Sample CRM's key, %CONCORD_SAMPLE_CRM_KEY
+ */
+const char *
+concord_sandbox_get_crm_key (ConcordSandbox *self)
+{
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  return CONCORD_SAMPLE_CRM_KEY;
+}
