@@ -20,6 +20,7 @@
 #include "concord-application.h"
 #include "concord-apps.h"
 #include "concord-engine.h"
+#include "concord-sandbox.h"
 #include "concord-resources.h"
 #include "concord-preferences-window.h"
 #include "concord-window.h"
@@ -30,6 +31,7 @@ struct _ConcordApplication
 
   GSettings      *settings;    /* (owned) */
   ConcordEngine  *engine;      /* (owned) */
+  ConcordSandbox *sandbox;     /* (owned) (nullable) the sample apps, once started */
   gboolean        background;  /* started with --background: no window */
   gboolean        held;        /* holding the app for background syncing */
 };
@@ -203,6 +205,99 @@ on_run_finished (ConcordApplication     *self,
     g_settings_set_int64 (self->settings, "last-sync", g_get_real_time () / G_USEC_PER_SEC);
 }
 
+static char *
+data_dir (void)
+{
+  const char *dir = g_getenv ("CONCORD_DATA_DIR");
+
+  return dir != NULL ? g_strdup (dir) : g_build_filename (g_get_user_data_dir (), "concord", NULL);
+}
+
+static char *
+sandbox_dir (void)
+{
+  g_autofree char *dir = data_dir ();
+
+  return g_build_filename (dir, "sandbox", NULL);
+}
+
+static void
+sandbox_started_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!concord_sandbox_start_finish (CONCORD_SANDBOX (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * concord_application_start_sandbox_async:
+ *
+ * Starts the sample apps of the demo (an Elastic Email and a Sample CRM
+ * on this machine, with sample contacts), once.
+ */
+void
+concord_application_start_sandbox_async (ConcordApplication  *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CONCORD_IS_APPLICATION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_application_start_sandbox_async);
+
+  if (self->sandbox == NULL)
+    {
+      g_autofree char *dir = sandbox_dir ();
+
+      self->sandbox = concord_sandbox_new (dir);
+    }
+  if (concord_sandbox_is_running (self->sandbox))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  concord_sandbox_start_async (self->sandbox, cancellable, sandbox_started_cb, g_steal_pointer (&task));
+}
+
+/**
+ * concord_application_start_sandbox_finish:
+ *
+ * Returns: (transfer none): the running sandbox, or %NULL with @error set
+ */
+ConcordSandbox *
+concord_application_start_sandbox_finish (ConcordApplication  *self,
+                                          GAsyncResult        *result,
+                                          GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  return self->sandbox;
+}
+
+static void
+sandbox_then_sync_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  ConcordApplication *self = CONCORD_APPLICATION (object);
+  g_autoptr(GError) error = NULL;
+
+  if (concord_application_start_sandbox_finish (self, result, &error) == NULL)
+    g_warning ("Could not start the sample apps: %s", error->message);
+  concord_engine_sync_all (self->engine);
+}
+
 static void
 engine_opened_cb (GObject      *object,
                   GAsyncResult *result,
@@ -218,17 +313,23 @@ engine_opened_cb (GObject      *object,
     }
 
   update_interval (self);
-  /* Catch up at once on what changed while Concord was not running. */
+
+  /* Connections to the sample apps need them running: start the sandbox
+   * first when it was used, then catch up on what changed while Concord
+   * was not running. */
+  {
+    g_autofree char *dir = sandbox_dir ();
+    g_autofree char *marker = g_build_filename (dir, "sandbox.json", NULL);
+
+    if (g_file_test (marker, G_FILE_TEST_EXISTS))
+      {
+        concord_application_start_sandbox_async (self, NULL, sandbox_then_sync_cb, NULL);
+        return;
+      }
+  }
   concord_engine_sync_all (self->engine);
 }
 
-static char *
-data_dir (void)
-{
-  const char *dir = g_getenv ("CONCORD_DATA_DIR");
-
-  return dir != NULL ? g_strdup (dir) : g_build_filename (g_get_user_data_dir (), "concord", NULL);
-}
 
 static void
 start_engine (ConcordApplication *self)
@@ -286,6 +387,8 @@ concord_application_shutdown (GApplication *application)
 
   if (self->engine != NULL)
     concord_engine_stop (self->engine);
+  if (self->sandbox != NULL)
+    concord_sandbox_stop (self->sandbox);
 
   G_APPLICATION_CLASS (concord_application_parent_class)->shutdown (application);
 }
@@ -334,6 +437,7 @@ concord_application_dispose (GObject *object)
   ConcordApplication *self = CONCORD_APPLICATION (object);
 
   g_clear_object (&self->engine);
+  g_clear_object (&self->sandbox);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (concord_application_parent_class)->dispose (object);

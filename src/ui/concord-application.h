@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "concord-engine.h"
+#include "concord-sandbox.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +20,12 @@ ConcordApplication *concord_application_new          (const char         *applic
                                                       GApplicationFlags   flags);
 GSettings          *concord_application_get_settings (ConcordApplication *self);
 ConcordEngine      *concord_application_get_engine   (ConcordApplication *self);
+void                concord_application_start_sandbox_async  (ConcordApplication  *self,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+ConcordSandbox     *concord_application_start_sandbox_finish (ConcordApplication  *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
 
 G_END_DECLS
