@@ -1107,11 +1107,18 @@ test_rule_actions (Fixture       *f,
   g_clear_pointer (&lists, g_free);
   assert_quiet (f);
 
-  /* Someone takes the contact off the list on B and changes the type; the
-   * next update from A puts the list back, the type stays theirs. */
+  /* Someone takes the contact off the list on B and changes the type: the
+   * action waits while that change travels to A (should that write fail,
+   * the change would otherwise be lost), then the next update from A puts
+   * the list back; the type stays theirs. */
   edit (f->side[1], "c@example.com", "lists", "Newsletter");
   edit (f->side[1], "c@example.com", "custom:Type", "partner");
   edit (f->side[0], "c@example.com", "first_name", "Cy");
+  sync_ok (f);
+  lists = set_text (f->side[1], "c@example.com", "lists");
+  g_assert_cmpstr (lists, ==, "Newsletter");
+  g_clear_pointer (&lists, g_free);
+  edit (f->side[0], "c@example.com", "last_name", "Young");
   sync_ok (f);
   lists = set_text (f->side[1], "c@example.com", "lists");
   g_assert_cmpstr (lists, ==, "From CRM,Newsletter");
@@ -1271,6 +1278,36 @@ test_rules_on_engine_thread (Fixture       *f,
   g_assert_null (find (f->side[1], "nameless@example.com"));
 }
 
+static void
+test_crash_keeps_both_set_members (Fixture       *f,
+                                   gconstpointer  data)
+{
+  ConcordRunOptions crash = { .crash_after_writes = 1 };
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL, *b = NULL;
+
+  person (f->side[0], "l@example.com", "lists", "news", NULL);
+  person (f->side[1], "l@example.com", "lists", "news", NULL);
+  sync_ok (f);
+
+  /* Both sides add a member; the run dies after writing A's merged set. */
+  edit (f->side[0], "l@example.com", "lists", "news,vip");
+  edit (f->side[1], "l@example.com", "lists", "news,promo");
+  g_assert_false (sync_full (f, &crash, &summary, &error));
+  concord_run_summary_clear (&summary);
+  g_clear_error (&error);
+
+  /* The next run finds A's write (its intent) and still owes B the
+   * merge: both members end up on both sides. */
+  sync_ok (f);
+  a = set_text (f->side[0], "l@example.com", "lists");
+  b = set_text (f->side[1], "l@example.com", "lists");
+  g_assert_cmpstr (a, ==, "news,promo,vip");
+  g_assert_cmpstr (b, ==, "news,promo,vip");
+  assert_quiet (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1304,6 +1341,7 @@ main (int   argc,
   ADD ("mapping-value-map", test_mapping_value_map);
   ADD ("mapping-conversion", test_mapping_conversion);
   ADD ("rules-on-engine-thread", test_rules_on_engine_thread);
+  ADD ("crash-keeps-both-set-members", test_crash_keeps_both_set_members);
 #undef ADD
 
   return g_test_run ();

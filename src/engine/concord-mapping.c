@@ -489,6 +489,40 @@ concord_mapping_pair_convert (const ConcordMappingPair  *pair,
 }
 
 /**
+ * concord_mapping_pair_agrees:
+ * @va: (nullable): the value of side A, in A's form
+ * @vb: (nullable): the value of side B, in B's form
+ *
+ * Returns: whether the two sides hold the same value as far as the pair
+ *   can tell: either one, brought to the other's form, equals it. A value
+ *   map that is not one-to-one so never makes two agreeing sides look
+ *   different.
+ */
+gboolean
+concord_mapping_pair_agrees (const ConcordMappingPair *pair,
+                             const ConcordValue       *va,
+                             const ConcordValue       *vb)
+{
+  if (pair->identity || va == NULL || vb == NULL)
+    return concord_value_equal (va, vb);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      ConcordValue out = { 0 };
+      gboolean equal;
+
+      if (!concord_mapping_pair_convert (pair, s, s == 0 ? va : vb, &out, NULL))
+        continue;
+      equal = concord_value_equal (&out, s == 0 ? vb : va);
+      concord_value_clear (&out);
+      if (equal)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
  * concord_field_types_convertible:
  *
  * Returns: whether a value of type @from can be converted to @to at all

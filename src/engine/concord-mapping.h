@@ -133,6 +133,10 @@ gboolean                  concord_mapping_pair_convert  (const ConcordMappingPai
                                                          ConcordValue             *out,
                                                          GError                  **error);
 
+gboolean                  concord_mapping_pair_agrees   (const ConcordMappingPair *pair,
+                                                         const ConcordValue       *va,
+                                                         const ConcordValue       *vb);
+
 gboolean                  concord_field_types_convertible (ConcordFieldType        from,
                                                            ConcordFieldType        to);
 

@@ -223,6 +223,8 @@ concord_plan_input_new (const ConcordSyncConfig *config)
                                                (GDestroyNotify) concord_record_unref);
       input->vanished[s] = g_ptr_array_new_with_free_func (g_free);
       input->listed[s] = -1;
+      input->replayed[s] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                  (GDestroyNotify) g_hash_table_unref);
     }
   input->baselines = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                             (GDestroyNotify) concord_baseline_free);
@@ -247,6 +249,7 @@ concord_plan_input_free (ConcordPlanInput *input)
       g_clear_pointer (&input->by_email[s], g_hash_table_unref);
       g_clear_pointer (&input->link_to_id[s], g_hash_table_unref);
       g_clear_pointer (&input->vanished_set[s], g_hash_table_unref);
+      g_clear_pointer (&input->replayed[s], g_hash_table_unref);
     }
   g_clear_pointer (&input->baselines, g_hash_table_unref);
   g_clear_pointer (&input->reported_ambiguous, g_hash_table_unref);
@@ -793,33 +796,6 @@ bring (const ConcordMappingPair  *pair,
   return slot;
 }
 
-/* Whether the two sides hold the same value as far as the pair can tell:
- * either one, brought to the other's form, equals it. A value map that is
- * not one-to-one so never makes two agreeing sides look different. */
-static gboolean
-pair_agrees (const ConcordMappingPair *pair,
-             const ConcordValue       *va,
-             const ConcordValue       *vb)
-{
-  if (pair->identity || va == NULL || vb == NULL)
-    return concord_value_equal (va, vb);
-
-  for (guint s = 0; s < 2; s++)
-    {
-      ConcordValue out = { 0 };
-      gboolean equal;
-
-      if (!concord_mapping_pair_convert (pair, s, s == 0 ? va : vb, &out, NULL))
-        continue;
-      equal = concord_value_equal (&out, s == 0 ? vb : va);
-      concord_value_clear (&out);
-      if (equal)
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
 /* Writes @value (in the form of side @space) to @target. */
 static void
 write_pair (Planner                  *planner,
@@ -886,10 +862,47 @@ unplan (ConcordPlanItem *item,
 
 /* The actions of the rule from @source that apply on every update, on top
  * of what the merge planned for the other side. */
+/* Whether a dead run wrote the field (so its value is the engine's). */
+static gboolean
+was_replayed (ConcordPlanInput *input,
+              ConcordSide       side,
+              const char       *remote_id,
+              GQuark            key)
+{
+  GHashTable *keys = remote_id != NULL ? g_hash_table_lookup (input->replayed[side], remote_id) : NULL;
+
+  return keys != NULL && g_hash_table_contains (keys, GUINT_TO_POINTER (key));
+}
+
+/* Whether the field @key of @side is mapped to flow from @side now. */
+static gboolean
+flows_from (const ConcordSyncConfig *config,
+            const ConcordPlanItem   *item,
+            ConcordSide              side,
+            GQuark                   key)
+{
+  guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
+
+  if (!concord_direction_flows (config->direction, side) || !item->scope[side])
+    return FALSE;
+
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (config->mapping, i);
+
+      if ((side == CONCORD_SIDE_A ? pair->key_a : pair->key_b) == key &&
+          concord_mapping_pair_flows (pair, side))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static void
-apply_update_actions (Planner         *planner,
-                      ConcordPlanItem *item,
-                      ConcordSide      source)
+apply_update_actions (Planner               *planner,
+                      ConcordPlanItem       *item,
+                      const ConcordBaseline *baseline,
+                      ConcordSide            source)
 {
   const ConcordSyncConfig *config = planner->input->config;
   ConcordRule *rule = config->rules[source];
@@ -908,6 +921,16 @@ apply_update_actions (Planner         *planner,
       gboolean has;
 
       if (!action->on_update)
+        continue;
+
+      /* A person just changed that field on the target, and the change
+       * travels to the source in this same run: the action waits for the
+       * next update, or the change would exist nowhere should the write
+       * to the source fail. */
+      if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH && item->records[target] != NULL &&
+          !concord_value_equal (original, concord_record_get_quark (baseline->values[target], action->key)) &&
+          !was_replayed (planner->input, target, item->ids[target], action->key) &&
+          flows_from (config, item, target, action->key))
         continue;
 
       /* What the merge already planned for the field is what the action
@@ -1025,7 +1048,7 @@ merge_item (Planner               *planner,
       if (!flows_ab && !flows_ba)
         continue;
 
-      if (pair_agrees (pair, own_a, own_b))
+      if (concord_mapping_pair_agrees (pair, own_a, own_b))
         continue;
 
       if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH)
@@ -1130,7 +1153,19 @@ merge_item (Planner               *planner,
           goto next;
         }
 
-      if (changed_a && !changed_b)
+      /* Sets merge three ways even when one side changed: after a run
+       * that died half-way the two baselines may differ, and the members
+       * each side added or removed since its own baseline all count. */
+      if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
+        {
+          gboolean has = merge_sets (va, vb, base_a, base_b, &merged) != NULL;
+
+          if (flows_ba)
+            write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
+          if (flows_ab)
+            write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, has ? &merged : NULL);
+        }
+      else if (changed_a && !changed_b)
         {
           if (flows_ab)
             write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
@@ -1139,15 +1174,6 @@ merge_item (Planner               *planner,
         {
           if (flows_ba)
             write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, vb);
-        }
-      else if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
-        {
-          gboolean has = merge_sets (va, vb, base_a, base_b, &merged) != NULL;
-
-          if (flows_ba)
-            write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
-          if (flows_ab)
-            write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, has ? &merged : NULL);
         }
       else
         {
@@ -1166,8 +1192,8 @@ merge_item (Planner               *planner,
         concord_value_clear (&slots[k]);
     }
 
-  apply_update_actions (planner, item, CONCORD_SIDE_A);
-  apply_update_actions (planner, item, CONCORD_SIDE_B);
+  apply_update_actions (planner, item, baseline, CONCORD_SIDE_A);
+  apply_update_actions (planner, item, baseline, CONCORD_SIDE_B);
 
   for (guint s = 0; s < 2; s++)
     if (item->set[s] != NULL || item->clear[s] != NULL)

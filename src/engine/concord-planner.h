@@ -86,6 +86,8 @@ void             concord_baseline_free (ConcordBaseline *baseline);
  * @listed: per side, how many records a complete listing returned, or -1
  * @baselines: link id → #ConcordBaseline for the links of changed records
  * @reported_ambiguous: normalised emails already reported as ambiguous
+ * @replayed: per side, remote id → set of field quarks a dead run wrote and
+ *   the app still holds (the engine's own values, not people's changes)
  */
 typedef struct
 {
@@ -97,6 +99,7 @@ typedef struct
   gint64                   listed[2];
   GHashTable              *baselines;
   GHashTable              *reported_ambiguous;
+  GHashTable              *replayed[2];
 
   /* Built by concord_plan_input_prepare(): email → remote id, or the
    * AMBIGUOUS marker when one side has the email more than once. */

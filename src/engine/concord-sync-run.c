@@ -452,10 +452,10 @@ load_baselines (Run               *run,
 }
 
 /* The key on the other side that @key of @side is mapped to, or 0. */
-static GQuark
-partner_key (Run         *run,
-             ConcordSide  side,
-             GQuark       key)
+static const ConcordMappingPair *
+partner_pair (Run         *run,
+              ConcordSide  side,
+              GQuark       key)
 {
   guint n_pairs = concord_mapping_get_n_pairs (run->config->mapping);
 
@@ -464,10 +464,10 @@ partner_key (Run         *run,
       const ConcordMappingPair *pair = concord_mapping_get_pair (run->config->mapping, i);
 
       if ((side == CONCORD_SIDE_A ? pair->key_a : pair->key_b) == key)
-        return side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
+        return pair;
     }
 
-  return 0;
+  return NULL;
 }
 
 static void
@@ -550,6 +550,7 @@ apply_intents (Run              *run,
           ConcordIndexEntry *entry;
           ConcordBaseline *baseline;
           ConcordRecord *now;
+          ConcordRecord *partner_now = NULL;
           g_autoptr(ConcordRecord) intended = NULL;
           g_autoptr(ConcordRecord) adjusted = NULL;
           g_autoptr(ConcordRecord) other = NULL;
@@ -572,7 +573,7 @@ apply_intents (Run              *run,
             const char *partner = links != NULL ? g_hash_table_lookup (links, &entry->link_id) : NULL;
 
             if (partner == NULL ||
-                !g_hash_table_contains (input->changed[CONCORD_SIDE_OTHER (side)], partner))
+                (partner_now = g_hash_table_lookup (input->changed[CONCORD_SIDE_OTHER (side)], partner)) == NULL)
               continue;
           }
 
@@ -585,29 +586,67 @@ apply_intents (Run              *run,
             }
           cleared = *parts[2] != '\0' ? g_strsplit (parts[2], RS, -1) : NULL;
 
-          /* Both sides agreed on what was written, as the write meant. */
+          /* The written side's baseline takes what was written, where the
+           * app holds it: the run's own write is no change of people's.
+           * The other side's takes what it holds only where it agrees with
+           * that (the write carried its value over); where it does not, the
+           * write was a merge or an action whose other half never went
+           * out, and its old baseline keeps that half owed. */
           adjusted = concord_record_copy (baseline->values[side]);
           other = concord_record_copy (baseline->values[CONCORD_SIDE_OTHER (side)]);
           for (guint f = 0; intended != NULL && f < concord_record_get_n_fields (intended); f++)
             {
               const char *key;
               const ConcordValue *value = concord_record_get_field_at (intended, f, &key);
-              GQuark other_key = partner_key (run, side, g_quark_from_string (key));
+              const ConcordMappingPair *pair = partner_pair (run, side, g_quark_from_string (key));
+              GQuark other_key;
+              const ConcordValue *other_value;
 
               if (!concord_value_equal (value, concord_record_get (now, key)))
                 continue;
-              concord_record_set_value (adjusted, key, value);
-              if (other_key != 0)
-                concord_record_set_value_quark (other, other_key, value);
+              {
+                GHashTable *keys = g_hash_table_lookup (input->replayed[side], parts[0]);
+
+                if (keys == NULL)
+                  {
+                    keys = g_hash_table_new (NULL, NULL);
+                    g_hash_table_insert (input->replayed[side], g_strdup (parts[0]), keys);
+                  }
+                g_hash_table_add (keys, GUINT_TO_POINTER (g_quark_from_string (key)));
+              }
+              if (pair == NULL)
+                {
+                  concord_record_set_value (adjusted, key, value);
+                  continue;
+                }
+              other_key = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
+              other_value = concord_record_get_quark (partner_now, other_key);
+              if (concord_mapping_pair_agrees (pair, side == CONCORD_SIDE_A ? value : other_value,
+                                               side == CONCORD_SIDE_A ? other_value : value))
+                {
+                  concord_record_set_value (adjusted, key, value);
+                  concord_record_set_value_quark (other, other_key, other_value);
+                }
+              else if (value->type != CONCORD_FIELD_TYPE_STRING_SET)
+                /* A single value: what the other side holds now is its
+                 * own (a change since, or the source of this write). */
+                concord_record_set_value (adjusted, key, value);
+              /* A set the other side does not hold yet: both baselines
+               * stay, and the three-way set merge does the work again
+               * with every member either side added or removed. */
             }
           for (guint f = 0; cleared != NULL && cleared[f] != NULL; f++)
             {
-              GQuark other_key = partner_key (run, side, g_quark_from_string (cleared[f]));
+              const ConcordMappingPair *pair = partner_pair (run, side, g_quark_from_string (cleared[f]));
+              GQuark other_key;
 
               if (concord_record_get (now, cleared[f]) != NULL)
                 continue;
               concord_record_remove (adjusted, cleared[f]);
-              if (other_key != 0)
+              if (pair == NULL)
+                continue;
+              other_key = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
+              if (concord_record_get_quark (partner_now, other_key) == NULL)
                 concord_record_set_value_quark (other, other_key, NULL);
             }
 
