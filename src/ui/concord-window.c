@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-add-connection-dialog.h"
 #include "concord-connection-item.h"
 #include "concord-window.h"
 
@@ -76,17 +77,70 @@ save_window_state (ConcordWindow *self)
 /* Actions                                                                   */
 /* ------------------------------------------------------------------------- */
 
+static ConcordAddConnectionDialog *
+open_add_connection (ConcordWindow *self)
+{
+  GtkWidget *dialog;
+
+  if (self->engine == NULL)
+    return NULL;
+
+  dialog = concord_add_connection_dialog_new (GTK_WINDOW (self), self->engine);
+  g_signal_connect_object (dialog, "connection-added", G_CALLBACK (concord_window_show_connection), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return CONCORD_ADD_CONNECTION_DIALOG (dialog);
+}
+
 static void
 concord_window_add_connection_action (GtkWidget  *widget,
                                       const char *action_name,
                                       GVariant   *parameter)
 {
-  ConcordWindow *self = CONCORD_WINDOW (widget);
+  open_add_connection (CONCORD_WINDOW (widget));
+}
 
-  /* The Add Connection assistant is built on the engine facade; until it is
-   * there, say so rather than doing nothing. */
-  adw_toast_overlay_add_toast (self->toast_overlay,
-                               adw_toast_new (_("Adding connections is not available yet")));
+static void
+sandbox_started_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(ConcordWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  ConcordSandbox *sandbox;
+  ConcordAddConnectionDialog *dialog;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.try-sample-data", TRUE);
+
+  sandbox = concord_application_start_sandbox_finish (CONCORD_APPLICATION (object), result, &error);
+  if (sandbox == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The sample apps could not start: %s"), error->message);
+
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+      return;
+    }
+
+  dialog = open_add_connection (self);
+  if (dialog != NULL)
+    concord_add_connection_dialog_set_sandbox (dialog, sandbox);
+}
+
+/* The sandbox demo: two sample apps on this machine, then the real flow. */
+static void
+concord_window_try_sample_data_action (GtkWidget  *widget,
+                                       const char *action_name,
+                                       GVariant   *parameter)
+{
+  ConcordWindow *self = CONCORD_WINDOW (widget);
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (!CONCORD_IS_APPLICATION (application))
+    return;
+
+  gtk_widget_action_set_enabled (widget, "win.try-sample-data", FALSE);
+  concord_application_start_sandbox_async (CONCORD_APPLICATION (application), NULL, sandbox_started_cb,
+                                           g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -198,6 +252,8 @@ concord_window_class_init (ConcordWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.add-connection", NULL,
                                    concord_window_add_connection_action);
+  gtk_widget_class_install_action (widget_class, "win.try-sample-data", NULL,
+                                   concord_window_try_sample_data_action);
 }
 
 static void

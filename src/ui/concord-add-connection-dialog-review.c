@@ -1,0 +1,803 @@
+/* concord-add-connection-dialog-review.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * What the new connection will do: the rules in words (page 4), the
+ * automatic field mapping of both apps' schemas (page 5), and the review
+ * (page 6), a dry run of the connection made disabled for it, then Turn
+ * On. See concord-add-connection-dialog.c for the flow.
+ *
+ * The review needs a connection to run: it is made disabled, with the
+ * rules of page 3 and the automatic mapping, and previewed on the engine
+ * thread. Coming back with other choices replaces it; Turn On switches it
+ * on (which queues its first run); leaving the dialog any other way
+ * removes it. Its name is made of both accounts' names, numbered when
+ * taken.
+ *
+ * The counts come from the first three lines of the plan's text ("create
+ * on A: n, create on B: n", "update on …", "conflicts: …"). How many
+ * contacts are in both apps is not in the plan: on a new connection every
+ * contact either pairs with one on the other side, is to be created there,
+ * or is left out (a line of the plan each), so the pairs are what remains
+ * of both listings, halved.
+ */
+
+#define G_LOG_DOMAIN "concord-add-connection-dialog"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "concord-add-connection-dialog-private.h"
+#include "concord-error.h"
+#include "concord-mapping.h"
+#include "concord-rules.h"
+
+static void start_adding (ConcordAddConnectionDialog *self);
+
+/* How many plan lines the review shows at most. */
+#define MAX_PLAN_LINES 200
+
+/* ------------------------------------------------------------------------- */
+/* The connection                                                            */
+/* ------------------------------------------------------------------------- */
+
+static char *
+build_config_json (ConcordAddConnectionDialog *self)
+{
+  g_autoptr(ConcordConnectionConfig) config = concord_connection_config_new ();
+
+  /* rules[X] is the rule of the direction from X. */
+  for (guint s = 0; s < 2; s++)
+    {
+      concord_rule_set_enabled (config->rules[s], gtk_switch_get_active (rule_switch (self, s)));
+      concord_rule_set_create (config->rules[s], gtk_switch_get_active (create_switch (self, s)));
+    }
+
+  /* The mapping stays automatic: made from both apps' fields at each run. */
+  return concord_connection_config_to_json (config, NULL);
+}
+
+/* What a connection is made of, as one string: a connection made of the
+ * same can be reused. */
+static char *
+connection_key (ConcordAddConnectionDialog *self)
+{
+  g_autofree char *config = build_config_json (self);
+
+  return g_strdup_printf ("%s\n%s\n%s\n%s\n%d\n%s",
+                          concord_add_connection_side_get_account_id (self->side_a),
+                          self->type_ids[0],
+                          concord_add_connection_side_get_account_id (self->side_b),
+                          self->type_ids[1],
+                          get_direction (self), config);
+}
+
+static char *
+connection_name (ConcordAddConnectionDialog *self)
+{
+  /* Translators: the name of a new connection, from both accounts' names */
+  g_autofree char *name = g_strdup_printf (_("%s and %s"), account_name (self, CONCORD_SIDE_A),
+                                           account_name (self, CONCORD_SIDE_B));
+
+  if (self->name_attempt == 0)
+    return g_steal_pointer (&name);
+
+  /* Translators: a connection's name made unique: "Shop and Newsletter (2)" */
+  return g_strdup_printf (_("%s (%u)"), name, self->name_attempt + 1);
+}
+
+static void
+on_connection_removed_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!concord_engine_remove_connection_finish (CONCORD_ENGINE (object), result, &error))
+    g_warning ("The connection made for the preview could not be removed: %s", error->message);
+}
+
+/* The dialog may be gone (disposed) when this is called or finishes: it
+ * needs the engine only. */
+static void
+remove_connection (ConcordEngine *engine,
+                   gint64         connection_id)
+{
+  concord_engine_remove_connection_async (engine, connection_id, NULL,
+                                          on_connection_removed_cb, NULL);
+}
+
+void
+_concord_add_connection_dialog_forget_connection (ConcordAddConnectionDialog *self)
+{
+  if (self->connection_id != 0)
+    remove_connection (self->engine, self->connection_id);
+  self->connection_id = 0;
+  g_clear_pointer (&self->connection_key, g_free);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Page 4: rules                                                             */
+/* ------------------------------------------------------------------------- */
+
+static char *
+describe_rule (ConcordAddConnectionDialog *self,
+               ConcordSide                 from)
+{
+  const char *source = account_name (self, from);
+  const char *target = account_name (self, CONCORD_SIDE_OTHER (from));
+
+  if (!concord_direction_flows (get_direction (self), from))
+    /* Translators: %s are account names */
+    return g_strdup_printf (_("Nothing syncs from %s to %s."), source, target);
+
+  if (!gtk_switch_get_active (rule_switch (self, from)))
+    /* Translators: %s are account names */
+    return g_strdup_printf (_("The rule is off: contacts already in both apps are updated from %s, "
+                              "and nothing new is created in %s."), source, target);
+
+  if (gtk_switch_get_active (create_switch (self, from)))
+    /* Translators: %s are account names */
+    return g_strdup_printf (_("All contacts of %s sync to %s, new ones are created."), source, target);
+
+  /* Translators: %s are account names */
+  return g_strdup_printf (_("All contacts of %s update their match in %s; no new contacts are "
+                            "created there."), source, target);
+}
+
+void
+_concord_add_connection_dialog_build_rules_page (ConcordAddConnectionDialog *self)
+{
+  ConcordDirection direction = get_direction (self);
+  /* A one-way connection names the way that flows first. */
+  ConcordSide order[2] = { CONCORD_SIDE_A, CONCORD_SIDE_B };
+
+  if (direction == CONCORD_DIRECTION_B_TO_A)
+    {
+      order[0] = CONCORD_SIDE_B;
+      order[1] = CONCORD_SIDE_A;
+    }
+
+  remove_rows (self->rules_group, self->rule_rows);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      ConcordSide from = order[i];
+      /* Translators: %s are account names */
+      g_autofree char *title = g_strdup_printf (_("From %s to %s"), account_name (self, from),
+                                                account_name (self, CONCORD_SIDE_OTHER (from)));
+      g_autofree char *text = describe_rule (self, from);
+      GtkWidget *row = add_row (self->rules_group, self->rule_rows, title, text);
+      GtkWidget *arrow = gtk_label_new (from == CONCORD_SIDE_A ? "→" : "←");
+
+      gtk_widget_set_name (row, from == CONCORD_SIDE_A ? "rule-a-to-b-row" : "rule-b-to-a-row");
+      gtk_widget_add_css_class (arrow, "title-3");
+      gtk_widget_add_css_class (arrow, "dim-label");
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), arrow);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->conflict_row), direction == CONCORD_DIRECTION_BOTH);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Page 5: field mapping                                                     */
+/* ------------------------------------------------------------------------- */
+
+static char *
+schemas_key (ConcordAddConnectionDialog *self)
+{
+  return g_strdup_printf ("%s\n%s\n%s\n%s",
+                          concord_add_connection_side_get_account_id (self->side_a), self->type_ids[0],
+                          concord_add_connection_side_get_account_id (self->side_b), self->type_ids[1]);
+}
+
+static GHashTable *
+labels_of (GPtrArray *schema)
+{
+  GHashTable *labels = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < schema->len; i++)
+    {
+      const ConcordFieldSpec *spec = g_ptr_array_index (schema, i);
+
+      g_hash_table_insert (labels, spec->key, spec->label);
+    }
+
+  return labels;
+}
+
+static char *
+capitalized (const char *text)
+{
+  g_autofree char *first = g_utf8_strup (text, g_utf8_next_char (text) - text);
+
+  return g_strconcat (first, g_utf8_next_char (text), NULL);
+}
+
+static void
+show_mapping (ConcordAddConnectionDialog *self)
+{
+  ConcordDirection direction = get_direction (self);
+  g_autoptr(GPtrArray) unmapped = NULL;
+  g_autoptr(ConcordMapping) mapping = NULL;
+  g_autoptr(GHashTable) labels_a = NULL;
+  g_autoptr(GHashTable) labels_b = NULL;
+  g_autofree char *title = NULL;
+  guint n_pairs;
+
+  remove_rows (self->pairs_group, self->pair_rows);
+  remove_rows (self->unmapped_group, self->unmapped_rows);
+
+  mapping = concord_mapping_new_auto (self->schemas[0], self->schemas[1], &unmapped);
+  labels_a = labels_of (self->schemas[0]);
+  labels_b = labels_of (self->schemas[1]);
+  n_pairs = concord_mapping_get_n_pairs (mapping);
+
+  /* Translators: %s are account names; the group lists pairs of their fields */
+  title = g_strdup_printf (_("Fields of %s and %s"), account_name (self, CONCORD_SIDE_A),
+                           account_name (self, CONCORD_SIDE_B));
+  adw_preferences_group_set_title (self->pairs_group, title);
+
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (mapping, i);
+      const char *key_a = g_quark_to_string (pair->key_a);
+      const char *key_b = g_quark_to_string (pair->key_b);
+      const char *label_a = g_hash_table_lookup (labels_a, key_a);
+      const char *label_b = g_hash_table_lookup (labels_b, key_b);
+      gboolean a_to_b = concord_mapping_pair_flows (pair, CONCORD_SIDE_A) &&
+                        concord_direction_flows (direction, CONCORD_SIDE_A);
+      gboolean b_to_a = concord_mapping_pair_flows (pair, CONCORD_SIDE_B) &&
+                        concord_direction_flows (direction, CONCORD_SIDE_B);
+      const char *arrow = a_to_b && b_to_a ? "⇄" : a_to_b ? "→" : b_to_a ? "←" : "·";
+      g_autofree char *text = NULL;
+      g_autofree char *spoken = NULL;
+      GtkWidget *row;
+
+      label_a = label_a != NULL ? label_a : key_a;
+      label_b = label_b != NULL ? label_b : key_b;
+      text = g_strdup_printf ("%s %s %s", label_a, arrow, label_b);
+      row = add_row (self->pairs_group, self->pair_rows, text,
+                     a_to_b || b_to_a ? NULL : _("Not synced in the direction chosen"));
+
+      if (a_to_b && b_to_a)
+        /* Translators: spoken for a pair of fields; %s are field labels */
+        spoken = g_strdup_printf (_("%s syncs both ways with %s"), label_a, label_b);
+      else if (a_to_b)
+        /* Translators: spoken for a pair of fields; %s are field labels */
+        spoken = g_strdup_printf (_("%s is copied to %s"), label_a, label_b);
+      else if (b_to_a)
+        /* Translators: spoken for a pair of fields; %s are field labels */
+        spoken = g_strdup_printf (_("%s is copied to %s"), label_b, label_a);
+      else
+        /* Translators: spoken for a pair of fields; %s are field labels */
+        spoken = g_strdup_printf (_("%s and %s are not synced"), label_a, label_b);
+      set_accessible_label (row, spoken);
+    }
+
+  if (n_pairs == 0)
+    add_row (self->pairs_group, self->pair_rows, _("No fields could be paired"),
+             _("These apps have no field in common, so nothing would sync"));
+
+  for (guint i = 0; unmapped != NULL && i < unmapped->len; i++)
+    {
+      const ConcordUnmappedField *field = g_ptr_array_index (unmapped, i);
+      /* Translators: an account name and one of its fields: "Shop: Birthday" */
+      g_autofree char *text = g_strdup_printf (_("%s: %s"), account_name (self, field->side),
+                                               field->label != NULL ? field->label : field->key);
+      g_autofree char *reason = capitalized (field->reason);
+
+      add_row (self->unmapped_group, self->unmapped_rows, text, reason);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->mapping_loading_box), FALSE);
+  gtk_spinner_set_spinning (self->mapping_spinner, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->pairs_group), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->unmapped_group), self->unmapped_rows->len > 0);
+}
+
+static void
+show_mapping_status (ConcordAddConnectionDialog *self,
+                     const char                 *text,
+                     gboolean                    failed)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->mapping_loading_box), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->mapping_spinner), !failed);
+  gtk_spinner_set_spinning (self->mapping_spinner, !failed);
+  gtk_label_set_label (self->mapping_status_label, text);
+  if (failed)
+    gtk_widget_add_css_class (GTK_WIDGET (self->mapping_status_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->mapping_status_label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->mapping_retry_button), failed);
+  gtk_widget_set_visible (GTK_WIDGET (self->pairs_group), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->unmapped_group), FALSE);
+}
+
+typedef struct
+{
+  ConcordAddConnectionDialog *self;  /* (owned) */
+  ConcordSide                 side;
+  char                       *key;
+} SchemaLoad;
+
+static void
+schema_load_free (SchemaLoad *load)
+{
+  g_object_unref (load->self);
+  g_free (load->key);
+  g_free (load);
+}
+
+static void
+on_schema_loaded_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  SchemaLoad *load = user_data;
+  ConcordAddConnectionDialog *self = load->self;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *schema;
+
+  schema = concord_engine_load_schema_finish (CONCORD_ENGINE (object), result, &error);
+
+  /* Gone, or what it was for changed meanwhile. */
+  if (self->closed || g_strcmp0 (load->key, self->schemas_loading) != 0)
+    {
+      g_clear_pointer (&schema, g_ptr_array_unref);
+      schema_load_free (load);
+      return;
+    }
+
+  if (schema != NULL)
+    self->schemas[load->side] = schema;
+  else if (self->schema_error == NULL)
+    {
+      const char *name = account_name (self, load->side);
+
+      /* Translators: the first %s is an account name, the second why (English) */
+      self->schema_error = g_error_new (error->domain, error->code, _("The fields of %s could not be "
+                                                                      "read: %s"), name, error->message);
+    }
+
+  if (--self->schemas_pending == 0)
+    {
+      g_free (self->schemas_for);
+      self->schemas_for = g_steal_pointer (&self->schemas_loading);
+
+      if (self->schema_error != NULL)
+        show_mapping_status (self, self->schema_error->message, TRUE);
+      else if (self->page == PAGE_MAPPING)
+        show_mapping (self);
+      _concord_add_connection_dialog_update_buttons (self);
+    }
+
+  schema_load_free (load);
+}
+
+void
+_concord_add_connection_dialog_load_schemas (ConcordAddConnectionDialog *self)
+{
+  g_autofree char *key = schemas_key (self);
+
+  if (g_strcmp0 (key, self->schemas_for) == 0 && self->schema_error == NULL)
+    {
+      show_mapping (self);
+      return;
+    }
+  if (g_strcmp0 (key, self->schemas_loading) == 0)
+    return;
+
+  g_clear_pointer (&self->schemas[0], g_ptr_array_unref);
+  g_clear_pointer (&self->schemas[1], g_ptr_array_unref);
+  g_clear_pointer (&self->schemas_for, g_free);
+  g_clear_error (&self->schema_error);
+  g_free (self->schemas_loading);
+  self->schemas_loading = g_strdup (key);
+  self->schemas_pending = 2;
+
+  show_mapping_status (self, _("Reading the fields of both apps…"), FALSE);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      SchemaLoad *load = g_new0 (SchemaLoad, 1);
+
+      load->self = g_object_ref (self);
+      load->side = s;
+      load->key = g_strdup (key);
+      concord_engine_load_schema_async (self->engine,
+                                        concord_add_connection_side_get_account_id (side_widget (self, s)),
+                                        self->type_ids[s], self->cancellable,
+                                        on_schema_loaded_cb, load);
+    }
+}
+
+gboolean
+_concord_add_connection_dialog_mapping_ready (ConcordAddConnectionDialog *self)
+{
+  g_autofree char *key = schemas_key (self);
+
+  return self->schemas_loading == NULL && self->schema_error == NULL &&
+         g_strcmp0 (key, self->schemas_for) == 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Page 6: review                                                            */
+/* ------------------------------------------------------------------------- */
+
+gboolean
+_concord_add_connection_dialog_preview_ready (ConcordAddConnectionDialog *self)
+{
+  return self->preview_key != NULL && self->connection_key != NULL &&
+         g_str_equal (self->preview_key, self->connection_key);
+}
+
+static void
+show_review_status (ConcordAddConnectionDialog *self,
+                    const char                 *text,
+                    gboolean                    failed)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->review_loading_box), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->review_spinner), !failed);
+  gtk_spinner_set_spinning (self->review_spinner, !failed);
+  gtk_label_set_label (self->review_status_label, text);
+  if (failed)
+    gtk_widget_add_css_class (GTK_WIDGET (self->review_status_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->review_status_label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->review_retry_button), failed);
+}
+
+static void
+set_count (GtkLabel *label,
+           gint64    count)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, count);
+
+  gtk_label_set_label (label, text);
+}
+
+static void
+set_row_title (AdwActionRow *row,
+               char         *title)
+{
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  g_free (title);
+}
+
+static void
+update_review_titles (ConcordAddConnectionDialog *self)
+{
+  const char *name_a = account_name (self, CONCORD_SIDE_A);
+  const char *name_b = account_name (self, CONCORD_SIDE_B);
+
+  /* Translators: contacts found; %s is an account name */
+  set_row_title (self->listed_a_row, g_strdup_printf (_("In %s"), name_a));
+  /* Translators: contacts found; %s is an account name */
+  set_row_title (self->listed_b_row, g_strdup_printf (_("In %s"), name_b));
+  /* Translators: %s is an account name */
+  set_row_title (self->create_b_row, g_strdup_printf (_("Create New Contacts in %s"), name_b));
+  /* Translators: %s is an account name */
+  set_row_title (self->create_a_row, g_strdup_printf (_("Create New Contacts in %s"), name_a));
+  /* Translators: %s is an account name */
+  set_row_title (self->update_b_row, g_strdup_printf (_("Update Contacts in %s"), name_b));
+  /* Translators: %s is an account name */
+  set_row_title (self->update_a_row, g_strdup_printf (_("Update Contacts in %s"), name_a));
+}
+
+/* The plan's first three lines hold its counts. */
+static gboolean
+parse_plan_counts (const char *plan,
+                   guint       counts[7])
+{
+  return plan != NULL &&
+         sscanf (plan, "create on A: %u, create on B: %u update on A: %u, update on B: %u "
+                       "conflicts: %u, ambiguous matches: %u, skipped: %u",
+                 &counts[0], &counts[1], &counts[2], &counts[3], &counts[4], &counts[5],
+                 &counts[6]) == 7;
+}
+
+static void
+show_preview (ConcordAddConnectionDialog *self,
+              const ConcordRunSummary    *summary)
+{
+  guint counts[7] = { 0, };
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) details = g_string_new (NULL);
+  const char *stopped = NULL;
+  gint64 matched;
+
+  if (!parse_plan_counts (summary->plan_text, counts))
+    {
+      show_review_status (self, _("The preview could not be read."), TRUE);
+      return;
+    }
+
+  lines = g_strsplit (summary->plan_text, "\n", -1);
+  for (guint i = 3; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], "stopped: "))
+        {
+          stopped = lines[i] + strlen ("stopped: ");
+          continue;
+        }
+      if (*lines[i] == '\0')
+        continue;
+      if (i - 3 >= MAX_PLAN_LINES)
+        {
+          g_string_append (details, "…\n");
+          break;
+        }
+      /* The plan indents its items by two: the view does not. */
+      g_string_append_printf (details, "%s\n",
+                              g_str_has_prefix (lines[i], "  ") ? lines[i] + 2 : lines[i]);
+    }
+  if (details->len == 0)
+    g_string_append (details, _("No changes: both apps already agree."));
+  else
+    g_string_truncate (details, details->len - 1);
+
+  matched = ((gint64) summary->listed[0] + summary->listed[1] - counts[0] - counts[1] - counts[6]) / 2;
+
+  update_review_titles (self);
+  set_count (self->listed_a_label, summary->listed[0]);
+  set_count (self->listed_b_label, summary->listed[1]);
+  set_count (self->matched_label, MAX (matched, 0));
+  set_count (self->create_a_label, counts[0]);
+  set_count (self->create_b_label, counts[1]);
+  set_count (self->update_a_label, counts[2]);
+  set_count (self->update_b_label, counts[3]);
+  set_count (self->conflicts_label, counts[4]);
+  set_count (self->skipped_label, counts[6]);
+
+  /* A way that does not flow creates and updates nothing there. */
+  gtk_widget_set_visible (GTK_WIDGET (self->create_b_row),
+                          concord_direction_flows (get_direction (self), CONCORD_SIDE_A));
+  gtk_widget_set_visible (GTK_WIDGET (self->update_b_row),
+                          concord_direction_flows (get_direction (self), CONCORD_SIDE_A));
+  gtk_widget_set_visible (GTK_WIDGET (self->create_a_row),
+                          concord_direction_flows (get_direction (self), CONCORD_SIDE_B));
+  gtk_widget_set_visible (GTK_WIDGET (self->update_a_row),
+                          concord_direction_flows (get_direction (self), CONCORD_SIDE_B));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->plan_view), details->str, -1);
+  {
+    /* Translators: %s are account names; "a" and "b" are as in the plan */
+    g_autofree char *legend = g_strdup_printf (_("The first changes as Concord plans them: a is %s, "
+                                                 "b is %s"), account_name (self, CONCORD_SIDE_A),
+                                               account_name (self, CONCORD_SIDE_B));
+
+    adw_preferences_group_set_description (self->changes_group, legend);
+  }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->tripped_label), summary->tripped);
+  if (summary->tripped)
+    {
+      /* Translators: %s is why (English) */
+      g_autofree char *text = g_strdup_printf (_("Concord would stop this sync to protect your "
+                                                 "contacts: %s"), stopped != NULL ? stopped : "");
+
+      gtk_label_set_label (self->tripped_label, text);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->review_loading_box), FALSE);
+  gtk_spinner_set_spinning (self->review_spinner, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->review_box), TRUE);
+}
+
+static void
+on_preview_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ConcordAddConnectionDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  ConcordRunSummary summary = { 0, };
+
+  if (!concord_engine_preview_finish (CONCORD_ENGINE (object), result, &summary, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !self->closed)
+        {
+          /* Translators: %s is why */
+          g_autofree char *text = g_strdup_printf (_("The preview failed: %s"), error->message);
+
+          show_review_status (self, text, TRUE);
+        }
+      return;
+    }
+
+  if (!self->closed && self->page == PAGE_REVIEW)
+    {
+      g_free (self->preview_key);
+      self->preview_key = g_strdup (self->connection_key);
+      show_preview (self, &summary);
+      _concord_add_connection_dialog_update_buttons (self);
+      gtk_widget_grab_focus (GTK_WIDGET (self->turn_on_button));
+    }
+
+  concord_run_summary_clear (&summary);
+}
+
+static void
+start_preview (ConcordAddConnectionDialog *self)
+{
+  if (self->preview_cancellable != NULL)
+    g_cancellable_cancel (self->preview_cancellable);
+  g_clear_object (&self->preview_cancellable);
+  self->preview_cancellable = g_cancellable_new ();
+
+  show_review_status (self, _("Reading both apps to see what the first sync will do…"), FALSE);
+  concord_engine_preview_async (self->engine, self->connection_id, self->preview_cancellable,
+                                on_preview_cb, g_object_ref (self));
+}
+
+static void
+on_connection_added_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(ConcordAddConnectionDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = g_steal_pointer (&self->adding_key);
+  gint64 id;
+
+  id = concord_engine_add_connection_finish (CONCORD_ENGINE (object), result, &error);
+
+  if (id != 0 && self->closed)
+    {
+      remove_connection (CONCORD_ENGINE (object), id);
+      return;
+    }
+  if (self->closed)
+    return;
+
+  if (id == 0)
+    {
+      /* The name is taken: number it. */
+      if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT) && self->name_attempt < 99)
+        {
+          self->name_attempt++;
+          start_adding (self);
+          return;
+        }
+
+      {
+        /* Translators: %s is why */
+        g_autofree char *text = g_strdup_printf (_("The connection could not be made: %s"),
+                                                 error->message);
+
+        show_review_status (self, text, TRUE);
+      }
+      return;
+    }
+
+  self->connection_id = id;
+  self->connection_key = g_steal_pointer (&key);
+
+  /* The choices may have changed meanwhile: ensure_preview() knows. */
+  if (self->page == PAGE_REVIEW)
+    _concord_add_connection_dialog_ensure_preview (self);
+}
+
+static void
+start_adding (ConcordAddConnectionDialog *self)
+{
+  g_autofree char *name = connection_name (self);
+  g_autofree char *config = build_config_json (self);
+  ConcordConnectionRow row = {
+    .name = name,
+    .account_a = (char *) concord_add_connection_side_get_account_id (self->side_a),
+    .type_a = self->type_ids[0],
+    .account_b = (char *) concord_add_connection_side_get_account_id (self->side_b),
+    .type_b = self->type_ids[1],
+    .direction = get_direction (self),
+    .prefer = CONCORD_PREFER_NEWEST,
+    .config_json = config,
+    .enabled = FALSE,
+  };
+
+  g_free (self->adding_key);
+  self->adding_key = connection_key (self);
+
+  /* No cancellable: a connection made after the dialog went must still be
+   * known, to be removed. */
+  concord_engine_add_connection_async (self->engine, &row, NULL, on_connection_added_cb,
+                                       g_object_ref (self));
+}
+
+void
+_concord_add_connection_dialog_ensure_preview (ConcordAddConnectionDialog *self)
+{
+  g_autofree char *key = connection_key (self);
+
+  if (_concord_add_connection_dialog_preview_ready (self) && g_str_equal (key, self->connection_key))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->review_loading_box), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->review_box), TRUE);
+      return;
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->review_box), FALSE);
+  show_review_status (self, _("Reading both apps to see what the first sync will do…"), FALSE);
+
+  /* One is being made; its callback comes back here. */
+  if (self->adding_key != NULL)
+    return;
+
+  if (self->connection_id != 0 && g_str_equal (key, self->connection_key))
+    {
+      start_preview (self);
+      return;
+    }
+
+  g_clear_pointer (&self->preview_key, g_free);
+  _concord_add_connection_dialog_forget_connection (self);
+  start_adding (self);
+}
+
+static void
+on_enabled_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ConcordAddConnectionDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  self->turning_on = FALSE;
+  ok = concord_engine_set_enabled_finish (CONCORD_ENGINE (object), result, &error);
+
+  /* Destroyed meanwhile (with its parent): the connection is on, as asked. */
+  if (self->closed)
+    return;
+
+  if (!ok)
+    {
+      /* Translators: %s is why */
+      g_autofree char *text = g_strdup_printf (_("The connection could not be turned on: %s"),
+                                               error->message);
+
+      show_review_status (self, text, TRUE);
+      _concord_add_connection_dialog_update_buttons (self);
+      return;
+    }
+
+  self->turned_on = TRUE;
+  g_signal_emit_by_name (self, "connection-added", self->connection_id);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+void
+_concord_add_connection_dialog_reload_schemas (ConcordAddConnectionDialog *self)
+{
+  g_clear_pointer (&self->schemas_for, g_free);
+  g_clear_error (&self->schema_error);
+  _concord_add_connection_dialog_load_schemas (self);
+}
+
+void
+_concord_add_connection_dialog_retry_preview (ConcordAddConnectionDialog *self)
+{
+  g_clear_pointer (&self->preview_key, g_free);
+  _concord_add_connection_dialog_ensure_preview (self);
+}
+
+/* Switches the previewed connection on; ::connection-added follows. */
+void
+_concord_add_connection_dialog_turn_on (ConcordAddConnectionDialog *self)
+{
+  g_assert (self->connection_id != 0);
+
+  self->turning_on = TRUE;
+  _concord_add_connection_dialog_update_buttons (self);
+  show_review_status (self, _("Turning the connection on…"), FALSE);
+  concord_engine_set_enabled_async (self->engine, self->connection_id, TRUE, NULL,
+                                    on_enabled_cb, g_object_ref (self));
+}

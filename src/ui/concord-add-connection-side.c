@@ -1,0 +1,912 @@
+/* concord-add-connection-side.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * One side of the Add Connection flow's first step: pick an app from a
+ * searchable list, name the account, paste its API key (and, for apps that
+ * take one, a server address), and Check.
+ *
+ * Check adds the account through the engine, which verifies the key with
+ * the app on the engine thread and keeps it in the keyring; then the
+ * account's contact types are read. Only then is the side "verified". The
+ * form is insensitive while a check runs, so a result always belongs to
+ * what is on screen. Editing anything after a successful check makes the
+ * side unverified again: the next Check makes a new account (the engine
+ * facade has no way to change or remove one).
+ *
+ * The key stays in the password row (libadwaita keeps it in non-pageable
+ * memory and wipes it when freed) so that nothing is lost when the user
+ * comes back to this step; it is wiped on dispose.
+ */
+
+#define G_LOG_DOMAIN "concord-add-connection-side"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "concord-add-connection-side.h"
+#include "concord-connection-item.h"
+#include "concord-error.h"
+
+struct _ConcordAddConnectionSide
+{
+  GtkBox                parent_instance;
+
+  ConcordEngine        *engine;        /* (owned) (nullable) */
+  GCancellable         *cancellable;   /* (owned) */
+  const ConcordAppInfo *app;           /* (unowned) (nullable): the chosen app */
+  char                 *account_id;    /* (owned) (nullable): made by the last check */
+  char                 *account_name;  /* (owned) (nullable): its name */
+  GPtrArray            *types;         /* (owned) (nullable) (element-type ConcordContactType) */
+  gboolean              checking;
+
+  /* Template widgets */
+  GtkLabel             *title_label;
+  GtkBox               *chooser_box;
+  GtkSearchEntry       *search_entry;
+  GtkListBox           *app_list;
+  AdwPreferencesGroup  *account_group;
+  AdwActionRow         *app_row;
+  GtkImage             *app_icon;
+  GtkButton            *change_app_button;
+  AdwEntryRow          *name_row;
+  AdwPasswordEntryRow  *key_row;
+  GtkSpinner           *spinner;
+  GtkImage             *checked_icon;
+  GtkButton            *check_button;
+  GtkLinkButton        *key_help_button;
+  AdwExpanderRow       *server_expander;
+  AdwEntryRow          *server_row;
+  char                 *sandbox_crm_options;  /* (nullable) the sandbox's Sample CRM */
+  gboolean              show_demo;            /* offer the sandbox's apps */
+  GtkBox               *status_box;
+  GtkImage             *status_icon;
+  GtkLabel             *status_label;
+};
+
+G_DEFINE_FINAL_TYPE (ConcordAddConnectionSide, concord_add_connection_side, GTK_TYPE_BOX)
+
+enum {
+  PROP_0,
+  PROP_TITLE,
+  PROP_VERIFIED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef enum
+{
+  STATUS_NONE,
+  STATUS_BUSY,
+  STATUS_OK,
+  STATUS_ERROR,
+} Status;
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+/* Apps whose options take {"base_url": …}; for the others the server
+ * address is not shown. */
+static gboolean
+app_takes_server (const ConcordAppInfo *app)
+{
+  return app != NULL && g_str_equal (app->id, "elasticemail");
+}
+
+static const char *
+text_of (gpointer editable)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (editable));
+}
+
+static char *
+stripped_text (gpointer editable)
+{
+  return g_strstrip (g_strdup (text_of (editable)));
+}
+
+static void
+set_status (ConcordAddConnectionSide *self,
+            Status                    status,
+            const char               *text)
+{
+  GtkWidget *label = GTK_WIDGET (self->status_label);
+  GtkWidget *icon = GTK_WIDGET (self->status_icon);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->status_box), status != STATUS_NONE);
+  gtk_label_set_label (self->status_label, text != NULL ? text : "");
+
+  gtk_widget_remove_css_class (label, "error");
+  gtk_widget_remove_css_class (label, "success");
+  gtk_widget_remove_css_class (label, "dim-label");
+  gtk_widget_remove_css_class (icon, "error");
+  gtk_widget_remove_css_class (icon, "success");
+
+  switch (status)
+    {
+    case STATUS_BUSY:
+      gtk_image_set_from_icon_name (self->status_icon, "content-loading-symbolic");
+      gtk_widget_add_css_class (label, "dim-label");
+      break;
+    case STATUS_OK:
+      gtk_image_set_from_icon_name (self->status_icon, "emblem-ok-symbolic");
+      gtk_widget_add_css_class (label, "success");
+      gtk_widget_add_css_class (icon, "success");
+      break;
+    case STATUS_ERROR:
+      gtk_image_set_from_icon_name (self->status_icon, "dialog-warning-symbolic");
+      gtk_widget_add_css_class (label, "error");
+      gtk_widget_add_css_class (icon, "error");
+      break;
+    case STATUS_NONE:
+    default:
+      break;
+    }
+
+  /* Screen readers find the outcome with the key it is about. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->key_row),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text != NULL ? text : "",
+                                  -1);
+  if (status == STATUS_ERROR)
+    gtk_widget_add_css_class (GTK_WIDGET (self->key_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->key_row), "error");
+
+  if (status == STATUS_ERROR)
+    gtk_accessible_update_state (GTK_ACCESSIBLE (self->key_row), GTK_ACCESSIBLE_STATE_INVALID,
+                                 GTK_ACCESSIBLE_INVALID_TRUE, -1);
+  else
+    gtk_accessible_reset_state (GTK_ACCESSIBLE (self->key_row), GTK_ACCESSIBLE_STATE_INVALID);
+}
+
+static void
+update_sensitivity (ConcordAddConnectionSide *self)
+{
+  g_autofree char *name = stripped_text (self->name_row);
+  gboolean verified = concord_add_connection_side_get_verified (self);
+
+  /* Read-only rather than insensitive while checking: a field that has the
+   * focus keeps it (an insensitive one would drop it mid-typing). */
+  gtk_editable_set_editable (GTK_EDITABLE (self->name_row), !self->checking);
+  gtk_editable_set_editable (GTK_EDITABLE (self->key_row), !self->checking);
+  gtk_editable_set_editable (GTK_EDITABLE (self->server_row), !self->checking);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button),
+                            !self->checking && !verified && self->app != NULL &&
+                            *name != '\0' && *text_of (self->key_row) != '\0');
+  gtk_widget_set_visible (GTK_WIDGET (self->check_button), !verified);
+  gtk_widget_set_visible (GTK_WIDGET (self->checked_icon), verified);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), self->checking);
+  gtk_spinner_set_spinning (self->spinner, self->checking);
+}
+
+/* Anything edited after a check: that account is not the one on screen. */
+static void
+forget_account (ConcordAddConnectionSide *self)
+{
+  gboolean was_verified = concord_add_connection_side_get_verified (self);
+
+  g_clear_pointer (&self->account_id, g_free);
+  g_clear_pointer (&self->account_name, g_free);
+  g_clear_pointer (&self->types, g_ptr_array_unref);
+
+  if (was_verified)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERIFIED]);
+}
+
+static char *
+options_json (ConcordAddConnectionSide *self)
+{
+  g_autofree char *server = stripped_text (self->server_row);
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  if (self->app != NULL && g_str_equal (self->app->id, "sample-crm") && self->sandbox_crm_options != NULL)
+    return g_strdup (self->sandbox_crm_options);
+
+  if (!app_takes_server (self->app) || *server == '\0')
+    return NULL;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "base_url");
+  json_builder_add_string_value (builder, server);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  generator = json_generator_new ();
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+/* The detail of a transport error, without the call it was about
+ * ("GET /contacts failed: Could not connect…" → "Could not connect…"). */
+static const char *
+error_detail (const GError *error)
+{
+  const char *failed = g_strrstr (error->message, " failed: ");
+
+  return failed != NULL ? failed + strlen (" failed: ") : error->message;
+}
+
+static gboolean
+is_network_error (const GError *error)
+{
+  return g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK) ||
+         error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR ||
+         error->domain == G_TLS_ERROR;
+}
+
+/* One human sentence for what went wrong while checking. The engine's
+ * messages are English for logs; only the transport detail is shown. */
+static char *
+describe_error (ConcordAddConnectionSide *self,
+                const char               *name,
+                const GError             *error)
+{
+  const char *app = self->app->name;
+
+  if (is_network_error (error))
+    /* Translators: the first %s is an app ("Elastic Email"), the second why (English) */
+    return g_strdup_printf (_("Could not reach %s: %s"), app, error_detail (error));
+
+  if (error->domain != CONCORD_ERROR)
+    /* Translators: %s is why (English) */
+    return g_strdup_printf (_("The key could not be checked: %s"), error->message);
+
+  switch ((ConcordError) error->code)
+    {
+    case CONCORD_ERROR_AUTH_FAILED:
+    case CONCORD_ERROR_AUTH_REQUIRED:
+      /* Translators: %s is an app ("Elastic Email") */
+      return g_strdup_printf (_("%s refused this API key. Copy it again from the app; it may "
+                                "lack access to contacts."), app);
+    case CONCORD_ERROR_RATE_LIMITED:
+      /* Translators: %s is an app */
+      return g_strdup_printf (_("%s asks Concord to slow down. Try again in a minute."), app);
+    case CONCORD_ERROR_SERVER:
+      /* Translators: %s is an app */
+      return g_strdup_printf (_("%s had a problem on its side. Try again later."), app);
+    case CONCORD_ERROR_PARSE:
+      /* Translators: %s is an app */
+      return g_strdup_printf (_("%s answered with something Concord cannot read. Check the "
+                                "server address."), app);
+    case CONCORD_ERROR_INVALID:
+      return g_strdup (_("This server address cannot be used: it must start with https://"));
+    case CONCORD_ERROR_CONFLICT:
+      /* Translators: %s is the account name the user typed */
+      return g_strdup_printf (_("An account named “%s” already exists. Choose another name."),
+                              name);
+    case CONCORD_ERROR_KEYRING:
+      return g_strdup (_("The key could not be saved: the system keyring is missing or locked."));
+    case CONCORD_ERROR_NETWORK:
+    case CONCORD_ERROR_FAILED:
+    case CONCORD_ERROR_NOT_FOUND:
+    default:
+      /* Translators: %s is why (English) */
+      return g_strdup_printf (_("The key could not be checked: %s"), error->message);
+    }
+}
+
+static void
+finish_check (ConcordAddConnectionSide *self,
+              Status                    status,
+              const char               *text)
+{
+  self->checking = FALSE;
+  set_status (self, status, text);
+  update_sensitivity (self);
+  if (status == STATUS_OK)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERIFIED]);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Checking                                                                  */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_types_listed_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(ConcordAddConnectionSide) self = user_data;
+  g_autoptr(GPtrArray) types = NULL;
+  g_autoptr(GError) error = NULL;
+
+  types = concord_engine_list_types_finish (CONCORD_ENGINE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (types == NULL || types->len == 0)
+    {
+      g_autofree char *text = NULL;
+
+      if (error != NULL)
+        /* Translators: the first %s is an app, the second why (English) */
+        text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
+                                self->app->name, error_detail (error));
+      else
+        /* Translators: %s is an app */
+        text = g_strdup_printf (_("%s has no contacts Concord can sync."), self->app->name);
+      finish_check (self, STATUS_ERROR, text);
+      return;
+    }
+
+  self->types = g_steal_pointer (&types);
+  finish_check (self, STATUS_OK, _("Key accepted. Concord keeps it in your keyring."));
+}
+
+static void
+list_types (ConcordAddConnectionSide *self)
+{
+  concord_engine_list_types_async (self->engine, self->account_id, self->cancellable,
+                                   on_types_listed_cb, g_object_ref (self));
+}
+
+static void
+on_account_added_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ConcordAddConnectionSide) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *name = stripped_text (self->name_row);
+
+  id = concord_engine_add_account_finish (CONCORD_ENGINE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (id == NULL)
+    {
+      g_autofree char *text = describe_error (self, name, error);
+
+      g_debug ("Checking the key failed: %s", error->message);
+      finish_check (self, STATUS_ERROR, text);
+      gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
+      return;
+    }
+
+  self->account_id = g_steal_pointer (&id);
+  self->account_name = g_steal_pointer (&name);
+  list_types (self);
+}
+
+static void
+check (ConcordAddConnectionSide *self)
+{
+  g_autofree char *name = stripped_text (self->name_row);
+  g_autofree char *options = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->engine == NULL || self->app == NULL || self->checking ||
+      !gtk_widget_get_sensitive (GTK_WIDGET (self->check_button)))
+    return;
+
+  self->checking = TRUE;
+  update_sensitivity (self);
+  /* Translators: %s is an app ("Elastic Email") */
+  text = g_strdup_printf (_("Checking the key with %s…"), self->app->name);
+  set_status (self, STATUS_BUSY, text);
+
+  /* The account exists but its types could not be read: only retry that. */
+  if (self->account_id != NULL)
+    {
+      list_types (self);
+      return;
+    }
+
+  options = options_json (self);
+  concord_engine_add_account_async (self->engine, self->app->id, name, options,
+                                    text_of (self->key_row), self->cancellable,
+                                    on_account_added_cb, g_object_ref (self));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Choosing the app                                                          */
+/* ------------------------------------------------------------------------- */
+
+static void
+choose_app (ConcordAddConnectionSide *self,
+            const ConcordAppInfo     *app)
+{
+  if (self->checking)
+    return;
+
+  if (app != self->app)
+    {
+      forget_account (self);
+      self->app = app;
+      set_status (self, STATUS_NONE, NULL);
+    }
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->app_row), app->name);
+  gtk_image_set_from_icon_name (self->app_icon, concord_app_icon_name (app->id));
+  gtk_widget_set_visible (GTK_WIDGET (self->key_help_button), app->key_url != NULL);
+  if (app->key_url != NULL)
+    gtk_link_button_set_uri (self->key_help_button, app->key_url);
+  gtk_widget_set_visible (GTK_WIDGET (self->server_expander), app_takes_server (app));
+  {
+    /* Translators: %s is an app, in the tooltip of a button */
+    g_autofree char *change = g_strdup_printf (_("Choose another app instead of %s"), app->name);
+
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->change_app_button), change);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->change_app_button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, change, -1);
+  }
+
+  /* Focus moves on before the list it was in goes. */
+  gtk_widget_set_visible (GTK_WIDGET (self->account_group), TRUE);
+  update_sensitivity (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+  gtk_widget_set_visible (GTK_WIDGET (self->chooser_box), FALSE);
+}
+
+static gboolean
+filter_app_row (GtkListBoxRow *row,
+                gpointer       user_data)
+{
+  ConcordAddConnectionSide *self = user_data;
+  const ConcordAppInfo *app = g_object_get_data (G_OBJECT (row), "concord-app");
+  g_autofree char *query = g_utf8_casefold (text_of (self->search_entry), -1);
+  g_autofree char *name = g_utf8_casefold (app->name, -1);
+
+  return strstr (name, g_strstrip (query)) != NULL;
+}
+
+static void
+add_app_rows (ConcordAddConnectionSide *self)
+{
+  const ConcordAppInfo *apps;
+  guint n_apps;
+  GtkWidget *placeholder;
+
+  apps = concord_apps_get_all (&n_apps);
+  for (guint i = 0; i < n_apps; i++)
+    {
+      GtkWidget *row, *icon;
+      g_autofree char *name = NULL;
+
+      /* The sandbox's apps are offered in the sandbox only. */
+      if (apps[i].demo && !self->show_demo)
+        continue;
+
+      row = adw_action_row_new ();
+      name = g_strdup_printf ("app-%s", apps[i].id);
+      gtk_widget_set_name (row, name);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), apps[i].name);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data (G_OBJECT (row), "concord-app", (gpointer) &apps[i]);
+
+      icon = gtk_image_new_from_icon_name (concord_app_icon_name (apps[i].id));
+      gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
+      gtk_widget_add_css_class (icon, "app-icon");
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+
+      gtk_list_box_append (self->app_list, row);
+    }
+
+  placeholder = gtk_label_new (_("No app matches your search"));
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 18);
+  gtk_widget_set_margin_bottom (placeholder, 18);
+  gtk_list_box_set_placeholder (self->app_list, placeholder);
+  gtk_list_box_set_filter_func (self->app_list, filter_app_row, self, NULL);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Callbacks                                                                 */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_search_changed (ConcordAddConnectionSide *self)
+{
+  gtk_list_box_invalidate_filter (self->app_list);
+}
+
+/* Enter in the search chooses the first app that matches. */
+static void
+on_search_activate (ConcordAddConnectionSide *self)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->app_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (GTK_IS_LIST_BOX_ROW (row) && gtk_widget_get_child_visible (row) &&
+        g_object_get_data (G_OBJECT (row), "concord-app") != NULL)
+      {
+        choose_app (self, g_object_get_data (G_OBJECT (row), "concord-app"));
+        return;
+      }
+}
+
+/* Escape clears the search, and on an empty search closes the window, as
+ * Escape does everywhere else in it. */
+static void
+on_search_stop (ConcordAddConnectionSide *self)
+{
+  if (*text_of (self->search_entry) != '\0')
+    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  else
+    gtk_widget_activate_action (GTK_WIDGET (self), "window.close", NULL);
+}
+
+static void
+on_app_row_activated (ConcordAddConnectionSide *self,
+                      GtkListBoxRow            *row)
+{
+  const ConcordAppInfo *app = g_object_get_data (G_OBJECT (row), "concord-app");
+
+  if (app != NULL)
+    choose_app (self, app);
+}
+
+static void
+on_change_app_clicked (ConcordAddConnectionSide *self)
+{
+  if (self->checking)
+    return;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->chooser_box), TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+on_input_changed (ConcordAddConnectionSide *self)
+{
+  if (self->checking)
+    return;
+
+  if (self->account_id != NULL)
+    {
+      forget_account (self);
+      set_status (self, STATUS_NONE, NULL);
+    }
+  else if (gtk_widget_get_visible (GTK_WIDGET (self->status_box)))
+    set_status (self, STATUS_NONE, NULL);
+
+  update_sensitivity (self);
+}
+
+/* Enter in a field checks once everything is filled in. */
+static void
+on_entry_activated (ConcordAddConnectionSide *self)
+{
+  check (self);
+}
+
+static void
+on_check_clicked (ConcordAddConnectionSide *self)
+{
+  check (self);
+}
+
+/* The app's page where it shows API keys, in the browser. */
+static gboolean
+on_key_help_activate_link (ConcordAddConnectionSide *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->app != NULL && self->app->key_url != NULL)
+    gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, self->app->key_url,
+                  GDK_CURRENT_TIME);
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_add_connection_side_dispose (GObject *object)
+{
+  ConcordAddConnectionSide *self = CONCORD_ADD_CONNECTION_SIDE (object);
+
+  g_cancellable_cancel (self->cancellable);
+
+  /* Wipes the key (the row's buffer is non-pageable and erased). */
+  if (self->key_row != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_ADD_CONNECTION_SIDE);
+  g_clear_object (&self->engine);
+
+  G_OBJECT_CLASS (concord_add_connection_side_parent_class)->dispose (object);
+}
+
+static void
+concord_add_connection_side_finalize (GObject *object)
+{
+  ConcordAddConnectionSide *self = CONCORD_ADD_CONNECTION_SIDE (object);
+
+  g_clear_object (&self->cancellable);
+  g_free (self->account_id);
+  g_free (self->account_name);
+  g_free (self->sandbox_crm_options);
+  g_clear_pointer (&self->types, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (concord_add_connection_side_parent_class)->finalize (object);
+}
+
+static void
+concord_add_connection_side_get_property (GObject    *object,
+                                          guint       prop_id,
+                                          GValue     *value,
+                                          GParamSpec *pspec)
+{
+  ConcordAddConnectionSide *self = CONCORD_ADD_CONNECTION_SIDE (object);
+
+  switch (prop_id)
+    {
+    case PROP_TITLE:
+      g_value_set_string (value, gtk_label_get_label (self->title_label));
+      break;
+
+    case PROP_VERIFIED:
+      g_value_set_boolean (value, concord_add_connection_side_get_verified (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+set_title (ConcordAddConnectionSide *self,
+           const char               *title)
+{
+  g_autofree char *search = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *server = NULL;
+
+  gtk_label_set_label (self->title_label, title);
+
+  /* Both sides have the same fields: their accessible names say which. */
+  /* Translators: %s is "First App" or "Second App" */
+  search = g_strdup_printf (_("Search apps for the %s"), title);
+  /* Translators: %s is "First App" or "Second App" */
+  name = g_strdup_printf (_("Account name of the %s"), title);
+  /* Translators: %s is "First App" or "Second App" */
+  key = g_strdup_printf (_("API key of the %s"), title);
+  /* Translators: %s is "First App" or "Second App" */
+  server = g_strdup_printf (_("Server address of the %s"), title);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, search, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->app_list),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->name_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->key_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, key, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->server_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, server, -1);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+static void
+concord_add_connection_side_set_property (GObject      *object,
+                                          guint         prop_id,
+                                          const GValue *value,
+                                          GParamSpec   *pspec)
+{
+  ConcordAddConnectionSide *self = CONCORD_ADD_CONNECTION_SIDE (object);
+
+  switch (prop_id)
+    {
+    case PROP_TITLE:
+      set_title (self, g_value_get_string (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+concord_add_connection_side_class_init (ConcordAddConnectionSideClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = concord_add_connection_side_dispose;
+  object_class->finalize = concord_add_connection_side_finalize;
+  object_class->get_property = concord_add_connection_side_get_property;
+  object_class->set_property = concord_add_connection_side_set_property;
+
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VERIFIED] =
+    g_param_spec_boolean ("verified", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE_PATH "/ui/concord-add-connection-side.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, title_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, chooser_box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, app_list);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, account_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, app_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, app_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, change_app_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, name_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, key_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, spinner);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, checked_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, check_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, key_help_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, server_expander);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, server_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_stop);
+  gtk_widget_class_bind_template_callback (widget_class, on_app_row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_change_app_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_input_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_entry_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_check_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_key_help_activate_link);
+}
+
+static void
+concord_add_connection_side_init (ConcordAddConnectionSide *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  add_app_rows (self);
+  update_sensitivity (self);
+}
+
+/* ------------------------------------------------------------------------- */
+/* API (for ConcordAddConnectionDialog)                                      */
+/* ------------------------------------------------------------------------- */
+
+void
+concord_add_connection_side_set_engine (ConcordAddConnectionSide *self,
+                                        ConcordEngine            *engine)
+{
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
+  g_return_if_fail (CONCORD_IS_ENGINE (engine));
+
+  g_set_object (&self->engine, engine);
+}
+
+/**
+ * concord_add_connection_side_get_verified:
+ *
+ * Returns: whether the key on screen was checked, the account made and its
+ *   contact types read
+ */
+gboolean
+concord_add_connection_side_get_verified (ConcordAddConnectionSide *self)
+{
+  g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self), FALSE);
+
+  return self->account_id != NULL && self->types != NULL;
+}
+
+const ConcordAppInfo *
+concord_add_connection_side_get_app (ConcordAddConnectionSide *self)
+{
+  g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self), NULL);
+
+  return self->app;
+}
+
+const char *
+concord_add_connection_side_get_account_id (ConcordAddConnectionSide *self)
+{
+  g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self), NULL);
+
+  return concord_add_connection_side_get_verified (self) ? self->account_id : NULL;
+}
+
+/**
+ * concord_add_connection_side_get_name:
+ *
+ * Returns: (nullable): the name of the verified account
+ */
+const char *
+concord_add_connection_side_get_name (ConcordAddConnectionSide *self)
+{
+  g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self), NULL);
+
+  return concord_add_connection_side_get_verified (self) ? self->account_name : NULL;
+}
+
+/**
+ * concord_add_connection_side_get_types:
+ *
+ * Returns: (transfer none) (nullable) (element-type ConcordContactType): the
+ *   verified account's contact types
+ */
+GPtrArray *
+concord_add_connection_side_get_types (ConcordAddConnectionSide *self)
+{
+  g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self), NULL);
+
+  return concord_add_connection_side_get_verified (self) ? self->types : NULL;
+}
+
+/**
+ * concord_add_connection_side_same_account:
+ *
+ * Returns: whether both sides hold the same key of the same app at the
+ *   same server: syncing an account with itself does nothing useful
+ */
+gboolean
+concord_add_connection_side_same_account (ConcordAddConnectionSide *self,
+                                          ConcordAddConnectionSide *other)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *other_server = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self), FALSE);
+  g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (other), FALSE);
+
+  if (self->app == NULL || self->app != other->app)
+    return FALSE;
+
+  server = stripped_text (self->server_row);
+  other_server = stripped_text (other->server_row);
+  return g_str_equal (server, other_server) &&
+         g_str_equal (text_of (self->key_row), text_of (other->key_row));
+}
+
+/* Focus where the user most likely goes next on this side. */
+void
+concord_add_connection_side_focus (ConcordAddConnectionSide *self)
+{
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
+
+  if (self->app == NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  else if (*text_of (self->name_row) == '\0')
+    gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
+}
+
+/**
+ * concord_add_connection_side_set_sandbox:
+ *
+ * Offers the sandbox's Sample CRM too, and points Elastic Email at the
+ * sandbox's server.
+ */
+void
+concord_add_connection_side_set_sandbox (ConcordAddConnectionSide *self,
+                                         ConcordSandbox           *sandbox)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
+  g_return_if_fail (CONCORD_IS_SANDBOX (sandbox));
+
+  g_free (self->sandbox_crm_options);
+  self->sandbox_crm_options = g_strdup (concord_sandbox_get_crm_options_json (sandbox));
+  self->show_demo = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->server_row), concord_sandbox_get_elasticemail_url (sandbox));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->app_list))) != NULL)
+    gtk_list_box_remove (self->app_list, child);
+  add_app_rows (self);
+}

@@ -1,0 +1,878 @@
+/* test-add-connection.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The Add Connection flow end to end, driven through its widgets like a
+ * user would: two Elastic Email mock servers in-process, a real engine with
+ * the session keyring, and the dialog. A wrong key shows an inline error
+ * and keeps Next off; a right key is kept in the keyring; the review's
+ * dry-run counts are what the mocks then get; Back keeps what was typed;
+ * Turn On syncs both apps and emits ::connection-added; Cancel removes the
+ * connection made for the preview.
+ *
+ * Suites 'ui' and 'keyring': it needs a display and an unlocked keyring,
+ * and exits 77 (skipped) without the keyring. With
+ * CONCORD_SCREENSHOT_DIR set it saves a PNG of every step there.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "concord-add-connection-dialog.h"
+#include "concord-apps.h"
+#include "concord-mock-elasticemail.h"
+#include "concord-resources.h"
+#include "concord-secret-store.h"
+#include "concord-store.h"
+#include "concord-test-utils.h"
+
+static const char * const keys[] = { "key-shop-7f3e21", "key-news-9c1d84" };
+static const char * const names[] = { "Shop", "Newsletter" };
+
+typedef struct
+{
+  char                    *dir;
+  char                    *db_path;
+  ConcordMockElasticEmail *mock[2];
+  ConcordSecretStore      *secrets;
+  ConcordEngine           *engine;
+  GtkWidget               *parent;
+  GtkWidget               *dialog;      /* (nullable): weak */
+  gint64                   added_id;
+  guint                    n_added;
+  guint                    n_runs_ok;
+} Fixture;
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+named (GtkWidget  *root,
+       const char *name)
+{
+  GtkWidget *widget = find_named (root, name);
+
+  if (widget == NULL)
+    g_error ("no widget named “%s”", name);
+  return widget;
+}
+
+static gboolean
+label_in (GtkWidget  *root,
+          const char *text)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_is_visible (root) &&
+      strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (label_in (child, text))
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+assert_accessible_label (GtkWidget  *widget,
+                         const char *expected)
+{
+  g_autofree char *problem = NULL;
+
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
+                                                GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+  if (problem != NULL)
+    g_error ("accessible label of %s: %s", gtk_widget_get_name (widget), problem);
+}
+
+static void
+click (GtkWidget *button)
+{
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static gboolean
+is_sensitive (gpointer widget)
+{
+  return gtk_widget_is_sensitive (widget);
+}
+
+static gboolean
+is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+is_filtered_out (gpointer widget)
+{
+  return !gtk_widget_get_child_visible (widget);
+}
+
+static gboolean
+is_shown (gpointer widget)
+{
+  return gtk_widget_get_child_visible (widget);
+}
+
+static gboolean
+is_gone (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  concord_test_wait_until (time_passed, &until, 10);
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *name;
+  const char *text;
+} LabelWait;
+
+static gboolean
+named_label_has (gpointer data)
+{
+  LabelWait *wait = data;
+  GtkWidget *label = find_named (wait->root, wait->name);
+
+  if (label == NULL || !gtk_widget_is_visible (label))
+    return FALSE;
+
+  /* Counts are compared whole, sentences by a part. */
+  if (g_str_has_prefix (wait->name, "count-"))
+    return g_str_equal (gtk_label_get_label (GTK_LABEL (label)), wait->text);
+  return strstr (gtk_label_get_label (GTK_LABEL (label)), wait->text) != NULL;
+}
+
+static void
+wait_label (GtkWidget  *root,
+            const char *name,
+            const char *text)
+{
+  LabelWait wait = { root, name, text };
+
+  if (!concord_test_wait_until (named_label_has, &wait, 30))
+    {
+      GtkWidget *label = find_named (root, name);
+
+      g_error ("“%s” never said “%s” (it says “%s”)", name, text,
+               label != NULL ? gtk_label_get_label (GTK_LABEL (label)) : "(no such label)");
+    }
+}
+
+static const char *
+visible_page (Fixture *f)
+{
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (f->dialog,
+                                                              CONCORD_TYPE_ADD_CONNECTION_DIALOG,
+                                                              "stack"));
+
+  return gtk_stack_get_visible_child_name (stack);
+}
+
+static void
+screenshot (Fixture    *f,
+            const char *file)
+{
+  const char *dir = g_getenv ("CONCORD_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+
+  /* Let the page's slide and the spinners settle. */
+  spin (600);
+
+  width = gtk_widget_get_width (f->dialog);
+  height = gtk_widget_get_height (f->dialog);
+  paintable = gtk_widget_paintable_new (f->dialog);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->dialog)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("saved %s", path);
+}
+
+/* Scrolls the page (the outermost scrolled window) to @widget. */
+static void
+scroll_to (GtkWidget *widget)
+{
+  GtkWidget *page = NULL;
+  GtkWidget *content;
+  graphene_point_t point;
+
+  for (GtkWidget *w = widget; w != NULL; w = gtk_widget_get_parent (w))
+    if (GTK_IS_SCROLLED_WINDOW (w))
+      page = w;
+  g_assert_nonnull (page);
+
+  content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (page));
+  content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+  if (gtk_widget_compute_point (widget, content, &GRAPHENE_POINT_INIT (0, 0), &point))
+    gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (page)),
+                              point.y - 60);
+}
+
+static void
+put (ConcordMockElasticEmail *mock,
+     const char              *json)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (concord_mock_elasticemail_put_contact_json (mock, json, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+member (ConcordMockElasticEmail *mock,
+        const char              *email,
+        const char              *name)
+{
+  g_autofree char *json = concord_mock_elasticemail_get_contact_json (mock, email);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL))
+    return NULL;
+  object = json_node_get_object (json_parser_get_root (parser));
+  return json_object_has_member (object, name) && !json_object_get_null_member (object, name)
+         ? g_strdup (json_object_get_string_member (object, name)) : NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Fixture                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static const ConcordEngineApps apps = {
+  concord_apps_create_connector, concord_apps_verify_async, concord_apps_verify_finish,
+};
+
+static void
+on_connection_added (GtkWidget *dialog,
+                     gint64     id,
+                     Fixture   *f)
+{
+  f->added_id = id;
+  f->n_added++;
+}
+
+static void
+on_run_finished (ConcordEngine          *engine,
+                 ConcordConnectionState *state,
+                 gboolean                ok,
+                 Fixture                *f)
+{
+  if (ok)
+    f->n_runs_ok++;
+}
+
+static gboolean
+ran_once (gpointer data)
+{
+  return ((Fixture *) data)->n_runs_ok > 0;
+}
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  f->dir = g_dir_make_tmp ("concord-add-connection-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "state.sqlite", NULL);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      f->mock[s] = concord_mock_elasticemail_new (keys[s], 0, &error);
+      g_assert_no_error (error);
+      concord_mock_elasticemail_add_list (f->mock[s], "Newsletter");
+    }
+
+  /* Shop has Ann, Bob and Cy; the newsletter has Bob (with his last name
+   * only) and Dee. */
+  put (f->mock[0], "{\"Email\":\"ann@example.com\",\"FirstName\":\"Ann\",\"Status\":\"Active\"}");
+  put (f->mock[0], "{\"Email\":\"bob@example.com\",\"FirstName\":\"Bob\",\"Status\":\"Active\"}");
+  put (f->mock[0], "{\"Email\":\"cy@example.com\",\"FirstName\":\"Cy\",\"Status\":\"Active\"}");
+  put (f->mock[1], "{\"Email\":\"BOB@example.com\",\"LastName\":\"Builder\",\"Status\":\"Active\"}");
+  put (f->mock[1], "{\"Email\":\"dee@example.com\",\"FirstName\":\"Dee\",\"Status\":\"Active\"}");
+
+  f->secrets = concord_secret_store_new ();
+  f->engine = concord_engine_new (f->db_path, f->secrets, &apps);
+  g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
+  concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_open_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+
+  f->parent = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (f->parent), 900, 700);
+  gtk_window_present (GTK_WINDOW (f->parent));
+
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  g_signal_connect (f->dialog, "connection-added", G_CALLBACK (on_connection_added), f);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+}
+
+/* The session keyring outlives the test: take out the keys it stored. */
+static void
+forget_keys (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = concord_store_new (f->db_path, &error);
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_assert_no_error (error);
+  accounts = concord_store_list_accounts (store, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+
+      secret_password_clear_sync (concord_secret_store_get_schema (), NULL, &error,
+                                  "account-id", row->id, NULL);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  if (f->dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->dialog));
+  gtk_window_destroy (GTK_WINDOW (f->parent));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  concord_engine_stop (f->engine);
+  g_clear_object (&f->engine);
+  g_clear_object (&f->secrets);
+  forget_keys (f);
+  for (guint s = 0; s < 2; s++)
+    g_clear_object (&f->mock[s]);
+
+  {
+    /* The database and its journal files. */
+    g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (f->dir, name, NULL);
+
+        g_unlink (path);
+      }
+    g_rmdir (f->dir);
+  }
+
+  g_free (f->db_path);
+  g_free (f->dir);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Driving the steps                                                         */
+/* ------------------------------------------------------------------------- */
+
+static GtkWidget *
+side (Fixture    *f,
+      ConcordSide s)
+{
+  return named (f->dialog, s == CONCORD_SIDE_A ? "side-a" : "side-b");
+}
+
+static void
+choose_app (Fixture    *f,
+            ConcordSide s)
+{
+  GtkWidget *area = side (f, s);
+  GtkWidget *list = named (area, "app-list");
+  GtkWidget *row;
+
+  /* Searching narrows the list; a search for nothing offered is empty. */
+  row = named (list, "app-elasticemail");
+  gtk_editable_set_text (GTK_EDITABLE (named (area, "search-entry")), "hubspot");
+  g_assert_true (concord_test_wait_until (is_filtered_out, row, 10));
+  gtk_editable_set_text (GTK_EDITABLE (named (area, "search-entry")), "elastic");
+  g_assert_true (concord_test_wait_until (is_shown, row, 10));
+
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_true (gtk_widget_get_visible (named (area, "name-entry")));
+  g_assert_true (gtk_widget_get_visible (named (area, "key-help-button")));
+  g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (named (area, "key-help-button"))), ==,
+                   concord_apps_lookup ("elasticemail")->key_url);
+}
+
+static void
+fill_side (Fixture    *f,
+           ConcordSide s,
+           const char *key)
+{
+  GtkWidget *area = side (f, s);
+
+  gtk_editable_set_text (GTK_EDITABLE (named (area, "name-entry")), names[s]);
+  gtk_editable_set_text (GTK_EDITABLE (named (area, "server-entry")),
+                         concord_mock_elasticemail_get_base_url (f->mock[s]));
+  gtk_editable_set_text (GTK_EDITABLE (named (area, "key-entry")), key);
+}
+
+static void
+check_key (Fixture    *f,
+           ConcordSide s,
+           const char *expect)
+{
+  GtkWidget *area = side (f, s);
+
+  click (named (area, "check-button"));
+  wait_label (area, "status-label", expect);
+}
+
+static char *
+account_id_named (Fixture    *f,
+                  const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = concord_store_new (f->db_path, &error);
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_assert_no_error (error);
+  accounts = concord_store_list_accounts (store, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+
+      if (g_strcmp0 (row->name, name) == 0)
+        return g_strdup (row->id);
+    }
+
+  return NULL;
+}
+
+static void
+assert_key_in_keyring (const char *account_id,
+                       const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  char *stored;
+
+  stored = secret_password_lookup_sync (concord_secret_store_get_schema (), NULL, &error,
+                                        "account-id", account_id, NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, key);
+  secret_password_free (stored);
+}
+
+/* Both accounts, through a wrong key first. */
+static void
+authorize (Fixture *f)
+{
+  GtkWidget *next = named (f->dialog, "next-button");
+
+  g_assert_cmpstr (visible_page (f), ==, "authorize");
+  g_assert_false (gtk_widget_is_sensitive (next));
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->dialog)) == next);
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, "not-the-key");
+  check_key (f, CONCORD_SIDE_A, "Elastic Email refused this API key");
+  screenshot (f, "add-connection-1-authorize-error.png");
+  g_assert_true (gtk_widget_has_css_class (named (side (f, CONCORD_SIDE_A), "status-label"), "error"));
+  g_assert_false (gtk_widget_is_sensitive (next));
+  /* A refused key makes no account. */
+  g_assert_null (account_id_named (f, names[0]));
+
+  gtk_editable_set_text (GTK_EDITABLE (named (side (f, CONCORD_SIDE_A), "key-entry")), keys[0]);
+  g_assert_false (gtk_widget_is_visible (named (side (f, CONCORD_SIDE_A), "status-label")));
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+  g_assert_false (gtk_widget_is_sensitive (next));  /* the second app is still missing */
+
+  choose_app (f, CONCORD_SIDE_B);
+  fill_side (f, CONCORD_SIDE_B, keys[1]);
+  check_key (f, CONCORD_SIDE_B, "Key accepted");
+  g_assert_true (concord_test_wait_until (is_sensitive, next, 10));
+
+  /* The keys are in the keyring, under the new accounts. */
+  for (guint s = 0; s < 2; s++)
+    {
+      g_autofree char *id = account_id_named (f, names[s]);
+
+      g_assert_nonnull (id);
+      assert_key_in_keyring (id, keys[s]);
+    }
+}
+
+static void
+next (Fixture    *f,
+      const char *page)
+{
+  GtkWidget *button = named (f->dialog, "next-button");
+
+  g_assert_true (concord_test_wait_until (is_sensitive, button, 30));
+  click (button);
+  g_assert_cmpstr (visible_page (f), ==, page);
+}
+
+static void
+back (Fixture    *f,
+      const char *page)
+{
+  click (named (f->dialog, "back-button"));
+  g_assert_cmpstr (visible_page (f), ==, page);
+}
+
+static void
+check_direction_page (Fixture *f)
+{
+  GtkWidget *both = named (f->dialog, "direction-both");
+  GtkWidget *a_to_b = named (f->dialog, "direction-a-to-b");
+  GtkWidget *b_to_a = named (f->dialog, "direction-b-to-a");
+
+  /* The arrows say in words which way they sync. */
+  assert_accessible_label (a_to_b, "Only from Shop to Newsletter");
+  assert_accessible_label (b_to_a, "Only from Newsletter to Shop");
+  assert_accessible_label (both, "Both ways between Shop and Newsletter");
+  assert_accessible_label (named (f->dialog, "create-a-to-b"), "Create New Contacts in Newsletter");
+
+  /* One way hides the other way's switches; both ways shows both. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (a_to_b), TRUE);
+  g_assert_false (gtk_widget_is_visible (named (f->dialog, "create-b-to-a")));
+  g_assert_true (label_in (f->dialog, "Contacts flow only from Shop to Newsletter"));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (both), TRUE);
+  g_assert_true (gtk_widget_is_visible (named (f->dialog, "create-b-to-a")));
+  g_assert_true (gtk_widget_is_visible (named (f->dialog, "create-a-to-b")));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (named (f->dialog, "create-a-to-b"))));
+}
+
+static void
+check_rules_page (Fixture *f)
+{
+  GtkWidget *edit = named (f->dialog, "rules-edit-button");
+
+  g_assert_true (label_in (f->dialog, "All contacts of Shop sync to Newsletter, new ones are created"));
+  g_assert_true (label_in (f->dialog, "All contacts of Newsletter sync to Shop, new ones are created"));
+  g_assert_false (gtk_widget_get_sensitive (edit));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (edit), ==, "The rule editor comes in a later version");
+}
+
+typedef struct
+{
+  GtkWidget  *group;
+  const char *text;
+} PairsWait;
+
+static gboolean
+pairs_shown (gpointer data)
+{
+  PairsWait *wait = data;
+
+  return gtk_widget_get_visible (wait->group) && label_in (wait->group, wait->text);
+}
+
+/* The automatic mapping, with the arrows of the direction chosen. */
+static void
+check_mapping_page (Fixture    *f,
+                    const char *arrow)
+{
+  g_autofree char *first_name = g_strdup_printf ("First name %s First name", arrow);
+  g_autofree char *email = g_strdup_printf ("Email %s Email", arrow);
+  PairsWait wait = { named (f->dialog, "pairs-group"), first_name };
+
+  g_assert_true (concord_test_wait_until (pairs_shown, &wait, 30));
+  g_assert_true (label_in (wait.group, email));
+  g_assert_false (gtk_widget_get_sensitive (named (f->dialog, "mapping-edit-button")));
+}
+
+static void
+check_review_counts (Fixture *f)
+{
+  /* Shop: Ann, Bob, Cy; Newsletter: Bob, Dee. Bob pairs up; Ann and Cy are
+   * new to the newsletter, Dee to the shop; Bob's first name goes to the
+   * newsletter and his last name to the shop. */
+  wait_label (f->dialog, "count-create-b", "2");
+  wait_label (f->dialog, "count-listed-a", "3");
+  wait_label (f->dialog, "count-listed-b", "2");
+  wait_label (f->dialog, "count-matched", "1");
+  wait_label (f->dialog, "count-create-a", "1");
+  wait_label (f->dialog, "count-update-a", "1");
+  wait_label (f->dialog, "count-update-b", "1");
+  wait_label (f->dialog, "count-conflicts", "0");
+  g_assert_true (label_in (f->dialog, "Create New Contacts in Newsletter"));
+
+  {
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (named (f->dialog, "plan-view")));
+    GtkTextIter start, end;
+    g_autofree char *plan = NULL;
+
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    plan = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_nonnull (strstr (plan, "create on b"));
+    g_assert_nonnull (strstr (plan, "ann@example.com"));
+  }
+
+  g_assert_true (concord_test_wait_until (is_sensitive, named (f->dialog, "turn-on-button"), 10));
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->dialog)) ==
+                 named (f->dialog, "turn-on-button"));
+  /* Nothing was written yet. */
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[0]), ==, 3);
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[1]), ==, 2);
+}
+
+static gboolean
+converged (gpointer data)
+{
+  Fixture *f = data;
+  static const char * const emails[] = {
+    "ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com",
+  };
+
+  for (guint s = 0; s < 2; s++)
+    {
+      if (concord_mock_elasticemail_get_n_contacts (f->mock[s]) != G_N_ELEMENTS (emails))
+        return FALSE;
+      for (guint i = 0; i < G_N_ELEMENTS (emails); i++)
+        {
+          g_autofree char *json = concord_mock_elasticemail_get_contact_json (f->mock[s], emails[i]);
+
+          if (json == NULL)
+            return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static guint
+n_connections (Fixture *f)
+{
+  return g_list_model_get_n_items (concord_engine_get_connections (f->engine));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Tests                                                                     */
+/* ------------------------------------------------------------------------- */
+
+static void
+test_flow (Fixture       *f,
+           gconstpointer  data)
+{
+  ConcordConnectionState *state;
+  g_autofree char *account_a = NULL;
+
+  authorize (f);
+  screenshot (f, "add-connection-1-authorize.png");
+
+  /* Elastic Email has one kind of contacts: no step to choose it. */
+  next (f, "direction");
+  check_direction_page (f);
+  screenshot (f, "add-connection-3-direction.png");
+
+  next (f, "rules");
+  check_rules_page (f);
+  screenshot (f, "add-connection-4-rules.png");
+
+  next (f, "mapping");
+  check_mapping_page (f, "⇄");
+  screenshot (f, "add-connection-5-mapping.png");
+  if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
+    {
+      scroll_to (named (f->dialog, "unmapped-group"));
+      screenshot (f, "add-connection-5-mapping-unmapped.png");
+    }
+
+  next (f, "review");
+  check_review_counts (f);
+  g_assert_cmpuint (n_connections (f), ==, 1);  /* made for the preview, still off */
+  screenshot (f, "add-connection-6-review.png");
+  if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
+    {
+      scroll_to (named (f->dialog, "plan-view"));
+      screenshot (f, "add-connection-6-review-changes.png");
+    }
+
+  /* Back to the start: everything typed is still there. */
+  back (f, "mapping");
+  back (f, "rules");
+  back (f, "direction");
+  back (f, "authorize");
+  g_assert_false (gtk_widget_get_visible (named (f->dialog, "back-button")));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (side (f, CONCORD_SIDE_A), "name-entry"))),
+                   ==, "Shop");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (side (f, CONCORD_SIDE_B), "name-entry"))),
+                   ==, "Newsletter");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (side (f, CONCORD_SIDE_A), "key-entry"))),
+                   ==, keys[0]);
+  g_assert_true (gtk_widget_is_sensitive (named (f->dialog, "next-button")));
+
+  /* … and forward again: the same connection, the same preview. */
+  next (f, "direction");
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-both"))));
+  next (f, "rules");
+  next (f, "mapping");
+  next (f, "review");
+  check_review_counts (f);
+  g_assert_cmpuint (n_connections (f), ==, 1);
+
+  click (named (f->dialog, "turn-on-button"));
+  g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
+  g_assert_cmpuint (f->n_added, ==, 1);
+  g_assert_cmpint (f->added_id, >, 0);
+
+  /* The first sync runs: both apps end up with the same four people. */
+  g_assert_true (concord_test_wait_until (ran_once, f, 60));
+  g_assert_true (converged (f));
+  {
+    g_autofree char *last = member (f->mock[0], "bob@example.com", "LastName");
+    g_autofree char *first = member (f->mock[1], "bob@example.com", "FirstName");
+
+    g_assert_cmpstr (last, ==, "Builder");
+    g_assert_cmpstr (first, ==, "Bob");
+  }
+
+  state = concord_engine_lookup (f->engine, f->added_id);
+  g_assert_nonnull (state);
+  g_assert_true (concord_connection_state_get_enabled (state));
+  g_assert_cmpstr (concord_connection_state_get_name (state), ==, "Shop and Newsletter");
+  g_assert_cmpint (concord_connection_state_get_direction (state), ==, CONCORD_DIRECTION_BOTH);
+  account_a = account_id_named (f, "Shop");
+  g_assert_cmpstr (concord_connection_state_get_account_a (state), ==, "Shop");
+  assert_key_in_keyring (account_a, keys[0]);
+}
+
+/* Leaving at the review removes the connection made for the preview. */
+static void
+test_cancel_removes_preview (Fixture       *f,
+                             gconstpointer  data)
+{
+  authorize (f);
+  next (f, "direction");
+
+  /* Only from the shop, updating only: the rules say so in words. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-a-to-b")), TRUE);
+  gtk_switch_set_active (GTK_SWITCH (named (f->dialog, "create-a-to-b")), FALSE);
+  next (f, "rules");
+  g_assert_true (label_in (f->dialog, "All contacts of Shop update their match in Newsletter"));
+  g_assert_true (label_in (f->dialog, "Nothing syncs from Newsletter to Shop"));
+  next (f, "mapping");
+  check_mapping_page (f, "→");
+  next (f, "review");
+
+  /* Only Bob's first name goes to the newsletter; nobody is created. */
+  wait_label (f->dialog, "count-update-b", "1");
+  wait_label (f->dialog, "count-create-b", "0");
+  wait_label (f->dialog, "count-matched", "1");
+  g_assert_false (gtk_widget_is_visible (named (f->dialog, "count-create-a")));
+  g_assert_cmpuint (n_connections (f), ==, 1);
+
+  /* Other choices make another connection for the preview, in its place. */
+  back (f, "mapping");
+  back (f, "rules");
+  back (f, "direction");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-both")), TRUE);
+  next (f, "rules");
+  next (f, "mapping");
+  next (f, "review");
+  wait_label (f->dialog, "count-create-a", "1");
+  wait_label (f->dialog, "count-create-b", "0");  /* still off from the shop */
+  wait_label (f->dialog, "count-update-a", "1");
+  g_assert_cmpuint (n_connections (f), ==, 1);
+
+  /* Escape closes the dialog (the binding activates window.close). */
+  g_assert_true (gtk_widget_activate_action (f->dialog, "window.close", NULL));
+  g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 10));
+  g_assert_cmpuint (f->n_added, ==, 0);
+
+  while (n_connections (f) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[0]), ==, 3);
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[1]), ==, 2);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  concord_test_init_ui (&argc, &argv);
+
+  /* Talking to an inactive keyring would start one that prompts and hangs. */
+  if (!concord_test_session_has_name ("org.freedesktop.secrets"))
+    {
+      g_printerr ("SKIP: no unlocked keyring owns org.freedesktop.secrets in this session\n");
+      return 77;
+    }
+
+  adw_init ();
+  concord_register_resource ();
+  {
+    /* The app's stylesheet, which AdwApplication would load. */
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, RESOURCE_BASE_PATH "/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
+  if (g_strcmp0 (g_getenv ("CONCORD_COLOR_SCHEME"), "dark") == 0)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  else
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  g_test_add ("/concord/ui/add-connection/flow", Fixture, NULL, setup, test_flow, teardown);
+  g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
+              setup, test_cancel_removes_preview, teardown);
+
+  return g_test_run ();
+}
