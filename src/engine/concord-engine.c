@@ -854,15 +854,23 @@ run_worker (GTask        *task,
     on_run_progress (CONCORD_RUN_READING, 0, 0, job);
 
   if (!ensure_store (self, &job->error) ||
-      (row = concord_store_get_connection_by_id (self->store, job->id, &job->error)) == NULL ||
-      (a = get_connector (self, row->account_a, &job->error)) == NULL ||
-      (b = get_connector (self, row->account_b, &job->error)) == NULL ||
-      (schema_a = load_schema (a, row->type_a, &job->error)) == NULL ||
-      (schema_b = load_schema (b, row->type_b, &job->error)) == NULL ||
-      !concord_sync_config_init_for_connection (&config, row, schema_a, schema_b, &job->error))
+      (row = concord_store_get_connection_by_id (self->store, job->id, &job->error)) == NULL)
+    job->ok = FALSE;
+  /* Which side failed says whom to name to the user. */
+  else if ((a = get_connector (self, row->account_a, &job->error)) == NULL ||
+           (schema_a = load_schema (a, row->type_a, &job->error)) == NULL)
     {
+      g_prefix_error (&job->error, "Reading side a failed: ");
       job->ok = FALSE;
     }
+  else if ((b = get_connector (self, row->account_b, &job->error)) == NULL ||
+           (schema_b = load_schema (b, row->type_b, &job->error)) == NULL)
+    {
+      g_prefix_error (&job->error, "Reading side b failed: ");
+      job->ok = FALSE;
+    }
+  else if (!concord_sync_config_init_for_connection (&config, row, schema_a, schema_b, &job->error))
+    job->ok = FALSE;
   else
     {
       job->ok = concord_sync_run (self->store, row->id, &config, a, row->type_a, b, row->type_b,
