@@ -1060,7 +1060,11 @@ merge_item (Planner               *planner,
       /* A record that just entered the scope offers all it holds. */
       changed_a = ra != NULL && (!concord_value_equal (own_a, own_base_a) || entered[CONCORD_SIDE_A]);
       changed_b = rb != NULL && (!concord_value_equal (own_b, own_base_b) || entered[CONCORD_SIDE_B]);
-      if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH && !changed_a && !changed_b)
+      /* Two set baselines that disagree: a run died half-way, and the
+       * merge it planned is still owed to one side. */
+      if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH && !changed_a && !changed_b &&
+          !((is_set (own_base_a) || is_set (own_base_b)) && ra != NULL && rb != NULL &&
+            !concord_mapping_pair_agrees (pair, own_base_a, own_base_b)))
         continue;
 
       va = bring (pair, space, CONCORD_SIDE_A, own_a, &slots[0], &error);

@@ -243,10 +243,15 @@ static void
 append_intended (GString             *payload,
                  const char          *remote_id,
                  const ConcordRecord *set,
-                 const char * const  *clear)
+                 const char * const  *clear,
+                 const ConcordRecord *partner,
+                 const GQuark        *partner_keys,
+                 guint                n_partner_keys)
 {
   g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) partner_bytes = NULL;
   g_autofree char *encoded = NULL;
+  g_autofree char *partner_encoded = NULL;
   g_autofree char *cleared = NULL;
 
   if (set != NULL)
@@ -254,10 +259,20 @@ append_intended (GString             *payload,
       bytes = concord_record_serialize (set, NULL, 0);
       encoded = g_base64_encode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
     }
+  /* What the partner held when the write was planned: should only this
+   * half of the pair go out, the next run knows what the partner is
+   * still owed (and what people changed there since). */
+  if (partner != NULL)
+    {
+      partner_bytes = concord_record_serialize (partner, partner_keys, n_partner_keys);
+      partner_encoded = g_base64_encode (g_bytes_get_data (partner_bytes, NULL),
+                                         g_bytes_get_size (partner_bytes));
+    }
   cleared = clear != NULL ? g_strjoinv (RS, (char **) clear) : NULL;
 
-  g_string_append_printf (payload, "%s%s" US "%s" US "%s", payload->len > 0 ? "\n" : "",
-                          remote_id, encoded ? encoded : "", cleared ? cleared : "");
+  g_string_append_printf (payload, "%s%s" US "%s" US "%s" US "%s", payload->len > 0 ? "\n" : "",
+                          remote_id, encoded ? encoded : "", cleared ? cleared : "",
+                          partner_encoded ? partner_encoded : "");
 }
 
 static char *
@@ -546,7 +561,8 @@ apply_intents (Run              *run,
       lines = g_strsplit (intent->payload, "\n", -1);
       for (guint l = 0; lines[l] != NULL; l++)
         {
-          g_auto(GStrv) parts = g_strsplit (lines[l], US, 3);
+          g_auto(GStrv) parts = g_strsplit (lines[l], US, 4);
+          g_autoptr(ConcordRecord) partner_then = NULL;
           ConcordIndexEntry *entry;
           ConcordBaseline *baseline;
           ConcordRecord *now;
@@ -556,8 +572,15 @@ apply_intents (Run              *run,
           g_autoptr(ConcordRecord) other = NULL;
           g_auto(GStrv) cleared = NULL;
 
-          if (g_strv_length (parts) != 3)
+          if (g_strv_length (parts) < 3)
             continue;
+          if (parts[3] != NULL && *parts[3] != '\0')
+            {
+              gsize length;
+              g_autofree guchar *data = g_base64_decode (parts[3], &length);
+
+              partner_then = concord_record_new_from_serialized (data, length);
+            }
 
           entry = g_hash_table_lookup (input->index[side], parts[0]);
           baseline = entry != NULL && entry->link_id != 0
@@ -620,6 +643,15 @@ apply_intents (Run              *run,
                   continue;
                 }
               other_key = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
+              if (partner_then != NULL)
+                {
+                  /* The partner's baseline is what it held then: its
+                   * changes since, and what it is still owed, show. */
+                  concord_record_set_value (adjusted, key, value);
+                  concord_record_set_value_quark (other, other_key,
+                                                  concord_record_get_quark (partner_then, other_key));
+                  continue;
+                }
               other_value = concord_record_get_quark (partner_now, other_key);
               if (concord_mapping_pair_agrees (pair, side == CONCORD_SIDE_A ? value : other_value,
                                                side == CONCORD_SIDE_A ? other_value : value))
@@ -646,7 +678,10 @@ apply_intents (Run              *run,
               if (pair == NULL)
                 continue;
               other_key = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
-              if (concord_record_get_quark (partner_now, other_key) == NULL)
+              if (partner_then != NULL)
+                concord_record_set_value_quark (other, other_key,
+                                                concord_record_get_quark (partner_then, other_key));
+              else if (concord_record_get_quark (partner_now, other_key) == NULL)
                 concord_record_set_value_quark (other, other_key, NULL);
             }
 
@@ -1112,7 +1147,9 @@ write_batch (Run         *run,
             /* Only a pair with a baseline can use it (a first match has none). */
             if (item->kind == CONCORD_PLAN_LINKED)
               append_intended (payload, item->ids[side], item->set[side],
-                               (const char * const *) clear_keys);
+                               (const char * const *) clear_keys,
+                               item->views[CONCORD_SIDE_OTHER (side)],
+                               run->keys[CONCORD_SIDE_OTHER (side)], run->n_keys[CONCORD_SIDE_OTHER (side)]);
             g_ptr_array_add (inputs,
                              concord_record_change_new (item->ids[side],
                                                         item->set[side] != NULL ? item->set[side] : empty,
