@@ -635,6 +635,8 @@ typedef struct
   GHashTable              *edit_runs;     /* the same keys → the first run that can see the edit */
   GHashTable              *original_runs; /* the same keys → the run the original was taken before */
   GHashTable              *touched;       /* every key edited since the last clean check */
+  GHashTable              *waiting;       /* keys people edited: an on-update action of that field
+                                           * may wait until the pair's next update without edits */
   GHashTable              *was_out[2];    /* ids of records out of their rule's scope before a run */
   gint64                   next_run;      /* the id the next run will have */
   gint64                   edits_since;   /* first run id the pending edits may be settled in */
@@ -765,6 +767,7 @@ world_new (Variant            variant,
   world->edit_runs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->original_runs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  world->waiting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->next_run = 1;
   world->known_links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   world->clock = 1000;
@@ -812,6 +815,7 @@ world_free (World *world)
   g_hash_table_unref (world->edit_runs);
   g_hash_table_unref (world->original_runs);
   g_hash_table_unref (world->touched);
+  g_hash_table_unref (world->waiting);
   g_hash_table_unref (world->known_links);
   g_string_free (world->failure, TRUE);
   g_free (world);
@@ -1221,6 +1225,7 @@ note_edit (World               *world,
   const char *original;
 
   g_hash_table_add (world->touched, g_strdup (key));
+  g_hash_table_add (world->waiting, g_strdup (key));
   if (!g_hash_table_contains (world->originals, key))
     {
       g_hash_table_insert (world->originals, g_strdup (key), value_text (before, field));
@@ -2063,18 +2068,30 @@ check_writes (World      *world,
 
 /* An on-update action waits while a person's change to its field on the
  * target travels back to the source (the engine never lets an action
- * overwrite a change that has not reached the other side yet). */
+ * overwrite a change that has not reached the other side yet), until the
+ * pair's next update without a new edit of that field. */
 static gboolean
 action_waits (World               *world,
               guint                target_side,
               const char          *target_id,
               const ConcordRecord *target,
+              const ConcordRecord *target_was,
               const ModelAction   *action)
 {
   g_autofree char *key = g_strdup_printf ("%u\t%s\t%s", target_side, target_id, action->field);
 
-  return g_hash_table_contains (world->edits, key) && field_flows (world, action->field, target_side) &&
-         model_in_scope (world, target_side, target);
+  if (!g_hash_table_contains (world->waiting, key))
+    return FALSE;
+
+  /* The pair was updated by Concord with no new edit of the field: the
+   * action had its turn, it must hold from now on. */
+  if (!g_hash_table_contains (world->touched, key) && !concord_record_equal_fields (target, target_was))
+    {
+      g_hash_table_remove (world->waiting, key);
+      return FALSE;
+    }
+
+  return field_flows (world, action->field, target_side) && model_in_scope (world, target_side, target);
 }
 
 /* After a clean run: on the target of every pair updated since the last
@@ -2136,7 +2153,8 @@ check_actions (World      *world,
             continue;
 
           for (guint a = 0; a < rule->n_actions; a++)
-            if (rule->actions[a].on_update && !action_waits (world, to, pair[to], target, &rule->actions[a]) &&
+            if (rule->actions[a].on_update &&
+                !action_waits (world, to, pair[to], target, target_was, &rule->actions[a]) &&
                 !model_action_holds (&rule->actions[a], target))
               {
                 g_autofree char *what = model_action_describe (&rule->actions[a]);
