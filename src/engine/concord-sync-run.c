@@ -646,8 +646,12 @@ apply_intents (Run              *run,
               if (partner_then != NULL)
                 {
                   /* The partner's baseline is what it held then: its
-                   * changes since, and what it is still owed, show. */
-                  concord_record_set_value (adjusted, key, value);
+                   * changes since, and what it is still owed, show. A
+                   * single value written is the written side's own now;
+                   * a set keeps its old baseline, so the three-way merge
+                   * still sees every member either side removed. */
+                  if (value->type != CONCORD_FIELD_TYPE_STRING_SET)
+                    concord_record_set_value (adjusted, key, value);
                   concord_record_set_value_quark (other, other_key,
                                                   concord_record_get_quark (partner_then, other_key));
                   continue;
@@ -679,8 +683,15 @@ apply_intents (Run              *run,
                 continue;
               other_key = side == CONCORD_SIDE_A ? pair->key_b : pair->key_a;
               if (partner_then != NULL)
-                concord_record_set_value_quark (other, other_key,
-                                                concord_record_get_quark (partner_then, other_key));
+                {
+                  const ConcordValue *old_base = concord_record_get (baseline->values[side], cleared[f]);
+
+                  /* (as above: a set keeps the old baseline) */
+                  if (old_base != NULL && old_base->type == CONCORD_FIELD_TYPE_STRING_SET)
+                    concord_record_set_value (adjusted, cleared[f], old_base);
+                  concord_record_set_value_quark (other, other_key,
+                                                  concord_record_get_quark (partner_then, other_key));
+                }
               else if (concord_record_get_quark (partner_now, other_key) == NULL)
                 concord_record_set_value_quark (other, other_key, NULL);
             }
