@@ -544,6 +544,23 @@ collect_intent_records (Run              *run,
  * the values that update wrote where the app holds them now: the run's own
  * writes are not seen as people's changes (they would win over what people
  * did since, or undo a removal from a list). */
+/* The field a dead run wrote and the app holds: the engine's value. */
+static void
+mark_replayed (ConcordPlanInput *input,
+               ConcordSide       side,
+               const char       *remote_id,
+               const char       *key)
+{
+  GHashTable *keys = g_hash_table_lookup (input->replayed[side], remote_id);
+
+  if (keys == NULL)
+    {
+      keys = g_hash_table_new (NULL, NULL);
+      g_hash_table_insert (input->replayed[side], g_strdup (remote_id), keys);
+    }
+  g_hash_table_add (keys, GUINT_TO_POINTER (g_quark_from_string (key)));
+}
+
 static void
 apply_intents (Run              *run,
                ConcordPlanInput *input,
@@ -627,16 +644,7 @@ apply_intents (Run              *run,
 
               if (!concord_value_equal (value, concord_record_get (now, key)))
                 continue;
-              {
-                GHashTable *keys = g_hash_table_lookup (input->replayed[side], parts[0]);
-
-                if (keys == NULL)
-                  {
-                    keys = g_hash_table_new (NULL, NULL);
-                    g_hash_table_insert (input->replayed[side], g_strdup (parts[0]), keys);
-                  }
-                g_hash_table_add (keys, GUINT_TO_POINTER (g_quark_from_string (key)));
-              }
+              mark_replayed (input, side, parts[0], key);
               if (pair == NULL)
                 {
                   concord_record_set_value (adjusted, key, value);
@@ -678,6 +686,7 @@ apply_intents (Run              *run,
 
               if (concord_record_get (now, cleared[f]) != NULL)
                 continue;
+              mark_replayed (input, side, parts[0], cleared[f]);
               concord_record_remove (adjusted, cleared[f]);
               if (pair == NULL)
                 continue;
