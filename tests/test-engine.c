@@ -412,7 +412,13 @@ test_main_loop_latency (Fixture       *f,
   g_print ("# main-loop latency during a 20000-contact sync: max %.1f ms over %u ticks\n",
            probe.max_gap / 1000.0, probe.ticks);
   g_assert_cmpuint (probe.ticks, >, 5);
+#if defined(__SANITIZE_ADDRESS__)
+  /* Everything runs several times slower under the sanitizers: this
+   * build checks that the loop keeps turning, the others hold 100 ms. */
+  g_assert_cmpint (probe.max_gap, <, 500 * 1000);
+#else
   g_assert_cmpint (probe.max_gap, <, 100 * 1000);
+#endif
 }
 
 int

@@ -20,6 +20,7 @@
 #include "concord-application.h"
 #include "concord-apps.h"
 #include "concord-engine.h"
+#include "concord-notifications.h"
 #include "concord-sandbox.h"
 #include "concord-resources.h"
 #include "concord-preferences-window.h"
@@ -32,6 +33,7 @@ struct _ConcordApplication
   GSettings      *settings;    /* (owned) */
   ConcordEngine  *engine;      /* (owned) */
   ConcordSandbox *sandbox;     /* (owned) (nullable) the sample apps, once started */
+  ConcordNotifications *notifications;  /* (owned) */
   gboolean        background;  /* started with --background: no window */
   gboolean        held;        /* holding the app for background syncing */
 };
@@ -343,6 +345,7 @@ start_engine (ConcordApplication *self)
     g_warning ("Could not create %s: %s", dir, g_strerror (errno));
 
   self->engine = concord_engine_new (path, secrets, &engine_apps);
+  self->notifications = concord_notifications_new (G_APPLICATION (self), self->engine);
   connections = concord_engine_get_connections (self->engine);
   g_signal_connect_object (connections, "items-changed", G_CALLBACK (on_connections_changed), self, 0);
   g_signal_connect_object (self->engine, "run-finished", G_CALLBACK (on_run_finished), self,
@@ -436,6 +439,7 @@ concord_application_dispose (GObject *object)
 {
   ConcordApplication *self = CONCORD_APPLICATION (object);
 
+  g_clear_object (&self->notifications);
   g_clear_object (&self->engine);
   g_clear_object (&self->sandbox);
   g_clear_object (&self->settings);
@@ -515,4 +519,18 @@ concord_application_get_engine (ConcordApplication *self)
   g_return_val_if_fail (CONCORD_IS_APPLICATION (self), NULL);
 
   return self->engine;
+}
+
+/**
+ * concord_application_get_notifications:
+ *
+ * Returns: (transfer none) (nullable): what tells the user about failing
+ *   connections, once the application has started up
+ */
+ConcordNotifications *
+concord_application_get_notifications (ConcordApplication *self)
+{
+  g_return_val_if_fail (CONCORD_IS_APPLICATION (self), NULL);
+
+  return self->notifications;
 }

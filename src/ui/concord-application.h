@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "concord-engine.h"
+#include "concord-notifications.h"
 #include "concord-sandbox.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,7 @@ ConcordApplication *concord_application_new          (const char         *applic
                                                       GApplicationFlags   flags);
 GSettings          *concord_application_get_settings (ConcordApplication *self);
 ConcordEngine      *concord_application_get_engine   (ConcordApplication *self);
+ConcordNotifications *concord_application_get_notifications (ConcordApplication *self);
 void                concord_application_start_sandbox_async  (ConcordApplication  *self,
                                                               GCancellable        *cancellable,
                                                               GAsyncReadyCallback  callback,

@@ -6,6 +6,14 @@
 /*
  * Preferences: every control is bound to a GSettings key, so there is no
  * Apply button and no state of its own.
+ *
+ * "Start at login" is the exception that needs the system's say: turning
+ * it on or off writes the autostart entry (natively) or asks the
+ * Background portal (Flatpak), which may take a while or be refused. So
+ * the switch only follows the setting, and a change by the user holds the
+ * switch's state (GtkSwitch's delayed state) until the request is done;
+ * then the setting is written, or the switch goes back with a toast
+ * saying why.
  */
 
 #define G_LOG_DOMAIN "concord-preferences-window"
@@ -14,6 +22,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-background.h"
 #include "concord-preferences-window.h"
 
 struct _ConcordPreferencesWindow
@@ -26,6 +35,7 @@ struct _ConcordPreferencesWindow
   GtkAdjustment        *sync_interval_adjustment;
   GtkSwitch            *background_switch;
   GtkSwitch            *notify_switch;
+  GtkSwitch            *start_at_login_switch;
 };
 
 G_DEFINE_FINAL_TYPE (ConcordPreferencesWindow, concord_preferences_window,
@@ -38,6 +48,124 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* ------------------------------------------------------------------------- */
+/* Start at login                                                            */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  ConcordPreferencesWindow *self;      /* (owned) */
+  GSettings                *settings;  /* (owned) outlives the window's dispose */
+  gboolean                  enable;
+} StartAtLoginRequest;
+
+static void
+start_at_login_request_free (StartAtLoginRequest *request)
+{
+  g_clear_object (&request->self);
+  g_clear_object (&request->settings);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StartAtLoginRequest, start_at_login_request_free)
+
+static GApplication *
+get_application (ConcordPreferencesWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return app != NULL ? G_APPLICATION (app) : g_application_get_default ();
+}
+
+static void
+background_request_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(StartAtLoginRequest) request = user_data;
+  ConcordPreferencesWindow *self = request->self;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  ok = concord_background_request_finish (G_APPLICATION (object), result, &error);
+
+  /* The entry changed (or not) whether or not this window is still open. */
+  if (ok)
+    g_settings_set_boolean (request->settings, "start-at-login", request->enable);
+
+  if (self->settings == NULL)
+    return;  /* disposed meanwhile */
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->start_at_login_switch), TRUE);
+
+  if (ok)
+    {
+      gtk_switch_set_state (self->start_at_login_switch, request->enable);
+      return;
+    }
+
+  /* Back to what the setting says; on_start_at_login_switch_state_set_cb()
+   * lets that through. */
+  gtk_switch_set_active (self->start_at_login_switch, !request->enable);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *escaped = g_markup_escape_text (error->message, -1);
+
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (escaped));
+    }
+}
+
+static gboolean
+on_start_at_login_switch_state_set_cb (GtkSwitch                *self_switch,
+                                       gboolean                  state,
+                                       ConcordPreferencesWindow *self)
+{
+  StartAtLoginRequest *request;
+  GApplication *app;
+
+  /* Following the setting (the binding, or a change undone). */
+  if (self->settings == NULL || state == g_settings_get_boolean (self->settings, "start-at-login"))
+    return FALSE;
+
+  app = get_application (self);
+  if (app == NULL || g_application_get_application_id (app) == NULL)
+    {
+      g_critical ("Start at login needs the application");
+      return FALSE;
+    }
+
+  request = g_new0 (StartAtLoginRequest, 1);
+  request->self = g_object_ref (self);
+  request->settings = g_object_ref (self->settings);
+  request->enable = state;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self_switch), FALSE);
+  concord_background_request_async (app, GTK_WINDOW (self), state, NULL,
+                                    background_request_cb, request);
+
+  /* The state follows when the request is done. */
+  return TRUE;
+}
+
+/* Natively the autostart entry is the truth: someone may have removed it
+ * or switched it off in another tool. Under Flatpak the portal keeps it
+ * where we cannot see, and the setting is all we know. */
+static void
+sync_start_at_login (ConcordPreferencesWindow *self)
+{
+  GApplication *app = get_application (self);
+  gboolean on;
+
+  if (app == NULL || g_application_get_application_id (app) == NULL ||
+      concord_background_is_flatpak ())
+    return;
+
+  on = concord_background_get_autostart (app);
+  if (on != g_settings_get_boolean (self->settings, "start-at-login"))
+    g_settings_set_boolean (self->settings, "start-at-login", on);
+}
 
 /* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
@@ -82,6 +210,12 @@ concord_preferences_window_constructed (GObject *object)
   g_settings_bind (self->settings, "notify-errors",
                    self->notify_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+
+  /* Read only: the user's changes go through the request above. */
+  sync_start_at_login (self);
+  g_settings_bind (self->settings, "start-at-login",
+                   self->start_at_login_switch, "active",
+                   G_SETTINGS_BIND_GET);
 }
 
 static void
@@ -155,6 +289,8 @@ concord_preferences_window_class_init (ConcordPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, sync_interval_adjustment);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, notify_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, start_at_login_switch);
+  gtk_widget_class_bind_template_callback (widget_class, on_start_at_login_switch_state_set_cb);
 }
 
 static void

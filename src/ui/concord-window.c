@@ -183,6 +183,17 @@ on_connections_changed (ConcordWindow *self)
   update_page (self);
 }
 
+/* A problem or a recovery while the window is in front: a toast, not a
+ * notification. */
+static void
+on_show_toast (ConcordWindow *self,
+               const char    *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
+}
+
 /* "application" is not a construct property: the engine is bound once the
  * window has its application. */
 static void
@@ -197,6 +208,9 @@ bind_engine (ConcordWindow *self)
     return;
 
   g_set_object (&self->engine, engine);
+  if (concord_application_get_notifications (CONCORD_APPLICATION (application)) != NULL)
+    g_signal_connect_object (concord_application_get_notifications (CONCORD_APPLICATION (application)),
+                             "show-toast", G_CALLBACK (on_show_toast), self, G_CONNECT_SWAPPED);
   gtk_list_box_bind_model (self->connection_list, concord_engine_get_connections (engine),
                            create_row, self, NULL);
   g_signal_connect_object (concord_engine_get_connections (engine), "items-changed",
