@@ -19,6 +19,7 @@
 
 #include "concord-application.h"
 #include "concord-apps.h"
+#include "concord-background.h"
 #include "concord-engine.h"
 #include "concord-notifications.h"
 #include "concord-sandbox.h"
@@ -166,6 +167,37 @@ update_hold (ConcordApplication *self)
     g_application_hold (G_APPLICATION (self));
   else
     g_application_release (G_APPLICATION (self));
+}
+
+static void
+background_request_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(ConcordApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Refused by the user or the system: syncing stops with the window,
+   * and the preference says so. */
+  if (!concord_background_request_finish (G_APPLICATION (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("Running in the background was not allowed: %s", error->message);
+      g_settings_set_boolean (self->settings, "background-sync", FALSE);
+    }
+}
+
+/* Under Flatpak, syncing with no window open needs the Background
+ * portal's permission: asked when the user turns it on. */
+static void
+on_background_sync_changed (ConcordApplication *self)
+{
+  if (concord_background_is_flatpak () && g_settings_get_boolean (self->settings, "background-sync"))
+    concord_background_request_async (G_APPLICATION (self),
+                                      gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                      g_settings_get_boolean (self->settings, "start-at-login"), NULL,
+                                      background_request_cb, g_object_ref (self));
+  update_hold (self);
 }
 
 static void
@@ -352,8 +384,8 @@ start_engine (ConcordApplication *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::sync-interval", G_CALLBACK (update_interval), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->settings, "changed::background-sync", G_CALLBACK (update_hold), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::background-sync", G_CALLBACK (on_background_sync_changed),
+                           self, G_CONNECT_SWAPPED);
   concord_engine_open_async (self->engine, NULL, engine_opened_cb, g_object_ref (self));
 }
 
