@@ -658,10 +658,15 @@ apply_intents (Run              *run,
                    * single value written is the written side's own now;
                    * a set keeps its old baseline, so the three-way merge
                    * still sees every member either side removed. */
-                  if (value->type != CONCORD_FIELD_TYPE_STRING_SET)
+                  const ConcordValue *then = concord_record_get_quark (partner_then, other_key);
+
+                  /* ... unless the write only carried the partner's set
+                   * over: then the pair agreed, and both take it. */
+                  if (value->type != CONCORD_FIELD_TYPE_STRING_SET ||
+                      concord_mapping_pair_agrees (pair, side == CONCORD_SIDE_A ? value : then,
+                                                   side == CONCORD_SIDE_A ? then : value))
                     concord_record_set_value (adjusted, key, value);
-                  concord_record_set_value_quark (other, other_key,
-                                                  concord_record_get_quark (partner_then, other_key));
+                  concord_record_set_value_quark (other, other_key, then);
                   continue;
                 }
               other_value = concord_record_get_quark (partner_now, other_key);
@@ -695,8 +700,10 @@ apply_intents (Run              *run,
                 {
                   const ConcordValue *old_base = concord_record_get (baseline->values[side], cleared[f]);
 
-                  /* (as above: a set keeps the old baseline) */
-                  if (old_base != NULL && old_base->type == CONCORD_FIELD_TYPE_STRING_SET)
+                  /* (as above: a set keeps the old baseline, unless the
+                   * partner held no set either) */
+                  if (old_base != NULL && old_base->type == CONCORD_FIELD_TYPE_STRING_SET &&
+                      concord_record_get_quark (partner_then, other_key) != NULL)
                     concord_record_set_value (adjusted, cleared[f], old_base);
                   concord_record_set_value_quark (other, other_key,
                                                   concord_record_get_quark (partner_then, other_key));
