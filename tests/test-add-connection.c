@@ -26,6 +26,7 @@
 #include <json-glib/json-glib.h>
 
 #include "concord-add-connection-dialog.h"
+#include "concord-add-connection-side.h"
 #include "concord-apps.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
@@ -793,10 +794,24 @@ test_flow (Fixture       *f,
 }
 
 /* Leaving at the review removes the connection made for the preview. */
+static gboolean
+key_gone (gpointer account_id)
+{
+  char *stored = secret_password_lookup_sync (concord_secret_store_get_schema (), NULL, NULL,
+                                              "account-id", (const char *) account_id, NULL);
+  gboolean gone = stored == NULL;
+
+  secret_password_free (stored);
+  return gone;
+}
+
 static void
 test_cancel_removes_preview (Fixture       *f,
                              gconstpointer  data)
 {
+  g_autofree char *account_a = NULL;
+  g_autofree char *account_b = NULL;
+
   authorize (f);
   next (f, "direction");
 
@@ -830,6 +845,14 @@ test_cancel_removes_preview (Fixture       *f,
   wait_label (f->dialog, "count-update-a", "1");
   g_assert_cmpuint (n_connections (f), ==, 1);
 
+  /* The accounts checked for it, to see them go with it. */
+  account_a = g_strdup (concord_add_connection_side_get_account_id (
+                          CONCORD_ADD_CONNECTION_SIDE (named (f->dialog, "side-a"))));
+  account_b = g_strdup (concord_add_connection_side_get_account_id (
+                          CONCORD_ADD_CONNECTION_SIDE (named (f->dialog, "side-b"))));
+  g_assert_nonnull (account_a);
+  g_assert_nonnull (account_b);
+
   /* Escape closes the dialog (the binding activates window.close). */
   g_assert_true (gtk_widget_activate_action (f->dialog, "window.close", NULL));
   g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 10));
@@ -839,6 +862,11 @@ test_cancel_removes_preview (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[0]), ==, 3);
   g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[1]), ==, 2);
+
+  /* Nothing checked for a connection that was not made is kept: the
+   * accounts and their keys are gone too. */
+  g_assert_true (concord_test_wait_until (key_gone, account_a, 10000));
+  g_assert_true (concord_test_wait_until (key_gone, account_b, 10000));
 }
 
 int

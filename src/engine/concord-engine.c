@@ -1281,6 +1281,67 @@ concord_engine_add_account_finish (ConcordEngine  *self,
 }
 
 static void
+remove_account_worker (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  /* The row first (refused while a connection uses it), then the key. */
+  if (!ensure_store (self, &error) || !concord_store_remove_account (self->store, job->account_id, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_hash_table_remove (self->connectors, job->account_id);
+
+  concord_secret_store_clear_async (self->secrets, job->account_id, NULL, store_result_cb, &slot);
+  result = wait_slot (&slot);
+  if (!concord_secret_store_clear_finish (self->secrets, result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * concord_engine_remove_account_async:
+ *
+ * Removes an account no connection uses, and its key from the keyring.
+ */
+void
+concord_engine_remove_account_async (ConcordEngine       *self,
+                                     const char          *account_id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (account_id != NULL);
+
+  task = job_task (self, concord_engine_remove_account_async, cancellable, callback, user_data, &job);
+  job->account_id = g_strdup (account_id);
+  concord_worker_thread_queue (self->worker, task, remove_account_worker);
+}
+
+gboolean
+concord_engine_remove_account_finish (ConcordEngine  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
 list_types_worker (GTask        *task,
                    gpointer      source_object,
                    gpointer      task_data,

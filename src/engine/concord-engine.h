@@ -130,6 +130,14 @@ void           concord_engine_add_account_async    (ConcordEngine           *sel
 char          *concord_engine_add_account_finish   (ConcordEngine           *self,
                                                     GAsyncResult            *result,
                                                     GError                 **error);
+void           concord_engine_remove_account_async (ConcordEngine           *self,
+                                                    const char              *account_id,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_remove_account_finish (ConcordEngine          *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
 void           concord_engine_list_types_async     (ConcordEngine           *self,
                                                     const char              *account_id,
                                                     GCancellable            *cancellable,

@@ -138,9 +138,14 @@ abandon (ConcordAddConnectionDialog *self)
   g_cancellable_cancel (self->cancellable);
   if (self->preview_cancellable != NULL)
     g_cancellable_cancel (self->preview_cancellable);
-  /* (Being turned on, it stays.) */
+  /* (Being turned on, it stays.) Otherwise the preview connection goes,
+   * then the accounts checked for it (the engine does both in order). */
   if (!self->turned_on && !self->turning_on)
-    _concord_add_connection_dialog_forget_connection (self);
+    {
+      _concord_add_connection_dialog_forget_connection (self);
+      concord_add_connection_side_discard_account (self->side_a);
+      concord_add_connection_side_discard_account (self->side_b);
+    }
 }
 
 /* ------------------------------------------------------------------------- */

@@ -189,10 +189,38 @@ update_sensitivity (ConcordAddConnectionSide *self)
 
 /* Anything edited after a check: that account is not the one on screen. */
 static void
+account_removed_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!concord_engine_remove_account_finish (CONCORD_ENGINE (object), result, &error))
+    g_message ("An account checked but not used could not be removed: %s", error->message);
+}
+
+/**
+ * concord_add_connection_side_discard_account:
+ *
+ * Removes the account this side checked (and its key), when it is not
+ * going to be used.
+ */
+void
+concord_add_connection_side_discard_account (ConcordAddConnectionSide *self)
+{
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
+
+  if (self->engine != NULL && self->account_id != NULL)
+    concord_engine_remove_account_async (self->engine, self->account_id, NULL, account_removed_cb, NULL);
+}
+
+static void
 forget_account (ConcordAddConnectionSide *self)
 {
   gboolean was_verified = concord_add_connection_side_get_verified (self);
 
+  /* Not the account on screen any more: it goes, with its key. */
+  concord_add_connection_side_discard_account (self);
   g_clear_pointer (&self->account_id, g_free);
   g_clear_pointer (&self->account_name, g_free);
   g_clear_pointer (&self->types, g_ptr_array_unref);

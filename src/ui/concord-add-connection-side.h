@@ -28,6 +28,7 @@ GPtrArray            *concord_add_connection_side_get_types      (ConcordAddConn
 gboolean              concord_add_connection_side_same_account   (ConcordAddConnectionSide *self,
                                                                   ConcordAddConnectionSide *other);
 void                  concord_add_connection_side_focus          (ConcordAddConnectionSide *self);
+void                  concord_add_connection_side_discard_account (ConcordAddConnectionSide *self);
 void                  concord_add_connection_side_set_sandbox    (ConcordAddConnectionSide *self,
                                                                   ConcordSandbox           *sandbox);
 
