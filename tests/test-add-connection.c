@@ -869,6 +869,86 @@ test_cancel_removes_preview (Fixture       *f,
   g_assert_true (concord_test_wait_until (key_gone, account_b, 10000));
 }
 
+/* The widgets Tab reaches from where the focus is, in order, once round. */
+static GPtrArray *
+focus_chain (GtkWidget *window)
+{
+  GPtrArray *chain = g_ptr_array_new ();
+
+  for (guint i = 0; i < 400; i++)
+    {
+      GtkWidget *focus;
+
+      /* At the end of the chain the window says so; the next Tab wraps. */
+      if (!gtk_widget_child_focus (window, GTK_DIR_TAB_FORWARD) &&
+          !gtk_widget_child_focus (window, GTK_DIR_TAB_FORWARD))
+        break;
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      if (focus == NULL || g_ptr_array_find (chain, focus, NULL))
+        break;
+      g_ptr_array_add (chain, focus);
+    }
+
+  return chain;
+}
+
+static gboolean
+chain_reaches (GPtrArray *chain,
+               GtkWidget *target)
+{
+  for (guint i = 0; i < chain->len; i++)
+    {
+      GtkWidget *focus = g_ptr_array_index (chain, i);
+
+      if (focus == target || gtk_widget_is_ancestor (focus, target))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* With the keyboard alone: Tab reaches every control of the first step,
+ * Enter on an app's row picks it (a row is activatable), and then the name,
+ * the key, Check and the key's help are reachable too; the buttons of the
+ * header are in the chain, and Next is the default widget. */
+static void
+test_keyboard (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GPtrArray) chain = NULL;
+
+  gtk_widget_grab_focus (f->dialog);
+  chain = focus_chain (f->dialog);
+  for (guint s = 0; s < 2; s++)
+    {
+      GtkWidget *area = side (f, s);
+      GtkWidget *row = named (named (area, "app-list"), "app-elasticemail");
+
+      g_assert_true (chain_reaches (chain, named (area, "search-entry")));
+      g_assert_true (chain_reaches (chain, row));
+      g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
+      /* Enter on the focused row. */
+      gtk_widget_grab_focus (row);
+      g_assert_true (gtk_widget_activate (row));
+      g_assert_true (gtk_widget_get_visible (named (area, "name-entry")));
+    }
+  g_assert_true (chain_reaches (chain, named (f->dialog, "cancel-button")));
+
+  g_clear_pointer (&chain, g_ptr_array_unref);
+  gtk_widget_grab_focus (f->dialog);
+  chain = focus_chain (f->dialog);
+  for (guint s = 0; s < 2; s++)
+    {
+      GtkWidget *area = side (f, s);
+
+      g_assert_true (chain_reaches (chain, named (area, "name-entry")));
+      g_assert_true (chain_reaches (chain, named (area, "key-entry")));
+      g_assert_true (chain_reaches (chain, named (area, "key-help-button")));
+      g_assert_true (chain_reaches (chain, named (area, "change-app-button")));
+    }
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->dialog)) == named (f->dialog, "next-button"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -899,6 +979,7 @@ main (int   argc,
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
 
   g_test_add ("/concord/ui/add-connection/flow", Fixture, NULL, setup, test_flow, teardown);
+  g_test_add ("/concord/ui/add-connection/keyboard", Fixture, NULL, setup, test_keyboard, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
               setup, test_cancel_removes_preview, teardown);
 
