@@ -625,6 +625,48 @@ build_summary (JsonBuilder             *builder,
   json_builder_end_object (builder);
 }
 
+/* Both sides of a connection: their connectors (keys from the keyring)
+ * and their fields. */
+typedef struct
+{
+  ConcordConnector *connector[2];
+  GPtrArray        *schema[2];
+} Sides;
+
+static void
+sides_clear (Sides *sides)
+{
+  for (guint s = 0; s < 2; s++)
+    {
+      g_clear_object (&sides->connector[s]);
+      g_clear_pointer (&sides->schema[s], g_ptr_array_unref);
+    }
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sides, sides_clear)
+
+static gboolean
+open_sides (Cli                  *cli,
+            ConcordConnectionRow *row,
+            Sides                *sides,
+            GError              **error)
+{
+  const char *accounts[2] = { row->account_a, row->account_b };
+  const char *types[2] = { row->type_a, row->type_b };
+
+  for (guint s = 0; s < 2; s++)
+    {
+      g_autoptr(ConcordAccountRow) account = concord_store_get_account (cli->store, accounts[s], error);
+
+      if (account == NULL ||
+          (sides->connector[s] = connector_for (account, error)) == NULL ||
+          (sides->schema[s] = load_schema (sides->connector[s], types[s], error)) == NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* Writes the connection's rules and mapping as one JSON document. An
  * automatic mapping is shown with the pairs it gives today when both apps
  * answer (it stays automatic when imported back). */
@@ -645,20 +687,10 @@ connection_export (Cli        *cli,
 
   if (config->mapping == NULL)
     {
-      g_autoptr(ConcordAccountRow) account_a = NULL;
-      g_autoptr(ConcordAccountRow) account_b = NULL;
-      g_autoptr(ConcordConnector) a = NULL;
-      g_autoptr(ConcordConnector) b = NULL;
-      g_autoptr(GPtrArray) schema_a = NULL;
-      g_autoptr(GPtrArray) schema_b = NULL;
+      g_auto(Sides) sides = { 0 };
 
-      if ((account_a = concord_store_get_account (cli->store, row->account_a, &error)) != NULL &&
-          (account_b = concord_store_get_account (cli->store, row->account_b, &error)) != NULL &&
-          (a = connector_for (account_a, &error)) != NULL &&
-          (b = connector_for (account_b, &error)) != NULL &&
-          (schema_a = load_schema (a, row->type_a, &error)) != NULL &&
-          (schema_b = load_schema (b, row->type_b, &error)) != NULL)
-        resolved = concord_mapping_new_auto (schema_a, schema_b, NULL);
+      if (open_sides (cli, row, &sides, &error))
+        resolved = concord_mapping_new_auto (sides.schema[0], sides.schema[1], NULL);
       else
         g_printerr ("concord-cli: the mapping is automatic; its pairs are not shown: %s\n",
                     error->message);
@@ -730,12 +762,7 @@ sync_connection (Cli   *cli,
   g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordConnectionRow) row = NULL;
-  g_autoptr(ConcordAccountRow) account_a = NULL;
-  g_autoptr(ConcordAccountRow) account_b = NULL;
-  g_autoptr(ConcordConnector) a = NULL;
-  g_autoptr(ConcordConnector) b = NULL;
-  g_autoptr(GPtrArray) schema_a = NULL;
-  g_autoptr(GPtrArray) schema_b = NULL;
+  g_auto(Sides) sides = { 0 };
   ConcordSyncConfig config;
   ConcordRunOptions options = { 0 };
   ConcordRunSummary summary = { 0 };
@@ -754,20 +781,15 @@ sync_connection (Cli   *cli,
 
   if (!open_store (cli, &error) ||
       (row = concord_store_get_connection (cli->store, argv[1], &error)) == NULL ||
-      (account_a = concord_store_get_account (cli->store, row->account_a, &error)) == NULL ||
-      (account_b = concord_store_get_account (cli->store, row->account_b, &error)) == NULL ||
-      (a = connector_for (account_a, &error)) == NULL ||
-      (b = connector_for (account_b, &error)) == NULL ||
-      (schema_a = load_schema (a, row->type_a, &error)) == NULL ||
-      (schema_b = load_schema (b, row->type_b, &error)) == NULL)
+      !open_sides (cli, row, &sides, &error))
     return fail (error);
 
-  if (!concord_sync_config_init_for_connection (&config, row, schema_a, schema_b, &error))
+  if (!concord_sync_config_init_for_connection (&config, row, sides.schema[0], sides.schema[1], &error))
     return fail (error);
   options.dry_run = dry_run;
 
-  ok = concord_sync_run (cli->store, row->id, &config, a, row->type_a, b, row->type_b,
-                         &options, NULL, &summary, &error);
+  ok = concord_sync_run (cli->store, row->id, &config, sides.connector[0], row->type_a,
+                         sides.connector[1], row->type_b, &options, NULL, &summary, &error);
 
   if (json)
     {

@@ -796,8 +796,7 @@ concord_filter_new_from_json (JsonNode    *node,
     }
   else
     {
-      const char *field, *type_name, *op_name;
-      const ConcordFieldSpec *canonical;
+      const char *field, *op_name;
       ConcordFieldType type;
       ConcordFilterOp op;
       JsonNode *values;
@@ -809,28 +808,8 @@ concord_filter_new_from_json (JsonNode    *node,
       if ((field = concord_json_get_string (object, "field", path, TRUE, error)) == NULL ||
           (op_name = concord_json_get_string (object, "op", path, TRUE, error)) == NULL)
         return NULL;
-      type_name = concord_json_get_string (object, "type", path, FALSE, error);
-      if (type_name == NULL && error != NULL && *error != NULL)
+      if (!concord_json_get_field_type (object, field, "type", path, &type, error))
         return NULL;
-
-      canonical = concord_fields_lookup (field);
-      if (type_name != NULL)
-        {
-          if (!concord_field_type_from_string (type_name, &type))
-            {
-              g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                           "%s.type: unknown type “%s”", path, type_name);
-              return NULL;
-            }
-        }
-      else if (canonical != NULL)
-        type = canonical->type;
-      else
-        {
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                       "%s.type: missing for the field “%s”, which is not a standard field", path, field);
-          return NULL;
-        }
 
       if (!concord_filter_op_from_string (op_name, &op))
         {

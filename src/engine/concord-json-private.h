@@ -7,6 +7,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "concord-record.h"
+
 G_BEGIN_DECLS
 
 /* Helpers for reading the documents users can edit (rules, mappings):
@@ -31,6 +33,12 @@ gboolean    concord_json_get_boolean   (JsonObject          *object,
 JsonArray  *concord_json_get_array     (JsonObject          *object,
                                         const char          *member,
                                         const char          *path,
+                                        GError             **error);
+gboolean    concord_json_get_field_type (JsonObject         *object,
+                                        const char          *field,
+                                        const char          *member,
+                                        const char          *path,
+                                        ConcordFieldType    *type,
                                         GError             **error);
 JsonObject *concord_json_get_object    (JsonNode            *node,
                                         const char          *path,

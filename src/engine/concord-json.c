@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "concord-error.h"
+#include "concord-fields.h"
 #include "concord-json-private.h"
 
 /* Refuses a member the document format does not know: a typo must not
@@ -111,4 +112,44 @@ concord_json_get_object (JsonNode    *node,
       return NULL;
     }
   return json_node_get_object (node);
+}
+
+/* The type of @field: @member when given, else the standard field's;
+ * a field that is not standard must say its type. */
+gboolean
+concord_json_get_field_type (JsonObject        *object,
+                             const char        *field,
+                             const char        *member,
+                             const char        *path,
+                             ConcordFieldType  *type,
+                             GError           **error)
+{
+  GError *local_error = NULL;
+  const char *name = concord_json_get_string (object, member, path, FALSE, &local_error);
+  const ConcordFieldSpec *canonical;
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+
+  if (name != NULL)
+    {
+      if (concord_field_type_from_string (name, type))
+        return TRUE;
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "%s.%s: unknown type “%s”", path, member, name);
+      return FALSE;
+    }
+
+  canonical = concord_fields_lookup (field);
+  if (canonical != NULL)
+    {
+      *type = canonical->type;
+      return TRUE;
+    }
+
+  g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+               "%s.%s: missing for the field “%s”, which is not a standard field", path, member, field);
+  return FALSE;
 }

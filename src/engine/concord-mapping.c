@@ -792,9 +792,6 @@ read_field (JsonObject        *object,
             ConcordFieldType  *type,
             GError           **error)
 {
-  const char *type_name;
-  const ConcordFieldSpec *canonical;
-
   if ((*key = concord_json_get_string (object, member, path, TRUE, error)) == NULL)
     return FALSE;
   if (**key == '\0' || !g_utf8_validate (*key, -1, NULL) ||
@@ -804,31 +801,7 @@ read_field (JsonObject        *object,
       return FALSE;
     }
 
-  type_name = concord_json_get_string (object, type_member, path, FALSE, error);
-  if (type_name == NULL && error != NULL && *error != NULL)
-    return FALSE;
-
-  canonical = concord_fields_lookup (*key);
-  if (type_name != NULL)
-    {
-      if (!concord_field_type_from_string (type_name, type))
-        {
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                       "%s.%s: unknown type “%s”", path, type_member, type_name);
-          return FALSE;
-        }
-    }
-  else if (canonical != NULL)
-    *type = canonical->type;
-  else
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                   "%s.%s: missing for the field “%s”, which is not a standard field",
-                   path, type_member, *key);
-      return FALSE;
-    }
-
-  return TRUE;
+  return concord_json_get_field_type (object, *key, type_member, path, type, error);
 }
 
 /**

@@ -506,8 +506,7 @@ action_from_json (JsonNode    *node,
 {
   static const char * const members[] = { "action", "field", "type", "value", "on_update", NULL };
   JsonObject *object;
-  const char *kind_name, *field, *type_name, *value;
-  const ConcordFieldSpec *canonical;
+  const char *kind_name, *field, *value;
   ConcordActionKind kind;
   ConcordFieldType type;
   gboolean on_update;
@@ -532,28 +531,8 @@ action_from_json (JsonNode    *node,
   if (value == NULL && error != NULL && *error != NULL)
     return NULL;
 
-  type_name = concord_json_get_string (object, "type", path, FALSE, error);
-  if (type_name == NULL && error != NULL && *error != NULL)
+  if (!concord_json_get_field_type (object, field, "type", path, &type, error))
     return NULL;
-
-  canonical = concord_fields_lookup (field);
-  if (type_name != NULL)
-    {
-      if (!concord_field_type_from_string (type_name, &type))
-        {
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                       "%s.type: unknown type “%s”", path, type_name);
-          return NULL;
-        }
-    }
-  else if (canonical != NULL)
-    type = canonical->type;
-  else
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                   "%s.type: missing for the field “%s”, which is not a standard field", path, field);
-      return NULL;
-    }
 
   action = concord_action_new (kind, field, type, value != NULL ? value : "", on_update, &local_error);
   if (action == NULL)

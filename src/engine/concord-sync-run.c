@@ -470,19 +470,11 @@ load_baselines (Run               *run,
 static const ConcordMappingPair *
 partner_pair (Run         *run,
               ConcordSide  side,
-              GQuark       key)
+              const char  *key)
 {
-  guint n_pairs = concord_mapping_get_n_pairs (run->config->mapping);
+  gint index = concord_mapping_find (run->config->mapping, side, key);
 
-  for (guint i = 0; i < n_pairs; i++)
-    {
-      const ConcordMappingPair *pair = concord_mapping_get_pair (run->config->mapping, i);
-
-      if ((side == CONCORD_SIDE_A ? pair->key_a : pair->key_b) == key)
-        return pair;
-    }
-
-  return NULL;
+  return index >= 0 ? concord_mapping_get_pair (run->config->mapping, index) : NULL;
 }
 
 static void
@@ -638,7 +630,7 @@ apply_intents (Run              *run,
             {
               const char *key;
               const ConcordValue *value = concord_record_get_field_at (intended, f, &key);
-              const ConcordMappingPair *pair = partner_pair (run, side, g_quark_from_string (key));
+              const ConcordMappingPair *pair = partner_pair (run, side, key);
               GQuark other_key;
               const ConcordValue *other_value;
 
@@ -686,7 +678,7 @@ apply_intents (Run              *run,
             }
           for (guint f = 0; cleared != NULL && cleared[f] != NULL; f++)
             {
-              const ConcordMappingPair *pair = partner_pair (run, side, g_quark_from_string (cleared[f]));
+              const ConcordMappingPair *pair = partner_pair (run, side, cleared[f]);
               GQuark other_key;
 
               if (concord_record_get (now, cleared[f]) != NULL)
