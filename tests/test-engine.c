@@ -353,6 +353,40 @@ test_preview (Fixture       *f,
   g_assert_cmpuint (f->finished, ==, 0);
 }
 
+static void
+test_bad_rules_refused (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *bad[] = {
+    "{\"version\": 1, \"rules\": {",
+    "{\"version\": 1, \"rules\": {\"a_to_b\": {\"actions\": [{\"action\": \"set\", \"field\": \"email\", \"value\": \"x\"}]}}}",
+    "{\"version\": 1, \"mapping\": {\"pairs\": [{\"a\": \"custom:X\", \"b\": \"email\"}]}}",
+  };
+  gint64 id;
+
+  person (sides[0], "ann@example.com", "Ann");
+  id = add_connection (f);
+
+  /* Refused with the place, through the engine thread; what was stored
+   * (the default) stays, and the connection still syncs. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      GAsyncResult *slot = NULL;
+
+      concord_engine_set_config_async (f->engine, id, bad[i], NULL, concord_test_store_result_cb, &slot);
+      result = concord_test_wait_for_result (&slot);
+      g_assert_false (concord_engine_set_config_finish (f->engine, result, &error));
+      g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+    }
+
+  set_enabled (f, id, TRUE);
+  wait_runs (f, 1);
+  g_assert_true (f->last_ok);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, 1);
+}
+
 /* ------------------------------------------------------------------------- */
 
 typedef struct
@@ -429,6 +463,7 @@ main (int   argc,
 
   g_test_add ("/concord/engine/accounts-and-runs", Fixture, NULL, setup, test_accounts_and_runs, teardown);
   g_test_add ("/concord/engine/preview", Fixture, NULL, setup, test_preview, teardown);
+  g_test_add ("/concord/engine/bad-rules-refused", Fixture, NULL, setup, test_bad_rules_refused, teardown);
   g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
 
   return g_test_run ();
