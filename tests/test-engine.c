@@ -387,6 +387,64 @@ test_bad_rules_refused (Fixture       *f,
   g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, 1);
 }
 
+static ConcordConnectionSetup *
+load_setup (Fixture *f,
+            gint64   id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  ConcordConnectionSetup *setup;
+
+  concord_engine_load_setup_async (f->engine, id, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  setup = concord_engine_load_setup_finish (f->engine, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (setup);
+  return setup;
+}
+
+static void
+test_load_setup (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(ConcordConnectionSetup) setup = NULL;
+  g_autoptr(ConcordConnectionSetup) again = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  GAsyncResult *slot = NULL;
+  gint64 id;
+
+  id = add_connection (f);
+
+  /* A new connection: default rules, the automatic mapping spelled out. */
+  setup = load_setup (f, id);
+  g_assert_cmpint (setup->connection_id, ==, id);
+  g_assert_cmpstr (setup->app_id[0], ==, "memory");
+  g_assert_cmpuint (setup->fields[0]->len, ==, 3);
+  g_assert_cmpuint (setup->fields[1]->len, ==, 3);
+  g_assert_true (setup->automatic);
+  g_assert_true (concord_rule_is_default (setup->config->rules[0]));
+  g_assert_cmpuint (concord_mapping_get_n_pairs (setup->config->mapping), ==, 3);
+
+  /* Edited and stored: read back as it was written, no longer automatic. */
+  concord_rule_set_create (setup->config->rules[1], FALSE);
+  concord_mapping_remove (setup->config->mapping,
+                          concord_mapping_find (setup->config->mapping, CONCORD_SIDE_A,
+                                                CONCORD_FIELD_COMPANY));
+  json = concord_connection_config_to_json (setup->config, NULL);
+  concord_engine_set_config_async (f->engine, id, json, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_set_config_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+
+  again = load_setup (f, id);
+  g_assert_false (again->automatic);
+  g_assert_false (concord_rule_get_create (again->config->rules[1]));
+  g_assert_cmpuint (concord_mapping_get_n_pairs (again->config->mapping), ==, 2);
+}
+
 /* ------------------------------------------------------------------------- */
 
 typedef struct
@@ -464,6 +522,7 @@ main (int   argc,
   g_test_add ("/concord/engine/accounts-and-runs", Fixture, NULL, setup, test_accounts_and_runs, teardown);
   g_test_add ("/concord/engine/preview", Fixture, NULL, setup, test_preview, teardown);
   g_test_add ("/concord/engine/bad-rules-refused", Fixture, NULL, setup, test_bad_rules_refused, teardown);
+  g_test_add ("/concord/engine/load-setup", Fixture, NULL, setup, test_load_setup, teardown);
   g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
 
   return g_test_run ();

@@ -25,7 +25,7 @@
 
 #include <string.h>
 
-#include "concord-engine.h"
+#include "concord-engine-private.h"
 #include "concord-error.h"
 #include "concord-worker-thread.h"
 
@@ -263,26 +263,6 @@ state_update_status (ConcordConnectionState *self,
 /* ConcordEngine                                                             */
 /* ------------------------------------------------------------------------- */
 
-struct _ConcordEngine
-{
-  GObject              parent_instance;
-
-  /* UI thread */
-  GMainContext        *context;
-  ConcordWorkerThread *worker;
-  char                *db_path;
-  ConcordSecretStore  *secrets;
-  ConcordEngineApps    apps;
-  GListStore          *connections;
-  GHashTable          *queued;       /* connection ids with a run queued or going */
-  GCancellable        *cancellable;  /* cancelled by concord_engine_stop() */
-  guint                interval;
-  guint                timer_id;
-
-  /* Engine thread only */
-  ConcordStore        *store;
-  GHashTable          *connectors;   /* account id → ConcordConnector */
-};
 
 G_DEFINE_FINAL_TYPE (ConcordEngine, concord_engine, G_TYPE_OBJECT)
 
@@ -396,17 +376,17 @@ concord_engine_get_worker (ConcordEngine *self)
 /* Engine thread helpers                                                     */
 /* ------------------------------------------------------------------------- */
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+void
+concord_engine_store_result_cb (GObject      *object,
+                                GAsyncResult *result,
+                                gpointer      user_data)
 {
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 /* Iterates the engine thread's context until @slot is filled. */
-static GAsyncResult *
-wait_slot (GAsyncResult **slot)
+GAsyncResult *
+concord_engine_wait_slot (GAsyncResult **slot)
 {
   GMainContext *context = g_main_context_get_thread_default ();
 
@@ -416,9 +396,9 @@ wait_slot (GAsyncResult **slot)
   return *slot;
 }
 
-static gboolean
-ensure_store (ConcordEngine  *self,
-              GError        **error)
+gboolean
+concord_engine_ensure_store (ConcordEngine  *self,
+                             GError        **error)
 {
   g_assert (concord_worker_thread_is_current (self->worker));
 
@@ -436,15 +416,15 @@ lookup_secret (ConcordEngine  *self,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  concord_secret_store_lookup_async (self->secrets, account_id, NULL, store_result_cb, &slot);
-  result = wait_slot (&slot);
+  concord_secret_store_lookup_async (self->secrets, account_id, NULL, concord_engine_store_result_cb, &slot);
+  result = concord_engine_wait_slot (&slot);
   return concord_secret_store_lookup_finish (self->secrets, result, error);
 }
 
-static ConcordConnector *
-get_connector (ConcordEngine  *self,
-               const char     *account_id,
-               GError        **error)
+ConcordConnector *
+concord_engine_get_connector (ConcordEngine  *self,
+                              const char     *account_id,
+                              GError        **error)
 {
   ConcordConnector *connector = g_hash_table_lookup (self->connectors, account_id);
   g_autoptr(ConcordAccountRow) account = NULL;
@@ -462,16 +442,16 @@ get_connector (ConcordEngine  *self,
   return connector;
 }
 
-static GPtrArray *
-load_schema (ConcordConnector  *connector,
-             const char        *type,
-             GError           **error)
+GPtrArray *
+concord_engine_load_schema_sync (ConcordConnector  *connector,
+                                 const char        *type,
+                                 GError           **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  concord_connector_load_schema_async (connector, type, NULL, store_result_cb, &slot);
-  result = wait_slot (&slot);
+  concord_connector_load_schema_async (connector, type, NULL, concord_engine_store_result_cb, &slot);
+  result = concord_engine_wait_slot (&slot);
   return concord_connector_load_schema_finish (connector, result, error);
 }
 
@@ -606,7 +586,7 @@ open_worker (GTask        *task,
   g_autoptr(GPtrArray) rows = NULL;
   GPtrArray *snapshots;
 
-  if (!ensure_store (self, &error) ||
+  if (!concord_engine_ensure_store (self, &error) ||
       (rows = concord_store_list_connections (self->store, &error)) == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -853,18 +833,18 @@ run_worker (GTask        *task,
   if (!job->dry_run)
     on_run_progress (CONCORD_RUN_READING, 0, 0, job);
 
-  if (!ensure_store (self, &job->error) ||
+  if (!concord_engine_ensure_store (self, &job->error) ||
       (row = concord_store_get_connection_by_id (self->store, job->id, &job->error)) == NULL)
     job->ok = FALSE;
   /* Which side failed says whom to name to the user. */
-  else if ((a = get_connector (self, row->account_a, &job->error)) == NULL ||
-           (schema_a = load_schema (a, row->type_a, &job->error)) == NULL)
+  else if ((a = concord_engine_get_connector (self, row->account_a, &job->error)) == NULL ||
+           (schema_a = concord_engine_load_schema_sync (a, row->type_a, &job->error)) == NULL)
     {
       g_prefix_error (&job->error, "Reading side a failed: ");
       job->ok = FALSE;
     }
-  else if ((b = get_connector (self, row->account_b, &job->error)) == NULL ||
-           (schema_b = load_schema (b, row->type_b, &job->error)) == NULL)
+  else if ((b = concord_engine_get_connector (self, row->account_b, &job->error)) == NULL ||
+           (schema_b = concord_engine_load_schema_sync (b, row->type_b, &job->error)) == NULL)
     {
       g_prefix_error (&job->error, "Reading side b failed: ");
       job->ok = FALSE;
@@ -1078,22 +1058,9 @@ concord_engine_stop (ConcordEngine *self)
 /* Simple jobs                                                               */
 /* ------------------------------------------------------------------------- */
 
-typedef struct
-{
-  char                 *app_id;
-  char                 *name;
-  char                 *options_json;
-  char                 *secret;       /* wiped when freed */
-  char                 *account_id;
-  char                 *type;
-  gint64                connection_id;
-  gboolean              flag;
-  char                 *config_json;
-  ConcordConnectionRow  row;
-} Job;
 
-static void
-job_free (gpointer data)
+void
+concord_engine_job_free (gpointer data)
 {
   Job *job = data;
 
@@ -1113,19 +1080,19 @@ job_free (gpointer data)
   g_free (job);
 }
 
-static GTask *
-job_task (ConcordEngine       *self,
-          gpointer             tag,
-          GCancellable        *cancellable,
-          GAsyncReadyCallback  callback,
-          gpointer             user_data,
-          Job                **job)
+GTask *
+concord_engine_job_task (ConcordEngine       *self,
+                         gpointer             tag,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data,
+                         Job                **job)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   *job = g_new0 (Job, 1);
   g_task_set_source_tag (task, tag);
-  g_task_set_task_data (task, *job, job_free);
+  g_task_set_task_data (task, *job, concord_engine_job_free);
   return task;
 }
 
@@ -1144,8 +1111,8 @@ verify (ConcordEngine  *self,
   if (self->apps.verify_async == NULL)
     return TRUE;
 
-  self->apps.verify_async (connector, NULL, store_result_cb, &slot);
-  result = wait_slot (&slot);
+  self->apps.verify_async (connector, NULL, concord_engine_store_result_cb, &slot);
+  result = concord_engine_wait_slot (&slot);
   return self->apps.verify_finish (connector, result, error);
 }
 
@@ -1183,7 +1150,7 @@ concord_engine_verify_async (ConcordEngine       *self,
   g_return_if_fail (CONCORD_IS_ENGINE (self));
   g_return_if_fail (app_id != NULL && secret != NULL);
 
-  task = job_task (self, concord_engine_verify_async, cancellable, callback, user_data, &job);
+  task = concord_engine_job_task (self, concord_engine_verify_async, cancellable, callback, user_data, &job);
   job->app_id = g_strdup (app_id);
   job->options_json = g_strdup (options_json);
   job->secret = g_strdup (secret);
@@ -1214,7 +1181,7 @@ add_account_worker (GTask        *task,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  if (!ensure_store (self, &error) || !verify (self, job, &error))
+  if (!concord_engine_ensure_store (self, &error) || !verify (self, job, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1224,8 +1191,8 @@ add_account_worker (GTask        *task,
    * without its key. */
   label = g_strdup_printf ("Concord: %s", job->name);
   concord_secret_store_store_async (self->secrets, id, job->app_id, label, job->secret, NULL,
-                                    store_result_cb, &slot);
-  result = wait_slot (&slot);
+                                    concord_engine_store_result_cb, &slot);
+  result = concord_engine_wait_slot (&slot);
   if (!concord_secret_store_store_finish (self->secrets, result, &error) ||
       !concord_store_add_account (self->store, id, job->app_id, job->name, job->options_json, &error))
     {
@@ -1257,7 +1224,7 @@ concord_engine_add_account_async (ConcordEngine       *self,
   g_return_if_fail (CONCORD_IS_ENGINE (self));
   g_return_if_fail (app_id != NULL && name != NULL && secret != NULL);
 
-  task = job_task (self, concord_engine_add_account_async, cancellable, callback, user_data, &job);
+  task = concord_engine_job_task (self, concord_engine_add_account_async, cancellable, callback, user_data, &job);
   job->app_id = g_strdup (app_id);
   job->name = g_strdup (name);
   job->options_json = g_strdup (options_json);
@@ -1293,15 +1260,15 @@ remove_account_worker (GTask        *task,
   GAsyncResult *slot = NULL;
 
   /* The row first (refused while a connection uses it), then the key. */
-  if (!ensure_store (self, &error) || !concord_store_remove_account (self->store, job->account_id, &error))
+  if (!concord_engine_ensure_store (self, &error) || !concord_store_remove_account (self->store, job->account_id, &error))
     {
       g_task_return_error (task, error);
       return;
     }
   g_hash_table_remove (self->connectors, job->account_id);
 
-  concord_secret_store_clear_async (self->secrets, job->account_id, NULL, store_result_cb, &slot);
-  result = wait_slot (&slot);
+  concord_secret_store_clear_async (self->secrets, job->account_id, NULL, concord_engine_store_result_cb, &slot);
+  result = concord_engine_wait_slot (&slot);
   if (!concord_secret_store_clear_finish (self->secrets, result, &error))
     g_task_return_error (task, error);
   else
@@ -1326,7 +1293,7 @@ concord_engine_remove_account_async (ConcordEngine       *self,
   g_return_if_fail (CONCORD_IS_ENGINE (self));
   g_return_if_fail (account_id != NULL);
 
-  task = job_task (self, concord_engine_remove_account_async, cancellable, callback, user_data, &job);
+  task = concord_engine_job_task (self, concord_engine_remove_account_async, cancellable, callback, user_data, &job);
   job->account_id = g_strdup (account_id);
   concord_worker_thread_queue (self->worker, task, remove_account_worker);
 }
@@ -1352,7 +1319,7 @@ list_types_worker (GTask        *task,
   GError *error = NULL;
   ConcordConnector *connector;
 
-  if (!ensure_store (self, &error) || (connector = get_connector (self, job->account_id, &error)) == NULL)
+  if (!concord_engine_ensure_store (self, &error) || (connector = concord_engine_get_connector (self, job->account_id, &error)) == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, concord_connector_list_contact_types (connector),
@@ -1371,7 +1338,7 @@ concord_engine_list_types_async (ConcordEngine       *self,
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
-  task = job_task (self, concord_engine_list_types_async, cancellable, callback, user_data, &job);
+  task = concord_engine_job_task (self, concord_engine_list_types_async, cancellable, callback, user_data, &job);
   job->account_id = g_strdup (account_id);
   concord_worker_thread_queue (self->worker, task, list_types_worker);
 }
@@ -1404,9 +1371,9 @@ load_schema_worker (GTask        *task,
   ConcordConnector *connector;
   GPtrArray *schema;
 
-  if (!ensure_store (self, &error) ||
-      (connector = get_connector (self, job->account_id, &error)) == NULL ||
-      (schema = load_schema (connector, job->type, &error)) == NULL)
+  if (!concord_engine_ensure_store (self, &error) ||
+      (connector = concord_engine_get_connector (self, job->account_id, &error)) == NULL ||
+      (schema = concord_engine_load_schema_sync (connector, job->type, &error)) == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, schema, (GDestroyNotify) g_ptr_array_unref);
@@ -1425,7 +1392,7 @@ concord_engine_load_schema_async (ConcordEngine       *self,
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
-  task = job_task (self, concord_engine_load_schema_async, cancellable, callback, user_data, &job);
+  task = concord_engine_job_task (self, concord_engine_load_schema_async, cancellable, callback, user_data, &job);
   job->account_id = g_strdup (account_id);
   job->type = g_strdup (type);
   concord_worker_thread_queue (self->worker, task, load_schema_worker);
@@ -1472,7 +1439,7 @@ add_connection_worker (GTask        *task,
   GError *error = NULL;
   gint64 id;
 
-  if (!ensure_store (self, &error) || (id = concord_store_add_connection (self->store, &job->row, &error)) == 0)
+  if (!concord_engine_ensure_store (self, &error) || (id = concord_store_add_connection (self->store, &job->row, &error)) == 0)
     g_task_return_error (task, error);
   else
     return_snapshot (self, task, id);
@@ -1495,7 +1462,7 @@ concord_engine_add_connection_async (ConcordEngine              *self,
   g_return_if_fail (CONCORD_IS_ENGINE (self));
   g_return_if_fail (row != NULL && row->name != NULL);
 
-  task = job_task (self, concord_engine_add_connection_async, cancellable, callback, user_data, &job);
+  task = concord_engine_job_task (self, concord_engine_add_connection_async, cancellable, callback, user_data, &job);
   job->row = *row;
   job->row.name = g_strdup (row->name);
   job->row.account_a = g_strdup (row->account_a);
@@ -1541,7 +1508,7 @@ remove_connection_worker (GTask        *task,
   Job *job = task_data;
   GError *error = NULL;
 
-  if (!ensure_store (self, &error) || !concord_store_remove_connection (self->store, job->connection_id, &error))
+  if (!concord_engine_ensure_store (self, &error) || !concord_store_remove_connection (self->store, job->connection_id, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -1559,7 +1526,7 @@ concord_engine_remove_connection_async (ConcordEngine       *self,
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
-  task = job_task (self, concord_engine_remove_connection_async, cancellable, callback, user_data, &job);
+  task = concord_engine_job_task (self, concord_engine_remove_connection_async, cancellable, callback, user_data, &job);
   job->connection_id = connection_id;
   concord_worker_thread_queue (self->worker, task, remove_connection_worker);
 }
@@ -1597,7 +1564,7 @@ set_enabled_worker (GTask        *task,
   Job *job = task_data;
   GError *error = NULL;
 
-  if (!ensure_store (self, &error) ||
+  if (!concord_engine_ensure_store (self, &error) ||
       !concord_store_set_connection_enabled (self->store, job->connection_id, job->flag, &error))
     g_task_return_error (task, error);
   else
@@ -1622,7 +1589,7 @@ concord_engine_set_enabled_async (ConcordEngine       *self,
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
-  task = job_task (self, concord_engine_set_enabled_async, cancellable, callback, user_data, &job);
+  task = concord_engine_job_task (self, concord_engine_set_enabled_async, cancellable, callback, user_data, &job);
   job->connection_id = connection_id;
   job->flag = !!enabled;
   concord_worker_thread_queue (self->worker, task, set_enabled_worker);
@@ -1665,7 +1632,7 @@ set_config_worker (GTask        *task,
 
   /* Refused as a whole, naming the place: what is stored stays. */
   if ((config = concord_connection_config_new_from_json (job->config_json, &error)) == NULL ||
-      !ensure_store (self, &error) ||
+      !concord_engine_ensure_store (self, &error) ||
       !concord_store_set_connection_config (self->store, job->connection_id, job->config_json, &error))
     g_task_return_error (task, error);
   else
@@ -1685,7 +1652,7 @@ concord_engine_set_config_async (ConcordEngine       *self,
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
-  task = job_task (self, concord_engine_set_config_async, cancellable, callback, user_data, &job);
+  task = concord_engine_job_task (self, concord_engine_set_config_async, cancellable, callback, user_data, &job);
   job->connection_id = connection_id;
   job->config_json = g_strdup (config_json);
   concord_worker_thread_queue (self->worker, task, set_config_worker);
@@ -1759,4 +1726,124 @@ concord_engine_preview_finish (ConcordEngine      *self,
   *summary = job->summary;
   memset (&job->summary, 0, sizeof job->summary);
   return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* What the editors start from                                               */
+/* ------------------------------------------------------------------------- */
+
+void
+concord_connection_setup_free (ConcordConnectionSetup *setup)
+{
+  if (setup == NULL)
+    return;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_free (setup->app_id[i]);
+      g_free (setup->type[i]);
+      g_clear_pointer (&setup->fields[i], g_ptr_array_unref);
+    }
+  g_clear_pointer (&setup->config, concord_connection_config_free);
+  g_free (setup);
+}
+
+static ConcordConnectionSetup *
+load_setup (ConcordEngine  *self,
+            gint64          connection_id,
+            GError        **error)
+{
+  g_autoptr(ConcordConnectionSetup) setup = g_new0 (ConcordConnectionSetup, 1);
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  const char *accounts[2];
+  const char *types[2];
+
+  if (!concord_engine_ensure_store (self, error) ||
+      (row = concord_store_get_connection_by_id (self->store, connection_id, error)) == NULL ||
+      (setup->config = concord_connection_config_new_from_json (row->config_json, error)) == NULL)
+    return NULL;
+
+  setup->connection_id = connection_id;
+  setup->direction = row->direction;
+  accounts[0] = row->account_a;
+  accounts[1] = row->account_b;
+  types[0] = row->type_a;
+  types[1] = row->type_b;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(ConcordAccountRow) account = NULL;
+      ConcordConnector *connector;
+
+      if ((account = concord_store_get_account (self->store, accounts[i], error)) == NULL ||
+          (connector = concord_engine_get_connector (self, accounts[i], error)) == NULL ||
+          (setup->fields[i] = concord_engine_load_schema_sync (connector, types[i], error)) == NULL)
+        return NULL;
+
+      setup->app_id[i] = g_strdup (account->app_id);
+      setup->type[i] = g_strdup (types[i]);
+    }
+
+  if (setup->config->mapping == NULL)
+    {
+      setup->automatic = TRUE;
+      setup->config->mapping = concord_mapping_new_auto (setup->fields[0], setup->fields[1], NULL);
+    }
+
+  return g_steal_pointer (&setup);
+}
+
+static void
+load_setup_worker (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  Job *job = task_data;
+  GError *error = NULL;
+  ConcordConnectionSetup *setup;
+
+  if ((setup = load_setup (source_object, job->connection_id, &error)) == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, setup, (GDestroyNotify) concord_connection_setup_free);
+}
+
+/**
+ * concord_engine_load_setup_async:
+ *
+ * Reads a connection's rules, mapping and both schemas on the engine
+ * thread, for the editors.
+ */
+void
+concord_engine_load_setup_async (ConcordEngine       *self,
+                                 gint64               connection_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = concord_engine_job_task (self, concord_engine_load_setup_async, cancellable,
+                                  callback, user_data, &job);
+  job->connection_id = connection_id;
+  concord_worker_thread_queue (self->worker, task, load_setup_worker);
+}
+
+/**
+ * concord_engine_load_setup_finish:
+ *
+ * Returns: (transfer full): what the editors start from
+ */
+ConcordConnectionSetup *
+concord_engine_load_setup_finish (ConcordEngine  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

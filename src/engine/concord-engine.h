@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "concord-connector.h"
+#include "concord-rules.h"
 #include "concord-secret-store.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
@@ -200,5 +201,42 @@ gboolean       concord_engine_preview_finish       (ConcordEngine           *sel
                                                     GAsyncResult            *result,
                                                     ConcordRunSummary       *summary,
                                                     GError                 **error);
+
+/**
+ * ConcordConnectionSetup:
+ * @connection_id: the connection
+ * @app_id: each side's app
+ * @type: each side's contact type
+ * @direction: the connection's direction
+ * @fields: (element-type ConcordFieldSpec): each side's schema
+ * @config: the stored rules and mapping; its mapping is never %NULL: an
+ *   automatic mapping is spelled out with the pairs it gives today
+ * @automatic: whether the stored mapping is the automatic one
+ *
+ * What the rule and mapping editors start from. Index 0 is side A.
+ */
+typedef struct
+{
+  gint64                   connection_id;
+  char                    *app_id[2];
+  char                    *type[2];
+  ConcordDirection         direction;
+  GPtrArray               *fields[2];
+  ConcordConnectionConfig *config;
+  gboolean                 automatic;
+} ConcordConnectionSetup;
+
+void           concord_connection_setup_free       (ConcordConnectionSetup  *setup);
+
+void           concord_engine_load_setup_async     (ConcordEngine           *self,
+                                                    gint64                   connection_id,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+ConcordConnectionSetup *concord_engine_load_setup_finish (ConcordEngine     *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordConnectionSetup, concord_connection_setup_free)
 
 G_END_DECLS

@@ -1,0 +1,79 @@
+/* concord-engine-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+/*
+ * What the engine facade's own files share: the instance and the helpers
+ * that run on the engine thread. Each file that adds a part of the facade
+ * (concord-engine-*.c) queues its jobs with concord_worker_thread_queue()
+ * and touches the store and the connectors only from there.
+ */
+
+#include "concord-engine.h"
+#include "concord-worker-thread.h"
+
+G_BEGIN_DECLS
+
+struct _ConcordEngine
+{
+  GObject              parent_instance;
+
+  /* UI thread */
+  GMainContext        *context;
+  ConcordWorkerThread *worker;
+  char                *db_path;
+  ConcordSecretStore  *secrets;
+  ConcordEngineApps    apps;
+  GListStore          *connections;
+  GHashTable          *queued;       /* connection ids with a run queued or going */
+  GCancellable        *cancellable;  /* cancelled by concord_engine_stop() */
+  guint                interval;
+  guint                timer_id;
+
+  /* Engine thread only */
+  ConcordStore        *store;
+  GHashTable          *connectors;   /* account id → ConcordConnector */
+};
+
+/* The arguments of a job queued by the facade; free with
+ * concord_engine_job_free(). */
+typedef struct
+{
+  char                 *app_id;
+  char                 *name;
+  char                 *options_json;
+  char                 *secret;       /* wiped when freed */
+  char                 *account_id;
+  char                 *type;
+  gint64                connection_id;
+  gboolean              flag;
+  char                 *config_json;
+  ConcordConnectionRow  row;
+} Job;
+
+void              concord_engine_job_free         (gpointer              data);
+GTask            *concord_engine_job_task         (ConcordEngine        *self,
+                                                   gpointer              tag,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data,
+                                                   Job                 **job);
+
+/* Engine thread only. */
+void              concord_engine_store_result_cb  (GObject              *object,
+                                                   GAsyncResult         *result,
+                                                   gpointer              user_data);
+GAsyncResult     *concord_engine_wait_slot        (GAsyncResult        **slot);
+gboolean          concord_engine_ensure_store     (ConcordEngine        *self,
+                                                   GError              **error);
+ConcordConnector *concord_engine_get_connector    (ConcordEngine        *self,
+                                                   const char           *account_id,
+                                                   GError              **error);
+GPtrArray        *concord_engine_load_schema_sync (ConcordConnector     *connector,
+                                                   const char           *type,
+                                                   GError              **error);
+
+G_END_DECLS
