@@ -13,7 +13,8 @@
  * connection made for the preview.
  *
  * Suites 'ui' and 'keyring': it needs a display and an unlocked keyring,
- * and exits 77 (skipped) without the keyring. With
+ * and exits 77 (skipped) without the keyring. The keyboard-only flow
+ * presses real keys through the X server with xdotool. With
  * CONCORD_SCREENSHOT_DIR set it saves a PNG of every step there.
  */
 
@@ -23,6 +24,9 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
 #include <json-glib/json-glib.h>
 
 #include "concord-add-connection-dialog.h"
@@ -949,6 +953,202 @@ test_keyboard (Fixture       *f,
   g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->dialog)) == named (f->dialog, "next-button"));
 }
 
+/* ------------------------------------------------------------------------- */
+/* The keyboard alone, with real key presses                                 */
+/* ------------------------------------------------------------------------- */
+
+/* Key presses go through the X server (xdotool under Xvfb), so they take
+ * the path a person's do: GTK's key handling, focus, bindings, mnemonics
+ * and default widgets, none of it called directly. */
+static void
+xdotool (const char *const *args)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_strv_builder_add (builder, "xdotool");
+  g_strv_builder_addv (builder, (const char **) args);
+  argv = g_strv_builder_end (builder);
+  g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  /* Let GTK take the events in. */
+  spin (80);
+}
+
+static void
+press (const char *combo)
+{
+  xdotool ((const char *[]) { "key", "--clearmodifiers", combo, NULL });
+}
+
+static void
+type_text (const char *text)
+{
+  xdotool ((const char *[]) { "type", "--delay", "15", text, NULL });
+}
+
+static gboolean
+is_switched_off (gpointer widget)
+{
+  return !gtk_switch_get_active (GTK_SWITCH (widget));
+}
+
+static GtkWidget *
+focused (Fixture *f)
+{
+  return gtk_root_get_focus (GTK_ROOT (f->dialog));
+}
+
+/* Presses Tab until the focus is in @target: it must be in the chain. */
+static void
+tab_to (Fixture   *f,
+        GtkWidget *target)
+{
+  for (guint i = 0; i < 80; i++)
+    {
+      GtkWidget *focus = focused (f);
+
+      if (focus != NULL && (focus == target || gtk_widget_is_ancestor (focus, target)))
+        return;
+      press ("Tab");
+    }
+
+  g_error ("Tab never reaches “%s” (the focus is on a %s named “%s”)",
+           gtk_widget_get_name (target),
+           focused (f) != NULL ? G_OBJECT_TYPE_NAME (focused (f)) : "nothing",
+           focused (f) != NULL ? gtk_widget_get_name (focused (f)) : "");
+}
+
+static void
+focus_dialog (Fixture *f)
+{
+#ifdef GDK_WINDOWING_X11
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->dialog));
+  g_autofree char *xid = NULL;
+
+  g_assert_true (GDK_IS_X11_SURFACE (surface));
+  xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (surface));
+  xdotool ((const char *[]) { "windowfocus", "--sync", xid, NULL });
+  g_assert_true (concord_test_wait_until ((GSourceFunc) gtk_window_is_active, f->dialog, 10));
+#endif
+}
+
+static void
+keyboard_side (Fixture    *f,
+               ConcordSide s)
+{
+  GtkWidget *area = side (f, s);
+  GtkWidget *row = named (named (area, "app-list"), "app-elasticemail");
+
+  /* Search, then Enter on the app's row. */
+  tab_to (f, named (area, "search-entry"));
+  type_text ("elas");
+  g_assert_true (concord_test_wait_until (is_shown, row, 10));
+  tab_to (f, row);
+  press ("Return");
+  g_assert_true (concord_test_wait_until (is_mapped, named (area, "name-entry"), 10));
+
+  tab_to (f, named (area, "name-entry"));
+  press ("ctrl+a");
+  type_text (names[s]);
+  /* The server's address is behind an expander: Space opens it. */
+  tab_to (f, named (area, "server-expander"));
+  press ("space");
+  tab_to (f, named (area, "server-entry"));
+  press ("ctrl+a");
+  type_text (concord_mock_elasticemail_get_base_url (f->mock[s]));
+  tab_to (f, named (area, "key-entry"));
+  type_text (keys[s]);
+  tab_to (f, named (area, "check-button"));
+  press ("space");
+  wait_label (area, "status-label", "Key accepted");
+}
+
+/* The whole flow with the keyboard alone: Tab, Space, Enter, Alt+←, typing.
+ * Two-way, with "create new contacts" switched off from the newsletter to
+ * the shop: Dee stays in the newsletter only, while Bob's last name still
+ * reaches the shop. */
+static void
+test_keyboard_flow (Fixture       *f,
+                    gconstpointer  data)
+{
+  GtkWidget *next_button = named (f->dialog, "next-button");
+  GtkWidget *create_b_to_a;
+
+  if (g_find_program_in_path ("xdotool") == NULL)
+    {
+      g_test_skip ("xdotool is needed to press keys");
+      return;
+    }
+  if (!GDK_IS_X11_DISPLAY (gtk_widget_get_display (f->dialog)))
+    {
+      g_test_skip ("the key presses go through an X server");
+      return;
+    }
+
+  focus_dialog (f);
+  keyboard_side (f, CONCORD_SIDE_A);
+  keyboard_side (f, CONCORD_SIDE_B);
+  g_assert_true (concord_test_wait_until (is_sensitive, next_button, 10));
+  tab_to (f, next_button);
+  press ("Return");
+  g_assert_cmpstr (visible_page (f), ==, "direction");
+
+  /* Space on "only from Shop" and back on "both ways"; Space on the
+   * newsletter's create switch turns creating in the shop off. */
+  tab_to (f, named (f->dialog, "direction-a-to-b"));
+  press ("space");
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-a-to-b"))));
+  tab_to (f, named (f->dialog, "direction-both"));
+  press ("space");
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-both"))));
+  create_b_to_a = named (f->dialog, "create-b-to-a");
+  tab_to (f, create_b_to_a);
+  press ("space");
+  /* The switch turns at the end of its animation. */
+  g_assert_true (concord_test_wait_until (is_switched_off, create_b_to_a, 10));
+
+  /* Alt+→ and Alt+← move between the steps. */
+  press ("alt+Right");
+  g_assert_cmpstr (visible_page (f), ==, "rules");
+  press ("alt+Left");
+  g_assert_cmpstr (visible_page (f), ==, "direction");
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (create_b_to_a)));
+  press ("alt+Right");
+  tab_to (f, next_button);
+  press ("Return");
+  g_assert_cmpstr (visible_page (f), ==, "mapping");
+  g_assert_true (concord_test_wait_until (is_sensitive, next_button, 30));
+  tab_to (f, next_button);
+  press ("Return");
+  g_assert_cmpstr (visible_page (f), ==, "review");
+
+  /* The review counts without the creates in the shop; Turn On is the
+   * default widget, so Enter turns the connection on. */
+  wait_label (f->dialog, "count-create-b", "2");
+  wait_label (f->dialog, "count-matched", "1");
+  wait_label (f->dialog, "count-create-a", "0");
+  g_assert_true (concord_test_wait_until (is_sensitive, named (f->dialog, "turn-on-button"), 10));
+  tab_to (f, named (f->dialog, "turn-on-button"));
+  press ("Return");
+  g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
+  g_assert_cmpuint (f->n_added, ==, 1);
+
+  g_assert_true (concord_test_wait_until (ran_once, f, 60));
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[0]), ==, 3);
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[1]), ==, 4);
+  {
+    g_autofree char *dee = concord_mock_elasticemail_get_contact_json (f->mock[0], "dee@example.com");
+    g_autofree char *last = member (f->mock[0], "bob@example.com", "LastName");
+
+    g_assert_null (dee);
+    g_assert_cmpstr (last, ==, "Builder");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -980,6 +1180,7 @@ main (int   argc,
 
   g_test_add ("/concord/ui/add-connection/flow", Fixture, NULL, setup, test_flow, teardown);
   g_test_add ("/concord/ui/add-connection/keyboard", Fixture, NULL, setup, test_keyboard, teardown);
+  g_test_add ("/concord/ui/add-connection/keyboard-flow", Fixture, NULL, setup, test_keyboard_flow, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
               setup, test_cancel_removes_preview, teardown);
 
