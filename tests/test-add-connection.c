@@ -31,6 +31,7 @@
 
 #include "concord-add-connection-dialog.h"
 #include "concord-add-connection-side.h"
+#include "concord-application.h"
 #include "concord-apps.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
@@ -216,34 +217,46 @@ visible_page (Fixture *f)
   return gtk_stack_get_visible_child_name (stack);
 }
 
+/* With CONCORD_SCREENSHOT_DIR, the dialog is shown over the real main
+ * window (its empty state, as when a person clicks Add Connection), and
+ * each screenshot is the whole screen: tools/take-screenshots.sh runs this
+ * on a 1280×800 Xvfb screen with a window manager. */
+static ConcordApplication *backdrop_app;
+
+static GtkWidget *
+backdrop_window (void)
+{
+  GtkWindow *window;
+
+  g_application_activate (G_APPLICATION (backdrop_app));
+  window = gtk_application_get_active_window (GTK_APPLICATION (backdrop_app));
+  g_assert_nonnull (window);
+  gtk_window_maximize (window);
+  /* Its store opens and its page settles before the dialog comes. */
+  spin (1500);
+  return g_object_ref (GTK_WIDGET (window));
+}
+
 static void
 screenshot (Fixture    *f,
             const char *file)
 {
   const char *dir = g_getenv ("CONCORD_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = NULL;
-  int width, height;
+  g_autoptr(GError) error = NULL;
+  int status;
 
   if (dir == NULL)
     return;
 
   /* Let the page's slide and the spinners settle. */
-  spin (600);
+  spin (800);
 
-  width = gtk_widget_get_width (f->dialog);
-  height = gtk_widget_get_height (f->dialog);
-  paintable = gtk_widget_paintable_new (f->dialog);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->dialog)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
   path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_spawn_sync (NULL, (char *[]) { (char *) "import", (char *) "-window", (char *) "root", path, NULL },
+                NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_test_message ("saved %s", path);
 }
 
@@ -361,9 +374,14 @@ setup (Fixture       *f,
   g_assert_true (concord_engine_open_finish (f->engine, result, &error));
   g_assert_no_error (error);
 
-  f->parent = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (f->parent), 900, 700);
-  gtk_window_present (GTK_WINDOW (f->parent));
+  if (backdrop_app != NULL)
+    f->parent = backdrop_window ();
+  else
+    {
+      f->parent = gtk_window_new ();
+      gtk_window_set_default_size (GTK_WINDOW (f->parent), 900, 700);
+      gtk_window_present (GTK_WINDOW (f->parent));
+    }
 
   f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
   g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
@@ -399,7 +417,10 @@ teardown (Fixture       *f,
 {
   if (f->dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (f->dialog));
-  gtk_window_destroy (GTK_WINDOW (f->parent));
+  if (backdrop_app != NULL)
+    g_object_unref (f->parent);  /* the app's window stays for the next case */
+  else
+    gtk_window_destroy (GTK_WINDOW (f->parent));
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
@@ -1149,6 +1170,103 @@ test_keyboard_flow (Fixture       *f,
   }
 }
 
+/* ------------------------------------------------------------------------- */
+/* Contact types, with the sandbox's Sample CRM                              */
+/* ------------------------------------------------------------------------- */
+
+static void
+sandbox_started_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (concord_sandbox_start_finish (CONCORD_SANDBOX (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+sandbox_side (Fixture    *f,
+              ConcordSide s,
+              const char *app_id,
+              const char *key)
+{
+  GtkWidget *area = side (f, s);
+  g_autofree char *row_name = g_strdup_printf ("app-%s", app_id);
+
+  g_signal_emit_by_name (named (area, "app-list"), "row-activated", named (named (area, "app-list"), row_name));
+  gtk_editable_set_text (GTK_EDITABLE (named (area, "name-entry")),
+                         s == CONCORD_SIDE_A ? "Newsletter" : "Sales leads");
+  gtk_editable_set_text (GTK_EDITABLE (named (area, "key-entry")), key);
+  check_key (f, s, "Key accepted");
+}
+
+/* An app with two kinds of contacts adds the step that picks one: the
+ * choice is what the connection syncs, and going back keeps it. */
+static void
+test_contact_type (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *sandbox_dir = g_build_filename (f->dir, "sandbox", NULL);
+  g_autoptr(ConcordSandbox) sandbox = concord_sandbox_new (sandbox_dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  gboolean started = FALSE;
+  GtkWidget *people, *leads;
+
+  concord_sandbox_start_async (sandbox, NULL, sandbox_started_cb, &started);
+  g_assert_true (concord_test_wait_until (flag_set, &started, 30));
+  concord_add_connection_dialog_set_sandbox (CONCORD_ADD_CONNECTION_DIALOG (f->dialog), sandbox);
+
+  sandbox_side (f, CONCORD_SIDE_A, "elasticemail", concord_sandbox_get_elasticemail_key (sandbox));
+  sandbox_side (f, CONCORD_SIDE_B, "sample-crm", concord_sandbox_get_crm_key (sandbox));
+  next (f, "types");
+  {
+    AdwWindowTitle *title = ADW_WINDOW_TITLE (gtk_widget_get_template_child (f->dialog,
+                                                                           CONCORD_TYPE_ADD_CONNECTION_DIALOG,
+                                                                           "window_title"));
+
+    g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (title), "Step 2 of 6: "));
+  }
+
+  /* Elastic Email has one kind: nothing to choose on its side. */
+  g_assert_false (gtk_widget_get_visible (named (f->dialog, "types-a")));
+  people = named (f->dialog, "type-b-people");
+  leads = named (f->dialog, "type-b-leads");
+  assert_accessible_label (people, "People");
+  assert_accessible_label (leads, "Leads");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (people)));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (leads), TRUE);
+  screenshot (f, "add-connection-2-contact-type.png");
+
+  next (f, "direction");
+  back (f, "types");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (leads)));
+  next (f, "direction");
+  next (f, "rules");
+  next (f, "mapping");
+  next (f, "review");
+  g_assert_true (concord_test_wait_until (is_sensitive, named (f->dialog, "turn-on-button"), 30));
+
+  store = concord_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  row = concord_store_get_connection_by_id (store, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (row->type_a, ==, "contacts");
+  g_assert_cmpstr (row->type_b, ==, "leads");
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  concord_sandbox_stop (sandbox);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1178,8 +1296,22 @@ main (int   argc,
   else
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
 
+  if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *data_dir = g_dir_make_tmp ("concord-backdrop-XXXXXX", &error);
+
+      g_assert_no_error (error);
+      g_setenv ("CONCORD_DATA_DIR", data_dir, TRUE);
+      backdrop_app = concord_application_new (APP_ID ".Screenshots", G_APPLICATION_NON_UNIQUE);
+      g_application_register (G_APPLICATION (backdrop_app), NULL, &error);
+      g_assert_no_error (error);
+      g_application_hold (G_APPLICATION (backdrop_app));
+    }
+
   g_test_add ("/concord/ui/add-connection/flow", Fixture, NULL, setup, test_flow, teardown);
   g_test_add ("/concord/ui/add-connection/keyboard", Fixture, NULL, setup, test_keyboard, teardown);
+  g_test_add ("/concord/ui/add-connection/contact-type", Fixture, NULL, setup, test_contact_type, teardown);
   g_test_add ("/concord/ui/add-connection/keyboard-flow", Fixture, NULL, setup, test_keyboard_flow, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
               setup, test_cancel_removes_preview, teardown);

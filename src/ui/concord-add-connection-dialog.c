@@ -256,6 +256,8 @@ build_types_page (ConcordAddConnectionDialog *self)
       GtkCheckButton *first = NULL;
       g_autofree char *title = NULL;
 
+      /* A side with one kind of contacts has nothing to choose. */
+      gtk_widget_set_visible (GTK_WIDGET (group), types != NULL && types->len > 1);
       if (g_strcmp0 (self->types_for[s], account) == 0)
         continue;
 
