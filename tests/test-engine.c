@@ -445,6 +445,47 @@ test_load_setup (Fixture       *f,
   g_assert_cmpuint (concord_mapping_get_n_pairs (again->config->mapping), ==, 2);
 }
 
+/* A server that moved: the accounts of that app pointing at it follow,
+ * keeping their other options; others stay. */
+static void
+test_move_server (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *moved = add_account (f, "Sample", "{\"side\": \"a\", \"base_url\": \"http://127.0.0.1:4001/v4\"}",
+                                         "right", &error);
+  g_autofree char *other = NULL;
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(ConcordAccountRow) row = NULL;
+  g_autoptr(ConcordAccountRow) other_row = NULL;
+  GAsyncResult *slot = NULL;
+  guint n_moved = 0;
+
+  g_assert_no_error (error);
+  other = add_account (f, "Elsewhere", "{\"side\": \"b\", \"base_url\": \"http://127.0.0.1:4002/v4\"}",
+                       "right", &error);
+  g_assert_no_error (error);
+
+  concord_engine_move_server_async (f->engine, "memory", "http://127.0.0.1:4001/v4", "http://127.0.0.1:4999/v4",
+                                    NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_move_server_finish (f->engine, result, &n_moved, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_moved, ==, 1);
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  row = concord_store_get_account (store, moved, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (row->options_json, "\"base_url\":\"http://127.0.0.1:4999/v4\""));
+  g_assert_nonnull (strstr (row->options_json, "\"side\":\"a\""));
+  other_row = concord_store_get_account (store, other, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (other_row->options_json, "4002"));
+}
+
 /* ------------------------------------------------------------------------- */
 
 typedef struct
@@ -522,6 +563,7 @@ main (int   argc,
   g_test_add ("/concord/engine/accounts-and-runs", Fixture, NULL, setup, test_accounts_and_runs, teardown);
   g_test_add ("/concord/engine/preview", Fixture, NULL, setup, test_preview, teardown);
   g_test_add ("/concord/engine/bad-rules-refused", Fixture, NULL, setup, test_bad_rules_refused, teardown);
+  g_test_add ("/concord/engine/move-server", Fixture, NULL, setup, test_move_server, teardown);
   g_test_add ("/concord/engine/load-setup", Fixture, NULL, setup, test_load_setup, teardown);
   g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
 

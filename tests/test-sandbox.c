@@ -955,6 +955,42 @@ test_restart_keeps_port (Fixture       *f,
     }
 }
 
+/* Another program took the port meanwhile: the server takes another one
+ * and says where it was, so that the stored accounts can follow; the
+ * start after that keeps the new port. */
+static void
+test_restart_port_taken (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *url = g_strdup (concord_sandbox_get_elasticemail_url (f->sandbox));
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GSocketListener) squatter = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved_url = NULL;
+  g_autoptr(GPtrArray) contacts = NULL;
+
+  g_assert_null (concord_sandbox_get_moved_from (f->sandbox));
+  stop_sandbox (f);
+  g_assert_true (g_socket_listener_add_inet_port (squatter, g_uri_get_port (uri), NULL, &error));
+  g_assert_no_error (error);
+
+  g_test_expect_message ("concord-sandbox", G_LOG_LEVEL_MESSAGE, "*is taken*");
+  start_sandbox (f);
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (concord_sandbox_get_moved_from (f->sandbox), ==, url);
+  moved_url = g_strdup (concord_sandbox_get_elasticemail_url (f->sandbox));
+  g_assert_cmpstr (moved_url, !=, url);
+  /* Same data, new address. */
+  contacts = list_all (f->ee, "contacts");
+  g_assert_cmpuint (contacts->len, ==, 300);
+
+  stop_sandbox (f);
+  g_socket_listener_close (squatter);
+  start_sandbox (f);
+  g_assert_cmpstr (concord_sandbox_get_elasticemail_url (f->sandbox), ==, moved_url);
+  g_assert_null (concord_sandbox_get_moved_from (f->sandbox));
+}
+
 static void
 test_damaged_elasticemail (void)
 {
@@ -1003,6 +1039,7 @@ main (int   argc,
   g_test_add ("/concord/sandbox/sync-people", Fixture, "people", setup, test_sync, teardown);
   g_test_add ("/concord/sandbox/sync-leads", Fixture, "leads", setup, test_sync, teardown);
   g_test_add ("/concord/sandbox/restart", Fixture, NULL, setup, test_restart_keeps_port, teardown);
+  g_test_add ("/concord/sandbox/restart-port-taken", Fixture, NULL, setup, test_restart_port_taken, teardown);
   g_test_add_func ("/concord/sandbox/damaged-elasticemail", test_damaged_elasticemail);
 
   return g_test_run ();

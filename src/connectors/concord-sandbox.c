@@ -62,6 +62,7 @@ struct _ConcordSandbox
   char                    *crm_options_json;    /* (owned) */
   ConcordMockElasticEmail *mock;                /* (owned) (nullable): while running */
   char                    *ee_options_json;     /* (owned) (nullable): while running */
+  char                    *moved_from;          /* (owned) (nullable): the URL it had before */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordSandbox, concord_sandbox, G_TYPE_OBJECT)
@@ -256,6 +257,7 @@ concord_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->dir, g_free);
   g_clear_pointer (&self->crm_options_json, g_free);
   g_clear_pointer (&self->ee_options_json, g_free);
+  g_clear_pointer (&self->moved_from, g_free);
 
   G_OBJECT_CLASS (concord_sandbox_parent_class)->finalize (object);
 }
@@ -374,8 +376,21 @@ concord_sandbox_start (ConcordSandbox  *self,
   concord_mock_elasticemail_set_save_path (mock, ee_path);
 
   base_url = concord_mock_elasticemail_get_base_url (mock);
+  g_clear_pointer (&self->moved_from, g_free);
   if (port_of (base_url) != port)
-    write_port (state_path, port_of (base_url));
+    {
+      /* Taken by another program: the accounts must follow (the caller
+       * moves them with concord_engine_move_server_async()). */
+      if (port != 0)
+        {
+          g_autoptr(GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
+          g_autoptr(GUri) old = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL,
+                                             g_uri_get_host (uri), port, g_uri_get_path (uri), NULL, NULL);
+
+          self->moved_from = g_uri_to_string (old);
+        }
+      write_port (state_path, port_of (base_url));
+    }
 
   g_clear_pointer (&self->ee_options_json, g_free);
   self->ee_options_json = json_object_text ("base_url", base_url);
@@ -521,4 +536,21 @@ concord_sandbox_get_crm_key (ConcordSandbox *self)
   g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
 
   return CONCORD_SAMPLE_CRM_KEY;
+}
+
+/**
+ * concord_sandbox_get_moved_from:
+ *
+ * When the last start found the sandbox's port taken by another program,
+ * the server took another: this is its address before, which stored
+ * accounts still point at.
+ *
+ * Returns: (nullable): the Elastic Email server's former base URL
+ */
+const char *
+concord_sandbox_get_moved_from (ConcordSandbox *self)
+{
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  return self->moved_from;
 }

@@ -39,5 +39,6 @@ const char     *concord_sandbox_get_elasticemail_key         (ConcordSandbox    
 const char     *concord_sandbox_get_elasticemail_options_json (ConcordSandbox      *self);
 const char     *concord_sandbox_get_crm_options_json         (ConcordSandbox       *self);
 const char     *concord_sandbox_get_crm_key                  (ConcordSandbox       *self);
+const char     *concord_sandbox_get_moved_from               (ConcordSandbox       *self);
 
 G_END_DECLS

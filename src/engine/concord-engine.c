@@ -1847,3 +1847,126 @@ concord_engine_load_setup_finish (ConcordEngine  *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ------------------------------------------------------------------------- */
+/* A server that moved                                                       */
+/* ------------------------------------------------------------------------- */
+
+/* The options with base_url replaced, or NULL when they do not point at
+ * @old_base_url. */
+static char *
+moved_options (const char *options_json,
+               const char *old_base_url,
+               const char *new_base_url)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = NULL;
+  JsonNode *root;
+  JsonObject *object;
+
+  if (options_json == NULL || !json_parser_load_from_data (parser, options_json, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  object = json_node_get_object (root);
+  if (!json_object_has_member (object, "base_url") ||
+      g_strcmp0 (json_object_get_string_member_with_default (object, "base_url", NULL), old_base_url) != 0)
+    return NULL;
+
+  json_object_set_string_member (object, "base_url", new_base_url);
+  generator = json_generator_new ();
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static void
+move_server_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;   /* app_id; name: old URL; options_json: new URL */
+  g_autoptr(GPtrArray) accounts = NULL;
+  GError *error = NULL;
+  guint n_moved = 0;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      (accounts = concord_store_list_accounts (self->store, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *account = g_ptr_array_index (accounts, i);
+      g_autofree char *options = NULL;
+
+      if (g_strcmp0 (account->app_id, job->app_id) != 0 ||
+          (options = moved_options (account->options_json, job->name, job->options_json)) == NULL)
+        continue;
+
+      if (!concord_store_set_account_options (self->store, account->id, options, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      /* The next run makes its connector with the new address. */
+      g_hash_table_remove (self->connectors, account->id);
+      n_moved++;
+    }
+
+  g_task_return_int (task, n_moved);
+}
+
+/**
+ * concord_engine_move_server_async:
+ * @app_id: the app whose accounts to look at
+ * @old_base_url: the address the accounts point at
+ * @new_base_url: where that server is now
+ *
+ * Points every account of @app_id whose base_url is @old_base_url at
+ * @new_base_url, e.g. when the sandbox's server had to take another port.
+ */
+void
+concord_engine_move_server_async (ConcordEngine       *self,
+                                  const char          *app_id,
+                                  const char          *old_base_url,
+                                  const char          *new_base_url,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (app_id != NULL && old_base_url != NULL && new_base_url != NULL);
+
+  task = concord_engine_job_task (self, concord_engine_move_server_async, cancellable,
+                                  callback, user_data, &job);
+  job->app_id = g_strdup (app_id);
+  job->name = g_strdup (old_base_url);
+  job->options_json = g_strdup (new_base_url);
+  concord_worker_thread_queue (self->worker, task, move_server_worker);
+}
+
+gboolean
+concord_engine_move_server_finish (ConcordEngine  *self,
+                                   GAsyncResult   *result,
+                                   guint          *n_moved,
+                                   GError        **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  n = g_task_propagate_int (G_TASK (result), error);
+  if (n < 0)
+    return FALSE;
+  if (n_moved != NULL)
+    *n_moved = n;
+  return TRUE;
+}

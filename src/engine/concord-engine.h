@@ -237,6 +237,18 @@ ConcordConnectionSetup *concord_engine_load_setup_finish (ConcordEngine     *sel
                                                     GAsyncResult            *result,
                                                     GError                 **error);
 
+void           concord_engine_move_server_async    (ConcordEngine           *self,
+                                                    const char              *app_id,
+                                                    const char              *old_base_url,
+                                                    const char              *new_base_url,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_move_server_finish   (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    guint                   *n_moved,
+                                                    GError                 **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordConnectionSetup, concord_connection_setup_free)
 
 G_END_DECLS

@@ -96,6 +96,7 @@ typedef enum
   STMT_GET_ACCOUNT,
   STMT_LIST_ACCOUNTS,
   STMT_REMOVE_ACCOUNT,
+  STMT_SET_ACCOUNT_OPTIONS,
 
   STMT_ADD_CONNECTION,
   STMT_GET_CONNECTION,
@@ -345,6 +346,7 @@ static const char * const statement_sql[N_STATEMENTS] = {
 
   [STMT_ADD_ACCOUNT] =
     "INSERT INTO accounts (" ACCOUNT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5)",
+  [STMT_SET_ACCOUNT_OPTIONS] = "UPDATE accounts SET options_json = ?2 WHERE id = ?1",
   /* An id wins over a name that happens to equal it. */
   [STMT_GET_ACCOUNT] =
     "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = ?1 OR name = ?1 "
@@ -1477,6 +1479,45 @@ concord_store_add_account (ConcordStore  *self,
   sqlite3_bind_int64 (stmt, 5, now_seconds ());
 
   return execute (self, stmt, "add an account", error);
+}
+
+/**
+ * concord_store_set_account_options:
+ * @self: a #ConcordStore
+ * @id: an account id
+ * @options_json: (nullable): the connector's new options (never secrets)
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when changed; %CONCORD_ERROR_NOT_FOUND when there is no
+ *   such account
+ */
+gboolean
+concord_store_set_account_options (ConcordStore  *self,
+                                   const char    *id,
+                                   const char    *options_json,
+                                   GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(stmt = lease_statement (self, STMT_SET_ACCOUNT_OPTIONS, error)))
+    return FALSE;
+
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, options_json);
+  if (!execute (self, stmt, "change an account", error))
+    return FALSE;
+
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND, "No account with id %s", id);
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /**

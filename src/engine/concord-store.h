@@ -134,6 +134,10 @@ ConcordAccountRow *concord_store_get_account     (ConcordStore        *self,
                                                   GError             **error);
 GPtrArray         *concord_store_list_accounts   (ConcordStore        *self,
                                                   GError             **error);
+gboolean           concord_store_set_account_options (ConcordStore    *self,
+                                                  const char          *id,
+                                                  const char          *options_json,
+                                                  GError             **error);
 gboolean           concord_store_remove_account  (ConcordStore        *self,
                                                   const char          *id,
                                                   GError             **error);

@@ -256,15 +256,40 @@ sandbox_dir (void)
 }
 
 static void
+sandbox_moved_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  guint n_moved = 0;
+
+  /* The sandbox runs either way; accounts left behind fail with a clear
+   * "could not reach" and can be added again. */
+  if (!concord_engine_move_server_finish (CONCORD_ENGINE (object), result, &n_moved, &error))
+    g_warning ("The sample accounts could not follow the sandbox to its new port: %s", error->message);
+  else if (n_moved > 0)
+    g_debug ("%u sample account(s) follow the sandbox to its new port", n_moved);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 sandbox_started_cb (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  ConcordApplication *self = g_task_get_source_object (task);
+  ConcordSandbox *sandbox = CONCORD_SANDBOX (object);
   GError *error = NULL;
 
-  if (!concord_sandbox_start_finish (CONCORD_SANDBOX (object), result, &error))
+  if (!concord_sandbox_start_finish (sandbox, result, &error))
     g_task_return_error (task, error);
+  else if (concord_sandbox_get_moved_from (sandbox) != NULL && self->engine != NULL)
+    /* Its port was taken: the stored accounts follow it before any run. */
+    concord_engine_move_server_async (self->engine, "elasticemail", concord_sandbox_get_moved_from (sandbox),
+                                      concord_sandbox_get_elasticemail_url (sandbox), NULL,
+                                      sandbox_moved_cb, g_steal_pointer (&task));
   else
     g_task_return_boolean (task, TRUE);
 }
