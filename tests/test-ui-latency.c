@@ -27,8 +27,18 @@
 #include "concord-engine.h"
 #include "concord-test-utils.h"
 
-#define N_CONTACTS 20000
 #define MAX_STALL_US (100 * 1000)
+
+/* Under AddressSanitizer every allocation and drawing is many times slower:
+ * the run there checks that all of it works on fewer contacts, and the
+ * figures are printed but not held to the limit. */
+#ifdef __SANITIZE_ADDRESS__
+#define N_CONTACTS 2000
+#define TIMED FALSE
+#else
+#define N_CONTACTS 20000
+#define TIMED TRUE
+#endif
 
 static ConcordApplication *app;
 
@@ -231,8 +241,11 @@ test_sync_latency (void)
               "over %u frames, longest stall %.1f ms\n",
               N_CONTACTS, frames.max_gap / 1000.0, frames.count, loop.max_gap / 1000.0);
   g_assert_cmpuint (frames.count, >, 10);
-  g_assert_cmpint (frames.max_gap, <, MAX_STALL_US);
-  g_assert_cmpint (loop.max_gap, <, MAX_STALL_US);
+  if (TIMED)
+    {
+      g_assert_cmpint (frames.max_gap, <, MAX_STALL_US);
+      g_assert_cmpint (loop.max_gap, <, MAX_STALL_US);
+    }
 
   /* Leave no keys in the session keyring. */
   g_clear_object (&result);

@@ -39,8 +39,8 @@ metacity --sm-disable >/dev/null 2>&1 &
 WM=$!
 sleep 1
 
-PIDS=()
-cleanup () { kill "${PIDS[@]}" "$WM" 2>/dev/null || true; }
+# Each mock leaves its pid in $WORK/NAME.pid (they start in subshells).
+cleanup () { kill $(cat "$WORK"/*.pid 2>/dev/null) "$WM" 2>/dev/null || true; }
 trap cleanup EXIT
 
 suffix () { [ "$1" = dark ] && echo -dark || true; }
@@ -49,7 +49,6 @@ suffix () { [ "$1" = dark ] && echo -dark || true; }
 start_mock () {   # NAME KEY MOCK-ARGS…
   local name=$1 key=$2; shift 2
   "$MOCK" elasticemail --port 0 --api-key "$key" "$@" >"$WORK/$name.txt" 2>/dev/null &
-  PIDS+=($!)
   for _ in $(seq 50); do
     grep -q 'http://127' "$WORK/$name.txt" 2>/dev/null && break
     sleep 0.1
