@@ -1098,8 +1098,9 @@ test_keyboard_flow (Fixture       *f,
 {
   GtkWidget *next_button = named (f->dialog, "next-button");
   GtkWidget *create_b_to_a;
+  g_autofree char *xdotool_path = g_find_program_in_path ("xdotool");
 
-  if (g_find_program_in_path ("xdotool") == NULL)
+  if (xdotool_path == NULL)
     {
       g_test_skip ("xdotool is needed to press keys");
       return;
