@@ -1023,6 +1023,51 @@ focused (Fixture *f)
   return gtk_root_get_focus (GTK_ROOT (f->dialog));
 }
 
+typedef struct
+{
+  Fixture   *f;
+  GtkWidget *from;
+} FocusMove;
+
+static gboolean
+focus_moved (gpointer data)
+{
+  FocusMove *move = data;
+
+  return focused (move->f) != move->from;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *page;
+} PageWait;
+
+static gboolean
+page_is (gpointer data)
+{
+  PageWait *wait = data;
+
+  return g_strcmp0 (visible_page (wait->f), wait->page) == 0;
+}
+
+/* After a key press that changes the step. */
+static void
+wait_page (Fixture    *f,
+           const char *page)
+{
+  PageWait wait = { f, page };
+
+  if (!concord_test_wait_until (page_is, &wait, 10))
+    g_error ("the flow is on “%s”, not “%s”", visible_page (f), page);
+}
+
+static gboolean
+is_toggled (gpointer widget)
+{
+  return gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (widget));
+}
+
 /* Presses Tab until the focus is in @target: it must be in the chain. */
 static void
 tab_to (Fixture   *f,
@@ -1035,6 +1080,13 @@ tab_to (Fixture   *f,
       if (focus != NULL && (focus == target || gtk_widget_is_ancestor (focus, target)))
         return;
       press ("Tab");
+      /* The key goes through the X server: wait for it to move the focus
+       * (slow builds, such as the sanitized one, take longer). */
+      {
+        FocusMove move = { f, focus };
+
+        concord_test_wait_until (focus_moved, &move, 5);
+      }
     }
 
   g_error ("Tab never reaches “%s” (the focus is on a %s named “%s”)",
@@ -1117,16 +1169,16 @@ test_keyboard_flow (Fixture       *f,
   g_assert_true (concord_test_wait_until (is_sensitive, next_button, 10));
   tab_to (f, next_button);
   press ("Return");
-  g_assert_cmpstr (visible_page (f), ==, "direction");
+  wait_page (f, "direction");
 
   /* Space on "only from Shop" and back on "both ways"; Space on the
    * newsletter's create switch turns creating in the shop off. */
   tab_to (f, named (f->dialog, "direction-a-to-b"));
   press ("space");
-  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-a-to-b"))));
+  g_assert_true (concord_test_wait_until (is_toggled, named (f->dialog, "direction-a-to-b"), 10));
   tab_to (f, named (f->dialog, "direction-both"));
   press ("space");
-  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-both"))));
+  g_assert_true (concord_test_wait_until (is_toggled, named (f->dialog, "direction-both"), 10));
   create_b_to_a = named (f->dialog, "create-b-to-a");
   tab_to (f, create_b_to_a);
   press ("space");
@@ -1135,18 +1187,19 @@ test_keyboard_flow (Fixture       *f,
 
   /* Alt+→ and Alt+← move between the steps. */
   press ("alt+Right");
-  g_assert_cmpstr (visible_page (f), ==, "rules");
+  wait_page (f, "rules");
   press ("alt+Left");
-  g_assert_cmpstr (visible_page (f), ==, "direction");
+  wait_page (f, "direction");
   g_assert_false (gtk_switch_get_active (GTK_SWITCH (create_b_to_a)));
   press ("alt+Right");
+  wait_page (f, "rules");
   tab_to (f, next_button);
   press ("Return");
-  g_assert_cmpstr (visible_page (f), ==, "mapping");
+  wait_page (f, "mapping");
   g_assert_true (concord_test_wait_until (is_sensitive, next_button, 30));
   tab_to (f, next_button);
   press ("Return");
-  g_assert_cmpstr (visible_page (f), ==, "review");
+  wait_page (f, "review");
 
   /* The review counts without the creates in the shop; Turn On is the
    * default widget, so Enter turns the connection on. */
