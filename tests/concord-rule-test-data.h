@@ -193,20 +193,25 @@ rule_add_account (ConcordEngine *engine,
   return id;
 }
 
-/* "Shop ↔ Newsletter", off (runs only when asked). */
+/* "Shop ↔ Newsletter", off (runs only when asked); @suffix tells the
+ * accounts of a second connection apart ("Shop 2"). */
 static gint64
 rule_add_connection (ConcordEngine    *engine,
-                     ConcordDirection  direction)
+                     ConcordDirection  direction,
+                     const char       *suffix)
 {
-  g_autofree char *a = rule_add_account (engine, "Shop", "{\"side\": \"a\"}");
-  g_autofree char *b = rule_add_account (engine, "Newsletter", "{\"side\": \"b\"}");
+  g_autofree char *shop = g_strconcat ("Shop", suffix, NULL);
+  g_autofree char *news = g_strconcat ("Newsletter", suffix, NULL);
+  g_autofree char *a = rule_add_account (engine, shop, "{\"side\": \"a\"}");
+  g_autofree char *b = rule_add_account (engine, news, "{\"side\": \"b\"}");
+  g_autofree char *name = g_strconcat ("Shop ↔ Newsletter", suffix, NULL);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   ConcordConnectionRow row = { 0 };
   GAsyncResult *slot = NULL;
   gint64 id;
 
-  row.name = (char *) "Shop ↔ Newsletter";
+  row.name = name;
   row.account_a = a;
   row.type_a = (char *) "contacts";
   row.account_b = b;

@@ -42,7 +42,7 @@ setup (Fixture       *f,
   f->db_path = g_build_filename (g_get_user_data_dir (), "rules.sqlite", NULL);
   f->engine = rule_open_engine (f->db_path);
   g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
-  f->id = rule_add_connection (f->engine, CONCORD_DIRECTION_BOTH);
+  f->id = rule_add_connection (f->engine, CONCORD_DIRECTION_BOTH, "");
 }
 
 static void

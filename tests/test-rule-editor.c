@@ -34,6 +34,7 @@ typedef struct
   ConcordEngine          *engine;
   gint64                  id;
   ConcordConnectionSetup *setup;
+  ConcordConnectionSetup *other_setup;
   GtkWidget              *window;
   GtkWidget              *editor;
   guint                   n_changed;
@@ -385,7 +386,7 @@ setup (Fixture       *f,
 
   rule_make_sides ();
   f->engine = rule_open_engine (f->db_path);
-  f->id = rule_add_connection (f->engine, direction);
+  f->id = rule_add_connection (f->engine, direction, "");
 
   concord_engine_load_setup_async (f->engine, f->id, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
@@ -420,6 +421,7 @@ teardown (Fixture       *f,
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_clear_pointer (&f->setup, concord_connection_setup_free);
+  g_clear_pointer (&f->other_setup, concord_connection_setup_free);
   rule_close_engine (&f->engine);
 
   {
@@ -797,6 +799,39 @@ test_one_way (Fixture       *f,
   g_assert_false (gtk_widget_get_mapped (named (f->editor, "rule-panel-a")));
 }
 
+static void
+test_count_error (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) broken = g_error_new (CONCORD_ERROR, CONCORD_ERROR_NETWORK, "The app could not be reached");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  double ten = 10;
+  g_autofree char *some = count_text (expect_count (active_above, &ten));
+  gint64 id;
+  GtkWidget *p;
+
+  /* Another connection, whose listing was never counted, fails to list. */
+  id = rule_add_connection (f->engine, CONCORD_DIRECTION_BOTH, " 2");
+  concord_engine_load_setup_async (f->engine, id, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  f->other_setup = concord_engine_load_setup_finish (f->engine, result, &error);
+  g_assert_no_error (error);
+
+  concord_memory_connector_fail_list_at_page (rule_sides[0], 0, broken);
+  concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->other_setup, "Shop", "Newsletter");
+  p = panel (f, CONCORD_SIDE_A);
+  wait_label (named (p, "count-label"), "Could not count: The app could not be reached", TRUE);
+  g_assert_true (gtk_widget_has_css_class (named (p, "count-label"), "error"));
+
+  /* The next edit counts again, and this time the app answers. */
+  build_rule (f);
+  wait_label (named (p, "count-label"), some, TRUE);
+  g_assert_false (gtk_widget_has_css_class (named (p, "count-label"), "error"));
+  g_assert_cmpint (f->other_setup->connection_id, ==, id);
+}
+
 /* Tab through the window; the focused widgets in order. */
 static GPtrArray *
 focus_chain (Fixture *f)
@@ -986,6 +1021,9 @@ test_accessible (Fixture       *f,
   }
   assert_config_valid (f);
 
+  gtk_window_set_focus (GTK_WINDOW (f->window), NULL);
+  screenshot (f, "rule-editor-every-editor.png");
+
   walk_labels (f->editor, unlabelled, &n_checked);
   if (unlabelled->len > 0)
     {
@@ -1066,6 +1104,7 @@ main (int   argc,
   ADD ("nesting", test_nesting, CONCORD_DIRECTION_BOTH);
   ADD ("disable", test_disable, CONCORD_DIRECTION_BOTH);
   ADD ("one-way", test_one_way, CONCORD_DIRECTION_A_TO_B);
+  ADD ("count-error", test_count_error, CONCORD_DIRECTION_BOTH);
   ADD ("keyboard", test_keyboard, CONCORD_DIRECTION_BOTH);
   ADD ("accessible", test_accessible, CONCORD_DIRECTION_BOTH);
   ADD ("screenshots", test_screenshots, CONCORD_DIRECTION_BOTH);

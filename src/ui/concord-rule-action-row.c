@@ -56,6 +56,7 @@ struct _ConcordRuleActionRow
   GtkCheckButton         *update_check;
   GtkButton              *remove_button;
   GtkWidget              *hint_box;
+  GtkImage               *hint_icon;
   GtkLabel               *hint_label;
 };
 
@@ -125,14 +126,28 @@ get_field (ConcordRuleActionRow *self)
   return selected < self->offered->len ? g_ptr_array_index (self->offered, selected) : NULL;
 }
 
+/* @invalid: a value that is wrong (a warning), not one still missing */
 static void
 set_problem (ConcordRuleActionRow *self,
-             const char           *problem)
+             const char           *problem,
+             gboolean             invalid)
 {
   g_free (self->problem);
   self->problem = g_strdup (problem);
   gtk_label_set_label (self->hint_label, problem != NULL ? problem : "");
   gtk_widget_set_visible (self->hint_box, problem != NULL);
+  gtk_image_set_from_icon_name (self->hint_icon, invalid ? "dialog-warning-symbolic"
+                                                         : "dialog-information-symbolic");
+  if (invalid)
+    {
+      gtk_widget_add_css_class (self->hint_box, "warning");
+      gtk_widget_remove_css_class (self->hint_box, "dim-label");
+    }
+  else
+    {
+      gtk_widget_add_css_class (self->hint_box, "dim-label");
+      gtk_widget_remove_css_class (self->hint_box, "warning");
+    }
 }
 
 static void
@@ -352,6 +367,7 @@ concord_rule_action_row_class_init (ConcordRuleActionRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordRuleActionRow, update_check);
   gtk_widget_class_bind_template_child (widget_class, ConcordRuleActionRow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordRuleActionRow, hint_box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRuleActionRow, hint_icon);
   gtk_widget_class_bind_template_child (widget_class, ConcordRuleActionRow, hint_label);
   gtk_widget_class_bind_template_callback (widget_class, on_kind_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_field_selected);
@@ -512,7 +528,7 @@ concord_rule_action_row_build (ConcordRuleActionRow *self)
 
   if (spec == NULL)
     {
-      set_problem (self, _("Choose a field: the action is left out until then"));
+      set_problem (self, _("Choose a field: the action is left out until then"), FALSE);
       return NULL;
     }
 
@@ -522,7 +538,7 @@ concord_rule_action_row_build (ConcordRuleActionRow *self)
     {
       set_problem (self, concord_rule_value_editor_get_kind (self->value_editor) == CONCORD_RULE_VALUE_DATE
                          ? _("Pick a date: the action is left out until then")
-                         : _("Enter a value: the action is left out until then"));
+                         : _("Enter a value: the action is left out until then"), FALSE);
       return NULL;
     }
   else if (kind == KIND_SET && spec->type == CONCORD_FIELD_TYPE_NUMBER)
@@ -532,7 +548,7 @@ concord_rule_action_row_build (ConcordRuleActionRow *self)
           /* Translators: %s is what the user typed */
           g_autofree char *text = g_strdup_printf (_("“%s” is not a number: the action is left out until it is"),
                                                    values[0]);
-          set_problem (self, text);
+          set_problem (self, text, TRUE);
           return NULL;
         }
     }
@@ -548,11 +564,11 @@ concord_rule_action_row_build (ConcordRuleActionRow *self)
       /* Translators: %s is the engine's reason, in English */
       g_autofree char *text = g_strdup_printf (_("Concord cannot do this (%s): the action is left out"),
                                                error->message);
-      set_problem (self, text);
+      set_problem (self, text, TRUE);
       return NULL;
     }
 
-  set_problem (self, NULL);
+  set_problem (self, NULL, FALSE);
   return action;
 }
 

@@ -46,6 +46,7 @@ struct _ConcordRuleConditionRow
   GtkWidget              *spacer;
   GtkButton              *remove_button;
   GtkWidget              *hint_box;
+  GtkImage               *hint_icon;
   GtkLabel               *hint_label;
 };
 
@@ -293,14 +294,28 @@ configure_value (ConcordRuleConditionRow *self)
   gtk_widget_set_visible (self->spacer, kind == CONCORD_RULE_VALUE_NONE);
 }
 
+/* @invalid: a value that is wrong (a warning), not one still missing */
 static void
 set_problem (ConcordRuleConditionRow *self,
-             const char              *problem)
+             const char              *problem,
+             gboolean                invalid)
 {
   g_free (self->problem);
   self->problem = g_strdup (problem);
   gtk_label_set_label (self->hint_label, problem != NULL ? problem : "");
   gtk_widget_set_visible (self->hint_box, problem != NULL);
+  gtk_image_set_from_icon_name (self->hint_icon, invalid ? "dialog-warning-symbolic"
+                                                         : "dialog-information-symbolic");
+  if (invalid)
+    {
+      gtk_widget_add_css_class (self->hint_box, "warning");
+      gtk_widget_remove_css_class (self->hint_box, "dim-label");
+    }
+  else
+    {
+      gtk_widget_add_css_class (self->hint_box, "dim-label");
+      gtk_widget_remove_css_class (self->hint_box, "warning");
+    }
 }
 
 /* ------------------------------------------------------------------------- */
@@ -413,6 +428,7 @@ concord_rule_condition_row_class_init (ConcordRuleConditionRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordRuleConditionRow, spacer);
   gtk_widget_class_bind_template_child (widget_class, ConcordRuleConditionRow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordRuleConditionRow, hint_box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRuleConditionRow, hint_icon);
   gtk_widget_class_bind_template_child (widget_class, ConcordRuleConditionRow, hint_label);
   gtk_widget_class_bind_template_callback (widget_class, on_field_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_op_selected);
@@ -562,7 +578,7 @@ concord_rule_condition_row_build (ConcordRuleConditionRow *self)
 
   if (spec == NULL)
     {
-      set_problem (self, _("Choose a field: the condition is left out until then"));
+      set_problem (self, _("Choose a field: the condition is left out until then"), FALSE);
       return NULL;
     }
 
@@ -574,7 +590,7 @@ concord_rule_condition_row_build (ConcordRuleConditionRow *self)
                          ? _("Pick a date: the condition is left out until then")
                          : kind == CONCORD_RULE_VALUE_MULTI
                          ? _("Add at least one value: the condition is left out until then")
-                         : _("Enter a value: the condition is left out until then"));
+                         : _("Enter a value: the condition is left out until then"), FALSE);
       return NULL;
     }
 
@@ -588,7 +604,7 @@ concord_rule_condition_row_build (ConcordRuleConditionRow *self)
             /* Translators: %s is what the user typed */
             g_autofree char *text = g_strdup_printf (_("“%s” is not a number: the condition is left out until it is"),
                                                      values[i]);
-            set_problem (self, text);
+            set_problem (self, text, TRUE);
             return NULL;
           }
         g_free (values[i]);
@@ -604,11 +620,11 @@ concord_rule_condition_row_build (ConcordRuleConditionRow *self)
       /* Translators: %s is the engine's reason, in English */
       g_autofree char *text = g_strdup_printf (_("Concord cannot use this condition (%s): it is left out"),
                                                error->message);
-      set_problem (self, text);
+      set_problem (self, text, TRUE);
       return NULL;
     }
 
-  set_problem (self, NULL);
+  set_problem (self, NULL, FALSE);
   return g_steal_pointer (&condition);
 }
 

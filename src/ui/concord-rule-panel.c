@@ -149,6 +149,15 @@ update_sensitivity (ConcordRulePanel *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->then_group), on);
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_action_button),
                             on && concord_rule_action_row_can_act (self->target_fields));
+  if (!concord_rule_action_row_can_act (self->target_fields))
+    {
+      /* Translators: %s is an account's name */
+      g_autofree char *why = g_strdup_printf (_("%s has no field Concord can write"), self->target_name);
+
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_action_button), why);
+    }
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_action_button), NULL);
 }
 
 /* ------------------------------------------------------------------------- */
