@@ -287,6 +287,64 @@ test_refused (Fixture       *f,
   }
 }
 
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+static GStrv
+list_values (Fixture    *f,
+             ConcordSide side,
+             const char *field,
+             GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_engine_list_values_async (f->engine, f->id, side, field, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  return concord_engine_list_values_finish (f->engine, result, error);
+}
+
+static void
+test_values (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) tags = NULL, plans = NULL, none = NULL, lists = NULL;
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+
+  /* Every tag in the table, once, sorted. */
+  for (guint i = 0; i < G_N_ELEMENTS (shop_people); i++)
+    {
+      g_auto(GStrv) split = shop_people[i].tags != NULL ? g_strsplit (shop_people[i].tags, ",", -1) : NULL;
+
+      for (guint j = 0; split != NULL && split[j] != NULL; j++)
+        if (!g_ptr_array_find_with_equal_func (expected, split[j], g_str_equal, NULL))
+          g_ptr_array_add (expected, g_strdup (split[j]));
+    }
+  g_ptr_array_sort (expected, compare_strings);
+  g_ptr_array_add (expected, NULL);
+
+  tags = list_values (f, CONCORD_SIDE_A, CONCORD_FIELD_TAGS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (tags, (const char * const *) expected->pdata);
+
+  plans = list_values (f, CONCORD_SIDE_A, "custom:Plan", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstrv (plans, ((const char * const []) { "Free", "Pro", NULL }));
+
+  /* A field nobody has, and an empty side: nothing, not an error. */
+  none = list_values (f, CONCORD_SIDE_A, "custom:Nothing", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+  lists = list_values (f, CONCORD_SIDE_B, CONCORD_FIELD_LISTS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (lists), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -296,6 +354,7 @@ main (int   argc,
   g_test_add ("/cs/engine-rules/count", Fixture, NULL, setup, test_count, teardown);
   g_test_add ("/cs/engine-rules/cache", Fixture, NULL, setup, test_cache, teardown);
   g_test_add ("/cs/engine-rules/refused", Fixture, NULL, setup, test_refused, teardown);
+  g_test_add ("/cs/engine-rules/values", Fixture, NULL, setup, test_values, teardown);
 
   return g_test_run ();
 }

@@ -5,7 +5,9 @@
 
 /*
  * The facade's part for the rule editor: how many contacts of one side of a
- * connection a filter takes in now, with a few of them as a sample.
+ * connection a filter takes in now, with a few of them as a sample; and
+ * which values a field holds there (the lists and tags in use), for the
+ * editor to offer.
  *
  * Counting needs the side's whole listing, which can be 100,000 contacts
  * and many pages from a web API. The editor asks again after every pause in
@@ -40,11 +42,13 @@ typedef struct
   gint64     run_finished;  /* and when it finished, 0: still going */
 } Listing;
 
-/* A count job's arguments and results. */
+/* A count job's arguments and results (a values job uses @field and
+ * @sample only). */
 typedef struct
 {
   gint64          connection_id;
   ConcordSide     side;
+  char           *field;       /* (owned) (nullable) */
   ConcordFilter  *filter;      /* (owned) (nullable) private copy; NULL: everyone */
   guint           n_matching;
   guint           n_total;
@@ -72,6 +76,7 @@ count_job_free (gpointer data)
   CountJob *job = data;
 
   g_clear_pointer (&job->filter, concord_filter_unref);
+  g_free (job->field);
   g_strfreev (job->sample);
   g_free (job);
 }
@@ -281,6 +286,69 @@ count_matching_worker (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+static int
+compare_text (gconstpointer a,
+              gconstpointer b)
+{
+  return g_utf8_collate (*(const char * const *) a, *(const char * const *) b);
+}
+
+static void
+list_values_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  CountJob *job = task_data;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  GQuark key = g_quark_from_string (job->field);
+  GError *error = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
+      !concord_engine_ensure_store (self, &error) ||
+      (records = get_listing (self, job, cancellable, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Distinct without regard to case, as the filter compares them; the
+   * first spelling met is the one offered. */
+  for (guint i = 0; i < records->len && g_hash_table_size (seen) < CONCORD_LIST_VALUES_MAX; i++)
+    {
+      const ConcordValue *value = concord_record_get_quark (g_ptr_array_index (records, i), key);
+      g_autofree char *single = NULL;
+      char *one[2] = { NULL, NULL };
+      char **items;
+
+      if (value == NULL)
+        continue;
+      if (value->type == CONCORD_FIELD_TYPE_STRING_SET)
+        items = value->v.set;
+      else
+        {
+          one[0] = single = concord_value_to_string (value);
+          items = one;
+        }
+
+      for (guint j = 0; items[j] != NULL && g_hash_table_size (seen) < CONCORD_LIST_VALUES_MAX; j++)
+        {
+          if (*items[j] == '\0' || !g_hash_table_add (seen, g_utf8_casefold (items[j], -1)))
+            continue;
+          g_ptr_array_add (values, g_strdup (items[j]));
+        }
+    }
+
+  g_ptr_array_sort (values, compare_text);
+  g_ptr_array_add (values, NULL);
+  job->sample = (char **) g_ptr_array_free (g_steal_pointer (&values), FALSE);
+
+  g_task_return_boolean (task, TRUE);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Public API                                                                */
 /* ------------------------------------------------------------------------- */
@@ -385,4 +453,72 @@ concord_engine_count_matching_finish (ConcordEngine  *self,
     *sample = g_strdupv (job->sample);
 
   return TRUE;
+}
+
+/**
+ * concord_engine_list_values_async:
+ * @connection_id: the connection
+ * @side: the side whose contacts are read
+ * @field: a field key ("tags", "lists", "custom:Plan")
+ *
+ * Reads on the engine thread which values @field holds among the side's
+ * contacts now (the members of a list or tag field), from the same
+ * listing concord_engine_count_matching_async() keeps.
+ */
+void
+concord_engine_list_values_async (ConcordEngine       *self,
+                                  gint64               connection_id,
+                                  ConcordSide          side,
+                                  const char          *field,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CountJob *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (side == CONCORD_SIDE_A || side == CONCORD_SIDE_B);
+  g_return_if_fail (field != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (listing_quark == 0)
+    listing_quark = g_quark_from_static_string ("concord-engine-count-listings");
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_engine_list_values_async);
+  g_task_set_name (task, "[concord] list values");
+
+  job = g_new0 (CountJob, 1);
+  job->connection_id = connection_id;
+  job->side = side;
+  job->field = g_strdup (field);
+  g_task_set_task_data (task, job, count_job_free);
+
+  concord_worker_thread_queue (self->worker, task, list_values_worker);
+}
+
+/**
+ * concord_engine_list_values_finish:
+ *
+ * Returns: (transfer full): the distinct values, sorted for people, at
+ *   most %CONCORD_LIST_VALUES_MAX; %NULL with @error set on failure
+ */
+GStrv
+concord_engine_list_values_finish (ConcordEngine  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  CountJob *job;
+
+  g_return_val_if_fail (CONCORD_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_engine_list_values_async, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+
+  job = g_task_get_task_data (G_TASK (result));
+  return g_strdupv (job->sample);
 }

@@ -32,4 +32,18 @@ gboolean concord_engine_count_matching_finish (ConcordEngine        *self,
                                                GStrv                *sample,
                                                GError              **error);
 
+/* How many distinct values concord_engine_list_values_finish() gives at most. */
+#define CONCORD_LIST_VALUES_MAX 500
+
+void     concord_engine_list_values_async     (ConcordEngine        *self,
+                                               gint64                connection_id,
+                                               ConcordSide           side,
+                                               const char           *field,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+GStrv    concord_engine_list_values_finish    (ConcordEngine        *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+
 G_END_DECLS
