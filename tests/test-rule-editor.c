@@ -832,6 +832,85 @@ test_count_error (Fixture       *f,
   g_assert_cmpint (f->other_setup->connection_id, ==, id);
 }
 
+static gboolean
+is_visible_widget (gpointer widget)
+{
+  return gtk_widget_get_visible (widget);
+}
+
+/* Picks @value in the menu of values in use beside a value editor. */
+static void
+pick_suggestion (GtkWidget  *value_editor,
+                 const char *value)
+{
+  GtkWidget *button = named (value_editor, "value-suggestions");
+  GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  g_assert_true (concord_test_wait_until (is_visible_widget, button, 10));
+  collect_named (popover, "value-suggestion", rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "value"), value) == 0)
+        {
+          g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
+          return;
+        }
+    }
+
+  g_error ("“%s” is not offered", value);
+}
+
+static void
+test_suggestions (Fixture       *f,
+                  gconstpointer  data)
+{
+  GtkWidget *p = panel (f, CONCORD_SIDE_A);
+  g_autoptr(GPtrArray) offered = g_ptr_array_new ();
+  guint i, j;
+
+  /* The tags in use on Shop, offered beside "includes". */
+  i = add_condition (p);
+  set_condition (p, i, "Tags", "includes");
+  pick_suggestion (condition_value (p, i), "press");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (value_entry (condition_value (p, i)))), ==, "press");
+  collect_named (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (named (condition_value (p, i), "value-suggestions")))),
+                 "value-suggestion", offered);
+  for (guint k = 0; k < G_N_ELEMENTS (shop_people); k++)
+    if (shop_people[k].tags != NULL)
+      {
+        g_auto(GStrv) tags = g_strsplit (shop_people[k].tags, ",", -1);
+
+        for (guint t = 0; tags[t] != NULL; t++)
+          {
+            gboolean found = FALSE;
+
+            for (guint r = 0; r < offered->len; r++)
+              found |= g_strcmp0 (g_object_get_data (g_ptr_array_index (offered, r), "value"), tags[t]) == 0;
+            g_assert_true (found);
+          }
+      }
+
+  /* And as chips for "includes any of". */
+  j = add_condition (p);
+  set_condition (p, j, "Tags", "includes any of");
+  pick_suggestion (condition_value (p, j), "vip");
+  pick_suggestion (condition_value (p, j), "press");
+
+  assert_rule (f, CONCORD_SIDE_A,
+               "{\"enabled\": true, \"create\": true,"
+               " \"filter\": {\"match\": \"all\", \"conditions\": ["
+               "   {\"field\": \"tags\", \"type\": \"string-set\", \"op\": \"contains\", \"values\": [\"press\"]},"
+               "   {\"field\": \"tags\", \"type\": \"string-set\", \"op\": \"is-one-of\", \"values\": [\"vip\", \"press\"]}]},"
+               " \"actions\": []}");
+
+  /* A field with nothing in use offers nothing. */
+  set_condition (p, i, "First name", "is");
+  g_assert_false (gtk_widget_get_visible (named (condition_value (p, i), "value-suggestions")));
+}
+
 /* Tab through the window; the focused widgets in order. */
 static GPtrArray *
 focus_chain (Fixture *f)
@@ -1105,6 +1184,7 @@ main (int   argc,
   ADD ("disable", test_disable, CONCORD_DIRECTION_BOTH);
   ADD ("one-way", test_one_way, CONCORD_DIRECTION_A_TO_B);
   ADD ("count-error", test_count_error, CONCORD_DIRECTION_BOTH);
+  ADD ("suggestions", test_suggestions, CONCORD_DIRECTION_BOTH);
   ADD ("keyboard", test_keyboard, CONCORD_DIRECTION_BOTH);
   ADD ("accessible", test_accessible, CONCORD_DIRECTION_BOTH);
   ADD ("screenshots", test_screenshots, CONCORD_DIRECTION_BOTH);

@@ -40,6 +40,7 @@ struct _ConcordRuleActionRow
   GtkListBoxRow           parent_instance;
 
   GPtrArray              *fields;     /* (owned) of ConcordFieldSpec, shared */
+  GHashTable             *values;     /* (owned) (nullable) field key → GStrv in use, shared */
   GArray                 *kinds;      /* (owned) of Kind offered */
   GPtrArray              *offered;    /* (owned) of ConcordFieldSpec (unowned) for the kind */
   char                  **choices;    /* (owned) (nullable) for a pick list */
@@ -260,6 +261,7 @@ configure_value (ConcordRuleActionRow *self)
                                        (const char * const *) self->choices, subject);
   gtk_widget_set_visible (GTK_WIDGET (self->to_label), kind == KIND_SET);
   gtk_widget_set_visible (self->spacer, value_kind == CONCORD_RULE_VALUE_NONE);
+  concord_rule_action_row_refresh_suggestions (self);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -321,6 +323,7 @@ concord_rule_action_row_finalize (GObject *object)
   ConcordRuleActionRow *self = CONCORD_RULE_ACTION_ROW (object);
 
   g_clear_pointer (&self->fields, g_ptr_array_unref);
+  g_clear_pointer (&self->values, g_hash_table_unref);
   g_array_unref (self->kinds);
   g_ptr_array_unref (self->offered);
   g_strfreev (self->choices);
@@ -409,12 +412,15 @@ concord_rule_action_row_can_act (GPtrArray *fields)
  * concord_rule_action_row_new:
  * @fields: (transfer none): the target side's fields; one at least must be
  *   writable (concord_rule_action_row_can_act())
+ * @values: (transfer none) (nullable): the values in use of the target's
+ *   list and tag fields (key → GStrv), shared, filled as they come
  *
  * Returns: (transfer floating): a "Set" action on the first field it can
  *   set, with no value yet
  */
 GtkWidget *
-concord_rule_action_row_new (GPtrArray *fields)
+concord_rule_action_row_new (GPtrArray  *fields,
+                             GHashTable *values)
 {
   ConcordRuleActionRow *self;
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
@@ -424,6 +430,7 @@ concord_rule_action_row_new (GPtrArray *fields)
 
   self = g_object_new (CONCORD_TYPE_RULE_ACTION_ROW, NULL);
   self->fields = g_ptr_array_ref (fields);
+  self->values = values != NULL ? g_hash_table_ref (values) : NULL;
 
   for (Kind kind = 0; kind < N_KINDS; kind++)
     for (guint i = 0; i < fields->len; i++)
@@ -583,4 +590,27 @@ concord_rule_action_row_get_problem (ConcordRuleActionRow *self)
   g_return_val_if_fail (CONCORD_IS_RULE_ACTION_ROW (self), NULL);
 
   return self->problem;
+}
+
+/**
+ * concord_rule_action_row_refresh_suggestions:
+ *
+ * Offers the members in use of the list or tag field an action adds to
+ * or removes from, as far as they are known now.
+ */
+void
+concord_rule_action_row_refresh_suggestions (ConcordRuleActionRow *self)
+{
+  const ConcordFieldSpec *spec;
+  const char * const *values = NULL;
+  Kind kind;
+
+  g_return_if_fail (CONCORD_IS_RULE_ACTION_ROW (self));
+
+  spec = get_field (self);
+  kind = get_kind (self);
+  if (spec != NULL && self->values != NULL && (kind == KIND_ADD || kind == KIND_REMOVE))
+    values = g_hash_table_lookup (self->values, spec->key);
+
+  concord_rule_value_editor_set_suggestions (self->value_editor, values);
 }

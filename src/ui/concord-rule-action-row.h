@@ -16,7 +16,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ConcordRuleActionRow, concord_rule_action_row, CONCORD, RULE_ACTION_ROW, GtkListBoxRow)
 
 gboolean       concord_rule_action_row_can_act     (GPtrArray            *fields);
-GtkWidget     *concord_rule_action_row_new         (GPtrArray            *fields);
+GtkWidget     *concord_rule_action_row_new         (GPtrArray            *fields,
+                                                    GHashTable           *values);
+void           concord_rule_action_row_refresh_suggestions (ConcordRuleActionRow *self);
 void           concord_rule_action_row_set_number  (ConcordRuleActionRow *self,
                                                     guint                 number);
 gboolean       concord_rule_action_row_load        (ConcordRuleActionRow *self,

@@ -33,6 +33,7 @@ struct _ConcordRuleConditionRow
   GtkListBoxRow           parent_instance;
 
   GPtrArray              *fields;     /* (owned) of ConcordFieldSpec, shared */
+  GHashTable             *values;     /* (owned) (nullable) field key → GStrv in use, shared */
   GArray                 *ops;        /* (owned) of ConcordFilterOp offered now */
   char                   *number;     /* (owned) "2", "3.1" */
   char                   *problem;    /* (owned) (nullable) why build() gave nothing */
@@ -292,6 +293,7 @@ configure_value (ConcordRuleConditionRow *self)
   concord_rule_value_editor_configure (self->value_editor, kind,
                                        (const char * const *) spec->choices, subject);
   gtk_widget_set_visible (self->spacer, kind == CONCORD_RULE_VALUE_NONE);
+  concord_rule_condition_row_refresh_suggestions (self);
 }
 
 /* @invalid: a value that is wrong (a warning), not one still missing */
@@ -384,6 +386,7 @@ concord_rule_condition_row_finalize (GObject *object)
   ConcordRuleConditionRow *self = CONCORD_RULE_CONDITION_ROW (object);
 
   g_clear_pointer (&self->fields, g_ptr_array_unref);
+  g_clear_pointer (&self->values, g_hash_table_unref);
   g_array_unref (self->ops);
   g_free (self->number);
   g_free (self->problem);
@@ -453,12 +456,15 @@ concord_rule_condition_row_init (ConcordRuleConditionRow *self)
  * concord_rule_condition_row_new:
  * @fields: (transfer none): the source side's fields (ConcordFieldSpec),
  *   shared by the panel's rows; not empty
+ * @values: (transfer none) (nullable): the values in use of the source
+ *   side's list and tag fields (key → GStrv), shared, filled as they come
  *
  * Returns: (transfer floating): a condition on the first field, with its
  *   first operator and no value yet
  */
 GtkWidget *
-concord_rule_condition_row_new (GPtrArray *fields)
+concord_rule_condition_row_new (GPtrArray  *fields,
+                                GHashTable *values)
 {
   ConcordRuleConditionRow *self;
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
@@ -468,6 +474,7 @@ concord_rule_condition_row_new (GPtrArray *fields)
 
   self = g_object_new (CONCORD_TYPE_RULE_CONDITION_ROW, NULL);
   self->fields = g_ptr_array_ref (fields);
+  self->values = values != NULL ? g_hash_table_ref (values) : NULL;
 
   for (guint i = 0; i < fields->len; i++)
     gtk_string_list_append (labels, concord_rule_field_label (g_ptr_array_index (fields, i)));
@@ -639,4 +646,27 @@ concord_rule_condition_row_get_problem (ConcordRuleConditionRow *self)
   g_return_val_if_fail (CONCORD_IS_RULE_CONDITION_ROW (self), NULL);
 
   return self->problem;
+}
+
+/**
+ * concord_rule_condition_row_refresh_suggestions:
+ *
+ * Offers the values in use of a list, tag or free pick-list field, as far
+ * as they are known now.
+ */
+void
+concord_rule_condition_row_refresh_suggestions (ConcordRuleConditionRow *self)
+{
+  const ConcordFieldSpec *spec;
+  const char * const *values = NULL;
+
+  g_return_if_fail (CONCORD_IS_RULE_CONDITION_ROW (self));
+
+  spec = get_field (self);
+  if (spec != NULL && self->values != NULL &&
+      (spec->type == CONCORD_FIELD_TYPE_STRING_SET ||
+       (spec->type == CONCORD_FIELD_TYPE_ENUM && (spec->choices == NULL || spec->choices[0] == NULL))))
+    values = g_hash_table_lookup (self->values, spec->key);
+
+  concord_rule_value_editor_set_suggestions (self->value_editor, values);
 }

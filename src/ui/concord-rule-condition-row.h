@@ -17,7 +17,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ConcordRuleConditionRow, concord_rule_condition_row, CONCORD, RULE_CONDITION_ROW, GtkListBoxRow)
 
-GtkWidget     *concord_rule_condition_row_new        (GPtrArray               *fields);
+GtkWidget     *concord_rule_condition_row_new        (GPtrArray               *fields,
+                                                      GHashTable              *values);
+void           concord_rule_condition_row_refresh_suggestions (ConcordRuleConditionRow *self);
 void           concord_rule_condition_row_set_number (ConcordRuleConditionRow *self,
                                                       const char              *number);
 gboolean       concord_rule_condition_row_load       (ConcordRuleConditionRow *self,

@@ -31,6 +31,7 @@ struct _ConcordRuleGroup
   GtkBox       parent_instance;
 
   GPtrArray   *fields;  /* (owned) of ConcordFieldSpec, shared */
+  GHashTable  *values;  /* (owned) (nullable) values in use, shared */
   guint        depth;
   char        *number;  /* (owned) "" for the rule's group */
   char        *title;   /* (owned) (nullable) the rule's group's heading */
@@ -155,7 +156,7 @@ static void on_child_remove_cb  (GtkWidget        *child,
 static GtkWidget *
 append_condition (ConcordRuleGroup *self)
 {
-  GtkWidget *row = concord_rule_condition_row_new (self->fields);
+  GtkWidget *row = concord_rule_condition_row_new (self->fields, self->values);
 
   g_signal_connect_swapped (row, "changed", G_CALLBACK (on_child_changed_cb), self);
   g_signal_connect (row, "remove", G_CALLBACK (on_child_remove_cb), self);
@@ -167,7 +168,7 @@ static ConcordRuleGroup *
 append_group (ConcordRuleGroup *self)
 {
   GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *group = concord_rule_group_new (self->fields, self->depth + 1);
+  GtkWidget *group = concord_rule_group_new (self->fields, self->values, self->depth + 1);
 
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (row), FALSE);
@@ -260,6 +261,7 @@ concord_rule_group_finalize (GObject *object)
   ConcordRuleGroup *self = CONCORD_RULE_GROUP (object);
 
   g_clear_pointer (&self->fields, g_ptr_array_unref);
+  g_clear_pointer (&self->values, g_hash_table_unref);
   g_free (self->number);
   g_free (self->title);
 
@@ -324,13 +326,15 @@ concord_rule_group_init (ConcordRuleGroup *self)
 /**
  * concord_rule_group_new:
  * @fields: (transfer none): the source side's fields, shared with the rows
+ * @values: (transfer none) (nullable): values in use, shared with the rows
  * @depth: 0 for the rule's own group
  *
  * Returns: (transfer floating): an empty "all" group
  */
 GtkWidget *
-concord_rule_group_new (GPtrArray *fields,
-                        guint      depth)
+concord_rule_group_new (GPtrArray  *fields,
+                        GHashTable *values,
+                        guint       depth)
 {
   ConcordRuleGroup *self;
 
@@ -338,6 +342,7 @@ concord_rule_group_new (GPtrArray *fields,
 
   self = g_object_new (CONCORD_TYPE_RULE_GROUP, NULL);
   self->fields = g_ptr_array_ref (fields);
+  self->values = values != NULL ? g_hash_table_ref (values) : NULL;
   self->depth = depth;
   gtk_widget_set_visible (GTK_WIDGET (self->remove_button), depth > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->add_group_button), depth < CONCORD_RULE_GROUP_MAX_DEPTH);
@@ -552,4 +557,25 @@ concord_rule_group_get_footer (ConcordRuleGroup *self)
   g_return_val_if_fail (CONCORD_IS_RULE_GROUP (self), NULL);
 
   return self->footer;
+}
+
+/**
+ * concord_rule_group_refresh_suggestions:
+ *
+ * Has every condition, nested ones too, offer the values in use known now.
+ */
+void
+concord_rule_group_refresh_suggestions (ConcordRuleGroup *self)
+{
+  GtkListBoxRow *row;
+
+  g_return_if_fail (CONCORD_IS_RULE_GROUP (self));
+
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->list, i)) != NULL; i++)
+    {
+      if (row_group (row) != NULL)
+        concord_rule_group_refresh_suggestions (row_group (row));
+      else
+        concord_rule_condition_row_refresh_suggestions (CONCORD_RULE_CONDITION_ROW (row));
+    }
 }

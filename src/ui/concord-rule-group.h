@@ -20,7 +20,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ConcordRuleGroup, concord_rule_group, CONCORD, RULE_GROUP, GtkBox)
 
 GtkWidget     *concord_rule_group_new            (GPtrArray        *fields,
+                                                  GHashTable       *values,
                                                   guint             depth);
+void           concord_rule_group_refresh_suggestions (ConcordRuleGroup *self);
 void           concord_rule_group_set_number     (ConcordRuleGroup *self,
                                                   const char       *number);
 void           concord_rule_group_set_title      (ConcordRuleGroup *self,

@@ -18,7 +18,8 @@
  *
  * The count is asked of the engine (concord_engine_count_matching_async(),
  * on its thread) 300 ms after the last change of the filter, cancelling
- * the count before it.
+ * the count before it. The lists and tags in use on each side are asked
+ * once per rule shown, and offered beside the rows' values as they come.
  */
 
 #define G_LOG_DOMAIN "concord-rule-panel"
@@ -53,6 +54,8 @@ struct _ConcordRulePanel
   ConcordRuleGroup *root;           /* (unowned) (nullable) */
   char             *counted;        /* (owned) (nullable) the filter last counted, as JSON */
   GCancellable     *count_cancellable; /* (owned) (nullable) */
+  GHashTable       *values[2];      /* (owned) (nullable) per side: field key → GStrv in use */
+  GCancellable     *values_cancellable; /* (owned) (nullable) */
   guint             count_id;
   gboolean          loading;
 
@@ -293,6 +296,89 @@ queue_count (ConcordRulePanel *self)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Values in use                                                             */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  ConcordRulePanel *panel;  /* (owned) */
+  ConcordSide       side;
+  char             *field;  /* (owned) */
+  GCancellable     *cancellable; /* (owned) */
+} ValuesRequest;
+
+static void
+values_request_free (ValuesRequest *request)
+{
+  g_object_unref (request->panel);
+  g_free (request->field);
+  g_object_unref (request->cancellable);
+  g_free (request);
+}
+
+static void
+on_values_ready_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  ValuesRequest *request = user_data;
+  ConcordRulePanel *self = request->panel;
+  g_autoptr(GError) error = NULL;
+  GStrv values;
+  GtkListBoxRow *row;
+
+  values = concord_engine_list_values_finish (CONCORD_ENGINE (object), result, &error);
+
+  /* Offering values is a help: without them the entries still work. */
+  if (values == NULL || g_cancellable_is_cancelled (request->cancellable) || self->values[request->side] == NULL)
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No values in use for %s: %s", request->field, error->message);
+      g_strfreev (values);
+      values_request_free (request);
+      return;
+    }
+
+  g_hash_table_replace (self->values[request->side], g_strdup (request->field), values);
+  if (request->side == self->source && self->root != NULL)
+    concord_rule_group_refresh_suggestions (self->root);
+  if (request->side != self->source)
+    for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->actions_list, i)) != NULL; i++)
+      concord_rule_action_row_refresh_suggestions (CONCORD_RULE_ACTION_ROW (row));
+
+  values_request_free (request);
+}
+
+/* Asks for the members in use of each side's list and tag fields. */
+static void
+request_values (ConcordRulePanel *self)
+{
+  for (ConcordSide side = CONCORD_SIDE_A; side <= CONCORD_SIDE_B; side++)
+    {
+      GPtrArray *fields = side == self->source ? self->source_fields : self->target_fields;
+
+      for (guint i = 0; fields != NULL && i < fields->len; i++)
+        {
+          ConcordFieldSpec *spec = g_ptr_array_index (fields, i);
+          ValuesRequest *request;
+
+          if (spec->type != CONCORD_FIELD_TYPE_STRING_SET &&
+              (side != self->source || spec->type != CONCORD_FIELD_TYPE_ENUM ||
+               (spec->choices != NULL && spec->choices[0] != NULL)))
+            continue;
+
+          request = g_new0 (ValuesRequest, 1);
+          request->panel = g_object_ref (self);
+          request->side = side;
+          request->field = g_strdup (spec->key);
+          request->cancellable = g_object_ref (self->values_cancellable);
+          concord_engine_list_values_async (self->engine, self->connection_id, side, spec->key,
+                                            self->values_cancellable, on_values_ready_cb, request);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------- */
 /* Writing the rule                                                          */
 /* ------------------------------------------------------------------------- */
 
@@ -386,7 +472,8 @@ on_action_remove_cb (GtkWidget        *row,
 static GtkWidget *
 append_action (ConcordRulePanel *self)
 {
-  GtkWidget *row = concord_rule_action_row_new (self->target_fields);
+  GtkWidget *row = concord_rule_action_row_new (self->target_fields,
+                                                self->values[CONCORD_SIDE_OTHER (self->source)]);
 
   g_signal_connect_swapped (row, "changed", G_CALLBACK (on_action_changed_cb), self);
   g_signal_connect (row, "remove", G_CALLBACK (on_action_remove_cb), self);
@@ -490,6 +577,10 @@ concord_rule_panel_dispose (GObject *object)
   g_clear_handle_id (&self->count_id, g_source_remove);
   g_cancellable_cancel (self->count_cancellable);
   g_clear_object (&self->count_cancellable);
+  g_cancellable_cancel (self->values_cancellable);
+  g_clear_object (&self->values_cancellable);
+  g_clear_pointer (&self->values[0], g_hash_table_unref);
+  g_clear_pointer (&self->values[1], g_hash_table_unref);
   if (self->count_box_ref != NULL && gtk_widget_get_parent (self->count_box_ref) != NULL)
     gtk_box_remove (GTK_BOX (gtk_widget_get_parent (self->count_box_ref)), self->count_box_ref);
   gtk_widget_dispose_template (GTK_WIDGET (object), CONCORD_TYPE_RULE_PANEL);
@@ -621,6 +712,10 @@ concord_rule_panel_clear (ConcordRulePanel *self)
   g_cancellable_cancel (self->count_cancellable);
   g_clear_object (&self->count_cancellable);
   g_clear_pointer (&self->counted, g_free);
+  g_cancellable_cancel (self->values_cancellable);
+  g_clear_object (&self->values_cancellable);
+  g_clear_pointer (&self->values[0], g_hash_table_unref);
+  g_clear_pointer (&self->values[1], g_hash_table_unref);
   g_clear_pointer (&self->rule, concord_rule_unref);
   if (gtk_widget_get_parent (self->count_box) != NULL)
     gtk_box_remove (GTK_BOX (gtk_widget_get_parent (self->count_box)), self->count_box);
@@ -692,6 +787,9 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
   self->connection_id = connection_id;
   self->source = source;
   self->rule = concord_rule_ref (rule);
+  for (guint s = 0; s < 2; s++)
+    self->values[s] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  self->values_cancellable = g_cancellable_new ();
 
   /* The source's fields, status among them, and any field the rule uses. */
   g_clear_pointer (&self->source_fields, g_ptr_array_unref);
@@ -735,7 +833,7 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
   gtk_switch_set_active (self->enabled_switch, concord_rule_get_enabled (rule));
   gtk_switch_set_active (self->create_switch, concord_rule_get_create (rule));
 
-  self->root = CONCORD_RULE_GROUP (concord_rule_group_new (self->source_fields, 0));
+  self->root = CONCORD_RULE_GROUP (concord_rule_group_new (self->source_fields, self->values[source], 0));
   /* Translators: followed by "all", "any"… and "of these conditions"; %s is an account's name */
   text = g_strdup_printf (_("If a contact of %s matches"), source_name);
   concord_rule_group_set_title (self->root, text);
@@ -783,4 +881,6 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
   self->loading = FALSE;
 
   start_count (self);
+  if (self->engine != NULL)
+    request_values (self);
 }

@@ -35,6 +35,7 @@ struct _ConcordRuleValueEditor
   char                 *subject;   /* (owned) "condition 2" */
   char                 *date;      /* (owned) (nullable) DATE: "YYYY-MM-DD" */
   GPtrArray            *items;     /* (owned) MULTI: the chips' values */
+  char                **suggestions; /* (owned) (nullable) */
   gboolean              updating;
 
   /* (unowned) children of the current kind */
@@ -45,6 +46,8 @@ struct _ConcordRuleValueEditor
   GtkWidget            *calendar;
   GtkWidget            *chips;     /* MULTI */
   GtkWidget            *add_button;
+  GtkWidget            *suggest_button; /* TEXT, MULTI without choices */
+  GtkListBox           *suggest_list;
 };
 
 G_DEFINE_FINAL_TYPE (ConcordRuleValueEditor, concord_rule_value_editor, GTK_TYPE_BOX)
@@ -84,6 +87,8 @@ clear_children (ConcordRuleValueEditor *self)
 
   self->entry = self->spin = self->dropdown = NULL;
   self->date_button = self->calendar = self->chips = self->add_button = NULL;
+  self->suggest_button = NULL;
+  self->suggest_list = NULL;
 }
 
 static void
@@ -115,6 +120,14 @@ update_labels (ConcordRuleValueEditor *self)
 
       label_widget (self->date_button, text);
       label_widget (self->calendar, calendar);
+    }
+  if (self->suggest_button != NULL)
+    {
+      /* Translators: an accessible name; %s is "condition 2" */
+      g_autofree char *text = g_strdup_printf (_("Values in use for %s"), subject);
+
+      label_widget (self->suggest_button, text);
+      label_widget (GTK_WIDGET (self->suggest_list), text);
     }
   if (self->kind == CONCORD_RULE_VALUE_MULTI)
     {
@@ -287,6 +300,96 @@ on_add_clicked_cb (GtkWidget              *widget,
 }
 
 /* ------------------------------------------------------------------------- */
+/* Suggestions                                                               */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_suggestion_activated_cb (GtkListBox             *list,
+                            GtkListBoxRow          *row,
+                            ConcordRuleValueEditor *self)
+{
+  const char *value = g_object_get_data (G_OBJECT (row), "value");
+
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (self->suggest_button));
+
+  if (self->kind == CONCORD_RULE_VALUE_MULTI)
+    {
+      if (add_item (self, value))
+        emit_changed (self);
+    }
+  else
+    {
+      /* The entry's ::changed tells the row. */
+      gtk_editable_set_text (GTK_EDITABLE (self->entry), value);
+      gtk_editable_set_position (GTK_EDITABLE (self->entry), -1);
+    }
+  gtk_widget_grab_focus (self->entry);
+}
+
+static void
+fill_suggestions (ConcordRuleValueEditor *self)
+{
+  GtkListBoxRow *row;
+  guint n = self->suggestions != NULL ? g_strv_length (self->suggestions) : 0;
+
+  if (self->suggest_button == NULL)
+    return;
+
+  while ((row = gtk_list_box_get_row_at_index (self->suggest_list, 0)) != NULL)
+    gtk_list_box_remove (self->suggest_list, GTK_WIDGET (row));
+
+  for (guint i = 0; i < n; i++)
+    {
+      GtkWidget *item = gtk_list_box_row_new ();
+      GtkWidget *label = gtk_label_new (self->suggestions[i]);
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 32);
+      gtk_widget_set_margin_start (label, 6);
+      gtk_widget_set_margin_end (label, 6);
+      gtk_widget_set_margin_top (label, 6);
+      gtk_widget_set_margin_bottom (label, 6);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (item), label);
+      g_object_set_data_full (G_OBJECT (item), "value", g_strdup (self->suggestions[i]), g_free);
+      label_widget (item, self->suggestions[i]);
+      gtk_widget_set_name (item, "value-suggestion");
+      gtk_list_box_append (self->suggest_list, item);
+    }
+
+  gtk_widget_set_visible (self->suggest_button, n > 0);
+}
+
+/* A menu of values in use, linked to the entry in @box. */
+static void
+add_suggest_button (ConcordRuleValueEditor *self,
+                    GtkWidget              *box)
+{
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_list_box_set_activate_on_single_click (GTK_LIST_BOX (list), TRUE);
+  gtk_widget_add_css_class (list, "navigation-sidebar");
+  g_signal_connect (list, "row-activated", G_CALLBACK (on_suggestion_activated_cb), self);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 280);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), list);
+  gtk_popover_set_child (GTK_POPOVER (popover), scrolled);
+
+  self->suggest_button = gtk_menu_button_new ();
+  gtk_widget_set_name (self->suggest_button, "value-suggestions");
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (self->suggest_button), "pan-down-symbolic");
+  gtk_widget_set_tooltip_text (self->suggest_button, _("Values in Use"));
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->suggest_button), popover);
+  self->suggest_list = GTK_LIST_BOX (list);
+  gtk_box_append (GTK_BOX (box), self->suggest_button);
+  fill_suggestions (self);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Building                                                                  */
 /* ------------------------------------------------------------------------- */
 
@@ -334,7 +437,18 @@ build (ConcordRuleValueEditor *self)
       if (self->kind == CONCORD_RULE_VALUE_NUMBER)
         gtk_entry_set_input_purpose (GTK_ENTRY (self->entry), GTK_INPUT_PURPOSE_NUMBER);
       g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
-      gtk_box_append (GTK_BOX (self), self->entry);
+      if (self->kind == CONCORD_RULE_VALUE_TEXT)
+        {
+          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+          gtk_widget_add_css_class (box, "linked");
+          gtk_widget_set_hexpand (box, TRUE);
+          gtk_box_append (GTK_BOX (box), self->entry);
+          add_suggest_button (self, box);
+          gtk_box_append (GTK_BOX (self), box);
+        }
+      else
+        gtk_box_append (GTK_BOX (self), self->entry);
       break;
 
     case CONCORD_RULE_VALUE_DAYS:
@@ -399,6 +513,7 @@ build (ConcordRuleValueEditor *self)
             g_signal_connect (self->entry, "activate", G_CALLBACK (on_add_clicked_cb), self);
             g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
             gtk_box_append (GTK_BOX (box), self->entry);
+            add_suggest_button (self, box);
           }
         self->add_button = gtk_button_new_from_icon_name ("list-add-symbolic");
         gtk_widget_set_name (self->add_button, "value-add");
@@ -431,6 +546,7 @@ concord_rule_value_editor_finalize (GObject *object)
   ConcordRuleValueEditor *self = CONCORD_RULE_VALUE_EDITOR (object);
 
   g_strfreev (self->choices);
+  g_strfreev (self->suggestions);
   g_free (self->subject);
   g_free (self->date);
   g_ptr_array_unref (self->items);
@@ -684,4 +800,26 @@ concord_rule_value_editor_get_values (ConcordRuleValueEditor *self)
     }
 
   return g_strv_builder_end (builder);
+}
+
+/**
+ * concord_rule_value_editor_set_suggestions:
+ * @values: (nullable): values to offer beside a text entry (the lists and
+ *   tags in use); %NULL or empty: none
+ */
+void
+concord_rule_value_editor_set_suggestions (ConcordRuleValueEditor *self,
+                                           const char * const     *values)
+{
+  g_return_if_fail (CONCORD_IS_RULE_VALUE_EDITOR (self));
+
+  if ((values == NULL && self->suggestions == NULL) ||
+      (values != NULL && self->suggestions != NULL &&
+       g_strv_equal (values, (const char * const *) self->suggestions)))
+    return;
+
+  g_strfreev (self->suggestions);
+  self->suggestions = g_strdupv ((char **) values);
+  fill_suggestions (self);
+  update_labels (self);
 }

@@ -49,5 +49,7 @@ void                  concord_rule_value_editor_set_subject (ConcordRuleValueEdi
 void                  concord_rule_value_editor_set_values  (ConcordRuleValueEditor *self,
                                                              const char * const     *values);
 char                **concord_rule_value_editor_get_values  (ConcordRuleValueEditor *self);
+void                  concord_rule_value_editor_set_suggestions (ConcordRuleValueEditor *self,
+                                                                 const char * const     *values);
 
 G_END_DECLS
