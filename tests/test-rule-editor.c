@@ -911,6 +911,63 @@ test_suggestions (Fixture       *f,
   g_assert_false (gtk_widget_get_visible (named (condition_value (p, i), "value-suggestions")));
 }
 
+/* A stored rule, with what the editor must keep as it is: a value the
+ * field no longer lists, a field the app no longer has, an inverted
+ * condition, nested groups, a cleared field. */
+static void
+test_load (Fixture       *f,
+           gconstpointer  data)
+{
+  const char *stored =
+    "{\"enabled\": true, \"create\": false,"
+    " \"filter\": {\"match\": \"any\", \"conditions\": ["
+    "   {\"field\": \"status\", \"type\": \"enum\", \"op\": \"is\", \"values\": [\"stale\"]},"
+    "   {\"field\": \"custom:Gone\", \"type\": \"number\", \"op\": \"less-than\", \"values\": [\"3\"]},"
+    "   {\"field\": \"first_name\", \"type\": \"string\", \"op\": \"starts-with\", \"values\": [\"A\"], \"negate\": true},"
+    "   {\"match\": \"all\", \"negate\": true, \"conditions\": ["
+    "     {\"field\": \"custom:Joined\", \"type\": \"date\", \"op\": \"within-last-days\", \"values\": [\"90\"]},"
+    "     {\"match\": \"any\", \"conditions\": ["
+    "       {\"field\": \"custom:Plan\", \"type\": \"enum\", \"op\": \"is-one-of\", \"values\": [\"Free\", \"Team\"]}]}]}]},"
+    " \"actions\": ["
+    "   {\"action\": \"set\", \"field\": \"custom:Points\", \"type\": \"number\", \"value\": \"\", \"on_update\": true},"
+    "   {\"action\": \"remove\", \"field\": \"lists\", \"value\": \"Old\", \"on_update\": false},"
+    "   {\"action\": \"set\", \"field\": \"custom:Tier\", \"type\": \"enum\", \"value\": \"Gold\", \"on_update\": false}]}";
+  g_autoptr(JsonNode) node = parse (stored);
+  g_autoptr(GError) error = NULL;
+  ConcordRule *rule = concord_rule_new_from_json (node, "rule", &error);
+  GtkWidget *p;
+
+  g_assert_no_error (error);
+  concord_rule_unref (f->setup->config->rules[0]);
+  f->setup->config->rules[0] = rule;
+  concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->setup, "Shop", "Newsletter");
+  p = panel (f, CONCORD_SIDE_A);
+
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 5);
+  g_assert_cmpuint (count_named (p, "group-match"), ==, 2);
+  g_assert_cmpuint (count_named (p, "action-kind"), ==, 3);
+  g_assert_true (gtk_widget_get_visible (nth_named (p, "condition-negate", 2)));
+  g_assert_true (offers (nth_named (p, "condition-field", 1), "Gone (not in this app)"));
+
+  /* Edits elsewhere write the rest back as it was. */
+  press_switch (named (p, "rule-create"));
+  press_switch (named (p, "rule-create"));
+  assert_rule (f, CONCORD_SIDE_A, stored);
+  assert_config_valid (f);
+  g_assert_cmpuint (f->n_changed, ==, 2);
+
+  /* Undoing the inversion is one click. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (nth_named (p, "condition-negate", 2)), FALSE);
+  g_assert_false (gtk_widget_get_visible (nth_named (p, "condition-negate", 2)));
+  {
+    g_autoptr(JsonNode) have = concord_rule_to_json (f->setup->config->rules[0]);
+    g_autofree char *text = json_to_string (have, FALSE);
+
+    g_assert_null (strstr (text, "\"values\":[\"A\"],\"negate\":true"));
+    g_assert_nonnull (strstr (text, "\"starts-with\",\"values\":[\"A\"]}"));
+  }
+}
+
 /* Tab through the window; the focused widgets in order. */
 static GPtrArray *
 focus_chain (Fixture *f)
@@ -1185,6 +1242,7 @@ main (int   argc,
   ADD ("one-way", test_one_way, CONCORD_DIRECTION_A_TO_B);
   ADD ("count-error", test_count_error, CONCORD_DIRECTION_BOTH);
   ADD ("suggestions", test_suggestions, CONCORD_DIRECTION_BOTH);
+  ADD ("load", test_load, CONCORD_DIRECTION_BOTH);
   ADD ("keyboard", test_keyboard, CONCORD_DIRECTION_BOTH);
   ADD ("accessible", test_accessible, CONCORD_DIRECTION_BOTH);
   ADD ("screenshots", test_screenshots, CONCORD_DIRECTION_BOTH);

@@ -703,7 +703,21 @@ concord_rule_value_editor_set_values (ConcordRuleValueEditor *self,
       break;
 
     case CONCORD_RULE_VALUE_CHOICE:
-      if (first != NULL && find_choice (self, first) != GTK_INVALID_LIST_POSITION)
+      if (first != NULL && find_choice (self, first) == GTK_INVALID_LIST_POSITION)
+        {
+          g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+          g_autoptr(GtkStringList) model = NULL;
+
+          /* A stored value the field no longer lists stays what it is
+           * rather than turn silently into the first choice. */
+          g_strv_builder_addv (builder, (const char **) self->choices);
+          g_strv_builder_add (builder, first);
+          g_strfreev (self->choices);
+          self->choices = g_strv_builder_end (builder);
+          model = gtk_string_list_new ((const char * const *) self->choices);
+          gtk_drop_down_set_model (GTK_DROP_DOWN (self->dropdown), G_LIST_MODEL (model));
+        }
+      if (first != NULL)
         gtk_drop_down_set_selected (GTK_DROP_DOWN (self->dropdown), find_choice (self, first));
       break;
 
