@@ -124,6 +124,8 @@ rule_make_sides (void)
   rule_add_spec (news, "custom:Since", "Since", CONCORD_FIELD_TYPE_DATE, NULL);
   rule_add_spec (news, "custom:Points", "Points", CONCORD_FIELD_TYPE_NUMBER, NULL);
   rule_add_spec (news, "custom:Opted in", "Opted in", CONCORD_FIELD_TYPE_BOOLEAN, NULL);
+  rule_add_spec (news, "custom:Code", "Code", CONCORD_FIELD_TYPE_STRING, NULL);
+  ((ConcordFieldSpec *) g_ptr_array_index (news, news->len - 1))->read_only = TRUE;
 
   for (guint s = 0; s < 2; s++)
     {

@@ -923,6 +923,7 @@ test_load (Fixture       *f,
     " \"filter\": {\"match\": \"any\", \"conditions\": ["
     "   {\"field\": \"status\", \"type\": \"enum\", \"op\": \"is\", \"values\": [\"stale\"]},"
     "   {\"field\": \"custom:Gone\", \"type\": \"number\", \"op\": \"less-than\", \"values\": [\"3\"]},"
+    "   {\"field\": \"custom:Score\", \"type\": \"string\", \"op\": \"starts-with\", \"values\": [\"4\"]},"
     "   {\"field\": \"first_name\", \"type\": \"string\", \"op\": \"starts-with\", \"values\": [\"A\"], \"negate\": true},"
     "   {\"match\": \"all\", \"negate\": true, \"conditions\": ["
     "     {\"field\": \"custom:Joined\", \"type\": \"date\", \"op\": \"within-last-days\", \"values\": [\"90\"]},"
@@ -931,7 +932,8 @@ test_load (Fixture       *f,
     " \"actions\": ["
     "   {\"action\": \"set\", \"field\": \"custom:Points\", \"type\": \"number\", \"value\": \"\", \"on_update\": true},"
     "   {\"action\": \"remove\", \"field\": \"lists\", \"value\": \"Old\", \"on_update\": false},"
-    "   {\"action\": \"set\", \"field\": \"custom:Tier\", \"type\": \"enum\", \"value\": \"Gold\", \"on_update\": false}]}";
+    "   {\"action\": \"set\", \"field\": \"custom:Tier\", \"type\": \"enum\", \"value\": \"Gold\", \"on_update\": false},"
+    "   {\"action\": \"set\", \"field\": \"custom:Code\", \"type\": \"string\", \"value\": \"X1\", \"on_update\": false}]}";
   g_autoptr(JsonNode) node = parse (stored);
   g_autoptr(GError) error = NULL;
   ConcordRule *rule = concord_rule_new_from_json (node, "rule", &error);
@@ -943,10 +945,13 @@ test_load (Fixture       *f,
   concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->setup, "Shop", "Newsletter");
   p = panel (f, CONCORD_SIDE_A);
 
-  g_assert_cmpuint (count_named (p, "condition-field"), ==, 5);
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 6);
   g_assert_cmpuint (count_named (p, "group-match"), ==, 2);
-  g_assert_cmpuint (count_named (p, "action-kind"), ==, 3);
-  g_assert_true (gtk_widget_get_visible (nth_named (p, "condition-negate", 2)));
+  g_assert_cmpuint (count_named (p, "action-kind"), ==, 4);
+  g_assert_true (gtk_widget_get_visible (nth_named (p, "condition-negate", 3)));
+  /* Code is read-only in the app now: kept, but not offered to new actions. */
+  g_assert_true (offers (nth_named (p, "action-field", 3), "Code"));
+  g_assert_false (offers (nth_named (p, "action-field", 2), "Code"));
   g_assert_true (offers (nth_named (p, "condition-field", 1), "Gone (not in this app)"));
 
   /* Edits elsewhere write the rest back as it was. */
@@ -957,8 +962,8 @@ test_load (Fixture       *f,
   g_assert_cmpuint (f->n_changed, ==, 2);
 
   /* Undoing the inversion is one click. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (nth_named (p, "condition-negate", 2)), FALSE);
-  g_assert_false (gtk_widget_get_visible (nth_named (p, "condition-negate", 2)));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (nth_named (p, "condition-negate", 3)), FALSE);
+  g_assert_false (gtk_widget_get_visible (nth_named (p, "condition-negate", 3)));
   {
     g_autoptr(JsonNode) have = concord_rule_to_json (f->setup->config->rules[0]);
     g_autofree char *text = json_to_string (have, FALSE);

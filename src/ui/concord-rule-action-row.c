@@ -44,6 +44,9 @@ struct _ConcordRuleActionRow
   GArray                 *kinds;      /* (owned) of Kind offered */
   GPtrArray              *offered;    /* (owned) of ConcordFieldSpec (unowned) for the kind */
   char                  **choices;    /* (owned) (nullable) for a pick list */
+  char                   *kept_field; /* (owned) (nullable) a stored action's field, offered even if
+                                       * the app now says it cannot be written */
+  Kind                    kept_kind;
   guint                   number;
   char                   *problem;    /* (owned) (nullable) */
   gboolean                updating;
@@ -187,7 +190,8 @@ fill_fields (ConcordRuleActionRow *self,
     {
       ConcordFieldSpec *spec = g_ptr_array_index (self->fields, i);
 
-      if (!field_fits (spec, kind))
+      if (!field_fits (spec, kind) &&
+          !(kind == self->kept_kind && g_strcmp0 (spec->key, self->kept_field) == 0))
         continue;
       if (g_strcmp0 (spec->key, keep) == 0)
         selected = self->offered->len;
@@ -327,6 +331,7 @@ concord_rule_action_row_finalize (GObject *object)
   g_array_unref (self->kinds);
   g_ptr_array_unref (self->offered);
   g_strfreev (self->choices);
+  g_free (self->kept_field);
   g_free (self->problem);
 
   G_OBJECT_CLASS (concord_rule_action_row_parent_class)->finalize (object);
@@ -410,8 +415,9 @@ concord_rule_action_row_can_act (GPtrArray *fields)
 
 /**
  * concord_rule_action_row_new:
- * @fields: (transfer none): the target side's fields; one at least must be
- *   writable (concord_rule_action_row_can_act())
+ * @fields: (transfer none): the target side's fields; for a new action,
+ *   one at least must be writable (concord_rule_action_row_can_act()), a
+ *   stored one is shown by concord_rule_action_row_load() in any case
  * @values: (transfer none) (nullable): the values in use of the target's
  *   list and tag fields (key → GStrv), shared, filled as they come
  *
@@ -426,7 +432,7 @@ concord_rule_action_row_new (GPtrArray  *fields,
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
   g_autoptr(GtkExpression) expression = NULL;
 
-  g_return_val_if_fail (concord_rule_action_row_can_act (fields), NULL);
+  g_return_val_if_fail (fields != NULL, NULL);
 
   self = g_object_new (CONCORD_TYPE_RULE_ACTION_ROW, NULL);
   self->fields = g_ptr_array_ref (fields);
@@ -489,8 +495,22 @@ concord_rule_action_row_load (ConcordRuleActionRow *self,
   for (guint i = 0; i < self->kinds->len; i++)
     if (g_array_index (self->kinds, Kind, i) == kind)
       kind_index = i;
+
+  /* What the engine holds stays as it is, even if the app now says the
+   * field cannot be written that way: the user decides, not the editor. */
+  g_free (self->kept_field);
+  self->kept_field = g_strdup (action->field);
+  self->kept_kind = kind;
   if (kind_index == GTK_INVALID_LIST_POSITION)
-    return FALSE;
+    {
+      GtkStringList *labels = GTK_STRING_LIST (gtk_drop_down_get_model (self->kind_dropdown));
+
+      g_array_append_val (self->kinds, kind);
+      self->updating = TRUE;
+      gtk_string_list_append (labels, kind_label (kind));
+      self->updating = FALSE;
+      kind_index = self->kinds->len - 1;
+    }
 
   self->updating = TRUE;
   gtk_drop_down_set_selected (self->kind_dropdown, kind_index);

@@ -37,6 +37,8 @@ struct _ConcordRuleConditionRow
   GArray                 *ops;        /* (owned) of ConcordFilterOp offered now */
   char                   *number;     /* (owned) "2", "3.1" */
   char                   *problem;    /* (owned) (nullable) why build() gave nothing */
+  gboolean                typed;      /* a stored condition's type differs from its field's now */
+  ConcordFieldType        stored_type;
   gboolean                updating;
 
   /* Template widgets */
@@ -171,6 +173,19 @@ get_field (ConcordRuleConditionRow *self)
   return selected < self->fields->len ? g_ptr_array_index (self->fields, selected) : NULL;
 }
 
+/* The type the condition compares as: its field's, or, for a stored
+ * condition whose field changed type in the app since, the stored one
+ * (until the user picks a field), so it reads back as it was. */
+static ConcordFieldType
+field_type (ConcordRuleConditionRow *self)
+{
+  const ConcordFieldSpec *spec = get_field (self);
+
+  if (self->typed || spec == NULL)
+    return self->stored_type;
+  return spec->type;
+}
+
 static ConcordFilterOp
 get_op (ConcordRuleConditionRow *self)
 {
@@ -199,6 +214,7 @@ op_arity (ConcordFilterOp op)
 
 static ConcordRuleValueKind
 value_kind (const ConcordFieldSpec *spec,
+            ConcordFieldType        type,
             ConcordFilterOp         op)
 {
   if (op_arity (op) == 0)
@@ -208,7 +224,7 @@ value_kind (const ConcordFieldSpec *spec,
   if (op == CONCORD_FILTER_IS_ONE_OF)
     return CONCORD_RULE_VALUE_MULTI;
 
-  switch (spec->type)
+  switch (type)
     {
     case CONCORD_FIELD_TYPE_NUMBER:
       return CONCORD_RULE_VALUE_NUMBER;
@@ -260,17 +276,18 @@ fill_ops (ConcordRuleConditionRow *self,
           ConcordFilterOp          keep)
 {
   const ConcordFieldSpec *spec = get_field (self);
+  ConcordFieldType type = field_type (self);
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
   guint selected = 0;
 
   g_array_set_size (self->ops, 0);
   for (guint i = 0; spec != NULL && i < G_N_ELEMENTS (all_ops); i++)
-    if (concord_filter_op_fits (all_ops[i], spec->type))
+    if (concord_filter_op_fits (all_ops[i], type))
       {
         if (all_ops[i] == keep)
           selected = self->ops->len;
         g_array_append_val (self->ops, all_ops[i]);
-        gtk_string_list_append (labels, concord_rule_op_label (all_ops[i], spec->type));
+        gtk_string_list_append (labels, concord_rule_op_label (all_ops[i], type));
       }
 
   self->updating = TRUE;
@@ -289,7 +306,7 @@ configure_value (ConcordRuleConditionRow *self)
   if (spec == NULL)
     return;
 
-  kind = value_kind (spec, get_op (self));
+  kind = value_kind (spec, field_type (self), get_op (self));
   concord_rule_value_editor_configure (self->value_editor, kind,
                                        (const char * const *) spec->choices, subject);
   gtk_widget_set_visible (self->spacer, kind == CONCORD_RULE_VALUE_NONE);
@@ -330,6 +347,7 @@ on_field_selected (ConcordRuleConditionRow *self)
   if (self->updating)
     return;
 
+  self->typed = FALSE;
   fill_ops (self, get_op (self));
   configure_value (self);
   g_signal_emit (self, signals[CHANGED], 0);
@@ -537,6 +555,16 @@ concord_rule_condition_row_load (ConcordRuleConditionRow *self,
     return FALSE;
 
   concord_filter_op_from_string (op_name, &op);
+  {
+    ConcordFieldType type = ((ConcordFieldSpec *) g_ptr_array_index (self->fields, index))->type;
+
+    if (concord_field_type_from_string (json_object_get_string_member_with_default (condition, "type", ""),
+                                        &type))
+      {
+        self->stored_type = type;
+        self->typed = type != ((ConcordFieldSpec *) g_ptr_array_index (self->fields, index))->type;
+      }
+  }
   for (guint i = 0; values != NULL && i < json_array_get_length (values); i++)
     g_strv_builder_add (builder, json_array_get_string_element (values, i));
   strv = g_strv_builder_end (builder);
@@ -601,7 +629,7 @@ concord_rule_condition_row_build (ConcordRuleConditionRow *self)
       return NULL;
     }
 
-  if (spec->type == CONCORD_FIELD_TYPE_NUMBER && op != CONCORD_FILTER_WITHIN_LAST_DAYS)
+  if (field_type (self) == CONCORD_FIELD_TYPE_NUMBER && op != CONCORD_FILTER_WITHIN_LAST_DAYS)
     for (guint i = 0; values[i] != NULL; i++)
       {
         g_autofree char *normalized = NULL;
@@ -618,7 +646,7 @@ concord_rule_condition_row_build (ConcordRuleConditionRow *self)
         values[i] = g_steal_pointer (&normalized);
       }
 
-  condition = concord_filter_new_condition (spec->key, spec->type, op, (const char * const *) values);
+  condition = concord_filter_new_condition (spec->key, field_type (self), op, (const char * const *) values);
   concord_filter_set_negate (condition, gtk_toggle_button_get_active (self->negate_button));
 
   /* The engine's own check has the last word. */
@@ -664,8 +692,8 @@ concord_rule_condition_row_refresh_suggestions (ConcordRuleConditionRow *self)
 
   spec = get_field (self);
   if (spec != NULL && self->values != NULL &&
-      (spec->type == CONCORD_FIELD_TYPE_STRING_SET ||
-       (spec->type == CONCORD_FIELD_TYPE_ENUM && (spec->choices == NULL || spec->choices[0] == NULL))))
+      (field_type (self) == CONCORD_FIELD_TYPE_STRING_SET ||
+       (field_type (self) == CONCORD_FIELD_TYPE_ENUM && (spec->choices == NULL || spec->choices[0] == NULL))))
     values = g_hash_table_lookup (self->values, spec->key);
 
   concord_rule_value_editor_set_suggestions (self->value_editor, values);

@@ -865,11 +865,8 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
 
   for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
     {
-      GtkWidget *row;
+      GtkWidget *row = append_action (self);
 
-      if (!concord_rule_action_row_can_act (self->target_fields))
-        break;
-      row = append_action (self);
       if (!concord_rule_action_row_load (CONCORD_RULE_ACTION_ROW (row), concord_rule_get_action (rule, i)))
         gtk_list_box_remove (self->actions_list, row);
     }
