@@ -213,6 +213,18 @@ get_listing (ConcordEngine  *self,
   if (!latest_run (self, job->connection_id, &run_id, &finished, error))
     return NULL;
 
+  /* Listings of other connections or sides not counted for a while go:
+   * they may be large. */
+  {
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init (&iter, cache);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      if (now - ((Listing *) value)->listed_at >= CONCORD_COUNT_CACHE_SECONDS * G_USEC_PER_SEC)
+        g_hash_table_iter_remove (&iter);
+  }
+
   listing = g_hash_table_lookup (cache, key);
   if (listing != NULL &&
       now - listing->listed_at < CONCORD_COUNT_CACHE_SECONDS * G_USEC_PER_SEC &&

@@ -78,6 +78,13 @@ static guint signals[N_SIGNALS];
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
+static void
+set_accessible_label (gpointer    widget,
+                      const char *text)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
 static const char *
 kind_label (Kind kind)
 {
@@ -168,11 +175,11 @@ update_labels (ConcordRuleActionRow *self)
   /* Translators: an accessible name; %u is a number */
   g_autofree char *remove = g_strdup_printf (_("Remove action %u"), self->number);
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->kind_dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL, kind, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->field_dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL, field, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->update_check), GTK_ACCESSIBLE_PROPERTY_LABEL, update, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->remove_button), GTK_ACCESSIBLE_PROPERTY_LABEL, remove, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, subject, -1);
+  set_accessible_label (self->kind_dropdown, kind);
+  set_accessible_label (self->field_dropdown, field);
+  set_accessible_label (self->update_check, update);
+  set_accessible_label (self->remove_button, remove);
+  set_accessible_label (self, subject);
   concord_rule_value_editor_set_subject (self->value_editor, subject);
 }
 

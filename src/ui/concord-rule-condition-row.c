@@ -165,6 +165,13 @@ concord_rule_parse_number (const char  *text,
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
+static void
+set_accessible_label (gpointer    widget,
+                      const char *text)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
 static const ConcordFieldSpec *
 get_field (ConcordRuleConditionRow *self)
 {
@@ -262,11 +269,11 @@ update_labels (ConcordRuleConditionRow *self)
   /* Translators: an accessible name; %s is a number such as 2 or 3.1 */
   negate = g_strdup_printf (_("Invert condition %s"), self->number);
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->field_dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL, field, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->op_dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL, op, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->remove_button), GTK_ACCESSIBLE_PROPERTY_LABEL, remove, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->negate_button), GTK_ACCESSIBLE_PROPERTY_LABEL, negate, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, subject, -1);
+  set_accessible_label (self->field_dropdown, field);
+  set_accessible_label (self->op_dropdown, op);
+  set_accessible_label (self->remove_button, remove);
+  set_accessible_label (self->negate_button, negate);
+  set_accessible_label (self, subject);
   concord_rule_value_editor_set_subject (self->value_editor, subject);
 }
 

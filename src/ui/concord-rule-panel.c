@@ -93,6 +93,13 @@ static guint signals[N_SIGNALS];
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
+static void
+set_accessible_label (gpointer    widget,
+                      const char *text)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
 static char *
 rule_json (ConcordRule *rule)
 {
@@ -700,7 +707,7 @@ set_names (ConcordRulePanel *self,
   g_free (self->target_name);
   self->target_name = g_strdup (target_name);
   gtk_label_set_label (self->title_label, title);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  set_accessible_label (self, title);
 }
 
 void
@@ -820,11 +827,11 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
   g_clear_pointer (&text, g_free);
   /* Translators: an accessible name; %s is "Shop → Newsletter" */
   text = g_strdup_printf (_("Use the rule %s"), gtk_label_get_label (self->title_label));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  set_accessible_label (self->enabled_switch, text);
   g_clear_pointer (&text, g_free);
   /* Translators: an accessible name; %s is an account's name */
   create = g_strdup_printf (_("Create new contacts in %s"), target_name);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->create_switch), GTK_ACCESSIBLE_PROPERTY_LABEL, create, -1);
+  set_accessible_label (self->create_switch, create);
   /* Translators: a heading; %s is an account's name */
   text = g_strdup_printf (_("Then in %s…"), target_name);
   adw_preferences_group_set_title (self->then_group, text);
