@@ -771,6 +771,7 @@ test_disable (Fixture       *f,
   g_assert_false (gtk_widget_is_sensitive (named (p, "add-action-button")));
   wait_label (named (p, "count-label"), all, TRUE);
   assert_config_valid (f);
+  screenshot (f, "rule-editor-off.png");
 
   press_switch (named (p, "rule-enabled"));
   g_assert_true (concord_rule_get_enabled (f->setup->config->rules[0]));
@@ -793,6 +794,13 @@ test_one_way (Fixture       *f,
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)), "one-way"));
   g_assert_cmpuint (count_named (b, "add-condition-button"), ==, 0);
   g_assert_true (gtk_widget_get_mapped (named (panel (f, CONCORD_SIDE_A), "add-condition-button")));
+  {
+    GtkScrolledWindow *scrolled = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (b, GTK_TYPE_SCROLLED_WINDOW));
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scrolled);
+
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+    screenshot (f, "rule-editor-one-way.png");
+  }
 
   /* NULL clears the editor. */
   concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), NULL, NULL, NULL);

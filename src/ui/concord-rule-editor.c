@@ -60,7 +60,7 @@ static const char editor_css[] =
   "list.boxed-list > row.rule-group-row { background-color: alpha(@view_fg_color, 0.03); }"
   ".rule-group { border-left: 3px solid alpha(@accent_bg_color, 0.6); padding-left: 10px; }"
   ".rule-count { padding: 6px 2px 6px 12px; }"
-  ".rule-count image { color: @accent_color; }";
+  ".rule-count stack image { color: @accent_color; }";
 
 static void
 ensure_css (void)

@@ -236,8 +236,8 @@ on_count_ready_cb (GObject      *object,
                                              n_matching - g_strv_length (sample)),
                                 joined, n_matching - g_strv_length (sample));
       else
-        /* Translators: %s is a list of contacts */
-        more = g_strdup_printf (_("They are %s"), joined);
+        /* Translators: %s is one contact, or a list of them */
+        more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "It is %s", "They are %s", n_matching), joined);
       gtk_label_set_label (self->sample_label, more);
       gtk_widget_set_visible (GTK_WIDGET (self->sample_label), TRUE);
     }
