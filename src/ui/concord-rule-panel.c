@@ -1,0 +1,890 @@
+/* concord-rule-panel.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The rule of one direction of a connection: on/off, whether it creates
+ * contacts, IF (a group of conditions on the source side's fields, with
+ * nested groups) and THEN (actions on the target side's fields), and a
+ * live count of the source contacts the conditions take in.
+ *
+ * The widgets are what the user edits; the ConcordRule (borrowed from the
+ * connection's setup, and referenced) is written from them after every
+ * edit, with only what the engine validated: an incomplete condition or
+ * action is explained under its row and left out, so the rule is at every
+ * moment one the engine would read back from JSON. ::changed is emitted
+ * when the rule's JSON actually changed.
+ *
+ * The count is asked of the engine (concord_engine_count_matching_async(),
+ * on its thread) 300 ms after the last change of the filter, cancelling
+ * the count before it. The lists and tags in use on each side are asked
+ * once per rule shown, and offered beside the rows' values as they come.
+ */
+
+#define G_LOG_DOMAIN "concord-rule-panel"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "concord-engine-rules.h"
+#include "concord-fields.h"
+#include "concord-rule-action-row.h"
+#include "concord-rule-condition-row.h"
+#include "concord-rule-group.h"
+#include "concord-rule-panel.h"
+
+#define COUNT_DELAY_MS 300
+
+struct _ConcordRulePanel
+{
+  GtkBox            parent_instance;
+
+  ConcordEngine    *engine;         /* (owned) */
+  ConcordRule      *rule;           /* (owned) (nullable) borrowed from the setup, referenced */
+  gint64            connection_id;
+  ConcordSide       source;
+  GPtrArray        *source_fields;  /* (owned) (nullable) */
+  GPtrArray        *target_fields;  /* (owned) (nullable) */
+  char             *source_name;    /* (owned) */
+  char             *target_name;    /* (owned) */
+  ConcordRuleGroup *root;           /* (unowned) (nullable) */
+  char             *counted;        /* (owned) (nullable) the filter last counted, as JSON */
+  GCancellable     *count_cancellable; /* (owned) (nullable) */
+  GHashTable       *values[2];      /* (owned) (nullable) per side: field key → GStrv in use */
+  GCancellable     *values_cancellable; /* (owned) (nullable) */
+  guint             count_id;
+  gboolean          loading;
+
+  /* Template widgets */
+  GtkLabel         *title_label;
+  GtkLabel         *subtitle_label;
+  GtkStack         *stack;
+  GtkSwitch        *enabled_switch;
+  GtkWidget        *create_box;
+  GtkSwitch        *create_switch;
+  AdwPreferencesGroup *if_group;
+  GtkBox           *filter_box;
+  GtkWidget        *count_box;
+  GtkWidget        *count_box_ref;  /* (owned) it moves into the rule's group */
+  GtkStack         *count_icon_stack;
+  GtkSpinner       *count_spinner;
+  GtkLabel         *count_label;
+  GtkLabel         *sample_label;
+  AdwPreferencesGroup *then_group;
+  GtkListBox       *actions_list;
+  GtkButton        *add_action_button;
+  GtkLabel         *not_applicable_label;
+};
+
+G_DEFINE_FINAL_TYPE (ConcordRulePanel, concord_rule_panel, GTK_TYPE_BOX)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+set_accessible_label (gpointer    widget,
+                      const char *text)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
+static char *
+rule_json (ConcordRule *rule)
+{
+  g_autoptr(JsonNode) node = concord_rule_to_json (rule);
+
+  return json_to_string (node, FALSE);
+}
+
+static char *
+filter_json (ConcordFilter *filter)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (filter == NULL)
+    return g_strdup ("null");
+  node = concord_filter_to_json (filter);
+  return json_to_string (node, FALSE);
+}
+
+static void
+clear_actions (ConcordRulePanel *self)
+{
+  GtkListBoxRow *row;
+
+  while ((row = gtk_list_box_get_row_at_index (self->actions_list, 0)) != NULL)
+    gtk_list_box_remove (self->actions_list, GTK_WIDGET (row));
+}
+
+static void
+renumber_actions (ConcordRulePanel *self)
+{
+  GtkListBoxRow *row;
+
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->actions_list, i)) != NULL; i++)
+    concord_rule_action_row_set_number (CONCORD_RULE_ACTION_ROW (row), i + 1);
+}
+
+static void
+update_sensitivity (ConcordRulePanel *self)
+{
+  gboolean on = gtk_switch_get_active (self->enabled_switch);
+  g_autofree char *subtitle = NULL;
+
+  if (on)
+    /* Translators: the names of both sides of a connection */
+    subtitle = g_strdup_printf (_("Which contacts of %s go to %s, and what Concord does to them there."),
+                                self->source_name, self->target_name);
+  else
+    /* Translators: the name of the connection's other side */
+    subtitle = g_strdup_printf (_("The rule is off: no contact is held back, none is created in %s and "
+                                  "no action runs. Linked contacts still update."), self->target_name);
+  gtk_label_set_label (self->subtitle_label, subtitle);
+
+  /* A rule switched off creates nothing, filters nothing and acts on nothing. */
+  gtk_widget_set_sensitive (self->create_box, on);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->if_group), on);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->then_group), on);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_action_button),
+                            on && concord_rule_action_row_can_act (self->target_fields));
+  if (!concord_rule_action_row_can_act (self->target_fields))
+    {
+      /* Translators: %s is an account's name */
+      g_autofree char *why = g_strdup_printf (_("%s has no field Concord can write"), self->target_name);
+
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_action_button), why);
+    }
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_action_button), NULL);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Counting                                                                  */
+/* ------------------------------------------------------------------------- */
+
+static void
+show_count_busy (ConcordRulePanel *self,
+                 gboolean          busy)
+{
+  gtk_stack_set_visible_child_name (self->count_icon_stack, busy ? "spinner" : "icon");
+  gtk_spinner_set_spinning (self->count_spinner, busy);
+}
+
+static void
+on_count_ready_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ConcordRulePanel) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) sample = NULL;
+  g_autofree char *text = NULL;
+  guint n_matching = 0, n_total = 0;
+
+  if (!concord_engine_count_matching_finish (CONCORD_ENGINE (object), result, &n_matching, &n_total,
+                                             &sample, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      show_count_busy (self, FALSE);
+      g_clear_pointer (&self->counted, g_free);
+      /* Translators: %s is the reason, e.g. a network error */
+      text = g_strdup_printf (_("Could not count: %s"), error->message);
+      gtk_label_set_label (self->count_label, text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->count_label), "error");
+      gtk_widget_set_visible (GTK_WIDGET (self->sample_label), FALSE);
+      return;
+    }
+
+  show_count_busy (self, FALSE);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->count_label), "error");
+
+  if (g_strcmp0 (self->counted, "null") == 0)
+    /* Translators: %u is a number of contacts, %s the app's account name */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The %u contact of %s takes part",
+                                         "All %u contacts of %s take part", n_total),
+                            n_total, self->source_name);
+  else
+    /* Translators: "124 of 300 contacts match" */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u contact matches",
+                                         "%u of %u contacts match", n_total),
+                            n_matching, n_total);
+  gtk_label_set_label (self->count_label, text);
+
+  if (sample != NULL && sample[0] != NULL)
+    {
+      g_autofree char *joined = g_strjoinv (", ", sample);
+      g_autofree char *more = NULL;
+
+      if (n_matching > g_strv_length (sample))
+        /* Translators: a list of contacts, then how many more there are */
+        more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "For example %s, and %u more",
+                                             "For example %s, and %u more",
+                                             n_matching - g_strv_length (sample)),
+                                joined, n_matching - g_strv_length (sample));
+      else
+        /* Translators: %s is one contact, or a list of them */
+        more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "It is %s", "They are %s", n_matching), joined);
+      gtk_label_set_label (self->sample_label, more);
+      gtk_widget_set_visible (GTK_WIDGET (self->sample_label), TRUE);
+    }
+  else
+    {
+      gtk_label_set_label (self->sample_label,
+                           n_total > 0 ? _("No contact matches these conditions now.") : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->sample_label), n_total > 0);
+    }
+}
+
+static void
+start_count (ConcordRulePanel *self)
+{
+  ConcordFilter *filter;
+
+  if (self->rule == NULL || self->engine == NULL)
+    return;
+
+  filter = concord_rule_get_enabled (self->rule) ? concord_rule_get_filter (self->rule) : NULL;
+  g_free (self->counted);
+  self->counted = filter_json (filter);
+
+  g_cancellable_cancel (self->count_cancellable);
+  g_clear_object (&self->count_cancellable);
+  self->count_cancellable = g_cancellable_new ();
+
+  show_count_busy (self, TRUE);
+  if (*gtk_label_get_label (self->count_label) == '\0')
+    gtk_label_set_label (self->count_label, _("Counting contacts…"));
+  concord_engine_count_matching_async (self->engine, self->connection_id, self->source, filter,
+                                       self->count_cancellable, on_count_ready_cb,
+                                       g_object_ref (self));
+}
+
+static void
+count_timeout_cb (gpointer data)
+{
+  ConcordRulePanel *self = data;
+
+  self->count_id = 0;
+  start_count (self);
+}
+
+/* Counts again in a moment when what would be counted changed. */
+static void
+queue_count (ConcordRulePanel *self)
+{
+  ConcordFilter *filter;
+  g_autofree char *json = NULL;
+
+  if (self->rule == NULL)
+    return;
+
+  filter = concord_rule_get_enabled (self->rule) ? concord_rule_get_filter (self->rule) : NULL;
+  json = filter_json (filter);
+  if (self->count_id == 0 && g_strcmp0 (json, self->counted) == 0)
+    return;
+
+  g_clear_handle_id (&self->count_id, g_source_remove);
+  self->count_id = g_timeout_add_once (COUNT_DELAY_MS, count_timeout_cb, self);
+  show_count_busy (self, TRUE);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Values in use                                                             */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  ConcordRulePanel *panel;  /* (owned) */
+  ConcordSide       side;
+  char             *field;  /* (owned) */
+  GCancellable     *cancellable; /* (owned) */
+} ValuesRequest;
+
+static void
+values_request_free (ValuesRequest *request)
+{
+  g_object_unref (request->panel);
+  g_free (request->field);
+  g_object_unref (request->cancellable);
+  g_free (request);
+}
+
+static void
+on_values_ready_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  ValuesRequest *request = user_data;
+  ConcordRulePanel *self = request->panel;
+  g_autoptr(GError) error = NULL;
+  GStrv values;
+  GtkListBoxRow *row;
+
+  values = concord_engine_list_values_finish (CONCORD_ENGINE (object), result, &error);
+
+  /* Offering values is a help: without them the entries still work. */
+  if (values == NULL || g_cancellable_is_cancelled (request->cancellable) || self->values[request->side] == NULL)
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No values in use for %s: %s", request->field, error->message);
+      g_strfreev (values);
+      values_request_free (request);
+      return;
+    }
+
+  g_hash_table_replace (self->values[request->side], g_strdup (request->field), values);
+  if (request->side == self->source && self->root != NULL)
+    concord_rule_group_refresh_suggestions (self->root);
+  if (request->side != self->source)
+    for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->actions_list, i)) != NULL; i++)
+      concord_rule_action_row_refresh_suggestions (CONCORD_RULE_ACTION_ROW (row));
+
+  values_request_free (request);
+}
+
+/* Asks for the members in use of each side's list and tag fields. */
+static void
+request_values (ConcordRulePanel *self)
+{
+  for (ConcordSide side = CONCORD_SIDE_A; side <= CONCORD_SIDE_B; side++)
+    {
+      GPtrArray *fields = side == self->source ? self->source_fields : self->target_fields;
+
+      for (guint i = 0; fields != NULL && i < fields->len; i++)
+        {
+          ConcordFieldSpec *spec = g_ptr_array_index (fields, i);
+          ValuesRequest *request;
+
+          if (spec->type != CONCORD_FIELD_TYPE_STRING_SET &&
+              (side != self->source || spec->type != CONCORD_FIELD_TYPE_ENUM ||
+               (spec->choices != NULL && spec->choices[0] != NULL)))
+            continue;
+
+          request = g_new0 (ValuesRequest, 1);
+          request->panel = g_object_ref (self);
+          request->side = side;
+          request->field = g_strdup (spec->key);
+          request->cancellable = g_object_ref (self->values_cancellable);
+          concord_engine_list_values_async (self->engine, self->connection_id, side, spec->key,
+                                            self->values_cancellable, on_values_ready_cb, request);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Writing the rule                                                          */
+/* ------------------------------------------------------------------------- */
+
+/* Writes the rule from the widgets: what the engine validated only. */
+static void
+commit (ConcordRulePanel *self)
+{
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(ConcordFilter) filter = NULL;
+  g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_action_free);
+  GtkListBoxRow *row;
+  guint n_problems = 0;
+
+  if (self->rule == NULL || self->loading)
+    return;
+
+  before = rule_json (self->rule);
+
+  filter = concord_rule_group_build (self->root, &n_problems);
+  if (filter != NULL && !concord_filter_validate (filter, NULL))
+    {
+      /* Every condition was validated: this cannot happen, but the rule
+       * stays as it was rather than hold what the engine refuses. */
+      g_warning ("The rule editor built a filter the engine refuses");
+      return;
+    }
+
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->actions_list, i)) != NULL; i++)
+    {
+      ConcordAction *action = concord_rule_action_row_build (CONCORD_RULE_ACTION_ROW (row));
+
+      if (action != NULL)
+        g_ptr_array_add (actions, action);
+    }
+
+  concord_rule_set_enabled (self->rule, gtk_switch_get_active (self->enabled_switch));
+  concord_rule_set_create (self->rule, gtk_switch_get_active (self->create_switch));
+  concord_rule_set_filter (self->rule, filter);
+  while (concord_rule_get_n_actions (self->rule) > 0)
+    concord_rule_remove_action (self->rule, 0);
+  for (guint i = 0; i < actions->len; i++)
+    concord_rule_add_action (self->rule, concord_action_copy (g_ptr_array_index (actions, i)));
+
+  after = rule_json (self->rule);
+  if (g_strcmp0 (before, after) != 0)
+    g_signal_emit (self, signals[CHANGED], 0);
+
+  queue_count (self);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Callbacks                                                                 */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_filter_changed_cb (ConcordRulePanel *self)
+{
+  commit (self);
+}
+
+static void
+on_enabled_changed (ConcordRulePanel *self)
+{
+  update_sensitivity (self);
+  commit (self);
+}
+
+static void
+on_create_changed (ConcordRulePanel *self)
+{
+  commit (self);
+}
+
+static void
+on_action_changed_cb (ConcordRulePanel *self)
+{
+  commit (self);
+}
+
+static void
+on_action_remove_cb (GtkWidget        *row,
+                     ConcordRulePanel *self)
+{
+  gtk_list_box_remove (self->actions_list, row);
+  renumber_actions (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->add_action_button));
+  commit (self);
+}
+
+static GtkWidget *
+append_action (ConcordRulePanel *self)
+{
+  GtkWidget *row = concord_rule_action_row_new (self->target_fields,
+                                                self->values[CONCORD_SIDE_OTHER (self->source)]);
+
+  g_signal_connect_swapped (row, "changed", G_CALLBACK (on_action_changed_cb), self);
+  g_signal_connect (row, "remove", G_CALLBACK (on_action_remove_cb), self);
+  gtk_list_box_append (self->actions_list, row);
+  renumber_actions (self);
+  return row;
+}
+
+static void
+on_add_action_clicked (ConcordRulePanel *self)
+{
+  GtkWidget *row = append_action (self);
+
+  gtk_widget_child_focus (row, GTK_DIR_TAB_FORWARD);
+  commit (self);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Fields                                                                    */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+has_field (GPtrArray  *fields,
+           const char *key)
+{
+  for (guint i = 0; i < fields->len; i++)
+    if (g_strcmp0 (((ConcordFieldSpec *) g_ptr_array_index (fields, i))->key, key) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* A field the rule uses that the app no longer lists: kept, and said so. */
+static void
+add_missing_field (GPtrArray        *fields,
+                   const char       *key,
+                   ConcordFieldType  type)
+{
+  const ConcordFieldSpec *canonical;
+  g_autofree char *label = NULL;
+  ConcordFieldSpec *spec;
+
+  if (key == NULL || has_field (fields, key))
+    return;
+
+  canonical = concord_fields_lookup (key);
+  /* Translators: %s is a field's name */
+  label = g_strdup_printf (_("%s (not in this app)"),
+                           canonical != NULL ? _(canonical->label)
+                           : concord_field_is_custom (key) ? key + strlen (CONCORD_FIELD_CUSTOM_PREFIX) : key);
+  spec = concord_field_spec_new (key, label, type, FALSE);
+  spec->custom = TRUE;  /* its label is already what to show */
+  g_ptr_array_add (fields, spec);
+}
+
+static void
+add_filter_fields (GPtrArray  *fields,
+                   JsonObject *node)
+{
+  JsonArray *conditions;
+
+  if (node == NULL)
+    return;
+
+  if (json_object_has_member (node, "field"))
+    {
+      ConcordFieldType type = CONCORD_FIELD_TYPE_STRING;
+
+      concord_field_type_from_string (json_object_get_string_member_with_default (node, "type", "string"),
+                                      &type);
+      add_missing_field (fields, json_object_get_string_member (node, "field"), type);
+      return;
+    }
+
+  conditions = json_object_has_member (node, "conditions")
+               ? json_object_get_array_member (node, "conditions") : NULL;
+  for (guint i = 0; conditions != NULL && i < json_array_get_length (conditions); i++)
+    add_filter_fields (fields, json_array_get_object_element (conditions, i));
+}
+
+static GPtrArray *
+copy_fields (GPtrArray *fields)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+
+  for (guint i = 0; fields != NULL && i < fields->len; i++)
+    g_ptr_array_add (copy, concord_field_spec_copy (g_ptr_array_index (fields, i)));
+
+  return copy;
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_rule_panel_dispose (GObject *object)
+{
+  ConcordRulePanel *self = CONCORD_RULE_PANEL (object);
+
+  g_clear_handle_id (&self->count_id, g_source_remove);
+  g_cancellable_cancel (self->count_cancellable);
+  g_clear_object (&self->count_cancellable);
+  g_cancellable_cancel (self->values_cancellable);
+  g_clear_object (&self->values_cancellable);
+  g_clear_pointer (&self->values[0], g_hash_table_unref);
+  g_clear_pointer (&self->values[1], g_hash_table_unref);
+  if (self->count_box_ref != NULL && gtk_widget_get_parent (self->count_box_ref) != NULL)
+    gtk_box_remove (GTK_BOX (gtk_widget_get_parent (self->count_box_ref)), self->count_box_ref);
+  gtk_widget_dispose_template (GTK_WIDGET (object), CONCORD_TYPE_RULE_PANEL);
+  g_clear_object (&self->count_box_ref);
+  g_clear_pointer (&self->rule, concord_rule_unref);
+  g_clear_object (&self->engine);
+
+  G_OBJECT_CLASS (concord_rule_panel_parent_class)->dispose (object);
+}
+
+static void
+concord_rule_panel_finalize (GObject *object)
+{
+  ConcordRulePanel *self = CONCORD_RULE_PANEL (object);
+
+  g_clear_pointer (&self->source_fields, g_ptr_array_unref);
+  g_clear_pointer (&self->target_fields, g_ptr_array_unref);
+  g_free (self->source_name);
+  g_free (self->target_name);
+  g_free (self->counted);
+
+  G_OBJECT_CLASS (concord_rule_panel_parent_class)->finalize (object);
+}
+
+static void
+concord_rule_panel_class_init (ConcordRulePanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = concord_rule_panel_dispose;
+  object_class->finalize = concord_rule_panel_finalize;
+
+  /**
+   * ConcordRulePanel::changed:
+   *
+   * The rule changed by the user's hand.
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/concordsync/Concord/ui/concord-rule-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, title_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, stack);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, enabled_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, create_box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, create_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, if_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, filter_box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, count_box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, count_icon_stack);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, count_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, count_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, sample_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, then_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, actions_list);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, add_action_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, not_applicable_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_enabled_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_create_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_action_clicked);
+}
+
+static void
+concord_rule_panel_init (ConcordRulePanel *self)
+{
+  self->source_name = g_strdup ("");
+  self->target_name = g_strdup ("");
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->count_box_ref = g_object_ref_sink (self->count_box);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public API                                                                */
+/* ------------------------------------------------------------------------- */
+
+GtkWidget *
+concord_rule_panel_new (ConcordEngine *engine)
+{
+  ConcordRulePanel *self;
+
+  g_return_val_if_fail (CONCORD_IS_ENGINE (engine), NULL);
+
+  self = g_object_new (CONCORD_TYPE_RULE_PANEL, NULL);
+  self->engine = g_object_ref (engine);
+  return GTK_WIDGET (self);
+}
+
+/**
+ * concord_rule_panel_set_engine:
+ *
+ * Sets the engine that counts (for a panel made from a template).
+ */
+void
+concord_rule_panel_set_engine (ConcordRulePanel *self,
+                               ConcordEngine    *engine)
+{
+  g_return_if_fail (CONCORD_IS_RULE_PANEL (self));
+  g_return_if_fail (CONCORD_IS_ENGINE (engine));
+
+  g_set_object (&self->engine, engine);
+}
+
+static void
+set_names (ConcordRulePanel *self,
+           const char       *source_name,
+           const char       *target_name)
+{
+  /* Translators: a direction of a connection, "Shop → Newsletter" */
+  g_autofree char *title = g_strdup_printf (_("%s → %s"), source_name, target_name);
+
+  g_free (self->source_name);
+  self->source_name = g_strdup (source_name);
+  g_free (self->target_name);
+  self->target_name = g_strdup (target_name);
+  gtk_label_set_label (self->title_label, title);
+  set_accessible_label (self, title);
+}
+
+void
+concord_rule_panel_clear (ConcordRulePanel *self)
+{
+  g_return_if_fail (CONCORD_IS_RULE_PANEL (self));
+
+  g_clear_handle_id (&self->count_id, g_source_remove);
+  g_cancellable_cancel (self->count_cancellable);
+  g_clear_object (&self->count_cancellable);
+  g_clear_pointer (&self->counted, g_free);
+  g_cancellable_cancel (self->values_cancellable);
+  g_clear_object (&self->values_cancellable);
+  g_clear_pointer (&self->values[0], g_hash_table_unref);
+  g_clear_pointer (&self->values[1], g_hash_table_unref);
+  g_clear_pointer (&self->rule, concord_rule_unref);
+  if (gtk_widget_get_parent (self->count_box) != NULL)
+    gtk_box_remove (GTK_BOX (gtk_widget_get_parent (self->count_box)), self->count_box);
+  if (self->root != NULL)
+    gtk_box_remove (self->filter_box, GTK_WIDGET (self->root));
+  self->root = NULL;
+  clear_actions (self);
+  gtk_label_set_label (self->count_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sample_label), FALSE);
+  show_count_busy (self, FALSE);
+}
+
+/**
+ * concord_rule_panel_set_not_applicable:
+ *
+ * Shows that contacts do not flow from @source_name to @target_name (a
+ * one-way connection), with nothing to edit.
+ */
+void
+concord_rule_panel_set_not_applicable (ConcordRulePanel *self,
+                                       const char       *source_name,
+                                       const char       *target_name)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (CONCORD_IS_RULE_PANEL (self));
+
+  concord_rule_panel_clear (self);
+  set_names (self, source_name, target_name);
+  /* Translators: the names of both sides of a connection */
+  text = g_strdup_printf (_("Contacts do not go from %s to %s: the connection is one-way. "
+                            "Make it two-way to give this direction a rule."),
+                          source_name, target_name);
+  gtk_label_set_label (self->not_applicable_label, text);
+  gtk_label_set_label (self->subtitle_label, _("Not applicable"));
+  gtk_widget_set_visible (GTK_WIDGET (self->enabled_switch), FALSE);
+  gtk_stack_set_visible_child_name (self->stack, "not-applicable");
+}
+
+/**
+ * concord_rule_panel_set_rule:
+ * @rule: (transfer none): the rule to edit in place (referenced)
+ * @source_fields: (transfer none): the source side's schema (copied)
+ * @target_fields: (transfer none): the target side's schema (copied)
+ *
+ * Shows @rule; edits are written to it.
+ */
+void
+concord_rule_panel_set_rule (ConcordRulePanel *self,
+                             gint64            connection_id,
+                             ConcordSide       source,
+                             ConcordRule      *rule,
+                             GPtrArray        *source_fields,
+                             GPtrArray        *target_fields,
+                             const char       *source_name,
+                             const char       *target_name)
+{
+  g_autofree char *create = NULL;
+  g_autofree char *text = NULL;
+  ConcordFilter *filter;
+
+  g_return_if_fail (CONCORD_IS_RULE_PANEL (self));
+  g_return_if_fail (rule != NULL);
+
+  concord_rule_panel_clear (self);
+  self->loading = TRUE;
+
+  set_names (self, source_name, target_name);
+  self->connection_id = connection_id;
+  self->source = source;
+  self->rule = concord_rule_ref (rule);
+  for (guint s = 0; s < 2; s++)
+    self->values[s] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  self->values_cancellable = g_cancellable_new ();
+
+  /* The source's fields, status among them, and any field the rule uses. */
+  g_clear_pointer (&self->source_fields, g_ptr_array_unref);
+  self->source_fields = copy_fields (source_fields);
+  if (!has_field (self->source_fields, CONCORD_FIELD_STATUS))
+    g_ptr_array_add (self->source_fields,
+                     concord_field_spec_copy (concord_fields_lookup (CONCORD_FIELD_STATUS)));
+  filter = concord_rule_get_filter (rule);
+  if (filter != NULL)
+    {
+      g_autoptr(JsonNode) node = concord_filter_to_json (filter);
+
+      add_filter_fields (self->source_fields, json_node_get_object (node));
+    }
+
+  g_clear_pointer (&self->target_fields, g_ptr_array_unref);
+  self->target_fields = copy_fields (target_fields);
+  for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
+    {
+      const ConcordAction *action = concord_rule_get_action (rule, i);
+
+      add_missing_field (self->target_fields, action->field, action->type);
+    }
+
+  /* Translators: the names of both sides of a connection */
+  text = g_strdup_printf (_("Contacts of %s without a match in %s are created there."), source_name, target_name);
+  gtk_widget_set_tooltip_text (self->create_box, text);
+  g_clear_pointer (&text, g_free);
+  /* Translators: an accessible name; %s is "Shop → Newsletter" */
+  text = g_strdup_printf (_("Use the rule %s"), gtk_label_get_label (self->title_label));
+  set_accessible_label (self->enabled_switch, text);
+  g_clear_pointer (&text, g_free);
+  /* Translators: an accessible name; %s is an account's name */
+  create = g_strdup_printf (_("Create new contacts in %s"), target_name);
+  set_accessible_label (self->create_switch, create);
+  /* Translators: a heading; %s is an account's name */
+  text = g_strdup_printf (_("Then in %s…"), target_name);
+  adw_preferences_group_set_title (self->then_group, text);
+  g_clear_pointer (&text, g_free);
+
+  gtk_switch_set_active (self->enabled_switch, concord_rule_get_enabled (rule));
+  gtk_switch_set_active (self->create_switch, concord_rule_get_create (rule));
+
+  self->root = CONCORD_RULE_GROUP (concord_rule_group_new (self->source_fields, self->values[source], 0));
+  /* Translators: followed by "all", "any"… and "of these conditions"; %s is an account's name */
+  text = g_strdup_printf (_("If a contact of %s matches"), source_name);
+  concord_rule_group_set_title (self->root, text);
+  g_clear_pointer (&text, g_free);
+  g_signal_connect_swapped (self->root, "changed", G_CALLBACK (on_filter_changed_cb), self);
+  gtk_box_append (self->filter_box, GTK_WIDGET (self->root));
+  gtk_box_append (concord_rule_group_get_footer (self->root), self->count_box);
+  if (filter != NULL)
+    {
+      g_autoptr(JsonNode) node = concord_filter_to_json (filter);
+      JsonObject *object = json_node_get_object (node);
+
+      if (json_object_has_member (object, "conditions"))
+        concord_rule_group_load (self->root, object);
+      else
+        {
+          /* A lone condition: shown in the rule's "all" group. */
+          g_autoptr(JsonNode) wrapper = json_node_new (JSON_NODE_OBJECT);
+          JsonObject *group = json_object_new ();
+          JsonArray *conditions = json_array_new ();
+
+          json_array_add_element (conditions, json_node_copy (node));
+          json_object_set_string_member (group, "match", "all");
+          json_object_set_array_member (group, "conditions", conditions);
+          json_node_take_object (wrapper, group);
+          concord_rule_group_load (self->root, group);
+        }
+    }
+
+  for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
+    {
+      GtkWidget *row = append_action (self);
+
+      if (!concord_rule_action_row_load (CONCORD_RULE_ACTION_ROW (row), concord_rule_get_action (rule, i)))
+        gtk_list_box_remove (self->actions_list, row);
+    }
+  renumber_actions (self);
+
+  update_sensitivity (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->enabled_switch), TRUE);
+  gtk_stack_set_visible_child_name (self->stack, "rule");
+  self->loading = FALSE;
+
+  start_count (self);
+  if (self->engine != NULL)
+    request_values (self);
+}
