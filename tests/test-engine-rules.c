@@ -185,6 +185,38 @@ test_count (Fixture       *f,
   }
 }
 
+/* An account in no connection yet, as while a connection is being made:
+ * its contacts are counted by account and contact type. */
+static void
+test_count_account (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(ConcordFilter) filter = active_above ("10");
+  g_autoptr(ConcordConnectionSetup) setup = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) counted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) sample = NULL;
+  GAsyncResult *slot = NULL;
+  guint n_matching = 0, n_total = 0;
+
+  concord_engine_load_setup_async (f->engine, f->id, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  setup = concord_engine_load_setup_finish (f->engine, result, &error);
+  g_assert_no_error (error);
+
+  slot = NULL;
+  concord_engine_count_matching_in_async (f->engine, setup->account_id[0], setup->type[0], filter, NULL,
+                                          concord_test_store_result_cb, &slot);
+  counted = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_count_matching_finish (f->engine, counted, &n_matching, &n_total,
+                                                       &sample, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_total, ==, G_N_ELEMENTS (shop_people));
+  g_assert_cmpuint (n_matching, ==, expect_active_above (10, NULL));
+  g_assert_cmpstr (sample[0], ==, "Ann Lee <ann@example.com>");
+}
+
 static void
 test_cache (Fixture       *f,
             gconstpointer  data)
@@ -351,10 +383,11 @@ main (int   argc,
 {
   concord_test_init (&argc, &argv);
 
-  g_test_add ("/cs/engine-rules/count", Fixture, NULL, setup, test_count, teardown);
-  g_test_add ("/cs/engine-rules/cache", Fixture, NULL, setup, test_cache, teardown);
-  g_test_add ("/cs/engine-rules/refused", Fixture, NULL, setup, test_refused, teardown);
-  g_test_add ("/cs/engine-rules/values", Fixture, NULL, setup, test_values, teardown);
+  g_test_add ("/concord/engine-rules/count", Fixture, NULL, setup, test_count, teardown);
+  g_test_add ("/concord/engine-rules/count-account", Fixture, NULL, setup, test_count_account, teardown);
+  g_test_add ("/concord/engine-rules/cache", Fixture, NULL, setup, test_cache, teardown);
+  g_test_add ("/concord/engine-rules/refused", Fixture, NULL, setup, test_refused, teardown);
+  g_test_add ("/concord/engine-rules/values", Fixture, NULL, setup, test_values, teardown);
 
   return g_test_run ();
 }

@@ -1247,7 +1247,7 @@ main (int   argc,
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
 
 #define ADD(path, fn, direction) \
-  g_test_add ("/cs/rule-editor/" path, Fixture, GINT_TO_POINTER (direction), setup, fn, teardown)
+  g_test_add ("/concord/ui/rule-editor/" path, Fixture, GINT_TO_POINTER (direction), setup, fn, teardown)
   ADD ("build", test_build, CONCORD_DIRECTION_BOTH);
   ADD ("incomplete", test_incomplete, CONCORD_DIRECTION_BOTH);
   ADD ("nesting", test_nesting, CONCORD_DIRECTION_BOTH);

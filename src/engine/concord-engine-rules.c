@@ -46,7 +46,9 @@ typedef struct
  * @sample only). */
 typedef struct
 {
-  gint64          connection_id;
+  gint64          connection_id;  /* 0: @account_id and @type instead */
+  char           *account_id;     /* (owned) (nullable) */
+  char           *type;           /* (owned) (nullable) */
   ConcordSide     side;
   char           *field;       /* (owned) (nullable) */
   ConcordFilter  *filter;      /* (owned) (nullable) private copy; NULL: everyone */
@@ -76,6 +78,8 @@ count_job_free (gpointer data)
   CountJob *job = data;
 
   g_clear_pointer (&job->filter, concord_filter_unref);
+  g_free (job->account_id);
+  g_free (job->type);
   g_free (job->field);
   g_strfreev (job->sample);
   g_free (job);
@@ -201,8 +205,10 @@ get_listing (ConcordEngine  *self,
              GError        **error)
 {
   GHashTable *cache = get_cache (self);
-  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", job->connection_id,
-                                          CONCORD_SIDE_NAME (job->side));
+  g_autofree char *key = job->connection_id != 0
+                         ? g_strdup_printf ("%" G_GINT64_FORMAT ":%s", job->connection_id,
+                                            CONCORD_SIDE_NAME (job->side))
+                         : g_strdup_printf ("account:%s:%s", job->account_id, job->type);
   g_autoptr(ConcordConnectionRow) row = NULL;
   g_autoptr(GPtrArray) records = NULL;
   ConcordConnector *connector;
@@ -210,7 +216,11 @@ get_listing (ConcordEngine  *self,
   gint64 run_id, finished;
   gint64 now = g_get_monotonic_time ();
 
-  if (!latest_run (self, job->connection_id, &run_id, &finished, error))
+  /* An account not (yet) in a connection has no runs: its listing lives
+   * its minute. */
+  if (job->connection_id == 0)
+    run_id = finished = 0;
+  else if (!latest_run (self, job->connection_id, &run_id, &finished, error))
     return NULL;
 
   /* Listings of other connections or sides not counted for a while go:
@@ -232,12 +242,18 @@ get_listing (ConcordEngine  *self,
     return g_ptr_array_ref (listing->records);
   g_hash_table_remove (cache, key);
 
-  if ((row = concord_store_get_connection_by_id (self->store, job->connection_id, error)) == NULL ||
-      (connector = concord_engine_get_connector (self, job->side == CONCORD_SIDE_A ? row->account_a
-                                                                                  : row->account_b,
-                                                 error)) == NULL ||
-      (records = list_all (connector, job->side == CONCORD_SIDE_A ? row->type_a : row->type_b,
-                           cancellable, error)) == NULL)
+  if (job->connection_id == 0)
+    {
+      if ((connector = concord_engine_get_connector (self, job->account_id, error)) == NULL ||
+          (records = list_all (connector, job->type, cancellable, error)) == NULL)
+        return NULL;
+    }
+  else if ((row = concord_store_get_connection_by_id (self->store, job->connection_id, error)) == NULL ||
+           (connector = concord_engine_get_connector (self, job->side == CONCORD_SIDE_A ? row->account_a
+                                                                                       : row->account_b,
+                                                      error)) == NULL ||
+           (records = list_all (connector, job->side == CONCORD_SIDE_A ? row->type_a : row->type_b,
+                                cancellable, error)) == NULL)
     return NULL;
 
   listing = g_new0 (Listing, 1);
@@ -378,6 +394,16 @@ list_values_worker (GTask        *task,
  * counting again while a rule is edited asks the app nothing. An invalid
  * filter fails with %CONCORD_ERROR_INVALID without reading anything.
  */
+static void count_matching (ConcordEngine       *self,
+                            gint64               connection_id,
+                            const char          *account_id,
+                            const char          *type,
+                            ConcordSide          side,
+                            ConcordFilter       *filter,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data);
+
 void
 concord_engine_count_matching_async (ConcordEngine       *self,
                                      gint64               connection_id,
@@ -387,13 +413,53 @@ concord_engine_count_matching_async (ConcordEngine       *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (connection_id > 0);
+  g_return_if_fail (side == CONCORD_SIDE_A || side == CONCORD_SIDE_B);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  count_matching (self, connection_id, NULL, NULL, side, filter, cancellable, callback, user_data);
+}
+
+/**
+ * concord_engine_count_matching_in_async:
+ * @account_id: an account
+ * @type: one of its contact types
+ *
+ * Like concord_engine_count_matching_async(), for the contacts of an
+ * account that is in no connection yet (while a connection is being
+ * made). Finish with concord_engine_count_matching_finish().
+ */
+void
+concord_engine_count_matching_in_async (ConcordEngine       *self,
+                                        const char          *account_id,
+                                        const char          *type,
+                                        ConcordFilter       *filter,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (account_id != NULL && type != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  count_matching (self, 0, account_id, type, CONCORD_SIDE_A, filter, cancellable, callback, user_data);
+}
+
+static void
+count_matching (ConcordEngine       *self,
+                gint64               connection_id,
+                const char          *account_id,
+                const char          *type,
+                ConcordSide          side,
+                ConcordFilter       *filter,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   CountJob *job;
-
-  g_return_if_fail (CONCORD_IS_ENGINE (self));
-  g_return_if_fail (side == CONCORD_SIDE_A || side == CONCORD_SIDE_B);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   if (listing_quark == 0)
     listing_quark = g_quark_from_static_string ("concord-engine-count-listings");
@@ -404,6 +470,8 @@ concord_engine_count_matching_async (ConcordEngine       *self,
 
   job = g_new0 (CountJob, 1);
   job->connection_id = connection_id;
+  job->account_id = g_strdup (account_id);
+  job->type = g_strdup (type);
   job->side = side;
   g_task_set_task_data (task, job, count_job_free);
 

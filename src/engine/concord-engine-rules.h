@@ -25,6 +25,13 @@ void     concord_engine_count_matching_async  (ConcordEngine        *self,
                                                GCancellable         *cancellable,
                                                GAsyncReadyCallback   callback,
                                                gpointer              user_data);
+void     concord_engine_count_matching_in_async (ConcordEngine      *self,
+                                               const char           *account_id,
+                                               const char           *type,
+                                               ConcordFilter        *filter,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
 gboolean concord_engine_count_matching_finish (ConcordEngine        *self,
                                                GAsyncResult         *result,
                                                guint                *n_matching,

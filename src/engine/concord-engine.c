@@ -1741,6 +1741,7 @@ concord_connection_setup_free (ConcordConnectionSetup *setup)
   for (guint i = 0; i < 2; i++)
     {
       g_free (setup->app_id[i]);
+      g_free (setup->account_id[i]);
       g_free (setup->type[i]);
       g_clear_pointer (&setup->fields[i], g_ptr_array_unref);
     }
@@ -1781,6 +1782,7 @@ load_setup (ConcordEngine  *self,
         return NULL;
 
       setup->app_id[i] = g_strdup (account->app_id);
+      setup->account_id[i] = g_strdup (accounts[i]);
       setup->type[i] = g_strdup (types[i]);
     }
 

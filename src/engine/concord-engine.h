@@ -206,6 +206,7 @@ gboolean       concord_engine_preview_finish       (ConcordEngine           *sel
  * ConcordConnectionSetup:
  * @connection_id: the connection
  * @app_id: each side's app
+ * @account_id: each side's account
  * @type: each side's contact type
  * @direction: the connection's direction
  * @fields: (element-type ConcordFieldSpec): each side's schema
@@ -219,6 +220,7 @@ typedef struct
 {
   gint64                   connection_id;
   char                    *app_id[2];
+  char                    *account_id[2];
   char                    *type[2];
   ConcordDirection         direction;
   GPtrArray               *fields[2];

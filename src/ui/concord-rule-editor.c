@@ -202,8 +202,12 @@ concord_rule_editor_set_setup (ConcordRuleEditor      *self,
       ConcordSide t = CONCORD_SIDE_OTHER (s);
 
       if (concord_direction_flows (setup->direction, s) && setup->config->rules[s] != NULL)
-        concord_rule_panel_set_rule (panels[s], setup->connection_id, s, setup->config->rules[s],
-                                     setup->fields[s], setup->fields[t], names[s], names[t]);
+        {
+          concord_rule_panel_set_rule (panels[s], setup->connection_id, s, setup->config->rules[s],
+                                       setup->fields[s], setup->fields[t], names[s], names[t]);
+          if (setup->connection_id == 0)
+            concord_rule_panel_set_source_account (panels[s], setup->account_id[s], setup->type[s]);
+        }
       else
         concord_rule_panel_set_not_applicable (panels[s], names[s], names[t]);
     }

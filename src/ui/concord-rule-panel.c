@@ -46,6 +46,8 @@ struct _ConcordRulePanel
   ConcordEngine    *engine;         /* (owned) */
   ConcordRule      *rule;           /* (owned) (nullable) borrowed from the setup, referenced */
   gint64            connection_id;
+  char             *account_id;   /* (owned) (nullable): counted when connection_id is 0 */
+  char             *type;         /* (owned) (nullable) */
   ConcordSide       source;
   GPtrArray        *source_fields;  /* (owned) (nullable) */
   GPtrArray        *target_fields;  /* (owned) (nullable) */
@@ -201,6 +203,8 @@ on_count_ready_cb (GObject      *object,
 
       show_count_busy (self, FALSE);
       g_clear_pointer (&self->counted, g_free);
+  g_clear_pointer (&self->account_id, g_free);
+  g_clear_pointer (&self->type, g_free);
       /* Translators: %s is the reason, e.g. a network error */
       text = g_strdup_printf (_("Could not count: %s"), error->message);
       gtk_label_set_label (self->count_label, text);
@@ -254,7 +258,8 @@ start_count (ConcordRulePanel *self)
 {
   ConcordFilter *filter;
 
-  if (self->rule == NULL || self->engine == NULL)
+  if (self->rule == NULL || self->engine == NULL ||
+      (self->connection_id == 0 && (self->account_id == NULL || self->type == NULL)))
     return;
 
   filter = concord_rule_get_enabled (self->rule) ? concord_rule_get_filter (self->rule) : NULL;
@@ -268,9 +273,15 @@ start_count (ConcordRulePanel *self)
   show_count_busy (self, TRUE);
   if (*gtk_label_get_label (self->count_label) == '\0')
     gtk_label_set_label (self->count_label, _("Counting contacts…"));
-  concord_engine_count_matching_async (self->engine, self->connection_id, self->source, filter,
-                                       self->count_cancellable, on_count_ready_cb,
-                                       g_object_ref (self));
+  if (self->connection_id != 0)
+    concord_engine_count_matching_async (self->engine, self->connection_id, self->source, filter,
+                                         self->count_cancellable, on_count_ready_cb,
+                                         g_object_ref (self));
+  else
+    /* A connection being made: the source account's contacts. */
+    concord_engine_count_matching_in_async (self->engine, self->account_id, self->type, filter,
+                                            self->count_cancellable, on_count_ready_cb,
+                                            g_object_ref (self));
 }
 
 static void
@@ -360,6 +371,10 @@ on_values_ready_cb (GObject      *object,
 static void
 request_values (ConcordRulePanel *self)
 {
+  /* Only a connection's listings are kept to ask. */
+  if (self->connection_id == 0)
+    return;
+
   for (ConcordSide side = CONCORD_SIDE_A; side <= CONCORD_SIDE_B; side++)
     {
       GPtrArray *fields = side == self->source ? self->source_fields : self->target_fields;
@@ -887,4 +902,26 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
   start_count (self);
   if (self->engine != NULL)
     request_values (self);
+}
+
+/**
+ * concord_rule_panel_set_source_account:
+ *
+ * For a rule of a connection not made yet (connection id 0): the account
+ * and contact type whose contacts the live count counts. Call after
+ * concord_rule_panel_set_rule().
+ */
+void
+concord_rule_panel_set_source_account (ConcordRulePanel *self,
+                                       const char       *account_id,
+                                       const char       *type)
+{
+  g_return_if_fail (CONCORD_IS_RULE_PANEL (self));
+
+  g_free (self->account_id);
+  self->account_id = g_strdup (account_id);
+  g_free (self->type);
+  self->type = g_strdup (type);
+  g_clear_pointer (&self->counted, g_free);
+  queue_count (self);
 }

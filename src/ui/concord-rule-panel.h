@@ -26,6 +26,9 @@ void       concord_rule_panel_set_rule (ConcordRulePanel *self,
                                         GPtrArray        *target_fields,
                                         const char       *source_name,
                                         const char       *target_name);
+void       concord_rule_panel_set_source_account (ConcordRulePanel *self,
+                                                  const char       *account_id,
+                                                  const char       *type);
 void       concord_rule_panel_set_not_applicable (ConcordRulePanel *self,
                                                   const char       *source_name,
                                                   const char       *target_name);
