@@ -31,6 +31,9 @@ struct _ConcordMappingEditor
   AdwBin                   parent_instance;
 
   AdwToastOverlay         *toasts;
+  GtkRevealer             *notice_revealer;
+  GtkLabel                *notice_label;
+  guint                    notice_timeout;
   GtkLabel                *mode_label;
   GtkButton               *reset_button;
   GtkLabel                *problem_label;
@@ -46,10 +49,18 @@ struct _ConcordMappingEditor
   ConcordMapping          *automatic;  /* what the schemas map to by themselves */
   ConcordMapping          *undo;
   GtkWidget               *values_dialog;
+  guint                    undo_serial;    /* which edit self->undo undoes */
+  GtkSizeGroup            *field_sizes;    /* lines up the pairs' two columns */
+  GtkSizeGroup            *extra_sizes;
 
   /* The field being dragged, for the hover feedback. */
   int                      drag_side;
   char                    *drag_key;
+  GtkWidget               *drag_row;   /* kept alive until the drag ends */
+
+  /* Rows are rebuilt after the signal that edited them has returned. */
+  guint                    rebuild_source;
+  char                    *rebuild_focus;
 };
 
 G_DEFINE_FINAL_TYPE (ConcordMappingEditor, concord_mapping_editor, ADW_TYPE_BIN)
@@ -66,8 +77,10 @@ static const char * const date_formats[] = {
 };
 static const char * const delimiters[] = { ", ", "; ", " | ", NULL };
 
-static void rebuild (ConcordMappingEditor *self,
-                     const char           *focus_id);
+static void rebuild          (ConcordMappingEditor *self,
+                              const char           *focus_id);
+static void schedule_rebuild (ConcordMappingEditor *self,
+                              const char           *focus_id);
 
 /* ------------------------------------------------------------------------- */
 /* Fields                                                                    */
@@ -212,18 +225,67 @@ flow_allowed (ConcordMappingEditor     *self,
 /* Edits                                                                     */
 /* ------------------------------------------------------------------------- */
 
+/* Toasts queue in AdwToastOverlay; an Undo of one whose edit is no
+ * longer the last does nothing (its serial is stale). Toasts are never
+ * dismissed from here: libadwaita 1.2 can crash dismissing a toast that is
+ * still animating. */
+static void
+show_toast (ConcordMappingEditor *self,
+            const char           *message,
+            gboolean              undo)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  if (undo)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_action_name (toast, "mapping-editor.undo");
+      adw_toast_set_action_target_value (toast, g_variant_new_uint32 (self->undo_serial));
+    }
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toasts, toast);
+}
+
+static void
+hide_notice (ConcordMappingEditor *self)
+{
+  g_clear_handle_id (&self->notice_timeout, g_source_remove);
+  gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);
+}
+
+static gboolean
+notice_timeout_cb (gpointer data)
+{
+  ConcordMappingEditor *self = data;
+
+  self->notice_timeout = 0;
+  gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Why an edit was refused, at the bottom where drops happen; replaced by
+ * the next one, gone after a while (the same text stays above the pairs). */
+static void
+show_notice (ConcordMappingEditor *self,
+             const char           *message)
+{
+  gtk_label_set_label (self->notice_label, message);
+  gtk_revealer_set_reveal_child (self->notice_revealer, TRUE);
+  g_clear_handle_id (&self->notice_timeout, g_source_remove);
+  self->notice_timeout = g_timeout_add_seconds (6, notice_timeout_cb, self);
+}
+
 static void
 show_problem (ConcordMappingEditor *self,
               const char           *message)
 {
   gtk_label_set_label (self->problem_label, message);
   gtk_widget_set_visible (GTK_WIDGET (self->problem_label), message != NULL);
-  if (message != NULL)
+  if (message == NULL)
+    hide_notice (self);
+  else
     {
-      AdwToast *toast = adw_toast_new (message);
-
-      adw_toast_set_timeout (toast, 4);
-      adw_toast_overlay_add_toast (self->toasts, toast);
+      show_notice (self, message);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->problem_label),
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message, -1);
     }
@@ -260,20 +322,15 @@ apply_edit (ConcordMappingEditor *self,
 
   g_clear_pointer (&self->undo, concord_mapping_unref);
   self->undo = concord_mapping_copy (mapping);
+  self->undo_serial++;
   func (mapping, data);
   self->setup->automatic = FALSE;
 
   show_problem (self, NULL);
-  rebuild (self, focus_id);
+  schedule_rebuild (self, focus_id);
 
   if (toast_message != NULL)
-    {
-      AdwToast *toast = adw_toast_new (toast_message);
-
-      adw_toast_set_button_label (toast, _("_Undo"));
-      adw_toast_set_action_name (toast, "mapping-editor.undo");
-      adw_toast_overlay_add_toast (self->toasts, toast);
-    }
+    show_toast (self, toast_message, TRUE);
 
   g_signal_emit (self, signals[CHANGED], 0);
   return TRUE;
@@ -399,12 +456,14 @@ undo_activated (GtkWidget  *widget,
 
   if (self->undo == NULL || get_mapping (self) == NULL)
     return;
+  if (parameter != NULL && g_variant_get_uint32 (parameter) != self->undo_serial)
+    return;   /* a later edit came in between */
 
   concord_mapping_unref (self->setup->config->mapping);
   self->setup->config->mapping = g_steal_pointer (&self->undo);
   self->setup->automatic = FALSE;
   show_problem (self, NULL);
-  rebuild (self, NULL);
+  schedule_rebuild (self, NULL);
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -416,17 +475,12 @@ on_reset_clicked (ConcordMappingEditor *self)
 
   g_clear_pointer (&self->undo, concord_mapping_unref);
   self->undo = g_steal_pointer (&self->setup->config->mapping);
+  self->undo_serial++;
   self->setup->config->mapping = concord_mapping_copy (self->automatic);
   self->setup->automatic = TRUE;
   show_problem (self, NULL);
-  rebuild (self, NULL);
-  {
-    AdwToast *toast = adw_toast_new (_("The mapping is automatic again"));
-
-    adw_toast_set_button_label (toast, _("_Undo"));
-    adw_toast_set_action_name (toast, "mapping-editor.undo");
-    adw_toast_overlay_add_toast (self->toasts, toast);
-  }
+  schedule_rebuild (self, NULL);
+  show_toast (self, _("The mapping is automatic again"), TRUE);
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -462,6 +516,9 @@ on_drag_prepare (GtkDragSource        *source,
   g_free (self->drag_key);
   self->drag_key = g_strdup (key);
   self->drag_side = side;
+  /* A drop rebuilds the lists: the source row must outlive it until the
+   * drag ends. */
+  g_set_object (&self->drag_row, row);
 
   return gdk_content_provider_new_typed (G_TYPE_STRING, text);
 }
@@ -488,6 +545,7 @@ on_drag_end (GtkDragSource        *source,
 
   gtk_widget_remove_css_class (row, "drag-source");
   g_clear_pointer (&self->drag_key, g_free);
+  g_clear_object (&self->drag_row);
 }
 
 /* The two keys a drop of @side:@key on @row would map, or FALSE. */
@@ -630,6 +688,7 @@ field_box (ConcordMappingEditor *self,
 
   gtk_widget_add_css_class (box, side == CONCORD_SIDE_A ? "mapping-side-a" : "mapping-side-b");
   gtk_widget_set_hexpand (box, TRUE);
+  gtk_size_group_add_widget (self->field_sizes, box);
   gtk_widget_set_size_request (box, 180, -1);
   gtk_widget_add_css_class (icon, "mapping-field-icon");
   gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
@@ -717,7 +776,7 @@ on_flow_toggled (GtkCheckButton       *check,
       g_autofree char *message = g_strdup_printf (_("%s cannot sync that way: %s."), title, reason);
 
       show_problem (self, message);
-      rebuild (self, focus_id);
+      schedule_rebuild (self, focus_id);
       return;
     }
 
@@ -913,7 +972,7 @@ on_values_changed (ConcordMappingEditor *self)
     return;
 
   self->setup->automatic = FALSE;
-  rebuild (self, NULL);
+  schedule_rebuild (self, NULL);
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -980,6 +1039,7 @@ pair_row (ConcordMappingEditor     *self,
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *extras = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *format, *unmap;
   g_autofree char *title = pair_title (self, pair);
   g_autofree char *a11y = NULL;
@@ -1000,6 +1060,9 @@ pair_row (ConcordMappingEditor     *self,
   gtk_box_append (GTK_BOX (box), direction_button (self, pair, index));
   gtk_box_append (GTK_BOX (box), field_box (self, CONCORD_SIDE_B, pair_key (pair, CONCORD_SIDE_B), pair->type_b));
 
+  /* Buttons on the right, however many there are. */
+  gtk_widget_set_hexpand (spacer, TRUE);
+  gtk_box_append (GTK_BOX (extras), spacer);
   format = format_drop_down (self, pair, index);
   if (format != NULL)
     gtk_box_append (GTK_BOX (extras), format);
@@ -1037,6 +1100,7 @@ pair_row (ConcordMappingEditor     *self,
   g_signal_connect (unmap, "clicked", G_CALLBACK (on_unmap_clicked), self);
   gtk_box_append (GTK_BOX (extras), unmap);
   gtk_widget_set_valign (extras, GTK_ALIGN_CENTER);
+  gtk_size_group_add_widget (self->extra_sizes, extras);
   gtk_box_append (GTK_BOX (box), extras);
 
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
@@ -1193,6 +1257,7 @@ create_map_to_popover (GtkMenuButton *button,
         adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
         icon = gtk_image_new_from_icon_name (concord_mapping_type_icon (candidate->type));
         gtk_widget_add_css_class (icon, "mapping-field-icon");
+        gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
         adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
         gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), ok);
         gtk_widget_set_sensitive (row, ok);
@@ -1245,6 +1310,7 @@ field_row (ConcordMappingEditor   *self,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), spec->label);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_widget_add_css_class (icon, "mapping-field-icon");
+  gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (icon, concord_mapping_type_name (spec->type));
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   concord_mapping_type_name (spec->type), -1);
@@ -1428,6 +1494,39 @@ rebuild (ConcordMappingEditor *self,
     gtk_widget_grab_focus (GTK_WIDGET (self->reset_button));
 }
 
+static gboolean
+rebuild_cb (gpointer data)
+{
+  ConcordMappingEditor *self = data;
+  g_autofree char *focus_id = g_steal_pointer (&self->rebuild_focus);
+
+  self->rebuild_source = 0;
+  rebuild (self, focus_id);
+  return G_SOURCE_REMOVE;
+}
+
+/* Edits come from signals of the rows' own controls (a drop target, a
+ * drop-down, a button): the rows are replaced once those have returned. */
+static void
+schedule_rebuild (ConcordMappingEditor *self,
+                  const char           *focus_id)
+{
+  if (focus_id != NULL || self->rebuild_source == 0)
+    {
+      g_free (self->rebuild_focus);
+      self->rebuild_focus = g_strdup (focus_id);
+    }
+  if (self->rebuild_source == 0)
+    self->rebuild_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, rebuild_cb, self, NULL);
+}
+
+static void
+cancel_rebuild (ConcordMappingEditor *self)
+{
+  g_clear_handle_id (&self->rebuild_source, g_source_remove);
+  g_clear_pointer (&self->rebuild_focus, g_free);
+}
+
 /* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -1439,9 +1538,9 @@ concord_mapping_editor_dispose (GObject *object)
 
   if (self->values_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (self->values_dialog));
+  cancel_rebuild (self);
+  g_clear_handle_id (&self->notice_timeout, g_source_remove);
   self->setup = NULL;
-
-  gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_MAPPING_EDITOR);
 
   G_OBJECT_CLASS (concord_mapping_editor_parent_class)->dispose (object);
 }
@@ -1454,6 +1553,9 @@ concord_mapping_editor_finalize (GObject *object)
   g_free (self->name[0]);
   g_free (self->name[1]);
   g_free (self->drag_key);
+  g_clear_object (&self->drag_row);
+  g_clear_object (&self->field_sizes);
+  g_clear_object (&self->extra_sizes);
   g_clear_pointer (&self->automatic, concord_mapping_unref);
   g_clear_pointer (&self->undo, concord_mapping_unref);
 
@@ -1480,6 +1582,9 @@ concord_mapping_editor_class_init (ConcordMappingEditorClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/concordsync/Concord/ui/concord-mapping-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, ConcordMappingEditor, toasts);
+  gtk_widget_class_bind_template_child (widget_class, ConcordMappingEditor, notice_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ConcordMappingEditor, notice_label);
+  gtk_widget_class_bind_template_callback (widget_class, hide_notice);
   gtk_widget_class_bind_template_child (widget_class, ConcordMappingEditor, mode_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordMappingEditor, reset_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordMappingEditor, problem_label);
@@ -1491,7 +1596,7 @@ concord_mapping_editor_class_init (ConcordMappingEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordMappingEditor, fields_b);
   gtk_widget_class_bind_template_callback (widget_class, on_reset_clicked);
 
-  gtk_widget_class_install_action (widget_class, "mapping-editor.undo", NULL, undo_activated);
+  gtk_widget_class_install_action (widget_class, "mapping-editor.undo", "u", undo_activated);
 }
 
 static void
@@ -1499,6 +1604,8 @@ concord_mapping_editor_init (ConcordMappingEditor *self)
 {
   concord_mapping_load_css ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->field_sizes = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
+  self->extra_sizes = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
   self->name[0] = g_strdup ("A");
   self->name[1] = g_strdup ("B");
   rebuild (self, NULL);
@@ -1548,5 +1655,6 @@ concord_mapping_editor_set_setup (ConcordMappingEditor   *self,
     self->automatic = concord_mapping_new_auto (setup->fields[0], setup->fields[1], NULL);
 
   show_problem (self, NULL);
+  cancel_rebuild (self);
   rebuild (self, NULL);
 }

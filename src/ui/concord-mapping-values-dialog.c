@@ -41,6 +41,7 @@ struct _ConcordMappingValuesDialog
   AdwPreferencesGroup *defaults_group;
 
   GtkWidget           *defaults[2];
+  GtkSizeGroup        *value_sizes;
   ConcordMapping      *mapping;
   guint                index;
   GQuark               key_a;
@@ -119,6 +120,7 @@ value_widget (ConcordMappingValuesDialog *self,
 
   gtk_widget_set_hexpand (widget, TRUE);
   gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
+  gtk_size_group_add_widget (self->value_sizes, widget);
   gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
   return widget;
 }
@@ -517,6 +519,7 @@ concord_mapping_values_dialog_finalize (GObject *object)
   ConcordMappingValuesDialog *self = CONCORD_MAPPING_VALUES_DIALOG (object);
 
   g_clear_pointer (&self->mapping, concord_mapping_unref);
+  g_clear_object (&self->value_sizes);
   g_clear_pointer (&self->spec[0], concord_field_spec_free);
   g_clear_pointer (&self->spec[1], concord_field_spec_free);
   g_free (self->name[0]);
@@ -559,6 +562,7 @@ concord_mapping_values_dialog_init (ConcordMappingValuesDialog *self)
 {
   concord_mapping_load_css ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->value_sizes = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
 }
 
 /**
