@@ -1517,7 +1517,8 @@ schedule_rebuild (ConcordMappingEditor *self,
       self->rebuild_focus = g_strdup (focus_id);
     }
   if (self->rebuild_source == 0)
-    self->rebuild_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, rebuild_cb, self, NULL);
+    /* Before the next frame is laid out, so that it never shows stale rows. */
+    self->rebuild_source = g_idle_add_full (G_PRIORITY_DEFAULT, rebuild_cb, self, NULL);
 }
 
 static void
