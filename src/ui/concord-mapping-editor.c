@@ -459,6 +459,10 @@ undo_activated (GtkWidget  *widget,
   if (parameter != NULL && g_variant_get_uint32 (parameter) != self->undo_serial)
     return;   /* a later edit came in between */
 
+  /* The mapping object is replaced: a value-map dialog would edit the old one. */
+  if (self->values_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->values_dialog));
+
   concord_mapping_unref (self->setup->config->mapping);
   self->setup->config->mapping = g_steal_pointer (&self->undo);
   self->setup->automatic = FALSE;
@@ -472,6 +476,8 @@ on_reset_clicked (ConcordMappingEditor *self)
 {
   if (get_mapping (self) == NULL || self->automatic == NULL)
     return;
+  if (self->values_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->values_dialog));
 
   g_clear_pointer (&self->undo, concord_mapping_unref);
   self->undo = g_steal_pointer (&self->setup->config->mapping);
