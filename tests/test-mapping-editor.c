@@ -69,6 +69,7 @@ make_setup (void)
   g_ptr_array_add (a, spec ("custom:Newsletter", "Newsletter", CONCORD_FIELD_TYPE_BOOLEAN, FALSE, NULL));
   g_ptr_array_add (a, spec ("created_at", "Created", CONCORD_FIELD_TYPE_DATETIME, TRUE, NULL));
   g_ptr_array_add (a, spec ("custom:Phone", "Phone", CONCORD_FIELD_TYPE_PHONE, FALSE, NULL));
+  g_ptr_array_add (a, spec ("custom:Since", "Member since", CONCORD_FIELD_TYPE_STRING, FALSE, NULL));
 
   g_ptr_array_add (b, spec ("email", "Email", CONCORD_FIELD_TYPE_EMAIL, FALSE, NULL));
   g_ptr_array_add (b, spec ("custom:firstname", "firstname", CONCORD_FIELD_TYPE_STRING, FALSE, NULL));
@@ -619,6 +620,28 @@ test_mapping_editor (void)
   spin (50);
   g_assert_cmpstr (json_object_get_string_member (stored_pair (setup, "tags"), "format"), ==, "; ");
 
+  /* Text to a date: the date format is a choice of the engine's formats. */
+  g_assert_true (simulate_drop (field_row (editor, 0, "custom:Since"), field_row (editor, 1, "custom:Joined"),
+                                "drop-highlight"));
+  assert_pair (setup, "custom:Since", "custom:Joined", "both");
+  {
+    GtkDropDown *formats = GTK_DROP_DOWN (by_focus_id (editor, "format:custom:Since"));
+    GListModel *model = gtk_drop_down_get_model (formats);
+
+    g_assert_cmpuint (g_list_model_get_n_items (model), ==, 4);
+    g_assert_cmpuint (gtk_drop_down_get_selected (formats), ==, 0);
+    gtk_drop_down_set_selected (formats, 1);
+    spin (50);
+    g_assert_cmpstr (json_object_get_string_member (stored_pair (setup, "custom:Since"), "format"), ==,
+                     "DD/MM/YYYY");
+    g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (by_focus_id (editor, "format:custom:Since"))), ==, 1);
+    /* Another one replaces it. */
+    gtk_drop_down_set_selected (GTK_DROP_DOWN (by_focus_id (editor, "format:custom:Since")), 3);
+    spin (50);
+    g_assert_cmpstr (json_object_get_string_member (stored_pair (setup, "custom:Since"), "format"), ==,
+                     "DD.MM.YYYY");
+  }
+
   /* Mapping a field that is already mapped replaces its pair, with undo. */
   g_assert_true (simulate_drop (field_row (editor, 0, "custom:Phone"), pair_row (editor, "first_name"),
                                 "drop-highlight"));
@@ -782,7 +805,7 @@ test_mapping_editor (void)
   g_assert_true (in_focus_chain (window, by_focus_id (editor, "direction:email")));
   g_assert_true (in_focus_chain (window, by_focus_id (editor, "format:tags")));
   g_assert_true (in_focus_chain (window, by_focus_id (editor, "values:custom:Plan")));
-  g_assert_true (in_focus_chain (window, by_focus_id (editor, "map:1:custom:Joined")));
+  g_assert_true (in_focus_chain (window, by_focus_id (editor, "map:1:custom:Assistant")));
   g_assert_true (in_focus_chain (window, find (pair_row (editor, "email"), is_icon_button, "list-remove-symbolic")));
 
   /* Mid-drag, for the screenshots: Phone over Assistant's number. */
