@@ -1,0 +1,19 @@
+/* concord-mapping-common.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "concord-fields.h"
+
+G_BEGIN_DECLS
+
+const char *concord_mapping_type_icon (ConcordFieldType type);
+const char *concord_mapping_type_name (ConcordFieldType type);
+const char *concord_mapping_type_noun (ConcordFieldType type);
+void        concord_mapping_load_css  (void);
+
+G_END_DECLS
