@@ -33,6 +33,17 @@ typedef struct
 
 static World *current_world;
 
+/* Where the state database goes; UI tests (which keep the user's folders
+ * for icons) set a temporary folder. */
+static char *world_data_dir;
+
+static char *
+world_db_path (void)
+{
+  return g_build_filename (world_data_dir != NULL ? world_data_dir : g_get_user_data_dir (),
+                           "state.sqlite", NULL);
+}
+
 static ConcordConnector *
 world_create (const char  *app_id,
               const char  *options_json,
@@ -80,7 +91,7 @@ world_add_account (World      *world,
 static World *
 world_new (void)
 {
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autofree char *path = world_db_path ();
   g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -266,7 +277,7 @@ world_populate (World *world)
   g_assert_true (world_sync (world));
 }
 
-static GPtrArray *
+G_GNUC_UNUSED static GPtrArray *
 world_query (World      *world,
              const char *search,
              guint       offset,

@@ -387,7 +387,7 @@ check_rows_clean (GPtrArray *rows)
 static void
 test_odd_rows (void)
 {
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autofree char *path = world_db_path ();
   g_autoptr(ConcordStore) store = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) found = NULL;
@@ -422,7 +422,7 @@ test_many_rows (void)
   g_autoptr(GPtrArray) first = NULL;
   g_autoptr(GPtrArray) last = NULL;
   g_autoptr(GPtrArray) found = NULL;
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autofree char *path = world_db_path ();
   World *world = world_new ();
   gint64 start, elapsed_last, elapsed_search;
   guint total = 0, total_found = 0;
