@@ -26,18 +26,19 @@ struct _ConcordActivityLine
   GtkWidget            parent_instance;
 
   ConcordActivityItem *item;         /* (owned) (nullable) */
+  gulong               row_handler;  /* notify::row of item */
   char                *names[2];     /* (owned) each side's account name */
 
   /* Template widgets */
   GtkWidget           *box;
   GtkImage            *icon;
-  GtkLabel            *title_label;
-  GtkLabel            *email_label;
-  GtkLabel            *time_label;
-  GtkLabel            *change_label;
+  GtkInscription      *title_label;
+  GtkInscription      *email_label;
+  GtkInscription      *time_label;
+  GtkInscription      *change_label;
   GtkLabel            *explanation_label;
   GtkLabel            *fix_label;
-  GtkLabel            *outcome_label;
+  GtkInscription      *outcome_label;
   GtkButton           *flip_button;
 };
 
@@ -95,12 +96,19 @@ value_or_empty (const char *value)
   return value != NULL && *value != '\0' ? value : _("(empty)");
 }
 
+/* Lines are GtkInscriptions where they can be: a list view keeps many
+ * lines around and measures them all, and an inscription measures without
+ * laying its text out; only the wrapping explanation and fix, shown on
+ * errors alone, are labels. */
 static void
-set_label (GtkLabel   *label,
+set_label (gpointer    widget,
            const char *text)
 {
-  gtk_label_set_text (label, text != NULL ? text : "");
-  gtk_widget_set_visible (GTK_WIDGET (label), text != NULL && *text != '\0');
+  if (GTK_IS_INSCRIPTION (widget))
+    gtk_inscription_set_text (widget, text != NULL ? text : "");
+  else
+    gtk_label_set_text (widget, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (widget), text != NULL && *text != '\0');
 }
 
 static void
@@ -174,15 +182,15 @@ static void
 show_placeholder (ConcordActivityLine *self)
 {
   set_kind_style (self, "content-loading-symbolic", "dim");
-  gtk_label_set_text (self->title_label, _("Loading…"));
+  gtk_inscription_set_text (self->title_label, _("Loading…"));
   set_label (self->email_label, NULL);
   set_label (self->time_label, NULL);
   /* The same shape as most lines, so the list does not jump. */
-  gtk_label_set_text (self->change_label, " ");
+  gtk_inscription_set_text (self->change_label, " ");
   gtk_widget_set_visible (GTK_WIDGET (self->change_label), TRUE);
   set_label (self->explanation_label, NULL);
   set_label (self->fix_label, NULL);
-  gtk_label_set_text (self->outcome_label, " ");
+  gtk_inscription_set_text (self->outcome_label, " ");
   gtk_widget_set_visible (GTK_WIDGET (self->outcome_label), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->flip_button), FALSE);
   gtk_widget_add_css_class (GTK_WIDGET (self), "loading");
@@ -311,7 +319,7 @@ show_row (ConcordActivityLine      *self,
       break;
     }
 
-  gtk_label_set_text (self->title_label, title);
+  gtk_inscription_set_text (self->title_label, title);
   set_label (self->change_label, change);
   set_label (self->outcome_label, outcome);
 
@@ -344,9 +352,27 @@ show_row (ConcordActivityLine      *self,
                                   accessible, -1);
 }
 
+static void
+update (ConcordActivityLine *self)
+{
+  const ConcordActivityRow *row = self->item != NULL ? concord_activity_item_get_row (self->item) : NULL;
+
+  if (row == NULL)
+    show_placeholder (self);
+  else
+    show_row (self, row);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Callbacks                                                                 */
 /* ------------------------------------------------------------------------- */
+
+/* A placeholder's row arrived. */
+static void
+on_item_row_cb (ConcordActivityLine *self)
+{
+  update (self);
+}
 
 static void
 on_flip_clicked_cb (ConcordActivityLine *self)
@@ -369,6 +395,8 @@ concord_activity_line_dispose (GObject *object)
   ConcordActivityLine *self = (ConcordActivityLine *) object;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_ACTIVITY_LINE);
+  if (self->item != NULL)
+    g_clear_signal_handler (&self->row_handler, self->item);
   g_clear_object (&self->item);
 
   G_OBJECT_CLASS (concord_activity_line_parent_class)->dispose (object);
@@ -427,7 +455,6 @@ static void
 concord_activity_line_init (ConcordActivityLine *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  gtk_label_set_xalign (self->title_label, 0);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -452,22 +479,23 @@ concord_activity_line_set_item (ConcordActivityLine *self,
                                 const char          *name_a,
                                 const char          *name_b)
 {
-  const ConcordActivityRow *row;
-
   g_return_if_fail (CONCORD_IS_ACTIVITY_LINE (self));
   g_return_if_fail (item == NULL || CONCORD_IS_ACTIVITY_ITEM (item));
 
-  g_set_object (&self->item, item);
+  if (self->item != item)
+    {
+      if (self->item != NULL)
+        g_clear_signal_handler (&self->row_handler, self->item);
+      g_set_object (&self->item, item);
+      if (item != NULL)
+        self->row_handler = g_signal_connect_swapped (item, "notify::row", G_CALLBACK (on_item_row_cb), self);
+    }
   g_free (self->names[0]);
   g_free (self->names[1]);
   self->names[0] = g_strdup (name_a);
   self->names[1] = g_strdup (name_b);
 
-  row = item != NULL ? concord_activity_item_get_row (item) : NULL;
-  if (row == NULL)
-    show_placeholder (self);
-  else
-    show_row (self, row);
+  update (self);
 }
 
 /**

@@ -9,10 +9,12 @@
  * The model knows how many rows there are (the engine says with every
  * page) and keeps a few pages of PAGE_SIZE rows. Asked for a row it does
  * not have, it returns a placeholder item (no row: the list shows a quiet
- * "Loading…" line of the same height) and asks the engine for that page;
- * when the page arrives, items-changed replaces the placeholders. Rows
- * near the edge of a page also ask for the next page, so steady scrolling
- * rarely meets a placeholder.
+ * "Loading…" line of the same height), keeps it, and asks the engine for
+ * that page; when the page arrives, the placeholders it handed out are
+ * filled in place (notify::row), so the list view rebinds nothing and
+ * creates no widget: items-changed would make it rebuild every visible
+ * line. Rows near the edge of a page also ask for the next page, so
+ * steady scrolling rarely meets a placeholder.
  *
  * Only one page is read at a time, and the page wanted last is read next
  * (a stack of at most MAX_WANTED pages): scrolling fast from top to
@@ -50,6 +52,32 @@ struct _ConcordActivityItem
 
 G_DEFINE_FINAL_TYPE (ConcordActivityItem, concord_activity_item, G_TYPE_OBJECT)
 
+enum {
+  ITEM_PROP_0,
+  ITEM_PROP_ROW,
+  N_ITEM_PROPS
+};
+
+static GParamSpec *item_properties[N_ITEM_PROPS];
+
+static void
+concord_activity_item_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  ConcordActivityItem *self = CONCORD_ACTIVITY_ITEM (object);
+
+  switch (prop_id)
+    {
+    case ITEM_PROP_ROW:
+      g_value_set_pointer (value, self->row);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 concord_activity_item_finalize (GObject *object)
 {
@@ -63,7 +91,27 @@ concord_activity_item_finalize (GObject *object)
 static void
 concord_activity_item_class_init (ConcordActivityItemClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = concord_activity_item_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = concord_activity_item_finalize;
+  object_class->get_property = concord_activity_item_get_property;
+
+  /* The row, once loaded: a placeholder is filled in place. */
+  item_properties[ITEM_PROP_ROW] =
+    g_param_spec_pointer ("row", NULL, NULL,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_ITEM_PROPS, item_properties);
+}
+
+/* Fills a placeholder; takes @row. */
+static void
+item_fill (ConcordActivityItem *self,
+           ConcordActivityRow  *row)
+{
+  g_assert (self->row == NULL);
+
+  self->row = row;
+  g_object_notify_by_pspec (G_OBJECT (self), item_properties[ITEM_PROP_ROW]);
 }
 
 static void
@@ -116,7 +164,7 @@ struct _ConcordActivityModel
   char          *search;          /* (owned) (nullable) */
 
   guint          n_items;
-  GHashTable    *pages;           /* page index → GPtrArray of ConcordActivityItem */
+  GHashTable    *pages;           /* page index → Page */
   GQueue         used;            /* page indexes, most recently used first */
   GQueue         wanted;          /* page indexes, most recently wanted first */
   gboolean       in_flight;
@@ -149,7 +197,48 @@ typedef struct
   guint                 page;
 } Fetch;
 
+/* One page: its items, placeholders until it is loaded. */
+typedef struct
+{
+  GPtrArray *items;    /* PAGE_SIZE slots of (owned) (nullable) ConcordActivityItem */
+  gboolean   loaded;
+  guint      n_rows;   /* when loaded: how many rows the page has */
+} Page;
+
 static void start_next_fetch (ConcordActivityModel *self);
+
+static void
+page_free (Page *page)
+{
+  g_ptr_array_unref (page->items);
+  g_free (page);
+}
+
+static void
+item_unref (gpointer item)
+{
+  if (item != NULL)
+    g_object_unref (item);
+}
+
+static Page *
+page_new (void)
+{
+  Page *page = g_new0 (Page, 1);
+
+  page->items = g_ptr_array_new_full (PAGE_SIZE, item_unref);
+  g_ptr_array_set_size (page->items, PAGE_SIZE);
+  return page;
+}
+
+static gboolean
+page_loaded (ConcordActivityModel *self,
+             guint                 index)
+{
+  Page *page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index));
+
+  return !self->replace_all && page != NULL && page->loaded;
+}
 
 static void
 fetch_free (Fetch *fetch)
@@ -192,7 +281,6 @@ on_page_loaded_cb (GObject      *object,
   Fetch *fetch = user_data;
   ConcordActivityModel *self = fetch->model;
   g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GError) error = NULL;
   guint total = 0;
   guint start;
@@ -217,19 +305,20 @@ on_page_loaded_cb (GObject      *object,
     }
 
   start = fetch->page * PAGE_SIZE;
-  items = g_ptr_array_new_full (rows->len, g_object_unref);
-  for (guint i = 0; i < rows->len; i++)
-    g_ptr_array_add (items, item_new (g_steal_pointer (&rows->pdata[i]), start + i));
-  g_ptr_array_set_free_func (rows, NULL);
 
   if (self->replace_all || total != self->n_items)
     {
       guint old = self->n_items;
+      Page *page = page_new ();
 
-      /* Everything may have moved: keep only this page. */
+      /* Everything may have moved: keep only this page, as new items. */
+      for (guint i = 0; i < rows->len && i < PAGE_SIZE; i++)
+        page->items->pdata[i] = item_new (g_steal_pointer (&rows->pdata[i]), start + i);
+      page->loaded = TRUE;
+      page->n_rows = MIN (rows->len, PAGE_SIZE);
       g_hash_table_remove_all (self->pages);
       g_queue_clear (&self->used);
-      g_hash_table_insert (self->pages, GUINT_TO_POINTER (fetch->page), g_steal_pointer (&items));
+      g_hash_table_insert (self->pages, GUINT_TO_POINTER (fetch->page), page);
       touch_page (self, fetch->page);
       self->replace_all = FALSE;
       self->n_items = total;
@@ -240,13 +329,28 @@ on_page_loaded_cb (GObject      *object,
     }
   else
     {
-      guint n = items->len;
+      Page *page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (fetch->page));
 
-      g_hash_table_insert (self->pages, GUINT_TO_POINTER (fetch->page), g_steal_pointer (&items));
+      if (page == NULL)
+        {
+          page = page_new ();
+          g_hash_table_insert (self->pages, GUINT_TO_POINTER (fetch->page), page);
+        }
+
+      /* The placeholders handed out are filled; the others made now. */
+      for (guint i = 0; i < rows->len && i < PAGE_SIZE; i++)
+        {
+          ConcordActivityItem *item = g_ptr_array_index (page->items, i);
+
+          if (item == NULL)
+            page->items->pdata[i] = item_new (g_steal_pointer (&rows->pdata[i]), start + i);
+          else if (item->row == NULL)
+            item_fill (item, g_steal_pointer (&rows->pdata[i]));
+        }
+      page->loaded = TRUE;
+      page->n_rows = MIN (rows->len, PAGE_SIZE);
       touch_page (self, fetch->page);
       set_loading (self, FALSE);
-      if (n > 0)
-        g_list_model_items_changed (G_LIST_MODEL (self), start, n, n);
     }
 
   fetch_free (fetch);
@@ -276,7 +380,7 @@ start_next_fetch (ConcordActivityModel *self)
     {
       guint page = GPOINTER_TO_UINT (g_queue_pop_head (&self->wanted));
 
-      if (self->replace_all || !g_hash_table_contains (self->pages, GUINT_TO_POINTER (page)))
+      if (!page_loaded (self, page))
         start_fetch (self, page);
     }
 }
@@ -285,8 +389,7 @@ static void
 want_page (ConcordActivityModel *self,
            guint                 page)
 {
-  if (self->connection_id == 0 ||
-      (!self->replace_all && g_hash_table_contains (self->pages, GUINT_TO_POINTER (page))) ||
+  if (self->connection_id == 0 || page_loaded (self, page) ||
       (self->in_flight && self->in_flight_page == page))
     return;
 
@@ -321,7 +424,8 @@ concord_activity_model_get_item (GListModel *model,
   ConcordActivityModel *self = CONCORD_ACTIVITY_MODEL (model);
   guint page = position / PAGE_SIZE;
   guint offset = position % PAGE_SIZE;
-  GPtrArray *items;
+  ConcordActivityItem *item;
+  Page *entry;
 
   if (position >= self->n_items)
     return NULL;
@@ -332,15 +436,33 @@ concord_activity_model_get_item (GListModel *model,
   else if (offset < PAGE_SIZE / 4 && page > 0)
     want_page (self, page - 1);
 
-  items = self->replace_all ? NULL : g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
-  if (items != NULL && offset < items->len)
+  /* While a reload is on its way, the rows shown stay as they are. */
+  if (self->replace_all)
     {
-      touch_page (self, page);
-      return g_object_ref (g_ptr_array_index (items, offset));
+      want_page (self, page);
+      return item_new (NULL, position);
     }
 
-  want_page (self, page);
-  return item_new (NULL, position);
+  entry = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
+  if (entry == NULL)
+    {
+      entry = page_new ();
+      g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), entry);
+    }
+  touch_page (self, page);
+
+  item = g_ptr_array_index (entry->items, offset);
+  if (item == NULL)
+    {
+      /* A loaded page without this row: the activity shrank meanwhile. */
+      item = item_new (NULL, position);
+      entry->items->pdata[offset] = item;
+    }
+
+  if (!entry->loaded)
+    want_page (self, page);
+
+  return g_object_ref (item);
 }
 
 static void
@@ -422,7 +544,7 @@ concord_activity_model_class_init (ConcordActivityModelClass *klass)
 static void
 concord_activity_model_init (ConcordActivityModel *self)
 {
-  self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) page_free);
   self->cancellable = g_cancellable_new ();
 }
 
@@ -526,6 +648,6 @@ concord_activity_model_get_n_loaded (ConcordActivityModel *self)
 
   g_hash_table_iter_init (&iter, self->pages);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    n += ((GPtrArray *) value)->len;
+    n += ((Page *) value)->loaded ? ((Page *) value)->n_rows : 0;
   return n;
 }
