@@ -27,6 +27,8 @@ struct _ConcordActivityLine
 
   ConcordActivityItem *item;         /* (owned) (nullable) */
   gulong               row_handler;  /* notify::row of item */
+  const char          *icon_name;    /* (unowned) static: what the icon shows now */
+  const char          *icon_style;   /* (unowned) static */
   char                *names[2];     /* (owned) each side's account name */
 
   /* Template widgets */
@@ -169,13 +171,21 @@ set_kind_style (ConcordActivityLine *self,
                 const char          *icon_name,
                 const char          *style)
 {
-  static const char * const styles[] = { "accent", "success", "warning", "error", "dim", NULL };
-
-  gtk_image_set_from_icon_name (self->icon, icon_name);
-  for (guint i = 0; styles[i] != NULL; i++)
-    gtk_widget_remove_css_class (GTK_WIDGET (self->icon), styles[i]);
-  if (style != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (self->icon), style);
+  /* Lines are rebound constantly while scrolling: touch the icon (and
+   * restyle it) only when it changes. */
+  if (g_strcmp0 (self->icon_name, icon_name) != 0)
+    {
+      gtk_image_set_from_icon_name (self->icon, icon_name);
+      self->icon_name = icon_name;
+    }
+  if (g_strcmp0 (self->icon_style, style) != 0)
+    {
+      if (self->icon_style != NULL)
+        gtk_widget_remove_css_class (GTK_WIDGET (self->icon), self->icon_style);
+      if (style != NULL)
+        gtk_widget_add_css_class (GTK_WIDGET (self->icon), style);
+      self->icon_style = style;
+    }
 }
 
 static void
@@ -193,7 +203,8 @@ show_placeholder (ConcordActivityLine *self)
   gtk_inscription_set_text (self->outcome_label, " ");
   gtk_widget_set_visible (GTK_WIDGET (self->outcome_label), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->flip_button), FALSE);
-  gtk_widget_add_css_class (GTK_WIDGET (self), "loading");
+  if (!gtk_widget_has_css_class (GTK_WIDGET (self), "loading"))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "loading");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Loading"), -1);
 }
@@ -214,7 +225,8 @@ show_row (ConcordActivityLine      *self,
   const char *who = row->name != NULL && *row->name != '\0' ? row->name : row->email;
   gboolean flip = FALSE;
 
-  gtk_widget_remove_css_class (GTK_WIDGET (self), "loading");
+  if (gtk_widget_has_css_class (GTK_WIDGET (self), "loading"))
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "loading");
   set_label (self->time_label, time);
   set_label (self->email_label, who != row->email ? row->email : NULL);
   title = g_strdup (who != NULL && *who != '\0' ? who : _("A contact"));
