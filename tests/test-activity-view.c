@@ -405,6 +405,35 @@ test_health (Fixture       *f,
   g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (failing)));
   wait_for_label (failing, "The app did not accept the change");
   wait_for_label (failing, "injected failure");
+
+  /* A newer run whose writes failed for two reasons: two groups. */
+  {
+    g_autofree char *path = world_db_path ();
+    g_autoptr(ConcordStore) store = concord_store_new (path, NULL);
+    const char *errors[] = {
+      "Creating contacts failed: HTTP 400 Bad Request: invalid email address",
+      "Creating contacts failed: HTTP 400 Bad Request: invalid email address",
+      "Updating contacts failed: HTTP 429 Too Many Requests",
+    };
+    gint64 run = concord_store_begin_run (store, f->world->connection_id, FALSE, NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (errors); i++)
+      {
+        ConcordJournalRow row = {
+          .run_id = run, .direction = (char *) "a-to-b", .op = (char *) "create",
+          .outcome = (char *) "failed", .error = (char *) errors[i],
+        };
+
+        g_assert_true (concord_store_add_journal (store, f->world->connection_id, &row, NULL));
+      }
+    g_assert_true (concord_store_finish_run (store, run, "partial", NULL, NULL));
+  }
+  concord_health_view_refresh (CONCORD_HEALTH_VIEW (f->view));
+  while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-failing-count"))), ==, "3");
+  wait_for_label (failing, "The contact’s email address is not valid");
+  wait_for_label (failing, "The app asked Concord to slow down");
   screenshot (f->window, "health");
 
   /* After B takes them: nothing fails, five in sync. */

@@ -331,8 +331,23 @@ show_row (ConcordActivityLine      *self,
       break;
     }
 
-  gtk_inscription_set_text (self->title_label, title);
+  /* Name and email on one line, the email quieter. */
+  {
+    const char *email = gtk_widget_get_visible (GTK_WIDGET (self->email_label))
+                        ? gtk_inscription_get_text (self->email_label) : NULL;
+    g_autofree char *markup = NULL;
+
+    if (email != NULL && *email != '\0')
+      markup = g_markup_printf_escaped ("%s  <span weight=\"normal\" alpha=\"55%%\">%s</span>",
+                                        title, email);
+    else
+      markup = g_markup_escape_text (title, -1);
+    gtk_inscription_set_markup (self->title_label, markup);
+    gtk_widget_set_visible (GTK_WIDGET (self->email_label), FALSE);
+  }
   set_label (self->change_label, change);
+  /* The line may be cut short. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->change_label), change);
   set_label (self->outcome_label, outcome);
 
   if (row->kind == CONCORD_ACTIVITY_ERROR || row->kind == CONCORD_ACTIVITY_SKIPPED)
