@@ -356,7 +356,7 @@ static const Migration migrations[] = {
     "          AND c.run_id = runs.id AND c.kind != 'ambiguous'));"
     "CREATE INDEX journal_time ON journal (connection_id, time);"
     "CREATE INDEX conflicts_time ON conflicts (connection_id, time);"
-    "CREATE INDEX runs_shown ON runs (connection_id, max(started, finished)) "
+    "CREATE INDEX runs_shown ON runs (connection_id, (max(started, finished) + 0.5)) "
     "  WHERE shown = 1 AND dry_run = 0;"
     "PRAGMA user_version = 2;"
   },
@@ -375,11 +375,12 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONCORD_STORE_SCHEMA_VERSION);
 #define RUN_COLUMNS \
   "id, connection_id, started, finished, dry_run, status, summary_json, error"
 
-/* Each kind of row of the activity, newest first; runs first at the same
- * second, then conflicts, then journal rows. Only (key, source, id): the
- * OFFSET walks indexes, and the page's rows are read by id afterwards. */
+/* Each kind of row of the activity, newest first (a run half a second
+ * after its last second, so it heads its rows), ties by id. Only (key,
+ * source, id): each branch is read in index order, the OFFSET walks
+ * indexes only, and the page's rows are read by id afterwards. */
 #define ACTIVITY_RUNS \
-  "SELECT max(started, finished) AS key, 0 AS source, id FROM runs " \
+  "SELECT (max(started, finished) + 0.5) AS key, 0 AS source, id FROM runs " \
   "WHERE connection_id = ?1 AND shown = 1 AND dry_run = 0 AND ?2 IS NULL"
 #define ACTIVITY_CONFLICTS \
   "SELECT time AS key, 1 AS source, id FROM conflicts " \
@@ -519,7 +520,7 @@ static const char * const statement_sql[N_STATEMENTS] = {
   [STMT_SET_RUN_ERROR] = "UPDATE runs SET error = ?2 WHERE id = ?1",
   [STMT_LIST_ACTIVITY] =
     ACTIVITY_RUNS " UNION ALL " ACTIVITY_CONFLICTS " UNION ALL " ACTIVITY_JOURNAL
-    " ORDER BY key DESC, source ASC, id DESC LIMIT ?3 OFFSET ?4",
+    " ORDER BY key DESC, id DESC LIMIT ?3 OFFSET ?4",
   [STMT_COUNT_ACTIVITY] =
     "SELECT (SELECT count(*) FROM (" ACTIVITY_RUNS ")) + "
     "(SELECT count(*) FROM (" ACTIVITY_CONFLICTS ")) + "
