@@ -298,7 +298,7 @@ test_store_migrate_fresh (void)
   g_assert_no_error (error);
   g_clear_object (&store);
 
-  g_assert_cmpint (raw_query_int (path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_query_int (path, "PRAGMA user_version"), ==, CONCORD_STORE_SCHEMA_VERSION);
   mode = raw_query_text (path, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   g_assert_cmpint (raw_query_int (path,
@@ -317,7 +317,7 @@ test_store_migrate_fresh (void)
   account = concord_store_get_account (store, "acct-1", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (account->name, ==, "Folder");
-  g_assert_cmpint (raw_query_int (path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (raw_query_int (path, "PRAGMA user_version"), ==, CONCORD_STORE_SCHEMA_VERSION);
 }
 
 static void
@@ -342,8 +342,8 @@ test_store_migrate_from_zero (void)
 
   store = concord_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (concord_store_get_schema_version (store), ==, 1);
-  g_assert_cmpint (raw_query_int (path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (concord_store_get_schema_version (store), ==, CONCORD_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (raw_query_int (path, "PRAGMA user_version"), ==, CONCORD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (raw_query_int (path, "SELECT x FROM unrelated"), ==, 42);
 
   accounts = concord_store_list_accounts (store, &error);

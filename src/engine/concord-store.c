@@ -151,6 +151,18 @@ typedef enum
   STMT_LIST_CONFLICTS_ALL,
   STMT_LIST_CONFLICTS_RUN,
 
+  STMT_SET_RUN_ERROR,
+  STMT_LIST_ACTIVITY,
+  STMT_COUNT_ACTIVITY,
+  STMT_GET_RUN,
+  STMT_GET_JOURNAL,
+  STMT_GET_CONFLICT,
+  STMT_CHOOSE_CONFLICT,
+  STMT_COUNT_EXCLUDED,
+  STMT_COUNT_WAITING,
+  STMT_LIST_FAILING,
+  STMT_GET_LAST_RUN,
+
   N_STATEMENTS
 } StatementId;
 
@@ -322,6 +334,33 @@ static const Migration migrations[] = {
     "CREATE INDEX conflicts_run ON conflicts (connection_id, run_id);"
     "PRAGMA user_version = 1;"
   },
+  {
+    2,
+    /* The activity view: who each row is about (search by email or name;
+     * `search` is the casefolded "name email"), a person's choice on a
+     * conflict, why a run failed, and whether a run shows in the activity
+     * (it failed or left rows behind: an idle run every few minutes would
+     * bury everything else). Newest-first pages walk the time indexes. */
+    "ALTER TABLE journal ADD COLUMN email TEXT;"
+    "ALTER TABLE journal ADD COLUMN name TEXT;"
+    "ALTER TABLE journal ADD COLUMN search TEXT;"
+    "ALTER TABLE conflicts ADD COLUMN email TEXT;"
+    "ALTER TABLE conflicts ADD COLUMN name TEXT;"
+    "ALTER TABLE conflicts ADD COLUMN search TEXT;"
+    "ALTER TABLE conflicts ADD COLUMN chosen TEXT;"
+    "ALTER TABLE runs ADD COLUMN error TEXT;"
+    "ALTER TABLE runs ADD COLUMN shown INTEGER NOT NULL DEFAULT 1;"
+    "UPDATE runs SET shown = (status IS NOT 'ok' OR "
+    "  EXISTS (SELECT 1 FROM journal j WHERE j.connection_id = runs.connection_id "
+    "          AND j.run_id = runs.id) OR "
+    "  EXISTS (SELECT 1 FROM conflicts c WHERE c.connection_id = runs.connection_id "
+    "          AND c.run_id = runs.id AND c.kind != 'ambiguous'));"
+    "CREATE INDEX journal_time ON journal (connection_id, time);"
+    "CREATE INDEX conflicts_time ON conflicts (connection_id, time);"
+    "CREATE INDEX runs_shown ON runs (connection_id, (max(started, finished) + 0.5)) "
+    "  WHERE shown = 1 AND dry_run = 0;"
+    "PRAGMA user_version = 2;"
+  },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONCORD_STORE_SCHEMA_VERSION);
@@ -331,9 +370,25 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONCORD_STORE_SCHEMA_VERSION);
   "id, name, account_a, type_a, account_b, type_b, direction, prefer, config_json, enabled, created"
 #define JOURNAL_COLUMNS \
   "id, run_id, time, link_id, direction, remote_id, op, field, \"before\", \"after\", " \
-  "outcome, error"
+  "outcome, error, email, name"
 #define CONFLICT_COLUMNS \
-  "id, run_id, time, link_id, kind, field, value_a, value_b, winner, resolved"
+  "id, run_id, time, link_id, kind, field, value_a, value_b, winner, resolved, email, name, chosen"
+#define RUN_COLUMNS \
+  "id, connection_id, started, finished, dry_run, status, summary_json, error"
+
+/* Each kind of row of the activity, newest first (a run half a second
+ * after its last second, so it heads its rows), ties by id. Only (key,
+ * source, id): each branch is read in index order, the OFFSET walks
+ * indexes only, and the page's rows are read by id afterwards. */
+#define ACTIVITY_RUNS \
+  "SELECT (max(started, finished) + 0.5) AS key, 0 AS source, id FROM runs " \
+  "WHERE connection_id = ?1 AND shown = 1 AND dry_run = 0 AND ?2 IS NULL"
+#define ACTIVITY_CONFLICTS \
+  "SELECT time AS key, 1 AS source, id FROM conflicts " \
+  "WHERE connection_id = ?1 AND kind != 'ambiguous' AND (?2 IS NULL OR instr (search, ?2) > 0)"
+#define ACTIVITY_JOURNAL \
+  "SELECT time AS key, 2 AS source, id FROM journal " \
+  "WHERE connection_id = ?1 AND (?2 IS NULL OR instr (search, ?2) > 0)"
 
 static const char * const statement_sql[N_STATEMENTS] = {
   [STMT_USER_VERSION] = "PRAGMA user_version",
@@ -426,16 +481,22 @@ static const char * const statement_sql[N_STATEMENTS] = {
 
   [STMT_BEGIN_RUN] =
     "INSERT INTO runs (connection_id, started, finished, dry_run) VALUES (?1, ?2, 0, ?3)",
+  /* A run shows in the activity when it did not go well or left rows. */
   [STMT_FINISH_RUN] =
-    "UPDATE runs SET finished = ?2, status = ?3, summary_json = ?4 WHERE id = ?1",
+    "UPDATE runs SET finished = ?2, status = ?3, summary_json = ?4, "
+    "shown = (?3 IS NOT 'ok' OR "
+    "  EXISTS (SELECT 1 FROM journal j WHERE j.connection_id = runs.connection_id "
+    "          AND j.run_id = runs.id) OR "
+    "  EXISTS (SELECT 1 FROM conflicts c WHERE c.connection_id = runs.connection_id "
+    "          AND c.run_id = runs.id AND c.kind != 'ambiguous')) "
+    "WHERE id = ?1",
   [STMT_LIST_RUNS] =
-    "SELECT id, connection_id, started, finished, dry_run, status, summary_json FROM runs "
-    "WHERE connection_id = ?1 ORDER BY id DESC LIMIT ?2",
+    "SELECT " RUN_COLUMNS " FROM runs WHERE connection_id = ?1 ORDER BY id DESC LIMIT ?2",
 
   [STMT_ADD_JOURNAL] =
     "INSERT INTO journal (connection_id, run_id, time, link_id, direction, remote_id, op, "
-    "field, \"before\", \"after\", outcome, error) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    "field, \"before\", \"after\", outcome, error, email, name, search) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
   [STMT_LIST_JOURNAL_ALL] =
     "SELECT " JOURNAL_COLUMNS " FROM journal WHERE connection_id = ?1 "
     "ORDER BY id DESC LIMIT ?2",
@@ -450,12 +511,48 @@ static const char * const statement_sql[N_STATEMENTS] = {
 
   [STMT_ADD_CONFLICT] =
     "INSERT INTO conflicts (connection_id, run_id, time, link_id, kind, field, value_a, "
-    "value_b, winner, resolved) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    "value_b, winner, resolved, email, name, search, chosen) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
   [STMT_LIST_CONFLICTS_ALL] =
     "SELECT " CONFLICT_COLUMNS " FROM conflicts WHERE connection_id = ?1 ORDER BY id DESC",
   [STMT_LIST_CONFLICTS_RUN] =
     "SELECT " CONFLICT_COLUMNS " FROM conflicts WHERE connection_id = ?1 AND run_id = ?2 "
     "ORDER BY id DESC",
+
+  [STMT_SET_RUN_ERROR] = "UPDATE runs SET error = ?2 WHERE id = ?1",
+  [STMT_LIST_ACTIVITY] =
+    ACTIVITY_RUNS " UNION ALL " ACTIVITY_CONFLICTS " UNION ALL " ACTIVITY_JOURNAL
+    " ORDER BY key DESC, id DESC LIMIT ?3 OFFSET ?4",
+  [STMT_COUNT_ACTIVITY] =
+    "SELECT (SELECT count(*) FROM (" ACTIVITY_RUNS ")) + "
+    "(SELECT count(*) FROM (" ACTIVITY_CONFLICTS ")) + "
+    "(SELECT count(*) FROM (" ACTIVITY_JOURNAL "))",
+  [STMT_GET_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1",
+  [STMT_GET_JOURNAL] = "SELECT " JOURNAL_COLUMNS " FROM journal WHERE id = ?1",
+  [STMT_GET_CONFLICT] =
+    "SELECT " CONFLICT_COLUMNS ", connection_id FROM conflicts WHERE id = ?1",
+  [STMT_CHOOSE_CONFLICT] =
+    "UPDATE conflicts SET chosen = ?2, resolved = 1 WHERE id = ?1",
+  /* Contacts a rule (or a missing email, a switched-off direction) keeps
+   * out: unpaired records whose newest journal row is a whole-record skip
+   * other than an ambiguous email (that one waits for review). */
+  [STMT_COUNT_EXCLUDED] =
+    "SELECT count(*) FROM records r WHERE r.connection_id = ?1 AND r.link_id = 0 AND EXISTS ("
+    "  SELECT 1 FROM journal j WHERE j.connection_id = ?1 AND j.remote_id = r.remote_id "
+    "  AND j.direction = CASE r.side WHEN 0 THEN 'a-to-b' ELSE 'b-to-a' END "
+    "  AND j.op = 'skip' AND j.field IS NULL AND j.outcome = 'skipped' "
+    "  AND (j.error IS NULL OR instr (j.error, 'several contacts') = 0))",
+  [STMT_COUNT_WAITING] =
+    "SELECT count(*) FROM conflicts WHERE connection_id = ?1 AND kind = 'ambiguous' "
+    "AND resolved = 0",
+  [STMT_LIST_FAILING] =
+    "SELECT error, count(*) FROM journal WHERE connection_id = ?1 AND outcome = 'failed' "
+    "AND run_id = (SELECT max(id) FROM runs WHERE connection_id = ?1 AND dry_run = 0 "
+    "              AND finished > 0) "
+    "GROUP BY error ORDER BY count(*) DESC, error",
+  [STMT_GET_LAST_RUN] =
+    "SELECT " RUN_COLUMNS " FROM runs WHERE connection_id = ?1 AND dry_run = 0 "
+    "AND finished > 0 ORDER BY id DESC LIMIT 1",
 };
 
 /* ------------------------------------------------------------------------- */
@@ -868,6 +965,8 @@ journal_row_from_statement (sqlite3_stmt *stmt)
   row->after = column_strdup (stmt, 9);
   row->outcome = column_strdup (stmt, 10);
   row->error = column_strdup (stmt, 11);
+  row->email = column_strdup (stmt, 12);
+  row->name = column_strdup (stmt, 13);
 
   return row;
 }
@@ -887,6 +986,26 @@ conflict_row_from_statement (sqlite3_stmt *stmt)
   row->value_b = column_strdup (stmt, 7);
   row->winner = column_strdup (stmt, 8);
   row->resolved = sqlite3_column_int64 (stmt, 9) != 0;
+  row->email = column_strdup (stmt, 10);
+  row->name = column_strdup (stmt, 11);
+  row->chosen = column_strdup (stmt, 12);
+
+  return row;
+}
+
+static ConcordRunRow *
+run_row_from_statement (sqlite3_stmt *stmt)
+{
+  ConcordRunRow *row = g_new0 (ConcordRunRow, 1);
+
+  row->id = sqlite3_column_int64 (stmt, 0);
+  row->connection_id = sqlite3_column_int64 (stmt, 1);
+  row->started = sqlite3_column_int64 (stmt, 2);
+  row->finished = sqlite3_column_int64 (stmt, 3);
+  row->dry_run = sqlite3_column_int64 (stmt, 4) != 0;
+  row->status = column_strdup (stmt, 5);
+  row->summary_json = column_strdup (stmt, 6);
+  row->error = column_strdup (stmt, 7);
 
   return row;
 }
@@ -1231,6 +1350,8 @@ concord_journal_row_free (ConcordJournalRow *row)
   g_free (row->after);
   g_free (row->outcome);
   g_free (row->error);
+  g_free (row->email);
+  g_free (row->name);
   g_free (row);
 }
 
@@ -1251,6 +1372,9 @@ concord_conflict_row_free (ConcordConflictRow *row)
   g_free (row->value_a);
   g_free (row->value_b);
   g_free (row->winner);
+  g_free (row->email);
+  g_free (row->name);
+  g_free (row->chosen);
   g_free (row);
 }
 
@@ -1268,6 +1392,7 @@ concord_run_row_free (ConcordRunRow *row)
 
   g_free (row->status);
   g_free (row->summary_json);
+  g_free (row->error);
   g_free (row);
 }
 
@@ -2813,19 +2938,7 @@ concord_store_list_runs (ConcordStore  *self,
   rows = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_run_row_free);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      ConcordRunRow *row = g_new0 (ConcordRunRow, 1);
-
-      row->id = sqlite3_column_int64 (stmt, 0);
-      row->connection_id = sqlite3_column_int64 (stmt, 1);
-      row->started = sqlite3_column_int64 (stmt, 2);
-      row->finished = sqlite3_column_int64 (stmt, 3);
-      row->dry_run = sqlite3_column_int64 (stmt, 4) != 0;
-      row->status = column_strdup (stmt, 5);
-      row->summary_json = column_strdup (stmt, 6);
-
-      g_ptr_array_add (rows, row);
-    }
+    g_ptr_array_add (rows, run_row_from_statement (stmt));
 
   if (rc != SQLITE_DONE)
     {
@@ -2857,6 +2970,7 @@ concord_store_add_journal (ConcordStore             *self,
                            const ConcordJournalRow  *row,
                            GError                  **error)
 {
+  g_autofree char *search = NULL;
   g_autoptr(Statement) stmt = NULL;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
@@ -2881,6 +2995,10 @@ concord_store_add_journal (ConcordStore             *self,
   bind_text (stmt, 10, row->after);
   bind_text (stmt, 11, row->outcome);
   bind_text (stmt, 12, row->error);
+  bind_text (stmt, 13, row->email);
+  bind_text (stmt, 14, row->name);
+  search = concord_store_make_search_key (row->email, row->name);
+  bind_text (stmt, 15, search);
 
   return execute (self, stmt, "add a journal row", error);
 }
@@ -2989,6 +3107,7 @@ concord_store_add_conflict (ConcordStore              *self,
                             const ConcordConflictRow  *row,
                             GError                   **error)
 {
+  g_autofree char *search = NULL;
   g_autoptr(Statement) stmt = NULL;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
@@ -3010,6 +3129,11 @@ concord_store_add_conflict (ConcordStore              *self,
   bind_text (stmt, 8, row->value_b);
   bind_text (stmt, 9, row->winner);
   sqlite3_bind_int (stmt, 10, row->resolved ? 1 : 0);
+  bind_text (stmt, 11, row->email);
+  bind_text (stmt, 12, row->name);
+  search = concord_store_make_search_key (row->email, row->name);
+  bind_text (stmt, 13, search);
+  bind_text (stmt, 14, row->chosen);
 
   return execute (self, stmt, "record a conflict", error);
 }
@@ -3058,4 +3182,499 @@ concord_store_list_conflicts (ConcordStore  *self,
     }
 
   return g_steal_pointer (&rows);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public API: the activity view and the health summary                      */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_activity_entry_free:
+ * @entry: (nullable): an entry
+ */
+void
+concord_activity_entry_free (ConcordActivityEntry *entry)
+{
+  if (entry == NULL)
+    return;
+
+  switch (entry->source)
+    {
+    case CONCORD_ACTIVITY_SOURCE_RUN:
+      concord_run_row_free (entry->row);
+      break;
+    case CONCORD_ACTIVITY_SOURCE_CONFLICT:
+      concord_conflict_row_free (entry->row);
+      break;
+    case CONCORD_ACTIVITY_SOURCE_JOURNAL:
+    default:
+      concord_journal_row_free (entry->row);
+      break;
+    }
+  g_free (entry);
+}
+
+/**
+ * concord_failure_count_free:
+ * @failure: (nullable): a failure count
+ */
+void
+concord_failure_count_free (ConcordFailureCount *failure)
+{
+  if (failure == NULL)
+    return;
+
+  g_free (failure->error);
+  g_free (failure);
+}
+
+/**
+ * concord_store_make_search_key:
+ * @email: (nullable): an email address
+ * @name: (nullable): a name
+ *
+ * What the activity's search looks in: the casefolded name and email,
+ * or %NULL when there is neither. Text that is not UTF-8 is made valid
+ * first, so any search key is.
+ *
+ * Returns: (transfer full) (nullable): the key
+ */
+char *
+concord_store_make_search_key (const char *email,
+                               const char *name)
+{
+  g_autofree char *joined = NULL;
+  g_autofree char *valid = NULL;
+
+  if ((email == NULL || *email == '\0') && (name == NULL || *name == '\0'))
+    return NULL;
+
+  joined = g_strdup_printf ("%s %s", name != NULL ? name : "", email != NULL ? email : "");
+  valid = g_utf8_make_valid (joined, -1);
+  return g_utf8_casefold (valid, -1);
+}
+
+/**
+ * concord_store_set_run_error:
+ * @self: a #ConcordStore
+ * @run_id: the run
+ * @message: (nullable): why it failed, as the engine said it
+ * @error: return location for a #GError
+ *
+ * Keeps why a run failed, for the activity view.
+ *
+ * Returns: %TRUE when stored
+ */
+gboolean
+concord_store_set_run_error (ConcordStore  *self,
+                             gint64         run_id,
+                             const char    *message,
+                             GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(stmt = lease_statement (self, STMT_SET_RUN_ERROR, error)))
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  bind_text (stmt, 2, message);
+
+  return execute (self, stmt, "record why a run failed", error);
+}
+
+/* The search as the query compares it: casefolded, or NULL for none. */
+static char *
+normalize_search (const char *search)
+{
+  g_autofree char *valid = NULL;
+  g_autofree char *stripped = NULL;
+
+  if (search == NULL)
+    return NULL;
+
+  valid = g_utf8_make_valid (search, -1);
+  stripped = g_strstrip (g_strdup (valid));
+  if (*stripped == '\0')
+    return NULL;
+
+  return g_utf8_casefold (stripped, -1);
+}
+
+/**
+ * concord_store_count_activity:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @search: (nullable): only rows about contacts whose email or name
+ *   contains this (case-insensitive); runs are left out then
+ * @error: return location for a #GError
+ *
+ * Returns: how many rows concord_store_list_activity() has, or -1 on error
+ */
+gint64
+concord_store_count_activity (ConcordStore  *self,
+                              gint64         connection_id,
+                              const char    *search,
+                              GError       **error)
+{
+  g_autofree char *key = normalize_search (search);
+  g_autoptr(Statement) stmt = NULL;
+  gint64 count;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (!(stmt = lease_statement (self, STMT_COUNT_ACTIVITY, error)))
+    return -1;
+
+  sqlite3_bind_int64 (stmt, 1, connection_id);
+  bind_text (stmt, 2, key);
+
+  if (!query_int64 (self, stmt, &count, "count the activity", error))
+    return -1;
+
+  return count;
+}
+
+static gpointer
+get_row_by_id (ConcordStore           *self,
+               ConcordActivitySource   source,
+               gint64                  id,
+               GError                **error)
+{
+  static const StatementId ids[] = { STMT_GET_RUN, STMT_GET_CONFLICT, STMT_GET_JOURNAL };
+  g_autoptr(Statement) stmt = NULL;
+  int rc;
+
+  if (!(stmt = lease_statement (self, ids[source], error)))
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
+                   "No activity row %" G_GINT64_FORMAT, id);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_store_error (self, error, rc, "Could not read the activity");
+      return NULL;
+    }
+
+  switch (source)
+    {
+    case CONCORD_ACTIVITY_SOURCE_RUN:
+      return run_row_from_statement (stmt);
+    case CONCORD_ACTIVITY_SOURCE_CONFLICT:
+      return conflict_row_from_statement (stmt);
+    case CONCORD_ACTIVITY_SOURCE_JOURNAL:
+    default:
+      return journal_row_from_statement (stmt);
+    }
+}
+
+/**
+ * concord_store_list_activity:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @search: (nullable): as for concord_store_count_activity()
+ * @offset: the first row
+ * @limit: the most rows to return
+ * @error: return location for a #GError
+ *
+ * One page of the activity: runs worth showing, conflicts settled on a
+ * field (ambiguous matches show as journal rows) and journal rows,
+ * newest first. The offset is walked over indexes only; then the page's
+ * rows are read by id.
+ *
+ * Returns: (transfer full) (element-type ConcordActivityEntry): the rows,
+ *   or %NULL on error
+ */
+GPtrArray *
+concord_store_list_activity (ConcordStore  *self,
+                             gint64         connection_id,
+                             const char    *search,
+                             guint          offset,
+                             guint          limit,
+                             GError       **error)
+{
+  g_autofree char *key = normalize_search (search);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64) * 2);
+  int rc;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  {
+    g_autoptr(Statement) stmt = lease_statement (self, STMT_LIST_ACTIVITY, error);
+
+    if (stmt == NULL)
+      return NULL;
+
+    sqlite3_bind_int64 (stmt, 1, connection_id);
+    bind_text (stmt, 2, key);
+    sqlite3_bind_int64 (stmt, 3, limit);
+    sqlite3_bind_int64 (stmt, 4, offset);
+
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        gint64 pair[2] = { sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2) };
+
+        g_array_append_val (ids, pair);
+      }
+
+    if (rc != SQLITE_DONE)
+      {
+        set_store_error (self, error, rc, "Could not list the activity");
+        return NULL;
+      }
+  }
+
+  entries = g_ptr_array_new_full (ids->len, (GDestroyNotify) concord_activity_entry_free);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const gint64 *pair = &g_array_index (ids, gint64, i * 2);
+      ConcordActivityEntry *entry = g_new0 (ConcordActivityEntry, 1);
+
+      entry->source = (ConcordActivitySource) CLAMP (pair[0], 0, 2);
+      entry->row = get_row_by_id (self, entry->source, pair[1], error);
+      if (entry->row == NULL)
+        {
+          g_free (entry);
+          return NULL;
+        }
+      g_ptr_array_add (entries, entry);
+    }
+
+  return g_steal_pointer (&entries);
+}
+
+/**
+ * concord_store_get_conflict:
+ * @self: a #ConcordStore
+ * @conflict_id: the conflict
+ * @connection_id: (out) (optional): its connection
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the conflict, or %NULL with
+ *   %CONCORD_ERROR_NOT_FOUND
+ */
+ConcordConflictRow *
+concord_store_get_conflict (ConcordStore  *self,
+                            gint64         conflict_id,
+                            gint64        *connection_id,
+                            GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+  ConcordConflictRow *row;
+  int rc;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!(stmt = lease_statement (self, STMT_GET_CONFLICT, error)))
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, conflict_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
+                   "No conflict with id %" G_GINT64_FORMAT, conflict_id);
+      return NULL;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_store_error (self, error, rc, "Could not read a conflict");
+      return NULL;
+    }
+
+  row = conflict_row_from_statement (stmt);
+  if (connection_id != NULL)
+    *connection_id = sqlite3_column_int64 (stmt, 13);
+  return row;
+}
+
+/**
+ * concord_store_choose_conflict:
+ * @self: a #ConcordStore
+ * @conflict_id: the conflict
+ * @chosen: "a" or "b": the side whose value a person chose
+ * @error: return location for a #GError
+ *
+ * Records a person's choice on a conflict, which resolves it.
+ *
+ * Returns: %TRUE when recorded
+ */
+gboolean
+concord_store_choose_conflict (ConcordStore  *self,
+                               gint64         conflict_id,
+                               const char    *chosen,
+                               GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_strcmp0 (chosen, "a") == 0 || g_strcmp0 (chosen, "b") == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(stmt = lease_statement (self, STMT_CHOOSE_CONFLICT, error)))
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, conflict_id);
+  bind_text (stmt, 2, chosen);
+
+  if (!execute (self, stmt, "record a choice on a conflict", error))
+    return FALSE;
+
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
+                   "No conflict with id %" G_GINT64_FORMAT, conflict_id);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gint64
+count_for_connection (ConcordStore  *self,
+                      StatementId    id,
+                      gint64         connection_id,
+                      const char    *what,
+                      GError       **error)
+{
+  g_autoptr(Statement) stmt = lease_statement (self, id, error);
+  gint64 count;
+
+  if (stmt == NULL)
+    return -1;
+
+  sqlite3_bind_int64 (stmt, 1, connection_id);
+  if (!query_int64 (self, stmt, &count, what, error))
+    return -1;
+
+  return count;
+}
+
+/**
+ * concord_store_count_excluded:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @error: return location for a #GError
+ *
+ * Returns: how many unpaired contacts were last left out of the sync on
+ *   purpose (out of a rule's scope, no email, creation off), or -1
+ */
+gint64
+concord_store_count_excluded (ConcordStore  *self,
+                              gint64         connection_id,
+                              GError       **error)
+{
+  g_return_val_if_fail (CONCORD_IS_STORE (self), -1);
+
+  return count_for_connection (self, STMT_COUNT_EXCLUDED, connection_id,
+                               "count excluded contacts", error);
+}
+
+/**
+ * concord_store_count_waiting:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @error: return location for a #GError
+ *
+ * Returns: how many ambiguous matches wait for a person, or -1
+ */
+gint64
+concord_store_count_waiting (ConcordStore  *self,
+                             gint64         connection_id,
+                             GError       **error)
+{
+  g_return_val_if_fail (CONCORD_IS_STORE (self), -1);
+
+  return count_for_connection (self, STMT_COUNT_WAITING, connection_id,
+                               "count matches waiting for review", error);
+}
+
+/**
+ * concord_store_list_failing:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type ConcordFailureCount): the failed
+ *   writes of the newest finished run, grouped by error, most first; or
+ *   %NULL on error
+ */
+GPtrArray *
+concord_store_list_failing (ConcordStore  *self,
+                            gint64         connection_id,
+                            GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  int rc;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!(stmt = lease_statement (self, STMT_LIST_FAILING, error)))
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, connection_id);
+  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_failure_count_free);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ConcordFailureCount *failure = g_new0 (ConcordFailureCount, 1);
+
+      failure->error = column_strdup (stmt, 0);
+      failure->count = sqlite3_column_int64 (stmt, 1);
+      g_ptr_array_add (rows, failure);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      set_store_error (self, error, rc, "Could not list failures");
+      return NULL;
+    }
+
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * concord_store_get_last_run:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the newest finished run that was not
+ *   a dry run; %NULL without an error when there is none
+ */
+ConcordRunRow *
+concord_store_get_last_run (ConcordStore  *self,
+                            gint64         connection_id,
+                            GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!(stmt = lease_statement (self, STMT_GET_LAST_RUN, error)))
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, connection_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return run_row_from_statement (stmt);
+  if (rc != SQLITE_DONE)
+    set_store_error (self, error, rc, "Could not read the last run");
+  return NULL;
 }

@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define CONCORD_STORE_SCHEMA_VERSION 1
+#define CONCORD_STORE_SCHEMA_VERSION 2
 
 /* One record of one side of a connection, as last settled by a run. */
 typedef struct
@@ -71,6 +71,8 @@ typedef struct
   char   *after;       /* (nullable) */
   char   *outcome;     /* "ok", "failed", "skipped" */
   char   *error;       /* (nullable) */
+  char   *email;       /* (nullable) the contact's email, for the activity view (schema 2) */
+  char   *name;        /* (nullable) the contact's name (schema 2) */
 } ConcordJournalRow;
 
 typedef struct
@@ -85,6 +87,9 @@ typedef struct
   char   *value_b;     /* (nullable) */
   char   *winner;      /* "a", "b" or "none" */
   gboolean resolved;
+  char   *email;       /* (nullable) the contact's email (schema 2) */
+  char   *name;        /* (nullable) the contact's name (schema 2) */
+  char   *chosen;      /* (nullable) "a" or "b": the side a person chose afterwards */
 } ConcordConflictRow;
 
 typedef struct
@@ -96,6 +101,7 @@ typedef struct
   gboolean dry_run;
   char   *status;      /* (nullable) "ok", "failed", "aborted" */
   char   *summary_json;/* (nullable) */
+  char   *error;       /* (nullable) why a failed run failed (schema 2) */
 } ConcordRunRow;
 
 void concord_index_entry_free    (ConcordIndexEntry    *entry);
@@ -283,6 +289,69 @@ GPtrArray  *concord_store_list_conflicts    (ConcordStore             *self,
                                              gint64                    connection_id,
                                              gint64                    run_id,
                                              GError                  **error);
+
+/* The activity view's queries (schema 2): a newest-first page of runs,
+ * journal rows and conflicts, interleaved by time, and figures for the
+ * health summary. See concord-engine-activity.c. */
+typedef enum
+{
+  CONCORD_ACTIVITY_SOURCE_RUN,
+  CONCORD_ACTIVITY_SOURCE_CONFLICT,
+  CONCORD_ACTIVITY_SOURCE_JOURNAL,
+} ConcordActivitySource;
+
+typedef struct
+{
+  ConcordActivitySource  source;
+  gpointer               row;  /* (owned) ConcordRunRow, ConcordConflictRow or ConcordJournalRow */
+} ConcordActivityEntry;
+
+/* Failed writes of the newest run, grouped by what the app said. */
+typedef struct
+{
+  char   *error;       /* (nullable) */
+  gint64  count;
+} ConcordFailureCount;
+
+void        concord_activity_entry_free     (ConcordActivityEntry     *entry);
+void        concord_failure_count_free      (ConcordFailureCount      *failure);
+
+gboolean    concord_store_set_run_error     (ConcordStore             *self,
+                                             gint64                    run_id,
+                                             const char               *message,
+                                             GError                  **error);
+gint64      concord_store_count_activity    (ConcordStore             *self,
+                                             gint64                    connection_id,
+                                             const char               *search,
+                                             GError                  **error);
+GPtrArray  *concord_store_list_activity     (ConcordStore             *self,
+                                             gint64                    connection_id,
+                                             const char               *search,
+                                             guint                     offset,
+                                             guint                     limit,
+                                             GError                  **error);
+ConcordConflictRow *concord_store_get_conflict (ConcordStore          *self,
+                                             gint64                    conflict_id,
+                                             gint64                   *connection_id,
+                                             GError                  **error);
+gboolean    concord_store_choose_conflict   (ConcordStore             *self,
+                                             gint64                    conflict_id,
+                                             const char               *chosen,
+                                             GError                  **error);
+gint64      concord_store_count_excluded    (ConcordStore             *self,
+                                             gint64                    connection_id,
+                                             GError                  **error);
+gint64      concord_store_count_waiting     (ConcordStore             *self,
+                                             gint64                    connection_id,
+                                             GError                  **error);
+GPtrArray  *concord_store_list_failing      (ConcordStore             *self,
+                                             gint64                    connection_id,
+                                             GError                  **error);
+ConcordRunRow *concord_store_get_last_run   (ConcordStore             *self,
+                                             gint64                    connection_id,
+                                             GError                  **error);
+char       *concord_store_make_search_key   (const char               *email,
+                                             const char               *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordIndexEntry, concord_index_entry_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordAccountRow, concord_account_row_free)

@@ -281,18 +281,75 @@ email_of (const ConcordRecord *record)
   return concord_normalize_email (concord_record_get_email (record));
 }
 
+/* Who a journal row is about, for the activity view's search: the email
+ * and name of the item's records (or of the record with that remote id). */
 static void
-journal (Run         *run,
-         gint64       link_id,
-         ConcordSide  target,
-         const char  *remote_id,
-         const char  *op,
-         const char  *field,
-         const char  *before,
-         const char  *after,
-         const char  *outcome,
-         const char  *error_text)
+contact_of (Run                   *run,
+            const ConcordPlanItem *item,
+            const char            *remote_id,
+            const char           **email,
+            char                 **name)
 {
+  const ConcordRecord *found[6] = { NULL, };
+  guint n = 0;
+
+  if (item != NULL)
+    for (guint s = 0; s < 2; s++)
+      {
+        found[n++] = item->records[s] != NULL ? item->records[s] : item->views[s];
+        found[n++] = item->set[s];
+      }
+  else if (remote_id != NULL && run->input != NULL)
+    for (guint s = 0; s < 2; s++)
+      {
+        ConcordRecord *record = NULL;
+
+        if (run->input->changed[s] != NULL)
+          record = g_hash_table_lookup (run->input->changed[s], remote_id);
+        if (record == NULL && run->input->extra[s] != NULL)
+          record = g_hash_table_lookup (run->input->extra[s], remote_id);
+        found[n++] = record;
+
+        if (record == NULL && *email == NULL && run->input->index[s] != NULL)
+          {
+            ConcordIndexEntry *entry = g_hash_table_lookup (run->input->index[s], remote_id);
+
+            if (entry != NULL)
+              *email = entry->email_norm;
+          }
+      }
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *first, *last;
+
+      if (found[i] == NULL)
+        continue;
+      if (*email == NULL)
+        *email = concord_record_get_email (found[i]);
+      first = concord_record_get_text (found[i], CONCORD_FIELD_FIRST_NAME);
+      last = concord_record_get_text (found[i], CONCORD_FIELD_LAST_NAME);
+      if (*name == NULL && (first != NULL || last != NULL))
+        *name = g_strjoin (" ", first != NULL ? first : last,
+                           first != NULL ? last : NULL, NULL);
+    }
+}
+
+static void
+journal_contact (Run                   *run,
+                 const ConcordPlanItem *item,
+                 const char            *email,
+                 gint64                 link_id,
+                 ConcordSide            target,
+                 const char            *remote_id,
+                 const char            *op,
+                 const char            *field,
+                 const char            *before,
+                 const char            *after,
+                 const char            *outcome,
+                 const char            *error_text)
+{
+  g_autofree char *name = NULL;
   ConcordJournalRow row = {
     .run_id = run->run_id,
     .link_id = link_id,
@@ -307,8 +364,29 @@ journal (Run         *run,
   };
   g_autoptr(GError) error = NULL;
 
+  contact_of (run, item, remote_id, &email, &name);
+  row.email = (char *) email;
+  row.name = name;
+
   if (!concord_store_add_journal (run->store, run->connection_id, &row, &error))
     g_warning ("Could not write to the journal: %s", error->message);
+}
+
+static void
+journal (Run                   *run,
+         const ConcordPlanItem *item,
+         gint64                 link_id,
+         ConcordSide            target,
+         const char            *remote_id,
+         const char            *op,
+         const char            *field,
+         const char            *before,
+         const char            *after,
+         const char            *outcome,
+         const char            *error_text)
+{
+  journal_contact (run, item, NULL, link_id, target, remote_id, op, field, before, after,
+                   outcome, error_text);
 }
 
 static gboolean
@@ -780,7 +858,7 @@ journal_item (Run                 *run,
           /* What the app holds now, as it echoed it. */
           g_autofree char *json = created[s] != NULL ? concord_record_to_json (created[s]) : NULL;
 
-          journal (run, link_id, s, item->ids[s], "create", NULL, NULL, json, outcome, error_text);
+          journal (run, item, link_id, s, item->ids[s], "create", NULL, NULL, json, outcome, error_text);
           continue;
         }
 
@@ -789,7 +867,7 @@ journal_item (Run                 *run,
         {
           const ConcordFieldChange *change = g_ptr_array_index (changes, c);
 
-          journal (run, link_id, s, item->ids[s], "update", change->field,
+          journal (run, item, link_id, s, item->ids[s], "update", change->field,
                    change->before, change->after, outcome, error_text);
         }
     }
@@ -938,7 +1016,7 @@ settle (Run          *run,
           g_clear_error (&local_error);
           continue;
         }
-      journal (run, link_id, CONCORD_SIDE_B, NULL, "unlink", NULL, NULL, NULL, "ok",
+      journal (run, NULL, link_id, CONCORD_SIDE_B, NULL, "unlink", NULL, NULL, NULL, "ok",
                "a contact of the pair was deleted in its app");
       run->summary->unlinked++;
     }
@@ -991,7 +1069,7 @@ settle (Run          *run,
         /* A field that could not be converted is journaled with its
          * record's change: it comes back only when the record changes. */
         if (skip->field != NULL || g_hash_table_contains (settled[skip->side], skip->remote_id))
-          journal (run, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip",
+          journal (run, NULL, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip",
                    skip->field != NULL && *skip->field != '\0' ? skip->field : NULL,
                    NULL, NULL, "skipped", skip->reason);
       }
@@ -1002,7 +1080,7 @@ settle (Run          *run,
       {
         const ConcordPlanSkip *skip = g_ptr_array_index (plan->excluded, i);
 
-        journal (run, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip", NULL,
+        journal (run, NULL, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip", NULL,
                  NULL, NULL, "skipped", skip->reason);
       }
 
@@ -1020,12 +1098,13 @@ settle (Run          *run,
         .value_a = ambiguous->side == CONCORD_SIDE_A ? ambiguous->email : NULL,
         .value_b = ambiguous->side == CONCORD_SIDE_B ? ambiguous->email : NULL,
         .winner = (char *) "none",
+        .email = ambiguous->email,
       };
 
       if (!concord_store_add_conflict (run->store, run->connection_id, &row, error))
         goto fail;
-      journal (run, 0, CONCORD_SIDE_OTHER (ambiguous->side), ambiguous->ids, "skip", NULL,
-               NULL, NULL, "skipped",
+      journal_contact (run, NULL, ambiguous->email, 0, CONCORD_SIDE_OTHER (ambiguous->side),
+               ambiguous->ids, "skip", NULL, NULL, NULL, "skipped",
                "the email address is on several contacts; pair them by hand");
     }
 
@@ -1064,13 +1143,15 @@ settle (Run          *run,
           if (item->link_id == 0)
             goto fail;
           run->summary->linked++;
-          journal (run, item->link_id, CONCORD_SIDE_B, item->ids[1], "link", NULL,
+          journal (run, item, item->link_id, CONCORD_SIDE_B, item->ids[1], "link", NULL,
                    item->ids[0], item->ids[1], "ok", NULL);
         }
 
       for (guint c = 0; item->conflicts != NULL && c < item->conflicts->len; c++)
         {
           const ConcordPlanConflict *conflict = g_ptr_array_index (item->conflicts, c);
+          const char *email = NULL;
+          g_autofree char *name = NULL;
           ConcordConflictRow row = {
             .run_id = run->run_id,
             .link_id = item->link_id,
@@ -1081,6 +1162,10 @@ settle (Run          *run,
             .winner = (char *) CONCORD_SIDE_NAME (conflict->winner),
             .resolved = TRUE,
           };
+
+          contact_of (run, item, NULL, &email, &name);
+          row.email = (char *) email;
+          row.name = name;
 
           if (!concord_store_add_conflict (run->store, run->connection_id, &row, error))
             goto fail;
@@ -1272,7 +1357,7 @@ write_batch (Run         *run,
           state->failed = TRUE;
           state->refused = TRUE;
           run->summary->skipped++;
-          journal (run, state->item->link_id, side, state->item->ids[side],
+          journal (run, state->item, state->item->link_id, side, state->item->ids[side],
                    kind == WRITE_CREATE ? "create" : "update", NULL, NULL, NULL, "skipped",
                    write->error->message);
         }
@@ -1284,7 +1369,7 @@ write_batch (Run         *run,
           batch_failed = TRUE;
           run->any_failed = TRUE;
           run->summary->failed[side]++;
-          journal (run, state->item->link_id, side, state->item->ids[side],
+          journal (run, state->item, state->item->link_id, side, state->item->ids[side],
                    kind == WRITE_CREATE ? "create" : "update", NULL, NULL, NULL, "failed", reason);
         }
     }
@@ -1300,7 +1385,7 @@ write_batch (Run         *run,
           batch_failed = TRUE;
           run->any_failed = TRUE;
           run->summary->failed[side]++;
-          journal (run, state->item->link_id, side, state->item->ids[side],
+          journal (run, state->item, state->item->link_id, side, state->item->ids[side],
                    kind == WRITE_CREATE ? "create" : "update", NULL, NULL, NULL, "failed",
                    call_error != NULL ? call_error->message : "the app did not answer for this contact");
         }
@@ -1672,6 +1757,9 @@ concord_sync_run (ConcordStore             *store,
                             ok ? (run.any_failed ? "partial" : "ok")
                                : (summary->tripped ? "aborted" : "failed"),
                             summary_json, NULL);
+  /* Why, for the activity view. */
+  if (!ok && local_error != NULL)
+    concord_store_set_run_error (store, run.run_id, local_error->message, NULL);
 
   if (!ok)
     g_propagate_error (error, g_steal_pointer (&local_error));

@@ -1,0 +1,468 @@
+/* concord-bench-activity.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The activity view benchmark: N journal rows (default 100,000, with a run
+ * every 500 rows, a conflict every 700 and a failure every 300) written
+ * through the store in one transaction, then the Activity page in a
+ * 1280×800 window scrolled from top to bottom: a tick callback moves the
+ * list's vertical adjustment one step each frame, and the frame clock's
+ * frame times say how long each frame took. Needs a display (run it under
+ * xvfb-run). One summary line and two machine-readable lines:
+ *
+ *   activity scroll over 100000 rows: 612 frames, longest frame 33.1 ms, p95 17.0 ms
+ *   bench-activity phase=fill n=100000 wall_s=0.62 rss_mb=40
+ *   bench-activity phase=scroll n=100000 frames=612 max_ms=33.1 p95_ms=17.0 stall_ms=… …
+ *
+ * stall_ms is the longest the main loop went without running a 1 ms
+ * timeout (a probe independent of the frame clock). Exits 1 when the
+ * scroll did not reach the last row. The target is under 50 ms a frame.
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "concord-activity-line.h"
+#include "concord-activity-model.h"
+#include "concord-activity-view.h"
+#include "concord-fields.h"
+#include "concord-memory-connector.h"
+#include "concord-resources.h"
+#include "concord-secret-store.h"
+#include "concord-store.h"
+
+static ConcordMemoryConnector *sides[2];
+static double scroll_frames = 600;
+
+static ConcordConnector *
+bench_create (const char  *app_id,
+              const char  *options_json,
+              const char  *secret,
+              GError     **error)
+{
+  return g_object_ref (CONCORD_CONNECTOR (sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
+}
+
+static const ConcordEngineApps bench_apps = { bench_create, NULL, NULL };
+
+static double
+peak_rss_mb (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static char *
+add_account (ConcordEngine *engine,
+             const char    *name,
+             const char    *options)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  char *id;
+
+  concord_engine_add_account_async (engine, "memory", name, options, "key", NULL, store_result_cb, &slot);
+  result = wait_result (&slot);
+  id = concord_engine_add_account_finish (engine, result, &error);
+  if (id == NULL)
+    g_error ("%s", error->message);
+  return id;
+}
+
+static gint64
+add_connection (ConcordEngine *engine)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = add_account (engine, "Elastic Email", "{\"side\": \"a\"}");
+  g_autofree char *b = add_account (engine, "Shop CRM", "{\"side\": \"b\"}");
+  ConcordConnectionRow row = {
+    .name = (char *) "Elastic Email ↔ Shop CRM", .account_a = a, .type_a = (char *) "contacts",
+    .account_b = b, .type_b = (char *) "contacts", .direction = CONCORD_DIRECTION_BOTH,
+    .prefer = CONCORD_PREFER_A, .enabled = FALSE,
+  };
+  GAsyncResult *slot = NULL;
+  gint64 id;
+
+  concord_engine_add_connection_async (engine, &row, NULL, store_result_cb, &slot);
+  result = wait_result (&slot);
+  id = concord_engine_add_connection_finish (engine, result, &error);
+  if (id <= 0)
+    g_error ("%s", error->message);
+  return id;
+}
+
+/* N rows through the store API, in one transaction. */
+static void
+fill (const char *path,
+      gint64      connection_id,
+      guint       n)
+{
+  static const char * const names[] = { "Ann Smith", "Bob Jones", "Cyd Brown", "Dee Lee", "Eve Moss" };
+  static const char * const fields[] = { "company", "phone", "first_name", "job_title", "address_city" };
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gint64 run = 0;
+  gint64 time0 = g_get_real_time () / G_USEC_PER_SEC - n;
+
+  store = concord_store_new (path, &error);
+  if (store == NULL || !concord_store_begin (store, &error))
+    g_error ("%s", error->message);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("person%06u@example.com", i);
+      g_autofree char *before = g_strdup_printf ("Value %u", i);
+      g_autofree char *after = g_strdup_printf ("Value %u (new)", i);
+      gboolean failed = i % 300 == 299;
+      ConcordJournalRow row = {
+        .time = time0 + i,
+        .direction = (char *) (i % 2 ? "a-to-b" : "b-to-a"),
+        .op = (char *) (i % 11 == 0 ? "create" : "update"),
+        .field = (char *) (i % 11 == 0 ? NULL : fields[i % G_N_ELEMENTS (fields)]),
+        .before = i % 11 == 0 ? NULL : before,
+        .after = after,
+        .outcome = (char *) (failed ? "failed" : "ok"),
+        .error = (char *) (failed ? "Updating contacts failed: HTTP 429 Too Many Requests" : NULL),
+        .email = email,
+        .name = (char *) names[i % G_N_ELEMENTS (names)],
+      };
+
+      if (i % 500 == 0)
+        {
+          if (run != 0 && !concord_store_finish_run (store, run, "ok", "{\"a\":{\"updated\":250},\"b\":{\"updated\":250}}", &error))
+            g_error ("%s", error->message);
+          run = concord_store_begin_run (store, connection_id, FALSE, &error);
+          if (run == 0)
+            g_error ("%s", error->message);
+        }
+      row.run_id = run;
+      if (!concord_store_add_journal (store, connection_id, &row, &error))
+        g_error ("%s", error->message);
+
+      if (i % 700 == 0)
+        {
+          ConcordConflictRow conflict = {
+            .run_id = run, .time = row.time, .link_id = i + 1, .kind = (char *) "field",
+            .field = (char *) "company", .value_a = before, .value_b = after,
+            .winner = (char *) "a", .resolved = TRUE, .email = email,
+            .name = (char *) names[i % G_N_ELEMENTS (names)],
+          };
+
+          if (!concord_store_add_conflict (store, connection_id, &conflict, &error))
+            g_error ("%s", error->message);
+        }
+    }
+  if (run != 0 && !concord_store_finish_run (store, run, "ok", NULL, &error))
+    g_error ("%s", error->message);
+  if (!concord_store_commit (store, &error))
+    g_error ("%s", error->message);
+
+  g_print ("bench-activity phase=fill n=%u wall_s=%.2f rss_mb=%.0f\n", n,
+           (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC, peak_rss_mb ());
+}
+
+typedef struct
+{
+  gint64         phase_start;
+  double         layout_ms;   /* the longest layout phase */
+  double         paint_ms;    /* the longest paint phase */
+  GtkAdjustment *adjustment;
+  GListModel    *model;
+  GArray        *intervals;   /* of double, ms */
+  gint64         last_frame;
+  gint64         last_probe;
+  gint64         max_stall;
+  gboolean       done;
+  gboolean       at_bottom;
+  guint          settle;
+  guint          n_frames;
+  double         step;
+} Scroll;
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  Scroll *scroll = user_data;
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  double value, upper, page;
+
+  if (scroll->last_frame != 0)
+    {
+      double interval = (now - scroll->last_frame) / 1000.0;
+
+      g_array_append_val (scroll->intervals, interval);
+    }
+  scroll->last_frame = now;
+  scroll->n_frames++;
+
+  value = gtk_adjustment_get_value (scroll->adjustment);
+  upper = gtk_adjustment_get_upper (scroll->adjustment);
+  page = gtk_adjustment_get_page_size (scroll->adjustment);
+
+  if (value + page >= upper - 1)
+    {
+      /* At the end: a few more frames for the last pages to come in. */
+      scroll->at_bottom = TRUE;
+      if (++scroll->settle > 120)
+        {
+          scroll->done = TRUE;
+          return G_SOURCE_REMOVE;
+        }
+      gtk_adjustment_set_value (scroll->adjustment, upper - page);
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* The list's height is an estimate that grows as rows are measured:
+   * the step is recomputed so the scroll takes about --frames frames. */
+  scroll->step = MAX (scroll->step, upper / scroll_frames);
+  gtk_adjustment_set_value (scroll->adjustment, MIN (value + scroll->step, upper - page));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_before_layout_cb (GdkFrameClock *clock,
+                     Scroll        *scroll)
+{
+  scroll->phase_start = g_get_monotonic_time ();
+}
+
+static void
+on_after_layout_cb (GdkFrameClock *clock,
+                    Scroll        *scroll)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  scroll->layout_ms = MAX (scroll->layout_ms, (now - scroll->phase_start) / 1000.0);
+  scroll->phase_start = now;
+}
+
+static void
+on_after_paint_cb (GdkFrameClock *clock,
+                   Scroll        *scroll)
+{
+  scroll->paint_ms = MAX (scroll->paint_ms, (g_get_monotonic_time () - scroll->phase_start) / 1000.0);
+}
+
+static gboolean
+probe_cb (gpointer user_data)
+{
+  Scroll *scroll = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (scroll->last_probe != 0)
+    scroll->max_stall = MAX (scroll->max_stall, now - scroll->last_probe);
+  scroll->last_probe = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static gboolean
+label_shown (GtkWidget  *root,
+             const char *text)
+{
+  if (!gtk_widget_get_mapped (root))
+    return FALSE;
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
+    return TRUE;
+  if (GTK_IS_INSCRIPTION (root) && gtk_inscription_get_text (GTK_INSCRIPTION (root)) != NULL &&
+      strstr (gtk_inscription_get_text (GTK_INSCRIPTION (root)), text) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (label_shown (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(ConcordSecretStore) secrets = NULL;
+  g_autoptr(ConcordEngine) engine = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  GtkWidget *window, *box, *view, *scroller;
+  Scroll scroll = { 0 };
+  GOptionEntry entries[] = {
+    { "n", 'n', 0, G_OPTION_ARG_INT, NULL, "Journal rows (default 100000)", "N" },
+    { "frames", 'f', 0, G_OPTION_ARG_INT, NULL, "Frames from top to bottom (default 600)", "F" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) options = g_option_context_new (NULL);
+  int n = 100000;
+  int frames = 600;
+  double p95, longest;
+  gint64 start;
+  guint probe;
+  gboolean reached;
+
+  entries[0].arg_data = &n;
+  entries[1].arg_data = &frames;
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error) || n <= 0 || frames <= 0)
+    {
+      g_printerr ("%s\n", error != NULL ? error->message : "--n and --frames must be positive");
+      return 2;
+    }
+  scroll_frames = frames;
+
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  adw_init ();
+  concord_register_resource ();
+
+  dir = g_dir_make_tmp ("concord-bench-activity-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "state.sqlite", NULL);
+  sides[0] = concord_memory_connector_new ("a", CONCORD_CONNECTOR_NONE);
+  sides[1] = concord_memory_connector_new ("b", CONCORD_CONNECTOR_NONE);
+  secrets = concord_secret_store_new_in_memory ();
+  engine = concord_engine_new (path, secrets, &bench_apps);
+  concord_engine_open_async (engine, NULL, store_result_cb, &slot);
+  result = wait_result (&slot);
+  if (!concord_engine_open_finish (engine, result, &error))
+    g_error ("%s", error->message);
+
+  {
+    gint64 id = add_connection (engine);
+
+    fill (path, id, (guint) n);
+
+    window = adw_window_new ();
+    box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+    gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
+    view = concord_activity_view_new (engine);
+    gtk_widget_set_vexpand (view, TRUE);
+    gtk_box_append (GTK_BOX (box), view);
+    adw_window_set_content (ADW_WINDOW (window), box);
+    gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+    gtk_window_present (GTK_WINDOW (window));
+    concord_activity_view_set_connection (CONCORD_ACTIVITY_VIEW (view), id);
+  }
+
+  /* The first page. */
+  scroll.model = concord_activity_view_get_model (CONCORD_ACTIVITY_VIEW (view));
+  start = g_get_monotonic_time ();
+  while (concord_activity_model_is_loading (CONCORD_ACTIVITY_MODEL (scroll.model)) ||
+         g_list_model_get_n_items (scroll.model) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  for (gint64 end = g_get_monotonic_time () + 500 * 1000; g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, FALSE);
+  g_print ("bench-activity phase=open n=%d first_page_ms=%.1f\n", n,
+           (g_get_monotonic_time () - start) / 1000.0);
+
+  /* Top to bottom, one step a frame. */
+  scroller = NULL;
+    {
+      /* The list's scrolled window. */
+      GPtrArray *stack = g_ptr_array_new ();
+
+      g_ptr_array_add (stack, view);
+      while (stack->len > 0 && scroller == NULL)
+        {
+          GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+
+          if (GTK_IS_SCROLLED_WINDOW (w) && g_strcmp0 (gtk_widget_get_name (w), "activity-scroller") == 0)
+            scroller = w;
+          for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+            g_ptr_array_add (stack, c);
+        }
+      g_ptr_array_unref (stack);
+    }
+  g_assert (scroller != NULL);
+
+  scroll.adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  scroll.intervals = g_array_new (FALSE, FALSE, sizeof (double));
+  probe = g_timeout_add (1, probe_cb, &scroll);
+  start = g_get_monotonic_time ();
+  gtk_widget_add_tick_callback (scroller, tick_cb, &scroll, NULL);
+  {
+    GdkFrameClock *clock = gtk_widget_get_frame_clock (scroller);
+
+    g_signal_connect (clock, "update", G_CALLBACK (on_before_layout_cb), &scroll);
+    g_signal_connect (clock, "layout", G_CALLBACK (on_after_layout_cb), &scroll);
+    g_signal_connect_after (clock, "paint", G_CALLBACK (on_after_paint_cb), &scroll);
+  }
+  while (!scroll.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (probe);
+
+  reached = label_shown (view, "person000000@example.com");
+  g_array_sort (scroll.intervals, compare_doubles);
+  longest = scroll.intervals->len > 0 ? g_array_index (scroll.intervals, double, scroll.intervals->len - 1) : 0;
+  p95 = scroll.intervals->len > 0
+        ? g_array_index (scroll.intervals, double, (guint) (scroll.intervals->len * 0.95))
+        : 0;
+
+  g_print ("activity scroll over %d rows: %u frames, longest frame %.1f ms, p95 %.1f ms\n",
+           n, scroll.n_frames, longest, p95);
+  g_print ("bench-activity phase=scroll n=%d frames=%u max_ms=%.1f p95_ms=%.1f stall_ms=%.1f "
+           "update_layout_max_ms=%.1f paint_max_ms=%.1f wall_s=%.2f rows_held=%u reached_end=%s rss_mb=%.0f\n",
+           n, scroll.n_frames, longest, p95, scroll.max_stall / 1000.0, scroll.layout_ms, scroll.paint_ms,
+           (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC,
+           concord_activity_model_get_n_loaded (CONCORD_ACTIVITY_MODEL (scroll.model)),
+           reached ? "yes" : "no", peak_rss_mb ());
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_array_unref (scroll.intervals);
+  for (gint64 end = g_get_monotonic_time () + 200 * 1000; g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, FALSE);
+
+  if (g_getenv ("CONCORD_BENCH_KEEP") != NULL)
+    g_print ("kept %s\n", path);
+  else
+  {
+    const char *files[] = { "state.sqlite", "state.sqlite-wal", "state.sqlite-shm" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+      {
+        g_autofree char *file = g_build_filename (dir, files[i], NULL);
+
+        g_unlink (file);
+      }
+    g_rmdir (dir);
+  }
+
+  return reached ? 0 : 1;
+}

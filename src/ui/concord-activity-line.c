@@ -1,0 +1,556 @@
+/* concord-activity-line.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * One line of the activity list: a run, a change (field: before → after),
+ * a conflict with its "Use the Other Value" button, an error with what to
+ * do about it, or a contact left out and why. A line is recycled by the
+ * list view for any row, so concord_activity_line_set_item() sets every
+ * label and every visibility each time; an item without a row (still
+ * loading) shows a quiet placeholder of the same shape.
+ */
+
+#define G_LOG_DOMAIN "concord-activity-line"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "concord-activity-line.h"
+#include "concord-fields.h"
+
+struct _ConcordActivityLine
+{
+  GtkWidget            parent_instance;
+
+  ConcordActivityItem *item;         /* (owned) (nullable) */
+  gulong               row_handler;  /* notify::row of item */
+  const char          *icon_name;    /* (unowned) static: what the icon shows now */
+  const char          *icon_style;   /* (unowned) static */
+  char                *names[2];     /* (owned) each side's account name */
+
+  /* Template widgets */
+  GtkWidget           *box;
+  GtkImage            *icon;
+  GtkInscription      *title_label;
+  GtkInscription      *email_label;
+  GtkInscription      *time_label;
+  GtkInscription      *change_label;
+  GtkLabel            *explanation_label;
+  GtkLabel            *fix_label;
+  GtkInscription      *outcome_label;
+  GtkButton           *flip_button;
+};
+
+G_DEFINE_FINAL_TYPE (ConcordActivityLine, concord_activity_line, GTK_TYPE_WIDGET)
+
+enum {
+  SIGNAL_FLIP,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static char *
+format_time (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (unix_seconds);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  if (when == NULL)
+    return g_strdup ("");
+
+  if (g_date_time_get_year (when) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (now))
+    return g_date_time_format (when, "%H:%M");
+
+  if (g_date_time_get_year (when) == g_date_time_get_year (now))
+    /* Translators: a date and time in the activity, e.g. "12 Mar, 14:05" */
+    return g_date_time_format (when, _("%e %b, %H:%M"));
+
+  /* Translators: a date of another year in the activity, e.g. "12 Mar 2023" */
+  return g_date_time_format (when, _("%e %b %Y"));
+}
+
+static const char *
+field_label (const char *key)
+{
+  const ConcordFieldSpec *spec;
+
+  if (key == NULL)
+    return _("Contact");
+  if (g_str_has_prefix (key, CONCORD_FIELD_CUSTOM_PREFIX))
+    return key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
+  spec = concord_fields_lookup (key);
+  return spec != NULL ? spec->label : key;
+}
+
+static const char *
+value_or_empty (const char *value)
+{
+  /* Translators: an empty field, as in "Phone: (empty) → +44 20 …" */
+  return value != NULL && *value != '\0' ? value : _("(empty)");
+}
+
+/* Lines are GtkInscriptions where they can be: a list view keeps many
+ * lines around and measures them all, and an inscription measures without
+ * laying its text out; only the wrapping explanation and fix, shown on
+ * errors alone, are labels. */
+static void
+set_label (gpointer    widget,
+           const char *text)
+{
+  if (GTK_IS_INSCRIPTION (widget))
+    gtk_inscription_set_text (widget, text != NULL ? text : "");
+  else
+    gtk_label_set_text (widget, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (widget), text != NULL && *text != '\0');
+}
+
+static void
+append_count (GString    *out,
+              guint       count,
+              const char *text)
+{
+  if (count == 0)
+    return;
+  if (out->len > 0)
+    g_string_append (out, " · ");
+  g_string_append (out, text);
+}
+
+static char *
+run_counts (const ConcordActivityRow *row)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree char *created = NULL;
+  g_autofree char *updated = NULL;
+  g_autofree char *linked = NULL;
+  g_autofree char *conflicts = NULL;
+  g_autofree char *failed = NULL;
+
+  /* Translators: counts of a sync run, joined with " · " */
+  created = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u created", "%u created", row->created), row->created);
+  updated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u updated", "%u updated", row->updated), row->updated);
+  linked = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u paired", "%u paired", row->linked), row->linked);
+  conflicts = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conflict", "%u conflicts", row->conflicts),
+                               row->conflicts);
+  failed = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u failed", "%u failed", row->failed), row->failed);
+
+  append_count (out, row->created, created);
+  append_count (out, row->updated, updated);
+  append_count (out, row->linked, linked);
+  append_count (out, row->conflicts, conflicts);
+  append_count (out, row->failed, failed);
+  if (out->len == 0)
+    g_string_append (out, _("Nothing needed changing"));
+
+  return g_string_free (out, FALSE);
+}
+
+static char *
+format_duration (gint64 seconds)
+{
+  if (seconds < 0)
+    return g_strdup (_("Did not finish"));
+  if (seconds < 60)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Took %u second", "Took %u seconds",
+                                         (gulong) seconds), (guint) seconds);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Took %u minute", "Took %u minutes",
+                                       (gulong) (seconds / 60)), (guint) (seconds / 60));
+}
+
+static void
+set_kind_style (ConcordActivityLine *self,
+                const char          *icon_name,
+                const char          *style)
+{
+  /* Lines are rebound constantly while scrolling: touch the icon (and
+   * restyle it) only when it changes. */
+  if (g_strcmp0 (self->icon_name, icon_name) != 0)
+    {
+      gtk_image_set_from_icon_name (self->icon, icon_name);
+      self->icon_name = icon_name;
+    }
+  if (g_strcmp0 (self->icon_style, style) != 0)
+    {
+      if (self->icon_style != NULL)
+        gtk_widget_remove_css_class (GTK_WIDGET (self->icon), self->icon_style);
+      if (style != NULL)
+        gtk_widget_add_css_class (GTK_WIDGET (self->icon), style);
+      self->icon_style = style;
+    }
+}
+
+static void
+show_placeholder (ConcordActivityLine *self)
+{
+  set_kind_style (self, "content-loading-symbolic", "dim");
+  gtk_inscription_set_text (self->title_label, _("Loading…"));
+  set_label (self->email_label, NULL);
+  set_label (self->time_label, NULL);
+  /* The same shape as most lines, so the list does not jump. */
+  gtk_inscription_set_text (self->change_label, " ");
+  gtk_widget_set_visible (GTK_WIDGET (self->change_label), TRUE);
+  set_label (self->explanation_label, NULL);
+  set_label (self->fix_label, NULL);
+  gtk_inscription_set_text (self->outcome_label, " ");
+  gtk_widget_set_visible (GTK_WIDGET (self->outcome_label), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->flip_button), FALSE);
+  if (!gtk_widget_has_css_class (GTK_WIDGET (self), "loading"))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "loading");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Loading"), -1);
+}
+
+static void
+show_row (ConcordActivityLine      *self,
+          const ConcordActivityRow *row)
+{
+  const char *target = self->names[row->target] != NULL ? self->names[row->target] : "";
+  const char *name_a = self->names[0] != NULL ? self->names[0] : "A";
+  const char *name_b = self->names[1] != NULL ? self->names[1] : "B";
+  g_autofree char *time = format_time (row->time);
+  g_autofree char *change = NULL;
+  g_autofree char *outcome = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *accessible = NULL;
+  g_autofree char *fix = NULL;
+  const char *who = row->name != NULL && *row->name != '\0' ? row->name : row->email;
+  gboolean flip = FALSE;
+
+  if (gtk_widget_has_css_class (GTK_WIDGET (self), "loading"))
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "loading");
+  set_label (self->time_label, time);
+  set_label (self->email_label, who != row->email ? row->email : NULL);
+  title = g_strdup (who != NULL && *who != '\0' ? who : _("A contact"));
+
+  switch (row->kind)
+    {
+    case CONCORD_ACTIVITY_RUN:
+      set_kind_style (self, "emblem-synchronizing-symbolic", "accent");
+      g_free (title);
+      title = g_strdup (g_strcmp0 (row->status, "partial") == 0 ? _("Sync finished with failures")
+                                                                : _("Sync finished"));
+      set_label (self->email_label, NULL);
+      change = run_counts (row);
+      outcome = format_duration (row->duration);
+      break;
+
+    case CONCORD_ACTIVITY_CHANGE:
+      if (g_strcmp0 (row->op, "create") == 0)
+        {
+          set_kind_style (self, "contact-new-symbolic", "success");
+          /* Translators: %s is an account, e.g. "Shop CRM" */
+          change = g_strdup_printf (_("Added to %s"), target);
+        }
+      else if (g_strcmp0 (row->op, "link") == 0)
+        {
+          set_kind_style (self, "emblem-default-symbolic", "success");
+          change = g_strdup (_("Paired with the contact of the same email address"));
+        }
+      else if (g_strcmp0 (row->op, "unlink") == 0)
+        {
+          set_kind_style (self, "action-unavailable-symbolic", "dim");
+          change = g_strdup (_("Unpaired: one of the two contacts was deleted in its app"));
+        }
+      else
+        {
+          set_kind_style (self, "document-edit-symbolic", "accent");
+          /* Translators: a field's change: "Company: Old Ltd → New Ltd" */
+          change = g_strdup_printf (_("%s: %s → %s"), field_label (row->field),
+                                    value_or_empty (row->before), value_or_empty (row->after));
+          outcome = row->by_person
+            /* Translators: %s is an account */
+            ? g_strdup_printf (_("Changed in %s at your request"), target)
+            : g_strdup_printf (_("Updated in %s"), target);
+        }
+      break;
+
+    case CONCORD_ACTIVITY_CONFLICT:
+      {
+        const char *winner = row->winner == CONCORD_SIDE_A ? name_a : name_b;
+        const char *loser = row->winner == CONCORD_SIDE_A ? name_b : name_a;
+        const char *loser_value = row->winner == CONCORD_SIDE_A ? row->value_b : row->value_a;
+
+        set_kind_style (self, "object-flip-horizontal-symbolic", "warning");
+        /* Translators: "Company changed in both apps: Shop CRM “X”, Elastic Email “Y”" */
+        change = g_strdup_printf (_("%s changed in both apps: %s “%s”, %s “%s”"),
+                                  field_label (row->field), name_a, value_or_empty (row->value_a),
+                                  name_b, value_or_empty (row->value_b));
+        if (g_strcmp0 (row->chosen, "a") == 0 || g_strcmp0 (row->chosen, "b") == 0)
+          outcome = g_strdup_printf (_("You chose the value of %s"),
+                                     g_strcmp0 (row->chosen, "a") == 0 ? name_a : name_b);
+        else if (row->explanation != NULL)
+          outcome = g_strdup (row->explanation);
+        else
+          /* Translators: %s is the account whose value was kept */
+          outcome = g_strdup_printf (_("Kept the value of %s"), winner);
+        flip = row->can_flip;
+        if (flip)
+          {
+            g_autofree char *tip = g_strdup_printf (_("Use “%s” from %s in both apps"),
+                                                    value_or_empty (loser_value), loser);
+
+            gtk_widget_set_tooltip_text (GTK_WIDGET (self->flip_button), tip);
+            gtk_accessible_update_property (GTK_ACCESSIBLE (self->flip_button),
+                                            GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
+          }
+      }
+      break;
+
+    case CONCORD_ACTIVITY_ERROR:
+      set_kind_style (self, "dialog-warning-symbolic", "error");
+      if (row->op == NULL)  /* a run, not a write */
+        {
+          g_free (title);
+          title = g_strdup (_("Sync failed"));
+        }
+      else if (g_strcmp0 (row->op, "create") == 0)
+        change = g_strdup_printf (_("Could not be added to %s"), target);
+      else
+        change = g_strdup_printf (_("Could not be updated in %s"), target);
+      if (row->detail != NULL && *row->detail != '\0')
+        /* Translators: what the app answered, quoted */
+        outcome = g_strdup_printf (_("The app said: %s"), row->detail);
+      break;
+
+    case CONCORD_ACTIVITY_SKIPPED:
+    default:
+      set_kind_style (self, "action-unavailable-symbolic", "dim");
+      if (row->field != NULL)
+        change = g_strdup_printf (_("%s was not synced to %s"), field_label (row->field), target);
+      else
+        change = g_strdup_printf (_("Not synced to %s"), target);
+      break;
+    }
+
+  /* Name and email on one line, the email quieter. */
+  {
+    const char *email = gtk_widget_get_visible (GTK_WIDGET (self->email_label))
+                        ? gtk_inscription_get_text (self->email_label) : NULL;
+    g_autofree char *markup = NULL;
+
+    if (email != NULL && *email != '\0')
+      markup = g_markup_printf_escaped ("%s  <span weight=\"normal\" alpha=\"55%%\">%s</span>",
+                                        title, email);
+    else
+      markup = g_markup_escape_text (title, -1);
+    gtk_inscription_set_markup (self->title_label, markup);
+    gtk_widget_set_visible (GTK_WIDGET (self->email_label), FALSE);
+  }
+  set_label (self->change_label, change);
+  /* The line may be cut short. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->change_label), change);
+  set_label (self->outcome_label, outcome);
+
+  if (row->kind == CONCORD_ACTIVITY_ERROR || row->kind == CONCORD_ACTIVITY_SKIPPED)
+    {
+      set_label (self->explanation_label, row->explanation);
+      if (row->fix != NULL)
+        /* Translators: a suggested fix, e.g. "Fix: Check the API key …" */
+        fix = g_strdup_printf (_("What to do: %s"), row->fix);
+      set_label (self->fix_label, fix);
+      if (row->kind == CONCORD_ACTIVITY_ERROR)
+        gtk_widget_add_css_class (GTK_WIDGET (self->explanation_label), "error");
+      else
+        gtk_widget_remove_css_class (GTK_WIDGET (self->explanation_label), "error");
+    }
+  else
+    {
+      set_label (self->explanation_label, NULL);
+      set_label (self->fix_label, NULL);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->flip_button), flip);
+
+  accessible = g_strjoin (". ", title, time,
+                          change != NULL ? change : "",
+                          row->explanation != NULL ? row->explanation : "",
+                          fix != NULL ? fix : "",
+                          outcome != NULL ? outcome : "", NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  accessible, -1);
+}
+
+static void
+update (ConcordActivityLine *self)
+{
+  const ConcordActivityRow *row = self->item != NULL ? concord_activity_item_get_row (self->item) : NULL;
+
+  if (row == NULL)
+    show_placeholder (self);
+  else
+    show_row (self, row);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Callbacks                                                                 */
+/* ------------------------------------------------------------------------- */
+
+/* A placeholder's row arrived. */
+static void
+on_item_row_cb (ConcordActivityLine *self)
+{
+  update (self);
+}
+
+static void
+on_flip_clicked_cb (ConcordActivityLine *self)
+{
+  const ConcordActivityRow *row = self->item != NULL ? concord_activity_item_get_row (self->item) : NULL;
+
+  if (row == NULL || row->kind != CONCORD_ACTIVITY_CONFLICT || !row->can_flip)
+    return;
+
+  g_signal_emit (self, signals[SIGNAL_FLIP], 0, row->id);
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_activity_line_dispose (GObject *object)
+{
+  ConcordActivityLine *self = (ConcordActivityLine *) object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_ACTIVITY_LINE);
+  if (self->item != NULL)
+    g_clear_signal_handler (&self->row_handler, self->item);
+  g_clear_object (&self->item);
+
+  G_OBJECT_CLASS (concord_activity_line_parent_class)->dispose (object);
+}
+
+static void
+concord_activity_line_finalize (GObject *object)
+{
+  ConcordActivityLine *self = (ConcordActivityLine *) object;
+
+  g_free (self->names[0]);
+  g_free (self->names[1]);
+
+  G_OBJECT_CLASS (concord_activity_line_parent_class)->finalize (object);
+}
+
+static void
+concord_activity_line_class_init (ConcordActivityLineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = concord_activity_line_dispose;
+  object_class->finalize = concord_activity_line_finalize;
+
+  /**
+   * ConcordActivityLine::flip:
+   * @conflict_id: the conflict
+   *
+   * "Use the Other Value" was pressed.
+   */
+  signals[SIGNAL_FLIP] =
+    g_signal_new ("flip", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_INT64);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE_PATH "/ui/concord-activity-line.ui");
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, icon);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, title_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, email_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, time_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, change_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, explanation_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, fix_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, outcome_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, flip_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_flip_clicked_cb);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "activityline");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+concord_activity_line_init (ConcordActivityLine *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public API                                                                */
+/* ------------------------------------------------------------------------- */
+
+GtkWidget *
+concord_activity_line_new (void)
+{
+  return g_object_new (CONCORD_TYPE_ACTIVITY_LINE, NULL);
+}
+
+/**
+ * concord_activity_line_set_item:
+ * @item: (nullable): what to show; a placeholder while loading
+ * @name_a: (nullable): the account name of side A
+ * @name_b: (nullable): the account name of side B
+ */
+void
+concord_activity_line_set_item (ConcordActivityLine *self,
+                                ConcordActivityItem *item,
+                                const char          *name_a,
+                                const char          *name_b)
+{
+  g_return_if_fail (CONCORD_IS_ACTIVITY_LINE (self));
+  g_return_if_fail (item == NULL || CONCORD_IS_ACTIVITY_ITEM (item));
+
+  if (self->item != item)
+    {
+      if (self->item != NULL)
+        g_clear_signal_handler (&self->row_handler, self->item);
+      g_set_object (&self->item, item);
+      if (item != NULL)
+        self->row_handler = g_signal_connect_swapped (item, "notify::row", G_CALLBACK (on_item_row_cb), self);
+    }
+  g_free (self->names[0]);
+  g_free (self->names[1]);
+  self->names[0] = g_strdup (name_a);
+  self->names[1] = g_strdup (name_b);
+
+  update (self);
+}
+
+/**
+ * concord_activity_load_css:
+ *
+ * Loads the activity and health pages' stylesheet for the default
+ * display, once.
+ */
+void
+concord_activity_load_css (void)
+{
+  static gboolean loaded;
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (loaded || gdk_display_get_default () == NULL)
+    return;
+  loaded = TRUE;
+
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, RESOURCE_BASE_PATH "/concord-activity.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+ConcordActivityItem *
+concord_activity_line_get_item (ConcordActivityLine *self)
+{
+  g_return_val_if_fail (CONCORD_IS_ACTIVITY_LINE (self), NULL);
+
+  return self->item;
+}

@@ -1,0 +1,570 @@
+/* test-activity-view.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The Activity and Health pages of a connection synced over memory
+ * connectors, in a 1280×800 window: a contact's change found by typing
+ * its email or name in the search entry, with the field's before → after;
+ * "Use the Other Value" from its button, end to end; the health counts of
+ * a known set-up; rows of bad stored data; and a long activity that is
+ * never loaded whole. With CONCORD_SCREENSHOT_DIR set, both pages are
+ * saved as PNGs (dark with CONCORD_COLOR_SCHEME=dark).
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "concord-activity-line.h"
+#include "concord-activity-view.h"
+#include "concord-health-view.h"
+#include "concord-resources.h"
+#include "concord-store.h"
+
+#include "concord-activity-world.h"
+
+typedef struct
+{
+  World     *world;
+  GtkWidget *window;
+  GtkWidget *view;
+} Fixture;
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+named (GtkWidget  *root,
+       const char *name)
+{
+  GtkWidget *widget = find_named (root, name);
+
+  if (widget == NULL)
+    g_error ("no widget named “%s”", name);
+  return widget;
+}
+
+/* The visible, mapped label holding @text, under @root. */
+static GtkWidget *
+find_label (GtkWidget  *root,
+            const char *text)
+{
+  if (!gtk_widget_get_mapped (root))
+    return NULL;
+
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
+    return root;
+  if (GTK_IS_INSCRIPTION (root) && gtk_inscription_get_text (GTK_INSCRIPTION (root)) != NULL &&
+      strstr (gtk_inscription_get_text (GTK_INSCRIPTION (root)), text) != NULL)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+line_of (GtkWidget *widget)
+{
+  while (widget != NULL && !CONCORD_IS_ACTIVITY_LINE (widget))
+    widget = gtk_widget_get_parent (widget);
+  return widget;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} LabelWait;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return find_label (wait->root, wait->text) != NULL;
+}
+
+static GtkWidget *
+wait_for_label (GtkWidget  *root,
+                const char *text)
+{
+  LabelWait wait = { root, text };
+
+  if (!concord_test_wait_until (label_shown, &wait, 20))
+    g_error ("no label shows “%s”", text);
+  return find_label (root, text);
+}
+
+static void
+check_accessible_label (GtkWidget *widget)
+{
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget),
+                                                   GTK_ACCESSIBLE_PROPERTY_LABEL));
+}
+
+static void
+screenshot (GtkWidget  *window,
+            const char *base)
+{
+  const char *dir = g_getenv ("CONCORD_SCREENSHOT_DIR");
+  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+
+  spin (700);
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  file = g_strdup_printf ("%s%s.png", base, dark ? "-dark" : "");
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("saved %s", path);
+}
+
+static GtkWidget *
+page_window (GtkWidget  *page,
+             const char *title)
+{
+  GtkWidget *window = adw_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new ();
+
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header),
+                                   adw_window_title_new ("Elastic Email ↔ Shop CRM", title));
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_widget_set_vexpand (page, TRUE);
+  gtk_box_append (GTK_BOX (box), page);
+  adw_window_set_content (ADW_WINDOW (window), box);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+typedef struct
+{
+  GListModel *model;
+  guint       at_least;
+} ModelWait;
+
+static gboolean
+model_ready (gpointer data)
+{
+  ModelWait *wait = data;
+
+  return !concord_activity_model_is_loading (CONCORD_ACTIVITY_MODEL (wait->model)) &&
+         g_list_model_get_n_items (wait->model) >= wait->at_least;
+}
+
+static void
+wait_model (GtkWidget *view,
+            guint      at_least)
+{
+  ModelWait wait = { concord_activity_view_get_model (CONCORD_ACTIVITY_VIEW (view)), at_least };
+
+  g_assert_true (concord_test_wait_until (model_ready, &wait, 20));
+}
+
+/* What the screenshots show besides the synced contacts: a run that failed
+ * on a revoked key, and a contact the CRM refused for its email address. */
+static void
+add_realistic_failures (World *world)
+{
+  g_autofree char *path = world_db_path ();
+  g_autoptr(ConcordStore) store = concord_store_new (path, NULL);
+  gint64 run;
+  ConcordJournalRow refused = {
+    .direction = (char *) "a-to-b", .op = (char *) "create", .outcome = (char *) "failed",
+    .error = (char *) "Creating contacts failed: HTTP 400 Bad Request: invalid email address",
+    .email = (char *) "jon.appleseed@exmaple,com", .name = (char *) "Jon Appleseed",
+  };
+
+  g_assert_nonnull (store);
+  run = concord_store_begin_run (store, world->connection_id, FALSE, NULL);
+  refused.run_id = run;
+  g_assert_true (concord_store_add_journal (store, world->connection_id, &refused, NULL));
+  g_assert_true (concord_store_finish_run (store, run, "partial", "{\"a\":{\"failed\":0},\"b\":{\"failed\":1}}",
+                                           NULL));
+
+  run = concord_store_begin_run (store, world->connection_id, FALSE, NULL);
+  g_assert_true (concord_store_finish_run (store, run, "failed", NULL, NULL));
+  g_assert_true (concord_store_set_run_error (store, run,
+                                              "Reading side b failed: Listing contacts failed: "
+                                              "HTTP 401 Unauthorized", NULL));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Fixture                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A fresh database per test, away from the user's own. */
+  world_data_dir = g_dir_make_tmp ("concord-activity-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->world = world_new ();
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  return *(GtkWidget **) data == NULL;
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  if (f->window != NULL)
+    {
+      g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
+      gtk_window_destroy (GTK_WINDOW (f->window));
+      g_assert_true (concord_test_wait_until (window_gone, &f->window, 10));
+    }
+  world_free (f->world);
+
+  {
+    g_autoptr(GDir) dir = g_dir_open (world_data_dir, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *file = g_build_filename (world_data_dir, name, NULL);
+
+        g_unlink (file);
+      }
+    g_rmdir (world_data_dir);
+    g_clear_pointer (&world_data_dir, g_free);
+  }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Tests                                                                     */
+/* ------------------------------------------------------------------------- */
+
+static void
+test_search_and_flip (Fixture       *f,
+                      gconstpointer  data)
+{
+  GtkWidget *entry, *label, *line, *button, *list;
+  g_autoptr(ConcordRecord) a = NULL;
+  g_autoptr(ConcordRecord) b = NULL;
+  guint finished;
+
+  world_populate (f->world);
+  add_realistic_failures (f->world);
+
+  f->view = concord_activity_view_new (f->world->engine);
+  f->window = page_window (f->view, "Activity");
+  concord_activity_view_set_connection (CONCORD_ACTIVITY_VIEW (f->view), f->world->connection_id);
+  wait_model (f->view, 5);
+
+  list = named (f->view, "activity-list");
+  entry = named (f->view, "activity-search");
+  check_accessible_label (entry);
+  check_accessible_label (list);
+  g_assert_true (gtk_widget_grab_focus (entry));
+
+  /* The run that failed on a revoked key, explained, with its fix. */
+  wait_for_label (list, "Sync failed");
+  wait_for_label (list, "The app refused Concord’s API key");
+  wait_for_label (list, "Check the API key in Concord’s Preferences");
+  wait_for_label (list, "The contact’s email address is not valid");
+  screenshot (f->window, "activity");
+
+  /* Bob's email finds his new phone, before → after. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "BOB@example");
+  spin (400);
+  wait_model (f->view, 1);
+  label = wait_for_label (list, "Phone: (empty) → +442079460018");
+  line = line_of (label);
+  g_assert_nonnull (line);
+  g_assert_nonnull (find_label (line, "Bob Builder"));
+  g_assert_nonnull (find_label (line, "Updated in Elastic Email"));
+  g_assert_null (find_label (list, "Lovelace"));
+
+  /* Ada's name finds her conflict; its button uses the other value. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "lovelace");
+  spin (400);
+  wait_model (f->view, 1);
+  label = wait_for_label (list, "Company changed in both apps");
+  line = line_of (label);
+  g_assert_nonnull (find_label (line, "Kept the value of Elastic Email"));
+  wait_for_label (list, "Company: Difference Ltd → Babbage & Co");
+  button = NULL;
+  for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_first_child (line)); w != NULL;
+       w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_BUTTON (w))
+      button = w;
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_get_focusable (button));
+  check_accessible_label (button);
+
+  finished = f->world->finished;
+  gtk_widget_activate (button);
+  {
+    gpointer wait[2] = { f->world, GUINT_TO_POINTER (finished + 1) };
+
+    g_assert_true (concord_test_wait_until (world_finished_at_least, wait, 30));
+  }
+
+  /* Both apps now hold the value that lost, and the activity says so. */
+  a = world_find (f->world, CONCORD_SIDE_A, "ada@example.com");
+  b = world_find (f->world, CONCORD_SIDE_B, "ada@example.com");
+  g_assert_cmpstr (concord_record_get_text (a, CONCORD_FIELD_COMPANY), ==, "Difference Ltd");
+  g_assert_cmpstr (concord_record_get_text (b, CONCORD_FIELD_COMPANY), ==, "Difference Ltd");
+  wait_for_label (list, "You chose the value of Shop CRM");
+  wait_for_label (list, "Changed in Shop CRM at your request");
+  wait_for_label (list, "Company: Babbage & Co → Difference Ltd");
+
+  /* Nothing found: said so. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "nobody-at-all");
+  spin (400);
+  wait_for_label (f->view, "No Results");
+}
+
+static void
+test_health (Fixture       *f,
+             gconstpointer  data)
+{
+  GtkWidget *failing;
+
+  world_populate (f->world);
+
+  f->view = concord_health_view_new (f->world->engine);
+  f->window = page_window (f->view, "Overview");
+  concord_health_view_set_connection (CONCORD_HEALTH_VIEW (f->view), f->world->connection_id);
+  spin (100);
+  while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-in-sync-count"))), ==, "3");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-excluded-count"))), ==, "2");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-failing-count"))), ==, "2");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-waiting-count"))), ==, "1");
+
+  /* Failing, grouped: one reason for both, with what to do. */
+  failing = named (f->view, "health-failing");
+  g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (failing)));
+  wait_for_label (failing, "The app did not accept the change");
+  wait_for_label (failing, "injected failure");
+
+  /* A newer run whose writes failed for two reasons: two groups. */
+  {
+    g_autofree char *path = world_db_path ();
+    g_autoptr(ConcordStore) store = concord_store_new (path, NULL);
+    const char *errors[] = {
+      "Creating contacts failed: HTTP 400 Bad Request: invalid email address",
+      "Creating contacts failed: HTTP 400 Bad Request: invalid email address",
+      "Updating contacts failed: HTTP 429 Too Many Requests",
+    };
+    gint64 run = concord_store_begin_run (store, f->world->connection_id, FALSE, NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (errors); i++)
+      {
+        ConcordJournalRow row = {
+          .run_id = run, .direction = (char *) "a-to-b", .op = (char *) "create",
+          .outcome = (char *) "failed", .error = (char *) errors[i],
+        };
+
+        g_assert_true (concord_store_add_journal (store, f->world->connection_id, &row, NULL));
+      }
+    g_assert_true (concord_store_finish_run (store, run, "partial", NULL, NULL));
+  }
+  concord_health_view_refresh (CONCORD_HEALTH_VIEW (f->view));
+  while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-failing-count"))), ==, "3");
+  wait_for_label (failing, "The contact’s email address is not valid");
+  wait_for_label (failing, "The app asked Concord to slow down");
+  screenshot (f->window, "health");
+
+  /* After B takes them: nothing fails, five in sync. */
+  concord_memory_connector_set_fail_func (f->world->sides[CONCORD_SIDE_B], NULL, NULL);
+  g_assert_true (world_sync (f->world));
+  spin (100);
+  while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-in-sync-count"))), ==, "5");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-failing-count"))), ==, "0");
+  g_assert_false (adw_expander_row_get_enable_expansion (ADW_EXPANDER_ROW (failing)));
+}
+
+/* Bad stored data (NULLs, huge values, invalid UTF-8) shows without a crash. */
+static void
+test_odd_data (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *path = world_db_path ();
+  g_autoptr(ConcordStore) store = concord_store_new (path, NULL);
+  g_autofree char *huge = g_strnfill (100000, 'y');
+  ConcordJournalRow rows[] = {
+    { .direction = (char *) "a-to-b", .op = (char *) "update", .outcome = (char *) "ok" },
+    { .direction = (char *) "b-to-a", .op = (char *) "update", .outcome = (char *) "ok",
+      .field = (char *) "custom:Notes", .before = huge, .after = huge, .email = huge, .name = huge },
+    { .direction = (char *) "a-to-b", .op = (char *) "create", .outcome = (char *) "failed",
+      .field = (char *) "\xc3\x28", .before = (char *) "\xff\xfe", .after = (char *) "x\x80",
+      .email = (char *) "odd\xe2\x82@example.com", .name = (char *) "Odd\xc3", .error = (char *) "\xf0\x90" },
+    { .direction = (char *) "??", .op = (char *) "??", .outcome = (char *) "??",
+      .before = (char *) "two\nlines\t\x01", .error = (char *) "" },
+  };
+  ConcordConflictRow conflict = { .kind = (char *) "field", .winner = (char *) "?",
+                                  .value_a = (char *) "\xff", .link_id = 99 };
+  GtkWidget *list;
+
+  g_assert_nonnull (store);
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    g_assert_true (concord_store_add_journal (store, f->world->connection_id, &rows[i], NULL));
+  g_assert_true (concord_store_add_conflict (store, f->world->connection_id, &conflict, NULL));
+
+  f->view = concord_activity_view_new (f->world->engine);
+  f->window = page_window (f->view, "Activity");
+  concord_activity_view_set_connection (CONCORD_ACTIVITY_VIEW (f->view), f->world->connection_id);
+  wait_model (f->view, 5);
+  list = named (f->view, "activity-list");
+
+  wait_for_label (list, "Odd\xef\xbf\xbd");
+  wait_for_label (list, "Notes: yyyy");
+  wait_for_label (list, "(empty) → (empty)");
+  /* A conflict whose winner cannot be read offers no button. */
+  wait_for_label (list, "changed in both apps");
+
+  gtk_editable_set_text (GTK_EDITABLE (named (f->view, "activity-search")), "odd\xe2");
+  spin (400);
+  wait_model (f->view, 0);
+  spin (200);
+}
+
+/* A long activity is read a page at a time, never whole. */
+static void
+test_long_activity (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *path = world_db_path ();
+  g_autoptr(ConcordStore) store = concord_store_new (path, NULL);
+  GtkScrolledWindow *scroller;
+  GtkAdjustment *adjustment;
+  GListModel *model;
+
+  g_assert_nonnull (store);
+  g_assert_true (concord_store_begin (store, NULL));
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("p%05u@example.com", i);
+      g_autofree char *after = g_strdup_printf ("Company %u", i);
+      ConcordJournalRow row = {
+        .run_id = 1, .time = 1700000000 + i, .direction = (char *) "a-to-b",
+        .op = (char *) "update", .field = (char *) "company", .after = after,
+        .outcome = (char *) "ok", .email = email,
+      };
+
+      g_assert_true (concord_store_add_journal (store, f->world->connection_id, &row, NULL));
+    }
+  g_assert_true (concord_store_commit (store, NULL));
+
+  f->view = concord_activity_view_new (f->world->engine);
+  f->window = page_window (f->view, "Activity");
+  concord_activity_view_set_connection (CONCORD_ACTIVITY_VIEW (f->view), f->world->connection_id);
+  wait_model (f->view, 20000);
+  model = concord_activity_view_get_model (CONCORD_ACTIVITY_VIEW (f->view));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 20000);
+  wait_for_label (f->view, "Company 19999");
+
+  /* To the end: the oldest row arrives, and only a few pages are held. */
+  scroller = GTK_SCROLLED_WINDOW (named (f->view, "activity-scroller"));
+  adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+  for (guint i = 0; i < 40; i++)
+    {
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+      spin (30);
+    }
+  wait_for_label (f->view, "Company: (empty) → Company 0");
+  g_assert_cmpuint (concord_activity_model_get_n_loaded (CONCORD_ACTIVITY_MODEL (model)), <, 20000);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  concord_test_init_ui (&argc, &argv);
+  adw_init ();
+  concord_register_resource ();
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, RESOURCE_BASE_PATH "/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
+  if (g_strcmp0 (g_getenv ("CONCORD_COLOR_SCHEME"), "dark") == 0)
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  else
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  g_test_add ("/concord/ui/activity/search-and-flip", Fixture, NULL, setup, test_search_and_flip, teardown);
+  g_test_add ("/concord/ui/activity/health", Fixture, NULL, setup, test_health, teardown);
+  g_test_add ("/concord/ui/activity/odd-data", Fixture, NULL, setup, test_odd_data, teardown);
+  g_test_add ("/concord/ui/activity/long", Fixture, NULL, setup, test_long_activity, teardown);
+
+  status = g_test_run ();
+  return status;
+}
