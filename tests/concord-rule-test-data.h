@@ -49,7 +49,7 @@ static const RulePerson shop_people[] = {
 
 static ConcordMemoryConnector *rule_sides[2];
 
-static ConcordConnector *
+G_GNUC_UNUSED static ConcordConnector *
 rule_test_create (const char  *app_id,
                   const char  *options_json,
                   const char  *secret,
@@ -65,7 +65,7 @@ rule_test_create (const char  *app_id,
 
 static const ConcordEngineApps rule_test_apps = { rule_test_create, NULL, NULL };
 
-static gboolean
+G_GNUC_UNUSED static gboolean
 rule_person_has_tag (const RulePerson *p,
                      const char       *tag)
 {
@@ -74,7 +74,7 @@ rule_person_has_tag (const RulePerson *p,
   return tags != NULL && g_strv_contains ((const char * const *) tags, tag);
 }
 
-static void
+G_GNUC_UNUSED static void
 rule_add_spec (GPtrArray          *schema,
                const char         *key,
                const char         *label,
@@ -96,7 +96,7 @@ rule_add_spec (GPtrArray          *schema,
 }
 
 /* Both apps, their schemas and Shop's contacts (pages of 5). */
-static void
+G_GNUC_UNUSED static void
 rule_make_sides (void)
 {
   static const char * const plans[] = { "Free", "Pro", "Team", NULL };
@@ -160,7 +160,7 @@ rule_make_sides (void)
     }
 }
 
-static ConcordEngine *
+G_GNUC_UNUSED static ConcordEngine *
 rule_open_engine (const char *db_path)
 {
   g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
@@ -177,7 +177,7 @@ rule_open_engine (const char *db_path)
   return engine;
 }
 
-static char *
+G_GNUC_UNUSED static char *
 rule_add_account (ConcordEngine *engine,
                   const char    *name,
                   const char    *options)
@@ -197,7 +197,7 @@ rule_add_account (ConcordEngine *engine,
 
 /* "Shop ↔ Newsletter", off (runs only when asked); @suffix tells the
  * accounts of a second connection apart ("Shop 2"). */
-static gint64
+G_GNUC_UNUSED static gint64
 rule_add_connection (ConcordEngine    *engine,
                      ConcordDirection  direction,
                      const char       *suffix)
@@ -229,7 +229,7 @@ rule_add_connection (ConcordEngine    *engine,
   return id;
 }
 
-static gboolean
+G_GNUC_UNUSED static gboolean
 rule_engine_gone (gpointer data)
 {
   return *(gpointer *) data == NULL;
@@ -237,7 +237,7 @@ rule_engine_gone (gpointer data)
 
 /* Tasks hand their last reference back to this thread: wait for the
  * engine to go, then drop the apps. */
-static void
+G_GNUC_UNUSED static void
 rule_close_engine (ConcordEngine **engine)
 {
   g_object_add_weak_pointer (G_OBJECT (*engine), (gpointer *) engine);

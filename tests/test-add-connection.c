@@ -630,8 +630,9 @@ check_rules_page (Fixture *f)
 
   g_assert_true (label_in (f->dialog, "All contacts of Shop sync to Newsletter, new ones are created"));
   g_assert_true (label_in (f->dialog, "All contacts of Newsletter sync to Shop, new ones are created"));
-  g_assert_false (gtk_widget_get_sensitive (edit));
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (edit), ==, "The rule editor comes in a later version");
+  /* Edit opens once both apps' fields are read. */
+  g_assert_true (concord_test_wait_until (is_sensitive, edit, 30));
+  assert_accessible_label (edit, "Edit rules");
 }
 
 typedef struct
@@ -659,7 +660,7 @@ check_mapping_page (Fixture    *f,
 
   g_assert_true (concord_test_wait_until (pairs_shown, &wait, 30));
   g_assert_true (label_in (wait.group, email));
-  g_assert_false (gtk_widget_get_sensitive (named (f->dialog, "mapping-edit-button")));
+  g_assert_true (gtk_widget_get_sensitive (named (f->dialog, "mapping-edit-button")));
 }
 
 static void
@@ -1321,6 +1322,148 @@ test_contact_type (Fixture       *f,
   concord_sandbox_stop (sandbox);
 }
 
+/* ------------------------------------------------------------------------- */
+/* The editors over the dialog                                               */
+/* ------------------------------------------------------------------------- */
+
+static GtkWidget *
+editor_window (const char *name)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (g_strcmp0 (gtk_widget_get_name (window), name) == 0 && gtk_widget_get_visible (window))
+        return window;
+    }
+
+  return NULL;
+}
+
+static gboolean
+editor_window_shown (gpointer name)
+{
+  GtkWidget *window = editor_window (name);
+
+  return window != NULL && gtk_widget_get_mapped (window);
+}
+
+static gboolean
+editor_window_gone (gpointer name)
+{
+  return editor_window (name) == NULL;
+}
+
+static GtkWidget *
+pair_row_of (GtkWidget  *root,
+             const char *key_a)
+{
+  if (GTK_IS_LIST_BOX_ROW (root) && g_object_get_data (G_OBJECT (root), "pair") != NULL &&
+      g_strcmp0 (g_object_get_data (G_OBJECT (root), "key-a"), key_a) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = pair_row_of (child, key_a);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+unmap_button (GtkWidget *root)
+{
+  g_assert_nonnull (root);
+  if (GTK_IS_BUTTON (root) &&
+      g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (root)), "list-remove-symbolic") == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = GTK_IS_WIDGET (child) ? unmap_button (child) : NULL;
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+switch_off (gpointer widget)
+{
+  return !gtk_switch_get_active (GTK_SWITCH (widget));
+}
+
+/* Edit on the Rules step opens the rule editor on what the dialog would
+ * store; Done keeps the edit (the direction step's switch follows it, and
+ * the review counts with it); Cancel on the mapping's editor keeps the
+ * automatic mapping. */
+static void
+test_edit_in_dialog (Fixture       *f,
+                     gconstpointer  data)
+{
+  GtkWidget *window, *create;
+
+  authorize (f);
+  next (f, "direction");
+  next (f, "rules");
+  g_assert_true (concord_test_wait_until (is_sensitive, named (f->dialog, "rules-edit-button"), 30));
+  click (named (f->dialog, "rules-edit-button"));
+  g_assert_true (concord_test_wait_until (editor_window_shown, (gpointer) "rules-editor-window", 10));
+  window = editor_window ("rules-editor-window");
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (window)));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (window)) == GTK_WINDOW (f->dialog));
+
+  /* From the newsletter to the shop: no more creating. */
+  create = named (named (window, "rule-panel-b"), "rule-create");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (create)));
+  gtk_widget_activate (create);
+  g_assert_true (concord_test_wait_until (switch_off, create, 10));
+  click (named (window, "editor-done-button"));
+  g_assert_true (concord_test_wait_until (editor_window_gone, (gpointer) "rules-editor-window", 10));
+
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (named (f->dialog, "create-b-to-a"))));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (named (f->dialog, "create-a-to-b"))));
+  g_assert_true (label_in (f->dialog, "All contacts of Newsletter sync to Shop; no new contacts are created there."));
+
+  next (f, "mapping");
+  check_mapping_page (f, "⇄");
+
+  /* Cancel changes nothing. */
+  click (named (f->dialog, "mapping-edit-button"));
+  g_assert_true (concord_test_wait_until (editor_window_shown, (gpointer) "mapping-editor-window", 10));
+  click (named (editor_window ("mapping-editor-window"), "editor-cancel-button"));
+  g_assert_true (concord_test_wait_until (editor_window_gone, (gpointer) "mapping-editor-window", 10));
+  check_mapping_page (f, "⇄");
+
+  /* Unmapping the first names in the editor, then Done: they are left out. */
+  click (named (f->dialog, "mapping-edit-button"));
+  g_assert_true (concord_test_wait_until (editor_window_shown, (gpointer) "mapping-editor-window", 10));
+  window = editor_window ("mapping-editor-window");
+  click (unmap_button (pair_row_of (window, "first_name")));
+  click (named (window, "editor-done-button"));
+  g_assert_true (concord_test_wait_until (editor_window_gone, (gpointer) "mapping-editor-window", 10));
+  g_assert_false (label_in (named (f->dialog, "pairs-group"), "First name ⇄ First name"));
+  g_assert_true (label_in (named (f->dialog, "pairs-group"), "Email ⇄ Email"));
+  g_assert_true (label_in (named (f->dialog, "unmapped-group"), "Shop: First name"));
+
+  /* Dee is no longer created in the shop, and Bob's first name no longer
+   * reaches the newsletter; his last name still reaches the shop. */
+  next (f, "review");
+  wait_label (f->dialog, "count-create-b", "2");
+  wait_label (f->dialog, "count-create-a", "0");
+  wait_label (f->dialog, "count-update-a", "1");
+  wait_label (f->dialog, "count-update-b", "0");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1365,6 +1508,7 @@ main (int   argc,
 
   g_test_add ("/concord/ui/add-connection/flow", Fixture, NULL, setup, test_flow, teardown);
   g_test_add ("/concord/ui/add-connection/keyboard", Fixture, NULL, setup, test_keyboard, teardown);
+  g_test_add ("/concord/ui/add-connection/edit-in-dialog", Fixture, NULL, setup, test_edit_in_dialog, teardown);
   g_test_add ("/concord/ui/add-connection/contact-type", Fixture, NULL, setup, test_contact_type, teardown);
   g_test_add ("/concord/ui/add-connection/keyboard-flow", Fixture, NULL, setup, test_keyboard_flow, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,

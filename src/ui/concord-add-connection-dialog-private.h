@@ -46,6 +46,7 @@ struct _ConcordAddConnectionDialog
 
   /* Rules */
   GPtrArray           *rule_rows;            /* (owned) */
+  ConcordConnectionConfig *edited;           /* (owned) (nullable): rules and mapping edited here */
 
   /* Review */
   gint64               connection_id;        /* the disabled connection made to preview; 0: none */
@@ -86,6 +87,8 @@ struct _ConcordAddConnectionDialog
   GtkSwitch           *create_b_to_a_switch;
   GtkSwitch           *rule_b_to_a_switch;
   AdwPreferencesGroup *rules_group;
+  GtkButton           *rules_edit_button;
+  GtkButton           *mapping_edit_button;
   AdwActionRow        *conflict_row;
   GtkBox              *mapping_loading_box;
   GtkSpinner          *mapping_spinner;
@@ -207,5 +210,12 @@ void     _concord_add_connection_dialog_retry_preview     (ConcordAddConnectionD
 gboolean _concord_add_connection_dialog_preview_ready     (ConcordAddConnectionDialog *self);
 void     _concord_add_connection_dialog_turn_on           (ConcordAddConnectionDialog *self);
 void     _concord_add_connection_dialog_forget_connection (ConcordAddConnectionDialog *self);
+void     _concord_add_connection_dialog_show_mapping      (ConcordAddConnectionDialog *self);
+
+/* concord-add-connection-dialog-edit.c: the editors over the dialog */
+ConcordConnectionConfig *_concord_add_connection_dialog_current_config (ConcordAddConnectionDialog *self);
+void     _concord_add_connection_dialog_forget_edits      (ConcordAddConnectionDialog *self);
+void     _concord_add_connection_dialog_edit              (ConcordAddConnectionDialog *self,
+                                                           gboolean                    mapping);
 
 G_END_DECLS

@@ -50,16 +50,10 @@ static void start_adding (ConcordAddConnectionDialog *self);
 static char *
 build_config_json (ConcordAddConnectionDialog *self)
 {
-  g_autoptr(ConcordConnectionConfig) config = concord_connection_config_new ();
+  g_autoptr(ConcordConnectionConfig) config = _concord_add_connection_dialog_current_config (self);
 
-  /* rules[X] is the rule of the direction from X. */
-  for (guint s = 0; s < 2; s++)
-    {
-      concord_rule_set_enabled (config->rules[s], gtk_switch_get_active (rule_switch (self, s)));
-      concord_rule_set_create (config->rules[s], gtk_switch_get_active (create_switch (self, s)));
-    }
-
-  /* The mapping stays automatic: made from both apps' fields at each run. */
+  /* Unless edited, the mapping stays automatic: made from both apps'
+   * fields at each run. */
   return concord_connection_config_to_json (config, NULL);
 }
 
@@ -142,6 +136,29 @@ describe_rule (ConcordAddConnectionDialog *self,
     return g_strdup_printf (_("The rule is off: contacts already in both apps are updated from %s, "
                               "and nothing new is created in %s."), source, target);
 
+  if (self->edited != NULL && !concord_rule_is_default (self->edited->rules[from]))
+    {
+      const ConcordRule *rule = self->edited->rules[from];
+      GString *text = g_string_new (NULL);
+
+      if (concord_rule_get_filter (rule) != NULL)
+        /* Translators: %s are account names */
+        g_string_append_printf (text, _("Contacts of %s that match the rule’s conditions sync to %s"),
+                                source, target);
+      else
+        /* Translators: %s are account names */
+        g_string_append_printf (text, _("All contacts of %s sync to %s"), source, target);
+      g_string_append (text, gtk_switch_get_active (create_switch (self, from))
+                             ? _("; new ones are created.") : _("; no new contacts are created there."));
+      for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
+        {
+          g_autofree char *action = concord_action_describe (concord_rule_get_action (rule, i));
+
+          g_string_append_printf (text, "\n%s", action);
+        }
+      return g_string_free (text, FALSE);
+    }
+
   if (gtk_switch_get_active (create_switch (self, from)))
     /* Translators: %s are account names */
     return g_strdup_printf (_("All contacts of %s sync to %s, new ones are created."), source, target);
@@ -220,8 +237,35 @@ capitalized (const char *text)
   return g_strconcat (first, g_utf8_next_char (text), NULL);
 }
 
-static void
-show_mapping (ConcordAddConnectionDialog *self)
+/* The fields an edited mapping leaves out, as the automatic one reports
+ * them. */
+static GPtrArray *
+unmapped_of (ConcordAddConnectionDialog *self,
+             ConcordMapping             *mapping)
+{
+  GPtrArray *unmapped = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_unmapped_field_free);
+
+  for (guint s = 0; s < 2; s++)
+    for (guint i = 0; i < self->schemas[s]->len; i++)
+      {
+        const ConcordFieldSpec *spec = g_ptr_array_index (self->schemas[s], i);
+        ConcordUnmappedField *field;
+
+        if (concord_mapping_find (mapping, s, spec->key) >= 0)
+          continue;
+        field = g_new0 (ConcordUnmappedField, 1);
+        field->side = s;
+        field->key = g_strdup (spec->key);
+        field->label = g_strdup (spec->label);
+        field->reason = g_strdup (_("left out of the mapping"));
+        g_ptr_array_add (unmapped, field);
+      }
+
+  return unmapped;
+}
+
+void
+_concord_add_connection_dialog_show_mapping (ConcordAddConnectionDialog *self)
 {
   ConcordDirection direction = get_direction (self);
   g_autoptr(GPtrArray) unmapped = NULL;
@@ -234,7 +278,17 @@ show_mapping (ConcordAddConnectionDialog *self)
   remove_rows (self->pairs_group, self->pair_rows);
   remove_rows (self->unmapped_group, self->unmapped_rows);
 
+  if (self->schemas[0] == NULL || self->schemas[1] == NULL)
+    return;
   mapping = concord_mapping_new_auto (self->schemas[0], self->schemas[1], &unmapped);
+  if (self->edited != NULL && self->edited->mapping != NULL)
+    {
+      /* Edited here: its pairs, and every field it leaves out. */
+      g_clear_pointer (&mapping, concord_mapping_unref);
+      g_clear_pointer (&unmapped, g_ptr_array_unref);
+      mapping = concord_mapping_ref (self->edited->mapping);
+      unmapped = unmapped_of (self, mapping);
+    }
   labels_a = labels_of (self->schemas[0]);
   labels_b = labels_of (self->schemas[1]);
   n_pairs = concord_mapping_get_n_pairs (mapping);
@@ -374,7 +428,7 @@ on_schema_loaded_cb (GObject      *object,
       if (self->schema_error != NULL)
         show_mapping_status (self, self->schema_error->message, TRUE);
       else if (self->page == PAGE_MAPPING)
-        show_mapping (self);
+        _concord_add_connection_dialog_show_mapping (self);
       _concord_add_connection_dialog_update_buttons (self);
     }
 
@@ -388,7 +442,7 @@ _concord_add_connection_dialog_load_schemas (ConcordAddConnectionDialog *self)
 
   if (g_strcmp0 (key, self->schemas_for) == 0 && self->schema_error == NULL)
     {
-      show_mapping (self);
+      _concord_add_connection_dialog_show_mapping (self);
       return;
     }
   if (g_strcmp0 (key, self->schemas_loading) == 0)
@@ -397,6 +451,8 @@ _concord_add_connection_dialog_load_schemas (ConcordAddConnectionDialog *self)
   g_clear_pointer (&self->schemas[0], g_ptr_array_unref);
   g_clear_pointer (&self->schemas[1], g_ptr_array_unref);
   g_clear_pointer (&self->schemas_for, g_free);
+  /* Other apps or contact types: edits of the fields they had go. */
+  _concord_add_connection_dialog_forget_edits (self);
   g_clear_error (&self->schema_error);
   g_free (self->schemas_loading);
   self->schemas_loading = g_strdup (key);

@@ -359,6 +359,15 @@ _concord_add_connection_dialog_update_buttons (ConcordAddConnectionDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->same_account_label),
                           both_verified (self) &&
                           concord_add_connection_side_same_account (self->side_a, self->side_b));
+
+  /* The editors need both apps' fields. */
+  {
+    gboolean fields = _concord_add_connection_dialog_mapping_ready (self) &&
+                      self->schemas[0] != NULL && self->schemas[1] != NULL;
+
+    gtk_widget_set_sensitive (GTK_WIDGET (self->rules_edit_button), fields);
+    gtk_widget_set_sensitive (GTK_WIDGET (self->mapping_edit_button), fields);
+  }
 }
 
 static void
@@ -417,6 +426,8 @@ enter_page (ConcordAddConnectionDialog *self)
       break;
     case PAGE_RULES:
       _concord_add_connection_dialog_build_rules_page (self);
+      /* For the rule editor's fields. */
+      _concord_add_connection_dialog_load_schemas (self);
       break;
     case PAGE_MAPPING:
       _concord_add_connection_dialog_load_schemas (self);
@@ -594,9 +605,23 @@ concord_add_connection_dialog_dispose (GObject *object)
 }
 
 static void
+on_rules_edit_clicked (ConcordAddConnectionDialog *self)
+{
+  _concord_add_connection_dialog_edit (self, FALSE);
+}
+
+static void
+on_mapping_edit_clicked (ConcordAddConnectionDialog *self)
+{
+  _concord_add_connection_dialog_edit (self, TRUE);
+}
+
+static void
 concord_add_connection_dialog_finalize (GObject *object)
 {
   ConcordAddConnectionDialog *self = CONCORD_ADD_CONNECTION_DIALOG (object);
+
+  g_clear_pointer (&self->edited, concord_connection_config_free);
 
   g_clear_object (&self->cancellable);
   for (guint s = 0; s < 2; s++)
@@ -757,6 +782,10 @@ concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass
   gtk_widget_class_bind_template_callback (widget_class, on_direction_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_rule_switch_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_mapping_retry_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_rules_edit_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_mapping_edit_clicked);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, rules_edit_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, mapping_edit_button);
   gtk_widget_class_bind_template_callback (widget_class, on_review_retry_clicked);
 
   gtk_widget_class_install_action (widget_class, "flow.next", NULL,

@@ -115,7 +115,7 @@ concord_application_show_connection_action (GSimpleAction *action,
   if (window == NULL)
     window = GTK_WINDOW (concord_window_new (self));
   gtk_window_present (window);
-  concord_window_show_connection (CONCORD_WINDOW (window), g_variant_get_int64 (parameter));
+  concord_window_show_connection (CONCORD_WINDOW (window), g_variant_get_int64 (parameter), NULL);
 }
 
 static const GActionEntry app_actions[] = {

@@ -18,6 +18,7 @@
 
 #include "concord-add-connection-dialog.h"
 #include "concord-connection-item.h"
+#include "concord-connection-page.h"
 #include "concord-window.h"
 
 struct _ConcordWindow
@@ -31,6 +32,10 @@ struct _ConcordWindow
   AdwToastOverlay      *toast_overlay;
   GtkMenuButton        *primary_menu_button;
   GtkStack             *main_stack;
+  AdwLeaflet           *leaflet;
+  AdwBin               *connection_bin;
+  GtkWidget            *connection_page;  /* (nullable): made with the engine */
+  gboolean              leave_after_save;
   AdwStatusPage        *empty_page;
   GtkButton            *add_connection_button;
   GtkListBox           *connection_list;
@@ -77,6 +82,9 @@ save_window_state (ConcordWindow *self)
 /* Actions                                                                   */
 /* ------------------------------------------------------------------------- */
 
+static void concord_window_show_row (ConcordWindow *self,
+                                     gint64         connection_id);
+
 static ConcordAddConnectionDialog *
 open_add_connection (ConcordWindow *self)
 {
@@ -86,7 +94,7 @@ open_add_connection (ConcordWindow *self)
     return NULL;
 
   dialog = concord_add_connection_dialog_new (GTK_WINDOW (self), self->engine);
-  g_signal_connect_object (dialog, "connection-added", G_CALLBACK (concord_window_show_connection), self,
+  g_signal_connect_object (dialog, "connection-added", G_CALLBACK (concord_window_show_row), self,
                            G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
   return CONCORD_ADD_CONNECTION_DIALOG (dialog);
@@ -177,10 +185,135 @@ update_page (ConcordWindow *self)
   gtk_stack_set_visible_child_name (self->main_stack, any ? "connections" : "empty");
 }
 
+/* Back to the list when the connection shown is removed. */
 static void
 on_connections_changed (ConcordWindow *self)
 {
+  ConcordConnectionState *shown = NULL;
+
+  if (self->connection_page != NULL)
+    shown = concord_connection_page_get_state (CONCORD_CONNECTION_PAGE (self->connection_page));
+  if (shown != NULL &&
+      concord_engine_lookup (self->engine, concord_connection_state_get_id (shown)) == NULL)
+    {
+      adw_leaflet_set_visible_child_name (self->leaflet, "list");
+      concord_connection_page_set_state (CONCORD_CONNECTION_PAGE (self->connection_page), NULL);
+    }
+
   update_page (self);
+}
+
+/* ------------------------------------------------------------------------- */
+/* A connection's page                                                       */
+/* ------------------------------------------------------------------------- */
+
+static void
+open_connection (ConcordWindow          *self,
+                 ConcordConnectionState *state,
+                 const char             *section)
+{
+  ConcordConnectionPage *page = CONCORD_CONNECTION_PAGE (self->connection_page);
+
+  if (page == NULL || state == NULL)
+    return;
+
+  /* Another connection's unsaved edits are not lost silently: its page
+   * stays, and says why. */
+  if (concord_connection_page_get_state (page) != state && concord_connection_page_get_dirty (page))
+    {
+      adw_leaflet_set_visible_child_name (self->leaflet, "connection");
+      adw_toast_overlay_add_toast (self->toast_overlay,
+                                   adw_toast_new (_("Save or discard the changes to this connection first")));
+      return;
+    }
+
+  concord_connection_page_set_state (page, state);
+  concord_connection_page_show_section (page, section != NULL ? section : "overview");
+  adw_leaflet_set_visible_child_name (self->leaflet, "connection");
+}
+
+static void
+on_row_activated (ConcordWindow *self,
+                  GtkListBoxRow *row)
+{
+  if (CONCORD_IS_CONNECTION_ITEM (row))
+    open_connection (self, concord_connection_item_get_state (CONCORD_CONNECTION_ITEM (row)), NULL);
+}
+
+static void
+show_list (ConcordWindow *self)
+{
+  ConcordConnectionState *shown = concord_connection_page_get_state (CONCORD_CONNECTION_PAGE (self->connection_page));
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "list");
+  if (shown != NULL)
+    concord_window_show_row (self, concord_connection_state_get_id (shown));
+}
+
+static void
+on_leave_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   ConcordWindow    *self)
+{
+  ConcordConnectionPage *page = CONCORD_CONNECTION_PAGE (self->connection_page);
+
+  if (g_strcmp0 (response, "save") == 0)
+    {
+      /* Leaves once stored; a refusal keeps the page, saying why. */
+      self->leave_after_save = TRUE;
+      concord_connection_page_save (page);
+      return;
+    }
+  if (g_strcmp0 (response, "discard") == 0)
+    {
+      concord_connection_page_discard (page);
+      show_list (self);
+    }
+}
+
+static void
+on_page_saved (ConcordWindow *self,
+               gboolean       ok)
+{
+  /* A save asked for by the leave dialog: back to the list once stored;
+   * a refusal keeps the page, which says why. */
+  if (!self->leave_after_save)
+    return;
+  self->leave_after_save = FALSE;
+  if (ok)
+    show_list (self);
+}
+
+static void
+concord_window_show_connections_action (GtkWidget  *widget,
+                                        const char *action_name,
+                                        GVariant   *parameter)
+{
+  ConcordWindow *self = CONCORD_WINDOW (widget);
+  AdwMessageDialog *dialog;
+
+  if (self->connection_page == NULL ||
+      !concord_connection_page_get_dirty (CONCORD_CONNECTION_PAGE (self->connection_page)))
+    {
+      if (self->connection_page != NULL)
+        show_list (self);
+      return;
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Changes?"),
+                                                       _("The rules or the field mapping of this connection "
+                                                         "have changes that are not saved.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_leave_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* A problem or a recovery while the window is in front: a toast, not a
@@ -213,6 +346,10 @@ bind_engine (ConcordWindow *self)
                              "show-toast", G_CALLBACK (on_show_toast), self, G_CONNECT_SWAPPED);
   gtk_list_box_bind_model (self->connection_list, concord_engine_get_connections (engine),
                            create_row, self, NULL);
+  self->connection_page = concord_connection_page_new (engine);
+  adw_bin_set_child (self->connection_bin, self->connection_page);
+  g_signal_connect_object (self->connection_page, "saved", G_CALLBACK (on_page_saved), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (concord_engine_get_connections (engine), "items-changed",
                            G_CALLBACK (on_connections_changed), self, G_CONNECT_SWAPPED);
   update_page (self);
@@ -263,11 +400,17 @@ concord_window_class_init (ConcordWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, add_connection_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, connection_list);
+  gtk_widget_class_bind_template_child (widget_class, ConcordWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, ConcordWindow, connection_bin);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
 
   gtk_widget_class_install_action (widget_class, "win.add-connection", NULL,
                                    concord_window_add_connection_action);
   gtk_widget_class_install_action (widget_class, "win.try-sample-data", NULL,
                                    concord_window_try_sample_data_action);
+  gtk_widget_class_install_action (widget_class, "win.show-connections", NULL,
+                                   concord_window_show_connections_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.show-connections", NULL);
 }
 
 static void
@@ -310,18 +453,12 @@ concord_window_add_toast (ConcordWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
-/**
- * concord_window_show_connection:
- *
- * Brings the row of a connection into view and focuses it.
- */
-void
-concord_window_show_connection (ConcordWindow *self,
-                                gint64         connection_id)
+/* Brings the row of a connection into view and focuses it. */
+static void
+concord_window_show_row (ConcordWindow *self,
+                         gint64         connection_id)
 {
   GtkWidget *child;
-
-  g_return_if_fail (CONCORD_IS_WINDOW (self));
 
   for (child = gtk_widget_get_first_child (GTK_WIDGET (self->connection_list));
        child != NULL;
@@ -333,4 +470,22 @@ concord_window_show_connection (ConcordWindow *self,
         gtk_widget_grab_focus (child);
         break;
       }
+}
+
+/**
+ * concord_window_show_connection:
+ * @section: (nullable): "overview" (the default), "rules", "mapping" or
+ *   "activity"
+ *
+ * Opens a connection's page, e.g. from a notification.
+ */
+void
+concord_window_show_connection (ConcordWindow *self,
+                                gint64         connection_id,
+                                const char    *section)
+{
+  g_return_if_fail (CONCORD_IS_WINDOW (self));
+
+  if (self->engine != NULL)
+    open_connection (self, concord_engine_lookup (self->engine, connection_id), section);
 }

@@ -19,6 +19,7 @@ ConcordWindow *concord_window_new         (ConcordApplication *application);
 void           concord_window_add_toast   (ConcordWindow      *self,
                                            AdwToast           *toast);
 void           concord_window_show_connection (ConcordWindow  *self,
-                                           gint64              connection_id);
+                                           gint64              connection_id,
+                                           const char         *section);
 
 G_END_DECLS
