@@ -21,6 +21,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include "concord-application.h"
@@ -76,6 +77,12 @@ timer_tick (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 /* A mock Elastic Email server in its own process; returns its base URL. */
 static GSubprocess *
 start_mock (const char  *key,
@@ -88,9 +95,15 @@ start_mock (const char  *key,
   g_autofree char *line = NULL;
   GSubprocess *process;
 
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                              mock, "elasticemail", "--port", "0", "--api-key", key,
-                              "--generate", generate, NULL);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+
+  /* Its stderr would keep the test's open, and meson waiting, if the
+   * test failed before stopping it; and it dies with the test. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error,
+                                         mock, "elasticemail", "--port", "0", "--api-key", key,
+                                         "--generate", generate, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
   line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
