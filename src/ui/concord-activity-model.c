@@ -173,7 +173,18 @@ struct _ConcordActivityModel
   gboolean       replace_all;     /* the next page replaces every row */
   gboolean       loading;         /* no page of this generation yet */
   GCancellable  *cancellable;     /* (owned) */
+  GQueue         to_fill;         /* Fill: placeholders whose row came in */
+  guint          fill_id;         /* idle filling them a few at a time */
 };
+
+/* A placeholder and its row, waiting to be filled. */
+typedef struct
+{
+  ConcordActivityItem *item;  /* (owned) */
+  ConcordActivityRow  *row;   /* (owned) */
+} Fill;
+
+#define FILLS_PER_IDLE 12
 
 static void concord_activity_model_list_model_init (GListModelInterface *iface);
 
@@ -245,6 +256,45 @@ fetch_free (Fetch *fetch)
 {
   g_object_unref (fetch->model);
   g_free (fetch);
+}
+
+static void
+fill_free (Fill *fill)
+{
+  g_object_unref (fill->item);
+  concord_activity_row_free (fill->row);
+  g_free (fill);
+}
+
+static void
+clear_fills (ConcordActivityModel *self)
+{
+  g_queue_clear_full (&self->to_fill, (GDestroyNotify) fill_free);
+  g_clear_handle_id (&self->fill_id, g_source_remove);
+}
+
+/* Each filled placeholder rebinds its line; the list view keeps many
+ * lines, so a page's worth at once would stall a frame: a few at a time,
+ * below redraws in priority. */
+static gboolean
+fill_some_cb (gpointer data)
+{
+  ConcordActivityModel *self = data;
+
+  for (guint i = 0; i < FILLS_PER_IDLE && !g_queue_is_empty (&self->to_fill); i++)
+    {
+      Fill *fill = g_queue_pop_head (&self->to_fill);
+
+      if (fill->item->row == NULL)
+        item_fill (fill->item, g_steal_pointer (&fill->row));
+      fill_free (fill);
+    }
+
+  if (!g_queue_is_empty (&self->to_fill))
+    return G_SOURCE_CONTINUE;
+
+  self->fill_id = 0;
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -345,8 +395,16 @@ on_page_loaded_cb (GObject      *object,
           if (item == NULL)
             page->items->pdata[i] = item_new (g_steal_pointer (&rows->pdata[i]), start + i);
           else if (item->row == NULL)
-            item_fill (item, g_steal_pointer (&rows->pdata[i]));
+            {
+              Fill *fill = g_new0 (Fill, 1);
+
+              fill->item = g_object_ref (item);
+              fill->row = g_steal_pointer (&rows->pdata[i]);
+              g_queue_push_tail (&self->to_fill, fill);
+            }
         }
+      if (!g_queue_is_empty (&self->to_fill) && self->fill_id == 0)
+        self->fill_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, fill_some_cb, self, NULL);
       page->loaded = TRUE;
       page->n_rows = MIN (rows->len, PAGE_SIZE);
       touch_page (self, fetch->page);
@@ -482,6 +540,7 @@ concord_activity_model_dispose (GObject *object)
 {
   ConcordActivityModel *self = (ConcordActivityModel *) object;
 
+  clear_fills (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->engine);
@@ -576,6 +635,7 @@ concord_activity_model_reload (ConcordActivityModel *self)
   g_return_if_fail (CONCORD_IS_ACTIVITY_MODEL (self));
 
   self->generation++;
+  clear_fills (self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
