@@ -5,6 +5,8 @@
 #     click:NAME          activate the first widget with an action named
 #                         NAME (else whose name contains NAME)
 #     click:NAME@ROLE     ... whose role is ROLE (e.g. "push button")
+#     activate:NAME       click the middle of the first widget named NAME (or
+#                         whose name contains it; NAME@ROLE too)
 #     type:NAME=TEXT      replace the text of the entry named NAME
 #     wait:SECONDS
 #     until:NAME          wait (up to 60 s) until a widget named NAME exists
@@ -77,6 +79,13 @@ def main():
         if verb == "click":
             node = find(app, arg, actionable=True)
             node.do_action(0)
+            time.sleep(0.8)
+        elif verb == "activate":
+            # GTK 4.8 offers no focus through AT-SPI: a click on the widget's
+            # middle, where the screen shows it.
+            box = find(app, arg).get_extents(Atspi.CoordType.SCREEN)
+            subprocess.run(["xdotool", "mousemove", str(box.x + box.width // 2),
+                            str(box.y + box.height // 2), "click", "1"], check=True)
             time.sleep(0.8)
         elif verb == "type":
             name, _, text = arg.partition("=")

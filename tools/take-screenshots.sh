@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/take-screenshots.sh [BUILD_DIR] — retakes data/screenshots/*.png.
 #
-# ONLY="empty ok error prefs sample flow" and SCHEMES="light dark" pick
+# ONLY="empty ok error prefs sample page flow" and SCHEMES="light dark" pick
 # what to retake. Every screenshot is a whole 1280×800 screen: a private Xvfb with a window
 # manager (metacity, so dialogs sit centred over their window), a private
 # session bus and an unlocked keyring, in the light style and then in the
@@ -9,7 +9,7 @@
 # with concord-cli; the Add Connection steps come from the flow test
 # (tests/test-add-connection.c with CONCORD_SCREENSHOT_DIR).
 #
-# Needs: xvfb, metacity, imagemagick, dbus, gnome-keyring, at-spi2-core,
+# Needs: xvfb, metacity, imagemagick, xdotool, dbus, gnome-keyring, at-spi2-core,
 # /usr/bin/python3 with gir1.2-atspi-2.0 (for tools/drive-ui.py).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +23,7 @@ if [ "${CONCORD_SCREENSHOT_INNER:-}" != 1 ]; then
   mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" && chmod 700 "$XDG_RUNTIME_DIR"
   unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY
   xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- "$BASH" "$0" "$BUILD"
-  rm -rf "$TMP"
+  [ -n "${KEEP:-}" ] || rm -rf "$TMP"
   exit 0
 fi
 
@@ -63,7 +63,7 @@ app_shot () {   # SCHEME MODE FILE
   local data=$WORK/data-$mode-$scheme
   rm -rf "$data"; mkdir -p "$data"
   export CONCORD_DATA_DIR=$data
-  if [ "$mode" = ok ] || [ "$mode" = error ] || [ "$mode" = prefs ]; then
+  if [ "$mode" != empty ] && [ "$mode" != sample ]; then
     local ua ub uc
     ua=$(start_mock shop-$mode-$scheme ka --generate 240)
     echo '{"custom_fields": ["city","age","plan"], "lists": ["Newsletter","Customers","VIP"], "contacts": []}' >"$WORK/seed.json"
@@ -88,7 +88,9 @@ app_shot () {   # SCHEME MODE FILE
   case $mode in
     error) sleep 25 ;;   # the run fails after the connector's retries
     prefs) gapplication action io.github.concordsync.Concord preferences; sleep 2 ;;
-    sample) /usr/bin/python3 "$SRC/tools/drive-ui.py" "click:Try with Sample Data" wait:4 dump >"$data/drive.log" 2>&1 ;;
+    sample) /usr/bin/python3 "$SRC/tools/drive-ui.py" "click:Try with Sample Data" wait:4 >"$data/drive.log" 2>&1 ;;
+    page-*) /usr/bin/python3 "$SRC/tools/drive-ui.py" "activate:Shop customers@list item" wait:2 \
+              ${section:+"click:$section"} wait:3 >"$data/drive.log" 2>&1 ;;
   esac
   import -window root "$OUT/$file$(suffix "$scheme").png"
   kill "$app" 2>/dev/null || true
@@ -104,6 +106,11 @@ for scheme in ${SCHEMES:-light dark}; do
   want error && app_shot "$scheme" error main-window-error
   want prefs && app_shot "$scheme" prefs preferences
   want sample && app_shot "$scheme" sample add-connection-sample-data
+  # A connection's page, each of its sections.
+  want page && section= app_shot "$scheme" page-overview connection-overview
+  want page && section=Rules app_shot "$scheme" page-rules connection-rules
+  want page && section="Field Mapping" app_shot "$scheme" page-mapping connection-mapping
+  want page && section=Activity app_shot "$scheme" page-activity connection-activity
 
   # Every step of Add Connection, from the flow test.
   want flow || continue
