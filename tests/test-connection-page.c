@@ -75,6 +75,7 @@ editors_shown (gpointer data)
                                                               "rules_stack"));
 
   return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "editor") == 0 &&
+         !gtk_stack_get_transition_running (stack) &&
          find_named (f->page, "rule-panel-b") != NULL;
 }
 

@@ -130,10 +130,17 @@ message_dialog_shown (gpointer data)
   return message_dialog () != NULL;
 }
 
+/* The stored rules are in the editors: the page's load is done (after a
+ * Discard it reloads, and an edit made meanwhile would be undone). */
 static gboolean
 editors_shown (gpointer page)
 {
-  return find_named (page, "rule-panel-b") != NULL &&
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (page, CONCORD_TYPE_CONNECTION_PAGE,
+                                                              "rules_stack"));
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "editor") == 0 &&
+         !gtk_stack_get_transition_running (stack) &&
+         find_named (page, "rule-panel-b") != NULL &&
          gtk_widget_get_mapped (find_named (page, "rule-panel-b"));
 }
 
