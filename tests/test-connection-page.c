@@ -17,6 +17,7 @@
 
 #include "concord-connection-page.h"
 #include "concord-resources.h"
+#include "concord-test-ui.h"
 #include "concord-test-utils.h"
 #include "concord-rule-test-data.h"
 
@@ -29,37 +30,6 @@ typedef struct
   GtkWidget     *window;
   GtkWidget     *page;
 } Fixture;
-
-static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
-named (GtkWidget  *root,
-       const char *name)
-{
-  GtkWidget *widget = find_named (root, name);
-
-  if (widget == NULL)
-    g_error ("no widget named “%s”", name);
-  return widget;
-}
 
 static gboolean
 is_mapped (gpointer widget)
@@ -76,7 +46,7 @@ editors_shown (gpointer data)
 
   return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "editor") == 0 &&
          !gtk_stack_get_transition_running (stack) &&
-         find_named (f->page, "rule-panel-b") != NULL;
+         concord_test_find_named (f->page, "rule-panel-b") != NULL;
 }
 
 static gboolean
@@ -174,7 +144,7 @@ test_save_and_discard (Fixture       *f,
   g_assert_false (concord_connection_page_get_dirty (CONCORD_CONNECTION_PAGE (f->page)));
 
   /* An edit through the rule editor: no more creating from B to A. */
-  create = named (named (f->page, "rule-panel-b"), "rule-create");
+  create = concord_test_named (concord_test_named (f->page, "rule-panel-b"), "rule-create");
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (create)));
   gtk_widget_activate (create);
   g_assert_true (concord_test_wait_until (switch_is_off, create, 10));
@@ -188,7 +158,7 @@ test_save_and_discard (Fixture       *f,
     g_assert_true (concord_rule_get_create (before->config->rules[1]));
   }
 
-  save = named (f->page, "save-button");
+  save = concord_test_named (f->page, "save-button");
   g_signal_emit_by_name (save, "clicked");
   g_assert_true (concord_test_wait_until (is_clean, f->page, 10));
   g_assert_false (gtk_revealer_get_reveal_child (bar));
@@ -202,16 +172,16 @@ test_save_and_discard (Fixture       *f,
   }
 
   /* Another edit, discarded: what is stored comes back in the editor. */
-  create = named (named (f->page, "rule-panel-a"), "rule-create");
+  create = concord_test_named (concord_test_named (f->page, "rule-panel-a"), "rule-create");
   gtk_widget_activate (create);
   g_assert_true (concord_test_wait_until (switch_is_off, create, 10));
   g_assert_true (concord_test_wait_until (is_dirty, f->page, 10));
-  discard = named (f->page, "discard-button");
+  discard = concord_test_named (f->page, "discard-button");
   g_signal_emit_by_name (discard, "clicked");
   g_assert_true (concord_test_wait_until (is_clean, f->page, 10));
   g_assert_true (concord_test_wait_until (editors_shown, f, 30));
-  g_assert_true (gtk_switch_get_active (GTK_SWITCH (named (named (f->page, "rule-panel-a"), "rule-create"))));
-  g_assert_false (gtk_switch_get_active (GTK_SWITCH (named (named (f->page, "rule-panel-b"), "rule-create"))));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (concord_test_named (concord_test_named (f->page, "rule-panel-a"), "rule-create"))));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (concord_test_named (concord_test_named (f->page, "rule-panel-b"), "rule-create"))));
   {
     g_autoptr(ConcordConnectionSetup) after = stored (f);
 

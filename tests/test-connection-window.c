@@ -22,41 +22,11 @@
 #include "concord-connection-item.h"
 #include "concord-connection-page.h"
 #include "concord-sandbox.h"
+#include "concord-test-ui.h"
 #include "concord-test-utils.h"
 #include "concord-window.h"
 
 static ConcordApplication *app;
-
-static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
-named (GtkWidget  *root,
-       const char *name)
-{
-  GtkWidget *widget = find_named (root, name);
-
-  if (widget == NULL)
-    g_error ("no widget named “%s”", name);
-  return widget;
-}
 
 static gboolean
 is_mapped (gpointer widget)
@@ -140,8 +110,8 @@ editors_shown (gpointer page)
 
   return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "editor") == 0 &&
          !gtk_stack_get_transition_running (stack) &&
-         find_named (page, "rule-panel-b") != NULL &&
-         gtk_widget_get_mapped (find_named (page, "rule-panel-b"));
+         concord_test_find_named (page, "rule-panel-b") != NULL &&
+         gtk_widget_get_mapped (concord_test_find_named (page, "rule-panel-b"));
 }
 
 static char *
@@ -211,11 +181,11 @@ open_and_edit (GtkWidget *window,
 
   g_signal_emit_by_name (list, "row-activated", row_of (window, id));
   wait_leaflet (window, "connection");
-  page = named (window, "connection-page");
+  page = concord_test_named (window, "connection-page");
   concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "rules");
   g_assert_true (concord_test_wait_until (editors_shown, page, 30));
 
-  create = named (named (page, "rule-panel-b"), "rule-create");
+  create = concord_test_named (concord_test_named (page, "rule-panel-b"), "rule-create");
   if (!gtk_switch_get_active (GTK_SWITCH (create)))
     return page;
   gtk_widget_activate (create);

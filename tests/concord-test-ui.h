@@ -1,0 +1,19 @@
+/* concord-test-ui.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* Widgets found by their name (gtk_widget_set_name() or the "name"
+ * property of a template), depth first. */
+GtkWidget *concord_test_find_named (GtkWidget  *root,
+                                    const char *name);
+GtkWidget *concord_test_named      (GtkWidget  *root,
+                                    const char *name);
+
+G_END_DECLS
