@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#include <string.h>
+
+#include "concord-activity-text.h"
 #include "concord-test-ui.h"
 
 /**
@@ -49,4 +52,46 @@ concord_test_named (GtkWidget  *root,
   if (widget == NULL)
     g_error ("no widget named “%s”", name);
   return widget;
+}
+
+static gboolean
+holds (const char *shown,
+       const char *text)
+{
+  return shown != NULL && strstr (shown, text) != NULL;
+}
+
+/**
+ * concord_test_find_text:
+ *
+ * Returns: (transfer none) (nullable): the first mapped widget under
+ *   @root, or @root itself, showing @text
+ */
+GtkWidget *
+concord_test_find_text (GtkWidget  *root,
+                        const char *text)
+{
+  if (!gtk_widget_get_mapped (root))
+    return NULL;
+
+  if (GTK_IS_LABEL (root) && holds (gtk_label_get_label (GTK_LABEL (root)), text))
+    return root;
+  if (GTK_IS_INSCRIPTION (root) && holds (gtk_inscription_get_text (GTK_INSCRIPTION (root)), text))
+    return root;
+  if (CONCORD_IS_ACTIVITY_TEXT (root))
+    for (guint part = 0; part < CONCORD_ACTIVITY_TEXT_N_PARTS; part++)
+      if (holds (concord_activity_text_get_part (CONCORD_ACTIVITY_TEXT (root), part), text))
+        return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = concord_test_find_text (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
 }

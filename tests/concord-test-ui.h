@@ -16,4 +16,9 @@ GtkWidget *concord_test_find_named (GtkWidget  *root,
 GtkWidget *concord_test_named      (GtkWidget  *root,
                                     const char *name);
 
+/* The first mapped widget under @root whose text holds @text: a label,
+ * an inscription, or an activity line's drawn text. */
+GtkWidget *concord_test_find_text  (GtkWidget  *root,
+                                    const char *text);
+
 G_END_DECLS

@@ -23,6 +23,7 @@
 #include "concord-health-view.h"
 #include "concord-resources.h"
 #include "concord-store.h"
+#include "concord-test-ui.h"
 
 #include "concord-activity-world.h"
 
@@ -36,62 +37,6 @@ typedef struct
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
-
-static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
-named (GtkWidget  *root,
-       const char *name)
-{
-  GtkWidget *widget = find_named (root, name);
-
-  if (widget == NULL)
-    g_error ("no widget named “%s”", name);
-  return widget;
-}
-
-/* The visible, mapped label holding @text, under @root. */
-static GtkWidget *
-find_label (GtkWidget  *root,
-            const char *text)
-{
-  if (!gtk_widget_get_mapped (root))
-    return NULL;
-
-  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
-    return root;
-  if (GTK_IS_INSCRIPTION (root) && gtk_inscription_get_text (GTK_INSCRIPTION (root)) != NULL &&
-      strstr (gtk_inscription_get_text (GTK_INSCRIPTION (root)), text) != NULL)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
 
 static GtkWidget *
 line_of (GtkWidget *widget)
@@ -121,7 +66,7 @@ label_shown (gpointer data)
 {
   LabelWait *wait = data;
 
-  return find_label (wait->root, wait->text) != NULL;
+  return concord_test_find_text (wait->root, wait->text) != NULL;
 }
 
 static gboolean
@@ -129,7 +74,7 @@ label_gone (gpointer data)
 {
   LabelWait *wait = data;
 
-  return find_label (wait->root, wait->text) == NULL;
+  return concord_test_find_text (wait->root, wait->text) == NULL;
 }
 
 static void
@@ -150,7 +95,7 @@ wait_for_label (GtkWidget  *root,
 
   if (!concord_test_wait_until (label_shown, &wait, 20))
     g_error ("no label shows “%s”", text);
-  return find_label (root, text);
+  return concord_test_find_text (root, text);
 }
 
 static void
@@ -333,8 +278,8 @@ test_search_and_flip (Fixture       *f,
   concord_activity_view_set_connection (CONCORD_ACTIVITY_VIEW (f->view), f->world->connection_id);
   wait_model (f->view, 5);
 
-  list = named (f->view, "activity-list");
-  entry = named (f->view, "activity-search");
+  list = concord_test_named (f->view, "activity-list");
+  entry = concord_test_named (f->view, "activity-search");
   check_accessible_label (entry);
   check_accessible_label (list);
   g_assert_true (gtk_widget_grab_focus (entry));
@@ -353,9 +298,9 @@ test_search_and_flip (Fixture       *f,
   label = wait_for_label (list, "Phone: (empty) → +442079460018");
   line = line_of (label);
   g_assert_nonnull (line);
-  g_assert_nonnull (find_label (line, "Bob Builder"));
-  g_assert_nonnull (find_label (line, "Updated in Elastic Email"));
-  g_assert_null (find_label (list, "Sync failed"));
+  g_assert_nonnull (concord_test_find_text (line, "Bob Builder"));
+  g_assert_nonnull (concord_test_find_text (line, "Updated in Elastic Email"));
+  g_assert_null (concord_test_find_text (list, "Sync failed"));
 
   /* Ada's name finds her conflict; its button uses the other value. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "lovelace");
@@ -363,7 +308,7 @@ test_search_and_flip (Fixture       *f,
   wait_model (f->view, 1);
   label = wait_for_label (list, "Company changed in both apps");
   line = line_of (label);
-  g_assert_nonnull (find_label (line, "Kept the value of Elastic Email"));
+  g_assert_nonnull (concord_test_find_text (line, "Kept the value of Elastic Email"));
   wait_for_label (list, "Company: Difference Ltd → Babbage & Co");
   button = NULL;
   for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_first_child (line)); w != NULL;
@@ -413,13 +358,13 @@ test_health (Fixture       *f,
   while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
     g_main_context_iteration (NULL, TRUE);
 
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-in-sync-count"))), ==, "3");
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-excluded-count"))), ==, "2");
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-failing-count"))), ==, "2");
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-waiting-count"))), ==, "1");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-in-sync-count"))), ==, "3");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-excluded-count"))), ==, "2");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-failing-count"))), ==, "2");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-waiting-count"))), ==, "1");
 
   /* Failing, grouped: one reason for both, with what to do. */
-  failing = named (f->view, "health-failing");
+  failing = concord_test_named (f->view, "health-failing");
   g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (failing)));
   wait_for_label (failing, "The app did not accept the change");
   wait_for_label (failing, "injected failure");
@@ -449,7 +394,7 @@ test_health (Fixture       *f,
   concord_health_view_refresh (CONCORD_HEALTH_VIEW (f->view));
   while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-failing-count"))), ==, "3");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-failing-count"))), ==, "3");
   wait_for_label (failing, "The contact’s email address is not valid");
   wait_for_label (failing, "The app asked Concord to slow down");
   screenshot (f->window, "health");
@@ -460,8 +405,8 @@ test_health (Fixture       *f,
   spin (100);
   while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-in-sync-count"))), ==, "5");
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (named (f->view, "health-failing-count"))), ==, "0");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-in-sync-count"))), ==, "5");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-failing-count"))), ==, "0");
   g_assert_false (adw_expander_row_get_enable_expansion (ADW_EXPANDER_ROW (failing)));
 }
 
@@ -496,7 +441,7 @@ test_odd_data (Fixture       *f,
   f->window = page_window (f->view, "Activity");
   concord_activity_view_set_connection (CONCORD_ACTIVITY_VIEW (f->view), f->world->connection_id);
   wait_model (f->view, 5);
-  list = named (f->view, "activity-list");
+  list = concord_test_named (f->view, "activity-list");
 
   wait_for_label (list, "Odd\xef\xbf\xbd");
   wait_for_label (list, "Notes: yyyy");
@@ -504,7 +449,7 @@ test_odd_data (Fixture       *f,
   /* A conflict whose winner cannot be read offers no button. */
   wait_for_label (list, "changed in both apps");
 
-  gtk_editable_set_text (GTK_EDITABLE (named (f->view, "activity-search")), "odd\xe2");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (f->view, "activity-search")), "odd\xe2");
   spin (400);
   wait_model (f->view, 0);
   spin (200);
@@ -546,7 +491,7 @@ test_long_activity (Fixture       *f,
   wait_for_label (f->view, "Company 19999");
 
   /* To the end: the oldest row arrives, and only a few pages are held. */
-  scroller = GTK_SCROLLED_WINDOW (named (f->view, "activity-scroller"));
+  scroller = GTK_SCROLLED_WINDOW (concord_test_named (f->view, "activity-scroller"));
   adjustment = gtk_scrolled_window_get_vadjustment (scroller);
   for (guint i = 0; i < 40; i++)
     {

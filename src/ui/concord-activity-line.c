@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-activity-line.h"
+#include "concord-activity-text.h"
 #include "concord-fields.h"
 
 struct _ConcordActivityLine
@@ -30,17 +31,12 @@ struct _ConcordActivityLine
   const char          *icon_name;    /* (unowned) static: what the icon shows now */
   const char          *icon_style;   /* (unowned) static */
   char                *names[2];     /* (owned) each side's account name */
+  char                *flip_tip;     /* (owned) (nullable) what the flip does */
 
   /* Template widgets */
   GtkWidget           *box;
   GtkImage            *icon;
-  GtkInscription      *title_label;
-  GtkInscription      *email_label;
-  GtkInscription      *time_label;
-  GtkInscription      *change_label;
-  GtkLabel            *explanation_label;
-  GtkLabel            *fix_label;
-  GtkInscription      *outcome_label;
+  ConcordActivityText *text;
   GtkButton           *flip_button;
 };
 
@@ -57,11 +53,25 @@ static guint signals[N_SIGNALS];
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
+/* The local time zone, looked up once: binding a line happens for every
+ * row that scrolls into view, and g_date_time_new_from_unix_local() reads
+ * the zone from disk each time. */
+static GTimeZone *
+local_zone (void)
+{
+  static GTimeZone *zone;
+
+  if (g_once_init_enter (&zone))
+    g_once_init_leave (&zone, g_time_zone_new_local ());
+  return zone;
+}
+
 static char *
 format_time (gint64 unix_seconds)
 {
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (unix_seconds);
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_seconds);
+  g_autoptr(GDateTime) when = utc != NULL ? g_date_time_to_timezone (utc, local_zone ()) : NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now (local_zone ());
 
   if (when == NULL)
     return g_strdup ("");
@@ -96,21 +106,6 @@ value_or_empty (const char *value)
 {
   /* Translators: an empty field, as in "Phone: (empty) → +44 20 …" */
   return value != NULL && *value != '\0' ? value : _("(empty)");
-}
-
-/* Lines are GtkInscriptions where they can be: a list view keeps many
- * lines around and measures them all, and an inscription measures without
- * laying its text out; only the wrapping explanation and fix, shown on
- * errors alone, are labels. */
-static void
-set_label (gpointer    widget,
-           const char *text)
-{
-  if (GTK_IS_INSCRIPTION (widget))
-    gtk_inscription_set_text (widget, text != NULL ? text : "");
-  else
-    gtk_label_set_text (widget, text != NULL ? text : "");
-  gtk_widget_set_visible (GTK_WIDGET (widget), text != NULL && *text != '\0');
 }
 
 static void
@@ -192,16 +187,9 @@ static void
 show_placeholder (ConcordActivityLine *self)
 {
   set_kind_style (self, "content-loading-symbolic", "dim");
-  gtk_inscription_set_text (self->title_label, _("Loading…"));
-  set_label (self->email_label, NULL);
-  set_label (self->time_label, NULL);
   /* The same shape as most lines, so the list does not jump. */
-  gtk_inscription_set_text (self->change_label, " ");
-  gtk_widget_set_visible (GTK_WIDGET (self->change_label), TRUE);
-  set_label (self->explanation_label, NULL);
-  set_label (self->fix_label, NULL);
-  gtk_inscription_set_text (self->outcome_label, " ");
-  gtk_widget_set_visible (GTK_WIDGET (self->outcome_label), TRUE);
+  concord_activity_text_set (self->text, _("Loading…"), NULL, NULL, " ", " ");
+  concord_activity_text_set_notes (self->text, NULL, NULL, NULL, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->flip_button), FALSE);
   if (!gtk_widget_has_css_class (GTK_WIDGET (self), "loading"))
     gtk_widget_add_css_class (GTK_WIDGET (self), "loading");
@@ -223,12 +211,13 @@ show_row (ConcordActivityLine      *self,
   g_autofree char *accessible = NULL;
   g_autofree char *fix = NULL;
   const char *who = row->name != NULL && *row->name != '\0' ? row->name : row->email;
+  /* The email beside the name, when the name is not the email. */
+  const char *email = who != row->email ? row->email : NULL;
+  const char *explanation = NULL;
   gboolean flip = FALSE;
 
   if (gtk_widget_has_css_class (GTK_WIDGET (self), "loading"))
     gtk_widget_remove_css_class (GTK_WIDGET (self), "loading");
-  set_label (self->time_label, time);
-  set_label (self->email_label, who != row->email ? row->email : NULL);
   title = g_strdup (who != NULL && *who != '\0' ? who : _("A contact"));
 
   switch (row->kind)
@@ -238,7 +227,7 @@ show_row (ConcordActivityLine      *self,
       g_free (title);
       title = g_strdup (g_strcmp0 (row->status, "partial") == 0 ? _("Sync finished with failures")
                                                                 : _("Sync finished"));
-      set_label (self->email_label, NULL);
+      email = NULL;
       change = run_counts (row);
       outcome = format_duration (row->duration);
       break;
@@ -298,7 +287,8 @@ show_row (ConcordActivityLine      *self,
             g_autofree char *tip = g_strdup_printf (_("Use “%s” from %s in both apps"),
                                                     value_or_empty (loser_value), loser);
 
-            gtk_widget_set_tooltip_text (GTK_WIDGET (self->flip_button), tip);
+            g_free (self->flip_tip);
+            self->flip_tip = g_strdup (tip);
             gtk_accessible_update_property (GTK_ACCESSIBLE (self->flip_button),
                                             GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
           }
@@ -331,50 +321,33 @@ show_row (ConcordActivityLine      *self,
       break;
     }
 
-  /* Name and email on one line, the email quieter. */
-  {
-    const char *email = gtk_widget_get_visible (GTK_WIDGET (self->email_label))
-                        ? gtk_inscription_get_text (self->email_label) : NULL;
-    g_autofree char *markup = NULL;
-
-    if (email != NULL && *email != '\0')
-      markup = g_markup_printf_escaped ("%s  <span weight=\"normal\" alpha=\"55%%\">%s</span>",
-                                        title, email);
-    else
-      markup = g_markup_escape_text (title, -1);
-    gtk_inscription_set_markup (self->title_label, markup);
-    gtk_widget_set_visible (GTK_WIDGET (self->email_label), FALSE);
-  }
-  set_label (self->change_label, change);
-  /* The line may be cut short. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->change_label), change);
-  set_label (self->outcome_label, outcome);
-
+  /* Errors and left-out contacts say why and what to do; for an error,
+   * what the app said comes last. */
   if (row->kind == CONCORD_ACTIVITY_ERROR || row->kind == CONCORD_ACTIVITY_SKIPPED)
     {
-      set_label (self->explanation_label, row->explanation);
       if (row->fix != NULL)
-        /* Translators: a suggested fix, e.g. "Fix: Check the API key …" */
+        /* Translators: a suggested fix, e.g. "What to do: Check the API key …" */
         fix = g_strdup_printf (_("What to do: %s"), row->fix);
-      set_label (self->fix_label, fix);
-      if (row->kind == CONCORD_ACTIVITY_ERROR)
-        gtk_widget_add_css_class (GTK_WIDGET (self->explanation_label), "error");
-      else
-        gtk_widget_remove_css_class (GTK_WIDGET (self->explanation_label), "error");
+      explanation = row->explanation;
     }
-  else
-    {
-      set_label (self->explanation_label, NULL);
-      set_label (self->fix_label, NULL);
-    }
+  concord_activity_text_set (self->text, title, email, time, change,
+                             row->kind == CONCORD_ACTIVITY_ERROR ? NULL : outcome);
+  concord_activity_text_set_notes (self->text, explanation, fix,
+                                   row->kind == CONCORD_ACTIVITY_ERROR ? outcome : NULL,
+                                   row->kind == CONCORD_ACTIVITY_ERROR);
 
   gtk_widget_set_visible (GTK_WIDGET (self->flip_button), flip);
 
-  accessible = g_strjoin (". ", title, time,
-                          change != NULL ? change : "",
-                          row->explanation != NULL ? row->explanation : "",
-                          fix != NULL ? fix : "",
-                          outcome != NULL ? outcome : "", NULL);
+  {
+    /* Everything the line shows, for screen readers: its text is drawn. */
+    const char *parts[] = { title, email, time, change, explanation, fix, outcome };
+    GString *all = g_string_new (NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+      if (parts[i] != NULL && *parts[i] != '\0')
+        g_string_append_printf (all, "%s%s", all->len > 0 ? ". " : "", parts[i]);
+    accessible = g_string_free (all, FALSE);
+  }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   accessible, -1);
 }
@@ -399,6 +372,23 @@ static void
 on_item_row_cb (ConcordActivityLine *self)
 {
   update (self);
+}
+
+/* The flip button's tooltip is answered when asked rather than set on
+ * every bind: gtk_widget_set_tooltip_text() asks the display where the
+ * pointer is, a round trip to the X server for each line that scrolls
+ * into view. */
+static gboolean
+on_flip_query_tooltip_cb (ConcordActivityLine *self,
+                          int                  x,
+                          int                  y,
+                          gboolean             keyboard_mode,
+                          GtkTooltip          *tooltip)
+{
+  if (self->flip_tip == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, self->flip_tip);
+  return TRUE;
 }
 
 static void
@@ -436,6 +426,7 @@ concord_activity_line_finalize (GObject *object)
 
   g_free (self->names[0]);
   g_free (self->names[1]);
+  g_free (self->flip_tip);
 
   G_OBJECT_CLASS (concord_activity_line_parent_class)->finalize (object);
 }
@@ -463,15 +454,10 @@ concord_activity_line_class_init (ConcordActivityLineClass *klass)
                                                RESOURCE_BASE_PATH "/ui/concord-activity-line.ui");
   gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, box);
   gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, icon);
-  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, title_label);
-  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, email_label);
-  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, time_label);
-  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, change_label);
-  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, explanation_label);
-  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, fix_label);
-  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, outcome_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, text);
   gtk_widget_class_bind_template_child (widget_class, ConcordActivityLine, flip_button);
   gtk_widget_class_bind_template_callback (widget_class, on_flip_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_flip_query_tooltip_cb);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "activityline");
@@ -481,6 +467,7 @@ concord_activity_line_class_init (ConcordActivityLineClass *klass)
 static void
 concord_activity_line_init (ConcordActivityLine *self)
 {
+  g_type_ensure (CONCORD_TYPE_ACTIVITY_TEXT);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
