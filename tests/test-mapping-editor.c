@@ -525,6 +525,8 @@ test_mapping_editor (void)
   g_assert_null (stored_pair (setup, "birthday"));
   g_assert_true (find (editor, label_contains, "Automatic mapping") != NULL);
   g_assert_nonnull (pair_row (editor, "email"));
+  /* Automatic pairs say so, on screen as well as to screen readers. */
+  g_assert_nonnull (find (pair_row (editor, "email"), label_contains, "Automatic"));
   g_assert_nonnull (field_row (editor, 0, "birthday"));
   g_assert_nonnull (field_row (editor, 1, "custom:Signup"));
   g_assert_null (field_row (editor, 0, "email"));   /* mapped: not among the unmapped */
@@ -538,6 +540,8 @@ test_mapping_editor (void)
   g_assert_false (setup->automatic);
   g_assert_true (find (editor, label_contains, "Custom mapping") != NULL);
   g_assert_nonnull (pair_row (editor, "birthday"));
+  g_assert_null (find (pair_row (editor, "birthday"), label_contains, "Automatic"));
+  g_assert_nonnull (find (pair_row (editor, "email"), label_contains, "Automatic"));
   g_assert_null (field_row (editor, 0, "birthday"));
   g_assert_null (field_row (editor, 1, "custom:Signup"));
 

@@ -1069,6 +1069,16 @@ pair_row (ConcordMappingEditor     *self,
   /* Buttons on the right, however many there are. */
   gtk_widget_set_hexpand (spacer, TRUE);
   gtk_box_append (GTK_BOX (extras), spacer);
+  if (automatic)
+    {
+      /* Translators: a tag on a pair of fields Concord mapped by itself */
+      GtkWidget *tag = gtk_label_new (_("Automatic"));
+
+      gtk_widget_add_css_class (tag, "mapping-auto-tag");
+      gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (tag, _("Mapped automatically: the fields have matching names"));
+      gtk_box_append (GTK_BOX (extras), tag);
+    }
   format = format_drop_down (self, pair, index);
   if (format != NULL)
     gtk_box_append (GTK_BOX (extras), format);
