@@ -145,20 +145,7 @@ set_problem (ConcordRuleActionRow *self,
 {
   g_free (self->problem);
   self->problem = g_strdup (problem);
-  gtk_label_set_label (self->hint_label, problem != NULL ? problem : "");
-  gtk_widget_set_visible (self->hint_box, problem != NULL);
-  gtk_image_set_from_icon_name (self->hint_icon, invalid ? "dialog-warning-symbolic"
-                                                         : "dialog-information-symbolic");
-  if (invalid)
-    {
-      gtk_widget_add_css_class (self->hint_box, "warning");
-      gtk_widget_remove_css_class (self->hint_box, "dim-label");
-    }
-  else
-    {
-      gtk_widget_add_css_class (self->hint_box, "dim-label");
-      gtk_widget_remove_css_class (self->hint_box, "warning");
-    }
+  concord_rule_hint_show (self->hint_box, self->hint_icon, self->hint_label, problem, invalid);
 }
 
 static void

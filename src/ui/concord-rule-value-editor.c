@@ -837,3 +837,25 @@ concord_rule_value_editor_set_suggestions (ConcordRuleValueEditor *self,
   fill_suggestions (self);
   update_labels (self);
 }
+
+/**
+ * concord_rule_hint_show:
+ * @box: the hint's box, shown only with a @problem
+ * @icon: its icon
+ * @label: its text
+ * @problem: (nullable): what is wrong or missing
+ * @invalid: a value that is wrong (a warning), not one still missing
+ */
+void
+concord_rule_hint_show (GtkWidget  *box,
+                        GtkImage   *icon,
+                        GtkLabel   *label,
+                        const char *problem,
+                        gboolean    invalid)
+{
+  gtk_label_set_label (label, problem != NULL ? problem : "");
+  gtk_widget_set_visible (box, problem != NULL);
+  gtk_image_set_from_icon_name (icon, invalid ? "dialog-warning-symbolic" : "dialog-information-symbolic");
+  gtk_widget_add_css_class (box, invalid ? "warning" : "dim-label");
+  gtk_widget_remove_css_class (box, invalid ? "dim-label" : "warning");
+}

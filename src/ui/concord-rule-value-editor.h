@@ -52,4 +52,12 @@ char                **concord_rule_value_editor_get_values  (ConcordRuleValueEdi
 void                  concord_rule_value_editor_set_suggestions (ConcordRuleValueEditor *self,
                                                                  const char * const     *values);
 
+/* The hint under a rule's row: why it is incomplete (quiet, with an
+ * information icon) or invalid (a warning); hidden for %NULL. */
+void                  concord_rule_hint_show                (GtkWidget              *box,
+                                                             GtkImage               *icon,
+                                                             GtkLabel               *label,
+                                                             const char             *problem,
+                                                             gboolean                invalid);
+
 G_END_DECLS
