@@ -95,3 +95,67 @@ concord_test_find_text (GtkWidget  *root,
 
   return NULL;
 }
+
+/**
+ * concord_test_spin:
+ * @ms: how long
+ *
+ * Runs the main loop for @ms milliseconds, sleeping when it is idle.
+ */
+void
+concord_test_spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+/**
+ * concord_test_click:
+ * @button: a visible, sensitive button
+ */
+void
+concord_test_click (GtkWidget *button)
+{
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+/**
+ * concord_test_save_window:
+ * @window: what to render
+ * @file: the PNG's name
+ * @settle_ms: how long to let animations and loads settle first
+ */
+void
+concord_test_save_window (GtkWidget  *window,
+                          const char *file,
+                          guint       settle_ms)
+{
+  const char *dir = g_getenv ("CONCORD_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+
+  concord_test_spin (settle_ms);
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("saved %s (%d×%d)", path, width, height);
+}

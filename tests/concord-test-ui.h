@@ -21,4 +21,16 @@ GtkWidget *concord_test_named      (GtkWidget  *root,
 GtkWidget *concord_test_find_text  (GtkWidget  *root,
                                     const char *text);
 
+/* Runs the main loop for @ms milliseconds. */
+void       concord_test_spin        (guint       ms);
+
+/* Clicks @button as a user would: it must be visible and sensitive. */
+void       concord_test_click       (GtkWidget  *button);
+
+/* With CONCORD_SCREENSHOT_DIR set, lets @window settle for @settle_ms and
+ * renders it to @file in that folder; without, does nothing. */
+void       concord_test_save_window (GtkWidget  *window,
+                                     const char *file,
+                                     guint       settle_ms);
+
 G_END_DECLS

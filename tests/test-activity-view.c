@@ -46,15 +46,6 @@ line_of (GtkWidget *widget)
   return widget;
 }
 
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
 typedef struct
 {
   GtkWidget  *root;
@@ -109,32 +100,10 @@ static void
 screenshot (GtkWidget  *window,
             const char *base)
 {
-  const char *dir = g_getenv ("CONCORD_SCREENSHOT_DIR");
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
+  g_autofree char *file = g_strdup_printf ("%s%s.png", base, dark ? "-dark" : "");
 
-  if (dir == NULL)
-    return;
-
-  spin (700);
-  width = gtk_widget_get_width (window);
-  height = gtk_widget_get_height (window);
-  paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  file = g_strdup_printf ("%s%s.png", base, dark ? "-dark" : "");
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("saved %s", path);
+  concord_test_save_window (window, file, 700);
 }
 
 static GtkWidget *
@@ -339,7 +308,7 @@ test_search_and_flip (Fixture       *f,
 
   /* Nothing found: said so. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "nobody-at-all");
-  spin (400);
+  concord_test_spin (400);
   wait_for_label (f->view, "No Results");
 }
 
@@ -354,7 +323,7 @@ test_health (Fixture       *f,
   f->view = concord_health_view_new (f->world->engine);
   f->window = page_window (f->view, "Overview");
   concord_health_view_set_connection (CONCORD_HEALTH_VIEW (f->view), f->world->connection_id);
-  spin (100);
+  concord_test_spin (100);
   while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
     g_main_context_iteration (NULL, TRUE);
 
@@ -402,7 +371,7 @@ test_health (Fixture       *f,
   /* After B takes them: nothing fails, five in sync. */
   concord_memory_connector_set_fail_func (f->world->sides[CONCORD_SIDE_B], NULL, NULL);
   g_assert_true (world_sync (f->world));
-  spin (100);
+  concord_test_spin (100);
   while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-in-sync-count"))), ==, "5");
@@ -450,9 +419,9 @@ test_odd_data (Fixture       *f,
   wait_for_label (list, "changed in both apps");
 
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (f->view, "activity-search")), "odd\xe2");
-  spin (400);
+  concord_test_spin (400);
   wait_model (f->view, 0);
-  spin (200);
+  concord_test_spin (200);
 }
 
 /* A long activity is read a page at a time, never whole. */
@@ -496,7 +465,7 @@ test_long_activity (Fixture       *f,
   for (guint i = 0; i < 40; i++)
     {
       gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
-      spin (30);
+      concord_test_spin (30);
     }
   wait_for_label (f->view, "Company: (empty) → Company 0");
   g_assert_cmpuint (concord_activity_model_get_n_loaded (CONCORD_ACTIVITY_MODEL (model)), <, 20000);

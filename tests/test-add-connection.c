@@ -35,6 +35,7 @@
 #include "concord-apps.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
+#include "concord-test-ui.h"
 #include "concord-secret-store.h"
 #include "concord-store.h"
 #include "concord-test-utils.h"
@@ -59,36 +60,6 @@ typedef struct
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
-
-static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_named (child, name);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
-named (GtkWidget  *root,
-       const char *name)
-{
-  GtkWidget *widget = find_named (root, name);
-
-  if (widget == NULL)
-    g_error ("no widget named “%s”", name);
-  return widget;
-}
 
 static gboolean
 label_in (GtkWidget  *root,
@@ -116,13 +87,6 @@ assert_accessible_label (GtkWidget  *widget,
                                                 GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
   if (problem != NULL)
     g_error ("accessible label of %s: %s", gtk_widget_get_name (widget), problem);
-}
-
-static void
-click (GtkWidget *button)
-{
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_signal_emit_by_name (button, "clicked");
 }
 
 static gboolean
@@ -155,20 +119,6 @@ is_gone (gpointer data)
   return *(gpointer *) data == NULL;
 }
 
-static gboolean
-time_passed (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  concord_test_wait_until (time_passed, &until, 10);
-}
-
 typedef struct
 {
   GtkWidget  *root;
@@ -180,7 +130,7 @@ static gboolean
 named_label_has (gpointer data)
 {
   LabelWait *wait = data;
-  GtkWidget *label = find_named (wait->root, wait->name);
+  GtkWidget *label = concord_test_find_named (wait->root, wait->name);
 
   if (label == NULL || !gtk_widget_is_visible (label))
     return FALSE;
@@ -200,7 +150,7 @@ wait_label (GtkWidget  *root,
 
   if (!concord_test_wait_until (named_label_has, &wait, 30))
     {
-      GtkWidget *label = find_named (root, name);
+      GtkWidget *label = concord_test_find_named (root, name);
 
       g_error ("“%s” never said “%s” (it says “%s”)", name, text,
                label != NULL ? gtk_label_get_label (GTK_LABEL (label)) : "(no such label)");
@@ -233,7 +183,7 @@ backdrop_window (void)
   g_assert_nonnull (window);
   gtk_window_maximize (window);
   /* Its store opens and its page settles before the dialog comes. */
-  spin (1500);
+  concord_test_spin (1500);
   return g_object_ref (GTK_WIDGET (window));
 }
 
@@ -250,7 +200,7 @@ screenshot (Fixture    *f,
     return;
 
   /* Let the page's slide and the spinners settle. */
-  spin (800);
+  concord_test_spin (800);
 
   path = g_build_filename (dir, file, NULL);
   g_spawn_sync (NULL, (char *[]) { (char *) "import", (char *) "-window", (char *) "root", path, NULL },
@@ -457,7 +407,7 @@ static GtkWidget *
 side (Fixture    *f,
       ConcordSide s)
 {
-  return named (f->dialog, s == CONCORD_SIDE_A ? "side-a" : "side-b");
+  return concord_test_named (f->dialog, s == CONCORD_SIDE_A ? "side-a" : "side-b");
 }
 
 static void
@@ -465,20 +415,20 @@ choose_app (Fixture    *f,
             ConcordSide s)
 {
   GtkWidget *area = side (f, s);
-  GtkWidget *list = named (area, "app-list");
+  GtkWidget *list = concord_test_named (area, "app-list");
   GtkWidget *row;
 
   /* Searching narrows the list; a search for nothing offered is empty. */
-  row = named (list, "app-elasticemail");
-  gtk_editable_set_text (GTK_EDITABLE (named (area, "search-entry")), "hubspot");
+  row = concord_test_named (list, "app-elasticemail");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "search-entry")), "hubspot");
   g_assert_true (concord_test_wait_until (is_filtered_out, row, 10));
-  gtk_editable_set_text (GTK_EDITABLE (named (area, "search-entry")), "elastic");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "search-entry")), "elastic");
   g_assert_true (concord_test_wait_until (is_shown, row, 10));
 
   g_signal_emit_by_name (list, "row-activated", row);
-  g_assert_true (gtk_widget_get_visible (named (area, "name-entry")));
-  g_assert_true (gtk_widget_get_visible (named (area, "key-help-button")));
-  g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (named (area, "key-help-button"))), ==,
+  g_assert_true (gtk_widget_get_visible (concord_test_named (area, "name-entry")));
+  g_assert_true (gtk_widget_get_visible (concord_test_named (area, "key-help-button")));
+  g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))), ==,
                    concord_apps_lookup ("elasticemail")->key_url);
 }
 
@@ -489,10 +439,10 @@ fill_side (Fixture    *f,
 {
   GtkWidget *area = side (f, s);
 
-  gtk_editable_set_text (GTK_EDITABLE (named (area, "name-entry")), names[s]);
-  gtk_editable_set_text (GTK_EDITABLE (named (area, "server-entry")),
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), names[s]);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "server-entry")),
                          concord_mock_elasticemail_get_base_url (f->mock[s]));
-  gtk_editable_set_text (GTK_EDITABLE (named (area, "key-entry")), key);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
 }
 
 static void
@@ -502,7 +452,7 @@ check_key (Fixture    *f,
 {
   GtkWidget *area = side (f, s);
 
-  click (named (area, "check-button"));
+  concord_test_click (concord_test_named (area, "check-button"));
   wait_label (area, "status-label", expect);
 }
 
@@ -546,7 +496,7 @@ assert_key_in_keyring (const char *account_id,
 static void
 authorize (Fixture *f)
 {
-  GtkWidget *next = named (f->dialog, "next-button");
+  GtkWidget *next = concord_test_named (f->dialog, "next-button");
 
   g_assert_cmpstr (visible_page (f), ==, "authorize");
   g_assert_false (gtk_widget_is_sensitive (next));
@@ -556,13 +506,13 @@ authorize (Fixture *f)
   fill_side (f, CONCORD_SIDE_A, "not-the-key");
   check_key (f, CONCORD_SIDE_A, "Elastic Email refused this API key");
   screenshot (f, "add-connection-1-authorize-error.png");
-  g_assert_true (gtk_widget_has_css_class (named (side (f, CONCORD_SIDE_A), "status-label"), "error"));
+  g_assert_true (gtk_widget_has_css_class (concord_test_named (side (f, CONCORD_SIDE_A), "status-label"), "error"));
   g_assert_false (gtk_widget_is_sensitive (next));
   /* A refused key makes no account. */
   g_assert_null (account_id_named (f, names[0]));
 
-  gtk_editable_set_text (GTK_EDITABLE (named (side (f, CONCORD_SIDE_A), "key-entry")), keys[0]);
-  g_assert_false (gtk_widget_is_visible (named (side (f, CONCORD_SIDE_A), "status-label")));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (side (f, CONCORD_SIDE_A), "key-entry")), keys[0]);
+  g_assert_false (gtk_widget_is_visible (concord_test_named (side (f, CONCORD_SIDE_A), "status-label")));
   check_key (f, CONCORD_SIDE_A, "Key accepted");
   g_assert_false (gtk_widget_is_sensitive (next));  /* the second app is still missing */
 
@@ -585,10 +535,10 @@ static void
 next (Fixture    *f,
       const char *page)
 {
-  GtkWidget *button = named (f->dialog, "next-button");
+  GtkWidget *button = concord_test_named (f->dialog, "next-button");
 
   g_assert_true (concord_test_wait_until (is_sensitive, button, 30));
-  click (button);
+  concord_test_click (button);
   g_assert_cmpstr (visible_page (f), ==, page);
 }
 
@@ -596,37 +546,37 @@ static void
 back (Fixture    *f,
       const char *page)
 {
-  click (named (f->dialog, "back-button"));
+  concord_test_click (concord_test_named (f->dialog, "back-button"));
   g_assert_cmpstr (visible_page (f), ==, page);
 }
 
 static void
 check_direction_page (Fixture *f)
 {
-  GtkWidget *both = named (f->dialog, "direction-both");
-  GtkWidget *a_to_b = named (f->dialog, "direction-a-to-b");
-  GtkWidget *b_to_a = named (f->dialog, "direction-b-to-a");
+  GtkWidget *both = concord_test_named (f->dialog, "direction-both");
+  GtkWidget *a_to_b = concord_test_named (f->dialog, "direction-a-to-b");
+  GtkWidget *b_to_a = concord_test_named (f->dialog, "direction-b-to-a");
 
   /* The arrows say in words which way they sync. */
   assert_accessible_label (a_to_b, "Only from Shop to Newsletter");
   assert_accessible_label (b_to_a, "Only from Newsletter to Shop");
   assert_accessible_label (both, "Both ways between Shop and Newsletter");
-  assert_accessible_label (named (f->dialog, "create-a-to-b"), "Create New Contacts in Newsletter");
+  assert_accessible_label (concord_test_named (f->dialog, "create-a-to-b"), "Create New Contacts in Newsletter");
 
   /* One way hides the other way's switches; both ways shows both. */
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (a_to_b), TRUE);
-  g_assert_false (gtk_widget_is_visible (named (f->dialog, "create-b-to-a")));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (f->dialog, "create-b-to-a")));
   g_assert_true (label_in (f->dialog, "Contacts flow only from Shop to Newsletter"));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (both), TRUE);
-  g_assert_true (gtk_widget_is_visible (named (f->dialog, "create-b-to-a")));
-  g_assert_true (gtk_widget_is_visible (named (f->dialog, "create-a-to-b")));
-  g_assert_true (gtk_switch_get_active (GTK_SWITCH (named (f->dialog, "create-a-to-b"))));
+  g_assert_true (gtk_widget_is_visible (concord_test_named (f->dialog, "create-b-to-a")));
+  g_assert_true (gtk_widget_is_visible (concord_test_named (f->dialog, "create-a-to-b")));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (concord_test_named (f->dialog, "create-a-to-b"))));
 }
 
 static void
 check_rules_page (Fixture *f)
 {
-  GtkWidget *edit = named (f->dialog, "rules-edit-button");
+  GtkWidget *edit = concord_test_named (f->dialog, "rules-edit-button");
 
   g_assert_true (label_in (f->dialog, "All contacts of Shop sync to Newsletter, new ones are created"));
   g_assert_true (label_in (f->dialog, "All contacts of Newsletter sync to Shop, new ones are created"));
@@ -656,11 +606,11 @@ check_mapping_page (Fixture    *f,
 {
   g_autofree char *first_name = g_strdup_printf ("First name %s First name", arrow);
   g_autofree char *email = g_strdup_printf ("Email %s Email", arrow);
-  PairsWait wait = { named (f->dialog, "pairs-group"), first_name };
+  PairsWait wait = { concord_test_named (f->dialog, "pairs-group"), first_name };
 
   g_assert_true (concord_test_wait_until (pairs_shown, &wait, 30));
   g_assert_true (label_in (wait.group, email));
-  g_assert_true (gtk_widget_get_sensitive (named (f->dialog, "mapping-edit-button")));
+  g_assert_true (gtk_widget_get_sensitive (concord_test_named (f->dialog, "mapping-edit-button")));
 }
 
 static void
@@ -680,7 +630,7 @@ check_review_counts (Fixture *f)
   g_assert_true (label_in (f->dialog, "Create New Contacts in Newsletter"));
 
   {
-    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (named (f->dialog, "plan-view")));
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (concord_test_named (f->dialog, "plan-view")));
     GtkTextIter start, end;
     g_autofree char *plan = NULL;
 
@@ -690,9 +640,9 @@ check_review_counts (Fixture *f)
     g_assert_nonnull (strstr (plan, "ann@example.com"));
   }
 
-  g_assert_true (concord_test_wait_until (is_sensitive, named (f->dialog, "turn-on-button"), 10));
+  g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"), 10));
   g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->dialog)) ==
-                 named (f->dialog, "turn-on-button"));
+                 concord_test_named (f->dialog, "turn-on-button"));
   /* Nothing was written yet. */
   g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[0]), ==, 3);
   g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[1]), ==, 2);
@@ -756,7 +706,7 @@ test_flow (Fixture       *f,
   screenshot (f, "add-connection-5-mapping.png");
   if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
     {
-      scroll_to (named (f->dialog, "unmapped-group"));
+      scroll_to (concord_test_named (f->dialog, "unmapped-group"));
       screenshot (f, "add-connection-5-mapping-unmapped.png");
     }
 
@@ -766,7 +716,7 @@ test_flow (Fixture       *f,
   screenshot (f, "add-connection-6-review.png");
   if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
     {
-      scroll_to (named (f->dialog, "plan-view"));
+      scroll_to (concord_test_named (f->dialog, "plan-view"));
       screenshot (f, "add-connection-6-review-changes.png");
     }
 
@@ -775,25 +725,25 @@ test_flow (Fixture       *f,
   back (f, "rules");
   back (f, "direction");
   back (f, "authorize");
-  g_assert_false (gtk_widget_get_visible (named (f->dialog, "back-button")));
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (side (f, CONCORD_SIDE_A), "name-entry"))),
+  g_assert_false (gtk_widget_get_visible (concord_test_named (f->dialog, "back-button")));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (side (f, CONCORD_SIDE_A), "name-entry"))),
                    ==, "Shop");
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (side (f, CONCORD_SIDE_B), "name-entry"))),
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (side (f, CONCORD_SIDE_B), "name-entry"))),
                    ==, "Newsletter");
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (side (f, CONCORD_SIDE_A), "key-entry"))),
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (side (f, CONCORD_SIDE_A), "key-entry"))),
                    ==, keys[0]);
-  g_assert_true (gtk_widget_is_sensitive (named (f->dialog, "next-button")));
+  g_assert_true (gtk_widget_is_sensitive (concord_test_named (f->dialog, "next-button")));
 
   /* … and forward again: the same connection, the same preview. */
   next (f, "direction");
-  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-both"))));
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (concord_test_named (f->dialog, "direction-both"))));
   next (f, "rules");
   next (f, "mapping");
   next (f, "review");
   check_review_counts (f);
   g_assert_cmpuint (n_connections (f), ==, 1);
 
-  click (named (f->dialog, "turn-on-button"));
+  concord_test_click (concord_test_named (f->dialog, "turn-on-button"));
   g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
   g_assert_cmpuint (f->n_added, ==, 1);
   g_assert_cmpint (f->added_id, >, 0);
@@ -842,8 +792,8 @@ test_cancel_removes_preview (Fixture       *f,
   next (f, "direction");
 
   /* Only from the shop, updating only: the rules say so in words. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-a-to-b")), TRUE);
-  gtk_switch_set_active (GTK_SWITCH (named (f->dialog, "create-a-to-b")), FALSE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (concord_test_named (f->dialog, "direction-a-to-b")), TRUE);
+  gtk_switch_set_active (GTK_SWITCH (concord_test_named (f->dialog, "create-a-to-b")), FALSE);
   next (f, "rules");
   g_assert_true (label_in (f->dialog, "All contacts of Shop update their match in Newsletter"));
   g_assert_true (label_in (f->dialog, "Nothing syncs from Newsletter to Shop"));
@@ -855,14 +805,14 @@ test_cancel_removes_preview (Fixture       *f,
   wait_label (f->dialog, "count-update-b", "1");
   wait_label (f->dialog, "count-create-b", "0");
   wait_label (f->dialog, "count-matched", "1");
-  g_assert_false (gtk_widget_is_visible (named (f->dialog, "count-create-a")));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (f->dialog, "count-create-a")));
   g_assert_cmpuint (n_connections (f), ==, 1);
 
   /* Other choices make another connection for the preview, in its place. */
   back (f, "mapping");
   back (f, "rules");
   back (f, "direction");
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (named (f->dialog, "direction-both")), TRUE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (concord_test_named (f->dialog, "direction-both")), TRUE);
   next (f, "rules");
   next (f, "mapping");
   next (f, "review");
@@ -873,9 +823,9 @@ test_cancel_removes_preview (Fixture       *f,
 
   /* The accounts checked for it, to see them go with it. */
   account_a = g_strdup (concord_add_connection_side_get_account_id (
-                          CONCORD_ADD_CONNECTION_SIDE (named (f->dialog, "side-a"))));
+                          CONCORD_ADD_CONNECTION_SIDE (concord_test_named (f->dialog, "side-a"))));
   account_b = g_strdup (concord_add_connection_side_get_account_id (
-                          CONCORD_ADD_CONNECTION_SIDE (named (f->dialog, "side-b"))));
+                          CONCORD_ADD_CONNECTION_SIDE (concord_test_named (f->dialog, "side-b"))));
   g_assert_nonnull (account_a);
   g_assert_nonnull (account_b);
 
@@ -948,17 +898,17 @@ test_keyboard (Fixture       *f,
   for (guint s = 0; s < 2; s++)
     {
       GtkWidget *area = side (f, s);
-      GtkWidget *row = named (named (area, "app-list"), "app-elasticemail");
+      GtkWidget *row = concord_test_named (concord_test_named (area, "app-list"), "app-elasticemail");
 
-      g_assert_true (chain_reaches (chain, named (area, "search-entry")));
+      g_assert_true (chain_reaches (chain, concord_test_named (area, "search-entry")));
       g_assert_true (chain_reaches (chain, row));
       g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
       /* Enter on the focused row. */
       gtk_widget_grab_focus (row);
       g_assert_true (gtk_widget_activate (row));
-      g_assert_true (gtk_widget_get_visible (named (area, "name-entry")));
+      g_assert_true (gtk_widget_get_visible (concord_test_named (area, "name-entry")));
     }
-  g_assert_true (chain_reaches (chain, named (f->dialog, "cancel-button")));
+  g_assert_true (chain_reaches (chain, concord_test_named (f->dialog, "cancel-button")));
 
   g_clear_pointer (&chain, g_ptr_array_unref);
   gtk_widget_grab_focus (f->dialog);
@@ -967,12 +917,12 @@ test_keyboard (Fixture       *f,
     {
       GtkWidget *area = side (f, s);
 
-      g_assert_true (chain_reaches (chain, named (area, "name-entry")));
-      g_assert_true (chain_reaches (chain, named (area, "key-entry")));
-      g_assert_true (chain_reaches (chain, named (area, "key-help-button")));
-      g_assert_true (chain_reaches (chain, named (area, "change-app-button")));
+      g_assert_true (chain_reaches (chain, concord_test_named (area, "name-entry")));
+      g_assert_true (chain_reaches (chain, concord_test_named (area, "key-entry")));
+      g_assert_true (chain_reaches (chain, concord_test_named (area, "key-help-button")));
+      g_assert_true (chain_reaches (chain, concord_test_named (area, "change-app-button")));
     }
-  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->dialog)) == named (f->dialog, "next-button"));
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->dialog)) == concord_test_named (f->dialog, "next-button"));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -997,7 +947,7 @@ xdotool (const char *const *args)
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   /* Let GTK take the events in. */
-  spin (80);
+  concord_test_spin (80);
 }
 
 static void
@@ -1115,28 +1065,28 @@ keyboard_side (Fixture    *f,
                ConcordSide s)
 {
   GtkWidget *area = side (f, s);
-  GtkWidget *row = named (named (area, "app-list"), "app-elasticemail");
+  GtkWidget *row = concord_test_named (concord_test_named (area, "app-list"), "app-elasticemail");
 
   /* Search, then Enter on the app's row. */
-  tab_to (f, named (area, "search-entry"));
+  tab_to (f, concord_test_named (area, "search-entry"));
   type_text ("elas");
   g_assert_true (concord_test_wait_until (is_shown, row, 10));
   tab_to (f, row);
   press ("Return");
-  g_assert_true (concord_test_wait_until (is_mapped, named (area, "name-entry"), 10));
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area, "name-entry"), 10));
 
-  tab_to (f, named (area, "name-entry"));
+  tab_to (f, concord_test_named (area, "name-entry"));
   press ("ctrl+a");
   type_text (names[s]);
   /* The server's address is behind an expander: Space opens it. */
-  tab_to (f, named (area, "server-expander"));
+  tab_to (f, concord_test_named (area, "server-expander"));
   press ("space");
-  tab_to (f, named (area, "server-entry"));
+  tab_to (f, concord_test_named (area, "server-entry"));
   press ("ctrl+a");
   type_text (concord_mock_elasticemail_get_base_url (f->mock[s]));
-  tab_to (f, named (area, "key-entry"));
+  tab_to (f, concord_test_named (area, "key-entry"));
   type_text (keys[s]);
-  tab_to (f, named (area, "check-button"));
+  tab_to (f, concord_test_named (area, "check-button"));
   press ("space");
   wait_label (area, "status-label", "Key accepted");
 }
@@ -1149,7 +1099,7 @@ static void
 test_keyboard_flow (Fixture       *f,
                     gconstpointer  data)
 {
-  GtkWidget *next_button = named (f->dialog, "next-button");
+  GtkWidget *next_button = concord_test_named (f->dialog, "next-button");
   GtkWidget *create_b_to_a;
   g_autofree char *xdotool_path = g_find_program_in_path ("xdotool");
 
@@ -1174,13 +1124,13 @@ test_keyboard_flow (Fixture       *f,
 
   /* Space on "only from Shop" and back on "both ways"; Space on the
    * newsletter's create switch turns creating in the shop off. */
-  tab_to (f, named (f->dialog, "direction-a-to-b"));
+  tab_to (f, concord_test_named (f->dialog, "direction-a-to-b"));
   press ("space");
-  g_assert_true (concord_test_wait_until (is_toggled, named (f->dialog, "direction-a-to-b"), 10));
-  tab_to (f, named (f->dialog, "direction-both"));
+  g_assert_true (concord_test_wait_until (is_toggled, concord_test_named (f->dialog, "direction-a-to-b"), 10));
+  tab_to (f, concord_test_named (f->dialog, "direction-both"));
   press ("space");
-  g_assert_true (concord_test_wait_until (is_toggled, named (f->dialog, "direction-both"), 10));
-  create_b_to_a = named (f->dialog, "create-b-to-a");
+  g_assert_true (concord_test_wait_until (is_toggled, concord_test_named (f->dialog, "direction-both"), 10));
+  create_b_to_a = concord_test_named (f->dialog, "create-b-to-a");
   tab_to (f, create_b_to_a);
   press ("space");
   /* The switch turns at the end of its animation. */
@@ -1207,8 +1157,8 @@ test_keyboard_flow (Fixture       *f,
   wait_label (f->dialog, "count-create-b", "2");
   wait_label (f->dialog, "count-matched", "1");
   wait_label (f->dialog, "count-create-a", "0");
-  g_assert_true (concord_test_wait_until (is_sensitive, named (f->dialog, "turn-on-button"), 10));
-  tab_to (f, named (f->dialog, "turn-on-button"));
+  g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"), 10));
+  tab_to (f, concord_test_named (f->dialog, "turn-on-button"));
   press ("Return");
   g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
   g_assert_cmpuint (f->n_added, ==, 1);
@@ -1256,10 +1206,10 @@ sandbox_side (Fixture    *f,
   GtkWidget *area = side (f, s);
   g_autofree char *row_name = g_strdup_printf ("app-%s", app_id);
 
-  g_signal_emit_by_name (named (area, "app-list"), "row-activated", named (named (area, "app-list"), row_name));
-  gtk_editable_set_text (GTK_EDITABLE (named (area, "name-entry")),
+  g_signal_emit_by_name (concord_test_named (area, "app-list"), "row-activated", concord_test_named (concord_test_named (area, "app-list"), row_name));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")),
                          s == CONCORD_SIDE_A ? "Newsletter" : "Sales leads");
-  gtk_editable_set_text (GTK_EDITABLE (named (area, "key-entry")), key);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
   check_key (f, s, "Key accepted");
 }
 
@@ -1293,9 +1243,9 @@ test_contact_type (Fixture       *f,
   }
 
   /* Elastic Email has one kind: nothing to choose on its side. */
-  g_assert_false (gtk_widget_get_visible (named (f->dialog, "types-a")));
-  people = named (f->dialog, "type-b-people");
-  leads = named (f->dialog, "type-b-leads");
+  g_assert_false (gtk_widget_get_visible (concord_test_named (f->dialog, "types-a")));
+  people = concord_test_named (f->dialog, "type-b-people");
+  leads = concord_test_named (f->dialog, "type-b-leads");
   assert_accessible_label (people, "People");
   assert_accessible_label (leads, "Leads");
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (people)));
@@ -1309,7 +1259,7 @@ test_contact_type (Fixture       *f,
   next (f, "rules");
   next (f, "mapping");
   next (f, "review");
-  g_assert_true (concord_test_wait_until (is_sensitive, named (f->dialog, "turn-on-button"), 30));
+  g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"), 30));
 
   store = concord_store_new (f->db_path, &error);
   g_assert_no_error (error);
@@ -1415,45 +1365,45 @@ test_edit_in_dialog (Fixture       *f,
   authorize (f);
   next (f, "direction");
   next (f, "rules");
-  g_assert_true (concord_test_wait_until (is_sensitive, named (f->dialog, "rules-edit-button"), 30));
-  click (named (f->dialog, "rules-edit-button"));
+  g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "rules-edit-button"), 30));
+  concord_test_click (concord_test_named (f->dialog, "rules-edit-button"));
   g_assert_true (concord_test_wait_until (editor_window_shown, (gpointer) "rules-editor-window", 10));
   window = editor_window ("rules-editor-window");
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (window)));
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (window)) == GTK_WINDOW (f->dialog));
 
   /* From the newsletter to the shop: no more creating. */
-  create = named (named (window, "rule-panel-b"), "rule-create");
+  create = concord_test_named (concord_test_named (window, "rule-panel-b"), "rule-create");
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (create)));
   gtk_widget_activate (create);
   g_assert_true (concord_test_wait_until (switch_off, create, 10));
-  click (named (window, "editor-done-button"));
+  concord_test_click (concord_test_named (window, "editor-done-button"));
   g_assert_true (concord_test_wait_until (editor_window_gone, (gpointer) "rules-editor-window", 10));
 
-  g_assert_false (gtk_switch_get_active (GTK_SWITCH (named (f->dialog, "create-b-to-a"))));
-  g_assert_true (gtk_switch_get_active (GTK_SWITCH (named (f->dialog, "create-a-to-b"))));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (concord_test_named (f->dialog, "create-b-to-a"))));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (concord_test_named (f->dialog, "create-a-to-b"))));
   g_assert_true (label_in (f->dialog, "All contacts of Newsletter sync to Shop; no new contacts are created there."));
 
   next (f, "mapping");
   check_mapping_page (f, "⇄");
 
   /* Cancel changes nothing. */
-  click (named (f->dialog, "mapping-edit-button"));
+  concord_test_click (concord_test_named (f->dialog, "mapping-edit-button"));
   g_assert_true (concord_test_wait_until (editor_window_shown, (gpointer) "mapping-editor-window", 10));
-  click (named (editor_window ("mapping-editor-window"), "editor-cancel-button"));
+  concord_test_click (concord_test_named (editor_window ("mapping-editor-window"), "editor-cancel-button"));
   g_assert_true (concord_test_wait_until (editor_window_gone, (gpointer) "mapping-editor-window", 10));
   check_mapping_page (f, "⇄");
 
   /* Unmapping the first names in the editor, then Done: they are left out. */
-  click (named (f->dialog, "mapping-edit-button"));
+  concord_test_click (concord_test_named (f->dialog, "mapping-edit-button"));
   g_assert_true (concord_test_wait_until (editor_window_shown, (gpointer) "mapping-editor-window", 10));
   window = editor_window ("mapping-editor-window");
-  click (unmap_button (pair_row_of (window, "first_name")));
-  click (named (window, "editor-done-button"));
+  concord_test_click (unmap_button (pair_row_of (window, "first_name")));
+  concord_test_click (concord_test_named (window, "editor-done-button"));
   g_assert_true (concord_test_wait_until (editor_window_gone, (gpointer) "mapping-editor-window", 10));
-  g_assert_false (label_in (named (f->dialog, "pairs-group"), "First name ⇄ First name"));
-  g_assert_true (label_in (named (f->dialog, "pairs-group"), "Email ⇄ Email"));
-  g_assert_true (label_in (named (f->dialog, "unmapped-group"), "Shop: First name"));
+  g_assert_false (label_in (concord_test_named (f->dialog, "pairs-group"), "First name ⇄ First name"));
+  g_assert_true (label_in (concord_test_named (f->dialog, "pairs-group"), "Email ⇄ Email"));
+  g_assert_true (label_in (concord_test_named (f->dialog, "unmapped-group"), "Shop: First name"));
 
   /* Dee is no longer created in the shop, and Bob's first name no longer
    * reaches the newsletter; his last name still reaches the shop. */

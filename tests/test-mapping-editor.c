@@ -22,21 +22,13 @@
 #include "concord-mapping-editor.h"
 #include "concord-mapping-values-dialog.h"
 #include "concord-resources.h"
+#include "concord-test-ui.h"
 #include "concord-rules.h"
 #include "concord-test-utils.h"
 
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
 
 static ConcordFieldSpec *
 spec (const char       *key,
@@ -326,7 +318,7 @@ simulate_drop (GtkWidget  *source_row,
     g_signal_emit_by_name (source, "drag-end", drag, FALSE);
   }
   g_object_unref (source);
-  spin (50);
+  concord_test_spin (50);
   return dropped;
 }
 
@@ -395,35 +387,6 @@ in_focus_chain (GtkWidget *window,
 }
 
 static void
-screenshot (GtkWidget  *window,
-            const char *file)
-{
-  const char *dir = g_getenv ("CONCORD_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-
-  spin (500);
-  width = gtk_widget_get_width (window);
-  height = gtk_widget_get_height (window);
-  paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("saved %s", path);
-}
-
-static void
 screenshots (GtkWidget  *window,
              const char *name)
 {
@@ -434,11 +397,11 @@ screenshots (GtkWidget  *window,
   if (g_getenv ("CONCORD_SCREENSHOT_DIR") == NULL)
     return;
 
-  screenshot (window, light);
+  concord_test_save_window (window, light, 500);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  screenshot (window, dark);
+  concord_test_save_window (window, dark, 500);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
-  spin (100);
+  concord_test_spin (100);
 }
 
 /* Clicks Undo on the toast the last edit showed. */
@@ -455,11 +418,11 @@ undo (GtkWidget *editor)
 {
   GtkWidget *button;
 
-  spin (400);   /* the toast slides in */
+  concord_test_spin (400);   /* the toast slides in */
   button = find (editor, is_undo_button, NULL);
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
-  spin (400);
+  concord_test_spin (400);
 }
 
 static guint changes;
@@ -515,7 +478,7 @@ test_mapping_editor (void)
   g_signal_connect (editor, "changed", G_CALLBACK (on_changed), NULL);
   concord_mapping_editor_set_setup (CONCORD_MAPPING_EDITOR (editor), setup, "Shop", "CRM");
   gtk_window_present (GTK_WINDOW (window));
-  spin (200);
+  concord_test_spin (200);
 
   /* What the automatic mapping gave: same names, a read-only side one way. */
   assert_pair (setup, "email", "email", "both");
@@ -581,7 +544,7 @@ test_mapping_editor (void)
   gtk_menu_button_popup (GTK_MENU_BUTTON (button));
   popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (button));
   g_assert_nonnull (popover);
-  spin (100);
+  concord_test_spin (100);
   search = find (GTK_WIDGET (popover), is_type, GSIZE_TO_POINTER (GTK_TYPE_SEARCH_ENTRY));
   list = find (GTK_WIDGET (popover), is_type, GSIZE_TO_POINTER (GTK_TYPE_LIST_BOX));
   g_assert_nonnull (search);
@@ -608,7 +571,7 @@ test_mapping_editor (void)
     g_assert_cmpuint (shown, ==, 1);
   }
   g_signal_emit_by_name (search, "activate");
-  spin (100);
+  concord_test_spin (100);
   assert_pair (setup, "custom:Score", "custom:Points", "both");
   g_assert_false (gtk_widget_get_visible (problem));
   /* The focus stays with the new pair, for the keyboard user. */
@@ -621,7 +584,7 @@ test_mapping_editor (void)
   assert_pair (setup, "tags", "custom:Interests", "both");
   g_assert_false (json_object_has_member (stored_pair (setup, "tags"), "format"));
   gtk_drop_down_set_selected (GTK_DROP_DOWN (by_focus_id (editor, "format:tags")), 1);
-  spin (50);
+  concord_test_spin (50);
   g_assert_cmpstr (json_object_get_string_member (stored_pair (setup, "tags"), "format"), ==, "; ");
 
   /* Text to a date: the date format is a choice of the engine's formats. */
@@ -635,13 +598,13 @@ test_mapping_editor (void)
     g_assert_cmpuint (g_list_model_get_n_items (model), ==, 4);
     g_assert_cmpuint (gtk_drop_down_get_selected (formats), ==, 0);
     gtk_drop_down_set_selected (formats, 1);
-    spin (50);
+    concord_test_spin (50);
     g_assert_cmpstr (json_object_get_string_member (stored_pair (setup, "custom:Since"), "format"), ==,
                      "DD/MM/YYYY");
     g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (by_focus_id (editor, "format:custom:Since"))), ==, 1);
     /* Another one replaces it. */
     gtk_drop_down_set_selected (GTK_DROP_DOWN (by_focus_id (editor, "format:custom:Since")), 3);
-    spin (50);
+    concord_test_spin (50);
     g_assert_cmpstr (json_object_get_string_member (stored_pair (setup, "custom:Since"), "format"), ==,
                      "DD.MM.YYYY");
   }
@@ -653,7 +616,7 @@ test_mapping_editor (void)
   g_assert_null (stored_pair (setup, "first_name"));
   g_assert_nonnull (field_row (editor, 0, "first_name"));
   undo (editor);
-  spin (50);
+  concord_test_spin (50);
   assert_pair (setup, "first_name", "custom:firstname", "both");
   g_assert_null (stored_pair (setup, "custom:Phone"));
 
@@ -666,7 +629,7 @@ test_mapping_editor (void)
                 GUINT_TO_POINTER (CONCORD_PAIR_FLOW_A_TO_B));
   changes_before = changes;
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
-  spin (50);
+  concord_test_spin (50);
   assert_pair (setup, "first_name", "custom:firstname", "a-to-b");
   g_assert_cmpuint (changes, ==, changes_before + 1);
   button = by_focus_id (editor, "direction:first_name");
@@ -679,7 +642,7 @@ test_mapping_editor (void)
   check = find (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))), is_flow_check,
                 GUINT_TO_POINTER (CONCORD_PAIR_FLOW_OFF));
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
-  spin (50);
+  concord_test_spin (50);
   assert_pair (setup, "first_name", "custom:firstname", "off");
   g_assert_true (gtk_widget_has_css_class (pair_row (editor, "first_name"), "mapping-flow-off"));
 
@@ -703,7 +666,7 @@ test_mapping_editor (void)
   g_assert_null (problem_text);
   changes_before = changes;
   g_signal_emit_by_name (button, "clicked");
-  spin (50);
+  concord_test_spin (50);
   g_assert_null (stored_pair (setup, "first_name"));
   g_assert_cmpint (concord_mapping_find (setup->config->mapping, CONCORD_SIDE_B, "custom:firstname"), <, 0);
   g_assert_cmpuint (changes, ==, changes_before + 1);
@@ -711,7 +674,7 @@ test_mapping_editor (void)
   g_assert_nonnull (field_row (editor, 1, "custom:firstname"));
   g_assert_null (pair_row (editor, "first_name"));
   undo (editor);
-  spin (50);
+  concord_test_spin (50);
   assert_pair (setup, "first_name", "custom:firstname", "off");
 
   /* A pick list: Plan onto Level, then its value map. */
@@ -720,7 +683,7 @@ test_mapping_editor (void)
   assert_pair (setup, "custom:Plan", "custom:Level", "both");
   g_assert_null (values_dialog ());
   g_signal_emit_by_name (by_focus_id (editor, "values:custom:Plan"), "clicked");
-  spin (200);
+  concord_test_spin (200);
   dialog = values_dialog ();
   g_assert_nonnull (dialog);
   {
@@ -798,11 +761,11 @@ test_mapping_editor (void)
     values = json_object_get_array_member (stored_pair (setup, "custom:Plan"), "values");
     g_assert_cmpuint (json_array_get_length (values), ==, 3);
     g_assert_false (gtk_widget_get_visible (gtk_widget_get_parent (warning)));
-    spin (50);
+    concord_test_spin (50);
   }
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (by_focus_id (editor, "values:custom:Plan"))), ==, "3 Values…");
   gtk_window_close (GTK_WINDOW (dialog));
-  spin (100);
+  concord_test_spin (100);
 
   /* Every control is named, and reachable with Tab. */
   g_assert_cmpuint (check_labels (editor), >=, 30);
@@ -825,14 +788,14 @@ test_mapping_editor (void)
     GtkWidget *scrolled = find (editor, is_type, GSIZE_TO_POINTER (GTK_TYPE_SCROLLED_WINDOW));
     GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
 
-    spin (100);
+    concord_test_spin (100);
     gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
   }
   screenshots (window, "mapping-editor");
 
   /* Reset to automatic. */
   g_signal_emit_by_name (find (editor, is_type, GSIZE_TO_POINTER (GTK_TYPE_BUTTON)), "clicked");
-  spin (50);
+  concord_test_spin (50);
   g_assert_true (setup->automatic);
   assert_pair (setup, "first_name", "custom:firstname", "both");
   g_assert_null (stored_pair (setup, "custom:Plan"));
@@ -841,7 +804,7 @@ test_mapping_editor (void)
   concord_mapping_editor_set_setup (CONCORD_MAPPING_EDITOR (editor), NULL, NULL, NULL);
   g_assert_null (pair_row (editor, "email"));
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (50);
+  concord_test_spin (50);
 }
 
 /* A setup whose fields are gone from the schemas, and bad drops. */

@@ -24,6 +24,7 @@
 
 #include "concord-engine-rules.h"
 #include "concord-resources.h"
+#include "concord-test-ui.h"
 #include "concord-rule-editor.h"
 #include "concord-rule-test-data.h"
 
@@ -106,14 +107,6 @@ find_type (GtkWidget *root,
     }
 
   return NULL;
-}
-
-static void
-click (GtkWidget *button)
-{
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_assert_true (gtk_widget_get_visible (button));
-  g_signal_emit_by_name (button, "clicked");
 }
 
 /* Picks the item labelled @label, as a click in the dropdown's list does. */
@@ -229,20 +222,6 @@ value_dropdown (GtkWidget *value_editor)
   return dropdown;
 }
 
-static gboolean
-time_passed (gpointer data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) data;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  concord_test_wait_until (time_passed, &until, 10);
-}
-
 typedef struct
 {
   GtkWidget  *label;
@@ -328,29 +307,7 @@ static void
 screenshot (Fixture    *f,
             const char *file)
 {
-  const char *dir = g_getenv ("CONCORD_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width, height;
-
-  if (dir == NULL)
-    return;
-
-  spin (500);
-  width = gtk_widget_get_width (f->window);
-  height = gtk_widget_get_height (f->window);
-  paintable = gtk_widget_paintable_new (f->window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("saved %s (%d×%d)", path, width, height);
+  concord_test_save_window (f->window, file, 500);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -455,7 +412,7 @@ panel (Fixture    *f,
 static guint
 add_condition (GtkWidget *p)
 {
-  click (nth_named (p, "add-condition-button", -1));
+  concord_test_click (nth_named (p, "add-condition-button", -1));
   return count_named (p, "condition-field") - 1;
 }
 
@@ -484,7 +441,7 @@ add_action (GtkWidget  *p,
 {
   guint index;
 
-  click (named (p, "add-action-button"));
+  concord_test_click (named (p, "add-action-button"));
   index = count_named (p, "action-kind") - 1;
   pick (nth_named (p, "action-kind", index), kind);
   pick (nth_named (p, "action-field", index), field);
@@ -571,7 +528,7 @@ test_build (Fixture       *f,
   g_assert_true (offers (nth_named (p, "condition-field", 0), "Score"));
   g_assert_true (offers (nth_named (p, "condition-field", 0), "Status"));
   g_assert_false (offers (nth_named (p, "condition-field", 0), "Type"));
-  click (nth_named (p, "condition-remove", 0));
+  concord_test_click (nth_named (p, "condition-remove", 0));
 
   build_rule (f);
   assert_rule (f, CONCORD_SIDE_A,
@@ -605,7 +562,7 @@ test_build (Fixture       *f,
   {
     guint before = f->n_changed;
 
-    click (nth_named (p, "action-remove", 0));
+    concord_test_click (nth_named (p, "action-remove", 0));
     g_assert_cmpuint (f->n_changed, ==, before + 1);
     g_assert_cmpuint (concord_rule_get_n_actions (f->setup->config->rules[0]), ==, 1);
     g_assert_cmpstr (concord_rule_get_action (f->setup->config->rules[0], 0)->field, ==, "lists");
@@ -701,14 +658,14 @@ test_nesting (Fixture       *f,
   pick (value_dropdown (condition_value (p, i)), "active");
 
   /* A group comes with one condition and matches any. */
-  click (nth_named (p, "add-group-button", -1));
+  concord_test_click (nth_named (p, "add-group-button", -1));
   g_assert_cmpuint (count_named (p, "group-match"), ==, 1);
   g_assert_cmpuint (count_named (p, "condition-field"), ==, 2);
   set_condition (p, 1, "Tags", "includes");
   type_into (value_entry (condition_value (p, 1)), "vip");
 
   /* The nested group's own add button comes first in the tree. */
-  click (nth_named (p, "add-condition-button", 0));
+  concord_test_click (nth_named (p, "add-condition-button", 0));
   set_condition (p, 2, "Plan", "is");
   pick (value_dropdown (condition_value (p, 2)), "Pro");
 
@@ -738,9 +695,9 @@ test_nesting (Fixture       *f,
   }
 
   /* Groups nest deeper, and go as a whole. */
-  click (nth_named (p, "add-group-button", 0));
+  concord_test_click (nth_named (p, "add-group-button", 0));
   g_assert_cmpuint (count_named (p, "group-match"), ==, 2);
-  click (nth_named (p, "group-remove", 0));
+  concord_test_click (nth_named (p, "group-remove", 0));
   g_assert_cmpuint (count_named (p, "group-match"), ==, 0);
   g_assert_cmpuint (count_named (p, "condition-field"), ==, 1);
   assert_rule (f, CONCORD_SIDE_A,
@@ -1029,7 +986,7 @@ test_keyboard (Fixture       *f,
   GtkWidget *add, *focus, *row;
 
   build_rule (f);
-  click (nth_named (p, "add-group-button", -1));
+  concord_test_click (nth_named (p, "add-group-button", -1));
 
   chain = focus_chain (f);
   g_assert_cmpuint (chain->len, >, 10);
@@ -1148,10 +1105,10 @@ test_accessible (Fixture       *f,
   i = add_condition (p);
   set_condition (p, i, "Plan", "is one of");
   pick (value_dropdown (condition_value (p, i)), "Free");
-  click (named (condition_value (p, i), "value-add"));
+  concord_test_click (named (condition_value (p, i), "value-add"));
   pick (value_dropdown (condition_value (p, i)), "Team");
-  click (named (condition_value (p, i), "value-add"));
-  click (nth_named (p, "add-group-button", -1));
+  concord_test_click (named (condition_value (p, i), "value-add"));
+  concord_test_click (nth_named (p, "add-group-button", -1));
   a = add_action (p, "Set", "Since");
   a = add_action (p, "Set", "Tier");
   a = add_action (p, "Set", "Opted in");
@@ -1203,10 +1160,10 @@ test_screenshots (Fixture       *f,
 
   /* The rule of the screenshots: two conditions, a nested group, two actions. */
   build_rule (f);
-  click (nth_named (p, "add-group-button", -1));
+  concord_test_click (nth_named (p, "add-group-button", -1));
   set_condition (p, 2, "Tags", "includes");
   type_into (value_entry (condition_value (p, 2)), "vip");
-  click (nth_named (p, "add-condition-button", 0));
+  concord_test_click (nth_named (p, "add-condition-button", 0));
   set_condition (p, 3, "Plan", "is");
   pick (value_dropdown (condition_value (p, 3)), "Pro");
 
