@@ -152,16 +152,21 @@ fill (const char *path,
       g_autofree char *email = g_strdup_printf ("person%06u@example.com", i);
       g_autofree char *before = g_strdup_printf ("Value %u", i);
       g_autofree char *after = g_strdup_printf ("Value %u (new)", i);
+      g_autofree char *remote_id = g_strdup_printf ("p%06u", i);
       gboolean failed = i % 300 == 299;
+      gboolean excluded = i % 10 == 5;
+      gboolean create = !excluded && i % 11 == 0;
       ConcordJournalRow row = {
         .time = time0 + i,
         .direction = (char *) (i % 2 ? "a-to-b" : "b-to-a"),
-        .op = (char *) (i % 11 == 0 ? "create" : "update"),
-        .field = (char *) (i % 11 == 0 ? NULL : fields[i % G_N_ELEMENTS (fields)]),
-        .before = i % 11 == 0 ? NULL : before,
-        .after = after,
-        .outcome = (char *) (failed ? "failed" : "ok"),
-        .error = (char *) (failed ? "Updating contacts failed: HTTP 429 Too Many Requests" : NULL),
+        .remote_id = remote_id,
+        .op = (char *) (excluded ? "skip" : create ? "create" : "update"),
+        .field = (char *) (excluded || create ? NULL : fields[i % G_N_ELEMENTS (fields)]),
+        .before = excluded || create ? NULL : before,
+        .after = excluded ? NULL : after,
+        .outcome = (char *) (excluded ? "skipped" : failed ? "failed" : "ok"),
+        .error = (char *) (excluded ? "out of the scope of the rule A→B"
+                           : failed ? "Updating contacts failed: HTTP 429 Too Many Requests" : NULL),
         .email = email,
         .name = (char *) names[i % G_N_ELEMENTS (names)],
       };
@@ -177,6 +182,16 @@ fill (const char *path,
       row.run_id = run;
       if (!concord_store_add_journal (store, connection_id, &row, &error))
         g_error ("%s", error->message);
+
+      /* A contact a rule left out, and not paired: the health counts it. */
+      if (excluded)
+        {
+          ConcordIndexEntry entry = { .remote_id = remote_id, .email_norm = email };
+
+          if (!concord_store_put_index (store, connection_id, i % 2 ? CONCORD_SIDE_A : CONCORD_SIDE_B,
+                                        &entry, &error))
+            g_error ("%s", error->message);
+        }
 
       if (i % 700 == 0)
         {
@@ -198,6 +213,21 @@ fill (const char *path,
 
   g_print ("bench-activity phase=fill n=%u wall_s=%.2f rss_mb=%.0f\n", n,
            (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC, peak_rss_mb ());
+
+  /* The health summary's "excluded by rules": one in ten rows left a
+   * contact out. */
+  {
+    gint64 excluded;
+
+    start = g_get_monotonic_time ();
+    excluded = concord_store_count_excluded (store, connection_id, &error);
+    if (excluded < 0)
+      g_error ("%s", error->message);
+    g_print ("bench-activity phase=health n=%u excluded=%" G_GINT64_FORMAT " ms=%.1f\n", n, excluded,
+             (g_get_monotonic_time () - start) / 1000.0);
+    if (excluded != (n + 4) / 10)
+      g_error ("counted %" G_GINT64_FORMAT " excluded contacts, not %u", excluded, (n + 4) / 10);
+  }
 }
 
 typedef struct

@@ -1206,6 +1206,81 @@ test_store_runs (Fixture       *fixture,
   g_assert_cmpuint (runs->len, ==, 1);
 }
 
+/* A record-level row of the journal about @remote_id, flowing from @side. */
+static void
+add_record_row (ConcordStore *store,
+                gint64        connection_id,
+                ConcordSide   side,
+                const char   *remote_id,
+                const char   *op,
+                const char   *outcome,
+                const char   *error_text)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordJournalRow row = {
+    .run_id = 1,
+    .time = 1700000000,
+    .direction = (char *) (side == CONCORD_SIDE_A ? "a-to-b" : "b-to-a"),
+    .remote_id = (char *) remote_id,
+    .op = (char *) op,
+    .outcome = (char *) outcome,
+    .error = (char *) error_text,
+  };
+
+  g_assert_true (concord_store_add_journal (store, connection_id, &row, &error));
+  g_assert_no_error (error);
+}
+
+/* "Excluded by rules" in the health summary: the unpaired contacts whose
+ * newest journal row, in the way they would flow, left them out on
+ * purpose. */
+static void
+test_store_count_excluded (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  ConcordStore *store = fixture->store;
+  g_autoptr(GError) error = NULL;
+  gint64 conn, other;
+
+  add_accounts (store);
+  conn = add_connection (store, "one");
+  other = add_connection (store, "two");
+  g_assert_cmpint (concord_store_count_excluded (store, conn, &error), ==, 0);
+  g_assert_no_error (error);
+
+  /* Out of scope on A, unpaired: counted. */
+  put_entry (store, conn, CONCORD_SIDE_A, "a1", "a1@example.com", 1, 0);
+  add_record_row (store, conn, CONCORD_SIDE_A, "a1", "skip", "skipped", "out of the scope of the rule A→B");
+  /* On B, left out after creating it had failed: the newest row counts. */
+  put_entry (store, conn, CONCORD_SIDE_B, "b1", "b1@example.com", 1, 0);
+  add_record_row (store, conn, CONCORD_SIDE_B, "b1", "create", "failed", "HTTP 500");
+  add_record_row (store, conn, CONCORD_SIDE_B, "b1", "skip", "skipped", "creating contacts is off");
+  g_assert_cmpint (concord_store_count_excluded (store, conn, &error), ==, 2);
+  g_assert_no_error (error);
+
+  /* Left out once, then its creation failed: failing now, not excluded. */
+  put_entry (store, conn, CONCORD_SIDE_A, "a2", "a2@example.com", 1, 0);
+  add_record_row (store, conn, CONCORD_SIDE_A, "a2", "skip", "skipped", "out of the scope of the rule A→B");
+  add_record_row (store, conn, CONCORD_SIDE_A, "a2", "create", "failed", "HTTP 500");
+  /* Paired: in sync, whatever the journal said before. */
+  put_entry (store, conn, CONCORD_SIDE_A, "a3", "a3@example.com", 1, 9);
+  add_record_row (store, conn, CONCORD_SIDE_A, "a3", "skip", "skipped", "out of the scope of the rule A→B");
+  /* An ambiguous match waits for review instead. */
+  put_entry (store, conn, CONCORD_SIDE_A, "a4", "twin@example.com", 1, 0);
+  add_record_row (store, conn, CONCORD_SIDE_A, "a4", "skip", "skipped", "several contacts have this email address");
+  /* A row about the same id flowing the other way says nothing of it. */
+  put_entry (store, conn, CONCORD_SIDE_A, "a5", "a5@example.com", 1, 0);
+  add_record_row (store, conn, CONCORD_SIDE_B, "a5", "skip", "skipped", "out of the scope of the rule B→A");
+  /* Another connection's. */
+  put_entry (store, other, CONCORD_SIDE_A, "a1", "a1@example.com", 1, 0);
+  add_record_row (store, other, CONCORD_SIDE_A, "a1", "skip", "skipped", "out of the scope of the rule A→B");
+
+  g_assert_cmpint (concord_store_count_excluded (store, conn, &error), ==, 2);
+  g_assert_no_error (error);
+  g_assert_cmpint (concord_store_count_excluded (store, other, &error), ==, 1);
+  g_assert_no_error (error);
+}
+
 static void
 test_store_journal (Fixture       *fixture,
                     gconstpointer  data)
@@ -1804,6 +1879,7 @@ main (int    argc,
   ADD_STORE_TEST ("cursors", test_store_cursors);
   ADD_STORE_TEST ("intents", test_store_intents);
   ADD_STORE_TEST ("runs", test_store_runs);
+  ADD_STORE_TEST ("count-excluded", test_store_count_excluded);
   ADD_STORE_TEST ("journal", test_store_journal);
   ADD_STORE_TEST ("conflicts", test_store_conflicts);
   ADD_STORE_TEST ("transactions", test_store_transactions);
