@@ -14,7 +14,7 @@
  *
  *   activity scroll over 100000 rows: 721 frames, longest frame 33.3 ms, p95 16.7 ms
  *   bench-activity phase=fill n=100000 wall_s=0.81 rss_mb=86
- *   bench-activity phase=open n=100000 first_page_ms=590.1
+ *   bench-activity phase=open n=100000 first_page_ms=95.0
  *   bench-activity phase=worst-frame interval_ms=33.3 tick_ms=2.9 layout_ms=16.7 … main_thread_cpu_ms=23.3
  *   bench-activity phase=scroll n=100000 frames=721 max_ms=33.3 p95_ms=16.7 stall_ms=… …
  *
@@ -448,10 +448,10 @@ main (int   argc,
   while (concord_activity_model_is_loading (CONCORD_ACTIVITY_MODEL (scroll.model)) ||
          g_list_model_get_n_items (scroll.model) == 0)
     g_main_context_iteration (NULL, TRUE);
-  for (gint64 end = g_get_monotonic_time () + 500 * 1000; g_get_monotonic_time () < end;)
-    g_main_context_iteration (NULL, FALSE);
   g_print ("bench-activity phase=open n=%d first_page_ms=%.1f\n", n,
            (g_get_monotonic_time () - start) / 1000.0);
+  for (gint64 end = g_get_monotonic_time () + 500 * 1000; g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, FALSE);
 
   /* Top to bottom, one step a frame. */
   scroller = NULL;
