@@ -19,7 +19,8 @@
  *   bench-activity phase=scroll n=100000 frames=721 max_ms=33.3 p95_ms=16.7 stall_ms=… …
  *
  * stall_ms is the longest the main loop went without running a 1 ms
- * timeout (a probe independent of the frame clock); tick_max_ms the
+ * timeout (a probe independent of the frame clock); cpu_max_ms the most
+ * CPU time the main thread used from one frame to the next; tick_max_ms the
  * longest move of the list (GtkListView builds and binds the lines that
  * come into view there), update_layout_max_ms and paint_max_ms the longest
  * layout and paint phases. The worst-frame line splits the longest frame
@@ -239,6 +240,7 @@ typedef struct
   double         frame_tick, frame_layout, frame_paint;  /* this frame's phases */
   gint64         frame_end;   /* when the last frame's paint ended */
   gint64         last_cpu;    /* the main thread's CPU time at the last frame */
+  double         cpu_ms;      /* the most CPU time the main thread used from one frame to the next */
   double         worst[6];    /* the longest frame: interval, tick, layout, paint, between, main thread CPU */
   GtkAdjustment *adjustment;
   GListModel    *model;
@@ -278,6 +280,7 @@ tick_cb (GtkWidget     *widget,
       double interval = (now - scroll->last_frame) / 1000.0;
 
       g_array_append_val (scroll->intervals, interval);
+      scroll->cpu_ms = MAX (scroll->cpu_ms, (cpu - scroll->last_cpu) / 1000.0);
       if (interval > scroll->worst[0])
         {
           scroll->worst[0] = interval;
@@ -502,8 +505,8 @@ main (int   argc,
            "between_frames_ms=%.1f main_thread_cpu_ms=%.1f\n", scroll.worst[0], scroll.worst[1], scroll.worst[2],
            scroll.worst[3], scroll.worst[4], scroll.worst[5]);
   g_print ("bench-activity phase=scroll n=%d frames=%u max_ms=%.1f p95_ms=%.1f stall_ms=%.1f "
-           "tick_max_ms=%.1f update_layout_max_ms=%.1f paint_max_ms=%.1f wall_s=%.2f rows_held=%u reached_end=%s rss_mb=%.0f\n",
-           n, scroll.n_frames, longest, p95, scroll.max_stall / 1000.0, scroll.tick_ms, scroll.layout_ms, scroll.paint_ms,
+           "cpu_max_ms=%.1f tick_max_ms=%.1f update_layout_max_ms=%.1f paint_max_ms=%.1f wall_s=%.2f rows_held=%u reached_end=%s rss_mb=%.0f\n",
+           n, scroll.n_frames, longest, p95, scroll.max_stall / 1000.0, scroll.cpu_ms, scroll.tick_ms, scroll.layout_ms, scroll.paint_ms,
            (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC,
            concord_activity_model_get_n_loaded (CONCORD_ACTIVITY_MODEL (scroll.model)),
            reached ? "yes" : "no", peak_rss_mb ());
