@@ -12,6 +12,12 @@
 
 #include "config.h"
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -905,13 +911,30 @@ test_suppression_is_monotonic (Fixture       *f,
   assert_quiet (f);
 }
 
+typedef struct
+{
+  GThread *thread;
+  int      nice_value;
+} SeenThread;
+
+static int
+thread_nice_value (void)
+{
+#ifdef __linux__
+  return getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid));
+#else
+  return 0;
+#endif
+}
+
 static gboolean
 note_thread (const ConcordRecord *record,
              gpointer             user_data)
 {
-  GThread **seen = user_data;
+  SeenThread *seen = user_data;
 
-  *seen = g_thread_self ();
+  seen->thread = g_thread_self ();
+  seen->nice_value = thread_nice_value ();
   return TRUE;
 }
 
@@ -924,7 +947,7 @@ test_on_engine_thread (Fixture       *f,
   g_autoptr(GError) error = NULL;
   GAsyncResult *pending = NULL;
   ConcordRunSummary summary;
-  GThread *seen = NULL;
+  SeenThread seen = { NULL, 0 };
 
   /* The filter runs where the planner runs: on the engine's thread. */
   f->config.filter[CONCORD_SIDE_A] = note_thread;
@@ -940,8 +963,12 @@ test_on_engine_thread (Fixture       *f,
   g_assert_no_error (error);
 
   g_assert_cmpuint (summary.created[CONCORD_SIDE_B], ==, 1);
-  g_assert_nonnull (seen);
-  g_assert_true (seen != g_thread_self ());
+  g_assert_nonnull (seen.thread);
+  g_assert_true (seen.thread != g_thread_self ());
+#ifdef __linux__
+  /* Background work: nicer than the UI thread, which started it. */
+  g_assert_cmpint (seen.nice_value, ==, MIN (thread_nice_value () + CONCORD_WORKER_NICENESS, 19));
+#endif
   concord_run_summary_clear (&summary);
 
   g_clear_object (&worker);  /* joins the thread */

@@ -21,6 +21,13 @@
 
 #include "concord-worker-thread.h"
 
+#ifdef __linux__
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 struct _ConcordWorkerThread
 {
   GObject       parent_instance;
@@ -46,6 +53,21 @@ static gpointer
 worker_main (gpointer data)
 {
   ConcordWorkerThread *self = data;
+
+#ifdef __linux__
+  /* Syncing is background work: when the cores are busy, the UI thread
+   * (and the display server it waits on) go first. On Linux a nice value
+   * set with the thread's id is that thread's alone. */
+  {
+    id_t tid = (id_t) syscall (SYS_gettid);
+    int nice_value;
+
+    errno = 0;
+    nice_value = getpriority (PRIO_PROCESS, tid);
+    if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (nice_value + CONCORD_WORKER_NICENESS, 19)) != 0)
+      g_debug ("Could not lower the engine thread's priority: %s", g_strerror (errno));
+  }
+#endif
 
   g_main_context_push_thread_default (self->context);
   g_main_loop_run (self->loop);

@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+/* How much nicer than the thread that starts it a worker thread runs. */
+#define CONCORD_WORKER_NICENESS 10
+
 #define CONCORD_TYPE_WORKER_THREAD (concord_worker_thread_get_type ())
 
 G_DECLARE_FINAL_TYPE (ConcordWorkerThread, concord_worker_thread, CONCORD, WORKER_THREAD, GObject)
