@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "concord-activity-text.h"
+#include "concord-application.h"
+#include "concord-test-utils.h"
 #include "concord-test-ui.h"
 
 /**
@@ -158,4 +160,53 @@ concord_test_save_window (GtkWidget  *window,
   path = g_build_filename (dir, file, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("saved %s (%d×%d)", path, width, height);
+}
+
+/**
+ * concord_test_app_start:
+ * @suffix: the last part of the application id
+ *
+ * Returns: (transfer full) (nullable): the application, held; %NULL to skip
+ */
+GApplication *
+concord_test_app_start (int         *argc,
+                        char      ***argv,
+                        const char  *suffix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *template = g_strdup_printf ("concord-%s-XXXXXX", suffix);
+  g_autofree char *data_dir = NULL;
+  g_autofree char *id = g_strdup_printf ("%s.%s", APP_ID, suffix);
+  GApplication *app;
+
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  concord_test_init_ui (argc, argv);
+
+  /* Talking to an inactive keyring would start one that prompts and hangs. */
+  if (!concord_test_session_has_name ("org.freedesktop.secrets"))
+    {
+      g_printerr ("SKIP: no unlocked keyring owns org.freedesktop.secrets in this session\n");
+      return NULL;
+    }
+
+  data_dir = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  g_setenv ("CONCORD_DATA_DIR", data_dir, TRUE);
+
+  app = G_APPLICATION (concord_application_new (id, G_APPLICATION_NON_UNIQUE));
+  g_application_register (app, NULL, &error);
+  g_assert_no_error (error);
+  g_application_hold (app);
+  return app;
+}
+
+/**
+ * concord_test_app_stop:
+ * @app: (transfer full): from concord_test_app_start()
+ */
+void
+concord_test_app_stop (GApplication *app)
+{
+  g_application_release (app);
+  g_object_unref (app);
 }

@@ -33,4 +33,13 @@ void       concord_test_save_window (GtkWidget  *window,
                                      const char *file,
                                      guint       settle_ms);
 
+/* For tests of the whole application: parses the test options, then
+ * registers and holds an application called APP_ID.@suffix on a fresh
+ * data folder. Returns %NULL when no unlocked keyring is on the session
+ * bus: the test should then exit 77 (skipped). */
+GApplication *concord_test_app_start (int         *argc,
+                                      char      ***argv,
+                                      const char  *suffix);
+void          concord_test_app_stop  (GApplication *app);
+
 G_END_DECLS

@@ -323,34 +323,15 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *data_dir = NULL;
   int ret;
 
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  concord_test_init_ui (&argc, &argv);
-
-  /* Talking to an inactive keyring would start one that prompts and hangs. */
-  if (!concord_test_session_has_name ("org.freedesktop.secrets"))
-    {
-      g_printerr ("SKIP: no unlocked keyring owns org.freedesktop.secrets in this session\n");
-      return 77;
-    }
-
-  data_dir = g_dir_make_tmp ("concord-connection-window-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("CONCORD_DATA_DIR", data_dir, TRUE);
-
-  app = concord_application_new (APP_ID ".ConnectionWindow", G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  g_application_hold (G_APPLICATION (app));
+  app = CONCORD_APPLICATION (concord_test_app_start (&argc, &argv, "ConnectionWindow"));
+  if (app == NULL)
+    return 77;
 
   g_test_add_func ("/concord/ui/connection-window/leave-with-edits", test_leave_with_edits);
   ret = g_test_run ();
 
-  g_application_release (G_APPLICATION (app));
-  g_clear_object (&app);
-
+  concord_test_app_stop (G_APPLICATION (g_steal_pointer (&app)));
   return ret;
 }
