@@ -49,6 +49,7 @@
 #include "concord-secret-store.h"
 #include "concord-store.h"
 #include "concord-test-ui.h"
+#include "concord-test-utils.h"
 
 static ConcordMemoryConnector *sides[2];
 static double scroll_frames = 600;
@@ -73,22 +74,6 @@ peak_rss_mb (void)
   return usage.ru_maxrss / 1024.0;
 }
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static char *
 add_account (ConcordEngine *engine,
              const char    *name,
@@ -99,8 +84,8 @@ add_account (ConcordEngine *engine,
   GAsyncResult *slot = NULL;
   char *id;
 
-  concord_engine_add_account_async (engine, "memory", name, options, "key", NULL, store_result_cb, &slot);
-  result = wait_result (&slot);
+  concord_engine_add_account_async (engine, "memory", name, options, "key", NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
   id = concord_engine_add_account_finish (engine, result, &error);
   if (id == NULL)
     g_error ("%s", error->message);
@@ -122,8 +107,8 @@ add_connection (ConcordEngine *engine)
   GAsyncResult *slot = NULL;
   gint64 id;
 
-  concord_engine_add_connection_async (engine, &row, NULL, store_result_cb, &slot);
-  result = wait_result (&slot);
+  concord_engine_add_connection_async (engine, &row, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
   id = concord_engine_add_connection_finish (engine, result, &error);
   if (id <= 0)
     g_error ("%s", error->message);
@@ -423,8 +408,8 @@ main (int   argc,
   sides[1] = concord_memory_connector_new ("b", CONCORD_CONNECTOR_NONE);
   secrets = concord_secret_store_new_in_memory ();
   engine = concord_engine_new (path, secrets, &bench_apps);
-  concord_engine_open_async (engine, NULL, store_result_cb, &slot);
-  result = wait_result (&slot);
+  concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
   if (!concord_engine_open_finish (engine, result, &error))
     g_error ("%s", error->message);
 

@@ -30,6 +30,7 @@
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-memory-connector.h"
+#include "concord-test-utils.h"
 
 static ConcordMemoryConnector *sides[2];
 
@@ -53,22 +54,6 @@ create (const char  *app_id,
 
 static const ConcordEngineApps apps = { create, NULL, NULL };
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static char *
 add_account (ConcordEngine *engine,
              const char    *name,
@@ -79,9 +64,9 @@ add_account (ConcordEngine *engine,
   GAsyncResult *slot = NULL;
   char *id;
 
-  concord_engine_add_account_async (engine, "memory", name, options, "key", NULL, store_result_cb, &slot);
-  id = concord_engine_add_account_finish (engine, wait_result (&slot), &error);
-  result = slot;
+  concord_engine_add_account_async (engine, "memory", name, options, "key", NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  id = concord_engine_add_account_finish (engine, result, &error);
   if (id == NULL)
     g_error ("%s", error->message);
   return id;
@@ -142,9 +127,8 @@ count (ConcordEngine *engine,
   guint calls_before = concord_memory_connector_get_n_list_calls (sides[0]);
   gint64 start = g_get_monotonic_time ();
 
-  concord_engine_count_matching_async (engine, id, CONCORD_SIDE_A, filter, NULL, store_result_cb, &slot);
-  result = g_object_ref (wait_result (&slot));
-  g_object_unref (slot);
+  concord_engine_count_matching_async (engine, id, CONCORD_SIDE_A, filter, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
   if (!concord_engine_count_matching_finish (engine, result, &matching, &total, &sample, &error))
     g_error ("%s", error->message);
 
@@ -183,10 +167,13 @@ main (int   argc,
   fill (n);
 
   engine = concord_engine_new (db, secrets, &apps);
-  concord_engine_open_async (engine, NULL, store_result_cb, &slot);
-  if (!concord_engine_open_finish (engine, wait_result (&slot), &error))
-    g_error ("%s", error->message);
-  g_clear_object (&slot);
+  concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
+  {
+    g_autoptr(GAsyncResult) opened = concord_test_wait_for_result (&slot);
+
+    if (!concord_engine_open_finish (engine, opened, &error))
+      g_error ("%s", error->message);
+  }
 
   a = add_account (engine, "A", "{\"side\": \"a\"}");
   b = add_account (engine, "B", "{\"side\": \"b\"}");
@@ -196,9 +183,12 @@ main (int   argc,
   row.account_b = b;
   row.type_b = (char *) "contacts";
   row.direction = CONCORD_DIRECTION_BOTH;
-  concord_engine_add_connection_async (engine, &row, NULL, store_result_cb, &slot);
-  id = concord_engine_add_connection_finish (engine, wait_result (&slot), &error);
-  g_clear_object (&slot);
+  concord_engine_add_connection_async (engine, &row, NULL, concord_test_store_result_cb, &slot);
+  {
+    g_autoptr(GAsyncResult) added = concord_test_wait_for_result (&slot);
+
+    id = concord_engine_add_connection_finish (engine, added, &error);
+  }
   if (id <= 0)
     g_error ("%s", error->message);
 
@@ -249,9 +239,9 @@ main (int   argc,
     g_auto(GStrv) tags = NULL;
     gint64 start = g_get_monotonic_time ();
 
-    concord_engine_list_values_async (engine, id, CONCORD_SIDE_A, CONCORD_FIELD_TAGS, NULL, store_result_cb, &slot);
-    result = g_object_ref (wait_result (&slot));
-    g_clear_object (&slot);
+    concord_engine_list_values_async (engine, id, CONCORD_SIDE_A, CONCORD_FIELD_TAGS, NULL, concord_test_store_result_cb, &slot);
+    g_clear_object (&result);
+    result = concord_test_wait_for_result (&slot);
     tags = concord_engine_list_values_finish (engine, result, &error);
     if (tags == NULL)
       g_error ("%s", error->message);
