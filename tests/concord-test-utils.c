@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "concord-test-utils.h"
 
 /**
@@ -132,4 +134,23 @@ concord_test_session_has_name (const char *name)
     g_variant_get (reply, "(b)", &has_owner);
 
   return has_owner;
+}
+
+/**
+ * concord_test_remove_dir:
+ * @dir: a folder of files, no subfolders
+ */
+void
+concord_test_remove_dir (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
 }

@@ -20,6 +20,9 @@ gboolean      concord_test_wait_until           (gboolean      (*condition) (gpo
 gboolean      concord_test_session_has_name     (const char     *name);
 
 /* A GAsyncReadyCallback that stores the result in the GAsyncResult ** given as user data. */
+/* Removes @dir and the files in it (a test's database and its journal
+ * files); a missing folder is fine. */
+void          concord_test_remove_dir           (const char     *dir);
 void          concord_test_store_result_cb      (GObject        *object,
                                                  GAsyncResult   *result,
                                                  gpointer        user_data);

@@ -211,19 +211,8 @@ teardown (Fixture       *f,
     }
   world_free (f->world);
 
-  {
-    g_autoptr(GDir) dir = g_dir_open (world_data_dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (world_data_dir, name, NULL);
-
-        g_unlink (file);
-      }
-    g_rmdir (world_data_dir);
-    g_clear_pointer (&world_data_dir, g_free);
-  }
+  concord_test_remove_dir (world_data_dir);
+  g_clear_pointer (&world_data_dir, g_free);
 }
 
 /* ------------------------------------------------------------------------- */

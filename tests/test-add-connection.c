@@ -381,19 +381,8 @@ teardown (Fixture       *f,
   for (guint s = 0; s < 2; s++)
     g_clear_object (&f->mock[s]);
 
-  {
-    /* The database and its journal files. */
-    g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-        g_unlink (path);
-      }
-    g_rmdir (f->dir);
-  }
+  /* The database and its journal files. */
+  concord_test_remove_dir (f->dir);
 
   g_free (f->db_path);
   g_free (f->dir);

@@ -381,18 +381,7 @@ teardown (Fixture       *f,
   g_clear_pointer (&f->other_setup, concord_connection_setup_free);
   rule_close_engine (&f->engine);
 
-  {
-    g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-        g_unlink (path);
-      }
-    g_rmdir (f->dir);
-  }
+  concord_test_remove_dir (f->dir);
   g_free (f->db_path);
   g_free (f->dir);
 }

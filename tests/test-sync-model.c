@@ -782,21 +782,6 @@ world_new (Variant            variant,
 }
 
 static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 world_free (World *world)
 {
   concord_sync_config_clear (&world->config);
@@ -808,7 +793,7 @@ world_free (World *world)
       g_hash_table_unref (world->was_out[s]);
     }
   g_object_unref (world->store);
-  remove_tree (world->dir);
+  concord_test_remove_dir (world->dir);
   g_free (world->dir);
   g_hash_table_unref (world->edits);
   g_hash_table_unref (world->originals);
