@@ -190,9 +190,15 @@ on_health_cb (GObject      *object,
     }
   else if (health == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
+      g_autofree char *text = NULL;
+
       self->loading = FALSE;
       g_warning ("Could not read the health of connection %" G_GINT64_FORMAT ": %s",
                  query->connection_id, error->message);
+      /* The last figures stay; the summary says they may be stale. */
+      /* Translators: %s is why, e.g. a database error */
+      text = g_strdup_printf (_("Could not read the latest figures: %s"), error->message);
+      adw_preferences_group_set_description (self->group, text);
     }
 
   g_object_unref (query->view);
