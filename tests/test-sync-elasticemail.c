@@ -300,6 +300,94 @@ test_refused_write_not_retried (Fixture       *f,
   g_assert_cmpuint (writes_in (f->mock[1]), ==, 0);
 }
 
+static void
+on_stalled_cancel_cb (ConcordMockElasticEmail *mock,
+                      const char              *request,
+                      gpointer                 user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+/* Runs until @pattern's first request on @side is held, then stops dead
+ * there (as a kill would: nothing of the run is committed after the
+ * request was sent), and drops the request unapplied. */
+static void
+run_killed_at (Fixture     *f,
+               ConcordSide  side,
+               const char  *pattern)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  const char *patterns[] = { pattern, NULL };
+  ConcordRunSummary summary;
+
+  concord_mock_elasticemail_stall_request (f->mock[side], patterns, 1, on_stalled_cancel_cb, cancellable);
+  g_assert_false (concord_sync_run (f->store, f->connection_id, &f->config,
+                                    CONCORD_CONNECTOR (f->connector[0]), "contacts",
+                                    CONCORD_CONNECTOR (f->connector[1]), "contacts",
+                                    NULL, cancellable, &summary, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  concord_run_summary_clear (&summary);
+  concord_mock_elasticemail_release_stalled (f->mock[side], FALSE);
+}
+
+/* Issue 13: a run killed between the profile PUT and the unsubscribe made
+ * the other copy look newer; the unsubscribe then lost under "newest" and
+ * was never sent. @data: bit 0, whether the pair was linked before; bit 1,
+ * killed at the PUT rather than at the unsubscribe. */
+static void
+test_unsubscribe_survives_kill (Fixture       *f,
+                                gconstpointer  data)
+{
+  gboolean linked = GPOINTER_TO_UINT (data) & 1;
+  const char *pattern = (GPOINTER_TO_UINT (data) & 2) ? "PUT /v4/contacts/*"
+                                                      : "POST /v4/suppressions/unsubscribes";
+  g_autoptr(GError) error = NULL;
+  ConcordRunSummary summary;
+  g_autofree char *status_a = NULL, *status_b = NULL, *last_b = NULL;
+
+  put (f->mock[0], "{\"Email\":\"dee@example.com\",\"FirstName\":\"Dee\",\"Status\":\"Active\","
+                   "\"DateUpdated\":\"2019-01-02T03:04:05\"}");
+  put (f->mock[1], "{\"Email\":\"dee@example.com\",\"FirstName\":\"Dee\",\"Status\":\"Active\","
+                   "\"DateUpdated\":\"2019-01-02T03:04:05\"}");
+  load_mapping (f);
+  f->config.newest_wins = TRUE;
+  if (linked)
+    {
+      g_assert_true (run (f, &summary, &error));
+      g_assert_no_error (error);
+      concord_run_summary_clear (&summary);
+    }
+
+  /* Dee unsubscribes on A (and gets a last name there), a while ago. */
+  put (f->mock[0], "{\"Email\":\"dee@example.com\",\"LastName\":\"Doe\",\"Status\":\"Unsubscribed\","
+                   "\"DateUpdated\":\"2020-01-02T03:04:05\"}");
+
+  /* The run dies at one request of B's update. The unsubscribe goes
+   * first: B is never left renamed but still subscribed. */
+  run_killed_at (f, CONCORD_SIDE_B, pattern);
+  if (!(GPOINTER_TO_UINT (data) & 2))
+    {
+      g_autofree char *early = member (f->mock[1], "dee@example.com", "LastName");
+
+      g_assert_null (early);
+    }
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (run (f, &summary, &error));
+      g_assert_no_error (error);
+      concord_run_summary_clear (&summary);
+    }
+
+  status_a = member (f->mock[0], "dee@example.com", "Status");
+  status_b = member (f->mock[1], "dee@example.com", "Status");
+  last_b = member (f->mock[1], "dee@example.com", "LastName");
+  g_assert_cmpstr (status_a, ==, "Unsubscribed");
+  g_assert_cmpstr (status_b, ==, "Unsubscribed");
+  g_assert_cmpstr (last_b, ==, "Doe");
+}
+
 /* The field set of a CRM as a connector that does not translate its
  * fields would offer it: the email as the standard email (it is how
  * contacts are matched), everything else as custom fields with their
@@ -482,6 +570,14 @@ main (int   argc,
               test_truncated_answer, teardown);
   g_test_add ("/concord/sync-elasticemail/refused-write-not-retried", Fixture, NULL, setup,
               test_refused_write_not_retried, teardown);
+  g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/linked", Fixture,
+              GUINT_TO_POINTER (1), setup, test_unsubscribe_survives_kill, teardown);
+  g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/first-match", Fixture,
+              GUINT_TO_POINTER (0), setup, test_unsubscribe_survives_kill, teardown);
+  g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/linked-at-put", Fixture,
+              GUINT_TO_POINTER (3), setup, test_unsubscribe_survives_kill, teardown);
+  g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/first-match-at-put", Fixture,
+              GUINT_TO_POINTER (2), setup, test_unsubscribe_survives_kill, teardown);
 
   return g_test_run ();
 }

@@ -43,6 +43,8 @@
  * Status. ContactUpdatePayload has no Status: the one status change the API
  * allows is to unsubscribe, through POST /suppressions/unsubscribes. Any
  * other status change is refused per record, with a non-transient error.
+ * An unsubscribe goes out before the profile PUT, so a process killed
+ * between the two never leaves a contact renamed but still subscribed.
  */
 
 #define G_LOG_DOMAIN "concord-connector-elasticemail"
@@ -1873,8 +1875,8 @@ update_state_free (UpdateState *state)
 typedef enum
 {
   STEP_CHECK_STATUS,
-  STEP_PUT,
   STEP_UNSUBSCRIBE,
+  STEP_PUT,
   STEP_LISTS,
   STEP_ECHO,
   STEP_DONE,
@@ -2079,7 +2081,7 @@ on_update_step_cb (GObject      *object,
           }
         if (g_strcmp0 (status, op->want_status) == 0)
           g_clear_pointer (&op->want_status, g_free);
-        op->step = STEP_PUT;
+        op->step = STEP_UNSUBSCRIBE;
       }
       break;
 
@@ -2095,12 +2097,12 @@ on_update_step_cb (GObject      *object,
                                              "custom field %s", dropped));
             return;
           }
-        op->step = STEP_UNSUBSCRIBE;
+        op->step = STEP_LISTS;
       }
       break;
 
     case STEP_UNSUBSCRIBE:
-      op->step = STEP_LISTS;
+      op->step = STEP_PUT;
       break;
 
     case STEP_LISTS:
@@ -2163,7 +2165,7 @@ update_op_next (UpdateOp *op)
                           on_update_step_cb, op);
               return;
             }
-          op->step = STEP_PUT;
+          op->step = STEP_UNSUBSCRIBE;
           break;
 
         case STEP_PUT:
@@ -2176,7 +2178,7 @@ update_op_next (UpdateOp *op)
                             on_update_step_cb, op);
                 return;
               }
-            op->step = STEP_UNSUBSCRIBE;
+            op->step = STEP_LISTS;
           }
           break;
 
@@ -2196,7 +2198,7 @@ update_op_next (UpdateOp *op)
                           on_update_step_cb, op);
               return;
             }
-          op->step = STEP_LISTS;
+          op->step = STEP_PUT;
           break;
 
         case STEP_LISTS:

@@ -1169,6 +1169,19 @@ settle (Run          *run,
 
           if (!concord_store_add_conflict (run->store, run->connection_id, &row, error))
             goto fail;
+
+          /* A sync that would have re-subscribed the contact: people see
+           * in the activity that it was not done, and why. */
+          if (conflict->suppressed && conflict->kept)
+            {
+              ConcordSide kept = conflict->winner;
+
+              journal (run, item, item->link_id, kept, item->ids[kept], "skip", conflict->field,
+                       kept == CONCORD_SIDE_A ? conflict->value_a : conflict->value_b,
+                       kept == CONCORD_SIDE_A ? conflict->value_b : conflict->value_a, "skipped",
+                       "the contact unsubscribed, bounced or complained: a sync never makes "
+                       "such a contact active again");
+            }
         }
     }
 
