@@ -388,6 +388,86 @@ test_unsubscribe_survives_kill (Fixture       *f,
   g_assert_cmpstr (last_b, ==, "Doe");
 }
 
+/* Issue 13: a status Elastic Email cannot take (only unsubscribing is
+ * allowed) blocked the whole update, so 129 shared contacts kept B's
+ * names. The status is refused alone, journaled once, never retried. */
+static void
+test_refused_status_alone (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) journal = NULL;
+  ConcordRunSummary summary;
+  guint n_status_skips = 0;
+  const guint n = 129;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"FirstName\":\"P%u\","
+                                               "\"Status\":\"Active\"}", i, i);
+
+      put (f->mock[0], json);
+    }
+  load_mapping (f);
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.created[1], ==, n);
+  concord_run_summary_clear (&summary);
+
+  /* Renamed on A, and bounced there: B can take the name, not the bounce. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"FirstName\":\"Renamed %u\","
+                                               "\"Status\":\"Bounced\"}", i, i);
+
+      put (f->mock[0], json);
+    }
+  f->config.force = TRUE;  /* every contact changed: the breaker would ask */
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.updated[1], ==, n);
+  g_assert_cmpuint (summary.failed[1], ==, 0);
+  g_assert_cmpuint (summary.skipped, ==, n);
+  concord_run_summary_clear (&summary);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("p%u@example.com", i);
+      g_autofree char *want = g_strdup_printf ("Renamed %u", i);
+      g_autofree char *first = member (f->mock[1], email, "FirstName");
+      g_autofree char *status = member (f->mock[1], email, "Status");
+
+      g_assert_cmpstr (first, ==, want);
+      g_assert_cmpstr (status, ==, "Active");
+    }
+
+  /* Each refusal is journaled as skipped, for the status alone. */
+  journal = concord_store_list_journal (f->store, f->connection_id, 0, 10000, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (row->outcome, "skipped") == 0)
+        {
+          g_assert_cmpstr (row->field, ==, "status");
+          g_assert_nonnull (strstr (row->error, "status to bounced"));
+          n_status_skips++;
+        }
+      else if (g_strcmp0 (row->op, "update") == 0)
+        g_assert_cmpstr (row->field, !=, "status");
+    }
+  g_assert_cmpuint (n_status_skips, ==, n);
+
+  /* Not tried again. */
+  concord_mock_elasticemail_reset_requests (f->mock[1]);
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.skipped, ==, 0);
+  concord_run_summary_clear (&summary);
+  g_assert_cmpuint (writes_in (f->mock[1]), ==, 0);
+}
+
 /* The field set of a CRM as a connector that does not translate its
  * fields would offer it: the email as the standard email (it is how
  * contacts are matched), everything else as custom fields with their
@@ -570,6 +650,8 @@ main (int   argc,
               test_truncated_answer, teardown);
   g_test_add ("/concord/sync-elasticemail/refused-write-not-retried", Fixture, NULL, setup,
               test_refused_write_not_retried, teardown);
+  g_test_add ("/concord/sync-elasticemail/refused-status-alone", Fixture, NULL, setup,
+              test_refused_status_alone, teardown);
   g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/linked", Fixture,
               GUINT_TO_POINTER (1), setup, test_unsubscribe_survives_kill, teardown);
   g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/first-match", Fixture,
