@@ -7,7 +7,7 @@
  * The mock web APIs as a program, for the sandbox demo and manual testing:
  *
  *   concord-mock elasticemail --port N [--seed FILE | --generate N] [--api-key KEY]
- *                             [--stall PATTERN... [--stall-nth N]]
+ *                             [--control] [--stall PATTERN... [--stall-nth N]]
  *
  * It prints the base URL and serves until SIGINT or SIGTERM.
  *
@@ -15,7 +15,10 @@
  * "METHOD /v4/path" matches one of the glob patterns is held, unanswered
  * and not applied; the program prints "stalled METHOD /v4/path?query" when
  * it is. A line "release" on standard input then applies and answers it,
- * "drop" closes its connection with nothing applied.
+ * "drop" closes its connection with nothing applied. With --control
+ * (implied by --stall) standard input is read for those commands, and
+ * "stall N PATTERN[|PATTERN…]" arms a stall while running (answered with
+ * a line "armed").
  */
 
 #define G_LOG_DOMAIN "concord-mock"
@@ -52,12 +55,29 @@ on_stdin_cb (GIOChannel   *channel,
     return G_SOURCE_REMOVE;
 
   g_strstrip (line);
-  if (g_str_equal (line, "release"))
+  if (g_str_has_prefix (line, "stall "))
+    {
+      char *rest = NULL;
+      guint64 nth = g_ascii_strtoull (line + strlen ("stall "), &rest, 10);
+      g_auto(GStrv) patterns = NULL;
+
+      if (nth == 0 || nth > G_MAXUINT || rest == NULL || *rest != ' ')
+        {
+          g_printerr ("stall N PATTERN[|PATTERN…]\n");
+          return G_SOURCE_CONTINUE;
+        }
+      patterns = g_strsplit (rest + 1, "|", -1);
+      concord_mock_elasticemail_stall_request (mock, (const char * const *) patterns, (guint) nth,
+                                               on_stalled_cb, NULL);
+      g_print ("armed\n");
+      fflush (stdout);
+    }
+  else if (g_str_equal (line, "release"))
     concord_mock_elasticemail_release_stalled (mock, TRUE);
   else if (g_str_equal (line, "drop"))
     concord_mock_elasticemail_release_stalled (mock, FALSE);
   else if (*line != '\0')
-    g_printerr ("Unknown command “%s” (release or drop)\n", line);
+    g_printerr ("Unknown command “%s” (stall, release or drop)\n", line);
 
   return G_SOURCE_CONTINUE;
 }
@@ -82,6 +102,7 @@ main (int   argc,
   g_auto(GStrv) stall = NULL;
   g_autoptr(GIOChannel) input = NULL;
   int stall_nth = 1;
+  gboolean control = FALSE;
   int port = 0;
   int generate = -1;
   guint sigint_id;
@@ -95,6 +116,8 @@ main (int   argc,
     { "stall", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stall,
       "Hold a request matching this glob over “METHOD /v4/path” (repeatable)", "PATTERN" },
     { "stall-nth", 0, 0, G_OPTION_ARG_INT, &stall_nth, "Hold the Nth matching request (1)", "N" },
+    { "control", 0, 0, G_OPTION_ARG_NONE, &control,
+      "Read stall, release and drop commands on standard input", NULL },
     { NULL },
   };
 
@@ -150,6 +173,10 @@ main (int   argc,
     {
       concord_mock_elasticemail_stall_request (mock, (const char * const *) stall, stall_nth,
                                                on_stalled_cb, NULL);
+      control = TRUE;
+    }
+  if (control)
+    {
       input = g_io_channel_unix_new (0);
       g_io_add_watch (input, G_IO_IN | G_IO_HUP, on_stdin_cb, mock);
     }
