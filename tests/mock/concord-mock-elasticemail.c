@@ -1532,6 +1532,39 @@ stall_matches (ConcordMockElasticEmail *self,
   return TRUE;
 }
 
+/* Routes @req and runs its handler (caller holds the mutex). */
+static void
+serve (Request    *req,
+       const char *raw_path,
+       const char *raw_query)
+{
+  ConcordMockElasticEmail *self = req->self;
+
+  parse_query (req, raw_query);
+  if (parse_path (req, raw_path))
+    dispatch (req);
+  else
+    respond_error (req, SOUP_STATUS_NOT_FOUND, "Not found.");
+
+  if (self->save_path != NULL && !g_str_equal (req->method, "GET") &&
+      SOUP_STATUS_IS_SUCCESSFUL (req->status))
+    schedule_save (self);
+}
+
+/* Hands @req's answer to its message. */
+static void
+send_answer (Request *req)
+{
+  if (req->body != NULL)
+    {
+      gsize length = strlen (req->body);
+
+      soup_server_message_set_response (req->msg, "application/json; charset=utf-8",
+                                        SOUP_MEMORY_TAKE, g_steal_pointer (&req->body), length);
+    }
+  soup_server_message_set_status (req->msg, req->status, NULL);
+}
+
 /* A stalled request, answered now as it would have been then. */
 static void
 serve_stalled (ConcordMockElasticEmail *self,
@@ -1543,24 +1576,10 @@ serve_stalled (ConcordMockElasticEmail *self,
   req.method = soup_server_message_get_method (msg);
 
   g_mutex_lock (&self->mutex);
-  parse_query (&req, g_uri_get_query (uri));
-  if (parse_path (&req, g_uri_get_path (uri)))
-    dispatch (&req);
-  else
-    respond_error (&req, SOUP_STATUS_NOT_FOUND, "Not found.");
-  if (self->save_path != NULL && !g_str_equal (req.method, "GET") &&
-      SOUP_STATUS_IS_SUCCESSFUL (req.status))
-    schedule_save (self);
+  serve (&req, g_uri_get_path (uri), g_uri_get_query (uri));
   g_mutex_unlock (&self->mutex);
 
-  if (req.body != NULL)
-    {
-      gsize length = strlen (req.body);
-
-      soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
-                                        g_steal_pointer (&req.body), length);
-    }
-  soup_server_message_set_status (msg, req.status, NULL);
+  send_answer (&req);
 }
 
 typedef struct
@@ -1677,17 +1696,7 @@ on_server_request_cb (SoupServer        *server,
 
   if (fault.fault == CONCORD_MOCK_FAULT_NONE || fault.fault == CONCORD_MOCK_FAULT_TRUNCATE ||
       fault.fault == CONCORD_MOCK_FAULT_SLOW)
-    {
-      parse_query (&req, raw_query);
-      if (parse_path (&req, raw_path))
-        dispatch (&req);
-      else
-        respond_error (&req, SOUP_STATUS_NOT_FOUND, "Not found.");
-
-      if (self->save_path != NULL && !g_str_equal (req.method, "GET") &&
-          SOUP_STATUS_IS_SUCCESSFUL (req.status))
-        schedule_save (self);
-    }
+    serve (&req, raw_path, raw_query);
 
   g_mutex_unlock (&self->mutex);
 
@@ -1737,14 +1746,7 @@ on_server_request_cb (SoupServer        *server,
       break;
     }
 
-  if (req.body != NULL)
-    {
-      gsize length = strlen (req.body);
-
-      soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
-                                        g_steal_pointer (&req.body), length);
-    }
-  soup_server_message_set_status (msg, req.status, NULL);
+  send_answer (&req);
 
   if (fault.fault == CONCORD_MOCK_FAULT_SLOW)
     {
