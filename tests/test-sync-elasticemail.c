@@ -321,7 +321,8 @@ run_killed_at (Fixture     *f,
   const char *patterns[] = { pattern, NULL };
   ConcordRunSummary summary;
 
-  concord_mock_elasticemail_stall_request (f->mock[side], patterns, 1, on_stalled_cancel_cb, cancellable);
+  concord_mock_elasticemail_stall_request (f->mock[side], patterns, 1,
+                                           on_stalled_cancel_cb, cancellable);
   g_assert_false (concord_sync_run (f->store, f->connection_id, &f->config,
                                     CONCORD_CONNECTOR (f->connector[0]), "contacts",
                                     CONCORD_CONNECTOR (f->connector[1]), "contacts",
@@ -417,8 +418,9 @@ test_refused_status_alone (Fixture       *f,
   /* Renamed on A, and bounced there: B can take the name, not the bounce. */
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"FirstName\":\"Renamed %u\","
-                                               "\"Status\":\"Bounced\"}", i, i);
+      g_autofree char *json = g_strdup_printf ("{\"Email\":\"p%u@example.com\","
+                                               "\"FirstName\":\"Renamed %u\",\"Status\":\"Bounced\"}",
+                                               i, i);
 
       put (f->mock[0], json);
     }

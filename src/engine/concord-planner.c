@@ -668,7 +668,7 @@ static void add_conflict (ConcordPlanItem    *item,
                           const ConcordValue *va,
                           const ConcordValue *vb,
                           ConcordSide         winner);
-static void mark_suppressed (ConcordPlanItem *item);
+static ConcordPlanConflict *mark_suppressed (ConcordPlanItem *item);
 
 static void
 plan_write (Planner            *planner,
@@ -694,8 +694,7 @@ plan_write (Planner            *planner,
       add_conflict (item, key,
                     target == CONCORD_SIDE_A ? before : after,
                     target == CONCORD_SIDE_A ? after : before, target);
-      mark_suppressed (item);
-      ((ConcordPlanConflict *) g_ptr_array_index (item->conflicts, item->conflicts->len - 1))->kept = TRUE;
+      mark_suppressed (item)->kept = TRUE;
       return;
     }
 
@@ -790,12 +789,13 @@ add_conflict (ConcordPlanItem    *item,
 }
 
 /* The last conflict added was settled by the suppression rule. */
-static void
+static ConcordPlanConflict *
 mark_suppressed (ConcordPlanItem *item)
 {
   ConcordPlanConflict *conflict = g_ptr_array_index (item->conflicts, item->conflicts->len - 1);
 
   conflict->suppressed = TRUE;
+  return conflict;
 }
 
 static void

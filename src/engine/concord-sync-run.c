@@ -1222,12 +1222,13 @@ refuse_fields (Run             *run,
   for (guint i = 0; i < refused->len; i++)
     {
       const ConcordFieldRefusal *refusal = g_ptr_array_index (refused, i);
-      const ConcordValue *wanted = item->set[side] != NULL ? concord_record_get (item->set[side], refusal->key)
-                                                           : NULL;
+      const ConcordValue *wanted = NULL;
       const ConcordValue *had = NULL;
       g_autofree char *before = NULL;
       g_autofree char *after = NULL;
 
+      if (item->set[side] != NULL)
+        wanted = concord_record_get (item->set[side], refusal->key);
       if (wanted == NULL)
         continue;
 
@@ -1236,8 +1237,8 @@ refuse_fields (Run             *run,
       before = had != NULL ? concord_value_to_string (had) : NULL;
       after = concord_value_to_string (wanted);
       run->summary->skipped++;
-      journal (run, item, item->link_id, side, item->ids[side], "update", refusal->key, before, after,
-               "skipped", refusal->reason);
+      journal (run, item, item->link_id, side, item->ids[side], "update", refusal->key,
+               before, after, "skipped", refusal->reason);
       concord_record_remove (item->set[side], refusal->key);
     }
 }

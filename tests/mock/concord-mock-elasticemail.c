@@ -2564,7 +2564,8 @@ concord_mock_elasticemail_release_stalled (ConcordMockElasticEmail *self,
   release = g_new0 (Release, 1);
   release->self = self;
   release->apply = !!apply;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, release_stalled_cb, release, g_free);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, release_stalled_cb, release,
+                              g_free);
 }
 
 guint
