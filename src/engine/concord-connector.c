@@ -619,7 +619,9 @@ concord_connector_create_finish (ConcordConnector  *self,
  * @user_data: data for @callback
  *
  * Applies changes to existing records. The result has one
- * #ConcordWriteResult per change.
+ * #ConcordWriteResult per change; a change the app took but for some
+ * fields it refuses for good names them in its @refused list
+ * (concord_write_result_add_refused()) rather than failing whole.
  */
 void
 concord_connector_update_async (ConcordConnector    *self,
