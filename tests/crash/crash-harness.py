@@ -12,7 +12,8 @@ kills concord-cli with SIGKILL while it waits, lets the request go
 ("drop": never applied, "release": applied late, its answer lost), and
 syncs twice. The end state must equal the end state of the same scenario
 run without a kill: no duplicate, no lost value, no lost unsubscribe; the
-store passes PRAGMA integrity_check and no run is left "running".
+store passes PRAGMA integrity_check, no run is left "running", and a third
+sync writes nothing.
 
 Usage: crash-harness.py CONCORD_CLI CONCORD_MOCK
 
@@ -270,6 +271,15 @@ class Scenario:
         mock.call('GET', '/lists?limit=1&offset=0')   # served after the release
         return True
 
+    def writes_of_next_sync(self):
+        """Creates and updates of one more sync (None when it failed)."""
+        p = self.cli('sync', 'crash', '--json')
+        try:
+            summary = json.loads(p.stdout)
+            return sum(summary[side][k] for side in ('a', 'b') for k in ('created', 'updated'))
+        except (ValueError, KeyError, TypeError):
+            return None
+
     def store_checks(self):
         path = os.path.join(self.data, 'state.sqlite')
         db = sqlite3.connect(path)
@@ -365,6 +375,7 @@ def run_phase(root, phase, figures):
                     sc.cli('sync', 'crash', '--json')
                     end = [m.state() for m in sc.mocks]
                     integrity, running = sc.store_checks()
+                    writes = sc.writes_of_next_sync()
             finally:
                 sc.close()
             if not reached:
@@ -382,6 +393,7 @@ def run_phase(root, phase, figures):
                 '%d duplicates, %d lost values, %d lost unsubscribes: %s' % (
                     duplicates, lost, lost_unsub, '; '.join(differences[:8])))
             tap(label + ': PRAGMA integrity_check', integrity == 'ok', integrity)
+            tap(label + ': settled, a third sync writes nothing', writes == 0, '%s writes' % writes)
             if running != 0 and 'no-run-left-running' in PENDING:
                 figures['pending'] += 1
                 print('# pending (no-run-left-running): %s: %d run(s) left "running"' % (label, running))
