@@ -934,6 +934,7 @@ test_status_change (Fixture       *fixture,
   g_autoptr(ConcordRecord) bounce = concord_record_new (NULL);
   g_autoptr(ConcordRecord) unsubscribe = concord_record_new (NULL);
   g_autoptr(ConcordRecord) deny = concord_record_new (NULL);
+  const ConcordFieldRefusal *refusal;
   ConcordWriteResult *result;
 
   put_contact (fixture->mock, "{\"Email\": \"a@example.com\", \"Status\": \"Active\"}");
@@ -953,18 +954,29 @@ test_status_change (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (results->len, ==, 3);
 
+  /* A value the API cannot set is refused alone, for good; the rest of
+   * the change is written. */
   result = g_ptr_array_index (results, 2);
-  g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
-  g_assert_nonnull (strstr (result->error->message, "consent"));
+  g_assert_no_error (result->error);
+  g_assert_nonnull (result->refused);
+  g_assert_cmpuint (result->refused->len, ==, 1);
+  refusal = g_ptr_array_index (result->refused, 0);
+  g_assert_cmpstr (refusal->key, ==, "consent");
+  g_assert_nonnull (strstr (refusal->reason, "consent"));
+  g_assert_cmpstr (concord_record_get_text (result->record, "first_name"), ==, "Cee");
 
   result = g_ptr_array_index (results, 0);
-  g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
-  g_assert_nonnull (strstr (result->error->message, "does not allow changing the status to "
-                                                    "bounced"));
-  g_assert_false (concord_error_is_transient (result->error));
+  g_assert_no_error (result->error);
+  g_assert_nonnull (result->refused);
+  g_assert_cmpuint (result->refused->len, ==, 1);
+  refusal = g_ptr_array_index (result->refused, 0);
+  g_assert_cmpstr (refusal->key, ==, "status");
+  g_assert_nonnull (strstr (refusal->reason, "does not allow changing the status to bounced"));
+  g_assert_cmpstr (concord_record_get_text (result->record, "status"), ==, "active");
 
   result = g_ptr_array_index (results, 1);
   g_assert_no_error (result->error);
+  g_assert_null (result->refused);
   g_assert_cmpuint (count_requests (fixture->mock, "POST /v4/suppressions/unsubscribes"), ==, 1);
   g_assert_cmpstr (concord_record_get_text (result->record, "status"), ==, "unsubscribed");
 }

@@ -300,6 +300,176 @@ test_refused_write_not_retried (Fixture       *f,
   g_assert_cmpuint (writes_in (f->mock[1]), ==, 0);
 }
 
+static void
+on_stalled_cancel_cb (ConcordMockElasticEmail *mock,
+                      const char              *request,
+                      gpointer                 user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+/* Runs until @pattern's first request on @side is held, then stops dead
+ * there (as a kill would: nothing of the run is committed after the
+ * request was sent), and drops the request unapplied. */
+static void
+run_killed_at (Fixture     *f,
+               ConcordSide  side,
+               const char  *pattern)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  const char *patterns[] = { pattern, NULL };
+  ConcordRunSummary summary;
+
+  concord_mock_elasticemail_stall_request (f->mock[side], patterns, 1,
+                                           on_stalled_cancel_cb, cancellable);
+  g_assert_false (concord_sync_run (f->store, f->connection_id, &f->config,
+                                    CONCORD_CONNECTOR (f->connector[0]), "contacts",
+                                    CONCORD_CONNECTOR (f->connector[1]), "contacts",
+                                    NULL, cancellable, &summary, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  concord_run_summary_clear (&summary);
+  concord_mock_elasticemail_release_stalled (f->mock[side], FALSE);
+}
+
+/* Issue 13: a run killed between the profile PUT and the unsubscribe made
+ * the other copy look newer; the unsubscribe then lost under "newest" and
+ * was never sent. @data: bit 0, whether the pair was linked before; bit 1,
+ * killed at the PUT rather than at the unsubscribe. */
+static void
+test_unsubscribe_survives_kill (Fixture       *f,
+                                gconstpointer  data)
+{
+  gboolean linked = GPOINTER_TO_UINT (data) & 1;
+  const char *pattern = (GPOINTER_TO_UINT (data) & 2) ? "PUT /v4/contacts/*"
+                                                      : "POST /v4/suppressions/unsubscribes";
+  g_autoptr(GError) error = NULL;
+  ConcordRunSummary summary;
+  g_autofree char *status_a = NULL, *status_b = NULL, *last_b = NULL;
+
+  put (f->mock[0], "{\"Email\":\"dee@example.com\",\"FirstName\":\"Dee\",\"Status\":\"Active\","
+                   "\"DateUpdated\":\"2019-01-02T03:04:05\"}");
+  put (f->mock[1], "{\"Email\":\"dee@example.com\",\"FirstName\":\"Dee\",\"Status\":\"Active\","
+                   "\"DateUpdated\":\"2019-01-02T03:04:05\"}");
+  load_mapping (f);
+  f->config.newest_wins = TRUE;
+  if (linked)
+    {
+      g_assert_true (run (f, &summary, &error));
+      g_assert_no_error (error);
+      concord_run_summary_clear (&summary);
+    }
+
+  /* Dee unsubscribes on A (and gets a last name there), a while ago. */
+  put (f->mock[0], "{\"Email\":\"dee@example.com\",\"LastName\":\"Doe\",\"Status\":\"Unsubscribed\","
+                   "\"DateUpdated\":\"2020-01-02T03:04:05\"}");
+
+  /* The run dies at one request of B's update. The unsubscribe goes
+   * first: B is never left renamed but still subscribed. */
+  run_killed_at (f, CONCORD_SIDE_B, pattern);
+  if (!(GPOINTER_TO_UINT (data) & 2))
+    {
+      g_autofree char *early = member (f->mock[1], "dee@example.com", "LastName");
+
+      g_assert_null (early);
+    }
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (run (f, &summary, &error));
+      g_assert_no_error (error);
+      concord_run_summary_clear (&summary);
+    }
+
+  status_a = member (f->mock[0], "dee@example.com", "Status");
+  status_b = member (f->mock[1], "dee@example.com", "Status");
+  last_b = member (f->mock[1], "dee@example.com", "LastName");
+  g_assert_cmpstr (status_a, ==, "Unsubscribed");
+  g_assert_cmpstr (status_b, ==, "Unsubscribed");
+  g_assert_cmpstr (last_b, ==, "Doe");
+}
+
+/* Issue 13: a status Elastic Email cannot take (only unsubscribing is
+ * allowed) blocked the whole update, so 129 shared contacts kept B's
+ * names. The status is refused alone, journaled once, never retried. */
+static void
+test_refused_status_alone (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) journal = NULL;
+  ConcordRunSummary summary;
+  guint n_status_skips = 0;
+  const guint n = 129;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"FirstName\":\"P%u\","
+                                               "\"Status\":\"Active\"}", i, i);
+
+      put (f->mock[0], json);
+    }
+  load_mapping (f);
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.created[1], ==, n);
+  concord_run_summary_clear (&summary);
+
+  /* Renamed on A, and bounced there: B can take the name, not the bounce. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"Email\":\"p%u@example.com\","
+                                               "\"FirstName\":\"Renamed %u\",\"Status\":\"Bounced\"}",
+                                               i, i);
+
+      put (f->mock[0], json);
+    }
+  f->config.force = TRUE;  /* every contact changed: the breaker would ask */
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.updated[1], ==, n);
+  g_assert_cmpuint (summary.failed[1], ==, 0);
+  g_assert_cmpuint (summary.skipped, ==, n);
+  concord_run_summary_clear (&summary);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("p%u@example.com", i);
+      g_autofree char *want = g_strdup_printf ("Renamed %u", i);
+      g_autofree char *first = member (f->mock[1], email, "FirstName");
+      g_autofree char *status = member (f->mock[1], email, "Status");
+
+      g_assert_cmpstr (first, ==, want);
+      g_assert_cmpstr (status, ==, "Active");
+    }
+
+  /* Each refusal is journaled as skipped, for the status alone. */
+  journal = concord_store_list_journal (f->store, f->connection_id, 0, 10000, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (row->outcome, "skipped") == 0)
+        {
+          g_assert_cmpstr (row->field, ==, "status");
+          g_assert_nonnull (strstr (row->error, "status to bounced"));
+          n_status_skips++;
+        }
+      else if (g_strcmp0 (row->op, "update") == 0)
+        g_assert_cmpstr (row->field, !=, "status");
+    }
+  g_assert_cmpuint (n_status_skips, ==, n);
+
+  /* Not tried again. */
+  concord_mock_elasticemail_reset_requests (f->mock[1]);
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.skipped, ==, 0);
+  concord_run_summary_clear (&summary);
+  g_assert_cmpuint (writes_in (f->mock[1]), ==, 0);
+}
+
 /* The field set of a CRM as a connector that does not translate its
  * fields would offer it: the email as the standard email (it is how
  * contacts are matched), everything else as custom fields with their
@@ -482,6 +652,16 @@ main (int   argc,
               test_truncated_answer, teardown);
   g_test_add ("/concord/sync-elasticemail/refused-write-not-retried", Fixture, NULL, setup,
               test_refused_write_not_retried, teardown);
+  g_test_add ("/concord/sync-elasticemail/refused-status-alone", Fixture, NULL, setup,
+              test_refused_status_alone, teardown);
+  g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/linked", Fixture,
+              GUINT_TO_POINTER (1), setup, test_unsubscribe_survives_kill, teardown);
+  g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/first-match", Fixture,
+              GUINT_TO_POINTER (0), setup, test_unsubscribe_survives_kill, teardown);
+  g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/linked-at-put", Fixture,
+              GUINT_TO_POINTER (3), setup, test_unsubscribe_survives_kill, teardown);
+  g_test_add ("/concord/sync-elasticemail/unsubscribe-survives-kill/first-match-at-put", Fixture,
+              GUINT_TO_POINTER (2), setup, test_unsubscribe_survives_kill, teardown);
 
   return g_test_run ();
 }

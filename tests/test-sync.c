@@ -877,6 +877,62 @@ count_conflicts (Fixture    *f,
   return n;
 }
 
+static guint
+count_status_notices (Fixture *f)
+{
+  g_autoptr(GPtrArray) journal = concord_store_list_journal (f->store, f->connection_id, 0, 1000, NULL);
+  guint n = 0;
+
+  for (guint i = 0; i < journal->len; i++)
+    {
+      const ConcordJournalRow *row = journal->pdata[i];
+
+      if (g_strcmp0 (row->op, "skip") == 0 && g_strcmp0 (row->field, "status") == 0 &&
+          g_strcmp0 (row->outcome, "skipped") == 0 && strstr (row->error, "unsubscribed") != NULL)
+        n++;
+    }
+  return n;
+}
+
+/* Issue 13: a suppressed status wins a status conflict whatever the
+ * policy, also when the other copy looks newer (an interrupted write). */
+static void
+test_suppression_wins_conflicts (Fixture       *f,
+                                 gconstpointer  data)
+{
+  /* A first match: A unsubscribed long ago, B active and touched since. */
+  concord_memory_connector_set_now (f->side[0], 1000);
+  concord_memory_connector_set_now (f->side[1], 5000);
+  person (f->side[0], "m@example.com", "status", "unsubscribed", NULL);
+  person (f->side[1], "m@example.com", "status", "active", NULL);
+  /* And a linked pair whose status both sides change. */
+  person (f->side[0], "l@example.com", "status", "active", NULL);
+  f->config.newest_wins = TRUE;
+  f->config.prefer = CONCORD_SIDE_B;
+  sync_ok (f);
+
+  g_assert_cmpstr (text (f->side[1], "m@example.com", "status"), ==, "unsubscribed");
+  g_assert_cmpuint (count_conflicts (f, "suppressed"), ==, 1);
+  assert_quiet (f);
+
+  concord_memory_connector_set_now (f->side[0], 6000);
+  concord_memory_connector_set_now (f->side[1], 9000);
+  edit (f->side[0], "l@example.com", "status", "bounced");
+  edit (f->side[1], "l@example.com", "status", "engaged");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "l@example.com", "status"), ==, "bounced");
+  g_assert_cmpstr (text (f->side[1], "l@example.com", "status"), ==, "bounced");
+  g_assert_cmpuint (count_conflicts (f, "suppressed"), ==, 2);
+  assert_quiet (f);
+
+  /* Both suppressed, differently: the policy decides as ever (newest, B). */
+  edit (f->side[0], "l@example.com", "status", "abuse");
+  edit (f->side[1], "l@example.com", "status", "unsubscribed");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "l@example.com", "status"), ==, "unsubscribed");
+  assert_quiet (f);
+}
+
 static void
 test_suppression_is_monotonic (Fixture       *f,
                                gconstpointer  data)
@@ -888,8 +944,10 @@ test_suppression_is_monotonic (Fixture       *f,
   f->config.newest_wins = FALSE;
   sync_ok (f);
 
-  /* A wins the first match for everything but this: no sync re-subscribes. */
+  /* A wins the first match for everything but this: no sync re-subscribes,
+   * and the unsubscribe wins the conflict (it crosses to A). */
   g_assert_cmpstr (text (f->side[1], "u@example.com", "status"), ==, "unsubscribed");
+  g_assert_cmpstr (text (f->side[0], "u@example.com", "status"), ==, "unsubscribed");
   g_assert_cmpstr (text (f->side[1], "u@example.com", "first_name"), ==, "Una");
   g_assert_cmpuint (count_conflicts (f, "suppressed"), ==, 1);
   assert_quiet (f);
@@ -900,6 +958,9 @@ test_suppression_is_monotonic (Fixture       *f,
   g_assert_cmpstr (text (f->side[1], "u@example.com", "status"), ==, "unsubscribed");
   g_assert_cmpuint (count_conflicts (f, "suppressed"), ==, 2);
   assert_quiet (f);
+
+  /* The refusal is a notice in the journal, about the status. */
+  g_assert_cmpuint (count_status_notices (f), ==, 1);
 
   /* A bounce on either side travels; only going back is refused. */
   edit (f->side[1], "u@example.com", "status", "bounced");
@@ -1362,6 +1423,7 @@ main (int   argc,
   ADD ("symmetry", test_symmetry);
   ADD ("on-engine-thread", test_on_engine_thread);
   ADD ("suppression-is-monotonic", test_suppression_is_monotonic);
+  ADD ("suppression-wins-conflicts", test_suppression_wins_conflicts);
   ADD ("rule-off-updates-both-ways", test_rule_off_updates_both_ways);
   ADD ("rule-create-switch", test_rule_create_switch);
   ADD ("rule-actions", test_rule_actions);

@@ -42,7 +42,11 @@
  *
  * Status. ContactUpdatePayload has no Status: the one status change the API
  * allows is to unsubscribe, through POST /suppressions/unsubscribes. Any
- * other status change is refused per record, with a non-transient error.
+ * other status change (and any consent change) is refused for that field
+ * alone: the rest of the change is written, and the result names the
+ * refused field (concord_write_result_add_refused()). An unsubscribe goes
+ * out before the profile PUT, so a process killed between the two never
+ * leaves a contact renamed but still subscribed.
  */
 
 #define G_LOG_DOMAIN "concord-connector-elasticemail"
@@ -1873,8 +1877,8 @@ update_state_free (UpdateState *state)
 typedef enum
 {
   STEP_CHECK_STATUS,
-  STEP_PUT,
   STEP_UNSUBSCRIBE,
+  STEP_PUT,
   STEP_LISTS,
   STEP_ECHO,
   STEP_DONE,
@@ -1892,6 +1896,7 @@ typedef struct
   char                      *want_consent;/* (owned) (nullable): canonical */
   GPtrArray                 *list_ops;    /* (owned): "+name" / "-name" */
   guint                      list_op;
+  GPtrArray                 *refused;     /* (owned) (nullable): field key, reason, … */
 } UpdateOp;
 
 static void
@@ -1903,6 +1908,7 @@ update_op_free (UpdateOp *op)
   g_free (op->want_status);
   g_free (op->want_consent);
   g_clear_pointer (&op->list_ops, g_ptr_array_unref);
+  g_clear_pointer (&op->refused, g_ptr_array_unref);
   g_free (op);
 }
 
@@ -2018,6 +2024,18 @@ update_op_fail (UpdateOp *op,
   update_op_finish (op, concord_write_result_new_error (op->index, error));
 }
 
+/* The API cannot set @key: noted for the result (@reason is taken). */
+static void
+update_op_refuse (UpdateOp   *op,
+                  const char *key,
+                  char       *reason)
+{
+  if (op->refused == NULL)
+    op->refused = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (op->refused, g_strdup (key));
+  g_ptr_array_add (op->refused, reason);
+}
+
 static void
 on_update_step_cb (GObject      *object,
                    GAsyncResult *result,
@@ -2060,26 +2078,25 @@ on_update_step_cb (GObject      *object,
         if (consent == NULL)
           consent = "unknown";
 
+        /* A value the API cannot set is refused alone: the rest of the
+         * change still goes out. */
         if (op->want_consent != NULL && g_strcmp0 (consent, op->want_consent) != 0)
-          {
-            update_op_fail (op, g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                                             "Elastic Email does not allow changing the "
-                                             "consent to %s through its API",
-                                             op->want_consent));
-            return;
-          }
+          update_op_refuse (op, CONCORD_FIELD_CONSENT,
+                            g_strdup_printf ("Elastic Email does not allow changing the "
+                                             "consent to %s through its API", op->want_consent));
 
         if (op->want_status != NULL && g_strcmp0 (status, op->want_status) != 0 &&
             g_strcmp0 (op->want_status, "unsubscribed") != 0)
           {
-            update_op_fail (op, g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                                             "Elastic Email does not allow changing the "
-                                             "status to %s through its API", op->want_status));
-            return;
+            update_op_refuse (op, CONCORD_FIELD_STATUS,
+                              g_strdup_printf ("Elastic Email does not allow changing the "
+                                               "status to %s through its API", op->want_status));
+            g_clear_pointer (&op->want_status, g_free);
           }
         if (g_strcmp0 (status, op->want_status) == 0)
           g_clear_pointer (&op->want_status, g_free);
-        op->step = STEP_PUT;
+        g_clear_pointer (&op->want_consent, g_free);
+        op->step = STEP_UNSUBSCRIBE;
       }
       break;
 
@@ -2095,12 +2112,12 @@ on_update_step_cb (GObject      *object,
                                              "custom field %s", dropped));
             return;
           }
-        op->step = STEP_UNSUBSCRIBE;
+        op->step = STEP_LISTS;
       }
       break;
 
     case STEP_UNSUBSCRIBE:
-      op->step = STEP_LISTS;
+      op->step = STEP_PUT;
       break;
 
     case STEP_LISTS:
@@ -2130,7 +2147,14 @@ on_update_step_cb (GObject      *object,
             return;
           }
 
-        update_op_finish (op, concord_write_result_new_ok (op->index, record));
+        {
+          ConcordWriteResult *written = concord_write_result_new_ok (op->index, record);
+
+          for (guint i = 0; op->refused != NULL && i + 1 < op->refused->len; i += 2)
+            concord_write_result_add_refused (written, g_ptr_array_index (op->refused, i),
+                                              g_ptr_array_index (op->refused, i + 1));
+          update_op_finish (op, written);
+        }
         return;
       }
 
@@ -2163,7 +2187,7 @@ update_op_next (UpdateOp *op)
                           on_update_step_cb, op);
               return;
             }
-          op->step = STEP_PUT;
+          op->step = STEP_UNSUBSCRIBE;
           break;
 
         case STEP_PUT:
@@ -2176,7 +2200,7 @@ update_op_next (UpdateOp *op)
                             on_update_step_cb, op);
                 return;
               }
-            op->step = STEP_UNSUBSCRIBE;
+            op->step = STEP_LISTS;
           }
           break;
 
@@ -2196,7 +2220,7 @@ update_op_next (UpdateOp *op)
                           on_update_step_cb, op);
               return;
             }
-          op->step = STEP_LISTS;
+          op->step = STEP_PUT;
           break;
 
         case STEP_LISTS:

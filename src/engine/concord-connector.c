@@ -174,6 +174,43 @@ concord_write_result_new_error (guint   index,
   return result;
 }
 
+static void
+field_refusal_free (gpointer data)
+{
+  ConcordFieldRefusal *refusal = data;
+
+  g_free (refusal->key);
+  g_free (refusal->reason);
+  g_free (refusal);
+}
+
+/**
+ * concord_write_result_add_refused:
+ * @result: a successful #ConcordWriteResult
+ * @key: the field of the change the app refused for good
+ * @reason: why, for people (no contact data)
+ *
+ * Notes that the app took the change but for @key: the engine settles the
+ * other fields and journals this one as skipped, without retrying it.
+ */
+void
+concord_write_result_add_refused (ConcordWriteResult *result,
+                                  const char         *key,
+                                  const char         *reason)
+{
+  ConcordFieldRefusal *refusal;
+
+  g_return_if_fail (result != NULL && result->error == NULL);
+  g_return_if_fail (key != NULL && reason != NULL);
+
+  refusal = g_new0 (ConcordFieldRefusal, 1);
+  refusal->key = g_strdup (key);
+  refusal->reason = g_strdup (reason);
+  if (result->refused == NULL)
+    result->refused = g_ptr_array_new_with_free_func (field_refusal_free);
+  g_ptr_array_add (result->refused, refusal);
+}
+
 void
 concord_write_result_free (ConcordWriteResult *result)
 {
@@ -182,6 +219,7 @@ concord_write_result_free (ConcordWriteResult *result)
 
   g_clear_pointer (&result->record, concord_record_unref);
   g_clear_error (&result->error);
+  g_clear_pointer (&result->refused, g_ptr_array_unref);
   g_free (result);
 }
 
@@ -581,7 +619,9 @@ concord_connector_create_finish (ConcordConnector  *self,
  * @user_data: data for @callback
  *
  * Applies changes to existing records. The result has one
- * #ConcordWriteResult per change.
+ * #ConcordWriteResult per change; a change the app took but for some
+ * fields it refuses for good names them in its @refused list
+ * (concord_write_result_add_refused()) rather than failing whole.
  */
 void
 concord_connector_update_async (ConcordConnector    *self,

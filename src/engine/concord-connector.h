@@ -82,25 +82,44 @@ ConcordRecordChange *concord_record_change_new  (const char          *remote_id,
 void                 concord_record_change_free (ConcordRecordChange *change);
 
 /**
+ * ConcordFieldRefusal:
+ * @key: a field of the change the app refused
+ * @reason: why, for people (no contact data)
+ */
+typedef struct
+{
+  char *key;
+  char *reason;
+} ConcordFieldRefusal;
+
+/**
  * ConcordWriteResult:
  * @index: position of the input (record or change) this result is for
  * @record: (nullable): on success, the record as the app now holds it
  *   (with its remote id; what the server echoed)
  * @error: (nullable): on failure, why; the record was not written
+ * @refused: (nullable) (element-type ConcordFieldRefusal): on success, the
+ *   fields of the change the app refused for good (a retry would fail
+ *   again); every other field was written
  *
- * One result per input of a batch: a batch can partly fail.
+ * One result per input of a batch: a batch can partly fail, and so can
+ * one change, field by field.
  */
 typedef struct
 {
   guint          index;
   ConcordRecord *record;
   GError        *error;
+  GPtrArray     *refused;
 } ConcordWriteResult;
 
 ConcordWriteResult *concord_write_result_new_ok    (guint               index,
                                                     ConcordRecord      *record);
 ConcordWriteResult *concord_write_result_new_error (guint               index,
                                                     GError             *error);
+void                concord_write_result_add_refused (ConcordWriteResult *result,
+                                                      const char         *key,
+                                                      const char         *reason);
 void                concord_write_result_free      (ConcordWriteResult *result);
 
 #define CONCORD_TYPE_CONNECTOR (concord_connector_get_type ())

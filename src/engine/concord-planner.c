@@ -668,6 +668,7 @@ static void add_conflict (ConcordPlanItem    *item,
                           const ConcordValue *va,
                           const ConcordValue *vb,
                           ConcordSide         winner);
+static ConcordPlanConflict *mark_suppressed (ConcordPlanItem *item);
 
 static void
 plan_write (Planner            *planner,
@@ -690,13 +691,10 @@ plan_write (Planner            *planner,
 
   if (key == status_quark && is_suppressed_status (before) && !is_suppressed_status (after))
     {
-      ConcordPlanConflict *conflict;
-
       add_conflict (item, key,
                     target == CONCORD_SIDE_A ? before : after,
                     target == CONCORD_SIDE_A ? after : before, target);
-      conflict = g_ptr_array_index (item->conflicts, item->conflicts->len - 1);
-      conflict->suppressed = TRUE;
+      mark_suppressed (item)->kept = TRUE;
       return;
     }
 
@@ -718,6 +716,38 @@ plan_write (Planner            *planner,
    * happens to pairs that did. */
   if (before != NULL && item->kind != CONCORD_PLAN_MATCH)
     planner->plan->n_overwrites[target]++;
+}
+
+/* Whether @pair maps the status on either side. */
+static gboolean
+is_status_pair (const ConcordMappingPair *pair)
+{
+  GQuark status = g_quark_from_static_string (CONCORD_FIELD_STATUS);
+
+  return pair->key_a == status || pair->key_b == status;
+}
+
+/* The side whose status is suppressed when only one's is: it wins a
+ * status conflict whatever the policy (an interrupted write may well have
+ * made the other copy look newer). Returns FALSE when neither or both. */
+static gboolean
+suppressed_side (const ConcordMappingPair *pair,
+                 const ConcordValue       *own_a,
+                 const ConcordValue       *own_b,
+                 ConcordSide              *side)
+{
+  gboolean a, b;
+
+  if (!is_status_pair (pair))
+    return FALSE;
+
+  a = is_suppressed_status (own_a);
+  b = is_suppressed_status (own_b);
+  if (a == b)
+    return FALSE;
+
+  *side = a ? CONCORD_SIDE_A : CONCORD_SIDE_B;
+  return TRUE;
 }
 
 static ConcordSide
@@ -756,6 +786,16 @@ add_conflict (ConcordPlanItem    *item,
   if (item->conflicts == NULL)
     item->conflicts = g_ptr_array_new_with_free_func (plan_conflict_free);
   g_ptr_array_add (item->conflicts, conflict);
+}
+
+/* The last conflict added was settled by the suppression rule. */
+static ConcordPlanConflict *
+mark_suppressed (ConcordPlanItem *item)
+{
+  ConcordPlanConflict *conflict = g_ptr_array_index (item->conflicts, item->conflicts->len - 1);
+
+  conflict->suppressed = TRUE;
+  return conflict;
 }
 
 static void
@@ -1116,6 +1156,7 @@ merge_item (Planner               *planner,
           else
             {
               ConcordSide winner = decide_winner (planner, ra, rb);
+              gboolean suppressed = suppressed_side (pair, own_a, own_b, &winner);
 
               if (!flows_ba)
                 winner = CONCORD_SIDE_A;
@@ -1123,6 +1164,8 @@ merge_item (Planner               *planner,
                 winner = CONCORD_SIDE_B;
 
               add_conflict (item, pair->key_a, own_a, own_b, winner);
+              if (suppressed)
+                mark_suppressed (item);
               if (winner == CONCORD_SIDE_A)
                 write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
               else
@@ -1182,8 +1225,11 @@ merge_item (Planner               *planner,
       else
         {
           ConcordSide winner = decide_winner (planner, ra, rb);
+          gboolean suppressed = suppressed_side (pair, own_a, own_b, &winner);
 
           add_conflict (item, pair->key_a, own_a, own_b, winner);
+          if (suppressed)
+            mark_suppressed (item);
           if (winner == CONCORD_SIDE_A && flows_ab)
             write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
           else if (winner == CONCORD_SIDE_B && flows_ba)

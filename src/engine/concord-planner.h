@@ -131,7 +131,8 @@ typedef struct
   char *value_a;   /* (nullable) */
   char *value_b;   /* (nullable) */
   ConcordSide winner;
-  gboolean suppressed;  /* a suppressed status kept against an active one */
+  gboolean suppressed;  /* settled by the suppression rule: the suppressed status won */
+  gboolean kept;        /* ... and stays where it is: the other side's value was refused */
 } ConcordPlanConflict;
 
 typedef enum

@@ -1169,6 +1169,19 @@ settle (Run          *run,
 
           if (!concord_store_add_conflict (run->store, run->connection_id, &row, error))
             goto fail;
+
+          /* A sync that would have re-subscribed the contact: people see
+           * in the activity that it was not done, and why. */
+          if (conflict->suppressed && conflict->kept)
+            {
+              ConcordSide kept = conflict->winner;
+
+              journal (run, item, item->link_id, kept, item->ids[kept], "skip", conflict->field,
+                       kept == CONCORD_SIDE_A ? conflict->value_a : conflict->value_b,
+                       kept == CONCORD_SIDE_A ? conflict->value_b : conflict->value_a, "skipped",
+                       "the contact unsubscribed, bounced or complained: a sync never makes "
+                       "such a contact active again");
+            }
         }
     }
 
@@ -1194,6 +1207,41 @@ typedef enum
   WRITE_CREATE,
   WRITE_UPDATE,
 } WriteKind;
+
+/* The app took an update but for some fields, for good: each is journaled
+ * as skipped with the reason and taken out of the item, so the journal
+ * says only what was written. The pair's baselines then hold what each
+ * side has (the echo keeps the app's old value): the refused value is not
+ * tried again until one side changes it. */
+static void
+refuse_fields (Run             *run,
+               ConcordPlanItem *item,
+               ConcordSide      side,
+               GPtrArray       *refused)
+{
+  for (guint i = 0; i < refused->len; i++)
+    {
+      const ConcordFieldRefusal *refusal = g_ptr_array_index (refused, i);
+      const ConcordValue *wanted = NULL;
+      const ConcordValue *had = NULL;
+      g_autofree char *before = NULL;
+      g_autofree char *after = NULL;
+
+      if (item->set[side] != NULL)
+        wanted = concord_record_get (item->set[side], refusal->key);
+      if (wanted == NULL)
+        continue;
+
+      if (item->views[side] != NULL)
+        had = concord_record_get (item->views[side], refusal->key);
+      before = had != NULL ? concord_value_to_string (had) : NULL;
+      after = concord_value_to_string (wanted);
+      run->summary->skipped++;
+      journal (run, item, item->link_id, side, item->ids[side], "update", refusal->key,
+               before, after, "skipped", refusal->reason);
+      concord_record_remove (item->set[side], refusal->key);
+    }
+}
 
 static gboolean
 write_batch (Run         *run,
@@ -1340,6 +1388,8 @@ write_batch (Run         *run,
             }
           else
             run->summary->updated[side]++;
+          if (kind == WRITE_UPDATE && write->refused != NULL)
+            refuse_fields (run, state->item, side, write->refused);
           if (kind == WRITE_CREATE)
             run->summary->fields_written[side] += concord_record_get_n_fields (write->record);
           else

@@ -28,6 +28,11 @@
  * Faults are armed for an absolute request number (counted over every
  * request the server has seen), so several can wait at once.
  *
+ * Stalls (for kill -9 tests): the Nth request matching a pattern is held,
+ * unanswered and not applied, until released (then it is applied and
+ * answered, as if the network had been slow) or dropped (its connection
+ * closes, nothing applied). A callback says when the stall is reached.
+ *
  * Saving (the sandbox demo keeps its account across restarts): the
  * account's data go out in the seed file format, so a saved file loads
  * back with load_seed_file(). With a save path set, every successful
@@ -108,6 +113,7 @@ struct _ConcordMockElasticEmail
   GMainLoop    *loop;              /* (owned) */
   SoupServer   *server;            /* (owned) (nullable): server thread only */
   GPtrArray    *slow_sources;      /* (owned): GSource, server thread only */
+  GPtrArray    *stalled;           /* (owned): SoupServerMessage, server thread only */
   GSource      *save_source;       /* (owned) (nullable): server thread only */
 
   /* Start-up hand-over */
@@ -125,6 +131,11 @@ struct _ConcordMockElasticEmail
   GPtrArray    *requests;          /* (owned): "METHOD /v4/path?query" */
   gint64        n_seen;            /* every request ever, for faults */
   GHashTable   *faults;            /* (owned): request number -> Fault */
+  GStrv         stall_patterns;    /* (owned) (nullable): "METHOD /v4/path" globs */
+  guint         stall_nth;         /* the matching request to stall, 1-based */
+  guint         stall_seen;        /* matching requests seen since armed */
+  ConcordMockStallFunc stall_func; /* (nullable) */
+  gpointer      stall_data;
   guint         max_page_size;
   gboolean      view_contacts;
   gboolean      modify_contacts;
@@ -1498,6 +1509,115 @@ parse_path (Request    *req,
 /* Callbacks (server thread)                                                 */
 /* ------------------------------------------------------------------------- */
 
+/* Whether @method @path is the request to stall (caller holds the mutex). */
+static gboolean
+stall_matches (ConcordMockElasticEmail *self,
+               const char              *method,
+               const char              *path)
+{
+  g_autofree char *line = NULL;
+  gboolean match = FALSE;
+
+  if (self->stall_patterns == NULL)
+    return FALSE;
+
+  line = g_strdup_printf ("%s %s", method, path);
+  for (guint i = 0; !match && self->stall_patterns[i] != NULL; i++)
+    match = g_pattern_match_simple (self->stall_patterns[i], line);
+
+  if (!match || ++self->stall_seen != self->stall_nth)
+    return FALSE;
+
+  g_clear_pointer (&self->stall_patterns, g_strfreev);
+  return TRUE;
+}
+
+/* Routes @req and runs its handler (caller holds the mutex). */
+static void
+serve (Request    *req,
+       const char *raw_path,
+       const char *raw_query)
+{
+  ConcordMockElasticEmail *self = req->self;
+
+  parse_query (req, raw_query);
+  if (parse_path (req, raw_path))
+    dispatch (req);
+  else
+    respond_error (req, SOUP_STATUS_NOT_FOUND, "Not found.");
+
+  if (self->save_path != NULL && !g_str_equal (req->method, "GET") &&
+      SOUP_STATUS_IS_SUCCESSFUL (req->status))
+    schedule_save (self);
+}
+
+/* Hands @req's answer to its message. */
+static void
+send_answer (Request *req)
+{
+  if (req->body != NULL)
+    {
+      gsize length = strlen (req->body);
+
+      soup_server_message_set_response (req->msg, "application/json; charset=utf-8",
+                                        SOUP_MEMORY_TAKE, g_steal_pointer (&req->body), length);
+    }
+  soup_server_message_set_status (req->msg, req->status, NULL);
+}
+
+/* A stalled request, answered now as it would have been then. */
+static void
+serve_stalled (ConcordMockElasticEmail *self,
+               SoupServerMessage       *msg)
+{
+  g_auto(Request) req = { .self = self, .msg = msg };
+  GUri *uri = soup_server_message_get_uri (msg);
+
+  req.method = soup_server_message_get_method (msg);
+
+  g_mutex_lock (&self->mutex);
+  serve (&req, g_uri_get_path (uri), g_uri_get_query (uri));
+  g_mutex_unlock (&self->mutex);
+
+  send_answer (&req);
+}
+
+typedef struct
+{
+  ConcordMockElasticEmail *self;
+  gboolean                 apply;
+} Release;
+
+static gboolean
+release_stalled_cb (gpointer data)
+{
+  Release *release = data;
+  ConcordMockElasticEmail *self = release->self;
+  g_autoptr(GPtrArray) stalled = g_steal_pointer (&self->stalled);
+
+  self->stalled = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < stalled->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (stalled, i);
+
+      if (release->apply)
+        {
+          serve_stalled (self, msg);
+          soup_server_message_unpause (msg);
+        }
+      else
+        {
+          g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+          if (stream != NULL)
+            g_io_stream_close (stream, NULL, NULL);
+        }
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+
 typedef struct
 {
   ConcordMockElasticEmail *self;  /* (unowned): outlives the server thread */
@@ -1557,22 +1677,26 @@ on_server_request_cb (SoupServer        *server,
       g_hash_table_remove (self->faults, &self->n_seen);
     }
 
+  if (fault.fault == CONCORD_MOCK_FAULT_NONE && stall_matches (self, req.method, raw_path))
+    {
+      g_autofree char *line = g_strdup (g_ptr_array_index (self->requests, self->requests->len - 1));
+      ConcordMockStallFunc func = self->stall_func;
+      gpointer func_data = self->stall_data;
+
+      g_mutex_unlock (&self->mutex);
+      g_ptr_array_add (self->stalled, g_object_ref (msg));
+      soup_server_message_pause (msg);
+      if (func != NULL)
+        func (self, line, func_data);
+      return;
+    }
+
   if (fault.fault == CONCORD_MOCK_FAULT_500)
     error_data = g_strdup_printf ("mock-%u", ++self->error_serial);
 
   if (fault.fault == CONCORD_MOCK_FAULT_NONE || fault.fault == CONCORD_MOCK_FAULT_TRUNCATE ||
       fault.fault == CONCORD_MOCK_FAULT_SLOW)
-    {
-      parse_query (&req, raw_query);
-      if (parse_path (&req, raw_path))
-        dispatch (&req);
-      else
-        respond_error (&req, SOUP_STATUS_NOT_FOUND, "Not found.");
-
-      if (self->save_path != NULL && !g_str_equal (req.method, "GET") &&
-          SOUP_STATUS_IS_SUCCESSFUL (req.status))
-        schedule_save (self);
-    }
+    serve (&req, raw_path, raw_query);
 
   g_mutex_unlock (&self->mutex);
 
@@ -1622,14 +1746,7 @@ on_server_request_cb (SoupServer        *server,
       break;
     }
 
-  if (req.body != NULL)
-    {
-      gsize length = strlen (req.body);
-
-      soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
-                                        g_steal_pointer (&req.body), length);
-    }
-  soup_server_message_set_status (msg, req.status, NULL);
+  send_answer (&req);
 
   if (fault.fault == CONCORD_MOCK_FAULT_SLOW)
     {
@@ -1686,6 +1803,11 @@ server_worker (gpointer data)
   for (guint i = 0; i < self->slow_sources->len; i++)
     g_source_destroy (g_ptr_array_index (self->slow_sources, i));
   g_ptr_array_set_size (self->slow_sources, 0);
+  {
+    Release release = { self, FALSE };
+
+    release_stalled_cb (&release);
+  }
 
   soup_server_disconnect (self->server);
   g_clear_object (&self->server);
@@ -1746,6 +1868,8 @@ concord_mock_elasticemail_finalize (GObject *object)
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->slow_sources, g_ptr_array_unref);
+  g_clear_pointer (&self->stalled, g_ptr_array_unref);
+  g_clear_pointer (&self->stall_patterns, g_strfreev);
   g_clear_error (&self->start_error);
   g_cond_clear (&self->started_cond);
 
@@ -1779,6 +1903,7 @@ concord_mock_elasticemail_init (ConcordMockElasticEmail *self)
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   self->slow_sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
+  self->stalled = g_ptr_array_new_with_free_func (g_object_unref);
 
   self->contacts = g_ptr_array_new_with_free_func (contact_free);
   self->contacts_by_key = g_hash_table_new (g_str_hash, g_str_equal);
@@ -2384,6 +2509,63 @@ concord_mock_elasticemail_fail_request (ConcordMockElasticEmail *self,
   value->seconds = seconds;
   g_hash_table_replace (self->faults, key, value);
   g_mutex_unlock (&self->mutex);
+}
+
+/**
+ * concord_mock_elasticemail_stall_request:
+ * @patterns: (array zero-terminated=1): globs over "METHOD /v4/path" (no
+ *   query), e.g. "PUT /v4/contacts/\*"; a request matching any counts
+ * @nth: which matching request from now to stall, 1 being the next
+ * @func: (nullable): called on the server thread, without the mutex held,
+ *   with the request line, once the request is held
+ * @user_data: data for @func
+ *
+ * Holds one request without applying or answering it, until
+ * concord_mock_elasticemail_release_stalled(): what a client killed while
+ * waiting for that request left behind. Arming again replaces the stall.
+ */
+void
+concord_mock_elasticemail_stall_request (ConcordMockElasticEmail *self,
+                                         const char * const      *patterns,
+                                         guint                    nth,
+                                         ConcordMockStallFunc     func,
+                                         gpointer                 user_data)
+{
+  g_return_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self));
+  g_return_if_fail (patterns != NULL && patterns[0] != NULL);
+  g_return_if_fail (nth > 0);
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->stall_patterns, g_strfreev);
+  self->stall_patterns = g_strdupv ((char **) patterns);
+  self->stall_nth = nth;
+  self->stall_seen = 0;
+  self->stall_func = func;
+  self->stall_data = user_data;
+  g_mutex_unlock (&self->mutex);
+}
+
+/**
+ * concord_mock_elasticemail_release_stalled:
+ * @apply: %TRUE to apply and answer the held request (late), %FALSE to
+ *   drop it: its connection closes and nothing of it is applied
+ *
+ * Lets go of the request held by concord_mock_elasticemail_stall_request(),
+ * if any; the server thread does it soon after this returns.
+ */
+void
+concord_mock_elasticemail_release_stalled (ConcordMockElasticEmail *self,
+                                           gboolean                 apply)
+{
+  Release *release;
+
+  g_return_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self));
+
+  release = g_new0 (Release, 1);
+  release->self = self;
+  release->apply = !!apply;
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, release_stalled_cb, release,
+                              g_free);
 }
 
 guint

@@ -33,6 +33,16 @@ typedef enum
 G_DECLARE_FINAL_TYPE (ConcordMockElasticEmail, concord_mock_elasticemail,
                       CONCORD, MOCK_ELASTICEMAIL, GObject)
 
+/**
+ * ConcordMockStallFunc:
+ * @request: the held request, "METHOD /v4/path?query"
+ *
+ * Called on the server's thread when a stalled request is reached.
+ */
+typedef void (*ConcordMockStallFunc) (ConcordMockElasticEmail *mock,
+                                      const char              *request,
+                                      gpointer                 user_data);
+
 ConcordMockElasticEmail *concord_mock_elasticemail_new              (const char               *api_key,
                                                                      guint                     port,
                                                                      GError                  **error);
@@ -78,6 +88,16 @@ void                     concord_mock_elasticemail_fail_request     (ConcordMock
                                                                      guint                     nth,
                                                                      ConcordMockFault          fault,
                                                                      guint                     seconds);
+
+/* Stalls: the @nth request matching one of @patterns (globs over
+ * "METHOD /v4/path") is held unanswered and unapplied until released. */
+void                     concord_mock_elasticemail_stall_request    (ConcordMockElasticEmail  *self,
+                                                                     const char * const       *patterns,
+                                                                     guint                     nth,
+                                                                     ConcordMockStallFunc      func,
+                                                                     gpointer                  user_data);
+void                     concord_mock_elasticemail_release_stalled  (ConcordMockElasticEmail  *self,
+                                                                     gboolean                  apply);
 
 /* What clients did: "METHOD /v4/path?query", in order. */
 guint                    concord_mock_elasticemail_get_n_requests   (ConcordMockElasticEmail  *self);

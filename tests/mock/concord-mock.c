@@ -7,8 +7,18 @@
  * The mock web APIs as a program, for the sandbox demo and manual testing:
  *
  *   concord-mock elasticemail --port N [--seed FILE | --generate N] [--api-key KEY]
+ *                             [--control] [--stall PATTERN... [--stall-nth N]]
  *
  * It prints the base URL and serves until SIGINT or SIGTERM.
+ *
+ * With --stall (for kill -9 tests, see tests/crash/), the Nth request whose
+ * "METHOD /v4/path" matches one of the glob patterns is held, unanswered
+ * and not applied; the program prints "stalled METHOD /v4/path?query" when
+ * it is. A line "release" on standard input then applies and answers it,
+ * "drop" closes its connection with nothing applied. With --control
+ * (implied by --stall) standard input is read for those commands, and
+ * "stall N PATTERN[|PATTERN…]" arms a stall while running (answered with
+ * a line "armed").
  */
 
 #define G_LOG_DOMAIN "concord-mock"
@@ -21,6 +31,56 @@
 #include <glib-unix.h>
 
 #include "concord-mock-elasticemail.h"
+
+static void
+on_stalled_cb (ConcordMockElasticEmail *mock,
+               const char              *request,
+               gpointer                 user_data)
+{
+  g_print ("stalled %s\n", request);
+  fflush (stdout);
+}
+
+static gboolean
+on_stdin_cb (GIOChannel   *channel,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  ConcordMockElasticEmail *mock = user_data;
+  g_autofree char *line = NULL;
+  GIOStatus status;
+
+  status = g_io_channel_read_line (channel, &line, NULL, NULL, NULL);
+  if (status != G_IO_STATUS_NORMAL)
+    return G_SOURCE_REMOVE;
+
+  g_strstrip (line);
+  if (g_str_has_prefix (line, "stall "))
+    {
+      char *rest = NULL;
+      guint64 nth = g_ascii_strtoull (line + strlen ("stall "), &rest, 10);
+      g_auto(GStrv) patterns = NULL;
+
+      if (nth == 0 || nth > G_MAXUINT || rest == NULL || *rest != ' ')
+        {
+          g_printerr ("stall N PATTERN[|PATTERN…]\n");
+          return G_SOURCE_CONTINUE;
+        }
+      patterns = g_strsplit (rest + 1, "|", -1);
+      concord_mock_elasticemail_stall_request (mock, (const char * const *) patterns, (guint) nth,
+                                               on_stalled_cb, NULL);
+      g_print ("armed\n");
+      fflush (stdout);
+    }
+  else if (g_str_equal (line, "release"))
+    concord_mock_elasticemail_release_stalled (mock, TRUE);
+  else if (g_str_equal (line, "drop"))
+    concord_mock_elasticemail_release_stalled (mock, FALSE);
+  else if (*line != '\0')
+    g_printerr ("Unknown command “%s” (stall, release or drop)\n", line);
+
+  return G_SOURCE_CONTINUE;
+}
 
 static gboolean
 on_signal_cb (gpointer data)
@@ -39,6 +99,10 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *seed_file = NULL;
   g_autofree char *api_key = NULL;
+  g_auto(GStrv) stall = NULL;
+  g_autoptr(GIOChannel) input = NULL;
+  int stall_nth = 1;
+  gboolean control = FALSE;
   int port = 0;
   int generate = -1;
   guint sigint_id;
@@ -49,6 +113,11 @@ main (int   argc,
     { "generate", 'g', 0, G_OPTION_ARG_INT, &generate, "Generate N contacts", "N" },
     { "api-key", 'k', 0, G_OPTION_ARG_STRING, &api_key, "The API key clients must send (sandbox)",
       "KEY" },
+    { "stall", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stall,
+      "Hold a request matching this glob over “METHOD /v4/path” (repeatable)", "PATTERN" },
+    { "stall-nth", 0, 0, G_OPTION_ARG_INT, &stall_nth, "Hold the Nth matching request (1)", "N" },
+    { "control", 0, 0, G_OPTION_ARG_NONE, &control,
+      "Read stall, release and drop commands on standard input", NULL },
     { NULL },
   };
 
@@ -73,6 +142,11 @@ main (int   argc,
       g_printerr ("Give a port in 0–65535, and --seed or --generate, not both\n");
       return EXIT_FAILURE;
     }
+  if (stall_nth < 1)
+    {
+      g_printerr ("--stall-nth counts from 1\n");
+      return EXIT_FAILURE;
+    }
 
   /* Before the server exists, so a signal never finds the default action. */
   loop = g_main_loop_new (NULL, FALSE);
@@ -94,6 +168,18 @@ main (int   argc,
     }
   if (generate >= 0)
     concord_mock_elasticemail_generate (mock, generate, 1);
+
+  if (stall != NULL && stall[0] != NULL)
+    {
+      concord_mock_elasticemail_stall_request (mock, (const char * const *) stall, stall_nth,
+                                               on_stalled_cb, NULL);
+      control = TRUE;
+    }
+  if (control)
+    {
+      input = g_io_channel_unix_new (0);
+      g_io_add_watch (input, G_IO_IN | G_IO_HUP, on_stdin_cb, mock);
+    }
 
   g_print ("listening on %s\n", concord_mock_elasticemail_get_base_url (mock));
   fflush (stdout);
