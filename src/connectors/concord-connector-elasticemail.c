@@ -20,7 +20,11 @@
  * and an undocumented maximum limit: we ask for PAGE_LIMIT, advance the
  * offset (the page token) by what actually came back, and stop at the
  * first empty page, which is the only page marked complete. There is no
- * "changed since" filter, so every listing is a full one.
+ * "changed since" filter, so every listing is a full one. Nothing a server
+ * sends is believed without bound: a page longer than the limit asked for,
+ * or one whose contacts were all on the page before (a server that ignores
+ * the offset), ends the listing with an error instead of paging for ever;
+ * the engine bounds the number of records a listing may bring.
  *
  * Lists. A contact does not say which lists it is on; the first page of a
  * listing reads GET /lists and every list's members and keeps the map
@@ -30,6 +34,8 @@
  * away, and the list is then read once more as a single huge page (all
  * that can still work), after which it ends either way. A server that also
  * caps that page leaves the list's memberships incomplete (logged).
+ * There are at most MAX_LISTS lists and MAX_MEMBERSHIPS memberships, and
+ * no page may be longer than asked: beyond that the listing fails.
  *
  * Lists are never created here: POST /lists with no Emails may put every
  * contact on the new list [unverified], so a missing list is an error.
@@ -71,6 +77,9 @@
 #define FALLBACK_LIMIT     100000
 #define MAX_IN_FLIGHT      4
 #define MAX_RETRIES        5
+/* Bounds on what membership paging accepts. */
+#define MAX_LISTS          10000
+#define MAX_MEMBERSHIPS    1000000
 #define DEFAULT_RETRY_BASE_MS 500
 #define RETRY_CAP_MS       30000
 
@@ -84,12 +93,15 @@ struct _ConcordConnectorElasticEmail
   char             *api_key;        /* (owned): wiped in finalize */
   guint             retry_base_ms;
   guint             request_batch;  /* contacts per POST /contacts, MAX_BATCH but in tests */
+  guint64           retry_budget_ms;/* the most a listing waits on retries, all calls */
+  guint64           retry_waited_ms;/* waited on retries since the listing began */
 
   guint             n_in_flight;
   GQueue            waiting;        /* GTask (owned) of calls waiting for a slot */
 
   GHashTable       *custom_fields;  /* (owned): custom field names seen → NULL */
   GHashTable       *membership;     /* (owned) (nullable): email → GHashTable of list names */
+  GHashTable       *previous_page;  /* (owned) (nullable): emails of the page listed last */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
@@ -599,6 +611,18 @@ call_retry_later (GTask  *task,
   GCancellable *cancellable = g_task_get_cancellable (task);
   guint64 delay_ms;
 
+  /* A server asking for a long pause is not waited for: the run fails at
+   * once and the schedule tries again later. */
+  if (retry_after_seconds > CONCORD_HTTP_RETRY_AFTER_LIMIT_SECONDS)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_RATE_LIMITED,
+                               "%s failed: Elastic Email is rate limiting and asked to wait "
+                               "%" G_GINT64_FORMAT " s; the sync stops and will retry later",
+                               call->label, retry_after_seconds);
+      g_object_unref (task);
+      return;
+    }
+
   if (retry_after_seconds >= 0)
     {
       /* The server's wish, plus a little jitter so clients spread out. */
@@ -614,6 +638,17 @@ call_retry_later (GTask  *task,
       /* "Equal jitter": between half and all of the exponential delay. */
       delay_ms = ceiling / 2 + (guint64) g_random_int_range (0, (gint32) (ceiling / 2 + 1));
     }
+
+  if (self->retry_waited_ms + delay_ms > self->retry_budget_ms)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_RATE_LIMITED,
+                               "%s failed: Elastic Email kept failing or rate limiting after "
+                               "%" G_GUINT64_FORMAT " s of retries; the sync stops and will "
+                               "retry later", call->label, self->retry_waited_ms / 1000);
+      g_object_unref (task);
+      return;
+    }
+  self->retry_waited_ms += delay_ms;
 
   call->attempt++;
   g_debug ("%s: retry %u in %" G_GUINT64_FORMAT " ms", call->label, call->attempt, delay_ms);
@@ -923,6 +958,7 @@ typedef struct
   char       *first_email;  /* (owned) (nullable): first email of the previous page */
   gboolean    in_fallback;  /* the current request asks for the whole list at once */
   char       *first_list;   /* (owned) (nullable): first name of the previous /lists page */
+  guint       n_members;    /* list members read, all lists and pages */
 } MembershipState;
 
 static void
@@ -968,6 +1004,15 @@ on_lists_page_cb (GObject      *object,
     }
 
   n = json_array_get_length (array);
+  if (n > LISTS_PAGE_LIMIT || state->lists->len + n > MAX_LISTS)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "GET /lists failed: the server sent %u lists for a page of %u "
+                               "(at most %u lists are read); the listing stops",
+                               n, LISTS_PAGE_LIMIT, MAX_LISTS);
+      return;
+    }
+
   if (n > 0)
     {
       JsonNode *node = json_array_get_element (array, 0);
@@ -1065,6 +1110,17 @@ on_list_members_page_cb (GObject      *object,
           return;
         }
       n = json_array_get_length (array);
+    }
+
+  state->n_members += n;
+  if (n > (state->in_fallback ? FALLBACK_LIMIT : PAGE_LIMIT) || state->n_members > MAX_MEMBERSHIPS)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "GET /lists/{name}/contacts failed: the server sent %u contacts "
+                               "for a page of %u (at most %u memberships are read); the "
+                               "listing stops", n,
+                               state->in_fallback ? FALLBACK_LIMIT : PAGE_LIMIT, MAX_MEMBERSHIPS);
+      return;
     }
 
   if (n > 0)
@@ -1300,6 +1356,41 @@ typedef struct
   guint offset;
 } ListState;
 
+/* A page whose every contact was on the page before it means a server
+ * that ignores the offset: following it would page for ever. (Contacts
+ * added during a listing may shift one or two across a page boundary,
+ * never a whole page.) Remembers @page's emails for the next page. */
+static gboolean
+check_page_is_new (ConcordConnectorElasticEmail  *self,
+                   ConcordPage                   *page,
+                   guint                          offset,
+                   GError                       **error)
+{
+  g_autoptr(GHashTable) emails = new_string_set ();
+  guint repeated = 0;
+
+  for (guint i = 0; i < page->records->len; i++)
+    {
+      const char *id = concord_record_get_remote_id (g_ptr_array_index (page->records, i));
+
+      if (self->previous_page != NULL && g_hash_table_contains (self->previous_page, id))
+        repeated++;
+      g_hash_table_add (emails, g_strdup (id));
+    }
+
+  g_clear_pointer (&self->previous_page, g_hash_table_unref);
+  if (offset > 0 && page->records->len > 0 && repeated == page->records->len)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "GET /contacts failed: the page at offset %u repeats the page before it "
+                   "(the server ignores the offset); the listing stops", offset);
+      return FALSE;
+    }
+
+  self->previous_page = g_steal_pointer (&emails);
+  return TRUE;
+}
+
 static void
 on_list_page_cb (GObject      *object,
                  GAsyncResult *result,
@@ -1323,14 +1414,28 @@ on_list_page_cb (GObject      *object,
       return;
     }
 
-  page = concord_page_new ();
   n = json_array_get_length (array);
+  if (n > PAGE_LIMIT)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "GET /contacts failed: the server sent %u contacts for a page "
+                               "of %u; the listing stops", n, PAGE_LIMIT);
+      return;
+    }
+
+  page = concord_page_new ();
   for (guint i = 0; i < n; i++)
     {
       ConcordRecord *record = parse_contact (self, json_array_get_element (array, i));
 
       if (record != NULL)
         g_ptr_array_add (page->records, record);
+    }
+
+  if (!check_page_is_new (self, page, state->offset, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
 
   if (n == 0)
@@ -2456,6 +2561,14 @@ concord_connector_elasticemail_list_async (ConcordConnector    *connector,
   state->offset = (guint) offset;
   g_task_set_task_data (task, state, g_free);
 
+  /* A new listing (a new run) starts with a fresh retry budget and no page
+   * to compare with. */
+  if (page_token == NULL)
+    {
+      self->retry_waited_ms = 0;
+      g_clear_pointer (&self->previous_page, g_hash_table_unref);
+    }
+
   /* Memberships are read once per listing, before its first page. */
   if (page_token == NULL || self->membership == NULL)
     load_membership_async (self, cancellable, on_list_membership_cb, g_steal_pointer (&task));
@@ -2691,6 +2804,7 @@ concord_connector_elasticemail_dispose (GObject *object)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
   g_clear_pointer (&self->membership, g_hash_table_unref);
+  g_clear_pointer (&self->previous_page, g_hash_table_unref);
   g_clear_pointer (&self->custom_fields, g_hash_table_unref);
 
   G_OBJECT_CLASS (concord_connector_elasticemail_parent_class)->dispose (object);
@@ -2745,6 +2859,7 @@ concord_connector_elasticemail_init (ConcordConnectorElasticEmail *self)
   self->context = g_main_context_ref_thread_default ();
   self->retry_base_ms = DEFAULT_RETRY_BASE_MS;
   self->request_batch = MAX_BATCH;
+  self->retry_budget_ms = (guint64) CONCORD_HTTP_RETRY_BUDGET_SECONDS * 1000;
   self->custom_fields = new_string_set ();
   g_queue_init (&self->waiting);
 }
@@ -2804,6 +2919,7 @@ concord_connector_elasticemail_verify_async (ConcordConnectorElasticEmail *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_connector_elasticemail_verify_async);
+  self->retry_waited_ms = 0;
 
   call_async (self, "GET", "/contacts?limit=1", "GET /contacts", NULL, cancellable,
               on_verify_cb, g_steal_pointer (&task));
@@ -2836,6 +2952,21 @@ concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail *
   g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
 
   self->retry_base_ms = base_ms;
+}
+
+/**
+ * concord_connector_elasticemail_set_retry_budget_ms:
+ * @budget_ms: the most one listing waits on retries, all calls together
+ *
+ * For tests; the default is %CONCORD_HTTP_RETRY_BUDGET_SECONDS.
+ */
+void
+concord_connector_elasticemail_set_retry_budget_ms (ConcordConnectorElasticEmail *self,
+                                                    guint                         budget_ms)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+
+  self->retry_budget_ms = budget_ms;
 }
 
 /**
