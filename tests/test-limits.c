@@ -6,7 +6,7 @@
 /*
  * The bounds on what a server (or a side) can make Concord do
  * (INVARIANTS.md 25): pages longer than asked or repeated, an absurd
- * Retry-After and retries without end. The Elastic Email connector
+ * Retry-After, retries without end and a listing that grows without end. The Elastic Email connector
  * talks to a small server on this thread that misbehaves on purpose;
  * tests/hostile/ plays the same attacks against the whole CLI.
  */
@@ -22,6 +22,9 @@
 #include "concord-connector-elasticemail.h"
 #include "concord-error.h"
 #include "concord-http.h"
+#include "concord-memory-connector.h"
+#include "concord-store.h"
+#include "concord-sync-run.h"
 #include "concord-test-utils.h"
 
 #define TEST_KEY "limits-test-key"
@@ -283,6 +286,190 @@ test_retry_budget (Hostile       *hostile,
   g_assert_cmpuint (hostile->n_requests, <=, 3);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Growth                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  ConcordStore           *store;
+  gint64                  connection_id;
+  ConcordMapping         *mapping;
+  ConcordSyncConfig       config;
+  ConcordMemoryConnector *side[2];
+} Sync;
+
+static void
+sync_set_up (Sync          *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "concord", "state.sqlite",
+                                            NULL);
+  ConcordConnectionRow row = {
+    .name = (char *) "test", .account_a = (char *) "a", .type_a = (char *) "contacts",
+    .account_b = (char *) "b", .type_b = (char *) "contacts", .enabled = TRUE,
+  };
+
+  f->store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_store_add_account (f->store, "a", "memory", "A", NULL, &error));
+  g_assert_true (concord_store_add_account (f->store, "b", "memory", "B", NULL, &error));
+  f->connection_id = concord_store_add_connection (f->store, &row, &error);
+  g_assert_no_error (error);
+
+  f->mapping = concord_mapping_new ();
+  concord_mapping_add (f->mapping, "email", CONCORD_FIELD_TYPE_EMAIL, "email",
+                       CONCORD_FIELD_TYPE_EMAIL, CONCORD_PAIR_FLOW_BOTH);
+  concord_mapping_add (f->mapping, "first_name", CONCORD_FIELD_TYPE_STRING, "first_name",
+                       CONCORD_FIELD_TYPE_STRING, CONCORD_PAIR_FLOW_BOTH);
+  concord_sync_config_init (&f->config, f->mapping);
+
+  for (guint s = 0; s < 2; s++)
+    {
+      f->side[s] = concord_memory_connector_new (s ? "b" : "a", CONCORD_CONNECTOR_NONE);
+      concord_memory_connector_set_page_size (f->side[s], 4);
+    }
+}
+
+static void
+sync_tear_down (Sync          *f,
+                gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "concord", NULL);
+
+  concord_sync_config_clear (&f->config);
+  concord_mapping_unref (f->mapping);
+  g_clear_object (&f->side[0]);
+  g_clear_object (&f->side[1]);
+  g_clear_object (&f->store);
+  concord_test_remove_dir (dir);
+}
+
+static void
+add_people (ConcordMemoryConnector *side,
+            guint                   first,
+            guint                   n)
+{
+  for (guint i = first; i < first + n; i++)
+    {
+      g_autoptr(ConcordRecord) record = concord_record_new (NULL);
+      g_autofree char *email = g_strdup_printf ("p%u@example.com", i);
+
+      concord_record_set_text (record, "email", CONCORD_FIELD_TYPE_EMAIL, email);
+      concord_record_set_text (record, "first_name", CONCORD_FIELD_TYPE_STRING, "P");
+      concord_memory_connector_insert (side, record);
+    }
+}
+
+static gboolean
+run_sync (Sync              *f,
+          ConcordRunSummary *summary,
+          GError           **error)
+{
+  concord_memory_connector_reset_counters (f->side[0]);
+  concord_memory_connector_reset_counters (f->side[1]);
+
+  return concord_sync_run (f->store, f->connection_id, &f->config,
+                           CONCORD_CONNECTOR (f->side[0]), "contacts",
+                           CONCORD_CONNECTOR (f->side[1]), "contacts",
+                           NULL, NULL, summary, error);
+}
+
+static void
+test_growth_bound (Sync          *f,
+                   gconstpointer  data)
+{
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+  guint n_list_calls;
+
+  g_assert_cmpuint (f->config.growth_min, ==, CONCORD_GROWTH_MIN);
+  g_assert_cmpuint (f->config.growth_factor, ==, CONCORD_GROWTH_FACTOR);
+  g_assert_cmpuint (f->config.first_max, ==, CONCORD_FIRST_SYNC_MAX);
+
+  /* Small bounds for a small test: at most max (12, 3 × known), and 10
+   * on a first sync. */
+  f->config.growth_min = 12;
+  f->config.growth_factor = 3;
+  f->config.first_max = 10;
+
+  /* A first sync above the ceiling stops while reading: nothing written. */
+  add_people (f->side[0], 0, 11);
+  g_assert_false (run_sync (f, &summary, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "listed more than 10 contacts although 0 were known"));
+  g_assert_true (summary.tripped);
+  g_assert_cmpuint (concord_memory_connector_get_n_write_calls (f->side[1]), ==, 0);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 0);
+  /* It stopped at the page that crossed the bound: 3 pages of 4. */
+  g_assert_cmpuint (concord_memory_connector_get_n_list_calls (f->side[0]), ==, 3);
+  concord_run_summary_clear (&summary);
+  g_clear_error (&error);
+
+  /* Within the ceiling the first sync goes through. */
+  {
+    g_autoptr(GPtrArray) all = concord_memory_connector_get_all (f->side[0]);
+
+    while (all->len > 10)
+      {
+        concord_memory_connector_remove (f->side[0],
+                                         concord_record_get_remote_id (all->pdata[all->len - 1]));
+        g_ptr_array_remove_index (all, all->len - 1);
+      }
+  }
+  g_assert_true (run_sync (f, &summary, &error));
+  g_assert_no_error (error);
+  concord_run_summary_clear (&summary);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 10);
+
+  /* Ten known: max (12, 30) = 30. Growing to 30 is fine … */
+  add_people (f->side[0], 100, 20);
+  g_assert_true (run_sync (f, &summary, &error));
+  g_assert_no_error (error);
+  concord_run_summary_clear (&summary);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 30);
+
+  /* … thirty known: max (12, 90) = 90; a side that suddenly lists 200
+   * stops the run before anything is written, after 23 pages. */
+  add_people (f->side[0], 200, 170);
+  g_assert_false (run_sync (f, &summary, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "side a listed more than 90 contacts although 30 "
+                                            "were known"));
+  g_assert_true (summary.tripped);
+  n_list_calls = concord_memory_connector_get_n_list_calls (f->side[0]);
+  g_assert_cmpuint (n_list_calls, ==, 23);
+  g_assert_cmpuint (concord_memory_connector_get_n_write_calls (f->side[1]), ==, 0);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 30);
+  concord_run_summary_clear (&summary);
+  g_clear_error (&error);
+
+  /* The user confirms: the bound rises to the first sync's ceiling. */
+  f->config.first_max = 1000;
+  f->config.force = TRUE;
+  g_assert_true (run_sync (f, &summary, &error));
+  g_assert_no_error (error);
+  concord_run_summary_clear (&summary);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 200);
+}
+
+static void
+test_max_listed (void)
+{
+  g_autoptr(ConcordMapping) mapping = concord_mapping_new ();
+  ConcordSyncConfig config;
+
+  concord_sync_config_init (&config, mapping);
+  g_assert_cmpuint (concord_sync_config_max_listed (&config, 0), ==, 1000000);
+  g_assert_cmpuint (concord_sync_config_max_listed (&config, 1), ==, 10000);
+  g_assert_cmpuint (concord_sync_config_max_listed (&config, 5000), ==, 50000);
+  g_assert_cmpuint (concord_sync_config_max_listed (&config, 500000), ==, 5000000);
+  config.force = TRUE;
+  g_assert_cmpuint (concord_sync_config_max_listed (&config, 1), ==, 1000000);
+  concord_sync_config_clear (&config);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -295,12 +482,16 @@ main (int   argc,
 #define ADD_HOSTILE(name, mode, func) \
   g_test_add ("/concord/limits/" name, Hostile, GUINT_TO_POINTER (mode), \
               hostile_set_up, func, hostile_tear_down)
+#define ADD_SYNC(name, func) \
+  g_test_add ("/concord/limits/" name, Sync, NULL, sync_set_up, func, sync_tear_down)
 
   ADD_HOSTILE ("long-page", HOSTILE_LONG_PAGE, test_long_page);
   ADD_HOSTILE ("same-page", HOSTILE_SAME_PAGE, test_same_page);
   ADD_HOSTILE ("many-lists", HOSTILE_MANY_LISTS, test_many_lists);
   ADD_HOSTILE ("retry-after-cap", HOSTILE_RETRY_AFTER, test_retry_after_cap);
   ADD_HOSTILE ("retry-budget", HOSTILE_500, test_retry_budget);
+  g_test_add_func ("/concord/limits/max-listed", test_max_listed);
+  ADD_SYNC ("growth-bound", test_growth_bound);
 
   return g_test_run ();
 }
