@@ -6,7 +6,8 @@
 /*
  * The bounds on what a server (or a side) can make Concord do
  * (INVARIANTS.md 25): pages longer than asked or repeated, an absurd
- * Retry-After, retries without end and a listing that grows without end. The Elastic Email connector
+ * Retry-After, retries without end, a listing that grows without end, and
+ * journal rows that would copy huge values. The Elastic Email connector
  * talks to a small server on this thread that misbehaves on purpose;
  * tests/hostile/ plays the same attacks against the whole CLI.
  */
@@ -470,6 +471,58 @@ test_max_listed (void)
   concord_sync_config_clear (&config);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Journal                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+test_journal_cut (Sync          *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GString) huge = g_string_new (NULL);
+  g_autofree char *mark = NULL;
+  ConcordJournalRow *stored;
+  ConcordJournalRow row = {
+    .direction = (char *) "a-to-b",
+    .op = (char *) "update",
+    .field = (char *) "first_name",
+    .before = (char *) "Ann",
+    .outcome = (char *) "ok",
+    .email = (char *) "ann@example.com",
+  };
+
+  /* 1 MB of two-byte characters, so a cut in the middle of one shows. */
+  while (huge->len < 1024 * 1024)
+    g_string_append (huge, "é");
+  row.after = huge->str;
+  row.name = huge->str;
+  row.error = huge->str;
+
+  g_assert_true (concord_store_add_journal (f->store, f->connection_id, &row, &error));
+  g_assert_no_error (error);
+
+  rows = concord_store_list_journal (f->store, f->connection_id, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 1);
+  stored = g_ptr_array_index (rows, 0);
+
+  /* Short values are kept as they are. */
+  g_assert_cmpstr (stored->before, ==, "Ann");
+  g_assert_cmpstr (stored->email, ==, "ann@example.com");
+
+  /* Long ones are cut, valid UTF-8, with a mark saying how long they were. */
+  mark = g_strdup_printf ("… [cut: %" G_GSIZE_FORMAT " bytes]", huge->len);
+  g_assert_cmpuint (strlen (stored->after), <=, CONCORD_STORE_JOURNAL_MAX_TEXT + 64);
+  g_assert_true (g_utf8_validate (stored->after, -1, NULL));
+  g_assert_true (g_str_has_suffix (stored->after, mark));
+  g_assert_true (g_str_has_prefix (stored->after, "éé"));
+  g_assert_cmpuint (strlen (stored->name), <=, CONCORD_STORE_JOURNAL_MAX_TEXT + 64);
+  g_assert_true (g_utf8_validate (stored->name, -1, NULL));
+  g_assert_cmpuint (strlen (stored->error), <=, CONCORD_STORE_JOURNAL_MAX_TEXT + 64);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -492,6 +545,7 @@ main (int   argc,
   ADD_HOSTILE ("retry-budget", HOSTILE_500, test_retry_budget);
   g_test_add_func ("/concord/limits/max-listed", test_max_listed);
   ADD_SYNC ("growth-bound", test_growth_bound);
+  ADD_SYNC ("journal-cut", test_journal_cut);
 
   return g_test_run ();
 }
