@@ -41,6 +41,8 @@ typedef enum
   HOSTILE_RETRY_AFTER,    /* everything: 429 with Retry-After: 999999 */
   HOSTILE_500,            /* everything: 500 */
   HOSTILE_MANY_LISTS,     /* GET /lists: 300 lists for a page of 200 */
+  HOSTILE_HUGE_ANSWER,    /* GET /contacts: 17 MiB of answer */
+  HOSTILE_BIG_VALUE,      /* GET /contacts: a first name of 100 KB */
 } HostileMode;
 
 typedef struct
@@ -113,6 +115,21 @@ on_hostile_request_cb (SoupServer        *server,
             g_string_append_printf (out, "%s{\"ListName\": \"L%u\"}", i > 0 ? "," : "", i);
           g_string_append_c (out, ']');
           body = g_string_free (out, FALSE);
+        }
+      break;
+
+    case HOSTILE_HUGE_ANSWER:
+    case HOSTILE_BIG_VALUE:
+      if (g_str_equal (path, "/v4/contacts"))
+        {
+          gsize length = hostile->mode == HOSTILE_BIG_VALUE ? 100 * 1000 : 17 * 1024 * 1024;
+          g_autofree char *name = g_malloc (length + 1);
+
+          memset (name, 'x', length);
+          name[length] = '\0';
+          body = g_strdup_printf ("[{\"Email\": \"ok@example.com\"}, "
+                                  "{\"Email\": \"big@example.com\", \"FirstName\": \"%s\"}]",
+                                  name);
         }
       break;
 
@@ -248,6 +265,39 @@ test_many_lists (Hostile       *hostile,
   g_assert_nonnull (strstr (error->message, "300 lists for a page of 200"));
   /* Not one list's members were asked for. */
   g_assert_cmpuint (hostile->n_requests, ==, 1);
+}
+
+static void
+test_huge_answer (Hostile       *hostile,
+                  gconstpointer  data)
+{
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Reading stops at 16 MiB, and a too large answer is not asked again. */
+  page = list_page (hostile->connector, NULL, &error);
+  g_assert_null (page);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "GET /contacts failed: the answer is larger than "
+                                            "16 MiB"));
+  /* GET /lists, then GET /contacts once. */
+  g_assert_cmpuint (hostile->n_requests, ==, 2);
+}
+
+static void
+test_big_value (Hostile       *hostile,
+                gconstpointer  data)
+{
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A value no person types stops the listing; the message names the
+   * member, never the value. */
+  page = list_page (hostile->connector, NULL, &error);
+  g_assert_null (page);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "a contact's FirstName is 100000 bytes long"));
+  g_assert_null (strstr (error->message, "xxx"));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -541,6 +591,8 @@ main (int   argc,
   ADD_HOSTILE ("long-page", HOSTILE_LONG_PAGE, test_long_page);
   ADD_HOSTILE ("same-page", HOSTILE_SAME_PAGE, test_same_page);
   ADD_HOSTILE ("many-lists", HOSTILE_MANY_LISTS, test_many_lists);
+  ADD_HOSTILE ("huge-answer", HOSTILE_HUGE_ANSWER, test_huge_answer);
+  ADD_HOSTILE ("big-value", HOSTILE_BIG_VALUE, test_big_value);
   ADD_HOSTILE ("retry-after-cap", HOSTILE_RETRY_AFTER, test_retry_after_cap);
   ADD_HOSTILE ("retry-budget", HOSTILE_500, test_retry_budget);
   g_test_add_func ("/concord/limits/max-listed", test_max_listed);

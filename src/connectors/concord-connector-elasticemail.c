@@ -77,6 +77,13 @@
 #define FALLBACK_LIMIT     100000
 #define MAX_IN_FLIGHT      4
 #define MAX_RETRIES        5
+/* The most of an answer that is read: a page of 100 contacts is some
+ * 200 KB; parsed, 16 MiB of JSON take some 150 MB. */
+#define MAX_ANSWER_BYTES   (16 * 1024 * 1024)
+#define READ_CHUNK         (64 * 1024)
+/* The longest value a listing accepts, and the longest email (RFC 5321). */
+#define MAX_VALUE_BYTES    (64 * 1024)
+#define MAX_EMAIL_BYTES    254
 /* Bounds on what membership paging accepts. */
 #define MAX_LISTS          10000
 #define MAX_MEMBERSHIPS    1000000
@@ -548,6 +555,129 @@ call_free (Call *call)
   g_free (call);
 }
 
+/* Reading an answer, at most MAX_ANSWER_BYTES of it: a server sending a
+ * page of a million contacts, or a 50 MB name, costs a bounded amount of
+ * memory and ends the call with an error that is not retried. */
+typedef struct
+{
+  SoupMessage  *msg;      /* (owned) */
+  GInputStream *stream;   /* (owned) (nullable) */
+  GByteArray   *data;     /* (owned) */
+} BoundedRead;
+
+static void
+bounded_read_free (BoundedRead *read)
+{
+  g_clear_object (&read->msg);
+  g_clear_object (&read->stream);
+  g_clear_pointer (&read->data, g_byte_array_unref);
+  g_free (read);
+}
+
+static void on_bounded_chunk_cb (GObject      *object,
+                                 GAsyncResult *result,
+                                 gpointer      user_data);
+
+static void
+bounded_read_next (GTask *task)
+{
+  BoundedRead *read = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (read->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_bounded_chunk_cb, task);
+}
+
+static void
+on_bounded_chunk_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BoundedRead *read = g_task_get_task_data (task);
+  g_autoptr(GBytes) chunk = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  if (chunk == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  size = g_bytes_get_size (chunk);
+  if (size == 0)
+    {
+      g_input_stream_close (read->stream, NULL, NULL);
+      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&read->data)),
+                             (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+
+  if (read->data->len + size > MAX_ANSWER_BYTES)
+    {
+      g_input_stream_close (read->stream, NULL, NULL);
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "the answer is larger than %u MiB", MAX_ANSWER_BYTES >> 20);
+      return;
+    }
+
+  g_byte_array_append (read->data, g_bytes_get_data (chunk, NULL), size);
+  bounded_read_next (g_steal_pointer (&task));
+}
+
+static void
+on_bounded_sent_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BoundedRead *read = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  read->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (read->stream == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  bounded_read_next (g_steal_pointer (&task));
+}
+
+/* soup_session_send_and_read_async(), at most MAX_ANSWER_BYTES. */
+static void
+send_and_read_bounded_async (SoupSession         *session,
+                             SoupMessage         *msg,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task = g_task_new (session, cancellable, callback, user_data);
+  BoundedRead *read = g_new0 (BoundedRead, 1);
+
+  read->msg = g_object_ref (msg);
+  read->data = g_byte_array_new ();
+  g_task_set_source_tag (task, send_and_read_bounded_async);
+  g_task_set_task_data (task, read, (GDestroyNotify) bounded_read_free);
+
+  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, cancellable,
+                           on_bounded_sent_cb, task);
+}
+
+static GBytes *
+send_and_read_bounded_finish (GAsyncResult  *result,
+                              SoupMessage  **msg,
+                              GError       **error)
+{
+  BoundedRead *read = g_task_get_task_data (G_TASK (result));
+
+  g_assert (g_task_get_source_tag (G_TASK (result)) == send_and_read_bounded_async);
+
+  *msg = read->msg;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void call_send (GTask *task);
 
 static void
@@ -747,14 +877,14 @@ on_call_read_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  SoupMessage *msg = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = NULL;
   gconstpointer data;
   gsize length;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  body = send_and_read_bounded_finish (result, &msg, &error);
   release_slot (self);
 
   if (body == NULL)
@@ -764,6 +894,14 @@ on_call_read_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+
+      /* An answer too large is not retried. */
+      if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_PARSE))
+        {
+          g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                                   "%s failed: %s", call->label, error->message);
           return;
         }
 
@@ -869,9 +1007,8 @@ call_send (GTask *task)
     soup_message_set_request_body_from_bytes (msg, "application/json", call->body);
 
   self->n_in_flight++;
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task),
-                                    on_call_read_cb, task);
+  send_and_read_bounded_async (self->session, msg, g_task_get_cancellable (task),
+                               on_call_read_cb, task);
 }
 
 /*
@@ -1356,6 +1493,53 @@ typedef struct
   guint offset;
 } ListState;
 
+/* No contact of a listing may carry a value longer than MAX_VALUE_BYTES
+ * (or an email longer than MAX_EMAIL_BYTES): no person types that, and
+ * such a value must be neither stored whole nor written to the other app.
+ * The listing stops with an error naming the member, never the value. */
+static gboolean
+check_value_sizes (JsonNode  *node,
+                   GError   **error)
+{
+  JsonObject *objects[2] = { NULL, NULL };
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+
+  objects[0] = json_node_get_object (node);
+  objects[1] = member_object (objects[0], "CustomFields");
+
+  for (guint o = 0; o < G_N_ELEMENTS (objects); o++)
+    {
+      g_autoptr(GList) names = objects[o] != NULL ? json_object_get_members (objects[o]) : NULL;
+
+      for (const GList *l = names; l != NULL; l = l->next)
+        {
+          JsonNode *member = json_object_get_member (objects[o], l->data);
+          gsize max = o == 0 && g_str_equal (l->data, "Email") ? MAX_EMAIL_BYTES : MAX_VALUE_BYTES;
+          gsize length;
+
+          if (!JSON_NODE_HOLDS_VALUE (member) ||
+              json_node_get_value_type (member) != G_TYPE_STRING)
+            continue;
+
+          length = strlen (json_node_get_string (member));
+          if (length > max)
+            {
+              g_autofree char *name = g_utf8_make_valid (l->data, MIN (strlen (l->data), 64));
+
+              g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                           "GET /contacts failed: a contact's %s%s is %" G_GSIZE_FORMAT " bytes "
+                           "long, more than the %" G_GSIZE_FORMAT " Concord reads; the listing "
+                           "stops", o == 1 ? "custom field " : "", name, length, max);
+              return FALSE;
+            }
+        }
+    }
+
+  return TRUE;
+}
+
 /* A page whose every contact was on the page before it means a server
  * that ignores the offset: following it would page for ever. (Contacts
  * added during a listing may shift one or two across a page boundary,
@@ -1422,6 +1606,13 @@ on_list_page_cb (GObject      *object,
                                "of %u; the listing stops", n, PAGE_LIMIT);
       return;
     }
+
+  for (guint i = 0; i < n; i++)
+    if (!check_value_sizes (json_array_get_element (array, i), &error))
+      {
+        g_task_return_error (task, g_steal_pointer (&error));
+        return;
+      }
 
   page = concord_page_new ();
   for (guint i = 0; i < n; i++)
