@@ -41,6 +41,7 @@ typedef enum
   HOSTILE_RETRY_AFTER,    /* everything: 429 with Retry-After: 999999 */
   HOSTILE_500,            /* everything: 500 */
   HOSTILE_MANY_LISTS,     /* GET /lists: 300 lists for a page of 200 */
+  HOSTILE_LONG_MEMBERS,   /* GET /lists/{name}/contacts: 150 for a page of 100 */
   HOSTILE_HUGE_ANSWER,    /* GET /contacts: 17 MiB of answer */
   HOSTILE_BIG_VALUE,      /* GET /contacts: a first name of 100 KB */
 } HostileMode;
@@ -116,6 +117,13 @@ on_hostile_request_cb (SoupServer        *server,
           g_string_append_c (out, ']');
           body = g_string_free (out, FALSE);
         }
+      break;
+
+    case HOSTILE_LONG_MEMBERS:
+      if (g_str_equal (path, "/v4/lists"))
+        body = g_strdup (offset == 0 ? "[{\"ListName\": \"L\"}]" : "[]");
+      else if (g_str_equal (path, "/v4/lists/L/contacts"))
+        body = contacts_page (offset, 150);
       break;
 
     case HOSTILE_HUGE_ANSWER:
@@ -265,6 +273,20 @@ test_many_lists (Hostile       *hostile,
   g_assert_nonnull (strstr (error->message, "300 lists for a page of 200"));
   /* Not one list's members were asked for. */
   g_assert_cmpuint (hostile->n_requests, ==, 1);
+}
+
+static void
+test_long_members (Hostile       *hostile,
+                   gconstpointer  data)
+{
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  page = list_page (hostile->connector, NULL, &error);
+  g_assert_null (page);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "GET /lists/{name}/contacts failed: the server sent "
+                                            "150 contacts for a page of 100"));
 }
 
 static void
@@ -591,6 +613,7 @@ main (int   argc,
   ADD_HOSTILE ("long-page", HOSTILE_LONG_PAGE, test_long_page);
   ADD_HOSTILE ("same-page", HOSTILE_SAME_PAGE, test_same_page);
   ADD_HOSTILE ("many-lists", HOSTILE_MANY_LISTS, test_many_lists);
+  ADD_HOSTILE ("long-members", HOSTILE_LONG_MEMBERS, test_long_members);
   ADD_HOSTILE ("huge-answer", HOSTILE_HUGE_ANSWER, test_huge_answer);
   ADD_HOSTILE ("big-value", HOSTILE_BIG_VALUE, test_big_value);
   ADD_HOSTILE ("retry-after-cap", HOSTILE_RETRY_AFTER, test_retry_after_cap);
