@@ -566,12 +566,12 @@ typedef struct
 } BoundedRead;
 
 static void
-bounded_read_free (BoundedRead *read)
+bounded_read_free (BoundedRead *reader)
 {
-  g_clear_object (&read->msg);
-  g_clear_object (&read->stream);
-  g_clear_pointer (&read->data, g_byte_array_unref);
-  g_free (read);
+  g_clear_object (&reader->msg);
+  g_clear_object (&reader->stream);
+  g_clear_pointer (&reader->data, g_byte_array_unref);
+  g_free (reader);
 }
 
 static void on_bounded_chunk_cb (GObject      *object,
@@ -581,9 +581,9 @@ static void on_bounded_chunk_cb (GObject      *object,
 static void
 bounded_read_next (GTask *task)
 {
-  BoundedRead *read = g_task_get_task_data (task);
+  BoundedRead *reader = g_task_get_task_data (task);
 
-  g_input_stream_read_bytes_async (read->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+  g_input_stream_read_bytes_async (reader->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
                                    g_task_get_cancellable (task), on_bounded_chunk_cb, task);
 }
 
@@ -593,7 +593,7 @@ on_bounded_chunk_cb (GObject      *object,
                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  BoundedRead *read = g_task_get_task_data (task);
+  BoundedRead *reader = g_task_get_task_data (task);
   g_autoptr(GBytes) chunk = NULL;
   g_autoptr(GError) error = NULL;
   gsize size;
@@ -608,21 +608,21 @@ on_bounded_chunk_cb (GObject      *object,
   size = g_bytes_get_size (chunk);
   if (size == 0)
     {
-      g_input_stream_close (read->stream, NULL, NULL);
-      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&read->data)),
+      g_input_stream_close (reader->stream, NULL, NULL);
+      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&reader->data)),
                              (GDestroyNotify) g_bytes_unref);
       return;
     }
 
-  if (read->data->len + size > MAX_ANSWER_BYTES)
+  if (reader->data->len + size > MAX_ANSWER_BYTES)
     {
-      g_input_stream_close (read->stream, NULL, NULL);
+      g_input_stream_close (reader->stream, NULL, NULL);
       g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
                                "the answer is larger than %u MiB", MAX_ANSWER_BYTES >> 20);
       return;
     }
 
-  g_byte_array_append (read->data, g_bytes_get_data (chunk, NULL), size);
+  g_byte_array_append (reader->data, g_bytes_get_data (chunk, NULL), size);
   bounded_read_next (g_steal_pointer (&task));
 }
 
@@ -632,11 +632,11 @@ on_bounded_sent_cb (GObject      *object,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  BoundedRead *read = g_task_get_task_data (task);
+  BoundedRead *reader = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
-  read->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
-  if (read->stream == NULL)
+  reader->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (reader->stream == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -654,12 +654,12 @@ send_and_read_bounded_async (SoupSession         *session,
                              gpointer             user_data)
 {
   GTask *task = g_task_new (session, cancellable, callback, user_data);
-  BoundedRead *read = g_new0 (BoundedRead, 1);
+  BoundedRead *reader = g_new0 (BoundedRead, 1);
 
-  read->msg = g_object_ref (msg);
-  read->data = g_byte_array_new ();
+  reader->msg = g_object_ref (msg);
+  reader->data = g_byte_array_new ();
   g_task_set_source_tag (task, send_and_read_bounded_async);
-  g_task_set_task_data (task, read, (GDestroyNotify) bounded_read_free);
+  g_task_set_task_data (task, reader, (GDestroyNotify) bounded_read_free);
 
   soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, cancellable,
                            on_bounded_sent_cb, task);
@@ -670,11 +670,11 @@ send_and_read_bounded_finish (GAsyncResult  *result,
                               SoupMessage  **msg,
                               GError       **error)
 {
-  BoundedRead *read = g_task_get_task_data (G_TASK (result));
+  BoundedRead *reader = g_task_get_task_data (G_TASK (result));
 
   g_assert (g_task_get_source_tag (G_TASK (result)) == send_and_read_bounded_async);
 
-  *msg = read->msg;
+  *msg = reader->msg;
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
