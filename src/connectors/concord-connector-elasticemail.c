@@ -20,7 +20,11 @@
  * and an undocumented maximum limit: we ask for PAGE_LIMIT, advance the
  * offset (the page token) by what actually came back, and stop at the
  * first empty page, which is the only page marked complete. There is no
- * "changed since" filter, so every listing is a full one.
+ * "changed since" filter, so every listing is a full one. Nothing a server
+ * sends is believed without bound: a page longer than the limit asked for,
+ * or one whose contacts were all on the page before (a server that ignores
+ * the offset), ends the listing with an error instead of paging for ever;
+ * the engine bounds the number of records a listing may bring.
  *
  * Lists. A contact does not say which lists it is on; the first page of a
  * listing reads GET /lists and every list's members and keeps the map
@@ -30,6 +34,8 @@
  * away, and the list is then read once more as a single huge page (all
  * that can still work), after which it ends either way. A server that also
  * caps that page leaves the list's memberships incomplete (logged).
+ * There are at most MAX_LISTS lists and MAX_MEMBERSHIPS memberships, and
+ * no page may be longer than asked: beyond that the listing fails.
  *
  * Lists are never created here: POST /lists with no Emails may put every
  * contact on the new list [unverified], so a missing list is an error.
@@ -75,6 +81,16 @@
 #define FALLBACK_LIMIT     100000
 #define MAX_IN_FLIGHT      4
 #define MAX_RETRIES        5
+/* The most of an answer that is read: a page of 100 contacts is some
+ * 200 KB; parsed, 16 MiB of JSON take some 150 MB. */
+#define MAX_ANSWER_BYTES   (16 * 1024 * 1024)
+#define READ_CHUNK         (64 * 1024)
+/* The longest value a listing accepts, and the longest email (RFC 5321). */
+#define MAX_VALUE_BYTES    (64 * 1024)
+#define MAX_EMAIL_BYTES    254
+/* Bounds on what membership paging accepts. */
+#define MAX_LISTS          10000
+#define MAX_MEMBERSHIPS    1000000
 #define DEFAULT_RETRY_BASE_MS 500
 #define RETRY_CAP_MS       30000
 
@@ -88,12 +104,15 @@ struct _ConcordConnectorElasticEmail
   char             *api_key;        /* (owned): wiped in finalize */
   guint             retry_base_ms;
   guint             request_batch;  /* contacts per POST /contacts, MAX_BATCH but in tests */
+  guint64           retry_budget_ms;/* the most a listing waits on retries, all calls */
+  guint64           retry_waited_ms;/* waited on retries since the listing began */
 
   guint             n_in_flight;
   GQueue            waiting;        /* GTask (owned) of calls waiting for a slot */
 
   GHashTable       *custom_fields;  /* (owned): custom field names seen → NULL */
   GHashTable       *membership;     /* (owned) (nullable): email → GHashTable of list names */
+  GHashTable       *previous_page;  /* (owned) (nullable): emails of the page listed last */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
@@ -540,6 +559,129 @@ call_free (Call *call)
   g_free (call);
 }
 
+/* Reading an answer, at most MAX_ANSWER_BYTES of it: a server sending a
+ * page of a million contacts, or a 50 MB name, costs a bounded amount of
+ * memory and ends the call with an error that is not retried. */
+typedef struct
+{
+  SoupMessage  *msg;      /* (owned) */
+  GInputStream *stream;   /* (owned) (nullable) */
+  GByteArray   *data;     /* (owned) */
+} BoundedRead;
+
+static void
+bounded_read_free (BoundedRead *reader)
+{
+  g_clear_object (&reader->msg);
+  g_clear_object (&reader->stream);
+  g_clear_pointer (&reader->data, g_byte_array_unref);
+  g_free (reader);
+}
+
+static void on_bounded_chunk_cb (GObject      *object,
+                                 GAsyncResult *result,
+                                 gpointer      user_data);
+
+static void
+bounded_read_next (GTask *task)
+{
+  BoundedRead *reader = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (reader->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_bounded_chunk_cb, task);
+}
+
+static void
+on_bounded_chunk_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BoundedRead *reader = g_task_get_task_data (task);
+  g_autoptr(GBytes) chunk = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize size;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
+  if (chunk == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  size = g_bytes_get_size (chunk);
+  if (size == 0)
+    {
+      g_input_stream_close (reader->stream, NULL, NULL);
+      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&reader->data)),
+                             (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+
+  if (reader->data->len + size > MAX_ANSWER_BYTES)
+    {
+      g_input_stream_close (reader->stream, NULL, NULL);
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "the answer is larger than %u MiB", MAX_ANSWER_BYTES >> 20);
+      return;
+    }
+
+  g_byte_array_append (reader->data, g_bytes_get_data (chunk, NULL), size);
+  bounded_read_next (g_steal_pointer (&task));
+}
+
+static void
+on_bounded_sent_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BoundedRead *reader = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  reader->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (reader->stream == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  bounded_read_next (g_steal_pointer (&task));
+}
+
+/* soup_session_send_and_read_async(), at most MAX_ANSWER_BYTES. */
+static void
+send_and_read_bounded_async (SoupSession         *session,
+                             SoupMessage         *msg,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task = g_task_new (session, cancellable, callback, user_data);
+  BoundedRead *reader = g_new0 (BoundedRead, 1);
+
+  reader->msg = g_object_ref (msg);
+  reader->data = g_byte_array_new ();
+  g_task_set_source_tag (task, send_and_read_bounded_async);
+  g_task_set_task_data (task, reader, (GDestroyNotify) bounded_read_free);
+
+  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, cancellable,
+                           on_bounded_sent_cb, task);
+}
+
+static GBytes *
+send_and_read_bounded_finish (GAsyncResult  *result,
+                              SoupMessage  **msg,
+                              GError       **error)
+{
+  BoundedRead *reader = g_task_get_task_data (G_TASK (result));
+
+  g_assert (g_task_get_source_tag (G_TASK (result)) == send_and_read_bounded_async);
+
+  *msg = reader->msg;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void call_send (GTask *task);
 
 static void
@@ -603,6 +745,18 @@ call_retry_later (GTask  *task,
   GCancellable *cancellable = g_task_get_cancellable (task);
   guint64 delay_ms;
 
+  /* A server asking for a long pause is not waited for: the run fails at
+   * once and the schedule tries again later. */
+  if (retry_after_seconds > CONCORD_HTTP_RETRY_AFTER_LIMIT_SECONDS)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_RATE_LIMITED,
+                               "%s failed: Elastic Email is rate limiting and asked to wait "
+                               "%" G_GINT64_FORMAT " s; the sync stops and will retry later",
+                               call->label, retry_after_seconds);
+      g_object_unref (task);
+      return;
+    }
+
   if (retry_after_seconds >= 0)
     {
       /* The server's wish, plus a little jitter so clients spread out. */
@@ -618,6 +772,17 @@ call_retry_later (GTask  *task,
       /* "Equal jitter": between half and all of the exponential delay. */
       delay_ms = ceiling / 2 + (guint64) g_random_int_range (0, (gint32) (ceiling / 2 + 1));
     }
+
+  if (self->retry_waited_ms + delay_ms > self->retry_budget_ms)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_RATE_LIMITED,
+                               "%s failed: Elastic Email kept failing or rate limiting after "
+                               "%" G_GUINT64_FORMAT " s of retries; the sync stops and will "
+                               "retry later", call->label, self->retry_waited_ms / 1000);
+      g_object_unref (task);
+      return;
+    }
+  self->retry_waited_ms += delay_ms;
 
   call->attempt++;
   g_debug ("%s: retry %u in %" G_GUINT64_FORMAT " ms", call->label, call->attempt, delay_ms);
@@ -716,14 +881,14 @@ on_call_read_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  SoupMessage *msg = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = NULL;
   gconstpointer data;
   gsize length;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  body = send_and_read_bounded_finish (result, &msg, &error);
   release_slot (self);
 
   if (body == NULL)
@@ -733,6 +898,14 @@ on_call_read_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+
+      /* An answer too large is not retried. */
+      if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_PARSE))
+        {
+          g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                                   "%s failed: %s", call->label, error->message);
           return;
         }
 
@@ -838,9 +1011,8 @@ call_send (GTask *task)
     soup_message_set_request_body_from_bytes (msg, "application/json", call->body);
 
   self->n_in_flight++;
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task),
-                                    on_call_read_cb, task);
+  send_and_read_bounded_async (self->session, msg, g_task_get_cancellable (task),
+                               on_call_read_cb, task);
 }
 
 /*
@@ -927,6 +1099,7 @@ typedef struct
   char       *first_email;  /* (owned) (nullable): first email of the previous page */
   gboolean    in_fallback;  /* the current request asks for the whole list at once */
   char       *first_list;   /* (owned) (nullable): first name of the previous /lists page */
+  guint       n_members;    /* list members read, all lists and pages */
 } MembershipState;
 
 static void
@@ -972,6 +1145,15 @@ on_lists_page_cb (GObject      *object,
     }
 
   n = json_array_get_length (array);
+  if (n > LISTS_PAGE_LIMIT || state->lists->len + n > MAX_LISTS)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "GET /lists failed: the server sent %u lists for a page of %u "
+                               "(at most %u lists are read); the listing stops",
+                               n, LISTS_PAGE_LIMIT, MAX_LISTS);
+      return;
+    }
+
   if (n > 0)
     {
       JsonNode *node = json_array_get_element (array, 0);
@@ -1069,6 +1251,17 @@ on_list_members_page_cb (GObject      *object,
           return;
         }
       n = json_array_get_length (array);
+    }
+
+  state->n_members += n;
+  if (n > (state->in_fallback ? FALLBACK_LIMIT : PAGE_LIMIT) || state->n_members > MAX_MEMBERSHIPS)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "GET /lists/{name}/contacts failed: the server sent %u contacts "
+                               "for a page of %u (at most %u memberships are read); the "
+                               "listing stops", n,
+                               state->in_fallback ? FALLBACK_LIMIT : PAGE_LIMIT, MAX_MEMBERSHIPS);
+      return;
     }
 
   if (n > 0)
@@ -1304,6 +1497,88 @@ typedef struct
   guint offset;
 } ListState;
 
+/* No contact of a listing may carry a value longer than MAX_VALUE_BYTES
+ * (or an email longer than MAX_EMAIL_BYTES): no person types that, and
+ * such a value must be neither stored whole nor written to the other app.
+ * The listing stops with an error naming the member, never the value. */
+static gboolean
+check_value_sizes (JsonNode  *node,
+                   GError   **error)
+{
+  JsonObject *objects[2] = { NULL, NULL };
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return TRUE;
+
+  objects[0] = json_node_get_object (node);
+  objects[1] = member_object (objects[0], "CustomFields");
+
+  for (guint o = 0; o < G_N_ELEMENTS (objects); o++)
+    {
+      g_autoptr(GList) names = objects[o] != NULL ? json_object_get_members (objects[o]) : NULL;
+
+      for (const GList *l = names; l != NULL; l = l->next)
+        {
+          JsonNode *member = json_object_get_member (objects[o], l->data);
+          gsize max = o == 0 && g_str_equal (l->data, "Email") ? MAX_EMAIL_BYTES : MAX_VALUE_BYTES;
+          gsize length;
+
+          if (!JSON_NODE_HOLDS_VALUE (member) ||
+              json_node_get_value_type (member) != G_TYPE_STRING)
+            continue;
+
+          length = strlen (json_node_get_string (member));
+          if (length > max)
+            {
+              g_autofree char *name = g_utf8_make_valid (l->data, MIN (strlen (l->data), 64));
+
+              g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                           "GET /contacts failed: a contact's %s%s is %" G_GSIZE_FORMAT " bytes "
+                           "long, more than the %" G_GSIZE_FORMAT " Concord reads; the listing "
+                           "stops", o == 1 ? "custom field " : "", name, length, max);
+              return FALSE;
+            }
+        }
+    }
+
+  return TRUE;
+}
+
+/* A page whose every contact was on the page before it means a server
+ * that ignores the offset: following it would page for ever. (Contacts
+ * added during a listing may shift one or two across a page boundary,
+ * never a whole page.) Remembers @page's emails for the next page. */
+static gboolean
+check_page_is_new (ConcordConnectorElasticEmail  *self,
+                   ConcordPage                   *page,
+                   guint                          offset,
+                   GError                       **error)
+{
+  g_autoptr(GHashTable) emails = new_string_set ();
+  guint repeated = 0;
+
+  for (guint i = 0; i < page->records->len; i++)
+    {
+      const char *id = concord_record_get_remote_id (g_ptr_array_index (page->records, i));
+
+      if (self->previous_page != NULL && g_hash_table_contains (self->previous_page, id))
+        repeated++;
+      g_hash_table_add (emails, g_strdup (id));
+    }
+
+  g_clear_pointer (&self->previous_page, g_hash_table_unref);
+  if (offset > 0 && page->records->len > 0 && repeated == page->records->len)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "GET /contacts failed: the page at offset %u repeats the page before it "
+                   "(the server ignores the offset); the listing stops", offset);
+      return FALSE;
+    }
+
+  self->previous_page = g_steal_pointer (&emails);
+  return TRUE;
+}
+
 static void
 on_list_page_cb (GObject      *object,
                  GAsyncResult *result,
@@ -1327,14 +1602,35 @@ on_list_page_cb (GObject      *object,
       return;
     }
 
-  page = concord_page_new ();
   n = json_array_get_length (array);
+  if (n > PAGE_LIMIT)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "GET /contacts failed: the server sent %u contacts for a page "
+                               "of %u; the listing stops", n, PAGE_LIMIT);
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    if (!check_value_sizes (json_array_get_element (array, i), &error))
+      {
+        g_task_return_error (task, g_steal_pointer (&error));
+        return;
+      }
+
+  page = concord_page_new ();
   for (guint i = 0; i < n; i++)
     {
       ConcordRecord *record = parse_contact (self, json_array_get_element (array, i));
 
       if (record != NULL)
         g_ptr_array_add (page->records, record);
+    }
+
+  if (!check_page_is_new (self, page, state->offset, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
 
   if (n == 0)
@@ -2480,6 +2776,14 @@ concord_connector_elasticemail_list_async (ConcordConnector    *connector,
   state->offset = (guint) offset;
   g_task_set_task_data (task, state, g_free);
 
+  /* A new listing (a new run) starts with a fresh retry budget and no page
+   * to compare with. */
+  if (page_token == NULL)
+    {
+      self->retry_waited_ms = 0;
+      g_clear_pointer (&self->previous_page, g_hash_table_unref);
+    }
+
   /* Memberships are read once per listing, before its first page. */
   if (page_token == NULL || self->membership == NULL)
     load_membership_async (self, cancellable, on_list_membership_cb, g_steal_pointer (&task));
@@ -2715,6 +3019,7 @@ concord_connector_elasticemail_dispose (GObject *object)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
   g_clear_pointer (&self->membership, g_hash_table_unref);
+  g_clear_pointer (&self->previous_page, g_hash_table_unref);
   g_clear_pointer (&self->custom_fields, g_hash_table_unref);
 
   G_OBJECT_CLASS (concord_connector_elasticemail_parent_class)->dispose (object);
@@ -2769,6 +3074,7 @@ concord_connector_elasticemail_init (ConcordConnectorElasticEmail *self)
   self->context = g_main_context_ref_thread_default ();
   self->retry_base_ms = DEFAULT_RETRY_BASE_MS;
   self->request_batch = MAX_BATCH;
+  self->retry_budget_ms = (guint64) CONCORD_HTTP_RETRY_BUDGET_SECONDS * 1000;
   self->custom_fields = new_string_set ();
   g_queue_init (&self->waiting);
 }
@@ -2828,6 +3134,7 @@ concord_connector_elasticemail_verify_async (ConcordConnectorElasticEmail *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_connector_elasticemail_verify_async);
+  self->retry_waited_ms = 0;
 
   call_async (self, "GET", "/contacts?limit=1", "GET /contacts", NULL, cancellable,
               on_verify_cb, g_steal_pointer (&task));
@@ -2860,6 +3167,21 @@ concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail *
   g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
 
   self->retry_base_ms = base_ms;
+}
+
+/**
+ * concord_connector_elasticemail_set_retry_budget_ms:
+ * @budget_ms: the most one listing waits on retries, all calls together
+ *
+ * For tests; the default is %CONCORD_HTTP_RETRY_BUDGET_SECONDS.
+ */
+void
+concord_connector_elasticemail_set_retry_budget_ms (ConcordConnectorElasticEmail *self,
+                                                    guint                         budget_ms)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+
+  self->retry_budget_ms = budget_ms;
 }
 
 /**

@@ -27,11 +27,14 @@ gboolean concord_connector_elasticemail_verify_finish     (ConcordConnectorElast
                                                            GAsyncResult                  *result,
                                                            GError                       **error);
 
-/* For tests: the first retry's delay (doubled for each further retry), and
- * the number of contacts per POST /contacts (the API allows 1000). */
+/* For tests: the first retry's delay (doubled for each further retry), the
+ * number of contacts per POST /contacts (the API allows 1000) and the most
+ * a listing waits on retries. */
 void     concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail  *self,
                                                            guint                          base_ms);
 void     concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail  *self,
                                                            guint                          n_contacts);
+void     concord_connector_elasticemail_set_retry_budget_ms (ConcordConnectorElasticEmail *self,
+                                                             guint                         budget_ms);
 
 G_END_DECLS

@@ -14,6 +14,12 @@ G_BEGIN_DECLS
 #define CONCORD_HTTP_TIMEOUT_SECONDS 60
 /* A Retry-After beyond this is treated as this: a run should not sleep for hours. */
 #define CONCORD_HTTP_MAX_RETRY_AFTER_SECONDS 900
+/* A Retry-After above this is not waited for: the call fails at once with
+ * CONCORD_ERROR_RATE_LIMITED, so the run fails and the schedule retries. */
+#define CONCORD_HTTP_RETRY_AFTER_LIMIT_SECONDS 120
+/* The most one listing (a run) of a connector waits on retries, all its
+ * calls together; beyond it the call fails the same way. */
+#define CONCORD_HTTP_RETRY_BUDGET_SECONDS 300
 
 SoupSession *concord_http_session_new          (void);
 gboolean     concord_http_check_status         (guint         status,

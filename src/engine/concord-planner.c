@@ -65,6 +65,9 @@ concord_sync_config_init (ConcordSyncConfig *config,
   config->mapping = concord_mapping_ref (mapping);
   config->breaker_min = 100;
   config->breaker_fraction = 0.5;
+  config->growth_min = CONCORD_GROWTH_MIN;
+  config->growth_factor = CONCORD_GROWTH_FACTOR;
+  config->first_max = CONCORD_FIRST_SYNC_MAX;
 }
 
 void
@@ -75,6 +78,35 @@ concord_sync_config_clear (ConcordSyncConfig *config)
   g_clear_pointer (&config->mapping, concord_mapping_unref);
   g_clear_pointer (&config->rules[0], concord_rule_unref);
   g_clear_pointer (&config->rules[1], concord_rule_unref);
+}
+
+/**
+ * concord_sync_config_max_listed:
+ * @config: a #ConcordSyncConfig
+ * @known: how many records of the side the store knows (its index)
+ *
+ * The growth bound: a listing that brings more records than this is not
+ * believed. Every record counts, so a server repeating records for ever
+ * is stopped as surely as one inventing new ones.
+ *
+ * Returns: the most records one listing of the side may bring
+ */
+guint
+concord_sync_config_max_listed (const ConcordSyncConfig *config,
+                                guint                    known)
+{
+  guint64 limit;
+
+  g_return_val_if_fail (config != NULL, 0);
+
+  if (known == 0)
+    return config->first_max;
+
+  limit = MAX ((guint64) config->growth_min, (guint64) config->growth_factor * known);
+  if (config->force)
+    limit = MAX (limit, (guint64) config->first_max);
+
+  return (guint) MIN (limit, (guint64) G_MAXUINT);
 }
 
 /**

@@ -13,6 +13,13 @@
 
 G_BEGIN_DECLS
 
+/* The growth bound of a listing (see ConcordSyncConfig): more than
+ * max (CONCORD_GROWTH_MIN, CONCORD_GROWTH_FACTOR × the last known size)
+ * records, or CONCORD_FIRST_SYNC_MAX on a first sync, stop the run. */
+#define CONCORD_GROWTH_MIN      10000
+#define CONCORD_GROWTH_FACTOR   10
+#define CONCORD_FIRST_SYNC_MAX  1000000
+
 /**
  * ConcordRecordFilter:
  *
@@ -35,7 +42,14 @@ typedef gboolean (*ConcordRecordFilter) (const ConcordRecord *record,
  * @breaker_min: the circuit breaker trips only above this many overwrites
  *   on one side ...
  * @breaker_fraction: ... and above this fraction of that side's links
- * @force: ignore the circuit breaker (the user confirmed)
+ * @growth_min: a listing may bring at most this many records ...
+ * @growth_factor: ... or this many times the side's last known size, if
+ *   more: beyond that the run stops while reading, before writing anything
+ *   (a server sending the same records, or "new" ones, for ever)
+ * @first_max: the most records a listing may bring when nothing is known of
+ *   the side yet (a first sync), and the most @force allows
+ * @force: ignore the circuit breaker (the user confirmed); the growth bound
+ *   then rises to at least @first_max
  * @rules: rules[X]: (nullable): the rule of the direction from X, set
  *   with concord_sync_config_set_rules(); its actions apply to the other side
  */
@@ -50,6 +64,9 @@ typedef struct
   ConcordMapping      *mapping;
   guint                breaker_min;
   double               breaker_fraction;
+  guint                growth_min;
+  guint                growth_factor;
+  guint                first_max;
   gboolean             force;
   ConcordRule         *rules[2];
 } ConcordSyncConfig;
@@ -226,6 +243,9 @@ guint64      concord_plan_hash     (const ConcordSyncConfig *config,
                                     ConcordSide              side,
                                     const ConcordRecord     *record,
                                     gboolean                 in_scope);
+
+guint        concord_sync_config_max_listed (const ConcordSyncConfig *config,
+                                             guint                    known);
 
 ConcordPlan *concord_planner_plan  (ConcordPlanInput *input);
 gboolean     concord_plan_item_writes       (const ConcordPlanItem   *item,

@@ -2965,6 +2965,29 @@ concord_store_list_runs (ConcordStore  *self,
 /* Public API: journal and conflicts                                         */
 /* ------------------------------------------------------------------------- */
 
+/* A journal row says what happened; it is not a copy of the data. A value
+ * longer than CONCORD_STORE_JOURNAL_MAX_TEXT bytes (a huge name, a whole
+ * record or document) is kept cut, on a character boundary, with a mark
+ * saying how long it was: %NULL when @text fits, else the cut copy. */
+static char *
+journal_cut (const char *text)
+{
+  gsize length;
+  gsize keep = CONCORD_STORE_JOURNAL_MAX_TEXT;
+
+  if (text == NULL)
+    return NULL;
+
+  length = strlen (text);
+  if (length <= CONCORD_STORE_JOURNAL_MAX_TEXT)
+    return NULL;
+
+  while (keep > 0 && ((guchar) text[keep] & 0xC0) == 0x80)
+    keep--;
+
+  return g_strdup_printf ("%.*s… [cut: %" G_GSIZE_FORMAT " bytes]", (int) keep, text, length);
+}
+
 /**
  * concord_store_add_journal:
  * @self: a #ConcordStore
@@ -2972,7 +2995,8 @@ concord_store_list_runs (ConcordStore  *self,
  * @row: the row; its id is ignored, and a @time of 0 means now
  * @error: return location for a #GError
  *
- * Appends a row to the journal.
+ * Appends a row to the journal. A text longer than
+ * %CONCORD_STORE_JOURNAL_MAX_TEXT bytes is kept cut, with a mark.
  *
  * Returns: %TRUE when stored
  */
@@ -2984,6 +3008,12 @@ concord_store_add_journal (ConcordStore             *self,
 {
   g_autofree char *search = NULL;
   g_autoptr(Statement) stmt = NULL;
+  g_autofree char *field = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *error_text = NULL;
+  g_autofree char *email = NULL;
+  g_autofree char *name = NULL;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
   g_return_val_if_fail (row != NULL, FALSE);
@@ -2991,6 +3021,13 @@ concord_store_add_journal (ConcordStore             *self,
   g_return_val_if_fail (row->op != NULL, FALSE);
   g_return_val_if_fail (row->outcome != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  field = journal_cut (row->field);
+  before = journal_cut (row->before);
+  after = journal_cut (row->after);
+  error_text = journal_cut (row->error);
+  email = journal_cut (row->email);
+  name = journal_cut (row->name);
 
   if (!(stmt = lease_statement (self, STMT_ADD_JOURNAL, error)))
     return FALSE;
@@ -3002,14 +3039,15 @@ concord_store_add_journal (ConcordStore             *self,
   bind_text (stmt, 5, row->direction);
   bind_text (stmt, 6, row->remote_id);
   bind_text (stmt, 7, row->op);
-  bind_text (stmt, 8, row->field);
-  bind_text (stmt, 9, row->before);
-  bind_text (stmt, 10, row->after);
+  bind_text (stmt, 8, field != NULL ? field : row->field);
+  bind_text (stmt, 9, before != NULL ? before : row->before);
+  bind_text (stmt, 10, after != NULL ? after : row->after);
   bind_text (stmt, 11, row->outcome);
-  bind_text (stmt, 12, row->error);
-  bind_text (stmt, 13, row->email);
-  bind_text (stmt, 14, row->name);
-  search = concord_store_make_search_key (row->email, row->name);
+  bind_text (stmt, 12, error_text != NULL ? error_text : row->error);
+  bind_text (stmt, 13, email != NULL ? email : row->email);
+  bind_text (stmt, 14, name != NULL ? name : row->name);
+  search = concord_store_make_search_key (email != NULL ? email : row->email,
+                                          name != NULL ? name : row->name);
   bind_text (stmt, 15, search);
 
   return execute (self, stmt, "add a journal row", error);

@@ -267,6 +267,9 @@ GPtrArray  *concord_store_list_runs         (ConcordStore             *self,
                                              GError                  **error);
 
 /* Journal and conflicts */
+/* The most bytes a journal row keeps of one text (a value, a record). */
+#define CONCORD_STORE_JOURNAL_MAX_TEXT 4096
+
 gboolean    concord_store_add_journal       (ConcordStore             *self,
                                              gint64                    connection_id,
                                              const ConcordJournalRow  *row,

@@ -11,7 +11,10 @@
  * in the store: after a run with no edits nothing is kept, nothing is
  * planned and nothing is written. A listing that fails fails the run before
  * anything is written; only a complete listing may show that a record is
- * gone.
+ * gone. A listing is also bounded: more records than the growth bound
+ * allows (concord_sync_config_max_listed(), relative to what the store
+ * knew of the side) stop the run the same way, so a server that pages for
+ * ever costs bounded time and memory.
  *
  * Executing writes creates first, then updates, each side in the app's
  * batch size. Before each batch its intents are committed to the store;
@@ -425,6 +428,9 @@ read_side (Run               *run,
   g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
   gboolean complete = FALSE;
   guint listed = 0;
+  guint known = g_hash_table_size (input->index[side]);
+  guint max_listed = concord_sync_config_max_listed (run->config, known);
+  guint64 received = 0;
 
   if (concord_connector_get_flags (connector) & CONCORD_CONNECTOR_INCREMENTAL)
     {
@@ -446,6 +452,19 @@ read_side (Run               *run,
       if (page == NULL)
         {
           g_prefix_error (error, "Reading side %s failed: ", CONCORD_SIDE_NAME (side));
+          return FALSE;
+        }
+
+      /* The growth bound: every record counts, and so does a page without
+       * records that is not the last, or a server could page for ever. */
+      received += page->next_page != NULL ? MAX (page->records->len, 1) : page->records->len;
+      if (received > max_listed)
+        {
+          run->summary->tripped = TRUE;
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                       "Stopped to protect your contacts: side %s listed more than %u contacts "
+                       "although %u were known; nothing was written",
+                       CONCORD_SIDE_NAME (side), max_listed, known);
           return FALSE;
         }
 
