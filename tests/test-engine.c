@@ -561,6 +561,22 @@ test_waits_for_other_process (Fixture       *f,
   g_assert_no_error (error);
 }
 
+/* A name with a line break is refused before the key is checked or kept:
+ * no connector is made, nothing reaches the keyring. */
+static void
+test_bad_name_refused (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  created_on = NULL;
+  id = add_account (f, "Shop\nnewsletter\tmemory", "{\"side\": \"a\"}", "right", &error);
+  g_assert_null (id);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_null (created_on);
+}
+
 /* A run that could not write some contacts is a failure for the window
  * and the notifications, saying how many; the next run retries them. */
 static gboolean
@@ -682,6 +698,7 @@ main (int   argc,
   g_test_add ("/concord/engine/load-setup", Fixture, NULL, setup, test_load_setup, teardown);
   g_test_add ("/concord/engine/waits-for-other-process", Fixture, NULL, setup, test_waits_for_other_process,
               teardown);
+  g_test_add ("/concord/engine/bad-name-refused", Fixture, NULL, setup, test_bad_name_refused, teardown);
   g_test_add ("/concord/engine/failed-writes-fail", Fixture, NULL, setup, test_failed_writes_fail, teardown);
   g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
 

@@ -1329,7 +1329,9 @@ add_account_worker (GTask        *task,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  if (!concord_engine_ensure_store (self, &error) || !verify (self, job, &error))
+  /* A name the store would refuse is refused before the key goes anywhere. */
+  if (!concord_store_check_name (job->name, &error) ||
+      !concord_engine_ensure_store (self, &error) || !verify (self, job, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1341,9 +1343,21 @@ add_account_worker (GTask        *task,
   concord_secret_store_store_async (self->secrets, id, job->app_id, label, job->secret, NULL,
                                     concord_engine_store_result_cb, &slot);
   result = concord_engine_wait_slot (&slot);
-  if (!concord_secret_store_store_finish (self->secrets, result, &error) ||
-      !concord_store_add_account (self->store, id, job->app_id, job->name, job->options_json, &error))
+  if (!concord_secret_store_store_finish (self->secrets, result, &error))
     {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (!concord_store_add_account (self->store, id, job->app_id, job->name, job->options_json, &error))
+    {
+      g_autoptr(GAsyncResult) cleared = NULL;
+
+      /* No account, no key of it in the keyring. */
+      slot = NULL;
+      concord_secret_store_clear_async (self->secrets, id, NULL, concord_engine_store_result_cb, &slot);
+      cleared = concord_engine_wait_slot (&slot);
+      concord_secret_store_clear_finish (self->secrets, cleared, NULL);
       g_task_return_error (task, error);
       return;
     }
