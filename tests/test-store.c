@@ -2011,6 +2011,17 @@ test_store_private_files (void)
   g_assert_cmpuint (file_mode (wal), ==, 0600);
   g_assert_cmpuint (file_mode (shm), ==, 0600);
   g_assert_cmpuint (file_mode (lock), ==, 0600);
+  g_assert_true (concord_store_finish_run (store, run, "ok", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  /* What others may do is taken away; nothing is given: a file its owner
+   * made read-only stays read-only. */
+  g_assert_cmpint (g_chmod (path, 0444), ==, 0);
+  store = concord_store_new (path, &error);
+  g_clear_error (&error);
+  g_assert_cmpuint (file_mode (path), ==, 0400);
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
 
   umask (old_umask);
 }

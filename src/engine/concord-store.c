@@ -704,19 +704,21 @@ set_store_error (ConcordStore  *self,
                advice != NULL ? ". " : "", advice != NULL ? advice : "");
 }
 
-/* Narrows a file or folder of ours that others may read or write to 0600
- * (0700 for a folder). Best effort: one we do not own is left as it is. */
+/* Takes from a file or folder of ours what others may do with it: 0600
+ * (0700 for a folder) at most. Nothing is added: a folder its owner made
+ * read-only stays so. Best effort: one we do not own is left as it is. */
 static void
 make_private (const char *path,
               gboolean    folder)
 {
   GStatBuf st;
-  int mode = folder ? 0700 : 0600;
+  mode_t mode;
 
   if (g_lstat (path, &st) != 0 || S_ISLNK (st.st_mode) || st.st_uid != getuid ())
     return;
 
-  if ((st.st_mode & 07777) != (mode_t) mode && g_chmod (path, mode) != 0)
+  mode = st.st_mode & (folder ? 0700 : 0600);
+  if ((st.st_mode & 07777) != mode && g_chmod (path, mode) != 0)
     g_debug ("Could not make %s private: %s", path, g_strerror (errno));
 }
 
