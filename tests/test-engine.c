@@ -561,6 +561,50 @@ test_waits_for_other_process (Fixture       *f,
   g_assert_no_error (error);
 }
 
+/* Removing a connection while another process runs it waits for that
+ * run: what the run writes up to its end is removed with the rest, and
+ * nothing of the connection is left behind. */
+static void
+test_remove_waits_for_run (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(ConcordStore) cli = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  GAsyncResult *slot = NULL;
+  ConcordJournalRow row = {
+    .direction = (char *) "a-to-b", .op = (char *) "create", .outcome = (char *) "ok",
+  };
+  gint64 id, run;
+
+  id = add_connection (f);
+  cli = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  run = concord_store_begin_run (cli, id, FALSE, &error);
+  g_assert_no_error (error);
+
+  concord_engine_remove_connection_async (f->engine, id, NULL, concord_test_store_result_cb, &slot);
+
+  /* The other process's run goes on writing, then ends. */
+  row.run_id = run;
+  g_assert_true (concord_store_add_journal (cli, id, &row, &error));
+  g_assert_no_error (error);
+  g_assert_true (concord_store_finish_run (cli, run, "ok", NULL, &error));
+  g_assert_no_error (error);
+
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_remove_connection_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+  g_assert_null (concord_engine_lookup (f->engine, id));
+  g_assert_cmpint (concord_store_count_journal (cli, id, 0, NULL, &error), ==, 0);
+  g_assert_no_error (error);
+  runs = concord_store_list_runs (cli, id, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 0);
+}
+
 /* A name with a line break is refused before the key is checked or kept:
  * no connector is made, nothing reaches the keyring. */
 static void
@@ -698,6 +742,7 @@ main (int   argc,
   g_test_add ("/concord/engine/load-setup", Fixture, NULL, setup, test_load_setup, teardown);
   g_test_add ("/concord/engine/waits-for-other-process", Fixture, NULL, setup, test_waits_for_other_process,
               teardown);
+  g_test_add ("/concord/engine/remove-waits-for-run", Fixture, NULL, setup, test_remove_waits_for_run, teardown);
   g_test_add ("/concord/engine/bad-name-refused", Fixture, NULL, setup, test_bad_name_refused, teardown);
   g_test_add ("/concord/engine/failed-writes-fail", Fixture, NULL, setup, test_failed_writes_fail, teardown);
   g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
