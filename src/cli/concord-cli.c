@@ -331,8 +331,9 @@ account_add (Cli   *cli,
   verified = wait_for (&slot);
   if (!concord_apps_verify_finish (connector, verified, &error))
     {
-      g_printerr (_("concord-cli: %s: the key was not accepted, nothing was added: %s\n"), name,
-                  error->message);
+      /* Translators: the first %s is an account name, the second why the key failed */
+      g_printerr (_("concord-cli: %s: the key did not pass the app's check, nothing was added: %s\n"),
+                  name, error->message);
       return EXIT_FAILURE;
     }
 
@@ -635,6 +636,7 @@ connection_simple (Cli        *cli,
     {
       /* Never under a run: the store waits for it to end. */
       if (concord_store_is_run_going (cli->store, row->id))
+        /* Translators: %s is a connection name */
         g_printerr (_("concord-cli: waiting for the sync of “%s” to finish…\n"), name);
       ok = concord_store_remove_connection (cli->store, row->id, &error);
     }
@@ -897,6 +899,7 @@ sync_connection (Cli   *cli,
   if (!dry_run && concord_store_is_run_going (cli->store, row->id))
     {
       error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_BUSY,
+                           /* Translators: %s is a connection name */
                            _("A sync of “%s” is already running (in Concord or another "
                              "concord-cli); try again when it is over"), row->name);
       return sync_failed (json, error);
@@ -932,6 +935,7 @@ sync_connection (Cli   *cli,
     }
 
   if (ok && n_failed > 0)
+    /* Translators: %u is a number of contacts, %s a connection name */
     g_printerr (ngettext ("concord-cli: %u contact could not be written; `concord-cli log %s` says "
                           "why, and the next sync tries again\n",
                           "concord-cli: %u contacts could not be written; `concord-cli log %s` says "
