@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -76,8 +77,9 @@ def check_one_run_at_a_time(cli, data, seed):
     `concord-cli sync` at once create each contact once; a run held by
     another process (here: this one, holding the lock) makes sync exit 3
     and makes `connection remove` wait, leaving no orphan rows."""
-    mock_a, url_a = start_mock(KEY_A, generate=300)
-    mock_b, url_b = start_mock(KEY_B, seed=seed)
+    mock_a, url_a = start_mock(KEY_A, generate=150)
+    mock_b, url_mock_b = start_mock(KEY_B, seed=seed)
+    slow, url_b = proxy(url_mock_b, write_delay=1)
     try:
         cli('account', 'add', 'elasticemail', '--name', 'race-a', '--option', 'base_url=' + url_a,
             stdin=KEY_A + '\n')
@@ -132,23 +134,27 @@ def check_one_run_at_a_time(cli, data, seed):
         for name in ('race-a', 'race-b'):
             cli('account', 'remove', name)
     finally:
+        slow.shutdown()
         for m in (mock_a, mock_b):
             m.terminate()
             m.wait(timeout=5)
 
 
-def refusing_proxy(upstream, refused):
+def proxy(upstream, refused=None, write_delay=0):
     """An HTTP server on 127.0.0.1 passing every request on to @upstream,
     but answering 429 (Retry-After: 0) to every write whose body contains
-    @refused: a write that fails after its retries, and is retried by the
-    next run. It stops with the test."""
+    @refused (a write that fails after its retries, and is retried by the
+    next run), and answering writes @write_delay seconds late (a slow app,
+    so that runs started together overlap). It stops with the test."""
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
         def relay(self):
             body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
-            if self.command != 'GET' and refused.encode() in body:
+            if self.command != 'GET' and write_delay:
+                time.sleep(write_delay)
+            if self.command != 'GET' and refused and refused.encode() in body:
                 status, headers, payload = 429, {'Content-Type': 'application/json', 'Retry-After': '0'}, \
                     b'{"Error": "Too many requests."}'
             else:
@@ -185,7 +191,7 @@ def check_failed_writes(cli, data, seed):
             {'Email': 'odd@example.com', 'FirstName': 'Odd', 'Status': 'Active'}]}, f)
     mock_a, url_a = start_mock(KEY_A, seed=bad)
     mock_b, url_mock_b = start_mock(KEY_B, seed=seed)
-    proxy, url_b = refusing_proxy(url_mock_b, 'odd@example.com')
+    refusing, url_b = proxy(url_mock_b, refused='odd@example.com')
     try:
         cli('account', 'add', 'elasticemail', '--name', 'bad-a', '--option', 'base_url=' + url_a,
             stdin=KEY_A + '\n')
@@ -204,7 +210,7 @@ def check_failed_writes(cli, data, seed):
         for name in ('bad-a', 'bad-b'):
             cli('account', 'remove', name)
     finally:
-        proxy.shutdown()
+        refusing.shutdown()
         for m in (mock_a, mock_b):
             m.terminate()
             m.wait(timeout=5)
