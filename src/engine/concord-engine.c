@@ -1035,11 +1035,15 @@ on_wait_over_cb (gpointer data)
   Waiting *waiting = data;
   ConcordEngine *self = waiting->engine;
   gint64 id = waiting->id;
-  GSource *source = g_hash_table_lookup (self->waiting, &id);
+  gpointer key = NULL;
+  gpointer source = NULL;
 
   /* Out of the table without destroying it: it is being dispatched. */
-  g_hash_table_steal (self->waiting, &id);
-  g_source_unref (source);
+  if (g_hash_table_steal_extended (self->waiting, &id, &key, &source))
+    {
+      g_free (key);
+      g_source_unref (source);
+    }
 
   if (concord_engine_lookup (self, id) == NULL)
     g_hash_table_remove (self->queued, &id);  /* removed meanwhile */
