@@ -176,7 +176,18 @@ world_sync (World *world)
 
   concord_engine_sync_now (world->engine, world->connection_id);
   g_assert_true (concord_test_wait_until (world_finished_at_least, data, 60));
-  return world->last_ok;
+  if (world->last_ok)
+    return TRUE;
+
+  /* Contacts B refuses fail the run for the window, but it completed. */
+  {
+    g_autofree char *path = world_db_path ();
+    g_autoptr(ConcordStore) store = concord_store_new (path, NULL);
+    g_autoptr(ConcordRunRow) last = store != NULL ? concord_store_get_last_run (store, world->connection_id, NULL)
+                                                  : NULL;
+
+    return last != NULL && g_strcmp0 (last->status, "partial") == 0;
+  }
 }
 
 static ConcordRecord *

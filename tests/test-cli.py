@@ -6,14 +6,22 @@ real keyring of the test session (skipped when there is none).
 Usage: test-cli.py CONCORD_CLI CONCORD_MOCK
 """
 
+import fcntl
+import glob
 import json
 import os
 import re
+import select
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CLI, MOCK = sys.argv[1], sys.argv[2]
 KEY_A = 'key-a-3f9c0d7e5b1a'
@@ -64,12 +72,163 @@ def api_contacts(base, key):
         offset += len(page)
 
 
+def check_one_run_at_a_time(cli, data, seed):
+    """Invariant 21: one run per connection, across processes. Three
+    `concord-cli sync` at once create each contact once; a run held by
+    another process (here: this one, holding the lock) makes sync exit 3
+    and makes `connection remove` wait, leaving no orphan rows."""
+    mock_a, url_a = start_mock(KEY_A, generate=150)
+    mock_b, url_mock_b = start_mock(KEY_B, seed=seed)
+    slow, url_b = proxy(url_mock_b, write_delay=1)
+    try:
+        cli('account', 'add', 'elasticemail', '--name', 'race-a', '--option', 'base_url=' + url_a,
+            stdin=KEY_A + '\n')
+        cli('account', 'add', 'elasticemail', '--name', 'race-b', '--option', 'base_url=' + url_b,
+            stdin=KEY_B + '\n')
+        before = set(glob.glob(os.path.join(data, 'state.sqlite.run-*.lock')))
+        p = cli('connection', 'add', 'race', '--a', 'race-a', '--b', 'race-b')
+        check('a connection to race on', p.returncode == 0, p.stderr)
+        n_a = len(api_contacts(url_a, KEY_A))
+
+        env = dict(os.environ, G_MESSAGES_DEBUG='')
+        procs = [subprocess.Popen([CLI, '--data-dir', data, 'sync', 'race', '--json'],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for _ in range(3)]
+        outs = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
+        codes = sorted(o[0] for o in outs)
+        created = sum(json.loads(o[1]).get('b', {}).get('created', 0) for o in outs if o[0] == 0)
+        on_b = api_contacts(url_b, KEY_B)
+        check('three syncs at once: the others are refused with exit 3 or find nothing to do',
+              codes[0] == 0 and all(c in (0, 3) for c in codes) and
+              all('already running' in o[2] for o in outs if o[0] == 3),
+              repr([(o[0], o[2][-300:]) for o in outs]))
+        check('three syncs at once create each contact once',
+              created == n_a and len(on_b) == n_a, f'{created} created, {len(on_b)} on B, {n_a} on A')
+
+        locks = set(glob.glob(os.path.join(data, 'state.sqlite.run-*.lock'))) - before
+        check('the lock file is private', len(locks) == 1 and
+              all(os.stat(f).st_mode & 0o777 == 0o600 for f in locks), repr(locks))
+        lock = locks.pop() if locks else os.path.join(data, 'missing.lock')
+        with open(lock, 'a') as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            p = cli('sync', 'race', '--json')
+            doc = json.loads(p.stdout) if p.stdout.strip() else {}
+            check('sync while another process runs it: exit 3, "already running"',
+                  p.returncode == 3 and doc.get('code') == 'busy' and 'already running' in p.stderr,
+                  p.stdout + p.stderr)
+            remover = subprocess.Popen([CLI, '--data-dir', data, 'connection', 'remove', 'race'],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            # It says it waits before it waits; then the run "ends".
+            ready, _, _ = select.select([remover.stderr], [], [], 60)
+            line = remover.stderr.readline() if ready else ''
+            check('connection remove waits for the run', 'waiting for the sync' in line, line)
+            fcntl.flock(held, fcntl.LOCK_UN)
+        rc = remover.wait(timeout=60)
+        check('then removes the connection', rc == 0, remover.stderr.read())
+        db = sqlite3.connect(os.path.join(data, 'state.sqlite'))
+        orphans = sum(db.execute(f'SELECT count(*) FROM {t} WHERE connection_id NOT IN '
+                                 '(SELECT id FROM connections)').fetchone()[0]
+                      for t in ('records', 'links', 'cursors', 'intents', 'runs', 'journal', 'conflicts'))
+        db.close()
+        check('no orphan rows', orphans == 0, f'{orphans} rows')
+        for name in ('race-a', 'race-b'):
+            cli('account', 'remove', name)
+    finally:
+        slow.shutdown()
+        for m in (mock_a, mock_b):
+            m.terminate()
+            m.wait(timeout=5)
+
+
+def proxy(upstream, refused=None, write_delay=0):
+    """An HTTP server on 127.0.0.1 passing every request on to @upstream,
+    but answering 429 (Retry-After: 0) to every write whose body contains
+    @refused (a write that fails after its retries, and is retried by the
+    next run), and answering writes @write_delay seconds late (a slow app,
+    so that runs started together overlap). It stops with the test."""
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def relay(self):
+            body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
+            if self.command != 'GET' and write_delay:
+                time.sleep(write_delay)
+            if self.command != 'GET' and refused and refused.encode() in body:
+                status, headers, payload = 429, {'Content-Type': 'application/json', 'Retry-After': '0'}, \
+                    b'{"Error": "Too many requests."}'
+            else:
+                url = upstream.rstrip('/') + self.path[len('/v4'):]
+                req = urllib.request.Request(url, data=body if body else None, method=self.command,
+                                             headers={k: v for k, v in self.headers.items()
+                                                      if k.lower() not in ('host', 'content-length')})
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        status, headers, payload = r.status, dict(r.headers), r.read()
+                except urllib.error.HTTPError as e:
+                    status, headers, payload = e.code, dict(e.headers), e.read()
+            self.send_response(status)
+            for k, v in headers.items():
+                if k.lower() not in ('content-length', 'transfer-encoding', 'connection', 'date', 'server'):
+                    self.send_header(k, v)
+            self.send_header('Content-Length', str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = relay
+
+    server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f'http://127.0.0.1:{server.server_address[1]}/v4'
+
+
+def check_failed_writes(cli, data, seed):
+    """A run whose writes fail (B refuses a contact for good) exits 4, not
+    0, and says so; the store and its folder are private (0600/0700)."""
+    bad = os.path.join(data, 'seed-bad.json')
+    with open(bad, 'w') as f:
+        json.dump({'custom_fields': [], 'lists': [], 'contacts': [
+            {'Email': 'odd@example.com', 'FirstName': 'Odd', 'Status': 'Active'}]}, f)
+    mock_a, url_a = start_mock(KEY_A, seed=bad)
+    mock_b, url_mock_b = start_mock(KEY_B, seed=seed)
+    refusing, url_b = proxy(url_mock_b, refused='odd@example.com')
+    try:
+        cli('account', 'add', 'elasticemail', '--name', 'bad-a', '--option', 'base_url=' + url_a,
+            stdin=KEY_A + '\n')
+        cli('account', 'add', 'elasticemail', '--name', 'bad-b', '--option', 'base_url=' + url_b,
+            stdin=KEY_B + '\n')
+        cli('connection', 'add', 'bad', '--a', 'bad-a', '--b', 'bad-b', '--direction', 'a-to-b')
+        p = cli('sync', 'bad', '--json')
+        doc = json.loads(p.stdout) if p.stdout.strip() else {}
+        check('a sync with failed writes exits 4 and says so',
+              p.returncode == 4 and doc.get('exit_code') == 4 and doc.get('b', {}).get('errors', 0) > 0 and
+              'could not be written' in p.stderr, p.stdout + p.stderr[-500:])
+        p = cli('--help')
+        check('the exit codes are in --help', 'Exit codes' in p.stdout and '4 the sync ran' in p.stdout,
+              p.stdout)
+        cli('connection', 'remove', 'bad')
+        for name in ('bad-a', 'bad-b'):
+            cli('account', 'remove', name)
+    finally:
+        refusing.shutdown()
+        for m in (mock_a, mock_b):
+            m.terminate()
+            m.wait(timeout=5)
+
+    modes = {os.path.basename(f): os.stat(f).st_mode & 0o777
+             for f in glob.glob(os.path.join(data, 'state.sqlite*'))}
+    check('the store and its files are private', os.stat(data).st_mode & 0o777 == 0o700 and
+          modes and all(m == 0o600 for m in modes.values()), f'{oct(os.stat(data).st_mode)} {modes}')
+
+
 def main():
     if not keyring_available():
         print('1..0 # SKIP no unlocked keyring owns org.freedesktop.secrets')
         return 77
 
     data = tempfile.mkdtemp(prefix='concord-cli-')
+    # A --data-dir others may read, as people make them: the store narrows it.
+    os.chmod(data, 0o755)
     config = os.path.join(data, 'config')
     os.makedirs(config)
     # GSettings in a key file we can read back, to prove no key goes there.
@@ -117,19 +276,33 @@ def main():
         p = cli('account', 'add', 'elasticemail', '--name', 'newsletter', '--option',
                 'base_url=' + url_b, stdin=KEY_B + '\n')
         check('a second account', p.returncode == 0, p.stderr)
+        # A wrong key is checked with the app first, as the app does: nothing is stored.
         p = cli('account', 'add', 'elasticemail', '--name', 'wrong', '--option',
                 'base_url=' + url_b, stdin='not-the-key\n')
-        check('an account with a wrong key is added', p.returncode == 0, p.stderr)
+        check('an account with a wrong key is refused', p.returncode == 1 and 'key' in p.stderr.lower() and
+              'not-the-key' not in p.stderr, p.stderr)
+        # A name is one line: a line break once made `account list` show a made-up account.
+        p = cli('account', 'add', 'elasticemail', '--name', 'evil\nfake\telasticemail', '--option',
+                'base_url=' + url_b, stdin=KEY_B + '\n')
+        check('a name with a line break is refused', p.returncode == 1 and 'line break' in p.stderr, p.stderr)
 
         p = cli('account', 'list', '--json')
         names = sorted(a['name'] for a in json.loads(p.stdout)) if p.returncode == 0 else []
-        check('account list --json', names == ['newsletter', 'shop', 'wrong'], p.stdout + p.stderr)
+        check('account list --json', names == ['newsletter', 'shop'], p.stdout + p.stderr)
+        p = cli('account', 'list')
+        check('account list: one line per account', p.stdout.count('\n') == 2, p.stdout)
 
         p = cli('account', 'verify', 'shop')
         check('verify accepts the right key', p.returncode == 0, p.stderr)
-        p = cli('account', 'verify', 'wrong')
-        check('verify refuses a wrong key with a message', p.returncode == 1 and 'key' in p.stderr.lower(),
-              p.stderr)
+
+        p = cli('connection', 'add', 'loop', '--a', 'shop', '--b', 'shop')
+        check('a connection from an account to itself is refused',
+              p.returncode == 1 and 'two different accounts' in p.stderr, p.stderr)
+        p = cli('sync', 'no-such-connection', '--json')
+        doc = json.loads(p.stdout) if p.stdout.strip() else {}
+        check('sync --json prints a failure as JSON, with its code',
+              p.returncode == 1 and doc.get('ok') is False and doc.get('code') == 'not-found' and
+              doc.get('exit_code') == 1 and doc.get('error'), p.stdout + p.stderr)
 
         p = cli('connection', 'add', 'both', '--a', 'shop', '--b', 'newsletter', '--prefer', 'a')
         check('connection add', p.returncode == 0, p.stderr)
@@ -250,6 +423,9 @@ def main():
         cli('connection', 'remove', 'pro')
         cli('account', 'remove', 'vipdesk')
 
+        check_one_run_at_a_time(cli, data, seed)
+        check_failed_writes(cli, data, seed)
+
         blob = b''
         files = 0
         for root, _, names in os.walk(data):
@@ -268,8 +444,7 @@ def main():
         q = cli('account', 'remove', 'shop')
         check('connection remove, then account remove', p.returncode == 0 and q.returncode == 0,
               p.stderr + q.stderr)
-        for name in ('newsletter', 'wrong'):
-            cli('account', 'remove', name)
+        cli('account', 'remove', 'newsletter')
     finally:
         for m in mocks:
             m.terminate()

@@ -486,6 +486,181 @@ test_move_server (Fixture       *f,
   g_assert_nonnull (strstr (other_row->options_json, "4002"));
 }
 
+/* Another process (concord-cli, a second instance: here, a store of its
+ * own on the same file) runs the connection: the engine's run waits,
+ * saying so, and runs once the other is over; never both at once. */
+typedef struct
+{
+  ConcordConnectionState *state;
+  const char             *text;
+} ProgressWait;
+
+static gboolean
+progress_contains (gpointer data)
+{
+  ProgressWait *wait = data;
+  const char *progress = concord_connection_state_get_progress (wait->state);
+
+  return progress != NULL && strstr (progress, wait->text) != NULL;
+}
+
+static gboolean
+not_running (gpointer data)
+{
+  return concord_connection_state_get_status (data) != CONCORD_CONNECTION_RUNNING;
+}
+
+static void
+test_waits_for_other_process (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(ConcordStore) cli = NULL;
+  g_autoptr(GError) error = NULL;
+  ConcordConnectionState *state;
+  ProgressWait wait;
+  gint64 id, run;
+
+  person (sides[0], "ann@example.com", "Ann");
+  person (sides[0], "bob@example.com", "Bob");
+  id = add_connection (f);
+  state = concord_engine_lookup (f->engine, id);
+
+  cli = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  run = concord_store_begin_run (cli, id, FALSE, &error);
+  g_assert_no_error (error);
+
+  concord_engine_sync_now (f->engine, id);
+  wait.state = state;
+  wait.text = "Waiting for another sync";
+  g_assert_true (concord_test_wait_until (progress_contains, &wait, 60));
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_RUNNING);
+  g_assert_cmpuint (f->finished, ==, 0);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, 0);
+  g_assert_cmpuint (concord_memory_connector_get_n_list_calls (sides[1]), ==, 0);
+
+  /* The other run ends: this one runs, once. */
+  g_assert_true (concord_store_finish_run (cli, run, "ok", NULL, &error));
+  g_assert_no_error (error);
+  wait_runs (f, 1);
+  g_assert_true (f->last_ok);
+  g_assert_cmpuint (concord_memory_connector_get_n_created (sides[1]), ==, 2);
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_OFF);
+  g_assert_null (concord_connection_state_get_error (state));
+
+  /* Stopped while waiting: not running any more, not a failure. */
+  run = concord_store_begin_run (cli, id, FALSE, &error);
+  g_assert_no_error (error);
+  concord_engine_sync_now (f->engine, id);
+  g_assert_true (concord_test_wait_until (progress_contains, &wait, 60));
+  concord_engine_stop (f->engine);
+  g_assert_true (concord_test_wait_until (not_running, state, 60));
+  g_assert_cmpuint (f->failing, ==, 0);
+  g_assert_true (concord_store_finish_run (cli, run, "ok", NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Removing a connection while another process runs it waits for that
+ * run: what the run writes up to its end is removed with the rest, and
+ * nothing of the connection is left behind. */
+static void
+test_remove_waits_for_run (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(ConcordStore) cli = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  GAsyncResult *slot = NULL;
+  ConcordJournalRow row = {
+    .direction = (char *) "a-to-b", .op = (char *) "create", .outcome = (char *) "ok",
+  };
+  gint64 id, run;
+
+  id = add_connection (f);
+  cli = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  run = concord_store_begin_run (cli, id, FALSE, &error);
+  g_assert_no_error (error);
+
+  concord_engine_remove_connection_async (f->engine, id, NULL, concord_test_store_result_cb, &slot);
+
+  /* The other process's run goes on writing, then ends. */
+  row.run_id = run;
+  g_assert_true (concord_store_add_journal (cli, id, &row, &error));
+  g_assert_no_error (error);
+  g_assert_true (concord_store_finish_run (cli, run, "ok", NULL, &error));
+  g_assert_no_error (error);
+
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_remove_connection_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+  g_assert_null (concord_engine_lookup (f->engine, id));
+  g_assert_cmpint (concord_store_count_journal (cli, id, 0, NULL, &error), ==, 0);
+  g_assert_no_error (error);
+  runs = concord_store_list_runs (cli, id, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 0);
+}
+
+/* A name with a line break is refused before the key is checked or kept:
+ * no connector is made, nothing reaches the keyring. */
+static void
+test_bad_name_refused (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  created_on = NULL;
+  id = add_account (f, "Shop\nnewsletter\tmemory", "{\"side\": \"a\"}", "right", &error);
+  g_assert_null (id);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_null (created_on);
+}
+
+/* A run that could not write some contacts is a failure for the window
+ * and the notifications, saying how many; the next run retries them. */
+static gboolean
+fail_every_write (const ConcordRecord *record,
+                  gpointer             user_data)
+{
+  return TRUE;
+}
+
+static void
+test_failed_writes_fail (Fixture       *f,
+                         gconstpointer  data)
+{
+  ConcordConnectionState *state;
+  gint64 id;
+
+  person (sides[0], "ann@example.com", "Ann");
+  person (sides[0], "bob@example.com", "Bob");
+  id = add_connection (f);
+  state = concord_engine_lookup (f->engine, id);
+
+  concord_memory_connector_set_fail_func (sides[1], fail_every_write, NULL);
+  set_enabled (f, id, TRUE);
+  wait_runs (f, 1);
+  g_assert_false (f->last_ok);
+  g_assert_cmpuint (f->failing, ==, 1);
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_FAILING);
+  g_assert_cmpstr (concord_connection_state_get_error (state), ==,
+                   "2 contacts could not be written; Concord will try again");
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, 0);
+
+  concord_memory_connector_set_fail_func (sides[1], NULL, NULL);
+  concord_engine_sync_now (f->engine, id);
+  wait_runs (f, 2);
+  g_assert_true (f->last_ok);
+  g_assert_cmpuint (f->recovered, ==, 1);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, 2);
+  g_assert_null (concord_connection_state_get_error (state));
+}
+
 /* ------------------------------------------------------------------------- */
 
 typedef struct
@@ -565,6 +740,11 @@ main (int   argc,
   g_test_add ("/concord/engine/bad-rules-refused", Fixture, NULL, setup, test_bad_rules_refused, teardown);
   g_test_add ("/concord/engine/move-server", Fixture, NULL, setup, test_move_server, teardown);
   g_test_add ("/concord/engine/load-setup", Fixture, NULL, setup, test_load_setup, teardown);
+  g_test_add ("/concord/engine/waits-for-other-process", Fixture, NULL, setup, test_waits_for_other_process,
+              teardown);
+  g_test_add ("/concord/engine/remove-waits-for-run", Fixture, NULL, setup, test_remove_waits_for_run, teardown);
+  g_test_add ("/concord/engine/bad-name-refused", Fixture, NULL, setup, test_bad_name_refused, teardown);
+  g_test_add ("/concord/engine/failed-writes-fail", Fixture, NULL, setup, test_failed_writes_fail, teardown);
   g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
 
   return g_test_run ();

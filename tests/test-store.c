@@ -14,8 +14,13 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <sqlite3.h>
 
 #include "concord-error.h"
@@ -1685,6 +1690,28 @@ assert_journal_text (const char *got,
   g_assert_cmpint (strncmp (got, text, strlen (got) - strlen (mark)), ==, 0);
 }
 
+/* @text as valid UTF-8 without control characters. */
+static char *
+printable_name (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *name = g_string_new (NULL);
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (type == G_UNICODE_CONTROL || type == G_UNICODE_LINE_SEPARATOR ||
+          type == G_UNICODE_PARAGRAPH_SEPARATOR)
+        g_string_append_c (name, '?');
+      else
+        g_string_append_unichar (name, c);
+    }
+
+  return g_string_free (name, FALSE);
+}
+
 static void
 test_store_hostile_text (Fixture       *fixture,
                          gconstpointer  data)
@@ -1730,10 +1757,13 @@ test_store_hostile_text (Fixture       *fixture,
     {
       const char *text = g_ptr_array_index (texts, i);
       g_autofree char *account_id = g_strdup_printf ("acct-%u-%s", i, text);
-      g_autofree char *name_a = g_strdup_printf ("A %u %s", i, text);
-      g_autofree char *name_b = g_strdup_printf ("B %u %s", i, text);
+      /* Names are one line of text (see test_store_names); the rest is
+       * stored as it came. */
+      g_autofree char *printable = printable_name (text);
+      g_autofree char *name_a = g_strdup_printf ("A %u %s", i, printable);
+      g_autofree char *name_b = g_strdup_printf ("B %u %s", i, printable);
       g_autofree char *b_account_id = g_strdup_printf ("acct-b-%u", i);
-      g_autofree char *connection_name = g_strdup_printf ("%s %u", text, i);
+      g_autofree char *connection_name = g_strdup_printf ("%s %u", printable, i);
       g_autoptr(ConcordAccountRow) account = NULL;
       g_autoptr(ConcordConnectionRow) connection = NULL;
       g_autoptr(GHashTable) index = NULL;
@@ -1874,6 +1904,387 @@ test_store_hostile_text (Fixture       *fixture,
                    10);
 }
 
+
+/* ------------------------------------------------------------------------- */
+/* Names, permissions, damage, disk errors, one run at a time                */
+/* ------------------------------------------------------------------------- */
+
+/* A name is one line of text: a line break once made `account list` show
+ * a second, made-up account. And a connection joins two accounts. */
+static void
+test_store_names (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const char * const refused[] = {
+    "Shop\nnewsletter\telasticemail",
+    "Shop\r",
+    "tab\there",
+    "escape \x1b[31mred",
+    "delete \x7f",
+    "C1 \xc2\x85 next line",
+    "line \xe2\x80\xa8 separator",
+    "not UTF-8 \xff\xfe",
+    "",
+  };
+  ConcordStore *store = fixture->store;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) connections = NULL;
+  ConcordConnectionRow row = {
+    .account_a = (char *) "acct-a", .type_a = (char *) "contacts",
+    .account_b = (char *) "acct-b", .type_b = (char *) "contacts",
+  };
+
+  add_accounts (store);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *id = g_strdup_printf ("acct-refused-%u", i);
+
+      g_assert_false (concord_store_add_account (store, id, "elasticemail", refused[i], NULL, &error));
+      g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+      g_clear_error (&error);
+
+      row.name = (char *) refused[i];
+      g_assert_cmpint (concord_store_add_connection (store, &row, &error), ==, 0);
+      g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+      g_clear_error (&error);
+    }
+
+  /* An account cannot be synced with itself, even with another type. */
+  row.name = (char *) "Loop";
+  row.account_b = (char *) "acct-a";
+  row.type_b = (char *) "companies";
+  g_assert_cmpint (concord_store_add_connection (store, &row, &error), ==, 0);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Any other text is a name, spaces and all. */
+  g_assert_true (concord_store_add_account (store, "acct-c", "elasticemail", "Zoë’s shop 日本 🎉",
+                                            NULL, &error));
+  g_assert_no_error (error);
+  row.name = (char *) "Zoë ↔ “Sales”";
+  row.account_b = (char *) "acct-c";
+  g_assert_cmpint (concord_store_add_connection (store, &row, &error), >, 0);
+  g_assert_no_error (error);
+
+  accounts = concord_store_list_accounts (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (accounts->len, ==, 3);
+  connections = concord_store_list_connections (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (connections->len, ==, 1);
+}
+
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_lstat (path, &st), ==, 0);
+  return st.st_mode & 07777;
+}
+
+/* The store holds who the user syncs with and the journal of contacts:
+ * its folder and every file in it are the user's alone, whatever the
+ * umask, and an older store that is not is narrowed when opened. */
+static void
+test_store_private_files (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "private", "concord", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.sqlite", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autofree char *lock = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  mode_t old_umask = umask (022);
+  gint64 conn, run;
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  add_accounts (store);
+  conn = add_connection (store, "one");
+  run = concord_store_begin_run (store, conn, FALSE, &error);
+  g_assert_no_error (error);
+  lock = g_strdup_printf ("%s.run-%" G_GINT64_FORMAT ".lock", path, conn);
+
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+  g_assert_cmpuint (file_mode (wal), ==, 0600);
+  g_assert_cmpuint (file_mode (shm), ==, 0600);
+  g_assert_cmpuint (file_mode (lock), ==, 0600);
+  g_assert_true (concord_store_finish_run (store, run, "ok", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  /* Made by an older version, or by hand: opened, then private. */
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (lock, 0666), ==, 0);
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  run = concord_store_begin_run (store, conn, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+  g_assert_cmpuint (file_mode (wal), ==, 0600);
+  g_assert_cmpuint (file_mode (shm), ==, 0600);
+  g_assert_cmpuint (file_mode (lock), ==, 0600);
+  g_assert_true (concord_store_finish_run (store, run, "ok", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  /* What others may do is taken away; nothing is given: a file its owner
+   * made read-only stays read-only. */
+  g_assert_cmpint (g_chmod (path, 0444), ==, 0);
+  store = concord_store_new (path, &error);
+  g_clear_error (&error);
+  g_assert_cmpuint (file_mode (path), ==, 0400);
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
+
+  umask (old_umask);
+}
+
+/* An emptied file (a failed copy, `> state.sqlite`) is damage like any
+ * other: SQLite would make a new, empty store of it and every account,
+ * connection and link would be forgotten without a word. */
+static void
+test_store_empty_file (void)
+{
+  g_autofree char *path = build_db_path ("empty.db");
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+
+  store = concord_store_new (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_assert_nonnull (strstr (error->message, "backup"));
+
+  /* Left as it was, for whoever wants to look at it. */
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_size, ==, 0);
+}
+
+/* "unable to open database file" and "disk I/O error" alone leave a
+ * person stuck: the message says what to do. The tests run as root, for
+ * whom permissions mean nothing, so the folder is provoked otherwise: a
+ * folder where SQLite's -wal file must be. */
+static void
+test_store_cannot_open (void)
+{
+  g_autofree char *path = build_db_path ("blocked.db");
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  g_assert_cmpint (g_mkdir (wal, 0700), ==, 0);
+
+  store = concord_store_new (path, &error);
+  g_assert_null (store);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "unable to open database file"));
+  g_assert_nonnull (strstr (error->message, "must be able to write to the folder"));
+  g_assert_nonnull (strstr (error->message, dir));
+  g_assert_cmpint (g_rmdir (wal), ==, 0);
+}
+
+/* A full disk, as a file size limit: writes past it fail as on a full
+ * disk (SIGXFSZ ignored, the write is short or fails with EFBIG). */
+static void
+test_store_disk_full (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  ConcordStore *store = fixture->store;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *big = g_strnfill (256 * 1024, 'x');
+  struct rlimit saved, limited;
+  void (*saved_handler) (int);
+  gboolean ok = TRUE;
+
+  add_accounts (store);
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  saved_handler = signal (SIGXFSZ, SIG_IGN);
+  limited = saved;
+  limited.rlim_cur = 1024 * 1024;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limited), ==, 0);
+
+  for (guint i = 0; ok && i < 64; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("acct-big-%u", i);
+
+      ok = concord_store_add_account (store, id, "elasticemail", id, big, &error);
+    }
+
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, saved_handler);
+
+  g_assert_false (ok);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_true (strstr (error->message, "database or disk is full") != NULL ||
+                 strstr (error->message, "disk I/O error") != NULL);
+  g_assert_nonnull (strstr (error->message, "free some space"));
+}
+
+/* Two processes' stores (here two stores of one process: the lock is the
+ * file's, not the process's): one run of a connection at a time. */
+static void
+test_store_one_run_at_a_time (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  ConcordStore *store = fixture->store;
+  g_autoptr(ConcordStore) other = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 conn, second_conn, run, dry, second;
+
+  add_accounts (store);
+  conn = add_connection (store, "one");
+  second_conn = add_connection (store, "two");
+  other = concord_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+
+  run = concord_store_begin_run (store, conn, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run, >, 0);
+
+  /* Refused at once, recording nothing. */
+  g_assert_cmpint (concord_store_begin_run (other, conn, FALSE, &error), ==, 0);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "already running"));
+  g_clear_error (&error);
+  g_assert_cmpint (raw_query_int (fixture->path, "SELECT count(*) FROM runs"), ==, 1);
+
+  /* A dry run writes nothing, and another connection is another lock. */
+  dry = concord_store_begin_run (other, conn, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dry, >, 0);
+  second = concord_store_begin_run (other, second_conn, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_store_finish_run (other, second, "ok", NULL, &error));
+  g_assert_no_error (error);
+
+  /* Its end lets the next one start. */
+  g_assert_true (concord_store_finish_run (store, run, "ok", NULL, &error));
+  g_assert_no_error (error);
+  run = concord_store_begin_run (other, conn, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run, >, 0);
+  g_assert_cmpint (concord_store_begin_run (store, conn, FALSE, &error), ==, 0);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_BUSY);
+  g_clear_error (&error);
+
+  /* Removing the connection inside a transaction cannot wait for the
+   * run (the run would wait for the transaction): refused. */
+  g_assert_true (concord_store_begin (store, &error));
+  g_assert_false (concord_store_remove_connection (store, conn, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_BUSY);
+  g_clear_error (&error);
+  concord_store_rollback (store);
+  g_assert_true (concord_store_finish_run (other, run, "ok", NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* A run whose process died (here: its store went without finishing it;
+ * either way the kernel drops the lock) is marked interrupted when the
+ * store is opened, or when the next run of it starts; a run still going
+ * in another process is not. */
+static void
+test_store_interrupted_runs (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(ConcordStore) dead = NULL;
+  g_autoptr(ConcordStore) alive = NULL;
+  g_autoptr(ConcordStore) reopened = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  ConcordRunRow *row;
+  gint64 conn, going_conn, killed, going, next;
+
+  add_accounts (fixture->store);
+  conn = add_connection (fixture->store, "killed");
+  going_conn = add_connection (fixture->store, "going");
+
+  dead = concord_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+  killed = concord_store_begin_run (dead, conn, FALSE, &error);
+  g_assert_no_error (error);
+  alive = concord_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+  going = concord_store_begin_run (alive, going_conn, FALSE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&dead);
+
+  reopened = concord_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+  runs = concord_store_list_runs (reopened, conn, 0, &error);
+  g_assert_no_error (error);
+  row = g_ptr_array_index (runs, 0);
+  g_assert_cmpint (row->id, ==, killed);
+  g_assert_cmpstr (row->status, ==, "interrupted");
+  g_assert_cmpint (row->finished, ==, 0);
+  g_assert_nonnull (row->error);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+
+  runs = concord_store_list_runs (reopened, going_conn, 0, &error);
+  g_assert_no_error (error);
+  row = g_ptr_array_index (runs, 0);
+  g_assert_cmpint (row->id, ==, going);
+  g_assert_null (row->status);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+
+  /* Once its process is gone, the next run marks it. */
+  g_clear_object (&alive);
+  next = concord_store_begin_run (reopened, going_conn, FALSE, &error);
+  g_assert_no_error (error);
+  runs = concord_store_list_runs (reopened, going_conn, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 2);
+  g_assert_cmpint (((ConcordRunRow *) g_ptr_array_index (runs, 0))->id, ==, next);
+  g_assert_cmpstr (((ConcordRunRow *) g_ptr_array_index (runs, 1))->status, ==, "interrupted");
+  g_assert_true (concord_store_finish_run (reopened, next, "ok", NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* A run that starts after its connection was removed (it had read the
+ * connection, then waited) writes nothing: no orphan rows. Removing
+ * takes the lock, so it never happens during a run. */
+static void
+test_store_run_of_removed_connection (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(ConcordStore) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lock = NULL;
+  gint64 conn;
+
+  add_accounts (fixture->store);
+  conn = add_connection (fixture->store, "doomed");
+  lock = g_strdup_printf ("%s.run-%" G_GINT64_FORMAT ".lock", fixture->path, conn);
+  other = concord_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (concord_store_remove_connection (fixture->store, conn, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (concord_store_begin_run (other, conn, FALSE, &error), ==, 0);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
+  g_assert_cmpint (raw_query_int (fixture->path, "SELECT count(*) FROM runs"), ==, 0);
+}
+
 /* ------------------------------------------------------------------------- */
 
 int
@@ -1886,6 +2297,9 @@ main (int    argc,
   g_test_add_func ("/concord/store/migrate-from-zero", test_store_migrate_from_zero);
   g_test_add_func ("/concord/store/refuse-newer", test_store_refuse_newer);
   g_test_add_func ("/concord/store/not-a-database", test_store_not_a_database);
+  g_test_add_func ("/concord/store/private-files", test_store_private_files);
+  g_test_add_func ("/concord/store/empty-file", test_store_empty_file);
+  g_test_add_func ("/concord/store/cannot-open", test_store_cannot_open);
 
 #define ADD_STORE_TEST(path, func) \
   g_test_add ("/concord/store/" path, Fixture, NULL, setup, func, teardown)
@@ -1905,6 +2319,11 @@ main (int    argc,
   ADD_STORE_TEST ("transactions", test_store_transactions);
   ADD_STORE_TEST ("remove-connection", test_store_remove_connection);
   ADD_STORE_TEST ("hostile-text", test_store_hostile_text);
+  ADD_STORE_TEST ("names", test_store_names);
+  ADD_STORE_TEST ("disk-full", test_store_disk_full);
+  ADD_STORE_TEST ("one-run-at-a-time", test_store_one_run_at_a_time);
+  ADD_STORE_TEST ("interrupted-runs", test_store_interrupted_runs);
+  ADD_STORE_TEST ("run-of-removed-connection", test_store_run_of_removed_connection);
 
 #undef ADD_STORE_TEST
 

@@ -8,8 +8,14 @@
  * cron, tests and benchmarks. It uses the same database and the same
  * keyring entries as the app.
  *
- * Exit codes: 0 success, 1 failure (with a message on stderr), 2 usage.
- * API keys are read from standard input and go to the keyring only.
+ * Exit codes (also in the usage text and the README): 0 success, 1 failure
+ * (with a message on stderr), 2 usage, 3 a sync of the connection is
+ * already running (in the app or another concord-cli: one run per
+ * connection at a time), 4 the sync ran but some contacts could not be
+ * written (the journal says why; the next sync retries them).
+ * `sync --json` prints a JSON object on standard output whatever happens.
+ * API keys are read from standard input, checked with their app, and go
+ * to the keyring only.
  */
 
 #define G_LOG_DOMAIN "concord-cli"
@@ -36,6 +42,8 @@
 #include "concord-sync-run.h"
 
 #define EXIT_USAGE 2
+#define EXIT_BUSY 3
+#define EXIT_PARTIAL 4
 
 typedef struct
 {
@@ -56,7 +64,11 @@ static const char usage_text[] =
   "  connection import NAME FILE|-          (replaces them; a refused document changes nothing)\n"
   "  sync NAME [--dry-run] [--json]\n"
   "  log NAME [--json] [--limit N]\n"
-  "  version\n";
+  "  version\n"
+  "\n"
+  "Exit codes: 0 success; 1 failure; 2 usage; 3 a sync of the connection is already\n"
+  "running (in Concord or another concord-cli); 4 the sync ran, but some contacts\n"
+  "could not be written (see `log NAME`; the next sync retries them).\n";
 
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
@@ -72,10 +84,45 @@ usage (const char *problem)
 }
 
 static int
+exit_code_for (const GError *error)
+{
+  return g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_BUSY) ? EXIT_BUSY : EXIT_FAILURE;
+}
+
+static int
 fail (const GError *error)
 {
   g_printerr ("concord-cli: %s\n", error->message);
-  return EXIT_FAILURE;
+  return exit_code_for (error);
+}
+
+/* The code of an error, for scripts reading JSON. */
+static const char *
+error_code_name (const GError *error)
+{
+  static const char * const names[] = {
+    [CONCORD_ERROR_FAILED] = "failed",
+    [CONCORD_ERROR_NETWORK] = "network",
+    [CONCORD_ERROR_AUTH_REQUIRED] = "auth-required",
+    [CONCORD_ERROR_AUTH_FAILED] = "auth-failed",
+    [CONCORD_ERROR_RATE_LIMITED] = "rate-limited",
+    [CONCORD_ERROR_SERVER] = "server",
+    [CONCORD_ERROR_PARSE] = "parse",
+    [CONCORD_ERROR_CONFLICT] = "conflict",
+    [CONCORD_ERROR_NOT_FOUND] = "not-found",
+    [CONCORD_ERROR_KEYRING] = "keyring",
+    [CONCORD_ERROR_INVALID] = "invalid",
+    [CONCORD_ERROR_BUSY] = "busy",
+  };
+
+  if (error->domain == CONCORD_ERROR && error->code >= 0 && error->code < (int) G_N_ELEMENTS (names) &&
+      names[error->code] != NULL)
+    return names[error->code];
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return "cancelled";
+
+  return "failed";
 }
 
 static void
@@ -239,6 +286,8 @@ account_add (Cli   *cli,
   g_autofree char *label = NULL;
   g_auto(ConcordSecretString) secret = NULL;
   g_autoptr(ConcordSecretStore) secrets = NULL;
+  g_autoptr(ConcordConnector) connector = NULL;
+  g_autoptr(GAsyncResult) verified = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
   const ConcordAppInfo *app;
@@ -262,12 +311,31 @@ account_add (Cli   *cli,
   if (options_json == NULL)
     return usage (error->message);
 
+  /* Refused before the key is read, checked or kept. */
+  if (!concord_store_check_name (name, &error))
+    return fail (error);
+
   secret = read_secret (&error);
   if (secret == NULL)
     return fail (error);
 
   if (!open_store (cli, &error))
     return fail (error);
+
+  /* The key is checked with its app first, as the app does: a wrong key
+   * (or an app that cannot be reached) stores nothing. */
+  connector = concord_apps_create_connector (app->id, options_json, secret, &error);
+  if (connector == NULL)
+    return fail (error);
+  concord_apps_verify_async (connector, NULL, on_result_cb, &slot);
+  verified = wait_for (&slot);
+  if (!concord_apps_verify_finish (connector, verified, &error))
+    {
+      /* Translators: the first %s is an account name, the second why the key failed */
+      g_printerr (_("concord-cli: %s: the key did not pass the app's check, nothing was added: %s\n"),
+                  name, error->message);
+      return EXIT_FAILURE;
+    }
 
   /* The key first: an account whose key could not be kept is no account. */
   id = g_uuid_string_random ();
@@ -565,7 +633,13 @@ connection_simple (Cli        *cli,
     return fail (error);
 
   if (g_str_equal (verb, "remove"))
-    ok = concord_store_remove_connection (cli->store, row->id, &error);
+    {
+      /* Never under a run: the store waits for it to end. */
+      if (concord_store_is_run_going (cli->store, row->id))
+        /* Translators: %s is a connection name */
+        g_printerr (_("concord-cli: waiting for the sync of “%s” to finish…\n"), name);
+      ok = concord_store_remove_connection (cli->store, row->id, &error);
+    }
   else
     ok = concord_store_set_connection_enabled (cli->store, row->id, g_str_equal (verb, "enable"), &error);
 
@@ -581,15 +655,20 @@ connection_simple (Cli        *cli,
 /* sync and log                                                              */
 /* ------------------------------------------------------------------------- */
 
+/* "ok" says whether the run completed, "exit_code" what the process
+ * returns; an error comes with its "code" (see error_code_name()). */
 static void
 build_summary (JsonBuilder             *builder,
                const ConcordRunSummary *summary,
                gboolean                 ok,
-               const GError            *error)
+               const GError            *error,
+               int                      exit_code)
 {
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ok");
   json_builder_add_boolean_value (builder, ok);
+  json_builder_set_member_name (builder, "exit_code");
+  json_builder_add_int_value (builder, exit_code);
   for (guint s = 0; s < 2; s++)
     {
       json_builder_set_member_name (builder, CONCORD_SIDE_NAME (s));
@@ -616,6 +695,8 @@ build_summary (JsonBuilder             *builder,
     {
       json_builder_set_member_name (builder, "error");
       json_builder_add_string_value (builder, error->message);
+      json_builder_set_member_name (builder, "code");
+      json_builder_add_string_value (builder, error_code_name (error));
     }
   if (summary->plan_text != NULL)
     {
@@ -754,6 +835,34 @@ connection_import (Cli        *cli,
   return EXIT_SUCCESS;
 }
 
+/* A sync that could not run: with --json, the error as JSON on standard
+ * output too, for scripts. */
+static int
+sync_failed (gboolean      json,
+             const GError *error)
+{
+  int exit_code = exit_code_for (error);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "ok");
+      json_builder_add_boolean_value (builder, FALSE);
+      json_builder_set_member_name (builder, "exit_code");
+      json_builder_add_int_value (builder, exit_code);
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, error->message);
+      json_builder_set_member_name (builder, "code");
+      json_builder_add_string_value (builder, error_code_name (error));
+      json_builder_end_object (builder);
+      print_json (builder);
+    }
+
+  return fail (error);
+}
+
 static int
 sync_connection (Cli   *cli,
                  int    argc,
@@ -767,6 +876,8 @@ sync_connection (Cli   *cli,
   ConcordRunOptions options = { 0 };
   ConcordRunSummary summary = { 0 };
   gboolean dry_run = FALSE, json = FALSE, ok;
+  guint n_failed;
+  int exit_code;
   GOptionEntry entries[] = {
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Plan only; write nothing", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
@@ -780,22 +891,35 @@ sync_connection (Cli   *cli,
     return usage ("sync needs a connection NAME");
 
   if (!open_store (cli, &error) ||
-      (row = concord_store_get_connection (cli->store, argv[1], &error)) == NULL ||
-      !open_sides (cli, row, &sides, &error))
-    return fail (error);
+      (row = concord_store_get_connection (cli->store, argv[1], &error)) == NULL)
+    return sync_failed (json, error);
 
-  if (!concord_sync_config_init_for_connection (&config, row, sides.schema[0], sides.schema[1], &error))
-    return fail (error);
+  /* One run per connection: said before asking the apps for anything
+   * (concord_sync_run() refuses it too, under the lock). */
+  if (!dry_run && concord_store_is_run_going (cli->store, row->id))
+    {
+      error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_BUSY,
+                           /* Translators: %s is a connection name */
+                           _("A sync of “%s” is already running (in Concord or another "
+                             "concord-cli); try again when it is over"), row->name);
+      return sync_failed (json, error);
+    }
+
+  if (!open_sides (cli, row, &sides, &error) ||
+      !concord_sync_config_init_for_connection (&config, row, sides.schema[0], sides.schema[1], &error))
+    return sync_failed (json, error);
   options.dry_run = dry_run;
 
   ok = concord_sync_run (cli->store, row->id, &config, sides.connector[0], row->type_a,
                          sides.connector[1], row->type_b, &options, NULL, &summary, &error);
+  n_failed = summary.failed[0] + summary.failed[1];
+  exit_code = !ok ? exit_code_for (error) : n_failed > 0 ? EXIT_PARTIAL : EXIT_SUCCESS;
 
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-      build_summary (builder, &summary, ok, error);
+      build_summary (builder, &summary, ok, error, exit_code);
       print_json (builder);
     }
   else if (ok)
@@ -810,12 +934,20 @@ sync_connection (Cli   *cli,
                  summary.conflicts, summary.skipped);
     }
 
+  if (ok && n_failed > 0)
+    /* Translators: %u is a number of contacts, %s a connection name */
+    g_printerr (ngettext ("concord-cli: %u contact could not be written; `concord-cli log %s` says "
+                          "why, and the next sync tries again\n",
+                          "concord-cli: %u contacts could not be written; `concord-cli log %s` says "
+                          "why, and the next sync tries again\n", n_failed),
+                n_failed, row->name);
+
   concord_run_summary_clear (&summary);
   concord_sync_config_clear (&config);
 
   if (!ok)
-    return json ? EXIT_FAILURE : fail (error);
-  return EXIT_SUCCESS;
+    g_printerr ("concord-cli: %s\n", error->message);
+  return exit_code;
 }
 
 static int

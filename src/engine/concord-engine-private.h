@@ -29,6 +29,7 @@ struct _ConcordEngine
   ConcordEngineApps    apps;
   GListStore          *connections;
   GHashTable          *queued;       /* connection ids with a run queued or going */
+  GHashTable          *waiting;      /* connection id → GSource: retrying while another process runs it */
   GCancellable        *cancellable;  /* cancelled by concord_engine_stop() */
   guint                interval;
   guint                timer_id;

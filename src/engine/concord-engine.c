@@ -13,6 +13,16 @@
  * GTask result, a property change or a signal on the UI thread's context.
  * No network call, SQLite statement or merge ever runs on the UI thread.
  *
+ * One run per connection, across processes: the store's lock (see
+ * concord_store_begin_run()) refuses a run while concord-cli or another
+ * instance runs the same connection. The engine then waits: the state
+ * stays "running", says it is waiting, and the run is tried again every
+ * few seconds, asking the apps nothing until the other run is over.
+ *
+ * A run that completed but could not write some contacts is a failure for
+ * the window and the notifications: the state says how many, and the next
+ * run retries them.
+ *
  * Signals (on the UI thread):
  *   run-finished (state, ok)        after every run
  *   connection-failing (state, why) the first failure of a streak
@@ -24,6 +34,8 @@
 #include "config.h"
 
 #include <string.h>
+
+#include <glib/gi18n.h>
 
 #include "concord-engine-private.h"
 #include "concord-error.h"
@@ -276,11 +288,20 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void
+destroy_source (gpointer data)
+{
+  g_source_destroy (data);
+  g_source_unref (data);
+}
+
+static void
 concord_engine_dispose (GObject *object)
 {
   ConcordEngine *self = CONCORD_ENGINE (object);
 
   g_clear_handle_id (&self->timer_id, g_source_remove);
+  if (self->waiting != NULL)
+    g_hash_table_remove_all (self->waiting);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   /* Joins the engine thread once its queued jobs, which hold references
@@ -299,6 +320,7 @@ concord_engine_finalize (GObject *object)
   g_clear_pointer (&self->connectors, g_hash_table_unref);
   g_clear_object (&self->connections);
   g_clear_pointer (&self->queued, g_hash_table_unref);
+  g_clear_pointer (&self->waiting, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->secrets);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -331,6 +353,7 @@ concord_engine_init (ConcordEngine *self)
 {
   self->connections = g_list_store_new (CONCORD_TYPE_CONNECTION_STATE);
   self->queued = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->waiting = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, destroy_source);
   self->cancellable = g_cancellable_new ();
   self->connectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
@@ -466,6 +489,7 @@ typedef struct
   gint64                last_sync;
   gint64                n_linked;
   gboolean              failed;
+  gboolean              partial;   /* the last run failed to write some contacts */
 } Snapshot;
 
 static void
@@ -506,6 +530,7 @@ take_snapshot (ConcordEngine        *self,
         continue;
       snapshot->last_sync = run->finished != 0 ? run->finished : run->started;
       snapshot->failed = g_strcmp0 (run->status, "ok") != 0;
+      snapshot->partial = g_strcmp0 (run->status, "partial") == 0;
       break;
     }
 
@@ -560,7 +585,10 @@ apply_snapshot (ConcordEngine *self,
   STATE_SET (state, last_sync, snapshot->last_sync, STATE_PROP_LAST_SYNC);
   STATE_SET (state, n_linked, snapshot->n_linked, STATE_PROP_N_LINKED);
   if (added && snapshot->failed)
-    state_set_string (state, &state->error, "The last sync did not finish", STATE_PROP_ERROR);
+    state_set_string (state, &state->error,
+                      snapshot->partial ? _("Some contacts could not be written; Concord will try again")
+                                        : "The last sync did not finish",
+                      STATE_PROP_ERROR);
   state_update_status (state, g_hash_table_contains (self->queued, &state->id));
   g_object_thaw_notify (G_OBJECT (state));
 
@@ -674,6 +702,7 @@ typedef struct
   gboolean          dry_run;
   gint64            last_post;  /* engine thread: when progress was last sent */
   gboolean          ok;
+  gboolean          busy;       /* another process runs the connection: try again later */
   ConcordRunSummary summary;
   GError           *error;
   Snapshot         *snapshot;
@@ -836,6 +865,12 @@ run_worker (GTask        *task,
   if (!concord_engine_ensure_store (self, &job->error) ||
       (row = concord_store_get_connection_by_id (self->store, job->id, &job->error)) == NULL)
     job->ok = FALSE;
+  /* Another process runs it: wait, without asking the apps for anything. */
+  else if (!job->dry_run && concord_store_is_run_going (self->store, row->id))
+    {
+      job->busy = TRUE;
+      job->ok = FALSE;
+    }
   /* Which side failed says whom to name to the user. */
   else if ((a = concord_engine_get_connector (self, row->account_a, &job->error)) == NULL ||
            (schema_a = concord_engine_load_schema_sync (a, row->type_a, &job->error)) == NULL)
@@ -856,6 +891,27 @@ run_worker (GTask        *task,
       job->ok = concord_sync_run (self->store, row->id, &config, a, row->type_a, b, row->type_b,
                                   &options, cancellable, &job->summary, &job->error);
       concord_sync_config_clear (&config);
+      job->busy = g_error_matches (job->error, CONCORD_ERROR, CONCORD_ERROR_BUSY);
+    }
+
+  if (job->busy)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* Failed writes fail the run for the person too (the journal has each
+   * one's reason); the next run retries them. */
+  if (job->ok && !job->dry_run && job->summary.failed[0] + job->summary.failed[1] > 0)
+    {
+      guint n = job->summary.failed[0] + job->summary.failed[1];
+
+      job->ok = FALSE;
+      job->error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                /* Translators: %u is a number of contacts */
+                                ngettext ("%u contact could not be written; Concord will try again",
+                                          "%u contacts could not be written; Concord will try again",
+                                          n), n);
     }
 
   /* A refused key may have been replaced in the keyring: read it again. */
@@ -882,6 +938,9 @@ run_worker (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+static void wait_for_other_run (ConcordEngine *self,
+                                gint64         connection_id);
+
 static void
 run_done_cb (GObject      *object,
              GAsyncResult *result,
@@ -892,11 +951,30 @@ run_done_cb (GObject      *object,
   ConcordConnectionState *state;
   gboolean was_failing;
 
+  if (job->busy && !g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))) &&
+      (state = concord_engine_lookup (self, job->id)) != NULL)
+    {
+      /* Still queued and "running": it runs once the other one is over. */
+      state_set_string (state, &state->progress,
+                        _("Waiting for another sync of this connection to finish…"),
+                        STATE_PROP_PROGRESS);
+      wait_for_other_run (self, job->id);
+      return;
+    }
+
   g_hash_table_remove (self->queued, &job->id);
 
   state = concord_engine_lookup (self, job->id);
   if (state == NULL)
     return;  /* removed meanwhile */
+
+  /* Stopped while it waited for another process's run: it never ran. */
+  if (job->busy)
+    {
+      state_set_string (state, &state->progress, NULL, STATE_PROP_PROGRESS);
+      state_update_status (state, FALSE);
+      return;
+    }
 
   g_object_ref (state);
   g_object_freeze_notify (G_OBJECT (state));
@@ -929,12 +1007,74 @@ run_done_cb (GObject      *object,
 }
 
 static void
+start_run (ConcordEngine *self,
+           gint64         connection_id)
+{
+  g_autoptr(GTask) task = NULL;
+  RunJob *job;
+
+  job = g_new0 (RunJob, 1);
+  job->engine = g_object_ref (self);
+  job->id = connection_id;
+
+  task = g_task_new (self, self->cancellable, run_done_cb, NULL);
+  g_task_set_source_tag (task, start_run);
+  g_task_set_task_data (task, job, run_job_free);
+  concord_worker_thread_queue (self->worker, task, run_worker);
+}
+
+typedef struct
+{
+  ConcordEngine *engine;  /* (unowned) the engine destroys the source first */
+  gint64         id;
+} Waiting;
+
+static gboolean
+on_wait_over_cb (gpointer data)
+{
+  Waiting *waiting = data;
+  ConcordEngine *self = waiting->engine;
+  gint64 id = waiting->id;
+  gpointer key = NULL;
+  gpointer source = NULL;
+
+  /* Out of the table without destroying it: it is being dispatched. */
+  if (g_hash_table_steal_extended (self->waiting, &id, &key, &source))
+    {
+      g_free (key);
+      g_source_unref (source);
+    }
+
+  if (concord_engine_lookup (self, id) == NULL)
+    g_hash_table_remove (self->queued, &id);  /* removed meanwhile */
+  else
+    start_run (self, id);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Another process runs the connection: try again in a few seconds (the
+ * run asks the store first, so a retry costs nothing while it waits). */
+static void
+wait_for_other_run (ConcordEngine *self,
+                    gint64         connection_id)
+{
+  GSource *source = g_timeout_source_new_seconds (2);
+  Waiting *waiting = g_new0 (Waiting, 1);
+
+  waiting->engine = self;
+  waiting->id = connection_id;
+  g_source_set_callback (source, on_wait_over_cb, waiting, g_free);
+  g_source_set_name (source, "[concord] waiting for another run");
+  g_source_attach (source, self->context);
+  g_hash_table_replace (self->waiting, g_memdup2 (&connection_id, sizeof connection_id), source);
+}
+
+static void
 queue_run (ConcordEngine *self,
            gint64         connection_id)
 {
   ConcordConnectionState *state = concord_engine_lookup (self, connection_id);
-  g_autoptr(GTask) task = NULL;
-  RunJob *job;
 
   if (state == NULL || g_hash_table_contains (self->queued, &connection_id))
     return;
@@ -943,14 +1083,7 @@ queue_run (ConcordEngine *self,
   state_set_string (state, &state->progress, "Waiting…", STATE_PROP_PROGRESS);
   state_update_status (state, TRUE);
 
-  job = g_new0 (RunJob, 1);
-  job->engine = g_object_ref (self);
-  job->id = connection_id;
-
-  task = g_task_new (self, self->cancellable, run_done_cb, NULL);
-  g_task_set_source_tag (task, queue_run);
-  g_task_set_task_data (task, job, run_job_free);
-  concord_worker_thread_queue (self->worker, task, run_worker);
+  start_run (self, connection_id);
 }
 
 /**
@@ -1046,9 +1179,28 @@ concord_engine_set_paused (ConcordEngine *self,
 void
 concord_engine_stop (ConcordEngine *self)
 {
+  GHashTableIter iter;
+  gint64 *id;
+
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
   g_clear_handle_id (&self->timer_id, g_source_remove);
+
+  /* Runs waiting for another process's run are not going either. */
+  g_hash_table_iter_init (&iter, self->waiting);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL))
+    {
+      ConcordConnectionState *state = concord_engine_lookup (self, *id);
+
+      g_hash_table_remove (self->queued, id);
+      if (state != NULL)
+        {
+          state_set_string (state, &state->progress, NULL, STATE_PROP_PROGRESS);
+          state_update_status (state, FALSE);
+        }
+      g_hash_table_iter_remove (&iter);
+    }
+
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -1181,7 +1333,9 @@ add_account_worker (GTask        *task,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  if (!concord_engine_ensure_store (self, &error) || !verify (self, job, &error))
+  /* A name the store would refuse is refused before the key goes anywhere. */
+  if (!concord_store_check_name (job->name, &error) ||
+      !concord_engine_ensure_store (self, &error) || !verify (self, job, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1193,9 +1347,21 @@ add_account_worker (GTask        *task,
   concord_secret_store_store_async (self->secrets, id, job->app_id, label, job->secret, NULL,
                                     concord_engine_store_result_cb, &slot);
   result = concord_engine_wait_slot (&slot);
-  if (!concord_secret_store_store_finish (self->secrets, result, &error) ||
-      !concord_store_add_account (self->store, id, job->app_id, job->name, job->options_json, &error))
+  if (!concord_secret_store_store_finish (self->secrets, result, &error))
     {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (!concord_store_add_account (self->store, id, job->app_id, job->name, job->options_json, &error))
+    {
+      g_autoptr(GAsyncResult) cleared = NULL;
+
+      /* No account, no key of it in the keyring. */
+      slot = NULL;
+      concord_secret_store_clear_async (self->secrets, id, NULL, concord_engine_store_result_cb, &slot);
+      cleared = concord_engine_wait_slot (&slot);
+      concord_secret_store_clear_finish (self->secrets, cleared, NULL);
       g_task_return_error (task, error);
       return;
     }

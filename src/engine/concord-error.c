@@ -35,6 +35,7 @@ concord_error_is_transient (const GError *error)
         case CONCORD_ERROR_NETWORK:
         case CONCORD_ERROR_RATE_LIMITED:
         case CONCORD_ERROR_SERVER:
+        case CONCORD_ERROR_BUSY:
           return TRUE;
 
         case CONCORD_ERROR_FAILED:

@@ -22,6 +22,8 @@ G_BEGIN_DECLS
  * @CONCORD_ERROR_NOT_FOUND: the record or resource does not exist
  * @CONCORD_ERROR_KEYRING: the system keyring is missing or locked
  * @CONCORD_ERROR_INVALID: invalid input (configuration, arguments, data)
+ * @CONCORD_ERROR_BUSY: another run of the same connection is going, in this
+ *   or another process (the app and concord-cli share the store)
  *
  * The one error domain of the core. Messages are English, for logs and the
  * "Details" view, and never contain API keys or contact data.
@@ -39,6 +41,7 @@ typedef enum
   CONCORD_ERROR_NOT_FOUND,
   CONCORD_ERROR_KEYRING,
   CONCORD_ERROR_INVALID,
+  CONCORD_ERROR_BUSY,
 } ConcordError;
 
 #define CONCORD_ERROR (concord_error_quark ())

@@ -60,6 +60,31 @@
  * may have happened without being recorded, so it searches by key before
  * creating again instead of creating a duplicate.
  *
+ * One run per connection, across processes. The app and concord-cli share
+ * the database, so two runs of one connection could each plan the same
+ * creates and post them twice. A non-dry run therefore holds an exclusive
+ * flock() on a lock file of its connection beside the database
+ * (`<database>.run-<id>.lock`), from concord_store_begin_run() to
+ * concord_store_finish_run(): a second run is refused at once with
+ * CONCORD_ERROR_BUSY. The kernel releases the lock when a process dies, so
+ * a run found unfinished while nobody holds its connection's lock died with
+ * its process: it is marked "interrupted" (when the database is opened and
+ * when the next run starts). Removing a connection waits for its lock, so
+ * a run is never half removed; a run that then starts finds its connection
+ * gone (begin_run checks it under the lock) and writes nothing.
+ *
+ * Privacy. Everything Concord writes in the database's folder (the file,
+ * its -wal and -shm files, the lock files) is 0600 and the folder 0700,
+ * whatever the umask: SQLite gives the -wal and -shm files the mode of the
+ * database file, which is created here, 0600, before SQLite opens it. An
+ * existing folder or file that others can read is narrowed when opened.
+ *
+ * Damage. A file that is not a database is refused (PARSE), and so is an
+ * empty one: SQLite would silently start a new store in it, and the
+ * accounts and links the file held would be lost without a word. The
+ * errors a person can fix (a folder Concord cannot write to, a full or
+ * failing disk) say what to do.
+ *
  * Errors use the CONCORD_ERROR domain: CONFLICT for uniqueness and
  * foreign-key violations (a duplicate name, an account still in use),
  * NOT_FOUND for a missing row, INVALID for a database too new, PARSE for a
@@ -73,8 +98,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <sqlite3.h>
 
 #include "concord-error.h"
@@ -139,6 +169,8 @@ typedef enum
 
   STMT_BEGIN_RUN,
   STMT_FINISH_RUN,
+  STMT_MARK_INTERRUPTED,
+  STMT_LIST_UNFINISHED,
   STMT_LIST_RUNS,
 
   STMT_ADD_JOURNAL,
@@ -176,7 +208,15 @@ struct _ConcordStore
   sqlite3_stmt *statements[N_STATEMENTS];   /* (owned) (nullable) prepared on first use */
   int           schema_version;
   gboolean      in_transaction;             /* between concord_store_begin() and commit/rollback */
+  GHashTable   *run_locks;                  /* (owned) connection id → RunLock held by this store */
 };
+
+/* The lock of one connection's runs, held from begin_run to finish_run. */
+typedef struct
+{
+  gint64 run_id;
+  int    fd;
+} RunLock;
 
 /* A leased cached statement: reset and unbound when the lease ends. */
 typedef sqlite3_stmt Statement;
@@ -487,8 +527,17 @@ static const char * const statement_sql[N_STATEMENTS] = {
     "SELECT id, run_id, side, op, key, payload, created FROM intents "
     "WHERE connection_id = ?1 ORDER BY id",
 
+  /* Only for a connection that exists: one removed while the run waited
+   * gets no run, so nothing of it is written again. */
   [STMT_BEGIN_RUN] =
-    "INSERT INTO runs (connection_id, started, finished, dry_run) VALUES (?1, ?2, 0, ?3)",
+    "INSERT INTO runs (connection_id, started, finished, dry_run) "
+    "SELECT ?1, ?2, 0, ?3 WHERE EXISTS (SELECT 1 FROM connections WHERE id = ?1)",
+  /* Runs nobody runs any more: called with the connection's lock held. */
+  [STMT_MARK_INTERRUPTED] =
+    "UPDATE runs SET status = 'interrupted', error = ?2, shown = 1 "
+    "WHERE connection_id = ?1 AND finished = 0 AND status IS NULL AND dry_run = 0",
+  [STMT_LIST_UNFINISHED] =
+    "SELECT DISTINCT connection_id FROM runs WHERE finished = 0 AND status IS NULL AND dry_run = 0",
   /* A run shows in the activity when it did not go well or left rows. */
   [STMT_FINISH_RUN] =
     "UPDATE runs SET finished = ?2, status = ?3, summary_json = ?4, "
@@ -602,8 +651,39 @@ error_code_for_result (int rc)
     }
 }
 
-/* Sets "<formatted>: <SQLite's message>". Call it before the failed
- * statement is reset, while the connection still holds its message. */
+/* What a person can do about an error of the disk or the folder; NULL
+ * when there is nothing they can do. */
+static char *
+advice_for_result (ConcordStore *self,
+                   int           rc)
+{
+  g_autofree char *dir = NULL;
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL:
+      return g_strdup ("The disk is full: free some space on it, then try again");
+
+    case SQLITE_IOERR:
+      return g_strdup ("The disk may be full, failing or gone: free some space on it or check it, "
+                       "then try again");
+
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      dir = g_path_get_dirname (self->path);
+      return g_strdup_printf ("Concord must be able to write to the folder %s and to the files in "
+                              "it: make them yours and writable (or free the disk if it is full), "
+                              "then try again", dir);
+
+    default:
+      return NULL;
+    }
+}
+
+/* Sets "<formatted>: <SQLite's message>" and, for the errors a person can
+ * fix, what to do. Call it before the failed statement is reset, while
+ * the connection still holds its message. */
 static void
 set_store_error (ConcordStore  *self,
                  GError       **error,
@@ -612,14 +692,114 @@ set_store_error (ConcordStore  *self,
                  ...)
 {
   g_autofree char *what = NULL;
+  g_autofree char *advice = advice_for_result (self, rc);
   va_list args;
 
   va_start (args, format);
   what = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_set_error (error, CONCORD_ERROR, error_code_for_result (rc), "%s: %s", what,
-               self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+  g_set_error (error, CONCORD_ERROR, error_code_for_result (rc), "%s: %s%s%s", what,
+               self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc),
+               advice != NULL ? ". " : "", advice != NULL ? advice : "");
+}
+
+/* Takes from a file or folder of ours what others may do with it: 0600
+ * (0700 for a folder) at most. Nothing is added: a folder its owner made
+ * read-only stays so. Best effort: one we do not own is left as it is. */
+static void
+make_private (const char *path,
+              gboolean    folder)
+{
+  GStatBuf st;
+  mode_t mode;
+
+  if (g_lstat (path, &st) != 0 || S_ISLNK (st.st_mode) || st.st_uid != getuid ())
+    return;
+
+  mode = st.st_mode & (folder ? 0700 : 0600);
+  if ((st.st_mode & 07777) != mode && g_chmod (path, mode) != 0)
+    g_debug ("Could not make %s private: %s", path, g_strerror (errno));
+}
+
+/* Opens (creating it 0600 when missing) a file of ours in the folder. */
+static int
+open_private (const char  *path,
+              GError     **error)
+{
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  struct stat st;
+
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED, "Could not open %s: %s", path,
+                   g_strerror (saved_errno));
+      return -1;
+    }
+
+  /* The umask may have taken bits we need, or a file of an older version
+   * may be readable by others. */
+  if (fstat (fd, &st) == 0 && (st.st_mode & 07777) != 0600)
+    fchmod (fd, 0600);
+
+  return fd;
+}
+
+static char *
+run_lock_path (ConcordStore *self,
+               gint64        connection_id)
+{
+  return g_strdup_printf ("%s.run-%" G_GINT64_FORMAT ".lock", self->path, connection_id);
+}
+
+/* Takes the lock of @connection_id's runs: at once or not at all, or
+ * waiting for the run that holds it (@wait). Returns its descriptor, or
+ * -1 with %CONCORD_ERROR_BUSY when another run holds it and @wait is
+ * %FALSE. */
+static int
+take_run_lock (ConcordStore  *self,
+               gint64         connection_id,
+               gboolean       wait,
+               GError       **error)
+{
+  g_autofree char *path = run_lock_path (self, connection_id);
+  int fd = open_private (path, error);
+  int rc;
+
+  if (fd < 0)
+    return -1;
+
+  do
+    rc = flock (fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+  while (rc != 0 && errno == EINTR);
+
+  if (rc != 0)
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      if (saved_errno == EWOULDBLOCK)
+        g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_BUSY,
+                             "A sync of this connection is already running (in Concord or "
+                             "concord-cli)");
+      else
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED, "Could not lock %s: %s",
+                     path, g_strerror (saved_errno));
+      return -1;
+    }
+
+  return fd;
+}
+
+static void
+run_lock_free (gpointer data)
+{
+  RunLock *lock = data;
+
+  close (lock->fd);
+  g_free (lock);
 }
 
 static void
@@ -898,6 +1078,75 @@ fail:
   return FALSE;
 }
 
+/* With the lock of @connection_id's runs held: its runs still "running"
+ * belong to nobody, their process is gone. */
+static gboolean
+mark_interrupted (ConcordStore  *self,
+                  gint64         connection_id,
+                  GError       **error)
+{
+  g_autoptr(Statement) stmt = lease_statement (self, STMT_MARK_INTERRUPTED, error);
+
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, connection_id);
+  bind_text (stmt, 2, "The sync stopped before it finished: Concord was closed or stopped "
+                      "during it. The next sync completes the work");
+
+  if (!execute (self, stmt, "mark an interrupted run", error))
+    return FALSE;
+
+  if (sqlite3_changes (self->db) > 0)
+    g_debug ("Connection %" G_GINT64_FORMAT ": %d run(s) were interrupted", connection_id,
+             sqlite3_changes (self->db));
+
+  return TRUE;
+}
+
+/* At open: runs left "running" whose lock nobody holds died with their
+ * process. A run going in another process keeps its lock, and its row. */
+static void
+sweep_interrupted (ConcordStore *self)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(Statement) stmt = lease_statement (self, STMT_LIST_UNFINISHED, &error);
+    int rc;
+
+    if (stmt == NULL)
+      {
+        g_debug ("%s", error->message);
+        return;
+      }
+
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        gint64 id = sqlite3_column_int64 (stmt, 0);
+
+        g_array_append_val (ids, id);
+      }
+  }
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      int fd = take_run_lock (self, id, FALSE, &error);
+
+      if (fd >= 0)
+        {
+          mark_interrupted (self, id, &error);
+          close (fd);
+        }
+
+      if (error != NULL)
+        g_debug ("Connection %" G_GINT64_FORMAT ": %s", id, error->message);
+      g_clear_error (&error);
+    }
+}
+
 static void
 close_database (ConcordStore *self)
 {
@@ -1097,6 +1346,53 @@ column_variant (sqlite3_stmt *stmt,
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------- */
 
+static const char * const sqlite_suffixes[] = { "-wal", "-shm", "-journal" };
+
+/* Creates the database file 0600 when it is missing, so that SQLite never
+ * creates it (or its -wal and -shm files, which take its mode) with the
+ * umask's mode. An existing file is made private; an empty one is
+ * refused: SQLite would quietly make a new store of it. */
+static gboolean
+create_private (ConcordStore  *self,
+                GError       **error)
+{
+  int fd = open (self->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  GStatBuf st;
+
+  if (fd >= 0)
+    {
+      /* The umask may have taken the owner's bits. */
+      fchmod (fd, 0600);
+      close (fd);
+      return TRUE;
+    }
+
+  if (errno != EEXIST)
+    {
+      int saved_errno = errno;
+      g_autofree char *dir = g_path_get_dirname (self->path);
+
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                   "Could not create the database %s: %s. Concord must be able to write to the "
+                   "folder %s: make it yours and writable (or free the disk if it is full), "
+                   "then try again", self->path, g_strerror (saved_errno), dir);
+      return FALSE;
+    }
+
+  /* A symbolic link or another kind of file is SQLite's to judge. */
+  if (g_stat (self->path, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == 0)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "The database %s is empty (0 bytes): it was damaged, and Concord will not "
+                   "start a new one over it. Restore it from a backup, or remove it to start "
+                   "over with no accounts and no connections", self->path);
+      return FALSE;
+    }
+
+  make_private (self->path, FALSE);
+  return TRUE;
+}
+
 static gboolean
 concord_store_initable_init (GInitable     *initable,
                              GCancellable  *cancellable,
@@ -1124,10 +1420,15 @@ concord_store_initable_init (GInitable     *initable,
       int saved_errno = errno;
 
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                   "Could not create the folder of the database %s: %s",
+                   "Could not create the folder of the database %s: %s. Concord must be able "
+                   "to write there: make the folder yours and writable, then try again",
                    self->path, g_strerror (saved_errno));
       return FALSE;
     }
+  make_private (dir, TRUE);
+
+  if (!create_private (self, error))
+    return FALSE;
 
   rc = sqlite3_open_v2 (self->path, &self->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXRESCODE,
@@ -1141,6 +1442,15 @@ concord_store_initable_init (GInitable     *initable,
 
   sqlite3_extended_result_codes (self->db, TRUE);
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+
+  /* SQLite makes its -wal and -shm files with the mode of the database;
+   * ones left by an older version may be readable by others. */
+  for (guint i = 0; i < G_N_ELEMENTS (sqlite_suffixes); i++)
+    {
+      g_autofree char *companion = g_strconcat (self->path, sqlite_suffixes[i], NULL);
+
+      make_private (companion, FALSE);
+    }
 
   /* The first read: this is where a file that is not a database fails.
    * Nothing has been written yet. */
@@ -1177,6 +1487,8 @@ concord_store_initable_init (GInitable     *initable,
 
   self->schema_version = CONCORD_STORE_SCHEMA_VERSION;
 
+  sweep_interrupted (self);
+
   return TRUE;
 }
 
@@ -1191,6 +1503,8 @@ concord_store_finalize (GObject *object)
 {
   ConcordStore *self = (ConcordStore *) object;
 
+  /* Runs left unfinished (a test's simulated crash) free their lock. */
+  g_clear_pointer (&self->run_locks, g_hash_table_unref);
   close_database (self);
   g_clear_pointer (&self->path, g_free);
 
@@ -1261,6 +1575,7 @@ concord_store_class_init (ConcordStoreClass *klass)
 static void
 concord_store_init (ConcordStore *self)
 {
+  self->run_locks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, run_lock_free);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1578,6 +1893,55 @@ concord_store_in_transaction (ConcordStore *self)
 /* ------------------------------------------------------------------------- */
 
 /**
+ * concord_store_check_name:
+ * @name: (nullable): the name of an account or a connection
+ * @error: return location for a #GError
+ *
+ * A name is shown on one line in lists, the CLI's tab-separated output
+ * and notifications: it must be text (UTF-8), not empty, and free of
+ * control characters (a line break, a tab, an escape) and line or
+ * paragraph separators.
+ *
+ * Returns: %TRUE when @name can be used; %CONCORD_ERROR_INVALID otherwise
+ */
+gboolean
+concord_store_check_name (const char  *name,
+                          GError     **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (name == NULL || *name == '\0')
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "A name cannot be empty");
+      return FALSE;
+    }
+
+  if (!g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           "A name must be text (UTF-8)");
+      return FALSE;
+    }
+
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (type == G_UNICODE_CONTROL || type == G_UNICODE_LINE_SEPARATOR ||
+          type == G_UNICODE_PARAGRAPH_SEPARATOR)
+        {
+          g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                               "A name cannot contain a line break, a tab or another control "
+                               "character");
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/**
  * concord_store_add_account:
  * @self: a #ConcordStore
  * @id: the account id (also the key of its secret in the keyring)
@@ -1586,7 +1950,8 @@ concord_store_in_transaction (ConcordStore *self)
  * @options_json: (nullable): connector options; never a secret
  * @error: return location for a #GError
  *
- * Adds an account. A duplicate id or name is a %CONCORD_ERROR_CONFLICT.
+ * Adds an account. A duplicate id or name is a %CONCORD_ERROR_CONFLICT; a
+ * name concord_store_check_name() refuses is %CONCORD_ERROR_INVALID.
  *
  * Returns: %TRUE when added
  */
@@ -1606,7 +1971,8 @@ concord_store_add_account (ConcordStore  *self,
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!(stmt = lease_statement (self, STMT_ADD_ACCOUNT, error)))
+  if (!concord_store_check_name (name, error) ||
+      !(stmt = lease_statement (self, STMT_ADD_ACCOUNT, error)))
     return FALSE;
 
   bind_text (stmt, 1, id);
@@ -1787,7 +2153,9 @@ concord_store_remove_account (ConcordStore  *self,
  * @error: return location for a #GError
  *
  * Adds a connection. A duplicate name is a %CONCORD_ERROR_CONFLICT; an
- * account that does not exist is a %CONCORD_ERROR_NOT_FOUND.
+ * account that does not exist is a %CONCORD_ERROR_NOT_FOUND; a name
+ * concord_store_check_name() refuses, or the same account on both sides,
+ * is %CONCORD_ERROR_INVALID.
  *
  * Returns: the id of the new connection, or 0 on error
  */
@@ -1806,6 +2174,19 @@ concord_store_add_connection (ConcordStore                *self,
   g_return_val_if_fail ((guint) row->direction <= CONCORD_DIRECTION_B_TO_A, 0);
   g_return_val_if_fail ((guint) row->prefer <= CONCORD_PREFER_NEWEST, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  if (!concord_store_check_name (row->name, error))
+    return 0;
+
+  /* Each contact would be its own pair: every run would "sync" an
+   * account with itself, or create copies of its contacts in it. */
+  if (g_str_equal (row->account_a, row->account_b))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           "A connection needs two different accounts, not the same one on "
+                           "both sides");
+      return 0;
+    }
 
   if (!(stmt = lease_statement (self, STMT_ADD_CONNECTION, error)))
     return 0;
@@ -1944,22 +2325,10 @@ concord_store_list_connections (ConcordStore  *self,
   return g_steal_pointer (&rows);
 }
 
-/**
- * concord_store_remove_connection:
- * @self: a #ConcordStore
- * @id: the id of the connection
- * @error: return location for a #GError
- *
- * Removes a connection and everything of it (index, links, baselines,
- * cursors, intents, runs, journal and conflicts), all or nothing.
- *
- * Returns: %TRUE when removed; %CONCORD_ERROR_NOT_FOUND when there is no
- *   such connection
- */
-gboolean
-concord_store_remove_connection (ConcordStore  *self,
-                                 gint64         id,
-                                 GError       **error)
+static gboolean
+delete_connection (ConcordStore  *self,
+                   gint64         id,
+                   GError       **error)
 {
   static const StatementId dependents[] = {
     STMT_DELETE_CONNECTION_RECORDS,
@@ -1972,9 +2341,6 @@ concord_store_remove_connection (ConcordStore  *self,
     STMT_DELETE_CONNECTION_CONFLICTS,
   };
   gboolean savepoint;
-
-  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!operation_begin (self, &savepoint, error))
     return FALSE;
@@ -2016,6 +2382,59 @@ concord_store_remove_connection (ConcordStore  *self,
 fail:
   operation_abort (self, savepoint);
   return FALSE;
+}
+
+/**
+ * concord_store_remove_connection:
+ * @self: a #ConcordStore
+ * @id: the id of the connection
+ * @error: return location for a #GError
+ *
+ * Removes a connection and everything of it (index, links, baselines,
+ * cursors, intents, runs, journal and conflicts), all or nothing. A run of
+ * the connection going in another process is waited for (outside a
+ * transaction; inside one, that is %CONCORD_ERROR_BUSY), so that nothing
+ * of it is written after the removal.
+ *
+ * Returns: %TRUE when removed; %CONCORD_ERROR_NOT_FOUND when there is no
+ *   such connection
+ */
+gboolean
+concord_store_remove_connection (ConcordStore  *self,
+                                 gint64         id,
+                                 GError       **error)
+{
+  g_autofree char *lock_path = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean held;
+  gboolean ok;
+  int fd = -1;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Held by this store only for a run that stopped without finishing. */
+  held = g_hash_table_contains (self->run_locks, &id);
+  if (!held &&
+      (fd = take_run_lock (self, id, sqlite3_get_autocommit (self->db), error)) < 0)
+    return FALSE;
+
+  ok = delete_connection (self, id, &local_error);
+
+  /* Still holding it: a run that waited for it finds no connection, and
+   * ids are never used twice, so the file can go. */
+  lock_path = run_lock_path (self, id);
+  if (ok || g_error_matches (local_error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
+    g_unlink (lock_path);
+  if (held)
+    g_hash_table_remove (self->run_locks, &id);
+  if (fd >= 0)
+    close (fd);
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return ok;
 }
 
 static gboolean
@@ -2837,27 +3256,13 @@ concord_store_list_intents (ConcordStore  *self,
 /* Public API: runs                                                          */
 /* ------------------------------------------------------------------------- */
 
-/**
- * concord_store_begin_run:
- * @self: a #ConcordStore
- * @connection_id: the connection
- * @dry_run: whether the run only plans
- * @error: return location for a #GError
- *
- * Records the start of a run, now.
- *
- * Returns: the id of the run, or 0 on error
- */
-gint64
-concord_store_begin_run (ConcordStore  *self,
-                         gint64         connection_id,
-                         gboolean       dry_run,
-                         GError       **error)
+static gint64
+insert_run (ConcordStore  *self,
+            gint64         connection_id,
+            gboolean       dry_run,
+            GError       **error)
 {
   g_autoptr(Statement) stmt = NULL;
-
-  g_return_val_if_fail (CONCORD_IS_STORE (self), 0);
-  g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
   if (!(stmt = lease_statement (self, STMT_BEGIN_RUN, error)))
     return 0;
@@ -2869,7 +3274,120 @@ concord_store_begin_run (ConcordStore  *self,
   if (!execute (self, stmt, "record a run", error))
     return 0;
 
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
+                           "No such connection: it was removed");
+      return 0;
+    }
+
   return sqlite3_last_insert_rowid (self->db);
+}
+
+/**
+ * concord_store_begin_run:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @dry_run: whether the run only plans
+ * @error: return location for a #GError
+ *
+ * Records the start of a run, now. A run that writes (not @dry_run) takes
+ * the lock of its connection's runs, shared by every process using this
+ * database, until concord_store_finish_run(): while another run of the
+ * connection holds it, this fails at once with %CONCORD_ERROR_BUSY. Runs of
+ * the connection left unfinished by a process that is gone are marked
+ * "interrupted". A connection that does not exist (any more) is
+ * %CONCORD_ERROR_NOT_FOUND.
+ *
+ * Returns: the id of the run, or 0 on error
+ */
+gint64
+concord_store_begin_run (ConcordStore  *self,
+                         gint64         connection_id,
+                         gboolean       dry_run,
+                         GError       **error)
+{
+  RunLock *lock;
+  gint64 run_id;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  if (dry_run)
+    return insert_run (self, connection_id, TRUE, error);
+
+  /* Held already: this store's previous run of it stopped without
+   * finishing (runs of one store follow each other on its thread). */
+  lock = g_hash_table_lookup (self->run_locks, &connection_id);
+  if (lock == NULL)
+    {
+      int fd = take_run_lock (self, connection_id, FALSE, error);
+
+      if (fd < 0)
+        return 0;
+
+      lock = g_new0 (RunLock, 1);
+      lock->fd = fd;
+      g_hash_table_insert (self->run_locks, g_memdup2 (&connection_id, sizeof connection_id), lock);
+    }
+
+  if (!mark_interrupted (self, connection_id, error) ||
+      (run_id = insert_run (self, connection_id, FALSE, error)) == 0)
+    {
+      g_hash_table_remove (self->run_locks, &connection_id);
+      return 0;
+    }
+
+  lock->run_id = run_id;
+  return run_id;
+}
+
+/**
+ * concord_store_is_run_going:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ *
+ * Whether a run of @connection_id is going in another store (another
+ * process: the app, concord-cli), i.e. whether concord_store_begin_run()
+ * would now fail with %CONCORD_ERROR_BUSY. Only a hint, for waiting
+ * without asking the apps for anything: the answer may change at once.
+ *
+ * Returns: %TRUE when another run of the connection holds its lock
+ */
+gboolean
+concord_store_is_run_going (ConcordStore *self,
+                            gint64        connection_id)
+{
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+
+  if (g_hash_table_contains (self->run_locks, &connection_id))
+    return FALSE;
+
+  fd = take_run_lock (self, connection_id, FALSE, &error);
+  if (fd >= 0)
+    close (fd);
+
+  return g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_BUSY);
+}
+
+/* The run has ended: another may start. */
+static void
+release_run_lock (ConcordStore *self,
+                  gint64        run_id)
+{
+  GHashTableIter iter;
+  RunLock *lock;
+
+  g_hash_table_iter_init (&iter, self->run_locks);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lock))
+    if (lock->run_id == run_id)
+      {
+        g_hash_table_iter_remove (&iter);
+        return;
+      }
 }
 
 /**
@@ -2880,7 +3398,8 @@ concord_store_begin_run (ConcordStore  *self,
  * @summary_json: (nullable): the run's figures
  * @error: return location for a #GError
  *
- * Records the end of a run, now.
+ * Records the end of a run, now, and lets the next run of its connection
+ * start (even when recording fails).
  *
  * Returns: %TRUE when recorded; %CONCORD_ERROR_NOT_FOUND when there is no
  *   such run
@@ -2893,19 +3412,25 @@ concord_store_finish_run (ConcordStore  *self,
                           GError       **error)
 {
   g_autoptr(Statement) stmt = NULL;
+  gboolean ok;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!(stmt = lease_statement (self, STMT_FINISH_RUN, error)))
-    return FALSE;
+    {
+      release_run_lock (self, run_id);
+      return FALSE;
+    }
 
   sqlite3_bind_int64 (stmt, 1, run_id);
   sqlite3_bind_int64 (stmt, 2, now_seconds ());
   bind_text (stmt, 3, status);
   bind_text (stmt, 4, summary_json);
 
-  if (!execute (self, stmt, "record the end of a run", error))
+  ok = execute (self, stmt, "record the end of a run", error);
+  release_run_lock (self, run_id);
+  if (!ok)
     return FALSE;
 
   if (sqlite3_changes (self->db) == 0)

@@ -99,7 +99,8 @@ typedef struct
   gint64  started;
   gint64  finished;    /* 0 while running (or if it crashed) */
   gboolean dry_run;
-  char   *status;      /* (nullable) "ok", "failed", "aborted" */
+  char   *status;      /* (nullable) "ok", "partial", "failed", "aborted", or "interrupted"
+                        * when its process died (finished stays 0) */
   char   *summary_json;/* (nullable) */
   char   *error;       /* (nullable) why a failed run failed (schema 2) */
 } ConcordRunRow;
@@ -127,6 +128,9 @@ gboolean      concord_store_commit              (ConcordStore               *sel
                                                  GError                    **error);
 void          concord_store_rollback            (ConcordStore               *self);
 gboolean      concord_store_in_transaction      (ConcordStore               *self);
+
+gboolean      concord_store_check_name          (const char                 *name,
+                                                 GError                    **error);
 
 /* Accounts (secrets are in the keyring, never here) */
 gboolean           concord_store_add_account     (ConcordStore        *self,
@@ -261,6 +265,8 @@ gboolean    concord_store_finish_run        (ConcordStore             *self,
                                              const char               *status,
                                              const char               *summary_json,
                                              GError                  **error);
+gboolean    concord_store_is_run_going      (ConcordStore             *self,
+                                             gint64                    connection_id);
 GPtrArray  *concord_store_list_runs         (ConcordStore             *self,
                                              gint64                    connection_id,
                                              guint                     limit,
