@@ -479,7 +479,8 @@ test_tolerant_parsing (Fixture       *fixture,
 
   record = g_hash_table_lookup (seen, "odd.status@example.com");
   g_assert_nonnull (record);
-  g_assert_cmpstr (concord_record_get_text (record, "email"), ==, "odd.status@example.com");
+  /* The email as the server gave it; the remote id is its folded form. */
+  g_assert_cmpstr (concord_record_get_text (record, "email"), ==, "Odd.Status@Example.com");
   g_assert_cmpstr (concord_record_get_text (record, "status"), ==, "SomethingNew");
   g_assert_null (concord_record_get (record, "first_name"));
   /* 2024-03-05T12:00:00 UTC, the later of DateUpdated and StatusChangeDate */
@@ -788,7 +789,8 @@ test_plus_and_case (Fixture       *fixture,
   g_assert_cmpstr (concord_record_get_remote_id (result->record), ==, "jo+news@example.com");
   members = concord_mock_elasticemail_get_list_members (fixture->mock, lists[0]);
   g_assert_nonnull (members);
-  g_assert_true (g_strv_contains ((const char * const *) members, "jo+news@example.com"));
+  /* Written as the user wrote it; identified by its folded form. */
+  g_assert_true (g_strv_contains ((const char * const *) members, "Jo+News@Example.COM"));
 
   seen = list_all (fixture->connector, NULL, &error);
   g_assert_no_error (error);
@@ -994,11 +996,27 @@ on_odd_request_cb (SoupServer        *server,
   const char *body = "[]";
 
   if (g_str_equal (path, "/v4/contacts") && g_strcmp0 (offset, "0") == 0)
-    body = odd_page;
+    body = user_data != NULL ? user_data : odd_page;
 
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
                                     body, strlen (body));
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+/* A server on this thread whose first page of contacts is @page (the odd
+ * page when NULL); returns its base URL. */
+static char *
+start_page_server (SoupServer *server,
+                   const char *page)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+
+  soup_server_add_handler (server, "/v4", on_odd_request_cb, (gpointer) page, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  return g_strdup_printf ("http://127.0.0.1:%d/v4", g_uri_get_port (uris->data));
 }
 
 static void
@@ -1008,19 +1026,12 @@ test_odd_values (void)
   g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
   g_autoptr(GHashTable) seen = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoslist(GUri) uris = NULL;
-  g_autofree char *url = NULL;
+  g_autofree char *url = start_page_server (server, NULL);
   GHashTableIter iter;
   gpointer key;
   gpointer value;
   ConcordRecord *record = NULL;
   ConcordRecord *types;
-
-  soup_server_add_handler (server, "/v4", on_odd_request_cb, NULL, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_strdup_printf ("http://127.0.0.1:%d/v4", g_uri_get_port (uris->data));
 
   connector = concord_connector_elasticemail_new (url, TEST_KEY);
   seen = list_all (connector, NULL, &error);
@@ -1048,8 +1059,66 @@ test_odd_values (void)
   g_assert_nonnull (record);
   g_assert_true (g_utf8_validate (concord_record_get_remote_id (record), -1, NULL));
   g_assert_true (g_utf8_validate (concord_record_get_text (record, "first_name"), -1, NULL));
+  /* Repaired, and said so: never written across, never matched. */
+  g_assert_true (concord_record_is_altered (record, "email"));
+  g_assert_true (concord_record_is_altered (record, "first_name"));
+  g_assert_false (concord_record_is_altered (types, "email"));
   /* A bare date is midnight UTC. */
   g_assert_cmpint (concord_record_get_modified (record), ==, 1709251200);
+}
+
+/* Escaped NULs, and a U+FFFD the server really holds beside broken bytes. */
+static const char nul_page[] =
+  "[{\"Email\": \"nul\\u0000x@example.com\", \"FirstName\": \"Nul\"},"
+  " {\"Email\": \"ok@example.com\", \"FirstName\": \"A\\u0000B\", \"LastName\": \"Lind\","
+  "  \"CustomFields\": {\"Note\": \"x\\\\u0000y\", \"Bad\\u0000Name\": \"1\", \"Ok\": \"z\xff\"}},"
+  " {\"Email\": \"fffd@example.com\", \"FirstName\": \"\xef\xbf\xbd\"}]";
+
+static void
+test_repaired_values (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = start_page_server (server, nul_page);
+  ConcordRecord *record;
+
+  connector = concord_connector_elasticemail_new (url, TEST_KEY);
+  seen = list_all (connector, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 3);
+
+  /* "nul\u0000x@…" is not cut to "nul": kept whole, marked. */
+  record = g_hash_table_lookup (seen, "nul\xef\xbf\xbdx@example.com");
+  g_assert_nonnull (record);
+  g_assert_true (concord_record_is_altered (record, "email"));
+  g_assert_false (concord_record_is_altered (record, "first_name"));
+
+  /* Per value: the repaired ones are marked, the rest of the record not. */
+  record = g_hash_table_lookup (seen, "ok@example.com");
+  g_assert_nonnull (record);
+  g_assert_false (concord_record_is_altered (record, "email"));
+  g_assert_cmpstr (concord_record_get_text (record, "first_name"), ==, "A\xef\xbf\xbd" "B");
+  g_assert_true (concord_record_is_altered (record, "first_name"));
+  g_assert_false (concord_record_is_altered (record, "last_name"));
+  /* An escaped backslash before "u0000" is text, not a NUL. */
+  g_assert_cmpstr (concord_record_get_text (record, "custom:Note"), ==, "x\\u0000y");
+  g_assert_false (concord_record_is_altered (record, "custom:Note"));
+  g_assert_true (concord_record_is_altered (record, "custom:Ok"));
+  /* A field whose name was repaired cannot be written back: left out. */
+  for (guint i = 0; i < concord_record_get_n_fields (record); i++)
+    {
+      const char *key;
+
+      concord_record_get_field_at (record, i, &key);
+      g_assert_null (strstr (key, "Bad"));
+    }
+
+  /* A U+FFFD the server sent as such is the user's. */
+  record = g_hash_table_lookup (seen, "fffd@example.com");
+  g_assert_nonnull (record);
+  g_assert_false (concord_record_has_altered (record));
 }
 
 typedef struct
@@ -1251,6 +1320,7 @@ main (int    argc,
   ADD ("schema", test_schema);
   ADD ("tolerant-parsing", test_tolerant_parsing);
   g_test_add_func ("/concord/connector-elasticemail/odd-values", test_odd_values);
+  g_test_add_func ("/concord/connector-elasticemail/repaired-values", test_repaired_values);
   g_test_add_func ("/concord/connector-elasticemail/max-in-flight", test_max_in_flight);
   ADD ("list-membership", test_list_membership);
   ADD ("list-ignored-offset", test_list_ignored_offset);
