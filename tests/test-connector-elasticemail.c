@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "concord-apps.h"
 #include "concord-connector-elasticemail.h"
 #include "concord-error.h"
 #include "concord-mock-elasticemail.h"
@@ -821,6 +822,65 @@ test_plus_and_case (Fixture       *fixture,
   g_assert_nonnull (strstr (stored, "Cased"));
 }
 
+/* A field no contact uses cannot be learnt: declared with the account's
+ * option "custom_fields", it is in the schema and is written; a declared
+ * name the account lacks fails its writes, named (the echo shows it). */
+static void
+test_declared_custom_fields (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(ConcordConnector) connector = NULL;
+  g_autoptr(GPtrArray) records = new_records ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GPtrArray) specs = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *options = NULL;
+  GAsyncResult *slot = NULL;
+  ConcordRecord *record;
+  ConcordWriteResult *result;
+  guint n_declared = 0;
+
+  concord_mock_elasticemail_add_custom_field (fixture->mock, "Tier");
+  options = g_strdup_printf ("{\"base_url\": \"%s\", \"custom_fields\": \"Tier, Nope,,\"}",
+                             concord_mock_elasticemail_get_base_url (fixture->mock));
+  connector = concord_apps_create_connector ("elasticemail", options, TEST_KEY, &error);
+  g_assert_no_error (error);
+
+  concord_connector_load_schema_async (connector, "contacts", NULL, concord_test_store_result_cb, &slot);
+  done = concord_test_wait_for_result (&slot);
+  specs = concord_connector_load_schema_finish (connector, done, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < specs->len; i++)
+    {
+      ConcordFieldSpec *spec = g_ptr_array_index (specs, i);
+
+      if (g_str_equal (spec->key, "custom:Tier") || g_str_equal (spec->key, "custom:Nope"))
+        {
+          g_assert_true (spec->custom);
+          n_declared++;
+        }
+      g_assert_cmpstr (spec->key, !=, "custom:");
+    }
+  g_assert_cmpuint (n_declared, ==, 2);
+
+  record = new_contact ("tiered@example.com", "Tia", NULL);
+  concord_record_set_text (record, "custom:Tier", CONCORD_FIELD_TYPE_STRING, "gold");
+  g_ptr_array_add (records, record);
+  record = new_contact ("nope@example.com", "Noe", NULL);
+  concord_record_set_text (record, "custom:Nope", CONCORD_FIELD_TYPE_STRING, "x");
+  g_ptr_array_add (records, record);
+
+  results = create (CONCORD_CONNECTOR_ELASTICEMAIL (connector), records, &error);
+  g_assert_no_error (error);
+  result = g_ptr_array_index (results, 0);
+  g_assert_no_error (result->error);
+  g_assert_cmpstr (concord_record_get_text (result->record, "custom:Tier"), ==, "gold");
+  result = g_ptr_array_index (results, 1);
+  g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_assert_nonnull (strstr (result->error->message, "has no custom field Nope"));
+}
+
 static void
 test_unknown_custom_field (Fixture       *fixture,
                            gconstpointer  data)
@@ -1332,6 +1392,7 @@ main (int    argc,
   ADD ("truncated-json", test_truncated_json);
   ADD ("plus-and-case", test_plus_and_case);
   ADD ("unknown-custom-field", test_unknown_custom_field);
+  ADD ("declared-custom-fields", test_declared_custom_fields);
   ADD ("unknown-list", test_unknown_list);
   ADD ("update", test_update);
   ADD ("status-change", test_status_change);

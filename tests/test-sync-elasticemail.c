@@ -373,6 +373,69 @@ test_repaired_values (Fixture       *f,
   g_assert_cmpuint (repaired_skips, >=, 2);
 }
 
+/* 2,000 contacts whose two custom fields are first used after the first
+ * page, towards an account that has the fields but no contact using them
+ * (declared by the user): every value crosses. */
+static void
+test_custom_fields_any_page (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordRunSummary summary;
+  guint n_values = 0;
+  guint n_crossed = 0;
+
+  for (guint s = 0; s < 2; s++)
+    {
+      concord_mock_elasticemail_add_custom_field (f->mock[s], "score");
+      concord_mock_elasticemail_add_custom_field (f->mock[s], "region");
+    }
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *json = NULL;
+
+      if (i >= 150 && i % 5 != 0)
+        {
+          json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"Status\":\"Active\","
+                                  "\"CustomFields\":{\"score\":\"%u\"%s}}",
+                                  i, i, i >= 1500 ? ",\"region\":\"north\"" : "");
+          n_values += i >= 1500 ? 2 : 1;
+        }
+      else
+        json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"Status\":\"Active\"}", i);
+      put (f->mock[0], json);
+    }
+
+  /* Connectors as a new process makes them (those of setup() read the
+   * accounts empty). B's fields exist on its account, but no contact of B
+   * uses them: declared. */
+  for (guint s = 0; s < 2; s++)
+    {
+      g_clear_object (&f->connector[s]);
+      f->connector[s] = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->mock[s]),
+                                                            keys[s]);
+    }
+  concord_connector_elasticemail_declare_custom_fields (f->connector[1], " score ,region,");
+  load_mapping (f);
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.created[1], ==, 2000);
+  g_assert_cmpuint (summary.failed[1], ==, 0);
+  concord_run_summary_clear (&summary);
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("p%u@example.com", i);
+      g_autofree char *score = member (f->mock[1], email, "CustomFields.score");
+      g_autofree char *region = member (f->mock[1], email, "CustomFields.region");
+
+      n_crossed += (score != NULL) + (region != NULL);
+    }
+  g_assert_cmpuint (n_values, ==, 1880);
+  g_assert_cmpuint (n_crossed, ==, n_values);
+}
+
 static void
 test_truncated_answer (Fixture       *f,
                        gconstpointer  data)
@@ -620,6 +683,8 @@ main (int   argc,
               teardown);
   g_test_add ("/concord/sync-elasticemail/repaired-values", Fixture, NULL, setup,
               test_repaired_values, teardown);
+  g_test_add ("/concord/sync-elasticemail/custom-fields-any-page", Fixture, NULL, setup,
+              test_custom_fields_any_page, teardown);
   g_test_add ("/concord/sync-elasticemail/truncated-answer", Fixture, NULL, setup,
               test_truncated_answer, teardown);
   g_test_add ("/concord/sync-elasticemail/refused-write-not-retried", Fixture, NULL, setup,

@@ -35,10 +35,16 @@
  * contact on the new list [unverified], so a missing list is an error.
  *
  * Custom fields. v4 has no documented endpoint that lists an account's
- * custom fields; they are learnt from the contacts read (the first page for
- * the schema, and every page listed). POST /contacts silently drops custom
- * fields the account does not have, so a write compares what it sent with
- * what was echoed and reports the record as failed, naming the field.
+ * custom fields; they are learnt from the contacts read: the first schema
+ * load of a connector reads every page (a field first used on the last page
+ * must map as well as one used on the first), later loads the first page,
+ * and every page listed adds what it uses. A field no contact uses yet
+ * cannot be learnt: the user declares it for the account (the option
+ * "custom_fields", names separated by commas), and it is in the schema
+ * from the start. POST /contacts silently drops custom fields the account
+ * does not have, so a write compares what it sent with what was echoed
+ * and reports the record as failed, naming the field: a declared name
+ * that is wrong shows there.
  *
  * Status. ContactUpdatePayload has no Status: the one status change the API
  * allows is to unsubscribe, through POST /suppressions/unsubscribes. Any
@@ -69,6 +75,8 @@
 #define LISTS_PAGE_LIMIT   200
 /* One page for a whole list, when the server ignores the offset. */
 #define FALLBACK_LIMIT     100000
+/* The first schema load reads at most this many pages (10 million contacts). */
+#define MAX_SCHEMA_PAGES   100000
 #define MAX_IN_FLIGHT      4
 #define MAX_RETRIES        5
 #define DEFAULT_RETRY_BASE_MS 500
@@ -88,7 +96,8 @@ struct _ConcordConnectorElasticEmail
   guint             n_in_flight;
   GQueue            waiting;        /* GTask (owned) of calls waiting for a slot */
 
-  GHashTable       *custom_fields;  /* (owned): custom field names seen → NULL */
+  GHashTable       *custom_fields;  /* (owned): custom field names seen or declared → NULL */
+  gboolean          schema_read;    /* a schema load has read every page */
   GHashTable       *membership;     /* (owned) (nullable): email → GHashTable of list names */
 };
 
@@ -1383,6 +1392,37 @@ build_schema (ConcordConnectorElasticEmail *self)
   return specs;
 }
 
+static void on_schema_page_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+typedef struct
+{
+  guint     offset;
+  guint     n_pages;
+  gboolean  all_pages;    /* read to the end, not just the first page */
+  char     *first_email;  /* (owned) (nullable): first email of the previous page */
+} SchemaState;
+
+static void
+schema_state_free (SchemaState *state)
+{
+  g_free (state->first_email);
+  g_free (state);
+}
+
+static void
+schema_request_page (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  SchemaState *state = g_task_get_task_data (task);
+  g_autofree char *path = NULL;
+
+  path = g_strdup_printf ("/contacts?limit=%u&offset=%u", PAGE_LIMIT, state->offset);
+  call_async (self, "GET", path, "GET /contacts", NULL, g_task_get_cancellable (task),
+              on_schema_page_cb, task);
+}
+
 static void
 on_schema_page_cb (GObject      *object,
                    GAsyncResult *result,
@@ -1390,9 +1430,12 @@ on_schema_page_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  SchemaState *state = g_task_get_task_data (task);
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
   JsonArray *array = NULL;
+  guint n;
 
   root = call_finish (self, result, NULL, &error);
   if (error == NULL)
@@ -1404,10 +1447,35 @@ on_schema_page_cb (GObject      *object,
     }
 
   /* Parsing the contacts records their custom fields. */
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  n = json_array_get_length (array);
+  for (guint i = 0; i < n; i++)
     {
       g_autoptr(ConcordRecord) record = parse_contact (self, json_array_get_element (array, i));
+
+      if (i == 0 && record != NULL)
+        first = g_strdup (concord_record_get_remote_id (record));
     }
+
+  state->n_pages++;
+  if (state->all_pages && n > 0)
+    {
+      /* A page that starts like the one before: the server ignores the
+       * offset, and there is nothing more to learn. */
+      gboolean repeated = first != NULL && g_strcmp0 (first, state->first_email) == 0;
+
+      if (!repeated && state->n_pages < MAX_SCHEMA_PAGES)
+        {
+          g_free (state->first_email);
+          state->first_email = g_steal_pointer (&first);
+          state->offset += n;
+          schema_request_page (g_steal_pointer (&task));
+          return;
+        }
+      g_debug ("GET /contacts: the schema stops after %u pages", state->n_pages);
+    }
+
+  if (state->all_pages)
+    self->schema_read = TRUE;
 
   g_task_return_pointer (task, build_schema (self), (GDestroyNotify) g_ptr_array_unref);
 }
@@ -2521,7 +2589,7 @@ concord_connector_elasticemail_load_schema_async (ConcordConnector    *connector
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
   g_autoptr(GTask) task = NULL;
-  g_autofree char *path = NULL;
+  SchemaState *state;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_connector_elasticemail_load_schema_async);
@@ -2529,9 +2597,10 @@ concord_connector_elasticemail_load_schema_async (ConcordConnector    *connector
   if (!check_contact_type (task, contact_type))
     return;
 
-  path = g_strdup_printf ("/contacts?limit=%u&offset=0", PAGE_LIMIT);
-  call_async (self, "GET", path, "GET /contacts", NULL, cancellable,
-              on_schema_page_cb, g_steal_pointer (&task));
+  state = g_new0 (SchemaState, 1);
+  state->all_pages = !self->schema_read;
+  g_task_set_task_data (task, state, (GDestroyNotify) schema_state_free);
+  schema_request_page (g_steal_pointer (&task));
 }
 
 static GPtrArray *
@@ -2974,4 +3043,37 @@ concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail *
   g_return_if_fail (n_contacts > 0);
 
   self->request_batch = n_contacts;
+}
+
+/**
+ * concord_connector_elasticemail_declare_custom_fields:
+ * @names: (nullable): custom field names separated by commas, e.g. the
+ *   account's option "custom_fields"
+ *
+ * Custom fields the account has but no contact may use yet, which reading
+ * contacts cannot find: they are in the schema from now on, so they map
+ * and sync. Blank names are skipped, and so are names that are not text.
+ * A name the account lacks makes each write of it fail, naming it.
+ */
+void
+concord_connector_elasticemail_declare_custom_fields (ConcordConnectorElasticEmail *self,
+                                                      const char                   *names)
+{
+  g_auto(GStrv) split = NULL;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+
+  if (names == NULL)
+    return;
+
+  split = g_strsplit (names, ",", -1);
+  for (guint i = 0; split[i] != NULL; i++)
+    {
+      char *name = g_strstrip (split[i]);
+
+      if (*name == '\0' || !g_utf8_validate (name, -1, NULL))
+        continue;
+      if (!g_hash_table_contains (self->custom_fields, name))
+        g_hash_table_add (self->custom_fields, g_strdup (name));
+    }
 }
