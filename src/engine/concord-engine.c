@@ -1308,6 +1308,60 @@ concord_engine_remove_account_finish (ConcordEngine  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static void
+list_accounts_worker (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  GPtrArray *accounts = NULL;
+  GError *error = NULL;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      (accounts = concord_store_list_accounts (self->store, &error)) == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, accounts, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * concord_engine_list_accounts_async:
+ *
+ * Reads the accounts (no secrets) on the engine thread.
+ */
+void
+concord_engine_list_accounts_async (ConcordEngine       *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = concord_engine_job_task (self, concord_engine_list_accounts_async, cancellable,
+                                  callback, user_data, &job);
+  concord_worker_thread_queue (self->worker, task, list_accounts_worker);
+}
+
+/**
+ * concord_engine_list_accounts_finish:
+ *
+ * Returns: (transfer container) (element-type ConcordAccountRow): the
+ *   accounts, or %NULL with @error set
+ */
+GPtrArray *
+concord_engine_list_accounts_finish (ConcordEngine  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* @options_json with @key set to @value (removed when NULL or empty);
  * NULL when @options_json is not a JSON object. */
 static char *
@@ -1986,7 +2040,6 @@ moved_options (const char *options_json,
                const char *new_base_url)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(JsonGenerator) generator = NULL;
   JsonNode *root;
   JsonObject *object;
 
@@ -2000,10 +2053,7 @@ moved_options (const char *options_json,
       g_strcmp0 (json_object_get_string_member_with_default (object, "base_url", NULL), old_base_url) != 0)
     return NULL;
 
-  json_object_set_string_member (object, "base_url", new_base_url);
-  generator = json_generator_new ();
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  return options_with (options_json, "base_url", new_base_url);
 }
 
 static void
