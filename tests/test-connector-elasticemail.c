@@ -1057,6 +1057,11 @@ on_odd_request_cb (SoupServer        *server,
 
   if (g_str_equal (path, "/v4/contacts") && g_strcmp0 (offset, "0") == 0)
     body = user_data != NULL ? user_data : odd_page;
+  /* A list whose name has a byte that is not UTF-8, with one member. */
+  else if (g_str_equal (path, "/v4/lists") && g_strcmp0 (offset, "0") == 0)
+    body = "[{\"ListName\": \"Bad\xffList\"}]";
+  else if (g_str_has_prefix (path, "/v4/lists/Bad") && g_strcmp0 (offset, "0") == 0)
+    body = "[{\"Email\": \"ok@example.com\"}]";
 
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
                                     body, strlen (body));
@@ -1166,6 +1171,8 @@ test_repaired_values (void)
   g_assert_cmpstr (concord_record_get_text (record, "custom:Note"), ==, "x\\u0000y");
   g_assert_false (concord_record_is_altered (record, "custom:Note"));
   g_assert_true (concord_record_is_altered (record, "custom:Ok"));
+  g_assert_nonnull (concord_record_get (record, "lists"));
+  g_assert_true (concord_record_is_altered (record, "lists"));
   /* A field whose name was repaired cannot be written back: left out. */
   for (guint i = 0; i < concord_record_get_n_fields (record); i++)
     {

@@ -423,6 +423,11 @@ set_lists_field (ConcordRecord *record,
 
   names = (const char **) g_hash_table_get_keys_as_array (lists, NULL);
   concord_record_set_set (record, CONCORD_FIELD_LISTS, names);
+
+  /* A list name read with a repair (see repair_body()) is not the user's. */
+  for (guint i = 0; names[i] != NULL; i++)
+    if (strstr (names[i], "\xef\xbf\xbd") != NULL)
+      concord_record_mark_altered (record, CONCORD_FIELD_LISTS);
 }
 
 /* Sets a text field of @record from member @name of @object, marking it
