@@ -373,6 +373,14 @@ test_repaired_values (Fixture       *f,
   g_assert_cmpuint (repaired_skips, >=, 2);
 }
 
+/* Under AddressSanitizer a run is many times slower: fewer contacts, the
+ * fields still first used after the first page. */
+#ifdef __SANITIZE_ADDRESS__
+#define N_CUSTOM_CONTACTS 400
+#else
+#define N_CUSTOM_CONTACTS 2000
+#endif
+
 /* 2,000 contacts whose two custom fields are first used after the first
  * page, towards an account that has the fields but no contact using them
  * (declared by the user): every value crosses. */
@@ -391,16 +399,17 @@ test_custom_fields_any_page (Fixture       *f,
       concord_mock_elasticemail_add_custom_field (f->mock[s], "region");
     }
 
-  for (guint i = 0; i < 2000; i++)
+  for (guint i = 0; i < N_CUSTOM_CONTACTS; i++)
     {
       g_autofree char *json = NULL;
+      gboolean region = i >= N_CUSTOM_CONTACTS * 3 / 4;
 
       if (i >= 150 && i % 5 != 0)
         {
           json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"Status\":\"Active\","
                                   "\"CustomFields\":{\"score\":\"%u\"%s}}",
-                                  i, i, i >= 1500 ? ",\"region\":\"north\"" : "");
-          n_values += i >= 1500 ? 2 : 1;
+                                  i, i, region ? ",\"region\":\"north\"" : "");
+          n_values += region ? 2 : 1;
         }
       else
         json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"Status\":\"Active\"}", i);
@@ -420,11 +429,11 @@ test_custom_fields_any_page (Fixture       *f,
   load_mapping (f);
   g_assert_true (run (f, &summary, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (summary.created[1], ==, 2000);
+  g_assert_cmpuint (summary.created[1], ==, N_CUSTOM_CONTACTS);
   g_assert_cmpuint (summary.failed[1], ==, 0);
   concord_run_summary_clear (&summary);
 
-  for (guint i = 0; i < 2000; i++)
+  for (guint i = 0; i < N_CUSTOM_CONTACTS; i++)
     {
       g_autofree char *email = g_strdup_printf ("p%u@example.com", i);
       g_autofree char *score = member (f->mock[1], email, "CustomFields.score");
@@ -432,7 +441,7 @@ test_custom_fields_any_page (Fixture       *f,
 
       n_crossed += (score != NULL) + (region != NULL);
     }
-  g_assert_cmpuint (n_values, ==, 1880);
+  g_assert_cmpuint (n_values, ==, N_CUSTOM_CONTACTS == 2000 ? 1880 : 280);
   g_assert_cmpuint (n_crossed, ==, n_values);
 }
 
