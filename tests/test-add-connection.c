@@ -671,6 +671,47 @@ n_connections (Fixture *f)
 /* Tests                                                                     */
 /* ------------------------------------------------------------------------- */
 
+/* Custom fields no contact uses yet cannot be learnt from the contacts:
+ * typed on the side, they reach the account's options. */
+static void
+test_custom_fields (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autofree char *id = NULL;
+  GtkWidget *entry;
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  entry = concord_test_named (side (f, CONCORD_SIDE_A), "custom-fields-entry");
+  g_assert_true (gtk_widget_is_visible (concord_test_named (side (f, CONCORD_SIDE_A), "server-expander")));
+  gtk_editable_set_text (GTK_EDITABLE (entry), " Tier, ,Shoe size ,");
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  id = account_id_named (f, names[0]);
+  g_assert_nonnull (id);
+  store = concord_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  accounts = concord_store_list_accounts (store, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+      g_autoptr(JsonNode) options = NULL;
+
+      if (g_strcmp0 (row->id, id) != 0)
+        continue;
+      options = json_from_string (row->options_json, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (options), "custom_fields"),
+                       ==, "Tier,Shoe size");
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (options), "base_url"),
+                       ==, concord_mock_elasticemail_get_base_url (f->mock[0]));
+    }
+}
+
 static void
 test_flow (Fixture       *f,
            gconstpointer  data)
@@ -1446,6 +1487,8 @@ main (int   argc,
     }
 
   g_test_add ("/concord/ui/add-connection/flow", Fixture, NULL, setup, test_flow, teardown);
+  g_test_add ("/concord/ui/add-connection/custom-fields", Fixture, NULL, setup, test_custom_fields,
+              teardown);
   g_test_add ("/concord/ui/add-connection/keyboard", Fixture, NULL, setup, test_keyboard, teardown);
   g_test_add ("/concord/ui/add-connection/edit-in-dialog", Fixture, NULL, setup, test_edit_in_dialog, teardown);
   g_test_add ("/concord/ui/add-connection/contact-type", Fixture, NULL, setup, test_contact_type, teardown);

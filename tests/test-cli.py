@@ -423,6 +423,34 @@ def main():
         cli('connection', 'remove', 'pro')
         cli('account', 'remove', 'vipdesk')
 
+        # A custom field no contact of the account uses yet: declared with
+        # --option custom_fields=…, it maps and its values arrive.
+        seeds = {}
+        for name, contacts in (('tiers', [{'Email': 'Tia@Example.com', 'Status': 'Active',
+                                           'CustomFields': {'tier': 'gold'}}]),
+                               ('tierless', [])):
+            seeds[name] = os.path.join(data, 'seed-%s.json' % name)
+            with open(seeds[name], 'w') as f:
+                json.dump({'custom_fields': ['tier'], 'lists': [], 'contacts': contacts}, f)
+        mock_t, url_t = start_mock(KEY_A, seed=seeds['tiers'])
+        mock_u, url_u = start_mock(KEY_B, seed=seeds['tierless'])
+        mocks += [mock_t, mock_u]
+        cli('account', 'add', 'elasticemail', '--name', 'tiers', '--option', 'base_url=' + url_t,
+            stdin=KEY_A + '\n')
+        p = cli('account', 'add', 'elasticemail', '--name', 'tierless', '--option', 'base_url=' + url_u,
+                '--option', 'custom_fields=tier, ', stdin=KEY_B + '\n')
+        check('account add takes --option custom_fields', p.returncode == 0, p.stderr)
+        cli('connection', 'add', 'tiered', '--a', 'tiers', '--b', 'tierless', '--direction', 'a-to-b')
+        p = cli('sync', 'tiered', '--json')
+        on_u = api_contacts(url_u, KEY_B)
+        check('a declared custom field maps, and its value arrives (the email as written)',
+              p.returncode == 0 and len(on_u) == 1 and on_u[0]['Email'] == 'Tia@Example.com' and
+              (on_u[0].get('CustomFields') or {}).get('tier') == 'gold',
+              json.dumps(on_u) + p.stdout + p.stderr)
+        cli('connection', 'remove', 'tiered')
+        cli('account', 'remove', 'tiers')
+        cli('account', 'remove', 'tierless')
+
         check_one_run_at_a_time(cli, data, seed)
         check_failed_writes(cli, data, seed)
 

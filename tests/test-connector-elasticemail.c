@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "concord-apps.h"
 #include "concord-connector-elasticemail.h"
 #include "concord-error.h"
 #include "concord-mock-elasticemail.h"
@@ -479,7 +480,8 @@ test_tolerant_parsing (Fixture       *fixture,
 
   record = g_hash_table_lookup (seen, "odd.status@example.com");
   g_assert_nonnull (record);
-  g_assert_cmpstr (concord_record_get_text (record, "email"), ==, "odd.status@example.com");
+  /* The email as the server gave it; the remote id is its folded form. */
+  g_assert_cmpstr (concord_record_get_text (record, "email"), ==, "Odd.Status@Example.com");
   g_assert_cmpstr (concord_record_get_text (record, "status"), ==, "SomethingNew");
   g_assert_null (concord_record_get (record, "first_name"));
   /* 2024-03-05T12:00:00 UTC, the later of DateUpdated and StatusChangeDate */
@@ -788,7 +790,8 @@ test_plus_and_case (Fixture       *fixture,
   g_assert_cmpstr (concord_record_get_remote_id (result->record), ==, "jo+news@example.com");
   members = concord_mock_elasticemail_get_list_members (fixture->mock, lists[0]);
   g_assert_nonnull (members);
-  g_assert_true (g_strv_contains ((const char * const *) members, "jo+news@example.com"));
+  /* Written as the user wrote it; identified by its folded form. */
+  g_assert_true (g_strv_contains ((const char * const *) members, "Jo+News@Example.COM"));
 
   seen = list_all (fixture->connector, NULL, &error);
   g_assert_no_error (error);
@@ -817,6 +820,65 @@ test_plus_and_case (Fixture       *fixture,
   stored = concord_mock_elasticemail_get_contact_json (fixture->mock, "mixed+case@example.com");
   g_assert_nonnull (stored);
   g_assert_nonnull (strstr (stored, "Cased"));
+}
+
+/* A field no contact uses cannot be learnt: declared with the account's
+ * option "custom_fields", it is in the schema and is written; a declared
+ * name the account lacks fails its writes, named (the echo shows it). */
+static void
+test_declared_custom_fields (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(ConcordConnector) connector = NULL;
+  g_autoptr(GPtrArray) records = new_records ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GPtrArray) specs = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *options = NULL;
+  GAsyncResult *slot = NULL;
+  ConcordRecord *record;
+  ConcordWriteResult *result;
+  guint n_declared = 0;
+
+  concord_mock_elasticemail_add_custom_field (fixture->mock, "Tier");
+  options = g_strdup_printf ("{\"base_url\": \"%s\", \"custom_fields\": \"Tier, Nope,,\"}",
+                             concord_mock_elasticemail_get_base_url (fixture->mock));
+  connector = concord_apps_create_connector ("elasticemail", options, TEST_KEY, &error);
+  g_assert_no_error (error);
+
+  concord_connector_load_schema_async (connector, "contacts", NULL, concord_test_store_result_cb, &slot);
+  done = concord_test_wait_for_result (&slot);
+  specs = concord_connector_load_schema_finish (connector, done, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < specs->len; i++)
+    {
+      ConcordFieldSpec *spec = g_ptr_array_index (specs, i);
+
+      if (g_str_equal (spec->key, "custom:Tier") || g_str_equal (spec->key, "custom:Nope"))
+        {
+          g_assert_true (spec->custom);
+          n_declared++;
+        }
+      g_assert_cmpstr (spec->key, !=, "custom:");
+    }
+  g_assert_cmpuint (n_declared, ==, 2);
+
+  record = new_contact ("tiered@example.com", "Tia", NULL);
+  concord_record_set_text (record, "custom:Tier", CONCORD_FIELD_TYPE_STRING, "gold");
+  g_ptr_array_add (records, record);
+  record = new_contact ("nope@example.com", "Noe", NULL);
+  concord_record_set_text (record, "custom:Nope", CONCORD_FIELD_TYPE_STRING, "x");
+  g_ptr_array_add (records, record);
+
+  results = create (CONCORD_CONNECTOR_ELASTICEMAIL (connector), records, &error);
+  g_assert_no_error (error);
+  result = g_ptr_array_index (results, 0);
+  g_assert_no_error (result->error);
+  g_assert_cmpstr (concord_record_get_text (result->record, "custom:Tier"), ==, "gold");
+  result = g_ptr_array_index (results, 1);
+  g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_assert_nonnull (strstr (result->error->message, "has no custom field Nope"));
 }
 
 static void
@@ -1006,11 +1068,32 @@ on_odd_request_cb (SoupServer        *server,
   const char *body = "[]";
 
   if (g_str_equal (path, "/v4/contacts") && g_strcmp0 (offset, "0") == 0)
-    body = odd_page;
+    body = user_data != NULL ? user_data : odd_page;
+  /* A list whose name has a byte that is not UTF-8, with one member. */
+  else if (g_str_equal (path, "/v4/lists") && g_strcmp0 (offset, "0") == 0)
+    body = "[{\"ListName\": \"Bad\xffList\"}]";
+  else if (g_str_has_prefix (path, "/v4/lists/Bad") && g_strcmp0 (offset, "0") == 0)
+    body = "[{\"Email\": \"ok@example.com\"}]";
 
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
                                     body, strlen (body));
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+/* A server on this thread whose first page of contacts is @page (the odd
+ * page when NULL); returns its base URL. */
+static char *
+start_page_server (SoupServer *server,
+                   const char *page)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+
+  soup_server_add_handler (server, "/v4", on_odd_request_cb, (gpointer) page, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  return g_strdup_printf ("http://127.0.0.1:%d/v4", g_uri_get_port (uris->data));
 }
 
 static void
@@ -1020,19 +1103,12 @@ test_odd_values (void)
   g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
   g_autoptr(GHashTable) seen = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoslist(GUri) uris = NULL;
-  g_autofree char *url = NULL;
+  g_autofree char *url = start_page_server (server, NULL);
   GHashTableIter iter;
   gpointer key;
   gpointer value;
   ConcordRecord *record = NULL;
   ConcordRecord *types;
-
-  soup_server_add_handler (server, "/v4", on_odd_request_cb, NULL, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_strdup_printf ("http://127.0.0.1:%d/v4", g_uri_get_port (uris->data));
 
   connector = concord_connector_elasticemail_new (url, TEST_KEY);
   seen = list_all (connector, NULL, &error);
@@ -1060,8 +1136,68 @@ test_odd_values (void)
   g_assert_nonnull (record);
   g_assert_true (g_utf8_validate (concord_record_get_remote_id (record), -1, NULL));
   g_assert_true (g_utf8_validate (concord_record_get_text (record, "first_name"), -1, NULL));
+  /* Repaired, and said so: never written across, never matched. */
+  g_assert_true (concord_record_is_altered (record, "email"));
+  g_assert_true (concord_record_is_altered (record, "first_name"));
+  g_assert_false (concord_record_is_altered (types, "email"));
   /* A bare date is midnight UTC. */
   g_assert_cmpint (concord_record_get_modified (record), ==, 1709251200);
+}
+
+/* Escaped NULs, and a U+FFFD the server really holds beside broken bytes. */
+static const char nul_page[] =
+  "[{\"Email\": \"nul\\u0000x@example.com\", \"FirstName\": \"Nul\"},"
+  " {\"Email\": \"ok@example.com\", \"FirstName\": \"A\\u0000B\", \"LastName\": \"Lind\","
+  "  \"CustomFields\": {\"Note\": \"x\\\\u0000y\", \"Bad\\u0000Name\": \"1\", \"Ok\": \"z\xff\"}},"
+  " {\"Email\": \"fffd@example.com\", \"FirstName\": \"\xef\xbf\xbd\"}]";
+
+static void
+test_repaired_values (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = start_page_server (server, nul_page);
+  ConcordRecord *record;
+
+  connector = concord_connector_elasticemail_new (url, TEST_KEY);
+  seen = list_all (connector, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 3);
+
+  /* "nul\u0000x@…" is not cut to "nul": kept whole, marked. */
+  record = g_hash_table_lookup (seen, "nul\xef\xbf\xbdx@example.com");
+  g_assert_nonnull (record);
+  g_assert_true (concord_record_is_altered (record, "email"));
+  g_assert_false (concord_record_is_altered (record, "first_name"));
+
+  /* Per value: the repaired ones are marked, the rest of the record not. */
+  record = g_hash_table_lookup (seen, "ok@example.com");
+  g_assert_nonnull (record);
+  g_assert_false (concord_record_is_altered (record, "email"));
+  g_assert_cmpstr (concord_record_get_text (record, "first_name"), ==, "A\xef\xbf\xbd" "B");
+  g_assert_true (concord_record_is_altered (record, "first_name"));
+  g_assert_false (concord_record_is_altered (record, "last_name"));
+  /* An escaped backslash before "u0000" is text, not a NUL. */
+  g_assert_cmpstr (concord_record_get_text (record, "custom:Note"), ==, "x\\u0000y");
+  g_assert_false (concord_record_is_altered (record, "custom:Note"));
+  g_assert_true (concord_record_is_altered (record, "custom:Ok"));
+  g_assert_nonnull (concord_record_get (record, "lists"));
+  g_assert_true (concord_record_is_altered (record, "lists"));
+  /* A field whose name was repaired cannot be written back: left out. */
+  for (guint i = 0; i < concord_record_get_n_fields (record); i++)
+    {
+      const char *key;
+
+      concord_record_get_field_at (record, i, &key);
+      g_assert_null (strstr (key, "Bad"));
+    }
+
+  /* A U+FFFD the server sent as such is the user's. */
+  record = g_hash_table_lookup (seen, "fffd@example.com");
+  g_assert_nonnull (record);
+  g_assert_false (concord_record_has_altered (record));
 }
 
 typedef struct
@@ -1263,6 +1399,7 @@ main (int    argc,
   ADD ("schema", test_schema);
   ADD ("tolerant-parsing", test_tolerant_parsing);
   g_test_add_func ("/concord/connector-elasticemail/odd-values", test_odd_values);
+  g_test_add_func ("/concord/connector-elasticemail/repaired-values", test_repaired_values);
   g_test_add_func ("/concord/connector-elasticemail/max-in-flight", test_max_in_flight);
   ADD ("list-membership", test_list_membership);
   ADD ("list-ignored-offset", test_list_ignored_offset);
@@ -1274,6 +1411,7 @@ main (int    argc,
   ADD ("truncated-json", test_truncated_json);
   ADD ("plus-and-case", test_plus_and_case);
   ADD ("unknown-custom-field", test_unknown_custom_field);
+  ADD ("declared-custom-fields", test_declared_custom_fields);
   ADD ("unknown-list", test_unknown_list);
   ADD ("update", test_update);
   ADD ("status-change", test_status_change);

@@ -661,6 +661,45 @@ test_failed_writes_fail (Fixture       *f,
   g_assert_null (concord_connection_state_get_error (state));
 }
 
+/* Custom fields no contact uses yet, declared for an existing account:
+ * stored in its options (trimmed, blanks dropped), the rest kept; none
+ * removes the option. */
+static void
+test_custom_fields (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = add_account (f, "Shop", "{\"side\": \"a\"}", "right", &error);
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  const char *names[] = { " Tier, ,Shoe size ,", "" };
+  const char *stored[] = { "\"custom_fields\":\"Tier,Shoe size\"", NULL };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(ConcordStore) store = NULL;
+      g_autoptr(ConcordAccountRow) row = NULL;
+      GAsyncResult *slot = NULL;
+
+      concord_engine_set_custom_fields_async (f->engine, id, names[i], NULL,
+                                              concord_test_store_result_cb, &slot);
+      result = concord_test_wait_for_result (&slot);
+      g_assert_true (concord_engine_set_custom_fields_finish (f->engine, result, &error));
+      g_assert_no_error (error);
+
+      store = concord_store_new (path, &error);
+      g_assert_no_error (error);
+      row = concord_store_get_account (store, id, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (strstr (row->options_json, "\"side\":\"a\""));
+      if (stored[i] != NULL)
+        g_assert_nonnull (strstr (row->options_json, stored[i]));
+      else
+        g_assert_null (strstr (row->options_json, "custom_fields"));
+    }
+}
+
 /* ------------------------------------------------------------------------- */
 
 typedef struct
@@ -739,6 +778,7 @@ main (int   argc,
   g_test_add ("/concord/engine/preview", Fixture, NULL, setup, test_preview, teardown);
   g_test_add ("/concord/engine/bad-rules-refused", Fixture, NULL, setup, test_bad_rules_refused, teardown);
   g_test_add ("/concord/engine/move-server", Fixture, NULL, setup, test_move_server, teardown);
+  g_test_add ("/concord/engine/custom-fields", Fixture, NULL, setup, test_custom_fields, teardown);
   g_test_add ("/concord/engine/load-setup", Fixture, NULL, setup, test_load_setup, teardown);
   g_test_add ("/concord/engine/waits-for-other-process", Fixture, NULL, setup, test_waits_for_other_process,
               teardown);

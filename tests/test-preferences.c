@@ -7,7 +7,9 @@
  * The preferences window's rows, with accessible names, and "Start at
  * login": the switch writes and removes the autostart entry (natively)
  * before the setting follows, goes back with a toast saying why when that
- * fails, and shows what the entry says when the window opens.
+ * fails, and shows what the entry says when the window opens. The
+ * Accounts page: the custom fields of Elastic Email accounts that no
+ * contact uses yet, stored when applied.
  * (tests/test-window.c covers the other rows' bindings.)
  */
 
@@ -18,8 +20,11 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "concord-apps.h"
 #include "concord-background.h"
+#include "concord-engine.h"
 #include "concord-preferences-window.h"
+#include "concord-store.h"
 #include "concord-resources.h"
 #include "concord-test-utils.h"
 
@@ -255,6 +260,123 @@ test_follows_entry (void)
   close_window (GTK_WINDOW (window));
 }
 
+static const ConcordEngineApps engine_apps = {
+  concord_apps_create_connector,
+  concord_apps_verify_async,
+  concord_apps_verify_finish,
+};
+
+static gboolean
+widget_is_visible (gpointer widget)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (widget));
+}
+
+static gboolean
+widget_is_sensitive_now (gpointer widget)
+{
+  return gtk_widget_get_sensitive (GTK_WIDGET (widget));
+}
+
+static guint
+count_named (GtkWidget  *root,
+             const char *name)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += (g_strcmp0 (gtk_widget_get_name (child), name) == 0) + count_named (child, name);
+
+  return n;
+}
+
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
+        return child;
+      found = find_named (child, name);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* One row per Elastic Email account, with what is stored; applying one
+ * stores the names through the engine. */
+static void
+test_custom_fields (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.concordsync.Concord");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("concord-preferences-db-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "state.sqlite", NULL);
+  g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
+  g_autoptr(ConcordEngine) engine = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ConcordAccountRow) stored = NULL;
+  GAsyncResult *slot = NULL;
+  ConcordPreferencesWindow *window;
+  GtkWidget *page;
+  GtkWidget *row;
+
+  g_assert_no_error (error);
+  {
+    g_autoptr(ConcordStore) store = concord_store_new (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (concord_store_add_account (store, "ee", "elasticemail", "Newsletter",
+                                              "{\"custom_fields\": \"Tier\"}", &error));
+    g_assert_true (concord_store_add_account (store, "crm", "sample-crm", "CRM",
+                                              "{\"path\": \"/nonexistent.json\"}", &error));
+    g_assert_no_error (error);
+  }
+  engine = concord_engine_new (path, secrets, &engine_apps);
+  concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_open_finish (engine, result, &error));
+  g_assert_no_error (error);
+
+  window = concord_preferences_window_new (settings);
+  page = GTK_WIDGET (template_child (window, "accounts_page"));
+  g_assert_false (gtk_widget_get_visible (page));
+  concord_preferences_window_set_engine (window, engine);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (concord_test_wait_until (widget_is_visible, page, 10));
+
+  /* The Elastic Email account only. */
+  row = find_named (page, "custom-fields-entry");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Newsletter");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "Tier");
+  g_assert_cmpuint (count_named (page, "custom-fields-entry"), ==, 1);
+
+  gtk_editable_set_text (GTK_EDITABLE (row), "Tier, Shoe size,");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_false (gtk_widget_get_sensitive (row));
+  g_assert_true (concord_test_wait_until (widget_is_sensitive_now, row, 10));
+
+  {
+    g_autoptr(ConcordStore) store = concord_store_new (path, &error);
+
+    g_assert_no_error (error);
+    stored = concord_store_get_account (store, "ee", &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (stored->options_json, "\"custom_fields\":\"Tier,Shoe size\""));
+  }
+
+  close_window (GTK_WINDOW (window));
+  concord_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -283,6 +405,7 @@ main (int   argc,
   g_test_add_func ("/concord/preferences/start-at-login", test_start_at_login);
   g_test_add_func ("/concord/preferences/start-at-login-fails", test_start_at_login_fails);
   g_test_add_func ("/concord/preferences/follows-entry", test_follows_entry);
+  g_test_add_func ("/concord/preferences/custom-fields", test_custom_fields);
 
   ret = g_test_run ();
 

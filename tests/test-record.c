@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
 #include <string.h>
 
@@ -34,9 +35,10 @@ test_normalize (void)
   phone = concord_normalize_phone (" +1 (555) 010-99 ");
   g_assert_cmpstr (phone, ==, "+155501099");
 
-  /* Setting text normalises it; blank removes the field. */
+  /* Setting text normalises it (an email keeps its case); blank removes
+   * the field. */
   g_assert_true (concord_record_set_text (record, "email", CONCORD_FIELD_TYPE_EMAIL, " Jane@Example.com "));
-  g_assert_cmpstr (concord_record_get_email (record), ==, "jane@example.com");
+  g_assert_cmpstr (concord_record_get_email (record), ==, "Jane@Example.com");
   g_assert_true (concord_record_set_text (record, "first_name", CONCORD_FIELD_TYPE_STRING, "  Jane "));
   g_assert_cmpstr (concord_record_get_text (record, "first_name"), ==, "Jane");
   g_assert_true (concord_record_set_text (record, "first_name", CONCORD_FIELD_TYPE_STRING, "   "));
@@ -244,6 +246,79 @@ test_fields_and_mapping (void)
   g_assert_true (concord_field_is_custom ("custom:Plan"));
 }
 
+/* Under tr_TR, g_utf8_strdown() makes "I" a dotless "ı": the matching key
+ * and the value must not depend on the locale. CI generates the locale
+ * (.ci/install-deps); the test skips only where it cannot be had. */
+static void
+test_email_locale (void)
+{
+  g_autofree char *saved = g_strdup (setlocale (LC_ALL, NULL));
+  g_autoptr(ConcordRecord) a = concord_record_new ("a");
+  g_autoptr(ConcordRecord) b = concord_record_new ("b");
+  g_autofree char *key = NULL;
+  g_autofree char *idn = NULL;
+  g_autofree char *folded = NULL;
+  g_autofree char *turkish = NULL;
+
+  if (setlocale (LC_ALL, "tr_TR.UTF-8") == NULL && setlocale (LC_ALL, "tr_TR.utf8") == NULL)
+    {
+      g_test_skip ("the tr_TR.UTF-8 locale is not installed");
+      return;
+    }
+
+  /* The locale is really in force: the old rule would break the key. */
+  turkish = g_utf8_strdown ("I", -1);
+  g_assert_cmpstr (turkish, ==, "\xc4\xb1");
+
+  key = concord_normalize_email ("  Ida.Lind@Example.com ");
+  g_assert_cmpstr (key, ==, "ida.lind@example.com");
+  folded = concord_email_fold ("Ida.Lind@Example.com");
+  g_assert_cmpstr (folded, ==, "ida.lind@example.com");
+  /* International domains in ASCII; non-ASCII local parts kept as is. */
+  idn = concord_normalize_email ("J\xc3\x96rg@B\xc3\x9c" "CHER.de");
+  g_assert_cmpstr (idn, ==, "j\xc3\x96rg@xn--bcher-kva.de");
+
+  /* The value is the email as written, byte for byte; it equals and
+   * hashes like any other case of the same address. */
+  concord_record_set_text (a, "email", CONCORD_FIELD_TYPE_EMAIL, "Ida.Lind@Example.com");
+  concord_record_set_text (b, "email", CONCORD_FIELD_TYPE_EMAIL, "ida.lind@EXAMPLE.com");
+  g_assert_cmpstr (concord_record_get_email (a), ==, "Ida.Lind@Example.com");
+  g_assert_true (concord_value_equal (concord_record_get (a, "email"), concord_record_get (b, "email")));
+  g_assert_cmpuint (concord_record_hash_fields (a, NULL, 0), ==, concord_record_hash_fields (b, NULL, 0));
+  concord_record_set_text (b, "email", CONCORD_FIELD_TYPE_EMAIL, "\xc4\xb1" "da.lind@example.com");
+  g_assert_false (concord_value_equal (concord_record_get (a, "email"), concord_record_get (b, "email")));
+
+  setlocale (LC_ALL, saved);
+}
+
+/* A value Concord had to change on reading is marked, and the mark
+ * follows the value: copies keep it, a new value clears it. */
+static void
+test_altered (void)
+{
+  g_autoptr(ConcordRecord) record = concord_record_new ("r");
+  g_autoptr(ConcordRecord) copy = NULL;
+
+  concord_record_set_text (record, "first_name", CONCORD_FIELD_TYPE_STRING, "Ren\xef\xbf\xbd");
+  concord_record_set_text (record, "last_name", CONCORD_FIELD_TYPE_STRING, "Lind");
+  g_assert_false (concord_record_has_altered (record));
+
+  concord_record_mark_altered (record, "first_name");
+  concord_record_mark_altered (record, "nothing-here");
+  g_assert_true (concord_record_is_altered (record, "first_name"));
+  g_assert_false (concord_record_is_altered (record, "last_name"));
+  g_assert_false (concord_record_is_altered (record, "nothing-here"));
+  g_assert_true (concord_record_has_altered (record));
+
+  copy = concord_record_copy (record);
+  g_assert_true (concord_record_is_altered_quark (copy, g_quark_from_string ("first_name")));
+
+  concord_record_set_text (copy, "first_name", CONCORD_FIELD_TYPE_STRING, "Ren\xc3\xa9");
+  g_assert_false (concord_record_is_altered (copy, "first_name"));
+  g_assert_false (concord_record_has_altered (copy));
+  g_assert_true (concord_record_is_altered (record, "first_name"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -255,6 +330,8 @@ main (int   argc,
   g_test_add_func ("/concord/record/copy-and-variant", test_copy_and_variant);
   g_test_add_func ("/concord/record/serialize", test_serialize);
   g_test_add_func ("/concord/record/fields-and-mapping", test_fields_and_mapping);
+  g_test_add_func ("/concord/record/email-locale", test_email_locale);
+  g_test_add_func ("/concord/record/altered", test_altered);
 
   return g_test_run ();
 }

@@ -11,9 +11,11 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "concord-connector-elasticemail.h"
 #include "concord-mock-elasticemail.h"
@@ -233,6 +235,214 @@ test_both_ways (Fixture       *f,
   g_assert_cmpuint (writes_in (f->mock[0]) + writes_in (f->mock[1]), ==, 0);
   same = member (f->mock[1], "cy@example.com", "FirstName");
   g_assert_cmpstr (same, ==, "Cyrus");
+}
+
+/* Under tr_TR, lower-casing with the locale turned "Ida" into "ıda" on the
+ * other app: emails must cross byte for byte, and match whatever their
+ * case. */
+static void
+test_email_locale (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *saved = g_strdup (setlocale (LC_ALL, NULL));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ida = NULL, *jan = NULL, *kai_a = NULL, *kai_b = NULL;
+  ConcordRunSummary summary;
+
+  if (setlocale (LC_ALL, "tr_TR.UTF-8") == NULL && setlocale (LC_ALL, "tr_TR.utf8") == NULL)
+    {
+      g_test_skip ("the tr_TR.UTF-8 locale is not installed");
+      return;
+    }
+
+  put (f->mock[0], "{\"Email\":\"Ida.Lind@Example.com\",\"FirstName\":\"Ida\",\"Status\":\"Active\"}");
+  put (f->mock[1], "{\"Email\":\"Jan.IVERSEN@Example.org\",\"FirstName\":\"Jan\",\"Status\":\"Active\"}");
+  /* The same person on both sides, written differently: one contact. */
+  put (f->mock[0], "{\"Email\":\"KAI@example.com\",\"FirstName\":\"Kai\",\"Status\":\"Active\"}");
+  put (f->mock[1], "{\"Email\":\"kai@Example.COM\",\"LastName\":\"Ito\",\"Status\":\"Active\"}");
+
+  load_mapping (f);
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  concord_run_summary_clear (&summary);
+
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[0]), ==, 3);
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[1]), ==, 3);
+  ida = member (f->mock[1], "ida.lind@example.com", "Email");
+  g_assert_cmpstr (ida, ==, "Ida.Lind@Example.com");
+  jan = member (f->mock[0], "jan.iversen@example.org", "Email");
+  g_assert_cmpstr (jan, ==, "Jan.IVERSEN@Example.org");
+  kai_a = member (f->mock[0], "kai@example.com", "Email");
+  kai_b = member (f->mock[1], "kai@example.com", "Email");
+  g_assert_cmpstr (kai_a, ==, "KAI@example.com");
+  g_assert_cmpstr (kai_b, ==, "kai@Example.COM");
+
+  /* Settled: a case difference is no difference. */
+  concord_mock_elasticemail_reset_requests (f->mock[0]);
+  concord_mock_elasticemail_reset_requests (f->mock[1]);
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  concord_run_summary_clear (&summary);
+  g_assert_cmpuint (writes_in (f->mock[0]) + writes_in (f->mock[1]), ==, 0);
+
+  setlocale (LC_ALL, saved);
+}
+
+/* What the mock cannot hold: bytes that are not UTF-8 and escaped NULs.
+ * A server on this thread plays side A's account, read-only. */
+static const char broken_page[] =
+  "[{\"Email\": \"bad\xff\xfe@example.com\", \"FirstName\": \"Bad\", \"Status\": \"Active\"},"
+  " {\"Email\": \"nul\\u0000x@example.com\", \"FirstName\": \"Nul\", \"Status\": \"Active\"},"
+  " {\"Email\": \"ren@example.com\", \"FirstName\": \"Ren\xe9\", \"LastName\": \"A\\u0000B\","
+  "  \"Status\": \"Active\", \"CustomFields\": {\"plan\": \"gold\"}}]";
+
+static void
+on_broken_request_cb (SoupServer        *server,
+                      SoupServerMessage *msg,
+                      const char        *path,
+                      GHashTable        *query,
+                      gpointer           user_data)
+{
+  const char *offset = query != NULL ? g_hash_table_lookup (query, "offset") : NULL;
+  const char *body = "[]";
+
+  if (g_str_equal (path, "/v4/contacts") && g_strcmp0 (offset, "0") == 0)
+    body = broken_page;
+
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                    body, strlen (body));
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+/* A value Concord had to repair never reaches the other app as the
+ * user's: a contact whose email was repaired is skipped, saying why;
+ * another repaired field stays behind while the rest of its record syncs. */
+static void
+test_repaired_values (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) journal = NULL;
+  g_autoslist(GUri) uris = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *first = NULL, *last = NULL, *plan = NULL;
+  ConcordRunSummary summary;
+  guint repaired_skips = 0;
+
+  soup_server_add_handler (server, "/v4", on_broken_request_cb, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d/v4", g_uri_get_port (uris->data));
+  g_clear_object (&f->connector[0]);
+  f->connector[0] = concord_connector_elasticemail_new (url, keys[0]);
+  concord_connector_elasticemail_set_retry_base_ms (f->connector[0], 1);
+
+  /* (B's connector learns "plan" from a contact using it) */
+  put (f->mock[1], "{\"Email\":\"zed@example.com\",\"Status\":\"Active\","
+                   "\"CustomFields\":{\"plan\":\"tin\"}}");
+  load_mapping (f);
+  f->config.may_create[CONCORD_SIDE_A] = FALSE;
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.created[1], ==, 1);
+  g_assert_cmpuint (summary.skipped, >=, 2);
+  concord_run_summary_clear (&summary);
+
+  /* Only the contact with a sound email, without its repaired fields. */
+  g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (f->mock[1]), ==, 2);
+  first = member (f->mock[1], "ren@example.com", "FirstName");
+  last = member (f->mock[1], "ren@example.com", "LastName");
+  plan = member (f->mock[1], "ren@example.com", "CustomFields.plan");
+  g_assert_null (first);
+  g_assert_null (last);
+  g_assert_cmpstr (plan, ==, "gold");
+
+  /* Each skip says why, in the activity. */
+  journal = concord_store_list_journal (f->store, f->connection_id, 0, 100, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (row->outcome, "skipped") == 0 && row->error != NULL &&
+          strstr (row->error, "repaired") != NULL)
+        repaired_skips++;
+    }
+  g_assert_cmpuint (repaired_skips, >=, 2);
+}
+
+/* Under AddressSanitizer a run is many times slower: fewer contacts, the
+ * fields still first used after the first page. */
+#ifdef __SANITIZE_ADDRESS__
+#define N_CUSTOM_CONTACTS 400
+#else
+#define N_CUSTOM_CONTACTS 2000
+#endif
+
+/* 2,000 contacts whose two custom fields are first used after the first
+ * page, towards an account that has the fields but no contact using them
+ * (declared by the user): every value crosses. */
+static void
+test_custom_fields_any_page (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordRunSummary summary;
+  guint n_values = 0;
+  guint n_crossed = 0;
+
+  for (guint s = 0; s < 2; s++)
+    {
+      concord_mock_elasticemail_add_custom_field (f->mock[s], "score");
+      concord_mock_elasticemail_add_custom_field (f->mock[s], "region");
+    }
+
+  for (guint i = 0; i < N_CUSTOM_CONTACTS; i++)
+    {
+      g_autofree char *json = NULL;
+      gboolean region = i >= N_CUSTOM_CONTACTS * 3 / 4;
+
+      if (i >= 150 && i % 5 != 0)
+        {
+          json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"Status\":\"Active\","
+                                  "\"CustomFields\":{\"score\":\"%u\"%s}}",
+                                  i, i, region ? ",\"region\":\"north\"" : "");
+          n_values += region ? 2 : 1;
+        }
+      else
+        json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"Status\":\"Active\"}", i);
+      put (f->mock[0], json);
+    }
+
+  /* Connectors as a new process makes them (those of setup() read the
+   * accounts empty). B's fields exist on its account, but no contact of B
+   * uses them: declared. */
+  for (guint s = 0; s < 2; s++)
+    {
+      g_clear_object (&f->connector[s]);
+      f->connector[s] = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->mock[s]),
+                                                            keys[s]);
+    }
+  concord_connector_elasticemail_declare_custom_fields (f->connector[1], " score ,region,");
+  load_mapping (f);
+  g_assert_true (run (f, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.created[1], ==, N_CUSTOM_CONTACTS);
+  g_assert_cmpuint (summary.failed[1], ==, 0);
+  concord_run_summary_clear (&summary);
+
+  for (guint i = 0; i < N_CUSTOM_CONTACTS; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("p%u@example.com", i);
+      g_autofree char *score = member (f->mock[1], email, "CustomFields.score");
+      g_autofree char *region = member (f->mock[1], email, "CustomFields.region");
+
+      n_crossed += (score != NULL) + (region != NULL);
+    }
+  g_assert_cmpuint (n_values, ==, N_CUSTOM_CONTACTS == 2000 ? 1880 : 280);
+  g_assert_cmpuint (n_crossed, ==, n_values);
 }
 
 static void
@@ -648,6 +858,12 @@ main (int   argc,
 
   g_test_add ("/concord/sync-elasticemail/auto-mapping-crm", Fixture, NULL, setup, test_auto_mapping_crm, teardown);
   g_test_add ("/concord/sync-elasticemail/both-ways", Fixture, NULL, setup, test_both_ways, teardown);
+  g_test_add ("/concord/sync-elasticemail/email-locale", Fixture, NULL, setup, test_email_locale,
+              teardown);
+  g_test_add ("/concord/sync-elasticemail/repaired-values", Fixture, NULL, setup,
+              test_repaired_values, teardown);
+  g_test_add ("/concord/sync-elasticemail/custom-fields-any-page", Fixture, NULL, setup,
+              test_custom_fields_any_page, teardown);
   g_test_add ("/concord/sync-elasticemail/truncated-answer", Fixture, NULL, setup,
               test_truncated_answer, teardown);
   g_test_add ("/concord/sync-elasticemail/refused-write-not-retried", Fixture, NULL, setup,

@@ -1081,6 +1081,16 @@ field_agrees (World      *world,
   g_autofree char *a_on_b = to_b (world, field, sa);
   g_autofree char *b_on_a = to_a (world, field, sb);
 
+  /* Emails keep the case they were written in, and agree by key. */
+  if (g_str_equal (field, "email"))
+    {
+      g_autofree char *ka = concord_normalize_email (sa);
+      g_autofree char *kb = concord_normalize_email (sb);
+
+      if (ka != NULL && g_strcmp0 (ka, kb) == 0)
+        return TRUE;
+    }
+
   return g_str_equal (sa, sb) || g_str_equal (a_on_b, sb) || g_str_equal (b_on_a, sa);
 }
 

@@ -131,14 +131,19 @@ find (ConcordMemoryConnector *side,
       const char             *email)
 {
   g_autoptr(GPtrArray) all = concord_memory_connector_get_all (side);
+  g_autofree char *key = concord_normalize_email (email);
   ConcordRecord *found = NULL;
 
+  /* By matching key: an email keeps the case it was written in. */
   for (guint i = 0; i < all->len; i++)
-    if (g_strcmp0 (concord_record_get_email (all->pdata[i]), email) == 0)
-      {
-        g_assert_null (found);  /* never two */
-        found = all->pdata[i];
-      }
+    {
+      g_autofree char *other = concord_normalize_email (concord_record_get_email (all->pdata[i]));
+
+      if (g_strcmp0 (other, key) != 0)
+        continue;
+      g_assert_null (found);  /* never two */
+      found = all->pdata[i];
+    }
 
   return found;
 }

@@ -74,9 +74,10 @@ option (const char *options_json,
 
 /**
  * concord_apps_create_connector:
- * @options_json: (nullable): the account's options, e.g. {"base_url": "…"}
- *   for Elastic Email (optional), {"path": "/…/sample-crm.json"} for the
- *   Sample CRM (required)
+ * @options_json: (nullable): the account's options, e.g. {"base_url": "…",
+ *   "custom_fields": "A,B"} for Elastic Email (both optional; the custom
+ *   fields its contacts do not use yet), {"path": "/…/sample-crm.json"} for
+ *   the Sample CRM (required)
  * @secret: the account's API key or token
  *
  * Returns: (transfer full) (nullable): the connector, or %NULL with
@@ -104,7 +105,13 @@ concord_apps_create_connector (const char  *app_id,
           return NULL;
         }
 
-      return CONCORD_CONNECTOR (concord_connector_elasticemail_new (base_url, secret));
+      {
+        ConcordConnectorElasticEmail *connector = concord_connector_elasticemail_new (base_url, secret);
+        g_autofree char *custom_fields = option (options_json, "custom_fields");
+
+        concord_connector_elasticemail_declare_custom_fields (connector, custom_fields);
+        return CONCORD_CONNECTOR (connector);
+      }
     }
 
   if (g_strcmp0 (app_id, CONCORD_SAMPLE_CRM_APP_ID) == 0)

@@ -41,10 +41,16 @@
  * contact on the new list [unverified], so a missing list is an error.
  *
  * Custom fields. v4 has no documented endpoint that lists an account's
- * custom fields; they are learnt from the contacts read (the first page for
- * the schema, and every page listed). POST /contacts silently drops custom
- * fields the account does not have, so a write compares what it sent with
- * what was echoed and reports the record as failed, naming the field.
+ * custom fields; they are learnt from the contacts read: the first schema
+ * load of a connector reads every page (a field first used on the last page
+ * must map as well as one used on the first), later loads the first page,
+ * and every page listed adds what it uses. A field no contact uses yet
+ * cannot be learnt: the user declares it for the account (the option
+ * "custom_fields", names separated by commas), and it is in the schema
+ * from the start. POST /contacts silently drops custom fields the account
+ * does not have, so a write compares what it sent with what was echoed
+ * and reports the record as failed, naming the field: a declared name
+ * that is wrong shows there.
  *
  * Status. ContactUpdatePayload has no Status: the one status change the API
  * allows is to unsubscribe, through POST /suppressions/unsubscribes. Any
@@ -79,6 +85,8 @@
 #define LISTS_PAGE_LIMIT   200
 /* One page for a whole list, when the server ignores the offset. */
 #define FALLBACK_LIMIT     100000
+/* The first schema load reads at most this many pages (10 million contacts). */
+#define MAX_SCHEMA_PAGES   100000
 #define MAX_IN_FLIGHT      4
 #define MAX_RETRIES        5
 /* The most of an answer that is read: a page of 100 contacts is some
@@ -110,7 +118,8 @@ struct _ConcordConnectorElasticEmail
   guint             n_in_flight;
   GQueue            waiting;        /* GTask (owned) of calls waiting for a slot */
 
-  GHashTable       *custom_fields;  /* (owned): custom field names seen → NULL */
+  GHashTable       *custom_fields;  /* (owned): custom field names seen or declared → NULL */
+  gboolean          schema_read;    /* a schema load has read every page */
   GHashTable       *membership;     /* (owned) (nullable): email → GHashTable of list names */
   GHashTable       *previous_page;  /* (owned) (nullable): emails of the page listed last */
 };
@@ -164,20 +173,109 @@ escape_segment (const char *text)
   return g_uri_escape_string (text, NULL, FALSE);
 }
 
+/* The form of an email that identifies a contact here (remote ids, the
+ * membership map, echoes): trimmed, ASCII letters lower-cased, the same in
+ * every locale (concord_email_fold()). */
 static char *
 lower_email (const char *email)
 {
+  return concord_email_fold (email);
+}
+
+/*
+ * Repairs. json-glib refuses invalid UTF-8 and cuts a string at an escaped
+ * NUL ("A\u0000B" reads as "A"), and either way the value would look like
+ * the user's. So before parsing, each invalid byte becomes REPAIR_MARK and
+ * each "\u0000" escape becomes the escape of REPAIR_MARK: U+FDD0, a
+ * noncharacter, which Unicode keeps for a program's internal use. Reading a
+ * value (repaired_text()) turns each mark into U+FFFD and says the value
+ * was repaired: a repaired field is marked altered on its record (see
+ * concord_record_mark_altered()), so it is never written to the other app,
+ * and a repaired email never matches nor creates. A server that sends
+ * U+FDD0 itself gets the same treatment, which is the safe side.
+ */
+#define REPAIR_MARK        "\xef\xb7\x90"
+#define REPAIR_MARK_ESCAPE "\\ufdd0"
+
+/* Whether the backslash at @p (after @start) begins an escape, i.e. is
+ * preceded by an even number of backslashes. */
+static gboolean
+starts_escape (const char *start,
+               const char *p)
+{
+  gsize n = 0;
+
+  while (p > start && p[-1] == '\\')
+    {
+      p--;
+      n++;
+    }
+
+  return n % 2 == 0;
+}
+
+/* Returns: (transfer full) (nullable): @data with its repairs, or NULL
+ * when it needs none. */
+static GBytes *
+repair_body (const char *data,
+             gsize       length)
+{
+  gboolean valid = g_utf8_validate_len (data, length, NULL);
+  /* A valid body has no NUL byte, so g_strstr_len() sees all of it. */
+  gboolean has_nul = !valid || g_strstr_len (data, (gssize) length, "\\u0000") != NULL;
+  const char *p = data;
+  const char *end = data + length;
+  GString *out;
+
+  if (valid && !has_nul)
+    return NULL;
+
+  out = g_string_sized_new (length + 16);
+  while (p < end)
+    {
+      gsize n = MIN ((gsize) g_utf8_skip[(guchar) *p], (gsize) (end - p));
+
+      if (*p == '\\' && end - p >= 6 && memcmp (p, "\\u0000", 6) == 0 && starts_escape (data, p))
+        {
+          g_string_append (out, REPAIR_MARK_ESCAPE);
+          p += 6;
+        }
+      else if (*p == '\0' || !g_utf8_validate_len (p, n, NULL))
+        {
+          /* A byte that starts no character (a cut one at the end too). */
+          g_string_append (out, REPAIR_MARK);
+          p++;
+        }
+      else
+        {
+          g_string_append_len (out, p, (gssize) n);
+          p += n;
+        }
+    }
+
+  return g_string_free_to_bytes (out);
+}
+
+/* @raw with each REPAIR_MARK as U+FFFD; @repaired says whether it had any. */
+static char *
+repaired_text (const char *raw,
+               gboolean   *repaired)
+{
   g_autofree char *valid = NULL;
+  GString *out;
 
-  if (email == NULL)
+  if (raw == NULL)
     return NULL;
 
-  valid = g_utf8_make_valid (email, -1);
-  g_strstrip (valid);
-  if (*valid == '\0')
-    return NULL;
+  valid = g_utf8_make_valid (raw, -1);
+  if (strstr (valid, REPAIR_MARK) == NULL)
+    return g_steal_pointer (&valid);
 
-  return g_utf8_strdown (valid, -1);
+  if (repaired != NULL)
+    *repaired = TRUE;
+  out = g_string_new (valid);
+  g_string_replace (out, REPAIR_MARK, "\xef\xbf\xbd", 0);
+  return g_string_free (out, FALSE);
 }
 
 static const char *
@@ -214,11 +312,13 @@ consent_to_api (const char *canonical)
   return NULL;
 }
 
-/* The text of a member, whatever its JSON type: strings (made valid UTF-8),
- * numbers and booleans as text; NULL for null, objects, arrays, absence. */
+/* The text of a member, whatever its JSON type: strings (made valid UTF-8,
+ * @repaired set when it had to be repaired: see repair_body()), numbers and
+ * booleans as text; NULL for null, objects, arrays, absence. */
 static char *
-member_text (JsonObject *object,
-             const char *name)
+member_text_repaired (JsonObject *object,
+                      const char *name,
+                      gboolean   *repaired)
 {
   JsonNode *node;
 
@@ -233,9 +333,7 @@ member_text (JsonObject *object,
     {
     case G_TYPE_STRING:
       {
-        const char *text = json_node_get_string (node);
-
-        return text != NULL ? g_utf8_make_valid (text, -1) : NULL;
+        return repaired_text (json_node_get_string (node), repaired);
       }
     case G_TYPE_INT64:
       return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
@@ -250,6 +348,13 @@ member_text (JsonObject *object,
     default:
       return NULL;
     }
+}
+
+static char *
+member_text (JsonObject *object,
+             const char *name)
+{
+  return member_text_repaired (object, name, NULL);
 }
 
 static JsonObject *
@@ -341,20 +446,46 @@ set_lists_field (ConcordRecord *record,
 
   names = (const char **) g_hash_table_get_keys_as_array (lists, NULL);
   concord_record_set_set (record, CONCORD_FIELD_LISTS, names);
+
+  /* A list name read with a repair (see repair_body()) is not the user's. */
+  for (guint i = 0; names[i] != NULL; i++)
+    if (strstr (names[i], "\xef\xbf\xbd") != NULL)
+      concord_record_mark_altered (record, CONCORD_FIELD_LISTS);
 }
 
-/* A Contact object as a record; NULL when it has no email. */
+/* Sets a text field of @record from member @name of @object, marking it
+ * altered when it had to be repaired. */
+static void
+set_member_text (ConcordRecord    *record,
+                 const char       *key,
+                 ConcordFieldType  type,
+                 JsonObject       *object,
+                 const char       *name)
+{
+  gboolean repaired = FALSE;
+  g_autofree char *text = member_text_repaired (object, name, &repaired);
+
+  concord_record_set_text (record, key, type, text);
+  if (repaired)
+    concord_record_mark_altered (record, key);
+}
+
+/* A Contact object as a record; NULL when it has no email. The email is
+ * kept as the server gave it (the remote id is its folded form); a field
+ * whose value had to be repaired is marked altered. */
 static ConcordRecord *
 parse_contact (ConcordConnectorElasticEmail *self,
                JsonNode                     *node)
 {
   g_autoptr(ConcordRecord) record = NULL;
   g_autofree char *email = NULL;
+  g_autofree char *remote_id = NULL;
   g_autofree char *text = NULL;
   JsonObject *object;
   JsonObject *custom;
   JsonObject *consent;
   JsonNode *email_node;
+  gboolean repaired = FALSE;
   gint64 modified = -1;
   gint64 when;
 
@@ -368,23 +499,23 @@ parse_contact (ConcordConnectorElasticEmail *self,
     return NULL;
 
   /* Anything with an @ is kept: a strict check would make real but odd
-   * addresses vanish from a complete listing, i.e. look deleted. */
-  email = lower_email (json_node_get_string (email_node));
-  if (email == NULL || strchr (email, '@') == NULL)
+   * addresses vanish from a complete listing, i.e. look deleted. A
+   * repaired one is kept too, marked: the planner skips it, saying why. */
+  email = repaired_text (json_node_get_string (email_node), &repaired);
+  remote_id = lower_email (email);
+  if (remote_id == NULL || strchr (remote_id, '@') == NULL)
     return NULL;
 
-  record = concord_record_new (email);
+  record = concord_record_new (remote_id);
   concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email);
+  if (repaired)
+    concord_record_mark_altered (record, CONCORD_FIELD_EMAIL);
 
-  text = member_text (object, "FirstName");
-  concord_record_set_text (record, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, text);
-  g_clear_pointer (&text, g_free);
+  set_member_text (record, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, object, "FirstName");
+  set_member_text (record, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, object, "LastName");
 
-  text = member_text (object, "LastName");
-  concord_record_set_text (record, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, text);
-  g_clear_pointer (&text, g_free);
-
-  text = member_text (object, "Status");
+  repaired = FALSE;
+  text = member_text_repaired (object, "Status", &repaired);
   if (text != NULL)
     {
       const char *canonical = status_to_canonical (text);
@@ -392,17 +523,18 @@ parse_contact (ConcordConnectorElasticEmail *self,
       /* Unknown values (numbers too) are kept as given. */
       concord_record_set_text (record, CONCORD_FIELD_STATUS, CONCORD_FIELD_TYPE_ENUM,
                                canonical != NULL ? canonical : text);
+      if (repaired)
+        concord_record_mark_altered (record, CONCORD_FIELD_STATUS);
     }
   g_clear_pointer (&text, g_free);
 
-  text = member_text (object, "Source");
-  concord_record_set_text (record, CONCORD_FIELD_SOURCE, CONCORD_FIELD_TYPE_ENUM, text);
-  g_clear_pointer (&text, g_free);
+  set_member_text (record, CONCORD_FIELD_SOURCE, CONCORD_FIELD_TYPE_ENUM, object, "Source");
 
+  repaired = FALSE;
   consent = member_object (object, "Consent");
-  text = member_text (consent, "ConsentTracking");
+  text = member_text_repaired (consent, "ConsentTracking", &repaired);
   if (text == NULL)
-    text = member_text (object, "ConsentTracking");
+    text = member_text_repaired (object, "ConsentTracking", &repaired);
   if (text != NULL)
     {
       const char *api = consent_to_api (text);
@@ -410,6 +542,8 @@ parse_contact (ConcordConnectorElasticEmail *self,
 
       concord_record_set_text (record, CONCORD_FIELD_CONSENT, CONCORD_FIELD_TYPE_ENUM,
                                lower != NULL ? lower : text);
+      if (repaired)
+        concord_record_mark_altered (record, CONCORD_FIELD_CONSENT);
     }
   g_clear_pointer (&text, g_free);
 
@@ -444,24 +578,24 @@ parse_contact (ConcordConnectorElasticEmail *self,
 
       for (const GList *l = names; l != NULL; l = l->next)
         {
-          g_autofree char *name = g_utf8_make_valid (l->data, -1);
+          gboolean bad_name = FALSE;
+          g_autofree char *name = repaired_text (l->data, &bad_name);
           g_autofree char *key = NULL;
-          g_autofree char *value = NULL;
 
-          if (*name == '\0')
+          /* A field whose name had to be repaired cannot be written back. */
+          if (*name == '\0' || bad_name)
             continue;
 
           if (!g_hash_table_contains (self->custom_fields, name))
             g_hash_table_add (self->custom_fields, g_strdup (name));
 
-          value = member_text (custom, l->data);
           key = concord_field_custom_key (name);
-          concord_record_set_text (record, key, CONCORD_FIELD_TYPE_STRING, value);
+          set_member_text (record, key, CONCORD_FIELD_TYPE_STRING, custom, l->data);
         }
     }
 
   if (self->membership != NULL)
-    set_lists_field (record, g_hash_table_lookup (self->membership, email));
+    set_lists_field (record, g_hash_table_lookup (self->membership, remote_id));
 
   return g_steal_pointer (&record);
 }
@@ -953,17 +1087,18 @@ on_call_read_cb (GObject      *object,
       return;
     }
 
-  /* Odd bytes in a name must not cost the whole page: json-glib refuses
-   * invalid UTF-8, so it becomes U+FFFD first. A cut body stays invalid. */
-  if (!g_utf8_validate_len (data, length, NULL))
-    {
-      g_autofree char *valid = g_utf8_make_valid (data, (gssize) length);
+  /* Odd bytes in a name must not cost the whole page, nor pass for the
+   * user's: see repair_body(). A cut body stays invalid. */
+  {
+    GBytes *repaired = repair_body (data, length);
 
-      g_clear_pointer (&body, g_bytes_unref);
-      length = strlen (valid);
-      body = g_bytes_new_take (g_steal_pointer (&valid), length);
-      data = g_bytes_get_data (body, &length);
-    }
+    if (repaired != NULL)
+      {
+        g_bytes_unref (body);
+        body = repaired;
+        data = g_bytes_get_data (body, &length);
+      }
+  }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) length, NULL) ||
@@ -1459,6 +1594,37 @@ build_schema (ConcordConnectorElasticEmail *self)
   return specs;
 }
 
+static void on_schema_page_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+typedef struct
+{
+  guint     offset;
+  guint     n_pages;
+  gboolean  all_pages;    /* read to the end, not just the first page */
+  char     *first_email;  /* (owned) (nullable): first email of the previous page */
+} SchemaState;
+
+static void
+schema_state_free (SchemaState *state)
+{
+  g_free (state->first_email);
+  g_free (state);
+}
+
+static void
+schema_request_page (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  SchemaState *state = g_task_get_task_data (task);
+  g_autofree char *path = NULL;
+
+  path = g_strdup_printf ("/contacts?limit=%u&offset=%u", PAGE_LIMIT, state->offset);
+  call_async (self, "GET", path, "GET /contacts", NULL, g_task_get_cancellable (task),
+              on_schema_page_cb, task);
+}
+
 static void
 on_schema_page_cb (GObject      *object,
                    GAsyncResult *result,
@@ -1466,9 +1632,12 @@ on_schema_page_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  SchemaState *state = g_task_get_task_data (task);
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
   JsonArray *array = NULL;
+  guint n;
 
   root = call_finish (self, result, NULL, &error);
   if (error == NULL)
@@ -1480,10 +1649,35 @@ on_schema_page_cb (GObject      *object,
     }
 
   /* Parsing the contacts records their custom fields. */
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  n = json_array_get_length (array);
+  for (guint i = 0; i < n; i++)
     {
       g_autoptr(ConcordRecord) record = parse_contact (self, json_array_get_element (array, i));
+
+      if (i == 0 && record != NULL)
+        first = g_strdup (concord_record_get_remote_id (record));
     }
+
+  state->n_pages++;
+  if (state->all_pages && n > 0)
+    {
+      /* A page that starts like the one before: the server ignores the
+       * offset, and there is nothing more to learn. */
+      gboolean repeated = first != NULL && g_strcmp0 (first, state->first_email) == 0;
+
+      if (!repeated && state->n_pages < MAX_SCHEMA_PAGES)
+        {
+          g_free (state->first_email);
+          state->first_email = g_steal_pointer (&first);
+          state->offset += n;
+          schema_request_page (g_steal_pointer (&task));
+          return;
+        }
+      g_debug ("GET /contacts: the schema stops after %u pages", state->n_pages);
+    }
+
+  if (state->all_pages)
+    self->schema_read = TRUE;
 
   g_task_return_pointer (task, build_schema (self), (GDestroyNotify) g_ptr_array_unref);
 }
@@ -2074,8 +2268,8 @@ on_create_chunk_cb (GObject      *object,
     {
       guint index = g_array_index (chunk->indices, guint, i);
       const ConcordRecord *input = g_ptr_array_index (state->records, index);
-      JsonNode *node = g_hash_table_lookup (echoed, concord_record_get_text (input,
-                                                                             CONCORD_FIELD_EMAIL));
+      g_autofree char *key = lower_email (concord_record_get_text (input, CONCORD_FIELD_EMAIL));
+      JsonNode *node = key != NULL ? g_hash_table_lookup (echoed, key) : NULL;
       g_autoptr(ConcordRecord) record = NULL;
       const char *dropped;
 
@@ -2100,8 +2294,7 @@ on_create_chunk_cb (GObject      *object,
 
       if (self->membership != NULL)
         for (guint l = 0; chunk->lists != NULL && chunk->lists[l] != NULL; l++)
-          membership_add (self->membership, concord_record_get_text (input, CONCORD_FIELD_EMAIL),
-                          chunk->lists[l]);
+          membership_add (self->membership, key, chunk->lists[l]);
 
       record = parse_contact (self, node);
       if (record == NULL)
@@ -2567,7 +2760,9 @@ update_op_prepare (ConcordConnectorElasticEmail  *self,
   const ConcordValue *lists_value;
 
   if (set != NULL && (text = concord_record_get_text (set, CONCORD_FIELD_EMAIL)) != NULL &&
-      g_strcmp0 (text, op->email) != 0)
+      !concord_value_equal (concord_record_get (set, CONCORD_FIELD_EMAIL),
+                            &(ConcordValue) { .type = CONCORD_FIELD_TYPE_EMAIL,
+                                              .v.text = op->email }))
     {
       g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
                            "Elastic Email does not allow changing a contact's email address");
@@ -2719,7 +2914,7 @@ concord_connector_elasticemail_load_schema_async (ConcordConnector    *connector
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
   g_autoptr(GTask) task = NULL;
-  g_autofree char *path = NULL;
+  SchemaState *state;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_connector_elasticemail_load_schema_async);
@@ -2727,9 +2922,10 @@ concord_connector_elasticemail_load_schema_async (ConcordConnector    *connector
   if (!check_contact_type (task, contact_type))
     return;
 
-  path = g_strdup_printf ("/contacts?limit=%u&offset=0", PAGE_LIMIT);
-  call_async (self, "GET", path, "GET /contacts", NULL, cancellable,
-              on_schema_page_cb, g_steal_pointer (&task));
+  state = g_new0 (SchemaState, 1);
+  state->all_pages = !self->schema_read;
+  g_task_set_task_data (task, state, (GDestroyNotify) schema_state_free);
+  schema_request_page (g_steal_pointer (&task));
 }
 
 static GPtrArray *
@@ -3198,4 +3394,37 @@ concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail *
   g_return_if_fail (n_contacts > 0);
 
   self->request_batch = n_contacts;
+}
+
+/**
+ * concord_connector_elasticemail_declare_custom_fields:
+ * @names: (nullable): custom field names separated by commas, e.g. the
+ *   account's option "custom_fields"
+ *
+ * Custom fields the account has but no contact may use yet, which reading
+ * contacts cannot find: they are in the schema from now on, so they map
+ * and sync. Blank names are skipped, and so are names that are not text.
+ * A name the account lacks makes each write of it fail, naming it.
+ */
+void
+concord_connector_elasticemail_declare_custom_fields (ConcordConnectorElasticEmail *self,
+                                                      const char                   *names)
+{
+  g_auto(GStrv) split = NULL;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+
+  if (names == NULL)
+    return;
+
+  split = g_strsplit (names, ",", -1);
+  for (guint i = 0; split[i] != NULL; i++)
+    {
+      char *name = g_strstrip (split[i]);
+
+      if (*name == '\0' || !g_utf8_validate (name, -1, NULL))
+        continue;
+      if (!g_hash_table_contains (self->custom_fields, name))
+        g_hash_table_add (self->custom_fields, g_strdup (name));
+    }
 }

@@ -27,6 +27,9 @@ gboolean concord_connector_elasticemail_verify_finish     (ConcordConnectorElast
                                                            GAsyncResult                  *result,
                                                            GError                       **error);
 
+void     concord_connector_elasticemail_declare_custom_fields (ConcordConnectorElasticEmail *self,
+                                                               const char                   *names);
+
 /* For tests: the first retry's delay (doubled for each further retry), the
  * number of contacts per POST /contacts (the API allows 1000) and the most
  * a listing waits on retries. */

@@ -1475,6 +1475,184 @@ concord_engine_remove_account_finish (ConcordEngine  *self,
 }
 
 static void
+list_accounts_worker (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  GPtrArray *accounts = NULL;
+  GError *error = NULL;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      (accounts = concord_store_list_accounts (self->store, &error)) == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, accounts, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * concord_engine_list_accounts_async:
+ *
+ * Reads the accounts (no secrets) on the engine thread.
+ */
+void
+concord_engine_list_accounts_async (ConcordEngine       *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = concord_engine_job_task (self, concord_engine_list_accounts_async, cancellable,
+                                  callback, user_data, &job);
+  concord_worker_thread_queue (self->worker, task, list_accounts_worker);
+}
+
+/**
+ * concord_engine_list_accounts_finish:
+ *
+ * Returns: (transfer container) (element-type ConcordAccountRow): the
+ *   accounts, or %NULL with @error set
+ */
+GPtrArray *
+concord_engine_list_accounts_finish (ConcordEngine  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* @options_json with @key set to @value (removed when NULL or empty);
+ * NULL when @options_json is not a JSON object. */
+static char *
+options_with (const char *options_json,
+              const char *key,
+              const char *value)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+
+  if (options_json == NULL || *options_json == '\0')
+    {
+      root = json_node_init_object (json_node_alloc (), json_object_new ());
+    }
+  else
+    {
+      if (!json_parser_load_from_data (parser, options_json, -1, NULL) ||
+          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        return NULL;
+      root = json_node_copy (json_parser_get_root (parser));
+    }
+
+  object = json_node_get_object (root);
+  if (value == NULL || *value == '\0')
+    json_object_remove_member (object, key);
+  else
+    json_object_set_string_member (object, key, value);
+
+  generator = json_generator_new ();
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static void
+set_custom_fields_worker (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;   /* account_id; name: the names, "A,B" */
+  g_autoptr(ConcordAccountRow) account = NULL;
+  g_autofree char *options = NULL;
+  GError *error = NULL;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      (account = concord_store_get_account (self->store, job->account_id, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  options = options_with (account->options_json, "custom_fields", job->name);
+  if (options == NULL)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                               "The options of the account cannot be read");
+      return;
+    }
+
+  if (!concord_store_set_account_options (self->store, job->account_id, options, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The next run makes its connector with the new names. */
+  g_hash_table_remove (self->connectors, job->account_id);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * concord_engine_set_custom_fields_async:
+ * @account_id: an account of an app whose custom fields cannot be listed
+ *   (Elastic Email)
+ * @names: (nullable): custom field names separated by commas; %NULL or
+ *   empty for none
+ *
+ * Declares the custom fields of an account that no contact uses yet, which
+ * reading its contacts cannot find: stored as the account's option
+ * "custom_fields" (names trimmed, blanks dropped), on the engine thread.
+ * The next run of a connection of the account maps them.
+ */
+void
+concord_engine_set_custom_fields_async (ConcordEngine       *self,
+                                        const char          *account_id,
+                                        const char          *names,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_auto(GStrv) split = NULL;
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (account_id != NULL);
+
+  split = g_strsplit (names != NULL ? names : "", ",", -1);
+  for (guint i = 0; split[i] != NULL; i++)
+    if (*g_strstrip (split[i]) != '\0')
+      g_strv_builder_add (kept, split[i]);
+  list = g_strv_builder_end (kept);
+
+  task = concord_engine_job_task (self, concord_engine_set_custom_fields_async, cancellable,
+                                  callback, user_data, &job);
+  job->account_id = g_strdup (account_id);
+  job->name = g_strjoinv (",", list);
+  concord_worker_thread_queue (self->worker, task, set_custom_fields_worker);
+}
+
+gboolean
+concord_engine_set_custom_fields_finish (ConcordEngine  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
 list_types_worker (GTask        *task,
                    gpointer      source_object,
                    gpointer      task_data,
@@ -2028,7 +2206,6 @@ moved_options (const char *options_json,
                const char *new_base_url)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(JsonGenerator) generator = NULL;
   JsonNode *root;
   JsonObject *object;
 
@@ -2042,10 +2219,7 @@ moved_options (const char *options_json,
       g_strcmp0 (json_object_get_string_member_with_default (object, "base_url", NULL), old_base_url) != 0)
     return NULL;
 
-  json_object_set_string_member (object, "base_url", new_base_url);
-  generator = json_generator_new ();
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  return options_with (options_json, "base_url", new_base_url);
 }
 
 static void

@@ -139,6 +139,22 @@ void           concord_engine_remove_account_async (ConcordEngine           *sel
 gboolean       concord_engine_remove_account_finish (ConcordEngine          *self,
                                                     GAsyncResult            *result,
                                                     GError                 **error);
+void           concord_engine_list_accounts_async  (ConcordEngine           *self,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+GPtrArray     *concord_engine_list_accounts_finish (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_set_custom_fields_async (ConcordEngine        *self,
+                                                    const char              *account_id,
+                                                    const char              *names,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_set_custom_fields_finish (ConcordEngine       *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
 void           concord_engine_list_types_async     (ConcordEngine           *self,
                                                     const char              *account_id,
                                                     GCancellable            *cancellable,

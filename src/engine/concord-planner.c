@@ -289,7 +289,8 @@ concord_plan_input_free (ConcordPlanInput *input)
   g_free (input);
 }
 
-/* The matching key of a record: its email, normalised; NULL if invalid. */
+/* The matching key of a record: its email, normalised; NULL if invalid,
+ * or altered when read (a repaired address is not the person's). */
 static const char *
 record_email_key (ConcordPlanInput    *input,
                   const ConcordRecord *record)
@@ -297,12 +298,9 @@ record_email_key (ConcordPlanInput    *input,
   const ConcordValue *value = concord_record_get (record, CONCORD_FIELD_EMAIL);
   g_autofree char *normalized = NULL;
 
-  if (value == NULL || !CONCORD_FIELD_TYPE_IS_TEXT (value->type))
+  if (value == NULL || !CONCORD_FIELD_TYPE_IS_TEXT (value->type) ||
+      concord_record_is_altered (record, CONCORD_FIELD_EMAIL))
     return NULL;
-
-  /* Email values are lower-cased and trimmed when set: no copy needed. */
-  if (value->type == CONCORD_FIELD_TYPE_EMAIL)
-    return concord_email_is_valid (value->v.text) ? value->v.text : NULL;
 
   normalized = concord_normalize_email (value->v.text);
   return normalized != NULL ? g_string_chunk_insert_const (input->strings, normalized) : NULL;
@@ -1057,6 +1055,48 @@ note_excluded (Planner         *planner,
   g_free (why);
 }
 
+/* A value Concord altered when reading it (see concord_record_mark_altered())
+ * is not the user's: it never travels. Its side counts as unchanged, as if
+ * it still held its baseline value (nothing on a first match), so the
+ * other side's edit can still be written over it. A pair that flows only
+ * from the altered side is left alone. Says so once per field; FALSE when
+ * the pair is left alone. */
+static gboolean
+mask_altered (Planner                  *planner,
+              ConcordPlanItem          *item,
+              const ConcordMappingPair *pair,
+              gboolean                  way_ab,
+              gboolean                  way_ba,
+              const ConcordValue      **own_a,
+              const ConcordValue       *own_base_a,
+              const ConcordValue      **own_b,
+              const ConcordValue       *own_base_b)
+{
+  gboolean altered[2];
+
+  altered[CONCORD_SIDE_A] = item->records[CONCORD_SIDE_A] != NULL && *own_a != NULL &&
+                            concord_record_is_altered_quark (item->records[CONCORD_SIDE_A], pair->key_a);
+  altered[CONCORD_SIDE_B] = item->records[CONCORD_SIDE_B] != NULL && *own_b != NULL &&
+                            concord_record_is_altered_quark (item->records[CONCORD_SIDE_B], pair->key_b);
+
+  for (guint s = 0; s < 2; s++)
+    if (altered[s])
+      add_field_skip (planner, item, pair, s,
+                      "its value had to be repaired when read (bytes that are not text, a NUL "
+                      "or too long); a repaired value is never written across");
+
+  if ((altered[CONCORD_SIDE_A] && way_ab && !way_ba) ||
+      (altered[CONCORD_SIDE_B] && way_ba && !way_ab))
+    return FALSE;
+
+  if (altered[CONCORD_SIDE_A])
+    *own_a = own_base_a;
+  if (altered[CONCORD_SIDE_B])
+    *own_b = own_base_b;
+
+  return !concord_mapping_pair_agrees (pair, *own_a, *own_b);
+}
+
 /* Three-way (or first-match) merge of one item, field by field.
  *
  * Each side's change is judged against its own baseline, in its own form.
@@ -1128,6 +1168,9 @@ merge_item (Planner               *planner,
           own_base_a = concord_record_get_quark (baseline->values[CONCORD_SIDE_A], pair->key_a);
           own_base_b = concord_record_get_quark (baseline->values[CONCORD_SIDE_B], pair->key_b);
         }
+
+      if (!mask_altered (planner, item, pair, way_ab, way_ba, &own_a, own_base_a, &own_b, own_base_b))
+        continue;
 
       /* A record that just entered the scope offers all it holds. */
       changed_a = ra != NULL && (!concord_value_equal (own_a, own_base_a) || entered[CONCORD_SIDE_A]);
@@ -1402,6 +1445,16 @@ build_create (const ConcordSyncConfig *config,
       if (value == NULL)
         continue;
 
+      /* A value Concord had to repair is not the user's: left out. */
+      if (concord_record_is_altered_quark (record, from))
+        {
+          if (skips != NULL)
+            g_ptr_array_add (skips, g_strdup_printf ("%s was not written to %s: its value had to be "
+                                                     "repaired when read",
+                                                     g_quark_to_string (from), g_quark_to_string (to)));
+          continue;
+        }
+
       if (pair->identity)
         concord_record_set_value_quark (values, to, value);
       else if (concord_mapping_pair_convert (pair, side, value, &out, &error))
@@ -1560,7 +1613,7 @@ plan_create (Planner       *planner,
     }
 
   /* Values that cannot be converted are left out, and said so. */
-  if (!concord_mapping_is_identity (config->mapping))
+  if (!concord_mapping_is_identity (config->mapping) || concord_record_has_altered (record))
     {
       g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
       g_autoptr(ConcordRecord) check = build_create (config, side, record, problems);
@@ -1602,6 +1655,15 @@ plan_unlinked (Planner       *planner,
   ConcordSide other = CONCORD_SIDE_OTHER (side);
   const char *email = record_email_key (input, record);
   const char *own, *candidate;
+
+  if (email == NULL && concord_record_is_altered (record, CONCORD_FIELD_EMAIL))
+    {
+      add_skip (planner, side, remote_id,
+                "the email address had to be repaired when read (bytes that are not text, "
+                "or a NUL): a repaired address is never used to match or create");
+      g_ptr_array_add (planner->plan->settle[side], g_strdup (remote_id));
+      return;
+    }
 
   if (email == NULL)
     {

@@ -7,11 +7,21 @@
  * Records and values.
  *
  * Values are normalised when they are set — the "N" of the sync model:
- * text is trimmed and made valid UTF-8, emails are lower-cased, phone
- * numbers lose their formatting, sets are sorted and deduplicated, and an
- * empty value is no value. So a record touched without a change of content
- * compares equal to what it was, and nothing ping-pongs over a space or a
- * capital letter.
+ * text is trimmed and made valid UTF-8, phone numbers lose their
+ * formatting, sets are sorted and deduplicated, and an empty value is no
+ * value. So a record touched without a change of content compares equal to
+ * what it was, and nothing ping-pongs over a space.
+ *
+ * Emails are kept as the person wrote them ("Ida.Lind@Example.com" is what
+ * the other app gets), and compared and hashed by their matching key,
+ * concord_normalize_email(): so nothing ping-pongs over a capital letter
+ * either. The key never depends on the user's locale: g_utf8_strdown()
+ * under tr_TR makes "I" a dotless "ı", which is another address.
+ *
+ * A field can be marked "altered": Concord had to change its value when
+ * reading it (bytes that are not UTF-8, a NUL, a value cut to a limit), so
+ * it is not what the user wrote. The planner never writes an altered value
+ * to the other app, and never matches or creates from an altered email.
  *
  * A record keeps its fields in a small array keyed by GQuark: contacts have
  * a handful of fields, and a linear scan over quarks beats a hash table in
@@ -33,9 +43,15 @@
 
 #include "concord-record.h"
 
+typedef enum
+{
+  FIELD_ALTERED = 1 << 0,
+} FieldFlags;
+
 typedef struct
 {
   GQuark       key;
+  guint32      flags;  /* FieldFlags; fits in what would be padding */
   ConcordValue value;
 } Field;
 
@@ -149,19 +165,21 @@ concord_email_is_valid (const char *email)
 }
 
 /**
- * concord_normalize_email:
+ * concord_email_fold:
  * @email: (nullable): an email address as an app gave it
  *
- * Returns: (transfer full) (nullable): the address trimmed and lower-cased,
- *   or %NULL when it is not a valid address (such a record cannot be matched)
+ * The address trimmed, with its ASCII letters in lower case and every
+ * other character left as it is: the same in every locale, and byte for
+ * byte what it was outside ASCII. No check that it is an address.
+ *
+ * Returns: (transfer full) (nullable): the folded text, %NULL when blank
+ *   or not valid UTF-8
  */
 char *
-concord_normalize_email (const char *email)
+concord_email_fold (const char *email)
 {
   g_autofree char *clean = NULL;
-  char *lower;
 
-  /* An address with broken bytes is not an address: never repair it. */
   if (email == NULL || !g_utf8_validate (email, -1, NULL))
     return NULL;
 
@@ -169,14 +187,67 @@ concord_normalize_email (const char *email)
   if (clean == NULL)
     return NULL;
 
-  lower = g_utf8_strdown (clean, -1);
-  if (!concord_email_is_valid (lower))
+  return g_ascii_strdown (clean, -1);
+}
+
+/**
+ * concord_normalize_email:
+ * @email: (nullable): an email address as an app gave it
+ *
+ * The matching key of an email address: the one rule by which Concord
+ * decides that two addresses are the same, whatever the user's locale.
+ * The address is trimmed; the domain is made ASCII (an international
+ * domain through IDNA, g_hostname_to_ascii()) and lower-cased; in the
+ * local part ASCII letters are lower-cased and any other character is kept
+ * as it is (mail servers treat "Ida" and "ida" alike in practice, and no
+ * case rule outside ASCII is the same in every locale).
+ *
+ * Returns: (transfer full) (nullable): the key, or %NULL when @email is
+ *   not a valid address (such a record cannot be matched)
+ */
+char *
+concord_normalize_email (const char *email)
+{
+  g_autofree char *folded = concord_email_fold (email);
+  g_autofree char *domain = NULL;
+  char *at;
+  char *key;
+
+  /* An address with broken bytes is not an address: never repair it. */
+  if (folded == NULL || (at = strrchr (folded, '@')) == NULL)
+    return NULL;
+
+  *at = '\0';
+  domain = g_hostname_to_ascii (at + 1);
+  if (domain == NULL)
+    return NULL;
+
+  key = g_strconcat (folded, "@", domain, NULL);
+  if (!concord_email_is_valid (key))
     {
-      g_free (lower);
+      g_free (key);
       return NULL;
     }
 
-  return lower;
+  return key;
+}
+
+/* Whether two email texts have the same matching key. */
+static gboolean
+emails_equal (const char *a,
+              const char *b)
+{
+  g_autofree char *ka = NULL;
+  g_autofree char *kb = NULL;
+
+  if (g_strcmp0 (a, b) == 0)
+    return TRUE;
+  if (a == NULL || b == NULL)
+    return FALSE;
+
+  ka = concord_normalize_email (a);
+  kb = ka != NULL ? concord_normalize_email (b) : NULL;
+  return kb != NULL && strcmp (ka, kb) == 0;
 }
 
 /**
@@ -313,7 +384,9 @@ concord_value_copy (const ConcordValue *src,
  * concord_value_equal:
  *
  * Text values compare by text whatever their text type (an email kept as
- * a plain string on one app equals the same email on the other).
+ * a plain string on one app equals the same email on the other); when
+ * either is an email, by matching key (concord_normalize_email()), so
+ * "Ida@Example.com" equals "ida@example.com".
  */
 gboolean
 concord_value_equal (const ConcordValue *a,
@@ -323,7 +396,11 @@ concord_value_equal (const ConcordValue *a,
     return a == b;
 
   if (CONCORD_FIELD_TYPE_IS_TEXT (a->type) && CONCORD_FIELD_TYPE_IS_TEXT (b->type))
-    return g_strcmp0 (a->v.text, b->v.text) == 0;
+    {
+      if (a->type == CONCORD_FIELD_TYPE_EMAIL || b->type == CONCORD_FIELD_TYPE_EMAIL)
+        return emails_equal (a->v.text, b->v.text);
+      return g_strcmp0 (a->v.text, b->v.text) == 0;
+    }
 
   if (a->type != b->type)
     return FALSE;
@@ -579,6 +656,7 @@ take_value (ConcordRecord *self,
     {
       concord_value_clear (&field->value);
       field->value = *value;
+      field->flags = 0;  /* a new value is what it says */
       return;
     }
 
@@ -589,6 +667,7 @@ take_value (ConcordRecord *self,
     }
 
   self->fields[self->n_fields].key = key;
+  self->fields[self->n_fields].flags = 0;
   self->fields[self->n_fields].value = *value;
   self->n_fields++;
 }
@@ -651,6 +730,7 @@ concord_record_copy (const ConcordRecord *self)
   for (guint i = 0; i < self->n_fields; i++)
     {
       copy->fields[i].key = self->fields[i].key;
+      copy->fields[i].flags = self->fields[i].flags;
       concord_value_copy (&self->fields[i].value, &copy->fields[i].value);
     }
 
@@ -829,8 +909,9 @@ concord_record_get_email (const ConcordRecord *self)
  * @type: one of the text types
  * @text: (nullable): the text; %NULL or blank removes the field
  *
- * Sets a normalised text value: trimmed, valid UTF-8; emails lower-cased,
- * phone numbers without formatting, dates as YYYY-MM-DD.
+ * Sets a normalised text value: trimmed, valid UTF-8; phone numbers
+ * without formatting, dates as YYYY-MM-DD. Emails keep their case (they
+ * compare by concord_normalize_email()).
  *
  * Returns: %FALSE when @text cannot be a value of @type (an unreadable
  *   date); the record is then left unchanged
@@ -852,13 +933,6 @@ concord_record_set_text (ConcordRecord    *self,
 
   switch (type)
     {
-    case CONCORD_FIELD_TYPE_EMAIL:
-      {
-        g_autofree char *clean = clean_text (text);
-
-        value.v.text = clean != NULL ? g_utf8_strdown (clean, -1) : NULL;
-      }
-      break;
     case CONCORD_FIELD_TYPE_PHONE:
       value.v.text = concord_normalize_phone (text);
       break;
@@ -867,6 +941,7 @@ concord_record_set_text (ConcordRecord    *self,
       if (value.v.text == NULL && !text_is_blank (text))
         return FALSE;
       break;
+    case CONCORD_FIELD_TYPE_EMAIL:  /* as written: compared by key */
     case CONCORD_FIELD_TYPE_STRING:
     case CONCORD_FIELD_TYPE_ENUM:
     case CONCORD_FIELD_TYPE_DATETIME:
@@ -1038,6 +1113,81 @@ concord_record_remove (ConcordRecord *self,
 }
 
 /**
+ * concord_record_mark_altered:
+ * @key: a field @self has; nothing happens when it has none
+ *
+ * Marks the value of @key as altered: Concord had to change it when
+ * reading it from its app (bytes that are not UTF-8 or a NUL replaced by
+ * U+FFFD, a value cut to a size limit…), so it is not what the user wrote.
+ * An altered value is shown but never written to the other app, and an
+ * altered email is never used to match or create. Setting the field again
+ * clears the mark; copies keep it; baselines and variants do not store it.
+ */
+void
+concord_record_mark_altered (ConcordRecord *self,
+                             const char    *key)
+{
+  Field *field;
+  GQuark quark;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (key != NULL);
+
+  quark = g_quark_try_string (key);
+  field = quark != 0 ? find_field (self, quark) : NULL;
+  if (field != NULL)
+    field->flags |= FIELD_ALTERED;
+}
+
+/**
+ * concord_record_is_altered_quark:
+ *
+ * Returns: whether @self has a value for @key marked with
+ *   concord_record_mark_altered()
+ */
+gboolean
+concord_record_is_altered_quark (const ConcordRecord *self,
+                                 GQuark               key)
+{
+  Field *field;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  field = find_field (self, key);
+  return field != NULL && (field->flags & FIELD_ALTERED) != 0;
+}
+
+gboolean
+concord_record_is_altered (const ConcordRecord *self,
+                           const char          *key)
+{
+  GQuark quark;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  quark = g_quark_try_string (key);
+  return quark != 0 && concord_record_is_altered_quark (self, quark);
+}
+
+/**
+ * concord_record_has_altered:
+ *
+ * Returns: whether any field of @self is marked altered
+ */
+gboolean
+concord_record_has_altered (const ConcordRecord *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  for (guint i = 0; i < self->n_fields; i++)
+    if ((self->fields[i].flags & FIELD_ALTERED) != 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+/**
  * concord_record_equal_fields:
  *
  * Returns: whether @a and @b hold the same fields with equal values
@@ -1131,8 +1281,15 @@ hash_field (const Field *field)
       for (guint i = 0; value->v.set[i] != NULL; i++)
         h = fnv_string (h, value->v.set[i]);
       break;
-    case CONCORD_FIELD_TYPE_STRING:
     case CONCORD_FIELD_TYPE_EMAIL:
+      {
+        /* By key, as emails compare: a change of case is no change. */
+        g_autofree char *key = concord_normalize_email (value->v.text);
+
+        h = fnv_string (h, key != NULL ? key : value->v.text);
+      }
+      break;
+    case CONCORD_FIELD_TYPE_STRING:
     case CONCORD_FIELD_TYPE_PHONE:
     case CONCORD_FIELD_TYPE_DATE:
     case CONCORD_FIELD_TYPE_ENUM:

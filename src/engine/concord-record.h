@@ -71,6 +71,7 @@ GVariant     *concord_value_to_variant  (const ConcordValue *value);
 gboolean      concord_value_from_variant (GVariant          *variant,
                                           ConcordValue      *value);
 
+char         *concord_email_fold        (const char         *email);
 char         *concord_normalize_email   (const char         *email);
 char         *concord_normalize_phone   (const char         *phone);
 gboolean      concord_email_is_valid    (const char         *email);
@@ -142,6 +143,14 @@ gboolean            concord_record_set_value_quark (ConcordRecord      *self,
                                                    const ConcordValue  *value);
 gboolean            concord_record_remove         (ConcordRecord       *self,
                                                    const char          *key);
+
+void                concord_record_mark_altered   (ConcordRecord       *self,
+                                                   const char          *key);
+gboolean            concord_record_is_altered     (const ConcordRecord *self,
+                                                   const char          *key);
+gboolean            concord_record_is_altered_quark (const ConcordRecord *self,
+                                                   GQuark               key);
+gboolean            concord_record_has_altered    (const ConcordRecord *self);
 
 gboolean            concord_record_equal_fields   (const ConcordRecord *a,
                                                    const ConcordRecord *b);

@@ -63,6 +63,7 @@ struct _ConcordAddConnectionSide
   GtkLinkButton        *key_help_button;
   AdwExpanderRow       *server_expander;
   AdwEntryRow          *server_row;
+  AdwEntryRow          *custom_fields_row;
   char                 *sandbox_crm_options;  /* (nullable) the sandbox's Sample CRM */
   gboolean              show_demo;            /* offer the sandbox's apps */
   GtkBox               *status_box;
@@ -93,8 +94,8 @@ typedef enum
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
-/* Apps whose options take {"base_url": …}; for the others the server
- * address is not shown. */
+/* Apps whose options take {"base_url": …, "custom_fields": …}; for the
+ * others the server address and custom fields are not shown. */
 static gboolean
 app_takes_server (const ConcordAppInfo *app)
 {
@@ -178,6 +179,7 @@ update_sensitivity (ConcordAddConnectionSide *self)
   gtk_editable_set_editable (GTK_EDITABLE (self->name_row), !self->checking);
   gtk_editable_set_editable (GTK_EDITABLE (self->key_row), !self->checking);
   gtk_editable_set_editable (GTK_EDITABLE (self->server_row), !self->checking);
+  gtk_editable_set_editable (GTK_EDITABLE (self->custom_fields_row), !self->checking);
   gtk_widget_set_sensitive (GTK_WIDGET (self->check_button),
                             !self->checking && !verified && self->app != NULL &&
                             *name != '\0' && *text_of (self->key_row) != '\0');
@@ -229,10 +231,27 @@ forget_account (ConcordAddConnectionSide *self)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERIFIED]);
 }
 
+/* The custom field names typed, as "A,B": trimmed, blanks dropped. */
+static char *
+custom_field_names (ConcordAddConnectionSide *self)
+{
+  g_auto(GStrv) names = g_strsplit (text_of (self->custom_fields_row), ",", -1);
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (*g_strstrip (names[i]) != '\0')
+      g_strv_builder_add (kept, names[i]);
+
+  list = g_strv_builder_end (kept);
+  return g_strjoinv (",", list);
+}
+
 static char *
 options_json (ConcordAddConnectionSide *self)
 {
   g_autofree char *server = stripped_text (self->server_row);
+  g_autofree char *custom_fields = custom_field_names (self);
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) root = NULL;
@@ -240,13 +259,22 @@ options_json (ConcordAddConnectionSide *self)
   if (self->app != NULL && g_str_equal (self->app->id, "sample-crm") && self->sandbox_crm_options != NULL)
     return g_strdup (self->sandbox_crm_options);
 
-  if (!app_takes_server (self->app) || *server == '\0')
+  if (!app_takes_server (self->app) || (*server == '\0' && *custom_fields == '\0'))
     return NULL;
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "base_url");
-  json_builder_add_string_value (builder, server);
+  if (*server != '\0')
+    {
+      json_builder_set_member_name (builder, "base_url");
+      json_builder_add_string_value (builder, server);
+    }
+  /* Fields the account has that reading its contacts cannot find. */
+  if (*custom_fields != '\0')
+    {
+      json_builder_set_member_name (builder, "custom_fields");
+      json_builder_add_string_value (builder, custom_fields);
+    }
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -695,6 +723,7 @@ set_title (ConcordAddConnectionSide *self,
   g_autofree char *name = NULL;
   g_autofree char *key = NULL;
   g_autofree char *server = NULL;
+  g_autofree char *custom_fields = NULL;
 
   gtk_label_set_label (self->title_label, title);
 
@@ -707,6 +736,8 @@ set_title (ConcordAddConnectionSide *self,
   key = g_strdup_printf (_("API key of the %s"), title);
   /* Translators: %s is "First App" or "Second App" */
   server = g_strdup_printf (_("Server address of the %s"), title);
+  /* Translators: %s is "First App" or "Second App" */
+  custom_fields = g_strdup_printf (_("Custom fields of the %s that no contact uses yet"), title);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_entry),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, search, -1);
@@ -718,6 +749,8 @@ set_title (ConcordAddConnectionSide *self,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, key, -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->server_row),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, server, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->custom_fields_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, custom_fields, -1);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
 }
@@ -780,6 +813,7 @@ concord_add_connection_side_class_init (ConcordAddConnectionSideClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, key_help_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, server_expander);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, server_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, custom_fields_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_box);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_icon);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_label);

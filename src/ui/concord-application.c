@@ -99,6 +99,8 @@ concord_application_preferences_action (GSimpleAction *action,
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   preferences = concord_preferences_window_new (self->settings);
+  if (self->engine != NULL)
+    concord_preferences_window_set_engine (preferences, self->engine);
   gtk_window_set_transient_for (GTK_WINDOW (preferences), window);
   gtk_window_present (GTK_WINDOW (preferences));
 }

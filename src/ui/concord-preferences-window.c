@@ -14,6 +14,10 @@
  * switch's state (GtkSwitch's delayed state) until the request is done;
  * then the setting is written, or the switch goes back with a toast
  * saying why.
+ *
+ * Accounts: the custom fields of each Elastic Email account that no
+ * contact uses yet (which reading its contacts cannot find), one entry row
+ * per account, stored through the engine when applied.
  */
 
 #define G_LOG_DOMAIN "concord-preferences-window"
@@ -21,6 +25,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 
 #include "concord-background.h"
 #include "concord-preferences-window.h"
@@ -30,12 +35,16 @@ struct _ConcordPreferencesWindow
   AdwPreferencesWindow  parent_instance;
 
   GSettings            *settings;  /* (owned) */
+  ConcordEngine        *engine;    /* (owned) (nullable) */
+  GCancellable         *cancellable;  /* (owned): cancelled in dispose */
 
   /* Template widgets */
   GtkAdjustment        *sync_interval_adjustment;
   GtkSwitch            *background_switch;
   GtkSwitch            *notify_switch;
   GtkSwitch            *start_at_login_switch;
+  AdwPreferencesPage   *accounts_page;
+  AdwPreferencesGroup  *accounts_group;
 };
 
 G_DEFINE_FINAL_TYPE (ConcordPreferencesWindow, concord_preferences_window,
@@ -168,6 +177,109 @@ sync_start_at_login (ConcordPreferencesWindow *self)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Accounts                                                                  */
+/* ------------------------------------------------------------------------- */
+
+/* The account's option "custom_fields", or "". */
+static char *
+custom_fields_of (const char *options_json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (options_json == NULL || !json_parser_load_from_data (parser, options_json, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return g_strdup ("");
+
+  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
+                                                               "custom_fields", ""));
+}
+
+static void
+on_custom_fields_saved_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GtkWidget) row = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root;
+
+  if (!concord_engine_set_custom_fields_finish (CONCORD_ENGINE (object), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  gtk_widget_set_sensitive (row, TRUE);
+  root = gtk_widget_get_root (row);
+  if (error != NULL && ADW_IS_PREFERENCES_WINDOW (root))
+    {
+      /* Translators: %s says why */
+      g_autofree char *text = g_strdup_printf (_("The custom fields could not be saved: %s"),
+                                               error->message);
+
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), adw_toast_new (text));
+    }
+}
+
+static void
+on_custom_fields_row_apply_cb (AdwEntryRow              *row,
+                               ConcordPreferencesWindow *self)
+{
+  const char *account_id = g_object_get_data (G_OBJECT (row), "account-id");
+
+  gtk_widget_set_sensitive (GTK_WIDGET (row), FALSE);
+  concord_engine_set_custom_fields_async (self->engine, account_id,
+                                          gtk_editable_get_text (GTK_EDITABLE (row)),
+                                          self->cancellable, on_custom_fields_saved_cb,
+                                          g_object_ref (row));
+}
+
+static void
+on_accounts_listed_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(ConcordPreferencesWindow) self = user_data;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_rows = 0;
+
+  accounts = concord_engine_list_accounts_finish (CONCORD_ENGINE (object), result, &error);
+  if (accounts == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not read the accounts: %s", error->message);
+      return;
+    }
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *account = g_ptr_array_index (accounts, i);
+      g_autofree char *names = NULL;
+      g_autofree char *label = NULL;
+      GtkWidget *row;
+
+      if (g_strcmp0 (account->app_id, "elasticemail") != 0)
+        continue;
+
+      names = custom_fields_of (account->options_json);
+      row = adw_entry_row_new ();
+      gtk_widget_set_name (row, "custom-fields-entry");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), account->name);
+      adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (row), TRUE);
+      gtk_editable_set_text (GTK_EDITABLE (row), names);
+      /* Translators: %s is an account's name */
+      label = g_strdup_printf (_("Custom fields of %s that no contact uses yet"), account->name);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      g_object_set_data_full (G_OBJECT (row), "account-id", g_strdup (account->id), g_free);
+      g_signal_connect (row, "apply", G_CALLBACK (on_custom_fields_row_apply_cb), self);
+      adw_preferences_group_add (self->accounts_group, row);
+      n_rows++;
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->accounts_page), n_rows > 0);
+}
+
+/* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------- */
 
@@ -223,8 +335,11 @@ concord_preferences_window_dispose (GObject *object)
 {
   ConcordPreferencesWindow *self = CONCORD_PREFERENCES_WINDOW (object);
 
+  g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->settings);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (concord_preferences_window_parent_class)->dispose (object);
 }
@@ -290,6 +405,8 @@ concord_preferences_window_class_init (ConcordPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, notify_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, start_at_login_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, accounts_page);
+  gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, accounts_group);
   gtk_widget_class_bind_template_callback (widget_class, on_start_at_login_switch_state_set_cb);
 }
 
@@ -297,6 +414,7 @@ static void
 concord_preferences_window_init (ConcordPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
 }
 
 /* ------------------------------------------------------------------------- */
@@ -311,4 +429,23 @@ concord_preferences_window_new (GSettings *settings)
   return g_object_new (CONCORD_TYPE_PREFERENCES_WINDOW,
                        "settings", settings,
                        NULL);
+}
+
+/**
+ * concord_preferences_window_set_engine:
+ * @engine: the engine, which holds the accounts
+ *
+ * Shows the Accounts page when there is an account to set up.
+ */
+void
+concord_preferences_window_set_engine (ConcordPreferencesWindow *self,
+                                       ConcordEngine            *engine)
+{
+  g_return_if_fail (CONCORD_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (CONCORD_IS_ENGINE (engine));
+  g_return_if_fail (self->engine == NULL);
+
+  self->engine = g_object_ref (engine);
+  concord_engine_list_accounts_async (engine, self->cancellable, on_accounts_listed_cb,
+                                      g_object_ref (self));
 }

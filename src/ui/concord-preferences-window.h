@@ -7,6 +7,8 @@
 
 #include <adwaita.h>
 
+#include "concord-engine.h"
+
 G_BEGIN_DECLS
 
 #define CONCORD_TYPE_PREFERENCES_WINDOW (concord_preferences_window_get_type ())
@@ -14,6 +16,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ConcordPreferencesWindow, concord_preferences_window,
                       CONCORD, PREFERENCES_WINDOW, AdwPreferencesWindow)
 
-ConcordPreferencesWindow *concord_preferences_window_new (GSettings *settings);
+ConcordPreferencesWindow *concord_preferences_window_new        (GSettings                *settings);
+void                      concord_preferences_window_set_engine (ConcordPreferencesWindow *self,
+                                                                 ConcordEngine            *engine);
 
 G_END_DECLS

@@ -17,8 +17,10 @@
  * call.
  *
  * Data layout: contacts in insertion order in an array (the stable order of
- * GET /contacts) plus a hash by lower-cased email, so a page costs only its
- * own size and generate() scales to 100,000 contacts. Lists keep their
+ * GET /contacts) plus a hash by lower-cased email (ASCII letters only, so
+ * the key is the same in every locale: g_utf8_strdown() under tr_TR turns
+ * "I" into "ı" [unverified: the real server's rule is unknown]), so a page
+ * costs only its own size and generate() scales to 100,000 contacts. Lists keep their
  * members the same way. Dates are Unix seconds, 0 meaning null, and go out
  * as "YYYY-MM-DDThh:mm:ss" without a zone, as the spec describes DateAdded.
  *
@@ -214,7 +216,7 @@ static Contact *
 lookup_contact (ConcordMockElasticEmail *self,
                 const char              *email)
 {
-  g_autofree char *key = g_utf8_strdown (email, -1);
+  g_autofree char *key = g_ascii_strdown (email, -1);
 
   return g_hash_table_lookup (self->contacts_by_key, key);
 }
@@ -224,7 +226,7 @@ ensure_contact (ConcordMockElasticEmail *self,
                 const char              *email,
                 gboolean                *created)
 {
-  g_autofree char *key = g_utf8_strdown (email, -1);
+  g_autofree char *key = g_ascii_strdown (email, -1);
   Contact *contact = g_hash_table_lookup (self->contacts_by_key, key);
 
   *created = contact == NULL;
@@ -263,7 +265,7 @@ static List *
 lookup_list (ConcordMockElasticEmail *self,
              const char              *name)
 {
-  g_autofree char *key = g_utf8_strdown (name, -1);
+  g_autofree char *key = g_ascii_strdown (name, -1);
 
   return g_hash_table_lookup (self->lists_by_key, key);
 }
@@ -288,7 +290,7 @@ ensure_list (ConcordMockElasticEmail *self,
   list->members = g_ptr_array_new ();
   list->member_set = g_hash_table_new (NULL, NULL);
   g_ptr_array_add (self->lists, list);
-  g_hash_table_insert (self->lists_by_key, g_utf8_strdown (name, -1), list);
+  g_hash_table_insert (self->lists_by_key, g_ascii_strdown (name, -1), list);
 
   return list;
 }
@@ -305,7 +307,7 @@ static void
 define_custom_field (ConcordMockElasticEmail *self,
                      const char              *name)
 {
-  g_autofree char *key = g_utf8_strdown (name, -1);
+  g_autofree char *key = g_ascii_strdown (name, -1);
 
   if (!g_hash_table_contains (self->custom_fields, key))
     g_hash_table_insert (self->custom_fields, g_steal_pointer (&key), g_strdup (name));
@@ -638,7 +640,7 @@ apply_custom_fields (ConcordMockElasticEmail *self,
   names = json_object_get_members (fields);
   for (GList *l = names; l != NULL; l = l->next)
     {
-      g_autofree char *key = g_utf8_strdown (l->data, -1);
+      g_autofree char *key = g_ascii_strdown (l->data, -1);
       const char *name = g_hash_table_lookup (self->custom_fields, key);
       JsonNode *value = json_object_get_member (fields, l->data);
       g_autofree char *text = NULL;
@@ -1298,7 +1300,7 @@ handle_list (Request    *req,
     }
   else if (what == NULL && g_str_equal (req->method, "DELETE"))
     {
-      g_autofree char *key = g_utf8_strdown (list->name, -1);
+      g_autofree char *key = g_ascii_strdown (list->name, -1);
 
       g_hash_table_remove (self->lists_by_key, key);
       g_ptr_array_remove (self->lists, list);
