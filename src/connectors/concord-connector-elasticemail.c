@@ -42,9 +42,9 @@
  *
  * Custom fields. v4 has no documented endpoint that lists an account's
  * custom fields; they are learnt from the contacts read: the first schema
- * load of a connector reads every page (a field first used on the last page
- * must map as well as one used on the first), later loads the first page,
- * and every page listed adds what it uses. A field no contact uses yet
+ * load of a connector reads every page up to MAX_SCHEMA_PAGES (a field
+ * first used on the last page must map as well as one used on the first),
+ * later loads the first page, and every page listed adds what it uses. A field no contact uses yet
  * cannot be learnt: the user declares it for the account (the option
  * "custom_fields", names separated by commas), and it is in the schema
  * from the start. POST /contacts silently drops custom fields the account
@@ -85,8 +85,11 @@
 #define LISTS_PAGE_LIMIT   200
 /* One page for a whole list, when the server ignores the offset. */
 #define FALLBACK_LIMIT     100000
-/* The first schema load reads at most this many pages (10 million contacts). */
-#define MAX_SCHEMA_PAGES   100000
+/* The first schema load reads at most this many pages (10,000 contacts):
+ * enough for the fields of most accounts, and bounded against a server
+ * that pages for ever (the listing itself has the run's growth bound).
+ * Fields first used further on are learnt by the listing. */
+#define MAX_SCHEMA_PAGES   100
 #define MAX_IN_FLIGHT      4
 #define MAX_RETRIES        5
 /* The most of an answer that is read: a page of 100 contacts is some
@@ -256,18 +259,51 @@ repair_body (const char *data,
   return g_string_free_to_bytes (out);
 }
 
-/* @raw with each REPAIR_MARK as U+FFFD; @repaired says whether it had any. */
+/* @text (valid UTF-8) cut to at most @max bytes on a character boundary
+ * and marked, as the journal marks what it cuts; NULL when it is not
+ * longer than @max. */
+static char *
+cut_text (const char *text,
+          gsize       max)
+{
+  gsize length = strlen (text);
+  const char *end;
+
+  if (length <= max)
+    return NULL;
+
+  end = text + max;
+  while (end > text && ((guchar) *end & 0xC0) == 0x80)
+    end--;
+
+  return g_strdup_printf ("%.*s… [cut: %" G_GSIZE_FORMAT " bytes]",
+                          (int) (end - text), text, length);
+}
+
+/* @raw with each REPAIR_MARK as U+FFFD, and cut to MAX_VALUE_BYTES with
+ * CUT_MARK when longer; @repaired says whether it had to be changed. */
 static char *
 repaired_text (const char *raw,
                gboolean   *repaired)
 {
   g_autofree char *valid = NULL;
+  g_autofree char *cut = NULL;
   GString *out;
 
   if (raw == NULL)
     return NULL;
 
   valid = g_utf8_make_valid (raw, -1);
+  if ((cut = cut_text (valid, MAX_VALUE_BYTES)) != NULL)
+    {
+      /* Stored cut, with a mark, and (being altered) never written
+       * across: no person types a value this long. */
+      if (repaired != NULL)
+        *repaired = TRUE;
+      g_free (valid);
+      valid = g_steal_pointer (&cut);
+    }
+
   if (strstr (valid, REPAIR_MARK) == NULL)
     return g_steal_pointer (&valid);
 
@@ -505,6 +541,18 @@ parse_contact (ConcordConnectorElasticEmail *self,
   remote_id = lower_email (email);
   if (remote_id == NULL || strchr (remote_id, '@') == NULL)
     return NULL;
+
+  if (strlen (email) > MAX_EMAIL_BYTES)
+    {
+      /* Longer than any address can be (RFC 5321): kept cut and marked,
+       * so it neither matches nor creates (its remote id stays whole, for
+       * it is the app's name of the contact). */
+      g_autofree char *cut = cut_text (email, MAX_EMAIL_BYTES);
+
+      g_free (email);
+      email = g_steal_pointer (&cut);
+      repaired = TRUE;
+    }
 
   record = concord_record_new (remote_id);
   concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email);
@@ -1691,53 +1739,6 @@ typedef struct
   guint offset;
 } ListState;
 
-/* No contact of a listing may carry a value longer than MAX_VALUE_BYTES
- * (or an email longer than MAX_EMAIL_BYTES): no person types that, and
- * such a value must be neither stored whole nor written to the other app.
- * The listing stops with an error naming the member, never the value. */
-static gboolean
-check_value_sizes (JsonNode  *node,
-                   GError   **error)
-{
-  JsonObject *objects[2] = { NULL, NULL };
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return TRUE;
-
-  objects[0] = json_node_get_object (node);
-  objects[1] = member_object (objects[0], "CustomFields");
-
-  for (guint o = 0; o < G_N_ELEMENTS (objects); o++)
-    {
-      g_autoptr(GList) names = objects[o] != NULL ? json_object_get_members (objects[o]) : NULL;
-
-      for (const GList *l = names; l != NULL; l = l->next)
-        {
-          JsonNode *member = json_object_get_member (objects[o], l->data);
-          gsize max = o == 0 && g_str_equal (l->data, "Email") ? MAX_EMAIL_BYTES : MAX_VALUE_BYTES;
-          gsize length;
-
-          if (!JSON_NODE_HOLDS_VALUE (member) ||
-              json_node_get_value_type (member) != G_TYPE_STRING)
-            continue;
-
-          length = strlen (json_node_get_string (member));
-          if (length > max)
-            {
-              g_autofree char *name = g_utf8_make_valid (l->data, MIN (strlen (l->data), 64));
-
-              g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                           "GET /contacts failed: a contact's %s%s is %" G_GSIZE_FORMAT " bytes "
-                           "long, more than the %" G_GSIZE_FORMAT " Concord reads; the listing "
-                           "stops", o == 1 ? "custom field " : "", name, length, max);
-              return FALSE;
-            }
-        }
-    }
-
-  return TRUE;
-}
-
 /* A page whose every contact was on the page before it means a server
  * that ignores the offset: following it would page for ever. (Contacts
  * added during a listing may shift one or two across a page boundary,
@@ -1804,13 +1805,6 @@ on_list_page_cb (GObject      *object,
                                "of %u; the listing stops", n, PAGE_LIMIT);
       return;
     }
-
-  for (guint i = 0; i < n; i++)
-    if (!check_value_sizes (json_array_get_element (array, i), &error))
-      {
-        g_task_return_error (task, g_steal_pointer (&error));
-        return;
-      }
 
   page = concord_page_new ();
   for (guint i = 0; i < n; i++)

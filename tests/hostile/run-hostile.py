@@ -52,7 +52,7 @@ MODES = {
     'endless':      (True, r'listed more than [\d,]+ contacts', True),
     'huge-page':    (True, r'for a page of 100|larger than', True),
     'retry-after':  (True, r'rate limit', True),
-    'big-name':     (True, r'larger than|bytes long', False),
+    'big-name':     (False, None, False),
     'nest-page':    (True, r'nest|deep|depth', True),
     'nest-error':   (True, r'nest|deep|depth|HTTP 400', True),
     'redirect-301': (True, r'redirect|origin', True),
