@@ -211,6 +211,22 @@ def main():
         check('import refuses bad documents, naming the place, and keeps what was stored',
               refused and before == after, p.stderr)
 
+        # json-glib recurses: a nesting bomb crashed the CLI; a huge document
+        # took 21 s and 2.3 GB. Both are refused before parsing.
+        with open(rules_file, 'w') as f:
+            f.write('{"version": 1, "rules": ' + '[' * 100000 + ']' * 100000 + '}')
+        p = cli('connection', 'import', 'pro', rules_file)
+        check('a document nested 100,000 deep is refused without a crash',
+              p.returncode == 1 and 'nested too deeply' in p.stderr and 'nothing was changed' in p.stderr,
+              '%d %s' % (p.returncode, p.stderr))
+        with open(rules_file, 'w') as f:
+            f.write('{"version": 1, "mapping": {"automatic": true, "pairs": [' +
+                    ','.join(['{"a": "email", "b": "email"}'] * 40000) + ']}}')
+        p = cli('connection', 'import', 'pro', rules_file)
+        check('a document over 1 MiB is refused',
+              p.returncode == 1 and 'too large' in p.stderr and
+              cli('connection', 'export', 'pro').stdout == after, '%d %s' % (p.returncode, p.stderr))
+
         rules = {'version': 1, 'rules': {
             'a_to_b': {'filter': {'conditions': [
                 {'field': 'custom:plan', 'type': 'string', 'op': 'is', 'values': ['pro']}]},

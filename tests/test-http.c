@@ -7,9 +7,15 @@
 
 #include <string.h>
 
+#include "concord-apps.h"
+#include "concord-connector-elasticemail.h"
+#include "concord-connector-sample-private.h"
 #include "concord-error.h"
 #include "concord-http.h"
+#include "concord-json-private.h"
 #include "concord-test-utils.h"
+
+#define TEST_KEY "http-test-key-2b8e6f1a9c4d"
 
 static void
 test_check_status (void)
@@ -142,16 +148,242 @@ test_session (void)
   g_assert_cmpuint (soup_session_get_max_conns (session), <=, 20);
 }
 
+/* Point 11: json-glib recurses once per level. Arrays @depth deep. */
+static char *
+nested (guint depth)
+{
+  GString *text = g_string_sized_new (depth * 2 + 1);
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append_c (text, '[');
+  for (guint i = 0; i < depth; i++)
+    g_string_append_c (text, ']');
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_json_bounds (void)
+{
+  g_autofree char *bomb = nested (100000);
+  g_autofree char *deepest = nested (CONCORD_JSON_MAX_DEPTH);
+  g_autofree char *too_deep = nested (CONCORD_JSON_MAX_DEPTH + 1);
+  g_autofree char *in_string = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  node = concord_json_parse (bomb, -1, G_MAXSIZE, &error);
+  g_assert_null (node);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "nested too deeply"));
+  g_clear_error (&error);
+
+  node = concord_json_parse (too_deep, -1, G_MAXSIZE, &error);
+  g_assert_null (node);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_clear_error (&error);
+
+  node = concord_json_parse (deepest, -1, G_MAXSIZE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* Brackets inside strings, escaped quotes included, are text. */
+  {
+    g_autoptr(GString) text = g_string_new ("{\"a\": \"\\\"");
+
+    for (guint i = 0; i < 1000; i++)
+      g_string_append (text, "[{");
+    g_string_append (text, "\", \"b\": [\"]]]\\\\\"]}");
+    in_string = g_string_free (g_steal_pointer (&text), FALSE);
+  }
+  node = concord_json_parse (in_string, -1, G_MAXSIZE, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  g_assert_cmpuint (strlen (json_object_get_string_member (json_node_get_object (node), "a")), ==, 2001);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* The size bound, and what is not a document. */
+  node = concord_json_parse ("[1, 2, 3]", -1, 8, &error);
+  g_assert_null (node);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "too large"));
+  g_clear_error (&error);
+
+  node = concord_json_parse ("[1, 2, 3]", 9, 9, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  g_clear_pointer (&node, json_node_unref);
+
+  node = concord_json_parse ("{\"a\": ", -1, 1024, &error);
+  g_assert_null (node);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_clear_error (&error);
+
+  node = concord_json_parse ("", 0, 1024, &error);
+  g_assert_null (node);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The connector against servers of the test's own                          */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint  status;        /* the redirect to answer with */
+  char  *location;      /* (owned): where to */
+  guint  n_requests;    /* requests that reached the server */
+  guint  n_keys;        /* requests that carried the key */
+  guint  n_bodies;      /* requests that carried a body */
+  const char *answer;   /* (nullable): the body to answer with instead */
+  guint  answer_status;
+} Server;
+
+static void
+on_request_cb (SoupServer        *soup_server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  Server *server = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  server->n_requests++;
+  if (soup_message_headers_get_one (headers, "X-ElasticEmail-ApiKey") != NULL)
+    server->n_keys++;
+  if (body != NULL && body->length > 0)
+    server->n_bodies++;
+
+  if (server->location != NULL)
+    {
+      g_autofree char *to = g_strconcat (server->location, path, NULL);
+
+      soup_server_message_set_redirect (msg, server->status, to);
+      return;
+    }
+
+  if (server->answer != NULL)
+    {
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                        server->answer, strlen (server->answer));
+      soup_server_message_set_status (msg, server->answer_status, NULL);
+      return;
+    }
+
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "[]", 2);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+/* Returns the server's origin, "http://127.0.0.1:PORT". */
+static char *
+start_server (SoupServer *soup_server,
+              Server     *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+
+  soup_server_add_handler (soup_server, NULL, on_request_cb, server, NULL);
+  g_assert_true (soup_server_listen_local (soup_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (soup_server);
+
+  return g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+}
+
+static gboolean
+verify (ConcordConnectorElasticEmail  *connector,
+        GError                       **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_connector_elasticemail_verify_async (connector, NULL, concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_connector_elasticemail_verify_finish (connector, done, error);
+}
+
+/* Point 11: a page or an error body nested 100,000 deep crashed the CLI
+ * and the app. */
+static void
+test_nesting_bomb_answer (void)
+{
+  static const guint statuses[] = { SOUP_STATUS_OK, SOUP_STATUS_BAD_REQUEST,
+                                    SOUP_STATUS_PRECONDITION_FAILED, SOUP_STATUS_NOT_FOUND };
+  g_autofree char *bomb = nested (100000);
+  g_autofree char *error_bomb = g_strconcat ("{\"Error\": ", bomb, "}", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autoptr(SoupServer) soup_server = soup_server_new (NULL, NULL);
+      g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *origin = NULL;
+      g_autofree char *base_url = NULL;
+      Server server = { 0 };
+
+      g_test_message ("HTTP %u", statuses[i]);
+      origin = start_server (soup_server, &server);
+      server.answer = statuses[i] == SOUP_STATUS_OK ? bomb : error_bomb;
+      server.answer_status = statuses[i];
+      base_url = g_strconcat (origin, "/v4", NULL);
+      connector = concord_connector_elasticemail_new (base_url, TEST_KEY);
+
+      g_assert_false (verify (connector, &error));
+      g_assert_nonnull (error);
+      if (statuses[i] == SOUP_STATUS_OK)
+        {
+          g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+          g_assert_nonnull (strstr (error->message, "nested too deeply"));
+        }
+      g_assert_cmpuint (server.n_requests, >, 0);
+    }
+}
+
+/* The Sample CRM's file and the sandbox's files are read through the same
+ * bound: a nesting bomb there crashed the app at every start. */
+static void
+test_nesting_bomb_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("concord-http-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "sample-crm.json", NULL);
+  g_autofree char *options = NULL;
+  g_autofree char *bomb = nested (100000);
+  g_autofree char *document = g_strconcat ("{\"format\": \"concord-sample-crm\", \"people\": ", bomb,
+                                           "}", NULL);
+  g_autoptr(ConcordConnector) connector = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, document, -1, NULL));
+  options = g_strdup_printf ("{\"path\": \"%s\"}", path);
+  connector = concord_apps_create_connector ("sample-crm", options, "sample-crm-sandbox", &error);
+  g_assert_no_error (error);
+
+  g_assert_false (_concord_connector_sample_load (CONCORD_CONNECTOR_SAMPLE (connector), &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "nested too deeply"));
+
+  concord_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  /* The servers are local; isolated XDG directories hide the system's
+   * proxy settings schema, which GNOME's proxy resolver would abort on. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   concord_test_init (&argc, &argv);
 
   g_test_add_func ("/concord/http/check-status", test_check_status);
   g_test_add_func ("/concord/http/retry-after", test_retry_after);
   g_test_add_func ("/concord/http/redact", test_redact);
   g_test_add_func ("/concord/http/session", test_session);
+  g_test_add_func ("/concord/http/json-bounds", test_json_bounds);
+  g_test_add_func ("/concord/http/nesting-bomb-answer", test_nesting_bomb_answer);
+  g_test_add_func ("/concord/http/nesting-bomb-files", test_nesting_bomb_files);
 
   return g_test_run ();
 }

@@ -55,8 +55,10 @@
 #include <libsoup/soup.h>
 
 #include "concord-connector-elasticemail.h"
+#include "concord-connector-elasticemail-private.h"
 #include "concord-error.h"
 #include "concord-http.h"
+#include "concord-json-private.h"
 
 #define EE_APP_ID             "elasticemail"
 #define EE_APP_NAME           "Elastic Email"
@@ -70,6 +72,10 @@
 /* One page for a whole list, when the server ignores the offset. */
 #define FALLBACK_LIMIT     100000
 #define MAX_IN_FLIGHT      4
+/* The largest answer parsed (the one-page list fallback is the largest
+ * legitimate one), and the largest error body read for its message. */
+#define MAX_ANSWER_BYTES     (256 * 1024 * 1024)
+#define MAX_ERROR_BODY_BYTES (64 * 1024)
 #define MAX_RETRIES        5
 #define DEFAULT_RETRY_BASE_MS 500
 #define RETRY_CAP_MS       30000
@@ -634,8 +640,7 @@ call_retry_later (GTask  *task,
 static char *
 error_message_of (GBytes *body)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   gconstpointer data;
   gsize length;
 
@@ -643,11 +648,9 @@ error_message_of (GBytes *body)
     return NULL;
 
   data = g_bytes_get_data (body, &length);
-  if (length == 0 || !json_parser_load_from_data (parser, data, (gssize) length, NULL))
-    return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (length == 0 ||
+      (root = concord_json_parse (data, (gssize) length, MAX_ERROR_BODY_BYTES, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
 
   return member_text (json_node_get_object (root), "Error");
@@ -704,6 +707,52 @@ check_status (guint        status,
   return concord_http_check_status (status, label, error);
 }
 
+/*
+ * _concord_connector_elasticemail_parse_answer:
+ * @body: an answer's body
+ * @label: the endpoint, for messages
+ *
+ * Returns: (transfer full) (nullable): the answer as JSON; %NULL with no
+ *   error for an empty body
+ */
+JsonNode *
+_concord_connector_elasticemail_parse_answer (GBytes      *body,
+                                              const char  *label,
+                                              GError     **error)
+{
+  g_autofree char *valid = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  const char *data;
+  gsize length;
+  JsonNode *root;
+
+  data = g_bytes_get_data (body, &length);
+  if (length == 0)
+    return NULL;
+
+  /* Odd bytes in a name must not cost the whole page: json-glib refuses
+   * invalid UTF-8, so it becomes U+FFFD first. A cut body stays invalid. */
+  if (!g_utf8_validate_len (data, length, NULL))
+    {
+      valid = g_utf8_make_valid (data, (gssize) length);
+      data = valid;
+      length = strlen (valid);
+    }
+
+  /* Bounded first: a nesting bomb would overflow json-glib's stack. */
+  root = concord_json_parse (data, (gssize) length, MAX_ANSWER_BYTES, &parse_error);
+  if (root == NULL)
+    {
+      g_autofree char *reason = concord_http_redact (parse_error->message);
+
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "%s failed: the answer is not valid JSON (%s)", label, reason);
+      return NULL;
+    }
+
+  return root;
+}
+
 static void
 on_call_read_cb (GObject      *object,
                  GAsyncResult *result,
@@ -715,9 +764,7 @@ on_call_read_cb (GObject      *object,
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  gconstpointer data;
-  gsize length;
+  g_autoptr(JsonNode) root = NULL;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   release_slot (self);
@@ -769,36 +816,13 @@ on_call_read_cb (GObject      *object,
       return;
     }
 
-  data = g_bytes_get_data (body, &length);
-  if (length == 0)
-    {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-
-  /* Odd bytes in a name must not cost the whole page: json-glib refuses
-   * invalid UTF-8, so it becomes U+FFFD first. A cut body stays invalid. */
-  if (!g_utf8_validate_len (data, length, NULL))
-    {
-      g_autofree char *valid = g_utf8_make_valid (data, (gssize) length);
-
-      g_clear_pointer (&body, g_bytes_unref);
-      length = strlen (valid);
-      body = g_bytes_new_take (g_steal_pointer (&valid), length);
-      data = g_bytes_get_data (body, &length);
-    }
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) length, NULL) ||
-      json_parser_get_root (parser) == NULL)
-    {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                               "%s failed: the answer is not valid JSON", call->label);
-      return;
-    }
-
-  g_task_return_pointer (task, json_node_ref (json_parser_get_root (parser)),
-                         (GDestroyNotify) json_node_unref);
+  root = _concord_connector_elasticemail_parse_answer (body, call->label, &error);
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (root == NULL)
+    g_task_return_pointer (task, NULL, NULL);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&root), (GDestroyNotify) json_node_unref);
 }
 
 /* Takes a reference on @task for the duration of the request. */
@@ -893,6 +917,23 @@ call_finish (ConcordConnectorElasticEmail  *self,
     *status = call->status;
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* For the fuzz targets (concord-connector-elasticemail-private.h). */
+gboolean
+_concord_connector_elasticemail_check_status (guint        status,
+                                              GBytes      *body,
+                                              const char  *label,
+                                              GError     **error)
+{
+  return check_status (status, body, label, error);
+}
+
+ConcordRecord *
+_concord_connector_elasticemail_parse_contact (ConcordConnectorElasticEmail *self,
+                                               JsonNode                     *node)
+{
+  return parse_contact (self, node);
 }
 
 static JsonArray *
