@@ -148,6 +148,28 @@ test_session (void)
   g_assert_cmpuint (soup_session_get_max_conns (session), <=, 20);
 }
 
+static void
+test_origin (void)
+{
+  static const struct {
+    const char *uri;
+    const char *origin;
+  } cases[] = {
+    { "https://API.example.com/v4/contacts?x=1", "https://api.example.com:443" },
+    { "http://127.0.0.1:8080/v4", "http://127.0.0.1:8080" },
+    { "http://localhost/v4", "http://localhost:80" },
+    { "http://[::1]:81/", "http://[::1]:81" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (cases[i].uri, G_URI_FLAGS_NONE, NULL);
+      g_autofree char *origin = concord_http_origin (uri);
+
+      g_assert_cmpstr (origin, ==, cases[i].origin);
+    }
+}
+
 /* Point 11: json-glib recurses once per level. Arrays @depth deep. */
 static char *
 nested (guint depth)
@@ -305,6 +327,95 @@ verify (ConcordConnectorElasticEmail  *connector,
   return concord_connector_elasticemail_verify_finish (connector, done, error);
 }
 
+static GPtrArray *
+create_one (ConcordConnectorElasticEmail  *connector,
+            GError                       **error)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  ConcordRecord *record = concord_record_new (NULL);
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_record_set_text (record, "email", CONCORD_FIELD_TYPE_EMAIL, "redirected@example.com");
+  g_ptr_array_add (records, record);
+  concord_connector_create_async (CONCORD_CONNECTOR (connector), "contacts", records, NULL,
+                                  concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_connector_create_finish (CONCORD_CONNECTOR (connector), done, error);
+}
+
+/* Point 7: 301, 302, 307 and 308 to another port carried the key there. */
+static void
+test_redirect_keeps_key (void)
+{
+  static const guint statuses[] = { 301, 302, 303, 307, 308 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autoptr(SoupServer) origin_server = soup_server_new (NULL, NULL);
+      g_autoptr(SoupServer) other_server = soup_server_new (NULL, NULL);
+      g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+      g_autoptr(GPtrArray) results = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *origin = NULL;
+      g_autofree char *other = NULL;
+      g_autofree char *base_url = NULL;
+      Server at_origin = { 0 };
+      Server at_other = { 0 };
+
+      g_test_message ("HTTP %u", statuses[i]);
+      origin = start_server (origin_server, &at_origin);
+      other = start_server (other_server, &at_other);
+      at_origin.status = statuses[i];
+      at_origin.location = g_strdup (other);
+      base_url = g_strconcat (origin, "/v4", NULL);
+      connector = concord_connector_elasticemail_new (base_url, TEST_KEY);
+      concord_connector_elasticemail_set_retry_base_ms (connector, 1);
+
+      g_assert_false (verify (connector, &error));
+      g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+      /* Both origins named, so the user can tell what happened. */
+      g_assert_nonnull (strstr (error->message, origin));
+      g_assert_nonnull (strstr (error->message, other));
+      g_assert_null (strstr (error->message, TEST_KEY));
+      g_clear_error (&error);
+
+      /* A write: the key, and the contacts in the body, stay home too. */
+      results = create_one (connector, &error);
+      g_clear_error (&error);
+
+      g_assert_cmpuint (at_origin.n_requests, >, 0);
+      g_assert_cmpuint (at_other.n_keys, ==, 0);
+      g_assert_cmpuint (at_other.n_bodies, ==, 0);
+      g_assert_cmpuint (at_other.n_requests, ==, 0);
+      g_free (at_origin.location);
+    }
+
+  /* To the same origin: not followed either, and said plainly. */
+  {
+    g_autoptr(SoupServer) origin_server = soup_server_new (NULL, NULL);
+    g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *origin = NULL;
+    g_autofree char *base_url = NULL;
+    Server at_origin = { 0 };
+
+    origin = start_server (origin_server, &at_origin);
+    at_origin.status = 301;
+    at_origin.location = g_strconcat (origin, "/elsewhere", NULL);
+    base_url = g_strconcat (origin, "/v4", NULL);
+    connector = concord_connector_elasticemail_new (base_url, TEST_KEY);
+
+    g_assert_false (verify (connector, &error));
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, origin));
+    g_assert_nonnull (strstr (error->message, "301"));
+    g_assert_cmpuint (at_origin.n_requests, ==, 1);
+    g_free (at_origin.location);
+  }
+}
+
 /* Point 11: a page or an error body nested 100,000 deep crashed the CLI
  * and the app. */
 static void
@@ -381,7 +492,9 @@ main (int   argc,
   g_test_add_func ("/concord/http/retry-after", test_retry_after);
   g_test_add_func ("/concord/http/redact", test_redact);
   g_test_add_func ("/concord/http/session", test_session);
+  g_test_add_func ("/concord/http/origin", test_origin);
   g_test_add_func ("/concord/http/json-bounds", test_json_bounds);
+  g_test_add_func ("/concord/http/redirect-keeps-key", test_redirect_keeps_key);
   g_test_add_func ("/concord/http/nesting-bomb-answer", test_nesting_bomb_answer);
   g_test_add_func ("/concord/http/nesting-bomb-files", test_nesting_bomb_files);
 

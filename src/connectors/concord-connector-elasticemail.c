@@ -810,6 +810,13 @@ on_call_read_cb (GObject      *object,
       return;
     }
 
+  if (!concord_http_check_redirect (msg, &error))
+    {
+      g_prefix_error (&error, "%s: ", call->label);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
   if (!check_status (call->status, body, call->label, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -850,6 +857,8 @@ call_send (GTask *task)
       return;
     }
 
+  /* The key goes to the configured origin only: no redirect is followed. */
+  concord_http_message_prepare (msg);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
                                 API_KEY_HEADER, self->api_key);
   soup_message_headers_replace (soup_message_get_request_headers (msg),

@@ -22,5 +22,9 @@ gboolean     concord_http_check_status         (guint         status,
 gint64       concord_http_parse_retry_after    (const char   *value,
                                                 GDateTime    *now);
 char        *concord_http_redact               (const char   *text);
+char        *concord_http_origin               (GUri         *uri);
+void         concord_http_message_prepare      (SoupMessage  *msg);
+gboolean     concord_http_check_redirect       (SoupMessage  *msg,
+                                                GError      **error);
 
 G_END_DECLS
