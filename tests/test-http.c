@@ -148,6 +148,61 @@ test_session (void)
   g_assert_cmpuint (soup_session_get_max_conns (session), <=, 20);
 }
 
+/* Point 8 of issue 13: a prefix check let these through. */
+static void
+test_base_url (void)
+{
+  static const char * const accepted[] = {
+    "https://api.elasticemail.com/v4",
+    "HTTPS://api.elasticemail.com:8443/v4/",
+    "http://127.0.0.1:8080/v4",
+    "http://127.1.2.3/v4",
+    "http://localhost:9000/v4",
+    "http://LOCALHOST/v4",
+    "http://[::1]:8080/v4",
+  };
+  static const char * const refused[] = {
+    "http://127.0.0.1.evil.invalid/v4",
+    "http://localhost@evil.invalid/v4",
+    "http://localhost.evil.invalid/v4",
+    "http://user:pass@127.0.0.1/v4",
+    "https://user@api.elasticemail.com/v4",
+    "http://evil.invalid/v4",
+    "http://128.0.0.1/v4",
+    "http://[::2]/v4",
+    "http://[::ffff:10.0.0.1]/v4",
+    "http://0.0.0.0/v4",
+    "ftp://127.0.0.1/v4",
+    "file:///etc/passwd",
+    "not-a-url",
+    "",
+    "/v4",
+    "https:///v4",
+    "https://api.elasticemail.com/v4?apikey=x",
+    "https://api.elasticemail.com/v4#x",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("accepted: %s", accepted[i]);
+      g_assert_true (concord_http_check_base_url (accepted[i], &error));
+      g_assert_no_error (error);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("refused: %s", refused[i]);
+      g_assert_false (concord_http_check_base_url (refused[i], &error));
+      g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+    }
+
+  g_assert_false (concord_http_check_base_url (NULL, NULL));
+}
+
 static void
 test_origin (void)
 {
@@ -168,6 +223,81 @@ test_origin (void)
 
       g_assert_cmpstr (origin, ==, cases[i].origin);
     }
+}
+
+/* Point 9: one check of an app's options, for the CLI and the engine. */
+static void
+test_options (void)
+{
+  static const struct {
+    const char *app;
+    const char *options;
+    const char *must_contain;  /* NULL: accepted */
+  } cases[] = {
+    { "elasticemail", NULL, NULL },
+    { "elasticemail", "", NULL },
+    { "elasticemail", "{}", NULL },
+    { "elasticemail", "{\"base_url\": \"https://api.elasticemail.com/v4\"}", NULL },
+    { "elasticemail", "{\"base_url\": \"http://127.0.0.1:1/v4\", \"custom_fields\": \"a,b\"}", NULL },
+    { "elasticemail", "{\"api_key\": \"K\"}", "standard input" },
+    { "elasticemail", "{\"apikey\": \"K\"}", "standard input" },
+    { "elasticemail", "{\"key\": \"K\"}", "standard input" },
+    { "elasticemail", "{\"X-ElasticEmail-ApiKey\": \"K\"}", "standard input" },
+    { "elasticemail", "{\"token\": \"K\"}", "standard input" },
+    { "elasticemail", "{\"colour\": \"blue\"}", "base_url, custom_fields" },
+    { "elasticemail", "{\"path\": \"/tmp/x.json\"}", "base_url, custom_fields" },
+    { "elasticemail", "{\"base_url\": \"http://localhost@evil.invalid/v4\"}", "user name" },
+    { "elasticemail", "{\"base_url\": \"http://127.0.0.1.evil.invalid/v4\"}", "https" },
+    { "elasticemail", "{\"base_url\": 7}", "must be text" },
+    { "elasticemail", "[\"base_url\"]", "unreadable" },
+    { "elasticemail", "{\"base_url\": ", "unreadable" },
+    { "sample-crm", "{\"path\": \"/tmp/sample.json\"}", NULL },
+    { "sample-crm", "{}", "absolute path" },
+    { "sample-crm", "{\"path\": \"relative.json\"}", "absolute path" },
+    { "sample-crm", "{\"path\": \"/tmp/s.json\", \"api_key\": \"K\"}", "it takes: path" },
+    { "sample-crm", "{\"path\": \"/tmp/s.json\", \"base_url\": \"https://x.invalid\"}", "it takes: path" },
+    { "nosuchapp", "{}", "nosuchapp" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok = concord_apps_check_options (cases[i].app, cases[i].options, &error);
+
+      g_test_message ("%s %s", cases[i].app, cases[i].options);
+      if (cases[i].must_contain == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+        }
+      else
+        {
+          g_assert_false (ok);
+          g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+          g_assert_nonnull (strstr (error->message, cases[i].must_contain));
+          /* The refusal never repeats a value: it may be a key. */
+          g_assert_null (strstr (error->message, "\"K\""));
+        }
+    }
+
+  /* The engine and the app make connectors through the same check. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ConcordConnector) connector =
+      concord_apps_create_connector ("elasticemail", "{\"api_key\": \"K\"}", TEST_KEY, &error);
+
+    g_assert_null (connector);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ConcordConnector) connector =
+      concord_apps_create_connector ("elasticemail", "{\"base_url\": \"http://localhost@evil.invalid/v4\"}",
+                                     TEST_KEY, &error);
+
+    g_assert_null (connector);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  }
 }
 
 /* Point 11: json-glib recurses once per level. Arrays @depth deep. */
@@ -492,7 +622,9 @@ main (int   argc,
   g_test_add_func ("/concord/http/retry-after", test_retry_after);
   g_test_add_func ("/concord/http/redact", test_redact);
   g_test_add_func ("/concord/http/session", test_session);
+  g_test_add_func ("/concord/http/base-url", test_base_url);
   g_test_add_func ("/concord/http/origin", test_origin);
+  g_test_add_func ("/concord/http/options", test_options);
   g_test_add_func ("/concord/http/json-bounds", test_json_bounds);
   g_test_add_func ("/concord/http/redirect-keeps-key", test_redirect_keeps_key);
   g_test_add_func ("/concord/http/nesting-bomb-answer", test_nesting_bomb_answer);

@@ -9,7 +9,10 @@
  * status codes to ConcordError codes, Retry-After parsing and redaction of
  * anything that may carry personal data or a key before it reaches a log.
  *
- * Credentials stay at their origin (invariant 24). Redirects are never followed:
+ * Credentials stay at their origin (invariant 24). A base URL is checked on
+ * its parsed form: https anywhere, plain http only to a loopback host, never
+ * with userinfo (a prefix check let "http://localhost@evil.invalid" and
+ * "http://127.0.0.1.evil.invalid" through). Redirects are never followed:
  * libsoup would follow them with every request header, the key included,
  * and a 307 would repeat the body with its contacts. A redirect becomes an
  * error that names both origins, so the user can correct the base URL.
@@ -239,6 +242,91 @@ concord_http_origin (GUri *uri)
 
     return g_strdup_printf ("%s://%s:%d", scheme, lower, port);
   }
+}
+
+static gboolean
+is_loopback_host (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+
+  /* Numeric addresses only: 127.0.0.0/8 and ::1. A name is not resolved
+   * here, and one that merely starts like an address is just a name. */
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/**
+ * concord_http_check_base_url:
+ * @url: a base URL an account's requests go to, with its key
+ *
+ * Checks @url on its parsed form: an absolute https URL, or plain http to
+ * a loopback host (127.0.0.0/8, ::1, "localhost"); no user name or
+ * password, no query, no fragment.
+ *
+ * Returns: %TRUE when a key may be sent there, otherwise %FALSE with @error
+ *   set (%CONCORD_ERROR_INVALID)
+ */
+gboolean
+concord_http_check_base_url (const char  *url,
+                             GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+  const char *host;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (url != NULL)
+    uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL is not an absolute URL"));
+      return FALSE;
+    }
+
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+
+  if (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL must use https (plain http only to this computer)"));
+      return FALSE;
+    }
+
+  if (host == NULL || *host == '\0')
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL has no host"));
+      return FALSE;
+    }
+
+  if (g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL must not contain a user name or password"));
+      return FALSE;
+    }
+
+  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL must not have a query or a fragment"));
+      return FALSE;
+    }
+
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && !is_loopback_host (host))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL must use https (plain http only to this computer)"));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /**
