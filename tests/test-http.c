@@ -134,6 +134,17 @@ test_redact (void)
     g_assert_null (strstr (out, "jane@"));
   }
 
+  /* json-glib quotes what it could not read, invalid UTF-8 included: this
+   * message crashed GRegex (found by tests/fuzz/fuzz-elasticemail-answer). */
+  {
+    g_autofree char *out = concord_http_redact ("<data>:1:23: Parse error: invalid string constant "
+                                                "\"\xc3\xa0\xbf\xbdil\", expected valid string constant");
+
+    g_assert_nonnull (out);
+    g_assert_true (g_utf8_validate (out, -1, NULL));
+    g_assert_nonnull (strstr (out, "Parse error"));
+  }
+
   g_assert_null (concord_http_redact (NULL));
 }
 
@@ -583,6 +594,29 @@ test_nesting_bomb_answer (void)
     }
 }
 
+/* json-glib's message quotes what it could not read: never passed on. */
+static void
+test_unreadable_answer (void)
+{
+  g_autoptr(SoupServer) soup_server = soup_server_new (NULL, NULL);
+  g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *base_url = NULL;
+  Server server = { 0 };
+
+  origin = start_server (soup_server, &server);
+  server.answer = "[{\"Email\": \"x@example.com\", \"FirstName\": \"Jos\\u00eX Quixotena\": 1}]";
+  server.answer_status = SOUP_STATUS_OK;
+  base_url = g_strconcat (origin, "/v4", NULL);
+  connector = concord_connector_elasticemail_new (base_url, TEST_KEY);
+
+  g_assert_false (verify (connector, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "not valid JSON"));
+  g_assert_null (strstr (error->message, "Quixotena"));
+}
+
 /* The Sample CRM's file and the sandbox's files are read through the same
  * bound: a nesting bomb there crashed the app at every start. */
 static void
@@ -629,6 +663,7 @@ main (int   argc,
   g_test_add_func ("/concord/http/redirect-keeps-key", test_redirect_keeps_key);
   g_test_add_func ("/concord/http/nesting-bomb-answer", test_nesting_bomb_answer);
   g_test_add_func ("/concord/http/nesting-bomb-files", test_nesting_bomb_files);
+  g_test_add_func ("/concord/http/unreadable-answer", test_unreadable_answer);
 
   return g_test_run ();
 }

@@ -743,10 +743,14 @@ _concord_connector_elasticemail_parse_answer (GBytes      *body,
   root = concord_json_parse (data, (gssize) length, MAX_ANSWER_BYTES, &parse_error);
   if (root == NULL)
     {
-      g_autofree char *reason = concord_http_redact (parse_error->message);
-
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                   "%s failed: the answer is not valid JSON (%s)", label, reason);
+      /* json-glib's own message quotes the answer, which may be personal
+       * data: only a refusal of the bounds (our words) is passed on. */
+      if (!concord_json_check_bounds (data, length, MAX_ANSWER_BYTES, NULL))
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                     "%s failed: %s", label, parse_error->message);
+      else
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                     "%s failed: the answer is not valid JSON", label);
       return NULL;
     }
 

@@ -165,11 +165,17 @@ concord_http_redact (const char *text)
   static GRegex *email_re;
   static GRegex *param_re;
   static GRegex *token_re;
+  g_autofree char *valid = NULL;
   g_autofree char *step1 = NULL;
   g_autofree char *step2 = NULL;
 
   if (text == NULL)
     return NULL;
+
+  /* GRegex (PCRE2) can crash on some invalid UTF-8 (json-glib's own parse
+   * errors quote such bytes): only valid text reaches it. */
+  if (!g_utf8_validate (text, -1, NULL))
+    text = valid = g_utf8_make_valid (text, -1);
 
   if (g_once_init_enter (&email_re))
     {
