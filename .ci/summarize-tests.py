@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Summarize meson's testlog.json: "N skipped", then "N passed, N failed".
+"""Summarize meson's testlog.json files: "N skipped", then "N passed, N failed".
+
+Usage: summarize-tests.py LOG [LOG…] — the main build's log, then others
+(the fuzz build's); a log that is missing or empty counts one failure.
 
 Each meson test() is one JSON object per line. A test that prints TAP
 (GTest programs and our Python checkers do) counts by its subtests: "ok" is
@@ -10,6 +13,7 @@ counts as one, by its result. Anything but OK/EXPECTEDFAIL/SKIP is a failure.
 """
 
 import json
+import os
 import re
 import sys
 
@@ -18,9 +22,27 @@ NOT_OK_RE = re.compile(r'^not ok\b')
 SKIP_RE = re.compile(r'#\s*skip', re.I)
 
 
-def main(path):
+def main(paths):
     passed = failed = skipped = 0
-    with open(path, encoding='utf-8', errors='replace') as f:
+    for path in paths:
+        p, x, s = count(path)
+        passed += p
+        failed += x
+        skipped += s
+    # The last line is exactly "N passed, N failed": what CI reads.
+    print(f'{skipped} skipped')
+    print(f'{passed} passed, {failed} failed')
+
+
+def count(path):
+    passed = failed = skipped = 0
+    try:
+        f = open(path, encoding='utf-8', errors='replace')
+    except OSError:
+        return 0, 1, 0
+    with f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return 0, 1, 0
         for line in f:
             if not line.strip():
                 continue
@@ -51,10 +73,8 @@ def main(path):
             passed += p
             skipped += s
             failed += x
-    # The last line is exactly "N passed, N failed": what CI reads.
-    print(f'{skipped} skipped')
-    print(f'{passed} passed, {failed} failed')
+    return passed, failed, skipped
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1:])

@@ -286,6 +286,34 @@ def main():
                 'base_url=' + url_b, stdin=KEY_B + '\n')
         check('a name with a line break is refused', p.returncode == 1 and 'line break' in p.stderr, p.stderr)
 
+        # A key given as an option would be stored in clear: refused, saying
+        # where keys go, before anything is read or stored.
+        secret = 'optkey-5c1e9a7b3d'
+        for name in ('api_key', 'apikey', 'key', 'X-ElasticEmail-ApiKey'):
+            p = cli('account', 'add', 'elasticemail', '--name', 'leaky-' + name, '--option',
+                    'base_url=' + url_a, '--option', name + '=' + secret, stdin=KEY_A + '\n')
+            check('--option %s is refused, naming the options and standard input' % name,
+                  p.returncode == 2 and 'base_url, custom_fields' in p.stderr and
+                  'standard input' in p.stderr and secret not in p.stderr, p.stderr)
+        p = cli('account', 'add', 'elasticemail', '--name', 'typo', '--option', 'base_ulr=' + url_a,
+                stdin=KEY_A + '\n')
+        check('an unknown option is refused', p.returncode == 2 and 'base_ulr' in p.stderr, p.stderr)
+        for url in ('http://127.0.0.1.evil.invalid/v4', 'http://localhost@evil.invalid/v4',
+                    'ftp://127.0.0.1/v4', 'not-a-url'):
+            p = cli('account', 'add', 'elasticemail', '--name', 'evil', '--option', 'base_url=' + url,
+                    stdin=KEY_A + '\n')
+            check('the base URL %s is refused' % url, p.returncode == 2, p.stderr)
+        stored = b''
+        for entry in os.listdir(data):
+            path = os.path.join(data, entry)
+            if os.path.isfile(path):
+                with open(path, 'rb') as f:
+                    stored += f.read()
+        p = cli('account', 'list', '--json')
+        check('no refused account was stored, nor its key',
+              secret.encode() not in stored and 'leaky' not in p.stdout and 'evil' not in p.stdout,
+              p.stdout)
+
         p = cli('account', 'list', '--json')
         names = sorted(a['name'] for a in json.loads(p.stdout)) if p.returncode == 0 else []
         check('account list --json', names == ['newsletter', 'shop'], p.stdout + p.stderr)
@@ -383,6 +411,22 @@ def main():
         after = cli('connection', 'export', 'pro').stdout
         check('import refuses bad documents, naming the place, and keeps what was stored',
               refused and before == after, p.stderr)
+
+        # json-glib recurses: a nesting bomb crashed the CLI; a huge document
+        # took 21 s and 2.3 GB. Both are refused before parsing.
+        with open(rules_file, 'w') as f:
+            f.write('{"version": 1, "rules": ' + '[' * 100000 + ']' * 100000 + '}')
+        p = cli('connection', 'import', 'pro', rules_file)
+        check('a document nested 100,000 deep is refused without a crash',
+              p.returncode == 1 and 'nested too deeply' in p.stderr and 'nothing was changed' in p.stderr,
+              '%d %s' % (p.returncode, p.stderr))
+        with open(rules_file, 'w') as f:
+            f.write('{"version": 1, "mapping": {"automatic": true, "pairs": [' +
+                    ','.join(['{"a": "email", "b": "email"}'] * 40000) + ']}}')
+        p = cli('connection', 'import', 'pro', rules_file)
+        check('a document over 1 MiB is refused',
+              p.returncode == 1 and 'too large' in p.stderr and
+              cli('connection', 'export', 'pro').stdout == after, '%d %s' % (p.returncode, p.stderr))
 
         rules = {'version': 1, 'rules': {
             'a_to_b': {'filter': {'conditions': [

@@ -583,6 +583,46 @@ test_auto_mapping (void)
   }
 }
 
+/* Issue 13: json-glib recursed into a nesting bomb until the stack
+ * overflowed, and a 100 MB document took 21 s and 2.3 GB. */
+static void
+test_document_bounds (void)
+{
+  g_autoptr(GString) bomb = g_string_new ("{\"version\": 1, \"rules\": ");
+  g_autoptr(GString) large = g_string_new ("{\"version\": 1, \"mapping\": {\"pairs\": [");
+  g_autoptr(GString) filler = g_string_new ("{\"version\": 1, \"rules\": {}}");
+  g_autoptr(ConcordConnectionConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (bomb, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (bomb, ']');
+  g_string_append_c (bomb, '}');
+  config = concord_connection_config_new_from_json (bomb->str, &error);
+  g_assert_null (config);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "nested too deeply"));
+  g_clear_error (&error);
+
+  while (large->len <= CONCORD_CONNECTION_CONFIG_MAX_BYTES)
+    g_string_append (large, "{\"a\": \"email\", \"b\": \"email\"},");
+  g_string_append (large, "{\"a\": \"email\", \"b\": \"email\"}]}}");
+  config = concord_connection_config_new_from_json (large->str, &error);
+  g_assert_null (config);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "too large"));
+  g_clear_error (&error);
+
+  /* Up to the limit, what counts is the content: blanks pass. */
+  while (filler->len < CONCORD_CONNECTION_CONFIG_MAX_BYTES)
+    g_string_append_c (filler, ' ');
+  g_string_truncate (filler, CONCORD_CONNECTION_CONFIG_MAX_BYTES);
+  config = concord_connection_config_new_from_json (filler->str, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -592,6 +632,7 @@ main (int   argc,
   g_test_add_func ("/concord/rules/actions", test_actions);
   g_test_add_func ("/concord/rules/document-round-trip", test_document_round_trip);
   g_test_add_func ("/concord/rules/document-refusals", test_document_refusals);
+  g_test_add_func ("/concord/rules/document-bounds", test_document_bounds);
   g_test_add_func ("/concord/mapping/convert", test_mapping_convert);
   g_test_add_func ("/concord/mapping/auto", test_auto_mapping);
 

@@ -307,8 +307,10 @@ account_add (Cli   *cli,
   if (app == NULL)
     return usage ("unknown app (known: elasticemail)");
 
+  /* Before the key is read: a refused option (a key given as one would be
+   * stored in clear) changes nothing. */
   options_json = options_to_json (options, &error);
-  if (options_json == NULL)
+  if (options_json == NULL || !concord_apps_check_options (app->id, options_json, &error))
     return usage (error->message);
 
   /* Refused before the key is read, checked or kept. */

@@ -28,6 +28,9 @@ typedef struct
 
 const ConcordAppInfo *concord_apps_get_all          (guint             *n_apps);
 const ConcordAppInfo *concord_apps_lookup           (const char        *app_id);
+gboolean              concord_apps_check_options    (const char        *app_id,
+                                                     const char        *options_json,
+                                                     GError           **error);
 ConcordConnector     *concord_apps_create_connector (const char        *app_id,
                                                      const char        *options_json,
                                                      const char        *secret,

@@ -71,8 +71,10 @@
 #include <libsoup/soup.h>
 
 #include "concord-connector-elasticemail.h"
+#include "concord-connector-elasticemail-private.h"
 #include "concord-error.h"
 #include "concord-http.h"
+#include "concord-json-private.h"
 
 #define EE_APP_ID             "elasticemail"
 #define EE_APP_NAME           "Elastic Email"
@@ -91,6 +93,8 @@
  * Fields first used further on are learnt by the listing. */
 #define MAX_SCHEMA_PAGES   100
 #define MAX_IN_FLIGHT      4
+/* The largest error body read for its message. */
+#define MAX_ERROR_BODY_BYTES (64 * 1024)
 #define MAX_RETRIES        5
 /* The most of an answer that is read: a page of 100 contacts is some
  * 200 KB; parsed, 16 MiB of JSON take some 150 MB. */
@@ -985,8 +989,7 @@ call_retry_later (GTask  *task,
 static char *
 error_message_of (GBytes *body)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   gconstpointer data;
   gsize length;
 
@@ -994,11 +997,9 @@ error_message_of (GBytes *body)
     return NULL;
 
   data = g_bytes_get_data (body, &length);
-  if (length == 0 || !json_parser_load_from_data (parser, data, (gssize) length, NULL))
-    return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (length == 0 ||
+      (root = concord_json_parse (data, (gssize) length, MAX_ERROR_BODY_BYTES, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
 
   return member_text (json_node_get_object (root), "Error");
@@ -1055,6 +1056,52 @@ check_status (guint        status,
   return concord_http_check_status (status, label, error);
 }
 
+/*
+ * _concord_connector_elasticemail_parse_answer:
+ * @body: an answer's body
+ * @label: the endpoint, for messages
+ *
+ * Returns: (transfer full) (nullable): the answer as JSON; %NULL with no
+ *   error for an empty body
+ */
+JsonNode *
+_concord_connector_elasticemail_parse_answer (GBytes      *body,
+                                              const char  *label,
+                                              GError     **error)
+{
+  g_autoptr(GBytes) repaired = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  const char *data;
+  gsize length;
+  JsonNode *root;
+
+  data = g_bytes_get_data (body, &length);
+  if (length == 0)
+    return NULL;
+
+  /* Odd bytes in a name must not cost the whole page, nor pass for the
+   * user's: see repair_body(). A cut body stays invalid. */
+  if ((repaired = repair_body (data, length)) != NULL)
+    data = g_bytes_get_data (repaired, &length);
+
+  /* Bounded first: a nesting bomb would overflow json-glib's stack. */
+  root = concord_json_parse (data, (gssize) length, MAX_ANSWER_BYTES, &parse_error);
+  if (root == NULL)
+    {
+      /* json-glib's own message quotes the answer, which may be personal
+       * data: only a refusal of the bounds (our words) is passed on. */
+      if (!concord_json_check_bounds (data, length, MAX_ANSWER_BYTES, NULL))
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                     "%s failed: %s", label, parse_error->message);
+      else
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                     "%s failed: the answer is not valid JSON", label);
+      return NULL;
+    }
+
+  return root;
+}
+
 static void
 on_call_read_cb (GObject      *object,
                  GAsyncResult *result,
@@ -1066,9 +1113,7 @@ on_call_read_cb (GObject      *object,
   SoupMessage *msg = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  gconstpointer data;
-  gsize length;
+  g_autoptr(JsonNode) root = NULL;
 
   body = send_and_read_bounded_finish (result, &msg, &error);
   release_slot (self);
@@ -1122,43 +1167,26 @@ on_call_read_cb (GObject      *object,
       return;
     }
 
+  if (!concord_http_check_redirect (msg, &error))
+    {
+      g_prefix_error (&error, "%s: ", call->label);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
   if (!check_status (call->status, body, call->label, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  data = g_bytes_get_data (body, &length);
-  if (length == 0)
-    {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-
-  /* Odd bytes in a name must not cost the whole page, nor pass for the
-   * user's: see repair_body(). A cut body stays invalid. */
-  {
-    GBytes *repaired = repair_body (data, length);
-
-    if (repaired != NULL)
-      {
-        g_bytes_unref (body);
-        body = repaired;
-        data = g_bytes_get_data (body, &length);
-      }
-  }
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) length, NULL) ||
-      json_parser_get_root (parser) == NULL)
-    {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                               "%s failed: the answer is not valid JSON", call->label);
-      return;
-    }
-
-  g_task_return_pointer (task, json_node_ref (json_parser_get_root (parser)),
-                         (GDestroyNotify) json_node_unref);
+  root = _concord_connector_elasticemail_parse_answer (body, call->label, &error);
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (root == NULL)
+    g_task_return_pointer (task, NULL, NULL);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&root), (GDestroyNotify) json_node_unref);
 }
 
 /* Takes a reference on @task for the duration of the request. */
@@ -1186,6 +1214,8 @@ call_send (GTask *task)
       return;
     }
 
+  /* The key goes to the configured origin only: no redirect is followed. */
+  concord_http_message_prepare (msg);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
                                 API_KEY_HEADER, self->api_key);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
@@ -1252,6 +1282,23 @@ call_finish (ConcordConnectorElasticEmail  *self,
     *status = call->status;
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* For the fuzz targets (concord-connector-elasticemail-private.h). */
+gboolean
+_concord_connector_elasticemail_check_status (guint        status,
+                                              GBytes      *body,
+                                              const char  *label,
+                                              GError     **error)
+{
+  return check_status (status, body, label, error);
+}
+
+ConcordRecord *
+_concord_connector_elasticemail_parse_contact (ConcordConnectorElasticEmail *self,
+                                               JsonNode                     *node)
+{
+  return parse_contact (self, node);
 }
 
 static JsonArray *

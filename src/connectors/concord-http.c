@@ -8,11 +8,23 @@
  * agent, timeouts, a modest connection limit), the single mapping from HTTP
  * status codes to ConcordError codes, Retry-After parsing and redaction of
  * anything that may carry personal data or a key before it reaches a log.
+ *
+ * Credentials stay at their origin (invariant 24). A base URL is checked on
+ * its parsed form: https anywhere, plain http only to a loopback host, never
+ * with userinfo (a prefix check let "http://localhost@evil.invalid" and
+ * "http://127.0.0.1.evil.invalid" through). Redirects are never followed:
+ * libsoup would follow them with every request header, the key included,
+ * and a 307 would repeat the body with its contacts. A redirect becomes an
+ * error that names both origins, so the user can correct the base URL.
  */
 
 #define G_LOG_DOMAIN "concord-http"
 
 #include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
 
 #include "concord-error.h"
 #include "concord-http.h"
@@ -153,11 +165,17 @@ concord_http_redact (const char *text)
   static GRegex *email_re;
   static GRegex *param_re;
   static GRegex *token_re;
+  g_autofree char *valid = NULL;
   g_autofree char *step1 = NULL;
   g_autofree char *step2 = NULL;
 
   if (text == NULL)
     return NULL;
+
+  /* GRegex (PCRE2) can crash on some invalid UTF-8 (json-glib's own parse
+   * errors quote such bytes): only valid text reaches it. */
+  if (!g_utf8_validate (text, -1, NULL))
+    text = valid = g_utf8_make_valid (text, -1);
 
   if (g_once_init_enter (&email_re))
     {
@@ -189,4 +207,199 @@ concord_http_redact (const char *text)
     return g_strdup ("[unprintable]");
 
   return g_regex_replace_literal (token_re, step2, -1, 0, "[redacted]", 0, NULL);
+}
+
+static int
+default_port (const char *scheme)
+{
+  if (g_ascii_strcasecmp (scheme, "https") == 0)
+    return 443;
+  if (g_ascii_strcasecmp (scheme, "http") == 0)
+    return 80;
+  return -1;
+}
+
+/**
+ * concord_http_origin:
+ * @uri: an absolute URI
+ *
+ * Returns: (transfer full): its origin, "scheme://host:port", with the
+ *   scheme's default port written out, for comparing and for messages
+ */
+char *
+concord_http_origin (GUri *uri)
+{
+  g_autofree char *scheme = NULL;
+  const char *host;
+  int port;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  host = g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "";
+  port = g_uri_get_port (uri);
+  if (port < 0)
+    port = default_port (scheme);
+
+  if (strchr (host, ':') != NULL)
+    return g_strdup_printf ("%s://[%s]:%d", scheme, host, port);
+  {
+    g_autofree char *lower = g_ascii_strdown (host, -1);
+
+    return g_strdup_printf ("%s://%s:%d", scheme, lower, port);
+  }
+}
+
+static gboolean
+is_loopback_host (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+
+  /* Numeric addresses only: 127.0.0.0/8 and ::1. A name is not resolved
+   * here, and one that merely starts like an address is just a name. */
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/**
+ * concord_http_check_base_url:
+ * @url: a base URL an account's requests go to, with its key
+ *
+ * Checks @url on its parsed form: an absolute https URL, or plain http to
+ * a loopback host (127.0.0.0/8, ::1, "localhost"); no user name or
+ * password, no query, no fragment.
+ *
+ * Returns: %TRUE when a key may be sent there, otherwise %FALSE with @error
+ *   set (%CONCORD_ERROR_INVALID)
+ */
+gboolean
+concord_http_check_base_url (const char  *url,
+                             GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+  const char *host;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (url != NULL)
+    uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL is not an absolute URL"));
+      return FALSE;
+    }
+
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+
+  if (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL must use https (plain http only to this computer)"));
+      return FALSE;
+    }
+
+  if (host == NULL || *host == '\0')
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL has no host"));
+      return FALSE;
+    }
+
+  if (g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL must not contain a user name or password"));
+      return FALSE;
+    }
+
+  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL must not have a query or a fragment"));
+      return FALSE;
+    }
+
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && !is_loopback_host (host))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           _("The base URL must use https (plain http only to this computer)"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * concord_http_message_prepare:
+ * @msg: a message about to carry a credential
+ *
+ * Makes libsoup hand every redirect back instead of following it; pair with
+ * concord_http_check_redirect() on the answer.
+ */
+void
+concord_http_message_prepare (SoupMessage *msg)
+{
+  g_return_if_fail (SOUP_IS_MESSAGE (msg));
+
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+}
+
+/**
+ * concord_http_check_redirect:
+ * @msg: a message sent after concord_http_message_prepare(), with its answer
+ *
+ * Turns a redirect into an error: to another origin it names both origins
+ * (never the path, which may hold an address); to the same origin it says
+ * the base URL needs correcting.
+ *
+ * Returns: %TRUE when the answer is not a redirect, otherwise %FALSE with
+ *   @error set (%CONCORD_ERROR_INVALID)
+ */
+gboolean
+concord_http_check_redirect (SoupMessage  *msg,
+                             GError      **error)
+{
+  g_autoptr(GUri) target = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  const char *location;
+  guint status;
+
+  g_return_val_if_fail (SOUP_IS_MESSAGE (msg), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  status = soup_message_get_status (msg);
+  location = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Location");
+  if (status < 300 || status >= 400 || location == NULL)
+    return TRUE;
+
+  from = concord_http_origin (soup_message_get_uri (msg));
+  target = g_uri_parse_relative (soup_message_get_uri (msg), location, G_URI_FLAGS_NONE, NULL);
+  if (target != NULL && g_uri_get_host (target) != NULL)
+    to = concord_http_origin (target);
+
+  if (to == NULL || g_strcmp0 (from, to) != 0)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   /* Translators: the first %s is the configured server, the second where
+                    * it redirected to, both like https://api.example.com:443 */
+                   _("The server %s redirected to another server (%s); the API key is only "
+                     "sent to the configured server, so the redirect was not followed. "
+                     "Check the base URL."),
+                   from, to != NULL ? to : _("an unreadable address"));
+      return FALSE;
+    }
+
+  g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+               /* Translators: %u is an HTTP status such as 301, %s the server */
+               _("The server %s answered with a redirect (HTTP %u), which Concord does not "
+                 "follow. Check the base URL."),
+               from, status);
+  return FALSE;
 }

@@ -28,5 +28,11 @@ gboolean     concord_http_check_status         (guint         status,
 gint64       concord_http_parse_retry_after    (const char   *value,
                                                 GDateTime    *now);
 char        *concord_http_redact               (const char   *text);
+char        *concord_http_origin               (GUri         *uri);
+gboolean     concord_http_check_base_url       (const char   *url,
+                                                GError      **error);
+void         concord_http_message_prepare      (SoupMessage  *msg);
+gboolean     concord_http_check_redirect       (SoupMessage  *msg,
+                                                GError      **error);
 
 G_END_DECLS

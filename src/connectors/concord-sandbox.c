@@ -45,6 +45,7 @@
 
 #include "concord-connector-sample.h"
 #include "concord-error.h"
+#include "concord-json-private.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-sandbox.h"
 #include "concord-sandbox-private.h"
@@ -53,6 +54,9 @@
 #define ELASTICEMAIL_FILE  "elasticemail.json"
 #define CRM_FILE           "sample-crm.json"
 #define STATE_FILE         "sandbox.json"
+/* Far more than the demo holds; beyond is treated as damaged. */
+#define MAX_ACCOUNT_FILE_BYTES (64 * 1024 * 1024)
+#define MAX_STATE_FILE_BYTES   4096
 
 struct _ConcordSandbox
 {
@@ -99,15 +103,14 @@ write_file (const char  *path,
 static guint
 read_port (const char *path)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
   JsonNode *node;
 
-  if (!json_parser_load_from_file (parser, path, NULL))
-    return 0;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!g_file_get_contents (path, &text, &length, NULL) ||
+      (root = concord_json_parse (text, (gssize) length, MAX_STATE_FILE_BYTES, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
     return 0;
 
   node = json_object_get_member (json_node_get_object (root), "port");
@@ -200,6 +203,26 @@ set_aside (const char    *path,
     }
 
   return write_file (path, ensure_seed (seed)->elasticemail, error);
+}
+
+/* The mock server parses its file with json-glib as it is: bounded here
+ * first, so a nesting bomb in the file is set aside instead of crashing
+ * the app at every start. */
+static gboolean
+check_account_file (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (path, &text, &length, &local_error))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED, "%s", local_error->message);
+      return FALSE;
+    }
+
+  return concord_json_check_bounds (text, length, MAX_ACCOUNT_FILE_BYTES, error);
 }
 
 /* The mock server on @port, or on any free port when @port is taken. */
@@ -360,7 +383,8 @@ concord_sandbox_start (ConcordSandbox  *self,
       if (mock == NULL)
         return FALSE;
 
-      if (concord_mock_elasticemail_load_seed_file (mock, ee_path, &load_error))
+      if (check_account_file (ee_path, &load_error) &&
+          concord_mock_elasticemail_load_seed_file (mock, ee_path, &load_error))
         break;
 
       /* A new server: the damaged file may have loaded in part. */

@@ -39,6 +39,7 @@
 
 #include "concord-engine-private.h"
 #include "concord-error.h"
+#include "concord-json-private.h"
 #include "concord-worker-thread.h"
 
 /* ------------------------------------------------------------------------- */
@@ -1535,22 +1536,15 @@ options_with (const char *options_json,
               const char *key,
               const char *value)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
 
   if (options_json == NULL || *options_json == '\0')
-    {
-      root = json_node_init_object (json_node_alloc (), json_object_new ());
-    }
-  else
-    {
-      if (!json_parser_load_from_data (parser, options_json, -1, NULL) ||
-          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        return NULL;
-      root = json_node_copy (json_parser_get_root (parser));
-    }
+    root = json_node_init_object (json_node_alloc (), json_object_new ());
+  else if ((root = concord_json_parse (options_json, -1, 64 * 1024, NULL)) == NULL ||
+           !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
 
   object = json_node_get_object (root);
   if (value == NULL || *value == '\0')
@@ -2205,14 +2199,12 @@ moved_options (const char *options_json,
                const char *old_base_url,
                const char *new_base_url)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
 
-  if (options_json == NULL || !json_parser_load_from_data (parser, options_json, -1, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (options_json == NULL ||
+      (root = concord_json_parse (options_json, -1, 64 * 1024, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   object = json_node_get_object (root);
   if (!json_object_has_member (object, "base_url") ||

@@ -11,6 +11,22 @@
 
 G_BEGIN_DECLS
 
+/* Every parse of JSON that comes from outside (an app's answers, a file,
+ * a document the user imports, stored options) goes through
+ * concord_json_parse(): json-glib recurses once per level of nesting, so
+ * an unbounded document is a stack overflow, and an unbounded size is
+ * unbounded memory. No document Concord reads is legitimately deeper. */
+#define CONCORD_JSON_MAX_DEPTH 64
+
+gboolean    concord_json_check_bounds  (const char          *data,
+                                        gsize                length,
+                                        gsize                max_size,
+                                        GError             **error);
+JsonNode   *concord_json_parse         (const char          *data,
+                                        gssize               length,
+                                        gsize                max_size,
+                                        GError             **error);
+
 /* Helpers for reading the documents users can edit (rules, mappings):
  * every refusal names the exact place ("rules.a_to_b.actions[1].value")
  * and the reason. */

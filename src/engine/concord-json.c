@@ -7,9 +7,141 @@
 
 #include "config.h"
 
+#include <string.h>
+
+#include <glib/gi18n.h>
+
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-json-private.h"
+
+/**
+ * concord_json_check_bounds:
+ * @data: the bytes of a JSON document
+ * @length: their number
+ * @max_size: the largest document the caller accepts, in bytes
+ *
+ * Checks, before any parsing, that @data is at most @max_size bytes and
+ * nested at most %CONCORD_JSON_MAX_DEPTH deep. One pass, no allocation, no
+ * recursion; brackets inside strings (escapes included) do not count.
+ * Anything else about the document is left to the parser.
+ *
+ * Returns: %TRUE when the parser may be given @data, otherwise %FALSE with
+ *   @error set (%CONCORD_ERROR_PARSE)
+ */
+gboolean
+concord_json_check_bounds (const char  *data,
+                           gsize        length,
+                           gsize        max_size,
+                           GError     **error)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+
+  if (length > max_size)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   /* Translators: the sizes are in bytes */
+                   _("the document is too large (%" G_GSIZE_FORMAT " bytes; at most %"
+                     G_GSIZE_FORMAT ")"), length, max_size);
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;  /* whatever is escaped, it neither opens nor closes anything */
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+
+        case '[':
+        case '{':
+          if (++depth > CONCORD_JSON_MAX_DEPTH)
+            {
+              g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                           _("the document is nested too deeply (more than %d levels)"),
+                           CONCORD_JSON_MAX_DEPTH);
+              return FALSE;
+            }
+          break;
+
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+
+        default:
+          break;
+        }
+    }
+
+  return TRUE;
+}
+
+/**
+ * concord_json_parse:
+ * @data: the bytes of a JSON document, from outside
+ * @length: their number, or -1 when @data ends with a NUL
+ * @max_size: the largest document the caller accepts, in bytes
+ *
+ * The one way to parse JSON that comes from outside: bounded by
+ * concord_json_check_bounds() first, then parsed by json-glib.
+ *
+ * Returns: (transfer full) (nullable): the root, or %NULL with @error set
+ *   (%CONCORD_ERROR_PARSE) for a document out of bounds, invalid or empty
+ */
+JsonNode *
+concord_json_parse (const char  *data,
+                    gssize       length,
+                    gsize        max_size,
+                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  gsize size;
+  JsonNode *root;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (data == NULL)
+    data = "";
+  size = length < 0 ? strlen (data) : (gsize) length;
+
+  if (!concord_json_check_bounds (data, size, max_size, error))
+    return NULL;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, (gssize) size, &parse_error))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   _("not valid JSON: %s"), parse_error->message);
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_PARSE, _("the document is empty"));
+      return NULL;
+    }
+
+  return json_node_ref (root);
+}
 
 /* Refuses a member the document format does not know: a typo must not
  * be silently ignored. */

@@ -124,6 +124,8 @@ typedef struct
 } ConcordConnectionConfig;
 
 #define CONCORD_CONNECTION_CONFIG_VERSION 1
+/* The largest rules and mapping document read (imported or stored). */
+#define CONCORD_CONNECTION_CONFIG_MAX_BYTES (1024 * 1024)
 
 ConcordConnectionConfig *concord_connection_config_new       (void);
 void                     concord_connection_config_free      (ConcordConnectionConfig *config);
