@@ -105,6 +105,31 @@ concord_test_wait_until (gboolean (*condition) (gpointer data),
 }
 
 /**
+ * concord_test_wait_step:
+ * @deadline: monotonic time at which to give up
+ * @expr: the condition waited for, for the message
+ * @file: where the wait is
+ * @line: where the wait is
+ *
+ * One step of CONCORD_TEST_WAIT_FOR(): fails the test once @deadline has
+ * passed, else runs what is ready on the default main context, or sleeps
+ * a millisecond when nothing is (the condition may depend on another
+ * thread or process).
+ */
+void
+concord_test_wait_step (gint64      deadline,
+                        const char *expr,
+                        const char *file,
+                        int         line)
+{
+  if (g_get_monotonic_time () > deadline)
+    g_error ("%s:%d: still not true after %d s: %s", file, line, CONCORD_TEST_WAIT_S, expr);
+
+  if (!g_main_context_iteration (NULL, FALSE))
+    g_usleep (1000);
+}
+
+/**
  * concord_test_session_has_name:
  * @name: a well-known bus name
  *
