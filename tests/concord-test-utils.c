@@ -80,6 +80,9 @@ on_timeout_cb (gpointer data)
 
 /**
  * concord_test_wait_until:
+ * @timeout_seconds: how long at least; never less than CONCORD_TEST_WAIT_S,
+ *   since a timeout only ends a test that has failed anyway, and the
+ *   sanitizer builds on a loaded machine are many times slower
  *
  * Spins the default main context until @condition holds or the time is up.
  *
@@ -93,7 +96,7 @@ concord_test_wait_until (gboolean (*condition) (gpointer data),
   gboolean timed_out = FALSE;
   guint id;
 
-  id = g_timeout_add_seconds (timeout_seconds, on_timeout_cb, &timed_out);
+  id = g_timeout_add_seconds (MAX (timeout_seconds, CONCORD_TEST_WAIT_S), on_timeout_cb, &timed_out);
 
   while (!condition (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);

@@ -54,7 +54,6 @@ typedef struct
   gboolean finished;
   gboolean ok;
   double   max_fraction;
-  guint    n_progress;
 } Run;
 
 static void
@@ -75,7 +74,6 @@ on_fraction (ConcordConnectionState *state,
              Run                    *run)
 {
   run->max_fraction = MAX (run->max_fraction, concord_connection_state_get_fraction (state));
-  run->n_progress++;
 }
 
 static gboolean
@@ -131,10 +129,19 @@ run_done (gpointer data)
   return ((Run *) data)->finished;
 }
 
+typedef struct
+{
+  ConcordConnectionState *state;
+  Run                    *run;
+} Started;
+
 static gboolean
 run_started (gpointer data)
 {
-  return ((Run *) data)->n_progress > 0 || ((Run *) data)->finished;
+  Started *started = data;
+
+  return concord_connection_state_get_status (started->state) == CONCORD_CONNECTION_RUNNING ||
+         started->run->finished;
 }
 
 static gboolean
@@ -205,7 +212,11 @@ test_sync_off_ui_thread (void)
   result = concord_test_wait_for_result (&slot);
   g_assert_true (concord_engine_set_enabled_finish (engine, result, &error));
   g_assert_no_error (error);
-  g_assert_true (concord_test_wait_until (run_started, &run, 120));
+  {
+    Started started = { state, &run };
+
+    g_assert_true (concord_test_wait_until (run_started, &started, 300));
+  }
   g_assert_false (mock_holds_at_least (url_b, KEY_B, N_CONTACTS));
 
   /* From here the UI main loop does not run at all: every contact must
