@@ -5,7 +5,9 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "concord-activity-text.h"
 #include "concord-application.h"
@@ -209,4 +211,71 @@ concord_test_app_stop (GApplication *app)
 {
   g_application_release (app);
   g_object_unref (app);
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/**
+ * concord_test_spawn_mock:
+ * @api_key: the key the server accepts
+ * @n_generate: how many contacts it makes up
+ * @base_url: (out): its API's base URL
+ *
+ * Returns: (transfer full): the server's process; stop it with SIGTERM
+ */
+GSubprocess *
+concord_test_spawn_mock (const char  *api_key,
+                         guint        n_generate,
+                         char       **base_url)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *generate = g_strdup_printf ("%u", n_generate);
+  g_autofree char *line = NULL;
+  GSubprocess *process;
+
+  /* Its stderr would keep the caller's open, and meson waiting, if the
+   * caller failed before stopping it; and it dies with the caller. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = g_subprocess_launcher_spawn (launcher, &error, CONCORD_MOCK_BINARY, "elasticemail",
+                                         "--port", "0", "--api-key", api_key, "--generate", generate, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "listening on "));
+  *base_url = g_strdup (line + strlen ("listening on "));
+  return process;
+}
+
+/**
+ * concord_test_add_account:
+ *
+ * Returns: (transfer full): the new account's id
+ */
+char *
+concord_test_add_account (ConcordEngine *engine,
+                          const char    *app_id,
+                          const char    *name,
+                          const char    *options_json,
+                          const char    *key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  char *id;
+
+  concord_engine_add_account_async (engine, app_id, name, options_json, key, NULL,
+                                    concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  id = concord_engine_add_account_finish (engine, result, &error);
+  g_assert_no_error (error);
+  return id;
 }

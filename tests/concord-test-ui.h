@@ -7,6 +7,8 @@
 
 #include <gtk/gtk.h>
 
+#include "concord-engine.h"
+
 G_BEGIN_DECLS
 
 /* Widgets found by their name (gtk_widget_set_name() or the "name"
@@ -41,5 +43,20 @@ GApplication *concord_test_app_start (int         *argc,
                                       char      ***argv,
                                       const char  *suffix);
 void          concord_test_app_stop  (GApplication *app);
+
+/* A concord-mock Elastic Email server in a process of its own, on a free
+ * port of 127.0.0.1, with @n_generate made-up contacts; it dies with the
+ * caller. Sets @base_url to its API's base URL. */
+GSubprocess  *concord_test_spawn_mock (const char  *api_key,
+                                       guint        n_generate,
+                                       char       **base_url);
+
+/* Adds an account through @engine (the key goes to its secret store);
+ * fails the test when it cannot. Returns: (transfer full): its id */
+char         *concord_test_add_account (ConcordEngine *engine,
+                                        const char    *app_id,
+                                        const char    *name,
+                                        const char    *options_json,
+                                        const char    *key);
 
 G_END_DECLS

@@ -80,6 +80,9 @@ on_timeout_cb (gpointer data)
 
 /**
  * concord_test_wait_until:
+ * @timeout_seconds: how long at least; never less than CONCORD_TEST_WAIT_S,
+ *   since a timeout only ends a test that has failed anyway, and the
+ *   sanitizer builds on a loaded machine are many times slower
  *
  * Spins the default main context until @condition holds or the time is up.
  *
@@ -93,7 +96,7 @@ concord_test_wait_until (gboolean (*condition) (gpointer data),
   gboolean timed_out = FALSE;
   guint id;
 
-  id = g_timeout_add_seconds (timeout_seconds, on_timeout_cb, &timed_out);
+  id = g_timeout_add_seconds (MAX (timeout_seconds, CONCORD_TEST_WAIT_S), on_timeout_cb, &timed_out);
 
   while (!condition (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
@@ -102,6 +105,31 @@ concord_test_wait_until (gboolean (*condition) (gpointer data),
     g_source_remove (id);
 
   return condition (data);
+}
+
+/**
+ * concord_test_wait_step:
+ * @deadline: monotonic time at which to give up
+ * @expr: the condition waited for, for the message
+ * @file: where the wait is
+ * @line: where the wait is
+ *
+ * One step of CONCORD_TEST_WAIT_FOR(): fails the test once @deadline has
+ * passed, else runs what is ready on the default main context, or sleeps
+ * a millisecond when nothing is (the condition may depend on another
+ * thread or process).
+ */
+void
+concord_test_wait_step (gint64      deadline,
+                        const char *expr,
+                        const char *file,
+                        int         line)
+{
+  if (g_get_monotonic_time () > deadline)
+    g_error ("%s:%d: still not true after %d s: %s", file, line, CONCORD_TEST_WAIT_S, expr);
+
+  if (!g_main_context_iteration (NULL, FALSE))
+    g_usleep (1000);
 }
 
 /**

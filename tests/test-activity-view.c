@@ -297,7 +297,6 @@ test_search_and_flip (Fixture       *f,
 
   /* Nothing found: said so. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "nobody-at-all");
-  concord_test_spin (400);
   wait_for_label (f->view, "No Results");
 }
 
@@ -312,9 +311,7 @@ test_health (Fixture       *f,
   f->view = concord_health_view_new (f->world->engine);
   f->window = page_window (f->view, "Overview");
   concord_health_view_set_connection (CONCORD_HEALTH_VIEW (f->view), f->world->connection_id);
-  concord_test_spin (100);
-  while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
-    g_main_context_iteration (NULL, TRUE);
+  CONCORD_TEST_WAIT_FOR (!concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)));
 
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-in-sync-count"))), ==, "3");
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-excluded-count"))), ==, "2");
@@ -350,8 +347,7 @@ test_health (Fixture       *f,
     g_assert_true (concord_store_finish_run (store, run, "partial", NULL, NULL));
   }
   concord_health_view_refresh (CONCORD_HEALTH_VIEW (f->view));
-  while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
-    g_main_context_iteration (NULL, TRUE);
+  CONCORD_TEST_WAIT_FOR (!concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-failing-count"))), ==, "3");
   wait_for_label (failing, "The contact’s email address is not valid");
   wait_for_label (failing, "The app asked Concord to slow down");
@@ -360,12 +356,18 @@ test_health (Fixture       *f,
   /* After B takes them: nothing fails, five in sync. */
   concord_memory_connector_set_fail_func (f->world->sides[CONCORD_SIDE_B], NULL, NULL);
   g_assert_true (world_sync (f->world));
-  concord_test_spin (100);
-  while (concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)))
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-in-sync-count"))), ==, "5");
+  /* The run's end makes the view read the counts again. */
+  CONCORD_TEST_WAIT_FOR (!concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)) &&
+                         g_str_equal (gtk_label_get_text (GTK_LABEL (concord_test_named (
+                                        f->view, "health-in-sync-count"))), "5"));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-failing-count"))), ==, "0");
   g_assert_false (adw_expander_row_get_enable_expansion (ADW_EXPANDER_ROW (failing)));
+}
+
+static void
+on_search_changed (gboolean *searched)
+{
+  *searched = TRUE;
 }
 
 /* Bad stored data (NULLs, huge values, invalid UTF-8) shows without a crash. */
@@ -389,6 +391,7 @@ test_odd_data (Fixture       *f,
   ConcordConflictRow conflict = { .kind = (char *) "field", .winner = (char *) "?",
                                   .value_a = (char *) "\xff", .link_id = 99 };
   GtkWidget *list;
+  gboolean searched = FALSE;
 
   g_assert_nonnull (store);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
@@ -407,10 +410,32 @@ test_odd_data (Fixture       *f,
   /* A conflict whose winner cannot be read offers no button. */
   wait_for_label (list, "changed in both apps");
 
+  /* The entry's own delay, then the new query: wait for both. */
+  g_signal_connect_swapped (concord_test_named (f->view, "activity-search"), "search-changed",
+                            G_CALLBACK (on_search_changed), &searched);
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (f->view, "activity-search")), "odd\xe2");
-  concord_test_spin (400);
+  CONCORD_TEST_WAIT_FOR (searched);
   wait_model (f->view, 0);
-  concord_test_spin (200);
+  g_assert_true (gtk_widget_get_mapped (list));
+}
+
+typedef struct
+{
+  GtkAdjustment *adjustment;
+  GtkWidget     *root;
+  const char    *text;
+} EndWait;
+
+/* Scrolls to the end (which grows as pages arrive) until @text shows. */
+static gboolean
+scrolled_to (gpointer data)
+{
+  EndWait *wait = data;
+
+  if (concord_test_find_text (wait->root, wait->text) != NULL)
+    return TRUE;
+  gtk_adjustment_set_value (wait->adjustment, gtk_adjustment_get_upper (wait->adjustment));
+  return FALSE;
 }
 
 /* A long activity is read a page at a time, never whole. */
@@ -451,12 +476,12 @@ test_long_activity (Fixture       *f,
   /* To the end: the oldest row arrives, and only a few pages are held. */
   scroller = GTK_SCROLLED_WINDOW (concord_test_named (f->view, "activity-scroller"));
   adjustment = gtk_scrolled_window_get_vadjustment (scroller);
-  for (guint i = 0; i < 40; i++)
-    {
-      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
-      concord_test_spin (30);
-    }
-  wait_for_label (f->view, "Company: (empty) → Company 0");
+  {
+    EndWait wait = { adjustment, f->view, "Company: (empty) → Company 0" };
+
+    if (!concord_test_wait_until (scrolled_to, &wait, 60))
+      g_error ("scrolled to the end, no label shows “%s”", wait.text);
+  }
   g_assert_cmpuint (concord_activity_model_get_n_loaded (CONCORD_ACTIVITY_MODEL (model)), <, 20000);
 }
 

@@ -192,7 +192,7 @@ test_row (void)
 
   /* Switched on: it runs, then shows the contacts in sync. */
   gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
-  g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (1), 30000));
+  g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (1), 30));
   g_assert_true (concord_connection_state_get_enabled (state));
   g_assert_true (label_contains (row, "3 contacts in sync"));
   g_assert_true (label_contains (row, "Synced just now"));
@@ -207,14 +207,14 @@ test_row (void)
     concord_memory_connector_fail_list_at_page (sides[0], 0, broken);
   }
   g_signal_emit_by_name (sync_button, "clicked");
-  g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (2), 30000));
+  g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (2), 30));
   badge_holder = row;
   g_assert_true (label_contains (badge_holder, "Failing"));
   g_assert_true (label_contains (row, "Shop refused the API key; enter a new one"));
 
   /* Sync now again: recovered, the badge goes. */
   g_signal_emit_by_name (sync_button, "clicked");
-  g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (3), 30000));
+  g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (3), 30));
   g_assert_false (label_contains (row, "Failing"));
 
   /* Pause. */

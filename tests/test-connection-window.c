@@ -114,26 +114,6 @@ editors_shown (gpointer page)
          gtk_widget_get_mapped (concord_test_find_named (page, "rule-panel-b"));
 }
 
-static char *
-add_account (ConcordEngine *engine,
-             const char    *app_id,
-             const char    *name,
-             const char    *options,
-             const char    *key)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  char *id;
-
-  concord_engine_add_account_async (engine, app_id, name, options, key, NULL,
-                                    concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  id = concord_engine_add_account_finish (engine, result, &error);
-  g_assert_no_error (error);
-  return id;
-}
-
 static ConcordConnectionSetup *
 stored (ConcordEngine *engine,
         gint64         id)
@@ -232,10 +212,11 @@ test_leave_with_edits (void)
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert_true (concord_test_wait_until (is_mapped, window, 10));
 
-  ee = add_account (engine, "elasticemail", "Newsletter", concord_sandbox_get_elasticemail_options_json (sandbox),
-                    concord_sandbox_get_elasticemail_key (sandbox));
-  crm = add_account (engine, "sample-crm", "Sales", concord_sandbox_get_crm_options_json (sandbox),
-                     concord_sandbox_get_crm_key (sandbox));
+  ee = concord_test_add_account (engine, "elasticemail", "Newsletter",
+                                 concord_sandbox_get_elasticemail_options_json (sandbox),
+                                 concord_sandbox_get_elasticemail_key (sandbox));
+  crm = concord_test_add_account (engine, "sample-crm", "Sales", concord_sandbox_get_crm_options_json (sandbox),
+                                  concord_sandbox_get_crm_key (sandbox));
   row.name = (char *) "Newsletter and Sales";
   row.account_a = ee;
   row.type_a = (char *) "contacts";

@@ -318,7 +318,6 @@ simulate_drop (GtkWidget  *source_row,
     g_signal_emit_by_name (source, "drag-end", drag, FALSE);
   }
   g_object_unref (source);
-  concord_test_spin (50);
   return dropped;
 }
 
@@ -386,6 +385,16 @@ in_focus_chain (GtkWidget *window,
   return FALSE;
 }
 
+/* Whether the focus is on @target or inside it. */
+static gboolean
+focus_within (GtkWidget *window,
+              GtkWidget *target)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+
+  return focus != NULL && (focus == target || gtk_widget_is_ancestor (focus, target));
+}
+
 static void
 screenshots (GtkWidget  *window,
              const char *name)
@@ -404,25 +413,46 @@ screenshots (GtkWidget  *window,
   concord_test_spin (100);
 }
 
-/* Clicks Undo on the toast the last edit showed. */
-static gboolean
-is_undo_button (GtkWidget     *widget,
-                gconstpointer  data)
+/* Clicks Undo on the toast the last edit showed: its button's action
+ * target is the editor's undo serial, the highest of all toasts' (an
+ * older toast may still be there, sliding out). */
+static void
+newest_undo_button (GtkWidget  *root,
+                    GtkWidget **newest,
+                    guint32    *serial)
 {
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "_Undo") == 0 &&
-         gtk_widget_get_mapped (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GVariant *target;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), "_Undo") == 0 &&
+          (target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (child))) != NULL &&
+          g_variant_is_of_type (target, G_VARIANT_TYPE_UINT32) &&
+          (*newest == NULL || g_variant_get_uint32 (target) > *serial))
+        {
+          *newest = child;
+          *serial = g_variant_get_uint32 (target);
+        }
+      newest_undo_button (child, newest, serial);
+    }
+}
+
+static GtkWidget *
+undo_button (GtkWidget *editor)
+{
+  GtkWidget *newest = NULL;
+  guint32 serial = 0;
+
+  newest_undo_button (editor, &newest, &serial);
+  return newest != NULL && gtk_widget_get_mapped (newest) ? newest : NULL;
 }
 
 static void
 undo (GtkWidget *editor)
 {
-  GtkWidget *button;
-
-  concord_test_spin (400);   /* the toast slides in */
-  button = find (editor, is_undo_button, NULL);
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
-  concord_test_spin (400);
+  CONCORD_TEST_WAIT_FOR (undo_button (editor) != NULL);   /* the toast slides in */
+  g_signal_emit_by_name (undo_button (editor), "clicked");
 }
 
 static guint changes;
@@ -478,7 +508,7 @@ test_mapping_editor (void)
   g_signal_connect (editor, "changed", G_CALLBACK (on_changed), NULL);
   concord_mapping_editor_set_setup (CONCORD_MAPPING_EDITOR (editor), setup, "Shop", "CRM");
   gtk_window_present (GTK_WINDOW (window));
-  concord_test_spin (200);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_mapped (editor) && pair_row (editor, "email") != NULL);
 
   /* What the automatic mapping gave: same names, a read-only side one way. */
   assert_pair (setup, "email", "email", "both");
@@ -499,6 +529,7 @@ test_mapping_editor (void)
   g_assert_true (simulate_drop (field_row (editor, 0, "birthday"), field_row (editor, 1, "custom:Signup"),
                                 "drop-highlight"));
   assert_pair (setup, "birthday", "custom:Signup", "both");
+  CONCORD_TEST_WAIT_FOR (pair_row (editor, "birthday") != NULL);
   g_assert_cmpuint (changes, ==, 1);
   g_assert_false (setup->automatic);
   g_assert_true (find (editor, label_contains, "Custom mapping") != NULL);
@@ -512,6 +543,7 @@ test_mapping_editor (void)
   g_assert_true (simulate_drop (field_row (editor, 1, "custom:Subscribed"),
                                 field_row (editor, 0, "custom:Newsletter"), "drop-highlight"));
   assert_pair (setup, "custom:Newsletter", "custom:Subscribed", "both");
+  CONCORD_TEST_WAIT_FOR (pair_row (editor, "custom:Newsletter") != NULL);
 
   /* An incompatible drop: a number onto a date. Nothing stored, and why. */
   before = mapping_json (setup);
@@ -544,7 +576,8 @@ test_mapping_editor (void)
   gtk_menu_button_popup (GTK_MENU_BUTTON (button));
   popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (button));
   g_assert_nonnull (popover);
-  concord_test_spin (100);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (popover)) &&
+                         find (GTK_WIDGET (popover), is_type, GSIZE_TO_POINTER (GTK_TYPE_SEARCH_ENTRY)) != NULL);
   search = find (GTK_WIDGET (popover), is_type, GSIZE_TO_POINTER (GTK_TYPE_SEARCH_ENTRY));
   list = find (GTK_WIDGET (popover), is_type, GSIZE_TO_POINTER (GTK_TYPE_LIST_BOX));
   g_assert_nonnull (search);
@@ -571,26 +604,27 @@ test_mapping_editor (void)
     g_assert_cmpuint (shown, ==, 1);
   }
   g_signal_emit_by_name (search, "activate");
-  concord_test_spin (100);
   assert_pair (setup, "custom:Score", "custom:Points", "both");
+  CONCORD_TEST_WAIT_FOR (find (editor, has_focus_id, "direction:custom:Score") != NULL &&
+                         focus_within (window, by_focus_id (editor, "direction:custom:Score")));
   g_assert_false (gtk_widget_get_visible (problem));
   /* The focus stays with the new pair, for the keyboard user. */
-  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), by_focus_id (editor, "direction:custom:Score")) ||
-                 gtk_root_get_focus (GTK_ROOT (window)) == by_focus_id (editor, "direction:custom:Score"));
+  g_assert_true (focus_within (window, by_focus_id (editor, "direction:custom:Score")));
 
   /* A list to text: the separator is a format. */
   g_assert_true (simulate_drop (field_row (editor, 0, "tags"), field_row (editor, 1, "custom:Interests"),
                                 "drop-highlight"));
   assert_pair (setup, "tags", "custom:Interests", "both");
   g_assert_false (json_object_has_member (stored_pair (setup, "tags"), "format"));
+  CONCORD_TEST_WAIT_FOR (find (editor, has_focus_id, "format:tags") != NULL);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (by_focus_id (editor, "format:tags")), 1);
-  concord_test_spin (50);
   g_assert_cmpstr (json_object_get_string_member (stored_pair (setup, "tags"), "format"), ==, "; ");
 
   /* Text to a date: the date format is a choice of the engine's formats. */
   g_assert_true (simulate_drop (field_row (editor, 0, "custom:Since"), field_row (editor, 1, "custom:Joined"),
                                 "drop-highlight"));
   assert_pair (setup, "custom:Since", "custom:Joined", "both");
+  CONCORD_TEST_WAIT_FOR (find (editor, has_focus_id, "format:custom:Since") != NULL);
   {
     GtkDropDown *formats = GTK_DROP_DOWN (by_focus_id (editor, "format:custom:Since"));
     GListModel *model = gtk_drop_down_get_model (formats);
@@ -598,13 +632,15 @@ test_mapping_editor (void)
     g_assert_cmpuint (g_list_model_get_n_items (model), ==, 4);
     g_assert_cmpuint (gtk_drop_down_get_selected (formats), ==, 0);
     gtk_drop_down_set_selected (formats, 1);
-    concord_test_spin (50);
     g_assert_cmpstr (json_object_get_string_member (stored_pair (setup, "custom:Since"), "format"), ==,
                      "DD/MM/YYYY");
+    /* Still chosen once the lists are built again for the edit. */
+    g_object_add_weak_pointer (G_OBJECT (formats), (gpointer *) &formats);
+    CONCORD_TEST_WAIT_FOR (formats == NULL || !gtk_widget_is_ancestor (GTK_WIDGET (formats), editor));
+    g_clear_weak_pointer (&formats);
     g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (by_focus_id (editor, "format:custom:Since"))), ==, 1);
     /* Another one replaces it. */
     gtk_drop_down_set_selected (GTK_DROP_DOWN (by_focus_id (editor, "format:custom:Since")), 3);
-    concord_test_spin (50);
     g_assert_cmpstr (json_object_get_string_member (stored_pair (setup, "custom:Since"), "format"), ==,
                      "DD.MM.YYYY");
   }
@@ -614,11 +650,11 @@ test_mapping_editor (void)
                                 "drop-highlight"));
   assert_pair (setup, "custom:Phone", "custom:firstname", "both");
   g_assert_null (stored_pair (setup, "first_name"));
-  g_assert_nonnull (field_row (editor, 0, "first_name"));
+  CONCORD_TEST_WAIT_FOR (field_row (editor, 0, "first_name") != NULL);
   undo (editor);
-  concord_test_spin (50);
   assert_pair (setup, "first_name", "custom:firstname", "both");
   g_assert_null (stored_pair (setup, "custom:Phone"));
+  CONCORD_TEST_WAIT_FOR (pair_row (editor, "first_name") != NULL);
 
   /* Direction: only from Shop to CRM. */
   button = by_focus_id (editor, "direction:first_name");
@@ -629,9 +665,10 @@ test_mapping_editor (void)
                 GUINT_TO_POINTER (CONCORD_PAIR_FLOW_A_TO_B));
   changes_before = changes;
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
-  concord_test_spin (50);
   assert_pair (setup, "first_name", "custom:firstname", "a-to-b");
   g_assert_cmpuint (changes, ==, changes_before + 1);
+  CONCORD_TEST_WAIT_FOR (g_strcmp0 (gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (
+                           by_focus_id (editor, "direction:first_name"))), "go-next-symbolic") == 0);
   button = by_focus_id (editor, "direction:first_name");
   g_clear_pointer (&problem_text, g_free);
   problem_text = gtk_test_accessible_check_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -642,9 +679,8 @@ test_mapping_editor (void)
   check = find (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))), is_flow_check,
                 GUINT_TO_POINTER (CONCORD_PAIR_FLOW_OFF));
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
-  concord_test_spin (50);
   assert_pair (setup, "first_name", "custom:firstname", "off");
-  g_assert_true (gtk_widget_has_css_class (pair_row (editor, "first_name"), "mapping-flow-off"));
+  CONCORD_TEST_WAIT_FOR (gtk_widget_has_css_class (pair_row (editor, "first_name"), "mapping-flow-off"));
 
   /* A read-only field is never written: Created cannot sync back. */
   button = by_focus_id (editor, "direction:created_at");
@@ -666,26 +702,26 @@ test_mapping_editor (void)
   g_assert_null (problem_text);
   changes_before = changes;
   g_signal_emit_by_name (button, "clicked");
-  concord_test_spin (50);
   g_assert_null (stored_pair (setup, "first_name"));
   g_assert_cmpint (concord_mapping_find (setup->config->mapping, CONCORD_SIDE_B, "custom:firstname"), <, 0);
   g_assert_cmpuint (changes, ==, changes_before + 1);
-  g_assert_nonnull (field_row (editor, 0, "first_name"));
+  CONCORD_TEST_WAIT_FOR (field_row (editor, 0, "first_name") != NULL);
   g_assert_nonnull (field_row (editor, 1, "custom:firstname"));
   g_assert_null (pair_row (editor, "first_name"));
   undo (editor);
-  concord_test_spin (50);
   assert_pair (setup, "first_name", "custom:firstname", "off");
+  CONCORD_TEST_WAIT_FOR (pair_row (editor, "first_name") != NULL);
 
   /* A pick list: Plan onto Level, then its value map. */
   g_assert_true (simulate_drop (field_row (editor, 0, "custom:Plan"), field_row (editor, 1, "custom:Level"),
                                 "drop-highlight"));
   assert_pair (setup, "custom:Plan", "custom:Level", "both");
   g_assert_null (values_dialog ());
+  CONCORD_TEST_WAIT_FOR (find (editor, has_focus_id, "values:custom:Plan") != NULL);
   g_signal_emit_by_name (by_focus_id (editor, "values:custom:Plan"), "clicked");
-  concord_test_spin (200);
+  CONCORD_TEST_WAIT_FOR (values_dialog () != NULL &&
+                         find (GTK_WIDGET (values_dialog ()), has_value_widgets, NULL) != NULL);
   dialog = values_dialog ();
-  g_assert_nonnull (dialog);
   {
     JsonObject *pair = stored_pair (setup, "custom:Plan");
     JsonArray *values = json_object_get_array_member (pair, "values");
@@ -761,11 +797,11 @@ test_mapping_editor (void)
     values = json_object_get_array_member (stored_pair (setup, "custom:Plan"), "values");
     g_assert_cmpuint (json_array_get_length (values), ==, 3);
     g_assert_false (gtk_widget_get_visible (gtk_widget_get_parent (warning)));
-    concord_test_spin (50);
   }
-  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (by_focus_id (editor, "values:custom:Plan"))), ==, "3 Values…");
+  CONCORD_TEST_WAIT_FOR (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (by_focus_id (editor, "values:custom:Plan"))),
+                                    "3 Values…") == 0);
   gtk_window_close (GTK_WINDOW (dialog));
-  concord_test_spin (100);
+  CONCORD_TEST_WAIT_FOR (values_dialog () == NULL);
 
   /* Every control is named, and reachable with Tab. */
   g_assert_cmpuint (check_labels (editor), >=, 30);
@@ -795,16 +831,15 @@ test_mapping_editor (void)
 
   /* Reset to automatic. */
   g_signal_emit_by_name (find (editor, is_type, GSIZE_TO_POINTER (GTK_TYPE_BUTTON)), "clicked");
-  concord_test_spin (50);
   g_assert_true (setup->automatic);
   assert_pair (setup, "first_name", "custom:firstname", "both");
   g_assert_null (stored_pair (setup, "custom:Plan"));
+  CONCORD_TEST_WAIT_FOR (pair_row (editor, "custom:Plan") == NULL);
 
   /* Cleared: no setup, nothing to edit, nothing crashes. */
   concord_mapping_editor_set_setup (CONCORD_MAPPING_EDITOR (editor), NULL, NULL, NULL);
   g_assert_null (pair_row (editor, "email"));
   gtk_window_destroy (GTK_WINDOW (window));
-  concord_test_spin (50);
 }
 
 /* A setup whose fields are gone from the schemas, and bad drops. */

@@ -7,6 +7,14 @@
  * The application object: one process, one main window, actions registered
  * on the application (app.*) and on the window (win.*). It owns the GSettings
  * that windows and dialogs share.
+ *
+ * Started with --background (at login, see concord-background.c) it opens
+ * no window. GApplication ends its process when nothing holds it, and the
+ * engine loads the connections asynchronously: so a hold is taken before
+ * the load and let go only once it is done, when update_hold() has taken
+ * the lasting hold if a connection is on (and background syncing is
+ * allowed). With nothing to run the process then ends by itself; otherwise
+ * it syncs until the user quits or turns the last connection off.
  */
 
 #define G_LOG_DOMAIN "concord-application"
@@ -37,6 +45,8 @@ struct _ConcordApplication
   ConcordNotifications *notifications;  /* (owned) */
   gboolean        background;  /* started with --background: no window */
   gboolean        held;        /* holding the app for background syncing */
+  gboolean        opened;      /* the engine has loaded the connections */
+  gboolean        loading_held;  /* holding the app until they are loaded */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordApplication, concord_application, ADW_TYPE_APPLICATION)
@@ -202,11 +212,35 @@ on_background_sync_changed (ConcordApplication *self)
   update_hold (self);
 }
 
+/* CONCORD_SYNC_INTERVAL_SECONDS overrides the setting (at least five
+ * minutes), for tests of the background run that must see several runs. */
 static void
 update_interval (ConcordApplication *self)
 {
-  if (self->engine != NULL)
-    concord_engine_set_interval (self->engine, g_settings_get_uint (self->settings, "sync-interval") * 60);
+  const char *override = g_getenv ("CONCORD_SYNC_INTERVAL_SECONDS");
+  guint64 seconds = 0;
+
+  if (self->engine == NULL)
+    return;
+
+  if (override == NULL ||
+      !g_ascii_string_to_unsigned (override, 10, 1, G_MAXUINT, &seconds, NULL))
+    seconds = (guint64) g_settings_get_uint (self->settings, "sync-interval") * 60;
+  concord_engine_set_interval (self->engine, (guint) seconds);
+}
+
+/* The connections are loaded (or could not be): from now on update_hold()
+ * alone decides whether the process stays. */
+static void
+release_loading_hold (ConcordApplication *self)
+{
+  self->opened = TRUE;
+  update_hold (self);
+  if (self->loading_held)
+    {
+      self->loading_held = FALSE;
+      g_application_release (G_APPLICATION (self));
+    }
 }
 
 static void
@@ -370,10 +404,12 @@ engine_opened_cb (GObject      *object,
   if (!concord_engine_open_finish (CONCORD_ENGINE (object), result, &error))
     {
       g_warning ("Could not open Concord's data: %s", error->message);
+      release_loading_hold (self);
       return;
     }
 
   update_interval (self);
+  release_loading_hold (self);
 
   /* Connections to the sample apps need them running: start the sandbox
    * first when it was used, then catch up on what changed while Concord
@@ -460,10 +496,22 @@ concord_application_handle_local_options (GApplication *application,
                                           GVariantDict *options)
 {
   ConcordApplication *self = CONCORD_APPLICATION (application);
+  g_autoptr(GError) error = NULL;
 
-  if (g_variant_dict_contains (options, "background"))
-    self->background = TRUE;
+  if (!g_variant_dict_contains (options, "background"))
+    return -1;
 
+  /* Activating a running Concord would open its window: at login, when
+   * it already runs, there is nothing to start. */
+  if (!g_application_register (application, NULL, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  if (g_application_get_is_remote (application))
+    return 0;
+
+  self->background = TRUE;
   return -1;
 }
 
@@ -473,12 +521,17 @@ concord_application_activate (GApplication *application)
   ConcordApplication *self = CONCORD_APPLICATION (application);
   GtkWindow *window;
 
-  /* Started at login: sync in the background, no window. */
+  /* Started at login: sync in the background, no window. Stay at least
+   * until the connections are loaded; update_hold() keeps the process
+   * beyond that while one is on. */
   if (self->background)
     {
       self->background = FALSE;
-      g_application_hold (application);
-      g_application_release (application);
+      if (!self->opened && !self->loading_held)
+        {
+          self->loading_held = TRUE;
+          g_application_hold (application);
+        }
       return;
     }
 
