@@ -445,6 +445,84 @@ test_custom_fields_any_page (Fixture       *f,
   g_assert_cmpuint (n_crossed, ==, n_values);
 }
 
+/* A custom field first used past what the schema load reads (here: its
+ * first page) is learnt by the run's listing, and the same sync runs once
+ * more with it mapped: its values cross now, not never. */
+static void
+test_custom_fields_learnt_in_run (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  g_autoptr(GPtrArray) schema_a = NULL;
+  g_autoptr(GPtrArray) schema_b = NULL;
+  ConcordSyncConfig config;
+  ConcordRunSummary summary = { 0 };
+  g_autofree char *score_key = NULL;
+  guint n_values = 0;
+  guint n_crossed = 0;
+
+  for (guint s = 0; s < 2; s++)
+    concord_mock_elasticemail_add_custom_field (f->mock[s], "score");
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *json = NULL;
+
+      if (i >= 250)
+        {
+          json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"Status\":\"Active\","
+                                  "\"CustomFields\":{\"score\":\"%u\"}}", i, i);
+          n_values++;
+        }
+      else
+        json = g_strdup_printf ("{\"Email\":\"p%u@example.com\",\"Status\":\"Active\"}", i);
+      put (f->mock[0], json);
+    }
+
+  for (guint s = 0; s < 2; s++)
+    {
+      g_clear_object (&f->connector[s]);
+      f->connector[s] = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->mock[s]),
+                                                            keys[s]);
+    }
+  concord_connector_elasticemail_set_max_schema_pages (f->connector[0], 1);
+  concord_connector_elasticemail_declare_custom_fields (f->connector[1], "score");
+
+  row = concord_store_get_connection_by_id (f->store, f->connection_id, &error);
+  g_assert_no_error (error);
+  schema_a = concord_connector_load_schema_sync (CONCORD_CONNECTOR (f->connector[0]), "contacts", NULL,
+                                                 &error);
+  g_assert_no_error (error);
+  schema_b = concord_connector_load_schema_sync (CONCORD_CONNECTOR (f->connector[1]), "contacts", NULL,
+                                                 &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_sync_config_init_for_connection (&config, row, schema_a, schema_b, &error));
+  g_assert_no_error (error);
+  /* The schema read before the run does not know the field yet. */
+  score_key = concord_field_custom_key ("score");
+  g_assert_cmpint (concord_mapping_find (config.mapping, CONCORD_SIDE_A, score_key), <, 0);
+
+  g_assert_true (concord_sync_run_connection (f->store, row, &config,
+                                              CONCORD_CONNECTOR (f->connector[0]),
+                                              CONCORD_CONNECTOR (f->connector[1]),
+                                              NULL, NULL, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.created[1], ==, 300);
+  g_assert_cmpuint (summary.failed[1], ==, 0);
+  concord_run_summary_clear (&summary);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("p%u@example.com", i);
+      g_autofree char *score = member (f->mock[1], email, "CustomFields.score");
+
+      n_crossed += score != NULL;
+    }
+  g_assert_cmpuint (n_values, ==, 50);
+  g_assert_cmpuint (n_crossed, ==, n_values);
+  concord_sync_config_clear (&config);
+}
+
 static void
 test_truncated_answer (Fixture       *f,
                        gconstpointer  data)
@@ -864,6 +942,8 @@ main (int   argc,
               test_repaired_values, teardown);
   g_test_add ("/concord/sync-elasticemail/custom-fields-any-page", Fixture, NULL, setup,
               test_custom_fields_any_page, teardown);
+  g_test_add ("/concord/sync-elasticemail/custom-fields-learnt-in-run", Fixture, NULL, setup,
+              test_custom_fields_learnt_in_run, teardown);
   g_test_add ("/concord/sync-elasticemail/truncated-answer", Fixture, NULL, setup,
               test_truncated_answer, teardown);
   g_test_add ("/concord/sync-elasticemail/refused-write-not-retried", Fixture, NULL, setup,

@@ -228,12 +228,7 @@ load_schema (ConcordConnector  *connector,
              const char        *type,
              GError           **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  GAsyncResult *slot = NULL;
-
-  concord_connector_load_schema_async (connector, type, NULL, on_result_cb, &slot);
-  result = wait_for (&slot);
-  return concord_connector_load_schema_finish (connector, result, error);
+  return concord_connector_load_schema_sync (connector, type, NULL, error);
 }
 
 /* --option KEY=VALUE pairs as the account's options JSON. */
@@ -912,8 +907,8 @@ sync_connection (Cli   *cli,
     return sync_failed (json, error);
   options.dry_run = dry_run;
 
-  ok = concord_sync_run (cli->store, row->id, &config, sides.connector[0], row->type_a,
-                         sides.connector[1], row->type_b, &options, NULL, &summary, &error);
+  ok = concord_sync_run_connection (cli->store, row, &config, sides.connector[0], sides.connector[1],
+                                    &options, NULL, &summary, &error);
   n_failed = summary.failed[0] + summary.failed[1];
   exit_code = !ok ? exit_code_for (error) : n_failed > 0 ? EXIT_PARTIAL : EXIT_SUCCESS;
 

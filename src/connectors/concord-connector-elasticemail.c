@@ -44,7 +44,8 @@
  * custom fields; they are learnt from the contacts read: the first schema
  * load of a connector reads every page up to MAX_SCHEMA_PAGES (a field
  * first used on the last page must map as well as one used on the first),
- * later loads the first page, and every page listed adds what it uses. A field no contact uses yet
+ * later loads the first page, and every page listed adds what it uses
+ * (a run that learns a field is followed by a second one that syncs it). A field no contact uses yet
  * cannot be learnt: the user declares it for the account (the option
  * "custom_fields", names separated by commas), and it is in the schema
  * from the start. POST /contacts silently drops custom fields the account
@@ -90,7 +91,8 @@
 /* The first schema load reads at most this many pages (10,000 contacts):
  * enough for the fields of most accounts, and bounded against a server
  * that pages for ever (the listing itself has the run's growth bound).
- * Fields first used further on are learnt by the listing. */
+ * Fields first used further on are learnt by the listing, and the same
+ * sync runs once more with them (concord_sync_run_connection()). */
 #define MAX_SCHEMA_PAGES   100
 #define MAX_IN_FLIGHT      4
 /* The largest error body read for its message. */
@@ -119,6 +121,7 @@ struct _ConcordConnectorElasticEmail
   char             *api_key;        /* (owned): wiped in finalize */
   guint             retry_base_ms;
   guint             request_batch;  /* contacts per POST /contacts, MAX_BATCH but in tests */
+  guint             max_schema_pages; /* MAX_SCHEMA_PAGES but in tests */
   guint64           retry_budget_ms;/* the most a listing waits on retries, all calls */
   guint64           retry_waited_ms;/* waited on retries since the listing began */
 
@@ -1760,7 +1763,7 @@ on_schema_page_cb (GObject      *object,
        * offset, and there is nothing more to learn. */
       gboolean repeated = first != NULL && g_strcmp0 (first, state->first_email) == 0;
 
-      if (!repeated && state->n_pages < MAX_SCHEMA_PAGES)
+      if (!repeated && state->n_pages < self->max_schema_pages)
         {
           g_free (state->first_email);
           state->first_email = g_steal_pointer (&first);
@@ -3311,6 +3314,7 @@ concord_connector_elasticemail_init (ConcordConnectorElasticEmail *self)
   self->context = g_main_context_ref_thread_default ();
   self->retry_base_ms = DEFAULT_RETRY_BASE_MS;
   self->request_batch = MAX_BATCH;
+  self->max_schema_pages = MAX_SCHEMA_PAGES;
   self->retry_budget_ms = (guint64) CONCORD_HTTP_RETRY_BUDGET_SECONDS * 1000;
   self->custom_fields = new_string_set ();
   g_queue_init (&self->waiting);
@@ -3435,6 +3439,22 @@ concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail *
   g_return_if_fail (n_contacts > 0);
 
   self->request_batch = n_contacts;
+}
+
+/**
+ * concord_connector_elasticemail_set_max_schema_pages:
+ * @n_pages: the most pages a first schema load reads, at least 1
+ *
+ * For tests: a field first used past what the schema load reads.
+ */
+void
+concord_connector_elasticemail_set_max_schema_pages (ConcordConnectorElasticEmail *self,
+                                                     guint                         n_pages)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+  g_return_if_fail (n_pages > 0);
+
+  self->max_schema_pages = n_pages;
 }
 
 /**

@@ -35,6 +35,8 @@ void     concord_connector_elasticemail_declare_custom_fields (ConcordConnectorE
  * a listing waits on retries. */
 void     concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail  *self,
                                                            guint                          base_ms);
+void     concord_connector_elasticemail_set_max_schema_pages (ConcordConnectorElasticEmail *self,
+                                                              guint                         n_pages);
 void     concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail  *self,
                                                            guint                          n_contacts);
 void     concord_connector_elasticemail_set_retry_budget_ms (ConcordConnectorElasticEmail *self,

@@ -430,6 +430,44 @@ concord_connector_load_schema_finish (ConcordConnector  *self,
   return CONCORD_CONNECTOR_GET_CLASS (self)->load_schema_finish (self, result, error);
 }
 
+static void
+on_schema_loaded_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/**
+ * concord_connector_load_schema_sync:
+ *
+ * concord_connector_load_schema_async() for a thread that runs no main
+ * loop of its own (the engine's thread during a run, concord-cli): it
+ * iterates the thread-default context, where the connector's calls
+ * complete, until the schema is there.
+ *
+ * Returns: (transfer full) (element-type ConcordFieldSpec): the field specs,
+ *   or %NULL with @error set
+ */
+GPtrArray *
+concord_connector_load_schema_sync (ConcordConnector  *self,
+                                    const char        *contact_type,
+                                    GCancellable      *cancellable,
+                                    GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  concord_connector_load_schema_async (self, contact_type, cancellable, on_schema_loaded_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+
+  return concord_connector_load_schema_finish (self, result, error);
+}
+
 /**
  * concord_connector_list_async:
  * @self: a #ConcordConnector

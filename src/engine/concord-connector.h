@@ -234,6 +234,10 @@ void        concord_connector_load_schema_async  (ConcordConnector     *self,
 GPtrArray  *concord_connector_load_schema_finish (ConcordConnector     *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
+GPtrArray  *concord_connector_load_schema_sync   (ConcordConnector     *self,
+                                                  const char           *contact_type,
+                                                  GCancellable         *cancellable,
+                                                  GError              **error);
 void        concord_connector_list_async         (ConcordConnector     *self,
                                                   const char           *contact_type,
                                                   const char           *cursor,

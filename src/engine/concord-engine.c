@@ -471,12 +471,7 @@ concord_engine_load_schema_sync (ConcordConnector  *connector,
                                  const char        *type,
                                  GError           **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  GAsyncResult *slot = NULL;
-
-  concord_connector_load_schema_async (connector, type, NULL, concord_engine_store_result_cb, &slot);
-  result = concord_engine_wait_slot (&slot);
-  return concord_connector_load_schema_finish (connector, result, error);
+  return concord_connector_load_schema_sync (connector, type, NULL, error);
 }
 
 /* What the UI needs of one connection, read on the engine thread. */
@@ -889,8 +884,8 @@ run_worker (GTask        *task,
     job->ok = FALSE;
   else
     {
-      job->ok = concord_sync_run (self->store, row->id, &config, a, row->type_a, b, row->type_b,
-                                  &options, cancellable, &job->summary, &job->error);
+      job->ok = concord_sync_run_connection (self->store, row, &config, a, b, &options, cancellable,
+                                             &job->summary, &job->error);
       concord_sync_config_clear (&config);
       job->busy = g_error_matches (job->error, CONCORD_ERROR, CONCORD_ERROR_BUSY);
     }

@@ -1836,6 +1836,125 @@ concord_sync_run (ConcordStore             *store,
   return ok;
 }
 
+/**
+ * concord_run_summary_add:
+ * @summary: what a run did
+ * @more: what a run that followed it did
+ *
+ * Adds @more's counts to @summary; the run id becomes @more's.
+ */
+void
+concord_run_summary_add (ConcordRunSummary       *summary,
+                         const ConcordRunSummary *more)
+{
+  g_return_if_fail (summary != NULL);
+  g_return_if_fail (more != NULL);
+
+  summary->run_id = more->run_id;
+  for (guint s = 0; s < 2; s++)
+    {
+      summary->listed[s] = MAX (summary->listed[s], more->listed[s]);
+      summary->changed[s] += more->changed[s];
+      summary->created[s] += more->created[s];
+      summary->updated[s] += more->updated[s];
+      summary->failed[s] += more->failed[s];
+      summary->fields_written[s] += more->fields_written[s];
+      summary->write_calls[s] += more->write_calls[s];
+    }
+  summary->linked = more->linked;
+  summary->unlinked = more->unlinked;
+  summary->skipped += more->skipped;
+  summary->conflicts += more->conflicts;
+  summary->ambiguous = more->ambiguous;
+  summary->tripped = summary->tripped || more->tripped;
+}
+
+/**
+ * concord_sync_run_connection:
+ * @row: the connection
+ * @config: its configuration, from concord_sync_config_init_for_connection()
+ *   with the schemas the connectors gave before the run
+ *
+ * concord_sync_run() for @row, and once more when the run taught a
+ * connector fields it did not know before: Elastic Email cannot list an
+ * account's custom fields and learns them from the contacts it reads, so
+ * a field first used on a page its schema did not read only shows up in
+ * the listing. When the schemas as they are after the run give @row
+ * another configuration (an automatic mapping that now pairs the new
+ * fields), a second run with it syncs those fields in this same sync,
+ * instead of never (concord-cli makes new connectors for every sync) or a
+ * schedule later. A run that failed, failed writes or was a dry run is not
+ * followed.
+ *
+ * Returns: whether the run (and the second one, if any) succeeded;
+ *   @summary holds both runs' counts
+ */
+gboolean
+concord_sync_run_connection (ConcordStore               *store,
+                             const ConcordConnectionRow *row,
+                             const ConcordSyncConfig    *config,
+                             ConcordConnector           *connector_a,
+                             ConcordConnector           *connector_b,
+                             const ConcordRunOptions    *options,
+                             GCancellable               *cancellable,
+                             ConcordRunSummary          *summary,
+                             GError                    **error)
+{
+  g_autoptr(GPtrArray) schema_a = NULL;
+  g_autoptr(GPtrArray) schema_b = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ConcordSyncConfig fresh;
+  ConcordRunSummary more = { 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (row != NULL, FALSE);
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (summary != NULL, FALSE);
+
+  if (!concord_sync_run (store, row->id, config, connector_a, row->type_a, connector_b, row->type_b,
+                         options, cancellable, summary, error))
+    return FALSE;
+
+  if ((options != NULL && options->dry_run) || summary->failed[0] + summary->failed[1] > 0 ||
+      g_cancellable_is_cancelled (cancellable))
+    return TRUE;
+
+  /* The first run succeeded: what follows is a bonus, and its failure to
+   * read a schema is not the run's. */
+  if ((schema_a = concord_connector_load_schema_sync (connector_a, row->type_a, cancellable,
+                                                      &local_error)) == NULL ||
+      (schema_b = concord_connector_load_schema_sync (connector_b, row->type_b, cancellable,
+                                                      &local_error)) == NULL ||
+      !concord_sync_config_init_for_connection (&fresh, row, schema_a, schema_b, &local_error))
+    {
+      g_debug ("The fields after the run could not be read: %s", local_error->message);
+      return TRUE;
+    }
+
+  if (concord_sync_config_fingerprint (&fresh) == concord_sync_config_fingerprint (config))
+    {
+      concord_sync_config_clear (&fresh);
+      return TRUE;
+    }
+
+  /* The caller's tuning of the run stays. */
+  fresh.breaker_min = config->breaker_min;
+  fresh.breaker_fraction = config->breaker_fraction;
+  fresh.growth_min = config->growth_min;
+  fresh.growth_factor = config->growth_factor;
+  fresh.first_max = config->first_max;
+  fresh.force = config->force;
+
+  g_debug ("Connection %" G_GINT64_FORMAT ": the run found new fields; syncing them now", row->id);
+  ok = concord_sync_run (store, row->id, &fresh, connector_a, row->type_a, connector_b, row->type_b,
+                         options, cancellable, &more, error);
+  concord_run_summary_add (summary, &more);
+  concord_run_summary_clear (&more);
+  concord_sync_config_clear (&fresh);
+
+  return ok;
+}
+
 /* ------------------------------------------------------------------------- */
 /* On the engine's thread                                                    */
 /* ------------------------------------------------------------------------- */

@@ -94,6 +94,18 @@ gboolean  concord_sync_run            (ConcordStore             *store,
                                        ConcordRunSummary        *summary,
                                        GError                  **error);
 
+gboolean  concord_sync_run_connection (ConcordStore               *store,
+                                       const ConcordConnectionRow *row,
+                                       const ConcordSyncConfig    *config,
+                                       ConcordConnector           *connector_a,
+                                       ConcordConnector           *connector_b,
+                                       const ConcordRunOptions    *options,
+                                       GCancellable               *cancellable,
+                                       ConcordRunSummary          *summary,
+                                       GError                    **error);
+void      concord_run_summary_add     (ConcordRunSummary        *summary,
+                                       const ConcordRunSummary  *more);
+
 void      concord_sync_run_async      (ConcordWorkerThread      *worker,
                                        ConcordStore             *store,
                                        gint64                    connection_id,
