@@ -356,6 +356,33 @@ test_store_migrate_from_zero (void)
   g_assert_cmpuint (accounts->len, ==, 0);
 }
 
+/* Version 4: email keys stored by an older Concord with a character that
+ * is not ASCII (folded with the user's locale then) are read again. */
+static void
+test_store_migrate_email_keys (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autofree char *path = build_db_path ("keys.db");
+  gint64 id;
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  add_accounts (store);
+  id = add_connection (store, "keys");
+  put_entry (store, id, CONCORD_SIDE_A, "jos\xc3\xa9@example.com", "jos\xc3\xa9@example.com", 77, 0);
+  put_entry (store, id, CONCORD_SIDE_A, "ann@example.com", "ann@example.com", 88, 0);
+  g_clear_object (&store);
+
+  raw_exec (path, "PRAGMA user_version = 3");
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (concord_store_get_schema_version (store), ==, 4);
+  g_assert_cmpint (raw_query_int (path, "SELECT hash FROM records WHERE remote_id LIKE 'jos%'"), ==, 0);
+  g_assert_cmpint (raw_query_int (path, "SELECT hash FROM records WHERE remote_id = 'ann@example.com'"),
+                   ==, 88);
+}
+
 static void
 test_store_refuse_newer (void)
 {
@@ -2295,6 +2322,7 @@ main (int    argc,
 
   g_test_add_func ("/concord/store/migrate-fresh", test_store_migrate_fresh);
   g_test_add_func ("/concord/store/migrate-from-zero", test_store_migrate_from_zero);
+  g_test_add_func ("/concord/store/migrate-email-keys", test_store_migrate_email_keys);
   g_test_add_func ("/concord/store/refuse-newer", test_store_refuse_newer);
   g_test_add_func ("/concord/store/not-a-database", test_store_not_a_database);
   g_test_add_func ("/concord/store/private-files", test_store_private_files);

@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define CONCORD_STORE_SCHEMA_VERSION 3
+#define CONCORD_STORE_SCHEMA_VERSION 4
 
 /* One record of one side of a connection, as last settled by a run. */
 typedef struct
