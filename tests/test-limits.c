@@ -26,6 +26,7 @@
 #include "concord-memory-connector.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
+#include "concord-test-connector.h"
 #include "concord-test-utils.h"
 
 #define TEST_KEY "limits-test-key"
@@ -193,14 +194,7 @@ list_page (ConcordConnectorElasticEmail  *connector,
            const char                    *page_token,
            GError                       **error)
 {
-  GAsyncResult *result = NULL;
-  g_autoptr(GAsyncResult) done = NULL;
-
-  concord_connector_list_async (CONCORD_CONNECTOR (connector), "contacts", NULL, page_token, NULL,
-                                concord_test_store_result_cb, &result);
-  done = concord_test_wait_for_result (&result);
-
-  return concord_connector_list_finish (CONCORD_CONNECTOR (connector), done, error);
+  return concord_test_list_page (CONCORD_CONNECTOR (connector), "contacts", page_token, error);
 }
 
 static gboolean
