@@ -151,6 +151,13 @@ gboolean           concord_store_set_account_options (ConcordStore    *self,
 gboolean           concord_store_remove_account  (ConcordStore        *self,
                                                   const char          *id,
                                                   GError             **error);
+gboolean           concord_store_rename_account  (ConcordStore        *self,
+                                                  const char          *id,
+                                                  const char          *name,
+                                                  GError             **error);
+GPtrArray         *concord_store_list_account_connections (ConcordStore *self,
+                                                  const char          *id,
+                                                  GError             **error);
 
 /* Connections */
 gint64                concord_store_add_connection    (ConcordStore               *self,
