@@ -1463,9 +1463,10 @@ remove_account_worker (GTask        *task,
     }
   g_hash_table_remove (self->connectors, job->account_id);
 
+  /* FALSE without an error: there was no key to remove (fine). */
   concord_secret_store_clear_async (self->secrets, job->account_id, NULL, concord_engine_store_result_cb, &slot);
   result = concord_engine_wait_slot (&slot);
-  if (!concord_secret_store_clear_finish (self->secrets, result, &error))
+  if (!concord_secret_store_clear_finish (self->secrets, result, &error) && error != NULL)
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
