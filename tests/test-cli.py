@@ -45,13 +45,17 @@ def keyring_available():
     return p.returncode == 0 and 'true' in p.stdout
 
 
-def start_mock(key, generate=0, seed=None):
+def start_mock(key, generate=0, seed=None, control=False):
+    """With @control, its key can be revoked while it runs (mock_set_key)."""
     args = [MOCK, 'elasticemail', '--port', '0', '--api-key', key]
     if generate:
         args += ['--generate', str(generate)]
     if seed:
         args += ['--seed', seed]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if control:
+        args += ['--control']
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE if control else None, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     m = re.search(r'(http://127\.0\.0\.1:\d+/v4)', line)
     if not m:
@@ -182,20 +186,6 @@ def proxy(upstream, refused=None, write_delay=0):
     return server, f'http://127.0.0.1:{server.server_address[1]}/v4'
 
 
-def start_control_mock(key, seed):
-    """A mock whose key can be revoked while it runs (`key NEW` on its
-    standard input)."""
-    proc = subprocess.Popen([MOCK, 'elasticemail', '--port', '0', '--api-key', key, '--seed', seed,
-                             '--control'], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    m = re.search(r'(http://127\.0\.0\.1:\d+/v4)', line)
-    if not m:
-        proc.kill()
-        raise RuntimeError('mock did not start: ' + line + proc.stderr.read())
-    return proc, m.group(1)
-
-
 def mock_set_key(proc, key):
     proc.stdin.write('key %s\n' % key)
     proc.stdin.flush()
@@ -210,7 +200,7 @@ def check_set_key(cli, data, seed):
     standard input, never on the command line, checked with the app before
     it replaces the old one); `account rename`; `account list` names the
     connections; duplicate names and removals of used accounts say why."""
-    mock_a, url_a = start_control_mock(KEY_A, seed)
+    mock_a, url_a = start_mock(KEY_A, seed=seed, control=True)
     mock_b, url_b = start_mock(KEY_B, seed=seed)
     try:
         cli('account', 'add', 'elasticemail', '--name', 'rekey', '--option', 'base_url=' + url_a,

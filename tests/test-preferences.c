@@ -404,6 +404,18 @@ open_engine (const char         *path,
   return engine;
 }
 
+/* A preferences window on @engine, showing the Accounts page. */
+static ConcordPreferencesWindow *
+open_accounts (ConcordEngine *engine,
+               GSettings     *settings)
+{
+  ConcordPreferencesWindow *window = concord_preferences_window_new (settings);
+
+  concord_preferences_window_set_engine (window, engine);
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "accounts-page");
+  return window;
+}
+
 /* The row of the account called @name on the Accounts page, or NULL. */
 static GtkWidget *
 account_row (GtkWidget  *root,
@@ -466,14 +478,12 @@ static void
 check_narrow (ConcordEngine *engine,
               GSettings     *settings)
 {
-  ConcordPreferencesWindow *narrow = concord_preferences_window_new (settings);
+  ConcordPreferencesWindow *narrow = open_accounts (engine, settings);
   GtkWidget *dialog = GTK_WIDGET (template_child (narrow, "account_dialog"));
   GtkWidget *shop_row;
 
   gtk_window_set_default_size (GTK_WINDOW (narrow), 360, 640);
   gtk_window_set_default_size (GTK_WINDOW (dialog), 360, -1);
-  concord_preferences_window_set_engine (narrow, engine);
-  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (narrow), "accounts-page");
   gtk_window_present (GTK_WINDOW (narrow));
   CONCORD_TEST_WAIT_FOR (row_subtitle_has (GTK_WIDGET (narrow), "Shop", "Key refused — replace it") &&
                          gtk_widget_get_mapped (GTK_WIDGET (narrow)));
@@ -564,9 +574,7 @@ test_accounts_replace_key (void)
   g_assert_true (concord_engine_get_key_refused (engine, shop));
   g_assert_false (concord_engine_get_key_refused (engine, news));
 
-  window = concord_preferences_window_new (settings);
-  concord_preferences_window_set_engine (window, engine);
-  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "accounts-page");
+  window = open_accounts (engine, settings);
   gtk_window_present (GTK_WINDOW (window));
 
   /* Each account with its app, its connection and its state. */
@@ -683,9 +691,7 @@ test_accounts_rename_remove (void)
   state = concord_engine_lookup (engine, id);
   g_assert_nonnull (state);
 
-  window = concord_preferences_window_new (settings);
-  concord_preferences_window_set_engine (window, engine);
-  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "accounts-page");
+  window = open_accounts (engine, settings);
   gtk_window_present (GTK_WINDOW (window));
   CONCORD_TEST_WAIT_FOR (account_row (GTK_WIDGET (window), "Spare") != NULL);
   g_assert_true (row_subtitle_has (GTK_WIDGET (window), "Spare", "No connection uses it"));
@@ -770,9 +776,7 @@ test_accounts_empty (void)
 
   g_assert_no_error (error);
   engine = open_engine (path, secrets);
-  window = concord_preferences_window_new (settings);
-  concord_preferences_window_set_engine (window, engine);
-  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "accounts-page");
+  window = open_accounts (engine, settings);
   gtk_window_present (GTK_WINDOW (window));
   empty = concord_test_named (GTK_WIDGET (window), "accounts-empty");
   CONCORD_TEST_WAIT_FOR (gtk_widget_get_mapped (empty));

@@ -286,6 +286,48 @@ options_to_json (char   **options,
 /* account                                                                   */
 /* ------------------------------------------------------------------------- */
 
+/* Checks @secret with @app_id's app, with the account's options, as the
+ * app does before it keeps a key. */
+static gboolean
+check_key (const char  *app_id,
+           const char  *options_json,
+           const char  *secret,
+           GError     **error)
+{
+  g_autoptr(ConcordConnector) connector = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  connector = concord_apps_create_connector (app_id, options_json, secret, error);
+  if (connector == NULL)
+    return FALSE;
+  concord_apps_verify_async (connector, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  return concord_apps_verify_finish (connector, result, error);
+}
+
+/* Puts @secret in the keyring as the key of account @id (replacing the
+ * one it had). */
+static gboolean
+keep_key (ConcordSecretStore  *secrets,
+          const char          *id,
+          const char          *app_id,
+          const char          *account_name,
+          const char          *secret,
+          GError             **error)
+{
+  const ConcordAppInfo *app = concord_apps_lookup (app_id);
+  g_autofree char *label = g_strdup_printf ("Concord: %s key for %s", app != NULL ? app->name : app_id,
+                                            account_name);
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_secret_store_store_async (secrets, id, app_id, label, secret, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  return concord_secret_store_store_finish (secrets, result, error);
+}
+
+
 static int
 account_add (Cli   *cli,
              int    argc,
@@ -297,12 +339,8 @@ account_add (Cli   *cli,
   g_auto(GStrv) options = NULL;
   g_autofree char *options_json = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *label = NULL;
   g_auto(ConcordSecretString) secret = NULL;
   g_autoptr(ConcordSecretStore) secrets = NULL;
-  g_autoptr(ConcordConnector) connector = NULL;
-  g_autoptr(GAsyncResult) verified = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
   const ConcordAppInfo *app;
   GOptionEntry entries[] = {
@@ -340,12 +378,7 @@ account_add (Cli   *cli,
 
   /* The key is checked with its app first, as the app does: a wrong key
    * (or an app that cannot be reached) stores nothing. */
-  connector = concord_apps_create_connector (app->id, options_json, secret, &error);
-  if (connector == NULL)
-    return fail (error);
-  concord_apps_verify_async (connector, NULL, on_result_cb, &slot);
-  verified = wait_for (&slot);
-  if (!concord_apps_verify_finish (connector, verified, &error))
+  if (!check_key (app->id, options_json, secret, &error))
     {
       /* Translators: the first %s is an account name, the second why the key failed */
       g_printerr (_("concord-cli: %s: the key did not pass the app's check, nothing was added: %s\n"),
@@ -355,11 +388,8 @@ account_add (Cli   *cli,
 
   /* The key first: an account whose key could not be kept is no account. */
   id = g_uuid_string_random ();
-  label = g_strdup_printf ("Concord: %s key for %s", app->name, name);
   secrets = concord_secret_store_new ();
-  concord_secret_store_store_async (secrets, id, app->id, label, secret, NULL, on_result_cb, &slot);
-  result = wait_for (&slot);
-  if (!concord_secret_store_store_finish (secrets, result, &error))
+  if (!keep_key (secrets, id, app->id, name, secret, &error))
     return fail (error);
 
   if (!concord_store_add_account (cli->store, id, app->id, name, options_json, &error))
@@ -455,14 +485,8 @@ account_set_key (Cli        *cli,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordAccountRow) account = NULL;
-  g_autoptr(ConcordConnector) connector = NULL;
   g_autoptr(ConcordSecretStore) secrets = NULL;
-  g_autoptr(GAsyncResult) verified = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_auto(ConcordSecretString) secret = NULL;
-  g_autofree char *label = NULL;
-  const ConcordAppInfo *app;
-  GAsyncResult *slot = NULL;
 
   /* The account first: nothing is read for one that does not exist. */
   if (!open_store (cli, &error) ||
@@ -473,12 +497,7 @@ account_set_key (Cli        *cli,
   if (secret == NULL)
     return fail (error);
 
-  connector = concord_apps_create_connector (account->app_id, account->options_json, secret, &error);
-  if (connector == NULL)
-    return fail (error);
-  concord_apps_verify_async (connector, NULL, on_result_cb, &slot);
-  verified = wait_for (&slot);
-  if (!concord_apps_verify_finish (connector, verified, &error))
+  if (!check_key (account->app_id, account->options_json, secret, &error))
     {
       /* Translators: the first %s is an account name, the second why the app refused the key */
       g_printerr (_("concord-cli: %s: the app did not accept the new key, the old one stays: %s\n"),
@@ -487,14 +506,8 @@ account_set_key (Cli        *cli,
     }
 
   /* Same id, same attributes: the keyring replaces the old key. */
-  app = concord_apps_lookup (account->app_id);
-  label = g_strdup_printf ("Concord: %s key for %s", app != NULL ? app->name : account->app_id,
-                           account->name);
   secrets = concord_secret_store_new ();
-  concord_secret_store_store_async (secrets, account->id, account->app_id, label, secret, NULL,
-                                    on_result_cb, &slot);
-  result = wait_for (&slot);
-  if (!concord_secret_store_store_finish (secrets, result, &error))
+  if (!keep_key (secrets, account->id, account->app_id, account->name, secret, &error))
     return fail (error);
 
   /* Translators: %s is an account name */

@@ -1576,6 +1576,26 @@ concord_engine_get_key_refused (ConcordEngine *self,
   return g_hash_table_contains (self->refused, account_id);
 }
 
+/* The task of an account job whose result the UI thread acts on before
+ * the caller hears of it: @done gets the job's result, with the caller's
+ * task (tagged @tag) as its user data, and must complete that task. The
+ * job itself is not cancellable: what the engine thread did is acted on
+ * even when the caller is gone. */
+static GTask *
+account_job_task (ConcordEngine        *self,
+                  gpointer              tag,
+                  GCancellable         *cancellable,
+                  GAsyncReadyCallback   callback,
+                  gpointer              user_data,
+                  GAsyncReadyCallback   done,
+                  Job                 **job)
+{
+  GTask *outer = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (outer, tag);
+  return concord_engine_job_task (self, tag, NULL, done, outer, job);
+}
+
 static void
 replace_key_worker (GTask        *task,
                     gpointer      source_object,
@@ -1678,16 +1698,15 @@ concord_engine_replace_key_async (ConcordEngine       *self,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  GTask *outer;
   Job *job;
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
   g_return_if_fail (account_id != NULL && secret != NULL);
 
-  outer = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (outer, concord_engine_replace_key_async);
-  /* Not cancellable: a key that went to the keyring reruns the connections. */
-  task = concord_engine_job_task (self, replace_key_worker, NULL, on_key_replaced_cb, outer, &job);
+  /* A key that went to the keyring reruns the connections, whatever
+   * becomes of the caller. */
+  task = account_job_task (self, concord_engine_replace_key_async, cancellable, callback, user_data,
+                           on_key_replaced_cb, &job);
   job->account_id = g_strdup (account_id);
   job->secret = g_strdup (secret);
   concord_worker_thread_queue (self->worker, task, replace_key_worker);
@@ -1783,15 +1802,13 @@ concord_engine_rename_account_async (ConcordEngine       *self,
                                      gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  GTask *outer;
   Job *job;
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
   g_return_if_fail (account_id != NULL && name != NULL);
 
-  outer = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (outer, concord_engine_rename_account_async);
-  task = concord_engine_job_task (self, rename_account_worker, NULL, on_account_renamed_cb, outer, &job);
+  task = account_job_task (self, concord_engine_rename_account_async, cancellable, callback, user_data,
+                           on_account_renamed_cb, &job);
   job->account_id = g_strdup (account_id);
   job->name = g_strdup (name);
   concord_worker_thread_queue (self->worker, task, rename_account_worker);

@@ -1225,6 +1225,35 @@ connection_row_from_statement (sqlite3_stmt  *stmt,
   return g_steal_pointer (&row);
 }
 
+/* Every connection row @stmt (bound, leased) gives; %NULL with @error
+ * saying "Could not @what" on failure. */
+static GPtrArray *
+connection_rows_from_statement (ConcordStore  *self,
+                                Statement     *stmt,
+                                const char    *what,
+                                GError       **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_connection_row_free);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ConcordConnectionRow *row = connection_row_from_statement (stmt, error);
+
+      if (row == NULL)
+        return NULL;
+      g_ptr_array_add (rows, row);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      set_store_error (self, error, rc, "Could not %s", what);
+      return NULL;
+    }
+
+  return g_steal_pointer (&rows);
+}
+
 static ConcordJournalRow *
 journal_row_from_statement (sqlite3_stmt *stmt)
 {
@@ -2265,8 +2294,6 @@ concord_store_list_account_connections (ConcordStore  *self,
                                         GError       **error)
 {
   g_autoptr(Statement) stmt = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
-  int rc;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
@@ -2276,24 +2303,7 @@ concord_store_list_account_connections (ConcordStore  *self,
     return NULL;
 
   bind_text (stmt, 1, id);
-  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_connection_row_free);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      ConcordConnectionRow *row = connection_row_from_statement (stmt, error);
-
-      if (row == NULL)
-        return NULL;
-      g_ptr_array_add (rows, row);
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      set_store_error (self, error, rc, "Could not list the connections of an account");
-      return NULL;
-    }
-
-  return g_steal_pointer (&rows);
+  return connection_rows_from_statement (self, stmt, "list the connections of an account", error);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -2449,8 +2459,6 @@ concord_store_list_connections (ConcordStore  *self,
                                 GError       **error)
 {
   g_autoptr(Statement) stmt = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
-  int rc;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -2458,25 +2466,7 @@ concord_store_list_connections (ConcordStore  *self,
   if (!(stmt = lease_statement (self, STMT_LIST_CONNECTIONS, error)))
     return NULL;
 
-  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_connection_row_free);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      ConcordConnectionRow *row = connection_row_from_statement (stmt, error);
-
-      if (row == NULL)
-        return NULL;
-
-      g_ptr_array_add (rows, row);
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      set_store_error (self, error, rc, "Could not list connections");
-      return NULL;
-    }
-
-  return g_steal_pointer (&rows);
+  return connection_rows_from_statement (self, stmt, "list connections", error);
 }
 
 static gboolean
