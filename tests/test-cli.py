@@ -217,6 +217,11 @@ def check_set_key(cli, data, seed):
         check('account add with a name in use says so, not SQLite',
               p.returncode == 1 and 'another account is already called “rekey”' in p.stderr and
               'UNIQUE' not in p.stderr, p.stderr)
+        p = cli('account', 'add', 'elasticemail', '--name', 'rekey', '--option', 'base_url=' + url_a,
+                stdin='')
+        check('account add with a name in use says so before it asks for the key',
+              p.returncode == 1 and 'another account is already called “rekey”' in p.stderr and
+              'No API key' not in p.stderr, p.stderr)
 
         check('the app revokes the key', mock_set_key(mock_a, NEW_KEY))
         p = cli('sync', 'rekeyed')

@@ -570,6 +570,20 @@ test_store_account_duplicate_name (Fixture       *fixture,
   g_assert_null (strstr (error->message, "UNIQUE"));
   g_assert_null (strstr (error->message, "accounts.name"));
   g_clear_error (&error);
+
+  /* Said before anything is asked of the user or the app. */
+  g_assert_false (concord_store_check_account_name (store, "Sales CRM", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "another account is already called “Sales CRM”"));
+  g_clear_error (&error);
+  g_assert_false (concord_store_check_account_name (store, "a\tb", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_clear_error (&error);
+  /* An id is not a name. */
+  g_assert_true (concord_store_check_account_name (store, "acct-a", &error));
+  g_assert_no_error (error);
+  g_assert_true (concord_store_check_account_name (store, "Another name", &error));
+  g_assert_no_error (error);
 }
 
 /* Rename: the rules of names, a clear refusal of a name in use, and the

@@ -365,15 +365,14 @@ account_add (Cli   *cli,
   if (options_json == NULL || !concord_apps_check_options (app->id, options_json, &error))
     return usage (error->message);
 
-  /* Refused before the key is read, checked or kept. */
-  if (!concord_store_check_name (name, &error))
+  /* Refused before the key is read, checked or kept: a name that cannot
+   * be, or that another account has. */
+  if (!concord_store_check_name (name, &error) || !open_store (cli, &error) ||
+      !concord_store_check_account_name (cli->store, name, &error))
     return fail (error);
 
   secret = read_secret (&error);
   if (secret == NULL)
-    return fail (error);
-
-  if (!open_store (cli, &error))
     return fail (error);
 
   /* The key is checked with its app first, as the app does: a wrong key

@@ -1363,9 +1363,12 @@ add_account_worker (GTask        *task,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  /* A name the store would refuse is refused before the key goes anywhere. */
+  /* A name the store would refuse (or another account has) is refused
+   * before the key goes anywhere. */
   if (!concord_store_check_name (job->name, &error) ||
-      !concord_engine_ensure_store (self, &error) || !verify (self, job, &error))
+      !concord_engine_ensure_store (self, &error) ||
+      !concord_store_check_account_name (self->store, job->name, &error) ||
+      !verify (self, job, &error))
     {
       g_task_return_error (task, error);
       return;

@@ -2011,6 +2011,52 @@ concord_store_check_name (const char  *name,
 }
 
 /**
+ * concord_store_check_account_name:
+ * @self: a #ConcordStore
+ * @name: (nullable): the name of a new account
+ * @error: return location for a #GError
+ *
+ * Checks, before anything is asked of the user or the app, that @name can
+ * be a new account's: concord_store_check_name()'s rules
+ * (%CONCORD_ERROR_INVALID), and no account called so already
+ * (%CONCORD_ERROR_CONFLICT, saying so, as concord_store_add_account()
+ * would).
+ *
+ * Returns: %TRUE when @name is free
+ */
+gboolean
+concord_store_check_account_name (ConcordStore  *self,
+                                  const char    *name,
+                                  GError       **error)
+{
+  g_autoptr(ConcordAccountRow) taken = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!concord_store_check_name (name, error))
+    return FALSE;
+
+  /* Looked up by id or name: only a name counts here. */
+  taken = concord_store_get_account (self, name, &local_error);
+  if (taken == NULL && !g_error_matches (local_error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (taken != NULL && g_str_equal (taken->name, name))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                   "Could not add the account: another account is already called “%s”; choose "
+                   "another name", name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
  * concord_store_add_account:
  * @self: a #ConcordStore
  * @id: the account id (also the key of its secret in the keyring)

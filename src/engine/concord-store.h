@@ -133,6 +133,9 @@ gboolean      concord_store_check_name          (const char                 *nam
                                                  GError                    **error);
 
 /* Accounts (secrets are in the keyring, never here) */
+gboolean           concord_store_check_account_name (ConcordStore     *self,
+                                                  const char          *name,
+                                                  GError             **error);
 gboolean           concord_store_add_account     (ConcordStore        *self,
                                                   const char          *id,
                                                   const char          *app_id,
