@@ -1669,6 +1669,10 @@ on_key_replaced_cb (GObject      *object,
 
   g_hash_table_remove (self->refused, job->account_id);
 
+  /* Runs are jobs of the engine thread too, in order: one that started
+   * with the old key has come back before this (and is failing now), one
+   * queued or waiting for another process reads the new key when it
+   * starts. */
   n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
   for (guint i = 0; i < n; i++)
     {
