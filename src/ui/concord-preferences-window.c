@@ -346,8 +346,8 @@ update_account_row (ConcordPreferencesWindow *self,
   if (n == 0)
     used = g_strdup (_("No connection uses it"));
   else
-    /* Translators: %s is a list of connection names */
-    used = g_strdup_printf (ngettext ("Used by %s", "Used by %s", n), names);
+    /* Translators: %s is a list of connection names, e.g. “Shop”, “Events” */
+    used = g_strdup_printf (_("Used by %s"), names);
 
   /* Translators: the first %s is an app (Elastic Email), the second says which
    * connections use the account, the third the account's state */
