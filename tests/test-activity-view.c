@@ -245,7 +245,7 @@ test_search_and_flip (Fixture       *f,
   /* The run that failed on a revoked key, explained, with its fix. */
   wait_for_label (list, "Sync failed");
   wait_for_label (list, "The app refused Concord’s API key");
-  wait_for_label (list, "Check the API key in Concord’s Preferences");
+  wait_for_label (list, "replace it in Preferences → Accounts → Replace Key");
   wait_for_label (list, "The contact’s email address is not valid");
   screenshot (f->window, "activity");
 

@@ -45,13 +45,17 @@ def keyring_available():
     return p.returncode == 0 and 'true' in p.stdout
 
 
-def start_mock(key, generate=0, seed=None):
+def start_mock(key, generate=0, seed=None, control=False):
+    """With @control, its key can be revoked while it runs (mock_set_key)."""
     args = [MOCK, 'elasticemail', '--port', '0', '--api-key', key]
     if generate:
         args += ['--generate', str(generate)]
     if seed:
         args += ['--seed', seed]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if control:
+        args += ['--control']
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE if control else None, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     m = re.search(r'(http://127\.0\.0\.1:\d+/v4)', line)
     if not m:
@@ -180,6 +184,108 @@ def proxy(upstream, refused=None, write_delay=0):
     server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f'http://127.0.0.1:{server.server_address[1]}/v4'
+
+
+def mock_set_key(proc, key):
+    proc.stdin.write('key %s\n' % key)
+    proc.stdin.flush()
+    return proc.stdout.readline().strip() == 'key changed'
+
+
+NEW_KEY = 'key-new-71d0c4b2e9a6'
+
+
+def check_set_key(cli, data, seed):
+    """A revoked key is replaced with `account set-key NAME` (the key on
+    standard input, never on the command line, checked with the app before
+    it replaces the old one); `account rename`; `account list` names the
+    connections; duplicate names and removals of used accounts say why."""
+    mock_a, url_a = start_mock(KEY_A, seed=seed, control=True)
+    mock_b, url_b = start_mock(KEY_B, seed=seed)
+    try:
+        cli('account', 'add', 'elasticemail', '--name', 'rekey', '--option', 'base_url=' + url_a,
+            stdin=KEY_A + '\n')
+        cli('account', 'add', 'elasticemail', '--name', 'rekey-b', '--option', 'base_url=' + url_b,
+            stdin=KEY_B + '\n')
+        p = cli('connection', 'add', 'rekeyed', '--a', 'rekey', '--b', 'rekey-b')
+        check('a connection for set-key', p.returncode == 0, p.stderr)
+        p = cli('sync', 'rekeyed')
+        check('it syncs with the first key', p.returncode == 0, p.stderr)
+
+        p = cli('account', 'add', 'elasticemail', '--name', 'rekey', '--option', 'base_url=' + url_a,
+                stdin=KEY_A + '\n')
+        check('account add with a name in use says so, not SQLite',
+              p.returncode == 1 and 'another account is already called “rekey”' in p.stderr and
+              'UNIQUE' not in p.stderr, p.stderr)
+        p = cli('account', 'add', 'elasticemail', '--name', 'rekey', '--option', 'base_url=' + url_a,
+                stdin='')
+        check('account add with a name in use says so before it asks for the key',
+              p.returncode == 1 and 'another account is already called “rekey”' in p.stderr and
+              'No API key' not in p.stderr, p.stderr)
+
+        check('the app revokes the key', mock_set_key(mock_a, NEW_KEY))
+        p = cli('sync', 'rekeyed')
+        check('a sync with the revoked key fails, pointing to set-key',
+              p.returncode == 1 and 'concord-cli account set-key rekey' in p.stderr,
+              '%d %s' % (p.returncode, p.stderr[-400:]))
+
+        p = cli('account', 'set-key', 'rekey', NEW_KEY)
+        check('set-key refuses a key on the command line, pointing to standard input',
+              p.returncode == 2 and 'standard input' in p.stderr and NEW_KEY not in p.stderr, p.stderr)
+        p = cli('account', 'set-key', 'rekey', stdin='not-the-new-key\n')
+        check('set-key with a key the app refuses exits 5, says so, and keeps the old key',
+              p.returncode == 5 and 'old one stays' in p.stderr and 'not-the-new-key' not in p.stderr,
+              '%d %s' % (p.returncode, p.stderr))
+        # The old key is still the account's: it works again once the app takes it back.
+        mock_set_key(mock_a, KEY_A)
+        p = cli('account', 'verify', 'rekey')
+        check('after a refused set-key the old key is still in the keyring', p.returncode == 0, p.stderr)
+        mock_set_key(mock_a, NEW_KEY)
+
+        p = cli('account', 'set-key', 'rekey', stdin=NEW_KEY + '\n')
+        check('set-key with the new key replaces it', p.returncode == 0, p.stdout + p.stderr)
+        check('the new key appears in no output', NEW_KEY not in p.stdout + p.stderr, '')
+        p = cli('sync', 'rekeyed', '--json')
+        check('the connection syncs again with the new key', p.returncode == 0,
+              p.stdout[-300:] + p.stderr[-300:])
+        check('the new key never appears in log output', NEW_KEY not in p.stdout + p.stderr, '')
+        p = cli('account', 'set-key', 'nobody', stdin=NEW_KEY + '\n')
+        check('set-key of a missing account fails', p.returncode == 1, p.stderr)
+        p = cli('--help')
+        check('--help shows set-key, rename and exit code 5',
+              'account set-key NAME' in p.stdout and 'account rename OLD NEW' in p.stdout and
+              '5 the app' in p.stdout, p.stdout)
+
+        p = cli('account', 'rename', 'rekey', 'Rekeyed shop')
+        check('account rename', p.returncode == 0, p.stderr)
+        p = cli('account', 'list', '--json')
+        listed = {a['name']: a for a in json.loads(p.stdout)} if p.returncode == 0 else {}
+        check('account list --json shows the new name and the connections that use it',
+              listed.get('Rekeyed shop', {}).get('connections') == ['rekeyed'] and 'rekey' not in listed,
+              p.stdout)
+        p = cli('account', 'list')
+        check('account list shows the connections that use each account',
+              'Rekeyed shop\telasticemail\trekeyed\n' in p.stdout, p.stdout)
+        p = cli('sync', 'rekeyed')
+        check('the connection keeps its renamed account (and its key)', p.returncode == 0, p.stderr)
+        p = cli('account', 'rename', 'Rekeyed shop', 'rekey-b')
+        check('rename to a name in use says so, not SQLite',
+              p.returncode == 1 and 'another account is already called “rekey-b”' in p.stderr and
+              'UNIQUE' not in p.stderr, p.stderr)
+        p = cli('account', 'rename', 'Rekeyed shop', 'two\nlines')
+        check('rename to a name with a line break is refused', p.returncode == 1 and 'line break' in p.stderr,
+              p.stderr)
+        p = cli('account', 'remove', 'Rekeyed shop')
+        check('remove of an account in use names the connection',
+              p.returncode == 1 and 'the connection “rekeyed” uses it' in p.stderr, p.stderr)
+
+        cli('connection', 'remove', 'rekeyed')
+        for name in ('Rekeyed shop', 'rekey-b'):
+            cli('account', 'remove', name)
+    finally:
+        for m in (mock_a, mock_b):
+            m.terminate()
+            m.wait(timeout=5)
 
 
 def check_failed_writes(cli, data, seed):
@@ -497,6 +603,7 @@ def main():
 
         check_one_run_at_a_time(cli, data, seed)
         check_failed_writes(cli, data, seed)
+        check_set_key(cli, data, seed)
 
         blob = b''
         files = 0
@@ -506,7 +613,8 @@ def main():
                     blob += f.read()
                 files += 1
         check('the API keys never reach the database or GSettings (%d files read)' % files,
-              files >= 1 and KEY_A.encode() not in blob and KEY_B.encode() not in blob, '')
+              files >= 1 and KEY_A.encode() not in blob and KEY_B.encode() not in blob and
+              NEW_KEY.encode() not in blob, '')
 
         p = cli('connection', 'disable', 'both')
         check('connection disable', p.returncode == 0, p.stderr)

@@ -316,6 +316,9 @@ test_explain (void)
 {
   static const struct { const char *text; const char *fix_word; } cases[] = {
     { "Reading side a failed: Listing contacts failed: HTTP 401 Unauthorized", "API key" },
+    /* The fix names a place that exists (issue 14). */
+    { "Reading side a failed: Listing contacts failed: HTTP 401 Unauthorized",
+      "Preferences → Accounts → Replace Key" },
     { "Creating contacts failed: HTTP 429 Too Many Requests", "retry" },
     { "HTTP 400: Invalid email address", "email address" },
     { "no valid email address", "email address" },

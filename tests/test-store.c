@@ -554,6 +554,127 @@ test_store_accounts (Fixture       *fixture,
   g_assert_cmpstr (((ConcordAccountRow *) g_ptr_array_index (accounts, 0))->id, ==, "acct-a");
 }
 
+/* A name another account has is said in words, never in SQLite's. */
+static void
+test_store_account_duplicate_name (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  ConcordStore *store = fixture->store;
+  g_autoptr(GError) error = NULL;
+
+  add_accounts (store);
+
+  g_assert_false (concord_store_add_account (store, "acct-c", "elasticemail", "Sales CRM", NULL, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "another account is already called “Sales CRM”"));
+  g_assert_null (strstr (error->message, "UNIQUE"));
+  g_assert_null (strstr (error->message, "accounts.name"));
+  g_clear_error (&error);
+
+  /* Said before anything is asked of the user or the app. */
+  g_assert_false (concord_store_check_account_name (store, "Sales CRM", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "another account is already called “Sales CRM”"));
+  g_clear_error (&error);
+  g_assert_false (concord_store_check_account_name (store, "a\tb", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_clear_error (&error);
+  /* An id is not a name. */
+  g_assert_true (concord_store_check_account_name (store, "acct-a", &error));
+  g_assert_no_error (error);
+  g_assert_true (concord_store_check_account_name (store, "Another name", &error));
+  g_assert_no_error (error);
+}
+
+/* Rename: the rules of names, a clear refusal of a name in use, and the
+ * connections keep their account (they refer to its id). */
+static void
+test_store_account_rename (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  ConcordStore *store = fixture->store;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordAccountRow) renamed = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  gint64 connection_id;
+
+  add_accounts (store);
+  connection_id = add_connection (store, "Shop ↔ CRM");
+
+  g_assert_true (concord_store_rename_account (store, "acct-b", "Sales CRM (old key)", &error));
+  g_assert_no_error (error);
+  renamed = concord_store_get_account (store, "Sales CRM (old key)", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (renamed->id, ==, "acct-b");
+  users = concord_store_list_account_connections (store, "acct-b", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, 1);
+  g_assert_cmpint (((ConcordConnectionRow *) g_ptr_array_index (users, 0))->id, ==, connection_id);
+
+  /* Renaming to its own name changes nothing and is fine. */
+  g_assert_true (concord_store_rename_account (store, "acct-b", "Sales CRM (old key)", &error));
+  g_assert_no_error (error);
+
+  g_assert_false (concord_store_rename_account (store, "acct-b", "Shop newsletter", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "another account is already called “Shop newsletter”"));
+  g_assert_null (strstr (error->message, "UNIQUE"));
+  g_clear_error (&error);
+
+  g_assert_false (concord_store_rename_account (store, "acct-b", "two\nlines", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (concord_store_rename_account (store, "acct-b", "", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (concord_store_rename_account (store, "nobody", "Free name", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_clear_pointer (&renamed, concord_account_row_free);
+  renamed = concord_store_get_account (store, "acct-b", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (renamed->name, ==, "Sales CRM (old key)");
+}
+
+/* Remove is refused while used, naming every connection that uses it. */
+static void
+test_store_account_remove_used (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  ConcordStore *store = fixture->store;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  gint64 first, second;
+
+  add_accounts (store);
+  first = add_connection (store, "Shop ↔ CRM");
+  second = add_connection (store, "Leads");
+
+  users = concord_store_list_account_connections (store, "acct-a", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, 2);
+
+  g_assert_false (concord_store_remove_account (store, "acct-a", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "the connections “Shop ↔ CRM”, “Leads” use it"));
+  g_clear_error (&error);
+
+  g_assert_true (concord_store_remove_connection (store, first, &error));
+  g_assert_false (concord_store_remove_account (store, "acct-a", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "the connection “Leads” uses it"));
+  g_clear_error (&error);
+
+  g_assert_true (concord_store_remove_connection (store, second, &error));
+  g_clear_pointer (&users, g_ptr_array_unref);
+  users = concord_store_list_account_connections (store, "acct-a", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, ==, 0);
+  g_assert_true (concord_store_remove_account (store, "acct-a", &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_store_connections (Fixture       *fixture,
                         gconstpointer  data)
@@ -2333,6 +2454,9 @@ main (int    argc,
   g_test_add ("/concord/store/" path, Fixture, NULL, setup, func, teardown)
 
   ADD_STORE_TEST ("accounts", test_store_accounts);
+  ADD_STORE_TEST ("account-duplicate-name", test_store_account_duplicate_name);
+  ADD_STORE_TEST ("account-rename", test_store_account_rename);
+  ADD_STORE_TEST ("account-remove-used", test_store_account_remove_used);
   ADD_STORE_TEST ("connections", test_store_connections);
   ADD_STORE_TEST ("index", test_store_index);
   ADD_STORE_TEST ("index-bulk", test_store_index_bulk);

@@ -12,7 +12,8 @@
  * (with a message on stderr), 2 usage, 3 a sync of the connection is
  * already running (in the app or another concord-cli: one run per
  * connection at a time), 4 the sync ran but some contacts could not be
- * written (the journal says why; the next sync retries them).
+ * written (the journal says why; the next sync retries them), 5 the app
+ * refused the API key given to `account set-key` (the old key stays).
  * `sync --json` prints a JSON object on standard output whatever happens.
  * API keys are read from standard input, checked with their app, and go
  * to the keyring only.
@@ -44,6 +45,7 @@
 #define EXIT_USAGE 2
 #define EXIT_BUSY 3
 #define EXIT_PARTIAL 4
+#define EXIT_KEY_REFUSED 5
 
 typedef struct
 {
@@ -56,7 +58,11 @@ static const char usage_text[] =
   "Usage: concord-cli [--data-dir DIR] COMMAND [ARGUMENTS…]\n"
   "\n"
   "  account add APP --name NAME [--option KEY=VALUE]…   (API key on standard input)\n"
-  "  account list [--json] | remove NAME | verify NAME\n"
+  "  account set-key NAME                   (new API key on standard input; checked with the\n"
+  "                                          app before it replaces the old one)\n"
+  "  account rename OLD NEW\n"
+  "  account list [--json]                  (with the connections that use each account)\n"
+  "  account remove NAME | verify NAME      (remove: only an account no connection uses)\n"
   "  connection add NAME --a ACCOUNT[:TYPE] --b ACCOUNT[:TYPE]\n"
   "                 [--direction both|a-to-b|b-to-a] [--prefer a|b|newest]\n"
   "  connection list [--json] | show NAME [--json] | remove NAME | enable NAME | disable NAME\n"
@@ -68,7 +74,8 @@ static const char usage_text[] =
   "\n"
   "Exit codes: 0 success; 1 failure; 2 usage; 3 a sync of the connection is already\n"
   "running (in Concord or another concord-cli); 4 the sync ran, but some contacts\n"
-  "could not be written (see `log NAME`; the next sync retries them).\n";
+  "could not be written (see `log NAME`; the next sync retries them); 5 the app\n"
+  "refused the key given to `account set-key` (the old key stays).\n";
 
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
@@ -231,6 +238,18 @@ load_schema (ConcordConnector  *connector,
   return concord_connector_load_schema_sync (connector, type, NULL, error);
 }
 
+/* @text as one word of a command to copy: as it is when the shell leaves
+ * it so, quoted otherwise. */
+static char *
+shell_word (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("-_.,@+:/", *p) == NULL)
+      return g_shell_quote (text);
+
+  return g_strdup (text);
+}
+
 /* --option KEY=VALUE pairs as the account's options JSON. */
 static char *
 options_to_json (char   **options,
@@ -267,6 +286,48 @@ options_to_json (char   **options,
 /* account                                                                   */
 /* ------------------------------------------------------------------------- */
 
+/* Checks @secret with @app_id's app, with the account's options, as the
+ * app does before it keeps a key. */
+static gboolean
+check_key (const char  *app_id,
+           const char  *options_json,
+           const char  *secret,
+           GError     **error)
+{
+  g_autoptr(ConcordConnector) connector = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  connector = concord_apps_create_connector (app_id, options_json, secret, error);
+  if (connector == NULL)
+    return FALSE;
+  concord_apps_verify_async (connector, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  return concord_apps_verify_finish (connector, result, error);
+}
+
+/* Puts @secret in the keyring as the key of account @id (replacing the
+ * one it had). */
+static gboolean
+keep_key (ConcordSecretStore  *secrets,
+          const char          *id,
+          const char          *app_id,
+          const char          *account_name,
+          const char          *secret,
+          GError             **error)
+{
+  const ConcordAppInfo *app = concord_apps_lookup (app_id);
+  g_autofree char *label = g_strdup_printf ("Concord: %s key for %s", app != NULL ? app->name : app_id,
+                                            account_name);
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_secret_store_store_async (secrets, id, app_id, label, secret, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  return concord_secret_store_store_finish (secrets, result, error);
+}
+
+
 static int
 account_add (Cli   *cli,
              int    argc,
@@ -278,12 +339,8 @@ account_add (Cli   *cli,
   g_auto(GStrv) options = NULL;
   g_autofree char *options_json = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *label = NULL;
   g_auto(ConcordSecretString) secret = NULL;
   g_autoptr(ConcordSecretStore) secrets = NULL;
-  g_autoptr(ConcordConnector) connector = NULL;
-  g_autoptr(GAsyncResult) verified = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
   const ConcordAppInfo *app;
   GOptionEntry entries[] = {
@@ -308,25 +365,19 @@ account_add (Cli   *cli,
   if (options_json == NULL || !concord_apps_check_options (app->id, options_json, &error))
     return usage (error->message);
 
-  /* Refused before the key is read, checked or kept. */
-  if (!concord_store_check_name (name, &error))
+  /* Refused before the key is read, checked or kept: a name that cannot
+   * be, or that another account has. */
+  if (!concord_store_check_name (name, &error) || !open_store (cli, &error) ||
+      !concord_store_check_account_name (cli->store, name, &error))
     return fail (error);
 
   secret = read_secret (&error);
   if (secret == NULL)
     return fail (error);
 
-  if (!open_store (cli, &error))
-    return fail (error);
-
   /* The key is checked with its app first, as the app does: a wrong key
    * (or an app that cannot be reached) stores nothing. */
-  connector = concord_apps_create_connector (app->id, options_json, secret, &error);
-  if (connector == NULL)
-    return fail (error);
-  concord_apps_verify_async (connector, NULL, on_result_cb, &slot);
-  verified = wait_for (&slot);
-  if (!concord_apps_verify_finish (connector, verified, &error))
+  if (!check_key (app->id, options_json, secret, &error))
     {
       /* Translators: the first %s is an account name, the second why the key failed */
       g_printerr (_("concord-cli: %s: the key did not pass the app's check, nothing was added: %s\n"),
@@ -336,11 +387,8 @@ account_add (Cli   *cli,
 
   /* The key first: an account whose key could not be kept is no account. */
   id = g_uuid_string_random ();
-  label = g_strdup_printf ("Concord: %s key for %s", app->name, name);
   secrets = concord_secret_store_new ();
-  concord_secret_store_store_async (secrets, id, app->id, label, secret, NULL, on_result_cb, &slot);
-  result = wait_for (&slot);
-  if (!concord_secret_store_store_finish (secrets, result, &error))
+  if (!keep_key (secrets, id, app->id, name, secret, &error))
     return fail (error);
 
   if (!concord_store_add_account (cli->store, id, app->id, name, options_json, &error))
@@ -364,9 +412,23 @@ account_list (Cli *cli)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) accounts = NULL;
 
+  g_autoptr(GPtrArray) users = NULL;
+
   if (!open_store (cli, &error) ||
       (accounts = concord_store_list_accounts (cli->store, &error)) == NULL)
     return fail (error);
+
+  /* Each account's connections, in the order of the accounts. */
+  users = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+      GPtrArray *connections = concord_store_list_account_connections (cli->store, row->id, &error);
+
+      if (connections == NULL)
+        return fail (error);
+      g_ptr_array_add (users, connections);
+    }
 
   if (cli->json)
     {
@@ -376,6 +438,7 @@ account_list (Cli *cli)
       for (guint i = 0; i < accounts->len; i++)
         {
           ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+          GPtrArray *connections = g_ptr_array_index (users, i);
 
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "name");
@@ -384,6 +447,12 @@ account_list (Cli *cli)
           json_builder_add_string_value (builder, row->app_id);
           json_builder_set_member_name (builder, "id");
           json_builder_add_string_value (builder, row->id);
+          json_builder_set_member_name (builder, "connections");
+          json_builder_begin_array (builder);
+          for (guint j = 0; j < connections->len; j++)
+            json_builder_add_string_value (builder,
+                                           ((ConcordConnectionRow *) g_ptr_array_index (connections, j))->name);
+          json_builder_end_array (builder);
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
@@ -391,12 +460,75 @@ account_list (Cli *cli)
       return EXIT_SUCCESS;
     }
 
+  /* NAME, APP, then the connections that use it, comma-separated (names
+   * cannot hold a tab or a line break; see concord_store_check_name()). */
   for (guint i = 0; i < accounts->len; i++)
     {
       ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+      GPtrArray *connections = g_ptr_array_index (users, i);
+      g_autoptr(GString) names = g_string_new (NULL);
 
-      g_print ("%s\t%s\n", row->name, row->app_id);
+      for (guint j = 0; j < connections->len; j++)
+        g_string_append_printf (names, "%s%s", j == 0 ? "" : ", ",
+                                ((ConcordConnectionRow *) g_ptr_array_index (connections, j))->name);
+      g_print ("%s\t%s\t%s\n", row->name, row->app_id, names->len > 0 ? names->str : "-");
     }
+  return EXIT_SUCCESS;
+}
+
+/* Replaces an account's key with the one on standard input, once its app
+ * accepts it with the account's options; a refused key changes nothing. */
+static int
+account_set_key (Cli        *cli,
+                 const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordAccountRow) account = NULL;
+  g_autoptr(ConcordSecretStore) secrets = NULL;
+  g_auto(ConcordSecretString) secret = NULL;
+
+  /* The account first: nothing is read for one that does not exist. */
+  if (!open_store (cli, &error) ||
+      (account = concord_store_get_account (cli->store, name, &error)) == NULL)
+    return fail (error);
+
+  secret = read_secret (&error);
+  if (secret == NULL)
+    return fail (error);
+
+  if (!check_key (account->app_id, account->options_json, secret, &error))
+    {
+      /* Translators: the first %s is an account name, the second why the app refused the key */
+      g_printerr (_("concord-cli: %s: the app did not accept the new key, the old one stays: %s\n"),
+                  account->name, error->message);
+      return EXIT_KEY_REFUSED;
+    }
+
+  /* Same id, same attributes: the keyring replaces the old key. */
+  secrets = concord_secret_store_new ();
+  if (!keep_key (secrets, account->id, account->app_id, account->name, secret, &error))
+    return fail (error);
+
+  /* Translators: %s is an account name */
+  g_print (_("Replaced the key of %s; its connections use it from their next sync\n"), account->name);
+  return EXIT_SUCCESS;
+}
+
+static int
+account_rename (Cli        *cli,
+                const char *old_name,
+                const char *new_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordAccountRow) account = NULL;
+
+  if (!open_store (cli, &error) ||
+      (account = concord_store_get_account (cli->store, old_name, &error)) == NULL ||
+      !concord_store_rename_account (cli->store, account->id, new_name, &error))
+    return fail (error);
+
+  /* Translators: the first %s is the account's old name, the second its new one */
+  g_print (_("Renamed account %s to %s\n"), account->name, new_name);
   return EXIT_SUCCESS;
 }
 
@@ -736,10 +868,26 @@ open_sides (Cli                  *cli,
     {
       g_autoptr(ConcordAccountRow) account = concord_store_get_account (cli->store, accounts[s], error);
 
-      if (account == NULL ||
-          (sides->connector[s] = connector_for (account, error)) == NULL ||
-          (sides->schema[s] = load_schema (sides->connector[s], types[s], error)) == NULL)
+      if (account == NULL)
         return FALSE;
+      if ((sides->connector[s] = connector_for (account, error)) == NULL ||
+          (sides->schema[s] = load_schema (sides->connector[s], types[s], error)) == NULL)
+        {
+          /* A refused key: say how to replace it. */
+          if (g_error_matches (*error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED) ||
+              g_error_matches (*error, CONCORD_ERROR, CONCORD_ERROR_AUTH_REQUIRED))
+            {
+              g_autofree char *quoted = shell_word (account->name);
+              /* Translators: the first %s is why, the second an account name (a command to run) */
+              char *message = g_strdup_printf (_("%s. If its key was changed or revoked, replace it "
+                                                 "with `concord-cli account set-key %s`"),
+                                               (*error)->message, quoted);
+
+              g_free ((*error)->message);
+              (*error)->message = message;
+            }
+          return FALSE;
+        }
     }
 
   return TRUE;
@@ -1095,6 +1243,13 @@ main (int   argc,
       ret = account_remove (&cli, args[2]);
     else if (g_str_equal (command, "account") && g_strcmp0 (sub, "verify") == 0 && rest == 3)
       ret = account_verify (&cli, args[2]);
+    else if (g_str_equal (command, "account") && g_strcmp0 (sub, "set-key") == 0 && rest == 3)
+      ret = account_set_key (&cli, args[2]);
+    else if (g_str_equal (command, "account") && g_strcmp0 (sub, "rename") == 0 && rest == 4)
+      ret = account_rename (&cli, args[2], args[3]);
+    else if (g_str_equal (command, "account") && g_strcmp0 (sub, "set-key") == 0)
+      ret = usage ("account set-key takes the account's NAME only: the key is read from standard "
+                    "input, never from the command line");
     else if (g_str_equal (command, "connection") && g_strcmp0 (sub, "add") == 0)
       ret = connection_add (&cli, rest - 1, args + 1);
     else if (g_str_equal (command, "connection") && g_strcmp0 (sub, "list") == 0 && rest <= 3)

@@ -193,7 +193,7 @@ concord_activity_explain (const char  *error_text,
       contains (lower, "credential"))
     {
       *explanation = g_strdup (_("The app refused Concord’s API key"));
-      *fix = g_strdup (_("Check the API key in Concord’s Preferences, under Accounts, and enter a new one if it was changed or revoked."));
+      *fix = g_strdup (_("If the API key was changed or revoked, replace it in Preferences → Accounts → Replace Key (or with “concord-cli account set-key NAME”)."));
     }
   else if (contains (lower, "429") || contains (lower, "rate limit") || contains (lower, "too many") ||
            contains (lower, "slow down"))

@@ -33,6 +33,7 @@ struct _ConcordEngine
   GCancellable        *cancellable;  /* cancelled by concord_engine_stop() */
   guint                interval;
   guint                timer_id;
+  GHashTable          *refused;      /* account ids whose key an app refused in the last run */
 
   /* Engine thread only */
   ConcordStore        *store;

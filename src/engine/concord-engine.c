@@ -23,6 +23,12 @@
  * the window and the notifications: the state says how many, and the next
  * run retries them.
  *
+ * An account whose key an app refused in a connection's last run is
+ * remembered (concord_engine_get_key_refused()) until a run that uses it
+ * succeeds or its key is replaced; replacing the key runs again at once
+ * the connections of the account that were failing, so they recover with
+ * no other action.
+ *
  * Signals (on the UI thread):
  *   run-finished (state, ok)        after every run
  *   connection-failing (state, why) the first failure of a streak
@@ -322,6 +328,7 @@ concord_engine_finalize (GObject *object)
   g_clear_object (&self->connections);
   g_clear_pointer (&self->queued, g_hash_table_unref);
   g_clear_pointer (&self->waiting, g_hash_table_unref);
+  g_clear_pointer (&self->refused, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->secrets);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -355,6 +362,7 @@ concord_engine_init (ConcordEngine *self)
   self->connections = g_list_store_new (CONCORD_TYPE_CONNECTION_STATE);
   self->queued = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->waiting = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, destroy_source);
+  self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   self->connectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
@@ -702,6 +710,8 @@ typedef struct
   ConcordRunSummary summary;
   GError           *error;
   Snapshot         *snapshot;
+  char             *account_id[2];  /* (nullable) each side's account, once read */
+  gboolean          refused[2];     /* the side's app refused its key */
 } RunJob;
 
 static void
@@ -713,6 +723,8 @@ run_job_free (gpointer data)
   concord_run_summary_clear (&job->summary);
   g_clear_error (&job->error);
   g_clear_pointer (&job->snapshot, snapshot_free);
+  g_free (job->account_id[0]);
+  g_free (job->account_id[1]);
   g_free (job);
 }
 
@@ -816,8 +828,11 @@ human_error (const GError *error,
                            : g_strdup ("Could not reach the apps; Concord will try again");
       case CONCORD_ERROR_AUTH_FAILED:
       case CONCORD_ERROR_AUTH_REQUIRED:
-        return who != NULL ? g_strdup_printf ("%s refused the API key; enter a new one", who)
-                           : g_strdup ("An app refused its API key; enter a new one");
+        /* Translators: %s is an account's name */
+        return who != NULL ? g_strdup_printf (_("%s refused the API key; replace it in Preferences → "
+                                                "Accounts → Replace Key"), who)
+                           : g_strdup (_("An app refused its API key; replace it in Preferences → "
+                                         "Accounts → Replace Key"));
       case CONCORD_ERROR_RATE_LIMITED:
         return g_strdup_printf ("%s asked Concord to slow down; it will try again later",
                                 who != NULL ? who : "An app");
@@ -910,11 +925,23 @@ run_worker (GTask        *task,
                                           n), n);
     }
 
-  /* A refused key may have been replaced in the keyring: read it again. */
+  if (row != NULL)
+    {
+      job->account_id[0] = g_strdup (row->account_a);
+      job->account_id[1] = g_strdup (row->account_b);
+    }
+
+  /* A refused key may have been replaced in the keyring: read it again.
+   * Which side's key it was is in the message, as human_error() reads it. */
   if (!job->ok && row != NULL &&
       (g_error_matches (job->error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED) ||
        g_error_matches (job->error, CONCORD_ERROR, CONCORD_ERROR_AUTH_REQUIRED)))
     {
+      gboolean side_a = strstr (job->error->message, "side a") != NULL;
+      gboolean side_b = strstr (job->error->message, "side b") != NULL;
+
+      job->refused[0] = side_a || !side_b;
+      job->refused[1] = side_b || !side_a;
       g_hash_table_remove (self->connectors, row->account_a);
       g_hash_table_remove (self->connectors, row->account_b);
     }
@@ -977,6 +1004,13 @@ run_done_cb (GObject      *object,
   was_failing = state->n_failures > 0;
   if (job->snapshot != NULL)
     apply_snapshot (self, job->snapshot);
+
+  /* What the accounts' keys did in this run. */
+  for (guint i = 0; i < 2; i++)
+    if (job->account_id[i] != NULL && job->ok)
+      g_hash_table_remove (self->refused, job->account_id[i]);
+    else if (job->account_id[i] != NULL && job->refused[i])
+      g_hash_table_add (self->refused, g_strdup (job->account_id[i]));
 
   if (job->ok)
     {
@@ -1329,9 +1363,12 @@ add_account_worker (GTask        *task,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  /* A name the store would refuse is refused before the key goes anywhere. */
+  /* A name the store would refuse (or another account has) is refused
+   * before the key goes anywhere. */
   if (!concord_store_check_name (job->name, &error) ||
-      !concord_engine_ensure_store (self, &error) || !verify (self, job, &error))
+      !concord_engine_ensure_store (self, &error) ||
+      !concord_store_check_account_name (self->store, job->name, &error) ||
+      !verify (self, job, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1429,9 +1466,10 @@ remove_account_worker (GTask        *task,
     }
   g_hash_table_remove (self->connectors, job->account_id);
 
+  /* FALSE without an error: there was no key to remove (fine). */
   concord_secret_store_clear_async (self->secrets, job->account_id, NULL, concord_engine_store_result_cb, &slot);
   result = concord_engine_wait_slot (&slot);
-  if (!concord_secret_store_clear_finish (self->secrets, result, &error))
+  if (!concord_secret_store_clear_finish (self->secrets, result, &error) && error != NULL)
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -1522,6 +1560,276 @@ concord_engine_list_accounts_finish (ConcordEngine  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * concord_engine_get_key_refused:
+ * @account_id: an account
+ *
+ * Returns: whether an app refused the account's key in the last run of a
+ *   connection that uses it (and it was not replaced since)
+ */
+gboolean
+concord_engine_get_key_refused (ConcordEngine *self,
+                                const char    *account_id)
+{
+  g_return_val_if_fail (CONCORD_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (account_id != NULL, FALSE);
+
+  return g_hash_table_contains (self->refused, account_id);
+}
+
+/* The task of an account job whose result the UI thread acts on before
+ * the caller hears of it: @done gets the job's result, with the caller's
+ * task (tagged @tag) as its user data, and must complete that task. The
+ * job itself is not cancellable: what the engine thread did is acted on
+ * even when the caller is gone. */
+static GTask *
+account_job_task (ConcordEngine        *self,
+                  gpointer              tag,
+                  GCancellable         *cancellable,
+                  GAsyncReadyCallback   callback,
+                  gpointer              user_data,
+                  GAsyncReadyCallback   done,
+                  Job                 **job)
+{
+  GTask *outer = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (outer, tag);
+  return concord_engine_job_task (self, tag, NULL, done, outer, job);
+}
+
+static void
+replace_key_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;   /* account_id, secret */
+  GError *error = NULL;
+  g_autoptr(ConcordAccountRow) account = NULL;
+  g_autofree char *label = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      (account = concord_store_get_account (self->store, job->account_id, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Checked with the account's app and options first: a key the app
+   * refuses never replaces the one in the keyring. */
+  job->app_id = g_strdup (account->app_id);
+  job->options_json = g_strdup (account->options_json);
+  if (!verify (self, job, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The same attributes: the keyring replaces the old secret. */
+  label = g_strdup_printf ("Concord: %s", account->name);
+  concord_secret_store_store_async (self->secrets, account->id, account->app_id, label, job->secret,
+                                    NULL, concord_engine_store_result_cb, &slot);
+  result = concord_engine_wait_slot (&slot);
+  if (!concord_secret_store_store_finish (self->secrets, result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The next run makes its connector with the new key. */
+  g_hash_table_remove (self->connectors, account->id);
+  g_task_return_pointer (task, g_strdup (account->name), g_free);
+}
+
+/* On the UI thread, whether or not the caller is still there: the
+ * connections of the account that were failing run again. */
+static void
+on_key_replaced_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  ConcordEngine *self = CONCORD_ENGINE (object);
+  g_autoptr(GTask) outer = user_data;
+  Job *job = g_task_get_task_data (G_TASK (result));
+  g_autofree char *name = NULL;
+  GError *error = NULL;
+  guint n;
+
+  name = g_task_propagate_pointer (G_TASK (result), &error);
+  if (name == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+
+  g_hash_table_remove (self->refused, job->account_id);
+
+  /* Runs are jobs of the engine thread too, in order: one that started
+   * with the old key has come back before this (and is failing now), one
+   * queued or waiting for another process reads the new key when it
+   * starts. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConcordConnectionState) state = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+
+      if ((g_strcmp0 (state->account_a, name) == 0 || g_strcmp0 (state->account_b, name) == 0) &&
+          state->enabled && !state->paused && state->n_failures > 0)
+        queue_run (self, state->id);
+    }
+
+  g_task_return_boolean (outer, TRUE);
+}
+
+/**
+ * concord_engine_replace_key_async:
+ * @account_id: the account
+ * @secret: its new API key
+ *
+ * Checks @secret with the account's app and options and, only when the app
+ * accepts it, puts it in the keyring in place of the old key; then runs
+ * again the connections of the account that were failing. A refused key
+ * leaves the old one, with the app's error (e.g. %CONCORD_ERROR_AUTH_FAILED).
+ */
+void
+concord_engine_replace_key_async (ConcordEngine       *self,
+                                  const char          *account_id,
+                                  const char          *secret,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (account_id != NULL && secret != NULL);
+
+  /* A key that went to the keyring reruns the connections, whatever
+   * becomes of the caller. */
+  task = account_job_task (self, concord_engine_replace_key_async, cancellable, callback, user_data,
+                           on_key_replaced_cb, &job);
+  job->account_id = g_strdup (account_id);
+  job->secret = g_strdup (secret);
+  concord_worker_thread_queue (self->worker, task, replace_key_worker);
+}
+
+gboolean
+concord_engine_replace_key_finish (ConcordEngine  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_engine_replace_key_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+rename_account_worker (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;   /* account_id, name */
+  g_autoptr(GPtrArray) rows = NULL;
+  GPtrArray *snapshots;
+  GError *error = NULL;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      !concord_store_rename_account (self->store, job->account_id, job->name, &error) ||
+      (rows = concord_store_list_account_connections (self->store, job->account_id, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The connections show their accounts by name. */
+  snapshots = g_ptr_array_new_with_free_func (snapshot_free);
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (snapshots, take_snapshot (self, g_steal_pointer (&rows->pdata[i])));
+  g_task_return_pointer (task, snapshots, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+on_account_renamed_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  ConcordEngine *self = CONCORD_ENGINE (object);
+  g_autoptr(GTask) outer = user_data;
+  g_autoptr(GPtrArray) snapshots = NULL;
+  GError *error = NULL;
+
+  snapshots = g_task_propagate_pointer (G_TASK (result), &error);
+  if (snapshots == NULL)
+    {
+      g_task_return_error (outer, error);
+      return;
+    }
+
+  for (guint i = 0; i < snapshots->len; i++)
+    {
+      Snapshot *snapshot = g_ptr_array_index (snapshots, i);
+
+      /* Only the names: a run going meanwhile says the rest. */
+      if (concord_engine_lookup (self, snapshot->row->id) != NULL)
+        {
+          ConcordConnectionState *state = concord_engine_lookup (self, snapshot->row->id);
+
+          state_set_string (state, &state->account_a, snapshot->account_a, STATE_PROP_ACCOUNT_A);
+          state_set_string (state, &state->account_b, snapshot->account_b, STATE_PROP_ACCOUNT_B);
+        }
+    }
+
+  g_task_return_boolean (outer, TRUE);
+}
+
+/**
+ * concord_engine_rename_account_async:
+ * @account_id: the account
+ * @name: its new name
+ *
+ * Renames the account (concord_store_rename_account(): a name another
+ * account has is a %CONCORD_ERROR_CONFLICT saying so), and the
+ * connections that use it show the new name.
+ */
+void
+concord_engine_rename_account_async (ConcordEngine       *self,
+                                     const char          *account_id,
+                                     const char          *name,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (account_id != NULL && name != NULL);
+
+  task = account_job_task (self, concord_engine_rename_account_async, cancellable, callback, user_data,
+                           on_account_renamed_cb, &job);
+  job->account_id = g_strdup (account_id);
+  job->name = g_strdup (name);
+  concord_worker_thread_queue (self->worker, task, rename_account_worker);
+}
+
+gboolean
+concord_engine_rename_account_finish (ConcordEngine  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_engine_rename_account_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* @options_json with @key set to @value (removed when NULL or empty);

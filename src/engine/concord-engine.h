@@ -139,6 +139,26 @@ void           concord_engine_remove_account_async (ConcordEngine           *sel
 gboolean       concord_engine_remove_account_finish (ConcordEngine          *self,
                                                     GAsyncResult            *result,
                                                     GError                 **error);
+void           concord_engine_replace_key_async    (ConcordEngine           *self,
+                                                    const char              *account_id,
+                                                    const char              *secret,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_replace_key_finish   (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_rename_account_async (ConcordEngine           *self,
+                                                    const char              *account_id,
+                                                    const char              *name,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_rename_account_finish (ConcordEngine          *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+gboolean       concord_engine_get_key_refused      (ConcordEngine           *self,
+                                                    const char              *account_id);
 void           concord_engine_list_accounts_async  (ConcordEngine           *self,
                                                     GCancellable            *cancellable,
                                                     GAsyncReadyCallback      callback,

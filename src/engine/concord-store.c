@@ -127,6 +127,8 @@ typedef enum
   STMT_LIST_ACCOUNTS,
   STMT_REMOVE_ACCOUNT,
   STMT_SET_ACCOUNT_OPTIONS,
+  STMT_RENAME_ACCOUNT,
+  STMT_LIST_ACCOUNT_CONNECTIONS,
 
   STMT_ADD_CONNECTION,
   STMT_GET_CONNECTION,
@@ -466,6 +468,10 @@ static const char * const statement_sql[N_STATEMENTS] = {
     "ORDER BY id = ?1 DESC LIMIT 1",
   [STMT_LIST_ACCOUNTS] = "SELECT " ACCOUNT_COLUMNS " FROM accounts ORDER BY created, rowid",
   [STMT_REMOVE_ACCOUNT] = "DELETE FROM accounts WHERE id = ?1",
+  [STMT_RENAME_ACCOUNT] = "UPDATE accounts SET name = ?2 WHERE id = ?1",
+  [STMT_LIST_ACCOUNT_CONNECTIONS] =
+    "SELECT " CONNECTION_COLUMNS " FROM connections WHERE account_a = ?1 OR account_b = ?1 "
+    "ORDER BY id",
 
   [STMT_ADD_CONNECTION] =
     "INSERT INTO connections (name, account_a, type_a, account_b, type_b, direction, prefer, "
@@ -1219,6 +1225,35 @@ connection_row_from_statement (sqlite3_stmt  *stmt,
   return g_steal_pointer (&row);
 }
 
+/* Every connection row @stmt (bound, leased) gives; %NULL with @error
+ * saying "Could not @what" on failure. */
+static GPtrArray *
+connection_rows_from_statement (ConcordStore  *self,
+                                Statement     *stmt,
+                                const char    *what,
+                                GError       **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_connection_row_free);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ConcordConnectionRow *row = connection_row_from_statement (stmt, error);
+
+      if (row == NULL)
+        return NULL;
+      g_ptr_array_add (rows, row);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      set_store_error (self, error, rc, "Could not %s", what);
+      return NULL;
+    }
+
+  return g_steal_pointer (&rows);
+}
+
 static ConcordJournalRow *
 journal_row_from_statement (sqlite3_stmt *stmt)
 {
@@ -1898,6 +1933,30 @@ concord_store_in_transaction (ConcordStore *self)
   return self->in_transaction;
 }
 
+/* Steps a statement that writes an account's name: a name another
+ * account has is said as such, never as SQLite's constraint text. */
+static gboolean
+execute_account_name (ConcordStore  *self,
+                      Statement     *stmt,
+                      const char    *what,
+                      const char    *name,
+                      GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_DONE)
+    return TRUE;
+
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                 "Could not %s: another account is already called “%s”; choose another name",
+                 what, name);
+  else
+    set_store_error (self, error, rc, "Could not %s", what);
+
+  return FALSE;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Public API: accounts                                                      */
 /* ------------------------------------------------------------------------- */
@@ -1952,6 +2011,52 @@ concord_store_check_name (const char  *name,
 }
 
 /**
+ * concord_store_check_account_name:
+ * @self: a #ConcordStore
+ * @name: (nullable): the name of a new account
+ * @error: return location for a #GError
+ *
+ * Checks, before anything is asked of the user or the app, that @name can
+ * be a new account's: concord_store_check_name()'s rules
+ * (%CONCORD_ERROR_INVALID), and no account called so already
+ * (%CONCORD_ERROR_CONFLICT, saying so, as concord_store_add_account()
+ * would).
+ *
+ * Returns: %TRUE when @name is free
+ */
+gboolean
+concord_store_check_account_name (ConcordStore  *self,
+                                  const char    *name,
+                                  GError       **error)
+{
+  g_autoptr(ConcordAccountRow) taken = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!concord_store_check_name (name, error))
+    return FALSE;
+
+  /* Looked up by id or name: only a name counts here. */
+  taken = concord_store_get_account (self, name, &local_error);
+  if (taken == NULL && !g_error_matches (local_error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (taken != NULL && g_str_equal (taken->name, name))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                   "Could not add the account: another account is already called “%s”; choose "
+                   "another name", name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
  * concord_store_add_account:
  * @self: a #ConcordStore
  * @id: the account id (also the key of its secret in the keyring)
@@ -1991,7 +2096,7 @@ concord_store_add_account (ConcordStore  *self,
   bind_text (stmt, 4, options_json);
   sqlite3_bind_int64 (stmt, 5, now_seconds ());
 
-  return execute (self, stmt, "add an account", error);
+  return execute_account_name (self, stmt, "add the account", name, error);
 }
 
 /**
@@ -2117,7 +2222,7 @@ concord_store_list_accounts (ConcordStore  *self,
  * @error: return location for a #GError
  *
  * Removes an account. An account that a connection still uses is not
- * removed (%CONCORD_ERROR_CONFLICT); a missing one is
+ * removed (%CONCORD_ERROR_CONFLICT, naming the connections); a missing one is
  * %CONCORD_ERROR_NOT_FOUND. The secret in the keyring is the caller's to
  * remove.
  *
@@ -2129,10 +2234,32 @@ concord_store_remove_account (ConcordStore  *self,
                               GError       **error)
 {
   g_autoptr(Statement) stmt = NULL;
+  g_autoptr(GPtrArray) users = NULL;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Refused while used, naming the connections: what to remove first. */
+  users = concord_store_list_account_connections (self, id, error);
+  if (users == NULL)
+    return FALSE;
+  if (users->len > 0)
+    {
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (guint i = 0; i < users->len; i++)
+        {
+          ConcordConnectionRow *row = g_ptr_array_index (users, i);
+
+          g_string_append_printf (names, "%s“%s”", i == 0 ? "" : ", ", row->name);
+        }
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                   "Could not remove the account: %s %s %s it; remove %s first",
+                   users->len == 1 ? "the connection" : "the connections", names->str,
+                   users->len == 1 ? "uses" : "use", users->len == 1 ? "that connection" : "them");
+      return FALSE;
+    }
 
   if (!(stmt = lease_statement (self, STMT_REMOVE_ACCOUNT, error)))
     return FALSE;
@@ -2150,6 +2277,79 @@ concord_store_remove_account (ConcordStore  *self,
     }
 
   return TRUE;
+}
+
+/**
+ * concord_store_rename_account:
+ * @self: a #ConcordStore
+ * @id: the account id
+ * @name: its new name
+ * @error: return location for a #GError
+ *
+ * Renames an account. A name concord_store_check_name() refuses is
+ * %CONCORD_ERROR_INVALID; a name another account has is
+ * %CONCORD_ERROR_CONFLICT, saying so; a missing account is
+ * %CONCORD_ERROR_NOT_FOUND. Its key in the keyring stays where it is (it
+ * is kept by the account's id).
+ *
+ * Returns: %TRUE when renamed
+ */
+gboolean
+concord_store_rename_account (ConcordStore  *self,
+                              const char    *id,
+                              const char    *name,
+                              GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!concord_store_check_name (name, error) ||
+      !(stmt = lease_statement (self, STMT_RENAME_ACCOUNT, error)))
+    return FALSE;
+
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, name);
+  if (!execute_account_name (self, stmt, "rename the account", name, error))
+    return FALSE;
+
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND, "No such account");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * concord_store_list_account_connections:
+ * @self: a #ConcordStore
+ * @id: an account id
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type ConcordConnectionRow): the
+ *   connections that use the account on either side, oldest first (empty
+ *   when none does, or the account does not exist), or %NULL on error
+ */
+GPtrArray *
+concord_store_list_account_connections (ConcordStore  *self,
+                                        const char    *id,
+                                        GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!(stmt = lease_statement (self, STMT_LIST_ACCOUNT_CONNECTIONS, error)))
+    return NULL;
+
+  bind_text (stmt, 1, id);
+  return connection_rows_from_statement (self, stmt, "list the connections of an account", error);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -2305,8 +2505,6 @@ concord_store_list_connections (ConcordStore  *self,
                                 GError       **error)
 {
   g_autoptr(Statement) stmt = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
-  int rc;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -2314,25 +2512,7 @@ concord_store_list_connections (ConcordStore  *self,
   if (!(stmt = lease_statement (self, STMT_LIST_CONNECTIONS, error)))
     return NULL;
 
-  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_connection_row_free);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      ConcordConnectionRow *row = connection_row_from_statement (stmt, error);
-
-      if (row == NULL)
-        return NULL;
-
-      g_ptr_array_add (rows, row);
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      set_store_error (self, error, rc, "Could not list connections");
-      return NULL;
-    }
-
-  return g_steal_pointer (&rows);
+  return connection_rows_from_statement (self, stmt, "list connections", error);
 }
 
 static gboolean

@@ -133,6 +133,9 @@ gboolean      concord_store_check_name          (const char                 *nam
                                                  GError                    **error);
 
 /* Accounts (secrets are in the keyring, never here) */
+gboolean           concord_store_check_account_name (ConcordStore     *self,
+                                                  const char          *name,
+                                                  GError             **error);
 gboolean           concord_store_add_account     (ConcordStore        *self,
                                                   const char          *id,
                                                   const char          *app_id,
@@ -149,6 +152,13 @@ gboolean           concord_store_set_account_options (ConcordStore    *self,
                                                   const char          *options_json,
                                                   GError             **error);
 gboolean           concord_store_remove_account  (ConcordStore        *self,
+                                                  const char          *id,
+                                                  GError             **error);
+gboolean           concord_store_rename_account  (ConcordStore        *self,
+                                                  const char          *id,
+                                                  const char          *name,
+                                                  GError             **error);
+GPtrArray         *concord_store_list_account_connections (ConcordStore *self,
                                                   const char          *id,
                                                   GError             **error);
 

@@ -326,7 +326,7 @@ show_row (ConcordActivityLine      *self,
   if (row->kind == CONCORD_ACTIVITY_ERROR || row->kind == CONCORD_ACTIVITY_SKIPPED)
     {
       if (row->fix != NULL)
-        /* Translators: a suggested fix, e.g. "What to do: Check the API key …" */
+        /* Translators: a suggested fix, e.g. "What to do: If the API key was changed …" */
         fix = g_strdup_printf (_("What to do: %s"), row->fix);
       explanation = row->explanation;
     }

@@ -105,7 +105,7 @@ struct _ConcordMockElasticEmail
 {
   GObject       parent_instance;
 
-  char         *api_key;           /* (owned): immutable */
+  char         *api_key;           /* (owned): guarded by @mutex (changed by set_api_key) */
   char         *base_url;          /* (owned): immutable once running */
   guint         port;
 
@@ -1420,7 +1420,8 @@ check_access (Request *req)
   const char *key = soup_message_headers_get_one (headers, "X-ElasticEmail-ApiKey");
   gboolean read = g_str_equal (req->method, "GET");
 
-  /* The v4 API answers 400, never 401/403. */
+  /* The v4 API answers 400, never 401/403. (The caller holds the mutex,
+   * which guards the key.) */
   if (g_strcmp0 (key, self->api_key) != 0)
     {
       respond_error (req, SOUP_STATUS_BAD_REQUEST, "APIKey Expired");
@@ -2617,5 +2618,26 @@ concord_mock_elasticemail_reset_requests (ConcordMockElasticEmail *self)
 
   g_mutex_lock (&self->mutex);
   g_ptr_array_set_size (self->requests, 0);
+  g_mutex_unlock (&self->mutex);
+}
+
+/**
+ * concord_mock_elasticemail_set_api_key:
+ * @api_key: the key clients must send from now on
+ *
+ * Revokes the account's key and issues @api_key, as a person does in
+ * Elastic Email's settings: every request with the old key is refused
+ * from now on ("APIKey Expired").
+ */
+void
+concord_mock_elasticemail_set_api_key (ConcordMockElasticEmail *self,
+                                       const char              *api_key)
+{
+  g_return_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self));
+  g_return_if_fail (api_key != NULL);
+
+  g_mutex_lock (&self->mutex);
+  g_free (self->api_key);
+  self->api_key = g_strdup (api_key);
   g_mutex_unlock (&self->mutex);
 }

@@ -81,6 +81,8 @@ void                     concord_mock_elasticemail_set_access       (ConcordMock
                                                                      gboolean                  modify_contacts);
 void                     concord_mock_elasticemail_set_ignore_list_offset (ConcordMockElasticEmail *self,
                                                                      gboolean                  ignore);
+void                     concord_mock_elasticemail_set_api_key      (ConcordMockElasticEmail  *self,
+                                                                     const char               *api_key);
 
 /* Faults: the @nth request from now (1 = the next one) gets @fault;
  * @seconds is the Retry-After of a 429 or the delay of a slow answer. */

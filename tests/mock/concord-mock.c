@@ -18,7 +18,9 @@
  * "drop" closes its connection with nothing applied. With --control
  * (implied by --stall) standard input is read for those commands, and
  * "stall N PATTERN[|PATTERN…]" arms a stall while running (answered with
- * a line "armed").
+ * a line "armed"), and "key NEWKEY" revokes the API key and issues NEWKEY
+ * (answered with a line "key changed"), as a person does in the app's
+ * settings.
  */
 
 #define G_LOG_DOMAIN "concord-mock"
@@ -72,12 +74,18 @@ on_stdin_cb (GIOChannel   *channel,
       g_print ("armed\n");
       fflush (stdout);
     }
+  else if (g_str_has_prefix (line, "key ") && line[strlen ("key ")] != '\0')
+    {
+      concord_mock_elasticemail_set_api_key (mock, line + strlen ("key "));
+      g_print ("key changed\n");
+      fflush (stdout);
+    }
   else if (g_str_equal (line, "release"))
     concord_mock_elasticemail_release_stalled (mock, TRUE);
   else if (g_str_equal (line, "drop"))
     concord_mock_elasticemail_release_stalled (mock, FALSE);
   else if (*line != '\0')
-    g_printerr ("Unknown command “%s” (stall, release or drop)\n", line);
+    g_printerr ("Unknown command “%s” (stall, release, drop or key)\n", line);
 
   return G_SOURCE_CONTINUE;
 }
@@ -117,7 +125,7 @@ main (int   argc,
       "Hold a request matching this glob over “METHOD /v4/path” (repeatable)", "PATTERN" },
     { "stall-nth", 0, 0, G_OPTION_ARG_INT, &stall_nth, "Hold the Nth matching request (1)", "N" },
     { "control", 0, 0, G_OPTION_ARG_NONE, &control,
-      "Read stall, release and drop commands on standard input", NULL },
+      "Read stall, release, drop and key commands on standard input", NULL },
     { NULL },
   };
 
