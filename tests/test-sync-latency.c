@@ -23,6 +23,7 @@
 
 #include "concord-application.h"
 #include "concord-test-crossing.h"
+#include "concord-window.h"
 #include "concord-test-ui.h"
 #include "concord-test-utils.h"
 
@@ -68,6 +69,19 @@ test_edit_crosses (void)
   CONCORD_TEST_WAIT_FOR (concord_test_find_text (GTK_WIDGET (window), "Next sync in") != NULL);
   concord_crossing_edit (crossing);
   g_assert_cmpfloat (concord_crossing_wait (crossing, 90, NULL), >=, 0);
+
+  /* With CONCORD_SCREENSHOT_DIR: the list and the connection's schedule,
+   * wide and at 360 px. */
+  if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
+    {
+      gtk_window_set_default_size (window, 360, 640);
+      concord_test_save_window (GTK_WIDGET (window), "connections-next-sync-360.png", 1000);
+      concord_window_show_connection (CONCORD_WINDOW (window), concord_connection_state_get_id (state), NULL);
+      CONCORD_TEST_WAIT_FOR (concord_test_find_text (GTK_WIDGET (window), "Automatic (every 1 min)") != NULL);
+      concord_test_save_window (GTK_WIDGET (window), "connection-schedule-360.png", 1000);
+      gtk_window_set_default_size (window, 900, 640);
+      concord_test_save_window (GTK_WIDGET (window), "connection-schedule.png", 1000);
+    }
 
   concord_crossing_free (crossing);
   gtk_window_destroy (window);

@@ -115,10 +115,11 @@ update (ConcordScheduleRow *self)
   gtk_string_list_splice (self->choices, 0, g_list_model_get_n_items (G_LIST_MODEL (self->choices)),
                           (const char * const *) labels->pdata);
   adw_combo_row_set_selected (self->combo, selected - 1);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->combo),
-                               schedule == 0 ? _("As often as the apps allow, and at once after a change "
-                                                 "they report")
-                                             : _("Counted from the end of the last sync"));
+  /* Said above the row, where it wraps, so the choice itself stays whole. */
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self),
+                                         schedule == 0 ? _("Automatic syncs as often as reading both apps "
+                                                           "allows, and at once after a change they report.")
+                                                       : _("Counted from the end of the last sync."));
 
   self->updating = FALSE;
 }
