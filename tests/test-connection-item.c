@@ -19,6 +19,8 @@
 #include "concord-fields.h"
 #include "concord-memory-connector.h"
 #include "concord-resources.h"
+#include "concord-schedule-row.h"
+#include "concord-test-ui.h"
 #include "concord-test-utils.h"
 
 static ConcordMemoryConnector *sides[2];
@@ -96,22 +98,22 @@ label_contains (GtkWidget  *root,
   return FALSE;
 }
 
-static void
-test_row (void)
+/* An engine over two in-memory apps, the first with three people, and a
+ * connection between them, off. */
+static ConcordEngine *
+make_engine (gint64 *id)
 {
   g_autofree char *dir = g_dir_make_tmp ("concord-row-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "state.sqlite", NULL);
   g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
-  g_autoptr(ConcordEngine) engine = concord_engine_new (path, secrets, &test_apps);
+  ConcordEngine *engine = concord_engine_new (path, secrets, &test_apps);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *account_a = NULL, *account_b = NULL;
   ConcordConnectionRow row_data = { 0 };
   GAsyncResult *slot = NULL;
-  ConcordConnectionState *state;
-  GtkWidget *window, *row, *toggle, *sync_button, *pause_button, *badge_holder;
-  gint64 id;
 
+  finished = 0;
   for (guint s = 0; s < 2; s++)
     {
       g_autoptr(GPtrArray) schema = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
@@ -157,10 +159,19 @@ test_row (void)
   row_data.direction = CONCORD_DIRECTION_A_TO_B;
   concord_engine_add_connection_async (engine, &row_data, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
-  id = concord_engine_add_connection_finish (engine, result, &error);
+  *id = concord_engine_add_connection_finish (engine, result, &error);
   g_assert_no_error (error);
-  g_clear_object (&result);
-  state = concord_engine_lookup (engine, id);
+
+  return engine;
+}
+
+static void
+test_row (void)
+{
+  gint64 id;
+  g_autoptr(ConcordEngine) engine = make_engine (&id);
+  ConcordConnectionState *state = concord_engine_lookup (engine, id);
+  GtkWidget *window, *row, *toggle, *sync_button, *pause_button, *badge_holder;
 
   window = gtk_window_new ();
   row = concord_connection_item_new (engine, state);
@@ -229,6 +240,141 @@ test_row (void)
   g_clear_object (&sides[1]);
 }
 
+static gboolean
+label_matches (GtkWidget  *root,
+               const char *pattern)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_widget_get_visible (child) &&
+          g_regex_match_simple (pattern, gtk_label_get_label (GTK_LABEL (child)), 0, 0))
+        return TRUE;
+      if (label_matches (child, pattern))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* The row says when the next sync is, and the time counts down by itself:
+ * minutes, then seconds in the last minute; nothing while paused. */
+static void
+test_next_sync (void)
+{
+  gint64 id;
+  g_autoptr(ConcordEngine) engine = make_engine (&id);
+  ConcordConnectionState *state = concord_engine_lookup (engine, id);
+  GtkWidget *window, *row;
+
+  /* Every connection every 61 s: "2 min", then "1 min", then seconds. */
+  concord_engine_set_interval (engine, 61);
+  concord_engine_start_schedule (engine);
+
+  window = gtk_window_new ();
+  row = concord_connection_item_new (engine, state);
+  {
+    GtkWidget *list = gtk_list_box_new ();
+
+    gtk_list_box_append (GTK_LIST_BOX (list), row);
+    gtk_window_set_child (GTK_WINDOW (window), list);
+  }
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_false (label_contains (row, "Next sync"));
+
+  /* Switched on, it runs, and its next run is due. */
+  gtk_switch_set_active (GTK_SWITCH (find_by_type (row, GTK_TYPE_SWITCH, 0)), TRUE);
+  CONCORD_TEST_WAIT_FOR (finished >= 1);
+  CONCORD_TEST_WAIT_FOR (concord_connection_state_get_next_sync (state) > 0);
+  g_assert_true (label_contains (row, "Next sync in"));
+  g_assert_true (label_matches (row, "Next sync in [12] min$"));
+
+  /* Nothing happens to the state in the meantime: the row's own clock. */
+  CONCORD_TEST_WAIT_FOR (label_matches (row, "Next sync in [0-9]+ s$"));
+  g_assert_cmpuint (finished, ==, 1);
+
+  /* Paused: no next sync. */
+  concord_engine_set_paused (engine, id, TRUE);
+  g_assert_false (label_contains (row, "Next sync"));
+  g_assert_true (label_contains (row, "Paused"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&sides[0]);
+  g_clear_object (&sides[1]);
+}
+
+static guint
+state_schedule (ConcordConnectionState *state)
+{
+  return concord_connection_state_get_schedule (state);
+}
+
+static const char *
+choice (AdwComboRow *combo,
+        guint        position)
+{
+  return gtk_string_list_get_string (GTK_STRING_LIST (adw_combo_row_get_model (combo)), position);
+}
+
+/* The connection page's schedule choice: automatic by default, showing the
+ * engine's cadence; a choice is stored with the connection and moves its
+ * next sync; a schedule set elsewhere shows. */
+static void
+test_schedule_choice (void)
+{
+  gint64 id;
+  g_autoptr(ConcordEngine) engine = make_engine (&id);
+  ConcordConnectionState *state = concord_engine_lookup (engine, id);
+  GtkWidget *window, *group;
+  AdwComboRow *combo;
+
+  window = gtk_window_new ();
+  group = concord_schedule_row_new (engine);
+  concord_schedule_row_set_state (CONCORD_SCHEDULE_ROW (group), state);
+  gtk_window_set_child (GTK_WINDOW (window), group);
+  gtk_window_present (GTK_WINDOW (window));
+  combo = ADW_COMBO_ROW (concord_test_named (group, "schedule-combo"));
+  assert_label (GTK_WIDGET (combo), "Sync schedule");
+
+  g_assert_cmpuint (adw_combo_row_get_selected (combo), ==, 0);
+  g_assert_cmpstr (choice (combo, 0), ==, "Automatic (every 1 min)");
+  g_assert_cmpstr (choice (combo, 1), ==, "Every minute");
+  g_assert_cmpstr (choice (combo, 2), ==, "Every 5 minutes");
+  g_assert_cmpstr (choice (combo, 4), ==, "Every hour");
+
+  /* Every 5 minutes: stored, and the next sync moves with it. */
+  concord_engine_start_schedule (engine);
+  adw_combo_row_set_selected (combo, 2);
+  CONCORD_TEST_WAIT_FOR (state_schedule (state) == 300);
+  g_assert_cmpint (concord_connection_state_get_next_sync (state), ==, 0);  /* still off */
+  g_assert_cmpstr (choice (combo, adw_combo_row_get_selected (combo)), ==, "Every 5 minutes");
+
+  /* Back to automatic. */
+  adw_combo_row_set_selected (combo, 0);
+  CONCORD_TEST_WAIT_FOR (state_schedule (state) == 0);
+
+  /* Set elsewhere (the CLI): 2 hours is one more choice, selected. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    GAsyncResult *slot = NULL;
+
+    concord_engine_set_schedule_async (engine, id, 7200, NULL, concord_test_store_result_cb, &slot);
+    result = concord_test_wait_for_result (&slot);
+    g_assert_true (concord_engine_set_schedule_finish (engine, result, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpstr (choice (combo, adw_combo_row_get_selected (combo)), ==, "Every 2 hours");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&sides[0]);
+  g_clear_object (&sides[1]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -238,6 +384,8 @@ main (int   argc,
   concord_register_resource ();
 
   g_test_add_func ("/concord/ui/connection-row", test_row);
+  g_test_add_func ("/concord/ui/connection-row/next-sync", test_next_sync);
+  g_test_add_func ("/concord/ui/schedule-choice", test_schedule_choice);
 
   return g_test_run ();
 }

@@ -51,6 +51,7 @@ typedef struct
   guint          recovered;
   guint          progress_notes;
   gboolean       last_ok;
+  gint64         finished_at;  /* monotonic µs of the last run-finished */
 } Fixture;
 
 static void
@@ -61,6 +62,7 @@ on_run_finished (ConcordEngine          *engine,
 {
   f->finished++;
   f->last_ok = ok;
+  f->finished_at = g_get_monotonic_time ();
 }
 
 static void
@@ -661,6 +663,108 @@ test_failed_writes_fail (Fixture       *f,
   g_assert_null (concord_connection_state_get_error (state));
 }
 
+/* Each connection runs by itself on its schedule, counted from the end of
+ * its last run: automatic (a minute for two small sides, the clock 600
+ * times faster here), or its own; a failing run backs off, doubling the
+ * delay each time, and the schedule resumes after a success. */
+static gint64
+delay_after_last_run (Fixture                *f,
+                      ConcordConnectionState *state)
+{
+  /* The next run is set once the run-finished handlers are done. */
+  CONCORD_TEST_WAIT_FOR (concord_connection_state_get_next_sync (state) > f->finished_at);
+  return concord_connection_state_get_next_sync (state) - f->finished_at;
+}
+
+static void
+assert_delay (gint64 delay_us,
+              double seconds,
+              double scale)
+{
+  double expected = seconds * G_USEC_PER_SEC / scale;
+
+  /* The run ended a moment before the handler took the time. */
+  g_assert_cmpfloat ((double) delay_us, <=, expected);
+  g_assert_cmpfloat ((double) delay_us, >=, expected * 0.9);
+}
+
+static void
+set_schedule (Fixture *f,
+              gint64   id,
+              guint    seconds)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_engine_set_schedule_async (f->engine, id, seconds, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_set_schedule_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_schedule (Fixture       *f,
+               gconstpointer  data)
+{
+  const double scale = 600;
+  ConcordConnectionState *state;
+  gint64 id;
+
+  person (sides[0], "ann@example.com", "Ann");
+  id = add_connection (f);
+  state = concord_engine_lookup (f->engine, id);
+  concord_engine_set_clock_scale (f->engine, scale);
+
+  /* Before the schedules start, nothing is due. */
+  set_enabled (f, id, TRUE);
+  wait_runs (f, 1);
+  g_assert_cmpint (concord_connection_state_get_next_sync (state), ==, 0);
+  g_assert_cmpuint (concord_connection_state_get_schedule (state), ==, 0);
+  g_assert_cmpuint (concord_connection_state_get_cadence (state), ==, 60);
+
+  /* Automatic: it runs again by itself, a minute after each run. */
+  concord_engine_start_schedule (f->engine);
+  person (sides[0], "bob@example.com", "Bob");
+  wait_runs (f, 2);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, 2);
+  assert_delay (delay_after_last_run (f, state), 60, scale);
+  wait_runs (f, 3);
+  assert_delay (delay_after_last_run (f, state), 60, scale);
+
+  /* Its own schedule: an hour. */
+  set_schedule (f, id, 3600);
+  g_assert_cmpuint (concord_connection_state_get_schedule (state), ==, 3600);
+  assert_delay (delay_after_last_run (f, state), 3600, scale);
+  set_schedule (f, id, 0);
+  assert_delay (delay_after_last_run (f, state), 60, scale);
+
+  /* Failing: 2, then 4 minutes, then back to one after a success. */
+  concord_memory_connector_set_fail_func (sides[1], fail_every_write, NULL);
+  person (sides[0], "cy@example.com", "Cy");
+  wait_runs (f, 4);
+  g_assert_false (f->last_ok);
+  assert_delay (delay_after_last_run (f, state), 60, scale);
+  wait_runs (f, 5);
+  g_assert_false (f->last_ok);
+  assert_delay (delay_after_last_run (f, state), 120, scale);
+  wait_runs (f, 6);
+  assert_delay (delay_after_last_run (f, state), 240, scale);
+  concord_memory_connector_set_fail_func (sides[1], NULL, NULL);
+  wait_runs (f, 7);
+  g_assert_true (f->last_ok);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, 3);
+  assert_delay (delay_after_last_run (f, state), 60, scale);
+
+  /* Paused or off: nothing is due. */
+  concord_engine_set_paused (f->engine, id, TRUE);
+  g_assert_cmpint (concord_connection_state_get_next_sync (state), ==, 0);
+  concord_engine_set_paused (f->engine, id, FALSE);
+  g_assert_cmpint (concord_connection_state_get_next_sync (state), >, 0);
+  concord_engine_stop (f->engine);
+  g_assert_cmpint (concord_connection_state_get_next_sync (state), ==, 0);
+}
+
 /* Custom fields no contact uses yet, declared for an existing account:
  * stored in its options (trimmed, blanks dropped), the rest kept; none
  * removes the option. */
@@ -785,6 +889,7 @@ main (int   argc,
   g_test_add ("/concord/engine/remove-waits-for-run", Fixture, NULL, setup, test_remove_waits_for_run, teardown);
   g_test_add ("/concord/engine/bad-name-refused", Fixture, NULL, setup, test_bad_name_refused, teardown);
   g_test_add ("/concord/engine/failed-writes-fail", Fixture, NULL, setup, test_failed_writes_fail, teardown);
+  g_test_add ("/concord/engine/schedule", Fixture, NULL, setup, test_schedule, teardown);
   g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
 
   return g_test_run ();

@@ -154,16 +154,12 @@ test_rows (void)
 {
   g_autoptr(GSettings) settings = g_settings_new ("io.github.concordsync.Concord");
   ConcordPreferencesWindow *window = concord_preferences_window_new (settings);
-  GtkWidget *interval = find_by_type (GTK_WIDGET (window), GTK_TYPE_SPIN_BUTTON);
   GtkWidget *background = GTK_WIDGET (template_child (window, "background_switch"));
   GtkWidget *notify = GTK_WIDGET (template_child (window, "notify_switch"));
   GtkWidget *start = GTK_WIDGET (template_child (window, "start_at_login_switch"));
 
-  g_assert_nonnull (interval);
-  g_assert_true (gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (interval)) ==
-                 GTK_ADJUSTMENT (template_child (window, "sync_interval_adjustment")));
-  assert_row (interval, "Sync _Interval");
-  assert_label (interval, "Sync interval in minutes");
+  /* Each connection has its own schedule: no global interval here. */
+  g_assert_null (find_by_type (GTK_WIDGET (window), GTK_TYPE_SPIN_BUTTON));
   assert_row (background, "Run in _Background");
   assert_label (background, "Run in background");
   assert_row (notify, "_Notify About Problems");

@@ -374,13 +374,70 @@ test_store_migrate_email_keys (void)
   put_entry (store, id, CONCORD_SIDE_A, "ann@example.com", "ann@example.com", 88, 0);
   g_clear_object (&store);
 
-  raw_exec (path, "PRAGMA user_version = 3");
+  /* Back to what version 3 had: without the schedules of version 5. */
+  raw_exec (path, "ALTER TABLE connections DROP COLUMN schedule_seconds; PRAGMA user_version = 3");
   store = concord_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (concord_store_get_schema_version (store), ==, 4);
+  g_assert_cmpint (concord_store_get_schema_version (store), ==, CONCORD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (raw_query_int (path, "SELECT hash FROM records WHERE remote_id LIKE 'jos%'"), ==, 0);
   g_assert_cmpint (raw_query_int (path, "SELECT hash FROM records WHERE remote_id = 'ann@example.com'"),
                    ==, 88);
+}
+
+/* Version 5: each connection has its own schedule; the ones stored
+ * before start automatic (0), and a schedule survives a reopening. */
+static void
+test_store_migrate_schedules (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autofree char *path = build_db_path ("schedules.db");
+  guint seconds = 12345;
+  gint64 id, other;
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  add_accounts (store);
+  id = add_connection (store, "older");
+  put_entry (store, id, CONCORD_SIDE_A, "a1", "a1@example.com", 1, 0);
+  put_entry (store, id, CONCORD_SIDE_A, "a2", "a2@example.com", 2, 0);
+  put_entry (store, id, CONCORD_SIDE_B, "b1", "b1@example.com", 3, 0);
+  g_clear_object (&store);
+
+  /* A database as version 4 left it. */
+  raw_exec (path, "ALTER TABLE connections DROP COLUMN schedule_seconds; PRAGMA user_version = 4");
+  g_assert_cmpint (raw_query_int (path, "SELECT count(*) FROM pragma_table_info ('connections') "
+                                        "WHERE name = 'schedule_seconds'"), ==, 0);
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (concord_store_get_schema_version (store), ==, 5);
+  g_assert_true (concord_store_get_schedule (store, id, &seconds, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seconds, ==, 0);
+
+  /* A manual schedule, kept apart from the others. */
+  other = add_connection (store, "newer");
+  g_assert_true (concord_store_set_schedule (store, id, 300, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (concord_store_count_records (store, id, CONCORD_SIDE_A, &error), ==, 2);
+  g_assert_cmpint (concord_store_count_records (store, id, CONCORD_SIDE_B, &error), ==, 1);
+  g_assert_cmpint (concord_store_count_records (store, other, CONCORD_SIDE_A, &error), ==, 0);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_store_get_schedule (store, id, &seconds, &error));
+  g_assert_cmpuint (seconds, ==, 300);
+  g_assert_true (concord_store_get_schedule (store, other, &seconds, &error));
+  g_assert_cmpuint (seconds, ==, 0);
+
+  g_assert_false (concord_store_get_schedule (store, 9999, &seconds, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (concord_store_set_schedule (store, 9999, 60, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
 }
 
 static void
@@ -2444,6 +2501,7 @@ main (int    argc,
   g_test_add_func ("/concord/store/migrate-fresh", test_store_migrate_fresh);
   g_test_add_func ("/concord/store/migrate-from-zero", test_store_migrate_from_zero);
   g_test_add_func ("/concord/store/migrate-email-keys", test_store_migrate_email_keys);
+  g_test_add_func ("/concord/store/migrate-schedules", test_store_migrate_schedules);
   g_test_add_func ("/concord/store/refuse-newer", test_store_refuse_newer);
   g_test_add_func ("/concord/store/not-a-database", test_store_not_a_database);
   g_test_add_func ("/concord/store/private-files", test_store_private_files);

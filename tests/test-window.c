@@ -165,7 +165,6 @@ test_preferences (void)
   ConcordWindow *window = present_main_window ();
   GSettings *settings = concord_application_get_settings (app);
   ConcordPreferencesWindow *preferences = NULL;
-  GtkAdjustment *interval;
   GtkSwitch *background;
   GtkSwitch *notify;
 
@@ -176,22 +175,12 @@ test_preferences (void)
   g_assert_nonnull (preferences);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (preferences)) == GTK_WINDOW (window));
 
-  interval = GTK_ADJUSTMENT (template_child (preferences, CONCORD_TYPE_PREFERENCES_WINDOW,
-                                             "sync_interval_adjustment"));
   background = GTK_SWITCH (template_child (preferences, CONCORD_TYPE_PREFERENCES_WINDOW,
                                            "background_switch"));
   notify = GTK_SWITCH (template_child (preferences, CONCORD_TYPE_PREFERENCES_WINDOW,
                                        "notify_switch"));
 
-  /* Limits come from the schema; values follow the settings both ways. */
-  g_assert_cmpfloat (gtk_adjustment_get_lower (interval), ==, 5);
-  g_assert_cmpfloat (gtk_adjustment_get_upper (interval), ==, 1440);
-  g_assert_cmpfloat (gtk_adjustment_get_value (interval), ==,
-                     g_settings_get_uint (settings, "sync-interval"));
-
-  gtk_adjustment_set_value (interval, 60);
-  g_assert_cmpuint (g_settings_get_uint (settings, "sync-interval"), ==, 60);
-
+  /* Values follow the settings both ways. */
   g_assert_cmpint (gtk_switch_get_active (background), ==,
                    g_settings_get_boolean (settings, "background-sync"));
   gtk_switch_set_active (background, FALSE);
@@ -200,7 +189,6 @@ test_preferences (void)
   g_settings_set_boolean (settings, "notify-errors", FALSE);
   g_assert_false (gtk_switch_get_active (notify));
 
-  g_settings_reset (settings, "sync-interval");
   g_settings_reset (settings, "background-sync");
   g_settings_reset (settings, "notify-errors");
 

@@ -53,6 +53,7 @@ struct _ConcordConnectorSample
   ConcordSampleBook  books[CONCORD_SAMPLE_N_BOOKS];
   guint64            next_id;       /* the next record's number */
   guint64            last_version;  /* the last version given */
+  GFileMonitor      *monitor;       /* (owned) (nullable): once watching for changes */
 };
 
 const ConcordSampleField *_concord_sample_lookup_field      (const char              *key);

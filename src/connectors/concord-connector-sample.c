@@ -45,7 +45,15 @@
  * inside the call.
  *
  * Every listing is complete (there is no "changed since" filter; the engine
- * compares what it lists by hash). Records are immutable once stored: a
+ * compares what it lists by hash).
+ *
+ * Changes. Once asked (concord_connector_watch_changes()), a GFileMonitor
+ * watches the file and the connector emits "changed" when the file's
+ * bytes differ from what it last read or wrote: its own writes, which
+ * the monitor reports too, are not changes.
+ *
+ * Cost. Pages of PAGE_SIZE records, and no rate budget: the file is on
+ * this computer. Records are immutable once stored: a
  * change stores a new record in the old one's place.
  */
 
@@ -752,6 +760,68 @@ concord_connector_sample_update_finish (ConcordConnector  *connector,
 }
 
 /* ------------------------------------------------------------------------- */
+/* Changes and cost                                                          */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_monitor_changed_cb (GFileMonitor      *monitor,
+                       GFile             *file,
+                       GFile             *other_file,
+                       GFileMonitorEvent  event,
+                       gpointer           user_data)
+{
+  ConcordConnectorSample *self = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT &&
+      event != G_FILE_MONITOR_EVENT_CREATED &&
+      event != G_FILE_MONITOR_EVENT_DELETED)
+    return;
+
+  /* Its own write, or nothing new. */
+  bytes = g_file_load_bytes (file, NULL, NULL, NULL);
+  if (self->loaded && bytes != NULL && self->disk != NULL && g_bytes_equal (bytes, self->disk))
+    return;
+
+  g_debug ("The sample CRM's file changed");
+  concord_connector_emit_changed (CONCORD_CONNECTOR (self));
+}
+
+static gboolean
+concord_connector_sample_watch_changes (ConcordConnector *connector)
+{
+  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->monitor != NULL)
+    return TRUE;
+
+  file = g_file_new_for_path (self->path);
+  self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_NONE, NULL, &error);
+  if (self->monitor == NULL)
+    {
+      g_debug ("Cannot watch the sample CRM's file: %s", error->message);
+      return FALSE;
+    }
+  g_signal_connect (self->monitor, "changed", G_CALLBACK (on_monitor_changed_cb), self);
+  return TRUE;
+}
+
+static guint
+concord_connector_sample_get_page_size (ConcordConnector *connector)
+{
+  return PAGE_SIZE;
+}
+
+/* A file on this computer: no budget to keep to. */
+static guint
+concord_connector_sample_get_rate_budget (ConcordConnector *connector)
+{
+  return 0;
+}
+
+/* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------- */
 
@@ -760,6 +830,12 @@ concord_connector_sample_finalize (GObject *object)
 {
   ConcordConnectorSample *self = (ConcordConnectorSample *) object;
 
+  if (self->monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->monitor, self);
+      g_file_monitor_cancel (self->monitor);
+      g_clear_object (&self->monitor);
+    }
   for (guint b = 0; b < CONCORD_SAMPLE_N_BOOKS; b++)
     _concord_sample_book_clear (&self->books[b]);
   g_clear_pointer (&self->disk, g_bytes_unref);
@@ -794,6 +870,9 @@ concord_connector_sample_class_init (ConcordConnectorSampleClass *klass)
   connector_class->create_finish = concord_connector_sample_create_finish;
   connector_class->update_async = concord_connector_sample_update_async;
   connector_class->update_finish = concord_connector_sample_update_finish;
+  connector_class->get_page_size = concord_connector_sample_get_page_size;
+  connector_class->get_rate_budget = concord_connector_sample_get_rate_budget;
+  connector_class->watch_changes = concord_connector_sample_watch_changes;
 }
 
 static void

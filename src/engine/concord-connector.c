@@ -28,6 +28,17 @@
 G_DEFINE_ABSTRACT_TYPE (ConcordConnector, concord_connector, G_TYPE_OBJECT)
 
 #define DEFAULT_MAX_BATCH 100
+#define DEFAULT_PAGE_SIZE 100
+/* A connector that declares no budget is assumed to allow one request a
+ * second: few APIs allow less, so 1 % of it never hurts anyone's quota. */
+#define DEFAULT_RATE_BUDGET 3600
+
+enum {
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* ------------------------------------------------------------------------- */
 /* Boxed helpers                                                             */
@@ -262,6 +273,24 @@ concord_connector_real_get_max_batch (ConcordConnector *self)
   return DEFAULT_MAX_BATCH;
 }
 
+static guint
+concord_connector_real_get_page_size (ConcordConnector *self)
+{
+  return DEFAULT_PAGE_SIZE;
+}
+
+static guint
+concord_connector_real_get_rate_budget (ConcordConnector *self)
+{
+  return DEFAULT_RATE_BUDGET;
+}
+
+static gboolean
+concord_connector_real_watch_changes (ConcordConnector *self)
+{
+  return FALSE;
+}
+
 /* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -272,6 +301,20 @@ concord_connector_class_init (ConcordConnectorClass *klass)
   klass->get_app_name = concord_connector_real_get_app_name;
   klass->get_flags = concord_connector_real_get_flags;
   klass->get_max_batch = concord_connector_real_get_max_batch;
+  klass->get_page_size = concord_connector_real_get_page_size;
+  klass->get_rate_budget = concord_connector_real_get_rate_budget;
+  klass->watch_changes = concord_connector_real_watch_changes;
+
+  /**
+   * ConcordConnector::changed:
+   *
+   * The app says records changed there (after concord_connector_watch_changes()):
+   * a sync soon will carry them across. Emitted on the main context that
+   * was the thread default where watching started.
+   */
+  signals[SIGNAL_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
@@ -282,6 +325,63 @@ concord_connector_init (ConcordConnector *self)
 /* ------------------------------------------------------------------------- */
 /* Public API                                                                */
 /* ------------------------------------------------------------------------- */
+
+/**
+ * concord_connector_get_page_size:
+ *
+ * Returns: the most records one page of a listing holds
+ */
+guint
+concord_connector_get_page_size (ConcordConnector *self)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), DEFAULT_PAGE_SIZE);
+
+  return MAX (1, CONCORD_CONNECTOR_GET_CLASS (self)->get_page_size (self));
+}
+
+/**
+ * concord_connector_get_rate_budget:
+ *
+ * Returns: the requests an hour the app allows an account; 0 when it sets
+ *   no budget (a local app)
+ */
+guint
+concord_connector_get_rate_budget (ConcordConnector *self)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), DEFAULT_RATE_BUDGET);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->get_rate_budget (self);
+}
+
+/**
+ * concord_connector_watch_changes:
+ *
+ * Asks the connector to report changes made in the app with
+ * #ConcordConnector::changed, from now on, on the caller's thread-default
+ * main context. Calling it again does nothing more.
+ *
+ * Returns: %TRUE when the app can report changes
+ */
+gboolean
+concord_connector_watch_changes (ConcordConnector *self)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), FALSE);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->watch_changes (self);
+}
+
+/**
+ * concord_connector_emit_changed:
+ *
+ * For implementations: records changed in the app.
+ */
+void
+concord_connector_emit_changed (ConcordConnector *self)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
 
 /**
  * concord_connector_get_app_id:

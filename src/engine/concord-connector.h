@@ -141,6 +141,15 @@ G_DECLARE_DERIVABLE_TYPE (ConcordConnector, concord_connector, CONCORD, CONNECTO
  * @create_async: create records; results say per record what happened
  * @update_async: apply #ConcordRecordChange<!-- -->s; per-record results
  * @delete_async: optional; remove records by remote id
+ * @get_page_size: how many records one page of list_async() holds at most
+ *   (what a full listing costs, in requests, for the sync schedule)
+ * @get_rate_budget: the requests an hour the app allows one account, as
+ *   its documentation says (or a conservative figure where it says
+ *   nothing); 0 for an app with no budget (a local one). Automatic
+ *   schedules use at most 1 % of it.
+ * @watch_changes: optional; start reporting changes made in the app by
+ *   emitting #ConcordConnector::changed (on the thread-default main
+ *   context of the caller); %FALSE when the app cannot report them
  *
  * Every async method completes on the thread-default main context of the
  * caller (the engine thread) and honours its cancellable. Errors are in the
@@ -217,7 +226,11 @@ struct _ConcordConnectorClass
                                      GAsyncResult         *result,
                                      GError              **error);
 
-  gpointer padding[8];
+  guint       (*get_page_size)      (ConcordConnector     *self);
+  guint       (*get_rate_budget)    (ConcordConnector     *self);
+  gboolean    (*watch_changes)      (ConcordConnector     *self);
+
+  gpointer padding[5];
 };
 
 const char            *concord_connector_get_app_id         (ConcordConnector     *self);
@@ -225,6 +238,10 @@ const char            *concord_connector_get_app_name       (ConcordConnector   
 ConcordConnectorFlags  concord_connector_get_flags          (ConcordConnector     *self);
 guint                  concord_connector_get_max_batch      (ConcordConnector     *self);
 GPtrArray             *concord_connector_list_contact_types (ConcordConnector     *self);
+guint                  concord_connector_get_page_size      (ConcordConnector     *self);
+guint                  concord_connector_get_rate_budget    (ConcordConnector     *self);
+gboolean               concord_connector_watch_changes      (ConcordConnector     *self);
+void                   concord_connector_emit_changed       (ConcordConnector     *self);
 
 void        concord_connector_load_schema_async  (ConcordConnector     *self,
                                                   const char           *contact_type,

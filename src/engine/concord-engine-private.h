@@ -31,8 +31,16 @@ struct _ConcordEngine
   GHashTable          *queued;       /* connection ids with a run queued or going */
   GHashTable          *waiting;      /* connection id → GSource: retrying while another process runs it */
   GCancellable        *cancellable;  /* cancelled by concord_engine_stop() */
-  guint                interval;
-  guint                timer_id;
+  guint                interval;     /* every connection's schedule when not 0 */
+  gboolean             scheduling;   /* runs start by themselves (concord_engine_start_schedule()) */
+  double               clock_scale;  /* schedules run this many times faster (tests) */
+  GHashTable          *timers;       /* connection id → GSource: its next scheduled run */
+  GHashTable          *debounce;     /* connection id → GSource: an app reported a change */
+  GHashTable          *again;        /* connection ids to run again when their run ends */
+  GNetworkMonitor     *network;      /* (owned) (nullable) */
+  gboolean             network_available;
+  GDBusConnection     *system_bus;   /* (owned) (nullable): logind's */
+  guint                sleep_watch;
   GHashTable          *refused;      /* account ids whose key an app refused in the last run */
 
   /* Engine thread only */
@@ -53,6 +61,7 @@ typedef struct
   gint64                connection_id;
   gboolean              flag;
   char                 *config_json;
+  guint                 seconds;
   ConcordConnectionRow  row;
 } Job;
 

@@ -28,6 +28,19 @@
  * succeeds or its key is replaced; replacing the key runs again at once
  * the connections of the account that were failing, so they recover with
  * no other action.
+ * Schedules. Each connection runs by itself, on a timer counted from the
+ * end of its last run: its own schedule (stored, see
+ * concord_store_get_schedule()), or when "automatic" the cadence the cost
+ * of reading its apps allows (concord_sync_cadence(), computed after each
+ * run from the store's record counts and the connectors' page sizes and
+ * budgets). A run that fails backs off: the delay doubles with each
+ * failure in a row, up to an hour, and the schedule resumes after a
+ * success. Runs also start at once when the network comes back, when the
+ * computer wakes from suspend (logind's PrepareForSleep (false)), and a
+ * few seconds after an app reports a change (ConcordConnector::changed;
+ * a change during a run runs it again after). The timers are on the UI
+ * thread's context; the state says when the next run is due
+ * (next-sync, monotonic time).
  *
  * Signals (on the UI thread):
  *   run-finished (state, ok)        after every run
@@ -46,7 +59,15 @@
 #include "concord-engine-private.h"
 #include "concord-error.h"
 #include "concord-json-private.h"
+#include "concord-schedule.h"
 #include "concord-worker-thread.h"
+
+/* An app reported a change: run once it has been quiet this long. */
+#define CHANGE_DELAY_SECONDS 3
+/* A failing connection waits at most this long (unless its schedule is longer). */
+#define MAX_BACKOFF_SECONDS 3600
+/* A connector whose page size is unknown yet (before the first run). */
+#define UNKNOWN_PAGE_SIZE 100
 
 /* ------------------------------------------------------------------------- */
 /* ConcordConnectionState                                                    */
@@ -72,6 +93,10 @@ struct _ConcordConnectionState
   gint64                   n_linked;
   char                    *error;
   guint                    n_failures;
+  guint                    schedule;   /* seconds, 0: automatic */
+  guint                    cadence;    /* seconds of the automatic schedule */
+  gint64                   next_sync;  /* monotonic µs of the next scheduled run; 0: none */
+  gint64                   run_end;    /* monotonic µs of the end of the last run; 0: none yet */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectionState, concord_connection_state, G_TYPE_OBJECT)
@@ -93,6 +118,9 @@ enum {
   STATE_PROP_LAST_SYNC,
   STATE_PROP_N_LINKED,
   STATE_PROP_ERROR,
+  STATE_PROP_SCHEDULE,
+  STATE_PROP_CADENCE,
+  STATE_PROP_NEXT_SYNC,
   N_STATE_PROPS
 };
 
@@ -169,6 +197,15 @@ concord_connection_state_get_property (GObject    *object,
     case STATE_PROP_ERROR:
       g_value_set_string (value, self->error);
       break;
+    case STATE_PROP_SCHEDULE:
+      g_value_set_uint (value, self->schedule);
+      break;
+    case STATE_PROP_CADENCE:
+      g_value_set_uint (value, self->cadence);
+      break;
+    case STATE_PROP_NEXT_SYNC:
+      g_value_set_int64 (value, self->next_sync);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -199,6 +236,10 @@ concord_connection_state_class_init (ConcordConnectionStateClass *klass)
   state_properties[STATE_PROP_LAST_SYNC] = g_param_spec_int64 ("last-sync", NULL, NULL, 0, G_MAXINT64, 0, flags);
   state_properties[STATE_PROP_N_LINKED] = g_param_spec_int64 ("n-linked", NULL, NULL, 0, G_MAXINT64, 0, flags);
   state_properties[STATE_PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
+  state_properties[STATE_PROP_SCHEDULE] = g_param_spec_uint ("schedule", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  state_properties[STATE_PROP_CADENCE] = g_param_spec_uint ("cadence", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  state_properties[STATE_PROP_NEXT_SYNC] = g_param_spec_int64 ("next-sync", NULL, NULL, 0, G_MAXINT64, 0,
+                                                               flags);
 
   g_object_class_install_properties (object_class, N_STATE_PROPS, state_properties);
 }
@@ -232,6 +273,9 @@ STATE_GETTER (gint64, last_sync, last_sync, 0)
 STATE_GETTER (gint64, n_linked, n_linked, 0)
 STATE_GETTER (const char *, error, error, NULL)
 STATE_GETTER (guint, n_failures, n_failures, 0)
+STATE_GETTER (guint, schedule, schedule, 0)
+STATE_GETTER (guint, cadence, cadence, 0)
+STATE_GETTER (gint64, next_sync, next_sync, 0)
 
 #undef STATE_GETTER
 
@@ -306,9 +350,19 @@ concord_engine_dispose (GObject *object)
 {
   ConcordEngine *self = CONCORD_ENGINE (object);
 
-  g_clear_handle_id (&self->timer_id, g_source_remove);
   if (self->waiting != NULL)
     g_hash_table_remove_all (self->waiting);
+  if (self->timers != NULL)
+    g_hash_table_remove_all (self->timers);
+  if (self->debounce != NULL)
+    g_hash_table_remove_all (self->debounce);
+  if (self->network != NULL)
+    g_signal_handlers_disconnect_by_data (self->network, self);
+  g_clear_object (&self->network);
+  if (self->sleep_watch != 0)
+    g_dbus_connection_signal_unsubscribe (self->system_bus, self->sleep_watch);
+  self->sleep_watch = 0;
+  g_clear_object (&self->system_bus);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   /* Joins the engine thread once its queued jobs, which hold references
@@ -329,6 +383,9 @@ concord_engine_finalize (GObject *object)
   g_clear_pointer (&self->queued, g_hash_table_unref);
   g_clear_pointer (&self->waiting, g_hash_table_unref);
   g_clear_pointer (&self->refused, g_hash_table_unref);
+  g_clear_pointer (&self->timers, g_hash_table_unref);
+  g_clear_pointer (&self->debounce, g_hash_table_unref);
+  g_clear_pointer (&self->again, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->secrets);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -363,6 +420,10 @@ concord_engine_init (ConcordEngine *self)
   self->queued = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->waiting = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, destroy_source);
   self->refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->timers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, destroy_source);
+  self->debounce = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, destroy_source);
+  self->again = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->clock_scale = 1.0;
   self->cancellable = g_cancellable_new ();
   self->connectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
@@ -453,6 +514,25 @@ lookup_secret (ConcordEngine  *self,
   return concord_secret_store_lookup_finish (self->secrets, result, error);
 }
 
+static void on_connector_changed_cb (ConcordConnector *connector,
+                                     gpointer          user_data);
+
+typedef struct
+{
+  ConcordEngine *engine;      /* (unowned) it owns the connector */
+  char          *account_id;  /* (owned) */
+} ChangeWatch;
+
+static void
+change_watch_free (gpointer  data,
+                   GClosure *closure)
+{
+  ChangeWatch *watch = data;
+
+  g_free (watch->account_id);
+  g_free (watch);
+}
+
 ConcordConnector *
 concord_engine_get_connector (ConcordEngine  *self,
                               const char     *account_id,
@@ -471,6 +551,17 @@ concord_engine_get_connector (ConcordEngine  *self,
     return NULL;
 
   g_hash_table_insert (self->connectors, g_strdup (account_id), connector);
+
+  /* An app that can tell when its records change gets a run soon after. */
+  {
+    ChangeWatch *watch = g_new0 (ChangeWatch, 1);
+
+    watch->engine = self;
+    watch->account_id = g_strdup (account_id);
+    g_signal_connect_data (connector, "changed", G_CALLBACK (on_connector_changed_cb), watch,
+                           change_watch_free, 0);
+    concord_connector_watch_changes (connector);
+  }
   return connector;
 }
 
@@ -494,6 +585,8 @@ typedef struct
   gint64                n_linked;
   gboolean              failed;
   gboolean              partial;   /* the last run failed to write some contacts */
+  guint                 schedule;  /* seconds, 0: automatic */
+  guint                 cadence;   /* the automatic schedule's seconds */
 } Snapshot;
 
 static void
@@ -507,6 +600,27 @@ snapshot_free (gpointer data)
   g_free (snapshot->account_a);
   g_free (snapshot->account_b);
   g_free (snapshot);
+}
+
+/* What reading each side costs, from the store's counts and the
+ * connectors (known once a run has made them). */
+static guint
+estimate_cadence (ConcordEngine        *self,
+                  ConcordConnectionRow *row)
+{
+  ConcordSideCost cost[2];
+
+  for (guint side = 0; side < 2; side++)
+    {
+      const char *account = side == CONCORD_SIDE_A ? row->account_a : row->account_b;
+      ConcordConnector *connector = g_hash_table_lookup (self->connectors, account);
+
+      cost[side].n_records = MAX (concord_store_count_records (self->store, row->id, side, NULL), 0);
+      cost[side].page_size = connector != NULL ? concord_connector_get_page_size (connector) : UNKNOWN_PAGE_SIZE;
+      cost[side].budget_per_hour = connector != NULL ? concord_connector_get_rate_budget (connector) : 0;
+    }
+
+  return concord_sync_cadence (&cost[CONCORD_SIDE_A], &cost[CONCORD_SIDE_B]);
 }
 
 static Snapshot *
@@ -524,6 +638,9 @@ take_snapshot (ConcordEngine        *self,
   snapshot->account_a = g_strdup (a != NULL ? a->name : row->account_a);
   snapshot->account_b = g_strdup (b != NULL ? b->name : row->account_b);
   snapshot->n_linked = concord_store_count_links (self->store, row->id, NULL);
+  if (!concord_store_get_schedule (self->store, row->id, &snapshot->schedule, NULL))
+    snapshot->schedule = 0;
+  snapshot->cadence = estimate_cadence (self, row);
 
   /* The newest real run says when it last synced and whether it failed. */
   for (guint i = 0; runs != NULL && i < runs->len; i++)
@@ -565,6 +682,9 @@ concord_engine_lookup (ConcordEngine *self,
   return NULL;
 }
 
+static void reschedule (ConcordEngine          *self,
+                        ConcordConnectionState *state);
+
 static void
 apply_snapshot (ConcordEngine *self,
                 Snapshot      *snapshot)
@@ -588,6 +708,8 @@ apply_snapshot (ConcordEngine *self,
   STATE_SET (state, enabled, snapshot->row->enabled, STATE_PROP_ENABLED);
   STATE_SET (state, last_sync, snapshot->last_sync, STATE_PROP_LAST_SYNC);
   STATE_SET (state, n_linked, snapshot->n_linked, STATE_PROP_N_LINKED);
+  STATE_SET (state, schedule, snapshot->schedule, STATE_PROP_SCHEDULE);
+  STATE_SET (state, cadence, snapshot->cadence, STATE_PROP_CADENCE);
   if (added && snapshot->failed)
     state_set_string (state, &state->error,
                       snapshot->partial ? _("Some contacts could not be written; Concord will try again")
@@ -601,6 +723,7 @@ apply_snapshot (ConcordEngine *self,
       g_list_store_append (self->connections, state);
       g_object_unref (state);
     }
+  reschedule (self, state);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -963,6 +1086,8 @@ run_worker (GTask        *task,
 
 static void wait_for_other_run (ConcordEngine *self,
                                 gint64         connection_id);
+static void queue_run          (ConcordEngine *self,
+                                gint64         connection_id);
 
 static void
 run_done_cb (GObject      *object,
@@ -1001,6 +1126,7 @@ run_done_cb (GObject      *object,
 
   g_object_ref (state);
   g_object_freeze_notify (G_OBJECT (state));
+  state->run_end = g_get_monotonic_time ();
   was_failing = state->n_failures > 0;
   if (job->snapshot != NULL)
     apply_snapshot (self, job->snapshot);
@@ -1033,6 +1159,14 @@ run_done_cb (GObject      *object,
     g_signal_emit (self, signals[SIGNAL_CONNECTION_FAILING], 0, state, state->error);
   else if (job->ok && was_failing)
     g_signal_emit (self, signals[SIGNAL_CONNECTION_RECOVERED], 0, state);
+
+  /* An app reported a change while it ran: what the run read may be
+   * older than it, so run again; otherwise the next one is scheduled. */
+  if (g_hash_table_remove (self->again, &job->id) && state->enabled && !state->paused &&
+      concord_engine_lookup (self, job->id) != NULL)
+    queue_run (self, job->id);
+  else
+    reschedule (self, state);
   g_object_unref (state);
 }
 
@@ -1110,6 +1244,9 @@ queue_run (ConcordEngine *self,
     return;
 
   g_hash_table_add (self->queued, g_memdup2 (&connection_id, sizeof connection_id));
+  g_hash_table_remove (self->timers, &connection_id);
+  g_hash_table_remove (self->debounce, &connection_id);
+  STATE_SET (state, next_sync, 0, STATE_PROP_NEXT_SYNC);
   state_set_string (state, &state->progress, "Waiting…", STATE_PROP_PROGRESS);
   state_update_status (state, TRUE);
 
@@ -1153,17 +1290,146 @@ concord_engine_sync_all (ConcordEngine *self)
     }
 }
 
-static gboolean
-on_timer_cb (gpointer user_data)
+/* ------------------------------------------------------------------------- */
+/* Schedules                                                                 */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
 {
-  concord_engine_sync_all (user_data);
-  return G_SOURCE_CONTINUE;
+  ConcordEngine *engine;  /* (unowned) the engine destroys the source first */
+  gint64         id;
+  GHashTable    *table;   /* (unowned) the engine's table the source is in */
+} Timer;
+
+/* Steals a dispatching source out of its table without destroying it. */
+static void
+steal_source (GHashTable *table,
+              gint64      id)
+{
+  gpointer key = NULL;
+  gpointer source = NULL;
+
+  if (g_hash_table_steal_extended (table, &id, &key, &source))
+    {
+      g_free (key);
+      g_source_unref (source);
+    }
+}
+
+static void
+add_timer (ConcordEngine *self,
+           GHashTable    *table,
+           gint64         connection_id,
+           gint64         delay_us,
+           GSourceFunc    callback,
+           const char    *name)
+{
+  GSource *source;
+  Timer *timer = g_new0 (Timer, 1);
+
+  /* Whole seconds let the system wake once for many timers; a scaled
+   * clock (tests) needs finer ones. */
+  if (self->clock_scale == 1.0)
+    source = g_timeout_source_new_seconds ((guint) MIN ((delay_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC,
+                                                        G_MAXUINT));
+  else
+    source = g_timeout_source_new ((guint) MIN (delay_us / 1000, G_MAXUINT));
+
+  timer->engine = self;
+  timer->id = connection_id;
+  timer->table = table;
+  g_source_set_callback (source, callback, timer, g_free);
+  g_source_set_name (source, name);
+  g_source_attach (source, self->context);
+  g_hash_table_replace (table, g_memdup2 (&connection_id, sizeof connection_id), source);
+}
+
+/* Seconds between the end of a run and the next: the engine's override,
+ * the connection's own schedule or the automatic one; doubled for each
+ * failure in a row. */
+static guint
+schedule_delay (ConcordEngine          *self,
+                ConcordConnectionState *state)
+{
+  guint delay;
+
+  if (self->interval > 0)
+    delay = self->interval;
+  else if (state->schedule > 0)
+    delay = state->schedule;
+  else
+    delay = state->cadence > 0 ? state->cadence : CONCORD_CADENCE_MIN_SECONDS;
+
+  if (state->n_failures > 0)
+    {
+      guint64 backoff = (guint64) delay << MIN (state->n_failures - 1, 12);
+
+      delay = (guint) MIN (backoff, MAX (delay, MAX_BACKOFF_SECONDS));
+    }
+
+  return delay;
+}
+
+static gboolean
+on_scheduled_cb (gpointer data)
+{
+  Timer *timer = data;
+  ConcordEngine *self = timer->engine;
+  gint64 id = timer->id;
+  ConcordConnectionState *state;
+
+  steal_source (self->timers, id);
+  state = concord_engine_lookup (self, id);
+  if (state != NULL && state->enabled && !state->paused)
+    queue_run (self, id);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Sets the timer of the connection's next run, counted from the end of
+ * its last run (or from now before any), or none while it is off, paused,
+ * running or the schedules are not started. */
+static void
+reschedule (ConcordEngine          *self,
+            ConcordConnectionState *state)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 delay_us, due;
+
+  g_hash_table_remove (self->timers, &state->id);
+
+  if (!self->scheduling || !state->enabled || state->paused ||
+      g_hash_table_contains (self->queued, &state->id))
+    {
+      STATE_SET (state, next_sync, 0, STATE_PROP_NEXT_SYNC);
+      return;
+    }
+
+  delay_us = (gint64) ((double) schedule_delay (self, state) * G_USEC_PER_SEC / self->clock_scale);
+  due = MAX ((state->run_end > 0 ? state->run_end : now) + delay_us, now);
+  add_timer (self, self->timers, state->id, due - now, on_scheduled_cb, "[concord] scheduled sync");
+  STATE_SET (state, next_sync, due, STATE_PROP_NEXT_SYNC);
+}
+
+static void
+reschedule_all (ConcordEngine *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConcordConnectionState) state = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+
+      reschedule (self, state);
+    }
 }
 
 /**
  * concord_engine_set_interval:
- * @seconds: time between runs of every connection that is on; 0: only
- *   when asked
+ * @seconds: time between runs of every connection, whatever its own
+ *   schedule; 0: each connection's own schedule
+ *
+ * For tests and the CONCORD_SYNC_INTERVAL_SECONDS override.
  */
 void
 concord_engine_set_interval (ConcordEngine *self,
@@ -1172,16 +1438,218 @@ concord_engine_set_interval (ConcordEngine *self,
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
   self->interval = seconds;
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  if (seconds > 0)
-    {
-      GSource *source = g_timeout_source_new_seconds (seconds);
+  reschedule_all (self);
+}
 
-      g_source_set_callback (source, on_timer_cb, self, NULL);
-      g_source_set_name (source, "[concord] sync interval");
-      self->timer_id = g_source_attach (source, self->context);
-      g_source_unref (source);
+/**
+ * concord_engine_start_schedule:
+ *
+ * From now on connections run by themselves, each on its schedule, and
+ * soon after an app reports a change. Before, they run only when asked.
+ */
+void
+concord_engine_start_schedule (ConcordEngine *self)
+{
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  self->scheduling = TRUE;
+  reschedule_all (self);
+}
+
+/**
+ * concord_engine_set_clock_scale:
+ * @scale: how many times faster every delay of the schedules passes (1: real
+ *   time); for tests (CONCORD_SYNC_CLOCK_SCALE)
+ */
+void
+concord_engine_set_clock_scale (ConcordEngine *self,
+                                double         scale)
+{
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (scale >= 1.0);
+
+  self->clock_scale = scale;
+  reschedule_all (self);
+}
+
+/* Network back, or awake again: every connection that is on runs now. */
+static void
+sync_all_now (ConcordEngine *self,
+              const char    *why)
+{
+  g_debug ("%s: syncing every connection now", why);
+  concord_engine_sync_all (self);
+}
+
+static void
+on_network_changed_cb (GNetworkMonitor *monitor,
+                       gboolean         available,
+                       ConcordEngine   *self)
+{
+  gboolean was_available = self->network_available;
+
+  self->network_available = available;
+  if (available && !was_available)
+    sync_all_now (self, "The network is back");
+}
+
+/**
+ * concord_engine_watch_network:
+ * @monitor: (nullable): the network monitor (g_network_monitor_get_default(),
+ *   or a test's); %NULL to stop watching
+ *
+ * Every connection that is on runs when the network becomes available again.
+ */
+void
+concord_engine_watch_network (ConcordEngine   *self,
+                              GNetworkMonitor *monitor)
+{
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (monitor == NULL || G_IS_NETWORK_MONITOR (monitor));
+
+  if (self->network != NULL)
+    g_signal_handlers_disconnect_by_data (self->network, self);
+  g_set_object (&self->network, monitor);
+  if (monitor == NULL)
+    return;
+
+  self->network_available = g_network_monitor_get_network_available (monitor);
+  g_signal_connect (monitor, "network-changed", G_CALLBACK (on_network_changed_cb), self);
+}
+
+static void
+on_prepare_for_sleep_cb (GDBusConnection *connection,
+                         const char      *sender,
+                         const char      *path,
+                         const char      *interface,
+                         const char      *signal,
+                         GVariant        *parameters,
+                         gpointer         user_data)
+{
+  gboolean sleeping = TRUE;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(b)")))
+    return;
+  g_variant_get (parameters, "(b)", &sleeping);
+  if (!sleeping)
+    sync_all_now (user_data, "Resumed from suspend");
+}
+
+/**
+ * concord_engine_watch_sleep:
+ * @system_bus: (nullable): where logind is (the system bus, or a test's);
+ *   %NULL to stop watching
+ *
+ * Every connection that is on runs when the computer wakes from suspend
+ * (org.freedesktop.login1.Manager's PrepareForSleep (false)). Without
+ * logind the signal never comes, and nothing else changes.
+ */
+void
+concord_engine_watch_sleep (ConcordEngine   *self,
+                            GDBusConnection *system_bus)
+{
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (system_bus == NULL || G_IS_DBUS_CONNECTION (system_bus));
+
+  if (self->sleep_watch != 0)
+    g_dbus_connection_signal_unsubscribe (self->system_bus, self->sleep_watch);
+  self->sleep_watch = 0;
+  g_set_object (&self->system_bus, system_bus);
+  if (system_bus == NULL)
+    return;
+
+  /* The engine unsubscribes in dispose, before it goes. */
+  self->sleep_watch = g_dbus_connection_signal_subscribe (system_bus, "org.freedesktop.login1",
+                                                          "org.freedesktop.login1.Manager",
+                                                          "PrepareForSleep", "/org/freedesktop/login1",
+                                                          NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                          on_prepare_for_sleep_cb, self, NULL);
+}
+
+static gboolean
+on_change_settled_cb (gpointer data)
+{
+  Timer *timer = data;
+  ConcordEngine *self = timer->engine;
+  gint64 id = timer->id;
+  ConcordConnectionState *state;
+
+  steal_source (self->debounce, id);
+  state = concord_engine_lookup (self, id);
+  if (state == NULL || !state->enabled || state->paused)
+    return G_SOURCE_REMOVE;
+
+  if (g_hash_table_contains (self->queued, &id))
+    g_hash_table_add (self->again, g_memdup2 (&id, sizeof id));
+  else
+    queue_run (self, id);
+
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  ConcordEngine *engine;  /* (owned) */
+  GArray        *ids;     /* (owned) gint64 */
+} Changed;
+
+static void
+changed_free (gpointer data)
+{
+  Changed *changed = data;
+
+  g_object_unref (changed->engine);
+  g_array_unref (changed->ids);
+  g_free (changed);
+}
+
+/* On the UI thread: the connections of an account whose app changed run
+ * once the changes have been quiet for a few seconds. */
+static gboolean
+post_changed_cb (gpointer data)
+{
+  Changed *changed = data;
+  ConcordEngine *self = changed->engine;
+  gint64 delay_us = (gint64) ((double) CHANGE_DELAY_SECONDS * G_USEC_PER_SEC / self->clock_scale);
+
+  if (!self->scheduling)
+    return G_SOURCE_REMOVE;
+
+  for (guint i = 0; i < changed->ids->len; i++)
+    {
+      gint64 id = g_array_index (changed->ids, gint64, i);
+
+      add_timer (self, self->debounce, id, delay_us, on_change_settled_cb, "[concord] change reported");
     }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* On the engine thread: an app reported a change. */
+static void
+on_connector_changed_cb (ConcordConnector *connector,
+                         gpointer          user_data)
+{
+  ChangeWatch *watch = user_data;
+  ConcordEngine *self = watch->engine;
+  g_autoptr(GPtrArray) rows = NULL;
+  Changed *changed;
+
+  if (self->store == NULL || (rows = concord_store_list_connections (self->store, NULL)) == NULL)
+    return;
+
+  changed = g_new0 (Changed, 1);
+  changed->engine = g_object_ref (self);
+  changed->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      ConcordConnectionRow *row = g_ptr_array_index (rows, i);
+
+      if (g_strcmp0 (row->account_a, watch->account_id) == 0 ||
+          g_strcmp0 (row->account_b, watch->account_id) == 0)
+        g_array_append_val (changed->ids, row->id);
+    }
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, post_changed_cb, changed, changed_free);
 }
 
 void
@@ -1198,12 +1666,13 @@ concord_engine_set_paused (ConcordEngine *self,
     return;
   STATE_SET (state, paused, !!paused, STATE_PROP_PAUSED);
   state_update_status (state, g_hash_table_contains (self->queued, &connection_id));
+  reschedule (self, state);
 }
 
 /**
  * concord_engine_stop:
  *
- * Stops the timer and cancels the runs queued or going (between batches:
+ * Stops the schedules and cancels the runs queued or going (between batches:
  * what was written is committed).
  */
 void
@@ -1214,7 +1683,11 @@ concord_engine_stop (ConcordEngine *self)
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
-  g_clear_handle_id (&self->timer_id, g_source_remove);
+  self->scheduling = FALSE;
+  g_hash_table_remove_all (self->timers);
+  g_hash_table_remove_all (self->debounce);
+  g_hash_table_remove_all (self->again);
+  reschedule_all (self);
 
   /* Runs waiting for another process's run are not going either. */
   g_hash_table_iter_init (&iter, self->waiting);
@@ -2257,6 +2730,68 @@ concord_engine_set_enabled_finish (ConcordEngine  *self,
   snapshot_free (snapshot);
   if (enabled)
     queue_run (self, id);
+  return TRUE;
+}
+
+static void
+set_schedule_worker (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      !concord_store_set_schedule (self->store, job->connection_id, job->seconds, &error))
+    g_task_return_error (task, error);
+  else
+    return_snapshot (self, task, job->connection_id);
+}
+
+/**
+ * concord_engine_set_schedule_async:
+ * @seconds: the time between the end of a run and the start of the next;
+ *   0 for automatic (see concord_sync_cadence())
+ *
+ * Stores the connection's schedule; its next run moves to match.
+ */
+void
+concord_engine_set_schedule_async (ConcordEngine       *self,
+                                   gint64               connection_id,
+                                   guint                seconds,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = concord_engine_job_task (self, concord_engine_set_schedule_async, cancellable, callback, user_data,
+                                  &job);
+  job->connection_id = connection_id;
+  job->seconds = seconds;
+  concord_worker_thread_queue (self->worker, task, set_schedule_worker);
+}
+
+gboolean
+concord_engine_set_schedule_finish (ConcordEngine  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  Snapshot *snapshot;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  snapshot = g_task_propagate_pointer (G_TASK (result), error);
+  if (snapshot == NULL)
+    return FALSE;
+
+  apply_snapshot (self, snapshot);
+  snapshot_free (snapshot);
   return TRUE;
 }
 

@@ -75,6 +75,9 @@ gint64                  concord_connection_state_get_last_sync   (ConcordConnect
 gint64                  concord_connection_state_get_n_linked    (ConcordConnectionState *self);
 const char             *concord_connection_state_get_error       (ConcordConnectionState *self);
 guint                   concord_connection_state_get_n_failures  (ConcordConnectionState *self);
+guint                   concord_connection_state_get_schedule    (ConcordConnectionState *self);
+guint                   concord_connection_state_get_cadence     (ConcordConnectionState *self);
+gint64                  concord_connection_state_get_next_sync   (ConcordConnectionState *self);
 
 #define CONCORD_TYPE_ENGINE (concord_engine_get_type ())
 
@@ -100,6 +103,22 @@ gboolean       concord_engine_has_enabled          (ConcordEngine           *sel
 
 void           concord_engine_set_interval         (ConcordEngine           *self,
                                                     guint                    seconds);
+void           concord_engine_start_schedule       (ConcordEngine           *self);
+void           concord_engine_set_clock_scale      (ConcordEngine           *self,
+                                                    double                   scale);
+void           concord_engine_watch_network        (ConcordEngine           *self,
+                                                    GNetworkMonitor         *monitor);
+void           concord_engine_watch_sleep          (ConcordEngine           *self,
+                                                    GDBusConnection         *system_bus);
+void           concord_engine_set_schedule_async   (ConcordEngine           *self,
+                                                    gint64                   connection_id,
+                                                    guint                    seconds,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_set_schedule_finish  (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
 void           concord_engine_sync_now             (ConcordEngine           *self,
                                                     gint64                   connection_id);
 void           concord_engine_sync_all             (ConcordEngine           *self);

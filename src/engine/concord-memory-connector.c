@@ -356,6 +356,19 @@ concord_memory_connector_get_max_batch (ConcordConnector *connector)
   return CONCORD_MEMORY_CONNECTOR (connector)->max_batch;
 }
 
+static guint
+concord_memory_connector_get_page_size (ConcordConnector *connector)
+{
+  return CONCORD_MEMORY_CONNECTOR (connector)->page_size;
+}
+
+/* In memory, in this process: no budget to keep to. */
+static guint
+concord_memory_connector_get_rate_budget (ConcordConnector *connector)
+{
+  return 0;
+}
+
 static GPtrArray *
 concord_memory_connector_list_contact_types (ConcordConnector *connector)
 {
@@ -826,6 +839,8 @@ concord_memory_connector_class_init (ConcordMemoryConnectorClass *klass)
   connector_class->get_app_name = concord_memory_connector_get_app_id;
   connector_class->get_flags = concord_memory_connector_get_flags;
   connector_class->get_max_batch = concord_memory_connector_get_max_batch;
+  connector_class->get_page_size = concord_memory_connector_get_page_size;
+  connector_class->get_rate_budget = concord_memory_connector_get_rate_budget;
   connector_class->list_contact_types = concord_memory_connector_list_contact_types;
   connector_class->load_schema_async = concord_memory_connector_load_schema_async;
   connector_class->load_schema_finish = concord_memory_connector_load_schema_finish;

@@ -197,6 +197,10 @@ typedef enum
   STMT_LIST_FAILING,
   STMT_GET_LAST_RUN,
 
+  STMT_GET_SCHEDULE,
+  STMT_SET_SCHEDULE,
+  STMT_COUNT_RECORDS,
+
   N_STATEMENTS
 } StatementId;
 
@@ -421,6 +425,15 @@ static const Migration migrations[] = {
     "UPDATE records SET hash = 0 WHERE email_norm GLOB '*[^ -~]*';"
     "PRAGMA user_version = 4;"
   },
+  {
+    5,
+    /* Each connection has its own sync schedule: the seconds between the
+     * end of one run and the start of the next, 0 for "automatic" (as
+     * often as the apps' listing cost allows, see concord_sync_cadence()).
+     * Every connection stored before starts automatic. */
+    "ALTER TABLE connections ADD COLUMN schedule_seconds INTEGER NOT NULL DEFAULT 0;"
+    "PRAGMA user_version = 5;"
+  },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONCORD_STORE_SCHEMA_VERSION);
@@ -630,6 +643,10 @@ static const char * const statement_sql[N_STATEMENTS] = {
   [STMT_GET_LAST_RUN] =
     "SELECT " RUN_COLUMNS " FROM runs WHERE connection_id = ?1 AND dry_run = 0 "
     "AND finished > 0 ORDER BY id DESC LIMIT 1",
+
+  [STMT_GET_SCHEDULE] = "SELECT schedule_seconds FROM connections WHERE id = ?1",
+  [STMT_SET_SCHEDULE] = "UPDATE connections SET schedule_seconds = ?2 WHERE id = ?1",
+  [STMT_COUNT_RECORDS] = "SELECT count(*) FROM records WHERE connection_id = ?1 AND side = ?2",
 };
 
 /* ------------------------------------------------------------------------- */
@@ -4442,4 +4459,117 @@ concord_store_get_last_run (ConcordStore  *self,
   if (rc != SQLITE_DONE)
     set_store_error (self, error, rc, "Could not read the last run");
   return NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Schedules (schema 5)                                                      */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_store_get_schedule:
+ * @self: a #ConcordStore
+ * @id: the id of the connection
+ * @seconds: (out): the seconds between the end of a run and the start of
+ *   the next; 0 for automatic
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success; %CONCORD_ERROR_NOT_FOUND when there is no
+ *   such connection
+ */
+gboolean
+concord_store_get_schedule (ConcordStore  *self,
+                            gint64         id,
+                            guint         *seconds,
+                            GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (seconds != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(stmt = lease_statement (self, STMT_GET_SCHEDULE, error)))
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *seconds = (guint) CLAMP (sqlite3_column_int64 (stmt, 0), 0, G_MAXUINT);
+      return TRUE;
+    }
+  if (rc == SQLITE_DONE)
+    g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
+                 "No connection with id %" G_GINT64_FORMAT, id);
+  else
+    set_store_error (self, error, rc, "Could not read a schedule");
+  return FALSE;
+}
+
+/**
+ * concord_store_set_schedule:
+ * @self: a #ConcordStore
+ * @id: the id of the connection
+ * @seconds: the seconds between the end of a run and the start of the
+ *   next; 0 for automatic
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when changed; %CONCORD_ERROR_NOT_FOUND when there is no
+ *   such connection
+ */
+gboolean
+concord_store_set_schedule (ConcordStore  *self,
+                            gint64         id,
+                            guint          seconds,
+                            GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!(stmt = lease_statement (self, STMT_SET_SCHEDULE, error)))
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, seconds);
+
+  return update_connection (self, stmt, id, error);
+}
+
+/**
+ * concord_store_count_records:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @side: which side
+ * @error: return location for a #GError
+ *
+ * How many records of one side the last runs saw: what a full listing of
+ * that side will read, as far as Concord knows.
+ *
+ * Returns: the count, or -1 with @error set
+ */
+gint64
+concord_store_count_records (ConcordStore  *self,
+                             gint64         connection_id,
+                             ConcordSide    side,
+                             GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+  gint64 count;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (!(stmt = lease_statement (self, STMT_COUNT_RECORDS, error)))
+    return -1;
+
+  sqlite3_bind_int64 (stmt, 1, connection_id);
+  sqlite3_bind_int (stmt, 2, side);
+
+  if (!query_int64 (self, stmt, &count, "count records", error))
+    return -1;
+
+  return count;
 }

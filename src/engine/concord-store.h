@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define CONCORD_STORE_SCHEMA_VERSION 4
+#define CONCORD_STORE_SCHEMA_VERSION 5
 
 /* One record of one side of a connection, as last settled by a run. */
 typedef struct
@@ -184,6 +184,21 @@ gboolean              concord_store_set_connection_enabled (ConcordStore        
 gboolean              concord_store_set_connection_config (ConcordStore           *self,
                                                        gint64                      id,
                                                        const char                 *config_json,
+                                                       GError                    **error);
+
+/* Schedules (schema 5): seconds between the end of a run and the start of
+ * the next, 0 for automatic */
+gboolean              concord_store_get_schedule      (ConcordStore               *self,
+                                                       gint64                      id,
+                                                       guint                      *seconds,
+                                                       GError                    **error);
+gboolean              concord_store_set_schedule      (ConcordStore               *self,
+                                                       gint64                      id,
+                                                       guint                       seconds,
+                                                       GError                    **error);
+gint64                concord_store_count_records     (ConcordStore               *self,
+                                                       gint64                      connection_id,
+                                                       ConcordSide                 side,
                                                        GError                    **error);
 
 /* The per-side record index */

@@ -212,21 +212,49 @@ on_background_sync_changed (ConcordApplication *self)
   update_hold (self);
 }
 
-/* CONCORD_SYNC_INTERVAL_SECONDS overrides the setting (at least five
- * minutes), for tests of the background run that must see several runs. */
+/* Each connection syncs on its own schedule (stored with it, chosen on
+ * its page). For tests: CONCORD_SYNC_INTERVAL_SECONDS gives every
+ * connection one schedule, and CONCORD_SYNC_CLOCK_SCALE makes every
+ * schedule pass that many times faster (60: an automatic minute in one
+ * second). */
 static void
-update_interval (ConcordApplication *self)
+start_schedules (ConcordApplication *self)
 {
-  const char *override = g_getenv ("CONCORD_SYNC_INTERVAL_SECONDS");
+  const char *interval = g_getenv ("CONCORD_SYNC_INTERVAL_SECONDS");
+  const char *scale = g_getenv ("CONCORD_SYNC_CLOCK_SCALE");
   guint64 seconds = 0;
+  guint64 factor = 1;
 
-  if (self->engine == NULL)
-    return;
+  if (interval != NULL && g_ascii_string_to_unsigned (interval, 10, 1, G_MAXUINT, &seconds, NULL))
+    concord_engine_set_interval (self->engine, (guint) seconds);
+  if (scale != NULL && g_ascii_string_to_unsigned (scale, 10, 1, 10000, &factor, NULL))
+    concord_engine_set_clock_scale (self->engine, (double) factor);
+  concord_engine_start_schedule (self->engine);
+}
 
-  if (override == NULL ||
-      !g_ascii_string_to_unsigned (override, 10, 1, G_MAXUINT, &seconds, NULL))
-    seconds = (guint64) g_settings_get_uint (self->settings, "sync-interval") * 60;
-  concord_engine_set_interval (self->engine, (guint) seconds);
+/* Sync at once when the network comes back and when the computer wakes
+ * up. Without a system bus (or logind on it) only the network counts. */
+static void
+system_bus_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ConcordApplication) self = user_data;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bus = g_bus_get_finish (result, &error);
+  if (bus == NULL)
+    g_debug ("No system bus, so no sync on resume: %s", error->message);
+  else if (self->engine != NULL)
+    concord_engine_watch_sleep (self->engine, bus);
+}
+
+static void
+watch_system (ConcordApplication *self)
+{
+  concord_engine_watch_network (self->engine, g_network_monitor_get_default ());
+  g_bus_get (G_BUS_TYPE_SYSTEM, NULL, system_bus_cb, g_object_ref (self));
 }
 
 /* The connections are loaded (or could not be): from now on update_hold()
@@ -408,7 +436,8 @@ engine_opened_cb (GObject      *object,
       return;
     }
 
-  update_interval (self);
+  start_schedules (self);
+  watch_system (self);
   release_loading_hold (self);
 
   /* Connections to the sample apps need them running: start the sandbox
@@ -444,8 +473,6 @@ start_engine (ConcordApplication *self)
   connections = concord_engine_get_connections (self->engine);
   g_signal_connect_object (connections, "items-changed", G_CALLBACK (on_connections_changed), self, 0);
   g_signal_connect_object (self->engine, "run-finished", G_CALLBACK (on_run_finished), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->settings, "changed::sync-interval", G_CALLBACK (update_interval), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::background-sync", G_CALLBACK (on_background_sync_changed),
                            self, G_CONNECT_SWAPPED);

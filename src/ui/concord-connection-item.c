@@ -10,6 +10,13 @@
  * goes, "Sync now", pause, and the on/off switch. Everything it shows comes
  * from a ConcordConnectionState; everything it does goes through the
  * engine facade.
+ *
+ * When the next sync is ("Next sync in 45 s", "in 3 min") and when the last
+ * was ("5 minutes ago") move on with the clock. While the row is mapped,
+ * one timeout wakes it when the text next changes: every second in the
+ * last minute before a sync, every minute or so otherwise. They are
+ * whole-second timeouts, which GLib wakes together, so a window of rows
+ * wakes at most once a second.
  */
 
 #define G_LOG_DOMAIN "concord-connection-item"
@@ -28,7 +35,7 @@ struct _ConcordConnectionItem
   ConcordConnectionState *state;   /* (owned) */
   gboolean                updating;
   guint                   pulse_id;
-  guint                   clock_id;
+  guint                   clock_id;  /* the next change of the text, while mapped */
 
   /* Template widgets */
   GtkImage               *icon_a;
@@ -100,6 +107,45 @@ format_last_sync (gint64 when)
   }
 }
 
+/* "Next sync in 45 s", "in 3 min", "in 2 h"; the seconds until the text
+ * changes in @change. */
+static char *
+format_next_sync (gint64   next_sync,
+                  gboolean failing,
+                  gint64  *change)
+{
+  gint64 left = (next_sync - g_get_monotonic_time () + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+
+  *change = G_MAXINT64;
+  if (next_sync <= 0)
+    return NULL;
+  if (left <= 0)
+    return g_strdup (failing ? _("Trying again now") : _("Next sync now"));
+  if (left < 60)
+    {
+      *change = 1;
+      /* Translators: %d is a number of seconds */
+      return g_strdup_printf (failing ? _("Next try in %d s") : _("Next sync in %d s"), (int) left);
+    }
+  if (left < 3600)
+    {
+      gint64 minutes = (left + 59) / 60;
+
+      /* It reads "in 3 min" from 3 minutes down to 2 minutes and 1 second,
+       * and "in 1 min" for the 60th second only. */
+      *change = MAX (1, left - MAX ((minutes - 1) * 60, 59));
+      /* Translators: %d is a number of minutes */
+      return g_strdup_printf (failing ? _("Next try in %d min") : _("Next sync in %d min"), (int) minutes);
+    }
+  {
+    gint64 hours = (left + 3599) / 3600;
+
+    *change = MAX (1, left - MAX ((hours - 1) * 3600, 3599));
+    /* Translators: %d is a number of hours */
+    return g_strdup_printf (failing ? _("Next try in %d h") : _("Next sync in %d h"), (int) hours);
+  }
+}
+
 static gboolean
 pulse_cb (gpointer data)
 {
@@ -108,6 +154,9 @@ pulse_cb (gpointer data)
   gtk_progress_bar_pulse (self->progress_bar);
   return G_SOURCE_CONTINUE;
 }
+
+static void schedule_clock (ConcordConnectionItem *self,
+                            gint64                 change);
 
 static void
 update (ConcordConnectionItem *self)
@@ -124,6 +173,9 @@ update (ConcordConnectionItem *self)
   g_autofree char *apps = NULL;
   const char *arrow;
   gboolean running = status == CONCORD_CONNECTION_RUNNING;
+  gint64 change = G_MAXINT64;
+  g_autofree char *next = format_next_sync (concord_connection_state_get_next_sync (state),
+                                            status == CONCORD_CONNECTION_FAILING, &change);
 
   self->updating = TRUE;
 
@@ -165,7 +217,16 @@ update (ConcordConnectionItem *self)
     subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %" G_GINT64_FORMAT " contact in sync",
                                              "%s · %" G_GINT64_FORMAT " contacts in sync", (gulong) linked),
                                 when, linked);
+  if (next != NULL && !running)
+    {
+      char *with_next = g_strdup_printf ("%s · %s", subtitle, next);
+
+      g_free (subtitle);
+      subtitle = with_next;
+    }
   gtk_label_set_label (self->subtitle_label, subtitle);
+  /* "Synced 5 minutes ago" changes within a minute, the next sync maybe sooner. */
+  schedule_clock (self, MIN (change, 60));
 
   gtk_widget_set_visible (GTK_WIDGET (self->error_badge), error != NULL && !running);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL && !running);
@@ -218,8 +279,38 @@ on_state_notify (ConcordConnectionItem *self)
 static gboolean
 clock_cb (gpointer data)
 {
-  update (data);
-  return G_SOURCE_CONTINUE;
+  ConcordConnectionItem *self = data;
+
+  self->clock_id = 0;
+  update (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Wakes the row when its text next changes, only while it is shown. */
+static void
+schedule_clock (ConcordConnectionItem *self,
+                gint64                 change)
+{
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  self->clock_id = g_timeout_add_seconds ((guint) CLAMP (change, 1, 60), clock_cb, self);
+}
+
+static void
+concord_connection_item_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (concord_connection_item_parent_class)->map (widget);
+  update (CONCORD_CONNECTION_ITEM (widget));
+}
+
+static void
+concord_connection_item_unmap (GtkWidget *widget)
+{
+  ConcordConnectionItem *self = CONCORD_CONNECTION_ITEM (widget);
+
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  GTK_WIDGET_CLASS (concord_connection_item_parent_class)->unmap (widget);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -295,6 +386,8 @@ concord_connection_item_class_init (ConcordConnectionItemClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = concord_connection_item_dispose;
+  widget_class->map = concord_connection_item_map;
+  widget_class->unmap = concord_connection_item_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE_PATH "/ui/concord-connection-item.ui");
@@ -340,8 +433,6 @@ concord_connection_item_new (ConcordEngine          *engine,
   self->engine = g_object_ref (engine);
   self->state = g_object_ref (state);
   g_signal_connect_swapped (state, "notify", G_CALLBACK (on_state_notify), self);
-  /* "5 minutes ago" moves on by itself. */
-  self->clock_id = g_timeout_add_seconds (30, clock_cb, self);
   update (self);
 
   return GTK_WIDGET (self);

@@ -27,6 +27,7 @@
 #include "concord-health-view.h"
 #include "concord-mapping-editor.h"
 #include "concord-rule-editor.h"
+#include "concord-schedule-row.h"
 #include "concord-window.h"
 
 struct _ConcordConnectionPage
@@ -44,6 +45,7 @@ struct _ConcordConnectionPage
   GtkWidget              *mapping_editor;
   GtkWidget              *health_view;
   GtkWidget              *activity_view;
+  GtkWidget              *schedule_row;   /* the connection's sync schedule, on the overview */
 
   /* Template widgets */
   AdwViewSwitcherTitle   *switcher_title;
@@ -417,6 +419,9 @@ concord_connection_page_new (ConcordEngine *engine)
 
   self->health_view = concord_health_view_new (engine);
   adw_bin_set_child (self->overview_bin, self->health_view);
+  self->schedule_row = concord_schedule_row_new (engine);
+  concord_health_view_add_group (CONCORD_HEALTH_VIEW (self->health_view),
+                                 ADW_PREFERENCES_GROUP (self->schedule_row));
   self->rule_editor = concord_rule_editor_new (engine);
   adw_bin_set_child (self->rules_bin, self->rule_editor);
   g_signal_connect_object (self->rule_editor, "changed", G_CALLBACK (on_editor_changed), self,
@@ -459,6 +464,7 @@ concord_connection_page_set_state (ConcordConnectionPage  *self,
   id = state != NULL ? concord_connection_state_get_id (state) : 0;
   concord_health_view_set_connection (CONCORD_HEALTH_VIEW (self->health_view), id);
   concord_activity_view_set_connection (CONCORD_ACTIVITY_VIEW (self->activity_view), id);
+  concord_schedule_row_set_state (CONCORD_SCHEDULE_ROW (self->schedule_row), state);
 
   if (state != NULL)
     {

@@ -354,3 +354,17 @@ concord_health_view_is_loading (ConcordHealthView *self)
 
   return self->loading;
 }
+
+/**
+ * concord_health_view_add_group:
+ * @group: more about the connection, shown below its health
+ */
+void
+concord_health_view_add_group (ConcordHealthView   *self,
+                               AdwPreferencesGroup *group)
+{
+  g_return_if_fail (CONCORD_IS_HEALTH_VIEW (self));
+  g_return_if_fail (ADW_IS_PREFERENCES_GROUP (group));
+
+  adw_preferences_page_add (self->page, group);
+}

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 #include "concord-engine.h"
 
@@ -20,5 +20,7 @@ void       concord_health_view_set_connection (ConcordHealthView *self,
                                                gint64             connection_id);
 void       concord_health_view_refresh        (ConcordHealthView *self);
 gboolean   concord_health_view_is_loading     (ConcordHealthView *self);
+void       concord_health_view_add_group      (ConcordHealthView   *self,
+                                               AdwPreferencesGroup *group);
 
 G_END_DECLS

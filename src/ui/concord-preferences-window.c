@@ -62,7 +62,6 @@ struct _ConcordPreferencesWindow
   GCancellable         *cancellable;  /* (owned): cancelled in dispose */
 
   /* Template widgets */
-  GtkAdjustment        *sync_interval_adjustment;
   GtkSwitch            *background_switch;
   GtkSwitch            *notify_switch;
   GtkSwitch            *start_at_login_switch;
@@ -918,35 +917,13 @@ static void
 concord_preferences_window_constructed (GObject *object)
 {
   ConcordPreferencesWindow *self = CONCORD_PREFERENCES_WINDOW (object);
-  g_autoptr(GSettingsSchemaKey) key = NULL;
-  g_autoptr(GVariant) range = NULL;
-  g_autoptr(GVariant) limits = NULL;
-  const char *type;
-  guint32 lower, upper;
 
   G_OBJECT_CLASS (concord_preferences_window_parent_class)->constructed (object);
 
   g_assert (self->settings != NULL);
 
-  /* Take the spin button's limits from the schema, the one place they live. */
-  {
-    g_autoptr(GSettingsSchema) schema = NULL;
-
-    g_object_get (self->settings, "settings-schema", &schema, NULL);
-    key = g_settings_schema_get_key (schema, "sync-interval");
-  }
-  range = g_settings_schema_key_get_range (key);
-  g_variant_get (range, "(&sv)", &type, &limits);
-  if (g_strcmp0 (type, "range") == 0)
-    {
-      g_variant_get (limits, "(uu)", &lower, &upper);
-      gtk_adjustment_set_lower (self->sync_interval_adjustment, lower);
-      gtk_adjustment_set_upper (self->sync_interval_adjustment, upper);
-    }
-
-  g_settings_bind (self->settings, "sync-interval",
-                   self->sync_interval_adjustment, "value",
-                   G_SETTINGS_BIND_DEFAULT);
+  /* How often each connection syncs is its own schedule, chosen on its
+   * page (concord-schedule-row.c). */
   g_settings_bind (self->settings, "background-sync",
                    self->background_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
@@ -1042,7 +1019,6 @@ concord_preferences_window_class_init (ConcordPreferencesWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_BASE_PATH "/ui/concord-preferences-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, sync_interval_adjustment);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, notify_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, start_at_login_switch);
