@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -55,6 +56,7 @@ typedef struct
   gint64                   added_id;
   guint                    n_added;
   guint                    n_runs_ok;
+  GPtrArray               *steps;       /* (owned): every "Step N of M" shown, in order */
 } Fixture;
 
 /* ------------------------------------------------------------------------- */
@@ -289,6 +291,37 @@ ran_once (gpointer data)
   return ((Fixture *) data)->n_runs_ok > 0;
 }
 
+/* Every subtitle the window shows, to see its step count over a flow. */
+static void
+on_subtitle_changed (AdwWindowTitle *title,
+                     GParamSpec     *pspec,
+                     Fixture        *f)
+{
+  const char *subtitle = adw_window_title_get_subtitle (title);
+
+  if (f->steps->len == 0 || g_strcmp0 (g_ptr_array_index (f->steps, f->steps->len - 1), subtitle) != 0)
+    g_ptr_array_add (f->steps, g_strdup (subtitle));
+}
+
+/* The total of "Step N of M" never changes, whichever steps the flow took. */
+static void
+assert_steps_stable (Fixture *f,
+                     guint    expect_total)
+{
+  g_assert_cmpuint (f->steps->len, >, 1);
+  for (guint i = 0; i < f->steps->len; i++)
+    {
+      const char *subtitle = g_ptr_array_index (f->steps, i);
+      guint step = 0, total = 0;
+
+      g_test_message ("step %u: %s", i, subtitle);
+      g_assert_cmpint (sscanf (subtitle, "Step %u of %u:", &step, &total), ==, 2);
+      g_assert_cmpuint (total, ==, expect_total);
+      g_assert_cmpuint (step, >=, 1);
+      g_assert_cmpuint (step, <=, total);
+    }
+}
+
 static void
 setup (Fixture       *f,
        gconstpointer  data)
@@ -335,6 +368,14 @@ setup (Fixture       *f,
 
   f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
   g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  f->steps = g_ptr_array_new_with_free_func (g_free);
+  {
+    GObject *title = gtk_widget_get_template_child (f->dialog, CONCORD_TYPE_ADD_CONNECTION_DIALOG,
+                                                    "window_title");
+
+    on_subtitle_changed (ADW_WINDOW_TITLE (title), NULL, f);
+    g_signal_connect (title, "notify::subtitle", G_CALLBACK (on_subtitle_changed), f);
+  }
   g_signal_connect (f->dialog, "connection-added", G_CALLBACK (on_connection_added), f);
   gtk_window_present (GTK_WINDOW (f->dialog));
   g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
@@ -386,6 +427,7 @@ teardown (Fixture       *f,
 
   g_free (f->db_path);
   g_free (f->dir);
+  g_clear_pointer (&f->steps, g_ptr_array_unref);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -560,6 +602,33 @@ check_direction_page (Fixture *f)
   g_assert_true (gtk_widget_is_visible (concord_test_named (f->dialog, "create-b-to-a")));
   g_assert_true (gtk_widget_is_visible (concord_test_named (f->dialog, "create-a-to-b")));
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (concord_test_named (f->dialog, "create-a-to-b"))));
+
+  /* Plain words, before the rules step introduces rules. */
+  {
+    GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (f->dialog, CONCORD_TYPE_ADD_CONNECTION_DIALOG,
+                                                                "stack"));
+    GtkWidget *page = gtk_stack_get_child_by_name (stack, "direction");
+
+    g_assert_false (label_in (page, "Rule"));
+    g_assert_false (label_in (page, "rule"));
+  }
+  assert_accessible_label (concord_test_named (f->dialog, "rule-a-to-b"), "Send contacts from Shop to Newsletter");
+
+  /* Not sending: creating cannot be used, and its switch says Off. */
+  {
+    GtkWidget *send = concord_test_named (f->dialog, "rule-a-to-b");
+    GtkWidget *create = concord_test_named (f->dialog, "create-a-to-b");
+
+    gtk_switch_set_active (GTK_SWITCH (send), FALSE);
+    g_assert_false (gtk_widget_is_sensitive (create));
+    g_assert_false (gtk_switch_get_active (GTK_SWITCH (create)));
+    g_assert_true (label_in (f->dialog, "Nothing new is created in Newsletter"));
+    screenshot (f, "add-connection-3-direction-not-sending.png");
+    /* … and sending again brings back what it was. */
+    gtk_switch_set_active (GTK_SWITCH (send), TRUE);
+    g_assert_true (gtk_widget_is_sensitive (create));
+    g_assert_true (gtk_switch_get_active (GTK_SWITCH (create)));
+  }
 }
 
 static void
@@ -772,6 +841,7 @@ test_flow (Fixture       *f,
   next (f, "review");
   check_review_counts (f);
   g_assert_cmpuint (n_connections (f), ==, 1);
+  assert_steps_stable (f, 5);
 
   concord_test_click (concord_test_named (f->dialog, "turn-on-button"));
   g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
@@ -1274,7 +1344,8 @@ test_contact_type (Fixture       *f,
                                                                            CONCORD_TYPE_ADD_CONNECTION_DIALOG,
                                                                            "window_title"));
 
-    g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (title), "Step 2 of 6: "));
+    /* The types are part of the first step: the count does not grow. */
+    g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (title), "Step 1 of 5: "));
   }
 
   /* Elastic Email has one kind: nothing to choose on its side. */
@@ -1295,6 +1366,7 @@ test_contact_type (Fixture       *f,
   next (f, "mapping");
   next (f, "review");
   g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"), 30));
+  assert_steps_stable (f, 5);
 
   store = concord_store_new (f->db_path, &error);
   g_assert_no_error (error);

@@ -29,6 +29,7 @@ struct _ConcordAddConnectionDialog
   GCancellable        *cancellable;          /* (owned): cancelled when the dialog goes */
   Page                 page;
   gboolean             closed;
+  gboolean             create_wanted[2];     /* creating was on when its direction stopped sending */
 
   /* Contact types */
   char                *type_ids[2];          /* (owned) (nullable) */
@@ -81,10 +82,12 @@ struct _ConcordAddConnectionDialog
   AdwPreferencesGroup *a_to_b_group;
   AdwActionRow        *create_a_to_b_row;
   GtkSwitch           *create_a_to_b_switch;
+  AdwActionRow        *rule_a_to_b_row;
   GtkSwitch           *rule_a_to_b_switch;
   AdwPreferencesGroup *b_to_a_group;
   AdwActionRow        *create_b_to_a_row;
   GtkSwitch           *create_b_to_a_switch;
+  AdwActionRow        *rule_b_to_a_row;
   GtkSwitch           *rule_b_to_a_switch;
   AdwPreferencesGroup *rules_group;
   GtkButton           *rules_edit_button;

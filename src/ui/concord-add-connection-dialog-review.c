@@ -133,8 +133,9 @@ describe_rule (ConcordAddConnectionDialog *self,
 
   if (!gtk_switch_get_active (rule_switch (self, from)))
     /* Translators: %s are account names */
-    return g_strdup_printf (_("The rule is off: contacts already in both apps are updated from %s, "
-                              "and nothing new is created in %s."), source, target);
+    return g_strdup_printf (_("Contacts are not sent from %s to %s: only contacts already in both "
+                              "apps are updated, and nothing new is created in %s."), source, target,
+                            target);
 
   if (self->edited != NULL && !concord_rule_is_default (self->edited->rules[from]))
     {

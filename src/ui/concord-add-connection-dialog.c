@@ -204,26 +204,64 @@ update_direction_page (ConcordAddConnectionDialog *self)
     {
       AdwPreferencesGroup *group = s == CONCORD_SIDE_A ? self->a_to_b_group : self->b_to_a_group;
       AdwActionRow *create_row = s == CONCORD_SIDE_A ? self->create_a_to_b_row : self->create_b_to_a_row;
+      AdwActionRow *send_row = s == CONCORD_SIDE_A ? self->rule_a_to_b_row : self->rule_b_to_a_row;
+      GtkSwitch *create = create_switch (self, s);
+      gboolean sending = gtk_switch_get_active (rule_switch (self, s));
       const char *from = account_name (self, s);
       const char *to = account_name (self, CONCORD_SIDE_OTHER (s));
       /* Translators: a group of settings; %s are account names */
       g_autofree char *title = g_strdup_printf (_("From %s to %s"), from, to);
       /* Translators: %s is an account name */
-      g_autofree char *create = g_strdup_printf (_("Create New Contacts in %s"), to);
-      /* Translators: %s is an account name */
-      g_autofree char *create_off = g_strdup_printf (_("Off: only contacts already in %s are updated"),
-                                                     to);
+      g_autofree char *create_title = g_strdup_printf (_("Create New Contacts in %s"), to);
+      g_autofree char *create_subtitle = NULL;
+      g_autofree char *send_subtitle = NULL;
       /* Translators: %s are account names */
-      g_autofree char *rule = g_strdup_printf (_("Apply the rule from %s to %s"), from, to);
+      g_autofree char *send = g_strdup_printf (_("Send contacts from %s to %s"), from, to);
+
+      /* A switch that cannot be used shows what happens: not sending, no
+       * contact is created. What it was comes back with sending. */
+      if (!sending && gtk_switch_get_active (create))
+        {
+          self->create_wanted[s] = TRUE;
+          gtk_switch_set_active (create, FALSE);
+        }
+      else if (sending && self->create_wanted[s])
+        {
+          self->create_wanted[s] = FALSE;
+          gtk_switch_set_active (create, TRUE);
+        }
+
+      if (!sending)
+        /* Translators: %s is an account name */
+        create_subtitle = g_strdup_printf (_("Nothing new is created in %s while contacts are not "
+                                             "sent there."), to);
+      else if (gtk_switch_get_active (create))
+        /* Translators: %s are account names */
+        create_subtitle = g_strdup_printf (_("A contact of %s that is not in %s yet is added there."),
+                                           from, to);
+      else
+        /* Translators: %s is an account name */
+        create_subtitle = g_strdup_printf (_("Only contacts already in %s are updated."), to);
+
+      if (sending)
+        /* Translators: %s are account names */
+        send_subtitle = g_strdup_printf (_("Contacts of %s and their changes go to %s. The next step "
+                                           "shows which ones."), from, to);
+      else
+        /* Translators: %s are account names */
+        send_subtitle = g_strdup_printf (_("Nothing goes from %s to %s except changes to contacts "
+                                           "already in both apps."), from, to);
 
       gtk_widget_set_visible (GTK_WIDGET (group), concord_direction_flows (direction, s));
       adw_preferences_group_set_title (group, title);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (create_row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (create_row), create);
-      adw_action_row_set_subtitle (create_row, create_off);
-      set_accessible_label (create_switch (self, s), create);
-      set_accessible_label (rule_switch (self, s), rule);
-      gtk_widget_set_sensitive (GTK_WIDGET (create_row), gtk_switch_get_active (rule_switch (self, s)));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (create_row), create_title);
+      adw_action_row_set_subtitle (create_row, create_subtitle);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (send_row), FALSE);
+      adw_action_row_set_subtitle (send_row, send_subtitle);
+      set_accessible_label (create, create_title);
+      set_accessible_label (rule_switch (self, s), send);
+      gtk_widget_set_sensitive (GTK_WIDGET (create_row), sending);
     }
 }
 
@@ -332,8 +370,11 @@ _concord_add_connection_dialog_update_buttons (ConcordAddConnectionDialog *self)
   if (self->closed)
     return;
 
+  /* Counted from the steps every connection goes through, so that the
+   * count never changes on the way: the contact types, shown only once
+   * the apps are known to have several kinds, belong to the first step. */
   for (Page p = 0; p < N_PAGES; p++)
-    if (page_needed (self, p))
+    if (p != PAGE_TYPES)
       {
         n_steps++;
         if (p <= self->page)
@@ -747,6 +788,8 @@ concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, create_b_to_a_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, create_b_to_a_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, rule_b_to_a_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, rule_a_to_b_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, rule_b_to_a_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, rules_group);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, conflict_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, mapping_loading_box);
