@@ -945,6 +945,335 @@ test_cancel_removes_preview (Fixture       *f,
   g_assert_true (concord_test_wait_until (key_gone, account_b, 10));
 }
 
+/* ------------------------------------------------------------------------- */
+/* Step 1: what the user needs is in view                                    */
+/* ------------------------------------------------------------------------- */
+
+/* Whether @widget lies wholly inside the visible area of the page's
+ * scrolled window. */
+static gboolean
+in_view (gpointer data)
+{
+  GtkWidget *widget = data;
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+
+  if (scrolled == NULL || !gtk_widget_get_mapped (widget) ||
+      !gtk_widget_compute_bounds (widget, scrolled, &bounds))
+    return FALSE;
+  return bounds.size.height > 0 && bounds.origin.y >= 0 &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scrolled);
+}
+
+static void
+assert_in_view (GtkWidget *widget)
+{
+  if (!concord_test_wait_until (in_view, widget, 10))
+    g_error ("%s is not inside the visible part of the page", gtk_widget_get_name (widget));
+}
+
+static GtkWidget *
+focus_of (Fixture *f)
+{
+  return gtk_root_get_focus (GTK_ROOT (f->dialog));
+}
+
+static gboolean
+focus_in (gpointer data)
+{
+  GtkWidget *widget = data;
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (widget));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+/* A window shorter than the page, as on a laptop: it scrolls. */
+static void
+make_short (Fixture *f)
+{
+  gtk_window_set_default_size (GTK_WINDOW (f->dialog), 720, 420);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_height (f->dialog) <= 460);
+}
+
+/* After choosing an app the focused field is in view, and so are the
+ * search results while typing. */
+static void
+test_focus_in_view (Fixture       *f,
+                    gconstpointer  data)
+{
+  GtkWidget *area_b = side (f, CONCORD_SIDE_B);
+  GtkWidget *list_b = concord_test_named (area_b, "app-list");
+  GtkWidget *name_b = concord_test_named (area_b, "name-entry");
+
+  make_short (f);
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  /* The second app's search is below the first app's fields: typing in
+   * it brings its results into view. */
+  gtk_widget_grab_focus (concord_test_named (area_b, "search-entry"));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "search-entry")), "elastic");
+  assert_in_view (concord_test_named (list_b, "app-elasticemail"));
+  screenshot (f, "add-connection-1-search-in-view.png");
+
+  g_signal_emit_by_name (list_b, "row-activated", concord_test_named (list_b, "app-elasticemail"));
+  g_assert_true (concord_test_wait_until (focus_in, name_b, 10));
+  g_assert_true (focus_of (f) == name_b || gtk_widget_is_ancestor (focus_of (f), name_b));
+  assert_in_view (name_b);
+  screenshot (f, "add-connection-1-focus-in-view.png");
+}
+
+/* A name that is taken is said under the name, in view, with the focus
+ * there; the same account twice is said under the second key; Next says
+ * why it is off. */
+static void
+test_errors_on_field (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *options = g_strdup_printf ("{\"base_url\":\"%s\"}",
+                                              concord_mock_elasticemail_get_base_url (f->mock[1]));
+  g_autofree char *taken = concord_test_add_account (f->engine, "elasticemail", "Newsletter", options,
+                                                     keys[1]);
+  GtkWidget *area_a = side (f, CONCORD_SIDE_A);
+  GtkWidget *area_b = side (f, CONCORD_SIDE_B);
+  GtkWidget *hint = concord_test_named (f->dialog, "next-hint");
+  GtkWidget *next_button = concord_test_named (f->dialog, "next-button");
+  GtkWidget *name_status, *status_b;
+
+  make_short (f);
+  /* Next is off and says why. */
+  g_assert_true (gtk_widget_get_visible (hint));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (hint)), "To go on"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (next_button), ==, gtk_label_get_label (GTK_LABEL (hint)));
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  /* The second app: the existing account is offered; another one is
+   * wanted, under a name that is taken. */
+  choose_app (f, CONCORD_SIDE_B);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_visible (concord_test_named (area_b, "existing-accounts")));
+  g_signal_emit_by_name (concord_test_named (area_b, "existing-list"), "row-activated",
+                         concord_test_named (area_b, "another-account-row"));
+  g_assert_true (gtk_widget_get_visible (concord_test_named (area_b, "name-entry")));
+  fill_side (f, CONCORD_SIDE_B, keys[1]);
+  concord_test_click (concord_test_named (area_b, "check-button"));
+  wait_label (area_b, "name-status-label", "already exists");
+  name_status = concord_test_named (area_b, "name-status-label");
+  assert_in_view (name_status);
+  /* Under the name, in view, with the focus on the name. */
+  {
+    graphene_rect_t name_bounds, status_bounds;
+
+    g_assert_true (gtk_widget_compute_bounds (concord_test_named (area_b, "name-entry"), area_b, &name_bounds));
+    g_assert_true (gtk_widget_compute_bounds (name_status, area_b, &status_bounds));
+    g_assert_cmpfloat (status_bounds.origin.y, >=, name_bounds.origin.y + name_bounds.size.height);
+    g_assert_cmpfloat (status_bounds.origin.y, <, name_bounds.origin.y + name_bounds.size.height + 40);
+  }
+  assert_in_view (name_status);
+  g_assert_true (concord_test_wait_until (focus_in, concord_test_named (area_b, "name-entry"), 10));
+  g_assert_true (gtk_widget_has_css_class (concord_test_named (area_b, "name-entry"), "error"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "status-label")));
+  g_assert_false (gtk_widget_is_sensitive (next_button));
+  g_assert_true (gtk_widget_get_visible (hint));
+  screenshot (f, "add-connection-1-name-taken.png");
+
+  /* Another name, and the first app's key: the same account twice. */
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry")), "Shop again");
+  g_assert_false (gtk_widget_is_visible (name_status));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "server-entry")),
+                         concord_mock_elasticemail_get_base_url (f->mock[0]));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry")), keys[0]);
+  concord_test_click (concord_test_named (area_b, "check-button"));
+  wait_label (area_b, "status-label", "same account");
+  status_b = concord_test_named (area_b, "status-label");
+  g_assert_true (gtk_widget_has_css_class (status_b, "error"));
+  assert_in_view (status_b);
+  g_assert_false (gtk_widget_is_sensitive (next_button));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (hint)), "same account"));
+  g_assert_true (gtk_widget_get_visible (hint));
+  screenshot (f, "add-connection-1-same-account.png");
+  g_assert_nonnull (area_a);
+}
+
+/* An account of the app made before is offered first; choosing it skips
+ * the key, and the connection uses it. */
+static void
+test_existing_account (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *options = g_strdup_printf ("{\"base_url\":\"%s\"}",
+                                              concord_mock_elasticemail_get_base_url (f->mock[1]));
+  g_autofree char *newsletter = concord_test_add_account (f->engine, "elasticemail", "Newsletter", options,
+                                                          keys[1]);
+  GtkWidget *area_b = side (f, CONCORD_SIDE_B);
+  GtkWidget *existing;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  choose_app (f, CONCORD_SIDE_B);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_visible (concord_test_named (area_b, "existing-accounts")));
+  /* The accounts first, the name and key only for another account. */
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "key-entry")));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "name-entry")));
+  existing = concord_test_named (area_b, "existing-Newsletter");
+  g_assert_true (gtk_widget_is_visible (concord_test_named (area_b, "another-account-row")));
+  /* The first app's account is not offered for the second. */
+  g_assert_null (concord_test_find_named (area_b, "existing-Shop"));
+  g_assert_true (concord_test_wait_until (focus_in, existing, 10));
+  screenshot (f, "add-connection-1-existing-account.png");
+
+  g_signal_emit_by_name (concord_test_named (area_b, "existing-list"), "row-activated", existing);
+  wait_label (area_b, "status-label", "with the key it already has");
+  g_assert_true (concord_add_connection_side_get_verified (CONCORD_ADD_CONNECTION_SIDE (area_b)));
+  g_assert_cmpstr (concord_add_connection_side_get_account_id (CONCORD_ADD_CONNECTION_SIDE (area_b)), ==,
+                   newsletter);
+  /* No key was typed. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==, "");
+
+  next (f, "direction");
+  next (f, "rules");
+  next (f, "mapping");
+  next (f, "review");
+  check_review_counts (f);
+  concord_test_click (concord_test_named (f->dialog, "turn-on-button"));
+  g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
+  g_assert_true (concord_test_wait_until (ran_once, f, 60));
+  g_assert_true (converged (f));
+
+  store = concord_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  row = concord_store_get_connection_by_id (store, f->added_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (row->account_b, ==, newsletter);
+  /* The key is still the one kept before. */
+  assert_key_in_keyring (newsletter, keys[1]);
+}
+
+/* Leaving the dialog never removes an account that existed before. */
+static void
+test_existing_account_kept (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *options = g_strdup_printf ("{\"base_url\":\"%s\"}",
+                                              concord_mock_elasticemail_get_base_url (f->mock[0]));
+  g_autofree char *shop = concord_test_add_account (f->engine, "elasticemail", "Shop", options, keys[0]);
+  GtkWidget *area_a = side (f, CONCORD_SIDE_A);
+
+  choose_app (f, CONCORD_SIDE_A);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_visible (concord_test_named (area_a, "existing-accounts")));
+  g_signal_emit_by_name (concord_test_named (area_a, "existing-list"), "row-activated",
+                         concord_test_named (area_a, "existing-Shop"));
+  wait_label (area_a, "status-label", "with the key it already has");
+
+  g_assert_true (gtk_widget_activate_action (f->dialog, "window.close", NULL));
+  g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 10));
+  /* Time for a removal to happen, had one been asked. */
+  {
+    g_autofree char *still = NULL;
+
+    for (guint i = 0; i < 5; i++)
+      {
+        g_autofree char *id = account_id_named (f, "Shop");
+
+        g_assert_cmpstr (id, ==, shop);
+        concord_test_spin (100);
+      }
+    still = account_id_named (f, "Shop");
+    g_assert_cmpstr (still, ==, shop);
+  }
+  assert_key_in_keyring (shop, keys[0]);
+}
+
+/* A server that takes the connection and never answers (as when offline
+ * behind a captive network): within the time limit the check says to check
+ * the internet connection, never the resolver's words; a check can be
+ * stopped. */
+typedef struct
+{
+  GSocketListener *listener;
+  GPtrArray       *held;   /* connections accepted and left unanswered */
+} Blackhole;
+
+static void
+on_blackhole_accepted (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Blackhole *hole = user_data;
+  GSocketConnection *connection;
+
+  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (object), result, NULL, NULL);
+  if (connection == NULL)
+    return;
+  g_ptr_array_add (hole->held, connection);
+  g_socket_listener_accept_async (hole->listener, NULL, on_blackhole_accepted, hole);
+}
+
+static void
+test_offline_check (Fixture       *f,
+                    gconstpointer  data)
+{
+  Blackhole hole = { g_socket_listener_new (), g_ptr_array_new_with_free_func (g_object_unref) };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *url = NULL;
+  GtkWidget *area = side (f, CONCORD_SIDE_A);
+  GtkWidget *status;
+  const char *text;
+
+  g_assert_true (g_socket_listener_add_address (hole.listener, any, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error));
+  g_assert_no_error (error);
+  g_socket_listener_accept_async (hole.listener, NULL, on_blackhole_accepted, &hole);
+  url = g_strdup_printf ("http://127.0.0.1:%u/v4",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "server-entry")), url);
+
+  /* Stopped by the user: nothing is said, the form is usable again. */
+  concord_test_click (concord_test_named (area, "check-button"));
+  wait_label (area, "status-label", "Checking the key");
+  g_assert_true (gtk_widget_is_visible (concord_test_named (area, "cancel-check-button")));
+  screenshot (f, "add-connection-1-checking.png");
+  concord_test_click (concord_test_named (area, "cancel-check-button"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area, "status-label")));
+  g_assert_true (gtk_widget_is_sensitive (concord_test_named (area, "check-button")));
+  g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (concord_test_named (area, "key-entry"))));
+  g_assert_false (concord_add_connection_side_get_verified (CONCORD_ADD_CONNECTION_SIDE (area)));
+
+  /* Left to wait: it gives up and says what to do. */
+  concord_test_click (concord_test_named (area, "check-button"));
+  wait_label (area, "status-label", "Check your internet connection");
+  status = concord_test_named (area, "status-label");
+  text = gtk_label_get_label (GTK_LABEL (status));
+  g_assert_null (strstr (text, "resolv"));
+  g_assert_null (strstr (text, "127.0.0.1"));
+  g_assert_null (strstr (text, "Error"));
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area, "cancel-check-button")));
+  g_assert_true (gtk_widget_is_sensitive (concord_test_named (area, "check-button")));
+  assert_in_view (status);
+  screenshot (f, "add-connection-1-offline.png");
+  /* No account was kept for a key that was never checked. */
+  g_assert_null (account_id_named (f, names[0]));
+
+  g_socket_listener_close (hole.listener);
+  g_object_unref (hole.listener);
+  g_ptr_array_unref (hole.held);
+}
+
 /* The widgets Tab reaches from where the focus is, in order, once round. */
 static GPtrArray *
 focus_chain (GtkWidget *window)
@@ -1572,6 +1901,14 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/keyboard-flow", Fixture, NULL, setup, test_keyboard_flow, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
               setup, test_cancel_removes_preview, teardown);
+  g_test_add ("/concord/ui/add-connection/focus-in-view", Fixture, NULL, setup, test_focus_in_view, teardown);
+  g_test_add ("/concord/ui/add-connection/errors-on-field", Fixture, NULL, setup, test_errors_on_field,
+              teardown);
+  g_test_add ("/concord/ui/add-connection/existing-account", Fixture, NULL, setup, test_existing_account,
+              teardown);
+  g_test_add ("/concord/ui/add-connection/existing-account-kept", Fixture, NULL, setup,
+              test_existing_account_kept, teardown);
+  g_test_add ("/concord/ui/add-connection/offline-check", Fixture, NULL, setup, test_offline_check, teardown);
 
   return g_test_run ();
 }

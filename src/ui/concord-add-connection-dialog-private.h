@@ -68,7 +68,7 @@ struct _ConcordAddConnectionDialog
   GtkLabel                 *sandbox_label;
   ConcordAddConnectionSide *side_a;
   ConcordAddConnectionSide *side_b;
-  GtkLabel            *same_account_label;
+  GtkLabel            *next_hint_label;
   AdwPreferencesGroup *types_group_a;
   AdwPreferencesGroup *types_group_b;
   GtkImage            *direction_icon_a;

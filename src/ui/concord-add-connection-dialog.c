@@ -359,6 +359,50 @@ page_valid (ConcordAddConnectionDialog *self,
     }
 }
 
+/* Next is never off without a reason on screen: under the apps, and on
+ * the field it is about (the second app's key for the same account). */
+static void
+update_next_hint (ConcordAddConnectionDialog *self)
+{
+  gboolean same = both_verified (self) &&
+                  concord_add_connection_side_same_account (self->side_a, self->side_b);
+  const char *hint = NULL;
+  const char *same_text = _("Both apps use the same account. Syncing an account with itself "
+                            "changes nothing: choose another account for the second app.");
+
+  if (self->page == PAGE_AUTHORIZE)
+    {
+      if (same)
+        hint = same_text;
+      else if (!concord_add_connection_side_get_verified (self->side_a))
+        hint = concord_add_connection_side_get_app (self->side_a) == NULL
+               ? _("To go on, choose the first app and its account.")
+               : _("To go on, check the first app’s account.");
+      else if (!concord_add_connection_side_get_verified (self->side_b))
+        hint = concord_add_connection_side_get_app (self->side_b) == NULL
+               ? _("To go on, choose the second app and its account.")
+               : _("To go on, check the second app’s account.");
+    }
+
+  concord_add_connection_side_show_problem (self->side_b, same ? same_text : NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->next_hint_label), hint != NULL);
+  gtk_label_set_label (self->next_hint_label, hint != NULL ? hint : "");
+  if (same)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->next_hint_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->next_hint_label), "error");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->next_hint_label), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->next_hint_label), "dim-label");
+    }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->next_button), hint);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->next_button),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, hint != NULL ? hint : "", -1);
+}
+
 void
 _concord_add_connection_dialog_update_buttons (ConcordAddConnectionDialog *self)
 {
@@ -397,9 +441,7 @@ _concord_add_connection_dialog_update_buttons (ConcordAddConnectionDialog *self)
   gtk_window_set_default_widget (GTK_WINDOW (self),
                                  GTK_WIDGET (last ? self->turn_on_button : self->next_button));
 
-  gtk_widget_set_visible (GTK_WIDGET (self->same_account_label),
-                          both_verified (self) &&
-                          concord_add_connection_side_same_account (self->side_a, self->side_b));
+  update_next_hint (self);
 
   /* The editors need both apps' fields. */
   {
@@ -419,7 +461,8 @@ focus_page (ConcordAddConnectionDialog *self)
     case PAGE_AUTHORIZE:
       if (!concord_add_connection_side_get_verified (self->side_a))
         concord_add_connection_side_focus (self->side_a);
-      else if (!concord_add_connection_side_get_verified (self->side_b))
+      else if (!concord_add_connection_side_get_verified (self->side_b) ||
+               concord_add_connection_side_same_account (self->side_a, self->side_b))
         concord_add_connection_side_focus (self->side_b);
       else
         gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
@@ -626,6 +669,8 @@ concord_add_connection_dialog_constructed (GObject *object)
 
   concord_add_connection_side_set_engine (self->side_a, self->engine);
   concord_add_connection_side_set_engine (self->side_b, self->engine);
+  concord_add_connection_side_set_other (self->side_a, self->side_b);
+  concord_add_connection_side_set_other (self->side_b, self->side_a);
   _concord_add_connection_dialog_update_buttons (self);
   focus_page (self);
 }
@@ -769,7 +814,7 @@ concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, sandbox_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, side_a);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, side_b);
-  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, same_account_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, next_hint_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, types_group_a);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, types_group_b);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, direction_icon_a);
