@@ -671,6 +671,62 @@ check_mapping_page (Fixture    *f,
   g_assert_true (gtk_widget_get_sensitive (concord_test_named (f->dialog, "mapping-edit-button")));
 }
 
+/* The group's rows are in its list box. */
+static GtkWidget *
+list_box_in (GtkWidget *root)
+{
+  if (GTK_IS_LIST_BOX (root))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = list_box_in (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Every row of the review's changes, title and subtitle, one per line. */
+static char *
+review_rows (Fixture *f)
+{
+  GtkWidget *group = concord_test_named (f->dialog, "changes-group");
+  GString *out = g_string_new (NULL);
+  GtkWidget *list = list_box_in (group);
+
+  g_assert_nonnull (list);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      const char *subtitle;
+
+      if (!ADW_IS_ACTION_ROW (row))
+        continue;
+      subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+      g_string_append_printf (out, "%s\n%s\n\n", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                              subtitle != NULL ? subtitle : "");
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Text a user reads: no JSON, no sides as letters, no internal prefixes. */
+static void
+assert_plain (const char *text)
+{
+  g_test_message ("%s", text);
+  g_assert_null (strchr (text, '['));
+  g_assert_null (strchr (text, '{'));
+  g_assert_null (strchr (text, '"'));
+  g_assert_null (strstr (text, "custom:"));
+  g_assert_null (strstr (text, "a/b"));
+  g_assert_null (strstr (text, " on a"));
+  g_assert_null (strstr (text, " on b"));
+  g_assert_null (strstr (text, "a→b"));
+  g_assert_null (strstr (text, "b→a"));
+}
+
 static void
 check_review_counts (Fixture *f)
 {
@@ -688,14 +744,14 @@ check_review_counts (Fixture *f)
   g_assert_true (label_in (f->dialog, "Create New Contacts in Newsletter"));
 
   {
-    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (concord_test_named (f->dialog, "plan-view")));
-    GtkTextIter start, end;
-    g_autofree char *plan = NULL;
+    g_autofree char *rows = review_rows (f);
 
-    gtk_text_buffer_get_bounds (buffer, &start, &end);
-    plan = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-    g_assert_nonnull (strstr (plan, "create on b"));
-    g_assert_nonnull (strstr (plan, "ann@example.com"));
+    /* Contact by contact, in words: who, what happens where, the fields. */
+    g_assert_nonnull (strstr (rows, "Ann\nann@example.com\nAdded to Newsletter\nFirst name: Ann"));
+    g_assert_nonnull (strstr (rows, "Dee\ndee@example.com\nAdded to Shop"));
+    g_assert_nonnull (strstr (rows, "Updated in Shop\nLast name: Builder"));
+    g_assert_nonnull (strstr (rows, "Updated in Newsletter\nFirst name: Bob"));
+    assert_plain (rows);
   }
 
   g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"), 10));
@@ -815,7 +871,7 @@ test_flow (Fixture       *f,
   screenshot (f, "add-connection-6-review.png");
   if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
     {
-      scroll_to (concord_test_named (f->dialog, "plan-view"));
+      scroll_to (concord_test_named (f->dialog, "changes-group"));
       screenshot (f, "add-connection-6-review-changes.png");
     }
 
@@ -905,6 +961,19 @@ test_cancel_removes_preview (Fixture       *f,
   wait_label (f->dialog, "count-update-b", "1");
   wait_label (f->dialog, "count-create-b", "0");
   wait_label (f->dialog, "count-matched", "1");
+  /* Ann and Cy (creating is off) and Dee (the other way) are left out on
+   * purpose: excluded, not "cannot sync". */
+  wait_label (f->dialog, "count-excluded", "3");
+  wait_label (f->dialog, "count-skipped", "0");
+  {
+    g_autofree char *rows = review_rows (f);
+
+    g_assert_nonnull (strstr (rows, "Ann\nann@example.com\nExcluded by your rules: not sent to Newsletter"));
+    g_assert_nonnull (strstr (rows, "Dee\ndee@example.com\nExcluded by your rules: not sent to Shop"));
+    g_assert_null (strstr (rows, "Cannot sync"));
+    assert_plain (rows);
+  }
+  screenshot (f, "add-connection-6-review-excluded.png");
   g_assert_false (gtk_widget_is_visible (concord_test_named (f->dialog, "count-create-a")));
   g_assert_cmpuint (n_connections (f), ==, 1);
 

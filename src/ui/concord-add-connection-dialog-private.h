@@ -47,6 +47,7 @@ struct _ConcordAddConnectionDialog
 
   /* Rules */
   GPtrArray           *rule_rows;            /* (owned) */
+  GPtrArray           *change_rows;          /* (owned): the review's rows per contact */
   ConcordConnectionConfig *edited;           /* (owned) (nullable): rules and mapping edited here */
 
   /* Review */
@@ -120,8 +121,8 @@ struct _ConcordAddConnectionDialog
   GtkLabel            *update_b_label;
   GtkLabel            *conflicts_label;
   GtkLabel            *skipped_label;
+  GtkLabel            *excluded_label;
   AdwPreferencesGroup *changes_group;
-  GtkTextView         *plan_view;
 };
 
 /* Shared by the dialog's files */

@@ -723,6 +723,7 @@ concord_add_connection_dialog_finalize (GObject *object)
   g_ptr_array_unref (self->pair_rows);
   g_ptr_array_unref (self->unmapped_rows);
   g_ptr_array_unref (self->rule_rows);
+  g_ptr_array_unref (self->change_rows);
   g_free (self->connection_key);
   g_free (self->adding_key);
   g_free (self->preview_key);
@@ -865,7 +866,7 @@ concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, conflicts_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, skipped_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, changes_group);
-  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, plan_view);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, excluded_label);
   gtk_widget_class_bind_template_callback (widget_class, on_side_verified);
   gtk_widget_class_bind_template_callback (widget_class, on_direction_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_rule_switch_changed);
@@ -899,6 +900,7 @@ concord_add_connection_dialog_init (ConcordAddConnectionDialog *self)
   self->pair_rows = g_ptr_array_new ();
   self->unmapped_rows = g_ptr_array_new ();
   self->rule_rows = g_ptr_array_new ();
+  self->change_rows = g_ptr_array_new ();
 
   if (g_strcmp0 (PROFILE, "development") == 0)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
