@@ -204,9 +204,27 @@ screenshot (Fixture    *f,
   /* Let the page's slide and the spinners settle. */
   concord_test_spin (800);
 
-  path = g_build_filename (dir, file, NULL);
-  g_spawn_sync (NULL, (char *[]) { (char *) "import", (char *) "-window", (char *) "root", path, NULL },
-                NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  /* CONCORD_SCREENSHOT_NARROW: the dialog alone, as narrow as it goes (asked for 360 px). */
+  if (g_getenv ("CONCORD_SCREENSHOT_NARROW") != NULL)
+    {
+      g_autofree char *base = g_strndup (file, strlen (file) - strlen (".png"));
+      g_autofree char *narrow = g_strdup_printf ("%s-narrow.png", base);
+      g_autofree char *xid = NULL;
+
+#ifdef GDK_WINDOWING_X11
+      xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (f->dialog))));
+#endif
+      g_assert_nonnull (xid);
+      path = g_build_filename (dir, narrow, NULL);
+      g_spawn_sync (NULL, (char *[]) { (char *) "import", (char *) "-window", xid, path, NULL },
+                    NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+    }
+  else
+    {
+      path = g_build_filename (dir, file, NULL);
+      g_spawn_sync (NULL, (char *[]) { (char *) "import", (char *) "-window", (char *) "root", path, NULL },
+                    NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+    }
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_test_message ("saved %s", path);
@@ -368,6 +386,8 @@ setup (Fixture       *f,
 
   f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
   g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  if (g_getenv ("CONCORD_SCREENSHOT_NARROW") != NULL)
+    gtk_window_set_default_size (GTK_WINDOW (f->dialog), 360, 640);
   f->steps = g_ptr_array_new_with_free_func (g_free);
   {
     GObject *title = gtk_widget_get_template_child (f->dialog, CONCORD_TYPE_ADD_CONNECTION_DIALOG,
@@ -1038,7 +1058,16 @@ static void
 assert_in_view (GtkWidget *widget)
 {
   if (!concord_test_wait_until (in_view, widget, 10))
-    g_error ("%s is not inside the visible part of the page", gtk_widget_get_name (widget));
+    {
+      GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+      graphene_rect_t bounds = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+
+      if (scrolled == NULL || !gtk_widget_compute_bounds (widget, scrolled, &bounds))
+        bounds = GRAPHENE_RECT_INIT (-1, -1, -1, -1);
+      g_error ("%s is not inside the visible part of the page: y %g, height %g, page height %d, mapped %d",
+               gtk_widget_get_name (widget), bounds.origin.y, bounds.size.height,
+               scrolled != NULL ? gtk_widget_get_height (scrolled) : -1, gtk_widget_get_mapped (widget));
+    }
 }
 
 static GtkWidget *
@@ -1060,7 +1089,10 @@ focus_in (gpointer data)
 static void
 make_short (Fixture *f)
 {
-  gtk_window_set_default_size (GTK_WINDOW (f->dialog), 720, 420);
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (f->dialog), &width, &height);
+  gtk_window_set_default_size (GTK_WINDOW (f->dialog), width, 420);
   CONCORD_TEST_WAIT_FOR (gtk_widget_get_height (f->dialog) <= 460);
 }
 

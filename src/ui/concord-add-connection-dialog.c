@@ -375,13 +375,9 @@ update_next_hint (ConcordAddConnectionDialog *self)
       if (same)
         hint = same_text;
       else if (!concord_add_connection_side_get_verified (self->side_a))
-        hint = concord_add_connection_side_get_app (self->side_a) == NULL
-               ? _("To go on, choose the first app and its account.")
-               : _("To go on, check the first app’s account.");
+        hint = _("To go on, choose the first app and check its account.");
       else if (!concord_add_connection_side_get_verified (self->side_b))
-        hint = concord_add_connection_side_get_app (self->side_b) == NULL
-               ? _("To go on, choose the second app and its account.")
-               : _("To go on, check the second app’s account.");
+        hint = _("To go on, choose the second app and check its account.");
     }
 
   concord_add_connection_side_show_problem (self->side_b, same ? same_text : NULL);

@@ -714,7 +714,8 @@ on_account_added_cb (GObject      *object,
           finish_check (self, STATUS_NONE, NULL);
           set_name_problem (self, text);
           gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
-          concord_add_connection_scroll_to (self->name_status_box);
+          /* The name with its error under it. */
+          concord_add_connection_scroll_to (GTK_WIDGET (self->name_group));
           return;
         }
       finish_check (self, STATUS_ERROR, text);
