@@ -15,10 +15,13 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
 #include "concord-activity-line.h"
+#include "concord-activity-text.h"
 #include "concord-activity-view.h"
 #include "concord-health-view.h"
 #include "concord-resources.h"
@@ -419,6 +422,79 @@ test_odd_data (Fixture       *f,
   g_assert_true (gtk_widget_get_mapped (list));
 }
 
+/* Values as people write them: a list as "VIP, Pro", never JSON; a
+ * contact without a name by its email; a custom field by its own name. */
+static void
+test_values_as_written (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *path = world_db_path ();
+  g_autoptr(ConcordStore) store = concord_store_new (path, NULL);
+  ConcordJournalRow rows[] = {
+    { .direction = (char *) "a-to-b", .op = (char *) "update", .outcome = (char *) "ok",
+      .field = (char *) "lists", .before = (char *) "[\"VIP\"]", .after = (char *) "[\"Pro\",\"VIP\"]",
+      .email = (char *) "nameless@example.com" },
+    { .direction = (char *) "b-to-a", .op = (char *) "update", .outcome = (char *) "ok",
+      .field = (char *) "custom:Tier", .before = (char *) "Gold", .after = (char *) "Platinum",
+      .email = (char *) "tier@example.com", .name = (char *) "" },
+    { .direction = (char *) "b-to-a", .op = (char *) "update", .outcome = (char *) "ok",
+      .field = (char *) "consent", .before = (char *) "false", .after = (char *) "true",
+      .email = (char *) "consent@example.com", .name = (char *) "Cora" },
+  };
+  ConcordConflictRow conflict = { .kind = (char *) "field", .winner = (char *) "a",
+                                  .field = (char *) "tags", .value_a = (char *) "[\"a\",\"b\"]",
+                                  .value_b = (char *) "[\"c\"]", .email = (char *) "tags@example.com",
+                                  .link_id = 99 };
+  const char *expected[] = {
+    "Lists: VIP → Pro, VIP", "Tier: Gold → Platinum", "Consent: No → Yes",
+  };
+  GtkWidget *list, *text;
+
+  /* A synced world first, as a user has it; these rows are the newest. */
+  world_populate (f->world);
+  g_assert_nonnull (store);
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    g_assert_true (concord_store_add_journal (store, f->world->connection_id, &rows[i], NULL));
+  g_assert_true (concord_store_add_conflict (store, f->world->connection_id, &conflict, NULL));
+
+  f->view = concord_activity_view_new (f->world->engine);
+  f->window = page_window (f->view, "Activity");
+  concord_activity_view_set_connection (CONCORD_ACTIVITY_VIEW (f->view), f->world->connection_id);
+  wait_model (f->view, 4);
+  list = concord_test_named (f->view, "activity-list");
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      const char *change;
+
+      text = wait_for_label (list, expected[i]);
+      g_assert_true (CONCORD_IS_ACTIVITY_TEXT (text));
+      change = concord_activity_text_get_part (CONCORD_ACTIVITY_TEXT (text), CONCORD_ACTIVITY_TEXT_CHANGE);
+      g_assert_null (strchr (change, '['));
+      g_assert_null (strchr (change, '"'));
+      g_assert_null (strstr (change, "custom:"));
+    }
+
+  /* Nameless: the email is the title. */
+  text = wait_for_label (list, "Lists: VIP → Pro, VIP");
+  g_assert_cmpstr (concord_activity_text_get_part (CONCORD_ACTIVITY_TEXT (text), CONCORD_ACTIVITY_TEXT_TITLE),
+                   ==, "nameless@example.com");
+  text = wait_for_label (list, "Tier: Gold → Platinum");
+  g_assert_cmpstr (concord_activity_text_get_part (CONCORD_ACTIVITY_TEXT (text), CONCORD_ACTIVITY_TEXT_TITLE),
+                   ==, "tier@example.com");
+
+  /* A conflict of lists: both values as lists. */
+  text = wait_for_label (list, "changed in both apps");
+  {
+    const char *change = concord_activity_text_get_part (CONCORD_ACTIVITY_TEXT (text),
+                                                         CONCORD_ACTIVITY_TEXT_CHANGE);
+
+    g_assert_nonnull (strstr (change, "“a, b”"));
+    g_assert_null (strchr (change, '['));
+  }
+  g_assert_null (concord_test_find_text (list, "A contact"));
+}
+
 typedef struct
 {
   GtkAdjustment *adjustment;
@@ -510,6 +586,8 @@ main (int   argc,
   g_test_add ("/concord/ui/activity/health", Fixture, NULL, setup, test_health, teardown);
   g_test_add ("/concord/ui/activity/odd-data", Fixture, NULL, setup, test_odd_data, teardown);
   g_test_add ("/concord/ui/activity/long", Fixture, NULL, setup, test_long_activity, teardown);
+  g_test_add ("/concord/ui/activity/values-as-written", Fixture, NULL, setup, test_values_as_written,
+              teardown);
 
   status = g_test_run ();
   return status;

@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -55,6 +56,7 @@ typedef struct
   gint64                   added_id;
   guint                    n_added;
   guint                    n_runs_ok;
+  GPtrArray               *steps;       /* (owned): every "Step N of M" shown, in order */
 } Fixture;
 
 /* ------------------------------------------------------------------------- */
@@ -202,9 +204,27 @@ screenshot (Fixture    *f,
   /* Let the page's slide and the spinners settle. */
   concord_test_spin (800);
 
-  path = g_build_filename (dir, file, NULL);
-  g_spawn_sync (NULL, (char *[]) { (char *) "import", (char *) "-window", (char *) "root", path, NULL },
-                NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  /* CONCORD_SCREENSHOT_NARROW: the dialog alone, as narrow as it goes (asked for 360 px). */
+  if (g_getenv ("CONCORD_SCREENSHOT_NARROW") != NULL)
+    {
+      g_autofree char *base = g_strndup (file, strlen (file) - strlen (".png"));
+      g_autofree char *narrow = g_strdup_printf ("%s-narrow.png", base);
+      g_autofree char *xid = NULL;
+
+#ifdef GDK_WINDOWING_X11
+      xid = g_strdup_printf ("%lu", (gulong) gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (f->dialog))));
+#endif
+      g_assert_nonnull (xid);
+      path = g_build_filename (dir, narrow, NULL);
+      g_spawn_sync (NULL, (char *[]) { (char *) "import", (char *) "-window", xid, path, NULL },
+                    NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+    }
+  else
+    {
+      path = g_build_filename (dir, file, NULL);
+      g_spawn_sync (NULL, (char *[]) { (char *) "import", (char *) "-window", (char *) "root", path, NULL },
+                    NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+    }
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   g_test_message ("saved %s", path);
@@ -289,6 +309,37 @@ ran_once (gpointer data)
   return ((Fixture *) data)->n_runs_ok > 0;
 }
 
+/* Every subtitle the window shows, to see its step count over a flow. */
+static void
+on_subtitle_changed (AdwWindowTitle *title,
+                     GParamSpec     *pspec,
+                     Fixture        *f)
+{
+  const char *subtitle = adw_window_title_get_subtitle (title);
+
+  if (f->steps->len == 0 || g_strcmp0 (g_ptr_array_index (f->steps, f->steps->len - 1), subtitle) != 0)
+    g_ptr_array_add (f->steps, g_strdup (subtitle));
+}
+
+/* The total of "Step N of M" never changes, whichever steps the flow took. */
+static void
+assert_steps_stable (Fixture *f,
+                     guint    expect_total)
+{
+  g_assert_cmpuint (f->steps->len, >, 1);
+  for (guint i = 0; i < f->steps->len; i++)
+    {
+      const char *subtitle = g_ptr_array_index (f->steps, i);
+      guint step = 0, total = 0;
+
+      g_test_message ("step %u: %s", i, subtitle);
+      g_assert_cmpint (sscanf (subtitle, "Step %u of %u:", &step, &total), ==, 2);
+      g_assert_cmpuint (total, ==, expect_total);
+      g_assert_cmpuint (step, >=, 1);
+      g_assert_cmpuint (step, <=, total);
+    }
+}
+
 static void
 setup (Fixture       *f,
        gconstpointer  data)
@@ -335,6 +386,16 @@ setup (Fixture       *f,
 
   f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
   g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  if (g_getenv ("CONCORD_SCREENSHOT_NARROW") != NULL)
+    gtk_window_set_default_size (GTK_WINDOW (f->dialog), 360, 640);
+  f->steps = g_ptr_array_new_with_free_func (g_free);
+  {
+    GObject *title = gtk_widget_get_template_child (f->dialog, CONCORD_TYPE_ADD_CONNECTION_DIALOG,
+                                                    "window_title");
+
+    on_subtitle_changed (ADW_WINDOW_TITLE (title), NULL, f);
+    g_signal_connect (title, "notify::subtitle", G_CALLBACK (on_subtitle_changed), f);
+  }
   g_signal_connect (f->dialog, "connection-added", G_CALLBACK (on_connection_added), f);
   gtk_window_present (GTK_WINDOW (f->dialog));
   g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
@@ -386,6 +447,7 @@ teardown (Fixture       *f,
 
   g_free (f->db_path);
   g_free (f->dir);
+  g_clear_pointer (&f->steps, g_ptr_array_unref);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -560,6 +622,33 @@ check_direction_page (Fixture *f)
   g_assert_true (gtk_widget_is_visible (concord_test_named (f->dialog, "create-b-to-a")));
   g_assert_true (gtk_widget_is_visible (concord_test_named (f->dialog, "create-a-to-b")));
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (concord_test_named (f->dialog, "create-a-to-b"))));
+
+  /* Plain words, before the rules step introduces rules. */
+  {
+    GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (f->dialog, CONCORD_TYPE_ADD_CONNECTION_DIALOG,
+                                                                "stack"));
+    GtkWidget *page = gtk_stack_get_child_by_name (stack, "direction");
+
+    g_assert_false (label_in (page, "Rule"));
+    g_assert_false (label_in (page, "rule"));
+  }
+  assert_accessible_label (concord_test_named (f->dialog, "rule-a-to-b"), "Send contacts from Shop to Newsletter");
+
+  /* Not sending: creating cannot be used, and its switch says Off. */
+  {
+    GtkWidget *send = concord_test_named (f->dialog, "rule-a-to-b");
+    GtkWidget *create = concord_test_named (f->dialog, "create-a-to-b");
+
+    gtk_switch_set_active (GTK_SWITCH (send), FALSE);
+    g_assert_false (gtk_widget_is_sensitive (create));
+    g_assert_false (gtk_switch_get_active (GTK_SWITCH (create)));
+    g_assert_true (label_in (f->dialog, "Nothing new is created in Newsletter"));
+    screenshot (f, "add-connection-3-direction-not-sending.png");
+    /* … and sending again brings back what it was. */
+    gtk_switch_set_active (GTK_SWITCH (send), TRUE);
+    g_assert_true (gtk_widget_is_sensitive (create));
+    g_assert_true (gtk_switch_get_active (GTK_SWITCH (create)));
+  }
 }
 
 static void
@@ -602,6 +691,62 @@ check_mapping_page (Fixture    *f,
   g_assert_true (gtk_widget_get_sensitive (concord_test_named (f->dialog, "mapping-edit-button")));
 }
 
+/* The group's rows are in its list box. */
+static GtkWidget *
+list_box_in (GtkWidget *root)
+{
+  if (GTK_IS_LIST_BOX (root))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = list_box_in (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Every row of the review's changes, title and subtitle, one per line. */
+static char *
+review_rows (Fixture *f)
+{
+  GtkWidget *group = concord_test_named (f->dialog, "changes-group");
+  GString *out = g_string_new (NULL);
+  GtkWidget *list = list_box_in (group);
+
+  g_assert_nonnull (list);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      const char *subtitle;
+
+      if (!ADW_IS_ACTION_ROW (row))
+        continue;
+      subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+      g_string_append_printf (out, "%s\n%s\n\n", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                              subtitle != NULL ? subtitle : "");
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Text a user reads: no JSON, no sides as letters, no internal prefixes. */
+static void
+assert_plain (const char *text)
+{
+  g_test_message ("%s", text);
+  g_assert_null (strchr (text, '['));
+  g_assert_null (strchr (text, '{'));
+  g_assert_null (strchr (text, '"'));
+  g_assert_null (strstr (text, "custom:"));
+  g_assert_null (strstr (text, "a/b"));
+  g_assert_null (strstr (text, " on a"));
+  g_assert_null (strstr (text, " on b"));
+  g_assert_null (strstr (text, "a→b"));
+  g_assert_null (strstr (text, "b→a"));
+}
+
 static void
 check_review_counts (Fixture *f)
 {
@@ -619,14 +764,14 @@ check_review_counts (Fixture *f)
   g_assert_true (label_in (f->dialog, "Create New Contacts in Newsletter"));
 
   {
-    GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (concord_test_named (f->dialog, "plan-view")));
-    GtkTextIter start, end;
-    g_autofree char *plan = NULL;
+    g_autofree char *rows = review_rows (f);
 
-    gtk_text_buffer_get_bounds (buffer, &start, &end);
-    plan = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-    g_assert_nonnull (strstr (plan, "create on b"));
-    g_assert_nonnull (strstr (plan, "ann@example.com"));
+    /* Contact by contact, in words: who, what happens where, the fields. */
+    g_assert_nonnull (strstr (rows, "Ann\nann@example.com\nAdded to Newsletter\nFirst name: Ann"));
+    g_assert_nonnull (strstr (rows, "Dee\ndee@example.com\nAdded to Shop"));
+    g_assert_nonnull (strstr (rows, "Updated in Shop\nLast name: Builder"));
+    g_assert_nonnull (strstr (rows, "Updated in Newsletter\nFirst name: Bob"));
+    assert_plain (rows);
   }
 
   g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"), 10));
@@ -746,7 +891,7 @@ test_flow (Fixture       *f,
   screenshot (f, "add-connection-6-review.png");
   if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
     {
-      scroll_to (concord_test_named (f->dialog, "plan-view"));
+      scroll_to (concord_test_named (f->dialog, "changes-group"));
       screenshot (f, "add-connection-6-review-changes.png");
     }
 
@@ -772,6 +917,7 @@ test_flow (Fixture       *f,
   next (f, "review");
   check_review_counts (f);
   g_assert_cmpuint (n_connections (f), ==, 1);
+  assert_steps_stable (f, 5);
 
   concord_test_click (concord_test_named (f->dialog, "turn-on-button"));
   g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
@@ -835,6 +981,19 @@ test_cancel_removes_preview (Fixture       *f,
   wait_label (f->dialog, "count-update-b", "1");
   wait_label (f->dialog, "count-create-b", "0");
   wait_label (f->dialog, "count-matched", "1");
+  /* Ann and Cy (creating is off) and Dee (the other way) are left out on
+   * purpose: excluded, not "cannot sync". */
+  wait_label (f->dialog, "count-excluded", "3");
+  wait_label (f->dialog, "count-skipped", "0");
+  {
+    g_autofree char *rows = review_rows (f);
+
+    g_assert_nonnull (strstr (rows, "Ann\nann@example.com\nExcluded by your rules: not sent to Newsletter"));
+    g_assert_nonnull (strstr (rows, "Dee\ndee@example.com\nExcluded by your rules: not sent to Shop"));
+    g_assert_null (strstr (rows, "Cannot sync"));
+    assert_plain (rows);
+  }
+  screenshot (f, "add-connection-6-review-excluded.png");
   g_assert_false (gtk_widget_is_visible (concord_test_named (f->dialog, "count-create-a")));
   g_assert_cmpuint (n_connections (f), ==, 1);
 
@@ -873,6 +1032,347 @@ test_cancel_removes_preview (Fixture       *f,
    * accounts and their keys are gone too. */
   g_assert_true (concord_test_wait_until (key_gone, account_a, 10));
   g_assert_true (concord_test_wait_until (key_gone, account_b, 10));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Step 1: what the user needs is in view                                    */
+/* ------------------------------------------------------------------------- */
+
+/* Whether @widget lies wholly inside the visible area of the page's
+ * scrolled window. */
+static gboolean
+in_view (gpointer data)
+{
+  GtkWidget *widget = data;
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+
+  if (scrolled == NULL || !gtk_widget_get_mapped (widget) ||
+      !gtk_widget_compute_bounds (widget, scrolled, &bounds))
+    return FALSE;
+  return bounds.size.height > 0 && bounds.origin.y >= 0 &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scrolled);
+}
+
+static void
+assert_in_view (GtkWidget *widget)
+{
+  if (!concord_test_wait_until (in_view, widget, 10))
+    {
+      GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+      graphene_rect_t bounds = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+
+      if (scrolled == NULL || !gtk_widget_compute_bounds (widget, scrolled, &bounds))
+        bounds = GRAPHENE_RECT_INIT (-1, -1, -1, -1);
+      g_error ("%s is not inside the visible part of the page: y %g, height %g, page height %d, mapped %d",
+               gtk_widget_get_name (widget), bounds.origin.y, bounds.size.height,
+               scrolled != NULL ? gtk_widget_get_height (scrolled) : -1, gtk_widget_get_mapped (widget));
+    }
+}
+
+static GtkWidget *
+focus_of (Fixture *f)
+{
+  return gtk_root_get_focus (GTK_ROOT (f->dialog));
+}
+
+static gboolean
+focus_in (gpointer data)
+{
+  GtkWidget *widget = data;
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (widget));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+/* A window shorter than the page, as on a laptop: it scrolls. */
+static void
+make_short (Fixture *f)
+{
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (f->dialog), &width, &height);
+  gtk_window_set_default_size (GTK_WINDOW (f->dialog), width, 420);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_height (f->dialog) <= 460);
+}
+
+/* After choosing an app the focused field is in view, and so are the
+ * search results while typing. */
+static void
+test_focus_in_view (Fixture       *f,
+                    gconstpointer  data)
+{
+  GtkWidget *area_b = side (f, CONCORD_SIDE_B);
+  GtkWidget *list_b = concord_test_named (area_b, "app-list");
+  GtkWidget *name_b = concord_test_named (area_b, "name-entry");
+
+  make_short (f);
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  /* The second app's search is below the first app's fields: typing in
+   * it brings its results into view. */
+  gtk_widget_grab_focus (concord_test_named (area_b, "search-entry"));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "search-entry")), "elastic");
+  assert_in_view (concord_test_named (list_b, "app-elasticemail"));
+  screenshot (f, "add-connection-1-search-in-view.png");
+
+  g_signal_emit_by_name (list_b, "row-activated", concord_test_named (list_b, "app-elasticemail"));
+  g_assert_true (concord_test_wait_until (focus_in, name_b, 10));
+  g_assert_true (focus_of (f) == name_b || gtk_widget_is_ancestor (focus_of (f), name_b));
+  assert_in_view (name_b);
+  screenshot (f, "add-connection-1-focus-in-view.png");
+}
+
+/* A name that is taken is said under the name, in view, with the focus
+ * there; the same account twice is said under the second key; Next says
+ * why it is off. */
+static void
+test_errors_on_field (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *options = g_strdup_printf ("{\"base_url\":\"%s\"}",
+                                              concord_mock_elasticemail_get_base_url (f->mock[1]));
+  g_autofree char *taken = concord_test_add_account (f->engine, "elasticemail", "Newsletter", options,
+                                                     keys[1]);
+  GtkWidget *area_a = side (f, CONCORD_SIDE_A);
+  GtkWidget *area_b = side (f, CONCORD_SIDE_B);
+  GtkWidget *hint = concord_test_named (f->dialog, "next-hint");
+  GtkWidget *next_button = concord_test_named (f->dialog, "next-button");
+  GtkWidget *name_status, *status_b;
+
+  make_short (f);
+  /* Next is off and says why. */
+  g_assert_true (gtk_widget_get_visible (hint));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (hint)), "To go on"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (next_button), ==, gtk_label_get_label (GTK_LABEL (hint)));
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  /* The second app: the existing account is offered; another one is
+   * wanted, under a name that is taken. */
+  choose_app (f, CONCORD_SIDE_B);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_visible (concord_test_named (area_b, "existing-accounts")));
+  g_signal_emit_by_name (concord_test_named (area_b, "existing-list"), "row-activated",
+                         concord_test_named (area_b, "another-account-row"));
+  g_assert_true (gtk_widget_get_visible (concord_test_named (area_b, "name-entry")));
+  fill_side (f, CONCORD_SIDE_B, keys[1]);
+  concord_test_click (concord_test_named (area_b, "check-button"));
+  wait_label (area_b, "name-status-label", "already exists");
+  name_status = concord_test_named (area_b, "name-status-label");
+  assert_in_view (name_status);
+  /* Under the name, in view, with the focus on the name. */
+  {
+    graphene_rect_t name_bounds, status_bounds;
+
+    g_assert_true (gtk_widget_compute_bounds (concord_test_named (area_b, "name-entry"), area_b, &name_bounds));
+    g_assert_true (gtk_widget_compute_bounds (name_status, area_b, &status_bounds));
+    g_assert_cmpfloat (status_bounds.origin.y, >=, name_bounds.origin.y + name_bounds.size.height);
+    g_assert_cmpfloat (status_bounds.origin.y, <, name_bounds.origin.y + name_bounds.size.height + 40);
+  }
+  assert_in_view (name_status);
+  g_assert_true (concord_test_wait_until (focus_in, concord_test_named (area_b, "name-entry"), 10));
+  g_assert_true (gtk_widget_has_css_class (concord_test_named (area_b, "name-entry"), "error"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "status-label")));
+  g_assert_false (gtk_widget_is_sensitive (next_button));
+  g_assert_true (gtk_widget_get_visible (hint));
+  screenshot (f, "add-connection-1-name-taken.png");
+
+  /* Another name, and the first app's key: the same account twice. */
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry")), "Shop again");
+  g_assert_false (gtk_widget_is_visible (name_status));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "server-entry")),
+                         concord_mock_elasticemail_get_base_url (f->mock[0]));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry")), keys[0]);
+  concord_test_click (concord_test_named (area_b, "check-button"));
+  wait_label (area_b, "status-label", "same account");
+  status_b = concord_test_named (area_b, "status-label");
+  g_assert_true (gtk_widget_has_css_class (status_b, "error"));
+  assert_in_view (status_b);
+  g_assert_false (gtk_widget_is_sensitive (next_button));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (hint)), "same account"));
+  g_assert_true (gtk_widget_get_visible (hint));
+  screenshot (f, "add-connection-1-same-account.png");
+  g_assert_nonnull (area_a);
+}
+
+/* An account of the app made before is offered first; choosing it skips
+ * the key, and the connection uses it. */
+static void
+test_existing_account (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *options = g_strdup_printf ("{\"base_url\":\"%s\"}",
+                                              concord_mock_elasticemail_get_base_url (f->mock[1]));
+  g_autofree char *newsletter = concord_test_add_account (f->engine, "elasticemail", "Newsletter", options,
+                                                          keys[1]);
+  GtkWidget *area_b = side (f, CONCORD_SIDE_B);
+  GtkWidget *existing;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  choose_app (f, CONCORD_SIDE_B);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_visible (concord_test_named (area_b, "existing-accounts")));
+  /* The accounts first, the name and key only for another account. */
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "key-entry")));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "name-entry")));
+  existing = concord_test_named (area_b, "existing-Newsletter");
+  g_assert_true (gtk_widget_is_visible (concord_test_named (area_b, "another-account-row")));
+  /* The first app's account is not offered for the second. */
+  g_assert_null (concord_test_find_named (area_b, "existing-Shop"));
+  g_assert_true (concord_test_wait_until (focus_in, existing, 10));
+  screenshot (f, "add-connection-1-existing-account.png");
+
+  g_signal_emit_by_name (concord_test_named (area_b, "existing-list"), "row-activated", existing);
+  wait_label (area_b, "status-label", "with the key it already has");
+  g_assert_true (concord_add_connection_side_get_verified (CONCORD_ADD_CONNECTION_SIDE (area_b)));
+  g_assert_cmpstr (concord_add_connection_side_get_account_id (CONCORD_ADD_CONNECTION_SIDE (area_b)), ==,
+                   newsletter);
+  /* No key was typed. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==, "");
+
+  next (f, "direction");
+  next (f, "rules");
+  next (f, "mapping");
+  next (f, "review");
+  check_review_counts (f);
+  concord_test_click (concord_test_named (f->dialog, "turn-on-button"));
+  g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
+  g_assert_true (concord_test_wait_until (ran_once, f, 60));
+  g_assert_true (converged (f));
+
+  store = concord_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  row = concord_store_get_connection_by_id (store, f->added_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (row->account_b, ==, newsletter);
+  /* The key is still the one kept before. */
+  assert_key_in_keyring (newsletter, keys[1]);
+}
+
+/* Leaving the dialog never removes an account that existed before. */
+static void
+test_existing_account_kept (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *options = g_strdup_printf ("{\"base_url\":\"%s\"}",
+                                              concord_mock_elasticemail_get_base_url (f->mock[0]));
+  g_autofree char *shop = concord_test_add_account (f->engine, "elasticemail", "Shop", options, keys[0]);
+  GtkWidget *area_a = side (f, CONCORD_SIDE_A);
+
+  choose_app (f, CONCORD_SIDE_A);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_visible (concord_test_named (area_a, "existing-accounts")));
+  g_signal_emit_by_name (concord_test_named (area_a, "existing-list"), "row-activated",
+                         concord_test_named (area_a, "existing-Shop"));
+  wait_label (area_a, "status-label", "with the key it already has");
+
+  g_assert_true (gtk_widget_activate_action (f->dialog, "window.close", NULL));
+  g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 10));
+  /* Time for a removal to happen, had one been asked. */
+  {
+    g_autofree char *still = NULL;
+
+    for (guint i = 0; i < 5; i++)
+      {
+        g_autofree char *id = account_id_named (f, "Shop");
+
+        g_assert_cmpstr (id, ==, shop);
+        concord_test_spin (100);
+      }
+    still = account_id_named (f, "Shop");
+    g_assert_cmpstr (still, ==, shop);
+  }
+  assert_key_in_keyring (shop, keys[0]);
+}
+
+/* A server that takes the connection and never answers (as when offline
+ * behind a captive network): within the time limit the check says to check
+ * the internet connection, never the resolver's words; a check can be
+ * stopped. */
+typedef struct
+{
+  GSocketListener *listener;
+  GPtrArray       *held;   /* connections accepted and left unanswered */
+} Blackhole;
+
+static void
+on_blackhole_accepted (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Blackhole *hole = user_data;
+  GSocketConnection *connection;
+
+  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (object), result, NULL, NULL);
+  if (connection == NULL)
+    return;
+  g_ptr_array_add (hole->held, connection);
+  g_socket_listener_accept_async (hole->listener, NULL, on_blackhole_accepted, hole);
+}
+
+static void
+test_offline_check (Fixture       *f,
+                    gconstpointer  data)
+{
+  Blackhole hole = { g_socket_listener_new (), g_ptr_array_new_with_free_func (g_object_unref) };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *url = NULL;
+  GtkWidget *area = side (f, CONCORD_SIDE_A);
+  GtkWidget *status;
+  const char *text;
+
+  g_assert_true (g_socket_listener_add_address (hole.listener, any, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error));
+  g_assert_no_error (error);
+  g_socket_listener_accept_async (hole.listener, NULL, on_blackhole_accepted, &hole);
+  url = g_strdup_printf ("http://127.0.0.1:%u/v4",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "server-entry")), url);
+
+  /* Stopped by the user: nothing is said, the form is usable again. */
+  concord_test_click (concord_test_named (area, "check-button"));
+  wait_label (area, "status-label", "Checking the key");
+  g_assert_true (gtk_widget_is_visible (concord_test_named (area, "cancel-check-button")));
+  screenshot (f, "add-connection-1-checking.png");
+  concord_test_click (concord_test_named (area, "cancel-check-button"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area, "status-label")));
+  g_assert_true (gtk_widget_is_sensitive (concord_test_named (area, "check-button")));
+  g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (concord_test_named (area, "key-entry"))));
+  g_assert_false (concord_add_connection_side_get_verified (CONCORD_ADD_CONNECTION_SIDE (area)));
+
+  /* Left to wait: it gives up and says what to do. */
+  concord_test_click (concord_test_named (area, "check-button"));
+  wait_label (area, "status-label", "Check your internet connection");
+  status = concord_test_named (area, "status-label");
+  text = gtk_label_get_label (GTK_LABEL (status));
+  g_assert_null (strstr (text, "resolv"));
+  g_assert_null (strstr (text, "127.0.0.1"));
+  g_assert_null (strstr (text, "Error"));
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area, "cancel-check-button")));
+  g_assert_true (gtk_widget_is_sensitive (concord_test_named (area, "check-button")));
+  assert_in_view (status);
+  screenshot (f, "add-connection-1-offline.png");
+  /* No account was kept for a key that was never checked. */
+  g_assert_null (account_id_named (f, names[0]));
+
+  g_socket_listener_close (hole.listener);
+  g_object_unref (hole.listener);
+  g_ptr_array_unref (hole.held);
 }
 
 /* The widgets Tab reaches from where the focus is, in order, once round. */
@@ -1274,7 +1774,8 @@ test_contact_type (Fixture       *f,
                                                                            CONCORD_TYPE_ADD_CONNECTION_DIALOG,
                                                                            "window_title"));
 
-    g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (title), "Step 2 of 6: "));
+    /* The types are part of the first step: the count does not grow. */
+    g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (title), "Step 1 of 5: "));
   }
 
   /* Elastic Email has one kind: nothing to choose on its side. */
@@ -1295,6 +1796,7 @@ test_contact_type (Fixture       *f,
   next (f, "mapping");
   next (f, "review");
   g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"), 30));
+  assert_steps_stable (f, 5);
 
   store = concord_store_new (f->db_path, &error);
   g_assert_no_error (error);
@@ -1500,6 +2002,14 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/keyboard-flow", Fixture, NULL, setup, test_keyboard_flow, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
               setup, test_cancel_removes_preview, teardown);
+  g_test_add ("/concord/ui/add-connection/focus-in-view", Fixture, NULL, setup, test_focus_in_view, teardown);
+  g_test_add ("/concord/ui/add-connection/errors-on-field", Fixture, NULL, setup, test_errors_on_field,
+              teardown);
+  g_test_add ("/concord/ui/add-connection/existing-account", Fixture, NULL, setup, test_existing_account,
+              teardown);
+  g_test_add ("/concord/ui/add-connection/existing-account-kept", Fixture, NULL, setup,
+              test_existing_account_kept, teardown);
+  g_test_add ("/concord/ui/add-connection/offline-check", Fixture, NULL, setup, test_offline_check, teardown);
 
   return g_test_run ();
 }

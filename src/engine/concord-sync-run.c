@@ -141,6 +141,7 @@ concord_run_summary_clear (ConcordRunSummary *summary)
   g_return_if_fail (summary != NULL);
 
   g_free (summary->plan_text);
+  g_clear_pointer (&summary->preview, g_ptr_array_unref);
   memset (summary, 0, sizeof *summary);
 }
 
@@ -1589,6 +1590,8 @@ execute (Run               *run,
   if (run->options->dry_run)
     {
       run->summary->plan_text = concord_plan_to_string (plan, run->config, 50);
+      g_clear_pointer (&run->summary->preview, g_ptr_array_unref);
+      run->summary->preview = concord_preview_new (plan, input, run->config, 200, &run->summary->excluded);
       run->summary->tripped = plan->tripped;
       run->summary->skipped = plan->skips->len;
       return TRUE;

@@ -7,6 +7,7 @@
 
 #include "concord-connector.h"
 #include "concord-planner.h"
+#include "concord-preview.h"
 #include "concord-store.h"
 #include "concord-worker-thread.h"
 
@@ -71,6 +72,8 @@ typedef struct
   guint     ambiguous;
   gboolean  tripped;
   char     *plan_text;  /* (nullable) a dry run's plan */
+  GPtrArray *preview;   /* (nullable) (element-type ConcordPreviewContact) a dry run's plan per contact */
+  guint     excluded;   /* a dry run: of @skipped, the contacts left out on purpose */
 } ConcordRunSummary;
 
 void      concord_run_summary_clear   (ConcordRunSummary        *summary);

@@ -91,21 +91,17 @@ format_time (gint64 unix_seconds)
 static const char *
 field_label (const char *key)
 {
-  const ConcordFieldSpec *spec;
-
-  if (key == NULL)
-    return _("Contact");
-  if (g_str_has_prefix (key, CONCORD_FIELD_CUSTOM_PREFIX))
-    return key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
-  spec = concord_fields_lookup (key);
-  return spec != NULL ? spec->label : key;
+  return concord_activity_field_label (key);
 }
 
-static const char *
-value_or_empty (const char *value)
+/* A value as people write it ("VIP, Pro"), or "(empty)". */
+static char *
+shown_value (const char *value)
 {
-  /* Translators: an empty field, as in "Phone: (empty) → +44 20 …" */
-  return value != NULL && *value != '\0' ? value : _("(empty)");
+  if (value == NULL || *value == '\0')
+    /* Translators: an empty field, as in "Phone: (empty) → +44 20 …" */
+    return g_strdup (_("(empty)"));
+  return concord_activity_format_value (value);
 }
 
 static void
@@ -218,7 +214,9 @@ show_row (ConcordActivityLine      *self,
 
   if (gtk_widget_has_css_class (GTK_WIDGET (self), "loading"))
     gtk_widget_remove_css_class (GTK_WIDGET (self), "loading");
-  title = g_strdup (who != NULL && *who != '\0' ? who : _("A contact"));
+  /* A contact is named by its name, else its email; a contact with
+   * neither says so rather than hiding behind "A contact". */
+  title = g_strdup (who != NULL && *who != '\0' ? who : _("Contact without a name or email address"));
 
   switch (row->kind)
     {
@@ -251,10 +249,12 @@ show_row (ConcordActivityLine      *self,
         }
       else
         {
+          g_autofree char *before = shown_value (row->before);
+          g_autofree char *after = shown_value (row->after);
+
           set_kind_style (self, "document-edit-symbolic", "accent");
           /* Translators: a field's change: "Company: Old Ltd → New Ltd" */
-          change = g_strdup_printf (_("%s: %s → %s"), field_label (row->field),
-                                    value_or_empty (row->before), value_or_empty (row->after));
+          change = g_strdup_printf (_("%s: %s → %s"), field_label (row->field), before, after);
           outcome = row->by_person
             /* Translators: %s is an account */
             ? g_strdup_printf (_("Changed in %s at your request"), target)
@@ -266,13 +266,14 @@ show_row (ConcordActivityLine      *self,
       {
         const char *winner = row->winner == CONCORD_SIDE_A ? name_a : name_b;
         const char *loser = row->winner == CONCORD_SIDE_A ? name_b : name_a;
-        const char *loser_value = row->winner == CONCORD_SIDE_A ? row->value_b : row->value_a;
+        g_autofree char *value_a = shown_value (row->value_a);
+        g_autofree char *value_b = shown_value (row->value_b);
+        const char *loser_value = row->winner == CONCORD_SIDE_A ? value_b : value_a;
 
         set_kind_style (self, "object-flip-horizontal-symbolic", "warning");
         /* Translators: "Company changed in both apps: Shop CRM “X”, Elastic Email “Y”" */
         change = g_strdup_printf (_("%s changed in both apps: %s “%s”, %s “%s”"),
-                                  field_label (row->field), name_a, value_or_empty (row->value_a),
-                                  name_b, value_or_empty (row->value_b));
+                                  field_label (row->field), name_a, value_a, name_b, value_b);
         if (g_strcmp0 (row->chosen, "a") == 0 || g_strcmp0 (row->chosen, "b") == 0)
           outcome = g_strdup_printf (_("You chose the value of %s"),
                                      g_strcmp0 (row->chosen, "a") == 0 ? name_a : name_b);
@@ -285,7 +286,7 @@ show_row (ConcordActivityLine      *self,
         if (flip)
           {
             g_autofree char *tip = g_strdup_printf (_("Use “%s” from %s in both apps"),
-                                                    value_or_empty (loser_value), loser);
+                                                    loser_value, loser);
 
             g_free (self->flip_tip);
             self->flip_tip = g_strdup (tip);

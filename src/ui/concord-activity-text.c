@@ -27,7 +27,12 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
 #include "concord-activity-text.h"
+#include "concord-fields.h"
+#include "concord-json-private.h"
 
 /* What the text looks like: libadwaita's .heading (bold 11pt), the body
  * font, .caption (9pt), .dim-label's opacity and @error_color. */
@@ -717,4 +722,96 @@ concord_activity_text_get_part (ConcordActivityText     *self,
   g_return_val_if_fail (part < CONCORD_ACTIVITY_TEXT_N_PARTS, NULL);
 
   return self->parts[part];
+}
+
+/* ------------------------------------------------------------------------- */
+/* Values as people write them                                               */
+/* ------------------------------------------------------------------------- */
+
+/* Values are kept as the engine writes them (concord_value_to_string()):
+ * text as it is, and lists, yes/no and numbers as JSON. */
+#define MAX_VALUE_BYTES 65536
+
+/**
+ * concord_activity_format_value:
+ * @value: (nullable): a value as stored
+ *
+ * Returns: (transfer full) (nullable): @value as a person writes it: a
+ *   list as "VIP, Pro" (never `["VIP","Pro"]`), yes or no for a boolean;
+ *   %NULL for %NULL
+ */
+char *
+concord_activity_format_value (const char *value)
+{
+  g_autoptr(JsonNode) root = NULL;
+
+  if (value == NULL)
+    return NULL;
+
+  if (g_str_equal (value, "true"))
+    return g_strdup (_("Yes"));
+  if (g_str_equal (value, "false"))
+    return g_strdup (_("No"));
+  if (value[0] != '[')
+    return g_strdup (value);
+
+  root = concord_json_parse (value, -1, MAX_VALUE_BYTES, NULL);
+  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
+    {
+      JsonArray *array = json_node_get_array (root);
+      GString *out = g_string_new (NULL);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+          g_autofree char *item = NULL;
+
+          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+            item = g_strdup (json_node_get_string (node));
+          else if (JSON_NODE_HOLDS_VALUE (node))
+            item = json_to_string (node, FALSE);
+          else
+            continue;
+          if (out->len > 0)
+            /* Translators: between the items of a list, as in "VIP, Pro" */
+            g_string_append (out, _(", "));
+          g_string_append (out, item);
+        }
+      return g_string_free (out, FALSE);
+    }
+
+  /* Cut short in storage, or not a list after all: the brackets and quotes
+   * still go. */
+  {
+    GString *out = g_string_new (NULL);
+
+    for (const char *p = value; *p != '\0'; p++)
+      if (*p == '[' || *p == ']' || *p == '"')
+        continue;
+      else if (*p == ',')
+        g_string_append (out, _(", "));
+      else
+        g_string_append_c (out, *p);
+    return g_string_free (out, FALSE);
+  }
+}
+
+/**
+ * concord_activity_field_label:
+ * @key: (nullable): a field's key, canonical or "custom:<Name>"
+ *
+ * Returns: its name for people: the label of a canonical field, a custom
+ *   field's own name without the prefix
+ */
+const char *
+concord_activity_field_label (const char *key)
+{
+  const ConcordFieldSpec *spec;
+
+  if (key == NULL)
+    return _("Contact");
+  if (g_str_has_prefix (key, CONCORD_FIELD_CUSTOM_PREFIX))
+    return key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
+  spec = concord_fields_lookup (key);
+  return spec != NULL ? spec->label : key;
 }

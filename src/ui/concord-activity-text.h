@@ -42,4 +42,7 @@ void        concord_activity_text_set_notes (ConcordActivityText     *self,
 const char *concord_activity_text_get_part  (ConcordActivityText     *self,
                                              ConcordActivityTextPart  part);
 
+char       *concord_activity_format_value   (const char              *value);
+const char *concord_activity_field_label    (const char              *key);
+
 G_END_DECLS

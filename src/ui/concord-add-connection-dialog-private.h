@@ -29,6 +29,7 @@ struct _ConcordAddConnectionDialog
   GCancellable        *cancellable;          /* (owned): cancelled when the dialog goes */
   Page                 page;
   gboolean             closed;
+  gboolean             create_wanted[2];     /* creating was on when its direction stopped sending */
 
   /* Contact types */
   char                *type_ids[2];          /* (owned) (nullable) */
@@ -46,6 +47,7 @@ struct _ConcordAddConnectionDialog
 
   /* Rules */
   GPtrArray           *rule_rows;            /* (owned) */
+  GPtrArray           *change_rows;          /* (owned): the review's rows per contact */
   ConcordConnectionConfig *edited;           /* (owned) (nullable): rules and mapping edited here */
 
   /* Review */
@@ -67,7 +69,7 @@ struct _ConcordAddConnectionDialog
   GtkLabel                 *sandbox_label;
   ConcordAddConnectionSide *side_a;
   ConcordAddConnectionSide *side_b;
-  GtkLabel            *same_account_label;
+  GtkLabel            *next_hint_label;
   AdwPreferencesGroup *types_group_a;
   AdwPreferencesGroup *types_group_b;
   GtkImage            *direction_icon_a;
@@ -81,10 +83,12 @@ struct _ConcordAddConnectionDialog
   AdwPreferencesGroup *a_to_b_group;
   AdwActionRow        *create_a_to_b_row;
   GtkSwitch           *create_a_to_b_switch;
+  AdwActionRow        *rule_a_to_b_row;
   GtkSwitch           *rule_a_to_b_switch;
   AdwPreferencesGroup *b_to_a_group;
   AdwActionRow        *create_b_to_a_row;
   GtkSwitch           *create_b_to_a_switch;
+  AdwActionRow        *rule_b_to_a_row;
   GtkSwitch           *rule_b_to_a_switch;
   AdwPreferencesGroup *rules_group;
   GtkButton           *rules_edit_button;
@@ -117,8 +121,8 @@ struct _ConcordAddConnectionDialog
   GtkLabel            *update_b_label;
   GtkLabel            *conflicts_label;
   GtkLabel            *skipped_label;
+  GtkLabel            *excluded_label;
   AdwPreferencesGroup *changes_group;
-  GtkTextView         *plan_view;
 };
 
 /* Shared by the dialog's files */

@@ -16,6 +16,12 @@
  * removes it. Its name is made of both accounts' names, numbered when
  * taken.
  *
+ * The changes are shown contact by contact, from the preview's entries
+ * (ConcordPreviewContact): the contact's name, else its email; what
+ * happens and where, by the accounts' names; then one line per field, its
+ * values as people write them. Contacts left out are told apart: on
+ * purpose ("Excluded by your rules") or because they cannot sync.
+ *
  * The counts come from the first three lines of the plan's text ("create
  * on A: n, create on B: n", "update on …", "conflicts: …"). How many
  * contacts are in both apps is not in the plan: on a new connection every
@@ -33,6 +39,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-activity-text.h"
 #include "concord-add-connection-dialog-private.h"
 #include "concord-error.h"
 #include "concord-mapping.h"
@@ -133,8 +140,9 @@ describe_rule (ConcordAddConnectionDialog *self,
 
   if (!gtk_switch_get_active (rule_switch (self, from)))
     /* Translators: %s are account names */
-    return g_strdup_printf (_("The rule is off: contacts already in both apps are updated from %s, "
-                              "and nothing new is created in %s."), source, target);
+    return g_strdup_printf (_("Contacts are not sent from %s to %s: only contacts already in both "
+                              "apps are updated, and nothing new is created in %s."), source, target,
+                            target);
 
   if (self->edited != NULL && !concord_rule_is_default (self->edited->rules[from]))
     {
@@ -560,13 +568,130 @@ parse_plan_counts (const char *plan,
                  &counts[6]) == 7;
 }
 
+/* A field's name for people: the app's own label, else the canonical
+ * one, never "custom:". */
+static const char *
+field_name (ConcordAddConnectionDialog *self,
+            ConcordSide                 side,
+            const char                 *key)
+{
+  for (guint i = 0; self->schemas[side] != NULL && i < self->schemas[side]->len; i++)
+    {
+      const ConcordFieldSpec *spec = g_ptr_array_index (self->schemas[side], i);
+
+      if (g_strcmp0 (spec->key, key) == 0 && spec->label != NULL && *spec->label != '\0')
+        return spec->label;
+    }
+  return concord_activity_field_label (key);
+}
+
+/* An English reason of the engine, without its internal words. */
+static char *
+plain_reason (const char *reason)
+{
+  g_autoptr(GString) text = g_string_new (reason != NULL ? reason : "");
+
+  g_string_replace (text, CONCORD_FIELD_CUSTOM_PREFIX, "", 0);
+  if (text->len > 0)
+    {
+      g_autofree char *first = g_utf8_strup (text->str, g_utf8_next_char (text->str) - text->str);
+
+      g_string_erase (text, 0, g_utf8_next_char (text->str) - text->str);
+      g_string_prepend (text, first);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static char *
+describe_change (ConcordAddConnectionDialog  *self,
+                 const ConcordPreviewContact *contact,
+                 char                       **title)
+{
+  const char *target = account_name (self, contact->target);
+  const char *who = contact->name != NULL && *contact->name != '\0' ? contact->name : contact->email;
+  GString *text = g_string_new (NULL);
+
+  *title = g_strdup (who != NULL && *who != '\0' ? who : _("Contact without a name or email address"));
+  if (who != NULL && who != contact->email && contact->email != NULL)
+    g_string_append_printf (text, "%s\n", contact->email);
+
+  switch (contact->kind)
+    {
+    case CONCORD_PREVIEW_CREATE:
+      /* Translators: %s is an account name */
+      g_string_append_printf (text, _("Added to %s"), target);
+      break;
+    case CONCORD_PREVIEW_UPDATE:
+      /* Translators: %s is an account name */
+      g_string_append_printf (text, _("Updated in %s"), target);
+      break;
+    case CONCORD_PREVIEW_EXCLUDED:
+      /* Translators: %s is an account name */
+      g_string_append_printf (text, _("Excluded by your rules: not sent to %s"), target);
+      break;
+    case CONCORD_PREVIEW_CANNOT_SYNC:
+    default:
+      {
+        g_autofree char *reason = plain_reason (contact->reason);
+
+        /* Translators: the first %s is an account name, the second why (English) */
+        g_string_append_printf (text, _("Cannot sync to %s: %s"), target, reason);
+      }
+      break;
+    }
+
+  for (guint i = 0; contact->changes != NULL && i < contact->changes->len; i++)
+    {
+      const ConcordFieldChange *change = g_ptr_array_index (contact->changes, i);
+      const char *field = field_name (self, contact->target, change->field);
+      g_autofree char *before = concord_activity_format_value (change->before);
+      g_autofree char *after = concord_activity_format_value (change->after);
+
+      /* The email is already said. */
+      if (contact->kind == CONCORD_PREVIEW_CREATE && g_strcmp0 (change->field, CONCORD_FIELD_EMAIL) == 0)
+        continue;
+      g_string_append_c (text, '\n');
+      if (contact->kind == CONCORD_PREVIEW_CREATE || before == NULL)
+        /* Translators: a field and its value: "Lists: VIP, Pro" */
+        g_string_append_printf (text, _("%s: %s"), field, after != NULL ? after : _("(empty)"));
+      else
+        /* Translators: a field's change: "Name: Ann → Anna" */
+        g_string_append_printf (text, _("%s: %s → %s"), field, before,
+                                after != NULL ? after : _("(empty)"));
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+show_changes (ConcordAddConnectionDialog *self,
+              GPtrArray                  *preview)
+{
+  remove_rows (self->changes_group, self->change_rows);
+
+  for (guint i = 0; preview != NULL && i < preview->len && i < MAX_PLAN_LINES; i++)
+    {
+      const ConcordPreviewContact *contact = g_ptr_array_index (preview, i);
+      g_autofree char *title = NULL;
+      g_autofree char *text = describe_change (self, contact, &title);
+      GtkWidget *row = add_row (self->changes_group, self->change_rows, title, text);
+
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+    }
+
+  if (self->change_rows->len == 0)
+    add_row (self->changes_group, self->change_rows, _("No changes: both apps already agree."), NULL);
+  else if (preview != NULL && preview->len > MAX_PLAN_LINES)
+    add_row (self->changes_group, self->change_rows, _("And more"),
+             _("The first sync makes these changes and more of the same kind."));
+}
+
 static void
 show_preview (ConcordAddConnectionDialog *self,
               const ConcordRunSummary    *summary)
 {
   guint counts[7] = { 0, };
   g_auto(GStrv) lines = NULL;
-  g_autoptr(GString) details = g_string_new (NULL);
   const char *stopped = NULL;
   gint64 matched;
 
@@ -578,27 +703,8 @@ show_preview (ConcordAddConnectionDialog *self,
 
   lines = g_strsplit (summary->plan_text, "\n", -1);
   for (guint i = 3; lines[i] != NULL; i++)
-    {
-      if (g_str_has_prefix (lines[i], "stopped: "))
-        {
-          stopped = lines[i] + strlen ("stopped: ");
-          continue;
-        }
-      if (*lines[i] == '\0')
-        continue;
-      if (i - 3 >= MAX_PLAN_LINES)
-        {
-          g_string_append (details, "…\n");
-          break;
-        }
-      /* The plan indents its items by two: the view does not. */
-      g_string_append_printf (details, "%s\n",
-                              g_str_has_prefix (lines[i], "  ") ? lines[i] + 2 : lines[i]);
-    }
-  if (details->len == 0)
-    g_string_append (details, _("No changes: both apps already agree."));
-  else
-    g_string_truncate (details, details->len - 1);
+    if (g_str_has_prefix (lines[i], "stopped: "))
+      stopped = lines[i] + strlen ("stopped: ");
 
   matched = ((gint64) summary->listed[0] + summary->listed[1] - counts[0] - counts[1] - counts[6]) / 2;
 
@@ -611,7 +717,8 @@ show_preview (ConcordAddConnectionDialog *self,
   set_count (self->update_a_label, counts[2]);
   set_count (self->update_b_label, counts[3]);
   set_count (self->conflicts_label, counts[4]);
-  set_count (self->skipped_label, counts[6]);
+  set_count (self->excluded_label, MIN (summary->excluded, counts[6]));
+  set_count (self->skipped_label, counts[6] - MIN (summary->excluded, counts[6]));
 
   /* A way that does not flow creates and updates nothing there. */
   gtk_widget_set_visible (GTK_WIDGET (self->create_b_row),
@@ -623,15 +730,7 @@ show_preview (ConcordAddConnectionDialog *self,
   gtk_widget_set_visible (GTK_WIDGET (self->update_a_row),
                           concord_direction_flows (get_direction (self), CONCORD_SIDE_B));
 
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->plan_view), details->str, -1);
-  {
-    /* Translators: %s are account names; "a" and "b" are as in the plan */
-    g_autofree char *legend = g_strdup_printf (_("The first changes as Concord plans them: a is %s, "
-                                                 "b is %s"), account_name (self, CONCORD_SIDE_A),
-                                               account_name (self, CONCORD_SIDE_B));
-
-    adw_preferences_group_set_description (self->changes_group, legend);
-  }
+  show_changes (self, summary->preview);
 
   gtk_widget_set_visible (GTK_WIDGET (self->tripped_label), summary->tripped);
   if (summary->tripped)

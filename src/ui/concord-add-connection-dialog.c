@@ -204,26 +204,64 @@ update_direction_page (ConcordAddConnectionDialog *self)
     {
       AdwPreferencesGroup *group = s == CONCORD_SIDE_A ? self->a_to_b_group : self->b_to_a_group;
       AdwActionRow *create_row = s == CONCORD_SIDE_A ? self->create_a_to_b_row : self->create_b_to_a_row;
+      AdwActionRow *send_row = s == CONCORD_SIDE_A ? self->rule_a_to_b_row : self->rule_b_to_a_row;
+      GtkSwitch *create = create_switch (self, s);
+      gboolean sending = gtk_switch_get_active (rule_switch (self, s));
       const char *from = account_name (self, s);
       const char *to = account_name (self, CONCORD_SIDE_OTHER (s));
       /* Translators: a group of settings; %s are account names */
       g_autofree char *title = g_strdup_printf (_("From %s to %s"), from, to);
       /* Translators: %s is an account name */
-      g_autofree char *create = g_strdup_printf (_("Create New Contacts in %s"), to);
-      /* Translators: %s is an account name */
-      g_autofree char *create_off = g_strdup_printf (_("Off: only contacts already in %s are updated"),
-                                                     to);
+      g_autofree char *create_title = g_strdup_printf (_("Create New Contacts in %s"), to);
+      g_autofree char *create_subtitle = NULL;
+      g_autofree char *send_subtitle = NULL;
       /* Translators: %s are account names */
-      g_autofree char *rule = g_strdup_printf (_("Apply the rule from %s to %s"), from, to);
+      g_autofree char *send = g_strdup_printf (_("Send contacts from %s to %s"), from, to);
+
+      /* A switch that cannot be used shows what happens: not sending, no
+       * contact is created. What it was comes back with sending. */
+      if (!sending && gtk_switch_get_active (create))
+        {
+          self->create_wanted[s] = TRUE;
+          gtk_switch_set_active (create, FALSE);
+        }
+      else if (sending && self->create_wanted[s])
+        {
+          self->create_wanted[s] = FALSE;
+          gtk_switch_set_active (create, TRUE);
+        }
+
+      if (!sending)
+        /* Translators: %s is an account name */
+        create_subtitle = g_strdup_printf (_("Nothing new is created in %s while contacts are not "
+                                             "sent there."), to);
+      else if (gtk_switch_get_active (create))
+        /* Translators: %s are account names */
+        create_subtitle = g_strdup_printf (_("A contact of %s that is not in %s yet is added there."),
+                                           from, to);
+      else
+        /* Translators: %s is an account name */
+        create_subtitle = g_strdup_printf (_("Only contacts already in %s are updated."), to);
+
+      if (sending)
+        /* Translators: %s are account names */
+        send_subtitle = g_strdup_printf (_("Contacts of %s and their changes go to %s. The next step "
+                                           "shows which ones."), from, to);
+      else
+        /* Translators: %s are account names */
+        send_subtitle = g_strdup_printf (_("Nothing goes from %s to %s except changes to contacts "
+                                           "already in both apps."), from, to);
 
       gtk_widget_set_visible (GTK_WIDGET (group), concord_direction_flows (direction, s));
       adw_preferences_group_set_title (group, title);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (create_row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (create_row), create);
-      adw_action_row_set_subtitle (create_row, create_off);
-      set_accessible_label (create_switch (self, s), create);
-      set_accessible_label (rule_switch (self, s), rule);
-      gtk_widget_set_sensitive (GTK_WIDGET (create_row), gtk_switch_get_active (rule_switch (self, s)));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (create_row), create_title);
+      adw_action_row_set_subtitle (create_row, create_subtitle);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (send_row), FALSE);
+      adw_action_row_set_subtitle (send_row, send_subtitle);
+      set_accessible_label (create, create_title);
+      set_accessible_label (rule_switch (self, s), send);
+      gtk_widget_set_sensitive (GTK_WIDGET (create_row), sending);
     }
 }
 
@@ -321,6 +359,46 @@ page_valid (ConcordAddConnectionDialog *self,
     }
 }
 
+/* Next is never off without a reason on screen: under the apps, and on
+ * the field it is about (the second app's key for the same account). */
+static void
+update_next_hint (ConcordAddConnectionDialog *self)
+{
+  gboolean same = both_verified (self) &&
+                  concord_add_connection_side_same_account (self->side_a, self->side_b);
+  const char *hint = NULL;
+  const char *same_text = _("Both apps use the same account. Syncing an account with itself "
+                            "changes nothing: choose another account for the second app.");
+
+  if (self->page == PAGE_AUTHORIZE)
+    {
+      if (same)
+        hint = same_text;
+      else if (!concord_add_connection_side_get_verified (self->side_a))
+        hint = _("To go on, choose the first app and check its account.");
+      else if (!concord_add_connection_side_get_verified (self->side_b))
+        hint = _("To go on, choose the second app and check its account.");
+    }
+
+  concord_add_connection_side_show_problem (self->side_b, same ? same_text : NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->next_hint_label), hint != NULL);
+  gtk_label_set_label (self->next_hint_label, hint != NULL ? hint : "");
+  if (same)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->next_hint_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->next_hint_label), "error");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->next_hint_label), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->next_hint_label), "dim-label");
+    }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->next_button), hint);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->next_button),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, hint != NULL ? hint : "", -1);
+}
+
 void
 _concord_add_connection_dialog_update_buttons (ConcordAddConnectionDialog *self)
 {
@@ -332,8 +410,11 @@ _concord_add_connection_dialog_update_buttons (ConcordAddConnectionDialog *self)
   if (self->closed)
     return;
 
+  /* Counted from the steps every connection goes through, so that the
+   * count never changes on the way: the contact types, shown only once
+   * the apps are known to have several kinds, belong to the first step. */
   for (Page p = 0; p < N_PAGES; p++)
-    if (page_needed (self, p))
+    if (p != PAGE_TYPES)
       {
         n_steps++;
         if (p <= self->page)
@@ -356,9 +437,7 @@ _concord_add_connection_dialog_update_buttons (ConcordAddConnectionDialog *self)
   gtk_window_set_default_widget (GTK_WINDOW (self),
                                  GTK_WIDGET (last ? self->turn_on_button : self->next_button));
 
-  gtk_widget_set_visible (GTK_WIDGET (self->same_account_label),
-                          both_verified (self) &&
-                          concord_add_connection_side_same_account (self->side_a, self->side_b));
+  update_next_hint (self);
 
   /* The editors need both apps' fields. */
   {
@@ -378,7 +457,8 @@ focus_page (ConcordAddConnectionDialog *self)
     case PAGE_AUTHORIZE:
       if (!concord_add_connection_side_get_verified (self->side_a))
         concord_add_connection_side_focus (self->side_a);
-      else if (!concord_add_connection_side_get_verified (self->side_b))
+      else if (!concord_add_connection_side_get_verified (self->side_b) ||
+               concord_add_connection_side_same_account (self->side_a, self->side_b))
         concord_add_connection_side_focus (self->side_b);
       else
         gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
@@ -585,6 +665,8 @@ concord_add_connection_dialog_constructed (GObject *object)
 
   concord_add_connection_side_set_engine (self->side_a, self->engine);
   concord_add_connection_side_set_engine (self->side_b, self->engine);
+  concord_add_connection_side_set_other (self->side_a, self->side_b);
+  concord_add_connection_side_set_other (self->side_b, self->side_a);
   _concord_add_connection_dialog_update_buttons (self);
   focus_page (self);
 }
@@ -637,6 +719,7 @@ concord_add_connection_dialog_finalize (GObject *object)
   g_ptr_array_unref (self->pair_rows);
   g_ptr_array_unref (self->unmapped_rows);
   g_ptr_array_unref (self->rule_rows);
+  g_ptr_array_unref (self->change_rows);
   g_free (self->connection_key);
   g_free (self->adding_key);
   g_free (self->preview_key);
@@ -728,7 +811,7 @@ concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, sandbox_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, side_a);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, side_b);
-  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, same_account_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, next_hint_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, types_group_a);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, types_group_b);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, direction_icon_a);
@@ -747,6 +830,8 @@ concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, create_b_to_a_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, create_b_to_a_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, rule_b_to_a_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, rule_a_to_b_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, rule_b_to_a_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, rules_group);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, conflict_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, mapping_loading_box);
@@ -777,7 +862,7 @@ concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, conflicts_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, skipped_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, changes_group);
-  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, plan_view);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, excluded_label);
   gtk_widget_class_bind_template_callback (widget_class, on_side_verified);
   gtk_widget_class_bind_template_callback (widget_class, on_direction_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_rule_switch_changed);
@@ -811,6 +896,7 @@ concord_add_connection_dialog_init (ConcordAddConnectionDialog *self)
   self->pair_rows = g_ptr_array_new ();
   self->unmapped_rows = g_ptr_array_new ();
   self->rule_rows = g_ptr_array_new ();
+  self->change_rows = g_ptr_array_new ();
 
   if (g_strcmp0 (PROFILE, "development") == 0)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

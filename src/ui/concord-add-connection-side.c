@@ -16,6 +16,15 @@
  * side unverified again: the next Check makes a new account (the engine
  * facade has no way to change or remove one).
  *
+ * When the app already has accounts (from other connections), they are
+ * offered first: choosing one skips the key (it is in the keyring) and
+ * only reads the account's contact types; "Add Another Account" shows the
+ * name and key. Such an account is never removed by this side.
+ *
+ * A check gives up after CHECK_TIMEOUT_SECONDS without an answer and says
+ * to check the internet connection; the user can stop it sooner. Network
+ * errors are said in words, never as the resolver's text.
+ *
  * The key stays in the password row (libadwaita keeps it in non-pageable
  * memory and wipes it when freed) so that nothing is lost when the user
  * comes back to this step; it is wiped on dispose.
@@ -45,13 +54,29 @@ struct _ConcordAddConnectionSide
   char                 *account_name;  /* (owned) (nullable): its name */
   GPtrArray            *types;         /* (owned) (nullable) (element-type ConcordContactType) */
   gboolean              checking;
+  gboolean              reused;        /* account_id is an existing account: never removed here */
+  GCancellable         *check_cancellable;  /* (owned) (nullable): the check going */
+  guint                 check_timeout_id;
+  gboolean              timed_out;
+  gboolean              adding_another;   /* "Add Another Account" chosen */
+  guint                 n_existing;       /* existing accounts of the app offered */
+  ConcordAddConnectionSide *other;        /* (unowned) (nullable): the dialog's other side */
 
   /* Template widgets */
   GtkLabel             *title_label;
   GtkBox               *chooser_box;
   GtkSearchEntry       *search_entry;
   GtkListBox           *app_list;
-  AdwPreferencesGroup  *account_group;
+  GtkWidget            *account_group;
+  AdwPreferencesGroup  *existing_group;
+  GtkListBox           *existing_list;
+  AdwActionRow         *another_row;
+  GtkWidget            *another_check;
+  AdwPreferencesGroup  *name_group;
+  AdwPreferencesGroup  *key_group;
+  GtkWidget            *name_status_box;
+  GtkLabel             *name_status_label;
+  GtkWidget            *cancel_check_button;
   AdwActionRow         *app_row;
   GtkImage             *app_icon;
   GtkButton            *change_app_button;
@@ -82,6 +107,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* How long a check waits for the app before saying to check the
+ * connection. */
+#define CHECK_TIMEOUT_SECONDS 10
+
 typedef enum
 {
   STATUS_NONE,
@@ -93,6 +122,99 @@ typedef enum
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
+
+/* Scrolling to what the user needs to see.
+ *
+ * What was just shown (the account's fields once an app is chosen, an
+ * error) is laid out only in the next frame, so the scroll is made from a
+ * tick callback, again each frame until the widget stayed in view for two
+ * frames: a scroll made at once would use the old layout. The last request
+ * for a scrolled window wins. */
+#define SCROLL_MARGIN    12
+#define SCROLL_MAX_TICKS 120
+
+typedef struct
+{
+  guint ticks;
+  guint settled;
+} ScrollWait;
+
+/* Returns whether @widget is inside its scrolled window's visible area,
+ * and scrolls it there when not. */
+static gboolean
+scroll_into_view (GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment;
+  graphene_rect_t bounds;
+  double value, page, top, bottom;
+
+  if (scrolled == NULL || !gtk_widget_get_mapped (widget) ||
+      !gtk_widget_compute_bounds (widget, scrolled, &bounds))
+    return FALSE;
+
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  value = gtk_adjustment_get_value (adjustment);
+  page = gtk_widget_get_height (scrolled);
+  top = bounds.origin.y;
+  bottom = bounds.origin.y + bounds.size.height;
+
+  if (top >= 0 && bottom <= page)
+    return TRUE;
+
+  /* Taller than the window: its top. */
+  if (top < 0 || bottom - top + 2 * SCROLL_MARGIN > page)
+    gtk_adjustment_set_value (adjustment, value + top - SCROLL_MARGIN);
+  else
+    gtk_adjustment_set_value (adjustment, value + bottom - page + SCROLL_MARGIN);
+  return FALSE;
+}
+
+static gboolean
+scroll_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  ScrollWait *wait = user_data;
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+
+  if (scrolled == NULL || g_object_get_data (G_OBJECT (scrolled), "concord-scroll-target") != widget)
+    return G_SOURCE_REMOVE;
+
+  if (scroll_into_view (widget))
+    wait->settled++;
+  else
+    wait->settled = 0;
+
+  if (wait->settled >= 2 || ++wait->ticks >= SCROLL_MAX_TICKS)
+    {
+      g_object_set_data (G_OBJECT (scrolled), "concord-scroll-target", NULL);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * concord_add_connection_scroll_to:
+ * @widget: a widget in a #GtkScrolledWindow
+ *
+ * Scrolls @widget into view once it is laid out (it may have just been
+ * shown), and keeps it there while the layout settles.
+ */
+void
+concord_add_connection_scroll_to (GtkWidget *widget)
+{
+  GtkWidget *scrolled;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  if (scrolled == NULL)
+    return;
+
+  g_object_set_data (G_OBJECT (scrolled), "concord-scroll-target", widget);
+  gtk_widget_add_tick_callback (widget, scroll_tick_cb, g_new0 (ScrollWait, 1), g_free);
+}
 
 /* Apps whose options take {"base_url": …, "custom_fields": …}; for the
  * others the server address and custom fields are not shown. */
@@ -124,6 +246,7 @@ set_status (ConcordAddConnectionSide *self,
 
   gtk_widget_set_visible (GTK_WIDGET (self->status_box), status != STATUS_NONE);
   gtk_label_set_label (self->status_label, text != NULL ? text : "");
+  gtk_widget_set_visible (self->cancel_check_button, status == STATUS_BUSY);
 
   gtk_widget_remove_css_class (label, "error");
   gtk_widget_remove_css_class (label, "success");
@@ -168,6 +291,36 @@ set_status (ConcordAddConnectionSide *self,
     gtk_accessible_reset_state (GTK_ACCESSIBLE (self->key_row), GTK_ACCESSIBLE_STATE_INVALID);
 }
 
+/* A problem with the account's name, shown under the name. */
+static void
+set_name_problem (ConcordAddConnectionSide *self,
+                  const char               *text)
+{
+  gtk_widget_set_visible (self->name_status_box, text != NULL);
+  gtk_label_set_label (self->name_status_label, text != NULL ? text : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->name_row),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text != NULL ? text : "", -1);
+  if (text != NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->name_row), "error");
+      gtk_accessible_update_state (GTK_ACCESSIBLE (self->name_row), GTK_ACCESSIBLE_STATE_INVALID,
+                                   GTK_ACCESSIBLE_INVALID_TRUE, -1);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->name_row), "error");
+      gtk_accessible_reset_state (GTK_ACCESSIBLE (self->name_row), GTK_ACCESSIBLE_STATE_INVALID);
+    }
+}
+
+/* Whether the name and key are asked: no existing account is offered, or
+ * the user wants another one. */
+static gboolean
+asks_key (ConcordAddConnectionSide *self)
+{
+  return self->n_existing == 0 || self->adding_another;
+}
+
 static void
 update_sensitivity (ConcordAddConnectionSide *self)
 {
@@ -187,6 +340,11 @@ update_sensitivity (ConcordAddConnectionSide *self)
   gtk_widget_set_visible (GTK_WIDGET (self->checked_icon), verified);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), self->checking);
   gtk_spinner_set_spinning (self->spinner, self->checking);
+  gtk_widget_set_visible (GTK_WIDGET (self->name_group), asks_key (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->key_group), asks_key (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->existing_group), self->n_existing > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->existing_list), !self->checking);
+  gtk_widget_set_visible (self->another_check, self->adding_another);
 }
 
 /* Anything edited after a check: that account is not the one on screen. */
@@ -212,7 +370,7 @@ concord_add_connection_side_discard_account (ConcordAddConnectionSide *self)
 {
   g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
 
-  if (self->engine != NULL && self->account_id != NULL)
+  if (self->engine != NULL && self->account_id != NULL && !self->reused)
     concord_engine_remove_account_async (self->engine, self->account_id, NULL, account_removed_cb, NULL);
 }
 
@@ -226,6 +384,7 @@ forget_account (ConcordAddConnectionSide *self)
   g_clear_pointer (&self->account_id, g_free);
   g_clear_pointer (&self->account_name, g_free);
   g_clear_pointer (&self->types, g_ptr_array_unref);
+  self->reused = FALSE;
 
   if (was_verified)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERIFIED]);
@@ -310,9 +469,16 @@ describe_error (ConcordAddConnectionSide *self,
 {
   const char *app = self->app->name;
 
+  if (self->timed_out)
+    /* Translators: %s is an app ("Elastic Email") */
+    return g_strdup_printf (_("%s did not answer. Check your internet connection, then try again."),
+                            app);
+
+  /* The resolver's or the socket's own words say nothing to a person. */
   if (is_network_error (error))
-    /* Translators: the first %s is an app ("Elastic Email"), the second why (English) */
-    return g_strdup_printf (_("Could not reach %s: %s"), app, error_detail (error));
+    /* Translators: %s is an app ("Elastic Email") */
+    return g_strdup_printf (_("Could not reach %s. Check your internet connection, then try again."),
+                            app);
 
   if (error->domain != CONCORD_ERROR)
     /* Translators: %s is why (English) */
@@ -353,58 +519,163 @@ describe_error (ConcordAddConnectionSide *self,
 }
 
 static void
+stop_check_timeout (ConcordAddConnectionSide *self)
+{
+  g_clear_handle_id (&self->check_timeout_id, g_source_remove);
+}
+
+static void
 finish_check (ConcordAddConnectionSide *self,
               Status                    status,
               const char               *text)
 {
   self->checking = FALSE;
+  stop_check_timeout (self);
+  g_clear_object (&self->check_cancellable);
   set_status (self, status, text);
   update_sensitivity (self);
   if (status == STATUS_OK)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERIFIED]);
+  else if (status == STATUS_ERROR)
+    concord_add_connection_scroll_to (GTK_WIDGET (self->status_box));
 }
 
-/* ------------------------------------------------------------------------- */
-/* Checking                                                                  */
-/* ------------------------------------------------------------------------- */
+static void update_existing_checks (ConcordAddConnectionSide *self);
+
+/* No answer in time: the check stops and says so now; whatever it still
+ * returns is dropped (an account made late is removed). */
+static gboolean
+on_check_timeout_cb (gpointer user_data)
+{
+  ConcordAddConnectionSide *self = user_data;
+  g_autofree char *text = NULL;
+
+  self->check_timeout_id = 0;
+  self->timed_out = TRUE;
+  g_cancellable_cancel (self->check_cancellable);
+  if (self->reused)
+    forget_account (self);
+  text = describe_error (self, NULL, NULL);
+  finish_check (self, STATUS_ERROR, text);
+  update_existing_checks (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A check's result, unless it was stopped by the user (nothing to say) or
+ * by the timeout (then it says so). Returns whether to go on. */
+static gboolean
+check_result_wanted (ConcordAddConnectionSide *self,
+                     GCancellable             *cancellable,
+                     const GError             *error)
+{
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return FALSE;  /* the side is going */
+  if (cancellable != self->check_cancellable)
+    return FALSE;  /* an older, stopped or timed out check */
+  return !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+typedef struct
+{
+  ConcordAddConnectionSide *self;          /* (owned) */
+  GCancellable             *cancellable;   /* (owned) the check's */
+} CheckCall;
+
+static CheckCall *
+check_call_new (ConcordAddConnectionSide *self)
+{
+  CheckCall *call = g_new0 (CheckCall, 1);
+
+  call->self = g_object_ref (self);
+  call->cancellable = g_object_ref (self->check_cancellable);
+  return call;
+}
+
+static void
+check_call_free (CheckCall *call)
+{
+  g_object_unref (call->self);
+  g_object_unref (call->cancellable);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CheckCall, check_call_free)
 
 static void
 on_types_listed_cb (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(ConcordAddConnectionSide) self = user_data;
+  g_autoptr(CheckCall) call = user_data;
+  ConcordAddConnectionSide *self = call->self;
   g_autoptr(GPtrArray) types = NULL;
   g_autoptr(GError) error = NULL;
 
   types = concord_engine_list_types_finish (CONCORD_ENGINE (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!check_result_wanted (self, call->cancellable, error))
     return;
 
   if (types == NULL || types->len == 0)
     {
       g_autofree char *text = NULL;
 
-      if (error != NULL)
+      if (error != NULL && is_network_error (error))
+        text = describe_error (self, NULL, error);
+      else if (error != NULL)
         /* Translators: the first %s is an app, the second why (English) */
         text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
                                 self->app->name, error_detail (error));
       else
         /* Translators: %s is an app */
         text = g_strdup_printf (_("%s has no contacts Concord can sync."), self->app->name);
+      g_debug ("Reading the contact types failed: %s", error != NULL ? error->message : "none");
       finish_check (self, STATUS_ERROR, text);
       return;
     }
 
   self->types = g_steal_pointer (&types);
-  finish_check (self, STATUS_OK, _("Key accepted. Concord keeps it in your keyring."));
+  if (self->reused)
+    {
+      /* Translators: %s is an account name */
+      g_autofree char *text = g_strdup_printf (_("Concord uses “%s” with the key it already has."),
+                                               self->account_name);
+
+      finish_check (self, STATUS_OK, text);
+    }
+  else
+    finish_check (self, STATUS_OK, _("Key accepted. Concord keeps it in your keyring."));
+}
+
+static void
+start_check (ConcordAddConnectionSide *self,
+             const char               *text)
+{
+  self->checking = TRUE;
+  self->timed_out = FALSE;
+  if (self->check_cancellable != NULL)
+    g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
+  self->check_cancellable = g_cancellable_new ();
+  stop_check_timeout (self);
+  self->check_timeout_id = g_timeout_add_seconds (CHECK_TIMEOUT_SECONDS, on_check_timeout_cb, self);
+  update_sensitivity (self);
+  set_status (self, STATUS_BUSY, text);
+  concord_add_connection_scroll_to (GTK_WIDGET (self->status_box));
 }
 
 static void
 list_types (ConcordAddConnectionSide *self)
 {
-  concord_engine_list_types_async (self->engine, self->account_id, self->cancellable,
-                                   on_types_listed_cb, g_object_ref (self));
+  concord_engine_list_types_async (self->engine, self->account_id, self->check_cancellable,
+                                   on_types_listed_cb, check_call_new (self));
+}
+
+static void
+on_late_account_removed_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  concord_engine_remove_account_finish (CONCORD_ENGINE (object), result, NULL);
 }
 
 static void
@@ -412,13 +683,23 @@ on_account_added_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  g_autoptr(ConcordAddConnectionSide) self = user_data;
+  g_autoptr(CheckCall) call = user_data;
+  ConcordAddConnectionSide *self = call->self;
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
   g_autofree char *name = stripped_text (self->name_row);
 
   id = concord_engine_add_account_finish (CONCORD_ENGINE (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+
+  /* Made although nobody waits for it any more: it goes. */
+  if (id != NULL && (g_cancellable_is_cancelled (call->cancellable) ||
+                     call->cancellable != self->check_cancellable))
+    {
+      concord_engine_remove_account_async (CONCORD_ENGINE (object), id, NULL,
+                                           on_late_account_removed_cb, NULL);
+      return;
+    }
+  if (!check_result_wanted (self, call->cancellable, error))
     return;
 
   if (id == NULL)
@@ -426,6 +707,17 @@ on_account_added_cb (GObject      *object,
       g_autofree char *text = describe_error (self, name, error);
 
       g_debug ("Checking the key failed: %s", error->message);
+      /* The error goes where the problem is: a name that is taken under
+       * the name, anything else under the key. */
+      if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT))
+        {
+          finish_check (self, STATUS_NONE, NULL);
+          set_name_problem (self, text);
+          gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+          /* The name with its error under it. */
+          concord_add_connection_scroll_to (GTK_WIDGET (self->name_group));
+          return;
+        }
       finish_check (self, STATUS_ERROR, text);
       gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
       return;
@@ -447,11 +739,10 @@ check (ConcordAddConnectionSide *self)
       !gtk_widget_get_sensitive (GTK_WIDGET (self->check_button)))
     return;
 
-  self->checking = TRUE;
-  update_sensitivity (self);
+  set_name_problem (self, NULL);
   /* Translators: %s is an app ("Elastic Email") */
   text = g_strdup_printf (_("Checking the key with %s…"), self->app->name);
-  set_status (self, STATUS_BUSY, text);
+  start_check (self, text);
 
   /* The account exists but its types could not be read: only retry that. */
   if (self->account_id != NULL)
@@ -462,8 +753,197 @@ check (ConcordAddConnectionSide *self)
 
   options = options_json (self);
   concord_engine_add_account_async (self->engine, self->app->id, name, options,
-                                    text_of (self->key_row), self->cancellable,
-                                    on_account_added_cb, g_object_ref (self));
+                                    text_of (self->key_row), self->check_cancellable,
+                                    on_account_added_cb, check_call_new (self));
+}
+
+/* An existing account: no key to check, only its contact types to read. */
+static void
+use_existing (ConcordAddConnectionSide *self,
+              const char               *account_id,
+              const char               *name)
+{
+  g_autofree char *text = NULL;
+
+  if (self->checking || g_strcmp0 (self->account_id, account_id) == 0)
+    return;
+
+  forget_account (self);
+  self->adding_another = FALSE;
+  self->account_id = g_strdup (account_id);
+  self->account_name = g_strdup (name);
+  self->reused = TRUE;
+
+  /* Translators: %s is an account name */
+  text = g_strdup_printf (_("Reading the contacts of “%s”…"), name);
+  start_check (self, text);
+  list_types (self);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Existing accounts                                                         */
+/* ------------------------------------------------------------------------- */
+
+static void
+clear_existing (ConcordAddConnectionSide *self)
+{
+  GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->existing_list));
+
+  while (row != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (row);
+
+      if (row != GTK_WIDGET (self->another_row))
+        gtk_list_box_remove (self->existing_list, row);
+      row = next;
+    }
+  self->n_existing = 0;
+  self->adding_another = FALSE;
+}
+
+static char *
+server_of (const char *options_json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (options_json == NULL || !json_parser_load_from_data (parser, options_json, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
+                                                                "base_url", NULL));
+}
+
+static void
+update_existing_checks (ConcordAddConnectionSide *self)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->existing_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *check = g_object_get_data (G_OBJECT (row), "concord-check");
+      const char *id = g_object_get_data (G_OBJECT (row), "concord-account-id");
+
+      if (check != NULL)
+        gtk_widget_set_visible (check, self->reused && g_strcmp0 (id, self->account_id) == 0);
+    }
+  gtk_widget_set_visible (self->another_check, self->adding_another);
+}
+
+static void
+on_accounts_listed_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(ConcordAddConnectionSide) self = user_data;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *first = NULL;
+  gboolean typed;
+
+  accounts = concord_engine_list_accounts_finish (CONCORD_ENGINE (object), result, &error);
+  if (accounts == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("The existing accounts could not be listed: %s", error->message);
+      return;
+    }
+  if (self->app == NULL || self->n_existing > 0)
+    return;
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      const ConcordAccountRow *account = g_ptr_array_index (accounts, i);
+      g_autofree char *server = NULL;
+      g_autofree char *row_name = NULL;
+      GtkWidget *row, *check;
+
+      /* Not the one this side just made, nor the other side's. */
+      if (g_strcmp0 (account->app_id, self->app->id) != 0 ||
+          g_strcmp0 (account->id, self->account_id) == 0 ||
+          (self->other != NULL && g_strcmp0 (account->id, self->other->account_id) == 0))
+        continue;
+
+      row = adw_action_row_new ();
+      row_name = g_strdup_printf ("existing-%s", account->name);
+      gtk_widget_set_name (row, row_name);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), account->name);
+      server = server_of (account->options_json);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), server != NULL ? server : self->app->name);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      check = gtk_image_new_from_icon_name ("object-select-symbolic");
+      gtk_widget_set_visible (check, FALSE);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), check);
+      g_object_set_data (G_OBJECT (row), "concord-check", check);
+      g_object_set_data_full (G_OBJECT (row), "concord-account-id", g_strdup (account->id), g_free);
+      g_object_set_data_full (G_OBJECT (row), "concord-account-name", g_strdup (account->name), g_free);
+      gtk_list_box_insert (self->existing_list, row, (int) self->n_existing);
+      self->n_existing++;
+      if (first == NULL)
+        first = row;
+    }
+
+  if (self->n_existing == 0)
+    return;
+
+  /* What was typed meanwhile stays on screen. */
+  typed = *text_of (self->name_row) != '\0' || *text_of (self->key_row) != '\0' ||
+          self->account_id != NULL;
+  self->adding_another = typed;
+  update_sensitivity (self);
+  update_existing_checks (self);
+  if (!typed)
+    {
+      gtk_widget_grab_focus (first);
+      concord_add_connection_scroll_to (GTK_WIDGET (self->existing_group));
+    }
+}
+
+static void
+on_existing_row_activated (ConcordAddConnectionSide *self,
+                           GtkListBoxRow            *row)
+{
+  if (self->checking)
+    return;
+
+  if (row == GTK_LIST_BOX_ROW (self->another_row))
+    {
+      if (self->reused)
+        {
+          forget_account (self);
+          set_status (self, STATUS_NONE, NULL);
+        }
+      self->adding_another = TRUE;
+      update_sensitivity (self);
+      update_existing_checks (self);
+      gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+      concord_add_connection_scroll_to (GTK_WIDGET (self->name_row));
+      return;
+    }
+
+  /* Another account made here before is not wanted any more. */
+  if (self->account_id != NULL && !self->reused)
+    forget_account (self);
+  use_existing (self, g_object_get_data (G_OBJECT (row), "concord-account-id"),
+                g_object_get_data (G_OBJECT (row), "concord-account-name"));
+  update_sensitivity (self);
+  update_existing_checks (self);
+}
+
+static void
+on_cancel_check_clicked (ConcordAddConnectionSide *self)
+{
+  if (!self->checking)
+    return;
+
+  g_cancellable_cancel (self->check_cancellable);
+  /* An existing account whose contacts were not read is not chosen. */
+  if (self->reused)
+    forget_account (self);
+  finish_check (self, STATUS_NONE, NULL);
+  update_existing_checks (self);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -499,11 +979,18 @@ choose_app (ConcordAddConnectionSide *self,
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, change, -1);
   }
 
-  /* Focus moves on before the list it was in goes. */
+  /* Focus moves on before the list it was in goes; the field it moves to
+   * is scrolled into view once laid out. */
+  clear_existing (self);
   gtk_widget_set_visible (GTK_WIDGET (self->account_group), TRUE);
   update_sensitivity (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
   gtk_widget_set_visible (GTK_WIDGET (self->chooser_box), FALSE);
+  concord_add_connection_scroll_to (GTK_WIDGET (self->name_row));
+
+  if (self->engine != NULL)
+    concord_engine_list_accounts_async (self->engine, self->cancellable, on_accounts_listed_cb,
+                                        g_object_ref (self));
 }
 
 static gboolean
@@ -567,6 +1054,8 @@ static void
 on_search_changed (ConcordAddConnectionSide *self)
 {
   gtk_list_box_invalidate_filter (self->app_list);
+  /* The results are where the user looks next. */
+  concord_add_connection_scroll_to (GTK_WIDGET (self->chooser_box));
 }
 
 /* Enter in the search chooses the first app that matches. */
@@ -627,6 +1116,7 @@ on_input_changed (ConcordAddConnectionSide *self)
     }
   else if (gtk_widget_get_visible (GTK_WIDGET (self->status_box)))
     set_status (self, STATUS_NONE, NULL);
+  set_name_problem (self, NULL);
 
   update_sensitivity (self);
 }
@@ -667,6 +1157,9 @@ concord_add_connection_side_dispose (GObject *object)
   ConcordAddConnectionSide *self = CONCORD_ADD_CONNECTION_SIDE (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->check_cancellable != NULL)
+    g_cancellable_cancel (self->check_cancellable);
+  stop_check_timeout (self);
 
   /* Wipes the key (the row's buffer is non-pageable and erased). */
   if (self->key_row != NULL)
@@ -684,6 +1177,7 @@ concord_add_connection_side_finalize (GObject *object)
   ConcordAddConnectionSide *self = CONCORD_ADD_CONNECTION_SIDE (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->check_cancellable);
   g_free (self->account_id);
   g_free (self->account_name);
   g_free (self->sandbox_crm_options);
@@ -802,6 +1296,15 @@ concord_add_connection_side_class_init (ConcordAddConnectionSideClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, search_entry);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, app_list);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, account_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, existing_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, existing_list);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, another_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, another_check);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, name_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, key_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, name_status_box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, name_status_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, cancel_check_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, app_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, app_icon);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, change_app_button);
@@ -826,6 +1329,8 @@ concord_add_connection_side_class_init (ConcordAddConnectionSideClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_check_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_key_help_activate_link);
+  gtk_widget_class_bind_template_callback (widget_class, on_existing_row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_check_clicked);
 }
 
 static void
@@ -928,6 +1433,12 @@ concord_add_connection_side_same_account (ConcordAddConnectionSide *self,
   if (self->app == NULL || self->app != other->app)
     return FALSE;
 
+  /* The same existing account chosen twice, or one chosen and one made. */
+  if (self->account_id != NULL && g_strcmp0 (self->account_id, other->account_id) == 0)
+    return TRUE;
+  if (self->reused || other->reused)
+    return FALSE;
+
   server = stripped_text (self->server_row);
   other_server = stripped_text (other->server_row);
   return g_str_equal (server, other_server) &&
@@ -940,12 +1451,24 @@ concord_add_connection_side_focus (ConcordAddConnectionSide *self)
 {
   g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
 
+  GtkWidget *focus;
+
   if (self->app == NULL)
-    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+    focus = GTK_WIDGET (self->search_entry);
+  else if (!asks_key (self))
+    focus = gtk_widget_get_first_child (GTK_WIDGET (self->existing_list));
   else if (*text_of (self->name_row) == '\0')
-    gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+    focus = GTK_WIDGET (self->name_row);
   else
-    gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
+    focus = GTK_WIDGET (self->key_row);
+
+  gtk_widget_grab_focus (focus);
+  /* An error under the fields is what to read first; it is just below. */
+  if (gtk_widget_get_visible (GTK_WIDGET (self->status_box)) &&
+      gtk_widget_has_css_class (GTK_WIDGET (self->status_label), "error"))
+    concord_add_connection_scroll_to (GTK_WIDGET (self->status_box));
+  else
+    concord_add_connection_scroll_to (focus);
 }
 
 /**
@@ -971,4 +1494,71 @@ concord_add_connection_side_set_sandbox (ConcordAddConnectionSide *self,
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->app_list))) != NULL)
     gtk_list_box_remove (self->app_list, child);
   add_app_rows (self);
+}
+
+/**
+ * concord_add_connection_side_get_reused:
+ *
+ * Returns: whether the side's account is one that existed before: it is
+ *   never removed by the dialog
+ */
+gboolean
+concord_add_connection_side_get_reused (ConcordAddConnectionSide *self)
+{
+  g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self), FALSE);
+
+  return self->reused;
+}
+
+/**
+ * concord_add_connection_side_show_problem:
+ * @text: (nullable): what is wrong with the account on this side, or
+ *   %NULL to show what the last check said
+ *
+ * Shows a problem found by the dialog (the same account on both sides)
+ * where the user looks: under this side's key, scrolled into view.
+ */
+void
+concord_add_connection_side_show_problem (ConcordAddConnectionSide *self,
+                                          const char               *text)
+{
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
+
+  if (self->checking)
+    return;
+
+  if (text != NULL)
+    {
+      if (g_strcmp0 (gtk_label_get_label (self->status_label), text) == 0 &&
+          gtk_widget_get_visible (GTK_WIDGET (self->status_box)))
+        return;
+      set_status (self, STATUS_ERROR, text);
+      concord_add_connection_scroll_to (GTK_WIDGET (self->status_box));
+    }
+  else if (gtk_widget_has_css_class (GTK_WIDGET (self->status_label), "error") &&
+           concord_add_connection_side_get_verified (self))
+    {
+      /* Translators: %s is an account name */
+      g_autofree char *reused = g_strdup_printf (_("Concord uses “%s” with the key it already has."),
+                                                 self->account_name);
+
+      set_status (self, STATUS_OK, self->reused ? reused : _("Key accepted. Concord keeps it in your keyring."));
+    }
+}
+
+/**
+ * concord_add_connection_side_set_other:
+ * @other: the dialog's other side
+ *
+ * The other side's account is not offered on this one: syncing an account
+ * with itself does nothing.
+ */
+void
+concord_add_connection_side_set_other (ConcordAddConnectionSide *self,
+                                       ConcordAddConnectionSide *other)
+{
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (other));
+
+  self->other = other;
 }

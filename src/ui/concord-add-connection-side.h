@@ -31,5 +31,12 @@ void                  concord_add_connection_side_focus          (ConcordAddConn
 void                  concord_add_connection_side_discard_account (ConcordAddConnectionSide *self);
 void                  concord_add_connection_side_set_sandbox    (ConcordAddConnectionSide *self,
                                                                   ConcordSandbox           *sandbox);
+void                  concord_add_connection_side_set_other      (ConcordAddConnectionSide *self,
+                                                                  ConcordAddConnectionSide *other);
+gboolean              concord_add_connection_side_get_reused     (ConcordAddConnectionSide *self);
+void                  concord_add_connection_side_show_problem   (ConcordAddConnectionSide *self,
+                                                                  const char               *text);
+
+void                  concord_add_connection_scroll_to           (GtkWidget                *widget);
 
 G_END_DECLS
