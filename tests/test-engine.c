@@ -863,13 +863,11 @@ test_main_loop_latency (Fixture       *f,
   g_print ("# main-loop latency during a 20000-contact sync: max %.1f ms over %u ticks\n",
            probe.max_gap / 1000.0, probe.ticks);
   g_assert_cmpuint (probe.ticks, >, 5);
-#if defined(__SANITIZE_ADDRESS__)
-  /* Everything runs several times slower under the sanitizers: this
-   * build checks that the loop keeps turning, the others hold 100 ms. */
-  g_assert_cmpint (probe.max_gap, <, 500 * 1000);
-#else
-  g_assert_cmpint (probe.max_gap, <, 100 * 1000);
-#endif
+  /* Not a speed target (bench/concord-bench-ui-latency measures that):
+   * a stall of seconds means the UI thread waited on the run itself, which
+   * a loaded machine or the sanitizers never explain. 100 ms here failed
+   * once at 115 ms with five other builds on two cores. */
+  g_assert_cmpint (probe.max_gap, <, 2 * G_USEC_PER_SEC);
 }
 
 int
