@@ -31,6 +31,7 @@ struct _ConcordEngine
   GHashTable          *queued;       /* connection ids with a run queued or going */
   GHashTable          *waiting;      /* connection id → GSource: retrying while another process runs it */
   GCancellable        *cancellable;  /* cancelled by concord_engine_stop() */
+  GHashTable          *runs;         /* connection id → GCancellable of its run queued or going */
   guint                interval;
   guint                timer_id;
 

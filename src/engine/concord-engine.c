@@ -37,6 +37,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-engine-activity.h"
 #include "concord-engine-private.h"
 #include "concord-error.h"
 #include "concord-json-private.h"
@@ -295,6 +296,20 @@ destroy_source (gpointer data)
   g_source_unref (data);
 }
 
+/* Each run has a cancellable of its own, so that removing a connection
+ * stops its run only. */
+static void
+cancel_runs (ConcordEngine *self)
+{
+  GHashTableIter iter;
+  GCancellable *cancellable;
+
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cancellable))
+    g_cancellable_cancel (cancellable);
+  g_hash_table_remove_all (self->runs);
+}
+
 static void
 concord_engine_dispose (GObject *object)
 {
@@ -305,6 +320,8 @@ concord_engine_dispose (GObject *object)
     g_hash_table_remove_all (self->waiting);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  if (self->runs != NULL)
+    cancel_runs (self);
   /* Joins the engine thread once its queued jobs, which hold references
    * to the engine, are gone. */
   g_clear_object (&self->worker);
@@ -322,6 +339,7 @@ concord_engine_finalize (GObject *object)
   g_clear_object (&self->connections);
   g_clear_pointer (&self->queued, g_hash_table_unref);
   g_clear_pointer (&self->waiting, g_hash_table_unref);
+  g_clear_pointer (&self->runs, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->secrets);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -356,6 +374,7 @@ concord_engine_init (ConcordEngine *self)
   self->queued = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->waiting = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, destroy_source);
   self->cancellable = g_cancellable_new ();
+  self->runs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   self->connectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
@@ -486,6 +505,8 @@ typedef struct
   gint64                n_linked;
   gboolean              failed;
   gboolean              partial;   /* the last run failed to write some contacts */
+  gboolean              streak;    /* the last run failed, and the user was told */
+  char                 *error;     /* (nullable) why the last run failed */
 } Snapshot;
 
 static void
@@ -498,6 +519,7 @@ snapshot_free (gpointer data)
   g_free (snapshot->app_b);
   g_free (snapshot->account_a);
   g_free (snapshot->account_b);
+  g_free (snapshot->error);
   g_free (snapshot);
 }
 
@@ -527,6 +549,10 @@ take_snapshot (ConcordEngine        *self,
       snapshot->last_sync = run->finished != 0 ? run->finished : run->started;
       snapshot->failed = g_strcmp0 (run->status, "ok") != 0;
       snapshot->partial = g_strcmp0 (run->status, "partial") == 0;
+      /* An interrupted run (its process died) was never reported. */
+      snapshot->streak = snapshot->partial || g_strcmp0 (run->status, "failed") == 0 ||
+                         g_strcmp0 (run->status, "aborted") == 0;
+      snapshot->error = g_strdup (run->error);
       break;
     }
 
@@ -580,11 +606,22 @@ apply_snapshot (ConcordEngine *self,
   STATE_SET (state, enabled, snapshot->row->enabled, STATE_PROP_ENABLED);
   STATE_SET (state, last_sync, snapshot->last_sync, STATE_PROP_LAST_SYNC);
   STATE_SET (state, n_linked, snapshot->n_linked, STATE_PROP_N_LINKED);
+  /* Failing since before this process started: the same failure streak
+   * goes on, and is not reported again (see run_done_cb()). */
   if (added && snapshot->failed)
-    state_set_string (state, &state->error,
-                      snapshot->partial ? _("Some contacts could not be written; Concord will try again")
-                                        : "The last sync did not finish",
-                      STATE_PROP_ERROR);
+    {
+      g_autofree char *explanation = NULL;
+      g_autofree char *fix = NULL;
+
+      if (snapshot->partial)
+        explanation = g_strdup (_("Some contacts could not be written; Concord will try again"));
+      else if (snapshot->streak && snapshot->error != NULL)
+        concord_activity_explain (snapshot->error, &explanation, &fix);
+      else
+        explanation = g_strdup (_("The last sync did not finish"));
+      state_set_string (state, &state->error, explanation, STATE_PROP_ERROR);
+      state->n_failures = snapshot->streak ? 1 : 0;
+    }
   state_update_status (state, g_hash_table_contains (self->queued, &state->id));
   g_object_thaw_notify (G_OBJECT (state));
 
@@ -835,6 +872,22 @@ human_error (const GError *error,
   return g_strdup (error->message);
 }
 
+/* On the engine thread: a run that failed before it began. */
+static void
+record_failed_run (ConcordEngine *self,
+                   gint64         connection_id,
+                   const GError  *failure)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 run_id;
+
+  if ((run_id = concord_store_begin_run (self->store, connection_id, FALSE, &error)) == 0 ||
+      !concord_store_finish_run (self->store, run_id, "failed", NULL, &error) ||
+      !concord_store_set_run_error (self->store, run_id, failure->message, &error))
+    g_warning ("Could not record the failed run of connection %" G_GINT64_FORMAT ": %s",
+               connection_id, error->message);
+}
+
 static void
 run_worker (GTask        *task,
             gpointer      source_object,
@@ -848,6 +901,7 @@ run_worker (GTask        *task,
   g_autoptr(GPtrArray) schema_b = NULL;
   ConcordConnector *a, *b;
   ConcordSyncConfig config;
+  gboolean started = FALSE;
   ConcordRunOptions options = {
     .dry_run = job->dry_run,
     .progress = on_run_progress,
@@ -884,6 +938,7 @@ run_worker (GTask        *task,
     job->ok = FALSE;
   else
     {
+      started = TRUE;
       job->ok = concord_sync_run_connection (self->store, row, &config, a, b, &options, cancellable,
                                              &job->summary, &job->error);
       concord_sync_config_clear (&config);
@@ -895,6 +950,13 @@ run_worker (GTask        *task,
       g_task_return_boolean (task, TRUE);
       return;
     }
+
+  /* Failed before a run could start (a refused key, an app out of reach
+   * while reading the fields): still a failed run for the activity, the
+   * health summary and the next start. */
+  if (!job->ok && !started && !job->dry_run && row != NULL && job->error != NULL &&
+      !g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    record_failed_run (self, row->id, job->error);
 
   /* Failed writes fail the run for the person too (the journal has each
    * one's reason); the next run retries them. */
@@ -959,6 +1021,8 @@ run_done_cb (GObject      *object,
     }
 
   g_hash_table_remove (self->queued, &job->id);
+  if (g_hash_table_lookup (self->runs, &job->id) == g_task_get_cancellable (G_TASK (result)))
+    g_hash_table_remove (self->runs, &job->id);
 
   state = concord_engine_lookup (self, job->id);
   if (state == NULL)
@@ -1007,13 +1071,19 @@ start_run (ConcordEngine *self,
            gint64         connection_id)
 {
   g_autoptr(GTask) task = NULL;
+  GCancellable *cancellable;
   RunJob *job;
 
   job = g_new0 (RunJob, 1);
   job->engine = g_object_ref (self);
   job->id = connection_id;
 
-  task = g_task_new (self, self->cancellable, run_done_cb, NULL);
+  cancellable = g_cancellable_new ();
+  g_hash_table_replace (self->runs, g_memdup2 (&connection_id, sizeof connection_id), cancellable);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    g_cancellable_cancel (cancellable);
+
+  task = g_task_new (self, cancellable, run_done_cb, NULL);
   g_task_set_source_tag (task, start_run);
   g_task_set_task_data (task, job, run_job_free);
   concord_worker_thread_queue (self->worker, task, run_worker);
@@ -1200,6 +1270,7 @@ concord_engine_stop (ConcordEngine *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  cancel_runs (self);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1847,6 +1918,13 @@ remove_connection_worker (GTask        *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/**
+ * concord_engine_remove_connection_async:
+ *
+ * Removes a connection and what Concord keeps of it (which contacts are
+ * paired, its activity); the contacts in the apps stay as they are. A
+ * run of it going is cancelled and waited for first.
+ */
 void
 concord_engine_remove_connection_async (ConcordEngine       *self,
                                         gint64               connection_id,
@@ -1857,7 +1935,17 @@ concord_engine_remove_connection_async (ConcordEngine       *self,
   g_autoptr(GTask) task = NULL;
   Job *job;
 
+  GCancellable *run;
+
   g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  /* Its run stops between two batches (what it wrote is committed) and
+   * the removal waits for it: the engine thread does one job at a time.
+   * A run waiting for another process's run never starts. */
+  if ((run = g_hash_table_lookup (self->runs, &connection_id)) != NULL)
+    g_cancellable_cancel (run);
+  if (g_hash_table_remove (self->waiting, &connection_id))
+    g_hash_table_remove (self->queued, &connection_id);
 
   task = concord_engine_job_task (self, concord_engine_remove_connection_async, cancellable, callback, user_data, &job);
   job->connection_id = connection_id;
@@ -1884,6 +1972,71 @@ concord_engine_remove_connection_finish (ConcordEngine  *self,
     if (state != NULL && g_list_store_find (self->connections, state, &position))
       g_list_store_remove (self->connections, position);
   }
+  return TRUE;
+}
+
+static void
+rename_connection_worker (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      !concord_store_rename_connection (self->store, job->connection_id, job->name, &error))
+    g_task_return_error (task, error);
+  else
+    return_snapshot (self, task, job->connection_id);
+}
+
+/**
+ * concord_engine_rename_connection_async:
+ * @name: the new name (see concord_store_check_name())
+ *
+ * Renames a connection; a name another connection has is refused with
+ * %CONCORD_ERROR_CONFLICT. Its state's name changes once it is stored.
+ */
+void
+concord_engine_rename_connection_async (ConcordEngine       *self,
+                                        gint64               connection_id,
+                                        const char          *name,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (name != NULL);
+
+  task = concord_engine_job_task (self, concord_engine_rename_connection_async, cancellable, callback,
+                                  user_data, &job);
+  job->connection_id = connection_id;
+  job->name = g_strdup (name);
+  concord_worker_thread_queue (self->worker, task, rename_connection_worker);
+}
+
+gboolean
+concord_engine_rename_connection_finish (ConcordEngine  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error)
+{
+  Snapshot *snapshot;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_engine_rename_connection_async,
+                        FALSE);
+
+  snapshot = g_task_propagate_pointer (G_TASK (result), error);
+  if (snapshot == NULL)
+    return FALSE;
+
+  apply_snapshot (self, snapshot);
+  snapshot_free (snapshot);
   return TRUE;
 }
 

@@ -190,6 +190,15 @@ void           concord_engine_remove_connection_async (ConcordEngine        *sel
 gboolean       concord_engine_remove_connection_finish (ConcordEngine       *self,
                                                     GAsyncResult            *result,
                                                     GError                 **error);
+void           concord_engine_rename_connection_async (ConcordEngine        *self,
+                                                    gint64                   connection_id,
+                                                    const char              *name,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_rename_connection_finish (ConcordEngine       *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
 void           concord_engine_set_enabled_async    (ConcordEngine           *self,
                                                     gint64                   connection_id,
                                                     gboolean                 enabled,

@@ -175,6 +175,10 @@ gboolean              concord_store_set_connection_config (ConcordStore         
                                                        gint64                      id,
                                                        const char                 *config_json,
                                                        GError                    **error);
+gboolean              concord_store_rename_connection (ConcordStore               *self,
+                                                       gint64                      id,
+                                                       const char                 *name,
+                                                       GError                    **error);
 
 /* The per-side record index */
 GHashTable *concord_store_load_index        (ConcordStore             *self,
