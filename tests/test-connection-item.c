@@ -96,6 +96,12 @@ label_contains (GtkWidget  *root,
   return FALSE;
 }
 
+static gboolean
+is_off (gpointer state)
+{
+  return !concord_connection_state_get_enabled (state);
+}
+
 static void
 test_row (void)
 {
@@ -109,7 +115,7 @@ test_row (void)
   ConcordConnectionRow row_data = { 0 };
   GAsyncResult *slot = NULL;
   ConcordConnectionState *state;
-  GtkWidget *window, *row, *toggle, *sync_button, *pause_button, *badge_holder;
+  GtkWidget *window, *row, *toggle, *sync_button, *badge_holder;
   gint64 id;
 
   for (guint s = 0; s < 2; s++)
@@ -180,15 +186,13 @@ test_row (void)
 
   toggle = find_by_type (row, GTK_TYPE_SWITCH, 0);
   sync_button = find_by_type (row, GTK_TYPE_BUTTON, 0);
-  pause_button = find_by_type (row, GTK_TYPE_TOGGLE_BUTTON, 0);
   g_assert_nonnull (toggle);
   g_assert_nonnull (sync_button);
-  g_assert_nonnull (pause_button);
-  g_assert_false (gtk_widget_get_sensitive (pause_button));
+  /* One control turns it on and off: the switch (no Pause beside it). */
+  g_assert_null (find_by_type (row, GTK_TYPE_TOGGLE_BUTTON, 0));
   /* Every control says what it does, naming the connection. */
   assert_label (toggle, "Sync Shop and CRM");
   assert_label (sync_button, "Sync Shop and CRM now");
-  assert_label (pause_button, "Pause Shop and CRM");
 
   /* Switched on: it runs, then shows the contacts in sync. */
   gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
@@ -196,7 +200,6 @@ test_row (void)
   g_assert_true (concord_connection_state_get_enabled (state));
   g_assert_true (label_contains (row, "3 contacts in sync"));
   g_assert_true (label_contains (row, "Synced just now"));
-  g_assert_true (gtk_widget_get_sensitive (pause_button));
 
   /* A failure: the badge and the reason in one line. */
   {
@@ -217,10 +220,19 @@ test_row (void)
   g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (3), 30));
   g_assert_false (label_contains (row, "Failing"));
 
-  /* Pause. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (pause_button), TRUE);
-  g_assert_true (concord_connection_state_get_paused (state));
-  g_assert_true (label_contains (row, "Paused"));
+  /* Switched off: stored, so it stays off on the next start. */
+  gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
+  g_assert_true (concord_test_wait_until (is_off, state, 30));
+  g_assert_true (label_contains (row, "Off"));
+  {
+    g_autoptr(ConcordStore) store = concord_store_new (path, &error);
+    g_autoptr(ConcordConnectionRow) stored = NULL;
+
+    g_assert_no_error (error);
+    stored = concord_store_get_connection_by_id (store, id, &error);
+    g_assert_no_error (error);
+    g_assert_false (stored->enabled);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))

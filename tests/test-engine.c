@@ -319,14 +319,12 @@ test_accounts_and_runs (Fixture       *f,
   g_assert_cmpuint (f->failing, ==, 1);
   g_assert_null (concord_connection_state_get_error (state));
 
-  /* Paused: not in "sync all"; "sync now" still runs. */
-  concord_engine_set_paused (f->engine, id, TRUE);
-  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_PAUSED);
+  /* Off: not in "sync all"; "sync now" still runs. */
+  set_enabled (f, id, FALSE);
   concord_engine_sync_all (f->engine);
-  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_PAUSED);
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_OFF);
   concord_engine_sync_now (f->engine, id);
   wait_runs (f, 5);
-  concord_engine_set_paused (f->engine, id, FALSE);
 
   /* Removed: gone from the list. */
   {

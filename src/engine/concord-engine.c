@@ -59,7 +59,6 @@ struct _ConcordConnectionState
   char                    *account_b;
   ConcordDirection         direction;
   gboolean                 enabled;
-  gboolean                 paused;
   ConcordConnectionStatus  status;
   double                   fraction;
   char                    *progress;
@@ -81,7 +80,6 @@ enum {
   STATE_PROP_ACCOUNT_B,
   STATE_PROP_DIRECTION,
   STATE_PROP_ENABLED,
-  STATE_PROP_PAUSED,
   STATE_PROP_STATUS,
   STATE_PROP_FRACTION,
   STATE_PROP_PROGRESS,
@@ -143,9 +141,6 @@ concord_connection_state_get_property (GObject    *object,
     case STATE_PROP_ENABLED:
       g_value_set_boolean (value, self->enabled);
       break;
-    case STATE_PROP_PAUSED:
-      g_value_set_boolean (value, self->paused);
-      break;
     case STATE_PROP_STATUS:
       g_value_set_int (value, self->status);
       break;
@@ -186,7 +181,6 @@ concord_connection_state_class_init (ConcordConnectionStateClass *klass)
   state_properties[STATE_PROP_ACCOUNT_B] = g_param_spec_string ("account-b", NULL, NULL, NULL, flags);
   state_properties[STATE_PROP_DIRECTION] = g_param_spec_int ("direction", NULL, NULL, 0, 2, 0, flags);
   state_properties[STATE_PROP_ENABLED] = g_param_spec_boolean ("enabled", NULL, NULL, FALSE, flags);
-  state_properties[STATE_PROP_PAUSED] = g_param_spec_boolean ("paused", NULL, NULL, FALSE, flags);
   state_properties[STATE_PROP_STATUS] = g_param_spec_int ("status", NULL, NULL, 0, CONCORD_CONNECTION_FAILING,
                                                           0, flags);
   state_properties[STATE_PROP_FRACTION] = g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0, flags);
@@ -219,7 +213,6 @@ STATE_GETTER (const char *, account_a, account_a, NULL)
 STATE_GETTER (const char *, account_b, account_b, NULL)
 STATE_GETTER (ConcordDirection, direction, direction, CONCORD_DIRECTION_BOTH)
 STATE_GETTER (gboolean, enabled, enabled, FALSE)
-STATE_GETTER (gboolean, paused, paused, FALSE)
 STATE_GETTER (ConcordConnectionStatus, status, status, CONCORD_CONNECTION_OFF)
 STATE_GETTER (double, fraction, fraction, 0)
 STATE_GETTER (const char *, progress, progress, NULL)
@@ -265,8 +258,6 @@ state_update_status (ConcordConnectionState *self,
     status = CONCORD_CONNECTION_OFF;
   else if (self->error != NULL)
     status = CONCORD_CONNECTION_FAILING;
-  else if (self->paused)
-    status = CONCORD_CONNECTION_PAUSED;
   else
     status = CONCORD_CONNECTION_IDLE;
 
@@ -1155,7 +1146,7 @@ queue_run (ConcordEngine *self,
 /**
  * concord_engine_sync_now:
  *
- * Queues a run of the connection, whether it is paused or not (the user
+ * Queues a run of the connection, whether it is on or not (the user
  * asked); does nothing if one is queued or going.
  */
 void
@@ -1170,7 +1161,7 @@ concord_engine_sync_now (ConcordEngine *self,
 /**
  * concord_engine_sync_all:
  *
- * Queues a run of every connection that is on and not paused.
+ * Queues a run of every connection that is on.
  */
 void
 concord_engine_sync_all (ConcordEngine *self)
@@ -1184,7 +1175,7 @@ concord_engine_sync_all (ConcordEngine *self)
     {
       g_autoptr(ConcordConnectionState) state = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
 
-      if (state->enabled && !state->paused)
+      if (state->enabled)
         queue_run (self, state->id);
     }
 }
@@ -1218,22 +1209,6 @@ concord_engine_set_interval (ConcordEngine *self,
       self->timer_id = g_source_attach (source, self->context);
       g_source_unref (source);
     }
-}
-
-void
-concord_engine_set_paused (ConcordEngine *self,
-                           gint64         connection_id,
-                           gboolean       paused)
-{
-  ConcordConnectionState *state;
-
-  g_return_if_fail (CONCORD_IS_ENGINE (self));
-
-  state = concord_engine_lookup (self, connection_id);
-  if (state == NULL)
-    return;
-  STATE_SET (state, paused, !!paused, STATE_PROP_PAUSED);
-  state_update_status (state, g_hash_table_contains (self->queued, &connection_id));
 }
 
 /**
