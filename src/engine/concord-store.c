@@ -2547,8 +2547,8 @@ concord_store_rename_connection (ConcordStore  *self,
                                  const char    *name,
                                  GError       **error)
 {
+  g_autoptr(ConcordConnectionRow) holder = NULL;
   g_autoptr(Statement) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -2556,33 +2556,22 @@ concord_store_rename_connection (ConcordStore  *self,
   if (!concord_store_check_name (name, error))
     return FALSE;
 
+  /* Said plainly, rather than as the UNIQUE constraint's failure. */
+  holder = concord_store_get_connection (self, name, NULL);
+  if (holder != NULL && holder->id != id)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                   "Another connection is called \"%s\"", name);
+      return FALSE;
+    }
+
   if (!(stmt = lease_statement (self, STMT_RENAME_CONNECTION, error)))
     return FALSE;
 
   sqlite3_bind_int64 (stmt, 1, id);
   bind_text (stmt, 2, name);
 
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_CONSTRAINT_UNIQUE)
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
-                   "Another connection is called \"%s\"", name);
-      return FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      set_store_error (self, error, rc, "Could not rename a connection");
-      return FALSE;
-    }
-
-  if (sqlite3_changes (self->db) == 0)
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
-                   "No connection with id %" G_GINT64_FORMAT, id);
-      return FALSE;
-    }
-
-  return TRUE;
+  return update_connection (self, stmt, id, error);
 }
 
 /* ------------------------------------------------------------------------- */

@@ -422,27 +422,19 @@ removal_step_done (GTask  *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/* A connection or an account of the sandbox removed. */
 static void
-sandbox_connection_removed_cb (GObject      *object,
-                               GAsyncResult *result,
-                               gpointer      user_data)
+sandbox_part_removed_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
 
-  concord_engine_remove_connection_finish (CONCORD_ENGINE (object), result, &error);
-  removal_step_done (task, error);
-}
-
-static void
-sandbox_account_removed_cb (GObject      *object,
-                            GAsyncResult *result,
-                            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-
-  concord_engine_remove_account_finish (CONCORD_ENGINE (object), result, &error);
+  if (g_async_result_is_tagged (result, concord_engine_remove_connection_async))
+    concord_engine_remove_connection_finish (CONCORD_ENGINE (object), result, &error);
+  else
+    concord_engine_remove_account_finish (CONCORD_ENGINE (object), result, &error);
   removal_step_done (task, error);
 }
 
@@ -491,7 +483,7 @@ sandbox_accounts_listed_cb (GObject      *object,
             {
               removal->pending++;
               concord_engine_remove_connection_async (self->engine, concord_connection_state_get_id (state),
-                                                      NULL, sandbox_connection_removed_cb,
+                                                      NULL, sandbox_part_removed_cb,
                                                       g_object_ref (task));
               break;
             }
@@ -503,7 +495,7 @@ sandbox_accounts_listed_cb (GObject      *object,
       ConcordAccountRow *account = g_ptr_array_index (owned, j);
 
       removal->pending++;
-      concord_engine_remove_account_async (self->engine, account->id, NULL, sandbox_account_removed_cb,
+      concord_engine_remove_account_async (self->engine, account->id, NULL, sandbox_part_removed_cb,
                                            g_object_ref (task));
     }
 
