@@ -1031,6 +1031,52 @@ test_failing_before_run (Fixture       *f,
   }
 }
 
+/* A run stopped by Concord quitting is no failure: on the next start the
+ * connection is not failing, and no streak goes on. */
+static void
+test_stopped_run_no_failure (Fixture       *f,
+                             gconstpointer  data)
+{
+  Hold hold = { 0 };
+  ConcordConnectionState *state;
+  gint64 id;
+
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("person%u@example.com", i);
+
+      person (sides[0], email, "Someone");
+    }
+  concord_memory_connector_set_max_batch (sides[1], 10);
+  g_mutex_init (&hold.mutex);
+  g_cond_init (&hold.cond);
+  concord_memory_connector_set_fail_func (sides[1], hold_first_write, &hold);
+
+  id = add_connection (f);
+  set_enabled (f, id, TRUE);
+  g_assert_true (concord_test_wait_until (hold_reached, &hold, 60));
+
+  concord_engine_stop (f->engine);
+  g_mutex_lock (&hold.mutex);
+  hold.released = TRUE;
+  g_cond_broadcast (&hold.cond);
+  g_mutex_unlock (&hold.mutex);
+  wait_runs (f, 1);
+  g_assert_false (f->last_ok);
+  g_assert_cmpuint (f->failing, ==, 0);
+  concord_memory_connector_set_fail_func (sides[1], NULL, NULL);
+
+  close_engine (f);
+  open_engine (f);
+  state = concord_engine_lookup (f->engine, id);
+  g_assert_null (concord_connection_state_get_error (state));
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_IDLE);
+  g_assert_cmpuint (concord_connection_state_get_n_failures (state), ==, 0);
+
+  g_cond_clear (&hold.cond);
+  g_mutex_clear (&hold.mutex);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1051,6 +1097,8 @@ main (int   argc,
   g_test_add ("/concord/engine/rename-connection", Fixture, NULL, setup, test_rename_connection, teardown);
   g_test_add ("/concord/engine/remove-cancels-run", Fixture, NULL, setup, test_remove_cancels_run, teardown);
   g_test_add ("/concord/engine/failing-before-run", Fixture, NULL, setup, test_failing_before_run, teardown);
+  g_test_add ("/concord/engine/stopped-run-no-failure", Fixture, NULL, setup, test_stopped_run_no_failure,
+              teardown);
   g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
 
   return g_test_run ();

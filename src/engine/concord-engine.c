@@ -514,6 +514,21 @@ snapshot_free (gpointer data)
   g_free (snapshot);
 }
 
+/* Whether a stored error is the one of a cancelled run (its text, in
+ * this locale, is all the store keeps). */
+static gboolean
+is_cancelled_text (const char *text)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) cancelled = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  g_cancellable_cancel (cancellable);
+  g_cancellable_set_error_if_cancelled (cancellable, &cancelled);
+  return g_strcmp0 (text, cancelled->message) == 0;
+}
+
 static Snapshot *
 take_snapshot (ConcordEngine        *self,
                ConcordConnectionRow *row)
@@ -530,12 +545,14 @@ take_snapshot (ConcordEngine        *self,
   snapshot->account_b = g_strdup (b != NULL ? b->name : row->account_b);
   snapshot->n_linked = concord_store_count_links (self->store, row->id, NULL);
 
-  /* The newest real run says when it last synced and whether it failed. */
+  /* The newest real run says when it last synced and whether it failed;
+   * a run cancelled (Concord quit, the connection was switched off) is
+   * no outcome. */
   for (guint i = 0; runs != NULL && i < runs->len; i++)
     {
       ConcordRunRow *run = g_ptr_array_index (runs, i);
 
-      if (run->dry_run)
+      if (run->dry_run || is_cancelled_text (run->error))
         continue;
       snapshot->last_sync = run->finished != 0 ? run->finished : run->started;
       snapshot->failed = g_strcmp0 (run->status, "ok") != 0;
@@ -872,7 +889,11 @@ record_failed_run (ConcordEngine *self,
   g_autoptr(GError) error = NULL;
   gint64 run_id;
 
-  if ((run_id = concord_store_begin_run (self->store, connection_id, FALSE, &error)) == 0 ||
+  if ((run_id = concord_store_begin_run (self->store, connection_id, FALSE, &error)) == 0 &&
+      g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_BUSY))
+    return;  /* another process runs it now: its run is the news */
+
+  if (run_id == 0 ||
       !concord_store_finish_run (self->store, run_id, "failed", NULL, &error) ||
       !concord_store_set_run_error (self->store, run_id, failure->message, &error))
     g_warning ("Could not record the failed run of connection %" G_GINT64_FORMAT ": %s",

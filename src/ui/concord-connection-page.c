@@ -366,31 +366,38 @@ concord_connection_page_rename_action (GtkWidget  *widget,
   gtk_widget_grab_focus (entry);
 }
 
+typedef struct
+{
+  ConcordConnectionPage *page;  /* (owned) */
+  char                  *name;  /* (owned) of the connection removed */
+} Removal;
+
+static void
+removal_free (Removal *removal)
+{
+  g_object_unref (removal->page);
+  g_free (removal->name);
+  g_free (removal);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Removal, removal_free)
+
 static void
 remove_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  g_autoptr(ConcordConnectionPage) self = user_data;
+  g_autoptr(Removal) removal = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
 
   if (!concord_engine_remove_connection_finish (CONCORD_ENGINE (object), result, &error))
-    {
-      /* Translators: %s is why */
-      g_autofree char *text = g_strdup_printf (_("Not removed: %s"), error->message);
-
-      add_toast (self, text);
-    }
-}
-
-static void
-removed_toast (ConcordConnectionPage *self,
-               const char            *name)
-{
-  /* Translators: %s is a connection's name */
-  g_autofree char *text = g_strdup_printf (_("“%s” was removed; its contacts stay in both apps"), name);
-
-  add_toast (self, text);
+    /* Translators: %s is why */
+    text = g_strdup_printf (_("Not removed: %s"), error->message);
+  else
+    /* Translators: %s is a connection's name */
+    text = g_strdup_printf (_("“%s” was removed; its contacts stay in both apps"), removal->name);
+  add_toast (removal->page, text);
 }
 
 static void
@@ -398,13 +405,16 @@ on_remove_response (AdwMessageDialog      *dialog,
                     const char            *response,
                     ConcordConnectionPage *self)
 {
+  Removal *removal;
+
   if (g_strcmp0 (response, "remove") != 0 || self->state == NULL)
     return;
 
-  /* Said now: the page shows the list once the connection is gone. */
-  removed_toast (self, concord_connection_state_get_name (self->state));
+  removal = g_new0 (Removal, 1);
+  removal->page = g_object_ref (self);
+  removal->name = g_strdup (concord_connection_state_get_name (self->state));
   concord_engine_remove_connection_async (self->engine, concord_connection_state_get_id (self->state),
-                                          NULL, remove_cb, g_object_ref (self));
+                                          NULL, remove_cb, removal);
 }
 
 static void
@@ -455,6 +465,8 @@ remove_sandbox_cb (GObject      *object,
 
       add_toast (self, text);
     }
+  else
+    add_toast (self, _("The sample data was removed"));
 }
 
 static void
@@ -468,7 +480,6 @@ on_remove_sample_response (AdwMessageDialog      *dialog,
   if (g_strcmp0 (response, "remove") != 0 || !CONCORD_IS_APPLICATION (application))
     return;
 
-  add_toast (self, _("The sample data was removed"));
   concord_application_remove_sandbox_async (CONCORD_APPLICATION (application), NULL, remove_sandbox_cb,
                                             g_object_ref (self));
 }
