@@ -863,6 +863,10 @@ concord_connection_page_set_state (ConcordConnectionPage  *self,
   if (self->state != NULL)
     g_signal_handlers_disconnect_by_data (self->state, self);
   g_set_object (&self->state, state);
+  /* A load for the connection shown before (it may be gone) ends here. */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   clear_setup (self);
   set_dirty (self, FALSE);
 
