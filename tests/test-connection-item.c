@@ -7,7 +7,7 @@
  * A connection's row in the main window, against a real engine over two
  * in-memory apps: what it shows (apps, direction, name, contacts in sync,
  * last sync, the error badge with its reason, progress) and what its
- * controls do (on/off, sync now, pause), with accessible names.
+ * controls do (on/off, stored; sync now), with accessible names.
  */
 
 #include "config.h"

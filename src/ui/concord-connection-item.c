@@ -9,9 +9,9 @@
  * sync, an error badge with the reason in one line, progress while a run
  * goes, "Sync now", and the on/off switch. The switch is the one control
  * that stops a connection: it is stored, so it holds across restarts (a
- * separate Pause did the same, but was forgotten on restart). Everything it shows comes
- * from a ConcordConnectionState; everything it does goes through the
- * engine facade.
+ * separate Pause did the same, but was forgotten on restart). Everything
+ * it shows comes from a ConcordConnectionState; everything it does goes
+ * through the engine facade.
  */
 
 #define G_LOG_DOMAIN "concord-connection-item"
