@@ -7,7 +7,7 @@
  * A connection's row in the main window, against a real engine over two
  * in-memory apps: what it shows (apps, direction, name, contacts in sync,
  * last sync, the error badge with its reason, progress) and what its
- * controls do (on/off, sync now, pause), with accessible names.
+ * controls do (on/off, stored; sync now), with accessible names.
  */
 
 #include "config.h"
@@ -98,6 +98,15 @@ label_contains (GtkWidget  *root,
   return FALSE;
 }
 
+static gboolean
+is_off (gpointer state)
+{
+  return !concord_connection_state_get_enabled (state);
+}
+
+/* The database of the last engine make_engine() made. */
+static char *db_path;
+
 /* An engine over two in-memory apps, the first with three people, and a
  * connection between them, off. */
 static ConcordEngine *
@@ -113,6 +122,8 @@ make_engine (gint64 *id)
   ConcordConnectionRow row_data = { 0 };
   GAsyncResult *slot = NULL;
 
+  g_free (db_path);
+  db_path = g_strdup (path);
   finished = 0;
   for (guint s = 0; s < 2; s++)
     {
@@ -171,7 +182,8 @@ test_row (void)
   gint64 id;
   g_autoptr(ConcordEngine) engine = make_engine (&id);
   ConcordConnectionState *state = concord_engine_lookup (engine, id);
-  GtkWidget *window, *row, *toggle, *sync_button, *pause_button, *badge_holder;
+  GtkWidget *window, *row, *toggle, *sync_button, *badge_holder;
+  g_autoptr(GError) error = NULL;
 
   window = gtk_window_new ();
   row = concord_connection_item_new (engine, state);
@@ -191,15 +203,13 @@ test_row (void)
 
   toggle = find_by_type (row, GTK_TYPE_SWITCH, 0);
   sync_button = find_by_type (row, GTK_TYPE_BUTTON, 0);
-  pause_button = find_by_type (row, GTK_TYPE_TOGGLE_BUTTON, 0);
   g_assert_nonnull (toggle);
   g_assert_nonnull (sync_button);
-  g_assert_nonnull (pause_button);
-  g_assert_false (gtk_widget_get_sensitive (pause_button));
+  /* One control turns it on and off: the switch (no Pause beside it). */
+  g_assert_null (find_by_type (row, GTK_TYPE_TOGGLE_BUTTON, 0));
   /* Every control says what it does, naming the connection. */
   assert_label (toggle, "Sync Shop and CRM");
   assert_label (sync_button, "Sync Shop and CRM now");
-  assert_label (pause_button, "Pause Shop and CRM");
 
   /* Switched on: it runs, then shows the contacts in sync. */
   gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
@@ -207,7 +217,6 @@ test_row (void)
   g_assert_true (concord_connection_state_get_enabled (state));
   g_assert_true (label_contains (row, "3 contacts in sync"));
   g_assert_true (label_contains (row, "Synced just now"));
-  g_assert_true (gtk_widget_get_sensitive (pause_button));
 
   /* A failure: the badge and the reason in one line. */
   {
@@ -228,10 +237,19 @@ test_row (void)
   g_assert_true (concord_test_wait_until (runs_at_least, GUINT_TO_POINTER (3), 30));
   g_assert_false (label_contains (row, "Failing"));
 
-  /* Pause. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (pause_button), TRUE);
-  g_assert_true (concord_connection_state_get_paused (state));
-  g_assert_true (label_contains (row, "Paused"));
+  /* Switched off: stored, so it stays off on the next start. */
+  gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
+  g_assert_true (concord_test_wait_until (is_off, state, 30));
+  g_assert_true (label_contains (row, "Off"));
+  {
+    g_autoptr(ConcordStore) store = concord_store_new (db_path, &error);
+    g_autoptr(ConcordConnectionRow) stored = NULL;
+
+    g_assert_no_error (error);
+    stored = concord_store_get_connection_by_id (store, id, &error);
+    g_assert_no_error (error);
+    g_assert_false (stored->enabled);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
@@ -258,7 +276,7 @@ label_matches (GtkWidget  *root,
 }
 
 /* The row says when the next sync is, and the time counts down by itself:
- * minutes, then seconds in the last minute; nothing while paused. */
+ * minutes, then seconds in the last minute; nothing while off. */
 static void
 test_next_sync (void)
 {
@@ -293,10 +311,11 @@ test_next_sync (void)
   CONCORD_TEST_WAIT_FOR (label_matches (row, "Next sync in [0-9]+ s$"));
   g_assert_cmpuint (finished, ==, 1);
 
-  /* Paused: no next sync. */
-  concord_engine_set_paused (engine, id, TRUE);
+  /* Switched off: no next sync. */
+  gtk_switch_set_active (GTK_SWITCH (find_by_type (row, GTK_TYPE_SWITCH, 0)), FALSE);
+  CONCORD_TEST_WAIT_FOR (!concord_connection_state_get_enabled (state));
   g_assert_false (label_contains (row, "Next sync"));
-  g_assert_true (label_contains (row, "Paused"));
+  g_assert_true (label_contains (row, "Off"));
 
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))

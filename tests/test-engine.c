@@ -25,6 +25,7 @@
  * ({"side": "a"}), whose key must be "right". */
 static ConcordMemoryConnector *sides[2];
 static GThread *created_on;
+static gboolean refuse_keys;  /* the apps refuse every key, as after a revocation */
 
 static ConcordConnector *
 test_create (const char  *app_id,
@@ -33,7 +34,7 @@ test_create (const char  *app_id,
              GError     **error)
 {
   created_on = g_thread_self ();
-  if (g_strcmp0 (secret, "right") != 0)
+  if (g_strcmp0 (secret, "right") != 0 || refuse_keys)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED, "The app refused the key");
       return NULL;
@@ -46,6 +47,7 @@ static const ConcordEngineApps test_apps = { test_create, NULL, NULL };
 typedef struct
 {
   ConcordEngine *engine;
+  ConcordSecretStore *secrets;  /* kept across a restart of the engine */
   guint          finished;
   guint          failing;
   guint          recovered;
@@ -84,15 +86,30 @@ on_recovered (ConcordEngine          *engine,
 }
 
 static void
-setup (Fixture       *f,
-       gconstpointer  data)
+open_engine (Fixture *f)
 {
   g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
-  g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   GAsyncResult *slot = NULL;
 
+  if (f->secrets == NULL)
+    f->secrets = concord_secret_store_new_in_memory ();
+  f->engine = concord_engine_new (path, f->secrets, &test_apps);
+  g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
+  g_signal_connect (f->engine, "connection-failing", G_CALLBACK (on_failing), f);
+  g_signal_connect (f->engine, "connection-recovered", G_CALLBACK (on_recovered), f);
+
+  concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_open_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
   for (guint s = 0; s < 2; s++)
     {
       g_autoptr(GPtrArray) schema = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
@@ -106,15 +123,7 @@ setup (Fixture       *f,
       concord_memory_connector_set_max_batch (sides[s], 500);
     }
 
-  f->engine = concord_engine_new (path, secrets, &test_apps);
-  g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
-  g_signal_connect (f->engine, "connection-failing", G_CALLBACK (on_failing), f);
-  g_signal_connect (f->engine, "connection-recovered", G_CALLBACK (on_recovered), f);
-
-  concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  g_assert_true (concord_engine_open_finish (f->engine, result, &error));
-  g_assert_no_error (error);
+  open_engine (f);
 }
 
 static gboolean
@@ -124,14 +133,22 @@ engine_gone (gpointer data)
 }
 
 static void
-teardown (Fixture       *f,
-          gconstpointer  data)
+close_engine (Fixture *f)
 {
   /* Tasks hand their last reference back to this thread, maybe after
    * their results arrived: wait for the engine to go. */
   g_object_add_weak_pointer (G_OBJECT (f->engine), (gpointer *) &f->engine);
   g_object_unref (f->engine);
   g_assert_true (concord_test_wait_until (engine_gone, f, 10000));
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  close_engine (f);
+  g_clear_object (&f->secrets);
+  refuse_keys = FALSE;
   g_clear_object (&sides[0]);
   g_clear_object (&sides[1]);
 }
@@ -304,14 +321,12 @@ test_accounts_and_runs (Fixture       *f,
   g_assert_cmpuint (f->failing, ==, 1);
   g_assert_null (concord_connection_state_get_error (state));
 
-  /* Paused: not in "sync all"; "sync now" still runs. */
-  concord_engine_set_paused (f->engine, id, TRUE);
-  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_PAUSED);
+  /* Off: not in "sync all"; "sync now" still runs. */
+  set_enabled (f, id, FALSE);
   concord_engine_sync_all (f->engine);
-  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_PAUSED);
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_OFF);
   concord_engine_sync_now (f->engine, id);
   wait_runs (f, 5);
-  concord_engine_set_paused (f->engine, id, FALSE);
 
   /* Removed: gone from the list. */
   {
@@ -756,11 +771,11 @@ test_schedule (Fixture       *f,
   g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), ==, 3);
   assert_delay (delay_after_last_run (f, state), 60, scale);
 
-  /* Paused or off: nothing is due. */
-  concord_engine_set_paused (f->engine, id, TRUE);
+  /* Off: nothing is due; on again: due again. */
+  set_enabled (f, id, FALSE);
   g_assert_cmpint (concord_connection_state_get_next_sync (state), ==, 0);
-  concord_engine_set_paused (f->engine, id, FALSE);
-  g_assert_cmpint (concord_connection_state_get_next_sync (state), >, 0);
+  set_enabled (f, id, TRUE);
+  CONCORD_TEST_WAIT_FOR (concord_connection_state_get_next_sync (state) > 0);
   concord_engine_stop (f->engine);
   g_assert_cmpint (concord_connection_state_get_next_sync (state), ==, 0);
 }
@@ -870,6 +885,300 @@ test_main_loop_latency (Fixture       *f,
   g_assert_cmpint (probe.max_gap, <, 2 * G_USEC_PER_SEC);
 }
 
+/* Renamed: the state follows once stored; a name another connection has,
+ * or one that cannot be shown on a line, is refused and changes nothing. */
+static void
+rename_connection (Fixture     *f,
+                   gint64       id,
+                   const char  *name,
+                   GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_engine_rename_connection_async (f->engine, id, name, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  concord_engine_rename_connection_finish (f->engine, result, error);
+}
+
+static void
+count_note (guint *notes)
+{
+  (*notes)++;
+}
+
+static void
+test_rename_connection (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(ConcordConnectionRow) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *c = NULL;
+  g_autofree char *d = NULL;
+  ConcordConnectionState *state;
+  ConcordConnectionRow other = { 0 };
+  guint notes = 0;
+  gint64 id;
+
+  id = add_connection (f);
+  state = concord_engine_lookup (f->engine, id);
+  g_signal_connect_swapped (state, "notify::name", G_CALLBACK (count_note), &notes);
+
+  rename_connection (f, id, "Customers", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (concord_connection_state_get_name (state), ==, "Customers");
+  g_assert_cmpuint (notes, ==, 1);
+
+  /* A second connection holds the name "Leads". */
+  c = add_account (f, "Shop 2", "{\"side\": \"a\"}", "right", &error);
+  g_assert_no_error (error);
+  d = add_account (f, "Newsletter 2", "{\"side\": \"b\"}", "right", &error);
+  g_assert_no_error (error);
+  other.name = (char *) "Leads";
+  other.account_a = c;
+  other.type_a = (char *) "contacts";
+  other.account_b = d;
+  other.type_b = (char *) "contacts";
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    GAsyncResult *slot = NULL;
+
+    concord_engine_add_connection_async (f->engine, &other, NULL, concord_test_store_result_cb, &slot);
+    result = concord_test_wait_for_result (&slot);
+    g_assert_cmpint (concord_engine_add_connection_finish (f->engine, result, &error), >, 0);
+    g_assert_no_error (error);
+  }
+
+  rename_connection (f, id, "Leads", &error);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_clear_error (&error);
+  rename_connection (f, id, "Two\nlines", &error);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_clear_error (&error);
+  rename_connection (f, id, "", &error);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpstr (concord_connection_state_get_name (state), ==, "Customers");
+  g_assert_cmpuint (notes, ==, 1);
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  row = concord_store_get_connection_by_id (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (row->name, ==, "Customers");
+}
+
+/* Removing a connection while it runs: the run stops at its next batch
+ * (what it wrote stays written), then the connection goes. */
+typedef struct
+{
+  GMutex   mutex;
+  GCond    cond;
+  gboolean reached;
+  gboolean released;
+} Hold;
+
+static gboolean
+hold_first_write (const ConcordRecord *record,
+                  gpointer             user_data)
+{
+  Hold *hold = user_data;
+
+  g_mutex_lock (&hold->mutex);
+  if (!hold->reached)
+    {
+      hold->reached = TRUE;
+      /* The test's loop waits for this: wake it. */
+      g_main_context_wakeup (NULL);
+      while (!hold->released)
+        g_cond_wait (&hold->cond, &hold->mutex);
+    }
+  g_mutex_unlock (&hold->mutex);
+  return FALSE;
+}
+
+static gboolean
+hold_reached (gpointer data)
+{
+  Hold *hold = data;
+  gboolean reached;
+
+  g_mutex_lock (&hold->mutex);
+  reached = hold->reached;
+  g_mutex_unlock (&hold->mutex);
+  return reached;
+}
+
+static void
+test_remove_cancels_run (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  GAsyncResult *slot = NULL;
+  Hold hold = { 0 };
+  const guint n = 200;
+  gint64 id;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("person%u@example.com", i);
+
+      person (sides[0], email, "Someone");
+    }
+  concord_memory_connector_set_max_batch (sides[1], 10);
+  g_mutex_init (&hold.mutex);
+  g_cond_init (&hold.cond);
+  concord_memory_connector_set_fail_func (sides[1], hold_first_write, &hold);
+
+  id = add_connection (f);
+  set_enabled (f, id, TRUE);
+  g_assert_true (concord_test_wait_until (hold_reached, &hold, 60000));
+
+  /* The run holds in its first batch of writes; removed meanwhile. */
+  concord_engine_remove_connection_async (f->engine, id, NULL, concord_test_store_result_cb, &slot);
+  g_mutex_lock (&hold.mutex);
+  hold.released = TRUE;
+  g_cond_broadcast (&hold.cond);
+  g_mutex_unlock (&hold.mutex);
+
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_remove_connection_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+  g_assert_null (concord_engine_lookup (f->engine, id));
+  /* Stopped early: not every contact was written. */
+  g_assert_cmpuint (concord_memory_connector_get_n_records (sides[1]), <, n);
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  runs = concord_store_list_runs (store, id, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 0);
+
+  concord_memory_connector_set_fail_func (sides[1], NULL, NULL);
+  g_cond_clear (&hold.cond);
+  g_mutex_clear (&hold.mutex);
+}
+
+/* A run that fails before it starts (the app refuses the key) is a failed
+ * run in the store, with why; the failure streak goes on across a restart
+ * of the engine: "failing" once, not again on the next start. */
+static void
+test_failing_before_run (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  ConcordConnectionState *state;
+  gint64 id;
+
+  person (sides[0], "ann@example.com", "Ann");
+  id = add_connection (f);
+
+  refuse_keys = TRUE;
+  set_enabled (f, id, TRUE);
+  wait_runs (f, 1);
+  g_assert_false (f->last_ok);
+  g_assert_cmpuint (f->failing, ==, 1);
+
+  {
+    g_autoptr(ConcordStore) store = concord_store_new (path, &error);
+    g_autoptr(GPtrArray) runs = NULL;
+    ConcordRunRow *run;
+
+    g_assert_no_error (error);
+    runs = concord_store_list_runs (store, id, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (runs->len, ==, 1);
+    run = g_ptr_array_index (runs, 0);
+    g_assert_cmpstr (run->status, ==, "failed");
+    g_assert_cmpint (run->finished, >, 0);
+    g_assert_nonnull (strstr (run->error, "refused the key"));
+  }
+
+  /* Started again, still failing: the streak goes on. */
+  close_engine (f);
+  f->failing = 0;
+  f->finished = 0;
+  open_engine (f);
+  state = concord_engine_lookup (f->engine, id);
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_FAILING);
+  g_assert_cmpuint (concord_connection_state_get_n_failures (state), ==, 1);
+  g_assert_nonnull (concord_connection_state_get_error (state));
+  concord_engine_sync_now (f->engine, id);
+  wait_runs (f, 1);
+  g_assert_false (f->last_ok);
+  g_assert_cmpuint (f->failing, ==, 0);
+
+  /* The key works again: recovered, and a new failure is a new streak. */
+  refuse_keys = FALSE;
+  concord_engine_sync_now (f->engine, id);
+  wait_runs (f, 2);
+  g_assert_true (f->last_ok);
+  g_assert_cmpuint (f->recovered, ==, 1);
+  g_assert_null (concord_connection_state_get_error (state));
+  {
+    g_autoptr(GError) broken = g_error_new (CONCORD_ERROR, CONCORD_ERROR_NETWORK, "The app could not be reached");
+
+    concord_memory_connector_fail_list_at_page (sides[1], 0, broken);
+    concord_engine_sync_now (f->engine, id);
+    wait_runs (f, 3);
+    g_assert_false (f->last_ok);
+    g_assert_cmpuint (f->failing, ==, 1);
+  }
+}
+
+/* A run stopped by Concord quitting is no failure: on the next start the
+ * connection is not failing, and no streak goes on. */
+static void
+test_stopped_run_no_failure (Fixture       *f,
+                             gconstpointer  data)
+{
+  Hold hold = { 0 };
+  ConcordConnectionState *state;
+  gint64 id;
+
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("person%u@example.com", i);
+
+      person (sides[0], email, "Someone");
+    }
+  concord_memory_connector_set_max_batch (sides[1], 10);
+  g_mutex_init (&hold.mutex);
+  g_cond_init (&hold.cond);
+  concord_memory_connector_set_fail_func (sides[1], hold_first_write, &hold);
+
+  id = add_connection (f);
+  set_enabled (f, id, TRUE);
+  g_assert_true (concord_test_wait_until (hold_reached, &hold, 60));
+
+  concord_engine_stop (f->engine);
+  g_mutex_lock (&hold.mutex);
+  hold.released = TRUE;
+  g_cond_broadcast (&hold.cond);
+  g_mutex_unlock (&hold.mutex);
+  wait_runs (f, 1);
+  g_assert_false (f->last_ok);
+  g_assert_cmpuint (f->failing, ==, 0);
+  concord_memory_connector_set_fail_func (sides[1], NULL, NULL);
+
+  close_engine (f);
+  open_engine (f);
+  state = concord_engine_lookup (f->engine, id);
+  g_assert_null (concord_connection_state_get_error (state));
+  g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_IDLE);
+  g_assert_cmpuint (concord_connection_state_get_n_failures (state), ==, 0);
+
+  g_cond_clear (&hold.cond);
+  g_mutex_clear (&hold.mutex);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -888,6 +1197,11 @@ main (int   argc,
   g_test_add ("/concord/engine/bad-name-refused", Fixture, NULL, setup, test_bad_name_refused, teardown);
   g_test_add ("/concord/engine/failed-writes-fail", Fixture, NULL, setup, test_failed_writes_fail, teardown);
   g_test_add ("/concord/engine/schedule", Fixture, NULL, setup, test_schedule, teardown);
+  g_test_add ("/concord/engine/rename-connection", Fixture, NULL, setup, test_rename_connection, teardown);
+  g_test_add ("/concord/engine/remove-cancels-run", Fixture, NULL, setup, test_remove_cancels_run, teardown);
+  g_test_add ("/concord/engine/failing-before-run", Fixture, NULL, setup, test_failing_before_run, teardown);
+  g_test_add ("/concord/engine/stopped-run-no-failure", Fixture, NULL, setup, test_stopped_run_no_failure,
+              teardown);
   g_test_add ("/concord/engine/main-loop-latency", Fixture, NULL, setup, test_main_loop_latency, teardown);
 
   return g_test_run ();

@@ -7,10 +7,12 @@
  * ConcordNotifications against a real engine over two in-memory apps, and
  * a mock org.freedesktop.Notifications server on a private bus (TESTING.md
  * section 4, recipe A): one notification per failure streak, whatever the
- * engine says, with the connection's name, the reason and an "Open"
- * button; withdrawn on recovery and when the connection is removed; none
+ * engine says (and not again after a restart while still failing), with
+ * the connection's name, the reason and a "Details" button; withdrawn on
+ * recovery and when the connection is removed; none
  * with notify-errors off; a toast instead while a window has the focus
- * (that case needs a display: the 'ui' suite runs it).
+ * (that case needs a display: the 'ui' suite runs it), naming the
+ * connection for the toast's Details.
  */
 
 #include "config.h"
@@ -226,6 +228,9 @@ typedef struct
   ConcordNotifications *notifications;
   GSettings            *settings;
   GPtrArray            *toasts;  /* (element-type utf8) */
+  GArray               *toast_ids;  /* (element-type gint64) the connection of each toast */
+  ConcordSecretStore   *secrets;
+  char                 *path;
   guint                 finished;
   gint64                connection_id;
 } Fixture;
@@ -242,9 +247,11 @@ on_run_finished (ConcordEngine          *engine,
 static void
 on_show_toast (ConcordNotifications *notifications,
                const char           *text,
+               gint64                connection_id,
                Fixture              *f)
 {
   g_ptr_array_add (f->toasts, g_strdup (text));
+  g_array_append_val (f->toast_ids, connection_id);
 }
 
 static char *
@@ -317,16 +324,27 @@ add_connection (Fixture *f)
 }
 
 static void
+open_engine (Fixture *f)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  f->engine = concord_engine_new (f->path, f->secrets, &test_apps);
+  g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
+  concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_open_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
 setup (Fixture       *f,
        gconstpointer  data)
 {
   static guint n_setups;
   g_autofree char *db = g_strdup_printf ("state-%u.sqlite", n_setups++);
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), db, NULL);
-  g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
   gboolean with_window = GPOINTER_TO_INT (data);
 
   mock_server_start (&f->mock);
@@ -341,12 +359,9 @@ setup (Fixture       *f,
       concord_memory_connector_set_schema (sides[s], schema);
     }
 
-  f->engine = concord_engine_new (path, secrets, &test_apps);
-  g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
-  concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  g_assert_true (concord_engine_open_finish (f->engine, result, &error));
-  g_assert_no_error (error);
+  f->path = g_build_filename (g_get_user_data_dir (), db, NULL);
+  f->secrets = concord_secret_store_new_in_memory ();
+  open_engine (f);
 
   /* Non-unique: each test's app registers afresh on the private bus. A
    * GtkApplication only where a window is needed; notifications need no
@@ -361,6 +376,7 @@ setup (Fixture       *f,
 
   f->settings = g_settings_new ("io.github.concordsync.Concord");
   f->toasts = g_ptr_array_new_with_free_func (g_free);
+  f->toast_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   f->notifications = concord_notifications_new (f->app, f->engine);
   g_signal_connect (f->notifications, "show-toast", G_CALLBACK (on_show_toast), f);
 
@@ -373,6 +389,16 @@ static gboolean
 engine_gone (gpointer data)
 {
   return ((Fixture *) data)->engine == NULL;
+}
+
+static void
+close_engine (Fixture *f)
+{
+  /* Tasks hand their last reference back to this thread: wait for the
+   * engine to go. */
+  g_object_add_weak_pointer (G_OBJECT (f->engine), (gpointer *) &f->engine);
+  g_object_unref (f->engine);
+  g_assert_true (concord_test_wait_until (engine_gone, f, 30));
 }
 
 static void
@@ -398,12 +424,11 @@ teardown (Fixture       *f,
   g_settings_reset (f->settings, "notify-errors");
   g_clear_object (&f->settings);
   g_clear_pointer (&f->toasts, g_ptr_array_unref);
+  g_clear_pointer (&f->toast_ids, g_array_unref);
 
-  /* Tasks hand their last reference back to this thread: wait for the
-   * engine to go. */
-  g_object_add_weak_pointer (G_OBJECT (f->engine), (gpointer *) &f->engine);
-  g_object_unref (f->engine);
-  g_assert_true (concord_test_wait_until (engine_gone, f, 30));
+  close_engine (f);
+  g_clear_object (&f->secrets);
+  g_clear_pointer (&f->path, g_free);
   g_clear_object (&sides[0]);
   g_clear_object (&sides[1]);
 
@@ -521,14 +546,14 @@ assert_failing_notification (Fixture *f,
   g_assert_true (g_variant_lookup (hints, "desktop-entry", "&s", &desktop_entry));
   g_assert_cmpstr (desktop_entry, ==, TEST_APP_ID);
 
-  /* The default action, then the "Open" button, both app.show-connection
+  /* The default action, then the "Details" button, both app.show-connection
    * with the connection's id. */
   open_action = g_action_print_detailed_name ("app.show-connection", g_variant_new_int64 (f->connection_id));
   strv = g_variant_get_strv (actions, &n);
   g_assert_cmpuint (n, ==, 4);
   g_assert_cmpstr (strv[0], ==, "default");
   g_assert_cmpstr (strv[2], ==, open_action);
-  g_assert_cmpstr (strv[3], ==, "Open");
+  g_assert_cmpstr (strv[3], ==, "Details");
   g_free (strv);
 }
 
@@ -587,6 +612,8 @@ test_notify_errors_off (Fixture       *f,
   /* Said in the window instead, should one be open. */
   g_assert_cmpuint (f->toasts->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (f->toasts, 0), ==, CONNECTION_NAME " stopped syncing");
+  /* Its Details opens the connection. */
+  g_assert_cmpint (g_array_index (f->toast_ids, gint64, 0), ==, f->connection_id);
 
   succeed_once (f);
   flush_bus (f);
@@ -615,6 +642,35 @@ test_removed_connection (Fixture       *f,
   wait_closed (f, 1);
   g_assert_cmpuint (g_array_index (f->mock.closed, guint32, 0), ==,
                     g_array_index (f->mock.notify_ids, guint32, 0));
+}
+
+/* Concord started again while the connection still fails: the streak
+ * goes on, nothing is said again (neither notification nor toast); a new
+ * streak after a success is told. */
+static void
+test_streak_across_restart (Fixture       *f,
+                            gconstpointer  data)
+{
+  fail_once (f);
+  wait_notify_calls (f, 1);
+
+  g_clear_object (&f->notifications);
+  close_engine (f);
+  open_engine (f);
+  f->notifications = concord_notifications_new (f->app, f->engine);
+  g_signal_connect (f->notifications, "show-toast", G_CALLBACK (on_show_toast), f);
+  g_assert_cmpint (concord_connection_state_get_status (concord_engine_lookup (f->engine, f->connection_id)),
+                   ==, CONCORD_CONNECTION_FAILING);
+
+  fail_once (f);
+  flush_bus (f);
+  g_assert_cmpuint (f->mock.notify_calls->len, ==, 1);
+  g_assert_cmpuint (f->toasts->len, ==, 0);
+
+  succeed_once (f);
+  fail_once (f);
+  wait_notify_calls (f, 2);
+  assert_failing_notification (f, 1);
 }
 
 static gboolean
@@ -647,6 +703,8 @@ test_focused_window (Fixture       *f,
   flush_bus (f);
   g_assert_cmpuint (f->toasts->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (f->toasts, 1), ==, CONNECTION_NAME " is syncing again");
+  g_assert_cmpint (g_array_index (f->toast_ids, gint64, 0), ==, f->connection_id);
+  g_assert_cmpint (g_array_index (f->toast_ids, gint64, 1), ==, 0);
   g_assert_cmpuint (f->mock.notify_calls->len, ==, 0);
 }
 
@@ -696,6 +754,8 @@ main (int   argc,
                   setup, test_notify_errors_off, teardown);
       g_test_add ("/concord/notifications/removed-connection", Fixture, GINT_TO_POINTER (FALSE),
                   setup, test_removed_connection, teardown);
+      g_test_add ("/concord/notifications/streak-across-restart", Fixture, GINT_TO_POINTER (FALSE),
+                  setup, test_streak_across_restart, teardown);
     }
 
   ret = g_test_run ();

@@ -1022,6 +1022,73 @@ test_damaged_elasticemail (void)
   g_assert_cmpuint (contacts->len, ==, 300);
 }
 
+/* Which stored accounts are the sandbox's: its Sample CRM file, its
+ * Elastic Email server (running, or at the last start's port when
+ * stopped); nothing else. */
+static void
+test_owns_account (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *url = g_strdup (concord_sandbox_get_elasticemail_url (f->sandbox));
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *ee = g_strdup (concord_sandbox_get_elasticemail_options_json (f->sandbox));
+  g_autofree char *other_port = g_strdup_printf ("{\"base_url\": \"http://127.0.0.1:%d/v4\"}",
+                                                 g_uri_get_port (uri) == 1 ? 2 : 1);
+  g_autofree char *other_host = g_strdup_printf ("{\"base_url\": \"http://192.0.2.1:%d/v4\"}",
+                                                 g_uri_get_port (uri));
+  const char *crm = concord_sandbox_get_crm_options_json (f->sandbox);
+
+  g_assert_true (concord_sandbox_owns_account (f->sandbox, "elasticemail", ee));
+  g_assert_true (concord_sandbox_owns_account (f->sandbox, "sample-crm", crm));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "elasticemail", other_port));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "elasticemail", other_host));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "elasticemail", NULL));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "elasticemail",
+                                                "{\"base_url\": \"https://api.elasticemail.com/v4\"}"));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "sample-crm", "{\"path\": \"/tmp/elsewhere.json\"}"));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "sample-crm", "not json"));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "hubspot", crm));
+
+  /* Stopped: the port it had is still its own. */
+  concord_sandbox_stop (f->sandbox);
+  g_assert_true (concord_sandbox_owns_account (f->sandbox, "elasticemail", ee));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "elasticemail", other_port));
+}
+
+/* Removed: stopped, its folder gone (so nothing starts it again), and a
+ * later start seeds the sample data anew. */
+static void
+test_remove (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *ee = g_strdup (concord_sandbox_get_elasticemail_options_json (f->sandbox));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = new_record_array ();
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GPtrArray) contacts = NULL;
+  g_autoptr(ConcordRecord) record = concord_record_new (NULL);
+
+  concord_record_set_text (record, "email", CONCORD_FIELD_TYPE_EMAIL, "new.person@example.org");
+  g_ptr_array_add (records, g_steal_pointer (&record));
+  results = write_records (f->ee, "contacts", records, NULL);
+  g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, 0))->error);
+
+  g_assert_true (concord_sandbox_remove (f->sandbox, &error));
+  g_assert_no_error (error);
+  g_assert_false (concord_sandbox_is_running (f->sandbox));
+  g_assert_false (g_file_test (f->dir, G_FILE_TEST_EXISTS));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "elasticemail", ee));
+
+  /* Twice is fine. */
+  g_assert_true (concord_sandbox_remove (f->sandbox, &error));
+  g_assert_no_error (error);
+
+  stop_sandbox (f);
+  start_sandbox (f);
+  contacts = list_all (f->ee, "contacts");
+  g_assert_cmpuint (contacts->len, ==, 300);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1042,6 +1109,8 @@ main (int   argc,
   g_test_add ("/concord/sandbox/restart", Fixture, NULL, setup, test_restart_keeps_port, teardown);
   g_test_add ("/concord/sandbox/restart-port-taken", Fixture, NULL, setup, test_restart_port_taken, teardown);
   g_test_add_func ("/concord/sandbox/damaged-elasticemail", test_damaged_elasticemail);
+  g_test_add ("/concord/sandbox/owns-account", Fixture, NULL, setup, test_owns_account, teardown);
+  g_test_add ("/concord/sandbox/remove", Fixture, NULL, setup, test_remove, teardown);
 
   return g_test_run ();
 }

@@ -27,6 +27,12 @@
  * concord-sandbox-seed.c). After that both apps keep their state across
  * restarts, as real apps would.
  *
+ * Removing the sample data (concord_sandbox_remove()) stops the server and
+ * deletes the folder: the next start of Concord finds no sandbox.json and
+ * starts no sandbox, and a later "Try with sample data" seeds anew.
+ * concord_sandbox_owns_account() tells the caller which stored accounts
+ * are the sandbox's, to remove them with their connections.
+ *
  * Port. The first start takes any free port; later starts ask for the same
  * one again, because the Elastic Email account Concord stores holds the
  * base URL. When that port is taken the server takes another, and the
@@ -577,4 +583,118 @@ concord_sandbox_get_moved_from (ConcordSandbox *self)
   g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
 
   return self->moved_from;
+}
+
+/**
+ * concord_sandbox_owns_account:
+ * @app_id: an account's app
+ * @options_json: (nullable): the account's options
+ *
+ * Whether an account is one of the sandbox's: a Sample CRM whose file is
+ * in the sandbox's folder, or an Elastic Email on this computer at the
+ * sandbox's port (the running server's, or the last start's when it is
+ * stopped).
+ *
+ * Returns: %TRUE for an account of the sample apps
+ */
+gboolean
+concord_sandbox_owns_account (ConcordSandbox *self,
+                              const char     *app_id,
+                              const char     *options_json)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), FALSE);
+
+  if (app_id == NULL || options_json == NULL ||
+      (root = concord_json_parse (options_json, -1, MAX_STATE_FILE_BYTES, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  object = json_node_get_object (root);
+
+  if (g_str_equal (app_id, "sample-crm"))
+    {
+      const char *path = json_object_get_string_member_with_default (object, "path", NULL);
+      g_autofree char *parent = path != NULL ? g_path_get_dirname (path) : NULL;
+
+      return parent != NULL && g_str_equal (parent, self->dir);
+    }
+
+  if (g_str_equal (app_id, "elasticemail"))
+    {
+      const char *base_url = json_object_get_string_member_with_default (object, "base_url", NULL);
+      g_autoptr(GUri) uri = base_url != NULL ? g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL) : NULL;
+      g_autofree char *state_path = g_build_filename (self->dir, STATE_FILE, NULL);
+      guint port;
+
+      if (uri == NULL || g_strcmp0 (g_uri_get_host (uri), "127.0.0.1") != 0 || g_uri_get_port (uri) <= 0)
+        return FALSE;
+      port = self->mock != NULL ? port_of (concord_mock_elasticemail_get_base_url (self->mock))
+                                : read_port (state_path);
+      return port != 0 && (guint) g_uri_get_port (uri) == port;
+    }
+
+  return FALSE;
+}
+
+/**
+ * concord_sandbox_remove:
+ * @error: where to put what could not be deleted
+ *
+ * Stops the sandbox and deletes its folder with the sample apps' data:
+ * it will not start again on the next start of Concord. Starting it later
+ * seeds the sample data anew. A folder that does not exist is fine.
+ *
+ * Returns: whether the folder is gone
+ */
+gboolean
+concord_sandbox_remove (ConcordSandbox  *self,
+                        GError         **error)
+{
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *name;
+
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  concord_sandbox_stop (self);
+
+  dir = g_dir_open (self->dir, 0, &local_error);
+  if (dir == NULL)
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED, "Could not read the sandbox's folder: %s",
+                   local_error->message);
+      return FALSE;
+    }
+
+  /* Only files of its own are in it (the apps' data, the state, files set
+   * aside, the atomic writes' temporary files). */
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (self->dir, name, NULL);
+
+      if (g_unlink (path) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED, "Could not delete %s: %s", name,
+                       g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+
+  if (g_rmdir (self->dir) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED, "Could not delete the sandbox's folder: %s",
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return TRUE;
 }

@@ -29,6 +29,11 @@ gboolean        concord_sandbox_start_finish                 (ConcordSandbox    
                                                               GError              **error);
 void            concord_sandbox_stop                         (ConcordSandbox       *self);
 gboolean        concord_sandbox_is_running                   (ConcordSandbox       *self);
+gboolean        concord_sandbox_remove                       (ConcordSandbox       *self,
+                                                              GError              **error);
+gboolean        concord_sandbox_owns_account                 (ConcordSandbox       *self,
+                                                              const char           *app_id,
+                                                              const char           *options_json);
 
 const char     *concord_sandbox_get_dir                      (ConcordSandbox       *self);
 

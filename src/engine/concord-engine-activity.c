@@ -170,6 +170,29 @@ contains (const char *haystack,
   return strstr (haystack, needle) != NULL;
 }
 
+static gboolean
+refers_to_key (const char *lower)
+{
+  return contains (lower, "401") || contains (lower, "403") || contains (lower, "refused the key") ||
+         contains (lower, "api key") || contains (lower, "unauthori") || contains (lower, "forbidden") ||
+         contains (lower, "credential");
+}
+
+/**
+ * concord_activity_is_key_problem:
+ * @error_text: (nullable): what the engine or an app said
+ *
+ * Returns: whether the fix is a new API key (concord_activity_explain()
+ *   says so too)
+ */
+gboolean
+concord_activity_is_key_problem (const char *error_text)
+{
+  g_autofree char *lower = g_ascii_strdown (error_text != NULL ? error_text : "", -1);
+
+  return refers_to_key (lower);
+}
+
 /**
  * concord_activity_explain:
  * @error_text: (nullable): what the engine or an app said
@@ -188,9 +211,7 @@ concord_activity_explain (const char  *error_text,
 
   g_return_if_fail (explanation != NULL && fix != NULL);
 
-  if (contains (lower, "401") || contains (lower, "403") || contains (lower, "refused the key") ||
-      contains (lower, "api key") || contains (lower, "unauthori") || contains (lower, "forbidden") ||
-      contains (lower, "credential"))
+  if (refers_to_key (lower))
     {
       *explanation = g_strdup (_("The app refused Concord’s API key"));
       *fix = g_strdup (_("If the API key was changed or revoked, replace it in Preferences → Accounts → Replace Key (or with “concord-cli account set-key NAME”)."));

@@ -121,6 +121,7 @@ void concord_health_free (ConcordHealth *health);
 void concord_activity_explain (const char  *error_text,
                                char       **explanation,
                                char       **fix);
+gboolean concord_activity_is_key_problem (const char *error_text);
 char *concord_activity_clean_text (const char *text,
                                    gsize       max_chars);
 

@@ -42,6 +42,7 @@ struct _ConcordEngine
   GDBusConnection     *system_bus;   /* (owned) (nullable): logind's */
   guint                sleep_watch;
   GHashTable          *refused;      /* account ids whose key an app refused in the last run */
+  GHashTable          *runs;         /* connection id → GCancellable of its run queued or going */
 
   /* Engine thread only */
   ConcordStore        *store;

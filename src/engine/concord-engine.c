@@ -56,6 +56,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-engine-activity.h"
 #include "concord-engine-private.h"
 #include "concord-error.h"
 #include "concord-json-private.h"
@@ -85,7 +86,6 @@ struct _ConcordConnectionState
   char                    *account_b;
   ConcordDirection         direction;
   gboolean                 enabled;
-  gboolean                 paused;
   ConcordConnectionStatus  status;
   double                   fraction;
   char                    *progress;
@@ -111,7 +111,6 @@ enum {
   STATE_PROP_ACCOUNT_B,
   STATE_PROP_DIRECTION,
   STATE_PROP_ENABLED,
-  STATE_PROP_PAUSED,
   STATE_PROP_STATUS,
   STATE_PROP_FRACTION,
   STATE_PROP_PROGRESS,
@@ -176,9 +175,6 @@ concord_connection_state_get_property (GObject    *object,
     case STATE_PROP_ENABLED:
       g_value_set_boolean (value, self->enabled);
       break;
-    case STATE_PROP_PAUSED:
-      g_value_set_boolean (value, self->paused);
-      break;
     case STATE_PROP_STATUS:
       g_value_set_int (value, self->status);
       break;
@@ -228,7 +224,6 @@ concord_connection_state_class_init (ConcordConnectionStateClass *klass)
   state_properties[STATE_PROP_ACCOUNT_B] = g_param_spec_string ("account-b", NULL, NULL, NULL, flags);
   state_properties[STATE_PROP_DIRECTION] = g_param_spec_int ("direction", NULL, NULL, 0, 2, 0, flags);
   state_properties[STATE_PROP_ENABLED] = g_param_spec_boolean ("enabled", NULL, NULL, FALSE, flags);
-  state_properties[STATE_PROP_PAUSED] = g_param_spec_boolean ("paused", NULL, NULL, FALSE, flags);
   state_properties[STATE_PROP_STATUS] = g_param_spec_int ("status", NULL, NULL, 0, CONCORD_CONNECTION_FAILING,
                                                           0, flags);
   state_properties[STATE_PROP_FRACTION] = g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0, flags);
@@ -265,7 +260,6 @@ STATE_GETTER (const char *, account_a, account_a, NULL)
 STATE_GETTER (const char *, account_b, account_b, NULL)
 STATE_GETTER (ConcordDirection, direction, direction, CONCORD_DIRECTION_BOTH)
 STATE_GETTER (gboolean, enabled, enabled, FALSE)
-STATE_GETTER (gboolean, paused, paused, FALSE)
 STATE_GETTER (ConcordConnectionStatus, status, status, CONCORD_CONNECTION_OFF)
 STATE_GETTER (double, fraction, fraction, 0)
 STATE_GETTER (const char *, progress, progress, NULL)
@@ -314,8 +308,6 @@ state_update_status (ConcordConnectionState *self,
     status = CONCORD_CONNECTION_OFF;
   else if (self->error != NULL)
     status = CONCORD_CONNECTION_FAILING;
-  else if (self->paused)
-    status = CONCORD_CONNECTION_PAUSED;
   else
     status = CONCORD_CONNECTION_IDLE;
 
@@ -345,6 +337,20 @@ destroy_source (gpointer data)
   g_source_unref (data);
 }
 
+/* Each run has a cancellable of its own, so that removing a connection
+ * stops its run only. */
+static void
+cancel_runs (ConcordEngine *self)
+{
+  GHashTableIter iter;
+  GCancellable *cancellable;
+
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cancellable))
+    g_cancellable_cancel (cancellable);
+  g_hash_table_remove_all (self->runs);
+}
+
 static void
 concord_engine_dispose (GObject *object)
 {
@@ -365,6 +371,8 @@ concord_engine_dispose (GObject *object)
   g_clear_object (&self->system_bus);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  if (self->runs != NULL)
+    cancel_runs (self);
   /* Joins the engine thread once its queued jobs, which hold references
    * to the engine, are gone. */
   g_clear_object (&self->worker);
@@ -386,6 +394,7 @@ concord_engine_finalize (GObject *object)
   g_clear_pointer (&self->timers, g_hash_table_unref);
   g_clear_pointer (&self->debounce, g_hash_table_unref);
   g_clear_pointer (&self->again, g_hash_table_unref);
+  g_clear_pointer (&self->runs, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->secrets);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -425,6 +434,7 @@ concord_engine_init (ConcordEngine *self)
   self->again = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->clock_scale = 1.0;
   self->cancellable = g_cancellable_new ();
+  self->runs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   self->connectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
@@ -587,6 +597,8 @@ typedef struct
   gboolean              partial;   /* the last run failed to write some contacts */
   guint                 schedule;  /* seconds, 0: automatic */
   guint                 cadence;   /* the automatic schedule's seconds */
+  gboolean              streak;    /* the last run failed, and the user was told */
+  char                 *error;     /* (nullable) why the last run failed */
 } Snapshot;
 
 static void
@@ -599,6 +611,7 @@ snapshot_free (gpointer data)
   g_free (snapshot->app_b);
   g_free (snapshot->account_a);
   g_free (snapshot->account_b);
+  g_free (snapshot->error);
   g_free (snapshot);
 }
 
@@ -623,6 +636,21 @@ estimate_cadence (ConcordEngine        *self,
   return concord_sync_cadence (&cost[CONCORD_SIDE_A], &cost[CONCORD_SIDE_B]);
 }
 
+/* Whether a stored error is the one of a cancelled run (its text, in
+ * this locale, is all the store keeps). */
+static gboolean
+is_cancelled_text (const char *text)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) cancelled = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  g_cancellable_cancel (cancellable);
+  g_cancellable_set_error_if_cancelled (cancellable, &cancelled);
+  return g_strcmp0 (text, cancelled->message) == 0;
+}
+
 static Snapshot *
 take_snapshot (ConcordEngine        *self,
                ConcordConnectionRow *row)
@@ -642,16 +670,22 @@ take_snapshot (ConcordEngine        *self,
     snapshot->schedule = 0;
   snapshot->cadence = estimate_cadence (self, row);
 
-  /* The newest real run says when it last synced and whether it failed. */
+  /* The newest real run says when it last synced and whether it failed;
+   * a run cancelled (Concord quit, the connection was switched off) is
+   * no outcome. */
   for (guint i = 0; runs != NULL && i < runs->len; i++)
     {
       ConcordRunRow *run = g_ptr_array_index (runs, i);
 
-      if (run->dry_run)
+      if (run->dry_run || is_cancelled_text (run->error))
         continue;
       snapshot->last_sync = run->finished != 0 ? run->finished : run->started;
       snapshot->failed = g_strcmp0 (run->status, "ok") != 0;
       snapshot->partial = g_strcmp0 (run->status, "partial") == 0;
+      /* An interrupted run (its process died) was never reported. */
+      snapshot->streak = snapshot->partial || g_strcmp0 (run->status, "failed") == 0 ||
+                         g_strcmp0 (run->status, "aborted") == 0;
+      snapshot->error = g_strdup (run->error);
       break;
     }
 
@@ -710,11 +744,22 @@ apply_snapshot (ConcordEngine *self,
   STATE_SET (state, n_linked, snapshot->n_linked, STATE_PROP_N_LINKED);
   STATE_SET (state, schedule, snapshot->schedule, STATE_PROP_SCHEDULE);
   STATE_SET (state, cadence, snapshot->cadence, STATE_PROP_CADENCE);
+  /* Failing since before this process started: the same failure streak
+   * goes on, and is not reported again (see run_done_cb()). */
   if (added && snapshot->failed)
-    state_set_string (state, &state->error,
-                      snapshot->partial ? _("Some contacts could not be written; Concord will try again")
-                                        : "The last sync did not finish",
-                      STATE_PROP_ERROR);
+    {
+      g_autofree char *explanation = NULL;
+      g_autofree char *fix = NULL;
+
+      if (snapshot->partial)
+        explanation = g_strdup (_("Some contacts could not be written; Concord will try again"));
+      else if (snapshot->streak && snapshot->error != NULL)
+        concord_activity_explain (snapshot->error, &explanation, &fix);
+      else
+        explanation = g_strdup (_("The last sync did not finish"));
+      state_set_string (state, &state->error, explanation, STATE_PROP_ERROR);
+      state->n_failures = snapshot->streak ? 1 : 0;
+    }
   state_update_status (state, g_hash_table_contains (self->queued, &state->id));
   g_object_thaw_notify (G_OBJECT (state));
 
@@ -973,6 +1018,26 @@ human_error (const GError *error,
   return g_strdup (error->message);
 }
 
+/* On the engine thread: a run that failed before it began. */
+static void
+record_failed_run (ConcordEngine *self,
+                   gint64         connection_id,
+                   const GError  *failure)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 run_id;
+
+  if ((run_id = concord_store_begin_run (self->store, connection_id, FALSE, &error)) == 0 &&
+      g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_BUSY))
+    return;  /* another process runs it now: its run is the news */
+
+  if (run_id == 0 ||
+      !concord_store_finish_run (self->store, run_id, "failed", NULL, &error) ||
+      !concord_store_set_run_error (self->store, run_id, failure->message, &error))
+    g_warning ("Could not record the failed run of connection %" G_GINT64_FORMAT ": %s",
+               connection_id, error->message);
+}
+
 static void
 run_worker (GTask        *task,
             gpointer      source_object,
@@ -986,6 +1051,7 @@ run_worker (GTask        *task,
   g_autoptr(GPtrArray) schema_b = NULL;
   ConcordConnector *a, *b;
   ConcordSyncConfig config;
+  gboolean started = FALSE;
   ConcordRunOptions options = {
     .dry_run = job->dry_run,
     .progress = on_run_progress,
@@ -1022,6 +1088,7 @@ run_worker (GTask        *task,
     job->ok = FALSE;
   else
     {
+      started = TRUE;
       job->ok = concord_sync_run_connection (self->store, row, &config, a, b, &options, cancellable,
                                              &job->summary, &job->error);
       concord_sync_config_clear (&config);
@@ -1033,6 +1100,13 @@ run_worker (GTask        *task,
       g_task_return_boolean (task, TRUE);
       return;
     }
+
+  /* Failed before a run could start (a refused key, an app out of reach
+   * while reading the fields): still a failed run for the activity, the
+   * health summary and the next start. */
+  if (!job->ok && !started && !job->dry_run && row != NULL && job->error != NULL &&
+      !g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    record_failed_run (self, row->id, job->error);
 
   /* Failed writes fail the run for the person too (the journal has each
    * one's reason); the next run retries them. */
@@ -1111,6 +1185,8 @@ run_done_cb (GObject      *object,
     }
 
   g_hash_table_remove (self->queued, &job->id);
+  if (g_hash_table_lookup (self->runs, &job->id) == g_task_get_cancellable (G_TASK (result)))
+    g_hash_table_remove (self->runs, &job->id);
 
   state = concord_engine_lookup (self, job->id);
   if (state == NULL)
@@ -1162,7 +1238,7 @@ run_done_cb (GObject      *object,
 
   /* An app reported a change while it ran: what the run read may be
    * older than it, so run again; otherwise the next one is scheduled. */
-  if (g_hash_table_remove (self->again, &job->id) && state->enabled && !state->paused &&
+  if (g_hash_table_remove (self->again, &job->id) && state->enabled &&
       concord_engine_lookup (self, job->id) != NULL)
     queue_run (self, job->id);
   else
@@ -1175,13 +1251,19 @@ start_run (ConcordEngine *self,
            gint64         connection_id)
 {
   g_autoptr(GTask) task = NULL;
+  GCancellable *cancellable;
   RunJob *job;
 
   job = g_new0 (RunJob, 1);
   job->engine = g_object_ref (self);
   job->id = connection_id;
 
-  task = g_task_new (self, self->cancellable, run_done_cb, NULL);
+  cancellable = g_cancellable_new ();
+  g_hash_table_replace (self->runs, g_memdup2 (&connection_id, sizeof connection_id), cancellable);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    g_cancellable_cancel (cancellable);
+
+  task = g_task_new (self, cancellable, run_done_cb, NULL);
   g_task_set_source_tag (task, start_run);
   g_task_set_task_data (task, job, run_job_free);
   concord_worker_thread_queue (self->worker, task, run_worker);
@@ -1256,7 +1338,7 @@ queue_run (ConcordEngine *self,
 /**
  * concord_engine_sync_now:
  *
- * Queues a run of the connection, whether it is paused or not (the user
+ * Queues a run of the connection, whether it is on or not (the user
  * asked); does nothing if one is queued or going.
  */
 void
@@ -1271,7 +1353,7 @@ concord_engine_sync_now (ConcordEngine *self,
 /**
  * concord_engine_sync_all:
  *
- * Queues a run of every connection that is on and not paused.
+ * Queues a run of every connection that is on.
  */
 void
 concord_engine_sync_all (ConcordEngine *self)
@@ -1285,7 +1367,7 @@ concord_engine_sync_all (ConcordEngine *self)
     {
       g_autoptr(ConcordConnectionState) state = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
 
-      if (state->enabled && !state->paused)
+      if (state->enabled)
         queue_run (self, state->id);
     }
 }
@@ -1380,14 +1462,14 @@ on_scheduled_cb (gpointer data)
 
   steal_source (self->timers, id);
   state = concord_engine_lookup (self, id);
-  if (state != NULL && state->enabled && !state->paused)
+  if (state != NULL && state->enabled)
     queue_run (self, id);
 
   return G_SOURCE_REMOVE;
 }
 
 /* Sets the timer of the connection's next run, counted from the end of
- * its last run (or from now before any), or none while it is off, paused,
+ * its last run (or from now before any), or none while it is off,
  * running or the schedules are not started. */
 static void
 reschedule (ConcordEngine          *self,
@@ -1398,7 +1480,7 @@ reschedule (ConcordEngine          *self,
 
   g_hash_table_remove (self->timers, &state->id);
 
-  if (!self->scheduling || !state->enabled || state->paused ||
+  if (!self->scheduling || !state->enabled ||
       g_hash_table_contains (self->queued, &state->id))
     {
       STATE_SET (state, next_sync, 0, STATE_PROP_NEXT_SYNC);
@@ -1576,7 +1658,7 @@ on_change_settled_cb (gpointer data)
 
   steal_source (self->debounce, id);
   state = concord_engine_lookup (self, id);
-  if (state == NULL || !state->enabled || state->paused)
+  if (state == NULL || !state->enabled)
     return G_SOURCE_REMOVE;
 
   if (g_hash_table_contains (self->queued, &id))
@@ -1652,23 +1734,6 @@ on_connector_changed_cb (ConcordConnector *connector,
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, post_changed_cb, changed, changed_free);
 }
 
-void
-concord_engine_set_paused (ConcordEngine *self,
-                           gint64         connection_id,
-                           gboolean       paused)
-{
-  ConcordConnectionState *state;
-
-  g_return_if_fail (CONCORD_IS_ENGINE (self));
-
-  state = concord_engine_lookup (self, connection_id);
-  if (state == NULL)
-    return;
-  STATE_SET (state, paused, !!paused, STATE_PROP_PAUSED);
-  state_update_status (state, g_hash_table_contains (self->queued, &connection_id));
-  reschedule (self, state);
-}
-
 /**
  * concord_engine_stop:
  *
@@ -1707,6 +1772,7 @@ concord_engine_stop (ConcordEngine *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  cancel_runs (self);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -2152,7 +2218,7 @@ on_key_replaced_cb (GObject      *object,
       g_autoptr(ConcordConnectionState) state = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
 
       if ((g_strcmp0 (state->account_a, name) == 0 || g_strcmp0 (state->account_b, name) == 0) &&
-          state->enabled && !state->paused && state->n_failures > 0)
+          state->enabled && state->n_failures > 0)
         queue_run (self, state->id);
     }
 
@@ -2628,6 +2694,13 @@ remove_connection_worker (GTask        *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/**
+ * concord_engine_remove_connection_async:
+ *
+ * Removes a connection and what Concord keeps of it (which contacts are
+ * paired, its activity); the contacts in the apps stay as they are. A
+ * run of it going is cancelled and waited for first.
+ */
 void
 concord_engine_remove_connection_async (ConcordEngine       *self,
                                         gint64               connection_id,
@@ -2638,7 +2711,17 @@ concord_engine_remove_connection_async (ConcordEngine       *self,
   g_autoptr(GTask) task = NULL;
   Job *job;
 
+  GCancellable *run;
+
   g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  /* Its run stops between two batches (what it wrote is committed) and
+   * the removal waits for it: the engine thread does one job at a time.
+   * A run waiting for another process's run never starts. */
+  if ((run = g_hash_table_lookup (self->runs, &connection_id)) != NULL)
+    g_cancellable_cancel (run);
+  if (g_hash_table_remove (self->waiting, &connection_id))
+    g_hash_table_remove (self->queued, &connection_id);
 
   task = concord_engine_job_task (self, concord_engine_remove_connection_async, cancellable, callback, user_data, &job);
   job->connection_id = connection_id;
@@ -2665,6 +2748,71 @@ concord_engine_remove_connection_finish (ConcordEngine  *self,
     if (state != NULL && g_list_store_find (self->connections, state, &position))
       g_list_store_remove (self->connections, position);
   }
+  return TRUE;
+}
+
+static void
+rename_connection_worker (GTask        *task,
+                          gpointer      source_object,
+                          gpointer      task_data,
+                          GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      !concord_store_rename_connection (self->store, job->connection_id, job->name, &error))
+    g_task_return_error (task, error);
+  else
+    return_snapshot (self, task, job->connection_id);
+}
+
+/**
+ * concord_engine_rename_connection_async:
+ * @name: the new name (see concord_store_check_name())
+ *
+ * Renames a connection; a name another connection has is refused with
+ * %CONCORD_ERROR_CONFLICT. Its state's name changes once it is stored.
+ */
+void
+concord_engine_rename_connection_async (ConcordEngine       *self,
+                                        gint64               connection_id,
+                                        const char          *name,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (name != NULL);
+
+  task = concord_engine_job_task (self, concord_engine_rename_connection_async, cancellable, callback,
+                                  user_data, &job);
+  job->connection_id = connection_id;
+  job->name = g_strdup (name);
+  concord_worker_thread_queue (self->worker, task, rename_connection_worker);
+}
+
+gboolean
+concord_engine_rename_connection_finish (ConcordEngine  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error)
+{
+  Snapshot *snapshot;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_engine_rename_connection_async,
+                        FALSE);
+
+  snapshot = g_task_propagate_pointer (G_TASK (result), error);
+  if (snapshot == NULL)
+    return FALSE;
+
+  apply_snapshot (self, snapshot);
+  snapshot_free (snapshot);
   return TRUE;
 }
 

@@ -40,7 +40,6 @@ typedef struct
  * ConcordConnectionStatus:
  * @CONCORD_CONNECTION_OFF: switched off by the user
  * @CONCORD_CONNECTION_IDLE: on, waiting for its next run
- * @CONCORD_CONNECTION_PAUSED: on, but paused by the user
  * @CONCORD_CONNECTION_RUNNING: a run is going
  * @CONCORD_CONNECTION_FAILING: its last run failed (see #ConcordConnectionState:error)
  */
@@ -48,7 +47,6 @@ typedef enum
 {
   CONCORD_CONNECTION_OFF,
   CONCORD_CONNECTION_IDLE,
-  CONCORD_CONNECTION_PAUSED,
   CONCORD_CONNECTION_RUNNING,
   CONCORD_CONNECTION_FAILING,
 } ConcordConnectionStatus;
@@ -67,7 +65,6 @@ const char             *concord_connection_state_get_account_a   (ConcordConnect
 const char             *concord_connection_state_get_account_b   (ConcordConnectionState *self);
 ConcordDirection        concord_connection_state_get_direction   (ConcordConnectionState *self);
 gboolean                concord_connection_state_get_enabled     (ConcordConnectionState *self);
-gboolean                concord_connection_state_get_paused      (ConcordConnectionState *self);
 ConcordConnectionStatus concord_connection_state_get_status      (ConcordConnectionState *self);
 double                  concord_connection_state_get_fraction    (ConcordConnectionState *self);
 const char             *concord_connection_state_get_progress    (ConcordConnectionState *self);
@@ -122,9 +119,6 @@ gboolean       concord_engine_set_schedule_finish  (ConcordEngine           *sel
 void           concord_engine_sync_now             (ConcordEngine           *self,
                                                     gint64                   connection_id);
 void           concord_engine_sync_all             (ConcordEngine           *self);
-void           concord_engine_set_paused           (ConcordEngine           *self,
-                                                    gint64                   connection_id,
-                                                    gboolean                 paused);
 void           concord_engine_stop                 (ConcordEngine           *self);
 
 /* Accounts: the key is checked against the app, then kept in the keyring
@@ -227,6 +221,15 @@ void           concord_engine_remove_connection_async (ConcordEngine        *sel
                                                     GAsyncReadyCallback      callback,
                                                     gpointer                 user_data);
 gboolean       concord_engine_remove_connection_finish (ConcordEngine       *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_rename_connection_async (ConcordEngine        *self,
+                                                    gint64                   connection_id,
+                                                    const char              *name,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_rename_connection_finish (ConcordEngine       *self,
                                                     GAsyncResult            *result,
                                                     GError                 **error);
 void           concord_engine_set_enabled_async    (ConcordEngine           *self,

@@ -136,6 +136,7 @@ typedef enum
   STMT_LIST_CONNECTIONS,
   STMT_SET_CONNECTION_ENABLED,
   STMT_SET_CONNECTION_CONFIG,
+  STMT_RENAME_CONNECTION,
   STMT_DELETE_CONNECTION,
   STMT_DELETE_CONNECTION_RECORDS,
   STMT_DELETE_CONNECTION_BASELINES,
@@ -494,6 +495,7 @@ static const char * const statement_sql[N_STATEMENTS] = {
   [STMT_LIST_CONNECTIONS] = "SELECT " CONNECTION_COLUMNS " FROM connections ORDER BY id",
   [STMT_SET_CONNECTION_ENABLED] = "UPDATE connections SET enabled = ?2 WHERE id = ?1",
   [STMT_SET_CONNECTION_CONFIG] = "UPDATE connections SET config_json = ?2 WHERE id = ?1",
+  [STMT_RENAME_CONNECTION] = "UPDATE connections SET name = ?2 WHERE id = ?1",
   [STMT_DELETE_CONNECTION] = "DELETE FROM connections WHERE id = ?1",
   [STMT_DELETE_CONNECTION_RECORDS] = "DELETE FROM records WHERE connection_id = ?1",
   [STMT_DELETE_CONNECTION_BASELINES] =
@@ -2719,6 +2721,52 @@ concord_store_set_connection_config (ConcordStore  *self,
 
   sqlite3_bind_int64 (stmt, 1, id);
   bind_text (stmt, 2, config_json);
+
+  return update_connection (self, stmt, id, error);
+}
+
+/**
+ * concord_store_rename_connection:
+ * @self: a #ConcordStore
+ * @id: the id of the connection
+ * @name: its new name (see concord_store_check_name())
+ * @error: return location for a #GError
+ *
+ * Renames a connection; nothing else of it changes.
+ *
+ * Returns: %TRUE when renamed; %CONCORD_ERROR_INVALID for a name that
+ *   cannot be used, %CONCORD_ERROR_CONFLICT when another connection has
+ *   it, %CONCORD_ERROR_NOT_FOUND when there is no such connection
+ */
+gboolean
+concord_store_rename_connection (ConcordStore  *self,
+                                 gint64         id,
+                                 const char    *name,
+                                 GError       **error)
+{
+  g_autoptr(ConcordConnectionRow) holder = NULL;
+  g_autoptr(Statement) stmt = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!concord_store_check_name (name, error))
+    return FALSE;
+
+  /* Said plainly, rather than as the UNIQUE constraint's failure. */
+  holder = concord_store_get_connection (self, name, NULL);
+  if (holder != NULL && holder->id != id)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                   "Another connection is called \"%s\"", name);
+      return FALSE;
+    }
+
+  if (!(stmt = lease_statement (self, STMT_RENAME_CONNECTION, error)))
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, id);
+  bind_text (stmt, 2, name);
 
   return update_connection (self, stmt, id, error);
 }

@@ -185,6 +185,10 @@ gboolean              concord_store_set_connection_config (ConcordStore         
                                                        gint64                      id,
                                                        const char                 *config_json,
                                                        GError                    **error);
+gboolean              concord_store_rename_connection (ConcordStore               *self,
+                                                       gint64                      id,
+                                                       const char                 *name,
+                                                       GError                    **error);
 
 /* Schedules (schema 5): seconds between the end of a run and the start of
  * the next, 0 for automatic */

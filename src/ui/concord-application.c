@@ -29,6 +29,7 @@
 #include "concord-apps.h"
 #include "concord-background.h"
 #include "concord-engine.h"
+#include "concord-error.h"
 #include "concord-notifications.h"
 #include "concord-sandbox.h"
 #include "concord-resources.h"
@@ -406,6 +407,179 @@ concord_application_start_sandbox_finish (ConcordApplication  *self,
   if (!g_task_propagate_boolean (G_TASK (result), error))
     return NULL;
   return self->sandbox;
+}
+
+/* Removing the sample data: the sandbox's connections, then its accounts
+ * (and their keys), then its apps. The engine thread does the jobs in the
+ * order they are queued, so they are all queued at once. */
+typedef struct
+{
+  guint   pending;
+  GError *error;  /* (owned) (nullable) the first failure */
+} Removal;
+
+static void
+removal_free (Removal *removal)
+{
+  g_clear_error (&removal->error);
+  g_free (removal);
+}
+
+static void
+removal_step_done (GTask  *task,
+                   GError *error)
+{
+  ConcordApplication *self = g_task_get_source_object (task);
+  Removal *removal = g_task_get_task_data (task);
+  g_autoptr(GError) sandbox_error = NULL;
+
+  if (error != NULL && removal->error == NULL)
+    removal->error = g_error_copy (error);
+  if (--removal->pending > 0)
+    return;
+
+  if (removal->error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&removal->error));
+      return;
+    }
+
+  if (self->sandbox != NULL && !concord_sandbox_remove (self->sandbox, &sandbox_error))
+    g_task_return_error (task, g_steal_pointer (&sandbox_error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* A connection or an account of the sandbox removed. */
+static void
+sandbox_part_removed_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_async_result_is_tagged (result, concord_engine_remove_connection_async))
+    concord_engine_remove_connection_finish (CONCORD_ENGINE (object), result, &error);
+  else
+    concord_engine_remove_account_finish (CONCORD_ENGINE (object), result, &error);
+  removal_step_done (task, error);
+}
+
+static void
+sandbox_accounts_listed_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordApplication *self = g_task_get_source_object (task);
+  Removal *removal = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) owned = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GListModel *connections = concord_engine_get_connections (self->engine);
+
+  accounts = concord_engine_list_accounts_finish (self->engine, result, &error);
+  if (accounts == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *account = g_ptr_array_index (accounts, i);
+
+      if (concord_sandbox_owns_account (self->sandbox, account->app_id, account->options_json))
+        g_ptr_array_add (owned, account);
+    }
+
+  /* One step more than the jobs: the last is this function's own. */
+  removal->pending = 1;
+
+  /* The states name their accounts, and names are unique. */
+  for (guint i = 0; i < g_list_model_get_n_items (connections); i++)
+    {
+      g_autoptr(ConcordConnectionState) state = g_list_model_get_item (connections, i);
+
+      for (guint j = 0; j < owned->len; j++)
+        {
+          ConcordAccountRow *account = g_ptr_array_index (owned, j);
+
+          if (g_strcmp0 (concord_connection_state_get_account_a (state), account->name) == 0 ||
+              g_strcmp0 (concord_connection_state_get_account_b (state), account->name) == 0)
+            {
+              removal->pending++;
+              concord_engine_remove_connection_async (self->engine, concord_connection_state_get_id (state),
+                                                      NULL, sandbox_part_removed_cb,
+                                                      g_object_ref (task));
+              break;
+            }
+        }
+    }
+
+  for (guint j = 0; j < owned->len; j++)
+    {
+      ConcordAccountRow *account = g_ptr_array_index (owned, j);
+
+      removal->pending++;
+      concord_engine_remove_account_async (self->engine, account->id, NULL, sandbox_part_removed_cb,
+                                           g_object_ref (task));
+    }
+
+  removal_step_done (task, NULL);
+}
+
+/**
+ * concord_application_remove_sandbox_async:
+ *
+ * Removes the sample data as a whole: the connections that use the
+ * sample apps' accounts, those accounts with their keys, and the sample
+ * apps themselves (stopped, their folder deleted, so that they do not
+ * start again with Concord). Other connections and accounts stay.
+ */
+void
+concord_application_remove_sandbox_async (ConcordApplication  *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CONCORD_IS_APPLICATION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_application_remove_sandbox_async);
+  g_task_set_task_data (task, g_new0 (Removal, 1), (GDestroyNotify) removal_free);
+
+  if (self->engine == NULL)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_FAILED, "Concord has not started");
+      return;
+    }
+
+  /* Stopped or never started in this process: its folder still says
+   * which accounts are its own. */
+  if (self->sandbox == NULL)
+    {
+      g_autofree char *dir = sandbox_dir ();
+
+      self->sandbox = concord_sandbox_new (dir);
+    }
+  concord_engine_list_accounts_async (self->engine, cancellable, sandbox_accounts_listed_cb,
+                                      g_steal_pointer (&task));
+}
+
+gboolean
+concord_application_remove_sandbox_finish (ConcordApplication  *self,
+                                           GAsyncResult        *result,
+                                           GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_application_remove_sandbox_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void

@@ -29,5 +29,12 @@ void                concord_application_start_sandbox_async  (ConcordApplication
 ConcordSandbox     *concord_application_start_sandbox_finish (ConcordApplication  *self,
                                                               GAsyncResult        *result,
                                                               GError             **error);
+void                concord_application_remove_sandbox_async (ConcordApplication  *self,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+gboolean            concord_application_remove_sandbox_finish (ConcordApplication *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
 
 G_END_DECLS

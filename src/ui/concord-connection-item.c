@@ -7,9 +7,11 @@
  * One connection in the main window: the two apps with the direction
  * between them, its name, when it last synced and how many contacts are in
  * sync, an error badge with the reason in one line, progress while a run
- * goes, "Sync now", pause, and the on/off switch. Everything it shows comes
- * from a ConcordConnectionState; everything it does goes through the
- * engine facade.
+ * goes, "Sync now", and the on/off switch. The switch is the one control
+ * that stops a connection: it is stored, so it holds across restarts (a
+ * separate Pause did the same, but was forgotten on restart). Everything
+ * it shows comes from a ConcordConnectionState; everything it does goes
+ * through the engine facade.
  *
  * When the next sync is ("Next sync in 45 s", "in 3 min") and when the last
  * was ("5 minutes ago") move on with the clock. While the row is mapped,
@@ -46,7 +48,6 @@ struct _ConcordConnectionItem
   GtkLabel               *subtitle_label;
   GtkLabel               *error_label;
   GtkButton              *sync_button;
-  GtkToggleButton        *pause_button;
   GtkSwitch              *enabled_switch;
   GtkProgressBar         *progress_bar;
 };
@@ -211,8 +212,6 @@ update (ConcordConnectionItem *self)
     subtitle = g_strdup (progress != NULL ? progress : _("Syncing…"));
   else if (status == CONCORD_CONNECTION_OFF)
     subtitle = g_strdup_printf ("%s · %s", _("Off"), when);
-  else if (status == CONCORD_CONNECTION_PAUSED)
-    subtitle = g_strdup_printf ("%s · %s", _("Paused"), when);
   else
     subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %" G_GINT64_FORMAT " contact in sync",
                                              "%s · %" G_GINT64_FORMAT " contacts in sync", (gulong) linked),
@@ -244,11 +243,7 @@ update (ConcordConnectionItem *self)
     g_clear_handle_id (&self->pulse_id, g_source_remove);
 
   gtk_switch_set_active (self->enabled_switch, concord_connection_state_get_enabled (state));
-  gtk_toggle_button_set_active (self->pause_button, concord_connection_state_get_paused (state));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->pause_button), concord_connection_state_get_enabled (state));
   gtk_widget_set_sensitive (GTK_WIDGET (self->sync_button), !running);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),
-                               concord_connection_state_get_paused (state) ? _("Resume") : _("Pause"));
 
   /* What a screen reader says of the row and its controls. */
   accessible = g_strdup_printf ("%s, %s. %s%s%s", name, apps, subtitle,
@@ -257,14 +252,11 @@ update (ConcordConnectionItem *self)
   {
     g_autofree char *switch_name = g_strdup_printf (_("Sync %s"), name);
     g_autofree char *sync_name = g_strdup_printf (_("Sync %s now"), name);
-    g_autofree char *pause_name = g_strdup_printf (_("Pause %s"), name);
 
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                     switch_name, -1);
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                     sync_name, -1);
-    gtk_accessible_update_property (GTK_ACCESSIBLE (self->pause_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    pause_name, -1);
   }
 
   self->updating = FALSE;
@@ -321,15 +313,6 @@ static void
 on_sync_clicked (ConcordConnectionItem *self)
 {
   concord_engine_sync_now (self->engine, concord_connection_state_get_id (self->state));
-}
-
-static void
-on_pause_toggled (ConcordConnectionItem *self)
-{
-  if (self->updating)
-    return;
-  concord_engine_set_paused (self->engine, concord_connection_state_get_id (self->state),
-                             gtk_toggle_button_get_active (self->pause_button));
 }
 
 static void
@@ -399,11 +382,9 @@ concord_connection_item_class_init (ConcordConnectionItemClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, error_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, sync_button);
-  gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, pause_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, enabled_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordConnectionItem, progress_bar);
   gtk_widget_class_bind_template_callback (widget_class, on_sync_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_pause_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_state_set);
 
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LIST_ITEM);

@@ -146,6 +146,15 @@ show_health (ConcordHealthView   *self,
 
       concord_activity_explain (state_error, &explanation, &fix);
       add_reason (self, explanation, fix, state_error, 0);
+      whole = TRUE;
+    }
+
+  /* The whole connection fails (the row says Failing): not "0". */
+  if (whole && health->failing == 0)
+    {
+      gtk_label_set_text (self->failing_label, _("All"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->failing_row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      _("The whole connection is failing"), -1);
     }
 
   n_reasons = self->reason_rows->len;

@@ -12,13 +12,17 @@
  * ours has the focus and the notify-errors setting allows, a failure
  * becomes a desktop notification, with a stable id per connection so a
  * second one could only replace the first; otherwise it becomes a toast in
- * the window (if one is open), through our "show-toast" signal. On
+ * the window (if one is open), through our "show-toast" signal, with the
+ * connection for its Details button. On
  * recovery the notification is withdrawn, and a focused window says so.
  *
  * We keep our own set of connections in a failure streak, so a repeated
  * "failing" with no success in between never notifies twice, and a
  * successful run ends the streak even if "recovered" were never emitted.
- * A connection removed while failing takes its notification with it.
+ * A connection removed while failing takes its notification with it. The
+ * engine keeps a streak going across restarts (a connection failing when
+ * Concord starts is not "failing" again), so a launch does not repeat
+ * what the user was told before.
  */
 
 #define G_LOG_DOMAIN "concord-notifications"
@@ -142,7 +146,7 @@ send_failing_notification (ConcordNotifications   *self,
   g_notification_set_default_action_and_target_value (notification, "app.show-connection",
                                                       g_variant_new_int64 (connection_id));
   /* Translators: a button on the notification; opens the connection in Concord */
-  g_notification_add_button_with_target_value (notification, _("Open"), "app.show-connection",
+  g_notification_add_button_with_target_value (notification, _("Details"), "app.show-connection",
                                                g_variant_new_int64 (connection_id));
 
   g_application_send_notification (self->app, id, notification);
@@ -150,9 +154,10 @@ send_failing_notification (ConcordNotifications   *self,
 
 static void
 show_toast (ConcordNotifications *self,
-            const char           *text)
+            const char           *text,
+            gint64                connection_id)
 {
-  g_signal_emit (self, signals[SIGNAL_SHOW_TOAST], 0, text);
+  g_signal_emit (self, signals[SIGNAL_SHOW_TOAST], 0, text, connection_id);
 }
 
 /* Ends @connection_id's failure streak; whether it was in one. */
@@ -204,7 +209,7 @@ on_engine_connection_failing_cb (ConcordEngine          *engine,
 
       /* Translators: %s is a connection's name, for example "Shop ↔ Newsletter" */
       text = g_strdup_printf (_("%s stopped syncing"), connection_name (state));
-      show_toast (self, text);
+      show_toast (self, text, connection_id);
     }
 }
 
@@ -215,8 +220,11 @@ on_engine_connection_recovered_cb (ConcordEngine          *engine,
 {
   gint64 connection_id = concord_connection_state_get_id (state);
 
-  /* Usually "run-finished" has ended the streak already. */
-  end_streak (self, connection_id);
+  /* Usually "run-finished" has ended the streak already. A streak that
+   * began before this process started may have left its notification:
+   * withdrawn too. */
+  if (!end_streak (self, connection_id))
+    withdraw (self, connection_id);
 
   if (self->app != NULL && window_has_focus (self))
     {
@@ -224,7 +232,7 @@ on_engine_connection_recovered_cb (ConcordEngine          *engine,
 
       /* Translators: %s is a connection's name, for example "Shop ↔ Newsletter" */
       text = g_strdup_printf (_("%s is syncing again"), connection_name (state));
-      show_toast (self, text);
+      show_toast (self, text, 0);
     }
 }
 
@@ -380,13 +388,15 @@ concord_notifications_class_init (ConcordNotificationsClass *klass)
    * ConcordNotifications::show-toast:
    * @self: the notifications
    * @text: what to say, translated, one line, plain text (not markup)
+   * @connection_id: the connection whose page the toast's Details button
+   *   opens; 0 for none
    *
    * Something to tell the user in the focused window, as an #AdwToast,
    * instead of a desktop notification.
    */
   signals[SIGNAL_SHOW_TOAST] =
     g_signal_new ("show-toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
 }
 
 static void

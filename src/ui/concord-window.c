@@ -317,14 +317,24 @@ concord_window_show_connections_action (GtkWidget  *widget,
 }
 
 /* A problem or a recovery while the window is in front: a toast, not a
- * notification. */
+ * notification; a problem's Details opens the connection's page. */
 static void
 on_show_toast (ConcordWindow *self,
-               const char    *text)
+               const char    *text,
+               gint64         connection_id)
 {
   g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *toast = adw_toast_new (escaped);
 
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
+  if (connection_id != 0)
+    {
+      /* Translators: a button on a toast about a failing connection */
+      adw_toast_set_button_label (toast, _("_Details"));
+      adw_toast_set_action_name (toast, "app.show-connection");
+      adw_toast_set_action_target_value (toast, g_variant_new_int64 (connection_id));
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 /* "application" is not a construct property: the engine is bound once the
