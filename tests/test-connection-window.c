@@ -604,7 +604,7 @@ test_failure_banner (void)
   g_assert_true (concord_test_wait_until (not_running, state, 60));
   g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_FAILING);
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (concord_test_named (page, "failure-title"))), ==,
-                   "Failing A refused the API key; enter a new one");
+                   "Failing A refused the API key; replace it in Preferences → Accounts → Replace Key");
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (concord_test_named (page, "failure-fix"))), ==,
                    "Replace the key in Preferences → Accounts, then try again.");
   g_assert_true (gtk_widget_get_visible (concord_test_named (page, "failure-preferences-button")));
