@@ -444,7 +444,7 @@ def main():
                     if (c.get('CustomFields') or {}).get('plan') == 'pro')
         p = cli('sync', 'pro', '--dry-run')
         check('the dry run says who is out of scope and why, and which actions apply',
-              p.returncode == 0 and 'out of the scope of the rule a→b, which needs: custom:plan is “pro”' in p.stdout
+              p.returncode == 0 and 'no rule matched a→b; Rule 1 needs: custom:plan is “pro”' in p.stdout
               and 'action b: add “From shop” to lists' in p.stdout and
               ('create on A: 0, create on B: %d' % n_pro) in p.stdout and
               len(api_contacts(url_c, KEY_B)) == 0, p.stdout + p.stderr)

@@ -260,12 +260,35 @@ parse (const char *json)
   return json_node_copy (json_parser_get_root (parser));
 }
 
+/* The first rule of a direction with the direction's switches, in the
+ * shape version 1 gave a direction's one rule. */
+static JsonNode *
+first_rule_json (Fixture     *f,
+                 ConcordSide  side)
+{
+  ConcordRuleList *list = f->setup->config->rules[side];
+  JsonNode *node = concord_rule_to_json (concord_rule_list_get_rule (list, 0));
+  JsonObject *object = json_node_get_object (node);
+
+  json_object_remove_member (object, "sync");
+  json_object_set_boolean_member (object, "enabled", concord_rule_list_get_enabled (list));
+  json_object_set_boolean_member (object, "create", concord_rule_list_get_create (list));
+  return node;
+}
+
+static ConcordRule *
+first_rule (Fixture     *f,
+            ConcordSide  side)
+{
+  return concord_rule_list_get_rule (f->setup->config->rules[side], 0);
+}
+
 static void
 assert_rule (Fixture     *f,
              ConcordSide  side,
              const char  *expected)
 {
-  g_autoptr(JsonNode) have = concord_rule_to_json (f->setup->config->rules[side]);
+  g_autoptr(JsonNode) have = first_rule_json (f, side);
   g_autoptr(JsonNode) want = parse (expected);
 
   if (!json_node_equal (have, want))
@@ -290,8 +313,8 @@ assert_config_valid (Fixture *f)
   g_assert_nonnull (back);
   for (guint s = 0; s < 2; s++)
     {
-      g_autoptr(JsonNode) a = concord_rule_to_json (back->rules[s]);
-      g_autoptr(JsonNode) b = concord_rule_to_json (f->setup->config->rules[s]);
+      g_autoptr(JsonNode) a = concord_rule_list_to_json (back->rules[s]);
+      g_autoptr(JsonNode) b = concord_rule_list_to_json (f->setup->config->rules[s]);
 
       g_assert_true (json_node_equal (a, b));
     }
@@ -553,13 +576,13 @@ test_build (Fixture       *f,
 
     concord_test_click (nth_named (p, "action-remove", 0));
     g_assert_cmpuint (f->n_changed, ==, before + 1);
-    g_assert_cmpuint (concord_rule_get_n_actions (f->setup->config->rules[0]), ==, 1);
-    g_assert_cmpstr (concord_rule_get_action (f->setup->config->rules[0], 0)->field, ==, "lists");
+    g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 1);
+    g_assert_cmpstr (concord_rule_get_action (first_rule (f, CONCORD_SIDE_A), 0)->field, ==, "lists");
   }
 
   /* Shown again from the setup, the rule reads the same. */
   {
-    g_autoptr(JsonNode) before = concord_rule_to_json (f->setup->config->rules[0]);
+    g_autoptr(JsonNode) before = first_rule_json (f, CONCORD_SIDE_A);
     g_autoptr(JsonNode) after = NULL;
 
     concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->setup, "Shop", "Newsletter");
@@ -568,7 +591,7 @@ test_build (Fixture       *f,
     g_assert_cmpuint (count_named (p, "action-kind"), ==, 1);
     g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (nth_named (p, "action-on-update", 0))));
     g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (value_entry (condition_value (p, 1)))), ==, "30");
-    after = concord_rule_to_json (f->setup->config->rules[0]);
+    after = first_rule_json (f, CONCORD_SIDE_A);
     g_assert_true (json_node_equal (before, after));
   }
 }
@@ -617,12 +640,12 @@ test_incomplete (Fixture       *f,
   /* An action without a value is explained and left out. */
   a = add_action (p, "Set", "Points");
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "action-hint", a))), "Enter a value"));
-  g_assert_cmpuint (concord_rule_get_n_actions (f->setup->config->rules[0]), ==, 0);
+  g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 0);
   type_into (value_entry (nth_named (p, "action-value", a)), "ten");
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "action-hint", a))), "not a number"));
-  g_assert_cmpuint (concord_rule_get_n_actions (f->setup->config->rules[0]), ==, 0);
+  g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 0);
   type_into (value_entry (nth_named (p, "action-value", a)), "10");
-  g_assert_cmpuint (concord_rule_get_n_actions (f->setup->config->rules[0]), ==, 1);
+  g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 1);
 
   /* Only what an action can write is offered: no email, no read-only field, lists only added to. */
   g_assert_false (offers (nth_named (p, "action-field", a), "Email"));
@@ -674,7 +697,7 @@ test_nesting (Fixture       *f,
   /* "none" inverts the group. */
   pick (named (p, "group-match"), "none");
   {
-    g_autoptr(JsonNode) rule = concord_rule_to_json (f->setup->config->rules[0]);
+    g_autoptr(JsonNode) rule = first_rule_json (f, CONCORD_SIDE_A);
     JsonObject *group = json_array_get_object_element (
       json_object_get_array_member (json_object_get_object_member (json_node_get_object (rule), "filter"),
                                     "conditions"), 1);
@@ -710,8 +733,8 @@ test_disable (Fixture       *f,
 
   /* Off: the rule is kept but holds nothing back; its parts cannot be edited. */
   press_switch (named (p, "rule-enabled"));
-  g_assert_false (concord_rule_get_enabled (f->setup->config->rules[0]));
-  g_assert_nonnull (concord_rule_get_filter (f->setup->config->rules[0]));
+  g_assert_false (concord_rule_list_get_enabled (f->setup->config->rules[0]));
+  g_assert_nonnull (concord_rule_get_filter (first_rule (f, CONCORD_SIDE_A)));
   g_assert_false (gtk_widget_is_sensitive (named (p, "add-condition-button")));
   g_assert_false (gtk_widget_is_sensitive (named (p, "rule-create")));
   g_assert_false (gtk_widget_is_sensitive (named (p, "add-action-button")));
@@ -720,12 +743,12 @@ test_disable (Fixture       *f,
   screenshot (f, "rule-editor-off.png");
 
   press_switch (named (p, "rule-enabled"));
-  g_assert_true (concord_rule_get_enabled (f->setup->config->rules[0]));
+  g_assert_true (concord_rule_list_get_enabled (f->setup->config->rules[0]));
   wait_label (named (p, "count-label"), some, TRUE);
 
   /* Creating contacts is a switch of its own. */
   press_switch (named (p, "rule-create"));
-  g_assert_false (concord_rule_get_create (f->setup->config->rules[0]));
+  g_assert_false (concord_rule_list_get_create (f->setup->config->rules[0]));
   assert_config_valid (f);
 }
 
@@ -888,14 +911,14 @@ test_load (Fixture       *f,
     "   {\"action\": \"remove\", \"field\": \"lists\", \"value\": \"Old\", \"on_update\": false},"
     "   {\"action\": \"set\", \"field\": \"custom:Tier\", \"type\": \"enum\", \"value\": \"Gold\", \"on_update\": false},"
     "   {\"action\": \"set\", \"field\": \"custom:Code\", \"type\": \"string\", \"value\": \"X1\", \"on_update\": false}]}";
-  g_autoptr(JsonNode) node = parse (stored);
+  g_autofree char *document = g_strdup_printf ("{\"version\": 1, \"rules\": {\"a_to_b\": %s}}", stored);
   g_autoptr(GError) error = NULL;
-  ConcordRule *rule = concord_rule_new_from_json (node, "rule", &error);
+  g_autoptr(ConcordConnectionConfig) config = concord_connection_config_new_from_json (document, &error);
   GtkWidget *p;
 
   g_assert_no_error (error);
-  concord_rule_unref (f->setup->config->rules[0]);
-  f->setup->config->rules[0] = rule;
+  concord_rule_list_unref (f->setup->config->rules[0]);
+  f->setup->config->rules[0] = concord_rule_list_ref (config->rules[0]);
   concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->setup, "Shop", "Newsletter");
   p = panel (f, CONCORD_SIDE_A);
 
@@ -919,7 +942,7 @@ test_load (Fixture       *f,
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (nth_named (p, "condition-negate", 3)), FALSE);
   g_assert_false (gtk_widget_get_visible (nth_named (p, "condition-negate", 3)));
   {
-    g_autoptr(JsonNode) have = concord_rule_to_json (f->setup->config->rules[0]);
+    g_autoptr(JsonNode) have = first_rule_json (f, CONCORD_SIDE_A);
     g_autofree char *text = json_to_string (have, FALSE);
 
     g_assert_null (strstr (text, "\"values\":[\"A\"],\"negate\":true"));
@@ -1015,7 +1038,7 @@ test_keyboard (Fixture       *f,
   /* The rule switch, by keyboard. */
   gtk_widget_grab_focus (named (p, "rule-enabled"));
   press_switch (gtk_window_get_focus (GTK_WINDOW (f->window)));
-  g_assert_false (concord_rule_get_enabled (f->setup->config->rules[0]));
+  g_assert_false (concord_rule_list_get_enabled (f->setup->config->rules[0]));
 }
 
 static gboolean
@@ -1106,7 +1129,7 @@ test_accessible (Fixture       *f,
   type_into (value_entry (nth_named (p, "action-value", a)), "Old list");
 
   {
-    g_autoptr(JsonNode) rule = concord_rule_to_json (f->setup->config->rules[0]);
+    g_autoptr(JsonNode) rule = first_rule_json (f, CONCORD_SIDE_A);
     g_autofree char *text = json_to_string (rule, FALSE);
 
     /* The date came through the calendar, the chips through their button. */

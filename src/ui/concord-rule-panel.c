@@ -44,7 +44,8 @@ struct _ConcordRulePanel
   GtkBox            parent_instance;
 
   ConcordEngine    *engine;         /* (owned) */
-  ConcordRule      *rule;           /* (owned) (nullable) borrowed from the setup, referenced */
+  ConcordRuleList  *list;           /* (owned) (nullable) borrowed from the setup, referenced */
+  ConcordRule      *rule;           /* (owned) (nullable) the rule of @list being edited */
   gint64            connection_id;
   char             *account_id;   /* (owned) (nullable): counted when connection_id is 0 */
   char             *type;         /* (owned) (nullable) */
@@ -103,9 +104,9 @@ set_accessible_label (gpointer    widget,
 }
 
 static char *
-rule_json (ConcordRule *rule)
+rule_json (ConcordRuleList *list)
 {
-  g_autoptr(JsonNode) node = concord_rule_to_json (rule);
+  g_autoptr(JsonNode) node = concord_rule_list_to_json (list);
 
   return json_to_string (node, FALSE);
 }
@@ -262,7 +263,7 @@ start_count (ConcordRulePanel *self)
       (self->connection_id == 0 && (self->account_id == NULL || self->type == NULL)))
     return;
 
-  filter = concord_rule_get_enabled (self->rule) ? concord_rule_get_filter (self->rule) : NULL;
+  filter = concord_rule_list_get_enabled (self->list) ? concord_rule_get_filter (self->rule) : NULL;
   g_free (self->counted);
   self->counted = filter_json (filter);
 
@@ -303,7 +304,7 @@ queue_count (ConcordRulePanel *self)
   if (self->rule == NULL)
     return;
 
-  filter = concord_rule_get_enabled (self->rule) ? concord_rule_get_filter (self->rule) : NULL;
+  filter = concord_rule_list_get_enabled (self->list) ? concord_rule_get_filter (self->rule) : NULL;
   json = filter_json (filter);
   if (self->count_id == 0 && g_strcmp0 (json, self->counted) == 0)
     return;
@@ -418,7 +419,7 @@ commit (ConcordRulePanel *self)
   if (self->rule == NULL || self->loading)
     return;
 
-  before = rule_json (self->rule);
+  before = rule_json (self->list);
 
   filter = concord_rule_group_build (self->root, &n_problems);
   if (filter != NULL && !concord_filter_validate (filter, NULL))
@@ -437,15 +438,15 @@ commit (ConcordRulePanel *self)
         g_ptr_array_add (actions, action);
     }
 
-  concord_rule_set_enabled (self->rule, gtk_switch_get_active (self->enabled_switch));
-  concord_rule_set_create (self->rule, gtk_switch_get_active (self->create_switch));
+  concord_rule_list_set_enabled (self->list, gtk_switch_get_active (self->enabled_switch));
+  concord_rule_list_set_create (self->list, gtk_switch_get_active (self->create_switch));
   concord_rule_set_filter (self->rule, filter);
   while (concord_rule_get_n_actions (self->rule) > 0)
     concord_rule_remove_action (self->rule, 0);
   for (guint i = 0; i < actions->len; i++)
     concord_rule_add_action (self->rule, concord_action_copy (g_ptr_array_index (actions, i)));
 
-  after = rule_json (self->rule);
+  after = rule_json (self->list);
   if (g_strcmp0 (before, after) != 0)
     g_signal_emit (self, signals[CHANGED], 0);
 
@@ -608,6 +609,7 @@ concord_rule_panel_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (object), CONCORD_TYPE_RULE_PANEL);
   g_clear_object (&self->count_box_ref);
   g_clear_pointer (&self->rule, concord_rule_unref);
+  g_clear_pointer (&self->list, concord_rule_list_unref);
   g_clear_object (&self->engine);
 
   G_OBJECT_CLASS (concord_rule_panel_parent_class)->dispose (object);
@@ -739,6 +741,7 @@ concord_rule_panel_clear (ConcordRulePanel *self)
   g_clear_pointer (&self->values[0], g_hash_table_unref);
   g_clear_pointer (&self->values[1], g_hash_table_unref);
   g_clear_pointer (&self->rule, concord_rule_unref);
+  g_clear_pointer (&self->list, concord_rule_list_unref);
   if (gtk_widget_get_parent (self->count_box) != NULL)
     gtk_box_remove (GTK_BOX (gtk_widget_get_parent (self->count_box)), self->count_box);
   if (self->root != NULL)
@@ -778,18 +781,18 @@ concord_rule_panel_set_not_applicable (ConcordRulePanel *self,
 }
 
 /**
- * concord_rule_panel_set_rule:
- * @rule: (transfer none): the rule to edit in place (referenced)
+ * concord_rule_panel_set_rules:
+ * @list: (transfer none): the direction's rules to edit in place (referenced)
  * @source_fields: (transfer none): the source side's schema (copied)
  * @target_fields: (transfer none): the target side's schema (copied)
  *
  * Shows @rule; edits are written to it.
  */
 void
-concord_rule_panel_set_rule (ConcordRulePanel *self,
-                             gint64            connection_id,
-                             ConcordSide       source,
-                             ConcordRule      *rule,
+concord_rule_panel_set_rules (ConcordRulePanel *self,
+                              gint64            connection_id,
+                              ConcordSide       source,
+                              ConcordRuleList  *list,
                              GPtrArray        *source_fields,
                              GPtrArray        *target_fields,
                              const char       *source_name,
@@ -798,9 +801,10 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
   g_autofree char *create = NULL;
   g_autofree char *text = NULL;
   ConcordFilter *filter;
+  ConcordRule *rule;
 
   g_return_if_fail (CONCORD_IS_RULE_PANEL (self));
-  g_return_if_fail (rule != NULL);
+  g_return_if_fail (list != NULL);
 
   concord_rule_panel_clear (self);
   self->loading = TRUE;
@@ -808,6 +812,10 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
   set_names (self, source_name, target_name);
   self->connection_id = connection_id;
   self->source = source;
+  self->list = concord_rule_list_ref (list);
+  if (concord_rule_list_get_n_rules (list) == 0)
+    concord_rule_list_insert (list, -1, concord_rule_new ());
+  rule = concord_rule_list_get_rule (list, 0);
   self->rule = concord_rule_ref (rule);
   for (guint s = 0; s < 2; s++)
     self->values[s] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
@@ -852,8 +860,8 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
   adw_preferences_group_set_title (self->then_group, text);
   g_clear_pointer (&text, g_free);
 
-  gtk_switch_set_active (self->enabled_switch, concord_rule_get_enabled (rule));
-  gtk_switch_set_active (self->create_switch, concord_rule_get_create (rule));
+  gtk_switch_set_active (self->enabled_switch, concord_rule_list_get_enabled (list));
+  gtk_switch_set_active (self->create_switch, concord_rule_list_get_create (list));
 
   self->root = CONCORD_RULE_GROUP (concord_rule_group_new (self->source_fields, self->values[source], 0));
   /* Translators: followed by "all", "any"… and "of these conditions"; %s is an account's name */
