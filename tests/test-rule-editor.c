@@ -1198,6 +1198,151 @@ test_screenshots (Fixture       *f,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
 }
 
+typedef struct
+{
+  GtkWidget  *row;
+  const char *text;
+} SubtitleWait;
+
+static gboolean
+subtitle_says (gpointer data)
+{
+  SubtitleWait *wait = data;
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (wait->row));
+
+  return subtitle != NULL && strstr (subtitle, wait->text) != NULL;
+}
+
+static void
+wait_subtitle (GtkWidget  *row,
+               const char *text)
+{
+  SubtitleWait wait = { row, text };
+
+  if (!concord_test_wait_until (subtitle_says, &wait, 20))
+    g_error ("the row never said “%s” (it says “%s”)", text, adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+}
+
+static gboolean
+active_pro (const RulePerson *p,
+            gconstpointer     data)
+{
+  return g_str_equal (p->status, "active") && g_strcmp0 (p->plan, "Pro") == 0;
+}
+
+static void
+test_rule_list (Fixture       *f,
+                gconstpointer  data)
+{
+  GtkWidget *p = panel (f, CONCORD_SIDE_A);
+  ConcordRuleList *list = f->setup->config->rules[CONCORD_SIDE_A];
+  g_autofree char *all = g_strdup_printf ("Matches all %u contacts", (guint) G_N_ELEMENTS (shop_people));
+  g_autofree char *some = g_strdup_printf ("Matches %u of %u contacts", expect_count (active_pro, NULL),
+                                           (guint) G_N_ELEMENTS (shop_people));
+  guint i, a, changed;
+
+  /* The default: one rule, everyone → sync, counted; the choice for
+   * paired contacts that stop matching shows its default. */
+  g_assert_cmpuint (count_named (p, "rule-row"), ==, 1);
+  wait_subtitle (nth_named (p, "rule-row", 0), "Every contact: sync");
+  wait_subtitle (nth_named (p, "rule-row", 0), all);
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (named (p, "rule-unmatched"))), ==, 0);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (named (p, "rule-unmatched"))),
+                            "By default, Concord stops updating them."));
+  g_assert_cmpuint (f->n_changed, ==, 0);
+
+  /* A second rule, named, that only acts: active Pro customers → VIP. */
+  concord_test_click (named (p, "add-rule-button"));
+  g_assert_cmpuint (count_named (p, "rule-row"), ==, 2);
+  g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 2);
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 0);
+  type_into (named (p, "rule-name"), "VIP customers");
+  press_switch (named (nth_named (p, "rule-row", 1), "rule-sync"));
+  i = add_condition (p);
+  set_condition (p, i, "Status", "is");
+  pick (value_dropdown (condition_value (p, i)), "active");
+  i = add_condition (p);
+  set_condition (p, i, "Plan", "is");
+  pick (value_dropdown (condition_value (p, i)), "Pro");
+  a = add_action (p, "Add to", "Lists");
+  type_into (value_entry (nth_named (p, "action-value", a)), "VIP");
+
+  {
+    g_autoptr(JsonNode) have = concord_rule_list_to_json (list);
+    g_autoptr(JsonNode) want = parse (
+      "{\"enabled\": true, \"create\": true, \"unmatched\": \"stop\", \"rules\": ["
+      " {\"enabled\": true, \"sync\": true, \"filter\": null, \"actions\": []},"
+      " {\"name\": \"VIP customers\", \"enabled\": true, \"sync\": false,"
+      "  \"filter\": {\"match\": \"all\", \"conditions\": ["
+      "   {\"field\": \"status\", \"type\": \"enum\", \"op\": \"is\", \"values\": [\"active\"]},"
+      "   {\"field\": \"custom:Plan\", \"type\": \"enum\", \"op\": \"is\", \"values\": [\"Pro\"]}]},"
+      "  \"actions\": [{\"action\": \"add\", \"field\": \"lists\", \"value\": \"VIP\", \"on_update\": false}]}]}");
+
+    if (!json_node_equal (have, want))
+      g_error ("the rules are\n%s", json_to_string (have, TRUE));
+  }
+  assert_config_valid (f);
+
+  /* Each row: its name, "If … then …", its own live count. */
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_named (p, "rule-row", 1))), ==,
+                   "VIP customers");
+  wait_subtitle (nth_named (p, "rule-row", 1), "If Status is “active” and Plan is “Pro”, then add “VIP” to Lists");
+  wait_subtitle (nth_named (p, "rule-row", 1), some);
+  wait_subtitle (nth_named (p, "rule-row", 0), all);
+
+  gtk_window_set_focus (GTK_WINDOW (f->window), NULL);
+  concord_test_save_window (f->window, "rules-two-rules.png", 800);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 360, 800);
+  concord_test_save_window (f->window, "rules-two-rules-360.png", 800);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+
+  /* Reordered: the second rule moves up, with the keyboard's button. */
+  changed = f->n_changed;
+  g_assert_false (gtk_widget_get_sensitive (named (nth_named (p, "rule-row", 0), "rule-up")));
+  concord_test_click (named (nth_named (p, "rule-row", 1), "rule-up"));
+  g_assert_cmpuint (f->n_changed, ==, changed + 1);
+  g_assert_cmpstr (concord_rule_get_name (concord_rule_list_get_rule (list, 0)), ==, "VIP customers");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_named (p, "rule-row", 0))), ==,
+                   "VIP customers");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_named (p, "rule-row", 1))), ==,
+                   "Rule 2");
+  g_assert_true (gtk_widget_has_focus (nth_named (p, "rule-row", 0)));
+  concord_test_click (named (nth_named (p, "rule-row", 0), "rule-down"));
+  g_assert_null (concord_rule_get_name (concord_rule_list_get_rule (list, 0)));
+
+  /* Activating a row opens its rule below the list. */
+  g_signal_emit_by_name (nth_named (p, "rule-row", 0), "activated");
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 0);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (p, "rule-name"))), ==, "");
+  g_signal_emit_by_name (nth_named (p, "rule-row", 1), "activated");
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 2);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (p, "rule-name"))), ==, "VIP customers");
+
+  /* Turned off, a rule stays in the list and does nothing. */
+  press_switch (named (nth_named (p, "rule-row", 1), "rule-on"));
+  g_assert_false (concord_rule_get_enabled (concord_rule_list_get_rule (list, 1)));
+
+  /* The choice for paired contacts that stop matching. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (named (p, "rule-unmatched")), 1);
+  g_assert_cmpint (concord_rule_list_get_unmatched (list), ==, CONCORD_UNMATCHED_KEEP);
+
+  /* Removed: the list and the editor follow. */
+  concord_test_click (named (nth_named (p, "rule-row", 1), "rule-remove"));
+  g_assert_cmpuint (count_named (p, "rule-row"), ==, 1);
+  g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 1);
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 0);
+  concord_test_click (named (nth_named (p, "rule-row", 0), "rule-remove"));
+  g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 0);
+  g_assert_false (gtk_widget_get_visible (named (p, "rule-name")) && gtk_widget_get_mapped (named (p, "rule-name")));
+  assert_config_valid (f);
+
+  /* Every control of a row has a name for screen readers. */
+  concord_test_click (named (p, "add-rule-button"));
+  assert_label (named (nth_named (p, "rule-row", 0), "rule-sync"), "Sync the contacts Rule 1 matches");
+  assert_label (named (nth_named (p, "rule-row", 0), "rule-on"), "Use Rule 1");
+  assert_label (named (nth_named (p, "rule-row", 0), "rule-menu"), "Move or remove Rule 1");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1228,6 +1373,7 @@ main (int   argc,
   ADD ("keyboard", test_keyboard, CONCORD_DIRECTION_BOTH);
   ADD ("accessible", test_accessible, CONCORD_DIRECTION_BOTH);
   ADD ("screenshots", test_screenshots, CONCORD_DIRECTION_BOTH);
+  ADD ("rule-list", test_rule_list, CONCORD_DIRECTION_BOTH);
 #undef ADD
 
   return g_test_run ();
