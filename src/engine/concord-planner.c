@@ -217,7 +217,6 @@ plan_item_free (gpointer data)
   g_clear_pointer (&item->actions, g_ptr_array_unref);
   g_clear_pointer (&item->notes[0], g_hash_table_unref);
   g_clear_pointer (&item->notes[1], g_hash_table_unref);
-  g_free (item->crossed_by);
   g_free (item);
 }
 
@@ -1677,9 +1676,14 @@ note_create_rules (ConcordPlanItem         *item,
   if (list == NULL || !concord_rule_list_get_enabled (list))
     return;
 
+  /* Interned: a plan of 100,000 creates holds one copy of "Rule 1". */
   first = concord_rule_list_first_match (list, record, now);
   if (first >= 0)
-    item->crossed_by = concord_rule_get_label (concord_rule_list_get_rule (list, first), first);
+    {
+      g_autofree char *label = concord_rule_get_label (concord_rule_list_get_rule (list, first), first);
+
+      item->crossed_by = g_intern_string (label);
+    }
 
   for (guint r = 0; r < concord_rule_list_get_n_rules (list); r++)
     {

@@ -199,7 +199,7 @@ typedef struct
   gboolean         scope[2];   /* whether each record was in scope when planned */
   gboolean         kept[2];
   GPtrArray       *actions;
-  char            *crossed_by;
+  const char      *crossed_by;  /* interned */
   GHashTable      *notes[2];
 } ConcordPlanItem;
 
