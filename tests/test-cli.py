@@ -374,9 +374,10 @@ def main():
         doc = json.loads(p.stdout) if p.returncode == 0 else {}
         pairs = doc.get('mapping', {}).get('pairs', [])
         check('connection export shows the default rules and the automatic mapping',
-              doc.get('version') == 1 and doc.get('mapping', {}).get('automatic') is True and
+              doc.get('version') == 2 and doc.get('mapping', {}).get('automatic') is True and
               {'a': 'email', 'b': 'email', 'flow': 'both'} in pairs and
-              doc['rules']['a_to_b'] == {'enabled': True, 'create': True, 'filter': None, 'actions': []},
+              doc['rules']['a_to_b'] == {'enabled': True, 'create': True, 'unmatched': 'stop', 'rules': [
+                  {'enabled': True, 'sync': True, 'filter': None, 'actions': []}]},
               p.stdout + p.stderr)
 
         seed_c = os.path.join(data, 'seed-c.json')
@@ -435,9 +436,12 @@ def main():
         }}
         p = cli('connection', 'import', 'pro', '-', stdin=json.dumps(rules))
         exported = json.loads(cli('connection', 'export', 'pro').stdout)
-        check('import from standard input replaces the rules',
-              p.returncode == 0 and exported['rules']['a_to_b']['actions'][0]['value'] == 'From shop' and
-              exported['rules']['a_to_b']['filter']['conditions'][0]['values'] == ['pro'],
+        # A version 1 document is read as version 2: its rule becomes the
+        # direction's one rule.
+        check('import from standard input replaces the rules (version 1 read as version 2)',
+              p.returncode == 0 and exported['version'] == 2 and
+              exported['rules']['a_to_b']['rules'][0]['actions'][0]['value'] == 'From shop' and
+              exported['rules']['a_to_b']['rules'][0]['filter']['conditions'][0]['values'] == ['pro'],
               p.stdout + p.stderr)
 
         n_pro = sum(1 for c in api_contacts(url_a, KEY_A)
