@@ -42,45 +42,6 @@ static ConcordApplication *app;
 /* Widgets                                                                   */
 /* ------------------------------------------------------------------------- */
 
-static void
-collect_named (GtkWidget  *root,
-               const char *name,
-               GPtrArray  *out)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    g_ptr_array_add (out, root);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_named (child, name, out);
-}
-
-/* The @nth widget named @name in tree order; -1: the last. */
-static GtkWidget *
-nth_named (GtkWidget  *root,
-           const char *name,
-           int         nth)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect_named (root, name, found);
-  if (nth < 0)
-    nth = (int) found->len + nth;
-  if (nth < 0 || (guint) nth >= found->len)
-    g_error ("no widget “%s” number %d (there are %u)", name, nth, found->len);
-  return g_ptr_array_index (found, nth);
-}
-
-static guint
-count_named (GtkWidget  *root,
-             const char *name)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect_named (root, name, found);
-  return found->len;
-}
-
 static GtkWidget *
 find_type (GtkWidget *root,
            GType      type)
@@ -369,31 +330,31 @@ test_two_rules (void)
   p = concord_test_named (page, "rule-panel-a");
 
   /* Rule 1 is there: everyone → sync. */
-  g_assert_cmpuint (count_named (p, "rule-row"), ==, 1);
+  g_assert_cmpuint (concord_test_count_named (p, "rule-row"), ==, 1);
 
   /* Rule 2: IF status is active AND plan is Pro THEN add to the list VIP. */
   concord_test_click (concord_test_named (p, "add-rule-button"));
-  g_assert_cmpuint (count_named (p, "rule-row"), ==, 2);
+  g_assert_cmpuint (concord_test_count_named (p, "rule-row"), ==, 2);
   type_into (concord_test_named (p, "rule-name"), "VIP");
-  press_switch (concord_test_named (nth_named (p, "rule-row", 1), "rule-sync"));
+  press_switch (concord_test_named (concord_test_nth_named (p, "rule-row", 1), "rule-sync"));
 
-  concord_test_click (nth_named (p, "add-condition-button", -1));
-  i = count_named (p, "condition-field") - 1;
-  pick (nth_named (p, "condition-field", i), "Status");
-  pick (nth_named (p, "condition-op", i), "is");
-  pick (find_type (nth_named (p, "condition-value", i), GTK_TYPE_DROP_DOWN), "active");
+  concord_test_click (concord_test_nth_named (p, "add-condition-button", -1));
+  i = concord_test_count_named (p, "condition-field") - 1;
+  pick (concord_test_nth_named (p, "condition-field", i), "Status");
+  pick (concord_test_nth_named (p, "condition-op", i), "is");
+  pick (find_type (concord_test_nth_named (p, "condition-value", i), GTK_TYPE_DROP_DOWN), "active");
 
-  concord_test_click (nth_named (p, "add-condition-button", -1));
-  i = count_named (p, "condition-field") - 1;
-  pick (nth_named (p, "condition-field", i), "plan");
-  pick (nth_named (p, "condition-op", i), "is");
-  type_into (find_type (nth_named (p, "condition-value", i), GTK_TYPE_ENTRY), "Pro");
+  concord_test_click (concord_test_nth_named (p, "add-condition-button", -1));
+  i = concord_test_count_named (p, "condition-field") - 1;
+  pick (concord_test_nth_named (p, "condition-field", i), "plan");
+  pick (concord_test_nth_named (p, "condition-op", i), "is");
+  type_into (find_type (concord_test_nth_named (p, "condition-value", i), GTK_TYPE_ENTRY), "Pro");
 
   concord_test_click (concord_test_named (p, "add-action-button"));
-  a = count_named (p, "action-kind") - 1;
-  pick (nth_named (p, "action-kind", a), "Add to");
-  pick (nth_named (p, "action-field", a), "Lists");
-  type_into (find_type (nth_named (p, "action-value", a), GTK_TYPE_ENTRY), "VIP");
+  a = concord_test_count_named (p, "action-kind") - 1;
+  pick (concord_test_nth_named (p, "action-kind", a), "Add to");
+  pick (concord_test_nth_named (p, "action-field", a), "Lists");
+  type_into (find_type (concord_test_nth_named (p, "action-value", a), GTK_TYPE_ENTRY), "VIP");
   g_assert_true (concord_test_wait_until (is_dirty, page, 10));
 
   /* Saved: the stored document holds both rules, as version 2. */

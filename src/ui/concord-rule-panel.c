@@ -294,6 +294,24 @@ on_count_ready_cb (GObject      *object,
     }
 }
 
+/* Counts on the engine thread the contacts of the source side @filter
+ * takes in: the connection's, or for a connection being made, the source
+ * account's. */
+static void
+count_source (ConcordRulePanel    *self,
+              ConcordFilter       *filter,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             data)
+{
+  if (self->connection_id != 0)
+    concord_engine_count_matching_async (self->engine, self->connection_id, self->source, filter,
+                                         cancellable, callback, data);
+  else
+    concord_engine_count_matching_in_async (self->engine, self->account_id, self->type, filter,
+                                            cancellable, callback, data);
+}
+
 static void
 start_count (ConcordRulePanel *self)
 {
@@ -314,15 +332,7 @@ start_count (ConcordRulePanel *self)
   show_count_busy (self, TRUE);
   if (*gtk_label_get_label (self->count_label) == '\0')
     gtk_label_set_label (self->count_label, _("Counting contacts…"));
-  if (self->connection_id != 0)
-    concord_engine_count_matching_async (self->engine, self->connection_id, self->source, filter,
-                                         self->count_cancellable, on_count_ready_cb,
-                                         g_object_ref (self));
-  else
-    /* A connection being made: the source account's contacts. */
-    concord_engine_count_matching_in_async (self->engine, self->account_id, self->type, filter,
-                                            self->count_cancellable, on_count_ready_cb,
-                                            g_object_ref (self));
+  count_source (self, filter, self->count_cancellable, on_count_ready_cb, g_object_ref (self));
 }
 
 static void
@@ -684,12 +694,7 @@ count_rows (ConcordRulePanel *self)
       count->everyone = filter == NULL;
       count->cancellable = g_object_ref (self->rows_cancellable);
       concord_rule_row_set_count (CONCORD_RULE_ROW (row), _("Counting contacts…"));
-      if (self->connection_id != 0)
-        concord_engine_count_matching_async (self->engine, self->connection_id, self->source, filter,
-                                             self->rows_cancellable, on_row_count_cb, count);
-      else
-        concord_engine_count_matching_in_async (self->engine, self->account_id, self->type, filter,
-                                                self->rows_cancellable, on_row_count_cb, count);
+      count_source (self, filter, self->rows_cancellable, on_row_count_cb, count);
     }
 }
 
