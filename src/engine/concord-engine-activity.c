@@ -212,6 +212,12 @@ concord_activity_explain (const char  *error_text,
       *explanation = g_strdup (_("The contact’s email address is not valid"));
       *fix = g_strdup (_("Correct the email address in the app the contact comes from; Concord syncs it on the next run."));
     }
+  else if (contains (lower, "no rule matched"))
+    {
+      *explanation = g_strdup (_("No rule of this connection lets the contact across"));
+      *fix = g_strdup (_("Nothing to do, unless it should sync: then add a rule that syncs it, or change one, "
+                         "in the connection’s rules."));
+    }
   else if (contains (lower, "out of the scope") || contains (lower, "rule"))
     {
       *explanation = g_strdup (_("A rule of this connection keeps the contact out"));
