@@ -12,6 +12,13 @@
  *   cached   the count after an edit: the listing is reused
  *   nested   a count with a nested, negated group of three conditions
  *   values   the tags in use, from the same listing
+ *   rows     what the editor counts when it shows a direction with two
+ *            rules ("everyone → sync"; "active Pro → VIP"): the open rule
+ *            and each row, three counts at once, from the same listing
+ *   scope-1  the planner's question for each contact, "does a rule let it
+ *            across, and which rules act on it", for the one rule a
+ *            version 1 document becomes (active and Plan Pro → sync)
+ *   scope-2  the same for the two rules above
  *
  *   bench-rules phase=cold n=100000 wall_s=0.91 rss_mb=310 matching=… list_calls=100
  *
@@ -30,6 +37,7 @@
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-memory-connector.h"
+#include "concord-rules.h"
 #include "concord-test-utils.h"
 
 static ConcordMemoryConnector *sides[2];
@@ -110,6 +118,63 @@ condition (const char       *field,
   const char *values[] = { value, NULL };
 
   return concord_filter_new_condition (field, type, op, value != NULL ? values : NULL);
+}
+
+static void
+on_counted_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  guint *pending = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!concord_engine_count_matching_finish (CONCORD_ENGINE (object), result, NULL, NULL, NULL, &error))
+    g_error ("%s", error->message);
+  (*pending)--;
+}
+
+/* The rules of the rows and scope phases, as a document would have them. */
+static ConcordRuleList *
+rules_from (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnectionConfig) config = concord_connection_config_new_from_json (json, &error);
+
+  if (config == NULL)
+    g_error ("%s", error->message);
+  return concord_rule_list_ref (config->rules[CONCORD_SIDE_A]);
+}
+
+/* For each contact of side A, as the planner asks: in scope, and which
+ * enabled rules match (to apply their actions). */
+static guint
+scope (ConcordRuleList *rules,
+       const char      *phase,
+       guint            n)
+{
+  g_autoptr(GPtrArray) all = concord_memory_connector_get_all (sides[0]);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 start = g_get_monotonic_time ();
+  guint across = 0, acted = 0;
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      ConcordRecord *record = g_ptr_array_index (all, i);
+
+      if (concord_rule_list_in_scope (rules, record))
+        across++;
+      for (guint r = 0; r < concord_rule_list_get_n_rules (rules); r++)
+        {
+          ConcordRule *rule = concord_rule_list_get_rule (rules, r);
+
+          if (concord_rule_get_n_actions (rule) > 0 && concord_rule_matches (rule, record, now))
+            acted++;
+        }
+    }
+
+  g_print ("bench-rules phase=%s n=%u wall_s=%.3f rss_mb=%.0f across=%u acted=%u\n",
+           phase, n, (g_get_monotonic_time () - start) / 1e6, peak_rss_mb (), across, acted);
+  return across;
 }
 
 static guint
@@ -249,6 +314,48 @@ main (int   argc,
              n, (g_get_monotonic_time () - start) / 1e6, peak_rss_mb (), g_strv_length (tags),
              concord_memory_connector_get_n_list_calls (sides[0]) - calls);
     if (g_strv_length (tags) != (n > 0 ? 2 : 0))
+      return 1;
+  }
+
+  /* rows: the open rule and both rows of a two-rule direction */
+  {
+    g_autoptr(ConcordRuleList) rules = rules_from (
+      "{\"version\": 2, \"rules\": {\"a_to_b\": {\"rules\": [{},"
+      " {\"name\": \"VIP\", \"sync\": false, \"filter\": {\"conditions\": ["
+      "   {\"field\": \"status\", \"op\": \"is\", \"values\": [\"active\"]},"
+      "   {\"field\": \"custom:Plan\", \"type\": \"enum\", \"op\": \"is\", \"values\": [\"Pro\"]}]},"
+      "  \"actions\": [{\"action\": \"add\", \"field\": \"lists\", \"value\": \"VIP\"}]}]}}}");
+    ConcordFilter *open = concord_rule_get_filter (concord_rule_list_get_rule (rules, 1));
+    guint pending = 3;
+    gint64 start = g_get_monotonic_time ();
+
+    concord_engine_count_matching_async (engine, id, CONCORD_SIDE_A, open, NULL, on_counted_cb, &pending);
+    for (guint r = 0; r < 2; r++)
+      concord_engine_count_matching_async (engine, id, CONCORD_SIDE_A,
+                                           concord_rule_get_filter (concord_rule_list_get_rule (rules, r)),
+                                           NULL, on_counted_cb, &pending);
+    while (pending > 0)
+      g_main_context_iteration (NULL, TRUE);
+    g_print ("bench-rules phase=rows n=%u wall_s=%.3f rss_mb=%.0f counts=3 list_calls=%u\n",
+             n, (g_get_monotonic_time () - start) / 1e6, peak_rss_mb (),
+             concord_memory_connector_get_n_list_calls (sides[0]) - calls);
+    if (concord_memory_connector_get_n_list_calls (sides[0]) != calls)
+      return 1;
+
+    want = 0;
+    for (guint i = 0; i < n; i++)
+      want += i % 4 != 0 && i % 3 == 0;
+    {
+      g_autoptr(ConcordRuleList) one = rules_from (
+        "{\"version\": 1, \"rules\": {\"a_to_b\": {\"filter\": {\"conditions\": ["
+        "   {\"field\": \"status\", \"op\": \"is\", \"values\": [\"active\"]},"
+        "   {\"field\": \"custom:Plan\", \"type\": \"enum\", \"op\": \"is\", \"values\": [\"Pro\"]}]},"
+        "  \"actions\": [{\"action\": \"add\", \"field\": \"lists\", \"value\": \"VIP\"}]}}}");
+
+      if (scope (one, "scope-1", n) != want)
+        return 1;
+    }
+    if (scope (rules, "scope-2", n) != n)
       return 1;
   }
 

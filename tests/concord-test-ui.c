@@ -58,6 +58,56 @@ concord_test_named (GtkWidget  *root,
   return widget;
 }
 
+static void
+collect_named (GtkWidget  *root,
+               const char *name,
+               GPtrArray  *out)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    g_ptr_array_add (out, root);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_named (child, name, out);
+}
+
+/**
+ * concord_test_nth_named:
+ * @nth: which one, in tree order, from 0; -1: the last
+ *
+ * Returns: (transfer none): the @nth widget named @name; fails the test
+ *   when there is none
+ */
+GtkWidget *
+concord_test_nth_named (GtkWidget  *root,
+                        const char *name,
+                        int         nth)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_named (root, name, found);
+  if (nth < 0)
+    nth = (int) found->len + nth;
+  if (nth < 0 || (guint) nth >= found->len)
+    g_error ("no widget “%s” number %d (there are %u)", name, nth, found->len);
+  return g_ptr_array_index (found, nth);
+}
+
+/**
+ * concord_test_count_named:
+ *
+ * Returns: how many widgets under @root (itself included) are named @name
+ */
+guint
+concord_test_count_named (GtkWidget  *root,
+                          const char *name)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_named (root, name, found);
+  return found->len;
+}
+
 static gboolean
 holds (const char *shown,
        const char *text)

@@ -17,6 +17,11 @@ GtkWidget *concord_test_find_named (GtkWidget  *root,
                                     const char *name);
 GtkWidget *concord_test_named      (GtkWidget  *root,
                                     const char *name);
+GtkWidget *concord_test_nth_named  (GtkWidget  *root,
+                                    const char *name,
+                                    int         nth);
+guint      concord_test_count_named (GtkWidget  *root,
+                                     const char *name);
 
 /* The first mapped widget under @root whose text holds @text: a label,
  * an inscription, or an activity line's drawn text. */

@@ -480,9 +480,10 @@ def main():
         doc = json.loads(p.stdout) if p.returncode == 0 else {}
         pairs = doc.get('mapping', {}).get('pairs', [])
         check('connection export shows the default rules and the automatic mapping',
-              doc.get('version') == 1 and doc.get('mapping', {}).get('automatic') is True and
+              doc.get('version') == 2 and doc.get('mapping', {}).get('automatic') is True and
               {'a': 'email', 'b': 'email', 'flow': 'both'} in pairs and
-              doc['rules']['a_to_b'] == {'enabled': True, 'create': True, 'filter': None, 'actions': []},
+              doc['rules']['a_to_b'] == {'enabled': True, 'create': True, 'unmatched': 'stop', 'rules': [
+                  {'enabled': True, 'sync': True, 'filter': None, 'actions': []}]},
               p.stdout + p.stderr)
 
         seed_c = os.path.join(data, 'seed-c.json')
@@ -541,16 +542,19 @@ def main():
         }}
         p = cli('connection', 'import', 'pro', '-', stdin=json.dumps(rules))
         exported = json.loads(cli('connection', 'export', 'pro').stdout)
-        check('import from standard input replaces the rules',
-              p.returncode == 0 and exported['rules']['a_to_b']['actions'][0]['value'] == 'From shop' and
-              exported['rules']['a_to_b']['filter']['conditions'][0]['values'] == ['pro'],
+        # A version 1 document is read as version 2: its rule becomes the
+        # direction's one rule.
+        check('import from standard input replaces the rules (version 1 read as version 2)',
+              p.returncode == 0 and exported['version'] == 2 and
+              exported['rules']['a_to_b']['rules'][0]['actions'][0]['value'] == 'From shop' and
+              exported['rules']['a_to_b']['rules'][0]['filter']['conditions'][0]['values'] == ['pro'],
               p.stdout + p.stderr)
 
         n_pro = sum(1 for c in api_contacts(url_a, KEY_A)
                     if (c.get('CustomFields') or {}).get('plan') == 'pro')
         p = cli('sync', 'pro', '--dry-run')
         check('the dry run says who is out of scope and why, and which actions apply',
-              p.returncode == 0 and 'out of the scope of the rule a→b, which needs: custom:plan is “pro”' in p.stdout
+              p.returncode == 0 and 'no rule matched a→b; Rule 1 needs: custom:plan is “pro”' in p.stdout
               and 'action b: add “From shop” to lists' in p.stdout and
               ('create on A: 0, create on B: %d' % n_pro) in p.stdout and
               len(api_contacts(url_c, KEY_B)) == 0, p.stdout + p.stderr)

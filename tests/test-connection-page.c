@@ -155,7 +155,7 @@ test_save_and_discard (Fixture       *f,
   {
     g_autoptr(ConcordConnectionSetup) before = stored (f);
 
-    g_assert_true (concord_rule_get_create (before->config->rules[1]));
+    g_assert_true (concord_rule_list_get_create (before->config->rules[1]));
   }
 
   save = concord_test_named (f->page, "save-button");
@@ -165,8 +165,8 @@ test_save_and_discard (Fixture       *f,
   {
     g_autoptr(ConcordConnectionSetup) after = stored (f);
 
-    g_assert_false (concord_rule_get_create (after->config->rules[1]));
-    g_assert_true (concord_rule_get_create (after->config->rules[0]));
+    g_assert_false (concord_rule_list_get_create (after->config->rules[1]));
+    g_assert_true (concord_rule_list_get_create (after->config->rules[0]));
     /* The automatic mapping is stored with its pairs once saved. */
     g_assert_false (after->automatic);
   }
@@ -185,7 +185,7 @@ test_save_and_discard (Fixture       *f,
   {
     g_autoptr(ConcordConnectionSetup) after = stored (f);
 
-    g_assert_true (concord_rule_get_create (after->config->rules[0]));
+    g_assert_true (concord_rule_list_get_create (after->config->rules[0]));
   }
 
   /* Every section is there, and the header's buttons are named. */

@@ -263,7 +263,7 @@ test_leave_with_edits (void)
   {
     g_autoptr(ConcordConnectionSetup) setup = stored (engine, id);
 
-    g_assert_true (concord_rule_get_create (setup->config->rules[1]));
+    g_assert_true (concord_rule_list_get_create (setup->config->rules[1]));
   }
 
   /* Save stores them, then leaves. */
@@ -274,7 +274,7 @@ test_leave_with_edits (void)
   {
     g_autoptr(ConcordConnectionSetup) setup = stored (engine, id);
 
-    g_assert_false (concord_rule_get_create (setup->config->rules[1]));
+    g_assert_false (concord_rule_list_get_create (setup->config->rules[1]));
   }
 
   /* A notification's Open: the page, on its overview. */

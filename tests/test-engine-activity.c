@@ -323,6 +323,7 @@ test_explain (void)
     { "HTTP 400: Invalid email address", "email address" },
     { "no valid email address", "email address" },
     { "out of the scope of the rule A→B: status is not Active", "rules" },
+    { "no rule matched a→b; Rule 1 needs: status is “active”", "add a rule" },
     { "the email address is on several contacts", "duplicates" },
     { NULL, "try again" },
     { "\xff\xfe garbage", "try again" },

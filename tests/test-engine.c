@@ -442,11 +442,11 @@ test_load_setup (Fixture       *f,
   g_assert_cmpuint (setup->fields[0]->len, ==, 3);
   g_assert_cmpuint (setup->fields[1]->len, ==, 3);
   g_assert_true (setup->automatic);
-  g_assert_true (concord_rule_is_default (setup->config->rules[0]));
+  g_assert_true (concord_rule_list_is_default (setup->config->rules[0]));
   g_assert_cmpuint (concord_mapping_get_n_pairs (setup->config->mapping), ==, 3);
 
   /* Edited and stored: read back as it was written, no longer automatic. */
-  concord_rule_set_create (setup->config->rules[1], FALSE);
+  concord_rule_list_set_create (setup->config->rules[1], FALSE);
   concord_mapping_remove (setup->config->mapping,
                           concord_mapping_find (setup->config->mapping, CONCORD_SIDE_A,
                                                 CONCORD_FIELD_COMPANY));
@@ -458,7 +458,7 @@ test_load_setup (Fixture       *f,
 
   again = load_setup (f, id);
   g_assert_false (again->automatic);
-  g_assert_false (concord_rule_get_create (again->config->rules[1]));
+  g_assert_false (concord_rule_list_get_create (again->config->rules[1]));
   g_assert_cmpuint (concord_mapping_get_n_pairs (again->config->mapping), ==, 2);
 }
 

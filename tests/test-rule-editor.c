@@ -260,12 +260,35 @@ parse (const char *json)
   return json_node_copy (json_parser_get_root (parser));
 }
 
+/* The first rule of a direction with the direction's switches, in the
+ * shape version 1 gave a direction's one rule. */
+static JsonNode *
+first_rule_json (Fixture     *f,
+                 ConcordSide  side)
+{
+  ConcordRuleList *list = f->setup->config->rules[side];
+  JsonNode *node = concord_rule_to_json (concord_rule_list_get_rule (list, 0));
+  JsonObject *object = json_node_get_object (node);
+
+  json_object_remove_member (object, "sync");
+  json_object_set_boolean_member (object, "enabled", concord_rule_list_get_enabled (list));
+  json_object_set_boolean_member (object, "create", concord_rule_list_get_create (list));
+  return node;
+}
+
+static ConcordRule *
+first_rule (Fixture     *f,
+            ConcordSide  side)
+{
+  return concord_rule_list_get_rule (f->setup->config->rules[side], 0);
+}
+
 static void
 assert_rule (Fixture     *f,
              ConcordSide  side,
              const char  *expected)
 {
-  g_autoptr(JsonNode) have = concord_rule_to_json (f->setup->config->rules[side]);
+  g_autoptr(JsonNode) have = first_rule_json (f, side);
   g_autoptr(JsonNode) want = parse (expected);
 
   if (!json_node_equal (have, want))
@@ -290,8 +313,8 @@ assert_config_valid (Fixture *f)
   g_assert_nonnull (back);
   for (guint s = 0; s < 2; s++)
     {
-      g_autoptr(JsonNode) a = concord_rule_to_json (back->rules[s]);
-      g_autoptr(JsonNode) b = concord_rule_to_json (f->setup->config->rules[s]);
+      g_autoptr(JsonNode) a = concord_rule_list_to_json (back->rules[s]);
+      g_autoptr(JsonNode) b = concord_rule_list_to_json (f->setup->config->rules[s]);
 
       g_assert_true (json_node_equal (a, b));
     }
@@ -553,13 +576,13 @@ test_build (Fixture       *f,
 
     concord_test_click (nth_named (p, "action-remove", 0));
     g_assert_cmpuint (f->n_changed, ==, before + 1);
-    g_assert_cmpuint (concord_rule_get_n_actions (f->setup->config->rules[0]), ==, 1);
-    g_assert_cmpstr (concord_rule_get_action (f->setup->config->rules[0], 0)->field, ==, "lists");
+    g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 1);
+    g_assert_cmpstr (concord_rule_get_action (first_rule (f, CONCORD_SIDE_A), 0)->field, ==, "lists");
   }
 
   /* Shown again from the setup, the rule reads the same. */
   {
-    g_autoptr(JsonNode) before = concord_rule_to_json (f->setup->config->rules[0]);
+    g_autoptr(JsonNode) before = first_rule_json (f, CONCORD_SIDE_A);
     g_autoptr(JsonNode) after = NULL;
 
     concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->setup, "Shop", "Newsletter");
@@ -568,7 +591,7 @@ test_build (Fixture       *f,
     g_assert_cmpuint (count_named (p, "action-kind"), ==, 1);
     g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (nth_named (p, "action-on-update", 0))));
     g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (value_entry (condition_value (p, 1)))), ==, "30");
-    after = concord_rule_to_json (f->setup->config->rules[0]);
+    after = first_rule_json (f, CONCORD_SIDE_A);
     g_assert_true (json_node_equal (before, after));
   }
 }
@@ -617,12 +640,12 @@ test_incomplete (Fixture       *f,
   /* An action without a value is explained and left out. */
   a = add_action (p, "Set", "Points");
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "action-hint", a))), "Enter a value"));
-  g_assert_cmpuint (concord_rule_get_n_actions (f->setup->config->rules[0]), ==, 0);
+  g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 0);
   type_into (value_entry (nth_named (p, "action-value", a)), "ten");
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "action-hint", a))), "not a number"));
-  g_assert_cmpuint (concord_rule_get_n_actions (f->setup->config->rules[0]), ==, 0);
+  g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 0);
   type_into (value_entry (nth_named (p, "action-value", a)), "10");
-  g_assert_cmpuint (concord_rule_get_n_actions (f->setup->config->rules[0]), ==, 1);
+  g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 1);
 
   /* Only what an action can write is offered: no email, no read-only field, lists only added to. */
   g_assert_false (offers (nth_named (p, "action-field", a), "Email"));
@@ -674,7 +697,7 @@ test_nesting (Fixture       *f,
   /* "none" inverts the group. */
   pick (named (p, "group-match"), "none");
   {
-    g_autoptr(JsonNode) rule = concord_rule_to_json (f->setup->config->rules[0]);
+    g_autoptr(JsonNode) rule = first_rule_json (f, CONCORD_SIDE_A);
     JsonObject *group = json_array_get_object_element (
       json_object_get_array_member (json_object_get_object_member (json_node_get_object (rule), "filter"),
                                     "conditions"), 1);
@@ -710,8 +733,8 @@ test_disable (Fixture       *f,
 
   /* Off: the rule is kept but holds nothing back; its parts cannot be edited. */
   press_switch (named (p, "rule-enabled"));
-  g_assert_false (concord_rule_get_enabled (f->setup->config->rules[0]));
-  g_assert_nonnull (concord_rule_get_filter (f->setup->config->rules[0]));
+  g_assert_false (concord_rule_list_get_enabled (f->setup->config->rules[0]));
+  g_assert_nonnull (concord_rule_get_filter (first_rule (f, CONCORD_SIDE_A)));
   g_assert_false (gtk_widget_is_sensitive (named (p, "add-condition-button")));
   g_assert_false (gtk_widget_is_sensitive (named (p, "rule-create")));
   g_assert_false (gtk_widget_is_sensitive (named (p, "add-action-button")));
@@ -720,12 +743,12 @@ test_disable (Fixture       *f,
   screenshot (f, "rule-editor-off.png");
 
   press_switch (named (p, "rule-enabled"));
-  g_assert_true (concord_rule_get_enabled (f->setup->config->rules[0]));
+  g_assert_true (concord_rule_list_get_enabled (f->setup->config->rules[0]));
   wait_label (named (p, "count-label"), some, TRUE);
 
   /* Creating contacts is a switch of its own. */
   press_switch (named (p, "rule-create"));
-  g_assert_false (concord_rule_get_create (f->setup->config->rules[0]));
+  g_assert_false (concord_rule_list_get_create (f->setup->config->rules[0]));
   assert_config_valid (f);
 }
 
@@ -888,14 +911,14 @@ test_load (Fixture       *f,
     "   {\"action\": \"remove\", \"field\": \"lists\", \"value\": \"Old\", \"on_update\": false},"
     "   {\"action\": \"set\", \"field\": \"custom:Tier\", \"type\": \"enum\", \"value\": \"Gold\", \"on_update\": false},"
     "   {\"action\": \"set\", \"field\": \"custom:Code\", \"type\": \"string\", \"value\": \"X1\", \"on_update\": false}]}";
-  g_autoptr(JsonNode) node = parse (stored);
+  g_autofree char *document = g_strdup_printf ("{\"version\": 1, \"rules\": {\"a_to_b\": %s}}", stored);
   g_autoptr(GError) error = NULL;
-  ConcordRule *rule = concord_rule_new_from_json (node, "rule", &error);
+  g_autoptr(ConcordConnectionConfig) config = concord_connection_config_new_from_json (document, &error);
   GtkWidget *p;
 
   g_assert_no_error (error);
-  concord_rule_unref (f->setup->config->rules[0]);
-  f->setup->config->rules[0] = rule;
+  concord_rule_list_unref (f->setup->config->rules[0]);
+  f->setup->config->rules[0] = concord_rule_list_ref (config->rules[0]);
   concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->setup, "Shop", "Newsletter");
   p = panel (f, CONCORD_SIDE_A);
 
@@ -919,7 +942,7 @@ test_load (Fixture       *f,
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (nth_named (p, "condition-negate", 3)), FALSE);
   g_assert_false (gtk_widget_get_visible (nth_named (p, "condition-negate", 3)));
   {
-    g_autoptr(JsonNode) have = concord_rule_to_json (f->setup->config->rules[0]);
+    g_autoptr(JsonNode) have = first_rule_json (f, CONCORD_SIDE_A);
     g_autofree char *text = json_to_string (have, FALSE);
 
     g_assert_null (strstr (text, "\"values\":[\"A\"],\"negate\":true"));
@@ -1015,7 +1038,7 @@ test_keyboard (Fixture       *f,
   /* The rule switch, by keyboard. */
   gtk_widget_grab_focus (named (p, "rule-enabled"));
   press_switch (gtk_window_get_focus (GTK_WINDOW (f->window)));
-  g_assert_false (concord_rule_get_enabled (f->setup->config->rules[0]));
+  g_assert_false (concord_rule_list_get_enabled (f->setup->config->rules[0]));
 }
 
 static gboolean
@@ -1106,7 +1129,7 @@ test_accessible (Fixture       *f,
   type_into (value_entry (nth_named (p, "action-value", a)), "Old list");
 
   {
-    g_autoptr(JsonNode) rule = concord_rule_to_json (f->setup->config->rules[0]);
+    g_autoptr(JsonNode) rule = first_rule_json (f, CONCORD_SIDE_A);
     g_autofree char *text = json_to_string (rule, FALSE);
 
     /* The date came through the calendar, the chips through their button. */
@@ -1175,6 +1198,153 @@ test_screenshots (Fixture       *f,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
 }
 
+typedef struct
+{
+  GtkWidget  *row;
+  const char *text;
+} SubtitleWait;
+
+static gboolean
+subtitle_says (gpointer data)
+{
+  SubtitleWait *wait = data;
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (wait->row));
+
+  return subtitle != NULL && strstr (subtitle, wait->text) != NULL;
+}
+
+static void
+wait_subtitle (GtkWidget  *row,
+               const char *text)
+{
+  SubtitleWait wait = { row, text };
+
+  if (!concord_test_wait_until (subtitle_says, &wait, 20))
+    g_error ("the row never said “%s” (it says “%s”)", text, adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+}
+
+static gboolean
+active_pro (const RulePerson *p,
+            gconstpointer     data)
+{
+  return g_str_equal (p->status, "active") && g_strcmp0 (p->plan, "Pro") == 0;
+}
+
+static void
+test_rule_list (Fixture       *f,
+                gconstpointer  data)
+{
+  GtkWidget *p = panel (f, CONCORD_SIDE_A);
+  ConcordRuleList *list = f->setup->config->rules[CONCORD_SIDE_A];
+  g_autofree char *all = g_strdup_printf ("Matches all %u contacts", (guint) G_N_ELEMENTS (shop_people));
+  g_autofree char *some = g_strdup_printf ("Matches %u of %u contacts", expect_count (active_pro, NULL),
+                                           (guint) G_N_ELEMENTS (shop_people));
+  guint i, a, changed;
+
+  /* The default: one rule, everyone → sync, counted; the choice for
+   * paired contacts that stop matching shows its default. */
+  g_assert_cmpuint (count_named (p, "rule-row"), ==, 1);
+  wait_subtitle (nth_named (p, "rule-row", 0), "Every contact: sync");
+  wait_subtitle (nth_named (p, "rule-row", 0), all);
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (named (p, "rule-unmatched"))), ==, 0);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (named (p, "rule-unmatched"))),
+                            "By default, Concord stops updating them."));
+  g_assert_cmpuint (f->n_changed, ==, 0);
+
+  /* A second rule, named, that only acts: active Pro customers → VIP. */
+  concord_test_click (named (p, "add-rule-button"));
+  g_assert_cmpuint (count_named (p, "rule-row"), ==, 2);
+  g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 2);
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 0);
+  type_into (named (p, "rule-name"), "VIP customers");
+  press_switch (named (nth_named (p, "rule-row", 1), "rule-sync"));
+  i = add_condition (p);
+  set_condition (p, i, "Status", "is");
+  pick (value_dropdown (condition_value (p, i)), "active");
+  i = add_condition (p);
+  set_condition (p, i, "Plan", "is");
+  pick (value_dropdown (condition_value (p, i)), "Pro");
+  a = add_action (p, "Add to", "Lists");
+  type_into (value_entry (nth_named (p, "action-value", a)), "VIP");
+
+  {
+    g_autoptr(JsonNode) have = concord_rule_list_to_json (list);
+    g_autoptr(JsonNode) want = parse (
+      "{\"enabled\": true, \"create\": true, \"unmatched\": \"stop\", \"rules\": ["
+      " {\"enabled\": true, \"sync\": true, \"filter\": null, \"actions\": []},"
+      " {\"name\": \"VIP customers\", \"enabled\": true, \"sync\": false,"
+      "  \"filter\": {\"match\": \"all\", \"conditions\": ["
+      "   {\"field\": \"status\", \"type\": \"enum\", \"op\": \"is\", \"values\": [\"active\"]},"
+      "   {\"field\": \"custom:Plan\", \"type\": \"enum\", \"op\": \"is\", \"values\": [\"Pro\"]}]},"
+      "  \"actions\": [{\"action\": \"add\", \"field\": \"lists\", \"value\": \"VIP\", \"on_update\": false}]}]}");
+
+    if (!json_node_equal (have, want))
+      g_error ("the rules are\n%s", json_to_string (have, TRUE));
+  }
+  assert_config_valid (f);
+
+  /* Each row: its name, "If … then …", its own live count. */
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_named (p, "rule-row", 1))), ==,
+                   "VIP customers");
+  wait_subtitle (nth_named (p, "rule-row", 1), "If Status is “active” and Plan is “Pro”, then add “VIP” to Lists");
+  wait_subtitle (nth_named (p, "rule-row", 1), some);
+  wait_subtitle (nth_named (p, "rule-row", 0), all);
+
+  gtk_window_set_focus (GTK_WINDOW (f->window), NULL);
+  concord_test_save_window (f->window, "rules-two-rules.png", 800);
+  /* As narrow as it goes (360 asked; the condition and action rows stop
+   * it wider). */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 360, 800);
+  concord_test_save_window (f->window, "rules-two-rules-narrow.png", 800);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
+
+  /* Reordered: the second rule moves up, with the keyboard's button. */
+  changed = f->n_changed;
+  g_assert_false (gtk_widget_get_sensitive (named (nth_named (p, "rule-row", 0), "rule-up")));
+  concord_test_click (named (nth_named (p, "rule-row", 1), "rule-up"));
+  g_assert_cmpuint (f->n_changed, ==, changed + 1);
+  g_assert_cmpstr (concord_rule_get_name (concord_rule_list_get_rule (list, 0)), ==, "VIP customers");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_named (p, "rule-row", 0))), ==,
+                   "VIP customers");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_named (p, "rule-row", 1))), ==,
+                   "Rule 2");
+  g_assert_true (gtk_widget_has_focus (nth_named (p, "rule-row", 0)));
+  concord_test_click (named (nth_named (p, "rule-row", 0), "rule-down"));
+  g_assert_null (concord_rule_get_name (concord_rule_list_get_rule (list, 0)));
+
+  /* Activating a row opens its rule below the list. */
+  g_signal_emit_by_name (nth_named (p, "rule-row", 0), "activated");
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 0);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (p, "rule-name"))), ==, "");
+  g_signal_emit_by_name (nth_named (p, "rule-row", 1), "activated");
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 2);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (p, "rule-name"))), ==, "VIP customers");
+
+  /* Turned off, a rule stays in the list and does nothing. */
+  press_switch (named (nth_named (p, "rule-row", 1), "rule-on"));
+  g_assert_false (concord_rule_get_enabled (concord_rule_list_get_rule (list, 1)));
+
+  /* The choice for paired contacts that stop matching. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (named (p, "rule-unmatched")), 1);
+  g_assert_cmpint (concord_rule_list_get_unmatched (list), ==, CONCORD_UNMATCHED_KEEP);
+
+  /* Removed: the list and the editor follow. */
+  concord_test_click (named (nth_named (p, "rule-row", 1), "rule-remove"));
+  g_assert_cmpuint (count_named (p, "rule-row"), ==, 1);
+  g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 1);
+  g_assert_cmpuint (count_named (p, "condition-field"), ==, 0);
+  concord_test_click (named (nth_named (p, "rule-row", 0), "rule-remove"));
+  g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 0);
+  g_assert_false (gtk_widget_get_visible (named (p, "rule-name")) && gtk_widget_get_mapped (named (p, "rule-name")));
+  assert_config_valid (f);
+
+  /* Every control of a row has a name for screen readers. */
+  concord_test_click (named (p, "add-rule-button"));
+  assert_label (named (nth_named (p, "rule-row", 0), "rule-sync"), "Sync the contacts Rule 1 matches");
+  assert_label (named (nth_named (p, "rule-row", 0), "rule-on"), "Use Rule 1");
+  assert_label (named (nth_named (p, "rule-row", 0), "rule-menu"), "Move or remove Rule 1");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1205,6 +1375,7 @@ main (int   argc,
   ADD ("keyboard", test_keyboard, CONCORD_DIRECTION_BOTH);
   ADD ("accessible", test_accessible, CONCORD_DIRECTION_BOTH);
   ADD ("screenshots", test_screenshots, CONCORD_DIRECTION_BOTH);
+  ADD ("rule-list", test_rule_list, CONCORD_DIRECTION_BOTH);
 #undef ADD
 
   return g_test_run ();

@@ -182,11 +182,19 @@ test_document_round_trip (void)
   config = concord_connection_config_new_from_json (rich_document, &error);
   g_assert_no_error (error);
 
-  g_assert_true (concord_rule_get_enabled (config->rules[CONCORD_SIDE_A]));
-  g_assert_false (concord_rule_get_create (config->rules[CONCORD_SIDE_A]));
-  g_assert_cmpuint (concord_rule_get_n_actions (config->rules[CONCORD_SIDE_A]), ==, 3);
-  g_assert_false (concord_rule_get_enabled (config->rules[CONCORD_SIDE_B]));
-  g_assert_true (concord_rule_get_create (config->rules[CONCORD_SIDE_B]));
+  /* A version 1 document: its one rule per direction becomes the
+   * direction's switches and its one rule, syncing what it matches. */
+  g_assert_true (concord_rule_list_get_enabled (config->rules[CONCORD_SIDE_A]));
+  g_assert_false (concord_rule_list_get_create (config->rules[CONCORD_SIDE_A]));
+  g_assert_cmpint (concord_rule_list_get_unmatched (config->rules[CONCORD_SIDE_A]), ==, CONCORD_UNMATCHED_STOP);
+  g_assert_cmpuint (concord_rule_list_get_n_rules (config->rules[CONCORD_SIDE_A]), ==, 1);
+  g_assert_cmpuint (concord_rule_get_n_actions (concord_rule_list_get_rule (config->rules[CONCORD_SIDE_A], 0)), ==, 3);
+  g_assert_true (concord_rule_get_sync (concord_rule_list_get_rule (config->rules[CONCORD_SIDE_A], 0)));
+  g_assert_true (concord_rule_get_enabled (concord_rule_list_get_rule (config->rules[CONCORD_SIDE_A], 0)));
+  g_assert_null (concord_rule_get_name (concord_rule_list_get_rule (config->rules[CONCORD_SIDE_A], 0)));
+  g_assert_false (concord_rule_list_get_enabled (config->rules[CONCORD_SIDE_B]));
+  g_assert_true (concord_rule_list_get_create (config->rules[CONCORD_SIDE_B]));
+  g_assert_cmpuint (concord_rule_list_get_n_rules (config->rules[CONCORD_SIDE_B]), ==, 1);
   g_assert_nonnull (config->mapping);
   g_assert_cmpuint (concord_mapping_get_n_pairs (config->mapping), ==, 4);
   pair = concord_mapping_get_pair (config->mapping, 1);
@@ -200,15 +208,18 @@ test_document_round_trip (void)
    * nothing back. */
   concord_record_set_set (lead, "tags", lead_tags);
   concord_record_set_number (scorer, "custom:Score", 11);
-  g_assert_false (concord_rule_in_scope (config->rules[CONCORD_SIDE_A], lead));
-  g_assert_true (concord_rule_in_scope (config->rules[CONCORD_SIDE_A], scorer));
-  why = concord_rule_explain (config->rules[CONCORD_SIDE_A], lead);
-  g_assert_cmpstr (why, ==, "tags contains “customer”; custom:Score greater-than “10”");
-  g_assert_true (concord_rule_in_scope (config->rules[CONCORD_SIDE_B], lead));
-  g_assert_null (concord_rule_explain (config->rules[CONCORD_SIDE_B], lead));
+  g_assert_false (concord_rule_list_in_scope (config->rules[CONCORD_SIDE_A], lead));
+  g_assert_true (concord_rule_list_in_scope (config->rules[CONCORD_SIDE_A], scorer));
+  why = concord_rule_list_explain (config->rules[CONCORD_SIDE_A], lead);
+  g_assert_cmpstr (why, ==, "no rule matched; Rule 1 needs: tags contains “customer”; "
+                            "custom:Score greater-than “10”");
+  g_assert_true (concord_rule_list_in_scope (config->rules[CONCORD_SIDE_B], lead));
+  g_assert_null (concord_rule_list_explain (config->rules[CONCORD_SIDE_B], lead));
 
-  /* Written and read again, the document is the same. */
+  /* Written, it is version 2; read again, the document is the same. */
   json = concord_connection_config_to_json (config, NULL);
+  g_assert_nonnull (strstr (json, "\"version\" : 2"));
+  g_assert_nonnull (strstr (json, "\"unmatched\" : \"stop\""));
   again = concord_connection_config_new_from_json (json, &error);
   g_assert_no_error (error);
   json_again = concord_connection_config_to_json (again, NULL);
@@ -220,8 +231,9 @@ test_document_round_trip (void)
    * ways, everyone, creating) and the automatic mapping. */
   defaults = concord_connection_config_new_from_json (NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (concord_rule_is_default (defaults->rules[0]));
-  g_assert_true (concord_rule_is_default (defaults->rules[1]));
+  g_assert_true (concord_rule_list_is_default (defaults->rules[0]));
+  g_assert_true (concord_rule_list_is_default (defaults->rules[1]));
+  g_assert_cmpuint (concord_rule_list_get_n_rules (defaults->rules[0]), ==, 1);
   g_assert_null (defaults->mapping);
   default_json = concord_connection_config_to_json (defaults, NULL);
   g_assert_nonnull (strstr (default_json, "\"automatic\" : true"));
@@ -232,18 +244,138 @@ test_document_round_trip (void)
   concord_connection_config_free (defaults);
   defaults = concord_connection_config_new_from_json ("{\"version\": 1}", &error);
   g_assert_no_error (error);
-  g_assert_true (concord_rule_is_default (defaults->rules[0]));
+  g_assert_true (concord_rule_list_is_default (defaults->rules[0]));
 
   /* Copies are deep and equal. */
   {
-    g_autoptr(ConcordRule) copy = concord_rule_copy (config->rules[CONCORD_SIDE_A]);
-    g_autoptr(JsonNode) n1 = concord_rule_to_json (copy);
-    g_autoptr(JsonNode) n2 = concord_rule_to_json (config->rules[CONCORD_SIDE_A]);
+    g_autoptr(ConcordRuleList) copy = concord_rule_list_copy (config->rules[CONCORD_SIDE_A]);
+    g_autoptr(JsonNode) n1 = concord_rule_list_to_json (copy);
+    g_autoptr(JsonNode) n2 = concord_rule_list_to_json (config->rules[CONCORD_SIDE_A]);
 
     g_assert_true (json_node_equal (n1, n2));
-    concord_rule_remove_action (copy, 0);
-    g_assert_cmpuint (concord_rule_get_n_actions (config->rules[CONCORD_SIDE_A]), ==, 3);
+    concord_rule_remove_action (concord_rule_list_get_rule (copy, 0), 0);
+    g_assert_cmpuint (concord_rule_get_n_actions (concord_rule_list_get_rule (config->rules[CONCORD_SIDE_A], 0)),
+                      ==, 3);
   }
+}
+
+/* "Everyone syncs; active Pro customers also go to the VIP list", and a
+ * later rule that wins on the same field. */
+static const char two_rules_document[] =
+  "{\"version\": 2, \"rules\": {\"a_to_b\": {\"rules\": ["
+  "  {\"actions\": [{\"action\": \"set\", \"field\": \"custom:Tier\", \"type\": \"string\", \"value\": \"basic\"}]},"
+  "  {\"name\": \"VIP\", \"sync\": false, \"filter\": {\"match\": \"all\", \"conditions\": ["
+  "     {\"field\": \"status\", \"op\": \"is\", \"values\": [\"active\"]},"
+  "     {\"field\": \"custom:Plan\", \"type\": \"string\", \"op\": \"is\", \"values\": [\"Pro\"]}]},"
+  "   \"actions\": [{\"action\": \"add\", \"field\": \"lists\", \"value\": \"VIP\"},"
+  "                 {\"action\": \"set\", \"field\": \"custom:Tier\", \"type\": \"string\", \"value\": \"gold\"}]}]},"
+  " \"b_to_a\": {\"unmatched\": \"keep\", \"create\": false, \"rules\": ["
+  "  {\"name\": \"Customers\", \"filter\": {\"match\": \"all\", \"conditions\": ["
+  "     {\"field\": \"tags\", \"op\": \"contains\", \"values\": [\"customer\"]}]}},"
+  "  {\"enabled\": false}]}}}";
+
+static void
+test_rule_list_any_match (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnectionConfig) config = concord_connection_config_new_from_json (two_rules_document, &error);
+  g_autoptr(ConcordRecord) lead = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) customer = concord_record_new (NULL);
+  g_autofree char *why = NULL;
+  g_autofree char *label = NULL;
+  const char *customer_tags[] = { "customer", NULL };
+  ConcordRuleList *ab, *ba;
+
+  g_assert_no_error (error);
+  ab = config->rules[CONCORD_SIDE_A];
+  ba = config->rules[CONCORD_SIDE_B];
+  g_assert_cmpuint (concord_rule_list_get_n_rules (ab), ==, 2);
+  g_assert_cmpstr (concord_rule_get_name (concord_rule_list_get_rule (ab, 1)), ==, "VIP");
+  g_assert_false (concord_rule_get_sync (concord_rule_list_get_rule (ab, 1)));
+  label = concord_rule_get_label (concord_rule_list_get_rule (ab, 0), 0);
+  g_assert_cmpstr (label, ==, "Rule 1");
+  g_assert_cmpint (concord_rule_list_get_unmatched (ba), ==, CONCORD_UNMATCHED_KEEP);
+  g_assert_false (concord_rule_list_get_create (ba));
+
+  /* Rule 1 syncs everyone: nobody is held back A→B, whatever rule 2. */
+  g_assert_false (concord_rule_list_holds_back (ab));
+  g_assert_true (concord_rule_list_in_scope (ab, lead));
+  g_assert_cmpint (concord_rule_list_first_match (ab, lead, 0), ==, 0);
+
+  /* B→A: only "Customers" syncs (the other rule is off). */
+  g_assert_true (concord_rule_list_holds_back (ba));
+  g_assert_false (concord_rule_list_in_scope (ba, lead));
+  why = concord_rule_list_explain (ba, lead);
+  g_assert_cmpstr (why, ==, "no rule matched; “Customers” needs: tags contains “customer”");
+  concord_record_set_set (customer, "tags", customer_tags);
+  g_assert_true (concord_rule_list_in_scope (ba, customer));
+  g_assert_null (concord_rule_list_explain (ba, customer));
+
+  /* A rule that does not sync lets nobody across on its own. */
+  concord_rule_set_enabled (concord_rule_list_get_rule (ab, 0), FALSE);
+  g_assert_true (concord_rule_list_holds_back (ab));
+  concord_record_set_text (lead, "status", CONCORD_FIELD_TYPE_ENUM, "active");
+  concord_record_set_text (lead, "custom:Plan", CONCORD_FIELD_TYPE_STRING, "pro");
+  g_assert_false (concord_rule_list_in_scope (ab, lead));
+  g_clear_pointer (&why, g_free);
+  why = concord_rule_list_explain (ab, lead);
+  g_assert_cmpstr (why, ==, "no rule matched; no rule of this direction syncs contacts");
+  /* Any matching rule that syncs lets the contact across. */
+  concord_rule_set_sync (concord_rule_list_get_rule (ab, 1), TRUE);
+  g_assert_true (concord_rule_list_in_scope (ab, lead));
+  g_assert_cmpint (concord_rule_list_first_match (ab, lead, 0), ==, 1);
+
+  /* A direction switched off holds nothing back. */
+  concord_rule_list_set_enabled (ba, FALSE);
+  g_assert_true (concord_rule_list_in_scope (ba, lead));
+}
+
+static void
+test_rule_list_edit (void)
+{
+  g_autoptr(ConcordRuleList) list = concord_rule_list_new ();
+  g_autoptr(ConcordRuleList) again = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) node_again = NULL;
+  g_autoptr(GError) error = NULL;
+  ConcordRule *vip = concord_rule_new ();
+
+  /* The default: one rule, everyone → sync. */
+  g_assert_true (concord_rule_list_is_default (list));
+  g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 1);
+  g_assert_true (concord_rule_is_default (concord_rule_list_get_rule (list, 0)));
+
+  concord_rule_set_name (vip, "  VIP  ");
+  g_assert_cmpstr (concord_rule_get_name (vip), ==, "VIP");
+  concord_rule_list_insert (list, -1, vip);
+  concord_rule_list_insert (list, 0, concord_rule_new ());
+  concord_rule_set_name (concord_rule_list_get_rule (list, 0), "First");
+  g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 3);
+  g_assert_false (concord_rule_list_is_default (list));
+
+  /* Move down, up, remove. */
+  concord_rule_list_move (list, 0, 2);
+  g_assert_cmpstr (concord_rule_get_name (concord_rule_list_get_rule (list, 1)), ==, "VIP");
+  g_assert_cmpstr (concord_rule_get_name (concord_rule_list_get_rule (list, 2)), ==, "First");
+  concord_rule_list_move (list, 2, 1);
+  g_assert_cmpstr (concord_rule_get_name (concord_rule_list_get_rule (list, 1)), ==, "First");
+  concord_rule_list_remove (list, 1);
+  g_assert_cmpstr (concord_rule_get_name (concord_rule_list_get_rule (list, 1)), ==, "VIP");
+  concord_rule_set_name (vip, " ");
+  g_assert_null (concord_rule_get_name (vip));
+
+  /* An empty list is kept as such: nobody goes across. */
+  concord_rule_list_remove (list, 0);
+  concord_rule_list_remove (list, 0);
+  concord_rule_list_set_unmatched (list, CONCORD_UNMATCHED_KEEP);
+  node = concord_rule_list_to_json (list);
+  again = concord_rule_list_new_from_json (node, "rules.a_to_b", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (concord_rule_list_get_n_rules (again), ==, 0);
+  g_assert_true (concord_rule_list_holds_back (again));
+  g_assert_cmpint (concord_rule_list_get_unmatched (again), ==, CONCORD_UNMATCHED_KEEP);
+  node_again = concord_rule_list_to_json (again);
+  g_assert_true (json_node_equal (node, node_again));
 }
 
 static void
@@ -254,7 +386,24 @@ test_document_refusals (void)
     { "{\"version\": 1, \"rules\": {", "not valid JSON" },
     { "[1, 2]", "the document: must be an object" },
     { "{\"rules\": {}}", "version: missing" },
-    { "{\"version\": 2}", "written by a newer Concord" },
+    { "{\"version\": 3}", "written by a newer Concord" },
+    { "{\"version\": 0}", "not a version this Concord reads" },
+    /* Version 2: the places name the rule in its direction's list. */
+    { "{\"version\": 2, \"rules\": {\"a_to_b\": {\"rules\": [{}, {\"filter\": {\"conditions\": ["
+      "{\"field\": \"first_name\", \"op\": \"greater-than\", \"values\": [\"3\"]}]}}]}}}",
+      "rules.a_to_b.rules[1].filter.conditions[0]" },
+    { "{\"version\": 2, \"rules\": {\"b_to_a\": {\"rules\": [{\"actions\": [{\"action\": \"paint\", "
+      "\"field\": \"status\"}]}]}}}", "rules.b_to_a.rules[0].actions[0].action: “paint”" },
+    { "{\"version\": 2, \"rules\": {\"a_to_b\": {\"rules\": [{\"sync\": \"yes\"}]}}}",
+      "rules.a_to_b.rules[0].sync: must be true or false" },
+    { "{\"version\": 2, \"rules\": {\"a_to_b\": {\"rules\": [{\"name\": 7}]}}}",
+      "rules.a_to_b.rules[0].name: must be a string" },
+    { "{\"version\": 2, \"rules\": {\"a_to_b\": {\"rules\": {}}}}", "rules.a_to_b.rules: must be an array" },
+    { "{\"version\": 2, \"rules\": {\"a_to_b\": {\"unmatched\": \"forget\"}}}",
+      "rules.a_to_b.unmatched: “forget” is neither stop nor keep" },
+    /* A version 1 rule in a version 2 document, and the other way round. */
+    { "{\"version\": 2, \"rules\": {\"a_to_b\": {\"filter\": null}}}", "rules.a_to_b: unknown member “filter”" },
+    { "{\"version\": 1, \"rules\": {\"a_to_b\": {\"rules\": []}}}", "rules.a_to_b: unknown member “rules”" },
     { "{\"version\": 1, \"colour\": \"red\"}", "the document: unknown member “colour”" },
     { "{\"version\": 1, \"rules\": {\"a_to_c\": {}}}", "rules: unknown member “a_to_c”" },
     { "{\"version\": 1, \"rules\": {\"a_to_b\": {\"enabled\": \"yes\"}}}",
@@ -632,6 +781,8 @@ main (int   argc,
   g_test_add_func ("/concord/rules/actions", test_actions);
   g_test_add_func ("/concord/rules/document-round-trip", test_document_round_trip);
   g_test_add_func ("/concord/rules/document-refusals", test_document_refusals);
+  g_test_add_func ("/concord/rules/list-any-match", test_rule_list_any_match);
+  g_test_add_func ("/concord/rules/list-edit", test_rule_list_edit);
   g_test_add_func ("/concord/rules/document-bounds", test_document_bounds);
   g_test_add_func ("/concord/mapping/convert", test_mapping_convert);
   g_test_add_func ("/concord/mapping/auto", test_auto_mapping);

@@ -1153,6 +1153,160 @@ test_rule_create_switch (Fixture       *f,
   assert_quiet (f);
 }
 
+/* The journal row of @op about @email's contact (on its target), if any:
+ * the newest. */
+static ConcordJournalRow *
+journal_about (Fixture    *f,
+               const char *email,
+               const char *op,
+               const char *field)
+{
+  g_autoptr(GPtrArray) journal = concord_store_list_journal (f->store, f->connection_id, 0, 0, NULL);
+  ConcordJournalRow *found = NULL;
+  guint index = 0;
+
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (row->email, email) == 0 && g_strcmp0 (row->op, op) == 0 &&
+          g_strcmp0 (row->field, field) == 0 && (found == NULL || row->id > found->id))
+        {
+          found = row;
+          index = i;
+        }
+    }
+
+  return found != NULL ? g_ptr_array_steal_index (journal, index) : NULL;
+}
+
+static void
+test_rules_any_match_actions (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(ConcordJournalRow) created = NULL;
+  g_autoptr(ConcordJournalRow) added = NULL;
+  g_autofree char *lists = NULL;
+
+  /* "Everyone syncs; Pro customers also go to the VIP list": rule 1 syncs
+   * everyone and sets the last name; rule 2 only acts, and wins on the
+   * field they share because it comes later. */
+  use_config (f,
+    "{\"version\": 2, \"rules\": {\"a_to_b\": {\"rules\": ["
+    "  {\"actions\": [{\"action\": \"set\", \"field\": \"last_name\", \"value\": \"Basic\", \"on_update\": true}]},"
+    "  {\"name\": \"VIP\", \"sync\": false,"
+    "   \"filter\": {\"conditions\": [{\"field\": \"company\", \"op\": \"is\", \"values\": [\"Pro\"]}]},"
+    "   \"actions\": [{\"action\": \"add\", \"field\": \"lists\", \"value\": \"VIP\", \"on_update\": true},"
+    "                 {\"action\": \"set\", \"field\": \"last_name\", \"value\": \"Gold\", \"on_update\": true}]}]},"
+    " \"b_to_a\": {\"enabled\": false}}}");
+
+  person (f->side[0], "pro@example.com", "company", "Pro", NULL);
+  person (f->side[0], "free@example.com", "company", "Free", NULL);
+  person (f->side[0], "none@example.com", NULL);
+  sync_ok (f);
+
+  /* Every contact goes across (rule 1); only Pro ones are on VIP. */
+  g_assert_nonnull (find (f->side[1], "none@example.com"));
+  g_assert_cmpstr (text (f->side[1], "free@example.com", "last_name"), ==, "Basic");
+  g_assert_null (concord_record_get (find (f->side[1], "free@example.com"), "lists"));
+  g_assert_cmpstr (text (f->side[1], "pro@example.com", "last_name"), ==, "Gold");
+  lists = set_text (f->side[1], "pro@example.com", "lists");
+  g_assert_cmpstr (lists, ==, "VIP");
+  g_clear_pointer (&lists, g_free);
+
+  /* The journal names the rule that let it across and each action's rule. */
+  created = journal_about (f, "pro@example.com", "create", NULL);
+  g_assert_nonnull (created);
+  g_test_message ("create: %s", created->error);
+  g_assert_nonnull (strstr (created->error, "let across by Rule 1"));
+  g_assert_nonnull (strstr (created->error, "add “VIP” to lists (“VIP”)"));
+  g_assert_nonnull (strstr (created->error, "set last_name to “Basic” (Rule 1)"));
+  assert_quiet (f);
+
+  /* Free becomes Pro: the VIP rule's actions apply on update, and the
+   * journal says which rule wrote each field. */
+  edit (f->side[0], "free@example.com", "company", "Pro");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "free@example.com", "last_name"), ==, "Gold");
+  lists = set_text (f->side[1], "free@example.com", "lists");
+  g_assert_cmpstr (lists, ==, "VIP");
+  added = journal_about (f, "free@example.com", "update", "lists");
+  g_assert_nonnull (added);
+  g_assert_cmpstr (added->error, ==, "“VIP”: add “VIP” to lists");
+  assert_quiet (f);
+}
+
+static void
+test_rules_paired_stop_keep (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(ConcordJournalRow) left_out = NULL;
+  g_autoptr(ConcordJournalRow) stopped = NULL;
+#define SCOPE(unmatched) \
+    "{\"version\": 2, \"rules\": {\"a_to_b\": {\"unmatched\": \"" unmatched "\", \"rules\": [" \
+    "  {\"name\": \"Companies\", \"filter\": {\"conditions\": [{\"field\": \"company\", \"op\": \"is-not-empty\"}]}}]}}}"
+  const char *stop = SCOPE ("stop");
+  const char *keep = SCOPE ("keep");
+#undef SCOPE
+
+  use_config (f, stop);
+  person (f->side[0], "in@example.com", "company", "Acme", NULL);
+  person (f->side[0], "out@example.com", "first_name", "Otto", NULL);
+  person (f->side[0], "paired@example.com", "company", "Acme", NULL);
+  person (f->side[1], "paired@example.com", NULL);
+  sync_ok (f);
+
+  /* Excluded: not paired, no rule matched, said so. */
+  g_assert_nonnull (find (f->side[1], "in@example.com"));
+  g_assert_null (find (f->side[1], "out@example.com"));
+  left_out = journal_about (f, "out@example.com", "skip", NULL);
+  g_assert_nonnull (left_out);
+  g_assert_cmpstr (left_out->error, ==, "no rule matched a→b; “Companies” needs: company is-not-empty");
+  g_assert_cmpint (concord_store_count_excluded (f->store, f->connection_id, NULL), ==, 1);
+  g_assert_cmpint (concord_store_count_excluded_by_rules (f->store, f->connection_id, NULL), ==, 1);
+  g_assert_cmpint (concord_store_count_unmatched (f->store, f->connection_id, TRUE, FALSE, NULL), ==, 0);
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 2);
+
+  /* A paired contact stops matching: "stop updating them" (the default)
+   * holds its changes back, says why, and counts it. */
+  edit (f->side[0], "paired@example.com", "company", NULL);
+  edit (f->side[0], "paired@example.com", "first_name", "Pat");
+  sync_ok (f);
+  g_assert_null (text (f->side[1], "paired@example.com", "first_name"));
+  stopped = journal_about (f, "paired@example.com", "skip", NULL);
+  g_assert_nonnull (stopped);
+  g_assert_nonnull (strstr (stopped->error, "no rule matched a→b"));
+  g_assert_cmpint (concord_store_count_unmatched (f->store, f->connection_id, TRUE, FALSE, NULL), ==, 1);
+  g_assert_cmpint (concord_store_count_unmatched (f->store, f->connection_id, FALSE, TRUE, NULL), ==, 0);
+  /* Not excluded: it is paired. */
+  g_assert_cmpint (concord_store_count_excluded (f->store, f->connection_id, NULL), ==, 1);
+  /* The other way still flows. */
+  edit (f->side[1], "paired@example.com", "last_name", "Lee");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[0], "paired@example.com", "last_name"), ==, "Lee");
+  assert_quiet (f);
+
+  /* "Keep updating them": the paired contact's next edit crosses, though
+   * it still matches no rule; an unpaired one is still not created. */
+  use_config (f, keep);
+  sync_ok (f);
+  edit (f->side[0], "paired@example.com", "first_name", "Patricia");
+  edit (f->side[0], "out@example.com", "first_name", "Ottilie");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "paired@example.com", "first_name"), ==, "Patricia");
+  g_assert_null (find (f->side[1], "out@example.com"));
+  g_assert_cmpint (concord_store_count_unmatched (f->store, f->connection_id, TRUE, FALSE, NULL), ==, 1);
+  assert_quiet (f);
+
+  /* Matching again under "keep" is no news: nothing is re-offered. */
+  edit (f->side[0], "paired@example.com", "company", "Acme");
+  sync_ok (f);
+  g_assert_cmpstr (text (f->side[1], "paired@example.com", "company"), ==, "Acme");
+  g_assert_cmpstr (text (f->side[0], "paired@example.com", "last_name"), ==, "Lee");
+  g_assert_cmpint (concord_store_count_unmatched (f->store, f->connection_id, TRUE, FALSE, NULL), ==, 0);
+  assert_quiet (f);
+}
+
 static void
 test_rule_actions (Fixture       *f,
                    gconstpointer  data)
@@ -1180,7 +1334,7 @@ test_rule_actions (Fixture       *f,
   g_assert_true (sync_full (f, &options, &summary, &error));
   g_assert_no_error (error);
   g_test_message ("%s", summary.plan_text);
-  g_assert_nonnull (strstr (summary.plan_text, "out of the scope of the rule a→b, which needs: tags contains “customer”"));
+  g_assert_nonnull (strstr (summary.plan_text, "no rule matched a→b; Rule 1 needs: tags contains “customer”"));
   g_assert_nonnull (strstr (summary.plan_text, "tags"));
   g_assert_nonnull (strstr (summary.plan_text, "action b: set custom:Type to “customer” (new contacts only)"));
   g_assert_nonnull (strstr (summary.plan_text, "action b: add “From CRM” to lists"));
@@ -1432,6 +1586,8 @@ main (int   argc,
   ADD ("rule-off-updates-both-ways", test_rule_off_updates_both_ways);
   ADD ("rule-create-switch", test_rule_create_switch);
   ADD ("rule-actions", test_rule_actions);
+  ADD ("rules-any-match-actions", test_rules_any_match_actions);
+  ADD ("rules-paired-stop-keep", test_rules_paired_stop_keep);
   ADD ("mapping-value-map", test_mapping_value_map);
   ADD ("mapping-conversion", test_mapping_conversion);
   ADD ("rules-on-engine-thread", test_rules_on_engine_thread);

@@ -233,6 +233,12 @@ concord_activity_explain (const char  *error_text,
       *explanation = g_strdup (_("The contact’s email address is not valid"));
       *fix = g_strdup (_("Correct the email address in the app the contact comes from; Concord syncs it on the next run."));
     }
+  else if (contains (lower, "no rule matched"))
+    {
+      *explanation = g_strdup (_("No rule of this connection lets the contact across"));
+      *fix = g_strdup (_("Nothing to do, unless it should sync: then add a rule that syncs it, or change one, "
+                         "in the connection’s rules."));
+    }
   else if (contains (lower, "out of the scope") || contains (lower, "rule"))
     {
       *explanation = g_strdup (_("A rule of this connection keeps the contact out"));
@@ -777,6 +783,48 @@ flip_conflict_worker (GTask        *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/* Pairs that stopped matching the rules of a direction that flows, by
+ * what the user chose for them; those no longer updated are not in sync. */
+static gboolean
+count_unmatched (ConcordStore   *store,
+                 gint64          connection_id,
+                 ConcordHealth  *health,
+                 GError        **error)
+{
+  g_autoptr(ConcordConnectionRow) row = concord_store_get_connection_by_id (store, connection_id, error);
+  g_autoptr(ConcordConnectionConfig) config = NULL;
+  gboolean stop[2] = { FALSE, FALSE }, keep[2] = { FALSE, FALSE };
+
+  if (row == NULL)
+    return FALSE;
+
+  /* A document that cannot be read fails the runs, which say why. */
+  config = concord_connection_config_new_from_json (row->config_json, NULL);
+  if (config == NULL)
+    return TRUE;
+
+  for (guint s = 0; s < 2; s++)
+    {
+      ConcordRuleList *list = config->rules[s];
+
+      if (!concord_direction_flows (row->direction, s) || !concord_rule_list_holds_back (list))
+        continue;
+      if (concord_rule_list_get_unmatched (list) == CONCORD_UNMATCHED_KEEP)
+        keep[s] = TRUE;
+      else
+        stop[s] = TRUE;
+    }
+
+  if ((health->unmatched_stopped = concord_store_count_unmatched (store, connection_id, stop[0], stop[1],
+                                                                   error)) < 0 ||
+      (health->unmatched_kept = concord_store_count_unmatched (store, connection_id, keep[0], keep[1],
+                                                                error)) < 0)
+    return FALSE;
+
+  health->in_sync = MAX (0, health->in_sync - health->unmatched_stopped);
+  return TRUE;
+}
+
 static void
 get_health_worker (GTask        *task,
                    gpointer      source_object,
@@ -794,8 +842,11 @@ get_health_worker (GTask        *task,
   if (!concord_engine_ensure_store (self, &error) ||
       (health->in_sync = concord_store_count_links (self->store, job->connection_id, &error)) < 0 ||
       (health->excluded = concord_store_count_excluded (self->store, job->connection_id, &error)) < 0 ||
+      (health->excluded_by_rules = concord_store_count_excluded_by_rules (self->store, job->connection_id,
+                                                                          &error)) < 0 ||
       (health->waiting = concord_store_count_waiting (self->store, job->connection_id, &error)) < 0 ||
-      (failures = concord_store_list_failing (self->store, job->connection_id, &error)) == NULL)
+      (failures = concord_store_list_failing (self->store, job->connection_id, &error)) == NULL ||
+      !count_unmatched (self->store, job->connection_id, health, &error))
     {
       g_task_return_error (task, error);
       return;

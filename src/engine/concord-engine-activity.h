@@ -99,8 +99,15 @@ typedef struct
 
 /**
  * ConcordHealth:
- * @in_sync: paired contacts
+ * @in_sync: paired contacts kept equal (the pairs that stopped matching
+ *   and are no longer updated are not)
  * @excluded: contacts left out on purpose (rules, no email, creation off)
+ * @excluded_by_rules: of @excluded, those the rules or the create switch
+ *   left out; the others cannot sync (no email address to match them by)
+ * @unmatched_stopped: pairs that no longer match their direction's rules,
+ *   where the user chose to stop updating them (the default)
+ * @unmatched_kept: pairs that no longer match their direction's rules,
+ *   where the user chose to keep updating them
  * @failing: contacts whose last write failed
  * @reasons: (element-type ConcordHealthReason): why, grouped
  * @waiting: ambiguous matches waiting for a person
@@ -110,6 +117,9 @@ typedef struct
 {
   gint64     in_sync;
   gint64     excluded;
+  gint64     excluded_by_rules;
+  gint64     unmatched_stopped;
+  gint64     unmatched_kept;
   gint64     failing;
   GPtrArray *reasons;
   gint64     waiting;

@@ -652,6 +652,56 @@ explain (const ConcordFilter *self,
     g_string_append_printf (out, "%s“%s”", i == 0 ? " " : ", ", self->values[i]);
 }
 
+static void
+describe (const ConcordFilter *self,
+          gboolean             nested,
+          GString             *out)
+{
+  if (self->negate)
+    g_string_append (out, "not ");
+
+  if (self->is_group)
+    {
+      gboolean paren = (nested || self->negate) && self->children->len > 1;
+
+      if (paren)
+        g_string_append_c (out, '(');
+      for (guint i = 0; i < self->children->len; i++)
+        {
+          if (i > 0)
+            g_string_append (out, self->any ? " or " : " and ");
+          describe (g_ptr_array_index (self->children, i), TRUE, out);
+        }
+      if (self->children->len == 0)
+        g_string_append (out, "every contact");
+      if (paren)
+        g_string_append_c (out, ')');
+      return;
+    }
+
+  g_string_append_printf (out, "%s %s", self->field, concord_filter_op_to_string (self->op));
+  for (guint i = 0; self->values[i] != NULL; i++)
+    g_string_append_printf (out, "%s“%s”", i == 0 ? " " : ", ", self->values[i]);
+}
+
+/**
+ * concord_filter_describe:
+ *
+ * Returns: (transfer full): the conditions in one line, for the journal
+ *   and the dry run: "status is “active” and custom:Plan is “Pro”"
+ */
+char *
+concord_filter_describe (const ConcordFilter *self)
+{
+  GString *out = g_string_new (NULL);
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  describe (self, FALSE, out);
+
+  return g_string_free (out, FALSE);
+}
+
 /**
  * concord_filter_explain:
  *

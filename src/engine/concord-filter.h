@@ -71,6 +71,8 @@ char          *concord_filter_explain       (const ConcordFilter *self,
                                              const ConcordRecord *record,
                                              gint64               now);
 
+char          *concord_filter_describe      (const ConcordFilter *self);
+
 gboolean       concord_filter_scope         (const ConcordRecord *record,
                                              gpointer             filter);
 

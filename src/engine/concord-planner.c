@@ -23,9 +23,12 @@
  * A first match has no baseline: an empty side is filled from the other
  * ("richer data"), sets are united, and differing values are conflicts.
  *
- * Direction, the pair's own flow, the direction's scope filter and the
- * per-side "may create" switch decide which of these writes may happen; a
- * write that may not happen is simply not planned.
+ * Direction, the pair's own flow, the direction's scope (a record goes
+ * across when one of the direction's rules that sync matches it; a paired
+ * record that stopped matching keeps flowing only when the user chose so)
+ * and the per-side "may create" switch decide which of these writes may
+ * happen; a write that may not happen is simply not planned. The actions
+ * of every rule that matches apply in order, a later one winning.
  *
  * Matching is by normalised email. An email held by two records of one
  * side is ambiguous: such records are never bound automatically, only
@@ -76,8 +79,8 @@ concord_sync_config_clear (ConcordSyncConfig *config)
   g_return_if_fail (config != NULL);
 
   g_clear_pointer (&config->mapping, concord_mapping_unref);
-  g_clear_pointer (&config->rules[0], concord_rule_unref);
-  g_clear_pointer (&config->rules[1], concord_rule_unref);
+  g_clear_pointer (&config->rules[0], concord_rule_list_unref);
+  g_clear_pointer (&config->rules[1], concord_rule_list_unref);
 }
 
 /**
@@ -111,36 +114,37 @@ concord_sync_config_max_listed (const ConcordSyncConfig *config,
 
 /**
  * concord_sync_config_set_rules:
- * @rule_a_to_b: (nullable): the rule of the direction A→B
- * @rule_b_to_a: (nullable): the rule of the direction B→A
+ * @rules_a_to_b: (nullable): the rules of the direction A→B
+ * @rules_b_to_a: (nullable): the rules of the direction B→A
  *
- * Puts the connection's rules in charge: each one's filter becomes its
+ * Puts the connection's rules in charge: the rules that sync make their
  * direction's scope, its create switch says whether contacts are created
- * on its target, and its actions shape what is written there. A rule
- * switched off holds no linked contact back but creates nothing.
+ * on its target, and the actions of the rules that match shape what is
+ * written there. A direction switched off holds no linked contact back
+ * but creates nothing.
  */
 void
 concord_sync_config_set_rules (ConcordSyncConfig *config,
-                               ConcordRule       *rule_a_to_b,
-                               ConcordRule       *rule_b_to_a)
+                               ConcordRuleList   *rules_a_to_b,
+                               ConcordRuleList   *rules_b_to_a)
 {
-  ConcordRule *rules[2] = { rule_a_to_b, rule_b_to_a };
+  ConcordRuleList *lists[2] = { rules_a_to_b, rules_b_to_a };
 
   g_return_if_fail (config != NULL);
 
   for (guint s = 0; s < 2; s++)
     {
-      ConcordRule *rule = rules[s];
+      ConcordRuleList *list = lists[s];
 
-      if (rule != NULL)
-        concord_rule_ref (rule);
-      g_clear_pointer (&config->rules[s], concord_rule_unref);
-      config->rules[s] = rule;
+      if (list != NULL)
+        concord_rule_list_ref (list);
+      g_clear_pointer (&config->rules[s], concord_rule_list_unref);
+      config->rules[s] = list;
 
-      if (rule != NULL && concord_rule_get_enabled (rule) && concord_rule_get_filter (rule) != NULL)
+      if (list != NULL && concord_rule_list_holds_back (list))
         {
-          config->filter[s] = concord_rule_scope;
-          config->filter_data[s] = rule;
+          config->filter[s] = concord_rule_list_scope;
+          config->filter_data[s] = list;
         }
       else
         {
@@ -149,7 +153,7 @@ concord_sync_config_set_rules (ConcordSyncConfig *config,
         }
 
       config->may_create[CONCORD_SIDE_OTHER (s)] =
-        rule == NULL || (concord_rule_get_enabled (rule) && concord_rule_get_create (rule));
+        list == NULL || (concord_rule_list_get_enabled (list) && concord_rule_list_get_create (list));
     }
 }
 
@@ -211,6 +215,8 @@ plan_item_free (gpointer data)
     }
   g_clear_pointer (&item->conflicts, g_ptr_array_unref);
   g_clear_pointer (&item->actions, g_ptr_array_unref);
+  g_clear_pointer (&item->notes[0], g_hash_table_unref);
+  g_clear_pointer (&item->notes[1], g_hash_table_unref);
   g_free (item);
 }
 
@@ -556,7 +562,7 @@ concord_sync_config_fingerprint (const ConcordSyncConfig *config)
           hash = fnv1a (hash, "-");
           continue;
         }
-      rule = concord_rule_to_json (config->rules[s]);
+      rule = concord_rule_list_to_json (config->rules[s]);
       rule_text = json_to_string (rule, FALSE);
       hash = fnv1a (hash, rule_text);
     }
@@ -895,16 +901,43 @@ write_pair (Planner                  *planner,
   concord_value_clear (&out);
 }
 
+/* Says which rule's action shaped a write to @target: in the plan's text
+ * and, field by field, for the journal. */
 static void
 add_action_note (ConcordPlanItem     *item,
                  ConcordSide          target,
-                 const ConcordAction *action)
+                 const ConcordAction *action,
+                 const char          *label)
 {
   g_autofree char *text = concord_action_describe (action);
 
   if (item->actions == NULL)
     item->actions = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (item->actions, g_strdup_printf ("%s: %s", CONCORD_SIDE_NAME (target), text));
+  g_ptr_array_add (item->actions, g_strdup_printf ("%s: %s (%s)", CONCORD_SIDE_NAME (target), text, label));
+
+  if (item->notes[target] == NULL)
+    item->notes[target] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_replace (item->notes[target], g_strdup (action->field),
+                        g_strdup_printf ("%s: %s", label, text));
+}
+
+/* Whether @side's record of @item flows to the other side: in scope, or a
+ * paired record the user chose to keep updating. */
+static gboolean
+item_flows (const ConcordPlanItem *item,
+            ConcordSide            side)
+{
+  return item->scope[side] || item->kept[side];
+}
+
+/* Whether the rules of the direction from @side keep updating paired
+ * records that stopped matching. */
+static gboolean
+keeps_unmatched (const ConcordSyncConfig *config,
+                 ConcordSide              side)
+{
+  return config->rules[side] != NULL && config->filter[side] != NULL &&
+         concord_rule_list_get_unmatched (config->rules[side]) == CONCORD_UNMATCHED_KEEP;
 }
 
 static void
@@ -953,7 +986,7 @@ flows_from (const ConcordSyncConfig *config,
 {
   guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
 
-  if (!concord_direction_flows (config->direction, side) || !item->scope[side])
+  if (!concord_direction_flows (config->direction, side) || !item_flows (item, side))
     return FALSE;
 
   for (guint i = 0; i < n_pairs; i++)
@@ -969,18 +1002,15 @@ flows_from (const ConcordSyncConfig *config,
 }
 
 static void
-apply_update_actions (Planner               *planner,
-                      ConcordPlanItem       *item,
-                      const ConcordBaseline *baseline,
-                      ConcordSide            source)
+apply_rule_update_actions (Planner               *planner,
+                           ConcordPlanItem       *item,
+                           const ConcordBaseline *baseline,
+                           ConcordSide            source,
+                           const ConcordRule     *rule,
+                           const char            *label)
 {
   const ConcordSyncConfig *config = planner->input->config;
-  ConcordRule *rule = config->rules[source];
   ConcordSide target = CONCORD_SIDE_OTHER (source);
-
-  if (rule == NULL || !concord_rule_get_enabled (rule) ||
-      !concord_direction_flows (config->direction, source) || !item->scope[source])
-    return;
 
   for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
     {
@@ -1003,8 +1033,8 @@ apply_update_actions (Planner               *planner,
           flows_from (config, item, target, action->key))
         continue;
 
-      /* What the merge already planned for the field is what the action
-       * acts on. */
+      /* What the merge (or an earlier rule) already planned for the field
+       * is what the action acts on. */
       if (item->set[target] != NULL && concord_record_get_quark (item->set[target], action->key) != NULL)
         current = concord_record_get_quark (item->set[target], action->key);
       else if (item->clear[target] != NULL &&
@@ -1022,10 +1052,56 @@ apply_update_actions (Planner               *planner,
 
       unplan (item, target, action->key);
       plan_write (planner, item, target, action->key, original, has ? &out : NULL);
-      add_action_note (item, target, action);
+      add_action_note (item, target, action, label);
       if (has)
         concord_value_clear (&out);
     }
+}
+
+/* The actions of the rules from @source that match its record and apply
+ * on every update, in order, on top of what the merge planned for the
+ * other side: a later rule's action acts on what an earlier one made. */
+static void
+apply_update_actions (Planner               *planner,
+                      ConcordPlanItem       *item,
+                      const ConcordBaseline *baseline,
+                      ConcordSide            source)
+{
+  const ConcordSyncConfig *config = planner->input->config;
+  ConcordRuleList *list = config->rules[source];
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (list == NULL || !concord_rule_list_get_enabled (list) ||
+      !concord_direction_flows (config->direction, source) || !item_flows (item, source))
+    return;
+
+  for (guint r = 0; r < concord_rule_list_get_n_rules (list); r++)
+    {
+      const ConcordRule *rule = concord_rule_list_get_rule (list, r);
+      g_autofree char *label = NULL;
+
+      if (concord_rule_get_n_actions (rule) == 0 ||
+          !concord_rule_matches (rule, item->views[source], now))
+        continue;
+      label = concord_rule_get_label (rule, r);
+      apply_rule_update_actions (planner, item, baseline, source, rule, label);
+    }
+}
+
+/* Why a record does not go across: "no rule matched a→b; Rule 1 needs:
+ * …", naming each rule that syncs and what it misses. */
+static char *
+left_out_reason (const ConcordSyncConfig *config,
+                 ConcordSide              side,
+                 const ConcordRecord     *record)
+{
+  g_autofree char *why = config->rules[side] != NULL ? concord_rule_list_explain (config->rules[side], record)
+                                                    : NULL;
+  const char *rest = why != NULL && g_str_has_prefix (why, "no rule matched") ? why + strlen ("no rule matched")
+                                                                              : "";
+
+  return g_strdup_printf ("no rule matched %s→%s%s", CONCORD_SIDE_NAME (side),
+                          CONCORD_SIDE_NAME (CONCORD_SIDE_OTHER (side)), rest);
 }
 
 /* Records that a changed record is out of the scope of its direction. */
@@ -1036,23 +1112,16 @@ note_excluded (Planner         *planner,
 {
   const ConcordSyncConfig *config = planner->input->config;
   ConcordPlanSkip *skip;
-  char *why = NULL;
 
-  if (item->records[side] == NULL || item->scope[side] ||
+  if (item->records[side] == NULL || item_flows (item, side) ||
       !concord_direction_flows (config->direction, side))
     return;
-
-  if (config->rules[side] != NULL)
-    why = concord_rule_explain (config->rules[side], item->records[side]);
 
   skip = g_new0 (ConcordPlanSkip, 1);
   skip->side = side;
   skip->remote_id = g_strdup (item->ids[side]);
-  skip->reason = g_strdup_printf ("out of the scope of the rule %s→%s%s%s",
-                                  CONCORD_SIDE_NAME (side), CONCORD_SIDE_NAME (CONCORD_SIDE_OTHER (side)),
-                                  why != NULL ? ", which needs: " : "", why != NULL ? why : "");
+  skip->reason = left_out_reason (config, side, item->records[side]);
   g_ptr_array_add (planner->plan->excluded, skip);
-  g_free (why);
 }
 
 /* A value Concord altered when reading it (see concord_record_mark_altered())
@@ -1125,13 +1194,20 @@ merge_item (Planner               *planner,
    * there is without reading it. */
   item->scope[CONCORD_SIDE_A] = in_scope (planner, CONCORD_SIDE_A, view_a);
   item->scope[CONCORD_SIDE_B] = in_scope (planner, CONCORD_SIDE_B, view_b);
-  entered[CONCORD_SIDE_A] = entered_scope (planner, CONCORD_SIDE_A, item->ids[CONCORD_SIDE_A], ra);
-  entered[CONCORD_SIDE_B] = entered_scope (planner, CONCORD_SIDE_B, item->ids[CONCORD_SIDE_B], rb);
+  for (guint s = 0; s < 2; s++)
+    {
+      /* A paired record the user chose to keep updating flowed all along:
+       * matching again is no news, and not matching holds nothing back. */
+      gboolean keep = item->kind == CONCORD_PLAN_LINKED && keeps_unmatched (config, s);
+
+      item->kept[s] = keep && !item->scope[s];
+      entered[s] = !keep && entered_scope (planner, s, item->ids[s], item->records[s]);
+    }
   note_excluded (planner, item, CONCORD_SIDE_A);
   note_excluded (planner, item, CONCORD_SIDE_B);
 
-  scope_ab = concord_direction_flows (config->direction, CONCORD_SIDE_A) && item->scope[CONCORD_SIDE_A];
-  scope_ba = concord_direction_flows (config->direction, CONCORD_SIDE_B) && item->scope[CONCORD_SIDE_B];
+  scope_ab = concord_direction_flows (config->direction, CONCORD_SIDE_A) && item_flows (item, CONCORD_SIDE_A);
+  scope_ba = concord_direction_flows (config->direction, CONCORD_SIDE_B) && item_flows (item, CONCORD_SIDE_B);
 
   for (guint i = 0; i < n_pairs; i++)
     {
@@ -1427,7 +1503,8 @@ build_create (const ConcordSyncConfig *config,
 {
   ConcordRecord *values = concord_record_new (NULL);
   guint n_pairs = concord_mapping_get_n_pairs (config->mapping);
-  ConcordRule *rule = config->rules[side];
+  ConcordRuleList *list = config->rules[side];
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
   for (guint i = 0; i < n_pairs; i++)
     {
@@ -1468,19 +1545,28 @@ build_create (const ConcordSyncConfig *config,
                                                  error->message));
     }
 
-  for (guint i = 0; rule != NULL && concord_rule_get_enabled (rule) &&
-                    i < concord_rule_get_n_actions (rule); i++)
+  /* The actions of every rule that matches, in order. */
+  for (guint r = 0; list != NULL && concord_rule_list_get_enabled (list) &&
+                    r < concord_rule_list_get_n_rules (list); r++)
     {
-      const ConcordAction *action = concord_rule_get_action (rule, i);
-      ConcordValue out = { 0 };
+      const ConcordRule *rule = concord_rule_list_get_rule (list, r);
 
-      if (concord_action_apply (action, concord_record_get_quark (values, action->key), &out))
+      if (concord_rule_get_n_actions (rule) == 0 || !concord_rule_matches (rule, record, now))
+        continue;
+
+      for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
         {
-          concord_record_set_value_quark (values, action->key, &out);
-          concord_value_clear (&out);
+          const ConcordAction *action = concord_rule_get_action (rule, i);
+          ConcordValue out = { 0 };
+
+          if (concord_action_apply (action, concord_record_get_quark (values, action->key), &out))
+            {
+              concord_record_set_value_quark (values, action->key, &out);
+              concord_value_clear (&out);
+            }
+          else
+            concord_record_remove (values, action->field);
         }
-      else
-        concord_record_remove (values, action->field);
     }
 
   return values;
@@ -1575,6 +1661,43 @@ email_flows (const ConcordSyncConfig *config,
   return FALSE;
 }
 
+/* Which rule let a created record across, and which rules' actions shaped
+ * it, for the journal. */
+static void
+note_create_rules (ConcordPlanItem         *item,
+                   const ConcordSyncConfig *config,
+                   ConcordSide              side,
+                   const ConcordRecord     *record)
+{
+  ConcordRuleList *list = config->rules[side];
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  int first;
+
+  if (list == NULL || !concord_rule_list_get_enabled (list))
+    return;
+
+  /* Interned: a plan of 100,000 creates holds one copy of "Rule 1". */
+  first = concord_rule_list_first_match (list, record, now);
+  if (first >= 0)
+    {
+      g_autofree char *label = concord_rule_get_label (concord_rule_list_get_rule (list, first), first);
+
+      item->crossed_by = g_intern_string (label);
+    }
+
+  for (guint r = 0; r < concord_rule_list_get_n_rules (list); r++)
+    {
+      const ConcordRule *rule = concord_rule_list_get_rule (list, r);
+      g_autofree char *label = NULL;
+
+      if (concord_rule_get_n_actions (rule) == 0 || !concord_rule_matches (rule, record, now))
+        continue;
+      label = concord_rule_get_label (rule, r);
+      for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
+        add_action_note (item, CONCORD_SIDE_OTHER (side), concord_rule_get_action (rule, i), label);
+    }
+}
+
 static void
 plan_create (Planner       *planner,
              ConcordSide    side,
@@ -1597,11 +1720,7 @@ plan_create (Planner       *planner,
     }
   if (!in_scope (planner, side, record))
     {
-      g_autofree char *why = config->rules[side] != NULL ? concord_rule_explain (config->rules[side], record)
-                                                        : NULL;
-      g_autofree char *reason = g_strdup_printf ("out of the scope of the rule %s→%s%s%s",
-                                                 CONCORD_SIDE_NAME (side), CONCORD_SIDE_NAME (other),
-                                                 why != NULL ? ", which needs: " : "", why != NULL ? why : "");
+      g_autofree char *reason = left_out_reason (config, side, record);
 
       add_skip (planner, side, remote_id, reason);
       return;
@@ -1632,9 +1751,7 @@ plan_create (Planner       *planner,
 
   item = item_new (CONCORD_PLAN_CREATE, 0);
   item->source = side;
-  for (guint i = 0; config->rules[side] != NULL && concord_rule_get_enabled (config->rules[side]) &&
-                    i < concord_rule_get_n_actions (config->rules[side]); i++)
-    add_action_note (item, other, concord_rule_get_action (config->rules[side], i));
+  note_create_rules (item, config, side, record);
   item->scope[side] = TRUE;
   item->scope[other] = TRUE;
   item->ids[side] = g_strdup (remote_id);

@@ -50,8 +50,9 @@ typedef gboolean (*ConcordRecordFilter) (const ConcordRecord *record,
  *   the side yet (a first sync), and the most @force allows
  * @force: ignore the circuit breaker (the user confirmed); the growth bound
  *   then rises to at least @first_max
- * @rules: rules[X]: (nullable): the rule of the direction from X, set
- *   with concord_sync_config_set_rules(); its actions apply to the other side
+ * @rules: rules[X]: (nullable): the rules of the direction from X, set
+ *   with concord_sync_config_set_rules(); their actions apply to the other
+ *   side
  */
 typedef struct
 {
@@ -68,15 +69,15 @@ typedef struct
   guint                growth_factor;
   guint                first_max;
   gboolean             force;
-  ConcordRule         *rules[2];
+  ConcordRuleList     *rules[2];
 } ConcordSyncConfig;
 
 void concord_sync_config_init  (ConcordSyncConfig *config,
                                 ConcordMapping    *mapping);
 void concord_sync_config_clear (ConcordSyncConfig *config);
 void concord_sync_config_set_rules (ConcordSyncConfig *config,
-                                    ConcordRule       *rule_a_to_b,
-                                    ConcordRule       *rule_b_to_a);
+                                    ConcordRuleList   *rules_a_to_b,
+                                    ConcordRuleList   *rules_b_to_a);
 
 /* A baseline: the mapped values of both records of a link as they were
  * when the two sides last agreed. */
@@ -172,9 +173,17 @@ typedef enum
  * @views: per side, the values the plan compared: the current record, or
  *   the baseline standing for an unchanged one (for concord_plan_item_get_changes())
  * @source: for CREATE, the side the record comes from
- * @scope: per side, whether the record was in its direction's scope
+ * @scope: per side, whether the record was in its direction's scope (a
+ *   rule that syncs matched it)
+ * @kept: per side, for a link: the record matches no rule that syncs, and
+ *   the direction keeps updating such paired contacts (the user's choice)
  * @actions: (nullable) (element-type utf8): the rule actions that shape
- *   the writes of this item, for people ("B: set status to “active”")
+ *   the writes of this item, for people ("B: set status to “active”
+ *   (Rule 2)")
+ * @crossed_by: (nullable): for CREATE, the rule that let the record
+ *   across ("Rule 1", or its name)
+ * @notes: per target side, (nullable) field name → which rule's action
+ *   wrote it, for the journal ("Rule 2: add “VIP” to lists")
  */
 typedef struct
 {
@@ -188,7 +197,10 @@ typedef struct
   GPtrArray       *conflicts;
   ConcordSide      source;
   gboolean         scope[2];   /* whether each record was in scope when planned */
+  gboolean         kept[2];
   GPtrArray       *actions;
+  const char      *crossed_by;  /* interned */
+  GHashTable      *notes[2];
 } ConcordPlanItem;
 
 /* A record (or, with @field, one field of it) left alone, and why. */

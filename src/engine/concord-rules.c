@@ -4,8 +4,9 @@
  */
 
 /*
- * Connection rules (one per direction: on/off, filter, actions, create
- * switch) and the document a connection stores them in, with its field
+ * Connection rules (per direction: on/off, create and "stopped
+ * matching" switches, and an ordered list of rules, each with conditions,
+ * actions and a "sync these contacts" switch) and the document a connection stores them in, with its field
  * mapping: versioned JSON that the CLI exports and imports and the UI
  * edits. Reading refuses anything it does not understand, naming the
  * exact place, so a stored document is always one the engine can run.
@@ -254,8 +255,9 @@ concord_action_describe (const ConcordAction *action)
 struct _ConcordRule
 {
   gatomicrefcount  ref_count;
+  char            *name;     /* (nullable) */
   gboolean         enabled;
-  gboolean         create;
+  gboolean         sync;
   ConcordFilter   *filter;   /* (nullable) */
   GPtrArray       *actions;  /* of ConcordAction */
 };
@@ -263,8 +265,8 @@ struct _ConcordRule
 /**
  * concord_rule_new:
  *
- * Returns: (transfer full): the default rule: on, every contact, no
- *   actions, creating contacts
+ * Returns: (transfer full): the default rule: on, every contact, syncing
+ *   them, no actions, no name
  */
 ConcordRule *
 concord_rule_new (void)
@@ -273,7 +275,7 @@ concord_rule_new (void)
 
   g_atomic_ref_count_init (&self->ref_count);
   self->enabled = TRUE;
-  self->create = TRUE;
+  self->sync = TRUE;
   self->actions = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_action_free);
 
   return self;
@@ -284,8 +286,9 @@ concord_rule_copy (const ConcordRule *self)
 {
   ConcordRule *copy = concord_rule_new ();
 
+  copy->name = g_strdup (self->name);
   copy->enabled = self->enabled;
-  copy->create = self->create;
+  copy->sync = self->sync;
   if (self->filter != NULL)
     {
       g_autoptr(JsonNode) node = concord_filter_to_json (self->filter);
@@ -315,9 +318,52 @@ concord_rule_unref (ConcordRule *self)
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
 
+  g_free (self->name);
   g_clear_pointer (&self->filter, concord_filter_unref);
   g_ptr_array_unref (self->actions);
   g_free (self);
+}
+
+/**
+ * concord_rule_get_name:
+ *
+ * Returns: (nullable): the name the user gave the rule
+ */
+const char *
+concord_rule_get_name (const ConcordRule *self)
+{
+  return self->name;
+}
+
+/**
+ * concord_rule_set_name:
+ * @name: (nullable): the name; %NULL or blank: none
+ */
+void
+concord_rule_set_name (ConcordRule *self,
+                       const char  *name)
+{
+  g_autofree char *stripped = name != NULL ? g_strstrip (g_strdup (name)) : NULL;
+
+  g_free (self->name);
+  self->name = stripped != NULL && *stripped != '\0' ? g_steal_pointer (&stripped) : NULL;
+}
+
+/**
+ * concord_rule_get_label:
+ * @index: the rule's place in its list, from 0
+ *
+ * Returns: (transfer full): the rule for the journal: its name, else
+ *   "Rule N" (N from 1)
+ */
+char *
+concord_rule_get_label (const ConcordRule *self,
+                        guint              index)
+{
+  if (self->name != NULL)
+    return g_strdup_printf ("“%s”", self->name);
+
+  return g_strdup_printf ("Rule %u", index + 1);
 }
 
 gboolean
@@ -333,17 +379,22 @@ concord_rule_set_enabled (ConcordRule *self,
   self->enabled = !!enabled;
 }
 
+/**
+ * concord_rule_get_sync:
+ *
+ * Returns: whether a contact the rule matches goes across
+ */
 gboolean
-concord_rule_get_create (const ConcordRule *self)
+concord_rule_get_sync (const ConcordRule *self)
 {
-  return self->create;
+  return self->sync;
 }
 
 void
-concord_rule_set_create (ConcordRule *self,
-                         gboolean     create)
+concord_rule_set_sync (ConcordRule *self,
+                       gboolean     sync)
 {
-  self->create = !!create;
+  self->sync = !!sync;
 }
 
 ConcordFilter *
@@ -354,7 +405,7 @@ concord_rule_get_filter (const ConcordRule *self)
 
 /**
  * concord_rule_set_filter:
- * @filter: (nullable) (transfer none): the scope; %NULL: every contact
+ * @filter: (nullable) (transfer none): the conditions; %NULL: every contact
  */
 void
 concord_rule_set_filter (ConcordRule   *self,
@@ -406,75 +457,92 @@ concord_rule_remove_action (ConcordRule *self,
 /**
  * concord_rule_is_default:
  *
- * Returns: whether the rule is the default one (on, everyone, no actions,
- *   creating contacts)
+ * Returns: whether the rule is the default one (on, everyone, syncing,
+ *   no actions, no name)
  */
 gboolean
 concord_rule_is_default (const ConcordRule *self)
 {
-  return self->enabled && self->create && self->filter == NULL && self->actions->len == 0;
+  return self->enabled && self->sync && self->filter == NULL && self->actions->len == 0 &&
+         self->name == NULL;
 }
 
 /**
- * concord_rule_in_scope:
+ * concord_rule_matches:
+ * @now: the time, in seconds since the epoch, for conditions on dates
  *
- * Returns: whether @record of the source side is in the rule's scope; a
- *   rule switched off holds nothing back
+ * Returns: whether the rule is on and its conditions take @record in
  */
 gboolean
-concord_rule_in_scope (const ConcordRule   *self,
-                       const ConcordRecord *record)
+concord_rule_matches (const ConcordRule   *self,
+                      const ConcordRecord *record,
+                      gint64               now)
 {
-  if (!self->enabled || self->filter == NULL)
-    return TRUE;
+  if (!self->enabled)
+    return FALSE;
 
-  return concord_filter_matches (self->filter, record, g_get_real_time () / G_USEC_PER_SEC);
+  return self->filter == NULL || concord_filter_matches (self->filter, record, now);
 }
 
 /**
  * concord_rule_explain:
  *
- * Returns: (transfer full) (nullable): why @record is out of the rule's
- *   scope, or %NULL when it is in
+ * Returns: (transfer full) (nullable): the conditions @record fails, or
+ *   %NULL when the rule's conditions take it in
  */
 char *
 concord_rule_explain (const ConcordRule   *self,
-                      const ConcordRecord *record)
+                      const ConcordRecord *record,
+                      gint64               now)
 {
-  if (!self->enabled || self->filter == NULL)
+  if (self->filter == NULL)
     return NULL;
 
-  return concord_filter_explain (self->filter, record, g_get_real_time () / G_USEC_PER_SEC);
+  return concord_filter_explain (self->filter, record, now);
 }
 
-/* A #ConcordRecordFilter for the planner. */
-gboolean
-concord_rule_scope (const ConcordRecord *record,
-                    gpointer             rule)
+/**
+ * concord_rule_describe:
+ *
+ * Returns: (transfer full): the rule in one line, for people and the
+ *   journal: "if tags contains “customer” → sync, add “VIP” to lists"
+ */
+char *
+concord_rule_describe (const ConcordRule *self)
 {
-  return concord_rule_in_scope (rule, record);
+  GString *out = g_string_new (NULL);
+
+  if (self->filter == NULL)
+    g_string_append (out, "every contact");
+  else
+    {
+      g_autofree char *conditions = concord_filter_describe (self->filter);
+
+      g_string_append_printf (out, "if %s", conditions);
+    }
+
+  if (self->sync)
+    g_string_append (out, " → sync");
+  for (guint i = 0; i < self->actions->len; i++)
+    {
+      g_autofree char *action = concord_action_describe (g_ptr_array_index (self->actions, i));
+
+      g_string_append (out, i == 0 ? (self->sync ? ", " : " → ") : ", ");
+      g_string_append (out, action);
+    }
+
+  return g_string_free (out, FALSE);
 }
 
-JsonNode *
-concord_rule_to_json (const ConcordRule *self)
+static JsonNode *
+actions_to_json (GPtrArray *actions)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "enabled");
-  json_builder_add_boolean_value (builder, self->enabled);
-  json_builder_set_member_name (builder, "create");
-  json_builder_add_boolean_value (builder, self->create);
-  json_builder_set_member_name (builder, "filter");
-  if (self->filter != NULL)
-    json_builder_add_value (builder, concord_filter_to_json (self->filter));
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "actions");
   json_builder_begin_array (builder);
-  for (guint i = 0; i < self->actions->len; i++)
+  for (guint i = 0; i < actions->len; i++)
     {
-      const ConcordAction *action = g_ptr_array_index (self->actions, i);
+      const ConcordAction *action = g_ptr_array_index (actions, i);
       const ConcordFieldSpec *canonical = concord_fields_lookup (action->field);
 
       json_builder_begin_object (builder);
@@ -494,6 +562,32 @@ concord_rule_to_json (const ConcordRule *self)
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
+
+  return json_builder_get_root (builder);
+}
+
+JsonNode *
+concord_rule_to_json (const ConcordRule *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  if (self->name != NULL)
+    {
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, self->name);
+    }
+  json_builder_set_member_name (builder, "enabled");
+  json_builder_add_boolean_value (builder, self->enabled);
+  json_builder_set_member_name (builder, "sync");
+  json_builder_add_boolean_value (builder, self->sync);
+  json_builder_set_member_name (builder, "filter");
+  if (self->filter != NULL)
+    json_builder_add_value (builder, concord_filter_to_json (self->filter));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "actions");
+  json_builder_add_value (builder, actions_to_json (self->actions));
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -541,9 +635,44 @@ action_from_json (JsonNode    *node,
   return action;
 }
 
+/* The filter and the actions of a rule (of either version) at @path. */
+static gboolean
+read_filter_and_actions (ConcordRule  *self,
+                         JsonObject   *object,
+                         const char   *path,
+                         GError      **error)
+{
+  JsonNode *filter;
+  JsonArray *actions;
+
+  filter = json_object_get_member (object, "filter");
+  if (filter != NULL && !JSON_NODE_HOLDS_NULL (filter))
+    {
+      g_autofree char *filter_path = g_strdup_printf ("%s.filter", path);
+
+      if ((self->filter = concord_filter_new_from_json (filter, filter_path, error)) == NULL)
+        return FALSE;
+    }
+
+  actions = concord_json_get_array (object, "actions", path, error);
+  if (actions == NULL && error != NULL && *error != NULL)
+    return FALSE;
+  for (guint i = 0; actions != NULL && i < json_array_get_length (actions); i++)
+    {
+      g_autofree char *action_path = g_strdup_printf ("%s.actions[%u]", path, i);
+      ConcordAction *action = action_from_json (json_array_get_element (actions, i), action_path, error);
+
+      if (action == NULL)
+        return FALSE;
+      g_ptr_array_add (self->actions, action);
+    }
+
+  return TRUE;
+}
+
 /**
  * concord_rule_new_from_json:
- * @path: where @node is in its document ("rules.a_to_b")
+ * @path: where @node is in its document ("rules.a_to_b.rules[0]")
  *
  * Returns: (transfer full) (nullable): the rule
  */
@@ -552,11 +681,407 @@ concord_rule_new_from_json (JsonNode    *node,
                             const char  *path,
                             GError     **error)
 {
-  static const char * const members[] = { "enabled", "create", "filter", "actions", NULL };
+  static const char * const members[] = { "name", "enabled", "sync", "filter", "actions", NULL };
   g_autoptr(ConcordRule) self = concord_rule_new ();
   JsonObject *object;
-  JsonNode *filter;
-  JsonArray *actions;
+  JsonNode *name;
+
+  if ((object = concord_json_get_object (node, path, error)) == NULL ||
+      !concord_json_check_members (object, path, members, error) ||
+      !concord_json_get_boolean (object, "enabled", path, TRUE, &self->enabled, error) ||
+      !concord_json_get_boolean (object, "sync", path, TRUE, &self->sync, error))
+    return NULL;
+
+  name = json_object_get_member (object, "name");
+  if (name != NULL && !JSON_NODE_HOLDS_NULL (name))
+    {
+      const char *text = concord_json_get_string (object, "name", path, TRUE, error);
+
+      if (text == NULL)
+        return NULL;
+      concord_rule_set_name (self, text);
+    }
+
+  if (!read_filter_and_actions (self, object, path, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The rules of a direction                                                  */
+/* ------------------------------------------------------------------------- */
+
+static const char * const unmatched_names[] = { "stop", "keep" };
+
+const char *
+concord_unmatched_to_string (ConcordUnmatched unmatched)
+{
+  g_return_val_if_fail (unmatched <= CONCORD_UNMATCHED_KEEP, "stop");
+
+  return unmatched_names[unmatched];
+}
+
+gboolean
+concord_unmatched_from_string (const char       *name,
+                               ConcordUnmatched *unmatched)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (unmatched_names); i++)
+    if (g_strcmp0 (name, unmatched_names[i]) == 0)
+      {
+        *unmatched = i;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+struct _ConcordRuleList
+{
+  gatomicrefcount   ref_count;
+  gboolean          enabled;
+  gboolean          create;
+  ConcordUnmatched  unmatched;
+  GPtrArray        *rules;  /* of ConcordRule (owned) */
+};
+
+static ConcordRuleList *
+rule_list_new_empty (void)
+{
+  ConcordRuleList *self = g_new0 (ConcordRuleList, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->enabled = TRUE;
+  self->create = TRUE;
+  self->unmatched = CONCORD_UNMATCHED_STOP;
+  self->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_rule_unref);
+
+  return self;
+}
+
+/**
+ * concord_rule_list_new:
+ *
+ * Returns: (transfer full): the default: on, creating contacts, stopping
+ *   to update contacts that stop matching, one rule "everyone → sync"
+ */
+ConcordRuleList *
+concord_rule_list_new (void)
+{
+  ConcordRuleList *self = rule_list_new_empty ();
+
+  g_ptr_array_add (self->rules, concord_rule_new ());
+
+  return self;
+}
+
+ConcordRuleList *
+concord_rule_list_copy (const ConcordRuleList *self)
+{
+  ConcordRuleList *copy = rule_list_new_empty ();
+
+  copy->enabled = self->enabled;
+  copy->create = self->create;
+  copy->unmatched = self->unmatched;
+  for (guint i = 0; i < self->rules->len; i++)
+    g_ptr_array_add (copy->rules, concord_rule_copy (g_ptr_array_index (self->rules, i)));
+
+  return copy;
+}
+
+ConcordRuleList *
+concord_rule_list_ref (ConcordRuleList *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+concord_rule_list_unref (ConcordRuleList *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_ptr_array_unref (self->rules);
+  g_free (self);
+}
+
+gboolean
+concord_rule_list_get_enabled (const ConcordRuleList *self)
+{
+  return self->enabled;
+}
+
+void
+concord_rule_list_set_enabled (ConcordRuleList *self,
+                               gboolean         enabled)
+{
+  self->enabled = !!enabled;
+}
+
+gboolean
+concord_rule_list_get_create (const ConcordRuleList *self)
+{
+  return self->create;
+}
+
+void
+concord_rule_list_set_create (ConcordRuleList *self,
+                              gboolean         create)
+{
+  self->create = !!create;
+}
+
+ConcordUnmatched
+concord_rule_list_get_unmatched (const ConcordRuleList *self)
+{
+  return self->unmatched;
+}
+
+void
+concord_rule_list_set_unmatched (ConcordRuleList  *self,
+                                 ConcordUnmatched  unmatched)
+{
+  g_return_if_fail (unmatched <= CONCORD_UNMATCHED_KEEP);
+
+  self->unmatched = unmatched;
+}
+
+guint
+concord_rule_list_get_n_rules (const ConcordRuleList *self)
+{
+  return self->rules->len;
+}
+
+/**
+ * concord_rule_list_get_rule:
+ *
+ * Returns: (transfer none): the rule at @index, which callers may change
+ *   in place
+ */
+ConcordRule *
+concord_rule_list_get_rule (const ConcordRuleList *self,
+                            guint                  index)
+{
+  g_return_val_if_fail (index < self->rules->len, NULL);
+
+  return g_ptr_array_index (self->rules, index);
+}
+
+/**
+ * concord_rule_list_insert:
+ * @position: where; -1 (or past the end): last
+ * @rule: (transfer full): the rule
+ */
+void
+concord_rule_list_insert (ConcordRuleList *self,
+                          int              position,
+                          ConcordRule     *rule)
+{
+  g_return_if_fail (rule != NULL);
+
+  if (position < 0 || (guint) position > self->rules->len)
+    position = self->rules->len;
+  g_ptr_array_insert (self->rules, position, rule);
+}
+
+void
+concord_rule_list_remove (ConcordRuleList *self,
+                          guint            index)
+{
+  g_return_if_fail (index < self->rules->len);
+
+  g_ptr_array_remove_index (self->rules, index);
+}
+
+/**
+ * concord_rule_list_move:
+ *
+ * Moves the rule at @from so that it is at @to.
+ */
+void
+concord_rule_list_move (ConcordRuleList *self,
+                        guint            from,
+                        guint            to)
+{
+  ConcordRule *rule;
+
+  g_return_if_fail (from < self->rules->len);
+  g_return_if_fail (to < self->rules->len);
+
+  if (from == to)
+    return;
+  rule = g_ptr_array_steal_index (self->rules, from);
+  g_ptr_array_insert (self->rules, to, rule);
+}
+
+/**
+ * concord_rule_list_is_default:
+ *
+ * Returns: whether the direction has its default rules and switches
+ */
+gboolean
+concord_rule_list_is_default (const ConcordRuleList *self)
+{
+  return self->enabled && self->create && self->unmatched == CONCORD_UNMATCHED_STOP &&
+         self->rules->len == 1 && concord_rule_is_default (g_ptr_array_index (self->rules, 0));
+}
+
+/**
+ * concord_rule_list_holds_back:
+ *
+ * Returns: whether the rules may keep some contact from going across (no
+ *   enabled rule syncs everyone); a direction switched off holds nothing
+ *   back
+ */
+gboolean
+concord_rule_list_holds_back (const ConcordRuleList *self)
+{
+  if (!self->enabled)
+    return FALSE;
+
+  for (guint i = 0; i < self->rules->len; i++)
+    {
+      const ConcordRule *rule = g_ptr_array_index (self->rules, i);
+
+      if (rule->enabled && rule->sync && rule->filter == NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * concord_rule_list_first_match:
+ *
+ * Returns: the index of the first enabled rule with its sync switch on
+ *   that matches @record, or -1 when none does
+ */
+int
+concord_rule_list_first_match (const ConcordRuleList *self,
+                               const ConcordRecord   *record,
+                               gint64                 now)
+{
+  for (guint i = 0; i < self->rules->len; i++)
+    {
+      const ConcordRule *rule = g_ptr_array_index (self->rules, i);
+
+      if (rule->sync && concord_rule_matches (rule, record, now))
+        return i;
+    }
+
+  return -1;
+}
+
+/**
+ * concord_rule_list_in_scope:
+ *
+ * Returns: whether @record of the source side goes across: a rule that
+ *   syncs matches it, or the direction is switched off (which holds
+ *   nothing back)
+ */
+gboolean
+concord_rule_list_in_scope (const ConcordRuleList *self,
+                            const ConcordRecord   *record)
+{
+  if (!concord_rule_list_holds_back (self))
+    return TRUE;
+
+  return concord_rule_list_first_match (self, record, g_get_real_time () / G_USEC_PER_SEC) >= 0;
+}
+
+/**
+ * concord_rule_list_explain:
+ *
+ * Returns: (transfer full) (nullable): why @record does not go across
+ *   ("no rule matched; Rule 1 needs: status is “active”"), or %NULL when
+ *   it does
+ */
+char *
+concord_rule_list_explain (const ConcordRuleList *self,
+                           const ConcordRecord   *record)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GString *out;
+  gboolean any = FALSE;
+
+  if (!concord_rule_list_holds_back (self) || concord_rule_list_first_match (self, record, now) >= 0)
+    return NULL;
+
+  out = g_string_new ("no rule matched");
+  for (guint i = 0; i < self->rules->len; i++)
+    {
+      const ConcordRule *rule = g_ptr_array_index (self->rules, i);
+      g_autofree char *label = NULL;
+      g_autofree char *why = NULL;
+
+      if (!rule->enabled || !rule->sync)
+        continue;
+      label = concord_rule_get_label (rule, i);
+      why = concord_rule_explain (rule, record, now);
+      g_string_append_printf (out, "; %s needs: %s", label, why != NULL ? why : "?");
+      any = TRUE;
+    }
+  if (!any)
+    g_string_append (out, "; no rule of this direction syncs contacts");
+
+  return g_string_free (out, FALSE);
+}
+
+/* A #ConcordRecordFilter for the planner. */
+gboolean
+concord_rule_list_scope (const ConcordRecord *record,
+                         gpointer             list)
+{
+  return concord_rule_list_in_scope (list, record);
+}
+
+JsonNode *
+concord_rule_list_to_json (const ConcordRuleList *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "enabled");
+  json_builder_add_boolean_value (builder, self->enabled);
+  json_builder_set_member_name (builder, "create");
+  json_builder_add_boolean_value (builder, self->create);
+  json_builder_set_member_name (builder, "unmatched");
+  json_builder_add_string_value (builder, concord_unmatched_to_string (self->unmatched));
+  json_builder_set_member_name (builder, "rules");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->rules->len; i++)
+    json_builder_add_value (builder, concord_rule_to_json (g_ptr_array_index (self->rules, i)));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+/**
+ * concord_rule_list_new_from_json:
+ * @path: where @node is in its document ("rules.a_to_b")
+ *
+ * Reads the rules of a direction as version 2 writes them. A missing
+ * "rules" member is the default rule; an empty array is no rule (nobody
+ * goes across).
+ *
+ * Returns: (transfer full) (nullable): the rules
+ */
+ConcordRuleList *
+concord_rule_list_new_from_json (JsonNode    *node,
+                                 const char  *path,
+                                 GError     **error)
+{
+  static const char * const members[] = { "enabled", "create", "unmatched", "rules", NULL };
+  g_autoptr(ConcordRuleList) self = rule_list_new_empty ();
+  JsonObject *object;
+  JsonArray *rules;
+  const char *unmatched;
 
   if ((object = concord_json_get_object (node, path, error)) == NULL ||
       !concord_json_check_members (object, path, members, error) ||
@@ -564,27 +1089,59 @@ concord_rule_new_from_json (JsonNode    *node,
       !concord_json_get_boolean (object, "create", path, TRUE, &self->create, error))
     return NULL;
 
-  filter = json_object_get_member (object, "filter");
-  if (filter != NULL && !JSON_NODE_HOLDS_NULL (filter))
-    {
-      g_autofree char *filter_path = g_strdup_printf ("%s.filter", path);
-
-      if ((self->filter = concord_filter_new_from_json (filter, filter_path, error)) == NULL)
-        return NULL;
-    }
-
-  actions = concord_json_get_array (object, "actions", path, error);
-  if (actions == NULL && error != NULL && *error != NULL)
+  unmatched = concord_json_get_string (object, "unmatched", path, FALSE, error);
+  if (unmatched == NULL && error != NULL && *error != NULL)
     return NULL;
-  for (guint i = 0; actions != NULL && i < json_array_get_length (actions); i++)
+  if (unmatched != NULL && !concord_unmatched_from_string (unmatched, &self->unmatched))
     {
-      g_autofree char *action_path = g_strdup_printf ("%s.actions[%u]", path, i);
-      ConcordAction *action = action_from_json (json_array_get_element (actions, i), action_path, error);
-
-      if (action == NULL)
-        return NULL;
-      g_ptr_array_add (self->actions, action);
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   "%s.unmatched: “%s” is neither stop nor keep", path, unmatched);
+      return NULL;
     }
+
+  if (!json_object_has_member (object, "rules"))
+    {
+      g_ptr_array_add (self->rules, concord_rule_new ());
+      return g_steal_pointer (&self);
+    }
+
+  rules = concord_json_get_array (object, "rules", path, error);
+  if (rules == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (rules); i++)
+    {
+      g_autofree char *rule_path = g_strdup_printf ("%s.rules[%u]", path, i);
+      ConcordRule *rule = concord_rule_new_from_json (json_array_get_element (rules, i), rule_path, error);
+
+      if (rule == NULL)
+        return NULL;
+      g_ptr_array_add (self->rules, rule);
+    }
+
+  return g_steal_pointer (&self);
+}
+
+/* Version 1: one rule per direction, whose switches are the direction's
+ * and whose filter and actions become its one rule (syncing what it
+ * matches, as the filter used to decide). */
+static ConcordRuleList *
+rule_list_new_from_v1_json (JsonNode    *node,
+                            const char  *path,
+                            GError     **error)
+{
+  static const char * const members[] = { "enabled", "create", "filter", "actions", NULL };
+  g_autoptr(ConcordRuleList) self = rule_list_new_empty ();
+  g_autoptr(ConcordRule) rule = concord_rule_new ();
+  JsonObject *object;
+
+  if ((object = concord_json_get_object (node, path, error)) == NULL ||
+      !concord_json_check_members (object, path, members, error) ||
+      !concord_json_get_boolean (object, "enabled", path, TRUE, &self->enabled, error) ||
+      !concord_json_get_boolean (object, "create", path, TRUE, &self->create, error) ||
+      !read_filter_and_actions (rule, object, path, error))
+    return NULL;
+
+  g_ptr_array_add (self->rules, g_steal_pointer (&rule));
 
   return g_steal_pointer (&self);
 }
@@ -598,16 +1155,16 @@ static const char * const rule_members[] = { "a_to_b", "b_to_a" };
 /**
  * concord_connection_config_new:
  *
- * Returns: (transfer full): the default: both rules on, every contact,
- *   creating contacts, automatic mapping
+ * Returns: (transfer full): the default: both directions on, one rule
+ *   "everyone → sync" each, creating contacts, automatic mapping
  */
 ConcordConnectionConfig *
 concord_connection_config_new (void)
 {
   ConcordConnectionConfig *config = g_new0 (ConcordConnectionConfig, 1);
 
-  config->rules[0] = concord_rule_new ();
-  config->rules[1] = concord_rule_new ();
+  config->rules[0] = concord_rule_list_new ();
+  config->rules[1] = concord_rule_list_new ();
 
   return config;
 }
@@ -618,8 +1175,8 @@ concord_connection_config_free (ConcordConnectionConfig *config)
   if (config == NULL)
     return;
 
-  g_clear_pointer (&config->rules[0], concord_rule_unref);
-  g_clear_pointer (&config->rules[1], concord_rule_unref);
+  g_clear_pointer (&config->rules[0], concord_rule_list_unref);
+  g_clear_pointer (&config->rules[1], concord_rule_list_unref);
   g_clear_pointer (&config->mapping, concord_mapping_unref);
   g_free (config);
 }
@@ -630,8 +1187,13 @@ concord_connection_config_free (ConcordConnectionConfig *config)
  *
  * Reads and validates the whole document: invalid JSON, unknown members,
  * operators that do not fit a field's type and values of the wrong type
- * are refused with the exact place (rules.a_to_b.filter.conditions[0].op)
- * and the reason.
+ * are refused with the exact place
+ * (rules.a_to_b.rules[1].filter.conditions[0].op) and the reason.
+ *
+ * A version 1 document (one rule per direction) reads as version 2: its
+ * rule's enabled and create switches become the direction's, and its
+ * filter and actions the direction's one rule, so it runs exactly as it
+ * did. concord_connection_config_to_json() then writes version 2.
  *
  * Returns: (transfer full) (nullable): the configuration
  */
@@ -647,6 +1209,7 @@ concord_connection_config_new_from_json (const char  *json,
   g_autoptr(GError) parse_error = NULL;
   JsonObject *object;
   JsonNode *version, *rules, *mapping;
+  gint64 number;
 
   if (json == NULL || *json == '\0')
     return g_steal_pointer (&config);
@@ -675,12 +1238,13 @@ concord_connection_config_new_from_json (const char  *json,
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "version: missing or not a number");
       return NULL;
     }
-  if (json_node_get_int (version) != CONCORD_CONNECTION_CONFIG_VERSION)
+  number = json_node_get_int (version);
+  if (number != 1 && number != CONCORD_CONNECTION_CONFIG_VERSION)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                   "version: %" G_GINT64_FORMAT " is not a version this Concord reads (%d)%s",
-                   json_node_get_int (version), CONCORD_CONNECTION_CONFIG_VERSION,
-                   json_node_get_int (version) > CONCORD_CONNECTION_CONFIG_VERSION
+                   "version: %" G_GINT64_FORMAT " is not a version this Concord reads (1 or %d)%s",
+                   number, CONCORD_CONNECTION_CONFIG_VERSION,
+                   number > CONCORD_CONNECTION_CONFIG_VERSION
                      ? "; it was written by a newer Concord" : "");
       return NULL;
     }
@@ -701,8 +1265,10 @@ concord_connection_config_new_from_json (const char  *json,
 
           if (rule == NULL)
             continue;
-          concord_rule_unref (config->rules[s]);
-          if ((config->rules[s] = concord_rule_new_from_json (rule, path, error)) == NULL)
+          concord_rule_list_unref (config->rules[s]);
+          config->rules[s] = number == 1 ? rule_list_new_from_v1_json (rule, path, error)
+                                         : concord_rule_list_new_from_json (rule, path, error);
+          if (config->rules[s] == NULL)
             return NULL;
         }
     }
@@ -757,7 +1323,7 @@ concord_connection_config_to_json (const ConcordConnectionConfig *config,
   for (guint s = 0; s < 2; s++)
     {
       json_builder_set_member_name (builder, rule_members[s]);
-      json_builder_add_value (builder, concord_rule_to_json (config->rules[s]));
+      json_builder_add_value (builder, concord_rule_list_to_json (config->rules[s]));
     }
   json_builder_end_object (builder);
 

@@ -66,12 +66,11 @@ char          *concord_action_describe (const ConcordAction *action);
 /**
  * ConcordRule:
  *
- * The connection rule of one direction: whether it is on, which records
- * of the source side it takes in (a filter; none: all), what it does to
- * the target (actions), and whether it may create contacts there.
- *
- * A rule switched off still lets linked contacts update that way: it
- * creates nothing, filters nothing and acts on nothing.
+ * One rule of a direction: IF its conditions (a filter; none: every
+ * contact) match a contact of the source side, THEN its actions apply to
+ * the target contact; with its "sync" switch on, a match also lets the
+ * contact go across. A rule switched off does nothing at all. The rules
+ * of a direction are a #ConcordRuleList.
  */
 typedef struct _ConcordRule ConcordRule;
 
@@ -80,12 +79,17 @@ ConcordRule         *concord_rule_copy          (const ConcordRule   *self);
 ConcordRule         *concord_rule_ref           (ConcordRule         *self);
 void                 concord_rule_unref         (ConcordRule         *self);
 
+const char          *concord_rule_get_name      (const ConcordRule   *self);
+void                 concord_rule_set_name      (ConcordRule         *self,
+                                                 const char          *name);
+char                *concord_rule_get_label     (const ConcordRule   *self,
+                                                 guint                index);
 gboolean             concord_rule_get_enabled   (const ConcordRule   *self);
 void                 concord_rule_set_enabled   (ConcordRule         *self,
                                                  gboolean             enabled);
-gboolean             concord_rule_get_create    (const ConcordRule   *self);
-void                 concord_rule_set_create    (ConcordRule         *self,
-                                                 gboolean             create);
+gboolean             concord_rule_get_sync      (const ConcordRule   *self);
+void                 concord_rule_set_sync      (ConcordRule         *self,
+                                                 gboolean             sync);
 ConcordFilter       *concord_rule_get_filter    (const ConcordRule   *self);
 void                 concord_rule_set_filter    (ConcordRule         *self,
                                                  ConcordFilter       *filter);
@@ -98,12 +102,13 @@ void                 concord_rule_remove_action (ConcordRule         *self,
                                                  guint                index);
 gboolean             concord_rule_is_default    (const ConcordRule   *self);
 
-gboolean             concord_rule_in_scope      (const ConcordRule   *self,
-                                                 const ConcordRecord *record);
+gboolean             concord_rule_matches       (const ConcordRule   *self,
+                                                 const ConcordRecord *record,
+                                                 gint64               now);
 char                *concord_rule_explain       (const ConcordRule   *self,
-                                                 const ConcordRecord *record);
-gboolean             concord_rule_scope         (const ConcordRecord *record,
-                                                 gpointer             rule);
+                                                 const ConcordRecord *record,
+                                                 gint64               now);
+char                *concord_rule_describe      (const ConcordRule   *self);
 
 JsonNode            *concord_rule_to_json       (const ConcordRule   *self);
 ConcordRule         *concord_rule_new_from_json (JsonNode            *node,
@@ -111,19 +116,98 @@ ConcordRule         *concord_rule_new_from_json (JsonNode            *node,
                                                  GError             **error);
 
 /**
+ * ConcordUnmatched:
+ * @CONCORD_UNMATCHED_STOP: a paired contact that no longer matches any
+ *   rule that syncs stops being updated that way (the default)
+ * @CONCORD_UNMATCHED_KEEP: it keeps being updated that way
+ *
+ * What happens to paired contacts that stop matching a direction's rules.
+ */
+typedef enum
+{
+  CONCORD_UNMATCHED_STOP,
+  CONCORD_UNMATCHED_KEEP,
+} ConcordUnmatched;
+
+const char *concord_unmatched_to_string   (ConcordUnmatched  unmatched);
+gboolean    concord_unmatched_from_string (const char       *name,
+                                           ConcordUnmatched *unmatched);
+
+/**
+ * ConcordRuleList:
+ *
+ * The rules of one direction, in order, and the direction's own
+ * switches: on/off, "create contacts", and what happens to paired contacts
+ * that stop matching.
+ *
+ * A contact of the source side goes across when ANY enabled rule whose
+ * sync switch is on matches it; the actions of EVERY enabled rule that
+ * matches apply, in order (a later one wins on the same field). A
+ * direction switched off creates nothing, holds nothing back and acts on
+ * nothing: linked contacts keep updating that way.
+ */
+typedef struct _ConcordRuleList ConcordRuleList;
+
+ConcordRuleList  *concord_rule_list_new           (void);
+ConcordRuleList  *concord_rule_list_copy          (const ConcordRuleList *self);
+ConcordRuleList  *concord_rule_list_ref           (ConcordRuleList       *self);
+void              concord_rule_list_unref         (ConcordRuleList       *self);
+
+gboolean          concord_rule_list_get_enabled   (const ConcordRuleList *self);
+void              concord_rule_list_set_enabled   (ConcordRuleList       *self,
+                                                   gboolean               enabled);
+gboolean          concord_rule_list_get_create    (const ConcordRuleList *self);
+void              concord_rule_list_set_create    (ConcordRuleList       *self,
+                                                   gboolean               create);
+ConcordUnmatched  concord_rule_list_get_unmatched (const ConcordRuleList *self);
+void              concord_rule_list_set_unmatched (ConcordRuleList       *self,
+                                                   ConcordUnmatched       unmatched);
+
+guint             concord_rule_list_get_n_rules   (const ConcordRuleList *self);
+ConcordRule      *concord_rule_list_get_rule      (const ConcordRuleList *self,
+                                                   guint                  index);
+void              concord_rule_list_insert        (ConcordRuleList       *self,
+                                                   int                    position,
+                                                   ConcordRule           *rule);
+void              concord_rule_list_remove        (ConcordRuleList       *self,
+                                                   guint                  index);
+void              concord_rule_list_move          (ConcordRuleList       *self,
+                                                   guint                  from,
+                                                   guint                  to);
+gboolean          concord_rule_list_is_default    (const ConcordRuleList *self);
+
+gboolean          concord_rule_list_holds_back    (const ConcordRuleList *self);
+gboolean          concord_rule_list_in_scope      (const ConcordRuleList *self,
+                                                   const ConcordRecord   *record);
+int               concord_rule_list_first_match   (const ConcordRuleList *self,
+                                                   const ConcordRecord   *record,
+                                                   gint64                 now);
+char             *concord_rule_list_explain       (const ConcordRuleList *self,
+                                                   const ConcordRecord   *record);
+gboolean          concord_rule_list_scope         (const ConcordRecord   *record,
+                                                   gpointer               list);
+
+JsonNode         *concord_rule_list_to_json       (const ConcordRuleList *self);
+ConcordRuleList  *concord_rule_list_new_from_json (JsonNode              *node,
+                                                   const char            *path,
+                                                   GError               **error);
+
+/**
  * ConcordConnectionConfig:
  *
- * What a connection stores as its versioned JSON document: the rule of
- * each direction (rules[X] is the rule of the direction from X) and the
+ * What a connection stores as its versioned JSON document: the rules of
+ * each direction (rules[X] are the rules of the direction from X) and the
  * field mapping (%NULL: automatic, made from both schemas at each run).
  */
 typedef struct
 {
-  ConcordRule    *rules[2];
-  ConcordMapping *mapping;
+  ConcordRuleList *rules[2];
+  ConcordMapping  *mapping;
 } ConcordConnectionConfig;
 
-#define CONCORD_CONNECTION_CONFIG_VERSION 1
+/* Version 2: a direction holds a list of rules. Version 1 (one rule per
+ * direction) is still read, as the same list of one rule. */
+#define CONCORD_CONNECTION_CONFIG_VERSION 2
 /* The largest rules and mapping document read (imported or stored). */
 #define CONCORD_CONNECTION_CONFIG_MAX_BYTES (1024 * 1024)
 
@@ -136,6 +220,7 @@ char                    *concord_connection_config_to_json   (const ConcordConne
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordAction, concord_action_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordRule, concord_rule_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordRuleList, concord_rule_list_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordConnectionConfig, concord_connection_config_free)
 
 G_END_DECLS

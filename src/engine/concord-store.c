@@ -194,6 +194,8 @@ typedef enum
   STMT_GET_CONFLICT,
   STMT_CHOOSE_CONFLICT,
   STMT_COUNT_EXCLUDED,
+  STMT_COUNT_EXCLUDED_BY_RULES,
+  STMT_COUNT_UNMATCHED,
   STMT_COUNT_WAITING,
   STMT_LIST_FAILING,
   STMT_GET_LAST_RUN,
@@ -634,6 +636,21 @@ static const char * const statement_sql[N_STATEMENTS] = {
     "  FROM journal j WHERE j.connection_id = ?1 AND j.remote_id = r.remote_id "
     "  AND j.direction = CASE r.side WHEN 0 THEN 'a-to-b' ELSE 'b-to-a' END "
     "  ORDER BY j.id DESC LIMIT 1)",
+  /* The same, left out by the rules or the create switch (the user's
+   * choice) rather than for want of an email address. */
+  [STMT_COUNT_EXCLUDED_BY_RULES] =
+    "SELECT count(*) FROM records r WHERE r.connection_id = ?1 AND r.link_id = 0 AND ("
+    "  SELECT j.op = 'skip' AND j.field IS NULL AND j.outcome = 'skipped' "
+    "    AND (instr (j.error, 'no rule matched') > 0 OR instr (j.error, 'out of the scope') > 0 "
+    "         OR instr (j.error, 'creating contacts is off') > 0) "
+    "  FROM journal j WHERE j.connection_id = ?1 AND j.remote_id = r.remote_id "
+    "  AND j.direction = CASE r.side WHEN 0 THEN 'a-to-b' ELSE 'b-to-a' END "
+    "  ORDER BY j.id DESC LIMIT 1)",
+  /* Links with a record of a chosen side last settled out of its
+   * direction's scope (the lowest bit of its hash clear). */
+  [STMT_COUNT_UNMATCHED] =
+    "SELECT count(DISTINCT link_id) FROM records WHERE connection_id = ?1 AND link_id != 0 "
+    "AND hash != 0 AND (hash & 1) = 0 AND ((side = 0 AND ?2) OR (side = 1 AND ?3))",
   [STMT_COUNT_WAITING] =
     "SELECT count(*) FROM conflicts WHERE connection_id = ?1 AND kind = 'ambiguous' "
     "AND resolved = 0",
@@ -4410,6 +4427,65 @@ concord_store_count_excluded (ConcordStore  *self,
 
   return count_for_connection (self, STMT_COUNT_EXCLUDED, connection_id,
                                "count excluded contacts", error);
+}
+
+/**
+ * concord_store_count_excluded_by_rules:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @error: return location for a #GError
+ *
+ * Returns: how many of the contacts concord_store_count_excluded() counts
+ *   were left out by the connection's rules or its create switch (not for
+ *   want of an email address), or -1
+ */
+gint64
+concord_store_count_excluded_by_rules (ConcordStore  *self,
+                                       gint64         connection_id,
+                                       GError       **error)
+{
+  g_return_val_if_fail (CONCORD_IS_STORE (self), -1);
+
+  return count_for_connection (self, STMT_COUNT_EXCLUDED_BY_RULES, connection_id,
+                               "count contacts excluded by rules", error);
+}
+
+/**
+ * concord_store_count_unmatched:
+ * @self: a #ConcordStore
+ * @connection_id: the connection
+ * @side_a: count records of side A
+ * @side_b: count records of side B
+ * @error: return location for a #GError
+ *
+ * Returns: how many pairs have a record of a counted side that was last
+ *   settled out of its direction's scope (it no longer matches the rules),
+ *   or -1
+ */
+gint64
+concord_store_count_unmatched (ConcordStore  *self,
+                               gint64         connection_id,
+                               gboolean       side_a,
+                               gboolean       side_b,
+                               GError       **error)
+{
+  g_autoptr(Statement) stmt = NULL;
+  gint64 count;
+
+  g_return_val_if_fail (CONCORD_IS_STORE (self), -1);
+
+  if (!side_a && !side_b)
+    return 0;
+  if (!(stmt = lease_statement (self, STMT_COUNT_UNMATCHED, error)))
+    return -1;
+
+  sqlite3_bind_int64 (stmt, 1, connection_id);
+  sqlite3_bind_int (stmt, 2, side_a ? 1 : 0);
+  sqlite3_bind_int (stmt, 3, side_b ? 1 : 0);
+  if (!query_int64 (self, stmt, &count, "count pairs that stopped matching", error))
+    return -1;
+
+  return count;
 }
 
 /**

@@ -379,6 +379,14 @@ gboolean    concord_store_choose_conflict   (ConcordStore             *self,
 gint64      concord_store_count_excluded    (ConcordStore             *self,
                                              gint64                    connection_id,
                                              GError                  **error);
+gint64      concord_store_count_excluded_by_rules (ConcordStore       *self,
+                                                   gint64              connection_id,
+                                                   GError            **error);
+gint64      concord_store_count_unmatched   (ConcordStore             *self,
+                                             gint64                    connection_id,
+                                             gboolean                  side_a,
+                                             gboolean                  side_b,
+                                             GError                  **error);
 gint64      concord_store_count_waiting     (ConcordStore             *self,
                                              gint64                    connection_id,
                                              GError                  **error);

@@ -861,6 +861,36 @@ fetch_missing (Run               *run,
 /* Committing                                                                */
 /* ------------------------------------------------------------------------- */
 
+/* For a write that went through, which rule let the contact across and
+ * which rules' actions shaped it ("let across by Rule 1; “VIP”: add “VIP”
+ * to lists"); a failed write keeps its error there. */
+static char *
+rule_note (const ConcordPlanItem *item,
+           ConcordSide            target,
+           const char            *field)
+{
+  GString *out;
+
+  if (item->notes[target] != NULL && field != NULL)
+    return g_strdup (g_hash_table_lookup (item->notes[target], field));
+  if (field != NULL || (item->crossed_by == NULL && item->notes[target] == NULL))
+    return NULL;
+
+  out = g_string_new (NULL);
+  if (item->crossed_by != NULL)
+    g_string_append_printf (out, "let across by %s", item->crossed_by);
+  for (guint a = 0; item->actions != NULL && a < item->actions->len; a++)
+    {
+      const char *action = g_ptr_array_index (item->actions, a);
+
+      if (g_str_has_prefix (action, CONCORD_SIDE_NAME (target)))
+        g_string_append_printf (out, "%s%s", out->len > 0 ? "; " : "",
+                                action + strlen (CONCORD_SIDE_NAME (target)) + 2);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
 static void
 journal_item (Run                 *run,
               ConcordPlanItem     *item,
@@ -877,8 +907,10 @@ journal_item (Run                 *run,
         {
           /* What the app holds now, as it echoed it. */
           g_autofree char *json = created[s] != NULL ? concord_record_to_json (created[s]) : NULL;
+          g_autofree char *note = error_text == NULL ? rule_note (item, s, NULL) : NULL;
 
-          journal (run, item, link_id, s, item->ids[s], "create", NULL, NULL, json, outcome, error_text);
+          journal (run, item, link_id, s, item->ids[s], "create", NULL, NULL, json, outcome,
+                   error_text != NULL ? error_text : note);
           continue;
         }
 
@@ -886,9 +918,10 @@ journal_item (Run                 *run,
       for (guint c = 0; c < changes->len; c++)
         {
           const ConcordFieldChange *change = g_ptr_array_index (changes, c);
+          g_autofree char *note = error_text == NULL ? rule_note (item, s, change->field) : NULL;
 
           journal (run, item, link_id, s, item->ids[s], "update", change->field,
-                   change->before, change->after, outcome, error_text);
+                   change->before, change->after, outcome, error_text != NULL ? error_text : note);
         }
     }
 }
@@ -2048,7 +2081,7 @@ concord_sync_run_async (ConcordWorkerThread     *worker,
   run_data->config.mapping = concord_mapping_ref (config->mapping);
   for (guint s = 0; s < 2; s++)
     if (config->rules[s] != NULL)
-      concord_rule_ref (config->rules[s]);
+      concord_rule_list_ref (config->rules[s]);
   run_data->connectors[0] = g_object_ref (connector_a);
   run_data->connectors[1] = g_object_ref (connector_b);
   run_data->types[0] = g_strdup (type_a);

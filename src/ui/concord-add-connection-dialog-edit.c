@@ -50,8 +50,8 @@ _concord_add_connection_dialog_current_config (ConcordAddConnectionDialog *self)
   /* rules[X] is the rule of the direction from X. */
   for (guint s = 0; s < 2; s++)
     {
-      concord_rule_set_enabled (config->rules[s], gtk_switch_get_active (rule_switch (self, s)));
-      concord_rule_set_create (config->rules[s], gtk_switch_get_active (create_switch (self, s)));
+      concord_rule_list_set_enabled (config->rules[s], gtk_switch_get_active (rule_switch (self, s)));
+      concord_rule_list_set_create (config->rules[s], gtk_switch_get_active (create_switch (self, s)));
     }
 
   return config;
@@ -108,8 +108,8 @@ on_done_clicked (GtkButton *button,
   /* The direction step's switches follow the rules' own. */
   for (guint s = 0; s < 2; s++)
     {
-      gtk_switch_set_active (rule_switch (self, s), concord_rule_get_enabled (self->edited->rules[s]));
-      gtk_switch_set_active (create_switch (self, s), concord_rule_get_create (self->edited->rules[s]));
+      gtk_switch_set_active (rule_switch (self, s), concord_rule_list_get_enabled (self->edited->rules[s]));
+      gtk_switch_set_active (create_switch (self, s), concord_rule_list_get_create (self->edited->rules[s]));
     }
 
   _concord_add_connection_dialog_build_rules_page (self);

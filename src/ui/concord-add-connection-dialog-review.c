@@ -144,12 +144,12 @@ describe_rule (ConcordAddConnectionDialog *self,
                               "apps are updated, and nothing new is created in %s."), source, target,
                             target);
 
-  if (self->edited != NULL && !concord_rule_is_default (self->edited->rules[from]))
+  if (self->edited != NULL && !concord_rule_list_is_default (self->edited->rules[from]))
     {
-      const ConcordRule *rule = self->edited->rules[from];
+      const ConcordRuleList *rules = self->edited->rules[from];
       GString *text = g_string_new (NULL);
 
-      if (concord_rule_get_filter (rule) != NULL)
+      if (concord_rule_list_holds_back (rules))
         /* Translators: %s are account names */
         g_string_append_printf (text, _("Contacts of %s that match the rule’s conditions sync to %s"),
                                 source, target);
@@ -158,11 +158,16 @@ describe_rule (ConcordAddConnectionDialog *self,
         g_string_append_printf (text, _("All contacts of %s sync to %s"), source, target);
       g_string_append (text, gtk_switch_get_active (create_switch (self, from))
                              ? _("; new ones are created.") : _("; no new contacts are created there."));
-      for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
+      for (guint r = 0; r < concord_rule_list_get_n_rules (rules); r++)
         {
-          g_autofree char *action = concord_action_describe (concord_rule_get_action (rule, i));
+          const ConcordRule *rule = concord_rule_list_get_rule (rules, r);
 
-          g_string_append_printf (text, "\n%s", action);
+          for (guint i = 0; concord_rule_get_enabled (rule) && i < concord_rule_get_n_actions (rule); i++)
+            {
+              g_autofree char *action = concord_action_describe (concord_rule_get_action (rule, i));
+
+              g_string_append_printf (text, "\n%s", action);
+            }
         }
       return g_string_free (text, FALSE);
     }

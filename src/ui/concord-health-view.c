@@ -5,7 +5,9 @@
 
 /*
  * The health of a connection at a glance, as PieSync showed it: how many
- * contacts are in sync, excluded by rules, failing (grouped by reason,
+ * contacts are in sync, excluded by the user's rules, paired but no longer
+ * matching them (and whether they are still updated), unable to sync,
+ * failing (grouped by reason,
  * each with what to do) and waiting for review. The counts come from the
  * engine thread (concord_engine_get_health_async()) and are read again
  * after every run of the connection. A connection that fails before a
@@ -40,10 +42,14 @@ struct _ConcordHealthView
   AdwPreferencesGroup *group;
   AdwActionRow      *in_sync_row;
   AdwActionRow      *excluded_row;
+  AdwActionRow      *unmatched_row;
+  AdwActionRow      *cannot_sync_row;
   AdwExpanderRow    *failing_row;
   AdwActionRow      *waiting_row;
   GtkLabel          *in_sync_label;
   GtkLabel          *excluded_label;
+  GtkLabel          *unmatched_label;
+  GtkLabel          *cannot_sync_label;
   GtkLabel          *failing_label;
   GtkLabel          *waiting_label;
 };
@@ -124,7 +130,25 @@ show_health (ConcordHealthView   *self,
   guint n_reasons;
 
   set_count (GTK_WIDGET (self->in_sync_row), self->in_sync_label, health->in_sync);
-  set_count (GTK_WIDGET (self->excluded_row), self->excluded_label, health->excluded);
+  /* Left out on purpose and unable to sync are told apart; pairs that
+   * stopped matching say what happens to them, as the user chose. */
+  set_count (GTK_WIDGET (self->excluded_row), self->excluded_label, health->excluded_by_rules);
+  set_count (GTK_WIDGET (self->cannot_sync_row), self->cannot_sync_label,
+             health->excluded - health->excluded_by_rules);
+  set_count (GTK_WIDGET (self->unmatched_row), self->unmatched_label,
+             health->unmatched_stopped + health->unmatched_kept);
+  if (health->unmatched_kept > 0 && health->unmatched_stopped > 0)
+    adw_action_row_set_subtitle (self->unmatched_row,
+                                 _("Paired contacts no rule matches any more: one direction keeps "
+                                   "updating them, the other stopped, as chosen in the rules"));
+  else if (health->unmatched_kept > 0)
+    adw_action_row_set_subtitle (self->unmatched_row,
+                                 _("Paired contacts no rule matches any more: still updated, as "
+                                   "chosen in the rules"));
+  else
+    adw_action_row_set_subtitle (self->unmatched_row,
+                                 _("Paired contacts no rule matches any more: no longer updated "
+                                   "(the default; the rules can keep them updated)"));
   set_count (GTK_WIDGET (self->failing_row), self->failing_label, health->failing);
   set_count (GTK_WIDGET (self->waiting_row), self->waiting_label, health->waiting);
 
@@ -263,10 +287,14 @@ concord_health_view_class_init (ConcordHealthViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, group);
   gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, in_sync_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, excluded_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, unmatched_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, cannot_sync_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, failing_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, waiting_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, in_sync_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, excluded_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, unmatched_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, cannot_sync_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, failing_label);
   gtk_widget_class_bind_template_child (widget_class, ConcordHealthView, waiting_label);
 

@@ -203,7 +203,7 @@ concord_rule_editor_set_setup (ConcordRuleEditor      *self,
 
       if (concord_direction_flows (setup->direction, s) && setup->config->rules[s] != NULL)
         {
-          concord_rule_panel_set_rule (panels[s], setup->connection_id, s, setup->config->rules[s],
+          concord_rule_panel_set_rules (panels[s], setup->connection_id, s, setup->config->rules[s],
                                        setup->fields[s], setup->fields[t], names[s], names[t]);
           if (setup->connection_id == 0)
             concord_rule_panel_set_source_account (panels[s], setup->account_id[s], setup->type[s]);

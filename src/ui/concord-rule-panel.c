@@ -4,22 +4,29 @@
  */
 
 /*
- * The rule of one direction of a connection: on/off, whether it creates
- * contacts, IF (a group of conditions on the source side's fields, with
- * nested groups) and THEN (actions on the target side's fields), and a
- * live count of the source contacts the conditions take in.
+ * The rules of one direction of a connection: the direction's on/off,
+ * whether it creates contacts and what happens to paired contacts that
+ * stop matching; the list of its rules (a ConcordRuleRow each: name, "If …
+ * then …", a live count, its sync and on/off switches, move and remove);
+ * and, below the list, the rule being edited: its name, IF (a group of
+ * conditions on the source side's fields, with nested groups) and THEN
+ * (actions on the target side's fields), with a live count of the source
+ * contacts the conditions take in.
  *
- * The widgets are what the user edits; the ConcordRule (borrowed from the
- * connection's setup, and referenced) is written from them after every
- * edit, with only what the engine validated: an incomplete condition or
- * action is explained under its row and left out, so the rule is at every
- * moment one the engine would read back from JSON. ::changed is emitted
- * when the rule's JSON actually changed.
+ * The widgets are what the user edits; the ConcordRuleList (borrowed from
+ * the connection's setup, and referenced) is written from them after
+ * every edit, with only what the engine validated: an incomplete condition
+ * or action is explained under its row and left out, so the rules are at
+ * every moment ones the engine would read back from JSON. ::changed is
+ * emitted when their JSON actually changed.
  *
  * The count is asked of the engine (concord_engine_count_matching_async(),
  * on its thread) 300 ms after the last change of the filter, cancelling
- * the count before it. The lists and tags in use on each side are asked
- * once per rule shown, and offered beside the rows' values as they come.
+ * the count before it; each rule of the list is counted the same way when
+ * the list is shown or changes (the engine reuses the side's listing, so
+ * this asks the app nothing more). The lists and tags in use on each side
+ * are asked once per direction shown, and offered beside the rows' values
+ * as they come.
  */
 
 #define G_LOG_DOMAIN "concord-rule-panel"
@@ -36,6 +43,7 @@
 #include "concord-rule-condition-row.h"
 #include "concord-rule-group.h"
 #include "concord-rule-panel.h"
+#include "concord-rule-row.h"
 
 #define COUNT_DELAY_MS 300
 
@@ -44,7 +52,9 @@ struct _ConcordRulePanel
   GtkBox            parent_instance;
 
   ConcordEngine    *engine;         /* (owned) */
-  ConcordRule      *rule;           /* (owned) (nullable) borrowed from the setup, referenced */
+  ConcordRuleList  *list;           /* (owned) (nullable) borrowed from the setup, referenced */
+  ConcordRule      *rule;           /* (owned) (nullable) the rule of @list being edited */
+  GCancellable     *rows_cancellable; /* (owned) (nullable) the counts of the rows */
   gint64            connection_id;
   char             *account_id;   /* (owned) (nullable): counted when connection_id is 0 */
   char             *type;         /* (owned) (nullable) */
@@ -68,6 +78,13 @@ struct _ConcordRulePanel
   GtkSwitch        *enabled_switch;
   GtkWidget        *create_box;
   GtkSwitch        *create_switch;
+  AdwPreferencesGroup *settings_group;
+  AdwComboRow      *unmatched_row;
+  AdwPreferencesGroup *rules_group;
+  GtkListBox       *rules_list;
+  GtkButton        *add_rule_button;
+  AdwPreferencesGroup *name_group;
+  AdwEntryRow      *name_row;
   AdwPreferencesGroup *if_group;
   GtkBox           *filter_box;
   GtkWidget        *count_box;
@@ -91,6 +108,16 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+static void load_rule (ConcordRulePanel *self,
+                       int               index);
+static void commit    (ConcordRulePanel *self);
+static ConcordRuleRow *row_of_rule (ConcordRulePanel *self,
+                                    ConcordRule      *rule);
+static char *count_text (guint    n_matching,
+                         guint    n_total,
+                         gboolean everyone);
+static void count_rows (ConcordRulePanel *self);
+
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -103,9 +130,9 @@ set_accessible_label (gpointer    widget,
 }
 
 static char *
-rule_json (ConcordRule *rule)
+rule_json (ConcordRuleList *list)
 {
-  g_autoptr(JsonNode) node = concord_rule_to_json (rule);
+  g_autoptr(JsonNode) node = concord_rule_list_to_json (list);
 
   return json_to_string (node, FALSE);
 }
@@ -151,14 +178,20 @@ update_sensitivity (ConcordRulePanel *self)
                                 self->source_name, self->target_name);
   else
     /* Translators: the name of the connection's other side */
-    subtitle = g_strdup_printf (_("The rule is off: no contact is held back, none is created in %s and "
+    subtitle = g_strdup_printf (_("The rules are off: no contact is held back, none is created in %s and "
                                   "no action runs. Linked contacts still update."), self->target_name);
   gtk_label_set_label (self->subtitle_label, subtitle);
 
-  /* A rule switched off creates nothing, filters nothing and acts on nothing. */
-  gtk_widget_set_sensitive (self->create_box, on);
+  /* A direction switched off creates nothing, filters nothing and acts on
+   * nothing. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->settings_group), on);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->rules_group), on);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->name_group), on);
   gtk_widget_set_sensitive (GTK_WIDGET (self->if_group), on);
   gtk_widget_set_sensitive (GTK_WIDGET (self->then_group), on);
+  gtk_widget_set_visible (GTK_WIDGET (self->name_group), self->rule != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->if_group), self->rule != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->then_group), self->rule != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_action_button),
                             on && concord_rule_action_row_can_act (self->target_fields));
   if (!concord_rule_action_row_can_act (self->target_fields))
@@ -228,6 +261,14 @@ on_count_ready_cb (GObject      *object,
                             n_matching, n_total);
   gtk_label_set_label (self->count_label, text);
 
+  /* The rule's row counts the same. */
+  if (self->rule != NULL && row_of_rule (self, self->rule) != NULL)
+    {
+      g_autofree char *row_text = count_text (n_matching, n_total, g_strcmp0 (self->counted, "null") == 0);
+
+      concord_rule_row_set_count (row_of_rule (self, self->rule), row_text);
+    }
+
   if (sample != NULL && sample[0] != NULL)
     {
       g_autofree char *joined = g_strjoinv (", ", sample);
@@ -253,6 +294,24 @@ on_count_ready_cb (GObject      *object,
     }
 }
 
+/* Counts on the engine thread the contacts of the source side @filter
+ * takes in: the connection's, or for a connection being made, the source
+ * account's. */
+static void
+count_source (ConcordRulePanel    *self,
+              ConcordFilter       *filter,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             data)
+{
+  if (self->connection_id != 0)
+    concord_engine_count_matching_async (self->engine, self->connection_id, self->source, filter,
+                                         cancellable, callback, data);
+  else
+    concord_engine_count_matching_in_async (self->engine, self->account_id, self->type, filter,
+                                            cancellable, callback, data);
+}
+
 static void
 start_count (ConcordRulePanel *self)
 {
@@ -262,7 +321,7 @@ start_count (ConcordRulePanel *self)
       (self->connection_id == 0 && (self->account_id == NULL || self->type == NULL)))
     return;
 
-  filter = concord_rule_get_enabled (self->rule) ? concord_rule_get_filter (self->rule) : NULL;
+  filter = concord_rule_list_get_enabled (self->list) ? concord_rule_get_filter (self->rule) : NULL;
   g_free (self->counted);
   self->counted = filter_json (filter);
 
@@ -273,15 +332,7 @@ start_count (ConcordRulePanel *self)
   show_count_busy (self, TRUE);
   if (*gtk_label_get_label (self->count_label) == '\0')
     gtk_label_set_label (self->count_label, _("Counting contacts…"));
-  if (self->connection_id != 0)
-    concord_engine_count_matching_async (self->engine, self->connection_id, self->source, filter,
-                                         self->count_cancellable, on_count_ready_cb,
-                                         g_object_ref (self));
-  else
-    /* A connection being made: the source account's contacts. */
-    concord_engine_count_matching_in_async (self->engine, self->account_id, self->type, filter,
-                                            self->count_cancellable, on_count_ready_cb,
-                                            g_object_ref (self));
+  count_source (self, filter, self->count_cancellable, on_count_ready_cb, g_object_ref (self));
 }
 
 static void
@@ -303,7 +354,7 @@ queue_count (ConcordRulePanel *self)
   if (self->rule == NULL)
     return;
 
-  filter = concord_rule_get_enabled (self->rule) ? concord_rule_get_filter (self->rule) : NULL;
+  filter = concord_rule_list_get_enabled (self->list) ? concord_rule_get_filter (self->rule) : NULL;
   json = filter_json (filter);
   if (self->count_id == 0 && g_strcmp0 (json, self->counted) == 0)
     return;
@@ -401,10 +452,410 @@ request_values (ConcordRulePanel *self)
 }
 
 /* ------------------------------------------------------------------------- */
+/* The list of rules                                                         */
+/* ------------------------------------------------------------------------- */
+
+static const ConcordFieldSpec *
+find_field (GPtrArray  *fields,
+            const char *key)
+{
+  for (guint i = 0; fields != NULL && i < fields->len; i++)
+    if (g_strcmp0 (((ConcordFieldSpec *) g_ptr_array_index (fields, i))->key, key) == 0)
+      return g_ptr_array_index (fields, i);
+
+  return concord_fields_lookup (key);
+}
+
+static const char *
+field_label (GPtrArray  *fields,
+             const char *key)
+{
+  const ConcordFieldSpec *spec = find_field (fields, key);
+
+  if (spec != NULL)
+    return concord_rule_field_label (spec);
+  return concord_field_is_custom (key) ? key + strlen (CONCORD_FIELD_CUSTOM_PREFIX) : key;
+}
+
+/* A filter (as JSON) for people: "Status is “active” and Plan is “Pro”". */
+static void
+describe_filter (ConcordRulePanel *self,
+                 JsonObject       *node,
+                 gboolean          nested,
+                 GString          *out)
+{
+  gboolean negate = json_object_get_boolean_member_with_default (node, "negate", FALSE);
+
+  if (negate)
+    /* Translators: before a condition or a group of them, in a rule's summary */
+    g_string_append_printf (out, "%s ", C_("rule summary", "not"));
+
+  if (json_object_has_member (node, "conditions"))
+    {
+      JsonArray *conditions = json_object_get_array_member (node, "conditions");
+      gboolean any = g_strcmp0 (json_object_get_string_member_with_default (node, "match", "all"), "any") == 0;
+      guint n = json_array_get_length (conditions);
+      gboolean paren = (nested || negate) && n > 1;
+
+      if (paren)
+        g_string_append_c (out, '(');
+      for (guint i = 0; i < n; i++)
+        {
+          if (i > 0)
+            g_string_append_printf (out, " %s ", any ? C_("rule summary", "or") : C_("rule summary", "and"));
+          describe_filter (self, json_array_get_object_element (conditions, i), TRUE, out);
+        }
+      if (paren)
+        g_string_append_c (out, ')');
+      return;
+    }
+
+  {
+    const char *key = json_object_get_string_member_with_default (node, "field", "");
+    const ConcordFieldSpec *spec = find_field (self->source_fields, key);
+    ConcordFieldType type = spec != NULL ? spec->type : CONCORD_FIELD_TYPE_STRING;
+    ConcordFilterOp op = CONCORD_FILTER_IS;
+    JsonArray *values = json_object_has_member (node, "values") ? json_object_get_array_member (node, "values")
+                                                               : NULL;
+
+    concord_filter_op_from_string (json_object_get_string_member_with_default (node, "op", "is"), &op);
+    g_string_append_printf (out, "%s %s", field_label (self->source_fields, key), concord_rule_op_label (op, type));
+    for (guint i = 0; values != NULL && i < json_array_get_length (values); i++)
+      g_string_append_printf (out, "%s“%s”", i == 0 ? " " : ", ", json_array_get_string_element (values, i));
+  }
+}
+
+static char *
+describe_action (ConcordRulePanel    *self,
+                 const ConcordAction *action)
+{
+  const char *label = field_label (self->target_fields, action->field);
+
+  switch (action->kind)
+    {
+    case CONCORD_ACTION_ADD:
+      /* Translators: an action in a rule's summary: add “VIP” to Lists */
+      return g_strdup_printf (_("add “%s” to %s"), action->value, label);
+    case CONCORD_ACTION_REMOVE:
+      /* Translators: an action in a rule's summary: remove “VIP” from Lists */
+      return g_strdup_printf (_("remove “%s” from %s"), action->value, label);
+    case CONCORD_ACTION_SET:
+    default:
+      if (action->value[0] == '\0')
+        /* Translators: an action in a rule's summary: clear Company */
+        return g_strdup_printf (_("clear %s"), label);
+      /* Translators: an action in a rule's summary: set Status to “active” */
+      return g_strdup_printf (_("set %s to “%s”"), label, action->value);
+    }
+}
+
+/* The rule in one line: "If Status is “active”, then sync and add “VIP”
+ * to Lists". */
+static char *
+rule_summary (ConcordRulePanel *self,
+              ConcordRule      *rule)
+{
+  ConcordFilter *filter = concord_rule_get_filter (rule);
+  g_autoptr(GString) then = g_string_new (NULL);
+  g_autoptr(GString) conditions = g_string_new (NULL);
+
+  if (concord_rule_get_sync (rule))
+    g_string_append (then, C_("rule summary", "sync"));
+  for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
+    {
+      g_autofree char *action = describe_action (self, concord_rule_get_action (rule, i));
+
+      if (then->len > 0)
+        g_string_append (then, i + 1 == concord_rule_get_n_actions (rule) ? _(" and ") : ", ");
+      g_string_append (then, action);
+    }
+  if (then->len == 0)
+    g_string_append (then, _("nothing: turn on Sync or add an action"));
+
+  if (filter == NULL)
+    /* Translators: a rule's summary without conditions; %s is what it does */
+    return g_strdup_printf (_("Every contact: %s"), then->str);
+
+  {
+    g_autoptr(JsonNode) node = concord_filter_to_json (filter);
+
+    describe_filter (self, json_node_get_object (node), FALSE, conditions);
+  }
+  /* Translators: a rule's summary: "If Status is “active”, then sync" */
+  return g_strdup_printf (_("If %s, then %s"), conditions->str, then->str);
+}
+
+static int
+rule_index (ConcordRulePanel *self,
+            ConcordRule      *rule)
+{
+  for (guint i = 0; self->list != NULL && i < concord_rule_list_get_n_rules (self->list); i++)
+    if (concord_rule_list_get_rule (self->list, i) == rule)
+      return i;
+
+  return -1;
+}
+
+static ConcordRuleRow *
+row_of_rule (ConcordRulePanel *self,
+             ConcordRule      *rule)
+{
+  GtkListBoxRow *row;
+
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->rules_list, i)) != NULL; i++)
+    if (concord_rule_row_get_rule (CONCORD_RULE_ROW (row)) == rule)
+      return CONCORD_RULE_ROW (row);
+
+  return NULL;
+}
+
+static char *
+count_text (guint    n_matching,
+            guint    n_total,
+            gboolean everyone)
+{
+  if (everyone)
+    /* Translators: a rule's live count, when it has no conditions */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Matches the %u contact", "Matches all %u contacts",
+                                         n_total), n_total);
+
+  /* Translators: a rule's live count: "Matches 120 of 300 contacts" */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Matches %u of %u contact", "Matches %u of %u contacts",
+                                       n_total), n_matching, n_total);
+}
+
+typedef struct
+{
+  ConcordRulePanel *panel;        /* (owned) */
+  ConcordRule      *rule;         /* (owned) */
+  gboolean          everyone;
+  GCancellable     *cancellable;  /* (owned) */
+} RowCount;
+
+static void
+row_count_free (RowCount *count)
+{
+  g_object_unref (count->panel);
+  concord_rule_unref (count->rule);
+  g_object_unref (count->cancellable);
+  g_free (count);
+}
+
+static void
+on_row_count_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  RowCount *count = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint n_matching = 0, n_total = 0;
+  ConcordRuleRow *row;
+
+  if (!concord_engine_count_matching_finish (CONCORD_ENGINE (object), result, &n_matching, &n_total, NULL,
+                                             &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      row_count_free (count);
+      return;
+    }
+
+  row = g_cancellable_is_cancelled (count->cancellable) ? NULL : row_of_rule (count->panel, count->rule);
+  if (row != NULL)
+    {
+      if (error != NULL)
+        /* Translators: %s is the reason, e.g. a network error */
+        text = g_strdup_printf (_("Could not count: %s"), error->message);
+      else
+        text = count_text (n_matching, n_total, count->everyone);
+      concord_rule_row_set_count (row, text);
+    }
+  row_count_free (count);
+}
+
+/* Counts the contacts of the source each rule matches, off the UI thread. */
+static void
+count_rows (ConcordRulePanel *self)
+{
+  GtkListBoxRow *row;
+
+  if (self->engine == NULL || self->rows_cancellable == NULL ||
+      (self->connection_id == 0 && (self->account_id == NULL || self->type == NULL)))
+    return;
+
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->rules_list, i)) != NULL; i++)
+    {
+      RowCount *count = g_new0 (RowCount, 1);
+      ConcordRule *rule = concord_rule_row_get_rule (CONCORD_RULE_ROW (row));
+      ConcordFilter *filter = concord_rule_get_filter (rule);
+
+      count->panel = g_object_ref (self);
+      count->rule = concord_rule_ref (rule);
+      count->everyone = filter == NULL;
+      count->cancellable = g_object_ref (self->rows_cancellable);
+      concord_rule_row_set_count (CONCORD_RULE_ROW (row), _("Counting contacts…"));
+      count_source (self, filter, self->rows_cancellable, on_row_count_cb, count);
+    }
+}
+
+static void
+clear_rows (ConcordRulePanel *self)
+{
+  GtkListBoxRow *row;
+
+  while ((row = gtk_list_box_get_row_at_index (self->rules_list, 0)) != NULL)
+    gtk_list_box_remove (self->rules_list, GTK_WIDGET (row));
+}
+
+/* Shows every rule as it is now, in order. */
+static void
+refresh_rows (ConcordRulePanel *self)
+{
+  guint n = self->list != NULL ? concord_rule_list_get_n_rules (self->list) : 0;
+  GtkListBoxRow *row;
+
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->rules_list, i)) != NULL; i++)
+    {
+      ConcordRule *rule = concord_rule_row_get_rule (CONCORD_RULE_ROW (row));
+      g_autofree char *summary = rule_summary (self, rule);
+
+      concord_rule_row_update (CONCORD_RULE_ROW (row), i, n, summary);
+    }
+
+  if (self->rule != NULL)
+    {
+      int index = rule_index (self, self->rule);
+      const char *name = concord_rule_get_name (self->rule);
+      g_autofree char *label = name != NULL ? g_strdup (name) : g_strdup_printf (_("Rule %u"), index + 1);
+      g_autofree char *heading = g_strdup_printf (_("Editing %s"), label);
+
+      adw_preferences_group_set_title (self->name_group, heading);
+    }
+}
+
+static void
+emit_changed (ConcordRulePanel *self)
+{
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void rebuild_rows (ConcordRulePanel *self);
+
+static void
+on_rule_edit_cb (ConcordRuleRow   *row,
+                 ConcordRulePanel *self)
+{
+  load_rule (self, rule_index (self, concord_rule_row_get_rule (row)));
+  gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+}
+
+static void
+on_rule_changed_cb (ConcordRuleRow   *row,
+                    ConcordRulePanel *self)
+{
+  refresh_rows (self);
+  emit_changed (self);
+}
+
+static void
+on_rule_move_cb (ConcordRuleRow   *row,
+                 int               delta,
+                 ConcordRulePanel *self)
+{
+  ConcordRule *rule = concord_rule_row_get_rule (row);
+  int from = rule_index (self, rule);
+  int to = from + delta;
+  ConcordRuleRow *moved;
+
+  if (from < 0 || to < 0 || (guint) to >= concord_rule_list_get_n_rules (self->list))
+    return;
+
+  concord_rule_ref (rule);
+  concord_rule_list_move (self->list, from, to);
+  rebuild_rows (self);
+  moved = row_of_rule (self, rule);
+  if (moved != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (moved));
+  concord_rule_unref (rule);
+  emit_changed (self);
+}
+
+static void
+on_rule_remove_cb (ConcordRuleRow   *row,
+                   ConcordRulePanel *self)
+{
+  int index = rule_index (self, concord_rule_row_get_rule (row));
+  gboolean editing = concord_rule_row_get_rule (row) == self->rule;
+  guint n;
+
+  if (index < 0)
+    return;
+
+  concord_rule_list_remove (self->list, index);
+  n = concord_rule_list_get_n_rules (self->list);
+  rebuild_rows (self);
+  if (editing)
+    load_rule (self, n > 0 ? (int) MIN ((guint) index, n - 1) : -1);
+  gtk_widget_grab_focus (GTK_WIDGET (self->add_rule_button));
+  emit_changed (self);
+}
+
+static void
+rebuild_rows (ConcordRulePanel *self)
+{
+  guint n = concord_rule_list_get_n_rules (self->list);
+
+  g_cancellable_cancel (self->rows_cancellable);
+  g_clear_object (&self->rows_cancellable);
+  self->rows_cancellable = g_cancellable_new ();
+  clear_rows (self);
+
+  for (guint i = 0; i < n; i++)
+    {
+      ConcordRule *rule = concord_rule_list_get_rule (self->list, i);
+      GtkWidget *row = concord_rule_row_new (rule);
+
+      g_signal_connect (row, "edit", G_CALLBACK (on_rule_edit_cb), self);
+      g_signal_connect (row, "changed", G_CALLBACK (on_rule_changed_cb), self);
+      g_signal_connect (row, "move", G_CALLBACK (on_rule_move_cb), self);
+      g_signal_connect (row, "remove", G_CALLBACK (on_rule_remove_cb), self);
+      gtk_list_box_append (self->rules_list, row);
+      concord_rule_row_set_editing (CONCORD_RULE_ROW (row), rule == self->rule);
+    }
+  refresh_rows (self);
+  count_rows (self);
+}
+
+static void
+on_add_rule_clicked (ConcordRulePanel *self)
+{
+  if (self->list == NULL)
+    return;
+
+  concord_rule_list_insert (self->list, -1, concord_rule_new ());
+  rebuild_rows (self);
+  load_rule (self, concord_rule_list_get_n_rules (self->list) - 1);
+  gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+  emit_changed (self);
+}
+
+static void
+on_unmatched_changed (ConcordRulePanel *self)
+{
+  commit (self);
+}
+
+static void
+on_name_changed (ConcordRulePanel *self)
+{
+  commit (self);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Writing the rule                                                          */
 /* ------------------------------------------------------------------------- */
 
-/* Writes the rule from the widgets: what the engine validated only. */
+/* Writes the rules from the widgets: what the engine validated only. */
 static void
 commit (ConcordRulePanel *self)
 {
@@ -415,39 +866,49 @@ commit (ConcordRulePanel *self)
   GtkListBoxRow *row;
   guint n_problems = 0;
 
-  if (self->rule == NULL || self->loading)
+  if (self->list == NULL || self->loading)
     return;
 
-  before = rule_json (self->rule);
+  before = rule_json (self->list);
 
-  filter = concord_rule_group_build (self->root, &n_problems);
-  if (filter != NULL && !concord_filter_validate (filter, NULL))
+  if (self->rule != NULL)
     {
-      /* Every condition was validated: this cannot happen, but the rule
-       * stays as it was rather than hold what the engine refuses. */
-      g_warning ("The rule editor built a filter the engine refuses");
-      return;
+      filter = concord_rule_group_build (self->root, &n_problems);
+      if (filter != NULL && !concord_filter_validate (filter, NULL))
+        {
+          /* Every condition was validated: this cannot happen, but the
+           * rule stays as it was rather than hold what the engine refuses. */
+          g_warning ("The rule editor built a filter the engine refuses");
+          return;
+        }
+
+      for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->actions_list, i)) != NULL; i++)
+        {
+          ConcordAction *action = concord_rule_action_row_build (CONCORD_RULE_ACTION_ROW (row));
+
+          if (action != NULL)
+            g_ptr_array_add (actions, action);
+        }
+
+      concord_rule_set_name (self->rule, gtk_editable_get_text (GTK_EDITABLE (self->name_row)));
+      concord_rule_set_filter (self->rule, filter);
+      while (concord_rule_get_n_actions (self->rule) > 0)
+        concord_rule_remove_action (self->rule, 0);
+      for (guint i = 0; i < actions->len; i++)
+        concord_rule_add_action (self->rule, concord_action_copy (g_ptr_array_index (actions, i)));
     }
 
-  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->actions_list, i)) != NULL; i++)
-    {
-      ConcordAction *action = concord_rule_action_row_build (CONCORD_RULE_ACTION_ROW (row));
+  concord_rule_list_set_enabled (self->list, gtk_switch_get_active (self->enabled_switch));
+  concord_rule_list_set_create (self->list, gtk_switch_get_active (self->create_switch));
+  concord_rule_list_set_unmatched (self->list, adw_combo_row_get_selected (self->unmatched_row) == 1
+                                                 ? CONCORD_UNMATCHED_KEEP : CONCORD_UNMATCHED_STOP);
 
-      if (action != NULL)
-        g_ptr_array_add (actions, action);
-    }
-
-  concord_rule_set_enabled (self->rule, gtk_switch_get_active (self->enabled_switch));
-  concord_rule_set_create (self->rule, gtk_switch_get_active (self->create_switch));
-  concord_rule_set_filter (self->rule, filter);
-  while (concord_rule_get_n_actions (self->rule) > 0)
-    concord_rule_remove_action (self->rule, 0);
-  for (guint i = 0; i < actions->len; i++)
-    concord_rule_add_action (self->rule, concord_action_copy (g_ptr_array_index (actions, i)));
-
-  after = rule_json (self->rule);
+  after = rule_json (self->list);
   if (g_strcmp0 (before, after) != 0)
-    g_signal_emit (self, signals[CHANGED], 0);
+    {
+      refresh_rows (self);
+      g_signal_emit (self, signals[CHANGED], 0);
+    }
 
   queue_count (self);
 }
@@ -607,7 +1068,10 @@ concord_rule_panel_dispose (GObject *object)
     gtk_box_remove (GTK_BOX (gtk_widget_get_parent (self->count_box_ref)), self->count_box_ref);
   gtk_widget_dispose_template (GTK_WIDGET (object), CONCORD_TYPE_RULE_PANEL);
   g_clear_object (&self->count_box_ref);
+  g_cancellable_cancel (self->rows_cancellable);
+  g_clear_object (&self->rows_cancellable);
   g_clear_pointer (&self->rule, concord_rule_unref);
+  g_clear_pointer (&self->list, concord_rule_list_unref);
   g_clear_object (&self->engine);
 
   G_OBJECT_CLASS (concord_rule_panel_parent_class)->dispose (object);
@@ -653,6 +1117,13 @@ concord_rule_panel_class_init (ConcordRulePanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, enabled_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, create_box);
   gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, create_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, settings_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, unmatched_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, rules_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, rules_list);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, add_rule_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, name_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, name_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, if_group);
   gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, filter_box);
   gtk_widget_class_bind_template_child (widget_class, ConcordRulePanel, count_box);
@@ -667,6 +1138,9 @@ concord_rule_panel_class_init (ConcordRulePanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_enabled_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_create_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_add_action_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_rule_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_unmatched_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_name_changed);
 }
 
 static void
@@ -739,6 +1213,10 @@ concord_rule_panel_clear (ConcordRulePanel *self)
   g_clear_pointer (&self->values[0], g_hash_table_unref);
   g_clear_pointer (&self->values[1], g_hash_table_unref);
   g_clear_pointer (&self->rule, concord_rule_unref);
+  g_clear_pointer (&self->list, concord_rule_list_unref);
+  g_cancellable_cancel (self->rows_cancellable);
+  g_clear_object (&self->rows_cancellable);
+  clear_rows (self);
   if (gtk_widget_get_parent (self->count_box) != NULL)
     gtk_box_remove (GTK_BOX (gtk_widget_get_parent (self->count_box)), self->count_box);
   if (self->root != NULL)
@@ -777,87 +1255,59 @@ concord_rule_panel_set_not_applicable (ConcordRulePanel *self,
   gtk_stack_set_visible_child_name (self->stack, "not-applicable");
 }
 
-/**
- * concord_rule_panel_set_rule:
- * @rule: (transfer none): the rule to edit in place (referenced)
- * @source_fields: (transfer none): the source side's schema (copied)
- * @target_fields: (transfer none): the target side's schema (copied)
- *
- * Shows @rule; edits are written to it.
- */
-void
-concord_rule_panel_set_rule (ConcordRulePanel *self,
-                             gint64            connection_id,
-                             ConcordSide       source,
-                             ConcordRule      *rule,
-                             GPtrArray        *source_fields,
-                             GPtrArray        *target_fields,
-                             const char       *source_name,
-                             const char       *target_name)
+/* Shows the rule at @index of the list below it, to edit; -1: none. */
+static void
+load_rule (ConcordRulePanel *self,
+           int               index)
 {
-  g_autofree char *create = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *label = NULL;
   ConcordFilter *filter;
+  ConcordRule *rule;
+  GtkListBoxRow *row;
 
-  g_return_if_fail (CONCORD_IS_RULE_PANEL (self));
-  g_return_if_fail (rule != NULL);
-
-  concord_rule_panel_clear (self);
   self->loading = TRUE;
+  g_clear_handle_id (&self->count_id, g_source_remove);
+  g_cancellable_cancel (self->count_cancellable);
+  g_clear_pointer (&self->counted, g_free);
+  if (gtk_widget_get_parent (self->count_box) != NULL)
+    gtk_box_remove (GTK_BOX (gtk_widget_get_parent (self->count_box)), self->count_box);
+  if (self->root != NULL)
+    gtk_box_remove (self->filter_box, GTK_WIDGET (self->root));
+  self->root = NULL;
+  clear_actions (self);
+  gtk_label_set_label (self->count_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sample_label), FALSE);
+  show_count_busy (self, FALSE);
+  g_clear_pointer (&self->rule, concord_rule_unref);
 
-  set_names (self, source_name, target_name);
-  self->connection_id = connection_id;
-  self->source = source;
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->rules_list, i)) != NULL; i++)
+    concord_rule_row_set_editing (CONCORD_RULE_ROW (row), (int) i == index);
+
+  if (index < 0 || (guint) index >= concord_rule_list_get_n_rules (self->list))
+    {
+      self->loading = FALSE;
+      update_sensitivity (self);
+      return;
+    }
+
+  rule = concord_rule_list_get_rule (self->list, index);
   self->rule = concord_rule_ref (rule);
-  for (guint s = 0; s < 2; s++)
-    self->values[s] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
-  self->values_cancellable = g_cancellable_new ();
-
-  /* The source's fields, status among them, and any field the rule uses. */
-  g_clear_pointer (&self->source_fields, g_ptr_array_unref);
-  self->source_fields = copy_fields (source_fields);
-  if (!has_field (self->source_fields, CONCORD_FIELD_STATUS))
-    g_ptr_array_add (self->source_fields,
-                     concord_field_spec_copy (concord_fields_lookup (CONCORD_FIELD_STATUS)));
   filter = concord_rule_get_filter (rule);
-  if (filter != NULL)
-    {
-      g_autoptr(JsonNode) node = concord_filter_to_json (filter);
 
-      add_filter_fields (self->source_fields, json_node_get_object (node));
-    }
-
-  g_clear_pointer (&self->target_fields, g_ptr_array_unref);
-  self->target_fields = copy_fields (target_fields);
-  for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
-    {
-      const ConcordAction *action = concord_rule_get_action (rule, i);
-
-      add_missing_field (self->target_fields, action->field, action->type);
-    }
-
-  /* Translators: the names of both sides of a connection */
-  text = g_strdup_printf (_("Contacts of %s without a match in %s are created there."), source_name, target_name);
-  gtk_widget_set_tooltip_text (self->create_box, text);
+  label = concord_rule_get_name (rule) != NULL ? g_strdup (concord_rule_get_name (rule))
+          /* Translators: a rule without a name; %u is its place in the list */
+          : g_strdup_printf (_("Rule %u"), index + 1);
+  /* Translators: the heading of the rule being edited; %s is its name or "Rule 2" */
+  text = g_strdup_printf (_("Editing %s"), label);
+  adw_preferences_group_set_title (self->name_group, text);
   g_clear_pointer (&text, g_free);
-  /* Translators: an accessible name; %s is "Shop → Newsletter" */
-  text = g_strdup_printf (_("Use the rule %s"), gtk_label_get_label (self->title_label));
-  set_accessible_label (self->enabled_switch, text);
-  g_clear_pointer (&text, g_free);
-  /* Translators: an accessible name; %s is an account's name */
-  create = g_strdup_printf (_("Create new contacts in %s"), target_name);
-  set_accessible_label (self->create_switch, create);
-  /* Translators: a heading; %s is an account's name */
-  text = g_strdup_printf (_("Then in %s…"), target_name);
-  adw_preferences_group_set_title (self->then_group, text);
-  g_clear_pointer (&text, g_free);
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row),
+                         concord_rule_get_name (rule) != NULL ? concord_rule_get_name (rule) : "");
 
-  gtk_switch_set_active (self->enabled_switch, concord_rule_get_enabled (rule));
-  gtk_switch_set_active (self->create_switch, concord_rule_get_create (rule));
-
-  self->root = CONCORD_RULE_GROUP (concord_rule_group_new (self->source_fields, self->values[source], 0));
+  self->root = CONCORD_RULE_GROUP (concord_rule_group_new (self->source_fields, self->values[self->source], 0));
   /* Translators: followed by "all", "any"… and "of these conditions"; %s is an account's name */
-  text = g_strdup_printf (_("If a contact of %s matches"), source_name);
+  text = g_strdup_printf (_("If a contact of %s matches"), self->source_name);
   concord_rule_group_set_title (self->root, text);
   g_clear_pointer (&text, g_free);
   g_signal_connect_swapped (self->root, "changed", G_CALLBACK (on_filter_changed_cb), self);
@@ -887,19 +1337,117 @@ concord_rule_panel_set_rule (ConcordRulePanel *self,
 
   for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
     {
-      GtkWidget *row = append_action (self);
+      GtkWidget *action_row = append_action (self);
 
-      if (!concord_rule_action_row_load (CONCORD_RULE_ACTION_ROW (row), concord_rule_get_action (rule, i)))
-        gtk_list_box_remove (self->actions_list, row);
+      if (!concord_rule_action_row_load (CONCORD_RULE_ACTION_ROW (action_row), concord_rule_get_action (rule, i)))
+        gtk_list_box_remove (self->actions_list, action_row);
     }
   renumber_actions (self);
 
+  self->loading = FALSE;
   update_sensitivity (self);
+  start_count (self);
+}
+
+/* The fields of @list's rules that the apps no longer list: kept, and
+ * said so. */
+static void
+add_rule_fields (ConcordRulePanel *self,
+                 ConcordRuleList  *list)
+{
+  for (guint r = 0; r < concord_rule_list_get_n_rules (list); r++)
+    {
+      ConcordRule *rule = concord_rule_list_get_rule (list, r);
+      ConcordFilter *filter = concord_rule_get_filter (rule);
+
+      if (filter != NULL)
+        {
+          g_autoptr(JsonNode) node = concord_filter_to_json (filter);
+
+          add_filter_fields (self->source_fields, json_node_get_object (node));
+        }
+      for (guint i = 0; i < concord_rule_get_n_actions (rule); i++)
+        {
+          const ConcordAction *action = concord_rule_get_action (rule, i);
+
+          add_missing_field (self->target_fields, action->field, action->type);
+        }
+    }
+}
+
+/**
+ * concord_rule_panel_set_rules:
+ * @list: (transfer none): the direction's rules to edit in place (referenced)
+ * @source_fields: (transfer none): the source side's schema (copied)
+ * @target_fields: (transfer none): the target side's schema (copied)
+ *
+ * Shows @list, its first rule open; edits are written to it.
+ */
+void
+concord_rule_panel_set_rules (ConcordRulePanel *self,
+                              gint64            connection_id,
+                              ConcordSide       source,
+                              ConcordRuleList  *list,
+                              GPtrArray        *source_fields,
+                              GPtrArray        *target_fields,
+                              const char       *source_name,
+                              const char       *target_name)
+{
+  g_autofree char *create = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (CONCORD_IS_RULE_PANEL (self));
+  g_return_if_fail (list != NULL);
+
+  concord_rule_panel_clear (self);
+  self->loading = TRUE;
+
+  set_names (self, source_name, target_name);
+  self->connection_id = connection_id;
+  self->source = source;
+  self->list = concord_rule_list_ref (list);
+  for (guint s = 0; s < 2; s++)
+    self->values[s] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  self->values_cancellable = g_cancellable_new ();
+
+  /* The source's fields, status among them, and any field a rule uses. */
+  g_clear_pointer (&self->source_fields, g_ptr_array_unref);
+  self->source_fields = copy_fields (source_fields);
+  if (!has_field (self->source_fields, CONCORD_FIELD_STATUS))
+    g_ptr_array_add (self->source_fields,
+                     concord_field_spec_copy (concord_fields_lookup (CONCORD_FIELD_STATUS)));
+  g_clear_pointer (&self->target_fields, g_ptr_array_unref);
+  self->target_fields = copy_fields (target_fields);
+  add_rule_fields (self, list);
+
+  /* Translators: the names of both sides of a connection */
+  text = g_strdup_printf (_("Contacts of %s without a match in %s are created there."), source_name, target_name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->create_box), text);
+  g_clear_pointer (&text, g_free);
+  /* Translators: an accessible name; %s is "Shop → Newsletter" */
+  text = g_strdup_printf (_("Use the rules %s"), gtk_label_get_label (self->title_label));
+  set_accessible_label (self->enabled_switch, text);
+  g_clear_pointer (&text, g_free);
+  /* Translators: an accessible name; %s is an account's name */
+  create = g_strdup_printf (_("Create new contacts in %s"), target_name);
+  set_accessible_label (self->create_switch, create);
+  /* Translators: a heading; %s is an account's name */
+  text = g_strdup_printf (_("Then in %s…"), target_name);
+  adw_preferences_group_set_title (self->then_group, text);
+  g_clear_pointer (&text, g_free);
+
+  gtk_switch_set_active (self->enabled_switch, concord_rule_list_get_enabled (list));
+  gtk_switch_set_active (self->create_switch, concord_rule_list_get_create (list));
+  adw_combo_row_set_selected (self->unmatched_row,
+                              concord_rule_list_get_unmatched (list) == CONCORD_UNMATCHED_KEEP ? 1 : 0);
+
   gtk_widget_set_visible (GTK_WIDGET (self->enabled_switch), TRUE);
   gtk_stack_set_visible_child_name (self->stack, "rule");
   self->loading = FALSE;
 
-  start_count (self);
+  /* The open rule is counted first, then each rule of the list. */
+  load_rule (self, concord_rule_list_get_n_rules (list) > 0 ? 0 : -1);
+  rebuild_rows (self);
   if (self->engine != NULL)
     request_values (self);
 }
@@ -924,4 +1472,5 @@ concord_rule_panel_set_source_account (ConcordRulePanel *self,
   self->type = g_strdup (type);
   g_clear_pointer (&self->counted, g_free);
   queue_count (self);
+  count_rows (self);
 }

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "concord-engine.h"
+#include "concord-rules.h"
 
 G_BEGIN_DECLS
 
@@ -18,14 +19,14 @@ G_DECLARE_FINAL_TYPE (ConcordRulePanel, concord_rule_panel, CONCORD, RULE_PANEL,
 GtkWidget *concord_rule_panel_new      (ConcordEngine    *engine);
 void       concord_rule_panel_set_engine (ConcordRulePanel *self,
                                           ConcordEngine    *engine);
-void       concord_rule_panel_set_rule (ConcordRulePanel *self,
-                                        gint64            connection_id,
-                                        ConcordSide       source,
-                                        ConcordRule      *rule,
-                                        GPtrArray        *source_fields,
-                                        GPtrArray        *target_fields,
-                                        const char       *source_name,
-                                        const char       *target_name);
+void       concord_rule_panel_set_rules (ConcordRulePanel *self,
+                                         gint64            connection_id,
+                                         ConcordSide       source,
+                                         ConcordRuleList  *list,
+                                         GPtrArray        *source_fields,
+                                         GPtrArray        *target_fields,
+                                         const char       *source_name,
+                                         const char       *target_name);
 void       concord_rule_panel_set_source_account (ConcordRulePanel *self,
                                                   const char       *account_id,
                                                   const char       *type);
