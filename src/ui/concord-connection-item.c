@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-connection-item.h"
+#include "concord-reflow-box.h"
 
 struct _ConcordConnectionItem
 {
@@ -294,6 +295,7 @@ concord_connection_item_class_init (ConcordConnectionItemClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (CONCORD_TYPE_REFLOW_BOX);
   object_class->dispose = concord_connection_item_dispose;
 
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -25,6 +25,7 @@
 #include "concord-mapping-common.h"
 #include "concord-mapping-editor.h"
 #include "concord-mapping-values-dialog.h"
+#include "concord-reflow-box.h"
 
 struct _ConcordMappingEditor
 {
@@ -1043,7 +1044,11 @@ pair_row (ConcordMappingEditor     *self,
           gboolean                  automatic)
 {
   GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  /* Both sides and the arrow in a line, the buttons after them; when the
+   * window is narrow, one under the other. */
+  GtkWidget *box = concord_reflow_box_new (12);
+  GtkWidget *fields = concord_reflow_box_new (12);
+  GtkWidget *arrow;
   GtkWidget *extras = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *format, *unmap;
@@ -1062,9 +1067,15 @@ pair_row (ConcordMappingEditor     *self,
   g_object_set_data_full (G_OBJECT (row), "key-a", g_strdup (pair_key (pair, CONCORD_SIDE_A)), g_free);
   g_object_set_data_full (G_OBJECT (row), "key-b", g_strdup (pair_key (pair, CONCORD_SIDE_B)), g_free);
 
-  gtk_box_append (GTK_BOX (box), field_box (self, CONCORD_SIDE_A, pair_key (pair, CONCORD_SIDE_A), pair->type_a));
-  gtk_box_append (GTK_BOX (box), direction_button (self, pair, index));
-  gtk_box_append (GTK_BOX (box), field_box (self, CONCORD_SIDE_B, pair_key (pair, CONCORD_SIDE_B), pair->type_b));
+  gtk_widget_set_hexpand (fields, TRUE);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (fields),
+                             field_box (self, CONCORD_SIDE_A, pair_key (pair, CONCORD_SIDE_A), pair->type_a));
+  arrow = direction_button (self, pair, index);
+  gtk_widget_set_halign (arrow, GTK_ALIGN_START);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (fields), arrow);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (fields),
+                             field_box (self, CONCORD_SIDE_B, pair_key (pair, CONCORD_SIDE_B), pair->type_b));
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (box), fields);
 
   /* Buttons on the right, however many there are. */
   gtk_widget_set_hexpand (spacer, TRUE);
@@ -1117,7 +1128,7 @@ pair_row (ConcordMappingEditor     *self,
   gtk_box_append (GTK_BOX (extras), unmap);
   gtk_widget_set_valign (extras, GTK_ALIGN_CENTER);
   gtk_size_group_add_widget (self->extra_sizes, extras);
-  gtk_box_append (GTK_BOX (box), extras);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (box), extras);
 
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   add_drop_target (self, row);
@@ -1585,6 +1596,7 @@ concord_mapping_editor_class_init (ConcordMappingEditorClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (CONCORD_TYPE_REFLOW_BOX);
   object_class->dispose = concord_mapping_editor_dispose;
   object_class->finalize = concord_mapping_editor_finalize;
 

@@ -23,6 +23,7 @@
 #include "concord-fields.h"
 #include "concord-rule-action-row.h"
 #include "concord-rule-condition-row.h"
+#include "concord-reflow-box.h"
 #include "concord-rule-value-editor.h"
 
 /* What the kind dropdown offers; CLEAR is a SET with an empty value. */
@@ -337,6 +338,7 @@ concord_rule_action_row_class_init (ConcordRuleActionRowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (CONCORD_TYPE_REFLOW_BOX);
   object_class->dispose = concord_rule_action_row_dispose;
   object_class->finalize = concord_rule_action_row_finalize;
 

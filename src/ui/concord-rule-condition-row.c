@@ -26,6 +26,7 @@
 
 #include "concord-fields.h"
 #include "concord-rule-condition-row.h"
+#include "concord-reflow-box.h"
 #include "concord-rule-value-editor.h"
 
 struct _ConcordRuleConditionRow
@@ -412,6 +413,7 @@ concord_rule_condition_row_class_init (ConcordRuleConditionRowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (CONCORD_TYPE_REFLOW_BOX);
   object_class->dispose = concord_rule_condition_row_dispose;
   object_class->finalize = concord_rule_condition_row_finalize;
 
