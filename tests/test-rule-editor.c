@@ -25,6 +25,8 @@
 #include "concord-engine-rules.h"
 #include "concord-resources.h"
 #include "concord-test-ui.h"
+#include "concord-rule-action-row.h"
+#include "concord-rule-condition-row.h"
 #include "concord-rule-editor.h"
 #include "concord-rule-test-data.h"
 
@@ -1175,6 +1177,102 @@ test_screenshots (Fixture       *f,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Type-to-search in the field drop-downs                                    */
+/* ------------------------------------------------------------------------- */
+
+static GtkWidget *
+descendant_of_type (GtkWidget *root,
+                    GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      found = descendant_of_type (child, type);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The names the drop-down's list offers after typing @text in its search. */
+static char *
+search_drop_down (GtkWidget  *dropdown,
+                  const char *text)
+{
+  GtkWidget *entry = descendant_of_type (dropdown, GTK_TYPE_SEARCH_ENTRY);
+  GtkWidget *list = descendant_of_type (dropdown, GTK_TYPE_LIST_VIEW);
+  GListModel *model;
+  GString *names = g_string_new (NULL);
+
+  g_assert_nonnull (entry);
+  g_assert_nonnull (list);
+  g_assert_true (gtk_drop_down_get_enable_search (GTK_DROP_DOWN (dropdown)));
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  /* The search entry reports its change after a short delay. */
+  g_signal_emit_by_name (entry, "search-changed");
+  model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list)));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+
+      g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", gtk_string_object_get_string (item));
+    }
+
+  return g_string_free (names, FALSE);
+}
+
+/* Typing in an open field drop-down keeps the fields whose name holds
+ * the text, anywhere in the name and whatever the case. */
+static void
+test_field_search (void)
+{
+  g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_list_box_new ();
+  GtkWidget *condition, *action;
+
+  g_ptr_array_add (fields, concord_field_spec_new ("email", "Email", CONCORD_FIELD_TYPE_EMAIL, FALSE));
+  g_ptr_array_add (fields, concord_field_spec_new ("first_name", "First name", CONCORD_FIELD_TYPE_STRING, FALSE));
+  g_ptr_array_add (fields, concord_field_spec_new ("last_name", "Last name", CONCORD_FIELD_TYPE_STRING, FALSE));
+  g_ptr_array_add (fields, concord_field_spec_new ("custom:City", "City", CONCORD_FIELD_TYPE_STRING, FALSE));
+  g_ptr_array_add (fields, concord_field_spec_new ("custom:Company", "Company name", CONCORD_FIELD_TYPE_STRING,
+                                                   FALSE));
+  ((ConcordFieldSpec *) g_ptr_array_index (fields, 3))->custom = TRUE;
+  ((ConcordFieldSpec *) g_ptr_array_index (fields, 4))->custom = TRUE;
+
+  condition = concord_rule_condition_row_new (fields, NULL);
+  action = concord_rule_action_row_new (fields, NULL);
+  gtk_list_box_append (GTK_LIST_BOX (box), condition);
+  gtk_list_box_append (GTK_LIST_BOX (box), action);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+
+  {
+    g_autofree char *all = search_drop_down (concord_test_named (condition, "condition-field"), "");
+    g_autofree char *name = search_drop_down (concord_test_named (condition, "condition-field"), "name");
+    g_autofree char *city = search_drop_down (concord_test_named (condition, "condition-field"), "CIT");
+    g_autofree char *none = search_drop_down (concord_test_named (condition, "condition-field"), "zip");
+
+    g_assert_cmpstr (all, ==, "Email, First name, Last name, City, Company name");
+    g_assert_cmpstr (name, ==, "First name, Last name, Company name");
+    g_assert_cmpstr (city, ==, "City");
+    g_assert_cmpstr (none, ==, "");
+  }
+  {
+    g_autofree char *name = search_drop_down (concord_test_named (action, "action-field"), "name");
+
+    g_assert_cmpstr (name, ==, "First name, Last name, Company name");
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1206,6 +1304,7 @@ main (int   argc,
   ADD ("accessible", test_accessible, CONCORD_DIRECTION_BOTH);
   ADD ("screenshots", test_screenshots, CONCORD_DIRECTION_BOTH);
 #undef ADD
+  g_test_add_func ("/concord/ui/rule-editor/field-search", test_field_search);
 
   return g_test_run ();
 }

@@ -108,6 +108,7 @@ value_widget (ConcordMappingValuesDialog *self,
         }
 
       widget = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&model)), NULL);
+      concord_drop_down_set_searchable (GTK_DROP_DOWN (widget));
       gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), selected);
       g_signal_connect_swapped (widget, "notify::selected", G_CALLBACK (on_value_changed), self);
     }

@@ -23,6 +23,7 @@
 #include "concord-fields.h"
 #include "concord-rule-action-row.h"
 #include "concord-rule-condition-row.h"
+#include "concord-mapping-common.h"
 #include "concord-reflow-box.h"
 #include "concord-rule-value-editor.h"
 
@@ -426,7 +427,6 @@ concord_rule_action_row_new (GPtrArray  *fields,
 {
   ConcordRuleActionRow *self;
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  g_autoptr(GtkExpression) expression = NULL;
 
   g_return_val_if_fail (fields != NULL, NULL);
 
@@ -446,8 +446,7 @@ concord_rule_action_row_new (GPtrArray  *fields,
   self->updating = TRUE;
   gtk_drop_down_set_model (self->kind_dropdown, G_LIST_MODEL (labels));
   gtk_drop_down_set_selected (self->kind_dropdown, 0);
-  expression = gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string");
-  gtk_drop_down_set_expression (self->field_dropdown, expression);
+  concord_drop_down_set_searchable (self->field_dropdown);
   self->updating = FALSE;
 
   fill_fields (self, NULL);

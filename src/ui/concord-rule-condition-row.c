@@ -26,6 +26,7 @@
 
 #include "concord-fields.h"
 #include "concord-rule-condition-row.h"
+#include "concord-mapping-common.h"
 #include "concord-reflow-box.h"
 #include "concord-rule-value-editor.h"
 
@@ -482,7 +483,6 @@ concord_rule_condition_row_new (GPtrArray  *fields,
 {
   ConcordRuleConditionRow *self;
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  g_autoptr(GtkExpression) expression = NULL;
 
   g_return_val_if_fail (fields != NULL && fields->len > 0, NULL);
 
@@ -492,9 +492,8 @@ concord_rule_condition_row_new (GPtrArray  *fields,
 
   for (guint i = 0; i < fields->len; i++)
     gtk_string_list_append (labels, concord_rule_field_label (g_ptr_array_index (fields, i)));
-  expression = gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string");
   self->updating = TRUE;
-  gtk_drop_down_set_expression (self->field_dropdown, expression);
+  concord_drop_down_set_searchable (self->field_dropdown);
   gtk_drop_down_set_model (self->field_dropdown, G_LIST_MODEL (labels));
   gtk_drop_down_set_selected (self->field_dropdown, 0);
   self->updating = FALSE;
