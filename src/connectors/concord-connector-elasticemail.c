@@ -1352,6 +1352,143 @@ new_membership (void)
                                 (GDestroyNotify) g_hash_table_unref);
 }
 
+/* The lists there are, for the editors' picker: GET /lists, paged like a
+ * listing's first step (bounded the same way), names sorted. */
+typedef struct
+{
+  GPtrArray *names;    /* (owned) */
+  guint      offset;
+  char      *first;    /* (owned) (nullable): the first name of the last page */
+} ChoicesState;
+
+static void
+choices_state_free (gpointer data)
+{
+  ChoicesState *state = data;
+
+  g_ptr_array_unref (state->names);
+  g_free (state->first);
+  g_free (state);
+}
+
+static int
+compare_list_names (gconstpointer a,
+                    gconstpointer b)
+{
+  return g_utf8_collate (*(const char * const *) a, *(const char * const *) b);
+}
+
+static void
+on_choices_page_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  ChoicesState *state = g_task_get_task_data (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  JsonArray *array = NULL;
+  guint n;
+
+  root = call_finish (self, result, NULL, &error);
+  if (error == NULL)
+    array = expect_array (root, "GET /lists", &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  n = json_array_get_length (array);
+  if (n > LISTS_PAGE_LIMIT || state->names->len + n > MAX_LISTS)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "GET /lists failed: the server sent %u lists for a page of %u "
+                               "(at most %u lists are read)", n, LISTS_PAGE_LIMIT, MAX_LISTS);
+      return;
+    }
+
+  if (n > 0 && JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
+    first = member_text (json_node_get_object (json_array_get_element (array, 0)), "ListName");
+
+  /* A page repeated (a server that ignores the offset) ends it too. */
+  if (n > 0 && !(state->offset > 0 && first != NULL && g_strcmp0 (first, state->first) == 0))
+    {
+      for (guint i = 0; i < n; i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+          g_autofree char *name = NULL;
+
+          if (JSON_NODE_HOLDS_OBJECT (node) &&
+              (name = member_text (json_node_get_object (node), "ListName")) != NULL && *name != '\0')
+            g_ptr_array_add (state->names, g_steal_pointer (&name));
+        }
+
+      /* The server may cap a page below what was asked: on to the
+       * first empty page. */
+      {
+        GCancellable *cancellable = g_task_get_cancellable (task);
+        g_autofree char *path = NULL;
+
+        g_free (state->first);
+        state->first = g_steal_pointer (&first);
+        state->offset += n;
+        path = g_strdup_printf ("/lists?limit=%u&offset=%u", LISTS_PAGE_LIMIT, state->offset);
+        call_async (self, "GET", path, "GET /lists", NULL, cancellable, on_choices_page_cb,
+                    g_steal_pointer (&task));
+        return;
+      }
+    }
+
+  g_ptr_array_sort (state->names, compare_list_names);
+  g_ptr_array_add (state->names, NULL);
+  g_task_return_pointer (task, g_ptr_array_steal (state->names, NULL), (GDestroyNotify) g_strfreev);
+}
+
+/* Lists are the one field with a closed set of values here: a contact can
+ * only be put on a list that exists, and lists are never created (see the
+ * top of the file). */
+static void
+concord_connector_elasticemail_list_choices_async (ConcordConnector    *connector,
+                                                   const char          *contact_type,
+                                                   const char          *field,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *path = NULL;
+  ChoicesState *state;
+
+  g_task_set_source_tag (task, concord_connector_elasticemail_list_choices_async);
+  if (!g_str_equal (field, CONCORD_FIELD_LISTS))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  state = g_new0 (ChoicesState, 1);
+  state->names = g_ptr_array_new_with_free_func (g_free);
+  g_task_set_task_data (task, state, choices_state_free);
+  path = g_strdup_printf ("/lists?limit=%u&offset=0", LISTS_PAGE_LIMIT);
+  call_async (self, "GET", path, "GET /lists", NULL, cancellable, on_choices_page_cb, g_steal_pointer (&task));
+}
+
+static char **
+concord_connector_elasticemail_list_choices_finish (ConcordConnector  *connector,
+                                                    GAsyncResult      *result,
+                                                    GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, concord_connector_elasticemail_list_choices_async),
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void membership_next (GTask *task);
 
 static void
@@ -3297,6 +3434,8 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
   connector_class->list_contact_types = concord_connector_elasticemail_list_contact_types;
   connector_class->load_schema_async = concord_connector_elasticemail_load_schema_async;
   connector_class->load_schema_finish = concord_connector_elasticemail_load_schema_finish;
+  connector_class->list_choices_async = concord_connector_elasticemail_list_choices_async;
+  connector_class->list_choices_finish = concord_connector_elasticemail_list_choices_finish;
   connector_class->list_async = concord_connector_elasticemail_list_async;
   connector_class->list_finish = concord_connector_elasticemail_list_finish;
   connector_class->fetch_async = concord_connector_elasticemail_fetch_async;

@@ -231,6 +231,13 @@ configure_value (ConcordRuleActionRow *self)
 
   if (spec == NULL || kind == KIND_CLEAR)
     value_kind = CONCORD_RULE_VALUE_NONE;
+  else if ((kind == KIND_ADD || kind == KIND_REMOVE) && spec->choices != NULL && spec->choices[0] != NULL)
+    {
+      /* The app's own lists (Elastic Email only puts contacts on lists
+       * that exist): picked, not typed. */
+      self->choices = g_strdupv (spec->choices);
+      value_kind = CONCORD_RULE_VALUE_CHOICE;
+    }
   else if (kind == KIND_SET)
     switch (spec->type)
       {

@@ -245,11 +245,15 @@ value_kind (const ConcordFieldSpec *spec,
           (op == CONCORD_FILTER_IS || op == CONCORD_FILTER_IS_NOT))
         return CONCORD_RULE_VALUE_CHOICE;
       return CONCORD_RULE_VALUE_TEXT;
+    case CONCORD_FIELD_TYPE_STRING_SET:
+      /* The app's own lists or tags, when it has a closed set of them. */
+      if (spec->choices != NULL && spec->choices[0] != NULL)
+        return CONCORD_RULE_VALUE_CHOICE;
+      return CONCORD_RULE_VALUE_TEXT;
     case CONCORD_FIELD_TYPE_STRING:
     case CONCORD_FIELD_TYPE_EMAIL:
     case CONCORD_FIELD_TYPE_PHONE:
     case CONCORD_FIELD_TYPE_BOOLEAN:
-    case CONCORD_FIELD_TYPE_STRING_SET:
     default:
       return CONCORD_RULE_VALUE_TEXT;
     }
