@@ -1352,6 +1352,67 @@ new_membership (void)
                                 (GDestroyNotify) g_hash_table_unref);
 }
 
+/* Reads one answer of GET /lists into @names (bounded by LISTS_PAGE_LIMIT
+ * and MAX_LISTS). *@done when the page is empty or repeats the page
+ * before (a server that ignores the offset: @first_of_last is the first
+ * name of the page before, replaced by this page's); else *@offset moves
+ * on by the page. Returns FALSE with @error on a bad answer. */
+static gboolean
+read_lists_page (ConcordConnectorElasticEmail  *self,
+                 GAsyncResult                  *result,
+                 GPtrArray                     *names,
+                 guint                         *offset,
+                 char                         **first_of_last,
+                 gboolean                      *done,
+                 GError                       **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *first = NULL;
+  JsonArray *array;
+  guint n;
+
+  root = call_finish (self, result, NULL, error);
+  if (root == NULL && error != NULL && *error != NULL)
+    return FALSE;
+  if ((array = expect_array (root, "GET /lists", error)) == NULL)
+    return FALSE;
+
+  n = json_array_get_length (array);
+  if (n > LISTS_PAGE_LIMIT || names->len + n > MAX_LISTS)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "GET /lists failed: the server sent %u lists for a page of %u "
+                   "(at most %u lists are read); the listing stops",
+                   n, LISTS_PAGE_LIMIT, MAX_LISTS);
+      return FALSE;
+    }
+
+  if (n > 0 && JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
+    first = member_text (json_node_get_object (json_array_get_element (array, 0)), "ListName");
+
+  *done = n == 0 || (*offset > 0 && first != NULL && g_strcmp0 (first, *first_of_last) == 0);
+  if (*done)
+    return TRUE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autofree char *name = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+
+      name = member_text (json_node_get_object (node), "ListName");
+      if (name != NULL && *name != '\0')
+        g_ptr_array_add (names, g_steal_pointer (&name));
+    }
+
+  g_free (*first_of_last);
+  *first_of_last = g_steal_pointer (&first);
+  *offset += n;
+  return TRUE;
+}
+
 /* The lists there are, for the editors' picker: GET /lists, paged like a
  * listing's first step (bounded the same way), names sorted. */
 typedef struct
@@ -1386,60 +1447,25 @@ on_choices_page_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
   ChoicesState *state = g_task_get_task_data (task);
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  JsonArray *array = NULL;
-  guint n;
+  gboolean done = FALSE;
 
-  root = call_finish (self, result, NULL, &error);
-  if (error == NULL)
-    array = expect_array (root, "GET /lists", &error);
-  if (error != NULL)
+  if (!read_lists_page (self, result, state->names, &state->offset, &state->first, &done, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  n = json_array_get_length (array);
-  if (n > LISTS_PAGE_LIMIT || state->names->len + n > MAX_LISTS)
+  if (!done)
     {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                               "GET /lists failed: the server sent %u lists for a page of %u "
-                               "(at most %u lists are read)", n, LISTS_PAGE_LIMIT, MAX_LISTS);
+      /* The server may cap a page below what was asked: on to the first
+       * empty page. */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+      g_autofree char *path = g_strdup_printf ("/lists?limit=%u&offset=%u", LISTS_PAGE_LIMIT, state->offset);
+
+      call_async (self, "GET", path, "GET /lists", NULL, cancellable, on_choices_page_cb,
+                  g_steal_pointer (&task));
       return;
-    }
-
-  if (n > 0 && JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
-    first = member_text (json_node_get_object (json_array_get_element (array, 0)), "ListName");
-
-  /* A page repeated (a server that ignores the offset) ends it too. */
-  if (n > 0 && !(state->offset > 0 && first != NULL && g_strcmp0 (first, state->first) == 0))
-    {
-      for (guint i = 0; i < n; i++)
-        {
-          JsonNode *node = json_array_get_element (array, i);
-          g_autofree char *name = NULL;
-
-          if (JSON_NODE_HOLDS_OBJECT (node) &&
-              (name = member_text (json_node_get_object (node), "ListName")) != NULL && *name != '\0')
-            g_ptr_array_add (state->names, g_steal_pointer (&name));
-        }
-
-      /* The server may cap a page below what was asked: on to the
-       * first empty page. */
-      {
-        GCancellable *cancellable = g_task_get_cancellable (task);
-        g_autofree char *path = NULL;
-
-        g_free (state->first);
-        state->first = g_steal_pointer (&first);
-        state->offset += n;
-        path = g_strdup_printf ("/lists?limit=%u&offset=%u", LISTS_PAGE_LIMIT, state->offset);
-        call_async (self, "GET", path, "GET /lists", NULL, cancellable, on_choices_page_cb,
-                    g_steal_pointer (&task));
-        return;
-      }
     }
 
   g_ptr_array_sort (state->names, compare_list_names);
@@ -1499,40 +1525,16 @@ on_lists_page_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
   MembershipState *state = g_task_get_task_data (task);
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  JsonArray *array = NULL;
-  guint n;
+  gboolean done = FALSE;
 
-  root = call_finish (self, result, NULL, &error);
-  if (error == NULL)
-    array = expect_array (root, "GET /lists", &error);
-  if (error != NULL)
+  if (!read_lists_page (self, result, state->lists, &state->offset, &state->first_list, &done, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  n = json_array_get_length (array);
-  if (n > LISTS_PAGE_LIMIT || state->lists->len + n > MAX_LISTS)
-    {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                               "GET /lists failed: the server sent %u lists for a page of %u "
-                               "(at most %u lists are read); the listing stops",
-                               n, LISTS_PAGE_LIMIT, MAX_LISTS);
-      return;
-    }
-
-  if (n > 0)
-    {
-      JsonNode *node = json_array_get_element (array, 0);
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        first = member_text (json_node_get_object (node), "ListName");
-    }
-
-  if (n == 0 || (state->offset > 0 && first != NULL && g_strcmp0 (first, state->first_list) == 0))
+  if (done)
     {
       /* All lists read (or the server repeats itself): read their members. */
       state->offset = 0;
@@ -1540,23 +1542,6 @@ on_lists_page_cb (GObject      *object,
       membership_next (g_steal_pointer (&task));
       return;
     }
-
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-      g_autofree char *name = NULL;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-
-      name = member_text (json_node_get_object (node), "ListName");
-      if (name != NULL && *name != '\0')
-        g_ptr_array_add (state->lists, g_steal_pointer (&name));
-    }
-
-  g_free (state->first_list);
-  state->first_list = g_steal_pointer (&first);
-  state->offset += n;
 
   {
     g_autofree char *path = g_strdup_printf ("/lists?limit=%u&offset=%u",
