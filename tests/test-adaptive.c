@@ -6,8 +6,9 @@
 /*
  * Every screen at 360 × 640, as on a phone or a tiled window: the real
  * application over the sandbox's two sample apps. For each screen (the
- * main window, each step of Add Connection, each tab of a connection's
- * page, Preferences, the mapping's value dialog) the minimum width of the
+ * main window, each step of Add Connection and its two editor windows,
+ * each tab of a connection's page, Preferences, the mapping's value
+ * dialog) the minimum width of the
  * toplevel's content (inside its client-side frame) is at most 360 and no
  * scrolled window in it scrolls sideways;
  * opening a connection's page does not change the window's width.
@@ -264,6 +265,41 @@ dialog_side (GtkWidget  *dialog,
 }
 
 static GtkWidget *
+toplevel_named (const char *name)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (g_strcmp0 (gtk_widget_get_name (window), name) == 0 && gtk_widget_get_visible (window))
+        return window;
+    }
+
+  return NULL;
+}
+
+/* The step's Edit button opens the editor in a window of its own. */
+static void
+check_editor_window (GtkWidget  *dialog,
+                     const char *button,
+                     const char *name,
+                     const char *screen)
+{
+  GtkWidget *editor;
+
+  g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (dialog, button), 60));
+  concord_test_click (concord_test_named (dialog, button));
+  CONCORD_TEST_WAIT_FOR (toplevel_named (name) != NULL);
+  editor = toplevel_named (name);
+  make_narrow (editor);
+  check_narrow (editor, screen);
+  concord_test_click (concord_test_named (editor, "editor-cancel-button"));
+  CONCORD_TEST_WAIT_FOR (toplevel_named (name) == NULL);
+}
+
+static GtkWidget *
 first_connection_row (GtkWidget *window)
 {
   GtkWidget *list = GTK_WIDGET (gtk_widget_get_template_child (window, CONCORD_TYPE_WINDOW, "connection_list"));
@@ -346,8 +382,10 @@ test_every_screen (void)
   check_narrow (dialog, "add-connection-3-direction");
   dialog_next (dialog, "rules");
   check_narrow (dialog, "add-connection-4-rules");
+  check_editor_window (dialog, "rules-edit-button", "rules-editor-window", "add-connection-4-rules-editor");
   dialog_next (dialog, "mapping");
   check_narrow (dialog, "add-connection-5-mapping");
+  check_editor_window (dialog, "mapping-edit-button", "mapping-editor-window", "add-connection-5-mapping-editor");
   dialog_next (dialog, "review");
   check_narrow (dialog, "add-connection-6-review");
   g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (dialog, "turn-on-button"), 60));
