@@ -568,6 +568,41 @@ test_list_membership (Fixture       *fixture,
     }
 }
 
+/* The lists there are, for the editors' picker: every page of GET /lists,
+ * sorted; another field has no closed set of values. */
+static void
+test_list_choices (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char *names[] = { "VIP", "Customers", "Alpha", "Newsletter", "Pro", NULL };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) choices = NULL;
+  g_autofree char *joined = NULL;
+  GAsyncResult *slot = NULL;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    concord_mock_elasticemail_add_list (fixture->mock, names[i]);
+  concord_mock_elasticemail_set_max_page_size (fixture->mock, 2);
+
+  concord_connector_list_choices_async (CONCORD_CONNECTOR (fixture->connector), "contacts", "lists", NULL,
+                                        concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  choices = concord_connector_list_choices_finish (CONCORD_CONNECTOR (fixture->connector), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (choices);
+  joined = g_strjoinv (", ", choices);
+  g_assert_cmpstr (joined, ==, "Alpha, Customers, Newsletter, Pro, VIP");
+
+  g_clear_object (&result);
+  slot = NULL;
+  concord_connector_list_choices_async (CONCORD_CONNECTOR (fixture->connector), "contacts", "first_name", NULL,
+                                        concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_null (concord_connector_list_choices_finish (CONCORD_CONNECTOR (fixture->connector), result, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_list_ignored_offset (Fixture       *fixture,
                           gconstpointer  data)
@@ -1397,6 +1432,7 @@ main (int    argc,
   g_test_add_func ("/concord/connector-elasticemail/max-in-flight", test_max_in_flight);
   ADD ("list-membership", test_list_membership);
   ADD ("list-ignored-offset", test_list_ignored_offset);
+  ADD ("list-choices", test_list_choices);
   ADD ("create-many", test_create_many);
   ADD ("create-413-split", test_create_413_split);
   ADD ("retry-after", test_retry_after);

@@ -9,6 +9,7 @@
 
 #include "concord-convert.h"
 #include "concord-error.h"
+#include "concord-mapping.h"
 #include "concord-test-utils.h"
 
 static ConcordValue
@@ -147,6 +148,68 @@ test_value_maps (void)
   g_assert_nonnull (strstr (error->message, "one way"));
 }
 
+static void
+check_loss (ConcordFieldType       from,
+            ConcordFieldType       to,
+            ConcordConversionLoss  expected,
+            const char            *word)
+{
+  const char *why = "unset";
+
+  g_assert_cmpint (concord_conversion_loss (from, to, &why), ==, expected);
+  if (word == NULL)
+    g_assert_null (why);
+  else
+    g_assert_nonnull (strstr (why, word));
+}
+
+#define LOSS(from, to, expected, word) \
+  check_loss (CONCORD_FIELD_TYPE_##from, CONCORD_FIELD_TYPE_##to, CONCORD_CONVERSION_##expected, word)
+
+/* How lossy a conversion is: the cases people meet, then every pair of
+ * types against what the mapping accepts at all. */
+static void
+test_loss (void)
+{
+  /* A city onto a number: most text is no number. The other way round
+   * every number has a text form. */
+  LOSS (STRING, NUMBER, LOSSY, "city");
+  LOSS (NUMBER, STRING, LOSSLESS, NULL);
+  LOSS (STRING, STRING, LOSSLESS, NULL);
+  LOSS (ENUM, STRING, LOSSLESS, NULL);
+  LOSS (STRING_SET, STRING, LOSSLESS, NULL);
+  LOSS (STRING, STRING_SET, LOSSLESS, NULL);
+  LOSS (STRING, PHONE, LOSSLESS, NULL);
+  LOSS (NUMBER, PHONE, LOSSY, "phone number");
+  LOSS (STRING, EMAIL, LOSSY, "email address");
+  LOSS (DATETIME, DATE, LOSSY, "time of day");
+  LOSS (DATE, DATETIME, LOSSLESS, NULL);
+  LOSS (STRING, DATE, LOSSY, "date");
+  LOSS (NUMBER, BOOLEAN, LOSSY, "0");
+  LOSS (BOOLEAN, NUMBER, LOSSLESS, NULL);
+  LOSS (STRING, BOOLEAN, LOSSY, "yes or no");
+  LOSS (DATE, NUMBER, IMPOSSIBLE, "do not convert");
+  LOSS (NUMBER, EMAIL, IMPOSSIBLE, "do not convert");
+
+  /* The reason is optional. */
+  g_assert_cmpint (concord_conversion_loss (CONCORD_FIELD_TYPE_STRING, CONCORD_FIELD_TYPE_NUMBER, NULL),
+                   ==, CONCORD_CONVERSION_LOSSY);
+
+  /* Impossible exactly where the mapping refuses the pair; a reason
+   * exactly when something is lost; the same type loses nothing. */
+  for (ConcordFieldType from = CONCORD_FIELD_TYPE_STRING; from <= CONCORD_FIELD_TYPE_STRING_SET; from++)
+    for (ConcordFieldType to = CONCORD_FIELD_TYPE_STRING; to <= CONCORD_FIELD_TYPE_STRING_SET; to++)
+      {
+        const char *why = NULL;
+        ConcordConversionLoss loss = concord_conversion_loss (from, to, &why);
+
+        g_assert_cmpint (loss == CONCORD_CONVERSION_IMPOSSIBLE, ==, !concord_field_types_convertible (from, to));
+        g_assert_cmpint (why != NULL, ==, loss != CONCORD_CONVERSION_LOSSLESS);
+        if (from == to)
+          g_assert_cmpint (loss, ==, CONCORD_CONVERSION_LOSSLESS);
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -155,6 +218,7 @@ main (int   argc,
 
   g_test_add_func ("/concord/convert/conversions", test_conversions);
   g_test_add_func ("/concord/convert/value-maps", test_value_maps);
+  g_test_add_func ("/concord/convert/loss", test_loss);
 
   return g_test_run ();
 }

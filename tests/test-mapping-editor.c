@@ -883,6 +883,78 @@ test_mapping_editor_robust (void)
   g_object_unref (editor);
 }
 
+/* A pair whose types only convert lossily is accepted, with a warning
+ * that says why: an icon with the reason as tooltip and accessible
+ * description, and a line of text. A pair of texts has none. */
+static void
+test_lossy_pair (void)
+{
+  g_autoptr(ConcordConnectionSetup) setup = make_setup ();
+  GtkWidget *editor = concord_mapping_editor_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *row, *icon, *label;
+  g_autofree char *problem = NULL;
+
+  g_ptr_array_add (setup->fields[1], spec ("custom:City", "City", CONCORD_FIELD_TYPE_STRING, FALSE, NULL));
+  g_assert_cmpint (concord_mapping_find (setup->config->mapping, CONCORD_SIDE_A, "custom:Score"), <, 0);
+  concord_mapping_add (setup->config->mapping, "custom:Score", CONCORD_FIELD_TYPE_NUMBER,
+                       "custom:City", CONCORD_FIELD_TYPE_STRING, CONCORD_PAIR_FLOW_BOTH);
+  g_object_ref_sink (editor);
+  gtk_window_set_child (GTK_WINDOW (window), editor);
+  concord_mapping_editor_set_setup (CONCORD_MAPPING_EDITOR (editor), setup, "Shop", "CRM");
+  gtk_window_present (GTK_WINDOW (window));
+  CONCORD_TEST_WAIT_FOR (pair_row (editor, "custom:Score") != NULL);
+
+  /* Accepted: the pair is stored. */
+  assert_pair (setup, "custom:Score", "custom:City", "both");
+
+  /* Number → city is fine; city → number loses every city. */
+  row = pair_row (editor, "custom:Score");
+  icon = concord_test_find_named (row, "pair-loss-icon");
+  label = concord_test_find_named (row, "pair-loss-label");
+  g_assert_nonnull (icon);
+  g_assert_nonnull (label);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==,
+                   "From CRM to Shop: Only text that is a number is written; anything else, like a city or a "
+                   "name, is left out.");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (icon), ==, gtk_label_get_label (GTK_LABEL (label)));
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                gtk_label_get_label (GTK_LABEL (label)));
+  g_assert_null (problem);
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                "Values may be lost");
+  g_assert_null (problem);
+
+  /* Names onto names: nothing to say. */
+  row = pair_row (editor, "first_name");
+  g_assert_nonnull (row);
+  g_assert_null (concord_test_find_named (row, "pair-loss-icon"));
+  g_assert_null (concord_test_find_named (row, "pair-loss-label"));
+
+  /* One way, from the number to the city: nothing is lost either. */
+  concord_mapping_set_flow (setup->config->mapping,
+                            concord_mapping_find (setup->config->mapping, CONCORD_SIDE_A, "custom:Score"),
+                            CONCORD_PAIR_FLOW_A_TO_B);
+  concord_mapping_editor_set_setup (CONCORD_MAPPING_EDITOR (editor), setup, "Shop", "CRM");
+  CONCORD_TEST_WAIT_FOR (pair_row (editor, "custom:Score") != NULL);
+  g_assert_null (concord_test_find_named (pair_row (editor, "custom:Score"), "pair-loss-label"));
+
+  if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
+    {
+      concord_mapping_set_flow (setup->config->mapping,
+                                concord_mapping_find (setup->config->mapping, CONCORD_SIDE_A, "custom:Score"),
+                                CONCORD_PAIR_FLOW_BOTH);
+      concord_mapping_editor_set_setup (CONCORD_MAPPING_EDITOR (editor), setup, "Shop", "CRM");
+      gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+      CONCORD_TEST_WAIT_FOR (pair_row (editor, "custom:Score") != NULL);
+      gtk_widget_grab_focus (by_focus_id (editor, "direction:custom:Score"));
+      concord_test_save_window (window, "mapping-lossy-pair.png", 800);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (editor);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -893,6 +965,7 @@ main (int   argc,
 
   g_test_add_func ("/concord/ui/mapping-editor", test_mapping_editor);
   g_test_add_func ("/concord/ui/mapping-editor/robust", test_mapping_editor_robust);
+  g_test_add_func ("/concord/ui/mapping-editor/lossy-pair", test_lossy_pair);
 
   return g_test_run ();
 }

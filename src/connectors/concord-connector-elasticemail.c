@@ -1361,57 +1361,47 @@ new_membership (void)
                                 (GDestroyNotify) g_hash_table_unref);
 }
 
-static void membership_next (GTask *task);
-
-static void
-on_lists_page_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+/* Reads one answer of GET /lists into @names (bounded by LISTS_PAGE_LIMIT
+ * and MAX_LISTS). *@done when the page is empty or repeats the page
+ * before (a server that ignores the offset: @first_of_last is the first
+ * name of the page before, replaced by this page's); else *@offset moves
+ * on by the page. Returns FALSE with @error on a bad answer. */
+static gboolean
+read_lists_page (ConcordConnectorElasticEmail  *self,
+                 GAsyncResult                  *result,
+                 GPtrArray                     *names,
+                 guint                         *offset,
+                 char                         **first_of_last,
+                 gboolean                      *done,
+                 GError                       **error)
 {
-  g_autoptr(GTask) task = user_data;
-  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
-  MembershipState *state = g_task_get_task_data (task);
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *first = NULL;
-  JsonArray *array = NULL;
+  JsonArray *array;
   guint n;
 
-  root = call_finish (self, result, NULL, &error);
-  if (error == NULL)
-    array = expect_array (root, "GET /lists", &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  root = call_finish (self, result, NULL, error);
+  if (root == NULL && error != NULL && *error != NULL)
+    return FALSE;
+  if ((array = expect_array (root, "GET /lists", error)) == NULL)
+    return FALSE;
 
   n = json_array_get_length (array);
-  if (n > LISTS_PAGE_LIMIT || state->lists->len + n > MAX_LISTS)
+  if (n > LISTS_PAGE_LIMIT || names->len + n > MAX_LISTS)
     {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                               "GET /lists failed: the server sent %u lists for a page of %u "
-                               "(at most %u lists are read); the listing stops",
-                               n, LISTS_PAGE_LIMIT, MAX_LISTS);
-      return;
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "GET /lists failed: the server sent %u lists for a page of %u "
+                   "(at most %u lists are read); the listing stops",
+                   n, LISTS_PAGE_LIMIT, MAX_LISTS);
+      return FALSE;
     }
 
-  if (n > 0)
-    {
-      JsonNode *node = json_array_get_element (array, 0);
+  if (n > 0 && JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
+    first = member_text (json_node_get_object (json_array_get_element (array, 0)), "ListName");
 
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        first = member_text (json_node_get_object (node), "ListName");
-    }
-
-  if (n == 0 || (state->offset > 0 && first != NULL && g_strcmp0 (first, state->first_list) == 0))
-    {
-      /* All lists read (or the server repeats itself): read their members. */
-      state->offset = 0;
-      state->list_index = 0;
-      membership_next (g_steal_pointer (&task));
-      return;
-    }
+  *done = n == 0 || (*offset > 0 && first != NULL && g_strcmp0 (first, *first_of_last) == 0);
+  if (*done)
+    return TRUE;
 
   for (guint i = 0; i < n; i++)
     {
@@ -1423,12 +1413,144 @@ on_lists_page_cb (GObject      *object,
 
       name = member_text (json_node_get_object (node), "ListName");
       if (name != NULL && *name != '\0')
-        g_ptr_array_add (state->lists, g_steal_pointer (&name));
+        g_ptr_array_add (names, g_steal_pointer (&name));
     }
 
-  g_free (state->first_list);
-  state->first_list = g_steal_pointer (&first);
-  state->offset += n;
+  g_free (*first_of_last);
+  *first_of_last = g_steal_pointer (&first);
+  *offset += n;
+  return TRUE;
+}
+
+/* The lists there are, for the editors' picker: GET /lists, paged like a
+ * listing's first step (bounded the same way), names sorted. */
+typedef struct
+{
+  GPtrArray *names;    /* (owned) */
+  guint      offset;
+  char      *first;    /* (owned) (nullable): the first name of the last page */
+} ChoicesState;
+
+static void
+choices_state_free (gpointer data)
+{
+  ChoicesState *state = data;
+
+  g_ptr_array_unref (state->names);
+  g_free (state->first);
+  g_free (state);
+}
+
+static int
+compare_list_names (gconstpointer a,
+                    gconstpointer b)
+{
+  return g_utf8_collate (*(const char * const *) a, *(const char * const *) b);
+}
+
+static void
+on_choices_page_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  ChoicesState *state = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  if (!read_lists_page (self, result, state->names, &state->offset, &state->first, &done, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!done)
+    {
+      /* The server may cap a page below what was asked: on to the first
+       * empty page. */
+      GCancellable *cancellable = g_task_get_cancellable (task);
+      g_autofree char *path = g_strdup_printf ("/lists?limit=%u&offset=%u", LISTS_PAGE_LIMIT, state->offset);
+
+      call_async (self, "GET", path, "GET /lists", NULL, cancellable, on_choices_page_cb,
+                  g_steal_pointer (&task));
+      return;
+    }
+
+  g_ptr_array_sort (state->names, compare_list_names);
+  g_ptr_array_add (state->names, NULL);
+  g_task_return_pointer (task, g_ptr_array_steal (state->names, NULL), (GDestroyNotify) g_strfreev);
+}
+
+/* Lists are the one field with a closed set of values here: a contact can
+ * only be put on a list that exists, and lists are never created (see the
+ * top of the file). */
+static void
+concord_connector_elasticemail_list_choices_async (ConcordConnector    *connector,
+                                                   const char          *contact_type,
+                                                   const char          *field,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *path = NULL;
+  ChoicesState *state;
+
+  g_task_set_source_tag (task, concord_connector_elasticemail_list_choices_async);
+  if (!g_str_equal (field, CONCORD_FIELD_LISTS))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  state = g_new0 (ChoicesState, 1);
+  state->names = g_ptr_array_new_with_free_func (g_free);
+  g_task_set_task_data (task, state, choices_state_free);
+  path = g_strdup_printf ("/lists?limit=%u&offset=0", LISTS_PAGE_LIMIT);
+  call_async (self, "GET", path, "GET /lists", NULL, cancellable, on_choices_page_cb, g_steal_pointer (&task));
+}
+
+static char **
+concord_connector_elasticemail_list_choices_finish (ConcordConnector  *connector,
+                                                    GAsyncResult      *result,
+                                                    GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, concord_connector_elasticemail_list_choices_async),
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void membership_next (GTask *task);
+
+static void
+on_lists_page_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+  MembershipState *state = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  if (!read_lists_page (self, result, state->lists, &state->offset, &state->first_list, &done, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (done)
+    {
+      /* All lists read (or the server repeats itself): read their members. */
+      state->offset = 0;
+      state->list_index = 0;
+      membership_next (g_steal_pointer (&task));
+      return;
+    }
 
   {
     g_autofree char *path = g_strdup_printf ("/lists?limit=%u&offset=%u",
@@ -3320,6 +3442,8 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
   connector_class->list_contact_types = concord_connector_elasticemail_list_contact_types;
   connector_class->load_schema_async = concord_connector_elasticemail_load_schema_async;
   connector_class->load_schema_finish = concord_connector_elasticemail_load_schema_finish;
+  connector_class->list_choices_async = concord_connector_elasticemail_list_choices_async;
+  connector_class->list_choices_finish = concord_connector_elasticemail_list_choices_finish;
   connector_class->list_async = concord_connector_elasticemail_list_async;
   connector_class->list_finish = concord_connector_elasticemail_list_finish;
   connector_class->fetch_async = concord_connector_elasticemail_fetch_async;

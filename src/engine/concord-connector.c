@@ -539,6 +539,105 @@ on_schema_loaded_cb (GObject      *object,
 }
 
 /**
+ * concord_connector_list_choices_async:
+ * @self: a #ConcordConnector
+ * @contact_type: the id of a contact type
+ * @field: the key of a list or tag field (a string set)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Reads the values @field can hold, for an app that accepts only those
+ * (a list must exist in Elastic Email before a contact is put on it). A
+ * connector without the method, or a field that takes any value, gives
+ * %NULL: the editors then take free text.
+ */
+void
+concord_connector_list_choices_async (ConcordConnector    *self,
+                                      const char          *contact_type,
+                                      const char          *field,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+  g_return_if_fail (contact_type != NULL);
+  g_return_if_fail (field != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->list_choices_async == NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, concord_connector_list_choices_async);
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  klass->list_choices_async (self, contact_type, field, cancellable, callback, user_data);
+}
+
+/**
+ * concord_connector_list_choices_finish:
+ *
+ * Returns: (transfer full) (nullable): the values, sorted; %NULL when
+ *   the field takes any value (@error unset) or on failure (@error set)
+ */
+char **
+concord_connector_list_choices_finish (ConcordConnector  *self,
+                                       GAsyncResult      *result,
+                                       GError           **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_async_result_is_tagged (result, concord_connector_list_choices_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->list_choices_finish (self, result, error);
+}
+
+static void
+on_choices_listed_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/**
+ * concord_connector_list_choices_sync:
+ *
+ * concord_connector_list_choices_async() for a thread that runs no main
+ * loop of its own (the engine's thread).
+ *
+ * Returns: (transfer full) (nullable): as concord_connector_list_choices_finish()
+ */
+char **
+concord_connector_list_choices_sync (ConcordConnector  *self,
+                                     const char        *contact_type,
+                                     const char        *field,
+                                     GCancellable      *cancellable,
+                                     GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  concord_connector_list_choices_async (self, contact_type, field, cancellable, on_choices_listed_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+
+  return concord_connector_list_choices_finish (self, result, error);
+}
+
+/**
  * concord_connector_load_schema_sync:
  *
  * concord_connector_load_schema_async() for a thread that runs no main

@@ -230,7 +230,19 @@ struct _ConcordConnectorClass
   guint       (*get_rate_budget)    (ConcordConnector     *self);
   gboolean    (*watch_changes)      (ConcordConnector     *self);
 
-  gpointer padding[5];
+  /* Optional: the values a list or tag field can hold in the app, when
+   * it only accepts those (Elastic Email's lists). */
+  void        (*list_choices_async)  (ConcordConnector     *self,
+                                      const char           *contact_type,
+                                      const char           *field,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+  char      **(*list_choices_finish) (ConcordConnector     *self,
+                                      GAsyncResult         *result,
+                                      GError              **error);
+
+  gpointer padding[3];
 };
 
 const char            *concord_connector_get_app_id         (ConcordConnector     *self);
@@ -300,6 +312,20 @@ void        concord_connector_delete_async       (ConcordConnector     *self,
                                                   gpointer              user_data);
 GPtrArray  *concord_connector_delete_finish      (ConcordConnector     *self,
                                                   GAsyncResult         *result,
+                                                  GError              **error);
+void        concord_connector_list_choices_async (ConcordConnector     *self,
+                                                  const char           *contact_type,
+                                                  const char           *field,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+char      **concord_connector_list_choices_finish (ConcordConnector    *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+char      **concord_connector_list_choices_sync  (ConcordConnector     *self,
+                                                  const char           *contact_type,
+                                                  const char           *field,
+                                                  GCancellable         *cancellable,
                                                   GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordPage, concord_page_free)

@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "concord-convert.h"
 #include "concord-error.h"
 
@@ -283,6 +285,108 @@ concord_value_convert (const ConcordValue  *in,
 
   concord_value_copy (made, out);
   return TRUE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* How lossy                                                                 */
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+is_free_text (ConcordFieldType type)
+{
+  return type == CONCORD_FIELD_TYPE_STRING || type == CONCORD_FIELD_TYPE_ENUM;
+}
+
+/**
+ * concord_conversion_loss:
+ * @from: the type of the field values come from
+ * @to: the type of the field they are written to
+ * @reason: (out) (optional) (transfer none): for a lossy or impossible
+ *   conversion, why, as a translated sentence for people; %NULL otherwise
+ *
+ * Follows what concord_value_convert() does with each kind of value: text
+ * goes anywhere text goes, a number or a date becomes text, but text
+ * becomes a number, a date, yes or no or an email address only when it is
+ * one; a date-time loses its time of day as a date; a number other than 0
+ * or 1 is only "yes". A mapping pair that flows both ways is as lossy as
+ * its worse direction.
+ *
+ * Returns: how much survives
+ */
+ConcordConversionLoss
+concord_conversion_loss (ConcordFieldType   from,
+                         ConcordFieldType   to,
+                         const char       **reason)
+{
+  const char *why = NULL;
+  ConcordConversionLoss loss = CONCORD_CONVERSION_LOSSY;
+
+  if (from == to)
+    loss = CONCORD_CONVERSION_LOSSLESS;
+  else
+    switch (to)
+      {
+      case CONCORD_FIELD_TYPE_STRING:
+      case CONCORD_FIELD_TYPE_ENUM:
+      case CONCORD_FIELD_TYPE_STRING_SET:
+        /* Any value has a text form; text and lists split and join. */
+        loss = CONCORD_CONVERSION_LOSSLESS;
+        break;
+
+      case CONCORD_FIELD_TYPE_PHONE:
+        if (is_free_text (from))
+          loss = CONCORD_CONVERSION_LOSSLESS;
+        else
+          why = N_("What this field holds is not a phone number: the other app may refuse it or show it as nonsense.");
+        break;
+
+      case CONCORD_FIELD_TYPE_EMAIL:
+        if (is_free_text (from))
+          why = N_("Only text that is an email address is written; anything else is left out.");
+        break;
+
+      case CONCORD_FIELD_TYPE_NUMBER:
+        if (from == CONCORD_FIELD_TYPE_BOOLEAN)
+          loss = CONCORD_CONVERSION_LOSSLESS;
+        else if (is_free_text (from))
+          why = N_("Only text that is a number is written; anything else, like a city or a name, is left out.");
+        break;
+
+      case CONCORD_FIELD_TYPE_BOOLEAN:
+        if (from == CONCORD_FIELD_TYPE_NUMBER)
+          why = N_("Every number other than 0 becomes “yes”: the number itself is lost.");
+        else if (is_free_text (from))
+          why = N_("Only text that means yes or no is written; anything else is left out.");
+        break;
+
+      case CONCORD_FIELD_TYPE_DATE:
+        if (from == CONCORD_FIELD_TYPE_DATETIME)
+          why = N_("Only the day is written: the time of day is lost.");
+        else if (is_free_text (from))
+          why = N_("Only text that is a date is written; anything else is left out.");
+        break;
+
+      case CONCORD_FIELD_TYPE_DATETIME:
+        if (from == CONCORD_FIELD_TYPE_DATE)
+          loss = CONCORD_CONVERSION_LOSSLESS;
+        else if (is_free_text (from))
+          why = N_("Only text that is a date and time is written; anything else is left out.");
+        break;
+
+      default:
+        break;
+      }
+
+  /* Whatever is left has no conversion at all. */
+  if (loss == CONCORD_CONVERSION_LOSSY && why == NULL)
+    {
+      loss = CONCORD_CONVERSION_IMPOSSIBLE;
+      why = N_("These two kinds of values do not convert into each other.");
+    }
+
+  if (reason != NULL)
+    *reason = why != NULL ? _(why) : NULL;
+  return loss;
 }
 
 /* ------------------------------------------------------------------------- */

@@ -16,6 +16,29 @@ gboolean concord_value_convert (const ConcordValue  *in,
                                 GError             **error);
 
 /**
+ * ConcordConversionLoss:
+ * @CONCORD_CONVERSION_LOSSLESS: every value arrives, perhaps written
+ *   differently (a number as text, a date as midnight)
+ * @CONCORD_CONVERSION_LOSSY: some values arrive changed (a time of day
+ *   dropped) or not at all (text that is not a number)
+ * @CONCORD_CONVERSION_IMPOSSIBLE: no value converts; the mapping refuses
+ *   such a pair
+ *
+ * How much of a field's values survive being written to a field of
+ * another type.
+ */
+typedef enum
+{
+  CONCORD_CONVERSION_LOSSLESS,
+  CONCORD_CONVERSION_LOSSY,
+  CONCORD_CONVERSION_IMPOSSIBLE,
+} ConcordConversionLoss;
+
+ConcordConversionLoss concord_conversion_loss (ConcordFieldType   from,
+                                               ConcordFieldType   to,
+                                               const char       **reason);
+
+/**
  * ConcordValueMap:
  *
  * Pairs of values between two pick-list fields ("Customer" ↔ "active"),

@@ -47,6 +47,7 @@ struct _ConcordEngine
   /* Engine thread only */
   ConcordStore        *store;
   GHashTable          *connectors;   /* account id → ConcordConnector */
+  GHashTable          *choices;      /* "account␟type␟field" → the app's lists, for the editors */
 };
 
 /* The arguments of a job queued by the facade; free with

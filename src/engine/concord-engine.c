@@ -99,6 +99,21 @@ struct _ConcordConnectionState
   gint64                   run_end;    /* monotonic µs of the end of the last run; 0: none yet */
 };
 
+typedef struct
+{
+  char   **values;   /* (owned) (nullable): NULL for a field that takes any value */
+  gint64   read_at;  /* monotonic */
+} Choices;
+
+static void
+choices_free (gpointer data)
+{
+  Choices *choices = data;
+
+  g_strfreev (choices->values);
+  g_free (choices);
+}
+
 G_DEFINE_FINAL_TYPE (ConcordConnectionState, concord_connection_state, G_TYPE_OBJECT)
 
 enum {
@@ -387,6 +402,7 @@ concord_engine_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_pointer (&self->connectors, g_hash_table_unref);
+  g_clear_pointer (&self->choices, g_hash_table_unref);
   g_clear_object (&self->connections);
   g_clear_pointer (&self->queued, g_hash_table_unref);
   g_clear_pointer (&self->waiting, g_hash_table_unref);
@@ -436,6 +452,7 @@ concord_engine_init (ConcordEngine *self)
   self->cancellable = g_cancellable_new ();
   self->runs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   self->connectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->choices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, choices_free);
 }
 
 /**
@@ -3073,6 +3090,63 @@ concord_connection_setup_free (ConcordConnectionSetup *setup)
   g_free (setup);
 }
 
+/* What a list or tag field of an account can hold, as the editors offer
+ * it: read through the connector at most once every CHOICES_MAX_AGE (a
+ * list made in the app meanwhile shows up after that), per account. */
+#define CHOICES_MAX_AGE (5 * 60 * G_USEC_PER_SEC)
+
+static const char * const *
+cached_choices (ConcordEngine    *self,
+                const char       *account_id,
+                ConcordConnector *connector,
+                const char       *type,
+                const char       *field)
+{
+  g_autofree char *key = g_strjoin ("\x1f", account_id, type, field, NULL);
+  Choices *choices = g_hash_table_lookup (self->choices, key);
+  g_autoptr(GError) error = NULL;
+  char **values;
+
+  if (choices != NULL && g_get_monotonic_time () - choices->read_at < CHOICES_MAX_AGE)
+    return (const char * const *) choices->values;
+
+  values = concord_connector_list_choices_sync (connector, type, field, NULL, &error);
+  if (error != NULL)
+    {
+      /* The editors then take free text, as for an app without lists. */
+      g_debug ("The values of %s could not be read: %s", field, error->message);
+      return NULL;
+    }
+
+  choices = g_new0 (Choices, 1);
+  choices->values = values;
+  choices->read_at = g_get_monotonic_time ();
+  g_hash_table_replace (self->choices, g_steal_pointer (&key), choices);
+  return (const char * const *) choices->values;
+}
+
+/* Gives the list and tag fields of @fields the values the app allows, when
+ * it allows only those: the editors then offer a picker. */
+static void
+add_choices (ConcordEngine    *self,
+             const char       *account_id,
+             ConcordConnector *connector,
+             const char       *type,
+             GPtrArray        *fields)
+{
+  for (guint i = 0; i < fields->len; i++)
+    {
+      ConcordFieldSpec *spec = g_ptr_array_index (fields, i);
+      const char * const *values;
+
+      if (spec->type != CONCORD_FIELD_TYPE_STRING_SET || spec->choices != NULL || spec->read_only)
+        continue;
+      values = cached_choices (self, account_id, connector, type, spec->key);
+      if (values != NULL)
+        spec->choices = g_strdupv ((char **) values);
+    }
+}
+
 static ConcordConnectionSetup *
 load_setup (ConcordEngine  *self,
             gint64          connection_id,
@@ -3104,6 +3178,7 @@ load_setup (ConcordEngine  *self,
           (connector = concord_engine_get_connector (self, accounts[i], error)) == NULL ||
           (setup->fields[i] = concord_engine_load_schema_sync (connector, types[i], error)) == NULL)
         return NULL;
+      add_choices (self, accounts[i], connector, types[i], setup->fields[i]);
 
       setup->app_id[i] = g_strdup (account->app_id);
       setup->account_id[i] = g_strdup (accounts[i]);

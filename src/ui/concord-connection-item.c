@@ -28,6 +28,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-connection-item.h"
+#include "concord-reflow-box.h"
 
 struct _ConcordConnectionItem
 {
@@ -368,6 +369,7 @@ concord_connection_item_class_init (ConcordConnectionItemClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (CONCORD_TYPE_REFLOW_BOX);
   object_class->dispose = concord_connection_item_dispose;
   widget_class->map = concord_connection_item_map;
   widget_class->unmap = concord_connection_item_unmap;

@@ -16,4 +16,6 @@ const char *concord_mapping_type_name (ConcordFieldType type);
 const char *concord_mapping_type_noun (ConcordFieldType type);
 void        concord_mapping_load_css  (void);
 
+void        concord_drop_down_set_searchable (GtkDropDown *dropdown);
+
 G_END_DECLS

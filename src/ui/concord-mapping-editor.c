@@ -22,9 +22,11 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-convert.h"
 #include "concord-mapping-common.h"
 #include "concord-mapping-editor.h"
 #include "concord-mapping-values-dialog.h"
+#include "concord-reflow-box.h"
 
 struct _ConcordMappingEditor
 {
@@ -1036,6 +1038,28 @@ on_unmap_clicked (GtkButton            *button,
   apply_edit (self, do_remove, &edit, message, "pairs");
 }
 
+/* Why values of @pair are lost on the way, in the direction that loses
+ * the most ("From Shop to CRM: only text that is a number…"), or NULL
+ * when every value arrives. */
+static char *
+pair_loss (ConcordMappingEditor     *self,
+           const ConcordMappingPair *pair)
+{
+  for (guint s = 0; s < 2; s++)
+    {
+      ConcordFieldType from = s == 0 ? pair->type_a : pair->type_b;
+      ConcordFieldType to = s == 0 ? pair->type_b : pair->type_a;
+      const char *reason = NULL;
+
+      if (concord_mapping_pair_flows (pair, s) &&
+          concord_conversion_loss (from, to, &reason) != CONCORD_CONVERSION_LOSSLESS)
+        /* Translators: "From Shop to CRM: Only the day is written: …" */
+        return g_strdup_printf (_("From %s to %s: %s"), self->name[s], self->name[1 - s], reason);
+    }
+
+  return NULL;
+}
+
 static GtkWidget *
 pair_row (ConcordMappingEditor     *self,
           const ConcordMappingPair *pair,
@@ -1043,12 +1067,17 @@ pair_row (ConcordMappingEditor     *self,
           gboolean                  automatic)
 {
   GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  /* Both sides and the arrow in a line, the buttons after them; when the
+   * window is narrow, one under the other. */
+  GtkWidget *box = concord_reflow_box_new (12);
+  GtkWidget *fields = concord_reflow_box_new (12);
+  GtkWidget *arrow;
   GtkWidget *extras = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *format, *unmap;
   g_autofree char *title = pair_title (self, pair);
   g_autofree char *a11y = NULL;
+  g_autofree char *loss = pair_loss (self, pair);
 
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_widget_set_focusable (row, FALSE);
@@ -1062,13 +1091,34 @@ pair_row (ConcordMappingEditor     *self,
   g_object_set_data_full (G_OBJECT (row), "key-a", g_strdup (pair_key (pair, CONCORD_SIDE_A)), g_free);
   g_object_set_data_full (G_OBJECT (row), "key-b", g_strdup (pair_key (pair, CONCORD_SIDE_B)), g_free);
 
-  gtk_box_append (GTK_BOX (box), field_box (self, CONCORD_SIDE_A, pair_key (pair, CONCORD_SIDE_A), pair->type_a));
-  gtk_box_append (GTK_BOX (box), direction_button (self, pair, index));
-  gtk_box_append (GTK_BOX (box), field_box (self, CONCORD_SIDE_B, pair_key (pair, CONCORD_SIDE_B), pair->type_b));
+  gtk_widget_set_hexpand (fields, TRUE);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (fields),
+                             field_box (self, CONCORD_SIDE_A, pair_key (pair, CONCORD_SIDE_A), pair->type_a));
+  arrow = direction_button (self, pair, index);
+  gtk_widget_set_halign (arrow, GTK_ALIGN_START);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (fields), arrow);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (fields),
+                             field_box (self, CONCORD_SIDE_B, pair_key (pair, CONCORD_SIDE_B), pair->type_b));
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (box), fields);
 
   /* Buttons on the right, however many there are. */
   gtk_widget_set_hexpand (spacer, TRUE);
   gtk_box_append (GTK_BOX (extras), spacer);
+  if (loss != NULL)
+    {
+      /* Accepted, but said: some values will not arrive as they were. */
+      GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+
+      gtk_widget_set_name (icon, "pair-loss-icon");
+      gtk_widget_add_css_class (icon, "warning");
+      gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (icon, loss);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Values may be lost"),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, loss,
+                                      -1);
+      gtk_box_append (GTK_BOX (extras), icon);
+    }
   if (automatic)
     {
       /* Translators: a tag on a pair of fields Concord mapped by itself */
@@ -1117,8 +1167,24 @@ pair_row (ConcordMappingEditor     *self,
   gtk_box_append (GTK_BOX (extras), unmap);
   gtk_widget_set_valign (extras, GTK_ALIGN_CENTER);
   gtk_size_group_add_widget (self->extra_sizes, extras);
-  gtk_box_append (GTK_BOX (box), extras);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (box), extras);
 
+  if (loss != NULL)
+    {
+      GtkWidget *lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+      GtkWidget *label = gtk_label_new (loss);
+
+      gtk_widget_set_name (label, "pair-loss-label");
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+      gtk_widget_add_css_class (label, "caption");
+      gtk_widget_add_css_class (label, "mapping-loss");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, loss, -1);
+      gtk_box_append (GTK_BOX (lines), box);
+      gtk_box_append (GTK_BOX (lines), label);
+      box = lines;
+    }
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   add_drop_target (self, row);
 
@@ -1585,6 +1651,7 @@ concord_mapping_editor_class_init (ConcordMappingEditorClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (CONCORD_TYPE_REFLOW_BOX);
   object_class->dispose = concord_mapping_editor_dispose;
   object_class->finalize = concord_mapping_editor_finalize;
 

@@ -28,6 +28,7 @@
 
 #include "concord-mapping-common.h"
 #include "concord-mapping-values-dialog.h"
+#include "concord-reflow-box.h"
 
 struct _ConcordMappingValuesDialog
 {
@@ -107,6 +108,7 @@ value_widget (ConcordMappingValuesDialog *self,
         }
 
       widget = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&model)), NULL);
+      concord_drop_down_set_searchable (GTK_DROP_DOWN (widget));
       gtk_drop_down_set_selected (GTK_DROP_DOWN (widget), selected);
       g_signal_connect_swapped (widget, "notify::selected", G_CALLBACK (on_value_changed), self);
     }
@@ -164,7 +166,9 @@ add_row (ConcordMappingValuesDialog *self,
          const char                 *value_b)
 {
   GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  /* The two values in a line, or one under the other when narrow. */
+  GtkWidget *values = concord_reflow_box_new (12);
   GtkWidget *arrow = gtk_image_new_from_icon_name ("media-playlist-repeat-symbolic");
   GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic");
   GtkWidget *widgets[2];
@@ -190,9 +194,12 @@ add_row (ConcordMappingValuesDialog *self,
   gtk_widget_add_css_class (arrow, "dim-label");
   gtk_accessible_update_property (GTK_ACCESSIBLE (arrow), GTK_ACCESSIBLE_PROPERTY_LABEL, _("becomes, both ways"), -1);
 
-  gtk_box_append (GTK_BOX (box), widgets[0]);
-  gtk_box_append (GTK_BOX (box), arrow);
-  gtk_box_append (GTK_BOX (box), widgets[1]);
+  gtk_widget_set_hexpand (values, TRUE);
+  gtk_widget_set_halign (arrow, GTK_ALIGN_START);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (values), widgets[0]);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (values), arrow);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (values), widgets[1]);
+  gtk_box_append (GTK_BOX (box), values);
   gtk_box_append (GTK_BOX (box), remove);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);

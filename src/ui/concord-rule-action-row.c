@@ -23,6 +23,8 @@
 #include "concord-fields.h"
 #include "concord-rule-action-row.h"
 #include "concord-rule-condition-row.h"
+#include "concord-mapping-common.h"
+#include "concord-reflow-box.h"
 #include "concord-rule-value-editor.h"
 
 /* What the kind dropdown offers; CLEAR is a SET with an empty value. */
@@ -229,6 +231,13 @@ configure_value (ConcordRuleActionRow *self)
 
   if (spec == NULL || kind == KIND_CLEAR)
     value_kind = CONCORD_RULE_VALUE_NONE;
+  else if ((kind == KIND_ADD || kind == KIND_REMOVE) && spec->choices != NULL && spec->choices[0] != NULL)
+    {
+      /* The app's own lists (Elastic Email only puts contacts on lists
+       * that exist): picked, not typed. */
+      self->choices = g_strdupv (spec->choices);
+      value_kind = CONCORD_RULE_VALUE_CHOICE;
+    }
   else if (kind == KIND_SET)
     switch (spec->type)
       {
@@ -337,6 +346,7 @@ concord_rule_action_row_class_init (ConcordRuleActionRowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (CONCORD_TYPE_REFLOW_BOX);
   object_class->dispose = concord_rule_action_row_dispose;
   object_class->finalize = concord_rule_action_row_finalize;
 
@@ -424,7 +434,6 @@ concord_rule_action_row_new (GPtrArray  *fields,
 {
   ConcordRuleActionRow *self;
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  g_autoptr(GtkExpression) expression = NULL;
 
   g_return_val_if_fail (fields != NULL, NULL);
 
@@ -444,8 +453,7 @@ concord_rule_action_row_new (GPtrArray  *fields,
   self->updating = TRUE;
   gtk_drop_down_set_model (self->kind_dropdown, G_LIST_MODEL (labels));
   gtk_drop_down_set_selected (self->kind_dropdown, 0);
-  expression = gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string");
-  gtk_drop_down_set_expression (self->field_dropdown, expression);
+  concord_drop_down_set_searchable (self->field_dropdown);
   self->updating = FALSE;
 
   fill_fields (self, NULL);

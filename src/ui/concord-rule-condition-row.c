@@ -26,6 +26,8 @@
 
 #include "concord-fields.h"
 #include "concord-rule-condition-row.h"
+#include "concord-mapping-common.h"
+#include "concord-reflow-box.h"
 #include "concord-rule-value-editor.h"
 
 struct _ConcordRuleConditionRow
@@ -243,11 +245,15 @@ value_kind (const ConcordFieldSpec *spec,
           (op == CONCORD_FILTER_IS || op == CONCORD_FILTER_IS_NOT))
         return CONCORD_RULE_VALUE_CHOICE;
       return CONCORD_RULE_VALUE_TEXT;
+    case CONCORD_FIELD_TYPE_STRING_SET:
+      /* The app's own lists or tags, when it has a closed set of them. */
+      if (spec->choices != NULL && spec->choices[0] != NULL)
+        return CONCORD_RULE_VALUE_CHOICE;
+      return CONCORD_RULE_VALUE_TEXT;
     case CONCORD_FIELD_TYPE_STRING:
     case CONCORD_FIELD_TYPE_EMAIL:
     case CONCORD_FIELD_TYPE_PHONE:
     case CONCORD_FIELD_TYPE_BOOLEAN:
-    case CONCORD_FIELD_TYPE_STRING_SET:
     default:
       return CONCORD_RULE_VALUE_TEXT;
     }
@@ -412,6 +418,7 @@ concord_rule_condition_row_class_init (ConcordRuleConditionRowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (CONCORD_TYPE_REFLOW_BOX);
   object_class->dispose = concord_rule_condition_row_dispose;
   object_class->finalize = concord_rule_condition_row_finalize;
 
@@ -480,7 +487,6 @@ concord_rule_condition_row_new (GPtrArray  *fields,
 {
   ConcordRuleConditionRow *self;
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  g_autoptr(GtkExpression) expression = NULL;
 
   g_return_val_if_fail (fields != NULL && fields->len > 0, NULL);
 
@@ -490,9 +496,8 @@ concord_rule_condition_row_new (GPtrArray  *fields,
 
   for (guint i = 0; i < fields->len; i++)
     gtk_string_list_append (labels, concord_rule_field_label (g_ptr_array_index (fields, i)));
-  expression = gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string");
   self->updating = TRUE;
-  gtk_drop_down_set_expression (self->field_dropdown, expression);
+  concord_drop_down_set_searchable (self->field_dropdown);
   gtk_drop_down_set_model (self->field_dropdown, G_LIST_MODEL (labels));
   gtk_drop_down_set_selected (self->field_dropdown, 0);
   self->updating = FALSE;

@@ -24,6 +24,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-mapping-common.h"
 #include "concord-rule-value-editor.h"
 
 struct _ConcordRuleValueEditor
@@ -477,6 +478,8 @@ build (ConcordRuleValueEditor *self)
 
     case CONCORD_RULE_VALUE_CHOICE:
       self->dropdown = make_dropdown (self, (const char * const *) self->choices);
+      /* The app's lists can be many: typing finds one. */
+      concord_drop_down_set_searchable (GTK_DROP_DOWN (self->dropdown));
       g_signal_connect_swapped (self->dropdown, "notify::selected", G_CALLBACK (on_input_changed_cb), self);
       gtk_box_append (GTK_BOX (self), self->dropdown);
       break;
@@ -504,6 +507,7 @@ build (ConcordRuleValueEditor *self)
         if (self->choices != NULL && self->choices[0] != NULL)
           {
             self->dropdown = make_dropdown (self, (const char * const *) self->choices);
+            concord_drop_down_set_searchable (GTK_DROP_DOWN (self->dropdown));
             gtk_widget_set_hexpand (self->dropdown, TRUE);
             gtk_box_append (GTK_BOX (box), self->dropdown);
           }
