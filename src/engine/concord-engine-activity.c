@@ -587,6 +587,7 @@ flip_conflict (ConcordEngine  *self,
   g_autofree char *base_loser = NULL;
   g_autofree char *now_loser = NULL;
   ConcordConnector *connectors[2];
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);  /* connectors[] */
   const char *types[2];
   const char *accounts[2];
   const ConcordMappingPair *pair;
@@ -636,9 +637,13 @@ flip_conflict (ConcordEngine  *self,
   types[0] = row->type_a;
   types[1] = row->type_b;
   for (guint s = 0; s < 2; s++)
-    if ((connectors[s] = concord_engine_get_connector (self, accounts[s], error)) == NULL ||
-        (*schemas[s] = concord_engine_load_schema_sync (connectors[s], types[s], error)) == NULL)
-      return FALSE;
+    {
+      if ((connectors[s] = concord_engine_get_connector (self, accounts[s], error)) == NULL)
+        return FALSE;
+      g_ptr_array_add (held, connectors[s]);
+      if ((*schemas[s] = concord_engine_load_schema_sync (connectors[s], types[s], error)) == NULL)
+        return FALSE;
+    }
 
   if (!concord_sync_config_init_for_connection (&config, row, schema_a, schema_b, error))
     return FALSE;

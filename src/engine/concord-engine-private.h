@@ -82,6 +82,9 @@ void              concord_engine_store_result_cb  (GObject              *object,
 GAsyncResult     *concord_engine_wait_slot        (GAsyncResult        **slot);
 gboolean          concord_engine_ensure_store     (ConcordEngine        *self,
                                                    GError              **error);
+/* (transfer full): this thread runs other jobs while one waits
+ * (concord_engine_wait_slot()), and one that replaces an account's key or
+ * removes it drops the engine's own reference to its connector. */
 ConcordConnector *concord_engine_get_connector    (ConcordEngine        *self,
                                                    const char           *account_id,
                                                    GError              **error);

@@ -211,7 +211,7 @@ get_listing (ConcordEngine  *self,
                          : g_strdup_printf ("account:%s:%s", job->account_id, job->type);
   g_autoptr(ConcordConnectionRow) row = NULL;
   g_autoptr(GPtrArray) records = NULL;
-  ConcordConnector *connector;
+  g_autoptr(ConcordConnector) connector = NULL;
   Listing *listing;
   gint64 run_id, finished;
   gint64 now = g_get_monotonic_time ();

@@ -570,7 +570,7 @@ concord_engine_get_connector (ConcordEngine  *self,
   g_auto(ConcordSecretString) secret = NULL;
 
   if (connector != NULL)
-    return connector;
+    return g_object_ref (connector);
 
   if ((account = concord_store_get_account (self->store, account_id, error)) == NULL ||
       (secret = lookup_secret (self, account_id, error)) == NULL ||
@@ -589,7 +589,7 @@ concord_engine_get_connector (ConcordEngine  *self,
                            change_watch_free, 0);
     concord_connector_watch_changes (connector);
   }
-  return connector;
+  return g_object_ref (connector);
 }
 
 GPtrArray *
@@ -1066,7 +1066,8 @@ run_worker (GTask        *task,
   g_autoptr(ConcordConnectionRow) row = NULL;
   g_autoptr(GPtrArray) schema_a = NULL;
   g_autoptr(GPtrArray) schema_b = NULL;
-  ConcordConnector *a, *b;
+  g_autoptr(ConcordConnector) a = NULL;
+  g_autoptr(ConcordConnector) b = NULL;
   ConcordSyncConfig config;
   gboolean started = FALSE;
   ConcordRunOptions options = {
@@ -2514,7 +2515,7 @@ list_types_worker (GTask        *task,
   ConcordEngine *self = source_object;
   Job *job = task_data;
   GError *error = NULL;
-  ConcordConnector *connector;
+  g_autoptr(ConcordConnector) connector = NULL;
 
   if (!concord_engine_ensure_store (self, &error) || (connector = concord_engine_get_connector (self, job->account_id, &error)) == NULL)
     g_task_return_error (task, error);
@@ -2565,7 +2566,7 @@ load_schema_worker (GTask        *task,
   ConcordEngine *self = source_object;
   Job *job = task_data;
   GError *error = NULL;
-  ConcordConnector *connector;
+  g_autoptr(ConcordConnector) connector = NULL;
   GPtrArray *schema;
 
   if (!concord_engine_ensure_store (self, &error) ||
@@ -3172,7 +3173,7 @@ load_setup (ConcordEngine  *self,
   for (guint i = 0; i < 2; i++)
     {
       g_autoptr(ConcordAccountRow) account = NULL;
-      ConcordConnector *connector;
+      g_autoptr(ConcordConnector) connector = NULL;
 
       if ((account = concord_store_get_account (self->store, accounts[i], error)) == NULL ||
           (connector = concord_engine_get_connector (self, accounts[i], error)) == NULL ||
