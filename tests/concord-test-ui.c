@@ -201,12 +201,21 @@ concord_test_save_window (GtkWidget  *window,
     return;
 
   concord_test_spin (settle_ms);
-  width = gtk_widget_get_width (window);
-  height = gtk_widget_get_height (window);
   paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  /* A window shown a moment ago may not have drawn yet: nothing to save
+   * until it has (a few seconds at most on a loaded machine). */
+  for (guint tries = 0; node == NULL && tries < 100; tries++)
+    {
+      if (tries > 0)
+        concord_test_spin (100);
+      width = gtk_widget_get_width (window);
+      height = gtk_widget_get_height (window);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    }
+  if (node == NULL)
+    g_error ("%s: the window drew nothing to save", file);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   path = g_build_filename (dir, file, NULL);
