@@ -606,7 +606,7 @@ test_failure_banner (void)
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (concord_test_named (page, "failure-title"))), ==,
                    "Failing A refused the API key; replace it in Preferences → Accounts → Replace Key");
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (concord_test_named (page, "failure-fix"))), ==,
-                   "Replace the key in Preferences → Accounts, then try again.");
+                   "Once the new key is in, this connection syncs again by itself.");
   g_assert_true (gtk_widget_get_visible (concord_test_named (page, "failure-preferences-button")));
   CONCORD_TEST_WAIT_FOR (gtk_widget_get_sensitive (try_again));
 

@@ -158,12 +158,13 @@ update_banner (ConcordConnectionPage *self)
       gboolean key = concord_activity_is_key_problem (error);
 
       concord_activity_explain (error, &explanation, &fix);
-      /* The engine's own line names the app; the explanation is general. */
+      /* The engine's own line names the app and, for a refused key, where to
+       * replace it; replacing it runs the failing connections again. */
       gtk_label_set_label (self->failure_title, error);
       if (key)
         {
           g_free (fix);
-          fix = g_strdup (_("Replace the key in Preferences → Accounts, then try again."));
+          fix = g_strdup (_("Once the new key is in, this connection syncs again by itself."));
         }
       gtk_label_set_label (self->failure_fix, fix);
       gtk_widget_set_visible (self->preferences_button, key);
