@@ -41,6 +41,30 @@ concord_test_find_named (GtkWidget  *root,
 }
 
 /**
+ * concord_test_find_type:
+ *
+ * Returns: (transfer none) (nullable): the first widget under @root (not
+ *   @root itself), depth first, of @type or a subtype
+ */
+GtkWidget *
+concord_test_find_type (GtkWidget *root,
+                        GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = concord_test_find_type (child, type)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/**
  * concord_test_named:
  *
  * Like concord_test_find_named(), and the test fails when there is none.

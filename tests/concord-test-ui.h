@@ -22,6 +22,9 @@ GtkWidget *concord_test_nth_named  (GtkWidget  *root,
                                     int         nth);
 guint      concord_test_count_named (GtkWidget  *root,
                                      const char *name);
+/* The first widget of a type (or a subtype) under @root, depth first. */
+GtkWidget *concord_test_find_type  (GtkWidget  *root,
+                                    GType       type);
 
 /* The first mapped widget under @root whose text holds @text: a label,
  * an inscription, or an activity line's drawn text. */

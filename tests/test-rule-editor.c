@@ -96,23 +96,6 @@ named (GtkWidget  *root,
   return nth_named (root, name, 0);
 }
 
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_type (child, type)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
 
 /* Picks the item labelled @label, as a click in the dropdown's list does. */
 static void
@@ -212,7 +195,7 @@ type_into (GtkWidget  *entry,
 static GtkWidget *
 value_entry (GtkWidget *value_editor)
 {
-  GtkWidget *entry = find_type (value_editor, GTK_TYPE_ENTRY);
+  GtkWidget *entry = concord_test_find_type (value_editor, GTK_TYPE_ENTRY);
 
   g_assert_nonnull (entry);
   return entry;
@@ -221,7 +204,7 @@ value_entry (GtkWidget *value_editor)
 static GtkWidget *
 value_dropdown (GtkWidget *value_editor)
 {
-  GtkWidget *dropdown = find_type (value_editor, GTK_TYPE_DROP_DOWN);
+  GtkWidget *dropdown = concord_test_find_type (value_editor, GTK_TYPE_DROP_DOWN);
 
   g_assert_nonnull (dropdown);
   return dropdown;
@@ -636,7 +619,7 @@ test_incomplete (Fixture       *f,
   set_condition (p, i, "Joined", "is before");
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "condition-hint", i))),
                             "Pick a date"));
-  g_assert_nonnull (find_type (condition_value (p, i), GTK_TYPE_MENU_BUTTON));
+  g_assert_nonnull (concord_test_find_type (condition_value (p, i), GTK_TYPE_MENU_BUTTON));
   pick (nth_named (p, "condition-op", i), "is empty");
   g_assert_false (gtk_widget_get_visible (condition_value (p, i)));
   g_assert_false (gtk_widget_is_visible (nth_named (p, "condition-hint", i)));
@@ -1112,7 +1095,7 @@ test_accessible (Fixture       *f,
   i = add_condition (p);
   set_condition (p, i, "Joined", "is after");
   {
-    GtkWidget *calendar = find_type (condition_value (p, i), GTK_TYPE_CALENDAR);
+    GtkWidget *calendar = concord_test_find_type (condition_value (p, i), GTK_TYPE_CALENDAR);
     g_autoptr(GDateTime) day = g_date_time_new_utc (2024, 1, 15, 0, 0, 0);
 
     g_assert_nonnull (calendar);
@@ -1354,32 +1337,14 @@ test_rule_list (Fixture       *f,
 /* Type-to-search in the field drop-downs                                    */
 /* ------------------------------------------------------------------------- */
 
-static GtkWidget *
-descendant_of_type (GtkWidget *root,
-                    GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      found = descendant_of_type (child, type);
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
 
 /* The names the drop-down's list offers after typing @text in its search. */
 static char *
 search_drop_down (GtkWidget  *dropdown,
                   const char *text)
 {
-  GtkWidget *entry = descendant_of_type (dropdown, GTK_TYPE_SEARCH_ENTRY);
-  GtkWidget *list = descendant_of_type (dropdown, GTK_TYPE_LIST_VIEW);
+  GtkWidget *entry = concord_test_find_type (dropdown, GTK_TYPE_SEARCH_ENTRY);
+  GtkWidget *list = concord_test_find_type (dropdown, GTK_TYPE_LIST_VIEW);
   GListModel *model;
   GString *names = g_string_new (NULL);
 
@@ -1589,11 +1554,11 @@ test_list_picker (void)
                      concord_test_named (action, "action-field")))), ==, "Lists");
 
   value = concord_test_named (action, "action-value");
-  CONCORD_TEST_WAIT_FOR (descendant_of_type (value, GTK_TYPE_DROP_DOWN) != NULL);
-  list = GTK_DROP_DOWN (descendant_of_type (value, GTK_TYPE_DROP_DOWN));
+  CONCORD_TEST_WAIT_FOR (concord_test_find_type (value, GTK_TYPE_DROP_DOWN) != NULL);
+  list = GTK_DROP_DOWN (concord_test_find_type (value, GTK_TYPE_DROP_DOWN));
   names = drop_down_names (list);
   g_assert_cmpstr (names, ==, "Customers, Pro, VIP");
-  g_assert_null (descendant_of_type (value, GTK_TYPE_ENTRY));
+  g_assert_null (concord_test_find_type (value, GTK_TYPE_ENTRY));
   {
     g_autofree char *found = search_drop_down (GTK_WIDGET (list), "ip");
 

@@ -42,23 +42,6 @@ static ConcordApplication *app;
 /* Widgets                                                                   */
 /* ------------------------------------------------------------------------- */
 
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_type (child, type)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
 
 /* Picks the item labelled @label (without regard to case), as a click in
  * the dropdown's list does. */
@@ -342,13 +325,13 @@ test_two_rules (void)
   i = concord_test_count_named (p, "condition-field") - 1;
   pick (concord_test_nth_named (p, "condition-field", i), "Status");
   pick (concord_test_nth_named (p, "condition-op", i), "is");
-  pick (find_type (concord_test_nth_named (p, "condition-value", i), GTK_TYPE_DROP_DOWN), "active");
+  pick (concord_test_find_type (concord_test_nth_named (p, "condition-value", i), GTK_TYPE_DROP_DOWN), "active");
 
   concord_test_click (concord_test_nth_named (p, "add-condition-button", -1));
   i = concord_test_count_named (p, "condition-field") - 1;
   pick (concord_test_nth_named (p, "condition-field", i), "plan");
   pick (concord_test_nth_named (p, "condition-op", i), "is");
-  type_into (find_type (concord_test_nth_named (p, "condition-value", i), GTK_TYPE_ENTRY), "Pro");
+  type_into (concord_test_find_type (concord_test_nth_named (p, "condition-value", i), GTK_TYPE_ENTRY), "Pro");
 
   concord_test_click (concord_test_named (p, "add-action-button"));
   a = concord_test_count_named (p, "action-kind") - 1;
@@ -356,8 +339,8 @@ test_two_rules (void)
   pick (concord_test_nth_named (p, "action-field", a), "Lists");
   /* The target's lists are offered (Elastic Email adds only to a list
    * that exists), once the editor has read them. */
-  CONCORD_TEST_WAIT_FOR (find_type (concord_test_nth_named (p, "action-value", a), GTK_TYPE_DROP_DOWN) != NULL);
-  pick (find_type (concord_test_nth_named (p, "action-value", a), GTK_TYPE_DROP_DOWN), "VIP");
+  CONCORD_TEST_WAIT_FOR (concord_test_find_type (concord_test_nth_named (p, "action-value", a), GTK_TYPE_DROP_DOWN) != NULL);
+  pick (concord_test_find_type (concord_test_nth_named (p, "action-value", a), GTK_TYPE_DROP_DOWN), "VIP");
   g_assert_true (concord_test_wait_until (is_dirty, page, 10));
 
   /* Saved: the stored document holds both rules, as version 2. */
