@@ -281,7 +281,7 @@ member (ConcordMockElasticEmail *mock,
 /* ------------------------------------------------------------------------- */
 
 static const ConcordEngineApps apps = {
-  concord_apps_create_connector, concord_apps_verify_async, concord_apps_verify_finish,
+  concord_apps_create_connector, concord_connector_verify_async, concord_connector_verify_finish,
 };
 
 static void

@@ -462,10 +462,10 @@ verify (ConcordConnectorElasticEmail  *connector,
   GAsyncResult *result = NULL;
   g_autoptr(GAsyncResult) done = NULL;
 
-  concord_connector_elasticemail_verify_async (connector, NULL, concord_test_store_result_cb, &result);
+  concord_connector_verify_async (CONCORD_CONNECTOR (connector), NULL, concord_test_store_result_cb, &result);
   done = concord_test_wait_for_result (&result);
 
-  return concord_connector_elasticemail_verify_finish (connector, done, error);
+  return concord_connector_verify_finish (CONCORD_CONNECTOR (connector), done, error);
 }
 
 static GPtrArray *

@@ -1177,6 +1177,16 @@ test_base_defaults (void)
   results = concord_connector_delete_finish (bare, result, &error);
   g_assert_null (results);
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  /* No verify method: nothing to check, so it succeeds (as a local app
+   * does), and still answers from the main loop, never at once. */
+  concord_connector_verify_async (bare, NULL, concord_test_store_result_cb, &slot);
+  g_assert_null (slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_connector_verify_finish (bare, result, &error));
+  g_assert_no_error (error);
 }
 
 static void

@@ -265,8 +265,8 @@ test_follows_entry (void)
 
 static const ConcordEngineApps engine_apps = {
   concord_apps_create_connector,
-  concord_apps_verify_async,
-  concord_apps_verify_finish,
+  concord_connector_verify_async,
+  concord_connector_verify_finish,
 };
 
 static gboolean

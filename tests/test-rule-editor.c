@@ -1416,7 +1416,7 @@ test_field_search (void)
 /* ------------------------------------------------------------------------- */
 
 static const ConcordEngineApps real_apps = {
-  concord_apps_create_connector, concord_apps_verify_async, concord_apps_verify_finish,
+  concord_apps_create_connector, concord_connector_verify_async, concord_connector_verify_finish,
 };
 
 static char *

@@ -108,10 +108,10 @@ verify (ConcordConnector  *connector,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  concord_apps_verify_async (connector, NULL, concord_test_store_result_cb, &slot);
+  concord_connector_verify_async (connector, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
 
-  return concord_apps_verify_finish (connector, result, error);
+  return concord_connector_verify_finish (connector, result, error);
 }
 
 static GPtrArray *

@@ -125,8 +125,8 @@ test_network_set_available (TestNetwork *self,
 
 static const ConcordEngineApps apps = {
   concord_apps_create_connector,
-  concord_apps_verify_async,
-  concord_apps_verify_finish,
+  concord_connector_verify_async,
+  concord_connector_verify_finish,
 };
 
 typedef struct

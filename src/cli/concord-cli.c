@@ -301,9 +301,9 @@ check_key (const char  *app_id,
   connector = concord_apps_create_connector (app_id, options_json, secret, error);
   if (connector == NULL)
     return FALSE;
-  concord_apps_verify_async (connector, NULL, on_result_cb, &slot);
+  concord_connector_verify_async (connector, NULL, on_result_cb, &slot);
   result = wait_for (&slot);
-  return concord_apps_verify_finish (connector, result, error);
+  return concord_connector_verify_finish (connector, result, error);
 }
 
 /* Puts @secret in the keyring as the key of account @id (replacing the
@@ -572,9 +572,9 @@ account_verify (Cli        *cli,
       (connector = connector_for (account, &error)) == NULL)
     return fail (error);
 
-  concord_apps_verify_async (connector, NULL, on_result_cb, &slot);
+  concord_connector_verify_async (connector, NULL, on_result_cb, &slot);
   result = wait_for (&slot);
-  if (!concord_apps_verify_finish (connector, result, &error))
+  if (!concord_connector_verify_finish (connector, result, &error))
     return fail (error);
 
   g_print ("The key of %s works\n", name);

@@ -35,12 +35,5 @@ ConcordConnector     *concord_apps_create_connector (const char        *app_id,
                                                      const char        *options_json,
                                                      const char        *secret,
                                                      GError           **error);
-void                  concord_apps_verify_async     (ConcordConnector  *connector,
-                                                     GCancellable      *cancellable,
-                                                     GAsyncReadyCallback callback,
-                                                     gpointer           user_data);
-gboolean              concord_apps_verify_finish    (ConcordConnector  *connector,
-                                                     GAsyncResult      *result,
-                                                     GError           **error);
 
 G_END_DECLS

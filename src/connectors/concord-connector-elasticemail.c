@@ -146,6 +146,14 @@ struct _ConcordConnectorElasticEmail
 G_DEFINE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
                      CONCORD_TYPE_CONNECTOR)
 
+static void     elasticemail_verify_async_impl  (ConcordConnector    *connector,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+static gboolean elasticemail_verify_finish_impl (ConcordConnector    *connector,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+
 /* The API's ContactStatus names and ours. */
 static const struct
 {
@@ -3433,6 +3441,8 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
   object_class->dispose = concord_connector_elasticemail_dispose;
   object_class->finalize = concord_connector_elasticemail_finalize;
 
+  connector_class->verify_async = elasticemail_verify_async_impl;
+  connector_class->verify_finish = elasticemail_verify_finish_impl;
   connector_class->get_app_id = concord_connector_elasticemail_get_app_id;
   connector_class->get_app_name = concord_connector_elasticemail_get_app_name;
   connector_class->get_flags = concord_connector_elasticemail_get_flags;
@@ -3502,41 +3512,44 @@ concord_connector_elasticemail_new (const char *base_url,
 }
 
 /**
- * concord_connector_elasticemail_verify_async:
+ * elasticemail_verify_async_impl:
  *
  * Checks the key with a cheap authenticated call (GET /contacts?limit=1).
  * Fails with %CONCORD_ERROR_AUTH_FAILED for a refused key or a key without
  * the contacts permission, %CONCORD_ERROR_NETWORK when the API cannot be
  * reached.
  */
-void
-concord_connector_elasticemail_verify_async (ConcordConnectorElasticEmail *self,
-                                             GCancellable                 *cancellable,
-                                             GAsyncReadyCallback           callback,
-                                             gpointer                      user_data)
+static void
+elasticemail_verify_async_impl (ConcordConnector    *connector,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
 {
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_connector_elasticemail_verify_async);
+  g_task_set_source_tag (task, elasticemail_verify_async_impl);
   self->retry_waited_ms = 0;
 
   call_async (self, "GET", "/contacts?limit=1", "GET /contacts", NULL, cancellable,
               on_verify_cb, g_steal_pointer (&task));
 }
 
-gboolean
-concord_connector_elasticemail_verify_finish (ConcordConnectorElasticEmail  *self,
-                                              GAsyncResult                  *result,
-                                              GError                       **error)
+static gboolean
+elasticemail_verify_finish_impl (ConcordConnector  *connector,
+                                GAsyncResult      *result,
+                                GError           **error)
 {
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+
   g_return_val_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        concord_connector_elasticemail_verify_async, FALSE);
+                        elasticemail_verify_async_impl, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -19,13 +19,6 @@ G_DECLARE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticema
 ConcordConnectorElasticEmail *concord_connector_elasticemail_new (const char *base_url,
                                                                   const char *api_key);
 
-void     concord_connector_elasticemail_verify_async      (ConcordConnectorElasticEmail  *self,
-                                                           GCancellable                  *cancellable,
-                                                           GAsyncReadyCallback            callback,
-                                                           gpointer                       user_data);
-gboolean concord_connector_elasticemail_verify_finish     (ConcordConnectorElasticEmail  *self,
-                                                           GAsyncResult                  *result,
-                                                           GError                       **error);
 
 void     concord_connector_elasticemail_declare_custom_fields (ConcordConnectorElasticEmail *self,
                                                                const char                   *names);

@@ -95,6 +95,14 @@ const ConcordSampleField _concord_sample_fields[CONCORD_SAMPLE_N_FIELDS] = {
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorSample, concord_connector_sample, CONCORD_TYPE_CONNECTOR)
 
+static void     sample_verify_async_impl  (ConcordConnector    *connector,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+static gboolean sample_verify_finish_impl (ConcordConnector    *connector,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
 /* ------------------------------------------------------------------------- */
 /* Fields                                                                    */
 /* ------------------------------------------------------------------------- */
@@ -855,6 +863,8 @@ concord_connector_sample_class_init (ConcordConnectorSampleClass *klass)
 
   object_class->finalize = concord_connector_sample_finalize;
 
+  connector_class->verify_async = sample_verify_async_impl;
+  connector_class->verify_finish = sample_verify_finish_impl;
   connector_class->get_app_id = concord_connector_sample_get_app_id;
   connector_class->get_app_name = concord_connector_sample_get_app_name;
   connector_class->get_flags = concord_connector_sample_get_flags;
@@ -922,37 +932,40 @@ concord_connector_sample_get_path (ConcordConnectorSample *self)
 }
 
 /**
- * concord_connector_sample_verify_async:
+ * sample_verify_async_impl:
  *
  * Checks the key, and that the CRM's file can be read.
  */
-void
-concord_connector_sample_verify_async (ConcordConnectorSample *self,
-                                       GCancellable           *cancellable,
-                                       GAsyncReadyCallback     callback,
-                                       gpointer                user_data)
+static void
+sample_verify_async_impl (ConcordConnector    *connector,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
 {
+  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (CONCORD_IS_CONNECTOR_SAMPLE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_connector_sample_verify_async);
+  g_task_set_source_tag (task, sample_verify_async_impl);
 
   if (begin_call (self, task, CONCORD_SAMPLE_CRM_PEOPLE) != NULL)
     g_task_return_boolean (task, TRUE);
 }
 
-gboolean
-concord_connector_sample_verify_finish (ConcordConnectorSample  *self,
-                                        GAsyncResult            *result,
-                                        GError                 **error)
+static gboolean
+sample_verify_finish_impl (ConcordConnector  *connector,
+                          GAsyncResult      *result,
+                          GError           **error)
 {
+  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
+
   g_return_val_if_fail (CONCORD_IS_CONNECTOR_SAMPLE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        concord_connector_sample_verify_async, FALSE);
+                        sample_verify_async_impl, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);

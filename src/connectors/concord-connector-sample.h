@@ -32,12 +32,5 @@ ConcordConnectorSample *concord_connector_sample_new           (const char      
                                                                 const char              *api_key);
 const char             *concord_connector_sample_get_path      (ConcordConnectorSample  *self);
 
-void     concord_connector_sample_verify_async  (ConcordConnectorSample  *self,
-                                                 GCancellable            *cancellable,
-                                                 GAsyncReadyCallback      callback,
-                                                 gpointer                 user_data);
-gboolean concord_connector_sample_verify_finish (ConcordConnectorSample  *self,
-                                                 GAsyncResult            *result,
-                                                 GError                 **error);
 
 G_END_DECLS

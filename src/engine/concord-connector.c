@@ -601,6 +601,56 @@ concord_connector_list_choices_finish (ConcordConnector  *self,
   return CONCORD_CONNECTOR_GET_CLASS (self)->list_choices_finish (self, result, error);
 }
 
+/**
+ * concord_connector_verify_async:
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Checks the connector's credentials against its app with a cheap call:
+ * %CONCORD_ERROR_AUTH_FAILED for a refused key, %CONCORD_ERROR_NETWORK
+ * when the app cannot be reached. A connector without the method has
+ * nothing to check (a local one) and succeeds.
+ */
+void
+concord_connector_verify_async (ConcordConnector    *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->verify_async == NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, concord_connector_verify_async);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  klass->verify_async (self, cancellable, callback, user_data);
+}
+
+gboolean
+concord_connector_verify_finish (ConcordConnector  *self,
+                                 GAsyncResult      *result,
+                                 GError           **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (g_async_result_is_tagged (result, concord_connector_verify_async))
+    return g_task_propagate_boolean (G_TASK (result), error);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->verify_finish (self, result, error);
+}
+
 static void
 on_choices_listed_cb (GObject      *object,
                       GAsyncResult *result,

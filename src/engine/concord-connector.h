@@ -242,7 +242,17 @@ struct _ConcordConnectorClass
                                       GAsyncResult         *result,
                                       GError              **error);
 
-  gpointer padding[3];
+  /* Optional: checks the credentials with a cheap call to the app. A
+   * connector without it has nothing to check (a local one). */
+  void        (*verify_async)        (ConcordConnector     *self,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+  gboolean    (*verify_finish)       (ConcordConnector     *self,
+                                      GAsyncResult         *result,
+                                      GError              **error);
+
+  gpointer padding[1];
 };
 
 const char            *concord_connector_get_app_id         (ConcordConnector     *self);
@@ -326,6 +336,13 @@ char      **concord_connector_list_choices_sync  (ConcordConnector     *self,
                                                   const char           *contact_type,
                                                   const char           *field,
                                                   GCancellable         *cancellable,
+                                                  GError              **error);
+void        concord_connector_verify_async       (ConcordConnector     *self,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean    concord_connector_verify_finish      (ConcordConnector     *self,
+                                                  GAsyncResult         *result,
                                                   GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordPage, concord_page_free)

@@ -160,8 +160,8 @@ static const struct
 
 static const ConcordEngineApps engine_apps = {
   concord_apps_create_connector,
-  concord_apps_verify_async,
-  concord_apps_verify_finish,
+  concord_connector_verify_async,
+  concord_connector_verify_finish,
 };
 
 /* With a connection on and background syncing allowed, the app stays
