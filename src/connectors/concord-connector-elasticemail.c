@@ -1395,7 +1395,9 @@ read_lists_page (ConcordConnectorElasticEmail  *self,
     return FALSE;
 
   n = json_array_get_length (array);
-  if (n > LISTS_PAGE_LIMIT || names->len + n > MAX_LISTS)
+  /* Counted by what was read, not by the names kept: a server that sends
+   * pages of things that are not lists forever adds no name. */
+  if (n > LISTS_PAGE_LIMIT || *offset + n > MAX_LISTS)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
                    "GET /lists failed: the server sent %u lists for a page of %u "

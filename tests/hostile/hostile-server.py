@@ -134,11 +134,14 @@ class Api(BaseHTTPRequestHandler):
         if mode == 'nest-error':
             return self.send(400, '{"Error": ' + '[' * 100000 + ']' * 100000 + '}')
         if is_lists:
+            if mode == 'lists-junk':
+                # Pages of things that are not lists, without end.
+                return self.send(200, json.dumps(list(range(offset, offset + limit))))
             return self.send(200, '[]')
         if not is_contacts:
             return self.send(404, '{"Error": "Not found"}')
 
-        if mode == 'normal':
+        if mode in ('normal', 'lists-junk'):
             page = [contact(i) for i in range(offset, min(offset + limit, N_NORMAL))]
             return self.send(200, json.dumps(page))
         if mode == 'same-page':

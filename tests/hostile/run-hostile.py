@@ -58,6 +58,7 @@ MODES = {
     'bad-text':     (False, None, False),
     'truncated':    (True, r'not valid JSON', True),
     'error-500':    (True, r'HTTP 500', True),
+    'lists-junk':   (True, r'lists are read', True),
 }
 
 CLI, MOCK, SERVER = sys.argv[1:4]
