@@ -46,6 +46,14 @@ concord_error_is_transient (const GError *error)
         case CONCORD_ERROR_NOT_FOUND:
         case CONCORD_ERROR_KEYRING:
         case CONCORD_ERROR_INVALID:
+        case CONCORD_ERROR_AUTH_EXPIRED:
+        case CONCORD_ERROR_INVALID_DATA:
+        case CONCORD_ERROR_REFUSED:
+        case CONCORD_ERROR_QUOTA:
+        case CONCORD_ERROR_TOO_LARGE:
+        case CONCORD_ERROR_PROTOCOL:
+        case CONCORD_ERROR_AMBIGUOUS:
+        case CONCORD_ERROR_CANCELLED:
         default:
           return FALSE;
         }

@@ -24,6 +24,19 @@ G_BEGIN_DECLS
  * @CONCORD_ERROR_INVALID: invalid input (configuration, arguments, data)
  * @CONCORD_ERROR_BUSY: another run of the same connection is going, in this
  *   or another process (the app and concord-cli share the store)
+ * @CONCORD_ERROR_AUTH_EXPIRED: the credentials were good but have expired
+ *   (an OAuth 2 token that could not be refreshed)
+ * @CONCORD_ERROR_INVALID_DATA: the app refused a record's value; the error's
+ *   field (field names the field when known
+ * @CONCORD_ERROR_REFUSED: the app's own rules refused the change (a
+ *   suppressed address, a locked record, a forbidden operation)
+ * @CONCORD_ERROR_QUOTA: the account's plan or quota is exhausted
+ * @CONCORD_ERROR_TOO_LARGE: the request or answer is larger than allowed
+ * @CONCORD_ERROR_PROTOCOL: the app answered in a way its API does not
+ *   allow (a redirect to another origin, a page that never ends)
+ * @CONCORD_ERROR_AMBIGUOUS: several contacts share an address, so the
+ *   record cannot be matched without the user's review
+ * @CONCORD_ERROR_CANCELLED: the operation was cancelled
  *
  * The one error domain of the core. Messages are English, for logs and the
  * "Details" view, and never contain API keys or contact data.
@@ -42,6 +55,14 @@ typedef enum
   CONCORD_ERROR_KEYRING,
   CONCORD_ERROR_INVALID,
   CONCORD_ERROR_BUSY,
+  CONCORD_ERROR_AUTH_EXPIRED,
+  CONCORD_ERROR_INVALID_DATA,
+  CONCORD_ERROR_REFUSED,
+  CONCORD_ERROR_QUOTA,
+  CONCORD_ERROR_TOO_LARGE,
+  CONCORD_ERROR_PROTOCOL,
+  CONCORD_ERROR_AMBIGUOUS,
+  CONCORD_ERROR_CANCELLED,
 } ConcordError;
 
 #define CONCORD_ERROR (concord_error_quark ())
