@@ -56,7 +56,8 @@ test_lines_parse (ConcordFileConnector  *connector,
                   GError               **error)
 {
   TestLines *self = TEST_LINES (connector);
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  g_autoptr(GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
   g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
 
@@ -523,7 +524,8 @@ main (int    argc,
 {
   concord_test_init (&argc, &argv);
 
-#define ADD(name, func) g_test_add ("/concord/file-connector/" name, Fixture, NULL, setup, func, teardown)
+#define ADD(name, func) \
+  g_test_add ("/concord/file-connector/" name, Fixture, NULL, setup, func, teardown)
   ADD ("lazy-and-reread", test_lazy_and_reread);
   ADD ("damaged", test_damaged);
   ADD ("huge", test_huge);

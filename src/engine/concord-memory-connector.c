@@ -389,7 +389,8 @@ concord_memory_connector_load_schema_async (ConcordConnector    *connector,
   ConcordMemoryConnector *self = CONCORD_MEMORY_CONNECTOR (connector);
   g_autoptr(GTask) task = NULL;
 
-  task = concord_connector_task_new (connector, concord_memory_connector_load_schema_async, cancellable, callback, user_data);
+  task = concord_connector_task_new (connector, concord_memory_connector_load_schema_async,
+                                     cancellable, callback, user_data);
 
   if (g_task_return_error_if_cancelled (task) || !check_contact_type (task, contact_type))
     return;
@@ -417,7 +418,8 @@ concord_memory_connector_list_async (ConcordConnector    *connector,
   guint64 start = 0;
   guint64 page_number;
 
-  task = concord_connector_task_new (connector, concord_memory_connector_list_async, cancellable, callback, user_data);
+  task = concord_connector_task_new (connector, concord_memory_connector_list_async,
+                                     cancellable, callback, user_data);
 
   if (g_task_return_error_if_cancelled (task) || !check_contact_type (task, contact_type))
     return;
@@ -505,7 +507,8 @@ concord_memory_connector_fetch_async (ConcordConnector    *connector,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GPtrArray) records = NULL;
 
-  task = concord_connector_task_new (connector, concord_memory_connector_fetch_async, cancellable, callback, user_data);
+  task = concord_connector_task_new (connector, concord_memory_connector_fetch_async,
+                                     cancellable, callback, user_data);
 
   if (g_task_return_error_if_cancelled (task) || !check_contact_type (task, contact_type))
     return;
@@ -535,7 +538,8 @@ concord_memory_connector_create_async (ConcordConnector    *connector,
   g_autoptr(ConcordWriteBatch) batch = NULL;
   gboolean store_then_fail = FALSE;
 
-  task = concord_connector_task_new (connector, concord_memory_connector_create_async, cancellable, callback, user_data);
+  task = concord_connector_task_new (connector, concord_memory_connector_create_async,
+                                     cancellable, callback, user_data);
 
   if (!begin_write_call (self, task, contact_type, records->len, &store_then_fail))
     return;
@@ -617,7 +621,8 @@ concord_memory_connector_update_async (ConcordConnector    *connector,
   g_autoptr(ConcordWriteBatch) batch = NULL;
   gboolean store_then_fail = FALSE;
 
-  task = concord_connector_task_new (connector, concord_memory_connector_update_async, cancellable, callback, user_data);
+  task = concord_connector_task_new (connector, concord_memory_connector_update_async,
+                                     cancellable, callback, user_data);
 
   if (!begin_write_call (self, task, contact_type, changes->len, &store_then_fail))
     return;
@@ -703,7 +708,8 @@ concord_memory_connector_delete_async (ConcordConnector    *connector,
   gboolean store_then_fail = FALSE;
   guint n_ids;
 
-  task = concord_connector_task_new (connector, concord_memory_connector_delete_async, cancellable, callback, user_data);
+  task = concord_connector_task_new (connector, concord_memory_connector_delete_async,
+                                     cancellable, callback, user_data);
 
   if ((self->flags & CONCORD_CONNECTOR_CAN_DELETE) == 0)
     {

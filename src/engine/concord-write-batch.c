@@ -73,9 +73,9 @@ complete (ConcordWriteBatch *batch)
       ConcordWriteResult *result = g_steal_pointer (&g_ptr_array_index (batch->results, i));
 
       if (result == NULL)
-        result = concord_write_result_new_error (i, g_error_new_literal (CONCORD_ERROR,
-                                                                         CONCORD_ERROR_FAILED,
-                                                                         "The record was not written"));
+        result = concord_write_result_new_error (i, g_error_new_literal (
+                                                      CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                                      "The record was not written"));
       g_ptr_array_add (out, result);
     }
 
