@@ -502,9 +502,12 @@ concord_file_connector_constructed (GObject *object)
   ConcordFileConnector *self = CONCORD_FILE_CONNECTOR (object);
   ConcordFileConnectorPrivate *priv = concord_file_connector_get_instance_private (self);
 
+  ConcordFileConnectorClass *klass = CONCORD_FILE_CONNECTOR_GET_CLASS (self);
+
   G_OBJECT_CLASS (concord_file_connector_parent_class)->constructed (object);
 
   g_warn_if_fail (priv->path != NULL && g_path_is_absolute (priv->path));
+  g_warn_if_fail (klass->parse != NULL && klass->serialise != NULL && klass->reset != NULL);
 }
 
 static void
