@@ -9,7 +9,7 @@
  * lose or half-write the file, refuse damaged or huge files with an error
  * that names the place and no contact data, and let two connectors share
  * one file. Tested through a minimal subclass whose format is one record a
- * line: "ID EMAIL".
+ * line: "ID EMAIL", and through the Sample CRM, which is built on it.
  */
 
 #define G_LOG_DOMAIN "test-file-connector"
@@ -22,6 +22,7 @@
 
 #include <glib/gstdio.h>
 
+#include "concord-connector-sample.h"
 #include "concord-error.h"
 #include "concord-file-connector-private.h"
 #include "concord-test-utils.h"
@@ -518,6 +519,75 @@ test_watch (Fixture       *f,
   CONCORD_TEST_WAIT_FOR (app->n_changed > 0);
 }
 
+static GPtrArray *
+create_one (ConcordConnector  *crm,
+            const char        *email,
+            GError           **error)
+{
+  g_autoptr(GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  ConcordRecord *record = concord_record_new (NULL);
+  GAsyncResult *slot = NULL;
+
+  concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email);
+  g_ptr_array_add (records, record);
+  concord_connector_create_async (crm, CONCORD_SAMPLE_CRM_PEOPLE, records, NULL,
+                                  concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+
+  return concord_connector_create_finish (crm, result, error);
+}
+
+/* The Sample CRM on the base: a batch its file does not take fails whole,
+ * the file keeps what it had, and the next call reads it again. */
+static void
+test_sample_crm_save_fails (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "sample-crm.json", NULL);
+  g_autoptr(ConcordConnectorSample) crm =
+    concord_connector_sample_new (path, CONCORD_SAMPLE_CRM_KEY);
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize before_length = 0;
+  gsize after_length = 0;
+  GAsyncResult *slot = NULL;
+
+  g_assert_true (CONCORD_IS_FILE_CONNECTOR (crm));
+  results = create_one (CONCORD_CONNECTOR (crm), "ann@example.com", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 1);
+  g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, 0))->error);
+  g_clear_pointer (&results, g_ptr_array_unref);
+  before = read_file (path, &before_length);
+
+  _concord_file_connector_fail_next_save_after (CONCORD_FILE_CONNECTOR (crm), 100);
+  results = create_one (CONCORD_CONNECTOR (crm), "bob@example.com", &error);
+  g_assert_null (results);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "sample-crm.json"));
+  g_assert_null (strstr (error->message, "example.com"));
+
+  after = read_file (path, &after_length);
+  g_assert_cmpmem (after, after_length, before, before_length);
+  g_assert_cmpuint (count_files (f->dir), ==, 1);
+  g_clear_error (&error);
+
+  concord_connector_list_async (CONCORD_CONNECTOR (crm), CONCORD_SAMPLE_CRM_PEOPLE, NULL, NULL,
+                                NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  page = concord_connector_list_finish (CONCORD_CONNECTOR (crm), result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->records->len, ==, 1);
+  g_assert_cmpstr (concord_record_get_text (g_ptr_array_index (page->records, 0),
+                                            CONCORD_FIELD_EMAIL), ==, "ann@example.com");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -533,6 +603,7 @@ main (int    argc,
   ADD ("missing-file", test_missing_file);
   ADD ("two-connectors", test_two_connectors);
   ADD ("watch", test_watch);
+  ADD ("sample-crm-save-fails", test_sample_crm_save_fails);
 #undef ADD
 
   return g_test_run ();
