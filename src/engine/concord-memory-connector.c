@@ -45,6 +45,7 @@
 
 #include "concord-error.h"
 #include "concord-memory-connector.h"
+#include "concord-write-batch.h"
 
 #define CONTACT_TYPE_ID    "contacts"
 #define CONTACT_TYPE_LABEL "Contacts"
@@ -245,11 +246,16 @@ take_store_then_fail (ConcordMemoryConnector *self)
   return TRUE;
 }
 
-static GError *
-stored_but_failed_error (void)
+/* A write stored, but its answer lost: the engine must not take it for
+ * one that never happened. */
+static void
+set_stored_but_failed (ConcordWriteBatch *batch,
+                       guint              index)
 {
-  return g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_SERVER,
-                              "The server timed out after storing the record");
+  g_autoptr(GError) error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_SERVER,
+                                                 "The server timed out after storing the record");
+
+  concord_write_batch_set_error (batch, index, error);
 }
 
 /* The start of a write call, shared by create, update and delete: the call
@@ -293,20 +299,14 @@ begin_write_call (ConcordMemoryConnector *self,
 }
 
 static void
-add_error_result (GPtrArray    *results,
-                  guint         index,
-                  ConcordError  code,
-                  const char   *what)
+set_error_result (ConcordWriteBatch *batch,
+                  guint              index,
+                  ConcordError       code,
+                  const char        *what)
 {
-  GError *error = g_error_new (CONCORD_ERROR, code, "Record %u: %s", index, what);
+  g_autoptr(GError) error = g_error_new (CONCORD_ERROR, code, "Record %u: %s", index, what);
 
-  g_ptr_array_add (results, concord_write_result_new_error (index, error));
-}
-
-static GPtrArray *
-new_results (guint size)
-{
-  return g_ptr_array_new_full (size, (GDestroyNotify) concord_write_result_free);
+  concord_write_batch_set_error (batch, index, error);
 }
 
 static GPtrArray *
@@ -389,24 +389,13 @@ concord_memory_connector_load_schema_async (ConcordConnector    *connector,
   ConcordMemoryConnector *self = CONCORD_MEMORY_CONNECTOR (connector);
   g_autoptr(GTask) task = NULL;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_memory_connector_load_schema_async);
+  task = concord_connector_task_new (connector, concord_memory_connector_load_schema_async,
+                                     cancellable, callback, user_data);
 
   if (g_task_return_error_if_cancelled (task) || !check_contact_type (task, contact_type))
     return;
 
   g_task_return_pointer (task, copy_schema (self->schema), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static GPtrArray *
-concord_memory_connector_load_schema_finish (ConcordConnector  *connector,
-                                             GAsyncResult      *result,
-                                             GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_memory_connector_load_schema_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -429,8 +418,8 @@ concord_memory_connector_list_async (ConcordConnector    *connector,
   guint64 start = 0;
   guint64 page_number;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_memory_connector_list_async);
+  task = concord_connector_task_new (connector, concord_memory_connector_list_async,
+                                     cancellable, callback, user_data);
 
   if (g_task_return_error_if_cancelled (task) || !check_contact_type (task, contact_type))
     return;
@@ -506,17 +495,6 @@ concord_memory_connector_list_async (ConcordConnector    *connector,
   g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
 }
 
-static ConcordPage *
-concord_memory_connector_list_finish (ConcordConnector  *connector,
-                                      GAsyncResult      *result,
-                                      GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_memory_connector_list_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 concord_memory_connector_fetch_async (ConcordConnector    *connector,
                                       const char          *contact_type,
@@ -529,8 +507,8 @@ concord_memory_connector_fetch_async (ConcordConnector    *connector,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GPtrArray) records = NULL;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_memory_connector_fetch_async);
+  task = concord_connector_task_new (connector, concord_memory_connector_fetch_async,
+                                     cancellable, callback, user_data);
 
   if (g_task_return_error_if_cancelled (task) || !check_contact_type (task, contact_type))
     return;
@@ -547,17 +525,6 @@ concord_memory_connector_fetch_async (ConcordConnector    *connector,
   g_task_return_pointer (task, g_steal_pointer (&records), (GDestroyNotify) g_ptr_array_unref);
 }
 
-static GPtrArray *
-concord_memory_connector_fetch_finish (ConcordConnector  *connector,
-                                       GAsyncResult      *result,
-                                       GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_memory_connector_fetch_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 concord_memory_connector_create_async (ConcordConnector    *connector,
                                        const char          *contact_type,
@@ -568,16 +535,16 @@ concord_memory_connector_create_async (ConcordConnector    *connector,
 {
   ConcordMemoryConnector *self = CONCORD_MEMORY_CONNECTOR (connector);
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(ConcordWriteBatch) batch = NULL;
   gboolean store_then_fail = FALSE;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_memory_connector_create_async);
+  task = concord_connector_task_new (connector, concord_memory_connector_create_async,
+                                     cancellable, callback, user_data);
 
   if (!begin_write_call (self, task, contact_type, records->len, &store_then_fail))
     return;
 
-  results = new_results (records->len);
+  batch = concord_write_batch_new (task, records->len);
 
   for (guint i = 0; i < records->len; i++)
     {
@@ -590,13 +557,13 @@ concord_memory_connector_create_async (ConcordConnector    *connector,
 
       if (self->fail_func != NULL && self->fail_func (input, self->fail_data))
         {
-          add_error_result (results, i, CONCORD_ERROR_SERVER, "injected failure");
+          set_error_result (batch, i, CONCORD_ERROR_SERVER, "injected failure");
           continue;
         }
 
       if (wanted_id != NULL && g_hash_table_contains (self->entries, wanted_id))
         {
-          add_error_result (results, i, CONCORD_ERROR_CONFLICT, "the remote id exists");
+          set_error_result (batch, i, CONCORD_ERROR_CONFLICT, "the remote id exists");
           continue;
         }
 
@@ -615,23 +582,10 @@ concord_memory_connector_create_async (ConcordConnector    *connector,
       self->n_created++;
 
       if (store_then_fail)
-        g_ptr_array_add (results, concord_write_result_new_error (i, stored_but_failed_error ()));
+        set_stored_but_failed (batch, i);
       else
-        g_ptr_array_add (results, concord_write_result_new_ok (i, entry->record));
+        concord_write_batch_set_ok (batch, i, entry->record);
     }
-
-  g_task_return_pointer (task, g_steal_pointer (&results), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static GPtrArray *
-concord_memory_connector_create_finish (ConcordConnector  *connector,
-                                        GAsyncResult      *result,
-                                        GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_memory_connector_create_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* What the fail func sees of an update: the values, with the remote id. */
@@ -664,16 +618,16 @@ concord_memory_connector_update_async (ConcordConnector    *connector,
 {
   ConcordMemoryConnector *self = CONCORD_MEMORY_CONNECTOR (connector);
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(ConcordWriteBatch) batch = NULL;
   gboolean store_then_fail = FALSE;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_memory_connector_update_async);
+  task = concord_connector_task_new (connector, concord_memory_connector_update_async,
+                                     cancellable, callback, user_data);
 
   if (!begin_write_call (self, task, contact_type, changes->len, &store_then_fail))
     return;
 
-  results = new_results (changes->len);
+  batch = concord_write_batch_new (task, changes->len);
 
   for (guint i = 0; i < changes->len; i++)
     {
@@ -685,13 +639,13 @@ concord_memory_connector_update_async (ConcordConnector    *connector,
       entry = g_hash_table_lookup (self->entries, change->remote_id);
       if (entry == NULL)
         {
-          add_error_result (results, i, CONCORD_ERROR_NOT_FOUND, "no such record");
+          set_error_result (batch, i, CONCORD_ERROR_NOT_FOUND, "no such record");
           continue;
         }
 
       if (change_should_fail (self, change))
         {
-          add_error_result (results, i, CONCORD_ERROR_SERVER, "injected failure");
+          set_error_result (batch, i, CONCORD_ERROR_SERVER, "injected failure");
           continue;
         }
 
@@ -734,23 +688,10 @@ concord_memory_connector_update_async (ConcordConnector    *connector,
         }
 
       if (store_then_fail)
-        g_ptr_array_add (results, concord_write_result_new_error (i, stored_but_failed_error ()));
+        set_stored_but_failed (batch, i);
       else
-        g_ptr_array_add (results, concord_write_result_new_ok (i, entry->record));
+        concord_write_batch_set_ok (batch, i, entry->record);
     }
-
-  g_task_return_pointer (task, g_steal_pointer (&results), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static GPtrArray *
-concord_memory_connector_update_finish (ConcordConnector  *connector,
-                                        GAsyncResult      *result,
-                                        GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_memory_connector_update_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -763,12 +704,12 @@ concord_memory_connector_delete_async (ConcordConnector    *connector,
 {
   ConcordMemoryConnector *self = CONCORD_MEMORY_CONNECTOR (connector);
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(ConcordWriteBatch) batch = NULL;
   gboolean store_then_fail = FALSE;
   guint n_ids;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_memory_connector_delete_async);
+  task = concord_connector_task_new (connector, concord_memory_connector_delete_async,
+                                     cancellable, callback, user_data);
 
   if ((self->flags & CONCORD_CONNECTOR_CAN_DELETE) == 0)
     {
@@ -781,29 +722,16 @@ concord_memory_connector_delete_async (ConcordConnector    *connector,
   if (!begin_write_call (self, task, contact_type, n_ids, &store_then_fail))
     return;
 
-  results = new_results (n_ids);
+  batch = concord_write_batch_new (task, n_ids);
   for (guint i = 0; i < n_ids; i++)
     {
       if (!concord_memory_connector_remove (self, remote_ids[i]))
-        add_error_result (results, i, CONCORD_ERROR_NOT_FOUND, "no such record");
+        set_error_result (batch, i, CONCORD_ERROR_NOT_FOUND, "no such record");
       else if (store_then_fail)
-        g_ptr_array_add (results, concord_write_result_new_error (i, stored_but_failed_error ()));
+        set_stored_but_failed (batch, i);
       else
-        g_ptr_array_add (results, concord_write_result_new_ok (i, NULL));
+        concord_write_batch_set_ok (batch, i, NULL);
     }
-
-  g_task_return_pointer (task, g_steal_pointer (&results), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static GPtrArray *
-concord_memory_connector_delete_finish (ConcordConnector  *connector,
-                                        GAsyncResult      *result,
-                                        GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_memory_connector_delete_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -843,17 +771,11 @@ concord_memory_connector_class_init (ConcordMemoryConnectorClass *klass)
   connector_class->get_rate_budget = concord_memory_connector_get_rate_budget;
   connector_class->list_contact_types = concord_memory_connector_list_contact_types;
   connector_class->load_schema_async = concord_memory_connector_load_schema_async;
-  connector_class->load_schema_finish = concord_memory_connector_load_schema_finish;
   connector_class->list_async = concord_memory_connector_list_async;
-  connector_class->list_finish = concord_memory_connector_list_finish;
   connector_class->fetch_async = concord_memory_connector_fetch_async;
-  connector_class->fetch_finish = concord_memory_connector_fetch_finish;
   connector_class->create_async = concord_memory_connector_create_async;
-  connector_class->create_finish = concord_memory_connector_create_finish;
   connector_class->update_async = concord_memory_connector_update_async;
-  connector_class->update_finish = concord_memory_connector_update_finish;
   connector_class->delete_async = concord_memory_connector_delete_async;
-  connector_class->delete_finish = concord_memory_connector_delete_finish;
 }
 
 static void

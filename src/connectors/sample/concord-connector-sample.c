@@ -13,16 +13,14 @@
  * its batches. It has two contact types, "people" and "leads", with the same
  * fields.
  *
- * Storage. One JSON file (the account's option "path"), read lazily on the
- * first call and written whole after every write batch that changed
- * something, atomically (g_file_set_contents: a crash leaves the old file or
- * the new one). The file is the truth: every call reads it again and parses
- * it when it differs from what this connector last read or wrote. So two
- * connectors on one file (the engine's, and one made to check a key) never
- * undo each other's writes, and a person may edit the file between runs. A
- * batch whose file cannot be written fails as a whole, and the connector
- * forgets what it held, to read the file again. A missing file is an empty
- * CRM; the first write creates it.
+ * Storage. One JSON file (the account's option "path"), read and written by
+ * ConcordFileConnector: lazily on the first call, again whenever its bytes
+ * change (so two connectors on one file, the engine's and one made to check
+ * a key, never undo each other's writes, and a person may edit the file
+ * between runs), and written whole, atomically, after every write batch that
+ * changed something. A batch whose file cannot be written fails as a whole,
+ * and the connector forgets what it held, to read the file again. A missing
+ * file is an empty CRM; the first write creates it.
  *
  * The file:
  *
@@ -47,13 +45,11 @@
  * Every listing is complete (there is no "changed since" filter; the engine
  * compares what it lists by hash).
  *
- * Changes. Once asked (concord_connector_watch_changes()), a GFileMonitor
- * watches the file and the connector emits "changed" when the file's
- * bytes differ from what it last read or wrote: its own writes, which
- * the monitor reports too, are not changes.
+ * Changes. ConcordFileConnector watches the file once asked, and reports
+ * only bytes that differ from the connector's own.
  *
  * Cost. Pages of PAGE_SIZE records, and no rate budget: the file is on
- * this computer. Records are immutable once stored: a
+ * this computer (the base's default). Records are immutable once stored: a
  * change stores a new record in the old one's place.
  */
 
@@ -65,6 +61,7 @@
 
 #include "concord-connector-sample-private.h"
 #include "concord-error.h"
+#include "concord-write-batch.h"
 
 #define PAGE_SIZE   100
 #define MAX_BATCH   50
@@ -93,15 +90,12 @@ const ConcordSampleField _concord_sample_fields[CONCORD_SAMPLE_N_FIELDS] = {
   { CONCORD_FIELD_UPDATED_AT, NULL, CONCORD_FIELD_TYPE_DATETIME, TRUE },
 };
 
-G_DEFINE_FINAL_TYPE (ConcordConnectorSample, concord_connector_sample, CONCORD_TYPE_CONNECTOR)
+G_DEFINE_FINAL_TYPE (ConcordConnectorSample, concord_connector_sample, CONCORD_TYPE_FILE_CONNECTOR)
 
-static void     sample_verify_async_impl  (ConcordConnector    *connector,
-                                           GCancellable        *cancellable,
-                                           GAsyncReadyCallback  callback,
-                                           gpointer             user_data);
-static gboolean sample_verify_finish_impl (ConcordConnector    *connector,
-                                           GAsyncResult        *result,
-                                           GError             **error);
+static void sample_verify_async_impl (ConcordConnector    *connector,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
 
 /* ------------------------------------------------------------------------- */
 /* Fields                                                                    */
@@ -322,19 +316,14 @@ begin_call (ConcordConnectorSample *self,
   return &self->books[b];
 }
 
-static GPtrArray *
-new_results (guint size)
-{
-  return g_ptr_array_new_full (size, (GDestroyNotify) concord_write_result_free);
-}
-
 static void
-add_error_result (GPtrArray *results,
-                  guint      index,
-                  GError    *error)
+set_error_result (ConcordWriteBatch *batch,
+                  guint              index,
+                  GError            *error)
 {
   g_prefix_error (&error, "Record %u: ", index);
-  g_ptr_array_add (results, concord_write_result_new_error (index, error));
+  concord_write_batch_set_error (batch, index, error);
+  g_error_free (error);
 }
 
 /* A new id: the next number, or past it when a hand-edited file took it. */
@@ -374,20 +363,13 @@ stamp (ConcordConnectorSample *self,
  * kept (the file is read again on the next call). */
 static void
 end_write_call (ConcordConnectorSample *self,
-                GTask                  *task,
-                gboolean                changed,
-                GPtrArray              *results)
+                ConcordWriteBatch      *batch,
+                gboolean                changed)
 {
   GError *error = NULL;
 
-  if (changed && !_concord_connector_sample_save (self, &error))
-    {
-      _concord_connector_sample_forget (self);
-      g_task_return_error (task, error);
-      return;
-    }
-
-  g_task_return_pointer (task, g_ptr_array_ref (results), (GDestroyNotify) g_ptr_array_unref);
+  if (changed && !concord_file_connector_save (CONCORD_FILE_CONNECTOR (self), &error))
+    concord_write_batch_fail (batch, error);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -430,18 +412,6 @@ concord_connector_sample_list_contact_types (ConcordConnector *connector)
   return types;
 }
 
-static gpointer
-propagate (ConcordConnector  *connector,
-           GAsyncResult      *result,
-           gpointer           source_tag,
-           GError           **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 concord_connector_sample_load_schema_async (ConcordConnector    *connector,
                                             const char          *contact_type,
@@ -452,21 +422,13 @@ concord_connector_sample_load_schema_async (ConcordConnector    *connector,
   ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
   g_autoptr(GTask) task = NULL;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_connector_sample_load_schema_async);
+  task = concord_connector_task_new (connector, concord_connector_sample_load_schema_async,
+                                     cancellable, callback, user_data);
 
   if (begin_call (self, task, contact_type) == NULL)
     return;
 
   g_task_return_pointer (task, build_schema (), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static GPtrArray *
-concord_connector_sample_load_schema_finish (ConcordConnector  *connector,
-                                             GAsyncResult      *result,
-                                             GError           **error)
-{
-  return propagate (connector, result, concord_connector_sample_load_schema_async, error);
 }
 
 static void
@@ -484,8 +446,8 @@ concord_connector_sample_list_async (ConcordConnector    *connector,
   guint64 offset = 0;
   ConcordSampleBook *book;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_connector_sample_list_async);
+  task = concord_connector_task_new (connector, concord_connector_sample_list_async,
+                                     cancellable, callback, user_data);
 
   book = begin_call (self, task, contact_type);
   if (book == NULL)
@@ -510,14 +472,6 @@ concord_connector_sample_list_async (ConcordConnector    *connector,
   g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
 }
 
-static ConcordPage *
-concord_connector_sample_list_finish (ConcordConnector  *connector,
-                                      GAsyncResult      *result,
-                                      GError           **error)
-{
-  return propagate (connector, result, concord_connector_sample_list_async, error);
-}
-
 static void
 concord_connector_sample_fetch_async (ConcordConnector    *connector,
                                       const char          *contact_type,
@@ -531,8 +485,8 @@ concord_connector_sample_fetch_async (ConcordConnector    *connector,
   g_autoptr(GPtrArray) records = NULL;
   ConcordSampleBook *book;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_connector_sample_fetch_async);
+  task = concord_connector_task_new (connector, concord_connector_sample_fetch_async,
+                                     cancellable, callback, user_data);
 
   book = begin_call (self, task, contact_type);
   if (book == NULL)
@@ -548,14 +502,6 @@ concord_connector_sample_fetch_async (ConcordConnector    *connector,
     }
 
   g_task_return_pointer (task, g_steal_pointer (&records), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static GPtrArray *
-concord_connector_sample_fetch_finish (ConcordConnector  *connector,
-                                       GAsyncResult      *result,
-                                       GError           **error)
-{
-  return propagate (connector, result, concord_connector_sample_fetch_async, error);
 }
 
 /* The record the CRM would store for @input, or NULL with @error set. */
@@ -596,12 +542,12 @@ concord_connector_sample_create_async (ConcordConnector    *connector,
 {
   ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(ConcordWriteBatch) batch = NULL;
   gboolean changed = FALSE;
   ConcordSampleBook *book;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_connector_sample_create_async);
+  task = concord_connector_task_new (connector, concord_connector_sample_create_async,
+                                     cancellable, callback, user_data);
 
   book = begin_call (self, task, contact_type);
   if (book == NULL)
@@ -614,7 +560,7 @@ concord_connector_sample_create_async (ConcordConnector    *connector,
       return;
     }
 
-  results = new_results (records->len);
+  batch = concord_write_batch_new (task, records->len);
   for (guint i = 0; i < records->len; i++)
     {
       GError *error = NULL;
@@ -624,7 +570,7 @@ concord_connector_sample_create_async (ConcordConnector    *connector,
 
       if (record == NULL)
         {
-          add_error_result (results, i, error);
+          set_error_result (batch, i, error);
           continue;
         }
 
@@ -637,18 +583,10 @@ concord_connector_sample_create_async (ConcordConnector    *connector,
 
       _concord_sample_book_take (book, record);
       changed = TRUE;
-      g_ptr_array_add (results, concord_write_result_new_ok (i, record));
+      concord_write_batch_set_ok (batch, i, record);
     }
 
-  end_write_call (self, task, changed, results);
-}
-
-static GPtrArray *
-concord_connector_sample_create_finish (ConcordConnector  *connector,
-                                        GAsyncResult      *result,
-                                        GError           **error)
-{
-  return propagate (connector, result, concord_connector_sample_create_async, error);
+  end_write_call (self, batch, changed);
 }
 
 /* @stored with @change applied, or NULL with @error set. */
@@ -697,12 +635,12 @@ concord_connector_sample_update_async (ConcordConnector    *connector,
 {
   ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(ConcordWriteBatch) batch = NULL;
   gboolean changed = FALSE;
   ConcordSampleBook *book;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_connector_sample_update_async);
+  task = concord_connector_task_new (connector, concord_connector_sample_update_async,
+                                     cancellable, callback, user_data);
 
   book = begin_call (self, task, contact_type);
   if (book == NULL)
@@ -715,7 +653,7 @@ concord_connector_sample_update_async (ConcordConnector    *connector,
       return;
     }
 
-  results = new_results (changes->len);
+  batch = concord_write_batch_new (task, changes->len);
   for (guint i = 0; i < changes->len; i++)
     {
       const ConcordRecordChange *change = g_ptr_array_index (changes, i);
@@ -726,7 +664,7 @@ concord_connector_sample_update_async (ConcordConnector    *connector,
 
       if (index < 0)
         {
-          add_error_result (results, i, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
+          set_error_result (batch, i, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
                                                              "No such contact"));
           continue;
         }
@@ -735,7 +673,7 @@ concord_connector_sample_update_async (ConcordConnector    *connector,
       record = changed_record (stored, change, &error);
       if (record == NULL)
         {
-          add_error_result (results, i, error);
+          set_error_result (batch, i, error);
           continue;
         }
 
@@ -753,80 +691,20 @@ concord_connector_sample_update_async (ConcordConnector    *connector,
           changed = TRUE;
         }
 
-      g_ptr_array_add (results, concord_write_result_new_ok (i, record));
+      concord_write_batch_set_ok (batch, i, record);
     }
 
-  end_write_call (self, task, changed, results);
-}
-
-static GPtrArray *
-concord_connector_sample_update_finish (ConcordConnector  *connector,
-                                        GAsyncResult      *result,
-                                        GError           **error)
-{
-  return propagate (connector, result, concord_connector_sample_update_async, error);
+  end_write_call (self, batch, changed);
 }
 
 /* ------------------------------------------------------------------------- */
-/* Changes and cost                                                          */
+/* Cost                                                                      */
 /* ------------------------------------------------------------------------- */
-
-static void
-on_monitor_changed_cb (GFileMonitor      *monitor,
-                       GFile             *file,
-                       GFile             *other_file,
-                       GFileMonitorEvent  event,
-                       gpointer           user_data)
-{
-  ConcordConnectorSample *self = user_data;
-  g_autoptr(GBytes) bytes = NULL;
-
-  if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT &&
-      event != G_FILE_MONITOR_EVENT_CREATED &&
-      event != G_FILE_MONITOR_EVENT_DELETED)
-    return;
-
-  /* Its own write, or nothing new. */
-  bytes = g_file_load_bytes (file, NULL, NULL, NULL);
-  if (self->loaded && bytes != NULL && self->disk != NULL && g_bytes_equal (bytes, self->disk))
-    return;
-
-  g_debug ("The sample CRM's file changed");
-  concord_connector_emit_changed (CONCORD_CONNECTOR (self));
-}
-
-static gboolean
-concord_connector_sample_watch_changes (ConcordConnector *connector)
-{
-  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (self->monitor != NULL)
-    return TRUE;
-
-  file = g_file_new_for_path (self->path);
-  self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_NONE, NULL, &error);
-  if (self->monitor == NULL)
-    {
-      g_debug ("Cannot watch the sample CRM's file: %s", error->message);
-      return FALSE;
-    }
-  g_signal_connect (self->monitor, "changed", G_CALLBACK (on_monitor_changed_cb), self);
-  return TRUE;
-}
 
 static guint
 concord_connector_sample_get_page_size (ConcordConnector *connector)
 {
   return PAGE_SIZE;
-}
-
-/* A file on this computer: no budget to keep to. */
-static guint
-concord_connector_sample_get_rate_budget (ConcordConnector *connector)
-{
-  return 0;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -838,16 +716,8 @@ concord_connector_sample_finalize (GObject *object)
 {
   ConcordConnectorSample *self = (ConcordConnectorSample *) object;
 
-  if (self->monitor != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->monitor, self);
-      g_file_monitor_cancel (self->monitor);
-      g_clear_object (&self->monitor);
-    }
   for (guint b = 0; b < CONCORD_SAMPLE_N_BOOKS; b++)
     _concord_sample_book_clear (&self->books[b]);
-  g_clear_pointer (&self->disk, g_bytes_unref);
-  g_clear_pointer (&self->path, g_free);
   if (self->api_key != NULL)
     memset (self->api_key, 0, strlen (self->api_key));
   g_clear_pointer (&self->api_key, g_free);
@@ -860,29 +730,26 @@ concord_connector_sample_class_init (ConcordConnectorSampleClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   ConcordConnectorClass *connector_class = CONCORD_CONNECTOR_CLASS (klass);
+  ConcordFileConnectorClass *file_class = CONCORD_FILE_CONNECTOR_CLASS (klass);
 
   object_class->finalize = concord_connector_sample_finalize;
 
+  file_class->parse = _concord_connector_sample_parse;
+  file_class->serialise = _concord_connector_sample_serialise;
+  file_class->reset = _concord_connector_sample_reset;
+
   connector_class->verify_async = sample_verify_async_impl;
-  connector_class->verify_finish = sample_verify_finish_impl;
   connector_class->get_app_id = concord_connector_sample_get_app_id;
   connector_class->get_app_name = concord_connector_sample_get_app_name;
   connector_class->get_flags = concord_connector_sample_get_flags;
   connector_class->get_max_batch = concord_connector_sample_get_max_batch;
   connector_class->list_contact_types = concord_connector_sample_list_contact_types;
   connector_class->load_schema_async = concord_connector_sample_load_schema_async;
-  connector_class->load_schema_finish = concord_connector_sample_load_schema_finish;
   connector_class->list_async = concord_connector_sample_list_async;
-  connector_class->list_finish = concord_connector_sample_list_finish;
   connector_class->fetch_async = concord_connector_sample_fetch_async;
-  connector_class->fetch_finish = concord_connector_sample_fetch_finish;
   connector_class->create_async = concord_connector_sample_create_async;
-  connector_class->create_finish = concord_connector_sample_create_finish;
   connector_class->update_async = concord_connector_sample_update_async;
-  connector_class->update_finish = concord_connector_sample_update_finish;
   connector_class->get_page_size = concord_connector_sample_get_page_size;
-  connector_class->get_rate_budget = concord_connector_sample_get_rate_budget;
-  connector_class->watch_changes = concord_connector_sample_watch_changes;
 }
 
 static void
@@ -916,8 +783,7 @@ concord_connector_sample_new (const char *path,
   g_return_val_if_fail (path != NULL && *path != '\0', NULL);
   g_return_val_if_fail (api_key != NULL, NULL);
 
-  self = g_object_new (CONCORD_TYPE_CONNECTOR_SAMPLE, NULL);
-  self->path = g_strdup (path);
+  self = g_object_new (CONCORD_TYPE_CONNECTOR_SAMPLE, "path", path, NULL);
   self->api_key = g_strdup (api_key);
 
   return self;
@@ -928,7 +794,7 @@ concord_connector_sample_get_path (ConcordConnectorSample *self)
 {
   g_return_val_if_fail (CONCORD_IS_CONNECTOR_SAMPLE (self), NULL);
 
-  return self->path;
+  return concord_file_connector_get_path (CONCORD_FILE_CONNECTOR (self));
 }
 
 /**
@@ -938,9 +804,9 @@ concord_connector_sample_get_path (ConcordConnectorSample *self)
  */
 static void
 sample_verify_async_impl (ConcordConnector    *connector,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
 {
   ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
   g_autoptr(GTask) task = NULL;
@@ -948,25 +814,9 @@ sample_verify_async_impl (ConcordConnector    *connector,
   g_return_if_fail (CONCORD_IS_CONNECTOR_SAMPLE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sample_verify_async_impl);
+  task = concord_connector_task_new (connector, sample_verify_async_impl, cancellable, callback,
+                                     user_data);
 
   if (begin_call (self, task, CONCORD_SAMPLE_CRM_PEOPLE) != NULL)
     g_task_return_boolean (task, TRUE);
-}
-
-static gboolean
-sample_verify_finish_impl (ConcordConnector  *connector,
-                          GAsyncResult      *result,
-                          GError           **error)
-{
-  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
-
-  g_return_val_if_fail (CONCORD_IS_CONNECTOR_SAMPLE (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        sample_verify_async_impl, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }

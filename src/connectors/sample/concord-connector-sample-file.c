@@ -5,17 +5,16 @@
 
 /*
  * The Sample CRM's storage: its records in memory ("books", one per contact
- * type), and the JSON file they come from and go back to (the format is
- * described in concord-connector-sample.c). Reading is strict and names the
- * place of a fault ("people[3].fields.tags: expected an array of strings"),
- * because the file is also for people to edit.
+ * type), and the format of the JSON file they come from and go back to
+ * (described in concord-connector-sample.c); ConcordFileConnector reads and
+ * writes the file. Reading is strict and names the place of a fault
+ * ("people[3].fields.tags: expected an array of strings"), because the file
+ * is also for people to edit.
  */
 
 #define G_LOG_DOMAIN "concord-connector-sample"
 
 #include "config.h"
-
-#include <errno.h>
 
 #include <json-glib/json-glib.h>
 
@@ -24,8 +23,6 @@
 #include "concord-json-private.h"
 
 #define FILE_FORMAT "concord-sample-crm"
-/* Far more than a demo holds; what is beyond is not read. */
-#define MAX_FILE_BYTES (64 * 1024 * 1024)
 
 /* ------------------------------------------------------------------------- */
 /* Books                                                                     */
@@ -63,18 +60,19 @@ _concord_sample_book_find (ConcordSampleBook *book,
   return slot != NULL ? (gint) GPOINTER_TO_UINT (slot) - 1 : -1;
 }
 
+/* The empty CRM: no file, or the state is no longer to be trusted. */
 void
-_concord_connector_sample_forget (ConcordConnectorSample *self)
+_concord_connector_sample_reset (ConcordFileConnector *connector)
 {
+  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
+
   for (guint i = 0; i < CONCORD_SAMPLE_N_BOOKS; i++)
     {
       _concord_sample_book_clear (&self->books[i]);
       _concord_sample_book_init (&self->books[i]);
     }
-  g_clear_pointer (&self->disk, g_bytes_unref);
   self->next_id = 1;
   self->last_version = 0;
-  self->loaded = FALSE;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -281,11 +279,12 @@ read_record (JsonNode    *node,
 }
 
 /* Parses @bytes into the state; leaves it alone on error. */
-static gboolean
-parse_file (ConcordConnectorSample  *self,
-            GBytes                  *bytes,
-            GError                 **error)
+gboolean
+_concord_connector_sample_parse (ConcordFileConnector  *connector,
+                                 GBytes                *bytes,
+                                 GError               **error)
 {
+  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
   g_autoptr(JsonNode) top = NULL;
   g_autoptr(GError) json_error = NULL;
   ConcordSampleBook books[CONCORD_SAMPLE_N_BOOKS];
@@ -297,7 +296,8 @@ parse_file (ConcordConnectorSample  *self,
   const char *data = g_bytes_get_data (bytes, &size);
 
   /* Anyone can write the file: bounded before it is parsed. */
-  top = concord_json_parse (data, (gssize) size, MAX_FILE_BYTES, &json_error);
+  top = concord_json_parse (data, (gssize) size, concord_file_connector_get_max_bytes (connector),
+                           &json_error);
   if (top == NULL)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
@@ -374,48 +374,12 @@ out:
   return ok;
 }
 
-/* Brings the state up to the file: reads it, and parses it when it is not
- * what this connector last read or wrote. */
+/* Brings the state up to the file (for tests of the bounds). */
 gboolean
 _concord_connector_sample_load (ConcordConnectorSample  *self,
                                 GError                 **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  char *contents = NULL;
-  gsize length = 0;
-
-  if (!g_file_get_contents (self->path, &contents, &length, &local_error))
-    {
-      if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                       "Could not read the Sample CRM's file: %s", local_error->message);
-          return FALSE;
-        }
-
-      /* No file: an empty CRM (even when it had records: the file is the truth). */
-      if (self->loaded && self->disk == NULL)
-        return TRUE;
-      _concord_connector_sample_forget (self);
-      self->loaded = TRUE;
-      return TRUE;
-    }
-
-  bytes = g_bytes_new_take (contents, length);
-  if (self->loaded && self->disk != NULL && g_bytes_equal (bytes, self->disk))
-    return TRUE;
-
-  if (!parse_file (self, bytes, error))
-    return FALSE;
-
-  g_clear_pointer (&self->disk, g_bytes_unref);
-  self->disk = g_steal_pointer (&bytes);
-  self->loaded = TRUE;
-  g_debug ("Read %u people and %u leads", self->books[0].records->len,
-           self->books[1].records->len);
-
-  return TRUE;
+  return concord_file_connector_load (CONCORD_FILE_CONNECTOR (self), error);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -492,15 +456,14 @@ add_record (JsonBuilder         *builder,
   json_builder_end_object (builder);
 }
 
-gboolean
-_concord_connector_sample_save (ConcordConnectorSample  *self,
-                                GError                 **error)
+GBytes *
+_concord_connector_sample_serialise (ConcordFileConnector  *connector,
+                                     GError               **error)
 {
+  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *dir = g_path_get_dirname (self->path);
   char *text;
   gsize length;
 
@@ -527,28 +490,5 @@ _concord_connector_sample_save (ConcordConnectorSample  *self,
   json_generator_set_indent (generator, 1);
   text = json_generator_to_data (generator, &length);
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                   "Could not create the Sample CRM's folder: %s", g_strerror (saved_errno));
-      g_free (text);
-      return FALSE;
-    }
-
-  if (!g_file_set_contents_full (self->path, text, (gssize) length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                   "Could not write the Sample CRM's file: %s", local_error->message);
-      g_free (text);
-      return FALSE;
-    }
-
-  g_clear_pointer (&self->disk, g_bytes_unref);
-  self->disk = g_bytes_new_take (text, length);
-
-  return TRUE;
+  return g_bytes_new_take (text, length);
 }
-

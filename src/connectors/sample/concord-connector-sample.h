@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include "concord-connector.h"
+#include "concord-file-connector.h"
 
 G_BEGIN_DECLS
 
@@ -26,7 +26,7 @@ G_BEGIN_DECLS
 #define CONCORD_TYPE_CONNECTOR_SAMPLE (concord_connector_sample_get_type ())
 
 G_DECLARE_FINAL_TYPE (ConcordConnectorSample, concord_connector_sample,
-                      CONCORD, CONNECTOR_SAMPLE, ConcordConnector)
+                      CONCORD, CONNECTOR_SAMPLE, ConcordFileConnector)
 
 ConcordConnectorSample *concord_connector_sample_new           (const char              *path,
                                                                 const char              *api_key);

@@ -43,17 +43,14 @@ extern const ConcordSampleField _concord_sample_fields[CONCORD_SAMPLE_N_FIELDS];
 
 struct _ConcordConnectorSample
 {
-  ConcordConnector   parent_instance;
+  ConcordFileConnector parent_instance;
 
-  char              *path;          /* (owned) */
   char              *api_key;       /* (owned): wiped in finalize */
 
-  gboolean           loaded;
-  GBytes            *disk;          /* (owned) (nullable): the file as last read or written */
+  /* The state, as last read from the file or written to it */
   ConcordSampleBook  books[CONCORD_SAMPLE_N_BOOKS];
   guint64            next_id;       /* the next record's number */
   guint64            last_version;  /* the last version given */
-  GFileMonitor      *monitor;       /* (owned) (nullable): once watching for changes */
 };
 
 const ConcordSampleField *_concord_sample_lookup_field      (const char              *key);
@@ -66,11 +63,14 @@ void                      _concord_sample_book_take         (ConcordSampleBook  
 gint                      _concord_sample_book_find         (ConcordSampleBook       *book,
                                                              const char              *remote_id);
 
-/* concord-connector-sample-file.c */
-void                      _concord_connector_sample_forget  (ConcordConnectorSample  *self);
-gboolean                  _concord_connector_sample_load    (ConcordConnectorSample  *self,
-                                                             GError                 **error);
-gboolean                  _concord_connector_sample_save    (ConcordConnectorSample  *self,
-                                                             GError                 **error);
+/* concord-connector-sample-file.c: the file format */
+gboolean                  _concord_connector_sample_parse     (ConcordFileConnector    *connector,
+                                                               GBytes                  *bytes,
+                                                               GError                 **error);
+GBytes                   *_concord_connector_sample_serialise (ConcordFileConnector    *connector,
+                                                               GError                 **error);
+void                      _concord_connector_sample_reset     (ConcordFileConnector    *connector);
+gboolean                  _concord_connector_sample_load      (ConcordConnectorSample  *self,
+                                                               GError                 **error);
 
 G_END_DECLS
