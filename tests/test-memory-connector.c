@@ -18,6 +18,7 @@
 #include "concord-error.h"
 #include "concord-memory-connector.h"
 #include "concord-test-utils.h"
+#include "concord-write-batch.h"
 
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
@@ -1189,6 +1190,386 @@ test_base_defaults (void)
   g_assert_no_error (error);
 }
 
+/* A connector written the short way: tasks from concord_connector_task_new(),
+ * no _finish vfunc, and its write calls left open in a #ConcordWriteBatch
+ * the test completes by hand, in any order, as a server's answers would. */
+#define TEST_TYPE_TASK_CONNECTOR (test_task_connector_get_type ())
+G_DECLARE_DERIVABLE_TYPE (TestTaskConnector, test_task_connector, TEST, TASK_CONNECTOR, ConcordConnector)
+
+struct _TestTaskConnectorClass
+{
+  ConcordConnectorClass parent_class;
+};
+
+typedef struct
+{
+  ConcordWriteBatch *batch;   /* (owned) (nullable): the create call in flight */
+  gboolean           refuse;  /* verify fails */
+} TestTaskConnectorPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (TestTaskConnector, test_task_connector, CONCORD_TYPE_CONNECTOR)
+
+static const char *
+test_task_connector_get_app_id (ConcordConnector *connector)
+{
+  return "task";
+}
+
+static void
+test_task_connector_list_async (ConcordConnector    *connector,
+                                const char          *contact_type,
+                                const char          *cursor,
+                                const char          *page_token,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = concord_connector_task_new (connector, test_task_connector_list_async,
+                                                      cancellable, callback, user_data);
+  ConcordPage *page = concord_page_new ();
+
+  g_ptr_array_add (page->records, make_record ("listed@example.com", NULL));
+  page->complete = TRUE;
+  g_task_return_pointer (task, page, (GDestroyNotify) concord_page_free);
+}
+
+/* Answers with a task tagged with another method: a programming error. */
+static void
+test_task_connector_fetch_async (ConcordConnector    *connector,
+                                 const char          *contact_type,
+                                 const char * const  *remote_ids,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = concord_connector_task_new (connector, test_task_connector_list_async,
+                                                      cancellable, callback, user_data);
+
+  g_task_return_pointer (task, g_ptr_array_new (), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+test_task_connector_create_async (ConcordConnector    *connector,
+                                  const char          *contact_type,
+                                  GPtrArray           *records,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  TestTaskConnectorPrivate *priv =
+    test_task_connector_get_instance_private (TEST_TASK_CONNECTOR (connector));
+  g_autoptr(GTask) task = concord_connector_task_new (connector, test_task_connector_create_async,
+                                                      cancellable, callback, user_data);
+
+  g_assert_null (priv->batch);
+  priv->batch = concord_write_batch_new (task, records->len);
+}
+
+static void
+test_task_connector_verify_async (ConcordConnector    *connector,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  TestTaskConnectorPrivate *priv =
+    test_task_connector_get_instance_private (TEST_TASK_CONNECTOR (connector));
+  g_autoptr(GTask) task = concord_connector_task_new (connector, test_task_connector_verify_async,
+                                                      cancellable, callback, user_data);
+
+  if (priv->refuse)
+    g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED, "Refused");
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_task_connector_finalize (GObject *object)
+{
+  TestTaskConnectorPrivate *priv =
+    test_task_connector_get_instance_private (TEST_TASK_CONNECTOR (object));
+
+  g_assert_null (priv->batch);
+
+  G_OBJECT_CLASS (test_task_connector_parent_class)->finalize (object);
+}
+
+static void
+test_task_connector_class_init (TestTaskConnectorClass *klass)
+{
+  ConcordConnectorClass *connector_class = CONCORD_CONNECTOR_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = test_task_connector_finalize;
+  connector_class->get_app_id = test_task_connector_get_app_id;
+  connector_class->list_async = test_task_connector_list_async;
+  connector_class->fetch_async = test_task_connector_fetch_async;
+  connector_class->create_async = test_task_connector_create_async;
+  connector_class->verify_async = test_task_connector_verify_async;
+}
+
+static void
+test_task_connector_init (TestTaskConnector *self)
+{
+}
+
+/* A subclass of it that overrides nothing but verify, and chains up: the
+ * tasks of the parent's methods must still finish. */
+#define TEST_TYPE_TASK_CHILD (test_task_child_get_type ())
+G_DECLARE_FINAL_TYPE (TestTaskChild, test_task_child, TEST, TASK_CHILD, TestTaskConnector)
+
+struct _TestTaskChild
+{
+  TestTaskConnector parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestTaskChild, test_task_child, TEST_TYPE_TASK_CONNECTOR)
+
+static void
+test_task_child_verify_async (ConcordConnector    *connector,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  CONCORD_CONNECTOR_CLASS (test_task_child_parent_class)->verify_async (connector, cancellable,
+                                                                        callback, user_data);
+}
+
+static void
+test_task_child_class_init (TestTaskChildClass *klass)
+{
+  CONCORD_CONNECTOR_CLASS (klass)->verify_async = test_task_child_verify_async;
+}
+
+static void
+test_task_child_init (TestTaskChild *self)
+{
+}
+
+static ConcordWriteBatch *
+steal_batch (ConcordConnector *connector)
+{
+  TestTaskConnectorPrivate *priv =
+    test_task_connector_get_instance_private (TEST_TASK_CONNECTOR (connector));
+
+  g_assert_nonnull (priv->batch);
+  return g_steal_pointer (&priv->batch);
+}
+
+static void
+check_default_finishes (GType type)
+{
+  g_autoptr(ConcordConnector) conn = g_object_new (type, NULL);
+  TestTaskConnectorPrivate *priv =
+    test_task_connector_get_instance_private (TEST_TASK_CONNECTOR (conn));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_connector_list_async (conn, "contacts", NULL, NULL, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (g_async_result_is_tagged (result, test_task_connector_list_async));
+  page = concord_connector_list_finish (conn, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (page);
+  g_assert_cmpuint (page->records->len, ==, 1);
+  g_assert_true (page->complete);
+  g_clear_object (&result);
+
+  concord_connector_verify_async (conn, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_connector_verify_finish (conn, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  priv->refuse = TRUE;
+  concord_connector_verify_async (conn, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_false (concord_connector_verify_finish (conn, result, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+}
+
+static void
+test_base_task_finish (void)
+{
+  check_default_finishes (TEST_TYPE_TASK_CONNECTOR);
+  check_default_finishes (TEST_TYPE_TASK_CHILD);
+}
+
+static void
+test_base_wrong_tag (void)
+{
+  g_autoptr(ConcordConnector) conn = g_object_new (TEST_TYPE_TASK_CONNECTOR, NULL);
+  g_autoptr(ConcordConnector) other = g_object_new (TEST_TYPE_TASK_CONNECTOR, NULL);
+  const char *ids[] = { "x", NULL };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  /* fetch_async answers with a task tagged as a listing */
+  concord_connector_fetch_async (conn, "contacts", ids, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_test_expect_message ("concord-connector", G_LOG_LEVEL_CRITICAL, "*not a task of this*");
+  records = concord_connector_fetch_finish (conn, result, &error);
+  g_test_assert_expected_messages ();
+  g_assert_null (records);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  /* the right tag, but another connector's task */
+  concord_connector_list_async (other, "contacts", NULL, NULL, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_test_expect_message ("concord-connector", G_LOG_LEVEL_CRITICAL, "*not a task of this*");
+  page = concord_connector_list_finish (conn, result, &error);
+  g_test_assert_expected_messages ();
+  g_assert_null (page);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+}
+
+static GPtrArray *
+four_records (void)
+{
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("batch%u@example.com", i);
+
+      g_ptr_array_add (records, make_record (email, NULL));
+    }
+
+  return records;
+}
+
+static void
+test_write_batch_partial (void)
+{
+  g_autoptr(ConcordConnector) conn = g_object_new (TEST_TYPE_TASK_CONNECTOR, NULL);
+  g_autoptr(GPtrArray) records = four_records ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) invalid = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_INVALID_DATA, "Bad");
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(ConcordRecord) echo = make_record ("batch0@example.com", NULL);
+  ConcordWriteBatch *batch;
+  ConcordWriteResult *ok;
+  const ConcordWriteResult *r;
+  GAsyncResult *slot = NULL;
+
+  concord_record_set_remote_id (echo, "app-0");
+  concord_connector_create_async (conn, "contacts", records, NULL, concord_test_store_result_cb, &slot);
+  batch = steal_batch (conn);
+  g_assert_cmpuint (concord_write_batch_get_n_inputs (batch), ==, 4);
+
+  /* two requests out, answered in the other order; input 3 in none */
+  concord_write_batch_hold (batch);
+  concord_write_batch_hold (batch);
+  g_assert_null (concord_write_batch_release (batch));   /* the starter's hold */
+
+  concord_write_batch_set_error (batch, 2, invalid);
+  g_assert_null (concord_write_batch_release (batch));
+
+  concord_write_batch_set_error (batch, 0, invalid);     /* replaced below */
+  ok = concord_write_batch_set_ok (batch, 0, echo);
+  g_assert_nonnull (ok);
+  concord_write_result_add_refused (ok, CONCORD_FIELD_PHONE, "Refused");
+  concord_write_batch_set_ok (batch, 1, NULL);
+  task = concord_write_batch_release (batch);           /* frees the batch */
+  g_assert_nonnull (task);
+  g_assert_false (g_task_had_error (task));
+
+  result = concord_test_wait_for_result (&slot);
+  results = concord_connector_create_finish (conn, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 4);
+
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpuint (((ConcordWriteResult *) g_ptr_array_index (results, i))->index, ==, i);
+
+  r = g_ptr_array_index (results, 0);
+  g_assert_no_error (r->error);
+  g_assert_true (r->record == echo);
+  g_assert_cmpuint (r->refused->len, ==, 1);
+  r = g_ptr_array_index (results, 1);
+  g_assert_no_error (r->error);
+  g_assert_null (r->record);
+  r = g_ptr_array_index (results, 2);
+  g_assert_error (r->error, CONCORD_ERROR, CONCORD_ERROR_INVALID_DATA);
+  g_assert_true (r->error != invalid);
+  r = g_ptr_array_index (results, 3);
+  g_assert_error (r->error, CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_assert_cmpstr (r->error->message, ==, "The record was not written");
+  g_assert_null (r->record);
+}
+
+static void
+test_write_batch_fatal (void)
+{
+  g_autoptr(ConcordConnector) conn = g_object_new (TEST_TYPE_TASK_CONNECTOR, NULL);
+  g_autoptr(GPtrArray) records = four_records ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  ConcordWriteBatch *batch;
+  GAsyncResult *slot = NULL;
+
+  concord_connector_create_async (conn, "contacts", records, NULL, concord_test_store_result_cb, &slot);
+  batch = steal_batch (conn);
+
+  concord_write_batch_hold (batch);
+  concord_write_batch_set_ok (batch, 0, NULL);
+  g_assert_false (concord_write_batch_is_failed (batch));
+  concord_write_batch_fail (batch, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED,
+                                                        "Key refused"));
+  g_assert_true (concord_write_batch_is_failed (batch));
+  /* a later fatal error does not replace the first */
+  concord_write_batch_fail (batch, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_SERVER, "Later"));
+  g_assert_null (concord_write_batch_release (batch));
+  g_assert_null (slot);
+  concord_write_batch_set_ok (batch, 1, NULL);
+  task = concord_write_batch_release (batch);
+  g_assert_nonnull (task);
+
+  result = concord_test_wait_for_result (&slot);
+  results = concord_connector_create_finish (conn, result, &error);
+  g_assert_null (results);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+  g_assert_cmpstr (error->message, ==, "Key refused");
+}
+
+/* Freeing a batch gives back its holds: a connector that answers at once
+ * declares it with g_autoptr. */
+static void
+test_write_batch_autoptr (void)
+{
+  g_autoptr(ConcordConnector) conn = g_object_new (TEST_TYPE_TASK_CONNECTOR, NULL);
+  g_autoptr(GPtrArray) records = four_records ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_connector_create_async (conn, "contacts", records, NULL, concord_test_store_result_cb, &slot);
+  {
+    g_autoptr(ConcordWriteBatch) batch = steal_batch (conn);
+
+    concord_write_batch_set_ok (batch, 3, NULL);
+  }
+
+  result = concord_test_wait_for_result (&slot);
+  results = concord_connector_create_finish (conn, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 4);
+  for (guint i = 0; i < 3; i++)
+    g_assert_error (((ConcordWriteResult *) g_ptr_array_index (results, i))->error,
+                    CONCORD_ERROR, CONCORD_ERROR_FAILED);
+  g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, 3))->error);
+}
+
 static void
 test_boxed_helpers (void)
 {
@@ -1254,6 +1635,11 @@ main (int    argc,
   g_test_add_func ("/concord/memory-connector/schema", test_schema);
   g_test_add_func ("/concord/memory-connector/base-defaults", test_base_defaults);
   g_test_add_func ("/concord/memory-connector/boxed-helpers", test_boxed_helpers);
+  g_test_add_func ("/concord/memory-connector/base-task-finish", test_base_task_finish);
+  g_test_add_func ("/concord/memory-connector/base-wrong-tag", test_base_wrong_tag);
+  g_test_add_func ("/concord/memory-connector/write-batch-partial", test_write_batch_partial);
+  g_test_add_func ("/concord/memory-connector/write-batch-fatal", test_write_batch_fatal);
+  g_test_add_func ("/concord/memory-connector/write-batch-autoptr", test_write_batch_autoptr);
 
   return g_test_run ();
 }

@@ -14,6 +14,16 @@
  * before it would ask the subclass. So callers never need to check whether a
  * vfunc exists, and never get a synchronous callback.
  *
+ * Subclasses need no _finish functions of their own: they create their
+ * tasks with concord_connector_task_new(), tagged with their implementation
+ * of the vfunc, and the default _finish vfuncs here check that the result
+ * is such a task of this connector (a wrong tag is a programming error: a
+ * critical, and an error for the caller rather than a pointer of the wrong
+ * type) and propagate its pointer or boolean. The tag may be the vfunc of
+ * any class between the connector's own and this one, so an intermediate
+ * base (the REST or file connector) can implement an operation for its
+ * subclasses, and a subclass can chain up to it.
+ *
  * The small boxed structs of the interface (pages, changes, write results)
  * live here too.
  */
@@ -255,6 +265,88 @@ report_not_supported (ConcordConnector    *self,
 /* Default implementations                                                   */
 /* ------------------------------------------------------------------------- */
 
+/* Whether @result is a task of @self tagged with the vfunc at @offset in
+ * the class structure of @self's class or of one of its ancestors (up to
+ * ConcordConnector, whose own slots hold no implementation). */
+static gboolean
+task_is_tagged_by_vfunc (ConcordConnector *self,
+                         GAsyncResult     *result,
+                         gsize             offset)
+{
+  gpointer tag;
+  GType type;
+
+  if (!g_task_is_valid (result, self))
+    return FALSE;
+
+  tag = g_task_get_source_tag (G_TASK (result));
+  if (tag == NULL)
+    return FALSE;
+
+  for (type = G_OBJECT_TYPE (self); type != CONCORD_TYPE_CONNECTOR; type = g_type_parent (type))
+    {
+      gpointer klass = g_type_class_peek (type);
+
+      if (klass != NULL && G_STRUCT_MEMBER (gpointer, klass, offset) == tag)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+check_default_finish (ConcordConnector  *self,
+                      GAsyncResult      *result,
+                      gsize              offset,
+                      const char        *operation,
+                      GError           **error)
+{
+  if (task_is_tagged_by_vfunc (self, result, offset))
+    return TRUE;
+
+  g_critical ("%s: the result is not a task of this %s tagged with its %s method "
+              "(create it with concord_connector_task_new())",
+              G_STRFUNC, G_OBJECT_TYPE_NAME (self), operation);
+  g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+               "The %s connector finished %s with a result that is not its own",
+               G_OBJECT_TYPE_NAME (self), operation);
+  return FALSE;
+}
+
+#define DEFINE_POINTER_FINISH(name, type, vfunc, operation)                                  \
+  static type                                                                                \
+  name (ConcordConnector  *self,                                                             \
+        GAsyncResult      *result,                                                           \
+        GError           **error)                                                            \
+  {                                                                                          \
+    if (!check_default_finish (self, result, G_STRUCT_OFFSET (ConcordConnectorClass, vfunc), \
+                               operation, error))                                            \
+      return NULL;                                                                           \
+    return g_task_propagate_pointer (G_TASK (result), error);                                \
+  }
+
+DEFINE_POINTER_FINISH (concord_connector_real_load_schema_finish, GPtrArray *, load_schema_async,
+                       "load_schema")
+DEFINE_POINTER_FINISH (concord_connector_real_list_finish, ConcordPage *, list_async, "list")
+DEFINE_POINTER_FINISH (concord_connector_real_fetch_finish, GPtrArray *, fetch_async, "fetch")
+DEFINE_POINTER_FINISH (concord_connector_real_create_finish, GPtrArray *, create_async, "create")
+DEFINE_POINTER_FINISH (concord_connector_real_update_finish, GPtrArray *, update_async, "update")
+DEFINE_POINTER_FINISH (concord_connector_real_delete_finish, GPtrArray *, delete_async, "delete")
+DEFINE_POINTER_FINISH (concord_connector_real_list_choices_finish, char **, list_choices_async,
+                       "list_choices")
+
+static gboolean
+concord_connector_real_verify_finish (ConcordConnector  *self,
+                                      GAsyncResult      *result,
+                                      GError           **error)
+{
+  if (!check_default_finish (self, result, G_STRUCT_OFFSET (ConcordConnectorClass, verify_async),
+                             "verify", error))
+    return FALSE;
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static const char *
 concord_connector_real_get_app_name (ConcordConnector *self)
 {
@@ -304,6 +396,14 @@ concord_connector_class_init (ConcordConnectorClass *klass)
   klass->get_page_size = concord_connector_real_get_page_size;
   klass->get_rate_budget = concord_connector_real_get_rate_budget;
   klass->watch_changes = concord_connector_real_watch_changes;
+  klass->load_schema_finish = concord_connector_real_load_schema_finish;
+  klass->list_finish = concord_connector_real_list_finish;
+  klass->fetch_finish = concord_connector_real_fetch_finish;
+  klass->create_finish = concord_connector_real_create_finish;
+  klass->update_finish = concord_connector_real_update_finish;
+  klass->delete_finish = concord_connector_real_delete_finish;
+  klass->list_choices_finish = concord_connector_real_list_choices_finish;
+  klass->verify_finish = concord_connector_real_verify_finish;
 
   /**
    * ConcordConnector::changed:
@@ -325,6 +425,41 @@ concord_connector_init (ConcordConnector *self)
 /* ------------------------------------------------------------------------- */
 /* Public API                                                                */
 /* ------------------------------------------------------------------------- */
+
+/**
+ * concord_connector_task_new:
+ * @self: a #ConcordConnector
+ * @source_tag: the implementation of the vfunc the task is for (e.g.
+ *   `my_connector_list_async`), so that the default _finish accepts it
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * For implementations: the task of one async operation, which the base
+ * class's default _finish vfunc then propagates. Return a pointer of the
+ * vfunc's result type (transfer full) with g_task_return_pointer(), or a
+ * boolean for verify_async().
+ *
+ * Returns: (transfer full): a new #GTask on the thread-default main context
+ */
+GTask *
+concord_connector_task_new (ConcordConnector    *self,
+                            gpointer             source_tag,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (source_tag != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  return task;
+}
 
 /**
  * concord_connector_get_page_size:

@@ -151,6 +151,11 @@ G_DECLARE_DERIVABLE_TYPE (ConcordConnector, concord_connector, CONCORD, CONNECTO
  *   emitting #ConcordConnector::changed (on the thread-default main
  *   context of the caller); %FALSE when the app cannot report them
  *
+ * The _finish vfuncs are optional: create the task of each async method
+ * with concord_connector_task_new(), tagged with the method itself, and the
+ * base class's defaults propagate its pointer (or boolean for verify).
+ * Write calls gather their per-input results in a #ConcordWriteBatch.
+ *
  * Every async method completes on the thread-default main context of the
  * caller (the engine thread) and honours its cancellable. Errors are in the
  * CONCORD_ERROR domain (or G_IO_ERROR for transport) and never contain keys
@@ -264,6 +269,12 @@ guint                  concord_connector_get_page_size      (ConcordConnector   
 guint                  concord_connector_get_rate_budget    (ConcordConnector     *self);
 gboolean               concord_connector_watch_changes      (ConcordConnector     *self);
 void                   concord_connector_emit_changed       (ConcordConnector     *self);
+
+GTask                 *concord_connector_task_new           (ConcordConnector     *self,
+                                                             gpointer              source_tag,
+                                                             GCancellable         *cancellable,
+                                                             GAsyncReadyCallback   callback,
+                                                             gpointer              user_data);
 
 void        concord_connector_load_schema_async  (ConcordConnector     *self,
                                                   const char           *contact_type,
