@@ -77,6 +77,15 @@ test_rest_get_app_name (ConcordConnector *connector)
   return "Test REST";
 }
 
+static GPtrArray *
+test_rest_list_contact_types (ConcordConnector *connector)
+{
+  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+
+  g_ptr_array_add (types, concord_contact_type_new ("items", "Items"));
+  return types;
+}
+
 static ConcordHttpRequest *
 test_rest_build_list_request (ConcordRestConnector  *connector,
                               const char            *contact_type,
@@ -264,6 +273,7 @@ test_rest_class_init (TestRestClass *klass)
 
   connector_class->get_app_id = test_rest_get_app_id;
   connector_class->get_app_name = test_rest_get_app_name;
+  connector_class->list_contact_types = test_rest_list_contact_types;
   rest_class->build_list_request = test_rest_build_list_request;
   rest_class->parse_page = test_rest_parse_page;
   rest_class->record_from_json = test_rest_record_from_json;

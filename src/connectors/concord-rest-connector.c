@@ -158,6 +158,22 @@ send_or_fail (ConcordRestConnector *self,
   return TRUE;
 }
 
+/* Takes the reference on @task when it fails it. */
+static gboolean
+check_contact_type (ConcordRestConnector *self,
+                    GTask                *task,
+                    const char           *contact_type)
+{
+  GError *error = NULL;
+
+  if (concord_rest_connector_check_contact_type (self, contact_type, &error))
+    return TRUE;
+
+  g_task_return_error (task, error);
+  g_object_unref (task);
+  return FALSE;
+}
+
 static gboolean
 set_next_page (ConcordRestConnector  *self,
                ConcordPage           *page,
@@ -257,6 +273,8 @@ concord_rest_connector_list_async (ConcordConnector    *connector,
 
   task = concord_connector_task_new (connector, concord_rest_connector_list_async, cancellable,
                                      callback, user_data);
+  if (!check_contact_type (self, task, contact_type))
+    return;
   state = op_state_new (task, contact_type);
   state->page_token = g_strdup (page_token);
 
@@ -380,6 +398,8 @@ concord_rest_connector_fetch_async (ConcordConnector    *connector,
 
   task = concord_connector_task_new (connector, concord_rest_connector_fetch_async, cancellable,
                                      callback, user_data);
+  if (!check_contact_type (CONCORD_REST_CONNECTOR (connector), task, contact_type))
+    return;
   state = op_state_new (task, contact_type);
   state->ids = remote_ids != NULL ? g_strdupv ((char **) remote_ids) : g_new0 (char *, 1);
   state->records = g_ptr_array_new_with_free_func (record_unref_nullable);
@@ -499,12 +519,17 @@ create_start (GTask *task)
   for (guint i = 0; i < state->inputs->len; i++)
     {
       const ConcordRecord *record = g_ptr_array_index (state->inputs, i);
+      g_autoptr(GError) error = NULL;
       g_autofree char *key = KLASS (self)->create_group_key != NULL
-                             ? KLASS (self)->create_group_key (self, record) : g_strdup ("");
+                             ? KLASS (self)->create_group_key (self, record, &error)
+                             : g_strdup ("");
       GArray *indices;
 
       if (key == NULL)
-        continue;  /* the subclass refused it already */
+        {
+          concord_write_batch_set_error (batch, i, error);
+          continue;
+        }
 
       indices = g_hash_table_lookup (groups, key);
       if (indices == NULL)
@@ -551,6 +576,8 @@ concord_rest_connector_create_async (ConcordConnector    *connector,
 
   task = concord_connector_task_new (connector, concord_rest_connector_create_async, cancellable,
                                      callback, user_data);
+  if (!check_contact_type (CONCORD_REST_CONNECTOR (connector), task, contact_type))
+    return;
   state = op_state_new (task, contact_type);
   state->inputs = g_ptr_array_ref (records);
 
@@ -610,10 +637,16 @@ concord_rest_connector_update_async (ConcordConnector    *connector,
 {
   ConcordRestConnector *self = CONCORD_REST_CONNECTOR (connector);
   g_autoptr(GTask) task = NULL;
+  GError *type_error = NULL;
   ConcordWriteBatch *batch;
 
   task = concord_connector_task_new (connector, concord_rest_connector_update_async, cancellable,
                                      callback, user_data);
+  if (!concord_rest_connector_check_contact_type (self, contact_type, &type_error))
+    {
+      g_task_return_error (task, type_error);
+      return;
+    }
   op_state_new (task, contact_type);
   batch = concord_write_batch_new (task, changes->len);
 
@@ -815,6 +848,109 @@ concord_rest_error_is_fatal (const GError *error)
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
          g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED) ||
          g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_EXPIRED);
+}
+
+/**
+ * concord_rest_connector_check_contact_type:
+ *
+ * Returns: %TRUE when the connector lists @contact_type, otherwise %FALSE
+ *   with @error set (%CONCORD_ERROR_NOT_FOUND)
+ */
+gboolean
+concord_rest_connector_check_contact_type (ConcordRestConnector  *self,
+                                           const char            *contact_type,
+                                           GError               **error)
+{
+  g_autoptr(GPtrArray) types = concord_connector_list_contact_types (CONCORD_CONNECTOR (self));
+
+  for (guint i = 0; types != NULL && i < types->len; i++)
+    if (g_strcmp0 (((ConcordContactType *) g_ptr_array_index (types, i))->id, contact_type) == 0)
+      return TRUE;
+
+  g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND, "%s has no contact type %s",
+               concord_connector_get_app_name (CONCORD_CONNECTOR (self)), contact_type);
+  return FALSE;
+}
+
+/**
+ * concord_rest_json_text:
+ * @object: (nullable): a JSON object
+ * @name: a member
+ * @max_bytes: the longest string kept whole
+ * @repaired: (out) (optional): set to %TRUE when the value was repaired or cut
+ *
+ * Returns: (transfer full) (nullable): the text of member @name whatever
+ *   its JSON type: strings repaired (concord_http_repaired_text()),
+ *   numbers and booleans as text; %NULL for null, objects, arrays, absence
+ */
+char *
+concord_rest_json_text (JsonObject *object,
+                        const char *name,
+                        gsize       max_bytes,
+                        gboolean   *repaired)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return concord_http_repaired_text (json_node_get_string (node), max_bytes, repaired);
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+    default:
+      return NULL;
+    }
+}
+
+/**
+ * concord_rest_json_object:
+ *
+ * Returns: (transfer none) (nullable): member @name of @object when it is
+ *   an object
+ */
+JsonObject *
+concord_rest_json_object (JsonObject *object,
+                          const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/**
+ * concord_rest_parse_datetime:
+ * @text: (nullable): an ISO 8601 date-time, with or without zone (none
+ *   means UTC), or a bare date
+ *
+ * Returns: Unix time; -1 when unreadable
+ */
+gint64
+concord_rest_parse_datetime (const char *text)
+{
+  g_autoptr(GTimeZone) utc = NULL;
+  g_autoptr(GDateTime) when = NULL;
+
+  if (text == NULL || *text == '\0')
+    return -1;
+
+  utc = g_time_zone_new_utc ();
+  when = g_date_time_new_from_iso8601 (text, utc);
+  if (when == NULL && strlen (text) == 10)
+    {
+      g_autofree char *midnight = g_strconcat (text, "T00:00:00", NULL);
+
+      when = g_date_time_new_from_iso8601 (midnight, utc);
+    }
+
+  return when != NULL ? g_date_time_to_unix (when) : -1;
 }
 
 /**

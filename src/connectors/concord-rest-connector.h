@@ -43,7 +43,8 @@ G_DECLARE_DERIVABLE_TYPE (ConcordRestConnector, concord_rest_connector,
  * @build_fetch_request: the request for one record (sent with
  *   %CONCORD_HTTP_NOT_FOUND_IS_EMPTY: 404 means absent)
  * @create_group_key: optional: records with different keys are never in
- *   the same create request (a request-wide option such as a list)
+ *   the same create request (a request-wide option such as a list); %NULL
+ *   with @error refuses the record
  * @build_create_request: the request creating @n_indices records of
  *   @records (their indices)
  * @match_created: sets the result of each of those inputs from the answer
@@ -80,7 +81,8 @@ struct _ConcordRestConnectorClass
                                                const char                *contact_type,
                                                const char                *remote_id);
   char               *(*create_group_key)     (ConcordRestConnector      *self,
-                                               const ConcordRecord       *record);
+                                               const ConcordRecord       *record,
+                                               GError                   **error);
   ConcordHttpRequest *(*build_create_request) (ConcordRestConnector      *self,
                                                const char                *contact_type,
                                                GPtrArray                 *records,
@@ -119,6 +121,21 @@ void               concord_rest_connector_set_max_batch (ConcordRestConnector *s
 void               concord_rest_connector_set_max_pages (ConcordRestConnector *self,
                                                          guint                 max_pages);
 gboolean           concord_rest_error_is_fatal          (const GError         *error);
+gboolean           concord_rest_connector_check_contact_type (ConcordRestConnector *self,
+                                                              const char           *contact_type,
+                                                              GError              **error);
+
+/* Reading JSON answers: text of a member whatever its JSON type (strings
+ * repaired and cut, see concord_http_repaired_text()), an object member,
+ * an ISO 8601 date-time (none means UTC) or date as Unix time, -1 if
+ * unreadable. */
+char              *concord_rest_json_text   (JsonObject  *object,
+                                             const char  *name,
+                                             gsize        max_bytes,
+                                             gboolean    *repaired);
+JsonObject        *concord_rest_json_object (JsonObject  *object,
+                                             const char  *name);
+gint64             concord_rest_parse_datetime (const char *text);
 
 /* Paging helpers, for parse_page(): each sets page->next_page (or ends the
  * listing) and refuses a token the listing has already seen or a listing
