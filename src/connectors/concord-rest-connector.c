@@ -41,6 +41,7 @@ typedef struct
   guint              max_pages;
   guint              n_pages;     /* pages of the current listing */
   GHashTable        *seen_tokens; /* (owned): page tokens of the current listing */
+  GHashTable        *previous_ids;/* (owned) (nullable): remote ids of the page before */
 } ConcordRestConnectorPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (ConcordRestConnector, concord_rest_connector,
@@ -174,6 +175,45 @@ check_contact_type (ConcordRestConnector *self,
   return FALSE;
 }
 
+/* Offset and page-number tokens always grow, so a server that ignores
+ * them is seen in the records: a page whose every record was on the page
+ * before it would be followed for ever. (Records added during a listing
+ * may shift one or two across a page boundary, never a whole page.) */
+static gboolean
+check_not_repeated (ConcordRestConnector  *self,
+                    ConcordPage           *page,
+                    const char            *page_token,
+                    GError               **error)
+{
+  ConcordRestConnectorPrivate *priv = PRIV (self);
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint repeated = 0;
+
+  for (guint i = 0; i < page->records->len; i++)
+    {
+      const char *id = concord_record_get_remote_id (g_ptr_array_index (page->records, i));
+
+      if (id == NULL)
+        continue;
+      if (priv->previous_ids != NULL && g_hash_table_contains (priv->previous_ids, id))
+        repeated++;
+      g_hash_table_add (ids, g_strdup (id));
+    }
+
+  g_clear_pointer (&priv->previous_ids, g_hash_table_unref);
+  if (page_token != NULL && page->records->len > 0 && repeated == page->records->len)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
+                   "%s: the page at %s repeats the page before it (the server ignores the "
+                   "offset); the listing stops",
+                   concord_connector_get_app_name (CONCORD_CONNECTOR (self)), page_token);
+      return FALSE;
+    }
+
+  priv->previous_ids = g_steal_pointer (&ids);
+  return TRUE;
+}
+
 static gboolean
 set_next_page (ConcordRestConnector  *self,
                ConcordPage           *page,
@@ -283,6 +323,7 @@ concord_rest_connector_list_async (ConcordConnector    *connector,
     {
       concord_http_client_reset_retry_budget (priv->client);
       g_hash_table_remove_all (priv->seen_tokens);
+      g_clear_pointer (&priv->previous_ids, g_hash_table_unref);
       priv->n_pages = 0;
     }
 
@@ -736,6 +777,7 @@ concord_rest_connector_finalize (GObject *object)
   ConcordRestConnectorPrivate *priv = PRIV (object);
 
   g_clear_pointer (&priv->seen_tokens, g_hash_table_unref);
+  g_clear_pointer (&priv->previous_ids, g_hash_table_unref);
 
   G_OBJECT_CLASS (concord_rest_connector_parent_class)->finalize (object);
 }
@@ -977,7 +1019,8 @@ concord_rest_page_token_number (const char *page_token)
  * @n_received: the items this page had
  *
  * Offset paging: the next page starts after what came; an empty page is
- * the last.
+ * the last, and a page that repeats the page before ends the listing
+ * (%CONCORD_ERROR_PROTOCOL).
  */
 gboolean
 concord_rest_page_next_offset (ConcordRestConnector  *self,
@@ -990,6 +1033,8 @@ concord_rest_page_next_offset (ConcordRestConnector  *self,
 
   g_return_val_if_fail (CONCORD_IS_REST_CONNECTOR (self), FALSE);
 
+  if (!check_not_repeated (self, page, page_token, error))
+    return FALSE;
   if (n_received == 0)
     return set_next_page (self, page, NULL, error);
 
@@ -1014,6 +1059,8 @@ concord_rest_page_next_number (ConcordRestConnector  *self,
 
   g_return_val_if_fail (CONCORD_IS_REST_CONNECTOR (self), FALSE);
 
+  if (!check_not_repeated (self, page, page_token, error))
+    return FALSE;
   if (n_received == 0)
     return set_next_page (self, page, NULL, error);
 

@@ -25,7 +25,8 @@
  * which is the only page marked complete. There is no "changed since"
  * filter, so every listing is a full one. A page longer than asked, or one
  * whose contacts were all on the page before (a server that ignores the
- * offset), ends the listing with an error instead of paging for ever.
+ * offset: ConcordRestConnector), ends the listing with an error instead of
+ * paging for ever.
  *
  * Lists. A contact does not say which lists it is on; the first page of a
  * listing reads GET /lists and every list's members and keeps the map
@@ -105,7 +106,6 @@ struct _ConcordConnectorElasticEmail
   GHashTable           *custom_fields;   /* (owned): names seen or declared → NULL */
   gboolean              schema_read;     /* a schema load has read every page */
   GHashTable           *membership;      /* (owned) (nullable): email → set of list names */
-  GHashTable           *previous_page;   /* (owned) (nullable): emails of the page listed last */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
@@ -620,6 +620,7 @@ _concord_connector_elasticemail_parse_contact (ConcordConnectorElasticEmail *sel
 
 typedef struct
 {
+  gboolean    names_only;   /* list_choices: the list names, sorted */
   GHashTable *membership;   /* (owned): being built */
   GPtrArray  *lists;        /* (owned): list names */
   guint       offset;
@@ -640,86 +641,6 @@ membership_state_free (MembershipState *state)
   g_free (state);
 }
 
-/* Reads one answer of GET /lists into @names (bounded by LISTS_PAGE_LIMIT
- * and MAX_LISTS). *@done when the page is empty or repeats the page
- * before (a server that ignores the offset: @first_of_last is the first
- * name of the page before, replaced by this page's); else *@offset moves
- * on by the page. Returns FALSE with @error on a bad answer. */
-static gboolean
-read_lists_page (ConcordConnectorElasticEmail  *self,
-                 GAsyncResult                  *result,
-                 GPtrArray                     *names,
-                 guint                         *offset,
-                 char                         **first_of_last,
-                 gboolean                      *done,
-                 GError                       **error)
-{
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *first = NULL;
-  JsonArray *array;
-  guint n;
-
-  root = call_finish (self, result, error);
-  if (root == NULL && error != NULL && *error != NULL)
-    return FALSE;
-  if ((array = expect_array (root, "GET /lists", error)) == NULL)
-    return FALSE;
-
-  n = json_array_get_length (array);
-  /* Counted by what was read, not by the names kept: a server that sends
-   * pages of things that are not lists forever adds no name. */
-  if (n > LISTS_PAGE_LIMIT || *offset + n > MAX_LISTS)
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                   "GET /lists failed: the server sent %u lists for a page of %u "
-                   "(at most %u lists are read); the listing stops",
-                   n, LISTS_PAGE_LIMIT, MAX_LISTS);
-      return FALSE;
-    }
-
-  if (n > 0 && JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
-    first = member_text (json_node_get_object (json_array_get_element (array, 0)), "ListName");
-
-  *done = n == 0 || (*offset > 0 && first != NULL && g_strcmp0 (first, *first_of_last) == 0);
-  if (*done)
-    return TRUE;
-
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-      g_autofree char *name = NULL;
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        name = member_text (json_node_get_object (node), "ListName");
-      if (name != NULL && *name != '\0')
-        g_ptr_array_add (names, g_steal_pointer (&name));
-    }
-
-  g_free (*first_of_last);
-  *first_of_last = g_steal_pointer (&first);
-  *offset += n;
-  return TRUE;
-}
-
-/* The lists there are, for the editors' picker: GET /lists, paged like a
- * listing's first step (bounded the same way), names sorted. */
-typedef struct
-{
-  GPtrArray *names;    /* (owned) */
-  guint      offset;
-  char      *first;    /* (owned) (nullable): the first name of the last page */
-} ChoicesState;
-
-static void
-choices_state_free (gpointer data)
-{
-  ChoicesState *state = data;
-
-  g_ptr_array_unref (state->names);
-  g_free (state->first);
-  g_free (state);
-}
-
 static int
 compare_list_names (gconstpointer a,
                     gconstpointer b)
@@ -727,69 +648,12 @@ compare_list_names (gconstpointer a,
   return g_utf8_collate (*(const char * const *) a, *(const char * const *) b);
 }
 
-static void
-on_choices_page_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
-  ChoicesState *state = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  gboolean done = FALSE;
-
-  if (!read_lists_page (self, result, state->names, &state->offset, &state->first, &done, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  /* The server may cap a page below what was asked: on to the first
-   * empty page. */
-  if (!done)
-    {
-      GCancellable *cancellable = g_task_get_cancellable (task);
-
-      call_lists_page (self, state->offset, cancellable, on_choices_page_cb,
-                       g_steal_pointer (&task));
-      return;
-    }
-
-  g_ptr_array_sort (state->names, compare_list_names);
-  g_ptr_array_add (state->names, NULL);
-  g_task_return_pointer (task, g_ptr_array_steal (state->names, NULL), (GDestroyNotify) g_strfreev);
-}
-
-/* Lists are the one field with a closed set of values here: a contact can
- * only be put on a list that exists, and lists are never created. */
-static void
-concord_connector_elasticemail_list_choices_async (ConcordConnector    *connector,
-                                                   const char          *contact_type,
-                                                   const char          *field,
-                                                   GCancellable        *cancellable,
-                                                   GAsyncReadyCallback  callback,
-                                                   gpointer             user_data)
-{
-  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
-  g_autoptr(GTask) task = NULL;
-  ChoicesState *state;
-
-  task = concord_connector_task_new (connector, concord_connector_elasticemail_list_choices_async,
-                                     cancellable, callback, user_data);
-  if (!g_str_equal (field, CONCORD_FIELD_LISTS))
-    {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-
-  state = g_new0 (ChoicesState, 1);
-  state->names = g_ptr_array_new_with_free_func (g_free);
-  g_task_set_task_data (task, state, choices_state_free);
-  call_lists_page (self, 0, cancellable, on_choices_page_cb, g_steal_pointer (&task));
-}
-
 static void membership_next (GTask *task);
 
+/* One answer of GET /lists (bounded by LISTS_PAGE_LIMIT and MAX_LISTS).
+ * The lists end at an empty page or one that repeats the page before (a
+ * server that ignores the offset); a server may cap a page below what was
+ * asked, so it goes on to the first empty page. */
 static void
 on_lists_page_cb (GObject      *object,
                   GAsyncResult *result,
@@ -798,29 +662,106 @@ on_lists_page_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean done = FALSE;
+  g_autofree char *first = NULL;
+  JsonArray *array = NULL;
+  guint n = 0;
 
-  if (!read_lists_page (self, result, state->lists, &state->offset, &state->first_list, &done,
-                        &error))
+  root = call_finish (self, result, &error);
+  if (error == NULL && (array = expect_array (root, "GET /lists", &error)) != NULL)
+    n = json_array_get_length (array);
+  /* Counted by what was read, not by the names kept: a server that sends
+   * pages of things that are not lists forever adds no name. */
+  if (error == NULL && (n > LISTS_PAGE_LIMIT || state->offset + n > MAX_LISTS))
+    g_set_error (&error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                 "GET /lists failed: the server sent %u lists for a page of %u (at most %u "
+                 "lists are read); the listing stops", n, LISTS_PAGE_LIMIT, MAX_LISTS);
+  if (error != NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  if (!done)
-    {
-      GCancellable *cancellable = g_task_get_cancellable (task);
+  if (n > 0 && JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
+    first = member_text (json_node_get_object (json_array_get_element (array, 0)), "ListName");
 
+  if (n > 0 && (state->offset == 0 || first == NULL || g_strcmp0 (first, state->first_list) != 0))
+    {
+      for (guint i = 0; i < n; i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+          g_autofree char *name = NULL;
+
+          if (JSON_NODE_HOLDS_OBJECT (node))
+            name = member_text (json_node_get_object (node), "ListName");
+          if (name != NULL && *name != '\0')
+            g_ptr_array_add (state->lists, g_steal_pointer (&name));
+        }
+
+      g_free (state->first_list);
+      state->first_list = g_steal_pointer (&first);
+      state->offset += n;
       call_lists_page (self, state->offset, cancellable, on_lists_page_cb,
                        g_steal_pointer (&task));
       return;
     }
 
-  /* All lists read (or the server repeats itself): read their members. */
+  if (state->names_only)
+    {
+      g_ptr_array_sort (state->lists, compare_list_names);
+      g_ptr_array_add (state->lists, NULL);
+      g_task_return_pointer (task, g_ptr_array_steal (state->lists, NULL),
+                             (GDestroyNotify) g_strfreev);
+      return;
+    }
+
+  /* All lists read: read their members. */
   state->offset = 0;
   state->list_index = 0;
   membership_next (g_steal_pointer (&task));
+}
+
+static void
+load_lists (GTask    *task,
+            gboolean  names_only)
+{
+  MembershipState *state = g_new0 (MembershipState, 1);
+
+  state->names_only = names_only;
+  state->membership = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) g_hash_table_unref);
+  state->lists = g_ptr_array_new_with_free_func (g_free);
+  g_task_set_task_data (task, state, (GDestroyNotify) membership_state_free);
+
+  call_lists_page (g_task_get_source_object (task), 0, g_task_get_cancellable (task),
+                   on_lists_page_cb, task);
+}
+
+/* Lists are the one field with a closed set of values here: a contact can
+ * only be put on a list that exists, and lists are never created. The
+ * picker gets their names, paged like a listing's first step. */
+static void
+concord_connector_elasticemail_list_choices_async (ConcordConnector    *connector,
+                                                   const char          *contact_type,
+                                                   const char          *field,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data)
+{
+  GTask *task = concord_connector_task_new (connector,
+                                            concord_connector_elasticemail_list_choices_async,
+                                            cancellable, callback, user_data);
+
+  if (g_str_equal (field, CONCORD_FIELD_LISTS))
+    {
+      load_lists (task, TRUE);
+      return;
+    }
+
+  g_task_return_pointer (task, NULL, NULL);
+  g_object_unref (task);
 }
 
 static void
@@ -957,15 +898,9 @@ load_membership_async (ConcordConnectorElasticEmail *self,
                        gpointer                      user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  MembershipState *state = g_new0 (MembershipState, 1);
 
-  state->membership = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                             (GDestroyNotify) g_hash_table_unref);
-  state->lists = g_ptr_array_new_with_free_func (g_free);
   g_task_set_source_tag (task, load_membership_async);
-  g_task_set_task_data (task, state, (GDestroyNotify) membership_state_free);
-
-  call_lists_page (self, 0, cancellable, on_lists_page_cb, task);
+  load_lists (task, FALSE);
 }
 
 /* ConcordRestConnector's preparation: memberships are read once per
@@ -980,9 +915,6 @@ concord_connector_elasticemail_prepare_async (ConcordRestConnector *connector,
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
   g_autoptr(GTask) task = NULL;
-
-  if (operation == CONCORD_REST_LIST && page_token == NULL)
-    g_clear_pointer (&self->previous_page, g_hash_table_unref);
 
   if ((operation == CONCORD_REST_LIST && page_token == NULL) ||
       (operation != CONCORD_REST_CREATE && self->membership == NULL))
@@ -1200,41 +1132,6 @@ concord_connector_elasticemail_build_list_request (ConcordRestConnector  *connec
   return concord_http_request_new ("GET", path, "GET /contacts");
 }
 
-/* A page whose every contact was on the page before it means a server
- * that ignores the offset: following it would page for ever. (Contacts
- * added during a listing may shift one or two across a page boundary,
- * never a whole page.) Remembers @page's emails for the next page. */
-static gboolean
-check_page_is_new (ConcordConnectorElasticEmail  *self,
-                   ConcordPage                   *page,
-                   guint                          offset,
-                   GError                       **error)
-{
-  g_autoptr(GHashTable) emails = new_string_set ();
-  guint repeated = 0;
-
-  for (guint i = 0; i < page->records->len; i++)
-    {
-      const char *id = concord_record_get_remote_id (g_ptr_array_index (page->records, i));
-
-      if (self->previous_page != NULL && g_hash_table_contains (self->previous_page, id))
-        repeated++;
-      g_hash_table_add (emails, g_strdup (id));
-    }
-
-  g_clear_pointer (&self->previous_page, g_hash_table_unref);
-  if (offset > 0 && page->records->len > 0 && repeated == page->records->len)
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                   "GET /contacts failed: the page at offset %u repeats the page before it "
-                   "(the server ignores the offset); the listing stops", offset);
-      return FALSE;
-    }
-
-  self->previous_page = g_steal_pointer (&emails);
-  return TRUE;
-}
-
 static gboolean
 concord_connector_elasticemail_parse_page (ConcordRestConnector  *connector,
                                            const char            *contact_type,
@@ -1268,8 +1165,7 @@ concord_connector_elasticemail_parse_page (ConcordRestConnector  *connector,
         g_ptr_array_add (page->records, record);
     }
 
-  return check_page_is_new (self, page, concord_rest_page_token_number (page_token), error) &&
-         concord_rest_page_next_offset (connector, page, page_token, n, error);
+  return concord_rest_page_next_offset (connector, page, page_token, n, error);
 }
 
 static ConcordRecord *
@@ -1966,7 +1862,6 @@ concord_connector_elasticemail_dispose (GObject *object)
 
   g_clear_object (&self->client);
   g_clear_pointer (&self->membership, g_hash_table_unref);
-  g_clear_pointer (&self->previous_page, g_hash_table_unref);
   g_clear_pointer (&self->custom_fields, g_hash_table_unref);
 
   G_OBJECT_CLASS (concord_connector_elasticemail_parent_class)->dispose (object);
