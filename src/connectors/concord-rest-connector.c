@@ -727,11 +727,14 @@ on_verify_cb (GObject      *object,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  ConcordRestConnector *self = g_task_get_source_object (task);
   g_autoptr(JsonNode) root = NULL;
   GError *error = NULL;
 
   root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, NULL, NULL,
                                                &error);
+  if (error == NULL && KLASS (self)->check_verify_answer != NULL)
+    KLASS (self)->check_verify_answer (self, root, &error);
   if (error != NULL)
     g_task_return_error (task, error);
   else

@@ -52,6 +52,8 @@ G_DECLARE_DERIVABLE_TYPE (ConcordRestConnector, concord_rest_connector,
  * @build_update_request: the request applying @change; its answer is read
  *   with @record_from_json
  * @build_verify_request: a cheap authenticated request
+ * @check_verify_answer: optional: whether its answer is what the app sends
+ *   (a wrong base URL may answer 200 with something else)
  * @prepare_async: optional: what must be read before an operation (a
  *   membership map); called with @page_token for a listing
  *
@@ -100,6 +102,9 @@ struct _ConcordRestConnectorClass
                                                const ConcordRecordChange *change,
                                                GError                   **error);
   ConcordHttpRequest *(*build_verify_request) (ConcordRestConnector      *self);
+  gboolean            (*check_verify_answer)  (ConcordRestConnector      *self,
+                                               JsonNode                  *root,
+                                               GError                   **error);
   void                (*prepare_async)        (ConcordRestConnector      *self,
                                                ConcordRestOperation       operation,
                                                const char                *page_token,
@@ -110,7 +115,7 @@ struct _ConcordRestConnectorClass
                                                GAsyncResult              *result,
                                                GError                   **error);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 ConcordHttpClient *concord_rest_connector_get_client    (ConcordRestConnector *self);

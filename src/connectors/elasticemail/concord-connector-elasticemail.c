@@ -1193,6 +1193,14 @@ concord_connector_elasticemail_build_verify_request (ConcordRestConnector *conne
   return concord_http_request_new ("GET", "/contacts?limit=1", "GET /contacts");
 }
 
+static gboolean
+concord_connector_elasticemail_check_verify_answer (ConcordRestConnector  *connector,
+                                                    JsonNode              *root,
+                                                    GError               **error)
+{
+  return expect_array (root, "GET /contacts", error) != NULL;
+}
+
 /* Creates are grouped by list set: listnames applies to a whole request. */
 static char *
 concord_connector_elasticemail_create_group_key (ConcordRestConnector  *connector,
@@ -1895,6 +1903,7 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
   rest_class->build_create_request = concord_connector_elasticemail_build_create_request;
   rest_class->match_created = concord_connector_elasticemail_match_created;
   rest_class->build_verify_request = concord_connector_elasticemail_build_verify_request;
+  rest_class->check_verify_answer = concord_connector_elasticemail_check_verify_answer;
   rest_class->prepare_async = concord_connector_elasticemail_prepare_async;
   rest_class->prepare_finish = concord_connector_elasticemail_prepare_finish;
 }
