@@ -845,6 +845,12 @@ test_client_auth (void)
 }
 
 static void
+count_cb (guint *n)
+{
+  (*n)++;
+}
+
+static void
 test_client_oauth2 (void)
 {
   /* A stale access token: one refresh, then the request again. */
@@ -855,11 +861,13 @@ test_client_oauth2 (void)
     g_autoptr(GError) error = NULL;
     g_autofree char *token_url = g_strconcat (script->origin, "/token", NULL);
     g_autofree char *refresh = NULL;
+    guint n_changed = 0;
 
     script->valid_bearer = "fresh-access";
     script->token_answer = "{\"access_token\":\"fresh-access\",\"refresh_token\":\"next-refresh\"}";
     concord_http_client_set_auth_oauth2 (client, token_url, "concord", CLIENT_SECRET,
                                          "stale-access", "old-refresh");
+    g_signal_connect_swapped (client, "refresh-token-changed", G_CALLBACK (count_cb), &n_changed);
 
     root = client_get (client, "/contacts", NULL, NULL, &error);
     g_assert_no_error (error);
@@ -872,6 +880,7 @@ test_client_oauth2 (void)
     g_assert_nonnull (strstr (script->last_form, "refresh_token=old-refresh"));
     refresh = concord_http_client_dup_refresh_token (client);
     g_assert_cmpstr (refresh, ==, "next-refresh");
+    g_assert_cmpuint (n_changed, ==, 1);
 
     /* The new token is used from now on, with no refresh. */
     g_clear_pointer (&root, json_node_unref);

@@ -112,6 +112,13 @@ struct _ConcordHttpClient
 
 G_DEFINE_FINAL_TYPE (ConcordHttpClient, concord_http_client, G_TYPE_OBJECT)
 
+enum {
+  SIGNAL_REFRESH_TOKEN_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 typedef struct
 {
   ConcordHttpRequest *request;       /* (owned) */
@@ -548,12 +555,13 @@ read_token_answer (ConcordHttpClient  *self,
   wipe_string (&self->auth_value);
   self->auth_value = g_strdup (access);
   refresh = json_object_get_string_member_with_default (object, "refresh_token", NULL);
-  if (refresh != NULL && *refresh != '\0')
+  self->token_generation++;
+  if (refresh != NULL && *refresh != '\0' && g_strcmp0 (refresh, self->refresh_token) != 0)
     {
       wipe_string (&self->refresh_token);
       self->refresh_token = g_strdup (refresh);
+      g_signal_emit (self, signals[SIGNAL_REFRESH_TOKEN_CHANGED], 0);
     }
-  self->token_generation++;
   return TRUE;
 }
 
@@ -997,6 +1005,17 @@ concord_http_client_class_init (ConcordHttpClientClass *klass)
 
   object_class->dispose = concord_http_client_dispose;
   object_class->finalize = concord_http_client_finalize;
+
+  /**
+   * ConcordHttpClient::refresh-token-changed:
+   *
+   * The OAuth 2 server sent a new refresh token with a renewed access:
+   * store it (concord_http_client_dup_refresh_token()), the old one may
+   * no longer work.
+   */
+  signals[SIGNAL_REFRESH_TOKEN_CHANGED] =
+    g_signal_new ("refresh-token-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -1254,7 +1273,8 @@ concord_http_client_set_auth_query (ConcordHttpClient *self,
  * Sends the access token as a bearer token; on a 401, trades the refresh
  * token for a new one once and sends the request again. A refused refresh
  * is %CONCORD_ERROR_AUTH_EXPIRED. The server may send a new refresh token:
- * concord_http_client_dup_refresh_token() gives the current one to store.
+ * #ConcordHttpClient::refresh-token-changed says so, and
+ * concord_http_client_dup_refresh_token() gives it, to store.
  */
 void
 concord_http_client_set_auth_oauth2 (ConcordHttpClient *self,
