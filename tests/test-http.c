@@ -664,6 +664,7 @@ typedef struct
   const char  *retry_after[8];
   const char  *token_answer;   /* (nullable): the body /token answers with, 200 */
   const char  *valid_bearer;   /* (nullable): only this bearer token is accepted */
+  GBytes      *body;           /* (owned) (nullable): the answer instead of {"ok":true} */
   GPtrArray   *seen;           /* (owned): "Authorization|X-Key|query" per request */
   char        *last_form;      /* (owned) (nullable): the last /token body */
   gboolean     pause;          /* hold every request until released */
@@ -721,8 +722,13 @@ on_script_request_cb (SoupServer        *soup_server,
   if (script->retry_after[index] != NULL)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Retry-After", script->retry_after[index]);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
-                                    "{\"ok\":true}", 11);
+  if (script->body != NULL)
+    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                      g_bytes_get_data (script->body, NULL),
+                                      g_bytes_get_size (script->body));
+  else
+    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                      "{\"ok\":true}", 11);
   soup_server_message_set_status (msg, status, NULL);
 
   if (script->pause)
@@ -766,6 +772,7 @@ script_free (Script *script)
   soup_server_disconnect (script->server);
   g_clear_object (&script->server);
   g_ptr_array_unref (script->seen);
+  g_clear_pointer (&script->body, g_bytes_unref);
   g_free (script->last_form);
   g_free (script->origin);
   g_free (script);
@@ -1268,6 +1275,81 @@ test_client_other_origin (void)
   }
 }
 
+static void
+test_client_answers (void)
+{
+  /* Broken text: each bad byte and each escaped NUL becomes U+FFFD, and
+   * the value says it was repaired; the rest of the answer is kept. */
+  {
+    static const char broken[] = "{\"name\":\"Ren\xe9" "e\",\"nul\":\"A\\u0000B\",\"ok\":\"fine\"}";
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    JsonObject *object;
+    gboolean repaired = FALSE;
+    g_autofree char *name = NULL;
+    g_autofree char *nul = NULL;
+    g_autofree char *ok = NULL;
+
+    script->body = g_bytes_new_static (broken, sizeof broken - 1);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_no_error (error);
+    object = json_node_get_object (root);
+    name = concord_http_repaired_text (json_object_get_string_member (object, "name"), 1000,
+                                       &repaired);
+    g_assert_true (repaired);
+    g_assert_cmpstr (name, ==, "Ren\xef\xbf\xbd" "e");
+    repaired = FALSE;
+    nul = concord_http_repaired_text (json_object_get_string_member (object, "nul"), 1000,
+                                      &repaired);
+    g_assert_true (repaired);
+    g_assert_cmpstr (nul, ==, "A\xef\xbf\xbd" "B");
+    repaired = FALSE;
+    ok = concord_http_repaired_text (json_object_get_string_member (object, "ok"), 1000,
+                                     &repaired);
+    g_assert_false (repaired);
+    g_assert_cmpstr (ok, ==, "fine");
+  }
+
+  /* Too large: read up to the bound, not asked again. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *large = g_strnfill (200 * 1024, ' ');
+
+    script->body = g_bytes_new (large, strlen (large));
+    concord_http_client_set_max_answer_bytes (client, 100 * 1024);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+    g_assert_nonnull (strstr (error->message, "larger than"));
+    g_assert_cmpuint (script->n_requests, ==, 1);
+  }
+
+  /* Nested too deeply, or not JSON: refused without quoting the body. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *bomb = g_strnfill (100000, '[');
+
+    script->body = g_bytes_new (bomb, strlen (bomb));
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+    g_assert_nonnull (strstr (error->message, "nested too deeply"));
+    g_clear_error (&error);
+
+    g_clear_pointer (&script->body, g_bytes_unref);
+    script->body = g_bytes_new_static ("{\"Quixotena\": tru", 17);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+    g_assert_null (strstr (error->message, "Quixotena"));
+  }
+}
+
 static GLogWriterOutput
 capture_log_cb (GLogLevelFlags   log_level,
                 const GLogField *fields,
@@ -1363,6 +1445,7 @@ main (int   argc,
   g_test_add_func ("/concord/http/client/statuses", test_client_statuses);
   g_test_add_func ("/concord/http/client/refine-error", test_client_refine_error);
   g_test_add_func ("/concord/http/client/other-origin", test_client_other_origin);
+  g_test_add_func ("/concord/http/client/answers", test_client_answers);
   g_test_add_func ("/concord/http/client/key-not-logged", test_client_key_not_logged);
 
   return g_test_run ();
