@@ -12,6 +12,7 @@
 #include "concord-connector-sample-private.h"
 #include "concord-error.h"
 #include "concord-http.h"
+#include "concord-http-client.h"
 #include "concord-json-private.h"
 #include "concord-test-utils.h"
 
@@ -31,7 +32,7 @@ test_check_status (void)
     { 404, CONCORD_ERROR_NOT_FOUND },
     { 409, CONCORD_ERROR_CONFLICT },
     { 412, CONCORD_ERROR_CONFLICT },
-    { 413, CONCORD_ERROR_FAILED },
+    { 413, CONCORD_ERROR_TOO_LARGE },
     { 429, CONCORD_ERROR_RATE_LIMITED },
     { 500, CONCORD_ERROR_SERVER },
     { 503, CONCORD_ERROR_SERVER },
@@ -515,7 +516,7 @@ test_redirect_keeps_key (void)
       concord_connector_elasticemail_set_retry_base_ms (connector, 1);
 
       g_assert_false (verify (connector, &error));
-      g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+      g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
       /* Both origins named, so the user can tell what happened. */
       g_assert_nonnull (strstr (error->message, origin));
       g_assert_nonnull (strstr (error->message, other));
@@ -643,6 +644,777 @@ test_nesting_bomb_files (void)
   concord_test_remove_dir (dir);
 }
 
+/* ------------------------------------------------------------------------- */
+/* ConcordHttpClient                                                         */
+/* ------------------------------------------------------------------------- */
+
+#define CLIENT_SECRET "client-secret-7d1e0c"
+
+/* A SoupServer on this thread whose answers each test scripts: the nth
+ * request gets statuses[n] (the last one repeats), with Retry-After
+ * retry_after[n] when set. */
+typedef struct
+{
+  SoupServer  *server;
+  char        *origin;         /* (owned): "http://127.0.0.1:PORT" */
+  guint        n_requests;     /* not counting /token */
+  guint        n_token;        /* requests to /token */
+  guint        statuses[8];
+  guint        n_statuses;
+  const char  *retry_after[8];
+  const char  *token_answer;   /* (nullable): the body /token answers with, 200 */
+  const char  *valid_bearer;   /* (nullable): only this bearer token is accepted */
+  GBytes      *body;           /* (owned) (nullable): the answer instead of {"ok":true} */
+  GPtrArray   *seen;           /* (owned): "Authorization|X-Key|query" per request */
+  char        *last_form;      /* (owned) (nullable): the last /token body */
+  gboolean     pause;          /* hold every request until released */
+  GQueue       paused;
+  guint        max_paused;
+} Script;
+
+static void
+on_script_request_cb (SoupServer        *soup_server,
+                      SoupServerMessage *msg,
+                      const char        *path,
+                      GHashTable        *query,
+                      gpointer           user_data)
+{
+  Script *script = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  const char *key = soup_message_headers_get_one (headers, "X-Key");
+  const char *query_text = g_uri_get_query (soup_server_message_get_uri (msg));
+  guint index;
+  guint status;
+
+  if (g_str_equal (path, "/token"))
+    {
+      SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+      script->n_token++;
+      g_free (script->last_form);
+      script->last_form = g_strndup (body->data, body->length);
+      if (script->token_answer != NULL)
+        {
+          soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                            script->token_answer, strlen (script->token_answer));
+          soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+        }
+      else
+        soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+      return;
+    }
+
+  index = MIN (script->n_requests, MAX (script->n_statuses, 1) - 1);
+  script->n_requests++;
+  g_ptr_array_add (script->seen, g_strdup_printf ("%s|%s|%s", authorization ? authorization : "",
+                                                  key ? key : "", query_text ? query_text : ""));
+
+  status = script->n_statuses > 0 ? script->statuses[index] : SOUP_STATUS_OK;
+  if (script->valid_bearer != NULL)
+    {
+      g_autofree char *wanted = g_strconcat ("Bearer ", script->valid_bearer, NULL);
+
+      if (g_strcmp0 (authorization, wanted) != 0)
+        status = SOUP_STATUS_UNAUTHORIZED;
+    }
+
+  if (script->retry_after[index] != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Retry-After", script->retry_after[index]);
+  if (script->body != NULL)
+    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                      g_bytes_get_data (script->body, NULL),
+                                      g_bytes_get_size (script->body));
+  else
+    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                      "{\"ok\":true}", 11);
+  soup_server_message_set_status (msg, status, NULL);
+
+  if (script->pause)
+    {
+      soup_server_message_pause (msg);
+      g_queue_push_tail (&script->paused, g_object_ref (msg));
+      script->max_paused = MAX (script->max_paused, script->paused.length);
+    }
+}
+
+static Script *
+script_new (void)
+{
+  Script *script = g_new0 (Script, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+
+  script->server = soup_server_new (NULL, NULL);
+  script->seen = g_ptr_array_new_with_free_func (g_free);
+  g_queue_init (&script->paused);
+  soup_server_add_handler (script->server, NULL, on_script_request_cb, script, NULL);
+  g_assert_true (soup_server_listen_local (script->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
+                                           &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (script->server);
+  script->origin = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+
+  return script;
+}
+
+static void
+script_free (Script *script)
+{
+  SoupServerMessage *msg;
+
+  while ((msg = g_queue_pop_head (&script->paused)) != NULL)
+    {
+      soup_server_message_unpause (msg);
+      g_object_unref (msg);
+    }
+  soup_server_disconnect (script->server);
+  g_clear_object (&script->server);
+  g_ptr_array_unref (script->seen);
+  g_clear_pointer (&script->body, g_bytes_unref);
+  g_free (script->last_form);
+  g_free (script->origin);
+  g_free (script);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Script, script_free)
+
+static ConcordHttpClient *
+script_client (Script *script)
+{
+  g_autofree char *base = g_strconcat (script->origin, "/api", NULL);
+  ConcordHttpClient *client = concord_http_client_new (base, "Test App");
+
+  concord_http_client_set_limits (client, 4, 5, 1);
+  return client;
+}
+
+static JsonNode *
+client_get (ConcordHttpClient  *client,
+            const char         *path,
+            GCancellable       *cancellable,
+            guint              *status,
+            GError            **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_http_client_send_json_async (client, concord_http_request_new ("GET", path, "GET /x"),
+                                       cancellable, concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_http_client_send_json_finish (client, done, status, NULL, error);
+}
+
+static void
+test_client_auth (void)
+{
+  static const char *expected[] = {
+    "|" TEST_KEY "|",                      /* header */
+    "Bearer " TEST_KEY "||",               /* bearer */
+    NULL,                                  /* basic: computed below */
+    "||q=1&apikey=" TEST_KEY,              /* query parameter */
+  };
+
+  for (guint kind = 0; kind < G_N_ELEMENTS (expected); kind++)
+    {
+      g_autoptr(Script) script = script_new ();
+      g_autoptr(ConcordHttpClient) client = script_client (script);
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *basic = NULL;
+
+      switch (kind)
+        {
+        case 0: concord_http_client_set_auth_header (client, "X-Key", TEST_KEY); break;
+        case 1: concord_http_client_set_auth_bearer (client, TEST_KEY); break;
+        case 2: concord_http_client_set_auth_basic (client, "ann", TEST_KEY); break;
+        default: concord_http_client_set_auth_query (client, "apikey", TEST_KEY); break;
+        }
+
+      root = client_get (client, kind == 3 ? "/contacts?q=1" : "/contacts", NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (root);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+      g_assert_cmpuint (script->n_requests, ==, 1);
+
+      if (kind == 2)
+        {
+          g_autofree char *encoded = g_base64_encode ((const guchar *) "ann:" TEST_KEY,
+                                                      strlen ("ann:" TEST_KEY));
+
+          basic = g_strconcat ("Basic ", encoded, "||", NULL);
+        }
+      g_assert_cmpstr (g_ptr_array_index (script->seen, 0), ==,
+                       kind == 2 ? basic : expected[kind]);
+    }
+}
+
+static void
+count_cb (guint *n)
+{
+  (*n)++;
+}
+
+static void
+test_client_oauth2 (void)
+{
+  /* A stale access token: one refresh, then the request again. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *token_url = g_strconcat (script->origin, "/token", NULL);
+    g_autofree char *refresh = NULL;
+    guint n_changed = 0;
+
+    script->valid_bearer = "fresh-access";
+    script->token_answer = "{\"access_token\":\"fresh-access\",\"refresh_token\":\"next-refresh\"}";
+    concord_http_client_set_auth_oauth2 (client, token_url, "concord", CLIENT_SECRET,
+                                         "stale-access", "old-refresh");
+    g_signal_connect_swapped (client, "refresh-token-changed", G_CALLBACK (count_cb), &n_changed);
+
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (root);
+    g_assert_cmpuint (script->n_token, ==, 1);
+    g_assert_cmpuint (script->n_requests, ==, 2);
+    g_assert_cmpstr (g_ptr_array_index (script->seen, 0), ==, "Bearer stale-access||");
+    g_assert_cmpstr (g_ptr_array_index (script->seen, 1), ==, "Bearer fresh-access||");
+    g_assert_nonnull (strstr (script->last_form, "grant_type=refresh_token"));
+    g_assert_nonnull (strstr (script->last_form, "refresh_token=old-refresh"));
+    refresh = concord_http_client_dup_refresh_token (client);
+    g_assert_cmpstr (refresh, ==, "next-refresh");
+    g_assert_cmpuint (n_changed, ==, 1);
+
+    /* The new token is used from now on, with no refresh. */
+    g_clear_pointer (&root, json_node_unref);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (script->n_token, ==, 1);
+  }
+
+  /* A refused refresh: the access has expired, said as such. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *token_url = g_strconcat (script->origin, "/token", NULL);
+
+    script->valid_bearer = "fresh-access";
+    concord_http_client_set_auth_oauth2 (client, token_url, "concord", NULL,
+                                         "stale-access", "old-refresh");
+
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_null (root);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_EXPIRED);
+    g_assert_cmpuint (script->n_token, ==, 1);
+    g_assert_cmpuint (script->n_requests, ==, 1);
+    g_assert_null (strstr (error->message, "old-refresh"));
+  }
+
+  /* A refreshed token refused again: no second refresh, no loop. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *token_url = g_strconcat (script->origin, "/token", NULL);
+
+    script->valid_bearer = "never";
+    script->token_answer = "{\"access_token\":\"fresh-access\"}";
+    concord_http_client_set_auth_oauth2 (client, token_url, "concord", NULL,
+                                         "stale-access", "old-refresh");
+
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_EXPIRED);
+    g_assert_cmpuint (script->n_token, ==, 1);
+    g_assert_cmpuint (script->n_requests, ==, 2);
+  }
+}
+
+static void
+test_client_retry (void)
+{
+  /* 5xx and 429 are retried with backoff until the answer comes. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    guint status = 0;
+
+    script->statuses[0] = 503;
+    script->statuses[1] = 500;
+    script->statuses[2] = 429;
+    script->statuses[3] = 200;
+    script->n_statuses = 4;
+    root = client_get (client, "/contacts", NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (root);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_cmpuint (script->n_requests, ==, 4);
+  }
+
+  /* Retries end: the last answer's error. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+
+    script->statuses[0] = 502;
+    script->n_statuses = 1;
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_SERVER);
+    g_assert_cmpuint (script->n_requests, ==, 1 + CONCORD_HTTP_DEFAULT_MAX_RETRIES);
+  }
+
+  /* A POST is not repeated after a 5xx (it may have been done), unless
+   * marked idempotent; after a 429 it is. NO_RETRY is never repeated. */
+  {
+    static const struct { ConcordHttpFlags flags; guint first; guint n; } cases[] = {
+      { CONCORD_HTTP_NONE, 500, 1 },
+      { CONCORD_HTTP_IDEMPOTENT, 500, 2 },
+      { CONCORD_HTTP_NONE, 429, 2 },
+      { CONCORD_HTTP_NO_RETRY, 429, 1 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr(Script) script = script_new ();
+        g_autoptr(ConcordHttpClient) client = script_client (script);
+        g_autoptr(GBytes) body = NULL;
+        g_autoptr(GError) error = NULL;
+        GAsyncResult *result = NULL;
+        g_autoptr(GAsyncResult) done = NULL;
+        ConcordHttpRequest *request = concord_http_request_new ("POST", "/contacts", "POST /x");
+
+        script->statuses[0] = cases[i].first;
+        script->statuses[1] = 200;
+        script->n_statuses = 2;
+        concord_http_request_set_flags (request, cases[i].flags);
+        concord_http_client_send_async (client, request, NULL, concord_test_store_result_cb,
+                                        &result);
+        done = concord_test_wait_for_result (&result);
+        body = concord_http_client_send_finish (client, done, NULL, NULL, &error);
+        g_assert_cmpuint (script->n_requests, ==, cases[i].n);
+        g_assert_true ((body != NULL) == (cases[i].n == 2));
+      }
+  }
+}
+
+static void
+test_client_retry_after (void)
+{
+  /* Seconds and an HTTP date in the past are waited for, then retried. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+
+    script->statuses[0] = 429;
+    script->retry_after[0] = "0";
+    script->statuses[1] = 503;
+    script->retry_after[1] = "Sat, 01 Jan 2000 00:00:00 GMT";
+    script->statuses[2] = 200;
+    script->n_statuses = 3;
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (script->n_requests, ==, 3);
+  }
+
+  /* Beyond the limit: not waited for, the run stops at once. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+
+    script->statuses[0] = 429;
+    script->retry_after[0] = "86400";
+    script->n_statuses = 1;
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_RATE_LIMITED);
+    g_assert_nonnull (strstr (error->message, "Test App"));
+    g_assert_nonnull (strstr (error->message, "retry later"));
+    g_assert_cmpuint (script->n_requests, ==, 1);
+  }
+
+  /* Waits beyond the budget fail the same way. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+
+    script->statuses[0] = 429;
+    script->retry_after[0] = "1";
+    script->n_statuses = 1;
+    concord_http_client_set_retry_budget_ms (client, 500);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_RATE_LIMITED);
+    g_assert_nonnull (strstr (error->message, "of retries"));
+    g_assert_cmpuint (script->n_requests, ==, 1);
+  }
+}
+
+static void
+test_client_cancel_backoff (void)
+{
+  g_autoptr(Script) script = script_new ();
+  g_autoptr(ConcordHttpClient) client = script_client (script);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  /* The backoff would be 15 to 30 s, after which the server answers 200:
+   * only a cancellation during the wait gives CANCELLED. */
+  script->statuses[0] = 503;
+  script->statuses[1] = 200;
+  script->n_statuses = 2;
+  concord_http_client_set_limits (client, 4, 5, 1000000);
+  concord_http_client_send_json_async (client, concord_http_request_new ("GET", "/c", "GET /c"),
+                                       cancellable, concord_test_store_result_cb, &result);
+  CONCORD_TEST_WAIT_FOR (script->n_requests == 1);
+  g_cancellable_cancel (cancellable);
+  done = concord_test_wait_for_result (&result);
+  root = concord_http_client_send_json_finish (client, done, NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (script->n_requests, ==, 1);
+}
+
+static void
+on_counted_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  guint *n_done = user_data;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  body = concord_http_client_send_finish (CONCORD_HTTP_CLIENT (object), result, NULL, NULL,
+                                          &error);
+  g_assert_no_error (error);
+  (*n_done)++;
+}
+
+static void
+test_client_in_flight (void)
+{
+  g_autoptr(Script) script = script_new ();
+  g_autoptr(ConcordHttpClient) client = script_client (script);
+  guint n_done = 0;
+
+  script->pause = TRUE;
+  concord_http_client_set_limits (client, 3, 0, 1);
+  for (guint i = 0; i < 10; i++)
+    concord_http_client_send_async (client, concord_http_request_new ("GET", "/c", "GET /c"),
+                                    NULL, on_counted_cb, &n_done);
+
+  /* Three at once; the others wait until one is answered. */
+  while (n_done < 10)
+    {
+      SoupServerMessage *msg;
+
+      CONCORD_TEST_WAIT_FOR (script->paused.length == MIN (3u, 10 - n_done));
+      g_assert_cmpuint (script->n_requests, ==, n_done + script->paused.length);
+      msg = g_queue_pop_head (&script->paused);
+      soup_server_message_unpause (msg);
+      g_object_unref (msg);
+      {
+        guint before = n_done;
+
+        CONCORD_TEST_WAIT_FOR (n_done == before + 1);
+      }
+    }
+  g_assert_cmpuint (script->max_paused, ==, 3);
+  g_assert_cmpuint (script->n_requests, ==, 10);
+}
+
+static void
+test_client_statuses (void)
+{
+  static const struct { guint status; int code; guint n; } cases[] = {
+    { 413, CONCORD_ERROR_TOO_LARGE, 1 },
+    { 401, CONCORD_ERROR_AUTH_FAILED, 1 },
+    { 404, CONCORD_ERROR_NOT_FOUND, 1 },
+    { 412, CONCORD_ERROR_CONFLICT, 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Script) script = script_new ();
+      g_autoptr(ConcordHttpClient) client = script_client (script);
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(GError) error = NULL;
+
+      script->statuses[0] = cases[i].status;
+      script->n_statuses = 1;
+      root = client_get (client, "/contacts", NULL, NULL, &error);
+      g_assert_error (error, CONCORD_ERROR, cases[i].code);
+      g_assert_cmpuint (script->n_requests, ==, cases[i].n);
+    }
+
+  /* NOT_FOUND_IS_EMPTY: a 404 is an empty answer, and its status says so. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(GBytes) body = NULL;
+    g_autoptr(GError) error = NULL;
+    GAsyncResult *result = NULL;
+    g_autoptr(GAsyncResult) done = NULL;
+    ConcordHttpRequest *request = concord_http_request_new ("GET", "/c", "GET /c");
+    guint status = 0;
+
+    script->statuses[0] = 404;
+    script->n_statuses = 1;
+    concord_http_request_set_flags (request, CONCORD_HTTP_NOT_FOUND_IS_EMPTY);
+    concord_http_client_send_async (client, request, NULL, concord_test_store_result_cb, &result);
+    done = concord_test_wait_for_result (&result);
+    body = concord_http_client_send_finish (client, done, &status, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_bytes_get_size (body), ==, 0);
+    g_assert_cmpuint (status, ==, 404);
+  }
+}
+
+static gboolean
+refine_teapot (guint        status,
+               GBytes      *body,
+               const char  *label,
+               GError     **error,
+               gpointer     user_data)
+{
+  guint *n_calls = user_data;
+
+  (*n_calls)++;
+  if (status != 418)
+    return FALSE;
+
+  g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_QUOTA, "%s: %.*s", label,
+               (int) g_bytes_get_size (body), (const char *) g_bytes_get_data (body, NULL));
+  return TRUE;
+}
+
+static void
+test_client_refine_error (void)
+{
+  g_autoptr(Script) script = script_new ();
+  g_autoptr(ConcordHttpClient) client = script_client (script);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_calls = 0;
+
+  concord_http_client_set_refine_error (client, refine_teapot, &n_calls);
+  script->statuses[0] = 418;
+  script->statuses[1] = 409;
+  script->n_statuses = 2;
+  root = client_get (client, "/contacts", NULL, NULL, &error);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_QUOTA);
+  g_assert_nonnull (strstr (error->message, "{\"ok\":true}"));
+  g_clear_error (&error);
+
+  /* The hook declines: the status mapping stays. */
+  root = client_get (client, "/contacts", NULL, NULL, &error);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_cmpuint (n_calls, ==, 2);
+}
+
+static void
+test_client_other_origin (void)
+{
+  g_autoptr(Script) script = script_new ();
+  g_autoptr(Script) other = script_new ();
+  g_autoptr(ConcordHttpClient) client = script_client (script);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  concord_http_client_set_auth_header (client, "X-Key", TEST_KEY);
+
+  /* A redirect to another origin is not followed: PROTOCOL. */
+  {
+    g_autoptr(SoupServer) redirecting = soup_server_new (NULL, NULL);
+    Server at_origin = { 0 };
+    g_autofree char *origin = start_server (redirecting, &at_origin);
+    g_autofree char *base = g_strconcat (origin, "/api", NULL);
+    g_autoptr(ConcordHttpClient) redirected = concord_http_client_new (base, "Test App");
+
+    at_origin.status = 307;
+    at_origin.location = g_strdup (other->origin);
+    concord_http_client_set_auth_header (redirected, "X-Key", TEST_KEY);
+    root = client_get (redirected, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
+    g_assert_nonnull (strstr (error->message, other->origin));
+    g_assert_cmpuint (at_origin.n_requests, ==, 1);
+    g_assert_cmpuint (other->n_requests, ==, 0);
+    g_clear_error (&error);
+    g_free (at_origin.location);
+  }
+
+  /* A path that would make the URL point elsewhere is not sent at all. */
+  path = g_strconcat ("@127.0.0.1:", strrchr (other->origin, ':') + 1, "/", NULL);
+  {
+    g_autofree char *base = NULL;
+    g_autoptr(ConcordHttpClient) bare = NULL;
+
+    base = g_strdup (script->origin);
+    bare = concord_http_client_new (base, "Test App");
+    concord_http_client_set_auth_header (bare, "X-Key", TEST_KEY);
+    root = client_get (bare, path, NULL, NULL, &error);
+    g_assert_nonnull (error);
+    g_assert_cmpuint (other->n_requests, ==, 0);
+    g_assert_cmpuint (script->n_requests, ==, 0);
+  }
+}
+
+static void
+test_client_answers (void)
+{
+  /* Broken text: each bad byte and each escaped NUL becomes U+FFFD, and
+   * the value says it was repaired; the rest of the answer is kept. */
+  {
+    static const char broken[] = "{\"name\":\"Ren\xe9" "e\",\"nul\":\"A\\u0000B\",\"ok\":\"fine\"}";
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    JsonObject *object;
+    gboolean repaired = FALSE;
+    g_autofree char *name = NULL;
+    g_autofree char *nul = NULL;
+    g_autofree char *ok = NULL;
+
+    script->body = g_bytes_new_static (broken, sizeof broken - 1);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_no_error (error);
+    object = json_node_get_object (root);
+    name = concord_http_repaired_text (json_object_get_string_member (object, "name"), 1000,
+                                       &repaired);
+    g_assert_true (repaired);
+    g_assert_cmpstr (name, ==, "Ren\xef\xbf\xbd" "e");
+    repaired = FALSE;
+    nul = concord_http_repaired_text (json_object_get_string_member (object, "nul"), 1000,
+                                      &repaired);
+    g_assert_true (repaired);
+    g_assert_cmpstr (nul, ==, "A\xef\xbf\xbd" "B");
+    repaired = FALSE;
+    ok = concord_http_repaired_text (json_object_get_string_member (object, "ok"), 1000,
+                                     &repaired);
+    g_assert_false (repaired);
+    g_assert_cmpstr (ok, ==, "fine");
+  }
+
+  /* Too large: read up to the bound, not asked again. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *large = g_strnfill (200 * 1024, ' ');
+
+    script->body = g_bytes_new (large, strlen (large));
+    concord_http_client_set_max_answer_bytes (client, 100 * 1024);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+    g_assert_nonnull (strstr (error->message, "larger than"));
+    g_assert_cmpuint (script->n_requests, ==, 1);
+  }
+
+  /* Nested too deeply, or not JSON: refused without quoting the body. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *bomb = g_strnfill (100000, '[');
+
+    script->body = g_bytes_new (bomb, strlen (bomb));
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+    g_assert_nonnull (strstr (error->message, "nested too deeply"));
+    g_clear_error (&error);
+
+    g_clear_pointer (&script->body, g_bytes_unref);
+    script->body = g_bytes_new_static ("{\"Quixotena\": tru", 17);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+    g_assert_null (strstr (error->message, "Quixotena"));
+  }
+}
+
+static GLogWriterOutput
+capture_log_cb (GLogLevelFlags   log_level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  GString *log = user_data;
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE"))
+      {
+        g_string_append_len (log, fields[i].value, fields[i].length);
+        g_string_append_c (log, '\n');
+      }
+
+  return G_LOG_WRITER_HANDLED;
+}
+
+static void
+test_client_key_not_logged (void)
+{
+  g_autoptr(GString) log = g_string_new (NULL);
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(Script) script = script_new ();
+      g_autoptr(ConcordHttpClient) client = script_client (script);
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *token_url = g_strconcat (script->origin, "/token", NULL);
+
+      g_log_set_writer_func (capture_log_cb, log, NULL);
+      g_log_set_debug_enabled (TRUE);
+
+      /* Every kind of credential, through retries and a refresh. */
+      script->statuses[0] = 503;
+      script->statuses[1] = 200;
+      script->n_statuses = 2;
+      concord_http_client_set_auth_query (client, "apikey", TEST_KEY);
+      root = client_get (client, "/contacts", NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_clear_pointer (&root, json_node_unref);
+
+      script->valid_bearer = "fresh-" TEST_KEY;
+      script->token_answer = "{\"access_token\":\"fresh-" TEST_KEY "\"}";
+      concord_http_client_set_auth_oauth2 (client, token_url, "concord", CLIENT_SECRET,
+                                           TEST_KEY, "refresh-" TEST_KEY);
+      root = client_get (client, "/contacts", NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_clear_object (&client);
+
+      /* The log says what happened, and nothing secret. */
+      g_assert_nonnull (strstr (log->str, "GET /x: HTTP 503"));
+      g_assert_nonnull (strstr (log->str, "GET /x: HTTP 401"));
+      g_assert_null (strstr (log->str, TEST_KEY));
+      g_assert_null (strstr (log->str, CLIENT_SECRET));
+      g_print ("checked %" G_GSIZE_FORMAT " bytes of log\n", log->len);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*checked*bytes of log*");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -664,6 +1436,17 @@ main (int   argc,
   g_test_add_func ("/concord/http/nesting-bomb-answer", test_nesting_bomb_answer);
   g_test_add_func ("/concord/http/nesting-bomb-files", test_nesting_bomb_files);
   g_test_add_func ("/concord/http/unreadable-answer", test_unreadable_answer);
+  g_test_add_func ("/concord/http/client/auth", test_client_auth);
+  g_test_add_func ("/concord/http/client/oauth2", test_client_oauth2);
+  g_test_add_func ("/concord/http/client/retry", test_client_retry);
+  g_test_add_func ("/concord/http/client/retry-after", test_client_retry_after);
+  g_test_add_func ("/concord/http/client/cancel-backoff", test_client_cancel_backoff);
+  g_test_add_func ("/concord/http/client/in-flight", test_client_in_flight);
+  g_test_add_func ("/concord/http/client/statuses", test_client_statuses);
+  g_test_add_func ("/concord/http/client/refine-error", test_client_refine_error);
+  g_test_add_func ("/concord/http/client/other-origin", test_client_other_origin);
+  g_test_add_func ("/concord/http/client/answers", test_client_answers);
+  g_test_add_func ("/concord/http/client/key-not-logged", test_client_key_not_logged);
 
   return g_test_run ();
 }

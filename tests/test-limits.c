@@ -248,7 +248,7 @@ test_same_page (Hostile       *hostile,
   n_before = hostile->n_requests;
   second = list_page (hostile->connector, first->next_page, &error);
   g_assert_null (second);
-  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
   g_assert_nonnull (strstr (error->message, "repeats the page before it"));
   g_assert_cmpuint (hostile->n_requests, ==, n_before + 1);
   g_clear_error (&error);

@@ -55,7 +55,8 @@ concord_http_session_new (void)
  *
  * The one place where HTTP statuses become ConcordError codes:
  * 401/403 → %CONCORD_ERROR_AUTH_FAILED, 404/410 → %CONCORD_ERROR_NOT_FOUND,
- * 409/412 → %CONCORD_ERROR_CONFLICT, 429 → %CONCORD_ERROR_RATE_LIMITED,
+ * 409/412 → %CONCORD_ERROR_CONFLICT, 413 → %CONCORD_ERROR_TOO_LARGE,
+ * 429 → %CONCORD_ERROR_RATE_LIMITED,
  * other 4xx → %CONCORD_ERROR_FAILED, 5xx → %CONCORD_ERROR_SERVER.
  *
  * Returns: %TRUE for a 2xx status, otherwise %FALSE with @error set
@@ -90,6 +91,10 @@ concord_http_check_status (guint        status,
     case SOUP_STATUS_CONFLICT:
     case SOUP_STATUS_PRECONDITION_FAILED:
       code = CONCORD_ERROR_CONFLICT;
+      break;
+
+    case SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE:
+      code = CONCORD_ERROR_TOO_LARGE;
       break;
 
     case 429:  /* Too Many Requests: no SoupStatus name in libsoup 3.2 */
@@ -359,7 +364,9 @@ concord_http_message_prepare (SoupMessage *msg)
  * the base URL needs correcting.
  *
  * Returns: %TRUE when the answer is not a redirect, otherwise %FALSE with
- *   @error set (%CONCORD_ERROR_INVALID)
+ *   @error set: %CONCORD_ERROR_PROTOCOL to another origin (an API never
+ *   moves its users' data elsewhere), %CONCORD_ERROR_INVALID to the same
+ *   one (the base URL wants correcting)
  */
 gboolean
 concord_http_check_redirect (SoupMessage  *msg,
@@ -386,7 +393,7 @@ concord_http_check_redirect (SoupMessage  *msg,
 
   if (to == NULL || g_strcmp0 (from, to) != 0)
     {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
                    /* Translators: the first %s is the configured server, the second where
                     * it redirected to, both like https://api.example.com:443 */
                    _("The server %s redirected to another server (%s); the API key is only "

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include "concord-connector.h"
+#include "concord-rest-connector.h"
 
 G_BEGIN_DECLS
 
@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 #define CONCORD_TYPE_CONNECTOR_ELASTICEMAIL (concord_connector_elasticemail_get_type ())
 
 G_DECLARE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
-                      CONCORD, CONNECTOR_ELASTICEMAIL, ConcordConnector)
+                      CONCORD, CONNECTOR_ELASTICEMAIL, ConcordRestConnector)
 
 ConcordConnectorElasticEmail *concord_connector_elasticemail_new (const char *base_url,
                                                                   const char *api_key);

@@ -1,0 +1,2048 @@
+/* concord-connector-elasticemail.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Elastic Email, through its REST API v4 (see
+ * specs/elasticemail-v4-contacts.md for the facts and their uncertainties),
+ * on ConcordRestConnector and ConcordHttpClient, which do the requests
+ * (the key only as the X-ElasticEmail-ApiKey header, MAX_IN_FLIGHT at once,
+ * retries, bounded and repaired answers), the listing loop, fetch by id
+ * and chunked creates with 413 halving. What is left here is Elastic
+ * Email's: its field tables, its error bodies, its list membership, its
+ * multi-step update.
+ *
+ * Errors. v4 answers 400 for a refused key and for a key without the
+ * needed access level, so a 400 is told apart by its {"Error": …} body;
+ * 412 is a refusal of the account (plan limits) or the data, not a
+ * conflict (refine_error()). Labels name endpoints with placeholders
+ * ("PUT /contacts/{email}"), never an address.
+ *
+ * Listing. GET /contacts has only limit/offset, no order guarantee, no
+ * total and an undocumented maximum limit: we ask for PAGE_LIMIT, advance
+ * the offset by what actually came back, and stop at the first empty page,
+ * which is the only page marked complete. There is no "changed since"
+ * filter, so every listing is a full one. A page longer than asked, or one
+ * whose contacts were all on the page before (a server that ignores the
+ * offset: ConcordRestConnector), ends the listing with an error instead of
+ * paging for ever.
+ *
+ * Lists. A contact does not say which lists it is on; the first page of a
+ * listing reads GET /lists and every list's members and keeps the map
+ * email → list names for the pages that follow (and for fetch and update
+ * echoes). GET /lists/{name}/contacts has been reported to ignore its
+ * offset: a page starting with the same email as the page before gives it
+ * away, and the list is then read once more as a single huge page (all
+ * that can still work). There are at most MAX_LISTS lists and
+ * MAX_MEMBERSHIPS memberships, and no page may be longer than asked.
+ * Lists are never created here: POST /lists with no Emails may put every
+ * contact on the new list [unverified], so a missing list is an error.
+ *
+ * Custom fields. v4 has no endpoint that lists an account's custom fields;
+ * they are learnt from the contacts read: the first schema load reads
+ * every page up to MAX_SCHEMA_PAGES, later loads the first page, and every
+ * page listed adds what it uses. A field no contact uses yet is declared
+ * by the user (the option "custom_fields"). POST /contacts silently drops
+ * custom fields the account does not have, so a write compares what it
+ * sent with what was echoed and fails the record, naming the field.
+ *
+ * Status. ContactUpdatePayload has no Status: the one status change the API
+ * allows is to unsubscribe, through POST /suppressions/unsubscribes. Any
+ * other status change (and any consent change) is refused for that field
+ * alone (concord_write_result_add_refused()). An unsubscribe goes out
+ * before the profile PUT, so a process killed between the two never
+ * leaves a contact renamed but still subscribed.
+ */
+
+#define G_LOG_DOMAIN "concord-connector-elasticemail"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "concord-connector-elasticemail.h"
+#include "concord-connector-elasticemail-private.h"
+#include "concord-error.h"
+#include "concord-json-private.h"
+#include "concord-rest-connector.h"
+
+#define EE_APP_ID          "elasticemail"
+#define EE_APP_NAME        "Elastic Email"
+#define CONTACT_TYPE_ID    "contacts"
+#define CONTACT_TYPE_LABEL "Contacts"
+#define API_KEY_HEADER     "X-ElasticEmail-ApiKey"
+#define MAX_BATCH          1000
+#define PAGE_LIMIT         100
+/* The budget automatic schedules keep to 1 % of, in requests an hour.
+ * Elastic Email documents none (specs/elasticemail-v4-contacts.md, "Rate
+ * limiting": only a limit of 20 concurrent connections, answered with
+ * 429). Assumed, to be safe: those 20 connections each making one request
+ * a second, 72,000 an hour; 1 % of it lets a 1,000-contact account (10
+ * pages) be read every minute. */
+#define RATE_BUDGET        (20 * 3600)
+#define LISTS_PAGE_LIMIT   200
+/* One page for a whole list, when the server ignores the offset. */
+#define FALLBACK_LIMIT     100000
+/* The first schema load reads at most this many pages (10,000 contacts);
+ * fields first used further on are learnt by the listing, and the same
+ * sync runs once more with them (concord_sync_run_connection()). */
+#define MAX_SCHEMA_PAGES   100
+#define MAX_IN_FLIGHT      4
+#define MAX_ERROR_BODY_BYTES (64 * 1024)
+/* The longest value a listing accepts, and the longest email (RFC 5321). */
+#define MAX_VALUE_BYTES    (64 * 1024)
+#define MAX_EMAIL_BYTES    254
+/* Bounds on what membership paging accepts. */
+#define MAX_LISTS          10000
+#define MAX_MEMBERSHIPS    1000000
+
+struct _ConcordConnectorElasticEmail
+{
+  ConcordRestConnector  parent_instance;
+
+  ConcordHttpClient    *client;          /* (owned): also the base's */
+  guint                 max_schema_pages;/* MAX_SCHEMA_PAGES but in tests */
+  GHashTable           *custom_fields;   /* (owned): names seen or declared → NULL */
+  gboolean              schema_read;     /* a schema load has read every page */
+  GHashTable           *membership;      /* (owned) (nullable): email → set of list names */
+};
+
+G_DEFINE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
+                     CONCORD_TYPE_REST_CONNECTOR)
+
+/* The API's ContactStatus names and ours. */
+static const struct
+{
+  const char *api;
+  const char *canonical;
+} status_names[] = {
+  { "Transactional", "transactional" },
+  { "Engaged", "engaged" },
+  { "Active", "active" },
+  { "Bounced", "bounced" },
+  { "Unsubscribed", "unsubscribed" },
+  { "Abuse", "abuse" },
+  { "Inactive", "inactive" },
+  { "Stale", "stale" },
+  { "NotConfirmed", "not_confirmed" },
+};
+
+static const char *status_choices[] = {
+  "active", "engaged", "inactive", "not_confirmed", "transactional",
+  "unsubscribed", "bounced", "abuse", "stale", NULL
+};
+static const char *source_choices[] = {
+  "DeliveryApi", "ManualInput", "FileUpload", "WebForm", "ContactApi", "VerificationApi",
+  "FileVerificationApi", "PilotBillingPlan", "PaidNewsletter", NULL
+};
+static const char *consent_choices[] = { "unknown", "allow", "deny", NULL };
+
+/* 412 messages known to carry no contact data; any other is left out. */
+static const char *safe_412_messages[] = {
+  "Too many contacts for current billing plan.",
+  "List not found.",
+  "Invalid email address.",
+  NULL
+};
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static char *
+escape_segment (const char *text)
+{
+  /* No reserved character allowed: '+' becomes %2B, '@' %40, '/' %2F. */
+  return g_uri_escape_string (text, NULL, FALSE);
+}
+
+static const char *
+status_to_canonical (const char *api)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (status_names); i++)
+    if (g_ascii_strcasecmp (status_names[i].api, api) == 0 ||
+        g_ascii_strcasecmp (status_names[i].canonical, api) == 0)
+      return status_names[i].canonical;
+
+  return NULL;
+}
+
+static const char *
+status_to_api (const char *canonical)
+{
+  const char *known = status_to_canonical (canonical);
+
+  for (guint i = 0; known != NULL && i < G_N_ELEMENTS (status_names); i++)
+    if (g_str_equal (status_names[i].canonical, known))
+      return status_names[i].api;
+
+  return NULL;
+}
+
+static const char *
+consent_to_api (const char *canonical)
+{
+  static const char *names[] = { "Allow", "Deny", "Unknown" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (canonical, names[i]) == 0)
+      return names[i];
+
+  return NULL;
+}
+
+/* The text of a member: see concord_rest_json_text(). */
+static char *
+member_text_repaired (JsonObject *object,
+                      const char *name,
+                      gboolean   *repaired)
+{
+  return concord_rest_json_text (object, name, MAX_VALUE_BYTES, repaired);
+}
+
+static char *
+member_text (JsonObject *object,
+             const char *name)
+{
+  return member_text_repaired (object, name, NULL);
+}
+
+/* The folded email of the Contact object at @node, or NULL. */
+static char *
+node_email (JsonNode *node)
+{
+  g_autofree char *text = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  text = member_text (json_node_get_object (node), "Email");
+  return concord_email_fold (text);
+}
+
+static GHashTable *
+new_string_set (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+static void
+membership_add (GHashTable *membership,
+                const char *email,
+                const char *list_name)
+{
+  GHashTable *lists = g_hash_table_lookup (membership, email);
+
+  if (lists == NULL)
+    {
+      lists = new_string_set ();
+      g_hash_table_insert (membership, g_strdup (email), lists);
+    }
+
+  g_hash_table_add (lists, g_strdup (list_name));
+}
+
+static void
+set_lists_field (ConcordRecord *record,
+                 GHashTable    *lists)
+{
+  g_autofree const char **names = NULL;
+
+  if (lists == NULL || g_hash_table_size (lists) == 0)
+    {
+      concord_record_remove (record, CONCORD_FIELD_LISTS);
+      return;
+    }
+
+  names = (const char **) g_hash_table_get_keys_as_array (lists, NULL);
+  concord_record_set_set (record, CONCORD_FIELD_LISTS, names);
+
+  /* A list name read with a repair is not the user's. */
+  for (guint i = 0; names[i] != NULL; i++)
+    if (strstr (names[i], "\xef\xbf\xbd") != NULL)
+      concord_record_mark_altered (record, CONCORD_FIELD_LISTS);
+}
+
+/* Sets field @key of @record to @text, marked altered when @repaired. */
+static void
+set_text (ConcordRecord    *record,
+          const char       *key,
+          ConcordFieldType  type,
+          const char       *text,
+          gboolean          repaired)
+{
+  concord_record_set_text (record, key, type, text);
+  if (repaired && text != NULL)
+    concord_record_mark_altered (record, key);
+}
+
+static void
+set_member_text (ConcordRecord    *record,
+                 const char       *key,
+                 ConcordFieldType  type,
+                 JsonObject       *object,
+                 const char       *name)
+{
+  gboolean repaired = FALSE;
+  g_autofree char *text = member_text_repaired (object, name, &repaired);
+
+  set_text (record, key, type, text, repaired);
+}
+
+/* A Contact object as a record; NULL when it has no email. The email is
+ * kept as the server gave it (the remote id is its folded form); a field
+ * whose value had to be repaired is marked altered, so it is never
+ * written across, and a repaired email never matches nor creates. */
+static ConcordRecord *
+parse_contact (ConcordConnectorElasticEmail *self,
+               JsonNode                     *node)
+{
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autofree char *email = NULL;
+  g_autofree char *remote_id = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *object;
+  JsonObject *custom;
+  JsonNode *email_node;
+  gboolean repaired = FALSE;
+  gint64 modified = -1;
+  static const char *dates[] = { "DateAdded", "DateUpdated", "StatusChangeDate" };
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  object = json_node_get_object (node);
+  email_node = json_object_get_member (object, "Email");
+  if (email_node == NULL || !JSON_NODE_HOLDS_VALUE (email_node) ||
+      json_node_get_value_type (email_node) != G_TYPE_STRING)
+    return NULL;
+
+  /* Anything with an @ is kept: a strict check would make real but odd
+   * addresses vanish from a complete listing, i.e. look deleted. A
+   * repaired one is kept too, marked: the planner skips it, saying why. */
+  email = concord_http_repaired_text (json_node_get_string (email_node), MAX_VALUE_BYTES,
+                                      &repaired);
+  remote_id = concord_email_fold (email);
+  if (remote_id == NULL || strchr (remote_id, '@') == NULL)
+    return NULL;
+
+  if (strlen (email) > MAX_EMAIL_BYTES)
+    {
+      /* Longer than any address can be (RFC 5321): kept cut and marked,
+       * so it neither matches nor creates (its remote id stays whole, for
+       * it is the app's name of the contact). */
+      g_autofree char *cut = concord_http_cut_text (email, MAX_EMAIL_BYTES);
+
+      g_free (email);
+      email = g_steal_pointer (&cut);
+      repaired = TRUE;
+    }
+
+  record = concord_record_new (remote_id);
+  set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email, repaired);
+  set_member_text (record, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, object, "FirstName");
+  set_member_text (record, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, object, "LastName");
+
+  repaired = FALSE;
+  text = member_text_repaired (object, "Status", &repaired);
+  /* Unknown values (numbers too) are kept as given. */
+  set_text (record, CONCORD_FIELD_STATUS, CONCORD_FIELD_TYPE_ENUM,
+            text != NULL && status_to_canonical (text) != NULL ? status_to_canonical (text) : text,
+            repaired);
+  g_clear_pointer (&text, g_free);
+
+  set_member_text (record, CONCORD_FIELD_SOURCE, CONCORD_FIELD_TYPE_ENUM, object, "Source");
+
+  repaired = FALSE;
+  text = member_text_repaired (concord_rest_json_object (object, "Consent"), "ConsentTracking",
+                               &repaired);
+  if (text == NULL)
+    text = member_text_repaired (object, "ConsentTracking", &repaired);
+  if (text != NULL)
+    {
+      const char *api = consent_to_api (text);
+      g_autofree char *lower = api != NULL ? g_ascii_strdown (api, -1) : NULL;
+
+      set_text (record, CONCORD_FIELD_CONSENT, CONCORD_FIELD_TYPE_ENUM,
+                lower != NULL ? lower : text, repaired);
+    }
+  g_clear_pointer (&text, g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (dates); i++)
+    {
+      g_autofree char *date = member_text (object, dates[i]);
+      gint64 when = concord_rest_parse_datetime (date);
+
+      if (when >= 0 && i == 0)
+        concord_record_set_datetime (record, CONCORD_FIELD_CREATED_AT, when);
+      else if (when >= 0 && i == 1)
+        concord_record_set_datetime (record, CONCORD_FIELD_UPDATED_AT, when);
+      if (i > 0)
+        modified = MAX (modified, when);
+    }
+  if (modified >= 0)
+    concord_record_set_modified (record, modified);
+
+  custom = concord_rest_json_object (object, "CustomFields");
+  if (custom != NULL)
+    {
+      g_autoptr(GList) names = json_object_get_members (custom);
+
+      for (const GList *l = names; l != NULL; l = l->next)
+        {
+          gboolean bad_name = FALSE;
+          g_autofree char *name = concord_http_repaired_text (l->data, MAX_VALUE_BYTES, &bad_name);
+          g_autofree char *key = NULL;
+
+          /* A field whose name had to be repaired cannot be written back. */
+          if (*name == '\0' || bad_name)
+            continue;
+
+          if (!g_hash_table_contains (self->custom_fields, name))
+            g_hash_table_add (self->custom_fields, g_strdup (name));
+
+          key = concord_field_custom_key (name);
+          set_member_text (record, key, CONCORD_FIELD_TYPE_STRING, custom, l->data);
+        }
+    }
+
+  if (self->membership != NULL)
+    set_lists_field (record, g_hash_table_lookup (self->membership, remote_id));
+
+  return g_steal_pointer (&record);
+}
+
+static JsonArray *
+expect_array (JsonNode    *node,
+              const char  *label,
+              GError     **error)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "%s failed: the answer is not a JSON array", label);
+      return NULL;
+    }
+
+  return json_node_get_array (node);
+}
+
+/* Adds the "CustomFields" object of @record's custom fields (and @clear's,
+ * as empty strings) to @builder, when there are any. */
+static gboolean
+add_custom_fields (JsonBuilder         *builder,
+                   const ConcordRecord *record,
+                   const char * const  *clear)
+{
+  gboolean any = FALSE;
+  guint n_set = record != NULL ? concord_record_get_n_fields (record) : 0;
+  guint n_clear = clear != NULL ? g_strv_length ((char **) clear) : 0;
+
+  for (guint f = 0; f < n_set + n_clear; f++)
+    {
+      const char *key = f >= n_set ? clear[f - n_set] : NULL;
+      const ConcordValue *value = f < n_set ? concord_record_get_field_at (record, f, &key) : NULL;
+      g_autofree char *string = value != NULL ? concord_value_to_string (value) : NULL;
+
+      if (!concord_field_is_custom (key))
+        continue;
+
+      if (!any)
+        {
+          json_builder_set_member_name (builder, "CustomFields");
+          json_builder_begin_object (builder);
+          any = TRUE;
+        }
+
+      /* Every custom value travels as a string. */
+      json_builder_set_member_name (builder, key + strlen (CONCORD_FIELD_CUSTOM_PREFIX));
+      json_builder_add_string_value (builder, string != NULL ? string : "");
+    }
+
+  if (any)
+    json_builder_end_object (builder);
+  return any;
+}
+
+/* The first custom field of @sent that @echoed lacks, or NULL. */
+static const char *
+find_dropped_custom_field (const ConcordRecord *sent,
+                           JsonNode            *echoed)
+{
+  JsonObject *custom = NULL;
+
+  if (echoed != NULL && JSON_NODE_HOLDS_OBJECT (echoed))
+    custom = concord_rest_json_object (json_node_get_object (echoed), "CustomFields");
+
+  for (guint f = 0; sent != NULL && f < concord_record_get_n_fields (sent); f++)
+    {
+      const char *key;
+      const char *name;
+
+      concord_record_get_field_at (sent, f, &key);
+      if (!concord_field_is_custom (key))
+        continue;
+
+      name = key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
+      if (custom == NULL || !json_object_has_member (custom, name))
+        return name;
+    }
+
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Requests                                                                  */
+/* ------------------------------------------------------------------------- */
+
+/* Elastic Email's error bodies (ConcordHttpRefineError): its 400 carries
+ * auth failures, and 412 is a refusal of the account or the data. */
+static gboolean
+refine_error (guint        status,
+              GBytes      *body,
+              const char  *label,
+              GError     **error,
+              gpointer     user_data)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *folded = NULL;
+  gconstpointer data;
+  gsize length;
+
+  data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+  if (data != NULL && length > 0 &&
+      (root = concord_json_parse (data, (gssize) length, MAX_ERROR_BODY_BYTES, NULL)) != NULL &&
+      JSON_NODE_HOLDS_OBJECT (root))
+    message = member_text (json_node_get_object (root), "Error");
+  folded = message != NULL ? g_utf8_casefold (message, -1) : NULL;
+
+  if (status == SOUP_STATUS_BAD_REQUEST && folded != NULL &&
+      strstr (folded, "access denied") != NULL)
+    g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED,
+                 "%s failed: the API key lacks the contacts permission (Access Denied)", label);
+  else if (status == SOUP_STATUS_BAD_REQUEST && folded != NULL &&
+           (strstr (folded, "apikey") != NULL || strstr (folded, "api key") != NULL ||
+            strstr (folded, "api-key") != NULL))
+    g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED,
+                 "%s failed: Elastic Email refused the API key", label);
+  else if (status == SOUP_STATUS_PRECONDITION_FAILED)
+    g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED, "%s failed: HTTP 412: %s", label,
+                 message != NULL && g_strv_contains (safe_412_messages, message)
+                 ? message
+                 : "Elastic Email refused the data or the account's limits were reached");
+  else
+    return FALSE;
+
+  return TRUE;
+}
+
+/*
+ * call_async:
+ * @path: path and query after the base URL, already encoded
+ * @label: the endpoint for messages, without personal data
+ * @body: (nullable): JSON to send
+ *
+ * Every Elastic Email request may be repeated: POST /contacts is an
+ * upsert, and list and suppression changes are set operations.
+ */
+static void
+call_async (ConcordConnectorElasticEmail *self,
+            const char                   *method,
+            const char                   *path,
+            const char                   *label,
+            JsonNode                     *body,
+            GCancellable                 *cancellable,
+            GAsyncReadyCallback           callback,
+            gpointer                      user_data)
+{
+  ConcordHttpRequest *request = concord_http_request_new (method, path, label);
+
+  concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
+  if (body != NULL)
+    concord_http_request_set_json (request, body);
+  concord_http_client_send_json_async (self->client, request, cancellable, callback, user_data);
+}
+
+static JsonNode *
+call_finish (ConcordConnectorElasticEmail  *self,
+             GAsyncResult                  *result,
+             GError                       **error)
+{
+  return concord_http_client_send_json_finish (self->client, result, NULL, NULL, error);
+}
+
+static void
+call_lists_page (ConcordConnectorElasticEmail *self,
+                 guint                         offset,
+                 GCancellable                 *cancellable,
+                 GAsyncReadyCallback           callback,
+                 gpointer                      user_data)
+{
+  g_autofree char *path = g_strdup_printf ("/lists?limit=%u&offset=%u", LISTS_PAGE_LIMIT, offset);
+
+  call_async (self, "GET", path, "GET /lists", NULL, cancellable, callback, user_data);
+}
+
+/* For the fuzz targets (concord-connector-elasticemail-private.h). */
+JsonNode *
+_concord_connector_elasticemail_parse_answer (GBytes      *body,
+                                              const char  *label,
+                                              GError     **error)
+{
+  return concord_http_parse_json (body, label, CONCORD_HTTP_DEFAULT_MAX_ANSWER_BYTES, error);
+}
+
+gboolean
+_concord_connector_elasticemail_check_status (guint        status,
+                                              GBytes      *body,
+                                              const char  *label,
+                                              GError     **error)
+{
+  if (status >= 200 && status < 300)
+    return TRUE;
+
+  return !refine_error (status, body, label, error, NULL) &&
+         concord_http_check_status (status, label, error);
+}
+
+ConcordRecord *
+_concord_connector_elasticemail_parse_contact (ConcordConnectorElasticEmail *self,
+                                               JsonNode                     *node)
+{
+  return parse_contact (self, node);
+}
+
+/* ------------------------------------------------------------------------- */
+/* List membership                                                           */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  gboolean    names_only;   /* list_choices: the list names, sorted */
+  GHashTable *membership;   /* (owned): being built */
+  GPtrArray  *lists;        /* (owned): list names */
+  guint       offset;
+  guint       list_index;
+  char       *first_email;  /* (owned) (nullable): first email of the previous page */
+  gboolean    in_fallback;  /* the current request asks for the whole list at once */
+  char       *first_list;   /* (owned) (nullable): first name of the previous /lists page */
+  guint       n_members;    /* list members read, all lists and pages */
+} MembershipState;
+
+static void
+membership_state_free (MembershipState *state)
+{
+  g_clear_pointer (&state->membership, g_hash_table_unref);
+  g_clear_pointer (&state->lists, g_ptr_array_unref);
+  g_free (state->first_email);
+  g_free (state->first_list);
+  g_free (state);
+}
+
+static int
+compare_list_names (gconstpointer a,
+                    gconstpointer b)
+{
+  return g_utf8_collate (*(const char * const *) a, *(const char * const *) b);
+}
+
+static void membership_next (GTask *task);
+
+/* One answer of GET /lists (bounded by LISTS_PAGE_LIMIT and MAX_LISTS).
+ * The lists end at an empty page or one that repeats the page before (a
+ * server that ignores the offset); a server may cap a page below what was
+ * asked, so it goes on to the first empty page. */
+static void
+on_lists_page_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  MembershipState *state = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  JsonArray *array = NULL;
+  guint n = 0;
+
+  root = call_finish (self, result, &error);
+  if (error == NULL && (array = expect_array (root, "GET /lists", &error)) != NULL)
+    n = json_array_get_length (array);
+  /* Counted by what was read, not by the names kept: a server that sends
+   * pages of things that are not lists forever adds no name. */
+  if (error == NULL && (n > LISTS_PAGE_LIMIT || state->offset + n > MAX_LISTS))
+    g_set_error (&error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                 "GET /lists failed: the server sent %u lists for a page of %u (at most %u "
+                 "lists are read); the listing stops", n, LISTS_PAGE_LIMIT, MAX_LISTS);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (n > 0 && JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
+    first = member_text (json_node_get_object (json_array_get_element (array, 0)), "ListName");
+
+  if (n > 0 && (state->offset == 0 || first == NULL || g_strcmp0 (first, state->first_list) != 0))
+    {
+      for (guint i = 0; i < n; i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+          g_autofree char *name = NULL;
+
+          if (JSON_NODE_HOLDS_OBJECT (node))
+            name = member_text (json_node_get_object (node), "ListName");
+          if (name != NULL && *name != '\0')
+            g_ptr_array_add (state->lists, g_steal_pointer (&name));
+        }
+
+      g_free (state->first_list);
+      state->first_list = g_steal_pointer (&first);
+      state->offset += n;
+      call_lists_page (self, state->offset, cancellable, on_lists_page_cb,
+                       g_steal_pointer (&task));
+      return;
+    }
+
+  if (state->names_only)
+    {
+      g_ptr_array_sort (state->lists, compare_list_names);
+      g_ptr_array_add (state->lists, NULL);
+      g_task_return_pointer (task, g_ptr_array_steal (state->lists, NULL),
+                             (GDestroyNotify) g_strfreev);
+      return;
+    }
+
+  /* All lists read: read their members. */
+  state->offset = 0;
+  state->list_index = 0;
+  membership_next (g_steal_pointer (&task));
+}
+
+static void
+load_lists (GTask    *task,
+            gboolean  names_only)
+{
+  MembershipState *state = g_new0 (MembershipState, 1);
+
+  state->names_only = names_only;
+  state->membership = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) g_hash_table_unref);
+  state->lists = g_ptr_array_new_with_free_func (g_free);
+  g_task_set_task_data (task, state, (GDestroyNotify) membership_state_free);
+
+  call_lists_page (g_task_get_source_object (task), 0, g_task_get_cancellable (task),
+                   on_lists_page_cb, task);
+}
+
+/* Lists are the one field with a closed set of values here: a contact can
+ * only be put on a list that exists, and lists are never created. The
+ * picker gets their names, paged like a listing's first step. */
+static void
+concord_connector_elasticemail_list_choices_async (ConcordConnector    *connector,
+                                                   const char          *contact_type,
+                                                   const char          *field,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data)
+{
+  GTask *task = concord_connector_task_new (connector,
+                                            concord_connector_elasticemail_list_choices_async,
+                                            cancellable, callback, user_data);
+
+  if (g_str_equal (field, CONCORD_FIELD_LISTS))
+    {
+      load_lists (task, TRUE);
+      return;
+    }
+
+  g_task_return_pointer (task, NULL, NULL);
+  g_object_unref (task);
+}
+
+static void
+add_members (GHashTable *membership,
+             JsonArray  *array,
+             const char *list_name)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autofree char *email = node_email (json_array_get_element (array, i));
+
+      if (email != NULL)
+        membership_add (membership, email, list_name);
+    }
+}
+
+static void membership_next_cb (GObject      *object,
+                                GAsyncResult *result,
+                                gpointer      user_data);
+
+static void
+request_members (GTask *task,
+                 guint  limit)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  MembershipState *state = g_task_get_task_data (task);
+  g_autofree char *escaped = escape_segment (g_ptr_array_index (state->lists, state->list_index));
+  g_autofree char *path = g_strdup_printf ("/lists/%s/contacts?limit=%u&offset=%u", escaped,
+                                           limit, state->in_fallback ? 0 : state->offset);
+
+  call_async (self, "GET", path, "GET /lists/{name}/contacts", NULL,
+              g_task_get_cancellable (task), membership_next_cb, task);
+}
+
+static void
+membership_next_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  MembershipState *state = g_task_get_task_data (task);
+  const char *list_name = g_ptr_array_index (state->lists, state->list_index);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  JsonArray *array = NULL;
+  guint limit = state->in_fallback ? FALLBACK_LIMIT : PAGE_LIMIT;
+  guint n = 0;
+
+  root = call_finish (self, result, &error);
+  /* A 404: the list went away since GET /lists. */
+  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
+    g_clear_error (&error);
+  else if (error == NULL && (array = expect_array (root, "GET /lists/{name}/contacts", &error)))
+    n = json_array_get_length (array);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  state->n_members += n;
+  if (n > limit || state->n_members > MAX_MEMBERSHIPS)
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "GET /lists/{name}/contacts failed: the server sent %u contacts "
+                               "for a page of %u (at most %u memberships are read); the "
+                               "listing stops", n, limit, MAX_MEMBERSHIPS);
+      return;
+    }
+
+  first = n > 0 ? node_email (json_array_get_element (array, 0)) : NULL;
+  if (!state->in_fallback && n > 0 && state->offset > 0 && first != NULL &&
+      g_strcmp0 (first, state->first_email) == 0)
+    {
+      /* The server ignores the offset (elasticemail-php#8): ask for the
+       * whole list in one page, which is all that can still work. */
+      g_debug ("GET /lists/{name}/contacts repeated a page: the server ignores the offset");
+      state->in_fallback = TRUE;
+      request_members (g_steal_pointer (&task), FALLBACK_LIMIT);
+      return;
+    }
+
+  if (state->in_fallback && n <= state->offset)
+    g_warning ("Elastic Email ignores the offset of GET /lists/{name}/contacts and caps its "
+               "page at %u: the memberships read for a list may be incomplete", n);
+
+  if (n > 0)
+    add_members (state->membership, array, list_name);
+
+  if (n == 0 || state->in_fallback)
+    {
+      /* Whatever the fallback page holds is all there is to know. */
+      state->in_fallback = FALSE;
+      state->list_index++;
+      state->offset = 0;
+      g_clear_pointer (&state->first_email, g_free);
+    }
+  else
+    {
+      g_free (state->first_email);
+      state->first_email = g_steal_pointer (&first);
+      state->offset += n;
+    }
+
+  membership_next (g_steal_pointer (&task));
+}
+
+/* Takes the reference on @task. */
+static void
+membership_next (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  MembershipState *state = g_task_get_task_data (task);
+
+  if (state->list_index < state->lists->len)
+    {
+      request_members (task, PAGE_LIMIT);
+      return;
+    }
+
+  g_clear_pointer (&self->membership, g_hash_table_unref);
+  self->membership = g_steal_pointer (&state->membership);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* Reads every list's members into self->membership. */
+static void
+load_membership_async (ConcordConnectorElasticEmail *self,
+                       GCancellable                 *cancellable,
+                       GAsyncReadyCallback           callback,
+                       gpointer                      user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, load_membership_async);
+  load_lists (task, FALSE);
+}
+
+/* ConcordRestConnector's preparation: memberships are read once per
+ * listing, before its first page, and before a fetch when unknown. */
+static void
+concord_connector_elasticemail_prepare_async (ConcordRestConnector *connector,
+                                              ConcordRestOperation  operation,
+                                              const char           *page_token,
+                                              GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GTask) task = NULL;
+
+  if ((operation == CONCORD_REST_LIST && page_token == NULL) ||
+      (operation != CONCORD_REST_CREATE && self->membership == NULL))
+    {
+      load_membership_async (self, cancellable, callback, user_data);
+      return;
+    }
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, load_membership_async);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+concord_connector_elasticemail_prepare_finish (ConcordRestConnector  *connector,
+                                               GAsyncResult          *result,
+                                               GError               **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, load_membership_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Schema                                                                    */
+/* ------------------------------------------------------------------------- */
+
+static void
+add_canonical (GPtrArray          *specs,
+               const char         *key,
+               const char * const *choices,
+               gboolean            read_only)
+{
+  ConcordFieldSpec *spec = concord_field_spec_copy (concord_fields_lookup (key));
+
+  if (choices != NULL)
+    {
+      g_strfreev (spec->choices);
+      spec->choices = g_strdupv ((char **) choices);
+    }
+  spec->read_only = read_only;
+  g_ptr_array_add (specs, spec);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+static GPtrArray *
+build_schema (ConcordConnectorElasticEmail *self)
+{
+  GPtrArray *specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  g_autofree const char **names = NULL;
+  guint n_names;
+
+  add_canonical (specs, CONCORD_FIELD_EMAIL, NULL, FALSE);
+  add_canonical (specs, CONCORD_FIELD_FIRST_NAME, NULL, FALSE);
+  add_canonical (specs, CONCORD_FIELD_LAST_NAME, NULL, FALSE);
+  add_canonical (specs, CONCORD_FIELD_STATUS, status_choices, FALSE);
+  add_canonical (specs, CONCORD_FIELD_SOURCE, source_choices, TRUE);
+  add_canonical (specs, CONCORD_FIELD_CONSENT, consent_choices, FALSE);
+  add_canonical (specs, CONCORD_FIELD_CREATED_AT, NULL, TRUE);
+  add_canonical (specs, CONCORD_FIELD_UPDATED_AT, NULL, TRUE);
+  add_canonical (specs, CONCORD_FIELD_LISTS, NULL, FALSE);
+
+  names = (const char **) g_hash_table_get_keys_as_array (self->custom_fields, &n_names);
+  g_qsort_with_data (names, (gint) n_names, sizeof (char *), compare_names, NULL);
+  for (guint i = 0; i < n_names; i++)
+    {
+      g_autofree char *key = concord_field_custom_key (names[i]);
+
+      g_ptr_array_add (specs, concord_field_spec_new (key, names[i],
+                                                      CONCORD_FIELD_TYPE_STRING, FALSE));
+    }
+
+  return specs;
+}
+
+typedef struct
+{
+  guint     offset;
+  guint     n_pages;
+  gboolean  all_pages;    /* read to the end, not just the first page */
+  char     *first_email;  /* (owned) (nullable): first email of the previous page */
+} SchemaState;
+
+static void
+schema_state_free (SchemaState *state)
+{
+  g_free (state->first_email);
+  g_free (state);
+}
+
+static void on_schema_page_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+static void
+schema_request_page (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  SchemaState *state = g_task_get_task_data (task);
+  g_autofree char *path = NULL;
+
+  path = g_strdup_printf ("/contacts?limit=%u&offset=%u", PAGE_LIMIT, state->offset);
+  call_async (self, "GET", path, "GET /contacts", NULL, g_task_get_cancellable (task),
+              on_schema_page_cb, task);
+}
+
+static void
+on_schema_page_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  SchemaState *state = g_task_get_task_data (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  JsonArray *array = NULL;
+  guint n;
+
+  root = call_finish (self, result, &error);
+  if (error == NULL)
+    array = expect_array (root, "GET /contacts", &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Parsing the contacts records their custom fields. */
+  n = json_array_get_length (array);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConcordRecord) record = parse_contact (self, json_array_get_element (array, i));
+
+      if (i == 0 && record != NULL)
+        first = g_strdup (concord_record_get_remote_id (record));
+    }
+
+  state->n_pages++;
+  /* A page that starts like the one before: the server ignores the
+   * offset, and there is nothing more to learn. */
+  if (state->all_pages && n > 0 && (first == NULL || g_strcmp0 (first, state->first_email) != 0) &&
+      state->n_pages < self->max_schema_pages)
+    {
+      g_free (state->first_email);
+      state->first_email = g_steal_pointer (&first);
+      state->offset += n;
+      schema_request_page (g_steal_pointer (&task));
+      return;
+    }
+
+  if (state->all_pages)
+    self->schema_read = TRUE;
+
+  g_task_return_pointer (task, build_schema (self), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+concord_connector_elasticemail_load_schema_async (ConcordConnector    *connector,
+                                                  const char          *contact_type,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  SchemaState *state;
+
+  task = concord_connector_task_new (connector, concord_connector_elasticemail_load_schema_async,
+                                     cancellable, callback, user_data);
+  if (!concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self), contact_type,
+                                                  &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  state = g_new0 (SchemaState, 1);
+  state->all_pages = !self->schema_read;
+  g_task_set_task_data (task, state, (GDestroyNotify) schema_state_free);
+  schema_request_page (g_steal_pointer (&task));
+}
+
+/* ------------------------------------------------------------------------- */
+/* List, fetch, create                                                       */
+/* ------------------------------------------------------------------------- */
+
+static ConcordHttpRequest *
+concord_connector_elasticemail_build_list_request (ConcordRestConnector  *connector,
+                                                   const char            *contact_type,
+                                                   const char            *page_token,
+                                                   GError               **error)
+{
+  g_autofree char *path = NULL;
+  guint64 offset = 0;
+
+  if (page_token != NULL &&
+      !g_ascii_string_to_unsigned (page_token, 10, 0, G_MAXINT32, &offset, NULL))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           "Invalid page token for Elastic Email");
+      return NULL;
+    }
+
+  path = g_strdup_printf ("/contacts?limit=%u&offset=%" G_GUINT64_FORMAT, PAGE_LIMIT, offset);
+  return concord_http_request_new ("GET", path, "GET /contacts");
+}
+
+static gboolean
+concord_connector_elasticemail_parse_page (ConcordRestConnector  *connector,
+                                           const char            *contact_type,
+                                           const char            *page_token,
+                                           JsonNode              *root,
+                                           SoupMessageHeaders    *headers,
+                                           ConcordPage           *page,
+                                           GError               **error)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  JsonArray *array = expect_array (root, "GET /contacts", error);
+  guint n;
+
+  if (array == NULL)
+    return FALSE;
+
+  n = json_array_get_length (array);
+  if (n > PAGE_LIMIT)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "GET /contacts failed: the server sent %u contacts for a page of %u; the "
+                   "listing stops", n, PAGE_LIMIT);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      ConcordRecord *record = parse_contact (self, json_array_get_element (array, i));
+
+      if (record != NULL)
+        g_ptr_array_add (page->records, record);
+    }
+
+  return concord_rest_page_next_offset (connector, page, page_token, n, error);
+}
+
+static ConcordRecord *
+concord_connector_elasticemail_record_from_json (ConcordRestConnector *connector,
+                                                 const char           *contact_type,
+                                                 JsonNode             *node)
+{
+  return parse_contact (CONCORD_CONNECTOR_ELASTICEMAIL (connector), node);
+}
+
+static ConcordHttpRequest *
+concord_connector_elasticemail_build_fetch_request (ConcordRestConnector *connector,
+                                                    const char           *contact_type,
+                                                    const char           *remote_id)
+{
+  g_autofree char *escaped = escape_segment (remote_id);
+  g_autofree char *path = g_strconcat ("/contacts/", escaped, NULL);
+
+  return concord_http_request_new ("GET", path, "GET /contacts/{email}");
+}
+
+static ConcordHttpRequest *
+concord_connector_elasticemail_build_verify_request (ConcordRestConnector *connector)
+{
+  return concord_http_request_new ("GET", "/contacts?limit=1", "GET /contacts");
+}
+
+static gboolean
+concord_connector_elasticemail_check_verify_answer (ConcordRestConnector  *connector,
+                                                    JsonNode              *root,
+                                                    GError               **error)
+{
+  return expect_array (root, "GET /contacts", error) != NULL;
+}
+
+/* Creates are grouped by list set: listnames applies to a whole request. */
+static char *
+concord_connector_elasticemail_create_group_key (ConcordRestConnector  *connector,
+                                                 const ConcordRecord   *record,
+                                                 GError               **error)
+{
+  const char *email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
+  const ConcordValue *value = concord_record_get (record, CONCORD_FIELD_LISTS);
+
+  if (email == NULL || !concord_email_is_valid (email))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           "Elastic Email needs a valid email address for a contact");
+      return NULL;
+    }
+
+  if (value == NULL || value->type != CONCORD_FIELD_TYPE_STRING_SET || value->v.set == NULL)
+    return g_strdup ("");
+
+  /* Sets are sorted and distinct: equal sets join to equal keys. */
+  return g_strjoinv ("\x1f", value->v.set);
+}
+
+static GStrv
+record_lists (const ConcordRecord *record)
+{
+  const ConcordValue *value = concord_record_get (record, CONCORD_FIELD_LISTS);
+
+  if (value == NULL || value->type != CONCORD_FIELD_TYPE_STRING_SET || value->v.set == NULL ||
+      value->v.set[0] == NULL)
+    return NULL;
+
+  return g_strdupv (value->v.set);
+}
+
+static void
+add_member (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  if (value == NULL)
+    return;
+
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+static ConcordHttpRequest *
+concord_connector_elasticemail_build_create_request (ConcordRestConnector *connector,
+                                                     const char           *contact_type,
+                                                     GPtrArray            *records,
+                                                     const guint          *indices,
+                                                     guint                 n_indices)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GString) path = g_string_new ("/contacts");
+  g_auto(GStrv) lists = record_lists (g_ptr_array_index (records, indices[0]));
+  ConcordHttpRequest *request;
+
+  for (guint l = 0; lists != NULL && lists[l] != NULL; l++)
+    {
+      g_autofree char *escaped = escape_segment (lists[l]);
+
+      g_string_append_printf (path, "%slistnames=%s", l == 0 ? "?" : "&", escaped);
+    }
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n_indices; i++)
+    {
+      const ConcordRecord *record = g_ptr_array_index (records, indices[i]);
+      const char *status = concord_record_get_text (record, CONCORD_FIELD_STATUS);
+      const char *consent = concord_record_get_text (record, CONCORD_FIELD_CONSENT);
+
+      json_builder_begin_object (builder);
+      add_member (builder, "Email", concord_record_get_text (record, CONCORD_FIELD_EMAIL));
+      add_member (builder, "FirstName", concord_record_get_text (record, CONCORD_FIELD_FIRST_NAME));
+      add_member (builder, "LastName", concord_record_get_text (record, CONCORD_FIELD_LAST_NAME));
+      add_member (builder, "Status", status != NULL ? status_to_api (status) : NULL);
+      if (consent != NULL && consent_to_api (consent) != NULL)
+        {
+          json_builder_set_member_name (builder, "Consent");
+          json_builder_begin_object (builder);
+          add_member (builder, "ConsentTracking", consent_to_api (consent));
+          json_builder_end_object (builder);
+        }
+      add_custom_fields (builder, record, NULL);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  root = json_builder_get_root (builder);
+  request = concord_http_request_new ("POST", path->str, "POST /contacts");
+  concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
+  concord_http_request_set_json (request, root);
+  return request;
+}
+
+static void
+concord_connector_elasticemail_match_created (ConcordRestConnector *connector,
+                                              const char           *contact_type,
+                                              GPtrArray            *records,
+                                              const guint          *indices,
+                                              guint                 n_indices,
+                                              JsonNode             *answer,
+                                              ConcordWriteBatch    *batch)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  g_autoptr(GHashTable) echoed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(GStrv) lists = record_lists (g_ptr_array_index (records, indices[0]));
+  g_autoptr(GError) error = NULL;
+  JsonArray *array = expect_array (answer, "POST /contacts", &error);
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      char *email = node_email (json_array_get_element (array, i));
+
+      if (email != NULL)
+        g_hash_table_replace (echoed, email, json_array_get_element (array, i));
+    }
+
+  for (guint i = 0; i < n_indices; i++)
+    {
+      const ConcordRecord *input = g_ptr_array_index (records, indices[i]);
+      g_autofree char *key = concord_email_fold (concord_record_get_text (input,
+                                                                          CONCORD_FIELD_EMAIL));
+      JsonNode *node = key != NULL ? g_hash_table_lookup (echoed, key) : NULL;
+      g_autoptr(ConcordRecord) record = NULL;
+      g_autoptr(GError) refused = NULL;
+      const char *dropped;
+
+      if (error != NULL)
+        refused = g_error_copy (error);
+      else if (node == NULL)
+        refused = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                       "POST /contacts: Elastic Email did not store the contact");
+      else if ((dropped = find_dropped_custom_field (input, node)) != NULL)
+        refused = g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                               "POST /contacts: the account has no custom field %s", dropped);
+      else if ((record = parse_contact (self, node)) == NULL)
+        refused = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                                       "POST /contacts: the echoed contact has no email");
+      if (refused != NULL)
+        {
+          concord_write_batch_set_error (batch, indices[i], refused);
+          continue;
+        }
+
+      /* The server does not echo memberships; they are what we asked for. */
+      for (guint l = 0; self->membership != NULL && lists != NULL && lists[l] != NULL; l++)
+        membership_add (self->membership, key, lists[l]);
+      if (lists != NULL)
+        concord_record_set_set (record, CONCORD_FIELD_LISTS, (const char * const *) lists);
+      else
+        concord_record_remove (record, CONCORD_FIELD_LISTS);
+
+      concord_write_batch_set_ok (batch, indices[i], record);
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Update                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef enum
+{
+  STEP_CHECK_STATUS,
+  STEP_UNSUBSCRIBE,
+  STEP_PUT,
+  STEP_LISTS,
+  STEP_ECHO,
+} UpdateStep;
+
+typedef struct
+{
+  ConcordWriteBatch         *batch;       /* (unowned): one hold is this op's */
+  GTask                     *task;        /* (owned) */
+  guint                      index;
+  const ConcordRecordChange *change;      /* (unowned) */
+  char                      *email;       /* (owned): folded */
+  char                      *escaped;     /* (owned): @email for a path */
+  UpdateStep                 step;
+  char                      *want_status; /* (owned) (nullable): canonical */
+  char                      *want_consent;/* (owned) (nullable): canonical */
+  GPtrArray                 *list_ops;    /* (owned) (nullable): "+name" / "-name" */
+  guint                      list_op;
+  GPtrArray                 *refused;     /* (owned) (nullable): field key, reason, … */
+} UpdateOp;
+
+static void
+update_op_free (UpdateOp *op)
+{
+  g_clear_object (&op->task);
+  g_free (op->email);
+  g_free (op->escaped);
+  g_free (op->want_status);
+  g_free (op->want_consent);
+  g_clear_pointer (&op->list_ops, g_ptr_array_unref);
+  g_clear_pointer (&op->refused, g_ptr_array_unref);
+  g_free (op);
+}
+
+static gboolean
+change_clears (const ConcordRecordChange *change,
+               const char                *key)
+{
+  return change->clear != NULL && g_strv_contains ((const char * const *) change->clear, key);
+}
+
+/* The PUT body, or NULL when the change touches no updatable field. */
+static JsonNode *
+update_payload (const ConcordRecordChange *change)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const ConcordRecord *set = change->set;
+  gboolean any = FALSE;
+  static const struct
+  {
+    const char *key;
+    const char *member;
+  } names[] = {
+    { CONCORD_FIELD_FIRST_NAME, "FirstName" },
+    { CONCORD_FIELD_LAST_NAME, "LastName" },
+  };
+
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *text = set != NULL ? concord_record_get_text (set, names[i].key) : NULL;
+
+      if (text != NULL || change_clears (change, names[i].key))
+        {
+          add_member (builder, names[i].member, text != NULL ? text : "");
+          any = TRUE;
+        }
+    }
+  any |= add_custom_fields (builder, set, (const char * const *) change->clear);
+  json_builder_end_object (builder);
+
+  return any ? json_builder_get_root (builder) : NULL;
+}
+
+static void update_op_next (UpdateOp *op);
+
+static void
+update_op_finish (UpdateOp *op,
+                  GError   *error,
+                  JsonNode *echo)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
+  ConcordWriteBatch *batch = op->batch;
+  g_autoptr(ConcordRecord) record = echo != NULL ? parse_contact (self, echo) : NULL;
+  g_autoptr(GTask) done = NULL;
+
+  if (error == NULL && record == NULL)
+    error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                                 "GET /contacts/{email}: the answer has no email");
+
+  if (error != NULL && concord_rest_error_is_fatal (error))
+    concord_write_batch_fail (batch, g_error_copy (error));
+  if (error != NULL)
+    concord_write_batch_set_error (batch, op->index, error);
+  else
+    {
+      ConcordWriteResult *written = concord_write_batch_set_ok (batch, op->index, record);
+
+      for (guint i = 0; op->refused != NULL && i + 1 < op->refused->len; i += 2)
+        concord_write_result_add_refused (written, g_ptr_array_index (op->refused, i),
+                                          g_ptr_array_index (op->refused, i + 1));
+    }
+
+  g_clear_error (&error);
+  update_op_free (op);
+  done = concord_write_batch_release (batch);
+}
+
+/* The API cannot set @key: noted for the result (@reason is taken). */
+static void
+update_op_refuse (UpdateOp   *op,
+                  const char *key,
+                  char       *reason)
+{
+  if (op->refused == NULL)
+    op->refused = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (op->refused, g_strdup (key));
+  g_ptr_array_add (op->refused, reason);
+}
+
+/* Status and consent cannot be written (but for unsubscribing): a change
+ * is refused for that field alone unless the contact has the value. */
+static void
+update_op_check_status (UpdateOp *op,
+                        JsonNode *root)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
+  g_autoptr(ConcordRecord) current = parse_contact (self, root);
+  const char *status = current != NULL ? concord_record_get_text (current, CONCORD_FIELD_STATUS)
+                                       : NULL;
+  const char *consent = current != NULL ? concord_record_get_text (current, CONCORD_FIELD_CONSENT)
+                                        : NULL;
+
+  /* ConsentTracking defaults to Unknown. */
+  if (op->want_consent != NULL && g_strcmp0 (consent ?: "unknown", op->want_consent) != 0)
+    update_op_refuse (op, CONCORD_FIELD_CONSENT,
+                      g_strdup_printf ("Elastic Email does not allow changing the consent to %s "
+                                       "through its API", op->want_consent));
+
+  if (op->want_status != NULL && g_strcmp0 (status, op->want_status) != 0 &&
+      g_strcmp0 (op->want_status, "unsubscribed") != 0)
+    {
+      update_op_refuse (op, CONCORD_FIELD_STATUS,
+                        g_strdup_printf ("Elastic Email does not allow changing the status to %s "
+                                         "through its API", op->want_status));
+      g_clear_pointer (&op->want_status, g_free);
+    }
+  if (g_strcmp0 (status, op->want_status) == 0)
+    g_clear_pointer (&op->want_status, g_free);
+  g_clear_pointer (&op->want_consent, g_free);
+}
+
+static void
+on_update_step_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  UpdateOp *op = user_data;
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
+  g_autoptr(JsonNode) root = NULL;
+  GError *error = NULL;
+  const char *dropped;
+
+  root = call_finish (self, result, &error);
+  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND) && op->step == STEP_LISTS)
+    {
+      /* This endpoint skips unknown contacts; a 404 is about the list,
+       * which must not read as "the record is gone". */
+      g_clear_error (&error);
+      error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                   "POST /lists/{name}/contacts failed: Elastic Email has no "
+                                   "such list (lists are not created automatically)");
+    }
+  if (error != NULL)
+    {
+      update_op_finish (op, error, NULL);
+      return;
+    }
+
+  switch (op->step)
+    {
+    case STEP_CHECK_STATUS:
+      update_op_check_status (op, root);
+      op->step = STEP_UNSUBSCRIBE;
+      break;
+
+    case STEP_UNSUBSCRIBE:
+      op->step = STEP_PUT;
+      break;
+
+    case STEP_PUT:
+      if ((dropped = find_dropped_custom_field (op->change->set, root)) != NULL)
+        {
+          update_op_finish (op, g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                             "PUT /contacts/{email}: the account has no "
+                                             "custom field %s", dropped), NULL);
+          return;
+        }
+      op->step = STEP_LISTS;
+      break;
+
+    case STEP_LISTS:
+      {
+        const char *op_text = g_ptr_array_index (op->list_ops, op->list_op++);
+        GHashTable *lists = self->membership != NULL
+                            ? g_hash_table_lookup (self->membership, op->email) : NULL;
+
+        if (op_text[0] == '+' && self->membership != NULL)
+          membership_add (self->membership, op->email, op_text + 1);
+        else if (lists != NULL)
+          g_hash_table_remove (lists, op_text + 1);
+      }
+      break;
+
+    case STEP_ECHO:
+    default:
+      update_op_finish (op, NULL, root);
+      return;
+    }
+
+  update_op_next (op);
+}
+
+static void
+update_op_next (UpdateOp *op)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
+  GCancellable *cancellable = g_task_get_cancellable (op->task);
+  g_autofree char *path = g_strconcat ("/contacts/", op->escaped, NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+
+  if (op->step == STEP_CHECK_STATUS &&
+      ((op->want_status != NULL && g_strcmp0 (op->want_status, "unsubscribed") != 0) ||
+       op->want_consent != NULL))
+    {
+      call_async (self, "GET", path, "GET /contacts/{email}", NULL, cancellable,
+                  on_update_step_cb, op);
+      return;
+    }
+
+  if (op->step <= STEP_UNSUBSCRIBE && g_strcmp0 (op->want_status, "unsubscribed") == 0)
+    {
+      op->step = STEP_UNSUBSCRIBE;
+      json_builder_begin_array (builder);
+      json_builder_add_string_value (builder, op->email);
+      json_builder_end_array (builder);
+      body = json_builder_get_root (builder);
+      call_async (self, "POST", "/suppressions/unsubscribes", "POST /suppressions/unsubscribes",
+                  body, cancellable, on_update_step_cb, op);
+      return;
+    }
+
+  if (op->step <= STEP_PUT && (body = update_payload (op->change)) != NULL)
+    {
+      op->step = STEP_PUT;
+      call_async (self, "PUT", path, "PUT /contacts/{email}", body, cancellable,
+                  on_update_step_cb, op);
+      return;
+    }
+
+  if (op->step <= STEP_LISTS && op->list_ops != NULL && op->list_op < op->list_ops->len)
+    {
+      const char *op_text = g_ptr_array_index (op->list_ops, op->list_op);
+      g_autofree char *escaped = escape_segment (op_text + 1);
+      g_autofree char *list_path = g_strconcat ("/lists/", escaped, "/contacts",
+                                                op_text[0] == '+' ? NULL : "/remove", NULL);
+
+      op->step = STEP_LISTS;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "Emails");
+      json_builder_begin_array (builder);
+      json_builder_add_string_value (builder, op->email);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      body = json_builder_get_root (builder);
+      call_async (self, "POST", list_path,
+                  op_text[0] == '+' ? "POST /lists/{name}/contacts"
+                                    : "POST /lists/{name}/contacts/remove",
+                  body, cancellable, on_update_step_cb, op);
+      return;
+    }
+
+  op->step = STEP_ECHO;
+  call_async (self, "GET", path, "GET /contacts/{email}", NULL, cancellable, on_update_step_cb, op);
+}
+
+/* Prepares one change; FALSE (with @error) when it cannot be made at all. */
+static gboolean
+update_op_prepare (ConcordConnectorElasticEmail  *self,
+                   UpdateOp                      *op,
+                   GError                       **error)
+{
+  const ConcordRecord *set = op->change->set;
+  const char *text;
+  const ConcordValue *lists_value;
+
+  if (op->email == NULL)
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           "The change has no remote id");
+      return FALSE;
+    }
+
+  if (set != NULL && (text = concord_record_get_text (set, CONCORD_FIELD_EMAIL)) != NULL &&
+      !concord_value_equal (concord_record_get (set, CONCORD_FIELD_EMAIL),
+                            &(ConcordValue) { .type = CONCORD_FIELD_TYPE_EMAIL,
+                                              .v.text = op->email }))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                           "Elastic Email does not allow changing a contact's email address");
+      return FALSE;
+    }
+
+  if (set != NULL && (text = concord_record_get_text (set, CONCORD_FIELD_STATUS)) != NULL)
+    op->want_status = g_strdup (status_to_canonical (text) != NULL ? status_to_canonical (text)
+                                                                    : text);
+
+  if (set != NULL && (text = concord_record_get_text (set, CONCORD_FIELD_CONSENT)) != NULL)
+    op->want_consent = g_ascii_strdown (text, -1);
+
+  lists_value = set != NULL ? concord_record_get (set, CONCORD_FIELD_LISTS) : NULL;
+  if (lists_value != NULL || change_clears (op->change, CONCORD_FIELD_LISTS))
+    {
+      GHashTable *current = self->membership != NULL
+                            ? g_hash_table_lookup (self->membership, op->email) : NULL;
+      const char * const *wanted = (lists_value != NULL &&
+                                    lists_value->type == CONCORD_FIELD_TYPE_STRING_SET)
+                                   ? (const char * const *) lists_value->v.set : NULL;
+      GHashTableIter iter;
+      gpointer name;
+
+      op->list_ops = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
+        if (current == NULL || !g_hash_table_contains (current, wanted[i]))
+          g_ptr_array_add (op->list_ops, g_strconcat ("+", wanted[i], NULL));
+
+      if (current != NULL)
+        {
+          g_hash_table_iter_init (&iter, current);
+          while (g_hash_table_iter_next (&iter, &name, NULL))
+            if (wanted == NULL || !g_strv_contains (wanted, name))
+              g_ptr_array_add (op->list_ops, g_strconcat ("-", (const char *) name, NULL));
+        }
+    }
+
+  return TRUE;
+}
+
+/* Takes the reference on @task. */
+static void
+update_start (GTask *task)
+{
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  GPtrArray *changes = g_task_get_task_data (task);
+  ConcordWriteBatch *batch = concord_write_batch_new (task, changes->len);
+  g_autoptr(GTask) done = NULL;
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      UpdateOp *op = g_new0 (UpdateOp, 1);
+      GError *error = NULL;
+
+      op->batch = batch;
+      op->task = g_object_ref (task);
+      op->index = i;
+      op->change = g_ptr_array_index (changes, i);
+      op->email = concord_email_fold (op->change->remote_id);
+      op->escaped = op->email != NULL ? escape_segment (op->email) : NULL;
+      op->step = STEP_CHECK_STATUS;
+      concord_write_batch_hold (batch);
+
+      if (update_op_prepare (self, op, &error))
+        update_op_next (op);
+      else
+        update_op_finish (op, error, NULL);
+    }
+
+  g_object_unref (task);
+  done = concord_write_batch_release (batch);
+}
+
+static void
+on_update_membership_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  update_start (task);
+}
+
+static void
+concord_connector_elasticemail_update_async (ConcordConnector    *connector,
+                                             const char          *contact_type,
+                                             GPtrArray           *changes,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
+  GTask *task;
+  GError *error = NULL;
+  gboolean touches_lists = FALSE;
+
+  task = concord_connector_task_new (connector, concord_connector_elasticemail_update_async,
+                                     cancellable, callback, user_data);
+  if (!concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self), contact_type,
+                                                  &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_task_set_task_data (task, g_ptr_array_ref (changes), (GDestroyNotify) g_ptr_array_unref);
+
+  for (guint i = 0; i < changes->len; i++)
+    {
+      const ConcordRecordChange *change = g_ptr_array_index (changes, i);
+
+      touches_lists |= (change->set != NULL &&
+                        concord_record_get (change->set, CONCORD_FIELD_LISTS) != NULL) ||
+                       change_clears (change, CONCORD_FIELD_LISTS);
+    }
+
+  /* Membership changes are computed against what the lists hold. */
+  if (touches_lists && self->membership == NULL)
+    load_membership_async (self, cancellable, on_update_membership_cb, task);
+  else
+    update_start (task);
+}
+
+/* ------------------------------------------------------------------------- */
+/* ConcordConnector                                                          */
+/* ------------------------------------------------------------------------- */
+
+static const char *
+concord_connector_elasticemail_get_app_id (ConcordConnector *connector)
+{
+  return EE_APP_ID;
+}
+
+static const char *
+concord_connector_elasticemail_get_app_name (ConcordConnector *connector)
+{
+  return EE_APP_NAME;
+}
+
+static ConcordConnectorFlags
+concord_connector_elasticemail_get_flags (ConcordConnector *connector)
+{
+  return CONCORD_CONNECTOR_MODIFIED_TIMES;
+}
+
+static guint
+concord_connector_elasticemail_get_max_batch (ConcordConnector *connector)
+{
+  return MAX_BATCH;
+}
+
+static guint
+concord_connector_elasticemail_get_page_size (ConcordConnector *connector)
+{
+  return PAGE_LIMIT;
+}
+
+static guint
+concord_connector_elasticemail_get_rate_budget (ConcordConnector *connector)
+{
+  return RATE_BUDGET;
+}
+
+static GPtrArray *
+concord_connector_elasticemail_list_contact_types (ConcordConnector *connector)
+{
+  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+
+  g_ptr_array_add (types, concord_contact_type_new (CONTACT_TYPE_ID, CONTACT_TYPE_LABEL));
+
+  return types;
+}
+
+/* ------------------------------------------------------------------------- */
+/* GObject                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+concord_connector_elasticemail_dispose (GObject *object)
+{
+  ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (object);
+
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->membership, g_hash_table_unref);
+  g_clear_pointer (&self->custom_fields, g_hash_table_unref);
+
+  G_OBJECT_CLASS (concord_connector_elasticemail_parent_class)->dispose (object);
+}
+
+static void
+concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  ConcordConnectorClass *connector_class = CONCORD_CONNECTOR_CLASS (klass);
+  ConcordRestConnectorClass *rest_class = CONCORD_REST_CONNECTOR_CLASS (klass);
+
+  object_class->dispose = concord_connector_elasticemail_dispose;
+
+  connector_class->get_app_id = concord_connector_elasticemail_get_app_id;
+  connector_class->get_app_name = concord_connector_elasticemail_get_app_name;
+  connector_class->get_flags = concord_connector_elasticemail_get_flags;
+  connector_class->get_max_batch = concord_connector_elasticemail_get_max_batch;
+  connector_class->get_page_size = concord_connector_elasticemail_get_page_size;
+  connector_class->get_rate_budget = concord_connector_elasticemail_get_rate_budget;
+  connector_class->list_contact_types = concord_connector_elasticemail_list_contact_types;
+  connector_class->load_schema_async = concord_connector_elasticemail_load_schema_async;
+  connector_class->list_choices_async = concord_connector_elasticemail_list_choices_async;
+  connector_class->update_async = concord_connector_elasticemail_update_async;
+
+  rest_class->build_list_request = concord_connector_elasticemail_build_list_request;
+  rest_class->parse_page = concord_connector_elasticemail_parse_page;
+  rest_class->record_from_json = concord_connector_elasticemail_record_from_json;
+  rest_class->build_fetch_request = concord_connector_elasticemail_build_fetch_request;
+  rest_class->create_group_key = concord_connector_elasticemail_create_group_key;
+  rest_class->build_create_request = concord_connector_elasticemail_build_create_request;
+  rest_class->match_created = concord_connector_elasticemail_match_created;
+  rest_class->build_verify_request = concord_connector_elasticemail_build_verify_request;
+  rest_class->check_verify_answer = concord_connector_elasticemail_check_verify_answer;
+  rest_class->prepare_async = concord_connector_elasticemail_prepare_async;
+  rest_class->prepare_finish = concord_connector_elasticemail_prepare_finish;
+}
+
+static void
+concord_connector_elasticemail_init (ConcordConnectorElasticEmail *self)
+{
+  self->max_schema_pages = MAX_SCHEMA_PAGES;
+  self->custom_fields = new_string_set ();
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public API                                                                */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_connector_elasticemail_new:
+ * @base_url: (nullable): the API's base URL; %NULL for
+ *   %CONCORD_ELASTICEMAIL_DEFAULT_BASE_URL
+ * @api_key: the account's API key; kept in memory only
+ *
+ * Makes a connector for the thread-default main context of the caller,
+ * the only context it may be used on.
+ *
+ * Returns: (transfer full): a new connector
+ */
+ConcordConnectorElasticEmail *
+concord_connector_elasticemail_new (const char *base_url,
+                                    const char *api_key)
+{
+  ConcordConnectorElasticEmail *self;
+
+  g_return_val_if_fail (api_key != NULL, NULL);
+
+  self = g_object_new (CONCORD_TYPE_CONNECTOR_ELASTICEMAIL, NULL);
+  self->client = concord_http_client_new (base_url != NULL ? base_url
+                                                           : CONCORD_ELASTICEMAIL_DEFAULT_BASE_URL,
+                                          EE_APP_NAME);
+  concord_http_client_set_auth_header (self->client, API_KEY_HEADER, api_key);
+  concord_http_client_set_limits (self->client, MAX_IN_FLIGHT, CONCORD_HTTP_DEFAULT_MAX_RETRIES,
+                                  CONCORD_HTTP_DEFAULT_RETRY_BASE_MS);
+  concord_http_client_set_refine_error (self->client, refine_error, NULL);
+  concord_rest_connector_set_client (CONCORD_REST_CONNECTOR (self), self->client);
+  concord_rest_connector_set_max_batch (CONCORD_REST_CONNECTOR (self), MAX_BATCH);
+
+  return self;
+}
+
+/**
+ * concord_connector_elasticemail_set_retry_base_ms:
+ * @base_ms: the first retry's delay, doubled for each further retry
+ *
+ * For tests, so that retries do not take seconds.
+ */
+void
+concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail *self,
+                                                  guint                         base_ms)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+
+  concord_http_client_set_limits (self->client, MAX_IN_FLIGHT, CONCORD_HTTP_DEFAULT_MAX_RETRIES,
+                                  base_ms);
+}
+
+/**
+ * concord_connector_elasticemail_set_retry_budget_ms:
+ * @budget_ms: the most one listing waits on retries, all calls together
+ *
+ * For tests; the default is %CONCORD_HTTP_RETRY_BUDGET_SECONDS.
+ */
+void
+concord_connector_elasticemail_set_retry_budget_ms (ConcordConnectorElasticEmail *self,
+                                                    guint                         budget_ms)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+
+  concord_http_client_set_retry_budget_ms (self->client, budget_ms);
+}
+
+/**
+ * concord_connector_elasticemail_set_request_batch:
+ * @n_contacts: contacts per POST /contacts, at least 1
+ *
+ * For tests: lets a request exceed the API's 1000 to meet its 413.
+ */
+void
+concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail *self,
+                                                  guint                         n_contacts)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+  g_return_if_fail (n_contacts > 0);
+
+  concord_rest_connector_set_max_batch (CONCORD_REST_CONNECTOR (self), n_contacts);
+}
+
+/**
+ * concord_connector_elasticemail_set_max_schema_pages:
+ * @n_pages: the most pages a first schema load reads, at least 1
+ *
+ * For tests: a field first used past what the schema load reads.
+ */
+void
+concord_connector_elasticemail_set_max_schema_pages (ConcordConnectorElasticEmail *self,
+                                                     guint                         n_pages)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+  g_return_if_fail (n_pages > 0);
+
+  self->max_schema_pages = n_pages;
+}
+
+/**
+ * concord_connector_elasticemail_declare_custom_fields:
+ * @names: (nullable): custom field names separated by commas, e.g. the
+ *   account's option "custom_fields"
+ *
+ * Custom fields the account has but no contact may use yet, which reading
+ * contacts cannot find: they are in the schema from now on, so they map
+ * and sync. Blank names are skipped, and so are names that are not text.
+ * A name the account lacks makes each write of it fail, naming it.
+ */
+void
+concord_connector_elasticemail_declare_custom_fields (ConcordConnectorElasticEmail *self,
+                                                      const char                   *names)
+{
+  g_auto(GStrv) split = NULL;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
+
+  if (names == NULL)
+    return;
+
+  split = g_strsplit (names, ",", -1);
+  for (guint i = 0; split[i] != NULL; i++)
+    {
+      char *name = g_strstrip (split[i]);
+
+      if (*name != '\0' && g_utf8_validate (name, -1, NULL) &&
+          !g_hash_table_contains (self->custom_fields, name))
+        g_hash_table_add (self->custom_fields, g_strdup (name));
+    }
+}
