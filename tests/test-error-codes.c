@@ -7,17 +7,19 @@
  * Errors as codes (issue 15): every code has a stable nick that parses
  * back; errors of other domains map to a code; the side and the field
  * survive the copies and prefixes between a connector and the store; the
- * words people read are made from the code.
+ * engine names the side. End to end, in Turkish with a test translation:
+ * an error's code goes from the memory connector through the journal and
+ * the runs to the activity's rows and the connection's line (the one a
+ * notification shows), in people's words made from the code, never from
+ * the app's English message.
  */
 
 #include "config.h"
 
 #include <gio/gio.h>
 
-#include <string.h>
-
-#include "concord-error.h"
-#include "concord-test-utils.h"
+#include "concord-activity-world.h"
+#include "concord-store.h"
 
 /* ------------------------------------------------------------------------- */
 /* Codes                                                                     */
@@ -159,6 +161,97 @@ test_words_from_code (void)
       }
 }
 
+/* ------------------------------------------------------------------------- */
+/* End to end, translated                                                    */
+/* ------------------------------------------------------------------------- */
+
+static void
+on_failing (ConcordEngine          *engine,
+            ConcordConnectionState *state,
+            const char             *reason,
+            char                  **out)
+{
+  g_free (*out);
+  *out = g_strdup (reason);
+}
+
+static void
+test_translated_end_to_end (void)
+{
+  World *world = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) revoked = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED,
+                                                   "HTTP 401 Unauthorized");
+  g_autofree char *failing = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(ConcordRunRow) last = NULL;
+  ConcordConnectionState *state;
+  ConcordActivityRow *journal_row = NULL;
+  ConcordActivityRow *run_row = NULL;
+
+  if (!concord_test_use_translation ())
+    return;
+
+  world = world_new ();
+  g_signal_connect (world->engine, "connection-failing", G_CALLBACK (on_failing), &failing);
+  /* B fails two creations with its own English words (a server error). */
+  world_populate (world);
+
+  rows = world_query (world, NULL, 0, 100, NULL);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      ConcordActivityRow *row = g_ptr_array_index (rows, i);
+
+      if (row->kind == CONCORD_ACTIVITY_ERROR && row->op != NULL && journal_row == NULL)
+        journal_row = row;
+    }
+  g_assert_nonnull (journal_row);
+  g_assert_cmpstr (journal_row->explanation, ==, "Shop CRM kendi içinde bir sorun yaşadı");
+  g_assert_cmpstr (journal_row->fix, ==, "Yapılacak bir şey yok: Concord bir sonraki eşitlemede yeniden deneyecek.");
+  g_assert_true (g_str_has_suffix (journal_row->detail, "injected failure"));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* B takes them: the streak of failures ends. Then B refuses the key
+   * while listing: the run fails as a whole, a new streak. */
+  concord_memory_connector_set_fail_func (world->sides[CONCORD_SIDE_B], NULL, NULL);
+  g_assert_true (world_sync (world));
+  g_clear_pointer (&failing, g_free);
+  concord_memory_connector_fail_list_at_page (world->sides[CONCORD_SIDE_B], 0, revoked);
+  g_assert_false (world_sync (world));
+
+  path = world_db_path ();
+  store = concord_store_new (path, NULL);
+  last = concord_store_get_last_run (store, world->connection_id, NULL);
+  g_assert_nonnull (last);
+  g_assert_cmpstr (last->code, ==, "auth-failed");
+  g_assert_cmpstr (last->code_side, ==, "b");
+  g_assert_nonnull (strstr (last->error, "HTTP 401 Unauthorized"));
+
+  rows = world_query (world, NULL, 0, 100, NULL);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      ConcordActivityRow *row = g_ptr_array_index (rows, i);
+
+      if (row->kind == CONCORD_ACTIVITY_ERROR && row->op == NULL && run_row == NULL)
+        run_row = row;
+    }
+  g_assert_nonnull (run_row);
+  g_assert_cmpstr (run_row->explanation, ==, "Shop CRM, Concord’un API anahtarını reddetti");
+  g_assert_nonnull (strstr (run_row->fix, "Tercihler → Hesaplar"));
+
+  /* The connection's line and fix, as the notification and the banner
+   * show them, and the code the banner picks its button by. */
+  state = concord_engine_lookup (world->engine, world->connection_id);
+  g_assert_cmpstr (concord_connection_state_get_error (state), ==, "Shop CRM, Concord’un API anahtarını reddetti");
+  g_assert_nonnull (strstr (concord_connection_state_get_error_fix (state), "Tercihler → Hesaplar"));
+  g_assert_cmpint (concord_connection_state_get_error_code (state), ==, CONCORD_ERROR_AUTH_FAILED);
+  g_assert_cmpstr (failing, ==, "Shop CRM, Concord’un API anahtarını reddetti");
+
+  world_free (world);
+  concord_test_end_translation ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -169,6 +262,7 @@ main (int   argc,
   g_test_add_func ("/concord/error-codes/other-domains", test_other_domains);
   g_test_add_func ("/concord/error-codes/side-and-field", test_side_and_field);
   g_test_add_func ("/concord/error-codes/words-from-code", test_words_from_code);
+  g_test_add_func ("/concord/error-codes/translated-end-to-end", test_translated_end_to_end);
 
   return g_test_run ();
 }
