@@ -287,7 +287,8 @@ side_names_init (SideNames    *names,
       names->name[s] = NULL;
       if (connection == NULL)
         continue;
-      account = concord_store_get_account (store, s == 0 ? connection->account_a : connection->account_b, NULL);
+      account = concord_store_get_account (store, s == 0 ? connection->account_a : connection->account_b,
+                                           NULL);
       if (account != NULL)
         names->name[s] = concord_activity_clean_text (account->name, MAX_VALUE_CHARS);
     }

@@ -1243,7 +1243,8 @@ run_done_cb (GObject      *object,
   else if (!g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       state->n_failures++;
-      state->error_code = job->error != NULL && !job->summary_failed ? (int) concord_error_code_of (job->error) : -1;
+      state->error_code = job->error != NULL && !job->summary_failed
+                          ? (int) concord_error_code_of (job->error) : -1;
       g_free (state->error_fix);
       state->error_fix = g_strdup (job->fix);
       state_set_string (state, &state->error, job->error != NULL ? job->error->message : "The sync failed",

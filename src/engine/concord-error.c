@@ -135,7 +135,7 @@ concord_error_is_transient (const GError *error)
  * concord_error_to_nick:
  * @code: a code
  *
- * Returns: the code's stable name, as the store keeps it ("auth-refused");
+ * Returns: the code's stable name, as the store keeps it ("auth-failed");
  *   "failed" for a number that is no code
  */
 const char *
@@ -444,8 +444,10 @@ concord_error_explain (ConcordError   code,
         *title = g_strdup_printf (_("The contact’s “%s” is not valid"), field_label);
       else
         /* Translators: %s is an app's or account's name */
-        *title = NAMED (a, _("%s refused a value of the contact"), _("The app refused a value of the contact"));
-      *fix = g_strdup (_("Correct the value in the app the contact comes from; Concord syncs it on the next run."));
+        *title = NAMED (a, _("%s refused a value of the contact"),
+                        _("The app refused a value of the contact"));
+      *fix = g_strdup (_("Correct the value in the app the contact comes from; Concord syncs it on the "
+                         "next run."));
       break;
 
     case CONCORD_ERROR_REFUSED:
