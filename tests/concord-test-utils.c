@@ -7,6 +7,9 @@
 
 #include "config.h"
 
+#include <locale.h>
+
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "concord-test-utils.h"
@@ -181,4 +184,73 @@ concord_test_remove_dir (const char *dir)
       g_unlink (path);
     }
   g_rmdir (dir);
+}
+
+/* The test translation (tests/po/tr.po, compiled into the build dir) in a
+ * folder of its own, as gettext looks for it: <dir>/tr/LC_MESSAGES/. */
+static char *translation_dir;
+static char *saved_locale;
+
+/**
+ * concord_test_use_translation:
+ *
+ * Switches the process to Turkish (tr_TR.UTF-8, which CI generates) with
+ * the test translation bound to Concord's domain. Skips the test (and
+ * returns %FALSE) when the locale is not installed.
+ *
+ * Returns: whether the translation is in force; end it with
+ *   concord_test_end_translation()
+ */
+gboolean
+concord_test_use_translation (void)
+{
+  g_autofree char *mo = g_test_build_filename (G_TEST_BUILT, "concord-test-tr.mo", NULL);
+  g_autofree char *messages = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+
+  g_assert_null (saved_locale);
+  saved_locale = g_strdup (setlocale (LC_ALL, NULL));
+  if (setlocale (LC_ALL, "tr_TR.UTF-8") == NULL && setlocale (LC_ALL, "tr_TR.utf8") == NULL)
+    {
+      setlocale (LC_ALL, saved_locale);
+      g_clear_pointer (&saved_locale, g_free);
+      g_test_skip ("the tr_TR.UTF-8 locale is not installed");
+      return FALSE;
+    }
+
+  translation_dir = g_dir_make_tmp ("concord-locale-XXXXXX", &error);
+  g_assert_no_error (error);
+  messages = g_build_filename (translation_dir, "tr", "LC_MESSAGES", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (messages, 0700), ==, 0);
+  target = g_build_filename (messages, GETTEXT_PACKAGE ".mo", NULL);
+  g_assert_true (g_file_get_contents (mo, &contents, &length, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (target, contents, (gssize) length, &error));
+  g_assert_no_error (error);
+
+  bindtextdomain (GETTEXT_PACKAGE, translation_dir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  return TRUE;
+}
+
+/**
+ * concord_test_end_translation:
+ *
+ * Back to the locale and messages before concord_test_use_translation().
+ */
+void
+concord_test_end_translation (void)
+{
+  if (saved_locale == NULL)
+    return;
+
+  setlocale (LC_ALL, saved_locale);
+  g_clear_pointer (&saved_locale, g_free);
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  concord_test_remove_dir (translation_dir);
+  g_clear_pointer (&translation_dir, g_free);
 }

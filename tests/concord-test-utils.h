@@ -47,4 +47,7 @@ void          concord_test_store_result_cb      (GObject        *object,
                                                  GAsyncResult   *result,
                                                  gpointer        user_data);
 
+gboolean      concord_test_use_translation      (void);
+void          concord_test_end_translation      (void);
+
 G_END_DECLS

@@ -164,7 +164,11 @@ add_realistic_failures (World *world)
     .direction = (char *) "a-to-b", .op = (char *) "create", .outcome = (char *) "failed",
     .error = (char *) "Creating contacts failed: HTTP 400 Bad Request: invalid email address",
     .email = (char *) "jon.appleseed@exmaple,com", .name = (char *) "Jon Appleseed",
+    .code = (char *) "invalid-data", .code_side = (char *) "b", .code_field = (char *) "email",
   };
+  g_autoptr(GError) revoked = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED,
+                                                   "Reading side b failed: Listing contacts failed: "
+                                                   "HTTP 401 Unauthorized");
 
   g_assert_nonnull (store);
   run = concord_store_begin_run (store, world->connection_id, FALSE, NULL);
@@ -175,9 +179,8 @@ add_realistic_failures (World *world)
 
   run = concord_store_begin_run (store, world->connection_id, FALSE, NULL);
   g_assert_true (concord_store_finish_run (store, run, "failed", NULL, NULL));
-  g_assert_true (concord_store_set_run_error (store, run,
-                                              "Reading side b failed: Listing contacts failed: "
-                                              "HTTP 401 Unauthorized", NULL));
+  concord_error_set_side (revoked, CONCORD_SIDE_B);
+  g_assert_true (concord_store_set_run_error (store, run, revoked, NULL));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -247,9 +250,9 @@ test_search_and_flip (Fixture       *f,
 
   /* The run that failed on a revoked key, explained, with its fix. */
   wait_for_label (list, "Sync failed");
-  wait_for_label (list, "The app refused Concord’s API key");
+  wait_for_label (list, "Shop CRM refused Concord’s API key");
   wait_for_label (list, "replace it in Preferences → Accounts → Replace Key");
-  wait_for_label (list, "The contact’s email address is not valid");
+  wait_for_label (list, "The contact’s “Email” is not valid");
   screenshot (f->window, "activity");
 
   /* Bob's email finds his new phone, before → after, and only Bob. */
@@ -327,17 +330,17 @@ test_health (Fixture       *f,
   /* Failing, grouped: one reason for both, with what to do. */
   failing = concord_test_named (f->view, "health-failing");
   g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (failing)));
-  wait_for_label (failing, "The app did not accept the change");
+  wait_for_label (failing, "Shop CRM had a problem of its own");
   wait_for_label (failing, "injected failure");
 
   /* A newer run whose writes failed for two reasons: two groups. */
   {
     g_autofree char *path = world_db_path ();
     g_autoptr(ConcordStore) store = concord_store_new (path, NULL);
-    const char *errors[] = {
-      "Creating contacts failed: HTTP 400 Bad Request: invalid email address",
-      "Creating contacts failed: HTTP 400 Bad Request: invalid email address",
-      "Updating contacts failed: HTTP 429 Too Many Requests",
+    const struct { const char *text; const char *code; const char *field; } errors[] = {
+      { "Creating contacts failed: HTTP 400 Bad Request: invalid email address", "invalid-data", "email" },
+      { "Creating contacts failed: HTTP 400 Bad Request: invalid email address", "invalid-data", "email" },
+      { "Updating contacts failed: HTTP 429 Too Many Requests", "rate-limited", NULL },
     };
     gint64 run = concord_store_begin_run (store, f->world->connection_id, FALSE, NULL);
 
@@ -345,7 +348,8 @@ test_health (Fixture       *f,
       {
         ConcordJournalRow row = {
           .run_id = run, .direction = (char *) "a-to-b", .op = (char *) "create",
-          .outcome = (char *) "failed", .error = (char *) errors[i],
+          .outcome = (char *) "failed", .error = (char *) errors[i].text,
+          .code = (char *) errors[i].code, .code_side = (char *) "b", .code_field = (char *) errors[i].field,
         };
 
         g_assert_true (concord_store_add_journal (store, f->world->connection_id, &row, NULL));
@@ -355,8 +359,8 @@ test_health (Fixture       *f,
   concord_health_view_refresh (CONCORD_HEALTH_VIEW (f->view));
   CONCORD_TEST_WAIT_FOR (!concord_health_view_is_loading (CONCORD_HEALTH_VIEW (f->view)));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (concord_test_named (f->view, "health-failing-count"))), ==, "3");
-  wait_for_label (failing, "The contact’s email address is not valid");
-  wait_for_label (failing, "The app asked Concord to slow down");
+  wait_for_label (failing, "The contact’s “Email” is not valid");
+  wait_for_label (failing, "Shop CRM asked Concord to slow down");
   screenshot (f->window, "health");
 
   /* After B takes them: nothing fails, five in sync. */

@@ -228,6 +228,16 @@ def check_set_key(cli, data, seed):
         check('a sync with the revoked key fails, pointing to set-key',
               p.returncode == 1 and 'concord-cli account set-key rekey' in p.stderr,
               '%d %s' % (p.returncode, p.stderr[-400:]))
+        # Issue 15: the words come from the error's code and side (the
+        # account is named), then the app's own message in brackets.
+        check('the refused key is told from its code, naming the account',
+              'concord-cli: rekey refused Concord’s API key (' in p.stderr and
+              'set-key rekey`.' in p.stderr, p.stderr[-400:])
+        p = cli('sync', 'rekeyed', '--json')
+        doc = json.loads(p.stdout) if p.stdout.strip().startswith('{') else {}
+        check('with --json, the code is the stored one, and the exit code as before',
+              p.returncode == 1 and doc.get('code') == 'auth-failed' and doc.get('exit_code') == 1,
+              p.stdout + p.stderr[-400:])
 
         p = cli('account', 'set-key', 'rekey', NEW_KEY)
         check('set-key refuses a key on the command line, pointing to standard input',

@@ -604,7 +604,7 @@ test_failure_banner (void)
   g_assert_true (concord_test_wait_until (not_running, state, 60));
   g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_FAILING);
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (concord_test_named (page, "failure-title"))), ==,
-                   "Failing A refused the API key; replace it in Preferences → Accounts → Replace Key");
+                   "Failing A refused Concord’s API key");
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (concord_test_named (page, "failure-fix"))), ==,
                    "Once the new key is in, this connection syncs again by itself.");
   g_assert_true (gtk_widget_get_visible (concord_test_named (page, "failure-preferences-button")));
@@ -632,14 +632,14 @@ test_failure_banner (void)
         if (row->kind == CONCORD_ACTIVITY_ERROR && row->run_id != 0 && g_strcmp0 (row->status, "failed") == 0)
           {
             failed_run = TRUE;
-            g_assert_cmpstr (row->explanation, ==, "The app refused Concord’s API key");
+            g_assert_cmpstr (row->explanation, ==, "Failing A refused Concord’s API key");
             g_assert_null (strchr (row->detail, '\n'));
           }
       }
     g_assert_true (failed_run);
   }
   concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "activity");
-  CONCORD_TEST_WAIT_FOR (concord_test_find_text (page, "The app refused Concord’s API key") != NULL);
+  CONCORD_TEST_WAIT_FOR (concord_test_find_text (page, "Failing A refused Concord’s API key") != NULL);
 
   concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "overview");
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);

@@ -314,19 +314,21 @@ test_flip_refused_after_edit (void)
 static void
 test_explain (void)
 {
-  static const struct { const char *text; const char *fix_word; } cases[] = {
-    { "Reading side a failed: Listing contacts failed: HTTP 401 Unauthorized", "API key" },
-    /* The fix names a place that exists (issue 14). */
-    { "Reading side a failed: Listing contacts failed: HTTP 401 Unauthorized",
-      "Preferences → Accounts → Replace Key" },
-    { "Creating contacts failed: HTTP 429 Too Many Requests", "retry" },
-    { "HTTP 400: Invalid email address", "email address" },
-    { "no valid email address", "email address" },
-    { "out of the scope of the rule A→B: status is not Active", "rules" },
-    { "no rule matched a→b; Rule 1 needs: status is “active”", "add a rule" },
-    { "the email address is on several contacts", "duplicates" },
-    { NULL, "try again" },
-    { "\xff\xfe garbage", "try again" },
+  static const struct { const char *code; const char *app; const char *field; const char *fix_word;
+                        const char *explanation; } cases[] = {
+    { "auth-failed", NULL, NULL, "API key", "The app refused Concord’s API key" },
+    /* The fix names a place that exists (issue 14); the title the app. */
+    { "auth-failed", "Shop", NULL, "Preferences → Accounts → Replace Key", "Shop refused Concord’s API key" },
+    { "rate-limited", NULL, NULL, "retry", NULL },
+    { "invalid-data", NULL, "email", "Correct the value", "The contact’s “Email” is not valid" },
+    { "no-email", NULL, NULL, "email address", "The contact’s email address is not valid" },
+    { "rule", NULL, NULL, "add a rule", NULL },
+    { "create-off", NULL, NULL, "Create contacts", NULL },
+    { "ambiguous", NULL, NULL, "duplicates", "The email address is on several contacts" },
+    { "network", "Shop", NULL, "internet connection", "Could not reach Shop" },
+    /* A row an older Concord stored has no code: generic words. */
+    { NULL, NULL, NULL, "try again", "The app did not accept the change" },
+    { "\xff\xfe garbage", NULL, NULL, "try again", "The app did not accept the change" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -334,9 +336,11 @@ test_explain (void)
       g_autofree char *explanation = NULL;
       g_autofree char *fix = NULL;
 
-      concord_activity_explain (cases[i].text, &explanation, &fix);
+      concord_activity_explain (cases[i].code, cases[i].app, cases[i].field, &explanation, &fix);
       g_assert_true (g_utf8_validate (explanation, -1, NULL));
       g_assert_nonnull (strstr (fix, cases[i].fix_word));
+      if (cases[i].explanation != NULL)
+        g_assert_cmpstr (explanation, ==, cases[i].explanation);
     }
 }
 

@@ -307,7 +307,9 @@ test_accounts_and_runs (Fixture       *f,
     wait_runs (f, 2);
     g_assert_false (f->last_ok);
     g_assert_cmpint (concord_connection_state_get_status (state), ==, CONCORD_CONNECTION_FAILING);
-    g_assert_cmpstr (concord_connection_state_get_error (state), ==, "Could not reach Newsletter; Concord will try again");
+    g_assert_cmpstr (concord_connection_state_get_error (state), ==, "Could not reach Newsletter");
+    g_assert_nonnull (strstr (concord_connection_state_get_error_fix (state), "Concord will try again"));
+    g_assert_cmpint (concord_connection_state_get_error_code (state), ==, CONCORD_ERROR_NETWORK);
     concord_memory_connector_fail_list_at_page (sides[1], 0, broken);
     concord_engine_sync_now (f->engine, id);
     wait_runs (f, 3);

@@ -30,7 +30,8 @@
 
 #define TEST_APP_ID "io.github.concordsync.Concord.Test"
 #define CONNECTION_NAME "Shop ↔ Newsletter"
-#define REASON "Could not reach Newsletter; Concord will try again"
+#define REASON "Could not reach Newsletter"
+#define BODY REASON ". Check the internet connection; Concord will try again on its own."
 
 /* ------------------------------------------------------------------------- */
 /* The mock notification server                                              */
@@ -541,7 +542,7 @@ assert_failing_notification (Fixture *f,
 
   g_variant_get (params, "(&su&s&s&s@as@a{sv}i)", NULL, NULL, NULL, &summary, &body, &actions, &hints, NULL);
   g_assert_cmpstr (summary, ==, CONNECTION_NAME " stopped syncing");
-  g_assert_cmpstr (body, ==, REASON);
+  g_assert_cmpstr (body, ==, BODY);
 
   g_assert_true (g_variant_lookup (hints, "desktop-entry", "&s", &desktop_entry));
   g_assert_cmpstr (desktop_entry, ==, TEST_APP_ID);
@@ -642,6 +643,30 @@ test_removed_connection (Fixture       *f,
   wait_closed (f, 1);
   g_assert_cmpuint (g_array_index (f->mock.closed, guint32, 0), ==,
                     g_array_index (f->mock.notify_ids, guint32, 0));
+}
+
+/* In another language (a test translation, Turkish): the title and the
+ * body are made from the error's code and side in the user's words, with
+ * what to do (issue 15). */
+static void
+test_translated (Fixture       *f,
+                 gconstpointer  data)
+{
+  GVariant *params;
+  const char *summary, *body;
+
+  if (!concord_test_use_translation ())
+    return;
+
+  fail_once (f);
+  wait_notify_calls (f, 1);
+  params = g_ptr_array_index (f->mock.notify_calls, 0);
+  g_variant_get (params, "(&su&s&s&s@as@a{sv}i)", NULL, NULL, NULL, &summary, &body, NULL, NULL, NULL);
+  g_assert_cmpstr (summary, ==, CONNECTION_NAME " eşitlemeyi durdurdu");
+  g_assert_cmpstr (body, ==, "Newsletter uygulamasına ulaşılamadı. İnternet bağlantısını denetleyin; "
+                             "Concord kendiliğinden yeniden deneyecek.");
+
+  concord_test_end_translation ();
 }
 
 /* Concord started again while the connection still fails: the streak
@@ -756,6 +781,8 @@ main (int   argc,
                   setup, test_removed_connection, teardown);
       g_test_add ("/concord/notifications/streak-across-restart", Fixture, GINT_TO_POINTER (FALSE),
                   setup, test_streak_across_restart, teardown);
+      g_test_add ("/concord/notifications/translated", Fixture, GINT_TO_POINTER (FALSE),
+                  setup, test_translated, teardown);
     }
 
   ret = g_test_run ();

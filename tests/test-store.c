@@ -356,6 +356,119 @@ test_store_migrate_from_zero (void)
   g_assert_cmpuint (accounts->len, ==, 0);
 }
 
+static void add_record_row (ConcordStore *store,
+                            gint64        connection_id,
+                            ConcordSide   side,
+                            const char   *remote_id,
+                            const char   *op,
+                            const char   *outcome,
+                            const char   *code,
+                            const char   *error_text);
+
+/* Takes a database back to version 5: without the codes of version 6. */
+#define DOWN_FROM_6 \
+  "ALTER TABLE journal DROP COLUMN code; ALTER TABLE journal DROP COLUMN code_side; " \
+  "ALTER TABLE journal DROP COLUMN code_field; ALTER TABLE runs DROP COLUMN code; " \
+  "ALTER TABLE runs DROP COLUMN code_side; ALTER TABLE runs DROP COLUMN code_field; "
+
+/* Version 6: errors keep their code, side and field next to their text.
+ * Rows an older Concord stored read back with no code and their text; the
+ * skips it wrote in its own fixed words get their code once, so the
+ * health summary counts them as before. */
+static void
+test_store_migrate_error_codes (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GPtrArray) failing = NULL;
+  g_autoptr(GError) refused = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_INVALID_DATA,
+                                                   "HTTP 400: email is not valid");
+  g_autofree char *path = build_db_path ("codes.db");
+  ConcordJournalRow *row;
+  ConcordRunRow *run;
+  gint64 id, run_id;
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  add_accounts (store);
+  id = add_connection (store, "older");
+  run_id = concord_store_begin_run (store, id, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_store_finish_run (store, run_id, "failed", NULL, &error));
+  g_assert_true (concord_store_set_run_error (store, run_id, NULL, &error));
+  /* Unpaired contacts on A, for the health summary's counts. */
+  put_entry (store, id, CONCORD_SIDE_A, "r2", "twin@example.com", 1, 0);
+  put_entry (store, id, CONCORD_SIDE_A, "r3", "r3@example.com", 1, 0);
+  g_clear_object (&store);
+
+  /* A version 5 database, with rows as Concord 5 wrote them. */
+  raw_exec (path, DOWN_FROM_6 "PRAGMA user_version = 5");
+  {
+    g_autofree char *sql = g_strdup_printf (
+      "UPDATE runs SET error = 'Reading side a failed: HTTP 401 Unauthorized' WHERE id = %" G_GINT64_FORMAT ";"
+      "INSERT INTO journal (connection_id, run_id, time, direction, remote_id, op, outcome, error) VALUES "
+      "(%" G_GINT64_FORMAT ", 1, 1, 'a-to-b', 'r1', 'create', 'failed', 'HTTP 401 Unauthorized'),"
+      "(%" G_GINT64_FORMAT ", 1, 2, 'a-to-b', 'r2', 'skip', 'skipped', 'the email address is on several contacts'),"
+      "(%" G_GINT64_FORMAT ", 1, 3, 'a-to-b', 'r3', 'skip', 'skipped', 'no rule matched a→b');",
+      run_id, id, id, id);
+
+    raw_exec (path, sql);
+  }
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (concord_store_get_schema_version (store), ==, 6);
+
+  rows = concord_store_list_journal (store, id, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 3);
+  /* Newest first: the skips got their code; the failure keeps its text. */
+  row = g_ptr_array_index (rows, 0);
+  g_assert_cmpstr (row->code, ==, "rule");
+  row = g_ptr_array_index (rows, 1);
+  g_assert_cmpstr (row->code, ==, "ambiguous");
+  row = g_ptr_array_index (rows, 2);
+  g_assert_null (row->code);
+  g_assert_null (row->code_side);
+  g_assert_null (row->code_field);
+  g_assert_cmpstr (row->error, ==, "HTTP 401 Unauthorized");
+  runs = concord_store_list_runs (store, id, 10, &error);
+  g_assert_no_error (error);
+  run = g_ptr_array_index (runs, 0);
+  g_assert_cmpstr (run->error, ==, "Reading side a failed: HTTP 401 Unauthorized");
+  g_assert_null (run->code);
+
+  /* The rule's skip is left out on purpose; the ambiguous one waits. */
+  g_assert_cmpint (concord_store_count_excluded (store, id, &error), ==, 1);
+  g_assert_cmpint (concord_store_count_excluded_by_rules (store, id, &error), ==, 1);
+  g_assert_no_error (error);
+
+  /* New rows keep all three; a run its error's. */
+  concord_error_set_side (refused, CONCORD_SIDE_B);
+  concord_error_set_field (refused, "email");
+  g_assert_true (concord_store_set_run_error (store, run_id, refused, &error));
+  add_record_row (store, id, CONCORD_SIDE_A, "r4", "create", "failed", "invalid-data", "HTTP 400");
+  g_clear_pointer (&runs, g_ptr_array_unref);
+  runs = concord_store_list_runs (store, id, 10, &error);
+  run = g_ptr_array_index (runs, 0);
+  g_assert_cmpstr (run->code, ==, "invalid-data");
+  g_assert_cmpstr (run->code_side, ==, "b");
+  g_assert_cmpstr (run->code_field, ==, "email");
+  g_assert_cmpstr (run->error, ==, "HTTP 400: email is not valid");
+
+  failing = concord_store_list_failing (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (failing->len, ==, 2);
+  g_clear_object (&store);
+
+  /* The same database again: nothing to migrate. */
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (concord_store_get_schema_version (store), ==, 6);
+}
+
 /* Version 4: email keys stored by an older Concord with a character that
  * is not ASCII (folded with the user's locale then) are read again. */
 static void
@@ -375,7 +488,7 @@ test_store_migrate_email_keys (void)
   g_clear_object (&store);
 
   /* Back to what version 3 had: without the schedules of version 5. */
-  raw_exec (path, "ALTER TABLE connections DROP COLUMN schedule_seconds; PRAGMA user_version = 3");
+  raw_exec (path, DOWN_FROM_6 "ALTER TABLE connections DROP COLUMN schedule_seconds; PRAGMA user_version = 3");
   store = concord_store_new (path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (concord_store_get_schema_version (store), ==, CONCORD_STORE_SCHEMA_VERSION);
@@ -405,13 +518,13 @@ test_store_migrate_schedules (void)
   g_clear_object (&store);
 
   /* A database as version 4 left it. */
-  raw_exec (path, "ALTER TABLE connections DROP COLUMN schedule_seconds; PRAGMA user_version = 4");
+  raw_exec (path, DOWN_FROM_6 "ALTER TABLE connections DROP COLUMN schedule_seconds; PRAGMA user_version = 4");
   g_assert_cmpint (raw_query_int (path, "SELECT count(*) FROM pragma_table_info ('connections') "
                                         "WHERE name = 'schedule_seconds'"), ==, 0);
 
   store = concord_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (concord_store_get_schema_version (store), ==, 5);
+  g_assert_cmpint (concord_store_get_schema_version (store), ==, CONCORD_STORE_SCHEMA_VERSION);
   g_assert_true (concord_store_get_schedule (store, id, &seconds, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (seconds, ==, 0);
@@ -1424,6 +1537,7 @@ add_record_row (ConcordStore *store,
                 const char   *remote_id,
                 const char   *op,
                 const char   *outcome,
+                const char   *code,
                 const char   *error_text)
 {
   g_autoptr(GError) error = NULL;
@@ -1435,6 +1549,7 @@ add_record_row (ConcordStore *store,
     .op = (char *) op,
     .outcome = (char *) outcome,
     .error = (char *) error_text,
+    .code = (char *) code,
   };
 
   g_assert_true (concord_store_add_journal (store, connection_id, &row, &error));
@@ -1460,30 +1575,30 @@ test_store_count_excluded (Fixture       *fixture,
 
   /* Out of scope on A, unpaired: counted. */
   put_entry (store, conn, CONCORD_SIDE_A, "a1", "a1@example.com", 1, 0);
-  add_record_row (store, conn, CONCORD_SIDE_A, "a1", "skip", "skipped", "out of the scope of the rule A→B");
+  add_record_row (store, conn, CONCORD_SIDE_A, "a1", "skip", "skipped", "rule", "out of the scope of the rule A→B");
   /* On B, left out after creating it had failed: the newest row counts. */
   put_entry (store, conn, CONCORD_SIDE_B, "b1", "b1@example.com", 1, 0);
-  add_record_row (store, conn, CONCORD_SIDE_B, "b1", "create", "failed", "HTTP 500");
-  add_record_row (store, conn, CONCORD_SIDE_B, "b1", "skip", "skipped", "creating contacts is off");
+  add_record_row (store, conn, CONCORD_SIDE_B, "b1", "create", "failed", "server", "HTTP 500");
+  add_record_row (store, conn, CONCORD_SIDE_B, "b1", "skip", "skipped", "create-off", "creating contacts is off");
   g_assert_cmpint (concord_store_count_excluded (store, conn, &error), ==, 2);
   g_assert_no_error (error);
 
   /* Left out once, then its creation failed: failing now, not excluded. */
   put_entry (store, conn, CONCORD_SIDE_A, "a2", "a2@example.com", 1, 0);
-  add_record_row (store, conn, CONCORD_SIDE_A, "a2", "skip", "skipped", "out of the scope of the rule A→B");
-  add_record_row (store, conn, CONCORD_SIDE_A, "a2", "create", "failed", "HTTP 500");
+  add_record_row (store, conn, CONCORD_SIDE_A, "a2", "skip", "skipped", "rule", "out of the scope of the rule A→B");
+  add_record_row (store, conn, CONCORD_SIDE_A, "a2", "create", "failed", "server", "HTTP 500");
   /* Paired: in sync, whatever the journal said before. */
   put_entry (store, conn, CONCORD_SIDE_A, "a3", "a3@example.com", 1, 9);
-  add_record_row (store, conn, CONCORD_SIDE_A, "a3", "skip", "skipped", "out of the scope of the rule A→B");
+  add_record_row (store, conn, CONCORD_SIDE_A, "a3", "skip", "skipped", "rule", "out of the scope of the rule A→B");
   /* An ambiguous match waits for review instead. */
   put_entry (store, conn, CONCORD_SIDE_A, "a4", "twin@example.com", 1, 0);
-  add_record_row (store, conn, CONCORD_SIDE_A, "a4", "skip", "skipped", "several contacts have this email address");
+  add_record_row (store, conn, CONCORD_SIDE_A, "a4", "skip", "skipped", "ambiguous", "several contacts have this email address");
   /* A row about the same id flowing the other way says nothing of it. */
   put_entry (store, conn, CONCORD_SIDE_A, "a5", "a5@example.com", 1, 0);
-  add_record_row (store, conn, CONCORD_SIDE_B, "a5", "skip", "skipped", "out of the scope of the rule B→A");
+  add_record_row (store, conn, CONCORD_SIDE_B, "a5", "skip", "skipped", "rule", "out of the scope of the rule B→A");
   /* Another connection's. */
   put_entry (store, other, CONCORD_SIDE_A, "a1", "a1@example.com", 1, 0);
-  add_record_row (store, other, CONCORD_SIDE_A, "a1", "skip", "skipped", "out of the scope of the rule A→B");
+  add_record_row (store, other, CONCORD_SIDE_A, "a1", "skip", "skipped", "rule", "out of the scope of the rule A→B");
 
   g_assert_cmpint (concord_store_count_excluded (store, conn, &error), ==, 2);
   g_assert_no_error (error);
@@ -2502,6 +2617,7 @@ main (int    argc,
   g_test_add_func ("/concord/store/migrate-from-zero", test_store_migrate_from_zero);
   g_test_add_func ("/concord/store/migrate-email-keys", test_store_migrate_email_keys);
   g_test_add_func ("/concord/store/migrate-schedules", test_store_migrate_schedules);
+  g_test_add_func ("/concord/store/migrate-error-codes", test_store_migrate_error_codes);
   g_test_add_func ("/concord/store/refuse-newer", test_store_refuse_newer);
   g_test_add_func ("/concord/store/not-a-database", test_store_not_a_database);
   g_test_add_func ("/concord/store/private-files", test_store_private_files);

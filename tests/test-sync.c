@@ -783,7 +783,9 @@ test_failed_listing_writes_nothing (Fixture       *f,
   concord_memory_connector_fail_list_at_page (f->side[0], 2, reset);
   edit (f->side[1], "l0@example.com", "first_name", "Edited");
   g_assert_false (sync_full (f, NULL, &summary, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  /* The engine names the side, and the code the network (issue 15). */
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK);
+  g_assert_cmpint (concord_error_get_side (error), ==, CONCORD_SIDE_A);
   g_assert_cmpuint (writes (f), ==, 0);
   g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 8);
   concord_run_summary_clear (&summary);

@@ -34,6 +34,7 @@
 #include <json-glib/json-glib.h>
 
 #include "concord-apps.h"
+#include "concord-engine-activity.h"
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-mapping.h"
@@ -103,33 +104,12 @@ fail (const GError *error)
   return exit_code_for (error);
 }
 
-/* The code of an error, for scripts reading JSON. */
+/* The code of an error, for scripts reading JSON: the nick the store
+ * keeps too (concord_error_to_nick()). */
 static const char *
 error_code_name (const GError *error)
 {
-  static const char * const names[] = {
-    [CONCORD_ERROR_FAILED] = "failed",
-    [CONCORD_ERROR_NETWORK] = "network",
-    [CONCORD_ERROR_AUTH_REQUIRED] = "auth-required",
-    [CONCORD_ERROR_AUTH_FAILED] = "auth-failed",
-    [CONCORD_ERROR_RATE_LIMITED] = "rate-limited",
-    [CONCORD_ERROR_SERVER] = "server",
-    [CONCORD_ERROR_PARSE] = "parse",
-    [CONCORD_ERROR_CONFLICT] = "conflict",
-    [CONCORD_ERROR_NOT_FOUND] = "not-found",
-    [CONCORD_ERROR_KEYRING] = "keyring",
-    [CONCORD_ERROR_INVALID] = "invalid",
-    [CONCORD_ERROR_BUSY] = "busy",
-  };
-
-  if (error->domain == CONCORD_ERROR && error->code >= 0 && error->code < (int) G_N_ELEMENTS (names) &&
-      names[error->code] != NULL)
-    return names[error->code];
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return "cancelled";
-
-  return "failed";
+  return concord_error_to_nick (concord_error_code_of (error));
 }
 
 static void
@@ -873,19 +853,8 @@ open_sides (Cli                  *cli,
       if ((sides->connector[s] = connector_for (account, error)) == NULL ||
           (sides->schema[s] = load_schema (sides->connector[s], types[s], error)) == NULL)
         {
-          /* A refused key: say how to replace it. */
-          if (g_error_matches (*error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED) ||
-              g_error_matches (*error, CONCORD_ERROR, CONCORD_ERROR_AUTH_REQUIRED))
-            {
-              g_autofree char *quoted = shell_word (account->name);
-              /* Translators: the first %s is why, the second an account name (a command to run) */
-              char *message = g_strdup_printf (_("%s. If its key was changed or revoked, replace it "
-                                                 "with `concord-cli account set-key %s`"),
-                                               (*error)->message, quoted);
-
-              g_free ((*error)->message);
-              (*error)->message = message;
-            }
+          /* Its side says whom to name (describe_failure()). */
+          concord_error_tag_side (error, s);
           return FALSE;
         }
     }
@@ -980,12 +949,51 @@ connection_import (Cli        *cli,
   return EXIT_SUCCESS;
 }
 
+/* What went wrong in a sync, for people: made from the error's code and
+ * side (concord_error_explain(), as the app shows it), then the app's own
+ * words; a refused key names the command that replaces it. An error that
+ * names no app (the store, the connection's settings) is its message. */
+static char *
+describe_failure (Cli                        *cli,
+                  const ConcordConnectionRow *row,
+                  const GError               *error)
+{
+  int side = concord_error_get_side (error);
+  ConcordError code = concord_error_code_of (error);
+  g_autoptr(ConcordAccountRow) account = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *fix = NULL;
+
+  if (side == CONCORD_ERROR_NO_SIDE || row == NULL)
+    return g_strdup (error->message);
+
+  account = concord_store_get_account (cli->store, side == CONCORD_SIDE_A ? row->account_a : row->account_b,
+                                       NULL);
+  concord_error_explain (code, account != NULL ? account->name : NULL, NULL, &title, &fix);
+  if (concord_error_is_key_problem (code) && account != NULL)
+    {
+      g_autofree char *quoted = shell_word (account->name);
+
+      g_free (fix);
+      /* Translators: %s is an account name (a command to run) */
+      fix = g_strdup_printf (_("If its key was changed or revoked, replace it with "
+                               "`concord-cli account set-key %s`."), quoted);
+    }
+
+  /* Translators: what went wrong, what the app said, then what to do */
+  return g_strdup_printf (_("%s (%s). %s"), title, error->message, fix);
+}
+
 /* A sync that could not run: with --json, the error as JSON on standard
  * output too, for scripts. */
 static int
-sync_failed (gboolean      json,
-             const GError *error)
+sync_failed (Cli                        *cli,
+             const ConcordConnectionRow *row,
+             gboolean                    json,
+             const GError               *error)
 {
+  g_autofree char *described = NULL;
+
   int exit_code = exit_code_for (error);
 
   if (json)
@@ -1005,7 +1013,9 @@ sync_failed (gboolean      json,
       print_json (builder);
     }
 
-  return fail (error);
+  described = describe_failure (cli, row, error);
+  g_printerr ("concord-cli: %s\n", described);
+  return exit_code_for (error);
 }
 
 static int
@@ -1037,7 +1047,7 @@ sync_connection (Cli   *cli,
 
   if (!open_store (cli, &error) ||
       (row = concord_store_get_connection (cli->store, argv[1], &error)) == NULL)
-    return sync_failed (json, error);
+    return sync_failed (cli, row, json, error);
 
   /* One run per connection: said before asking the apps for anything
    * (concord_sync_run() refuses it too, under the lock). */
@@ -1047,12 +1057,12 @@ sync_connection (Cli   *cli,
                            /* Translators: %s is a connection name */
                            _("A sync of “%s” is already running (in Concord or another "
                              "concord-cli); try again when it is over"), row->name);
-      return sync_failed (json, error);
+      return sync_failed (cli, row, json, error);
     }
 
   if (!open_sides (cli, row, &sides, &error) ||
       !concord_sync_config_init_for_connection (&config, row, sides.schema[0], sides.schema[1], &error))
-    return sync_failed (json, error);
+    return sync_failed (cli, row, json, error);
   options.dry_run = dry_run;
 
   ok = concord_sync_run_connection (cli->store, row, &config, sides.connector[0], sides.connector[1],
@@ -1091,8 +1101,31 @@ sync_connection (Cli   *cli,
   concord_sync_config_clear (&config);
 
   if (!ok)
-    g_printerr ("concord-cli: %s\n", error->message);
+    {
+      g_autofree char *described = describe_failure (cli, row, error);
+
+      g_printerr ("concord-cli: %s\n", described);
+    }
   return exit_code;
+}
+
+/* A journal row's code in people's words (concord_activity_explain(),
+ * as the activity view shows it); FALSE for a row without a code (an
+ * older Concord's, or a change that went well). */
+static gboolean
+explain_entry (const ConcordJournalRow  *entry,
+               char                    **names,
+               char                    **explanation,
+               char                    **fix)
+{
+  const char *app = g_strcmp0 (entry->code_side, "a") == 0 ? names[0]
+                  : g_strcmp0 (entry->code_side, "b") == 0 ? names[1] : NULL;
+
+  if (entry->code == NULL)
+    return FALSE;
+
+  concord_activity_explain (entry->code, app, entry->code_field, explanation, fix);
+  return TRUE;
 }
 
 static int
@@ -1100,6 +1133,7 @@ show_log (Cli   *cli,
           int    argc,
           char **argv)
 {
+  g_auto(GStrv) names = g_new0 (char *, 3);
   g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordConnectionRow) row = NULL;
@@ -1123,6 +1157,14 @@ show_log (Cli   *cli,
       (journal = concord_store_list_journal (cli->store, row->id, 0, limit, &error)) == NULL)
     return fail (error);
 
+  for (guint s = 0; s < 2; s++)
+    {
+      g_autoptr(ConcordAccountRow) account =
+        concord_store_get_account (cli->store, s == 0 ? row->account_a : row->account_b, NULL);
+
+      names[s] = account != NULL ? g_strdup (account->name) : NULL;
+    }
+
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -1131,10 +1173,17 @@ show_log (Cli   *cli,
       for (guint i = 0; i < journal->len; i++)
         {
           ConcordJournalRow *entry = g_ptr_array_index (journal, i);
+          g_autofree char *explanation = NULL;
+          g_autofree char *fix = NULL;
+          gboolean explained = explain_entry (entry, names, &explanation, &fix);
           const struct { const char *key; const char *value; } texts[] = {
             { "direction", entry->direction }, { "remote_id", entry->remote_id },
             { "op", entry->op }, { "field", entry->field }, { "before", entry->before },
             { "after", entry->after }, { "outcome", entry->outcome }, { "error", entry->error },
+            { "code", entry->code }, { "code_side", entry->code_side },
+            { "code_field", entry->code_field },
+            { "explanation", explained ? explanation : NULL },
+            { "fix", fix },
           };
 
           json_builder_begin_object (builder);
@@ -1162,13 +1211,22 @@ show_log (Cli   *cli,
       ConcordJournalRow *entry = g_ptr_array_index (journal, i);
       g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (entry->time);
       g_autofree char *stamp = when != NULL ? g_date_time_format (when, "%F %T") : g_strdup ("?");
+      g_autofree char *explanation = NULL;
+      g_autofree char *fix = NULL;
+      g_autofree char *why = NULL;
 
-      g_print ("%s  run %" G_GINT64_FORMAT "  %s %s %s%s%s  %s%s%s%s\n", stamp, entry->run_id,
+      /* A row with a code: people's words first, the app's in brackets. */
+      if (explain_entry (entry, names, &explanation, &fix))
+        why = entry->error != NULL ? g_strdup_printf ("%s. %s [%s]", explanation, fix, entry->error)
+                                   : g_strdup_printf ("%s. %s", explanation, fix);
+
+      g_print ("%s  run %" G_GINT64_FORMAT "  %s %s %s%s%s  %s%s%s%s%s\n", stamp, entry->run_id,
                entry->direction, entry->op, entry->remote_id ? entry->remote_id : "",
                entry->field ? " " : "", entry->field ? entry->field : "",
                entry->outcome,
                entry->after ? ": " : "", entry->after ? entry->after : "",
-               entry->error ? entry->error : "");
+               why != NULL || entry->error != NULL ? "  " : "",
+               why != NULL ? why : entry->error != NULL ? entry->error : "");
     }
 
   return EXIT_SUCCESS;

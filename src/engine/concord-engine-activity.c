@@ -163,144 +163,157 @@ concord_activity_clean_text (const char *text,
   return g_string_free (out, FALSE);
 }
 
-static gboolean
-contains (const char *haystack,
-          const char *needle)
+/* A field's name as people know it: the label of a canonical field, a
+ * custom field's own name. */
+static const char *
+field_label (const char *key)
 {
-  return strstr (haystack, needle) != NULL;
-}
+  const ConcordFieldSpec *spec;
 
-static gboolean
-refers_to_key (const char *lower)
-{
-  return contains (lower, "401") || contains (lower, "403") || contains (lower, "refused the key") ||
-         contains (lower, "api key") || contains (lower, "unauthori") || contains (lower, "forbidden") ||
-         contains (lower, "credential");
-}
-
-/**
- * concord_activity_is_key_problem:
- * @error_text: (nullable): what the engine or an app said
- *
- * Returns: whether the fix is a new API key (concord_activity_explain()
- *   says so too)
- */
-gboolean
-concord_activity_is_key_problem (const char *error_text)
-{
-  g_autofree char *lower = g_ascii_strdown (error_text != NULL ? error_text : "", -1);
-
-  return refers_to_key (lower);
+  if (key == NULL || *key == '\0')
+    return NULL;
+  if (concord_field_is_custom (key))
+    return key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
+  spec = concord_fields_lookup (key);
+  return spec != NULL ? spec->label : key;
 }
 
 /**
  * concord_activity_explain:
- * @error_text: (nullable): what the engine or an app said
+ * @code: (nullable): a stored code: a #ConcordError nick
+ *   (concord_error_to_nick()) or a skip's reason (CONCORD_SKIP_*); %NULL
+ *   for a row an older Concord stored
+ * @app_name: (nullable): the name of the app (account) the error came from
+ * @field: (nullable): the key of the field a refused value was in
  * @explanation: (out) (transfer full): what happened, for people
  * @fix: (out) (transfer full): what to do about it
  *
- * Maps the English text of a stored error or skip reason to a line people
- * understand and a suggested fix.
+ * Turns a stored code into a translated line and a suggested fix, for the
+ * activity view, the health summary, the connection's banner and
+ * concord-cli: errors through concord_error_explain(), skips here. The
+ * English text stored next to the code is never read: a row without a
+ * code gets the generic words, its own text shows as the detail.
  */
 void
-concord_activity_explain (const char  *error_text,
+concord_activity_explain (const char  *code,
+                          const char  *app_name,
+                          const char  *field,
                           char       **explanation,
                           char       **fix)
 {
-  g_autofree char *lower = g_ascii_strdown (error_text != NULL ? error_text : "", -1);
+  ConcordError error_code;
 
   g_return_if_fail (explanation != NULL && fix != NULL);
 
-  if (refers_to_key (lower))
-    {
-      *explanation = g_strdup (_("The app refused Concord’s API key"));
-      *fix = g_strdup (_("If the API key was changed or revoked, replace it in Preferences → Accounts → Replace Key (or with “concord-cli account set-key NAME”)."));
-    }
-  else if (contains (lower, "429") || contains (lower, "rate limit") || contains (lower, "too many") ||
-           contains (lower, "slow down"))
-    {
-      *explanation = g_strdup (_("The app asked Concord to slow down"));
-      *fix = g_strdup (_("Nothing to do: Concord waits as the app asks and will retry on its own."));
-    }
-  else if (contains (lower, "several contacts"))
-    {
-      *explanation = g_strdup (_("The email address is on several contacts"));
-      *fix = g_strdup (_("Merge the duplicates, or give each contact its own email address, in the app that has them."));
-    }
-  else if (contains (lower, "no valid email") || (contains (lower, "email") &&
-           (contains (lower, "invalid") || contains (lower, "not valid") || contains (lower, "malformed"))))
-    {
-      *explanation = g_strdup (_("The contact’s email address is not valid"));
-      *fix = g_strdup (_("Correct the email address in the app the contact comes from; Concord syncs it on the next run."));
-    }
-  else if (contains (lower, "no rule matched"))
+  if (g_strcmp0 (code, CONCORD_SKIP_RULE) == 0)
     {
       *explanation = g_strdup (_("No rule of this connection lets the contact across"));
       *fix = g_strdup (_("Nothing to do, unless it should sync: then add a rule that syncs it, or change one, "
                          "in the connection’s rules."));
     }
-  else if (contains (lower, "out of the scope") || contains (lower, "rule"))
-    {
-      *explanation = g_strdup (_("A rule of this connection keeps the contact out"));
-      *fix = g_strdup (_("Nothing to do, unless it should sync: then change the connection’s rules."));
-    }
-  else if (contains (lower, "creating contacts is off"))
+  else if (g_strcmp0 (code, CONCORD_SKIP_CREATE_OFF) == 0)
     {
       *explanation = g_strdup (_("Creating contacts is turned off in this direction"));
       *fix = g_strdup (_("Turn on “Create contacts” in the connection’s rules if new contacts should be added."));
     }
-  else if (contains (lower, "not synced to") || contains (lower, "not mapped"))
+  else if (g_strcmp0 (code, CONCORD_SKIP_NOT_SYNCED) == 0 || g_strcmp0 (code, CONCORD_SKIP_NOT_MAPPED) == 0)
     {
       *explanation = g_strdup (_("This direction or field is not synced"));
       *fix = g_strdup (_("Change the connection’s direction or field mapping if it should sync."));
     }
-  else if (contains (lower, "could not be written to") || contains (lower, "convert"))
+  else if (g_strcmp0 (code, CONCORD_SKIP_NO_EMAIL) == 0)
     {
-      *explanation = g_strdup (_("A value does not fit the other app’s field"));
-      *fix = g_strdup (_("Correct the value, or change the field’s format in the field mapping."));
+      *explanation = g_strdup (_("The contact’s email address is not valid"));
+      *fix = g_strdup (_("Correct the email address in the app the contact comes from; Concord syncs it on the next run."));
     }
-  else if (contains (lower, "already paired") || contains (lower, "paired with another"))
+  else if (g_strcmp0 (code, CONCORD_SKIP_PAIRED) == 0)
     {
       *explanation = g_strdup (_("The matching contact is already paired with another one"));
       *fix = g_strdup (_("Remove the duplicate contact in the app, or give it its own email address."));
     }
-  else if (contains (lower, "stopped to protect") || contains (lower, "disappeared") ||
-           contains (lower, "listed no contacts") || contains (lower, "would overwrite"))
+  else if (g_strcmp0 (code, CONCORD_SKIP_UNREADABLE) == 0)
     {
-      *explanation = g_strdup (_("Concord stopped to protect your contacts"));
-      *fix = g_strdup (_("An app suddenly looks very different. Check it, then sync again to confirm."));
+      *explanation = g_strdup (_("The matching contact could not be read"));
+      *fix = g_strdup (_("Nothing to do: Concord will try again on the next sync."));
     }
-  else if (contains (lower, "suppress") || contains (lower, "unsubscribed") || contains (lower, "bounced"))
+  else if (g_strcmp0 (code, CONCORD_SKIP_CONVERT) == 0)
+    {
+      *explanation = g_strdup (_("A value does not fit the other app’s field"));
+      *fix = g_strdup (_("Correct the value, or change the field’s format in the field mapping."));
+    }
+  else if (g_strcmp0 (code, CONCORD_SKIP_SUPPRESSED) == 0)
     {
       *explanation = g_strdup (_("The contact unsubscribed or bounced"));
       *fix = g_strdup (_("Nothing to do: Concord never re-subscribes a contact who said no."));
     }
-  else if (contains (lower, "http 5") || contains (lower, "server") || contains (lower, "internal"))
-    {
-      *explanation = g_strdup (_("The app had a problem of its own"));
-      *fix = g_strdup (_("Nothing to do: Concord will try again on the next sync."));
-    }
-  else if (contains (lower, "network") || contains (lower, "resolve") || contains (lower, "connect") ||
-           contains (lower, "timed out") || contains (lower, "timeout") || contains (lower, "reach"))
-    {
-      *explanation = g_strdup (_("Concord could not reach the app"));
-      *fix = g_strdup (_("Check the internet connection; Concord will try again on its own."));
-    }
-  else if (contains (lower, "keyring"))
-    {
-      *explanation = g_strdup (_("The keyring is locked or missing"));
-      *fix = g_strdup (_("Unlock the keyring (it opens with your login password), then sync again."));
-    }
-  else if (contains (lower, "could not be read") || contains (lower, "parse") || contains (lower, "json"))
-    {
-      *explanation = g_strdup (_("The app sent an answer Concord could not read"));
-      *fix = g_strdup (_("Concord will try again on the next sync; if it keeps failing, report it."));
-    }
+  else if (concord_error_from_nick (code, &error_code))
+    concord_error_explain (error_code, app_name, field_label (field), explanation, fix);
   else
+    concord_error_explain (CONCORD_ERROR_FAILED, NULL, NULL, explanation, fix);
+}
+
+/**
+ * concord_activity_explain_aborted:
+ * @explanation: (out) (transfer full): what happened, for people
+ * @fix: (out) (transfer full): what to do about it
+ *
+ * The words for a run the circuit breaker stopped (status "aborted").
+ */
+void
+concord_activity_explain_aborted (char **explanation,
+                                  char **fix)
+{
+  *explanation = g_strdup (_("Concord stopped to protect your contacts"));
+  *fix = g_strdup (_("An app suddenly looks very different. Check it, then sync again to confirm."));
+}
+
+/* The names of a connection's two accounts, for "Shop refused…". */
+typedef struct
+{
+  char *name[2];
+} SideNames;
+
+static void
+side_names_init (SideNames    *names,
+                 ConcordStore *store,
+                 gint64        connection_id)
+{
+  g_autoptr(ConcordConnectionRow) connection = concord_store_get_connection_by_id (store, connection_id, NULL);
+
+  for (guint s = 0; s < 2; s++)
     {
-      *explanation = g_strdup (_("The app did not accept the change"));
-      *fix = g_strdup (_("Concord will try again on the next sync; the app’s message below says more."));
+      g_autoptr(ConcordAccountRow) account = NULL;
+
+      names->name[s] = NULL;
+      if (connection == NULL)
+        continue;
+      account = concord_store_get_account (store, s == 0 ? connection->account_a : connection->account_b,
+                                           NULL);
+      if (account != NULL)
+        names->name[s] = concord_activity_clean_text (account->name, MAX_VALUE_CHARS);
     }
+}
+
+static void
+side_names_clear (SideNames *names)
+{
+  g_clear_pointer (&names->name[0], g_free);
+  g_clear_pointer (&names->name[1], g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SideNames, side_names_clear)
+
+static const char *
+side_name (const SideNames *names,
+           const char      *code_side)
+{
+  if (names == NULL)
+    return NULL;
+  if (g_strcmp0 (code_side, "a") == 0)
+    return names->name[0];
+  if (g_strcmp0 (code_side, "b") == 0)
+    return names->name[1];
+  return NULL;
 }
 
 static guint
@@ -344,7 +357,8 @@ read_summary (ConcordActivityRow *row,
 }
 
 static ConcordActivityRow *
-row_from_run (const ConcordRunRow *run)
+row_from_run (const ConcordRunRow *run,
+              const SideNames     *names)
 {
   ConcordActivityRow *row = g_new0 (ConcordActivityRow, 1);
 
@@ -364,8 +378,11 @@ row_from_run (const ConcordRunRow *run)
           row->explanation = g_strdup (_("The sync did not finish"));
           row->fix = g_strdup (_("Nothing to do: the next sync completes the work safely."));
         }
+      else if (g_strcmp0 (run->status, "aborted") == 0)
+        concord_activity_explain_aborted (&row->explanation, &row->fix);
       else
-        concord_activity_explain (run->error, &row->explanation, &row->fix);
+        concord_activity_explain (run->code, side_name (names, run->code_side), run->code_field,
+                                  &row->explanation, &row->fix);
       row->detail = concord_activity_clean_text (run->error, MAX_DETAIL_CHARS);
     }
 
@@ -392,13 +409,14 @@ row_from_conflict (const ConcordConflictRow *conflict)
                   conflict->chosen == NULL &&
                   (g_strcmp0 (conflict->winner, "a") == 0 || g_strcmp0 (conflict->winner, "b") == 0);
   if (g_strcmp0 (conflict->kind, "suppressed") == 0)
-    concord_activity_explain ("suppressed", &row->explanation, &row->fix);
+    concord_activity_explain (CONCORD_SKIP_SUPPRESSED, NULL, NULL, &row->explanation, &row->fix);
 
   return row;
 }
 
 static ConcordActivityRow *
-row_from_journal (const ConcordJournalRow *journal)
+row_from_journal (const ConcordJournalRow *journal,
+                  const SideNames         *names)
 {
   ConcordActivityRow *row = g_new0 (ConcordActivityRow, 1);
 
@@ -423,7 +441,8 @@ row_from_journal (const ConcordJournalRow *journal)
 
   if (row->kind != CONCORD_ACTIVITY_CHANGE)
     {
-      concord_activity_explain (journal->error, &row->explanation, &row->fix);
+      concord_activity_explain (journal->code, side_name (names, journal->code_side), journal->code_field,
+                                &row->explanation, &row->fix);
       row->detail = concord_activity_clean_text (journal->error, MAX_DETAIL_CHARS);
     }
 
@@ -444,6 +463,7 @@ query_activity_worker (GTask        *task,
   ActivityJob *job = task_data;
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GPtrArray) rows = NULL;
+  g_auto(SideNames) names = { { NULL, NULL } };
   GError *error = NULL;
   gint64 total;
 
@@ -460,6 +480,7 @@ query_activity_worker (GTask        *task,
       return;
     }
 
+  side_names_init (&names, self->store, job->connection_id);
   rows = g_ptr_array_new_full (entries->len, (GDestroyNotify) concord_activity_row_free);
   for (guint i = 0; i < entries->len; i++)
     {
@@ -468,14 +489,14 @@ query_activity_worker (GTask        *task,
       switch (entry->source)
         {
         case CONCORD_ACTIVITY_SOURCE_RUN:
-          g_ptr_array_add (rows, row_from_run (entry->row));
+          g_ptr_array_add (rows, row_from_run (entry->row, &names));
           break;
         case CONCORD_ACTIVITY_SOURCE_CONFLICT:
           g_ptr_array_add (rows, row_from_conflict (entry->row));
           break;
         case CONCORD_ACTIVITY_SOURCE_JOURNAL:
         default:
-          g_ptr_array_add (rows, row_from_journal (entry->row));
+          g_ptr_array_add (rows, row_from_journal (entry->row, &names));
           break;
         }
     }
@@ -842,6 +863,7 @@ get_health_worker (GTask        *task,
   g_autoptr(GPtrArray) failures = NULL;
   g_autoptr(ConcordRunRow) last = NULL;
   g_autoptr(GHashTable) groups = NULL;
+  g_auto(SideNames) names = { { NULL, NULL } };
   GError *error = NULL;
 
   if (!concord_engine_ensure_store (self, &error) ||
@@ -865,6 +887,7 @@ get_health_worker (GTask        *task,
     }
 
   health->reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) health_reason_free);
+  side_names_init (&names, self->store, job->connection_id);
 
   /* A run that failed as a whole is a reason of its own. */
   if (last != NULL)
@@ -874,7 +897,11 @@ get_health_worker (GTask        *task,
         {
           ConcordHealthReason *reason = g_new0 (ConcordHealthReason, 1);
 
-          concord_activity_explain (last->error, &reason->explanation, &reason->fix);
+          if (g_strcmp0 (last->status, "aborted") == 0)
+            concord_activity_explain_aborted (&reason->explanation, &reason->fix);
+          else
+            concord_activity_explain (last->code, side_name (&names, last->code_side), last->code_field,
+                                      &reason->explanation, &reason->fix);
           reason->detail = concord_activity_clean_text (last->error, MAX_DETAIL_CHARS);
           g_ptr_array_add (health->reasons, reason);
         }
@@ -889,7 +916,8 @@ get_health_worker (GTask        *task,
       g_autofree char *explanation = NULL;
       g_autofree char *fix = NULL;
 
-      concord_activity_explain (failure->error, &explanation, &fix);
+      concord_activity_explain (failure->code, side_name (&names, failure->code_side), failure->code_field,
+                                &explanation, &fix);
       health->failing += failure->count;
       reason = g_hash_table_lookup (groups, explanation);
       if (reason != NULL)

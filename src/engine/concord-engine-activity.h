@@ -128,10 +128,13 @@ typedef struct
 
 void concord_health_free (ConcordHealth *health);
 
-void concord_activity_explain (const char  *error_text,
+void concord_activity_explain (const char  *code,
+                               const char  *app_name,
+                               const char  *field,
                                char       **explanation,
                                char       **fix);
-gboolean concord_activity_is_key_problem (const char *error_text);
+void concord_activity_explain_aborted (char **explanation,
+                                       char **fix);
 char *concord_activity_clean_text (const char *text,
                                    gsize       max_chars);
 

@@ -92,6 +92,8 @@ struct _ConcordConnectionState
   gint64                   last_sync;
   gint64                   n_linked;
   char                    *error;
+  char                    *error_fix;   /* (nullable) what to do about @error */
+  int                      error_code;  /* its ConcordError, or -1 */
   guint                    n_failures;
   guint                    schedule;   /* seconds, 0: automatic */
   guint                    cadence;    /* seconds of the automatic schedule */
@@ -150,6 +152,7 @@ concord_connection_state_finalize (GObject *object)
   g_free (self->app_b);
   g_free (self->account_a);
   g_free (self->account_b);
+  g_free (self->error_fix);
   g_free (self->progress);
   g_free (self->error);
 
@@ -257,6 +260,7 @@ concord_connection_state_class_init (ConcordConnectionStateClass *klass)
 static void
 concord_connection_state_init (ConcordConnectionState *self)
 {
+  self->error_code = -1;
 }
 
 #define STATE_GETTER(type, name, field, fallback) \
@@ -281,6 +285,8 @@ STATE_GETTER (const char *, progress, progress, NULL)
 STATE_GETTER (gint64, last_sync, last_sync, 0)
 STATE_GETTER (gint64, n_linked, n_linked, 0)
 STATE_GETTER (const char *, error, error, NULL)
+STATE_GETTER (const char *, error_fix, error_fix, NULL)
+STATE_GETTER (int, error_code, error_code, -1)
 STATE_GETTER (guint, n_failures, n_failures, 0)
 STATE_GETTER (guint, schedule, schedule, 0)
 STATE_GETTER (guint, cadence, cadence, 0)
@@ -616,6 +622,8 @@ typedef struct
   guint                 cadence;   /* the automatic schedule's seconds */
   gboolean              streak;    /* the last run failed, and the user was told */
   char                 *error;     /* (nullable) why the last run failed */
+  char                 *code;      /* (nullable) its ConcordError nick */
+  char                 *code_side; /* (nullable) "a" or "b" */
 } Snapshot;
 
 static void
@@ -629,6 +637,8 @@ snapshot_free (gpointer data)
   g_free (snapshot->account_a);
   g_free (snapshot->account_b);
   g_free (snapshot->error);
+  g_free (snapshot->code);
+  g_free (snapshot->code_side);
   g_free (snapshot);
 }
 
@@ -653,19 +663,11 @@ estimate_cadence (ConcordEngine        *self,
   return concord_sync_cadence (&cost[CONCORD_SIDE_A], &cost[CONCORD_SIDE_B]);
 }
 
-/* Whether a stored error is the one of a cancelled run (its text, in
- * this locale, is all the store keeps). */
+/* Whether a stored run was cancelled, by its code (schema 6). */
 static gboolean
-is_cancelled_text (const char *text)
+is_cancelled_run (const ConcordRunRow *run)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GError) cancelled = NULL;
-
-  if (text == NULL)
-    return FALSE;
-  g_cancellable_cancel (cancellable);
-  g_cancellable_set_error_if_cancelled (cancellable, &cancelled);
-  return g_strcmp0 (text, cancelled->message) == 0;
+  return g_strcmp0 (run->code, concord_error_to_nick (CONCORD_ERROR_CANCELLED)) == 0;
 }
 
 static Snapshot *
@@ -694,7 +696,7 @@ take_snapshot (ConcordEngine        *self,
     {
       ConcordRunRow *run = g_ptr_array_index (runs, i);
 
-      if (run->dry_run || is_cancelled_text (run->error))
+      if (run->dry_run || is_cancelled_run (run))
         continue;
       snapshot->last_sync = run->finished != 0 ? run->finished : run->started;
       snapshot->failed = g_strcmp0 (run->status, "ok") != 0;
@@ -703,6 +705,8 @@ take_snapshot (ConcordEngine        *self,
       snapshot->streak = snapshot->partial || g_strcmp0 (run->status, "failed") == 0 ||
                          g_strcmp0 (run->status, "aborted") == 0;
       snapshot->error = g_strdup (run->error);
+      snapshot->code = g_strdup (run->code);
+      snapshot->code_side = g_strdup (run->code_side);
       break;
     }
 
@@ -767,13 +771,26 @@ apply_snapshot (ConcordEngine *self,
     {
       g_autofree char *explanation = NULL;
       g_autofree char *fix = NULL;
+      ConcordError code;
 
+      state->error_code = -1;
       if (snapshot->partial)
         explanation = g_strdup (_("Some contacts could not be written; Concord will try again"));
+      else if (snapshot->streak && concord_error_from_nick (snapshot->code, &code))
+        {
+          const char *who = g_strcmp0 (snapshot->code_side, "a") == 0 ? snapshot->account_a
+                          : g_strcmp0 (snapshot->code_side, "b") == 0 ? snapshot->account_b : NULL;
+
+          concord_error_explain (code, who, NULL, &explanation, &fix);
+          state->error_code = code;
+        }
+      /* Stored by an older Concord: its words as they are. */
       else if (snapshot->streak && snapshot->error != NULL)
-        concord_activity_explain (snapshot->error, &explanation, &fix);
+        explanation = concord_activity_clean_text (snapshot->error, 200);
       else
         explanation = g_strdup (_("The last sync did not finish"));
+      g_free (state->error_fix);
+      state->error_fix = g_steal_pointer (&fix);
       state_set_string (state, &state->error, explanation, STATE_PROP_ERROR);
       state->n_failures = snapshot->streak ? 1 : 0;
     }
@@ -897,6 +914,8 @@ typedef struct
   Snapshot         *snapshot;
   char             *account_id[2];  /* (nullable) each side's account, once read */
   gboolean          refused[2];     /* the side's app refused its key */
+  gboolean          summary_failed; /* it failed for its failed writes */
+  char             *fix;            /* (nullable) what to do about @error, for people */
 } RunJob;
 
 static void
@@ -910,6 +929,7 @@ run_job_free (gpointer data)
   g_clear_pointer (&job->snapshot, snapshot_free);
   g_free (job->account_id[0]);
   g_free (job->account_id[1]);
+  g_free (job->fix);
   g_free (job);
 }
 
@@ -985,54 +1005,23 @@ on_run_progress (ConcordRunPhase phase,
                               progress_free);
 }
 
-/* The one line a person reads in the window and the notification: what
- * went wrong, with which app, and what happens next. The technical detail
- * goes to the log. */
+/* The one line a person reads in the window and the notification, and
+ * what to do: made from the error's code and side, never from its
+ * message. The technical detail goes to the log. */
 static char *
-human_error (const GError *error,
-             const char   *account_a,
-             const char   *account_b)
+human_error (const GError  *error,
+             const char    *account_a,
+             const char    *account_b,
+             char         **fix)
 {
-  const char *who;
+  int side = concord_error_get_side (error);
+  char *title = NULL;
 
-  if (error == NULL)
-    return g_strdup ("The sync failed");
+  concord_error_explain (concord_error_code_of (error),
+                         side == CONCORD_SIDE_A ? account_a : side == CONCORD_SIDE_B ? account_b : NULL,
+                         NULL, &title, fix);
 
-  if (strstr (error->message, "side a") != NULL)
-    who = account_a;
-  else if (strstr (error->message, "side b") != NULL)
-    who = account_b;
-  else
-    who = NULL;
-
-  if (error->domain == CONCORD_ERROR)
-    switch (error->code)
-      {
-      case CONCORD_ERROR_NETWORK:
-        return who != NULL ? g_strdup_printf ("Could not reach %s; Concord will try again", who)
-                           : g_strdup ("Could not reach the apps; Concord will try again");
-      case CONCORD_ERROR_AUTH_FAILED:
-      case CONCORD_ERROR_AUTH_REQUIRED:
-        /* Translators: %s is an account's name */
-        return who != NULL ? g_strdup_printf (_("%s refused the API key; replace it in Preferences → "
-                                                "Accounts → Replace Key"), who)
-                           : g_strdup (_("An app refused its API key; replace it in Preferences → "
-                                         "Accounts → Replace Key"));
-      case CONCORD_ERROR_RATE_LIMITED:
-        return g_strdup_printf ("%s asked Concord to slow down; it will try again later",
-                                who != NULL ? who : "An app");
-      case CONCORD_ERROR_SERVER:
-        return g_strdup_printf ("%s had a problem of its own; Concord will try again",
-                                who != NULL ? who : "An app");
-      case CONCORD_ERROR_PARSE:
-        return g_strdup_printf ("%s sent an answer Concord could not read", who != NULL ? who : "An app");
-      case CONCORD_ERROR_KEYRING:
-        return g_strdup ("The keyring is locked or missing; unlock it to sync");
-      default:
-        break;
-      }
-
-  return g_strdup (error->message);
+  return title;
 }
 
 /* On the engine thread: a run that failed before it began. */
@@ -1050,7 +1039,7 @@ record_failed_run (ConcordEngine *self,
 
   if (run_id == 0 ||
       !concord_store_finish_run (self->store, run_id, "failed", NULL, &error) ||
-      !concord_store_set_run_error (self->store, run_id, failure->message, &error))
+      !concord_store_set_run_error (self->store, run_id, failure, &error))
     g_warning ("Could not record the failed run of connection %" G_GINT64_FORMAT ": %s",
                connection_id, error->message);
 }
@@ -1093,12 +1082,14 @@ run_worker (GTask        *task,
   else if ((a = concord_engine_get_connector (self, row->account_a, &job->error)) == NULL ||
            (schema_a = concord_engine_load_schema_sync (a, row->type_a, &job->error)) == NULL)
     {
+      concord_error_tag_side (&job->error, CONCORD_SIDE_A);
       g_prefix_error (&job->error, "Reading side a failed: ");
       job->ok = FALSE;
     }
   else if ((b = concord_engine_get_connector (self, row->account_b, &job->error)) == NULL ||
            (schema_b = concord_engine_load_schema_sync (b, row->type_b, &job->error)) == NULL)
     {
+      concord_error_tag_side (&job->error, CONCORD_SIDE_B);
       g_prefix_error (&job->error, "Reading side b failed: ");
       job->ok = FALSE;
     }
@@ -1133,6 +1124,7 @@ run_worker (GTask        *task,
       guint n = job->summary.failed[0] + job->summary.failed[1];
 
       job->ok = FALSE;
+      job->summary_failed = TRUE;
       job->error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
                                 /* Translators: %u is a number of contacts */
                                 ngettext ("%u contact could not be written; Concord will try again",
@@ -1147,13 +1139,13 @@ run_worker (GTask        *task,
     }
 
   /* A refused key may have been replaced in the keyring: read it again.
-   * Which side's key it was is in the message, as human_error() reads it. */
-  if (!job->ok && row != NULL &&
-      (g_error_matches (job->error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED) ||
-       g_error_matches (job->error, CONCORD_ERROR, CONCORD_ERROR_AUTH_REQUIRED)))
+   * Which side's key it was is the error's side. */
+  if (!job->ok && row != NULL && job->error != NULL &&
+      concord_error_is_key_problem (concord_error_code_of (job->error)))
     {
-      gboolean side_a = strstr (job->error->message, "side a") != NULL;
-      gboolean side_b = strstr (job->error->message, "side b") != NULL;
+      int side = concord_error_get_side (job->error);
+      gboolean side_a = side == CONCORD_SIDE_A;
+      gboolean side_b = side == CONCORD_SIDE_B;
 
       job->refused[0] = side_a || !side_b;
       job->refused[1] = side_b || !side_a;
@@ -1166,11 +1158,20 @@ run_worker (GTask        *task,
 
   if (!job->ok && job->error != NULL && job->snapshot != NULL)
     {
-      g_autofree char *human = human_error (job->error, job->snapshot->account_a, job->snapshot->account_b);
+      g_autofree char *human = NULL;
+
+      /* Failed writes: the activity has each one's reason. */
+      if (job->summary_failed)
+        job->fix = g_strdup (_("The connection’s activity lists each contact and why."));
+      else
+        human = human_error (job->error, job->snapshot->account_a, job->snapshot->account_b, &job->fix);
 
       g_info ("Connection %" G_GINT64_FORMAT ": %s", job->id, job->error->message);
-      g_free (job->error->message);
-      job->error->message = g_steal_pointer (&human);
+      if (human != NULL)
+        {
+          g_free (job->error->message);
+          job->error->message = g_steal_pointer (&human);
+        }
     }
 
   g_task_return_boolean (task, TRUE);
@@ -1235,11 +1236,17 @@ run_done_cb (GObject      *object,
   if (job->ok)
     {
       state->n_failures = 0;
+      state->error_code = -1;
+      g_clear_pointer (&state->error_fix, g_free);
       state_set_string (state, &state->error, NULL, STATE_PROP_ERROR);
     }
   else if (!g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       state->n_failures++;
+      state->error_code = job->error != NULL && !job->summary_failed
+                          ? (int) concord_error_code_of (job->error) : -1;
+      g_free (state->error_fix);
+      state->error_fix = g_strdup (job->fix);
       state_set_string (state, &state->error, job->error != NULL ? job->error->message : "The sync failed",
                         STATE_PROP_ERROR);
     }

@@ -71,6 +71,8 @@ const char             *concord_connection_state_get_progress    (ConcordConnect
 gint64                  concord_connection_state_get_last_sync   (ConcordConnectionState *self);
 gint64                  concord_connection_state_get_n_linked    (ConcordConnectionState *self);
 const char             *concord_connection_state_get_error       (ConcordConnectionState *self);
+const char             *concord_connection_state_get_error_fix   (ConcordConnectionState *self);
+int                     concord_connection_state_get_error_code  (ConcordConnectionState *self);
 guint                   concord_connection_state_get_n_failures  (ConcordConnectionState *self);
 guint                   concord_connection_state_get_schedule    (ConcordConnectionState *self);
 guint                   concord_connection_state_get_cadence     (ConcordConnectionState *self);

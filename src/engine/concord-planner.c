@@ -848,6 +848,7 @@ add_field_skip (Planner                  *planner,
   skip->side = from;
   skip->remote_id = g_strdup (item->ids[from] != NULL ? item->ids[from] : "");
   skip->field = g_strdup (g_quark_to_string (from_key));
+  skip->code = CONCORD_SKIP_CONVERT;
   skip->reason = g_strdup_printf ("%s on %s could not be written to %s on %s: %s",
                                   g_quark_to_string (from_key), CONCORD_SIDE_NAME (from),
                                   g_quark_to_string (to_key), CONCORD_SIDE_NAME (CONCORD_SIDE_OTHER (from)),
@@ -1121,6 +1122,7 @@ note_excluded (Planner         *planner,
   skip->side = side;
   skip->remote_id = g_strdup (item->ids[side]);
   skip->reason = left_out_reason (config, side, item->records[side]);
+  skip->code = CONCORD_SKIP_RULE;
   g_ptr_array_add (planner->plan->excluded, skip);
 }
 
@@ -1424,10 +1426,12 @@ static void
 add_skip (Planner     *planner,
           ConcordSide  side,
           const char  *remote_id,
+          const char  *code,
           const char  *reason)
 {
   ConcordPlanSkip *skip = g_new0 (ConcordPlanSkip, 1);
 
+  skip->code = code;
   skip->side = side;
   skip->remote_id = g_strdup (remote_id);
   skip->reason = g_strdup (reason);
@@ -1474,7 +1478,7 @@ plan_linked (Planner       *planner,
   if (other_record == NULL && baseline == NULL)
     {
       /* Neither a baseline nor the partner: try again on the next run. */
-      add_skip (planner, side, remote_id, "the linked record could not be read");
+      add_skip (planner, side, remote_id, CONCORD_SKIP_UNREADABLE, "the linked record could not be read");
       return;
     }
 
@@ -1710,24 +1714,26 @@ plan_create (Planner       *planner,
 
   if (!concord_direction_flows (config->direction, side))
     {
-      add_skip (planner, side, remote_id, "the other side is not synced to");
+      add_skip (planner, side, remote_id, CONCORD_SKIP_NOT_SYNCED, "the other side is not synced to");
       return;
     }
   if (!config->may_create[other])
     {
-      add_skip (planner, side, remote_id, "creating contacts is off in this direction");
+      add_skip (planner, side, remote_id, CONCORD_SKIP_CREATE_OFF,
+                "creating contacts is off in this direction");
       return;
     }
   if (!in_scope (planner, side, record))
     {
       g_autofree char *reason = left_out_reason (config, side, record);
 
-      add_skip (planner, side, remote_id, reason);
+      add_skip (planner, side, remote_id, CONCORD_SKIP_RULE, reason);
       return;
     }
   if (!email_flows (config, side))
     {
-      add_skip (planner, side, remote_id, "the email address is not mapped to the other side");
+      add_skip (planner, side, remote_id, CONCORD_SKIP_NOT_MAPPED,
+                "the email address is not mapped to the other side");
       return;
     }
 
@@ -1744,6 +1750,7 @@ plan_create (Planner       *planner,
           skip->side = side;
           skip->remote_id = g_strdup (remote_id);
           skip->field = g_strdup ("");
+          skip->code = CONCORD_SKIP_CONVERT;
           skip->reason = g_strdup (g_ptr_array_index (problems, i));
           g_ptr_array_add (planner->plan->skips, skip);
         }
@@ -1775,7 +1782,7 @@ plan_unlinked (Planner       *planner,
 
   if (email == NULL && concord_record_is_altered (record, CONCORD_FIELD_EMAIL))
     {
-      add_skip (planner, side, remote_id,
+      add_skip (planner, side, remote_id, CONCORD_SKIP_NO_EMAIL,
                 "the email address had to be repaired when read (bytes that are not text, "
                 "or a NUL): a repaired address is never used to match or create");
       g_ptr_array_add (planner->plan->settle[side], g_strdup (remote_id));
@@ -1784,7 +1791,7 @@ plan_unlinked (Planner       *planner,
 
   if (email == NULL)
     {
-      add_skip (planner, side, remote_id, "no valid email address");
+      add_skip (planner, side, remote_id, CONCORD_SKIP_NO_EMAIL, "no valid email address");
       g_ptr_array_add (planner->plan->settle[side], g_strdup (remote_id));
       return;
     }
@@ -1796,7 +1803,8 @@ plan_unlinked (Planner       *planner,
     {
       /* Never bind (or create) on a guess; a person decides. */
       report_ambiguous (planner, own == AMBIGUOUS ? side : other, email, remote_id);
-      add_skip (planner, side, remote_id, "the email address is on several contacts");
+      add_skip (planner, side, remote_id, CONCORD_SKIP_AMBIGUOUS,
+                "the email address is on several contacts");
       return;
     }
 
@@ -1807,20 +1815,23 @@ plan_unlinked (Planner       *planner,
 
       if (g_hash_table_contains (planner->done[other], candidate))
         {
-          add_skip (planner, side, remote_id, "the matching contact is already paired");
+          add_skip (planner, side, remote_id, CONCORD_SKIP_PAIRED,
+                    "the matching contact is already paired");
           return;
         }
 
       if (candidate_link != 0 && partner_id (input, other, candidate_link) != NULL)
         {
-          add_skip (planner, side, remote_id, "the matching contact is paired with another one");
+          add_skip (planner, side, remote_id, CONCORD_SKIP_PAIRED,
+                    "the matching contact is paired with another one");
           return;
         }
 
       candidate_record = current_record (input, other, candidate);
       if (candidate_record == NULL)
         {
-          add_skip (planner, side, remote_id, "the matching contact could not be read");
+          add_skip (planner, side, remote_id, CONCORD_SKIP_UNREADABLE,
+                    "the matching contact could not be read");
           return;
         }
 

@@ -203,6 +203,21 @@ typedef struct
   GHashTable      *notes[2];
 } ConcordPlanItem;
 
+/* Why a record or field was left alone, as the journal's code keeps it
+ * (next to the ConcordError nicks, see concord-error.h): people's words
+ * are made from these (concord_activity_explain_code()), never from
+ * the English reason. Stored: never change one. */
+#define CONCORD_SKIP_RULE        "rule"         /* no rule lets it across */
+#define CONCORD_SKIP_CREATE_OFF  "create-off"   /* creating is off this way */
+#define CONCORD_SKIP_NOT_SYNCED  "not-synced"   /* the direction does not flow */
+#define CONCORD_SKIP_NOT_MAPPED  "not-mapped"   /* the email is not mapped */
+#define CONCORD_SKIP_NO_EMAIL    "no-email"     /* no valid (or a repaired) address */
+#define CONCORD_SKIP_AMBIGUOUS   "ambiguous"    /* = concord_error_to_nick (CONCORD_ERROR_AMBIGUOUS) */
+#define CONCORD_SKIP_PAIRED      "paired"       /* its match is paired already */
+#define CONCORD_SKIP_UNREADABLE  "unreadable"   /* its partner could not be read */
+#define CONCORD_SKIP_CONVERT     "convert"      /* a value does not fit the other field */
+#define CONCORD_SKIP_SUPPRESSED  "suppressed"   /* unsubscribed, bounced or complained */
+
 /* A record (or, with @field, one field of it) left alone, and why. */
 typedef struct
 {
@@ -210,6 +225,7 @@ typedef struct
   char       *remote_id;
   char       *reason;
   char       *field;       /* (nullable) the field that was not written */
+  const char *code;        /* one of CONCORD_SKIP_* (static) */
 } ConcordPlanSkip;
 
 typedef struct

@@ -437,6 +437,32 @@ static const Migration migrations[] = {
     "ALTER TABLE connections ADD COLUMN schedule_seconds INTEGER NOT NULL DEFAULT 0;"
     "PRAGMA user_version = 5;"
   },
+  {
+    6,
+    /* Errors as codes: a journal row and a failed run keep, next to the
+     * app's own text, the code of what went wrong (a ConcordError nick
+     * such as "auth-refused", or a skip's reason such as "rule", see
+     * concord-engine-activity.c), the side it came from ("a" or "b") and
+     * the field a refused value was in. People read words made from the
+     * code; nothing reads the text back. Older rows keep a NULL code and
+     * show their text. The reasons the engine itself wrote for a skip
+     * were fixed English, so the health summary's counts of them carry
+     * on: those rows get their code once, here. */
+    "ALTER TABLE journal ADD COLUMN code TEXT;"
+    "ALTER TABLE journal ADD COLUMN code_side TEXT;"
+    "ALTER TABLE journal ADD COLUMN code_field TEXT;"
+    "ALTER TABLE runs ADD COLUMN code TEXT;"
+    "ALTER TABLE runs ADD COLUMN code_side TEXT;"
+    "ALTER TABLE runs ADD COLUMN code_field TEXT;"
+    "UPDATE journal SET code = 'ambiguous' "
+    "  WHERE op = 'skip' AND instr (error, 'several contacts') > 0;"
+    "UPDATE journal SET code = 'rule' "
+    "  WHERE op = 'skip' AND (instr (error, 'no rule matched') > 0 "
+    "                         OR instr (error, 'out of the scope') > 0);"
+    "UPDATE journal SET code = 'create-off' "
+    "  WHERE op = 'skip' AND instr (error, 'creating contacts is off') > 0;"
+    "PRAGMA user_version = 6;"
+  },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONCORD_STORE_SCHEMA_VERSION);
@@ -446,11 +472,11 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CONCORD_STORE_SCHEMA_VERSION);
   "id, name, account_a, type_a, account_b, type_b, direction, prefer, config_json, enabled, created"
 #define JOURNAL_COLUMNS \
   "id, run_id, time, link_id, direction, remote_id, op, field, \"before\", \"after\", " \
-  "outcome, error, email, name"
+  "outcome, error, email, name, code, code_side, code_field"
 #define CONFLICT_COLUMNS \
   "id, run_id, time, link_id, kind, field, value_a, value_b, winner, resolved, email, name, chosen"
 #define RUN_COLUMNS \
-  "id, connection_id, started, finished, dry_run, status, summary_json, error"
+  "id, connection_id, started, finished, dry_run, status, summary_json, error, code, code_side, code_field"
 
 /* Each kind of row of the activity, newest first (a run half a second
  * after its last second, so it heads its rows), ties by id. Only (key,
@@ -585,8 +611,8 @@ static const char * const statement_sql[N_STATEMENTS] = {
 
   [STMT_ADD_JOURNAL] =
     "INSERT INTO journal (connection_id, run_id, time, link_id, direction, remote_id, op, "
-    "field, \"before\", \"after\", outcome, error, email, name, search) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    "field, \"before\", \"after\", outcome, error, email, name, search, code, code_side, code_field) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
   [STMT_LIST_JOURNAL_ALL] =
     "SELECT " JOURNAL_COLUMNS " FROM journal WHERE connection_id = ?1 "
     "ORDER BY id DESC LIMIT ?2",
@@ -609,7 +635,8 @@ static const char * const statement_sql[N_STATEMENTS] = {
     "SELECT " CONFLICT_COLUMNS " FROM conflicts WHERE connection_id = ?1 AND run_id = ?2 "
     "ORDER BY id DESC",
 
-  [STMT_SET_RUN_ERROR] = "UPDATE runs SET error = ?2 WHERE id = ?1",
+  [STMT_SET_RUN_ERROR] =
+    "UPDATE runs SET error = ?2, code = ?3, code_side = ?4, code_field = ?5 WHERE id = ?1",
   [STMT_LIST_ACTIVITY] =
     ACTIVITY_RUNS " UNION ALL " ACTIVITY_CONFLICTS " UNION ALL " ACTIVITY_JOURNAL
     " ORDER BY key DESC, id DESC LIMIT ?3 OFFSET ?4",
@@ -632,7 +659,7 @@ static const char * const statement_sql[N_STATEMENTS] = {
   [STMT_COUNT_EXCLUDED] =
     "SELECT count(*) FROM records r WHERE r.connection_id = ?1 AND r.link_id = 0 AND ("
     "  SELECT j.op = 'skip' AND j.field IS NULL AND j.outcome = 'skipped' "
-    "    AND (j.error IS NULL OR instr (j.error, 'several contacts') = 0) "
+    "    AND j.code IS NOT 'ambiguous' "
     "  FROM journal j WHERE j.connection_id = ?1 AND j.remote_id = r.remote_id "
     "  AND j.direction = CASE r.side WHEN 0 THEN 'a-to-b' ELSE 'b-to-a' END "
     "  ORDER BY j.id DESC LIMIT 1)",
@@ -641,8 +668,7 @@ static const char * const statement_sql[N_STATEMENTS] = {
   [STMT_COUNT_EXCLUDED_BY_RULES] =
     "SELECT count(*) FROM records r WHERE r.connection_id = ?1 AND r.link_id = 0 AND ("
     "  SELECT j.op = 'skip' AND j.field IS NULL AND j.outcome = 'skipped' "
-    "    AND (instr (j.error, 'no rule matched') > 0 OR instr (j.error, 'out of the scope') > 0 "
-    "         OR instr (j.error, 'creating contacts is off') > 0) "
+    "    AND j.code IN ('rule', 'create-off') "
     "  FROM journal j WHERE j.connection_id = ?1 AND j.remote_id = r.remote_id "
     "  AND j.direction = CASE r.side WHEN 0 THEN 'a-to-b' ELSE 'b-to-a' END "
     "  ORDER BY j.id DESC LIMIT 1)",
@@ -655,10 +681,11 @@ static const char * const statement_sql[N_STATEMENTS] = {
     "SELECT count(*) FROM conflicts WHERE connection_id = ?1 AND kind = 'ambiguous' "
     "AND resolved = 0",
   [STMT_LIST_FAILING] =
-    "SELECT error, count(*) FROM journal WHERE connection_id = ?1 AND outcome = 'failed' "
+    "SELECT error, count(*), code, code_side, code_field FROM journal "
+    "WHERE connection_id = ?1 AND outcome = 'failed' "
     "AND run_id = (SELECT max(id) FROM runs WHERE connection_id = ?1 AND dry_run = 0 "
     "              AND finished > 0) "
-    "GROUP BY error ORDER BY count(*) DESC, error",
+    "GROUP BY code, code_side, code_field, error ORDER BY count(*) DESC, error",
   [STMT_GET_LAST_RUN] =
     "SELECT " RUN_COLUMNS " FROM runs WHERE connection_id = ?1 AND dry_run = 0 "
     "AND finished > 0 ORDER BY id DESC LIMIT 1",
@@ -1309,6 +1336,9 @@ journal_row_from_statement (sqlite3_stmt *stmt)
   row->error = column_strdup (stmt, 11);
   row->email = column_strdup (stmt, 12);
   row->name = column_strdup (stmt, 13);
+  row->code = column_strdup (stmt, 14);
+  row->code_side = column_strdup (stmt, 15);
+  row->code_field = column_strdup (stmt, 16);
 
   return row;
 }
@@ -1348,6 +1378,9 @@ run_row_from_statement (sqlite3_stmt *stmt)
   row->status = column_strdup (stmt, 5);
   row->summary_json = column_strdup (stmt, 6);
   row->error = column_strdup (stmt, 7);
+  row->code = column_strdup (stmt, 8);
+  row->code_side = column_strdup (stmt, 9);
+  row->code_field = column_strdup (stmt, 10);
 
   return row;
 }
@@ -1760,6 +1793,9 @@ concord_journal_row_free (ConcordJournalRow *row)
   g_free (row->error);
   g_free (row->email);
   g_free (row->name);
+  g_free (row->code);
+  g_free (row->code_side);
+  g_free (row->code_field);
   g_free (row);
 }
 
@@ -1801,6 +1837,9 @@ concord_run_row_free (ConcordRunRow *row)
   g_free (row->status);
   g_free (row->summary_json);
   g_free (row->error);
+  g_free (row->code);
+  g_free (row->code_side);
+  g_free (row->code_field);
   g_free (row);
 }
 
@@ -3846,6 +3885,9 @@ concord_store_add_journal (ConcordStore             *self,
   search = concord_store_make_search_key (email != NULL ? email : row->email,
                                           name != NULL ? name : row->name);
   bind_text (stmt, 15, search);
+  bind_text (stmt, 16, row->code);
+  bind_text (stmt, 17, row->code_side);
+  bind_text (stmt, 18, row->code_field);
 
   return execute (self, stmt, "add a journal row", error);
 }
@@ -4072,6 +4114,9 @@ concord_failure_count_free (ConcordFailureCount *failure)
     return;
 
   g_free (failure->error);
+  g_free (failure->code);
+  g_free (failure->code_side);
+  g_free (failure->code_field);
   g_free (failure);
 }
 
@@ -4105,20 +4150,23 @@ concord_store_make_search_key (const char *email,
  * concord_store_set_run_error:
  * @self: a #ConcordStore
  * @run_id: the run
- * @message: (nullable): why it failed, as the engine said it
+ * @failure: (nullable): why it failed
  * @error: return location for a #GError
  *
- * Keeps why a run failed, for the activity view.
+ * Keeps why a run failed, for the activity view: the message, and the code,
+ * side and field (concord_error_code_of(), concord_error_get_side(),
+ * concord_error_get_field()) people's words are made from.
  *
  * Returns: %TRUE when stored
  */
 gboolean
 concord_store_set_run_error (ConcordStore  *self,
                              gint64         run_id,
-                             const char    *message,
+                             const GError  *failure,
                              GError       **error)
 {
   g_autoptr(Statement) stmt = NULL;
+  int side = concord_error_get_side (failure);
 
   g_return_val_if_fail (CONCORD_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -4127,7 +4175,10 @@ concord_store_set_run_error (ConcordStore  *self,
     return FALSE;
 
   sqlite3_bind_int64 (stmt, 1, run_id);
-  bind_text (stmt, 2, message);
+  bind_text (stmt, 2, failure != NULL ? failure->message : NULL);
+  bind_text (stmt, 3, failure != NULL ? concord_error_to_nick (concord_error_code_of (failure)) : NULL);
+  bind_text (stmt, 4, side == CONCORD_ERROR_NO_SIDE ? NULL : CONCORD_SIDE_NAME (side));
+  bind_text (stmt, 5, concord_error_get_field (failure));
 
   return execute (self, stmt, "record why a run failed", error);
 }
@@ -4541,6 +4592,9 @@ concord_store_list_failing (ConcordStore  *self,
 
       failure->error = column_strdup (stmt, 0);
       failure->count = sqlite3_column_int64 (stmt, 1);
+      failure->code = column_strdup (stmt, 2);
+      failure->code_side = column_strdup (stmt, 3);
+      failure->code_field = column_strdup (stmt, 4);
       g_ptr_array_add (rows, failure);
     }
 

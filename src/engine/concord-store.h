@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define CONCORD_STORE_SCHEMA_VERSION 5
+#define CONCORD_STORE_SCHEMA_VERSION 6
 
 /* One record of one side of a connection, as last settled by a run. */
 typedef struct
@@ -73,6 +73,10 @@ typedef struct
   char   *error;       /* (nullable) */
   char   *email;       /* (nullable) the contact's email, for the activity view (schema 2) */
   char   *name;        /* (nullable) the contact's name (schema 2) */
+  char   *code;        /* (nullable) a ConcordError nick or a skip's reason (schema 6;
+                        * NULL in older rows: @error is all there is) */
+  char   *code_side;   /* (nullable) "a" or "b": the side the error came from (schema 6) */
+  char   *code_field;  /* (nullable) the field a refused value was in (schema 6) */
 } ConcordJournalRow;
 
 typedef struct
@@ -103,6 +107,9 @@ typedef struct
                         * when its process died (finished stays 0) */
   char   *summary_json;/* (nullable) */
   char   *error;       /* (nullable) why a failed run failed (schema 2) */
+  char   *code;        /* (nullable) its ConcordError nick (schema 6) */
+  char   *code_side;   /* (nullable) "a" or "b" (schema 6) */
+  char   *code_field;  /* (nullable) (schema 6) */
 } ConcordRunRow;
 
 void concord_index_entry_free    (ConcordIndexEntry    *entry);
@@ -349,6 +356,9 @@ typedef struct
 {
   char   *error;       /* (nullable) */
   gint64  count;
+  char   *code;        /* (nullable) see #ConcordJournalRow */
+  char   *code_side;   /* (nullable) */
+  char   *code_field;  /* (nullable) */
 } ConcordFailureCount;
 
 void        concord_activity_entry_free     (ConcordActivityEntry     *entry);
@@ -356,7 +366,7 @@ void        concord_failure_count_free      (ConcordFailureCount      *failure);
 
 gboolean    concord_store_set_run_error     (ConcordStore             *self,
                                              gint64                    run_id,
-                                             const char               *message,
+                                             const GError             *failure,
                                              GError                  **error);
 gint64      concord_store_count_activity    (ConcordStore             *self,
                                              gint64                    connection_id,

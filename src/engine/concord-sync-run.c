@@ -65,6 +65,7 @@ typedef struct
   GMainContext            *context;
   gint64                   run_id;
   guint                    write_calls;
+  gboolean                 crashed;      /* crash_after_writes was reached */
   const GQuark            *keys[2];
   guint                    n_keys[2];
   ItemState               *states;
@@ -339,6 +340,10 @@ contact_of (Run                   *run,
     }
 }
 
+/* A journal row. Its code says why in a way people's words are made from:
+ * @failure's (with its side and field) when a write failed, else @code, a
+ * skip's reason (CONCORD_SKIP_*); @error_text is the app's or the
+ * engine's own words, kept for the curious. */
 static void
 journal_contact (Run                   *run,
                  const ConcordPlanItem *item,
@@ -351,9 +356,12 @@ journal_contact (Run                   *run,
                  const char            *before,
                  const char            *after,
                  const char            *outcome,
+                 const char            *code,
+                 const GError          *failure,
                  const char            *error_text)
 {
   g_autofree char *name = NULL;
+  int side = concord_error_get_side (failure);
   ConcordJournalRow row = {
     .run_id = run->run_id,
     .link_id = link_id,
@@ -364,9 +372,15 @@ journal_contact (Run                   *run,
     .before = (char *) before,
     .after = (char *) after,
     .outcome = (char *) outcome,
-    .error = (char *) error_text,
+    .error = (char *) (failure != NULL ? failure->message : error_text),
+    .code = (char *) (failure != NULL ? concord_error_to_nick (concord_error_code_of (failure)) : code),
+    .code_field = (char *) concord_error_get_field (failure),
   };
   g_autoptr(GError) error = NULL;
+
+  /* A write's error is the written side's, unless a layer said otherwise. */
+  if (failure != NULL)
+    row.code_side = (char *) CONCORD_SIDE_NAME (side != CONCORD_ERROR_NO_SIDE ? (ConcordSide) side : target);
 
   contact_of (run, item, remote_id, &email, &name);
   row.email = (char *) email;
@@ -387,10 +401,24 @@ journal (Run                   *run,
          const char            *before,
          const char            *after,
          const char            *outcome,
+         const char            *code,
          const char            *error_text)
 {
   journal_contact (run, item, NULL, link_id, target, remote_id, op, field, before, after,
-                   outcome, error_text);
+                   outcome, code, NULL, error_text);
+}
+
+/* A write that failed (or was refused for good), by @failure's code. */
+static void
+journal_failure (Run                   *run,
+                 const ConcordPlanItem *item,
+                 ConcordSide            target,
+                 const char            *op,
+                 const char            *outcome,
+                 const GError          *failure)
+{
+  journal_contact (run, item, NULL, item->link_id, target, item->ids[target], op, NULL, NULL,
+                   NULL, outcome, NULL, failure, NULL);
 }
 
 static gboolean
@@ -452,6 +480,7 @@ read_side (Run               *run,
       page = concord_connector_list_finish (connector, result, error);
       if (page == NULL)
         {
+          concord_error_tag_side (error, side);
           g_prefix_error (error, "Reading side %s failed: ", CONCORD_SIDE_NAME (side));
           return FALSE;
         }
@@ -838,6 +867,7 @@ fetch_missing (Run               *run,
           records = concord_connector_fetch_finish (run->connectors[s], result, error);
           if (records == NULL)
             {
+              concord_error_tag_side (error, s);
               g_prefix_error (error, "Reading side %s failed: ", CONCORD_SIDE_NAME (s));
               return FALSE;
             }
@@ -910,7 +940,7 @@ journal_item (Run                 *run,
           g_autofree char *note = error_text == NULL ? rule_note (item, s, NULL) : NULL;
 
           journal (run, item, link_id, s, item->ids[s], "create", NULL, NULL, json, outcome,
-                   error_text != NULL ? error_text : note);
+                   NULL, error_text != NULL ? error_text : note);
           continue;
         }
 
@@ -921,7 +951,8 @@ journal_item (Run                 *run,
           g_autofree char *note = error_text == NULL ? rule_note (item, s, change->field) : NULL;
 
           journal (run, item, link_id, s, item->ids[s], "update", change->field,
-                   change->before, change->after, outcome, error_text != NULL ? error_text : note);
+                   change->before, change->after, outcome, NULL,
+                   error_text != NULL ? error_text : note);
         }
     }
 }
@@ -1069,7 +1100,7 @@ settle (Run          *run,
           g_clear_error (&local_error);
           continue;
         }
-      journal (run, NULL, link_id, CONCORD_SIDE_B, NULL, "unlink", NULL, NULL, NULL, "ok",
+      journal (run, NULL, link_id, CONCORD_SIDE_B, NULL, "unlink", NULL, NULL, NULL, "ok", NULL,
                "a contact of the pair was deleted in its app");
       run->summary->unlinked++;
     }
@@ -1124,7 +1155,7 @@ settle (Run          *run,
         if (skip->field != NULL || g_hash_table_contains (settled[skip->side], skip->remote_id))
           journal (run, NULL, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip",
                    skip->field != NULL && *skip->field != '\0' ? skip->field : NULL,
-                   NULL, NULL, "skipped", skip->reason);
+                   NULL, NULL, "skipped", skip->code, skip->reason);
       }
 
     /* Linked contacts a rule keeps out: the activity says why they stopped
@@ -1134,7 +1165,7 @@ settle (Run          *run,
         const ConcordPlanSkip *skip = g_ptr_array_index (plan->excluded, i);
 
         journal (run, NULL, 0, CONCORD_SIDE_OTHER (skip->side), skip->remote_id, "skip", NULL,
-                 NULL, NULL, "skipped", skip->reason);
+                 NULL, NULL, "skipped", skip->code, skip->reason);
       }
 
     g_hash_table_unref (settled[0]);
@@ -1157,7 +1188,7 @@ settle (Run          *run,
       if (!concord_store_add_conflict (run->store, run->connection_id, &row, error))
         goto fail;
       journal_contact (run, NULL, ambiguous->email, 0, CONCORD_SIDE_OTHER (ambiguous->side),
-               ambiguous->ids, "skip", NULL, NULL, NULL, "skipped",
+               ambiguous->ids, "skip", NULL, NULL, NULL, "skipped", CONCORD_SKIP_AMBIGUOUS, NULL,
                "the email address is on several contacts; pair them by hand");
     }
 
@@ -1197,7 +1228,7 @@ settle (Run          *run,
             goto fail;
           run->summary->linked++;
           journal (run, item, item->link_id, CONCORD_SIDE_B, item->ids[1], "link", NULL,
-                   item->ids[0], item->ids[1], "ok", NULL);
+                   item->ids[0], item->ids[1], "ok", NULL, NULL);
         }
 
       for (guint c = 0; item->conflicts != NULL && c < item->conflicts->len; c++)
@@ -1232,6 +1263,7 @@ settle (Run          *run,
               journal (run, item, item->link_id, kept, item->ids[kept], "skip", conflict->field,
                        kept == CONCORD_SIDE_A ? conflict->value_a : conflict->value_b,
                        kept == CONCORD_SIDE_A ? conflict->value_b : conflict->value_a, "skipped",
+                       CONCORD_SKIP_SUPPRESSED,
                        "the contact unsubscribed, bounced or complained: a sync never makes "
                        "such a contact active again");
             }
@@ -1279,6 +1311,7 @@ refuse_fields (Run             *run,
       const ConcordValue *had = NULL;
       g_autofree char *before = NULL;
       g_autofree char *after = NULL;
+      g_autoptr(GError) refused_error = NULL;
 
       if (item->set[side] != NULL)
         wanted = concord_record_get (item->set[side], refusal->key);
@@ -1290,8 +1323,12 @@ refuse_fields (Run             *run,
       before = had != NULL ? concord_value_to_string (had) : NULL;
       after = concord_value_to_string (wanted);
       run->summary->skipped++;
-      journal (run, item, item->link_id, side, item->ids[side], "update", refusal->key,
-               before, after, "skipped", refusal->reason);
+      refused_error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_REFUSED,
+                                           refusal->reason != NULL ? refusal->reason : "");
+      concord_error_set_side (refused_error, side);
+      concord_error_set_field (refused_error, refusal->key);
+      journal_contact (run, item, NULL, item->link_id, side, item->ids[side], "update",
+                       refusal->key, before, after, "skipped", NULL, refused_error, NULL);
       concord_record_remove (item->set[side], refusal->key);
     }
 }
@@ -1408,6 +1445,7 @@ write_batch (Run         *run,
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
                    "Simulated crash after %u write calls", run->write_calls);
+      run->crashed = TRUE;
       return FALSE;
     }
 
@@ -1460,20 +1498,20 @@ write_batch (Run         *run,
           state->failed = TRUE;
           state->refused = TRUE;
           run->summary->skipped++;
-          journal (run, state->item, state->item->link_id, side, state->item->ids[side],
-                   kind == WRITE_CREATE ? "create" : "update", NULL, NULL, NULL, "skipped",
-                   write->error->message);
+          journal_failure (run, state->item, side, kind == WRITE_CREATE ? "create" : "update",
+                           "skipped", write->error);
         }
       else
         {
-          const char *reason = write->error != NULL ? write->error->message : "no record echoed";
+          g_autoptr(GError) unanswered = write->error == NULL
+            ? g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_FAILED, "no record echoed") : NULL;
 
           state->failed = TRUE;
           batch_failed = TRUE;
           run->any_failed = TRUE;
           run->summary->failed[side]++;
-          journal (run, state->item, state->item->link_id, side, state->item->ids[side],
-                   kind == WRITE_CREATE ? "create" : "update", NULL, NULL, NULL, "failed", reason);
+          journal_failure (run, state->item, side, kind == WRITE_CREATE ? "create" : "update",
+                           "failed", write->error != NULL ? write->error : unanswered);
         }
     }
 
@@ -1488,9 +1526,12 @@ write_batch (Run         *run,
           batch_failed = TRUE;
           run->any_failed = TRUE;
           run->summary->failed[side]++;
-          journal (run, state->item, state->item->link_id, side, state->item->ids[side],
-                   kind == WRITE_CREATE ? "create" : "update", NULL, NULL, NULL, "failed",
-                   call_error != NULL ? call_error->message : "the app did not answer for this contact");
+          g_autoptr(GError) unanswered = call_error == NULL
+            ? g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                   "the app did not answer for this contact") : NULL;
+
+          journal_failure (run, state->item, side, kind == WRITE_CREATE ? "create" : "update",
+                           "failed", call_error != NULL ? call_error : unanswered);
         }
 
       g_assert (state->pending > 0);
@@ -1849,9 +1890,7 @@ concord_sync_run (ConcordStore             *store,
     }
 
   /* A simulated crash leaves the run unfinished, as a real one would. */
-  if (!ok && run.options->crash_after_writes > 0 &&
-      g_error_matches (local_error, CONCORD_ERROR, CONCORD_ERROR_FAILED) &&
-      g_str_has_prefix (local_error->message, "Simulated crash"))
+  if (!ok && run.crashed)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
@@ -1864,7 +1903,7 @@ concord_sync_run (ConcordStore             *store,
                             summary_json, NULL);
   /* Why, for the activity view. */
   if (!ok && local_error != NULL)
-    concord_store_set_run_error (store, run.run_id, local_error->message, NULL);
+    concord_store_set_run_error (store, run.run_id, local_error, NULL);
 
   if (!ok)
     g_propagate_error (error, g_steal_pointer (&local_error));

@@ -32,6 +32,7 @@
 #include "concord-application.h"
 #include "concord-connection-page.h"
 #include "concord-engine-activity.h"
+#include "concord-error.h"
 #include "concord-health-view.h"
 #include "concord-mapping-editor.h"
 #include "concord-rule-editor.h"
@@ -152,20 +153,22 @@ update_banner (ConcordConnectionPage *self)
 
   if (error != NULL)
     {
-      g_autofree char *explanation = NULL;
-      g_autofree char *fix = NULL;
+      g_autofree char *fix = g_strdup (concord_connection_state_get_error_fix (self->state));
       g_autofree char *accessible = NULL;
-      gboolean key = concord_activity_is_key_problem (error);
+      int code = concord_connection_state_get_error_code (self->state);
+      gboolean key = code >= 0 && concord_error_is_key_problem ((ConcordError) code);
 
-      concord_activity_explain (error, &explanation, &fix);
-      /* The engine's own line names the app and, for a refused key, where to
-       * replace it; replacing it runs the failing connections again. */
+      /* The engine's own line, made from the error's code, names the app;
+       * for a refused key, replacing it runs the failing connections
+       * again. */
       gtk_label_set_label (self->failure_title, error);
       if (key)
         {
           g_free (fix);
           fix = g_strdup (_("Once the new key is in, this connection syncs again by itself."));
         }
+      else if (fix == NULL)
+        fix = g_strdup (_("Concord will try again on the next sync."));
       gtk_label_set_label (self->failure_fix, fix);
       gtk_widget_set_visible (self->preferences_button, key);
       gtk_widget_set_sensitive (self->try_again_button, !running);

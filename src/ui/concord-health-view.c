@@ -165,11 +165,10 @@ show_health (ConcordHealthView   *self,
   if (!whole && state_error != NULL &&
       concord_connection_state_get_status (state) == CONCORD_CONNECTION_FAILING)
     {
-      g_autofree char *explanation = NULL;
-      g_autofree char *fix = NULL;
+      /* The engine's line is made from the error's code; so is its fix. */
+      const char *fix = concord_connection_state_get_error_fix (state);
 
-      concord_activity_explain (state_error, &explanation, &fix);
-      add_reason (self, explanation, fix, state_error, 0);
+      add_reason (self, state_error, fix != NULL ? fix : "", NULL, 0);
       whole = TRUE;
     }
 

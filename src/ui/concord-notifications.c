@@ -120,7 +120,8 @@ withdraw (ConcordNotifications *self,
 static void
 send_failing_notification (ConcordNotifications   *self,
                            ConcordConnectionState *state,
-                           const char             *reason)
+                           const char             *reason,
+                           const char             *fix)
 {
   gint64 connection_id = concord_connection_state_get_id (state);
   g_autoptr(GNotification) notification = NULL;
@@ -137,8 +138,13 @@ send_failing_notification (ConcordNotifications   *self,
 
   /* Translators: %s is a connection's name, for example "Shop ↔ Newsletter" */
   title = g_strdup_printf (_("%s stopped syncing"), connection_name (state));
-  /* One line: the reason as the engine words it, never the details. */
-  body = g_strndup (reason, strcspn (reason, "\r\n"));
+  /* The reason as the engine words it from the error's code, and what to
+   * do; never the details. */
+  if (fix != NULL && *fix != '\0')
+    /* Translators: a notification's body: what went wrong, then what to do */
+    body = g_strdup_printf (_("%.*s. %s"), (int) strcspn (reason, "\r\n"), reason, fix);
+  else
+    body = g_strndup (reason, strcspn (reason, "\r\n"));
 
   notification = g_notification_new (title);
   g_notification_set_body (notification, body);
@@ -201,7 +207,11 @@ on_engine_connection_failing_cb (ConcordEngine          *engine,
    * wants them; any window of ours that is open shows a toast. */
   if (!window_has_focus (self) && g_settings_get_boolean (self->settings, "notify-errors"))
     {
-      send_failing_notification (self, state, reason);
+      /* The state's fix goes with the state's own reason. */
+      const char *fix = g_strcmp0 (reason, concord_connection_state_get_error (state)) == 0
+                        ? concord_connection_state_get_error_fix (state) : NULL;
+
+      send_failing_notification (self, state, reason, fix);
     }
   else
     {
