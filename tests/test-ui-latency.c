@@ -144,12 +144,6 @@ run_started (gpointer data)
          started->run->finished;
 }
 
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
 static void
 test_sync_off_ui_thread (void)
 {
@@ -180,7 +174,7 @@ test_sync_off_ui_thread (void)
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert_nonnull (window);
   gtk_window_set_default_size (window, 1280, 800);
-  g_assert_true (concord_test_wait_until (is_mapped, window, 60));
+  g_assert_true (concord_test_wait_until (concord_test_is_mapped, window, 60));
 
   options_a = g_strdup_printf ("{\"base_url\": \"%s\"}", url_a);
   options_b = g_strdup_printf ("{\"base_url\": \"%s\"}", url_b);
