@@ -29,6 +29,7 @@
 
 #include "concord-application.h"
 #include "concord-engine.h"
+#include "concord-test-crossing.h"
 #include "concord-test-ui.h"
 #include "concord-test-utils.h"
 
@@ -90,35 +91,9 @@ mock_holds_at_least (const char *base_url,
                      const char *key,
                      guint       n)
 {
-  g_autoptr(GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GString) response = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *request = NULL;
-  const char *body;
-  char buffer[4096];
-  gssize n_read;
+  g_autofree char *path = g_strdup_printf ("/contacts?limit=1&offset=%u", n - 1);
+  g_autofree char *body = concord_test_mock_request (base_url, key, "GET", path, NULL);
 
-  g_assert_nonnull (uri);
-  g_socket_client_set_enable_proxy (client, FALSE);
-  connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri),
-                                                NULL, &error);
-  g_assert_no_error (error);
-  request = g_strdup_printf ("GET %s/contacts?limit=1&offset=%u HTTP/1.1\r\n"
-                             "Host: %s:%d\r\nX-ElasticEmail-ApiKey: %s\r\nConnection: close\r\n\r\n",
-                             g_uri_get_path (uri), n - 1, g_uri_get_host (uri), g_uri_get_port (uri), key);
-  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
-                                            request, strlen (request), NULL, NULL, &error));
-  g_assert_no_error (error);
-  while ((n_read = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
-                                        buffer, sizeof buffer, NULL, &error)) > 0)
-    g_string_append_len (response, buffer, n_read);
-  g_assert_no_error (error);
-
-  g_assert_true (g_str_has_prefix (response->str, "HTTP/1.1 200"));
-  body = strstr (response->str, "\r\n\r\n");
-  g_assert_nonnull (body);
   /* A page of one contact, or an empty one past the end. */
   return strstr (body, "\"Email\"") != NULL;
 }

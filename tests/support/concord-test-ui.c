@@ -85,17 +85,23 @@ concord_test_named (GtkWidget  *root,
   return widget;
 }
 
-static void
-collect_named (GtkWidget  *root,
-               const char *name,
-               GPtrArray  *out)
+/**
+ * concord_test_collect_named:
+ * @out: (element-type GtkWidget): where the widgets go, in tree order
+ *
+ * Adds every widget under @root (itself included) named @name to @out.
+ */
+void
+concord_test_collect_named (GtkWidget  *root,
+                            const char *name,
+                            GPtrArray  *out)
 {
   if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
     g_ptr_array_add (out, root);
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    collect_named (child, name, out);
+    concord_test_collect_named (child, name, out);
 }
 
 /**
@@ -112,7 +118,7 @@ concord_test_nth_named (GtkWidget  *root,
 {
   g_autoptr(GPtrArray) found = g_ptr_array_new ();
 
-  collect_named (root, name, found);
+  concord_test_collect_named (root, name, found);
   if (nth < 0)
     nth = (int) found->len + nth;
   if (nth < 0 || (guint) nth >= found->len)
@@ -131,7 +137,7 @@ concord_test_count_named (GtkWidget  *root,
 {
   g_autoptr(GPtrArray) found = g_ptr_array_new ();
 
-  collect_named (root, name, found);
+  concord_test_collect_named (root, name, found);
   return found->len;
 }
 

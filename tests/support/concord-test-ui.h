@@ -23,6 +23,9 @@ GtkWidget *concord_test_nth_named  (GtkWidget  *root,
                                     int         nth);
 guint      concord_test_count_named (GtkWidget  *root,
                                      const char *name);
+void       concord_test_collect_named (GtkWidget  *root,
+                                       const char *name,
+                                       GPtrArray  *out);
 /* The first widget of a type (or a subtype) under @root, depth first. */
 GtkWidget *concord_test_find_type  (GtkWidget  *root,
                                     GType       type);
