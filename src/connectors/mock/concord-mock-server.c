@@ -68,6 +68,18 @@ typedef struct
   Fault            fault;
 } RouteFault;
 
+/* A request as logged, compact: a long run (the sandbox, a benchmark) logs
+ * thousands. ConcordMockLogEntry copies are built from it on demand. */
+typedef struct
+{
+  guint   number;
+  gint64  time_us;
+  char   *line;                    /* (owned): "METHOD /path?query" */
+  guint   method_len;
+  guint   path_len;
+  char   *headers;                 /* (owned): "Name: value\n" each */
+} LogRecord;
+
 struct _ConcordMockRequest
 {
   ConcordMockServer *server;
@@ -109,8 +121,7 @@ struct _ConcordMockServer
 
   /* Everything below is guarded by @mutex */
   GMutex        mutex;
-  GPtrArray    *requests;          /* (owned): "METHOD /path?query" */
-  GPtrArray    *log;               /* (owned): ConcordMockLogEntry */
+  GPtrArray    *log;               /* (owned): LogRecord */
   guint         n_seen;            /* every request ever */
   GHashTable   *faults;            /* (owned): request number -> Fault */
   GPtrArray    *route_faults;      /* (owned): RouteFault */
@@ -144,19 +155,65 @@ concord_mock_log_entry_free (ConcordMockLogEntry *entry)
   g_free (entry);
 }
 
-static ConcordMockLogEntry *
-log_entry_copy (const ConcordMockLogEntry *entry)
+static void
+log_record_free (gpointer data)
 {
-  ConcordMockLogEntry *copy = g_new0 (ConcordMockLogEntry, 1);
+  LogRecord *record = data;
 
-  copy->number = entry->number;
-  copy->method = g_strdup (entry->method);
-  copy->path = g_strdup (entry->path);
-  copy->query = g_strdup (entry->query);
-  copy->headers = soup_message_headers_ref (entry->headers);
-  copy->time_us = entry->time_us;
+  g_free (record->line);
+  g_free (record->headers);
+  g_free (record);
+}
 
-  return copy;
+static ConcordMockLogEntry *
+log_entry_new (const LogRecord *record)
+{
+  ConcordMockLogEntry *entry = g_new0 (ConcordMockLogEntry, 1);
+  const char *path = record->line + record->method_len + 1;
+  g_auto(GStrv) lines = g_strsplit (record->headers, "\n", -1);
+
+  entry->number = record->number;
+  entry->method = g_strndup (record->line, record->method_len);
+  entry->path = g_strndup (path, record->path_len);
+  if (path[record->path_len] == '?')
+    entry->query = g_strdup (path + record->path_len + 1);
+  entry->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *colon = strstr (lines[i], ": ");
+      g_autofree char *name = NULL;
+
+      if (colon == NULL)
+        continue;
+      name = g_strndup (lines[i], colon - lines[i]);
+      soup_message_headers_append (entry->headers, name, colon + 2);
+    }
+  entry->time_us = record->time_us;
+
+  return entry;
+}
+
+/* The value of header @name in @record (the first), or %NULL. */
+static char *
+log_record_get_header (const LogRecord *record,
+                       const char      *name)
+{
+  gsize name_len = strlen (name);
+  const char *line = record->headers;
+
+  while (*line != '\0')
+    {
+      const char *end = strchr (line, '\n');
+
+      if (end == NULL)
+        end = line + strlen (line);
+      if ((gsize) (end - line) > name_len + 1 && g_ascii_strncasecmp (line, name, name_len) == 0 &&
+          line[name_len] == ':' && line[name_len + 1] == ' ')
+        return g_strndup (line + name_len + 2, end - line - name_len - 2);
+      line = *end == '\n' ? end + 1 : end;
+    }
+
+  return NULL;
 }
 
 static void
@@ -502,7 +559,7 @@ on_server_request_cb (SoupServer        *server,
 {
   ConcordMockServer *self = user_data;
   g_auto(ConcordMockRequest) request = { 0 };
-  ConcordMockLogEntry *entry;
+  LogRecord *record;
   Fault fault;
   gboolean stall = FALSE;
   gboolean too_large = FALSE;
@@ -514,27 +571,27 @@ on_server_request_cb (SoupServer        *server,
   request_init (&request, self, msg);
   g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished_cb), self);
 
-  entry = g_new0 (ConcordMockLogEntry, 1);
-  entry->method = g_strdup (request.method);
-  entry->path = g_strdup (request.path);
-  entry->query = g_strdup (request.query);
-  entry->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  line = g_strdup_printf ("%s %s%s%s", request.method, request.path,
+                          request.query != NULL ? "?" : "", request.query ?: "");
+  record = g_new0 (LogRecord, 1);
+  record->line = g_strdup (line);
+  record->method_len = strlen (request.method);
+  record->path_len = strlen (request.path);
   {
+    g_autoptr(GString) headers = g_string_new (NULL);
     SoupMessageHeadersIter iter;
     const char *name, *value;
 
     soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
     while (soup_message_headers_iter_next (&iter, &name, &value))
-      soup_message_headers_append (entry->headers, name, value);
+      g_string_append_printf (headers, "%s: %s\n", name, value);
+    record->headers = g_string_free (g_steal_pointer (&headers), FALSE);
   }
-  entry->time_us = g_get_monotonic_time ();
-  line = g_strdup_printf ("%s %s%s%s", request.method, request.path,
-                          request.query != NULL ? "?" : "", request.query ?: "");
+  record->time_us = g_get_monotonic_time ();
 
   g_mutex_lock (&self->mutex);
-  entry->number = ++self->n_seen;
-  g_ptr_array_add (self->log, entry);
-  g_ptr_array_add (self->requests, g_strdup (line));
+  record->number = ++self->n_seen;
+  g_ptr_array_add (self->log, record);
   g_hash_table_add (self->in_flight, msg);
   self->max_in_flight = MAX (self->max_in_flight, g_hash_table_size (self->in_flight));
   fault = take_fault (self, request.method, request.path);
@@ -552,7 +609,7 @@ on_server_request_cb (SoupServer        *server,
 
   /* The sandbox ships this server: its log names no path or query, which
    * can hold a contact's address or, for some apps, the key. */
-  g_debug ("request %u: %s", entry->number, request.method);
+  g_debug ("request %u: %s", record->number, request.method);
 
   if (stall)
     {
@@ -753,7 +810,6 @@ concord_mock_server_finalize (GObject *object)
   g_clear_pointer (&self->stall_patterns, g_strfreev);
   g_clear_error (&self->start_error);
   g_cond_clear (&self->started_cond);
-  g_clear_pointer (&self->requests, g_ptr_array_unref);
   g_clear_pointer (&self->log, g_ptr_array_unref);
   g_clear_pointer (&self->faults, g_hash_table_unref);
   g_clear_pointer (&self->route_faults, g_ptr_array_unref);
@@ -784,8 +840,7 @@ concord_mock_server_init (ConcordMockServer *self)
   self->stalled = g_ptr_array_new_with_free_func (g_object_unref);
   self->routes = g_ptr_array_new_with_free_func (route_free);
   self->error_func = default_error_body;
-  self->requests = g_ptr_array_new_with_free_func (g_free);
-  self->log = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_mock_log_entry_free);
+  self->log = g_ptr_array_new_with_free_func (log_record_free);
   self->faults = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->route_faults = g_ptr_array_new_with_free_func (route_fault_free);
   self->in_flight = g_hash_table_new (g_direct_hash, g_direct_equal);
@@ -1110,7 +1165,7 @@ concord_mock_server_get_n_requests (ConcordMockServer *self)
   g_return_val_if_fail (CONCORD_IS_MOCK_SERVER (self), 0);
 
   g_mutex_lock (&self->mutex);
-  n = self->requests->len;
+  n = self->log->len;
   g_mutex_unlock (&self->mutex);
 
   return n;
@@ -1129,9 +1184,10 @@ concord_mock_server_get_requests (ConcordMockServer *self)
 
   g_return_val_if_fail (CONCORD_IS_MOCK_SERVER (self), NULL);
 
+  copy = g_ptr_array_new_with_free_func (g_free);
   g_mutex_lock (&self->mutex);
-  copy = g_ptr_array_copy (self->requests, (GCopyFunc) (void (*) (void)) g_strdup, NULL);
-  g_ptr_array_set_free_func (copy, g_free);
+  for (guint i = 0; i < self->log->len; i++)
+    g_ptr_array_add (copy, g_strdup (((LogRecord *) g_ptr_array_index (self->log, i))->line));
   g_mutex_unlock (&self->mutex);
 
   return copy;
@@ -1150,9 +1206,10 @@ concord_mock_server_get_log (ConcordMockServer *self)
 
   g_return_val_if_fail (CONCORD_IS_MOCK_SERVER (self), NULL);
 
+  copy = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_mock_log_entry_free);
   g_mutex_lock (&self->mutex);
-  copy = g_ptr_array_copy (self->log, (GCopyFunc) (void (*) (void)) log_entry_copy, NULL);
-  g_ptr_array_set_free_func (copy, (GDestroyNotify) concord_mock_log_entry_free);
+  for (guint i = 0; i < self->log->len; i++)
+    g_ptr_array_add (copy, log_entry_new (g_ptr_array_index (self->log, i)));
   g_mutex_unlock (&self->mutex);
 
   return copy;
@@ -1169,7 +1226,6 @@ concord_mock_server_reset_log (ConcordMockServer *self)
   g_return_if_fail (CONCORD_IS_MOCK_SERVER (self));
 
   g_mutex_lock (&self->mutex);
-  g_ptr_array_set_size (self->requests, 0);
   g_ptr_array_set_size (self->log, 0);
   g_mutex_unlock (&self->mutex);
 }
@@ -1239,8 +1295,7 @@ concord_mock_server_count_header (ConcordMockServer *self,
   g_mutex_lock (&self->mutex);
   for (guint i = 0; i < self->log->len; i++)
     {
-      ConcordMockLogEntry *entry = g_ptr_array_index (self->log, i);
-      const char *found = soup_message_headers_get_one (entry->headers, name);
+      g_autofree char *found = log_record_get_header (g_ptr_array_index (self->log, i), name);
 
       if (found != NULL && (value == NULL || g_str_equal (found, value)))
         n++;
