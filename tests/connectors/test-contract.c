@@ -597,7 +597,8 @@ damage_file (Fixture    *f,
   g_assert_no_error (error);
 }
 
-/* Truncated JSON: CONCORD_ERROR_PARSE. */
+/* Truncated JSON (and, for a file, bytes that are not JSON at all):
+ * CONCORD_ERROR_PARSE. */
 static void
 test_truncated (Fixture       *f,
                 gconstpointer  data)
@@ -625,6 +626,18 @@ test_truncated (Fixture       *f,
   page = concord_test_list_page (f->connector, f->app->contact_type, NULL, &error);
   g_assert_null (page);
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+
+  /* A file can also hold anything at all: bytes that are not JSON. */
+  if ((f->app->caps & CAP_FILE) != 0)
+    {
+      g_autoptr(ConcordPage) garbage = NULL;
+
+      g_clear_error (&error);
+      damage_file (f, "\x89PNG\r\n\x1a\n not a contact file");
+      garbage = concord_test_list_page (f->connector, f->app->contact_type, NULL, &error);
+      g_assert_null (garbage);
+      g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+    }
 }
 
 /* JSON nested 100,000 deep is refused (PARSE), not recursed into. */
