@@ -563,6 +563,7 @@ on_server_request_cb (SoupServer        *server,
   Fault fault;
   gboolean stall = FALSE;
   gboolean too_large = FALSE;
+  guint max_items;
   g_autofree char *line = NULL;
   g_autofree char *redirect_target = NULL;
   ConcordMockStallFunc stall_func = NULL;
@@ -603,9 +604,11 @@ on_server_request_cb (SoupServer        *server,
       stall_data = self->stall_data;
     }
   redirect_target = g_strdup (self->redirect_target);
-  if (fault.fault == CONCORD_MOCK_FAULT_NONE && !stall && self->max_items > 0)
-    too_large = body_exceeds (concord_mock_request_get_body (&request), self->max_items);
+  max_items = self->max_items;
   g_mutex_unlock (&self->mutex);
+
+  if (fault.fault == CONCORD_MOCK_FAULT_NONE && !stall && max_items > 0)
+    too_large = body_exceeds (concord_mock_request_get_body (&request), max_items);
 
   /* The sandbox ships this server: its log names no path or query, which
    * can hold a contact's address or, for some apps, the key. */
