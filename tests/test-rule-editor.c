@@ -50,7 +50,6 @@ typedef struct
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
-
 /* Picks the item labelled @label, as a click in the dropdown's list does. */
 static void
 pick (GtkWidget  *dropdown,
