@@ -1340,13 +1340,11 @@ static gboolean
 check_access (Request *req)
 {
   ConcordMockElasticEmail *self = req->self;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *key = soup_message_headers_get_one (headers, "X-ElasticEmail-ApiKey");
   gboolean read = g_str_equal (req->method, "GET");
 
   /* The v4 API answers 400, never 401/403. (The caller holds the mutex,
    * which guards the key.) */
-  if (g_strcmp0 (key, self->api_key) != 0)
+  if (!concord_mock_request_check_header (req->request, "X-ElasticEmail-ApiKey", self->api_key))
     {
       respond_error (req, SOUP_STATUS_BAD_REQUEST, "APIKey Expired");
       return FALSE;
