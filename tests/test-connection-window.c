@@ -39,21 +39,9 @@
 static ConcordApplication *app;
 
 static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
-static gboolean
 switch_is_off (gpointer widget)
 {
   return !gtk_switch_get_active (widget);
-}
-
-static gboolean
-is_dirty (gpointer page)
-{
-  return concord_connection_page_get_dirty (page);
 }
 
 static const char *
@@ -110,57 +98,6 @@ message_dialog_shown (gpointer data)
   return message_dialog () != NULL;
 }
 
-/* The stored rules are in the editors: the page's load is done (after a
- * Discard it reloads, and an edit made meanwhile would be undone). */
-static gboolean
-editors_shown (gpointer page)
-{
-  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (page, CONCORD_TYPE_CONNECTION_PAGE,
-                                                              "rules_stack"));
-
-  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "editor") == 0 &&
-         !gtk_stack_get_transition_running (stack) &&
-         concord_test_find_named (page, "rule-panel-b") != NULL &&
-         gtk_widget_get_mapped (concord_test_find_named (page, "rule-panel-b"));
-}
-
-static ConcordConnectionSetup *
-stored (ConcordEngine *engine,
-        gint64         id)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  ConcordConnectionSetup *setup;
-
-  concord_engine_load_setup_async (engine, id, NULL, concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  setup = concord_engine_load_setup_finish (engine, result, &error);
-  g_assert_no_error (error);
-  return setup;
-}
-
-static GtkWidget *
-row_of (GtkWidget *window,
-        gint64     id)
-{
-  GtkWidget *list = GTK_WIDGET (gtk_widget_get_template_child (window, CONCORD_TYPE_WINDOW, "connection_list"));
-
-  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (CONCORD_IS_CONNECTION_ITEM (child) &&
-        concord_connection_state_get_id (concord_connection_item_get_state (CONCORD_CONNECTION_ITEM (child))) == id)
-      return child;
-
-  return NULL;
-}
-
-static gboolean
-has_row (gpointer data)
-{
-  return row_of (((gpointer *) data)[0], GPOINTER_TO_INT (((gpointer *) data)[1])) != NULL;
-}
-
 /* Opens the page through the row, and edits: no creating from B to A. */
 static GtkWidget *
 open_and_edit (GtkWidget *window,
@@ -169,18 +106,18 @@ open_and_edit (GtkWidget *window,
   GtkWidget *page, *create;
   GtkWidget *list = GTK_WIDGET (gtk_widget_get_template_child (window, CONCORD_TYPE_WINDOW, "connection_list"));
 
-  g_signal_emit_by_name (list, "row-activated", row_of (window, id));
+  g_signal_emit_by_name (list, "row-activated", concord_test_connection_row (window, id));
   wait_leaflet (window, "connection");
   page = concord_test_named (window, "connection-page");
   concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "rules");
-  g_assert_true (concord_test_wait_until (editors_shown, page, 30));
+  CONCORD_TEST_WAIT_FOR (concord_test_rule_editors_shown (page, "rule-panel-b"));
 
   create = concord_test_named (concord_test_named (page, "rule-panel-b"), "rule-create");
   if (!gtk_switch_get_active (GTK_SWITCH (create)))
     return page;
   gtk_widget_activate (create);
   g_assert_true (concord_test_wait_until (switch_is_off, create, 10));
-  g_assert_true (concord_test_wait_until (is_dirty, page, 10));
+  g_assert_true (concord_test_wait_until (concord_test_page_is_dirty, page, 10));
   return page;
 }
 
@@ -220,7 +157,7 @@ test_leave_with_edits (void)
 
   g_application_activate (G_APPLICATION (app));
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_assert_true (concord_test_wait_until (is_mapped, window, 10));
+  g_assert_true (concord_test_wait_until (concord_test_is_mapped, window, 10));
 
   ee = concord_test_add_account (engine, "elasticemail", "Newsletter",
                                  concord_sandbox_get_elasticemail_options_json (sandbox),
@@ -239,13 +176,13 @@ test_leave_with_edits (void)
   g_assert_no_error (error);
   wait[0] = window;
   wait[1] = GINT_TO_POINTER ((int) id);
-  g_assert_true (concord_test_wait_until (has_row, wait, 10));
+  g_assert_true (concord_test_wait_until (concord_test_has_connection_row, wait, 10));
   g_assert_cmpstr (leaflet_page (GTK_WIDGET (window)), ==, "list");
 
   /* Without edits, Back just goes back. */
   g_signal_emit_by_name (gtk_widget_get_template_child (GTK_WIDGET (window), CONCORD_TYPE_WINDOW,
                                                         "connection_list"),
-                         "row-activated", row_of (GTK_WIDGET (window), id));
+                         "row-activated", concord_test_connection_row (GTK_WIDGET (window), id));
   wait_leaflet (GTK_WIDGET (window), "connection");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-connections", NULL);
   wait_leaflet (GTK_WIDGET (window), "list");
@@ -261,7 +198,7 @@ test_leave_with_edits (void)
   leave_and_answer (GTK_WIDGET (window), "discard");
   wait_leaflet (GTK_WIDGET (window), "list");
   {
-    g_autoptr(ConcordConnectionSetup) setup = stored (engine, id);
+    g_autoptr(ConcordConnectionSetup) setup = concord_test_load_setup (engine, id);
 
     g_assert_true (concord_rule_list_get_create (setup->config->rules[1]));
   }
@@ -272,7 +209,7 @@ test_leave_with_edits (void)
   wait_leaflet (GTK_WIDGET (window), "list");
   g_assert_false (concord_connection_page_get_dirty (CONCORD_CONNECTION_PAGE (page)));
   {
-    g_autoptr(ConcordConnectionSetup) setup = stored (engine, id);
+    g_autoptr(ConcordConnectionSetup) setup = concord_test_load_setup (engine, id);
 
     g_assert_false (concord_rule_list_get_create (setup->config->rules[1]));
   }
@@ -392,7 +329,7 @@ present_window (void)
 
   g_application_activate (G_APPLICATION (app));
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_assert_true (concord_test_wait_until (is_mapped, window, 10));
+  g_assert_true (concord_test_wait_until (concord_test_is_mapped, window, 10));
   return GTK_WIDGET (window);
 }
 
@@ -403,8 +340,8 @@ open_page (GtkWidget *window,
   GtkWidget *list = GTK_WIDGET (gtk_widget_get_template_child (window, CONCORD_TYPE_WINDOW, "connection_list"));
   gpointer wait[2] = { window, GINT_TO_POINTER ((int) id) };
 
-  g_assert_true (concord_test_wait_until (has_row, wait, 10));
-  g_signal_emit_by_name (list, "row-activated", row_of (window, id));
+  g_assert_true (concord_test_wait_until (concord_test_has_connection_row, wait, 10));
+  g_signal_emit_by_name (list, "row-activated", concord_test_connection_row (window, id));
   wait_leaflet (window, "connection");
   return concord_test_named (window, "connection-page");
 }
@@ -413,7 +350,7 @@ static const char *
 row_title (GtkWidget *window,
            gint64     id)
 {
-  GtkWidget *row = row_of (window, id);
+  GtkWidget *row = concord_test_connection_row (window, id);
   GObject *label;
 
   if (row == NULL)
@@ -535,7 +472,7 @@ test_rename_and_remove (void)
    * stay in both apps; the other connection is untouched. */
   wait_leaflet (window, "list");
   CONCORD_TEST_WAIT_FOR (concord_engine_lookup (engine, pair.id) == NULL);
-  g_assert_null (row_of (window, pair.id));
+  g_assert_null (concord_test_connection_row (window, pair.id));
   {
     g_autoptr(ConcordConnectionRow) row = stored_connection (pair.id, &error);
 

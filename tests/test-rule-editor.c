@@ -50,53 +50,6 @@ typedef struct
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
-static void
-collect_named (GtkWidget  *root,
-               const char *name,
-               GPtrArray  *out)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    g_ptr_array_add (out, root);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_named (child, name, out);
-}
-
-/* The @nth widget named @name in tree order; -1: the last. */
-static GtkWidget *
-nth_named (GtkWidget  *root,
-           const char *name,
-           int         nth)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect_named (root, name, found);
-  if (nth < 0)
-    nth = (int) found->len + nth;
-  if (nth < 0 || (guint) nth >= found->len)
-    g_error ("no widget “%s” number %d (there are %u)", name, nth, found->len);
-  return g_ptr_array_index (found, nth);
-}
-
-static guint
-count_named (GtkWidget  *root,
-             const char *name)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
-
-  collect_named (root, name, found);
-  return found->len;
-}
-
-static GtkWidget *
-named (GtkWidget  *root,
-       const char *name)
-{
-  return nth_named (root, name, 0);
-}
-
-
 /* Picks the item labelled @label, as a click in the dropdown's list does. */
 static void
 pick (GtkWidget  *dropdown,
@@ -149,10 +102,8 @@ static gboolean
 has_n_named (gpointer data)
 {
   NamedWait *wait = data;
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
 
-  collect_named (wait->root, wait->name, found);
-  return found->len == wait->n;
+  return concord_test_count_named (wait->root, wait->name) == wait->n;
 }
 
 /* Waits for a button pressed by keyboard: it clicks after showing it. */
@@ -401,7 +352,7 @@ static GtkWidget *
 panel (Fixture    *f,
        ConcordSide side)
 {
-  return named (f->editor, side == CONCORD_SIDE_A ? "rule-panel-a" : "rule-panel-b");
+  return concord_test_named (f->editor, side == CONCORD_SIDE_A ? "rule-panel-a" : "rule-panel-b");
 }
 
 /* ------------------------------------------------------------------------- */
@@ -412,8 +363,8 @@ panel (Fixture    *f,
 static guint
 add_condition (GtkWidget *p)
 {
-  concord_test_click (nth_named (p, "add-condition-button", -1));
-  return count_named (p, "condition-field") - 1;
+  concord_test_click (concord_test_nth_named (p, "add-condition-button", -1));
+  return concord_test_count_named (p, "condition-field") - 1;
 }
 
 static void
@@ -422,16 +373,16 @@ set_condition (GtkWidget  *p,
                const char *field,
                const char *op)
 {
-  pick (nth_named (p, "condition-field", index), field);
+  pick (concord_test_nth_named (p, "condition-field", index), field);
   if (op != NULL)
-    pick (nth_named (p, "condition-op", index), op);
+    pick (concord_test_nth_named (p, "condition-op", index), op);
 }
 
 static GtkWidget *
 condition_value (GtkWidget *p,
                  guint      index)
 {
-  return nth_named (p, "condition-value", index);
+  return concord_test_nth_named (p, "condition-value", index);
 }
 
 static guint
@@ -441,10 +392,10 @@ add_action (GtkWidget  *p,
 {
   guint index;
 
-  concord_test_click (named (p, "add-action-button"));
-  index = count_named (p, "action-kind") - 1;
-  pick (nth_named (p, "action-kind", index), kind);
-  pick (nth_named (p, "action-field", index), field);
+  concord_test_click (concord_test_named (p, "add-action-button"));
+  index = concord_test_count_named (p, "action-kind") - 1;
+  pick (concord_test_nth_named (p, "action-kind", index), kind);
+  pick (concord_test_nth_named (p, "action-field", index), field);
   return index;
 }
 
@@ -464,11 +415,11 @@ build_rule (Fixture *f)
   type_into (value_entry (condition_value (p, i)), "10");
 
   a = add_action (p, "Set", "Type");
-  type_into (value_entry (nth_named (p, "action-value", a)), "customer");
+  type_into (value_entry (concord_test_nth_named (p, "action-value", a)), "customer");
 
   a = add_action (p, "Add to", "Lists");
-  type_into (value_entry (nth_named (p, "action-value", a)), "From Shop");
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (nth_named (p, "action-on-update", a)), TRUE);
+  type_into (value_entry (concord_test_nth_named (p, "action-value", a)), "From Shop");
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (concord_test_nth_named (p, "action-on-update", a)), TRUE);
 }
 
 static guint
@@ -511,24 +462,24 @@ test_build (Fixture       *f,
   g_autofree char *first = NULL, *second = NULL;
   const RulePerson *first_match = NULL;
 
-  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (named (p, "panel-title"))), ==, "Shop → Newsletter");
-  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (named (panel (f, CONCORD_SIDE_B), "panel-title"))), ==,
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (concord_test_named (p, "panel-title"))), ==, "Shop → Newsletter");
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (concord_test_named (panel (f, CONCORD_SIDE_B), "panel-title"))), ==,
                    "Newsletter → Shop");
 
   /* Before any edit: everyone, counted. */
   {
     g_autofree char *all = g_strdup_printf ("All %u contacts of Shop take part", (guint) G_N_ELEMENTS (shop_people));
 
-    wait_label (named (p, "count-label"), all, TRUE);
+    wait_label (concord_test_named (p, "count-label"), all, TRUE);
   }
   g_assert_cmpuint (f->n_changed, ==, 0);
 
   /* Custom fields and status are offered for conditions; the target's for actions. */
   add_condition (p);
-  g_assert_true (offers (nth_named (p, "condition-field", 0), "Score"));
-  g_assert_true (offers (nth_named (p, "condition-field", 0), "Status"));
-  g_assert_false (offers (nth_named (p, "condition-field", 0), "Type"));
-  concord_test_click (nth_named (p, "condition-remove", 0));
+  g_assert_true (offers (concord_test_nth_named (p, "condition-field", 0), "Score"));
+  g_assert_true (offers (concord_test_nth_named (p, "condition-field", 0), "Status"));
+  g_assert_false (offers (concord_test_nth_named (p, "condition-field", 0), "Type"));
+  concord_test_click (concord_test_nth_named (p, "condition-remove", 0));
 
   build_rule (f);
   assert_rule (f, CONCORD_SIDE_A,
@@ -546,23 +497,23 @@ test_build (Fixture       *f,
 
   /* The count follows, from the engine; the sample shows who. */
   first = count_text (expect_count (active_above, &ten));
-  wait_label (named (p, "count-label"), first, TRUE);
+  wait_label (concord_test_named (p, "count-label"), first, TRUE);
   for (guint i = 0; first_match == NULL && i < G_N_ELEMENTS (shop_people); i++)
     if (active_above (&shop_people[i], &ten))
       first_match = &shop_people[i];
-  wait_label (named (p, "sample-label"), first_match->email, FALSE);
+  wait_label (concord_test_named (p, "sample-label"), first_match->email, FALSE);
 
   /* A changed condition counts again. */
   type_into (value_entry (condition_value (p, 1)), "30");
   second = count_text (expect_count (active_above, &thirty));
   g_assert_cmpstr (first, !=, second);
-  wait_label (named (p, "count-label"), second, TRUE);
+  wait_label (concord_test_named (p, "count-label"), second, TRUE);
 
   /* Removing an action writes the rule without it. */
   {
     guint before = f->n_changed;
 
-    concord_test_click (nth_named (p, "action-remove", 0));
+    concord_test_click (concord_test_nth_named (p, "action-remove", 0));
     g_assert_cmpuint (f->n_changed, ==, before + 1);
     g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 1);
     g_assert_cmpstr (concord_rule_get_action (first_rule (f, CONCORD_SIDE_A), 0)->field, ==, "lists");
@@ -575,9 +526,9 @@ test_build (Fixture       *f,
 
     concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->setup, "Shop", "Newsletter");
     p = panel (f, CONCORD_SIDE_A);
-    g_assert_cmpuint (count_named (p, "condition-field"), ==, 2);
-    g_assert_cmpuint (count_named (p, "action-kind"), ==, 1);
-    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (nth_named (p, "action-on-update", 0))));
+    g_assert_cmpuint (concord_test_count_named (p, "condition-field"), ==, 2);
+    g_assert_cmpuint (concord_test_count_named (p, "action-kind"), ==, 1);
+    g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (concord_test_nth_named (p, "action-on-update", 0))));
     g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (value_entry (condition_value (p, 1)))), ==, "30");
     after = first_rule_json (f, CONCORD_SIDE_A);
     g_assert_true (json_node_equal (before, after));
@@ -594,20 +545,20 @@ test_incomplete (Fixture       *f,
 
   i = add_condition (p);
   set_condition (p, i, "Score", "is greater than");
-  g_assert_true (gtk_widget_is_visible (nth_named (p, "condition-hint", i)));
-  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "condition-hint", i))),
+  g_assert_true (gtk_widget_is_visible (concord_test_nth_named (p, "condition-hint", i)));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (concord_test_nth_named (p, "condition-hint", i))),
                             "Enter a value"));
   assert_rule (f, CONCORD_SIDE_A, empty_rule);
 
   type_into (value_entry (condition_value (p, i)), "lots");
-  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "condition-hint", i))),
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (concord_test_nth_named (p, "condition-hint", i))),
                             "not a number"));
   assert_rule (f, CONCORD_SIDE_A, empty_rule);
   assert_config_valid (f);
 
   /* As people type decimals, stored as the engine reads them. */
   type_into (value_entry (condition_value (p, i)), "2,5");
-  g_assert_false (gtk_widget_is_visible (nth_named (p, "condition-hint", i)));
+  g_assert_false (gtk_widget_is_visible (concord_test_nth_named (p, "condition-hint", i)));
   assert_rule (f, CONCORD_SIDE_A,
                "{\"enabled\": true, \"create\": true,"
                " \"filter\": {\"match\": \"all\", \"conditions\": ["
@@ -617,30 +568,30 @@ test_incomplete (Fixture       *f,
   /* A date condition waits for its date; an operator without a value needs none. */
   i = add_condition (p);
   set_condition (p, i, "Joined", "is before");
-  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "condition-hint", i))),
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (concord_test_nth_named (p, "condition-hint", i))),
                             "Pick a date"));
   g_assert_nonnull (concord_test_find_type (condition_value (p, i), GTK_TYPE_MENU_BUTTON));
-  pick (nth_named (p, "condition-op", i), "is empty");
+  pick (concord_test_nth_named (p, "condition-op", i), "is empty");
   g_assert_false (gtk_widget_get_visible (condition_value (p, i)));
-  g_assert_false (gtk_widget_is_visible (nth_named (p, "condition-hint", i)));
+  g_assert_false (gtk_widget_is_visible (concord_test_nth_named (p, "condition-hint", i)));
   g_assert_cmpuint (f->n_changed, >, 0);
 
   /* An action without a value is explained and left out. */
   a = add_action (p, "Set", "Points");
-  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "action-hint", a))), "Enter a value"));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (concord_test_nth_named (p, "action-hint", a))), "Enter a value"));
   g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 0);
-  type_into (value_entry (nth_named (p, "action-value", a)), "ten");
-  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (nth_named (p, "action-hint", a))), "not a number"));
+  type_into (value_entry (concord_test_nth_named (p, "action-value", a)), "ten");
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (concord_test_nth_named (p, "action-hint", a))), "not a number"));
   g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 0);
-  type_into (value_entry (nth_named (p, "action-value", a)), "10");
+  type_into (value_entry (concord_test_nth_named (p, "action-value", a)), "10");
   g_assert_cmpuint (concord_rule_get_n_actions (first_rule (f, CONCORD_SIDE_A)), ==, 1);
 
   /* Only what an action can write is offered: no email, no read-only field, lists only added to. */
-  g_assert_false (offers (nth_named (p, "action-field", a), "Email"));
-  g_assert_false (offers (nth_named (p, "action-field", a), "Lists"));
-  pick (nth_named (p, "action-kind", a), "Add to");
-  g_assert_true (offers (nth_named (p, "action-field", a), "Lists"));
-  g_assert_false (offers (nth_named (p, "action-field", a), "Type"));
+  g_assert_false (offers (concord_test_nth_named (p, "action-field", a), "Email"));
+  g_assert_false (offers (concord_test_nth_named (p, "action-field", a), "Lists"));
+  pick (concord_test_nth_named (p, "action-kind", a), "Add to");
+  g_assert_true (offers (concord_test_nth_named (p, "action-field", a), "Lists"));
+  g_assert_false (offers (concord_test_nth_named (p, "action-field", a), "Type"));
 
   assert_config_valid (f);
 }
@@ -658,14 +609,14 @@ test_nesting (Fixture       *f,
   pick (value_dropdown (condition_value (p, i)), "active");
 
   /* A group comes with one condition and matches any. */
-  concord_test_click (nth_named (p, "add-group-button", -1));
-  g_assert_cmpuint (count_named (p, "group-match"), ==, 1);
-  g_assert_cmpuint (count_named (p, "condition-field"), ==, 2);
+  concord_test_click (concord_test_nth_named (p, "add-group-button", -1));
+  g_assert_cmpuint (concord_test_count_named (p, "group-match"), ==, 1);
+  g_assert_cmpuint (concord_test_count_named (p, "condition-field"), ==, 2);
   set_condition (p, 1, "Tags", "includes");
   type_into (value_entry (condition_value (p, 1)), "vip");
 
   /* The nested group's own add button comes first in the tree. */
-  concord_test_click (nth_named (p, "add-condition-button", 0));
+  concord_test_click (concord_test_nth_named (p, "add-condition-button", 0));
   set_condition (p, 2, "Plan", "is");
   pick (value_dropdown (condition_value (p, 2)), "Pro");
 
@@ -680,10 +631,10 @@ test_nesting (Fixture       *f,
   assert_config_valid (f);
 
   expected = count_text (expect_count (active_and_vip_or_pro, NULL));
-  wait_label (named (p, "count-label"), expected, TRUE);
+  wait_label (concord_test_named (p, "count-label"), expected, TRUE);
 
   /* "none" inverts the group. */
-  pick (named (p, "group-match"), "none");
+  pick (concord_test_named (p, "group-match"), "none");
   {
     g_autoptr(JsonNode) rule = first_rule_json (f, CONCORD_SIDE_A);
     JsonObject *group = json_array_get_object_element (
@@ -695,11 +646,11 @@ test_nesting (Fixture       *f,
   }
 
   /* Groups nest deeper, and go as a whole. */
-  concord_test_click (nth_named (p, "add-group-button", 0));
-  g_assert_cmpuint (count_named (p, "group-match"), ==, 2);
-  concord_test_click (nth_named (p, "group-remove", 0));
-  g_assert_cmpuint (count_named (p, "group-match"), ==, 0);
-  g_assert_cmpuint (count_named (p, "condition-field"), ==, 1);
+  concord_test_click (concord_test_nth_named (p, "add-group-button", 0));
+  g_assert_cmpuint (concord_test_count_named (p, "group-match"), ==, 2);
+  concord_test_click (concord_test_nth_named (p, "group-remove", 0));
+  g_assert_cmpuint (concord_test_count_named (p, "group-match"), ==, 0);
+  g_assert_cmpuint (concord_test_count_named (p, "condition-field"), ==, 1);
   assert_rule (f, CONCORD_SIDE_A,
                "{\"enabled\": true, \"create\": true,"
                " \"filter\": {\"match\": \"all\", \"conditions\": ["
@@ -717,25 +668,25 @@ test_disable (Fixture       *f,
   g_autofree char *some = count_text (expect_count (active_above, &ten));
 
   build_rule (f);
-  wait_label (named (p, "count-label"), some, TRUE);
+  wait_label (concord_test_named (p, "count-label"), some, TRUE);
 
   /* Off: the rule is kept but holds nothing back; its parts cannot be edited. */
-  press_switch (named (p, "rule-enabled"));
+  press_switch (concord_test_named (p, "rule-enabled"));
   g_assert_false (concord_rule_list_get_enabled (f->setup->config->rules[0]));
   g_assert_nonnull (concord_rule_get_filter (first_rule (f, CONCORD_SIDE_A)));
-  g_assert_false (gtk_widget_is_sensitive (named (p, "add-condition-button")));
-  g_assert_false (gtk_widget_is_sensitive (named (p, "rule-create")));
-  g_assert_false (gtk_widget_is_sensitive (named (p, "add-action-button")));
-  wait_label (named (p, "count-label"), all, TRUE);
+  g_assert_false (gtk_widget_is_sensitive (concord_test_named (p, "add-condition-button")));
+  g_assert_false (gtk_widget_is_sensitive (concord_test_named (p, "rule-create")));
+  g_assert_false (gtk_widget_is_sensitive (concord_test_named (p, "add-action-button")));
+  wait_label (concord_test_named (p, "count-label"), all, TRUE);
   assert_config_valid (f);
   screenshot (f, "rule-editor-off.png");
 
-  press_switch (named (p, "rule-enabled"));
+  press_switch (concord_test_named (p, "rule-enabled"));
   g_assert_true (concord_rule_list_get_enabled (f->setup->config->rules[0]));
-  wait_label (named (p, "count-label"), some, TRUE);
+  wait_label (concord_test_named (p, "count-label"), some, TRUE);
 
   /* Creating contacts is a switch of its own. */
-  press_switch (named (p, "rule-create"));
+  press_switch (concord_test_named (p, "rule-create"));
   g_assert_false (concord_rule_list_get_create (f->setup->config->rules[0]));
   assert_config_valid (f);
 }
@@ -745,12 +696,12 @@ test_one_way (Fixture       *f,
               gconstpointer  data)
 {
   GtkWidget *b = panel (f, CONCORD_SIDE_B);
-  GtkWidget *label = named (b, "not-applicable-label");
+  GtkWidget *label = concord_test_named (b, "not-applicable-label");
 
   g_assert_true (gtk_widget_get_mapped (label));
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)), "one-way"));
-  g_assert_cmpuint (count_named (b, "add-condition-button"), ==, 0);
-  g_assert_true (gtk_widget_get_mapped (named (panel (f, CONCORD_SIDE_A), "add-condition-button")));
+  g_assert_cmpuint (concord_test_count_named (b, "add-condition-button"), ==, 0);
+  g_assert_true (gtk_widget_get_mapped (concord_test_named (panel (f, CONCORD_SIDE_A), "add-condition-button")));
   {
     GtkScrolledWindow *scrolled = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (b, GTK_TYPE_SCROLLED_WINDOW));
     GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scrolled);
@@ -761,7 +712,7 @@ test_one_way (Fixture       *f,
 
   /* NULL clears the editor. */
   concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), NULL, NULL, NULL);
-  g_assert_false (gtk_widget_get_mapped (named (f->editor, "rule-panel-a")));
+  g_assert_false (gtk_widget_get_mapped (concord_test_named (f->editor, "rule-panel-a")));
 }
 
 static void
@@ -787,13 +738,13 @@ test_count_error (Fixture       *f,
   concord_memory_connector_fail_list_at_page (rule_sides[0], 0, broken);
   concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->other_setup, "Shop", "Newsletter");
   p = panel (f, CONCORD_SIDE_A);
-  wait_label (named (p, "count-label"), "Could not count: The app could not be reached", TRUE);
-  g_assert_true (gtk_widget_has_css_class (named (p, "count-label"), "error"));
+  wait_label (concord_test_named (p, "count-label"), "Could not count: The app could not be reached", TRUE);
+  g_assert_true (gtk_widget_has_css_class (concord_test_named (p, "count-label"), "error"));
 
   /* The next edit counts again, and this time the app answers. */
   build_rule (f);
-  wait_label (named (p, "count-label"), some, TRUE);
-  g_assert_false (gtk_widget_has_css_class (named (p, "count-label"), "error"));
+  wait_label (concord_test_named (p, "count-label"), some, TRUE);
+  g_assert_false (gtk_widget_has_css_class (concord_test_named (p, "count-label"), "error"));
   g_assert_cmpint (f->other_setup->connection_id, ==, id);
 }
 
@@ -808,12 +759,12 @@ static void
 pick_suggestion (GtkWidget  *value_editor,
                  const char *value)
 {
-  GtkWidget *button = named (value_editor, "value-suggestions");
+  GtkWidget *button = concord_test_named (value_editor, "value-suggestions");
   GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
 
   g_assert_true (concord_test_wait_until (is_visible_widget, button, 10));
-  collect_named (popover, "value-suggestion", rows);
+  concord_test_collect_named (popover, "value-suggestion", rows);
   for (guint i = 0; i < rows->len; i++)
     {
       GtkWidget *row = g_ptr_array_index (rows, i);
@@ -841,7 +792,7 @@ test_suggestions (Fixture       *f,
   set_condition (p, i, "Tags", "includes");
   pick_suggestion (condition_value (p, i), "press");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (value_entry (condition_value (p, i)))), ==, "press");
-  collect_named (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (named (condition_value (p, i), "value-suggestions")))),
+  concord_test_collect_named (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (concord_test_named (condition_value (p, i), "value-suggestions")))),
                  "value-suggestion", offered);
   for (guint k = 0; k < G_N_ELEMENTS (shop_people); k++)
     if (shop_people[k].tags != NULL)
@@ -873,7 +824,7 @@ test_suggestions (Fixture       *f,
 
   /* A field with nothing in use offers nothing. */
   set_condition (p, i, "First name", "is");
-  g_assert_false (gtk_widget_get_visible (named (condition_value (p, i), "value-suggestions")));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (condition_value (p, i), "value-suggestions")));
 }
 
 /* A stored rule, with what the editor must keep as it is: a value the
@@ -910,25 +861,25 @@ test_load (Fixture       *f,
   concord_rule_editor_set_setup (CONCORD_RULE_EDITOR (f->editor), f->setup, "Shop", "Newsletter");
   p = panel (f, CONCORD_SIDE_A);
 
-  g_assert_cmpuint (count_named (p, "condition-field"), ==, 6);
-  g_assert_cmpuint (count_named (p, "group-match"), ==, 2);
-  g_assert_cmpuint (count_named (p, "action-kind"), ==, 4);
-  g_assert_true (gtk_widget_get_visible (nth_named (p, "condition-negate", 3)));
+  g_assert_cmpuint (concord_test_count_named (p, "condition-field"), ==, 6);
+  g_assert_cmpuint (concord_test_count_named (p, "group-match"), ==, 2);
+  g_assert_cmpuint (concord_test_count_named (p, "action-kind"), ==, 4);
+  g_assert_true (gtk_widget_get_visible (concord_test_nth_named (p, "condition-negate", 3)));
   /* Code is read-only in the app now: kept, but not offered to new actions. */
-  g_assert_true (offers (nth_named (p, "action-field", 3), "Code"));
-  g_assert_false (offers (nth_named (p, "action-field", 2), "Code"));
-  g_assert_true (offers (nth_named (p, "condition-field", 1), "Gone (not in this app)"));
+  g_assert_true (offers (concord_test_nth_named (p, "action-field", 3), "Code"));
+  g_assert_false (offers (concord_test_nth_named (p, "action-field", 2), "Code"));
+  g_assert_true (offers (concord_test_nth_named (p, "condition-field", 1), "Gone (not in this app)"));
 
   /* Edits elsewhere write the rest back as it was. */
-  press_switch (named (p, "rule-create"));
-  press_switch (named (p, "rule-create"));
+  press_switch (concord_test_named (p, "rule-create"));
+  press_switch (concord_test_named (p, "rule-create"));
   assert_rule (f, CONCORD_SIDE_A, stored);
   assert_config_valid (f);
   g_assert_cmpuint (f->n_changed, ==, 2);
 
   /* Undoing the inversion is one click. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (nth_named (p, "condition-negate", 3)), FALSE);
-  g_assert_false (gtk_widget_get_visible (nth_named (p, "condition-negate", 3)));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (concord_test_nth_named (p, "condition-negate", 3)), FALSE);
+  g_assert_false (gtk_widget_get_visible (concord_test_nth_named (p, "condition-negate", 3)));
   {
     g_autoptr(JsonNode) have = first_rule_json (f, CONCORD_SIDE_A);
     g_autofree char *text = json_to_string (have, FALSE);
@@ -986,45 +937,45 @@ test_keyboard (Fixture       *f,
   GtkWidget *add, *focus, *row;
 
   build_rule (f);
-  concord_test_click (nth_named (p, "add-group-button", -1));
+  concord_test_click (concord_test_nth_named (p, "add-group-button", -1));
 
   chain = focus_chain (f);
   g_assert_cmpuint (chain->len, >, 10);
-  g_assert_true (chain_reaches (chain, named (p, "rule-enabled")));
-  g_assert_true (chain_reaches (chain, named (p, "rule-create")));
-  g_assert_true (chain_reaches (chain, nth_named (p, "condition-field", 0)));
-  g_assert_true (chain_reaches (chain, nth_named (p, "condition-op", 1)));
+  g_assert_true (chain_reaches (chain, concord_test_named (p, "rule-enabled")));
+  g_assert_true (chain_reaches (chain, concord_test_named (p, "rule-create")));
+  g_assert_true (chain_reaches (chain, concord_test_nth_named (p, "condition-field", 0)));
+  g_assert_true (chain_reaches (chain, concord_test_nth_named (p, "condition-op", 1)));
   g_assert_true (chain_reaches (chain, value_entry (condition_value (p, 1))));
-  g_assert_true (chain_reaches (chain, nth_named (p, "condition-remove", 2)));
-  g_assert_true (chain_reaches (chain, named (p, "group-match")));
-  g_assert_true (chain_reaches (chain, named (p, "group-remove")));
-  g_assert_true (chain_reaches (chain, nth_named (p, "action-on-update", 1)));
-  g_assert_true (chain_reaches (chain, nth_named (p, "add-condition-button", -1)));
-  g_assert_true (chain_reaches (chain, named (p, "add-action-button")));
+  g_assert_true (chain_reaches (chain, concord_test_nth_named (p, "condition-remove", 2)));
+  g_assert_true (chain_reaches (chain, concord_test_named (p, "group-match")));
+  g_assert_true (chain_reaches (chain, concord_test_named (p, "group-remove")));
+  g_assert_true (chain_reaches (chain, concord_test_nth_named (p, "action-on-update", 1)));
+  g_assert_true (chain_reaches (chain, concord_test_nth_named (p, "add-condition-button", -1)));
+  g_assert_true (chain_reaches (chain, concord_test_named (p, "add-action-button")));
 
   /* Tab to "Add Condition" and press it: a row appears, focused. */
-  add = nth_named (p, "add-condition-button", -1);
+  add = concord_test_nth_named (p, "add-condition-button", -1);
   gtk_window_set_focus (GTK_WINDOW (f->window), NULL);
   for (guint i = 0; i < 400 && gtk_window_get_focus (GTK_WINDOW (f->window)) != add; i++)
     gtk_widget_child_focus (f->window, GTK_DIR_TAB_FORWARD);
   g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == add);
   g_assert_true (gtk_widget_activate (add));
   wait_n_named (p, "condition-field", 4);
-  row = gtk_widget_get_ancestor (nth_named (p, "condition-field", 3), GTK_TYPE_LIST_BOX_ROW);
+  row = gtk_widget_get_ancestor (concord_test_nth_named (p, "condition-field", 3), GTK_TYPE_LIST_BOX_ROW);
   focus = gtk_window_get_focus (GTK_WINDOW (f->window));
   g_assert_nonnull (focus);
   g_assert_true (gtk_widget_is_ancestor (focus, row));
 
   /* The remove button, reached by Tab and pressed, takes the row away. */
-  for (guint i = 0; i < 20 && gtk_window_get_focus (GTK_WINDOW (f->window)) != nth_named (p, "condition-remove", 3); i++)
+  for (guint i = 0; i < 20 && gtk_window_get_focus (GTK_WINDOW (f->window)) != concord_test_nth_named (p, "condition-remove", 3); i++)
     gtk_widget_child_focus (f->window, GTK_DIR_TAB_FORWARD);
-  g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == nth_named (p, "condition-remove", 3));
-  g_assert_true (gtk_widget_activate (nth_named (p, "condition-remove", 3)));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == concord_test_nth_named (p, "condition-remove", 3));
+  g_assert_true (gtk_widget_activate (concord_test_nth_named (p, "condition-remove", 3)));
   wait_n_named (p, "condition-field", 3);
   g_assert_nonnull (gtk_window_get_focus (GTK_WINDOW (f->window)));
 
   /* The rule switch, by keyboard. */
-  gtk_widget_grab_focus (named (p, "rule-enabled"));
+  gtk_widget_grab_focus (concord_test_named (p, "rule-enabled"));
   press_switch (gtk_window_get_focus (GTK_WINDOW (f->window)));
   g_assert_false (concord_rule_list_get_enabled (f->setup->config->rules[0]));
 }
@@ -1105,16 +1056,16 @@ test_accessible (Fixture       *f,
   i = add_condition (p);
   set_condition (p, i, "Plan", "is one of");
   pick (value_dropdown (condition_value (p, i)), "Free");
-  concord_test_click (named (condition_value (p, i), "value-add"));
+  concord_test_click (concord_test_named (condition_value (p, i), "value-add"));
   pick (value_dropdown (condition_value (p, i)), "Team");
-  concord_test_click (named (condition_value (p, i), "value-add"));
-  concord_test_click (nth_named (p, "add-group-button", -1));
+  concord_test_click (concord_test_named (condition_value (p, i), "value-add"));
+  concord_test_click (concord_test_nth_named (p, "add-group-button", -1));
   a = add_action (p, "Set", "Since");
   a = add_action (p, "Set", "Tier");
   a = add_action (p, "Set", "Opted in");
   a = add_action (p, "Clear", "Points");
   a = add_action (p, "Remove from", "Lists");
-  type_into (value_entry (nth_named (p, "action-value", a)), "Old list");
+  type_into (value_entry (concord_test_nth_named (p, "action-value", a)), "Old list");
 
   {
     g_autoptr(JsonNode) rule = first_rule_json (f, CONCORD_SIDE_A);
@@ -1140,14 +1091,14 @@ test_accessible (Fixture       *f,
   g_assert_cmpuint (n_checked, >, 40);
 
   /* Names say which row they belong to. */
-  assert_label (nth_named (p, "condition-field", 1), "Field of condition 2");
-  assert_label (nth_named (p, "condition-remove", 1), "Remove condition 2");
+  assert_label (concord_test_nth_named (p, "condition-field", 1), "Field of condition 2");
+  assert_label (concord_test_nth_named (p, "condition-remove", 1), "Remove condition 2");
   assert_label (value_entry (condition_value (p, 1)), "Value of condition 2");
-  assert_label (nth_named (p, "condition-field", 6), "Field of condition 7.1");
-  assert_label (named (p, "group-remove"), "Remove group 7");
-  assert_label (nth_named (p, "action-field", 0), "Field of action 1");
-  assert_label (nth_named (p, "action-remove", 1), "Remove action 2");
-  assert_label (named (p, "rule-create"), "Create new contacts in Newsletter");
+  assert_label (concord_test_nth_named (p, "condition-field", 6), "Field of condition 7.1");
+  assert_label (concord_test_named (p, "group-remove"), "Remove group 7");
+  assert_label (concord_test_nth_named (p, "action-field", 0), "Field of action 1");
+  assert_label (concord_test_nth_named (p, "action-remove", 1), "Remove action 2");
+  assert_label (concord_test_named (p, "rule-create"), "Create new contacts in Newsletter");
 }
 
 static void
@@ -1160,10 +1111,10 @@ test_screenshots (Fixture       *f,
 
   /* The rule of the screenshots: two conditions, a nested group, two actions. */
   build_rule (f);
-  concord_test_click (nth_named (p, "add-group-button", -1));
+  concord_test_click (concord_test_nth_named (p, "add-group-button", -1));
   set_condition (p, 2, "Tags", "includes");
   type_into (value_entry (condition_value (p, 2)), "vip");
-  concord_test_click (nth_named (p, "add-condition-button", 0));
+  concord_test_click (concord_test_nth_named (p, "add-condition-button", 0));
   set_condition (p, 3, "Plan", "is");
   pick (value_dropdown (condition_value (p, 3)), "Pro");
 
@@ -1176,7 +1127,7 @@ test_screenshots (Fixture       *f,
         n++;
     expected = count_text (n);
   }
-  wait_label (named (p, "count-label"), expected, TRUE);
+  wait_label (concord_test_named (p, "count-label"), expected, TRUE);
   gtk_window_set_focus (GTK_WINDOW (f->window), NULL);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
@@ -1231,21 +1182,21 @@ test_rule_list (Fixture       *f,
 
   /* The default: one rule, everyone → sync, counted; the choice for
    * paired contacts that stop matching shows its default. */
-  g_assert_cmpuint (count_named (p, "rule-row"), ==, 1);
-  wait_subtitle (nth_named (p, "rule-row", 0), "Every contact: sync");
-  wait_subtitle (nth_named (p, "rule-row", 0), all);
-  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (named (p, "rule-unmatched"))), ==, 0);
-  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (named (p, "rule-unmatched"))), ==,
+  g_assert_cmpuint (concord_test_count_named (p, "rule-row"), ==, 1);
+  wait_subtitle (concord_test_nth_named (p, "rule-row", 0), "Every contact: sync");
+  wait_subtitle (concord_test_nth_named (p, "rule-row", 0), all);
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (concord_test_named (p, "rule-unmatched"))), ==, 0);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (concord_test_named (p, "rule-unmatched"))), ==,
                    "Stop updating them (the default)");
   g_assert_cmpuint (f->n_changed, ==, 0);
 
   /* A second rule, named, that only acts: active Pro customers → VIP. */
-  concord_test_click (named (p, "add-rule-button"));
-  g_assert_cmpuint (count_named (p, "rule-row"), ==, 2);
+  concord_test_click (concord_test_named (p, "add-rule-button"));
+  g_assert_cmpuint (concord_test_count_named (p, "rule-row"), ==, 2);
   g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 2);
-  g_assert_cmpuint (count_named (p, "condition-field"), ==, 0);
-  type_into (named (p, "rule-name"), "VIP customers");
-  press_switch (named (nth_named (p, "rule-row", 1), "rule-sync"));
+  g_assert_cmpuint (concord_test_count_named (p, "condition-field"), ==, 0);
+  type_into (concord_test_named (p, "rule-name"), "VIP customers");
+  press_switch (concord_test_named (concord_test_nth_named (p, "rule-row", 1), "rule-sync"));
   i = add_condition (p);
   set_condition (p, i, "Status", "is");
   pick (value_dropdown (condition_value (p, i)), "active");
@@ -1253,7 +1204,7 @@ test_rule_list (Fixture       *f,
   set_condition (p, i, "Plan", "is");
   pick (value_dropdown (condition_value (p, i)), "Pro");
   a = add_action (p, "Add to", "Lists");
-  type_into (value_entry (nth_named (p, "action-value", a)), "VIP");
+  type_into (value_entry (concord_test_nth_named (p, "action-value", a)), "VIP");
 
   {
     g_autoptr(JsonNode) have = concord_rule_list_to_json (list);
@@ -1272,11 +1223,11 @@ test_rule_list (Fixture       *f,
   assert_config_valid (f);
 
   /* Each row: its name, "If … then …", its own live count. */
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_named (p, "rule-row", 1))), ==,
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (concord_test_nth_named (p, "rule-row", 1))), ==,
                    "VIP customers");
-  wait_subtitle (nth_named (p, "rule-row", 1), "If Status is “active” and Plan is “Pro”, then add “VIP” to Lists");
-  wait_subtitle (nth_named (p, "rule-row", 1), some);
-  wait_subtitle (nth_named (p, "rule-row", 0), all);
+  wait_subtitle (concord_test_nth_named (p, "rule-row", 1), "If Status is “active” and Plan is “Pro”, then add “VIP” to Lists");
+  wait_subtitle (concord_test_nth_named (p, "rule-row", 1), some);
+  wait_subtitle (concord_test_nth_named (p, "rule-row", 0), all);
 
   gtk_window_set_focus (GTK_WINDOW (f->window), NULL);
   concord_test_save_window (f->window, "rules-two-rules.png", 800);
@@ -1288,49 +1239,49 @@ test_rule_list (Fixture       *f,
 
   /* Reordered: the second rule moves up, with the keyboard's button. */
   changed = f->n_changed;
-  g_assert_false (gtk_widget_get_sensitive (named (nth_named (p, "rule-row", 0), "rule-up")));
-  concord_test_click (named (nth_named (p, "rule-row", 1), "rule-up"));
+  g_assert_false (gtk_widget_get_sensitive (concord_test_named (concord_test_nth_named (p, "rule-row", 0), "rule-up")));
+  concord_test_click (concord_test_named (concord_test_nth_named (p, "rule-row", 1), "rule-up"));
   g_assert_cmpuint (f->n_changed, ==, changed + 1);
   g_assert_cmpstr (concord_rule_get_name (concord_rule_list_get_rule (list, 0)), ==, "VIP customers");
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_named (p, "rule-row", 0))), ==,
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (concord_test_nth_named (p, "rule-row", 0))), ==,
                    "VIP customers");
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (nth_named (p, "rule-row", 1))), ==,
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (concord_test_nth_named (p, "rule-row", 1))), ==,
                    "Rule 2");
-  g_assert_true (gtk_widget_has_focus (nth_named (p, "rule-row", 0)));
-  concord_test_click (named (nth_named (p, "rule-row", 0), "rule-down"));
+  g_assert_true (gtk_widget_has_focus (concord_test_nth_named (p, "rule-row", 0)));
+  concord_test_click (concord_test_named (concord_test_nth_named (p, "rule-row", 0), "rule-down"));
   g_assert_null (concord_rule_get_name (concord_rule_list_get_rule (list, 0)));
 
   /* Activating a row opens its rule below the list. */
-  g_signal_emit_by_name (nth_named (p, "rule-row", 0), "activated");
-  g_assert_cmpuint (count_named (p, "condition-field"), ==, 0);
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (p, "rule-name"))), ==, "");
-  g_signal_emit_by_name (nth_named (p, "rule-row", 1), "activated");
-  g_assert_cmpuint (count_named (p, "condition-field"), ==, 2);
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (named (p, "rule-name"))), ==, "VIP customers");
+  g_signal_emit_by_name (concord_test_nth_named (p, "rule-row", 0), "activated");
+  g_assert_cmpuint (concord_test_count_named (p, "condition-field"), ==, 0);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (p, "rule-name"))), ==, "");
+  g_signal_emit_by_name (concord_test_nth_named (p, "rule-row", 1), "activated");
+  g_assert_cmpuint (concord_test_count_named (p, "condition-field"), ==, 2);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (p, "rule-name"))), ==, "VIP customers");
 
   /* Turned off, a rule stays in the list and does nothing. */
-  press_switch (named (nth_named (p, "rule-row", 1), "rule-on"));
+  press_switch (concord_test_named (concord_test_nth_named (p, "rule-row", 1), "rule-on"));
   g_assert_false (concord_rule_get_enabled (concord_rule_list_get_rule (list, 1)));
 
   /* The choice for paired contacts that stop matching. */
-  adw_combo_row_set_selected (ADW_COMBO_ROW (named (p, "rule-unmatched")), 1);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (concord_test_named (p, "rule-unmatched")), 1);
   g_assert_cmpint (concord_rule_list_get_unmatched (list), ==, CONCORD_UNMATCHED_KEEP);
 
   /* Removed: the list and the editor follow. */
-  concord_test_click (named (nth_named (p, "rule-row", 1), "rule-remove"));
-  g_assert_cmpuint (count_named (p, "rule-row"), ==, 1);
+  concord_test_click (concord_test_named (concord_test_nth_named (p, "rule-row", 1), "rule-remove"));
+  g_assert_cmpuint (concord_test_count_named (p, "rule-row"), ==, 1);
   g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 1);
-  g_assert_cmpuint (count_named (p, "condition-field"), ==, 0);
-  concord_test_click (named (nth_named (p, "rule-row", 0), "rule-remove"));
+  g_assert_cmpuint (concord_test_count_named (p, "condition-field"), ==, 0);
+  concord_test_click (concord_test_named (concord_test_nth_named (p, "rule-row", 0), "rule-remove"));
   g_assert_cmpuint (concord_rule_list_get_n_rules (list), ==, 0);
-  g_assert_false (gtk_widget_get_visible (named (p, "rule-name")) && gtk_widget_get_mapped (named (p, "rule-name")));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (p, "rule-name")) && gtk_widget_get_mapped (concord_test_named (p, "rule-name")));
   assert_config_valid (f);
 
   /* Every control of a row has a name for screen readers. */
-  concord_test_click (named (p, "add-rule-button"));
-  assert_label (named (nth_named (p, "rule-row", 0), "rule-sync"), "Sync the contacts Rule 1 matches");
-  assert_label (named (nth_named (p, "rule-row", 0), "rule-on"), "Use Rule 1");
-  assert_label (named (nth_named (p, "rule-row", 0), "rule-menu"), "Move or remove Rule 1");
+  concord_test_click (concord_test_named (p, "add-rule-button"));
+  assert_label (concord_test_named (concord_test_nth_named (p, "rule-row", 0), "rule-sync"), "Sync the contacts Rule 1 matches");
+  assert_label (concord_test_named (concord_test_nth_named (p, "rule-row", 0), "rule-on"), "Use Rule 1");
+  assert_label (concord_test_named (concord_test_nth_named (p, "rule-row", 0), "rule-menu"), "Move or remove Rule 1");
 }
 
 /* ------------------------------------------------------------------------- */

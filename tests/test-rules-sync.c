@@ -96,76 +96,14 @@ press_switch (GtkWidget *widget)
   g_assert_true (concord_test_wait_until (switch_is_not, args, 10));
 }
 
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
 /* ------------------------------------------------------------------------- */
 /* The window                                                                */
 /* ------------------------------------------------------------------------- */
-
-static GtkWidget *
-row_of (GtkWidget *window,
-        gint64     id)
-{
-  GtkWidget *list = GTK_WIDGET (gtk_widget_get_template_child (window, CONCORD_TYPE_WINDOW, "connection_list"));
-
-  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (CONCORD_IS_CONNECTION_ITEM (child) &&
-        concord_connection_state_get_id (concord_connection_item_get_state (CONCORD_CONNECTION_ITEM (child))) == id)
-      return child;
-
-  return NULL;
-}
-
-static gboolean
-has_row (gpointer data)
-{
-  return row_of (((gpointer *) data)[0], GPOINTER_TO_INT (((gpointer *) data)[1])) != NULL;
-}
-
-/* The stored rules are in the editors. */
-static gboolean
-editors_shown (gpointer page)
-{
-  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (page, CONCORD_TYPE_CONNECTION_PAGE,
-                                                              "rules_stack"));
-
-  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "editor") == 0 &&
-         !gtk_stack_get_transition_running (stack) &&
-         concord_test_find_named (page, "rule-panel-a") != NULL &&
-         gtk_widget_get_mapped (concord_test_find_named (page, "rule-panel-a"));
-}
 
 static gboolean
 is_clean (gpointer page)
 {
   return !concord_connection_page_get_dirty (page);
-}
-
-static gboolean
-is_dirty (gpointer page)
-{
-  return concord_connection_page_get_dirty (page);
-}
-
-static ConcordConnectionSetup *
-stored (ConcordEngine *engine,
-        gint64         id)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  ConcordConnectionSetup *setup;
-
-  concord_engine_load_setup_async (engine, id, NULL, concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  setup = concord_engine_load_setup_finish (engine, result, &error);
-  g_assert_no_error (error);
-  return setup;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -280,7 +218,7 @@ test_two_rules (void)
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert_nonnull (window);
   gtk_window_set_default_size (window, 1280, 800);
-  g_assert_true (concord_test_wait_until (is_mapped, window, 60));
+  g_assert_true (concord_test_wait_until (concord_test_is_mapped, window, 60));
 
   options_a = g_strdup_printf ("{\"base_url\": \"%s\"}", url_a);
   options_b = g_strdup_printf ("{\"base_url\": \"%s\"}", url_b);
@@ -301,15 +239,15 @@ test_two_rules (void)
   g_assert_no_error (error);
   wait[0] = window;
   wait[1] = GINT_TO_POINTER ((int) runs.id);
-  g_assert_true (concord_test_wait_until (has_row, wait, 10));
+  g_assert_true (concord_test_wait_until (concord_test_has_connection_row, wait, 10));
 
   /* Its page, on the rules. */
   list = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), CONCORD_TYPE_WINDOW, "connection_list"));
-  g_signal_emit_by_name (list, "row-activated", row_of (GTK_WIDGET (window), runs.id));
+  g_signal_emit_by_name (list, "row-activated", concord_test_connection_row (GTK_WIDGET (window), runs.id));
   page = concord_test_named (GTK_WIDGET (window), "connection-page");
-  g_assert_true (concord_test_wait_until (is_mapped, page, 10));
+  g_assert_true (concord_test_wait_until (concord_test_is_mapped, page, 10));
   concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "rules");
-  g_assert_true (concord_test_wait_until (editors_shown, page, 60));
+  CONCORD_TEST_WAIT_FOR (concord_test_rule_editors_shown (page, "rule-panel-a"));
   p = concord_test_named (page, "rule-panel-a");
 
   /* Rule 1 is there: everyone → sync. */
@@ -341,13 +279,13 @@ test_two_rules (void)
    * that exists), once the editor has read them. */
   CONCORD_TEST_WAIT_FOR (concord_test_find_type (concord_test_nth_named (p, "action-value", a), GTK_TYPE_DROP_DOWN) != NULL);
   pick (concord_test_find_type (concord_test_nth_named (p, "action-value", a), GTK_TYPE_DROP_DOWN), "VIP");
-  g_assert_true (concord_test_wait_until (is_dirty, page, 10));
+  g_assert_true (concord_test_wait_until (concord_test_page_is_dirty, page, 10));
 
   /* Saved: the stored document holds both rules, as version 2. */
   concord_connection_page_save (CONCORD_CONNECTION_PAGE (page));
   g_assert_true (concord_test_wait_until (is_clean, page, 30));
   {
-    g_autoptr(ConcordConnectionSetup) setup = stored (engine, runs.id);
+    g_autoptr(ConcordConnectionSetup) setup = concord_test_load_setup (engine, runs.id);
     ConcordRuleList *rules = setup->config->rules[CONCORD_SIDE_A];
     g_autoptr(JsonNode) have = concord_rule_list_to_json (rules);
     g_autoptr(JsonParser) parser = json_parser_new ();

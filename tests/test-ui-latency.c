@@ -29,6 +29,7 @@
 
 #include "concord-application.h"
 #include "concord-engine.h"
+#include "concord-test-crossing.h"
 #include "concord-test-ui.h"
 #include "concord-test-utils.h"
 
@@ -90,35 +91,9 @@ mock_holds_at_least (const char *base_url,
                      const char *key,
                      guint       n)
 {
-  g_autoptr(GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GString) response = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *request = NULL;
-  const char *body;
-  char buffer[4096];
-  gssize n_read;
+  g_autofree char *path = g_strdup_printf ("/contacts?limit=1&offset=%u", n - 1);
+  g_autofree char *body = concord_test_mock_request (base_url, key, "GET", path, NULL);
 
-  g_assert_nonnull (uri);
-  g_socket_client_set_enable_proxy (client, FALSE);
-  connection = g_socket_client_connect_to_host (client, g_uri_get_host (uri), g_uri_get_port (uri),
-                                                NULL, &error);
-  g_assert_no_error (error);
-  request = g_strdup_printf ("GET %s/contacts?limit=1&offset=%u HTTP/1.1\r\n"
-                             "Host: %s:%d\r\nX-ElasticEmail-ApiKey: %s\r\nConnection: close\r\n\r\n",
-                             g_uri_get_path (uri), n - 1, g_uri_get_host (uri), g_uri_get_port (uri), key);
-  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
-                                            request, strlen (request), NULL, NULL, &error));
-  g_assert_no_error (error);
-  while ((n_read = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
-                                        buffer, sizeof buffer, NULL, &error)) > 0)
-    g_string_append_len (response, buffer, n_read);
-  g_assert_no_error (error);
-
-  g_assert_true (g_str_has_prefix (response->str, "HTTP/1.1 200"));
-  body = strstr (response->str, "\r\n\r\n");
-  g_assert_nonnull (body);
   /* A page of one contact, or an empty one past the end. */
   return strstr (body, "\"Email\"") != NULL;
 }
@@ -142,12 +117,6 @@ run_started (gpointer data)
 
   return concord_connection_state_get_status (started->state) == CONCORD_CONNECTION_RUNNING ||
          started->run->finished;
-}
-
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
 }
 
 static void
@@ -180,7 +149,7 @@ test_sync_off_ui_thread (void)
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert_nonnull (window);
   gtk_window_set_default_size (window, 1280, 800);
-  g_assert_true (concord_test_wait_until (is_mapped, window, 60));
+  g_assert_true (concord_test_wait_until (concord_test_is_mapped, window, 60));
 
   options_a = g_strdup_printf ("{\"base_url\": \"%s\"}", url_a);
   options_b = g_strdup_printf ("{\"base_url\": \"%s\"}", url_b);

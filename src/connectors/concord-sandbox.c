@@ -9,7 +9,7 @@
  * a person can walk through the real Add Connection flow and watch a real
  * sync without an account anywhere.
  *
- *  - Elastic Email is the mock server of tests/mock/ (a SoupServer on a
+ *  - Elastic Email is the mock server of src/connectors/elasticemail/mock/ (a SoupServer on a
  *    thread of its own, on 127.0.0.1), with the key "sandbox";
  *  - the second app is the Sample CRM (concord-connector-sample.c), a JSON
  *    file, with the key CONCORD_SAMPLE_CRM_KEY.

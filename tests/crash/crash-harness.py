@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """kill -9 at every kind of write request, then resume.
 
-Two Elastic Email mock servers (tests/mock/concord-mock --control) and the
+Two Elastic Email mock servers (concord-mock --control, src/connectors/elasticemail/mock/) and the
 real concord-cli. A scenario seeds both accounts, syncs once, then edits
 both sides so that the next run issues every kind of write: creates both
 ways, updates both ways, unsubscribes that must cross both ways, a list

@@ -5,7 +5,7 @@
 Usage: hostile-server.py KEY
 
 It plays an attacker (or a badly broken server), so it shares nothing with
-tests/mock/. It listens on 127.0.0.1 on a free port, prints
+src/connectors/*/mock/. It listens on 127.0.0.1 on a free port, prints
 "http://127.0.0.1:PORT/v4 http://127.0.0.1:OTHER" (the API, and the other
 origin redirects point to) and serves until its standard input closes or
 LIFETIME seconds pass. The driver switches modes with GET /control?mode=M

@@ -6,7 +6,7 @@ Usage: run-hostile.py CONCORD_CLI CONCORD_MOCK HOSTILE_SERVER [MODE...]
 
 For each mode: a fresh data folder, side A an Elastic Email account at
 tests/hostile/hostile-server.py, side B one at the normal mock
-(tests/mock/concord-mock), a connection between them. A warm-up sync with
+(concord-mock, src/connectors/elasticemail/mock/), a connection between them. A warm-up sync with
 the server still honest gives side A a known size (as when a server turns
 hostile later) -- except where the attack is on a first sync. Then the
 server turns hostile and `sync --json` runs once, and the driver checks:

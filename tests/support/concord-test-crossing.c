@@ -45,13 +45,24 @@ struct _ConcordCrossing
   gboolean       last_ok;
 };
 
-/* One request on a blocking socket; returns the body of a 2xx answer. */
-static char *
-request (const char *base_url,
-         const char *key,
-         const char *method,
-         const char *path,
-         const char *body)
+/**
+ * concord_test_mock_request:
+ * @base_url: a concord-mock Elastic Email's API base URL
+ * @path: the path under it, with its query
+ * @body: (nullable): a JSON body
+ *
+ * One request on a blocking socket, which never touches a main context (a
+ * test whose UI loop is stopped can still look at the server); the test
+ * fails unless the answer is a 2xx.
+ *
+ * Returns: (transfer full): the answer's body
+ */
+char *
+concord_test_mock_request (const char *base_url,
+                           const char *key,
+                           const char *method,
+                           const char *path,
+                           const char *body)
 {
   g_autoptr(GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
   g_autoptr(GSocketClient) client = g_socket_client_new ();
@@ -108,7 +119,7 @@ on_run_finished (ConcordEngine          *engine,
   self->n_runs++;
   escaped = g_uri_escape_string (self->email, NULL, FALSE);
   path = g_strdup_printf ("/contacts/%s", escaped);
-  contact = request (self->url_b, KEY_B, "GET", path, NULL);
+  contact = concord_test_mock_request (self->url_b, KEY_B, "GET", path, NULL);
   if (strstr (contact, self->first_name) != NULL)
     self->arrived_at = g_get_monotonic_time ();
 }
@@ -138,7 +149,7 @@ concord_crossing_new (ConcordApplication *app,
   self->mock_b = concord_test_spawn_mock (KEY_B, 0, &self->url_b);
 
   /* The contact to edit: the first the first server lists. */
-  first = request (self->url_a, KEY_A, "GET", "/contacts?limit=1&offset=0", NULL);
+  first = concord_test_mock_request (self->url_a, KEY_A, "GET", "/contacts?limit=1&offset=0", NULL);
   page = json_from_string (first, &error);
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_ARRAY (page));
@@ -198,7 +209,7 @@ concord_crossing_edit (ConcordCrossing *self)
   g_free (self->first_name);
   self->first_name = g_strdup_printf ("Edited%u", ++self->n_edits);
   body = g_strdup_printf ("{\"FirstName\": \"%s\"}", self->first_name);
-  answer = request (self->url_a, KEY_A, "PUT", path, body);
+  answer = concord_test_mock_request (self->url_a, KEY_A, "PUT", path, body);
   g_assert_nonnull (strstr (answer, self->first_name));
 
   self->edited_at = g_get_monotonic_time ();

@@ -1,9 +1,7 @@
-/* concord-rule-test-data.h
+/* concord-rule-test-data.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-
-#pragma once
 
 /*
  * What the rule tests share: an engine over two in-memory apps, "Shop"
@@ -12,27 +10,17 @@
  * numbers they expect are never the engine's own answer.
  */
 
+#include "config.h"
+
 #include <string.h>
 
-#include "concord-engine.h"
 #include "concord-error.h"
-#include "concord-fields.h"
-#include "concord-memory-connector.h"
+#include "concord-rule-test-data.h"
+#include "concord-test-connector.h"
 #include "concord-test-utils.h"
 
-typedef struct
-{
-  const char *email;
-  const char *first;
-  const char *last;
-  const char *status;
-  double      score;   /* custom:Score */
-  const char *tags;    /* comma-separated, NULL: none */
-  const char *plan;    /* custom:Plan */
-  const char *joined;  /* custom:Joined, YYYY-MM-DD */
-} RulePerson;
 
-static const RulePerson shop_people[] = {
+const RulePerson shop_people[RULE_N_SHOP_PEOPLE] = {
   { "ann@example.com", "Ann", "Lee", "active", 42, "vip", "Pro", "2024-03-01" },
   { "bob@example.com", "Bob", "Marsh", "active", 8, NULL, "Free", "2023-11-15" },
   { "cy@example.com", "Cy", NULL, "unsubscribed", 77, "vip,press", "Pro", "2022-01-20" },
@@ -47,9 +35,9 @@ static const RulePerson shop_people[] = {
   { "amy@example.com", "Amy", "Day", "not_confirmed", 55, "vip", "Pro", "2023-07-07" },
 };
 
-static ConcordMemoryConnector *rule_sides[2];
+ConcordMemoryConnector *rule_sides[2];
 
-G_GNUC_UNUSED static ConcordConnector *
+ConcordConnector *
 rule_test_create (const char  *app_id,
                   const char  *options_json,
                   const char  *secret,
@@ -63,9 +51,9 @@ rule_test_create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (rule_sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-static const ConcordEngineApps rule_test_apps = { rule_test_create, NULL, NULL };
+const ConcordEngineApps rule_test_apps = { rule_test_create, NULL, NULL };
 
-G_GNUC_UNUSED static gboolean
+gboolean
 rule_person_has_tag (const RulePerson *p,
                      const char       *tag)
 {
@@ -74,7 +62,7 @@ rule_person_has_tag (const RulePerson *p,
   return tags != NULL && g_strv_contains ((const char * const *) tags, tag);
 }
 
-G_GNUC_UNUSED static void
+void
 rule_add_spec (GPtrArray          *schema,
                const char         *key,
                const char         *label,
@@ -96,7 +84,7 @@ rule_add_spec (GPtrArray          *schema,
 }
 
 /* Both apps, their schemas and Shop's contacts (pages of 5). */
-G_GNUC_UNUSED static void
+void
 rule_make_sides (void)
 {
   static const char * const plans[] = { "Free", "Pro", "Team", NULL };
@@ -160,7 +148,7 @@ rule_make_sides (void)
     }
 }
 
-G_GNUC_UNUSED static ConcordEngine *
+ConcordEngine *
 rule_open_engine (const char *db_path)
 {
   g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
@@ -177,27 +165,17 @@ rule_open_engine (const char *db_path)
   return engine;
 }
 
-G_GNUC_UNUSED static char *
+char *
 rule_add_account (ConcordEngine *engine,
                   const char    *name,
                   const char    *options)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  char *id;
-
-  concord_engine_add_account_async (engine, "memory", name, options, "right", NULL,
-                                    concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  id = concord_engine_add_account_finish (engine, result, &error);
-  g_assert_no_error (error);
-  return id;
+  return concord_test_add_account (engine, "memory", name, options, "right");
 }
 
 /* "Shop ↔ Newsletter", off (runs only when asked); @suffix tells the
  * accounts of a second connection apart ("Shop 2"). */
-G_GNUC_UNUSED static gint64
+gint64
 rule_add_connection (ConcordEngine    *engine,
                      ConcordDirection  direction,
                      const char       *suffix)
@@ -229,7 +207,7 @@ rule_add_connection (ConcordEngine    *engine,
   return id;
 }
 
-G_GNUC_UNUSED static gboolean
+static gboolean
 rule_engine_gone (gpointer data)
 {
   return *(gpointer *) data == NULL;
@@ -237,7 +215,7 @@ rule_engine_gone (gpointer data)
 
 /* Tasks hand their last reference back to this thread: wait for the
  * engine to go, then drop the apps. */
-G_GNUC_UNUSED static void
+void
 rule_close_engine (ConcordEngine **engine)
 {
   g_object_add_weak_pointer (G_OBJECT (*engine), (gpointer *) engine);

@@ -11,8 +11,11 @@
 
 #include "concord-activity-text.h"
 #include "concord-application.h"
+#include "concord-connection-item.h"
+#include "concord-connection-page.h"
 #include "concord-test-utils.h"
 #include "concord-test-ui.h"
+#include "concord-window.h"
 
 /**
  * concord_test_find_named:
@@ -82,17 +85,23 @@ concord_test_named (GtkWidget  *root,
   return widget;
 }
 
-static void
-collect_named (GtkWidget  *root,
-               const char *name,
-               GPtrArray  *out)
+/**
+ * concord_test_collect_named:
+ * @out: (element-type GtkWidget): where the widgets go, in tree order
+ *
+ * Adds every widget under @root (itself included) named @name to @out.
+ */
+void
+concord_test_collect_named (GtkWidget  *root,
+                            const char *name,
+                            GPtrArray  *out)
 {
   if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
     g_ptr_array_add (out, root);
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    collect_named (child, name, out);
+    concord_test_collect_named (child, name, out);
 }
 
 /**
@@ -109,7 +118,7 @@ concord_test_nth_named (GtkWidget  *root,
 {
   g_autoptr(GPtrArray) found = g_ptr_array_new ();
 
-  collect_named (root, name, found);
+  concord_test_collect_named (root, name, found);
   if (nth < 0)
     nth = (int) found->len + nth;
   if (nth < 0 || (guint) nth >= found->len)
@@ -128,7 +137,7 @@ concord_test_count_named (GtkWidget  *root,
 {
   g_autoptr(GPtrArray) found = g_ptr_array_new ();
 
-  collect_named (root, name, found);
+  concord_test_collect_named (root, name, found);
   return found->len;
 }
 
@@ -338,27 +347,77 @@ concord_test_spawn_mock (const char  *api_key,
   return process;
 }
 
-/**
- * concord_test_add_account:
- *
- * Returns: (transfer full): the new account's id
- */
-char *
-concord_test_add_account (ConcordEngine *engine,
-                          const char    *app_id,
-                          const char    *name,
-                          const char    *options_json,
-                          const char    *key)
+/* For concord_test_wait_until(): @widget is mapped. */
+gboolean
+concord_test_is_mapped (gpointer widget)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  char *id;
+  return gtk_widget_get_mapped (widget);
+}
 
-  concord_engine_add_account_async (engine, app_id, name, options_json, key, NULL,
-                                    concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  id = concord_engine_add_account_finish (engine, result, &error);
-  g_assert_no_error (error);
-  return id;
+/* For concord_test_wait_until(): the ConcordConnectionPage @page has unsaved edits. */
+gboolean
+concord_test_page_is_dirty (gpointer page)
+{
+  return concord_connection_page_get_dirty (page);
+}
+
+/**
+ * concord_test_rule_editors_shown:
+ * @page: a ConcordConnectionPage
+ * @panel_name: the rule panel to wait for, "rule-panel-a" or "rule-panel-b"
+ *
+ * Whether the stored rules are in the editors: the editor is the visible
+ * page of the rules stack, its transition is over, and @panel_name is
+ * mapped.
+ */
+gboolean
+concord_test_rule_editors_shown (GtkWidget  *page,
+                                 const char *panel_name)
+{
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (page, CONCORD_TYPE_CONNECTION_PAGE,
+                                                              "rules_stack"));
+  GtkWidget *panel = concord_test_find_named (page, panel_name);
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "editor") == 0 &&
+         !gtk_stack_get_transition_running (stack) &&
+         panel != NULL && gtk_widget_get_mapped (panel);
+}
+
+/**
+ * concord_test_connection_row:
+ * @window: a ConcordWindow
+ * @connection_id: a connection's id
+ *
+ * Returns: (transfer none) (nullable): the connection's row in the window's list
+ */
+GtkWidget *
+concord_test_connection_row (GtkWidget *window,
+                             gint64     connection_id)
+{
+  GtkWidget *list = GTK_WIDGET (gtk_widget_get_template_child (window, CONCORD_TYPE_WINDOW,
+                                                               "connection_list"));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      ConcordConnectionState *state;
+
+      if (!CONCORD_IS_CONNECTION_ITEM (child))
+        continue;
+      state = concord_connection_item_get_state (CONCORD_CONNECTION_ITEM (child));
+      if (concord_connection_state_get_id (state) == connection_id)
+        return child;
+    }
+
+  return NULL;
+}
+
+/* For concord_test_wait_until(): @data is { window, GINT_TO_POINTER (id) }
+ * and the connection has its row. */
+gboolean
+concord_test_has_connection_row (gpointer data)
+{
+  gpointer *pair = data;
+
+  return concord_test_connection_row (pair[0], GPOINTER_TO_INT (pair[1])) != NULL;
 }

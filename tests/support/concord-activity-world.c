@@ -1,50 +1,41 @@
-/* concord-activity-world.h
+/* concord-activity-world.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-
-#pragma once
 
 /*
  * A connection synced over two memory connectors, for the activity and
  * health tests (core and UI): an engine with "memory" accounts, a
  * connection A ↔ B where side A wins conflicts, and helpers to edit either
- * app and run a sync. Included by one test file each: the helpers are
- * static.
+ * app and run a sync. One world at a time (current_world).
  */
+
+#include "config.h"
 
 #include <string.h>
 
-#include "concord-engine.h"
-#include "concord-engine-activity.h"
+#include "concord-activity-world.h"
 #include "concord-error.h"
 #include "concord-fields.h"
-#include "concord-memory-connector.h"
+#include "concord-store.h"
+#include "concord-test-connector.h"
 #include "concord-test-utils.h"
 
-typedef struct
-{
-  ConcordEngine          *engine;
-  ConcordMemoryConnector *sides[2];
-  gint64                  connection_id;
-  guint                   finished;
-  gboolean                last_ok;
-} World;
 
-static World *current_world;
+World *current_world;
 
 /* Where the state database goes; UI tests (which keep the user's folders
  * for icons) set a temporary folder. */
-static char *world_data_dir;
+char *world_data_dir;
 
-static char *
+char *
 world_db_path (void)
 {
   return g_build_filename (world_data_dir != NULL ? world_data_dir : g_get_user_data_dir (),
                            "state.sqlite", NULL);
 }
 
-static ConcordConnector *
+ConcordConnector *
 world_create (const char  *app_id,
               const char  *options_json,
               const char  *secret,
@@ -58,7 +49,7 @@ world_create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (current_world->sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-static const ConcordEngineApps world_apps = { world_create, NULL, NULL };
+const ConcordEngineApps world_apps = { world_create, NULL, NULL };
 
 static void
 world_on_run_finished (ConcordEngine          *engine,
@@ -70,25 +61,15 @@ world_on_run_finished (ConcordEngine          *engine,
   world->last_ok = ok;
 }
 
-static char *
+char *
 world_add_account (World      *world,
                    const char *name,
                    const char *options)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  char *id;
-
-  concord_engine_add_account_async (world->engine, "memory", name, options, "right", NULL,
-                                    concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  id = concord_engine_add_account_finish (world->engine, result, &error);
-  g_assert_no_error (error);
-  return id;
+  return concord_test_add_account (world->engine, "memory", name, options, "right");
 }
 
-static World *
+World *
 world_new (void)
 {
   g_autofree char *path = world_db_path ();
@@ -148,7 +129,7 @@ world_engine_gone (gpointer data)
   return ((World *) data)->engine == NULL;
 }
 
-static void
+void
 world_free (World *world)
 {
   g_object_add_weak_pointer (G_OBJECT (world->engine), (gpointer *) &world->engine);
@@ -160,7 +141,9 @@ world_free (World *world)
   g_free (world);
 }
 
-static gboolean
+/* For concord_test_wait_until(): @data is { world, GUINT_TO_POINTER (n) }
+ * and at least n runs have finished. */
+gboolean
 world_finished_at_least (gpointer data)
 {
   World *world = ((gpointer *) data)[0];
@@ -169,7 +152,7 @@ world_finished_at_least (gpointer data)
 }
 
 /* Runs a sync of the connection and waits for it. */
-static gboolean
+gboolean
 world_sync (World *world)
 {
   gpointer data[2] = { world, GUINT_TO_POINTER (world->finished + 1) };
@@ -190,7 +173,7 @@ world_sync (World *world)
   }
 }
 
-static ConcordRecord *
+ConcordRecord *
 world_person (World      *world,
               ConcordSide side,
               const char *email,
@@ -212,7 +195,7 @@ world_person (World      *world,
 }
 
 /* The record of @side whose email is @email (there must be one). */
-static ConcordRecord *
+ConcordRecord *
 world_find (World       *world,
             ConcordSide  side,
             const char  *email)
@@ -231,7 +214,7 @@ world_find (World       *world,
   return NULL;
 }
 
-static void
+void
 world_edit (World       *world,
             ConcordSide  side,
             const char  *email,
@@ -245,7 +228,7 @@ world_edit (World       *world,
   g_assert_true (concord_memory_connector_replace (world->sides[side], copy));
 }
 
-static gboolean
+gboolean
 world_fail_email (const ConcordRecord *record,
                   gpointer             user_data)
 {
@@ -264,7 +247,7 @@ world_fail_email (const ConcordRecord *record,
  *   - refused1@ and refused2@ on A, which B refuses to create: failing;
  *   - twin@ once on A and twice on B: a match waiting for review.
  */
-static void
+void
 world_populate (World *world)
 {
   world_person (world, CONCORD_SIDE_A, "ada@example.com", "Ada", "Lovelace", "Analytical Engines");
@@ -288,7 +271,7 @@ world_populate (World *world)
   g_assert_true (world_sync (world));
 }
 
-G_GNUC_UNUSED static GPtrArray *
+GPtrArray *
 world_query (World      *world,
              const char *search,
              guint       offset,

@@ -9,12 +9,13 @@
  * What it does follows /work/shared/specs/elasticemail-v4-contacts.md; where
  * the real behaviour is unknown the choice is marked [unverified] below.
  *
- * Threads: like GNOME Calendar's GcalSimpleServer, the SoupServer lives on a
- * thread of its own running a main loop on a context of its own, so a test
- * can drive its client on its own context. The server is created, used and
- * destroyed on that thread only. The account's data sit behind one mutex:
- * the handler takes it for the whole of a request, the public API for each
- * call.
+ * Built on ConcordMockServer (src/connectors/mock/): the framework owns the
+ * thread, the routing, the request log, fault arming and stalls; this file
+ * holds only what is Elastic Email: its routes, its data and its error body.
+ * It lives beside the connector because the sandbox demo ships it; only the
+ * sandbox, the tests and the benchmarks link the concord-mock library. The
+ * account's data sit behind one mutex: the handler takes it for the whole
+ * of a request, the public API for each call.
  *
  * Data layout: contacts in insertion order in an array (the stable order of
  * GET /contacts) plus a hash by lower-cased email (ASCII letters only, so
@@ -26,14 +27,6 @@
  *
  * The request log and the routing see the path as libsoup's server hands it
  * over: percent-decoded. The query string stays as it was sent.
- *
- * Faults are armed for an absolute request number (counted over every
- * request the server has seen), so several can wait at once.
- *
- * Stalls (for kill -9 tests): the Nth request matching a pattern is held,
- * unanswered and not applied, until released (then it is applied and
- * answered, as if the network had been slow) or dropped (its connection
- * closes, nothing applied). A callback says when the stall is reached.
  *
  * Saving (the sandbox demo keeps its account across restarts): the
  * account's data go out in the seed file format, so a saved file loads
@@ -55,6 +48,7 @@
 #include <libsoup/soup.h>
 
 #include "concord-mock-elasticemail.h"
+#include "concord-mock-server.h"
 
 #define MAX_BATCH          1000
 #define DEFAULT_PAGE_SIZE  20
@@ -95,33 +89,16 @@ typedef struct
   GHashTable *member_set;          /* (owned): Contact (unowned) */
 } List;
 
-typedef struct
-{
-  ConcordMockFault fault;
-  guint            seconds;
-} Fault;
-
 struct _ConcordMockElasticEmail
 {
   GObject       parent_instance;
 
   char         *api_key;           /* (owned): guarded by @mutex (changed by set_api_key) */
   char         *base_url;          /* (owned): immutable once running */
-  guint         port;
-
-  /* Server thread only */
-  GThread      *thread;            /* (owned) */
-  GMainContext *context;           /* (owned) */
-  GMainLoop    *loop;              /* (owned) */
-  SoupServer   *server;            /* (owned) (nullable): server thread only */
-  GPtrArray    *slow_sources;      /* (owned): GSource, server thread only */
-  GPtrArray    *stalled;           /* (owned): SoupServerMessage, server thread only */
+  ConcordMockServer *server;       /* (owned) */
   GSource      *save_source;       /* (owned) (nullable): server thread only */
-
-  /* Start-up hand-over */
-  GCond         started_cond;
-  gboolean      started;
-  GError       *start_error;       /* (owned) (nullable) */
+  ConcordMockElasticEmailStallFunc stall_func; /* (nullable) */
+  gpointer      stall_data;
 
   /* Everything below is guarded by @mutex */
   GMutex        mutex;
@@ -130,14 +107,6 @@ struct _ConcordMockElasticEmail
   GPtrArray    *lists;             /* (owned): List, creation order */
   GHashTable   *lists_by_key;      /* (owned): lower-cased name -> List (unowned) */
   GHashTable   *custom_fields;     /* (owned): lower-cased name -> name as defined */
-  GPtrArray    *requests;          /* (owned): "METHOD /v4/path?query" */
-  gint64        n_seen;            /* every request ever, for faults */
-  GHashTable   *faults;            /* (owned): request number -> Fault */
-  GStrv         stall_patterns;    /* (owned) (nullable): "METHOD /v4/path" globs */
-  guint         stall_nth;         /* the matching request to stall, 1-based */
-  guint         stall_seen;        /* matching requests seen since armed */
-  ConcordMockStallFunc stall_func; /* (nullable) */
-  gpointer      stall_data;
   guint         max_page_size;
   gboolean      view_contacts;
   gboolean      modify_contacts;
@@ -589,7 +558,7 @@ schedule_save (ConcordMockElasticEmail *self)
 
   self->save_source = g_timeout_source_new (SAVE_DELAY_MS);
   g_source_set_callback (self->save_source, on_save_timeout_cb, self, NULL);
-  g_source_attach (self->save_source, self->context);
+  g_source_attach (self->save_source, concord_mock_server_get_context (self->server));
 }
 
 /* 0 when absent or unreadable: ISO 8601 with or without a zone (UTC then). */
@@ -793,11 +762,12 @@ store_contact_object (ConcordMockElasticEmail  *self,
 typedef struct
 {
   ConcordMockElasticEmail *self;
+  ConcordMockRequest      *request;     /* (unowned) */
   SoupServerMessage       *msg;
   const char              *method;
   char                   **segments;    /* (owned): decoded path segments after /v4 */
   guint                    n_segments;
-  GPtrArray               *query;       /* (owned): decoded "key", "value" pairs */
+  GPtrArray               *query;       /* (unowned): decoded "key", "value" pairs */
   guint                    status;
   char                    *body;        /* (owned) (nullable) */
 } Request;
@@ -806,7 +776,6 @@ static void
 request_clear (Request *req)
 {
   g_strfreev (req->segments);
-  g_clear_pointer (&req->query, g_ptr_array_unref);
   g_free (req->body);
 }
 
@@ -843,55 +812,11 @@ respond_error (Request    *req,
   respond_builder (req, status, builder);
 }
 
-static char *
-decode_query_part (const char *part,
-                   gssize      length)
-{
-  g_autofree char *copy = length < 0 ? g_strdup (part) : g_strndup (part, length);
-
-  g_strdelimit (copy, "+", ' ');
-  return g_uri_unescape_string (copy, NULL) ?: g_strdup (copy);
-}
-
-static void
-parse_query (Request    *req,
-             const char *query)
-{
-  g_auto(GStrv) pairs = NULL;
-
-  req->query = g_ptr_array_new_with_free_func (g_free);
-  if (query == NULL)
-    return;
-
-  pairs = g_strsplit (query, "&", -1);
-  for (guint i = 0; pairs[i] != NULL; i++)
-    {
-      const char *eq = strchr (pairs[i], '=');
-
-      if (pairs[i][0] == '\0')
-        continue;
-      if (eq == NULL)
-        {
-          g_ptr_array_add (req->query, decode_query_part (pairs[i], -1));
-          g_ptr_array_add (req->query, g_strdup (""));
-        }
-      else
-        {
-          g_ptr_array_add (req->query, decode_query_part (pairs[i], eq - pairs[i]));
-          g_ptr_array_add (req->query, decode_query_part (eq + 1, -1));
-        }
-    }
-}
-
 static const char *
 query_get (Request    *req,
            const char *name)
 {
-  for (guint i = 0; i + 1 < req->query->len; i += 2)
-    if (g_ascii_strcasecmp (g_ptr_array_index (req->query, i), name) == 0)
-      return g_ptr_array_index (req->query, i + 1);
-
-  return NULL;
+  return concord_mock_request_get_query_param (req->request, name);
 }
 
 /* limit/offset: absent or unreadable values fall back to the default. */
@@ -912,8 +837,7 @@ query_get_uint (Request    *req,
 static JsonNode *
 parse_body (Request *req)
 {
-  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  GBytes *bytes = concord_mock_request_get_body (req->request);
   g_autoptr(JsonParser) parser = json_parser_new ();
   gsize length;
   const char *data = g_bytes_get_data (bytes, &length);
@@ -1416,13 +1340,11 @@ static gboolean
 check_access (Request *req)
 {
   ConcordMockElasticEmail *self = req->self;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *key = soup_message_headers_get_one (headers, "X-ElasticEmail-ApiKey");
   gboolean read = g_str_equal (req->method, "GET");
 
   /* The v4 API answers 400, never 401/403. (The caller holds the mutex,
    * which guards the key.) */
-  if (g_strcmp0 (key, self->api_key) != 0)
+  if (!concord_mock_request_check_header (req->request, "X-ElasticEmail-ApiKey", self->api_key))
     {
       respond_error (req, SOUP_STATUS_BAD_REQUEST, "APIKey Expired");
       return FALSE;
@@ -1512,39 +1434,14 @@ parse_path (Request    *req,
 /* Callbacks (server thread)                                                 */
 /* ------------------------------------------------------------------------- */
 
-/* Whether @method @path is the request to stall (caller holds the mutex). */
-static gboolean
-stall_matches (ConcordMockElasticEmail *self,
-               const char              *method,
-               const char              *path)
-{
-  g_autofree char *line = NULL;
-  gboolean match = FALSE;
-
-  if (self->stall_patterns == NULL)
-    return FALSE;
-
-  line = g_strdup_printf ("%s %s", method, path);
-  for (guint i = 0; !match && self->stall_patterns[i] != NULL; i++)
-    match = g_pattern_match_simple (self->stall_patterns[i], line);
-
-  if (!match || ++self->stall_seen != self->stall_nth)
-    return FALSE;
-
-  g_clear_pointer (&self->stall_patterns, g_strfreev);
-  return TRUE;
-}
-
 /* Routes @req and runs its handler (caller holds the mutex). */
 static void
-serve (Request    *req,
-       const char *raw_path,
-       const char *raw_query)
+serve (Request *req)
 {
   ConcordMockElasticEmail *self = req->self;
 
-  parse_query (req, raw_query);
-  if (parse_path (req, raw_path))
+  req->query = concord_mock_request_get_query_params (req->request);
+  if (parse_path (req, concord_mock_request_get_path (req->request)))
     dispatch (req);
   else
     respond_error (req, SOUP_STATUS_NOT_FOUND, "Not found.");
@@ -1554,281 +1451,59 @@ serve (Request    *req,
     schedule_save (self);
 }
 
-/* Hands @req's answer to its message. */
+/* The framework's route for everything under /v4. */
 static void
-send_answer (Request *req)
-{
-  if (req->body != NULL)
-    {
-      gsize length = strlen (req->body);
-
-      soup_server_message_set_response (req->msg, "application/json; charset=utf-8",
-                                        SOUP_MEMORY_TAKE, g_steal_pointer (&req->body), length);
-    }
-  soup_server_message_set_status (req->msg, req->status, NULL);
-}
-
-/* A stalled request, answered now as it would have been then. */
-static void
-serve_stalled (ConcordMockElasticEmail *self,
-               SoupServerMessage       *msg)
-{
-  g_auto(Request) req = { .self = self, .msg = msg };
-  GUri *uri = soup_server_message_get_uri (msg);
-
-  req.method = soup_server_message_get_method (msg);
-
-  g_mutex_lock (&self->mutex);
-  serve (&req, g_uri_get_path (uri), g_uri_get_query (uri));
-  g_mutex_unlock (&self->mutex);
-
-  send_answer (&req);
-}
-
-typedef struct
-{
-  ConcordMockElasticEmail *self;
-  gboolean                 apply;
-} Release;
-
-static gboolean
-release_stalled_cb (gpointer data)
-{
-  Release *release = data;
-  ConcordMockElasticEmail *self = release->self;
-  g_autoptr(GPtrArray) stalled = g_steal_pointer (&self->stalled);
-
-  self->stalled = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < stalled->len; i++)
-    {
-      SoupServerMessage *msg = g_ptr_array_index (stalled, i);
-
-      if (release->apply)
-        {
-          serve_stalled (self, msg);
-          soup_server_message_unpause (msg);
-        }
-      else
-        {
-          g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
-
-          if (stream != NULL)
-            g_io_stream_close (stream, NULL, NULL);
-        }
-    }
-
-  return G_SOURCE_REMOVE;
-}
-
-
-typedef struct
-{
-  ConcordMockElasticEmail *self;  /* (unowned): outlives the server thread */
-  SoupServerMessage       *msg;   /* (owned) */
-  GSource                 *source; /* (unowned) */
-} SlowAnswer;
-
-static void
-slow_answer_free (gpointer data)
-{
-  SlowAnswer *answer = data;
-
-  g_object_unref (answer->msg);
-  g_free (answer);
-}
-
-static gboolean
-on_slow_answer_timeout_cb (gpointer data)
-{
-  SlowAnswer *answer = data;
-
-  soup_server_message_unpause (answer->msg);
-  g_ptr_array_remove (answer->self->slow_sources, answer->source);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_server_request_cb (SoupServer        *server,
-                      SoupServerMessage *msg,
-                      const char        *path,
-                      GHashTable        *query,
-                      gpointer           user_data)
+on_v4_request_cb (ConcordMockRequest *request,
+                  gpointer            user_data)
 {
   ConcordMockElasticEmail *self = user_data;
-  g_auto(Request) req = { .self = self, .msg = msg };
-  GUri *uri = soup_server_message_get_uri (msg);
-  const char *raw_path = g_uri_get_path (uri);
-  const char *raw_query = g_uri_get_query (uri);
-  Fault fault = { CONCORD_MOCK_FAULT_NONE, 0 };
-  Fault *armed;
+  g_auto(Request) req = { .self = self, .request = request };
+
+  req.msg = concord_mock_request_get_message (request);
+  req.method = concord_mock_request_get_method (request);
+
+  g_mutex_lock (&self->mutex);
+  serve (&req);
+  g_mutex_unlock (&self->mutex);
+
+  concord_mock_request_respond (request, req.status, NULL, g_steal_pointer (&req.body));
+}
+
+/* The 500 the framework's fault sends, as Elastic Email words it. */
+static char *
+build_error_body (guint       status,
+                  const char *message,
+                  gpointer    user_data)
+{
+  ConcordMockElasticEmail *self = user_data;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *error_data = NULL;
 
-  req.method = soup_server_message_get_method (msg);
-
-  g_mutex_lock (&self->mutex);
-
-  g_ptr_array_add (self->requests,
-                   g_strdup_printf ("%s %s%s%s", req.method, raw_path,
-                                    raw_query != NULL ? "?" : "", raw_query ?: ""));
-  g_debug ("%s", (char *) g_ptr_array_index (self->requests, self->requests->len - 1));
-  self->n_seen++;
-  armed = g_hash_table_lookup (self->faults, &self->n_seen);
-  if (armed != NULL)
+  if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
     {
-      fault = *armed;
-      g_hash_table_remove (self->faults, &self->n_seen);
-    }
-
-  if (fault.fault == CONCORD_MOCK_FAULT_NONE && stall_matches (self, req.method, raw_path))
-    {
-      g_autofree char *line = g_strdup (g_ptr_array_index (self->requests, self->requests->len - 1));
-      ConcordMockStallFunc func = self->stall_func;
-      gpointer func_data = self->stall_data;
-
+      g_mutex_lock (&self->mutex);
+      error_data = g_strdup_printf ("mock-%u", ++self->error_serial);
       g_mutex_unlock (&self->mutex);
-      g_ptr_array_add (self->stalled, g_object_ref (msg));
-      soup_server_message_pause (msg);
-      if (func != NULL)
-        func (self, line, func_data);
-      return;
     }
 
-  if (fault.fault == CONCORD_MOCK_FAULT_500)
-    error_data = g_strdup_printf ("mock-%u", ++self->error_serial);
+  json_builder_begin_object (builder);
+  add_string (builder, "Error", message);
+  if (error_data != NULL)
+    add_string (builder, "ErrorData", error_data);
+  json_builder_end_object (builder);
 
-  if (fault.fault == CONCORD_MOCK_FAULT_NONE || fault.fault == CONCORD_MOCK_FAULT_TRUNCATE ||
-      fault.fault == CONCORD_MOCK_FAULT_SLOW)
-    serve (&req, raw_path, raw_query);
-
-  g_mutex_unlock (&self->mutex);
-
-  switch (fault.fault)
-    {
-    case CONCORD_MOCK_FAULT_RESET:
-      {
-        g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
-
-        g_io_stream_close (stream, NULL, NULL);
-        return;
-      }
-
-    case CONCORD_MOCK_FAULT_500:
-      {
-        g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-        json_builder_begin_object (builder);
-        add_string (builder, "Error", "An unexpected error occurred.");
-        add_string (builder, "ErrorData", error_data);
-        json_builder_end_object (builder);
-        respond_builder (&req, SOUP_STATUS_INTERNAL_SERVER_ERROR, builder);
-      }
-      break;
-
-    case CONCORD_MOCK_FAULT_429:
-      {
-        SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-        g_autofree char *retry_after = g_strdup_printf ("%u", fault.seconds);
-
-        soup_message_headers_replace (headers, "Retry-After", retry_after);
-        respond_error (&req, 429 /* Too Many Requests */, "Too many requests.");
-      }
-      break;
-
-    case CONCORD_MOCK_FAULT_TRUNCATE:
-      if (req.body != NULL)
-        req.body[strlen (req.body) / 2] = '\0';
-      else
-        req.body = g_strdup ("[{\"Email\": \"");
-      req.status = SOUP_STATUS_OK;
-      break;
-
-    case CONCORD_MOCK_FAULT_NONE:
-    case CONCORD_MOCK_FAULT_SLOW:
-    default:
-      break;
-    }
-
-  send_answer (&req);
-
-  if (fault.fault == CONCORD_MOCK_FAULT_SLOW)
-    {
-      SlowAnswer *answer = g_new0 (SlowAnswer, 1);
-
-      answer->self = self;
-      answer->msg = g_object_ref (msg);
-      answer->source = g_timeout_source_new (fault.seconds * 1000);
-      g_source_set_callback (answer->source, on_slow_answer_timeout_cb, answer, slow_answer_free);
-      g_ptr_array_add (self->slow_sources, answer->source);  /* takes the reference */
-      soup_server_message_pause (msg);
-      g_source_attach (answer->source, self->context);
-    }
+  return builder_to_string (builder);
 }
 
-/* ------------------------------------------------------------------------- */
-/* Server thread                                                             */
-/* ------------------------------------------------------------------------- */
-
-static gpointer
-server_worker (gpointer data)
+static void
+on_stall_cb (ConcordMockServer *server,
+             const char        *line,
+             gpointer           user_data)
 {
-  ConcordMockElasticEmail *self = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSList) uris = NULL;
+  ConcordMockElasticEmail *self = user_data;
 
-  g_main_context_push_thread_default (self->context);
-
-  self->server = soup_server_new ("server-header", "concord-mock-elasticemail ", NULL);
-  soup_server_add_handler (self->server, "/v4", on_server_request_cb, self, NULL);
-  address = g_inet_socket_address_new (loopback, self->port);
-
-  if (soup_server_listen (self->server, address, 0, &error))
-    {
-      uris = soup_server_get_uris (self->server);
-      g_assert (uris != NULL);
-      self->port = g_uri_get_port (uris->data);
-      self->base_url = g_strdup_printf ("http://127.0.0.1:%u/v4", self->port);
-      g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
-    }
-
-  g_mutex_lock (&self->mutex);
-  self->start_error = g_steal_pointer (&error);
-  self->started = TRUE;
-  g_cond_signal (&self->started_cond);
-  g_mutex_unlock (&self->mutex);
-
-  if (self->base_url != NULL)
-    g_main_loop_run (self->loop);
-
-  /* Paused slow answers hold their messages: drop them before the server. */
-  for (guint i = 0; i < self->slow_sources->len; i++)
-    g_source_destroy (g_ptr_array_index (self->slow_sources, i));
-  g_ptr_array_set_size (self->slow_sources, 0);
-  {
-    Release release = { self, FALSE };
-
-    release_stalled_cb (&release);
-  }
-
-  soup_server_disconnect (self->server);
-  g_clear_object (&self->server);
-
-  /* Let the closed connections finish on this context. */
-  while (g_main_context_iteration (self->context, FALSE))
-    ;
-
-  g_main_context_pop_thread_default (self->context);
-
-  return NULL;
-}
-
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
+  if (self->stall_func != NULL)
+    self->stall_func (self, line, self->stall_data);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1840,13 +1515,8 @@ concord_mock_elasticemail_dispose (GObject *object)
 {
   ConcordMockElasticEmail *self = CONCORD_MOCK_ELASTICEMAIL (object);
 
-  if (self->thread != NULL)
-    {
-      g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, quit_loop,
-                                  g_main_loop_ref (self->loop),
-                                  (GDestroyNotify) g_main_loop_unref);
-      g_thread_join (g_steal_pointer (&self->thread));
-    }
+  /* Stops the server thread (the framework joins it). */
+  g_clear_object (&self->server);
 
   /* The server thread is gone: what it had not saved yet is saved now. */
   if (self->save_source != NULL)
@@ -1868,21 +1538,11 @@ concord_mock_elasticemail_finalize (GObject *object)
 
   g_free (self->api_key);
   g_free (self->base_url);
-  g_clear_pointer (&self->loop, g_main_loop_unref);
-  g_clear_pointer (&self->context, g_main_context_unref);
-  g_clear_pointer (&self->slow_sources, g_ptr_array_unref);
-  g_clear_pointer (&self->stalled, g_ptr_array_unref);
-  g_clear_pointer (&self->stall_patterns, g_strfreev);
-  g_clear_error (&self->start_error);
-  g_cond_clear (&self->started_cond);
-
   g_clear_pointer (&self->lists_by_key, g_hash_table_unref);
   g_clear_pointer (&self->lists, g_ptr_array_unref);
   g_clear_pointer (&self->contacts_by_key, g_hash_table_unref);
   g_clear_pointer (&self->contacts, g_ptr_array_unref);
   g_clear_pointer (&self->custom_fields, g_hash_table_unref);
-  g_clear_pointer (&self->requests, g_ptr_array_unref);
-  g_clear_pointer (&self->faults, g_hash_table_unref);
   g_clear_pointer (&self->save_path, g_free);
   g_mutex_clear (&self->mutex);
 
@@ -1902,19 +1562,12 @@ static void
 concord_mock_elasticemail_init (ConcordMockElasticEmail *self)
 {
   g_mutex_init (&self->mutex);
-  g_cond_init (&self->started_cond);
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
-  self->slow_sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
-  self->stalled = g_ptr_array_new_with_free_func (g_object_unref);
 
   self->contacts = g_ptr_array_new_with_free_func (contact_free);
   self->contacts_by_key = g_hash_table_new (g_str_hash, g_str_equal);
   self->lists = g_ptr_array_new_with_free_func (list_free);
   self->lists_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->custom_fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->requests = g_ptr_array_new_with_free_func (g_free);
-  self->faults = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->max_page_size = 100;
   self->view_contacts = TRUE;
   self->modify_contacts = TRUE;
@@ -1930,8 +1583,9 @@ concord_mock_elasticemail_init (ConcordMockElasticEmail *self)
  * @port: the port on 127.0.0.1, or 0 for any free one
  * @error: where to put a listening error
  *
- * Starts the server on a thread of its own. The account starts empty, with
- * every access level, and pages of at most 100 contacts.
+ * Starts the server on a thread of its own (a #ConcordMockServer with one
+ * route, /v4). The account starts empty, with every access level, and pages
+ * of at most 100 contacts.
  *
  * Returns: (transfer full) (nullable): the running server
  */
@@ -1948,21 +1602,31 @@ concord_mock_elasticemail_new (const char  *api_key,
 
   self = g_object_new (CONCORD_TYPE_MOCK_ELASTICEMAIL, NULL);
   self->api_key = g_strdup (api_key);
-  self->port = port;
-  self->thread = g_thread_new ("mock-elasticemail", server_worker, self);
+  self->server = concord_mock_server_new ("concord-mock-elasticemail", port, error);
+  if (self->server == NULL)
+    return NULL;
 
-  g_mutex_lock (&self->mutex);
-  while (!self->started)
-    g_cond_wait (&self->started_cond, &self->mutex);
-  g_mutex_unlock (&self->mutex);
-
-  if (self->start_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&self->start_error));
-      return NULL;
-    }
+  concord_mock_server_set_error_body_func (self->server, build_error_body, self, NULL);
+  concord_mock_server_add_route (self->server, NULL, "/v4", on_v4_request_cb, self, NULL);
+  self->base_url = g_strdup_printf ("%s/v4", concord_mock_server_get_origin (self->server));
 
   return g_steal_pointer (&self);
+}
+
+/**
+ * concord_mock_elasticemail_get_server:
+ *
+ * The framework under the mock, for what every mock has: the request log
+ * with headers and times, faults by route, the in-flight counter.
+ *
+ * Returns: (transfer none): the server
+ */
+ConcordMockServer *
+concord_mock_elasticemail_get_server (ConcordMockElasticEmail *self)
+{
+  g_return_val_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self), NULL);
+
+  return self->server;
 }
 
 /**
@@ -2497,21 +2161,9 @@ concord_mock_elasticemail_fail_request (ConcordMockElasticEmail *self,
                                         ConcordMockFault         fault,
                                         guint                    seconds)
 {
-  gint64 *key;
-  Fault *value;
-
   g_return_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self));
-  g_return_if_fail (nth > 0);
-  g_return_if_fail (fault >= CONCORD_MOCK_FAULT_NONE && fault <= CONCORD_MOCK_FAULT_SLOW);
 
-  g_mutex_lock (&self->mutex);
-  key = g_new (gint64, 1);
-  *key = self->n_seen + nth;
-  value = g_new (Fault, 1);
-  value->fault = fault;
-  value->seconds = seconds;
-  g_hash_table_replace (self->faults, key, value);
-  g_mutex_unlock (&self->mutex);
+  concord_mock_server_fail_request (self->server, nth, fault, seconds);
 }
 
 /**
@@ -2531,21 +2183,15 @@ void
 concord_mock_elasticemail_stall_request (ConcordMockElasticEmail *self,
                                          const char * const      *patterns,
                                          guint                    nth,
-                                         ConcordMockStallFunc     func,
+                                         ConcordMockElasticEmailStallFunc func,
                                          gpointer                 user_data)
 {
   g_return_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self));
-  g_return_if_fail (patterns != NULL && patterns[0] != NULL);
-  g_return_if_fail (nth > 0);
 
-  g_mutex_lock (&self->mutex);
-  g_clear_pointer (&self->stall_patterns, g_strfreev);
-  self->stall_patterns = g_strdupv ((char **) patterns);
-  self->stall_nth = nth;
-  self->stall_seen = 0;
+  /* Set before the framework can call on_stall_cb() for this stall. */
   self->stall_func = func;
   self->stall_data = user_data;
-  g_mutex_unlock (&self->mutex);
+  concord_mock_server_stall_request (self->server, patterns, nth, on_stall_cb, self);
 }
 
 /**
@@ -2560,29 +2206,17 @@ void
 concord_mock_elasticemail_release_stalled (ConcordMockElasticEmail *self,
                                            gboolean                 apply)
 {
-  Release *release;
-
   g_return_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self));
 
-  release = g_new0 (Release, 1);
-  release->self = self;
-  release->apply = !!apply;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, release_stalled_cb, release,
-                              g_free);
+  concord_mock_server_release_stalled (self->server, apply);
 }
 
 guint
 concord_mock_elasticemail_get_n_requests (ConcordMockElasticEmail *self)
 {
-  guint n;
-
   g_return_val_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self), 0);
 
-  g_mutex_lock (&self->mutex);
-  n = self->requests->len;
-  g_mutex_unlock (&self->mutex);
-
-  return n;
+  return concord_mock_server_get_n_requests (self->server);
 }
 
 /**
@@ -2594,16 +2228,9 @@ concord_mock_elasticemail_get_n_requests (ConcordMockElasticEmail *self)
 GPtrArray *
 concord_mock_elasticemail_get_requests (ConcordMockElasticEmail *self)
 {
-  GPtrArray *copy;
-
   g_return_val_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self), NULL);
 
-  g_mutex_lock (&self->mutex);
-  copy = g_ptr_array_copy (self->requests, (GCopyFunc) (void (*) (void)) g_strdup, NULL);
-  g_ptr_array_set_free_func (copy, g_free);
-  g_mutex_unlock (&self->mutex);
-
-  return copy;
+  return concord_mock_server_get_requests (self->server);
 }
 
 /**
@@ -2616,9 +2243,7 @@ concord_mock_elasticemail_reset_requests (ConcordMockElasticEmail *self)
 {
   g_return_if_fail (CONCORD_IS_MOCK_ELASTICEMAIL (self));
 
-  g_mutex_lock (&self->mutex);
-  g_ptr_array_set_size (self->requests, 0);
-  g_mutex_unlock (&self->mutex);
+  concord_mock_server_reset_log (self->server);
 }
 
 /**

@@ -30,4 +30,10 @@ double                  concord_crossing_wait      (ConcordCrossing    *self,
                                                     guint              *n_runs);
 void                    concord_crossing_free      (ConcordCrossing    *self);
 
+char                   *concord_test_mock_request  (const char         *base_url,
+                                                    const char         *key,
+                                                    const char         *method,
+                                                    const char         *path,
+                                                    const char         *body);
+
 G_END_DECLS

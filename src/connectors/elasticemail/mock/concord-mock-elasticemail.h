@@ -7,26 +7,9 @@
 
 #include <gio/gio.h>
 
-G_BEGIN_DECLS
+#include "concord-mock-server.h"
 
-/**
- * ConcordMockFault:
- * @CONCORD_MOCK_FAULT_NONE: answer normally
- * @CONCORD_MOCK_FAULT_500: 500 with {"Error": …, "ErrorData": …}
- * @CONCORD_MOCK_FAULT_429: 429 with a Retry-After header (seconds)
- * @CONCORD_MOCK_FAULT_RESET: close the connection without an answer
- * @CONCORD_MOCK_FAULT_TRUNCATE: 200 whose JSON body is cut in the middle
- * @CONCORD_MOCK_FAULT_SLOW: answer normally after the given delay (seconds)
- */
-typedef enum
-{
-  CONCORD_MOCK_FAULT_NONE,
-  CONCORD_MOCK_FAULT_500,
-  CONCORD_MOCK_FAULT_429,
-  CONCORD_MOCK_FAULT_RESET,
-  CONCORD_MOCK_FAULT_TRUNCATE,
-  CONCORD_MOCK_FAULT_SLOW,
-} ConcordMockFault;
+G_BEGIN_DECLS
 
 #define CONCORD_TYPE_MOCK_ELASTICEMAIL (concord_mock_elasticemail_get_type ())
 
@@ -34,19 +17,20 @@ G_DECLARE_FINAL_TYPE (ConcordMockElasticEmail, concord_mock_elasticemail,
                       CONCORD, MOCK_ELASTICEMAIL, GObject)
 
 /**
- * ConcordMockStallFunc:
+ * ConcordMockElasticEmailStallFunc:
  * @request: the held request, "METHOD /v4/path?query"
  *
  * Called on the server's thread when a stalled request is reached.
  */
-typedef void (*ConcordMockStallFunc) (ConcordMockElasticEmail *mock,
-                                      const char              *request,
-                                      gpointer                 user_data);
+typedef void (*ConcordMockElasticEmailStallFunc) (ConcordMockElasticEmail *mock,
+                                                  const char              *request,
+                                                  gpointer                 user_data);
 
 ConcordMockElasticEmail *concord_mock_elasticemail_new              (const char               *api_key,
                                                                      guint                     port,
                                                                      GError                  **error);
 const char              *concord_mock_elasticemail_get_base_url     (ConcordMockElasticEmail  *self);
+ConcordMockServer       *concord_mock_elasticemail_get_server       (ConcordMockElasticEmail  *self);
 
 /* The account's data; every call is thread-safe (the server runs on a thread of its own). */
 void                     concord_mock_elasticemail_add_custom_field (ConcordMockElasticEmail  *self,
@@ -96,7 +80,7 @@ void                     concord_mock_elasticemail_fail_request     (ConcordMock
 void                     concord_mock_elasticemail_stall_request    (ConcordMockElasticEmail  *self,
                                                                      const char * const       *patterns,
                                                                      guint                     nth,
-                                                                     ConcordMockStallFunc      func,
+                                                                     ConcordMockElasticEmailStallFunc func,
                                                                      gpointer                  user_data);
 void                     concord_mock_elasticemail_release_stalled  (ConcordMockElasticEmail  *self,
                                                                      gboolean                  apply);

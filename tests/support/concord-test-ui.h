@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "concord-engine.h"
+#include "concord-test-connector.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,9 @@ GtkWidget *concord_test_nth_named  (GtkWidget  *root,
                                     int         nth);
 guint      concord_test_count_named (GtkWidget  *root,
                                      const char *name);
+void       concord_test_collect_named (GtkWidget  *root,
+                                       const char *name,
+                                       GPtrArray  *out);
 /* The first widget of a type (or a subtype) under @root, depth first. */
 GtkWidget *concord_test_find_type  (GtkWidget  *root,
                                     GType       type);
@@ -59,12 +63,13 @@ GSubprocess  *concord_test_spawn_mock (const char  *api_key,
                                        guint        n_generate,
                                        char       **base_url);
 
-/* Adds an account through @engine (the key goes to its secret store);
- * fails the test when it cannot. Returns: (transfer full): its id */
-char         *concord_test_add_account (ConcordEngine *engine,
-                                        const char    *app_id,
-                                        const char    *name,
-                                        const char    *options_json,
-                                        const char    *key);
+/* The application's screens */
+gboolean      concord_test_is_mapped          (gpointer       widget);
+gboolean      concord_test_page_is_dirty      (gpointer       page);
+gboolean      concord_test_rule_editors_shown (GtkWidget     *page,
+                                               const char    *panel_name);
+GtkWidget    *concord_test_connection_row     (GtkWidget     *window,
+                                               gint64         connection_id);
+gboolean      concord_test_has_connection_row (gpointer       data);
 
 G_END_DECLS
