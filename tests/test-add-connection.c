@@ -33,7 +33,7 @@
 #include "concord-add-connection-dialog.h"
 #include "concord-add-connection-side.h"
 #include "concord-application.h"
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
 #include "concord-test-ui.h"
@@ -280,10 +280,6 @@ member (ConcordMockElasticEmail *mock,
 /* Fixture                                                                   */
 /* ------------------------------------------------------------------------- */
 
-static const ConcordEngineApps apps = {
-  concord_apps_create_connector, concord_connector_verify_async, concord_connector_verify_finish,
-};
-
 static void
 on_connection_added (GtkWidget *dialog,
                      gint64     id,
@@ -368,7 +364,7 @@ setup (Fixture       *f,
   put (f->mock[1], "{\"Email\":\"dee@example.com\",\"FirstName\":\"Dee\",\"Status\":\"Active\"}");
 
   f->secrets = concord_secret_store_new ();
-  f->engine = concord_engine_new (f->db_path, f->secrets, &apps);
+  f->engine = concord_engine_new (f->db_path, f->secrets, concord_app_registry_create_connector);
   g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
   concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
@@ -480,7 +476,7 @@ choose_app (Fixture    *f,
   g_assert_true (gtk_widget_get_visible (concord_test_named (area, "name-entry")));
   g_assert_true (gtk_widget_get_visible (concord_test_named (area, "key-help-button")));
   g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))), ==,
-                   concord_apps_lookup ("elasticemail")->key_url);
+                   concord_app_registry_lookup ("elasticemail")->key_url);
 }
 
 static void
@@ -491,7 +487,7 @@ fill_side (Fixture    *f,
   GtkWidget *area = side (f, s);
 
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), names[s]);
-  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "server-entry")),
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "base-url-entry")),
                          concord_mock_elasticemail_get_base_url (f->mock[s]));
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
 }
@@ -831,7 +827,7 @@ test_custom_fields (Fixture       *f,
   choose_app (f, CONCORD_SIDE_A);
   fill_side (f, CONCORD_SIDE_A, keys[0]);
   entry = concord_test_named (side (f, CONCORD_SIDE_A), "custom-fields-entry");
-  g_assert_true (gtk_widget_is_visible (concord_test_named (side (f, CONCORD_SIDE_A), "server-expander")));
+  g_assert_true (gtk_widget_is_visible (concord_test_named (side (f, CONCORD_SIDE_A), "advanced-expander")));
   gtk_editable_set_text (GTK_EDITABLE (entry), " Tier, ,Shoe size ,");
   check_key (f, CONCORD_SIDE_A, "Key accepted");
 
@@ -1184,7 +1180,7 @@ test_errors_on_field (Fixture       *f,
   /* Another name, and the first app's key: the same account twice. */
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry")), "Shop again");
   g_assert_false (gtk_widget_is_visible (name_status));
-  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "server-entry")),
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "base-url-entry")),
                          concord_mock_elasticemail_get_base_url (f->mock[0]));
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry")), keys[0]);
   concord_test_click (concord_test_named (area_b, "check-button"));
@@ -1341,7 +1337,7 @@ test_offline_check (Fixture       *f,
 
   choose_app (f, CONCORD_SIDE_A);
   fill_side (f, CONCORD_SIDE_A, keys[0]);
-  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "server-entry")), url);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "base-url-entry")), url);
 
   /* Stopped by the user: nothing is said, the form is usable again. */
   concord_test_click (concord_test_named (area, "check-button"));
@@ -1614,9 +1610,9 @@ keyboard_side (Fixture    *f,
   press ("ctrl+a");
   type_text (names[s]);
   /* The server's address is behind an expander: Space opens it. */
-  tab_to (f, concord_test_named (area, "server-expander"));
+  tab_to (f, concord_test_named (area, "advanced-expander"));
   press ("space");
-  tab_to (f, concord_test_named (area, "server-entry"));
+  tab_to (f, concord_test_named (area, "base-url-entry"));
   press ("ctrl+a");
   type_text (concord_mock_elasticemail_get_base_url (f->mock[s]));
   tab_to (f, concord_test_named (area, "key-entry"));

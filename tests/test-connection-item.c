@@ -34,8 +34,6 @@ test_create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-static const ConcordEngineApps test_apps = { test_create, NULL, NULL };
-
 static guint finished;
 
 static void
@@ -115,7 +113,7 @@ make_engine (gint64 *id)
   g_autofree char *dir = g_dir_make_tmp ("concord-row-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "state.sqlite", NULL);
   g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
-  ConcordEngine *engine = concord_engine_new (path, secrets, &test_apps);
+  ConcordEngine *engine = concord_engine_new (path, secrets, test_create);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *account_a = NULL, *account_b = NULL;

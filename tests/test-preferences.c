@@ -25,7 +25,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-background.h"
 #include "concord-engine.h"
 #include "concord-mock-elasticemail.h"
@@ -263,12 +263,6 @@ test_follows_entry (void)
   close_window (GTK_WINDOW (window));
 }
 
-static const ConcordEngineApps engine_apps = {
-  concord_apps_create_connector,
-  concord_connector_verify_async,
-  concord_connector_verify_finish,
-};
-
 static gboolean
 widget_is_visible (gpointer widget)
 {
@@ -342,7 +336,7 @@ test_custom_fields (void)
                                               "{\"path\": \"/nonexistent.json\"}", &error));
     g_assert_no_error (error);
   }
-  engine = concord_engine_new (path, secrets, &engine_apps);
+  engine = concord_engine_new (path, secrets, concord_app_registry_create_connector);
   concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
   g_assert_true (concord_engine_open_finish (engine, result, &error));
@@ -391,7 +385,7 @@ open_engine (const char         *path,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   GAsyncResult *slot = NULL;
-  ConcordEngine *engine = concord_engine_new (path, secrets, &engine_apps);
+  ConcordEngine *engine = concord_engine_new (path, secrets, concord_app_registry_create_connector);
 
   concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
