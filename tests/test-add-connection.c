@@ -34,6 +34,7 @@
 #include "concord-add-connection-side.h"
 #include "concord-application.h"
 #include "concord-app-registry.h"
+#include "concord-memory-connector.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
 #include "concord-test-ui.h"
@@ -1947,6 +1948,187 @@ test_edit_in_dialog (Fixture       *f,
   wait_label (f->dialog, "count-update-b", "0");
 }
 
+/* ------------------------------------------------------------------------- */
+/* A form made from an app's description                                     */
+/* ------------------------------------------------------------------------- */
+
+static const ConcordAppChoice every_kind_regions[] = {
+  { "eu", "Europe" },
+  { "us", "United States" },
+  { NULL, NULL },
+};
+
+static const ConcordAppField every_kind_fields[] = {
+  { .key = "password", .kind = CONCORD_APP_FIELD_SECRET, .label = "Password", .required = TRUE },
+  { .key = "user", .kind = CONCORD_APP_FIELD_TEXT, .label = "User Name", .required = TRUE },
+  { .key = "server", .kind = CONCORD_APP_FIELD_URL, .label = "Server", .required = TRUE },
+  { .key = "folder", .kind = CONCORD_APP_FIELD_FOLDER, .label = "Folder" },
+  { .key = "file", .kind = CONCORD_APP_FIELD_FILE, .label = "File", .advanced = TRUE },
+  { .key = "region", .kind = CONCORD_APP_FIELD_CHOICE, .label = "Region", .required = TRUE,
+    .choices = every_kind_regions },
+  { NULL }
+};
+
+static char *every_kind_options;  /* what the factory was given last */
+
+static ConcordConnector *
+every_kind_create (const ConcordAppInfo  *app,
+                   JsonObject            *options,
+                   const char            *secret,
+                   GError               **error)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), options);
+
+  g_free (every_kind_options);
+  every_kind_options = json_to_string (node, FALSE);
+  return CONCORD_CONNECTOR (concord_memory_connector_new (app->id, 0));
+}
+
+static const ConcordAppInfo every_kind_app = {
+  .id = "test-every-kind",
+  .name = "Every Kind",
+  .icon_name = "applications-science-symbolic",
+  .auth = CONCORD_APP_AUTH_USER_PASSWORD,
+  .fields = every_kind_fields,
+  .create = every_kind_create,
+};
+
+static gboolean
+has_error_class (gpointer widget)
+{
+  return gtk_widget_has_css_class (widget, "error");
+}
+
+static gboolean
+lacks_error_class (gpointer widget)
+{
+  return !gtk_widget_has_css_class (widget, "error");
+}
+
+/* A test-only app with a field of every kind: its form has a row of the
+ * right sort for each, accessible names that say which side, the
+ * advanced field behind the expander, a refusal shown on the field's
+ * row, and the values reach the app's factory as its options. */
+static void
+test_every_field_kind (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *expect = NULL;
+  GtkWidget *area, *list, *row, *user, *server, *folder, *file_row, *region, *key, *expander;
+  const char *title = "First App";
+
+  g_assert_true (concord_app_registry_register (&every_kind_app, &error));
+  g_assert_no_error (error);
+  dir = g_dir_make_tmp ("concord-every-kind-XXXXXX", &error);
+  g_assert_no_error (error);
+  file = g_build_filename (dir, "contacts.vcf", NULL);
+  g_assert_true (g_file_set_contents (file, "BEGIN:VCARD\n", -1, &error));
+  g_assert_no_error (error);
+
+  /* The app list is made with the dialog: a new one offers the app. */
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+
+  area = side (f, CONCORD_SIDE_A);
+  list = concord_test_named (area, "app-list");
+  row = concord_test_named (list, "app-test-every-kind");
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area, "name-entry"), 10));
+
+  key = concord_test_named (area, "key-entry");
+  user = concord_test_named (area, "user-entry");
+  server = concord_test_named (area, "server-entry");
+  folder = concord_test_named (area, "folder-entry");
+  file_row = concord_test_named (area, "file-entry");
+  region = concord_test_named (area, "region-choice");
+  expander = concord_test_named (area, "advanced-expander");
+
+  /* The right row for each kind, the advanced one in the expander. */
+  g_assert_true (ADW_IS_PASSWORD_ENTRY_ROW (key));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (key)), ==, "Password");
+  g_assert_true (ADW_IS_ENTRY_ROW (user));
+  g_assert_true (ADW_IS_ENTRY_ROW (server));
+  g_assert_true (ADW_IS_ENTRY_ROW (folder));
+  g_assert_true (GTK_IS_BUTTON (concord_test_named (folder, "folder-choose-button")));
+  g_assert_true (GTK_IS_BUTTON (concord_test_named (file_row, "file-choose-button")));
+  g_assert_true (ADW_IS_COMBO_ROW (region));
+  g_assert_true (gtk_widget_is_visible (user));
+  g_assert_true (gtk_widget_is_visible (expander));
+  g_assert_true (gtk_widget_is_ancestor (file_row, expander));
+  g_assert_false (gtk_widget_is_ancestor (user, expander));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (expander)), ==, "Advanced: File");
+  g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (ADW_COMBO_ROW (region))), ==, 2);
+
+  /* Labels a screen reader reads, naming the side. */
+  {
+    g_autofree char *user_label = g_strdup_printf ("User Name of the %s", title);
+    g_autofree char *key_label = g_strdup_printf ("Password of the %s", title);
+    g_autofree char *region_label = g_strdup_printf ("Region of the %s", title);
+    g_autofree char *choose_label = g_strdup_printf ("Choose the Folder of the %s", title);
+
+    assert_accessible_label (user, user_label);
+    assert_accessible_label (key, key_label);
+    assert_accessible_label (region, region_label);
+    assert_accessible_label (concord_test_named (folder, "folder-choose-button"), choose_label);
+  }
+
+  /* Check waits for every required field. */
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), "Every");
+  gtk_editable_set_text (GTK_EDITABLE (key), "pw-3f1");
+  gtk_editable_set_text (GTK_EDITABLE (user), " ann ");
+  g_assert_false (gtk_widget_get_sensitive (concord_test_named (area, "check-button")));
+  gtk_editable_set_text (GTK_EDITABLE (server), "http://dav.example.com/");
+  gtk_editable_set_text (GTK_EDITABLE (folder), dir);
+  gtk_editable_set_text (GTK_EDITABLE (file_row), "contacts.vcf");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (region), 1);
+  g_assert_true (gtk_widget_get_sensitive (concord_test_named (area, "check-button")));
+
+  /* Refused on the field's row, before the app is asked. */
+  concord_test_click (concord_test_named (area, "check-button"));
+  wait_label (area, "status-label", "https");
+  g_assert_true (has_error_class (server));
+  g_assert_false (has_error_class (key));
+  g_assert_null (every_kind_options);
+
+  /* Typing clears it; the advanced field's problem opens the expander. */
+  gtk_editable_set_text (GTK_EDITABLE (server), "https://dav.example.com/");
+  g_assert_true (concord_test_wait_until (lacks_error_class, server, 10));
+  concord_test_click (concord_test_named (area, "check-button"));
+  wait_label (area, "status-label", "absolute path of a file");
+  g_assert_true (has_error_class (file_row));
+  g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (expander)));
+  g_assert_null (every_kind_options);
+
+  gtk_editable_set_text (GTK_EDITABLE (file_row), file);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  /* What reached the factory: each field by its key, trimmed; never the secret. */
+  g_assert_nonnull (every_kind_options);
+  g_test_message ("options: %s", every_kind_options);
+  g_assert_nonnull (strstr (every_kind_options, "\"user\":\"ann\""));
+  g_assert_nonnull (strstr (every_kind_options, "\"server\":\"https://dav.example.com/\""));
+  g_assert_nonnull (strstr (every_kind_options, "\"region\":\"us\""));
+  expect = g_strdup_printf ("\"folder\":\"%s\"", dir);
+  g_assert_nonnull (strstr (every_kind_options, expect));
+  g_clear_pointer (&expect, g_free);
+  expect = g_strdup_printf ("\"file\":\"%s\"", file);
+  g_assert_nonnull (strstr (every_kind_options, expect));
+  g_assert_null (strstr (every_kind_options, "pw-3f1"));
+  g_assert_null (strstr (every_kind_options, "password"));
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  concord_app_registry_unregister (&every_kind_app);
+  g_clear_pointer (&every_kind_options, g_free);
+  g_assert_cmpint (g_remove (file), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2006,6 +2188,8 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/existing-account-kept", Fixture, NULL, setup,
               test_existing_account_kept, teardown);
   g_test_add ("/concord/ui/add-connection/offline-check", Fixture, NULL, setup, test_offline_check, teardown);
+  g_test_add ("/concord/ui/add-connection/every-field-kind", Fixture, NULL, setup, test_every_field_kind,
+              teardown);
 
   return g_test_run ();
 }
