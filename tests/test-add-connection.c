@@ -2107,6 +2107,7 @@ test_every_field_kind (Fixture       *f,
 
   gtk_editable_set_text (GTK_EDITABLE (file_row), file);
   check_key (f, CONCORD_SIDE_A, "Key accepted");
+  screenshot (f, "add-connection-1-every-field-kind.png");
 
   /* What reached the factory: each field by its key, trimmed; never the secret. */
   g_assert_nonnull (every_kind_options);
