@@ -2130,6 +2130,74 @@ test_every_field_kind (Fixture       *f,
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* An app without a secret (a folder of vCards): no password row, Check in
+ * a row of its own, and the account is made with the folder alone. */
+static const ConcordAppField folder_only_fields[] = {
+  { .key = "folder", .kind = CONCORD_APP_FIELD_FOLDER, .label = "Folder", .required = TRUE },
+  { NULL }
+};
+
+static const ConcordAppInfo folder_only_app = {
+  .id = "test-folder-only",
+  .name = "Folder Only",
+  .auth = CONCORD_APP_AUTH_NONE,
+  .fields = folder_only_fields,
+  .create = every_kind_create,
+};
+
+static void
+test_no_secret (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *expect = NULL;
+  GtkWidget *area, *list, *check_row, *check_button;
+
+  g_assert_true (concord_app_registry_register (&folder_only_app, &error));
+  g_assert_no_error (error);
+  dir = g_dir_make_tmp ("concord-folder-only-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+
+  area = side (f, CONCORD_SIDE_A);
+  list = concord_test_named (area, "app-list");
+  g_signal_emit_by_name (list, "row-activated", concord_test_named (list, "app-test-folder-only"));
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area, "name-entry"), 10));
+
+  check_row = concord_test_named (area, "check-row");
+  check_button = concord_test_named (area, "check-button");
+  g_assert_false (gtk_widget_get_visible (concord_test_named (area, "key-entry")));
+  g_assert_true (gtk_widget_get_visible (check_row));
+  g_assert_true (gtk_widget_is_ancestor (check_button, check_row));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (area, "advanced-expander")));
+
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), "Cards");
+  g_assert_false (gtk_widget_get_sensitive (check_button));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "folder-entry")), dir);
+  g_assert_true (gtk_widget_get_sensitive (check_button));
+  check_key (f, CONCORD_SIDE_A, "Account checked");
+  expect = g_strdup_printf ("{\"folder\":\"%s\"}", dir);
+  g_assert_cmpstr (every_kind_options, ==, expect);
+
+  /* Back to an app with a key: Check goes back into its row. */
+  g_signal_emit_by_name (concord_test_named (area, "change-app-button"), "clicked");
+  g_signal_emit_by_name (list, "row-activated", concord_test_named (list, "app-elasticemail"));
+  g_assert_true (gtk_widget_get_visible (concord_test_named (area, "key-entry")));
+  g_assert_false (gtk_widget_get_visible (check_row));
+  g_assert_true (gtk_widget_is_ancestor (check_button, concord_test_named (area, "key-entry")));
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  concord_app_registry_unregister (&folder_only_app);
+  g_clear_pointer (&every_kind_options, g_free);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2191,6 +2259,7 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/offline-check", Fixture, NULL, setup, test_offline_check, teardown);
   g_test_add ("/concord/ui/add-connection/every-field-kind", Fixture, NULL, setup, test_every_field_kind,
               teardown);
+  g_test_add ("/concord/ui/add-connection/no-secret", Fixture, NULL, setup, test_no_secret, teardown);
 
   return g_test_run ();
 }

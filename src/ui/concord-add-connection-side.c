@@ -95,6 +95,7 @@ struct _ConcordAddConnectionSide
   GtkLinkButton        *key_help_button;
   AdwPreferencesGroup  *fields_group;
   AdwExpanderRow       *advanced_expander;
+  AdwActionRow         *check_row;    /* holds Check for an app without a secret */
   GPtrArray            *field_rows;   /* (owned) (element-type GtkWidget): the app's fields but its secret */
   GtkWidget            *problem_row;  /* (unowned) (nullable): the row the status is about */
   ConcordSandbox       *sandbox;      /* (owned) (nullable) */
@@ -350,6 +351,15 @@ row_value (GtkWidget *row)
 
   value = concord_app_field_normalize (field, gtk_editable_get_text (GTK_EDITABLE (row)));
   return value != NULL && *value != '\0' ? g_steal_pointer (&value) : NULL;
+}
+
+/* What a successful check says: an app without a secret has no key. */
+static const char *
+accepted_text (ConcordAddConnectionSide *self)
+{
+  if (self->app != NULL && concord_app_info_get_secret_field (self->app) == NULL)
+    return _("Account checked.");
+  return _("Key accepted. Concord keeps it in your keyring.");
 }
 
 /* Whether every required field has a value (whether each is right is
@@ -733,7 +743,7 @@ on_types_listed_cb (GObject      *object,
       finish_check (self, STATUS_OK, text);
     }
   else
-    finish_check (self, STATUS_OK, _("Key accepted. Concord keeps it in your keyring."));
+    finish_check (self, STATUS_OK, accepted_text (self));
 }
 
 static void
@@ -832,8 +842,12 @@ check (ConcordAddConnectionSide *self)
   set_name_problem (self, NULL);
   if (self->account_id == NULL && !validate_form (self))
     return;
-  /* Translators: %s is an app ("Elastic Email") */
-  text = g_strdup_printf (_("Checking the key with %s…"), concord_app_info_get_name (self->app));
+  if (concord_app_info_get_secret_field (self->app) != NULL)
+    /* Translators: %s is an app ("Elastic Email") */
+    text = g_strdup_printf (_("Checking the key with %s…"), concord_app_info_get_name (self->app));
+  else
+    /* Translators: %s is an app */
+    text = g_strdup_printf (_("Checking the account with %s…"), concord_app_info_get_name (self->app));
   start_check (self, text);
 
   /* The account exists but its types could not be read: only retry that. */
@@ -1226,6 +1240,37 @@ clear_form (ConcordAddConnectionSide *self)
   self->problem_row = NULL;
 }
 
+/* Check sits in the secret's row; an app without a secret (a local file,
+ * an address book) has it in a row of its own. */
+static void
+place_check (ConcordAddConnectionSide *self,
+             gboolean                  in_key_row)
+{
+  GtkWidget *widgets[] = {
+    GTK_WIDGET (self->spinner), GTK_WIDGET (self->checked_icon), GTK_WIDGET (self->check_button),
+  };
+  GtkWidget *row = in_key_row ? GTK_WIDGET (self->key_row) : GTK_WIDGET (self->check_row);
+
+  if (gtk_widget_is_ancestor (widgets[0], row))
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (widgets); i++)
+    {
+      g_object_ref (widgets[i]);
+      if (in_key_row)
+        {
+          adw_action_row_remove (self->check_row, widgets[i]);
+          adw_entry_row_add_suffix (ADW_ENTRY_ROW (self->key_row), widgets[i]);
+        }
+      else
+        {
+          adw_entry_row_remove (ADW_ENTRY_ROW (self->key_row), widgets[i]);
+          adw_action_row_add_suffix (self->check_row, widgets[i]);
+        }
+      g_object_unref (widgets[i]);
+    }
+}
+
 /* The sandbox's options for an account of @app, when it runs one. */
 static JsonObject *
 sandbox_options (ConcordAddConnectionSide *self,
@@ -1263,6 +1308,8 @@ build_form (ConcordAddConnectionSide *self)
 
   secret = concord_app_info_get_secret_field (self->app);
   gtk_widget_set_visible (GTK_WIDGET (self->key_row), secret != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->check_row), secret == NULL);
+  place_check (self, secret != NULL);
   if (secret != NULL)
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->key_row), concord_app_field_get_label (secret));
 
@@ -1668,6 +1715,7 @@ concord_add_connection_side_class_init (ConcordAddConnectionSideClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, key_help_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, fields_group);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, advanced_expander);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, check_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_box);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_icon);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_label);
@@ -1811,8 +1859,10 @@ concord_add_connection_side_focus (ConcordAddConnectionSide *self)
     focus = gtk_widget_get_first_child (GTK_WIDGET (self->existing_list));
   else if (*text_of (self->name_row) == '\0')
     focus = GTK_WIDGET (self->name_row);
-  else
+  else if (gtk_widget_get_visible (GTK_WIDGET (self->key_row)))
     focus = GTK_WIDGET (self->key_row);
+  else
+    focus = GTK_WIDGET (self->check_button);
 
   gtk_widget_grab_focus (focus);
   /* An error under the fields is what to read first; it is just below. */
@@ -1894,7 +1944,7 @@ concord_add_connection_side_show_problem (ConcordAddConnectionSide *self,
       g_autofree char *reused = g_strdup_printf (_("Concord uses “%s” with the key it already has."),
                                                  self->account_name);
 
-      set_status (self, STATUS_OK, self->reused ? reused : _("Key accepted. Concord keeps it in your keyring."));
+      set_status (self, STATUS_OK, self->reused ? reused : accepted_text (self));
     }
 }
 
