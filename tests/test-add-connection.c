@@ -1958,6 +1958,33 @@ static const ConcordAppChoice every_kind_regions[] = {
   { NULL, NULL },
 };
 
+/* Choices from a callback (an address-book picker), owned by the array. */
+static void
+choice_free (gpointer data)
+{
+  ConcordAppChoice *choice = data;
+
+  g_free ((char *) choice->value);
+  g_free ((char *) choice->label);
+  g_free (choice);
+}
+
+static GPtrArray *
+list_books (const ConcordAppField *field)
+{
+  GPtrArray *books = g_ptr_array_new_with_free_func (choice_free);
+  ConcordAppChoice *personal = g_new0 (ConcordAppChoice, 1);
+  ConcordAppChoice *work = g_new0 (ConcordAppChoice, 1);
+
+  personal->value = g_strdup ("personal");
+  personal->label = g_strdup ("Personal");
+  work->value = g_strdup ("work");
+  work->label = g_strdup ("Work");
+  g_ptr_array_add (books, personal);
+  g_ptr_array_add (books, work);
+  return books;
+}
+
 static const ConcordAppField every_kind_fields[] = {
   { .key = "password", .kind = CONCORD_APP_FIELD_SECRET, .label = "Password", .required = TRUE },
   { .key = "user", .kind = CONCORD_APP_FIELD_TEXT, .label = "User Name", .required = TRUE },
@@ -1966,6 +1993,7 @@ static const ConcordAppField every_kind_fields[] = {
   { .key = "file", .kind = CONCORD_APP_FIELD_FILE, .label = "File", .advanced = TRUE },
   { .key = "region", .kind = CONCORD_APP_FIELD_CHOICE, .label = "Region", .required = TRUE,
     .choices = every_kind_regions },
+  { .key = "book", .kind = CONCORD_APP_FIELD_CHOICE, .label = "Address Book", .list_choices = list_books },
   { NULL }
 };
 
@@ -2064,6 +2092,14 @@ test_every_field_kind (Fixture       *f,
   g_assert_false (gtk_widget_is_ancestor (user, expander));
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (expander)), ==, "Advanced: File");
   g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (ADW_COMBO_ROW (region))), ==, 2);
+  /* An optional choice offers "None" first, and the callback's books. */
+  {
+    GListModel *books = adw_combo_row_get_model (ADW_COMBO_ROW (concord_test_named (area, "book-choice")));
+
+    g_assert_cmpuint (g_list_model_get_n_items (books), ==, 3);
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (books), 0), ==, "None");
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (books), 2), ==, "Work");
+  }
 
   /* Labels a screen reader reads, naming the side. */
   {
@@ -2106,6 +2142,7 @@ test_every_field_kind (Fixture       *f,
   g_assert_null (every_kind_options);
 
   gtk_editable_set_text (GTK_EDITABLE (file_row), file);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (concord_test_named (area, "book-choice")), 2);
   check_key (f, CONCORD_SIDE_A, "Key accepted");
   screenshot (f, "add-connection-1-every-field-kind.png");
 
@@ -2115,6 +2152,7 @@ test_every_field_kind (Fixture       *f,
   g_assert_nonnull (strstr (every_kind_options, "\"user\":\"ann\""));
   g_assert_nonnull (strstr (every_kind_options, "\"server\":\"https://dav.example.com/\""));
   g_assert_nonnull (strstr (every_kind_options, "\"region\":\"us\""));
+  g_assert_nonnull (strstr (every_kind_options, "\"book\":\"work\""));
   expect = g_strdup_printf ("\"folder\":\"%s\"", dir);
   g_assert_nonnull (strstr (every_kind_options, expect));
   g_clear_pointer (&expect, g_free);
@@ -2137,12 +2175,18 @@ static const ConcordAppField folder_only_fields[] = {
   { NULL }
 };
 
+static const ConcordAppChoice folder_only_types[] = {
+  { "cards", "Cards" },
+  { NULL, NULL },
+};
+
 static const ConcordAppInfo folder_only_app = {
   .id = "test-folder-only",
   .name = "Folder Only",
   .auth = CONCORD_APP_AUTH_NONE,
   .fields = folder_only_fields,
   .create = every_kind_create,
+  .contact_types = folder_only_types,
 };
 
 static void
@@ -2184,6 +2228,17 @@ test_no_secret (Fixture       *f,
   check_key (f, CONCORD_SIDE_A, "Account checked");
   expect = g_strdup_printf ("{\"folder\":\"%s\"}", dir);
   g_assert_cmpstr (every_kind_options, ==, expect);
+  /* Its contact types are the ones it declares (the memory connector
+   * would have said "contacts"). */
+  {
+    ConcordAddConnectionSide *side_a = CONCORD_ADD_CONNECTION_SIDE (area);
+    GPtrArray *types = concord_add_connection_side_get_types (side_a);
+
+    g_assert_nonnull (types);
+    g_assert_cmpuint (types->len, ==, 1);
+    g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 0))->id, ==, "cards");
+    g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 0))->label, ==, "Cards");
+  }
 
   /* Back to an app with a key: Check goes back into its row. */
   g_signal_emit_by_name (concord_test_named (area, "change-app-button"), "clicked");

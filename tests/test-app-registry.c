@@ -292,8 +292,8 @@ test_validate_fields (void)
   assert_valid ("book", NULL);
   assert_refused ("book", "eu", "choose one");
   {
-    g_autoptr(GPtrArray) choices = concord_app_field_get_choices (concord_app_info_find_field (&every_kind_app,
-                                                                                              "region"));
+    const ConcordAppField *field = concord_app_info_find_field (&every_kind_app, "region");
+    g_autoptr(GPtrArray) choices = concord_app_field_get_choices (field);
 
     g_assert_cmpuint (choices->len, ==, 2);
     g_assert_cmpstr (((ConcordAppChoice *) g_ptr_array_index (choices, 1))->value, ==, "us");
@@ -301,12 +301,15 @@ test_validate_fields (void)
 
   /* Clean-up of entered values: trimmed, except a secret; the app's own. */
   {
-    g_autofree char *trimmed = concord_app_field_normalize (concord_app_info_find_field (&every_kind_app,
-                                                                                         "user"), " ann ");
-    g_autofree char *secret = concord_app_field_normalize (concord_app_info_find_field (&every_kind_app,
-                                                                                        "password"), " k ");
-    g_autofree char *names = concord_app_field_normalize (
-      concord_app_info_find_field (concord_app_registry_lookup ("elasticemail"), "custom_fields"), " Tier, ,Shoe size ,");
+    const ConcordAppInfo *elasticemail = concord_app_registry_lookup ("elasticemail");
+    g_autofree char *trimmed = NULL;
+    g_autofree char *secret = NULL;
+    g_autofree char *names = NULL;
+
+    trimmed = concord_app_field_normalize (concord_app_info_find_field (&every_kind_app, "user"), " ann ");
+    secret = concord_app_field_normalize (concord_app_info_find_field (&every_kind_app, "password"), " k ");
+    names = concord_app_field_normalize (concord_app_info_find_field (elasticemail, "custom_fields"),
+                                         " Tier, ,Shoe size ,");
 
     g_assert_cmpstr (trimmed, ==, "ann");
     g_assert_cmpstr (secret, ==, " k ");
@@ -370,7 +373,8 @@ test_options_and_factory (void)
   g_assert_nonnull (strstr (last_options, "\"region\":\"us\""));
   g_assert_nonnull (strstr (last_options, "\"server\":\"https://dav.example.com/\""));
 
-  g_assert_null (concord_app_registry_create_connector ("test-every-kind", "{\"server\":\"x\"}", "pw", &error));
+  g_assert_null (concord_app_registry_create_connector ("test-every-kind", "{\"server\":\"x\"}", "pw",
+                                                        &error));
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
   g_clear_error (&error);
   g_assert_null (concord_app_registry_create_connector ("nosuchapp", NULL, "pw", &error));

@@ -116,8 +116,9 @@ struct _ConcordAppField
  * @fields: its account form, ending with a %NULL key
  * @create: the factory: a connector for checked @options (never %NULL,
  *   every member a string) and @secret ("" for %CONCORD_APP_AUTH_NONE)
- * @contact_types: (nullable): the types its accounts have, ending with
- *   %NULL; %NULL: ask the connector
+ * @contact_types: (nullable): the types every account of it has (value:
+ *   the type's id, label: its name with N_()), ending with a %NULL value;
+ *   %NULL: ask the connector (an account's types depend on the account)
  * @demo: an app of the sandbox demo ("Try with sample data"), offered only
  *   there; its fields are filled by the sandbox
  *
@@ -137,7 +138,7 @@ struct _ConcordAppInfo
                                     JsonObject            *options,
                                     const char            *secret,
                                     GError               **error);
-  const char * const      *contact_types;
+  const ConcordAppChoice  *contact_types;
   gboolean                 demo;
 };
 

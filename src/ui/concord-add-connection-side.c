@@ -343,10 +343,13 @@ row_value (GtkWidget *row)
     {
       GPtrArray *choices = g_object_get_data (G_OBJECT (row), "concord-choices");
       guint selected = adw_combo_row_get_selected (ADW_COMBO_ROW (row));
-      const ConcordAppChoice *choice = selected < choices->len ? g_ptr_array_index (choices, selected)
-                                                               : NULL;
+      const ConcordAppChoice *choice;
 
-      return choice != NULL && choice->value != NULL ? g_strdup (choice->value) : NULL;
+      /* An optional choice's first item is "None". */
+      if (!field->required)
+        selected = selected == 0 ? GTK_INVALID_LIST_POSITION : selected - 1;
+      choice = selected < choices->len ? g_ptr_array_index (choices, selected) : NULL;
+      return choice != NULL ? g_strdup (choice->value) : NULL;
     }
 
   value = concord_app_field_normalize (field, gtk_editable_get_text (GTK_EDITABLE (row)));
@@ -701,6 +704,45 @@ check_call_free (CheckCall *call)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CheckCall, check_call_free)
 
+/* The account's contact types are known (or could not be read): the
+ * check ends. */
+static void
+show_types (ConcordAddConnectionSide *self,
+            GPtrArray                *types,
+            const GError             *error)
+{
+  if (types == NULL || types->len == 0)
+    {
+      g_autofree char *text = NULL;
+
+      if (error != NULL && is_network_error (error))
+        text = describe_error (self, NULL, error);
+      else if (error != NULL)
+        /* Translators: the first %s is an app, the second why (English) */
+        text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
+                                concord_app_info_get_name (self->app), error_detail (error));
+      else
+        /* Translators: %s is an app */
+        text = g_strdup_printf (_("%s has no contacts Concord can sync."),
+                                concord_app_info_get_name (self->app));
+      g_debug ("Reading the contact types failed: %s", error != NULL ? error->message : "none");
+      finish_check (self, STATUS_ERROR, text);
+      return;
+    }
+
+  self->types = g_ptr_array_ref (types);
+  if (self->reused)
+    {
+      /* Translators: %s is an account name */
+      g_autofree char *text = g_strdup_printf (_("Concord uses “%s” with the key it already has."),
+                                               self->account_name);
+
+      finish_check (self, STATUS_OK, text);
+    }
+  else
+    finish_check (self, STATUS_OK, accepted_text (self));
+}
+
 static void
 on_types_listed_cb (GObject      *object,
                     GAsyncResult *result,
@@ -715,35 +757,7 @@ on_types_listed_cb (GObject      *object,
   if (!check_result_wanted (self, call->cancellable, error))
     return;
 
-  if (types == NULL || types->len == 0)
-    {
-      g_autofree char *text = NULL;
-
-      if (error != NULL && is_network_error (error))
-        text = describe_error (self, NULL, error);
-      else if (error != NULL)
-        /* Translators: the first %s is an app, the second why (English) */
-        text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
-                                concord_app_info_get_name (self->app), error_detail (error));
-      else
-        /* Translators: %s is an app */
-        text = g_strdup_printf (_("%s has no contacts Concord can sync."), concord_app_info_get_name (self->app));
-      g_debug ("Reading the contact types failed: %s", error != NULL ? error->message : "none");
-      finish_check (self, STATUS_ERROR, text);
-      return;
-    }
-
-  self->types = g_steal_pointer (&types);
-  if (self->reused)
-    {
-      /* Translators: %s is an account name */
-      g_autofree char *text = g_strdup_printf (_("Concord uses “%s” with the key it already has."),
-                                               self->account_name);
-
-      finish_check (self, STATUS_OK, text);
-    }
-  else
-    finish_check (self, STATUS_OK, accepted_text (self));
+  show_types (self, types, error);
 }
 
 static void
@@ -766,6 +780,19 @@ start_check (ConcordAddConnectionSide *self,
 static void
 list_types (ConcordAddConnectionSide *self)
 {
+  /* The app says which types its accounts have: nothing to ask. */
+  if (self->app->contact_types != NULL)
+    {
+      g_autoptr(GPtrArray) types = NULL;
+
+      types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+      for (const ConcordAppChoice *type = self->app->contact_types; type->value != NULL; type++)
+        g_ptr_array_add (types, concord_contact_type_new (type->value,
+                                                          g_dgettext (GETTEXT_PACKAGE, type->label)));
+      show_types (self, types, NULL);
+      return;
+    }
+
   concord_engine_list_types_async (self->engine, self->account_id, self->check_cancellable,
                                    on_types_listed_cb, check_call_new (self));
 }
@@ -1176,13 +1203,16 @@ make_field_row (ConcordAddConnectionSide *self,
     {
       g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
       GPtrArray *choices = concord_app_field_get_choices (field);
-      static const ConcordAppChoice none = { NULL, N_("None") };
 
+      /* An optional choice starts with "None": item i is choice i - 1. */
       if (!field->required)
-        g_ptr_array_insert (choices, 0, (gpointer) &none);
+        gtk_string_list_append (labels, _("None"));
       for (guint i = 0; i < choices->len; i++)
-        gtk_string_list_append (labels, g_dgettext (GETTEXT_PACKAGE,
-                                                    ((ConcordAppChoice *) g_ptr_array_index (choices, i))->label));
+        {
+          const ConcordAppChoice *choice = g_ptr_array_index (choices, i);
+
+          gtk_string_list_append (labels, g_dgettext (GETTEXT_PACKAGE, choice->label));
+        }
 
       row = adw_combo_row_new ();
       name = row_name (field, "-choice");

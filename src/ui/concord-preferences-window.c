@@ -740,7 +740,8 @@ on_key_replaced_cb (GObject      *object,
       g_clear_object (&self->dialog_cancellable);
       set_dialog_busy (self, FALSE);
       account = find_account (self, self->dialog_account);
-      text = refusal_text (error, account != NULL ? concord_app_registry_get_name (account->app_id) : _("The app"));
+      text = refusal_text (error, account != NULL ? concord_app_registry_get_name (account->app_id)
+                                                  : _("The app"));
       show_dialog_error (self, text);
       return;
     }
