@@ -1765,6 +1765,14 @@ test_contact_type (Fixture       *f,
 
   sandbox_side (f, CONCORD_SIDE_A, "elasticemail", concord_sandbox_get_elasticemail_key (sandbox));
   sandbox_side (f, CONCORD_SIDE_B, "sample-crm", concord_sandbox_get_crm_key (sandbox));
+  /* The sandbox fills in its own options: Elastic Email's server (shown,
+   * under Advanced) and the Sample CRM's file (a demo app's: hidden). */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (side (f, CONCORD_SIDE_A),
+                                                                            "base-url-entry"))),
+                   ==, concord_sandbox_get_elasticemail_url (sandbox));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (side (f, CONCORD_SIDE_B), "path-entry")));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (side (f, CONCORD_SIDE_B), "advanced-expander")));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (side (f, CONCORD_SIDE_B), "fields-group")));
   next (f, "types");
   {
     AdwWindowTitle *title = ADW_WINDOW_TITLE (gtk_widget_get_template_child (f->dialog,
