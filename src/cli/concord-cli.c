@@ -264,8 +264,11 @@ options_to_json (const ConcordAppInfo  *app,
                  GError               **error)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
-  JsonObject *object = json_node_get_object (root);
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object;
+
+  json_node_take_object (root, json_object_new ());
+  object = json_node_get_object (root);
 
   for (guint i = 0; options != NULL && options[i] != NULL; i++)
     {

@@ -117,7 +117,11 @@ parse_options (const char  *options_json,
   JsonNode *value;
 
   if (options_json == NULL || *options_json == '\0')
-    return json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      root = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (root, json_object_new ());
+      return g_steal_pointer (&root);
+    }
 
   root = concord_json_parse (options_json, -1, MAX_OPTIONS_BYTES, &local_error);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))

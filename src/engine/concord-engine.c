@@ -2398,7 +2398,11 @@ options_with (const char *options_json,
   JsonObject *object;
 
   if (options_json == NULL || *options_json == '\0')
-    root = json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      /* json_node_init_object() would add a reference of its own. */
+      root = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (root, json_object_new ());
+    }
   else if ((root = concord_json_parse (options_json, -1, 64 * 1024, NULL)) == NULL ||
            !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
