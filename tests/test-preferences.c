@@ -350,6 +350,14 @@ test_custom_fields (void)
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (concord_test_wait_until (widget_is_visible, template_child (window, "accounts_group"), 10));
 
+  /* The group says what its rows are, from the app's description. */
+  {
+    AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (template_child (window, "accounts_group"));
+
+    g_assert_cmpstr (adw_preferences_group_get_title (group), ==, "Elastic Email Custom Fields");
+    g_assert_nonnull (strstr (adw_preferences_group_get_description (group), "cannot list"));
+  }
+
   /* The Elastic Email account only. */
   row = find_named (page, "custom-fields-entry");
   g_assert_nonnull (row);
@@ -444,6 +452,10 @@ test_account_options (void)
   concord_preferences_window_set_engine (window, engine);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (concord_test_wait_until (widget_is_visible, template_child (window, "accounts_group"), 10));
+
+  /* Options of two kinds: the group names neither. */
+  g_assert_cmpstr (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (template_child (window, "accounts_group"))),
+                   ==, "Account Options");
 
   /* A row per editable field, none for the others nor the secret. */
   server = find_named (page, "server-entry");

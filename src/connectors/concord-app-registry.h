@@ -74,6 +74,8 @@ typedef struct _ConcordAppInfo  ConcordAppInfo;
  * @required: an empty value is refused
  * @advanced: shown in the form's "Advanced" expander
  * @editable: can be changed later, in Preferences → Accounts
+ * @description: (nullable): why it is asked and how to fill it in, with
+ *   N_(): shown above the rows where it can be changed later
  * @choices: (nullable): for CHOICE, the fixed list, ending with a %NULL value
  * @list_choices: (nullable): for CHOICE, the list asked for when shown
  *   instead; returns (element-type ConcordAppChoice) (transfer full) an
@@ -96,6 +98,7 @@ struct _ConcordAppField
   gboolean                 required;
   gboolean                 advanced;
   gboolean                 editable;
+  const char              *description;
   const ConcordAppChoice  *choices;
   GPtrArray             *(*list_choices) (const ConcordAppField  *field);
   gboolean               (*check)        (const char             *value,

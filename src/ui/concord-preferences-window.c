@@ -465,6 +465,29 @@ add_option_row (ConcordPreferencesWindow *self,
   g_ptr_array_add (self->custom_rows, row);
 }
 
+/* The group's title and description say what its rows are: one app's
+ * option ("Elastic Email Custom Fields", and why it is asked), or options
+ * of several. */
+static void
+update_options_group (ConcordPreferencesWindow *self,
+                      const ConcordAppInfo     *app,
+                      const ConcordAppField    *field)
+{
+  g_autofree char *title = NULL;
+
+  if (field != NULL)
+    /* Translators: an app and one of its account options, "Elastic Email Custom Fields" */
+    title = g_strdup_printf (_("%s %s"), concord_app_info_get_name (app),
+                             concord_app_field_get_short_label (field));
+  else
+    title = g_strdup (_("Account Options"));
+
+  adw_preferences_group_set_title (self->accounts_group, title);
+  adw_preferences_group_set_description (self->accounts_group,
+                                         field != NULL && field->description != NULL
+                                           ? g_dgettext (GETTEXT_PACKAGE, field->description) : NULL);
+}
+
 /* Shows the accounts last listed: rows are kept (an open menu stays open)
  * and updated; those of accounts gone are removed. */
 static void
@@ -506,6 +529,10 @@ show_accounts (ConcordPreferencesWindow *self)
         adw_preferences_group_remove (self->accounts_group, g_ptr_array_index (self->custom_rows, i));
       g_ptr_array_set_size (self->custom_rows, 0);
 
+      const ConcordAppInfo *only_app = NULL;
+      const ConcordAppField *only_field = NULL;
+      gboolean several = FALSE;
+
       for (guint i = 0; i < self->accounts->len; i++)
         {
           ConcordAccountRow *account = g_ptr_array_index (self->accounts, i);
@@ -517,8 +544,12 @@ show_accounts (ConcordPreferencesWindow *self)
               {
                 add_option_row (self, account, field);
                 n_custom++;
+                several |= only_field != NULL && only_field != field;
+                only_field = field;
+                only_app = app;
               }
         }
+      update_options_group (self, several ? NULL : only_app, several ? NULL : only_field);
       gtk_widget_set_visible (GTK_WIDGET (self->accounts_group), n_custom > 0);
       self->custom_rows_made = TRUE;
     }

@@ -42,6 +42,9 @@ static const ConcordAppField fields[] = {
   { .key = "custom_fields", .kind = CONCORD_APP_FIELD_TEXT,
     .label = N_("Custom Fields No Contact Uses Yet"), .short_label = N_("Custom Fields"),
     .help = N_("comma-separated"), .advanced = TRUE, .editable = TRUE,
+    .description = N_("Elastic Email cannot list an account’s custom fields, so Concord learns them "
+                      "from its contacts. Name the ones no contact uses yet, separated by commas: "
+                      "connections map them from their next sync."),
     .normalize = normalize_names },
   { NULL }
 };
