@@ -193,6 +193,15 @@ test_row (void)
   }
   gtk_window_present (GTK_WINDOW (window));
 
+  /* Each side's app icon, from the app's description in the registry. */
+  {
+    GObject *icon_a = gtk_widget_get_template_child (row, CONCORD_TYPE_CONNECTION_ITEM, "icon_a");
+    GObject *icon_b = gtk_widget_get_template_child (row, CONCORD_TYPE_CONNECTION_ITEM, "icon_b");
+
+    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon_a)), ==, "mail-send-symbolic");
+    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon_b)), ==, "x-office-address-book-symbolic");
+  }
+
   /* Off at first: the name, the direction, "Off". */
   g_assert_true (label_contains (row, "Shop and CRM"));
   g_assert_true (label_contains (row, "→"));
