@@ -63,8 +63,6 @@ bench_create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-static const ConcordEngineApps bench_apps = { bench_create, NULL, NULL };
-
 static double
 peak_rss_mb (void)
 {
@@ -407,7 +405,7 @@ main (int   argc,
   sides[0] = concord_memory_connector_new ("a", CONCORD_CONNECTOR_NONE);
   sides[1] = concord_memory_connector_new ("b", CONCORD_CONNECTOR_NONE);
   secrets = concord_secret_store_new_in_memory ();
-  engine = concord_engine_new (path, secrets, &bench_apps);
+  engine = concord_engine_new (path, secrets, bench_create);
   concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
   if (!concord_engine_open_finish (engine, result, &error))

@@ -60,8 +60,6 @@ create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-static const ConcordEngineApps apps = { create, NULL, NULL };
-
 static char *
 add_account (ConcordEngine *engine,
              const char    *name,
@@ -231,7 +229,7 @@ main (int   argc,
     }
   fill (n);
 
-  engine = concord_engine_new (db, secrets, &apps);
+  engine = concord_engine_new (db, secrets, create);
   concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
   {
     g_autoptr(GAsyncResult) opened = concord_test_wait_for_result (&slot);

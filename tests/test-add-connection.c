@@ -33,7 +33,8 @@
 #include "concord-add-connection-dialog.h"
 #include "concord-add-connection-side.h"
 #include "concord-application.h"
-#include "concord-apps.h"
+#include "concord-app-registry.h"
+#include "concord-memory-connector.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
 #include "concord-test-ui.h"
@@ -280,10 +281,6 @@ member (ConcordMockElasticEmail *mock,
 /* Fixture                                                                   */
 /* ------------------------------------------------------------------------- */
 
-static const ConcordEngineApps apps = {
-  concord_apps_create_connector, concord_connector_verify_async, concord_connector_verify_finish,
-};
-
 static void
 on_connection_added (GtkWidget *dialog,
                      gint64     id,
@@ -368,7 +365,7 @@ setup (Fixture       *f,
   put (f->mock[1], "{\"Email\":\"dee@example.com\",\"FirstName\":\"Dee\",\"Status\":\"Active\"}");
 
   f->secrets = concord_secret_store_new ();
-  f->engine = concord_engine_new (f->db_path, f->secrets, &apps);
+  f->engine = concord_engine_new (f->db_path, f->secrets, concord_app_registry_create_connector);
   g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
   concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
@@ -480,7 +477,7 @@ choose_app (Fixture    *f,
   g_assert_true (gtk_widget_get_visible (concord_test_named (area, "name-entry")));
   g_assert_true (gtk_widget_get_visible (concord_test_named (area, "key-help-button")));
   g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))), ==,
-                   concord_apps_lookup ("elasticemail")->key_url);
+                   concord_app_registry_lookup ("elasticemail")->key_url);
 }
 
 static void
@@ -491,7 +488,7 @@ fill_side (Fixture    *f,
   GtkWidget *area = side (f, s);
 
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), names[s]);
-  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "server-entry")),
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "base-url-entry")),
                          concord_mock_elasticemail_get_base_url (f->mock[s]));
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
 }
@@ -831,7 +828,7 @@ test_custom_fields (Fixture       *f,
   choose_app (f, CONCORD_SIDE_A);
   fill_side (f, CONCORD_SIDE_A, keys[0]);
   entry = concord_test_named (side (f, CONCORD_SIDE_A), "custom-fields-entry");
-  g_assert_true (gtk_widget_is_visible (concord_test_named (side (f, CONCORD_SIDE_A), "server-expander")));
+  g_assert_true (gtk_widget_is_visible (concord_test_named (side (f, CONCORD_SIDE_A), "advanced-expander")));
   gtk_editable_set_text (GTK_EDITABLE (entry), " Tier, ,Shoe size ,");
   check_key (f, CONCORD_SIDE_A, "Key accepted");
 
@@ -1184,7 +1181,7 @@ test_errors_on_field (Fixture       *f,
   /* Another name, and the first app's key: the same account twice. */
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry")), "Shop again");
   g_assert_false (gtk_widget_is_visible (name_status));
-  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "server-entry")),
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "base-url-entry")),
                          concord_mock_elasticemail_get_base_url (f->mock[0]));
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry")), keys[0]);
   concord_test_click (concord_test_named (area_b, "check-button"));
@@ -1341,7 +1338,7 @@ test_offline_check (Fixture       *f,
 
   choose_app (f, CONCORD_SIDE_A);
   fill_side (f, CONCORD_SIDE_A, keys[0]);
-  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "server-entry")), url);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "base-url-entry")), url);
 
   /* Stopped by the user: nothing is said, the form is usable again. */
   concord_test_click (concord_test_named (area, "check-button"));
@@ -1614,9 +1611,9 @@ keyboard_side (Fixture    *f,
   press ("ctrl+a");
   type_text (names[s]);
   /* The server's address is behind an expander: Space opens it. */
-  tab_to (f, concord_test_named (area, "server-expander"));
+  tab_to (f, concord_test_named (area, "advanced-expander"));
   press ("space");
-  tab_to (f, concord_test_named (area, "server-entry"));
+  tab_to (f, concord_test_named (area, "base-url-entry"));
   press ("ctrl+a");
   type_text (concord_mock_elasticemail_get_base_url (f->mock[s]));
   tab_to (f, concord_test_named (area, "key-entry"));
@@ -1768,6 +1765,14 @@ test_contact_type (Fixture       *f,
 
   sandbox_side (f, CONCORD_SIDE_A, "elasticemail", concord_sandbox_get_elasticemail_key (sandbox));
   sandbox_side (f, CONCORD_SIDE_B, "sample-crm", concord_sandbox_get_crm_key (sandbox));
+  /* The sandbox fills in its own options: Elastic Email's server (shown,
+   * under Advanced) and the Sample CRM's file (a demo app's: hidden). */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (side (f, CONCORD_SIDE_A),
+                                                                            "base-url-entry"))),
+                   ==, concord_sandbox_get_elasticemail_url (sandbox));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (side (f, CONCORD_SIDE_B), "path-entry")));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (side (f, CONCORD_SIDE_B), "advanced-expander")));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (side (f, CONCORD_SIDE_B), "fields-group")));
   next (f, "types");
   {
     AdwWindowTitle *title = ADW_WINDOW_TITLE (gtk_widget_get_template_child (f->dialog,
@@ -1951,6 +1956,311 @@ test_edit_in_dialog (Fixture       *f,
   wait_label (f->dialog, "count-update-b", "0");
 }
 
+/* ------------------------------------------------------------------------- */
+/* A form made from an app's description                                     */
+/* ------------------------------------------------------------------------- */
+
+static const ConcordAppChoice every_kind_regions[] = {
+  { "eu", "Europe" },
+  { "us", "United States" },
+  { NULL, NULL },
+};
+
+/* Choices from a callback (an address-book picker), owned by the array. */
+static void
+choice_free (gpointer data)
+{
+  ConcordAppChoice *choice = data;
+
+  g_free ((char *) choice->value);
+  g_free ((char *) choice->label);
+  g_free (choice);
+}
+
+static GPtrArray *
+list_books (const ConcordAppField *field)
+{
+  GPtrArray *books = g_ptr_array_new_with_free_func (choice_free);
+  ConcordAppChoice *personal = g_new0 (ConcordAppChoice, 1);
+  ConcordAppChoice *work = g_new0 (ConcordAppChoice, 1);
+
+  personal->value = g_strdup ("personal");
+  personal->label = g_strdup ("Personal");
+  work->value = g_strdup ("work");
+  work->label = g_strdup ("Work");
+  g_ptr_array_add (books, personal);
+  g_ptr_array_add (books, work);
+  return books;
+}
+
+static const ConcordAppField every_kind_fields[] = {
+  { .key = "password", .kind = CONCORD_APP_FIELD_SECRET, .label = "Password", .required = TRUE },
+  { .key = "user", .kind = CONCORD_APP_FIELD_TEXT, .label = "User Name", .required = TRUE },
+  { .key = "server", .kind = CONCORD_APP_FIELD_URL, .label = "Server", .required = TRUE },
+  { .key = "folder", .kind = CONCORD_APP_FIELD_FOLDER, .label = "Folder" },
+  { .key = "file", .kind = CONCORD_APP_FIELD_FILE, .label = "File", .advanced = TRUE },
+  { .key = "region", .kind = CONCORD_APP_FIELD_CHOICE, .label = "Region", .required = TRUE,
+    .choices = every_kind_regions },
+  { .key = "book", .kind = CONCORD_APP_FIELD_CHOICE, .label = "Address Book", .list_choices = list_books },
+  { NULL }
+};
+
+static char *every_kind_options;  /* what the factory was given last */
+
+static ConcordConnector *
+every_kind_create (const ConcordAppInfo  *app,
+                   JsonObject            *options,
+                   const char            *secret,
+                   GError               **error)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), options);
+
+  g_free (every_kind_options);
+  every_kind_options = json_to_string (node, FALSE);
+  return CONCORD_CONNECTOR (concord_memory_connector_new (app->id, 0));
+}
+
+static const ConcordAppInfo every_kind_app = {
+  .id = "test-every-kind",
+  .name = "Every Kind",
+  .icon_name = "applications-science-symbolic",
+  .auth = CONCORD_APP_AUTH_USER_PASSWORD,
+  .fields = every_kind_fields,
+  .create = every_kind_create,
+};
+
+static gboolean
+has_error_class (gpointer widget)
+{
+  return gtk_widget_has_css_class (widget, "error");
+}
+
+static gboolean
+lacks_error_class (gpointer widget)
+{
+  return !gtk_widget_has_css_class (widget, "error");
+}
+
+/* A test-only app with a field of every kind: its form has a row of the
+ * right sort for each, accessible names that say which side, the
+ * advanced field behind the expander, a refusal shown on the field's
+ * row, and the values reach the app's factory as its options. */
+static void
+test_every_field_kind (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *expect = NULL;
+  GtkWidget *area, *list, *row, *user, *server, *folder, *file_row, *region, *key, *expander;
+  const char *title = "First App";
+
+  g_assert_true (concord_app_registry_register (&every_kind_app, &error));
+  g_assert_no_error (error);
+  dir = g_dir_make_tmp ("concord-every-kind-XXXXXX", &error);
+  g_assert_no_error (error);
+  file = g_build_filename (dir, "contacts.vcf", NULL);
+  g_assert_true (g_file_set_contents (file, "BEGIN:VCARD\n", -1, &error));
+  g_assert_no_error (error);
+
+  /* The app list is made with the dialog: a new one offers the app. */
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+
+  area = side (f, CONCORD_SIDE_A);
+  list = concord_test_named (area, "app-list");
+  row = concord_test_named (list, "app-test-every-kind");
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area, "name-entry"), 10));
+
+  key = concord_test_named (area, "key-entry");
+  user = concord_test_named (area, "user-entry");
+  server = concord_test_named (area, "server-entry");
+  folder = concord_test_named (area, "folder-entry");
+  file_row = concord_test_named (area, "file-entry");
+  region = concord_test_named (area, "region-choice");
+  expander = concord_test_named (area, "advanced-expander");
+
+  /* The right row for each kind, the advanced one in the expander. */
+  g_assert_true (ADW_IS_PASSWORD_ENTRY_ROW (key));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (key)), ==, "Password");
+  g_assert_true (ADW_IS_ENTRY_ROW (user));
+  g_assert_true (ADW_IS_ENTRY_ROW (server));
+  g_assert_true (ADW_IS_ENTRY_ROW (folder));
+  g_assert_true (GTK_IS_BUTTON (concord_test_named (folder, "folder-choose-button")));
+  g_assert_true (GTK_IS_BUTTON (concord_test_named (file_row, "file-choose-button")));
+  g_assert_true (ADW_IS_COMBO_ROW (region));
+  g_assert_true (gtk_widget_is_visible (user));
+  g_assert_true (gtk_widget_is_visible (expander));
+  g_assert_true (gtk_widget_is_ancestor (file_row, expander));
+  g_assert_false (gtk_widget_is_ancestor (user, expander));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (expander)), ==, "Advanced: File");
+  g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (ADW_COMBO_ROW (region))), ==, 2);
+  /* An optional choice offers "None" first, and the callback's books. */
+  {
+    GListModel *books = adw_combo_row_get_model (ADW_COMBO_ROW (concord_test_named (area, "book-choice")));
+
+    g_assert_cmpuint (g_list_model_get_n_items (books), ==, 3);
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (books), 0), ==, "None");
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (books), 2), ==, "Work");
+  }
+
+  /* Labels a screen reader reads, naming the side. */
+  {
+    g_autofree char *user_label = g_strdup_printf ("User Name of the %s", title);
+    g_autofree char *key_label = g_strdup_printf ("Password of the %s", title);
+    g_autofree char *region_label = g_strdup_printf ("Region of the %s", title);
+    g_autofree char *choose_label = g_strdup_printf ("Choose the Folder of the %s", title);
+
+    assert_accessible_label (user, user_label);
+    assert_accessible_label (key, key_label);
+    assert_accessible_label (region, region_label);
+    assert_accessible_label (concord_test_named (folder, "folder-choose-button"), choose_label);
+  }
+
+  /* Check waits for every required field. */
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), "Every");
+  gtk_editable_set_text (GTK_EDITABLE (key), "pw-3f1");
+  gtk_editable_set_text (GTK_EDITABLE (user), " ann ");
+  g_assert_false (gtk_widget_get_sensitive (concord_test_named (area, "check-button")));
+  gtk_editable_set_text (GTK_EDITABLE (server), "http://dav.example.com/");
+  gtk_editable_set_text (GTK_EDITABLE (folder), dir);
+  gtk_editable_set_text (GTK_EDITABLE (file_row), "contacts.vcf");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (region), 1);
+  g_assert_true (gtk_widget_get_sensitive (concord_test_named (area, "check-button")));
+
+  /* Refused on the field's row, before the app is asked. */
+  concord_test_click (concord_test_named (area, "check-button"));
+  wait_label (area, "status-label", "https");
+  g_assert_true (has_error_class (server));
+  g_assert_false (has_error_class (key));
+  g_assert_null (every_kind_options);
+
+  /* Typing clears it; the advanced field's problem opens the expander. */
+  gtk_editable_set_text (GTK_EDITABLE (server), "https://dav.example.com/");
+  g_assert_true (concord_test_wait_until (lacks_error_class, server, 10));
+  concord_test_click (concord_test_named (area, "check-button"));
+  wait_label (area, "status-label", "absolute path of a file");
+  g_assert_true (has_error_class (file_row));
+  g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (expander)));
+  g_assert_null (every_kind_options);
+
+  gtk_editable_set_text (GTK_EDITABLE (file_row), file);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (concord_test_named (area, "book-choice")), 2);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+  screenshot (f, "add-connection-1-every-field-kind.png");
+
+  /* What reached the factory: each field by its key, trimmed; never the secret. */
+  g_assert_nonnull (every_kind_options);
+  g_test_message ("options: %s", every_kind_options);
+  g_assert_nonnull (strstr (every_kind_options, "\"user\":\"ann\""));
+  g_assert_nonnull (strstr (every_kind_options, "\"server\":\"https://dav.example.com/\""));
+  g_assert_nonnull (strstr (every_kind_options, "\"region\":\"us\""));
+  g_assert_nonnull (strstr (every_kind_options, "\"book\":\"work\""));
+  expect = g_strdup_printf ("\"folder\":\"%s\"", dir);
+  g_assert_nonnull (strstr (every_kind_options, expect));
+  g_clear_pointer (&expect, g_free);
+  expect = g_strdup_printf ("\"file\":\"%s\"", file);
+  g_assert_nonnull (strstr (every_kind_options, expect));
+  g_assert_null (strstr (every_kind_options, "pw-3f1"));
+  g_assert_null (strstr (every_kind_options, "password"));
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  concord_app_registry_unregister (&every_kind_app);
+  g_clear_pointer (&every_kind_options, g_free);
+  g_assert_cmpint (g_remove (file), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+/* An app without a secret (a folder of vCards): no password row, Check in
+ * a row of its own, and the account is made with the folder alone. */
+static const ConcordAppField folder_only_fields[] = {
+  { .key = "folder", .kind = CONCORD_APP_FIELD_FOLDER, .label = "Folder", .required = TRUE },
+  { NULL }
+};
+
+static const ConcordAppChoice folder_only_types[] = {
+  { "cards", "Cards" },
+  { NULL, NULL },
+};
+
+static const ConcordAppInfo folder_only_app = {
+  .id = "test-folder-only",
+  .name = "Folder Only",
+  .auth = CONCORD_APP_AUTH_NONE,
+  .fields = folder_only_fields,
+  .create = every_kind_create,
+  .contact_types = folder_only_types,
+};
+
+static void
+test_no_secret (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *expect = NULL;
+  GtkWidget *area, *list, *check_row, *check_button;
+
+  g_assert_true (concord_app_registry_register (&folder_only_app, &error));
+  g_assert_no_error (error);
+  dir = g_dir_make_tmp ("concord-folder-only-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+
+  area = side (f, CONCORD_SIDE_A);
+  list = concord_test_named (area, "app-list");
+  g_signal_emit_by_name (list, "row-activated", concord_test_named (list, "app-test-folder-only"));
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area, "name-entry"), 10));
+
+  check_row = concord_test_named (area, "check-row");
+  check_button = concord_test_named (area, "check-button");
+  g_assert_false (gtk_widget_get_visible (concord_test_named (area, "key-entry")));
+  g_assert_true (gtk_widget_get_visible (check_row));
+  g_assert_true (gtk_widget_is_ancestor (check_button, check_row));
+  g_assert_false (gtk_widget_get_visible (concord_test_named (area, "advanced-expander")));
+
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), "Cards");
+  g_assert_false (gtk_widget_get_sensitive (check_button));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "folder-entry")), dir);
+  g_assert_true (gtk_widget_get_sensitive (check_button));
+  check_key (f, CONCORD_SIDE_A, "Account checked");
+  expect = g_strdup_printf ("{\"folder\":\"%s\"}", dir);
+  g_assert_cmpstr (every_kind_options, ==, expect);
+  /* Its contact types are the ones it declares (the memory connector
+   * would have said "contacts"). */
+  {
+    ConcordAddConnectionSide *side_a = CONCORD_ADD_CONNECTION_SIDE (area);
+    GPtrArray *types = concord_add_connection_side_get_types (side_a);
+
+    g_assert_nonnull (types);
+    g_assert_cmpuint (types->len, ==, 1);
+    g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 0))->id, ==, "cards");
+    g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 0))->label, ==, "Cards");
+  }
+
+  /* Back to an app with a key: Check goes back into its row. */
+  g_signal_emit_by_name (concord_test_named (area, "change-app-button"), "clicked");
+  g_signal_emit_by_name (list, "row-activated", concord_test_named (list, "app-elasticemail"));
+  g_assert_true (gtk_widget_get_visible (concord_test_named (area, "key-entry")));
+  g_assert_false (gtk_widget_get_visible (check_row));
+  g_assert_true (gtk_widget_is_ancestor (check_button, concord_test_named (area, "key-entry")));
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  concord_app_registry_unregister (&folder_only_app);
+  g_clear_pointer (&every_kind_options, g_free);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2010,6 +2320,9 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/existing-account-kept", Fixture, NULL, setup,
               test_existing_account_kept, teardown);
   g_test_add ("/concord/ui/add-connection/offline-check", Fixture, NULL, setup, test_offline_check, teardown);
+  g_test_add ("/concord/ui/add-connection/every-field-kind", Fixture, NULL, setup, test_every_field_kind,
+              teardown);
+  g_test_add ("/concord/ui/add-connection/no-secret", Fixture, NULL, setup, test_no_secret, teardown);
 
   return g_test_run ();
 }

@@ -392,6 +392,32 @@ def main():
         p = cli('account', 'add', 'elasticemail', '--name', 'newsletter', '--option',
                 'base_url=' + url_b, stdin=KEY_B + '\n')
         check('a second account', p.returncode == 0, p.stderr)
+
+        # The apps come from the registry; each app's fields are options of
+        # `account add` of their own, cleaned up as the app keeps them.
+        p = cli('apps')
+        check('apps lists the registered apps and their options',
+              p.returncode == 0 and 'elasticemail' in p.stdout and 'sample-crm' in p.stdout and
+              '--base-url' in p.stdout and '--custom-fields' in p.stdout, p.stdout + p.stderr)
+        p = cli('account', 'add', 'elasticemail', '--name', 'by-field', '--base-url', url_b,
+                '--custom-fields', ' Tier, ,Shoe size ', stdin=KEY_B + '\n')
+        check('account add takes a field of the app as --KEY VALUE', p.returncode == 0, p.stderr)
+        db = sqlite3.connect(os.path.join(data, 'state.sqlite'))
+        row = db.execute("SELECT options_json FROM accounts WHERE name = 'by-field'").fetchone()
+        db.close()
+        stored_options = json.loads(row[0]) if row and row[0] else {}
+        check('the field options are stored as the app keeps them',
+              stored_options == {'base_url': url_b, 'custom_fields': 'Tier,Shoe size'}, str(row))
+        p = cli('account', 'remove', 'by-field')
+        check('the account made by fields is removed again', p.returncode == 0, p.stderr)
+        p = cli('account', 'add', 'hubspot', '--name', 'nope', stdin=KEY_B + '\n')
+        check('an unknown app is a usage error naming the known ones',
+              p.returncode == 2 and 'hubspot' in p.stderr and 'elasticemail, sample-crm' in p.stderr,
+              p.stderr)
+        p = cli('account', 'add', 'elasticemail', '--name', 'nope', '--path', '/tmp/sample.json',
+                stdin=KEY_B + '\n')
+        check('a field of another app is refused, naming the app\'s own',
+              p.returncode == 2 and '“path”' in p.stderr and 'base_url, custom_fields' in p.stderr, p.stderr)
         # A wrong key is checked with the app first, as the app does: nothing is stored.
         p = cli('account', 'add', 'elasticemail', '--name', 'wrong', '--option',
                 'base_url=' + url_b, stdin='not-the-key\n')

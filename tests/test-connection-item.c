@@ -34,8 +34,6 @@ test_create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-static const ConcordEngineApps test_apps = { test_create, NULL, NULL };
-
 static guint finished;
 
 static void
@@ -115,7 +113,7 @@ make_engine (gint64 *id)
   g_autofree char *dir = g_dir_make_tmp ("concord-row-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "state.sqlite", NULL);
   g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
-  ConcordEngine *engine = concord_engine_new (path, secrets, &test_apps);
+  ConcordEngine *engine = concord_engine_new (path, secrets, test_create);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *account_a = NULL, *account_b = NULL;
@@ -194,6 +192,15 @@ test_row (void)
     gtk_window_set_child (GTK_WINDOW (window), list);
   }
   gtk_window_present (GTK_WINDOW (window));
+
+  /* Each side's app icon, from the app's description in the registry. */
+  {
+    GObject *icon_a = gtk_widget_get_template_child (row, CONCORD_TYPE_CONNECTION_ITEM, "icon_a");
+    GObject *icon_b = gtk_widget_get_template_child (row, CONCORD_TYPE_CONNECTION_ITEM, "icon_b");
+
+    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon_a)), ==, "mail-send-symbolic");
+    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon_b)), ==, "x-office-address-book-symbolic");
+  }
 
   /* Off at first: the name, the direction, "Off". */
   g_assert_true (label_contains (row, "Shop and CRM"));

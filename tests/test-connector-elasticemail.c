@@ -15,7 +15,7 @@
 
 #include <string.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-connector-elasticemail.h"
 #include "concord-error.h"
 #include "concord-mock-elasticemail.h"
@@ -872,7 +872,7 @@ test_declared_custom_fields (Fixture       *fixture,
   concord_mock_elasticemail_add_custom_field (fixture->mock, "Tier");
   options = g_strdup_printf ("{\"base_url\": \"%s\", \"custom_fields\": \"Tier, Nope,,\"}",
                              concord_mock_elasticemail_get_base_url (fixture->mock));
-  connector = concord_apps_create_connector ("elasticemail", options, TEST_KEY, &error);
+  connector = concord_app_registry_create_connector ("elasticemail", options, TEST_KEY, &error);
   g_assert_no_error (error);
 
   concord_connector_load_schema_async (connector, "contacts", NULL, concord_test_store_result_cb, &slot);

@@ -42,8 +42,6 @@ test_create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-static const ConcordEngineApps test_apps = { test_create, NULL, NULL };
-
 typedef struct
 {
   ConcordEngine *engine;
@@ -95,7 +93,7 @@ open_engine (Fixture *f)
 
   if (f->secrets == NULL)
     f->secrets = concord_secret_store_new_in_memory ();
-  f->engine = concord_engine_new (path, f->secrets, &test_apps);
+  f->engine = concord_engine_new (path, f->secrets, test_create);
   g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
   g_signal_connect (f->engine, "connection-failing", G_CALLBACK (on_failing), f);
   g_signal_connect (f->engine, "connection-recovered", G_CALLBACK (on_recovered), f);

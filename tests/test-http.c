@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-connector-elasticemail.h"
 #include "concord-connector-sample-private.h"
 #include "concord-error.h"
@@ -274,7 +274,7 @@ test_options (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
-      gboolean ok = concord_apps_check_options (cases[i].app, cases[i].options, &error);
+      gboolean ok = concord_app_registry_check_options (cases[i].app, cases[i].options, &error);
 
       g_test_message ("%s %s", cases[i].app, cases[i].options);
       if (cases[i].must_contain == NULL)
@@ -296,7 +296,7 @@ test_options (void)
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(ConcordConnector) connector =
-      concord_apps_create_connector ("elasticemail", "{\"api_key\": \"K\"}", TEST_KEY, &error);
+      concord_app_registry_create_connector ("elasticemail", "{\"api_key\": \"K\"}", TEST_KEY, &error);
 
     g_assert_null (connector);
     g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
@@ -304,7 +304,7 @@ test_options (void)
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(ConcordConnector) connector =
-      concord_apps_create_connector ("elasticemail", "{\"base_url\": \"http://localhost@evil.invalid/v4\"}",
+      concord_app_registry_create_connector ("elasticemail", "{\"base_url\": \"http://localhost@evil.invalid/v4\"}",
                                      TEST_KEY, &error);
 
     g_assert_null (connector);
@@ -634,7 +634,7 @@ test_nesting_bomb_files (void)
 
   g_assert_true (g_file_set_contents (path, document, -1, NULL));
   options = g_strdup_printf ("{\"path\": \"%s\"}", path);
-  connector = concord_apps_create_connector ("sample-crm", options, "sample-crm-sandbox", &error);
+  connector = concord_app_registry_create_connector ("sample-crm", options, "sample-crm-sandbox", &error);
   g_assert_no_error (error);
 
   g_assert_false (_concord_connector_sample_load (CONCORD_CONNECTOR_SAMPLE (connector), &error));

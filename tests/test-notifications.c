@@ -218,8 +218,6 @@ test_create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-static const ConcordEngineApps test_apps = { test_create, NULL, NULL };
-
 typedef struct
 {
   MockServer            mock;
@@ -331,7 +329,7 @@ open_engine (Fixture *f)
   g_autoptr(GError) error = NULL;
   GAsyncResult *slot = NULL;
 
-  f->engine = concord_engine_new (f->path, f->secrets, &test_apps);
+  f->engine = concord_engine_new (f->path, f->secrets, test_create);
   g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
   concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);

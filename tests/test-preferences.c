@@ -25,9 +25,10 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-background.h"
 #include "concord-engine.h"
+#include "concord-error.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-preferences-window.h"
 #include "concord-store.h"
@@ -263,12 +264,6 @@ test_follows_entry (void)
   close_window (GTK_WINDOW (window));
 }
 
-static const ConcordEngineApps engine_apps = {
-  concord_apps_create_connector,
-  concord_connector_verify_async,
-  concord_connector_verify_finish,
-};
-
 static gboolean
 widget_is_visible (gpointer widget)
 {
@@ -342,7 +337,7 @@ test_custom_fields (void)
                                               "{\"path\": \"/nonexistent.json\"}", &error));
     g_assert_no_error (error);
   }
-  engine = concord_engine_new (path, secrets, &engine_apps);
+  engine = concord_engine_new (path, secrets, concord_app_registry_create_connector);
   concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
   g_assert_true (concord_engine_open_finish (engine, result, &error));
@@ -354,6 +349,14 @@ test_custom_fields (void)
   concord_preferences_window_set_engine (window, engine);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (concord_test_wait_until (widget_is_visible, template_child (window, "accounts_group"), 10));
+
+  /* The group says what its rows are, from the app's description. */
+  {
+    AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (template_child (window, "accounts_group"));
+
+    g_assert_cmpstr (adw_preferences_group_get_title (group), ==, "Elastic Email Custom Fields");
+    g_assert_nonnull (strstr (adw_preferences_group_get_description (group), "cannot list"));
+  }
 
   /* The Elastic Email account only. */
   row = find_named (page, "custom-fields-entry");
@@ -380,6 +383,117 @@ test_custom_fields (void)
   concord_test_remove_dir (dir);
 }
 
+
+/* An app of the test's own with two options that can be changed later:
+ * Preferences → Accounts makes a row for each from the app's description,
+ * refuses a value the field refuses (saying so in a toast, storing
+ * nothing) and stores one it accepts. */
+static const ConcordAppField editable_fields[] = {
+  { .key = "key", .kind = CONCORD_APP_FIELD_SECRET, .label = "Key", .required = TRUE },
+  { .key = "server", .kind = CONCORD_APP_FIELD_URL, .label = "Server", .editable = TRUE },
+  { .key = "label_prefix", .kind = CONCORD_APP_FIELD_TEXT, .label = "Label Prefix", .editable = TRUE },
+  { .key = "fixed", .kind = CONCORD_APP_FIELD_TEXT, .label = "Fixed" },
+  { NULL }
+};
+
+static ConcordConnector *
+editable_create (const ConcordAppInfo  *info,
+                 JsonObject            *options,
+                 const char            *secret,
+                 GError               **error)
+{
+  g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_FAILED, "not needed here");
+  return NULL;
+}
+
+static const ConcordAppInfo editable_app = {
+  .id = "test-editable",
+  .name = "Editable",
+  .auth = CONCORD_APP_AUTH_KEY,
+  .fields = editable_fields,
+  .create = editable_create,
+};
+
+static void
+test_account_options (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.concordsync.Concord");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("concord-preferences-db-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "state.sqlite", NULL);
+  g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
+  g_autoptr(ConcordEngine) engine = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ConcordAccountRow) stored = NULL;
+  GAsyncResult *slot = NULL;
+  ConcordPreferencesWindow *window;
+  GtkWidget *page, *server, *prefix;
+
+  g_assert_no_error (error);
+  g_assert_true (concord_app_registry_register (&editable_app, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(ConcordStore) store = concord_store_new (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (concord_store_add_account (store, "ed", "test-editable", "Edits",
+                                              "{\"server\": \"https://a.example\", \"fixed\": \"x\"}",
+                                              &error));
+    g_assert_no_error (error);
+  }
+  engine = concord_engine_new (path, secrets, concord_app_registry_create_connector);
+  concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_open_finish (engine, result, &error));
+  g_assert_no_error (error);
+
+  window = concord_preferences_window_new (settings);
+  page = GTK_WIDGET (template_child (window, "accounts_page"));
+  concord_preferences_window_set_engine (window, engine);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (concord_test_wait_until (widget_is_visible, template_child (window, "accounts_group"), 10));
+
+  /* Options of two kinds: the group names neither. */
+  g_assert_cmpstr (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (template_child (window, "accounts_group"))),
+                   ==, "Account Options");
+
+  /* A row per editable field, none for the others nor the secret. */
+  server = find_named (page, "server-entry");
+  prefix = find_named (page, "label-prefix-entry");
+  g_assert_nonnull (server);
+  g_assert_nonnull (prefix);
+  g_assert_null (find_named (page, "fixed-entry"));
+  g_assert_null (find_named (page, "key-entry"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (server)), ==, "https://a.example");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (prefix)), ==, "");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (server)), ==, "Edits");
+
+  /* Refused as the field says: plain http to another computer. */
+  gtk_editable_set_text (GTK_EDITABLE (server), "http://b.example");
+  g_signal_emit_by_name (server, "apply");
+  g_assert_true (gtk_widget_get_sensitive (server));
+
+  gtk_editable_set_text (GTK_EDITABLE (prefix), "  VIP  ");
+  g_signal_emit_by_name (prefix, "apply");
+  g_assert_true (concord_test_wait_until (widget_is_sensitive_now, prefix, 10));
+
+  {
+    g_autoptr(ConcordStore) store = concord_store_new (path, &error);
+
+    g_assert_no_error (error);
+    stored = concord_store_get_account (store, "ed", &error);
+    g_assert_no_error (error);
+    g_test_message ("options: %s", stored->options_json);
+    g_assert_nonnull (strstr (stored->options_json, "\"label_prefix\":\"VIP\""));
+    g_assert_nonnull (strstr (stored->options_json, "\"server\":\"https://a.example\""));
+    g_assert_nonnull (strstr (stored->options_json, "\"fixed\":\"x\""));
+  }
+
+  close_window (GTK_WINDOW (window));
+  concord_app_registry_unregister (&editable_app);
+  concord_test_remove_dir (dir);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Accounts                                                                  */
 /* ------------------------------------------------------------------------- */
@@ -391,7 +505,7 @@ open_engine (const char         *path,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   GAsyncResult *slot = NULL;
-  ConcordEngine *engine = concord_engine_new (path, secrets, &engine_apps);
+  ConcordEngine *engine = concord_engine_new (path, secrets, concord_app_registry_create_connector);
 
   concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
@@ -815,6 +929,7 @@ main (int   argc,
   g_test_add_func ("/concord/preferences/start-at-login-fails", test_start_at_login_fails);
   g_test_add_func ("/concord/preferences/follows-entry", test_follows_entry);
   g_test_add_func ("/concord/preferences/custom-fields", test_custom_fields);
+  g_test_add_func ("/concord/preferences/account-options", test_account_options);
   g_test_add_func ("/concord/preferences/accounts-replace-key", test_accounts_replace_key);
   g_test_add_func ("/concord/preferences/accounts-rename-remove", test_accounts_rename_remove);
   g_test_add_func ("/concord/preferences/accounts-empty", test_accounts_empty);

@@ -22,7 +22,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-connection-page.h"
 #include "concord-engine-rules.h"
 #include "concord-mock-elasticemail.h"
@@ -1366,10 +1366,6 @@ test_field_search (void)
 /* The picker of the app's lists                                             */
 /* ------------------------------------------------------------------------- */
 
-static const ConcordEngineApps real_apps = {
-  concord_apps_create_connector, concord_connector_verify_async, concord_connector_verify_finish,
-};
-
 static char *
 add_ee_account (ConcordEngine           *engine,
                 const char              *name,
@@ -1463,7 +1459,7 @@ test_list_picker (void)
   concord_mock_elasticemail_add_list (mock_a, "Pro");
   concord_mock_elasticemail_add_list (mock_b, "Weekly");
 
-  engine = concord_engine_new (db_path, secrets, &real_apps);
+  engine = concord_engine_new (db_path, secrets, concord_app_registry_create_connector);
   concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
   g_assert_true (concord_engine_open_finish (engine, result, &error));

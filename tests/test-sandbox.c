@@ -17,7 +17,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-connector-elasticemail.h"
 #include "concord-connector-sample.h"
 #include "concord-error.h"
@@ -45,7 +45,7 @@ connect_app (const char *app_id,
              const char *key)
 {
   g_autoptr(GError) error = NULL;
-  ConcordConnector *connector = concord_apps_create_connector (app_id, options_json, key, &error);
+  ConcordConnector *connector = concord_app_registry_create_connector (app_id, options_json, key, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (connector);
@@ -329,11 +329,11 @@ test_keys (Fixture       *f,
   g_assert_true (verify (f->crm, &error));
   g_assert_no_error (error);
 
-  app = concord_apps_lookup ("sample-crm");
+  app = concord_app_registry_lookup ("sample-crm");
   g_assert_nonnull (app);
   g_assert_cmpstr (app->name, ==, "Sample CRM");
   g_assert_true (app->demo);
-  g_assert_false (concord_apps_lookup ("elasticemail")->demo);
+  g_assert_false (concord_app_registry_lookup ("elasticemail")->demo);
 
   wrong_ee = connect_app ("elasticemail", ee_options (f), "not-the-key");
   g_assert_false (verify (wrong_ee, &error));
@@ -362,10 +362,10 @@ test_keys (Fixture       *f,
   g_clear_error (&error);
 
   /* The Sample CRM needs its file. */
-  g_assert_null (concord_apps_create_connector ("sample-crm", NULL, "sample-crm-sandbox", &error));
+  g_assert_null (concord_app_registry_create_connector ("sample-crm", NULL, "sample-crm-sandbox", &error));
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_null (concord_apps_create_connector ("sample-crm", "{\"path\": \"relative.json\"}",
+  g_assert_null (concord_app_registry_create_connector ("sample-crm", "{\"path\": \"relative.json\"}",
                                                 "sample-crm-sandbox", &error));
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
 }

@@ -18,7 +18,7 @@
 
 #include <string.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-connector-sample.h"
 #include "concord-engine.h"
 #include "concord-error.h"
@@ -122,12 +122,6 @@ test_network_set_available (TestNetwork *self,
 /* ------------------------------------------------------------------------- */
 /* Fixture                                                                   */
 /* ------------------------------------------------------------------------- */
-
-static const ConcordEngineApps apps = {
-  concord_apps_create_connector,
-  concord_connector_verify_async,
-  concord_connector_verify_finish,
-};
 
 typedef struct
 {
@@ -235,7 +229,7 @@ setup (Fixture       *f,
   write_sample (f->path_a, "ann@example.com", "Ann", "2024-01-01T00:00:00Z");
   write_sample (f->path_b, NULL, NULL, NULL);
 
-  f->engine = concord_engine_new (db, secrets, &apps);
+  f->engine = concord_engine_new (db, secrets, concord_app_registry_create_connector);
   g_signal_connect (f->engine, "run-finished", G_CALLBACK (on_run_finished), f);
   concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);

@@ -33,7 +33,7 @@
 #include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-engine-activity.h"
 #include "concord-error.h"
 #include "concord-fields.h"
@@ -58,7 +58,10 @@ typedef struct
 static const char usage_text[] =
   "Usage: concord-cli [--data-dir DIR] COMMAND [ARGUMENTS…]\n"
   "\n"
-  "  account add APP --name NAME [--option KEY=VALUE]…   (API key on standard input)\n"
+  "  apps                                   (the apps, and the options of their accounts)\n"
+  "  account add APP --name NAME [--OPTION VALUE]… [--option KEY=VALUE]…\n"
+  "                                         (API key on standard input; `apps` lists each\n"
+  "                                          app's options)\n"
   "  account set-key NAME                   (new API key on standard input; checked with the\n"
   "                                          app before it replaces the old one)\n"
   "  account rename OLD NEW\n"
@@ -207,7 +210,7 @@ connector_for (ConcordAccountRow  *account,
       return NULL;
     }
 
-  return concord_apps_create_connector (account->app_id, account->options_json, secret, error);
+  return concord_app_registry_create_connector (account->app_id, account->options_json, secret, error);
 }
 
 static GPtrArray *
@@ -230,16 +233,23 @@ shell_word (const char *text)
   return g_strdup (text);
 }
 
-/* --option KEY=VALUE pairs as the account's options JSON. */
+/* The account's options JSON: the --option KEY=VALUE pairs, then the
+ * app's fields given as --KEY VALUE (@values, one per key of @keys), each
+ * value cleaned up as the app keeps it. */
 static char *
-options_to_json (char   **options,
-                 GError **error)
+options_to_json (const ConcordAppInfo  *app,
+                 char                 **options,
+                 GPtrArray             *keys,
+                 char                 **values,
+                 GError               **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object;
 
-  json_builder_begin_object (builder);
+  json_node_take_object (root, json_object_new ());
+  object = json_node_get_object (root);
+
   for (guint i = 0; options != NULL && options[i] != NULL; i++)
     {
       const char *eq = strchr (options[i], '=');
@@ -252,14 +262,100 @@ options_to_json (char   **options,
           return NULL;
         }
       key = g_strndup (options[i], eq - options[i]);
-      json_builder_set_member_name (builder, key);
-      json_builder_add_string_value (builder, eq + 1);
+      json_object_set_string_member (object, key, eq + 1);
     }
-  json_builder_end_object (builder);
+  for (guint i = 0; i < keys->len; i++)
+    if (values[i] != NULL)
+      json_object_set_string_member (object, g_ptr_array_index (keys, i), values[i]);
 
-  root = json_builder_get_root (builder);
+  /* As the app keeps them: "Tier, ,Shoe size" is "Tier,Shoe size". */
+  for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+    {
+      const char *value = json_object_get_string_member_with_default (object, field->key, NULL);
+      g_autofree char *kept = NULL;
+
+      if (value == NULL || field->kind == CONCORD_APP_FIELD_SECRET ||
+          json_node_get_value_type (json_object_get_member (object, field->key)) != G_TYPE_STRING)
+        continue;
+      kept = concord_app_field_normalize (field, value);
+      json_object_set_string_member (object, field->key, kept);
+    }
+
   json_generator_set_root (generator, root);
   return json_generator_to_data (generator, NULL);
+}
+
+/* The keys of every app's fields but secrets, once each, in the order of
+ * the registry: each is an option --KEY of `account add` (with '-' for
+ * '_'), checked against the app's own fields afterwards. */
+static GPtrArray *
+field_keys (void)
+{
+  GPtrArray *keys = g_ptr_array_new ();
+  const ConcordAppInfo **apps;
+  guint n_apps;
+
+  apps = concord_app_registry_list (&n_apps);
+  for (guint i = 0; i < n_apps; i++)
+    for (const ConcordAppField *field = apps[i]->fields; field->key != NULL; field++)
+      if (field->kind != CONCORD_APP_FIELD_SECRET &&
+          !g_ptr_array_find_with_equal_func (keys, field->key, g_str_equal, NULL))
+        g_ptr_array_add (keys, (gpointer) field->key);
+
+  return keys;
+}
+
+/* ------------------------------------------------------------------------- */
+/* apps                                                                      */
+/* ------------------------------------------------------------------------- */
+
+static const char *
+kind_name (ConcordAppFieldKind kind)
+{
+  switch (kind)
+    {
+    case CONCORD_APP_FIELD_SECRET: return "secret";
+    case CONCORD_APP_FIELD_TEXT:   return "text";
+    case CONCORD_APP_FIELD_URL:    return "URL";
+    case CONCORD_APP_FIELD_FOLDER: return "folder";
+    case CONCORD_APP_FIELD_FILE:   return "file";
+    case CONCORD_APP_FIELD_CHOICE: return "choice";
+    default:                       return "?";
+    }
+}
+
+/* The apps Concord connects, and what `account add` takes for each. */
+static int
+list_apps (void)
+{
+  const ConcordAppInfo **apps;
+  guint n_apps;
+
+  apps = concord_app_registry_list (&n_apps);
+  for (guint i = 0; i < n_apps; i++)
+    {
+      const ConcordAppInfo *app = apps[i];
+
+      g_print ("%s\t%s%s\n", app->id, concord_app_info_get_name (app),
+               app->demo ? " (sample data)" : "");
+      for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+        {
+          g_autofree char *option = NULL;
+
+          if (field->kind == CONCORD_APP_FIELD_SECRET)
+            option = g_strdup ("(standard input)");
+          else
+            option = g_strdelimit (g_strconcat ("--", field->key, NULL), "_", '-');
+          g_print ("  %-20s %s, %s%s\n", option, concord_app_field_get_label (field),
+                   kind_name (field->kind), field->required ? ", required" : "");
+        }
+      if (app->key_help != NULL)
+        g_print ("  %s\n", g_dgettext (GETTEXT_PACKAGE, app->key_help));
+      if (app->key_url != NULL)
+        g_print ("  %s\n", app->key_url);
+    }
+
+  return EXIT_SUCCESS;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -278,7 +374,7 @@ check_key (const char  *app_id,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  connector = concord_apps_create_connector (app_id, options_json, secret, error);
+  connector = concord_app_registry_create_connector (app_id, options_json, secret, error);
   if (connector == NULL)
     return FALSE;
   concord_connector_verify_async (connector, NULL, on_result_cb, &slot);
@@ -296,8 +392,7 @@ keep_key (ConcordSecretStore  *secrets,
           const char          *secret,
           GError             **error)
 {
-  const ConcordAppInfo *app = concord_apps_lookup (app_id);
-  g_autofree char *label = g_strdup_printf ("Concord: %s key for %s", app != NULL ? app->name : app_id,
+  g_autofree char *label = g_strdup_printf ("Concord: %s key for %s", concord_app_registry_get_name (app_id),
                                             account_name);
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
@@ -321,28 +416,48 @@ account_add (Cli   *cli,
   g_autofree char *id = NULL;
   g_auto(ConcordSecretString) secret = NULL;
   g_autoptr(ConcordSecretStore) secrets = NULL;
+  g_autoptr(GPtrArray) keys = field_keys ();
+  g_autoptr(GPtrArray) long_names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree GOptionEntry *entries = g_new0 (GOptionEntry, keys->len + 3);
+  g_autofree char **values = g_new0 (char *, keys->len + 1);
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
   GAsyncResult *slot = NULL;
   const ConcordAppInfo *app;
-  GOptionEntry entries[] = {
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name of the account", "NAME" },
-    { "option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options, "Connector option", "KEY=VALUE" },
-    { NULL }
-  };
+
+  entries[0] = (GOptionEntry) { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name of the account", "NAME" };
+  entries[1] = (GOptionEntry) { "option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options, "Connector option",
+                                "KEY=VALUE" };
+  for (guint i = 0; i < keys->len; i++)
+    {
+      char *long_name = g_strdelimit (g_strdup (g_ptr_array_index (keys, i)), "_", '-');
+
+      g_ptr_array_add (long_names, long_name);
+      entries[2 + i] = (GOptionEntry) { long_name, 0, 0, G_OPTION_ARG_STRING, &values[i],
+                                        "An option of the app (see `concord-cli apps`)", "VALUE" };
+    }
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (error->message);
+  /* Parsed (a failed parse sets none): the values are freed with @owned. */
+  for (guint i = 0; i < keys->len; i++)
+    g_ptr_array_add (owned, values[i]);
   if (argc != 2 || name == NULL || *name == '\0')
     return usage ("account add needs an APP and --name");
 
-  app = concord_apps_lookup (argv[1]);
+  app = concord_app_registry_lookup (argv[1]);
   if (app == NULL)
-    return usage ("unknown app (known: elasticemail)");
+    {
+      g_autofree char *known = concord_app_registry_list_ids ();
+      g_autofree char *problem = g_strdup_printf ("unknown app “%s” (known: %s)", argv[1], known);
+
+      return usage (problem);
+    }
 
   /* Before the key is read: a refused option (a key given as one would be
    * stored in clear) changes nothing. */
-  options_json = options_to_json (options, &error);
-  if (options_json == NULL || !concord_apps_check_options (app->id, options_json, &error))
+  options_json = options_to_json (app, options, keys, values, &error);
+  if (options_json == NULL || !concord_app_info_check_entry (app, options_json, NULL, &error))
     return usage (error->message);
 
   /* Refused before the key is read, checked or kept: a name that cannot
@@ -351,8 +466,11 @@ account_add (Cli   *cli,
       !concord_store_check_account_name (cli->store, name, &error))
     return fail (error);
 
-  secret = read_secret (&error);
-  if (secret == NULL)
+  /* An app without a secret (a local file) reads none. */
+  if (concord_app_info_get_secret_field (app) == NULL)
+    secret = g_strdup ("");
+  else if ((secret = read_secret (&error)) == NULL ||
+           !concord_app_field_validate (concord_app_info_get_secret_field (app), secret, &error))
     return fail (error);
 
   /* The key is checked with its app first, as the app does: a wrong key
@@ -382,7 +500,7 @@ account_add (Cli   *cli,
       return fail (error);
     }
 
-  g_print ("Added account %s (%s)\n", name, app->name);
+  g_print ("Added account %s (%s)\n", name, concord_app_info_get_name (app));
   return EXIT_SUCCESS;
 }
 
@@ -1293,6 +1411,8 @@ main (int   argc,
 
     if (g_str_equal (command, "version"))
       ret = (g_print ("concord-cli %s\n", PACKAGE_VERSION), EXIT_SUCCESS);
+    else if (g_str_equal (command, "apps") && rest == 1)
+      ret = list_apps ();
     else if (g_str_equal (command, "account") && g_strcmp0 (sub, "add") == 0)
       ret = account_add (&cli, rest - 1, args + 1);
     else if (g_str_equal (command, "account") && g_strcmp0 (sub, "list") == 0 && rest <= 3)

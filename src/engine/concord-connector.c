@@ -521,7 +521,7 @@ concord_connector_emit_changed (ConcordConnector *self)
 /**
  * concord_connector_get_app_id:
  *
- * Returns: (transfer none): the stable id of the app, e.g. "elasticemail"
+ * Returns: (transfer none): the stable id of the app, e.g. elasticemail
  */
 const char *
 concord_connector_get_app_id (ConcordConnector *self)

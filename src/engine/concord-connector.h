@@ -128,7 +128,7 @@ G_DECLARE_DERIVABLE_TYPE (ConcordConnector, concord_connector, CONCORD, CONNECTO
 
 /**
  * ConcordConnectorClass:
- * @get_app_id: stable id of the app, e.g. "elasticemail"
+ * @get_app_id: stable id of the app, e.g. elasticemail
  * @get_app_name: display name of the app
  * @get_flags: capabilities
  * @get_max_batch: the largest batch create_async()/update_async() accept

@@ -26,7 +26,7 @@ struct _ConcordEngine
   ConcordWorkerThread *worker;
   char                *db_path;
   ConcordSecretStore  *secrets;
-  ConcordEngineApps    apps;
+  ConcordConnectorFactory create_connector;
   GListStore          *connections;
   GHashTable          *queued;       /* connection ids with a run queued or going */
   GHashTable          *waiting;      /* connection id → GSource: retrying while another process runs it */

@@ -465,25 +465,25 @@ concord_engine_init (ConcordEngine *self)
  * concord_engine_new:
  * @db_path: the state store
  * @secrets: where the API keys are
- * @apps: how to make and check connectors
+ * @create_connector: how to make connectors (the app registry's factory)
  *
  * Returns: (transfer full): the engine; call concord_engine_open_async()
  */
 ConcordEngine *
 concord_engine_new (const char              *db_path,
                     ConcordSecretStore      *secrets,
-                    const ConcordEngineApps *apps)
+                    ConcordConnectorFactory  create_connector)
 {
   ConcordEngine *self;
 
   g_return_val_if_fail (db_path != NULL, NULL);
   g_return_val_if_fail (CONCORD_IS_SECRET_STORE (secrets), NULL);
-  g_return_val_if_fail (apps != NULL && apps->create != NULL, NULL);
+  g_return_val_if_fail (create_connector != NULL, NULL);
 
   self = g_object_new (CONCORD_TYPE_ENGINE, NULL);
   self->db_path = g_strdup (db_path);
   self->secrets = g_object_ref (secrets);
-  self->apps = *apps;
+  self->create_connector = create_connector;
   self->context = g_main_context_ref_thread_default ();
   self->worker = concord_worker_thread_new ("concord-engine");
 
@@ -580,7 +580,7 @@ concord_engine_get_connector (ConcordEngine  *self,
 
   if ((account = concord_store_get_account (self->store, account_id, error)) == NULL ||
       (secret = lookup_secret (self, account_id, error)) == NULL ||
-      (connector = self->apps.create (account->app_id, account->options_json, secret, error)) == NULL)
+      (connector = self->create_connector (account->app_id, account->options_json, secret, error)) == NULL)
     return NULL;
 
   g_hash_table_insert (self->connectors, g_strdup (account_id), connector);
@@ -1851,15 +1851,12 @@ verify (ConcordEngine  *self,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  connector = self->apps.create (job->app_id, job->options_json, job->secret, error);
+  connector = self->create_connector (job->app_id, job->options_json, job->secret, error);
   if (connector == NULL)
     return FALSE;
-  if (self->apps.verify_async == NULL)
-    return TRUE;
-
-  self->apps.verify_async (connector, NULL, concord_engine_store_result_cb, &slot);
+  concord_connector_verify_async (connector, NULL, concord_engine_store_result_cb, &slot);
   result = concord_engine_wait_slot (&slot);
-  return self->apps.verify_finish (connector, result, error);
+  return concord_connector_verify_finish (connector, result, error);
 }
 
 static void
@@ -2408,7 +2405,11 @@ options_with (const char *options_json,
   JsonObject *object;
 
   if (options_json == NULL || *options_json == '\0')
-    root = json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      /* json_node_init_object() would add a reference of its own. */
+      root = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (root, json_object_new ());
+    }
   else if ((root = concord_json_parse (options_json, -1, 64 * 1024, NULL)) == NULL ||
            !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
@@ -2425,13 +2426,13 @@ options_with (const char *options_json,
 }
 
 static void
-set_custom_fields_worker (GTask        *task,
-                          gpointer      source_object,
-                          gpointer      task_data,
-                          GCancellable *cancellable)
+set_option_worker (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
 {
   ConcordEngine *self = source_object;
-  Job *job = task_data;   /* account_id; name: the names, "A,B" */
+  Job *job = task_data;   /* account_id; type: the option's key; name: its value */
   g_autoptr(ConcordAccountRow) account = NULL;
   g_autofree char *options = NULL;
   GError *error = NULL;
@@ -2443,7 +2444,7 @@ set_custom_fields_worker (GTask        *task,
       return;
     }
 
-  options = options_with (account->options_json, "custom_fields", job->name);
+  options = options_with (account->options_json, job->type, job->name);
   if (options == NULL)
     {
       g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID,
@@ -2451,12 +2452,14 @@ set_custom_fields_worker (GTask        *task,
       return;
     }
 
+  /* The caller checked the value with the app's form; the next connector
+   * is made through the app's check of all its options. */
   if (!concord_store_set_account_options (self->store, job->account_id, options, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  /* The next run makes its connector with the new names. */
+  /* The next run makes its connector with the new options. */
   g_hash_table_remove (self->connectors, job->account_id);
   g_task_return_boolean (task, TRUE);
 }
@@ -2499,14 +2502,60 @@ concord_engine_set_custom_fields_async (ConcordEngine       *self,
   task = concord_engine_job_task (self, concord_engine_set_custom_fields_async, cancellable,
                                   callback, user_data, &job);
   job->account_id = g_strdup (account_id);
+  job->type = g_strdup ("custom_fields");
   job->name = g_strjoinv (",", list);
-  concord_worker_thread_queue (self->worker, task, set_custom_fields_worker);
+  concord_worker_thread_queue (self->worker, task, set_option_worker);
 }
 
 gboolean
 concord_engine_set_custom_fields_finish (ConcordEngine  *self,
                                          GAsyncResult   *result,
                                          GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * concord_engine_set_option_async:
+ * @account_id: an account
+ * @key: one of its app's options (a field of the app's form that can be
+ *   changed later, see the app registry)
+ * @value: (nullable): its new value, as the app stores it; %NULL or empty
+ *   removes it
+ *
+ * Changes one option of an account, on the engine thread. The next run of
+ * a connection of the account makes its connector with it.
+ */
+void
+concord_engine_set_option_async (ConcordEngine       *self,
+                                 const char          *account_id,
+                                 const char          *key,
+                                 const char          *value,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+  g_return_if_fail (account_id != NULL);
+  g_return_if_fail (key != NULL);
+
+  task = concord_engine_job_task (self, concord_engine_set_option_async, cancellable,
+                                  callback, user_data, &job);
+  job->account_id = g_strdup (account_id);
+  job->type = g_strdup (key);
+  job->name = g_strdup (value);
+  concord_worker_thread_queue (self->worker, task, set_option_worker);
+}
+
+gboolean
+concord_engine_set_option_finish (ConcordEngine  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 

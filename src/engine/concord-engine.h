@@ -16,25 +16,23 @@
 G_BEGIN_DECLS
 
 /**
- * ConcordEngineApps:
+ * ConcordConnectorFactory:
+ * @app_id: the account's app
+ * @options_json: (nullable): the account's options, as stored
+ * @secret: the account's secret, from the keyring
+ * @error: return location for a #GError
  *
- * How the engine makes and checks connectors, without knowing any app:
- * the UI passes the connectors library's registry.
+ * How the engine makes a connector, without knowing any app: the app
+ * passes concord_app_registry_create_connector() (the connectors library's
+ * registry), tests a factory of their own. Checking the key is the
+ * connector's own virtual method (concord_connector_verify_async()).
+ *
+ * Returns: (transfer full) (nullable): the connector, or %NULL with @error set
  */
-typedef struct
-{
-  ConcordConnector *(*create)        (const char          *app_id,
-                                      const char          *options_json,
-                                      const char          *secret,
-                                      GError             **error);
-  void              (*verify_async)  (ConcordConnector    *connector,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data);
-  gboolean          (*verify_finish) (ConcordConnector    *connector,
-                                      GAsyncResult        *result,
-                                      GError             **error);
-} ConcordEngineApps;
+typedef ConcordConnector *(*ConcordConnectorFactory) (const char  *app_id,
+                                                      const char  *options_json,
+                                                      const char  *secret,
+                                                      GError     **error);
 
 /**
  * ConcordConnectionStatus:
@@ -84,7 +82,7 @@ G_DECLARE_FINAL_TYPE (ConcordEngine, concord_engine, CONCORD, ENGINE, GObject)
 
 ConcordEngine *concord_engine_new                  (const char              *db_path,
                                                     ConcordSecretStore      *secrets,
-                                                    const ConcordEngineApps *apps);
+                                                    ConcordConnectorFactory  create_connector);
 ConcordWorkerThread *concord_engine_get_worker     (ConcordEngine           *self);
 
 void           concord_engine_open_async           (ConcordEngine           *self,
@@ -188,6 +186,16 @@ void           concord_engine_set_custom_fields_async (ConcordEngine        *sel
                                                     GAsyncReadyCallback      callback,
                                                     gpointer                 user_data);
 gboolean       concord_engine_set_custom_fields_finish (ConcordEngine       *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
+void           concord_engine_set_option_async     (ConcordEngine           *self,
+                                                    const char              *account_id,
+                                                    const char              *key,
+                                                    const char              *value,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+gboolean       concord_engine_set_option_finish    (ConcordEngine           *self,
                                                     GAsyncResult            *result,
                                                     GError                 **error);
 void           concord_engine_list_types_async     (ConcordEngine           *self,

@@ -223,7 +223,7 @@ concord_secret_store_is_in_memory (ConcordSecretStore *self)
  * concord_secret_store_store_async:
  * @self: a #ConcordSecretStore
  * @account_id: the account the secret belongs to
- * @connector: the connector id of the account, e.g. "elasticemail"
+ * @connector: the connector id of the account, e.g. elasticemail
  * @label: the label shown in keyring managers, e.g. "Concord API key for Shop"
  * @secret: the API key or token
  * @cancellable: (nullable): a #GCancellable

@@ -2135,7 +2135,7 @@ concord_store_check_account_name (ConcordStore  *self,
  * concord_store_add_account:
  * @self: a #ConcordStore
  * @id: the account id (also the key of its secret in the keyring)
- * @app_id: the connector id, e.g. "elasticemail"
+ * @app_id: the connector id, e.g. elasticemail
  * @name: the name the user gave the account; unique
  * @options_json: (nullable): connector options; never a secret
  * @error: return location for a #GError

@@ -66,7 +66,7 @@ app_icon (ConcordAddConnectionDialog *self,
 {
   const ConcordAppInfo *app = concord_add_connection_side_get_app (side_widget (self, side));
 
-  return concord_app_icon_name (app != NULL ? app->id : NULL);
+  return concord_app_info_get_icon_name (app);
 }
 
 static gboolean

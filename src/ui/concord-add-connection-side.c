@@ -5,8 +5,15 @@
 
 /*
  * One side of the Add Connection flow's first step: pick an app from a
- * searchable list, name the account, paste its API key (and, for apps that
- * take one, a server address), and Check.
+ * searchable list, name the account, fill in its form, and Check.
+ *
+ * The app and its form come from the app registry: the secret is the
+ * template's password row, every other field a row made when the app is
+ * chosen (an entry for text and URLs, an entry with a chooser button for
+ * files and folders, a combo row for a choice), the advanced ones in an
+ * expander. Check first validates each field as the registry says and
+ * shows what is wrong under the form, on the field's row. In the sandbox
+ * the sandbox's own options are filled in; a demo app's rows are hidden.
  *
  * Check adds the account through the engine, which verifies the key with
  * the app on the engine thread and keeps it in the keyring; then the
@@ -40,7 +47,7 @@
 #include <json-glib/json-glib.h>
 
 #include "concord-add-connection-side.h"
-#include "concord-connection-item.h"
+#include "concord-app-registry.h"
 #include "concord-error.h"
 
 struct _ConcordAddConnectionSide
@@ -86,10 +93,12 @@ struct _ConcordAddConnectionSide
   GtkImage             *checked_icon;
   GtkButton            *check_button;
   GtkLinkButton        *key_help_button;
-  AdwExpanderRow       *server_expander;
-  AdwEntryRow          *server_row;
-  AdwEntryRow          *custom_fields_row;
-  char                 *sandbox_crm_options;  /* (nullable) the sandbox's Sample CRM */
+  AdwPreferencesGroup  *fields_group;
+  AdwExpanderRow       *advanced_expander;
+  AdwActionRow         *check_row;    /* holds Check for an app without a secret */
+  GPtrArray            *field_rows;   /* (owned) (element-type GtkWidget): the app's fields but its secret */
+  GtkWidget            *problem_row;  /* (unowned) (nullable): the row the status is about */
+  ConcordSandbox       *sandbox;      /* (owned) (nullable) */
   gboolean              show_demo;            /* offer the sandbox's apps */
   GtkBox               *status_box;
   GtkImage             *status_icon;
@@ -216,14 +225,6 @@ concord_add_connection_scroll_to (GtkWidget *widget)
   gtk_widget_add_tick_callback (widget, scroll_tick_cb, g_new0 (ScrollWait, 1), g_free);
 }
 
-/* Apps whose options take {"base_url": …, "custom_fields": …}; for the
- * others the server address and custom fields are not shown. */
-static gboolean
-app_takes_server (const ConcordAppInfo *app)
-{
-  return app != NULL && g_str_equal (app->id, "elasticemail");
-}
-
 static const char *
 text_of (gpointer editable)
 {
@@ -234,6 +235,26 @@ static char *
 stripped_text (gpointer editable)
 {
   return g_strstrip (g_strdup (text_of (editable)));
+}
+
+/* Marks @row as refused, with @problem as its description, or clears it. */
+static void
+mark_row (GtkWidget  *row,
+          const char *problem)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  problem != NULL ? problem : "", -1);
+  if (problem != NULL)
+    {
+      gtk_widget_add_css_class (row, "error");
+      gtk_accessible_update_state (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_STATE_INVALID,
+                                   GTK_ACCESSIBLE_INVALID_TRUE, -1);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (row, "error");
+      gtk_accessible_reset_state (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_STATE_INVALID);
+    }
 }
 
 static void
@@ -275,20 +296,18 @@ set_status (ConcordAddConnectionSide *self,
       break;
     }
 
-  /* Screen readers find the outcome with the key it is about. */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->key_row),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text != NULL ? text : "",
-                                  -1);
-  if (status == STATUS_ERROR)
-    gtk_widget_add_css_class (GTK_WIDGET (self->key_row), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->key_row), "error");
-
-  if (status == STATUS_ERROR)
-    gtk_accessible_update_state (GTK_ACCESSIBLE (self->key_row), GTK_ACCESSIBLE_STATE_INVALID,
-                                 GTK_ACCESSIBLE_INVALID_TRUE, -1);
-  else
-    gtk_accessible_reset_state (GTK_ACCESSIBLE (self->key_row), GTK_ACCESSIBLE_STATE_INVALID);
+  /* Screen readers find the outcome with the field it is about: a field
+   * the form refused, otherwise the key. */
+  if (status != STATUS_ERROR)
+    self->problem_row = NULL;
+  mark_row (GTK_WIDGET (self->key_row), NULL);
+  for (guint i = 0; i < self->field_rows->len; i++)
+    mark_row (g_ptr_array_index (self->field_rows, i), NULL);
+  mark_row (self->problem_row != NULL ? self->problem_row : GTK_WIDGET (self->key_row),
+            status == STATUS_ERROR ? text : NULL);
+  if (status != STATUS_ERROR && text != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->key_row),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
 }
 
 /* A problem with the account's name, shown under the name. */
@@ -313,6 +332,66 @@ set_name_problem (ConcordAddConnectionSide *self,
     }
 }
 
+/* The value of a field's row, as the app keeps it; NULL when empty. */
+static char *
+row_value (GtkWidget *row)
+{
+  const ConcordAppField *field = g_object_get_data (G_OBJECT (row), "concord-field");
+  g_autofree char *value = NULL;
+
+  if (ADW_IS_COMBO_ROW (row))
+    {
+      GPtrArray *choices = g_object_get_data (G_OBJECT (row), "concord-choices");
+      guint selected = adw_combo_row_get_selected (ADW_COMBO_ROW (row));
+      const ConcordAppChoice *choice;
+
+      /* An optional choice's first item is "None". */
+      if (!field->required)
+        selected = selected == 0 ? GTK_INVALID_LIST_POSITION : selected - 1;
+      choice = selected < choices->len ? g_ptr_array_index (choices, selected) : NULL;
+      return choice != NULL ? g_strdup (choice->value) : NULL;
+    }
+
+  value = concord_app_field_normalize (field, gtk_editable_get_text (GTK_EDITABLE (row)));
+  return value != NULL && *value != '\0' ? g_steal_pointer (&value) : NULL;
+}
+
+/* What a successful check says: an app without a secret has no key. */
+static const char *
+accepted_text (ConcordAddConnectionSide *self)
+{
+  if (self->app != NULL && concord_app_info_get_secret_field (self->app) == NULL)
+    return _("Account checked.");
+  return _("Key accepted. Concord keeps it in your keyring.");
+}
+
+/* Whether every required field has a value (whether each is right is
+ * Check's to say). */
+static gboolean
+required_filled (ConcordAddConnectionSide *self)
+{
+  const ConcordAppField *secret;
+
+  if (self->app == NULL)
+    return FALSE;
+
+  secret = concord_app_info_get_secret_field (self->app);
+  if (secret != NULL && secret->required && *text_of (self->key_row) == '\0')
+    return FALSE;
+
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->field_rows, i);
+      const ConcordAppField *field = g_object_get_data (G_OBJECT (row), "concord-field");
+      g_autofree char *value = row_value (row);
+
+      if (field->required && value == NULL)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* Whether the name and key are asked: no existing account is offered, or
  * the user wants another one. */
 static gboolean
@@ -331,11 +410,21 @@ update_sensitivity (ConcordAddConnectionSide *self)
    * focus keeps it (an insensitive one would drop it mid-typing). */
   gtk_editable_set_editable (GTK_EDITABLE (self->name_row), !self->checking);
   gtk_editable_set_editable (GTK_EDITABLE (self->key_row), !self->checking);
-  gtk_editable_set_editable (GTK_EDITABLE (self->server_row), !self->checking);
-  gtk_editable_set_editable (GTK_EDITABLE (self->custom_fields_row), !self->checking);
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->field_rows, i);
+      GtkWidget *button = g_object_get_data (G_OBJECT (row), "concord-choose-button");
+
+      if (GTK_IS_EDITABLE (row))
+        gtk_editable_set_editable (GTK_EDITABLE (row), !self->checking);
+      else
+        gtk_widget_set_sensitive (row, !self->checking);
+      if (button != NULL)
+        gtk_widget_set_sensitive (button, !self->checking);
+    }
   gtk_widget_set_sensitive (GTK_WIDGET (self->check_button),
                             !self->checking && !verified && self->app != NULL &&
-                            *name != '\0' && *text_of (self->key_row) != '\0');
+                            *name != '\0' && required_filled (self));
   gtk_widget_set_visible (GTK_WIDGET (self->check_button), !verified);
   gtk_widget_set_visible (GTK_WIDGET (self->checked_icon), verified);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), self->checking);
@@ -390,56 +479,70 @@ forget_account (ConcordAddConnectionSide *self)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERIFIED]);
 }
 
-/* The custom field names typed, as "A,B": trimmed, blanks dropped. */
-static char *
-custom_field_names (ConcordAddConnectionSide *self)
-{
-  g_auto(GStrv) names = g_strsplit (text_of (self->custom_fields_row), ",", -1);
-  g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
-  g_auto(GStrv) list = NULL;
-
-  for (guint i = 0; names[i] != NULL; i++)
-    if (*g_strstrip (names[i]) != '\0')
-      g_strv_builder_add (kept, names[i]);
-
-  list = g_strv_builder_end (kept);
-  return g_strjoinv (",", list);
-}
-
+/* The options of the form: one member per field with a value; NULL
+ * when none has one. */
 static char *
 options_json (ConcordAddConnectionSide *self)
 {
-  g_autofree char *server = stripped_text (self->server_row);
-  g_autofree char *custom_fields = custom_field_names (self);
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) root = NULL;
+  guint n = 0;
 
-  if (self->app != NULL && g_str_equal (self->app->id, "sample-crm") && self->sandbox_crm_options != NULL)
-    return g_strdup (self->sandbox_crm_options);
-
-  if (!app_takes_server (self->app) || (*server == '\0' && *custom_fields == '\0'))
-    return NULL;
-
-  builder = json_builder_new ();
   json_builder_begin_object (builder);
-  if (*server != '\0')
+  for (guint i = 0; i < self->field_rows->len; i++)
     {
-      json_builder_set_member_name (builder, "base_url");
-      json_builder_add_string_value (builder, server);
-    }
-  /* Fields the account has that reading its contacts cannot find. */
-  if (*custom_fields != '\0')
-    {
-      json_builder_set_member_name (builder, "custom_fields");
-      json_builder_add_string_value (builder, custom_fields);
+      GtkWidget *row = g_ptr_array_index (self->field_rows, i);
+      const ConcordAppField *field = g_object_get_data (G_OBJECT (row), "concord-field");
+      g_autofree char *value = row_value (row);
+
+      if (value == NULL)
+        continue;
+      json_builder_set_member_name (builder, field->key);
+      json_builder_add_string_value (builder, value);
+      n++;
     }
   json_builder_end_object (builder);
+  if (n == 0)
+    return NULL;
 
   root = json_builder_get_root (builder);
   generator = json_generator_new ();
   json_generator_set_root (generator, root);
   return json_generator_to_data (generator, NULL);
+}
+
+/* Checks every field as the app says; on the first refused, shows why on
+ * its row (opening the advanced fields when it is one) and returns FALSE. */
+static gboolean
+validate_form (ConcordAddConnectionSide *self)
+{
+  const ConcordAppField *secret = concord_app_info_get_secret_field (self->app);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *bad = NULL;
+
+  if (secret != NULL && !concord_app_field_validate (secret, text_of (self->key_row), &error))
+    bad = GTK_WIDGET (self->key_row);
+
+  for (guint i = 0; bad == NULL && i < self->field_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->field_rows, i);
+      g_autofree char *value = row_value (row);
+
+      if (!concord_app_field_validate (g_object_get_data (G_OBJECT (row), "concord-field"), value, &error))
+        bad = row;
+    }
+
+  if (bad == NULL)
+    return TRUE;
+
+  if (gtk_widget_get_ancestor (bad, ADW_TYPE_EXPANDER_ROW) != NULL)
+    adw_expander_row_set_expanded (self->advanced_expander, TRUE);
+  self->problem_row = bad;
+  set_status (self, STATUS_ERROR, error->message);
+  gtk_widget_grab_focus (bad);
+  concord_add_connection_scroll_to (GTK_WIDGET (self->status_box));
+  return FALSE;
 }
 
 /* The detail of a transport error, without the call it was about
@@ -467,7 +570,7 @@ describe_error (ConcordAddConnectionSide *self,
                 const char               *name,
                 const GError             *error)
 {
-  const char *app = self->app->name;
+  const char *app = concord_app_info_get_name (self->app);
 
   if (self->timed_out)
     /* Translators: %s is an app ("Elastic Email") */
@@ -601,6 +704,45 @@ check_call_free (CheckCall *call)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CheckCall, check_call_free)
 
+/* The account's contact types are known (or could not be read): the
+ * check ends. */
+static void
+show_types (ConcordAddConnectionSide *self,
+            GPtrArray                *types,
+            const GError             *error)
+{
+  if (types == NULL || types->len == 0)
+    {
+      g_autofree char *text = NULL;
+
+      if (error != NULL && is_network_error (error))
+        text = describe_error (self, NULL, error);
+      else if (error != NULL)
+        /* Translators: the first %s is an app, the second why (English) */
+        text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
+                                concord_app_info_get_name (self->app), error_detail (error));
+      else
+        /* Translators: %s is an app */
+        text = g_strdup_printf (_("%s has no contacts Concord can sync."),
+                                concord_app_info_get_name (self->app));
+      g_debug ("Reading the contact types failed: %s", error != NULL ? error->message : "none");
+      finish_check (self, STATUS_ERROR, text);
+      return;
+    }
+
+  self->types = g_ptr_array_ref (types);
+  if (self->reused)
+    {
+      /* Translators: %s is an account name */
+      g_autofree char *text = g_strdup_printf (_("Concord uses “%s” with the key it already has."),
+                                               self->account_name);
+
+      finish_check (self, STATUS_OK, text);
+    }
+  else
+    finish_check (self, STATUS_OK, accepted_text (self));
+}
+
 static void
 on_types_listed_cb (GObject      *object,
                     GAsyncResult *result,
@@ -615,35 +757,7 @@ on_types_listed_cb (GObject      *object,
   if (!check_result_wanted (self, call->cancellable, error))
     return;
 
-  if (types == NULL || types->len == 0)
-    {
-      g_autofree char *text = NULL;
-
-      if (error != NULL && is_network_error (error))
-        text = describe_error (self, NULL, error);
-      else if (error != NULL)
-        /* Translators: the first %s is an app, the second why (English) */
-        text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
-                                self->app->name, error_detail (error));
-      else
-        /* Translators: %s is an app */
-        text = g_strdup_printf (_("%s has no contacts Concord can sync."), self->app->name);
-      g_debug ("Reading the contact types failed: %s", error != NULL ? error->message : "none");
-      finish_check (self, STATUS_ERROR, text);
-      return;
-    }
-
-  self->types = g_steal_pointer (&types);
-  if (self->reused)
-    {
-      /* Translators: %s is an account name */
-      g_autofree char *text = g_strdup_printf (_("Concord uses “%s” with the key it already has."),
-                                               self->account_name);
-
-      finish_check (self, STATUS_OK, text);
-    }
-  else
-    finish_check (self, STATUS_OK, _("Key accepted. Concord keeps it in your keyring."));
+  show_types (self, types, error);
 }
 
 static void
@@ -666,6 +780,19 @@ start_check (ConcordAddConnectionSide *self,
 static void
 list_types (ConcordAddConnectionSide *self)
 {
+  /* The app says which types its accounts have: nothing to ask. */
+  if (self->app->contact_types != NULL)
+    {
+      g_autoptr(GPtrArray) types = NULL;
+
+      types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+      for (const ConcordAppChoice *type = self->app->contact_types; type->value != NULL; type++)
+        g_ptr_array_add (types, concord_contact_type_new (type->value,
+                                                          g_dgettext (GETTEXT_PACKAGE, type->label)));
+      show_types (self, types, NULL);
+      return;
+    }
+
   concord_engine_list_types_async (self->engine, self->account_id, self->check_cancellable,
                                    on_types_listed_cb, check_call_new (self));
 }
@@ -740,8 +867,14 @@ check (ConcordAddConnectionSide *self)
     return;
 
   set_name_problem (self, NULL);
-  /* Translators: %s is an app ("Elastic Email") */
-  text = g_strdup_printf (_("Checking the key with %s…"), self->app->name);
+  if (self->account_id == NULL && !validate_form (self))
+    return;
+  if (concord_app_info_get_secret_field (self->app) != NULL)
+    /* Translators: %s is an app ("Elastic Email") */
+    text = g_strdup_printf (_("Checking the key with %s…"), concord_app_info_get_name (self->app));
+  else
+    /* Translators: %s is an app */
+    text = g_strdup_printf (_("Checking the account with %s…"), concord_app_info_get_name (self->app));
   start_check (self, text);
 
   /* The account exists but its types could not be read: only retry that. */
@@ -801,8 +934,11 @@ clear_existing (ConcordAddConnectionSide *self)
   self->adding_another = FALSE;
 }
 
+/* What tells an existing account apart in its row: its first address,
+ * file or folder (a server, a file), or NULL. */
 static char *
-server_of (const char *options_json)
+summary_of (const ConcordAppInfo *app,
+            const char           *options_json)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
@@ -812,8 +948,17 @@ server_of (const char *options_json)
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
-  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
-                                                                "base_url", NULL));
+
+  for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+    if (field->kind == CONCORD_APP_FIELD_URL || field->kind == CONCORD_APP_FIELD_FILE ||
+        field->kind == CONCORD_APP_FIELD_FOLDER)
+      {
+        const char *value = json_object_get_string_member_with_default (json_node_get_object (root),
+                                                                        field->key, NULL);
+        if (value != NULL)
+          return g_strdup (value);
+      }
+  return NULL;
 }
 
 static void
@@ -870,8 +1015,9 @@ on_accounts_listed_cb (GObject      *object,
       gtk_widget_set_name (row, row_name);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), account->name);
-      server = server_of (account->options_json);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), server != NULL ? server : self->app->name);
+      server = summary_of (self->app, account->options_json);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                   server != NULL ? server : concord_app_info_get_name (self->app));
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
       check = gtk_image_new_from_icon_name ("object-select-symbolic");
       gtk_widget_set_visible (check, FALSE);
@@ -947,6 +1093,299 @@ on_cancel_check_clicked (ConcordAddConnectionSide *self)
 }
 
 /* ------------------------------------------------------------------------- */
+/* The app's form                                                            */
+/* ------------------------------------------------------------------------- */
+
+static void on_input_changed   (ConcordAddConnectionSide *self);
+static void on_entry_activated (ConcordAddConnectionSide *self);
+
+/* The accessible names say which side a field is on: both have the same. */
+static void
+update_field_labels (ConcordAddConnectionSide *self)
+{
+  const char *title = gtk_label_get_label (self->title_label);
+  const ConcordAppField *secret = self->app != NULL ? concord_app_info_get_secret_field (self->app) : NULL;
+  g_autofree char *key = NULL;
+
+  if (secret != NULL)
+    /* Translators: the first %s is a field ("API Key"), the second "First App" or "Second App" */
+    key = g_strdup_printf (_("%s of the %s"), concord_app_field_get_label (secret), title);
+  else
+    /* Translators: %s is "First App" or "Second App" */
+    key = g_strdup_printf (_("API key of the %s"), title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->key_row), GTK_ACCESSIBLE_PROPERTY_LABEL, key, -1);
+
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->field_rows, i);
+      const ConcordAppField *field = g_object_get_data (G_OBJECT (row), "concord-field");
+      GtkWidget *button = g_object_get_data (G_OBJECT (row), "concord-choose-button");
+      /* Translators: the first %s is a field ("Server Address"), the second "First App" or
+       * "Second App" */
+      g_autofree char *label = g_strdup_printf (_("%s of the %s"), concord_app_field_get_label (field),
+                                                title);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      if (button != NULL)
+        {
+          /* Translators: %s is a field and the side, "File of the First App" */
+          g_autofree char *choose = g_strdup_printf (_("Choose the %s"), label);
+
+          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          choose, -1);
+        }
+    }
+}
+
+static void
+on_file_chooser_response_cb (GtkNativeDialog *dialog,
+                             int              response,
+                             gpointer         user_data)
+{
+  g_autoptr(GtkWidget) row = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        gtk_editable_set_text (GTK_EDITABLE (row), path);
+    }
+  g_object_unref (dialog);
+}
+
+/* The button of a file or folder row: the desktop's chooser (GTK 4.8 has
+ * no GtkFileDialog), which fills in the row. */
+static void
+on_choose_clicked_cb (GtkButton *button,
+                      GtkWidget *row)
+{
+  const ConcordAppField *field = g_object_get_data (G_OBJECT (row), "concord-field");
+  gboolean folder = field->kind == CONCORD_APP_FIELD_FOLDER;
+  GtkRoot *root = gtk_widget_get_root (row);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (concord_app_field_get_label (field),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                                : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Choose"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_file_chooser_response_cb), g_object_ref (row));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* "base_url" → "base-url-entry" */
+static char *
+row_name (const ConcordAppField *field,
+          const char            *suffix)
+{
+  return g_strdelimit (g_strconcat (field->key, suffix, NULL), "_", '-');
+}
+
+static GtkWidget *
+make_field_row (ConcordAddConnectionSide *self,
+                const ConcordAppField    *field)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *name = NULL;
+  GtkWidget *row;
+
+  if (field->help != NULL)
+    /* Translators: a field and a hint, "Server Address (empty: the app’s own)" */
+    title = g_strdup_printf (_("%s (%s)"), concord_app_field_get_label (field),
+                             g_dgettext (GETTEXT_PACKAGE, field->help));
+  else
+    title = g_strdup (concord_app_field_get_label (field));
+
+  if (field->kind == CONCORD_APP_FIELD_CHOICE)
+    {
+      g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+      GPtrArray *choices = concord_app_field_get_choices (field);
+
+      /* An optional choice starts with "None": item i is choice i - 1. */
+      if (!field->required)
+        gtk_string_list_append (labels, _("None"));
+      for (guint i = 0; i < choices->len; i++)
+        {
+          const ConcordAppChoice *choice = g_ptr_array_index (choices, i);
+
+          gtk_string_list_append (labels, g_dgettext (GETTEXT_PACKAGE, choice->label));
+        }
+
+      row = adw_combo_row_new ();
+      name = row_name (field, "-choice");
+      adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (labels));
+      g_object_set_data_full (G_OBJECT (row), "concord-choices", choices, (GDestroyNotify) g_ptr_array_unref);
+      g_signal_connect_swapped (row, "notify::selected", G_CALLBACK (on_input_changed), self);
+    }
+  else
+    {
+      row = adw_entry_row_new ();
+      name = row_name (field, "-entry");
+      if (field->kind == CONCORD_APP_FIELD_URL)
+        g_object_set (row, "input-purpose", GTK_INPUT_PURPOSE_URL, NULL);
+      g_signal_connect_swapped (row, "changed", G_CALLBACK (on_input_changed), self);
+      g_signal_connect_swapped (row, "entry-activated", G_CALLBACK (on_entry_activated), self);
+
+      if (field->kind == CONCORD_APP_FIELD_FILE || field->kind == CONCORD_APP_FIELD_FOLDER)
+        {
+          GtkWidget *button = gtk_button_new_from_icon_name (field->kind == CONCORD_APP_FIELD_FOLDER
+                                                               ? "folder-open-symbolic"
+                                                               : "document-open-symbolic");
+          g_autofree char *button_name = row_name (field, "-choose-button");
+
+          gtk_widget_set_name (button, button_name);
+          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+          gtk_widget_add_css_class (button, "flat");
+          gtk_widget_set_tooltip_text (button, field->kind == CONCORD_APP_FIELD_FOLDER
+                                                 ? _("Choose a Folder…") : _("Choose a File…"));
+          g_signal_connect (button, "clicked", G_CALLBACK (on_choose_clicked_cb), row);
+          adw_entry_row_add_suffix (ADW_ENTRY_ROW (row), button);
+          g_object_set_data (G_OBJECT (row), "concord-choose-button", button);
+        }
+    }
+
+  gtk_widget_set_name (row, name);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  g_object_set_data (G_OBJECT (row), "concord-field", (gpointer) field);
+  return row;
+}
+
+static void
+clear_form (ConcordAddConnectionSide *self)
+{
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->field_rows, i);
+
+      if (gtk_widget_get_ancestor (row, ADW_TYPE_EXPANDER_ROW) != NULL)
+        adw_expander_row_remove (self->advanced_expander, row);
+      else
+        adw_preferences_group_remove (self->fields_group, row);
+    }
+  g_ptr_array_set_size (self->field_rows, 0);
+  self->problem_row = NULL;
+}
+
+/* Check sits in the secret's row; an app without a secret (a local file,
+ * an address book) has it in a row of its own. */
+static void
+place_check (ConcordAddConnectionSide *self,
+             gboolean                  in_key_row)
+{
+  GtkWidget *widgets[] = {
+    GTK_WIDGET (self->spinner), GTK_WIDGET (self->checked_icon), GTK_WIDGET (self->check_button),
+  };
+  GtkWidget *row = in_key_row ? GTK_WIDGET (self->key_row) : GTK_WIDGET (self->check_row);
+
+  if (gtk_widget_is_ancestor (widgets[0], row))
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (widgets); i++)
+    {
+      g_object_ref (widgets[i]);
+      if (in_key_row)
+        {
+          adw_action_row_remove (self->check_row, widgets[i]);
+          adw_entry_row_add_suffix (ADW_ENTRY_ROW (self->key_row), widgets[i]);
+        }
+      else
+        {
+          adw_entry_row_remove (ADW_ENTRY_ROW (self->key_row), widgets[i]);
+          adw_action_row_add_suffix (self->check_row, widgets[i]);
+        }
+      g_object_unref (widgets[i]);
+    }
+}
+
+/* The sandbox's options for an account of @app, when it runs one. */
+static JsonObject *
+sandbox_options (ConcordAddConnectionSide *self,
+                 JsonParser               *parser)
+{
+  const char *candidates[2];
+
+  if (self->sandbox == NULL)
+    return NULL;
+
+  candidates[0] = concord_sandbox_get_elasticemail_options_json (self->sandbox);
+  candidates[1] = concord_sandbox_get_crm_options_json (self->sandbox);
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    if (candidates[i] != NULL &&
+        concord_sandbox_owns_account (self->sandbox, self->app->id, candidates[i]) &&
+        json_parser_load_from_data (parser, candidates[i], -1, NULL) &&
+        JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      return json_node_get_object (json_parser_get_root (parser));
+
+  return NULL;
+}
+
+/* The rows of the chosen app's form. */
+static void
+build_form (ConcordAddConnectionSide *self)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GString) advanced = g_string_new (NULL);
+  const ConcordAppField *secret;
+  JsonObject *preset;
+  gboolean any_shown = FALSE;
+
+  clear_form (self);
+  preset = sandbox_options (self, parser);
+
+  secret = concord_app_info_get_secret_field (self->app);
+  gtk_widget_set_visible (GTK_WIDGET (self->key_row), secret != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->check_row), secret == NULL);
+  place_check (self, secret != NULL);
+  if (secret != NULL)
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->key_row), concord_app_field_get_label (secret));
+
+  for (const ConcordAppField *field = self->app->fields; field->key != NULL; field++)
+    {
+      GtkWidget *row;
+      const char *value;
+
+      if (field->kind == CONCORD_APP_FIELD_SECRET)
+        continue;
+
+      row = make_field_row (self, field);
+      g_ptr_array_add (self->field_rows, row);
+      value = preset != NULL ? json_object_get_string_member_with_default (preset, field->key, NULL) : NULL;
+      if (value != NULL && GTK_IS_EDITABLE (row))
+        gtk_editable_set_text (GTK_EDITABLE (row), value);
+      /* A demo app's fields are the sandbox's business. */
+      gtk_widget_set_visible (row, !self->app->demo || value == NULL);
+
+      if (field->advanced)
+        {
+          adw_expander_row_add_row (self->advanced_expander, row);
+          if (gtk_widget_get_visible (row))
+            g_string_append_printf (advanced, "%s%s", advanced->len > 0 ? _(", ") : "",
+                                    concord_app_field_get_short_label (field));
+        }
+      else
+        {
+          adw_preferences_group_add (self->fields_group, row);
+          any_shown |= gtk_widget_get_visible (row);
+        }
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->fields_group), any_shown);
+  gtk_widget_set_visible (GTK_WIDGET (self->advanced_expander), advanced->len > 0);
+  if (advanced->len > 0)
+    {
+      /* Translators: %s is a list of fields, "Server Address, Custom Fields" */
+      g_autofree char *title = g_strdup_printf (_("Advanced: %s"), advanced->str);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->advanced_expander), title);
+    }
+  update_field_labels (self);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Choosing the app                                                          */
 /* ------------------------------------------------------------------------- */
 
@@ -962,17 +1401,20 @@ choose_app (ConcordAddConnectionSide *self,
       forget_account (self);
       self->app = app;
       set_status (self, STATUS_NONE, NULL);
+      build_form (self);
     }
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->app_row), app->name);
-  gtk_image_set_from_icon_name (self->app_icon, concord_app_icon_name (app->id));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->app_row), concord_app_info_get_name (app));
+  gtk_image_set_from_icon_name (self->app_icon, concord_app_info_get_icon_name (app));
   gtk_widget_set_visible (GTK_WIDGET (self->key_help_button), app->key_url != NULL);
   if (app->key_url != NULL)
     gtk_link_button_set_uri (self->key_help_button, app->key_url);
-  gtk_widget_set_visible (GTK_WIDGET (self->server_expander), app_takes_server (app));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->key_help_button),
+                               app->key_help != NULL ? g_dgettext (GETTEXT_PACKAGE, app->key_help) : NULL);
   {
     /* Translators: %s is an app, in the tooltip of a button */
-    g_autofree char *change = g_strdup_printf (_("Choose another app instead of %s"), app->name);
+    g_autofree char *change = g_strdup_printf (_("Choose another app instead of %s"),
+                                               concord_app_info_get_name (app));
 
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->change_app_button), change);
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->change_app_button),
@@ -1000,7 +1442,7 @@ filter_app_row (GtkListBoxRow *row,
   ConcordAddConnectionSide *self = user_data;
   const ConcordAppInfo *app = g_object_get_data (G_OBJECT (row), "concord-app");
   g_autofree char *query = g_utf8_casefold (text_of (self->search_entry), -1);
-  g_autofree char *name = g_utf8_casefold (app->name, -1);
+  g_autofree char *name = g_utf8_casefold (concord_app_info_get_name (app), -1);
 
   return strstr (name, g_strstrip (query)) != NULL;
 }
@@ -1008,28 +1450,28 @@ filter_app_row (GtkListBoxRow *row,
 static void
 add_app_rows (ConcordAddConnectionSide *self)
 {
-  const ConcordAppInfo *apps;
+  const ConcordAppInfo **apps;
   guint n_apps;
   GtkWidget *placeholder;
 
-  apps = concord_apps_get_all (&n_apps);
+  apps = concord_app_registry_list (&n_apps);
   for (guint i = 0; i < n_apps; i++)
     {
       GtkWidget *row, *icon;
       g_autofree char *name = NULL;
 
       /* The sandbox's apps are offered in the sandbox only. */
-      if (apps[i].demo && !self->show_demo)
+      if (apps[i]->demo && !self->show_demo)
         continue;
 
       row = adw_action_row_new ();
-      name = g_strdup_printf ("app-%s", apps[i].id);
+      name = g_strdup_printf ("app-%s", apps[i]->id);
       gtk_widget_set_name (row, name);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), apps[i].name);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), concord_app_info_get_name (apps[i]));
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      g_object_set_data (G_OBJECT (row), "concord-app", (gpointer) &apps[i]);
+      g_object_set_data (G_OBJECT (row), "concord-app", (gpointer) apps[i]);
 
-      icon = gtk_image_new_from_icon_name (concord_app_icon_name (apps[i].id));
+      icon = gtk_image_new_from_icon_name (concord_app_info_get_icon_name (apps[i]));
       gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
       gtk_widget_add_css_class (icon, "app-icon");
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
@@ -1167,6 +1609,7 @@ concord_add_connection_side_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_ADD_CONNECTION_SIDE);
   g_clear_object (&self->engine);
+  g_clear_object (&self->sandbox);
 
   G_OBJECT_CLASS (concord_add_connection_side_parent_class)->dispose (object);
 }
@@ -1180,7 +1623,7 @@ concord_add_connection_side_finalize (GObject *object)
   g_clear_object (&self->check_cancellable);
   g_free (self->account_id);
   g_free (self->account_name);
-  g_free (self->sandbox_crm_options);
+  g_clear_pointer (&self->field_rows, g_ptr_array_unref);
   g_clear_pointer (&self->types, g_ptr_array_unref);
 
   G_OBJECT_CLASS (concord_add_connection_side_parent_class)->finalize (object);
@@ -1215,9 +1658,6 @@ set_title (ConcordAddConnectionSide *self,
 {
   g_autofree char *search = NULL;
   g_autofree char *name = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *server = NULL;
-  g_autofree char *custom_fields = NULL;
 
   gtk_label_set_label (self->title_label, title);
 
@@ -1226,12 +1666,6 @@ set_title (ConcordAddConnectionSide *self,
   search = g_strdup_printf (_("Search apps for the %s"), title);
   /* Translators: %s is "First App" or "Second App" */
   name = g_strdup_printf (_("Account name of the %s"), title);
-  /* Translators: %s is "First App" or "Second App" */
-  key = g_strdup_printf (_("API key of the %s"), title);
-  /* Translators: %s is "First App" or "Second App" */
-  server = g_strdup_printf (_("Server address of the %s"), title);
-  /* Translators: %s is "First App" or "Second App" */
-  custom_fields = g_strdup_printf (_("Custom fields of the %s that no contact uses yet"), title);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_entry),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, search, -1);
@@ -1239,12 +1673,7 @@ set_title (ConcordAddConnectionSide *self,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->name_row),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->key_row),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, key, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->server_row),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, server, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->custom_fields_row),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, custom_fields, -1);
+  update_field_labels (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
 }
@@ -1314,9 +1743,9 @@ concord_add_connection_side_class_init (ConcordAddConnectionSideClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, checked_icon);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, check_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, key_help_button);
-  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, server_expander);
-  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, server_row);
-  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, custom_fields_row);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, fields_group);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, advanced_expander);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, check_row);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_box);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_icon);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_label);
@@ -1336,6 +1765,7 @@ concord_add_connection_side_class_init (ConcordAddConnectionSideClass *klass)
 static void
 concord_add_connection_side_init (ConcordAddConnectionSide *self)
 {
+  self->field_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
@@ -1424,8 +1854,8 @@ gboolean
 concord_add_connection_side_same_account (ConcordAddConnectionSide *self,
                                           ConcordAddConnectionSide *other)
 {
-  g_autofree char *server = NULL;
-  g_autofree char *other_server = NULL;
+  g_autofree char *options = NULL;
+  g_autofree char *other_options = NULL;
 
   g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self), FALSE);
   g_return_val_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (other), FALSE);
@@ -1439,9 +1869,9 @@ concord_add_connection_side_same_account (ConcordAddConnectionSide *self,
   if (self->reused || other->reused)
     return FALSE;
 
-  server = stripped_text (self->server_row);
-  other_server = stripped_text (other->server_row);
-  return g_str_equal (server, other_server) &&
+  options = options_json (self);
+  other_options = options_json (other);
+  return g_strcmp0 (options, other_options) == 0 &&
          g_str_equal (text_of (self->key_row), text_of (other->key_row));
 }
 
@@ -1459,8 +1889,10 @@ concord_add_connection_side_focus (ConcordAddConnectionSide *self)
     focus = gtk_widget_get_first_child (GTK_WIDGET (self->existing_list));
   else if (*text_of (self->name_row) == '\0')
     focus = GTK_WIDGET (self->name_row);
-  else
+  else if (gtk_widget_get_visible (GTK_WIDGET (self->key_row)))
     focus = GTK_WIDGET (self->key_row);
+  else
+    focus = GTK_WIDGET (self->check_button);
 
   gtk_widget_grab_focus (focus);
   /* An error under the fields is what to read first; it is just below. */
@@ -1474,8 +1906,8 @@ concord_add_connection_side_focus (ConcordAddConnectionSide *self)
 /**
  * concord_add_connection_side_set_sandbox:
  *
- * Offers the sandbox's Sample CRM too, and points Elastic Email at the
- * sandbox's server.
+ * Offers the sandbox's apps too, and fills in the sandbox's options (its
+ * server's address, its files) for accounts of its apps.
  */
 void
 concord_add_connection_side_set_sandbox (ConcordAddConnectionSide *self,
@@ -1486,10 +1918,10 @@ concord_add_connection_side_set_sandbox (ConcordAddConnectionSide *self,
   g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
   g_return_if_fail (CONCORD_IS_SANDBOX (sandbox));
 
-  g_free (self->sandbox_crm_options);
-  self->sandbox_crm_options = g_strdup (concord_sandbox_get_crm_options_json (sandbox));
+  g_set_object (&self->sandbox, sandbox);
   self->show_demo = TRUE;
-  gtk_editable_set_text (GTK_EDITABLE (self->server_row), concord_sandbox_get_elasticemail_url (sandbox));
+  if (self->app != NULL)
+    build_form (self);
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->app_list))) != NULL)
     gtk_list_box_remove (self->app_list, child);
@@ -1542,7 +1974,7 @@ concord_add_connection_side_show_problem (ConcordAddConnectionSide *self,
       g_autofree char *reused = g_strdup_printf (_("Concord uses “%s” with the key it already has."),
                                                  self->account_name);
 
-      set_status (self, STATUS_OK, self->reused ? reused : _("Key accepted. Concord keeps it in your keyring."));
+      set_status (self, STATUS_OK, self->reused ? reused : accepted_text (self));
     }
 }
 

@@ -7,7 +7,7 @@
 
 #include <adwaita.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-engine.h"
 #include "concord-sandbox.h"
 

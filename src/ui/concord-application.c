@@ -26,7 +26,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-application.h"
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-background.h"
 #include "concord-engine.h"
 #include "concord-error.h"
@@ -157,12 +157,6 @@ static const struct
 /* ------------------------------------------------------------------------- */
 /* The engine                                                                */
 /* ------------------------------------------------------------------------- */
-
-static const ConcordEngineApps engine_apps = {
-  concord_apps_create_connector,
-  concord_connector_verify_async,
-  concord_connector_verify_finish,
-};
 
 /* With a connection on and background syncing allowed, the app stays
  * alive when its last window closes. */
@@ -352,7 +346,8 @@ sandbox_started_cb (GObject      *object,
     g_task_return_error (task, error);
   else if (concord_sandbox_get_moved_from (sandbox) != NULL && self->engine != NULL)
     /* Its port was taken: the stored accounts follow it before any run. */
-    concord_engine_move_server_async (self->engine, "elasticemail", concord_sandbox_get_moved_from (sandbox),
+    concord_engine_move_server_async (self->engine, concord_elasticemail_app.id,
+                                      concord_sandbox_get_moved_from (sandbox),
                                       concord_sandbox_get_elasticemail_url (sandbox), NULL,
                                       sandbox_moved_cb, g_steal_pointer (&task));
   else
@@ -642,7 +637,7 @@ start_engine (ConcordApplication *self)
   if (g_mkdir_with_parents (dir, 0700) != 0)
     g_warning ("Could not create %s: %s", dir, g_strerror (errno));
 
-  self->engine = concord_engine_new (path, secrets, &engine_apps);
+  self->engine = concord_engine_new (path, secrets, concord_app_registry_create_connector);
   self->notifications = concord_notifications_new (G_APPLICATION (self), self->engine);
   connections = concord_engine_get_connections (self->engine);
   g_signal_connect_object (connections, "items-changed", G_CALLBACK (on_connections_changed), self, 0);

@@ -27,6 +27,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-app-registry.h"
 #include "concord-connection-item.h"
 #include "concord-reflow-box.h"
 
@@ -54,30 +55,6 @@ struct _ConcordConnectionItem
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectionItem, concord_connection_item, GTK_TYPE_LIST_BOX_ROW)
-
-/* ------------------------------------------------------------------------- */
-/* Apps                                                                      */
-/* ------------------------------------------------------------------------- */
-
-const char *
-concord_app_icon_name (const char *app_id)
-{
-  if (g_strcmp0 (app_id, "elasticemail") == 0)
-    return "mail-send-symbolic";
-  if (g_strcmp0 (app_id, "sample-crm") == 0)
-    return "x-office-address-book-symbolic";
-  return "application-x-addon-symbolic";
-}
-
-const char *
-concord_app_display_name (const char *app_id)
-{
-  if (g_strcmp0 (app_id, "elasticemail") == 0)
-    return "Elastic Email";
-  if (g_strcmp0 (app_id, "sample-crm") == 0)
-    return _("Sample CRM");
-  return app_id;
-}
 
 /* ------------------------------------------------------------------------- */
 /* Showing the state                                                         */
@@ -182,8 +159,10 @@ update (ConcordConnectionItem *self)
   self->updating = TRUE;
 
   gtk_label_set_label (self->title_label, name);
-  gtk_image_set_from_icon_name (self->icon_a, concord_app_icon_name (concord_connection_state_get_app_a (state)));
-  gtk_image_set_from_icon_name (self->icon_b, concord_app_icon_name (concord_connection_state_get_app_b (state)));
+  gtk_image_set_from_icon_name (self->icon_a,
+                                concord_app_registry_get_icon_name (concord_connection_state_get_app_a (state)));
+  gtk_image_set_from_icon_name (self->icon_b,
+                                concord_app_registry_get_icon_name (concord_connection_state_get_app_b (state)));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon_a), concord_connection_state_get_account_a (state));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon_b), concord_connection_state_get_account_b (state));
 

@@ -18,7 +18,5 @@ G_DECLARE_FINAL_TYPE (ConcordConnectionItem, concord_connection_item, CONCORD, C
 GtkWidget              *concord_connection_item_new       (ConcordEngine          *engine,
                                                           ConcordConnectionState *state);
 ConcordConnectionState *concord_connection_item_get_state (ConcordConnectionItem   *self);
-const char             *concord_app_icon_name            (const char             *app_id);
-const char             *concord_app_display_name         (const char             *app_id);
 
 G_END_DECLS

@@ -29,6 +29,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-activity-view.h"
+#include "concord-app-registry.h"
 #include "concord-application.h"
 #include "concord-connection-page.h"
 #include "concord-engine-activity.h"
@@ -135,10 +136,19 @@ update_title (ConcordConnectionPage *self)
 /* ------------------------------------------------------------------------- */
 
 static gboolean
+is_demo_app (const char *app_id)
+{
+  const ConcordAppInfo *app = concord_app_registry_lookup (app_id);
+
+  return app != NULL && app->demo;
+}
+
+/* A connection of the sandbox demo's apps. */
+static gboolean
 is_sample (ConcordConnectionState *state)
 {
-  return g_strcmp0 (concord_connection_state_get_app_a (state), "sample-crm") == 0 ||
-         g_strcmp0 (concord_connection_state_get_app_b (state), "sample-crm") == 0;
+  return is_demo_app (concord_connection_state_get_app_a (state)) ||
+         is_demo_app (concord_connection_state_get_app_b (state));
 }
 
 /* The reason in plain words, what to do, and Try Again; gone once a run

@@ -42,7 +42,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-background.h"
 #include "concord-error.h"
 #include "concord-preferences-window.h"
@@ -221,9 +221,10 @@ sync_start_at_login (ConcordPreferencesWindow *self)
 /* Accounts                                                                  */
 /* ------------------------------------------------------------------------- */
 
-/* The account's option "custom_fields", or "". */
+/* The account's option @key, or "". */
 static char *
-custom_fields_of (const char *options_json)
+option_of (const char *options_json,
+           const char *key)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
@@ -232,29 +233,21 @@ custom_fields_of (const char *options_json)
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return g_strdup ("");
 
-  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
-                                                               "custom_fields", ""));
+  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (root), key, ""));
 }
 
 static void
-on_custom_fields_saved_cb (GObject      *object,
-                           GAsyncResult *result,
-                           gpointer      user_data)
+show_option_problem (GtkWidget             *row,
+                     const ConcordAppField *field,
+                     const GError          *error)
 {
-  g_autoptr(GtkWidget) row = user_data;
-  g_autoptr(GError) error = NULL;
-  GtkRoot *root;
+  GtkRoot *root = gtk_widget_get_root (row);
 
-  if (!concord_engine_set_custom_fields_finish (CONCORD_ENGINE (object), result, &error) &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  gtk_widget_set_sensitive (row, TRUE);
-  root = gtk_widget_get_root (row);
-  if (error != NULL && ADW_IS_PREFERENCES_WINDOW (root))
+  if (ADW_IS_PREFERENCES_WINDOW (root))
     {
-      /* Translators: %s says why */
-      g_autofree char *text = g_strdup_printf (_("The custom fields could not be saved: %s"),
+      /* Translators: the first %s is a field ("Custom Fields"), the second says why */
+      g_autofree char *text = g_strdup_printf (_("%s could not be saved: %s"),
+                                               concord_app_field_get_short_label (field),
                                                error->message);
 
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), adw_toast_new (text));
@@ -262,16 +255,40 @@ on_custom_fields_saved_cb (GObject      *object,
 }
 
 static void
-on_custom_fields_row_apply_cb (AdwEntryRow              *row,
-                               ConcordPreferencesWindow *self)
+on_option_saved_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GtkWidget) row = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!concord_engine_set_option_finish (CONCORD_ENGINE (object), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  gtk_widget_set_sensitive (row, TRUE);
+  if (error != NULL)
+    show_option_problem (row, g_object_get_data (G_OBJECT (row), "field"), error);
+}
+
+static void
+on_option_row_apply_cb (AdwEntryRow              *row,
+                        ConcordPreferencesWindow *self)
 {
   const char *account_id = g_object_get_data (G_OBJECT (row), "account-id");
+  const ConcordAppField *field = g_object_get_data (G_OBJECT (row), "field");
+  g_autofree char *value = concord_app_field_normalize (field, gtk_editable_get_text (GTK_EDITABLE (row)));
+  g_autoptr(GError) error = NULL;
+
+  if (!concord_app_field_validate (field, value, &error))
+    {
+      show_option_problem (GTK_WIDGET (row), field, error);
+      return;
+    }
 
   gtk_widget_set_sensitive (GTK_WIDGET (row), FALSE);
-  concord_engine_set_custom_fields_async (self->engine, account_id,
-                                          gtk_editable_get_text (GTK_EDITABLE (row)),
-                                          self->cancellable, on_custom_fields_saved_cb,
-                                          g_object_ref (row));
+  concord_engine_set_option_async (self->engine, account_id, field->key, value, self->cancellable,
+                                   on_option_saved_cb, g_object_ref (row));
 }
 
 static ConcordAccountRow *
@@ -319,14 +336,6 @@ connections_of (ConcordPreferencesWindow *self,
   return g_string_free (g_steal_pointer (&names), FALSE);
 }
 
-static const char *
-app_name (const char *app_id)
-{
-  const ConcordAppInfo *app = concord_apps_lookup (app_id);
-
-  return app != NULL ? app->name : app_id;
-}
-
 static void
 update_account_row (ConcordPreferencesWindow *self,
                     AdwActionRow             *row,
@@ -350,7 +359,7 @@ update_account_row (ConcordPreferencesWindow *self,
 
   /* Translators: the first %s is an app (Elastic Email), the second says which
    * connections use the account, the third the account's state */
-  subtitle = g_strdup_printf (_("%s · %s\n%s"), app_name (account->app_id), used,
+  subtitle = g_strdup_printf (_("%s · %s\n%s"), concord_app_registry_get_name (account->app_id), used,
                               refused ? _("Key refused — replace it") : _("OK"));
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), account->name);
@@ -426,26 +435,57 @@ make_account_row (ConcordPreferencesWindow *self,
   return ADW_ACTION_ROW (row);
 }
 
+/* A row for an option of @account that can be changed after it was
+ * added (a field of its app's form marked editable). */
 static void
-add_custom_fields_row (ConcordPreferencesWindow *self,
-                       ConcordAccountRow        *account)
+add_option_row (ConcordPreferencesWindow *self,
+                ConcordAccountRow        *account,
+                const ConcordAppField    *field)
 {
-  g_autofree char *names = custom_fields_of (account->options_json);
+  g_autofree char *value = option_of (account->options_json, field->key);
   g_autofree char *label = NULL;
+  g_autofree char *name = NULL;
   GtkWidget *row = adw_entry_row_new ();
 
-  gtk_widget_set_name (row, "custom-fields-entry");
+  /* "custom_fields" → "custom-fields-entry" */
+  name = g_strdelimit (g_strconcat (field->key, "-entry", NULL), "_", '-');
+  gtk_widget_set_name (row, name);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), account->name);
   adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (row), TRUE);
-  gtk_editable_set_text (GTK_EDITABLE (row), names);
-  /* Translators: %s is an account's name */
-  label = g_strdup_printf (_("Custom fields of %s that no contact uses yet"), account->name);
+  gtk_editable_set_text (GTK_EDITABLE (row), value);
+  /* Translators: the first %s is a field ("Custom Fields No Contact Uses Yet"), the second an
+   * account's name */
+  label = g_strdup_printf (_("%s of %s"), concord_app_field_get_label (field), account->name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   g_object_set_data_full (G_OBJECT (row), "account-id", g_strdup (account->id), g_free);
-  g_signal_connect (row, "apply", G_CALLBACK (on_custom_fields_row_apply_cb), self);
+  g_object_set_data (G_OBJECT (row), "field", (gpointer) field);
+  g_signal_connect (row, "apply", G_CALLBACK (on_option_row_apply_cb), self);
   adw_preferences_group_add (self->accounts_group, row);
   g_ptr_array_add (self->custom_rows, row);
+}
+
+/* The group's title and description say what its rows are: one app's
+ * option ("Elastic Email Custom Fields", and why it is asked), or options
+ * of several. */
+static void
+update_options_group (ConcordPreferencesWindow *self,
+                      const ConcordAppInfo     *app,
+                      const ConcordAppField    *field)
+{
+  g_autofree char *title = NULL;
+
+  if (field != NULL)
+    /* Translators: an app and one of its account options, "Elastic Email Custom Fields" */
+    title = g_strdup_printf (_("%s %s"), concord_app_info_get_name (app),
+                             concord_app_field_get_short_label (field));
+  else
+    title = g_strdup (_("Account Options"));
+
+  adw_preferences_group_set_title (self->accounts_group, title);
+  adw_preferences_group_set_description (self->accounts_group,
+                                         field != NULL && field->description != NULL
+                                           ? g_dgettext (GETTEXT_PACKAGE, field->description) : NULL);
 }
 
 /* Shows the accounts last listed: rows are kept (an open menu stays open)
@@ -489,15 +529,27 @@ show_accounts (ConcordPreferencesWindow *self)
         adw_preferences_group_remove (self->accounts_group, g_ptr_array_index (self->custom_rows, i));
       g_ptr_array_set_size (self->custom_rows, 0);
 
+      const ConcordAppInfo *only_app = NULL;
+      const ConcordAppField *only_field = NULL;
+      gboolean several = FALSE;
+
       for (guint i = 0; i < self->accounts->len; i++)
         {
           ConcordAccountRow *account = g_ptr_array_index (self->accounts, i);
+          const ConcordAppInfo *app = concord_app_registry_lookup (account->app_id);
 
-          if (g_strcmp0 (account->app_id, "elasticemail") != 0)
-            continue;
-          add_custom_fields_row (self, account);
-          n_custom++;
+          for (const ConcordAppField *field = app != NULL ? app->fields : NULL;
+               field != NULL && field->key != NULL; field++)
+            if (field->editable)
+              {
+                add_option_row (self, account, field);
+                n_custom++;
+                several |= only_field != NULL && only_field != field;
+                only_field = field;
+                only_app = app;
+              }
         }
+      update_options_group (self, several ? NULL : only_app, several ? NULL : only_field);
       gtk_widget_set_visible (GTK_WIDGET (self->accounts_group), n_custom > 0);
       self->custom_rows_made = TRUE;
     }
@@ -658,7 +710,7 @@ open_dialog (ConcordPreferencesWindow *self,
       body = g_strdup_printf (_("Paste the new API key of “%s” from %s. Concord checks it with the "
                                 "app first: the old key is replaced only if the app accepts the new "
                                 "one, and the connections that failed sync again at once."),
-                              account->name, app_name (account->app_id));
+                              account->name, concord_app_registry_get_name (account->app_id));
     }
   else
     {
@@ -719,7 +771,8 @@ on_key_replaced_cb (GObject      *object,
       g_clear_object (&self->dialog_cancellable);
       set_dialog_busy (self, FALSE);
       account = find_account (self, self->dialog_account);
-      text = refusal_text (error, account != NULL ? app_name (account->app_id) : _("The app"));
+      text = refusal_text (error, account != NULL ? concord_app_registry_get_name (account->app_id)
+                                                  : _("The app"));
       show_dialog_error (self, text);
       return;
     }
@@ -891,7 +944,7 @@ accounts_remove_action (GtkWidget  *widget,
       /* Translators: %s is an app's name */
       body = g_strdup_printf (_("Concord forgets the account and removes its key from the keyring. "
                                 "Nothing changes in %s: no contact is deleted."),
-                              app_name (account->app_id));
+                              concord_app_registry_get_name (account->app_id));
       dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
       gtk_widget_set_name (dialog, "account-remove-dialog");
       adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),

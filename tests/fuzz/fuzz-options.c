@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "concord-apps.h"
+#include "concord-app-registry.h"
 #include "concord-http.h"
 #include "fuzz-common.h"
 
@@ -67,11 +67,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   check_url (text);
 
-  if (concord_apps_check_options (app, text, NULL))
+  if (concord_app_registry_check_options (app, text, NULL))
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(ConcordConnector) connector =
-        concord_apps_create_connector (app, text, "fuzz-key", &error);
+        concord_app_registry_create_connector (app, text, "fuzz-key", &error);
 
       g_assert_no_error (error);
       g_assert_nonnull (connector);

@@ -49,8 +49,6 @@ world_create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (current_world->sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-const ConcordEngineApps world_apps = { world_create, NULL, NULL };
-
 static void
 world_on_run_finished (ConcordEngine          *engine,
                        ConcordConnectionState *state,
@@ -97,7 +95,7 @@ world_new (void)
       concord_memory_connector_set_schema (world->sides[s], schema);
     }
 
-  world->engine = concord_engine_new (path, secrets, &world_apps);
+  world->engine = concord_engine_new (path, secrets, world_create);
   g_signal_connect (world->engine, "run-finished", G_CALLBACK (world_on_run_finished), world);
   concord_engine_open_async (world->engine, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);

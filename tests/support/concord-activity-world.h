@@ -39,8 +39,6 @@ extern World *current_world;
 extern char *world_data_dir;
 
 /* "memory" accounts: key "right", options {"side": "a"} or {"side": "b"}. */
-extern const ConcordEngineApps world_apps;
-
 char             *world_db_path      (void);
 ConcordConnector *world_create       (const char           *app_id,
                                       const char           *options_json,

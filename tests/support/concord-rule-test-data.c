@@ -51,8 +51,6 @@ rule_test_create (const char  *app_id,
   return g_object_ref (CONCORD_CONNECTOR (rule_sides[strstr (options_json, "\"b\"") != NULL ? 1 : 0]));
 }
 
-const ConcordEngineApps rule_test_apps = { rule_test_create, NULL, NULL };
-
 gboolean
 rule_person_has_tag (const RulePerson *p,
                      const char       *tag)
@@ -154,7 +152,7 @@ rule_open_engine (const char *db_path)
   g_autoptr(ConcordSecretStore) secrets = concord_secret_store_new_in_memory ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  ConcordEngine *engine = concord_engine_new (db_path, secrets, &rule_test_apps);
+  ConcordEngine *engine = concord_engine_new (db_path, secrets, rule_test_create);
   GAsyncResult *slot = NULL;
 
   concord_engine_open_async (engine, NULL, concord_test_store_result_cb, &slot);

@@ -41,8 +41,6 @@ extern const RulePerson shop_people[RULE_N_SHOP_PEOPLE];
 extern ConcordMemoryConnector *rule_sides[2];
 
 /* "memory" accounts: key "right", options {"side": "a"} or {"side": "b"}. */
-extern const ConcordEngineApps rule_test_apps;
-
 ConcordConnector *rule_test_create     (const char          *app_id,
                                         const char          *options_json,
                                         const char          *secret,

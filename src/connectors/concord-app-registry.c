@@ -1,0 +1,770 @@
+/* concord-app-registry.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The apps Concord can connect, each described once by a ConcordAppInfo in
+ * a file of its own next to its connector (concord-<app>-app.c), and
+ * registered by one line in builtin_apps[] below. The Add Connection flow,
+ * the connection rows, Preferences → Accounts, `concord-cli account add`
+ * and the engine's connector factory all read the descriptions; none of
+ * them knows an app by its id.
+ *
+ * An account's options are a JSON object of strings, one per field of the
+ * app's form except the secret (kept in the keyring, never an option).
+ * They are checked in two ways:
+ *  - as stored (concord_app_registry_check_options(), before every
+ *    connector is made): only the app's fields, each a string its kind
+ *    accepts, the required ones present; a path must be absolute but need
+ *    not exist (a folder on a disk not mounted now is not a broken account);
+ *  - as entered (concord_app_info_check_entry(), concord_app_field_validate(),
+ *    for the form and `account add`): the same, and paths must exist and the
+ *    secret must be usable.
+ *
+ * Ids are looked up without regard to ASCII case, never with the locale's
+ * rules: in a Turkish locale "I" does not fold to "i".
+ *
+ * Registration (tests register apps of their own) happens before other
+ * threads look apps up: the list is read without a lock.
+ */
+
+#define G_LOG_DOMAIN "concord-app-registry"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "concord-app-registry.h"
+#include "concord-error.h"
+#include "concord-http.h"
+#include "concord-json-private.h"
+
+/* Options are a few short strings; beyond this they are not read. */
+#define MAX_OPTIONS_BYTES (64 * 1024)
+/* A field's value: a URL, a path, a key. Beyond this it is refused. */
+#define MAX_VALUE_BYTES   4096
+
+/* The apps, in the order they are offered. */
+static const ConcordAppInfo * const builtin_apps[] = {
+  &concord_elasticemail_app,
+  &concord_sample_app,
+};
+
+static GPtrArray *apps;  /* (element-type ConcordAppInfo) (unowned elements) */
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static GPtrArray *
+get_apps (void)
+{
+  if (g_once_init_enter (&apps))
+    {
+      GPtrArray *list = g_ptr_array_new ();
+
+      for (guint i = 0; i < G_N_ELEMENTS (builtin_apps); i++)
+        g_ptr_array_add (list, (gpointer) builtin_apps[i]);
+      g_once_init_leave (&apps, list);
+    }
+  return apps;
+}
+
+static gboolean
+is_valid_id (const char *id)
+{
+  if (id == NULL || *id == '\0' || strlen (id) > 64)
+    return FALSE;
+  for (const char *p = id; *p != '\0'; p++)
+    if (!g_ascii_islower (*p) && !g_ascii_isdigit (*p) && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+/* Whether @name looks like it would hold a credential ("api_key", "apikey",
+ * "X-ElasticEmail-ApiKey", "token", …): the refusal then says where keys go. */
+static gboolean
+is_key_like (const char *name)
+{
+  static const char * const words[] = { "key", "token", "secret", "password", "passwd", "auth",
+                                        "bearer", "credential", NULL };
+  g_autoptr(GString) folded = g_string_new (NULL);
+
+  for (const char *p = name; *p != '\0'; p++)
+    if (g_ascii_isalnum (*p))
+      g_string_append_c (folded, g_ascii_tolower (*p));
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (strstr (folded->str, words[i]) != NULL)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* The options as a JSON object whose members are all strings, or NULL
+ * with @error set. NULL or "" is no option at all. */
+static JsonNode *
+parse_options (const char  *options_json,
+               GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (options_json == NULL || *options_json == '\0')
+    {
+      root = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (root, json_object_new ());
+      return g_steal_pointer (&root);
+    }
+
+  root = concord_json_parse (options_json, -1, MAX_OPTIONS_BYTES, &local_error);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   _("The account’s options are unreadable: %s"),
+                   local_error != NULL ? local_error->message : _("not a JSON object"));
+      return NULL;
+    }
+
+  json_object_iter_init (&iter, json_node_get_object (root));
+  while (json_object_iter_next (&iter, &name, &value))
+    if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+      {
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                     _("The option “%s” must be text"), name);
+        return NULL;
+      }
+
+  return g_steal_pointer (&root);
+}
+
+/* The keys of @app's options, "base_url, custom_fields". */
+static char *
+option_keys (const ConcordAppInfo *app)
+{
+  g_autoptr(GString) keys = g_string_new (NULL);
+
+  for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+    {
+      if (field->kind == CONCORD_APP_FIELD_SECRET)
+        continue;
+      if (keys->len > 0)
+        g_string_append (keys, ", ");
+      g_string_append (keys, field->key);
+    }
+
+  return g_string_free (g_steal_pointer (&keys), FALSE);
+}
+
+static gboolean
+has_control_characters (const char *value)
+{
+  for (const char *p = value; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
+/* One field's value, as stored (@on_disk FALSE) or as entered. Messages
+ * name the field, never repeat the value (it may be a key). */
+static gboolean
+validate_field (const ConcordAppField  *field,
+                const char             *value,
+                gboolean                on_disk,
+                GError                **error)
+{
+  const char *label = concord_app_field_get_label (field);
+
+  if (value == NULL || *value == '\0')
+    {
+      if (!field->required)
+        return TRUE;
+
+      switch (field->kind)
+        {
+        case CONCORD_APP_FIELD_FILE:
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       /* Translators: %s are a field's name and its option's name */
+                       _("%s: the absolute path of a file is needed (option “%s”)"),
+                       label, field->key);
+          return FALSE;
+        case CONCORD_APP_FIELD_FOLDER:
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       /* Translators: %s are a field's name and its option's name */
+                       _("%s: the absolute path of a folder is needed (option “%s”)"),
+                       label, field->key);
+          return FALSE;
+        case CONCORD_APP_FIELD_SECRET:
+        case CONCORD_APP_FIELD_TEXT:
+        case CONCORD_APP_FIELD_URL:
+        case CONCORD_APP_FIELD_CHOICE:
+        default:
+          /* Translators: %s is a field's name ("API Key") */
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, _("%s is needed"), label);
+          return FALSE;
+        }
+    }
+
+  if (strlen (value) > MAX_VALUE_BYTES)
+    {
+      /* Translators: %s is a field's name, %d a number of bytes */
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, _("%s is too long (at most %d bytes)"),
+                   label, MAX_VALUE_BYTES);
+      return FALSE;
+    }
+
+  if (!g_utf8_validate (value, -1, NULL) || has_control_characters (value))
+    {
+      /* Translators: %s is a field's name */
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   _("%s holds characters that cannot be typed"), label);
+      return FALSE;
+    }
+
+  switch (field->kind)
+    {
+    case CONCORD_APP_FIELD_SECRET:
+      if (g_unichar_isspace (g_utf8_get_char (value)) ||
+          g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (value + strlen (value)))))
+        {
+          /* Translators: %s is a field's name ("API Key") */
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       _("%s starts or ends with a space: copy it again"), label);
+          return FALSE;
+        }
+      break;
+
+    case CONCORD_APP_FIELD_TEXT:
+      break;
+
+    case CONCORD_APP_FIELD_URL:
+      if (!concord_http_check_base_url (value, error))
+        return FALSE;
+      break;
+
+    case CONCORD_APP_FIELD_FOLDER:
+    case CONCORD_APP_FIELD_FILE:
+      {
+        gboolean folder = field->kind == CONCORD_APP_FIELD_FOLDER;
+
+        if (!g_path_is_absolute (value))
+          {
+            g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                         folder ? _("%s: the absolute path of a folder is needed (option “%s”)")
+                                : _("%s: the absolute path of a file is needed (option “%s”)"),
+                         label, field->key);
+            return FALSE;
+          }
+        if (on_disk && !g_file_test (value, folder ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR))
+          {
+            g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                         /* Translators: %s is a field's name */
+                         folder ? _("%s: there is no such folder") : _("%s: there is no such file"),
+                         label);
+            return FALSE;
+          }
+      }
+      break;
+
+    case CONCORD_APP_FIELD_CHOICE:
+      {
+        g_autoptr(GPtrArray) choices = concord_app_field_get_choices (field);
+        gboolean found = FALSE;
+
+        for (guint i = 0; !found && i < choices->len; i++)
+          found = g_str_equal (((ConcordAppChoice *) g_ptr_array_index (choices, i))->value, value);
+        if (!found)
+          {
+            /* Translators: %s is a field's name */
+            g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                         _("%s: choose one of the values offered"), label);
+            return FALSE;
+          }
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  return field->check == NULL || field->check (value, error);
+}
+
+/* The options of @app: parsed, only its fields, each valid. */
+static JsonNode *
+check_options (const ConcordAppInfo  *app,
+               const char            *options_json,
+               gboolean               on_disk,
+               GError               **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *list = NULL;
+  JsonObject *options;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if ((root = parse_options (options_json, error)) == NULL)
+    return NULL;
+  options = json_node_get_object (root);
+
+  json_object_iter_init (&iter, options);
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      const ConcordAppField *field = concord_app_info_find_field (app, name);
+
+      if (field != NULL && field->kind != CONCORD_APP_FIELD_SECRET)
+        continue;
+
+      list = option_keys (app);
+      if (is_key_like (name))
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                     /* Translators: %s are an option's name, an app's name and the list of
+                      * the options it takes, e.g. "base_url, custom_fields" */
+                     _("“%s” is not an option of %s (it takes: %s). An API key is never "
+                       "given as an option: it is read from standard input and kept in the "
+                       "keyring."), name, concord_app_info_get_name (app), list);
+      else
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                     /* Translators: %s are an option's name, an app's name and the list of
+                      * the options it takes, e.g. "base_url, custom_fields" */
+                     _("“%s” is not an option of %s (it takes: %s)"), name,
+                     concord_app_info_get_name (app), list);
+      return NULL;
+    }
+
+  for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+    if (field->kind != CONCORD_APP_FIELD_SECRET &&
+        !validate_field (field, json_object_get_string_member_with_default (options, field->key, NULL),
+                         on_disk, error))
+      return NULL;
+
+  return g_steal_pointer (&root);
+}
+
+static gboolean
+unknown_app (const char  *app_id,
+             GError     **error)
+{
+  g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, _("Unknown app “%s”"),
+               app_id != NULL ? app_id : "");
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The registry                                                              */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_app_registry_lookup:
+ * @app_id: (nullable): an app's id, in any ASCII case
+ *
+ * Returns: (nullable): the app, or %NULL when none has that id
+ */
+const ConcordAppInfo *
+concord_app_registry_lookup (const char *app_id)
+{
+  GPtrArray *list = get_apps ();
+
+  if (app_id == NULL)
+    return NULL;
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      const ConcordAppInfo *app = g_ptr_array_index (list, i);
+
+      if (g_ascii_strcasecmp (app->id, app_id) == 0)
+        return app;
+    }
+
+  return NULL;
+}
+
+/**
+ * concord_app_registry_list:
+ * @n_apps: (out): how many there are
+ *
+ * Returns: (array length=n_apps) (transfer none): the apps in the order
+ *   they are offered, the built-in ones first; valid until the next
+ *   registration
+ */
+const ConcordAppInfo **
+concord_app_registry_list (guint *n_apps)
+{
+  GPtrArray *list = get_apps ();
+
+  g_return_val_if_fail (n_apps != NULL, NULL);
+
+  *n_apps = list->len;
+  return (const ConcordAppInfo **) list->pdata;
+}
+
+/**
+ * concord_app_registry_list_ids:
+ *
+ * Returns: (transfer full): the apps' ids, "elasticemail, sample-crm", for
+ *   a usage text
+ */
+char *
+concord_app_registry_list_ids (void)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+  GPtrArray *list = get_apps ();
+
+  for (guint i = 0; i < list->len; i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? ", " : "",
+                            ((const ConcordAppInfo *) g_ptr_array_index (list, i))->id);
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/**
+ * concord_app_registry_get_name:
+ * @app_id: (nullable): an app's id
+ *
+ * Returns: the app's name, translated; @app_id itself for an app Concord
+ *   does not know (an account of a newer version's app)
+ */
+const char *
+concord_app_registry_get_name (const char *app_id)
+{
+  const ConcordAppInfo *app = concord_app_registry_lookup (app_id);
+
+  return app != NULL ? concord_app_info_get_name (app) : app_id;
+}
+
+/**
+ * concord_app_registry_get_icon_name:
+ * @app_id: (nullable): an app's id
+ *
+ * Returns: the icon of the app's rows (a generic one for an app Concord
+ *   does not know)
+ */
+const char *
+concord_app_registry_get_icon_name (const char *app_id)
+{
+  return concord_app_info_get_icon_name (concord_app_registry_lookup (app_id));
+}
+
+/**
+ * concord_app_registry_register:
+ * @app: (transfer none): an app description that outlives its registration
+ *
+ * Adds an app after the built-in ones (tests add apps of their own). Call
+ * before any other thread looks apps up.
+ *
+ * Returns: %TRUE, or %FALSE with @error set for an id that is not lower-case
+ *   ASCII letters, digits and '-', or that is taken, or a description
+ *   without a factory or with two secrets
+ */
+gboolean
+concord_app_registry_register (const ConcordAppInfo  *app,
+                               GError               **error)
+{
+  guint n_secrets = 0;
+
+  g_return_val_if_fail (app != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!is_valid_id (app->id) || app->name == NULL || app->create == NULL || app->fields == NULL)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   "An app needs an id of lower-case letters, digits and '-', a name, "
+                   "fields and a factory");
+      return FALSE;
+    }
+  if (concord_app_registry_lookup (app->id) != NULL)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT, "An app “%s” is registered already",
+                   app->id);
+      return FALSE;
+    }
+  for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+    n_secrets += field->kind == CONCORD_APP_FIELD_SECRET;
+  if (n_secrets > 1)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "The app “%s” has more than one secret",
+                   app->id);
+      return FALSE;
+    }
+
+  g_ptr_array_add (get_apps (), (gpointer) app);
+  return TRUE;
+}
+
+/**
+ * concord_app_registry_unregister:
+ * @app: an app added by concord_app_registry_register()
+ *
+ * Removes it (a test's own app, at the end of the test).
+ */
+void
+concord_app_registry_unregister (const ConcordAppInfo *app)
+{
+  g_return_if_fail (app != NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (builtin_apps); i++)
+    g_return_if_fail (builtin_apps[i] != app);
+  g_ptr_array_remove (get_apps (), (gpointer) app);
+}
+
+/**
+ * concord_app_registry_check_options:
+ * @app_id: the app's id
+ * @options_json: (nullable): an account's options, as stored
+ *
+ * The one check of an account's stored options, for the CLI, the engine
+ * and the app alike: only the fields the app takes (a key given as an
+ * option would be stored in clear; keys are read from standard input or
+ * asked for, and kept in the keyring), each a string its kind accepts, the
+ * required ones present. Files and folders need not exist (see
+ * concord_app_info_check_entry()).
+ *
+ * Returns: %TRUE when the options are usable, otherwise %FALSE with @error
+ *   set (%CONCORD_ERROR_INVALID) saying which options the app takes
+ */
+gboolean
+concord_app_registry_check_options (const char  *app_id,
+                                    const char  *options_json,
+                                    GError     **error)
+{
+  const ConcordAppInfo *app = concord_app_registry_lookup (app_id);
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (app == NULL)
+    return unknown_app (app_id, error);
+
+  root = check_options (app, options_json, FALSE, error);
+  return root != NULL;
+}
+
+/**
+ * concord_app_registry_create_connector:
+ * @app_id: the app's id
+ * @options_json: (nullable): the account's options; checked by
+ *   concord_app_registry_check_options()
+ * @secret: the account's key, token or password ("" when it has none)
+ *
+ * The factory the engine, the CLI and the app make every connector with.
+ *
+ * Returns: (transfer full) (nullable): the connector, or %NULL with
+ *   @error set for an unknown app or unusable options
+ */
+ConcordConnector *
+concord_app_registry_create_connector (const char  *app_id,
+                                       const char  *options_json,
+                                       const char  *secret,
+                                       GError     **error)
+{
+  const ConcordAppInfo *app = concord_app_registry_lookup (app_id);
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (secret != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (app == NULL)
+    return (unknown_app (app_id, error), NULL);
+
+  if ((root = check_options (app, options_json, FALSE, error)) == NULL)
+    return NULL;
+
+  return app->create (app, json_node_get_object (root), secret, error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* An app                                                                    */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_app_info_get_name:
+ *
+ * Returns: the app's name, translated
+ */
+const char *
+concord_app_info_get_name (const ConcordAppInfo *app)
+{
+  g_return_val_if_fail (app != NULL, NULL);
+
+  return g_dgettext (GETTEXT_PACKAGE, app->name);
+}
+
+/**
+ * concord_app_info_get_icon_name:
+ *
+ * Returns: the icon of the app's rows (a generic one when it has none)
+ */
+const char *
+concord_app_info_get_icon_name (const ConcordAppInfo *app)
+{
+  if (app == NULL || app->icon_name == NULL)
+    return "application-x-addon-symbolic";
+  return app->icon_name;
+}
+
+/**
+ * concord_app_info_find_field:
+ * @key: an option's name
+ *
+ * Returns: (nullable): the field of @app's form with that key
+ */
+const ConcordAppField *
+concord_app_info_find_field (const ConcordAppInfo *app,
+                             const char           *key)
+{
+  g_return_val_if_fail (app != NULL, NULL);
+
+  for (const ConcordAppField *field = app->fields; key != NULL && field->key != NULL; field++)
+    if (g_str_equal (field->key, key))
+      return field;
+  return NULL;
+}
+
+/**
+ * concord_app_info_get_secret_field:
+ *
+ * Returns: (nullable): the field of @app's form that holds its secret
+ */
+const ConcordAppField *
+concord_app_info_get_secret_field (const ConcordAppInfo *app)
+{
+  g_return_val_if_fail (app != NULL, NULL);
+
+  for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+    if (field->kind == CONCORD_APP_FIELD_SECRET)
+      return field;
+  return NULL;
+}
+
+/**
+ * concord_app_info_check_entry:
+ * @options_json: (nullable): the options entered
+ * @secret: (nullable): the secret entered; %NULL: not asked yet, not checked
+ *
+ * The check of a new account's options and secret as the user entered
+ * them: concord_app_registry_check_options()'s, and files and folders
+ * must exist, and the secret must be usable.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%CONCORD_ERROR_INVALID)
+ */
+gboolean
+concord_app_info_check_entry (const ConcordAppInfo  *app,
+                              const char            *options_json,
+                              const char            *secret,
+                              GError               **error)
+{
+  const ConcordAppField *secret_field;
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (app != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if ((root = check_options (app, options_json, TRUE, error)) == NULL)
+    return FALSE;
+
+  secret_field = concord_app_info_get_secret_field (app);
+  return secret_field == NULL || secret == NULL || validate_field (secret_field, secret, TRUE, error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* A field                                                                   */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_app_field_get_label:
+ *
+ * Returns: the field's name, translated
+ */
+const char *
+concord_app_field_get_label (const ConcordAppField *field)
+{
+  g_return_val_if_fail (field != NULL, NULL);
+
+  return g_dgettext (GETTEXT_PACKAGE, field->label);
+}
+
+/**
+ * concord_app_field_get_short_label:
+ *
+ * Returns: the field's short name, translated
+ */
+const char *
+concord_app_field_get_short_label (const ConcordAppField *field)
+{
+  g_return_val_if_fail (field != NULL, NULL);
+
+  return g_dgettext (GETTEXT_PACKAGE, field->short_label != NULL ? field->short_label : field->label);
+}
+
+/**
+ * concord_app_field_normalize:
+ * @value: (nullable): a value entered
+ *
+ * Returns: (transfer full) (nullable): the value as the app keeps it:
+ *   the app's clean-up, or without white space at its ends for a field
+ *   that is not a secret (a secret is kept as typed and checked so)
+ */
+char *
+concord_app_field_normalize (const ConcordAppField *field,
+                             const char            *value)
+{
+  g_return_val_if_fail (field != NULL, NULL);
+
+  if (value == NULL)
+    return NULL;
+  if (field->normalize != NULL)
+    return field->normalize (value);
+  if (field->kind == CONCORD_APP_FIELD_SECRET)
+    return g_strdup (value);
+  return g_strstrip (g_strdup (value));
+}
+
+/**
+ * concord_app_field_validate:
+ * @value: (nullable): the value entered
+ *
+ * Checks a value as the user entered it, for an inline message: its
+ * kind's rules (see #ConcordAppFieldKind), whether it is required, a
+ * bounded length, no control characters, and the app's own rule.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%CONCORD_ERROR_INVALID) to a
+ *   translated sentence that names the field and never repeats the value
+ */
+gboolean
+concord_app_field_validate (const ConcordAppField  *field,
+                            const char             *value,
+                            GError                **error)
+{
+  g_return_val_if_fail (field != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return validate_field (field, value, TRUE, error);
+}
+
+/**
+ * concord_app_field_get_choices:
+ *
+ * Returns: (transfer container) (element-type ConcordAppChoice): the
+ *   values a CHOICE field offers (empty for other kinds); labels untranslated
+ */
+GPtrArray *
+concord_app_field_get_choices (const ConcordAppField *field)
+{
+  GPtrArray *choices;
+
+  g_return_val_if_fail (field != NULL, NULL);
+
+  if (field->list_choices != NULL && (choices = field->list_choices (field)) != NULL)
+    return choices;
+
+  choices = g_ptr_array_new ();
+  for (const ConcordAppChoice *choice = field->choices; choice != NULL && choice->value != NULL; choice++)
+    g_ptr_array_add (choices, (gpointer) choice);
+  return choices;
+}
