@@ -49,6 +49,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "concord-app-registry.h"
 #include "concord-connector-sample.h"
 #include "concord-error.h"
 #include "concord-json-private.h"
@@ -530,7 +531,7 @@ concord_sandbox_get_elasticemail_key (ConcordSandbox *self)
  * meanwhile: compare these options with the stored account's and update
  * them after each start.
  *
- * Returns: (nullable): the options of an "elasticemail" account on the
+ * Returns: (nullable): the options of an Elastic Email account on the
  *   sandbox, {"base_url": "http://127.0.0.1:PORT/v4"}; %NULL while stopped
  */
 const char *
@@ -544,7 +545,7 @@ concord_sandbox_get_elasticemail_options_json (ConcordSandbox *self)
 /**
  * concord_sandbox_get_crm_options_json:
  *
- * Returns: the options of a "sample-crm" account on the sandbox,
+ * Returns: the options of a Sample CRM account on the sandbox,
  *   {"path": "DIR/sample-crm.json"}
  */
 const char *
@@ -613,7 +614,7 @@ concord_sandbox_owns_account (ConcordSandbox *self,
     return FALSE;
   object = json_node_get_object (root);
 
-  if (g_str_equal (app_id, "sample-crm"))
+  if (g_str_equal (app_id, concord_sample_app.id))
     {
       const char *path = json_object_get_string_member_with_default (object, "path", NULL);
       g_autofree char *parent = path != NULL ? g_path_get_dirname (path) : NULL;
@@ -621,7 +622,7 @@ concord_sandbox_owns_account (ConcordSandbox *self,
       return parent != NULL && g_str_equal (parent, self->dir);
     }
 
-  if (g_str_equal (app_id, "elasticemail"))
+  if (g_str_equal (app_id, concord_elasticemail_app.id))
     {
       const char *base_url = json_object_get_string_member_with_default (object, "base_url", NULL);
       g_autoptr(GUri) uri = base_url != NULL ? g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL) : NULL;
