@@ -145,9 +145,10 @@ struct _ConcordAppInfo
   gboolean                 demo;
 };
 
-/* The apps, one line each in concord-app-registry.c. */
-extern const ConcordAppInfo concord_elasticemail_app;
-extern const ConcordAppInfo concord_sample_app;
+/* The apps, one line each in concord-app-list.h. */
+#define CONCORD_APP(info) extern const ConcordAppInfo info;
+#include "concord-app-list.h"
+#undef CONCORD_APP
 
 const ConcordAppInfo   *concord_app_registry_lookup           (const char             *app_id);
 const ConcordAppInfo  **concord_app_registry_list             (guint                  *n_apps);
