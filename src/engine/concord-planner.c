@@ -30,9 +30,11 @@
  * happen; a write that may not happen is simply not planned. The actions
  * of every rule that matches apply in order, a later one winning.
  *
- * Matching is by normalised email. An email held by two records of one
- * side is ambiguous: such records are never bound automatically, only
- * reported for review.
+ * Matching is by normalised email: any email of a record ("email" and the
+ * members of "emails") may match any email of a record of the other side.
+ * An email held by two records of one side, or a record whose emails match
+ * two records of the other, is ambiguous: such records are never bound
+ * automatically, only reported for review.
  */
 
 #define G_LOG_DOMAIN "concord-planner"
@@ -312,6 +314,86 @@ record_email_key (ConcordPlanInput    *input,
   return normalized != NULL ? g_string_chunk_insert_const (input->strings, normalized) : NULL;
 }
 
+/* Adds each line of @keys to @out, interned. */
+static void
+add_keys (ConcordPlanInput *input,
+          const char       *keys,
+          GPtrArray        *out)
+{
+  if (keys == NULL)
+    return;
+
+  /* One key (the common case) needs no copy: the index owns it. */
+  if (strchr (keys, '\n') == NULL)
+    {
+      g_ptr_array_add (out, (gpointer) keys);
+      return;
+    }
+
+  for (const char *p = keys; *p != '\0'; )
+    {
+      size_t len = strcspn (p, "\n");
+
+      if (len > 0)
+        g_ptr_array_add (out, g_string_chunk_insert_len (input->strings, p, len));
+      p += len;
+      if (*p == '\n')
+        p++;
+    }
+}
+
+/* Every matching key of a record: its email's (see record_email_key()),
+ * then those of the members of its "emails". */
+static void
+record_email_keys (ConcordPlanInput    *input,
+                   const ConcordRecord *record,
+                   GPtrArray           *out)
+{
+  const char *primary = record_email_key (input, record);
+  const ConcordValue *emails = concord_record_get (record, CONCORD_FIELD_EMAILS);
+
+  if (primary != NULL)
+    g_ptr_array_add (out, (gpointer) primary);
+
+  if (emails == NULL || emails->type != CONCORD_FIELD_TYPE_STRING_SET)
+    return;
+
+  for (guint i = 0; emails->v.set[i] != NULL; i++)
+    {
+      g_autofree char *value = NULL;
+      g_autofree char *key = NULL;
+      const char *interned;
+
+      if (!concord_labelled_parse (emails->v.set[i], NULL, &value) ||
+          (key = concord_normalize_email (value)) == NULL)
+        continue;
+      interned = g_string_chunk_insert_const (input->strings, key);
+      if (!g_ptr_array_find (out, interned, NULL))
+        g_ptr_array_add (out, (gpointer) interned);
+    }
+}
+
+/* The matching keys of record @remote_id of @side, read or from the index. */
+static void
+keys_of (ConcordPlanInput *input,
+         ConcordSide       side,
+         const char       *remote_id,
+         GPtrArray        *out)
+{
+  ConcordRecord *record = g_hash_table_lookup (input->changed[side], remote_id);
+  ConcordIndexEntry *entry;
+
+  if (record != NULL)
+    {
+      record_email_keys (input, record, out);
+      return;
+    }
+
+  entry = g_hash_table_lookup (input->index[side], remote_id);
+  if (entry != NULL)
+    add_keys (input, entry->email_norm, out);
+}
+
 static void
 add_email (GHashTable *by_email,
            const char *email,
@@ -329,6 +411,16 @@ add_email (GHashTable *by_email,
     g_hash_table_insert (by_email, (gpointer) email, AMBIGUOUS);
 }
 
+static void
+add_emails (GHashTable *by_email,
+            GPtrArray  *keys,
+            const char *remote_id)
+{
+  for (guint i = 0; i < keys->len; i++)
+    add_email (by_email, g_ptr_array_index (keys, i), remote_id);
+  g_ptr_array_set_size (keys, 0);
+}
+
 /**
  * concord_plan_input_prepare:
  *
@@ -338,6 +430,8 @@ add_email (GHashTable *by_email,
 void
 concord_plan_input_prepare (ConcordPlanInput *input)
 {
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+
   g_return_if_fail (input != NULL);
 
   for (guint s = 0; s < 2; s++)
@@ -375,13 +469,23 @@ concord_plan_input_prepare (ConcordPlanInput *input)
             }
 
           /* A changed record's email may have changed: it is added below. */
-          if (!g_hash_table_contains (input->changed[s], key))
+          if (g_hash_table_contains (input->changed[s], key))
+            continue;
+          if (entry->email_norm == NULL || strchr (entry->email_norm, '\n') == NULL)
             add_email (input->by_email[s], entry->email_norm, entry->remote_id);
+          else
+            {
+              add_keys (input, entry->email_norm, keys);
+              add_emails (input->by_email[s], keys, entry->remote_id);
+            }
         }
 
       g_hash_table_iter_init (&iter, input->changed[s]);
       while (g_hash_table_iter_next (&iter, &key, &value))
-        add_email (input->by_email[s], record_email_key (input, value), key);
+        {
+          record_email_keys (input, value, keys);
+          add_emails (input->by_email[s], keys, key);
+        }
     }
 }
 
@@ -481,11 +585,20 @@ concord_plan_input_get_missing (ConcordPlanInput *input,
         }
       else
         {
-          const char *email = record_email_key (input, value);
-          const char *found = email != NULL ? g_hash_table_lookup (input->by_email[side], email) : NULL;
+          /* Every contact one of its emails matches: the planner needs
+           * them all to tell a match from an ambiguity. */
+          g_autoptr(GPtrArray) keys = g_ptr_array_new ();
 
-          if (found != NULL && found != AMBIGUOUS)
-            candidate = found;
+          record_email_keys (input, value, keys);
+          for (guint i = 0; i < keys->len; i++)
+            {
+              const char *found = g_hash_table_lookup (input->by_email[side], g_ptr_array_index (keys, i));
+
+              if (found != NULL && found != AMBIGUOUS &&
+                  current_record (input, side, found) == NULL &&
+                  g_hash_table_add (seen, (gpointer) found))
+                g_ptr_array_add (missing, g_strdup (found));
+            }
         }
 
       if (candidate != NULL &&
@@ -636,6 +749,92 @@ strv_has (char      **set,
 }
 
 /* (a ∪ b) − removed_a − removed_b, where removed_x = base_x − x. */
+/* The single fields and labelled sets concord_record_normalize_multi()
+ * keeps in step. */
+static const char * const primary_keys[] = {
+  CONCORD_FIELD_EMAIL, CONCORD_FIELD_EMAILS, CONCORD_FIELD_PHONE, CONCORD_FIELD_MOBILE,
+  CONCORD_FIELD_PHONES, NULL
+};
+
+static gboolean item_flows (const ConcordPlanItem *item,
+                            ConcordSide            side);
+static void plan_write (Planner            *planner,
+                        ConcordPlanItem    *item,
+                        ConcordSide         target,
+                        GQuark              key,
+                        const ConcordValue *before,
+                        const ConcordValue *after);
+
+/* After the merge, a side that has a labelled set keeps it in step with
+ * its single field (see concord_record_normalize_multi()): the record as
+ * it will be after the planned writes is normalised against what it was
+ * at the last sync, and what that changes is written too. A side with no
+ * labelled set (an app with one email) is left alone. */
+static void
+keep_primaries (Planner               *planner,
+                ConcordPlanItem       *item,
+                const ConcordBaseline *baseline,
+                ConcordSide            side)
+{
+  const ConcordSyncConfig *config = planner->input->config;
+  const ConcordRecord *current = item->views[side];
+  const ConcordRecord *before = current;
+  g_autoptr(ConcordRecord) after = NULL;
+
+  if (current == NULL ||
+      (concord_record_get (current, CONCORD_FIELD_EMAILS) == NULL &&
+       concord_record_get (current, CONCORD_FIELD_PHONES) == NULL &&
+       (item->set[side] == NULL ||
+        (concord_record_get (item->set[side], CONCORD_FIELD_EMAILS) == NULL &&
+         concord_record_get (item->set[side], CONCORD_FIELD_PHONES) == NULL))))
+    return;
+
+  /* Written like any other write to @side: only when the other side
+   * flows there for this record. */
+  if (!concord_direction_flows (config->direction, CONCORD_SIDE_OTHER (side)) ||
+      !item_flows (item, CONCORD_SIDE_OTHER (side)))
+    return;
+
+  if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH && baseline->values[side] != NULL)
+    before = baseline->values[side];
+
+  after = concord_record_copy (current);
+  if (item->set[side] != NULL)
+    for (guint f = 0; f < concord_record_get_n_fields (item->set[side]); f++)
+      {
+        const char *key;
+        const ConcordValue *value = concord_record_get_field_at (item->set[side], f, &key);
+
+        concord_record_set_value (after, key, value);
+      }
+  for (guint f = 0; item->clear[side] != NULL && f < item->clear[side]->len; f++)
+    concord_record_remove (after, g_ptr_array_index (item->clear[side], f));
+
+  if (!concord_record_normalize_multi (before, after))
+    return;
+
+  for (guint k = 0; primary_keys[k] != NULL; k++)
+    {
+      const ConcordValue *now = concord_record_get (current, primary_keys[k]);
+      const ConcordValue *planned = item->set[side] != NULL ? concord_record_get (item->set[side], primary_keys[k]) : NULL;
+      const ConcordValue *wanted = concord_record_get (after, primary_keys[k]);
+      gint pair = concord_mapping_find (config->mapping, side, primary_keys[k]);
+
+      if (concord_value_equal (planned != NULL ? planned : now, wanted))
+        continue;
+      /* A mapped field is written only the way its pair flows; an unmapped
+       * one (the labelled set of an app paired with a one-email app) is
+       * the side's own to keep in step. */
+      if (pair >= 0 &&
+          !concord_mapping_pair_flows (concord_mapping_get_pair (config->mapping, pair),
+                                       CONCORD_SIDE_OTHER (side)))
+        continue;
+      if (item->set[side] != NULL && (wanted == NULL || concord_value_equal (now, wanted)))
+        concord_record_remove (item->set[side], primary_keys[k]);
+      plan_write (planner, item, side, g_quark_from_static_string (primary_keys[k]), now, wanted);
+    }
+}
+
 static ConcordValue *
 merge_sets (const ConcordValue *a,
             const ConcordValue *b,
@@ -1396,6 +1595,9 @@ merge_item (Planner               *planner,
   apply_update_actions (planner, item, baseline, CONCORD_SIDE_A);
   apply_update_actions (planner, item, baseline, CONCORD_SIDE_B);
 
+  keep_primaries (planner, item, baseline, CONCORD_SIDE_A);
+  keep_primaries (planner, item, baseline, CONCORD_SIDE_B);
+
   for (guint s = 0; s < 2; s++)
     if (item->set[s] != NULL || item->clear[s] != NULL)
       planner->plan->n_updates[s]++;
@@ -1568,6 +1770,9 @@ build_create (const ConcordSyncConfig *config,
             concord_record_remove (values, action->field);
         }
     }
+
+  /* A created contact's emails hold its email, and it has a primary. */
+  concord_record_normalize_multi (NULL, values);
 
   return values;
 }
@@ -1770,8 +1975,15 @@ plan_unlinked (Planner       *planner,
 {
   ConcordPlanInput *input = planner->input;
   ConcordSide other = CONCORD_SIDE_OTHER (side);
-  const char *email = record_email_key (input, record);
-  const char *own, *candidate;
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  const char *email = NULL;
+  const char *candidate = NULL;
+  const char *ambiguous_email = NULL;
+  ConcordSide ambiguous_side = side;
+
+  record_email_keys (input, record, keys);
+  if (keys->len > 0)
+    email = g_ptr_array_index (keys, 0);
 
   if (email == NULL && concord_record_is_altered (record, CONCORD_FIELD_EMAIL))
     {
@@ -1789,13 +2001,44 @@ plan_unlinked (Planner       *planner,
       return;
     }
 
-  own = g_hash_table_lookup (input->by_email[side], email);
-  candidate = g_hash_table_lookup (input->by_email[other], email);
+  /* Any email of the record may match any email of a contact of the other
+   * side, but only one contact, itself matching no other: an email on two
+   * contacts of a side, or a contact whose emails match two, is a guess. */
+  for (guint i = 0; i < keys->len && ambiguous_email == NULL; i++)
+    {
+      const char *key = g_ptr_array_index (keys, i);
+      const char *own = g_hash_table_lookup (input->by_email[side], key);
+      const char *found = g_hash_table_lookup (input->by_email[other], key);
 
-  if (own == AMBIGUOUS || candidate == AMBIGUOUS)
+      if (own == AMBIGUOUS)
+        ambiguous_email = key;
+      else if (found == AMBIGUOUS || (found != NULL && candidate != NULL && !g_str_equal (found, candidate)))
+        {
+          ambiguous_email = key;
+          ambiguous_side = other;
+        }
+      else if (found != NULL)
+        candidate = found;
+    }
+
+  if (ambiguous_email == NULL && candidate != NULL)
+    {
+      g_autoptr(GPtrArray) theirs = g_ptr_array_new ();
+
+      keys_of (input, other, candidate, theirs);
+      for (guint i = 0; i < theirs->len && ambiguous_email == NULL; i++)
+        {
+          const char *mine = g_hash_table_lookup (input->by_email[side], g_ptr_array_index (theirs, i));
+
+          if (mine != NULL && (mine == AMBIGUOUS || !g_str_equal (mine, remote_id)))
+            ambiguous_email = g_ptr_array_index (theirs, i);
+        }
+    }
+
+  if (ambiguous_email != NULL)
     {
       /* Never bind (or create) on a guess; a person decides. */
-      report_ambiguous (planner, own == AMBIGUOUS ? side : other, email, remote_id);
+      report_ambiguous (planner, ambiguous_side, ambiguous_email, remote_id);
       add_skip (planner, side, remote_id, "the email address is on several contacts");
       return;
     }
