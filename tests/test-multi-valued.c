@@ -302,6 +302,18 @@ test_normalize_primary_replaced (void)
   assert_emails (after, "ann.new@example.com",
                  (const char *[]) { "home\tzed@example.com", "work\tann.new@example.com", NULL });
 
+  /* Changed along with the set (both apps keep several, and the merge
+   * took one's new primary and the other's removal): the new primary
+   * joins, the old one is not dropped. */
+  {
+    g_autoptr(ConcordRecord) merged = contact ("ann.new@example.com", (const char *[]) {
+      "work\tann@example.com", NULL });
+
+    g_assert_true (concord_record_normalize_multi (before, merged));
+    assert_emails (merged, "ann.new@example.com",
+                   (const char *[]) { "other\tann.new@example.com", "work\tann@example.com", NULL });
+  }
+
   /* Made the primary of a member the set has: nothing is dropped. */
   g_assert_false (concord_record_normalize_multi (before, switched));
   assert_emails (switched, "zed@example.com", set);

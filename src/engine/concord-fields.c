@@ -585,12 +585,15 @@ keep_in_step (const PrimaryLink   *link,
   old_index = find_member (link, (char **) items->pdata, items->len, key_old);
   new_index = find_member (link, (char **) items->pdata, items->len, key_new);
 
-  if (g_strcmp0 (key_old, key_new) != 0 && old_index >= 0 && new_index < 0)
+  if (g_strcmp0 (key_old, key_new) != 0 && old_index >= 0 && new_index < 0 &&
+      members_before != NULL && g_strv_equal ((const char * const *) members_before,
+                                             (const char * const *) members))
     {
-      /* The primary was changed to an address the set does not have (an
-       * app with one email changed it): it replaces the old primary, with
-       * the old one's label, and the other members stay. Made the primary
-       * of a member the set has, the old one stays a member. */
+      /* The primary alone was changed, to an address the set does not
+       * have (an app with one email changed it): it replaces the old
+       * primary, with the old one's label, and the other members stay.
+       * Made the primary of a member the set has, the old one stays a
+       * member; changed with the set, the new primary joins it. */
       g_autofree char *label = NULL;
 
       concord_labelled_parse (g_ptr_array_index (items, old_index), &label, NULL);
@@ -656,8 +659,9 @@ keep_in_step (const PrimaryLink   *link,
  * @before:
  *
  * - a primary the set lacks joins the set, except that a primary changed
- *   to a new address replaces the old primary's member (keeping its label
- *   and every other member): an app with one email changed it;
+ *   alone (the set as it was) to a new address replaces the old primary's
+ *   member, keeping its label and every other member: an app with one
+ *   email changed it;
  * - when the primary's member was removed from the set, the next member
  *   (the first work one, else the first other one, else the first) becomes
  *   the primary; with none left there is no primary;
