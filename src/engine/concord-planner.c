@@ -287,6 +287,7 @@ concord_plan_input_free (ConcordPlanInput *input)
       g_clear_pointer (&input->extra[s], g_hash_table_unref);
       g_clear_pointer (&input->vanished[s], g_ptr_array_unref);
       g_clear_pointer (&input->by_email[s], g_hash_table_unref);
+      g_clear_pointer (&input->holders[s], g_hash_table_unref);
       g_clear_pointer (&input->link_to_id[s], g_hash_table_unref);
       g_clear_pointer (&input->vanished_set[s], g_hash_table_unref);
       g_clear_pointer (&input->replayed[s], g_hash_table_unref);
@@ -394,30 +395,82 @@ keys_of (ConcordPlanInput *input,
     add_keys (input, entry->email_norm, out);
 }
 
+/* Indexes @email of record @remote_id of @side. An email on two records
+ * is AMBIGUOUS; who holds it is kept aside, so that it can be told when
+ * a planned write leaves it to one (see refresh_emails()). */
 static void
-add_email (GHashTable *by_email,
-           const char *email,
-           const char *remote_id)
+add_email (ConcordPlanInput *input,
+           ConcordSide       side,
+           const char       *email,
+           const char       *remote_id)
 {
+  GHashTable *by_email = input->by_email[side];
   const char *existing;
+  GPtrArray *holders;
 
   if (email == NULL)
     return;
 
   existing = g_hash_table_lookup (by_email, email);
   if (existing == NULL)
-    g_hash_table_insert (by_email, (gpointer) email, (gpointer) remote_id);
-  else if (existing != AMBIGUOUS && !g_str_equal (existing, remote_id))
-    g_hash_table_insert (by_email, (gpointer) email, AMBIGUOUS);
+    {
+      g_hash_table_insert (by_email, (gpointer) email, (gpointer) remote_id);
+      return;
+    }
+  if (existing != AMBIGUOUS && g_str_equal (existing, remote_id))
+    return;
+
+  holders = g_hash_table_lookup (input->holders[side], email);
+  if (holders == NULL)
+    {
+      holders = g_ptr_array_new ();
+      g_ptr_array_add (holders, (gpointer) existing);
+      g_hash_table_insert (input->holders[side], (gpointer) email, holders);
+      g_hash_table_insert (by_email, (gpointer) email, AMBIGUOUS);
+    }
+  if (!g_ptr_array_find_with_equal_func (holders, remote_id, g_str_equal, NULL))
+    g_ptr_array_add (holders, (gpointer) remote_id);
+}
+
+/* Takes @email of record @remote_id of @side out of the index. */
+static void
+remove_email (ConcordPlanInput *input,
+              ConcordSide       side,
+              const char       *email,
+              const char       *remote_id)
+{
+  const char *existing = g_hash_table_lookup (input->by_email[side], email);
+  GPtrArray *holders;
+  guint index;
+
+  if (existing == NULL)
+    return;
+  if (existing != AMBIGUOUS)
+    {
+      if (g_str_equal (existing, remote_id))
+        g_hash_table_remove (input->by_email[side], email);
+      return;
+    }
+
+  holders = g_hash_table_lookup (input->holders[side], email);
+  if (holders == NULL || !g_ptr_array_find_with_equal_func (holders, remote_id, g_str_equal, &index))
+    return;
+  g_ptr_array_remove_index (holders, index);
+  if (holders->len == 1)
+    {
+      g_hash_table_insert (input->by_email[side], (gpointer) email, g_ptr_array_index (holders, 0));
+      g_hash_table_remove (input->holders[side], email);
+    }
 }
 
 static void
-add_emails (GHashTable *by_email,
-            GPtrArray  *keys,
-            const char *remote_id)
+add_emails (ConcordPlanInput *input,
+            ConcordSide       side,
+            GPtrArray        *keys,
+            const char       *remote_id)
 {
   for (guint i = 0; i < keys->len; i++)
-    add_email (by_email, g_ptr_array_index (keys, i), remote_id);
+    add_email (input, side, g_ptr_array_index (keys, i), remote_id);
   g_ptr_array_set_size (keys, 0);
 }
 
@@ -443,10 +496,13 @@ concord_plan_input_prepare (ConcordPlanInput *input)
         input->index[s] = g_hash_table_new (g_str_hash, g_str_equal);
 
       g_clear_pointer (&input->by_email[s], g_hash_table_unref);
+      g_clear_pointer (&input->holders[s], g_hash_table_unref);
       g_clear_pointer (&input->link_to_id[s], g_hash_table_unref);
       g_clear_pointer (&input->vanished_set[s], g_hash_table_unref);
 
       input->by_email[s] = g_hash_table_new (g_str_hash, g_str_equal);
+      input->holders[s] = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                 (GDestroyNotify) g_ptr_array_unref);
       input->link_to_id[s] = g_hash_table_new (g_int64_hash, g_int64_equal);
       input->vanished_set[s] = g_hash_table_new (g_str_hash, g_str_equal);
       input->n_linked[s] = 0;
@@ -472,11 +528,11 @@ concord_plan_input_prepare (ConcordPlanInput *input)
           if (g_hash_table_contains (input->changed[s], key))
             continue;
           if (entry->email_norm == NULL || strchr (entry->email_norm, '\n') == NULL)
-            add_email (input->by_email[s], entry->email_norm, entry->remote_id);
+            add_email (input, s, entry->email_norm, entry->remote_id);
           else
             {
               add_keys (input, entry->email_norm, keys);
-              add_emails (input->by_email[s], keys, entry->remote_id);
+              add_emails (input, s, keys, entry->remote_id);
             }
         }
 
@@ -484,7 +540,7 @@ concord_plan_input_prepare (ConcordPlanInput *input)
       while (g_hash_table_iter_next (&iter, &key, &value))
         {
           record_email_keys (input, value, keys);
-          add_emails (input->by_email[s], keys, key);
+          add_emails (input, s, keys, key);
         }
     }
 }
@@ -748,7 +804,6 @@ strv_has (char      **set,
   return set != NULL && g_strv_contains ((const char * const *) set, item);
 }
 
-/* (a ∪ b) − removed_a − removed_b, where removed_x = base_x − x. */
 /* The single fields and labelled sets concord_record_normalize_multi()
  * keeps in step. */
 static const char * const primary_keys[] = {
@@ -835,11 +890,69 @@ keep_primaries (Planner               *planner,
     }
 }
 
+static const char *
+member_value (const char *item)
+{
+  const char *tab = strchr (item, '\t');
+
+  return tab != NULL ? tab + 1 : item;
+}
+
+/* In a labelled set (see concord_field_is_labelled()) a value is there
+ * once: where the merge brought it with two labels, one goes. With
+ * @source_a (one way), @a's label wins; else a label changed since the
+ * bases wins over one that was not (two changes: the record code keeps
+ * the first, the same on both sides). */
+static void
+drop_relabelled (GPtrArray *items,
+                 char     **a,
+                 char     **base_a,
+                 char     **base_b,
+                 gboolean   source_a)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) twice = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    if (!g_hash_table_add (seen, (gpointer) member_value (items->pdata[i])))
+      g_hash_table_add (twice, (gpointer) member_value (items->pdata[i]));
+  if (g_hash_table_size (twice) == 0)
+    return;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      const char *item = items->pdata[i];
+      gboolean loses = FALSE;
+
+      if (g_hash_table_contains (twice, member_value (item)))
+        for (guint j = 0; j < items->len && !loses; j++)
+          {
+            const char *other = items->pdata[j];
+
+            if (j == i || strcmp (item, other) == 0 ||
+                strcmp (member_value (item), member_value (other)) != 0)
+              continue;
+            if (source_a)
+              loses = !strv_has (a, item) && strv_has (a, other);
+            else
+              loses = (strv_has (base_a, item) || strv_has (base_b, item)) &&
+                      !strv_has (base_a, other) && !strv_has (base_b, other);
+          }
+      if (!loses)
+        items->pdata[n++] = items->pdata[i];
+    }
+  g_ptr_array_set_size (items, n);
+}
+
+/* (a ∪ b) − removed_a − removed_b, where removed_x = base_x − x. */
 static ConcordValue *
 merge_sets (const ConcordValue *a,
             const ConcordValue *b,
             const ConcordValue *base_a,
             const ConcordValue *base_b,
+            gboolean            labelled,
+            gboolean            source_a,
             ConcordValue       *out)
 {
   char **va = is_set (a) ? a->v.set : NULL;
@@ -864,6 +977,8 @@ merge_sets (const ConcordValue *a,
             g_ptr_array_add (items, (gpointer) item);
         }
     }
+  if (labelled)
+    drop_relabelled (items, va, ba, bb, source_a);
   g_ptr_array_add (items, NULL);
 
   /* Let the record code sort, deduplicate and drop an empty result. */
@@ -1426,6 +1541,9 @@ merge_item (Planner               *planner,
       /* ... and in the form they are merged in. */
       ConcordSide space = (pair->type_b == CONCORD_FIELD_TYPE_STRING_SET &&
                            pair->type_a != CONCORD_FIELD_TYPE_STRING_SET) ? CONCORD_SIDE_B : CONCORD_SIDE_A;
+      /* Labelled sets merge on both sides' terms only when both are. */
+      gboolean labelled = concord_field_is_labelled (g_quark_to_string (pair->key_a)) &&
+                          concord_field_is_labelled (g_quark_to_string (pair->key_b));
       ConcordValue slots[4] = { { 0 } };
       const ConcordValue *va, *vb, *base_a = NULL, *base_b = NULL;
       g_autoptr(GError) error = NULL;
@@ -1486,7 +1604,10 @@ merge_item (Planner               *planner,
           /* First match: fill the empty side, unite sets, settle the rest. */
           if (is_set (va) || is_set (vb))
             {
-              gboolean has = merge_sets (va, vb, NULL, NULL, &merged) != NULL;
+              /* One way, the source's labels win. */
+              gboolean has = (way_ab == way_ba ? merge_sets (va, vb, NULL, NULL, labelled, FALSE, &merged)
+                              : way_ab ? merge_sets (va, vb, NULL, NULL, labelled, TRUE, &merged)
+                                       : merge_sets (vb, va, NULL, NULL, labelled, TRUE, &merged)) != NULL;
 
               if (flows_ba)
                 write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
@@ -1541,7 +1662,7 @@ merge_item (Planner               *planner,
           if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
             {
               gboolean has = merge_sets (from_value, to_value, flows_ab ? base_a : base_b,
-                                         NULL, &merged) != NULL;
+                                         NULL, labelled, TRUE, &merged) != NULL;
 
               write_pair (planner, item, pair, space, to, to_own, has ? &merged : NULL);
             }
@@ -1555,7 +1676,7 @@ merge_item (Planner               *planner,
        * each side added or removed since its own baseline all count. */
       if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
         {
-          gboolean has = merge_sets (va, vb, base_a, base_b, &merged) != NULL;
+          gboolean has = merge_sets (va, vb, base_a, base_b, labelled, FALSE, &merged) != NULL;
 
           if (flows_ba)
             write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
@@ -1654,6 +1775,69 @@ report_ambiguous (Planner     *planner,
   ambiguous->side = side;
   ambiguous->ids = g_strdup (remote_id);
   g_ptr_array_add (planner->plan->ambiguous, ambiguous);
+}
+
+/* The emails paired records will have once the planned writes are made,
+ * in the email index: a contact is matched against what the run leaves,
+ * not against what it is about to change (else the next run would find a
+ * match this one did not). */
+static void
+refresh_emails (Planner *planner)
+{
+  ConcordPlanInput *input = planner->input;
+  GQuark email = g_quark_from_static_string (CONCORD_FIELD_EMAIL);
+  GQuark emails = g_quark_from_static_string (CONCORD_FIELD_EMAILS);
+
+  for (guint i = 0; i < planner->plan->items->len; i++)
+    {
+      ConcordPlanItem *item = g_ptr_array_index (planner->plan->items, i);
+
+      for (guint s = 0; s < 2; s++)
+        {
+          g_autoptr(ConcordRecord) after = NULL;
+          g_autoptr(GPtrArray) before_keys = NULL;
+          g_autoptr(GPtrArray) after_keys = NULL;
+          gboolean touched = FALSE;
+          const char *id;
+
+          if (item->ids[s] == NULL || item->views[s] == NULL)
+            continue;
+          if (item->set[s] != NULL)
+            touched = concord_record_get_quark (item->set[s], email) != NULL ||
+                      concord_record_get_quark (item->set[s], emails) != NULL;
+          for (guint c = 0; !touched && item->clear[s] != NULL && c < item->clear[s]->len; c++)
+            touched = g_str_equal (g_ptr_array_index (item->clear[s], c), CONCORD_FIELD_EMAIL) ||
+                      g_str_equal (g_ptr_array_index (item->clear[s], c), CONCORD_FIELD_EMAILS);
+          if (!touched)
+            continue;
+
+          id = g_string_chunk_insert_const (input->strings, item->ids[s]);
+          after = concord_record_copy (item->views[s]);
+          for (guint f = 0; item->set[s] != NULL && f < concord_record_get_n_fields (item->set[s]); f++)
+            {
+              const char *key;
+              const ConcordValue *value = concord_record_get_field_at (item->set[s], f, &key);
+
+              concord_record_set_value (after, key, value);
+            }
+          for (guint c = 0; item->clear[s] != NULL && c < item->clear[s]->len; c++)
+            concord_record_remove (after, g_ptr_array_index (item->clear[s], c));
+
+          before_keys = g_ptr_array_new ();
+          after_keys = g_ptr_array_new ();
+          keys_of (input, s, id, before_keys);
+          record_email_keys (input, after, after_keys);
+
+          for (guint k = 0; k < before_keys->len; k++)
+            {
+              const char *key = g_ptr_array_index (before_keys, k);
+
+              if (!g_ptr_array_find_with_equal_func (after_keys, key, g_str_equal, NULL))
+                remove_email (input, s, key, id);
+            }
+          add_emails (input, s, after_keys, id);
+        }
+    }
 }
 
 static void
@@ -2025,13 +2209,21 @@ plan_unlinked (Planner       *planner,
     {
       g_autoptr(GPtrArray) theirs = g_ptr_array_new ();
 
+      /* The candidate's own emails: none on another record of this side,
+       * none shared with another record of its own side. */
       keys_of (input, other, candidate, theirs);
       for (guint i = 0; i < theirs->len && ambiguous_email == NULL; i++)
         {
-          const char *mine = g_hash_table_lookup (input->by_email[side], g_ptr_array_index (theirs, i));
+          const char *key = g_ptr_array_index (theirs, i);
+          const char *mine = g_hash_table_lookup (input->by_email[side], key);
 
           if (mine != NULL && (mine == AMBIGUOUS || !g_str_equal (mine, remote_id)))
-            ambiguous_email = g_ptr_array_index (theirs, i);
+            ambiguous_email = key;
+          else if (g_hash_table_lookup (input->by_email[other], key) == AMBIGUOUS)
+            {
+              ambiguous_email = key;
+              ambiguous_side = other;
+            }
         }
     }
 
@@ -2182,32 +2374,40 @@ concord_planner_plan (ConcordPlanInput *input)
           g_array_append_val (plan->unlinks, link_id);
       }
 
-  /* Sorted, so the same input always gives the same plan. */
-  for (guint s = 0; s < 2; s++)
+  /* Sorted, so the same input always gives the same plan. Paired records
+   * first: what they will write to their emails is what the others are
+   * matched against. */
+  for (guint pass = 0; pass < 2; pass++)
     {
-      g_autofree gpointer *ids = NULL;
-      guint n_ids;
+      if (pass == 1)
+        refresh_emails (&planner);
 
-      ids = g_hash_table_get_keys_as_array (input->changed[s], &n_ids);
-      qsort (ids, n_ids, sizeof (gpointer), compare_ids);
-
-      for (guint i = 0; i < n_ids; i++)
+      for (guint s = 0; s < 2; s++)
         {
-          const char *remote_id = ids[i];
-          ConcordRecord *record = g_hash_table_lookup (input->changed[s], remote_id);
-          gint64 link_id;
-          const char *other_id;
+          g_autofree gpointer *ids = NULL;
+          guint n_ids;
 
-          if (g_hash_table_contains (planner.done[s], remote_id))
-            continue;
+          ids = g_hash_table_get_keys_as_array (input->changed[s], &n_ids);
+          qsort (ids, n_ids, sizeof (gpointer), compare_ids);
 
-          link_id = linked_id (input, s, remote_id);
-          other_id = link_id != 0 ? partner_id (input, s, link_id) : NULL;
+          for (guint i = 0; i < n_ids; i++)
+            {
+              const char *remote_id = ids[i];
+              ConcordRecord *record = g_hash_table_lookup (input->changed[s], remote_id);
+              gint64 link_id;
+              const char *other_id;
 
-          if (other_id != NULL)
-            plan_linked (&planner, s, remote_id, record, link_id, other_id);
-          else
-            plan_unlinked (&planner, s, remote_id, record);
+              if (g_hash_table_contains (planner.done[s], remote_id))
+                continue;
+
+              link_id = linked_id (input, s, remote_id);
+              other_id = link_id != 0 ? partner_id (input, s, link_id) : NULL;
+
+              if (other_id != NULL && pass == 0)
+                plan_linked (&planner, s, remote_id, record, link_id, other_id);
+              else if (other_id == NULL && pass == 1)
+                plan_unlinked (&planner, s, remote_id, record);
+            }
         }
     }
 
