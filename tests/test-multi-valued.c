@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "concord-fields.h"
+#include "concord-mapping.h"
 #include "concord-record.h"
 #include "concord-test-utils.h"
 
@@ -403,6 +404,65 @@ test_fields_known (void)
   g_assert_false (concord_field_is_labelled (CONCORD_FIELD_EMAIL));
 }
 
+static GPtrArray *
+schema_of (const char * const *keys)
+{
+  GPtrArray *schema = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_ptr_array_add (schema, concord_field_spec_copy (concord_fields_lookup (keys[i])));
+
+  return schema;
+}
+
+static gboolean
+has_key (const GQuark *keys,
+         guint         n_keys,
+         const char   *key)
+{
+  for (guint i = 0; i < n_keys; i++)
+    if (keys[i] == g_quark_try_string (key))
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+test_default_mapping (void)
+{
+  g_autoptr(GPtrArray) multi = schema_of ((const char *[]) { "email", "emails", "phone", "mobile",
+                                                             "phones", "first_name", NULL });
+  g_autoptr(GPtrArray) single = schema_of ((const char *[]) { "email", "phone", "first_name", NULL });
+  g_autoptr(ConcordMapping) both = concord_mapping_new_default (multi, multi);
+  g_autoptr(ConcordMapping) one = concord_mapping_new_default (single, multi);
+  const GQuark *keys;
+  guint n_keys;
+
+  /* Both keep several: primary ↔ primary and set ↔ set. */
+  g_assert_cmpint (concord_mapping_find (both, CONCORD_SIDE_A, "email"), >=, 0);
+  g_assert_cmpint (concord_mapping_find (both, CONCORD_SIDE_A, "emails"), >=, 0);
+  g_assert_cmpint (concord_mapping_find (both, CONCORD_SIDE_B, "phones"), >=, 0);
+
+  /* One keeps one: only the primary moves; the set is nobody's pair... */
+  g_assert_cmpint (concord_mapping_find (one, CONCORD_SIDE_A, "email"), >=, 0);
+  g_assert_cmpint (concord_mapping_find (one, CONCORD_SIDE_B, "email"), >=, 0);
+  g_assert_cmpint (concord_mapping_find (one, CONCORD_SIDE_B, "emails"), ==, -1);
+  g_assert_cmpint (concord_mapping_find (one, CONCORD_SIDE_B, "phones"), ==, -1);
+
+  /* ... yet the engine settles it on the side that has it, to keep it in
+   * step with the primary; never on the side that has none. */
+  keys = concord_mapping_get_keys (one, CONCORD_SIDE_B, &n_keys);
+  g_assert_true (has_key (keys, n_keys, "emails"));
+  g_assert_true (has_key (keys, n_keys, "phones"));
+  g_assert_cmpuint (n_keys, ==, concord_mapping_get_n_pairs (one) + 2);
+  keys = concord_mapping_get_keys (both, CONCORD_SIDE_A, &n_keys);
+  g_assert_cmpuint (n_keys, ==, concord_mapping_get_n_pairs (both));
+
+  /* The new fields are known, with labels people read. */
+  g_assert_cmpstr (concord_fields_lookup ("emails")->label, ==, "Email addresses");
+  g_assert_cmpstr (concord_fields_lookup ("phones")->label, ==, "Phone numbers");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -415,6 +475,7 @@ main (int   argc,
   g_test_add_func ("/concord/multi-valued/display", test_display);
   g_test_add_func ("/concord/multi-valued/record-sets", test_record_sets);
   g_test_add_func ("/concord/multi-valued/fields", test_fields_known);
+  g_test_add_func ("/concord/multi-valued/default-mapping", test_default_mapping);
   g_test_add_func ("/concord/multi-valued/normalize/primary-joins", test_normalize_primary_joins);
   g_test_add_func ("/concord/multi-valued/normalize/no-primary", test_normalize_no_primary);
   g_test_add_func ("/concord/multi-valued/normalize/primary-replaced", test_normalize_primary_replaced);

@@ -820,6 +820,25 @@ static void plan_write (Planner            *planner,
                         const ConcordValue *before,
                         const ConcordValue *after);
 
+static const char * const single_keys[] = {
+  CONCORD_FIELD_EMAIL, CONCORD_FIELD_PHONE, CONCORD_FIELD_MOBILE, NULL
+};
+
+/* Whether the plan writes (or clears) @key on @side. */
+static gboolean
+planned_write (const ConcordPlanItem *item,
+               ConcordSide            side,
+               const char            *key)
+{
+  if (item->set[side] != NULL && concord_record_get (item->set[side], key) != NULL)
+    return TRUE;
+  for (guint i = 0; item->clear[side] != NULL && i < item->clear[side]->len; i++)
+    if (g_str_equal (g_ptr_array_index (item->clear[side], i), key))
+      return TRUE;
+
+  return FALSE;
+}
+
 /* After the merge, a side that has a labelled set keeps it in step with
  * its single field (see concord_record_normalize_multi()): the record as
  * it will be after the planned writes is normalised against what it was
@@ -834,6 +853,7 @@ keep_primaries (Planner               *planner,
   const ConcordSyncConfig *config = planner->input->config;
   const ConcordRecord *current = item->views[side];
   const ConcordRecord *before = current;
+  g_autoptr(ConcordRecord) before_copy = NULL;
   g_autoptr(ConcordRecord) after = NULL;
 
   if (current == NULL ||
@@ -851,7 +871,16 @@ keep_primaries (Planner               *planner,
     return;
 
   if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH && baseline->values[side] != NULL)
-    before = baseline->values[side];
+    {
+      /* What changed since the last sync, except that a single field the
+       * merge decided to write is a change of the primary (one way, the
+       * source's email over the target's new one), never taken back. */
+      before_copy = concord_record_copy (baseline->values[side]);
+      for (guint k = 0; single_keys[k] != NULL; k++)
+        if (planned_write (item, side, single_keys[k]))
+          concord_record_set_value (before_copy, single_keys[k], concord_record_get (current, single_keys[k]));
+      before = before_copy;
+    }
 
   after = concord_record_copy (current);
   if (item->set[side] != NULL)
