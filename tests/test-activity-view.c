@@ -502,6 +502,7 @@ test_values_as_written (Fixture       *f,
     g_assert_null (strchr (change, '['));
   }
   g_assert_null (concord_test_find_text (list, "A contact"));
+  screenshot (f->window, "activity-labelled-emails");
 }
 
 typedef struct

@@ -1091,6 +1091,16 @@ same_value (World      *world,
   g_autofree char *sx = strip_actions (world, field, x);
   g_autofree char *sy = strip_actions (world, field, y);
 
+  /* Emails are the same by key, whatever their case. */
+  if (g_str_equal (field, "email"))
+    {
+      g_autofree char *kx = concord_normalize_email (sx);
+      g_autofree char *ky = concord_normalize_email (sy);
+
+      if (kx != NULL && g_strcmp0 (kx, ky) == 0)
+        return TRUE;
+    }
+
   return g_str_equal (sx, sy);
 }
 

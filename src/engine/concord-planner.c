@@ -2234,7 +2234,11 @@ plan_unlinked (Planner       *planner,
         candidate = found;
     }
 
-  if (ambiguous_email == NULL && candidate != NULL)
+  /* (A candidate with one email was found by it: nothing more to learn.) */
+  if (ambiguous_email == NULL && candidate != NULL &&
+      (g_hash_table_lookup (input->changed[other], candidate) == NULL ||
+       concord_record_get (g_hash_table_lookup (input->changed[other], candidate),
+                           CONCORD_FIELD_EMAILS) != NULL))
     {
       g_autoptr(GPtrArray) theirs = g_ptr_array_new ();
 
@@ -2375,6 +2379,8 @@ ConcordPlan *
 concord_planner_plan (ConcordPlanInput *input)
 {
   Planner planner = { .input = input };
+  gpointer *ids[2] = { NULL, NULL };
+  guint n_ids[2] = { 0, 0 };
   ConcordPlan *plan;
 
   g_return_val_if_fail (input != NULL, NULL);
@@ -2406,6 +2412,12 @@ concord_planner_plan (ConcordPlanInput *input)
   /* Sorted, so the same input always gives the same plan. Paired records
    * first: what they will write to their emails is what the others are
    * matched against. */
+  for (guint s = 0; s < 2; s++)
+    {
+      ids[s] = g_hash_table_get_keys_as_array (input->changed[s], &n_ids[s]);
+      qsort (ids[s], n_ids[s], sizeof (gpointer), compare_ids);
+    }
+
   for (guint pass = 0; pass < 2; pass++)
     {
       if (pass == 1)
@@ -2413,15 +2425,9 @@ concord_planner_plan (ConcordPlanInput *input)
 
       for (guint s = 0; s < 2; s++)
         {
-          g_autofree gpointer *ids = NULL;
-          guint n_ids;
-
-          ids = g_hash_table_get_keys_as_array (input->changed[s], &n_ids);
-          qsort (ids, n_ids, sizeof (gpointer), compare_ids);
-
-          for (guint i = 0; i < n_ids; i++)
+          for (guint i = 0; i < n_ids[s]; i++)
             {
-              const char *remote_id = ids[i];
+              const char *remote_id = ids[s][i];
               ConcordRecord *record = g_hash_table_lookup (input->changed[s], remote_id);
               gint64 link_id;
               const char *other_id;
@@ -2442,6 +2448,8 @@ concord_planner_plan (ConcordPlanInput *input)
 
   check_breaker (&planner);
 
+  g_free (ids[0]);
+  g_free (ids[1]);
   g_hash_table_unref (planner.done[0]);
   g_hash_table_unref (planner.done[1]);
 
