@@ -950,6 +950,7 @@ concord_record_email_keys (const ConcordRecord *self)
 {
   const ConcordValue *emails;
   g_autofree char *primary = NULL;
+  g_autoptr(GHashTable) seen = NULL;
   GString *out;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -959,24 +960,15 @@ concord_record_email_keys (const ConcordRecord *self)
   if (emails == NULL || emails->type != CONCORD_FIELD_TYPE_STRING_SET)
     return g_steal_pointer (&primary);
 
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (primary != NULL)
+    g_hash_table_add (seen, g_strdup (primary));
   out = g_string_new (primary);
   for (guint i = 0; emails->v.set[i] != NULL; i++)
     {
-      g_autofree char *key = concord_normalize_email (labelled_value (emails->v.set[i]));
-      gboolean seen = FALSE;
+      char *key = concord_normalize_email (labelled_value (emails->v.set[i]));
 
-      if (key == NULL)
-        continue;
-      for (const char *p = out->str; *p != '\0' && !seen; )
-        {
-          size_t len = strcspn (p, "\n");
-
-          seen = len == strlen (key) && strncmp (p, key, len) == 0;
-          p += len;
-          if (*p == '\n')
-            p++;
-        }
-      if (seen)
+      if (key == NULL || !g_hash_table_add (seen, key))
         continue;
       if (out->len > 0)
         g_string_append_c (out, '\n');
