@@ -2178,6 +2178,19 @@ check_written_fields (World               *world,
     }
 }
 
+/* Whether record @id of @side has @email (a matching key) now. */
+static gboolean
+still_has (World      *world,
+           guint       side,
+           const char *id,
+           const char *email)
+{
+  ConcordRecord *now = concord_memory_connector_lookup (world->sides[side], id);
+  g_autofree char *key = now != NULL ? concord_normalize_email (concord_record_get_email (now)) : NULL;
+
+  return g_strcmp0 (key, email) == 0;
+}
+
 /* A record Concord created on @side during a run: from a record of the
  * other side in the scope of its rule, with only the fields that flow and
  * the actions' ones, holding the source's values as Concord writes them
@@ -2204,7 +2217,10 @@ check_created (World               *world,
       if (g_strcmp0 (email, source_email) == 0)
         {
           found = TRUE;
-          if (g_hash_table_contains (in_scope, id))
+          /* Two contacts had the email: the run may have moved one of
+           * them to another (its partner's new primary); the source is
+           * the one that still has it. */
+          if (g_hash_table_contains (in_scope, id) && (scoped == NULL || still_has (world, 1 - side, id, email)))
             scoped = source;
         }
     }

@@ -839,6 +839,26 @@ planned_write (const ConcordPlanItem *item,
   return FALSE;
 }
 
+/* The record of @side as the planned writes leave it. */
+static ConcordRecord *
+planned_record (const ConcordPlanItem *item,
+                ConcordSide            side)
+{
+  ConcordRecord *after = concord_record_copy (item->views[side]);
+
+  for (guint f = 0; item->set[side] != NULL && f < concord_record_get_n_fields (item->set[side]); f++)
+    {
+      const char *key;
+      const ConcordValue *value = concord_record_get_field_at (item->set[side], f, &key);
+
+      concord_record_set_value (after, key, value);
+    }
+  for (guint c = 0; item->clear[side] != NULL && c < item->clear[side]->len; c++)
+    concord_record_remove (after, g_ptr_array_index (item->clear[side], c));
+
+  return after;
+}
+
 /* After the merge, a side that has a labelled set keeps it in step with
  * its single field (see concord_record_normalize_multi()): the record as
  * it will be after the planned writes is normalised against what it was
@@ -882,18 +902,7 @@ keep_primaries (Planner               *planner,
       before = before_copy;
     }
 
-  after = concord_record_copy (current);
-  if (item->set[side] != NULL)
-    for (guint f = 0; f < concord_record_get_n_fields (item->set[side]); f++)
-      {
-        const char *key;
-        const ConcordValue *value = concord_record_get_field_at (item->set[side], f, &key);
-
-        concord_record_set_value (after, key, value);
-      }
-  for (guint f = 0; item->clear[side] != NULL && f < item->clear[side]->len; f++)
-    concord_record_remove (after, g_ptr_array_index (item->clear[side], f));
-
+  after = planned_record (item, side);
   if (!concord_record_normalize_multi (before, after))
     return;
 
@@ -1841,16 +1850,7 @@ refresh_emails (Planner *planner)
             continue;
 
           id = g_string_chunk_insert_const (input->strings, item->ids[s]);
-          after = concord_record_copy (item->views[s]);
-          for (guint f = 0; item->set[s] != NULL && f < concord_record_get_n_fields (item->set[s]); f++)
-            {
-              const char *key;
-              const ConcordValue *value = concord_record_get_field_at (item->set[s], f, &key);
-
-              concord_record_set_value (after, key, value);
-            }
-          for (guint c = 0; item->clear[s] != NULL && c < item->clear[s]->len; c++)
-            concord_record_remove (after, g_ptr_array_index (item->clear[s], c));
+          after = planned_record (item, s);
 
           before_keys = g_ptr_array_new ();
           after_keys = g_ptr_array_new ();
