@@ -1733,6 +1733,36 @@ test_multi_merge_labels (Fixture       *f,
   assert_quiet (f);
 }
 
+static void
+test_multi_one_way_primary (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *emails = NULL;
+  ConcordRecord *b;
+  g_autoptr(ConcordRecord) copy = NULL;
+
+  map_emails (f);
+  f->config.direction = CONCORD_DIRECTION_A_TO_B;
+  person (f->side[0], "src@example.com", NULL);
+  sync_ok (f);
+
+  /* B's person adds an email, makes it the primary and drops the old
+   * one. One way, A's email is the truth: it comes back as B's primary
+   * (not taken back as a removed member), and B's own address stays. */
+  b = find (f->side[1], "src@example.com");
+  copy = concord_record_copy (b);
+  concord_record_set_text (copy, "email", CONCORD_FIELD_TYPE_EMAIL, "mine@example.com");
+  concord_record_set_set (copy, "emails", (const char *[]) { "home\tmine@example.com", NULL });
+  g_assert_true (concord_memory_connector_replace (f->side[1], copy));
+  sync_ok (f);
+
+  g_assert_nonnull (find (f->side[1], "src@example.com"));
+  emails = set_text (f->side[1], "src@example.com", "emails");
+  g_assert_cmpstr (emails, ==, "home\tmine@example.com,other\tsrc@example.com");
+  g_assert_cmpuint (concord_memory_connector_get_n_write_calls (f->side[0]), ==, 0);
+  assert_quiet (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1775,6 +1805,7 @@ main (int   argc,
   ADD ("multi/single-app-replaces-primary", test_multi_single_app_replaces_primary);
   ADD ("multi/primary-removed", test_multi_primary_removed);
   ADD ("multi/merge-labels", test_multi_merge_labels);
+  ADD ("multi/one-way-primary", test_multi_one_way_primary);
 #undef ADD
 
   return g_test_run ();
