@@ -218,6 +218,15 @@ test_record_sets (void)
   concord_record_set_text (other, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, "Solo@example.com");
   keys = concord_record_email_keys (other);
   g_assert_cmpstr (keys, ==, "solo@example.com");
+
+  /* An email that is no address: the other emails are no guide either. */
+  g_clear_pointer (&keys, g_free);
+  concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, "not an address");
+  g_assert_null (concord_record_email_keys (record));
+  /* No email at all: the others are. */
+  concord_record_remove (record, CONCORD_FIELD_EMAIL);
+  keys = concord_record_email_keys (record);
+  g_assert_cmpstr (keys, ==, "bob@example.com\nann@example.com");  /* in member order */
 }
 
 /* ------------------------------------------------------------------------- */

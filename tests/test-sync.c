@@ -1734,6 +1734,25 @@ test_multi_merge_labels (Fixture       *f,
 }
 
 static void
+test_multi_bad_primary (Fixture       *f,
+                        gconstpointer  data)
+{
+  map_emails (f);
+
+  /* An email that is no address: its other emails are not used either. */
+  person (f->side[0], "not an email", "emails", "work\tvalid@example.com", "first_name", "Odd", NULL);
+  person (f->side[1], "valid@example.com", "first_name", "Val", NULL);
+  /* No email at all but two: matched by those, a primary picked. */
+  person (f->side[0], NULL, "emails", "home\tnone@home.example,work\tnone@example.com", "first_name", "Nemo", NULL);
+  sync_ok (f);
+
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[0]), ==, 3);
+  g_assert_cmpstr (text (f->side[1], "valid@example.com", "first_name"), ==, "Val");
+  g_assert_cmpstr (text (f->side[1], "none@example.com", "first_name"), ==, "Nemo");
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 2);
+}
+
+static void
 test_multi_one_way_primary (Fixture       *f,
                             gconstpointer  data)
 {
@@ -1806,6 +1825,7 @@ main (int   argc,
   ADD ("multi/primary-removed", test_multi_primary_removed);
   ADD ("multi/merge-labels", test_multi_merge_labels);
   ADD ("multi/one-way-primary", test_multi_one_way_primary);
+  ADD ("multi/bad-primary", test_multi_bad_primary);
 #undef ADD
 
   return g_test_run ();

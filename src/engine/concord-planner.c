@@ -344,7 +344,10 @@ add_keys (ConcordPlanInput *input,
 }
 
 /* Every matching key of a record: its email's (see record_email_key()),
- * then those of the members of its "emails". */
+ * then those of the members of its "emails". A record whose own email is
+ * no address (or was repaired when read) has none: which of its other
+ * emails is the person's is anyone's guess. One with no email but several
+ * is matched by those. */
 static void
 record_email_keys (ConcordPlanInput    *input,
                    const ConcordRecord *record,
@@ -355,6 +358,8 @@ record_email_keys (ConcordPlanInput    *input,
 
   if (primary != NULL)
     g_ptr_array_add (out, (gpointer) primary);
+  else if (concord_record_get (record, CONCORD_FIELD_EMAIL) != NULL)
+    return;
 
   if (emails == NULL || emails->type != CONCORD_FIELD_TYPE_STRING_SET)
     return;

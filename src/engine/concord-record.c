@@ -941,7 +941,8 @@ concord_record_get_email (const ConcordRecord *self)
  * What the record is matched by, as the store's index keeps it: the
  * matching key (concord_normalize_email()) of its email, then those of the
  * other members of its "emails" that are valid addresses, each once, one
- * a line. A record with one email gives that key alone.
+ * a line. A record with one email gives that key alone; one whose email
+ * is no address, none.
  *
  * Returns: (transfer full) (nullable): the keys, %NULL when there are none
  */
@@ -957,7 +958,9 @@ concord_record_email_keys (const ConcordRecord *self)
 
   primary = concord_normalize_email (concord_record_get_email (self));
   emails = concord_record_get (self, CONCORD_FIELD_EMAILS);
-  if (emails == NULL || emails->type != CONCORD_FIELD_TYPE_STRING_SET)
+  /* An email that is no address makes the others no guide either. */
+  if (emails == NULL || emails->type != CONCORD_FIELD_TYPE_STRING_SET ||
+      (primary == NULL && concord_record_get (self, CONCORD_FIELD_EMAIL) != NULL))
     return g_steal_pointer (&primary);
 
   seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
