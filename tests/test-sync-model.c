@@ -2049,6 +2049,7 @@ out_of_scope_emails (World *world,
 {
   GPtrArray *emails = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) on_other = NULL;
+  g_autoptr(GHashTable) in_scope = NULL;
   g_autoptr(GPtrArray) all = NULL;
 
   if (!has_scope (world, side))
@@ -2056,12 +2057,23 @@ out_of_scope_emails (World *world,
 
   on_other = count_emails (world, 1 - side);
   all = concord_memory_connector_get_all (world->sides[side]);
+  /* An email a contact in scope has too may well cross with that one
+   * (two contacts share it until a run moves one of them away). */
+  in_scope = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < all->len; i++)
+    if (model_in_scope (world, side, all->pdata[i]))
+      {
+        char *email = concord_normalize_email (concord_record_get_email (all->pdata[i]));
+
+        if (email != NULL)
+          g_hash_table_add (in_scope, email);
+      }
   for (guint i = 0; i < all->len; i++)
     {
       g_autofree char *email = concord_normalize_email (concord_record_get_email (all->pdata[i]));
 
       if (email != NULL && !model_in_scope (world, side, all->pdata[i]) &&
-          !g_hash_table_contains (on_other, email))
+          !g_hash_table_contains (on_other, email) && !g_hash_table_contains (in_scope, email))
         g_ptr_array_add (emails, g_steal_pointer (&email));
     }
 
