@@ -2051,6 +2051,8 @@ out_of_scope_emails (World *world,
   g_autoptr(GHashTable) on_other = NULL;
   g_autoptr(GHashTable) in_scope = NULL;
   g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) pairs = NULL;
+  GHashTable *partner[2] = { NULL, NULL };
 
   if (!has_scope (world, side))
     return emails;
@@ -2068,14 +2070,22 @@ out_of_scope_emails (World *world,
         if (email != NULL)
           g_hash_table_add (in_scope, email);
       }
+  /* A paired contact is no creation: its email may change and flow (a
+   * person made another of its emails the primary) when the rule keeps
+   * paired contacts updating. */
+  pairs = linked_pairs (world);
+  index_partners (pairs, partner);
   for (guint i = 0; i < all->len; i++)
     {
       g_autofree char *email = concord_normalize_email (concord_record_get_email (all->pdata[i]));
 
       if (email != NULL && !model_in_scope (world, side, all->pdata[i]) &&
-          !g_hash_table_contains (on_other, email) && !g_hash_table_contains (in_scope, email))
+          !g_hash_table_contains (on_other, email) && !g_hash_table_contains (in_scope, email) &&
+          !g_hash_table_contains (partner[side], concord_record_get_remote_id (all->pdata[i])))
         g_ptr_array_add (emails, g_steal_pointer (&email));
     }
+  g_hash_table_unref (partner[0]);
+  g_hash_table_unref (partner[1]);
 
   return emails;
 }
