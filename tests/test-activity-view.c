@@ -447,6 +447,10 @@ test_values_as_written (Fixture       *f,
     { .direction = (char *) "b-to-a", .op = (char *) "update", .outcome = (char *) "ok",
       .field = (char *) "consent", .before = (char *) "false", .after = (char *) "true",
       .email = (char *) "consent@example.com", .name = (char *) "Cora" },
+    { .direction = (char *) "a-to-b", .op = (char *) "update", .outcome = (char *) "ok",
+      .field = (char *) "emails", .before = (char *) "[\"work\\tann@example.com\"]",
+      .after = (char *) "[\"home\\tann@home.example\",\"work\\tann@example.com\"]",
+      .email = (char *) "ann@example.com", .name = (char *) "Ann" },
   };
   ConcordConflictRow conflict = { .kind = (char *) "field", .winner = (char *) "a",
                                   .field = (char *) "tags", .value_a = (char *) "[\"a\",\"b\"]",
@@ -454,6 +458,7 @@ test_values_as_written (Fixture       *f,
                                   .link_id = 99 };
   const char *expected[] = {
     "Lists: VIP → Pro, VIP", "Tier: Gold → Platinum", "Consent: No → Yes",
+    "Email addresses: work: ann@example.com → home: ann@home.example, work: ann@example.com",
   };
   GtkWidget *list, *text;
 
@@ -467,7 +472,7 @@ test_values_as_written (Fixture       *f,
   f->view = concord_activity_view_new (f->world->engine);
   f->window = page_window (f->view, "Activity");
   concord_activity_view_set_connection (CONCORD_ACTIVITY_VIEW (f->view), f->world->connection_id);
-  wait_model (f->view, 4);
+  wait_model (f->view, 5);
   list = concord_test_named (f->view, "activity-list");
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
@@ -480,6 +485,7 @@ test_values_as_written (Fixture       *f,
       g_assert_null (strchr (change, '['));
       g_assert_null (strchr (change, '"'));
       g_assert_null (strstr (change, "custom:"));
+      g_assert_null (strchr (change, '\t'));
     }
 
   /* Nameless: the email is the title. */
@@ -500,6 +506,7 @@ test_values_as_written (Fixture       *f,
     g_assert_null (strchr (change, '['));
   }
   g_assert_null (concord_test_find_text (list, "A contact"));
+  screenshot (f->window, "activity-labelled-emails");
 }
 
 typedef struct

@@ -100,6 +100,19 @@ test_conversions (void)
   CHECK (&set, CONCORD_FIELD_TYPE_STRING, NULL, "news, vip");
   CHECK (&set, CONCORD_FIELD_TYPE_STRING, ";", "news;vip");
   CHECK (&csv, CONCORD_FIELD_TYPE_STRING_SET, NULL, "[\"news\",\"vip\"]");
+  /* a labelled set (several emails) to one text field: values only, never
+   * a label or a tab; to an email field, the member that would be the
+   * primary (the first work one) */
+  {
+    char *labelled[] = { (char *) "home\tann@home.example", (char *) "work\tann@example.com", NULL };
+    char *phones[] = { (char *) "mobile\t+15550199", (char *) "other\t+15550100", NULL };
+    ConcordValue emails = { .type = CONCORD_FIELD_TYPE_STRING_SET, .v.set = labelled };
+    ConcordValue numbers = { .type = CONCORD_FIELD_TYPE_STRING_SET, .v.set = phones };
+
+    CHECK (&emails, CONCORD_FIELD_TYPE_STRING, NULL, "ann@home.example, ann@example.com");
+    CHECK (&emails, CONCORD_FIELD_TYPE_EMAIL, NULL, "ann@example.com");
+    CHECK (&numbers, CONCORD_FIELD_TYPE_PHONE, NULL, "+15550100");
+  }
   /* enum ↔ text, and email */
   CHECK (&abc, CONCORD_FIELD_TYPE_ENUM, NULL, "abc");
   CHECK (&mail, CONCORD_FIELD_TYPE_EMAIL, NULL, "Ann@Example.COM");  /* as written */

@@ -35,6 +35,14 @@
  * Side B plays a server that rewrites what it is sent (companies in upper
  * case), so idempotence is checked against normalisation too.
  *
+ * Contacts may have several emails ("emails", mapped both ways like the
+ * email): people add members (some from a small pool shared by several
+ * contacts, so that matching by any email meets ambiguity), remove them,
+ * relabel them and make another one the primary, as an app that keeps
+ * its primary among its emails does. After every run no contact was
+ * created where one of its emails already was; after a clean run the
+ * sets have converged and no edit of them was lost.
+ *
  * One seed in three (VARIANT_RULES) runs under a connection document drawn
  * from the seed: per direction a rule (on or off, creating or not, a filter
  * of conditions on the fields people edit — one condition or an all/any
@@ -87,12 +95,13 @@ typedef enum
   OP_FAIL_LISTING,
   OP_CRASH,
   OP_RUN,
+  OP_EMAILS,
   N_OPS
 } OpKind;
 
 static const char * const op_names[] = {
   "create", "edit", "edit-both", "email-case", "list-member", "duplicate", "delete",
-  "fail-writes", "fail-listing", "crash", "run",
+  "fail-writes", "fail-listing", "crash", "run", "emails",
 };
 
 typedef struct
@@ -123,6 +132,10 @@ static const char * const names[] = { "Ann", "Bob", "Cy", "Dee", "Eve" };
 static const char * const companies[] = { "acme", "Globex", "initech", "Umbrella" };
 static const char * const phones[] = { "+1 555 0100", "+1 555 0101", "+44 20 7946 0000" };
 static const char * const members[] = { "news", "promo", "vip", "beta" };
+/* Labels of emails: the vocabulary and a free one. */
+static const char * const labels[] = { "work", "home", "other", "Assistant" };
+/* Addresses several contacts may share as one of their emails. */
+#define N_SHARED 5
 
 /* ------------------------------------------------------------------------- */
 /* A connection document drawn from the seed (VARIANT_RULES)                 */
@@ -476,7 +489,8 @@ model_config_to_json (const ModelConfig *model,
   append_rule_json (out, &model->rules[CONCORD_SIDE_B], shape);
 
   /* The email flows both ways (by default: no "flow"). */
-  g_string_append (out, "}, \"mapping\": {\"pairs\": [{\"a\": \"email\", \"b\": \"email\"}");
+  g_string_append (out, "}, \"mapping\": {\"pairs\": [{\"a\": \"email\", \"b\": \"email\"}, "
+                  "{\"a\": \"emails\", \"b\": \"emails\"}");
   for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
     {
       g_string_append_printf (out, ", {\"a\": \"%s\", \"b\": \"%s\", \"flow\": \"%s\"", fields[f], fields[f],
@@ -757,6 +771,7 @@ world_new (Variant            variant,
 
   world->mapping = concord_mapping_new ();
   concord_mapping_add (world->mapping, "email", CONCORD_FIELD_TYPE_EMAIL, "email", CONCORD_FIELD_TYPE_EMAIL, CONCORD_PAIR_FLOW_BOTH);
+  concord_mapping_add (world->mapping, "emails", CONCORD_FIELD_TYPE_STRING_SET, "emails", CONCORD_FIELD_TYPE_STRING_SET, CONCORD_PAIR_FLOW_BOTH);
   concord_mapping_add (world->mapping, "first_name", CONCORD_FIELD_TYPE_STRING, "first_name", CONCORD_FIELD_TYPE_STRING, CONCORD_PAIR_FLOW_BOTH);
   concord_mapping_add (world->mapping, "last_name", CONCORD_FIELD_TYPE_STRING, "last_name", CONCORD_FIELD_TYPE_STRING, CONCORD_PAIR_FLOW_BOTH);
   concord_mapping_add (world->mapping, "company", CONCORD_FIELD_TYPE_STRING, "company", CONCORD_FIELD_TYPE_STRING, CONCORD_PAIR_FLOW_BOTH);
@@ -893,7 +908,7 @@ fail (World      *world,
 static gboolean
 is_set_field (const char *field)
 {
-  return g_str_equal (field, "lists") || g_str_equal (field, "tags");
+  return g_str_equal (field, "lists") || g_str_equal (field, "tags") || g_str_equal (field, "emails");
 }
 
 /* Whether @record of @side is in the scope of the rule from @side, as the
@@ -945,7 +960,7 @@ field_flows (World      *world,
 {
   if (!concord_direction_flows (world->config.direction, from))
     return FALSE;
-  if (g_str_equal (field, "email"))
+  if (g_str_equal (field, "email") || g_str_equal (field, "emails"))
     return TRUE;
 
   for (guint f = 0; f < G_N_ELEMENTS (fields); f++)
@@ -1075,6 +1090,16 @@ same_value (World      *world,
 {
   g_autofree char *sx = strip_actions (world, field, x);
   g_autofree char *sy = strip_actions (world, field, y);
+
+  /* Emails are the same by key, whatever their case. */
+  if (g_str_equal (field, "email"))
+    {
+      g_autofree char *kx = concord_normalize_email (sx);
+      g_autofree char *ky = concord_normalize_email (sy);
+
+      if (kx != NULL && g_strcmp0 (kx, ky) == 0)
+        return TRUE;
+    }
 
   return g_str_equal (sx, sy);
 }
@@ -1306,6 +1331,17 @@ insert_person (World      *world,
     set_field_value (record, "lists", r >> 9);
   if (r & 0x2000)
     set_field_value (record, "tags", r >> 14);
+  /* Several emails, sometimes one shared with other contacts. */
+  if (norm != NULL && (r >> 20) & 1)
+    {
+      g_autofree char *primary = g_strconcat ("work\t", email, NULL);
+      g_autofree char *second = NULL;
+
+      if ((r >> 21) & 1)
+        second = g_strdup_printf ("%s\tshared%u@example.com", labels[(r >> 22) % G_N_ELEMENTS (labels)],
+                                  (r >> 24) % N_SHARED);
+      concord_record_set_set (record, "emails", (const char *[]) { primary, second, NULL });
+    }
   /* Who made it: never mapped, so it never travels. */
   concord_record_set_text (record, "custom:origin", CONCORD_FIELD_TYPE_STRING, "person");
   concord_memory_connector_insert (world->sides[side], record);
@@ -1340,6 +1376,118 @@ edit_field (World   *world,
              field);
 }
 
+/* The last of @items that is the contact's own (not a shared address):
+ * what a person makes the primary. Two contacts never get one primary
+ * this way (the duplicate check counts primaries). */
+static char *
+own_address (GPtrArray *items)
+{
+  for (guint i = items->len; i-- > 0;)
+    {
+      g_autofree char *value = NULL;
+
+      if (concord_labelled_parse (g_ptr_array_index (items, i), NULL, &value) &&
+          !g_str_has_prefix (value, "shared"))
+        return g_steal_pointer (&value);
+    }
+
+  return NULL;
+}
+
+/* A person changes a contact's emails as an app that keeps several does:
+ * adds one (perhaps an address other contacts have too), removes one,
+ * relabels one, or makes another the primary. The primary stays one of
+ * the emails: removed, the app makes the next one primary. */
+static void
+edit_emails (World   *world,
+             guint    side,
+             guint32  pick,
+             guint32  what,
+             guint32  r)
+{
+  g_autoptr(ConcordRecord) current = pick_record (world, side, pick);
+  g_autoptr(ConcordRecord) edited = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *primary_key = NULL;
+  g_autofree char *new_primary = NULL;
+  const ConcordValue *emails;
+  const char *email;
+  ConcordRecord *now;
+  guint index;
+
+  if (current == NULL || (email = concord_record_get_email (current)) == NULL ||
+      (primary_key = concord_normalize_email (email)) == NULL)
+    return;
+
+  emails = concord_record_get (current, "emails");
+  if (emails != NULL)
+    for (guint i = 0; emails->v.set[i] != NULL; i++)
+      g_ptr_array_add (items, g_strdup (emails->v.set[i]));
+  else
+    g_ptr_array_add (items, g_strconcat ("work\t", email, NULL));
+  index = r % items->len;
+
+  switch (what % 4)
+    {
+    case 0:
+      /* A shared address, or one of this person's own. */
+      if ((r >> 12) & 1)
+        g_ptr_array_add (items, g_strdup_printf ("%s\tshared%u@example.com",
+                                                 labels[(r >> 8) % G_N_ELEMENTS (labels)], (r >> 16) % N_SHARED));
+      else
+        g_ptr_array_add (items, g_strdup_printf ("%s\talt%08x%08x@example.com",
+                                                 labels[(r >> 8) % G_N_ELEMENTS (labels)], pick, r));
+      break;
+    case 1:
+      {
+        g_autofree char *value = NULL;
+        g_autofree char *key = NULL;
+
+        concord_labelled_parse (g_ptr_array_index (items, index), NULL, &value);
+        key = concord_normalize_email (value);
+        if (g_strcmp0 (key, primary_key) == 0)
+          {
+            g_ptr_array_remove_index (items, index);
+            new_primary = own_address (items);
+            if (new_primary == NULL)
+              return;
+          }
+        else
+          g_ptr_array_remove_index (items, index);
+      }
+      break;
+    case 2:
+      {
+        g_autofree char *value = NULL;
+
+        concord_labelled_parse (g_ptr_array_index (items, index), NULL, &value);
+        g_free (g_ptr_array_index (items, index));
+        g_ptr_array_index (items, index) = concord_labelled_format (labels[(r >> 8) % G_N_ELEMENTS (labels)], value);
+      }
+      break;
+    case 3:
+    default:
+      new_primary = own_address (items);
+      if (new_primary == NULL)
+        return;
+      break;
+    }
+  g_ptr_array_add (items, NULL);
+
+  edited = concord_record_copy (current);
+  concord_record_set_set (edited, "emails", (const char * const *) items->pdata);
+  if (new_primary != NULL)
+    concord_record_set_text (edited, "email", CONCORD_FIELD_TYPE_EMAIL, new_primary);
+  if (concord_record_equal_fields (edited, current))
+    return;
+
+  concord_memory_connector_replace (world->sides[side], edited);
+  now = concord_memory_connector_lookup (world->sides[side], concord_record_get_remote_id (edited));
+  if (!concord_value_equal (concord_record_get (current, "emails"), concord_record_get (now, "emails")))
+    note_edit (world, side, current, now, "emails");
+  if (!concord_value_equal (concord_record_get (current, "email"), concord_record_get (now, "email")))
+    note_edit (world, side, current, now, "email");
+}
 
 /* ------------------------------------------------------------------------- */
 /* Invariants                                                                */
@@ -1364,17 +1512,69 @@ count_emails (World *world,
   return counts;
 }
 
-/* The engine never creates a contact on a side that already has one with
- * the same email, and never creates one email twice on a side. */
+static GPtrArray *linked_pairs (World *world);
+static void index_partners (GPtrArray  *pairs,
+                            GHashTable *partner[2]);
+
+/* Whether @key of @record of @side is on its way out: its partner no
+ * longer has it, and a run that died (or failed to write) has not taken it
+ * off @record yet. A run matches against what it leaves, so it may create
+ * a contact with that email before the update that takes it off lands. */
+static gboolean
+leaving (World               *world,
+         guint                side,
+         const ConcordRecord *record,
+         const char          *key,
+         GHashTable          *partner[2])
+{
+  const char *other_id = g_hash_table_lookup (partner[side], concord_record_get_remote_id (record));
+  ConcordRecord *other;
+  g_autofree char *joined = NULL;
+  g_auto(GStrv) each = NULL;
+
+  if (!world->write_faults || other_id == NULL ||
+      (other = concord_memory_connector_lookup (world->sides[1 - side], other_id)) == NULL)
+    return FALSE;
+
+  joined = concord_record_email_keys (other);
+  each = joined != NULL ? g_strsplit (joined, "\n", -1) : NULL;
+  return each == NULL || !g_strv_contains ((const char * const *) each, key);
+}
+
+/* The engine never creates a contact on a side that has one with the same
+ * email (any of its emails: the contacts that were there, as the run
+ * leaves them, since a run may take an email off one contact and make a
+ * contact that has it), and never creates one email twice on a side. */
 static void
 check_no_duplicates (World      *world,
                      GHashTable *ids_before[2],
                      GHashTable *emails_before[2])
 {
+  g_autoptr(GPtrArray) pairs = linked_pairs (world);
+  GHashTable *partner[2] = { NULL, NULL };
+
+  index_partners (pairs, partner);
   for (guint s = 0; s < 2; s++)
     {
       g_autoptr(GPtrArray) all = concord_memory_connector_get_all (world->sides[s]);
       g_autoptr(GHashTable) made = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_autoptr(GHashTable) held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+      /* Who holds each email among the contacts that were there. */
+      for (guint i = 0; i < all->len; i++)
+        {
+          const char *id = concord_record_get_remote_id (all->pdata[i]);
+          g_autofree char *joined = NULL;
+          g_auto(GStrv) each = NULL;
+
+          if (!g_hash_table_contains (ids_before[s], id))
+            continue;
+          joined = concord_record_email_keys (all->pdata[i]);
+          each = joined != NULL ? g_strsplit (joined, "\n", -1) : NULL;
+          for (guint k = 0; each != NULL && each[k] != NULL; k++)
+            if (!leaving (world, s, all->pdata[i], each[k], partner))
+              g_hash_table_replace (held, g_strdup (each[k]), (gpointer) id);
+        }
 
       for (guint i = 0; i < all->len; i++)
         {
@@ -1383,7 +1583,7 @@ check_no_duplicates (World      *world,
           gboolean by_engine = concord_record_get (record, "custom:origin") == NULL;
           guint n;
 
-          if (email == NULL || !by_engine)
+          if (email == NULL || !by_engine || leaving (world, s, record, email, partner))
             continue;
 
           n = GPOINTER_TO_UINT (g_hash_table_lookup (made, email)) + 1;
@@ -1391,12 +1591,21 @@ check_no_duplicates (World      *world,
           if (n > 1)
             fail (world, "duplicate: Concord created %s twice on side %s", email, CONCORD_SIDE_NAME (s));
 
-          if (!g_hash_table_contains (ids_before[s], concord_record_get_remote_id (record)) &&
-              g_hash_table_contains (emails_before[s], email))
-            fail (world, "duplicate: Concord created %s on side %s, which already had it",
-                  email, CONCORD_SIDE_NAME (s));
+          if (!g_hash_table_contains (ids_before[s], concord_record_get_remote_id (record)))
+            {
+              g_autofree char *joined = concord_record_email_keys (record);
+              g_auto(GStrv) each = joined != NULL ? g_strsplit (joined, "\n", -1) : NULL;
+
+              for (guint k = 0; each != NULL && each[k] != NULL; k++)
+                if (g_hash_table_contains (held, each[k]))
+                  fail (world, "duplicate: Concord created %s on side %s, which already had %s",
+                        email, CONCORD_SIDE_NAME (s), each[k]);
+            }
         }
     }
+
+  g_hash_table_unref (partner[0]);
+  g_hash_table_unref (partner[1]);
 }
 
 
@@ -1573,9 +1782,9 @@ check_converged (World *world)
       for (guint s = 0; s < 2; s++)
         scope[s] = model_in_scope (world, s, records[s]);
 
-      for (guint f = 0; f < G_N_ELEMENTS (fields) + 1; f++)
+      for (guint f = 0; f < G_N_ELEMENTS (fields) + 2; f++)
         {
-          const char *field = f < G_N_ELEMENTS (fields) ? fields[f] : "email";
+          const char *field = f < G_N_ELEMENTS (fields) ? fields[f] : f == G_N_ELEMENTS (fields) ? "email" : "emails";
           gboolean way_ab = field_flows (world, field, CONCORD_SIDE_A);
           gboolean way_ba = field_flows (world, field, CONCORD_SIDE_B);
 
@@ -1600,6 +1809,31 @@ check_converged (World *world)
             }
         }
     }
+}
+
+/* Whether @set holds @item; of emails, the address with any label (one
+ * way, the source's label wins over the target's). */
+static gboolean
+set_keeps (const char  *field,
+           char       **set,
+           const char  *item)
+{
+  g_autofree char *value = NULL;
+
+  if (g_strv_contains ((const char * const *) set, item))
+    return TRUE;
+  if (!g_str_equal (field, "emails") || !concord_labelled_parse (item, NULL, &value))
+    return FALSE;
+
+  for (guint i = 0; set[i] != NULL; i++)
+    {
+      g_autofree char *other = NULL;
+
+      if (concord_labelled_parse (set[i], NULL, &other) && g_str_equal (other, value))
+        return TRUE;
+    }
+
+  return FALSE;
 }
 
 /* Every edit people made since the last clean run is on both sides now, or
@@ -1663,7 +1897,7 @@ check_edits (World *world)
 
           for (guint m = 0; *edited != '\0' && items[m] != NULL; m++)
             if (!action_member (world, field, items[m]) &&
-                (set_mine == NULL || !g_strv_contains ((const char * const *) set_mine->v.set, items[m])))
+                (set_mine == NULL || !set_keeps (field, set_mine->v.set, items[m])))
               fail (world, "lost update: member %s of %s that people put on %s (%s), where the set does not "
                     "flow from, is gone", items[m], field, CONCORD_SIDE_NAME (side), id);
           continue;
@@ -1815,21 +2049,43 @@ out_of_scope_emails (World *world,
 {
   GPtrArray *emails = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) on_other = NULL;
+  g_autoptr(GHashTable) in_scope = NULL;
   g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) pairs = NULL;
+  GHashTable *partner[2] = { NULL, NULL };
 
   if (!has_scope (world, side))
     return emails;
 
   on_other = count_emails (world, 1 - side);
   all = concord_memory_connector_get_all (world->sides[side]);
+  /* An email a contact in scope has too may well cross with that one
+   * (two contacts share it until a run moves one of them away). */
+  in_scope = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < all->len; i++)
+    if (model_in_scope (world, side, all->pdata[i]))
+      {
+        char *email = concord_normalize_email (concord_record_get_email (all->pdata[i]));
+
+        if (email != NULL)
+          g_hash_table_add (in_scope, email);
+      }
+  /* A paired contact is no creation: its email may change and flow (a
+   * person made another of its emails the primary) when the rule keeps
+   * paired contacts updating. */
+  pairs = linked_pairs (world);
+  index_partners (pairs, partner);
   for (guint i = 0; i < all->len; i++)
     {
       g_autofree char *email = concord_normalize_email (concord_record_get_email (all->pdata[i]));
 
       if (email != NULL && !model_in_scope (world, side, all->pdata[i]) &&
-          !g_hash_table_contains (on_other, email))
+          !g_hash_table_contains (on_other, email) && !g_hash_table_contains (in_scope, email) &&
+          !g_hash_table_contains (partner[side], concord_record_get_remote_id (all->pdata[i])))
         g_ptr_array_add (emails, g_steal_pointer (&email));
     }
+  g_hash_table_unref (partner[0]);
+  g_hash_table_unref (partner[1]);
 
   return emails;
 }
@@ -1944,6 +2200,19 @@ check_written_fields (World               *world,
     }
 }
 
+/* Whether record @id of @side has @email (a matching key) now. */
+static gboolean
+still_has (World      *world,
+           guint       side,
+           const char *id,
+           const char *email)
+{
+  ConcordRecord *now = concord_memory_connector_lookup (world->sides[side], id);
+  g_autofree char *key = now != NULL ? concord_normalize_email (concord_record_get_email (now)) : NULL;
+
+  return g_strcmp0 (key, email) == 0;
+}
+
 /* A record Concord created on @side during a run: from a record of the
  * other side in the scope of its rule, with only the fields that flow and
  * the actions' ones, holding the source's values as Concord writes them
@@ -1970,7 +2239,10 @@ check_created (World               *world,
       if (g_strcmp0 (email, source_email) == 0)
         {
           found = TRUE;
-          if (g_hash_table_contains (in_scope, id))
+          /* Two contacts had the email: the run may have moved one of
+           * them to another (its partner's new primary); the source is
+           * the one that still has it. */
+          if (g_hash_table_contains (in_scope, id) && (scoped == NULL || still_has (world, 1 - side, id, email)))
             scoped = source;
         }
     }
@@ -2673,6 +2945,10 @@ apply (World    *world,
       do_run (world, 0, FALSE);
       break;
 
+    case OP_EMAILS:
+      edit_emails (world, op->side, op->a, op->b, op->c);
+      break;
+
     case N_OPS:
     default:
       g_assert_not_reached ();
@@ -2699,7 +2975,7 @@ generate (guint32       seed,
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   GArray *ops = g_array_new (FALSE, FALSE, sizeof (Op));
   /* Weights: mostly people's edits, a run every few steps, faults now and then. */
-  static const guint weights[N_OPS] = { 16, 22, 6, 4, 6, 2, 2, 3, 2, 3, 20 };
+  static const guint weights[N_OPS] = { 16, 22, 6, 4, 6, 2, 2, 3, 2, 3, 20, 8 };
   guint total = 0;
 
   for (guint i = 0; i < N_OPS; i++)

@@ -92,8 +92,8 @@ person (ConcordMemoryConnector *side,
         const char             *email,
         ...) G_GNUC_NULL_TERMINATED;
 
-/* person (side, email, "field", "value", …, NULL): lists and tags take
- * comma-separated members. Returns the stored record (transfer none). */
+/* person (side, email, "field", "value", …, NULL): lists, tags and emails
+ * take comma-separated members (emails as "label\tvalue"). Returns the stored record (transfer none). */
 static ConcordRecord *
 person (ConcordMemoryConnector *side,
         const char             *email,
@@ -111,7 +111,7 @@ person (ConcordMemoryConnector *side,
     {
       const char *value = va_arg (args, const char *);
 
-      if (g_str_equal (key, "lists") || g_str_equal (key, "tags"))
+      if (g_str_equal (key, "lists") || g_str_equal (key, "tags") || g_str_equal (key, "emails"))
         {
           g_auto(GStrv) items = g_strsplit (value, ",", -1);
 
@@ -156,7 +156,7 @@ edit (ConcordMemoryConnector *side,
 {
   g_autoptr(ConcordRecord) copy = concord_record_copy (find (side, email));
 
-  if (g_str_equal (key, "lists") || g_str_equal (key, "tags"))
+  if (g_str_equal (key, "lists") || g_str_equal (key, "tags") || g_str_equal (key, "emails"))
     {
       g_auto(GStrv) items = value ? g_strsplit (value, ",", -1) : NULL;
 
@@ -1557,6 +1557,233 @@ test_crash_keeps_both_set_members (Fixture       *f,
   assert_quiet (f);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Several emails                                                            */
+/* ------------------------------------------------------------------------- */
+
+/* Both apps keep several emails: the sets are mapped too. */
+static void
+map_emails (Fixture *f)
+{
+  concord_mapping_add (f->mapping, CONCORD_FIELD_EMAILS, CONCORD_FIELD_TYPE_STRING_SET,
+                       CONCORD_FIELD_EMAILS, CONCORD_FIELD_TYPE_STRING_SET, CONCORD_PAIR_FLOW_BOTH);
+}
+
+static guint
+count_ambiguous (Fixture *f)
+{
+  g_autoptr(GPtrArray) conflicts = concord_store_list_conflicts (f->store, f->connection_id, 0, NULL);
+  guint n = 0;
+
+  for (guint i = 0; i < conflicts->len; i++)
+    if (g_str_equal (((ConcordConflictRow *) conflicts->pdata[i])->kind, "ambiguous"))
+      n++;
+
+  return n;
+}
+
+static void
+test_multi_any_email_matches (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *bob_a = NULL, *bob_b = NULL;
+
+  map_emails (f);
+
+  /* B's contact has A's second address as its only one: the same person. */
+  person (f->side[0], "ann@work.example", "emails", "work\tann@work.example,home\tANN@home.example",
+          "first_name", "Ann", NULL);
+  person (f->side[1], "ann@home.example", "last_name", "Lee", NULL);
+  sync_ok (f);
+  assert_quiet (f);
+
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[0]), ==, 1);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 1);
+  g_assert_cmpuint (count_ambiguous (f), ==, 0);
+  g_assert_cmpstr (text (f->side[1], "ann@work.example", "first_name"), ==, "Ann");
+  g_assert_cmpstr (text (f->side[0], "ann@work.example", "last_name"), ==, "Lee");
+
+  /* A contact of B that stayed unpaired (no creating on A) is in the
+   * index with all its emails: a new contact of A whose only email is its
+   * second one is bound to it, not created again. */
+  f->config.may_create[CONCORD_SIDE_A] = FALSE;
+  person (f->side[1], "bob@example.com", "emails", "work\tbob@example.com,home\tbobby@example.com", NULL);
+  sync_ok (f);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[0]), ==, 1);
+
+  f->config.may_create[CONCORD_SIDE_A] = TRUE;
+  person (f->side[0], "Bobby@example.com", "first_name", "Robert", NULL);
+  sync_ok (f);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 2);
+  g_assert_cmpuint (count_ambiguous (f), ==, 0);
+  /* The two primaries were a conflict, A's won (the policy); B's old
+   * primary is still one of its emails, now on both sides. */
+  g_assert_cmpstr (text (f->side[1], "bobby@example.com", "first_name"), ==, "Robert");
+  bob_a = set_text (f->side[0], "bobby@example.com", "emails");
+  bob_b = set_text (f->side[1], "bobby@example.com", "emails");
+  g_assert_cmpstr (bob_a, ==, "home\tbobby@example.com,work\tbob@example.com");
+  g_assert_cmpstr (bob_b, ==, bob_a);
+  assert_quiet (f);
+}
+
+static void
+test_multi_ambiguous (Fixture       *f,
+                      gconstpointer  data)
+{
+  map_emails (f);
+
+  /* One contact whose two emails are two contacts on the other side. */
+  person (f->side[0], "one@example.com", "emails", "work\tone@example.com,home\ttwo@example.com", NULL);
+  person (f->side[1], "one@example.com", "first_name", "First", NULL);
+  person (f->side[1], "two@example.com", "first_name", "Second", NULL);
+  /* Two contacts sharing one (second) email, and a third with it. */
+  person (f->side[0], "p@example.com", "emails", "work\tp@example.com,other\tshared@example.com", NULL);
+  person (f->side[0], "q@example.com", "emails", "work\tq@example.com,other\tshared@example.com", NULL);
+  person (f->side[1], "shared@example.com", NULL);
+
+  sync_ok (f);
+  sync_ok (f);
+
+  /* Never a pick, never a duplicate: every one waits for review. */
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[0]), ==, 3);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 3);
+  g_assert_null (text (f->side[1], "one@example.com", "last_name"));
+  g_assert_cmpstr (text (f->side[1], "two@example.com", "first_name"), ==, "Second");
+  g_assert_cmpuint (count_ambiguous (f), >=, 2);
+}
+
+static void
+test_multi_single_app_replaces_primary (Fixture       *f,
+                                        gconstpointer  data)
+{
+  g_autofree char *emails = NULL;
+
+  /* A keeps one email (the sets are not mapped); B keeps several. */
+  person (f->side[0], "x@example.com", NULL);
+  person (f->side[1], "x@example.com", "emails", "work\tx@example.com,home\tz@example.com", NULL);
+  sync_ok (f);
+  assert_quiet (f);
+
+  /* A changes its email: B's old primary is replaced, keeping its label;
+   * the other member stays; no second primary. */
+  edit (f->side[0], "x@example.com", "email", "y@example.com");
+  sync_ok (f);
+  g_assert_null (find (f->side[1], "x@example.com"));
+  emails = set_text (f->side[1], "y@example.com", "emails");
+  g_assert_cmpstr (emails, ==, "home\tz@example.com,work\ty@example.com");
+  g_assert_null (concord_record_get (find (f->side[0], "y@example.com"), "emails"));
+  assert_quiet (f);
+}
+
+static void
+test_multi_primary_removed (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *a = NULL, *b = NULL;
+
+  map_emails (f);
+  person (f->side[0], "ann@example.com", "emails", "work\tann@example.com,other\tann2@example.com", NULL);
+  sync_ok (f);
+  assert_quiet (f);
+
+  /* A drops the primary's member but its app leaves "email" as it was:
+   * the email moves to the next member, on both sides. */
+  edit (f->side[0], "ann@example.com", "emails", "other\tann2@example.com");
+  sync_ok (f);
+  a = set_text (f->side[0], "ann2@example.com", "emails");
+  b = set_text (f->side[1], "ann2@example.com", "emails");
+  g_assert_cmpstr (a, ==, "other\tann2@example.com");
+  g_assert_cmpstr (b, ==, "other\tann2@example.com");
+  g_assert_null (find (f->side[1], "ann@example.com"));
+  assert_quiet (f);
+}
+
+static void
+test_multi_merge_labels (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *a = NULL, *b = NULL;
+
+  map_emails (f);
+  person (f->side[0], "m@example.com", "emails", "work\tm@example.com,home\tm.home@example.com", NULL);
+  sync_ok (f);
+  assert_quiet (f);
+
+  /* A relabels an address; B adds one and removes none: both kept, the
+   * label change wins over no change, no conflict. */
+  edit (f->side[0], "m@example.com", "emails", "work\tm@example.com,other\tm.home@example.com");
+  edit (f->side[1], "m@example.com", "emails",
+        "work\tm@example.com,home\tm.home@example.com,mobile\tm.phone@example.com");
+  sync_ok (f);
+  a = set_text (f->side[0], "m@example.com", "emails");
+  b = set_text (f->side[1], "m@example.com", "emails");
+  g_assert_cmpstr (a, ==, "mobile\tm.phone@example.com,other\tm.home@example.com,work\tm@example.com");
+  g_assert_cmpstr (b, ==, a);
+  assert_quiet (f);
+
+  /* An address removed on B while A relabels another. */
+  g_clear_pointer (&a, g_free);
+  g_clear_pointer (&b, g_free);
+  edit (f->side[1], "m@example.com", "emails", "work\tm@example.com,other\tm.home@example.com");
+  edit (f->side[0], "m@example.com", "emails",
+        "home\tm@example.com,other\tm.home@example.com,mobile\tm.phone@example.com");
+  sync_ok (f);
+  a = set_text (f->side[0], "m@example.com", "emails");
+  b = set_text (f->side[1], "m@example.com", "emails");
+  g_assert_cmpstr (a, ==, "home\tm@example.com,other\tm.home@example.com");
+  g_assert_cmpstr (b, ==, a);
+  assert_quiet (f);
+}
+
+static void
+test_multi_bad_primary (Fixture       *f,
+                        gconstpointer  data)
+{
+  map_emails (f);
+
+  /* An email that is no address: its other emails are not used either. */
+  person (f->side[0], "not an email", "emails", "work\tvalid@example.com", "first_name", "Odd", NULL);
+  person (f->side[1], "valid@example.com", "first_name", "Val", NULL);
+  /* No email at all but two: matched by those, a primary picked. */
+  person (f->side[0], NULL, "emails", "home\tnone@home.example,work\tnone@example.com", "first_name", "Nemo", NULL);
+  sync_ok (f);
+
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[0]), ==, 3);
+  g_assert_cmpstr (text (f->side[1], "valid@example.com", "first_name"), ==, "Val");
+  g_assert_cmpstr (text (f->side[1], "none@example.com", "first_name"), ==, "Nemo");
+  g_assert_cmpuint (concord_memory_connector_get_n_records (f->side[1]), ==, 2);
+}
+
+static void
+test_multi_one_way_primary (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *emails = NULL;
+  ConcordRecord *b;
+  g_autoptr(ConcordRecord) copy = NULL;
+
+  map_emails (f);
+  f->config.direction = CONCORD_DIRECTION_A_TO_B;
+  person (f->side[0], "src@example.com", NULL);
+  sync_ok (f);
+
+  /* B's person adds an email, makes it the primary and drops the old
+   * one. One way, A's email is the truth: it comes back as B's primary
+   * (not taken back as a removed member), and B's own address stays. */
+  b = find (f->side[1], "src@example.com");
+  copy = concord_record_copy (b);
+  concord_record_set_text (copy, "email", CONCORD_FIELD_TYPE_EMAIL, "mine@example.com");
+  concord_record_set_set (copy, "emails", (const char *[]) { "home\tmine@example.com", NULL });
+  g_assert_true (concord_memory_connector_replace (f->side[1], copy));
+  sync_ok (f);
+
+  g_assert_nonnull (find (f->side[1], "src@example.com"));
+  emails = set_text (f->side[1], "src@example.com", "emails");
+  g_assert_cmpstr (emails, ==, "home\tmine@example.com,other\tsrc@example.com");
+  g_assert_cmpuint (concord_memory_connector_get_n_write_calls (f->side[0]), ==, 0);
+  assert_quiet (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1594,6 +1821,13 @@ main (int   argc,
   ADD ("mapping-conversion", test_mapping_conversion);
   ADD ("rules-on-engine-thread", test_rules_on_engine_thread);
   ADD ("crash-keeps-both-set-members", test_crash_keeps_both_set_members);
+  ADD ("multi/any-email-matches", test_multi_any_email_matches);
+  ADD ("multi/ambiguous", test_multi_ambiguous);
+  ADD ("multi/single-app-replaces-primary", test_multi_single_app_replaces_primary);
+  ADD ("multi/primary-removed", test_multi_primary_removed);
+  ADD ("multi/merge-labels", test_multi_merge_labels);
+  ADD ("multi/one-way-primary", test_multi_one_way_primary);
+  ADD ("multi/bad-primary", test_multi_bad_primary);
 #undef ADD
 
   return g_test_run ();

@@ -25,6 +25,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-convert.h"
+#include "concord-fields.h"
 #include "concord-error.h"
 
 /* ------------------------------------------------------------------------- */
@@ -120,6 +121,51 @@ fail (GError    **error,
 /* Conversion                                                                */
 /* ------------------------------------------------------------------------- */
 
+/* Whether @set holds labelled members ("work<TAB>ann@example.com"). */
+static gboolean
+labelled_set (const ConcordValue *set)
+{
+  for (guint i = 0; set->v.set[i] != NULL; i++)
+    if (strchr (set->v.set[i], '\t') != NULL)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* A labelled set as the text of one field: an email or phone field takes
+ * the member that would be the primary (see
+ * concord_record_normalize_multi()), any other text field the values
+ * joined; never a label or a tab. */
+static char *
+labelled_to_text (const ConcordValue *set,
+                  ConcordFieldType    to,
+                  const char         *format)
+{
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+
+  if (to == CONCORD_FIELD_TYPE_EMAIL || to == CONCORD_FIELD_TYPE_PHONE)
+    {
+      g_autoptr(ConcordRecord) scratch = concord_record_new (NULL);
+      const char *single = to == CONCORD_FIELD_TYPE_EMAIL ? CONCORD_FIELD_EMAIL : CONCORD_FIELD_PHONE;
+      const char *key = to == CONCORD_FIELD_TYPE_EMAIL ? CONCORD_FIELD_EMAILS : CONCORD_FIELD_PHONES;
+
+      concord_record_set_set (scratch, key, (const char * const *) set->v.set);
+      concord_record_normalize_multi (NULL, scratch);
+      return g_strdup (concord_record_get_text (scratch, single));
+    }
+
+  for (guint i = 0; set->v.set[i] != NULL; i++)
+    {
+      char *value = NULL;
+
+      if (concord_labelled_parse (set->v.set[i], NULL, &value))
+        g_ptr_array_add (values, value);
+    }
+  g_ptr_array_add (values, NULL);
+
+  return g_strjoinv (format != NULL ? format : ", ", (char **) values->pdata);
+}
+
 /**
  * concord_value_convert:
  * @in: the value, of any type
@@ -163,7 +209,9 @@ concord_value_convert (const ConcordValue  *in,
       {
         g_autofree char *text = NULL;
 
-        if (in->type == CONCORD_FIELD_TYPE_STRING_SET)
+        if (in->type == CONCORD_FIELD_TYPE_STRING_SET && labelled_set (in))
+          text = labelled_to_text (in, to, format);
+        else if (in->type == CONCORD_FIELD_TYPE_STRING_SET)
           text = g_strjoinv (format != NULL ? format : ", ", in->v.set);
         else if (in->type == CONCORD_FIELD_TYPE_DATE)
           text = date_to_text (in->v.text, format);

@@ -33,7 +33,21 @@ G_BEGIN_DECLS
 #define CONCORD_FIELD_CREATED_AT          "created_at"
 #define CONCORD_FIELD_UPDATED_AT          "updated_at"
 
+#define CONCORD_FIELD_EMAILS              "emails"
+#define CONCORD_FIELD_PHONES              "phones"
+#define CONCORD_FIELD_ADDRESSES           "addresses"
+
 #define CONCORD_FIELD_CUSTOM_PREFIX       "custom:"
+
+/* The label vocabulary of labelled items; any other label is kept as the
+ * app wrote it (a "free" label). */
+#define CONCORD_LABEL_WORK                "work"
+#define CONCORD_LABEL_HOME                "home"
+#define CONCORD_LABEL_MOBILE              "mobile"
+#define CONCORD_LABEL_OTHER               "other"
+
+/* The longest label kept, in characters; longer ones are cut. */
+#define CONCORD_LABEL_MAX_CHARS           64
 
 /**
  * ConcordFieldSpec:
@@ -70,6 +84,22 @@ const ConcordFieldSpec *concord_fields_lookup         (const char             *k
 const ConcordFieldSpec *concord_fields_get_all        (guint                  *n_fields);
 gboolean                concord_field_is_custom       (const char             *key);
 char                   *concord_field_custom_key      (const char             *name);
+
+/* Labelled items: the members of "emails", "phones" and "addresses". */
+gboolean                concord_field_is_labelled     (const char             *key);
+char                   *concord_label_normalize       (const char             *label);
+char                   *concord_labelled_format       (const char             *label,
+                                                       const char             *value);
+gboolean                concord_labelled_parse        (const char             *item,
+                                                       char                  **label,
+                                                       char                  **value);
+char                   *concord_labelled_normalize    (const char             *key,
+                                                       const char             *item);
+char                   *concord_labelled_display      (const char             *item);
+const char             *concord_label_display         (const char             *label);
+
+gboolean                concord_record_normalize_multi (const ConcordRecord   *before,
+                                                       ConcordRecord          *after);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordFieldSpec, concord_field_spec_free)
 

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "concord-error.h"
+#include "concord-fields.h"
 #include "concord-json-private.h"
 #include "concord-mapping.h"
 
@@ -30,7 +31,8 @@ struct _ConcordMapping
 {
   gatomicrefcount  ref_count;
   GArray          *pairs;    /* (owned) of ConcordMappingPair */
-  GArray          *keys[2];  /* (owned) of GQuark, the keys of each side in pair order */
+  GArray          *keys[2];  /* (owned) of GQuark, the keys of each side in pair order,
+                              * then the companions (see rebuild_keys()) */
 };
 
 static const char * const flow_names[] = { "both", "a-to-b", "b-to-a", "off" };
@@ -126,6 +128,57 @@ pair_at (ConcordMapping *self,
   return &g_array_index (self->pairs, ConcordMappingPair, index);
 }
 
+static gboolean
+side_maps (ConcordMapping *self,
+           ConcordSide     side,
+           const char     *key)
+{
+  GQuark quark = g_quark_try_string (key);
+
+  for (guint i = 0; quark != 0 && i < self->pairs->len; i++)
+    if ((side == CONCORD_SIDE_A ? pair_at (self, i)->key_a : pair_at (self, i)->key_b) == quark)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* The keys of each side: those of the pairs, in pair order, then the
+ * labelled set a mapped single field is the primary of ("emails" for
+ * "email", "phones" for "phone" and "mobile") when the set is not mapped
+ * itself. The engine settles and keeps those too, so that it can keep the
+ * primary and its set in step (concord_record_normalize_multi()) on a side
+ * paired with an app that has only the single field. */
+static void
+rebuild_keys (ConcordMapping *self)
+{
+  static const char * const companions[][3] = {
+    { CONCORD_FIELD_EMAILS, CONCORD_FIELD_EMAIL, NULL },
+    { CONCORD_FIELD_PHONES, CONCORD_FIELD_PHONE, CONCORD_FIELD_MOBILE },
+  };
+
+  for (guint s = 0; s < 2; s++)
+    {
+      g_array_set_size (self->keys[s], 0);
+      for (guint i = 0; i < self->pairs->len; i++)
+        {
+          const ConcordMappingPair *pair = pair_at (self, i);
+          GQuark key = s == CONCORD_SIDE_A ? pair->key_a : pair->key_b;
+
+          g_array_append_val (self->keys[s], key);
+        }
+
+      for (guint c = 0; c < G_N_ELEMENTS (companions); c++)
+        if (!side_maps (self, s, companions[c][0]) &&
+            (side_maps (self, s, companions[c][1]) ||
+             (companions[c][2] != NULL && side_maps (self, s, companions[c][2]))))
+          {
+            GQuark quark = g_quark_from_static_string (companions[c][0]);
+
+            g_array_append_val (self->keys[s], quark);
+          }
+    }
+}
+
 /* Rebuilds what the pair's settings imply: the value maps of both ways
  * (the first listed pairing wins where a value appears twice) and whether
  * values pass unchanged. */
@@ -184,8 +237,7 @@ concord_mapping_add (ConcordMapping   *self,
   pair_update (&pair);
 
   g_array_append_val (self->pairs, pair);
-  g_array_append_val (self->keys[0], pair.key_a);
-  g_array_append_val (self->keys[1], pair.key_b);
+  rebuild_keys (self);
 
   return self->pairs->len - 1;
 }
@@ -198,8 +250,7 @@ concord_mapping_remove (ConcordMapping *self,
   g_return_if_fail (index < self->pairs->len);
 
   g_array_remove_index (self->pairs, index);
-  g_array_remove_index (self->keys[0], index);
-  g_array_remove_index (self->keys[1], index);
+  rebuild_keys (self);
 }
 
 void
@@ -349,7 +400,7 @@ concord_mapping_find (const ConcordMapping *self,
 
   g_return_val_if_fail (self != NULL, -1);
 
-  for (guint i = 0; quark != 0 && i < self->keys[side]->len; i++)
+  for (guint i = 0; quark != 0 && i < self->pairs->len; i++)
     if (g_array_index (self->keys[side], GQuark, i) == quark)
       return i;
 
@@ -360,8 +411,12 @@ concord_mapping_find (const ConcordMapping *self,
  * concord_mapping_get_keys:
  * @n_keys: (out): the number of keys
  *
- * Returns: (transfer none) (array length=n_keys): the field keys of @side,
- *   in pair order
+ * The keys whose values the engine settles for @side: those of the pairs
+ * in pair order, then the labelled sets their single fields are the
+ * primaries of, when not mapped themselves ("emails" of a side that maps
+ * "email" only).
+ *
+ * Returns: (transfer none) (array length=n_keys): the field keys of @side
  */
 const GQuark *
 concord_mapping_get_keys (const ConcordMapping *self,

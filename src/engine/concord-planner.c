@@ -30,9 +30,11 @@
  * happen; a write that may not happen is simply not planned. The actions
  * of every rule that matches apply in order, a later one winning.
  *
- * Matching is by normalised email. An email held by two records of one
- * side is ambiguous: such records are never bound automatically, only
- * reported for review.
+ * Matching is by normalised email: any email of a record ("email" and the
+ * members of "emails") may match any email of a record of the other side.
+ * An email held by two records of one side, or a record whose emails match
+ * two records of the other, is ambiguous: such records are never bound
+ * automatically, only reported for review.
  */
 
 #define G_LOG_DOMAIN "concord-planner"
@@ -285,6 +287,7 @@ concord_plan_input_free (ConcordPlanInput *input)
       g_clear_pointer (&input->extra[s], g_hash_table_unref);
       g_clear_pointer (&input->vanished[s], g_ptr_array_unref);
       g_clear_pointer (&input->by_email[s], g_hash_table_unref);
+      g_clear_pointer (&input->holders[s], g_hash_table_unref);
       g_clear_pointer (&input->link_to_id[s], g_hash_table_unref);
       g_clear_pointer (&input->vanished_set[s], g_hash_table_unref);
       g_clear_pointer (&input->replayed[s], g_hash_table_unref);
@@ -312,21 +315,168 @@ record_email_key (ConcordPlanInput    *input,
   return normalized != NULL ? g_string_chunk_insert_const (input->strings, normalized) : NULL;
 }
 
+/* Adds each line of @keys to @out, interned. */
 static void
-add_email (GHashTable *by_email,
-           const char *email,
-           const char *remote_id)
+add_keys (ConcordPlanInput *input,
+          const char       *keys,
+          GPtrArray        *out)
 {
+  if (keys == NULL)
+    return;
+
+  /* One key (the common case) needs no copy: the index owns it. */
+  if (strchr (keys, '\n') == NULL)
+    {
+      g_ptr_array_add (out, (gpointer) keys);
+      return;
+    }
+
+  for (const char *p = keys; *p != '\0'; )
+    {
+      size_t len = strcspn (p, "\n");
+
+      if (len > 0)
+        g_ptr_array_add (out, g_string_chunk_insert_len (input->strings, p, len));
+      p += len;
+      if (*p == '\n')
+        p++;
+    }
+}
+
+/* Every matching key of a record: its email's (see record_email_key()),
+ * then those of the members of its "emails". A record whose own email is
+ * no address (or was repaired when read) has none: which of its other
+ * emails is the person's is anyone's guess. One with no email but several
+ * is matched by those. */
+static void
+record_email_keys (ConcordPlanInput    *input,
+                   const ConcordRecord *record,
+                   GPtrArray           *out)
+{
+  const char *primary = record_email_key (input, record);
+  const ConcordValue *emails = concord_record_get (record, CONCORD_FIELD_EMAILS);
+
+  if (primary != NULL)
+    g_ptr_array_add (out, (gpointer) primary);
+  else if (concord_record_get (record, CONCORD_FIELD_EMAIL) != NULL)
+    return;
+
+  if (emails == NULL || emails->type != CONCORD_FIELD_TYPE_STRING_SET)
+    return;
+
+  for (guint i = 0; emails->v.set[i] != NULL; i++)
+    {
+      g_autofree char *value = NULL;
+      g_autofree char *key = NULL;
+      const char *interned;
+
+      if (!concord_labelled_parse (emails->v.set[i], NULL, &value) ||
+          (key = concord_normalize_email (value)) == NULL)
+        continue;
+      interned = g_string_chunk_insert_const (input->strings, key);
+      if (!g_ptr_array_find (out, interned, NULL))
+        g_ptr_array_add (out, (gpointer) interned);
+    }
+}
+
+/* The matching keys of record @remote_id of @side, read or from the index. */
+static void
+keys_of (ConcordPlanInput *input,
+         ConcordSide       side,
+         const char       *remote_id,
+         GPtrArray        *out)
+{
+  ConcordRecord *record = g_hash_table_lookup (input->changed[side], remote_id);
+  ConcordIndexEntry *entry;
+
+  if (record != NULL)
+    {
+      record_email_keys (input, record, out);
+      return;
+    }
+
+  entry = g_hash_table_lookup (input->index[side], remote_id);
+  if (entry != NULL)
+    add_keys (input, entry->email_norm, out);
+}
+
+/* Indexes @email of record @remote_id of @side. An email on two records
+ * is AMBIGUOUS; who holds it is kept aside, so that it can be told when
+ * a planned write leaves it to one (see refresh_emails()). */
+static void
+add_email (ConcordPlanInput *input,
+           ConcordSide       side,
+           const char       *email,
+           const char       *remote_id)
+{
+  GHashTable *by_email = input->by_email[side];
   const char *existing;
+  GPtrArray *holders;
 
   if (email == NULL)
     return;
 
   existing = g_hash_table_lookup (by_email, email);
   if (existing == NULL)
-    g_hash_table_insert (by_email, (gpointer) email, (gpointer) remote_id);
-  else if (existing != AMBIGUOUS && !g_str_equal (existing, remote_id))
-    g_hash_table_insert (by_email, (gpointer) email, AMBIGUOUS);
+    {
+      g_hash_table_insert (by_email, (gpointer) email, (gpointer) remote_id);
+      return;
+    }
+  if (existing != AMBIGUOUS && g_str_equal (existing, remote_id))
+    return;
+
+  holders = g_hash_table_lookup (input->holders[side], email);
+  if (holders == NULL)
+    {
+      holders = g_ptr_array_new ();
+      g_ptr_array_add (holders, (gpointer) existing);
+      g_hash_table_insert (input->holders[side], (gpointer) email, holders);
+      g_hash_table_insert (by_email, (gpointer) email, AMBIGUOUS);
+    }
+  if (!g_ptr_array_find_with_equal_func (holders, remote_id, g_str_equal, NULL))
+    g_ptr_array_add (holders, (gpointer) remote_id);
+}
+
+/* Takes @email of record @remote_id of @side out of the index. */
+static void
+remove_email (ConcordPlanInput *input,
+              ConcordSide       side,
+              const char       *email,
+              const char       *remote_id)
+{
+  const char *existing = g_hash_table_lookup (input->by_email[side], email);
+  GPtrArray *holders;
+  guint index;
+
+  if (existing == NULL)
+    return;
+  if (existing != AMBIGUOUS)
+    {
+      if (g_str_equal (existing, remote_id))
+        g_hash_table_remove (input->by_email[side], email);
+      return;
+    }
+
+  holders = g_hash_table_lookup (input->holders[side], email);
+  if (holders == NULL || !g_ptr_array_find_with_equal_func (holders, remote_id, g_str_equal, &index))
+    return;
+  g_ptr_array_remove_index (holders, index);
+  if (holders->len == 1)
+    {
+      g_hash_table_insert (input->by_email[side], (gpointer) email, g_ptr_array_index (holders, 0));
+      g_hash_table_remove (input->holders[side], email);
+    }
+}
+
+static void
+add_emails (ConcordPlanInput *input,
+            ConcordSide       side,
+            GPtrArray        *keys,
+            const char       *remote_id)
+{
+  for (guint i = 0; i < keys->len; i++)
+    add_email (input, side, g_ptr_array_index (keys, i), remote_id);
+  g_ptr_array_set_size (keys, 0);
 }
 
 /**
@@ -338,6 +488,8 @@ add_email (GHashTable *by_email,
 void
 concord_plan_input_prepare (ConcordPlanInput *input)
 {
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+
   g_return_if_fail (input != NULL);
 
   for (guint s = 0; s < 2; s++)
@@ -349,10 +501,13 @@ concord_plan_input_prepare (ConcordPlanInput *input)
         input->index[s] = g_hash_table_new (g_str_hash, g_str_equal);
 
       g_clear_pointer (&input->by_email[s], g_hash_table_unref);
+      g_clear_pointer (&input->holders[s], g_hash_table_unref);
       g_clear_pointer (&input->link_to_id[s], g_hash_table_unref);
       g_clear_pointer (&input->vanished_set[s], g_hash_table_unref);
 
       input->by_email[s] = g_hash_table_new (g_str_hash, g_str_equal);
+      input->holders[s] = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                 (GDestroyNotify) g_ptr_array_unref);
       input->link_to_id[s] = g_hash_table_new (g_int64_hash, g_int64_equal);
       input->vanished_set[s] = g_hash_table_new (g_str_hash, g_str_equal);
       input->n_linked[s] = 0;
@@ -375,13 +530,23 @@ concord_plan_input_prepare (ConcordPlanInput *input)
             }
 
           /* A changed record's email may have changed: it is added below. */
-          if (!g_hash_table_contains (input->changed[s], key))
-            add_email (input->by_email[s], entry->email_norm, entry->remote_id);
+          if (g_hash_table_contains (input->changed[s], key))
+            continue;
+          if (entry->email_norm == NULL || strchr (entry->email_norm, '\n') == NULL)
+            add_email (input, s, entry->email_norm, entry->remote_id);
+          else
+            {
+              add_keys (input, entry->email_norm, keys);
+              add_emails (input, s, keys, entry->remote_id);
+            }
         }
 
       g_hash_table_iter_init (&iter, input->changed[s]);
       while (g_hash_table_iter_next (&iter, &key, &value))
-        add_email (input->by_email[s], record_email_key (input, value), key);
+        {
+          record_email_keys (input, value, keys);
+          add_emails (input, s, keys, key);
+        }
     }
 }
 
@@ -481,11 +646,20 @@ concord_plan_input_get_missing (ConcordPlanInput *input,
         }
       else
         {
-          const char *email = record_email_key (input, value);
-          const char *found = email != NULL ? g_hash_table_lookup (input->by_email[side], email) : NULL;
+          /* Every contact one of its emails matches: the planner needs
+           * them all to tell a match from an ambiguity. */
+          g_autoptr(GPtrArray) keys = g_ptr_array_new ();
 
-          if (found != NULL && found != AMBIGUOUS)
-            candidate = found;
+          record_email_keys (input, value, keys);
+          for (guint i = 0; i < keys->len; i++)
+            {
+              const char *found = g_hash_table_lookup (input->by_email[side], g_ptr_array_index (keys, i));
+
+              if (found != NULL && found != AMBIGUOUS &&
+                  current_record (input, side, found) == NULL &&
+                  g_hash_table_add (seen, (gpointer) found))
+                g_ptr_array_add (missing, g_strdup (found));
+            }
         }
 
       if (candidate != NULL &&
@@ -635,12 +809,193 @@ strv_has (char      **set,
   return set != NULL && g_strv_contains ((const char * const *) set, item);
 }
 
+/* The single fields and labelled sets concord_record_normalize_multi()
+ * keeps in step. */
+static const char * const primary_keys[] = {
+  CONCORD_FIELD_EMAIL, CONCORD_FIELD_EMAILS, CONCORD_FIELD_PHONE, CONCORD_FIELD_MOBILE,
+  CONCORD_FIELD_PHONES, NULL
+};
+
+static gboolean item_flows (const ConcordPlanItem *item,
+                            ConcordSide            side);
+static void plan_write (Planner            *planner,
+                        ConcordPlanItem    *item,
+                        ConcordSide         target,
+                        GQuark              key,
+                        const ConcordValue *before,
+                        const ConcordValue *after);
+
+static const char * const single_keys[] = {
+  CONCORD_FIELD_EMAIL, CONCORD_FIELD_PHONE, CONCORD_FIELD_MOBILE, NULL
+};
+
+/* Whether the plan writes (or clears) @key on @side. */
+static gboolean
+planned_write (const ConcordPlanItem *item,
+               ConcordSide            side,
+               const char            *key)
+{
+  if (item->set[side] != NULL && concord_record_get (item->set[side], key) != NULL)
+    return TRUE;
+  for (guint i = 0; item->clear[side] != NULL && i < item->clear[side]->len; i++)
+    if (g_str_equal (g_ptr_array_index (item->clear[side], i), key))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* The record of @side as the planned writes leave it. */
+static ConcordRecord *
+planned_record (const ConcordPlanItem *item,
+                ConcordSide            side)
+{
+  ConcordRecord *after = concord_record_copy (item->views[side]);
+
+  for (guint f = 0; item->set[side] != NULL && f < concord_record_get_n_fields (item->set[side]); f++)
+    {
+      const char *key;
+      const ConcordValue *value = concord_record_get_field_at (item->set[side], f, &key);
+
+      concord_record_set_value (after, key, value);
+    }
+  for (guint c = 0; item->clear[side] != NULL && c < item->clear[side]->len; c++)
+    concord_record_remove (after, g_ptr_array_index (item->clear[side], c));
+
+  return after;
+}
+
+/* After the merge, a side that has a labelled set keeps it in step with
+ * its single field (see concord_record_normalize_multi()): the record as
+ * it will be after the planned writes is normalised against what it was
+ * at the last sync, and what that changes is written too. A side with no
+ * labelled set (an app with one email) is left alone. */
+static void
+keep_primaries (Planner               *planner,
+                ConcordPlanItem       *item,
+                const ConcordBaseline *baseline,
+                ConcordSide            side)
+{
+  const ConcordSyncConfig *config = planner->input->config;
+  const ConcordRecord *current = item->views[side];
+  const ConcordRecord *before = current;
+  g_autoptr(ConcordRecord) before_copy = NULL;
+  g_autoptr(ConcordRecord) after = NULL;
+
+  if (current == NULL ||
+      (concord_record_get (current, CONCORD_FIELD_EMAILS) == NULL &&
+       concord_record_get (current, CONCORD_FIELD_PHONES) == NULL &&
+       (item->set[side] == NULL ||
+        (concord_record_get (item->set[side], CONCORD_FIELD_EMAILS) == NULL &&
+         concord_record_get (item->set[side], CONCORD_FIELD_PHONES) == NULL))))
+    return;
+
+  /* Written like any other write to @side: only when the other side
+   * flows there for this record. */
+  if (!concord_direction_flows (config->direction, CONCORD_SIDE_OTHER (side)) ||
+      !item_flows (item, CONCORD_SIDE_OTHER (side)))
+    return;
+
+  if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH && baseline->values[side] != NULL)
+    {
+      /* What changed since the last sync, except that a single field the
+       * merge decided to write is a change of the primary (one way, the
+       * source's email over the target's new one), never taken back. */
+      before_copy = concord_record_copy (baseline->values[side]);
+      for (guint k = 0; single_keys[k] != NULL; k++)
+        if (planned_write (item, side, single_keys[k]))
+          concord_record_set_value (before_copy, single_keys[k], concord_record_get (current, single_keys[k]));
+      before = before_copy;
+    }
+
+  after = planned_record (item, side);
+  if (!concord_record_normalize_multi (before, after))
+    return;
+
+  for (guint k = 0; primary_keys[k] != NULL; k++)
+    {
+      const ConcordValue *now = concord_record_get (current, primary_keys[k]);
+      const ConcordValue *planned = item->set[side] != NULL ? concord_record_get (item->set[side], primary_keys[k]) : NULL;
+      const ConcordValue *wanted = concord_record_get (after, primary_keys[k]);
+      gint pair = concord_mapping_find (config->mapping, side, primary_keys[k]);
+
+      if (concord_value_equal (planned != NULL ? planned : now, wanted))
+        continue;
+      /* A mapped field is written only the way its pair flows; an unmapped
+       * one (the labelled set of an app paired with a one-email app) is
+       * the side's own to keep in step. */
+      if (pair >= 0 &&
+          !concord_mapping_pair_flows (concord_mapping_get_pair (config->mapping, pair),
+                                       CONCORD_SIDE_OTHER (side)))
+        continue;
+      if (item->set[side] != NULL && (wanted == NULL || concord_value_equal (now, wanted)))
+        concord_record_remove (item->set[side], primary_keys[k]);
+      plan_write (planner, item, side, g_quark_from_static_string (primary_keys[k]), now, wanted);
+    }
+}
+
+static const char *
+member_value (const char *item)
+{
+  const char *tab = strchr (item, '\t');
+
+  return tab != NULL ? tab + 1 : item;
+}
+
+/* In a labelled set (see concord_field_is_labelled()) a value is there
+ * once: where the merge brought it with two labels, one goes. With
+ * @source_a (one way), @a's label wins; else a label changed since the
+ * bases wins over one that was not (two changes: the record code keeps
+ * the first, the same on both sides). */
+static void
+drop_relabelled (GPtrArray *items,
+                 char     **a,
+                 char     **base_a,
+                 char     **base_b,
+                 gboolean   source_a)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) twice = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    if (!g_hash_table_add (seen, (gpointer) member_value (items->pdata[i])))
+      g_hash_table_add (twice, (gpointer) member_value (items->pdata[i]));
+  if (g_hash_table_size (twice) == 0)
+    return;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      const char *item = items->pdata[i];
+      gboolean loses = FALSE;
+
+      if (g_hash_table_contains (twice, member_value (item)))
+        for (guint j = 0; j < items->len && !loses; j++)
+          {
+            const char *other = items->pdata[j];
+
+            if (j == i || strcmp (item, other) == 0 ||
+                strcmp (member_value (item), member_value (other)) != 0)
+              continue;
+            if (source_a)
+              loses = !strv_has (a, item) && strv_has (a, other);
+            else
+              loses = (strv_has (base_a, item) || strv_has (base_b, item)) &&
+                      !strv_has (base_a, other) && !strv_has (base_b, other);
+          }
+      if (!loses)
+        items->pdata[n++] = items->pdata[i];
+    }
+  g_ptr_array_set_size (items, n);
+}
+
 /* (a ∪ b) − removed_a − removed_b, where removed_x = base_x − x. */
 static ConcordValue *
 merge_sets (const ConcordValue *a,
             const ConcordValue *b,
             const ConcordValue *base_a,
             const ConcordValue *base_b,
+            gboolean            labelled,
+            gboolean            source_a,
             ConcordValue       *out)
 {
   char **va = is_set (a) ? a->v.set : NULL;
@@ -665,6 +1020,8 @@ merge_sets (const ConcordValue *a,
             g_ptr_array_add (items, (gpointer) item);
         }
     }
+  if (labelled)
+    drop_relabelled (items, va, ba, bb, source_a);
   g_ptr_array_add (items, NULL);
 
   /* Let the record code sort, deduplicate and drop an empty result. */
@@ -1229,6 +1586,9 @@ merge_item (Planner               *planner,
       /* ... and in the form they are merged in. */
       ConcordSide space = (pair->type_b == CONCORD_FIELD_TYPE_STRING_SET &&
                            pair->type_a != CONCORD_FIELD_TYPE_STRING_SET) ? CONCORD_SIDE_B : CONCORD_SIDE_A;
+      /* Labelled sets merge on both sides' terms only when both are. */
+      gboolean labelled = concord_field_is_labelled (g_quark_to_string (pair->key_a)) &&
+                          concord_field_is_labelled (g_quark_to_string (pair->key_b));
       ConcordValue slots[4] = { { 0 } };
       const ConcordValue *va, *vb, *base_a = NULL, *base_b = NULL;
       g_autoptr(GError) error = NULL;
@@ -1289,7 +1649,10 @@ merge_item (Planner               *planner,
           /* First match: fill the empty side, unite sets, settle the rest. */
           if (is_set (va) || is_set (vb))
             {
-              gboolean has = merge_sets (va, vb, NULL, NULL, &merged) != NULL;
+              /* One way, the source's labels win. */
+              gboolean has = (way_ab == way_ba ? merge_sets (va, vb, NULL, NULL, labelled, FALSE, &merged)
+                              : way_ab ? merge_sets (va, vb, NULL, NULL, labelled, TRUE, &merged)
+                                       : merge_sets (vb, va, NULL, NULL, labelled, TRUE, &merged)) != NULL;
 
               if (flows_ba)
                 write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
@@ -1344,7 +1707,7 @@ merge_item (Planner               *planner,
           if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
             {
               gboolean has = merge_sets (from_value, to_value, flows_ab ? base_a : base_b,
-                                         NULL, &merged) != NULL;
+                                         NULL, labelled, TRUE, &merged) != NULL;
 
               write_pair (planner, item, pair, space, to, to_own, has ? &merged : NULL);
             }
@@ -1358,7 +1721,7 @@ merge_item (Planner               *planner,
        * each side added or removed since its own baseline all count. */
       if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
         {
-          gboolean has = merge_sets (va, vb, base_a, base_b, &merged) != NULL;
+          gboolean has = merge_sets (va, vb, base_a, base_b, labelled, FALSE, &merged) != NULL;
 
           if (flows_ba)
             write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
@@ -1397,6 +1760,9 @@ merge_item (Planner               *planner,
 
   apply_update_actions (planner, item, baseline, CONCORD_SIDE_A);
   apply_update_actions (planner, item, baseline, CONCORD_SIDE_B);
+
+  keep_primaries (planner, item, baseline, CONCORD_SIDE_A);
+  keep_primaries (planner, item, baseline, CONCORD_SIDE_B);
 
   for (guint s = 0; s < 2; s++)
     if (item->set[s] != NULL || item->clear[s] != NULL)
@@ -1456,6 +1822,60 @@ report_ambiguous (Planner     *planner,
   ambiguous->side = side;
   ambiguous->ids = g_strdup (remote_id);
   g_ptr_array_add (planner->plan->ambiguous, ambiguous);
+}
+
+/* The emails paired records will have once the planned writes are made,
+ * in the email index: a contact is matched against what the run leaves,
+ * not against what it is about to change (else the next run would find a
+ * match this one did not). */
+static void
+refresh_emails (Planner *planner)
+{
+  ConcordPlanInput *input = planner->input;
+  GQuark email = g_quark_from_static_string (CONCORD_FIELD_EMAIL);
+  GQuark emails = g_quark_from_static_string (CONCORD_FIELD_EMAILS);
+
+  for (guint i = 0; i < planner->plan->items->len; i++)
+    {
+      ConcordPlanItem *item = g_ptr_array_index (planner->plan->items, i);
+
+      for (guint s = 0; s < 2; s++)
+        {
+          g_autoptr(ConcordRecord) after = NULL;
+          g_autoptr(GPtrArray) before_keys = NULL;
+          g_autoptr(GPtrArray) after_keys = NULL;
+          gboolean touched = FALSE;
+          const char *id;
+
+          if (item->ids[s] == NULL || item->views[s] == NULL)
+            continue;
+          if (item->set[s] != NULL)
+            touched = concord_record_get_quark (item->set[s], email) != NULL ||
+                      concord_record_get_quark (item->set[s], emails) != NULL;
+          for (guint c = 0; !touched && item->clear[s] != NULL && c < item->clear[s]->len; c++)
+            touched = g_str_equal (g_ptr_array_index (item->clear[s], c), CONCORD_FIELD_EMAIL) ||
+                      g_str_equal (g_ptr_array_index (item->clear[s], c), CONCORD_FIELD_EMAILS);
+          if (!touched)
+            continue;
+
+          id = g_string_chunk_insert_const (input->strings, item->ids[s]);
+          after = planned_record (item, s);
+
+          before_keys = g_ptr_array_new ();
+          after_keys = g_ptr_array_new ();
+          keys_of (input, s, id, before_keys);
+          record_email_keys (input, after, after_keys);
+
+          for (guint k = 0; k < before_keys->len; k++)
+            {
+              const char *key = g_ptr_array_index (before_keys, k);
+
+              if (!g_ptr_array_find_with_equal_func (after_keys, key, g_str_equal, NULL))
+                remove_email (input, s, key, id);
+            }
+          add_emails (input, s, after_keys, id);
+        }
+    }
 }
 
 static void
@@ -1572,6 +1992,9 @@ build_create (const ConcordSyncConfig *config,
             concord_record_remove (values, action->field);
         }
     }
+
+  /* A created contact's emails hold its email, and it has a primary. */
+  concord_record_normalize_multi (NULL, values);
 
   return values;
 }
@@ -1777,8 +2200,15 @@ plan_unlinked (Planner       *planner,
 {
   ConcordPlanInput *input = planner->input;
   ConcordSide other = CONCORD_SIDE_OTHER (side);
-  const char *email = record_email_key (input, record);
-  const char *own, *candidate;
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  const char *email = NULL;
+  const char *candidate = NULL;
+  const char *ambiguous_email = NULL;
+  ConcordSide ambiguous_side = side;
+
+  record_email_keys (input, record, keys);
+  if (keys->len > 0)
+    email = g_ptr_array_index (keys, 0);
 
   if (email == NULL && concord_record_is_altered (record, CONCORD_FIELD_EMAIL))
     {
@@ -1796,13 +2226,56 @@ plan_unlinked (Planner       *planner,
       return;
     }
 
-  own = g_hash_table_lookup (input->by_email[side], email);
-  candidate = g_hash_table_lookup (input->by_email[other], email);
+  /* Any email of the record may match any email of a contact of the other
+   * side, but only one contact, itself matching no other: an email on two
+   * contacts of a side, or a contact whose emails match two, is a guess. */
+  for (guint i = 0; i < keys->len && ambiguous_email == NULL; i++)
+    {
+      const char *key = g_ptr_array_index (keys, i);
+      const char *own = g_hash_table_lookup (input->by_email[side], key);
+      const char *found = g_hash_table_lookup (input->by_email[other], key);
 
-  if (own == AMBIGUOUS || candidate == AMBIGUOUS)
+      if (own == AMBIGUOUS)
+        ambiguous_email = key;
+      else if (found == AMBIGUOUS || (found != NULL && candidate != NULL && !g_str_equal (found, candidate)))
+        {
+          ambiguous_email = key;
+          ambiguous_side = other;
+        }
+      else if (found != NULL)
+        candidate = found;
+    }
+
+  /* (A candidate with one email was found by it: nothing more to learn.) */
+  if (ambiguous_email == NULL && candidate != NULL &&
+      (g_hash_table_lookup (input->changed[other], candidate) == NULL ||
+       concord_record_get (g_hash_table_lookup (input->changed[other], candidate),
+                           CONCORD_FIELD_EMAILS) != NULL))
+    {
+      g_autoptr(GPtrArray) theirs = g_ptr_array_new ();
+
+      /* The candidate's own emails: none on another record of this side,
+       * none shared with another record of its own side. */
+      keys_of (input, other, candidate, theirs);
+      for (guint i = 0; i < theirs->len && ambiguous_email == NULL; i++)
+        {
+          const char *key = g_ptr_array_index (theirs, i);
+          const char *mine = g_hash_table_lookup (input->by_email[side], key);
+
+          if (mine != NULL && (mine == AMBIGUOUS || !g_str_equal (mine, remote_id)))
+            ambiguous_email = key;
+          else if (g_hash_table_lookup (input->by_email[other], key) == AMBIGUOUS)
+            {
+              ambiguous_email = key;
+              ambiguous_side = other;
+            }
+        }
+    }
+
+  if (ambiguous_email != NULL)
     {
       /* Never bind (or create) on a guess; a person decides. */
-      report_ambiguous (planner, own == AMBIGUOUS ? side : other, email, remote_id);
+      report_ambiguous (planner, ambiguous_side, ambiguous_email, remote_id);
       add_skip (planner, side, remote_id, CONCORD_SKIP_AMBIGUOUS,
                 "the email address is on several contacts");
       return;
@@ -1922,6 +2395,8 @@ ConcordPlan *
 concord_planner_plan (ConcordPlanInput *input)
 {
   Planner planner = { .input = input };
+  gpointer *ids[2] = { NULL, NULL };
+  guint n_ids[2] = { 0, 0 };
   ConcordPlan *plan;
 
   g_return_val_if_fail (input != NULL, NULL);
@@ -1950,37 +2425,47 @@ concord_planner_plan (ConcordPlanInput *input)
           g_array_append_val (plan->unlinks, link_id);
       }
 
-  /* Sorted, so the same input always gives the same plan. */
+  /* Sorted, so the same input always gives the same plan. Paired records
+   * first: what they will write to their emails is what the others are
+   * matched against. */
   for (guint s = 0; s < 2; s++)
     {
-      g_autofree gpointer *ids = NULL;
-      guint n_ids;
+      ids[s] = g_hash_table_get_keys_as_array (input->changed[s], &n_ids[s]);
+      qsort (ids[s], n_ids[s], sizeof (gpointer), compare_ids);
+    }
 
-      ids = g_hash_table_get_keys_as_array (input->changed[s], &n_ids);
-      qsort (ids, n_ids, sizeof (gpointer), compare_ids);
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      if (pass == 1)
+        refresh_emails (&planner);
 
-      for (guint i = 0; i < n_ids; i++)
+      for (guint s = 0; s < 2; s++)
         {
-          const char *remote_id = ids[i];
-          ConcordRecord *record = g_hash_table_lookup (input->changed[s], remote_id);
-          gint64 link_id;
-          const char *other_id;
+          for (guint i = 0; i < n_ids[s]; i++)
+            {
+              const char *remote_id = ids[s][i];
+              ConcordRecord *record = g_hash_table_lookup (input->changed[s], remote_id);
+              gint64 link_id;
+              const char *other_id;
 
-          if (g_hash_table_contains (planner.done[s], remote_id))
-            continue;
+              if (g_hash_table_contains (planner.done[s], remote_id))
+                continue;
 
-          link_id = linked_id (input, s, remote_id);
-          other_id = link_id != 0 ? partner_id (input, s, link_id) : NULL;
+              link_id = linked_id (input, s, remote_id);
+              other_id = link_id != 0 ? partner_id (input, s, link_id) : NULL;
 
-          if (other_id != NULL)
-            plan_linked (&planner, s, remote_id, record, link_id, other_id);
-          else
-            plan_unlinked (&planner, s, remote_id, record);
+              if (other_id != NULL && pass == 0)
+                plan_linked (&planner, s, remote_id, record, link_id, other_id);
+              else if (other_id == NULL && pass == 1)
+                plan_unlinked (&planner, s, remote_id, record);
+            }
         }
     }
 
   check_breaker (&planner);
 
+  g_free (ids[0]);
+  g_free (ids[1]);
   g_hash_table_unref (planner.done[0]);
   g_hash_table_unref (planner.done[1]);
 

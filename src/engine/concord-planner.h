@@ -122,6 +122,8 @@ typedef struct
   /* Built by concord_plan_input_prepare(): email → remote id, or the
    * AMBIGUOUS marker when one side has the email more than once. */
   GHashTable              *by_email[2];
+  GHashTable              *holders[2];   /* email → GPtrArray of the remote ids of an
+                                          * AMBIGUOUS one */
   GHashTable              *link_to_id[2];
   GHashTable              *vanished_set[2];
   guint                    n_linked[2];

@@ -187,7 +187,7 @@ concord_preview_new (const ConcordPlan       *plan,
           const ConcordIndexEntry *entry = g_hash_table_lookup (input->index[skip->side], skip->remote_id);
 
           if (entry != NULL)
-            contact->email = g_strdup (entry->email_norm);
+            contact->email = concord_email_keys_first (entry->email_norm);
         }
       g_ptr_array_add (contacts, contact);
     }

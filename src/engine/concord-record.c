@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "concord-fields.h"
 #include "concord-record.h"
 
 typedef enum
@@ -314,16 +315,29 @@ compare_strings (gconstpointer a,
   return strcmp (*(char * const *) a, *(char * const *) b);
 }
 
-/* Sorted, distinct, trimmed, non-empty; NULL when nothing is left. */
+/* The value part of a labelled member, "label<TAB>value". */
+static const char *
+labelled_value (const char *item)
+{
+  const char *tab = strchr (item, '\t');
+
+  return tab != NULL ? tab + 1 : item;
+}
+
+/* Sorted, distinct, trimmed, non-empty; NULL when nothing is left. The
+ * members of a labelled set (see concord_field_is_labelled()) are
+ * normalised as such, and a value is there once, with the first label. */
 static char **
-normalize_set (const char * const *items)
+normalize_set (const char         *key,
+               const char * const *items)
 {
   g_autoptr(GPtrArray) out = g_ptr_array_new ();
+  gboolean labelled = concord_field_is_labelled (key);
   guint n = 0;
 
   for (guint i = 0; items != NULL && items[i] != NULL; i++)
     {
-      char *clean = clean_text (items[i]);
+      char *clean = labelled ? concord_labelled_normalize (key, items[i]) : clean_text (items[i]);
 
       if (clean != NULL)
         g_ptr_array_add (out, clean);
@@ -344,6 +358,23 @@ normalize_set (const char * const *items)
       out->pdata[n++] = out->pdata[i];
     }
   g_ptr_array_set_size (out, n);
+
+  if (labelled && n > 1)
+    {
+      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+      n = 0;
+      for (guint i = 0; i < out->len; i++)
+        {
+          if (!g_hash_table_add (seen, (gpointer) labelled_value (out->pdata[i])))
+            {
+              g_free (out->pdata[i]);
+              continue;
+            }
+          out->pdata[n++] = out->pdata[i];
+        }
+      g_ptr_array_set_size (out, n);
+    }
   g_ptr_array_add (out, NULL);
 
   return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
@@ -905,6 +936,74 @@ concord_record_get_email (const ConcordRecord *self)
 }
 
 /**
+ * concord_record_email_keys:
+ *
+ * What the record is matched by, as the store's index keeps it: the
+ * matching key (concord_normalize_email()) of its email, then those of the
+ * other members of its "emails" that are valid addresses, each once, one
+ * a line. A record with one email gives that key alone; one whose email
+ * is no address, none.
+ *
+ * Returns: (transfer full) (nullable): the keys, %NULL when there are none
+ */
+char *
+concord_record_email_keys (const ConcordRecord *self)
+{
+  const ConcordValue *emails;
+  g_autofree char *primary = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  GString *out;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  primary = concord_normalize_email (concord_record_get_email (self));
+  emails = concord_record_get (self, CONCORD_FIELD_EMAILS);
+  /* An email that is no address makes the others no guide either. */
+  if (emails == NULL || emails->type != CONCORD_FIELD_TYPE_STRING_SET ||
+      (primary == NULL && concord_record_get (self, CONCORD_FIELD_EMAIL) != NULL))
+    return g_steal_pointer (&primary);
+
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (primary != NULL)
+    g_hash_table_add (seen, g_strdup (primary));
+  out = g_string_new (primary);
+  for (guint i = 0; emails->v.set[i] != NULL; i++)
+    {
+      char *key = concord_normalize_email (labelled_value (emails->v.set[i]));
+
+      if (key == NULL || !g_hash_table_add (seen, key))
+        continue;
+      if (out->len > 0)
+        g_string_append_c (out, '\n');
+      g_string_append (out, key);
+    }
+
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * concord_email_keys_first:
+ * @keys: (nullable): keys as concord_record_email_keys() gives them
+ *
+ * Returns: (transfer full) (nullable): the first key (the email's, when
+ *   the record has one)
+ */
+char *
+concord_email_keys_first (const char *keys)
+{
+  if (keys == NULL || *keys == '\0')
+    return NULL;
+
+  return g_strndup (keys, strcspn (keys, "\n"));
+}
+
+/**
  * concord_record_set_text:
  * @type: one of the text types
  * @text: (nullable): the text; %NULL or blank removes the field
@@ -1027,7 +1126,7 @@ concord_record_set_set (ConcordRecord      *self,
   g_return_if_fail (key != NULL);
 
   quark = g_quark_from_string (key);
-  value.v.set = normalize_set (items);
+  value.v.set = normalize_set (key, items);
 
   if (value.v.set == NULL)
     remove_quark (self, quark);

@@ -118,6 +118,8 @@ const ConcordValue *concord_record_get_quark      (const ConcordRecord *self,
 const char         *concord_record_get_text       (const ConcordRecord *self,
                                                    const char          *key);
 const char         *concord_record_get_email      (const ConcordRecord *self);
+char               *concord_record_email_keys     (const ConcordRecord *self);
+char               *concord_email_keys_first      (const char          *keys);
 
 gboolean            concord_record_set_text       (ConcordRecord       *self,
                                                    const char          *key,

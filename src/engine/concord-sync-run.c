@@ -280,10 +280,11 @@ append_intended (GString             *payload,
                           partner_encoded ? partner_encoded : "");
 }
 
+/* What the index matches the record by (every email, one a line). */
 static char *
 email_of (const ConcordRecord *record)
 {
-  return concord_normalize_email (concord_record_get_email (record));
+  return concord_record_email_keys (record);
 }
 
 /* Who a journal row is about, for the activity view's search: the email
@@ -319,8 +320,9 @@ contact_of (Run                   *run,
           {
             ConcordIndexEntry *entry = g_hash_table_lookup (run->input->index[s], remote_id);
 
-            if (entry != NULL)
-              *email = entry->email_norm;
+            if (entry != NULL && entry->email_norm != NULL)
+              *email = g_string_chunk_insert_len (run->input->strings, entry->email_norm,
+                                                  strcspn (entry->email_norm, "\n"));
           }
       }
 
@@ -1370,7 +1372,7 @@ write_batch (Run         *run,
         if (kind == WRITE_CREATE)
           {
             ConcordRecord *values = concord_plan_item_build_create (item, run->config);
-            g_autofree char *email = email_of (values);
+            g_autofree char *email = concord_normalize_email (concord_record_get_email (values));
 
             g_string_append_printf (keys, "%s%s", i > 0 ? "\n" : "", email ? email : "");
             g_ptr_array_add (inputs, values);

@@ -29,6 +29,7 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "concord-activity-text.h"
 #include "concord-fields.h"
@@ -737,7 +738,8 @@ concord_activity_text_get_part (ConcordActivityText     *self,
  * @value: (nullable): a value as stored
  *
  * Returns: (transfer full) (nullable): @value as a person writes it: a
- *   list as "VIP, Pro" (never `["VIP","Pro"]`), yes or no for a boolean;
+ *   list as "VIP, Pro" (never `["VIP","Pro"]`), a labelled member as
+ *   "work: ann@example.com" (never with a tab), yes or no for a boolean;
  *   %NULL for %NULL
  */
 char *
@@ -766,7 +768,11 @@ concord_activity_format_value (const char *value)
           JsonNode *node = json_array_get_element (array, i);
           g_autofree char *item = NULL;
 
-          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+          /* A labelled email, phone or address as "work: ann@example.com". */
+          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+              strchr (json_node_get_string (node), '\t') != NULL)
+            item = concord_labelled_display (json_node_get_string (node));
+          else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
             item = g_strdup (json_node_get_string (node));
           else if (JSON_NODE_HOLDS_VALUE (node))
             item = json_to_string (node, FALSE);
