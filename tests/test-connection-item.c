@@ -408,7 +408,7 @@ main (int   argc,
 {
   concord_test_init_ui (&argc, &argv);
   adw_init ();
-  concord_register_resource ();
+  concord_test_register_resources ();
 
   g_test_add_func ("/concord/ui/connection-row", test_row);
   g_test_add_func ("/concord/ui/connection-row/next-sync", test_next_sync);
