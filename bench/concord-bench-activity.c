@@ -397,7 +397,7 @@ main (int   argc,
 
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   adw_init ();
-  concord_register_resource ();
+  concord_test_register_resources ();
 
   dir = g_dir_make_tmp ("concord-bench-activity-XXXXXX", &error);
   g_assert_no_error (error);

@@ -2276,7 +2276,7 @@ main (int   argc,
     }
 
   adw_init ();
-  concord_register_resource ();
+  concord_test_register_resources ();
   {
     /* The app's stylesheet, which AdwApplication would load. */
     g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();

@@ -121,7 +121,7 @@ test_lookup (void)
   /* Names and icons for rows, also of an app this version does not know. */
   g_assert_cmpstr (concord_app_registry_get_name ("sample-crm"), ==, "Sample CRM");
   g_assert_cmpstr (concord_app_registry_get_name ("from-the-future"), ==, "from-the-future");
-  g_assert_cmpstr (concord_app_registry_get_icon_name ("elasticemail"), ==, "mail-send-symbolic");
+  g_assert_cmpstr (concord_app_registry_get_icon_name ("elasticemail"), ==, "concord-app-elasticemail-symbolic");
   g_assert_cmpstr (concord_app_registry_get_icon_name ("from-the-future"), ==,
                    "application-x-addon-symbolic");
 }

@@ -7,13 +7,15 @@
  * A connection's row in the main window, against a real engine over two
  * in-memory apps: what it shows (apps, direction, name, contacts in sync,
  * last sync, the error badge with its reason, progress) and what its
- * controls do (on/off, stored; sync now), with accessible names.
+ * controls do (on/off, stored; sync now), with accessible names; and
+ * every registered app's icon found in the icon theme, from the resource.
  */
 
 #include "config.h"
 
 #include <string.h>
 
+#include "concord-app-registry.h"
 #include "concord-connection-item.h"
 #include "concord-error.h"
 #include "concord-fields.h"
@@ -198,8 +200,8 @@ test_row (void)
     GObject *icon_a = gtk_widget_get_template_child (row, CONCORD_TYPE_CONNECTION_ITEM, "icon_a");
     GObject *icon_b = gtk_widget_get_template_child (row, CONCORD_TYPE_CONNECTION_ITEM, "icon_b");
 
-    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon_a)), ==, "mail-send-symbolic");
-    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon_b)), ==, "x-office-address-book-symbolic");
+    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon_a)), ==, "concord-app-elasticemail-symbolic");
+    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon_b)), ==, "concord-app-sample-crm-symbolic");
   }
 
   /* Off at first: the name, the direction, "Off". */
@@ -402,14 +404,51 @@ test_schedule_choice (void)
   g_clear_object (&sides[1]);
 }
 
+/* Every app in the registry has an icon of its own, compiled into the
+ * application's resource (from the app's folder in src/connectors/): the
+ * default icon theme finds it, as a symbolic icon, in the resource, not in
+ * whatever icon theme the computer has installed. */
+static void
+test_app_icons (void)
+{
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
+  const ConcordAppInfo **apps;
+  guint n_apps = 0;
+
+  apps = concord_app_registry_list (&n_apps);
+  g_assert_cmpuint (n_apps, >=, 2);
+  for (guint i = 0; i < n_apps; i++)
+    {
+      const char *icon_name = concord_app_info_get_icon_name (apps[i]);
+      g_autoptr(GtkIconPaintable) icon = NULL;
+      g_autoptr(GFile) file = NULL;
+      g_autofree char *uri = NULL;
+      g_autofree char *expected = NULL;
+
+      g_assert_nonnull (icon_name);
+      g_test_message ("%s: %s", apps[i]->id, icon_name);
+      g_assert_true (gtk_icon_theme_has_icon (theme, icon_name));
+
+      icon = gtk_icon_theme_lookup_icon (theme, icon_name, NULL, 16, 1, GTK_TEXT_DIR_NONE, 0);
+      g_assert_true (gtk_icon_paintable_is_symbolic (icon));
+      file = gtk_icon_paintable_get_file (icon);
+      g_assert_nonnull (file);
+      uri = g_file_get_uri (file);
+      expected = g_strdup_printf ("resource://" RESOURCE_BASE_PATH "/icons/scalable/actions/%s.svg",
+                                  icon_name);
+      g_assert_cmpstr (uri, ==, expected);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   concord_test_init_ui (&argc, &argv);
   adw_init ();
-  concord_register_resource ();
+  concord_test_register_resources ();
 
+  g_test_add_func ("/concord/ui/app-icons", test_app_icons);
   g_test_add_func ("/concord/ui/connection-row", test_row);
   g_test_add_func ("/concord/ui/connection-row/next-sync", test_next_sync);
   g_test_add_func ("/concord/ui/schedule-choice", test_schedule_choice);

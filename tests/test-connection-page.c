@@ -210,7 +210,7 @@ main (int   argc,
 {
   concord_test_init_ui (&argc, &argv);
   adw_init ();
-  concord_register_resource ();
+  concord_test_register_resources ();
 
   g_test_add ("/concord/ui/connection-page/save-and-discard", Fixture, NULL, setup,
               test_save_and_discard, teardown);

@@ -961,7 +961,7 @@ main (int   argc,
 {
   concord_test_init_ui (&argc, &argv);
   adw_init ();
-  concord_register_resource ();
+  concord_test_register_resources ();
 
   g_test_add_func ("/concord/ui/mapping-editor", test_mapping_editor);
   g_test_add_func ("/concord/ui/mapping-editor/robust", test_mapping_editor_robust);

@@ -917,7 +917,7 @@ main (int   argc,
 
   concord_test_init_ui (&argc, &argv);
   adw_init ();
-  concord_register_resource ();
+  concord_test_register_resources ();
 
   /* The preferences find the application by default: its id names the
    * entry. */

@@ -1559,7 +1559,7 @@ main (int   argc,
 {
   concord_test_init_ui (&argc, &argv);
   adw_init ();
-  concord_register_resource ();
+  concord_test_register_resources ();
   {
     /* The app's stylesheet, which AdwApplication would load. */
     g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();

@@ -13,6 +13,7 @@
 #include "concord-application.h"
 #include "concord-connection-item.h"
 #include "concord-connection-page.h"
+#include "concord-resources.h"
 #include "concord-test-utils.h"
 #include "concord-test-ui.h"
 #include "concord-window.h"
@@ -181,6 +182,23 @@ concord_test_find_text (GtkWidget  *root,
     }
 
   return NULL;
+}
+
+/**
+ * concord_test_register_resources:
+ *
+ * Registers the application's resource and puts its icons folder on the
+ * default display's icon theme: what GtkApplication does with
+ * #GApplication:resource-base-path, for widget tests that have no
+ * application. Without it an app's icon (concord-app-*-symbolic) would
+ * show as a missing image.
+ */
+void
+concord_test_register_resources (void)
+{
+  concord_register_resource ();
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    RESOURCE_BASE_PATH "/icons");
 }
 
 /**

@@ -35,6 +35,12 @@ GtkWidget *concord_test_find_type  (GtkWidget  *root,
 GtkWidget *concord_test_find_text  (GtkWidget  *root,
                                     const char *text);
 
+/* What ConcordApplication gives a test without one: registers the
+ * compiled-in resource and adds its icons (the apps' icons among them) to
+ * the default display's icon theme, as GtkApplication does for its
+ * resource base path. After adw_init(). */
+void       concord_test_register_resources (void);
+
 /* Runs the main loop for @ms milliseconds. */
 void       concord_test_spin        (guint       ms);
 

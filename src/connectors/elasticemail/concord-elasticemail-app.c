@@ -66,7 +66,7 @@ create (const ConcordAppInfo  *app,
 const ConcordAppInfo concord_elasticemail_app = {
   .id = "elasticemail",
   .name = "Elastic Email",
-  .icon_name = "mail-send-symbolic",
+  .icon_name = "concord-app-elasticemail-symbolic",
   .key_url = "https://app.elasticemail.com/api/settings/create-api",
   .key_help = N_("Create a key with access to contacts in Settings → Manage API Keys."),
   .auth = CONCORD_APP_AUTH_KEY,

@@ -36,7 +36,7 @@ create (const ConcordAppInfo  *app,
 const ConcordAppInfo concord_sample_app = {
   .id = CONCORD_SAMPLE_CRM_APP_ID,
   .name = N_("Sample CRM"),
-  .icon_name = "x-office-address-book-symbolic",
+  .icon_name = "concord-app-sample-crm-symbolic",
   /* Its key is shown on the sandbox page (see concord-sandbox.h). */
   .key_help = N_("The key is shown on the sample data page."),
   .auth = CONCORD_APP_AUTH_KEY,
