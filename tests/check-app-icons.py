@@ -5,9 +5,10 @@
 For every app description (src/connectors/<app>/concord-*-app.c), the
 .icon_name it names must be an SVG in that same folder, called
 concord-app-*-symbolic.svg, drawn as a 16x16 symbolic icon (one colour,
-#2e3436 or currentColor, no text, no embedded pictures), and listed in
-src/ui/concord.gresource.xml under icons/scalable/actions/, where
-GtkApplication's icon theme (and tests' concord_test_register_resources())
+#2e3436 or currentColor, no text, no embedded pictures), and added to
+connectors_icons by the folder's meson.build: the UI compiles those into
+the resource under icons/scalable/actions/, where GtkApplication's icon
+theme (and tests' concord_test_register_resources())
 find it. The widget test /concord/ui/app-icons checks that GTK resolves it.
 
 Usage: check-app-icons.py SOURCE_ROOT
@@ -19,6 +20,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
+LISTED = re.compile(r'connectors_icons\s*\+=\s*files\s*\(([^)]*)\)')
 ICON_NAME = re.compile(r'\.icon_name\s*=\s*"([^"]+)"')
 SVG = '{http://www.w3.org/2000/svg}'
 SYMBOLIC_COLOURS = {'#2e3436', 'currentcolor', 'none'}
@@ -66,17 +68,10 @@ def main(argv):
         return 2
     source_root = argv[1]
     connectors = os.path.join(source_root, 'src', 'connectors')
-    gresource = os.path.join(source_root, 'src', 'ui', 'concord.gresource.xml')
-
-    listed = {}
-    for file in ET.parse(gresource).getroot().iter('file'):
-        listed[file.text.strip()] = file.get('alias')
-
     apps = sorted(glob.glob(os.path.join(connectors, '*', 'concord-*-app.c')))
     problems = []
     for description in apps:
         folder = os.path.dirname(description)
-        app_folder = os.path.basename(folder)
         with open(description, encoding='utf-8') as f:
             names = ICON_NAME.findall(f.read())
         if len(names) != 1:
@@ -92,12 +87,14 @@ def main(argv):
             problems.append(f'{description}: icon {name} has no {svg}')
             continue
         problems += check_svg(svg)
-        source = f'{app_folder}/{name}.svg'
-        alias = listed.get(source)
-        if alias is None:
-            problems.append(f'{gresource}: does not list {source}')
-        elif alias != RESOURCE_DIR + name + '.svg':
-            problems.append(f'{gresource}: {source} is at {alias}, not {RESOURCE_DIR}{name}.svg')
+        build = os.path.join(folder, 'meson.build')
+        listed = ''
+        if os.path.isfile(build):
+            with open(build, encoding='utf-8') as f:
+                listed = ''.join(LISTED.findall(f.read()))
+        if f"'{name}.svg'" not in listed:
+            problems.append(f'{build}: does not add {name}.svg to connectors_icons '
+                            f'(the UI compiles those into {RESOURCE_DIR})')
 
     print('1..2')
     if len(apps) >= 2:

@@ -32,6 +32,7 @@
 #include "concord-error.h"
 #include "concord-notifications.h"
 #include "concord-sandbox.h"
+#include "concord-icon-resources.h"
 #include "concord-resources.h"
 #include "concord-preferences-window.h"
 #include "concord-window.h"
@@ -765,6 +766,7 @@ concord_application_class_init (ConcordApplicationClass *klass)
 
   /* Before any template of ours is used. */
   concord_register_resource ();
+  concord_icons_register_resource ();
 
   app_class->startup = concord_application_startup;
   app_class->shutdown = concord_application_shutdown;

@@ -13,6 +13,7 @@
 #include "concord-application.h"
 #include "concord-connection-item.h"
 #include "concord-connection-page.h"
+#include "concord-icon-resources.h"
 #include "concord-resources.h"
 #include "concord-test-utils.h"
 #include "concord-test-ui.h"
@@ -197,6 +198,7 @@ void
 concord_test_register_resources (void)
 {
   concord_register_resource ();
+  concord_icons_register_resource ();
   gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
                                     RESOURCE_BASE_PATH "/icons");
 }
