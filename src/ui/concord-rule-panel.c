@@ -1087,6 +1087,8 @@ concord_rule_panel_finalize (GObject *object)
   g_free (self->source_name);
   g_free (self->target_name);
   g_free (self->counted);
+  g_free (self->account_id);
+  g_free (self->type);
 
   G_OBJECT_CLASS (concord_rule_panel_parent_class)->finalize (object);
 }
