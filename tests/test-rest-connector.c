@@ -259,6 +259,36 @@ test_rest_build_update_request (ConcordRestConnector       *connector,
   return request;
 }
 
+/* Several requests a change (installed by test_update_steps()): a GET of a
+ * missing item whose 404 is shrugged off, then the PUT, whose answer is the
+ * echo; "bad" fails before any request. */
+static ConcordHttpRequest *
+test_rest_update_step (ConcordRestConnector  *connector,
+                       ConcordRestUpdate     *update,
+                       JsonNode              *answer,
+                       GError               **error)
+{
+  if (g_str_equal (update->change->remote_id, "bad"))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "bad change");
+      return NULL;
+    }
+
+  switch (update->step++)
+    {
+    case 0:
+      return concord_http_request_new ("GET", "/items/item-404", "GET /items/{id}");
+    case 1:
+      g_assert_error (update->failure, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
+      g_assert_null (answer);
+      concord_rest_update_refuse (update, "status", g_strdup ("not through this API"));
+      return test_rest_build_update_request (connector, update->contact_type, update->change,
+                                             error);
+    default:
+      return NULL;
+    }
+}
+
 static ConcordHttpRequest *
 test_rest_build_verify_request (ConcordRestConnector *connector)
 {
@@ -720,6 +750,49 @@ test_update (void)
 }
 
 static void
+test_update_steps (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  ConcordRestConnectorClass *rest_class = CONCORD_REST_CONNECTOR_GET_CLASS (self);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  ConcordWriteResult *written;
+
+  g_ptr_array_add (changes, concord_record_change_new ("item-4", NULL, NULL));
+  g_ptr_array_add (changes, concord_record_change_new ("item-404", NULL, NULL));
+  g_ptr_array_add (changes, concord_record_change_new ("bad", NULL, NULL));
+
+  /* This test alone: the class is shared by every TestRest. */
+  rest_class->update_step = test_rest_update_step;
+  concord_connector_update_async (CONCORD_CONNECTOR (self), "items", changes, NULL,
+                                  concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+  results = concord_connector_update_finish (CONCORD_CONNECTOR (self), done, &error);
+  rest_class->update_step = NULL;
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 3);
+
+  /* Written after a recovered failure, but for the refused field. */
+  written = g_ptr_array_index (results, 0);
+  g_assert_no_error (written->error);
+  g_assert_cmpstr (concord_record_get_remote_id (written->record), ==, "item-4");
+  g_assert_nonnull (written->refused);
+  g_assert_cmpuint (written->refused->len, ==, 1);
+  /* The PUT's 404 is not recovered from: the change fails with it. */
+  written = g_ptr_array_index (results, 1);
+  g_assert_error (written->error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
+  written = g_ptr_array_index (results, 2);
+  g_assert_error (written->error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_null (written->record);
+  /* Two requests a change but for "bad". */
+  g_assert_cmpuint (server->n_requests, ==, 4);
+}
+
+static void
 test_verify (void)
 {
   g_autoptr(Server) server = server_new ();
@@ -748,6 +821,7 @@ main (int   argc,
   g_test_add_func ("/concord/rest-connector/fetch", test_fetch);
   g_test_add_func ("/concord/rest-connector/create", test_create);
   g_test_add_func ("/concord/rest-connector/update", test_update);
+  g_test_add_func ("/concord/rest-connector/update-steps", test_update_steps);
   g_test_add_func ("/concord/rest-connector/verify", test_verify);
 
   return g_test_run ();

@@ -134,7 +134,7 @@ prepare_then (GTask                *task,
     }
 
   state->next = next;
-  KLASS (self)->prepare_async (self, operation, state->page_token,
+  KLASS (self)->prepare_async (self, operation, state->page_token, state->inputs,
                                g_task_get_cancellable (task), on_prepared_cb, task);
 }
 
@@ -631,41 +631,139 @@ concord_rest_connector_create_async (ConcordConnector    *connector,
 
 typedef struct
 {
-  ConcordWriteBatch *batch;   /* (unowned) */
+  ConcordRestUpdate  update;
+  ConcordWriteBatch *batch;   /* (unowned): one hold is this item's */
   GTask             *task;    /* (owned) */
   guint              index;
 } UpdateItem;
 
 static void
-on_update_one_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+update_item_free (UpdateItem *item)
 {
-  UpdateItem *item = user_data;
+  if (item->update.data_free != NULL)
+    g_clear_pointer (&item->update.data, item->update.data_free);
+  g_clear_pointer (&item->update.refused, g_ptr_array_unref);
+  g_clear_error (&item->update.failure);
+  g_clear_object (&item->task);
+  g_free (item);
+}
+
+/* Without update_step(): one build_update_request() a change. */
+static ConcordHttpRequest *
+default_update_step (ConcordRestConnector  *self,
+                     ConcordRestUpdate     *update,
+                     JsonNode              *answer,
+                     GError               **error)
+{
+  if (update->failure != NULL || update->step++ > 0)
+    return NULL;
+
+  return KLASS (self)->build_update_request (self, update->contact_type, update->change, error);
+}
+
+/* Sets the item's result from @error or the echo in @answer, and frees it. */
+static void
+update_item_finish (UpdateItem *item,
+                    GError     *error,
+                    JsonNode   *answer)
+{
   ConcordRestConnector *self = g_task_get_source_object (item->task);
-  OpState *state = g_task_get_task_data (item->task);
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
+  ConcordWriteBatch *batch = item->batch;
   g_autoptr(ConcordRecord) record = NULL;
 
-  root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, NULL, NULL,
-                                               &error);
   if (error == NULL &&
-      (root == NULL ||
-       (record = KLASS (self)->record_from_json (self, state->contact_type, root)) == NULL))
+      (answer == NULL ||
+       (record = KLASS (self)->record_from_json (self, item->update.contact_type,
+                                                 answer)) == NULL))
     error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
                                  "update: the answer holds no record");
 
   if (error != NULL && concord_rest_error_is_fatal (error))
-    concord_write_batch_fail (item->batch, g_steal_pointer (&error));
-  else if (error != NULL)
-    concord_write_batch_set_error (item->batch, item->index, error);
+    concord_write_batch_fail (batch, g_error_copy (error));
+  if (error != NULL)
+    concord_write_batch_set_error (batch, item->index, error);
   else
-    concord_write_batch_set_ok (item->batch, item->index, record);
+    {
+      ConcordWriteResult *written = concord_write_batch_set_ok (batch, item->index, record);
+      GPtrArray *refused = item->update.refused;
 
-  g_object_unref (item->task);
-  release (item->batch);
-  g_free (item);
+      for (guint i = 0; refused != NULL && i + 1 < refused->len; i += 2)
+        concord_write_result_add_refused (written, g_ptr_array_index (refused, i),
+                                          g_ptr_array_index (refused, i + 1));
+    }
+
+  g_clear_error (&error);
+  update_item_free (item);
+  release (batch);
+}
+
+static void on_update_step_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+/* Asks the subclass for the item's next request after @answer, and sends
+ * it or finishes the item. */
+static void
+update_item_next (UpdateItem *item,
+                  JsonNode   *answer)
+{
+  ConcordRestConnector *self = g_task_get_source_object (item->task);
+  GError *error = NULL;
+  ConcordHttpRequest *request;
+
+  if (KLASS (self)->update_step != NULL)
+    request = KLASS (self)->update_step (self, &item->update, answer, &error);
+  else
+    request = default_update_step (self, &item->update, answer, &error);
+
+  if (request == NULL)
+    {
+      update_item_finish (item, error != NULL ? error : g_steal_pointer (&item->update.failure),
+                          answer);
+      return;
+    }
+
+  g_clear_error (&item->update.failure);
+  concord_http_client_send_json_async (PRIV (self)->client, request,
+                                       g_task_get_cancellable (item->task), on_update_step_cb,
+                                       item);
+}
+
+static void
+on_update_step_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  UpdateItem *item = user_data;
+  g_autoptr(JsonNode) root = NULL;
+
+  root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, NULL, NULL,
+                                               &item->update.failure);
+  update_item_next (item, root);
+}
+
+/* Takes the reference on @task. */
+static void
+update_start (GTask *task)
+{
+  OpState *state = g_task_get_task_data (task);
+  ConcordWriteBatch *batch = concord_write_batch_new (task, state->inputs->len);
+
+  for (guint i = 0; i < state->inputs->len; i++)
+    {
+      UpdateItem *item = g_new0 (UpdateItem, 1);
+
+      item->update.contact_type = state->contact_type;
+      item->update.change = g_ptr_array_index (state->inputs, i);
+      item->batch = batch;
+      item->task = g_object_ref (task);
+      item->index = i;
+      concord_write_batch_hold (batch);
+      update_item_next (item, NULL);
+    }
+
+  g_object_unref (task);
+  release (batch);
 }
 
 static void
@@ -677,44 +775,41 @@ concord_rest_connector_update_async (ConcordConnector    *connector,
                                      gpointer             user_data)
 {
   ConcordRestConnector *self = CONCORD_REST_CONNECTOR (connector);
-  g_autoptr(GTask) task = NULL;
-  GError *type_error = NULL;
-  ConcordWriteBatch *batch;
+  GTask *task;
+  GError *error = NULL;
+  OpState *state;
 
   task = concord_connector_task_new (connector, concord_rest_connector_update_async, cancellable,
                                      callback, user_data);
-  if (!concord_rest_connector_check_contact_type (self, contact_type, &type_error))
+  if (!concord_rest_connector_check_contact_type (self, contact_type, &error))
     {
-      g_task_return_error (task, type_error);
+      g_task_return_error (task, error);
+      g_object_unref (task);
       return;
     }
-  op_state_new (task, contact_type);
-  batch = concord_write_batch_new (task, changes->len);
+  state = op_state_new (task, contact_type);
+  state->inputs = g_ptr_array_ref (changes);
+  prepare_then (task, CONCORD_REST_UPDATE, update_start);
+}
 
-  for (guint i = 0; i < changes->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      ConcordHttpRequest *request;
-      UpdateItem *item;
+/**
+ * concord_rest_update_refuse:
+ * @key: a field of the change the app cannot set
+ * @reason: (transfer full): why, for the user
+ *
+ * Notes that the change is written but for @key (concord_write_result_add_refused()).
+ */
+void
+concord_rest_update_refuse (ConcordRestUpdate *update,
+                            const char        *key,
+                            char              *reason)
+{
+  g_return_if_fail (update != NULL && key != NULL && reason != NULL);
 
-      request = KLASS (self)->build_update_request (self, contact_type,
-                                                    g_ptr_array_index (changes, i), &error);
-      if (request == NULL)
-        {
-          concord_write_batch_set_error (batch, i, error);
-          continue;
-        }
-
-      item = g_new0 (UpdateItem, 1);
-      item->batch = batch;
-      item->task = g_object_ref (task);
-      item->index = i;
-      concord_write_batch_hold (batch);
-      concord_http_client_send_json_async (PRIV (self)->client, request, cancellable,
-                                           on_update_one_cb, item);
-    }
-
-  release (batch);
+  if (update->refused == NULL)
+    update->refused = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (update->refused, g_strdup (key));
+  g_ptr_array_add (update->refused, reason);
 }
 
 /* ------------------------------------------------------------------------- */

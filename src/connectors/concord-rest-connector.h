@@ -25,7 +25,33 @@ typedef enum
   CONCORD_REST_LIST,
   CONCORD_REST_FETCH,
   CONCORD_REST_CREATE,
+  CONCORD_REST_UPDATE,
 } ConcordRestOperation;
+
+/**
+ * ConcordRestUpdate:
+ * @contact_type: the contact type being written
+ * @change: the change being applied
+ * @step: the subclass's own counter, 0 before the first request
+ * @data: the subclass's own state for this change, freed with @data_free
+ * @failure: (nullable): why the last request failed; update_step() may
+ *   go on regardless, or return %NULL to fail the change with it (or with
+ *   an error of its own)
+ * @refused: (nullable): pairs of field key and reason
+ *   (concord_rest_update_refuse())
+ *
+ * One change of an update, applied with one or more requests.
+ */
+typedef struct
+{
+  const char                *contact_type;
+  const ConcordRecordChange *change;
+  guint                      step;
+  gpointer                   data;
+  GDestroyNotify             data_free;
+  GError                    *failure;
+  GPtrArray                 *refused;
+} ConcordRestUpdate;
 
 #define CONCORD_TYPE_REST_CONNECTOR (concord_rest_connector_get_type ())
 
@@ -51,11 +77,17 @@ G_DECLARE_DERIVABLE_TYPE (ConcordRestConnector, concord_rest_connector,
  *   (concord_write_batch_set_ok() / _set_error())
  * @build_update_request: the request applying @change; its answer is read
  *   with @record_from_json
+ * @update_step: instead of @build_update_request, for apps that need
+ *   several requests per change: called with @answer %NULL first, then
+ *   with each answer of the request it returned (%NULL when that failed,
+ *   see @failure); returns the next request, or %NULL when done (@answer
+ *   is then the record's echo) or, with @error, when the change fails
  * @build_verify_request: a cheap authenticated request
  * @check_verify_answer: optional: whether its answer is what the app sends
  *   (a wrong base URL may answer 200 with something else)
  * @prepare_async: optional: what must be read before an operation (a
- *   membership map); called with @page_token for a listing
+ *   membership map); called with @page_token for a listing and the
+ *   records or changes (@inputs) of a create or update
  *
  * The shapes a REST app gives; ConcordRestConnector does the rest: the
  * listing with its guards, parallel fetch by id, chunked creates with 413
@@ -101,6 +133,10 @@ struct _ConcordRestConnectorClass
                                                const char                *contact_type,
                                                const ConcordRecordChange *change,
                                                GError                   **error);
+  ConcordHttpRequest *(*update_step)          (ConcordRestConnector      *self,
+                                               ConcordRestUpdate         *update,
+                                               JsonNode                  *answer,
+                                               GError                   **error);
   ConcordHttpRequest *(*build_verify_request) (ConcordRestConnector      *self);
   gboolean            (*check_verify_answer)  (ConcordRestConnector      *self,
                                                JsonNode                  *root,
@@ -108,6 +144,7 @@ struct _ConcordRestConnectorClass
   void                (*prepare_async)        (ConcordRestConnector      *self,
                                                ConcordRestOperation       operation,
                                                const char                *page_token,
+                                               GPtrArray                 *inputs,
                                                GCancellable              *cancellable,
                                                GAsyncReadyCallback        callback,
                                                gpointer                   user_data);
@@ -115,7 +152,7 @@ struct _ConcordRestConnectorClass
                                                GAsyncResult              *result,
                                                GError                   **error);
 
-  gpointer padding[7];
+  gpointer padding[6];
 };
 
 ConcordHttpClient *concord_rest_connector_get_client    (ConcordRestConnector *self);
@@ -126,6 +163,9 @@ void               concord_rest_connector_set_max_batch (ConcordRestConnector *s
 void               concord_rest_connector_set_max_pages (ConcordRestConnector *self,
                                                          guint                 max_pages);
 gboolean           concord_rest_error_is_fatal          (const GError         *error);
+void               concord_rest_update_refuse           (ConcordRestUpdate    *update,
+                                                         const char           *key,
+                                                         char                 *reason);
 gboolean           concord_rest_connector_check_contact_type (ConcordRestConnector *self,
                                                               const char           *contact_type,
                                                               GError              **error);

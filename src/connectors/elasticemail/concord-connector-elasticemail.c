@@ -465,6 +465,20 @@ add_custom_fields (JsonBuilder         *builder,
   return any;
 }
 
+static gboolean
+change_clears (const ConcordRecordChange *change,
+               const char                *key)
+{
+  return change->clear != NULL && g_strv_contains ((const char * const *) change->clear, key);
+}
+
+static gboolean
+change_touches_lists (const ConcordRecordChange *change)
+{
+  return (change->set != NULL && concord_record_get (change->set, CONCORD_FIELD_LISTS) != NULL) ||
+         change_clears (change, CONCORD_FIELD_LISTS);
+}
+
 /* The first custom field of @sent that @echoed lacks, or NULL. */
 static const char *
 find_dropped_custom_field (const ConcordRecord *sent,
@@ -539,7 +553,7 @@ refine_error (guint        status,
 }
 
 /*
- * call_async:
+ * new_request:
  * @path: path and query after the base URL, already encoded
  * @label: the endpoint for messages, without personal data
  * @body: (nullable): JSON to send
@@ -547,22 +561,31 @@ refine_error (guint        status,
  * Every Elastic Email request may be repeated: POST /contacts is an
  * upsert, and list and suppression changes are set operations.
  */
-static void
-call_async (ConcordConnectorElasticEmail *self,
-            const char                   *method,
-            const char                   *path,
-            const char                   *label,
-            JsonNode                     *body,
-            GCancellable                 *cancellable,
-            GAsyncReadyCallback           callback,
-            gpointer                      user_data)
+static ConcordHttpRequest *
+new_request (const char *method,
+             const char *path,
+             const char *label,
+             JsonNode   *body)
 {
   ConcordHttpRequest *request = concord_http_request_new (method, path, label);
 
   concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
   if (body != NULL)
     concord_http_request_set_json (request, body);
-  concord_http_client_send_json_async (self->client, request, cancellable, callback, user_data);
+  return request;
+}
+
+static void
+call_async (ConcordConnectorElasticEmail *self,
+            const char                   *method,
+            const char                   *path,
+            const char                   *label,
+            GCancellable                 *cancellable,
+            GAsyncReadyCallback           callback,
+            gpointer                      user_data)
+{
+  concord_http_client_send_json_async (self->client, new_request (method, path, label, NULL),
+                                       cancellable, callback, user_data);
 }
 
 static JsonNode *
@@ -582,7 +605,7 @@ call_lists_page (ConcordConnectorElasticEmail *self,
 {
   g_autofree char *path = g_strdup_printf ("/lists?limit=%u&offset=%u", LISTS_PAGE_LIMIT, offset);
 
-  call_async (self, "GET", path, "GET /lists", NULL, cancellable, callback, user_data);
+  call_async (self, "GET", path, "GET /lists", cancellable, callback, user_data);
 }
 
 /* For the fuzz targets (concord-connector-elasticemail-private.h). */
@@ -792,8 +815,8 @@ request_members (GTask *task,
   g_autofree char *path = g_strdup_printf ("/lists/%s/contacts?limit=%u&offset=%u", escaped,
                                            limit, state->in_fallback ? 0 : state->offset);
 
-  call_async (self, "GET", path, "GET /lists/{name}/contacts", NULL,
-              g_task_get_cancellable (task), membership_next_cb, task);
+  call_async (self, "GET", path, "GET /lists/{name}/contacts", g_task_get_cancellable (task),
+              membership_next_cb, task);
 }
 
 static void
@@ -904,20 +927,27 @@ load_membership_async (ConcordConnectorElasticEmail *self,
 }
 
 /* ConcordRestConnector's preparation: memberships are read once per
- * listing, before its first page, and before a fetch when unknown. */
+ * listing, before its first page, and before a fetch when unknown, or an
+ * update that changes memberships (computed against what the lists hold). */
 static void
 concord_connector_elasticemail_prepare_async (ConcordRestConnector *connector,
                                               ConcordRestOperation  operation,
                                               const char           *page_token,
+                                              GPtrArray            *inputs,
                                               GCancellable         *cancellable,
                                               GAsyncReadyCallback   callback,
                                               gpointer              user_data)
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
   g_autoptr(GTask) task = NULL;
+  gboolean touches_lists = FALSE;
+
+  for (guint i = 0; operation == CONCORD_REST_UPDATE && i < inputs->len; i++)
+    touches_lists |= change_touches_lists (g_ptr_array_index (inputs, i));
 
   if ((operation == CONCORD_REST_LIST && page_token == NULL) ||
-      (operation != CONCORD_REST_CREATE && self->membership == NULL))
+      (self->membership == NULL &&
+       (operation == CONCORD_REST_FETCH || operation == CONCORD_REST_LIST || touches_lists)))
     {
       load_membership_async (self, cancellable, callback, user_data);
       return;
@@ -1024,7 +1054,7 @@ schema_request_page (GTask *task)
   g_autofree char *path = NULL;
 
   path = g_strdup_printf ("/contacts?limit=%u&offset=%u", PAGE_LIMIT, state->offset);
-  call_async (self, "GET", path, "GET /contacts", NULL, g_task_get_cancellable (task),
+  call_async (self, "GET", path, "GET /contacts", g_task_get_cancellable (task),
               on_schema_page_cb, task);
 }
 
@@ -1374,40 +1404,26 @@ typedef enum
   STEP_ECHO,
 } UpdateStep;
 
+/* One change's own state (ConcordRestUpdate.data); its step is update->step. */
 typedef struct
 {
-  ConcordWriteBatch         *batch;       /* (unowned): one hold is this op's */
-  GTask                     *task;        /* (owned) */
-  guint                      index;
-  const ConcordRecordChange *change;      /* (unowned) */
-  char                      *email;       /* (owned): folded */
-  char                      *escaped;     /* (owned): @email for a path */
-  UpdateStep                 step;
-  char                      *want_status; /* (owned) (nullable): canonical */
-  char                      *want_consent;/* (owned) (nullable): canonical */
-  GPtrArray                 *list_ops;    /* (owned) (nullable): "+name" / "-name" */
-  guint                      list_op;
-  GPtrArray                 *refused;     /* (owned) (nullable): field key, reason, … */
+  char      *email;        /* (owned): folded */
+  char      *escaped;      /* (owned): @email for a path */
+  char      *want_status;  /* (owned) (nullable): canonical */
+  char      *want_consent; /* (owned) (nullable): canonical */
+  GPtrArray *list_ops;     /* (owned) (nullable): "+name" / "-name" */
+  guint      list_op;
 } UpdateOp;
 
 static void
 update_op_free (UpdateOp *op)
 {
-  g_clear_object (&op->task);
   g_free (op->email);
   g_free (op->escaped);
   g_free (op->want_status);
   g_free (op->want_consent);
   g_clear_pointer (&op->list_ops, g_ptr_array_unref);
-  g_clear_pointer (&op->refused, g_ptr_array_unref);
   g_free (op);
-}
-
-static gboolean
-change_clears (const ConcordRecordChange *change,
-               const char                *key)
-{
-  return change->clear != NULL && g_strv_contains ((const char * const *) change->clear, key);
 }
 
 /* The PUT body, or NULL when the change touches no updatable field. */
@@ -1443,59 +1459,14 @@ update_payload (const ConcordRecordChange *change)
   return any ? json_builder_get_root (builder) : NULL;
 }
 
-static void update_op_next (UpdateOp *op);
-
-static void
-update_op_finish (UpdateOp *op,
-                  GError   *error,
-                  JsonNode *echo)
-{
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
-  ConcordWriteBatch *batch = op->batch;
-  g_autoptr(ConcordRecord) record = echo != NULL ? parse_contact (self, echo) : NULL;
-  g_autoptr(GTask) done = NULL;
-
-  if (error == NULL && record == NULL)
-    error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                                 "GET /contacts/{email}: the answer has no email");
-
-  if (error != NULL && concord_rest_error_is_fatal (error))
-    concord_write_batch_fail (batch, g_error_copy (error));
-  if (error != NULL)
-    concord_write_batch_set_error (batch, op->index, error);
-  else
-    {
-      ConcordWriteResult *written = concord_write_batch_set_ok (batch, op->index, record);
-
-      for (guint i = 0; op->refused != NULL && i + 1 < op->refused->len; i += 2)
-        concord_write_result_add_refused (written, g_ptr_array_index (op->refused, i),
-                                          g_ptr_array_index (op->refused, i + 1));
-    }
-
-  g_clear_error (&error);
-  update_op_free (op);
-  done = concord_write_batch_release (batch);
-}
-
-/* The API cannot set @key: noted for the result (@reason is taken). */
-static void
-update_op_refuse (UpdateOp   *op,
-                  const char *key,
-                  char       *reason)
-{
-  if (op->refused == NULL)
-    op->refused = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (op->refused, g_strdup (key));
-  g_ptr_array_add (op->refused, reason);
-}
-
 /* Status and consent cannot be written (but for unsubscribing): a change
  * is refused for that field alone unless the contact has the value. */
 static void
-update_op_check_status (UpdateOp *op,
-                        JsonNode *root)
+update_op_check_status (ConcordConnectorElasticEmail *self,
+                        ConcordRestUpdate            *update,
+                        JsonNode                     *root)
 {
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
+  UpdateOp *op = update->data;
   g_autoptr(ConcordRecord) current = parse_contact (self, root);
   const char *status = current != NULL ? concord_record_get_text (current, CONCORD_FIELD_STATUS)
                                        : NULL;
@@ -1504,16 +1475,18 @@ update_op_check_status (UpdateOp *op,
 
   /* ConsentTracking defaults to Unknown. */
   if (op->want_consent != NULL && g_strcmp0 (consent ?: "unknown", op->want_consent) != 0)
-    update_op_refuse (op, CONCORD_FIELD_CONSENT,
-                      g_strdup_printf ("Elastic Email does not allow changing the consent to %s "
-                                       "through its API", op->want_consent));
+    concord_rest_update_refuse (update, CONCORD_FIELD_CONSENT,
+                                g_strdup_printf ("Elastic Email does not allow changing the "
+                                                 "consent to %s through its API",
+                                                 op->want_consent));
 
   if (op->want_status != NULL && g_strcmp0 (status, op->want_status) != 0 &&
       g_strcmp0 (op->want_status, "unsubscribed") != 0)
     {
-      update_op_refuse (op, CONCORD_FIELD_STATUS,
-                        g_strdup_printf ("Elastic Email does not allow changing the status to %s "
-                                         "through its API", op->want_status));
+      concord_rest_update_refuse (update, CONCORD_FIELD_STATUS,
+                                  g_strdup_printf ("Elastic Email does not allow changing the "
+                                                   "status to %s through its API",
+                                                   op->want_status));
       g_clear_pointer (&op->want_status, g_free);
     }
   if (g_strcmp0 (status, op->want_status) == 0)
@@ -1521,123 +1494,45 @@ update_op_check_status (UpdateOp *op,
   g_clear_pointer (&op->want_consent, g_free);
 }
 
-static void
-on_update_step_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+/* The request of the first step from update->step on that has work to do. */
+static ConcordHttpRequest *
+update_op_next (ConcordRestUpdate *update)
 {
-  UpdateOp *op = user_data;
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
-  g_autoptr(JsonNode) root = NULL;
-  GError *error = NULL;
-  const char *dropped;
-
-  root = call_finish (self, result, &error);
-  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND) && op->step == STEP_LISTS)
-    {
-      /* This endpoint skips unknown contacts; a 404 is about the list,
-       * which must not read as "the record is gone". */
-      g_clear_error (&error);
-      error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                                   "POST /lists/{name}/contacts failed: Elastic Email has no "
-                                   "such list (lists are not created automatically)");
-    }
-  if (error != NULL)
-    {
-      update_op_finish (op, error, NULL);
-      return;
-    }
-
-  switch (op->step)
-    {
-    case STEP_CHECK_STATUS:
-      update_op_check_status (op, root);
-      op->step = STEP_UNSUBSCRIBE;
-      break;
-
-    case STEP_UNSUBSCRIBE:
-      op->step = STEP_PUT;
-      break;
-
-    case STEP_PUT:
-      if ((dropped = find_dropped_custom_field (op->change->set, root)) != NULL)
-        {
-          update_op_finish (op, g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                                             "PUT /contacts/{email}: the account has no "
-                                             "custom field %s", dropped), NULL);
-          return;
-        }
-      op->step = STEP_LISTS;
-      break;
-
-    case STEP_LISTS:
-      {
-        const char *op_text = g_ptr_array_index (op->list_ops, op->list_op++);
-        GHashTable *lists = self->membership != NULL
-                            ? g_hash_table_lookup (self->membership, op->email) : NULL;
-
-        if (op_text[0] == '+' && self->membership != NULL)
-          membership_add (self->membership, op->email, op_text + 1);
-        else if (lists != NULL)
-          g_hash_table_remove (lists, op_text + 1);
-      }
-      break;
-
-    case STEP_ECHO:
-    default:
-      update_op_finish (op, NULL, root);
-      return;
-    }
-
-  update_op_next (op);
-}
-
-static void
-update_op_next (UpdateOp *op)
-{
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
-  GCancellable *cancellable = g_task_get_cancellable (op->task);
+  UpdateOp *op = update->data;
   g_autofree char *path = g_strconcat ("/contacts/", op->escaped, NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
 
-  if (op->step == STEP_CHECK_STATUS &&
+  if (update->step == STEP_CHECK_STATUS &&
       ((op->want_status != NULL && g_strcmp0 (op->want_status, "unsubscribed") != 0) ||
        op->want_consent != NULL))
-    {
-      call_async (self, "GET", path, "GET /contacts/{email}", NULL, cancellable,
-                  on_update_step_cb, op);
-      return;
-    }
+    return new_request ("GET", path, "GET /contacts/{email}", NULL);
 
-  if (op->step <= STEP_UNSUBSCRIBE && g_strcmp0 (op->want_status, "unsubscribed") == 0)
+  if (update->step <= STEP_UNSUBSCRIBE && g_strcmp0 (op->want_status, "unsubscribed") == 0)
     {
-      op->step = STEP_UNSUBSCRIBE;
+      update->step = STEP_UNSUBSCRIBE;
       json_builder_begin_array (builder);
       json_builder_add_string_value (builder, op->email);
       json_builder_end_array (builder);
       body = json_builder_get_root (builder);
-      call_async (self, "POST", "/suppressions/unsubscribes", "POST /suppressions/unsubscribes",
-                  body, cancellable, on_update_step_cb, op);
-      return;
+      return new_request ("POST", "/suppressions/unsubscribes",
+                          "POST /suppressions/unsubscribes", body);
     }
 
-  if (op->step <= STEP_PUT && (body = update_payload (op->change)) != NULL)
+  if (update->step <= STEP_PUT && (body = update_payload (update->change)) != NULL)
     {
-      op->step = STEP_PUT;
-      call_async (self, "PUT", path, "PUT /contacts/{email}", body, cancellable,
-                  on_update_step_cb, op);
-      return;
+      update->step = STEP_PUT;
+      return new_request ("PUT", path, "PUT /contacts/{email}", body);
     }
 
-  if (op->step <= STEP_LISTS && op->list_ops != NULL && op->list_op < op->list_ops->len)
+  if (update->step <= STEP_LISTS && op->list_ops != NULL && op->list_op < op->list_ops->len)
     {
       const char *op_text = g_ptr_array_index (op->list_ops, op->list_op);
       g_autofree char *escaped = escape_segment (op_text + 1);
       g_autofree char *list_path = g_strconcat ("/lists/", escaped, "/contacts",
                                                 op_text[0] == '+' ? NULL : "/remove", NULL);
 
-      op->step = STEP_LISTS;
+      update->step = STEP_LISTS;
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "Emails");
       json_builder_begin_array (builder);
@@ -1645,33 +1540,37 @@ update_op_next (UpdateOp *op)
       json_builder_end_array (builder);
       json_builder_end_object (builder);
       body = json_builder_get_root (builder);
-      call_async (self, "POST", list_path,
-                  op_text[0] == '+' ? "POST /lists/{name}/contacts"
-                                    : "POST /lists/{name}/contacts/remove",
-                  body, cancellable, on_update_step_cb, op);
-      return;
+      return new_request ("POST", list_path,
+                          op_text[0] == '+' ? "POST /lists/{name}/contacts"
+                                            : "POST /lists/{name}/contacts/remove",
+                          body);
     }
 
-  op->step = STEP_ECHO;
-  call_async (self, "GET", path, "GET /contacts/{email}", NULL, cancellable, on_update_step_cb, op);
+  update->step = STEP_ECHO;
+  return new_request ("GET", path, "GET /contacts/{email}", NULL);
 }
 
 /* Prepares one change; FALSE (with @error) when it cannot be made at all. */
 static gboolean
 update_op_prepare (ConcordConnectorElasticEmail  *self,
-                   UpdateOp                      *op,
+                   ConcordRestUpdate             *update,
                    GError                       **error)
 {
-  const ConcordRecord *set = op->change->set;
+  UpdateOp *op = g_new0 (UpdateOp, 1);
+  const ConcordRecord *set = update->change->set;
   const char *text;
   const ConcordValue *lists_value;
 
+  update->data = op;
+  update->data_free = (GDestroyNotify) update_op_free;
+  op->email = concord_email_fold (update->change->remote_id);
   if (op->email == NULL)
     {
       g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
                            "The change has no remote id");
       return FALSE;
     }
+  op->escaped = escape_segment (op->email);
 
   if (set != NULL && (text = concord_record_get_text (set, CONCORD_FIELD_EMAIL)) != NULL &&
       !concord_value_equal (concord_record_get (set, CONCORD_FIELD_EMAIL),
@@ -1691,7 +1590,7 @@ update_op_prepare (ConcordConnectorElasticEmail  *self,
     op->want_consent = g_ascii_strdown (text, -1);
 
   lists_value = set != NULL ? concord_record_get (set, CONCORD_FIELD_LISTS) : NULL;
-  if (lists_value != NULL || change_clears (op->change, CONCORD_FIELD_LISTS))
+  if (change_touches_lists (update->change))
     {
       GHashTable *current = self->membership != NULL
                             ? g_hash_table_lookup (self->membership, op->email) : NULL;
@@ -1718,95 +1617,74 @@ update_op_prepare (ConcordConnectorElasticEmail  *self,
   return TRUE;
 }
 
-/* Takes the reference on @task. */
-static void
-update_start (GTask *task)
-{
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
-  GPtrArray *changes = g_task_get_task_data (task);
-  ConcordWriteBatch *batch = concord_write_batch_new (task, changes->len);
-  g_autoptr(GTask) done = NULL;
-
-  for (guint i = 0; i < changes->len; i++)
-    {
-      UpdateOp *op = g_new0 (UpdateOp, 1);
-      GError *error = NULL;
-
-      op->batch = batch;
-      op->task = g_object_ref (task);
-      op->index = i;
-      op->change = g_ptr_array_index (changes, i);
-      op->email = concord_email_fold (op->change->remote_id);
-      op->escaped = op->email != NULL ? escape_segment (op->email) : NULL;
-      op->step = STEP_CHECK_STATUS;
-      concord_write_batch_hold (batch);
-
-      if (update_op_prepare (self, op, &error))
-        update_op_next (op);
-      else
-        update_op_finish (op, error, NULL);
-    }
-
-  g_object_unref (task);
-  done = concord_write_batch_release (batch);
-}
-
-static void
-on_update_membership_cb (GObject      *object,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  GTask *task = user_data;
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-
-  update_start (task);
-}
-
-static void
-concord_connector_elasticemail_update_async (ConcordConnector    *connector,
-                                             const char          *contact_type,
-                                             GPtrArray           *changes,
-                                             GCancellable        *cancellable,
-                                             GAsyncReadyCallback  callback,
-                                             gpointer             user_data)
+/* ConcordRestConnector's update, a few requests per change: the status
+ * check, the unsubscribe, the PUT, each membership change, the echo. */
+static ConcordHttpRequest *
+concord_connector_elasticemail_update_step (ConcordRestConnector  *connector,
+                                            ConcordRestUpdate     *update,
+                                            JsonNode              *answer,
+                                            GError               **error)
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
-  GTask *task;
-  GError *error = NULL;
-  gboolean touches_lists = FALSE;
+  UpdateOp *op = update->data;
+  const char *dropped;
 
-  task = concord_connector_task_new (connector, concord_connector_elasticemail_update_async,
-                                     cancellable, callback, user_data);
-  if (!concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self), contact_type,
-                                                  &error))
+  if (op == NULL)
+    return update_op_prepare (self, update, error) ? update_op_next (update) : NULL;
+
+  if (g_error_matches (update->failure, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND) &&
+      update->step == STEP_LISTS)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
+      /* This endpoint skips unknown contacts; a 404 is about the list,
+       * which must not read as "the record is gone". */
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                           "POST /lists/{name}/contacts failed: Elastic Email has no "
+                           "such list (lists are not created automatically)");
+      return NULL;
     }
-  g_task_set_task_data (task, g_ptr_array_ref (changes), (GDestroyNotify) g_ptr_array_unref);
+  if (update->failure != NULL)
+    return NULL;
 
-  for (guint i = 0; i < changes->len; i++)
+  switch ((UpdateStep) update->step)
     {
-      const ConcordRecordChange *change = g_ptr_array_index (changes, i);
+    case STEP_CHECK_STATUS:
+      update_op_check_status (self, update, answer);
+      update->step = STEP_UNSUBSCRIBE;
+      break;
 
-      touches_lists |= (change->set != NULL &&
-                        concord_record_get (change->set, CONCORD_FIELD_LISTS) != NULL) ||
-                       change_clears (change, CONCORD_FIELD_LISTS);
+    case STEP_UNSUBSCRIBE:
+      update->step = STEP_PUT;
+      break;
+
+    case STEP_PUT:
+      if ((dropped = find_dropped_custom_field (update->change->set, answer)) != NULL)
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                       "PUT /contacts/{email}: the account has no custom field %s", dropped);
+          return NULL;
+        }
+      update->step = STEP_LISTS;
+      break;
+
+    case STEP_LISTS:
+      {
+        const char *op_text = g_ptr_array_index (op->list_ops, op->list_op++);
+        GHashTable *lists = self->membership != NULL
+                            ? g_hash_table_lookup (self->membership, op->email) : NULL;
+
+        if (op_text[0] == '+' && self->membership != NULL)
+          membership_add (self->membership, op->email, op_text + 1);
+        else if (lists != NULL)
+          g_hash_table_remove (lists, op_text + 1);
+      }
+      break;
+
+    case STEP_ECHO:
+    default:
+      return NULL;
     }
 
-  /* Membership changes are computed against what the lists hold. */
-  if (touches_lists && self->membership == NULL)
-    load_membership_async (self, cancellable, on_update_membership_cb, task);
-  else
-    update_start (task);
+  return update_op_next (update);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1893,7 +1771,6 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
   connector_class->list_contact_types = concord_connector_elasticemail_list_contact_types;
   connector_class->load_schema_async = concord_connector_elasticemail_load_schema_async;
   connector_class->list_choices_async = concord_connector_elasticemail_list_choices_async;
-  connector_class->update_async = concord_connector_elasticemail_update_async;
 
   rest_class->build_list_request = concord_connector_elasticemail_build_list_request;
   rest_class->parse_page = concord_connector_elasticemail_parse_page;
@@ -1902,6 +1779,7 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
   rest_class->create_group_key = concord_connector_elasticemail_create_group_key;
   rest_class->build_create_request = concord_connector_elasticemail_build_create_request;
   rest_class->match_created = concord_connector_elasticemail_match_created;
+  rest_class->update_step = concord_connector_elasticemail_update_step;
   rest_class->build_verify_request = concord_connector_elasticemail_build_verify_request;
   rest_class->check_verify_answer = concord_connector_elasticemail_check_verify_answer;
   rest_class->prepare_async = concord_connector_elasticemail_prepare_async;
