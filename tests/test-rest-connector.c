@@ -644,6 +644,56 @@ test_paging_guard (void)
   }
 }
 
+static gboolean
+sample (TestRest  *self,
+        guint      max_pages,
+        GError   **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_rest_connector_sample_async (CONCORD_REST_CONNECTOR (self), "items", max_pages, NULL,
+                                       concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_rest_connector_sample_finish (CONCORD_REST_CONNECTOR (self), done, error);
+}
+
+static void
+test_sample (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  g_autoptr(ConcordPage) first = NULL;
+  g_autoptr(ConcordPage) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* At most the pages asked for; to the end when there are fewer. */
+  g_assert_true (sample (self, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->n_requests, ==, 2);
+  server->n_requests = 0;
+  g_assert_true (sample (self, 100, &error));
+  g_assert_cmpuint (server->n_requests, ==, N_ITEMS / PAGE + 2);
+
+  /* A sample in the middle of a listing leaves its guards alone: the
+   * neither takes the other's page tokens for repeats. */
+  first = list_page (self, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (sample (self, 2, &error));
+  g_assert_no_error (error);
+  second = list_page (self, first->next_page, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->records->len, ==, PAGE);
+
+  /* A server that sends the same page for ever ends the sample quietly. */
+  server->endless = TRUE;
+  server->n_requests = 0;
+  g_assert_true (sample (self, 100, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->n_requests, ==, 2);
+}
+
 static void
 test_fetch (void)
 {
@@ -755,13 +805,14 @@ test_update_steps (void)
   g_autoptr(Server) server = server_new ();
   g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
   ConcordRestConnectorClass *rest_class = CONCORD_REST_CONNECTOR_GET_CLASS (self);
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
+  g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GPtrArray) results = NULL;
   g_autoptr(GError) error = NULL;
   GAsyncResult *result = NULL;
   g_autoptr(GAsyncResult) done = NULL;
   ConcordWriteResult *written;
 
+  changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
   g_ptr_array_add (changes, concord_record_change_new ("item-4", NULL, NULL));
   g_ptr_array_add (changes, concord_record_change_new ("item-404", NULL, NULL));
   g_ptr_array_add (changes, concord_record_change_new ("bad", NULL, NULL));
@@ -818,6 +869,7 @@ main (int   argc,
 
   g_test_add_func ("/concord/rest-connector/paging", test_paging);
   g_test_add_func ("/concord/rest-connector/paging-guard", test_paging_guard);
+  g_test_add_func ("/concord/rest-connector/sample", test_sample);
   g_test_add_func ("/concord/rest-connector/fetch", test_fetch);
   g_test_add_func ("/concord/rest-connector/create", test_create);
   g_test_add_func ("/concord/rest-connector/update", test_update);

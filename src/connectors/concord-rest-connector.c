@@ -34,14 +34,36 @@
 #include "concord-error.h"
 #include "concord-rest-connector.h"
 
+/* What stops a server from paging for ever, for one listing. */
+typedef struct
+{
+  guint       n_pages;      /* pages read */
+  GHashTable *seen_tokens;  /* (owned): page tokens seen */
+  GHashTable *previous_ids; /* (owned) (nullable): remote ids of the page before */
+} ListingGuard;
+
+static void
+listing_guard_init (ListingGuard *guard)
+{
+  guard->n_pages = 0;
+  guard->seen_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guard->previous_ids = NULL;
+}
+
+static void
+listing_guard_clear (ListingGuard *guard)
+{
+  g_clear_pointer (&guard->seen_tokens, g_hash_table_unref);
+  g_clear_pointer (&guard->previous_ids, g_hash_table_unref);
+}
+
 typedef struct
 {
   ConcordHttpClient *client;      /* (owned) (nullable) */
   guint              max_batch;
   guint              max_pages;
-  guint              n_pages;     /* pages of the current listing */
-  GHashTable        *seen_tokens; /* (owned): page tokens of the current listing */
-  GHashTable        *previous_ids;/* (owned) (nullable): remote ids of the page before */
+  ListingGuard       listing;     /* the current listing's */
+  ListingGuard      *guard;       /* (unowned): &listing, or a sample's while it parses */
 } ConcordRestConnectorPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (ConcordRestConnector, concord_rest_connector,
@@ -185,7 +207,7 @@ check_not_repeated (ConcordRestConnector  *self,
                     const char            *page_token,
                     GError               **error)
 {
-  ConcordRestConnectorPrivate *priv = PRIV (self);
+  ListingGuard *guard = PRIV (self)->guard;
   g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint repeated = 0;
 
@@ -195,12 +217,12 @@ check_not_repeated (ConcordRestConnector  *self,
 
       if (id == NULL)
         continue;
-      if (priv->previous_ids != NULL && g_hash_table_contains (priv->previous_ids, id))
+      if (guard->previous_ids != NULL && g_hash_table_contains (guard->previous_ids, id))
         repeated++;
       g_hash_table_add (ids, g_strdup (id));
     }
 
-  g_clear_pointer (&priv->previous_ids, g_hash_table_unref);
+  g_clear_pointer (&guard->previous_ids, g_hash_table_unref);
   if (page_token != NULL && page->records->len > 0 && repeated == page->records->len)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
@@ -210,7 +232,7 @@ check_not_repeated (ConcordRestConnector  *self,
       return FALSE;
     }
 
-  priv->previous_ids = g_steal_pointer (&ids);
+  guard->previous_ids = g_steal_pointer (&ids);
   return TRUE;
 }
 
@@ -221,6 +243,7 @@ set_next_page (ConcordRestConnector  *self,
                GError               **error)
 {
   ConcordRestConnectorPrivate *priv = PRIV (self);
+  ListingGuard *guard = priv->guard;
 
   g_clear_pointer (&page->next_page, g_free);
   if (token == NULL)
@@ -229,10 +252,10 @@ set_next_page (ConcordRestConnector  *self,
       return TRUE;
     }
 
-  if (g_hash_table_contains (priv->seen_tokens, token) || priv->n_pages >= priv->max_pages)
+  if (g_hash_table_contains (guard->seen_tokens, token) || guard->n_pages >= priv->max_pages)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
-                   g_hash_table_contains (priv->seen_tokens, token)
+                   g_hash_table_contains (guard->seen_tokens, token)
                    ? "%s sent a page it had sent before in this listing; the listing stops"
                    : "%s sent more than %u pages; the listing stops",
                    concord_connector_get_app_name (CONCORD_CONNECTOR (self)), priv->max_pages);
@@ -240,7 +263,7 @@ set_next_page (ConcordRestConnector  *self,
       return FALSE;
     }
 
-  g_hash_table_add (priv->seen_tokens, g_strdup (token));
+  g_hash_table_add (guard->seen_tokens, g_strdup (token));
   page->next_page = token;
   return TRUE;
 }
@@ -270,7 +293,7 @@ on_list_page_cb (GObject      *object,
       return;
     }
 
-  PRIV (self)->n_pages++;
+  PRIV (self)->guard->n_pages++;
   page = concord_page_new ();
   if (!KLASS (self)->parse_page (self, state->contact_type, state->page_token, root, headers,
                                  page, &error))
@@ -322,12 +345,153 @@ concord_rest_connector_list_async (ConcordConnector    *connector,
   if (page_token == NULL)
     {
       concord_http_client_reset_retry_budget (priv->client);
-      g_hash_table_remove_all (priv->seen_tokens);
-      g_clear_pointer (&priv->previous_ids, g_hash_table_unref);
-      priv->n_pages = 0;
+      listing_guard_clear (&priv->listing);
+      listing_guard_init (&priv->listing);
     }
 
   prepare_then (task, CONCORD_REST_LIST, list_request_page);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Sample                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char         *contact_type; /* (owned) */
+  char         *page_token;   /* (owned) (nullable): the next page's */
+  guint         max_pages;
+  ListingGuard  guard;        /* the sample's own: a listing may be under way */
+} SampleState;
+
+static void
+sample_state_free (SampleState *state)
+{
+  g_free (state->contact_type);
+  g_free (state->page_token);
+  listing_guard_clear (&state->guard);
+  g_free (state);
+}
+
+static void on_sample_page_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+/* Takes the reference on @task. */
+static void
+sample_request_page (GTask *task)
+{
+  ConcordRestConnector *self = g_task_get_source_object (task);
+  SampleState *state = g_task_get_task_data (task);
+  GError *error = NULL;
+  ConcordHttpRequest *request;
+
+  request = KLASS (self)->build_list_request (self, state->contact_type, state->page_token,
+                                              &error);
+  if (!send_or_fail (self, task, request, error, on_sample_page_cb, task))
+    g_object_unref (task);
+}
+
+static void
+on_sample_page_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordRestConnector *self = g_task_get_source_object (task);
+  ConcordRestConnectorPrivate *priv = PRIV (self);
+  SampleState *state = g_task_get_task_data (task);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(ConcordPage) page = concord_page_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean parsed;
+
+  root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, NULL,
+                                               &headers, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* parse_page() runs here and now: the sample's guards stand in for the
+   * listing's only while it does. */
+  state->guard.n_pages++;
+  priv->guard = &state->guard;
+  parsed = KLASS (self)->parse_page (self, state->contact_type, state->page_token, root, headers,
+                                     page, &error);
+  priv->guard = &priv->listing;
+
+  /* A server paging for ever has nothing more to teach. */
+  if (!parsed && state->guard.n_pages > 1 &&
+      g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL))
+    g_clear_error (&error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!parsed || page->next_page == NULL || state->guard.n_pages >= state->max_pages)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_free (state->page_token);
+  state->page_token = g_steal_pointer (&page->next_page);
+  sample_request_page (g_steal_pointer (&task));
+}
+
+/**
+ * concord_rest_connector_sample_async:
+ * @contact_type: the contact type to list
+ * @max_pages: the most pages read, at least 1
+ *
+ * Reads a listing's first pages through build_list_request() and
+ * parse_page() for what parsing them teaches the connector (custom fields
+ * an app cannot list, say), and drops the records. No preparation runs,
+ * and the sample has guards of its own, so a listing under way is not
+ * disturbed; a page the guards refuse after the first ends it quietly.
+ */
+void
+concord_rest_connector_sample_async (ConcordRestConnector *self,
+                                     const char           *contact_type,
+                                     guint                 max_pages,
+                                     GCancellable         *cancellable,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data)
+{
+  GTask *task;
+  SampleState *state;
+
+  g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
+  g_return_if_fail (max_pages > 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_rest_connector_sample_async);
+  if (!check_contact_type (self, task, contact_type))
+    return;
+
+  state = g_new0 (SampleState, 1);
+  state->contact_type = g_strdup (contact_type);
+  state->max_pages = max_pages;
+  listing_guard_init (&state->guard);
+  g_task_set_task_data (task, state, (GDestroyNotify) sample_state_free);
+  sample_request_page (task);
+}
+
+gboolean
+concord_rest_connector_sample_finish (ConcordRestConnector  *self,
+                                      GAsyncResult          *result,
+                                      GError               **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, concord_rest_connector_sample_async),
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -874,8 +1038,7 @@ concord_rest_connector_finalize (GObject *object)
 {
   ConcordRestConnectorPrivate *priv = PRIV (object);
 
-  g_clear_pointer (&priv->seen_tokens, g_hash_table_unref);
-  g_clear_pointer (&priv->previous_ids, g_hash_table_unref);
+  listing_guard_clear (&priv->listing);
 
   G_OBJECT_CLASS (concord_rest_connector_parent_class)->finalize (object);
 }
@@ -910,7 +1073,8 @@ concord_rest_connector_init (ConcordRestConnector *self)
 
   priv->max_batch = 100;
   priv->max_pages = CONCORD_REST_DEFAULT_MAX_PAGES;
-  priv->seen_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  listing_guard_init (&priv->listing);
+  priv->guard = &priv->listing;
 }
 
 /* ------------------------------------------------------------------------- */

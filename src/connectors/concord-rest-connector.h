@@ -170,6 +170,16 @@ gboolean           concord_rest_connector_check_contact_type (ConcordRestConnect
                                                               const char           *contact_type,
                                                               GError              **error);
 
+void               concord_rest_connector_sample_async  (ConcordRestConnector *self,
+                                                         const char           *contact_type,
+                                                         guint                 max_pages,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+gboolean           concord_rest_connector_sample_finish (ConcordRestConnector *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+
 /* Reading JSON answers: text of a member whatever its JSON type (strings
  * repaired and cut, see concord_http_repaired_text()), an object member,
  * an ISO 8601 date-time (none means UTC) or date as Unix time, -1 if

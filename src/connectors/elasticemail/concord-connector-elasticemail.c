@@ -1027,86 +1027,25 @@ build_schema (ConcordConnectorElasticEmail *self)
   return specs;
 }
 
-typedef struct
-{
-  guint     offset;
-  guint     n_pages;
-  gboolean  all_pages;    /* read to the end, not just the first page */
-  char     *first_email;  /* (owned) (nullable): first email of the previous page */
-} SchemaState;
-
 static void
-schema_state_free (SchemaState *state)
-{
-  g_free (state->first_email);
-  g_free (state);
-}
-
-static void on_schema_page_cb (GObject      *object,
-                               GAsyncResult *result,
-                               gpointer      user_data);
-
-static void
-schema_request_page (GTask *task)
-{
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
-  SchemaState *state = g_task_get_task_data (task);
-  g_autofree char *path = NULL;
-
-  path = g_strdup_printf ("/contacts?limit=%u&offset=%u", PAGE_LIMIT, state->offset);
-  call_async (self, "GET", path, "GET /contacts", g_task_get_cancellable (task),
-              on_schema_page_cb, task);
-}
-
-static void
-on_schema_page_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_schema_sampled_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
-  SchemaState *state = g_task_get_task_data (task);
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  JsonArray *array = NULL;
-  guint n;
+  GError *error = NULL;
 
-  root = call_finish (self, result, &error);
-  if (error == NULL)
-    array = expect_array (root, "GET /contacts", &error);
-  if (error != NULL)
+  /* Parsing the contacts recorded their custom fields. */
+  if (!concord_rest_connector_sample_finish (CONCORD_REST_CONNECTOR (self), result, &error))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
 
-  /* Parsing the contacts records their custom fields. */
-  n = json_array_get_length (array);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(ConcordRecord) record = parse_contact (self, json_array_get_element (array, i));
-
-      if (i == 0 && record != NULL)
-        first = g_strdup (concord_record_get_remote_id (record));
-    }
-
-  state->n_pages++;
-  /* A page that starts like the one before: the server ignores the
-   * offset, and there is nothing more to learn. */
-  if (state->all_pages && n > 0 && (first == NULL || g_strcmp0 (first, state->first_email) != 0) &&
-      state->n_pages < self->max_schema_pages)
-    {
-      g_free (state->first_email);
-      state->first_email = g_steal_pointer (&first);
-      state->offset += n;
-      schema_request_page (g_steal_pointer (&task));
-      return;
-    }
-
-  if (state->all_pages)
+  /* The task data: whether this load read every page it could. */
+  if (g_task_get_task_data (task) != NULL)
     self->schema_read = TRUE;
-
   g_task_return_pointer (task, build_schema (self), (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -1118,23 +1057,14 @@ concord_connector_elasticemail_load_schema_async (ConcordConnector    *connector
                                                   gpointer             user_data)
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-  SchemaState *state;
+  GTask *task;
+  guint max_pages = self->schema_read ? 1 : self->max_schema_pages;
 
   task = concord_connector_task_new (connector, concord_connector_elasticemail_load_schema_async,
                                      cancellable, callback, user_data);
-  if (!concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self), contact_type,
-                                                  &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  state = g_new0 (SchemaState, 1);
-  state->all_pages = !self->schema_read;
-  g_task_set_task_data (task, state, (GDestroyNotify) schema_state_free);
-  schema_request_page (g_steal_pointer (&task));
+  g_task_set_task_data (task, GUINT_TO_POINTER (!self->schema_read), NULL);
+  concord_rest_connector_sample_async (CONCORD_REST_CONNECTOR (self), contact_type, max_pages,
+                                       cancellable, on_schema_sampled_cb, task);
 }
 
 /* ------------------------------------------------------------------------- */
