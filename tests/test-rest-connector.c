@@ -22,6 +22,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "concord-error.h"
@@ -426,6 +427,20 @@ on_request_cb (SoupServer        *soup_server,
       return;
     }
 
+  /* A bare array paged by offset, PAGE a page whatever the limit. */
+  if (g_str_equal (path, "/api/tags"))
+    {
+      guint offset = server->endless ? 0 : atoi (g_hash_table_lookup (query, "offset"));
+      guint limit = PAGE;
+
+      json_builder_begin_array (builder);
+      for (guint i = offset; i < N_ITEMS && i < offset + limit; i++)
+        add_item (builder, i);
+      json_builder_end_array (builder);
+      answer_json (msg, SOUP_STATUS_OK, builder);
+      return;
+    }
+
   if (g_str_equal (path, "/api/items") && g_str_equal (method, "POST"))
     {
       SoupMessageBody *body = soup_server_message_get_request_body (msg);
@@ -694,6 +709,67 @@ test_sample (void)
   g_assert_cmpuint (server->n_requests, ==, 2);
 }
 
+static GPtrArray *
+read_all (TestRest  *self,
+          guint      limit,
+          guint      max_items,
+          gboolean  *repeated,
+          GError   **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_rest_connector_read_all_async (CONCORD_REST_CONNECTOR (self), "/tags", "GET /tags",
+                                         "tags", limit, max_items, "id", NULL,
+                                         concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (self), done, repeated,
+                                                 error);
+}
+
+static void
+test_read_all (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean repeated = TRUE;
+
+  /* A server capping pages below what was asked is read to the end. */
+  items = read_all (self, 2 * PAGE, 1000, &repeated, &error);
+  g_assert_no_error (error);
+  g_assert_false (repeated);
+  g_assert_cmpuint (items->len, ==, N_ITEMS);
+  for (guint i = 0; i < items->len; i++)
+    {
+      JsonObject *item = json_node_get_object (g_ptr_array_index (items, i));
+      g_autofree char *id = g_strdup_printf ("item-%u", i);
+
+      g_assert_cmpstr (json_object_get_string_member (item, "id"), ==, id);
+    }
+  g_clear_pointer (&items, g_ptr_array_unref);
+
+  /* A page longer than asked, or more than the bound, fails. */
+  g_assert_null (read_all (self, PAGE / 2, 1000, NULL, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "10 tags for a page of 5"));
+  g_clear_error (&error);
+  g_assert_null (read_all (self, PAGE, N_ITEMS - 1, NULL, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_clear_error (&error);
+
+  /* A server ignoring the offset: the first page, and the reader is told. */
+  server->endless = TRUE;
+  server->n_requests = 0;
+  items = read_all (self, PAGE, 1000, &repeated, &error);
+  g_assert_no_error (error);
+  g_assert_true (repeated);
+  g_assert_cmpuint (items->len, ==, PAGE);
+  g_assert_cmpuint (server->n_requests, ==, 2);
+}
+
 static void
 test_fetch (void)
 {
@@ -870,6 +946,7 @@ main (int   argc,
   g_test_add_func ("/concord/rest-connector/paging", test_paging);
   g_test_add_func ("/concord/rest-connector/paging-guard", test_paging_guard);
   g_test_add_func ("/concord/rest-connector/sample", test_sample);
+  g_test_add_func ("/concord/rest-connector/read-all", test_read_all);
   g_test_add_func ("/concord/rest-connector/fetch", test_fetch);
   g_test_add_func ("/concord/rest-connector/create", test_create);
   g_test_add_func ("/concord/rest-connector/update", test_update);

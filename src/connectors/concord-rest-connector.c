@@ -495,6 +495,196 @@ concord_rest_connector_sample_finish (ConcordRestConnector  *self,
 }
 
 /* ------------------------------------------------------------------------- */
+/* Reading a whole collection                                                */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char      *path;       /* (owned): without limit and offset */
+  char      *label;      /* (owned) */
+  char      *noun;       /* (owned): what the elements are, for messages */
+  char      *key_member; /* (owned) (nullable) */
+  guint      limit;
+  guint      max_items;
+  GPtrArray *items;      /* (owned): JsonNode */
+  char      *first_key;  /* (owned) (nullable): of the page before */
+  gboolean   repeated;
+} CollectionState;
+
+static void
+collection_state_free (CollectionState *state)
+{
+  g_free (state->path);
+  g_free (state->label);
+  g_free (state->noun);
+  g_free (state->key_member);
+  g_clear_pointer (&state->items, g_ptr_array_unref);
+  g_free (state->first_key);
+  g_free (state);
+}
+
+static void on_collection_page_cb (GObject      *object,
+                                   GAsyncResult *result,
+                                   gpointer      user_data);
+
+/* Takes the reference on @task. */
+static void
+collection_request_page (GTask *task)
+{
+  ConcordRestConnector *self = g_task_get_source_object (task);
+  CollectionState *state = g_task_get_task_data (task);
+  g_autofree char *path = g_strdup_printf ("%s%climit=%u&offset=%u", state->path,
+                                           strchr (state->path, '?') != NULL ? '&' : '?',
+                                           state->limit, state->items->len);
+  ConcordHttpRequest *request = concord_http_request_new ("GET", path, state->label);
+
+  concord_http_client_send_json_async (PRIV (self)->client, request,
+                                       g_task_get_cancellable (task), on_collection_page_cb,
+                                       task);
+}
+
+static void
+on_collection_page_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CollectionState *state = g_task_get_task_data (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  JsonArray *array = NULL;
+  guint n = 0;
+
+  root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, NULL, NULL,
+                                               &error);
+  if (error == NULL && (array = concord_rest_json_array (root, state->label, &error)) != NULL)
+    n = json_array_get_length (array);
+  /* Counted by what was read: a server that sends pages of things that
+   * are not elements for ever is stopped too. */
+  if (error == NULL && (n > state->limit || state->items->len + n > state->max_items))
+    g_set_error (&error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                 "%s failed: the server sent %u %s for a page of %u (at most %u %s are read); "
+                 "the listing stops", state->label, n, state->noun, state->limit,
+                 state->max_items, state->noun);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (n > 0 && state->key_member != NULL &&
+      JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
+    first = concord_rest_json_text (json_node_get_object (json_array_get_element (array, 0)),
+                                    state->key_member, G_MAXSIZE, NULL);
+  state->repeated = state->items->len > 0 && first != NULL &&
+                    g_strcmp0 (first, state->first_key) == 0;
+  if (n == 0 || state->repeated)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&state->items),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (state->items, json_node_ref (json_array_get_element (array, i)));
+  g_free (state->first_key);
+  state->first_key = g_steal_pointer (&first);
+  collection_request_page (g_steal_pointer (&task));
+}
+
+/**
+ * concord_rest_connector_read_all_async:
+ * @path: the collection's path and query, without limit and offset
+ * @label: the endpoint, for messages
+ * @noun: what its elements are, for messages ("lists")
+ * @limit: the page size asked for
+ * @max_items: the most elements read, all pages together
+ * @key_member: (nullable): the member naming an element
+ *
+ * Reads a collection paged with limit and offset (an app's lists, tags,
+ * groups, a list's members) to the first empty page. A page longer than
+ * @limit or more than @max_items elements fail it (CONCORD_ERROR_PARSE).
+ * A page whose first element's @key_member is that of the page before
+ * means the server ignores the
+ * offset: the reading ends there, which _finish() tells.
+ */
+void
+concord_rest_connector_read_all_async (ConcordRestConnector *self,
+                                       const char           *path,
+                                       const char           *label,
+                                       const char           *noun,
+                                       guint                 limit,
+                                       guint                 max_items,
+                                       const char           *key_member,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data)
+{
+  GTask *task;
+  CollectionState *state;
+
+  g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
+  g_return_if_fail (path != NULL && label != NULL && noun != NULL && limit > 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_rest_connector_read_all_async);
+  state = g_new0 (CollectionState, 1);
+  state->path = g_strdup (path);
+  state->label = g_strdup (label);
+  state->noun = g_strdup (noun);
+  state->key_member = g_strdup (key_member);
+  state->limit = limit;
+  state->max_items = max_items;
+  state->items = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_task_set_task_data (task, state, (GDestroyNotify) collection_state_free);
+  collection_request_page (task);
+}
+
+/**
+ * concord_rest_connector_read_all_finish:
+ * @repeated: (out) (optional): set to whether the server ignored the offset
+ *
+ * Returns: (transfer container) (element-type JsonNode): the elements, in
+ *   the order read; %NULL with @error set
+ */
+GPtrArray *
+concord_rest_connector_read_all_finish (ConcordRestConnector  *self,
+                                        GAsyncResult          *result,
+                                        gboolean              *repeated,
+                                        GError               **error)
+{
+  g_return_val_if_fail (g_async_result_is_tagged (result, concord_rest_connector_read_all_async),
+                        NULL);
+
+  if (repeated != NULL)
+    *repeated = ((CollectionState *) g_task_get_task_data (G_TASK (result)))->repeated;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * concord_rest_json_array:
+ * @label: the request, for messages
+ *
+ * Returns: (transfer none): the array @node holds; %NULL with @error
+ *   (CONCORD_ERROR_PARSE) when it holds something else
+ */
+JsonArray *
+concord_rest_json_array (JsonNode    *node,
+                         const char  *label,
+                         GError     **error)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "%s failed: the answer is not a JSON array", label);
+      return NULL;
+    }
+
+  return json_node_get_array (node);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Fetch                                                                     */
 /* ------------------------------------------------------------------------- */
 

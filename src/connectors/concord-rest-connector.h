@@ -180,6 +180,21 @@ gboolean           concord_rest_connector_sample_finish (ConcordRestConnector *s
                                                          GAsyncResult         *result,
                                                          GError              **error);
 
+void               concord_rest_connector_read_all_async  (ConcordRestConnector *self,
+                                                           const char           *path,
+                                                           const char           *label,
+                                                           const char           *noun,
+                                                           guint                 limit,
+                                                           guint                 max_items,
+                                                           const char           *key_member,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+GPtrArray         *concord_rest_connector_read_all_finish (ConcordRestConnector *self,
+                                                           GAsyncResult         *result,
+                                                           gboolean             *repeated,
+                                                           GError              **error);
+
 /* Reading JSON answers: text of a member whatever its JSON type (strings
  * repaired and cut, see concord_http_repaired_text()), an object member,
  * an ISO 8601 date-time (none means UTC) or date as Unix time, -1 if
@@ -190,6 +205,9 @@ char              *concord_rest_json_text   (JsonObject  *object,
                                              gboolean    *repaired);
 JsonObject        *concord_rest_json_object (JsonObject  *object,
                                              const char  *name);
+JsonArray         *concord_rest_json_array  (JsonNode    *node,
+                                             const char  *label,
+                                             GError     **error);
 gint64             concord_rest_parse_datetime (const char *text);
 
 /* Paging helpers, for parse_page(): each sets page->next_page (or ends the

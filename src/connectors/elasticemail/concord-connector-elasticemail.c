@@ -413,21 +413,6 @@ parse_contact (ConcordConnectorElasticEmail *self,
   return g_steal_pointer (&record);
 }
 
-static JsonArray *
-expect_array (JsonNode    *node,
-              const char  *label,
-              GError     **error)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                   "%s failed: the answer is not a JSON array", label);
-      return NULL;
-    }
-
-  return json_node_get_array (node);
-}
-
 /* Adds the "CustomFields" object of @record's custom fields (and @clear's,
  * as empty strings) to @builder, when there are any. */
 static gboolean
@@ -596,18 +581,6 @@ call_finish (ConcordConnectorElasticEmail  *self,
   return concord_http_client_send_json_finish (self->client, result, NULL, NULL, error);
 }
 
-static void
-call_lists_page (ConcordConnectorElasticEmail *self,
-                 guint                         offset,
-                 GCancellable                 *cancellable,
-                 GAsyncReadyCallback           callback,
-                 gpointer                      user_data)
-{
-  g_autofree char *path = g_strdup_printf ("/lists?limit=%u&offset=%u", LISTS_PAGE_LIMIT, offset);
-
-  call_async (self, "GET", path, "GET /lists", cancellable, callback, user_data);
-}
-
 /* For the fuzz targets (concord-connector-elasticemail-private.h). */
 JsonNode *
 _concord_connector_elasticemail_parse_answer (GBytes      *body,
@@ -646,12 +619,9 @@ typedef struct
   gboolean    names_only;   /* list_choices: the list names, sorted */
   GHashTable *membership;   /* (owned): being built */
   GPtrArray  *lists;        /* (owned): list names */
-  guint       offset;
   guint       list_index;
-  char       *first_email;  /* (owned) (nullable): first email of the previous page */
-  gboolean    in_fallback;  /* the current request asks for the whole list at once */
-  char       *first_list;   /* (owned) (nullable): first name of the previous /lists page */
   guint       n_members;    /* list members read, all lists and pages */
+  guint       n_paged;      /* members of the current list read before a fallback */
 } MembershipState;
 
 static void
@@ -659,8 +629,6 @@ membership_state_free (MembershipState *state)
 {
   g_clear_pointer (&state->membership, g_hash_table_unref);
   g_clear_pointer (&state->lists, g_ptr_array_unref);
-  g_free (state->first_email);
-  g_free (state->first_list);
   g_free (state);
 }
 
@@ -671,64 +639,39 @@ compare_list_names (gconstpointer a,
   return g_utf8_collate (*(const char * const *) a, *(const char * const *) b);
 }
 
-static void membership_next (GTask *task);
+static void read_members (GTask *task);
 
-/* One answer of GET /lists (bounded by LISTS_PAGE_LIMIT and MAX_LISTS).
- * The lists end at an empty page or one that repeats the page before (a
- * server that ignores the offset); a server may cap a page below what was
- * asked, so it goes on to the first empty page. */
+/* GET /lists, bounded by LISTS_PAGE_LIMIT and MAX_LISTS. The lists end at
+ * an empty page or one that repeats the page before (a server that
+ * ignores the offset); a server may cap a page below what was asked, so
+ * reading goes on to the first empty page. */
 static void
-on_lists_page_cb (GObject      *object,
+on_lists_read_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  JsonArray *array = NULL;
-  guint n = 0;
+  g_autoptr(GPtrArray) items = NULL;
+  GError *error = NULL;
 
-  root = call_finish (self, result, &error);
-  if (error == NULL && (array = expect_array (root, "GET /lists", &error)) != NULL)
-    n = json_array_get_length (array);
-  /* Counted by what was read, not by the names kept: a server that sends
-   * pages of things that are not lists forever adds no name. */
-  if (error == NULL && (n > LISTS_PAGE_LIMIT || state->offset + n > MAX_LISTS))
-    g_set_error (&error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                 "GET /lists failed: the server sent %u lists for a page of %u (at most %u "
-                 "lists are read); the listing stops", n, LISTS_PAGE_LIMIT, MAX_LISTS);
-  if (error != NULL)
+  items = concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (object), result, NULL,
+                                                  &error);
+  if (items == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
 
-  if (n > 0 && JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
-    first = member_text (json_node_get_object (json_array_get_element (array, 0)), "ListName");
-
-  if (n > 0 && (state->offset == 0 || first == NULL || g_strcmp0 (first, state->first_list) != 0))
+  for (guint i = 0; i < items->len; i++)
     {
-      for (guint i = 0; i < n; i++)
-        {
-          JsonNode *node = json_array_get_element (array, i);
-          g_autofree char *name = NULL;
+      JsonNode *node = g_ptr_array_index (items, i);
+      g_autofree char *name = NULL;
 
-          if (JSON_NODE_HOLDS_OBJECT (node))
-            name = member_text (json_node_get_object (node), "ListName");
-          if (name != NULL && *name != '\0')
-            g_ptr_array_add (state->lists, g_steal_pointer (&name));
-        }
-
-      g_free (state->first_list);
-      state->first_list = g_steal_pointer (&first);
-      state->offset += n;
-      call_lists_page (self, state->offset, cancellable, on_lists_page_cb,
-                       g_steal_pointer (&task));
-      return;
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        name = member_text (json_node_get_object (node), "ListName");
+      if (name != NULL && *name != '\0')
+        g_ptr_array_add (state->lists, g_steal_pointer (&name));
     }
 
   if (state->names_only)
@@ -741,9 +684,7 @@ on_lists_page_cb (GObject      *object,
     }
 
   /* All lists read: read their members. */
-  state->offset = 0;
-  state->list_index = 0;
-  membership_next (g_steal_pointer (&task));
+  read_members (g_steal_pointer (&task));
 }
 
 static void
@@ -758,8 +699,9 @@ load_lists (GTask    *task,
   state->lists = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, state, (GDestroyNotify) membership_state_free);
 
-  call_lists_page (g_task_get_source_object (task), 0, g_task_get_cancellable (task),
-                   on_lists_page_cb, task);
+  concord_rest_connector_read_all_async (g_task_get_source_object (task), "/lists", "GET /lists",
+                                         "lists", LISTS_PAGE_LIMIT, MAX_LISTS, "ListName",
+                                         g_task_get_cancellable (task), on_lists_read_cb, task);
 }
 
 /* Lists are the one field with a closed set of values here: a contact can
@@ -788,41 +730,32 @@ concord_connector_elasticemail_list_choices_async (ConcordConnector    *connecto
 }
 
 static void
-add_members (GHashTable *membership,
-             JsonArray  *array,
-             const char *list_name)
+add_member_node (GHashTable *membership,
+                 JsonNode   *node,
+                 const char *list_name)
 {
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      g_autofree char *email = node_email (json_array_get_element (array, i));
+  g_autofree char *email = node_email (node);
 
-      if (email != NULL)
-        membership_add (membership, email, list_name);
-    }
+  if (email != NULL)
+    membership_add (membership, email, list_name);
 }
 
-static void membership_next_cb (GObject      *object,
-                                GAsyncResult *result,
-                                gpointer      user_data);
-
+/* The current list is read; on to the next. Takes the reference on @task. */
 static void
-request_members (GTask *task,
-                 guint  limit)
+next_list (GTask *task)
 {
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
-  g_autofree char *escaped = escape_segment (g_ptr_array_index (state->lists, state->list_index));
-  g_autofree char *path = g_strdup_printf ("/lists/%s/contacts?limit=%u&offset=%u", escaped,
-                                           limit, state->in_fallback ? 0 : state->offset);
 
-  call_async (self, "GET", path, "GET /lists/{name}/contacts", g_task_get_cancellable (task),
-              membership_next_cb, task);
+  state->list_index++;
+  state->n_paged = 0;
+  read_members (task);
 }
 
+/* The one page of a list whose server ignores the offset. */
 static void
-membership_next_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_members_fallback_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
@@ -830,80 +763,104 @@ membership_next_cb (GObject      *object,
   const char *list_name = g_ptr_array_index (state->lists, state->list_index);
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
   JsonArray *array = NULL;
-  guint limit = state->in_fallback ? FALLBACK_LIMIT : PAGE_LIMIT;
   guint n = 0;
 
   root = call_finish (self, result, &error);
   /* A 404: the list went away since GET /lists. */
   if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
     g_clear_error (&error);
-  else if (error == NULL && (array = expect_array (root, "GET /lists/{name}/contacts", &error)))
+  else if (error == NULL &&
+           (array = concord_rest_json_array (root, "GET /lists/{name}/contacts", &error)))
     n = json_array_get_length (array);
+  if (error == NULL && (n > FALLBACK_LIMIT || state->n_members + n > MAX_MEMBERSHIPS))
+    g_set_error (&error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                 "GET /lists/{name}/contacts failed: the server sent %u contacts for a page of "
+                 "%u (at most %u memberships are read); the listing stops", n, FALLBACK_LIMIT,
+                 MAX_MEMBERSHIPS);
   if (error != NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  state->n_members += n;
-  if (n > limit || state->n_members > MAX_MEMBERSHIPS)
-    {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                               "GET /lists/{name}/contacts failed: the server sent %u contacts "
-                               "for a page of %u (at most %u memberships are read); the "
-                               "listing stops", n, limit, MAX_MEMBERSHIPS);
-      return;
-    }
-
-  first = n > 0 ? node_email (json_array_get_element (array, 0)) : NULL;
-  if (!state->in_fallback && n > 0 && state->offset > 0 && first != NULL &&
-      g_strcmp0 (first, state->first_email) == 0)
-    {
-      /* The server ignores the offset (elasticemail-php#8): ask for the
-       * whole list in one page, which is all that can still work. */
-      g_debug ("GET /lists/{name}/contacts repeated a page: the server ignores the offset");
-      state->in_fallback = TRUE;
-      request_members (g_steal_pointer (&task), FALLBACK_LIMIT);
-      return;
-    }
-
-  if (state->in_fallback && n <= state->offset)
+  if (n <= state->n_paged)
     g_warning ("Elastic Email ignores the offset of GET /lists/{name}/contacts and caps its "
                "page at %u: the memberships read for a list may be incomplete", n);
 
-  if (n > 0)
-    add_members (state->membership, array, list_name);
+  /* Whatever the fallback page holds is all there is to know. */
+  state->n_members += n;
+  for (guint i = 0; i < n; i++)
+    add_member_node (state->membership, json_array_get_element (array, i), list_name);
+  next_list (g_steal_pointer (&task));
+}
 
-  if (n == 0 || state->in_fallback)
+static void
+on_members_read_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
+  MembershipState *state = g_task_get_task_data (task);
+  const char *list_name = g_ptr_array_index (state->lists, state->list_index);
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean repeated = FALSE;
+
+  items = concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (self), result,
+                                                  &repeated, &error);
+  /* A 404: the list went away since GET /lists. */
+  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
     {
-      /* Whatever the fallback page holds is all there is to know. */
-      state->in_fallback = FALSE;
-      state->list_index++;
-      state->offset = 0;
-      g_clear_pointer (&state->first_email, g_free);
+      next_list (g_steal_pointer (&task));
+      return;
     }
-  else
+  if (error != NULL)
     {
-      g_free (state->first_email);
-      state->first_email = g_steal_pointer (&first);
-      state->offset += n;
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
 
-  membership_next (g_steal_pointer (&task));
+  state->n_members += items->len;
+  if (repeated)
+    {
+      /* The server ignores the offset (elasticemail-php#8): ask for the
+       * whole list in one page, which is all that can still work. */
+      g_autofree char *escaped = escape_segment (list_name);
+      g_autofree char *path = g_strdup_printf ("/lists/%s/contacts?limit=%u&offset=0", escaped,
+                                               FALLBACK_LIMIT);
+
+      g_debug ("GET /lists/{name}/contacts repeated a page: the server ignores the offset");
+      state->n_paged = items->len;
+      call_async (self, "GET", path, "GET /lists/{name}/contacts",
+                  g_task_get_cancellable (task), on_members_fallback_cb, g_object_ref (task));
+      return;
+    }
+
+  for (guint i = 0; i < items->len; i++)
+    add_member_node (state->membership, g_ptr_array_index (items, i), list_name);
+  next_list (g_steal_pointer (&task));
 }
 
 /* Takes the reference on @task. */
 static void
-membership_next (GTask *task)
+read_members (GTask *task)
 {
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
 
   if (state->list_index < state->lists->len)
     {
-      request_members (task, PAGE_LIMIT);
+      escaped = escape_segment (g_ptr_array_index (state->lists, state->list_index));
+      path = g_strdup_printf ("/lists/%s/contacts", escaped);
+      concord_rest_connector_read_all_async (CONCORD_REST_CONNECTOR (self), path,
+                                             "GET /lists/{name}/contacts", "contacts",
+                                             PAGE_LIMIT, MAX_MEMBERSHIPS - state->n_members,
+                                             "Email", g_task_get_cancellable (task),
+                                             on_members_read_cb, task);
       return;
     }
 
@@ -1102,7 +1059,7 @@ concord_connector_elasticemail_parse_page (ConcordRestConnector  *connector,
                                            GError               **error)
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
-  JsonArray *array = expect_array (root, "GET /contacts", error);
+  JsonArray *array = concord_rest_json_array (root, "GET /contacts", error);
   guint n;
 
   if (array == NULL)
@@ -1158,7 +1115,7 @@ concord_connector_elasticemail_check_verify_answer (ConcordRestConnector  *conne
                                                     JsonNode              *root,
                                                     GError               **error)
 {
-  return expect_array (root, "GET /contacts", error) != NULL;
+  return concord_rest_json_array (root, "GET /contacts", error) != NULL;
 }
 
 /* Creates are grouped by list set: listnames applies to a whole request. */
@@ -1272,7 +1229,7 @@ concord_connector_elasticemail_match_created (ConcordRestConnector *connector,
   g_autoptr(GHashTable) echoed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_auto(GStrv) lists = record_lists (g_ptr_array_index (records, indices[0]));
   g_autoptr(GError) error = NULL;
-  JsonArray *array = expect_array (answer, "POST /contacts", &error);
+  JsonArray *array = concord_rest_json_array (answer, "POST /contacts", &error);
 
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
