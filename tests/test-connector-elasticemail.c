@@ -679,7 +679,7 @@ test_create_413_split (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
 
   /* Ask for more than the API takes in one call: it answers 413. */
-  concord_connector_elasticemail_set_request_batch (fixture->connector, 1500);
+  concord_rest_connector_set_max_batch (CONCORD_REST_CONNECTOR (fixture->connector), 1500);
   for (guint i = 0; i < 1500; i++)
     {
       g_autofree char *email = g_strdup_printf ("split%04u@example.com", i);

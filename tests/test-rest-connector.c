@@ -66,26 +66,14 @@ struct _TestRest
 
 G_DEFINE_FINAL_TYPE (TestRest, test_rest, CONCORD_TYPE_REST_CONNECTOR)
 
-static const char *
-test_rest_get_app_id (ConcordConnector *connector)
-{
-  return "test-rest";
-}
-
-static const char *
-test_rest_get_app_name (ConcordConnector *connector)
-{
-  return "Test REST";
-}
-
-static GPtrArray *
-test_rest_list_contact_types (ConcordConnector *connector)
-{
-  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
-
-  g_ptr_array_add (types, concord_contact_type_new ("items", "Items"));
-  return types;
-}
+static const ConcordRestAppTraits test_rest_traits = {
+  .app_id = "test-rest",
+  .app_name = "Test REST",
+  .contact_type = "items",
+  .contact_type_label = "Items",
+  .flags = CONCORD_CONNECTOR_MODIFIED_TIMES,
+  .page_size = PAGE,
+};
 
 static ConcordHttpRequest *
 test_rest_build_list_request (ConcordRestConnector  *connector,
@@ -299,12 +287,9 @@ test_rest_build_verify_request (ConcordRestConnector *connector)
 static void
 test_rest_class_init (TestRestClass *klass)
 {
-  ConcordConnectorClass *connector_class = CONCORD_CONNECTOR_CLASS (klass);
   ConcordRestConnectorClass *rest_class = CONCORD_REST_CONNECTOR_CLASS (klass);
 
-  connector_class->get_app_id = test_rest_get_app_id;
-  connector_class->get_app_name = test_rest_get_app_name;
-  connector_class->list_contact_types = test_rest_list_contact_types;
+  rest_class->traits = &test_rest_traits;
   rest_class->build_list_request = test_rest_build_list_request;
   rest_class->parse_page = test_rest_parse_page;
   rest_class->record_from_json = test_rest_record_from_json;
@@ -590,6 +575,30 @@ list_all (TestRest    *self,
     }
 
   g_assert_not_reached ();
+}
+
+static void
+test_traits (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  ConcordConnector *connector = CONCORD_CONNECTOR (self);
+  g_autoptr(GPtrArray) types = concord_connector_list_contact_types (connector);
+  g_autoptr(GError) error = NULL;
+
+  /* The getters read the subclass's table; a 0 there is the default. */
+  g_assert_cmpstr (concord_connector_get_app_id (connector), ==, "test-rest");
+  g_assert_cmpstr (concord_connector_get_app_name (connector), ==, "Test REST");
+  g_assert_cmpint (concord_connector_get_flags (connector), ==, CONCORD_CONNECTOR_MODIFIED_TIMES);
+  g_assert_cmpuint (concord_connector_get_page_size (connector), ==, PAGE);
+  g_assert_cmpuint (concord_connector_get_rate_budget (connector), >, 0);
+  g_assert_cmpuint (types->len, ==, 1);
+  g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 0))->id, ==, "items");
+  g_assert_true (concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self),
+                                                            "items", &error));
+  g_assert_false (concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self),
+                                                             "other", &error));
+  g_assert_nonnull (error);
 }
 
 static void
@@ -943,6 +952,7 @@ main (int   argc,
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   concord_test_init (&argc, &argv);
 
+  g_test_add_func ("/concord/rest-connector/traits", test_traits);
   g_test_add_func ("/concord/rest-connector/paging", test_paging);
   g_test_add_func ("/concord/rest-connector/paging-guard", test_paging_guard);
   g_test_add_func ("/concord/rest-connector/sample", test_sample);

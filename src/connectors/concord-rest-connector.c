@@ -606,8 +606,8 @@ on_collection_page_cb (GObject      *object,
  * groups, a list's members) to the first empty page. A page longer than
  * @limit or more than @max_items elements fail it (CONCORD_ERROR_PARSE).
  * A page whose first element's @key_member is that of the page before
- * means the server ignores the
- * offset: the reading ends there, which _finish() tells.
+ * means the server ignores the offset: the reading ends there, which
+ * _finish() tells.
  */
 void
 concord_rest_connector_read_all_async (ConcordRestConnector *self,
@@ -1239,6 +1239,58 @@ concord_rest_connector_get_max_batch (ConcordConnector *connector)
   return PRIV (connector)->max_batch;
 }
 
+#define TRAITS(self) (KLASS (self)->traits)
+#define PARENT_CLASS CONCORD_CONNECTOR_CLASS (concord_rest_connector_parent_class)
+
+static const char *
+concord_rest_connector_get_app_id (ConcordConnector *connector)
+{
+  return TRAITS (connector) != NULL ? TRAITS (connector)->app_id : NULL;
+}
+
+static const char *
+concord_rest_connector_get_app_name (ConcordConnector *connector)
+{
+  if (TRAITS (connector) == NULL)
+    return PARENT_CLASS->get_app_name (connector);
+  return TRAITS (connector)->app_name;
+}
+
+static ConcordConnectorFlags
+concord_rest_connector_get_flags (ConcordConnector *connector)
+{
+  if (TRAITS (connector) == NULL)
+    return PARENT_CLASS->get_flags (connector);
+  return TRAITS (connector)->flags;
+}
+
+static guint
+concord_rest_connector_get_page_size (ConcordConnector *connector)
+{
+  if (TRAITS (connector) == NULL || TRAITS (connector)->page_size == 0)
+    return PARENT_CLASS->get_page_size (connector);
+  return TRAITS (connector)->page_size;
+}
+
+static guint
+concord_rest_connector_get_rate_budget (ConcordConnector *connector)
+{
+  if (TRAITS (connector) == NULL || TRAITS (connector)->rate_budget == 0)
+    return PARENT_CLASS->get_rate_budget (connector);
+  return TRAITS (connector)->rate_budget;
+}
+
+static GPtrArray *
+concord_rest_connector_list_contact_types (ConcordConnector *connector)
+{
+  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+
+  if (TRAITS (connector) != NULL && TRAITS (connector)->contact_type != NULL)
+    g_ptr_array_add (types, concord_contact_type_new (TRAITS (connector)->contact_type,
+                                                      TRAITS (connector)->contact_type_label));
+  return types;
+}
+
 static void
 concord_rest_connector_class_init (ConcordRestConnectorClass *klass)
 {
@@ -1248,6 +1300,12 @@ concord_rest_connector_class_init (ConcordRestConnectorClass *klass)
   object_class->dispose = concord_rest_connector_dispose;
   object_class->finalize = concord_rest_connector_finalize;
 
+  connector_class->get_app_id = concord_rest_connector_get_app_id;
+  connector_class->get_app_name = concord_rest_connector_get_app_name;
+  connector_class->get_flags = concord_rest_connector_get_flags;
+  connector_class->get_page_size = concord_rest_connector_get_page_size;
+  connector_class->get_rate_budget = concord_rest_connector_get_rate_budget;
+  connector_class->list_contact_types = concord_rest_connector_list_contact_types;
   connector_class->get_max_batch = concord_rest_connector_get_max_batch;
   connector_class->list_async = concord_rest_connector_list_async;
   connector_class->fetch_async = concord_rest_connector_fetch_async;

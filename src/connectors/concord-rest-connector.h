@@ -53,6 +53,31 @@ typedef struct
   GPtrArray                 *refused;
 } ConcordRestUpdate;
 
+/**
+ * ConcordRestAppTraits:
+ * @app_id: concord_connector_get_app_id()
+ * @app_name: concord_connector_get_app_name()
+ * @contact_type: (nullable): the app's one contact type, its id…
+ * @contact_type_label: … and its label
+ * @flags: concord_connector_get_flags()
+ * @page_size: (optional): concord_connector_get_page_size(), 0 for the default
+ * @rate_budget: (optional): concord_connector_get_rate_budget(), 0 for the default
+ *
+ * What a REST app says of itself, once, in a static table the base's
+ * getters read (ConcordRestConnectorClass.traits), instead of a getter of
+ * its own for each.
+ */
+typedef struct
+{
+  const char            *app_id;
+  const char            *app_name;
+  const char            *contact_type;
+  const char            *contact_type_label;
+  ConcordConnectorFlags  flags;
+  guint                  page_size;
+  guint                  rate_budget;
+} ConcordRestAppTraits;
+
 #define CONCORD_TYPE_REST_CONNECTOR (concord_rest_connector_get_type ())
 
 G_DECLARE_DERIVABLE_TYPE (ConcordRestConnector, concord_rest_connector,
@@ -60,6 +85,8 @@ G_DECLARE_DERIVABLE_TYPE (ConcordRestConnector, concord_rest_connector,
 
 /**
  * ConcordRestConnectorClass:
+ * @traits: (nullable): what the app says of itself; a subclass may
+ *   override the getters instead
  * @build_list_request: the request for the page at @page_token (%NULL:
  *   the first page of a new listing)
  * @parse_page: fills @page from an answer: its records and next_page
@@ -96,6 +123,8 @@ G_DECLARE_DERIVABLE_TYPE (ConcordRestConnector, concord_rest_connector,
 struct _ConcordRestConnectorClass
 {
   ConcordConnectorClass parent_class;
+
+  const ConcordRestAppTraits *traits;
 
   ConcordHttpRequest *(*build_list_request)   (ConcordRestConnector      *self,
                                                const char                *contact_type,
@@ -152,7 +181,7 @@ struct _ConcordRestConnectorClass
                                                GAsyncResult              *result,
                                                GError                   **error);
 
-  gpointer padding[6];
+  gpointer padding[5];
 };
 
 ConcordHttpClient *concord_rest_connector_get_client    (ConcordRestConnector *self);

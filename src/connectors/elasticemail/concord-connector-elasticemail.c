@@ -1578,51 +1578,15 @@ concord_connector_elasticemail_update_step (ConcordRestConnector  *connector,
 /* ConcordConnector                                                          */
 /* ------------------------------------------------------------------------- */
 
-static const char *
-concord_connector_elasticemail_get_app_id (ConcordConnector *connector)
-{
-  return EE_APP_ID;
-}
-
-static const char *
-concord_connector_elasticemail_get_app_name (ConcordConnector *connector)
-{
-  return EE_APP_NAME;
-}
-
-static ConcordConnectorFlags
-concord_connector_elasticemail_get_flags (ConcordConnector *connector)
-{
-  return CONCORD_CONNECTOR_MODIFIED_TIMES;
-}
-
-static guint
-concord_connector_elasticemail_get_max_batch (ConcordConnector *connector)
-{
-  return MAX_BATCH;
-}
-
-static guint
-concord_connector_elasticemail_get_page_size (ConcordConnector *connector)
-{
-  return PAGE_LIMIT;
-}
-
-static guint
-concord_connector_elasticemail_get_rate_budget (ConcordConnector *connector)
-{
-  return RATE_BUDGET;
-}
-
-static GPtrArray *
-concord_connector_elasticemail_list_contact_types (ConcordConnector *connector)
-{
-  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
-
-  g_ptr_array_add (types, concord_contact_type_new (CONTACT_TYPE_ID, CONTACT_TYPE_LABEL));
-
-  return types;
-}
+static const ConcordRestAppTraits traits = {
+  .app_id = EE_APP_ID,
+  .app_name = EE_APP_NAME,
+  .contact_type = CONTACT_TYPE_ID,
+  .contact_type_label = CONTACT_TYPE_LABEL,
+  .flags = CONCORD_CONNECTOR_MODIFIED_TIMES,
+  .page_size = PAGE_LIMIT,
+  .rate_budget = RATE_BUDGET,
+};
 
 /* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
@@ -1649,16 +1613,10 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
 
   object_class->dispose = concord_connector_elasticemail_dispose;
 
-  connector_class->get_app_id = concord_connector_elasticemail_get_app_id;
-  connector_class->get_app_name = concord_connector_elasticemail_get_app_name;
-  connector_class->get_flags = concord_connector_elasticemail_get_flags;
-  connector_class->get_max_batch = concord_connector_elasticemail_get_max_batch;
-  connector_class->get_page_size = concord_connector_elasticemail_get_page_size;
-  connector_class->get_rate_budget = concord_connector_elasticemail_get_rate_budget;
-  connector_class->list_contact_types = concord_connector_elasticemail_list_contact_types;
   connector_class->load_schema_async = concord_connector_elasticemail_load_schema_async;
   connector_class->list_choices_async = concord_connector_elasticemail_list_choices_async;
 
+  rest_class->traits = &traits;
   rest_class->build_list_request = concord_connector_elasticemail_build_list_request;
   rest_class->parse_page = concord_connector_elasticemail_parse_page;
   rest_class->record_from_json = concord_connector_elasticemail_record_from_json;
@@ -1731,37 +1689,6 @@ concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail *
 
   concord_http_client_set_limits (self->client, MAX_IN_FLIGHT, CONCORD_HTTP_DEFAULT_MAX_RETRIES,
                                   base_ms);
-}
-
-/**
- * concord_connector_elasticemail_set_retry_budget_ms:
- * @budget_ms: the most one listing waits on retries, all calls together
- *
- * For tests; the default is %CONCORD_HTTP_RETRY_BUDGET_SECONDS.
- */
-void
-concord_connector_elasticemail_set_retry_budget_ms (ConcordConnectorElasticEmail *self,
-                                                    guint                         budget_ms)
-{
-  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
-
-  concord_http_client_set_retry_budget_ms (self->client, budget_ms);
-}
-
-/**
- * concord_connector_elasticemail_set_request_batch:
- * @n_contacts: contacts per POST /contacts, at least 1
- *
- * For tests: lets a request exceed the API's 1000 to meet its 413.
- */
-void
-concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail *self,
-                                                  guint                         n_contacts)
-{
-  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
-  g_return_if_fail (n_contacts > 0);
-
-  concord_rest_connector_set_max_batch (CONCORD_REST_CONNECTOR (self), n_contacts);
 }
 
 /**
