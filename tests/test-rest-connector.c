@@ -602,6 +602,61 @@ test_traits (void)
 }
 
 static void
+test_custom_fields (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  ConcordRestConnector *rest = CONCORD_REST_CONNECTOR (self);
+  g_autoptr(ConcordRecord) record = concord_record_new ("item-1");
+  g_autoptr(GPtrArray) specs = NULL;
+  g_autoptr(JsonObject) custom = json_object_new ();
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) built = NULL;
+  g_autoptr(JsonNode) echo = NULL;
+  g_autofree char *tier = concord_field_custom_key ("Tier");
+  g_autofree char *note = concord_field_custom_key ("Note");
+  const char *clear[] = { NULL, NULL };
+  g_autofree char *json = NULL;
+
+  json_object_set_string_member (custom, "Tier", "gold");
+  json_object_set_string_member (custom, "Note", "longer than eight bytes");
+  json_object_set_string_member (custom, "Much too long a name", "x");
+  json_object_set_string_member (custom, "", "y");
+
+  /* Declared (blanks skipped) and learnt from a record (a name that had
+   * to be repaired, cut here, or an empty one skipped; a repaired value
+   * altered). */
+  concord_rest_connector_declare_custom_fields (rest, " Zone , ,Tier");
+  concord_rest_connector_read_custom_fields (rest, record, custom, 8);
+  g_assert_cmpstr (concord_record_get_text (record, tier), ==, "gold");
+  g_assert_false (concord_record_is_altered (record, tier));
+  g_assert_true (concord_record_is_altered (record, note));
+  g_assert_cmpuint (concord_record_get_n_fields (record), ==, 2);
+
+  specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  concord_rest_connector_add_custom_specs (rest, specs);
+  g_assert_cmpuint (specs->len, ==, 3);
+  g_assert_cmpstr (((ConcordFieldSpec *) g_ptr_array_index (specs, 0))->label, ==, "Note");
+  g_assert_cmpstr (((ConcordFieldSpec *) g_ptr_array_index (specs, 1))->label, ==, "Tier");
+  g_assert_cmpstr (((ConcordFieldSpec *) g_ptr_array_index (specs, 2))->label, ==, "Zone");
+
+  /* Written as strings, a cleared one as an empty string. */
+  clear[0] = note;
+  concord_record_remove (record, note);
+  json_builder_begin_object (builder);
+  g_assert_true (concord_rest_json_add_custom_fields (builder, "Custom", record, clear));
+  json_builder_end_object (builder);
+  built = json_builder_get_root (builder);
+  json = json_to_string (built, FALSE);
+  g_assert_cmpstr (json, ==, "{\"Custom\":{\"Tier\":\"gold\",\"Note\":\"\"}}");
+
+  /* An echo that lacks a custom field sent names it. */
+  echo = json_from_string ("{\"Custom\": {\"Other\": \"1\"}}", NULL);
+  g_assert_cmpstr (concord_rest_find_dropped_custom_field (record, echo, "Custom"), ==, "Tier");
+  g_assert_cmpstr (concord_rest_find_dropped_custom_field (record, built, "Custom"), ==, NULL);
+}
+
+static void
 test_paging (void)
 {
   for (Paging paging = PAGING_OFFSET; paging <= PAGING_LINK; paging++)
@@ -953,6 +1008,7 @@ main (int   argc,
   concord_test_init (&argc, &argv);
 
   g_test_add_func ("/concord/rest-connector/traits", test_traits);
+  g_test_add_func ("/concord/rest-connector/custom-fields", test_custom_fields);
   g_test_add_func ("/concord/rest-connector/paging", test_paging);
   g_test_add_func ("/concord/rest-connector/paging-guard", test_paging_guard);
   g_test_add_func ("/concord/rest-connector/sample", test_sample);

@@ -62,6 +62,7 @@ typedef struct
   ConcordHttpClient *client;      /* (owned) (nullable) */
   guint              max_batch;
   guint              max_pages;
+  GHashTable        *custom_fields;/* (owned): names learnt or declared → NULL */
   ListingGuard       listing;     /* the current listing's */
   ListingGuard      *guard;       /* (unowned): &listing, or a sample's while it parses */
 } ConcordRestConnectorPrivate;
@@ -1229,6 +1230,7 @@ concord_rest_connector_finalize (GObject *object)
   ConcordRestConnectorPrivate *priv = PRIV (object);
 
   listing_guard_clear (&priv->listing);
+  g_clear_pointer (&priv->custom_fields, g_hash_table_unref);
 
   G_OBJECT_CLASS (concord_rest_connector_parent_class)->finalize (object);
 }
@@ -1323,6 +1325,7 @@ concord_rest_connector_init (ConcordRestConnector *self)
   priv->max_pages = CONCORD_REST_DEFAULT_MAX_PAGES;
   listing_guard_init (&priv->listing);
   priv->guard = &priv->listing;
+  priv->custom_fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1656,4 +1659,230 @@ concord_rest_page_next_link (ConcordRestConnector  *self,
     }
 
   return set_next_page (self, page, g_strdup (target + strlen (base)), error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Records and custom fields                                                 */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_rest_record_set_text:
+ * @repaired: whether @text had to be repaired (concord_rest_json_text())
+ *
+ * Sets field @key of @record to @text (nothing when %NULL), marked altered
+ * when repaired: it is then never written across.
+ */
+void
+concord_rest_record_set_text (ConcordRecord    *record,
+                              const char       *key,
+                              ConcordFieldType  type,
+                              const char       *text,
+                              gboolean          repaired)
+{
+  concord_record_set_text (record, key, type, text);
+  if (repaired && text != NULL)
+    concord_record_mark_altered (record, key);
+}
+
+/**
+ * concord_rest_record_set_member:
+ *
+ * Sets field @key of @record to the text of member @name of @object, read
+ * with concord_rest_json_text() and marked altered when repaired.
+ */
+void
+concord_rest_record_set_member (ConcordRecord    *record,
+                                const char       *key,
+                                ConcordFieldType  type,
+                                JsonObject       *object,
+                                const char       *name,
+                                gsize             max_bytes)
+{
+  gboolean repaired = FALSE;
+  g_autofree char *text = concord_rest_json_text (object, name, max_bytes, &repaired);
+
+  concord_rest_record_set_text (record, key, type, text, repaired);
+}
+
+/**
+ * concord_rest_connector_declare_custom_fields:
+ * @names: (nullable): custom field names separated by commas, e.g. an
+ *   account's option
+ *
+ * Custom fields the account has but that reading records cannot find (no
+ * record uses them yet, and the app cannot list them): they are in the
+ * schema from now on (concord_rest_connector_add_custom_specs()). Blank
+ * names are skipped, and so are names that are not text.
+ */
+void
+concord_rest_connector_declare_custom_fields (ConcordRestConnector *self,
+                                              const char           *names)
+{
+  g_auto(GStrv) split = NULL;
+
+  g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
+
+  if (names == NULL)
+    return;
+
+  split = g_strsplit (names, ",", -1);
+  for (guint i = 0; split[i] != NULL; i++)
+    {
+      char *name = g_strstrip (split[i]);
+
+      if (*name != '\0' && g_utf8_validate (name, -1, NULL))
+        g_hash_table_add (PRIV (self)->custom_fields, g_strdup (name));
+    }
+}
+
+/**
+ * concord_rest_connector_read_custom_fields:
+ * @custom: (nullable): the object of a record's custom fields, each a text
+ *
+ * Sets a custom field of @record (concord_field_custom_key()) for each
+ * member of @custom, and learns its name for the schema. A field whose
+ * name had to be repaired is skipped: it could not be written back.
+ */
+void
+concord_rest_connector_read_custom_fields (ConcordRestConnector *self,
+                                           ConcordRecord        *record,
+                                           JsonObject           *custom,
+                                           gsize                 max_bytes)
+{
+  g_autoptr(GList) names = custom != NULL ? json_object_get_members (custom) : NULL;
+
+  for (const GList *l = names; l != NULL; l = l->next)
+    {
+      gboolean bad_name = FALSE;
+      g_autofree char *name = concord_http_repaired_text (l->data, max_bytes, &bad_name);
+      g_autofree char *key = NULL;
+
+      if (*name == '\0' || bad_name)
+        continue;
+
+      if (!g_hash_table_contains (PRIV (self)->custom_fields, name))
+        g_hash_table_add (PRIV (self)->custom_fields, g_strdup (name));
+
+      key = concord_field_custom_key (name);
+      concord_rest_record_set_member (record, key, CONCORD_FIELD_TYPE_STRING, custom, l->data,
+                                      max_bytes);
+    }
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/**
+ * concord_rest_connector_add_custom_specs:
+ *
+ * Adds a text field to @specs for each custom field learnt or declared,
+ * sorted by name.
+ */
+void
+concord_rest_connector_add_custom_specs (ConcordRestConnector *self,
+                                         GPtrArray            *specs)
+{
+  g_autofree const char **names = NULL;
+  guint n_names;
+
+  g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
+
+  names = (const char **) g_hash_table_get_keys_as_array (PRIV (self)->custom_fields, &n_names);
+  g_qsort_with_data (names, (gint) n_names, sizeof (char *), compare_names, NULL);
+  for (guint i = 0; i < n_names; i++)
+    {
+      g_autofree char *key = concord_field_custom_key (names[i]);
+
+      g_ptr_array_add (specs, concord_field_spec_new (key, names[i],
+                                                      CONCORD_FIELD_TYPE_STRING, FALSE));
+    }
+}
+
+/**
+ * concord_rest_json_add_custom_fields:
+ * @member: the name of the object, e.g. "CustomFields"
+ * @record: (nullable): whose custom fields are added
+ * @clear: (nullable): custom fields to clear, added as empty strings
+ *
+ * Adds to @builder, inside an object, member @member: an object of the
+ * custom fields as strings, when there are any.
+ *
+ * Returns: whether there were any
+ */
+gboolean
+concord_rest_json_add_custom_fields (JsonBuilder         *builder,
+                                     const char          *member,
+                                     const ConcordRecord *record,
+                                     const char * const  *clear)
+{
+  gboolean any = FALSE;
+  guint n_set = record != NULL ? concord_record_get_n_fields (record) : 0;
+  guint n_clear = clear != NULL ? g_strv_length ((char **) clear) : 0;
+
+  for (guint f = 0; f < n_set + n_clear; f++)
+    {
+      const char *key = f >= n_set ? clear[f - n_set] : NULL;
+      const ConcordValue *value = f < n_set ? concord_record_get_field_at (record, f, &key) : NULL;
+      g_autofree char *string = value != NULL ? concord_value_to_string (value) : NULL;
+
+      if (!concord_field_is_custom (key))
+        continue;
+
+      if (!any)
+        {
+          json_builder_set_member_name (builder, member);
+          json_builder_begin_object (builder);
+          any = TRUE;
+        }
+
+      json_builder_set_member_name (builder, key + strlen (CONCORD_FIELD_CUSTOM_PREFIX));
+      json_builder_add_string_value (builder, string != NULL ? string : "");
+    }
+
+  if (any)
+    json_builder_end_object (builder);
+  return any;
+}
+
+/**
+ * concord_rest_find_dropped_custom_field:
+ * @sent: (nullable): the record written
+ * @echoed: (nullable): the app's echo of it
+ * @member: the name of the echo's custom fields object
+ *
+ * Some apps drop custom fields the account lacks without a word; the echo
+ * tells.
+ *
+ * Returns: (nullable): the first custom field of @sent that @echoed lacks
+ */
+const char *
+concord_rest_find_dropped_custom_field (const ConcordRecord *sent,
+                                        JsonNode            *echoed,
+                                        const char          *member)
+{
+  JsonObject *custom = NULL;
+
+  if (echoed != NULL && JSON_NODE_HOLDS_OBJECT (echoed))
+    custom = concord_rest_json_object (json_node_get_object (echoed), member);
+
+  for (guint f = 0; sent != NULL && f < concord_record_get_n_fields (sent); f++)
+    {
+      const char *key;
+      const char *name;
+
+      concord_record_get_field_at (sent, f, &key);
+      if (!concord_field_is_custom (key))
+        continue;
+
+      name = key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
+      if (custom == NULL || !json_object_has_member (custom, name))
+        return name;
+    }
+
+  return NULL;
 }

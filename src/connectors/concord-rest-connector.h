@@ -239,6 +239,35 @@ JsonArray         *concord_rest_json_array  (JsonNode    *node,
                                              GError     **error);
 gint64             concord_rest_parse_datetime (const char *text);
 
+/* Records: text fields marked altered when repaired; custom fields an app
+ * cannot list, learnt from the records read or declared by the user. */
+void        concord_rest_record_set_text    (ConcordRecord       *record,
+                                             const char          *key,
+                                             ConcordFieldType     type,
+                                             const char          *text,
+                                             gboolean             repaired);
+void        concord_rest_record_set_member  (ConcordRecord       *record,
+                                             const char          *key,
+                                             ConcordFieldType     type,
+                                             JsonObject          *object,
+                                             const char          *name,
+                                             gsize                max_bytes);
+void        concord_rest_connector_declare_custom_fields (ConcordRestConnector *self,
+                                                          const char           *names);
+void        concord_rest_connector_read_custom_fields    (ConcordRestConnector *self,
+                                                          ConcordRecord        *record,
+                                                          JsonObject           *custom,
+                                                          gsize                 max_bytes);
+void        concord_rest_connector_add_custom_specs      (ConcordRestConnector *self,
+                                                          GPtrArray            *specs);
+gboolean    concord_rest_json_add_custom_fields    (JsonBuilder         *builder,
+                                                    const char          *member,
+                                                    const ConcordRecord *record,
+                                                    const char * const  *clear);
+const char *concord_rest_find_dropped_custom_field (const ConcordRecord *sent,
+                                                    JsonNode            *echoed,
+                                                    const char          *member);
+
 /* Paging helpers, for parse_page(): each sets page->next_page (or ends the
  * listing) and refuses a token the listing has already seen or a listing
  * longer than its page limit (CONCORD_ERROR_PROTOCOL), so that no server

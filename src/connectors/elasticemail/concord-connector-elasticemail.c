@@ -103,13 +103,26 @@ struct _ConcordConnectorElasticEmail
 
   ConcordHttpClient    *client;          /* (owned): also the base's */
   guint                 max_schema_pages;/* MAX_SCHEMA_PAGES but in tests */
-  GHashTable           *custom_fields;   /* (owned): names seen or declared → NULL */
   gboolean              schema_read;     /* a schema load has read every page */
   GHashTable           *membership;      /* (owned) (nullable): email → set of list names */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
                      CONCORD_TYPE_REST_CONNECTOR)
+
+/* The members read and written as they are (Source only read), shared by
+ * parsing and payload building. */
+static const struct
+{
+  const char       *key;
+  ConcordFieldType  type;
+  const char       *member;
+  gboolean          writable;
+} text_members[] = {
+  { CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, "FirstName", TRUE },
+  { CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, "LastName", TRUE },
+  { CONCORD_FIELD_SOURCE, CONCORD_FIELD_TYPE_ENUM, "Source", FALSE },
+};
 
 /* The API's ContactStatus names and ours. */
 static const struct
@@ -264,32 +277,6 @@ set_lists_field (ConcordRecord *record,
       concord_record_mark_altered (record, CONCORD_FIELD_LISTS);
 }
 
-/* Sets field @key of @record to @text, marked altered when @repaired. */
-static void
-set_text (ConcordRecord    *record,
-          const char       *key,
-          ConcordFieldType  type,
-          const char       *text,
-          gboolean          repaired)
-{
-  concord_record_set_text (record, key, type, text);
-  if (repaired && text != NULL)
-    concord_record_mark_altered (record, key);
-}
-
-static void
-set_member_text (ConcordRecord    *record,
-                 const char       *key,
-                 ConcordFieldType  type,
-                 JsonObject       *object,
-                 const char       *name)
-{
-  gboolean repaired = FALSE;
-  g_autofree char *text = member_text_repaired (object, name, &repaired);
-
-  set_text (record, key, type, text, repaired);
-}
-
 /* A Contact object as a record; NULL when it has no email. The email is
  * kept as the server gave it (the remote id is its folded form); a field
  * whose value had to be repaired is marked altered, so it is never
@@ -303,7 +290,6 @@ parse_contact (ConcordConnectorElasticEmail *self,
   g_autofree char *remote_id = NULL;
   g_autofree char *text = NULL;
   JsonObject *object;
-  JsonObject *custom;
   JsonNode *email_node;
   gboolean repaired = FALSE;
   gint64 modified = -1;
@@ -340,19 +326,20 @@ parse_contact (ConcordConnectorElasticEmail *self,
     }
 
   record = concord_record_new (remote_id);
-  set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email, repaired);
-  set_member_text (record, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, object, "FirstName");
-  set_member_text (record, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, object, "LastName");
+  concord_rest_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email,
+                                repaired);
+  for (guint i = 0; i < G_N_ELEMENTS (text_members); i++)
+    concord_rest_record_set_member (record, text_members[i].key, text_members[i].type, object,
+                                    text_members[i].member, MAX_VALUE_BYTES);
 
   repaired = FALSE;
   text = member_text_repaired (object, "Status", &repaired);
   /* Unknown values (numbers too) are kept as given. */
-  set_text (record, CONCORD_FIELD_STATUS, CONCORD_FIELD_TYPE_ENUM,
+  concord_rest_record_set_text (record, CONCORD_FIELD_STATUS, CONCORD_FIELD_TYPE_ENUM,
             text != NULL && status_to_canonical (text) != NULL ? status_to_canonical (text) : text,
             repaired);
   g_clear_pointer (&text, g_free);
 
-  set_member_text (record, CONCORD_FIELD_SOURCE, CONCORD_FIELD_TYPE_ENUM, object, "Source");
 
   repaired = FALSE;
   text = member_text_repaired (concord_rest_json_object (object, "Consent"), "ConsentTracking",
@@ -364,7 +351,7 @@ parse_contact (ConcordConnectorElasticEmail *self,
       const char *api = consent_to_api (text);
       g_autofree char *lower = api != NULL ? g_ascii_strdown (api, -1) : NULL;
 
-      set_text (record, CONCORD_FIELD_CONSENT, CONCORD_FIELD_TYPE_ENUM,
+      concord_rest_record_set_text (record, CONCORD_FIELD_CONSENT, CONCORD_FIELD_TYPE_ENUM,
                 lower != NULL ? lower : text, repaired);
     }
   g_clear_pointer (&text, g_free);
@@ -384,70 +371,14 @@ parse_contact (ConcordConnectorElasticEmail *self,
   if (modified >= 0)
     concord_record_set_modified (record, modified);
 
-  custom = concord_rest_json_object (object, "CustomFields");
-  if (custom != NULL)
-    {
-      g_autoptr(GList) names = json_object_get_members (custom);
-
-      for (const GList *l = names; l != NULL; l = l->next)
-        {
-          gboolean bad_name = FALSE;
-          g_autofree char *name = concord_http_repaired_text (l->data, MAX_VALUE_BYTES, &bad_name);
-          g_autofree char *key = NULL;
-
-          /* A field whose name had to be repaired cannot be written back. */
-          if (*name == '\0' || bad_name)
-            continue;
-
-          if (!g_hash_table_contains (self->custom_fields, name))
-            g_hash_table_add (self->custom_fields, g_strdup (name));
-
-          key = concord_field_custom_key (name);
-          set_member_text (record, key, CONCORD_FIELD_TYPE_STRING, custom, l->data);
-        }
-    }
+  concord_rest_connector_read_custom_fields (CONCORD_REST_CONNECTOR (self), record,
+                                             concord_rest_json_object (object, "CustomFields"),
+                                             MAX_VALUE_BYTES);
 
   if (self->membership != NULL)
     set_lists_field (record, g_hash_table_lookup (self->membership, remote_id));
 
   return g_steal_pointer (&record);
-}
-
-/* Adds the "CustomFields" object of @record's custom fields (and @clear's,
- * as empty strings) to @builder, when there are any. */
-static gboolean
-add_custom_fields (JsonBuilder         *builder,
-                   const ConcordRecord *record,
-                   const char * const  *clear)
-{
-  gboolean any = FALSE;
-  guint n_set = record != NULL ? concord_record_get_n_fields (record) : 0;
-  guint n_clear = clear != NULL ? g_strv_length ((char **) clear) : 0;
-
-  for (guint f = 0; f < n_set + n_clear; f++)
-    {
-      const char *key = f >= n_set ? clear[f - n_set] : NULL;
-      const ConcordValue *value = f < n_set ? concord_record_get_field_at (record, f, &key) : NULL;
-      g_autofree char *string = value != NULL ? concord_value_to_string (value) : NULL;
-
-      if (!concord_field_is_custom (key))
-        continue;
-
-      if (!any)
-        {
-          json_builder_set_member_name (builder, "CustomFields");
-          json_builder_begin_object (builder);
-          any = TRUE;
-        }
-
-      /* Every custom value travels as a string. */
-      json_builder_set_member_name (builder, key + strlen (CONCORD_FIELD_CUSTOM_PREFIX));
-      json_builder_add_string_value (builder, string != NULL ? string : "");
-    }
-
-  if (any)
-    json_builder_end_object (builder);
-  return any;
 }
 
 static gboolean
@@ -462,33 +393,6 @@ change_touches_lists (const ConcordRecordChange *change)
 {
   return (change->set != NULL && concord_record_get (change->set, CONCORD_FIELD_LISTS) != NULL) ||
          change_clears (change, CONCORD_FIELD_LISTS);
-}
-
-/* The first custom field of @sent that @echoed lacks, or NULL. */
-static const char *
-find_dropped_custom_field (const ConcordRecord *sent,
-                           JsonNode            *echoed)
-{
-  JsonObject *custom = NULL;
-
-  if (echoed != NULL && JSON_NODE_HOLDS_OBJECT (echoed))
-    custom = concord_rest_json_object (json_node_get_object (echoed), "CustomFields");
-
-  for (guint f = 0; sent != NULL && f < concord_record_get_n_fields (sent); f++)
-    {
-      const char *key;
-      const char *name;
-
-      concord_record_get_field_at (sent, f, &key);
-      if (!concord_field_is_custom (key))
-        continue;
-
-      name = key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
-      if (custom == NULL || !json_object_has_member (custom, name))
-        return name;
-    }
-
-  return NULL;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -946,20 +850,10 @@ add_canonical (GPtrArray          *specs,
   g_ptr_array_add (specs, spec);
 }
 
-static int
-compare_names (gconstpointer a,
-               gconstpointer b,
-               gpointer      user_data)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
-
 static GPtrArray *
 build_schema (ConcordConnectorElasticEmail *self)
 {
   GPtrArray *specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
-  g_autofree const char **names = NULL;
-  guint n_names;
 
   add_canonical (specs, CONCORD_FIELD_EMAIL, NULL, FALSE);
   add_canonical (specs, CONCORD_FIELD_FIRST_NAME, NULL, FALSE);
@@ -971,15 +865,7 @@ build_schema (ConcordConnectorElasticEmail *self)
   add_canonical (specs, CONCORD_FIELD_UPDATED_AT, NULL, TRUE);
   add_canonical (specs, CONCORD_FIELD_LISTS, NULL, FALSE);
 
-  names = (const char **) g_hash_table_get_keys_as_array (self->custom_fields, &n_names);
-  g_qsort_with_data (names, (gint) n_names, sizeof (char *), compare_names, NULL);
-  for (guint i = 0; i < n_names; i++)
-    {
-      g_autofree char *key = concord_field_custom_key (names[i]);
-
-      g_ptr_array_add (specs, concord_field_spec_new (key, names[i],
-                                                      CONCORD_FIELD_TYPE_STRING, FALSE));
-    }
+  concord_rest_connector_add_custom_specs (CONCORD_REST_CONNECTOR (self), specs);
 
   return specs;
 }
@@ -1194,8 +1080,10 @@ concord_connector_elasticemail_build_create_request (ConcordRestConnector *conne
 
       json_builder_begin_object (builder);
       add_member (builder, "Email", concord_record_get_text (record, CONCORD_FIELD_EMAIL));
-      add_member (builder, "FirstName", concord_record_get_text (record, CONCORD_FIELD_FIRST_NAME));
-      add_member (builder, "LastName", concord_record_get_text (record, CONCORD_FIELD_LAST_NAME));
+      for (guint t = 0; t < G_N_ELEMENTS (text_members); t++)
+        if (text_members[t].writable)
+          add_member (builder, text_members[t].member,
+                      concord_record_get_text (record, text_members[t].key));
       add_member (builder, "Status", status != NULL ? status_to_api (status) : NULL);
       if (consent != NULL && consent_to_api (consent) != NULL)
         {
@@ -1204,7 +1092,7 @@ concord_connector_elasticemail_build_create_request (ConcordRestConnector *conne
           add_member (builder, "ConsentTracking", consent_to_api (consent));
           json_builder_end_object (builder);
         }
-      add_custom_fields (builder, record, NULL);
+      concord_rest_json_add_custom_fields (builder, "CustomFields", record, NULL);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -1254,7 +1142,8 @@ concord_connector_elasticemail_match_created (ConcordRestConnector *connector,
       else if (node == NULL)
         refused = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_FAILED,
                                        "POST /contacts: Elastic Email did not store the contact");
-      else if ((dropped = find_dropped_custom_field (input, node)) != NULL)
+      else if ((dropped = concord_rest_find_dropped_custom_field (input, node,
+                                                                  "CustomFields")) != NULL)
         refused = g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
                                "POST /contacts: the account has no custom field %s", dropped);
       else if ((record = parse_contact (self, node)) == NULL)
@@ -1320,27 +1209,21 @@ update_payload (const ConcordRecordChange *change)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   const ConcordRecord *set = change->set;
   gboolean any = FALSE;
-  static const struct
-  {
-    const char *key;
-    const char *member;
-  } names[] = {
-    { CONCORD_FIELD_FIRST_NAME, "FirstName" },
-    { CONCORD_FIELD_LAST_NAME, "LastName" },
-  };
 
   json_builder_begin_object (builder);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (text_members); i++)
     {
-      const char *text = set != NULL ? concord_record_get_text (set, names[i].key) : NULL;
+      const char *key = text_members[i].key;
+      const char *text = set != NULL ? concord_record_get_text (set, key) : NULL;
 
-      if (text != NULL || change_clears (change, names[i].key))
+      if (text_members[i].writable && (text != NULL || change_clears (change, key)))
         {
-          add_member (builder, names[i].member, text != NULL ? text : "");
+          add_member (builder, text_members[i].member, text != NULL ? text : "");
           any = TRUE;
         }
     }
-  any |= add_custom_fields (builder, set, (const char * const *) change->clear);
+  any |= concord_rest_json_add_custom_fields (builder, "CustomFields", set,
+                                              (const char * const *) change->clear);
   json_builder_end_object (builder);
 
   return any ? json_builder_get_root (builder) : NULL;
@@ -1544,7 +1427,8 @@ concord_connector_elasticemail_update_step (ConcordRestConnector  *connector,
       break;
 
     case STEP_PUT:
-      if ((dropped = find_dropped_custom_field (update->change->set, answer)) != NULL)
+      if ((dropped = concord_rest_find_dropped_custom_field (update->change->set, answer,
+                                                          "CustomFields")) != NULL)
         {
           g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
                        "PUT /contacts/{email}: the account has no custom field %s", dropped);
@@ -1599,7 +1483,6 @@ concord_connector_elasticemail_dispose (GObject *object)
 
   g_clear_object (&self->client);
   g_clear_pointer (&self->membership, g_hash_table_unref);
-  g_clear_pointer (&self->custom_fields, g_hash_table_unref);
 
   G_OBJECT_CLASS (concord_connector_elasticemail_parent_class)->dispose (object);
 }
@@ -1635,7 +1518,6 @@ static void
 concord_connector_elasticemail_init (ConcordConnectorElasticEmail *self)
 {
   self->max_schema_pages = MAX_SCHEMA_PAGES;
-  self->custom_fields = new_string_set ();
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1705,36 +1587,4 @@ concord_connector_elasticemail_set_max_schema_pages (ConcordConnectorElasticEmai
   g_return_if_fail (n_pages > 0);
 
   self->max_schema_pages = n_pages;
-}
-
-/**
- * concord_connector_elasticemail_declare_custom_fields:
- * @names: (nullable): custom field names separated by commas, e.g. the
- *   account's option "custom_fields"
- *
- * Custom fields the account has but no contact may use yet, which reading
- * contacts cannot find: they are in the schema from now on, so they map
- * and sync. Blank names are skipped, and so are names that are not text.
- * A name the account lacks makes each write of it fail, naming it.
- */
-void
-concord_connector_elasticemail_declare_custom_fields (ConcordConnectorElasticEmail *self,
-                                                      const char                   *names)
-{
-  g_auto(GStrv) split = NULL;
-
-  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
-
-  if (names == NULL)
-    return;
-
-  split = g_strsplit (names, ",", -1);
-  for (guint i = 0; split[i] != NULL; i++)
-    {
-      char *name = g_strstrip (split[i]);
-
-      if (*name != '\0' && g_utf8_validate (name, -1, NULL) &&
-          !g_hash_table_contains (self->custom_fields, name))
-        g_hash_table_add (self->custom_fields, g_strdup (name));
-    }
 }

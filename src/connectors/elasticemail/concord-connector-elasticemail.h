@@ -20,9 +20,6 @@ ConcordConnectorElasticEmail *concord_connector_elasticemail_new (const char *ba
                                                                   const char *api_key);
 
 
-void     concord_connector_elasticemail_declare_custom_fields (ConcordConnectorElasticEmail *self,
-                                                               const char                   *names);
-
 /* For tests: the first retry's delay (doubled for each further retry) and
  * the most pages the first schema load reads. The rest is the bases'
  * (concord_rest_connector_set_max_batch(), concord_http_client_*()). */
