@@ -486,27 +486,6 @@ call_finish (ConcordConnectorElasticEmail  *self,
 }
 
 /* For the fuzz targets (concord-connector-elasticemail-private.h). */
-JsonNode *
-_concord_connector_elasticemail_parse_answer (GBytes      *body,
-                                              const char  *label,
-                                              GError     **error)
-{
-  return concord_http_parse_json (body, label, CONCORD_HTTP_DEFAULT_MAX_ANSWER_BYTES, error);
-}
-
-gboolean
-_concord_connector_elasticemail_check_status (guint        status,
-                                              GBytes      *body,
-                                              const char  *label,
-                                              GError     **error)
-{
-  if (status >= 200 && status < 300)
-    return TRUE;
-
-  return !refine_error (status, body, label, error, NULL) &&
-         concord_http_check_status (status, label, error);
-}
-
 ConcordRecord *
 _concord_connector_elasticemail_parse_contact (ConcordConnectorElasticEmail *self,
                                                JsonNode                     *node)
