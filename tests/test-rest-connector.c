@@ -278,6 +278,30 @@ test_rest_update_step (ConcordRestConnector  *connector,
     }
 }
 
+/* A preparation without prepare_finish() (installed by test_prepare()):
+ * notes what it is called before, and refuses fetches. */
+static ConcordRestOperation prepared_operation;
+static guint prepared_inputs;
+
+static void
+test_rest_prepare_async (ConcordRestConnector *connector,
+                         ConcordRestOperation  operation,
+                         const char           *page_token,
+                         GPtrArray            *inputs,
+                         GCancellable         *cancellable,
+                         GAsyncReadyCallback   callback,
+                         gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (connector, cancellable, callback, user_data);
+
+  prepared_operation = operation;
+  prepared_inputs = inputs != NULL ? inputs->len : 0;
+  if (operation == CONCORD_REST_FETCH)
+    g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID, "not prepared");
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 static ConcordHttpRequest *
 test_rest_build_verify_request (ConcordRestConnector *connector)
 {
@@ -984,6 +1008,74 @@ test_update_steps (void)
 }
 
 static void
+test_prepare (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  ConcordRestConnectorClass *rest_class = CONCORD_REST_CONNECTOR_GET_CLASS (self);
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "item-1", NULL };
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GAsyncResult) fetched = NULL;
+
+  /* This test alone: the class is shared by every TestRest. */
+  rest_class->prepare_async = test_rest_prepare_async;
+
+  page = list_page (self, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (prepared_operation, ==, CONCORD_REST_LIST);
+
+  changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
+  g_ptr_array_add (changes, concord_record_change_new ("item-4", NULL, NULL));
+  g_ptr_array_add (changes, concord_record_change_new ("item-5", NULL, NULL));
+  concord_connector_update_async (CONCORD_CONNECTOR (self), "items", changes, NULL,
+                                  concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+  results = concord_connector_update_finish (CONCORD_CONNECTOR (self), done, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (prepared_operation, ==, CONCORD_REST_UPDATE);
+  g_assert_cmpuint (prepared_inputs, ==, 2);
+  g_clear_pointer (&results, g_ptr_array_unref);
+
+  /* A failed preparation fails the operation, with no request. */
+  server->n_requests = 0;
+  concord_connector_fetch_async (CONCORD_CONNECTOR (self), "items", ids, NULL,
+                                 concord_test_store_result_cb, &result);
+  fetched = concord_test_wait_for_result (&result);
+  results = concord_connector_fetch_finish (CONCORD_CONNECTOR (self), fetched, &error);
+  rest_class->prepare_async = NULL;
+  g_assert_null (results);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_cmpuint (server->n_requests, ==, 0);
+}
+
+static void
+test_field_spec (void)
+{
+  g_autoptr(GPtrArray) specs = NULL;
+  const char *choices[] = { "a", "b", NULL };
+  ConcordFieldSpec *spec;
+
+  specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_STATUS, choices, TRUE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_EMAIL, NULL, FALSE);
+  g_assert_cmpuint (specs->len, ==, 2);
+
+  spec = g_ptr_array_index (specs, 0);
+  g_assert_cmpstr (spec->key, ==, CONCORD_FIELD_STATUS);
+  g_assert_true (spec->read_only);
+  g_assert_cmpstrv (spec->choices, choices);
+  spec = g_ptr_array_index (specs, 1);
+  g_assert_cmpstr (spec->key, ==, CONCORD_FIELD_EMAIL);
+  g_assert_cmpint (spec->type, ==, CONCORD_FIELD_TYPE_EMAIL);
+  g_assert_false (spec->read_only);
+}
+
+static void
 test_verify (void)
 {
   g_autoptr(Server) server = server_new ();
@@ -1017,6 +1109,8 @@ main (int   argc,
   g_test_add_func ("/concord/rest-connector/create", test_create);
   g_test_add_func ("/concord/rest-connector/update", test_update);
   g_test_add_func ("/concord/rest-connector/update-steps", test_update_steps);
+  g_test_add_func ("/concord/rest-connector/prepare", test_prepare);
+  g_test_add_func ("/concord/rest-connector/field-spec", test_field_spec);
   g_test_add_func ("/concord/rest-connector/verify", test_verify);
 
   return g_test_run ();

@@ -130,8 +130,14 @@ on_prepared_cb (GObject      *object,
   GTask *task = user_data;
   OpState *state = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  gboolean prepared;
 
-  if (!KLASS (object)->prepare_finish (CONCORD_REST_CONNECTOR (object), result, &error))
+  /* Without prepare_finish(), the preparation is a GTask of a boolean. */
+  if (KLASS (object)->prepare_finish != NULL)
+    prepared = KLASS (object)->prepare_finish (CONCORD_REST_CONNECTOR (object), result, &error);
+  else
+    prepared = g_task_propagate_boolean (G_TASK (result), &error);
+  if (!prepared)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
@@ -1885,4 +1891,31 @@ concord_rest_find_dropped_custom_field (const ConcordRecord *sent,
     }
 
   return NULL;
+}
+
+/**
+ * concord_rest_add_field_spec:
+ * @key: a canonical field (concord_fields_lookup())
+ * @choices: (nullable) (array zero-terminated=1): the values the app takes
+ * @read_only: whether the app refuses writes to it
+ *
+ * Adds the canonical field @key, as the app has it, to a schema's @specs.
+ */
+void
+concord_rest_add_field_spec (GPtrArray          *specs,
+                             const char         *key,
+                             const char * const *choices,
+                             gboolean            read_only)
+{
+  ConcordFieldSpec *spec = concord_field_spec_copy (concord_fields_lookup (key));
+
+  g_return_if_fail (spec != NULL);
+
+  if (choices != NULL)
+    {
+      g_strfreev (spec->choices);
+      spec->choices = g_strdupv ((char **) choices);
+    }
+  spec->read_only = read_only;
+  g_ptr_array_add (specs, spec);
 }

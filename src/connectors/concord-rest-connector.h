@@ -115,6 +115,8 @@ G_DECLARE_DERIVABLE_TYPE (ConcordRestConnector, concord_rest_connector,
  * @prepare_async: optional: what must be read before an operation (a
  *   membership map); called with @page_token for a listing and the
  *   records or changes (@inputs) of a create or update
+ * @prepare_finish: optional: without it, @prepare_async's result is a
+ *   #GTask of a boolean
  *
  * The shapes a REST app gives; ConcordRestConnector does the rest: the
  * listing with its guards, parallel fetch by id, chunked creates with 413
@@ -252,6 +254,10 @@ void        concord_rest_record_set_member  (ConcordRecord       *record,
                                              JsonObject          *object,
                                              const char          *name,
                                              gsize                max_bytes);
+void        concord_rest_add_field_spec     (GPtrArray           *specs,
+                                             const char          *key,
+                                             const char * const  *choices,
+                                             gboolean             read_only);
 void        concord_rest_connector_declare_custom_fields (ConcordRestConnector *self,
                                                           const char           *names);
 void        concord_rest_connector_read_custom_fields    (ConcordRestConnector *self,

@@ -207,18 +207,10 @@ consent_to_api (const char *canonical)
 
 /* The text of a member: see concord_rest_json_text(). */
 static char *
-member_text_repaired (JsonObject *object,
-                      const char *name,
-                      gboolean   *repaired)
-{
-  return concord_rest_json_text (object, name, MAX_VALUE_BYTES, repaired);
-}
-
-static char *
 member_text (JsonObject *object,
              const char *name)
 {
-  return member_text_repaired (object, name, NULL);
+  return concord_rest_json_text (object, name, MAX_VALUE_BYTES, NULL);
 }
 
 /* The folded email of the Contact object at @node, or NULL. */
@@ -234,12 +226,6 @@ node_email (JsonNode *node)
   return concord_email_fold (text);
 }
 
-static GHashTable *
-new_string_set (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-}
-
 static void
 membership_add (GHashTable *membership,
                 const char *email,
@@ -249,7 +235,7 @@ membership_add (GHashTable *membership,
 
   if (lists == NULL)
     {
-      lists = new_string_set ();
+      lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       g_hash_table_insert (membership, g_strdup (email), lists);
     }
 
@@ -333,7 +319,7 @@ parse_contact (ConcordConnectorElasticEmail *self,
                                     text_members[i].member, MAX_VALUE_BYTES);
 
   repaired = FALSE;
-  text = member_text_repaired (object, "Status", &repaired);
+  text = concord_rest_json_text (object, "Status", MAX_VALUE_BYTES, &repaired);
   /* Unknown values (numbers too) are kept as given. */
   concord_rest_record_set_text (record, CONCORD_FIELD_STATUS, CONCORD_FIELD_TYPE_ENUM,
             text != NULL && status_to_canonical (text) != NULL ? status_to_canonical (text) : text,
@@ -342,10 +328,10 @@ parse_contact (ConcordConnectorElasticEmail *self,
 
 
   repaired = FALSE;
-  text = member_text_repaired (concord_rest_json_object (object, "Consent"), "ConsentTracking",
-                               &repaired);
+  text = concord_rest_json_text (concord_rest_json_object (object, "Consent"), "ConsentTracking",
+                                 MAX_VALUE_BYTES, &repaired);
   if (text == NULL)
-    text = member_text_repaired (object, "ConsentTracking", &repaired);
+    text = concord_rest_json_text (object, "ConsentTracking", MAX_VALUE_BYTES, &repaired);
   if (text != NULL)
     {
       const char *api = consent_to_api (text);
@@ -462,27 +448,6 @@ new_request (const char *method,
   if (body != NULL)
     concord_http_request_set_json (request, body);
   return request;
-}
-
-static void
-call_async (ConcordConnectorElasticEmail *self,
-            const char                   *method,
-            const char                   *path,
-            const char                   *label,
-            GCancellable                 *cancellable,
-            GAsyncReadyCallback           callback,
-            gpointer                      user_data)
-{
-  concord_http_client_send_json_async (self->client, new_request (method, path, label, NULL),
-                                       cancellable, callback, user_data);
-}
-
-static JsonNode *
-call_finish (ConcordConnectorElasticEmail  *self,
-             GAsyncResult                  *result,
-             GError                       **error)
-{
-  return concord_http_client_send_json_finish (self->client, result, NULL, NULL, error);
 }
 
 /* For the fuzz targets (concord-connector-elasticemail-private.h). */
@@ -649,7 +614,7 @@ on_members_fallback_cb (GObject      *object,
   JsonArray *array = NULL;
   guint n = 0;
 
-  root = call_finish (self, result, &error);
+  root = concord_http_client_send_json_finish (self->client, result, NULL, NULL, &error);
   /* A 404: the list went away since GET /lists. */
   if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
     g_clear_error (&error);
@@ -716,8 +681,11 @@ on_members_read_cb (GObject      *object,
 
       g_debug ("GET /lists/{name}/contacts repeated a page: the server ignores the offset");
       state->n_paged = items->len;
-      call_async (self, "GET", path, "GET /lists/{name}/contacts",
-                  g_task_get_cancellable (task), on_members_fallback_cb, g_object_ref (task));
+      concord_http_client_send_json_async (self->client,
+                                           new_request ("GET", path, "GET /lists/{name}/contacts",
+                                                        NULL),
+                                           g_task_get_cancellable (task), on_members_fallback_cb,
+                                           g_object_ref (task));
       return;
     }
 
@@ -798,51 +766,24 @@ concord_connector_elasticemail_prepare_async (ConcordRestConnector *connector,
   g_task_return_boolean (task, TRUE);
 }
 
-static gboolean
-concord_connector_elasticemail_prepare_finish (ConcordRestConnector  *connector,
-                                               GAsyncResult          *result,
-                                               GError               **error)
-{
-  g_return_val_if_fail (g_async_result_is_tagged (result, load_membership_async), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* ------------------------------------------------------------------------- */
 /* Schema                                                                    */
 /* ------------------------------------------------------------------------- */
-
-static void
-add_canonical (GPtrArray          *specs,
-               const char         *key,
-               const char * const *choices,
-               gboolean            read_only)
-{
-  ConcordFieldSpec *spec = concord_field_spec_copy (concord_fields_lookup (key));
-
-  if (choices != NULL)
-    {
-      g_strfreev (spec->choices);
-      spec->choices = g_strdupv ((char **) choices);
-    }
-  spec->read_only = read_only;
-  g_ptr_array_add (specs, spec);
-}
 
 static GPtrArray *
 build_schema (ConcordConnectorElasticEmail *self)
 {
   GPtrArray *specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
 
-  add_canonical (specs, CONCORD_FIELD_EMAIL, NULL, FALSE);
-  add_canonical (specs, CONCORD_FIELD_FIRST_NAME, NULL, FALSE);
-  add_canonical (specs, CONCORD_FIELD_LAST_NAME, NULL, FALSE);
-  add_canonical (specs, CONCORD_FIELD_STATUS, status_choices, FALSE);
-  add_canonical (specs, CONCORD_FIELD_SOURCE, source_choices, TRUE);
-  add_canonical (specs, CONCORD_FIELD_CONSENT, consent_choices, FALSE);
-  add_canonical (specs, CONCORD_FIELD_CREATED_AT, NULL, TRUE);
-  add_canonical (specs, CONCORD_FIELD_UPDATED_AT, NULL, TRUE);
-  add_canonical (specs, CONCORD_FIELD_LISTS, NULL, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_EMAIL, NULL, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_FIRST_NAME, NULL, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_LAST_NAME, NULL, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_STATUS, status_choices, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_SOURCE, source_choices, TRUE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_CONSENT, consent_choices, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_CREATED_AT, NULL, TRUE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_UPDATED_AT, NULL, TRUE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_LISTS, NULL, FALSE);
 
   concord_rest_connector_add_custom_specs (CONCORD_REST_CONNECTOR (self), specs);
 
@@ -983,29 +924,6 @@ concord_connector_elasticemail_check_verify_answer (ConcordRestConnector  *conne
   return concord_rest_json_array (root, "GET /contacts", error) != NULL;
 }
 
-/* Creates are grouped by list set: listnames applies to a whole request. */
-static char *
-concord_connector_elasticemail_create_group_key (ConcordRestConnector  *connector,
-                                                 const ConcordRecord   *record,
-                                                 GError               **error)
-{
-  const char *email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
-  const ConcordValue *value = concord_record_get (record, CONCORD_FIELD_LISTS);
-
-  if (email == NULL || !concord_email_is_valid (email))
-    {
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                           "Elastic Email needs a valid email address for a contact");
-      return NULL;
-    }
-
-  if (value == NULL || value->type != CONCORD_FIELD_TYPE_STRING_SET || value->v.set == NULL)
-    return g_strdup ("");
-
-  /* Sets are sorted and distinct: equal sets join to equal keys. */
-  return g_strjoinv ("\x1f", value->v.set);
-}
-
 static GStrv
 record_lists (const ConcordRecord *record)
 {
@@ -1016,6 +934,26 @@ record_lists (const ConcordRecord *record)
     return NULL;
 
   return g_strdupv (value->v.set);
+}
+
+/* Creates are grouped by list set: listnames applies to a whole request. */
+static char *
+concord_connector_elasticemail_create_group_key (ConcordRestConnector  *connector,
+                                                 const ConcordRecord   *record,
+                                                 GError               **error)
+{
+  const char *email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
+  g_auto(GStrv) lists = record_lists (record);
+
+  if (email == NULL || !concord_email_is_valid (email))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           "Elastic Email needs a valid email address for a contact");
+      return NULL;
+    }
+
+  /* Sets are sorted and distinct: equal sets join to equal keys. */
+  return lists != NULL ? g_strjoinv ("\x1f", lists) : g_strdup ("");
 }
 
 static void
@@ -1490,7 +1428,6 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
   rest_class->build_verify_request = concord_connector_elasticemail_build_verify_request;
   rest_class->check_verify_answer = concord_connector_elasticemail_check_verify_answer;
   rest_class->prepare_async = concord_connector_elasticemail_prepare_async;
-  rest_class->prepare_finish = concord_connector_elasticemail_prepare_finish;
 }
 
 static void
