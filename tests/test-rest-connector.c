@@ -797,6 +797,15 @@ test_sample (void)
   g_assert_cmpuint (server->n_requests, ==, 2);
 }
 
+static void
+keep_page (JsonArray *page,
+           gpointer   user_data)
+{
+  for (guint i = 0; i < json_array_get_length (page); i++)
+    g_ptr_array_add (user_data, json_array_dup_element (page, i));
+}
+
+/* The elements read, or NULL with @error. */
 static GPtrArray *
 read_all (TestRest  *self,
           guint      limit,
@@ -804,16 +813,21 @@ read_all (TestRest  *self,
           gboolean  *repeated,
           GError   **error)
 {
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   GAsyncResult *result = NULL;
   g_autoptr(GAsyncResult) done = NULL;
+  guint n_read = 0;
 
   concord_rest_connector_read_all_async (CONCORD_REST_CONNECTOR (self), "/tags", "GET /tags",
-                                         "tags", limit, max_items, "id", NULL,
+                                         "tags", limit, max_items, "id", keep_page, items, NULL,
                                          concord_test_store_result_cb, &result);
   done = concord_test_wait_for_result (&result);
 
-  return concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (self), done, repeated,
-                                                 error);
+  if (!concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (self), done, &n_read,
+                                               repeated, error))
+    return NULL;
+  g_assert_cmpuint (n_read, ==, items->len);
+  return g_steal_pointer (&items);
 }
 
 static void

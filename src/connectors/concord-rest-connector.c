@@ -513,7 +513,9 @@ typedef struct
   char      *key_member; /* (owned) (nullable) */
   guint      limit;
   guint      max_items;
-  GPtrArray *items;      /* (owned): JsonNode */
+  ConcordRestReadPage each;
+  gpointer   each_data;
+  guint      n_read;
   char      *first_key;  /* (owned) (nullable): of the page before */
   gboolean   repeated;
 } CollectionState;
@@ -525,7 +527,6 @@ collection_state_free (CollectionState *state)
   g_free (state->label);
   g_free (state->noun);
   g_free (state->key_member);
-  g_clear_pointer (&state->items, g_ptr_array_unref);
   g_free (state->first_key);
   g_free (state);
 }
@@ -542,7 +543,7 @@ collection_request_page (GTask *task)
   CollectionState *state = g_task_get_task_data (task);
   g_autofree char *path = g_strdup_printf ("%s%climit=%u&offset=%u", state->path,
                                            strchr (state->path, '?') != NULL ? '&' : '?',
-                                           state->limit, state->items->len);
+                                           state->limit, state->n_read);
   ConcordHttpRequest *request = concord_http_request_new ("GET", path, state->label);
 
   concord_http_client_send_json_async (PRIV (self)->client, request,
@@ -569,7 +570,7 @@ on_collection_page_cb (GObject      *object,
     n = json_array_get_length (array);
   /* Counted by what was read: a server that sends pages of things that
    * are not elements for ever is stopped too. */
-  if (error == NULL && (n > state->limit || state->items->len + n > state->max_items))
+  if (error == NULL && (n > state->limit || state->n_read + n > state->max_items))
     g_set_error (&error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
                  "%s failed: the server sent %u %s for a page of %u (at most %u %s are read); "
                  "the listing stops", state->label, n, state->noun, state->limit,
@@ -584,17 +585,17 @@ on_collection_page_cb (GObject      *object,
       JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
     first = concord_rest_json_text (json_node_get_object (json_array_get_element (array, 0)),
                                     state->key_member, G_MAXSIZE, NULL);
-  state->repeated = state->items->len > 0 && first != NULL &&
+  state->repeated = state->n_read > 0 && first != NULL &&
                     g_strcmp0 (first, state->first_key) == 0;
   if (n == 0 || state->repeated)
     {
-      g_task_return_pointer (task, g_steal_pointer (&state->items),
-                             (GDestroyNotify) g_ptr_array_unref);
+      g_task_return_boolean (task, TRUE);
       return;
     }
 
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (state->items, json_node_ref (json_array_get_element (array, i)));
+  /* Page by page: a list of a million members is never held at once. */
+  state->each (array, state->each_data);
+  state->n_read += n;
   g_free (state->first_key);
   state->first_key = g_steal_pointer (&first);
   collection_request_page (g_steal_pointer (&task));
@@ -608,6 +609,8 @@ on_collection_page_cb (GObject      *object,
  * @limit: the page size asked for
  * @max_items: the most elements read, all pages together
  * @key_member: (nullable): the member naming an element
+ * @each: (scope call): called with each page's elements, in order
+ * @each_data: data for @each, which must last until the reading ends
  *
  * Reads a collection paged with limit and offset (an app's lists, tags,
  * groups, a list's members) to the first empty page. A page longer than
@@ -624,6 +627,8 @@ concord_rest_connector_read_all_async (ConcordRestConnector *self,
                                        guint                 limit,
                                        guint                 max_items,
                                        const char           *key_member,
+                                       ConcordRestReadPage   each,
+                                       gpointer              each_data,
                                        GCancellable         *cancellable,
                                        GAsyncReadyCallback   callback,
                                        gpointer              user_data)
@@ -632,7 +637,7 @@ concord_rest_connector_read_all_async (ConcordRestConnector *self,
   CollectionState *state;
 
   g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
-  g_return_if_fail (path != NULL && label != NULL && noun != NULL && limit > 0);
+  g_return_if_fail (path != NULL && label != NULL && noun != NULL && limit > 0 && each != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_rest_connector_read_all_async);
@@ -643,30 +648,37 @@ concord_rest_connector_read_all_async (ConcordRestConnector *self,
   state->key_member = g_strdup (key_member);
   state->limit = limit;
   state->max_items = max_items;
-  state->items = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  state->each = each;
+  state->each_data = each_data;
   g_task_set_task_data (task, state, (GDestroyNotify) collection_state_free);
   collection_request_page (task);
 }
 
 /**
  * concord_rest_connector_read_all_finish:
+ * @n_read: (out) (optional): set to the number of elements given to @each
  * @repeated: (out) (optional): set to whether the server ignored the offset
  *
- * Returns: (transfer container) (element-type JsonNode): the elements, in
- *   the order read; %NULL with @error set
+ * Returns: %TRUE when the collection was read; %FALSE with @error set
  */
-GPtrArray *
+gboolean
 concord_rest_connector_read_all_finish (ConcordRestConnector  *self,
                                         GAsyncResult          *result,
+                                        guint                 *n_read,
                                         gboolean              *repeated,
                                         GError               **error)
 {
-  g_return_val_if_fail (g_async_result_is_tagged (result, concord_rest_connector_read_all_async),
-                        NULL);
+  CollectionState *state;
 
+  g_return_val_if_fail (g_async_result_is_tagged (result, concord_rest_connector_read_all_async),
+                        FALSE);
+
+  state = g_task_get_task_data (G_TASK (result));
+  if (n_read != NULL)
+    *n_read = state->n_read;
   if (repeated != NULL)
-    *repeated = ((CollectionState *) g_task_get_task_data (G_TASK (result)))->repeated;
-  return g_task_propagate_pointer (G_TASK (result), error);
+    *repeated = state->repeated;
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

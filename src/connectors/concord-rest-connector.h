@@ -211,6 +211,10 @@ gboolean           concord_rest_connector_sample_finish (ConcordRestConnector *s
                                                          GAsyncResult         *result,
                                                          GError              **error);
 
+/* One page of a collection being read (concord_rest_connector_read_all_async()). */
+typedef void (*ConcordRestReadPage) (JsonArray *page,
+                                     gpointer   user_data);
+
 void               concord_rest_connector_read_all_async  (ConcordRestConnector *self,
                                                            const char           *path,
                                                            const char           *label,
@@ -218,11 +222,14 @@ void               concord_rest_connector_read_all_async  (ConcordRestConnector 
                                                            guint                 limit,
                                                            guint                 max_items,
                                                            const char           *key_member,
+                                                           ConcordRestReadPage   each,
+                                                           gpointer              each_data,
                                                            GCancellable         *cancellable,
                                                            GAsyncReadyCallback   callback,
                                                            gpointer              user_data);
-GPtrArray         *concord_rest_connector_read_all_finish (ConcordRestConnector *self,
+gboolean           concord_rest_connector_read_all_finish (ConcordRestConnector *self,
                                                            GAsyncResult         *result,
+                                                           guint                *n_read,
                                                            gboolean             *repeated,
                                                            GError              **error);
 

@@ -489,6 +489,42 @@ compare_list_names (gconstpointer a,
 
 static void read_members (GTask *task);
 
+/* One page of GET /lists (ConcordRestReadPage). */
+static void
+add_lists_page (JsonArray *page,
+                gpointer   user_data)
+{
+  MembershipState *state = user_data;
+
+  for (guint i = 0; i < json_array_get_length (page); i++)
+    {
+      JsonNode *node = json_array_get_element (page, i);
+      g_autofree char *name = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        name = member_text (json_node_get_object (node), "ListName");
+      if (name != NULL && *name != '\0')
+        g_ptr_array_add (state->lists, g_steal_pointer (&name));
+    }
+}
+
+/* One page of the current list's members (ConcordRestReadPage). */
+static void
+add_members_page (JsonArray *page,
+                  gpointer   user_data)
+{
+  MembershipState *state = user_data;
+  const char *list_name = g_ptr_array_index (state->lists, state->list_index);
+
+  for (guint i = 0; i < json_array_get_length (page); i++)
+    {
+      g_autofree char *email = node_email (json_array_get_element (page, i));
+
+      if (email != NULL)
+        membership_add (state->membership, email, list_name);
+    }
+}
+
 /* GET /lists, bounded by LISTS_PAGE_LIMIT and MAX_LISTS. The lists end at
  * an empty page or one that repeats the page before (a server that
  * ignores the offset); a server may cap a page below what was asked, so
@@ -500,26 +536,13 @@ on_lists_read_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   MembershipState *state = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) items = NULL;
   GError *error = NULL;
 
-  items = concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (object), result, NULL,
-                                                  &error);
-  if (items == NULL)
+  if (!concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (object), result, NULL,
+                                               NULL, &error))
     {
       g_task_return_error (task, error);
       return;
-    }
-
-  for (guint i = 0; i < items->len; i++)
-    {
-      JsonNode *node = g_ptr_array_index (items, i);
-      g_autofree char *name = NULL;
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        name = member_text (json_node_get_object (node), "ListName");
-      if (name != NULL && *name != '\0')
-        g_ptr_array_add (state->lists, g_steal_pointer (&name));
     }
 
   if (state->names_only)
@@ -549,7 +572,8 @@ load_lists (GTask    *task,
 
   concord_rest_connector_read_all_async (g_task_get_source_object (task), "/lists", "GET /lists",
                                          "lists", LISTS_PAGE_LIMIT, MAX_LISTS, "ListName",
-                                         g_task_get_cancellable (task), on_lists_read_cb, task);
+                                         add_lists_page, state, g_task_get_cancellable (task),
+                                         on_lists_read_cb, task);
 }
 
 /* Lists are the one field with a closed set of values here: a contact can
@@ -577,17 +601,6 @@ concord_connector_elasticemail_list_choices_async (ConcordConnector    *connecto
   g_object_unref (task);
 }
 
-static void
-add_member_node (GHashTable *membership,
-                 JsonNode   *node,
-                 const char *list_name)
-{
-  g_autofree char *email = node_email (node);
-
-  if (email != NULL)
-    membership_add (membership, email, list_name);
-}
-
 /* The current list is read; on to the next. Takes the reference on @task. */
 static void
 next_list (GTask *task)
@@ -608,7 +621,6 @@ on_members_fallback_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
-  const char *list_name = g_ptr_array_index (state->lists, state->list_index);
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
   JsonArray *array = NULL;
@@ -638,8 +650,8 @@ on_members_fallback_cb (GObject      *object,
 
   /* Whatever the fallback page holds is all there is to know. */
   state->n_members += n;
-  for (guint i = 0; i < n; i++)
-    add_member_node (state->membership, json_array_get_element (array, i), list_name);
+  if (n > 0)
+    add_members_page (array, state);
   next_list (g_steal_pointer (&task));
 }
 
@@ -652,12 +664,12 @@ on_members_read_cb (GObject      *object,
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
   const char *list_name = g_ptr_array_index (state->lists, state->list_index);
-  g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GError) error = NULL;
   gboolean repeated = FALSE;
+  guint n_read = 0;
 
-  items = concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (self), result,
-                                                  &repeated, &error);
+  concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (self), result, &n_read,
+                                          &repeated, &error);
   /* A 404: the list went away since GET /lists. */
   if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
     {
@@ -670,7 +682,7 @@ on_members_read_cb (GObject      *object,
       return;
     }
 
-  state->n_members += items->len;
+  state->n_members += n_read;
   if (repeated)
     {
       /* The server ignores the offset (elasticemail-php#8): ask for the
@@ -680,7 +692,7 @@ on_members_read_cb (GObject      *object,
                                                FALLBACK_LIMIT);
 
       g_debug ("GET /lists/{name}/contacts repeated a page: the server ignores the offset");
-      state->n_paged = items->len;
+      state->n_paged = n_read;
       concord_http_client_send_json_async (self->client,
                                            new_request ("GET", path, "GET /lists/{name}/contacts",
                                                         NULL),
@@ -689,8 +701,6 @@ on_members_read_cb (GObject      *object,
       return;
     }
 
-  for (guint i = 0; i < items->len; i++)
-    add_member_node (state->membership, g_ptr_array_index (items, i), list_name);
   next_list (g_steal_pointer (&task));
 }
 
@@ -710,8 +720,9 @@ read_members (GTask *task)
       concord_rest_connector_read_all_async (CONCORD_REST_CONNECTOR (self), path,
                                              "GET /lists/{name}/contacts", "contacts",
                                              PAGE_LIMIT, MAX_MEMBERSHIPS - state->n_members,
-                                             "Email", g_task_get_cancellable (task),
-                                             on_members_read_cb, task);
+                                             "Email", add_members_page, state,
+                                             g_task_get_cancellable (task), on_members_read_cb,
+                                             task);
       return;
     }
 
