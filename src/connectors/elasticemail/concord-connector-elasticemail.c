@@ -8,10 +8,11 @@
  * specs/elasticemail-v4-contacts.md for the facts and their uncertainties),
  * on ConcordRestConnector and ConcordHttpClient, which do the requests
  * (the key only as the X-ElasticEmail-ApiKey header, MAX_IN_FLIGHT at once,
- * retries, bounded and repaired answers), the listing loop, fetch by id
- * and chunked creates with 413 halving. What is left here is Elastic
- * Email's: its field tables, its error bodies, its list membership, its
- * multi-step update.
+ * retries, bounded and repaired answers), the listing loop, fetch by id,
+ * chunked creates with 413 halving, the requests of a multi-step update,
+ * offset-paged collections, schema samples and custom fields. What is left
+ * here is Elastic Email's: its field tables, its error bodies, its list
+ * membership, the steps of its update.
  *
  * Errors. v4 answers 400 for a refused key and for a key without the
  * needed access level, so a 400 is told apart by its {"Error": …} body;
