@@ -1225,6 +1225,24 @@ test_client_refine_error (void)
   root = client_get (client, "/contacts", NULL, NULL, &error);
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
   g_assert_cmpuint (n_calls, ==, 2);
+  g_clear_error (&error);
+
+  /* The same judgement without a request (the fuzz targets'): a 2xx
+   * passes unread, and a long error body reaches the hook cut. */
+  {
+    g_autofree char *long_text = g_strnfill (1024 * 1024, 'x');
+    g_autoptr(GBytes) body = g_bytes_new_static (long_text, strlen (long_text));
+
+    g_assert_true (concord_http_client_check_answer (client, 204, body, "GET /x", &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_calls, ==, 2);
+    g_assert_false (concord_http_client_check_answer (client, 418, body, "GET /x", &error));
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_QUOTA);
+    g_assert_cmpuint (strlen (error->message), <, strlen (long_text));
+    g_clear_error (&error);
+    g_assert_false (concord_http_client_check_answer (client, 503, NULL, "GET /x", &error));
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_SERVER);
+  }
 }
 
 static void

@@ -374,7 +374,8 @@ test_retry_budget (Hostile       *hostile,
   /* Retries of 20, 40, 80 … ms with a budget of 50 ms: after one or two
    * of them the call gives up, before its five retries are spent. */
   concord_connector_elasticemail_set_retry_base_ms (hostile->connector, 20);
-  concord_connector_elasticemail_set_retry_budget_ms (hostile->connector, 50);
+  concord_http_client_set_retry_budget_ms (
+    concord_rest_connector_get_client (CONCORD_REST_CONNECTOR (hostile->connector)), 50);
 
   g_assert_false (verify (hostile->connector, &error));
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_RATE_LIMITED);

@@ -22,6 +22,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "concord-error.h"
@@ -65,26 +66,14 @@ struct _TestRest
 
 G_DEFINE_FINAL_TYPE (TestRest, test_rest, CONCORD_TYPE_REST_CONNECTOR)
 
-static const char *
-test_rest_get_app_id (ConcordConnector *connector)
-{
-  return "test-rest";
-}
-
-static const char *
-test_rest_get_app_name (ConcordConnector *connector)
-{
-  return "Test REST";
-}
-
-static GPtrArray *
-test_rest_list_contact_types (ConcordConnector *connector)
-{
-  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
-
-  g_ptr_array_add (types, concord_contact_type_new ("items", "Items"));
-  return types;
-}
+static const ConcordRestAppTraits test_rest_traits = {
+  .app_id = "test-rest",
+  .app_name = "Test REST",
+  .contact_type = "items",
+  .contact_type_label = "Items",
+  .flags = CONCORD_CONNECTOR_MODIFIED_TIMES,
+  .page_size = PAGE,
+};
 
 static ConcordHttpRequest *
 test_rest_build_list_request (ConcordRestConnector  *connector,
@@ -259,6 +248,60 @@ test_rest_build_update_request (ConcordRestConnector       *connector,
   return request;
 }
 
+/* Several requests a change (installed by test_update_steps()): a GET of a
+ * missing item whose 404 is shrugged off, then the PUT, whose answer is the
+ * echo; "bad" fails before any request. */
+static ConcordHttpRequest *
+test_rest_update_step (ConcordRestConnector  *connector,
+                       ConcordRestUpdate     *update,
+                       JsonNode              *answer,
+                       GError               **error)
+{
+  if (g_str_equal (update->change->remote_id, "bad"))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "bad change");
+      return NULL;
+    }
+
+  switch (update->step++)
+    {
+    case 0:
+      return concord_http_request_new ("GET", "/items/item-404", "GET /items/{id}");
+    case 1:
+      g_assert_error (update->failure, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
+      g_assert_null (answer);
+      concord_rest_update_refuse (update, "status", g_strdup ("not through this API"));
+      return test_rest_build_update_request (connector, update->contact_type, update->change,
+                                             error);
+    default:
+      return NULL;
+    }
+}
+
+/* A preparation without prepare_finish() (installed by test_prepare()):
+ * notes what it is called before, and refuses fetches. */
+static ConcordRestOperation prepared_operation;
+static guint prepared_inputs;
+
+static void
+test_rest_prepare_async (ConcordRestConnector *connector,
+                         ConcordRestOperation  operation,
+                         const char           *page_token,
+                         GPtrArray            *inputs,
+                         GCancellable         *cancellable,
+                         GAsyncReadyCallback   callback,
+                         gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (connector, cancellable, callback, user_data);
+
+  prepared_operation = operation;
+  prepared_inputs = inputs != NULL ? inputs->len : 0;
+  if (operation == CONCORD_REST_FETCH)
+    g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID, "not prepared");
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 static ConcordHttpRequest *
 test_rest_build_verify_request (ConcordRestConnector *connector)
 {
@@ -268,12 +311,9 @@ test_rest_build_verify_request (ConcordRestConnector *connector)
 static void
 test_rest_class_init (TestRestClass *klass)
 {
-  ConcordConnectorClass *connector_class = CONCORD_CONNECTOR_CLASS (klass);
   ConcordRestConnectorClass *rest_class = CONCORD_REST_CONNECTOR_CLASS (klass);
 
-  connector_class->get_app_id = test_rest_get_app_id;
-  connector_class->get_app_name = test_rest_get_app_name;
-  connector_class->list_contact_types = test_rest_list_contact_types;
+  rest_class->traits = &test_rest_traits;
   rest_class->build_list_request = test_rest_build_list_request;
   rest_class->parse_page = test_rest_parse_page;
   rest_class->record_from_json = test_rest_record_from_json;
@@ -393,6 +433,20 @@ on_request_cb (SoupServer        *soup_server,
   if (g_str_equal (path, "/api/items") && g_str_equal (method, "GET"))
     {
       answer_list (server, msg, query);
+      return;
+    }
+
+  /* A bare array paged by offset, PAGE a page whatever the limit. */
+  if (g_str_equal (path, "/api/tags"))
+    {
+      guint offset = server->endless ? 0 : atoi (g_hash_table_lookup (query, "offset"));
+      guint limit = PAGE;
+
+      json_builder_begin_array (builder);
+      for (guint i = offset; i < N_ITEMS && i < offset + limit; i++)
+        add_item (builder, i);
+      json_builder_end_array (builder);
+      answer_json (msg, SOUP_STATUS_OK, builder);
       return;
     }
 
@@ -548,6 +602,85 @@ list_all (TestRest    *self,
 }
 
 static void
+test_traits (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  ConcordConnector *connector = CONCORD_CONNECTOR (self);
+  g_autoptr(GPtrArray) types = concord_connector_list_contact_types (connector);
+  g_autoptr(GError) error = NULL;
+
+  /* The getters read the subclass's table; a 0 there is the default. */
+  g_assert_cmpstr (concord_connector_get_app_id (connector), ==, "test-rest");
+  g_assert_cmpstr (concord_connector_get_app_name (connector), ==, "Test REST");
+  g_assert_cmpint (concord_connector_get_flags (connector), ==, CONCORD_CONNECTOR_MODIFIED_TIMES);
+  g_assert_cmpuint (concord_connector_get_page_size (connector), ==, PAGE);
+  g_assert_cmpuint (concord_connector_get_rate_budget (connector), >, 0);
+  g_assert_cmpuint (types->len, ==, 1);
+  g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 0))->id, ==, "items");
+  g_assert_true (concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self),
+                                                            "items", &error));
+  g_assert_false (concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self),
+                                                             "other", &error));
+  g_assert_nonnull (error);
+}
+
+static void
+test_custom_fields (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  ConcordRestConnector *rest = CONCORD_REST_CONNECTOR (self);
+  g_autoptr(ConcordRecord) record = concord_record_new ("item-1");
+  g_autoptr(GPtrArray) specs = NULL;
+  g_autoptr(JsonObject) custom = json_object_new ();
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) built = NULL;
+  g_autoptr(JsonNode) echo = NULL;
+  g_autofree char *tier = concord_field_custom_key ("Tier");
+  g_autofree char *note = concord_field_custom_key ("Note");
+  const char *clear[] = { NULL, NULL };
+  g_autofree char *json = NULL;
+
+  json_object_set_string_member (custom, "Tier", "gold");
+  json_object_set_string_member (custom, "Note", "longer than eight bytes");
+  json_object_set_string_member (custom, "Much too long a name", "x");
+  json_object_set_string_member (custom, "", "y");
+
+  /* Declared (blanks skipped) and learnt from a record (a name that had
+   * to be repaired, cut here, or an empty one skipped; a repaired value
+   * altered). */
+  concord_rest_connector_declare_custom_fields (rest, " Zone , ,Tier");
+  concord_rest_connector_read_custom_fields (rest, record, custom, 8);
+  g_assert_cmpstr (concord_record_get_text (record, tier), ==, "gold");
+  g_assert_false (concord_record_is_altered (record, tier));
+  g_assert_true (concord_record_is_altered (record, note));
+  g_assert_cmpuint (concord_record_get_n_fields (record), ==, 2);
+
+  specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  concord_rest_connector_add_custom_specs (rest, specs);
+  g_assert_cmpuint (specs->len, ==, 3);
+  g_assert_cmpstr (((ConcordFieldSpec *) g_ptr_array_index (specs, 0))->label, ==, "Note");
+  g_assert_cmpstr (((ConcordFieldSpec *) g_ptr_array_index (specs, 1))->label, ==, "Tier");
+  g_assert_cmpstr (((ConcordFieldSpec *) g_ptr_array_index (specs, 2))->label, ==, "Zone");
+
+  /* Written as strings, a cleared one as an empty string. */
+  clear[0] = note;
+  concord_record_remove (record, note);
+  json_builder_begin_object (builder);
+  g_assert_true (concord_rest_json_add_custom_fields (builder, "Custom", record, clear));
+  json_builder_end_object (builder);
+  built = json_builder_get_root (builder);
+  json = json_to_string (built, FALSE);
+  g_assert_cmpstr (json, ==, "{\"Custom\":{\"Tier\":\"gold\",\"Note\":\"\"}}");
+
+  /* An echo that lacks a custom field sent names it. */
+  echo = json_from_string ("{\"Custom\": {\"Other\": \"1\"}}", NULL);
+  g_assert_cmpstr (concord_rest_find_dropped_custom_field (record, echo, "Custom"), ==, "Tier");
+  g_assert_cmpstr (concord_rest_find_dropped_custom_field (record, built, "Custom"), ==, NULL);
+}
+
+static void
 test_paging (void)
 {
   for (Paging paging = PAGING_OFFSET; paging <= PAGING_LINK; paging++)
@@ -612,6 +745,131 @@ test_paging_guard (void)
     g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
     g_assert_cmpuint (server->n_requests, ==, 1);
   }
+}
+
+static gboolean
+sample (TestRest  *self,
+        guint      max_pages,
+        GError   **error)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+
+  concord_rest_connector_sample_async (CONCORD_REST_CONNECTOR (self), "items", max_pages, NULL,
+                                       concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  return concord_rest_connector_sample_finish (CONCORD_REST_CONNECTOR (self), done, error);
+}
+
+static void
+test_sample (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  g_autoptr(ConcordPage) first = NULL;
+  g_autoptr(ConcordPage) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* At most the pages asked for; to the end when there are fewer. */
+  g_assert_true (sample (self, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->n_requests, ==, 2);
+  server->n_requests = 0;
+  g_assert_true (sample (self, 100, &error));
+  g_assert_cmpuint (server->n_requests, ==, N_ITEMS / PAGE + 2);
+
+  /* A sample in the middle of a listing leaves its guards alone: the
+   * neither takes the other's page tokens for repeats. */
+  first = list_page (self, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (sample (self, 2, &error));
+  g_assert_no_error (error);
+  second = list_page (self, first->next_page, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->records->len, ==, PAGE);
+
+  /* A server that sends the same page for ever ends the sample quietly. */
+  server->endless = TRUE;
+  server->n_requests = 0;
+  g_assert_true (sample (self, 100, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->n_requests, ==, 2);
+}
+
+static void
+keep_page (JsonArray *page,
+           gpointer   user_data)
+{
+  for (guint i = 0; i < json_array_get_length (page); i++)
+    g_ptr_array_add (user_data, json_array_dup_element (page, i));
+}
+
+/* The elements read, or NULL with @error. */
+static GPtrArray *
+read_all (TestRest  *self,
+          guint      limit,
+          guint      max_items,
+          gboolean  *repeated,
+          GError   **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  guint n_read = 0;
+
+  concord_rest_connector_read_all_async (CONCORD_REST_CONNECTOR (self), "/tags", "GET /tags",
+                                         "tags", limit, max_items, "id", keep_page, items, NULL,
+                                         concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+
+  if (!concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (self), done, &n_read,
+                                               repeated, error))
+    return NULL;
+  g_assert_cmpuint (n_read, ==, items->len);
+  return g_steal_pointer (&items);
+}
+
+static void
+test_read_all (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean repeated = TRUE;
+
+  /* A server capping pages below what was asked is read to the end. */
+  items = read_all (self, 2 * PAGE, 1000, &repeated, &error);
+  g_assert_no_error (error);
+  g_assert_false (repeated);
+  g_assert_cmpuint (items->len, ==, N_ITEMS);
+  for (guint i = 0; i < items->len; i++)
+    {
+      JsonObject *item = json_node_get_object (g_ptr_array_index (items, i));
+      g_autofree char *id = g_strdup_printf ("item-%u", i);
+
+      g_assert_cmpstr (json_object_get_string_member (item, "id"), ==, id);
+    }
+  g_clear_pointer (&items, g_ptr_array_unref);
+
+  /* A page longer than asked, or more than the bound, fails. */
+  g_assert_null (read_all (self, PAGE / 2, 1000, NULL, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "10 tags for a page of 5"));
+  g_clear_error (&error);
+  g_assert_null (read_all (self, PAGE, N_ITEMS - 1, NULL, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
+  g_clear_error (&error);
+
+  /* A server ignoring the offset: the first page, and the reader is told. */
+  server->endless = TRUE;
+  server->n_requests = 0;
+  items = read_all (self, PAGE, 1000, &repeated, &error);
+  g_assert_no_error (error);
+  g_assert_true (repeated);
+  g_assert_cmpuint (items->len, ==, PAGE);
+  g_assert_cmpuint (server->n_requests, ==, 2);
 }
 
 static void
@@ -720,6 +978,118 @@ test_update (void)
 }
 
 static void
+test_update_steps (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  ConcordRestConnectorClass *rest_class = CONCORD_REST_CONNECTOR_GET_CLASS (self);
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  ConcordWriteResult *written;
+
+  changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
+  g_ptr_array_add (changes, concord_record_change_new ("item-4", NULL, NULL));
+  g_ptr_array_add (changes, concord_record_change_new ("item-404", NULL, NULL));
+  g_ptr_array_add (changes, concord_record_change_new ("bad", NULL, NULL));
+
+  /* This test alone: the class is shared by every TestRest. */
+  rest_class->update_step = test_rest_update_step;
+  concord_connector_update_async (CONCORD_CONNECTOR (self), "items", changes, NULL,
+                                  concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+  results = concord_connector_update_finish (CONCORD_CONNECTOR (self), done, &error);
+  rest_class->update_step = NULL;
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 3);
+
+  /* Written after a recovered failure, but for the refused field. */
+  written = g_ptr_array_index (results, 0);
+  g_assert_no_error (written->error);
+  g_assert_cmpstr (concord_record_get_remote_id (written->record), ==, "item-4");
+  g_assert_nonnull (written->refused);
+  g_assert_cmpuint (written->refused->len, ==, 1);
+  /* The PUT's 404 is not recovered from: the change fails with it. */
+  written = g_ptr_array_index (results, 1);
+  g_assert_error (written->error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
+  written = g_ptr_array_index (results, 2);
+  g_assert_error (written->error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_null (written->record);
+  /* Two requests a change but for "bad". */
+  g_assert_cmpuint (server->n_requests, ==, 4);
+}
+
+static void
+test_prepare (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_OFFSET);
+  ConcordRestConnectorClass *rest_class = CONCORD_REST_CONNECTOR_GET_CLASS (self);
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "item-1", NULL };
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GAsyncResult) fetched = NULL;
+
+  /* This test alone: the class is shared by every TestRest. */
+  rest_class->prepare_async = test_rest_prepare_async;
+
+  page = list_page (self, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (prepared_operation, ==, CONCORD_REST_LIST);
+
+  changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
+  g_ptr_array_add (changes, concord_record_change_new ("item-4", NULL, NULL));
+  g_ptr_array_add (changes, concord_record_change_new ("item-5", NULL, NULL));
+  concord_connector_update_async (CONCORD_CONNECTOR (self), "items", changes, NULL,
+                                  concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+  results = concord_connector_update_finish (CONCORD_CONNECTOR (self), done, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (prepared_operation, ==, CONCORD_REST_UPDATE);
+  g_assert_cmpuint (prepared_inputs, ==, 2);
+  g_clear_pointer (&results, g_ptr_array_unref);
+
+  /* A failed preparation fails the operation, with no request. */
+  server->n_requests = 0;
+  concord_connector_fetch_async (CONCORD_CONNECTOR (self), "items", ids, NULL,
+                                 concord_test_store_result_cb, &result);
+  fetched = concord_test_wait_for_result (&result);
+  results = concord_connector_fetch_finish (CONCORD_CONNECTOR (self), fetched, &error);
+  rest_class->prepare_async = NULL;
+  g_assert_null (results);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_cmpuint (server->n_requests, ==, 0);
+}
+
+static void
+test_field_spec (void)
+{
+  g_autoptr(GPtrArray) specs = NULL;
+  const char *choices[] = { "a", "b", NULL };
+  ConcordFieldSpec *spec;
+
+  specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_STATUS, choices, TRUE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_EMAIL, NULL, FALSE);
+  g_assert_cmpuint (specs->len, ==, 2);
+
+  spec = g_ptr_array_index (specs, 0);
+  g_assert_cmpstr (spec->key, ==, CONCORD_FIELD_STATUS);
+  g_assert_true (spec->read_only);
+  g_assert_cmpstrv (spec->choices, choices);
+  spec = g_ptr_array_index (specs, 1);
+  g_assert_cmpstr (spec->key, ==, CONCORD_FIELD_EMAIL);
+  g_assert_cmpint (spec->type, ==, CONCORD_FIELD_TYPE_EMAIL);
+  g_assert_false (spec->read_only);
+}
+
+static void
 test_verify (void)
 {
   g_autoptr(Server) server = server_new ();
@@ -743,11 +1113,18 @@ main (int   argc,
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   concord_test_init (&argc, &argv);
 
+  g_test_add_func ("/concord/rest-connector/traits", test_traits);
+  g_test_add_func ("/concord/rest-connector/custom-fields", test_custom_fields);
   g_test_add_func ("/concord/rest-connector/paging", test_paging);
   g_test_add_func ("/concord/rest-connector/paging-guard", test_paging_guard);
+  g_test_add_func ("/concord/rest-connector/sample", test_sample);
+  g_test_add_func ("/concord/rest-connector/read-all", test_read_all);
   g_test_add_func ("/concord/rest-connector/fetch", test_fetch);
   g_test_add_func ("/concord/rest-connector/create", test_create);
   g_test_add_func ("/concord/rest-connector/update", test_update);
+  g_test_add_func ("/concord/rest-connector/update-steps", test_update_steps);
+  g_test_add_func ("/concord/rest-connector/prepare", test_prepare);
+  g_test_add_func ("/concord/rest-connector/field-spec", test_field_spec);
   g_test_add_func ("/concord/rest-connector/verify", test_verify);
 
   return g_test_run ();

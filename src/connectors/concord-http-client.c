@@ -659,7 +659,6 @@ check_answer (ConcordHttpClient  *self,
               SoupMessage        *msg,
               GError            **error)
 {
-  g_autoptr(GBytes) error_body = NULL;
   const char *label = call->request->label;
 
   if (!concord_http_check_redirect (msg, error))
@@ -675,22 +674,7 @@ check_answer (ConcordHttpClient  *self,
       return TRUE;
     }
 
-  if (call->status >= 200 && call->status < 300)
-    return TRUE;
-
-  if (call->body != NULL && g_bytes_get_size (call->body) > MAX_ERROR_BODY_BYTES)
-    error_body = g_bytes_new_from_bytes (call->body, 0, MAX_ERROR_BODY_BYTES);
-  else if (call->body != NULL)
-    error_body = g_bytes_ref (call->body);
-
-  if (self->refine != NULL &&
-      self->refine (call->status, error_body, label, error, self->refine_data))
-    {
-      g_assert (error == NULL || *error != NULL);
-      return FALSE;
-    }
-
-  return concord_http_check_status (call->status, label, error);
+  return concord_http_client_check_answer (self, call->status, call->body, label, error);
 }
 
 static void
@@ -1376,6 +1360,48 @@ concord_http_client_set_max_answer_bytes (ConcordHttpClient *self,
   g_return_if_fail (max_bytes > 0);
 
   self->max_answer_bytes = max_bytes;
+}
+
+/**
+ * concord_http_client_check_answer:
+ * @status: an answer's HTTP status
+ * @body: (nullable): its body
+ * @label: the request, for messages
+ *
+ * How the client judges an answer's status: a 2xx passes; otherwise the
+ * app's hook (concord_http_client_set_refine_error()) reads the start of
+ * the body, and concord_http_check_status() gives the error it did not.
+ * The fuzz targets call it with any bytes.
+ *
+ * Returns: %TRUE for a success; %FALSE with @error set otherwise
+ */
+gboolean
+concord_http_client_check_answer (ConcordHttpClient  *self,
+                                  guint               status,
+                                  GBytes             *body,
+                                  const char         *label,
+                                  GError            **error)
+{
+  g_autoptr(GBytes) error_body = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_HTTP_CLIENT (self), FALSE);
+
+  if (status >= 200 && status < 300)
+    return TRUE;
+
+  if (body != NULL && g_bytes_get_size (body) > MAX_ERROR_BODY_BYTES)
+    error_body = g_bytes_new_from_bytes (body, 0, MAX_ERROR_BODY_BYTES);
+  else if (body != NULL)
+    error_body = g_bytes_ref (body);
+
+  if (self->refine != NULL &&
+      self->refine (status, error_body, label, error, self->refine_data))
+    {
+      g_assert (error == NULL || *error != NULL);
+      return FALSE;
+    }
+
+  return concord_http_check_status (status, label, error);
 }
 
 /**

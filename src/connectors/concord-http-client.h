@@ -119,6 +119,11 @@ void     concord_http_client_set_max_answer_bytes      (ConcordHttpClient       
 void     concord_http_client_set_refine_error          (ConcordHttpClient       *self,
                                                         ConcordHttpRefineError   refine,
                                                         gpointer                 user_data);
+gboolean concord_http_client_check_answer              (ConcordHttpClient       *self,
+                                                        guint                    status,
+                                                        GBytes                  *body,
+                                                        const char              *label,
+                                                        GError                 **error);
 guint    concord_http_client_get_max_in_flight         (ConcordHttpClient       *self);
 
 void     concord_http_client_send_async                (ConcordHttpClient       *self,

@@ -34,14 +34,37 @@
 #include "concord-error.h"
 #include "concord-rest-connector.h"
 
+/* What stops a server from paging for ever, for one listing. */
+typedef struct
+{
+  guint       n_pages;      /* pages read */
+  GHashTable *seen_tokens;  /* (owned): page tokens seen */
+  GHashTable *previous_ids; /* (owned) (nullable): remote ids of the page before */
+} ListingGuard;
+
+static void
+listing_guard_init (ListingGuard *guard)
+{
+  guard->n_pages = 0;
+  guard->seen_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guard->previous_ids = NULL;
+}
+
+static void
+listing_guard_clear (ListingGuard *guard)
+{
+  g_clear_pointer (&guard->seen_tokens, g_hash_table_unref);
+  g_clear_pointer (&guard->previous_ids, g_hash_table_unref);
+}
+
 typedef struct
 {
   ConcordHttpClient *client;      /* (owned) (nullable) */
   guint              max_batch;
   guint              max_pages;
-  guint              n_pages;     /* pages of the current listing */
-  GHashTable        *seen_tokens; /* (owned): page tokens of the current listing */
-  GHashTable        *previous_ids;/* (owned) (nullable): remote ids of the page before */
+  GHashTable        *custom_fields;/* (owned): names learnt or declared → NULL */
+  ListingGuard       listing;     /* the current listing's */
+  ListingGuard      *guard;       /* (unowned): &listing, or a sample's while it parses */
 } ConcordRestConnectorPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (ConcordRestConnector, concord_rest_connector,
@@ -107,8 +130,14 @@ on_prepared_cb (GObject      *object,
   GTask *task = user_data;
   OpState *state = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  gboolean prepared;
 
-  if (!KLASS (object)->prepare_finish (CONCORD_REST_CONNECTOR (object), result, &error))
+  /* Without prepare_finish(), the preparation is a GTask of a boolean. */
+  if (KLASS (object)->prepare_finish != NULL)
+    prepared = KLASS (object)->prepare_finish (CONCORD_REST_CONNECTOR (object), result, &error);
+  else
+    prepared = g_task_propagate_boolean (G_TASK (result), &error);
+  if (!prepared)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
@@ -134,7 +163,7 @@ prepare_then (GTask                *task,
     }
 
   state->next = next;
-  KLASS (self)->prepare_async (self, operation, state->page_token,
+  KLASS (self)->prepare_async (self, operation, state->page_token, state->inputs,
                                g_task_get_cancellable (task), on_prepared_cb, task);
 }
 
@@ -185,7 +214,7 @@ check_not_repeated (ConcordRestConnector  *self,
                     const char            *page_token,
                     GError               **error)
 {
-  ConcordRestConnectorPrivate *priv = PRIV (self);
+  ListingGuard *guard = PRIV (self)->guard;
   g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint repeated = 0;
 
@@ -195,12 +224,12 @@ check_not_repeated (ConcordRestConnector  *self,
 
       if (id == NULL)
         continue;
-      if (priv->previous_ids != NULL && g_hash_table_contains (priv->previous_ids, id))
+      if (guard->previous_ids != NULL && g_hash_table_contains (guard->previous_ids, id))
         repeated++;
       g_hash_table_add (ids, g_strdup (id));
     }
 
-  g_clear_pointer (&priv->previous_ids, g_hash_table_unref);
+  g_clear_pointer (&guard->previous_ids, g_hash_table_unref);
   if (page_token != NULL && page->records->len > 0 && repeated == page->records->len)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
@@ -210,7 +239,7 @@ check_not_repeated (ConcordRestConnector  *self,
       return FALSE;
     }
 
-  priv->previous_ids = g_steal_pointer (&ids);
+  guard->previous_ids = g_steal_pointer (&ids);
   return TRUE;
 }
 
@@ -221,6 +250,7 @@ set_next_page (ConcordRestConnector  *self,
                GError               **error)
 {
   ConcordRestConnectorPrivate *priv = PRIV (self);
+  ListingGuard *guard = priv->guard;
 
   g_clear_pointer (&page->next_page, g_free);
   if (token == NULL)
@@ -229,10 +259,10 @@ set_next_page (ConcordRestConnector  *self,
       return TRUE;
     }
 
-  if (g_hash_table_contains (priv->seen_tokens, token) || priv->n_pages >= priv->max_pages)
+  if (g_hash_table_contains (guard->seen_tokens, token) || guard->n_pages >= priv->max_pages)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
-                   g_hash_table_contains (priv->seen_tokens, token)
+                   g_hash_table_contains (guard->seen_tokens, token)
                    ? "%s sent a page it had sent before in this listing; the listing stops"
                    : "%s sent more than %u pages; the listing stops",
                    concord_connector_get_app_name (CONCORD_CONNECTOR (self)), priv->max_pages);
@@ -240,7 +270,7 @@ set_next_page (ConcordRestConnector  *self,
       return FALSE;
     }
 
-  g_hash_table_add (priv->seen_tokens, g_strdup (token));
+  g_hash_table_add (guard->seen_tokens, g_strdup (token));
   page->next_page = token;
   return TRUE;
 }
@@ -270,7 +300,7 @@ on_list_page_cb (GObject      *object,
       return;
     }
 
-  PRIV (self)->n_pages++;
+  PRIV (self)->guard->n_pages++;
   page = concord_page_new ();
   if (!KLASS (self)->parse_page (self, state->contact_type, state->page_token, root, headers,
                                  page, &error))
@@ -322,12 +352,355 @@ concord_rest_connector_list_async (ConcordConnector    *connector,
   if (page_token == NULL)
     {
       concord_http_client_reset_retry_budget (priv->client);
-      g_hash_table_remove_all (priv->seen_tokens);
-      g_clear_pointer (&priv->previous_ids, g_hash_table_unref);
-      priv->n_pages = 0;
+      listing_guard_clear (&priv->listing);
+      listing_guard_init (&priv->listing);
     }
 
   prepare_then (task, CONCORD_REST_LIST, list_request_page);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Sample                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char         *contact_type; /* (owned) */
+  char         *page_token;   /* (owned) (nullable): the next page's */
+  guint         max_pages;
+  ListingGuard  guard;        /* the sample's own: a listing may be under way */
+} SampleState;
+
+static void
+sample_state_free (SampleState *state)
+{
+  g_free (state->contact_type);
+  g_free (state->page_token);
+  listing_guard_clear (&state->guard);
+  g_free (state);
+}
+
+static void on_sample_page_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+/* Takes the reference on @task. */
+static void
+sample_request_page (GTask *task)
+{
+  ConcordRestConnector *self = g_task_get_source_object (task);
+  SampleState *state = g_task_get_task_data (task);
+  GError *error = NULL;
+  ConcordHttpRequest *request;
+
+  request = KLASS (self)->build_list_request (self, state->contact_type, state->page_token,
+                                              &error);
+  if (!send_or_fail (self, task, request, error, on_sample_page_cb, task))
+    g_object_unref (task);
+}
+
+static void
+on_sample_page_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordRestConnector *self = g_task_get_source_object (task);
+  ConcordRestConnectorPrivate *priv = PRIV (self);
+  SampleState *state = g_task_get_task_data (task);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(ConcordPage) page = concord_page_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean parsed;
+
+  root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, NULL,
+                                               &headers, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* parse_page() runs here and now: the sample's guards stand in for the
+   * listing's only while it does. */
+  state->guard.n_pages++;
+  priv->guard = &state->guard;
+  parsed = KLASS (self)->parse_page (self, state->contact_type, state->page_token, root, headers,
+                                     page, &error);
+  priv->guard = &priv->listing;
+
+  /* A server paging for ever has nothing more to teach. */
+  if (!parsed && state->guard.n_pages > 1 &&
+      g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL))
+    g_clear_error (&error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!parsed || page->next_page == NULL || state->guard.n_pages >= state->max_pages)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_free (state->page_token);
+  state->page_token = g_steal_pointer (&page->next_page);
+  sample_request_page (g_steal_pointer (&task));
+}
+
+/**
+ * concord_rest_connector_sample_async:
+ * @contact_type: the contact type to list
+ * @max_pages: the most pages read, at least 1
+ *
+ * Reads a listing's first pages through build_list_request() and
+ * parse_page() for what parsing them teaches the connector (custom fields
+ * an app cannot list, say), and drops the records. No preparation runs,
+ * and the sample has guards of its own, so a listing under way is not
+ * disturbed; a page the guards refuse after the first ends it quietly.
+ */
+void
+concord_rest_connector_sample_async (ConcordRestConnector *self,
+                                     const char           *contact_type,
+                                     guint                 max_pages,
+                                     GCancellable         *cancellable,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data)
+{
+  GTask *task;
+  SampleState *state;
+
+  g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
+  g_return_if_fail (max_pages > 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_rest_connector_sample_async);
+  if (!check_contact_type (self, task, contact_type))
+    return;
+
+  state = g_new0 (SampleState, 1);
+  state->contact_type = g_strdup (contact_type);
+  state->max_pages = max_pages;
+  listing_guard_init (&state->guard);
+  g_task_set_task_data (task, state, (GDestroyNotify) sample_state_free);
+  sample_request_page (task);
+}
+
+gboolean
+concord_rest_connector_sample_finish (ConcordRestConnector  *self,
+                                      GAsyncResult          *result,
+                                      GError               **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, concord_rest_connector_sample_async),
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Reading a whole collection                                                */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char      *path;       /* (owned): without limit and offset */
+  char      *label;      /* (owned) */
+  char      *noun;       /* (owned): what the elements are, for messages */
+  char      *key_member; /* (owned) (nullable) */
+  guint      limit;
+  guint      max_items;
+  ConcordRestReadPage each;
+  gpointer   each_data;
+  guint      n_read;
+  char      *first_key;  /* (owned) (nullable): of the page before */
+  gboolean   repeated;
+} CollectionState;
+
+static void
+collection_state_free (CollectionState *state)
+{
+  g_free (state->path);
+  g_free (state->label);
+  g_free (state->noun);
+  g_free (state->key_member);
+  g_free (state->first_key);
+  g_free (state);
+}
+
+static void on_collection_page_cb (GObject      *object,
+                                   GAsyncResult *result,
+                                   gpointer      user_data);
+
+/* Takes the reference on @task. */
+static void
+collection_request_page (GTask *task)
+{
+  ConcordRestConnector *self = g_task_get_source_object (task);
+  CollectionState *state = g_task_get_task_data (task);
+  g_autofree char *path = g_strdup_printf ("%s%climit=%u&offset=%u", state->path,
+                                           strchr (state->path, '?') != NULL ? '&' : '?',
+                                           state->limit, state->n_read);
+  ConcordHttpRequest *request = concord_http_request_new ("GET", path, state->label);
+
+  concord_http_client_send_json_async (PRIV (self)->client, request,
+                                       g_task_get_cancellable (task), on_collection_page_cb,
+                                       task);
+}
+
+static void
+on_collection_page_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CollectionState *state = g_task_get_task_data (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  JsonArray *array = NULL;
+  guint n = 0;
+
+  root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, NULL, NULL,
+                                               &error);
+  if (error == NULL && (array = concord_rest_json_array (root, state->label, &error)) != NULL)
+    n = json_array_get_length (array);
+  /* Counted by what was read: a server that sends pages of things that
+   * are not elements for ever is stopped too. */
+  if (error == NULL && (n > state->limit || state->n_read + n > state->max_items))
+    g_set_error (&error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                 "%s failed: the server sent %u %s for a page of %u (at most %u %s are read); "
+                 "the listing stops", state->label, n, state->noun, state->limit,
+                 state->max_items, state->noun);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (n > 0 && state->key_member != NULL &&
+      JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
+    first = concord_rest_json_text (json_node_get_object (json_array_get_element (array, 0)),
+                                    state->key_member, G_MAXSIZE, NULL);
+  state->repeated = state->n_read > 0 && first != NULL &&
+                    g_strcmp0 (first, state->first_key) == 0;
+  if (n == 0 || state->repeated)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* Page by page: a list of a million members is never held at once. */
+  state->each (array, state->each_data);
+  state->n_read += n;
+  g_free (state->first_key);
+  state->first_key = g_steal_pointer (&first);
+  collection_request_page (g_steal_pointer (&task));
+}
+
+/**
+ * concord_rest_connector_read_all_async:
+ * @path: the collection's path and query, without limit and offset
+ * @label: the endpoint, for messages
+ * @noun: what its elements are, for messages ("lists")
+ * @limit: the page size asked for
+ * @max_items: the most elements read, all pages together
+ * @key_member: (nullable): the member naming an element
+ * @each: (scope call): called with each page's elements, in order
+ * @each_data: data for @each, which must last until the reading ends
+ *
+ * Reads a collection paged with limit and offset (an app's lists, tags,
+ * groups, a list's members) to the first empty page. A page longer than
+ * @limit or more than @max_items elements fail it (CONCORD_ERROR_PARSE).
+ * A page whose first element's @key_member is that of the page before
+ * means the server ignores the offset: the reading ends there, which
+ * _finish() tells.
+ */
+void
+concord_rest_connector_read_all_async (ConcordRestConnector *self,
+                                       const char           *path,
+                                       const char           *label,
+                                       const char           *noun,
+                                       guint                 limit,
+                                       guint                 max_items,
+                                       const char           *key_member,
+                                       ConcordRestReadPage   each,
+                                       gpointer              each_data,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data)
+{
+  GTask *task;
+  CollectionState *state;
+
+  g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
+  g_return_if_fail (path != NULL && label != NULL && noun != NULL && limit > 0 && each != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_rest_connector_read_all_async);
+  state = g_new0 (CollectionState, 1);
+  state->path = g_strdup (path);
+  state->label = g_strdup (label);
+  state->noun = g_strdup (noun);
+  state->key_member = g_strdup (key_member);
+  state->limit = limit;
+  state->max_items = max_items;
+  state->each = each;
+  state->each_data = each_data;
+  g_task_set_task_data (task, state, (GDestroyNotify) collection_state_free);
+  collection_request_page (task);
+}
+
+/**
+ * concord_rest_connector_read_all_finish:
+ * @n_read: (out) (optional): set to the number of elements given to @each
+ * @repeated: (out) (optional): set to whether the server ignored the offset
+ *
+ * Returns: %TRUE when the collection was read; %FALSE with @error set
+ */
+gboolean
+concord_rest_connector_read_all_finish (ConcordRestConnector  *self,
+                                        GAsyncResult          *result,
+                                        guint                 *n_read,
+                                        gboolean              *repeated,
+                                        GError               **error)
+{
+  CollectionState *state;
+
+  g_return_val_if_fail (g_async_result_is_tagged (result, concord_rest_connector_read_all_async),
+                        FALSE);
+
+  state = g_task_get_task_data (G_TASK (result));
+  if (n_read != NULL)
+    *n_read = state->n_read;
+  if (repeated != NULL)
+    *repeated = state->repeated;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * concord_rest_json_array:
+ * @label: the request, for messages
+ *
+ * Returns: (transfer none): the array @node holds; %NULL with @error
+ *   (CONCORD_ERROR_PARSE) when it holds something else
+ */
+JsonArray *
+concord_rest_json_array (JsonNode    *node,
+                         const char  *label,
+                         GError     **error)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   "%s failed: the answer is not a JSON array", label);
+      return NULL;
+    }
+
+  return json_node_get_array (node);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -631,41 +1004,139 @@ concord_rest_connector_create_async (ConcordConnector    *connector,
 
 typedef struct
 {
-  ConcordWriteBatch *batch;   /* (unowned) */
+  ConcordRestUpdate  update;
+  ConcordWriteBatch *batch;   /* (unowned): one hold is this item's */
   GTask             *task;    /* (owned) */
   guint              index;
 } UpdateItem;
 
 static void
-on_update_one_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+update_item_free (UpdateItem *item)
 {
-  UpdateItem *item = user_data;
+  if (item->update.data_free != NULL)
+    g_clear_pointer (&item->update.data, item->update.data_free);
+  g_clear_pointer (&item->update.refused, g_ptr_array_unref);
+  g_clear_error (&item->update.failure);
+  g_clear_object (&item->task);
+  g_free (item);
+}
+
+/* Without update_step(): one build_update_request() a change. */
+static ConcordHttpRequest *
+default_update_step (ConcordRestConnector  *self,
+                     ConcordRestUpdate     *update,
+                     JsonNode              *answer,
+                     GError               **error)
+{
+  if (update->failure != NULL || update->step++ > 0)
+    return NULL;
+
+  return KLASS (self)->build_update_request (self, update->contact_type, update->change, error);
+}
+
+/* Sets the item's result from @error or the echo in @answer, and frees it. */
+static void
+update_item_finish (UpdateItem *item,
+                    GError     *error,
+                    JsonNode   *answer)
+{
   ConcordRestConnector *self = g_task_get_source_object (item->task);
-  OpState *state = g_task_get_task_data (item->task);
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
+  ConcordWriteBatch *batch = item->batch;
   g_autoptr(ConcordRecord) record = NULL;
 
-  root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, NULL, NULL,
-                                               &error);
   if (error == NULL &&
-      (root == NULL ||
-       (record = KLASS (self)->record_from_json (self, state->contact_type, root)) == NULL))
+      (answer == NULL ||
+       (record = KLASS (self)->record_from_json (self, item->update.contact_type,
+                                                 answer)) == NULL))
     error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
                                  "update: the answer holds no record");
 
   if (error != NULL && concord_rest_error_is_fatal (error))
-    concord_write_batch_fail (item->batch, g_steal_pointer (&error));
-  else if (error != NULL)
-    concord_write_batch_set_error (item->batch, item->index, error);
+    concord_write_batch_fail (batch, g_error_copy (error));
+  if (error != NULL)
+    concord_write_batch_set_error (batch, item->index, error);
   else
-    concord_write_batch_set_ok (item->batch, item->index, record);
+    {
+      ConcordWriteResult *written = concord_write_batch_set_ok (batch, item->index, record);
+      GPtrArray *refused = item->update.refused;
 
-  g_object_unref (item->task);
-  release (item->batch);
-  g_free (item);
+      for (guint i = 0; refused != NULL && i + 1 < refused->len; i += 2)
+        concord_write_result_add_refused (written, g_ptr_array_index (refused, i),
+                                          g_ptr_array_index (refused, i + 1));
+    }
+
+  g_clear_error (&error);
+  update_item_free (item);
+  release (batch);
+}
+
+static void on_update_step_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+
+/* Asks the subclass for the item's next request after @answer, and sends
+ * it or finishes the item. */
+static void
+update_item_next (UpdateItem *item,
+                  JsonNode   *answer)
+{
+  ConcordRestConnector *self = g_task_get_source_object (item->task);
+  GError *error = NULL;
+  ConcordHttpRequest *request;
+
+  if (KLASS (self)->update_step != NULL)
+    request = KLASS (self)->update_step (self, &item->update, answer, &error);
+  else
+    request = default_update_step (self, &item->update, answer, &error);
+
+  if (request == NULL)
+    {
+      update_item_finish (item, error != NULL ? error : g_steal_pointer (&item->update.failure),
+                          answer);
+      return;
+    }
+
+  g_clear_error (&item->update.failure);
+  concord_http_client_send_json_async (PRIV (self)->client, request,
+                                       g_task_get_cancellable (item->task), on_update_step_cb,
+                                       item);
+}
+
+static void
+on_update_step_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  UpdateItem *item = user_data;
+  g_autoptr(JsonNode) root = NULL;
+
+  root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, NULL, NULL,
+                                               &item->update.failure);
+  update_item_next (item, root);
+}
+
+/* Takes the reference on @task. */
+static void
+update_start (GTask *task)
+{
+  OpState *state = g_task_get_task_data (task);
+  ConcordWriteBatch *batch = concord_write_batch_new (task, state->inputs->len);
+
+  for (guint i = 0; i < state->inputs->len; i++)
+    {
+      UpdateItem *item = g_new0 (UpdateItem, 1);
+
+      item->update.contact_type = state->contact_type;
+      item->update.change = g_ptr_array_index (state->inputs, i);
+      item->batch = batch;
+      item->task = g_object_ref (task);
+      item->index = i;
+      concord_write_batch_hold (batch);
+      update_item_next (item, NULL);
+    }
+
+  g_object_unref (task);
+  release (batch);
 }
 
 static void
@@ -677,44 +1148,41 @@ concord_rest_connector_update_async (ConcordConnector    *connector,
                                      gpointer             user_data)
 {
   ConcordRestConnector *self = CONCORD_REST_CONNECTOR (connector);
-  g_autoptr(GTask) task = NULL;
-  GError *type_error = NULL;
-  ConcordWriteBatch *batch;
+  GTask *task;
+  GError *error = NULL;
+  OpState *state;
 
   task = concord_connector_task_new (connector, concord_rest_connector_update_async, cancellable,
                                      callback, user_data);
-  if (!concord_rest_connector_check_contact_type (self, contact_type, &type_error))
+  if (!concord_rest_connector_check_contact_type (self, contact_type, &error))
     {
-      g_task_return_error (task, type_error);
+      g_task_return_error (task, error);
+      g_object_unref (task);
       return;
     }
-  op_state_new (task, contact_type);
-  batch = concord_write_batch_new (task, changes->len);
+  state = op_state_new (task, contact_type);
+  state->inputs = g_ptr_array_ref (changes);
+  prepare_then (task, CONCORD_REST_UPDATE, update_start);
+}
 
-  for (guint i = 0; i < changes->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      ConcordHttpRequest *request;
-      UpdateItem *item;
+/**
+ * concord_rest_update_refuse:
+ * @key: a field of the change the app cannot set
+ * @reason: (transfer full): why, for the user
+ *
+ * Notes that the change is written but for @key (concord_write_result_add_refused()).
+ */
+void
+concord_rest_update_refuse (ConcordRestUpdate *update,
+                            const char        *key,
+                            char              *reason)
+{
+  g_return_if_fail (update != NULL && key != NULL && reason != NULL);
 
-      request = KLASS (self)->build_update_request (self, contact_type,
-                                                    g_ptr_array_index (changes, i), &error);
-      if (request == NULL)
-        {
-          concord_write_batch_set_error (batch, i, error);
-          continue;
-        }
-
-      item = g_new0 (UpdateItem, 1);
-      item->batch = batch;
-      item->task = g_object_ref (task);
-      item->index = i;
-      concord_write_batch_hold (batch);
-      concord_http_client_send_json_async (PRIV (self)->client, request, cancellable,
-                                           on_update_one_cb, item);
-    }
-
-  release (batch);
+  if (update->refused == NULL)
+    update->refused = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (update->refused, g_strdup (key));
+  g_ptr_array_add (update->refused, reason);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -779,8 +1247,8 @@ concord_rest_connector_finalize (GObject *object)
 {
   ConcordRestConnectorPrivate *priv = PRIV (object);
 
-  g_clear_pointer (&priv->seen_tokens, g_hash_table_unref);
-  g_clear_pointer (&priv->previous_ids, g_hash_table_unref);
+  listing_guard_clear (&priv->listing);
+  g_clear_pointer (&priv->custom_fields, g_hash_table_unref);
 
   G_OBJECT_CLASS (concord_rest_connector_parent_class)->finalize (object);
 }
@@ -789,6 +1257,58 @@ static guint
 concord_rest_connector_get_max_batch (ConcordConnector *connector)
 {
   return PRIV (connector)->max_batch;
+}
+
+#define TRAITS(self) (KLASS (self)->traits)
+#define PARENT_CLASS CONCORD_CONNECTOR_CLASS (concord_rest_connector_parent_class)
+
+static const char *
+concord_rest_connector_get_app_id (ConcordConnector *connector)
+{
+  return TRAITS (connector) != NULL ? TRAITS (connector)->app_id : NULL;
+}
+
+static const char *
+concord_rest_connector_get_app_name (ConcordConnector *connector)
+{
+  if (TRAITS (connector) == NULL)
+    return PARENT_CLASS->get_app_name (connector);
+  return TRAITS (connector)->app_name;
+}
+
+static ConcordConnectorFlags
+concord_rest_connector_get_flags (ConcordConnector *connector)
+{
+  if (TRAITS (connector) == NULL)
+    return PARENT_CLASS->get_flags (connector);
+  return TRAITS (connector)->flags;
+}
+
+static guint
+concord_rest_connector_get_page_size (ConcordConnector *connector)
+{
+  if (TRAITS (connector) == NULL || TRAITS (connector)->page_size == 0)
+    return PARENT_CLASS->get_page_size (connector);
+  return TRAITS (connector)->page_size;
+}
+
+static guint
+concord_rest_connector_get_rate_budget (ConcordConnector *connector)
+{
+  if (TRAITS (connector) == NULL || TRAITS (connector)->rate_budget == 0)
+    return PARENT_CLASS->get_rate_budget (connector);
+  return TRAITS (connector)->rate_budget;
+}
+
+static GPtrArray *
+concord_rest_connector_list_contact_types (ConcordConnector *connector)
+{
+  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+
+  if (TRAITS (connector) != NULL && TRAITS (connector)->contact_type != NULL)
+    g_ptr_array_add (types, concord_contact_type_new (TRAITS (connector)->contact_type,
+                                                      TRAITS (connector)->contact_type_label));
+  return types;
 }
 
 static void
@@ -800,6 +1320,12 @@ concord_rest_connector_class_init (ConcordRestConnectorClass *klass)
   object_class->dispose = concord_rest_connector_dispose;
   object_class->finalize = concord_rest_connector_finalize;
 
+  connector_class->get_app_id = concord_rest_connector_get_app_id;
+  connector_class->get_app_name = concord_rest_connector_get_app_name;
+  connector_class->get_flags = concord_rest_connector_get_flags;
+  connector_class->get_page_size = concord_rest_connector_get_page_size;
+  connector_class->get_rate_budget = concord_rest_connector_get_rate_budget;
+  connector_class->list_contact_types = concord_rest_connector_list_contact_types;
   connector_class->get_max_batch = concord_rest_connector_get_max_batch;
   connector_class->list_async = concord_rest_connector_list_async;
   connector_class->fetch_async = concord_rest_connector_fetch_async;
@@ -815,7 +1341,9 @@ concord_rest_connector_init (ConcordRestConnector *self)
 
   priv->max_batch = 100;
   priv->max_pages = CONCORD_REST_DEFAULT_MAX_PAGES;
-  priv->seen_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  listing_guard_init (&priv->listing);
+  priv->guard = &priv->listing;
+  priv->custom_fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1149,4 +1677,257 @@ concord_rest_page_next_link (ConcordRestConnector  *self,
     }
 
   return set_next_page (self, page, g_strdup (target + strlen (base)), error);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Records and custom fields                                                 */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * concord_rest_record_set_text:
+ * @repaired: whether @text had to be repaired (concord_rest_json_text())
+ *
+ * Sets field @key of @record to @text (nothing when %NULL), marked altered
+ * when repaired: it is then never written across.
+ */
+void
+concord_rest_record_set_text (ConcordRecord    *record,
+                              const char       *key,
+                              ConcordFieldType  type,
+                              const char       *text,
+                              gboolean          repaired)
+{
+  concord_record_set_text (record, key, type, text);
+  if (repaired && text != NULL)
+    concord_record_mark_altered (record, key);
+}
+
+/**
+ * concord_rest_record_set_member:
+ *
+ * Sets field @key of @record to the text of member @name of @object, read
+ * with concord_rest_json_text() and marked altered when repaired.
+ */
+void
+concord_rest_record_set_member (ConcordRecord    *record,
+                                const char       *key,
+                                ConcordFieldType  type,
+                                JsonObject       *object,
+                                const char       *name,
+                                gsize             max_bytes)
+{
+  gboolean repaired = FALSE;
+  g_autofree char *text = concord_rest_json_text (object, name, max_bytes, &repaired);
+
+  concord_rest_record_set_text (record, key, type, text, repaired);
+}
+
+/**
+ * concord_rest_connector_declare_custom_fields:
+ * @names: (nullable): custom field names separated by commas, e.g. an
+ *   account's option
+ *
+ * Custom fields the account has but that reading records cannot find (no
+ * record uses them yet, and the app cannot list them): they are in the
+ * schema from now on (concord_rest_connector_add_custom_specs()). Blank
+ * names are skipped, and so are names that are not text.
+ */
+void
+concord_rest_connector_declare_custom_fields (ConcordRestConnector *self,
+                                              const char           *names)
+{
+  g_auto(GStrv) split = NULL;
+
+  g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
+
+  if (names == NULL)
+    return;
+
+  split = g_strsplit (names, ",", -1);
+  for (guint i = 0; split[i] != NULL; i++)
+    {
+      char *name = g_strstrip (split[i]);
+
+      if (*name != '\0' && g_utf8_validate (name, -1, NULL))
+        g_hash_table_add (PRIV (self)->custom_fields, g_strdup (name));
+    }
+}
+
+/**
+ * concord_rest_connector_read_custom_fields:
+ * @custom: (nullable): the object of a record's custom fields, each a text
+ *
+ * Sets a custom field of @record (concord_field_custom_key()) for each
+ * member of @custom, and learns its name for the schema. A field whose
+ * name had to be repaired is skipped: it could not be written back.
+ */
+void
+concord_rest_connector_read_custom_fields (ConcordRestConnector *self,
+                                           ConcordRecord        *record,
+                                           JsonObject           *custom,
+                                           gsize                 max_bytes)
+{
+  g_autoptr(GList) names = custom != NULL ? json_object_get_members (custom) : NULL;
+
+  for (const GList *l = names; l != NULL; l = l->next)
+    {
+      gboolean bad_name = FALSE;
+      g_autofree char *name = concord_http_repaired_text (l->data, max_bytes, &bad_name);
+      g_autofree char *key = NULL;
+
+      if (*name == '\0' || bad_name)
+        continue;
+
+      if (!g_hash_table_contains (PRIV (self)->custom_fields, name))
+        g_hash_table_add (PRIV (self)->custom_fields, g_strdup (name));
+
+      key = concord_field_custom_key (name);
+      concord_rest_record_set_member (record, key, CONCORD_FIELD_TYPE_STRING, custom, l->data,
+                                      max_bytes);
+    }
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/**
+ * concord_rest_connector_add_custom_specs:
+ *
+ * Adds a text field to @specs for each custom field learnt or declared,
+ * sorted by name.
+ */
+void
+concord_rest_connector_add_custom_specs (ConcordRestConnector *self,
+                                         GPtrArray            *specs)
+{
+  g_autofree const char **names = NULL;
+  guint n_names;
+
+  g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
+
+  names = (const char **) g_hash_table_get_keys_as_array (PRIV (self)->custom_fields, &n_names);
+  g_qsort_with_data (names, (gint) n_names, sizeof (char *), compare_names, NULL);
+  for (guint i = 0; i < n_names; i++)
+    {
+      g_autofree char *key = concord_field_custom_key (names[i]);
+
+      g_ptr_array_add (specs, concord_field_spec_new (key, names[i],
+                                                      CONCORD_FIELD_TYPE_STRING, FALSE));
+    }
+}
+
+/**
+ * concord_rest_json_add_custom_fields:
+ * @member: the name of the object, e.g. "CustomFields"
+ * @record: (nullable): whose custom fields are added
+ * @clear: (nullable): custom fields to clear, added as empty strings
+ *
+ * Adds to @builder, inside an object, member @member: an object of the
+ * custom fields as strings, when there are any.
+ *
+ * Returns: whether there were any
+ */
+gboolean
+concord_rest_json_add_custom_fields (JsonBuilder         *builder,
+                                     const char          *member,
+                                     const ConcordRecord *record,
+                                     const char * const  *clear)
+{
+  gboolean any = FALSE;
+  guint n_set = record != NULL ? concord_record_get_n_fields (record) : 0;
+  guint n_clear = clear != NULL ? g_strv_length ((char **) clear) : 0;
+
+  for (guint f = 0; f < n_set + n_clear; f++)
+    {
+      const char *key = f >= n_set ? clear[f - n_set] : NULL;
+      const ConcordValue *value = f < n_set ? concord_record_get_field_at (record, f, &key) : NULL;
+      g_autofree char *string = value != NULL ? concord_value_to_string (value) : NULL;
+
+      if (!concord_field_is_custom (key))
+        continue;
+
+      if (!any)
+        {
+          json_builder_set_member_name (builder, member);
+          json_builder_begin_object (builder);
+          any = TRUE;
+        }
+
+      json_builder_set_member_name (builder, key + strlen (CONCORD_FIELD_CUSTOM_PREFIX));
+      json_builder_add_string_value (builder, string != NULL ? string : "");
+    }
+
+  if (any)
+    json_builder_end_object (builder);
+  return any;
+}
+
+/**
+ * concord_rest_find_dropped_custom_field:
+ * @sent: (nullable): the record written
+ * @echoed: (nullable): the app's echo of it
+ * @member: the name of the echo's custom fields object
+ *
+ * Some apps drop custom fields the account lacks without a word; the echo
+ * tells.
+ *
+ * Returns: (nullable): the first custom field of @sent that @echoed lacks
+ */
+const char *
+concord_rest_find_dropped_custom_field (const ConcordRecord *sent,
+                                        JsonNode            *echoed,
+                                        const char          *member)
+{
+  JsonObject *custom = NULL;
+
+  if (echoed != NULL && JSON_NODE_HOLDS_OBJECT (echoed))
+    custom = concord_rest_json_object (json_node_get_object (echoed), member);
+
+  for (guint f = 0; sent != NULL && f < concord_record_get_n_fields (sent); f++)
+    {
+      const char *key;
+      const char *name;
+
+      concord_record_get_field_at (sent, f, &key);
+      if (!concord_field_is_custom (key))
+        continue;
+
+      name = key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
+      if (custom == NULL || !json_object_has_member (custom, name))
+        return name;
+    }
+
+  return NULL;
+}
+
+/**
+ * concord_rest_add_field_spec:
+ * @key: a canonical field (concord_fields_lookup())
+ * @choices: (nullable) (array zero-terminated=1): the values the app takes
+ * @read_only: whether the app refuses writes to it
+ *
+ * Adds the canonical field @key, as the app has it, to a schema's @specs.
+ */
+void
+concord_rest_add_field_spec (GPtrArray          *specs,
+                             const char         *key,
+                             const char * const *choices,
+                             gboolean            read_only)
+{
+  ConcordFieldSpec *spec = concord_field_spec_copy (concord_fields_lookup (key));
+
+  g_return_if_fail (spec != NULL);
+
+  if (choices != NULL)
+    {
+      g_strfreev (spec->choices);
+      spec->choices = g_strdupv ((char **) choices);
+    }
+  spec->read_only = read_only;
+  g_ptr_array_add (specs, spec);
 }

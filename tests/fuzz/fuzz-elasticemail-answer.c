@@ -5,7 +5,8 @@
 
 /*
  * The bytes of an Elastic Email answer, as the connector reads them: the
- * error body of a refusal (check_status, for 400 and 412), then the page:
+ * error body of a refusal (the client's check, with the connector's hook,
+ * for 400 and 412), then the page:
  * the bounded parse and every contact parsed from it.
  */
 
@@ -25,6 +26,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   static ConcordConnectorElasticEmail *connector;
+  ConcordHttpClient *client;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
@@ -34,16 +36,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     connector = concord_connector_elasticemail_new ("https://api.elasticemail.invalid/v4",
                                                     "fuzz-key");
 
+  client = concord_rest_connector_get_client (CONCORD_REST_CONNECTOR (connector));
   body = g_bytes_new (data, size);
 
-  g_assert_false (_concord_connector_elasticemail_check_status (400, body, "GET /contacts", &error));
+  g_assert_false (concord_http_client_check_answer (client, 400, body, "GET /contacts", &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
-  g_assert_false (_concord_connector_elasticemail_check_status (412, body, "GET /contacts", &error));
+  g_assert_false (concord_http_client_check_answer (client, 412, body, "GET /contacts", &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
 
-  root = _concord_connector_elasticemail_parse_answer (body, "GET /contacts", &error);
+  root = concord_http_parse_json (body, "GET /contacts", CONCORD_HTTP_DEFAULT_MAX_ANSWER_BYTES,
+                                  &error);
   g_assert_true (root == NULL || error == NULL);
   if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
     {
@@ -51,8 +55,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
-          ConcordRecord *record =
-            _concord_connector_elasticemail_parse_contact (connector, json_array_get_element (array, i));
+          ConcordRecord *record = _concord_connector_elasticemail_parse_contact (
+            connector, json_array_get_element (array, i));
 
           if (record != NULL)
             {

@@ -11,16 +11,10 @@
 
 G_BEGIN_DECLS
 
-/* What the connector does with the bytes of an answer, for the fuzz
- * targets of tests/fuzz/: no network, no main loop. */
+/* How the connector reads a contact, for the fuzz targets of tests/fuzz/:
+ * no network, no main loop. Its answers are checked and parsed by the
+ * client (concord_http_client_check_answer(), concord_http_parse_json()). */
 
-JsonNode      *_concord_connector_elasticemail_parse_answer  (GBytes                       *body,
-                                                              const char                   *label,
-                                                              GError                      **error);
-gboolean       _concord_connector_elasticemail_check_status  (guint                         status,
-                                                              GBytes                       *body,
-                                                              const char                   *label,
-                                                              GError                      **error);
 ConcordRecord *_concord_connector_elasticemail_parse_contact (ConcordConnectorElasticEmail *self,
                                                               JsonNode                     *node);
 

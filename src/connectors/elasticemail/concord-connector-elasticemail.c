@@ -8,10 +8,11 @@
  * specs/elasticemail-v4-contacts.md for the facts and their uncertainties),
  * on ConcordRestConnector and ConcordHttpClient, which do the requests
  * (the key only as the X-ElasticEmail-ApiKey header, MAX_IN_FLIGHT at once,
- * retries, bounded and repaired answers), the listing loop, fetch by id
- * and chunked creates with 413 halving. What is left here is Elastic
- * Email's: its field tables, its error bodies, its list membership, its
- * multi-step update.
+ * retries, bounded and repaired answers), the listing loop, fetch by id,
+ * chunked creates with 413 halving, the requests of a multi-step update,
+ * offset-paged collections, schema samples and custom fields. What is left
+ * here is Elastic Email's: its field tables, its error bodies, its list
+ * membership, the steps of its update.
  *
  * Errors. v4 answers 400 for a refused key and for a key without the
  * needed access level, so a 400 is told apart by its {"Error": …} body;
@@ -103,13 +104,26 @@ struct _ConcordConnectorElasticEmail
 
   ConcordHttpClient    *client;          /* (owned): also the base's */
   guint                 max_schema_pages;/* MAX_SCHEMA_PAGES but in tests */
-  GHashTable           *custom_fields;   /* (owned): names seen or declared → NULL */
   gboolean              schema_read;     /* a schema load has read every page */
   GHashTable           *membership;      /* (owned) (nullable): email → set of list names */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorElasticEmail, concord_connector_elasticemail,
                      CONCORD_TYPE_REST_CONNECTOR)
+
+/* The members read and written as they are (Source only read), shared by
+ * parsing and payload building. */
+static const struct
+{
+  const char       *key;
+  ConcordFieldType  type;
+  const char       *member;
+  gboolean          writable;
+} text_members[] = {
+  { CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, "FirstName", TRUE },
+  { CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, "LastName", TRUE },
+  { CONCORD_FIELD_SOURCE, CONCORD_FIELD_TYPE_ENUM, "Source", FALSE },
+};
 
 /* The API's ContactStatus names and ours. */
 static const struct
@@ -194,18 +208,10 @@ consent_to_api (const char *canonical)
 
 /* The text of a member: see concord_rest_json_text(). */
 static char *
-member_text_repaired (JsonObject *object,
-                      const char *name,
-                      gboolean   *repaired)
-{
-  return concord_rest_json_text (object, name, MAX_VALUE_BYTES, repaired);
-}
-
-static char *
 member_text (JsonObject *object,
              const char *name)
 {
-  return member_text_repaired (object, name, NULL);
+  return concord_rest_json_text (object, name, MAX_VALUE_BYTES, NULL);
 }
 
 /* The folded email of the Contact object at @node, or NULL. */
@@ -221,12 +227,6 @@ node_email (JsonNode *node)
   return concord_email_fold (text);
 }
 
-static GHashTable *
-new_string_set (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-}
-
 static void
 membership_add (GHashTable *membership,
                 const char *email,
@@ -236,7 +236,7 @@ membership_add (GHashTable *membership,
 
   if (lists == NULL)
     {
-      lists = new_string_set ();
+      lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       g_hash_table_insert (membership, g_strdup (email), lists);
     }
 
@@ -264,32 +264,6 @@ set_lists_field (ConcordRecord *record,
       concord_record_mark_altered (record, CONCORD_FIELD_LISTS);
 }
 
-/* Sets field @key of @record to @text, marked altered when @repaired. */
-static void
-set_text (ConcordRecord    *record,
-          const char       *key,
-          ConcordFieldType  type,
-          const char       *text,
-          gboolean          repaired)
-{
-  concord_record_set_text (record, key, type, text);
-  if (repaired && text != NULL)
-    concord_record_mark_altered (record, key);
-}
-
-static void
-set_member_text (ConcordRecord    *record,
-                 const char       *key,
-                 ConcordFieldType  type,
-                 JsonObject       *object,
-                 const char       *name)
-{
-  gboolean repaired = FALSE;
-  g_autofree char *text = member_text_repaired (object, name, &repaired);
-
-  set_text (record, key, type, text, repaired);
-}
-
 /* A Contact object as a record; NULL when it has no email. The email is
  * kept as the server gave it (the remote id is its folded form); a field
  * whose value had to be repaired is marked altered, so it is never
@@ -303,7 +277,6 @@ parse_contact (ConcordConnectorElasticEmail *self,
   g_autofree char *remote_id = NULL;
   g_autofree char *text = NULL;
   JsonObject *object;
-  JsonObject *custom;
   JsonNode *email_node;
   gboolean repaired = FALSE;
   gint64 modified = -1;
@@ -340,31 +313,32 @@ parse_contact (ConcordConnectorElasticEmail *self,
     }
 
   record = concord_record_new (remote_id);
-  set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email, repaired);
-  set_member_text (record, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, object, "FirstName");
-  set_member_text (record, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, object, "LastName");
+  concord_rest_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email,
+                                repaired);
+  for (guint i = 0; i < G_N_ELEMENTS (text_members); i++)
+    concord_rest_record_set_member (record, text_members[i].key, text_members[i].type, object,
+                                    text_members[i].member, MAX_VALUE_BYTES);
 
   repaired = FALSE;
-  text = member_text_repaired (object, "Status", &repaired);
+  text = concord_rest_json_text (object, "Status", MAX_VALUE_BYTES, &repaired);
   /* Unknown values (numbers too) are kept as given. */
-  set_text (record, CONCORD_FIELD_STATUS, CONCORD_FIELD_TYPE_ENUM,
+  concord_rest_record_set_text (record, CONCORD_FIELD_STATUS, CONCORD_FIELD_TYPE_ENUM,
             text != NULL && status_to_canonical (text) != NULL ? status_to_canonical (text) : text,
             repaired);
   g_clear_pointer (&text, g_free);
 
-  set_member_text (record, CONCORD_FIELD_SOURCE, CONCORD_FIELD_TYPE_ENUM, object, "Source");
 
   repaired = FALSE;
-  text = member_text_repaired (concord_rest_json_object (object, "Consent"), "ConsentTracking",
-                               &repaired);
+  text = concord_rest_json_text (concord_rest_json_object (object, "Consent"), "ConsentTracking",
+                                 MAX_VALUE_BYTES, &repaired);
   if (text == NULL)
-    text = member_text_repaired (object, "ConsentTracking", &repaired);
+    text = concord_rest_json_text (object, "ConsentTracking", MAX_VALUE_BYTES, &repaired);
   if (text != NULL)
     {
       const char *api = consent_to_api (text);
       g_autofree char *lower = api != NULL ? g_ascii_strdown (api, -1) : NULL;
 
-      set_text (record, CONCORD_FIELD_CONSENT, CONCORD_FIELD_TYPE_ENUM,
+      concord_rest_record_set_text (record, CONCORD_FIELD_CONSENT, CONCORD_FIELD_TYPE_ENUM,
                 lower != NULL ? lower : text, repaired);
     }
   g_clear_pointer (&text, g_free);
@@ -384,28 +358,9 @@ parse_contact (ConcordConnectorElasticEmail *self,
   if (modified >= 0)
     concord_record_set_modified (record, modified);
 
-  custom = concord_rest_json_object (object, "CustomFields");
-  if (custom != NULL)
-    {
-      g_autoptr(GList) names = json_object_get_members (custom);
-
-      for (const GList *l = names; l != NULL; l = l->next)
-        {
-          gboolean bad_name = FALSE;
-          g_autofree char *name = concord_http_repaired_text (l->data, MAX_VALUE_BYTES, &bad_name);
-          g_autofree char *key = NULL;
-
-          /* A field whose name had to be repaired cannot be written back. */
-          if (*name == '\0' || bad_name)
-            continue;
-
-          if (!g_hash_table_contains (self->custom_fields, name))
-            g_hash_table_add (self->custom_fields, g_strdup (name));
-
-          key = concord_field_custom_key (name);
-          set_member_text (record, key, CONCORD_FIELD_TYPE_STRING, custom, l->data);
-        }
-    }
+  concord_rest_connector_read_custom_fields (CONCORD_REST_CONNECTOR (self), record,
+                                             concord_rest_json_object (object, "CustomFields"),
+                                             MAX_VALUE_BYTES);
 
   if (self->membership != NULL)
     set_lists_field (record, g_hash_table_lookup (self->membership, remote_id));
@@ -413,83 +368,18 @@ parse_contact (ConcordConnectorElasticEmail *self,
   return g_steal_pointer (&record);
 }
 
-static JsonArray *
-expect_array (JsonNode    *node,
-              const char  *label,
-              GError     **error)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                   "%s failed: the answer is not a JSON array", label);
-      return NULL;
-    }
-
-  return json_node_get_array (node);
-}
-
-/* Adds the "CustomFields" object of @record's custom fields (and @clear's,
- * as empty strings) to @builder, when there are any. */
 static gboolean
-add_custom_fields (JsonBuilder         *builder,
-                   const ConcordRecord *record,
-                   const char * const  *clear)
+change_clears (const ConcordRecordChange *change,
+               const char                *key)
 {
-  gboolean any = FALSE;
-  guint n_set = record != NULL ? concord_record_get_n_fields (record) : 0;
-  guint n_clear = clear != NULL ? g_strv_length ((char **) clear) : 0;
-
-  for (guint f = 0; f < n_set + n_clear; f++)
-    {
-      const char *key = f >= n_set ? clear[f - n_set] : NULL;
-      const ConcordValue *value = f < n_set ? concord_record_get_field_at (record, f, &key) : NULL;
-      g_autofree char *string = value != NULL ? concord_value_to_string (value) : NULL;
-
-      if (!concord_field_is_custom (key))
-        continue;
-
-      if (!any)
-        {
-          json_builder_set_member_name (builder, "CustomFields");
-          json_builder_begin_object (builder);
-          any = TRUE;
-        }
-
-      /* Every custom value travels as a string. */
-      json_builder_set_member_name (builder, key + strlen (CONCORD_FIELD_CUSTOM_PREFIX));
-      json_builder_add_string_value (builder, string != NULL ? string : "");
-    }
-
-  if (any)
-    json_builder_end_object (builder);
-  return any;
+  return change->clear != NULL && g_strv_contains ((const char * const *) change->clear, key);
 }
 
-/* The first custom field of @sent that @echoed lacks, or NULL. */
-static const char *
-find_dropped_custom_field (const ConcordRecord *sent,
-                           JsonNode            *echoed)
+static gboolean
+change_touches_lists (const ConcordRecordChange *change)
 {
-  JsonObject *custom = NULL;
-
-  if (echoed != NULL && JSON_NODE_HOLDS_OBJECT (echoed))
-    custom = concord_rest_json_object (json_node_get_object (echoed), "CustomFields");
-
-  for (guint f = 0; sent != NULL && f < concord_record_get_n_fields (sent); f++)
-    {
-      const char *key;
-      const char *name;
-
-      concord_record_get_field_at (sent, f, &key);
-      if (!concord_field_is_custom (key))
-        continue;
-
-      name = key + strlen (CONCORD_FIELD_CUSTOM_PREFIX);
-      if (custom == NULL || !json_object_has_member (custom, name))
-        return name;
-    }
-
-  return NULL;
+  return (change->set != NULL && concord_record_get (change->set, CONCORD_FIELD_LISTS) != NULL) ||
+         change_clears (change, CONCORD_FIELD_LISTS);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -539,7 +429,7 @@ refine_error (guint        status,
 }
 
 /*
- * call_async:
+ * new_request:
  * @path: path and query after the base URL, already encoded
  * @label: the endpoint for messages, without personal data
  * @body: (nullable): JSON to send
@@ -547,66 +437,21 @@ refine_error (guint        status,
  * Every Elastic Email request may be repeated: POST /contacts is an
  * upsert, and list and suppression changes are set operations.
  */
-static void
-call_async (ConcordConnectorElasticEmail *self,
-            const char                   *method,
-            const char                   *path,
-            const char                   *label,
-            JsonNode                     *body,
-            GCancellable                 *cancellable,
-            GAsyncReadyCallback           callback,
-            gpointer                      user_data)
+static ConcordHttpRequest *
+new_request (const char *method,
+             const char *path,
+             const char *label,
+             JsonNode   *body)
 {
   ConcordHttpRequest *request = concord_http_request_new (method, path, label);
 
   concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
   if (body != NULL)
     concord_http_request_set_json (request, body);
-  concord_http_client_send_json_async (self->client, request, cancellable, callback, user_data);
-}
-
-static JsonNode *
-call_finish (ConcordConnectorElasticEmail  *self,
-             GAsyncResult                  *result,
-             GError                       **error)
-{
-  return concord_http_client_send_json_finish (self->client, result, NULL, NULL, error);
-}
-
-static void
-call_lists_page (ConcordConnectorElasticEmail *self,
-                 guint                         offset,
-                 GCancellable                 *cancellable,
-                 GAsyncReadyCallback           callback,
-                 gpointer                      user_data)
-{
-  g_autofree char *path = g_strdup_printf ("/lists?limit=%u&offset=%u", LISTS_PAGE_LIMIT, offset);
-
-  call_async (self, "GET", path, "GET /lists", NULL, cancellable, callback, user_data);
+  return request;
 }
 
 /* For the fuzz targets (concord-connector-elasticemail-private.h). */
-JsonNode *
-_concord_connector_elasticemail_parse_answer (GBytes      *body,
-                                              const char  *label,
-                                              GError     **error)
-{
-  return concord_http_parse_json (body, label, CONCORD_HTTP_DEFAULT_MAX_ANSWER_BYTES, error);
-}
-
-gboolean
-_concord_connector_elasticemail_check_status (guint        status,
-                                              GBytes      *body,
-                                              const char  *label,
-                                              GError     **error)
-{
-  if (status >= 200 && status < 300)
-    return TRUE;
-
-  return !refine_error (status, body, label, error, NULL) &&
-         concord_http_check_status (status, label, error);
-}
-
 ConcordRecord *
 _concord_connector_elasticemail_parse_contact (ConcordConnectorElasticEmail *self,
                                                JsonNode                     *node)
@@ -623,12 +468,9 @@ typedef struct
   gboolean    names_only;   /* list_choices: the list names, sorted */
   GHashTable *membership;   /* (owned): being built */
   GPtrArray  *lists;        /* (owned): list names */
-  guint       offset;
   guint       list_index;
-  char       *first_email;  /* (owned) (nullable): first email of the previous page */
-  gboolean    in_fallback;  /* the current request asks for the whole list at once */
-  char       *first_list;   /* (owned) (nullable): first name of the previous /lists page */
   guint       n_members;    /* list members read, all lists and pages */
+  guint       n_paged;      /* members of the current list read before a fallback */
 } MembershipState;
 
 static void
@@ -636,8 +478,6 @@ membership_state_free (MembershipState *state)
 {
   g_clear_pointer (&state->membership, g_hash_table_unref);
   g_clear_pointer (&state->lists, g_ptr_array_unref);
-  g_free (state->first_email);
-  g_free (state->first_list);
   g_free (state);
 }
 
@@ -648,63 +488,61 @@ compare_list_names (gconstpointer a,
   return g_utf8_collate (*(const char * const *) a, *(const char * const *) b);
 }
 
-static void membership_next (GTask *task);
+static void read_members (GTask *task);
 
-/* One answer of GET /lists (bounded by LISTS_PAGE_LIMIT and MAX_LISTS).
- * The lists end at an empty page or one that repeats the page before (a
- * server that ignores the offset); a server may cap a page below what was
- * asked, so it goes on to the first empty page. */
+/* One page of GET /lists (ConcordRestReadPage). */
 static void
-on_lists_page_cb (GObject      *object,
+add_lists_page (JsonArray *page,
+                gpointer   user_data)
+{
+  MembershipState *state = user_data;
+
+  for (guint i = 0; i < json_array_get_length (page); i++)
+    {
+      JsonNode *node = json_array_get_element (page, i);
+      g_autofree char *name = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        name = member_text (json_node_get_object (node), "ListName");
+      if (name != NULL && *name != '\0')
+        g_ptr_array_add (state->lists, g_steal_pointer (&name));
+    }
+}
+
+/* One page of the current list's members (ConcordRestReadPage). */
+static void
+add_members_page (JsonArray *page,
+                  gpointer   user_data)
+{
+  MembershipState *state = user_data;
+  const char *list_name = g_ptr_array_index (state->lists, state->list_index);
+
+  for (guint i = 0; i < json_array_get_length (page); i++)
+    {
+      g_autofree char *email = node_email (json_array_get_element (page, i));
+
+      if (email != NULL)
+        membership_add (state->membership, email, list_name);
+    }
+}
+
+/* GET /lists, bounded by LISTS_PAGE_LIMIT and MAX_LISTS. The lists end at
+ * an empty page or one that repeats the page before (a server that
+ * ignores the offset); a server may cap a page below what was asked, so
+ * reading goes on to the first empty page. */
+static void
+on_lists_read_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  JsonArray *array = NULL;
-  guint n = 0;
+  GError *error = NULL;
 
-  root = call_finish (self, result, &error);
-  if (error == NULL && (array = expect_array (root, "GET /lists", &error)) != NULL)
-    n = json_array_get_length (array);
-  /* Counted by what was read, not by the names kept: a server that sends
-   * pages of things that are not lists forever adds no name. */
-  if (error == NULL && (n > LISTS_PAGE_LIMIT || state->offset + n > MAX_LISTS))
-    g_set_error (&error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                 "GET /lists failed: the server sent %u lists for a page of %u (at most %u "
-                 "lists are read); the listing stops", n, LISTS_PAGE_LIMIT, MAX_LISTS);
-  if (error != NULL)
+  if (!concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (object), result, NULL,
+                                               NULL, &error))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (n > 0 && JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, 0)))
-    first = member_text (json_node_get_object (json_array_get_element (array, 0)), "ListName");
-
-  if (n > 0 && (state->offset == 0 || first == NULL || g_strcmp0 (first, state->first_list) != 0))
-    {
-      for (guint i = 0; i < n; i++)
-        {
-          JsonNode *node = json_array_get_element (array, i);
-          g_autofree char *name = NULL;
-
-          if (JSON_NODE_HOLDS_OBJECT (node))
-            name = member_text (json_node_get_object (node), "ListName");
-          if (name != NULL && *name != '\0')
-            g_ptr_array_add (state->lists, g_steal_pointer (&name));
-        }
-
-      g_free (state->first_list);
-      state->first_list = g_steal_pointer (&first);
-      state->offset += n;
-      call_lists_page (self, state->offset, cancellable, on_lists_page_cb,
-                       g_steal_pointer (&task));
+      g_task_return_error (task, error);
       return;
     }
 
@@ -718,9 +556,7 @@ on_lists_page_cb (GObject      *object,
     }
 
   /* All lists read: read their members. */
-  state->offset = 0;
-  state->list_index = 0;
-  membership_next (g_steal_pointer (&task));
+  read_members (g_steal_pointer (&task));
 }
 
 static void
@@ -735,8 +571,10 @@ load_lists (GTask    *task,
   state->lists = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, state, (GDestroyNotify) membership_state_free);
 
-  call_lists_page (g_task_get_source_object (task), 0, g_task_get_cancellable (task),
-                   on_lists_page_cb, task);
+  concord_rest_connector_read_all_async (g_task_get_source_object (task), "/lists", "GET /lists",
+                                         "lists", LISTS_PAGE_LIMIT, MAX_LISTS, "ListName",
+                                         add_lists_page, state, g_task_get_cancellable (task),
+                                         on_lists_read_cb, task);
 }
 
 /* Lists are the one field with a closed set of values here: a contact can
@@ -764,40 +602,62 @@ concord_connector_elasticemail_list_choices_async (ConcordConnector    *connecto
   g_object_unref (task);
 }
 
+/* The current list is read; on to the next. Takes the reference on @task. */
 static void
-add_members (GHashTable *membership,
-             JsonArray  *array,
-             const char *list_name)
+next_list (GTask *task)
 {
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      g_autofree char *email = node_email (json_array_get_element (array, i));
+  MembershipState *state = g_task_get_task_data (task);
 
-      if (email != NULL)
-        membership_add (membership, email, list_name);
-    }
+  state->list_index++;
+  state->n_paged = 0;
+  read_members (task);
 }
 
-static void membership_next_cb (GObject      *object,
-                                GAsyncResult *result,
-                                gpointer      user_data);
-
+/* The one page of a list whose server ignores the offset. */
 static void
-request_members (GTask *task,
-                 guint  limit)
+on_members_fallback_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
 {
+  g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
-  g_autofree char *escaped = escape_segment (g_ptr_array_index (state->lists, state->list_index));
-  g_autofree char *path = g_strdup_printf ("/lists/%s/contacts?limit=%u&offset=%u", escaped,
-                                           limit, state->in_fallback ? 0 : state->offset);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *array = NULL;
+  guint n = 0;
 
-  call_async (self, "GET", path, "GET /lists/{name}/contacts", NULL,
-              g_task_get_cancellable (task), membership_next_cb, task);
+  root = concord_http_client_send_json_finish (self->client, result, NULL, NULL, &error);
+  /* A 404: the list went away since GET /lists. */
+  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
+    g_clear_error (&error);
+  else if (error == NULL &&
+           (array = concord_rest_json_array (root, "GET /lists/{name}/contacts", &error)))
+    n = json_array_get_length (array);
+  if (error == NULL && (n > FALLBACK_LIMIT || state->n_members + n > MAX_MEMBERSHIPS))
+    g_set_error (&error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                 "GET /lists/{name}/contacts failed: the server sent %u contacts for a page of "
+                 "%u (at most %u memberships are read); the listing stops", n, FALLBACK_LIMIT,
+                 MAX_MEMBERSHIPS);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (n <= state->n_paged)
+    g_warning ("Elastic Email ignores the offset of GET /lists/{name}/contacts and caps its "
+               "page at %u: the memberships read for a list may be incomplete", n);
+
+  /* Whatever the fallback page holds is all there is to know. */
+  state->n_members += n;
+  if (n > 0)
+    add_members_page (array, state);
+  next_list (g_steal_pointer (&task));
 }
 
 static void
-membership_next_cb (GObject      *object,
+on_members_read_cb (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
@@ -805,82 +665,65 @@ membership_next_cb (GObject      *object,
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
   const char *list_name = g_ptr_array_index (state->lists, state->list_index);
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  JsonArray *array = NULL;
-  guint limit = state->in_fallback ? FALLBACK_LIMIT : PAGE_LIMIT;
-  guint n = 0;
+  gboolean repeated = FALSE;
+  guint n_read = 0;
 
-  root = call_finish (self, result, &error);
+  concord_rest_connector_read_all_finish (CONCORD_REST_CONNECTOR (self), result, &n_read,
+                                          &repeated, &error);
   /* A 404: the list went away since GET /lists. */
   if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND))
-    g_clear_error (&error);
-  else if (error == NULL && (array = expect_array (root, "GET /lists/{name}/contacts", &error)))
-    n = json_array_get_length (array);
+    {
+      next_list (g_steal_pointer (&task));
+      return;
+    }
   if (error != NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  state->n_members += n;
-  if (n > limit || state->n_members > MAX_MEMBERSHIPS)
-    {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                               "GET /lists/{name}/contacts failed: the server sent %u contacts "
-                               "for a page of %u (at most %u memberships are read); the "
-                               "listing stops", n, limit, MAX_MEMBERSHIPS);
-      return;
-    }
-
-  first = n > 0 ? node_email (json_array_get_element (array, 0)) : NULL;
-  if (!state->in_fallback && n > 0 && state->offset > 0 && first != NULL &&
-      g_strcmp0 (first, state->first_email) == 0)
+  state->n_members += n_read;
+  if (repeated)
     {
       /* The server ignores the offset (elasticemail-php#8): ask for the
        * whole list in one page, which is all that can still work. */
+      g_autofree char *escaped = escape_segment (list_name);
+      g_autofree char *path = g_strdup_printf ("/lists/%s/contacts?limit=%u&offset=0", escaped,
+                                               FALLBACK_LIMIT);
+
       g_debug ("GET /lists/{name}/contacts repeated a page: the server ignores the offset");
-      state->in_fallback = TRUE;
-      request_members (g_steal_pointer (&task), FALLBACK_LIMIT);
+      state->n_paged = n_read;
+      concord_http_client_send_json_async (self->client,
+                                           new_request ("GET", path, "GET /lists/{name}/contacts",
+                                                        NULL),
+                                           g_task_get_cancellable (task), on_members_fallback_cb,
+                                           g_object_ref (task));
       return;
     }
 
-  if (state->in_fallback && n <= state->offset)
-    g_warning ("Elastic Email ignores the offset of GET /lists/{name}/contacts and caps its "
-               "page at %u: the memberships read for a list may be incomplete", n);
-
-  if (n > 0)
-    add_members (state->membership, array, list_name);
-
-  if (n == 0 || state->in_fallback)
-    {
-      /* Whatever the fallback page holds is all there is to know. */
-      state->in_fallback = FALSE;
-      state->list_index++;
-      state->offset = 0;
-      g_clear_pointer (&state->first_email, g_free);
-    }
-  else
-    {
-      g_free (state->first_email);
-      state->first_email = g_steal_pointer (&first);
-      state->offset += n;
-    }
-
-  membership_next (g_steal_pointer (&task));
+  next_list (g_steal_pointer (&task));
 }
 
 /* Takes the reference on @task. */
 static void
-membership_next (GTask *task)
+read_members (GTask *task)
 {
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
   MembershipState *state = g_task_get_task_data (task);
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
 
   if (state->list_index < state->lists->len)
     {
-      request_members (task, PAGE_LIMIT);
+      escaped = escape_segment (g_ptr_array_index (state->lists, state->list_index));
+      path = g_strdup_printf ("/lists/%s/contacts", escaped);
+      concord_rest_connector_read_all_async (CONCORD_REST_CONNECTOR (self), path,
+                                             "GET /lists/{name}/contacts", "contacts",
+                                             PAGE_LIMIT, MAX_MEMBERSHIPS - state->n_members,
+                                             "Email", add_members_page, state,
+                                             g_task_get_cancellable (task), on_members_read_cb,
+                                             task);
       return;
     }
 
@@ -904,20 +747,27 @@ load_membership_async (ConcordConnectorElasticEmail *self,
 }
 
 /* ConcordRestConnector's preparation: memberships are read once per
- * listing, before its first page, and before a fetch when unknown. */
+ * listing, before its first page, and before a fetch when unknown, or an
+ * update that changes memberships (computed against what the lists hold). */
 static void
 concord_connector_elasticemail_prepare_async (ConcordRestConnector *connector,
                                               ConcordRestOperation  operation,
                                               const char           *page_token,
+                                              GPtrArray            *inputs,
                                               GCancellable         *cancellable,
                                               GAsyncReadyCallback   callback,
                                               gpointer              user_data)
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
   g_autoptr(GTask) task = NULL;
+  gboolean touches_lists = FALSE;
+
+  for (guint i = 0; operation == CONCORD_REST_UPDATE && i < inputs->len; i++)
+    touches_lists |= change_touches_lists (g_ptr_array_index (inputs, i));
 
   if ((operation == CONCORD_REST_LIST && page_token == NULL) ||
-      (operation != CONCORD_REST_CREATE && self->membership == NULL))
+      (self->membership == NULL &&
+       (operation == CONCORD_REST_FETCH || operation == CONCORD_REST_LIST || touches_lists)))
     {
       load_membership_async (self, cancellable, callback, user_data);
       return;
@@ -928,155 +778,49 @@ concord_connector_elasticemail_prepare_async (ConcordRestConnector *connector,
   g_task_return_boolean (task, TRUE);
 }
 
-static gboolean
-concord_connector_elasticemail_prepare_finish (ConcordRestConnector  *connector,
-                                               GAsyncResult          *result,
-                                               GError               **error)
-{
-  g_return_val_if_fail (g_async_result_is_tagged (result, load_membership_async), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* ------------------------------------------------------------------------- */
 /* Schema                                                                    */
 /* ------------------------------------------------------------------------- */
-
-static void
-add_canonical (GPtrArray          *specs,
-               const char         *key,
-               const char * const *choices,
-               gboolean            read_only)
-{
-  ConcordFieldSpec *spec = concord_field_spec_copy (concord_fields_lookup (key));
-
-  if (choices != NULL)
-    {
-      g_strfreev (spec->choices);
-      spec->choices = g_strdupv ((char **) choices);
-    }
-  spec->read_only = read_only;
-  g_ptr_array_add (specs, spec);
-}
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b,
-               gpointer      user_data)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
 
 static GPtrArray *
 build_schema (ConcordConnectorElasticEmail *self)
 {
   GPtrArray *specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
-  g_autofree const char **names = NULL;
-  guint n_names;
 
-  add_canonical (specs, CONCORD_FIELD_EMAIL, NULL, FALSE);
-  add_canonical (specs, CONCORD_FIELD_FIRST_NAME, NULL, FALSE);
-  add_canonical (specs, CONCORD_FIELD_LAST_NAME, NULL, FALSE);
-  add_canonical (specs, CONCORD_FIELD_STATUS, status_choices, FALSE);
-  add_canonical (specs, CONCORD_FIELD_SOURCE, source_choices, TRUE);
-  add_canonical (specs, CONCORD_FIELD_CONSENT, consent_choices, FALSE);
-  add_canonical (specs, CONCORD_FIELD_CREATED_AT, NULL, TRUE);
-  add_canonical (specs, CONCORD_FIELD_UPDATED_AT, NULL, TRUE);
-  add_canonical (specs, CONCORD_FIELD_LISTS, NULL, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_EMAIL, NULL, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_FIRST_NAME, NULL, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_LAST_NAME, NULL, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_STATUS, status_choices, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_SOURCE, source_choices, TRUE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_CONSENT, consent_choices, FALSE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_CREATED_AT, NULL, TRUE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_UPDATED_AT, NULL, TRUE);
+  concord_rest_add_field_spec (specs, CONCORD_FIELD_LISTS, NULL, FALSE);
 
-  names = (const char **) g_hash_table_get_keys_as_array (self->custom_fields, &n_names);
-  g_qsort_with_data (names, (gint) n_names, sizeof (char *), compare_names, NULL);
-  for (guint i = 0; i < n_names; i++)
-    {
-      g_autofree char *key = concord_field_custom_key (names[i]);
-
-      g_ptr_array_add (specs, concord_field_spec_new (key, names[i],
-                                                      CONCORD_FIELD_TYPE_STRING, FALSE));
-    }
+  concord_rest_connector_add_custom_specs (CONCORD_REST_CONNECTOR (self), specs);
 
   return specs;
 }
 
-typedef struct
-{
-  guint     offset;
-  guint     n_pages;
-  gboolean  all_pages;    /* read to the end, not just the first page */
-  char     *first_email;  /* (owned) (nullable): first email of the previous page */
-} SchemaState;
-
 static void
-schema_state_free (SchemaState *state)
-{
-  g_free (state->first_email);
-  g_free (state);
-}
-
-static void on_schema_page_cb (GObject      *object,
-                               GAsyncResult *result,
-                               gpointer      user_data);
-
-static void
-schema_request_page (GTask *task)
-{
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
-  SchemaState *state = g_task_get_task_data (task);
-  g_autofree char *path = NULL;
-
-  path = g_strdup_printf ("/contacts?limit=%u&offset=%u", PAGE_LIMIT, state->offset);
-  call_async (self, "GET", path, "GET /contacts", NULL, g_task_get_cancellable (task),
-              on_schema_page_cb, task);
-}
-
-static void
-on_schema_page_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_schema_sampled_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
-  SchemaState *state = g_task_get_task_data (task);
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  JsonArray *array = NULL;
-  guint n;
+  GError *error = NULL;
 
-  root = call_finish (self, result, &error);
-  if (error == NULL)
-    array = expect_array (root, "GET /contacts", &error);
-  if (error != NULL)
+  /* Parsing the contacts recorded their custom fields. */
+  if (!concord_rest_connector_sample_finish (CONCORD_REST_CONNECTOR (self), result, &error))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
 
-  /* Parsing the contacts records their custom fields. */
-  n = json_array_get_length (array);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(ConcordRecord) record = parse_contact (self, json_array_get_element (array, i));
-
-      if (i == 0 && record != NULL)
-        first = g_strdup (concord_record_get_remote_id (record));
-    }
-
-  state->n_pages++;
-  /* A page that starts like the one before: the server ignores the
-   * offset, and there is nothing more to learn. */
-  if (state->all_pages && n > 0 && (first == NULL || g_strcmp0 (first, state->first_email) != 0) &&
-      state->n_pages < self->max_schema_pages)
-    {
-      g_free (state->first_email);
-      state->first_email = g_steal_pointer (&first);
-      state->offset += n;
-      schema_request_page (g_steal_pointer (&task));
-      return;
-    }
-
-  if (state->all_pages)
+  /* The task data: whether this load read every page it could. */
+  if (g_task_get_task_data (task) != NULL)
     self->schema_read = TRUE;
-
   g_task_return_pointer (task, build_schema (self), (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -1088,23 +832,14 @@ concord_connector_elasticemail_load_schema_async (ConcordConnector    *connector
                                                   gpointer             user_data)
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-  SchemaState *state;
+  GTask *task;
+  guint max_pages = self->schema_read ? 1 : self->max_schema_pages;
 
   task = concord_connector_task_new (connector, concord_connector_elasticemail_load_schema_async,
                                      cancellable, callback, user_data);
-  if (!concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self), contact_type,
-                                                  &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  state = g_new0 (SchemaState, 1);
-  state->all_pages = !self->schema_read;
-  g_task_set_task_data (task, state, (GDestroyNotify) schema_state_free);
-  schema_request_page (g_steal_pointer (&task));
+  g_task_set_task_data (task, GUINT_TO_POINTER (!self->schema_read), NULL);
+  concord_rest_connector_sample_async (CONCORD_REST_CONNECTOR (self), contact_type, max_pages,
+                                       cancellable, on_schema_sampled_cb, task);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1142,7 +877,7 @@ concord_connector_elasticemail_parse_page (ConcordRestConnector  *connector,
                                            GError               **error)
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
-  JsonArray *array = expect_array (root, "GET /contacts", error);
+  JsonArray *array = concord_rest_json_array (root, "GET /contacts", error);
   guint n;
 
   if (array == NULL)
@@ -1198,30 +933,7 @@ concord_connector_elasticemail_check_verify_answer (ConcordRestConnector  *conne
                                                     JsonNode              *root,
                                                     GError               **error)
 {
-  return expect_array (root, "GET /contacts", error) != NULL;
-}
-
-/* Creates are grouped by list set: listnames applies to a whole request. */
-static char *
-concord_connector_elasticemail_create_group_key (ConcordRestConnector  *connector,
-                                                 const ConcordRecord   *record,
-                                                 GError               **error)
-{
-  const char *email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
-  const ConcordValue *value = concord_record_get (record, CONCORD_FIELD_LISTS);
-
-  if (email == NULL || !concord_email_is_valid (email))
-    {
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                           "Elastic Email needs a valid email address for a contact");
-      return NULL;
-    }
-
-  if (value == NULL || value->type != CONCORD_FIELD_TYPE_STRING_SET || value->v.set == NULL)
-    return g_strdup ("");
-
-  /* Sets are sorted and distinct: equal sets join to equal keys. */
-  return g_strjoinv ("\x1f", value->v.set);
+  return concord_rest_json_array (root, "GET /contacts", error) != NULL;
 }
 
 static GStrv
@@ -1234,6 +946,26 @@ record_lists (const ConcordRecord *record)
     return NULL;
 
   return g_strdupv (value->v.set);
+}
+
+/* Creates are grouped by list set: listnames applies to a whole request. */
+static char *
+concord_connector_elasticemail_create_group_key (ConcordRestConnector  *connector,
+                                                 const ConcordRecord   *record,
+                                                 GError               **error)
+{
+  const char *email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
+  g_auto(GStrv) lists = record_lists (record);
+
+  if (email == NULL || !concord_email_is_valid (email))
+    {
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                           "Elastic Email needs a valid email address for a contact");
+      return NULL;
+    }
+
+  /* Sets are sorted and distinct: equal sets join to equal keys. */
+  return lists != NULL ? g_strjoinv ("\x1f", lists) : g_strdup ("");
 }
 
 static void
@@ -1277,8 +1009,10 @@ concord_connector_elasticemail_build_create_request (ConcordRestConnector *conne
 
       json_builder_begin_object (builder);
       add_member (builder, "Email", concord_record_get_text (record, CONCORD_FIELD_EMAIL));
-      add_member (builder, "FirstName", concord_record_get_text (record, CONCORD_FIELD_FIRST_NAME));
-      add_member (builder, "LastName", concord_record_get_text (record, CONCORD_FIELD_LAST_NAME));
+      for (guint t = 0; t < G_N_ELEMENTS (text_members); t++)
+        if (text_members[t].writable)
+          add_member (builder, text_members[t].member,
+                      concord_record_get_text (record, text_members[t].key));
       add_member (builder, "Status", status != NULL ? status_to_api (status) : NULL);
       if (consent != NULL && consent_to_api (consent) != NULL)
         {
@@ -1287,7 +1021,7 @@ concord_connector_elasticemail_build_create_request (ConcordRestConnector *conne
           add_member (builder, "ConsentTracking", consent_to_api (consent));
           json_builder_end_object (builder);
         }
-      add_custom_fields (builder, record, NULL);
+      concord_rest_json_add_custom_fields (builder, "CustomFields", record, NULL);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -1312,7 +1046,7 @@ concord_connector_elasticemail_match_created (ConcordRestConnector *connector,
   g_autoptr(GHashTable) echoed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_auto(GStrv) lists = record_lists (g_ptr_array_index (records, indices[0]));
   g_autoptr(GError) error = NULL;
-  JsonArray *array = expect_array (answer, "POST /contacts", &error);
+  JsonArray *array = concord_rest_json_array (answer, "POST /contacts", &error);
 
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
@@ -1337,7 +1071,8 @@ concord_connector_elasticemail_match_created (ConcordRestConnector *connector,
       else if (node == NULL)
         refused = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_FAILED,
                                        "POST /contacts: Elastic Email did not store the contact");
-      else if ((dropped = find_dropped_custom_field (input, node)) != NULL)
+      else if ((dropped = concord_rest_find_dropped_custom_field (input, node,
+                                                                  "CustomFields")) != NULL)
         refused = g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
                                "POST /contacts: the account has no custom field %s", dropped);
       else if ((record = parse_contact (self, node)) == NULL)
@@ -1374,40 +1109,26 @@ typedef enum
   STEP_ECHO,
 } UpdateStep;
 
+/* One change's own state (ConcordRestUpdate.data); its step is update->step. */
 typedef struct
 {
-  ConcordWriteBatch         *batch;       /* (unowned): one hold is this op's */
-  GTask                     *task;        /* (owned) */
-  guint                      index;
-  const ConcordRecordChange *change;      /* (unowned) */
-  char                      *email;       /* (owned): folded */
-  char                      *escaped;     /* (owned): @email for a path */
-  UpdateStep                 step;
-  char                      *want_status; /* (owned) (nullable): canonical */
-  char                      *want_consent;/* (owned) (nullable): canonical */
-  GPtrArray                 *list_ops;    /* (owned) (nullable): "+name" / "-name" */
-  guint                      list_op;
-  GPtrArray                 *refused;     /* (owned) (nullable): field key, reason, … */
+  char      *email;        /* (owned): folded */
+  char      *escaped;      /* (owned): @email for a path */
+  char      *want_status;  /* (owned) (nullable): canonical */
+  char      *want_consent; /* (owned) (nullable): canonical */
+  GPtrArray *list_ops;     /* (owned) (nullable): "+name" / "-name" */
+  guint      list_op;
 } UpdateOp;
 
 static void
 update_op_free (UpdateOp *op)
 {
-  g_clear_object (&op->task);
   g_free (op->email);
   g_free (op->escaped);
   g_free (op->want_status);
   g_free (op->want_consent);
   g_clear_pointer (&op->list_ops, g_ptr_array_unref);
-  g_clear_pointer (&op->refused, g_ptr_array_unref);
   g_free (op);
-}
-
-static gboolean
-change_clears (const ConcordRecordChange *change,
-               const char                *key)
-{
-  return change->clear != NULL && g_strv_contains ((const char * const *) change->clear, key);
 }
 
 /* The PUT body, or NULL when the change touches no updatable field. */
@@ -1417,85 +1138,34 @@ update_payload (const ConcordRecordChange *change)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   const ConcordRecord *set = change->set;
   gboolean any = FALSE;
-  static const struct
-  {
-    const char *key;
-    const char *member;
-  } names[] = {
-    { CONCORD_FIELD_FIRST_NAME, "FirstName" },
-    { CONCORD_FIELD_LAST_NAME, "LastName" },
-  };
 
   json_builder_begin_object (builder);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (text_members); i++)
     {
-      const char *text = set != NULL ? concord_record_get_text (set, names[i].key) : NULL;
+      const char *key = text_members[i].key;
+      const char *text = set != NULL ? concord_record_get_text (set, key) : NULL;
 
-      if (text != NULL || change_clears (change, names[i].key))
+      if (text_members[i].writable && (text != NULL || change_clears (change, key)))
         {
-          add_member (builder, names[i].member, text != NULL ? text : "");
+          add_member (builder, text_members[i].member, text != NULL ? text : "");
           any = TRUE;
         }
     }
-  any |= add_custom_fields (builder, set, (const char * const *) change->clear);
+  any |= concord_rest_json_add_custom_fields (builder, "CustomFields", set,
+                                              (const char * const *) change->clear);
   json_builder_end_object (builder);
 
   return any ? json_builder_get_root (builder) : NULL;
 }
 
-static void update_op_next (UpdateOp *op);
-
-static void
-update_op_finish (UpdateOp *op,
-                  GError   *error,
-                  JsonNode *echo)
-{
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
-  ConcordWriteBatch *batch = op->batch;
-  g_autoptr(ConcordRecord) record = echo != NULL ? parse_contact (self, echo) : NULL;
-  g_autoptr(GTask) done = NULL;
-
-  if (error == NULL && record == NULL)
-    error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                                 "GET /contacts/{email}: the answer has no email");
-
-  if (error != NULL && concord_rest_error_is_fatal (error))
-    concord_write_batch_fail (batch, g_error_copy (error));
-  if (error != NULL)
-    concord_write_batch_set_error (batch, op->index, error);
-  else
-    {
-      ConcordWriteResult *written = concord_write_batch_set_ok (batch, op->index, record);
-
-      for (guint i = 0; op->refused != NULL && i + 1 < op->refused->len; i += 2)
-        concord_write_result_add_refused (written, g_ptr_array_index (op->refused, i),
-                                          g_ptr_array_index (op->refused, i + 1));
-    }
-
-  g_clear_error (&error);
-  update_op_free (op);
-  done = concord_write_batch_release (batch);
-}
-
-/* The API cannot set @key: noted for the result (@reason is taken). */
-static void
-update_op_refuse (UpdateOp   *op,
-                  const char *key,
-                  char       *reason)
-{
-  if (op->refused == NULL)
-    op->refused = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (op->refused, g_strdup (key));
-  g_ptr_array_add (op->refused, reason);
-}
-
 /* Status and consent cannot be written (but for unsubscribing): a change
  * is refused for that field alone unless the contact has the value. */
 static void
-update_op_check_status (UpdateOp *op,
-                        JsonNode *root)
+update_op_check_status (ConcordConnectorElasticEmail *self,
+                        ConcordRestUpdate            *update,
+                        JsonNode                     *root)
 {
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
+  UpdateOp *op = update->data;
   g_autoptr(ConcordRecord) current = parse_contact (self, root);
   const char *status = current != NULL ? concord_record_get_text (current, CONCORD_FIELD_STATUS)
                                        : NULL;
@@ -1504,16 +1174,18 @@ update_op_check_status (UpdateOp *op,
 
   /* ConsentTracking defaults to Unknown. */
   if (op->want_consent != NULL && g_strcmp0 (consent ?: "unknown", op->want_consent) != 0)
-    update_op_refuse (op, CONCORD_FIELD_CONSENT,
-                      g_strdup_printf ("Elastic Email does not allow changing the consent to %s "
-                                       "through its API", op->want_consent));
+    concord_rest_update_refuse (update, CONCORD_FIELD_CONSENT,
+                                g_strdup_printf ("Elastic Email does not allow changing the "
+                                                 "consent to %s through its API",
+                                                 op->want_consent));
 
   if (op->want_status != NULL && g_strcmp0 (status, op->want_status) != 0 &&
       g_strcmp0 (op->want_status, "unsubscribed") != 0)
     {
-      update_op_refuse (op, CONCORD_FIELD_STATUS,
-                        g_strdup_printf ("Elastic Email does not allow changing the status to %s "
-                                         "through its API", op->want_status));
+      concord_rest_update_refuse (update, CONCORD_FIELD_STATUS,
+                                  g_strdup_printf ("Elastic Email does not allow changing the "
+                                                   "status to %s through its API",
+                                                   op->want_status));
       g_clear_pointer (&op->want_status, g_free);
     }
   if (g_strcmp0 (status, op->want_status) == 0)
@@ -1521,123 +1193,45 @@ update_op_check_status (UpdateOp *op,
   g_clear_pointer (&op->want_consent, g_free);
 }
 
-static void
-on_update_step_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+/* The request of the first step from update->step on that has work to do. */
+static ConcordHttpRequest *
+update_op_next (ConcordRestUpdate *update)
 {
-  UpdateOp *op = user_data;
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
-  g_autoptr(JsonNode) root = NULL;
-  GError *error = NULL;
-  const char *dropped;
-
-  root = call_finish (self, result, &error);
-  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND) && op->step == STEP_LISTS)
-    {
-      /* This endpoint skips unknown contacts; a 404 is about the list,
-       * which must not read as "the record is gone". */
-      g_clear_error (&error);
-      error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                                   "POST /lists/{name}/contacts failed: Elastic Email has no "
-                                   "such list (lists are not created automatically)");
-    }
-  if (error != NULL)
-    {
-      update_op_finish (op, error, NULL);
-      return;
-    }
-
-  switch (op->step)
-    {
-    case STEP_CHECK_STATUS:
-      update_op_check_status (op, root);
-      op->step = STEP_UNSUBSCRIBE;
-      break;
-
-    case STEP_UNSUBSCRIBE:
-      op->step = STEP_PUT;
-      break;
-
-    case STEP_PUT:
-      if ((dropped = find_dropped_custom_field (op->change->set, root)) != NULL)
-        {
-          update_op_finish (op, g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
-                                             "PUT /contacts/{email}: the account has no "
-                                             "custom field %s", dropped), NULL);
-          return;
-        }
-      op->step = STEP_LISTS;
-      break;
-
-    case STEP_LISTS:
-      {
-        const char *op_text = g_ptr_array_index (op->list_ops, op->list_op++);
-        GHashTable *lists = self->membership != NULL
-                            ? g_hash_table_lookup (self->membership, op->email) : NULL;
-
-        if (op_text[0] == '+' && self->membership != NULL)
-          membership_add (self->membership, op->email, op_text + 1);
-        else if (lists != NULL)
-          g_hash_table_remove (lists, op_text + 1);
-      }
-      break;
-
-    case STEP_ECHO:
-    default:
-      update_op_finish (op, NULL, root);
-      return;
-    }
-
-  update_op_next (op);
-}
-
-static void
-update_op_next (UpdateOp *op)
-{
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (op->task);
-  GCancellable *cancellable = g_task_get_cancellable (op->task);
+  UpdateOp *op = update->data;
   g_autofree char *path = g_strconcat ("/contacts/", op->escaped, NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
 
-  if (op->step == STEP_CHECK_STATUS &&
+  if (update->step == STEP_CHECK_STATUS &&
       ((op->want_status != NULL && g_strcmp0 (op->want_status, "unsubscribed") != 0) ||
        op->want_consent != NULL))
-    {
-      call_async (self, "GET", path, "GET /contacts/{email}", NULL, cancellable,
-                  on_update_step_cb, op);
-      return;
-    }
+    return new_request ("GET", path, "GET /contacts/{email}", NULL);
 
-  if (op->step <= STEP_UNSUBSCRIBE && g_strcmp0 (op->want_status, "unsubscribed") == 0)
+  if (update->step <= STEP_UNSUBSCRIBE && g_strcmp0 (op->want_status, "unsubscribed") == 0)
     {
-      op->step = STEP_UNSUBSCRIBE;
+      update->step = STEP_UNSUBSCRIBE;
       json_builder_begin_array (builder);
       json_builder_add_string_value (builder, op->email);
       json_builder_end_array (builder);
       body = json_builder_get_root (builder);
-      call_async (self, "POST", "/suppressions/unsubscribes", "POST /suppressions/unsubscribes",
-                  body, cancellable, on_update_step_cb, op);
-      return;
+      return new_request ("POST", "/suppressions/unsubscribes",
+                          "POST /suppressions/unsubscribes", body);
     }
 
-  if (op->step <= STEP_PUT && (body = update_payload (op->change)) != NULL)
+  if (update->step <= STEP_PUT && (body = update_payload (update->change)) != NULL)
     {
-      op->step = STEP_PUT;
-      call_async (self, "PUT", path, "PUT /contacts/{email}", body, cancellable,
-                  on_update_step_cb, op);
-      return;
+      update->step = STEP_PUT;
+      return new_request ("PUT", path, "PUT /contacts/{email}", body);
     }
 
-  if (op->step <= STEP_LISTS && op->list_ops != NULL && op->list_op < op->list_ops->len)
+  if (update->step <= STEP_LISTS && op->list_ops != NULL && op->list_op < op->list_ops->len)
     {
       const char *op_text = g_ptr_array_index (op->list_ops, op->list_op);
       g_autofree char *escaped = escape_segment (op_text + 1);
       g_autofree char *list_path = g_strconcat ("/lists/", escaped, "/contacts",
                                                 op_text[0] == '+' ? NULL : "/remove", NULL);
 
-      op->step = STEP_LISTS;
+      update->step = STEP_LISTS;
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "Emails");
       json_builder_begin_array (builder);
@@ -1645,33 +1239,37 @@ update_op_next (UpdateOp *op)
       json_builder_end_array (builder);
       json_builder_end_object (builder);
       body = json_builder_get_root (builder);
-      call_async (self, "POST", list_path,
-                  op_text[0] == '+' ? "POST /lists/{name}/contacts"
-                                    : "POST /lists/{name}/contacts/remove",
-                  body, cancellable, on_update_step_cb, op);
-      return;
+      return new_request ("POST", list_path,
+                          op_text[0] == '+' ? "POST /lists/{name}/contacts"
+                                            : "POST /lists/{name}/contacts/remove",
+                          body);
     }
 
-  op->step = STEP_ECHO;
-  call_async (self, "GET", path, "GET /contacts/{email}", NULL, cancellable, on_update_step_cb, op);
+  update->step = STEP_ECHO;
+  return new_request ("GET", path, "GET /contacts/{email}", NULL);
 }
 
 /* Prepares one change; FALSE (with @error) when it cannot be made at all. */
 static gboolean
 update_op_prepare (ConcordConnectorElasticEmail  *self,
-                   UpdateOp                      *op,
+                   ConcordRestUpdate             *update,
                    GError                       **error)
 {
-  const ConcordRecord *set = op->change->set;
+  UpdateOp *op = g_new0 (UpdateOp, 1);
+  const ConcordRecord *set = update->change->set;
   const char *text;
   const ConcordValue *lists_value;
 
+  update->data = op;
+  update->data_free = (GDestroyNotify) update_op_free;
+  op->email = concord_email_fold (update->change->remote_id);
   if (op->email == NULL)
     {
       g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
                            "The change has no remote id");
       return FALSE;
     }
+  op->escaped = escape_segment (op->email);
 
   if (set != NULL && (text = concord_record_get_text (set, CONCORD_FIELD_EMAIL)) != NULL &&
       !concord_value_equal (concord_record_get (set, CONCORD_FIELD_EMAIL),
@@ -1691,7 +1289,7 @@ update_op_prepare (ConcordConnectorElasticEmail  *self,
     op->want_consent = g_ascii_strdown (text, -1);
 
   lists_value = set != NULL ? concord_record_get (set, CONCORD_FIELD_LISTS) : NULL;
-  if (lists_value != NULL || change_clears (op->change, CONCORD_FIELD_LISTS))
+  if (change_touches_lists (update->change))
     {
       GHashTable *current = self->membership != NULL
                             ? g_hash_table_lookup (self->membership, op->email) : NULL;
@@ -1718,146 +1316,90 @@ update_op_prepare (ConcordConnectorElasticEmail  *self,
   return TRUE;
 }
 
-/* Takes the reference on @task. */
-static void
-update_start (GTask *task)
-{
-  ConcordConnectorElasticEmail *self = g_task_get_source_object (task);
-  GPtrArray *changes = g_task_get_task_data (task);
-  ConcordWriteBatch *batch = concord_write_batch_new (task, changes->len);
-  g_autoptr(GTask) done = NULL;
-
-  for (guint i = 0; i < changes->len; i++)
-    {
-      UpdateOp *op = g_new0 (UpdateOp, 1);
-      GError *error = NULL;
-
-      op->batch = batch;
-      op->task = g_object_ref (task);
-      op->index = i;
-      op->change = g_ptr_array_index (changes, i);
-      op->email = concord_email_fold (op->change->remote_id);
-      op->escaped = op->email != NULL ? escape_segment (op->email) : NULL;
-      op->step = STEP_CHECK_STATUS;
-      concord_write_batch_hold (batch);
-
-      if (update_op_prepare (self, op, &error))
-        update_op_next (op);
-      else
-        update_op_finish (op, error, NULL);
-    }
-
-  g_object_unref (task);
-  done = concord_write_batch_release (batch);
-}
-
-static void
-on_update_membership_cb (GObject      *object,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  GTask *task = user_data;
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-
-  update_start (task);
-}
-
-static void
-concord_connector_elasticemail_update_async (ConcordConnector    *connector,
-                                             const char          *contact_type,
-                                             GPtrArray           *changes,
-                                             GCancellable        *cancellable,
-                                             GAsyncReadyCallback  callback,
-                                             gpointer             user_data)
+/* ConcordRestConnector's update, a few requests per change: the status
+ * check, the unsubscribe, the PUT, each membership change, the echo. */
+static ConcordHttpRequest *
+concord_connector_elasticemail_update_step (ConcordRestConnector  *connector,
+                                            ConcordRestUpdate     *update,
+                                            JsonNode              *answer,
+                                            GError               **error)
 {
   ConcordConnectorElasticEmail *self = CONCORD_CONNECTOR_ELASTICEMAIL (connector);
-  GTask *task;
-  GError *error = NULL;
-  gboolean touches_lists = FALSE;
+  UpdateOp *op = update->data;
+  const char *dropped;
 
-  task = concord_connector_task_new (connector, concord_connector_elasticemail_update_async,
-                                     cancellable, callback, user_data);
-  if (!concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self), contact_type,
-                                                  &error))
+  if (op == NULL)
+    return update_op_prepare (self, update, error) ? update_op_next (update) : NULL;
+
+  if (g_error_matches (update->failure, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND) &&
+      update->step == STEP_LISTS)
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
+      /* This endpoint skips unknown contacts; a 404 is about the list,
+       * which must not read as "the record is gone". */
+      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                           "POST /lists/{name}/contacts failed: Elastic Email has no "
+                           "such list (lists are not created automatically)");
+      return NULL;
     }
-  g_task_set_task_data (task, g_ptr_array_ref (changes), (GDestroyNotify) g_ptr_array_unref);
+  if (update->failure != NULL)
+    return NULL;
 
-  for (guint i = 0; i < changes->len; i++)
+  switch ((UpdateStep) update->step)
     {
-      const ConcordRecordChange *change = g_ptr_array_index (changes, i);
+    case STEP_CHECK_STATUS:
+      update_op_check_status (self, update, answer);
+      update->step = STEP_UNSUBSCRIBE;
+      break;
 
-      touches_lists |= (change->set != NULL &&
-                        concord_record_get (change->set, CONCORD_FIELD_LISTS) != NULL) ||
-                       change_clears (change, CONCORD_FIELD_LISTS);
+    case STEP_UNSUBSCRIBE:
+      update->step = STEP_PUT;
+      break;
+
+    case STEP_PUT:
+      if ((dropped = concord_rest_find_dropped_custom_field (update->change->set, answer,
+                                                          "CustomFields")) != NULL)
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                       "PUT /contacts/{email}: the account has no custom field %s", dropped);
+          return NULL;
+        }
+      update->step = STEP_LISTS;
+      break;
+
+    case STEP_LISTS:
+      {
+        const char *op_text = g_ptr_array_index (op->list_ops, op->list_op++);
+        GHashTable *lists = self->membership != NULL
+                            ? g_hash_table_lookup (self->membership, op->email) : NULL;
+
+        if (op_text[0] == '+' && self->membership != NULL)
+          membership_add (self->membership, op->email, op_text + 1);
+        else if (lists != NULL)
+          g_hash_table_remove (lists, op_text + 1);
+      }
+      break;
+
+    case STEP_ECHO:
+    default:
+      return NULL;
     }
 
-  /* Membership changes are computed against what the lists hold. */
-  if (touches_lists && self->membership == NULL)
-    load_membership_async (self, cancellable, on_update_membership_cb, task);
-  else
-    update_start (task);
+  return update_op_next (update);
 }
 
 /* ------------------------------------------------------------------------- */
 /* ConcordConnector                                                          */
 /* ------------------------------------------------------------------------- */
 
-static const char *
-concord_connector_elasticemail_get_app_id (ConcordConnector *connector)
-{
-  return EE_APP_ID;
-}
-
-static const char *
-concord_connector_elasticemail_get_app_name (ConcordConnector *connector)
-{
-  return EE_APP_NAME;
-}
-
-static ConcordConnectorFlags
-concord_connector_elasticemail_get_flags (ConcordConnector *connector)
-{
-  return CONCORD_CONNECTOR_MODIFIED_TIMES;
-}
-
-static guint
-concord_connector_elasticemail_get_max_batch (ConcordConnector *connector)
-{
-  return MAX_BATCH;
-}
-
-static guint
-concord_connector_elasticemail_get_page_size (ConcordConnector *connector)
-{
-  return PAGE_LIMIT;
-}
-
-static guint
-concord_connector_elasticemail_get_rate_budget (ConcordConnector *connector)
-{
-  return RATE_BUDGET;
-}
-
-static GPtrArray *
-concord_connector_elasticemail_list_contact_types (ConcordConnector *connector)
-{
-  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
-
-  g_ptr_array_add (types, concord_contact_type_new (CONTACT_TYPE_ID, CONTACT_TYPE_LABEL));
-
-  return types;
-}
+static const ConcordRestAppTraits traits = {
+  .app_id = EE_APP_ID,
+  .app_name = EE_APP_NAME,
+  .contact_type = CONTACT_TYPE_ID,
+  .contact_type_label = CONTACT_TYPE_LABEL,
+  .flags = CONCORD_CONNECTOR_MODIFIED_TIMES,
+  .page_size = PAGE_LIMIT,
+  .rate_budget = RATE_BUDGET,
+};
 
 /* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
@@ -1870,7 +1412,6 @@ concord_connector_elasticemail_dispose (GObject *object)
 
   g_clear_object (&self->client);
   g_clear_pointer (&self->membership, g_hash_table_unref);
-  g_clear_pointer (&self->custom_fields, g_hash_table_unref);
 
   G_OBJECT_CLASS (concord_connector_elasticemail_parent_class)->dispose (object);
 }
@@ -1884,17 +1425,10 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
 
   object_class->dispose = concord_connector_elasticemail_dispose;
 
-  connector_class->get_app_id = concord_connector_elasticemail_get_app_id;
-  connector_class->get_app_name = concord_connector_elasticemail_get_app_name;
-  connector_class->get_flags = concord_connector_elasticemail_get_flags;
-  connector_class->get_max_batch = concord_connector_elasticemail_get_max_batch;
-  connector_class->get_page_size = concord_connector_elasticemail_get_page_size;
-  connector_class->get_rate_budget = concord_connector_elasticemail_get_rate_budget;
-  connector_class->list_contact_types = concord_connector_elasticemail_list_contact_types;
   connector_class->load_schema_async = concord_connector_elasticemail_load_schema_async;
   connector_class->list_choices_async = concord_connector_elasticemail_list_choices_async;
-  connector_class->update_async = concord_connector_elasticemail_update_async;
 
+  rest_class->traits = &traits;
   rest_class->build_list_request = concord_connector_elasticemail_build_list_request;
   rest_class->parse_page = concord_connector_elasticemail_parse_page;
   rest_class->record_from_json = concord_connector_elasticemail_record_from_json;
@@ -1902,17 +1436,16 @@ concord_connector_elasticemail_class_init (ConcordConnectorElasticEmailClass *kl
   rest_class->create_group_key = concord_connector_elasticemail_create_group_key;
   rest_class->build_create_request = concord_connector_elasticemail_build_create_request;
   rest_class->match_created = concord_connector_elasticemail_match_created;
+  rest_class->update_step = concord_connector_elasticemail_update_step;
   rest_class->build_verify_request = concord_connector_elasticemail_build_verify_request;
   rest_class->check_verify_answer = concord_connector_elasticemail_check_verify_answer;
   rest_class->prepare_async = concord_connector_elasticemail_prepare_async;
-  rest_class->prepare_finish = concord_connector_elasticemail_prepare_finish;
 }
 
 static void
 concord_connector_elasticemail_init (ConcordConnectorElasticEmail *self)
 {
   self->max_schema_pages = MAX_SCHEMA_PAGES;
-  self->custom_fields = new_string_set ();
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1969,37 +1502,6 @@ concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail *
 }
 
 /**
- * concord_connector_elasticemail_set_retry_budget_ms:
- * @budget_ms: the most one listing waits on retries, all calls together
- *
- * For tests; the default is %CONCORD_HTTP_RETRY_BUDGET_SECONDS.
- */
-void
-concord_connector_elasticemail_set_retry_budget_ms (ConcordConnectorElasticEmail *self,
-                                                    guint                         budget_ms)
-{
-  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
-
-  concord_http_client_set_retry_budget_ms (self->client, budget_ms);
-}
-
-/**
- * concord_connector_elasticemail_set_request_batch:
- * @n_contacts: contacts per POST /contacts, at least 1
- *
- * For tests: lets a request exceed the API's 1000 to meet its 413.
- */
-void
-concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail *self,
-                                                  guint                         n_contacts)
-{
-  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
-  g_return_if_fail (n_contacts > 0);
-
-  concord_rest_connector_set_max_batch (CONCORD_REST_CONNECTOR (self), n_contacts);
-}
-
-/**
  * concord_connector_elasticemail_set_max_schema_pages:
  * @n_pages: the most pages a first schema load reads, at least 1
  *
@@ -2013,36 +1515,4 @@ concord_connector_elasticemail_set_max_schema_pages (ConcordConnectorElasticEmai
   g_return_if_fail (n_pages > 0);
 
   self->max_schema_pages = n_pages;
-}
-
-/**
- * concord_connector_elasticemail_declare_custom_fields:
- * @names: (nullable): custom field names separated by commas, e.g. the
- *   account's option "custom_fields"
- *
- * Custom fields the account has but no contact may use yet, which reading
- * contacts cannot find: they are in the schema from now on, so they map
- * and sync. Blank names are skipped, and so are names that are not text.
- * A name the account lacks makes each write of it fail, naming it.
- */
-void
-concord_connector_elasticemail_declare_custom_fields (ConcordConnectorElasticEmail *self,
-                                                      const char                   *names)
-{
-  g_auto(GStrv) split = NULL;
-
-  g_return_if_fail (CONCORD_IS_CONNECTOR_ELASTICEMAIL (self));
-
-  if (names == NULL)
-    return;
-
-  split = g_strsplit (names, ",", -1);
-  for (guint i = 0; split[i] != NULL; i++)
-    {
-      char *name = g_strstrip (split[i]);
-
-      if (*name != '\0' && g_utf8_validate (name, -1, NULL) &&
-          !g_hash_table_contains (self->custom_fields, name))
-        g_hash_table_add (self->custom_fields, g_strdup (name));
-    }
 }

@@ -20,19 +20,12 @@ ConcordConnectorElasticEmail *concord_connector_elasticemail_new (const char *ba
                                                                   const char *api_key);
 
 
-void     concord_connector_elasticemail_declare_custom_fields (ConcordConnectorElasticEmail *self,
-                                                               const char                   *names);
-
-/* For tests: the first retry's delay (doubled for each further retry), the
- * number of contacts per POST /contacts (the API allows 1000) and the most
- * a listing waits on retries. */
+/* For tests: the first retry's delay (doubled for each further retry) and
+ * the most pages the first schema load reads. The rest is the bases'
+ * (concord_rest_connector_set_max_batch(), concord_http_client_*()). */
 void     concord_connector_elasticemail_set_retry_base_ms (ConcordConnectorElasticEmail  *self,
                                                            guint                          base_ms);
 void     concord_connector_elasticemail_set_max_schema_pages (ConcordConnectorElasticEmail *self,
                                                               guint                         n_pages);
-void     concord_connector_elasticemail_set_request_batch (ConcordConnectorElasticEmail  *self,
-                                                           guint                          n_contacts);
-void     concord_connector_elasticemail_set_retry_budget_ms (ConcordConnectorElasticEmail *self,
-                                                             guint                         budget_ms);
 
 G_END_DECLS

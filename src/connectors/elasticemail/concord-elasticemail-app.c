@@ -58,8 +58,9 @@ create (const ConcordAppInfo  *app,
   ConcordConnectorElasticEmail *connector = concord_connector_elasticemail_new (
     json_object_get_string_member_with_default (options, "base_url", NULL), secret);
 
-  concord_connector_elasticemail_declare_custom_fields (
-    connector, json_object_get_string_member_with_default (options, "custom_fields", NULL));
+  concord_rest_connector_declare_custom_fields (
+    CONCORD_REST_CONNECTOR (connector),
+    json_object_get_string_member_with_default (options, "custom_fields", NULL));
   return CONCORD_CONNECTOR (connector);
 }
 

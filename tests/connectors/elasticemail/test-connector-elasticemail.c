@@ -33,60 +33,6 @@ typedef struct
 } Fixture;
 
 /* ------------------------------------------------------------------------- */
-/* Log capture                                                               */
-/* ------------------------------------------------------------------------- */
-
-static GMutex    log_mutex;
-static GString  *log_capture;   /* (nullable): everything logged, when capturing */
-static GString  *own_capture;   /* (nullable): what the connector logged, when capturing */
-
-static GLogWriterOutput
-capture_writer (GLogLevelFlags   log_level,
-                const GLogField *fields,
-                gsize            n_fields,
-                gpointer         user_data)
-{
-  gboolean captured = FALSE;
-
-  g_mutex_lock (&log_mutex);
-  if (log_capture != NULL)
-    {
-      g_autoptr(GString) text = g_string_new (NULL);
-      gboolean own = FALSE;
-
-      for (gsize i = 0; i < n_fields; i++)
-        {
-          g_string_append (text, fields[i].key);
-          g_string_append_c (text, '=');
-          if (fields[i].length < 0)
-            g_string_append (text, fields[i].value);
-          else
-            g_string_append_len (text, fields[i].value, fields[i].length);
-          g_string_append_c (text, '\n');
-
-          if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0 &&
-              (g_str_has_prefix (fields[i].value, "concord-connector") ||
-               g_str_equal (fields[i].value, "concord-http")))
-            own = TRUE;
-        }
-      g_string_append (log_capture, text->str);
-      if (own)
-        g_string_append (own_capture, text->str);
-      captured = TRUE;
-    }
-  g_mutex_unlock (&log_mutex);
-
-  /* Debug output would only clutter the test log. */
-  if (captured && (log_level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) != 0)
-    return G_LOG_WRITER_HANDLED;
-
-  if ((log_level & G_LOG_LEVEL_DEBUG) != 0 && !captured)
-    return G_LOG_WRITER_HANDLED;
-
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
-
-/* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
@@ -377,18 +323,16 @@ test_paging (Fixture       *fixture,
   g_autoptr(GHashTable) seen = NULL;
   g_autoptr(GError) error = NULL;
   guint n_pages = 0;
-  guint n_contacts;
 
+  /* The server gives at most 7 per page although the connector asks for
+   * more (its maximum is undocumented): the offset advances by what came,
+   * to the first empty page. Listing to the end is the contract's. */
   concord_mock_elasticemail_generate (fixture->mock, 253, 42);
-  n_contacts = concord_mock_elasticemail_get_n_contacts (fixture->mock);
-  g_assert_cmpuint (n_contacts, ==, 253);
-
-  /* The server gives at most 7 per page although the connector asks for more. */
   concord_mock_elasticemail_set_max_page_size (fixture->mock, 7);
 
   seen = list_all (fixture->connector, &n_pages, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (g_hash_table_size (seen), ==, n_contacts);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 253);
   g_assert_cmpuint (n_pages, ==, (253 + 6) / 7 + 1);
 }
 
@@ -670,16 +614,19 @@ test_create_many (Fixture       *fixture,
   g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (fixture->mock), ==, 2500);
 }
 
+/* Elastic Email takes at most 1000 contacts a POST /contacts (the mock
+ * answers 413 above): 1500 go in two requests, none refused. The halving
+ * after a 413 is the contract's (413-split). */
 static void
-test_create_413_split (Fixture       *fixture,
-                       gconstpointer  data)
+test_create_1000_limit (Fixture       *fixture,
+                        gconstpointer  data)
 {
   g_autoptr(GPtrArray) records = new_records ();
   g_autoptr(GPtrArray) results = NULL;
   g_autoptr(GError) error = NULL;
 
-  /* Ask for more than the API takes in one call: it answers 413. */
-  concord_connector_elasticemail_set_request_batch (fixture->connector, 1500);
+  g_assert_cmpuint (concord_connector_get_max_batch (CONCORD_CONNECTOR (fixture->connector)), ==,
+                    1000);
   for (guint i = 0; i < 1500; i++)
     {
       g_autofree char *email = g_strdup_printf ("split%04u@example.com", i);
@@ -693,43 +640,8 @@ test_create_413_split (Fixture       *fixture,
   for (guint i = 0; i < results->len; i++)
     g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, i))->error);
 
-  /* One refused call of 1500, two of 750. */
-  g_assert_cmpuint (count_requests (fixture->mock, "POST /v4/contacts"), ==, 3);
+  g_assert_cmpuint (count_requests (fixture->mock, "POST /v4/contacts"), ==, 2);
   g_assert_cmpuint (concord_mock_elasticemail_get_n_contacts (fixture->mock), ==, 1500);
-}
-
-static void
-test_retry_after (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  gint64 start;
-
-  concord_mock_elasticemail_fail_request (fixture->mock, 1, CONCORD_MOCK_FAULT_429, 1);
-
-  start = g_get_monotonic_time ();
-  g_assert_true (verify (fixture->connector, &error));
-  g_assert_no_error (error);
-  /* A lower bound only: the retry waited for Retry-After. */
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC);
-  g_assert_cmpuint (count_requests (fixture->mock, "GET /v4/contacts"), ==, 2);
-}
-
-static void
-test_server_error_then_success (Fixture       *fixture,
-                                gconstpointer  data)
-{
-  g_autoptr(GHashTable) seen = NULL;
-  g_autoptr(GError) error = NULL;
-
-  concord_mock_elasticemail_generate (fixture->mock, 12, 7);
-  concord_mock_elasticemail_fail_request (fixture->mock, 1, CONCORD_MOCK_FAULT_500, 0);
-
-  seen = list_all (fixture->connector, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (g_hash_table_size (seen), ==, 12);
-  /* GET /lists failed once and was retried. */
-  g_assert_cmpuint (count_requests (fixture->mock, "GET /v4/lists?limit=200&offset=0"), ==, 2);
 }
 
 static void
@@ -763,26 +675,6 @@ test_reset_mid_paging (Fixture       *fixture,
   again = list_page (fixture->connector, second->next_page, &error);
   g_assert_null (again);
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK);
-}
-
-static void
-test_truncated_json (Fixture       *fixture,
-                     gconstpointer  data)
-{
-  g_autoptr(ConcordPage) first = NULL;
-  g_autoptr(ConcordPage) second = NULL;
-  g_autoptr(GError) error = NULL;
-
-  concord_mock_elasticemail_generate (fixture->mock, 20, 5);
-  concord_mock_elasticemail_set_max_page_size (fixture->mock, 10);
-
-  first = list_page (fixture->connector, NULL, &error);
-  g_assert_no_error (error);
-
-  concord_mock_elasticemail_fail_request (fixture->mock, 1, CONCORD_MOCK_FAULT_TRUNCATE, 0);
-  second = list_page (fixture->connector, first->next_page, &error);
-  g_assert_null (second);
-  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
 }
 
 static void
@@ -1228,190 +1120,13 @@ test_repaired_values (void)
   g_assert_false (concord_record_has_altered (record));
 }
 
-typedef struct
-{
-  guint in_flight;
-  guint max_in_flight;
-  guint n_answered;
-} Concurrency;
-
-typedef struct
-{
-  Concurrency       *concurrency;
-  SoupServerMessage *msg;
-} HeldMessage;
-
-static gboolean
-on_release_cb (gpointer data)
-{
-  static const char body[] = "{\"Error\": \"Contact not found.\"}";
-  HeldMessage *held = data;
-
-  soup_server_message_set_status (held->msg, SOUP_STATUS_NOT_FOUND, NULL);
-  soup_server_message_set_response (held->msg, "application/json", SOUP_MEMORY_STATIC,
-                                    body, strlen (body));
-  soup_server_message_unpause (held->msg);
-  held->concurrency->in_flight--;
-  held->concurrency->n_answered++;
-  g_object_unref (held->msg);
-  g_free (held);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_slow_request_cb (SoupServer        *server,
-                    SoupServerMessage *msg,
-                    const char        *path,
-                    GHashTable        *query,
-                    gpointer           user_data)
-{
-  Concurrency *concurrency = user_data;
-  HeldMessage *held;
-
-  if (!g_str_has_prefix (path, "/v4/contacts/"))
-    {
-      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "[]", 2);
-      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-      return;
-    }
-
-  concurrency->in_flight++;
-  concurrency->max_in_flight = MAX (concurrency->max_in_flight, concurrency->in_flight);
-
-  held = g_new0 (HeldMessage, 1);
-  held->concurrency = concurrency;
-  held->msg = g_object_ref (msg);
-  soup_server_message_pause (msg);
-  g_timeout_add (30, on_release_cb, held);
-}
-
-static void
-test_max_in_flight (void)
-{
-  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
-  g_autoptr(ConcordConnectorElasticEmail) connector = NULL;
-  g_autoptr(GPtrArray) fetched = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoslist(GUri) uris = NULL;
-  g_autofree char *url = NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  Concurrency concurrency = { 0 };
-
-  soup_server_add_handler (server, "/v4", on_slow_request_cb, &concurrency, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_strdup_printf ("http://127.0.0.1:%d/v4", g_uri_get_port (uris->data));
-
-  for (guint i = 0; i < 16; i++)
-    g_ptr_array_add (ids, g_strdup_printf ("missing%u@example.com", i));
-  g_ptr_array_add (ids, NULL);
-
-  connector = concord_connector_elasticemail_new (url, TEST_KEY);
-  fetched = fetch (connector, (const char * const *) ids->pdata, &error);
-  g_assert_no_error (error);
-
-  /* Missing contacts are left out; never more than 4 requests at once. */
-  g_assert_cmpuint (fetched->len, ==, 0);
-  g_assert_cmpuint (concurrency.n_answered, ==, 16);
-  g_assert_cmpuint (concurrency.max_in_flight, <=, 4);
-  g_assert_cmpuint (concurrency.max_in_flight, >=, 2);
-}
-
-static gboolean
-cancel_cb (gpointer data)
-{
-  g_cancellable_cancel (data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-test_cancel_during_backoff (Fixture       *fixture,
-                            gconstpointer  data)
-{
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GAsyncResult) done = NULL;
-  g_autoptr(ConcordPage) page = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *result = NULL;
-  gint64 start;
-
-  /* A long Retry-After: the connector must not sit it out once cancelled. */
-  concord_mock_elasticemail_fail_request (fixture->mock, 1, CONCORD_MOCK_FAULT_429, 60);
-  g_timeout_add (200, cancel_cb, cancellable);
-
-  start = g_get_monotonic_time ();
-  concord_connector_list_async (CONCORD_CONNECTOR (fixture->connector), "contacts", NULL, NULL,
-                                cancellable, concord_test_store_result_cb, &result);
-  done = concord_test_wait_for_result (&result);
-  page = concord_connector_list_finish (CONCORD_CONNECTOR (fixture->connector), done, &error);
-
-  g_assert_null (page);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
-}
-
-static void
-test_key_never_leaks (Fixture       *fixture,
-                      gconstpointer  data)
-{
-  g_autoptr(ConcordConnectorElasticEmail) wrong = NULL;
-  g_autoptr(GPtrArray) records = new_records ();
-  g_autoptr(GPtrArray) results = NULL;
-  g_autoptr(GPtrArray) requests = NULL;
-  g_autoptr(GHashTable) seen = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *captured = NULL;
-  g_autofree char *own = NULL;
-
-  g_mutex_lock (&log_mutex);
-  log_capture = g_string_new (NULL);
-  own_capture = g_string_new (NULL);
-  g_mutex_unlock (&log_mutex);
-
-  concord_mock_elasticemail_generate (fixture->mock, 15, 9);
-  concord_mock_elasticemail_set_max_page_size (fixture->mock, 5);
-  concord_mock_elasticemail_fail_request (fixture->mock, 2, CONCORD_MOCK_FAULT_500, 0);
-  g_assert_true (verify (fixture->connector, &error));
-  seen = list_all (fixture->connector, NULL, &error);
-  g_assert_no_error (error);
-  g_ptr_array_add (records, new_contact ("leak+check@example.com", "Leak", NULL));
-  results = create (fixture->connector, records, &error);
-  g_assert_no_error (error);
-
-  wrong = concord_connector_elasticemail_new (
-    concord_mock_elasticemail_get_base_url (fixture->mock), TEST_KEY "-wrong");
-  g_assert_false (verify (wrong, &error));
-  g_assert_null (strstr (error->message, TEST_KEY));
-
-  g_mutex_lock (&log_mutex);
-  captured = g_string_free (g_steal_pointer (&log_capture), FALSE);
-  own = g_string_free (g_steal_pointer (&own_capture), FALSE);
-  g_mutex_unlock (&log_mutex);
-
-  /* The connector did log something (G_MESSAGES_DEBUG=all), but never the
-   * key (nobody may log it) nor an address. */
-  g_assert_nonnull (strstr (own, "GET /contacts"));
-  g_assert_null (strstr (captured, TEST_KEY));
-  g_assert_null (strstr (own, "leak"));
-  g_assert_null (strstr (own, "@example.com"));
-
-  requests = concord_mock_elasticemail_get_requests (fixture->mock);
-  g_assert_cmpuint (requests->len, >, 0);
-  for (guint i = 0; i < requests->len; i++)
-    g_assert_null (strstr (g_ptr_array_index (requests, i), TEST_KEY));
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
   /* The mock is local; isolated XDG directories hide the system's proxy
    * settings schema, which GNOME's proxy resolver would abort on. */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_log_set_writer_func (capture_writer, NULL, NULL);
   concord_test_init (&argc, &argv);
 
 #define ADD(name, func) \
@@ -1428,24 +1143,18 @@ main (int    argc,
   ADD ("tolerant-parsing", test_tolerant_parsing);
   g_test_add_func ("/concord/connector-elasticemail/odd-values", test_odd_values);
   g_test_add_func ("/concord/connector-elasticemail/repaired-values", test_repaired_values);
-  g_test_add_func ("/concord/connector-elasticemail/max-in-flight", test_max_in_flight);
   ADD ("list-membership", test_list_membership);
   ADD ("list-ignored-offset", test_list_ignored_offset);
   ADD ("list-choices", test_list_choices);
   ADD ("create-many", test_create_many);
-  ADD ("create-413-split", test_create_413_split);
-  ADD ("retry-after", test_retry_after);
-  ADD ("server-error-then-success", test_server_error_then_success);
+  ADD ("create-1000-limit", test_create_1000_limit);
   ADD ("reset-mid-paging", test_reset_mid_paging);
-  ADD ("truncated-json", test_truncated_json);
   ADD ("plus-and-case", test_plus_and_case);
   ADD ("unknown-custom-field", test_unknown_custom_field);
   ADD ("declared-custom-fields", test_declared_custom_fields);
   ADD ("unknown-list", test_unknown_list);
   ADD ("update", test_update);
   ADD ("status-change", test_status_change);
-  ADD ("cancel-during-backoff", test_cancel_during_backoff);
-  ADD ("key-never-leaks", test_key_never_leaks);
 
 #undef ADD
 

@@ -425,7 +425,8 @@ test_custom_fields_any_page (Fixture       *f,
       f->connector[s] = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->mock[s]),
                                                             keys[s]);
     }
-  concord_connector_elasticemail_declare_custom_fields (f->connector[1], " score ,region,");
+  concord_rest_connector_declare_custom_fields (CONCORD_REST_CONNECTOR (f->connector[1]),
+                                                " score ,region,");
   load_mapping (f);
   g_assert_true (run (f, &summary, &error));
   g_assert_no_error (error);
@@ -486,7 +487,8 @@ test_custom_fields_learnt_in_run (Fixture       *f,
                                                             keys[s]);
     }
   concord_connector_elasticemail_set_max_schema_pages (f->connector[0], 1);
-  concord_connector_elasticemail_declare_custom_fields (f->connector[1], "score");
+  concord_rest_connector_declare_custom_fields (CONCORD_REST_CONNECTOR (f->connector[1]),
+                                                "score");
 
   row = concord_store_get_connection_by_id (f->store, f->connection_id, &error);
   g_assert_no_error (error);
