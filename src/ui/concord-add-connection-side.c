@@ -545,14 +545,18 @@ validate_form (ConcordAddConnectionSide *self)
   return FALSE;
 }
 
-/* The detail of a transport error, without the call it was about
- * ("GET /contacts failed: Could not connect…" → "Could not connect…"). */
-static const char *
-error_detail (const GError *error)
+/* What went wrong, in the user's language, from the error's code (never
+ * from its English message, which stays in the debug log). */
+static char *
+error_detail (ConcordAddConnectionSide *self,
+              const GError             *error)
 {
-  const char *failed = g_strrstr (error->message, " failed: ");
+  g_autofree char *fix = NULL;
+  char *title = NULL;
 
-  return failed != NULL ? failed + strlen (" failed: ") : error->message;
+  concord_error_explain (concord_error_code_of (error), concord_app_info_get_name (self->app),
+                         NULL, &title, &fix);
+  return title;
 }
 
 static gboolean
@@ -718,9 +722,13 @@ show_types (ConcordAddConnectionSide *self,
       if (error != NULL && is_network_error (error))
         text = describe_error (self, NULL, error);
       else if (error != NULL)
-        /* Translators: the first %s is an app, the second why (English) */
-        text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
-                                concord_app_info_get_name (self->app), error_detail (error));
+        {
+          g_autofree char *detail = error_detail (self, error);
+
+          /* Translators: the first %s is an app, the second why */
+          text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
+                                  concord_app_info_get_name (self->app), detail);
+        }
       else
         /* Translators: %s is an app */
         text = g_strdup_printf (_("%s has no contacts Concord can sync."),
