@@ -1600,6 +1600,48 @@ test_failed_half_keeps_action (Fixture       *f,
   g_assert_cmpstr (b, ==, "news,synced");
 }
 
+static gboolean
+no_lists (const ConcordRecord *record,
+          gpointer             user_data)
+{
+  return concord_record_get (record, "lists") == NULL;
+}
+
+/* B's contacts go across only without lists. A contact out of that scope
+ * loses a member on B while A loses the others: the run writes B the merge
+ * (no lists), which brings it into the scope, and the second pass must
+ * still see B's removal: it offers all it holds, its removals too. */
+static void
+test_set_entering_scope_keeps_removals (Fixture       *f,
+                                        gconstpointer  data)
+{
+  g_autofree char *a = NULL, *b = NULL;
+
+  f->config.filter[CONCORD_SIDE_B] = no_lists;
+  person (f->side[1], "p@example.com", "first_name", "Dee", NULL);
+  sync_ok (f);
+  g_assert_nonnull (find (f->side[0], "p@example.com"));
+
+  edit (f->side[0], "p@example.com", "lists", "beta,news,vip");
+  sync_ok (f);
+  b = set_text (f->side[1], "p@example.com", "lists");
+  g_assert_cmpstr (b, ==, "beta,news,vip");
+  g_clear_pointer (&b, g_free);
+
+  /* Out of scope on B now: its edits are held back. */
+  edit (f->side[1], "p@example.com", "last_name", "Ann");
+  edit (f->side[1], "p@example.com", "lists", "beta,news");
+  edit (f->side[0], "p@example.com", "lists", "vip");
+  sync_ok (f);
+
+  a = set_text (f->side[0], "p@example.com", "lists");
+  b = set_text (f->side[1], "p@example.com", "lists");
+  g_assert_null (b);
+  g_assert_null (a);
+  g_assert_cmpstr (text (f->side[0], "p@example.com", "last_name"), ==, "Ann");
+  assert_quiet (f);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Several emails                                                            */
 /* ------------------------------------------------------------------------- */
@@ -1865,6 +1907,7 @@ main (int   argc,
   ADD ("rules-on-engine-thread", test_rules_on_engine_thread);
   ADD ("crash-keeps-both-set-members", test_crash_keeps_both_set_members);
   ADD ("failed-half-keeps-action", test_failed_half_keeps_action);
+  ADD ("set-entering-scope-keeps-removals", test_set_entering_scope_keeps_removals);
   ADD ("multi/any-email-matches", test_multi_any_email_matches);
   ADD ("multi/ambiguous", test_multi_ambiguous);
   ADD ("multi/single-app-replaces-primary", test_multi_single_app_replaces_primary);
