@@ -61,9 +61,13 @@
  * failure persists, and the minimal sequence is printed.
  *
  * CONCORD_MODEL_STEPS sets the number of operations in total (default
- * 6,000); CONCORD_MODEL_SEED runs one seed only, CONCORD_MODEL_OPS (a
- * list of indexes, "4,23,45") only these of its operations;
- * CONCORD_MODEL_TRACE prints what happens.
+ * 6,000, that is 40 seeds of 150 operations from seed 1000);
+ * CONCORD_MODEL_FIRST_SEED the first seed (default 1000), so that a long
+ * run can be played in parallel chunks; CONCORD_MODEL_SEED runs one seed
+ * only, CONCORD_MODEL_OPS (a list of indexes, "4,23,45") only these of its
+ * operations; CONCORD_MODEL_TRACE prints what happens. Unless one seed is
+ * asked for, the seeds that once found an engine fault (fixed_seeds) are
+ * played as well.
  */
 
 #include "config.h"
@@ -3102,6 +3106,15 @@ report_minimal (guint32            seed,
   g_test_fail ();
 }
 
+/* Seeds of the long mode that found engine faults, played in every run:
+ * 4523, 4873, 5722, 6060 and 6287 a write to one side of a pair that went
+ * through while the other failed (its intent was dropped, so the next run
+ * took the run's own write for a person's change); 7450 a set that entered
+ * the scope through the run's own write and lost its removals; 1397 (a
+ * one-way set entering the scope keeps the target's own members) guards
+ * that fix. */
+static const guint32 fixed_seeds[] = { 1397, 4523, 4873, 5722, 6060, 6287, 7450 };
+
 static void
 test_model (void)
 {
@@ -3109,14 +3122,18 @@ test_model (void)
   const char *seed_env = g_getenv ("CONCORD_MODEL_SEED");
   const char *ops_env = g_getenv ("CONCORD_MODEL_OPS");
   guint64 steps = steps_env != NULL ? g_ascii_strtoull (steps_env, NULL, 10) : 6000;
-  guint n_seeds = MAX (1, steps / OPS_PER_SEED);
+  const char *first_env = g_getenv ("CONCORD_MODEL_FIRST_SEED");
+  guint32 first = first_env != NULL ? (guint32) g_ascii_strtoull (first_env, NULL, 10) : 1000;
+  guint n_random = MAX (1, steps / OPS_PER_SEED);
+  guint n_seeds = seed_env != NULL ? 1 : n_random + G_N_ELEMENTS (fixed_seeds);
   guint64 played = 0;
   guint per_variant[N_VARIANTS] = { 0 };
   gint64 start = g_get_monotonic_time ();
 
   for (guint i = 0; i < n_seeds; i++)
     {
-      guint32 seed = seed_env != NULL ? (guint32) g_ascii_strtoull (seed_env, NULL, 10) : 1000 + i;
+      guint32 seed = seed_env != NULL ? (guint32) g_ascii_strtoull (seed_env, NULL, 10)
+                     : i < n_random ? first + i : fixed_seeds[i - n_random];
       Variant variant = variant_of_seed (seed);
       ModelConfig *model = NULL;
       g_autoptr(GArray) ops = generate (seed, OPS_PER_SEED, variant, &model);
@@ -3162,14 +3179,14 @@ test_model (void)
     }
 
   g_test_message ("model: %" G_GUINT64_FORMAT " operations over %u seeds, all invariants held (%.1f s)",
-                  played, seed_env != NULL ? 1 : n_seeds,
+                  played, n_seeds,
                   (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
   g_test_message ("model: seeds per variant: %s %u, %s %u, %s %u, %s %u, %s %u",
                   variant_names[0], per_variant[0], variant_names[1], per_variant[1],
                   variant_names[2], per_variant[2], variant_names[3], per_variant[3],
                   variant_names[4], per_variant[4]);
   g_print ("# model: %" G_GUINT64_FORMAT " operations over %u seeds, all invariants held\n",
-           played, seed_env != NULL ? 1 : n_seeds);
+           played, n_seeds);
 }
 
 int

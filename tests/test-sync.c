@@ -1557,6 +1557,91 @@ test_crash_keeps_both_set_members (Fixture       *f,
   assert_quiet (f);
 }
 
+/* The write to B goes through, the one to A fails: the next run must know
+ * B's new members for the run's own write, not a person's, or the
+ * on-update action (which waits while a person's change travels back) is
+ * held back and the member it removes comes back to B. */
+static void
+test_failed_half_keeps_action (Fixture       *f,
+                               gconstpointer  data)
+{
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) server = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_SERVER, "503");
+  g_autofree char *a = NULL, *b = NULL;
+
+  use_config (f,
+    "{\"version\": 1, \"rules\": {\"a_to_b\": {\"actions\": ["
+    "  {\"action\": \"add\", \"field\": \"lists\", \"value\": \"synced\"},"
+    "  {\"action\": \"remove\", \"field\": \"lists\", \"value\": \"vip\", \"on_update\": true}]},"
+    " \"b_to_a\": {\"enabled\": false}}}");
+
+  person (f->side[0], "p@example.com", "lists", "vip", NULL);
+  sync_ok (f);
+  b = set_text (f->side[1], "p@example.com", "lists");
+  g_assert_cmpstr (b, ==, "synced");
+  g_clear_pointer (&b, g_free);
+
+  /* A adds a member; B is written (without "vip"), A's write fails. */
+  edit (f->side[0], "p@example.com", "lists", "news,vip");
+  concord_memory_connector_fail_next_write_calls (f->side[0], 1, server);
+  g_assert_true (sync_full (f, NULL, &summary, &error));
+  g_assert_cmpuint (summary.failed[0], ==, 1);
+  concord_run_summary_clear (&summary);
+  b = set_text (f->side[1], "p@example.com", "lists");
+  g_assert_cmpstr (b, ==, "news,synced");
+  g_clear_pointer (&b, g_free);
+
+  /* The retry: A gets B's members, and the action still keeps B off "vip". */
+  sync_ok (f);
+  a = set_text (f->side[0], "p@example.com", "lists");
+  b = set_text (f->side[1], "p@example.com", "lists");
+  g_assert_cmpstr (a, ==, "news,synced,vip");
+  g_assert_cmpstr (b, ==, "news,synced");
+}
+
+static gboolean
+no_lists (const ConcordRecord *record,
+          gpointer             user_data)
+{
+  return concord_record_get (record, "lists") == NULL;
+}
+
+/* B's contacts go across only without lists. A contact out of that scope
+ * loses a member on B while A loses the others: the run writes B the merge
+ * (no lists), which brings it into the scope, and the second pass must
+ * still see B's removal: it offers all it holds, its removals too. */
+static void
+test_set_entering_scope_keeps_removals (Fixture       *f,
+                                        gconstpointer  data)
+{
+  g_autofree char *a = NULL, *b = NULL;
+
+  f->config.filter[CONCORD_SIDE_B] = no_lists;
+  person (f->side[1], "p@example.com", "first_name", "Dee", NULL);
+  sync_ok (f);
+  g_assert_nonnull (find (f->side[0], "p@example.com"));
+
+  edit (f->side[0], "p@example.com", "lists", "beta,news,vip");
+  sync_ok (f);
+  b = set_text (f->side[1], "p@example.com", "lists");
+  g_assert_cmpstr (b, ==, "beta,news,vip");
+  g_clear_pointer (&b, g_free);
+
+  /* Out of scope on B now: its edits are held back. */
+  edit (f->side[1], "p@example.com", "last_name", "Ann");
+  edit (f->side[1], "p@example.com", "lists", "beta,news");
+  edit (f->side[0], "p@example.com", "lists", "vip");
+  sync_ok (f);
+
+  a = set_text (f->side[0], "p@example.com", "lists");
+  b = set_text (f->side[1], "p@example.com", "lists");
+  g_assert_null (b);
+  g_assert_null (a);
+  g_assert_cmpstr (text (f->side[0], "p@example.com", "last_name"), ==, "Ann");
+  assert_quiet (f);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Several emails                                                            */
 /* ------------------------------------------------------------------------- */
@@ -1821,6 +1906,8 @@ main (int   argc,
   ADD ("mapping-conversion", test_mapping_conversion);
   ADD ("rules-on-engine-thread", test_rules_on_engine_thread);
   ADD ("crash-keeps-both-set-members", test_crash_keeps_both_set_members);
+  ADD ("failed-half-keeps-action", test_failed_half_keeps_action);
+  ADD ("set-entering-scope-keeps-removals", test_set_entering_scope_keeps_removals);
   ADD ("multi/any-email-matches", test_multi_any_email_matches);
   ADD ("multi/ambiguous", test_multi_ambiguous);
   ADD ("multi/single-app-replaces-primary", test_multi_single_app_replaces_primary);

@@ -1644,6 +1644,7 @@ merge_item (Planner               *planner,
       base_a = bring (pair, space, CONCORD_SIDE_A, own_base_a, &slots[2], NULL);
       base_b = bring (pair, space, CONCORD_SIDE_B, own_base_b, &slots[3], NULL);
 
+
       if (baseline == NULL || item->kind == CONCORD_PLAN_MATCH)
         {
           /* First match: fill the empty side, unite sets, settle the rest. */
@@ -1721,7 +1722,19 @@ merge_item (Planner               *planner,
        * each side added or removed since its own baseline all count. */
       if (is_set (va) || is_set (vb) || is_set (base_a) || is_set (base_b))
         {
-          gboolean has = merge_sets (va, vb, base_a, base_b, labelled, FALSE, &merged) != NULL;
+          gboolean has;
+
+          /* A set that just entered the scope offers all it holds, its
+           * removals too: while it was out, what the other side (in
+           * scope all along) changed was written to it, its own changes
+           * were held back and its own baseline followed it, so they
+           * show only against the other side's baseline. */
+          if (entered[CONCORD_SIDE_A] && !entered[CONCORD_SIDE_B] && flows_ba)
+            base_a = base_b;
+          else if (entered[CONCORD_SIDE_B] && !entered[CONCORD_SIDE_A] && flows_ab)
+            base_b = base_a;
+
+          has = merge_sets (va, vb, base_a, base_b, labelled, FALSE, &merged) != NULL;
 
           if (flows_ba)
             write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);

@@ -26,7 +26,9 @@
  * outcome was not committed is seen again and finished.
  *
  * A failed write affects only its record: its link keeps its old baseline
- * and its hash is not settled, so the next run tries again.
+ * and its hash is not settled, so the next run tries again. When its
+ * write to the other side went through, that batch's intent stays too, so
+ * the next run takes the values written for the run's own.
  *
  * This function is synchronous and must run on the engine's thread, never
  * the UI's: it drives the connectors' async calls by iterating that
@@ -50,6 +52,7 @@ typedef struct
   gboolean         failed;
   gboolean         refused;       /* failed for good: settled, not retried */
   ConcordRecord   *echo[2];       /* (owned) (nullable) */
+  gint64           intent[2];     /* of the batch that wrote each side, or 0 */
 } ItemState;
 
 typedef struct
@@ -1410,6 +1413,8 @@ write_batch (Run         *run,
         return FALSE;
       }
     g_array_append_val (intents, intent);
+    for (guint i = 0; i < states->len; i++)
+      ((ItemState *) g_ptr_array_index (states, i))->intent[side] = intent;
 
     /* One commit for the previous batch's outcome and this intent: half
      * the commits, and the intent is durable before the call as ever. */
@@ -1716,6 +1721,25 @@ execute (Run               *run,
 
       g_array_append_val (run->intents, id);
     }
+
+  /* An item whose write to one side went through and to the other failed
+   * settled nothing: the intent of the batch that went through stays, so
+   * that the next run knows the written side's values for the run's own
+   * (not people's changes, which would hold back on-update actions or
+   * undo the other side's edits). */
+  {
+    g_autoptr(GHashTable) keep = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+    for (guint i = 0; i < run->n_states; i++)
+      if (run->states[i].failed && !run->states[i].refused)
+        for (guint s = 0; s < 2; s++)
+          if (run->states[i].intent[s] != 0)
+            g_hash_table_add (keep, &run->states[i].intent[s]);
+
+    for (guint i = run->intents->len; i-- > 0;)
+      if (g_hash_table_contains (keep, &g_array_index (run->intents, gint64, i)))
+        g_array_remove_index_fast (run->intents, i);
+  }
 
   if (run->intents->len > 0)
     {
