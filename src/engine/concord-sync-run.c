@@ -48,11 +48,13 @@
 typedef struct
 {
   ConcordPlanItem *item;
-  guint            pending;       /* writes not yet answered */
-  gboolean         failed;
-  gboolean         refused;       /* failed for good: settled, not retried */
   ConcordRecord   *echo[2];       /* (owned) (nullable) */
-  gint64           intent[2];     /* of the batch that wrote each side, or 0 */
+  guint            pending;       /* writes not yet answered */
+  guint            failed : 1;
+  guint            refused : 1;   /* failed for good: settled, not retried */
+  /* The batch that wrote each side, as 1 + its index in Run.batch_intents,
+   * or 0: 32 bits, so a state stays 40 bytes (one per contact written). */
+  guint32          batch[2];
 } ItemState;
 
 typedef struct
@@ -84,6 +86,7 @@ typedef struct
   GHashTable              *force[2];      /* (owned) remote ids to read as changed */
   GHashTable              *links[2];      /* (owned) (nullable) link id → remote id, for intents */
   GArray                  *intents;       /* (owned) of gint64: this run's, removed at its end */
+  GArray                  *batch_intents; /* (owned) of gint64: each batch's intent, in order */
   ConcordPlanInput        *input;
 } Run;
 
@@ -1413,8 +1416,9 @@ write_batch (Run         *run,
         return FALSE;
       }
     g_array_append_val (intents, intent);
+    g_array_append_val (run->batch_intents, intent);
     for (guint i = 0; i < states->len; i++)
-      ((ItemState *) g_ptr_array_index (states, i))->intent[side] = intent;
+      ((ItemState *) g_ptr_array_index (states, i))->batch[side] = run->batch_intents->len;
 
     /* One commit for the previous batch's outcome and this intent: half
      * the commits, and the intent is durable before the call as ever. */
@@ -1733,8 +1737,9 @@ execute (Run               *run,
     for (guint i = 0; i < run->n_states; i++)
       if (run->states[i].failed && !run->states[i].refused)
         for (guint s = 0; s < 2; s++)
-          if (run->states[i].intent[s] != 0)
-            g_hash_table_add (keep, &run->states[i].intent[s]);
+          if (run->states[i].batch[s] != 0)
+            g_hash_table_add (keep, &g_array_index (run->batch_intents, gint64,
+                                                    run->states[i].batch[s] - 1));
 
     for (guint i = run->intents->len; i-- > 0;)
       if (g_hash_table_contains (keep, &g_array_index (run->intents, gint64, i)))
@@ -1835,6 +1840,7 @@ concord_sync_run (ConcordStore             *store,
   input = concord_plan_input_new (config);
   run.input = input;
   run.intents = g_array_new (FALSE, FALSE, sizeof (gint64));
+  run.batch_intents = g_array_new (FALSE, FALSE, sizeof (gint64));
   run.force[0] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   run.force[1] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
@@ -1903,6 +1909,7 @@ concord_sync_run (ConcordStore             *store,
     }
 
   g_array_unref (run.intents);
+  g_array_unref (run.batch_intents);
   g_hash_table_unref (run.force[0]);
   g_hash_table_unref (run.force[1]);
   g_clear_pointer (&run.links[0], g_hash_table_unref);
