@@ -54,6 +54,7 @@
 #include "concord-error.h"
 #include "concord-json-private.h"
 #include "concord-mock-elasticemail.h"
+#include "concord-mock-server.h"
 #include "concord-sandbox.h"
 #include "concord-sandbox-private.h"
 
@@ -61,6 +62,7 @@
 #define ELASTICEMAIL_FILE  "elasticemail.json"
 #define CRM_FILE           "sample-crm.json"
 #define STATE_FILE         "sandbox.json"
+#define SANDBOX_LOG_LIMIT  256   /* requests the simulated server remembers */
 /* Far more than the demo holds; beyond is treated as damaged. */
 #define MAX_ACCOUNT_FILE_BYTES (64 * 1024 * 1024)
 #define MAX_STATE_FILE_BYTES   4096
@@ -405,6 +407,9 @@ concord_sandbox_start (ConcordSandbox  *self,
         return FALSE;
     }
   concord_mock_elasticemail_set_save_path (mock, ee_path);
+  /* The sandbox serves for as long as Concord runs: its request log (kept
+   * for tests) must not grow with every sync. */
+  concord_mock_server_set_log_limit (concord_mock_elasticemail_get_server (mock), SANDBOX_LOG_LIMIT);
 
   base_url = concord_mock_elasticemail_get_base_url (mock);
   g_clear_pointer (&self->moved_from, g_free);

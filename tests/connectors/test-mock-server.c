@@ -153,6 +153,34 @@ test_routes_and_log (Fixture       *f,
   g_assert_cmpuint (concord_mock_server_get_n_requests (f->server), ==, 0);
 }
 
+/* A bounded log keeps the latest requests and still counts them all. */
+static void
+test_log_limit (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) log = NULL;
+  guint status;
+
+  for (guint i = 0; i < 5; i++)
+    g_free (request (f, "GET", "/items", NULL, &status));
+  concord_mock_server_set_log_limit (f->server, 3);
+  log = concord_mock_server_get_log (f->server);
+  g_assert_cmpuint (log->len, ==, 3);
+  g_assert_cmpuint (((ConcordMockLogEntry *) g_ptr_array_index (log, 0))->number, ==, 3);
+  g_clear_pointer (&log, g_ptr_array_unref);
+
+  for (guint i = 0; i < 4; i++)
+    g_free (request (f, "POST", "/items", "[]", &status));
+  log = concord_mock_server_get_log (f->server);
+  g_assert_cmpuint (log->len, ==, 3);
+  g_assert_cmpuint (((ConcordMockLogEntry *) g_ptr_array_index (log, 0))->number, ==, 7);
+  g_assert_cmpuint (((ConcordMockLogEntry *) g_ptr_array_index (log, 2))->number, ==, 9);
+  g_assert_cmpuint (concord_mock_server_get_n_requests (f->server), ==, 9);
+
+  concord_mock_server_reset_log (f->server);
+  g_assert_cmpuint (concord_mock_server_get_n_requests (f->server), ==, 0);
+}
+
 static void
 test_basic_auth (Fixture       *f,
                  gconstpointer  data)
@@ -288,6 +316,8 @@ main (int   argc,
 
   g_test_add ("/concord/mock-server/routes-and-log", Fixture, NULL,
               fixture_setup, test_routes_and_log, fixture_teardown);
+  g_test_add ("/concord/mock-server/log-limit", Fixture, NULL,
+              fixture_setup, test_log_limit, fixture_teardown);
   g_test_add ("/concord/mock-server/basic-auth", Fixture, NULL,
               fixture_setup, test_basic_auth, fixture_teardown);
   g_test_add ("/concord/mock-server/fault-by-route", Fixture, NULL,

@@ -123,6 +123,8 @@ struct _ConcordMockServer
   GMutex        mutex;
   GPtrArray    *log;               /* (owned): LogRecord */
   guint         n_seen;            /* every request ever */
+  guint         n_logged;          /* requests since the log was reset */
+  guint         log_limit;         /* entries the log keeps, 0 for all */
   GHashTable   *faults;            /* (owned): request number -> Fault */
   GPtrArray    *route_faults;      /* (owned): RouteFault */
   char         *redirect_target;   /* (owned) (nullable) */
@@ -592,6 +594,9 @@ on_server_request_cb (SoupServer        *server,
 
   g_mutex_lock (&self->mutex);
   record->number = ++self->n_seen;
+  self->n_logged++;
+  if (self->log_limit > 0 && self->log->len >= self->log_limit)
+    g_ptr_array_remove_index (self->log, 0);
   g_ptr_array_add (self->log, record);
   g_hash_table_add (self->in_flight, msg);
   self->max_in_flight = MAX (self->max_in_flight, g_hash_table_size (self->in_flight));
@@ -1168,7 +1173,7 @@ concord_mock_server_get_n_requests (ConcordMockServer *self)
   g_return_val_if_fail (CONCORD_IS_MOCK_SERVER (self), 0);
 
   g_mutex_lock (&self->mutex);
-  n = self->log->len;
+  n = self->n_logged;
   g_mutex_unlock (&self->mutex);
 
   return n;
@@ -1230,6 +1235,29 @@ concord_mock_server_reset_log (ConcordMockServer *self)
 
   g_mutex_lock (&self->mutex);
   g_ptr_array_set_size (self->log, 0);
+  self->n_logged = 0;
+  g_mutex_unlock (&self->mutex);
+}
+
+/**
+ * concord_mock_server_set_log_limit:
+ * @limit: how many requests the log keeps, the latest; 0 keeps them all
+ *
+ * Bounds the request log. Tests keep every request (the default); the
+ * sandbox, which serves for as long as Concord runs, and the benchmarks,
+ * which measure the connector's memory, keep only the latest few.
+ * concord_mock_server_get_n_requests() still counts every request.
+ */
+void
+concord_mock_server_set_log_limit (ConcordMockServer *self,
+                                   guint              limit)
+{
+  g_return_if_fail (CONCORD_IS_MOCK_SERVER (self));
+
+  g_mutex_lock (&self->mutex);
+  self->log_limit = limit;
+  if (limit > 0 && self->log->len > limit)
+    g_ptr_array_remove_range (self->log, 0, self->log->len - limit);
   g_mutex_unlock (&self->mutex);
 }
 

@@ -154,6 +154,8 @@ guint               concord_mock_server_get_n_requests      (ConcordMockServer  
 GPtrArray          *concord_mock_server_get_requests        (ConcordMockServer        *self);
 GPtrArray          *concord_mock_server_get_log             (ConcordMockServer        *self);
 void                concord_mock_server_reset_log           (ConcordMockServer        *self);
+void                concord_mock_server_set_log_limit       (ConcordMockServer        *self,
+                                                             guint                     limit);
 guint               concord_mock_server_get_in_flight       (ConcordMockServer        *self);
 guint               concord_mock_server_get_max_in_flight   (ConcordMockServer        *self);
 void                concord_mock_server_reset_max_in_flight (ConcordMockServer        *self);
