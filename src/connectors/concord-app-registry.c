@@ -6,7 +6,7 @@
 /*
  * The apps Concord can connect, each described once by a ConcordAppInfo in
  * a file of its own next to its connector (concord-<app>-app.c), and
- * registered by one line in concord-app-list.h. The Add Connection flow,
+ * registered by one line in concord-apps.list. The Add Connection flow,
  * the connection rows, Preferences → Accounts, `concord-cli account add`
  * and the engine's connector factory all read the descriptions; none of
  * them knows an app by its id.

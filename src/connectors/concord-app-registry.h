@@ -145,7 +145,8 @@ struct _ConcordAppInfo
   gboolean                 demo;
 };
 
-/* The apps, one line each in concord-app-list.h. */
+/* The apps, one line each in concord-apps.list (concord-app-list.h is
+ * written from it by meson). */
 #define CONCORD_APP(info) extern const ConcordAppInfo info;
 #include "concord-app-list.h"
 #undef CONCORD_APP
