@@ -353,20 +353,7 @@ test_two_rules (void)
                   N_CONTACTS, n_vip, n_vip_before);
 
   /* Leave no keys in the session keyring. */
-  g_clear_object (&result);
-  concord_engine_remove_connection_async (engine, runs.id, NULL, concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  g_assert_true (concord_engine_remove_connection_finish (engine, result, &error));
-  g_assert_no_error (error);
-  for (guint s = 0; s < 2; s++)
-    {
-      g_clear_object (&result);
-      concord_engine_remove_account_async (engine, s == 0 ? account_a : account_b, NULL,
-                                           concord_test_store_result_cb, &slot);
-      result = concord_test_wait_for_result (&slot);
-      g_assert_true (concord_engine_remove_account_finish (engine, result, &error));
-      g_assert_no_error (error);
-    }
+  concord_test_remove_connection_and_accounts (engine, runs.id, account_a, account_b);
 
   g_subprocess_send_signal (mock_a, SIGTERM);
   g_subprocess_send_signal (mock_b, SIGTERM);

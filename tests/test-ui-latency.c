@@ -29,6 +29,7 @@
 
 #include "concord-application.h"
 #include "concord-engine.h"
+#include "concord-test-connector.h"
 #include "concord-test-crossing.h"
 #include "concord-test-ui.h"
 #include "concord-test-utils.h"
@@ -210,20 +211,7 @@ test_sync_off_ui_thread (void)
   g_assert_cmpfloat (run.max_fraction, >, 0.0);
 
   /* Leave no keys in the session keyring. */
-  g_clear_object (&result);
-  concord_engine_remove_connection_async (engine, run.id, NULL, concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  g_assert_true (concord_engine_remove_connection_finish (engine, result, &error));
-  g_assert_no_error (error);
-  for (guint i = 0; i < 2; i++)
-    {
-      g_clear_object (&result);
-      concord_engine_remove_account_async (engine, i == 0 ? account_a : account_b, NULL,
-                                           concord_test_store_result_cb, &slot);
-      result = concord_test_wait_for_result (&slot);
-      g_assert_true (concord_engine_remove_account_finish (engine, result, &error));
-      g_assert_no_error (error);
-    }
+  concord_test_remove_connection_and_accounts (engine, run.id, account_a, account_b);
 
   g_subprocess_send_signal (mock_a, SIGTERM);
   g_subprocess_send_signal (mock_b, SIGTERM);

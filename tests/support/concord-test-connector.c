@@ -84,3 +84,35 @@ concord_test_load_setup (ConcordEngine *engine,
   g_assert_no_error (error);
   return setup;
 }
+
+/**
+ * concord_test_remove_connection_and_accounts:
+ *
+ * Removes a connection, then its two accounts, so that a test leaves no
+ * key in the session keyring.
+ */
+void
+concord_test_remove_connection_and_accounts (ConcordEngine *engine,
+                                             gint64         connection_id,
+                                             const char    *account_a,
+                                             const char    *account_b)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_engine_remove_connection_async (engine, connection_id, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_remove_connection_finish (engine, result, &error));
+  g_assert_no_error (error);
+  for (guint s = 0; s < 2; s++)
+    {
+      g_clear_object (&result);
+      slot = NULL;
+      concord_engine_remove_account_async (engine, s == 0 ? account_a : account_b, NULL,
+                                           concord_test_store_result_cb, &slot);
+      result = concord_test_wait_for_result (&slot);
+      g_assert_true (concord_engine_remove_account_finish (engine, result, &error));
+      g_assert_no_error (error);
+    }
+}

@@ -24,5 +24,9 @@ char                   *concord_test_add_account (ConcordEngine *engine,
                                                   const char    *key);
 ConcordConnectionSetup *concord_test_load_setup  (ConcordEngine *engine,
                                                   gint64         connection_id);
+void                    concord_test_remove_connection_and_accounts (ConcordEngine *engine,
+                                                                     gint64         connection_id,
+                                                                     const char    *account_a,
+                                                                     const char    *account_b);
 
 G_END_DECLS
