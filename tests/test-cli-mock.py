@@ -61,6 +61,12 @@ def main():
           p.returncode != 0 and 'no-such-app' in p.stderr and 'elasticemail' in p.stderr and
           p.stdout == '', p.stderr)
 
+    plain = concordtest.MockProcess(MOCK, 'elasticemail')
+    code = plain.stop()
+    told = plain.proc.stderr.read()
+    check('without --api-key it says on standard error which key it accepts',
+          code == 0 and 'accepts the key' in told and 'sandbox' in told, told)
+
     mock = concordtest.MockProcess(MOCK, 'elasticemail', '--api-key', KEY, '--generate', '5')
     try:
         check('count before any request', mock.command('count') == 'requests 0 writes 0')

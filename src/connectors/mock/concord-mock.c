@@ -48,6 +48,7 @@
 
 #include "config.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,10 @@ main (int   argc,
     { NULL },
   };
 
+  /* Messages in the terminal's character set; numbers in answers stay
+   * in the C locale, as the apps' APIs write them. */
+  setlocale (LC_CTYPE, "");
+
   context = g_option_context_new ("APP - serve an app's simulated web API");
   summary = g_strdup_printf ("APP is one of: %s", ids);
   g_option_context_set_summary (context, summary);
@@ -350,10 +355,14 @@ main (int   argc,
   mock.mock = mock.info->create (api_key != NULL ? api_key : DEFAULT_SECRET, port, &error);
   if (mock.mock == NULL)
     {
-      g_printerr ("Could not start the simulated %s: %s\n", mock.info->id, error->message);
+      g_printerr ("Could not start the simulated %s: %s%s\n", mock.info->id, error->message,
+                  api_key == NULL ? " (give a key in the app's own format with --api-key)" : "");
       return EXIT_FAILURE;
     }
   mock.server = mock.info->get_server (mock.mock);
+  /* On standard error: standard output is for the control answers. */
+  if (api_key == NULL)
+    g_printerr ("The simulated %s accepts the key “%s”\n", mock.info->id, DEFAULT_SECRET);
 
   if (seed_file != NULL && !mock.info->load_file (mock.mock, seed_file, &error))
     {
