@@ -131,6 +131,7 @@ def main():
     data = tempfile.mkdtemp(prefix='concord-e2e-%s-' % app_id)
     env = dict(os.environ, GSETTINGS_BACKEND='memory', G_MESSAGES_DEBUG='')
     mocks = []
+    figures = []
 
     def cli(*args, stdin=None):
         return subprocess.run([CLI, '--data-dir', data] + list(args), input=stdin,
@@ -217,7 +218,11 @@ def main():
               p.returncode == 0, p.stdout + p.stderr)
 
         # 3. Initial sync: match by email across case, merge.
+        for m in mocks:
+            m.command('reset')
         p, doc = sync()
+        figures.append('first sync: Elastic Email %d requests %d writes, %s %d requests %d writes' %
+                       (ee_mock.count() + (app_id,) + app_mock.count()))
         on_a, on_b = by_email(ee.all()), by_email(app.all())
         expected = {'ann.e2e@example.com', 'bob.e2e@example.com', 'carol.e2e@example.com'}
         check('initial sync succeeds (A: %s created, B: %s created)' %
@@ -247,6 +252,7 @@ def main():
         p, doc = sync()
         (ra, wa), (rb, wb) = ee_mock.count(), app_mock.count()
         quiet_requests = (ra, rb)
+        figures.append('no-change run: %d/%d requests, %d/%d writes' % (ra, rb, wa, wb))
         check('a second run without changes writes nothing (Elastic Email: %d requests, %d writes; '
               '%s: %d requests, %d writes)' % (ra, wa, app_id, rb, wb),
               p.returncode == 0 and wa == 0 and wb == 0 and ra > 0 and rb > 0,
@@ -280,6 +286,7 @@ def main():
         armed = [m.command('storm %d' % STORM) for m in mocks]
         p, doc = sync()
         (ra, wa), (rb, wb) = ee_mock.count(), app_mock.count()
+        figures.append('storm run: %d/%d requests' % (ra, rb))
         check('a 429 storm (%d per mock, Retry-After: 1) is honoured: the run succeeds; Elastic Email '
               'saw %d requests (%d without the storm), %s %d (%d)' %
               (STORM, ra, quiet_requests[0], app_id, rb, quiet_requests[1]),
@@ -315,6 +322,8 @@ def main():
             m.stop()
         shutil.rmtree(data, ignore_errors=True)
 
+    # Requests as Elastic Email/the app saw them.
+    print('# figures: ' + '; '.join(figures))
     return tap.finish()
 
 
