@@ -318,9 +318,11 @@ def main():
         cli('connection', 'remove', 'e2e')
         for name in ('app', 'ee'):
             cli('account', 'remove', name)
-        for m in mocks:
-            m.stop()
+        codes = [m.stop() for m in mocks]
         shutil.rmtree(data, ignore_errors=True)
+
+    # A mock that crashed or leaked (under the sanitizers) exits non-zero.
+    check('both mocks stop cleanly on SIGTERM (exit codes %s)' % codes, codes == [0, 0], codes)
 
     # Requests as Elastic Email/the app saw them.
     print('# figures: ' + '; '.join(figures))
