@@ -1188,6 +1188,26 @@ test_base_defaults (void)
   result = concord_test_wait_for_result (&slot);
   g_assert_true (concord_connector_verify_finish (bare, result, &error));
   g_assert_no_error (error);
+
+  /* No listing through the API: the fixed types answer, from the main
+   * loop too (the memory connector's one here). */
+  {
+    g_autoptr(ConcordConnector) memory = CONCORD_CONNECTOR (concord_memory_connector_new ("memory", CONCORD_CONNECTOR_NONE));
+    g_autoptr(GPtrArray) listed = NULL;
+
+    g_clear_object (&result);
+    concord_connector_list_contact_types_async (memory, NULL, concord_test_store_result_cb, &slot);
+    g_assert_null (slot);
+    result = concord_test_wait_for_result (&slot);
+    listed = concord_connector_list_contact_types_finish (memory, result, &error);
+    g_assert_no_error (error);
+    g_clear_pointer (&types, g_ptr_array_unref);
+    types = concord_connector_list_contact_types (memory);
+    g_assert_cmpuint (listed->len, ==, types->len);
+    g_assert_cmpuint (listed->len, >, 0);
+    g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (listed, 0))->id, ==,
+                     ((ConcordContactType *) g_ptr_array_index (types, 0))->id);
+  }
 }
 
 /* A connector written the short way: tasks from concord_connector_task_new(),
@@ -1282,6 +1302,41 @@ test_task_connector_verify_async (ConcordConnector    *connector,
     g_task_return_boolean (task, TRUE);
 }
 
+/* Contact types the app lists through its API: answered later, from the
+ * main loop, as a web request would be. */
+static gboolean
+return_types_cb (gpointer data)
+{
+  GTask *task = data;
+  TestTaskConnectorPrivate *priv =
+    test_task_connector_get_instance_private (g_task_get_source_object (task));
+  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+
+  if (priv->refuse)
+    {
+      g_ptr_array_unref (types);
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED, "Refused");
+      return G_SOURCE_REMOVE;
+    }
+
+  g_ptr_array_add (types, concord_contact_type_new ("aud-1", "Newsletter"));
+  g_ptr_array_add (types, concord_contact_type_new ("aud-2", "Customers"));
+  g_task_return_pointer (task, types, (GDestroyNotify) g_ptr_array_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_task_connector_list_contact_types_async (ConcordConnector    *connector,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GTask *task = concord_connector_task_new (connector, test_task_connector_list_contact_types_async,
+                                            cancellable, callback, user_data);
+
+  g_idle_add_full (G_PRIORITY_DEFAULT, return_types_cb, task, g_object_unref);
+}
+
 static void
 test_task_connector_finalize (GObject *object)
 {
@@ -1304,6 +1359,7 @@ test_task_connector_class_init (TestTaskConnectorClass *klass)
   connector_class->fetch_async = test_task_connector_fetch_async;
   connector_class->create_async = test_task_connector_create_async;
   connector_class->verify_async = test_task_connector_verify_async;
+  connector_class->list_contact_types_async = test_task_connector_list_contact_types_async;
 }
 
 static void
@@ -1362,6 +1418,7 @@ check_default_finishes (GType type)
     test_task_connector_get_instance_private (TEST_TASK_CONNECTOR (conn));
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(GPtrArray) types = NULL;
   g_autoptr(GError) error = NULL;
   GAsyncResult *slot = NULL;
 
@@ -1381,7 +1438,26 @@ check_default_finishes (GType type)
   g_assert_no_error (error);
   g_clear_object (&result);
 
+  concord_connector_list_contact_types_async (conn, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  types = concord_connector_list_contact_types_finish (conn, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (types->len, ==, 2);
+  g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 1))->label, ==, "Customers");
+  g_clear_pointer (&types, g_ptr_array_unref);
+  g_clear_object (&result);
+
+  /* the engine thread's way: no main loop of its own */
+  types = concord_connector_list_contact_types_sync (conn, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 0))->id, ==, "aud-1");
+  g_clear_pointer (&types, g_ptr_array_unref);
+
   priv->refuse = TRUE;
+  g_assert_null (concord_connector_list_contact_types_sync (conn, NULL, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+  g_clear_error (&error);
+
   concord_connector_verify_async (conn, NULL, concord_test_store_result_cb, &slot);
   result = concord_test_wait_for_result (&slot);
   g_assert_false (concord_connector_verify_finish (conn, result, &error));

@@ -334,6 +334,8 @@ DEFINE_POINTER_FINISH (concord_connector_real_update_finish, GPtrArray *, update
 DEFINE_POINTER_FINISH (concord_connector_real_delete_finish, GPtrArray *, delete_async, "delete")
 DEFINE_POINTER_FINISH (concord_connector_real_list_choices_finish, char **, list_choices_async,
                        "list_choices")
+DEFINE_POINTER_FINISH (concord_connector_real_list_contact_types_finish, GPtrArray *,
+                       list_contact_types_async, "list_contact_types")
 
 static gboolean
 concord_connector_real_verify_finish (ConcordConnector  *self,
@@ -404,6 +406,7 @@ concord_connector_class_init (ConcordConnectorClass *klass)
   klass->delete_finish = concord_connector_real_delete_finish;
   klass->list_choices_finish = concord_connector_real_list_choices_finish;
   klass->verify_finish = concord_connector_real_verify_finish;
+  klass->list_contact_types_finish = concord_connector_real_list_contact_types_finish;
 
   /**
    * ConcordConnector::changed:
@@ -610,6 +613,99 @@ concord_connector_list_contact_types (ConcordConnector *self)
   return klass->list_contact_types (self);
 }
 
+/* Keeps the result of a call made by a _sync() wrapper below. */
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/**
+ * concord_connector_list_contact_types_async:
+ * @self: a #ConcordConnector
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Lists the app's contact types, asking the app where it keeps them
+ * behind its API (a mailing tool's audiences). A connector whose types are
+ * fixed answers from concord_connector_list_contact_types() at once.
+ */
+void
+concord_connector_list_contact_types_async (ConcordConnector    *self,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  ConcordConnectorClass *klass;
+
+  g_return_if_fail (CONCORD_IS_CONNECTOR (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = CONCORD_CONNECTOR_GET_CLASS (self);
+  if (klass->list_contact_types_async == NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, concord_connector_list_contact_types_async);
+      g_task_return_pointer (task, concord_connector_list_contact_types (self),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+
+  klass->list_contact_types_async (self, cancellable, callback, user_data);
+}
+
+/**
+ * concord_connector_list_contact_types_finish:
+ *
+ * Returns: (transfer full) (element-type ConcordContactType): the contact
+ *   types, or %NULL with @error set
+ */
+GPtrArray *
+concord_connector_list_contact_types_finish (ConcordConnector  *self,
+                                             GAsyncResult      *result,
+                                             GError           **error)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_async_result_is_tagged (result, concord_connector_list_contact_types_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->list_contact_types_finish (self, result, error);
+}
+
+/**
+ * concord_connector_list_contact_types_sync:
+ *
+ * concord_connector_list_contact_types_async() for a thread that runs no
+ * main loop of its own (the engine's thread).
+ *
+ * Returns: (transfer full) (element-type ConcordContactType): as
+ *   concord_connector_list_contact_types_finish()
+ */
+GPtrArray *
+concord_connector_list_contact_types_sync (ConcordConnector  *self,
+                                           GCancellable      *cancellable,
+                                           GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  concord_connector_list_contact_types_async (self, cancellable, store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+
+  return concord_connector_list_contact_types_finish (self, result, error);
+}
+
 /**
  * concord_connector_load_schema_async:
  * @self: a #ConcordConnector
@@ -663,14 +759,6 @@ concord_connector_load_schema_finish (ConcordConnector  *self,
     return g_task_propagate_pointer (G_TASK (result), error);
 
   return CONCORD_CONNECTOR_GET_CLASS (self)->load_schema_finish (self, result, error);
-}
-
-static void
-on_schema_loaded_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 /**
@@ -786,14 +874,6 @@ concord_connector_verify_finish (ConcordConnector  *self,
   return CONCORD_CONNECTOR_GET_CLASS (self)->verify_finish (self, result, error);
 }
 
-static void
-on_choices_listed_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /**
  * concord_connector_list_choices_sync:
  *
@@ -815,7 +895,7 @@ concord_connector_list_choices_sync (ConcordConnector  *self,
   g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  concord_connector_list_choices_async (self, contact_type, field, cancellable, on_choices_listed_cb, &result);
+  concord_connector_list_choices_async (self, contact_type, field, cancellable, store_result_cb, &result);
   while (result == NULL)
     g_main_context_iteration (context, TRUE);
 
@@ -845,7 +925,7 @@ concord_connector_load_schema_sync (ConcordConnector  *self,
   g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  concord_connector_load_schema_async (self, contact_type, cancellable, on_schema_loaded_cb, &result);
+  concord_connector_load_schema_async (self, contact_type, cancellable, store_result_cb, &result);
   while (result == NULL)
     g_main_context_iteration (context, TRUE);
 

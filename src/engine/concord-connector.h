@@ -257,7 +257,15 @@ struct _ConcordConnectorClass
                                       GAsyncResult         *result,
                                       GError              **error);
 
-  gpointer padding[1];
+  /* Optional: contact types the app lists only through its API (a
+   * mailing tool's audiences). Without it, list_contact_types() answers. */
+  void        (*list_contact_types_async)  (ConcordConnector     *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+  GPtrArray  *(*list_contact_types_finish) (ConcordConnector     *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
 };
 
 const char            *concord_connector_get_app_id         (ConcordConnector     *self);
@@ -265,6 +273,16 @@ const char            *concord_connector_get_app_name       (ConcordConnector   
 ConcordConnectorFlags  concord_connector_get_flags          (ConcordConnector     *self);
 guint                  concord_connector_get_max_batch      (ConcordConnector     *self);
 GPtrArray             *concord_connector_list_contact_types (ConcordConnector     *self);
+void                   concord_connector_list_contact_types_async  (ConcordConnector     *self,
+                                                                    GCancellable         *cancellable,
+                                                                    GAsyncReadyCallback   callback,
+                                                                    gpointer              user_data);
+GPtrArray             *concord_connector_list_contact_types_finish (ConcordConnector     *self,
+                                                                    GAsyncResult         *result,
+                                                                    GError              **error);
+GPtrArray             *concord_connector_list_contact_types_sync   (ConcordConnector     *self,
+                                                                    GCancellable         *cancellable,
+                                                                    GError              **error);
 guint                  concord_connector_get_page_size      (ConcordConnector     *self);
 guint                  concord_connector_get_rate_budget    (ConcordConnector     *self);
 gboolean               concord_connector_watch_changes      (ConcordConnector     *self);

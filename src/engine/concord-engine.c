@@ -2572,12 +2572,14 @@ list_types_worker (GTask        *task,
   Job *job = task_data;
   GError *error = NULL;
   g_autoptr(ConcordConnector) connector = NULL;
+  GPtrArray *types;
 
-  if (!concord_engine_ensure_store (self, &error) || (connector = concord_engine_get_connector (self, job->account_id, &error)) == NULL)
+  if (!concord_engine_ensure_store (self, &error) ||
+      (connector = concord_engine_get_connector (self, job->account_id, &error)) == NULL ||
+      (types = concord_connector_list_contact_types_sync (connector, cancellable, &error)) == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, concord_connector_list_contact_types (connector),
-                           (GDestroyNotify) g_ptr_array_unref);
+    g_task_return_pointer (task, types, (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
