@@ -476,6 +476,29 @@ def main():
         shown = json.loads(p.stdout) if p.returncode == 0 else {}
         check('connection show --json', shown.get('direction') == 'both' and shown.get('a') == 'shop',
               p.stdout + p.stderr)
+        check('without :TYPE, the type Elastic Email lists, "contacts"',
+              shown.get('type_a') == 'contacts' and shown.get('type_b') == 'contacts', p.stdout)
+
+        # An app with several contact types and no "contacts" (the Sample
+        # CRM's people and leads) needs the TYPE: once the CLI stored
+        # "contacts", a type the app does not have, and every sync failed.
+        crm_file = os.path.join(data, 'sample-crm.json')
+        with open(crm_file, 'w') as f:
+            json.dump({'format': 'concord-sample-crm', 'people': [], 'leads': []}, f)
+        p = cli('account', 'add', 'sample-crm', '--name', 'crm', '--path', crm_file,
+                stdin='sample-crm-sandbox\n')
+        check('a Sample CRM account', p.returncode == 0, p.stderr)
+        p = cli('connection', 'add', 'crm-any', '--a', 'shop', '--b', 'crm')
+        listed = cli('connection', 'list', '--json').stdout
+        check('connection add without the TYPE of an app with several lists them, stores nothing',
+              p.returncode == 1 and 'crm has several contact types: give one as crm:TYPE (people, leads)'
+              in p.stderr and 'crm-any' not in listed, p.stderr + listed)
+        p = cli('connection', 'add', 'crm-people', '--a', 'shop', '--b', 'crm:people')
+        shown = json.loads(cli('connection', 'show', 'crm-people', '--json').stdout or '{}')
+        check('connection add with crm:people', p.returncode == 0 and shown.get('type_b') == 'people',
+              p.stderr + str(shown))
+        cli('connection', 'remove', 'crm-people')
+        cli('account', 'remove', 'crm')
 
         p = cli('sync', 'both', '--dry-run', '--json')
         plan = json.loads(p.stdout) if p.stdout.strip() else {}

@@ -800,6 +800,39 @@ account_verify (Cli        *cli,
 /* connection                                                                */
 /* ------------------------------------------------------------------------- */
 
+/* The contact types of @account, as its app lists them (a mailing tool's
+ * audiences come from its API), each a ConcordContactType. */
+static GPtrArray *
+list_contact_types (ConcordAccountRow  *account,
+                    GError            **error)
+{
+  g_autoptr(ConcordConnector) connector = connector_for (account, error);
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  if (connector == NULL)
+    return NULL;
+  concord_connector_list_contact_types_async (connector, NULL, on_result_cb, &slot);
+  result = wait_for (&slot);
+  return concord_connector_list_contact_types_finish (connector, result, error);
+}
+
+static char *
+join_type_ids (GPtrArray *types)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < types->len; i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? ", " : "",
+                            ((ConcordContactType *) g_ptr_array_index (types, i))->id);
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* "ACCOUNT[:TYPE]": the account's id and the contact type. Without a
+ * TYPE, the one the app lists when it lists one, else "contacts" when it
+ * is among them (Elastic Email's); an app with several and no "contacts"
+ * (the Sample CRM's people and leads, Mailchimp's audiences) needs the
+ * TYPE, and the error lists them. */
 static gboolean
 split_side (ConcordStore  *store,
             const char    *text,
@@ -809,13 +842,50 @@ split_side (ConcordStore  *store,
 {
   g_auto(GStrv) parts = g_strsplit (text, ":", 2);
   g_autoptr(ConcordAccountRow) account = concord_store_get_account (store, parts[0], error);
+  g_autoptr(GPtrArray) types = NULL;
+  g_autofree char *ids = NULL;
 
   if (account == NULL)
     return FALSE;
 
   *account_id = g_strdup (account->id);
-  *type = g_strdup (parts[1] != NULL && *parts[1] != '\0' ? parts[1] : "contacts");
-  return TRUE;
+  if (parts[1] != NULL && *parts[1] != '\0')
+    {
+      *type = g_strdup (parts[1]);
+      return TRUE;
+    }
+
+  if ((types = list_contact_types (account, error)) == NULL)
+    {
+      /* Translators: an account's name twice */
+      g_prefix_error (error, _("Could not list the contact types of %s (give one as %s:TYPE): "),
+                      account->name, account->name);
+      return FALSE;
+    }
+  for (guint i = 0; i < types->len; i++)
+    {
+      ConcordContactType *listed = g_ptr_array_index (types, i);
+
+      if (types->len == 1 || g_str_equal (listed->id, "contacts"))
+        {
+          *type = g_strdup (listed->id);
+          return TRUE;
+        }
+    }
+
+  if (types->len == 0)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   /* Translators: an account's name */
+                   _("%s lists no contact type to sync"), account->name);
+      return FALSE;
+    }
+  ids = join_type_ids (types);
+  g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+               /* Translators: an account's name twice, then the ids of its contact types */
+               _("%s has several contact types: give one as %s:TYPE (%s)"), account->name,
+               account->name, ids);
+  return FALSE;
 }
 
 static int
