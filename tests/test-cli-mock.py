@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""`concord-mock APP`: the apps it serves, and its control commands on
-standard input (count, reset, storm, malformed, key), which work for any
-app through its ConcordMockServer. Driven here with Elastic Email's mock
+"""`concord-mock APP`: the apps it serves, --save and --seed, and its
+control commands on standard input (count, reset, storm, malformed, key),
+which work for any app through its ConcordMockServer. Driven here with Elastic Email's mock
 and the app's own API (urllib), as a script or a person would.
 
 Usage: test-cli-mock.py CONCORD_MOCK
@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 
@@ -66,6 +67,21 @@ def main():
     told = plain.proc.stderr.read()
     check('without --api-key it says on standard error which key it accepts',
           code == 0 and 'accepts the key' in told and 'sandbox' in told, told)
+
+    # --save: the account outlives the process, and --seed loads it back.
+    with tempfile.TemporaryDirectory(prefix='concord-mock-save-') as folder:
+        saved = os.path.join(folder, 'account.json')
+        first = concordtest.MockProcess(MOCK, 'elasticemail', '--api-key', KEY, '--generate', '2',
+                                        '--save', saved)
+        status, _, _ = request(first, '/contacts', method='POST', body=[{'Email': 'kept@example.com'}])
+        code = first.stop()
+        second = concordtest.MockProcess(MOCK, 'elasticemail', '--api-key', KEY, '--seed', saved)
+        _, body, _ = request(second, '/contacts?limit=10')
+        second.stop()
+        emails = sorted(c['Email'] for c in json.loads(body)) if body.startswith('[') else body
+        check('--save keeps the account across restarts, --seed loads it back (%s)' % emails,
+              status == 200 and code == 0 and
+              emails == ['kept@example.com', 'person0@example.com', 'person1@example.com'], emails)
 
     mock = concordtest.MockProcess(MOCK, 'elasticemail', '--api-key', KEY, '--generate', '5')
     try:

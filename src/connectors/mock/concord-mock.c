@@ -8,8 +8,8 @@
  * without an account, the sandbox demo, and tests that drive a mock from
  * another process:
  *
- *   concord-mock APP --port N [--seed FILE | --generate N] [--api-key KEY]
- *                    [--control] [--stall PATTERN... [--stall-nth N]]
+ *   concord-mock APP --port N [--seed FILE | --generate N] [--save FILE]
+ *                    [--api-key KEY] [--control] [--stall PATTERN... [--stall-nth N]]
  *   concord-mock --list
  *
  * APP is an app's id in the registry; the apps it serves are those whose
@@ -17,7 +17,9 @@
  * (concord-mock-app.h), so this file names no app. It prints "listening
  * on BASE_URL" (the account's base_url option) and serves until SIGINT or
  * SIGTERM. --seed loads the app's own state file (for the apps that keep
- * one); --generate adds N made-up contacts (seed 1).
+ * one); --generate adds N made-up contacts (seed 1); --save writes the
+ * account to a file after every change, so that a person trying Concord
+ * keeps their sample account across restarts (`--seed F --save F`).
  *
  * With --stall (for kill -9 tests, see tests/crash/), the Nth request whose
  * "METHOD /path" matches one of the glob patterns is held, unanswered and
@@ -265,6 +267,7 @@ main (int   argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *seed_file = NULL;
+  g_autofree char *save_file = NULL;
   g_autofree char *api_key = NULL;
   g_autofree char *ids = list_ids (", ");
   g_autofree char *summary = NULL;
@@ -281,6 +284,8 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0: any free one)", "N" },
     { "seed", 's', 0, G_OPTION_ARG_FILENAME, &seed_file, "Load this file of the app's mock", "FILE" },
+    { "save", 0, 0, G_OPTION_ARG_FILENAME, &save_file,
+      "Save the account to this file after every change (load it with --seed)", "FILE" },
     { "generate", 'g', 0, G_OPTION_ARG_INT, &generate, "Generate N contacts", "N" },
     { "api-key", 'k', 0, G_OPTION_ARG_STRING, &api_key,
       "The API key or token clients must send (" DEFAULT_SECRET ")", "KEY" },
@@ -341,7 +346,8 @@ main (int   argc,
       g_printerr ("--stall-nth counts from 1\n");
       return EXIT_FAILURE;
     }
-  if (seed_file != NULL && mock.info->load_file == NULL)
+  if ((seed_file != NULL && mock.info->load_file == NULL) ||
+      (save_file != NULL && mock.info->set_save_path == NULL))
     {
       g_printerr ("The simulated %s keeps no file: use --generate\n", mock.info->id);
       return EXIT_FAILURE;
@@ -372,6 +378,8 @@ main (int   argc,
     }
   if (generate >= 0)
     mock.info->generate (mock.mock, generate, 1);
+  if (save_file != NULL)
+    mock.info->set_save_path (mock.mock, save_file);
 
   if (stall != NULL && stall[0] != NULL)
     {
