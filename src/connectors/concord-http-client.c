@@ -788,6 +788,9 @@ on_call_read_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   body = send_and_read_bounded_finish (result, &msg, &error);
+  /* The window first: a request waiting for this slot must see it. */
+  if (body != NULL)
+    note_rate_headers (self, soup_message_get_response_headers (msg));
   release_slot (self);
   release_write_slot (task);
 
@@ -826,7 +829,6 @@ on_call_read_cb (GObject      *object,
   g_clear_pointer (&call->headers, soup_message_headers_unref);
   call->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
   g_debug ("%s: HTTP %u", call->request->label, call->status);
-  note_rate_headers (self, call->headers);
 
   if (may_retry &&
       (call->status == 429 ||
