@@ -86,6 +86,7 @@ struct _ConcordMockPipedrive
   guint              cloudflare_after;
   GQueue             window;      /* arrival times (gint64 *, owned) in the last 2 s */
   guint              n_429;       /* 429s in a row */
+  gboolean           blocked;     /* Cloudflare blocks every request */
   gint64             clock;       /* the last update_time given, Unix seconds */
 };
 
@@ -935,6 +936,7 @@ take_burst (ConcordMockPipedrive *self,
       concord_mock_request_set_response_header (request, "x-ratelimit-reset", reset);
       if (self->cloudflare_after > 0 && self->n_429 > self->cloudflare_after)
         {
+          self->blocked = TRUE;
           concord_mock_request_respond (request, SOUP_STATUS_FORBIDDEN, "text/html",
                                         g_strdup (CLOUDFLARE_PAGE));
           return FALSE;
@@ -962,6 +964,12 @@ on_request_cb (ConcordMockRequest *request,
   const char *path = concord_mock_request_get_path (request);
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
 
+  if (self->blocked)
+    {
+      concord_mock_request_respond (request, SOUP_STATUS_FORBIDDEN, "text/html",
+                                    g_strdup (CLOUDFLARE_PAGE));
+      return;
+    }
   if (!take_burst (self, request))
     return;
 
@@ -1221,6 +1229,11 @@ concord_mock_pipedrive_put_person_json (ConcordMockPipedrive  *self,
     }
   person = new_person (self);
   apply_body (self, person, json_node_get_object (root));
+  /* A test may date a person in the past. */
+  if (json_object_has_member (json_node_get_object (root), "update_time"))
+    json_object_set_member (person->object, "update_time",
+                            json_node_copy (json_object_get_member (json_node_get_object (root),
+                                                                    "update_time")));
   return (guint) json_object_get_int_member (person->object, "id");
 }
 
@@ -1265,7 +1278,24 @@ concord_mock_pipedrive_set_burst_limit (ConcordMockPipedrive *self,
   self->burst_limit = limit;
   self->cloudflare_after = n_429;
   self->n_429 = 0;
+  self->blocked = FALSE;
   g_queue_clear_full (&self->window, g_free);
+}
+
+/**
+ * concord_mock_pipedrive_set_blocked:
+ *
+ * Cloudflare's block of a client that kept going after 429s: every
+ * request gets a 403 HTML page until unblocked (or a new burst limit).
+ */
+void
+concord_mock_pipedrive_set_blocked (ConcordMockPipedrive *self,
+                                    gboolean              blocked)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
+
+  self->blocked = blocked;
+  self->n_429 = 0;
 }
 
 /**

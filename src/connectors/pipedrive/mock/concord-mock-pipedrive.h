@@ -52,5 +52,7 @@ void                  concord_mock_pipedrive_generate         (ConcordMockPipedr
 void                  concord_mock_pipedrive_set_burst_limit  (ConcordMockPipedrive  *self,
                                                                guint                  limit,
                                                                guint                  n_429);
+void                  concord_mock_pipedrive_set_blocked      (ConcordMockPipedrive  *self,
+                                                               gboolean               blocked);
 
 G_END_DECLS
