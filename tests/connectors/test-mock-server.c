@@ -5,7 +5,7 @@
 
 /*
  * The mock server framework (src/connectors/mock/) every app's mock is
- * built on: routes, faults by number and by route, the 413 rule, the
+ * built on: routes, faults by number, by route and by glob, the 413 rule, the
  * request log with headers, the in-flight maximum and the authentication
  * helpers, driven through a plain SoupSession.
  */
@@ -229,6 +229,28 @@ test_fault_by_route (Fixture       *f,
 }
 
 static void
+test_fault_by_glob (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+  guint status;
+
+  /* The next GET under /items/ answers a truncated body; a POST and a GET
+   * of /items itself do not match the glob, and the fault fires once. */
+  concord_mock_server_fail_matching (f->server, "GET /items/*", 1, 1, CONCORD_MOCK_FAULT_TRUNCATE, 0);
+  a = request (f, "POST", "/items/1", "[]", &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (a, ==, "post bearer=0 basic=0 key=0 header=0");
+  b = request (f, "GET", "/items", NULL, &status);
+  g_assert_cmpstr (b, ==, "items bearer=0 basic=0 key=0 header=0");
+  c = request (f, "GET", "/items/2?x=1", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (c, ==, "items bearer=0 bas");
+  d = request (f, "GET", "/items/2", NULL, &status);
+  g_assert_cmpstr (d, ==, "items bearer=0 basic=0 key=0 header=0");
+}
+
+static void
 test_faults_shaped (Fixture       *f,
                     gconstpointer  data)
 {
@@ -322,6 +344,8 @@ main (int   argc,
               fixture_setup, test_basic_auth, fixture_teardown);
   g_test_add ("/concord/mock-server/fault-by-route", Fixture, NULL,
               fixture_setup, test_fault_by_route, fixture_teardown);
+  g_test_add ("/concord/mock-server/fault-by-glob", Fixture, NULL,
+              fixture_setup, test_fault_by_glob, fixture_teardown);
   g_test_add ("/concord/mock-server/faults-shaped", Fixture, NULL,
               fixture_setup, test_faults_shaped, fixture_teardown);
   g_test_add ("/concord/mock-server/in-flight", Fixture, NULL,

@@ -62,7 +62,8 @@ typedef struct
 typedef struct
 {
   char            *method;         /* (owned) (nullable) */
-  char            *prefix;         /* (owned) */
+  char            *prefix;         /* (owned) (nullable): with @pattern instead */
+  char            *pattern;        /* (owned) (nullable): glob over "METHOD /path" */
   guint            skip;           /* matching requests to let through first */
   guint            times;          /* matching requests to fail then */
   Fault            fault;
@@ -237,6 +238,7 @@ route_fault_free (gpointer data)
 
   g_free (fault->method);
   g_free (fault->prefix);
+  g_free (fault->pattern);
   g_free (fault);
 }
 
@@ -400,7 +402,14 @@ take_fault (ConcordMockServer *self,
     {
       RouteFault *route_fault = g_ptr_array_index (self->route_faults, i);
 
-      if (!route_matches (route_fault->method, route_fault->prefix, method, path))
+      if (route_fault->pattern != NULL)
+        {
+          g_autofree char *line = g_strdup_printf ("%s %s", method, path);
+
+          if (!g_pattern_match_simple (route_fault->pattern, line))
+            continue;
+        }
+      else if (!route_matches (route_fault->method, route_fault->prefix, method, path))
         continue;
       if (route_fault->skip > 0)
         {
@@ -1048,6 +1057,46 @@ concord_mock_server_fail_route (ConcordMockServer *self,
   route_fault = g_new0 (RouteFault, 1);
   route_fault->method = g_strdup (method);
   route_fault->prefix = g_strdup (path_prefix);
+  route_fault->skip = nth - 1;
+  route_fault->times = times;
+  route_fault->fault.fault = fault;
+  route_fault->fault.seconds = seconds;
+
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_add (self->route_faults, route_fault);
+  g_mutex_unlock (&self->mutex);
+}
+
+/**
+ * concord_mock_server_fail_matching:
+ * @pattern: a glob over "METHOD /path" (no query), as for stalls:
+ *   "GET /v3/objects/contacts*"
+ * @nth: which matching request from now fails first, 1 being the next
+ * @times: how many matching requests in a row fail from there
+ * @fault: what goes wrong
+ * @seconds: the Retry-After of a 429, the delay of a slow answer
+ *
+ * Arms a fault like concord_mock_server_fail_route(), for the requests a
+ * glob matches: what a person driving `concord-mock --control` names
+ * without knowing the app's routes.
+ */
+void
+concord_mock_server_fail_matching (ConcordMockServer *self,
+                                   const char        *pattern,
+                                   guint              nth,
+                                   guint              times,
+                                   ConcordMockFault   fault,
+                                   guint              seconds)
+{
+  RouteFault *route_fault;
+
+  g_return_if_fail (CONCORD_IS_MOCK_SERVER (self));
+  g_return_if_fail (pattern != NULL);
+  g_return_if_fail (nth > 0 && times > 0);
+  g_return_if_fail (fault <= CONCORD_MOCK_FAULT_LAST);
+
+  route_fault = g_new0 (RouteFault, 1);
+  route_fault->pattern = g_strdup (pattern);
   route_fault->skip = nth - 1;
   route_fault->times = times;
   route_fault->fault.fault = fault;

@@ -133,6 +133,12 @@ void                concord_mock_server_fail_route          (ConcordMockServer  
                                                              guint                     times,
                                                              ConcordMockFault          fault,
                                                              guint                     seconds);
+void                concord_mock_server_fail_matching       (ConcordMockServer        *self,
+                                                             const char               *pattern,
+                                                             guint                     nth,
+                                                             guint                     times,
+                                                             ConcordMockFault          fault,
+                                                             guint                     seconds);
 void                concord_mock_server_clear_faults        (ConcordMockServer        *self);
 void                concord_mock_server_set_redirect_target (ConcordMockServer        *self,
                                                              const char               *origin);
