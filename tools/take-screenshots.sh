@@ -30,7 +30,7 @@ fi
 OUT=$SRC/data/screenshots
 WORK=$(mktemp -d /tmp/concord-shot-work.XXXXXX)
 CLI=$BUILD/src/cli/concord-cli
-MOCK=$BUILD/src/connectors/elasticemail/mock/concord-mock
+MOCK=$BUILD/src/connectors/concord-mock
 export GSETTINGS_SCHEMA_DIR=$BUILD/data GIO_USE_PROXY_RESOLVER=dummy GDK_BACKEND=x11
 
 printf 'concord-screenshots' | gnome-keyring-daemon --unlock --components=secrets >/dev/null

@@ -2266,3 +2266,71 @@ concord_mock_elasticemail_set_api_key (ConcordMockElasticEmail *self,
   self->api_key = g_strdup (api_key);
   g_mutex_unlock (&self->mutex);
 }
+
+/* ------------------------------------------------------------------------- */
+/* As any app's mock (concord-mock-app.h)                                    */
+/* ------------------------------------------------------------------------- */
+
+static GObject *
+mock_info_create (const char  *secret,
+                  guint        port,
+                  GError     **error)
+{
+  return (GObject *) concord_mock_elasticemail_new (secret, port, error);
+}
+
+static ConcordMockServer *
+mock_info_get_server (GObject *mock)
+{
+  return concord_mock_elasticemail_get_server (CONCORD_MOCK_ELASTICEMAIL (mock));
+}
+
+static const char *
+mock_info_get_base_url (GObject *mock)
+{
+  return concord_mock_elasticemail_get_base_url (CONCORD_MOCK_ELASTICEMAIL (mock));
+}
+
+static void
+mock_info_set_secret (GObject    *mock,
+                      const char *secret)
+{
+  concord_mock_elasticemail_set_api_key (CONCORD_MOCK_ELASTICEMAIL (mock), secret);
+}
+
+static void
+mock_info_generate (GObject *mock,
+                    guint    n,
+                    guint32  seed)
+{
+  concord_mock_elasticemail_generate (CONCORD_MOCK_ELASTICEMAIL (mock), n, seed);
+}
+
+static gboolean
+mock_info_load_file (GObject     *mock,
+                     const char  *path,
+                     GError     **error)
+{
+  return concord_mock_elasticemail_load_seed_file (CONCORD_MOCK_ELASTICEMAIL (mock), path, error);
+}
+
+static void
+mock_info_set_save_path (GObject    *mock,
+                         const char *path)
+{
+  concord_mock_elasticemail_set_save_path (CONCORD_MOCK_ELASTICEMAIL (mock), path);
+}
+
+/* The simulated Elastic Email as `concord-mock elasticemail`, the sandbox
+ * and the end-to-end tests run any app's mock. Its file is the seed file
+ * format (concord_mock_elasticemail_load_seed_file()). */
+const ConcordMockAppInfo concord_mock_elasticemail_info = {
+  .id = "elasticemail",
+  .create = mock_info_create,
+  .get_server = mock_info_get_server,
+  .get_base_url = mock_info_get_base_url,
+  .set_secret = mock_info_set_secret,
+  .generate = mock_info_generate,
+  .load_file = mock_info_load_file,
+  .set_save_path = mock_info_set_save_path,
+};

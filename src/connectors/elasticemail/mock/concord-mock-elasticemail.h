@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "concord-mock-app.h"
 #include "concord-mock-server.h"
 
 G_BEGIN_DECLS
@@ -15,6 +16,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ConcordMockElasticEmail, concord_mock_elasticemail,
                       CONCORD, MOCK_ELASTICEMAIL, GObject)
+
+/* This mock as any app's (concord-mock-app.h); the secret is the API key. */
+extern const ConcordMockAppInfo concord_mock_elasticemail_info;
 
 /**
  * ConcordMockElasticEmailStallFunc:
