@@ -58,7 +58,7 @@ typedef struct
 static const char usage_text[] =
   "Usage: concord-cli [--data-dir DIR] COMMAND [ARGUMENTS…]\n"
   "\n"
-  "  apps                                   (the apps, and the options of their accounts)\n"
+  "  apps [--json]                          (the apps, and the options of their accounts)\n"
   "  account add APP --name NAME [--OPTION VALUE]… [--option KEY=VALUE]…\n"
   "                                         (API key on standard input; `apps` lists each\n"
   "                                          app's options)\n"
@@ -233,9 +233,67 @@ shell_word (const char *text)
   return g_strdup (text);
 }
 
+static gboolean
+option_given_twice (const char  *key,
+                    GError     **error)
+{
+  g_autofree char *long_name = g_strdelimit (g_strdup (key), "_", '-');
+
+  g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+               /* Translators: the option's key twice ("base_url"), then as a command-line
+                * option ("base-url") */
+               _("The option “%s” is given twice (as --option %s=… or --%s): give it once"),
+               key, key, long_name);
+  return FALSE;
+}
+
+/* Every field @app requires (but its secret, read from standard input) is
+ * in @options: a missing one is named by its key, as it is typed. Options
+ * that are not the app's are left to concord_app_info_check_entry(), which
+ * names them (and says where keys go) first. */
+static gboolean
+check_required_options (const ConcordAppInfo  *app,
+                        JsonObject            *options,
+                        GError               **error)
+{
+  g_autoptr(GList) members = json_object_get_members (options);
+
+  for (const GList *l = members; l != NULL; l = l->next)
+    {
+      const ConcordAppField *field = concord_app_info_find_field (app, l->data);
+
+      if (field == NULL || field->kind == CONCORD_APP_FIELD_SECRET)
+        return TRUE;
+    }
+
+  for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+    {
+      g_autofree char *long_name = NULL;
+      const char *value;
+
+      if (!field->required || field->kind == CONCORD_APP_FIELD_SECRET)
+        continue;
+      value = json_object_get_string_member_with_default (options, field->key, NULL);
+      if (value != NULL && *value != '\0')
+        continue;
+
+      long_name = g_strdelimit (g_strdup (field->key), "_", '-');
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   /* Translators: an app's name, a field's name ("Pod"), its option's key
+                    * twice ("pod"), then as a command-line option */
+                   _("%s needs the option “%s” (%s): give --option %s=VALUE or --%s VALUE"),
+                   concord_app_info_get_name (app), field->key, concord_app_field_get_label (field),
+                   field->key, long_name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* The account's options JSON: the --option KEY=VALUE pairs, then the
  * app's fields given as --KEY VALUE (@values, one per key of @keys), each
- * value cleaned up as the app keeps it. */
+ * value cleaned up as the app keeps it; a key given twice, or a required
+ * one missing, is refused naming the key. */
 static char *
 options_to_json (const ConcordAppInfo  *app,
                  char                 **options,
@@ -262,11 +320,19 @@ options_to_json (const ConcordAppInfo  *app,
           return NULL;
         }
       key = g_strndup (options[i], eq - options[i]);
+      if (json_object_has_member (object, key))
+        return (option_given_twice (key, error), NULL);
       json_object_set_string_member (object, key, eq + 1);
     }
   for (guint i = 0; i < keys->len; i++)
     if (values[i] != NULL)
-      json_object_set_string_member (object, g_ptr_array_index (keys, i), values[i]);
+      {
+        const char *key = g_ptr_array_index (keys, i);
+
+        if (json_object_has_member (object, key))
+          return (option_given_twice (key, error), NULL);
+        json_object_set_string_member (object, key, values[i]);
+      }
 
   /* As the app keeps them: "Tier, ,Shoe size" is "Tier,Shoe size". */
   for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
@@ -280,6 +346,8 @@ options_to_json (const ConcordAppInfo  *app,
       kept = concord_app_field_normalize (field, value);
       json_object_set_string_member (object, field->key, kept);
     }
+  if (!check_required_options (app, object, error))
+    return NULL;
 
   json_generator_set_root (generator, root);
   return json_generator_to_data (generator, NULL);
@@ -324,37 +392,78 @@ kind_name (ConcordAppFieldKind kind)
     }
 }
 
-/* The apps Concord connects, and what `account add` takes for each. */
+/* The apps Concord connects, and what `account add` takes for each: each
+ * field of its account form by its key, as --KEY VALUE and --option
+ * KEY=VALUE; with --json, the same as an array for scripts. */
 static int
-list_apps (void)
+list_apps (gboolean json)
 {
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
   const ConcordAppInfo **apps;
   guint n_apps;
 
+  json_builder_begin_array (builder);
   apps = concord_app_registry_list (&n_apps);
   for (guint i = 0; i < n_apps; i++)
     {
       const ConcordAppInfo *app = apps[i];
 
-      g_print ("%s\t%s%s\n", app->id, concord_app_info_get_name (app),
-               app->demo ? " (sample data)" : "");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, app->id);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, concord_app_info_get_name (app));
+      json_builder_set_member_name (builder, "demo");
+      json_builder_add_boolean_value (builder, app->demo);
+      json_builder_set_member_name (builder, "fields");
+      json_builder_begin_array (builder);
+      if (!json)
+        g_print ("%s\t%s%s\n", app->id, concord_app_info_get_name (app),
+                 app->demo ? " (sample data)" : "");
       for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
         {
-          g_autofree char *option = NULL;
+          gboolean secret = field->kind == CONCORD_APP_FIELD_SECRET;
 
-          if (field->kind == CONCORD_APP_FIELD_SECRET)
-            option = g_strdup ("(standard input)");
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "key");
+          json_builder_add_string_value (builder, field->key);
+          json_builder_set_member_name (builder, "label");
+          json_builder_add_string_value (builder, concord_app_field_get_label (field));
+          json_builder_set_member_name (builder, "kind");
+          json_builder_add_string_value (builder, kind_name (field->kind));
+          json_builder_set_member_name (builder, "required");
+          json_builder_add_boolean_value (builder, field->required);
+          json_builder_set_member_name (builder, "stdin");
+          json_builder_add_boolean_value (builder, secret);
+          json_builder_end_object (builder);
+
+          if (json)
+            continue;
+          if (secret)
+            g_print ("  %-20s %s, %s%s\n", "(standard input)", concord_app_field_get_label (field),
+                     kind_name (field->kind), field->required ? ", required" : "");
           else
-            option = g_strdelimit (g_strconcat ("--", field->key, NULL), "_", '-');
-          g_print ("  %-20s %s, %s%s\n", option, concord_app_field_get_label (field),
-                   kind_name (field->kind), field->required ? ", required" : "");
+            {
+              g_autofree char *option = g_strdelimit (g_strconcat ("--", field->key, NULL), "_", '-');
+
+              g_print ("  %-20s %s, %s%s (--option %s=…)\n", option,
+                       concord_app_field_get_label (field), kind_name (field->kind),
+                       field->required ? ", required" : "", field->key);
+            }
         }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      if (json)
+        continue;
       if (app->key_help != NULL)
         g_print ("  %s\n", g_dgettext (GETTEXT_PACKAGE, app->key_help));
       if (app->key_url != NULL)
         g_print ("  %s\n", app->key_url);
     }
+  json_builder_end_array (builder);
 
+  if (json)
+    print_json (builder);
   return EXIT_SUCCESS;
 }
 
@@ -1411,8 +1520,8 @@ main (int   argc,
 
     if (g_str_equal (command, "version"))
       ret = (g_print ("concord-cli %s\n", PACKAGE_VERSION), EXIT_SUCCESS);
-    else if (g_str_equal (command, "apps") && rest == 1)
-      ret = list_apps ();
+    else if (g_str_equal (command, "apps") && (rest == 1 || (rest == 2 && has_json)))
+      ret = list_apps (has_json);
     else if (g_str_equal (command, "account") && g_strcmp0 (sub, "add") == 0)
       ret = account_add (&cli, rest - 1, args + 1);
     else if (g_str_equal (command, "account") && g_strcmp0 (sub, "list") == 0 && rest <= 3)
