@@ -421,8 +421,9 @@ def main():
         # A wrong key is checked with the app first, as the app does: nothing is stored.
         p = cli('account', 'add', 'elasticemail', '--name', 'wrong', '--option',
                 'base_url=' + url_b, stdin='not-the-key\n')
-        check('an account with a wrong key is refused', p.returncode == 1 and 'key' in p.stderr.lower() and
-              'not-the-key' not in p.stderr, p.stderr)
+        check('an account with a wrong key is refused, said from the error\'s code',
+              p.returncode == 1 and 'Elastic Email refused Concord’s API key (' in p.stderr and
+              'nothing was added' in p.stderr and 'not-the-key' not in p.stderr, p.stderr)
         # A name is one line: a line break once made `account list` show a made-up account.
         p = cli('account', 'add', 'elasticemail', '--name', 'evil\nfake\telasticemail', '--option',
                 'base_url=' + url_b, stdin=KEY_B + '\n')

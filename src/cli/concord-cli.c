@@ -586,9 +586,17 @@ account_add (Cli   *cli,
    * (or an app that cannot be reached) stores nothing. */
   if (!check_key (app->id, options_json, secret, &error))
     {
-      /* Translators: the first %s is an account name, the second why the key failed */
-      g_printerr (_("concord-cli: %s: the key did not pass the app's check, nothing was added: %s\n"),
-                  name, error->message);
+      g_autofree char *title = NULL;
+      g_autofree char *fix = NULL;
+
+      /* What went wrong from the error's code, as the app and `sync` word
+       * it ("HubSpot refused Concord’s API key"), then the app's words. */
+      concord_error_explain (concord_error_code_of (error), concord_app_info_get_name (app), NULL,
+                             &title, &fix);
+      /* Translators: an account name, what went wrong ("HubSpot refused Concord’s API
+       * key"), then the app's own words */
+      g_printerr (_("concord-cli: %s: the key did not pass the app's check, nothing was added: "
+                    "%s (%s)\n"), name, title, error->message);
       return EXIT_FAILURE;
     }
 
