@@ -231,6 +231,30 @@ route_free (gpointer data)
   g_free (route);
 }
 
+static RouteFault *
+route_fault_new (guint            nth,
+                 guint            times,
+                 ConcordMockFault fault,
+                 guint            seconds)
+{
+  RouteFault *route_fault = g_new0 (RouteFault, 1);
+
+  route_fault->skip = nth - 1;
+  route_fault->times = times;
+  route_fault->fault.fault = fault;
+  route_fault->fault.seconds = seconds;
+  return route_fault;
+}
+
+static void
+add_route_fault (ConcordMockServer *self,
+                 RouteFault        *route_fault)
+{
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_add (self->route_faults, route_fault);
+  g_mutex_unlock (&self->mutex);
+}
+
 static void
 route_fault_free (gpointer data)
 {
@@ -1054,17 +1078,10 @@ concord_mock_server_fail_route (ConcordMockServer *self,
   g_return_if_fail (nth > 0 && times > 0);
   g_return_if_fail (fault <= CONCORD_MOCK_FAULT_LAST);
 
-  route_fault = g_new0 (RouteFault, 1);
+  route_fault = route_fault_new (nth, times, fault, seconds);
   route_fault->method = g_strdup (method);
   route_fault->prefix = g_strdup (path_prefix);
-  route_fault->skip = nth - 1;
-  route_fault->times = times;
-  route_fault->fault.fault = fault;
-  route_fault->fault.seconds = seconds;
-
-  g_mutex_lock (&self->mutex);
-  g_ptr_array_add (self->route_faults, route_fault);
-  g_mutex_unlock (&self->mutex);
+  add_route_fault (self, route_fault);
 }
 
 /**
@@ -1095,16 +1112,9 @@ concord_mock_server_fail_matching (ConcordMockServer *self,
   g_return_if_fail (nth > 0 && times > 0);
   g_return_if_fail (fault <= CONCORD_MOCK_FAULT_LAST);
 
-  route_fault = g_new0 (RouteFault, 1);
+  route_fault = route_fault_new (nth, times, fault, seconds);
   route_fault->pattern = g_strdup (pattern);
-  route_fault->skip = nth - 1;
-  route_fault->times = times;
-  route_fault->fault.fault = fault;
-  route_fault->fault.seconds = seconds;
-
-  g_mutex_lock (&self->mutex);
-  g_ptr_array_add (self->route_faults, route_fault);
-  g_mutex_unlock (&self->mutex);
+  add_route_fault (self, route_fault);
 }
 
 /**
