@@ -9,43 +9,22 @@ Usage: test-cli-mock.py CONCORD_MOCK
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 
+# The shared module is read, never compiled into the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'support'))
+import concordtest  # noqa: E402
+
 MOCK = sys.argv[1]
 KEY = 'key-mock-7c1e9a'
-results = []
-
-
-def check(name, cond, detail=''):
-    results.append(cond)
-    print(('ok %d - ' if cond else 'not ok %d - ') % len(results) + name +
-          ('' if cond else ' # ' + str(detail).replace('\n', ' ')[:400]))
-
-
-class Mock:
-    def __init__(self, app, *args):
-        self.proc = subprocess.Popen([MOCK, app, '--port', '0', '--control'] + list(args),
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r'listening on (http://127\.0\.0\.1:\d+\S*)$', line.strip())
-        if not m:
-            self.proc.kill()
-            raise RuntimeError('mock did not start: ' + line + self.proc.stderr.read())
-        self.base_url = m.group(1)
-
-    def command(self, line):
-        self.proc.stdin.write(line + '\n')
-        self.proc.stdin.flush()
-        return self.proc.stdout.readline().strip()
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+tap = concordtest.Tap()
+check = tap.check
 
 
 def request(mock, path, key=KEY, method='GET', body=None):
@@ -82,7 +61,7 @@ def main():
           p.returncode != 0 and 'no-such-app' in p.stderr and 'elasticemail' in p.stderr and
           p.stdout == '', p.stderr)
 
-    mock = Mock('elasticemail', '--api-key', KEY, '--generate', '5')
+    mock = concordtest.MockProcess(MOCK, 'elasticemail', '--api-key', KEY, '--generate', '5')
     try:
         check('count before any request', mock.command('count') == 'requests 0 writes 0')
         status, body, _ = request(mock, '/contacts?limit=2')
@@ -131,11 +110,10 @@ def main():
         check('count sees every request since the reset, the refused ones too',
               answer == 'requests 8 writes 0', answer)
     finally:
-        mock.stop()
-    check('the mock stops on SIGTERM', mock.proc.returncode == 0, mock.proc.returncode)
+        code = mock.stop()
+    check('the mock stops on SIGTERM', code == 0, code)
 
-    print('1..%d' % len(results))
-    return 0 if all(results) else 1
+    return tap.finish()
 
 
 if __name__ == '__main__':

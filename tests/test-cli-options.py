@@ -19,14 +19,14 @@ import subprocess
 import sys
 import tempfile
 
+# The shared module is read, never compiled into the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'support'))
+import concordtest  # noqa: E402
+
 CLI = sys.argv[1]
-results = []
-
-
-def check(name, cond, detail=''):
-    results.append(cond)
-    print(('ok %d - ' if cond else 'not ok %d - ') % len(results) + name +
-          ('' if cond else ' # ' + str(detail).replace('\n', ' ')[:400]))
+tap = concordtest.Tap()
+check = tap.check
 
 
 def main():
@@ -92,8 +92,7 @@ def main():
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
-    print('1..%d' % len(results))
-    return 0 if all(results) else 1
+    return tap.finish()
 
 
 if __name__ == '__main__':

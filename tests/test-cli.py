@@ -23,6 +23,11 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# The shared module is read, never compiled into the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'support'))
+from concordtest import keyring_available  # noqa: E402
+
 CLI, MOCK = sys.argv[1], sys.argv[2]
 KEY_A = 'key-a-3f9c0d7e5b1a'
 KEY_B = 'key-b-8e2d4c6a0f13'
@@ -33,16 +38,6 @@ def check(name, cond, detail=''):
     results.append(cond)
     print(('ok %d - ' if cond else 'not ok %d - ') % len(results) + name +
           ('' if cond else ' # ' + detail.replace('\n', ' ')[:400]))
-
-
-def keyring_available():
-    if 'DBUS_SESSION_BUS_ADDRESS' not in os.environ:
-        return False
-    p = subprocess.run(['gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus',
-                        '--object-path', '/org/freedesktop/DBus', '--method',
-                        'org.freedesktop.DBus.NameHasOwner', 'org.freedesktop.secrets'],
-                       capture_output=True, text=True)
-    return p.returncode == 0 and 'true' in p.stdout
 
 
 def start_mock(key, generate=0, seed=None, control=False):

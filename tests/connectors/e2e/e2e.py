@@ -52,33 +52,21 @@ import importlib.util
 import inspect
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 
-CLI, MOCK, DRIVER_FILE = sys.argv[1], sys.argv[2], sys.argv[3]
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The shared module is read, never compiled into the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(HERE, '..', '..', 'support'))
+import concordtest  # noqa: E402
+
+CLI, MOCK, DRIVER_FILE = sys.argv[1], sys.argv[2], sys.argv[3]
 STORM = 3
-results = []
-
-
-def check(name, cond, detail=''):
-    results.append(bool(cond))
-    print(('ok %d - ' if cond else 'not ok %d - ') % len(results) + name +
-          ('' if cond else ' # ' + str(detail).replace('\n', ' ')[:600]), flush=True)
-    return cond
-
-
-def keyring_available():
-    if 'DBUS_SESSION_BUS_ADDRESS' not in os.environ:
-        return False
-    p = subprocess.run(['gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus',
-                        '--object-path', '/org/freedesktop/DBus', '--method',
-                        'org.freedesktop.DBus.NameHasOwner', 'org.freedesktop.secrets'],
-                       capture_output=True, text=True)
-    return p.returncode == 0 and 'true' in p.stdout
+tap = concordtest.Tap()
+check = tap.check
 
 
 def load_driver_class(path):
@@ -118,37 +106,8 @@ def wrong_secret(secret):
     return secret[:-1] + ('x' if last != 'x' else 'y')
 
 
-class Mock:
-    """One `concord-mock APP --control` process."""
-
-    def __init__(self, app_id, secret, generate=0):
-        self.app_id = app_id
-        self.proc = subprocess.Popen([MOCK, app_id, '--port', '0', '--api-key', secret, '--generate',
-                                      str(generate), '--control'],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r'listening on (\S+)$', line.strip())
-        if not m:
-            self.proc.kill()
-            raise RuntimeError('concord-mock %s did not start: %s%s' % (app_id, line, self.proc.stderr.read()))
-        self.base_url = m.group(1)
-
-    def command(self, line):
-        self.proc.stdin.write(line + '\n')
-        self.proc.stdin.flush()
-        return self.proc.stdout.readline().strip()
-
-    def count(self):
-        m = re.fullmatch(r'requests (\d+) writes (\d+)', self.command('count'))
-        return (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+def start_mock(app_id, secret, generate=0):
+    return concordtest.MockProcess(MOCK, app_id, '--api-key', secret, '--generate', str(generate))
 
 
 def by_email(contacts):
@@ -159,7 +118,7 @@ def by_email(contacts):
 
 
 def main():
-    if not keyring_available():
+    if not concordtest.keyring_available():
         print('1..0 # SKIP no unlocked keyring owns org.freedesktop.secrets')
         return 77
 
@@ -194,9 +153,9 @@ def main():
         return args
 
     try:
-        ee_mock = Mock('elasticemail', ee_secret)
+        ee_mock = start_mock('elasticemail', ee_secret)
         mocks.append(ee_mock)
-        app_mock = Mock(app_id, app_cls.secret, getattr(app_cls, 'generate', 0))
+        app_mock = start_mock(app_id, app_cls.secret, getattr(app_cls, 'generate', 0))
         mocks.append(app_mock)
         ee = make_driver(ee_cls, ee_mock.base_url, ee_secret)
         ee.secret = ee_secret
@@ -356,8 +315,7 @@ def main():
             m.stop()
         shutil.rmtree(data, ignore_errors=True)
 
-    print('1..%d' % len(results))
-    return 0 if results and all(results) else 1
+    return tap.finish()
 
 
 if __name__ == '__main__':
