@@ -13,8 +13,9 @@ import urllib.request
 class Driver:
     app_id = 'pipedrive'
     secret = 'e2e-pd-token-4c8a1f6e2b'
-    # A text (varchar) custom field every simulated account has.
-    custom_field = 'Industry'
+    # A text (varchar) custom field every simulated account has, named as
+    # Elastic Email's, so the automatic mapping can pair them.
+    custom_field = 'city'
     # The persons page, for the malformed-page check.
     page_glob = 'GET /api/v2/persons'
 
@@ -28,7 +29,8 @@ class Driver:
         return {}
 
     def contact_type(self, base_url, secret):
-        return None
+        # Pipedrive's one contact type (the CLI's default is "contacts").
+        return 'persons'
 
     def _call(self, method, path, body=None):
         req = urllib.request.Request(self.base_url + path, method=method,

@@ -1348,6 +1348,7 @@ concord_mock_pipedrive_generate (ConcordMockPipedrive *self,
     {
       industry = concord_mock_pipedrive_add_field (self, "Industry", "varchar", NULL);
       tier = concord_mock_pipedrive_add_field (self, "Tier", "enum", tiers);
+      g_free (concord_mock_pipedrive_add_field (self, "city", "varchar", NULL));
       for (guint i = 0; i < G_N_ELEMENTS (companies); i++)
         concord_mock_pipedrive_add_org (self, companies[i]);
       concord_mock_pipedrive_add_label (self, "Customer");
