@@ -57,26 +57,6 @@ is_sensitive (gpointer widget)
   return gtk_widget_is_sensitive (widget);
 }
 
-static gboolean
-is_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
-static gboolean
-label_in (GtkWidget  *root,
-          const char *text)
-{
-  if (GTK_IS_LABEL (root) && gtk_widget_is_visible (root) &&
-      strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (label_in (child, text))
-      return TRUE;
-  return FALSE;
-}
-
 typedef struct
 {
   GtkWidget  *root;
@@ -121,7 +101,7 @@ text_shown (gpointer data)
 {
   TextWait *wait = data;
 
-  return label_in (wait->root, wait->text);
+  return concord_test_find_text (wait->root, wait->text) != NULL;
 }
 
 static const char *
@@ -189,7 +169,7 @@ setup (Fixture       *f,
   f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
   g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
   gtk_window_present (GTK_WINDOW (f->dialog));
-  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+  g_assert_true (concord_test_wait_until (concord_test_is_mapped, f->dialog, 10));
 }
 
 /* The session keyring outlives the test: take out the keys it stored. */
@@ -320,7 +300,7 @@ test_flow (Fixture       *f,
   next (f);
   if (g_str_equal (visible_page (f), "types"))
     {
-      g_assert_true (label_in (f->dialog, "Persons"));
+      g_assert_true (concord_test_find_text (f->dialog, "Persons") != NULL);
       screenshot ("add-connection-pipedrive-2-contact-type.png");
       next (f);
     }
@@ -336,9 +316,9 @@ test_flow (Fixture       *f,
     TextWait wait = { concord_test_named (f->dialog, "pairs-group"), "Email" };
 
     g_assert_true (concord_test_wait_until (text_shown, &wait, 30));
-    g_assert_true (label_in (wait.root, "First name"));
-    g_assert_true (label_in (wait.root, "Last name"));
-    g_assert_true (label_in (wait.root, "Status"));
+    g_assert_nonnull (concord_test_find_text (wait.root, "First name"));
+    g_assert_nonnull (concord_test_find_text (wait.root, "Last name"));
+    g_assert_nonnull (concord_test_find_text (wait.root, "Status"));
   }
   screenshot ("add-connection-pipedrive-5-mapping.png");
   next (f);
