@@ -68,6 +68,7 @@
 #include <string.h>
 
 #include "concord-connector-pipedrive.h"
+#include "concord-connector-pipedrive-private.h"
 #include "concord-error.h"
 #include "concord-json-private.h"
 #include "concord-rest-connector.h"
@@ -1006,6 +1007,43 @@ add_org (ConcordConnectorPipedrive *self,
   g_hash_table_replace (self->orgs, g_steal_pointer (&id), g_steal_pointer (&name));
 }
 
+/* For the fuzz targets (concord-connector-pipedrive-private.h). */
+guint
+_concord_connector_pipedrive_read_answer (ConcordConnectorPipedrive *self,
+                                          JsonNode                  *root)
+{
+  g_autoptr(GError) error = NULL;
+  JsonArray *array;
+  gboolean empty;
+  guint n = 0;
+
+  array = envelope_array (root, "fuzz", &empty, &error);
+  if (array == NULL)
+    return 0;
+
+  g_clear_pointer (&self->fields, g_ptr_array_unref);
+  g_clear_pointer (&self->labels, g_hash_table_unref);
+  self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) person_field_free);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
+      add_person_field (self, json_node_get_object (json_array_get_element (array, i)));
+  name_fields (self);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autoptr(ConcordRecord) record = JSON_NODE_HOLDS_OBJECT (node)
+                                        ? parse_person (self, json_node_get_object (node)) : NULL;
+
+      if (record != NULL)
+        {
+          g_assert (concord_record_get_remote_id (record) != NULL);
+          n++;
+        }
+    }
+  return n;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Preparation: fields, organisations, organisations to create              */
 /* ------------------------------------------------------------------------- */
@@ -1878,9 +1916,11 @@ concord_connector_pipedrive_match_created (ConcordRestConnector *connector,
   ConcordConnectorPipedrive *self = CONCORD_CONNECTOR_PIPEDRIVE (connector);
   const ConcordRecord *input = g_ptr_array_index (records, indices[0]);
   g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(JsonNode) body = create_body (self, input, refused);
   g_autoptr(ConcordRecord) record = parse_person (self, unwrap (answer));
   ConcordWriteResult *result;
+
+  /* The refusals of the body that was sent (built again: it is the same). */
+  json_node_unref (create_body (self, input, refused));
 
   if (record == NULL)
     {
