@@ -25,9 +25,11 @@
  * CONCORD_ERROR_PROTOCOL (the base's guard). An incremental listing adds
  * updated_since (≥, RFC 3339, second resolution) sorted by update_time
  * ascending; its next cursor is the largest update_time read, so the next
- * listing overlaps by the persons of that second. Only a full listing is
- * complete (v2 lists live persons only, so absence means deleted only
- * there).
+ * listing overlaps by the persons of that second. v2 lists live persons
+ * only, and no change listing shows a deletion: the cursor also keeps
+ * when the last full listing was ("<since>;full=<unix time>"), and a
+ * listing more than FULL_SCAN_SECONDS after it is a full one, the only
+ * kind marked complete (absence means deleted only there).
  *
  * Fields. /v1/personFields (start/limit paging) is read before a listing's
  * first page, a schema load, and any fetch or write before the first:
@@ -89,6 +91,8 @@
 #define MAX_ERROR_BODY_BYTES (64 * 1024)
 #define MAX_SIDE_PAGES       1000
 #define HASH_KEY_LENGTH      40
+/* How often a change listing is a full one instead, to see deletions. */
+#define FULL_SCAN_SECONDS    (24 * 3600)
 
 typedef struct
 {
@@ -116,6 +120,8 @@ struct _ConcordConnectorPipedrive
   GHashTable           *orgs;          /* (owned) (nullable): org id (text) → name */
   GHashTable           *org_ids;       /* (owned) (nullable): name → org id (text) */
   gint64                max_update;    /* the largest update_time of the listing, -1 */
+  gint64                since;         /* the listing's updated_since, -1: a full one */
+  gint64                full_at;       /* when the last full listing started, Unix time */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorPipedrive, concord_connector_pipedrive,
@@ -1349,6 +1355,24 @@ concord_connector_pipedrive_load_schema_async (ConcordConnector    *connector,
 /* List, fetch, verify                                                       */
 /* ------------------------------------------------------------------------- */
 
+/* A change cursor: "<since, RFC 3339>;full=<Unix time of the last full
+ * listing>" (an older cursor without the second part: never). */
+static gboolean
+read_change_cursor (const char *cursor,
+                    gint64     *since,
+                    gint64     *full_at)
+{
+  g_auto(GStrv) parts = g_strsplit (cursor, ";", 2);
+
+  *since = concord_rest_parse_datetime (parts[0]);
+  *full_at = 0;
+  if (*since < 0)
+    return FALSE;
+  return parts[1] == NULL ||
+         (g_str_has_prefix (parts[1], "full=") &&
+          g_ascii_string_to_signed (parts[1] + 5, 10, 0, G_MAXINT64, full_at, NULL));
+}
+
 static ConcordHttpRequest *
 concord_connector_pipedrive_build_list_request (ConcordRestConnector  *connector,
                                                 const char            *contact_type,
@@ -1356,20 +1380,36 @@ concord_connector_pipedrive_build_list_request (ConcordRestConnector  *connector
                                                 GError               **error)
 {
   ConcordConnectorPipedrive *self = CONCORD_CONNECTOR_PIPEDRIVE (connector);
-  const char *since = concord_rest_connector_get_listing_cursor (connector);
+  const char *cursor = concord_rest_connector_get_listing_cursor (connector);
   g_autoptr(GString) path = g_string_new ("/api/v2/persons");
 
-  g_string_append_printf (path, "?limit=%u&include_fields=marketing_status", self->page_limit);
-  if (since != NULL)
+  /* The first page decides, for the whole listing: changes since the
+   * cursor, or everything when the last full listing is a day old. */
+  if (page_token == NULL)
     {
-      g_autofree char *escaped = g_uri_escape_string (since, NULL, FALSE);
+      gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-      if (concord_rest_parse_datetime (since) < 0)
+      self->since = -1;
+      self->full_at = now;
+      if (cursor != NULL && !read_change_cursor (cursor, &self->since, &self->full_at))
         {
           g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
                                "Invalid change cursor for Pipedrive");
           return NULL;
         }
+      if (cursor != NULL && now - self->full_at >= FULL_SCAN_SECONDS)
+        {
+          self->since = -1;
+          self->full_at = now;
+        }
+    }
+
+  g_string_append_printf (path, "?limit=%u&include_fields=marketing_status", self->page_limit);
+  if (self->since >= 0)
+    {
+      g_autofree char *since = format_time (self->since);
+      g_autofree char *escaped = g_uri_escape_string (since, NULL, FALSE);
+
       g_string_append_printf (path, "&updated_since=%s&sort_by=update_time&sort_direction=asc",
                               escaped);
     }
@@ -1393,9 +1433,9 @@ concord_connector_pipedrive_parse_page (ConcordRestConnector  *connector,
                                         GError               **error)
 {
   ConcordConnectorPipedrive *self = CONCORD_CONNECTOR_PIPEDRIVE (connector);
-  const char *since = concord_rest_connector_get_listing_cursor (connector);
   g_autofree char *next = NULL;
   g_autofree char *sync = NULL;
+  g_autofree char *latest = NULL;
   JsonArray *array;
   gboolean empty;
   guint n = 0;
@@ -1429,12 +1469,14 @@ concord_connector_pipedrive_parse_page (ConcordRestConnector  *connector,
   next = member_text (concord_rest_json_object (json_node_get_object (root), "additional_data"),
                       "next_cursor");
   /* The next listing's cursor: the latest change read (≥ overlaps it),
-   * or where this one started. */
-  sync = self->max_update >= 0 ? format_time (self->max_update) : g_strdup (since);
+   * or where this one started, and when the last full listing was. */
+  latest = format_time (self->max_update >= 0 ? self->max_update
+                                              : self->since >= 0 ? self->since : self->full_at);
+  sync = g_strdup_printf ("%s;full=%" G_GINT64_FORMAT, latest, self->full_at);
   if (!concord_rest_page_next_token (connector, page, n > 0 ? next : NULL, sync, error))
     return FALSE;
   if (page->next_page == NULL)
-    page->complete = since == NULL;
+    page->complete = self->since < 0;
   return TRUE;
 }
 
@@ -2140,6 +2182,7 @@ concord_connector_pipedrive_init (ConcordConnectorPipedrive *self)
 {
   self->page_limit = PAGE_LIMIT;
   self->max_update = -1;
+  self->since = -1;
 }
 
 /* ------------------------------------------------------------------------- */

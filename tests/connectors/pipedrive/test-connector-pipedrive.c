@@ -364,8 +364,14 @@ test_incremental (Fixture       *f,
   g_assert_cmpuint (full->len, ==, 2);
   g_assert_true (complete);
   g_assert_nonnull (cursor);
-  g_assert_cmpint (concord_rest_parse_datetime (cursor), >=,
-                   concord_record_get_modified (written->record));
+  {
+    g_auto(GStrv) parts = g_strsplit (cursor, ";", 2);
+
+    /* "<latest update_time>;full=<when this full listing was>" */
+    g_assert_cmpint (concord_rest_parse_datetime (parts[0]), >=,
+                     concord_record_get_modified (written->record));
+    g_assert_true (g_str_has_prefix (parts[1], "full="));
+  }
 
   concord_mock_server_reset_log (f->server);
   changed = list_all (f->connector, cursor, &cursor2, &complete, &error);
@@ -393,6 +399,48 @@ test_incremental (Fixture       *f,
       }
     g_assert_true (seen);
   }
+}
+
+/* A change listing whose last full listing is a day old is a full one,
+ * complete, so deletions show; within the day it lists changes only; a
+ * cursor that is not one is refused. */
+static void
+test_daily_full_listing (Fixture       *f,
+                         gconstpointer  data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *stale = g_strdup_printf ("2030-01-01T00:00:00Z;full=%" G_GINT64_FORMAT,
+                                            now - 25 * 3600);
+  g_autofree char *fresh = g_strdup_printf ("2030-01-01T00:00:00Z;full=%" G_GINT64_FORMAT,
+                                            now - 3600);
+  g_autofree char *next = NULL;
+  g_autoptr(GPtrArray) full = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean complete = FALSE;
+
+  concord_mock_pipedrive_generate (f->mock, 7, 2);
+
+  full = list_all (f->connector, stale, &next, &complete, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (full->len, ==, 7);
+  g_assert_true (complete);
+  {
+    g_auto(GStrv) parts = g_strsplit (next, ";full=", 2);
+
+    g_assert_cmpint (g_ascii_strtoll (parts[1], NULL, 10), >=, now);
+  }
+
+  /* Within the day: changes since 2030 only, none; not complete. */
+  changes = list_all (f->connector, fresh, NULL, &complete, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (changes->len, ==, 0);
+  g_assert_false (complete);
+
+  refused = list_all (f->connector, "yesterday;full=x", NULL, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
 }
 
 /* Custom fields are discovered by hash and shown by name, with types,
@@ -923,6 +971,7 @@ main (int   argc,
     { "verify", test_verify },
     { "cursor-paging", test_cursor_paging },
     { "incremental", test_incremental },
+    { "daily-full-listing", test_daily_full_listing },
     { "person-fields", test_person_fields },
     { "emails-phones", test_emails_phones },
     { "organisations", test_organisations },
