@@ -103,7 +103,6 @@ typedef struct
   gboolean          multi;     /* set: an array of option ids */
   gboolean          read_only;
   gboolean          custom;
-  gboolean          composite; /* monetary and the like: an object in v2 */
   GHashTable       *options;   /* (owned) (nullable): id (text) → label */
 } PersonField;
 
@@ -865,17 +864,13 @@ is_hash_key (const char *key)
 static gboolean
 field_type_map (const char       *field_type,
                 ConcordFieldType *type,
-                gboolean         *multi,
-                gboolean         *composite)
+                gboolean         *multi)
 {
   static const char *read_only[] = { "address", "daterange", "timerange", "time", "org", "people",
                                      "user", "visible_to", NULL };
 
   *type = CONCORD_FIELD_TYPE_STRING;
   *multi = FALSE;
-  *composite = g_strcmp0 (field_type, "monetary") == 0 || g_strcmp0 (field_type, "address") == 0 ||
-               g_strcmp0 (field_type, "daterange") == 0 ||
-               g_strcmp0 (field_type, "timerange") == 0;
 
   if (g_strcmp0 (field_type, "double") == 0)
     *type = CONCORD_FIELD_TYPE_NUMBER;
@@ -949,7 +944,7 @@ add_person_field (ConcordConnectorPipedrive *self,
   field->key = g_steal_pointer (&key);
   field->label = g_steal_pointer (&name);
   field->custom = TRUE;
-  field->read_only = !field_type_map (field_type, &field->type, &field->multi, &field->composite);
+  field->read_only = !field_type_map (field_type, &field->type, &field->multi);
   if (field->read_only)
     field->type = CONCORD_FIELD_TYPE_STRING;
   if (field->type == CONCORD_FIELD_TYPE_ENUM || field->multi)
