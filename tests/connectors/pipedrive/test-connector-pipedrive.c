@@ -886,20 +886,23 @@ test_repeated_cursor (void)
 }
 
 /* Missing or broken members: that person skipped, the rest kept; a huge
- * email kept cut and marked altered (never matched or created). */
+ * email or value kept cut and marked altered (never matched, created or
+ * written across). */
 static void
 test_missing_fields (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *huge = g_strnfill (300, 'x');
+  g_autofree char *giant = g_strnfill (200 * 1024, 'y');
   g_autofree char *body = g_strdup_printf (
     "{\"success\": true, \"data\": ["
     "{\"name\": \"No id\"}, {\"id\": \"abc\"}, {\"id\": -4}, 7, null, "
     "{\"id\": 5, \"is_deleted\": true},"
     "{\"id\": 8, \"first_name\": 12, \"emails\": [{\"value\": \"%s@example.com\", \"primary\": true}]},"
     "{\"id\": 9, \"first_name\": \"Kept\", \"emails\": \"not a list\", \"label_ids\": {},"
-    " \"custom_fields\": [], \"org_id\": \"x\", \"update_time\": \"yesterday\"}],"
-    "\"additional_data\": {\"next_cursor\": null}}", huge);
+    " \"custom_fields\": [], \"org_id\": \"x\", \"update_time\": \"yesterday\","
+    " \"last_name\": \"%s\"}],"
+    "\"additional_data\": {\"next_cursor\": null}}", huge, giant);
   g_autoptr(GPtrArray) all = list_hostile (body, &error);
   ConcordRecord *huge_one, *kept;
 
@@ -912,6 +915,9 @@ test_missing_fields (void)
   g_assert_cmpstr (concord_record_get_text (huge_one, CONCORD_FIELD_FIRST_NAME), ==, "12");
   g_assert_cmpstr (concord_record_get_text (kept, CONCORD_FIELD_FIRST_NAME), ==, "Kept");
   g_assert_null (concord_record_get (kept, CONCORD_FIELD_EMAIL));
+  /* A 200 KiB value: kept cut, marked altered, never written across. */
+  g_assert_cmpuint (strlen (concord_record_get_text (kept, CONCORD_FIELD_LAST_NAME)), <, 100 * 1024);
+  g_assert_true (concord_record_is_altered (kept, CONCORD_FIELD_LAST_NAME));
 }
 
 /* Invalid UTF-8 is repaired and the field marked altered; a page longer
