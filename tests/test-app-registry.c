@@ -155,10 +155,12 @@ test_list_order (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *ids = NULL;
   const ConcordAppInfo **apps;
-  guint n_apps;
+  guint n_apps, n_listed;
 
-  apps = concord_app_registry_list (&n_apps);
-  g_assert_cmpuint (n_apps, ==, 2);
+  /* The order of concord-apps.list: Elastic Email and the Sample CRM first. */
+  apps = concord_app_registry_list (&n_listed);
+  n_apps = n_listed;
+  g_assert_cmpuint (n_apps, >=, 2);
   g_assert_cmpstr (apps[0]->id, ==, "elasticemail");
   g_assert_cmpstr (apps[1]->id, ==, "sample-crm");
   g_assert_true (apps[1]->demo);
@@ -167,10 +169,11 @@ test_list_order (void)
   g_assert_true (concord_app_registry_register (&every_kind_app, &error));
   g_assert_no_error (error);
   apps = concord_app_registry_list (&n_apps);
-  g_assert_cmpuint (n_apps, ==, 3);
-  g_assert_true (apps[2] == &every_kind_app);
+  g_assert_cmpuint (n_apps, ==, n_listed + 1);
+  g_assert_true (apps[n_listed] == &every_kind_app);
   ids = concord_app_registry_list_ids ();
-  g_assert_cmpstr (ids, ==, "elasticemail, sample-crm, test-every-kind");
+  g_assert_true (g_str_has_prefix (ids, "elasticemail, sample-crm, "));
+  g_assert_true (g_str_has_suffix (ids, ", test-every-kind"));
 
   /* Once only, and ids stay ASCII lower case. */
   g_assert_false (concord_app_registry_register (&every_kind_app, &error));
@@ -191,7 +194,7 @@ test_list_order (void)
 
   concord_app_registry_unregister (&every_kind_app);
   apps = concord_app_registry_list (&n_apps);
-  g_assert_cmpuint (n_apps, ==, 2);
+  g_assert_cmpuint (n_apps, ==, n_listed);
   g_assert_null (concord_app_registry_lookup ("test-every-kind"));
 }
 

@@ -668,6 +668,8 @@ typedef struct
   GPtrArray   *seen;           /* (owned): "Authorization|X-Key|query" per request */
   char        *last_form;      /* (owned) (nullable): the last /token body */
   gboolean     pause;          /* hold every request until released */
+  gboolean     window_spent;   /* announce an empty rate window of 1 s */
+  gint64       arrived_us[8];  /* when the first requests arrived */
   GQueue       paused;
   guint        max_paused;
 } Script;
@@ -706,7 +708,16 @@ on_script_request_cb (SoupServer        *soup_server,
     }
 
   index = MIN (script->n_requests, MAX (script->n_statuses, 1) - 1);
+  if (script->n_requests < G_N_ELEMENTS (script->arrived_us))
+    script->arrived_us[script->n_requests] = g_get_monotonic_time ();
   script->n_requests++;
+  if (script->window_spent)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "X-Window-Left", "0");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "X-Window-Reset", "1");
+    }
   g_ptr_array_add (script->seen, g_strdup_printf ("%s|%s|%s", authorization ? authorization : "",
                                                   key ? key : "", query_text ? query_text : ""));
 
@@ -1138,6 +1149,63 @@ test_client_in_flight (void)
   g_assert_cmpuint (script->n_requests, ==, 10);
 }
 
+/* With a write limit of 1, writes go one at a time while reads share
+ * the other slots. */
+static void
+test_client_writes_in_flight (void)
+{
+  g_autoptr(Script) script = script_new ();
+  g_autoptr(ConcordHttpClient) client = script_client (script);
+  guint n_done = 0;
+
+  script->pause = TRUE;
+  concord_http_client_set_limits (client, 3, 0, 1);
+  concord_http_client_set_max_writes_in_flight (client, 1);
+  for (guint i = 0; i < 4; i++)
+    concord_http_client_send_async (client, concord_http_request_new ("POST", "/w", "POST /w"),
+                                    NULL, on_counted_cb, &n_done);
+  concord_http_client_send_async (client, concord_http_request_new ("GET", "/r", "GET /r"),
+                                  NULL, on_counted_cb, &n_done);
+
+  /* One write and the read at once, never a second write. */
+  CONCORD_TEST_WAIT_FOR (script->paused.length == 2);
+  while (n_done < 5)
+    {
+      SoupServerMessage *msg;
+      guint before = n_done;
+
+      CONCORD_TEST_WAIT_FOR (script->paused.length > 0);
+      g_assert_cmpuint (script->paused.length, <=, 2);
+      msg = g_queue_pop_head (&script->paused);
+      soup_server_message_unpause (msg);
+      g_object_unref (msg);
+      CONCORD_TEST_WAIT_FOR (n_done == before + 1);
+    }
+  g_assert_cmpuint (script->max_paused, ==, 2);
+  g_assert_cmpuint (script->n_requests, ==, 5);
+}
+
+/* An answer announcing an empty window holds the next request until the
+ * window resets (as the server saw the requests arrive). */
+static void
+test_client_rate_window (void)
+{
+  g_autoptr(Script) script = script_new ();
+  g_autoptr(ConcordHttpClient) client = script_client (script);
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  script->window_spent = TRUE;
+  concord_http_client_set_rate_limit_headers (client, "X-Window-Left", "X-Window-Reset");
+  first = client_get (client, "/a", NULL, NULL, &error);
+  g_assert_no_error (error);
+  second = client_get (client, "/b", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (script->n_requests, ==, 2);
+  g_assert_cmpint (script->arrived_us[1] - script->arrived_us[0], >=, G_USEC_PER_SEC);
+}
+
 static void
 test_client_statuses (void)
 {
@@ -1461,6 +1529,8 @@ main (int   argc,
   g_test_add_func ("/concord/http/client/cancel-backoff", test_client_cancel_backoff);
   g_test_add_func ("/concord/http/client/in-flight", test_client_in_flight);
   g_test_add_func ("/concord/http/client/statuses", test_client_statuses);
+  g_test_add_func ("/concord/http/client/writes-in-flight", test_client_writes_in_flight);
+  g_test_add_func ("/concord/http/client/rate-window", test_client_rate_window);
   g_test_add_func ("/concord/http/client/refine-error", test_client_refine_error);
   g_test_add_func ("/concord/http/client/other-origin", test_client_other_origin);
   g_test_add_func ("/concord/http/client/answers", test_client_answers);

@@ -62,6 +62,7 @@ struct _TestRest
 {
   ConcordRestConnector parent_instance;
   Paging               paging;
+  GPtrArray           *cursors;   /* (owned): the listing cursor each list request saw */
 };
 
 G_DEFINE_FINAL_TYPE (TestRest, test_rest, CONCORD_TYPE_REST_CONNECTOR)
@@ -83,7 +84,9 @@ test_rest_build_list_request (ConcordRestConnector  *connector,
 {
   TestRest *self = TEST_REST (connector);
   g_autofree char *path = NULL;
+  const char *cursor = concord_rest_connector_get_listing_cursor (connector);
 
+  g_ptr_array_add (self->cursors, g_strdup (cursor != NULL ? cursor : "(none)"));
   switch (self->paging)
     {
     case PAGING_OFFSET:
@@ -309,10 +312,19 @@ test_rest_build_verify_request (ConcordRestConnector *connector)
 }
 
 static void
+test_rest_finalize (GObject *object)
+{
+  g_clear_pointer (&TEST_REST (object)->cursors, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (test_rest_parent_class)->finalize (object);
+}
+
+static void
 test_rest_class_init (TestRestClass *klass)
 {
   ConcordRestConnectorClass *rest_class = CONCORD_REST_CONNECTOR_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->finalize = test_rest_finalize;
   rest_class->traits = &test_rest_traits;
   rest_class->build_list_request = test_rest_build_list_request;
   rest_class->parse_page = test_rest_parse_page;
@@ -327,6 +339,7 @@ test_rest_class_init (TestRestClass *klass)
 static void
 test_rest_init (TestRest *self)
 {
+  self->cursors = g_ptr_array_new_with_free_func (g_free);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -830,6 +843,45 @@ read_all (TestRest  *self,
   return g_steal_pointer (&items);
 }
 
+/* An incremental listing's cursor reaches every page's request; a sample
+ * and a full listing see none. */
+static void
+test_listing_cursor (void)
+{
+  g_autoptr(Server) server = server_new ();
+  g_autoptr(TestRest) self = connector_new (server, PAGING_TOKEN);
+  g_autofree char *token = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint pages = 0; pages < 100; pages++)
+    {
+      GAsyncResult *result = NULL;
+      g_autoptr(GAsyncResult) done = NULL;
+      g_autoptr(ConcordPage) page = NULL;
+
+      concord_connector_list_async (CONCORD_CONNECTOR (self), "items", "since-42", token, NULL,
+                                    concord_test_store_result_cb, &result);
+      done = concord_test_wait_for_result (&result);
+      page = concord_connector_list_finish (CONCORD_CONNECTOR (self), done, &error);
+      g_assert_no_error (error);
+      g_free (token);
+      token = g_strdup (page->next_page);
+      if (token == NULL)
+        break;
+    }
+  g_assert_cmpuint (self->cursors->len, ==, N_ITEMS / PAGE + 1);
+  for (guint i = 0; i < self->cursors->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (self->cursors, i), ==, "since-42");
+
+  g_ptr_array_set_size (self->cursors, 0);
+  g_assert_true (sample (self, 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (list_all (self, TRUE, NULL, &error), ==, N_ITEMS);
+  g_assert_cmpuint (self->cursors->len, >=, 2);
+  for (guint i = 0; i < self->cursors->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (self->cursors, i), ==, "(none)");
+}
+
 static void
 test_read_all (void)
 {
@@ -1117,6 +1169,7 @@ main (int   argc,
   g_test_add_func ("/concord/rest-connector/custom-fields", test_custom_fields);
   g_test_add_func ("/concord/rest-connector/paging", test_paging);
   g_test_add_func ("/concord/rest-connector/paging-guard", test_paging_guard);
+  g_test_add_func ("/concord/rest-connector/listing-cursor", test_listing_cursor);
   g_test_add_func ("/concord/rest-connector/sample", test_sample);
   g_test_add_func ("/concord/rest-connector/read-all", test_read_all);
   g_test_add_func ("/concord/rest-connector/fetch", test_fetch);

@@ -22,6 +22,15 @@
  * (reset by the connector for each listing), fail the request with
  * CONCORD_ERROR_RATE_LIMITED: the run stops and the schedule tries later.
  *
+ * An app that counts writes apart (Pipedrive serialises writes from one
+ * token) sets a write limit: a request other than GET or HEAD also waits
+ * for one of max_writes_in_flight write slots, in a FIFO of its own. An
+ * app that announces its window in headers (remaining requests, seconds
+ * to the reset) sets their names: an answer saying nothing remains holds
+ * every request not yet sent until the window resets (at most
+ * RATE_HOLD_CAP_SECONDS), so the client keeps under the limit instead of
+ * meeting 429s.
+ *
  * OAuth 2: on a 401 the refresh token is traded for a new access token
  * once (concurrent requests share one refresh) and the request goes again;
  * a failed refresh is CONCORD_ERROR_AUTH_EXPIRED.
@@ -54,6 +63,8 @@
 #define MAX_ERROR_BODY_BYTES (64 * 1024)
 #define REPAIR_MARK          "\xef\xb7\x90"
 #define REPAIR_MARK_ESCAPE   "\\ufdd0"
+/* The longest a window announced in headers holds requests. */
+#define RATE_HOLD_CAP_SECONDS 60
 
 typedef enum
 {
@@ -108,6 +119,14 @@ struct _ConcordHttpClient
 
   guint                   n_in_flight;
   GQueue                  waiting;        /* GTask (owned) of calls waiting for a slot */
+
+  guint                   max_writes;     /* 0: writes share the slots only */
+  guint                   n_writes;       /* write slots taken */
+  GQueue                  waiting_writes; /* GTask (owned) of writes waiting for a write slot */
+
+  char                   *rate_remaining; /* (owned) (nullable): header names */
+  char                   *rate_reset;     /* (owned) (nullable) */
+  gint64                  hold_until_us;  /* monotonic: nothing is sent before */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordHttpClient, concord_http_client, G_TYPE_OBJECT)
@@ -127,6 +146,7 @@ typedef struct
   guint               status;
   guint               generation;    /* the token generation it was sent with */
   gboolean            refreshed;     /* a 401 already led to a refresh */
+  gboolean            write_slot;    /* holds one of max_writes */
   SoupMessageHeaders *headers;       /* (owned) (nullable): of the answer */
   GBytes             *body;          /* (owned) (nullable): the answer */
   JsonNode           *root;          /* (owned) (nullable): the answer, parsed */
@@ -173,6 +193,12 @@ call_free (Call *call)
   g_clear_pointer (&call->body, g_bytes_unref);
   g_clear_pointer (&call->root, json_node_unref);
   g_free (call);
+}
+
+static gboolean
+is_write (ConcordHttpRequest *request)
+{
+  return g_strcmp0 (request->method, "GET") != 0 && g_strcmp0 (request->method, "HEAD") != 0;
 }
 
 static gboolean
@@ -393,16 +419,86 @@ release_slot (ConcordHttpClient *self)
     call_send (next);
 }
 
+/* Gives back the write slot of @task's call, if it holds one. */
+static void
+release_write_slot (GTask *task)
+{
+  ConcordHttpClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  GTask *next;
+
+  if (!call->write_slot)
+    return;
+
+  call->write_slot = FALSE;
+  g_assert (self->n_writes > 0);
+  self->n_writes--;
+
+  next = g_queue_pop_head (&self->waiting_writes);
+  if (next != NULL)
+    call_start (next);
+}
+
 /* Takes the caller's reference on @task. */
 static void
 call_start (GTask *task)
 {
   ConcordHttpClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+
+  if (self->max_writes > 0 && !call->write_slot && is_write (call->request))
+    {
+      if (self->n_writes >= self->max_writes)
+        {
+          g_queue_push_tail (&self->waiting_writes, task);
+          return;
+        }
+      self->n_writes++;
+      call->write_slot = TRUE;
+    }
 
   if (self->n_in_flight >= self->max_in_flight)
     g_queue_push_tail (&self->waiting, task);
   else
     call_send (task);
+}
+
+/* The window announced by the answer's headers: when nothing remains of
+ * it, nothing more is sent until it resets. */
+static void
+note_rate_headers (ConcordHttpClient  *self,
+                   SoupMessageHeaders *headers)
+{
+  const char *remaining, *reset;
+  gint64 n_remaining, seconds;
+
+  if (self->rate_remaining == NULL || headers == NULL)
+    return;
+
+  remaining = soup_message_headers_get_one (headers, self->rate_remaining);
+  reset = self->rate_reset != NULL ? soup_message_headers_get_one (headers, self->rate_reset)
+                                   : NULL;
+  if (remaining == NULL ||
+      !g_ascii_string_to_signed (remaining, 10, G_MININT64, G_MAXINT64, &n_remaining, NULL) ||
+      n_remaining > 0)
+    return;
+
+  /* An unreadable reset: the smallest window any app announces, 1 s. */
+  if (reset == NULL || !g_ascii_string_to_signed (reset, 10, 0, G_MAXINT64, &seconds, NULL))
+    seconds = 1;
+  seconds = CLAMP (seconds, 1, RATE_HOLD_CAP_SECONDS);
+  self->hold_until_us = MAX (self->hold_until_us,
+                             g_get_monotonic_time () + seconds * G_USEC_PER_SEC);
+  g_debug ("%s announced an empty rate window: holding requests %" G_GINT64_FORMAT " s",
+           self->app_name, seconds);
+}
+
+static gboolean
+on_hold_over_cb (gpointer user_data)
+{
+  /* Back in line for a slot (a write keeps its write slot). */
+  call_start (user_data);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -692,7 +788,11 @@ on_call_read_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   body = send_and_read_bounded_finish (result, &msg, &error);
+  /* The window first: a request waiting for this slot must see it. */
+  if (body != NULL)
+    note_rate_headers (self, soup_message_get_response_headers (msg));
   release_slot (self);
+  release_write_slot (task);
 
   if (body == NULL)
     {
@@ -852,7 +952,19 @@ call_send (GTask *task)
 
   if (g_task_return_error_if_cancelled (task))
     {
+      release_write_slot (task);
       g_object_unref (task);
+      return;
+    }
+
+  /* The app's window is spent: wait, holding no slot, until it resets. */
+  if (self->hold_until_us > g_get_monotonic_time ())
+    {
+      guint delay_ms = (guint) ((self->hold_until_us - g_get_monotonic_time ()) / 1000) + 1;
+      g_autoptr(GSource) source = g_timeout_source_new (delay_ms);
+
+      g_source_set_callback (source, on_hold_over_cb, task, NULL);
+      g_source_attach (source, g_task_get_context (task));
       return;
     }
 
@@ -869,6 +981,7 @@ call_send (GTask *task)
       g_task_return_new_error (task, CONCORD_ERROR,
                                msg == NULL ? CONCORD_ERROR_INVALID : CONCORD_ERROR_PROTOCOL,
                                "%s failed: invalid URL", request->label);
+      release_write_slot (task);
       g_object_unref (task);
       return;
     }
@@ -966,6 +1079,7 @@ concord_http_client_finalize (GObject *object)
   ConcordHttpClient *self = CONCORD_HTTP_CLIENT (object);
 
   g_assert (g_queue_is_empty (&self->waiting));
+  g_assert (g_queue_is_empty (&self->waiting_writes));
   g_assert (g_queue_is_empty (&self->refresh_waiters));
 
   wipe_string (&self->auth_value);
@@ -977,6 +1091,8 @@ concord_http_client_finalize (GObject *object)
   g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->origin, g_free);
   g_clear_pointer (&self->app_name, g_free);
+  g_clear_pointer (&self->rate_remaining, g_free);
+  g_clear_pointer (&self->rate_reset, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (concord_http_client_parent_class)->finalize (object);
@@ -1013,6 +1129,7 @@ concord_http_client_init (ConcordHttpClient *self)
   self->retry_budget_ms = (guint64) CONCORD_HTTP_RETRY_BUDGET_SECONDS * 1000;
   self->max_answer_bytes = CONCORD_HTTP_DEFAULT_MAX_ANSWER_BYTES;
   g_queue_init (&self->waiting);
+  g_queue_init (&self->waiting_writes);
   g_queue_init (&self->refresh_waiters);
 }
 
@@ -1314,6 +1431,44 @@ concord_http_client_set_limits (ConcordHttpClient *self,
   self->max_in_flight = max_in_flight;
   self->max_retries = max_retries;
   self->retry_base_ms = retry_base_ms;
+}
+
+/**
+ * concord_http_client_set_max_writes_in_flight:
+ * @max_writes: requests other than GET and HEAD sent at once, 0 for no
+ *   limit of their own (they still share the in-flight slots)
+ *
+ * For apps that serialise writes (1): reads still go in parallel.
+ */
+void
+concord_http_client_set_max_writes_in_flight (ConcordHttpClient *self,
+                                              guint              max_writes)
+{
+  g_return_if_fail (CONCORD_IS_HTTP_CLIENT (self));
+
+  self->max_writes = max_writes;
+}
+
+/**
+ * concord_http_client_set_rate_limit_headers:
+ * @remaining: (nullable): the header with the requests left in the
+ *   app's window (%NULL: none is read)
+ * @reset: (nullable): the header with the seconds until it resets
+ *
+ * An answer whose @remaining is 0 holds every later request until the
+ * window resets (1 s when @reset is missing, at most a minute).
+ */
+void
+concord_http_client_set_rate_limit_headers (ConcordHttpClient *self,
+                                            const char        *remaining,
+                                            const char        *reset)
+{
+  g_return_if_fail (CONCORD_IS_HTTP_CLIENT (self));
+
+  g_free (self->rate_remaining);
+  self->rate_remaining = g_strdup (remaining);
+  g_free (self->rate_reset);
+  self->rate_reset = g_strdup (reset);
 }
 
 guint

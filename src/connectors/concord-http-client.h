@@ -111,6 +111,11 @@ void     concord_http_client_set_limits                (ConcordHttpClient       
                                                         guint                    max_in_flight,
                                                         guint                    max_retries,
                                                         guint                    retry_base_ms);
+void     concord_http_client_set_max_writes_in_flight  (ConcordHttpClient       *self,
+                                                        guint                    max_writes);
+void     concord_http_client_set_rate_limit_headers    (ConcordHttpClient       *self,
+                                                        const char              *remaining,
+                                                        const char              *reset);
 void     concord_http_client_set_retry_budget_ms       (ConcordHttpClient       *self,
                                                         guint64                  budget_ms);
 void     concord_http_client_reset_retry_budget        (ConcordHttpClient       *self);

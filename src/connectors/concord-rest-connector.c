@@ -40,6 +40,7 @@ typedef struct
   guint       n_pages;      /* pages read */
   GHashTable *seen_tokens;  /* (owned): page tokens seen */
   GHashTable *previous_ids; /* (owned) (nullable): remote ids of the page before */
+  char       *cursor;       /* (owned) (nullable): what the listing started from */
 } ListingGuard;
 
 static void
@@ -48,6 +49,7 @@ listing_guard_init (ListingGuard *guard)
   guard->n_pages = 0;
   guard->seen_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guard->previous_ids = NULL;
+  guard->cursor = NULL;
 }
 
 static void
@@ -55,6 +57,7 @@ listing_guard_clear (ListingGuard *guard)
 {
   g_clear_pointer (&guard->seen_tokens, g_hash_table_unref);
   g_clear_pointer (&guard->previous_ids, g_hash_table_unref);
+  g_clear_pointer (&guard->cursor, g_free);
 }
 
 typedef struct
@@ -354,6 +357,7 @@ concord_rest_connector_list_async (ConcordConnector    *connector,
       concord_http_client_reset_retry_budget (priv->client);
       listing_guard_clear (&priv->listing);
       listing_guard_init (&priv->listing);
+      priv->listing.cursor = g_strdup (cursor);
     }
 
   prepare_then (task, CONCORD_REST_LIST, list_request_page);
@@ -393,8 +397,11 @@ sample_request_page (GTask *task)
   GError *error = NULL;
   ConcordHttpRequest *request;
 
+  /* A sample reads everything: no listing's cursor while it builds. */
+  PRIV (self)->guard = &state->guard;
   request = KLASS (self)->build_list_request (self, state->contact_type, state->page_token,
                                               &error);
+  PRIV (self)->guard = &PRIV (self)->listing;
   if (!send_or_fail (self, task, request, error, on_sample_page_cb, task))
     g_object_unref (task);
 }
@@ -1163,6 +1170,23 @@ concord_rest_connector_update_async (ConcordConnector    *connector,
   state = op_state_new (task, contact_type);
   state->inputs = g_ptr_array_ref (changes);
   prepare_then (task, CONCORD_REST_UPDATE, update_start);
+}
+
+/**
+ * concord_rest_connector_get_listing_cursor:
+ *
+ * For build_list_request() and parse_page() of an incremental app: the
+ * cursor the listing under way was started with (list_async()), on its
+ * every page.
+ *
+ * Returns: (nullable): the cursor; %NULL for a full listing or a sample
+ */
+const char *
+concord_rest_connector_get_listing_cursor (ConcordRestConnector *self)
+{
+  g_return_val_if_fail (CONCORD_IS_REST_CONNECTOR (self), NULL);
+
+  return PRIV (self)->guard->cursor;
 }
 
 /**

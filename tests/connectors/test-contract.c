@@ -30,10 +30,12 @@
 #include <glib/gstdio.h>
 
 #include "concord-connector-elasticemail.h"
+#include "concord-connector-pipedrive.h"
 #include "concord-connector-sample.h"
 #include "concord-error.h"
 #include "concord-memory-connector.h"
 #include "concord-mock-elasticemail.h"
+#include "concord-mock-pipedrive.h"
 #include "concord-mock-server.h"
 #include "concord-test-connector.h"
 #include "concord-test-utils.h"
@@ -65,6 +67,7 @@ typedef struct
   char                   *dir;          /* (owned): a folder for the case */
   char                   *path;         /* (owned) (nullable): the app's file */
   ConcordMockElasticEmail *mock;        /* (owned) (nullable) */
+  GObject                *app_mock;     /* (owned) (nullable): another app's mock */
   ConcordMockServer      *server;       /* (unowned) (nullable): the mock's framework */
   ConcordMemoryConnector *memory;       /* (owned) (nullable): the app, in memory */
   ConcordConnector       *connector;    /* (owned) */
@@ -378,6 +381,41 @@ elasticemail_make_refused (Fixture *f,
   return record;
 }
 
+/* Pipedrive: its mock server is the app; pages of 20 persons, so paging
+ * needs no thousand writes (there is no batch: one request a person). */
+static void
+pipedrive_make_mock (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordMockPipedrive *mock = concord_mock_pipedrive_new (SECRET_KEY, 0, &error);
+
+  g_assert_no_error (error);
+  f->app_mock = G_OBJECT (mock);
+  f->server = concord_mock_pipedrive_get_server (mock);
+}
+
+static ConcordConnector *
+pipedrive_make_connector (Fixture    *f,
+                          const char *key)
+{
+  ConcordConnectorPipedrive *connector = concord_connector_pipedrive_new (
+    concord_mock_pipedrive_get_base_url (CONCORD_MOCK_PIPEDRIVE (f->app_mock)), key);
+
+  concord_connector_pipedrive_set_retry_base_ms (connector, 2);
+  concord_connector_pipedrive_set_page_limit (connector, 20);
+  return CONCORD_CONNECTOR (connector);
+}
+
+/* Pipedrive refuses an invalid email address, that person only. */
+static ConcordRecord *
+pipedrive_make_refused (Fixture *f,
+                        guint    i)
+{
+  g_autofree char *email = g_strdup_printf ("refused%u-at-example.com", i);
+
+  return new_person (email, "Refused");
+}
+
 static const ContractApp apps[] = {
   { "memory", CAP_INJECTED, "contacts", NULL, 0,
     memory_make_mock, memory_make_connector, memory_make_refused },
@@ -385,6 +423,8 @@ static const ContractApp apps[] = {
     sample_make_mock, sample_make_connector, sample_make_refused },
   { "elasticemail", CAP_SERVER | CAP_KEY, "contacts", "X-ElasticEmail-ApiKey", 4,
     elasticemail_make_mock, elasticemail_make_connector, elasticemail_make_refused },
+  { "pipedrive", CAP_SERVER | CAP_KEY, "persons", "x-api-token", 4,
+    pipedrive_make_mock, pipedrive_make_connector, pipedrive_make_refused },
 };
 
 static const char *
@@ -417,6 +457,7 @@ fixture_tear_down (Fixture       *f,
   g_clear_object (&f->connector);
   g_clear_object (&f->memory);
   g_clear_object (&f->mock);
+  g_clear_object (&f->app_mock);
   concord_test_remove_dir (f->dir);
   g_free (f->dir);
   g_free (f->path);
@@ -846,8 +887,18 @@ test_in_flight_limit (Fixture       *f,
     return;
 
   create_people (f, 12);
-  for (guint i = 0; i < 12; i++)
-    g_ptr_array_add (ids, g_strdup_printf ("person%05u@example.com", i));
+  {
+    /* The ids the app gave them (an email for some apps, a number for others). */
+    g_autoptr(GHashTable) all = list_all (f, NULL, &error);
+    GHashTableIter iter;
+    gpointer record;
+
+    g_assert_no_error (error);
+    g_hash_table_iter_init (&iter, all);
+    while (g_hash_table_iter_next (&iter, NULL, &record))
+      g_ptr_array_add (ids, g_strdup (concord_record_get_remote_id (record)));
+    g_assert_cmpuint (ids->len, ==, 12);
+  }
   g_ptr_array_add (ids, NULL);
 
   concord_mock_server_reset_max_in_flight (f->server);
