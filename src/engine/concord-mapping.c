@@ -1571,6 +1571,19 @@ ambiguous_reason (GPtrArray *fields)
                           "map the one you mean by hand", first->spec->label, second->spec->label);
 }
 
+/* Leaves @field and the several fields of the other side that match it
+ * alone, each saying why. */
+static void
+mark_ambiguous (AutoField *field,
+                GPtrArray *matches)
+{
+  set_reason (field, ambiguous_reason (matches));
+  for (guint i = 0; i < matches->len; i++)
+    set_reason (g_ptr_array_index (matches, i),
+                g_strdup_printf ("ambiguous: another field of this app also matches “%s” on the other "
+                                 "side; map the one you mean by hand", field->spec->label));
+}
+
 static void
 run_pass (AutoContext *ctx,
           AutoMatch    match,
@@ -1596,30 +1609,12 @@ run_pass (AutoContext *ctx,
 
       if (refuse_ambiguous && found_b->len > 1)
         {
-          set_reason (a, ambiguous_reason (found_b));
-          for (guint j = 0; j < found_b->len; j++)
-            {
-              AutoField *b = g_ptr_array_index (found_b, j);
-
-              set_reason (b, g_strdup_printf ("ambiguous: another field of this app also matches "
-                                              "“%s” on the other side; map the one you mean by hand",
-                                              a->spec->label));
-            }
+          mark_ambiguous (a, found_b);
           continue;
         }
       if (found_a != NULL && found_a->len > 1)
         {
-          AutoField *b = g_ptr_array_index (found_b, 0);
-
-          set_reason (b, ambiguous_reason (found_a));
-          for (guint j = 0; j < found_a->len; j++)
-            {
-              AutoField *other = g_ptr_array_index (found_a, j);
-
-              set_reason (other, g_strdup_printf ("ambiguous: another field of this app also matches "
-                                                  "“%s” on the other side; map the one you mean by hand",
-                                                  b->spec->label));
-            }
+          mark_ambiguous (g_ptr_array_index (found_b, 0), found_a);
           continue;
         }
 
