@@ -1035,6 +1035,7 @@ typedef struct
   gint                    synonym[2]; /* synonym group of each, or -1 */
   gboolean                mapped;
   char                   *reason;     /* why a candidate was refused */
+  GHashTable             *options;    /* (owned) (nullable) normalised option value or label → index + 1 */
   GPtrArray              *seen;       /* (owned) (nullable) of ConcordValue*: the distinct values
                                        * of the sample, made on first use */
 } AutoField;
@@ -1092,6 +1093,7 @@ auto_field_clear (AutoField *field)
   g_free (field->names[1]);
   g_free (field->reason);
   g_clear_pointer (&field->seen, g_ptr_array_unref);
+  g_clear_pointer (&field->options, g_hash_table_unref);
 }
 
 static void
@@ -1225,28 +1227,39 @@ has_choices (const ConcordFieldSpec *spec)
   return spec->choices != NULL && spec->choices[0] != NULL;
 }
 
-/* The option of pick list @spec that @text is, by its value or its label,
- * ignoring case, accents and spaces; -1 if none. */
+/* The option of pick list @field that @text is, by its value or its
+ * label, ignoring case, accents and spaces; -1 if none. The options'
+ * names are normalised once, on first use. */
 static gint
-find_option (const ConcordFieldSpec *spec,
-             const char             *text)
+find_option (AutoField  *field,
+             const char *text)
 {
+  const ConcordFieldSpec *spec = field->spec;
   g_autofree char *wanted = normalize_name (text);
-  guint n_labels = spec->choice_labels != NULL ? g_strv_length (spec->choice_labels) : 0;
+  gpointer index;
 
-  if (*wanted == '\0')
-    return -1;
-
-  for (guint i = 0; spec->choices[i] != NULL; i++)
+  if (field->options == NULL)
     {
-      g_autofree char *value = normalize_name (spec->choices[i]);
-      g_autofree char *label = i < n_labels ? normalize_name (spec->choice_labels[i]) : NULL;
+      guint n_labels = spec->choice_labels != NULL ? g_strv_length (spec->choice_labels) : 0;
 
-      if (g_str_equal (value, wanted) || (label != NULL && g_str_equal (label, wanted)))
-        return i;
+      field->options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
+        for (guint n = 0; n < 2; n++)
+          {
+            const char *name = n == 0 ? spec->choices[i] : i < n_labels ? spec->choice_labels[i] : NULL;
+            char *normal = name != NULL ? normalize_name (name) : NULL;
+
+            /* The first option of a name wins. */
+            if (normal == NULL || *normal == '\0' || g_hash_table_contains (field->options, normal))
+              g_free (normal);
+            else
+              g_hash_table_insert (field->options, normal, GUINT_TO_POINTER (i + 1));
+          }
     }
 
-  return -1;
+  if (*wanted == '\0' || !g_hash_table_lookup_extended (field->options, wanted, NULL, &index))
+    return -1;
+  return GPOINTER_TO_UINT (index) - 1;
 }
 
 static const char *
@@ -1299,10 +1312,10 @@ values_among_options (AutoContext  *ctx,
     {
       const char *text = g_ptr_array_index (texts, i);
       const char *label = g_ptr_array_index (labels, i);
-      gint option = find_option (to->spec, text);
+      gint option = find_option (to, text);
 
       if (option < 0 && label != NULL)
-        option = find_option (to->spec, label);
+        option = find_option (to, label);
       if (option < 0)
         {
           *reason = g_strdup_printf ("values like “%s” are not among the options of “%s”",
@@ -1653,9 +1666,9 @@ looks_like_subscription (const AutoField *field)
 /* Whether every option of pick list @spec is a status of @status. */
 static gboolean
 options_are_statuses (const ConcordFieldSpec *spec,
-                      const ConcordFieldSpec *status)
+                      AutoField              *status)
 {
-  if (!has_choices (spec) || !has_choices (status))
+  if (!has_choices (spec) || !has_choices (status->spec))
     return FALSE;
 
   for (guint i = 0; spec->choices[i] != NULL; i++)
@@ -1739,7 +1752,7 @@ pair_subscription (AutoContext *ctx)
           continue;
         }
 
-      if (!options_are_statuses (candidate->spec, status->spec))
+      if (!options_are_statuses (candidate->spec, status))
         {
           g_autofree char *options = options_text (candidate->spec);
 
