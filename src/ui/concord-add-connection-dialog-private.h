@@ -49,6 +49,9 @@ struct _ConcordAddConnectionDialog
   AdwPreferencesGroup *automap_left_group;   /* (nullable): and the fields it left alone */
   GPtrArray           *automap_rows;         /* (owned) (nullable) */
   GPtrArray           *automap_left_rows;    /* (owned) (nullable) */
+  ConcordMapping      *automap;              /* (owned) (nullable): of @schemas and @samples */
+  GPtrArray           *automap_unmapped;     /* (owned) (nullable): what it left alone */
+  gboolean             automap_differs;      /* @samples changed it from the types' mapping */
 
   /* Rules */
   GPtrArray           *rule_rows;            /* (owned) */

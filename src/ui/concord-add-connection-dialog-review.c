@@ -67,15 +67,11 @@ build_config_json (ConcordAddConnectionDialog *self)
    * the sample read here made another mapping than the fields alone
    * make, that one is kept, so the connection does what the review
    * shows. */
-  if (config->mapping == NULL && self->schemas[0] != NULL && self->schemas[1] != NULL &&
-      (self->samples[0] != NULL || self->samples[1] != NULL))
+  if (config->mapping == NULL && self->schemas[0] != NULL && self->schemas[1] != NULL)
     {
       g_autoptr(ConcordMapping) sampled = automatic_mapping (self, NULL);
-      g_autoptr(ConcordMapping) typed = concord_mapping_new_auto (self->schemas[0], self->schemas[1], NULL);
-      g_autoptr(JsonNode) sampled_json = concord_mapping_to_json (sampled);
-      g_autoptr(JsonNode) typed_json = concord_mapping_to_json (typed);
 
-      if (!json_node_equal (sampled_json, typed_json))
+      if (self->automap_differs)
         config->mapping = g_steal_pointer (&sampled);
     }
 
@@ -295,14 +291,37 @@ unmapped_of (ConcordAddConnectionDialog *self,
   return unmapped;
 }
 
+static void
+forget_automatic_mapping (ConcordAddConnectionDialog *self)
+{
+  g_clear_pointer (&self->automap, concord_mapping_unref);
+  g_clear_pointer (&self->automap_unmapped, g_ptr_array_unref);
+  self->automap_differs = FALSE;
+}
+
 /* The automatic mapping of both schemas, decided by the values of the
- * contacts read as samples when there are some. */
+ * contacts read as samples when there are some; made once for what was
+ * read, and whether the samples changed it from what the types alone
+ * make. */
 static ConcordMapping *
 automatic_mapping (ConcordAddConnectionDialog  *self,
                    GPtrArray                  **unmapped)
 {
-  return concord_mapping_new_auto_sampled (self->schemas[0], self->schemas[1], self->samples[0],
-                                           self->samples[1], unmapped);
+  if (self->automap == NULL)
+    {
+      g_autoptr(ConcordMapping) typed = concord_mapping_new_auto (self->schemas[0], self->schemas[1], NULL);
+      g_autoptr(JsonNode) typed_json = concord_mapping_to_json (typed);
+      g_autoptr(JsonNode) sampled_json = NULL;
+
+      self->automap = concord_mapping_new_auto_sampled (self->schemas[0], self->schemas[1], self->samples[0],
+                                                        self->samples[1], &self->automap_unmapped);
+      sampled_json = concord_mapping_to_json (self->automap);
+      self->automap_differs = !json_node_equal (sampled_json, typed_json);
+    }
+
+  if (unmapped != NULL)
+    *unmapped = g_ptr_array_ref (self->automap_unmapped);
+  return concord_mapping_ref (self->automap);
 }
 
 void
@@ -456,6 +475,7 @@ on_schema_loaded_cb (GObject      *object,
 
   /* Contacts that cannot be read leave the mapping to the fields alone;
    * the review says what reading them fails of. */
+  forget_automatic_mapping (self);
   if (load->sample)
     self->samples[load->side] = schema;
   else if (schema != NULL)
@@ -501,6 +521,7 @@ _concord_add_connection_dialog_load_schemas (ConcordAddConnectionDialog *self)
   g_clear_pointer (&self->schemas[1], g_ptr_array_unref);
   g_clear_pointer (&self->samples[0], g_ptr_array_unref);
   g_clear_pointer (&self->samples[1], g_ptr_array_unref);
+  forget_automatic_mapping (self);
   g_clear_pointer (&self->schemas_for, g_free);
   /* Other apps or contact types: edits of the fields they had go. */
   _concord_add_connection_dialog_forget_edits (self);
