@@ -454,6 +454,36 @@ test_value_map_converts (void)
                    .type = CONCORD_FIELD_TYPE_ENUM, .v.text = (char *) "customer" }));
 }
 
+/* A reason quotes the first characters of a value seen, on one line. */
+static void
+test_reason_quotes_briefly (void)
+{
+  const char * const ee[] = { "email|Email|email|rw|", "custom:Plan|Plan|string|rw|", NULL };
+  const char * const other[] = { "email|Email|email|rw|", "custom:Plan|Plan|enum|rw|Free,Pro", NULL };
+  g_autoptr(GPtrArray) schema_a = schema_of (ee);
+  g_autoptr(GPtrArray) schema_b = schema_of (other);
+  g_autoptr(GPtrArray) sample_a = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  g_autoptr(GPtrArray) unmapped = NULL;
+  g_autoptr(ConcordMapping) mapping = NULL;
+  g_autoptr(GString) value = g_string_new ("Enterprise\nplan ");
+  ConcordRecord *record = concord_record_new (NULL);
+  const ConcordUnmappedField *field;
+
+  while (value->len < 10000)
+    g_string_append (value, "ünïcödé ");
+  concord_record_set_text (record, "custom:Plan", CONCORD_FIELD_TYPE_STRING, value->str);
+  g_ptr_array_add (sample_a, record);
+
+  mapping = concord_mapping_new_auto_sampled (schema_a, schema_b, sample_a, NULL, &unmapped);
+  field = left_alone (unmapped, CONCORD_SIDE_A, "custom:Plan");
+  g_assert_nonnull (field);
+  g_test_message ("%s", field->reason);
+  g_assert_true (g_str_has_prefix (field->reason, "values like “Enterprise plan ünïcödé "));
+  g_assert_nonnull (strstr (field->reason, "…” are not among the options of “Plan”"));
+  g_assert_null (strchr (field->reason, '\n'));
+  g_assert_cmpuint (g_utf8_strlen (field->reason, -1), <, 120);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -468,6 +498,7 @@ main (int   argc,
     }
   g_test_add_func ("/concord/mapping/auto/names-turkish", test_names_turkish);
   g_test_add_func ("/concord/mapping/auto/value-map-converts", test_value_map_converts);
+  g_test_add_func ("/concord/mapping/auto/reason-quotes-briefly", test_reason_quotes_briefly);
 
   return g_test_run ();
 }

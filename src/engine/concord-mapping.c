@@ -1160,6 +1160,25 @@ values_seen (AutoContext *ctx,
   return field->seen;
 }
 
+/* How much of a value a reason quotes, in characters. */
+#define MAX_QUOTED_CHARS 40
+
+/* A value of the sample as a reason quotes it: its first characters, on
+ * one line. Reasons are shown to the person adding the connection, never
+ * logged. */
+static char *
+quote_value (const char *value)
+{
+  g_autofree char *line = g_strdup (value);
+  g_autofree char *head = NULL;
+
+  g_strdelimit (line, "\r\n\t", ' ');
+  if (g_utf8_strlen (line, -1) <= MAX_QUOTED_CHARS)
+    return g_steal_pointer (&line);
+  head = g_utf8_substring (line, 0, MAX_QUOTED_CHARS);
+  return g_strconcat (head, "…", NULL);
+}
+
 static gboolean
 same_name (const AutoField *a,
            const AutoField *b)
@@ -1318,8 +1337,10 @@ values_among_options (AutoContext  *ctx,
         option = find_option (to, label);
       if (option < 0)
         {
+          g_autofree char *shown = quote_value (label != NULL ? label : text);
+
           *reason = g_strdup_printf ("values like “%s” are not among the options of “%s”",
-                                     label != NULL ? label : text, to->spec->label);
+                                     shown, to->spec->label);
           return FALSE;
         }
       if (!g_str_equal (text, to->spec->choices[option]))
@@ -1381,9 +1402,10 @@ values_convert (AutoContext  *ctx,
       if (!concord_value_convert (value, type_to, NULL, &out, NULL))
         {
           g_autofree char *text = concord_value_to_string (value);
+          g_autofree char *shown = quote_value (text);
 
           *reason = g_strdup_printf ("values like “%s” do not become a %s as “%s” on the other side holds",
-                                     text, concord_field_type_to_string (type_to), to->spec->label);
+                                     shown, concord_field_type_to_string (type_to), to->spec->label);
           return FALSE;
         }
       concord_value_clear (&out);
@@ -1425,9 +1447,11 @@ values_are_lists (AutoContext  *ctx,
 
       if (!g_hash_table_contains (names, name))
         {
+          g_autofree char *shown = quote_value (value->v.text);
+
           *reason = g_strdup_printf ("values like “%s” are not among the lists of “%s”, and no "
                                      "list is made by itself; map them by hand",
-                                     value->v.text, lists->spec->label);
+                                     shown, lists->spec->label);
           return FALSE;
         }
     }
