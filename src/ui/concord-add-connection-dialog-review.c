@@ -806,7 +806,9 @@ show_automatic_mapping (ConcordAddConnectionDialog *self)
                                           _("Paired by their names and the values the contacts hold. "
                                             "Go back to Fields to change them."));
       self->automap_left_group = review_group (self, GTK_WIDGET (self->automap_group), "automap-left-group",
-                                               _("Fields Left Alone"), _("These fields do not sync."));
+                                               _("Fields Not Synced"),
+                                               _("Left alone by the automatic mapping, each for the "
+                                                 "reason given."));
     }
   remove_rows (self->automap_group, self->automap_rows);
   remove_rows (self->automap_left_group, self->automap_left_rows);
