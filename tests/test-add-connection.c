@@ -1993,6 +1993,166 @@ list_books (const ConcordAppField *field)
   return books;
 }
 
+/* A CRM for the review's automatic mapping: a memory connector with
+ * HubSpot-like fields, pick lists with values and labels, and contacts. */
+static const ConcordAppField crm_fields[] = {
+  { .key = "key", .kind = CONCORD_APP_FIELD_SECRET, .label = "API Key", .required = TRUE },
+  { NULL }
+};
+
+static ConcordFieldSpec *
+crm_pick_list (const char *key,
+               const char *label,
+               const char *values,
+               const char *labels)
+{
+  ConcordFieldSpec *spec = concord_field_spec_new (key, label, CONCORD_FIELD_TYPE_ENUM, FALSE);
+
+  spec->choices = g_strsplit (values, ",", -1);
+  spec->choice_labels = g_strsplit (labels, ",", -1);
+  return spec;
+}
+
+static ConcordConnector *
+crm_create (const ConcordAppInfo  *app,
+            JsonObject            *options,
+            const char            *secret,
+            GError               **error)
+{
+  ConcordMemoryConnector *crm = concord_memory_connector_new (app->id, 0);
+  g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_field_spec_free);
+  g_autoptr(ConcordRecord) dee = concord_record_new (NULL);
+
+  g_ptr_array_add (specs, concord_field_spec_new ("email", "Email", CONCORD_FIELD_TYPE_EMAIL, FALSE));
+  g_ptr_array_add (specs, concord_field_spec_new ("first_name", "First name", CONCORD_FIELD_TYPE_STRING, FALSE));
+  g_ptr_array_add (specs, concord_field_spec_new ("last_name", "Last name", CONCORD_FIELD_TYPE_STRING, FALSE));
+  g_ptr_array_add (specs, crm_pick_list ("custom:lifecyclestage", "Lifecycle stage", "lead,customer",
+                                         "Lead,Customer"));
+  g_ptr_array_add (specs, crm_pick_list ("custom:hs_lead_status", "Lead status", "NEW,OPEN", "New,Open"));
+  g_ptr_array_add (specs, concord_field_spec_new ("custom:hs_email_optout", "Unsubscribed from all email",
+                                                  CONCORD_FIELD_TYPE_BOOLEAN, FALSE));
+  concord_memory_connector_set_schema (crm, specs);
+
+  concord_record_set_text (dee, "email", CONCORD_FIELD_TYPE_EMAIL, "dee@example.com");
+  concord_record_set_text (dee, "first_name", CONCORD_FIELD_TYPE_STRING, "Dee");
+  concord_record_set_text (dee, "custom:lifecyclestage", CONCORD_FIELD_TYPE_ENUM, "lead");
+  concord_memory_connector_insert (crm, dee);
+  return CONCORD_CONNECTOR (crm);
+}
+
+static const ConcordAppInfo crm_app = {
+  .id = "test-crm",
+  .name = "Test CRM",
+  .icon_name = "applications-science-symbolic",
+  .auth = CONCORD_APP_AUTH_KEY,
+  .fields = crm_fields,
+  .create = crm_create,
+};
+
+static GtkWidget *
+automap_row (Fixture    *f,
+             const char *group,
+             const char *title)
+{
+  GtkWidget *list = list_box_in (concord_test_named (f->dialog, group));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ACTION_ROW (row) &&
+        g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), title) == 0)
+      return row;
+
+  g_error ("no row “%s” in the automatic mapping", title);
+  return NULL;
+}
+
+/* The review says what the automatic mapping did: the custom fields it
+ * paired by name, a text field onto a pick list whose options hold its
+ * values, and each field it left alone with why, all read out. */
+static void
+test_review_automap (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *area, *list, *row;
+
+  put (f->mock[0], "{\"Email\":\"ann@example.com\",\"FirstName\":\"Ann\",\"Status\":\"Active\","
+                   "\"CustomFields\":{\"Lifecycle Stage\":\"Customer\",\"Lead_Status\":\"Nurture\"}}");
+  g_assert_true (concord_app_registry_register (&crm_app, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  area = side (f, CONCORD_SIDE_B);
+  list = concord_test_named (area, "app-list");
+  row = concord_test_named (list, "app-test-crm");
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area, "name-entry"), 10));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), "CRM");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), "crm-key");
+  check_key (f, CONCORD_SIDE_B, "Key accepted");
+
+  next (f, "direction");
+  next (f, "rules");
+  next (f, "mapping");
+  next (f, "review");
+  wait_label (f->dialog, "count-listed-b", "1");
+
+  /* Paired by name, the labels written as the options' values. */
+  row = automap_row (f, "automap-group", "Lifecycle Stage ⇄ Lifecycle stage");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                            "values are written as the options of the pick list"));
+  assert_accessible_label (row, "Lifecycle Stage syncs both ways with Lifecycle stage. Custom fields of the "
+                                "same name; values are written as the options of the pick list");
+  row = automap_row (f, "automap-group", "Email ⇄ Email");
+  assert_accessible_label (row, "Email syncs both ways with Email");
+
+  /* Left alone, and why. */
+  row = automap_row (f, "automap-left-group", "Shop: Lead_Status");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Values like “Nurture” are not among the options of “Lead status”");
+  assert_accessible_label (row, "Shop: Lead_Status. Values like “Nurture” are not among the "
+                                "options of “Lead status”");
+  row = automap_row (f, "automap-left-group", "CRM: Unsubscribed from all email");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "A yes or no cannot say"));
+  row = automap_row (f, "automap-left-group", "Shop: Status");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "is a yes or no, not a status"));
+  assert_plain (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+
+  /* The connection made for the preview keeps the mapping shown: a run
+   * has no sample to decide the pick list by. */
+  {
+    g_autoptr(ConcordStore) store = concord_store_new (f->db_path, &error);
+    g_autoptr(GPtrArray) connections = NULL;
+    const ConcordConnectionRow *connection;
+
+    g_assert_no_error (error);
+    connections = concord_store_list_connections (store, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (connections->len, ==, 1);
+    connection = g_ptr_array_index (connections, 0);
+    g_test_message ("%s", connection->config_json);
+    g_assert_nonnull (strstr (connection->config_json, "\"custom:lifecyclestage\""));
+    g_assert_nonnull (strstr (connection->config_json, "\"customer\""));
+  }
+
+  if (g_getenv ("CONCORD_SCREENSHOT_DIR") != NULL)
+    {
+      /* The group is laid out before it can be scrolled to. */
+      concord_test_spin (500);
+      scroll_to (concord_test_named (f->dialog, "automap-group"));
+      screenshot (f, "add-connection-review-automap.png");
+    }
+
+  concord_app_registry_unregister (&crm_app);
+}
+
 static const ConcordAppField every_kind_fields[] = {
   { .key = "password", .kind = CONCORD_APP_FIELD_SECRET, .label = "Password", .required = TRUE },
   { .key = "user", .kind = CONCORD_APP_FIELD_TEXT, .label = "User Name", .required = TRUE },
@@ -2323,6 +2483,7 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/every-field-kind", Fixture, NULL, setup, test_every_field_kind,
               teardown);
   g_test_add ("/concord/ui/add-connection/no-secret", Fixture, NULL, setup, test_no_secret, teardown);
+  g_test_add ("/concord/ui/add-connection/review-automap", Fixture, NULL, setup, test_review_automap, teardown);
 
   return g_test_run ();
 }

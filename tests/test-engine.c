@@ -370,6 +370,47 @@ test_preview (Fixture       *f,
   g_assert_cmpuint (f->finished, ==, 0);
 }
 
+/* A sample for the automatic mapping: the first page of an account's
+ * contacts, read on the engine thread; nothing is written, nothing run. */
+static void
+test_load_sample (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sample = NULL;
+  g_autofree char *account = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_memory_connector_set_page_size (sides[0], 2);
+  person (sides[0], "ann@example.com", "Ann");
+  person (sides[0], "bob@example.com", "Bob");
+  person (sides[0], "cy@example.com", "Cy");
+  account = add_account (f, "Shop", "{\"side\": \"a\"}", "right", &error);
+  g_assert_no_error (error);
+  concord_memory_connector_reset_counters (sides[0]);
+
+  concord_engine_load_sample_async (f->engine, account, "contacts", NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  sample = concord_engine_load_sample_finish (f->engine, result, &error);
+  g_assert_no_error (error);
+
+  /* One page, as the connector reads it. */
+  g_assert_cmpuint (sample->len, ==, 2);
+  g_assert_nonnull (concord_record_get_text (g_ptr_array_index (sample, 0), CONCORD_FIELD_FIRST_NAME));
+  g_assert_cmpuint (concord_memory_connector_get_n_list_calls (sides[0]), ==, 1);
+  g_assert_cmpuint (concord_memory_connector_get_n_write_calls (sides[0]), ==, 0);
+  g_assert_cmpuint (f->finished, ==, 0);
+  g_clear_object (&result);
+
+  /* An account that does not exist: an error, no sample. */
+  concord_engine_load_sample_async (f->engine, "no-such-account", "contacts", NULL,
+                                    concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_null (concord_engine_load_sample_finish (f->engine, result, &error));
+  g_assert_nonnull (error);
+}
+
 static void
 test_bad_rules_refused (Fixture       *f,
                         gconstpointer  data)
@@ -1187,6 +1228,7 @@ main (int   argc,
 
   g_test_add ("/concord/engine/accounts-and-runs", Fixture, NULL, setup, test_accounts_and_runs, teardown);
   g_test_add ("/concord/engine/preview", Fixture, NULL, setup, test_preview, teardown);
+  g_test_add ("/concord/engine/load-sample", Fixture, NULL, setup, test_load_sample, teardown);
   g_test_add ("/concord/engine/bad-rules-refused", Fixture, NULL, setup, test_bad_rules_refused, teardown);
   g_test_add ("/concord/engine/move-server", Fixture, NULL, setup, test_move_server, teardown);
   g_test_add ("/concord/engine/custom-fields", Fixture, NULL, setup, test_custom_fields, teardown);

@@ -2669,6 +2669,91 @@ concord_engine_load_schema_finish (ConcordEngine  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+on_sample_listed_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+load_sample_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  ConcordEngine *self = source_object;
+  Job *job = task_data;
+  GError *error = NULL;
+  g_autoptr(ConcordConnector) connector = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  ConcordPage *page;
+  GPtrArray *records;
+
+  if (!concord_engine_ensure_store (self, &error) ||
+      (connector = concord_engine_get_connector (self, job->account_id, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  concord_connector_list_async (connector, job->type, NULL, NULL, cancellable, on_sample_listed_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+
+  if ((page = concord_connector_list_finish (connector, result, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  records = g_steal_pointer (&page->records);
+  concord_page_free (page);
+  g_task_return_pointer (task, records != NULL ? records : g_ptr_array_new (),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * concord_engine_load_sample_async:
+ *
+ * Reads the first page of contacts of @account_id's contact type @type:
+ * a sample of the values its fields hold, for the automatic mapping
+ * (concord_mapping_new_auto_sampled()).
+ */
+void
+concord_engine_load_sample_async (ConcordEngine       *self,
+                                  const char          *account_id,
+                                  const char          *type,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Job *job;
+
+  g_return_if_fail (CONCORD_IS_ENGINE (self));
+
+  task = concord_engine_job_task (self, concord_engine_load_sample_async, cancellable, callback, user_data, &job);
+  job->account_id = g_strdup (account_id);
+  job->type = g_strdup (type);
+  concord_worker_thread_queue (self->worker, task, load_sample_worker);
+}
+
+/**
+ * concord_engine_load_sample_finish:
+ *
+ * Returns: (transfer full) (element-type ConcordRecord): the contacts
+ */
+GPtrArray *
+concord_engine_load_sample_finish (ConcordEngine  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Ends a job that changed a connection: its snapshot, for the UI. */
 static void
 return_snapshot (ConcordEngine *self,

@@ -215,6 +215,15 @@ void           concord_engine_load_schema_async    (ConcordEngine           *sel
 GPtrArray     *concord_engine_load_schema_finish   (ConcordEngine           *self,
                                                     GAsyncResult            *result,
                                                     GError                 **error);
+void           concord_engine_load_sample_async    (ConcordEngine           *self,
+                                                    const char              *account_id,
+                                                    const char              *type,
+                                                    GCancellable            *cancellable,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+GPtrArray     *concord_engine_load_sample_finish   (ConcordEngine           *self,
+                                                    GAsyncResult            *result,
+                                                    GError                 **error);
 
 /* Connections */
 void           concord_engine_add_connection_async (ConcordEngine           *self,

@@ -116,6 +116,7 @@ concord_field_spec_copy (const ConcordFieldSpec *spec)
   copy->read_only = spec->read_only;
   copy->custom = spec->custom;
   copy->choices = g_strdupv (spec->choices);
+  copy->choice_labels = g_strdupv (spec->choice_labels);
 
   return copy;
 }
@@ -129,6 +130,7 @@ concord_field_spec_free (ConcordFieldSpec *spec)
   g_free (spec->key);
   g_free (spec->label);
   g_strfreev (spec->choices);
+  g_strfreev (spec->choice_labels);
   g_free (spec);
 }
 

@@ -58,6 +58,9 @@ G_BEGIN_DECLS
  * @read_only: the app computes it; Concord never writes it
  * @custom: a custom field of the account
  * @choices: (nullable): for ENUM fields, the known values
+ * @choice_labels: (nullable): what people see for each of @choices, in
+ *   the same order (an app's option label, when its API writes an option
+ *   value or id); %NULL when the values are what people see
  *
  * One field of an app's contact type.
  */
@@ -70,6 +73,7 @@ typedef struct
   gboolean           read_only;
   gboolean           custom;
   char             **choices;
+  char             **choice_labels;
 } ConcordFieldSpec;
 
 ConcordFieldSpec       *concord_field_spec_new        (const char             *key,

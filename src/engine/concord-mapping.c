@@ -11,8 +11,10 @@
  * changes a value's form never makes the two sides look different forever.
  *
  * The automatic mapping pairs fields by canonical key, then by name
- * (ignoring case, spaces, underscores and hyphens), then by synonym, and
- * only when the types can be converted without guessing; it says why it
+ * (ignoring case, accents, spaces, underscores and hyphens, in any
+ * locale), then by synonym, and only when the values that flow arrive:
+ * by type, or, given a sample of both apps' contacts, by the values seen
+ * (a text field onto a pick list whose options hold them); it says why it
  * left every other field alone.
  */
 
@@ -977,6 +979,9 @@ static const char * const synonyms[][8] = {
   { "addresscountry", "country", "countryregion", NULL },
   { "birthday", "dateofbirth", "birthdate", "dob", NULL },
   { "notes", "note", "comments", "comment", NULL },
+  /* An email tool's lists and a CRM's tags or labels: names given to a
+   * contact, a set onto a set. */
+  { "lists", "tags", "labels", NULL },
 };
 
 /* Groups close enough to pair when nothing closer is left: a "Mobile"
@@ -985,18 +990,37 @@ static const guint related[][2] = {
   { 1, 2 },
 };
 
-/* Lower case, without spaces, underscores, hyphens, dots or slashes. */
+/* Parts of a normalised name that say a field may hold whether the
+ * contact gets email: HubSpot's "Marketing contact status" or
+ * "Unsubscribed from all email", an "Email opt out" yes or no. */
+static const char * const subscription_words[] = {
+  "subscri", "optout", "optin", "marketingstatus", "marketingcontactstatus", "emailstatus",
+  "donotemail", "marketable", NULL
+};
+
+/* How many distinct values of one field a sample gives at most: enough to
+ * judge a pick list, bounded on a sample of any size. */
+#define MAX_SEEN_VALUES 500
+
+/* Lower case, without accents, spaces, underscores, hyphens, dots or
+ * slashes, the same in every locale: "Müşteri_Tipi" and "MUSTERI TIPI"
+ * are one name, in Turkish too (Unicode case folding, not the locale's
+ * lower case, and the dot of "İ" is an accent). */
 static char *
 normalize_name (const char *name)
 {
-  g_autofree char *folded = g_utf8_casefold (name, -1);
+  g_autofree char *decomposed = g_utf8_normalize (name, -1, G_NORMALIZE_NFKD);
+  g_autofree char *folded = g_utf8_casefold (decomposed != NULL ? decomposed : "", -1);
   GString *out = g_string_new (NULL);
 
   for (const char *p = folded; *p != '\0'; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
 
-      if (g_unichar_isspace (c) || c == '_' || c == '-' || c == '.' || c == '/')
+      if (g_unichar_isspace (c) || c == '_' || c == '-' || c == '.' || c == '/' ||
+          type == G_UNICODE_NON_SPACING_MARK || type == G_UNICODE_SPACING_MARK ||
+          type == G_UNICODE_ENCLOSING_MARK)
         continue;
       g_string_append_unichar (out, c);
     }
@@ -1011,7 +1035,22 @@ typedef struct
   gint                    synonym[2]; /* synonym group of each, or -1 */
   gboolean                mapped;
   char                   *reason;     /* why a candidate was refused */
+  GHashTable             *options;    /* (owned) (nullable) normalised option value or label → index + 1 */
+  GPtrArray              *seen;       /* (owned) (nullable) of ConcordValue*: the distinct values
+                                       * of the sample, made on first use */
 } AutoField;
+
+typedef struct
+{
+  GArray    *fields;  /* (owned) of AutoField */
+  GPtrArray *sample;  /* (nullable) (element-type ConcordRecord) */
+} AutoSide;
+
+typedef struct
+{
+  ConcordMapping *mapping;
+  AutoSide        sides[2];
+} AutoContext;
 
 static gint
 synonym_group (const char *name)
@@ -1041,11 +1080,103 @@ auto_field_init (AutoField              *field,
 }
 
 static void
+seen_value_free (gpointer data)
+{
+  concord_value_clear (data);
+  g_free (data);
+}
+
+static void
 auto_field_clear (AutoField *field)
 {
   g_free (field->names[0]);
   g_free (field->names[1]);
   g_free (field->reason);
+  g_clear_pointer (&field->seen, g_ptr_array_unref);
+  g_clear_pointer (&field->options, g_hash_table_unref);
+}
+
+static void
+set_reason (AutoField  *field,
+            char       *reason)
+{
+  g_free (field->reason);
+  field->reason = reason;
+}
+
+/* The distinct values of @field in its side's sample (a set's members one
+ * by one, without their labels), or %NULL without a sample. */
+static GPtrArray *
+values_seen (AutoContext *ctx,
+             ConcordSide  side,
+             AutoField   *field)
+{
+  GPtrArray *sample = ctx->sides[side].sample;
+  g_autoptr(GHashTable) distinct = NULL;
+
+  if (sample == NULL)
+    return NULL;
+  if (field->seen != NULL)
+    return field->seen;
+
+  field->seen = g_ptr_array_new_with_free_func (seen_value_free);
+  distinct = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint r = 0; r < sample->len && field->seen->len < MAX_SEEN_VALUES; r++)
+    {
+      const ConcordValue *value = concord_record_get (g_ptr_array_index (sample, r), field->spec->key);
+
+      if (value == NULL)
+        continue;
+
+      if (value->type == CONCORD_FIELD_TYPE_STRING_SET)
+        {
+          for (guint i = 0; value->v.set[i] != NULL && field->seen->len < MAX_SEEN_VALUES; i++)
+            {
+              ConcordValue *member = g_new0 (ConcordValue, 1);
+
+              member->type = CONCORD_FIELD_TYPE_STRING;
+              if (!concord_labelled_parse (value->v.set[i], NULL, &member->v.text))
+                member->v.text = g_strdup (value->v.set[i]);
+              if (g_hash_table_add (distinct, g_strdup (member->v.text)))
+                g_ptr_array_add (field->seen, member);
+              else
+                seen_value_free (member);
+            }
+        }
+      else
+        {
+          char *text = concord_value_to_string (value);
+
+          if (text != NULL && g_hash_table_add (distinct, text))
+            {
+              ConcordValue *copy = g_new0 (ConcordValue, 1);
+
+              concord_value_copy (value, copy);
+              g_ptr_array_add (field->seen, copy);
+            }
+        }
+    }
+
+  return field->seen;
+}
+
+/* How much of a value a reason quotes, in characters. */
+#define MAX_QUOTED_CHARS 40
+
+/* A value of the sample as a reason quotes it: its first characters, on
+ * one line. Reasons are shown to the person adding the connection, never
+ * logged. */
+static char *
+quote_value (const char *value)
+{
+  g_autofree char *line = g_strdup (value);
+  g_autofree char *head = NULL;
+
+  g_strdelimit (line, "\r\n\t", ' ');
+  if (g_utf8_strlen (line, -1) <= MAX_QUOTED_CHARS)
+    return g_steal_pointer (&line);
+  head = g_utf8_substring (line, 0, MAX_QUOTED_CHARS);
+  return g_strconcat (head, "…", NULL);
 }
 
 static gboolean
@@ -1087,15 +1218,21 @@ related_synonym (const AutoField *a,
 }
 
 static gboolean
+same_key (const AutoField *a,
+          const AutoField *b)
+{
+  return g_str_equal (a->spec->key, b->spec->key);
+}
+
+static gboolean
 is_texty (ConcordFieldType type)
 {
   return type == CONCORD_FIELD_TYPE_STRING || type == CONCORD_FIELD_TYPE_ENUM ||
          type == CONCORD_FIELD_TYPE_PHONE;
 }
 
-/* Types the automatic mapping pairs without asking: the same, two kinds of
- * plain text, or a date and a date-time. Anything else needs a person to
- * say how (a format, a value map). */
+/* Types the automatic mapping pairs without looking at values: the same,
+ * two kinds of plain text, or a date and a date-time. */
 static gboolean
 types_safe (ConcordFieldType a,
             ConcordFieldType b)
@@ -1103,37 +1240,299 @@ types_safe (ConcordFieldType a,
   return a == b || (is_texty (a) && is_texty (b)) || (is_date_type (a) && is_date_type (b));
 }
 
-static void
-auto_pair (ConcordMapping *self,
-           AutoField      *a,
-           AutoField      *b)
+static gboolean
+has_choices (const ConcordFieldSpec *spec)
 {
+  return spec->choices != NULL && spec->choices[0] != NULL;
+}
+
+/* The option of pick list @field that @text is, by its value or its
+ * label, ignoring case, accents and spaces; -1 if none. The options'
+ * names are normalised once, on first use. */
+static gint
+find_option (AutoField  *field,
+             const char *text)
+{
+  const ConcordFieldSpec *spec = field->spec;
+  g_autofree char *wanted = normalize_name (text);
+  gpointer index;
+
+  if (field->options == NULL)
+    {
+      guint n_labels = spec->choice_labels != NULL ? g_strv_length (spec->choice_labels) : 0;
+
+      field->options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL; i++)
+        for (guint n = 0; n < 2; n++)
+          {
+            const char *name = n == 0 ? spec->choices[i] : i < n_labels ? spec->choice_labels[i] : NULL;
+            char *normal = name != NULL ? normalize_name (name) : NULL;
+
+            /* The first option of a name wins. */
+            if (normal == NULL || *normal == '\0' || g_hash_table_contains (field->options, normal))
+              g_free (normal);
+            else
+              g_hash_table_insert (field->options, normal, GUINT_TO_POINTER (i + 1));
+          }
+    }
+
+  if (*wanted == '\0' || !g_hash_table_lookup_extended (field->options, wanted, NULL, &index))
+    return -1;
+  return GPOINTER_TO_UINT (index) - 1;
+}
+
+static const char *
+option_label (const ConcordFieldSpec *spec,
+              guint                   index)
+{
+  if (spec->choice_labels != NULL && index < g_strv_length (spec->choice_labels))
+    return spec->choice_labels[index];
+  return spec->choices[index];
+}
+
+/* Whether the values @from may hold are all options of pick list @to;
+ * adds to @value_pairs (from, to, …) what becomes which option value. The
+ * values are those seen in @from's sample, else @from's own options;
+ * without either there is nothing to check, and text pairs with a pick
+ * list by type, as it always did. */
+static gboolean
+values_among_options (AutoContext  *ctx,
+                      ConcordSide   from_side,
+                      AutoField    *from,
+                      AutoField    *to,
+                      GPtrArray    *value_pairs,
+                      char        **reason)
+{
+  GPtrArray *seen = values_seen (ctx, from_side, from);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  gboolean by_label = FALSE;
+
+  if (seen != NULL)
+    for (guint i = 0; i < seen->len; i++)
+      {
+        g_ptr_array_add (texts, concord_value_to_string (g_ptr_array_index (seen, i)));
+        g_ptr_array_add (labels, NULL);
+      }
+  else if (has_choices (from->spec))
+    for (guint i = 0; from->spec->choices[i] != NULL; i++)
+      {
+        /* An option is the value it is written as, shown as its label. */
+        g_ptr_array_add (texts, g_strdup (from->spec->choices[i]));
+        g_ptr_array_add (labels, (gpointer) option_label (from->spec, i));
+      }
+
+  /* Nothing known of the values: text is text (a value that is no option
+   * is then refused by the app, contact by contact, and journalled). */
+  if (texts->len == 0)
+    return TRUE;
+
+  for (guint i = 0; i < texts->len; i++)
+    {
+      const char *text = g_ptr_array_index (texts, i);
+      const char *label = g_ptr_array_index (labels, i);
+      gint option = find_option (to, text);
+
+      if (option < 0 && label != NULL)
+        option = find_option (to, label);
+      if (option < 0)
+        {
+          g_autofree char *shown = quote_value (label != NULL ? label : text);
+
+          *reason = g_strdup_printf ("values like “%s” are not among the options of “%s”",
+                                     shown, to->spec->label);
+          return FALSE;
+        }
+      if (!g_str_equal (text, to->spec->choices[option]))
+        {
+          g_ptr_array_add (value_pairs, g_strdup (text));
+          g_ptr_array_add (value_pairs, g_strdup (to->spec->choices[option]));
+          by_label = by_label || !g_str_equal (option_label (to->spec, option), to->spec->choices[option]);
+        }
+    }
+
+  /* Values written as labels: the options not seen yet are labels too. */
+  for (guint i = 0; by_label && to->spec->choices[i] != NULL; i++)
+    {
+      const char *label = option_label (to->spec, i);
+
+      if (!g_str_equal (label, to->spec->choices[i]))
+        {
+          g_ptr_array_add (value_pairs, g_strdup (label));
+          g_ptr_array_add (value_pairs, g_strdup (to->spec->choices[i]));
+        }
+    }
+
+  return TRUE;
+}
+
+/* Whether every value @from may hold converts to @to's type: always for
+ * the types whose whole domain converts; else when every value of the
+ * sample does. */
+static gboolean
+values_convert (AutoContext  *ctx,
+                ConcordSide   from_side,
+                AutoField    *from,
+                AutoField    *to,
+                char        **reason)
+{
+  ConcordFieldType type_from = from->spec->type;
+  ConcordFieldType type_to = to->spec->type;
+  GPtrArray *seen;
+
+  if (types_safe (type_from, type_to) ||
+      concord_conversion_loss (type_from, type_to, NULL) == CONCORD_CONVERSION_LOSSLESS)
+    return TRUE;
+
+  seen = concord_field_types_convertible (type_from, type_to) ? values_seen (ctx, from_side, from) : NULL;
+  if (seen == NULL || seen->len == 0)
+    {
+      *reason = g_strdup_printf ("“%s” on the other side is a %s, this is a %s; "
+                                 "map it by hand to choose a conversion",
+                                 to->spec->label, concord_field_type_to_string (type_to),
+                                 concord_field_type_to_string (type_from));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < seen->len; i++)
+    {
+      const ConcordValue *value = g_ptr_array_index (seen, i);
+      ConcordValue out = { 0 };
+
+      if (!concord_value_convert (value, type_to, NULL, &out, NULL))
+        {
+          g_autofree char *text = concord_value_to_string (value);
+          g_autofree char *shown = quote_value (text);
+
+          *reason = g_strdup_printf ("values like “%s” do not become a %s as “%s” on the other side holds",
+                                     shown, concord_field_type_to_string (type_to), to->spec->label);
+          return FALSE;
+        }
+      concord_value_clear (&out);
+    }
+
+  return TRUE;
+}
+
+/* Whether every value of @from seen in the sample is a list of @lists:
+ * one of its options or a value seen in its own side's sample. */
+static gboolean
+values_are_lists (AutoContext  *ctx,
+                  ConcordSide   from_side,
+                  AutoField    *from,
+                  AutoField    *lists,
+                  char        **reason)
+{
+  GPtrArray *seen = values_seen (ctx, from_side, from);
+  GPtrArray *known = values_seen (ctx, CONCORD_SIDE_OTHER (from_side), lists);
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (seen == NULL || seen->len == 0)
+    {
+      *reason = g_strdup_printf ("“%s” holds only lists that exist, and without values seen Concord "
+                                 "cannot tell whether those of “%s” are lists; map them by hand",
+                                 lists->spec->label, from->spec->label);
+      return FALSE;
+    }
+
+  for (guint i = 0; known != NULL && i < known->len; i++)
+    g_hash_table_add (names, normalize_name (((ConcordValue *) g_ptr_array_index (known, i))->v.text));
+  for (guint i = 0; lists->spec->choices != NULL && lists->spec->choices[i] != NULL; i++)
+    g_hash_table_add (names, normalize_name (lists->spec->choices[i]));
+
+  for (guint i = 0; i < seen->len; i++)
+    {
+      const ConcordValue *value = g_ptr_array_index (seen, i);
+      g_autofree char *name = normalize_name (value->v.text);
+
+      if (!g_hash_table_contains (names, name))
+        {
+          g_autofree char *shown = quote_value (value->v.text);
+
+          *reason = g_strdup_printf ("values like “%s” are not among the lists of “%s”, and no "
+                                     "list is made by itself; map them by hand",
+                                     shown, lists->spec->label);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* Whether values flowing from @from onto @to arrive; adds the value map
+ * they need to @value_pairs, as (a, b) pairs. Between two canonical
+ * fields the connectors speak the same vocabulary: only the types count. */
+static gboolean
+direction_ok (AutoContext  *ctx,
+              ConcordSide   from_side,
+              AutoField    *from,
+              AutoField    *to,
+              GPtrArray    *value_pairs,
+              char        **reason)
+{
+  gboolean canonical = !concord_field_is_custom (from->spec->key) &&
+                       !concord_field_is_custom (to->spec->key);
+
+  /* An email tool's lists are made by people, not by a sync (Elastic
+   * Email refuses a contact in a list it does not have): tags become
+   * lists only when each is one already. */
+  if (g_str_equal (to->spec->key, CONCORD_FIELD_LISTS) && !g_str_equal (from->spec->key, CONCORD_FIELD_LISTS))
+    return values_are_lists (ctx, from_side, from, to, reason);
+
+  if (!canonical && has_choices (to->spec) && to->spec->type != CONCORD_FIELD_TYPE_STRING_SET &&
+      from->spec->type != CONCORD_FIELD_TYPE_STRING_SET)
+    {
+      g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+
+      if (!values_among_options (ctx, from_side, from, to, found, reason))
+        return FALSE;
+
+      /* Kept as (value of A, value of B): the way back inverts the map. */
+      for (guint i = 0; i + 1 < found->len; i += 2)
+        {
+          const char *from_value = g_ptr_array_index (found, i);
+          const char *to_value = g_ptr_array_index (found, i + 1);
+
+          g_ptr_array_add (value_pairs, g_strdup (from_side == CONCORD_SIDE_A ? from_value : to_value));
+          g_ptr_array_add (value_pairs, g_strdup (from_side == CONCORD_SIDE_A ? to_value : from_value));
+        }
+      return TRUE;
+    }
+
+  return values_convert (ctx, from_side, from, to, reason);
+}
+
+static gboolean
+value_pair_known (GPtrArray  *value_pairs,
+                  const char *a,
+                  const char *b)
+{
+  for (guint i = 0; i + 1 < value_pairs->len; i += 2)
+    if (g_str_equal (g_ptr_array_index (value_pairs, i), a) ||
+        g_str_equal (g_ptr_array_index (value_pairs, i + 1), b))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+auto_pair (AutoContext *ctx,
+           AutoField   *a,
+           AutoField   *b)
+{
+  g_autoptr(GPtrArray) value_pairs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) unique = g_ptr_array_new ();
   ConcordPairFlow flow;
+  guint index;
 
   if (a->spec->read_only && b->spec->read_only)
     {
-      g_free (a->reason);
-      a->reason = g_strdup_printf ("read-only on both sides (“%s” on the other side)", b->spec->label);
-      g_free (b->reason);
-      b->reason = g_strdup_printf ("read-only on both sides (“%s” on the other side)", a->spec->label);
-      return;
+      set_reason (a, g_strdup_printf ("read-only on both sides (“%s” on the other side)", b->spec->label));
+      set_reason (b, g_strdup_printf ("read-only on both sides (“%s” on the other side)", a->spec->label));
+      return FALSE;
     }
 
-  if (!types_safe (a->spec->type, b->spec->type))
-    {
-      for (guint s = 0; s < 2; s++)
-        {
-          AutoField *f = s == 0 ? a : b, *o = s == 0 ? b : a;
-
-          g_free (f->reason);
-          f->reason = g_strdup_printf ("“%s” on the other side is a %s, this is a %s; "
-                                       "map it by hand to choose a conversion",
-                                       o->spec->label, concord_field_type_to_string (o->spec->type),
-                                       concord_field_type_to_string (f->spec->type));
-        }
-      return;
-    }
-
+  /* A read-only field is only ever a source. */
   if (a->spec->read_only)
     flow = CONCORD_PAIR_FLOW_A_TO_B;
   else if (b->spec->read_only)
@@ -1141,17 +1540,406 @@ auto_pair (ConcordMapping *self,
   else
     flow = CONCORD_PAIR_FLOW_BOTH;
 
-  concord_mapping_add (self, a->spec->key, a->spec->type, b->spec->key, b->spec->type, flow);
+  for (guint s = 0; s < 2; s++)
+    {
+      AutoField *from = s == CONCORD_SIDE_A ? a : b;
+      AutoField *to = s == CONCORD_SIDE_A ? b : a;
+      char *reason = NULL;
+
+      if (flow != CONCORD_PAIR_FLOW_BOTH && flow != (s == CONCORD_SIDE_A ? CONCORD_PAIR_FLOW_A_TO_B
+                                                                          : CONCORD_PAIR_FLOW_B_TO_A))
+        continue;
+      if (!direction_ok (ctx, s, from, to, value_pairs, &reason))
+        {
+          set_reason (from, reason);
+          set_reason (to, g_strdup (reason));
+          return FALSE;
+        }
+    }
+
+  index = concord_mapping_add (ctx->mapping, a->spec->key, a->spec->type, b->spec->key, b->spec->type, flow);
+  for (guint i = 0; i + 1 < value_pairs->len; i += 2)
+    {
+      const char *va = g_ptr_array_index (value_pairs, i);
+      const char *vb = g_ptr_array_index (value_pairs, i + 1);
+
+      /* Each value once: the first pairing wins. */
+      if (value_pair_known (unique, va, vb))
+        continue;
+      g_ptr_array_add (unique, (gpointer) va);
+      g_ptr_array_add (unique, (gpointer) vb);
+      concord_mapping_add_value (ctx->mapping, index, va, vb);
+    }
   a->mapped = b->mapped = TRUE;
+  return TRUE;
 }
 
 typedef gboolean (*AutoMatch) (const AutoField *a, const AutoField *b);
 
-static gboolean
-same_key (const AutoField *a,
-          const AutoField *b)
+/* The unmapped fields of @side that @match pairs with @field (of the other
+ * side), in schema order. */
+static GPtrArray *
+candidates (AutoContext     *ctx,
+            ConcordSide      side,
+            const AutoField *field,
+            AutoMatch        match)
 {
-  return g_str_equal (a->spec->key, b->spec->key);
+  GArray *fields = ctx->sides[side].fields;
+  GPtrArray *found = g_ptr_array_new ();
+
+  for (guint i = 0; i < fields->len; i++)
+    {
+      AutoField *other = &g_array_index (fields, AutoField, i);
+
+      if (!other->mapped && (side == CONCORD_SIDE_B ? match (field, other) : match (other, field)))
+        g_ptr_array_add (found, other);
+    }
+
+  return found;
+}
+
+static char *
+ambiguous_reason (GPtrArray *fields)
+{
+  const AutoField *first = g_ptr_array_index (fields, 0);
+  const AutoField *second = g_ptr_array_index (fields, 1);
+
+  return g_strdup_printf ("ambiguous: “%s” and “%s” on the other side both match it; "
+                          "map the one you mean by hand", first->spec->label, second->spec->label);
+}
+
+/* Leaves @field and the several fields of the other side that match it
+ * alone, each saying why. */
+static void
+mark_ambiguous (AutoField *field,
+                GPtrArray *matches)
+{
+  set_reason (field, ambiguous_reason (matches));
+  for (guint i = 0; i < matches->len; i++)
+    set_reason (g_ptr_array_index (matches, i),
+                g_strdup_printf ("ambiguous: another field of this app also matches “%s” on the other "
+                                 "side; map the one you mean by hand", field->spec->label));
+}
+
+static void
+run_pass (AutoContext *ctx,
+          AutoMatch    match,
+          gboolean     refuse_ambiguous)
+{
+  GArray *fields_a = ctx->sides[CONCORD_SIDE_A].fields;
+
+  for (guint i = 0; i < fields_a->len; i++)
+    {
+      AutoField *a = &g_array_index (fields_a, AutoField, i);
+      g_autoptr(GPtrArray) found_b = NULL;
+      g_autoptr(GPtrArray) found_a = NULL;
+
+      if (a->mapped)
+        continue;
+
+      found_b = candidates (ctx, CONCORD_SIDE_B, a, match);
+      if (found_b->len == 0)
+        continue;
+
+      if (refuse_ambiguous && found_b->len == 1)
+        found_a = candidates (ctx, CONCORD_SIDE_A, g_ptr_array_index (found_b, 0), match);
+
+      if (refuse_ambiguous && found_b->len > 1)
+        {
+          mark_ambiguous (a, found_b);
+          continue;
+        }
+      if (found_a != NULL && found_a->len > 1)
+        {
+          mark_ambiguous (g_ptr_array_index (found_b, 0), found_a);
+          continue;
+        }
+
+      /* Without ambiguity, the first candidate whose values convert. */
+      for (guint j = 0; j < found_b->len; j++)
+        if (auto_pair (ctx, a, g_ptr_array_index (found_b, j)))
+          break;
+    }
+}
+
+static AutoField *
+find_field (AutoContext *ctx,
+            ConcordSide  side,
+            const char  *key)
+{
+  GArray *fields = ctx->sides[side].fields;
+
+  for (guint i = 0; i < fields->len; i++)
+    if (g_str_equal (g_array_index (fields, AutoField, i).spec->key, key))
+      return &g_array_index (fields, AutoField, i);
+
+  return NULL;
+}
+
+static gboolean
+looks_like_subscription (const AutoField *field)
+{
+  for (guint n = 0; n < 2; n++)
+    for (guint i = 0; subscription_words[i] != NULL; i++)
+      if (strstr (field->names[n], subscription_words[i]) != NULL)
+        return TRUE;
+
+  return FALSE;
+}
+
+/* Whether every option of pick list @spec is a status of @status. */
+static gboolean
+options_are_statuses (const ConcordFieldSpec *spec,
+                      AutoField              *status)
+{
+  if (!has_choices (spec) || !has_choices (status->spec))
+    return FALSE;
+
+  for (guint i = 0; spec->choices[i] != NULL; i++)
+    if (find_option (status, spec->choices[i]) < 0 && find_option (status, option_label (spec, i)) < 0)
+      return FALSE;
+
+  return TRUE;
+}
+
+static char *
+options_text (const ConcordFieldSpec *spec)
+{
+  GString *text = g_string_new (NULL);
+  guint n = 0;
+
+  for (guint i = 0; spec->choices != NULL && spec->choices[i] != NULL && n < 3; i++, n++)
+    g_string_append_printf (text, "%s“%s”", n > 0 ? ", " : "", option_label (spec, i));
+  if (spec->choices != NULL && g_strv_length (spec->choices) > 3)
+    g_string_append (text, ", …");
+
+  return g_string_free (text, FALSE);
+}
+
+/* The subscription state when only one side has "status": another field
+ * of the other side may hold it, a pick list or a yes or no. It is paired
+ * only when that is unambiguous (one such field, a pick list whose every
+ * option is a status Concord knows); anything else would guess which
+ * value means unsubscribed, and a wrong guess subscribes people again. */
+static void
+pair_subscription (AutoContext *ctx)
+{
+  for (guint s = 0; s < 2; s++)
+    {
+      ConcordSide other = CONCORD_SIDE_OTHER (s);
+      AutoField *status = find_field (ctx, s, CONCORD_FIELD_STATUS);
+      GArray *fields = ctx->sides[other].fields;
+      g_autoptr(GPtrArray) found = g_ptr_array_new ();
+      AutoField *candidate;
+
+      if (status == NULL || status->mapped || find_field (ctx, other, CONCORD_FIELD_STATUS) != NULL)
+        continue;
+
+      for (guint i = 0; i < fields->len; i++)
+        {
+          AutoField *field = &g_array_index (fields, AutoField, i);
+
+          if (!field->mapped && looks_like_subscription (field) &&
+              (field->spec->type == CONCORD_FIELD_TYPE_ENUM || field->spec->type == CONCORD_FIELD_TYPE_BOOLEAN))
+            g_ptr_array_add (found, field);
+        }
+
+      if (found->len == 0)
+        continue;
+
+      if (found->len > 1)
+        {
+          const AutoField *first = g_ptr_array_index (found, 0);
+          const AutoField *second = g_ptr_array_index (found, 1);
+
+          set_reason (status, g_strdup_printf ("ambiguous: “%s” and “%s” on the other side may both hold "
+                                               "the subscription state; map the one you mean by hand",
+                                               first->spec->label, second->spec->label));
+          for (guint i = 0; i < found->len; i++)
+            set_reason (g_ptr_array_index (found, i),
+                        g_strdup_printf ("ambiguous: several fields of this app may hold the subscription "
+                                         "state of “%s” on the other side; map the one you mean by hand",
+                                         status->spec->label));
+          continue;
+        }
+
+      candidate = g_ptr_array_index (found, 0);
+      if (candidate->spec->type == CONCORD_FIELD_TYPE_BOOLEAN)
+        {
+          set_reason (candidate, g_strdup_printf ("a yes or no cannot say which “%s” to write back "
+                                                  "(unsubscribed, bounced, complained…); map it by hand "
+                                                  "with a value for each if you want it",
+                                                  status->spec->label));
+          set_reason (status, g_strdup_printf ("“%s” on the other side is a yes or no, not a status; "
+                                               "map it by hand if it holds the subscription state",
+                                               candidate->spec->label));
+          continue;
+        }
+
+      if (!options_are_statuses (candidate->spec, status))
+        {
+          g_autofree char *options = options_text (candidate->spec);
+
+          set_reason (candidate, g_strdup_printf ("its options (%s) are not statuses of “%s”, so which "
+                                                  "one means unsubscribed would be a guess; map it by "
+                                                  "hand with a value for each",
+                                                  options, status->spec->label));
+          set_reason (status, g_strdup_printf ("“%s” on the other side may hold the subscription "
+                                               "state, but its options are not statuses; map it by hand",
+                                               candidate->spec->label));
+          continue;
+        }
+
+      /* Every option a status: the values say it, as between two
+       * "status" fields. */
+      if (s == CONCORD_SIDE_A)
+        auto_pair (ctx, status, candidate);
+      else
+        auto_pair (ctx, candidate, status);
+    }
+}
+
+/* Why a labelled set that is not mapped still syncs: the engine keeps it
+ * in step with its single field (concord_record_normalize_multi()). */
+static char *
+companion_reason (AutoContext *ctx,
+                  ConcordSide  side,
+                  AutoField   *field)
+{
+  const char *single = NULL;
+
+  if (g_str_equal (field->spec->key, CONCORD_FIELD_EMAILS))
+    single = CONCORD_FIELD_EMAIL;
+  else if (g_str_equal (field->spec->key, CONCORD_FIELD_PHONES))
+    single = CONCORD_FIELD_PHONE;
+
+  if (single != NULL)
+    {
+      AutoField *primary = find_field (ctx, side, single);
+
+      if ((primary == NULL || !primary->mapped) && g_str_equal (single, CONCORD_FIELD_PHONE))
+        primary = find_field (ctx, side, CONCORD_FIELD_MOBILE);
+      if (primary != NULL && primary->mapped)
+        return g_strdup_printf ("the other app has one per contact: “%s”, the primary one, is mapped "
+                                "and this list is kept in step with it", primary->spec->label);
+    }
+
+  return NULL;
+}
+
+/**
+ * concord_mapping_new_auto_sampled:
+ * @schema_a: (element-type ConcordFieldSpec): the fields of side A
+ * @schema_b: (element-type ConcordFieldSpec): the fields of side B
+ * @sample_a: (nullable) (element-type ConcordRecord): contacts of side A as
+ *   its connector reads them (the first page or so is enough)
+ * @sample_b: (nullable) (element-type ConcordRecord): contacts of side B
+ * @unmapped: (out) (optional) (transfer full) (element-type ConcordUnmappedField):
+ *   every field left unmapped, with the reason
+ *
+ * Maps as many fields as it safely can: the same key first, then the same
+ * name (ignoring case, accents, spaces, underscores, hyphens, in any
+ * locale), then a synonym ("Company" and "Organization", "Lists" and
+ * "Tags"), then a related name ("Mobile" and "Phone", when neither has a
+ * closer partner left). Two candidates of one name on a side are
+ * ambiguous: neither is paired. A field read-only on one side flows from
+ * there only, never into it.
+ *
+ * A pair is made only when the values that flow arrive. Between types
+ * whose whole domain converts (text and text, a number and text, a date
+ * and a date-time) that is always so. Otherwise, for the custom fields,
+ * the values decide: a text field onto a number, a date or a yes or no
+ * when every value of the sample converts; onto a pick list when every
+ * value of the sample is one of its options, by value or by label (a
+ * value map then writes the option's value). A sample with no value in
+ * the field decides nothing, and the pair is left alone.
+ *
+ * Without a sample (@sample_X %NULL), or when no contact of the sample
+ * has a value in the field, the decision is by type only: text pairs with
+ * text and with a pick list (a value that is not an option is refused by
+ * the app, contact by contact), a pick list with a pick list only when
+ * all its options are among the other's, and text never goes onto a
+ * number, a date or a yes or no. A sample so adds the pairs whose values
+ * convert, refuses a pick list that does not hold the values, and adds the
+ * value map from labels to option values. The canonical fields ("status",
+ * "lists", …) of two apps speak the same vocabulary and pair by type.
+ *
+ * Lists and tags: a set onto a set, both ways, when every tag seen is a
+ * list already (seen in the lists' own sample, or an option of the
+ * "lists" field): an email tool makes no list by itself, and refuses a
+ * contact in a list it lacks. Otherwise, and without a sample, they are
+ * left alone with the reason (one way only would overwrite the tags).
+ *
+ * The subscription state: "status" pairs with "status". When only one
+ * side has it, a pick list of the other side named like a subscription
+ * ("Marketing contact status", "Email opt out") is paired only if it is
+ * the only one and every option is one of the statuses; a yes or no, or
+ * options that are not statuses, are left alone with the reason.
+ *
+ * Returns: (transfer full): the mapping
+ */
+ConcordMapping *
+concord_mapping_new_auto_sampled (GPtrArray  *schema_a,
+                                  GPtrArray  *schema_b,
+                                  GPtrArray  *sample_a,
+                                  GPtrArray  *sample_b,
+                                  GPtrArray **unmapped)
+{
+  AutoContext ctx = { .mapping = concord_mapping_new () };
+
+  g_return_val_if_fail (schema_a != NULL, ctx.mapping);
+  g_return_val_if_fail (schema_b != NULL, ctx.mapping);
+
+  ctx.sides[CONCORD_SIDE_A].sample = sample_a;
+  ctx.sides[CONCORD_SIDE_B].sample = sample_b;
+  for (guint s = 0; s < 2; s++)
+    {
+      GPtrArray *schema = s == 0 ? schema_a : schema_b;
+      GArray *fields = g_array_sized_new (FALSE, TRUE, sizeof (AutoField), schema->len);
+
+      g_array_set_clear_func (fields, (GDestroyNotify) auto_field_clear);
+      g_array_set_size (fields, schema->len);
+      for (guint i = 0; i < schema->len; i++)
+        auto_field_init (&g_array_index (fields, AutoField, i), g_ptr_array_index (schema, i));
+      ctx.sides[s].fields = fields;
+    }
+
+  run_pass (&ctx, same_key, FALSE);
+  run_pass (&ctx, same_name, TRUE);
+  run_pass (&ctx, same_synonym, TRUE);
+  run_pass (&ctx, related_synonym, TRUE);
+  pair_subscription (&ctx);
+
+  if (unmapped != NULL)
+    {
+      *unmapped = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_unmapped_field_free);
+
+      for (guint s = 0; s < 2; s++)
+        for (guint i = 0; i < ctx.sides[s].fields->len; i++)
+          {
+            AutoField *f = &g_array_index (ctx.sides[s].fields, AutoField, i);
+            ConcordUnmappedField *report;
+            char *companion;
+
+            if (f->mapped)
+              continue;
+
+            companion = f->reason == NULL ? companion_reason (&ctx, s, f) : NULL;
+            report = g_new0 (ConcordUnmappedField, 1);
+            report->side = s;
+            report->key = g_strdup (f->spec->key);
+            report->label = g_strdup (f->spec->label);
+            report->reason = f->reason != NULL ? g_strdup (f->reason)
+                           : companion != NULL ? companion
+                           : g_strdup ("no field of that name on the other side");
+            g_ptr_array_add (*unmapped, report);
+          }
+    }
+
+  g_array_unref (ctx.sides[0].fields);
+  g_array_unref (ctx.sides[1].fields);
+
+  return ctx.mapping;
 }
 
 /**
@@ -1161,12 +1949,8 @@ same_key (const AutoField *a,
  * @unmapped: (out) (optional) (transfer full) (element-type ConcordUnmappedField):
  *   every field left unmapped, with the reason
  *
- * Maps as many fields as it safely can: the same key first, then the same
- * name (ignoring case, spaces, underscores, hyphens), then a synonym
- * ("Company" and "Organization"), then a related name ("Mobile" and
- * "Phone", when neither has a closer partner left); only between types
- * that convert without a choice to make. A field read-only on one side
- * flows from there only.
+ * The automatic mapping decided by the fields' types alone, without a
+ * sample of values: see concord_mapping_new_auto_sampled().
  *
  * Returns: (transfer full): the mapping
  */
@@ -1175,65 +1959,7 @@ concord_mapping_new_auto (GPtrArray  *schema_a,
                           GPtrArray  *schema_b,
                           GPtrArray **unmapped)
 {
-  ConcordMapping *self = concord_mapping_new ();
-  GArray *fields[2];
-  const AutoMatch passes[] = { same_key, same_name, same_synonym, related_synonym };
-
-  g_return_val_if_fail (schema_a != NULL, self);
-  g_return_val_if_fail (schema_b != NULL, self);
-
-  for (guint s = 0; s < 2; s++)
-    {
-      GPtrArray *schema = s == 0 ? schema_a : schema_b;
-
-      fields[s] = g_array_sized_new (FALSE, TRUE, sizeof (AutoField), schema->len);
-      g_array_set_clear_func (fields[s], (GDestroyNotify) auto_field_clear);
-      g_array_set_size (fields[s], schema->len);
-      for (guint i = 0; i < schema->len; i++)
-        auto_field_init (&g_array_index (fields[s], AutoField, i), g_ptr_array_index (schema, i));
-    }
-
-  for (guint p = 0; p < G_N_ELEMENTS (passes); p++)
-    for (guint i = 0; i < fields[0]->len; i++)
-      {
-        AutoField *a = &g_array_index (fields[0], AutoField, i);
-
-        for (guint j = 0; !a->mapped && j < fields[1]->len; j++)
-          {
-            AutoField *b = &g_array_index (fields[1], AutoField, j);
-
-            if (!b->mapped && passes[p] (a, b))
-              auto_pair (self, a, b);
-          }
-      }
-
-  if (unmapped != NULL)
-    {
-      *unmapped = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_unmapped_field_free);
-
-      for (guint s = 0; s < 2; s++)
-        for (guint i = 0; i < fields[s]->len; i++)
-          {
-            AutoField *f = &g_array_index (fields[s], AutoField, i);
-            ConcordUnmappedField *report;
-
-            if (f->mapped)
-              continue;
-
-            report = g_new0 (ConcordUnmappedField, 1);
-            report->side = s;
-            report->key = g_strdup (f->spec->key);
-            report->label = g_strdup (f->spec->label);
-            report->reason = f->reason != NULL ? g_strdup (f->reason)
-                                               : g_strdup ("no field of that name on the other side");
-            g_ptr_array_add (*unmapped, report);
-          }
-    }
-
-  g_array_unref (fields[0]);
-  g_array_unref (fields[1]);
-
-  return self;
+  return concord_mapping_new_auto_sampled (schema_a, schema_b, NULL, NULL, unmapped);
 }
 
 /**

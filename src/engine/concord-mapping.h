@@ -78,6 +78,11 @@ ConcordMapping           *concord_mapping_new_default   (GPtrArray              
 ConcordMapping           *concord_mapping_new_auto      (GPtrArray                *schema_a,
                                                          GPtrArray                *schema_b,
                                                          GPtrArray               **unmapped);
+ConcordMapping           *concord_mapping_new_auto_sampled (GPtrArray             *schema_a,
+                                                            GPtrArray             *schema_b,
+                                                            GPtrArray             *sample_a,
+                                                            GPtrArray             *sample_b,
+                                                            GPtrArray            **unmapped);
 ConcordMapping           *concord_mapping_copy          (const ConcordMapping     *self);
 ConcordMapping           *concord_mapping_ref           (ConcordMapping           *self);
 void                      concord_mapping_unref         (ConcordMapping           *self);

@@ -143,7 +143,8 @@ make_setup (ConcordAddConnectionDialog *self)
   setup->config = _concord_add_connection_dialog_current_config (self);
   setup->automatic = setup->config->mapping == NULL;
   if (setup->config->mapping == NULL)
-    setup->config->mapping = concord_mapping_new_auto (self->schemas[0], self->schemas[1], NULL);
+    setup->config->mapping = concord_mapping_new_auto_sampled (self->schemas[0], self->schemas[1],
+                                                               self->samples[0], self->samples[1], NULL);
 
   return setup;
 }

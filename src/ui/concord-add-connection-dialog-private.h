@@ -44,6 +44,14 @@ struct _ConcordAddConnectionDialog
   guint                schemas_pending;
   GPtrArray           *pair_rows;            /* (owned) */
   GPtrArray           *unmapped_rows;        /* (owned) */
+  GPtrArray           *samples[2];           /* (owned) (nullable) (element-type ConcordRecord) */
+  AdwPreferencesGroup *automap_group;        /* (nullable): the review's automatic mapping */
+  AdwPreferencesGroup *automap_left_group;   /* (nullable): and the fields it left alone */
+  GPtrArray           *automap_rows;         /* (owned) (nullable) */
+  GPtrArray           *automap_left_rows;    /* (owned) (nullable) */
+  ConcordMapping      *automap;              /* (owned) (nullable): of @schemas and @samples */
+  GPtrArray           *automap_unmapped;     /* (owned) (nullable): what it left alone */
+  gboolean             automap_differs;      /* @samples changed it from the types' mapping */
 
   /* Rules */
   GPtrArray           *rule_rows;            /* (owned) */

@@ -54,13 +54,27 @@ static void start_adding (ConcordAddConnectionDialog *self);
 /* The connection                                                            */
 /* ------------------------------------------------------------------------- */
 
+static ConcordMapping *automatic_mapping (ConcordAddConnectionDialog  *self,
+                                          GPtrArray                  **unmapped);
+
 static char *
 build_config_json (ConcordAddConnectionDialog *self)
 {
   g_autoptr(ConcordConnectionConfig) config = _concord_add_connection_dialog_current_config (self);
 
   /* Unless edited, the mapping stays automatic: made from both apps'
-   * fields at each run. */
+   * fields at each run. A run has no sample of values to decide by: when
+   * the sample read here made another mapping than the fields alone
+   * make, that one is kept, so the connection does what the review
+   * shows. */
+  if (config->mapping == NULL && self->schemas[0] != NULL && self->schemas[1] != NULL)
+    {
+      g_autoptr(ConcordMapping) sampled = automatic_mapping (self, NULL);
+
+      if (self->automap_differs)
+        config->mapping = g_steal_pointer (&sampled);
+    }
+
   return concord_connection_config_to_json (config, NULL);
 }
 
@@ -277,6 +291,39 @@ unmapped_of (ConcordAddConnectionDialog *self,
   return unmapped;
 }
 
+static void
+forget_automatic_mapping (ConcordAddConnectionDialog *self)
+{
+  g_clear_pointer (&self->automap, concord_mapping_unref);
+  g_clear_pointer (&self->automap_unmapped, g_ptr_array_unref);
+  self->automap_differs = FALSE;
+}
+
+/* The automatic mapping of both schemas, decided by the values of the
+ * contacts read as samples when there are some; made once for what was
+ * read, and whether the samples changed it from what the types alone
+ * make. */
+static ConcordMapping *
+automatic_mapping (ConcordAddConnectionDialog  *self,
+                   GPtrArray                  **unmapped)
+{
+  if (self->automap == NULL)
+    {
+      g_autoptr(ConcordMapping) typed = concord_mapping_new_auto (self->schemas[0], self->schemas[1], NULL);
+      g_autoptr(JsonNode) typed_json = concord_mapping_to_json (typed);
+      g_autoptr(JsonNode) sampled_json = NULL;
+
+      self->automap = concord_mapping_new_auto_sampled (self->schemas[0], self->schemas[1], self->samples[0],
+                                                        self->samples[1], &self->automap_unmapped);
+      sampled_json = concord_mapping_to_json (self->automap);
+      self->automap_differs = !json_node_equal (sampled_json, typed_json);
+    }
+
+  if (unmapped != NULL)
+    *unmapped = g_ptr_array_ref (self->automap_unmapped);
+  return concord_mapping_ref (self->automap);
+}
+
 void
 _concord_add_connection_dialog_show_mapping (ConcordAddConnectionDialog *self)
 {
@@ -293,7 +340,7 @@ _concord_add_connection_dialog_show_mapping (ConcordAddConnectionDialog *self)
 
   if (self->schemas[0] == NULL || self->schemas[1] == NULL)
     return;
-  mapping = concord_mapping_new_auto (self->schemas[0], self->schemas[1], &unmapped);
+  mapping = automatic_mapping (self, &unmapped);
   if (self->edited != NULL && self->edited->mapping != NULL)
     {
       /* Edited here: its pairs, and every field it leaves out. */
@@ -392,6 +439,7 @@ typedef struct
   ConcordAddConnectionDialog *self;  /* (owned) */
   ConcordSide                 side;
   char                       *key;
+  gboolean                    sample;  /* loads contacts, not fields */
 } SchemaLoad;
 
 static void
@@ -412,7 +460,10 @@ on_schema_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   GPtrArray *schema;
 
-  schema = concord_engine_load_schema_finish (CONCORD_ENGINE (object), result, &error);
+  if (load->sample)
+    schema = concord_engine_load_sample_finish (CONCORD_ENGINE (object), result, &error);
+  else
+    schema = concord_engine_load_schema_finish (CONCORD_ENGINE (object), result, &error);
 
   /* Gone, or what it was for changed meanwhile. */
   if (self->closed || g_strcmp0 (load->key, self->schemas_loading) != 0)
@@ -422,7 +473,12 @@ on_schema_loaded_cb (GObject      *object,
       return;
     }
 
-  if (schema != NULL)
+  /* Contacts that cannot be read leave the mapping to the fields alone;
+   * the review says what reading them fails of. */
+  forget_automatic_mapping (self);
+  if (load->sample)
+    self->samples[load->side] = schema;
+  else if (schema != NULL)
     self->schemas[load->side] = schema;
   else if (self->schema_error == NULL)
     {
@@ -463,27 +519,37 @@ _concord_add_connection_dialog_load_schemas (ConcordAddConnectionDialog *self)
 
   g_clear_pointer (&self->schemas[0], g_ptr_array_unref);
   g_clear_pointer (&self->schemas[1], g_ptr_array_unref);
+  g_clear_pointer (&self->samples[0], g_ptr_array_unref);
+  g_clear_pointer (&self->samples[1], g_ptr_array_unref);
+  forget_automatic_mapping (self);
   g_clear_pointer (&self->schemas_for, g_free);
   /* Other apps or contact types: edits of the fields they had go. */
   _concord_add_connection_dialog_forget_edits (self);
   g_clear_error (&self->schema_error);
   g_free (self->schemas_loading);
   self->schemas_loading = g_strdup (key);
-  self->schemas_pending = 2;
+  self->schemas_pending = 4;
 
   show_mapping_status (self, _("Reading the fields of both apps…"), FALSE);
 
-  for (guint s = 0; s < 2; s++)
+  /* The fields of both sides, and a page of contacts of each, whose
+   * values the automatic mapping decides by. */
+  for (guint i = 0; i < 4; i++)
     {
       SchemaLoad *load = g_new0 (SchemaLoad, 1);
+      const char *account_id;
 
       load->self = g_object_ref (self);
-      load->side = s;
+      load->side = i % 2;
+      load->sample = i >= 2;
       load->key = g_strdup (key);
-      concord_engine_load_schema_async (self->engine,
-                                        concord_add_connection_side_get_account_id (side_widget (self, s)),
-                                        self->type_ids[s], self->cancellable,
-                                        on_schema_loaded_cb, load);
+      account_id = concord_add_connection_side_get_account_id (side_widget (self, load->side));
+      if (load->sample)
+        concord_engine_load_sample_async (self->engine, account_id, self->type_ids[load->side],
+                                          self->cancellable, on_schema_loaded_cb, load);
+      else
+        concord_engine_load_schema_async (self->engine, account_id, self->type_ids[load->side],
+                                          self->cancellable, on_schema_loaded_cb, load);
     }
 }
 
@@ -691,6 +757,131 @@ show_changes (ConcordAddConnectionDialog *self,
              _("The first sync makes these changes and more of the same kind."));
 }
 
+/* A group of the review, made here: the dialog's template is the "ui"
+ * part's; the review's mapping section is this file's. */
+static AdwPreferencesGroup *
+review_group (ConcordAddConnectionDialog *self,
+              GtkWidget                  *after,
+              const char                 *name,
+              const char                 *title,
+              const char                 *description)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+
+  gtk_widget_set_name (group, name);
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
+  if (description != NULL)
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), description);
+  gtk_box_insert_child_after (self->review_box, group, after);
+  return ADW_PREFERENCES_GROUP (group);
+}
+
+static gboolean
+reason_is_plain_absence (const ConcordUnmappedField *field)
+{
+  return g_str_equal (field->reason, "no field of that name on the other side");
+}
+
+/* What the automatic mapping did, in the review: each pair of fields
+ * (saying which are custom fields paired by name, and when values are
+ * written as a pick list's options), then each field left alone and why,
+ * those with a reason of their own first, so a person sees it before
+ * turning the connection on. An edited mapping was seen where it was
+ * edited: the groups are then hidden. */
+static void
+show_automatic_mapping (ConcordAddConnectionDialog *self)
+{
+  g_autoptr(ConcordMapping) mapping = NULL;
+  g_autoptr(GPtrArray) unmapped = NULL;
+  gboolean automatic = self->edited == NULL || self->edited->mapping == NULL;
+  gboolean shown;
+
+  if (self->automap_group == NULL)
+    {
+      GtkWidget *before = gtk_widget_get_prev_sibling (GTK_WIDGET (self->changes_group));
+
+      self->automap_rows = g_ptr_array_new ();
+      self->automap_left_rows = g_ptr_array_new ();
+      self->automap_group = review_group (self, before, "automap-group", _("Fields Mapped Automatically"),
+                                          _("Paired by their names and the values the contacts hold. "
+                                            "Go back to Fields to change them."));
+      self->automap_left_group = review_group (self, GTK_WIDGET (self->automap_group), "automap-left-group",
+                                               _("Fields Not Synced"),
+                                               _("Left alone by the automatic mapping, each for the "
+                                                 "reason given."));
+    }
+  remove_rows (self->automap_group, self->automap_rows);
+  remove_rows (self->automap_left_group, self->automap_left_rows);
+
+  shown = automatic && self->schemas[0] != NULL && self->schemas[1] != NULL;
+  gtk_widget_set_visible (GTK_WIDGET (self->automap_group), shown);
+  gtk_widget_set_visible (GTK_WIDGET (self->automap_left_group), shown);
+  if (!shown)
+    return;
+
+  mapping = automatic_mapping (self, &unmapped);
+  for (guint i = 0; i < concord_mapping_get_n_pairs (mapping); i++)
+    {
+      const ConcordMappingPair *pair = concord_mapping_get_pair (mapping, i);
+      const char *key_a = g_quark_to_string (pair->key_a);
+      const char *key_b = g_quark_to_string (pair->key_b);
+      const char *label_a = field_name (self, CONCORD_SIDE_A, key_a);
+      const char *label_b = field_name (self, CONCORD_SIDE_B, key_b);
+      const char *arrow = pair->flow == CONCORD_PAIR_FLOW_BOTH ? "⇄"
+                        : pair->flow == CONCORD_PAIR_FLOW_A_TO_B ? "→" : "←";
+      g_autofree char *title = g_strdup_printf ("%s %s %s", label_a, arrow, label_b);
+      g_autofree char *spoken = NULL;
+      const char *note = NULL;
+      GtkWidget *row;
+
+      if (concord_mapping_pair_get_n_values (pair) > 0)
+        note = _("Custom fields of the same name; values are written as the options of the pick list");
+      else if (concord_field_is_custom (key_a) && concord_field_is_custom (key_b))
+        note = _("Custom fields of the same name");
+      else if (concord_field_is_custom (key_a) || concord_field_is_custom (key_b))
+        note = _("A custom field paired with a standard field by its name");
+      row = add_row (self->automap_group, self->automap_rows, title, note);
+      if (pair->flow == CONCORD_PAIR_FLOW_BOTH)
+        /* Translators: spoken for a pair of fields; %s are field labels */
+        spoken = g_strdup_printf (_("%s syncs both ways with %s"), label_a, label_b);
+      else
+        /* Translators: spoken for a pair of fields; %s are field labels */
+        spoken = g_strdup_printf (_("%s is copied to %s"),
+                                  pair->flow == CONCORD_PAIR_FLOW_A_TO_B ? label_a : label_b,
+                                  pair->flow == CONCORD_PAIR_FLOW_A_TO_B ? label_b : label_a);
+      if (note != NULL)
+        {
+          g_autofree char *full = g_strdup_printf ("%s. %s", spoken, note);
+
+          set_accessible_label (row, full);
+        }
+      else
+        set_accessible_label (row, spoken);
+    }
+
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; unmapped != NULL && i < unmapped->len; i++)
+      {
+        const ConcordUnmappedField *field = g_ptr_array_index (unmapped, i);
+        g_autofree char *title = NULL;
+        g_autofree char *reason = NULL;
+        g_autofree char *spoken = NULL;
+        GtkWidget *row;
+
+        if (reason_is_plain_absence (field) != (pass == 1))
+          continue;
+        /* Translators: an account name and one of its fields: "Shop: Birthday" */
+        title = g_strdup_printf (_("%s: %s"), account_name (self, field->side),
+                                 field->label != NULL ? field->label : field->key);
+        reason = plain_reason (field->reason);
+        spoken = g_strdup_printf ("%s. %s", title, reason);
+        row = add_row (self->automap_left_group, self->automap_left_rows, title, reason);
+        adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+        set_accessible_label (row, spoken);
+      }
+  gtk_widget_set_visible (GTK_WIDGET (self->automap_left_group), self->automap_left_rows->len > 0);
+}
+
 static void
 show_preview (ConcordAddConnectionDialog *self,
               const ConcordRunSummary    *summary)
@@ -735,6 +926,7 @@ show_preview (ConcordAddConnectionDialog *self,
   gtk_widget_set_visible (GTK_WIDGET (self->update_a_row),
                           concord_direction_flows (get_direction (self), CONCORD_SIDE_B));
 
+  show_automatic_mapping (self);
   show_changes (self, summary->preview);
 
   gtk_widget_set_visible (GTK_WIDGET (self->tripped_label), summary->tripped);

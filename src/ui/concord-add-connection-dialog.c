@@ -712,7 +712,12 @@ concord_add_connection_dialog_finalize (GObject *object)
       g_free (self->types_for[s]);
       g_ptr_array_unref (self->type_rows[s]);
       g_clear_pointer (&self->schemas[s], g_ptr_array_unref);
+      g_clear_pointer (&self->samples[s], g_ptr_array_unref);
     }
+  g_clear_pointer (&self->automap_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->automap_left_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->automap, concord_mapping_unref);
+  g_clear_pointer (&self->automap_unmapped, g_ptr_array_unref);
   g_free (self->schemas_for);
   g_free (self->schemas_loading);
   g_clear_error (&self->schema_error);
