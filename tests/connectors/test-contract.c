@@ -30,11 +30,13 @@
 #include <glib/gstdio.h>
 
 #include "concord-connector-elasticemail.h"
+#include "concord-connector-hubspot.h"
 #include "concord-connector-pipedrive.h"
 #include "concord-connector-sample.h"
 #include "concord-error.h"
 #include "concord-memory-connector.h"
 #include "concord-mock-elasticemail.h"
+#include "concord-mock-hubspot.h"
 #include "concord-mock-pipedrive.h"
 #include "concord-mock-server.h"
 #include "concord-test-connector.h"
@@ -86,6 +88,8 @@ struct _ContractApp
   /* A record the app refuses (the i-th of a batch) */
   ConcordRecord *(*make_refused)  (Fixture    *f,
                                    guint       i);
+  /* (nullable): what comes before the key in its header ("Bearer ") */
+  const char    *key_prefix;
 };
 
 /* ------------------------------------------------------------------------- */
@@ -416,6 +420,41 @@ pipedrive_make_refused (Fixture *f,
   return new_person (email, "Refused");
 }
 
+/* HubSpot: its mock server is the app; pages of 20 contacts, so paging
+ * needs no thousand writes (creates go 100 a batch). */
+static void
+hubspot_make_mock (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordMockHubspot *mock = concord_mock_hubspot_new (SECRET_KEY, 0, &error);
+
+  g_assert_no_error (error);
+  f->app_mock = G_OBJECT (mock);
+  f->server = concord_mock_hubspot_get_server (mock);
+}
+
+static ConcordConnector *
+hubspot_make_connector (Fixture    *f,
+                        const char *key)
+{
+  ConcordConnectorHubspot *connector = concord_connector_hubspot_new (
+    concord_mock_hubspot_get_base_url (CONCORD_MOCK_HUBSPOT (f->app_mock)), key);
+
+  concord_connector_hubspot_set_retry_base_ms (connector, 2);
+  concord_connector_hubspot_set_page_limit (connector, 20);
+  return CONCORD_CONNECTOR (connector);
+}
+
+/* HubSpot refuses an invalid email address, that contact only (207). */
+static ConcordRecord *
+hubspot_make_refused (Fixture *f,
+                      guint    i)
+{
+  g_autofree char *email = g_strdup_printf ("refused%u-at-example.com", i);
+
+  return new_person (email, "Refused");
+}
+
 static const ContractApp apps[] = {
   { "memory", CAP_INJECTED, "contacts", NULL, 0,
     memory_make_mock, memory_make_connector, memory_make_refused },
@@ -425,6 +464,8 @@ static const ContractApp apps[] = {
     elasticemail_make_mock, elasticemail_make_connector, elasticemail_make_refused },
   { "pipedrive", CAP_SERVER | CAP_KEY, "persons", "x-api-token", 4,
     pipedrive_make_mock, pipedrive_make_connector, pipedrive_make_refused },
+  { "hubspot", CAP_SERVER | CAP_KEY, "contacts", "Authorization", 4,
+    hubspot_make_mock, hubspot_make_connector, hubspot_make_refused, "Bearer " },
 };
 
 static const char *
@@ -801,7 +842,12 @@ test_redirect_keeps_key (Fixture       *f,
   g_clear_error (&error);
 
   /* Control: the app's own server got the key, in its header. */
-  g_assert_cmpuint (concord_mock_server_count_header (f->server, f->app->key_header, SECRET_KEY), >=, 1);
+  {
+    g_autofree char *sent = g_strconcat (f->app->key_prefix != NULL ? f->app->key_prefix : "",
+                                         SECRET_KEY, NULL);
+
+    g_assert_cmpuint (concord_mock_server_count_header (f->server, f->app->key_header, sent), >=, 1);
+  }
   g_assert_false (log_holds (other, SECRET_KEY));
   g_assert_cmpuint (concord_mock_server_count_header (other, f->app->key_header, NULL), ==, 0);
 }
@@ -902,7 +948,8 @@ test_in_flight_limit (Fixture       *f,
   g_ptr_array_add (ids, NULL);
 
   concord_mock_server_reset_max_in_flight (f->server);
-  concord_mock_server_fail_route (f->server, "GET", "/", 1, 12, CONCORD_MOCK_FAULT_SLOW, 1);
+  /* Any method: a batch read may be a POST (HubSpot's batch/read). */
+  concord_mock_server_fail_route (f->server, NULL, "/", 1, 12, CONCORD_MOCK_FAULT_SLOW, 1);
   concord_connector_fetch_async (f->connector, f->app->contact_type, (const char * const *) ids->pdata,
                                  NULL, concord_test_store_result_cb, &result);
   done = concord_test_wait_for_result (&result);

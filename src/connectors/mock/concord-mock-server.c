@@ -1169,6 +1169,28 @@ concord_mock_server_set_max_items (ConcordMockServer *self,
 }
 
 /**
+ * concord_mock_server_get_max_items:
+ *
+ * For an app whose batches are not a bare JSON array (an object holding
+ * the array): the limit of concord_mock_server_set_max_items(), for its
+ * handler to answer 413 itself.
+ *
+ * Returns: the most items a request may hold, 0 for no limit
+ */
+guint
+concord_mock_server_get_max_items (ConcordMockServer *self)
+{
+  guint max_items;
+
+  g_return_val_if_fail (CONCORD_IS_MOCK_SERVER (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  max_items = self->max_items;
+  g_mutex_unlock (&self->mutex);
+  return max_items;
+}
+
+/**
  * concord_mock_server_stall_request:
  * @patterns: (array zero-terminated=1): globs over "METHOD /path" (no
  *   query); a request matching any counts
