@@ -1790,8 +1790,8 @@ concord_mock_hubspot_get_n_429 (ConcordMockHubspot *self)
  *
  * Adds @n made-up contacts, the same for the same @seed, with what a small
  * business's account has around them (custom properties, created on the
- * first call): a text "Home city", an "Industry", a "Tier" pick list and a
- * "Lists" checkbox.
+ * first call): a text "Home city", an "Industry", a "Tier" pick list, a
+ * "Lists" checkbox and a calculated "Engagement score".
  */
 void
 concord_mock_hubspot_generate (ConcordMockHubspot *self,
@@ -1821,6 +1821,9 @@ concord_mock_hubspot_generate (ConcordMockHubspot *self,
         add_property (self, "tier", "Tier", "enumeration", "select", tiers, TRUE, FALSE, FALSE);
         add_property (self, "lists", "Lists", "enumeration", "checkbox", lists, TRUE, FALSE,
                       FALSE);
+        /* A custom property HubSpot computes (a calculation property). */
+        add_property (self, "engagement_score", "Engagement score", "number", "calculation_equation",
+                      NULL, TRUE, FALSE, TRUE);
       }
   }
 
