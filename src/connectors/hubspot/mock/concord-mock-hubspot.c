@@ -2027,6 +2027,13 @@ info_set_save_path (GObject    *mock,
   concord_mock_hubspot_set_save_path (CONCORD_MOCK_HUBSPOT (mock), path);
 }
 
+/* Reads by POST: not writes, for `concord-mock hubspot`'s count. */
+static const char * const read_requests[] = {
+  "POST " PATH_CONTACTS "/search",
+  "POST " PATH_CONTACTS "/batch/read",
+  NULL
+};
+
 const ConcordMockAppInfo concord_mock_hubspot_info = {
   .id = "hubspot",
   .create = info_create,
@@ -2036,4 +2043,5 @@ const ConcordMockAppInfo concord_mock_hubspot_info = {
   .generate = info_generate,
   .load_file = info_load_file,
   .set_save_path = info_set_save_path,
+  .read_requests = read_requests,
 };
