@@ -1305,11 +1305,13 @@ concord_connector_hubspot_parse_page (ConcordRestConnector  *connector,
   else if (next != NULL)
     token = g_strdup_printf ("a:%s", next);
 
-  /* The next listing's cursor: the latest change read (≥, less the
-   * overlap), never after this listing started; and when the last full
-   * listing was. */
+  /* The next listing's cursor: after a full listing, when it started (it
+   * saw everything changed before); after a search, the latest change
+   * read (≥, less the overlap), never after this listing started; and
+   * when the last full listing was. */
   sync = g_strdup_printf ("%" G_GINT64_FORMAT ";full=%" G_GINT64_FORMAT,
-                          MIN (self->max_ms >= 0 ? self->max_ms : self->start_ms, self->start_ms),
+                          self->since_ms < 0 || self->max_ms < 0
+                          ? self->start_ms : MIN (self->max_ms, self->start_ms),
                           self->full_at);
   if (!concord_rest_page_next_token (connector, page, token, sync, error))
     return FALSE;

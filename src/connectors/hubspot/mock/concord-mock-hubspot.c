@@ -102,6 +102,7 @@ struct _ConcordMockHubspot
   char              *token;       /* (owned) */
   GPtrArray         *contacts;    /* (owned): Contact, id order */
   GHashTable        *by_id;       /* (owned): id → Contact (unowned) */
+  GHashTable        *by_email;    /* (owned): lower-case email → live Contact (unowned) */
   GPtrArray         *properties;  /* (owned): Property */
   guint64            next_id;
   gint64             clock_ms;    /* the last lastmodifieddate given */
@@ -253,18 +254,70 @@ find_email (ConcordMockHubspot *self,
             const char         *email,
             Contact            *except)
 {
+  g_autofree char *key = NULL;
+  Contact *contact;
+
   if (email == NULL || *email == '\0')
     return NULL;
+  key = g_ascii_strdown (email, -1);
+  contact = g_hash_table_lookup (self->by_email, key);
+  if (contact != NULL && contact != except)
+    return contact;
+  if (contact == NULL)
+    return NULL;
+
+  /* The index holds one contact an email; a test may have stored two. */
   for (guint i = 0; i < self->contacts->len; i++)
     {
-      Contact *contact = g_ptr_array_index (self->contacts, i);
-      const char *other = g_hash_table_lookup (contact->values, "email");
+      Contact *other = g_ptr_array_index (self->contacts, i);
+      const char *value = g_hash_table_lookup (other->values, "email");
 
-      if (contact != except && contact->archived_ms == 0 && other != NULL &&
-          g_ascii_strcasecmp (other, email) == 0)
-        return contact;
+      if (other != except && other->archived_ms == 0 && value != NULL &&
+          g_ascii_strcasecmp (value, email) == 0)
+        return other;
     }
   return NULL;
+}
+
+/* Keeps by_email right after @contact's email changed from @old (or it
+ * was archived). */
+static void
+index_email (ConcordMockHubspot *self,
+             Contact            *contact,
+             const char         *old)
+{
+  const char *email = contact->archived_ms == 0
+                      ? g_hash_table_lookup (contact->values, "email") : NULL;
+
+  if (old != NULL)
+    {
+      g_autofree char *key = g_ascii_strdown (old, -1);
+
+      if (g_hash_table_lookup (self->by_email, key) == contact)
+        {
+          g_hash_table_remove (self->by_email, key);
+          /* Another live contact of that email (a test's) takes it. */
+          for (guint i = 0; i < self->contacts->len; i++)
+            {
+              Contact *other = g_ptr_array_index (self->contacts, i);
+              const char *value = g_hash_table_lookup (other->values, "email");
+
+              if (other != contact && other->archived_ms == 0 && value != NULL &&
+                  g_ascii_strcasecmp (value, old) == 0)
+                {
+                  g_hash_table_insert (self->by_email, g_steal_pointer (&key), other);
+                  break;
+                }
+            }
+        }
+    }
+  if (email != NULL && *email != '\0')
+    {
+      g_autofree char *key = g_ascii_strdown (email, -1);
+
+      if (!g_hash_table_contains (self->by_email, key))
+        g_hash_table_insert (self->by_email, g_steal_pointer (&key), contact);
+    }
 }
 
 static Contact *
@@ -619,11 +672,14 @@ apply_properties (ConcordMockHubspot *self,
   JsonObjectIter iter;
   const char *name;
   JsonNode *value;
+  g_autofree char *old_email = g_strdup (g_hash_table_lookup (contact->values, "email"));
 
   json_object_iter_init (&iter, properties);
   while (json_object_iter_next (&iter, &name, &value))
     {
-      const char *text = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_string (value) : NULL;
+      const char *text = JSON_NODE_HOLDS_VALUE (value) &&
+                         json_node_get_value_type (value) == G_TYPE_STRING
+                         ? json_node_get_string (value) : NULL;
 
       if (text == NULL || *text == '\0')
         g_hash_table_remove (contact->values, name);
@@ -631,6 +687,7 @@ apply_properties (ConcordMockHubspot *self,
         g_hash_table_replace (contact->values, g_strdup (name), g_strdup (text));
     }
   contact->updated_ms = next_ms (self);
+  index_email (self, contact, old_email);
 }
 
 static JsonObject *
@@ -1373,6 +1430,7 @@ on_request_cb (ConcordMockRequest *request,
       else if (g_str_equal (method, "DELETE"))
         {
           contact->archived_ms = next_ms (self);
+          index_email (self, contact, g_hash_table_lookup (contact->values, "email"));
           concord_mock_request_respond (request, SOUP_STATUS_NO_CONTENT, NULL, g_strdup (""));
           save_locked (self);
         }
@@ -1493,6 +1551,7 @@ concord_mock_hubspot_finalize (GObject *object)
   g_free (self->token);
   g_free (self->save_path);
   g_hash_table_unref (self->by_id);
+  g_hash_table_unref (self->by_email);
   g_ptr_array_unref (self->contacts);
   g_ptr_array_unref (self->properties);
   g_queue_clear_full (&self->window, g_free);
@@ -1565,6 +1624,7 @@ concord_mock_hubspot_init (ConcordMockHubspot *self)
   g_mutex_init (&self->mutex);
   self->contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) contact_free);
   self->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->by_email = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->properties = g_ptr_array_new_with_free_func ((GDestroyNotify) property_free);
   self->next_id = 101;
   g_queue_init (&self->window);
@@ -1737,6 +1797,7 @@ concord_mock_hubspot_archive (ConcordMockHubspot *self,
   if (contact == NULL || contact->archived_ms != 0)
     return FALSE;
   contact->archived_ms = next_ms (self);
+  index_email (self, contact, g_hash_table_lookup (contact->values, "email"));
   save_locked (self);
   return TRUE;
 }
@@ -1854,6 +1915,7 @@ concord_mock_hubspot_generate (ConcordMockHubspot *self,
                               g_strdup (g_rand_boolean (rand) ? "gold" : "silver"));
       if (g_rand_int_range (rand, 0, 3) == 0)
         g_hash_table_replace (values, g_strdup ("lists"), g_strdup ("Newsletter"));
+      index_email (self, contact, NULL);
     }
   {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
@@ -1894,6 +1956,7 @@ concord_mock_hubspot_load_file (ConcordMockHubspot  *self,
   root = json_node_get_object (json_parser_get_root (parser));
 
   g_hash_table_remove_all (self->by_id);
+  g_hash_table_remove_all (self->by_email);
   g_ptr_array_set_size (self->contacts, 0);
   array = json_object_get_array_member (root, "properties");
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
@@ -1945,6 +2008,7 @@ concord_mock_hubspot_load_file (ConcordMockHubspot  *self,
         }
       g_ptr_array_add (self->contacts, contact);
       g_hash_table_insert (self->by_id, &contact->id, contact);
+      index_email (self, contact, NULL);
       self->clock_ms = MAX (self->clock_ms, contact->updated_ms);
     }
   self->next_id = MAX ((guint64) json_object_get_int_member_with_default (root, "next_id", 101),
