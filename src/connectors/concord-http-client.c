@@ -127,6 +127,7 @@ struct _ConcordHttpClient
   char                   *rate_remaining; /* (owned) (nullable): header names */
   char                   *rate_reset;     /* (owned) (nullable) */
   gboolean                rate_reset_ms;  /* rate_reset holds milliseconds */
+  guint                   rate_reserve;   /* hold when this many or fewer remain */
   gint64                  hold_until_us;  /* monotonic: nothing is sent before */
 };
 
@@ -481,7 +482,7 @@ note_rate_headers (ConcordHttpClient  *self,
                                    : NULL;
   if (remaining == NULL ||
       !g_ascii_string_to_signed (remaining, 10, G_MININT64, G_MAXINT64, &n_remaining, NULL) ||
-      n_remaining > 0)
+      n_remaining > (gint64) self->rate_reserve)
     return;
 
   /* An unreadable reset: the smallest window any app announces, 1 s. */
@@ -1488,6 +1489,23 @@ concord_http_client_set_rate_limit_reset_ms (ConcordHttpClient *self,
   g_return_if_fail (CONCORD_IS_HTTP_CLIENT (self));
 
   self->rate_reset_ms = milliseconds;
+}
+
+/**
+ * concord_http_client_set_rate_limit_reserve:
+ * @reserve: requests of the window left unused
+ *
+ * Holds later requests as soon as an answer says @reserve or fewer remain
+ * in the window, instead of none: the requests already in flight (up to
+ * the in-flight limit less one) then still fit in it, and no 429 comes.
+ */
+void
+concord_http_client_set_rate_limit_reserve (ConcordHttpClient *self,
+                                            guint              reserve)
+{
+  g_return_if_fail (CONCORD_IS_HTTP_CLIENT (self));
+
+  self->rate_reserve = reserve;
 }
 
 guint

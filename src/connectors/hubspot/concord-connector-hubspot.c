@@ -8,8 +8,9 @@
  * ConcordRestConnector and ConcordHttpClient do the requests: the
  * private-app token only as a bearer token to HubSpot's origin, reads
  * MAX_IN_FLIGHT at once, the X-HubSpot-RateLimit-* window honoured before a
- * 429 comes (Remaining 0 holds every request for the announced
- * Interval-Milliseconds), retries, bounded and repaired answers.
+ * 429 comes (Remaining down to what the requests in flight may still take
+ * holds every request for the announced Interval-Milliseconds), retries,
+ * bounded and repaired answers.
  *
  * Properties. GET /crm/v3/properties/contacts is read before a listing's
  * first page, a schema load, and any fetch or write before the first.
@@ -2404,6 +2405,8 @@ concord_connector_hubspot_new (const char *base_url,
   concord_http_client_set_rate_limit_headers (self->client, "X-HubSpot-RateLimit-Remaining",
                                               "X-HubSpot-RateLimit-Interval-Milliseconds");
   concord_http_client_set_rate_limit_reset_ms (self->client, TRUE);
+  /* The requests in flight when the window runs low still fit in it. */
+  concord_http_client_set_rate_limit_reserve (self->client, MAX_IN_FLIGHT - 1);
   concord_http_client_set_refine_error (self->client, refine_error, NULL);
   concord_rest_connector_set_client (CONCORD_REST_CONNECTOR (self), self->client);
   concord_rest_connector_set_max_batch (CONCORD_REST_CONNECTOR (self), MAX_BATCH);

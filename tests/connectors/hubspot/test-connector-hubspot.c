@@ -704,30 +704,59 @@ test_status (Fixture       *f,
   g_assert_cmpuint (result_at (results, 1)->refused->len, ==, 1);
 }
 
-/* The ten-secondly window: the answer that leaves nothing of it holds
- * the next request for the interval, so HubSpot answers no 429. */
+static GPtrArray *
+fetch_ids (Fixture            *f,
+           const char * const *ids)
+{
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  GPtrArray *fetched;
+
+  concord_connector_fetch_async (f->connector, CONTACTS, ids, NULL, concord_test_store_result_cb,
+                                 &result);
+  done = concord_test_wait_for_result (&result);
+  fetched = concord_connector_fetch_finish (f->connector, done, &error);
+  g_assert_no_error (error);
+  return fetched;
+}
+
+/* The ten-secondly window: once an answer says no more remain than the
+ * requests that may be in flight, the next request waits for the
+ * interval, so HubSpot answers no 429 even to requests sent four at a
+ * time. */
 static void
 test_rate_window (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) second = NULL;
   g_autoptr(GPtrArray) log = NULL;
-  g_autoptr(GError) error = NULL;
   ConcordMockLogEntry *last_of_window, *first_after;
 
-  concord_mock_hubspot_generate (f->mock, 12, 3);
-  concord_mock_hubspot_set_rate_limit (f->mock, 3);
+  for (guint i = 0; i < 16; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"email\": \"rate%u@example.com\"}", i);
+
+      g_ptr_array_add (ids, g_strdup_printf ("%" G_GUINT64_FORMAT, put (f, json)));
+    }
+  g_ptr_array_add (ids, NULL);
+  concord_mock_hubspot_set_rate_limit (f->mock, 6);
   concord_mock_server_reset_log (f->server);
-  /* properties, then pages of 5: the window is empty after the third. */
-  all = list_all (f->connector, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (all->len, ==, 12);
+
+  /* The properties, then four reads of four at once: 1 of 6 remains. */
+  first = fetch_ids (f, (const char * const *) ids->pdata);
+  g_assert_cmpuint (first->len, ==, 16);
+  /* Four more at once would pass the window: they wait for it. */
+  second = fetch_ids (f, (const char * const *) ids->pdata);
+  g_assert_cmpuint (second->len, ==, 16);
   g_assert_cmpuint (concord_mock_hubspot_get_n_429 (f->mock), ==, 0);
 
   log = concord_mock_server_get_log (f->server);
-  g_assert_cmpuint (log->len, ==, 4);
-  last_of_window = g_ptr_array_index (log, 2);
-  first_after = g_ptr_array_index (log, 3);
+  g_assert_cmpuint (log->len, ==, 9);
+  last_of_window = g_ptr_array_index (log, 4);
+  first_after = g_ptr_array_index (log, 5);
   g_assert_cmpint (first_after->time_us - last_of_window->time_us, >=, 9 * G_USEC_PER_SEC);
 }
 
