@@ -44,10 +44,11 @@
  *
  * Writes. batch/create, batch/update and batch/read of at most 100, each
  * input tagged with its index as objectWriteTraceId, so the results and
- * errors of a 207 are matched to their inputs. A create whose email
- * HubSpot already has (409, "Contact already exists. Existing ID: N") is
- * a match, not an error: the input is written onto that contact with a
- * batch update, and the result is that contact.
+ * errors of a 207 are matched to their inputs. A batch refused whole for
+ * one input (400, 409) is halved and sent again down to that input. A
+ * create whose email HubSpot already has (409, "Contact already exists.
+ * Existing ID: N") is a match, not an error: the input is written onto
+ * that contact with a batch update, and the result is that contact.
  *
  * Errors. HubSpot's bodies {status, message, category, errors[{message,
  * context}]} give the message (redacted, cut); INVALID_AUTHENTICATION and
@@ -512,9 +513,8 @@ context_value (JsonObject *object,
 
 /* "Contact already exists. Existing ID: 123" → "123". */
 static char *
-existing_id (JsonObject *object)
+existing_id_in (const char *message)
 {
-  g_autofree char *message = member_text (object, "message");
   const char *mark = message != NULL ? strstr (message, "Existing ID:") : NULL;
   g_autofree char *digits = NULL;
   gsize n = 0;
@@ -528,6 +528,14 @@ existing_id (JsonObject *object)
     n++;
   digits = g_strndup (mark, n);
   return is_id (digits) ? g_steal_pointer (&digits) : NULL;
+}
+
+static char *
+existing_id (JsonObject *object)
+{
+  g_autofree char *message = member_text (object, "message");
+
+  return existing_id_in (message);
 }
 
 /* An error object (a batch's errors[] or a whole answer) as a GError. */
@@ -1734,8 +1742,7 @@ typedef struct
   ConcordWriteBatch *batch;     /* (unowned): one hold is this chunk's */
   GPtrArray         *changes;   /* (owned): ConcordRecordChange (unowned) */
   GArray            *indices;   /* (owned): guint, the changes' indices */
-  GPtrArray         *refused;   /* (owned): GPtrArray of key, reason per change */
-  GHashTable        *pending;   /* (owned): indices not answered yet (+1) */
+  GHashTable        *pending;   /* (owned) (nullable): indices not answered yet (+1) */
 } UpdateChunk;
 
 static void
@@ -1744,9 +1751,22 @@ update_chunk_free (UpdateChunk *chunk)
   g_clear_object (&chunk->task);
   g_ptr_array_unref (chunk->changes);
   g_array_unref (chunk->indices);
-  g_ptr_array_unref (chunk->refused);
-  g_hash_table_unref (chunk->pending);
+  g_clear_pointer (&chunk->pending, g_hash_table_unref);
   g_free (chunk);
+}
+
+static UpdateChunk *
+update_chunk_new (GTask             *task,
+                  ConcordWriteBatch *batch,
+                  GPtrArray         *changes)
+{
+  UpdateChunk *chunk = g_new0 (UpdateChunk, 1);
+
+  chunk->task = g_object_ref (task);
+  chunk->batch = batch;
+  chunk->changes = g_ptr_array_ref (changes);
+  chunk->indices = g_array_new (FALSE, FALSE, sizeof (guint));
+  return chunk;
 }
 
 static void
@@ -1757,18 +1777,15 @@ on_updated_one (gpointer    data,
 {
   UpdateChunk *chunk = data;
   ConcordConnectorHubspot *self = g_task_get_source_object (chunk->task);
-  guint position = 0;
+  const ConcordRecordChange *change = g_ptr_array_index (chunk->changes, index);
 
   if (!g_hash_table_remove (chunk->pending, GUINT_TO_POINTER (index + 1)))
     return;
-  for (guint i = 0; i < chunk->indices->len; i++)
-    if (g_array_index (chunk->indices, guint, i) == index)
-      position = i;
 
   if (result != NULL)
     {
       g_autoptr(ConcordRecord) record = parse_contact (self, result);
-      GPtrArray *refused = g_ptr_array_index (chunk->refused, position);
+      g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
       ConcordWriteResult *written;
 
       if (record == NULL)
@@ -1780,6 +1797,9 @@ on_updated_one (gpointer    data,
           concord_write_batch_set_error (chunk->batch, index, parse);
           return;
         }
+      /* The refusals of the body that was sent (built again: it is the same). */
+      json_node_unref (properties_body (self, change->set, (const char * const *) change->clear,
+                                        refused));
       written = concord_write_batch_set_ok (chunk->batch, index, record);
       for (guint i = 0; i + 1 < refused->len; i += 2)
         concord_write_result_add_refused (written, g_ptr_array_index (refused, i),
@@ -1794,6 +1814,8 @@ on_updated_one (gpointer    data,
   }
 }
 
+static void send_update_chunk (UpdateChunk *chunk);
+
 static void
 on_update_chunk_cb (GObject      *object,
                     GAsyncResult *result,
@@ -1806,8 +1828,29 @@ on_update_chunk_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   GHashTableIter iter;
   gpointer key;
+  guint status = 0;
 
-  root = concord_http_client_send_json_finish (self->client, result, NULL, NULL, &error);
+  root = concord_http_client_send_json_finish (self->client, result, &status, NULL, &error);
+  if (error != NULL && chunk->indices->len > 1 &&
+      (status == SOUP_STATUS_BAD_REQUEST || status == SOUP_STATUS_CONFLICT || status == 422 ||
+       status == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE))
+    {
+      /* One change refused them all (or too many at once): each half
+       * again, down to the refused change alone. */
+      guint half = chunk->indices->len / 2;
+      UpdateChunk *second = update_chunk_new (chunk->task, batch, chunk->changes);
+
+      g_debug ("update: HTTP %u for %u changes, splitting", status, chunk->indices->len);
+      g_array_append_vals (second->indices, &g_array_index (chunk->indices, guint, half),
+                           chunk->indices->len - half);
+      g_array_set_size (chunk->indices, half);
+      g_clear_pointer (&chunk->pending, g_hash_table_unref);
+      concord_write_batch_hold (batch);
+      send_update_chunk (chunk);
+      send_update_chunk (second);
+      return;
+    }
+
   if (error != NULL && concord_rest_error_is_fatal (error))
     concord_write_batch_fail (batch, g_steal_pointer (&error));
   else if (error != NULL)
@@ -1834,6 +1877,39 @@ on_update_chunk_cb (GObject      *object,
   }
 }
 
+/* Sends the changes of @chunk (taken) in one batch/update. */
+static void
+send_update_chunk (UpdateChunk *chunk)
+{
+  ConcordConnectorHubspot *self = g_task_get_source_object (chunk->task);
+  JsonArray *inputs = json_array_new ();
+  g_autoptr(JsonNode) body = NULL;
+
+  chunk->pending = g_hash_table_new (g_direct_hash, g_direct_equal);
+  for (guint i = 0; i < chunk->indices->len; i++)
+    {
+      guint index = g_array_index (chunk->indices, guint, i);
+      const ConcordRecordChange *change = g_ptr_array_index (chunk->changes, index);
+      g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+      JsonObject *input = json_object_new ();
+      g_autofree char *trace = g_strdup_printf ("%u", index);
+
+      json_object_set_string_member (input, "id", change->remote_id);
+      json_object_set_string_member (input, "objectWriteTraceId", trace);
+      json_object_set_member (input, "properties",
+                              properties_body (self, change->set,
+                                               (const char * const *) change->clear, refused));
+      json_array_add_object_element (inputs, input);
+      g_hash_table_add (chunk->pending, GUINT_TO_POINTER (index + 1));
+    }
+  body = inputs_body (inputs);
+  concord_http_client_send_json_async (self->client,
+                                       new_request ("POST", PATH_CONTACTS "/batch/update",
+                                                    "POST " PATH_CONTACTS "/batch/update", body),
+                                       g_task_get_cancellable (chunk->task), on_update_chunk_cb,
+                                       chunk);
+}
+
 /* Sends @changes in batches of MAX_BATCH; the results go to @task through
  * a ConcordWriteBatch. Takes the reference on @task. */
 static void
@@ -1843,7 +1919,6 @@ update_changes (ConcordConnectorHubspot *self,
 {
   ConcordWriteBatch *batch = concord_write_batch_new (task, changes->len);
   UpdateChunk *chunk = NULL;
-  JsonArray *inputs = NULL;
 
   for (guint i = 0; i <= changes->len; i++)
     {
@@ -1851,16 +1926,8 @@ update_changes (ConcordConnectorHubspot *self,
 
       if (chunk != NULL && (change == NULL || chunk->indices->len == MAX_BATCH))
         {
-          g_autoptr(JsonNode) body = inputs_body (g_steal_pointer (&inputs));
-
           concord_write_batch_hold (batch);
-          concord_http_client_send_json_async (self->client,
-                                               new_request ("POST",
-                                                            PATH_CONTACTS "/batch/update",
-                                                            "POST " PATH_CONTACTS "/batch/update",
-                                                            body),
-                                               g_task_get_cancellable (task),
-                                               on_update_chunk_cb, g_steal_pointer (&chunk));
+          send_update_chunk (g_steal_pointer (&chunk));
         }
       if (change == NULL)
         break;
@@ -1874,33 +1941,9 @@ update_changes (ConcordConnectorHubspot *self,
           concord_write_batch_set_error (batch, i, error);
           continue;
         }
-
       if (chunk == NULL)
-        {
-          chunk = g_new0 (UpdateChunk, 1);
-          chunk->task = g_object_ref (task);
-          chunk->batch = batch;
-          chunk->changes = g_ptr_array_ref (changes);
-          chunk->indices = g_array_new (FALSE, FALSE, sizeof (guint));
-          chunk->refused = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
-          chunk->pending = g_hash_table_new (g_direct_hash, g_direct_equal);
-          inputs = json_array_new ();
-        }
-      {
-        GPtrArray *refused = g_ptr_array_new_with_free_func (g_free);
-        JsonObject *input = json_object_new ();
-        g_autofree char *trace = g_strdup_printf ("%u", i);
-
-        json_object_set_string_member (input, "id", change->remote_id);
-        json_object_set_string_member (input, "objectWriteTraceId", trace);
-        json_object_set_member (input, "properties",
-                                properties_body (self, change->set,
-                                                 (const char * const *) change->clear, refused));
-        json_array_add_object_element (inputs, input);
-        g_array_append_val (chunk->indices, i);
-        g_ptr_array_add (chunk->refused, refused);
-        g_hash_table_add (chunk->pending, GUINT_TO_POINTER (i + 1));
-      }
+        chunk = update_chunk_new (task, batch, changes);
+      g_array_append_val (chunk->indices, i);
     }
 
   g_object_unref (task);
@@ -2248,9 +2291,16 @@ on_created_cb (GObject      *object,
       ConcordWriteResult *created = g_ptr_array_index (state->results, r);
       const ConcordRecord *input = created->index < state->records->len
                                    ? g_ptr_array_index (state->records, created->index) : NULL;
-      const char *id = input != NULL && created->error != NULL
-                       ? g_hash_table_lookup (self->conflicts, input) : NULL;
+      g_autofree char *id = NULL;
 
+      if (input == NULL || created->error == NULL ||
+          !g_error_matches (created->error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT))
+        continue;
+      /* From the batch's errors, or a create refused whole (409): its
+       * message names the contact that has the email. */
+      id = g_strdup (g_hash_table_lookup (self->conflicts, input));
+      if (id == NULL)
+        id = existing_id_in (created->error->message);
       if (id == NULL)
         continue;
       g_debug ("create: HubSpot has that email already; writing onto the existing contact");
@@ -2410,6 +2460,8 @@ concord_connector_hubspot_new (const char *base_url,
   concord_http_client_set_refine_error (self->client, refine_error, NULL);
   concord_rest_connector_set_client (CONCORD_REST_CONNECTOR (self), self->client);
   concord_rest_connector_set_max_batch (CONCORD_REST_CONNECTOR (self), MAX_BATCH);
+  /* A create HubSpot refuses whole for one contact is halved down to it. */
+  concord_rest_connector_set_split_refused (CONCORD_REST_CONNECTOR (self), TRUE);
 
   return self;
 }

@@ -640,6 +640,62 @@ test_batches (Fixture       *f,
   g_assert_error (result_at (updated, 3)->error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
 }
 
+/* A batch refused whole for one input (409 for an email HubSpot has,
+ * 400 for an invalid one) is halved down to that input: the others are
+ * written, the duplicate is a match, the invalid one alone fails. */
+static void
+test_atomic_batches (Fixture       *f,
+                     gconstpointer  data)
+{
+  guint64 ann = put (f, "{\"email\": \"ann@example.com\", \"firstname\": \"Ann\"}");
+  g_autofree char *ann_id = g_strdup_printf ("%" G_GUINT64_FORMAT, ann);
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GPtrArray) updated = NULL;
+
+  concord_mock_hubspot_set_atomic_batches (f->mock, TRUE);
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("whole%u@example.com", i);
+
+      g_ptr_array_add (records, new_contact (i == 2 ? "ANN@example.com"
+                                             : i == 5 ? "not-an-email" : email, "Whole"));
+    }
+  results = create (f, g_steal_pointer (&records));
+  for (guint i = 0; i < 8; i++)
+    {
+      ConcordWriteResult *result = result_at (results, i);
+
+      if (i == 5)
+        {
+          g_assert_error (result->error, CONCORD_ERROR, CONCORD_ERROR_INVALID_DATA);
+          continue;
+        }
+      g_assert_no_error (result->error);
+      if (i == 2)
+        g_assert_cmpstr (concord_record_get_remote_id (result->record), ==, ann_id);
+    }
+  /* Ann and the six others. */
+  g_assert_cmpuint (concord_mock_hubspot_get_n_contacts (f->mock), ==, 7);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(ConcordRecord) set = new_contact (i == 1 ? "bad address" : NULL, "Again");
+
+      g_ptr_array_add (changes, concord_record_change_new (
+                         concord_record_get_remote_id (result_at (results, i)->record), set,
+                         NULL));
+    }
+  updated = update (f, g_steal_pointer (&changes));
+  g_assert_no_error (result_at (updated, 0)->error);
+  g_assert_error (result_at (updated, 1)->error, CONCORD_ERROR, CONCORD_ERROR_INVALID_DATA);
+  g_assert_no_error (result_at (updated, 2)->error);
+  g_assert_no_error (result_at (updated, 3)->error);
+  g_assert_cmpstr (concord_record_get_text (result_at (updated, 3)->record,
+                                            CONCORD_FIELD_FIRST_NAME), ==, "Again");
+}
+
 /* Fetch reads by batch/read; an id HubSpot does not have is left out. */
 static void
 test_fetch (Fixture       *f,
@@ -919,6 +975,7 @@ main (int   argc,
     { "archived", test_archived },
     { "conflict-is-match", test_conflict_is_match },
     { "batches", test_batches },
+    { "atomic-batches", test_atomic_batches },
     { "fetch", test_fetch },
     { "status", test_status },
     { "rate-window", test_rate_window },

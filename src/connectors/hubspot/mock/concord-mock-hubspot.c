@@ -25,7 +25,9 @@
  *   inputs (else 400); every input checked on its own: 200/201 when all
  *   are written, 207 with results[], errors[] and numErrors otherwise, each
  *   error with its category, message and context (the input's
- *   objectWriteTraceId, the ids, the property name);
+ *   objectWriteTraceId, the ids, the property name); or, as HubSpot is
+ *   reported to answer some batches, all or nothing
+ *   (concord_mock_hubspot_set_atomic_batches());
  * - email is unique (case-insensitive): a create with one that exists, or
  *   an update to one, is 409 CONFLICT "Contact already exists. Existing
  *   ID: N";
@@ -110,6 +112,7 @@ struct _ConcordMockHubspot
   guint              rate_max;    /* 0: none */
   GQueue             window;      /* arrival times (gint64 *, owned) */
   guint              n_429;
+  gboolean           atomic;      /* a batch write with one bad input fails whole */
   char              *save_path;   /* (owned) (nullable) */
 };
 
@@ -896,6 +899,62 @@ write_batch (ConcordMockHubspot *self,
   for (guint i = 0; i < self->properties->len; i++)
     g_ptr_array_add (all_names, ((Property *) g_ptr_array_index (self->properties, i))->name);
   g_ptr_array_add (all_names, NULL);
+
+  /* All or nothing, as HubSpot is reported to answer some batches: the
+   * first bad input's error for the whole request, nothing written. */
+  if (self->atomic && !g_str_equal (action, "read"))
+    for (guint i = 0; i < n; i++)
+      {
+        JsonNode *input_node = json_array_get_element (inputs, i);
+        JsonObject *input = JSON_NODE_HOLDS_OBJECT (input_node)
+                            ? json_node_get_object (input_node) : NULL;
+        const char *id = input != NULL
+                         ? json_object_get_string_member_with_default (input, "id", NULL) : NULL;
+        Contact *contact = NULL;
+        g_autoptr(Problem) problem = NULL;
+
+        if (input == NULL)
+          problem = problem_new ("VALIDATION_ERROR", NULL, NULL,
+                                 g_strdup ("Invalid input JSON: an input is not an object"));
+        else if (!g_str_equal (action, "create") &&
+                 (contact = contact_of_text (self, id)) == NULL)
+          problem = problem_new ("OBJECT_NOT_FOUND", NULL, NULL,
+                                 g_strdup ("Could not get some CONTACT objects"));
+        else
+          problem = check_properties (self, json_object_get_member (input, "properties"),
+                                      contact);
+        /* Two inputs of the batch with one email: the second conflicts. */
+        if (problem == NULL && input != NULL && g_str_equal (action, "create"))
+          {
+            JsonNode *properties = json_object_get_member (input, "properties");
+            const char *email = json_object_get_string_member_with_default (
+              json_node_get_object (properties), "email", NULL);
+
+            for (guint j = 0; email != NULL && problem == NULL && j < i; j++)
+              {
+                JsonObject *other = json_array_get_object_element (inputs, j);
+                JsonObject *other_properties = other != NULL
+                                               ? json_object_get_object_member (other,
+                                                                                "properties")
+                                               : NULL;
+                const char *other_email = other_properties != NULL
+                                          ? json_object_get_string_member_with_default (
+                                              other_properties, "email", NULL) : NULL;
+
+                if (other_email != NULL && g_ascii_strcasecmp (other_email, email) == 0)
+                  problem = problem_new ("VALIDATION_ERROR", "propertyName", "email",
+                                         g_strdup ("Duplicate email in the batch"));
+              }
+          }
+        if (problem != NULL)
+          {
+            if (g_str_equal (problem->category, "OBJECT_NOT_FOUND"))
+              respond_error (request, SOUP_STATUS_NOT_FOUND, problem->category, problem->message);
+            else
+              respond_problem (request, problem);
+            return;
+          }
+      }
 
   results = json_array_new ();
   errors = json_array_new ();
@@ -1836,6 +1895,20 @@ concord_mock_hubspot_set_rate_limit (ConcordMockHubspot *self,
 
   self->rate_max = max;
   g_queue_clear_full (&self->window, g_free);
+}
+
+/**
+ * concord_mock_hubspot_set_atomic_batches:
+ * @atomic: whether a batch create or update with one bad input fails
+ *   whole (409 or 400 for the first, nothing written) instead of 207
+ */
+void
+concord_mock_hubspot_set_atomic_batches (ConcordMockHubspot *self,
+                                         gboolean            atomic)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
+
+  self->atomic = atomic;
 }
 
 guint
