@@ -37,7 +37,9 @@
  * search starts again from the largest lastmodifieddate seen, and the
  * contacts of the listing already given are not given again; when the
  * whole window holds one instant (a bulk import), the listing reads every
- * contact instead. Search never shows archived contacts, so a listing
+ * contact instead, as it does when the account has more properties than
+ * a search body (3,000 characters) can name. Search never shows archived
+ * contacts, so a listing
  * more than FULL_SCAN_SECONDS after the last full one is a full one: an
  * archived contact is then absent from a complete listing, which the
  * engine takes for a deletion.
@@ -86,8 +88,8 @@
 #define MAX_ERROR_BODY_BYTES  (64 * 1024)
 #define MAX_PROPERTIES        5000
 #define MAX_OPTIONS           5000
-/* Search bodies are at most 3,000 characters: the properties named in
- * one are cut to this many characters of names. */
+/* Search bodies are at most 3,000 characters: the properties' names may
+ * take this many of them, else a change listing reads every contact. */
 #define MAX_SEARCH_NAMES      2200
 /* How far before the cursor an incremental listing starts again. */
 #define OVERLAP_MS            (60 * 1000)
@@ -1087,6 +1089,19 @@ full_list_request (ConcordConnectorHubspot *self,
   return concord_http_request_new ("GET", path->str, "GET " PATH_CONTACTS);
 }
 
+/* Whether every property's name fits in a search body (at most 3,000
+ * characters in all): a search that names only some would give contacts
+ * without the others, which would read as emptied. */
+static gboolean
+names_fit_search (ConcordConnectorHubspot *self)
+{
+  gsize length = 0;
+
+  for (guint i = 0; self->properties != NULL && i < self->properties->len; i++)
+    length += strlen (((Property *) g_ptr_array_index (self->properties, i))->name) + 3;
+  return length <= MAX_SEARCH_NAMES;
+}
+
 static ConcordHttpRequest *
 search_request (ConcordConnectorHubspot *self,
                 gint64                   since_ms,
@@ -1096,7 +1111,6 @@ search_request (ConcordConnectorHubspot *self,
   g_autoptr(JsonNode) body = NULL;
   g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (since_ms, 0));
   g_autofree char *after_text = g_strdup_printf ("%u", after);
-  gsize names_length = 0;
   ConcordHttpRequest *request;
 
   json_builder_begin_object (builder);
@@ -1127,16 +1141,10 @@ search_request (ConcordConnectorHubspot *self,
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "properties");
   json_builder_begin_array (builder);
+  /* Every name (names_fit_search() said they fit). */
   for (guint i = 0; self->properties != NULL && i < self->properties->len; i++)
-    {
-      Property *property = g_ptr_array_index (self->properties, i);
-
-      /* The body is at most 3,000 characters: the first names only. */
-      names_length += strlen (property->name) + 3;
-      if (names_length > MAX_SEARCH_NAMES)
-        break;
-      json_builder_add_string_value (builder, property->name);
-    }
+    json_builder_add_string_value (builder,
+                                   ((Property *) g_ptr_array_index (self->properties, i))->name);
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "limit");
   json_builder_add_int_value (builder, self->search_limit);
@@ -1186,6 +1194,12 @@ concord_connector_hubspot_build_list_request (ConcordRestConnector  *connector,
         {
           self->since_ms = -1;
           self->full_at = now;
+        }
+      /* Too many properties to name in a search: every contact instead. */
+      if (self->since_ms >= 0 && !names_fit_search (self))
+        {
+          g_debug ("the properties do not fit in a search; reading every contact");
+          self->since_ms = -1;
         }
       if (self->since_ms < 0)
         return full_list_request (self, NULL);

@@ -507,6 +507,36 @@ test_search_window (Fixture       *f,
   g_assert_cmpuint (count_requests (f, "GET", "/crm/v3/objects/contacts"), ==, 0);
 }
 
+/* More properties than a search body can name: a change listing reads
+ * every contact (with them all) rather than contacts missing some. */
+static void
+test_many_properties (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT ";full=%" G_GINT64_FORMAT,
+                                             g_get_real_time () / 1000,
+                                             g_get_real_time () / G_USEC_PER_SEC);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean complete = FALSE;
+
+  for (guint i = 0; i < 120; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("custom_property_with_a_long_name_%03u", i);
+      g_autofree char *label = g_strdup_printf ("Property %03u", i);
+
+      concord_mock_hubspot_add_property (f->mock, name, label, "string", "text", NULL);
+    }
+  put (f, "{\"email\": \"many@example.com\", \"custom_property_with_a_long_name_119\": \"x\"}");
+  concord_mock_server_reset_log (f->server);
+  all = list_all (f->connector, cursor, NULL, &complete, &error);
+  g_assert_no_error (error);
+  g_assert_true (complete);
+  g_assert_cmpuint (count_requests (f, "POST", "/crm/v3/objects/contacts/search"), ==, 0);
+  g_assert_cmpstr (concord_record_get_text (find_email (all, "many@example.com"),
+                                            "custom:Property 119"), ==, "x");
+}
+
 /* A bulk import stamps 30 contacts with one instant: no search can page
  * past a window of it, so the listing reads every contact instead (and
  * is then complete). */
@@ -972,6 +1002,7 @@ main (int   argc,
     { "incremental", test_incremental },
     { "search-window", test_search_window },
     { "search-window-one-instant", test_search_window_one_instant },
+    { "many-properties", test_many_properties },
     { "archived", test_archived },
     { "conflict-is-match", test_conflict_is_match },
     { "batches", test_batches },
