@@ -1757,6 +1757,7 @@ typedef struct
   GPtrArray         *changes;   /* (owned): ConcordRecordChange (unowned) */
   GArray            *indices;   /* (owned): guint, the changes' indices */
   GHashTable        *pending;   /* (owned) (nullable): indices not answered yet (+1) */
+  GHashTable        *written;   /* (owned) (nullable): index (+1) → echo, to read again */
 } UpdateChunk;
 
 static void
@@ -1766,7 +1767,29 @@ update_chunk_free (UpdateChunk *chunk)
   g_ptr_array_unref (chunk->changes);
   g_array_unref (chunk->indices);
   g_clear_pointer (&chunk->pending, g_hash_table_unref);
+  g_clear_pointer (&chunk->written, g_hash_table_unref);
   g_free (chunk);
+}
+
+/* The result of change @index: @record, and the fields its change could
+ * not write. */
+static void
+set_updated (UpdateChunk   *chunk,
+             guint          index,
+             ConcordRecord *record)
+{
+  ConcordConnectorHubspot *self = g_task_get_source_object (chunk->task);
+  const ConcordRecordChange *change = g_ptr_array_index (chunk->changes, index);
+  g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+  ConcordWriteResult *written;
+
+  /* The refusals of the body that was sent (built again: it is the same). */
+  json_node_unref (properties_body (self, change->set, (const char * const *) change->clear,
+                                    refused));
+  written = concord_write_batch_set_ok (chunk->batch, index, record);
+  for (guint i = 0; i + 1 < refused->len; i += 2)
+    concord_write_result_add_refused (written, g_ptr_array_index (refused, i),
+                                      g_ptr_array_index (refused, i + 1));
 }
 
 static UpdateChunk *
@@ -1798,26 +1821,21 @@ on_updated_one (gpointer    data,
 
   if (result != NULL)
     {
-      g_autoptr(ConcordRecord) record = parse_contact (self, result);
-      g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
-      ConcordWriteResult *written;
+      ConcordRecord *record = parse_contact (self, result);
 
-      if (record == NULL)
+      if (record == NULL || g_strcmp0 (concord_record_get_remote_id (record),
+                                       change->remote_id) != 0)
         {
           g_autoptr(GError) parse = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
                                                          "POST " PATH_CONTACTS "/batch/update: "
-                                                         "the answer holds no contact");
+                                                         "the answer holds no such contact");
 
+          g_clear_pointer (&record, concord_record_unref);
           concord_write_batch_set_error (chunk->batch, index, parse);
           return;
         }
-      /* The refusals of the body that was sent (built again: it is the same). */
-      json_node_unref (properties_body (self, change->set, (const char * const *) change->clear,
-                                        refused));
-      written = concord_write_batch_set_ok (chunk->batch, index, record);
-      for (guint i = 0; i + 1 < refused->len; i += 2)
-        concord_write_result_add_refused (written, g_ptr_array_index (refused, i),
-                                          g_ptr_array_index (refused, i + 1));
+      /* HubSpot's echo holds only some properties: read again below. */
+      g_hash_table_insert (chunk->written, GUINT_TO_POINTER (index + 1), record);
       return;
     }
 
@@ -1829,6 +1847,98 @@ on_updated_one (gpointer    data,
 }
 
 static void send_update_chunk (UpdateChunk *chunk);
+
+/* The contacts just updated, read whole (batch/read is consistent at
+ * once): their echoes hold only some properties, and what Concord keeps
+ * of a write must be the contact as it now is. */
+static void
+on_read_written_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  UpdateChunk *chunk = user_data;
+  ConcordConnectorHubspot *self = g_task_get_source_object (chunk->task);
+  ConcordWriteBatch *batch = chunk->batch;
+  g_autoptr(GHashTable) by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                       (GDestroyNotify) concord_record_unref);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  JsonArray *array = NULL;
+
+  root = concord_http_client_send_json_finish (self->client, result, NULL, NULL, &error);
+  if (error == NULL)
+    array = results_array (root, "POST " PATH_CONTACTS "/batch/read", &error);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      ConcordRecord *record = JSON_NODE_HOLDS_OBJECT (node)
+                              ? parse_contact (self, json_node_get_object (node)) : NULL;
+
+      if (record != NULL)
+        g_hash_table_replace (by_id, (gpointer) concord_record_get_remote_id (record), record);
+    }
+
+  if (error != NULL && concord_rest_error_is_fatal (error))
+    concord_write_batch_fail (batch, g_steal_pointer (&error));
+  else
+    {
+      /* Written, whatever the read gave: the contact read if it came, else
+       * the echo (a failed read costs the next run a comparison, no more). */
+      g_hash_table_iter_init (&iter, chunk->written);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          ConcordRecord *read = g_hash_table_lookup (by_id,
+                                                     concord_record_get_remote_id (value));
+
+          set_updated (chunk, GPOINTER_TO_UINT (key) - 1, read != NULL ? read : value);
+        }
+    }
+
+  update_chunk_free (chunk);
+  {
+    g_autoptr(GTask) done = concord_write_batch_release (batch);
+  }
+}
+
+/* Takes @chunk. */
+static void
+read_written (UpdateChunk *chunk)
+{
+  ConcordConnectorHubspot *self = g_task_get_source_object (chunk->task);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+  ConcordHttpRequest *request;
+  GHashTableIter iter;
+  gpointer value;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "properties");
+  json_builder_begin_array (builder);
+  for (guint p = 0; self->properties != NULL && p < self->properties->len; p++)
+    json_builder_add_string_value (builder,
+                                   ((Property *) g_ptr_array_index (self->properties, p))->name);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "inputs");
+  json_builder_begin_array (builder);
+  g_hash_table_iter_init (&iter, chunk->written);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, concord_record_get_remote_id (value));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  request = new_request ("POST", PATH_CONTACTS "/batch/read", "POST " PATH_CONTACTS "/batch/read",
+                         body);
+  concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
+  concord_http_client_send_json_async (self->client, request, g_task_get_cancellable (chunk->task),
+                                       on_read_written_cb, chunk);
+}
 
 static void
 on_update_chunk_cb (GObject      *object,
@@ -1872,6 +1982,8 @@ on_update_chunk_cb (GObject      *object,
       concord_write_batch_set_error (batch, g_array_index (chunk->indices, guint, i), error);
   else
     {
+      chunk->written = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                              (GDestroyNotify) concord_record_unref);
       read_batch_answer (root, chunk->changes->len, on_updated_one, chunk);
       g_hash_table_iter_init (&iter, chunk->pending);
       while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -1882,6 +1994,11 @@ on_update_chunk_cb (GObject      *object,
                                                            "contact");
 
           concord_write_batch_set_error (batch, GPOINTER_TO_UINT (key) - 1, missing);
+        }
+      if (g_hash_table_size (chunk->written) > 0)
+        {
+          read_written (chunk);
+          return;
         }
     }
 

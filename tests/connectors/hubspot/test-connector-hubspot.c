@@ -602,7 +602,8 @@ static void
 test_conflict_is_match (Fixture       *f,
                         gconstpointer  data)
 {
-  guint64 ann = put (f, "{\"email\": \"ann@example.com\", \"firstname\": \"Ann\"}");
+  guint64 ann = put (f, "{\"email\": \"ann@example.com\", \"firstname\": \"Ann\", "
+                        "\"jobtitle\": \"CTO\"}");
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
   g_autoptr(GPtrArray) results = NULL;
   g_autoptr(JsonObject) stored = NULL;
@@ -621,6 +622,9 @@ test_conflict_is_match (Fixture       *f,
   g_assert_no_error (matched->error);
   g_assert_nonnull (matched->record);
   g_assert_cmpstr (concord_record_get_remote_id (matched->record), ==, ann_id);
+  /* The contact as it now is, not the update's partial echo. */
+  g_assert_cmpstr (concord_record_get_text (matched->record, CONCORD_FIELD_JOB_TITLE), ==, "CTO");
+  g_assert_cmpstr (concord_record_get_text (matched->record, CONCORD_FIELD_COMPANY), ==, "Acme");
   stored = mock_properties (f, ann);
   g_assert_cmpstr (property (stored, "company"), ==, "Acme");
   g_assert_cmpuint (concord_mock_hubspot_get_n_contacts (f->mock), ==, 2);

@@ -23,7 +23,9 @@
  *   PATCH overwrites what it is sent, "" clears; DELETE archives;
  * - POST …/batch/read, …/batch/create, …/batch/update: at most 100
  *   inputs (else 400); every input checked on its own: 200/201 when all
- *   are written, 207 with results[], errors[] and numErrors otherwise, each
+ *   are written (an update's echo holds the default properties and those
+ *   written, as HubSpot's), 207 with results[], errors[] and numErrors
+ *   otherwise, each
  *   error with its category, message and context (the input's
  *   objectWriteTraceId, the ids, the property name); or, as HubSpot is
  *   reported to answer some batches, all or nothing
@@ -999,10 +1001,28 @@ write_batch (ConcordMockHubspot *self,
         contact = new_contact (self);
       if (!g_str_equal (action, "read"))
         apply_properties (self, contact, json_node_get_object (properties));
-      echo = contact_object (self, contact,
-                             names != NULL ? (const char * const *) names
-                                           : g_str_equal (action, "read")
-                                             ? NULL : (const char * const *) all_names->pdata);
+      if (g_str_equal (action, "update") && names == NULL)
+        {
+          /* As HubSpot: the default properties and those just written. */
+          g_autoptr(GPtrArray) written = g_ptr_array_new ();
+          JsonObjectIter iter;
+          const char *name;
+          JsonNode *value;
+
+          g_ptr_array_add (written, (gpointer) "firstname");
+          g_ptr_array_add (written, (gpointer) "lastname");
+          g_ptr_array_add (written, (gpointer) "email");
+          json_object_iter_init (&iter, json_node_get_object (properties));
+          while (json_object_iter_next (&iter, &name, &value))
+            g_ptr_array_add (written, (gpointer) name);
+          g_ptr_array_add (written, NULL);
+          echo = contact_object (self, contact, (const char * const *) written->pdata);
+        }
+      else
+        echo = contact_object (self, contact,
+                               names != NULL ? (const char * const *) names
+                                             : g_str_equal (action, "read")
+                                               ? NULL : (const char * const *) all_names->pdata);
       if (trace != NULL)
         json_object_set_string_member (echo, "objectWriteTraceId", trace);
       json_array_add_object_element (results, echo);
