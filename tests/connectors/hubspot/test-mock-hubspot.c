@@ -324,7 +324,7 @@ test_properties (void)
 }
 
 /* The ten-secondly window: headers on every answer, a 429 with its
- * policy past the limit; search is exempt. */
+ * policy past the limit; search is exempt, and has its own per second. */
 static void
 test_rate_limit (void)
 {
@@ -354,6 +354,18 @@ test_rate_limit (void)
   search = ask (mock, "POST", "/crm/v3/objects/contacts/search", TOKEN, "{}");
   g_assert_cmpuint (search->status, ==, 200);
   g_assert_cmpuint (concord_mock_hubspot_get_n_429 (mock), ==, 1);
+
+  /* Search's own limit, per second. */
+  concord_mock_hubspot_set_search_rate_limit (mock, 1);
+  {
+    g_autoptr(Answer) first = ask (mock, "POST", "/crm/v3/objects/contacts/search", TOKEN, "{}");
+    g_autoptr(Answer) second = ask (mock, "POST", "/crm/v3/objects/contacts/search", TOKEN, "{}");
+
+    g_assert_cmpuint (first->status, ==, 200);
+    g_assert_cmpuint (second->status, ==, 429);
+    g_assert_cmpstr (json_object_get_string_member (root_object (second), "policyName"), ==,
+                     "SECONDLY");
+  }
 }
 
 /* Archiving: gone from the listing and the search, listed with

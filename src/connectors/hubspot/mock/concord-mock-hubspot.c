@@ -48,7 +48,8 @@
  *   ones) and the account's custom ones;
  * - the ten-secondly limit: X-HubSpot-RateLimit-Max, -Remaining and
  *   -Interval-Milliseconds on every answer, and beyond the limit a 429
- *   with policyName TEN_SECONDLY_ROLLING (no Retry-After, as HubSpot).
+ *   with policyName TEN_SECONDLY_ROLLING (no Retry-After, as HubSpot);
+ *   search's own limit of some requests a second, a 429 SECONDLY beyond.
  *
  * The account's data sit behind one mutex, taken by the handler for a
  * whole request and by the public API for each call.
@@ -114,6 +115,8 @@ struct _ConcordMockHubspot
   guint              rate_max;    /* 0: none */
   GQueue             window;      /* arrival times (gint64 *, owned) */
   guint              n_429;
+  guint              search_max;  /* searches a second (0: none) */
+  GQueue             search_window; /* arrival times (gint64 *, owned) */
   gboolean           atomic;      /* a batch write with one bad input fails whole */
   char              *save_path;   /* (owned) (nullable) */
 };
@@ -1456,6 +1459,37 @@ take_rate (ConcordMockHubspot *self,
   return TRUE;
 }
 
+/* Search's own limit, per second: FALSE when over it (answered). */
+static gboolean
+take_search_rate (ConcordMockHubspot *self,
+                  ConcordMockRequest *request)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 *oldest;
+
+  if (self->search_max == 0)
+    return TRUE;
+  while ((oldest = g_queue_peek_head (&self->search_window)) != NULL &&
+         *oldest + G_USEC_PER_SEC <= now)
+    g_free (g_queue_pop_head (&self->search_window));
+  if (g_queue_get_length (&self->search_window) >= self->search_max)
+    {
+      JsonObject *body = json_object_new ();
+      g_autofree char *correlation = correlation_id ();
+
+      self->n_429++;
+      json_object_set_string_member (body, "status", "error");
+      json_object_set_string_member (body, "message", "You have reached your secondly limit.");
+      json_object_set_string_member (body, "errorType", "RATE_LIMIT");
+      json_object_set_string_member (body, "correlationId", correlation);
+      json_object_set_string_member (body, "policyName", "SECONDLY");
+      respond_object (request, 429, body);
+      return FALSE;
+    }
+  g_queue_push_tail (&self->search_window, g_memdup2 (&now, sizeof now));
+  return TRUE;
+}
+
 static void
 on_request_cb (ConcordMockRequest *request,
                gpointer            user_data)
@@ -1475,7 +1509,7 @@ on_request_cb (ConcordMockRequest *request,
       return;
     }
   /* Search has its own limit, not the ten-secondly one. */
-  if (!take_rate (self, request, search))
+  if (!take_rate (self, request, search) || (search && !take_search_rate (self, request)))
     return;
 
   if (g_str_equal (method, "GET") && g_str_equal (path, PATH_PROPERTIES))
@@ -1634,6 +1668,7 @@ concord_mock_hubspot_finalize (GObject *object)
   g_ptr_array_unref (self->contacts);
   g_ptr_array_unref (self->properties);
   g_queue_clear_full (&self->window, g_free);
+  g_queue_clear_full (&self->search_window, g_free);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (concord_mock_hubspot_parent_class)->finalize (object);
@@ -1707,6 +1742,7 @@ concord_mock_hubspot_init (ConcordMockHubspot *self)
   self->properties = g_ptr_array_new_with_free_func ((GDestroyNotify) property_free);
   self->next_id = 101;
   g_queue_init (&self->window);
+  g_queue_init (&self->search_window);
   add_standard_properties (self);
 }
 
@@ -1915,6 +1951,21 @@ concord_mock_hubspot_set_rate_limit (ConcordMockHubspot *self,
 
   self->rate_max = max;
   g_queue_clear_full (&self->window, g_free);
+}
+
+/**
+ * concord_mock_hubspot_set_search_rate_limit:
+ * @max: searches per rolling second (0: no limit; HubSpot's is 5), beyond
+ *   which a search is answered 429 with policyName SECONDLY
+ */
+void
+concord_mock_hubspot_set_search_rate_limit (ConcordMockHubspot *self,
+                                            guint               max)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
+
+  self->search_max = max;
+  g_queue_clear_full (&self->search_window, g_free);
 }
 
 /**
@@ -2137,6 +2188,7 @@ info_create (const char  *secret,
       /* The Free and Starter private-app limit, and the account's own
        * custom properties. */
       concord_mock_hubspot_set_rate_limit (mock, 100);
+      concord_mock_hubspot_set_search_rate_limit (mock, 5);
       concord_mock_hubspot_generate (mock, 0, 1);
     }
   return G_OBJECT (mock);

@@ -57,6 +57,8 @@ void                concord_mock_hubspot_generate          (ConcordMockHubspot  
 void                concord_mock_hubspot_set_rate_limit    (ConcordMockHubspot  *self,
                                                             guint                max);
 guint               concord_mock_hubspot_get_n_429         (ConcordMockHubspot  *self);
+void                concord_mock_hubspot_set_search_rate_limit (ConcordMockHubspot *self,
+                                                               guint               max);
 void                concord_mock_hubspot_set_atomic_batches (ConcordMockHubspot *self,
                                                             gboolean             atomic);
 
