@@ -117,6 +117,7 @@ struct _ConcordConnectorMailchimp
   gint64                max_changed;   /* the largest last_changed of the listing, -1 */
   gint64                since;         /* the listing's since_last_changed, -1: a full one */
   gint64                full_at;       /* when the last full listing started, Unix time */
+  char                 *first_id;      /* (owned) (nullable): the first member of the page before */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorMailchimp, concord_connector_mailchimp,
@@ -1260,6 +1261,21 @@ concord_connector_mailchimp_parse_page (ConcordRestConnector  *connector,
 
       if (record == NULL)
         continue;
+      /* A server that ignores the offset sends the same page for ever. */
+      if (page->records->len == 0)
+        {
+          if (page_token != NULL &&
+              g_strcmp0 (self->first_id, concord_record_get_remote_id (record)) == 0)
+            {
+              concord_record_unref (record);
+              g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
+                                   "GET /lists/{id}/members failed: Mailchimp sent a page it had "
+                                   "sent before; the listing stops");
+              return FALSE;
+            }
+          g_free (self->first_id);
+          self->first_id = g_strdup (concord_record_get_remote_id (record));
+        }
       self->max_changed = MAX (self->max_changed, concord_record_get_modified (record));
       g_ptr_array_add (page->records, record);
     }
@@ -2086,6 +2102,7 @@ concord_connector_mailchimp_dispose (GObject *object)
   g_clear_pointer (&self->fields_list, g_free);
   g_clear_pointer (&self->audiences, g_ptr_array_unref);
   g_clear_pointer (&self->list_id, g_free);
+  g_clear_pointer (&self->first_id, g_free);
 
   G_OBJECT_CLASS (concord_connector_mailchimp_parent_class)->dispose (object);
 }
