@@ -25,8 +25,11 @@
 #include <json-glib/json-glib.h>
 
 #include "concord-app-registry.h"
+#include "concord-connector-elasticemail.h"
 #include "concord-connector-mailchimp.h"
 #include "concord-error.h"
+#include "concord-mapping.h"
+#include "concord-mock-elasticemail.h"
 #include "concord-mock-mailchimp.h"
 #include "concord-test-connector.h"
 #include "concord-test-utils.h"
@@ -814,6 +817,88 @@ test_connection_limit (Fixture       *f,
   g_assert_cmpuint (concord_mock_server_get_max_in_flight (f->server), >=, 7);
 }
 
+/* Whether @mapping pairs @a (Elastic Email's) with @b (Mailchimp's) both ways. */
+static gboolean
+pairs (ConcordMapping *mapping,
+       const char     *a,
+       const char     *b)
+{
+  gint i = concord_mapping_find (mapping, CONCORD_SIDE_A, a);
+  const ConcordMappingPair *pair = i >= 0 ? concord_mapping_get_pair (mapping, i) : NULL;
+
+  if (pair == NULL)
+    g_test_message ("automap: %s is not paired", a);
+  else
+    g_test_message ("automap: %s = %s", a, g_quark_to_string (pair->key_b));
+  return pair != NULL && g_str_equal (g_quark_to_string (pair->key_b), b) &&
+         concord_mapping_pair_flows (pair, CONCORD_SIDE_A) &&
+         concord_mapping_pair_flows (pair, CONCORD_SIDE_B);
+}
+
+/* The automatic mapping between Elastic Email and Mailchimp, from both
+ * connectors' schemas and samples, with no help: name (FNAME, LNAME),
+ * email, phone and company (Elastic Email's custom fields of those names),
+ * status, lists onto tags, and custom fields onto the merge fields of the
+ * same names (a dropdown too, its choices holding the values seen). */
+static void
+test_automap (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordMockElasticEmail) ee_mock = concord_mock_elasticemail_new ("ee-key", 0, &error);
+  g_autoptr(ConcordConnectorElasticEmail) ee = NULL;
+  g_autoptr(GPtrArray) schema_a = NULL;
+  g_autoptr(GPtrArray) schema_b = NULL;
+  g_autoptr(GPtrArray) sample_a = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  g_autoptr(GPtrArray) sample_b = NULL;
+  g_autoptr(GPtrArray) unmapped = NULL;
+  g_autoptr(ConcordMapping) mapping = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  const char *lists[] = { "Customer", NULL };
+  ConcordRecord *record;
+
+  g_assert_no_error (error);
+  ee = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (ee_mock), "ee-key");
+  concord_rest_connector_declare_custom_fields (CONCORD_REST_CONNECTOR (ee), "City,Phone,company,Plan");
+  concord_connector_load_schema_async (CONCORD_CONNECTOR (ee), "contacts", NULL,
+                                       concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+  schema_a = concord_connector_load_schema_finish (CONCORD_CONNECTOR (ee), done, &error);
+  g_assert_no_error (error);
+
+  record = new_member ("ann@example.com", "Ann", "active");
+  concord_record_set_set (record, CONCORD_FIELD_LISTS, lists);
+  concord_record_set_text (record, "custom:City", CONCORD_FIELD_TYPE_STRING, "Lisbon");
+  concord_record_set_text (record, "custom:Phone", CONCORD_FIELD_TYPE_STRING, "+351 21 000 0000");
+  concord_record_set_text (record, "custom:company", CONCORD_FIELD_TYPE_STRING, "Acme");
+  concord_record_set_text (record, "custom:Plan", CONCORD_FIELD_TYPE_STRING, "pro");
+  g_ptr_array_add (sample_a, record);
+
+  put_member (f, "{\"email_address\": \"bob@example.com\", \"status\": \"subscribed\", "
+                 "\"merge_fields\": {\"FNAME\": \"Bob\", \"CITY\": \"Osaka\", "
+                 "\"COMPANY\": \"Globex\", \"PHONE\": \"+81 3 0000 0000\"}, "
+                 "\"tags\": [\"Customer\"]}");
+  schema_b = load_schema (f, &error);
+  g_assert_no_error (error);
+  sample_b = list_all (f->connector, LIST, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  mapping = concord_mapping_new_auto_sampled (schema_a, schema_b, sample_a, sample_b, &unmapped);
+  g_assert_true (pairs (mapping, CONCORD_FIELD_EMAIL, CONCORD_FIELD_EMAIL));
+  g_assert_true (pairs (mapping, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_FIRST_NAME));
+  g_assert_true (pairs (mapping, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_LAST_NAME));
+  g_assert_true (pairs (mapping, CONCORD_FIELD_STATUS, CONCORD_FIELD_STATUS));
+  g_assert_true (pairs (mapping, CONCORD_FIELD_LISTS, CONCORD_FIELD_TAGS));
+  g_assert_true (pairs (mapping, "custom:Phone", CONCORD_FIELD_PHONE));
+  g_assert_true (pairs (mapping, "custom:company", CONCORD_FIELD_COMPANY));
+  g_assert_true (pairs (mapping, "custom:City", "custom:City"));
+  /* A dropdown whose choices hold the values seen. */
+  g_assert_true (pairs (mapping, "custom:Plan", "custom:Plan"));
+  g_assert_true (concord_mapping_validate (mapping, "mapping", NULL, &error));
+  g_assert_no_error (error);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Hostile answers                                                           */
 /* ------------------------------------------------------------------------- */
@@ -944,6 +1029,7 @@ main (int   argc,
     { "incremental", test_incremental },
     { "batches", test_batches },
     { "connection-limit", test_connection_limit },
+    { "automap", test_automap },
   };
 
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
