@@ -40,8 +40,10 @@
  * bounce or complaint; this side holds the same line on its own, for what
  * the engine cannot see:
  * - a new member gets its status only as status_if_new (the batch's
- *   members with update_existing false, which leaves an existing member
- *   alone: "Member Exists" is that record's error, never an overwrite);
+ *   members with update_existing false, which never reaches an existing
+ *   member; one that exists, archived or added since the listing, is then
+ *   upserted by PUT with status_if_new and without status: its fields are
+ *   written, its status stays);
  *   a suppressed contact is created unsubscribed, one without a status
  *   transactional (never subscribed without saying so);
  * - an existing member is never sent status "subscribed" (Mailchimp's
@@ -118,6 +120,8 @@ struct _ConcordConnectorMailchimp
   gint64                since;         /* the listing's since_last_changed, -1: a full one */
   gint64                full_at;       /* when the last full listing started, Unix time */
   char                 *first_id;      /* (owned) (nullable): the first member of the page before */
+  GHashTable           *existing;      /* (owned): indices (+ 1) of the inputs of the create
+                                        * running that Mailchimp said exist ("Member Exists") */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorMailchimp, concord_connector_mailchimp,
@@ -1725,7 +1729,14 @@ concord_connector_mailchimp_match_created (ConcordRestConnector *connector,
                                               g_ptr_array_index (refused, r + 1));
         }
       else if (error_item != NULL)
-        concord_write_batch_set_error (batch, indices[i], batch_error (error_item));
+        {
+          g_autofree char *code = member_text (error_item, "error_code");
+
+          /* Upserted after the batch (concord_connector_mailchimp_create_async()). */
+          if (g_strcmp0 (code, "ERROR_CONTACT_EXISTS") == 0)
+            g_hash_table_add (self->existing, GUINT_TO_POINTER (indices[i] + 1));
+          concord_write_batch_set_error (batch, indices[i], batch_error (error_item));
+        }
       else
         concord_write_batch_set_error (batch, indices[i],
                                        g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
@@ -2044,6 +2055,182 @@ concord_connector_mailchimp_fetch_async (ConcordConnector    *connector,
     connector, contact_type, remote_ids, cancellable, callback, user_data);
 }
 
+/* A create: the batch (the base's), then, for each member Mailchimp said
+ * already exists (archived, or added since the listing), a PUT upsert by
+ * hash with status_if_new and never status, so the contact's fields land
+ * and the member's status stays as it is. */
+typedef struct
+{
+  GPtrArray *records;   /* (owned): the inputs */
+  GPtrArray *results;   /* (owned): the batch's, replaced as upserts answer */
+  GArray    *pending;   /* (owned): guint input indices to upsert */
+  guint      next;
+  GPtrArray *refused;   /* (owned): of the upsert being sent, key and reason pairs */
+} CreateState;
+
+static void
+create_state_free (CreateState *state)
+{
+  g_ptr_array_unref (state->records);
+  g_clear_pointer (&state->results, g_ptr_array_unref);
+  g_array_unref (state->pending);
+  g_clear_pointer (&state->refused, g_ptr_array_unref);
+  g_free (state);
+}
+
+static void upsert_next (GTask *task);
+
+static void
+replace_result (CreateState        *state,
+                guint               index,
+                ConcordWriteResult *result)
+{
+  for (guint i = 0; i < state->results->len; i++)
+    if (((ConcordWriteResult *) g_ptr_array_index (state->results, i))->index == index)
+      {
+        concord_write_result_free (g_ptr_array_index (state->results, i));
+        state->results->pdata[i] = result;
+        return;
+      }
+  g_ptr_array_add (state->results, result);
+}
+
+static void
+on_upsert_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorMailchimp *self = g_task_get_source_object (task);
+  CreateState *state = g_task_get_task_data (task);
+  guint index = g_array_index (state->pending, guint, state->next);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(ConcordRecord) record = NULL;
+  GError *error = NULL;
+
+  root = concord_http_client_send_json_finish (self->client, result, NULL, NULL, &error);
+  if (error == NULL && (record = parse_member (self, root_object (root))) == NULL)
+    error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                                 "PUT /lists/{id}/members/{hash}: the answer holds no member");
+  if (error != NULL && concord_rest_error_is_fatal (error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (error != NULL)
+    replace_result (state, index, concord_write_result_new_error (index, error));
+  else
+    {
+      const char *wanted = concord_record_get_text (g_ptr_array_index (state->records, index),
+                                                    CONCORD_FIELD_STATUS);
+      const char *got = concord_record_get_text (record, CONCORD_FIELD_STATUS);
+      ConcordWriteResult *written;
+
+      if (wanted != NULL && g_strcmp0 (concord_connector_mailchimp_status_for_new (wanted),
+                                       concord_connector_mailchimp_status_for_new (got)) != 0)
+        refuse (state->refused, CONCORD_FIELD_STATUS,
+                g_strdup ("The member was already in the audience; Concord changes an existing "
+                          "member's status only to unsubscribe it"));
+      written = concord_write_result_new_ok (index, record);
+
+      for (guint i = 0; i + 1 < state->refused->len; i += 2)
+        concord_write_result_add_refused (written, g_ptr_array_index (state->refused, i),
+                                          g_ptr_array_index (state->refused, i + 1));
+      replace_result (state, index, written);
+    }
+  state->next++;
+  upsert_next (g_steal_pointer (&task));
+}
+
+/* Takes the reference on @task. */
+static void
+upsert_next (GTask *task)
+{
+  ConcordConnectorMailchimp *self = g_task_get_source_object (task);
+  CreateState *state = g_task_get_task_data (task);
+  const ConcordRecord *record;
+  const char *email;
+  const char *status;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *path = NULL;
+
+  if (state->next >= state->pending->len)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&state->results),
+                             (GDestroyNotify) g_ptr_array_unref);
+      g_object_unref (task);
+      return;
+    }
+
+  record = g_ptr_array_index (state->records, g_array_index (state->pending, guint, state->next));
+  email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
+  status = concord_record_get_text (record, CONCORD_FIELD_STATUS);
+  hash = concord_connector_mailchimp_subscriber_hash (email);
+  path = member_path (self->list_id, hash, NULL);
+
+  g_clear_pointer (&state->refused, g_ptr_array_unref);
+  state->refused = g_ptr_array_new_with_free_func (g_free);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "email_address");
+  json_builder_add_string_value (builder, email);
+  json_builder_set_member_name (builder, "status_if_new");
+  json_builder_add_string_value (builder, concord_connector_mailchimp_status_for_new (status));
+  /* An unsubscribe always reaches an existing member; nothing else does. */
+  if (g_strcmp0 (concord_connector_mailchimp_status_for_new (status), "unsubscribed") == 0)
+    {
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, "unsubscribed");
+    }
+  add_merge_fields (self, builder, record, NULL, state->refused);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  /* Tags go on new members only; this one is not. */
+  if (concord_record_get (record, CONCORD_FIELD_TAGS) != NULL)
+    refuse (state->refused, CONCORD_FIELD_TAGS,
+            g_strdup ("The member was already in the audience; Concord writes its tags on the "
+                      "next sync"));
+
+  concord_http_client_send_json_async (self->client,
+                                       new_request ("PUT", path, "PUT /lists/{id}/members/{hash}",
+                                                    body),
+                                       g_task_get_cancellable (task), on_upsert_cb, task);
+}
+
+static void
+on_batch_created_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConcordConnectorMailchimp *self = CONCORD_CONNECTOR_MAILCHIMP (object);
+  CreateState *state = g_task_get_task_data (task);
+  GError *error = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  state->results = g_task_propagate_pointer (G_TASK (result), &error);
+  if (state->results == NULL)
+    {
+      g_hash_table_remove_all (self->existing);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_hash_table_iter_init (&iter, self->existing);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      guint index = GPOINTER_TO_UINT (key) - 1;
+
+      if (index < state->records->len)
+        g_array_append_val (state->pending, index);
+    }
+  g_hash_table_remove_all (self->existing);
+  upsert_next (g_steal_pointer (&task));
+}
+
 static void
 concord_connector_mailchimp_create_async (ConcordConnector    *connector,
                                           const char          *contact_type,
@@ -2052,9 +2239,19 @@ concord_connector_mailchimp_create_async (ConcordConnector    *connector,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
 {
-  accept_list (CONCORD_CONNECTOR_MAILCHIMP (connector), contact_type);
+  ConcordConnectorMailchimp *self = CONCORD_CONNECTOR_MAILCHIMP (connector);
+  GTask *task = concord_connector_task_new (connector, concord_connector_mailchimp_create_async,
+                                            cancellable, callback, user_data);
+  CreateState *state = g_new0 (CreateState, 1);
+
+  state->records = g_ptr_array_ref (records);
+  state->pending = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_task_set_task_data (task, state, (GDestroyNotify) create_state_free);
+  g_hash_table_remove_all (self->existing);
+
+  accept_list (self, contact_type);
   CONCORD_CONNECTOR_CLASS (concord_connector_mailchimp_parent_class)->create_async (
-    connector, contact_type, records, cancellable, callback, user_data);
+    connector, contact_type, records, cancellable, on_batch_created_cb, task);
 }
 
 static void
@@ -2113,6 +2310,7 @@ concord_connector_mailchimp_finalize (GObject *object)
   ConcordConnectorMailchimp *self = CONCORD_CONNECTOR_MAILCHIMP (object);
 
   g_hash_table_unref (self->accepted);
+  g_hash_table_unref (self->existing);
 
   G_OBJECT_CLASS (concord_connector_mailchimp_parent_class)->finalize (object);
 }
@@ -2157,6 +2355,7 @@ concord_connector_mailchimp_init (ConcordConnectorMailchimp *self)
   self->max_changed = -1;
   self->since = -1;
   self->accepted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->existing = g_hash_table_new (g_direct_hash, g_direct_equal);
 }
 
 /* ------------------------------------------------------------------------- */

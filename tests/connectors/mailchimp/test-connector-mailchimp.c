@@ -528,8 +528,8 @@ test_status_table (Fixture       *f,
 }
 
 /* An existing member is never sent "subscribed" and never re-subscribed:
- * a create of an address already in the audience fails that record and
- * leaves the member as it was; an update to active over unsubscribed,
+ * a create of an address already in the audience upserts its fields and
+ * leaves its status (but for an unsubscribe); an update to active over unsubscribed,
  * cleaned, pending or transactional is refused for the status alone
  * (the rest written), and the member keeps its status; an unsubscribe
  * goes through. */
@@ -548,9 +548,26 @@ test_never_resubscribe (Fixture       *f,
   put_member (f, "{\"email_address\": \"waiting@example.com\", \"status\": \"pending\"}");
   put_member (f, "{\"email_address\": \"happy@example.com\", \"status\": \"subscribed\"}");
 
+  /* A create of an address already there: upserted with status_if_new,
+   * never status: the fields land, the status stays (and is refused). */
   exists = create_one (f, new_member ("GONE@example.com", "Back", "active"));
-  g_assert_error (exists->error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+  g_assert_no_error (exists->error);
+  g_assert_cmpstr (concord_record_get_remote_id (exists->record), ==, gone);
+  g_assert_true (result_refuses (exists, CONCORD_FIELD_STATUS));
+  g_assert_cmpstr (concord_record_get_text (exists->record, CONCORD_FIELD_FIRST_NAME), ==, "Back");
   g_assert_cmpstr (mock_status (f, "gone@example.com"), ==, "unsubscribed");
+  g_assert_cmpuint (count_requests (f, "PUT", "/members/"), ==, 1);
+  {
+    /* An unsubscribe does reach a member that exists. */
+    g_autoptr(ConcordWriteResult) unsubscribed = create_one (f, new_member ("happy@example.com",
+                                                                            NULL, "bounced"));
+
+    g_assert_no_error (unsubscribed->error);
+    g_assert_false (result_refuses (unsubscribed, CONCORD_FIELD_STATUS));
+    g_assert_cmpstr (mock_status (f, "happy@example.com"), ==, "unsubscribed");
+    g_assert_true (concord_mock_mailchimp_set_status (f->mock, LIST, "happy@example.com",
+                                                      "subscribed"));
+  }
 
   {
     g_autoptr(ConcordWriteResult) result = update_one (f, gone, new_member (NULL, "Back", "active"),
