@@ -56,7 +56,9 @@
  * Writes. Creates go in batches of MAX_BATCH to POST /lists/{id}, whose
  * errors[] fail their members only; an update is PATCH by hash, with the
  * member read first when it changes status or tags, and tags written
- * through POST …/members/{hash}/tags (active and inactive). Errors are
+ * through POST …/members/{hash}/tags (active and inactive). A new address
+ * would be a new member id: only its case is written, another address is
+ * refused for that field. Errors are
  * problem+json: detail and title make the message, the title the code.
  */
 
@@ -1898,9 +1900,20 @@ patch_request (ConcordConnectorMailchimp *self,
   json_builder_begin_object (builder);
   if (email != NULL && *email != '\0')
     {
-      json_builder_set_member_name (builder, "email_address");
-      json_builder_add_string_value (builder, email);
-      any = TRUE;
+      g_autofree char *hash = concord_connector_mailchimp_subscriber_hash (email);
+
+      /* Another address is another member id: the binding would point at
+       * nothing. Only its case may change here. */
+      if (g_strcmp0 (hash, change->remote_id) != 0)
+        refuse (refused, CONCORD_FIELD_EMAIL,
+                g_strdup ("Mailchimp makes a member of a new address a new member; change the "
+                          "address in Mailchimp"));
+      else
+        {
+          json_builder_set_member_name (builder, "email_address");
+          json_builder_add_string_value (builder, email);
+          any = TRUE;
+        }
     }
   else if (clears (clear, CONCORD_FIELD_EMAIL) || (email != NULL && *email == '\0'))
     refuse (refused, CONCORD_FIELD_EMAIL, g_strdup ("Mailchimp needs an email address for "

@@ -437,14 +437,27 @@ test_subscriber_hash (Fixture       *f,
   g_assert_cmpstr (concord_record_get_text (g_ptr_array_index (fetched, 0), CONCORD_FIELD_FIRST_NAME),
                    ==, "Ann");
 
-  updated = update_one (f, hash, new_member (NULL, "Annie", NULL), NULL);
+  updated = update_one (f, hash, new_member ("ann.e2e@example.com", "Annie", NULL), NULL);
   g_assert_no_error (updated->error);
+  /* Its case may change (the same member); another address would be
+   * another member, refused for that field alone. */
+  g_assert_false (result_refuses (updated, CONCORD_FIELD_EMAIL));
+  g_assert_cmpstr (concord_record_get_remote_id (updated->record), ==, hash);
+  {
+    g_autoptr(ConcordWriteResult) moved = update_one (f, hash,
+                                                      new_member ("ann.new@example.com", "Ann",
+                                                                  NULL), NULL);
+
+    g_assert_no_error (moved->error);
+    g_assert_true (result_refuses (moved, CONCORD_FIELD_EMAIL));
+    g_assert_cmpstr (concord_record_get_email (moved->record), ==, "ann.e2e@example.com");
+  }
   {
     g_autoptr(JsonObject) member = mock_member (f, "ann.e2e@example.com");
 
     g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (member,
                                                                                    "merge_fields"),
-                                                    "FNAME"), ==, "Annie");
+                                                    "FNAME"), ==, "Ann");
   }
 }
 
