@@ -58,8 +58,10 @@
  * member read first when it changes status or tags, and tags written
  * through POST …/members/{hash}/tags (active and inactive). A new address
  * would be a new member id: only its case is written, another address is
- * refused for that field. Errors are
- * problem+json: detail and title make the message, the title the code.
+ * refused for that field.
+ *
+ * Errors are problem+json: the title and detail make the message, the
+ * title (and the status) the code.
  */
 
 #define G_LOG_DOMAIN "concord-connector-mailchimp"
