@@ -129,12 +129,14 @@ create_one (Fixture       *f,
   return g_ptr_array_steal_index (results, 0);
 }
 
+/* Applies @set (taken) and @clear to @remote_id; its result. */
 static ConcordWriteResult *
 update_one (Fixture            *f,
             const char         *remote_id,
             ConcordRecord      *set,
             const char * const *clear)
 {
+  g_autoptr(ConcordRecord) owned = set;
   g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
   g_autoptr(GPtrArray) results = NULL;
   g_autoptr(GAsyncResult) done = NULL;

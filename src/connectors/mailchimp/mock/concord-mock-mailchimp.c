@@ -439,7 +439,7 @@ apply_body (ConcordMockMailchimp *self,
       /* A new address is a new hash. */
       json_object_set_string_member (member, "email_address", email);
       json_object_set_string_member (member, "id", hash);
-      g_hash_table_steal (list->by_hash, old);
+      g_hash_table_remove (list->by_hash, old);
       g_hash_table_replace (list->by_hash, g_strdup (hash), member);
     }
 
