@@ -781,6 +781,55 @@ test_incremental (Fixture       *f,
   g_assert_cmpuint (count_requests (f, "GET", "/members"), ==, 1);
 }
 
+/* A change listing a day after the last full one is a full one again,
+ * the only kind marked complete (archived members are not listed, and no
+ * change listing shows them gone). */
+static void
+test_daily_full_listing (Fixture       *f,
+                         gconstpointer  data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *old_cursor = g_strdup_printf ("2024-05-01T10:00:00+00:00;full=%" G_GINT64_FORMAT,
+                                                 now - 2 * 24 * 3600);
+  g_autofree char *fresh_cursor = g_strdup_printf ("2024-05-01T10:00:00+00:00;full=%" G_GINT64_FORMAT,
+                                                   now - 60);
+  g_autoptr(GError) error = NULL;
+
+  concord_mock_mailchimp_generate (f->mock, 3, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *cursor = i == 0 ? old_cursor : fresh_cursor;
+      GAsyncResult *result = NULL;
+      g_autoptr(GAsyncResult) done = NULL;
+      g_autoptr(ConcordPage) page = NULL;
+
+      concord_mock_server_reset_log (f->server);
+      concord_connector_list_async (f->connector, LIST, cursor, NULL, NULL,
+                                    concord_test_store_result_cb, &result);
+      done = concord_test_wait_for_result (&result);
+      page = concord_connector_list_finish (f->connector, done, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (page->records->len, ==, 3);
+      g_assert_null (page->next_page);
+      /* Full: no since_last_changed, complete, and a cursor that says so. */
+      g_assert_true (page->complete == (i == 0));
+      g_assert_cmpuint (count_requests (f, "GET", "/members"), ==, 1);
+      {
+        g_autoptr(GPtrArray) log = concord_mock_server_get_log (f->server);
+        gboolean since = FALSE;
+
+        for (guint r = 0; r < log->len; r++)
+          {
+            ConcordMockLogEntry *entry = g_ptr_array_index (log, r);
+
+            since |= entry->query != NULL && strstr (entry->query, "since_last_changed") != NULL;
+          }
+        g_assert_true (since == (i == 1));
+      }
+      g_assert_nonnull (strstr (page->cursor, ";full="));
+    }
+}
+
 /* Creates go in batches of at most 500, one request each. */
 static void
 test_batches (Fixture       *f,
@@ -1059,6 +1108,7 @@ main (int   argc,
     { "merge-fields", test_merge_fields },
     { "tags", test_tags },
     { "incremental", test_incremental },
+    { "daily-full-listing", test_daily_full_listing },
     { "batches", test_batches },
     { "connection-limit", test_connection_limit },
     { "automap", test_automap },
