@@ -26,8 +26,9 @@
  * deletion: a listing a day after the last full one is full again, the
  * only kind marked complete.
  *
- * Merge fields. GET /lists/{id}/merge-fields is read before a listing's
- * first page, a schema load and the first fetch or write: FNAME, LNAME,
+ * Merge fields. GET /lists/{id}/merge-fields is read by a schema load,
+ * before a listing's first page (unless a schema load just did), and
+ * before the first fetch or write: FNAME, LNAME,
  * PHONE and COMPANY (by tag, or a field named "Company") are the
  * canonical names, phones and company; every other field is
  * "custom:<its name>", typed (text, number, date; dropdown and radio as
@@ -117,6 +118,7 @@ struct _ConcordConnectorMailchimp
   GHashTable           *accepted;      /* (owned): audience ids used without a listing */
   char                 *list_id;       /* (owned) (nullable): the audience of the operation */
   char                 *fields_list;   /* (owned) (nullable): the audience @fields are of */
+  gint64                fields_at;     /* when @fields were read, monotonic µs */
   GPtrArray            *fields;        /* (owned) (nullable): MergeField */
   GHashTable           *fields_by_tag; /* (owned) (nullable): tag → MergeField */
   GHashTable           *fields_by_key; /* (owned) (nullable): record key → MergeField */
@@ -1015,12 +1017,20 @@ on_fields_read_cb (GObject      *object,
       return;
     }
   self->fields_list = g_strdup (g_task_get_task_data (task));
+  self->fields_at = g_get_monotonic_time ();
   g_task_return_boolean (task, TRUE);
 }
 
+/* How old the merge fields may be for a new listing: a sync loads the
+ * schema (which reads them) just before it lists. */
+#define FIELDS_FRESH_US (60 * G_USEC_PER_SEC)
+
+/* @again: read them even if known, unless read within FIELDS_FRESH_US
+ * (@force: whatever their age). */
 static void
 read_fields_async (ConcordConnectorMailchimp *self,
                    gboolean                   again,
+                   gboolean                   force,
                    GCancellable              *cancellable,
                    GAsyncReadyCallback        callback,
                    gpointer                   user_data)
@@ -1040,7 +1050,8 @@ read_fields_async (ConcordConnectorMailchimp *self,
       return;
     }
 
-  if (!again && self->fields != NULL && g_strcmp0 (self->fields_list, self->list_id) == 0)
+  if (self->fields != NULL && g_strcmp0 (self->fields_list, self->list_id) == 0 && !force &&
+      (!again || g_get_monotonic_time () - self->fields_at < FIELDS_FRESH_US))
     {
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
@@ -1067,7 +1078,7 @@ concord_connector_mailchimp_prepare_async (ConcordRestConnector *connector,
 
   if (new_listing)
     self->max_changed = -1;
-  read_fields_async (self, new_listing, cancellable, callback, user_data);
+  read_fields_async (self, new_listing, FALSE, cancellable, callback, user_data);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1144,7 +1155,7 @@ concord_connector_mailchimp_load_schema_async (ConcordConnector    *connector,
     }
 
   /* Fields as they are now: a schema load reads them again. */
-  read_fields_async (self, TRUE, cancellable, on_schema_prepared_cb, task);
+  read_fields_async (self, TRUE, TRUE, cancellable, on_schema_prepared_cb, task);
 }
 
 /* ------------------------------------------------------------------------- */
