@@ -216,7 +216,9 @@ def main():
         if not auto:
             doc['mapping'] = {'automatic': False, 'pairs': [
                 x for x in pairs if x.get('a') != custom_a and x.get('b') != custom_b] + [
-                {'a': custom_a, 'b': custom_b, 'flow': 'both'}]}
+                {'a': custom_a, 'b': custom_b, 'flow': 'both',
+                 # Both are text fields (the driver interface says so).
+                 'type_a': 'string', 'type_b': 'string'}]}
             p = cli('connection', 'import', 'e2e', '-', stdin=json.dumps(doc))
         check('the custom field %s ↔ %s is mapped both ways (%s)' %
               (custom_a, custom_b, 'by the automatic mapping' if auto else 'by connection import'),
