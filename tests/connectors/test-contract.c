@@ -452,6 +452,10 @@ mailchimp_make_refused (Fixture *f,
                         guint    i)
 {
   g_autofree char *email = g_strdup_printf ("refused%u@fake.invalid", i);
+
+  return new_person (email, "Refused");
+}
+
 /* HubSpot: its mock server is the app; pages of 20 contacts, so paging
  * needs no thousand writes (creates go 100 a batch). */
 static void
