@@ -1171,11 +1171,10 @@ concord_mock_server_set_max_items (ConcordMockServer *self,
 /**
  * concord_mock_server_get_max_items:
  *
- * For an app whose batches are not a bare JSON array (an object holding
- * the array): the limit of concord_mock_server_set_max_items(), for its
- * handler to answer 413 itself.
+ * For an app whose batches are a member of an object body (which the
+ * framework does not count): its route answers 413 above it itself.
  *
- * Returns: the most items a request may hold, 0 for no limit
+ * Returns: the limit of concord_mock_server_set_max_items(), 0 for none
  */
 guint
 concord_mock_server_get_max_items (ConcordMockServer *self)
