@@ -134,7 +134,7 @@ struct _ConcordConnectorHubspot
   gint64                query_max_ms;   /* the largest lastmodifieddate of that query */
   gint64                max_ms;         /* the largest lastmodifieddate of the listing */
   guint                 generation;     /* search queries started in this listing */
-  GHashTable           *seen;           /* (owned) (nullable): ids given in this listing */
+  GHashTable           *seen;           /* (owned) (nullable): ids a search listing gave */
 
   GHashTable           *conflicts;      /* (owned): input record → existing id (create) */
   gint64                last_search_us; /* when the last search page was asked for */
@@ -1208,7 +1208,11 @@ concord_connector_hubspot_build_list_request (ConcordRestConnector  *connector,
           self->since_ms = -1;
         }
       if (self->since_ms < 0)
-        return full_list_request (self, NULL);
+        {
+          /* Pages by id: nothing comes twice, nothing to remember. */
+          g_clear_pointer (&self->seen, g_hash_table_unref);
+          return full_list_request (self, NULL);
+        }
       self->query_since_ms = MAX (self->since_ms - OVERLAP_MS, 0);
       return search_request (self, self->query_since_ms, 0);
     }
@@ -1284,8 +1288,10 @@ concord_connector_hubspot_parse_page (ConcordRestConnector  *connector,
       modified = contact_modified_ms (object);
       self->max_ms = MAX (self->max_ms, modified);
       self->query_max_ms = MAX (self->query_max_ms, modified);
-      /* A search started again repeats the contacts of its first instant. */
-      if (!g_hash_table_add (self->seen, g_strdup (concord_record_get_remote_id (record))))
+      /* A search started again repeats the contacts of its first instant
+       * (and a full read after a search, those the search gave). */
+      if (self->seen != NULL &&
+          !g_hash_table_add (self->seen, g_strdup (concord_record_get_remote_id (record))))
         {
           concord_record_unref (record);
           continue;
