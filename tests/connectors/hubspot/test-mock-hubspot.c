@@ -7,8 +7,8 @@
  * The simulated HubSpot keeps HubSpot's rules, asked directly (no
  * connector): bearer auth and INVALID_AUTHENTICATION, after-paging and
  * its limit, the search filters, sort and 10,000-result cap, batch caps
- * and 207 partial batches, 409 with the existing id, validation per
- * value, the properties endpoint, archived listing, the ten-secondly
+ * and 207 partial batches, 409 with the existing id, addresses kept in
+ * lower case, validation per value, the properties endpoint, archived listing, the ten-secondly
  * headers with the TEN_SECONDLY_ROLLING 429, save and load, and the same
  * generated account for the same seed.
  *
@@ -283,6 +283,16 @@ test_batches (void)
                      expected);
     g_assert_cmpstr (json_object_get_string_member (root_object (conflict), "category"), ==,
                      "CONFLICT");
+  }
+
+  /* An address is kept in lower case. */
+  {
+    g_autoptr(Answer) zed = ask (mock, "POST", "/crm/v3/objects/contacts", TOKEN,
+                                 "{\"properties\": {\"email\": \"Zed@Example.COM\"}}");
+
+    g_assert_cmpuint (zed->status, ==, 201);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+                       root_object (zed), "properties"), "email"), ==, "zed@example.com");
   }
 
   read_body = g_strdup_printf ("{\"properties\": [\"email\"], \"inputs\": [{\"id\": \"%"

@@ -30,7 +30,8 @@
  *   objectWriteTraceId, the ids, the property name); or, as HubSpot is
  *   reported to answer some batches, all or nothing
  *   (concord_mock_hubspot_set_atomic_batches());
- * - email is unique (case-insensitive): a create with one that exists, or
+ * - email is unique (case-insensitive) and kept in lower case: a create
+ *   with one that exists, or
  *   an update to one, is 409 CONFLICT "Contact already exists. Existing
  *   ID: N";
  * - values: all strings; an invalid email, an unknown or read-only
@@ -691,6 +692,9 @@ apply_properties (ConcordMockHubspot *self,
 
       if (text == NULL || *text == '\0')
         g_hash_table_remove (contact->values, name);
+      else if (g_str_equal (name, "email"))
+        /* HubSpot keeps an address in lower case, whatever it was sent. */
+        g_hash_table_replace (contact->values, g_strdup (name), g_utf8_strdown (text, -1));
       else
         g_hash_table_replace (contact->values, g_strdup (name), g_strdup (text));
     }
