@@ -2153,6 +2153,143 @@ test_review_automap (Fixture       *f,
   concord_app_registry_unregister (&crm_app);
 }
 
+/* ------------------------------------------------------------------------- */
+/* The sandbox demo with a sample of a real app                              */
+/* ------------------------------------------------------------------------- */
+
+static guint
+count_all (ConcordConnector *connector,
+           const char       *type,
+           GHashTable       *emails)
+{
+  g_autofree char *token = NULL;
+  guint n = 0;
+
+  do
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(ConcordPage) page = NULL;
+      g_autoptr(GError) error = NULL;
+      GAsyncResult *slot = NULL;
+
+      concord_connector_list_async (connector, type, NULL, token, NULL, concord_test_store_result_cb, &slot);
+      result = concord_test_wait_for_result (&slot);
+      page = concord_connector_list_finish (connector, result, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < page->records->len; i++)
+        {
+          const char *email = concord_record_get_email (g_ptr_array_index (page->records, i));
+
+          if (emails != NULL && email != NULL)
+            g_hash_table_add (emails, g_ascii_strdown (email, -1));
+        }
+      n += page->records->len;
+      g_free (token);
+      token = g_steal_pointer (&page->next_page);
+    }
+  while (token != NULL);
+
+  return n;
+}
+
+/* "Try with Sample Data" → a sample Pipedrive: the dialog opens with
+ * Elastic Email and Pipedrive chosen, the sandbox's servers and keys
+ * filled in; the user names the accounts and goes through the real flow;
+ * the first sync brings each side's contacts to the other. */
+static void
+test_sandbox_app (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *sandbox_dir = g_build_filename (f->dir, "sandbox", NULL);
+  g_autoptr(ConcordSandbox) sandbox = concord_sandbox_new (sandbox_dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnector) ee = NULL;
+  g_autoptr(ConcordConnector) app = NULL;
+  g_autoptr(GHashTable) emails_a = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) emails_b = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *account_b = NULL;
+  gboolean started = FALSE;
+  GtkWidget *area_a, *area_b, *label;
+  GHashTableIter iter;
+  gpointer email;
+
+  g_assert_true (concord_sandbox_add_app (sandbox, "pipedrive", &error));
+  g_assert_no_error (error);
+  concord_sandbox_start_async (sandbox, NULL, sandbox_started_cb, &started);
+  g_assert_true (concord_test_wait_until (flag_set, &started, 30));
+  concord_add_connection_dialog_set_sandbox_app (CONCORD_ADD_CONNECTION_DIALOG (f->dialog), sandbox, "pipedrive");
+
+  /* Both apps chosen, their keys and servers filled in, and the page
+   * says so. */
+  area_a = side (f, CONCORD_SIDE_A);
+  area_b = side (f, CONCORD_SIDE_B);
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area_b, "name-entry"), 10));
+  g_assert_cmpstr (concord_add_connection_side_get_app (CONCORD_ADD_CONNECTION_SIDE (area_a))->id, ==,
+                   "elasticemail");
+  g_assert_cmpstr (concord_add_connection_side_get_app (CONCORD_ADD_CONNECTION_SIDE (area_b))->id, ==,
+                   "pipedrive");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_a, "key-entry"))), ==,
+                   concord_sandbox_get_app_key (sandbox, "elasticemail"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==,
+                   concord_sandbox_get_app_key (sandbox, "pipedrive"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "base-url-entry"))), ==,
+                   concord_sandbox_get_app_url (sandbox, "pipedrive"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "app-list")));
+  label = GTK_WIDGET (gtk_widget_get_template_child (f->dialog, CONCORD_TYPE_ADD_CONNECTION_DIALOG, "sandbox_label"));
+  g_assert_true (gtk_widget_get_visible (label));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)), "Pipedrive"));
+
+  /* Choosing another app drops the sandbox's key; back again fills it. */
+  g_signal_emit_by_name (concord_test_named (area_b, "change-app-button"), "clicked");
+  g_signal_emit_by_name (concord_test_named (area_b, "app-list"), "row-activated",
+                         concord_test_named (concord_test_named (area_b, "app-list"), "app-sample-crm"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==,
+                   concord_sandbox_get_app_key (sandbox, "sample-crm"));
+  g_signal_emit_by_name (concord_test_named (area_b, "change-app-button"), "clicked");
+  g_signal_emit_by_name (concord_test_named (area_b, "app-list"), "row-activated",
+                         concord_test_named (concord_test_named (area_b, "app-list"), "app-pipedrive"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==,
+                   concord_sandbox_get_app_key (sandbox, "pipedrive"));
+
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_a, "name-entry")), "Sample Newsletter");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry")), "Sample Sales");
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+  check_key (f, CONCORD_SIDE_B, "Key accepted");
+  screenshot (f, "add-connection-sandbox-pipedrive.png");
+
+  /* The sample account is an account like any other: its key in the
+   * keyring, its options the sandbox's. */
+  account_b = account_id_named (f, "Sample Sales");
+  g_assert_nonnull (account_b);
+  assert_key_in_keyring (account_b, concord_sandbox_get_app_key (sandbox, "pipedrive"));
+
+  next (f, "direction");
+  next (f, "rules");
+  next (f, "mapping");
+  next (f, "review");
+  g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"), 60));
+  concord_test_click (concord_test_named (f->dialog, "turn-on-button"));
+  g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
+  g_assert_true (concord_test_wait_until (ran_once, f, 120));
+
+  /* Contacts of each side are on the other. */
+  ee = concord_app_registry_create_connector ("elasticemail", concord_sandbox_get_app_options_json (sandbox,
+                                                                                                   "elasticemail"),
+                                              concord_sandbox_get_app_key (sandbox, "elasticemail"), &error);
+  g_assert_no_error (error);
+  app = concord_app_registry_create_connector ("pipedrive", concord_sandbox_get_app_options_json (sandbox, "pipedrive"),
+                                               concord_sandbox_get_app_key (sandbox, "pipedrive"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_all (ee, "contacts", emails_a), >, 300);
+  g_assert_cmpuint (count_all (app, "persons", emails_b), >, 250);
+  g_hash_table_iter_init (&iter, emails_b);
+  while (g_hash_table_iter_next (&iter, &email, NULL))
+    g_assert_true (g_hash_table_contains (emails_a, email));
+  g_hash_table_iter_init (&iter, emails_a);
+  while (g_hash_table_iter_next (&iter, &email, NULL))
+    g_assert_true (g_hash_table_contains (emails_b, email));
+}
+
 static const ConcordAppField every_kind_fields[] = {
   { .key = "password", .kind = CONCORD_APP_FIELD_SECRET, .label = "Password", .required = TRUE },
   { .key = "user", .kind = CONCORD_APP_FIELD_TEXT, .label = "User Name", .required = TRUE },
@@ -2469,6 +2606,7 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/keyboard", Fixture, NULL, setup, test_keyboard, teardown);
   g_test_add ("/concord/ui/add-connection/edit-in-dialog", Fixture, NULL, setup, test_edit_in_dialog, teardown);
   g_test_add ("/concord/ui/add-connection/contact-type", Fixture, NULL, setup, test_contact_type, teardown);
+  g_test_add ("/concord/ui/add-connection/sandbox-app", Fixture, NULL, setup, test_sandbox_app, teardown);
   g_test_add ("/concord/ui/add-connection/keyboard-flow", Fixture, NULL, setup, test_keyboard_flow, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
               setup, test_cancel_removes_preview, teardown);

@@ -960,3 +960,39 @@ concord_add_connection_dialog_set_sandbox (ConcordAddConnectionDialog *self,
   concord_add_connection_side_set_sandbox (self->side_a, sandbox);
   concord_add_connection_side_set_sandbox (self->side_b, sandbox);
 }
+
+/**
+ * concord_add_connection_dialog_set_sandbox_app:
+ * @sandbox: the running sample apps
+ * @app_id: the demo's second side, one of concord_sandbox_list_apps()
+ *   that @sandbox runs
+ *
+ * Like concord_add_connection_dialog_set_sandbox(), with the demo's two
+ * apps chosen already and their keys filled in: the user names the two
+ * accounts and goes on through the real flow.
+ */
+void
+concord_add_connection_dialog_set_sandbox_app (ConcordAddConnectionDialog *self,
+                                               ConcordSandbox             *sandbox,
+                                               const char                 *app_id)
+{
+  g_autofree char *text = NULL;
+  const char *name;
+
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_DIALOG (self));
+  g_return_if_fail (CONCORD_IS_SANDBOX (sandbox));
+  g_return_if_fail (concord_app_registry_lookup (app_id) != NULL);
+
+  concord_add_connection_dialog_set_sandbox (self, sandbox);
+
+  name = concord_app_registry_get_name (app_id);
+  /* Translators: %s is an app, "Pipedrive" */
+  text = g_strdup_printf (_("Sample data: Elastic Email and %s run on this computer with a few hundred "
+                            "made-up contacts, their keys filled in; nothing leaves it. Name the two "
+                            "accounts and go on."),
+                          name);
+  gtk_label_set_label (self->sandbox_label, text);
+
+  concord_add_connection_side_choose_app (self->side_a, concord_elasticemail_app.id);
+  concord_add_connection_side_choose_app (self->side_b, app_id);
+}
