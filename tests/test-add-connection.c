@@ -34,6 +34,7 @@
 #include "concord-add-connection-side.h"
 #include "concord-application.h"
 #include "concord-app-registry.h"
+#include "concord-error.h"
 #include "concord-memory-connector.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
@@ -2290,6 +2291,216 @@ test_sandbox_app (Fixture       *f,
     g_assert_true (g_hash_table_contains (emails_b, email));
 }
 
+/* ------------------------------------------------------------------------- */
+/* An app whose contact types come from its API (a mailing tool's audiences) */
+/* ------------------------------------------------------------------------- */
+
+typedef enum
+{
+  LISTED_FAIL,
+  LISTED_NONE,
+  LISTED_TWO,
+} ListedMode;
+
+static ListedMode listed_mode;
+static guint listed_calls;
+
+#define TEST_TYPE_LISTED_CONNECTOR (test_listed_connector_get_type ())
+G_DECLARE_FINAL_TYPE (TestListedConnector, test_listed_connector, TEST, LISTED_CONNECTOR, ConcordConnector)
+
+struct _TestListedConnector
+{
+  ConcordConnector parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestListedConnector, test_listed_connector, CONCORD_TYPE_CONNECTOR)
+
+static const char *
+test_listed_connector_get_app_id (ConcordConnector *self)
+{
+  return "test-audiences";
+}
+
+/* The app answers after a while: long enough to see the spinner. */
+static gboolean
+listed_answer_cb (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+
+  switch (listed_mode)
+    {
+    case LISTED_FAIL:
+      g_ptr_array_unref (types);
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_SERVER, "GET /lists failed: HTTP 503");
+      return G_SOURCE_REMOVE;
+    case LISTED_TWO:
+      g_ptr_array_add (types, concord_contact_type_new ("aud-7f1", "Newsletter"));
+      g_ptr_array_add (types, concord_contact_type_new ("aud-2c9", "Customers"));
+      break;
+    case LISTED_NONE:
+    default:
+      break;
+    }
+  g_task_return_pointer (task, types, (GDestroyNotify) g_ptr_array_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_listed_connector_list_contact_types_async (ConcordConnector    *self,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data)
+{
+  GTask *task = concord_connector_task_new (self, test_listed_connector_list_contact_types_async, cancellable,
+                                            callback, user_data);
+  g_autoptr(GSource) source = g_timeout_source_new (600);
+
+  listed_calls++;
+  g_source_set_callback (source, listed_answer_cb, task, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+}
+
+static void
+test_listed_connector_class_init (TestListedConnectorClass *klass)
+{
+  ConcordConnectorClass *connector_class = CONCORD_CONNECTOR_CLASS (klass);
+
+  connector_class->get_app_id = test_listed_connector_get_app_id;
+  connector_class->list_contact_types_async = test_listed_connector_list_contact_types_async;
+}
+
+static void
+test_listed_connector_init (TestListedConnector *self)
+{
+}
+
+static ConcordConnector *
+listed_create (const ConcordAppInfo  *app,
+               JsonObject            *options,
+               const char            *secret,
+               GError               **error)
+{
+  return g_object_new (TEST_TYPE_LISTED_CONNECTOR, NULL);
+}
+
+static const ConcordAppField listed_fields[] = {
+  { .key = "api_key", .kind = CONCORD_APP_FIELD_SECRET, .label = "API Key", .required = TRUE },
+  { NULL }
+};
+
+static const ConcordAppInfo listed_app = {
+  .id = "test-audiences",
+  .name = "Audiences",
+  .icon_name = "mail-send-symbolic",
+  .key_url = "https://example.com/account/api-keys",
+  .key_help = "Copy your key from Account → API keys.",
+  .auth = CONCORD_APP_AUTH_KEY,
+  .fields = listed_fields,
+  .create = listed_create,
+  .no_types = "This account has no audiences. Create one in Audiences, then check again.",
+};
+
+static gboolean
+spinner_spins (gpointer widget)
+{
+  return gtk_widget_get_visible (widget) && gtk_spinner_get_spinning (GTK_SPINNER (widget));
+}
+
+/* The types are read from the app while the key is checked: a spinner
+ * meanwhile, the app's failure said with a way to try again (which reads
+ * only the types: the account stays the one made), the app's own words
+ * for an account with none, and then a step listing them, each named for
+ * a screen reader. The app's row has its icon, its key link its page. */
+static void
+test_listed_types (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *area, *list, *row, *status, *check_button;
+  g_autofree char *account = NULL;
+
+  g_assert_true (concord_app_registry_register (&listed_app, &error));
+  g_assert_no_error (error);
+  listed_calls = 0;
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  area = side (f, CONCORD_SIDE_B);
+  list = concord_test_named (area, "app-list");
+  row = concord_test_named (list, "app-test-audiences");
+  /* Its row: its name and its icon. */
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Audiences");
+  {
+    GtkWidget *icon = concord_test_find_type (row, GTK_TYPE_IMAGE);
+
+    g_assert_nonnull (icon);
+    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon)), ==, "mail-send-symbolic");
+  }
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))), ==,
+                   listed_app.key_url);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (concord_test_named (area, "key-entry"))),
+                   ==, "API Key");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), "Mailing");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), "aud-key-51e0");
+
+  /* The app fails to list them: said, and Check tries again. */
+  listed_mode = LISTED_FAIL;
+  status = concord_test_named (area, "status-label");
+  check_button = concord_test_named (area, "check-button");
+  concord_test_click (check_button);
+  g_assert_true (concord_test_wait_until (spinner_spins, concord_test_find_type (concord_test_named (area, "key-entry"),
+                                                                                 GTK_TYPE_SPINNER), 10));
+  wait_label (area, "status-label", "Checking the key with Audiences");
+  screenshot (f, "add-connection-1-types-reading.png");
+  wait_label (area, "status-label", "The kinds of contacts in Audiences could not be read");
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  g_assert_true (concord_test_wait_until (is_sensitive, check_button, 10));
+  g_assert_false (gtk_widget_is_sensitive (concord_test_named (f->dialog, "next-button")));
+  account = account_id_named (f, "Mailing");
+  g_assert_nonnull (account);
+
+  /* None: the app's own words. */
+  listed_mode = LISTED_NONE;
+  concord_test_click (check_button);
+  wait_label (area, "status-label", "This account has no audiences");
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  screenshot (f, "add-connection-1-types-none.png");
+  g_assert_false (gtk_widget_is_sensitive (concord_test_named (f->dialog, "next-button")));
+
+  /* Two: accepted, and a step to choose one. */
+  listed_mode = LISTED_TWO;
+  concord_test_click (check_button);
+  wait_label (area, "status-label", "Key accepted");
+  g_assert_cmpuint (listed_calls, ==, 3);
+  {
+    g_autofree char *again = account_id_named (f, "Mailing");
+
+    g_assert_cmpstr (again, ==, account);  /* the one account, its types read again */
+  }
+
+  next (f, "types");
+  g_assert_false (gtk_widget_get_visible (concord_test_named (f->dialog, "types-a")));
+  g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-b")));
+  assert_accessible_label (concord_test_named (f->dialog, "type-b-aud-7f1"), "Newsletter");
+  assert_accessible_label (concord_test_named (f->dialog, "type-b-aud-2c9"), "Customers");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (concord_test_named (f->dialog, "type-b-aud-7f1"))));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (concord_test_named (f->dialog, "type-b-aud-2c9")), TRUE);
+  screenshot (f, "add-connection-2-types-listed.png");
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  concord_app_registry_unregister (&listed_app);
+}
+
 static const ConcordAppField every_kind_fields[] = {
   { .key = "password", .kind = CONCORD_APP_FIELD_SECRET, .label = "Password", .required = TRUE },
   { .key = "user", .kind = CONCORD_APP_FIELD_TEXT, .label = "User Name", .required = TRUE },
@@ -2607,6 +2818,7 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/edit-in-dialog", Fixture, NULL, setup, test_edit_in_dialog, teardown);
   g_test_add ("/concord/ui/add-connection/contact-type", Fixture, NULL, setup, test_contact_type, teardown);
   g_test_add ("/concord/ui/add-connection/sandbox-app", Fixture, NULL, setup, test_sandbox_app, teardown);
+  g_test_add ("/concord/ui/add-connection/listed-types", Fixture, NULL, setup, test_listed_types, teardown);
   g_test_add ("/concord/ui/add-connection/keyboard-flow", Fixture, NULL, setup, test_keyboard_flow, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
               setup, test_cancel_removes_preview, teardown);

@@ -730,6 +730,8 @@ show_types (ConcordAddConnectionSide *self,
           text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
                                   concord_app_info_get_name (self->app), detail);
         }
+      else if (self->app->no_types != NULL)
+        text = g_strdup (g_dgettext (GETTEXT_PACKAGE, self->app->no_types));
       else
         /* Translators: %s is an app */
         text = g_strdup_printf (_("%s has no contacts Concord can sync."),
