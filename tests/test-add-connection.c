@@ -2099,6 +2099,8 @@ test_review_automap (Fixture       *f,
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), "crm-key");
   check_key (f, CONCORD_SIDE_B, "Key accepted");
 
+  /* Two apps: the step says what each syncs, then the direction. */
+  next (f, "types");
   next (f, "direction");
   next (f, "rules");
   next (f, "mapping");
@@ -2264,6 +2266,13 @@ test_sandbox_app (Fixture       *f,
   g_assert_nonnull (account_b);
   assert_key_in_keyring (account_b, concord_sandbox_get_app_key (sandbox, "pipedrive"));
 
+  /* Two apps, one kind of contact each: the step shows what each syncs. */
+  next (f, "types");
+  g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-a")));
+  g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-b")));
+  assert_accessible_label (concord_test_named (f->dialog, "type-a-contacts"), "Contacts");
+  assert_accessible_label (concord_test_named (f->dialog, "type-b-persons"), "Persons");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (concord_test_named (f->dialog, "type-b-persons"))));
   next (f, "direction");
   next (f, "rules");
   next (f, "mapping");

@@ -76,15 +76,10 @@ both_verified (ConcordAddConnectionDialog *self)
          concord_add_connection_side_get_verified (self->side_b);
 }
 
-/* Which pages this connection goes through: the types page only when an
- * app has more than one kind of contact. */
+/* Whether an app of the connection has several kinds of contact. */
 static gboolean
-page_needed (ConcordAddConnectionDialog *self,
-             Page                        page)
+several_types (ConcordAddConnectionDialog *self)
 {
-  if (page != PAGE_TYPES)
-    return TRUE;
-
   for (guint s = 0; s < 2; s++)
     {
       GPtrArray *types = concord_add_connection_side_get_types (side_widget (self, s));
@@ -94,6 +89,28 @@ page_needed (ConcordAddConnectionDialog *self,
     }
 
   return FALSE;
+}
+
+/* Which pages this connection goes through: the types page when an app
+ * has more than one kind of contact, to choose, or when the two apps
+ * differ, to show what each side's contacts are (Pipedrive's persons,
+ * HubSpot's contacts, a Mailchimp audience); not between two accounts of
+ * one app with one kind. */
+static gboolean
+page_needed (ConcordAddConnectionDialog *self,
+             Page                        page)
+{
+  const ConcordAppInfo *app_a, *app_b;
+
+  if (page != PAGE_TYPES)
+    return TRUE;
+
+  if (several_types (self))
+    return TRUE;
+
+  app_a = concord_add_connection_side_get_app (self->side_a);
+  app_b = concord_add_connection_side_get_app (self->side_b);
+  return app_a != NULL && app_b != NULL && app_a != app_b;
 }
 
 /* Keeps each side's chosen type among that account's types. */
@@ -294,8 +311,10 @@ build_types_page (ConcordAddConnectionDialog *self)
       GtkCheckButton *first = NULL;
       g_autofree char *title = NULL;
 
-      /* A side with one kind of contacts has nothing to choose. */
-      gtk_widget_set_visible (GTK_WIDGET (group), types != NULL && types->len > 1);
+      /* A side with one kind of contacts has nothing to choose: shown
+       * only when no side has (the page then says what each syncs). */
+      gtk_widget_set_visible (GTK_WIDGET (group),
+                              types != NULL && (types->len > 1 || (types->len == 1 && !several_types (self))));
       if (g_strcmp0 (self->types_for[s], account) == 0)
         continue;
 
