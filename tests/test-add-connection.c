@@ -36,6 +36,7 @@
 #include "concord-app-registry.h"
 #include "concord-error.h"
 #include "concord-memory-connector.h"
+#include "concord-mock-app.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
 #include "concord-test-ui.h"
@@ -2270,9 +2271,13 @@ test_sandbox_app (Fixture       *f,
   next (f, "types");
   g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-a")));
   g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-b")));
-  assert_accessible_label (concord_test_named (f->dialog, "type-a-contacts"), "Contacts");
-  assert_accessible_label (concord_test_named (f->dialog, "type-b-persons"), "Persons");
-  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (concord_test_named (f->dialog, "type-b-persons"))));
+  /* One kind each: said, nothing to choose. */
+  assert_accessible_label (concord_test_named (f->dialog, "type-a-contacts"),
+                           "Contacts. The only kind of contact in Elastic Email");
+  assert_accessible_label (concord_test_named (f->dialog, "type-b-persons"),
+                           "Persons. The only kind of contact in Pipedrive");
+  g_assert_true (ADW_IS_ACTION_ROW (concord_test_named (f->dialog, "type-b-persons")));
+  g_assert_null (concord_test_find_type (concord_test_named (f->dialog, "type-b-persons"), GTK_TYPE_CHECK_BUTTON));
   next (f, "direction");
   next (f, "rules");
   next (f, "mapping");
@@ -2508,6 +2513,150 @@ test_listed_types (Fixture       *f,
 
   gtk_window_destroy (GTK_WINDOW (f->dialog));
   concord_app_registry_unregister (&listed_app);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Every app with a mock: its key step and its contact-type step             */
+/* ------------------------------------------------------------------------- */
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wredundant-decls"
+#define CONCORD_MOCK_APP(info) extern const ConcordMockAppInfo info;
+#include "concord-mock-app-list.h"
+#undef CONCORD_MOCK_APP
+#pragma GCC diagnostic pop
+
+static const ConcordMockAppInfo * const mock_apps[] = {
+#define CONCORD_MOCK_APP(info) &info,
+#include "concord-mock-app-list.h"
+#undef CONCORD_MOCK_APP
+  NULL,
+};
+
+#define SHOOT_KEY "ui-app-steps-key-4d1f"
+
+/* Side B on @app against its simulated server at @base_url: chosen from
+ * the list (with its icon), its form filled (the server address under
+ * Advanced, a made-up address for any other required text), the key
+ * checked, the contact types listed. Saves
+ * add-connection-APP-1-key.png and add-connection-APP-2-types.png. */
+static void
+app_steps (Fixture              *f,
+           const ConcordAppInfo *app,
+           const char           *base_url,
+           const char           *key)
+{
+  GtkWidget *area = side (f, CONCORD_SIDE_B);
+  GtkWidget *list = concord_test_named (area, "app-list");
+  g_autofree char *row_name = g_strdup_printf ("app-%s", app->id);
+  g_autofree char *key_shot = g_strdup_printf ("add-connection-%s-1-key.png", app->id);
+  g_autofree char *types_shot = g_strdup_printf ("add-connection-%s-2-types.png", app->id);
+  g_autofree char *name = g_strdup_printf ("Sample %s", concord_app_info_get_name (app));
+  GtkWidget *row = concord_test_named (list, row_name);
+  GtkWidget *icon = concord_test_find_type (row, GTK_TYPE_IMAGE);
+  GPtrArray *types;
+
+  g_test_message ("%s at %s", app->id, base_url);
+  g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon)), ==, concord_app_info_get_icon_name (app));
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                          concord_app_info_get_icon_name (app)));
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area, "name-entry"), 10));
+
+  /* Its key page, where the app has one. */
+  g_assert_cmpint (gtk_widget_get_visible (concord_test_named (area, "key-help-button")), ==, app->key_url != NULL);
+  if (app->key_url != NULL)
+    {
+      g_assert_true (g_str_has_prefix (app->key_url, "https://"));
+      g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))),
+                       ==, app->key_url);
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), name);
+  for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+    {
+      g_autofree char *widget = NULL;
+      g_autofree char *dashed = g_strdelimit (g_strdup (field->key), "_", '-');
+
+      if (field->kind == CONCORD_APP_FIELD_SECRET)
+        continue;
+      widget = g_strdup_printf ("%s-entry", dashed);
+      if (g_str_equal (field->key, "base_url"))
+        gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), base_url);
+      else if (field->required && field->kind == CONCORD_APP_FIELD_TEXT)
+        gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), "owner@example.com");
+    }
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
+  check_key (f, CONCORD_SIDE_B, "Key accepted");
+  scroll_to (concord_test_named (area, "status-label"));
+  screenshot (f, key_shot);
+
+  /* The step that says what syncs: the app's own kinds of contact. */
+  types = concord_add_connection_side_get_types (CONCORD_ADD_CONNECTION_SIDE (area));
+  g_assert_nonnull (types);
+  g_assert_cmpuint (types->len, >, 0);
+  next (f, "types");
+  g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-b")));
+  for (guint i = 0; i < types->len; i++)
+    {
+      const ConcordContactType *type = g_ptr_array_index (types, i);
+      g_autofree char *check = g_strdup_printf ("type-b-%s", type->id);
+      g_autofree char *only = g_strdup_printf ("%s. The only kind of contact in %s", type->label,
+                                               concord_app_info_get_name (app));
+
+      assert_accessible_label (concord_test_named (f->dialog, check), types->len == 1 ? only : type->label);
+    }
+  screenshot (f, types_shot);
+}
+
+/* For each app whose simulated server is in the mock list (or only
+ * CONCORD_SHOOT_APP; against CONCORD_SHOOT_BASE_URL with
+ * CONCORD_SHOOT_KEY, a `concord-mock APP` of tools/shoot-app.sh, when
+ * given), side A being Elastic Email. */
+static void
+test_app_steps (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *only = g_getenv ("CONCORD_SHOOT_APP");
+  const char *external_url = g_getenv ("CONCORD_SHOOT_BASE_URL");
+  const char *external_key = g_getenv ("CONCORD_SHOOT_KEY");
+  guint n_apps = 0;
+
+  for (guint i = 0; mock_apps[i] != NULL; i++)
+    {
+      const ConcordAppInfo *app = concord_app_registry_lookup (mock_apps[i]->id);
+      g_autoptr(GObject) mock = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (app == NULL || app == &concord_elasticemail_app || (only != NULL && !g_str_equal (only, app->id)))
+        continue;
+
+      /* A new dialog for each app, the first side Elastic Email. */
+      if (n_apps > 0)
+        {
+          gtk_window_destroy (GTK_WINDOW (f->dialog));
+          f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+          g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+          gtk_window_present (GTK_WINDOW (f->dialog));
+          g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+        }
+      choose_app (f, CONCORD_SIDE_A);
+      fill_side (f, CONCORD_SIDE_A, keys[0]);
+      check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+      if (only != NULL && external_url != NULL && external_key != NULL)
+        app_steps (f, app, external_url, external_key);
+      else
+        {
+          mock = mock_apps[i]->create (SHOOT_KEY, 0, &error);
+          g_assert_no_error (error);
+          mock_apps[i]->generate (mock, 20, 1);
+          app_steps (f, app, mock_apps[i]->get_base_url (mock), SHOOT_KEY);
+        }
+      n_apps++;
+    }
+
+  g_assert_cmpuint (n_apps, >, 0);
 }
 
 static const ConcordAppField every_kind_fields[] = {
@@ -2828,6 +2977,7 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/contact-type", Fixture, NULL, setup, test_contact_type, teardown);
   g_test_add ("/concord/ui/add-connection/sandbox-app", Fixture, NULL, setup, test_sandbox_app, teardown);
   g_test_add ("/concord/ui/add-connection/listed-types", Fixture, NULL, setup, test_listed_types, teardown);
+  g_test_add ("/concord/ui/add-connection/app-steps", Fixture, NULL, setup, test_app_steps, teardown);
   g_test_add ("/concord/ui/add-connection/keyboard-flow", Fixture, NULL, setup, test_keyboard_flow, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
               setup, test_cancel_removes_preview, teardown);

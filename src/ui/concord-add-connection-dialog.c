@@ -302,6 +302,21 @@ on_type_toggled (GtkCheckButton             *button,
 static void
 build_types_page (ConcordAddConnectionDialog *self)
 {
+  /* Nothing to choose: the page says what syncs. */
+  if (several_types (self))
+    {
+      gtk_label_set_label (self->types_title, _("Choose What to Sync"));
+      gtk_label_set_label (self->types_description,
+                           _("The contacts Concord syncs in each app. Where an app keeps several kinds, "
+                             "such as audiences or lists, pick the one to sync."));
+    }
+  else
+    {
+      gtk_label_set_label (self->types_title, _("What Syncs"));
+      gtk_label_set_label (self->types_description,
+                           _("The contacts Concord syncs in each app. Each app here keeps one kind."));
+    }
+
   for (guint s = 0; s < 2; s++)
     {
       AdwPreferencesGroup *group = s == CONCORD_SIDE_A ? self->types_group_a : self->types_group_b;
@@ -325,6 +340,29 @@ build_types_page (ConcordAddConnectionDialog *self)
       /* Translators: %s is an account name */
       title = g_strdup_printf (_("Contacts in %s"), account_name (self, s));
       adw_preferences_group_set_title (group, title);
+
+      /* One kind: said, with the app's icon, nothing to choose. */
+      if (types != NULL && types->len == 1)
+        {
+          const ConcordContactType *type = g_ptr_array_index (types, 0);
+          const ConcordAppInfo *app = concord_add_connection_side_get_app (side);
+          /* Translators: %s is an app ("Pipedrive") */
+          g_autofree char *subtitle = g_strdup_printf (_("The only kind of contact in %s"),
+                                                       concord_app_info_get_name (app));
+          GtkWidget *row = add_row (group, self->type_rows[s], type->label, subtitle);
+          GtkWidget *icon = gtk_image_new_from_icon_name (app_icon (self, s));
+          g_autofree char *name = g_strdup_printf ("type-%s-%s", CONCORD_SIDE_NAME (s), type->id);
+          g_autofree char *label = g_strdup_printf ("%s. %s", type->label, subtitle);
+
+          gtk_widget_set_name (row, name);
+          gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
+          gtk_widget_add_css_class (icon, "app-icon");
+          gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          concord_app_info_get_name (app), -1);
+          adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+          set_accessible_label (row, label);
+          continue;
+        }
 
       for (guint i = 0; types != NULL && i < types->len; i++)
         {
@@ -833,6 +871,8 @@ concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, back_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, stack);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, sandbox_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, types_title);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, types_description);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, side_a);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, side_b);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, next_hint_label);
