@@ -1054,4 +1054,7 @@ concord_add_connection_dialog_set_sandbox_app (ConcordAddConnectionDialog *self,
 
   concord_add_connection_side_choose_app (self->side_a, concord_elasticemail_app.id);
   concord_add_connection_side_choose_app (self->side_b, app_id);
+  /* The first name to type, under what the page says. */
+  concord_add_connection_side_focus (self->side_a);
+  concord_add_connection_scroll_to (GTK_WIDGET (self->sandbox_label));
 }
