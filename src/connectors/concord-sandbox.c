@@ -765,6 +765,10 @@ concord_sandbox_start_async (ConcordSandbox      *self,
   g_return_if_fail (CONCORD_IS_SANDBOX (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
+  /* Read here, so that the getters this thread calls meanwhile
+   * (concord_sandbox_owns_account()) never read it at the same time. */
+  ensure_state_read (self);
+
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_sandbox_start_async);
   g_task_run_in_thread (task, start_worker);

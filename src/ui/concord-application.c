@@ -518,6 +518,32 @@ concord_application_start_sandbox_app_async (ConcordApplication  *self,
 }
 
 /**
+ * concord_application_is_sample_account:
+ * @app_id: an account's app
+ * @options_json: (nullable): the account's options
+ *
+ * Returns: whether the account is one of the sandbox demo's (see
+ *   concord_sandbox_owns_account()), running or not
+ */
+gboolean
+concord_application_is_sample_account (ConcordApplication *self,
+                                       const char         *app_id,
+                                       const char         *options_json)
+{
+  g_return_val_if_fail (CONCORD_IS_APPLICATION (self), FALSE);
+
+  /* A sandbox that is not running still knows its ports: its folder. */
+  if (self->sandbox == NULL)
+    {
+      g_autofree char *dir = sandbox_dir ();
+
+      self->sandbox = concord_sandbox_new (dir);
+    }
+
+  return concord_sandbox_owns_account (self->sandbox, app_id, options_json);
+}
+
+/**
  * concord_application_start_sandbox_finish:
  *
  * Returns: (transfer none): the running sandbox, or %NULL with @error set

@@ -31,6 +31,9 @@ void                concord_application_start_sandbox_app_async (ConcordApplicat
                                                                  GCancellable        *cancellable,
                                                                  GAsyncReadyCallback  callback,
                                                                  gpointer             user_data);
+gboolean            concord_application_is_sample_account (ConcordApplication *self,
+                                                           const char         *app_id,
+                                                           const char         *options_json);
 ConcordSandbox     *concord_application_start_sandbox_finish (ConcordApplication  *self,
                                                               GAsyncResult        *result,
                                                               GError             **error);
