@@ -1639,8 +1639,10 @@ save_locked (ConcordMockHubspot *self)
   if (self->save_path == NULL)
     return;
   node = state_to_json (self);
-  text = json_to_string (node, TRUE);
-  if (!g_file_set_contents (self->save_path, text, -1, &error))
+  text = json_to_string (node, FALSE);
+  /* For this user only: a sandbox's account is someone's sample data. */
+  if (!g_file_set_contents_full (self->save_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                 &error))
     g_warning ("Could not save the simulated HubSpot account: %s", error->message);
 }
 
@@ -2166,6 +2168,13 @@ concord_mock_hubspot_load_file (ConcordMockHubspot  *self,
   return TRUE;
 }
 
+/**
+ * concord_mock_hubspot_set_save_path:
+ * @path: (nullable): where to keep the account; %NULL to stop
+ *
+ * Writes the account to @path now (only this user may read it), and
+ * again after every change.
+ */
 void
 concord_mock_hubspot_set_save_path (ConcordMockHubspot *self,
                                     const char         *path)
@@ -2174,6 +2183,7 @@ concord_mock_hubspot_set_save_path (ConcordMockHubspot *self,
 
   g_free (self->save_path);
   self->save_path = g_strdup (path);
+  save_locked (self);
 }
 
 /* ------------------------------------------------------------------------- */
