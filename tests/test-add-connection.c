@@ -2533,7 +2533,8 @@ static const ConcordMockAppInfo * const mock_apps[] = {
   NULL,
 };
 
-#define SHOOT_KEY "ui-app-steps-key-4d1f"
+/* Of a form every app takes: Mailchimp's keys end with their data centre. */
+#define SHOOT_KEY "ui-app-steps-key-4d1f-us6"
 
 /* Side B on @app against its simulated server at @base_url: chosen from
  * the list (with its icon), its form filled (the server address under
