@@ -54,6 +54,9 @@
  * - an unsubscribe, bounce or complaint is written as "unsubscribed"
  *   ("cleaned" cannot be written).
  *
+ * Writes skip merge validation: an audience's required merge fields would
+ * refuse every contact the other app has no value for.
+ *
  * Writes. Creates go in batches of MAX_BATCH to POST /lists/{id}, whose
  * errors[] fail their members only; an update is PATCH by hash, with the
  * member read first when it changes status or tags, and tags written
@@ -1607,6 +1610,10 @@ concord_connector_mailchimp_build_create_request (ConcordRestConnector *connecto
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "update_existing");
   json_builder_add_boolean_value (builder, FALSE);
+  /* An audience's required merge fields would refuse every contact the
+   * other app has no value for. */
+  json_builder_set_member_name (builder, "skip_merge_validation");
+  json_builder_add_boolean_value (builder, TRUE);
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
@@ -1901,7 +1908,8 @@ patch_request (ConcordConnectorMailchimp *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonNode) body = NULL;
-  g_autofree char *path = member_path (self->list_id, change->remote_id, NULL);
+  g_autofree char *path = member_path (self->list_id, change->remote_id,
+                                       "?skip_merge_validation=true");
   const char *email = change->set != NULL ? concord_record_get_text (change->set,
                                                                      CONCORD_FIELD_EMAIL)
                                           : NULL;
@@ -1959,8 +1967,10 @@ patch_request (ConcordConnectorMailchimp *self,
 
   if (!any)
     {
+      g_autofree char *echo = member_path (self->list_id, change->remote_id, NULL);
+
       update->step = STEP_ECHO;
-      return new_request ("GET", path, "GET /lists/{id}/members/{hash}", NULL);
+      return new_request ("GET", echo, "GET /lists/{id}/members/{hash}", NULL);
     }
   body = json_builder_get_root (builder);
   update->step = STEP_PATCH;
@@ -2194,7 +2204,7 @@ upsert_next (GTask *task)
   email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
   status = concord_record_get_text (record, CONCORD_FIELD_STATUS);
   hash = concord_connector_mailchimp_subscriber_hash (email);
-  path = member_path (self->list_id, hash, NULL);
+  path = member_path (self->list_id, hash, "?skip_merge_validation=true");
 
   g_clear_pointer (&state->refused, g_ptr_array_unref);
   state->refused = g_ptr_array_new_with_free_func (g_free);

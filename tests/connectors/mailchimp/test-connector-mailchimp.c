@@ -703,6 +703,34 @@ test_merge_fields (Fixture       *f,
   }
 }
 
+/* An audience's required merge field does not refuse the contacts the
+ * other app has no value for: writes skip merge validation. */
+static void
+test_required_merge_field (Fixture       *f,
+                           gconstpointer  data)
+{
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(ConcordWriteResult) updated = NULL;
+  g_autofree char *hash = concord_connector_mailchimp_subscriber_hash ("nocity@example.com");
+  const char *clear[] = { "custom:City", NULL };
+
+  concord_mock_mailchimp_set_merge_field_required (f->mock, LIST, "CITY", TRUE);
+  g_ptr_array_add (records, new_member ("nocity@example.com", "Nell", "active"));
+  results = create_all (f, records);
+  g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, 0))->error);
+
+  /* Upserted (already there) and updated alike. */
+  {
+    g_autoptr(ConcordWriteResult) again = create_one (f, new_member ("NoCity@example.com", "Nella",
+                                                                     NULL));
+
+    g_assert_no_error (again->error);
+  }
+  updated = update_one (f, hash, new_member (NULL, NULL, NULL), clear);
+  g_assert_no_error (updated->error);
+}
+
 /* Tags: given to a new member; an update adds and removes through the
  * tags endpoint, after reading what the member has. */
 static void
@@ -1107,6 +1135,7 @@ main (int   argc,
     { "never-resubscribe", test_never_resubscribe },
     { "merge-fields", test_merge_fields },
     { "tags", test_tags },
+    { "required-merge-field", test_required_merge_field },
     { "incremental", test_incremental },
     { "daily-full-listing", test_daily_full_listing },
     { "batches", test_batches },
