@@ -24,7 +24,9 @@
  * ("<since>;full=<Unix time>"), so the next listing overlaps by that
  * second. Archived members are not listed and no change listing shows a
  * deletion: a listing a day after the last full one is full again, the
- * only kind marked complete.
+ * only kind marked complete. Offsets move under a listing: a member
+ * changed while an incremental listing pages may push another past a page
+ * boundary, which the next full listing reads.
  *
  * Merge fields. GET /lists/{id}/merge-fields is read by a schema load,
  * before a listing's first page (unless a schema load just did), and
