@@ -265,6 +265,30 @@ root_object (JsonNode *node)
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
+/* total_items of a page, or -1 when it has none that is a count. */
+static gint64
+read_total (JsonObject *answer)
+{
+  JsonNode *node = answer != NULL ? json_object_get_member (answer, "total_items") : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0)
+    return -1;
+  return json_node_get_int (node);
+}
+
+/* Whether a page of @n items at @offset, asked for @limit, has one after
+ * it: a full page, unless total_items says there is no more (a page
+ * without a total is not the last because it says nothing). */
+static gboolean
+has_next_page (guint  offset,
+               guint  n,
+               guint  limit,
+               gint64 total)
+{
+  return n > 0 && n >= limit && (total < 0 || (gint64) offset + n < total);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Merge fields                                                              */
 /* ------------------------------------------------------------------------- */
@@ -834,13 +858,13 @@ on_side_page_cb (GObject      *object,
         read->each (self, json_node_get_object (node), read->data);
     }
 
-  read->offset += n;
-  total = json_object_get_int_member_with_default (answer, "total_items", 0);
-  if (n < SIDE_PAGE_LIMIT || read->offset >= total)
+  total = read_total (answer);
+  if (!has_next_page (read->offset, n, SIDE_PAGE_LIMIT, total))
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
+  read->offset += n;
   if (++read->n_pages >= MAX_SIDE_PAGES)
     {
       g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
@@ -1304,8 +1328,8 @@ concord_connector_mailchimp_parse_page (ConcordRestConnector  *connector,
       g_ptr_array_add (page->records, record);
     }
 
-  total = json_object_get_int_member_with_default (answer, "total_items", 0);
-  if (n == self->page_limit && (gint64) offset + n < total)
+  total = read_total (answer);
+  if (has_next_page (offset, n, self->page_limit, total))
     next = g_strdup_printf ("%u", offset + n);
 
   /* The next listing's cursor: the latest change read (since_last_changed

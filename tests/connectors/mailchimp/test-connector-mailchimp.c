@@ -1076,6 +1076,21 @@ test_hostile_paging (void)
     }
 }
 
+/* A full page without total_items is not the last: absence is never
+ * read from a listing cut short (the next, empty page ends it). */
+static void
+test_hostile_no_total (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = list_hostile (
+    "{\"members\": [{\"email_address\": \"a@example.com\"}, {\"email_address\": \"b@example.com\"}],"
+    " \"total_items\": \"many\"}", &error);
+
+  /* The same two again on the next page: the guard stops it, not an end. */
+  g_assert_null (all);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
+}
+
 /* Members without an address are skipped; the id is the address's hash
  * whatever "id" says; invalid UTF-8 and huge values are kept repaired or
  * cut and marked altered (never matched, created or written across). */
@@ -1154,6 +1169,7 @@ main (int   argc,
     }
   g_test_add_func ("/concord/mailchimp/data-center", test_data_center);
   g_test_add_func ("/concord/mailchimp/hostile-paging", test_hostile_paging);
+  g_test_add_func ("/concord/mailchimp/hostile-no-total", test_hostile_no_total);
   g_test_add_func ("/concord/mailchimp/hostile-members", test_hostile_members);
 
   return g_test_run ();
