@@ -95,6 +95,9 @@ struct _ConcordJsonConnector
 
 G_DEFINE_FINAL_TYPE (ConcordJsonConnector, concord_json_connector, CONCORD_TYPE_REST_CONNECTOR)
 
+static void note_type (ConcordJsonConnector *self,
+                       const char           *contact_type);
+
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -1504,6 +1507,8 @@ concord_json_connector_load_schema_async (ConcordConnector    *connector,
                                             cancellable, callback, user_data);
   GError *error = NULL;
 
+  note_type (self, contact_type);
+
   if (!concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self), contact_type,
                                                   &error))
     {
@@ -2291,10 +2296,29 @@ prepare_finish (ConcordRestConnector  *connector,
  * notes it on its way in. */
 static ConcordConnectorClass *rest_connector_class;
 
+/* Notes the operation's type; a type a discovered entry may hold (an
+ * audience) is taken as one until the app says otherwise (404), so that a
+ * connector made for a sync need not list the types first. */
 static void
 note_type (ConcordJsonConnector *self,
            const char           *contact_type)
 {
+  gboolean known = FALSE;
+
+  if (contact_type != NULL && discovered_entry (self) != NULL &&
+      concord_description_find_type (self->description, contact_type)->id == NULL &&
+      strpbrk (contact_type, "/?#") == NULL && *contact_type != '\0')
+    {
+      for (guint i = 0; self->types != NULL && i < self->types->len; i++)
+        known |= g_str_equal (((ConcordContactType *) g_ptr_array_index (self->types, i))->id,
+                              contact_type);
+      if (!known)
+        {
+          if (self->types == NULL)
+            self->types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+          g_ptr_array_add (self->types, concord_contact_type_new (contact_type, contact_type));
+        }
+    }
   if (g_strcmp0 (self->operation_type, contact_type) == 0)
     return;
   g_free (self->operation_type);
