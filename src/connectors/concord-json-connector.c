@@ -1201,6 +1201,14 @@ record_object (ConcordJsonConnector         *self,
     }
   write_customs (self, contact_type, type, object, create ? values : change_set, clear);
   write_where (type, object);
+  if (create)
+    for (guint i = 0; self->description->hooks[i] != NULL; i++)
+      {
+        const ConcordJsonHook *listed = hook (self, self->description->hooks[i]);
+
+        if (listed != NULL && listed->write_created != NULL)
+          listed->write_created (object, values);
+      }
   return g_steal_pointer (&object);
 }
 

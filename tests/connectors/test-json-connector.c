@@ -894,6 +894,8 @@ test_create_and_errors (Fixture       *f,
                                   "{\"email\":\"good@home.example\",\"category\":\"personal\"}]"));
   g_assert_nonnull (strstr (body, "{\"custom_field_definition_id\":101,\"value\":\"12/09/1906\"}"));
   g_assert_nonnull (strstr (body, "{\"custom_field_definition_id\":102,\"value\":6}"));
+  /* copper_person_name: the name Copper requires, from the first name. */
+  g_assert_nonnull (strstr (body, "\"name\":\"Grace\""));
 }
 
 static void
