@@ -1671,6 +1671,7 @@ concord_json_connector_build_list_request (ConcordRestConnector  *connector,
   const char *cursor = concord_rest_connector_get_listing_cursor (connector);
   g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func ((GDestroyNotify) param_free);
   guint size = page_size_of (self, type);
+  ConcordHttpRequest *request;
 
   if (page_token == NULL)
     self->max_modified = -1;
@@ -1697,8 +1698,8 @@ concord_json_connector_build_list_request (ConcordRestConnector  *connector,
            * (concord_rest_page_next_link() checked it). */
           g_autofree char *label = g_strdup_printf ("%s %s (next page)", type->list->method,
                                                     type->list->path);
-          ConcordHttpRequest *request = concord_http_request_new (type->list->method, page_token,
-                                                                  label);
+          request = concord_http_request_new (type->list->method, page_token, label);
+          concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
 
           for (guint i = 0; i < self->description->header_names->len; i++)
             {
@@ -1752,8 +1753,13 @@ concord_json_connector_build_list_request (ConcordRestConnector  *connector,
   else if (cursor != NULL && type->incremental == CONCORD_DESC_INCREMENTAL_SYNC_TOKEN)
     add_param_text (params, type->since_param, cursor);
 
-  return make_request (self, type->list, contact_type, NULL, params, type->params_in_body, NULL,
-                       error);
+  request = make_request (self, type->list, contact_type, NULL, params, type->params_in_body,
+                          NULL, error);
+  /* A listing only reads, even as a POST (Copper's search): it may be
+   * repeated after a 5xx or a reset. */
+  if (request != NULL)
+    concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
+  return request;
 }
 
 static gboolean

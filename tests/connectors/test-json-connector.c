@@ -958,6 +958,23 @@ test_key_only_to_origin (Fixture       *f,
 }
 
 static void
+test_search_retried (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+
+  /* The search is a POST, but only reads: a 500 is tried again. */
+  copper_add_many (&f->copper, 3);
+  concord_mock_server_fail_route (f->copper.server, "POST", "/people/search", 1, 1,
+                                  CONCORD_MOCK_FAULT_500, 0);
+  records = list_all (f->connector, PEOPLE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 3);
+  g_assert_cmpuint (count_requests (f->copper.server, "POST", "/people/search"), ==, 2);
+}
+
+static void
 test_flags_and_limits (Fixture       *f,
                        gconstpointer  data)
 {
@@ -1463,6 +1480,7 @@ main (int   argc,
   ADD ("create-and-errors", test_create_and_errors);
   ADD ("update-partial", test_update_partial);
   ADD ("key-only-to-origin", test_key_only_to_origin);
+  ADD ("search-retried", test_search_retried);
   ADD ("flags-and-limits", test_flags_and_limits);
 #undef ADD
   g_test_add_func ("/concord/json-connector/capsule-like", test_capsule_like);
