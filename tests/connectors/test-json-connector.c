@@ -609,6 +609,35 @@ test_verify (Fixture       *f,
 }
 
 static void
+quote_key (ConcordMockRequest *request,
+           gpointer            user_data)
+{
+  g_autofree char *body = g_strdup_printf ("{\"message\": \"Key %s is not valid\"}",
+                                           concord_mock_request_get_header (request,
+                                                                            "X-PW-AccessToken"));
+
+  concord_mock_request_respond (request, SOUP_STATUS_UNAUTHORIZED, NULL, g_steal_pointer (&body));
+}
+
+static void
+test_key_quoted (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordMockServer) server = concord_mock_server_new ("quote", 0, &error);
+  g_autoptr(ConcordJsonConnector) connector = NULL;
+
+  /* A short key an app quotes back (found by fuzz-described-answer). */
+  g_assert_no_error (error);
+  concord_mock_server_add_route (server, NULL, "/", quote_key, NULL, NULL);
+  connector = make_connector (f->description, concord_mock_server_get_origin (server), "k-123");
+  g_assert_false (verify (CONCORD_CONNECTOR (connector), &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+  g_assert_nonnull (strstr (error->message, "Key [redacted] is not valid"));
+  g_assert_null (strstr (error->message, "k-123"));
+}
+
+static void
 test_verify_wrong_server (Fixture       *f,
                           gconstpointer  data)
 {
@@ -1469,6 +1498,7 @@ main (int   argc,
 
   ADD ("verify", test_verify);
   ADD ("verify-wrong-server", test_verify_wrong_server);
+  ADD ("key-quoted", test_key_quoted);
   ADD ("paging-to-the-end", test_paging_to_the_end);
   ADD ("paging-full-last-page", test_paging_full_last_page);
   ADD ("incremental", test_incremental);
