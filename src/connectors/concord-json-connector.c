@@ -1099,12 +1099,34 @@ write_customs (ConcordJsonConnector         *self,
   CustomSet *customs = g_hash_table_lookup (self->customs, contact_type);
   g_autoptr(JsonArray) items = json_array_new ();
   g_autoptr(JsonObject) members = json_object_new ();
+  g_autoptr(JsonNode) object_node = json_node_init_object (json_node_alloc (), object);
   guint n_set = set != NULL ? concord_record_get_n_fields (set) : 0;
   guint n_clear = clear != NULL ? g_strv_length ((char **) clear) : 0;
   gboolean any = FALSE;
+  JsonNode *present;
 
   if (type->custom == NULL || customs == NULL)
     return;
+
+  /* A full update's body is the record as read: its other values stay,
+   * and the changed ones replace theirs. */
+  present = concord_desc_path_get (type->custom->values, object_node);
+  if (present != NULL && type->custom->values_object && JSON_NODE_HOLDS_OBJECT (present))
+    {
+      g_autoptr(GList) names = json_object_get_members (json_node_get_object (present));
+
+      for (GList *l = names; l != NULL; l = l->next)
+        json_object_set_member (members, l->data,
+                                json_node_copy (json_object_get_member (json_node_get_object (present),
+                                                                        l->data)));
+    }
+  else if (present != NULL && !type->custom->values_object && JSON_NODE_HOLDS_ARRAY (present))
+    {
+      JsonArray *array = json_node_get_array (present);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        json_array_add_element (items, json_node_copy (json_array_get_element (array, i)));
+    }
 
   for (guint f = 0; f < n_set + n_clear; f++)
     {
@@ -1123,6 +1145,17 @@ write_customs (ConcordJsonConnector         *self,
         {
           g_autoptr(JsonObject) item = json_object_new ();
 
+          /* The value this one replaces, in a record as read. */
+          for (guint i = json_array_get_length (items); i > 0; i--)
+            {
+              g_autofree char *id = concord_desc_path_get_text (type->custom->value_id,
+                                                                json_array_get_element (items,
+                                                                                        i - 1),
+                                                                1024, NULL);
+
+              if (g_strcmp0 (id, def->id) == 0)
+                json_array_remove_element (items, i - 1);
+            }
           concord_desc_path_set (type->custom->value_id, item, json_node_copy (def->id_node));
           concord_desc_path_set (type->custom->value_value, item, node);
           json_array_add_object_element (items, g_steal_pointer (&item));

@@ -1218,7 +1218,8 @@ handle_insightly (ConcordMockRequest *request,
   else if (g_str_equal (path, "/v3.1/Contacts/3") && g_str_equal (method, "GET"))
     concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
       "{\"CONTACT_ID\": 3, \"FIRST_NAME\": \"F2\", \"LAST_NAME\": \"L2\", \"EMAIL_ADDRESS\": \"c2@example.com\","
-      " \"BACKGROUND\": \"kept\", \"CUSTOMFIELDS\": [{\"FIELD_NAME\": \"Region__c\", \"FIELD_VALUE\": \"R2\"}]}"));
+      " \"BACKGROUND\": \"kept\", \"CUSTOMFIELDS\": [{\"FIELD_NAME\": \"Region__c\", \"FIELD_VALUE\": \"R2\"},"
+      " {\"FIELD_NAME\": \"Other__c\", \"FIELD_VALUE\": \"O2\"}]}"));
   else if (g_str_equal (path, "/v3.1/Contacts") && g_str_equal (method, "PUT"))
     {
       GBytes *body = concord_mock_request_get_body (request);
@@ -1291,6 +1292,19 @@ test_insightly_like (void)
   g_assert_nonnull (strstr (insightly.put, "\"LAST_NAME\":\"L2\""));
   g_assert_nonnull (strstr (insightly.put, "\"BACKGROUND\":\"kept\""));
   g_assert_nonnull (strstr (insightly.put, "\"FIELD_VALUE\":\"R2\""));
+
+  /* A custom field changed: the others of the record as read stay. */
+  {
+    g_autoptr(GPtrArray) results2 = NULL;
+    ConcordRecord *set2 = concord_record_new (NULL);
+
+    concord_record_set_text (set2, "custom:Region", CONCORD_FIELD_TYPE_STRING, "R9");
+    results2 = update_one (CONCORD_CONNECTOR (connector), "contacts", "3", set2, NULL);
+    g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results2, 0))->error);
+    g_assert_nonnull (strstr (insightly.put, "{\"FIELD_NAME\":\"Other__c\",\"FIELD_VALUE\":\"O2\"}"));
+    g_assert_nonnull (strstr (insightly.put, "{\"FIELD_NAME\":\"Region__c\",\"FIELD_VALUE\":\"R9\"}"));
+    g_assert_null (strstr (insightly.put, "\"R2\""));
+  }
 
   g_clear_object (&connector);
   g_clear_object (&server);
