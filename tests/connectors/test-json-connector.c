@@ -1629,6 +1629,83 @@ test_sync_with_elastic_email (Fixture       *f,
   concord_sync_config_clear (&config);
 }
 
+static void
+endless_pages (ConcordMockRequest *request,
+               gpointer            user_data)
+{
+  guint *n = user_data;
+
+  (*n)++;
+  concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup_printf (
+    "{\"members\": [{\"id\": \"m%u\", \"email_address\": \"m%u@example.com\"}],"
+    " \"paging\": {\"next\": \"same\"}}", *n, *n));
+}
+
+static void
+test_endless_cursor (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordDescription) description = concord_description_load (lists_like, -1, &error);
+  g_autoptr(ConcordMockServer) server = concord_mock_server_new ("endless", 0, &error);
+  g_autoptr(ConcordJsonConnector) connector = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autofree char *base_url = NULL;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  concord_mock_server_add_route (server, NULL, "/", endless_pages, &n, NULL);
+  base_url = g_strdup_printf ("%s/3.0", concord_mock_server_get_origin (server));
+  connector = make_connector (description, base_url, KEY);
+  /* A server that hands out the same cursor for ever: stopped at once. */
+  records = list_all (CONCORD_CONNECTOR (connector), "a1", NULL, NULL, NULL, &error);
+  g_assert_null (records);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
+  g_assert_cmpuint (n, ==, 2);
+}
+
+static void
+hostile_search (ConcordMockRequest *request,
+                gpointer            user_data)
+{
+  g_autofree char *local = g_strnfill (300, 'a');
+
+  concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup_printf (
+    "[{\"id\": 1, \"first_name\": \"Bad\xff\xfeName\", \"date_modified\": 5,"
+    "  \"emails\": [{\"email\": \"%s@example.com\", \"category\": \"work\"}]},"
+    " {\"id\": 2, \"first_name\": \"Fine\", \"date_modified\": 6,"
+    "  \"emails\": [{\"email\": \"fine@example.com\", \"category\": \"work\"}]}]", local));
+}
+
+static void
+test_hostile_values (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordMockServer) server = concord_mock_server_new ("hostile", 0, &error);
+  g_autoptr(ConcordJsonConnector) connector = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  ConcordRecord *bad, *fine;
+
+  g_assert_no_error (error);
+  concord_mock_server_add_route (server, "GET", "/custom_field_definitions", handle_definitions,
+                                 NULL, NULL);
+  concord_mock_server_add_route (server, NULL, "/", hostile_search, NULL, NULL);
+  connector = make_connector (f->description, concord_mock_server_get_origin (server), KEY);
+  records = list_all (CONCORD_CONNECTOR (connector), PEOPLE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 2);
+  bad = g_ptr_array_index (records, 0);
+  fine = g_ptr_array_index (records, 1);
+  /* Invalid UTF-8 repaired, an email longer than any cut: both kept but
+   * marked, so they are never written across nor used to match. */
+  g_assert_true (g_utf8_validate (concord_record_get_text (bad, CONCORD_FIELD_FIRST_NAME), -1,
+                                  NULL));
+  g_assert_true (concord_record_is_altered (bad, CONCORD_FIELD_FIRST_NAME));
+  g_assert_nonnull (strstr (concord_record_get_text (bad, CONCORD_FIELD_EMAIL), "[cut: 312 bytes]"));
+  g_assert_true (concord_record_is_altered (bad, CONCORD_FIELD_EMAIL));
+  g_assert_false (concord_record_has_altered (fine));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1658,11 +1735,13 @@ main (int   argc,
   ADD ("search-retried", test_search_retried);
   ADD ("flags-and-limits", test_flags_and_limits);
   ADD ("sync-with-elastic-email", test_sync_with_elastic_email);
+  ADD ("hostile-values", test_hostile_values);
 #undef ADD
   g_test_add_func ("/concord/json-connector/capsule-like", test_capsule_like);
   g_test_add_func ("/concord/json-connector/link-elsewhere", test_link_elsewhere);
   g_test_add_func ("/concord/json-connector/insightly-like", test_insightly_like);
   g_test_add_func ("/concord/json-connector/lists-like", test_lists_like);
+  g_test_add_func ("/concord/json-connector/endless-cursor", test_endless_cursor);
 
   return g_test_run ();
 }
