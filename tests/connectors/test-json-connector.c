@@ -1337,6 +1337,9 @@ static const char lists_like[] =
   "     \"incremental\": {\"style\": \"sync_token\", \"parameter\": \"sync\", \"token\": \"sync_token\"}},"
   "   \"record\": {\"id\": \"id\", \"email\": {\"path\": \"email_address\"}},"
   "   \"fields\": [{\"key\": \"tags\", \"path\": \"tags\", \"items\": {\"value\": \"name\"}}],"
+  "   \"custom_fields\": {\"definitions\": {\"method\": \"GET\", \"path\": \"/lists/{contact_type}/merge-fields\","
+  "       \"records\": \"merge_fields\", \"id\": \"tag\", \"name\": \"name\", \"type\": \"type\"},"
+  "     \"types\": {\"text\": \"string\"}, \"values\": {\"object\": \"merge_fields\"}},"
   "   \"fetch\": {\"method\": \"GET\", \"path\": \"/lists/{contact_type}/members/{id}\"},"
   "   \"create\": {\"method\": \"POST\", \"path\": \"/lists/{contact_type}/batch\", \"batch\": 2,"
   "                \"records\": \"members\", \"answer\": \"created\"},"
@@ -1371,12 +1374,17 @@ handle_lists (ConcordMockRequest *request,
                                                   (int) length, data != NULL ? data : ""));
   g_mutex_unlock (&lists->lock);
 
-  if (g_str_equal (path, "/3.0/lists"))
+  if (g_str_equal (path, "/3.0/lists/a1/merge-fields"))
+    concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
+      "{\"merge_fields\": [{\"tag\": \"FNAME\", \"name\": \"First Name\", \"type\": \"text\"},"
+      " {\"tag\": \"ADDR\", \"name\": \"Address\", \"type\": \"address\"}]}"));
+  else if (g_str_equal (path, "/3.0/lists"))
     concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
       "{\"lists\": [{\"id\": \"a1\", \"name\": \"Newsletter\"}, {\"id\": \"b2\", \"name\": \"Customers\"}]}"));
   else if (g_str_equal (path, "/3.0/lists/a1/members") && after == NULL)
     concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
-      "{\"members\": [{\"id\": \"m1\", \"email_address\": \"m1@example.com\", \"tags\": [{\"name\": \"vip\"}]},"
+      "{\"members\": [{\"id\": \"m1\", \"email_address\": \"m1@example.com\", \"tags\": [{\"name\": \"vip\"}],"
+      "                \"merge_fields\": {\"FNAME\": \"Mia\", \"ADDR\": {\"addr1\": \"x\"}}},"
       "               {\"id\": \"m2\", \"email_address\": \"m2@example.com\"}],"
       " \"paging\": {\"next\": \"c2\"}}"));
   else if (g_str_equal (path, "/3.0/lists/a1/members"))
@@ -1460,6 +1468,11 @@ test_lists_like (void)
   g_assert_cmpstr (cursor, ==, "tok-9");
   g_assert_cmpstr (concord_record_get (g_ptr_array_index (records, 0), CONCORD_FIELD_TAGS)->v.set[0],
                    ==, "vip");
+  /* Merge fields of that list, read from {contact_type}'s definitions, the
+   * values an object keyed by tag; a type not mapped is left out. */
+  g_assert_cmpstr (concord_record_get_text (g_ptr_array_index (records, 0), "custom:First Name"),
+                   ==, "Mia");
+  g_assert_null (concord_record_get (g_ptr_array_index (records, 0), "custom:Address"));
   again = list_all (CONCORD_CONNECTOR (fresh), "a1", cursor, NULL, &complete, &error);
   g_assert_no_error (error);
   g_assert_false (complete);
@@ -1471,6 +1484,7 @@ test_lists_like (void)
       g_autofree char *email = g_strdup_printf ("n%u@example.com", i);
 
       concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email);
+      concord_record_set_text (record, "custom:First Name", CONCORD_FIELD_TYPE_STRING, "N");
       g_ptr_array_add (inputs, record);
     }
   results = create_records (CONCORD_CONNECTOR (fresh), "a1", inputs);
@@ -1488,6 +1502,8 @@ test_lists_like (void)
       const char *line = g_ptr_array_index (lists.lines, i);
 
       batches += g_str_has_prefix (line, "POST /3.0/lists/a1/batch");
+      if (g_str_has_prefix (line, "POST /3.0/lists/a1/batch"))
+        g_assert_nonnull (strstr (line, "\"merge_fields\":{\"FNAME\":\"N\"}"));
       if (g_str_has_prefix (line, "GET /3.0/lists/a1/members?") && strstr (line, "sync=tok-9"))
         complete = TRUE;
     }
@@ -1635,6 +1651,12 @@ endless_pages (ConcordMockRequest *request,
 {
   guint *n = user_data;
 
+  if (g_str_has_suffix (concord_mock_request_get_path (request), "/merge-fields"))
+    {
+      concord_mock_request_respond (request, SOUP_STATUS_OK, NULL,
+                                    g_strdup ("{\"merge_fields\": []}"));
+      return;
+    }
   (*n)++;
   concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup_printf (
     "{\"members\": [{\"id\": \"m%u\", \"email_address\": \"m%u@example.com\"}],"
