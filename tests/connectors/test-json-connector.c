@@ -937,8 +937,8 @@ test_update_partial (Fixture       *f,
 {
   g_autoptr(GPtrArray) results = NULL;
   g_autoptr(GPtrArray) results2 = NULL;
-  ConcordRecord *set = concord_record_new (NULL);
-  ConcordRecord *set2 = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set2 = concord_record_new (NULL);
   const char *clear[] = { CONCORD_FIELD_COMPANY, NULL };
   ConcordWriteResult *written;
   const ConcordValue *emails;
@@ -1252,7 +1252,7 @@ test_insightly_like (void)
   g_autoptr(GPtrArray) results = NULL;
   g_autofree char *base_url = NULL;
   g_autofree char *cursor = NULL;
-  ConcordRecord *set = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
   ConcordWriteResult *written;
   Insightly insightly = { 0 };
 
@@ -1300,7 +1300,7 @@ test_insightly_like (void)
   /* A custom field changed: the others of the record as read stay. */
   {
     g_autoptr(GPtrArray) results2 = NULL;
-    ConcordRecord *set2 = concord_record_new (NULL);
+    g_autoptr(ConcordRecord) set2 = concord_record_new (NULL);
 
     concord_record_set_text (set2, "custom:Region", CONCORD_FIELD_TYPE_STRING, "R9");
     results2 = update_one (CONCORD_CONNECTOR (connector), "contacts", "3", set2, NULL);
@@ -1625,7 +1625,7 @@ test_sync_with_elastic_email (Fixture       *f,
 
   /* An edit in Copper crosses to Elastic Email. */
   {
-    ConcordRecord *set = concord_record_new (NULL);
+    g_autoptr(ConcordRecord) set = concord_record_new (NULL);
     g_autoptr(GPtrArray) results = NULL;
 
     concord_record_set_text (set, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, "Bergman");
