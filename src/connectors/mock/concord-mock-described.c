@@ -848,7 +848,8 @@ list_records (ConcordMockDescribed *self,
   JsonObject *body = NULL;
   JsonArray *page;
   gint64 size = api->default_page_size;
-  gint64 position = api->paging == CONCORD_MOCK_DESCRIBED_PAGING_PAGE ? 1 : 0;
+  gboolean by_page = api->paging != CONCORD_MOCK_DESCRIBED_PAGING_OFFSET;
+  gint64 position = by_page ? 1 : 0;
   gint64 since = 0;
   gint64 start;
   gboolean filtered = FALSE;
@@ -884,8 +885,7 @@ list_records (ConcordMockDescribed *self,
     }
   page_node = list_param (self, request, body, api->page_param);
   if (page_node != NULL &&
-      !param_number (page_node, api->paging == CONCORD_MOCK_DESCRIBED_PAGING_PAGE ? 1 : 0,
-                     G_MAXINT32, &position))
+      !param_number (page_node, by_page ? 1 : 0, G_MAXINT32, &position))
     {
       g_autofree char *message = g_strdup_printf ("Invalid %s", api->page_param);
 
@@ -929,7 +929,7 @@ list_records (ConcordMockDescribed *self,
         g_ptr_array_sort_with_data (selected, compare_modified, self);
     }
 
-  start = api->paging == CONCORD_MOCK_DESCRIBED_PAGING_PAGE ? (position - 1) * size : position;
+  start = by_page ? (position - 1) * size : position;
   page = json_array_new ();
   for (gint64 i = start; i >= 0 && i < (gint64) selected->len && i < start + size; i++)
     json_array_add_object_element (page, json_object_ref (g_ptr_array_index (selected, i)));
