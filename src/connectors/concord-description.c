@@ -2191,7 +2191,8 @@ concord_description_derive (const ConcordDescription  *description,
 /**
  * concord_description_fill:
  * @template_text: text with placeholders
- * @options: (nullable): the account's options
+ * @options: (nullable): the account's options (a derived value found
+ *   among them is used as it is)
  * @secret: (nullable): the account's key (only auth templates hold {secret})
  * @contact_type: (nullable): for {contact_type}
  * @id: (nullable): for {id}
@@ -2234,8 +2235,13 @@ concord_description_fill (const ConcordDescription  *description,
         value = contact_type;
       else if (g_str_equal (name, "id"))
         value = id;
+      else if (is_derived ((ConcordDescription *) description, name) &&
+               (value = option_value (description, options, name)) != NULL)
+        ;
       else if (is_derived ((ConcordDescription *) description, name))
         {
+          /* Not worked out before (a connector keeps derived values among
+           * its options, not the secret): from the source now. */
           derived = concord_description_derive (description, name, options, secret, error);
           if (derived == NULL)
             return NULL;
