@@ -59,6 +59,12 @@ struct _ConcordMockAppInfo
                                         GError     **error);
   void               (*set_save_path)  (GObject     *mock,
                                         const char  *path);
+
+  /* Optional (NULL): globs over "METHOD /path?query" of requests that
+   * only read although their method writes (Copper's POST
+   * /people/search), so that `concord-mock`'s count does not take them
+   * for writes. */
+  const char * const *read_requests;
 };
 
 G_END_DECLS

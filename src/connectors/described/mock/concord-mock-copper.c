@@ -339,6 +339,9 @@ info_create (const char  *secret,
                                               error);
 }
 
+/* The search reads, though it is a POST. */
+static const char * const read_requests[] = { "POST /developer_api/v1/people/search*", NULL };
+
 const ConcordMockAppInfo concord_mock_copper_info = {
   .id = "copper",
   .create = info_create,
@@ -348,4 +351,5 @@ const ConcordMockAppInfo concord_mock_copper_info = {
   .generate = _concord_mock_described_info_generate,
   .load_file = _concord_mock_described_info_load_file,
   .set_save_path = _concord_mock_described_info_set_save_path,
+  .read_requests = read_requests,
 };
