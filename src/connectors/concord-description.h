@@ -212,7 +212,7 @@ typedef struct
  * (docs/connector-descriptions.md). Read-only once loaded; shared by
  * reference.
  */
-typedef struct
+typedef struct _ConcordDescription
 {
   gatomicrefcount      ref_count;
   char                *id;
