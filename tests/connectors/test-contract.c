@@ -32,6 +32,7 @@
 #include "concord-connector-elasticemail.h"
 #include "concord-connector-pipedrive.h"
 #include "concord-connector-sample.h"
+#include "concord-app-registry.h"
 #include "concord-description.h"
 #include "concord-error.h"
 #include "concord-json-connector.h"
@@ -443,20 +444,13 @@ described_make_connector (Fixture    *f,
                           const char *value)
 {
   ConcordMockDescribed *mock = CONCORD_MOCK_DESCRIBED (f->app_mock);
-  g_autofree char *resource = g_strdup_printf ("%s/%s.json", CONCORD_DESCRIPTION_RESOURCE_PATH,
-                                               concord_mock_described_get_app_id (mock));
-  g_autoptr(GBytes) bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-  g_autoptr(ConcordDescription) description = NULL;
+  ConcordDescription *description =
+    concord_app_registry_get_description (concord_mock_described_get_app_id (mock));
   g_autoptr(JsonObject) options = json_object_new ();
   g_autoptr(GError) error = NULL;
   ConcordJsonConnector *connector;
-  gsize length = 0;
-  const char *data;
-
-  g_assert_nonnull (bytes);
-  data = g_bytes_get_data (bytes, &length);
-  description = concord_description_load (data, (gssize) length, &error);
-  g_assert_no_error (error);
+  /* The very description the registry made the app from. */
+  g_assert_nonnull (description);
   json_object_set_string_member (options, "base_url", concord_mock_described_get_base_url (mock));
   if (option != NULL)
     json_object_set_string_member (options, option, value);

@@ -4,10 +4,10 @@
  */
 
 /*
- * The described mock's view of a connector description: the shipped
- * description (the GResource the registry enumerates), read by the loader
- * of concord-description.c — the mock never parses a description itself —
- * and turned into what a server needs (the paths it serves, where a
+ * The described mock's view of a connector description: the very
+ * description the app registry loaded for the app (from the GResource,
+ * with the loader of concord-description.c — the mock never parses a
+ * description itself), turned into what a server needs (the paths it serves, where a
  * record's members are, which parameters page and filter). A description
  * the mock cannot serve (cursor paging, discovered contact types, values
  * in an object) is an error naming what is missing.
@@ -21,12 +21,9 @@
 
 #include <gio/gio.h>
 
+#include "concord-app-registry.h"
 #include "concord-description.h"
 #include "concord-mock-described-api.h"
-
-/* The shipped descriptions, compiled into the described mocks' library
- * (concord-mock-described.gresource.xml); registered when linked. */
-GResource *concord_mock_described_get_resource (void);
 
 /* A description path in the mock's syntax: "[N]" (the loader's) becomes
  * "[]" (every element; getting takes the first). NULL for "" or none. */
@@ -238,26 +235,17 @@ ConcordMockDescribedApi *
 concord_mock_described_api_load (const char  *app_id,
                                  GError     **error)
 {
-  g_autofree char *resource = g_strdup_printf ("%s/%s.json", CONCORD_DESCRIPTION_RESOURCE_PATH,
-                                               app_id);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(ConcordDescription) description = NULL;
+  ConcordDescription *description = concord_app_registry_get_description (app_id);
   g_autoptr(ConcordMockDescribedApi) api = NULL;
   g_autoptr(GStrvBuilder) fixed = g_strv_builder_new ();
   g_autoptr(GStrvBuilder) account = g_strv_builder_new ();
-  gsize length = 0;
-  const char *data;
 
-  /* Referenced, so that the linker keeps the resource and its
-   * registration. */
-  g_assert_nonnull (concord_mock_described_get_resource ());
-  bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
-  if (bytes == NULL)
-    return NULL;
-  data = g_bytes_get_data (bytes, &length);
-  description = concord_description_load (data, (gssize) length, error);
   if (description == NULL)
-    return NULL;
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "No connector description of “%s” is registered", app_id);
+      return NULL;
+    }
 
   api = g_new0 (ConcordMockDescribedApi, 1);
   api->app_id = g_strdup (description->id);

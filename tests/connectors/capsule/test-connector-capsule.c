@@ -27,6 +27,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "concord-app-registry.h"
 #include "concord-description.h"
 #include "concord-error.h"
 #include "concord-fields.h"
@@ -50,20 +51,13 @@ static ConcordConnector *
 make_connector (ConcordMockDescribed *mock,
                 const char           *key)
 {
-  g_autofree char *resource = g_strdup_printf ("%s/%s.json", CONCORD_DESCRIPTION_RESOURCE_PATH,
-                                               concord_mock_described_get_app_id (mock));
-  g_autoptr(GBytes) bytes = g_resources_lookup_data (resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-  g_autoptr(ConcordDescription) description = NULL;
+  ConcordDescription *description =
+    concord_app_registry_get_description (concord_mock_described_get_app_id (mock));
   g_autoptr(JsonObject) options = json_object_new ();
   g_autoptr(GError) error = NULL;
   ConcordJsonConnector *connector;
-  gsize length = 0;
-  const char *data;
-
-  g_assert_nonnull (bytes);
-  data = g_bytes_get_data (bytes, &length);
-  description = concord_description_load (data, (gssize) length, &error);
-  g_assert_no_error (error);
+  /* The very description the registry made the app from. */
+  g_assert_nonnull (description);
   json_object_set_string_member (options, "base_url", concord_mock_described_get_base_url (mock));
   ACCOUNT_OPTIONS (options);
   connector = concord_json_connector_new (description, options, key, &error);
