@@ -286,6 +286,30 @@ test_rate_limit (void)
                                     NULL, 10), >=, 1);
 }
 
+/* As concord-mock serves it: organisations among the parties, none of
+ * them listed as a contact; generate() adds persons. */
+static void
+test_info (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GObject) object = concord_mock_capsule_info.create (TOKEN, 0, &error);
+  ConcordMockDescribed *mock = CONCORD_MOCK_DESCRIBED (object);
+  g_autoptr(Answer) before = NULL;
+  g_autoptr(Answer) after = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (concord_mock_described_get_n_records (mock), ==, 2);
+  before = ask (mock, "GET", "/parties", NULL);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object_of (before),
+                                                                         "parties")), ==, 0);
+  concord_mock_capsule_info.generate (object, 3, 1);
+  after = ask (mock, "GET", "/parties", NULL);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object_of (after),
+                                                                         "parties")), ==, 3);
+  g_assert_cmpstr (concord_mock_capsule_info.get_base_url (object), ==,
+                   concord_mock_described_get_base_url (mock));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -298,6 +322,7 @@ main (int   argc,
   g_test_add_func ("/concord/mock-capsule/paging", test_paging);
   g_test_add_func ("/concord/mock-capsule/writes", test_writes);
   g_test_add_func ("/concord/mock-capsule/rate-limit", test_rate_limit);
+  g_test_add_func ("/concord/mock-capsule/info", test_info);
 
   return g_test_run ();
 }

@@ -211,13 +211,26 @@ const ConcordMockDescribedQuirks concord_mock_capsule_quirks = {
   .rate_window_s = 3600,
 };
 
+/* Capsule as concord-mock serves it: a company's account has
+ * organisations among its parties, which are no contacts. */
 static GObject *
 info_create (const char  *secret,
              guint        port,
              GError     **error)
 {
-  return _concord_mock_described_info_create ("capsule", &concord_mock_capsule_quirks, secret,
-                                              port, error);
+  static const char * const organisations[] = {
+    "{\"type\": \"organisation\", \"name\": \"Acme Ltd\", \"emailAddresses\": "
+    "[{\"address\": \"info@acme.example\", \"type\": \"Work\"}]}",
+    "{\"type\": \"organisation\", \"name\": \"Globex\"}",
+  };
+  GObject *mock = _concord_mock_described_info_create ("capsule", &concord_mock_capsule_quirks,
+                                                       secret, port, error);
+
+  for (guint i = 0; mock != NULL && i < G_N_ELEMENTS (organisations); i++)
+    if (concord_mock_described_put_record_json (CONCORD_MOCK_DESCRIBED (mock), organisations[i],
+                                                NULL) == 0)
+      g_warn_if_reached ();
+  return mock;
 }
 
 const ConcordMockAppInfo concord_mock_capsule_info = {
