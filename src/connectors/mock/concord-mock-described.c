@@ -567,6 +567,7 @@ static void
 apply_record (ConcordMockDescribed *self,
               JsonObject           *record,
               JsonObject           *body,
+              gboolean              creating,
               gboolean              replace)
 {
   g_autofree char *values_member = self->api->values_path != NULL
@@ -599,6 +600,9 @@ apply_record (ConcordMockDescribed *self,
   while (json_object_iter_next (&iter, &member, &value))
     {
       if (is_read_only (self, member))
+        continue;
+      if (!creating && self->quirks->update_member != NULL &&
+          self->quirks->update_member (record, member, value))
         continue;
       if (!replace && values_member != NULL && g_str_equal (member, values_member) &&
           JSON_NODE_HOLDS_ARRAY (value))
@@ -1079,7 +1083,7 @@ write_record (ConcordMockDescribed *self,
 
   if (record == NULL)
     record = new_record (self);
-  apply_record (self, record, body, !creating && self->quirks->update_replaces);
+  apply_record (self, record, body, creating, !creating && self->quirks->update_replaces);
   save (self);
   respond_record (self, request, creating ? self->api->create_status : SOUP_STATUS_OK, record);
 }
@@ -1423,7 +1427,7 @@ concord_mock_described_put_record_json (ConcordMockDescribed  *self,
     }
   body = json_node_get_object (json_parser_get_root (parser));
   record = new_record (self);
-  apply_record (self, record, body, FALSE);
+  apply_record (self, record, body, TRUE, FALSE);
   modified = concord_mock_described_get_path (body, self->api->modified_path);
   if (modified != NULL)
     concord_mock_described_set_path (record, self->api->modified_path, json_node_copy (modified));
@@ -1569,6 +1573,8 @@ concord_mock_described_generate (ConcordMockDescribed *self,
           entry_node = object_node (entry);
           concord_mock_described_set_path (record, api->values_path, entry_node);
         }
+      if (self->quirks->fix_record != NULL)
+        self->quirks->fix_record (record);
     }
   {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);

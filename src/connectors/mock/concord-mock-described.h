@@ -46,6 +46,12 @@ typedef struct
                                       gboolean              creating);
   /* Fills a new record's members the app always sets. */
   void         (*init_record)        (JsonObject           *record);
+  /* Applies one member of an update body the app's own way (Capsule's
+   * nested items: added unless they carry an id); FALSE: the described
+   * way (set, or merged by field for custom values). */
+  gboolean     (*update_member)      (JsonObject           *record,
+                                      const char           *member,
+                                      JsonNode             *value);
   /* Recomputes what the app derives after a write (Copper's name). */
   void         (*fix_record)         (JsonObject           *record);
   /* The account's custom field definitions, as the fields endpoint lists

@@ -340,6 +340,44 @@ test_fields_and_update (Fixture       *f,
   g_assert_cmpstr (concord_record_get_text (listed, CONCORD_FIELD_COMPANY), ==, "Globex");
 }
 
+/* A new email address replaces the old one, as it does on the other side:
+ * Capsule adds every nested item sent without an id, so the old address
+ * must be deleted by its id, or it stays first and the change is lost. */
+static void
+test_email_change (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(ConcordWriteResult) created = create_one (f, new_person ("ann@example.com", "Ann", NULL));
+  g_autoptr(ConcordRecord) set = new_person ("ann@new.example", NULL, NULL);
+  g_autoptr(ConcordWriteResult) updated = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+
+  g_assert_no_error (created->error);
+  updated = update_one (f, concord_record_get_remote_id (created->record), set, NULL);
+  g_assert_no_error (updated->error);
+  json = concord_mock_described_get_record_json (
+    f->mock, g_ascii_strtoll (concord_record_get_remote_id (created->record), NULL, 10));
+  g_test_message ("after the update: %s", json);
+  /* Nothing is lost either way: both addresses are on the party. */
+  g_assert_nonnull (strstr (json, "ann@new.example"));
+  all = list_all (f, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 1);
+  if (g_strcmp0 (concord_record_get_email (g_ptr_array_index (all, 0)), "ann@example.com") == 0)
+    {
+      /* Known gap: the format cannot say "delete the old item by its id";
+       * ConcordJsonConnector sends the new address without one, Capsule
+       * adds it after the old, and the old stays the primary. */
+      g_test_incomplete ("Capsule keeps the old address first: deleting nested items by id "
+                         "needs a hook (or a format key) in ConcordJsonConnector");
+      return;
+    }
+  g_assert_cmpstr (concord_record_get_email (g_ptr_array_index (all, 0)), ==, "ann@new.example");
+  g_assert_null (strstr (json, "ann@example.com"));
+}
+
 /* A 422 fails that person alone, with errors[0].message. */
 static void
 test_refused (Fixture       *f,
@@ -367,6 +405,7 @@ main (int   argc,
   ADD ("verify", test_verify);
   ADD ("parties", test_parties);
   ADD ("fields-and-update", test_fields_and_update);
+  ADD ("email-change", test_email_change);
   ADD ("refused", test_refused);
 #undef ADD
 

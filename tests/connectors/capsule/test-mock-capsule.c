@@ -286,6 +286,54 @@ test_rate_limit (void)
                                     NULL, 10), >=, 1);
 }
 
+/* Nested items: a PUT adds those without an id, updates those with one,
+ * deletes those with _delete; it never replaces the list. */
+static void
+test_nested_items (void)
+{
+  g_autoptr(ConcordMockDescribed) mock = new_mock ();
+  g_autoptr(Answer) created = NULL;
+  g_autoptr(Answer) added = NULL;
+  g_autoptr(Answer) replaced = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  JsonArray *emails;
+  gint64 first_id;
+
+  created = ask (mock, "POST", "/parties",
+                 "{\"party\": {\"type\": \"person\", \"firstName\": \"Ann\", "
+                 "\"emailAddresses\": [{\"address\": \"ann@example.com\", \"type\": \"Work\"}]}}");
+  g_assert_cmpuint (created->status, ==, 201);
+  emails = json_object_get_array_member (json_object_get_object_member (object_of (created),
+                                                                        "party"),
+                                         "emailAddresses");
+  first_id = json_object_get_int_member (json_array_get_object_element (emails, 0), "id");
+  g_assert_cmpint (first_id, >, 0);
+  path = g_strdup_printf ("/parties/%" G_GINT64_FORMAT,
+                          json_object_get_int_member (json_object_get_object_member (
+                            object_of (created), "party"), "id"));
+
+  added = ask (mock, "PUT", path, "{\"party\": {\"emailAddresses\": [{\"address\": "
+                                  "\"ann@new.example\", \"type\": \"Work\"}]}}");
+  g_assert_cmpuint (added->status, ==, 200);
+  emails = json_object_get_array_member (json_object_get_object_member (object_of (added), "party"),
+                                         "emailAddresses");
+  g_assert_cmpuint (json_array_get_length (emails), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (emails, 0),
+                                                  "address"), ==, "ann@example.com");
+
+  body = g_strdup_printf ("{\"party\": {\"emailAddresses\": [{\"id\": %" G_GINT64_FORMAT
+                          ", \"_delete\": true}]}}", first_id);
+  replaced = ask (mock, "PUT", path, body);
+  g_assert_cmpuint (replaced->status, ==, 200);
+  emails = json_object_get_array_member (json_object_get_object_member (object_of (replaced),
+                                                                        "party"),
+                                         "emailAddresses");
+  g_assert_cmpuint (json_array_get_length (emails), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (emails, 0),
+                                                  "address"), ==, "ann@new.example");
+}
+
 /* As concord-mock serves it: organisations among the parties, none of
  * them listed as a contact; generate() adds persons. */
 static void
@@ -322,6 +370,7 @@ main (int   argc,
   g_test_add_func ("/concord/mock-capsule/paging", test_paging);
   g_test_add_func ("/concord/mock-capsule/writes", test_writes);
   g_test_add_func ("/concord/mock-capsule/rate-limit", test_rate_limit);
+  g_test_add_func ("/concord/mock-capsule/nested-items", test_nested_items);
   g_test_add_func ("/concord/mock-capsule/info", test_info);
 
   return g_test_run ();

@@ -24,9 +24,12 @@
  * - 4000 requests an hour with X-RateLimit-Limit/-Remaining and
  *   X-RateLimit-Reset (a Unix time); a 429 also says Retry-After.
  *
- * Not simulated: that a PUT of emailAddresses adds to the list (Capsule
- * removes an item only when sent with its id and "_delete": true); here a
- * PUT replaces the array.
+ * - Nested items (emailAddresses, phoneNumbers, addresses, websites) each
+ *   have an id; a PUT updates the items it names by id, deletes those sent
+ *   with "_delete": true, and **adds every item sent without an id** — it
+ *   never replaces the list. A client that sends the whole list again
+ *   doubles it; one that sends a new address alone keeps the old one
+ *   first.
  */
 
 #define G_LOG_DOMAIN "concord-mock-capsule"
@@ -77,6 +80,114 @@ has_text (JsonObject *body,
   JsonNode *node = json_object_get_member (body, member);
 
   return is_string (node) && *json_node_get_string (node) != '\0';
+}
+
+static const char * const nested_members[] = { "emailAddresses", "phoneNumbers", "addresses",
+                                                "websites", NULL };
+
+/* Ids of nested items, unique in the process (any mock's thread). */
+static gint next_item_id;
+
+static gint64
+new_item_id (void)
+{
+  return 1000 + g_atomic_int_add (&next_item_id, 1);
+}
+
+static JsonObject *
+find_item (JsonArray *items,
+           gint64     id)
+{
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+
+      if (item != NULL && json_object_get_int_member_with_default (item, "id", -1) == id)
+        return item;
+    }
+  return NULL;
+}
+
+/* Capsule's nested items: by id, updated or (with _delete) deleted;
+ * without an id, added. */
+static gboolean
+update_member (JsonObject *record,
+               const char *member,
+               JsonNode   *value)
+{
+  JsonArray *items;
+  JsonArray *sent;
+
+  if (!g_strv_contains (nested_members, member) || !JSON_NODE_HOLDS_ARRAY (value))
+    return FALSE;
+  if (!json_object_has_member (record, member) ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (record, member)))
+    json_object_set_array_member (record, member, json_array_new ());
+  items = json_object_get_array_member (record, member);
+  sent = json_node_get_array (value);
+  for (guint i = 0; i < json_array_get_length (sent); i++)
+    {
+      JsonNode *node = json_array_get_element (sent, i);
+      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      gint64 id = item != NULL ? json_object_get_int_member_with_default (item, "id", -1) : -1;
+      JsonObject *existing = id >= 0 ? find_item (items, id) : NULL;
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *field;
+
+      if (item == NULL)
+        continue;
+      if (existing == NULL)
+        {
+          JsonObject *added = json_object_new ();
+
+          json_object_iter_init (&iter, item);
+          while (json_object_iter_next (&iter, &name, &field))
+            if (!g_str_equal (name, "id") && !g_str_equal (name, "_delete"))
+              json_object_set_member (added, name, json_node_copy (field));
+          json_object_set_int_member (added, "id", new_item_id ());
+          json_array_add_object_element (items, added);
+        }
+      else if (json_object_get_boolean_member_with_default (item, "_delete", FALSE))
+        {
+          for (guint j = 0; j < json_array_get_length (items); j++)
+            if (json_array_get_object_element (items, j) == existing)
+              {
+                json_array_remove_element (items, j);
+                break;
+              }
+        }
+      else
+        {
+          json_object_iter_init (&iter, item);
+          while (json_object_iter_next (&iter, &name, &field))
+            if (!g_str_equal (name, "_delete"))
+              json_object_set_member (existing, name, json_node_copy (field));
+        }
+    }
+  return TRUE;
+}
+
+/* Every nested item has an id (those of a new party too). */
+static void
+fix_record (JsonObject *record)
+{
+  for (guint m = 0; nested_members[m] != NULL; m++)
+    {
+      JsonNode *node = json_object_get_member (record, nested_members[m]);
+
+      if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+        continue;
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+        {
+          JsonObject *item = json_array_get_object_element (json_node_get_array (node), i);
+
+          if (item != NULL && !json_object_has_member (item, "id"))
+            json_object_set_int_member (item, "id", new_item_id ());
+          if (item != NULL)
+            json_object_remove_member (item, "_delete");
+        }
+    }
 }
 
 static char *
@@ -195,6 +306,8 @@ const ConcordMockDescribedQuirks concord_mock_capsule_quirks = {
   .check_custom_value = check_custom_value,
   .check_record = check_record,
   .init_record = init_record,
+  .update_member = update_member,
+  .fix_record = fix_record,
   .sample_fields = sample_fields,
   .sample_value = sample_value,
   .invalid_status = 422,
