@@ -427,12 +427,13 @@ new_record (ConcordMockDescribed *self)
   return record;
 }
 
+/* @object: (transfer full) */
 static JsonNode *
 object_node (JsonObject *object)
 {
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
-  json_node_set_object (node, object);
+  json_node_take_object (node, object);
   return node;
 }
 
