@@ -15,6 +15,7 @@
 
 #include "concord-description.h"
 #include "concord-error.h"
+#include "concord-fields.h"
 #include "concord-json-hooks.h"
 
 static char *
@@ -90,6 +91,7 @@ test_copper_compiled (void)
   g_assert_cmpuint (description->rate_requests, ==, 180);
   g_assert_cmpuint (description->rate_seconds, ==, 60);
   g_assert_true (concord_description_uses_hook (description, "copper_custom_dates"));
+  g_assert_true (concord_description_uses_hook (description, "copper_person_name"));
   g_assert_false (concord_description_uses_hook (description, "foo"));
 
   people = concord_description_find_type (description, "people");
@@ -507,6 +509,32 @@ test_hooks (void)
   g_assert_null (impossible);
   g_assert_null (hook->read_custom (CONCORD_FIELD_TYPE_DATE, "2/3/2024"));
   g_assert_null (hook->write_custom (CONCORD_FIELD_TYPE_DATE, "2024-13-01"));
+  g_assert_null (hook->write_created);
+
+  /* copper_person_name: first and last, else the email; never over a name. */
+  hook = concord_json_hooks_lookup ("copper_person_name");
+  g_assert_nonnull (hook);
+  g_assert_null (hook->read_custom);
+  {
+    g_autoptr(ConcordRecord) record = concord_record_new (NULL);
+    g_autoptr(JsonObject) object = json_object_new ();
+    g_autoptr(JsonObject) named = json_object_new ();
+
+    concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, "a@example.com");
+    hook->write_created (object, record);
+    g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, "a@example.com");
+    concord_record_set_text (record, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, "Lovelace");
+    json_object_remove_member (object, "name");
+    hook->write_created (object, record);
+    g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, "Lovelace");
+    concord_record_set_text (record, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, "Ada");
+    json_object_remove_member (object, "name");
+    hook->write_created (object, record);
+    g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, "Ada Lovelace");
+    json_object_set_string_member (named, "name", "Given");
+    hook->write_created (named, record);
+    g_assert_cmpstr (json_object_get_string_member (named, "name"), ==, "Given");
+  }
 }
 
 int

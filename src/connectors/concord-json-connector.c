@@ -95,6 +95,9 @@ struct _ConcordJsonConnector
 
 G_DEFINE_FINAL_TYPE (ConcordJsonConnector, concord_json_connector, CONCORD_TYPE_REST_CONNECTOR)
 
+static void note_type (ConcordJsonConnector *self,
+                       const char           *contact_type);
+
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -1198,6 +1201,14 @@ record_object (ConcordJsonConnector         *self,
     }
   write_customs (self, contact_type, type, object, create ? values : change_set, clear);
   write_where (type, object);
+  if (create)
+    for (guint i = 0; self->description->hooks[i] != NULL; i++)
+      {
+        const ConcordJsonHook *listed = hook (self, self->description->hooks[i]);
+
+        if (listed != NULL && listed->write_created != NULL)
+          listed->write_created (object, values);
+      }
   return g_steal_pointer (&object);
 }
 
@@ -1504,6 +1515,8 @@ concord_json_connector_load_schema_async (ConcordConnector    *connector,
                                             cancellable, callback, user_data);
   GError *error = NULL;
 
+  note_type (self, contact_type);
+
   if (!concord_rest_connector_check_contact_type (CONCORD_REST_CONNECTOR (self), contact_type,
                                                   &error))
     {
@@ -1658,6 +1671,7 @@ concord_json_connector_build_list_request (ConcordRestConnector  *connector,
   const char *cursor = concord_rest_connector_get_listing_cursor (connector);
   g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func ((GDestroyNotify) param_free);
   guint size = page_size_of (self, type);
+  ConcordHttpRequest *request;
 
   if (page_token == NULL)
     self->max_modified = -1;
@@ -1684,8 +1698,8 @@ concord_json_connector_build_list_request (ConcordRestConnector  *connector,
            * (concord_rest_page_next_link() checked it). */
           g_autofree char *label = g_strdup_printf ("%s %s (next page)", type->list->method,
                                                     type->list->path);
-          ConcordHttpRequest *request = concord_http_request_new (type->list->method, page_token,
-                                                                  label);
+          request = concord_http_request_new (type->list->method, page_token, label);
+          concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
 
           for (guint i = 0; i < self->description->header_names->len; i++)
             {
@@ -1739,8 +1753,13 @@ concord_json_connector_build_list_request (ConcordRestConnector  *connector,
   else if (cursor != NULL && type->incremental == CONCORD_DESC_INCREMENTAL_SYNC_TOKEN)
     add_param_text (params, type->since_param, cursor);
 
-  return make_request (self, type->list, contact_type, NULL, params, type->params_in_body, NULL,
-                       error);
+  request = make_request (self, type->list, contact_type, NULL, params, type->params_in_body,
+                          NULL, error);
+  /* A listing only reads, even as a POST (Copper's search): it may be
+   * repeated after a 5xx or a reset. */
+  if (request != NULL)
+    concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
+  return request;
 }
 
 static gboolean
@@ -2291,10 +2310,29 @@ prepare_finish (ConcordRestConnector  *connector,
  * notes it on its way in. */
 static ConcordConnectorClass *rest_connector_class;
 
+/* Notes the operation's type; a type a discovered entry may hold (an
+ * audience) is taken as one until the app says otherwise (404), so that a
+ * connector made for a sync need not list the types first. */
 static void
 note_type (ConcordJsonConnector *self,
            const char           *contact_type)
 {
+  gboolean known = FALSE;
+
+  if (contact_type != NULL && discovered_entry (self) != NULL &&
+      concord_description_find_type (self->description, contact_type)->id == NULL &&
+      strpbrk (contact_type, "/?#") == NULL && *contact_type != '\0')
+    {
+      for (guint i = 0; self->types != NULL && i < self->types->len; i++)
+        known |= g_str_equal (((ConcordContactType *) g_ptr_array_index (self->types, i))->id,
+                              contact_type);
+      if (!known)
+        {
+          if (self->types == NULL)
+            self->types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+          g_ptr_array_add (self->types, concord_contact_type_new (contact_type, contact_type));
+        }
+    }
   if (g_strcmp0 (self->operation_type, contact_type) == 0)
     return;
   g_free (self->operation_type);

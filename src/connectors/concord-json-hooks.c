@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "concord-fields.h"
 #include "concord-json-hooks.h"
 
 /* copper_custom_dates: Copper writes custom date fields as mm/dd/yyyy
@@ -81,8 +82,32 @@ copper_date_write (ConcordFieldType  type,
   return g_strdup_printf ("%02u/%02u/%04u", month, day, year);
 }
 
+/* copper_person_name: Copper requires a person's "name" on create; it is
+ * the first and last names, or the email when there are none. */
+static void
+copper_name_write (JsonObject          *object,
+                   const ConcordRecord *values)
+{
+  const char *first = concord_record_get_text (values, CONCORD_FIELD_FIRST_NAME);
+  const char *last = concord_record_get_text (values, CONCORD_FIELD_LAST_NAME);
+  g_autofree char *name = NULL;
+
+  if (json_object_has_member (object, "name"))
+    return;
+  name = g_strstrip (g_strdup_printf ("%s %s", first != NULL ? first : "",
+                                      last != NULL ? last : ""));
+  if (*name == '\0')
+    {
+      g_free (name);
+      name = g_strdup (concord_record_get_text (values, CONCORD_FIELD_EMAIL));
+    }
+  if (name != NULL && *name != '\0')
+    json_object_set_string_member (object, "name", name);
+}
+
 static const ConcordJsonHook hooks[] = {
-  { "copper_custom_dates", copper_date_read, copper_date_write },
+  { "copper_custom_dates", copper_date_read, copper_date_write, NULL },
+  { "copper_person_name", NULL, NULL, copper_name_write },
 };
 
 /**

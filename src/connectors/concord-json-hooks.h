@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "concord-record.h"
 
@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  *   (text) → Concord's, or %NULL to keep it as it is
  * @write_custom: (nullable): a custom field's value as Concord holds it →
  *   the app's text, or %NULL to send it as it is
+ * @write_created: (nullable): completes the body of a record being created
+ *   (@object, before any wrapping) from the record (@values)
  *
  * What a connector description cannot say, in C, by name. A
  * ConcordJsonConnector calls a hook only when its description lists it.
@@ -29,6 +31,8 @@ typedef struct
                              const char       *text);
   char     *(*write_custom) (ConcordFieldType  type,
                              const char       *text);
+  void      (*write_created) (JsonObject          *object,
+                              const ConcordRecord *values);
 } ConcordJsonHook;
 
 const ConcordJsonHook *concord_json_hooks_lookup (const char *name);

@@ -894,6 +894,8 @@ test_create_and_errors (Fixture       *f,
                                   "{\"email\":\"good@home.example\",\"category\":\"personal\"}]"));
   g_assert_nonnull (strstr (body, "{\"custom_field_definition_id\":101,\"value\":\"12/09/1906\"}"));
   g_assert_nonnull (strstr (body, "{\"custom_field_definition_id\":102,\"value\":6}"));
+  /* copper_person_name: the name Copper requires, from the first name. */
+  g_assert_nonnull (strstr (body, "\"name\":\"Grace\""));
 }
 
 static void
@@ -953,6 +955,23 @@ test_key_only_to_origin (Fixture       *f,
   g_assert_false (verify (f->connector, &error));
   g_assert_nonnull (error);
   g_assert_cmpuint (concord_mock_server_count_header (elsewhere, "X-PW-AccessToken", KEY), ==, 0);
+}
+
+static void
+test_search_retried (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+
+  /* The search is a POST, but only reads: a 500 is tried again. */
+  copper_add_many (&f->copper, 3);
+  concord_mock_server_fail_route (f->copper.server, "POST", "/people/search", 1, 1,
+                                  CONCORD_MOCK_FAULT_500, 0);
+  records = list_all (f->connector, PEOPLE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 3);
+  g_assert_cmpuint (count_requests (f->copper.server, "POST", "/people/search"), ==, 2);
 }
 
 static void
@@ -1094,6 +1113,348 @@ test_link_elsewhere (void)
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
 }
 
+/* ------------------------------------------------------------------------- */
+/* An Insightly-shaped description: basic auth, offset paging, full updates  */
+/* ------------------------------------------------------------------------- */
+
+static const char insightly_like[] =
+  "{\"format\": 1, \"id\": \"insightly-like\", \"name\": \"Insightly Like\","
+  " \"icon\": \"concord-app-insightly-like-symbolic\", \"key_url\": \"https://example.com/key\","
+  " \"account\": [{\"key\": \"api_key\", \"kind\": \"secret\", \"label\": \"Key\"},"
+  "               {\"key\": \"pod\", \"kind\": \"text\", \"label\": \"Pod\", \"default\": \"na1\"}],"
+  " \"base_url\": \"https://api.{pod}.example.com/v3.1\","
+  " \"auth\": {\"kind\": \"basic\"},"
+  " \"verify\": {\"method\": \"GET\", \"path\": \"/Users/Me\"},"
+  " \"contact_types\": [{\"id\": \"contacts\", \"label\": \"Contacts\","
+  "   \"list\": {\"method\": \"GET\", \"path\": \"/Contacts\", \"query\": {\"brief\": \"false\"}, \"records\": \"\","
+  "     \"paging\": {\"style\": \"offset\", \"offset\": \"skip\", \"size\": \"top\", \"page_size\": 500},"
+  "     \"incremental\": {\"style\": \"modified_since\", \"parameter\": \"updated_after_utc\", \"format\": \"iso8601\"}},"
+  "   \"record\": {\"id\": \"CONTACT_ID\", \"email\": {\"path\": \"EMAIL_ADDRESS\"},"
+  "     \"modified\": {\"path\": \"DATE_UPDATED_UTC\", \"format\": \"iso8601\"}},"
+  "   \"fields\": [{\"key\": \"first_name\", \"path\": \"FIRST_NAME\"},"
+  "                {\"key\": \"last_name\", \"path\": \"LAST_NAME\"}],"
+  "   \"custom_fields\": {\"definitions\": {\"method\": \"GET\", \"path\": \"/CustomFields/Contacts\","
+  "       \"records\": \"\", \"id\": \"FIELD_NAME\", \"name\": \"FIELD_LABEL\", \"type\": \"FIELD_TYPE\"},"
+  "     \"types\": {\"TEXT\": \"string\"},"
+  "     \"values\": {\"path\": \"CUSTOMFIELDS\", \"id\": \"FIELD_NAME\", \"value\": \"FIELD_VALUE\"}},"
+  "   \"fetch\": {\"method\": \"GET\", \"path\": \"/Contacts/{id}\"},"
+  "   \"create\": {\"method\": \"POST\", \"path\": \"/Contacts\"},"
+  "   \"update\": {\"method\": \"PUT\", \"path\": \"/Contacts\", \"shape\": \"full\", \"id_member\": \"CONTACT_ID\"}}]}";
+
+typedef struct
+{
+  GMutex     lock;
+  GPtrArray *queries;  /* "skip top updated_after_utc" */
+  char      *put;      /* the last PUT's body */
+} Insightly;
+
+static void
+handle_insightly (ConcordMockRequest *request,
+                  gpointer            user_data)
+{
+  Insightly *insightly = user_data;
+  const char *path = concord_mock_request_get_path (request);
+  const char *method = concord_mock_request_get_method (request);
+
+  if (!concord_mock_request_check_basic (request, KEY, ""))
+    {
+      concord_mock_request_respond_error (request, SOUP_STATUS_UNAUTHORIZED, "Unauthorized");
+      return;
+    }
+  if (g_str_equal (path, "/v3.1/CustomFields/Contacts"))
+    concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
+      "[{\"FIELD_NAME\": \"Region__c\", \"FIELD_LABEL\": \"Region\", \"FIELD_TYPE\": \"TEXT\"}]"));
+  else if (g_str_equal (path, "/v3.1/Contacts") && g_str_equal (method, "GET"))
+    {
+      guint skip = (guint) g_ascii_strtoull (concord_mock_request_get_query_param (request, "skip") ?: "0",
+                                             NULL, 10);
+      guint top = (guint) g_ascii_strtoull (concord_mock_request_get_query_param (request, "top") ?: "100",
+                                            NULL, 10);
+      g_autoptr(GString) page = g_string_new ("[");
+
+      g_mutex_lock (&insightly->lock);
+      g_ptr_array_add (insightly->queries,
+                       g_strdup_printf ("%u %u %s %s", skip, top,
+                                        concord_mock_request_get_query_param (request, "updated_after_utc") ?: "-",
+                                        concord_mock_request_get_query_param (request, "brief") ?: "-"));
+      g_mutex_unlock (&insightly->lock);
+      for (guint i = skip; i < 7 && i < skip + top; i++)
+        g_string_append_printf (page, "%s{\"CONTACT_ID\": %u, \"FIRST_NAME\": \"F%u\", \"LAST_NAME\": \"L%u\","
+                                " \"EMAIL_ADDRESS\": \"c%u@example.com\", \"DATE_UPDATED_UTC\": \"2026-03-0%u 10:00:00\","
+                                " \"CUSTOMFIELDS\": [{\"FIELD_NAME\": \"Region__c\", \"FIELD_VALUE\": \"R%u\"}]}",
+                                i > skip ? "," : "", i + 1, i, i, i, i + 1, i);
+      g_string_append (page, "]");
+      concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_string_free (g_steal_pointer (&page), FALSE));
+    }
+  else if (g_str_equal (path, "/v3.1/Contacts/3") && g_str_equal (method, "GET"))
+    concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
+      "{\"CONTACT_ID\": 3, \"FIRST_NAME\": \"F2\", \"LAST_NAME\": \"L2\", \"EMAIL_ADDRESS\": \"c2@example.com\","
+      " \"BACKGROUND\": \"kept\", \"CUSTOMFIELDS\": [{\"FIELD_NAME\": \"Region__c\", \"FIELD_VALUE\": \"R2\"}]}"));
+  else if (g_str_equal (path, "/v3.1/Contacts") && g_str_equal (method, "PUT"))
+    {
+      GBytes *body = concord_mock_request_get_body (request);
+      gsize length = 0;
+      const char *data = g_bytes_get_data (body, &length);
+
+      g_mutex_lock (&insightly->lock);
+      g_free (insightly->put);
+      insightly->put = g_strndup (data, length);
+      g_mutex_unlock (&insightly->lock);
+      concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strndup (data, length));
+    }
+  else
+    concord_mock_request_respond_error (request, SOUP_STATUS_NOT_FOUND, "Not found");
+}
+
+static void
+test_insightly_like (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordDescription) description = concord_description_load (insightly_like, -1, &error);
+  g_autoptr(ConcordMockServer) server = NULL;
+  g_autoptr(ConcordJsonConnector) connector = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) changed = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autofree char *base_url = NULL;
+  g_autofree char *cursor = NULL;
+  ConcordRecord *set = concord_record_new (NULL);
+  ConcordWriteResult *written;
+  Insightly insightly = { 0 };
+
+  g_assert_no_error (error);
+  g_mutex_init (&insightly.lock);
+  insightly.queries = g_ptr_array_new_with_free_func (g_free);
+  server = concord_mock_server_new ("insightly-like", 0, &error);
+  g_assert_no_error (error);
+  concord_mock_server_add_route (server, NULL, "/v3.1/", handle_insightly, &insightly, NULL);
+  base_url = g_strdup_printf ("%s/v3.1", concord_mock_server_get_origin (server));
+  connector = make_connector (description, base_url, KEY);
+  concord_json_connector_set_page_size (connector, 3);
+
+  /* 3 + 3 + 1: skip and top, the short page ends it. */
+  records = list_all (CONCORD_CONNECTOR (connector), "contacts", NULL, &cursor, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 7);
+  g_assert_cmpuint (insightly.queries->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (insightly.queries, 0), ==, "0 3 - false");
+  g_assert_cmpstr (g_ptr_array_index (insightly.queries, 1), ==, "3 3 - false");
+  g_assert_cmpstr (g_ptr_array_index (insightly.queries, 2), ==, "6 3 - false");
+  g_assert_cmpstr (concord_record_get_text (g_ptr_array_index (records, 2), "custom:Region"), ==,
+                   "R2");
+  /* Insightly's times have no zone: UTC. */
+  g_assert_cmpstr (cursor, ==, "1772877600");
+
+  changed = list_all (CONCORD_CONNECTOR (connector), "contacts", cursor, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_ptr_array_index (insightly.queries, 3), ==,
+                   "0 3 2026-03-07T09:59:59Z false");
+
+  /* A full update: read, then the whole record with the change and the id. */
+  concord_record_set_text (set, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, "Changed");
+  results = update_one (CONCORD_CONNECTOR (connector), "contacts", "3", set, NULL);
+  written = g_ptr_array_index (results, 0);
+  g_assert_no_error (written->error);
+  g_assert_cmpstr (concord_record_get_text (written->record, CONCORD_FIELD_FIRST_NAME), ==,
+                   "Changed");
+  g_assert_nonnull (strstr (insightly.put, "\"CONTACT_ID\":3"));
+  g_assert_nonnull (strstr (insightly.put, "\"FIRST_NAME\":\"Changed\""));
+  g_assert_nonnull (strstr (insightly.put, "\"LAST_NAME\":\"L2\""));
+  g_assert_nonnull (strstr (insightly.put, "\"BACKGROUND\":\"kept\""));
+  g_assert_nonnull (strstr (insightly.put, "\"FIELD_VALUE\":\"R2\""));
+
+  g_clear_object (&connector);
+  g_clear_object (&server);
+  g_ptr_array_unref (insightly.queries);
+  g_free (insightly.put);
+  g_mutex_clear (&insightly.lock);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Discovered types, cursor paging, a sync token, batch creates              */
+/* ------------------------------------------------------------------------- */
+
+static const char lists_like[] =
+  "{\"format\": 1, \"id\": \"lists-like\", \"name\": \"Lists Like\","
+  " \"icon\": \"concord-app-lists-like-symbolic\", \"key_url\": \"https://example.com/key\","
+  " \"account\": [{\"key\": \"api_key\", \"kind\": \"secret\", \"label\": \"Key\"}],"
+  " \"derive\": {\"dc\": {\"from\": \"secret\", \"regex\": \"-([a-z]+[0-9]+)$\"}},"
+  " \"base_url\": \"https://{dc}.api.example.com/3.0\","
+  " \"auth\": {\"kind\": \"header\", \"name\": \"Authorization\", \"value\": \"apikey {secret}\"},"
+  " \"verify\": {\"method\": \"GET\", \"path\": \"/ping\"},"
+  " \"contact_types\": [{\"discover\": {\"method\": \"GET\", \"path\": \"/lists\", \"records\": \"lists\","
+  "                                   \"id\": \"id\", \"name\": \"name\"},"
+  "   \"list\": {\"method\": \"GET\", \"path\": \"/lists/{contact_type}/members\", \"records\": \"members\","
+  "     \"paging\": {\"style\": \"cursor\", \"cursor\": \"after\", \"next\": \"paging.next\", \"size\": \"count\","
+  "                  \"page_size\": 2},"
+  "     \"incremental\": {\"style\": \"sync_token\", \"parameter\": \"sync\", \"token\": \"sync_token\"}},"
+  "   \"record\": {\"id\": \"id\", \"email\": {\"path\": \"email_address\"}},"
+  "   \"fields\": [{\"key\": \"tags\", \"path\": \"tags\", \"items\": {\"value\": \"name\"}}],"
+  "   \"fetch\": {\"method\": \"GET\", \"path\": \"/lists/{contact_type}/members/{id}\"},"
+  "   \"create\": {\"method\": \"POST\", \"path\": \"/lists/{contact_type}/batch\", \"batch\": 2,"
+  "                \"records\": \"members\", \"answer\": \"created\"},"
+  "   \"update\": {\"method\": \"PATCH\", \"path\": \"/lists/{contact_type}/members/{id}\"}}]}";
+
+typedef struct
+{
+  GMutex     lock;
+  GPtrArray *lines;  /* "METHOD path?query body" */
+} Lists;
+
+static void
+handle_lists (ConcordMockRequest *request,
+              gpointer            user_data)
+{
+  Lists *lists = user_data;
+  const char *path = concord_mock_request_get_path (request);
+  const char *after = concord_mock_request_get_query_param (request, "after");
+  GBytes *body = concord_mock_request_get_body (request);
+  gsize length = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+
+  if (!concord_mock_request_check_header (request, "Authorization", "apikey " KEY))
+    {
+      concord_mock_request_respond_error (request, SOUP_STATUS_UNAUTHORIZED, "bad key");
+      return;
+    }
+  g_mutex_lock (&lists->lock);
+  g_ptr_array_add (lists->lines, g_strdup_printf ("%s %s?%s %.*s",
+                                                  concord_mock_request_get_method (request), path,
+                                                  concord_mock_request_get_query (request) ?: "",
+                                                  (int) length, data != NULL ? data : ""));
+  g_mutex_unlock (&lists->lock);
+
+  if (g_str_equal (path, "/3.0/lists"))
+    concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
+      "{\"lists\": [{\"id\": \"a1\", \"name\": \"Newsletter\"}, {\"id\": \"b2\", \"name\": \"Customers\"}]}"));
+  else if (g_str_equal (path, "/3.0/lists/a1/members") && after == NULL)
+    concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
+      "{\"members\": [{\"id\": \"m1\", \"email_address\": \"m1@example.com\", \"tags\": [{\"name\": \"vip\"}]},"
+      "               {\"id\": \"m2\", \"email_address\": \"m2@example.com\"}],"
+      " \"paging\": {\"next\": \"c2\"}}"));
+  else if (g_str_equal (path, "/3.0/lists/a1/members"))
+    concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
+      "{\"members\": [{\"id\": \"m3\", \"email_address\": \"m3@example.com\"}],"
+      " \"paging\": {\"next\": null}, \"sync_token\": \"tok-9\"}"));
+  else if (g_str_equal (path, "/3.0/lists/a1/batch"))
+    {
+      g_autoptr(JsonNode) root = json_from_string (data, NULL);
+      JsonArray *members = json_object_get_array_member (json_node_get_object (root), "members");
+      g_autoptr(GString) answer = g_string_new ("{\"created\": [");
+
+      /* In reverse: matched by email, not by order. */
+      for (guint i = json_array_get_length (members); i > 0; i--)
+        g_string_append_printf (answer, "%s{\"id\": \"new%u\", \"email_address\": \"%s\"}",
+                                i < json_array_get_length (members) ? "," : "", i,
+                                json_object_get_string_member (json_array_get_object_element (members, i - 1),
+                                                               "email_address"));
+      g_string_append (answer, "]}");
+      concord_mock_request_respond (request, SOUP_STATUS_OK, NULL,
+                                    g_string_free (g_steal_pointer (&answer), FALSE));
+    }
+  else
+    concord_mock_request_respond_error (request, SOUP_STATUS_NOT_FOUND, "Not found");
+}
+
+static void
+test_lists_like (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordDescription) description = concord_description_load (lists_like, -1, &error);
+  g_autoptr(ConcordMockServer) server = NULL;
+  g_autoptr(ConcordJsonConnector) connector = NULL;
+  g_autoptr(ConcordJsonConnector) fresh = NULL;
+  g_autoptr(GPtrArray) types = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(JsonObject) options = json_object_new ();
+  g_autofree char *base_url = NULL;
+  g_autofree char *cursor = NULL;
+  GAsyncResult *result = NULL;
+  gboolean complete = TRUE;
+  guint batches = 0;
+  Lists lists = { 0 };
+
+  g_assert_no_error (error);
+  g_mutex_init (&lists.lock);
+  lists.lines = g_ptr_array_new_with_free_func (g_free);
+  server = concord_mock_server_new ("lists-like", 0, &error);
+  g_assert_no_error (error);
+  concord_mock_server_add_route (server, NULL, "/3.0/", handle_lists, &lists, NULL);
+  base_url = g_strdup_printf ("%s/3.0", concord_mock_server_get_origin (server));
+
+  /* No base URL, and a key that does not name its data centre: refused. */
+  g_assert_null (concord_json_connector_new (description, options, KEY, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_null (strstr (error->message, KEY));
+  g_clear_error (&error);
+
+  connector = make_connector (description, base_url, KEY);
+
+  /* The types are the app's lists. */
+  concord_connector_list_contact_types_async (CONCORD_CONNECTOR (connector), NULL,
+                                              concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+  types = concord_connector_list_contact_types_finish (CONCORD_CONNECTOR (connector), done, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (types->len, ==, 2);
+  g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 0))->id, ==, "a1");
+  g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 0))->label, ==, "Newsletter");
+
+  /* A connector made for a sync lists a type it was not told of first. */
+  fresh = make_connector (description, base_url, KEY);
+  records = list_all (CONCORD_CONNECTOR (fresh), "a1", NULL, &cursor, &complete, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 3);
+  g_assert_true (complete);
+  g_assert_cmpstr (cursor, ==, "tok-9");
+  g_assert_cmpstr (concord_record_get (g_ptr_array_index (records, 0), CONCORD_FIELD_TAGS)->v.set[0],
+                   ==, "vip");
+  again = list_all (CONCORD_CONNECTOR (fresh), "a1", cursor, NULL, &complete, &error);
+  g_assert_no_error (error);
+  g_assert_false (complete);
+
+  /* Three records in batches of two, matched by email. */
+  for (guint i = 0; i < 3; i++)
+    {
+      ConcordRecord *record = concord_record_new (NULL);
+      g_autofree char *email = g_strdup_printf ("n%u@example.com", i);
+
+      concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email);
+      g_ptr_array_add (inputs, record);
+    }
+  results = create_records (CONCORD_CONNECTOR (fresh), "a1", inputs);
+  for (guint i = 0; i < 3; i++)
+    {
+      ConcordWriteResult *written = g_ptr_array_index (results, i);
+      g_autofree char *email = g_strdup_printf ("n%u@example.com", i);
+
+      g_assert_no_error (written->error);
+      g_assert_cmpstr (concord_record_get_email (written->record), ==, email);
+    }
+
+  for (guint i = 0; i < lists.lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (lists.lines, i);
+
+      batches += g_str_has_prefix (line, "POST /3.0/lists/a1/batch");
+      if (g_str_has_prefix (line, "GET /3.0/lists/a1/members?") && strstr (line, "sync=tok-9"))
+        complete = TRUE;
+    }
+  g_assert_cmpuint (batches, ==, 2);
+  /* The second listing sent the token. */
+  g_assert_true (complete);
+
+  g_clear_object (&connector);
+  g_clear_object (&fresh);
+  g_clear_object (&server);
+  g_ptr_array_unref (lists.lines);
+  g_mutex_clear (&lists.lock);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1119,10 +1480,13 @@ main (int   argc,
   ADD ("create-and-errors", test_create_and_errors);
   ADD ("update-partial", test_update_partial);
   ADD ("key-only-to-origin", test_key_only_to_origin);
+  ADD ("search-retried", test_search_retried);
   ADD ("flags-and-limits", test_flags_and_limits);
 #undef ADD
   g_test_add_func ("/concord/json-connector/capsule-like", test_capsule_like);
   g_test_add_func ("/concord/json-connector/link-elsewhere", test_link_elsewhere);
+  g_test_add_func ("/concord/json-connector/insightly-like", test_insightly_like);
+  g_test_add_func ("/concord/json-connector/lists-like", test_lists_like);
 
   return g_test_run ();
 }
