@@ -142,12 +142,12 @@ fill_type (ConcordMockDescribedApi       *api,
   g_autoptr(GStrvBuilder) read_only = g_strv_builder_new ();
 
   if (type->discover != NULL || type->paging == CONCORD_DESC_PAGING_CURSOR ||
-      (type->custom != NULL && type->custom->values_object) || type->batch > 1)
+      (type->custom != NULL && type->custom->values_object))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    "The described mock serves fixed contact types, offset, page-number and "
-                   "Link paging, custom values in arrays and one-by-one writes; %s's %s is "
-                   "something else", api->app_id, type->id != NULL ? type->id : "discovered type");
+                   "Link paging and custom values in arrays; %s's %s is something else",
+                   api->app_id, type->id != NULL ? type->id : "discovered type");
       return FALSE;
     }
 
@@ -220,6 +220,11 @@ fill_type (ConcordMockDescribedApi       *api,
   api->update_method = g_strdup (type->update->method);
   api->update_path = g_strdup (type->update->path);
   api->body_wrapper = g_strdup (type->create_wrap != NULL ? type->create_wrap : type->update_wrap);
+  api->fetch_answer = mock_path (type->fetch->answer);
+  api->create_answer = mock_path (type->create->answer);
+  api->update_answer = mock_path (type->update->answer);
+  api->create_batch = MAX (type->batch, 1);
+  api->create_records = g_strdup (type->create_records);
   return TRUE;
 }
 
@@ -334,6 +339,10 @@ concord_mock_described_api_free (ConcordMockDescribedApi *api)
   g_free (api->update_method);
   g_free (api->update_path);
   g_free (api->body_wrapper);
+  g_free (api->fetch_answer);
+  g_free (api->create_answer);
+  g_free (api->update_answer);
+  g_free (api->create_records);
   g_free (api->error_path);
   g_free (api->limit_header);
   g_free (api->remaining_header);

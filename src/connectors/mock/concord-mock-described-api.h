@@ -101,6 +101,11 @@ typedef struct
   char                       *update_method;
   char                       *update_path;      /* may lack {id}: the id is in the body */
   char                       *body_wrapper;     /* (nullable): "party" */
+  char                       *fetch_answer;     /* (nullable): where answers put the record */
+  char                       *create_answer;    /* (nullable); a batch's: the array */
+  char                       *update_answer;    /* (nullable) */
+  guint                       create_batch;     /* records a create takes; 1: one */
+  char                       *create_records;   /* (nullable): a batch body's array member */
 
   char                       *error_path;
   char                       *limit_header;     /* (nullable) */

@@ -651,23 +651,33 @@ respond_json (ConcordMockRequest *request,
                                 json_to_string (owned, FALSE));
 }
 
-/* A record as an answer shows it: wrapped as described ({"party": …}). */
+/* A record (or, for a batch, an array) as an answer shows it: at the
+ * described answer path ({"party": …}), or as the whole answer. */
 static void
-respond_record (ConcordMockDescribed *self,
-                ConcordMockRequest   *request,
-                guint                 status,
-                JsonObject           *record)
+respond_at (ConcordMockRequest *request,
+            guint               status,
+            const char         *answer_path,
+            JsonNode           *value)
 {
   JsonObject *wrapper;
 
-  if (self->api->body_wrapper == NULL)
+  if (answer_path == NULL)
     {
-      respond_json (request, status, object_node (json_object_ref (record)));
+      respond_json (request, status, value);
       return;
     }
   wrapper = json_object_new ();
-  json_object_set_object_member (wrapper, self->api->body_wrapper, json_object_ref (record));
+  concord_mock_described_set_path (wrapper, answer_path, value);
   respond_json (request, status, object_node (wrapper));
+}
+
+static void
+respond_record (ConcordMockRequest *request,
+                guint               status,
+                const char         *answer_path,
+                JsonObject         *record)
+{
+  respond_at (request, status, answer_path, object_node (json_object_ref (record)));
 }
 
 static JsonNode *
@@ -1020,6 +1030,86 @@ lookup (ConcordMockDescribed *self,
   return record != NULL && is_contact (self, record) ? record : NULL;
 }
 
+/* The record in a written body (or batch element): unwrapped as
+ * described; NULL when it is not there. */
+static JsonObject *
+unwrap (ConcordMockDescribed *self,
+        JsonNode             *node)
+{
+  JsonObject *body;
+  JsonNode *inner;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  body = json_node_get_object (node);
+  if (self->api->body_wrapper == NULL)
+    return body;
+  inner = json_object_get_member (body, self->api->body_wrapper);
+  return inner != NULL && JSON_NODE_HOLDS_OBJECT (inner) ? json_node_get_object (inner) : NULL;
+}
+
+static guint
+invalid_status (ConcordMockDescribed *self)
+{
+  return self->quirks->invalid_status != 0 ? self->quirks->invalid_status
+                                           : SOUP_STATUS_BAD_REQUEST;
+}
+
+/* A batch create: {"<records>": [record…]}, at most the described batch
+ * size (400 above); each valid record created, each refused one left out
+ * of the answer (the array of those created). */
+static void
+create_batch (ConcordMockDescribed *self,
+              ConcordMockRequest   *request)
+{
+  g_autoptr(JsonNode) node = request_json (request);
+  JsonNode *member = node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+                     ? json_object_get_member (json_node_get_object (node),
+                                               self->api->create_records)
+                     : NULL;
+  JsonArray *records;
+  JsonArray *created;
+  JsonNode *answer;
+
+  if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member))
+    {
+      g_autofree char *message = g_strdup_printf ("The body must be {\"%s\": [records]}",
+                                                  self->api->create_records);
+
+      concord_mock_request_respond_error (request, SOUP_STATUS_BAD_REQUEST, message);
+      return;
+    }
+  records = json_node_get_array (member);
+  if (json_array_get_length (records) > self->api->create_batch)
+    {
+      g_autofree char *message = g_strdup_printf ("At most %u records a request",
+                                                  self->api->create_batch);
+
+      concord_mock_request_respond_error (request, SOUP_STATUS_BAD_REQUEST, message);
+      return;
+    }
+
+  created = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (records); i++)
+    {
+      JsonObject *body = unwrap (self, json_array_get_element (records, i));
+      g_autofree char *problem = NULL;
+      JsonObject *record;
+
+      if (body == NULL || (problem = check_record (self, body)) != NULL ||
+          (self->quirks->check_record != NULL &&
+           (problem = self->quirks->check_record (body, TRUE)) != NULL))
+        continue;
+      record = new_record (self);
+      apply_record (self, record, body, TRUE, FALSE);
+      json_array_add_object_element (created, json_object_ref (record));
+    }
+  save (self);
+  answer = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (answer, created);
+  respond_at (request, self->api->create_status, self->api->create_answer, answer);
+}
+
 static void
 write_record (ConcordMockDescribed *self,
               ConcordMockRequest   *request,
@@ -1028,18 +1118,13 @@ write_record (ConcordMockDescribed *self,
 {
   g_autoptr(JsonNode) node = request_json (request);
   g_autofree char *problem = NULL;
-  JsonObject *body = NULL;
+  JsonObject *body = unwrap (self, node);
   JsonObject *record = NULL;
 
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+  if (creating && self->api->create_batch > 1)
     {
-      body = json_node_get_object (node);
-      if (self->api->body_wrapper != NULL)
-        {
-          JsonNode *inner = json_object_get_member (body, self->api->body_wrapper);
-
-          body = inner != NULL && JSON_NODE_HOLDS_OBJECT (inner) ? json_node_get_object (inner) : NULL;
-        }
+      create_batch (self, request);
+      return;
     }
   if (body == NULL)
     {
@@ -1075,10 +1160,7 @@ write_record (ConcordMockDescribed *self,
       (self->quirks->check_record != NULL &&
        (problem = self->quirks->check_record (body, creating)) != NULL))
     {
-      concord_mock_request_respond_error (request, self->quirks->invalid_status != 0
-                                                   ? self->quirks->invalid_status
-                                                   : SOUP_STATUS_BAD_REQUEST,
-                                          problem);
+      concord_mock_request_respond_error (request, invalid_status (self), problem);
       return;
     }
 
@@ -1086,7 +1168,8 @@ write_record (ConcordMockDescribed *self,
     record = new_record (self);
   apply_record (self, record, body, creating, !creating && self->quirks->update_replaces);
   save (self);
-  respond_record (self, request, creating ? self->api->create_status : SOUP_STATUS_OK, record);
+  respond_record (request, creating ? self->api->create_status : SOUP_STATUS_OK,
+                  creating ? self->api->create_answer : self->api->update_answer, record);
 }
 
 static void
@@ -1168,7 +1251,7 @@ on_request_cb (ConcordMockRequest *request,
       if (record == NULL)
         concord_mock_request_respond_error (request, SOUP_STATUS_NOT_FOUND, "Not found");
       else if (g_str_equal (method, "GET"))
-        respond_record (self, request, SOUP_STATUS_OK, record);
+        respond_record (request, SOUP_STATUS_OK, self->api->fetch_answer, record);
       else
         {
           g_hash_table_remove (self->by_id, GINT_TO_POINTER (id));
