@@ -48,6 +48,7 @@
 
 #include "concord-error.h"
 #include "concord-json-connector.h"
+#include "concord-json-connector-private.h"
 #include "concord-json-hooks.h"
 #include "concord-json-private.h"
 
@@ -90,6 +91,7 @@ struct _ConcordJsonConnector
   GPtrArray            *types;        /* (owned) (nullable): discovered ConcordContactType */
   guint                 page_size;    /* 0: the description's */
   char                 *operation_type; /* (owned) (nullable): the last operation's contact type */
+  char                 *secret;       /* (owned): only to scrub it from the app's messages; wiped */
   gint64                max_modified; /* the latest modification of the listing, -1 */
 };
 
@@ -440,6 +442,14 @@ refine_error (guint        status,
   if (message == NULL)
     return FALSE;
 
+  /* An app may quote the key it refused: never into a message. */
+  if (self->secret != NULL && *self->secret != '\0' && strstr (message, self->secret) != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (message, self->secret, -1);
+
+      g_free (message);
+      message = g_strjoinv ("[redacted]", parts);
+    }
   redacted = concord_http_redact (message);
   if (g_utf8_strlen (redacted, -1) > MAX_ERROR_CHARS)
     {
@@ -1089,12 +1099,34 @@ write_customs (ConcordJsonConnector         *self,
   CustomSet *customs = g_hash_table_lookup (self->customs, contact_type);
   g_autoptr(JsonArray) items = json_array_new ();
   g_autoptr(JsonObject) members = json_object_new ();
+  g_autoptr(JsonNode) object_node = json_node_init_object (json_node_alloc (), object);
   guint n_set = set != NULL ? concord_record_get_n_fields (set) : 0;
   guint n_clear = clear != NULL ? g_strv_length ((char **) clear) : 0;
   gboolean any = FALSE;
+  JsonNode *present;
 
   if (type->custom == NULL || customs == NULL)
     return;
+
+  /* A full update's body is the record as read: its other values stay,
+   * and the changed ones replace theirs. */
+  present = concord_desc_path_get (type->custom->values, object_node);
+  if (present != NULL && type->custom->values_object && JSON_NODE_HOLDS_OBJECT (present))
+    {
+      g_autoptr(GList) names = json_object_get_members (json_node_get_object (present));
+
+      for (GList *l = names; l != NULL; l = l->next)
+        json_object_set_member (members, l->data,
+                                json_node_copy (json_object_get_member (json_node_get_object (present),
+                                                                        l->data)));
+    }
+  else if (present != NULL && !type->custom->values_object && JSON_NODE_HOLDS_ARRAY (present))
+    {
+      JsonArray *array = json_node_get_array (present);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        json_array_add_element (items, json_node_copy (json_array_get_element (array, i)));
+    }
 
   for (guint f = 0; f < n_set + n_clear; f++)
     {
@@ -1113,6 +1145,17 @@ write_customs (ConcordJsonConnector         *self,
         {
           g_autoptr(JsonObject) item = json_object_new ();
 
+          /* The value this one replaces, in a record as read. */
+          for (guint i = json_array_get_length (items); i > 0; i--)
+            {
+              g_autofree char *id = concord_desc_path_get_text (type->custom->value_id,
+                                                                json_array_get_element (items,
+                                                                                        i - 1),
+                                                                1024, NULL);
+
+              if (g_strcmp0 (id, def->id) == 0)
+                json_array_remove_element (items, i - 1);
+            }
           concord_desc_path_set (type->custom->value_id, item, json_node_copy (def->id_node));
           concord_desc_path_set (type->custom->value_value, item, node);
           json_array_add_object_element (items, g_steal_pointer (&item));
@@ -2457,6 +2500,9 @@ concord_json_connector_finalize (GObject *object)
   g_clear_pointer (&self->customs, g_hash_table_unref);
   g_clear_pointer (&self->types, g_ptr_array_unref);
   g_free (self->operation_type);
+  if (self->secret != NULL)
+    memset (self->secret, 0, strlen (self->secret));
+  g_free (self->secret);
   G_OBJECT_CLASS (concord_json_connector_parent_class)->finalize (object);
 }
 
@@ -2516,7 +2562,8 @@ concord_json_connector_init (ConcordJsonConnector *self)
  * @description: a loaded description
  * @options: (nullable): the account's options (strings); "base_url" wins
  *   over the description's
- * @secret: the account's key; kept by the HTTP client only
+ * @secret: the account's key; the HTTP client sends it, the connector keeps it
+ *   only to scrub it from the app's messages (wiped when finalized)
  *
  * Makes a connector for the thread-default main context of the caller,
  * the only context it may be used on.
@@ -2543,9 +2590,10 @@ concord_json_connector_new (ConcordDescription  *description,
 
   self = g_object_new (CONCORD_TYPE_JSON_CONNECTOR, NULL);
   self->description = concord_description_ref (description);
+  self->secret = g_strdup (secret);
 
-  /* The options, and the derived values worked out now: the secret is
-   * not kept here. */
+  /* The options, and the derived values worked out now: templates are
+   * filled from these, never from the secret. */
   self->values = json_object_new ();
   members = options != NULL ? json_object_get_members (options) : NULL;
   for (GList *l = members; l != NULL; l = l->next)
@@ -2664,4 +2712,32 @@ concord_json_connector_set_page_size (ConcordJsonConnector *self,
   g_return_if_fail (CONCORD_IS_JSON_CONNECTOR (self));
 
   self->page_size = page_size;
+}
+
+/* See concord-json-connector-private.h. */
+guint
+_concord_json_connector_read_answer (ConcordJsonConnector *self,
+                                     const char           *contact_type,
+                                     JsonNode             *root)
+{
+  const ConcordDescContactType *type = find_type (self, contact_type);
+  g_autoptr(ConcordPage) page = concord_page_new ();
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  CustomSet *set;
+
+  g_return_val_if_fail (CONCORD_IS_JSON_CONNECTOR (self), 0);
+  g_return_val_if_fail (type != NULL, 0);
+
+  note_type (self, contact_type);
+  if (type->custom != NULL && (set = parse_definitions (self, type, root, &error)) != NULL)
+    g_hash_table_replace (self->customs, g_strdup (contact_type), set);
+  g_clear_error (&error);
+
+  if (!concord_json_connector_parse_page (CONCORD_REST_CONNECTOR (self), contact_type, NULL, root,
+                                          NULL, page, &error))
+    g_assert_nonnull (error);
+  record = concord_json_connector_record_from_json (CONCORD_REST_CONNECTOR (self), contact_type,
+                                                    root);
+  return page->records->len;
 }

@@ -25,10 +25,14 @@
 
 #include <json-glib/json-glib.h>
 
+#include "concord-connector-elasticemail.h"
 #include "concord-description.h"
 #include "concord-error.h"
 #include "concord-json-connector.h"
+#include "concord-mock-elasticemail.h"
 #include "concord-mock-server.h"
+#include "concord-store.h"
+#include "concord-sync-run.h"
 #include "concord-test-connector.h"
 #include "concord-test-utils.h"
 
@@ -606,6 +610,35 @@ test_verify (Fixture       *f,
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
   g_assert_nonnull (strstr (error->message, "API key or user email is not valid"));
   g_assert_null (strstr (error->message, "cu-wrong-key"));
+}
+
+static void
+quote_key (ConcordMockRequest *request,
+           gpointer            user_data)
+{
+  g_autofree char *body = g_strdup_printf ("{\"message\": \"Key %s is not valid\"}",
+                                           concord_mock_request_get_header (request,
+                                                                            "X-PW-AccessToken"));
+
+  concord_mock_request_respond (request, SOUP_STATUS_UNAUTHORIZED, NULL, g_steal_pointer (&body));
+}
+
+static void
+test_key_quoted (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordMockServer) server = concord_mock_server_new ("quote", 0, &error);
+  g_autoptr(ConcordJsonConnector) connector = NULL;
+
+  /* A short key an app quotes back (found by fuzz-described-answer). */
+  g_assert_no_error (error);
+  concord_mock_server_add_route (server, NULL, "/", quote_key, NULL, NULL);
+  connector = make_connector (f->description, concord_mock_server_get_origin (server), "k-123");
+  g_assert_false (verify (CONCORD_CONNECTOR (connector), &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+  g_assert_nonnull (strstr (error->message, "Key [redacted] is not valid"));
+  g_assert_null (strstr (error->message, "k-123"));
 }
 
 static void
@@ -1189,7 +1222,8 @@ handle_insightly (ConcordMockRequest *request,
   else if (g_str_equal (path, "/v3.1/Contacts/3") && g_str_equal (method, "GET"))
     concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
       "{\"CONTACT_ID\": 3, \"FIRST_NAME\": \"F2\", \"LAST_NAME\": \"L2\", \"EMAIL_ADDRESS\": \"c2@example.com\","
-      " \"BACKGROUND\": \"kept\", \"CUSTOMFIELDS\": [{\"FIELD_NAME\": \"Region__c\", \"FIELD_VALUE\": \"R2\"}]}"));
+      " \"BACKGROUND\": \"kept\", \"CUSTOMFIELDS\": [{\"FIELD_NAME\": \"Region__c\", \"FIELD_VALUE\": \"R2\"},"
+      " {\"FIELD_NAME\": \"Other__c\", \"FIELD_VALUE\": \"O2\"}]}"));
   else if (g_str_equal (path, "/v3.1/Contacts") && g_str_equal (method, "PUT"))
     {
       GBytes *body = concord_mock_request_get_body (request);
@@ -1262,6 +1296,19 @@ test_insightly_like (void)
   g_assert_nonnull (strstr (insightly.put, "\"LAST_NAME\":\"L2\""));
   g_assert_nonnull (strstr (insightly.put, "\"BACKGROUND\":\"kept\""));
   g_assert_nonnull (strstr (insightly.put, "\"FIELD_VALUE\":\"R2\""));
+
+  /* A custom field changed: the others of the record as read stay. */
+  {
+    g_autoptr(GPtrArray) results2 = NULL;
+    ConcordRecord *set2 = concord_record_new (NULL);
+
+    concord_record_set_text (set2, "custom:Region", CONCORD_FIELD_TYPE_STRING, "R9");
+    results2 = update_one (CONCORD_CONNECTOR (connector), "contacts", "3", set2, NULL);
+    g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results2, 0))->error);
+    g_assert_nonnull (strstr (insightly.put, "{\"FIELD_NAME\":\"Other__c\",\"FIELD_VALUE\":\"O2\"}"));
+    g_assert_nonnull (strstr (insightly.put, "{\"FIELD_NAME\":\"Region__c\",\"FIELD_VALUE\":\"R9\"}"));
+    g_assert_null (strstr (insightly.put, "\"R2\""));
+  }
 
   g_clear_object (&connector);
   g_clear_object (&server);
@@ -1455,6 +1502,133 @@ test_lists_like (void)
   g_mutex_clear (&lists.lock);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Whole runs: Elastic Email and Copper                                      */
+/* ------------------------------------------------------------------------- */
+
+#define EE_KEY "json-sync-ee-key-5c"
+
+static guint
+copper_writes (Fixture *f)
+{
+  g_autoptr(GPtrArray) log = concord_mock_server_get_log (f->copper.server);
+  guint n = 0;
+
+  for (guint i = 0; i < log->len; i++)
+    {
+      ConcordMockLogEntry *entry = g_ptr_array_index (log, i);
+
+      n += !g_str_equal (entry->method, "GET") && !g_str_equal (entry->path, "/people/search");
+    }
+  return n;
+}
+
+static void
+sync_run (ConcordStore      *store,
+          gint64             connection_id,
+          ConcordSyncConfig *config,
+          ConcordConnector  *a,
+          ConcordConnector  *b,
+          ConcordRunSummary *summary)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (concord_sync_run (store, connection_id, config, a, "contacts", b, PEOPLE, NULL,
+                                   NULL, summary, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_sync_with_elastic_email (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(ConcordMockElasticEmail) ee = concord_mock_elasticemail_new (EE_KEY, 0, &error);
+  g_autoptr(ConcordConnectorElasticEmail) a = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(GPtrArray) schema_a = NULL;
+  g_autoptr(GPtrArray) schema_b = NULL;
+  g_autoptr(ConcordMapping) mapping = NULL;
+  ConcordSyncConfig config;
+  ConcordRunSummary first = { 0, }, quiet = { 0, }, edited = { 0, };
+  ConcordConnectionRow row = {
+    .name = (char *) "copper", .account_a = (char *) "a", .type_a = (char *) "contacts",
+    .account_b = (char *) "b", .type_b = (char *) PEOPLE, .enabled = TRUE,
+  };
+  gint64 connection_id;
+
+  g_assert_no_error (error);
+  a = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (ee), EE_KEY);
+  concord_connector_elasticemail_set_retry_base_ms (a, 1);
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_store_add_account (store, "a", "elasticemail", "A", NULL, &error));
+  g_assert_true (concord_store_add_account (store, "b", "copper", "B", NULL, &error));
+  connection_id = concord_store_add_connection (store, &row, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (concord_mock_elasticemail_put_contact_json (ee,
+                 "{\"Email\":\"ann@example.com\",\"FirstName\":\"Ann\",\"LastName\":\"Lee\","
+                 "\"Status\":\"Active\"}", &error));
+  g_assert_true (concord_mock_elasticemail_put_contact_json (ee,
+                 "{\"Email\":\"Ada@EXAMPLE.com\",\"FirstName\":\"Ada\",\"Status\":\"Active\"}",
+                 &error));
+  g_assert_no_error (error);
+  copper_add (&f->copper, "{\"first_name\": \"Ada\", \"last_name\": \"Lovelace\", \"emails\": "
+                          "[{\"email\": \"ada@example.com\", \"category\": \"work\"}],"
+                          " \"phone_numbers\": [{\"number\": \"+44 20 7946 0000\", \"category\": \"work\"}]}");
+  copper_add (&f->copper, "{\"first_name\": \"Bo\", \"last_name\": \"Berg\", \"emails\": "
+                          "[{\"email\": \"bo@example.com\", \"category\": \"personal\"}]}");
+
+  schema_a = load_schema (CONCORD_CONNECTOR (a), "contacts");
+  schema_b = load_schema (f->connector, PEOPLE);
+  mapping = concord_mapping_new_default (schema_a, schema_b);
+  concord_sync_config_init (&config, mapping);
+
+  /* Matched across case and merged; one created each way. */
+  sync_run (store, connection_id, &config, CONCORD_CONNECTOR (a), f->connector, &first);
+  g_assert_cmpuint (first.created[0], ==, 1);
+  g_assert_cmpuint (first.created[1], ==, 1);
+  g_assert_cmpuint (json_array_get_length (f->copper.people), ==, 3);
+  {
+    g_autofree char *bo = concord_mock_elasticemail_get_contact_json (ee, "bo@example.com");
+    const char *created = find_body (f, "POST /people {", "ann@example.com");
+
+    g_assert_nonnull (bo);
+    g_assert_nonnull (strstr (bo, "Berg"));
+    g_assert_nonnull (created);
+    g_assert_nonnull (strstr (created, "\"name\":\"Ann Lee\""));
+  }
+
+  /* Nothing changed: no write on Copper, nothing created or updated. */
+  concord_mock_server_reset_log (f->copper.server);
+  sync_run (store, connection_id, &config, CONCORD_CONNECTOR (a), f->connector, &quiet);
+  g_assert_cmpuint (copper_writes (f), ==, 0);
+  g_assert_cmpuint (quiet.created[0] + quiet.created[1] + quiet.updated[0] + quiet.updated[1], ==, 0);
+
+  /* An edit in Copper crosses to Elastic Email. */
+  {
+    ConcordRecord *set = concord_record_new (NULL);
+    g_autoptr(GPtrArray) results = NULL;
+
+    concord_record_set_text (set, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, "Bergman");
+    results = update_one (f->connector, PEOPLE, "1001", set, NULL);
+    g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, 0))->error);
+  }
+  sync_run (store, connection_id, &config, CONCORD_CONNECTOR (a), f->connector, &edited);
+  {
+    g_autofree char *bo = concord_mock_elasticemail_get_contact_json (ee, "bo@example.com");
+
+    g_assert_nonnull (strstr (bo, "Bergman"));
+  }
+
+  concord_run_summary_clear (&first);
+  concord_run_summary_clear (&quiet);
+  concord_run_summary_clear (&edited);
+  concord_sync_config_clear (&config);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1469,6 +1643,7 @@ main (int   argc,
 
   ADD ("verify", test_verify);
   ADD ("verify-wrong-server", test_verify_wrong_server);
+  ADD ("key-quoted", test_key_quoted);
   ADD ("paging-to-the-end", test_paging_to_the_end);
   ADD ("paging-full-last-page", test_paging_full_last_page);
   ADD ("incremental", test_incremental);
@@ -1482,6 +1657,7 @@ main (int   argc,
   ADD ("key-only-to-origin", test_key_only_to_origin);
   ADD ("search-retried", test_search_retried);
   ADD ("flags-and-limits", test_flags_and_limits);
+  ADD ("sync-with-elastic-email", test_sync_with_elastic_email);
 #undef ADD
   g_test_add_func ("/concord/json-connector/capsule-like", test_capsule_like);
   g_test_add_func ("/concord/json-connector/link-elsewhere", test_link_elsewhere);
