@@ -850,9 +850,13 @@ compare_modified (gconstpointer a,
   return record_id (self, ra) < record_id (self, rb) ? -1 : 1;
 }
 
+/* @plain: the app's other listing, which takes no incremental filter
+ * (Insightly's GET /Contacts beside /Contacts/Search): the parameter is
+ * ignored there, as the app ignores it. */
 static void
 list_records (ConcordMockDescribed *self,
-              ConcordMockRequest   *request)
+              ConcordMockRequest   *request,
+              gboolean              plain)
 {
   ConcordMockDescribedApi *api = self->api;
   g_autoptr(JsonNode) body_node = NULL;
@@ -907,7 +911,17 @@ list_records (ConcordMockDescribed *self,
       concord_mock_request_respond_error (request, SOUP_STATUS_BAD_REQUEST, message);
       return;
     }
-  since_node = list_param (self, request, body, api->since_param);
+  if (body == NULL && self->quirks->check_list_query != NULL && !plain)
+    {
+      g_autofree char *problem = self->quirks->check_list_query (request);
+
+      if (problem != NULL)
+        {
+          concord_mock_request_respond_error (request, SOUP_STATUS_BAD_REQUEST, problem);
+          return;
+        }
+    }
+  since_node = plain ? NULL : list_param (self, request, body, api->since_param);
   if (since_node != NULL)
     {
       if (!parse_time (since_node, &since))
@@ -1234,7 +1248,10 @@ on_request_cb (ConcordMockRequest *request,
            g_str_equal (path, api->fields_path))
     list_fields (self, request);
   else if (g_str_equal (method, api->list_method) && g_str_equal (path, api->list_path))
-    list_records (self, request);
+    list_records (self, request, FALSE);
+  else if (self->quirks->plain_list_path != NULL && g_str_equal (method, "GET") &&
+           g_str_equal (path, self->quirks->plain_list_path))
+    list_records (self, request, TRUE);
   else if (g_str_equal (method, api->create_method) && g_str_equal (path, api->create_path))
     write_record (self, request, TRUE, 0);
   else if (g_str_equal (method, api->update_method) && strstr (api->update_path, "{id}") == NULL &&

@@ -36,6 +36,9 @@ typedef struct
                                       const char           *message);
   /* Checks the body of a list request sent as POST (Copper's search). */
   char        *(*check_list_body)    (JsonObject           *body);
+  /* Checks the query of a list request sent as GET (Insightly's search:
+   * field_name and field_value together). */
+  char        *(*check_list_query)   (ConcordMockRequest   *request);
   /* Checks a custom field's value against its definition (as the fields
    * endpoint lists it); returns the problem (transfer full) or NULL. */
   char        *(*check_custom_value) (JsonObject           *definition,
@@ -77,6 +80,7 @@ typedef struct
   gboolean       spaced_times;         /* times as "yyyy-mm-dd hh:mm:ss" UTC (Insightly) */
   const char    *verify_answer;        /* JSON (NULL: the verify request's expected path set) */
   const char    *link_page_param;      /* the page parameter of Link URLs (Capsule "page") */
+  const char    *plain_list_path;      /* another GET listing, without the incremental filter */
   /* An update replaces the record: what it omits is cleared (Insightly's
    * PUT); FALSE: only what it holds changes. */
   gboolean       update_replaces;

@@ -46,8 +46,9 @@ class Driver:
     # A TEXT custom field every simulated account has (city__c), labelled
     # as Elastic Email's field is named.
     custom_field = 'city'
-    # The contacts page, for the malformed-page check.
-    page_glob = 'GET /v3.1/Contacts'
+    # The contacts page Concord reads (the search, which takes
+    # updated_after_utc), for the malformed-page check.
+    page_glob = 'GET /v3.1/Contacts/Search'
 
     def __init__(self, base_url, secret=None):
         self.base_url = base_url.rstrip('/')

@@ -7,7 +7,7 @@
  * The simulated Insightly keeps Insightly's rules, asked directly (no
  * connector): HTTP Basic with the key as user and an empty password, the
  * /v3.1 base path, top/skip paging (top ≤ 500), updated_after_utc against
- * DATE_UPDATED_UTC and its zone-less times, a PUT /Contacts that carries
+ * DATE_UPDATED_UTC and its zone-less times on /Contacts/Search only, a PUT /Contacts that carries
  * CONTACT_ID and clears what it omits, one EMAIL_ADDRESS, CUSTOMFIELDS by
  * FIELD_NAME checked by FIELD_TYPE, and the per-second throttle.
  *
@@ -178,7 +178,8 @@ test_paging (void)
   concord_mock_described_generate (mock, 12, 4);
   for (guint page = 0; page < 3; page++)
     {
-      g_autofree char *path = g_strdup_printf ("/Contacts?top=5&skip=%u&brief=false", page * 5);
+      g_autofree char *path = g_strdup_printf ("/Contacts/Search?top=5&skip=%u&brief=false",
+                                               page * 5);
       g_autoptr(Answer) answer = ask (mock, "GET", path, NULL);
       JsonArray *contacts = array_of (answer);
 
@@ -210,13 +211,19 @@ test_paging (void)
     mock, "{\"FIRST_NAME\": \"Old\", \"EMAIL_ADDRESS\": \"old@example.com\", "
           "\"DATE_UPDATED_UTC\": \"2001-01-01 00:00:00\"}", &error);
   g_assert_no_error (error);
-  since = ask (mock, "GET", "/Contacts?updated_after_utc=2010-01-01T00:00:00Z", NULL);
+  since = ask (mock, "GET", "/Contacts/Search?updated_after_utc=2010-01-01T00:00:00Z", NULL);
   g_assert_cmpuint (json_array_get_length (array_of (since)), ==, 12);
   {
-    g_autoptr(Answer) all = ask (mock, "GET", "/Contacts?updated_after_utc=2000-01-01T00:00:00Z",
-                                 NULL);
+    g_autoptr(Answer) all = ask (mock, "GET",
+                                 "/Contacts/Search?updated_after_utc=2000-01-01T00:00:00Z", NULL);
+    g_autoptr(Answer) plain = ask (mock, "GET", "/Contacts?updated_after_utc=2010-01-01T00:00:00Z",
+                                   NULL);
+    g_autoptr(Answer) half = ask (mock, "GET", "/Contacts/Search?field_name=EMAIL_ADDRESS", NULL);
 
     g_assert_cmpuint (json_array_get_length (array_of (all)), ==, 13);
+    /* GET /Contacts takes no updated_after_utc: everything comes back. */
+    g_assert_cmpuint (json_array_get_length (array_of (plain)), ==, 13);
+    g_assert_cmpuint (half->status, ==, 400);
   }
   g_assert_cmpint (old_id, ==, 13);
 }

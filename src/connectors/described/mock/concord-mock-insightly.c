@@ -10,8 +10,11 @@
  * - HTTP Basic with the API key as the user and an empty password (the
  *   description's auth); else 401 {"Message": "Authorization has been
  *   denied for this request."}, ASP.NET's body.
- * - GET /Contacts: top ≤ 500 (400 above), 100 by default; skip;
- *   updated_after_utc against DATE_UPDATED_UTC; in CONTACT_ID order.
+ * - GET /Contacts/Search: top ≤ 500 (400 above), 100 by default; skip;
+ *   updated_after_utc against DATE_UPDATED_UTC; field_name and field_value
+ *   only together (400); in CONTACT_ID order. GET /Contacts lists the
+ *   same way but takes no updated_after_utc (ignored, as an unknown
+ *   parameter is), so the description lists through the search.
  * - Times as Insightly writes them: "yyyy-mm-dd hh:mm:ss", UTC without a
  *   zone (DATE_CREATED_UTC, DATE_UPDATED_UTC).
  * - PUT /Contacts carries CONTACT_ID in the body, and **a PUT replaces the
@@ -48,6 +51,19 @@ error_body (guint       status,
   json_object_set_string_member (root, "Message", message);
   json_node_set_object (node, root);
   return json_to_string (node, FALSE);
+}
+
+static char *
+check_list_query (ConcordMockRequest *request)
+{
+  const char *name = concord_mock_request_get_query_param (request, "field_name");
+  const char *value = concord_mock_request_get_query_param (request, "field_value");
+
+  if ((name == NULL) != (value == NULL))
+    return g_strdup ("field_name and field_value must be given together");
+  if (name != NULL)
+    return g_strdup ("The simulated Insightly searches by updated_after_utc only");
+  return NULL;
 }
 
 static gboolean
@@ -193,11 +209,13 @@ sample_value (JsonObject *definition,
 
 const ConcordMockDescribedQuirks concord_mock_insightly_quirks = {
   .error_body = error_body,
+  .check_list_query = check_list_query,
   .check_custom_value = check_custom_value,
   .check_record = check_record,
   .init_record = init_record,
   .sample_fields = sample_fields,
   .sample_value = sample_value,
+  .plain_list_path = "/Contacts",
   .invalid_status = SOUP_STATUS_BAD_REQUEST,
   .create_status = SOUP_STATUS_CREATED,
   .auth_message = "Authorization has been denied for this request.",
