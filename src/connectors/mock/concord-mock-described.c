@@ -671,13 +671,26 @@ respond_at (ConcordMockRequest *request,
   respond_json (request, status, object_node (wrapper));
 }
 
-static void
-respond_record (ConcordMockRequest *request,
-                guint               status,
-                const char         *answer_path,
-                JsonObject         *record)
+/* A record as this request sees it: as stored, or as the quirks present
+ * it (Capsule's members shown only when embedded). (transfer full) */
+static JsonObject *
+present (ConcordMockDescribed *self,
+         ConcordMockRequest   *request,
+         JsonObject           *record)
 {
-  respond_at (request, status, answer_path, object_node (json_object_ref (record)));
+  if (self->quirks->present != NULL)
+    return self->quirks->present (record, request);
+  return json_object_ref (record);
+}
+
+static void
+respond_record (ConcordMockDescribed *self,
+                ConcordMockRequest   *request,
+                guint                 status,
+                const char           *answer_path,
+                JsonObject           *record)
+{
+  respond_at (request, status, answer_path, object_node (present (self, request, record)));
 }
 
 static JsonNode *
@@ -961,23 +974,31 @@ list_records (ConcordMockDescribed *self,
   start = by_page ? (position - 1) * size : position;
   page = json_array_new ();
   for (gint64 i = start; i >= 0 && i < (gint64) selected->len && i < start + size; i++)
-    json_array_add_object_element (page, json_object_ref (g_ptr_array_index (selected, i)));
+    json_array_add_object_element (page, present (self, request, g_ptr_array_index (selected, i)));
 
   if (api->total_header != NULL)
     set_rate_header (request, api->total_header, selected->len);
   if (api->paging == CONCORD_MOCK_DESCRIBED_PAGING_LINK && start + size < (gint64) selected->len)
     {
+      /* The request's own query, the page moved on (and the size said):
+       * what the client asked (embed, since, …) holds on every page. */
+      GPtrArray *params = concord_mock_request_get_query_params (request);
       g_autoptr(GString) next = g_string_new (self->base_url);
       g_autofree char *link = NULL;
 
       g_string_append_printf (next, "%s?%s=%" G_GINT64_FORMAT "&%s=%" G_GINT64_FORMAT,
                               api->list_path, api->page_param, position + 1, api->size_param, size);
-      if (since_node != NULL)
+      for (guint i = 0; i + 1 < params->len; i += 2)
         {
-          g_autofree char *escaped = g_uri_escape_string (json_node_get_string (since_node), NULL,
-                                                          FALSE);
+          const char *name = g_ptr_array_index (params, i);
+          g_autofree char *escaped_name = NULL;
+          g_autofree char *escaped_value = NULL;
 
-          g_string_append_printf (next, "&%s=%s", api->since_param, escaped);
+          if (g_str_equal (name, api->page_param) || g_str_equal (name, api->size_param))
+            continue;
+          escaped_name = g_uri_escape_string (name, NULL, FALSE);
+          escaped_value = g_uri_escape_string (g_ptr_array_index (params, i + 1), NULL, FALSE);
+          g_string_append_printf (next, "&%s=%s", escaped_name, escaped_value);
         }
       link = g_strdup_printf ("<%s>; rel=\"next\"", next->str);
       concord_mock_request_set_response_header (request, "Link", link);
@@ -1116,7 +1137,7 @@ create_batch (ConcordMockDescribed *self,
         continue;
       record = new_record (self);
       apply_record (self, record, body, TRUE, FALSE);
-      json_array_add_object_element (created, json_object_ref (record));
+      json_array_add_object_element (created, present (self, request, record));
     }
   save (self);
   answer = json_node_new (JSON_NODE_ARRAY);
@@ -1182,7 +1203,7 @@ write_record (ConcordMockDescribed *self,
     record = new_record (self);
   apply_record (self, record, body, creating, !creating && self->quirks->update_replaces);
   save (self);
-  respond_record (request, creating ? self->api->create_status : SOUP_STATUS_OK,
+  respond_record (self, request, creating ? self->api->create_status : SOUP_STATUS_OK,
                   creating ? self->api->create_answer : self->api->update_answer, record);
 }
 
@@ -1268,7 +1289,7 @@ on_request_cb (ConcordMockRequest *request,
       if (record == NULL)
         concord_mock_request_respond_error (request, SOUP_STATUS_NOT_FOUND, "Not found");
       else if (g_str_equal (method, "GET"))
-        respond_record (request, SOUP_STATUS_OK, self->api->fetch_answer, record);
+        respond_record (self, request, SOUP_STATUS_OK, self->api->fetch_answer, record);
       else
         {
           g_hash_table_remove (self->by_id, GINT_TO_POINTER (id));

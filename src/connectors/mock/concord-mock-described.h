@@ -55,6 +55,11 @@ typedef struct
   gboolean     (*update_member)      (JsonObject           *record,
                                       const char           *member,
                                       JsonNode             *value);
+  /* A record as an answer to @request shows it (Capsule: fields and tags
+   * only when the query embeds them); returns (transfer full) a new
+   * object, or a reference to @record. */
+  JsonObject  *(*present)            (JsonObject           *record,
+                                      ConcordMockRequest   *request);
   /* Recomputes what the app derives after a write (Copper's name). */
   void         (*fix_record)         (JsonObject           *record);
   /* The account's custom field definitions, as the fields endpoint lists

@@ -340,6 +340,39 @@ test_fields_and_update (Fixture       *f,
   g_assert_cmpstr (concord_record_get_text (listed, CONCORD_FIELD_COMPANY), ==, "Globex");
 }
 
+/* Capsule shows a party's custom values and tags only when asked to
+ * embed them: a fetched party has its custom values too, so that they are
+ * never taken for cleared. */
+static void
+test_fetch_embeds (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GPtrArray) fetched = NULL;
+  g_autofree char *id = NULL;
+  GAsyncResult *result = NULL;
+  const char *ids[2] = { NULL, NULL };
+  gint64 number;
+
+  number = concord_mock_described_put_record_json (
+    f->mock, "{\"type\": \"person\", \"firstName\": \"Tia\", \"emailAddresses\": "
+             "[{\"address\": \"tia@example.com\"}], \"tags\": [{\"name\": \"VIP\"}], "
+             "\"fields\": [{\"definition\": {\"id\": 502}, \"value\": \"Gold\"}]}", &error);
+  g_assert_no_error (error);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, number);
+  ids[0] = id;
+  concord_connector_fetch_async (f->connector, CONTACT_TYPE, ids, NULL,
+                                 concord_test_store_result_cb, &result);
+  done = concord_test_wait_for_result (&result);
+  fetched = concord_connector_fetch_finish (f->connector, done, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetched->len, ==, 1);
+  g_assert_cmpstr (concord_record_get_text (g_ptr_array_index (fetched, 0), "custom:Tier"), ==,
+                   "Gold");
+  g_assert_nonnull (concord_record_get (g_ptr_array_index (fetched, 0), CONCORD_FIELD_TAGS));
+}
+
 /* A new email address replaces the old one, as it does on the other side:
  * Capsule adds every nested item sent without an id, so the old address
  * must be deleted by its id, or it stays first and the change is lost. */
@@ -405,6 +438,7 @@ main (int   argc,
   ADD ("verify", test_verify);
   ADD ("parties", test_parties);
   ADD ("fields-and-update", test_fields_and_update);
+  ADD ("fetch-embeds", test_fetch_embeds);
   ADD ("email-change", test_email_change);
   ADD ("refused", test_refused);
 #undef ADD

@@ -7,7 +7,7 @@
  * The simulated Capsule CRM keeps Capsule's rules, asked directly (no
  * connector): a bearer token and the 401 body, the /api/v2 base path,
  * Link-header paging (perPage ≤ 100), since, persons among parties (an
- * organisation is no contact), wrapped writes with 201 and 422
+ * organisation is no contact), fields and tags only when embedded, wrapped writes with 201 and 422
  * {message, errors[]}, custom fields by definition id, and the
  * X-RateLimit headers with a 429 that says Retry-After.
  *
@@ -186,6 +186,9 @@ test_paging (void)
           JsonObject *party = json_array_get_object_element (parties, i);
 
           g_assert_cmpstr (json_object_get_string_member (party, "type"), ==, "person");
+          /* Embedded on request only: fields asked, tags not. */
+          g_assert_true (json_object_has_member (party, "fields"));
+          g_assert_false (json_object_has_member (party, "tags"));
           g_assert_true (g_hash_table_add (seen, GINT_TO_POINTER (json_object_get_int_member (
             party, "id"))));
         }

@@ -18,6 +18,9 @@
  *   /parties/{id}; a new party must say its type, a person needs a first
  *   or last name, an organisation a name; a refusal is 422
  *   {"message": "validation failed", "errors": [{"message": …}]}.
+ * - A party's fields (custom values) and tags come back only when the
+ *   request embeds them (?embed=fields,tags), on every answer that shows
+ *   a party: listing, fetch, create, update.
  * - Custom fields from GET /parties/fields/definitions {"definitions": […]};
  *   values in fields [{definition: {id}, value}], checked by type (a list
  *   takes one of its options, a date yyyy-mm-dd).
@@ -168,6 +171,27 @@ update_member (JsonObject *record,
   return TRUE;
 }
 
+static const char * const embeddable[] = { "fields", "tags", NULL };
+
+static JsonObject *
+present (JsonObject         *record,
+         ConcordMockRequest *request)
+{
+  const char *embed = concord_mock_request_get_query_param (request, "embed");
+  g_auto(GStrv) asked = g_strsplit (embed != NULL ? embed : "", ",", -1);
+  JsonObject *shown = json_object_new ();
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *value;
+
+  json_object_iter_init (&iter, record);
+  while (json_object_iter_next (&iter, &member, &value))
+    if (!g_strv_contains (embeddable, member) ||
+        g_strv_contains ((const char * const *) asked, member))
+      json_object_set_member (shown, member, json_node_copy (value));
+  return shown;
+}
+
 /* Every nested item has an id (those of a new party too). */
 static void
 fix_record (JsonObject *record)
@@ -307,6 +331,7 @@ const ConcordMockDescribedQuirks concord_mock_capsule_quirks = {
   .check_record = check_record,
   .init_record = init_record,
   .update_member = update_member,
+  .present = present,
   .fix_record = fix_record,
   .sample_fields = sample_fields,
   .sample_value = sample_value,
