@@ -30,6 +30,8 @@
 #include <glib/gstdio.h>
 
 #include "concord-connector-elasticemail.h"
+#include "concord-connector-mailchimp.h"
+#include "concord-connector-hubspot.h"
 #include "concord-connector-pipedrive.h"
 #include "concord-connector-sample.h"
 #include "concord-app-registry.h"
@@ -39,6 +41,8 @@
 #include "concord-memory-connector.h"
 #include "concord-mock-described-apps.h"
 #include "concord-mock-elasticemail.h"
+#include "concord-mock-mailchimp.h"
+#include "concord-mock-hubspot.h"
 #include "concord-mock-pipedrive.h"
 #include "concord-mock-server.h"
 #include "concord-test-connector.h"
@@ -420,6 +424,77 @@ pipedrive_make_refused (Fixture *f,
   return new_person (email, "Refused");
 }
 
+/* Mailchimp: its mock server is the app, with one audience; pages of 20
+ * members, batches of up to 500 in one request. */
+static void
+mailchimp_make_mock (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordMockMailchimp *mock = concord_mock_mailchimp_new (SECRET_KEY, 0, &error);
+
+  g_assert_no_error (error);
+  g_free (concord_mock_mailchimp_add_list (mock, "Contract"));
+  f->app_mock = G_OBJECT (mock);
+  f->server = concord_mock_mailchimp_get_server (mock);
+}
+
+static ConcordConnector *
+mailchimp_make_connector (Fixture    *f,
+                          const char *key)
+{
+  ConcordConnectorMailchimp *connector = concord_connector_mailchimp_new (
+    concord_mock_mailchimp_get_base_url (CONCORD_MOCK_MAILCHIMP (f->app_mock)), key);
+
+  concord_connector_mailchimp_set_retry_base_ms (connector, 2);
+  concord_connector_mailchimp_set_page_limit (connector, 20);
+  return CONCORD_CONNECTOR (connector);
+}
+
+/* Mailchimp refuses an address it thinks fake, that member only. */
+static ConcordRecord *
+mailchimp_make_refused (Fixture *f,
+                        guint    i)
+{
+  g_autofree char *email = g_strdup_printf ("refused%u@fake.invalid", i);
+
+  return new_person (email, "Refused");
+}
+
+/* HubSpot: its mock server is the app; pages of 20 contacts, so paging
+ * needs no thousand writes (creates go 100 a batch). */
+static void
+hubspot_make_mock (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordMockHubspot *mock = concord_mock_hubspot_new (SECRET_KEY, 0, &error);
+
+  g_assert_no_error (error);
+  f->app_mock = G_OBJECT (mock);
+  f->server = concord_mock_hubspot_get_server (mock);
+}
+
+static ConcordConnector *
+hubspot_make_connector (Fixture    *f,
+                        const char *key)
+{
+  ConcordConnectorHubspot *connector = concord_connector_hubspot_new (
+    concord_mock_hubspot_get_base_url (CONCORD_MOCK_HUBSPOT (f->app_mock)), key);
+
+  concord_connector_hubspot_set_retry_base_ms (connector, 2);
+  concord_connector_hubspot_set_page_limit (connector, 20);
+  return CONCORD_CONNECTOR (connector);
+}
+
+/* HubSpot refuses an invalid email address, that contact only (207). */
+static ConcordRecord *
+hubspot_make_refused (Fixture *f,
+                      guint    i)
+{
+  g_autofree char *email = g_strdup_printf ("refused%u-at-example.com", i);
+
+  return new_person (email, "Refused");
+}
+
 /* The described apps (Copper, Insightly, Capsule): the described mock
  * plays the app and ConcordJsonConnector reads the same shipped
  * description; pages of 20, one request a record. */
@@ -449,6 +524,7 @@ described_make_connector (Fixture    *f,
   g_autoptr(JsonObject) options = json_object_new ();
   g_autoptr(GError) error = NULL;
   ConcordJsonConnector *connector;
+
   /* The very description the registry made the app from. */
   g_assert_nonnull (description);
   json_object_set_string_member (options, "base_url", concord_mock_described_get_base_url (mock));
@@ -519,6 +595,10 @@ static const ContractApp apps[] = {
     elasticemail_make_mock, elasticemail_make_connector, elasticemail_make_refused },
   { "pipedrive", CAP_SERVER | CAP_KEY, "persons", "x-api-token", 4,
     pipedrive_make_mock, pipedrive_make_connector, pipedrive_make_refused },
+  { "mailchimp", CAP_SERVER | CAP_KEY, CONCORD_MOCK_MAILCHIMP_FIRST_LIST_ID, "Authorization", 10,
+    mailchimp_make_mock, mailchimp_make_connector, mailchimp_make_refused },
+  { "hubspot", CAP_SERVER | CAP_KEY, "contacts", "Authorization", 4,
+    hubspot_make_mock, hubspot_make_connector, hubspot_make_refused },
   { "copper", CAP_SERVER | CAP_KEY, "people", "X-PW-AccessToken", 4,
     copper_make_mock, copper_make_connector, described_make_refused },
   { "insightly", CAP_SERVER | CAP_KEY, "contacts", "Authorization", 4,
@@ -1041,7 +1121,8 @@ test_in_flight_limit (Fixture       *f,
   g_ptr_array_add (ids, NULL);
 
   concord_mock_server_reset_max_in_flight (f->server);
-  concord_mock_server_fail_route (f->server, "GET", "/", 1, 12, CONCORD_MOCK_FAULT_SLOW, 1);
+  /* Any method: a batch read may be a POST (HubSpot's batch/read). */
+  concord_mock_server_fail_route (f->server, NULL, "/", 1, 12, CONCORD_MOCK_FAULT_SLOW, 1);
   concord_connector_fetch_async (f->connector, f->app->contact_type, (const char * const *) ids->pdata,
                                  NULL, concord_test_store_result_cb, &result);
   done = concord_test_wait_for_result (&result);

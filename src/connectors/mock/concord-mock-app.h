@@ -60,10 +60,9 @@ struct _ConcordMockAppInfo
   void               (*set_save_path)  (GObject     *mock,
                                         const char  *path);
 
-  /* Optional (NULL): globs over "METHOD /path?query" of requests that
-   * only read although their method writes (Copper's POST
-   * /people/search), so that `concord-mock`'s count does not take them
-   * for writes. */
+  /* Optional (NULL): globs of "METHOD /path" of the requests that change
+   * nothing although their method is a write's (HubSpot's search and
+   * batch reads are POSTs), so that they are not counted as writes. */
   const char * const *read_requests;
 };
 
