@@ -34,7 +34,9 @@
 #include "concord-add-connection-side.h"
 #include "concord-application.h"
 #include "concord-app-registry.h"
+#include "concord-error.h"
 #include "concord-memory-connector.h"
+#include "concord-mock-app.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
 #include "concord-test-ui.h"
@@ -2098,6 +2100,8 @@ test_review_automap (Fixture       *f,
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), "crm-key");
   check_key (f, CONCORD_SIDE_B, "Key accepted");
 
+  /* Two apps: the step says what each syncs, then the direction. */
+  next (f, "types");
   next (f, "direction");
   next (f, "rules");
   next (f, "mapping");
@@ -2151,6 +2155,508 @@ test_review_automap (Fixture       *f,
     }
 
   concord_app_registry_unregister (&crm_app);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The sandbox demo with a sample of a real app                              */
+/* ------------------------------------------------------------------------- */
+
+static guint
+count_all (ConcordConnector *connector,
+           const char       *type,
+           GHashTable       *emails)
+{
+  g_autofree char *token = NULL;
+  guint n = 0;
+
+  do
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(ConcordPage) page = NULL;
+      g_autoptr(GError) error = NULL;
+      GAsyncResult *slot = NULL;
+
+      concord_connector_list_async (connector, type, NULL, token, NULL, concord_test_store_result_cb, &slot);
+      result = concord_test_wait_for_result (&slot);
+      page = concord_connector_list_finish (connector, result, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < page->records->len; i++)
+        {
+          const char *email = concord_record_get_email (g_ptr_array_index (page->records, i));
+
+          if (emails != NULL && email != NULL)
+            g_hash_table_add (emails, g_ascii_strdown (email, -1));
+        }
+      n += page->records->len;
+      g_free (token);
+      token = g_steal_pointer (&page->next_page);
+    }
+  while (token != NULL);
+
+  return n;
+}
+
+/* "Try with Sample Data" → a sample Pipedrive: the dialog opens with
+ * Elastic Email and Pipedrive chosen, the sandbox's servers and keys
+ * filled in; the user names the accounts and goes through the real flow;
+ * the first sync brings each side's contacts to the other. */
+static void
+test_sandbox_app (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *sandbox_dir = g_build_filename (f->dir, "sandbox", NULL);
+  g_autoptr(ConcordSandbox) sandbox = concord_sandbox_new (sandbox_dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnector) ee = NULL;
+  g_autoptr(ConcordConnector) app = NULL;
+  g_autoptr(GHashTable) emails_a = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) emails_b = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *account_b = NULL;
+  gboolean started = FALSE;
+  GtkWidget *area_a, *area_b, *label;
+  GHashTableIter iter;
+  gpointer email;
+
+  g_assert_true (concord_sandbox_add_app (sandbox, "pipedrive", &error));
+  g_assert_no_error (error);
+  concord_sandbox_start_async (sandbox, NULL, sandbox_started_cb, &started);
+  g_assert_true (concord_test_wait_until (flag_set, &started, 30));
+  concord_add_connection_dialog_set_sandbox_app (CONCORD_ADD_CONNECTION_DIALOG (f->dialog), sandbox, "pipedrive");
+
+  /* Both apps chosen, their keys and servers filled in, and the page
+   * says so. */
+  area_a = side (f, CONCORD_SIDE_A);
+  area_b = side (f, CONCORD_SIDE_B);
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area_b, "name-entry"), 10));
+  g_assert_cmpstr (concord_add_connection_side_get_app (CONCORD_ADD_CONNECTION_SIDE (area_a))->id, ==,
+                   "elasticemail");
+  g_assert_cmpstr (concord_add_connection_side_get_app (CONCORD_ADD_CONNECTION_SIDE (area_b))->id, ==,
+                   "pipedrive");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_a, "key-entry"))), ==,
+                   concord_sandbox_get_app_key (sandbox, "elasticemail"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==,
+                   concord_sandbox_get_app_key (sandbox, "pipedrive"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "base-url-entry"))), ==,
+                   concord_sandbox_get_app_url (sandbox, "pipedrive"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "app-list")));
+  label = GTK_WIDGET (gtk_widget_get_template_child (f->dialog, CONCORD_TYPE_ADD_CONNECTION_DIALOG, "sandbox_label"));
+  g_assert_true (gtk_widget_get_visible (label));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)), "Pipedrive"));
+
+  /* Choosing another app drops the sandbox's key; back again fills it. */
+  g_signal_emit_by_name (concord_test_named (area_b, "change-app-button"), "clicked");
+  g_signal_emit_by_name (concord_test_named (area_b, "app-list"), "row-activated",
+                         concord_test_named (concord_test_named (area_b, "app-list"), "app-sample-crm"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==,
+                   concord_sandbox_get_app_key (sandbox, "sample-crm"));
+  g_signal_emit_by_name (concord_test_named (area_b, "change-app-button"), "clicked");
+  g_signal_emit_by_name (concord_test_named (area_b, "app-list"), "row-activated",
+                         concord_test_named (concord_test_named (area_b, "app-list"), "app-pipedrive"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==,
+                   concord_sandbox_get_app_key (sandbox, "pipedrive"));
+
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_a, "name-entry")), "Sample Newsletter");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry")), "Sample Sales");
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+  check_key (f, CONCORD_SIDE_B, "Key accepted");
+  screenshot (f, "add-connection-sandbox-pipedrive.png");
+
+  /* The sample account is an account like any other: its key in the
+   * keyring, its options the sandbox's. */
+  account_b = account_id_named (f, "Sample Sales");
+  g_assert_nonnull (account_b);
+  assert_key_in_keyring (account_b, concord_sandbox_get_app_key (sandbox, "pipedrive"));
+
+  /* Two apps, one kind of contact each: the step shows what each syncs. */
+  next (f, "types");
+  g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-a")));
+  g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-b")));
+  /* One kind each: said, nothing to choose. */
+  assert_accessible_label (concord_test_named (f->dialog, "type-a-contacts"),
+                           "Contacts. The only kind of contact in Elastic Email");
+  assert_accessible_label (concord_test_named (f->dialog, "type-b-persons"),
+                           "Persons. The only kind of contact in Pipedrive");
+  g_assert_true (ADW_IS_ACTION_ROW (concord_test_named (f->dialog, "type-b-persons")));
+  g_assert_null (concord_test_find_type (concord_test_named (f->dialog, "type-b-persons"), GTK_TYPE_CHECK_BUTTON));
+  next (f, "direction");
+  next (f, "rules");
+  next (f, "mapping");
+  next (f, "review");
+  g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"), 60));
+  concord_test_click (concord_test_named (f->dialog, "turn-on-button"));
+  g_assert_true (concord_test_wait_until (is_gone, &f->dialog, 30));
+  g_assert_true (concord_test_wait_until (ran_once, f, 120));
+
+  /* Contacts of each side are on the other. */
+  ee = concord_app_registry_create_connector ("elasticemail", concord_sandbox_get_app_options_json (sandbox,
+                                                                                                   "elasticemail"),
+                                              concord_sandbox_get_app_key (sandbox, "elasticemail"), &error);
+  g_assert_no_error (error);
+  app = concord_app_registry_create_connector ("pipedrive", concord_sandbox_get_app_options_json (sandbox, "pipedrive"),
+                                               concord_sandbox_get_app_key (sandbox, "pipedrive"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_all (ee, "contacts", emails_a), >, 300);
+  g_assert_cmpuint (count_all (app, "persons", emails_b), >, 250);
+  g_hash_table_iter_init (&iter, emails_b);
+  while (g_hash_table_iter_next (&iter, &email, NULL))
+    g_assert_true (g_hash_table_contains (emails_a, email));
+  g_hash_table_iter_init (&iter, emails_a);
+  while (g_hash_table_iter_next (&iter, &email, NULL))
+    g_assert_true (g_hash_table_contains (emails_b, email));
+}
+
+/* ------------------------------------------------------------------------- */
+/* An app whose contact types come from its API (a mailing tool's audiences) */
+/* ------------------------------------------------------------------------- */
+
+typedef enum
+{
+  LISTED_FAIL,
+  LISTED_NONE,
+  LISTED_TWO,
+} ListedMode;
+
+static ListedMode listed_mode;
+static guint listed_calls;
+
+#define TEST_TYPE_LISTED_CONNECTOR (test_listed_connector_get_type ())
+G_DECLARE_FINAL_TYPE (TestListedConnector, test_listed_connector, TEST, LISTED_CONNECTOR, ConcordConnector)
+
+struct _TestListedConnector
+{
+  ConcordConnector parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestListedConnector, test_listed_connector, CONCORD_TYPE_CONNECTOR)
+
+static const char *
+test_listed_connector_get_app_id (ConcordConnector *self)
+{
+  return "test-audiences";
+}
+
+/* The app answers after a while: long enough to see the spinner. */
+static gboolean
+listed_answer_cb (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  GPtrArray *types = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_contact_type_free);
+
+  switch (listed_mode)
+    {
+    case LISTED_FAIL:
+      g_ptr_array_unref (types);
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_SERVER, "GET /lists failed: HTTP 503");
+      return G_SOURCE_REMOVE;
+    case LISTED_TWO:
+      g_ptr_array_add (types, concord_contact_type_new ("aud-7f1", "Newsletter"));
+      g_ptr_array_add (types, concord_contact_type_new ("aud-2c9", "Customers"));
+      break;
+    case LISTED_NONE:
+    default:
+      break;
+    }
+  g_task_return_pointer (task, types, (GDestroyNotify) g_ptr_array_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_listed_connector_list_contact_types_async (ConcordConnector    *self,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data)
+{
+  GTask *task = concord_connector_task_new (self, test_listed_connector_list_contact_types_async, cancellable,
+                                            callback, user_data);
+  g_autoptr(GSource) source = g_timeout_source_new (600);
+
+  listed_calls++;
+  g_source_set_callback (source, listed_answer_cb, task, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+}
+
+static void
+test_listed_connector_class_init (TestListedConnectorClass *klass)
+{
+  ConcordConnectorClass *connector_class = CONCORD_CONNECTOR_CLASS (klass);
+
+  connector_class->get_app_id = test_listed_connector_get_app_id;
+  connector_class->list_contact_types_async = test_listed_connector_list_contact_types_async;
+}
+
+static void
+test_listed_connector_init (TestListedConnector *self)
+{
+}
+
+static ConcordConnector *
+listed_create (const ConcordAppInfo  *app,
+               JsonObject            *options,
+               const char            *secret,
+               GError               **error)
+{
+  return g_object_new (TEST_TYPE_LISTED_CONNECTOR, NULL);
+}
+
+static const ConcordAppField listed_fields[] = {
+  { .key = "api_key", .kind = CONCORD_APP_FIELD_SECRET, .label = "API Key", .required = TRUE },
+  { NULL }
+};
+
+static const ConcordAppInfo listed_app = {
+  .id = "test-audiences",
+  .name = "Audiences",
+  .icon_name = "mail-send-symbolic",
+  .key_url = "https://example.com/account/api-keys",
+  .key_help = "Copy your key from Account → API keys.",
+  .auth = CONCORD_APP_AUTH_KEY,
+  .fields = listed_fields,
+  .create = listed_create,
+  .no_types = "This account has no audiences. Create one in Audiences, then check again.",
+};
+
+static gboolean
+spinner_spins (gpointer widget)
+{
+  return gtk_widget_get_visible (widget) && gtk_spinner_get_spinning (GTK_SPINNER (widget));
+}
+
+/* The types are read from the app while the key is checked: a spinner
+ * meanwhile, the app's failure said with a way to try again (which reads
+ * only the types: the account stays the one made), the app's own words
+ * for an account with none, and then a step listing them, each named for
+ * a screen reader. The app's row has its icon, its key link its page. */
+static void
+test_listed_types (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *area, *list, *row, *status, *check_button;
+  g_autofree char *account = NULL;
+
+  g_assert_true (concord_app_registry_register (&listed_app, &error));
+  g_assert_no_error (error);
+  listed_calls = 0;
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+
+  choose_app (f, CONCORD_SIDE_A);
+  fill_side (f, CONCORD_SIDE_A, keys[0]);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  area = side (f, CONCORD_SIDE_B);
+  list = concord_test_named (area, "app-list");
+  row = concord_test_named (list, "app-test-audiences");
+  /* Its row: its name and its icon. */
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Audiences");
+  {
+    GtkWidget *icon = concord_test_find_type (row, GTK_TYPE_IMAGE);
+
+    g_assert_nonnull (icon);
+    g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon)), ==, "mail-send-symbolic");
+  }
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))), ==,
+                   listed_app.key_url);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (concord_test_named (area, "key-entry"))),
+                   ==, "API Key");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), "Mailing");
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), "aud-key-51e0");
+
+  /* The app fails to list them: said, and Check tries again. */
+  listed_mode = LISTED_FAIL;
+  status = concord_test_named (area, "status-label");
+  check_button = concord_test_named (area, "check-button");
+  concord_test_click (check_button);
+  g_assert_true (concord_test_wait_until (spinner_spins, concord_test_find_type (concord_test_named (area, "key-entry"),
+                                                                                 GTK_TYPE_SPINNER), 10));
+  wait_label (area, "status-label", "Checking the key with Audiences");
+  screenshot (f, "add-connection-1-types-reading.png");
+  wait_label (area, "status-label", "The kinds of contacts in Audiences could not be read");
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  g_assert_true (concord_test_wait_until (is_sensitive, check_button, 10));
+  g_assert_false (gtk_widget_is_sensitive (concord_test_named (f->dialog, "next-button")));
+  account = account_id_named (f, "Mailing");
+  g_assert_nonnull (account);
+
+  /* None: the app's own words. */
+  listed_mode = LISTED_NONE;
+  concord_test_click (check_button);
+  wait_label (area, "status-label", "This account has no audiences");
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  screenshot (f, "add-connection-1-types-none.png");
+  g_assert_false (gtk_widget_is_sensitive (concord_test_named (f->dialog, "next-button")));
+
+  /* Two: accepted, and a step to choose one. */
+  listed_mode = LISTED_TWO;
+  concord_test_click (check_button);
+  wait_label (area, "status-label", "Key accepted");
+  g_assert_cmpuint (listed_calls, ==, 3);
+  {
+    g_autofree char *again = account_id_named (f, "Mailing");
+
+    g_assert_cmpstr (again, ==, account);  /* the one account, its types read again */
+  }
+
+  next (f, "types");
+  g_assert_false (gtk_widget_get_visible (concord_test_named (f->dialog, "types-a")));
+  g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-b")));
+  assert_accessible_label (concord_test_named (f->dialog, "type-b-aud-7f1"), "Newsletter");
+  assert_accessible_label (concord_test_named (f->dialog, "type-b-aud-2c9"), "Customers");
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (concord_test_named (f->dialog, "type-b-aud-7f1"))));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (concord_test_named (f->dialog, "type-b-aud-2c9")), TRUE);
+  screenshot (f, "add-connection-2-types-listed.png");
+
+  gtk_window_destroy (GTK_WINDOW (f->dialog));
+  concord_app_registry_unregister (&listed_app);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Every app with a mock: its key step and its contact-type step             */
+/* ------------------------------------------------------------------------- */
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wredundant-decls"
+#define CONCORD_MOCK_APP(info) extern const ConcordMockAppInfo info;
+#include "concord-mock-app-list.h"
+#undef CONCORD_MOCK_APP
+#pragma GCC diagnostic pop
+
+static const ConcordMockAppInfo * const mock_apps[] = {
+#define CONCORD_MOCK_APP(info) &info,
+#include "concord-mock-app-list.h"
+#undef CONCORD_MOCK_APP
+  NULL,
+};
+
+#define SHOOT_KEY "ui-app-steps-key-4d1f"
+
+/* Side B on @app against its simulated server at @base_url: chosen from
+ * the list (with its icon), its form filled (the server address under
+ * Advanced, a made-up address for any other required text), the key
+ * checked, the contact types listed. Saves
+ * add-connection-APP-1-key.png and add-connection-APP-2-types.png. */
+static void
+app_steps (Fixture              *f,
+           const ConcordAppInfo *app,
+           const char           *base_url,
+           const char           *key)
+{
+  GtkWidget *area = side (f, CONCORD_SIDE_B);
+  GtkWidget *list = concord_test_named (area, "app-list");
+  g_autofree char *row_name = g_strdup_printf ("app-%s", app->id);
+  g_autofree char *key_shot = g_strdup_printf ("add-connection-%s-1-key.png", app->id);
+  g_autofree char *types_shot = g_strdup_printf ("add-connection-%s-2-types.png", app->id);
+  g_autofree char *name = g_strdup_printf ("Sample %s", concord_app_info_get_name (app));
+  GtkWidget *row = concord_test_named (list, row_name);
+  GtkWidget *icon = concord_test_find_type (row, GTK_TYPE_IMAGE);
+  GPtrArray *types;
+
+  g_test_message ("%s at %s", app->id, base_url);
+  g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon)), ==, concord_app_info_get_icon_name (app));
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                          concord_app_info_get_icon_name (app)));
+  g_signal_emit_by_name (list, "row-activated", row);
+  g_assert_true (concord_test_wait_until (is_mapped, concord_test_named (area, "name-entry"), 10));
+
+  /* Its key page, where the app has one. */
+  g_assert_cmpint (gtk_widget_get_visible (concord_test_named (area, "key-help-button")), ==, app->key_url != NULL);
+  if (app->key_url != NULL)
+    {
+      g_assert_true (g_str_has_prefix (app->key_url, "https://"));
+      g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))),
+                       ==, app->key_url);
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), name);
+  for (const ConcordAppField *field = app->fields; field->key != NULL; field++)
+    {
+      g_autofree char *widget = NULL;
+      g_autofree char *dashed = g_strdelimit (g_strdup (field->key), "_", '-');
+
+      if (field->kind == CONCORD_APP_FIELD_SECRET)
+        continue;
+      widget = g_strdup_printf ("%s-entry", dashed);
+      if (g_str_equal (field->key, "base_url"))
+        gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), base_url);
+      else if (field->required && field->kind == CONCORD_APP_FIELD_TEXT)
+        gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), "owner@example.com");
+    }
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
+  check_key (f, CONCORD_SIDE_B, "Key accepted");
+  scroll_to (concord_test_named (area, "status-label"));
+  screenshot (f, key_shot);
+
+  /* The step that says what syncs: the app's own kinds of contact. */
+  types = concord_add_connection_side_get_types (CONCORD_ADD_CONNECTION_SIDE (area));
+  g_assert_nonnull (types);
+  g_assert_cmpuint (types->len, >, 0);
+  next (f, "types");
+  g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-b")));
+  for (guint i = 0; i < types->len; i++)
+    {
+      const ConcordContactType *type = g_ptr_array_index (types, i);
+      g_autofree char *check = g_strdup_printf ("type-b-%s", type->id);
+      g_autofree char *only = g_strdup_printf ("%s. The only kind of contact in %s", type->label,
+                                               concord_app_info_get_name (app));
+
+      assert_accessible_label (concord_test_named (f->dialog, check), types->len == 1 ? only : type->label);
+    }
+  screenshot (f, types_shot);
+}
+
+/* For each app whose simulated server is in the mock list (or only
+ * CONCORD_SHOOT_APP; against CONCORD_SHOOT_BASE_URL with
+ * CONCORD_SHOOT_KEY, a `concord-mock APP` of tools/shoot-app.sh, when
+ * given), side A being Elastic Email. */
+static void
+test_app_steps (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *only = g_getenv ("CONCORD_SHOOT_APP");
+  const char *external_url = g_getenv ("CONCORD_SHOOT_BASE_URL");
+  const char *external_key = g_getenv ("CONCORD_SHOOT_KEY");
+  guint n_apps = 0;
+
+  for (guint i = 0; mock_apps[i] != NULL; i++)
+    {
+      const ConcordAppInfo *app = concord_app_registry_lookup (mock_apps[i]->id);
+      g_autoptr(GObject) mock = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (app == NULL || app == &concord_elasticemail_app || (only != NULL && !g_str_equal (only, app->id)))
+        continue;
+
+      /* A new dialog for each app, the first side Elastic Email. */
+      if (n_apps > 0)
+        {
+          gtk_window_destroy (GTK_WINDOW (f->dialog));
+          f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+          g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+          gtk_window_present (GTK_WINDOW (f->dialog));
+          g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+        }
+      choose_app (f, CONCORD_SIDE_A);
+      fill_side (f, CONCORD_SIDE_A, keys[0]);
+      check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+      if (only != NULL && external_url != NULL && external_key != NULL)
+        app_steps (f, app, external_url, external_key);
+      else
+        {
+          mock = mock_apps[i]->create (SHOOT_KEY, 0, &error);
+          g_assert_no_error (error);
+          mock_apps[i]->generate (mock, 20, 1);
+          app_steps (f, app, mock_apps[i]->get_base_url (mock), SHOOT_KEY);
+        }
+      n_apps++;
+    }
+
+  g_assert_cmpuint (n_apps, >, 0);
 }
 
 static const ConcordAppField every_kind_fields[] = {
@@ -2469,6 +2975,9 @@ main (int   argc,
   g_test_add ("/concord/ui/add-connection/keyboard", Fixture, NULL, setup, test_keyboard, teardown);
   g_test_add ("/concord/ui/add-connection/edit-in-dialog", Fixture, NULL, setup, test_edit_in_dialog, teardown);
   g_test_add ("/concord/ui/add-connection/contact-type", Fixture, NULL, setup, test_contact_type, teardown);
+  g_test_add ("/concord/ui/add-connection/sandbox-app", Fixture, NULL, setup, test_sandbox_app, teardown);
+  g_test_add ("/concord/ui/add-connection/listed-types", Fixture, NULL, setup, test_listed_types, teardown);
+  g_test_add ("/concord/ui/add-connection/app-steps", Fixture, NULL, setup, test_app_steps, teardown);
   g_test_add ("/concord/ui/add-connection/keyboard-flow", Fixture, NULL, setup, test_keyboard_flow, teardown);
   g_test_add ("/concord/ui/add-connection/cancel-removes-preview", Fixture, NULL,
               setup, test_cancel_removes_preview, teardown);

@@ -769,6 +769,91 @@ test_remove_sample_data (void)
   }
 }
 
+static gboolean
+banner_revealed (gpointer page)
+{
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (concord_test_named (page, "sample-banner")));
+}
+
+/* A connection with a sample of a real app (Pipedrive) is the sandbox's
+ * too: the page offers to remove the sample data, which takes that app's
+ * account, key, server and data with it. */
+static void
+test_remove_sample_app (void)
+{
+  ConcordEngine *engine = concord_application_get_engine (app);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autofree char *ee = NULL;
+  g_autofree char *pipedrive = NULL;
+  g_autofree char *app_url = NULL;
+  ConcordConnectionRow row = { 0 };
+  ConcordSandbox *sandbox;
+  GAsyncResult *slot = NULL;
+  GtkWidget *window, *page, *dialog;
+  gint64 id;
+
+  concord_application_start_sandbox_app_async (app, "pipedrive", NULL, sandbox_started_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  sandbox = concord_application_start_sandbox_finish (app, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  app_url = g_strdup (concord_sandbox_get_app_url (sandbox, "pipedrive"));
+  g_assert_nonnull (app_url);
+
+  ee = concord_test_add_account (engine, "elasticemail", "Sample Newsletter 2",
+                                 concord_sandbox_get_app_options_json (sandbox, "elasticemail"),
+                                 concord_sandbox_get_app_key (sandbox, "elasticemail"));
+  pipedrive = concord_test_add_account (engine, "pipedrive", "Sample Sales 2",
+                                        concord_sandbox_get_app_options_json (sandbox, "pipedrive"),
+                                        concord_sandbox_get_app_key (sandbox, "pipedrive"));
+  g_assert_true (concord_application_is_sample_account (app, "pipedrive",
+                                                        concord_sandbox_get_app_options_json (sandbox, "pipedrive")));
+  g_assert_false (concord_application_is_sample_account (app, "pipedrive", "{\"company_domain\": \"acme\"}"));
+  row.name = (char *) "Sample Newsletter and Pipedrive";
+  row.account_a = ee;
+  row.type_a = (char *) "contacts";
+  row.account_b = pipedrive;
+  row.type_b = (char *) "persons";
+  row.direction = CONCORD_DIRECTION_BOTH;
+  concord_engine_add_connection_async (engine, &row, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  id = concord_engine_add_connection_finish (engine, result, &error);
+  g_assert_no_error (error);
+
+  window = present_window ();
+  page = open_page (window, id);
+  g_assert_true (concord_test_wait_until (banner_revealed, page, 10));
+  gtk_widget_activate_action (page, "page.remove-sample-data", NULL);
+  g_assert_true (concord_test_wait_until (message_dialog_shown, NULL, 10));
+  dialog = message_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "remove");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  CONCORD_TEST_WAIT_FOR (concord_engine_lookup (engine, id) == NULL);
+  CONCORD_TEST_WAIT_FOR (!sandbox_dir_exists ());
+  accounts = list_accounts (engine);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *account = g_ptr_array_index (accounts, i);
+
+      g_assert_cmpstr (account->id, !=, pipedrive);
+      g_assert_cmpstr (account->id, !=, ee);
+    }
+  {
+    /* Nothing answers at the sample Pipedrive's address any more. */
+    g_autoptr(GSocketClient) client = g_socket_client_new ();
+    g_autoptr(GUri) uri = g_uri_parse (app_url, G_URI_FLAGS_NONE, NULL);
+    g_autoptr(GSocketConnection) connection = NULL;
+
+    connection = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL, &error);
+    g_assert_null (connection);
+    g_clear_error (&error);
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -786,6 +871,7 @@ main (int   argc,
   g_test_add_func ("/concord/ui/connection-window/rename-and-remove", test_rename_and_remove);
   g_test_add_func ("/concord/ui/connection-window/failure-banner", test_failure_banner);
   g_test_add_func ("/concord/ui/connection-window/remove-sample-data", test_remove_sample_data);
+  g_test_add_func ("/concord/ui/connection-window/remove-sample-app", test_remove_sample_app);
   ret = g_test_run ();
 
   concord_test_app_stop (G_APPLICATION (g_steal_pointer (&app)));

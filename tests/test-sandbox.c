@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "concord-app-registry.h"
@@ -1089,6 +1090,355 @@ test_remove (Fixture       *f,
   g_assert_cmpuint (contacts->len, ==, 300);
 }
 
+/* ------------------------------------------------------------------------- */
+/* A sample of a real app as the second side                                 */
+/* ------------------------------------------------------------------------- */
+
+/* The app every sample-app test runs: Pipedrive, the one whose mock is
+ * merged first; any app of concord_sandbox_list_apps() works the same. */
+#define SAMPLE_APP "pipedrive"
+#define SAMPLE_APP_TYPE "persons"
+
+/* Only apps whose mock makes up and keeps its data are offered; Elastic
+ * Email (the first side) and unknown apps are refused. */
+static void
+test_list_apps (void)
+{
+  g_auto(GStrv) apps = concord_sandbox_list_apps ();
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "list-apps", NULL);
+  g_autoptr(ConcordSandbox) sandbox = concord_sandbox_new (dir);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) asked = NULL;
+
+  g_assert_nonnull (apps);
+  g_assert_cmpstr (apps[0], ==, "sample-crm");
+  g_assert_true (g_strv_contains ((const char * const *) apps, SAMPLE_APP));
+  g_assert_false (g_strv_contains ((const char * const *) apps, "elasticemail"));
+  for (guint i = 0; apps[i] != NULL; i++)
+    g_assert_nonnull (concord_app_registry_lookup (apps[i]));
+
+  g_assert_false (concord_sandbox_add_app (sandbox, "elasticemail", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (concord_sandbox_add_app (sandbox, "no-such-app", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* The Sample CRM is always there; an app is asked for once. */
+  g_assert_true (concord_sandbox_add_app (sandbox, "sample-crm", &error));
+  g_assert_true (concord_sandbox_add_app (sandbox, SAMPLE_APP, &error));
+  g_assert_true (concord_sandbox_add_app (sandbox, SAMPLE_APP, &error));
+  g_assert_no_error (error);
+  asked = concord_sandbox_get_apps (sandbox);
+  g_assert_cmpuint (g_strv_length (asked), ==, 1);
+  g_assert_cmpstr (asked[0], ==, SAMPLE_APP);
+  /* Not started: no server yet, but its key is made. */
+  g_assert_null (concord_sandbox_get_app_url (sandbox, SAMPLE_APP));
+  g_assert_null (concord_sandbox_get_app_options_json (sandbox, SAMPLE_APP));
+  g_assert_nonnull (concord_sandbox_get_app_key (sandbox, SAMPLE_APP));
+  g_assert_null (concord_sandbox_get_app_key (sandbox, "no-such-app"));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+}
+
+static ConcordConnector *
+connect_sample_app (Fixture *f)
+{
+  return connect_app (SAMPLE_APP, concord_sandbox_get_app_options_json (f->sandbox, SAMPLE_APP),
+                      concord_sandbox_get_app_key (f->sandbox, SAMPLE_APP));
+}
+
+static void
+start_with_sample_app (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (concord_sandbox_add_app (f->sandbox, SAMPLE_APP, &error));
+  g_assert_no_error (error);
+  /* Running already: only the app starts. */
+  g_assert_true (concord_sandbox_start (f->sandbox, &error));
+  g_assert_no_error (error);
+}
+
+static guint
+count_records (ConcordConnector *connector,
+               const char       *type)
+{
+  g_autoptr(GPtrArray) all = list_all (connector, type);
+
+  return all->len;
+}
+
+/* Its server on this computer, a key made up for it (the only one it
+ * takes), the account made up with generate(), the registry's form
+ * accepting both, and Elastic Email untouched. */
+static void
+test_app_start (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *ee_url = g_strdup (concord_sandbox_get_elasticemail_url (f->sandbox));
+  g_autofree char *path = g_build_filename (f->dir, SAMPLE_APP ".json", NULL);
+  g_autofree char *state_path = g_build_filename (f->dir, "sandbox.json", NULL);
+  g_autofree char *state = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(ConcordConnector) app = NULL;
+  g_autoptr(ConcordConnector) wrong = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf stat_buf;
+  const char *key, *url;
+  JsonObject *options;
+
+  start_with_sample_app (f);
+  key = concord_sandbox_get_app_key (f->sandbox, SAMPLE_APP);
+  url = concord_sandbox_get_app_url (f->sandbox, SAMPLE_APP);
+  g_assert_nonnull (key);
+  g_assert_cmpuint (strlen (key), >=, 32);
+  g_assert_cmpstr (key, !=, CONCORD_SANDBOX_ELASTICEMAIL_KEY);
+  g_assert_true (g_str_has_prefix (url, "http://127.0.0.1:"));
+  g_assert_cmpstr (url, !=, ee_url);
+  g_assert_cmpstr (concord_sandbox_get_elasticemail_url (f->sandbox), ==, ee_url);
+  g_assert_null (concord_sandbox_get_app_moved_from (f->sandbox, SAMPLE_APP));
+  g_assert_true (json_parser_load_from_data (parser, concord_sandbox_get_app_options_json (f->sandbox,
+                                                                                           SAMPLE_APP),
+                                             -1, &error));
+  options = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (options, "base_url"), ==, url);
+  g_assert_true (concord_app_registry_check_options (SAMPLE_APP, concord_sandbox_get_app_options_json (f->sandbox,
+                                                                                                      SAMPLE_APP),
+                                                     &error));
+  g_assert_no_error (error);
+  g_assert_true (concord_app_info_check_entry (concord_app_registry_lookup (SAMPLE_APP),
+                                               concord_sandbox_get_app_options_json (f->sandbox, SAMPLE_APP),
+                                               key, &error));
+  g_assert_no_error (error);
+
+  /* The key opens it, another does not. */
+  app = connect_sample_app (f);
+  g_assert_true (verify (app, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_records (app, SAMPLE_APP_TYPE), ==, 250);
+  wrong = connect_app (SAMPLE_APP, concord_sandbox_get_app_options_json (f->sandbox, SAMPLE_APP), "sandbox");
+  g_assert_false (verify (wrong, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+  g_clear_error (&error);
+
+  /* Its account in a file of its own, the key only in the state (both
+   * for this user only), never in the account file. */
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (g_stat (path, &stat_buf), ==, 0);
+  g_assert_cmpint (stat_buf.st_mode & 0077, ==, 0);
+  g_assert_cmpint (g_stat (state_path, &stat_buf), ==, 0);
+  g_assert_cmpint (stat_buf.st_mode & 0077, ==, 0);
+  {
+    g_autofree char *account = NULL;
+
+    g_assert_true (g_file_get_contents (path, &account, NULL, NULL));
+    g_assert_null (strstr (account, key));
+  }
+  g_assert_true (g_file_get_contents (state_path, &state, NULL, NULL));
+  g_assert_nonnull (strstr (state, SAMPLE_APP));
+
+  /* Stopped with the rest. */
+  concord_sandbox_stop (f->sandbox);
+  g_assert_null (concord_sandbox_get_app_url (f->sandbox, SAMPLE_APP));
+  g_assert_null (concord_sandbox_get_app_options_json (f->sandbox, SAMPLE_APP));
+}
+
+/* Whole runs Elastic Email ↔ the sample app: contacts of each appear on
+ * the other, a second run writes nothing, and after a restart (a new
+ * sandbox on the folder, as the next start of Concord makes) the app is
+ * back at its address with its key and what was written. */
+static void
+test_app_sync (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordConnector) app = NULL;
+  g_autoptr(GPtrArray) schema_a = NULL;
+  g_autoptr(GPtrArray) schema_b = NULL;
+  g_autoptr(GPtrArray) unmapped = NULL;
+  g_autoptr(GPtrArray) contacts = NULL;
+  g_autoptr(GPtrArray) persons = NULL;
+  g_autoptr(GHashTable) index_a = NULL;
+  g_autoptr(GHashTable) index_b = NULL;
+  g_autofree char *db = g_build_filename (g_get_user_data_dir (), "state-app.sqlite", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(ConcordMapping) mapping = NULL;
+  ConcordSyncConfig config;
+  ConcordRunSummary summary;
+  GHashTableIter iter;
+  gpointer email;
+  gint64 connection_id;
+  ConcordConnectionRow row = {
+    .name = (char *) "sandbox", .account_a = (char *) "ee", .type_a = (char *) "contacts",
+    .account_b = (char *) "app", .type_b = (char *) SAMPLE_APP_TYPE, .enabled = TRUE,
+  };
+
+  start_with_sample_app (f);
+  url = g_strdup (concord_sandbox_get_app_url (f->sandbox, SAMPLE_APP));
+  key = g_strdup (concord_sandbox_get_app_key (f->sandbox, SAMPLE_APP));
+  app = connect_sample_app (f);
+
+  schema_a = load_schema (f->ee, "contacts");
+  schema_b = load_schema (app, SAMPLE_APP_TYPE);
+  store = concord_store_new (db, &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_store_add_account (store, "ee", "elasticemail", "Elastic Email", ee_options (f), &error));
+  g_assert_true (concord_store_add_account (store, "app", SAMPLE_APP, "Sample",
+                                            concord_sandbox_get_app_options_json (f->sandbox, SAMPLE_APP),
+                                            &error));
+  connection_id = concord_store_add_connection (store, &row, &error);
+  g_assert_no_error (error);
+  mapping = concord_mapping_new_auto (schema_a, schema_b, &unmapped);
+  g_assert_cmpint (concord_mapping_find (mapping, CONCORD_SIDE_A, "email"), >=, 0);
+  g_assert_cmpint (concord_mapping_find (mapping, CONCORD_SIDE_A, "first_name"), >=, 0);
+  concord_sync_config_init (&config, mapping);
+
+  g_assert_true (concord_sync_run (store, connection_id, &config, f->ee, "contacts", app, SAMPLE_APP_TYPE,
+                                   NULL, NULL, &summary, &error));
+  g_assert_no_error (error);
+  g_test_message ("first run: listed %u/%u, created %u/%u, updated %u/%u, failed %u/%u",
+                  summary.listed[0], summary.listed[1], summary.created[0], summary.created[1],
+                  summary.updated[0], summary.updated[1], summary.failed[0], summary.failed[1]);
+  g_assert_cmpuint (summary.listed[0], ==, 300);
+  g_assert_cmpuint (summary.listed[1], ==, 250);
+  g_assert_cmpuint (summary.created[0], >, 0);
+  g_assert_cmpuint (summary.created[1], >, 0);
+  g_assert_cmpuint (summary.failed[0], ==, 0);
+  g_assert_cmpuint (summary.failed[1], ==, 0);
+  concord_run_summary_clear (&summary);
+
+  /* Every address is on both sides now. */
+  contacts = list_all (f->ee, "contacts");
+  persons = list_all (app, SAMPLE_APP_TYPE);
+  index_a = index_by_email (contacts);
+  index_b = index_by_email (persons);
+  g_assert_cmpuint (g_hash_table_size (index_a), >=, 300);
+  g_hash_table_iter_init (&iter, index_a);
+  while (g_hash_table_iter_next (&iter, &email, NULL))
+    if (!g_hash_table_contains (index_b, email))
+      g_error ("%s is in Elastic Email only", (char *) email);
+  g_hash_table_iter_init (&iter, index_b);
+  while (g_hash_table_iter_next (&iter, &email, NULL))
+    if (!g_hash_table_contains (index_a, email))
+      g_error ("%s is in %s only", (char *) email, SAMPLE_APP);
+
+  g_assert_true (concord_sync_run (store, connection_id, &config, f->ee, "contacts", app, SAMPLE_APP_TYPE,
+                                   NULL, NULL, &summary, &error));
+  g_assert_no_error (error);
+  assert_nothing_written (&summary);
+  concord_run_summary_clear (&summary);
+
+  /* Concord starts again: the app is asked for by the folder alone. */
+  g_clear_object (&app);
+  stop_sandbox (f);
+  start_sandbox (f);
+  {
+    g_auto(GStrv) apps = concord_sandbox_get_apps (f->sandbox);
+
+    g_assert_true (g_strv_contains ((const char * const *) apps, SAMPLE_APP));
+  }
+  g_assert_cmpstr (concord_sandbox_get_app_url (f->sandbox, SAMPLE_APP), ==, url);
+  g_assert_cmpstr (concord_sandbox_get_app_key (f->sandbox, SAMPLE_APP), ==, key);
+  app = connect_sample_app (f);
+  g_assert_cmpuint (count_records (app, SAMPLE_APP_TYPE), ==, persons->len);
+
+  g_assert_true (concord_sync_run (store, connection_id, &config, f->ee, "contacts", app, SAMPLE_APP_TYPE,
+                                   NULL, NULL, &summary, &error));
+  g_assert_no_error (error);
+  assert_nothing_written (&summary);
+  concord_run_summary_clear (&summary);
+
+  concord_sync_config_clear (&config);
+}
+
+/* The sample app's accounts are the sandbox's, at its port only, running
+ * or not; removing the sandbox forgets the app and its data. */
+static void
+test_app_owns_and_remove (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *options = NULL;
+  g_autofree char *other_port = NULL;
+  g_autofree char *path = g_build_filename (f->dir, SAMPLE_APP ".json", NULL);
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) apps = NULL;
+
+  start_with_sample_app (f);
+  options = g_strdup (concord_sandbox_get_app_options_json (f->sandbox, SAMPLE_APP));
+  uri = g_uri_parse (concord_sandbox_get_app_url (f->sandbox, SAMPLE_APP), G_URI_FLAGS_NONE, NULL);
+  other_port = g_strdup_printf ("{\"base_url\": \"http://127.0.0.1:%d\"}", g_uri_get_port (uri) == 1 ? 2 : 1);
+
+  g_assert_true (concord_sandbox_owns_account (f->sandbox, SAMPLE_APP, options));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, SAMPLE_APP, other_port));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, "elasticemail", options));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, SAMPLE_APP, "{\"company_domain\": \"acme\"}"));
+
+  /* Stopped, and a new sandbox on the folder (Concord's next start, which
+   * removes the sample data before starting them). */
+  stop_sandbox (f);
+  f->sandbox = concord_sandbox_new (f->dir);
+  g_assert_true (concord_sandbox_owns_account (f->sandbox, SAMPLE_APP, options));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, SAMPLE_APP, other_port));
+
+  g_assert_true (concord_sandbox_remove (f->sandbox, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_false (concord_sandbox_owns_account (f->sandbox, SAMPLE_APP, options));
+  apps = concord_sandbox_get_apps (f->sandbox);
+  g_assert_cmpuint (g_strv_length (apps), ==, 0);
+}
+
+/* A damaged account file is set aside and the account made up again; a
+ * damaged entry of sandbox.json is forgotten, not fatal. */
+static void
+test_app_damaged (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, SAMPLE_APP ".json", NULL);
+  g_autofree char *aside = g_strconcat (path, ".damaged", NULL);
+  g_autofree char *state_path = g_build_filename (f->dir, "sandbox.json", NULL);
+  g_autoptr(GString) bomb = g_string_new (NULL);
+  g_autoptr(ConcordConnector) app = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) apps = NULL;
+
+  start_with_sample_app (f);
+  stop_sandbox (f);
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (bomb, '[');
+  g_assert_true (g_file_set_contents (path, bomb->str, -1, NULL));
+  g_test_expect_message ("concord-sandbox", G_LOG_LEVEL_WARNING, "*could not be loaded*");
+  start_sandbox (f);
+  g_test_assert_expected_messages ();
+  g_assert_true (g_file_test (aside, G_FILE_TEST_IS_REGULAR));
+  app = connect_sample_app (f);
+  g_assert_cmpuint (count_records (app, SAMPLE_APP_TYPE), ==, 250);
+  g_clear_object (&app);
+
+  /* Not an account of its format at all. */
+  stop_sandbox (f);
+  g_assert_true (g_file_set_contents (path, "{\"version\": 1, \"persons\": 7}", -1, NULL));
+  g_test_expect_message ("concord-sandbox", G_LOG_LEVEL_WARNING, "*could not be loaded*");
+  start_sandbox (f);
+  g_test_assert_expected_messages ();
+  app = connect_sample_app (f);
+  g_assert_cmpuint (count_records (app, SAMPLE_APP_TYPE), ==, 250);
+  g_clear_object (&app);
+
+  /* A state file whose apps are nonsense. */
+  stop_sandbox (f);
+  g_assert_true (g_file_set_contents (state_path, "{\"port\": 0, \"apps\": [7, {\"id\": \"elasticemail\", "
+                                      "\"key\": \"k\"}, {\"id\": \"pipedrive\"}, {\"key\": \"k\"}]}",
+                                      -1, NULL));
+  start_sandbox (f);
+  apps = concord_sandbox_get_apps (f->sandbox);
+  g_assert_cmpuint (g_strv_length (apps), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1111,6 +1461,11 @@ main (int   argc,
   g_test_add_func ("/concord/sandbox/damaged-elasticemail", test_damaged_elasticemail);
   g_test_add ("/concord/sandbox/owns-account", Fixture, NULL, setup, test_owns_account, teardown);
   g_test_add ("/concord/sandbox/remove", Fixture, NULL, setup, test_remove, teardown);
+  g_test_add_func ("/concord/sandbox/app/list", test_list_apps);
+  g_test_add ("/concord/sandbox/app/start", Fixture, NULL, setup, test_app_start, teardown);
+  g_test_add ("/concord/sandbox/app/sync", Fixture, NULL, setup, test_app_sync, teardown);
+  g_test_add ("/concord/sandbox/app/owns-and-remove", Fixture, NULL, setup, test_app_owns_and_remove, teardown);
+  g_test_add ("/concord/sandbox/app/damaged", Fixture, NULL, setup, test_app_damaged, teardown);
 
   return g_test_run ();
 }

@@ -14,6 +14,8 @@
 
 #include <adwaita.h>
 
+#include "concord-add-connection-dialog.h"
+#include "concord-add-connection-side.h"
 #include "concord-application.h"
 #include "concord-preferences-window.h"
 #include "concord-test-utils.h"
@@ -90,6 +92,74 @@ test_empty_state (void)
   /* The button really reaches an installed, enabled action. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (button), "win.add-connection", NULL));
 
+  close_window (GTK_WINDOW (window));
+}
+
+static GtkWindow *
+add_connection_dialog (void)
+{
+  g_autoptr(GList) windows = gtk_window_list_toplevels ();
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (CONCORD_IS_ADD_CONNECTION_DIALOG (l->data) && gtk_widget_get_mapped (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static gboolean
+has_add_connection_dialog (gpointer data)
+{
+  return add_connection_dialog () != NULL;
+}
+
+/* "Try with Sample Data" offers each app the sandbox can run as the second
+ * side; choosing one opens Add Connection with both apps chosen. */
+static void
+test_sample_data_menu (void)
+{
+  ConcordWindow *window = present_main_window ();
+  GtkMenuButton *button = GTK_MENU_BUTTON (template_child (window, CONCORD_TYPE_WINDOW, "sample_data_button"));
+  GMenuModel *menu = gtk_menu_button_get_menu_model (button);
+  g_auto(GStrv) apps = concord_sandbox_list_apps ();
+  GtkWindow *dialog;
+  GtkWidget *side_b;
+  gboolean pipedrive = FALSE;
+
+  g_assert_cmpstr (gtk_menu_button_get_label (button), ==, "_Try with Sample Data");
+  g_assert_nonnull (menu);
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, g_strv_length (apps));
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *label = NULL;
+      g_autofree char *action = NULL;
+      g_autoptr(GVariant) target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
+                                                                          G_VARIANT_TYPE_STRING);
+
+      g_assert_true (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+      g_assert_true (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+      g_assert_cmpstr (action, ==, "win.try-sample-app");
+      g_assert_nonnull (target);
+      g_assert_cmpstr (g_variant_get_string (target, NULL), ==, apps[i]);
+      if (g_str_equal (apps[i], "sample-crm"))
+        g_assert_cmpstr (label, ==, "Sample CRM");
+      else if (g_str_equal (apps[i], "pipedrive"))
+        {
+          g_assert_cmpstr (label, ==, "Sample Pipedrive");
+          pipedrive = TRUE;
+        }
+    }
+  g_assert_true (pipedrive);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.try-sample-app", "s", "pipedrive"));
+  g_assert_true (concord_test_wait_until (has_add_connection_dialog, NULL, 60));
+  dialog = add_connection_dialog ();
+  side_b = GTK_WIDGET (template_child (dialog, CONCORD_TYPE_ADD_CONNECTION_DIALOG, "side_b"));
+  g_assert_cmpstr (concord_add_connection_side_get_app (CONCORD_ADD_CONNECTION_SIDE (side_b))->id, ==, "pipedrive");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (template_child (side_b, CONCORD_TYPE_ADD_CONNECTION_SIDE,
+                                                                        "key_row"))), !=, "");
+
+  close_window (dialog);
   close_window (GTK_WINDOW (window));
 }
 
@@ -246,6 +316,7 @@ main (int   argc,
 
   g_test_add_func ("/concord/window/empty-state", test_empty_state);
   g_test_add_func ("/concord/window/menu-and-actions", test_menu_and_actions);
+  g_test_add_func ("/concord/window/sample-data-menu", test_sample_data_menu);
   g_test_add_func ("/concord/window/preferences", test_preferences);
   g_test_add_func ("/concord/window/size-remembered", test_window_size_remembered);
 

@@ -88,7 +88,9 @@ app_shot () {   # SCHEME MODE FILE
   case $mode in
     error) sleep 25 ;;   # the run fails after the connector's retries
     prefs) gapplication action io.github.concordsync.Concord preferences; sleep 2 ;;
-    sample) /usr/bin/python3 "$SRC/tools/drive-ui.py" "click:Try with Sample Data" wait:4 >"$data/drive.log" 2>&1 ;;
+    # The menu of sample apps, then one (SAMPLE_APP="Sample CRM" for another).
+    sample) /usr/bin/python3 "$SRC/tools/drive-ui.py" "click:Try with Sample Data" wait:1 \
+              "click:${SAMPLE_APP:-Sample Pipedrive}" wait:4 >"$data/drive.log" 2>&1 ;;
     page-*) /usr/bin/python3 "$SRC/tools/drive-ui.py" "activate:Shop customers@list item" wait:2 \
               ${section:+"click:$section"} wait:3 >"$data/drive.log" 2>&1 ;;
   esac

@@ -130,6 +130,10 @@ struct _ConcordAppField
  *   %NULL: ask the connector (an account's types depend on the account)
  * @demo: an app of the sandbox demo ("Try with sample data"), offered only
  *   there; its fields are filled by the sandbox
+ * @no_types: (nullable): with @contact_types %NULL, what Add Connection
+ *   says of an account whose connector lists no types, in the app's words,
+ *   with N_() ("This account has no audiences. Create one in Mailchimp,
+ *   then check again."); %NULL: a general sentence
  *
  * An app, described once: everything that shows, checks or makes an
  * account of it builds from this.
@@ -149,6 +153,7 @@ struct _ConcordAppInfo
                                     GError               **error);
   const ConcordAppChoice  *contact_types;
   gboolean                 demo;
+  const char              *no_types;
 };
 
 /* The apps, one line each in concord-apps.list (concord-app-list.h is

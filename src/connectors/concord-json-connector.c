@@ -834,6 +834,15 @@ parse_record (ConcordJsonConnector          *self,
 /* Writing records                                                           */
 /* ------------------------------------------------------------------------- */
 
+/* A node of a new empty array (json_node_init_array() takes a reference). */
+static JsonNode *
+empty_array_node (void)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+
+  return json_node_init_array (json_node_alloc (), array);
+}
+
 static gboolean
 clears (const char * const *clear,
         const char         *key)
@@ -969,7 +978,7 @@ items_node (const ConcordDescField *field,
                                json_node_init_boolean (json_node_alloc (), i == 0));
       json_array_add_object_element (array, g_steal_pointer (&item));
     }
-  return json_node_init_array (json_node_alloc (), g_steal_pointer (&array));
+  return json_node_init_array (json_node_alloc (), array);
 }
 
 static gboolean
@@ -1025,7 +1034,7 @@ write_field (JsonObject             *object,
         }
       else
         concord_desc_path_set (field->path, object,
-                               json_node_init_array (json_node_alloc (), json_array_new ()));
+                               empty_array_node ());
       return;
     }
 
@@ -1034,7 +1043,7 @@ write_field (JsonObject             *object,
     {
       concord_desc_path_set (field->path, object,
                              field->type == CONCORD_FIELD_TYPE_STRING_SET
-                             ? json_node_init_array (json_node_alloc (), json_array_new ())
+                             ? empty_array_node ()
                              : json_node_init_null (json_node_alloc ()));
       return;
     }
@@ -1075,7 +1084,7 @@ custom_value_node (ConcordJsonConnector *self,
           else
             json_array_add_string_element (array, value->v.set[i]);
         }
-      return json_node_init_array (json_node_alloc (), g_steal_pointer (&array));
+      return json_node_init_array (json_node_alloc (), array);
     }
   if (date_hook != NULL && date_hook->write_custom != NULL && CONCORD_FIELD_TYPE_IS_TEXT (value->type))
     {

@@ -12,7 +12,14 @@
  *  - Elastic Email is the mock server of src/connectors/elasticemail/mock/ (a SoupServer on a
  *    thread of its own, on 127.0.0.1), with the key "sandbox";
  *  - the second app is the Sample CRM (concord-connector-sample.c), a JSON
- *    file, with the key CONCORD_SAMPLE_CRM_KEY.
+ *    file, with the key CONCORD_SAMPLE_CRM_KEY;
+ *  - or, asked for with concord_sandbox_add_app(), a sample of a real app
+ *    (Pipedrive, HubSpot, Mailchimp, …): the app's own mock server (any
+ *    app whose ConcordMockAppInfo is in concord-mock-app-list.h and can
+ *    generate its data and keep them in a file), on a thread of its own on
+ *    127.0.0.1, filled with generate (APP_SAMPLE_SIZE, SANDBOX_SEED) on its
+ *    first start, with a key made up for it (what the user's account holds,
+ *    in the keyring, like any other key).
  *
  * Everything lives in one folder:
  *
@@ -20,7 +27,13 @@
  *                      mock saves it after every request that changes it,
  *                      and it is loaded back on the next start
  *   sample-crm.json    the Sample CRM's file
- *   sandbox.json       {"port": N}: the port of the last start
+ *   APP.json           each sample app's account, in its mock's own file
+ *                      format (load_file/set_save_path), saved by the mock
+ *   sandbox.json       {"port": N, "apps": [{"id": APP, "port": M,
+ *                      "key": KEY}…]}: the ports of the last start, and
+ *                      the sample apps asked for with their keys (0600,
+ *                      like the data: a made-up key to made-up data on
+ *                      this computer only)
  *
  * Each data file is seeded when it is missing (so on the first start, and
  * again after a person deletes it to start over), deterministically (see
@@ -38,6 +51,7 @@
  * base URL. When that port is taken the server takes another, and the
  * account's base_url must be updated from
  * concord_sandbox_get_elasticemail_options_json() (the caller compares).
+ * Each sample app's server does the same (concord_sandbox_get_app_moved_from()).
  */
 
 #define G_LOG_DOMAIN "concord-sandbox"
@@ -53,6 +67,7 @@
 #include "concord-connector-sample.h"
 #include "concord-error.h"
 #include "concord-json-private.h"
+#include "concord-mock-app.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-mock-server.h"
 #include "concord-sandbox.h"
@@ -65,7 +80,35 @@
 #define SANDBOX_LOG_LIMIT  256   /* requests the simulated server remembers */
 /* Far more than the demo holds; beyond is treated as damaged. */
 #define MAX_ACCOUNT_FILE_BYTES (64 * 1024 * 1024)
-#define MAX_STATE_FILE_BYTES   4096
+#define MAX_STATE_FILE_BYTES   (64 * 1024)
+#define APP_SAMPLE_SIZE        250   /* contacts of a sample app's first start */
+#define MAX_SAMPLE_APPS        32
+
+/* Some mocks' headers declare them too. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wredundant-decls"
+#define CONCORD_MOCK_APP(info) extern const ConcordMockAppInfo info;
+#include "concord-mock-app-list.h"
+#undef CONCORD_MOCK_APP
+#pragma GCC diagnostic pop
+
+static const ConcordMockAppInfo * const mock_apps[] = {
+#define CONCORD_MOCK_APP(info) &info,
+#include "concord-mock-app-list.h"
+#undef CONCORD_MOCK_APP
+  NULL,
+};
+
+/* A sample of a real app, run by its mock server. */
+typedef struct
+{
+  const ConcordMockAppInfo *info;
+  char                     *key;           /* (owned) */
+  guint                     port;          /* of the last start; 0: none yet */
+  GObject                  *mock;          /* (owned) (nullable): while running */
+  char                     *options_json;  /* (owned) (nullable): while running */
+  char                     *moved_from;    /* (owned) (nullable): the URL it had before */
+} SampleApp;
 
 struct _ConcordSandbox
 {
@@ -76,6 +119,9 @@ struct _ConcordSandbox
   ConcordMockElasticEmail *mock;                /* (owned) (nullable): while running */
   char                    *ee_options_json;     /* (owned) (nullable): while running */
   char                    *moved_from;          /* (owned) (nullable): the URL it had before */
+  GPtrArray               *apps;                /* (owned): SampleApp, asked for or restored */
+  gboolean                 state_read;          /* @apps holds sandbox.json's */
+  gboolean                 state_dirty;         /* sandbox.json is to be written */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordSandbox, concord_sandbox, G_TYPE_OBJECT)
@@ -128,17 +174,6 @@ read_port (const char *path)
     return 0;
 
   return (guint) CLAMP (json_node_get_int (node), 0, G_MAXUINT16);
-}
-
-static void
-write_port (const char *path,
-            guint       port)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = g_strdup_printf ("{\"port\": %u}\n", port);
-
-  if (!write_file (path, text, &error))
-    g_warning ("Could not remember the sandbox's port: %s", error->message);
 }
 
 static guint
@@ -254,6 +289,278 @@ start_mock (guint    port,
 }
 
 static void
+sample_app_stop (SampleApp *app)
+{
+  g_clear_object (&app->mock);
+  g_clear_pointer (&app->options_json, g_free);
+}
+
+static void
+sample_app_free (SampleApp *app)
+{
+  sample_app_stop (app);
+  g_free (app->key);
+  g_free (app->moved_from);
+  g_free (app);
+}
+
+/* The mock of @app_id that the sandbox can run: one that makes up its
+ * data and keeps them in a file, of an app in the registry (not Elastic
+ * Email, the sandbox's first side). */
+static const ConcordMockAppInfo *
+find_sample_mock (const char *app_id)
+{
+  const ConcordAppInfo *app;
+
+  if (app_id == NULL || (app = concord_app_registry_lookup (app_id)) == NULL ||
+      app == &concord_elasticemail_app)
+    return NULL;
+
+  for (guint i = 0; mock_apps[i] != NULL; i++)
+    if (g_ascii_strcasecmp (mock_apps[i]->id, app->id) == 0)
+      return mock_apps[i]->generate != NULL && mock_apps[i]->load_file != NULL &&
+             mock_apps[i]->set_save_path != NULL ? mock_apps[i] : NULL;
+
+  return NULL;
+}
+
+static SampleApp *
+find_app (ConcordSandbox *self,
+          const char     *app_id)
+{
+  for (guint i = 0; app_id != NULL && i < self->apps->len; i++)
+    {
+      SampleApp *app = g_ptr_array_index (self->apps, i);
+
+      if (g_ascii_strcasecmp (app->info->id, app_id) == 0)
+        return app;
+    }
+
+  return NULL;
+}
+
+static char *
+app_file (ConcordSandbox *self,
+          SampleApp      *app)
+{
+  g_autofree char *name = g_strconcat (app->info->id, ".json", NULL);
+
+  return g_build_filename (self->dir, name, NULL);
+}
+
+/* The sample apps of sandbox.json, once: a damaged entry is skipped (its
+ * app is offered again, with a new key, when asked for). */
+static void
+ensure_state_read (ConcordSandbox *self)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+  JsonNode *node;
+  JsonArray *apps;
+
+  if (self->state_read)
+    return;
+  self->state_read = TRUE;
+
+  path = g_build_filename (self->dir, STATE_FILE, NULL);
+  if (!g_file_get_contents (path, &text, &length, NULL) ||
+      (root = concord_json_parse (text, (gssize) length, MAX_STATE_FILE_BYTES, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root) ||
+      (node = json_object_get_member (json_node_get_object (root), "apps")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (node))
+    return;
+
+  apps = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (apps) && self->apps->len < MAX_SAMPLE_APPS; i++)
+    {
+      JsonNode *element = json_array_get_element (apps, i);
+      JsonObject *object = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      const char *id = object != NULL ? json_object_get_string_member_with_default (object, "id", NULL) : NULL;
+      const char *key = object != NULL ? json_object_get_string_member_with_default (object, "key", NULL) : NULL;
+      JsonNode *port = object != NULL ? json_object_get_member (object, "port") : NULL;
+      const ConcordMockAppInfo *info = find_sample_mock (id);
+      SampleApp *app;
+
+      if (info == NULL || key == NULL || *key == '\0' || find_app (self, id) != NULL)
+        {
+          g_debug ("Skipping the sandbox's app %u: unknown, damaged or twice", i);
+          continue;
+        }
+
+      app = g_new0 (SampleApp, 1);
+      app->info = info;
+      app->key = g_strdup (key);
+      if (port != NULL && JSON_NODE_HOLDS_VALUE (port) && json_node_get_value_type (port) == G_TYPE_INT64)
+        app->port = (guint) CLAMP (json_node_get_int (port), 0, G_MAXUINT16);
+      g_ptr_array_add (self->apps, app);
+    }
+}
+
+/* sandbox.json: Elastic Email's port and the sample apps. */
+static void
+write_state (ConcordSandbox *self,
+             guint           port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *path = g_build_filename (self->dir, STATE_FILE, NULL);
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, port);
+  json_builder_set_member_name (builder, "apps");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->apps->len; i++)
+    {
+      SampleApp *app = g_ptr_array_index (self->apps, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, app->info->id);
+      json_builder_set_member_name (builder, "port");
+      json_builder_add_int_value (builder, app->port);
+      json_builder_set_member_name (builder, "key");
+      json_builder_add_string_value (builder, app->key);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, TRUE);
+
+  if (!write_file (path, text, &error))
+    g_warning ("Could not remember the sandbox's state: %s", error->message);
+}
+
+/* A key for a sample app: random, in a shape the app's form accepts (a
+ * hex token, or Mailchimp's with its data centre after a dash). */
+static char *
+make_key (const ConcordAppInfo *app)
+{
+  const ConcordAppField *field = concord_app_info_get_secret_field (app);
+  g_autoptr(GString) hex = g_string_new (NULL);
+  const char * const suffixes[] = { "", "-us1" };
+
+  for (guint i = 0; i < 10; i++)
+    g_string_append_printf (hex, "%08x", g_random_int ());
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("%.*s%s", i == 0 ? 40 : 32, hex->str, suffixes[i]);
+
+      if (field == NULL || concord_app_field_validate (field, key, NULL))
+        return g_steal_pointer (&key);
+    }
+
+  return g_string_free (g_steal_pointer (&hex), FALSE);
+}
+
+/* Starts @app's server (on its last port when it is free), with its data
+ * from its file, made up when there is none or it is damaged. */
+static gboolean
+start_app (ConcordSandbox  *self,
+           SampleApp       *app,
+           GError         **error)
+{
+  g_autoptr(GObject) mock = NULL;
+  g_autoptr(GError) port_error = NULL;
+  g_autoptr(GError) load_error = NULL;
+  g_autofree char *path = app_file (self, app);
+  const char *base_url;
+
+  if (app->port != 0)
+    {
+      mock = app->info->create (app->key, app->port, &port_error);
+      if (mock == NULL)
+        g_message ("The sandbox's port %u is taken (%s); %s moves", app->port, port_error->message,
+                   app->info->id);
+    }
+  if (mock == NULL && (mock = app->info->create (app->key, 0, error)) == NULL)
+    return FALSE;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS) &&
+      (!check_account_file (path, &load_error) || !app->info->load_file (mock, path, &load_error)))
+    {
+      g_autofree char *aside = g_strconcat (path, ".damaged", NULL);
+
+      guint port = port_of (app->info->get_base_url (mock));
+
+      g_warning ("The sandbox's %s account could not be loaded (%s); it is set aside as %s and "
+                 "made up again", app->info->id, load_error->message, aside);
+      if (g_rename (path, aside) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                       "Could not set the damaged sandbox account aside: %s", g_strerror (saved_errno));
+          return FALSE;
+        }
+      /* A new server (on the same port): the damaged file may have loaded
+       * in part. */
+      g_clear_object (&mock);
+      if ((mock = app->info->create (app->key, port, NULL)) == NULL &&
+          (mock = app->info->create (app->key, 0, error)) == NULL)
+        return FALSE;
+    }
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_debug ("Making up the sandbox's %s account", app->info->id);
+      app->info->generate (mock, APP_SAMPLE_SIZE, SANDBOX_SEED);
+    }
+  app->info->set_save_path (mock, path);
+  concord_mock_server_set_log_limit (app->info->get_server (mock), SANDBOX_LOG_LIMIT);
+
+  base_url = app->info->get_base_url (mock);
+  g_clear_pointer (&app->moved_from, g_free);
+  if (app->port != 0 && port_of (base_url) != app->port)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
+      g_autoptr(GUri) old = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL,
+                                         g_uri_get_host (uri), (gint) app->port, g_uri_get_path (uri),
+                                         NULL, NULL);
+
+      app->moved_from = g_uri_to_string (old);
+    }
+  app->port = port_of (base_url);
+  app->options_json = json_object_text ("base_url", base_url);
+  app->mock = g_steal_pointer (&mock);
+  g_debug ("The sandbox runs %s on %s", app->info->id, base_url);
+
+  return TRUE;
+}
+
+/* The sample apps that do not run yet (Elastic Email runs). */
+static gboolean
+start_apps (ConcordSandbox  *self,
+            GError         **error)
+{
+  gboolean ok = TRUE;
+
+  for (guint i = 0; ok && i < self->apps->len; i++)
+    {
+      SampleApp *app = g_ptr_array_index (self->apps, i);
+      guint port = app->port;
+
+      if (app->mock != NULL)
+        continue;
+      ok = start_app (self, app, error);
+      self->state_dirty |= app->port != port;
+    }
+
+  if (self->state_dirty)
+    {
+      write_state (self, port_of (concord_mock_elasticemail_get_base_url (self->mock)));
+      self->state_dirty = FALSE;
+    }
+
+  return ok;
+}
+
+static void
 start_worker (GTask        *task,
               gpointer      source_object,
               gpointer      task_data,
@@ -290,6 +597,7 @@ concord_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->crm_options_json, g_free);
   g_clear_pointer (&self->ee_options_json, g_free);
   g_clear_pointer (&self->moved_from, g_free);
+  g_clear_pointer (&self->apps, g_ptr_array_unref);
 
   G_OBJECT_CLASS (concord_sandbox_parent_class)->finalize (object);
 }
@@ -306,6 +614,7 @@ concord_sandbox_class_init (ConcordSandboxClass *klass)
 static void
 concord_sandbox_init (ConcordSandbox *self)
 {
+  self->apps = g_ptr_array_new_with_free_func ((GDestroyNotify) sample_app_free);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -341,10 +650,12 @@ concord_sandbox_new (const char *dir)
  * @error: where to put why it could not start
  *
  * Creates the folder, seeds the apps' data that are missing, and starts
- * the Elastic Email server on 127.0.0.1. It takes some milliseconds and
- * writes files: call it on a worker thread (or use
- * concord_sandbox_start_async()), and call nothing else of @self meanwhile.
- * Starting a running sandbox does nothing.
+ * the Elastic Email server on 127.0.0.1, and the server of each sample app
+ * asked for (concord_sandbox_add_app(), now or on an earlier start). It
+ * takes some milliseconds and writes files: call it on a worker thread (or
+ * use concord_sandbox_start_async()), and call nothing else of @self
+ * meanwhile. Starting a running sandbox starts only what does not run yet
+ * (an app asked for since).
  *
  * Returns: whether the sandbox runs
  */
@@ -363,8 +674,9 @@ concord_sandbox_start (ConcordSandbox  *self,
   g_return_val_if_fail (CONCORD_IS_SANDBOX (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  ensure_state_read (self);
   if (self->mock != NULL)
-    return TRUE;
+    return start_apps (self, error);
 
   if (g_mkdir_with_parents (self->dir, 0700) != 0)
     {
@@ -384,6 +696,7 @@ concord_sandbox_start (ConcordSandbox  *self,
     return FALSE;
 
   port = read_port (state_path);
+  self->state_dirty = FALSE;
   for (guint attempt = 0; ; attempt++)
     {
       g_autoptr(GError) load_error = NULL;
@@ -425,7 +738,7 @@ concord_sandbox_start (ConcordSandbox  *self,
 
           self->moved_from = g_uri_to_string (old);
         }
-      write_port (state_path, port_of (base_url));
+      self->state_dirty = TRUE;
     }
 
   g_clear_pointer (&self->ee_options_json, g_free);
@@ -433,7 +746,7 @@ concord_sandbox_start (ConcordSandbox  *self,
   self->mock = g_steal_pointer (&mock);
   g_debug ("The sandbox runs Elastic Email on %s", base_url);
 
-  return TRUE;
+  return start_apps (self, error);
 }
 
 /**
@@ -451,6 +764,10 @@ concord_sandbox_start_async (ConcordSandbox      *self,
 
   g_return_if_fail (CONCORD_IS_SANDBOX (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  /* Read here, so that the getters this thread calls meanwhile
+   * (concord_sandbox_owns_account()) never read it at the same time. */
+  ensure_state_read (self);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_sandbox_start_async);
@@ -474,8 +791,9 @@ concord_sandbox_start_finish (ConcordSandbox  *self,
 /**
  * concord_sandbox_stop:
  *
- * Stops the Elastic Email server (its account is saved already). The
- * Sample CRM needs nothing stopped: it is its file.
+ * Stops the Elastic Email server and the sample apps' (their accounts
+ * are saved as they stop). The Sample CRM needs nothing stopped: it is its
+ * file.
  */
 void
 concord_sandbox_stop (ConcordSandbox *self)
@@ -484,6 +802,8 @@ concord_sandbox_stop (ConcordSandbox *self)
 
   g_clear_object (&self->mock);
   g_clear_pointer (&self->ee_options_json, g_free);
+  for (guint i = 0; self->apps != NULL && i < self->apps->len; i++)
+    sample_app_stop (g_ptr_array_index (self->apps, i));
 }
 
 gboolean
@@ -597,9 +917,9 @@ concord_sandbox_get_moved_from (ConcordSandbox *self)
  * @options_json: (nullable): the account's options
  *
  * Whether an account is one of the sandbox's: a Sample CRM whose file is
- * in the sandbox's folder, or an Elastic Email on this computer at the
- * sandbox's port (the running server's, or the last start's when it is
- * stopped).
+ * in the sandbox's folder, or an Elastic Email or a sample app on this
+ * computer at the sandbox's port for it (the running server's, or the
+ * last start's when it is stopped).
  *
  * Returns: %TRUE for an account of the sample apps
  */
@@ -610,6 +930,7 @@ concord_sandbox_owns_account (ConcordSandbox *self,
 {
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
+  SampleApp *app;
 
   g_return_val_if_fail (CONCORD_IS_SANDBOX (self), FALSE);
 
@@ -641,6 +962,16 @@ concord_sandbox_owns_account (ConcordSandbox *self,
       return port != 0 && (guint) g_uri_get_port (uri) == port;
     }
 
+  ensure_state_read (self);
+  if ((app = find_app (self, app_id)) != NULL)
+    {
+      const char *base_url = json_object_get_string_member_with_default (object, "base_url", NULL);
+      g_autoptr(GUri) uri = base_url != NULL ? g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL) : NULL;
+
+      return uri != NULL && g_strcmp0 (g_uri_get_host (uri), "127.0.0.1") == 0 && app->port != 0 &&
+             g_uri_get_port (uri) == (gint) app->port;
+    }
+
   return FALSE;
 }
 
@@ -666,6 +997,8 @@ concord_sandbox_remove (ConcordSandbox  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   concord_sandbox_stop (self);
+  g_ptr_array_set_size (self->apps, 0);
+  self->state_read = TRUE;
 
   dir = g_dir_open (self->dir, 0, &local_error);
   if (dir == NULL)
@@ -703,4 +1036,197 @@ concord_sandbox_remove (ConcordSandbox  *self,
     }
 
   return TRUE;
+}
+
+/**
+ * concord_sandbox_list_apps:
+ *
+ * The apps the sandbox offers as the second side, in the order of the
+ * registry: the Sample CRM, then each app whose mock server it can run
+ * (one that makes up its data and keeps them in a file). An app without
+ * such a mock is not offered.
+ *
+ * Returns: (transfer full): app ids
+ */
+GStrv
+concord_sandbox_list_apps (void)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const ConcordAppInfo **apps;
+  guint n_apps;
+
+  apps = concord_app_registry_list (&n_apps);
+  for (guint i = 0; i < n_apps; i++)
+    if (apps[i] == &concord_sample_app || find_sample_mock (apps[i]->id) != NULL)
+      g_strv_builder_add (builder, apps[i]->id);
+
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * concord_sandbox_add_app:
+ * @app_id: one of concord_sandbox_list_apps()
+ * @error: where to put why it is not offered
+ *
+ * Asks for a sample of @app_id as a second side: the next
+ * concord_sandbox_start() starts its server (and every start after that,
+ * until concord_sandbox_remove()), with a key made up for it now. The
+ * Sample CRM is always there: adding it does nothing. Call it while no
+ * start runs.
+ *
+ * Returns: whether @app_id is offered
+ */
+gboolean
+concord_sandbox_add_app (ConcordSandbox  *self,
+                         const char      *app_id,
+                         GError         **error)
+{
+  const ConcordMockAppInfo *info;
+  SampleApp *app;
+
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (app_id != NULL, FALSE);
+
+  if (g_ascii_strcasecmp (app_id, concord_sample_app.id) == 0)
+    return TRUE;
+
+  info = find_sample_mock (app_id);
+  if (info == NULL)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   "The sandbox has no sample of “%s”", app_id);
+      return FALSE;
+    }
+
+  ensure_state_read (self);
+  if (find_app (self, app_id) != NULL)
+    return TRUE;
+
+  app = g_new0 (SampleApp, 1);
+  app->info = info;
+  app->key = make_key (concord_app_registry_lookup (info->id));
+  g_ptr_array_add (self->apps, app);
+  self->state_dirty = TRUE;
+
+  return TRUE;
+}
+
+/**
+ * concord_sandbox_get_apps:
+ *
+ * Returns: (transfer full): the ids of the sample apps asked for (on this
+ *   start or an earlier one), whether they run or not, without the Sample
+ *   CRM
+ */
+GStrv
+concord_sandbox_get_apps (ConcordSandbox *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  ensure_state_read (self);
+  for (guint i = 0; i < self->apps->len; i++)
+    g_strv_builder_add (builder, ((SampleApp *) g_ptr_array_index (self->apps, i))->info->id);
+
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * concord_sandbox_get_app_options_json:
+ * @app_id: Elastic Email, the Sample CRM or a sample app asked for
+ *
+ * Returns: (nullable): the options of an account of @app_id on the
+ *   sandbox; %NULL while its server is stopped, or for another app
+ */
+const char *
+concord_sandbox_get_app_options_json (ConcordSandbox *self,
+                                      const char     *app_id)
+{
+  SampleApp *app;
+
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  if (app_id == NULL)
+    return NULL;
+  if (g_ascii_strcasecmp (app_id, concord_elasticemail_app.id) == 0)
+    return self->ee_options_json;
+  if (g_ascii_strcasecmp (app_id, concord_sample_app.id) == 0)
+    return self->crm_options_json;
+
+  app = find_app (self, app_id);
+  return app != NULL ? app->options_json : NULL;
+}
+
+/**
+ * concord_sandbox_get_app_key:
+ * @app_id: Elastic Email, the Sample CRM or a sample app asked for
+ *
+ * Returns: (nullable): the key of the sandbox's account of @app_id, what
+ *   the user enters in the Add Connection flow; %NULL for another app
+ */
+const char *
+concord_sandbox_get_app_key (ConcordSandbox *self,
+                             const char     *app_id)
+{
+  SampleApp *app;
+
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  if (app_id == NULL)
+    return NULL;
+  if (g_ascii_strcasecmp (app_id, concord_elasticemail_app.id) == 0)
+    return CONCORD_SANDBOX_ELASTICEMAIL_KEY;
+  if (g_ascii_strcasecmp (app_id, concord_sample_app.id) == 0)
+    return CONCORD_SAMPLE_CRM_KEY;
+
+  ensure_state_read (self);
+  app = find_app (self, app_id);
+  return app != NULL ? app->key : NULL;
+}
+
+/**
+ * concord_sandbox_get_app_url:
+ * @app_id: Elastic Email or a sample app asked for
+ *
+ * Returns: (nullable): the base URL of @app_id's server on this computer;
+ *   %NULL while it is stopped, or for an app with no server
+ */
+const char *
+concord_sandbox_get_app_url (ConcordSandbox *self,
+                             const char     *app_id)
+{
+  SampleApp *app;
+
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  if (app_id != NULL && g_ascii_strcasecmp (app_id, concord_elasticemail_app.id) == 0)
+    return concord_sandbox_get_elasticemail_url (self);
+
+  app = find_app (self, app_id);
+  return app != NULL && app->mock != NULL ? app->info->get_base_url (app->mock) : NULL;
+}
+
+/**
+ * concord_sandbox_get_app_moved_from:
+ * @app_id: Elastic Email or a sample app asked for
+ *
+ * Like concord_sandbox_get_moved_from(), for any of the sandbox's servers.
+ *
+ * Returns: (nullable): the server's former base URL, when the last start
+ *   found its port taken
+ */
+const char *
+concord_sandbox_get_app_moved_from (ConcordSandbox *self,
+                                    const char     *app_id)
+{
+  SampleApp *app;
+
+  g_return_val_if_fail (CONCORD_IS_SANDBOX (self), NULL);
+
+  if (app_id != NULL && g_ascii_strcasecmp (app_id, concord_elasticemail_app.id) == 0)
+    return self->moved_from;
+
+  app = find_app (self, app_id);
+  return app != NULL ? app->moved_from : NULL;
 }

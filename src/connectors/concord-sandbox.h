@@ -46,4 +46,20 @@ const char     *concord_sandbox_get_crm_options_json         (ConcordSandbox    
 const char     *concord_sandbox_get_crm_key                  (ConcordSandbox       *self);
 const char     *concord_sandbox_get_moved_from               (ConcordSandbox       *self);
 
+/* The second side: the Sample CRM, or a sample of a real app run by its
+ * mock server (see concord-sandbox.c). */
+GStrv           concord_sandbox_list_apps                    (void);
+gboolean        concord_sandbox_add_app                      (ConcordSandbox       *self,
+                                                              const char           *app_id,
+                                                              GError              **error);
+GStrv           concord_sandbox_get_apps                     (ConcordSandbox       *self);
+const char     *concord_sandbox_get_app_options_json         (ConcordSandbox       *self,
+                                                              const char           *app_id);
+const char     *concord_sandbox_get_app_key                  (ConcordSandbox       *self,
+                                                              const char           *app_id);
+const char     *concord_sandbox_get_app_url                  (ConcordSandbox       *self,
+                                                              const char           *app_id);
+const char     *concord_sandbox_get_app_moved_from           (ConcordSandbox       *self,
+                                                              const char           *app_id);
+
 G_END_DECLS

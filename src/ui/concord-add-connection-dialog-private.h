@@ -75,6 +75,8 @@ struct _ConcordAddConnectionDialog
   GtkButton           *back_button;
   GtkStack            *stack;
   GtkLabel                 *sandbox_label;
+  GtkLabel                 *types_title;
+  GtkLabel                 *types_description;
   ConcordAddConnectionSide *side_a;
   ConcordAddConnectionSide *side_b;
   GtkLabel            *next_hint_label;

@@ -76,15 +76,10 @@ both_verified (ConcordAddConnectionDialog *self)
          concord_add_connection_side_get_verified (self->side_b);
 }
 
-/* Which pages this connection goes through: the types page only when an
- * app has more than one kind of contact. */
+/* Whether an app of the connection has several kinds of contact. */
 static gboolean
-page_needed (ConcordAddConnectionDialog *self,
-             Page                        page)
+several_types (ConcordAddConnectionDialog *self)
 {
-  if (page != PAGE_TYPES)
-    return TRUE;
-
   for (guint s = 0; s < 2; s++)
     {
       GPtrArray *types = concord_add_connection_side_get_types (side_widget (self, s));
@@ -94,6 +89,28 @@ page_needed (ConcordAddConnectionDialog *self,
     }
 
   return FALSE;
+}
+
+/* Which pages this connection goes through: the types page when an app
+ * has more than one kind of contact, to choose, or when the two apps
+ * differ, to show what each side's contacts are (Pipedrive's persons,
+ * HubSpot's contacts, a Mailchimp audience); not between two accounts of
+ * one app with one kind. */
+static gboolean
+page_needed (ConcordAddConnectionDialog *self,
+             Page                        page)
+{
+  const ConcordAppInfo *app_a, *app_b;
+
+  if (page != PAGE_TYPES)
+    return TRUE;
+
+  if (several_types (self))
+    return TRUE;
+
+  app_a = concord_add_connection_side_get_app (self->side_a);
+  app_b = concord_add_connection_side_get_app (self->side_b);
+  return app_a != NULL && app_b != NULL && app_a != app_b;
 }
 
 /* Keeps each side's chosen type among that account's types. */
@@ -285,6 +302,21 @@ on_type_toggled (GtkCheckButton             *button,
 static void
 build_types_page (ConcordAddConnectionDialog *self)
 {
+  /* Nothing to choose: the page says what syncs. */
+  if (several_types (self))
+    {
+      gtk_label_set_label (self->types_title, _("Choose What to Sync"));
+      gtk_label_set_label (self->types_description,
+                           _("The contacts Concord syncs in each app. Where an app keeps several kinds, "
+                             "such as audiences or lists, pick the one to sync."));
+    }
+  else
+    {
+      gtk_label_set_label (self->types_title, _("What Syncs"));
+      gtk_label_set_label (self->types_description,
+                           _("The contacts Concord syncs in each app. Each app here keeps one kind."));
+    }
+
   for (guint s = 0; s < 2; s++)
     {
       AdwPreferencesGroup *group = s == CONCORD_SIDE_A ? self->types_group_a : self->types_group_b;
@@ -294,8 +326,10 @@ build_types_page (ConcordAddConnectionDialog *self)
       GtkCheckButton *first = NULL;
       g_autofree char *title = NULL;
 
-      /* A side with one kind of contacts has nothing to choose. */
-      gtk_widget_set_visible (GTK_WIDGET (group), types != NULL && types->len > 1);
+      /* A side with one kind of contacts has nothing to choose: shown
+       * only when no side has (the page then says what each syncs). */
+      gtk_widget_set_visible (GTK_WIDGET (group),
+                              types != NULL && (types->len > 1 || (types->len == 1 && !several_types (self))));
       if (g_strcmp0 (self->types_for[s], account) == 0)
         continue;
 
@@ -306,6 +340,29 @@ build_types_page (ConcordAddConnectionDialog *self)
       /* Translators: %s is an account name */
       title = g_strdup_printf (_("Contacts in %s"), account_name (self, s));
       adw_preferences_group_set_title (group, title);
+
+      /* One kind: said, with the app's icon, nothing to choose. */
+      if (types != NULL && types->len == 1)
+        {
+          const ConcordContactType *type = g_ptr_array_index (types, 0);
+          const ConcordAppInfo *app = concord_add_connection_side_get_app (side);
+          /* Translators: %s is an app ("Pipedrive") */
+          g_autofree char *subtitle = g_strdup_printf (_("The only kind of contact in %s"),
+                                                       concord_app_info_get_name (app));
+          GtkWidget *row = add_row (group, self->type_rows[s], type->label, subtitle);
+          GtkWidget *icon = gtk_image_new_from_icon_name (app_icon (self, s));
+          g_autofree char *name = g_strdup_printf ("type-%s-%s", CONCORD_SIDE_NAME (s), type->id);
+          g_autofree char *label = g_strdup_printf ("%s. %s", type->label, subtitle);
+
+          gtk_widget_set_name (row, name);
+          gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
+          gtk_widget_add_css_class (icon, "app-icon");
+          gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          concord_app_info_get_name (app), -1);
+          adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+          set_accessible_label (row, label);
+          continue;
+        }
 
       for (guint i = 0; types != NULL && i < types->len; i++)
         {
@@ -814,6 +871,8 @@ concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, back_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, stack);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, sandbox_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, types_title);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, types_description);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, side_a);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, side_b);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionDialog, next_hint_label);
@@ -959,4 +1018,43 @@ concord_add_connection_dialog_set_sandbox (ConcordAddConnectionDialog *self,
 
   concord_add_connection_side_set_sandbox (self->side_a, sandbox);
   concord_add_connection_side_set_sandbox (self->side_b, sandbox);
+}
+
+/**
+ * concord_add_connection_dialog_set_sandbox_app:
+ * @sandbox: the running sample apps
+ * @app_id: the demo's second side, one of concord_sandbox_list_apps()
+ *   that @sandbox runs
+ *
+ * Like concord_add_connection_dialog_set_sandbox(), with the demo's two
+ * apps chosen already and their keys filled in: the user names the two
+ * accounts and goes on through the real flow.
+ */
+void
+concord_add_connection_dialog_set_sandbox_app (ConcordAddConnectionDialog *self,
+                                               ConcordSandbox             *sandbox,
+                                               const char                 *app_id)
+{
+  g_autofree char *text = NULL;
+  const char *name;
+
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_DIALOG (self));
+  g_return_if_fail (CONCORD_IS_SANDBOX (sandbox));
+  g_return_if_fail (concord_app_registry_lookup (app_id) != NULL);
+
+  concord_add_connection_dialog_set_sandbox (self, sandbox);
+
+  name = concord_app_registry_get_name (app_id);
+  /* Translators: %s is an app, "Pipedrive" */
+  text = g_strdup_printf (_("Sample data: Elastic Email and %s run on this computer with a few hundred "
+                            "made-up contacts, their keys filled in; nothing leaves it. Name the two "
+                            "accounts and go on."),
+                          name);
+  gtk_label_set_label (self->sandbox_label, text);
+
+  concord_add_connection_side_choose_app (self->side_a, concord_elasticemail_app.id);
+  concord_add_connection_side_choose_app (self->side_b, app_id);
+  /* The first name to type, under what the page says. */
+  concord_add_connection_side_focus (self->side_a);
+  concord_add_connection_scroll_to (GTK_WIDGET (self->sandbox_label));
 }

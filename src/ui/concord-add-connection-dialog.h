@@ -21,5 +21,8 @@ GtkWidget *concord_add_connection_dialog_new         (GtkWindow                 
                                                       ConcordEngine              *engine);
 void       concord_add_connection_dialog_set_sandbox (ConcordAddConnectionDialog *self,
                                                       ConcordSandbox             *sandbox);
+void       concord_add_connection_dialog_set_sandbox_app (ConcordAddConnectionDialog *self,
+                                                          ConcordSandbox             *sandbox,
+                                                          const char                 *app_id);
 
 G_END_DECLS

@@ -99,6 +99,7 @@ struct _ConcordAddConnectionSide
   GPtrArray            *field_rows;   /* (owned) (element-type GtkWidget): the app's fields but its secret */
   GtkWidget            *problem_row;  /* (unowned) (nullable): the row the status is about */
   ConcordSandbox       *sandbox;      /* (owned) (nullable) */
+  char                 *filled_key;   /* (owned) (nullable): the sandbox's key in the key row */
   gboolean              show_demo;            /* offer the sandbox's apps */
   GtkBox               *status_box;
   GtkImage             *status_icon;
@@ -729,6 +730,8 @@ show_types (ConcordAddConnectionSide *self,
           text = g_strdup_printf (_("The kinds of contacts in %s could not be read: %s"),
                                   concord_app_info_get_name (self->app), detail);
         }
+      else if (self->app->no_types != NULL)
+        text = g_strdup (g_dgettext (GETTEXT_PACKAGE, self->app->no_types));
       else
         /* Translators: %s is an app */
         text = g_strdup_printf (_("%s has no contacts Concord can sync."),
@@ -849,8 +852,11 @@ on_account_added_cb (GObject      *object,
           finish_check (self, STATUS_NONE, NULL);
           set_name_problem (self, text);
           gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
-          /* The name with its error under it. */
-          concord_add_connection_scroll_to (GTK_WIDGET (self->name_group));
+          /* The error under the name, which brings the name row just
+           * above it into view too; scrolling to the whole group instead
+           * could leave the error below the fold when the viewport's own
+           * scroll to the focused row wins the race. */
+          concord_add_connection_scroll_to (self->name_status_box);
           return;
         }
       finish_check (self, STATUS_ERROR, text);
@@ -1309,26 +1315,48 @@ place_check (ConcordAddConnectionSide *self,
     }
 }
 
-/* The sandbox's options for an account of @app, when it runs one. */
+/* The sandbox's options for an account of @app, when it runs one
+ * (Elastic Email, the Sample CRM, a sample app). */
 static JsonObject *
 sandbox_options (ConcordAddConnectionSide *self,
                  JsonParser               *parser)
 {
-  const char *candidates[2];
+  const char *options;
 
   if (self->sandbox == NULL)
     return NULL;
 
-  candidates[0] = concord_sandbox_get_elasticemail_options_json (self->sandbox);
-  candidates[1] = concord_sandbox_get_crm_options_json (self->sandbox);
-  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
-    if (candidates[i] != NULL &&
-        concord_sandbox_owns_account (self->sandbox, self->app->id, candidates[i]) &&
-        json_parser_load_from_data (parser, candidates[i], -1, NULL) &&
-        JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-      return json_node_get_object (json_parser_get_root (parser));
+  options = concord_sandbox_get_app_options_json (self->sandbox, self->app->id);
+  if (options != NULL &&
+      concord_sandbox_owns_account (self->sandbox, self->app->id, options) &&
+      json_parser_load_from_data (parser, options, -1, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return json_node_get_object (json_parser_get_root (parser));
 
   return NULL;
+}
+
+/* The sandbox's key for its account of the app on screen, filled in (the
+ * sample apps' keys are made up, long and random); a key filled in for
+ * another app goes. A key the user typed stays. */
+static void
+fill_sandbox_key (ConcordAddConnectionSide *self,
+                  gboolean                  sandbox_account)
+{
+  const char *key = sandbox_account ? concord_sandbox_get_app_key (self->sandbox, self->app->id) : NULL;
+  const char *text = text_of (self->key_row);
+
+  if (*text != '\0' && (self->filled_key == NULL || !g_str_equal (text, self->filled_key)))
+    key = NULL;
+  else if (key == NULL && self->filled_key != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
+
+  g_clear_pointer (&self->filled_key, g_free);
+  if (key != NULL)
+    {
+      self->filled_key = g_strdup (key);
+      gtk_editable_set_text (GTK_EDITABLE (self->key_row), key);
+    }
 }
 
 /* The rows of the chosen app's form. */
@@ -1343,6 +1371,7 @@ build_form (ConcordAddConnectionSide *self)
 
   clear_form (self);
   preset = sandbox_options (self, parser);
+  fill_sandbox_key (self, preset != NULL && concord_app_info_get_secret_field (self->app) != NULL);
 
   secret = concord_app_info_get_secret_field (self->app);
   gtk_widget_set_visible (GTK_WIDGET (self->key_row), secret != NULL);
@@ -1618,6 +1647,7 @@ concord_add_connection_side_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_ADD_CONNECTION_SIDE);
   g_clear_object (&self->engine);
   g_clear_object (&self->sandbox);
+  g_clear_pointer (&self->filled_key, g_free);
 
   G_OBJECT_CLASS (concord_add_connection_side_parent_class)->dispose (object);
 }
@@ -1934,6 +1964,28 @@ concord_add_connection_side_set_sandbox (ConcordAddConnectionSide *self,
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->app_list))) != NULL)
     gtk_list_box_remove (self->app_list, child);
   add_app_rows (self);
+}
+
+/**
+ * concord_add_connection_side_choose_app:
+ * @app_id: an app of the registry (a demo app only with a sandbox set)
+ *
+ * Chooses @app_id for the user, as a click on its row does: the sandbox
+ * demo starts with its apps chosen.
+ */
+void
+concord_add_connection_side_choose_app (ConcordAddConnectionSide *self,
+                                        const char               *app_id)
+{
+  const ConcordAppInfo *app;
+
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
+
+  app = concord_app_registry_lookup (app_id);
+  g_return_if_fail (app != NULL);
+  g_return_if_fail (!app->demo || self->show_demo);
+
+  choose_app (self, app);
 }
 
 /**

@@ -31,6 +31,8 @@ void                  concord_add_connection_side_focus          (ConcordAddConn
 void                  concord_add_connection_side_discard_account (ConcordAddConnectionSide *self);
 void                  concord_add_connection_side_set_sandbox    (ConcordAddConnectionSide *self,
                                                                   ConcordSandbox           *sandbox);
+void                  concord_add_connection_side_choose_app     (ConcordAddConnectionSide *self,
+                                                                  const char               *app_id);
 void                  concord_add_connection_side_set_other      (ConcordAddConnectionSide *self,
                                                                   ConcordAddConnectionSide *other);
 gboolean              concord_add_connection_side_get_reused     (ConcordAddConnectionSide *self);

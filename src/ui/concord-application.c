@@ -44,6 +44,7 @@ struct _ConcordApplication
   GSettings      *settings;    /* (owned) */
   ConcordEngine  *engine;      /* (owned) */
   ConcordSandbox *sandbox;     /* (owned) (nullable) the sample apps, once started */
+  GQueue          sandbox_starts;  /* (owned) GTask: starts asked for, the first running */
   ConcordNotifications *notifications;  /* (owned) */
   gboolean        background;  /* started with --background: no window */
   gboolean        held;        /* holding the app for background syncing */
@@ -315,12 +316,74 @@ sandbox_dir (void)
   return g_build_filename (dir, "sandbox", NULL);
 }
 
+/* The sandbox's servers whose port was taken on this start: app id, old
+ * and new base URL, three strings each. */
+static GPtrArray *
+sandbox_moves (ConcordSandbox *sandbox)
+{
+  GPtrArray *moves = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) apps = concord_sandbox_get_apps (sandbox);
+
+  if (concord_sandbox_get_moved_from (sandbox) != NULL)
+    {
+      g_ptr_array_add (moves, g_strdup (concord_elasticemail_app.id));
+      g_ptr_array_add (moves, g_strdup (concord_sandbox_get_moved_from (sandbox)));
+      g_ptr_array_add (moves, g_strdup (concord_sandbox_get_elasticemail_url (sandbox)));
+    }
+  for (guint i = 0; apps[i] != NULL; i++)
+    if (concord_sandbox_get_app_moved_from (sandbox, apps[i]) != NULL &&
+        concord_sandbox_get_app_url (sandbox, apps[i]) != NULL)
+      {
+        g_ptr_array_add (moves, g_strdup (apps[i]));
+        g_ptr_array_add (moves, g_strdup (concord_sandbox_get_app_moved_from (sandbox, apps[i])));
+        g_ptr_array_add (moves, g_strdup (concord_sandbox_get_app_url (sandbox, apps[i])));
+      }
+
+  return moves;
+}
+
+typedef struct
+{
+  char      *app_id;   /* (owned) (nullable) */
+  GPtrArray *moves;    /* (owned) (nullable): see sandbox_moves() */
+} SandboxStart;
+
+static void
+sandbox_start_free (SandboxStart *start)
+{
+  g_free (start->app_id);
+  g_clear_pointer (&start->moves, g_ptr_array_unref);
+  g_free (start);
+}
+
+static void run_sandbox_start (ConcordApplication *self);
+
+/* Returns the first start asked for (@error: %NULL for success), and runs
+ * the next: one start at a time, since the sandbox is started on a worker
+ * thread and nothing else of it may be touched meanwhile. */
+static void
+finish_sandbox_start (ConcordApplication *self,
+                      GError             *error)
+{
+  g_autoptr(GTask) task = g_queue_pop_head (&self->sandbox_starts);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+
+  if (!g_queue_is_empty (&self->sandbox_starts))
+    run_sandbox_start (self);
+}
+
+static void move_next_server (ConcordApplication *self);
+
 static void
 sandbox_moved_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr(ConcordApplication) self = user_data;
   g_autoptr(GError) error = NULL;
   guint n_moved = 0;
 
@@ -330,7 +393,31 @@ sandbox_moved_cb (GObject      *object,
     g_warning ("The sample accounts could not follow the sandbox to its new port: %s", error->message);
   else if (n_moved > 0)
     g_debug ("%u sample account(s) follow the sandbox to its new port", n_moved);
-  g_task_return_boolean (task, TRUE);
+  move_next_server (self);
+}
+
+/* The stored accounts follow each server that moved, one after the
+ * other, before any run. */
+static void
+move_next_server (ConcordApplication *self)
+{
+  GTask *task = g_queue_peek_head (&self->sandbox_starts);
+  SandboxStart *start = g_task_get_task_data (task);
+  g_autofree char *app_id = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+
+  if (start->moves == NULL || start->moves->len < 3 || self->engine == NULL)
+    {
+      finish_sandbox_start (self, NULL);
+      return;
+    }
+
+  app_id = g_ptr_array_steal_index (start->moves, 0);
+  from = g_ptr_array_steal_index (start->moves, 0);
+  to = g_ptr_array_steal_index (start->moves, 0);
+  concord_engine_move_server_async (self->engine, app_id, from, to, NULL, sandbox_moved_cb,
+                                    g_object_ref (self));
 }
 
 static void
@@ -338,41 +425,28 @@ sandbox_started_cb (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  ConcordApplication *self = g_task_get_source_object (task);
+  g_autoptr(ConcordApplication) self = user_data;
   ConcordSandbox *sandbox = CONCORD_SANDBOX (object);
+  GTask *task = g_queue_peek_head (&self->sandbox_starts);
+  SandboxStart *start = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!concord_sandbox_start_finish (sandbox, result, &error))
-    g_task_return_error (task, error);
-  else if (concord_sandbox_get_moved_from (sandbox) != NULL && self->engine != NULL)
-    /* Its port was taken: the stored accounts follow it before any run. */
-    concord_engine_move_server_async (self->engine, concord_elasticemail_app.id,
-                                      concord_sandbox_get_moved_from (sandbox),
-                                      concord_sandbox_get_elasticemail_url (sandbox), NULL,
-                                      sandbox_moved_cb, g_steal_pointer (&task));
-  else
-    g_task_return_boolean (task, TRUE);
+    {
+      finish_sandbox_start (self, error);
+      return;
+    }
+
+  start->moves = sandbox_moves (sandbox);
+  move_next_server (self);
 }
 
-/**
- * concord_application_start_sandbox_async:
- *
- * Starts the sample apps of the demo (an Elastic Email and a Sample CRM
- * on this machine, with sample contacts), once.
- */
-void
-concord_application_start_sandbox_async (ConcordApplication  *self,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data)
+static void
+run_sandbox_start (ConcordApplication *self)
 {
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (CONCORD_IS_APPLICATION (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, concord_application_start_sandbox_async);
+  GTask *task = g_queue_peek_head (&self->sandbox_starts);
+  SandboxStart *start = g_task_get_task_data (task);
+  GError *error = NULL;
 
   if (self->sandbox == NULL)
     {
@@ -380,12 +454,93 @@ concord_application_start_sandbox_async (ConcordApplication  *self,
 
       self->sandbox = concord_sandbox_new (dir);
     }
-  if (concord_sandbox_is_running (self->sandbox))
+  if (start->app_id != NULL && !concord_sandbox_add_app (self->sandbox, start->app_id, &error))
     {
-      g_task_return_boolean (task, TRUE);
+      finish_sandbox_start (self, error);
       return;
     }
-  concord_sandbox_start_async (self->sandbox, cancellable, sandbox_started_cb, g_steal_pointer (&task));
+  if (concord_sandbox_is_running (self->sandbox) &&
+      (start->app_id == NULL || concord_sandbox_get_app_options_json (self->sandbox, start->app_id) != NULL))
+    {
+      finish_sandbox_start (self, NULL);
+      return;
+    }
+  concord_sandbox_start_async (self->sandbox, g_task_get_cancellable (task), sandbox_started_cb,
+                               g_object_ref (self));
+}
+
+/**
+ * concord_application_start_sandbox_async:
+ *
+ * Starts the sample apps of the demo (an Elastic Email and a Sample CRM
+ * on this machine, with sample contacts, and the sample apps asked for
+ * before), once.
+ */
+void
+concord_application_start_sandbox_async (ConcordApplication  *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  concord_application_start_sandbox_app_async (self, NULL, cancellable, callback, user_data);
+}
+
+/**
+ * concord_application_start_sandbox_app_async:
+ * @app_id: (nullable): the second side of the demo: one of
+ *   concord_sandbox_list_apps(); %NULL: the Sample CRM
+ *
+ * Starts the sandbox (see concord_application_start_sandbox_async()) with
+ * a sample of @app_id too, after the starts asked for before. Finish with
+ * concord_application_start_sandbox_finish().
+ */
+void
+concord_application_start_sandbox_app_async (ConcordApplication  *self,
+                                             const char          *app_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  GTask *task;
+  SandboxStart *start;
+
+  g_return_if_fail (CONCORD_IS_APPLICATION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, concord_application_start_sandbox_async);
+  start = g_new0 (SandboxStart, 1);
+  start->app_id = g_strdup (app_id);
+  g_task_set_task_data (task, start, (GDestroyNotify) sandbox_start_free);
+
+  g_queue_push_tail (&self->sandbox_starts, task);
+  if (g_queue_get_length (&self->sandbox_starts) == 1)
+    run_sandbox_start (self);
+}
+
+/**
+ * concord_application_is_sample_account:
+ * @app_id: an account's app
+ * @options_json: (nullable): the account's options
+ *
+ * Returns: whether the account is one of the sandbox demo's (see
+ *   concord_sandbox_owns_account()), running or not
+ */
+gboolean
+concord_application_is_sample_account (ConcordApplication *self,
+                                       const char         *app_id,
+                                       const char         *options_json)
+{
+  g_return_val_if_fail (CONCORD_IS_APPLICATION (self), FALSE);
+
+  /* A sandbox that is not running still knows its ports: its folder. */
+  if (self->sandbox == NULL)
+    {
+      g_autofree char *dir = sandbox_dir ();
+
+      self->sandbox = concord_sandbox_new (dir);
+    }
+
+  return concord_sandbox_owns_account (self->sandbox, app_id, options_json);
 }
 
 /**

@@ -26,6 +26,14 @@ void                concord_application_start_sandbox_async  (ConcordApplication
                                                               GCancellable        *cancellable,
                                                               GAsyncReadyCallback  callback,
                                                               gpointer             user_data);
+void                concord_application_start_sandbox_app_async (ConcordApplication  *self,
+                                                                 const char          *app_id,
+                                                                 GCancellable        *cancellable,
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+gboolean            concord_application_is_sample_account (ConcordApplication *self,
+                                                           const char         *app_id,
+                                                           const char         *options_json);
 ConcordSandbox     *concord_application_start_sandbox_finish (ConcordApplication  *self,
                                                               GAsyncResult        *result,
                                                               GError             **error);

@@ -50,6 +50,8 @@ struct _ConcordConnectionPage
   GCancellable           *cancellable;   /* (owned) (nullable): the load or save going on */
   gboolean                dirty;
   gboolean                saving;
+  gboolean                sample_accounts;  /* an account is the sandbox's (a sample Pipedrive) */
+  GCancellable           *accounts_cancellable;  /* (owned) (nullable) */
 
   GtkWidget              *rule_editor;
   GtkWidget              *mapping_editor;
@@ -143,12 +145,66 @@ is_demo_app (const char *app_id)
   return app != NULL && app->demo;
 }
 
-/* A connection of the sandbox demo's apps. */
+/* A connection of the sandbox demo's apps: a demo app (the Sample CRM),
+ * or an account of a sample app the sandbox runs (found asynchronously,
+ * see find_sample_accounts()). */
 static gboolean
-is_sample (ConcordConnectionState *state)
+is_sample (ConcordConnectionPage  *self,
+           ConcordConnectionState *state)
 {
   return is_demo_app (concord_connection_state_get_app_a (state)) ||
-         is_demo_app (concord_connection_state_get_app_b (state));
+         is_demo_app (concord_connection_state_get_app_b (state)) ||
+         self->sample_accounts;
+}
+
+static void update_banner (ConcordConnectionPage *self);
+
+static void
+sample_accounts_listed_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(ConcordConnectionPage) self = user_data;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+  GApplication *application = g_application_get_default ();
+  gboolean sample = FALSE;
+
+  accounts = concord_engine_list_accounts_finish (CONCORD_ENGINE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->accounts_cancellable);
+  if (accounts == NULL || self->state == NULL || !CONCORD_IS_APPLICATION (application))
+    return;
+
+  for (guint i = 0; i < accounts->len && !sample; i++)
+    {
+      ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+
+      /* The state names its accounts (names are unique). */
+      sample = (g_strcmp0 (row->name, concord_connection_state_get_account_a (self->state)) == 0 ||
+                g_strcmp0 (row->name, concord_connection_state_get_account_b (self->state)) == 0) &&
+               concord_application_is_sample_account (CONCORD_APPLICATION (application), row->app_id,
+                                                      row->options_json);
+    }
+  self->sample_accounts = sample;
+  update_banner (self);
+}
+
+/* Whether one of the connection's accounts is on a sample app's server. */
+static void
+find_sample_accounts (ConcordConnectionPage *self)
+{
+  if (self->accounts_cancellable != NULL)
+    g_cancellable_cancel (self->accounts_cancellable);
+  g_clear_object (&self->accounts_cancellable);
+  self->sample_accounts = FALSE;
+  if (self->state == NULL)
+    return;
+
+  self->accounts_cancellable = g_cancellable_new ();
+  concord_engine_list_accounts_async (self->engine, self->accounts_cancellable, sample_accounts_listed_cb,
+                                      g_object_ref (self));
 }
 
 /* The reason in plain words, what to do, and Try Again; gone once a run
@@ -188,9 +244,9 @@ update_banner (ConcordConnectionPage *self)
     }
   gtk_revealer_set_reveal_child (self->failure_revealer, error != NULL);
 
-  gtk_revealer_set_reveal_child (self->sample_revealer, self->state != NULL && is_sample (self->state));
+  gtk_revealer_set_reveal_child (self->sample_revealer, self->state != NULL && is_sample (self, self->state));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.remove-sample-data",
-                                 self->state != NULL && is_sample (self->state));
+                                 self->state != NULL && is_sample (self, self->state));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.rename", self->state != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.remove", self->state != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.try-again", self->state != NULL && !running);
@@ -716,6 +772,9 @@ concord_connection_page_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->accounts_cancellable != NULL)
+    g_cancellable_cancel (self->accounts_cancellable);
+  g_clear_object (&self->accounts_cancellable);
   if (self->rule_editor != NULL)
     clear_setup (self);
   if (self->state != NULL)
@@ -902,6 +961,7 @@ concord_connection_page_set_state (ConcordConnectionPage  *self,
       update_title (self);
       load_setup (self);
     }
+  find_sample_accounts (self);
   update_banner (self);
 }
 

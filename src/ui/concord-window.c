@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-add-connection-dialog.h"
+#include "concord-app-registry.h"
 #include "concord-connection-item.h"
 #include "concord-connection-page.h"
 #include "concord-window.h"
@@ -38,6 +39,7 @@ struct _ConcordWindow
   gboolean              leave_after_save;
   AdwStatusPage        *empty_page;
   GtkButton            *add_connection_button;
+  GtkMenuButton        *sample_data_button;
   GtkListBox           *connection_list;
 };
 
@@ -109,16 +111,25 @@ concord_window_add_connection_action (GtkWidget  *widget,
 }
 
 static void
+set_sample_actions_enabled (ConcordWindow *self,
+                            gboolean       enabled)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.try-sample-data", enabled);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.try-sample-app", enabled);
+}
+
+static void
 sandbox_started_cb (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
   g_autoptr(ConcordWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *app_id = g_object_steal_data (G_OBJECT (self), "concord-sample-app");
   ConcordSandbox *sandbox;
   ConcordAddConnectionDialog *dialog;
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.try-sample-data", TRUE);
+  set_sample_actions_enabled (self, TRUE);
 
   sandbox = concord_application_start_sandbox_finish (CONCORD_APPLICATION (object), result, &error);
   if (sandbox == NULL)
@@ -130,11 +141,16 @@ sandbox_started_cb (GObject      *object,
     }
 
   dialog = open_add_connection (self);
-  if (dialog != NULL)
+  if (dialog != NULL && app_id != NULL)
+    concord_add_connection_dialog_set_sandbox_app (dialog, sandbox, app_id);
+  else if (dialog != NULL)
     concord_add_connection_dialog_set_sandbox (dialog, sandbox);
 }
 
-/* The sandbox demo: two sample apps on this machine, then the real flow. */
+/* The sandbox demo: two sample apps on this machine, then the real flow.
+ * win.try-sample-app chooses the second (the menu of the empty page
+ * offers each of concord_sandbox_list_apps()) and starts the flow with
+ * both chosen; win.try-sample-data leaves the choice to the user. */
 static void
 concord_window_try_sample_data_action (GtkWidget  *widget,
                                        const char *action_name,
@@ -142,13 +158,44 @@ concord_window_try_sample_data_action (GtkWidget  *widget,
 {
   ConcordWindow *self = CONCORD_WINDOW (widget);
   GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  const char *app_id = parameter != NULL ? g_variant_get_string (parameter, NULL) : NULL;
 
   if (!CONCORD_IS_APPLICATION (application))
     return;
 
-  gtk_widget_action_set_enabled (widget, "win.try-sample-data", FALSE);
-  concord_application_start_sandbox_async (CONCORD_APPLICATION (application), NULL, sandbox_started_cb,
-                                           g_object_ref (self));
+  set_sample_actions_enabled (self, FALSE);
+  g_object_set_data_full (G_OBJECT (self), "concord-sample-app", g_strdup (app_id), g_free);
+  concord_application_start_sandbox_app_async (CONCORD_APPLICATION (application),
+                                               app_id != NULL && g_strcmp0 (app_id, concord_sample_app.id) != 0
+                                                 ? app_id : NULL,
+                                               NULL, sandbox_started_cb, g_object_ref (self));
+}
+
+/* The empty page's "Try with Sample Data" menu: each app the sandbox can
+ * run as the second side. */
+static GMenuModel *
+sample_apps_menu (void)
+{
+  GMenu *menu = g_menu_new ();
+  g_auto(GStrv) apps = concord_sandbox_list_apps ();
+
+  for (guint i = 0; apps[i] != NULL; i++)
+    {
+      g_autoptr(GMenuItem) item = NULL;
+      g_autofree char *label = NULL;
+
+      if (g_str_equal (apps[i], concord_sample_app.id))
+        label = g_strdup (concord_app_registry_get_name (apps[i]));
+      else
+        /* Translators: a menu item: the sandbox demo with a made-up account of
+         * the app %s ("Pipedrive") */
+        label = g_strdup_printf (_("Sample %s"), concord_app_registry_get_name (apps[i]));
+      item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target_value (item, "win.try-sample-app", g_variant_new_string (apps[i]));
+      g_menu_append_item (menu, item);
+    }
+
+  return G_MENU_MODEL (menu);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -409,6 +456,7 @@ concord_window_class_init (ConcordWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, add_connection_button);
+  gtk_widget_class_bind_template_child (widget_class, ConcordWindow, sample_data_button);
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, connection_list);
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, ConcordWindow, connection_bin);
@@ -416,6 +464,8 @@ concord_window_class_init (ConcordWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.add-connection", NULL,
                                    concord_window_add_connection_action);
+  gtk_widget_class_install_action (widget_class, "win.try-sample-app", "s",
+                                   concord_window_try_sample_data_action);
   gtk_widget_class_install_action (widget_class, "win.try-sample-data", NULL,
                                    concord_window_try_sample_data_action);
   gtk_widget_class_install_action (widget_class, "win.show-connections", NULL,
@@ -426,9 +476,13 @@ concord_window_class_init (ConcordWindowClass *klass)
 static void
 concord_window_init (ConcordWindow *self)
 {
+  g_autoptr(GMenuModel) sample_apps = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new ("io.github.concordsync.Concord");
+  sample_apps = sample_apps_menu ();
+  gtk_menu_button_set_menu_model (self->sample_data_button, sample_apps);
 
   if (g_strcmp0 (PROFILE, "development") == 0)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

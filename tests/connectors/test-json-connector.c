@@ -937,8 +937,8 @@ test_update_partial (Fixture       *f,
 {
   g_autoptr(GPtrArray) results = NULL;
   g_autoptr(GPtrArray) results2 = NULL;
-  ConcordRecord *set = concord_record_new (NULL);
-  ConcordRecord *set2 = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set2 = concord_record_new (NULL);
   const char *clear[] = { CONCORD_FIELD_COMPANY, NULL };
   ConcordWriteResult *written;
   const ConcordValue *emails;
@@ -1252,7 +1252,7 @@ test_insightly_like (void)
   g_autoptr(GPtrArray) results = NULL;
   g_autofree char *base_url = NULL;
   g_autofree char *cursor = NULL;
-  ConcordRecord *set = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
   ConcordWriteResult *written;
   Insightly insightly = { 0 };
 
@@ -1300,7 +1300,7 @@ test_insightly_like (void)
   /* A custom field changed: the others of the record as read stay. */
   {
     g_autoptr(GPtrArray) results2 = NULL;
-    ConcordRecord *set2 = concord_record_new (NULL);
+    g_autoptr(ConcordRecord) set2 = concord_record_new (NULL);
 
     concord_record_set_text (set2, "custom:Region", CONCORD_FIELD_TYPE_STRING, "R9");
     results2 = update_one (CONCORD_CONNECTOR (connector), "contacts", "3", set2, NULL);
@@ -1337,6 +1337,9 @@ static const char lists_like[] =
   "     \"incremental\": {\"style\": \"sync_token\", \"parameter\": \"sync\", \"token\": \"sync_token\"}},"
   "   \"record\": {\"id\": \"id\", \"email\": {\"path\": \"email_address\"}},"
   "   \"fields\": [{\"key\": \"tags\", \"path\": \"tags\", \"items\": {\"value\": \"name\"}}],"
+  "   \"custom_fields\": {\"definitions\": {\"method\": \"GET\", \"path\": \"/lists/{contact_type}/merge-fields\","
+  "       \"records\": \"merge_fields\", \"id\": \"tag\", \"name\": \"name\", \"type\": \"type\"},"
+  "     \"types\": {\"text\": \"string\"}, \"values\": {\"object\": \"merge_fields\"}},"
   "   \"fetch\": {\"method\": \"GET\", \"path\": \"/lists/{contact_type}/members/{id}\"},"
   "   \"create\": {\"method\": \"POST\", \"path\": \"/lists/{contact_type}/batch\", \"batch\": 2,"
   "                \"records\": \"members\", \"answer\": \"created\"},"
@@ -1371,12 +1374,17 @@ handle_lists (ConcordMockRequest *request,
                                                   (int) length, data != NULL ? data : ""));
   g_mutex_unlock (&lists->lock);
 
-  if (g_str_equal (path, "/3.0/lists"))
+  if (g_str_equal (path, "/3.0/lists/a1/merge-fields"))
+    concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
+      "{\"merge_fields\": [{\"tag\": \"FNAME\", \"name\": \"First Name\", \"type\": \"text\"},"
+      " {\"tag\": \"ADDR\", \"name\": \"Address\", \"type\": \"address\"}]}"));
+  else if (g_str_equal (path, "/3.0/lists"))
     concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
       "{\"lists\": [{\"id\": \"a1\", \"name\": \"Newsletter\"}, {\"id\": \"b2\", \"name\": \"Customers\"}]}"));
   else if (g_str_equal (path, "/3.0/lists/a1/members") && after == NULL)
     concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup (
-      "{\"members\": [{\"id\": \"m1\", \"email_address\": \"m1@example.com\", \"tags\": [{\"name\": \"vip\"}]},"
+      "{\"members\": [{\"id\": \"m1\", \"email_address\": \"m1@example.com\", \"tags\": [{\"name\": \"vip\"}],"
+      "                \"merge_fields\": {\"FNAME\": \"Mia\", \"ADDR\": {\"addr1\": \"x\"}}},"
       "               {\"id\": \"m2\", \"email_address\": \"m2@example.com\"}],"
       " \"paging\": {\"next\": \"c2\"}}"));
   else if (g_str_equal (path, "/3.0/lists/a1/members"))
@@ -1460,6 +1468,11 @@ test_lists_like (void)
   g_assert_cmpstr (cursor, ==, "tok-9");
   g_assert_cmpstr (concord_record_get (g_ptr_array_index (records, 0), CONCORD_FIELD_TAGS)->v.set[0],
                    ==, "vip");
+  /* Merge fields of that list, read from {contact_type}'s definitions, the
+   * values an object keyed by tag; a type not mapped is left out. */
+  g_assert_cmpstr (concord_record_get_text (g_ptr_array_index (records, 0), "custom:First Name"),
+                   ==, "Mia");
+  g_assert_null (concord_record_get (g_ptr_array_index (records, 0), "custom:Address"));
   again = list_all (CONCORD_CONNECTOR (fresh), "a1", cursor, NULL, &complete, &error);
   g_assert_no_error (error);
   g_assert_false (complete);
@@ -1471,6 +1484,7 @@ test_lists_like (void)
       g_autofree char *email = g_strdup_printf ("n%u@example.com", i);
 
       concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL, email);
+      concord_record_set_text (record, "custom:First Name", CONCORD_FIELD_TYPE_STRING, "N");
       g_ptr_array_add (inputs, record);
     }
   results = create_records (CONCORD_CONNECTOR (fresh), "a1", inputs);
@@ -1488,6 +1502,8 @@ test_lists_like (void)
       const char *line = g_ptr_array_index (lists.lines, i);
 
       batches += g_str_has_prefix (line, "POST /3.0/lists/a1/batch");
+      if (g_str_has_prefix (line, "POST /3.0/lists/a1/batch"))
+        g_assert_nonnull (strstr (line, "\"merge_fields\":{\"FNAME\":\"N\"}"));
       if (g_str_has_prefix (line, "GET /3.0/lists/a1/members?") && strstr (line, "sync=tok-9"))
         complete = TRUE;
     }
@@ -1609,7 +1625,7 @@ test_sync_with_elastic_email (Fixture       *f,
 
   /* An edit in Copper crosses to Elastic Email. */
   {
-    ConcordRecord *set = concord_record_new (NULL);
+    g_autoptr(ConcordRecord) set = concord_record_new (NULL);
     g_autoptr(GPtrArray) results = NULL;
 
     concord_record_set_text (set, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, "Bergman");
@@ -1627,6 +1643,89 @@ test_sync_with_elastic_email (Fixture       *f,
   concord_run_summary_clear (&quiet);
   concord_run_summary_clear (&edited);
   concord_sync_config_clear (&config);
+}
+
+static void
+endless_pages (ConcordMockRequest *request,
+               gpointer            user_data)
+{
+  guint *n = user_data;
+
+  if (g_str_has_suffix (concord_mock_request_get_path (request), "/merge-fields"))
+    {
+      concord_mock_request_respond (request, SOUP_STATUS_OK, NULL,
+                                    g_strdup ("{\"merge_fields\": []}"));
+      return;
+    }
+  (*n)++;
+  concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup_printf (
+    "{\"members\": [{\"id\": \"m%u\", \"email_address\": \"m%u@example.com\"}],"
+    " \"paging\": {\"next\": \"same\"}}", *n, *n));
+}
+
+static void
+test_endless_cursor (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordDescription) description = concord_description_load (lists_like, -1, &error);
+  g_autoptr(ConcordMockServer) server = concord_mock_server_new ("endless", 0, &error);
+  g_autoptr(ConcordJsonConnector) connector = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autofree char *base_url = NULL;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  concord_mock_server_add_route (server, NULL, "/", endless_pages, &n, NULL);
+  base_url = g_strdup_printf ("%s/3.0", concord_mock_server_get_origin (server));
+  connector = make_connector (description, base_url, KEY);
+  /* A server that hands out the same cursor for ever: stopped at once. */
+  records = list_all (CONCORD_CONNECTOR (connector), "a1", NULL, NULL, NULL, &error);
+  g_assert_null (records);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
+  g_assert_cmpuint (n, ==, 2);
+}
+
+static void
+hostile_search (ConcordMockRequest *request,
+                gpointer            user_data)
+{
+  g_autofree char *local = g_strnfill (300, 'a');
+
+  concord_mock_request_respond (request, SOUP_STATUS_OK, NULL, g_strdup_printf (
+    "[{\"id\": 1, \"first_name\": \"Bad\xff\xfeName\", \"date_modified\": 5,"
+    "  \"emails\": [{\"email\": \"%s@example.com\", \"category\": \"work\"}]},"
+    " {\"id\": 2, \"first_name\": \"Fine\", \"date_modified\": 6,"
+    "  \"emails\": [{\"email\": \"fine@example.com\", \"category\": \"work\"}]}]", local));
+}
+
+static void
+test_hostile_values (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordMockServer) server = concord_mock_server_new ("hostile", 0, &error);
+  g_autoptr(ConcordJsonConnector) connector = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  ConcordRecord *bad, *fine;
+
+  g_assert_no_error (error);
+  concord_mock_server_add_route (server, "GET", "/custom_field_definitions", handle_definitions,
+                                 NULL, NULL);
+  concord_mock_server_add_route (server, NULL, "/", hostile_search, NULL, NULL);
+  connector = make_connector (f->description, concord_mock_server_get_origin (server), KEY);
+  records = list_all (CONCORD_CONNECTOR (connector), PEOPLE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 2);
+  bad = g_ptr_array_index (records, 0);
+  fine = g_ptr_array_index (records, 1);
+  /* Invalid UTF-8 repaired, an email longer than any cut: both kept but
+   * marked, so they are never written across nor used to match. */
+  g_assert_true (g_utf8_validate (concord_record_get_text (bad, CONCORD_FIELD_FIRST_NAME), -1,
+                                  NULL));
+  g_assert_true (concord_record_is_altered (bad, CONCORD_FIELD_FIRST_NAME));
+  g_assert_nonnull (strstr (concord_record_get_text (bad, CONCORD_FIELD_EMAIL), "[cut: 312 bytes]"));
+  g_assert_true (concord_record_is_altered (bad, CONCORD_FIELD_EMAIL));
+  g_assert_false (concord_record_has_altered (fine));
 }
 
 int
@@ -1658,11 +1757,13 @@ main (int   argc,
   ADD ("search-retried", test_search_retried);
   ADD ("flags-and-limits", test_flags_and_limits);
   ADD ("sync-with-elastic-email", test_sync_with_elastic_email);
+  ADD ("hostile-values", test_hostile_values);
 #undef ADD
   g_test_add_func ("/concord/json-connector/capsule-like", test_capsule_like);
   g_test_add_func ("/concord/json-connector/link-elsewhere", test_link_elsewhere);
   g_test_add_func ("/concord/json-connector/insightly-like", test_insightly_like);
   g_test_add_func ("/concord/json-connector/lists-like", test_lists_like);
+  g_test_add_func ("/concord/json-connector/endless-cursor", test_endless_cursor);
 
   return g_test_run ();
 }

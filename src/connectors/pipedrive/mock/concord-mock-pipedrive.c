@@ -35,6 +35,14 @@
  * The account's data sit behind one mutex, taken by the handler for a
  * whole request and by the public API for each call. Persons are JSON
  * objects as the API shows them, in id order.
+ *
+ * For the sandbox demo the account can live in a file (state_to_string()
+ * is its format: fields, organisations, labels, persons with the
+ * marketing statuses they left, the id counter and the clock):
+ * load_file() reads it back, and with a save path set every successful
+ * request but a GET marks the data changed and the server thread writes
+ * the file (atomically, under the mutex) SAVE_DELAY_MS after the first
+ * such request; disposing the server writes what is still unsaved.
  */
 
 #define G_LOG_DOMAIN "concord-mock-pipedrive"
@@ -50,6 +58,8 @@
 
 #define MAX_LIMIT        500
 #define DEFAULT_LIMIT    100
+#define SAVE_DELAY_MS    250
+#define STATE_VERSION    1
 #define WINDOW_US        (2 * G_USEC_PER_SEC)
 #define ERROR_INFO       "Please check developers.pipedrive.com for more information about " \
                          "Pipedrive API."
@@ -91,6 +101,9 @@ struct _ConcordMockPipedrive
   guint              n_429;       /* 429s in a row */
   gboolean           blocked;     /* Cloudflare blocks every request */
   gint64             clock;       /* the last update_time given, Unix seconds */
+  char              *save_path;   /* (owned) (nullable) */
+  gboolean           unsaved;     /* changed since the last save */
+  GSource           *save_source; /* (owned) (nullable): server thread only */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordMockPipedrive, concord_mock_pipedrive, G_TYPE_OBJECT)
@@ -498,6 +511,313 @@ new_person (ConcordMockPipedrive *self)
   g_hash_table_insert (self->by_id, GUINT_TO_POINTER (json_object_get_int_member (object, "id")),
                        person);
   return person;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The account as a file (caller holds the mutex)                            */
+/* ------------------------------------------------------------------------- */
+
+static JsonArray *
+strings_array (GPtrArray *strings)
+{
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; strings != NULL && i < strings->len; i++)
+    json_array_add_string_element (array, g_ptr_array_index (strings, i));
+  return array;
+}
+
+static char *
+state_to_string (ConcordMockPipedrive *self)
+{
+  g_autoptr(JsonObject) root = json_object_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *fields = json_array_new ();
+  JsonArray *persons = json_array_new ();
+
+  json_object_set_int_member (root, "version", STATE_VERSION);
+  json_object_set_int_member (root, "next_id", self->next_id);
+  json_object_set_int_member (root, "clock", self->clock);
+  json_object_set_array_member (root, "orgs", strings_array (self->orgs));
+  json_object_set_array_member (root, "labels", strings_array (self->labels));
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      const Field *field = g_ptr_array_index (self->fields, i);
+      JsonObject *object = json_object_new ();
+
+      json_object_set_string_member (object, "key", field->key);
+      json_object_set_string_member (object, "name", field->name);
+      json_object_set_string_member (object, "field_type", field->field_type);
+      if (field->options != NULL)
+        json_object_set_array_member (object, "options", strings_array (field->options));
+      json_array_add_object_element (fields, object);
+    }
+  json_object_set_array_member (root, "fields", fields);
+  for (guint i = 0; i < self->persons->len; i++)
+    {
+      const Person *person = g_ptr_array_index (self->persons, i);
+      g_autoptr(GPtrArray) left = g_ptr_array_new ();
+      JsonObject *object = json_object_new ();
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, person->left);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_ptr_array_add (left, key);
+
+      g_ptr_array_sort (left, (GCompareFunc) g_strcmp0);
+      json_object_set_object_member (object, "person", json_object_ref (person->object));
+      json_object_set_array_member (object, "left", strings_array (left));
+      json_array_add_object_element (persons, object);
+    }
+  json_object_set_array_member (root, "persons", persons);
+
+  node = json_node_init_object (json_node_alloc (), root);
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 1);
+  json_generator_set_root (generator, node);
+  return json_generator_to_data (generator, NULL);
+}
+
+/* The strings of member @name of @object, or %NULL (with @error) when it
+ * is not an array of strings. */
+static GPtrArray *
+read_strings (JsonObject  *object,
+              const char  *name,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    goto invalid;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+        goto invalid;
+      g_ptr_array_add (strings, g_strdup (json_node_get_string (element)));
+    }
+  return g_steal_pointer (&strings);
+
+invalid:
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not a list of strings", name);
+  return NULL;
+}
+
+static gboolean
+is_integer_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
+}
+
+static gboolean
+is_array_member (JsonObject *object,
+                 const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node);
+}
+
+static gboolean
+is_object_member (JsonObject *object,
+                  const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node);
+}
+
+/* An array of objects (emails, phones). */
+static gboolean
+is_objects_member (JsonObject *object,
+                   const char *name)
+{
+  JsonArray *array;
+
+  if (!is_array_member (object, name))
+    return FALSE;
+  array = json_object_get_array_member (object, name);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/* Replaces the account with the file's @root, all or nothing. */
+static gboolean
+state_load (ConcordMockPipedrive  *self,
+            JsonNode              *root,
+            GError               **error)
+{
+  g_autoptr(GPtrArray) orgs = NULL;
+  g_autoptr(GPtrArray) labels = NULL;
+  g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
+  g_autoptr(GPtrArray) persons = g_ptr_array_new_with_free_func ((GDestroyNotify) person_free);
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_direct_hash, g_direct_equal);
+  JsonObject *object;
+  JsonArray *array;
+  gint64 next_id;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not a JSON object");
+      return FALSE;
+    }
+  object = json_node_get_object (root);
+  if (!is_integer_member (object, "version") ||
+      json_object_get_int_member (object, "version") != STATE_VERSION)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "version: not %d", STATE_VERSION);
+      return FALSE;
+    }
+  if (!is_integer_member (object, "next_id") || !is_integer_member (object, "clock") ||
+      (next_id = json_object_get_int_member (object, "next_id")) < 1 || next_id > G_MAXINT32)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "next_id, clock: not valid");
+      return FALSE;
+    }
+  if ((orgs = read_strings (object, "orgs", error)) == NULL ||
+      (labels = read_strings (object, "labels", error)) == NULL)
+    return FALSE;
+
+  if (!is_array_member (object, "fields"))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "fields: not a list");
+      return FALSE;
+    }
+  array = json_object_get_array_member (object, "fields");
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      JsonObject *one = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *key = one != NULL ? json_object_get_string_member_with_default (one, "key", NULL) : NULL;
+      const char *name = one != NULL ? json_object_get_string_member_with_default (one, "name", NULL) : NULL;
+      const char *type = one != NULL ? json_object_get_string_member_with_default (one, "field_type", NULL) : NULL;
+      Field *field;
+
+      if (key == NULL || name == NULL || type == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "fields[%u]: key, name, field_type", i);
+          return FALSE;
+        }
+      field = g_new0 (Field, 1);
+      g_ptr_array_add (fields, field);
+      field->key = g_strdup (key);
+      field->name = g_strdup (name);
+      field->field_type = g_strdup (type);
+      if (json_object_has_member (one, "options") &&
+          (field->options = read_strings (one, "options", error)) == NULL)
+        return FALSE;
+    }
+
+  if (!is_array_member (object, "persons"))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "persons: not a list");
+      return FALSE;
+    }
+  array = json_object_get_array_member (object, "persons");
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      JsonObject *one = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonNode *data = one != NULL ? json_object_get_member (one, "person") : NULL;
+      g_autoptr(GPtrArray) left = NULL;
+      Person *person;
+      gint64 id;
+
+      if (data == NULL || !JSON_NODE_HOLDS_OBJECT (data) ||
+          !is_integer_member (json_node_get_object (data), "id") ||
+          (id = json_object_get_int_member (json_node_get_object (data), "id")) < 1 ||
+          id >= next_id || g_hash_table_contains (by_id, GUINT_TO_POINTER ((guint) id)) ||
+          !is_objects_member (json_node_get_object (data), "emails") ||
+          !is_objects_member (json_node_get_object (data), "phones") ||
+          !is_array_member (json_node_get_object (data), "label_ids") ||
+          !is_object_member (json_node_get_object (data), "custom_fields") ||
+          json_object_get_string_member_with_default (json_node_get_object (data), "update_time", NULL) == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "persons[%u]: not a person (id, emails, phones, label_ids, custom_fields, update_time)", i);
+          return FALSE;
+        }
+      if ((left = read_strings (one, "left", error)) == NULL)
+        return FALSE;
+
+      person = g_new0 (Person, 1);
+      person->object = json_object_ref (json_node_get_object (data));
+      person->left = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint j = 0; j < left->len; j++)
+        g_hash_table_add (person->left, g_strdup (g_ptr_array_index (left, j)));
+      g_ptr_array_add (persons, person);
+      g_hash_table_insert (by_id, GUINT_TO_POINTER ((guint) id), person);
+    }
+
+  /* All read: the account is the file's. */
+  g_ptr_array_unref (self->orgs);
+  self->orgs = g_steal_pointer (&orgs);
+  g_ptr_array_unref (self->labels);
+  self->labels = g_steal_pointer (&labels);
+  g_ptr_array_unref (self->fields);
+  self->fields = g_steal_pointer (&fields);
+  g_hash_table_unref (self->by_id);
+  self->by_id = g_steal_pointer (&by_id);
+  g_ptr_array_unref (self->persons);
+  self->persons = g_steal_pointer (&persons);
+  self->next_id = (guint) next_id;
+  self->clock = json_object_get_int_member (object, "clock");
+
+  return TRUE;
+}
+
+static void
+save_if_unsaved (ConcordMockPipedrive *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!self->unsaved || self->save_path == NULL)
+    return;
+
+  self->unsaved = FALSE;
+  text = state_to_string (self);
+  if (!g_file_set_contents_full (self->save_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                 &error))
+    g_warning ("Could not save the account: %s", error->message);
+}
+
+/* Server thread. */
+static gboolean
+on_save_timeout_cb (gpointer data)
+{
+  ConcordMockPipedrive *self = data;
+
+  g_mutex_lock (&self->mutex);
+  save_if_unsaved (self);
+  g_mutex_unlock (&self->mutex);
+
+  g_clear_pointer (&self->save_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Server thread. */
+static void
+schedule_save (ConcordMockPipedrive *self)
+{
+  self->unsaved = TRUE;
+  if (self->save_source != NULL)
+    return;
+
+  self->save_source = g_timeout_source_new (SAVE_DELAY_MS);
+  g_source_set_callback (self->save_source, on_save_timeout_cb, self, NULL);
+  g_source_attach (self->save_source, concord_mock_server_get_context (self->server));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -977,14 +1297,13 @@ take_burst (ConcordMockPipedrive *self,
   return TRUE;
 }
 
+/* Caller holds the mutex. */
 static void
-on_request_cb (ConcordMockRequest *request,
-               gpointer            user_data)
+serve (ConcordMockPipedrive *self,
+       ConcordMockRequest   *request)
 {
-  ConcordMockPipedrive *self = user_data;
   const char *method = concord_mock_request_get_method (request);
   const char *path = concord_mock_request_get_path (request);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
 
   if (self->blocked)
     {
@@ -1049,6 +1368,19 @@ on_request_cb (ConcordMockRequest *request,
     concord_mock_request_respond_error (request, SOUP_STATUS_NOT_FOUND, "Unknown method .");
 }
 
+static void
+on_request_cb (ConcordMockRequest *request,
+               gpointer            user_data)
+{
+  ConcordMockPipedrive *self = user_data;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
+
+  serve (self, request);
+  if (self->save_path != NULL && !g_str_equal (concord_mock_request_get_method (request), "GET") &&
+      SOUP_STATUS_IS_SUCCESSFUL (concord_mock_request_get_status (request)))
+    schedule_save (self);
+}
+
 /* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -1061,6 +1393,16 @@ concord_mock_pipedrive_dispose (GObject *object)
   /* The server first: no handler runs on the data after this. */
   g_clear_object (&self->server);
 
+  /* The server thread is gone: what it had not saved yet is saved now. */
+  if (self->save_source != NULL)
+    {
+      g_source_destroy (self->save_source);
+      g_clear_pointer (&self->save_source, g_source_unref);
+    }
+  g_mutex_lock (&self->mutex);
+  save_if_unsaved (self);
+  g_mutex_unlock (&self->mutex);
+
   G_OBJECT_CLASS (concord_mock_pipedrive_parent_class)->dispose (object);
 }
 
@@ -1071,6 +1413,7 @@ concord_mock_pipedrive_finalize (GObject *object)
 
   g_free (self->base_url);
   g_free (self->api_token);
+  g_free (self->save_path);
   g_hash_table_unref (self->by_id);
   g_ptr_array_unref (self->persons);
   g_ptr_array_unref (self->orgs);
@@ -1393,6 +1736,56 @@ concord_mock_pipedrive_generate (ConcordMockPipedrive *self,
     }
 }
 
+/**
+ * concord_mock_pipedrive_load_file:
+ * @path: a file written by the mock with a save path set
+ *
+ * Replaces the account (fields, organisations, labels, persons) with the
+ * file's; on error the account is left as it was. The file is parsed as
+ * it is: bound its size and nesting before (the sandbox does).
+ *
+ * Returns: whether it was loaded
+ */
+gboolean
+concord_mock_pipedrive_load_file (ConcordMockPipedrive  *self,
+                                  const char            *path,
+                                  GError               **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (CONCORD_IS_MOCK_PIPEDRIVE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!json_parser_load_from_file (parser, path, error))
+    return FALSE;
+
+  locker = g_mutex_locker_new (&self->mutex);
+  return state_load (self, json_parser_get_root (parser), error);
+}
+
+/**
+ * concord_mock_pipedrive_set_save_path:
+ * @path: (nullable): where to keep the account; %NULL to stop
+ *
+ * Writes the account to @path now, and again after every change a
+ * request makes (see the top of this file).
+ */
+void
+concord_mock_pipedrive_set_save_path (ConcordMockPipedrive *self,
+                                      const char           *path)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_if_fail (CONCORD_IS_MOCK_PIPEDRIVE (self));
+
+  locker = g_mutex_locker_new (&self->mutex);
+  g_free (self->save_path);
+  self->save_path = g_strdup (path);
+  self->unsaved = TRUE;
+  save_if_unsaved (self);
+}
+
 /* ------------------------------------------------------------------------- */
 /* ConcordMockAppInfo                                                        */
 /* ------------------------------------------------------------------------- */
@@ -1442,6 +1835,21 @@ info_generate (GObject *mock,
   concord_mock_pipedrive_generate (CONCORD_MOCK_PIPEDRIVE (mock), n, seed);
 }
 
+static gboolean
+info_load_file (GObject     *mock,
+                const char  *path,
+                GError     **error)
+{
+  return concord_mock_pipedrive_load_file (CONCORD_MOCK_PIPEDRIVE (mock), path, error);
+}
+
+static void
+info_set_save_path (GObject    *mock,
+                    const char *path)
+{
+  concord_mock_pipedrive_set_save_path (CONCORD_MOCK_PIPEDRIVE (mock), path);
+}
+
 const ConcordMockAppInfo concord_mock_pipedrive_info = {
   .id = "pipedrive",
   .create = info_create,
@@ -1449,4 +1857,6 @@ const ConcordMockAppInfo concord_mock_pipedrive_info = {
   .get_base_url = info_get_base_url,
   .set_secret = info_set_secret,
   .generate = info_generate,
+  .load_file = info_load_file,
+  .set_save_path = info_set_save_path,
 };

@@ -47,6 +47,13 @@ void                  concord_mock_pipedrive_generate         (ConcordMockPipedr
                                                                guint                  n,
                                                                guint32                seed);
 
+/* The account as a file, for the sandbox demo. */
+gboolean              concord_mock_pipedrive_load_file        (ConcordMockPipedrive  *self,
+                                                               const char            *path,
+                                                               GError               **error);
+void                  concord_mock_pipedrive_set_save_path    (ConcordMockPipedrive  *self,
+                                                               const char            *path);
+
 /* How the API behaves: @limit requests per 2 s (0: none), and a 403
  * Cloudflare page after @n_429 429s in a row (0: never). */
 void                  concord_mock_pipedrive_set_burst_limit  (ConcordMockPipedrive  *self,
