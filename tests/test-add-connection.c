@@ -2536,7 +2536,7 @@ static const ConcordMockAppInfo * const mock_apps[] = {
   NULL,
 };
 
-#define SHOOT_KEY "ui-app-steps-key-4d1f"
+#define SHOOT_KEY "ui-app-steps-key-4d1f-us6"
 
 /* Side B on @app against its simulated server at @base_url: chosen from
  * the list (with its icon), its form filled (the server address under
