@@ -40,6 +40,7 @@
 #include "concord-mock-described-apps.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
+#include "concord-sandbox.h"
 #include "concord-test-ui.h"
 #include "concord-secret-store.h"
 #include "concord-store.h"
@@ -2536,8 +2537,6 @@ static const ConcordMockAppInfo * const mock_apps[] = {
   NULL,
 };
 
-#define SHOOT_KEY "ui-app-steps-key-4d1f-us6"
-
 /* Side B on @app against its simulated server at @base_url: chosen from
  * the list (with its icon), its form filled (the server address under
  * Advanced, a made-up address for any other required text), the key
@@ -2651,10 +2650,13 @@ test_app_steps (Fixture       *f,
         app_steps (f, app, external_url, external_key);
       else
         {
-          mock = mock_apps[i]->create (SHOOT_KEY, 0, &error);
+          /* A key in the app's own shape (Mailchimp's names its data centre). */
+          g_autofree char *key = concord_sandbox_make_key (app);
+
+          mock = mock_apps[i]->create (key, 0, &error);
           g_assert_no_error (error);
           mock_apps[i]->generate (mock, 20, 1);
-          app_steps (f, app, mock_apps[i]->get_base_url (mock), SHOOT_KEY);
+          app_steps (f, app, mock_apps[i]->get_base_url (mock), key);
         }
       n_apps++;
     }

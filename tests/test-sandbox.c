@@ -1095,9 +1095,12 @@ test_remove (Fixture       *f,
 /* ------------------------------------------------------------------------- */
 
 /* The app every sample-app test runs: Pipedrive, the one whose mock is
- * merged first; any app of concord_sandbox_list_apps() works the same. */
+ * merged first; any app of concord_sandbox_list_apps() works the same
+ * (an app's own tests build this file again with -DSAMPLE_APP=…). */
+#ifndef SAMPLE_APP
 #define SAMPLE_APP "pipedrive"
 #define SAMPLE_APP_TYPE "persons"
+#endif
 
 /* Only apps whose mock makes up and keeps its data are offered; Elastic
  * Email (the first side) and unknown apps are refused. */
