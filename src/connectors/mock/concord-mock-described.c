@@ -986,15 +986,17 @@ list_records (ConcordMockDescribed *self,
       g_autoptr(GString) next = g_string_new (self->base_url);
       g_autofree char *link = NULL;
 
-      g_string_append_printf (next, "%s?%s=%" G_GINT64_FORMAT "&%s=%" G_GINT64_FORMAT,
-                              api->list_path, api->page_param, position + 1, api->size_param, size);
+      g_string_append_printf (next, "%s?%s=%" G_GINT64_FORMAT, api->list_path, api->page_param,
+                              position + 1);
+      if (api->size_param != NULL)
+        g_string_append_printf (next, "&%s=%" G_GINT64_FORMAT, api->size_param, size);
       for (guint i = 0; i + 1 < params->len; i += 2)
         {
           const char *name = g_ptr_array_index (params, i);
           g_autofree char *escaped_name = NULL;
           g_autofree char *escaped_value = NULL;
 
-          if (g_str_equal (name, api->page_param) || g_str_equal (name, api->size_param))
+          if (g_str_equal (name, api->page_param) || g_strcmp0 (name, api->size_param) == 0)
             continue;
           escaped_name = g_uri_escape_string (name, NULL, FALSE);
           escaped_value = g_uri_escape_string (g_ptr_array_index (params, i + 1), NULL, FALSE);
