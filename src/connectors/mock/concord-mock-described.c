@@ -19,18 +19,24 @@
  *   short page at the end, Link header), page size parameter and its
  *   maximum (above it: 400), the incremental filter and its time format,
  *   the record selector;
- * - records: id, email(s) and modification time at their paths, custom
- *   field values in their array; fetch, create and update (partial or, when
- *   the app's quirks say so, full replacement) at their paths, bodies
- *   wrapped as described; an invalid email or unknown custom field refuses
- *   that record with the app's status and error body;
- * - rate limit headers (limit, remaining, reset) as described; beyond the
- *   limit a 429 (with Retry-After when the description says the app sends
- *   it).
+ * - records: id, email(s) and modification time at their paths, the
+ *   `where` values a contact holds (others are never listed or fetched),
+ *   custom field values in their array; fetch, create (one by one, or in
+ *   batches up to the described size) and update (partial or, when the
+ *   app's quirks say so, full replacement) at their paths, bodies wrapped
+ *   and answers placed as described; an invalid email or unknown custom
+ *   field refuses that record with the app's status and error body;
+ * - rate limit headers (remaining, reset) as described; beyond the limit a
+ *   429.
  *
  * What a description cannot say is each app's quirk file
  * (src/connectors/described/mock/concord-mock-<app>.c), a small
- * ConcordMockDescribedQuirks. Faults (500, reset, truncated body, slow,
+ * ConcordMockDescribedQuirks: the error body, extra request checks,
+ * page-size limits, value checks by type, how an update applies a member,
+ * what an answer shows, sample data, the rate limit's window and
+ * Retry-After. Not served: discovered contact types, cursor paging,
+ * custom values in an object (the loader's view of such a description is
+ * refused, naming it). Faults (500, reset, truncated body, slow,
  * redirect, nesting bomb, 413) come from ConcordMockServer.
  *
  * The account's data sit behind one mutex, taken by the handler for a
