@@ -37,6 +37,7 @@
 #include "concord-error.h"
 #include "concord-memory-connector.h"
 #include "concord-mock-app.h"
+#include "concord-mock-described-apps.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-resources.h"
 #include "concord-sandbox.h"
@@ -2531,6 +2532,8 @@ static const ConcordMockAppInfo * const mock_apps[] = {
 #define CONCORD_MOCK_APP(info) &info,
 #include "concord-mock-app-list.h"
 #undef CONCORD_MOCK_APP
+  /* The apps served from their connector descriptions */
+  CONCORD_MOCK_DESCRIBED_APPS
   NULL,
 };
 

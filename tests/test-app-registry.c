@@ -396,6 +396,7 @@ static const char described_json[] =
   "{\"format\": 1, \"id\": \"test-described\", \"name\": \"Test Described\","
   " \"icon\": \"concord-app-test-described-symbolic\", \"key_url\": \"https://example.com/key\","
   " \"account\": [{\"key\": \"token\", \"kind\": \"secret\", \"label\": \"Token\"},"
+  "               {\"key\": \"pod\", \"kind\": \"text\", \"label\": \"Pod\", \"required\": true, \"default\": \"na1\"},"
   "               {\"key\": \"region\", \"kind\": \"choice\", \"label\": \"Region\", \"required\": true,"
   "                \"choices\": [{\"value\": \"eu\", \"label\": \"Europe\"}, {\"value\": \"us\", \"label\": \"America\"}]}],"
   " \"base_url\": \"https://{region}.example.com/api\","
@@ -487,6 +488,11 @@ test_described (void)
   mine = concord_app_registry_lookup ("test-described");
   g_assert_nonnull (mine);
   g_assert_null (mine->contact_types);
+  /* A required field with a default is not asked as required. */
+  field = concord_app_info_find_field (mine, "pod");
+  g_assert_false (field->required);
+  g_assert_true (concord_app_field_validate (field, "", &error));
+  g_assert_no_error (error);
   field = concord_app_info_find_field (mine, "region");
   g_assert_cmpint (field->kind, ==, CONCORD_APP_FIELD_CHOICE);
   g_assert_true (concord_app_field_validate (field, "eu", &error));

@@ -104,7 +104,9 @@ described_app_new (ConcordDescription *description)
       app_field->key = field->key;
       app_field->label = field->label;
       app_field->help = field->help;
-      app_field->required = field->required;
+      /* A field with a default is never missing: left empty, it is the
+       * default. */
+      app_field->required = field->required && field->default_value == NULL;
       app_field->advanced = field->advanced;
       app_field->editable = field->editable;
       app_field->pattern = field->check != NULL ? g_regex_get_pattern (field->check) : NULL;

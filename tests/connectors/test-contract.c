@@ -34,8 +34,12 @@
 #include "concord-connector-hubspot.h"
 #include "concord-connector-pipedrive.h"
 #include "concord-connector-sample.h"
+#include "concord-app-registry.h"
+#include "concord-description.h"
 #include "concord-error.h"
+#include "concord-json-connector.h"
 #include "concord-memory-connector.h"
+#include "concord-mock-described-apps.h"
 #include "concord-mock-elasticemail.h"
 #include "concord-mock-mailchimp.h"
 #include "concord-mock-hubspot.h"
@@ -491,6 +495,97 @@ hubspot_make_refused (Fixture *f,
   return new_person (email, "Refused");
 }
 
+/* The described apps (Copper, Insightly, Capsule): the described mock
+ * plays the app and ConcordJsonConnector reads the same shipped
+ * description; pages of 20, one request a record. */
+static void
+described_make_mock (Fixture                          *f,
+                     const char                       *id,
+                     const ConcordMockDescribedQuirks *quirks)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordMockDescribed *mock = concord_mock_described_new (id, quirks, SECRET_KEY, 0, &error);
+
+  g_assert_no_error (error);
+  f->app_mock = G_OBJECT (mock);
+  f->server = concord_mock_described_get_server (mock);
+}
+
+/* @option, @value: an account field the description needs (NULL: none) */
+static ConcordConnector *
+described_make_connector (Fixture    *f,
+                          const char *key,
+                          const char *option,
+                          const char *value)
+{
+  ConcordMockDescribed *mock = CONCORD_MOCK_DESCRIBED (f->app_mock);
+  ConcordDescription *description =
+    concord_app_registry_get_description (concord_mock_described_get_app_id (mock));
+  g_autoptr(JsonObject) options = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  ConcordJsonConnector *connector;
+
+  /* The very description the registry made the app from. */
+  g_assert_nonnull (description);
+  json_object_set_string_member (options, "base_url", concord_mock_described_get_base_url (mock));
+  if (option != NULL)
+    json_object_set_string_member (options, option, value);
+  connector = concord_json_connector_new (description, options, key, &error);
+  g_assert_no_error (error);
+  concord_json_connector_set_retry_base_ms (connector, 2);
+  concord_json_connector_set_page_size (connector, 20);
+  return CONCORD_CONNECTOR (connector);
+}
+
+/* Each described app refuses an invalid email address, that record only. */
+static ConcordRecord *
+described_make_refused (Fixture *f,
+                        guint    i)
+{
+  g_autofree char *email = g_strdup_printf ("refused%u-at-example.com", i);
+
+  return new_person (email, "Refused");
+}
+
+static void
+copper_make_mock (Fixture *f)
+{
+  described_make_mock (f, "copper", &concord_mock_copper_quirks);
+}
+
+static ConcordConnector *
+copper_make_connector (Fixture    *f,
+                       const char *key)
+{
+  return described_make_connector (f, key, "user_email", "owner@example.com");
+}
+
+static void
+insightly_make_mock (Fixture *f)
+{
+  described_make_mock (f, "insightly", &concord_mock_insightly_quirks);
+}
+
+static ConcordConnector *
+insightly_make_connector (Fixture    *f,
+                          const char *key)
+{
+  return described_make_connector (f, key, "pod", "na1");
+}
+
+static void
+capsule_make_mock (Fixture *f)
+{
+  described_make_mock (f, "capsule", &concord_mock_capsule_quirks);
+}
+
+static ConcordConnector *
+capsule_make_connector (Fixture    *f,
+                        const char *key)
+{
+  return described_make_connector (f, key, NULL, NULL);
+}
+
 static const ContractApp apps[] = {
   { "memory", CAP_INJECTED, "contacts", NULL, 0,
     memory_make_mock, memory_make_connector, memory_make_refused },
@@ -504,6 +599,12 @@ static const ContractApp apps[] = {
     mailchimp_make_mock, mailchimp_make_connector, mailchimp_make_refused },
   { "hubspot", CAP_SERVER | CAP_KEY, "contacts", "Authorization", 4,
     hubspot_make_mock, hubspot_make_connector, hubspot_make_refused },
+  { "copper", CAP_SERVER | CAP_KEY, "people", "X-PW-AccessToken", 4,
+    copper_make_mock, copper_make_connector, described_make_refused },
+  { "insightly", CAP_SERVER | CAP_KEY, "contacts", "Authorization", 4,
+    insightly_make_mock, insightly_make_connector, described_make_refused },
+  { "capsule", CAP_SERVER | CAP_KEY, "persons", "Authorization", 4,
+    capsule_make_mock, capsule_make_connector, described_make_refused },
 };
 
 static const char *

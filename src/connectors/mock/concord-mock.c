@@ -14,7 +14,9 @@
  *
  * APP is an app's id in the registry; the apps it serves are those whose
  * line in src/connectors/concord-apps.list names a ConcordMockAppInfo
- * (concord-mock-app.h), so this file names no app. It prints "listening
+ * (concord-mock-app.h), and those served from connector descriptions
+ * (src/connectors/described/mock/, CONCORD_MOCK_DESCRIBED_APPS), so this
+ * file names no app. It prints "listening
  * on BASE_URL" (the account's base_url option) and serves until SIGINT or
  * SIGTERM. --seed loads the app's own state file (for the apps that keep
  * one); --generate adds N made-up contacts (seed 1); --save writes the
@@ -60,6 +62,8 @@
 #include "concord-mock-app.h"
 #include "concord-mock-server.h"
 
+#include "concord-mock-described-apps.h"
+
 #define CONCORD_MOCK_APP(info) extern const ConcordMockAppInfo info;
 #include "concord-mock-app-list.h"
 #undef CONCORD_MOCK_APP
@@ -71,6 +75,8 @@ static const ConcordMockAppInfo * const mock_apps[] = {
 #define CONCORD_MOCK_APP(info) &info,
 #include "concord-mock-app-list.h"
 #undef CONCORD_MOCK_APP
+  /* The apps served from their connector descriptions (described/mock/) */
+  CONCORD_MOCK_DESCRIBED_APPS
   NULL,
 };
 
