@@ -2586,6 +2586,17 @@ app_steps (Fixture              *f,
       else if (field->required && field->kind == CONCORD_APP_FIELD_TEXT)
         gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), "owner@example.com");
     }
+  /* A wrong key: refused before Next, in words that name the app. */
+  {
+    g_autofree char *refused = g_strdup_printf ("%s refused this API key", concord_app_info_get_name (app));
+    g_autofree char *wrong = g_strconcat (key, "-not", NULL);
+
+    gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), wrong);
+    check_key (f, CONCORD_SIDE_B, refused);
+    g_assert_true (gtk_widget_has_css_class (concord_test_named (area, "status-label"), "error"));
+    g_assert_false (gtk_widget_is_sensitive (concord_test_named (f->dialog, "next-button")));
+  }
+
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
   check_key (f, CONCORD_SIDE_B, "Key accepted");
   scroll_to (concord_test_named (area, "status-label"));
