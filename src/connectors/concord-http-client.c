@@ -126,6 +126,8 @@ struct _ConcordHttpClient
 
   char                   *rate_remaining; /* (owned) (nullable): header names */
   char                   *rate_reset;     /* (owned) (nullable) */
+  gboolean                rate_reset_ms;  /* rate_reset holds milliseconds */
+  guint                   rate_reserve;   /* hold when this many or fewer remain */
   gint64                  hold_until_us;  /* monotonic: nothing is sent before */
 };
 
@@ -480,12 +482,14 @@ note_rate_headers (ConcordHttpClient  *self,
                                    : NULL;
   if (remaining == NULL ||
       !g_ascii_string_to_signed (remaining, 10, G_MININT64, G_MAXINT64, &n_remaining, NULL) ||
-      n_remaining > 0)
+      n_remaining > (gint64) self->rate_reserve)
     return;
 
   /* An unreadable reset: the smallest window any app announces, 1 s. */
   if (reset == NULL || !g_ascii_string_to_signed (reset, 10, 0, G_MAXINT64, &seconds, NULL))
     seconds = 1;
+  else if (self->rate_reset_ms)
+    seconds = (seconds + 999) / 1000;
   seconds = CLAMP (seconds, 1, RATE_HOLD_CAP_SECONDS);
   self->hold_until_us = MAX (self->hold_until_us,
                              g_get_monotonic_time () + seconds * G_USEC_PER_SEC);
@@ -1469,6 +1473,39 @@ concord_http_client_set_rate_limit_headers (ConcordHttpClient *self,
   self->rate_remaining = g_strdup (remaining);
   g_free (self->rate_reset);
   self->rate_reset = g_strdup (reset);
+}
+
+/**
+ * concord_http_client_set_rate_limit_reset_ms:
+ * @milliseconds: whether the reset header of
+ *   concord_http_client_set_rate_limit_headers() counts milliseconds (a
+ *   rolling window's length, HubSpot's X-HubSpot-RateLimit-Interval-Milliseconds)
+ *   instead of seconds
+ */
+void
+concord_http_client_set_rate_limit_reset_ms (ConcordHttpClient *self,
+                                             gboolean           milliseconds)
+{
+  g_return_if_fail (CONCORD_IS_HTTP_CLIENT (self));
+
+  self->rate_reset_ms = milliseconds;
+}
+
+/**
+ * concord_http_client_set_rate_limit_reserve:
+ * @reserve: requests of the window left unused
+ *
+ * Holds later requests as soon as an answer says @reserve or fewer remain
+ * in the window, instead of none: the requests already in flight (up to
+ * the in-flight limit less one) then still fit in it, and no 429 comes.
+ */
+void
+concord_http_client_set_rate_limit_reserve (ConcordHttpClient *self,
+                                            guint              reserve)
+{
+  g_return_if_fail (CONCORD_IS_HTTP_CLIENT (self));
+
+  self->rate_reserve = reserve;
 }
 
 guint

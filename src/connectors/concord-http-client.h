@@ -116,6 +116,10 @@ void     concord_http_client_set_max_writes_in_flight  (ConcordHttpClient       
 void     concord_http_client_set_rate_limit_headers    (ConcordHttpClient       *self,
                                                         const char              *remaining,
                                                         const char              *reset);
+void     concord_http_client_set_rate_limit_reset_ms   (ConcordHttpClient       *self,
+                                                        gboolean                 milliseconds);
+void     concord_http_client_set_rate_limit_reserve    (ConcordHttpClient       *self,
+                                                        guint                    reserve);
 void     concord_http_client_set_retry_budget_ms       (ConcordHttpClient       *self,
                                                         guint64                  budget_ms);
 void     concord_http_client_reset_retry_budget        (ConcordHttpClient       *self);

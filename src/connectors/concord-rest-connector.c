@@ -65,6 +65,7 @@ typedef struct
   ConcordHttpClient *client;      /* (owned) (nullable) */
   guint              max_batch;
   guint              max_pages;
+  gboolean           split_refused;   /* halve a create refused whole (400, 409, 422) */
   GHashTable        *custom_fields;/* (owned): names learnt or declared → NULL */
   ListingGuard       listing;     /* the current listing's */
   ListingGuard      *guard;       /* (unowned): &listing, or a sample's while it parses */
@@ -875,13 +876,17 @@ on_create_chunk_cb (GObject      *object,
   root = concord_http_client_send_json_finish (CONCORD_HTTP_CLIENT (object), result, &status,
                                                NULL, &error);
 
-  if (status == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE && chunk->indices->len > 1)
+  if ((status == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE ||
+       (PRIV (self)->split_refused &&
+        (status == SOUP_STATUS_BAD_REQUEST || status == SOUP_STATUS_CONFLICT || status == 422))) &&
+      chunk->indices->len > 1)
     {
-      /* Too many at once: try each half. */
+      /* Too many at once, or one record refused the whole request: try
+       * each half, down to the record refused alone. */
       guint half = chunk->indices->len / 2;
       CreateChunk *second = g_new0 (CreateChunk, 1);
 
-      g_debug ("create: 413 for %u records, splitting", chunk->indices->len);
+      g_debug ("create: HTTP %u for %u records, splitting", status, chunk->indices->len);
       second->batch = batch;
       second->task = g_object_ref (chunk->task);
       second->indices = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -1417,6 +1422,21 @@ concord_rest_connector_set_max_batch (ConcordRestConnector *self,
   g_return_if_fail (max_batch > 0);
 
   PRIV (self)->max_batch = max_batch;
+}
+
+/**
+ * concord_rest_connector_set_split_refused:
+ * @split: whether a create request of several records that the app
+ *   refuses whole (400, 409, 422: one record's fault fails them all) is
+ *   halved and sent again, as a 413 is, until the refused record is alone
+ */
+void
+concord_rest_connector_set_split_refused (ConcordRestConnector *self,
+                                          gboolean              split)
+{
+  g_return_if_fail (CONCORD_IS_REST_CONNECTOR (self));
+
+  PRIV (self)->split_refused = split;
 }
 
 /**

@@ -193,6 +193,8 @@ void               concord_rest_connector_set_max_batch (ConcordRestConnector *s
                                                          guint                 max_batch);
 void               concord_rest_connector_set_max_pages (ConcordRestConnector *self,
                                                          guint                 max_pages);
+void               concord_rest_connector_set_split_refused (ConcordRestConnector *self,
+                                                             gboolean              split);
 const char        *concord_rest_connector_get_listing_cursor (ConcordRestConnector *self);
 gboolean           concord_rest_error_is_fatal          (const GError         *error);
 void               concord_rest_update_refuse           (ConcordRestUpdate    *update,

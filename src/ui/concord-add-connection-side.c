@@ -852,9 +852,10 @@ on_account_added_cb (GObject      *object,
           finish_check (self, STATUS_NONE, NULL);
           set_name_problem (self, text);
           gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
-          /* The name with its error under it: scrolled to the error,
-           * which is laid out (and so can be scrolled to) only from the
-           * next frames on, while its group would be in view before. */
+          /* The error under the name, which brings the name row just
+           * above it into view too; scrolling to the whole group instead
+           * could leave the error below the fold when the viewport's own
+           * scroll to the focused row wins the race. */
           concord_add_connection_scroll_to (self->name_status_box);
           return;
         }

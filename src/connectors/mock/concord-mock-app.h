@@ -62,6 +62,11 @@ struct _ConcordMockAppInfo
                                         GError     **error);
   void               (*set_save_path)  (GObject     *mock,
                                         const char  *path);
+
+  /* Optional (NULL): globs of "METHOD /path" of the requests that change
+   * nothing although their method is a write's (HubSpot's search and
+   * batch reads are POSTs), so that they are not counted as writes. */
+  const char * const *read_requests;
 };
 
 G_END_DECLS

@@ -1169,6 +1169,27 @@ concord_mock_server_set_max_items (ConcordMockServer *self,
 }
 
 /**
+ * concord_mock_server_get_max_items:
+ *
+ * For an app whose batches are a member of an object body (which the
+ * framework does not count): its route answers 413 above it itself.
+ *
+ * Returns: the limit of concord_mock_server_set_max_items(), 0 for none
+ */
+guint
+concord_mock_server_get_max_items (ConcordMockServer *self)
+{
+  guint max_items;
+
+  g_return_val_if_fail (CONCORD_IS_MOCK_SERVER (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  max_items = self->max_items;
+  g_mutex_unlock (&self->mutex);
+  return max_items;
+}
+
+/**
  * concord_mock_server_stall_request:
  * @patterns: (array zero-terminated=1): globs over "METHOD /path" (no
  *   query); a request matching any counts

@@ -144,6 +144,7 @@ void                concord_mock_server_set_redirect_target (ConcordMockServer  
                                                              const char               *origin);
 void                concord_mock_server_set_max_items       (ConcordMockServer        *self,
                                                              guint                     max_items);
+guint               concord_mock_server_get_max_items       (ConcordMockServer        *self);
 
 /* Stalls: the @nth request matching one of @patterns (globs over
  * "METHOD /path") is held unanswered and unapplied until released. */

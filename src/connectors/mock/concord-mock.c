@@ -114,10 +114,25 @@ answer (const char *line)
   fflush (stdout);
 }
 
+/* Whether @line ("METHOD /path?query") is one of the app's reads by a
+ * write's method (ConcordMockAppInfo.read_requests). */
+static gboolean
+is_read_request (const ConcordMockAppInfo *info,
+                 const char               *line)
+{
+  g_autofree char *path = g_strndup (line, strcspn (line, "?"));
+
+  for (guint i = 0; info->read_requests != NULL && info->read_requests[i] != NULL; i++)
+    if (g_pattern_match_simple (info->read_requests[i], path))
+      return TRUE;
+  return FALSE;
+}
+
 /* "requests R writes W": the requests since the last reset, and those of
  * them that write. */
 static char *
-count_requests (ConcordMockServer *server)
+count_requests (ConcordMockServer        *server,
+                const ConcordMockAppInfo *info)
 {
   g_autoptr(GPtrArray) lines = concord_mock_server_get_requests (server);
   static const char * const writes[] = { "POST ", "PUT ", "PATCH ", "DELETE " };
@@ -127,7 +142,7 @@ count_requests (ConcordMockServer *server)
     for (guint j = 0; j < G_N_ELEMENTS (writes); j++)
       if (g_str_has_prefix (g_ptr_array_index (lines, i), writes[j]))
         {
-          n_writes++;
+          n_writes += !is_read_request (info, g_ptr_array_index (lines, i));
           break;
         }
 
@@ -200,7 +215,7 @@ run_command (Mock       *mock,
     concord_mock_server_release_stalled (mock->server, FALSE);
   else if (g_str_equal (line, "count"))
     {
-      g_autofree char *counts = count_requests (mock->server);
+      g_autofree char *counts = count_requests (mock->server, mock->info);
 
       answer (counts);
     }

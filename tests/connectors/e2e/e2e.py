@@ -36,6 +36,10 @@ Optional:
   generate = 0                  --generate N for the app's mock
   page_glob = 'GET *'           "METHOD /path" glob of the app's list page
                                 (for the malformed page)
+  extra_checks(t)               the app's own checks after the list (a
+                                mailing tool's status protection): t has
+                                check, sync, cli, ee, ee_mock, app_mock and
+                                figures
 
 Checks, in order, each naming what it measured: verify with the right and
 a wrong key (refused with the auth message, nothing stored); a two-way
@@ -56,6 +60,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The shared module is read, never compiled into the source tree.
@@ -211,7 +216,9 @@ def main():
         if not auto:
             doc['mapping'] = {'automatic': False, 'pairs': [
                 x for x in pairs if x.get('a') != custom_a and x.get('b') != custom_b] + [
-                {'a': custom_a, 'b': custom_b, 'flow': 'both'}]}
+                {'a': custom_a, 'b': custom_b, 'flow': 'both',
+                 # Both are text fields (the driver interface says so).
+                 'type_a': 'string', 'type_b': 'string'}]}
             p = cli('connection', 'import', 'e2e', '-', stdin=json.dumps(doc))
         check('the custom field %s ↔ %s is mapped both ways (%s)' %
               (custom_a, custom_b, 'by the automatic mapping' if auto else 'by connection import'),
@@ -313,6 +320,12 @@ def main():
             check('the next run recovers and writes the pending edit (B: %s)' % bob_b.get('first_name'),
                   p.returncode == 0 and bob_b.get('first_name') == 'Robert-' + side[0],
                   p.stderr[-300:] + ' %r' % bob_b)
+
+        # 9. The app's own checks, on the same connection.
+        if hasattr(app, 'extra_checks'):
+            app.extra_checks(types.SimpleNamespace(check=check, sync=sync, cli=cli, ee=ee,
+                                                   ee_mock=ee_mock, app_mock=app_mock,
+                                                   figures=figures))
     finally:
         # The keys leave the keyring with their accounts.
         cli('connection', 'remove', 'e2e')

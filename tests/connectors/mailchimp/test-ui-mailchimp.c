@@ -1,0 +1,390 @@
+/* test-ui-mailchimp.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Mailchimp in Add Connection, driven through the dialog's widgets against
+ * the simulated Elastic Email (side A) and the simulated Mailchimp (side
+ * B): the app is offered with its icon, its form (the API key, the server
+ * address under Advanced), its "where is my key" link to Mailchimp's API
+ * keys page; a key without its data centre is refused at the form, a wrong
+ * key by Mailchimp, both before Next, the right one accepted; the contact
+ * types step lists the account's audiences from the API; the automatic
+ * mapping pairs the name, email, status and the city merge field without
+ * help. With CONCORD_SCREENSHOT_DIR it saves the key step and the steps
+ * after it (docs/screenshots/add-connection-mailchimp-*.png).
+ *
+ * Paths: /concord/ui/mailchimp/<case>.
+ */
+
+#define G_LOG_DOMAIN "concord-test-ui-mailchimp"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "concord-add-connection-dialog.h"
+#include "concord-app-registry.h"
+#include "concord-mock-elasticemail.h"
+#include "concord-mock-mailchimp.h"
+#include "concord-resources.h"
+#include "concord-secret-store.h"
+#include "concord-store.h"
+#include "concord-test-ui.h"
+#include "concord-test-utils.h"
+
+#define EE_KEY    "ui-mc-ee-key-93b1"
+#define MC_KEY    "0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a-us6"
+
+typedef struct
+{
+  char                    *dir;
+  char                    *db_path;
+  ConcordMockElasticEmail *ee;
+  ConcordMockMailchimp    *mailchimp;
+  ConcordSecretStore      *secrets;
+  ConcordEngine           *engine;
+  GtkWidget               *parent;
+  GtkWidget               *dialog;   /* (nullable): weak */
+} Fixture;
+
+static gboolean
+is_sensitive (gpointer widget)
+{
+  return gtk_widget_is_sensitive (widget);
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *name;
+  const char *text;
+} LabelWait;
+
+static gboolean
+named_label_has (gpointer data)
+{
+  LabelWait *wait = data;
+  GtkWidget *label = concord_test_find_named (wait->root, wait->name);
+
+  return label != NULL && gtk_widget_is_visible (label) &&
+         strstr (gtk_label_get_label (GTK_LABEL (label)), wait->text) != NULL;
+}
+
+static void
+wait_label (GtkWidget  *root,
+            const char *name,
+            const char *text)
+{
+  LabelWait wait = { root, name, text };
+
+  if (!concord_test_wait_until (named_label_has, &wait, 30))
+    {
+      GtkWidget *label = concord_test_find_named (root, name);
+
+      g_error ("“%s” never said “%s” (it says “%s”)", name, text,
+               label != NULL ? gtk_label_get_label (GTK_LABEL (label)) : "(no such label)");
+    }
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} TextWait;
+
+static gboolean
+text_shown (gpointer data)
+{
+  TextWait *wait = data;
+
+  return concord_test_find_text (wait->root, wait->text) != NULL;
+}
+
+static const char *
+visible_page (Fixture *f)
+{
+  GtkStack *stack = GTK_STACK (gtk_widget_get_template_child (f->dialog,
+                                                              CONCORD_TYPE_ADD_CONNECTION_DIALOG,
+                                                              "stack"));
+
+  return gtk_stack_get_visible_child_name (stack);
+}
+
+static void
+screenshot (const char *file)
+{
+  const char *dir = g_getenv ("CONCORD_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (dir == NULL)
+    return;
+
+  /* Let the page's slide and the spinners settle. */
+  concord_test_spin (800);
+  path = g_build_filename (dir, file, NULL);
+  g_spawn_sync (NULL, (char *[]) { (char *) "import", (char *) "-window", (char *) "root", path, NULL },
+                NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_test_message ("saved %s", path);
+}
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  f->dir = g_dir_make_tmp ("concord-ui-mailchimp-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "state.sqlite", NULL);
+
+  f->ee = concord_mock_elasticemail_new (EE_KEY, 0, &error);
+  g_assert_no_error (error);
+  concord_mock_elasticemail_generate (f->ee, 20, 5);
+  f->mailchimp = concord_mock_mailchimp_new (MC_KEY, 0, &error);
+  g_assert_no_error (error);
+  concord_mock_mailchimp_generate (f->mailchimp, 20, 5);
+  /* Two audiences, so the types step has a choice to offer. */
+  g_free (concord_mock_mailchimp_add_list (f->mailchimp, "Customers"));
+
+  f->secrets = concord_secret_store_new ();
+  f->engine = concord_engine_new (f->db_path, f->secrets, concord_app_registry_create_connector);
+  concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_open_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+
+  f->parent = gtk_window_new ();
+  gtk_window_set_title (GTK_WINDOW (f->parent), "Concord");
+  gtk_window_set_default_size (GTK_WINDOW (f->parent), 1280, 800);
+  gtk_window_maximize (GTK_WINDOW (f->parent));
+  gtk_window_present (GTK_WINDOW (f->parent));
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (concord_test_is_mapped, f->dialog, 10));
+}
+
+/* The session keyring outlives the test: take out the keys it stored. */
+static void
+forget_keys (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = concord_store_new (f->db_path, &error);
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_assert_no_error (error);
+  accounts = concord_store_list_accounts (store, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      ConcordAccountRow *row = g_ptr_array_index (accounts, i);
+
+      secret_password_clear_sync (concord_secret_store_get_schema (), NULL, &error,
+                                  "account-id", row->id, NULL);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  if (f->dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->dialog));
+  gtk_window_destroy (GTK_WINDOW (f->parent));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  concord_engine_stop (f->engine);
+  g_clear_object (&f->engine);
+  g_clear_object (&f->secrets);
+  forget_keys (f);
+  g_clear_object (&f->ee);
+  g_clear_object (&f->mailchimp);
+  concord_test_remove_dir (f->dir);
+  g_free (f->db_path);
+  g_free (f->dir);
+}
+
+static GtkWidget *
+side (Fixture    *f,
+      ConcordSide s)
+{
+  return concord_test_named (f->dialog, s == CONCORD_SIDE_A ? "side-a" : "side-b");
+}
+
+static void
+choose (Fixture    *f,
+        ConcordSide s,
+        const char *app_id,
+        const char *name,
+        const char *base_url,
+        const char *key)
+{
+  GtkWidget *area = side (f, s);
+  GtkWidget *list = concord_test_named (area, "app-list");
+  g_autofree char *row_name = g_strdup_printf ("app-%s", app_id);
+
+  g_signal_emit_by_name (list, "row-activated", concord_test_named (list, row_name));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), name);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "base-url-entry")), base_url);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
+}
+
+static void
+check_key (Fixture    *f,
+           ConcordSide s,
+           const char *expect)
+{
+  GtkWidget *area = side (f, s);
+
+  concord_test_click (concord_test_named (area, "check-button"));
+  wait_label (area, "status-label", expect);
+}
+
+static void
+next (Fixture *f)
+{
+  GtkWidget *button = concord_test_named (f->dialog, "next-button");
+
+  g_assert_true (concord_test_wait_until (is_sensitive, button, 30));
+  concord_test_click (button);
+}
+
+/* The whole of Add Connection with Mailchimp on side B. */
+static void
+test_flow (Fixture       *f,
+           gconstpointer  data)
+{
+  const ConcordAppInfo *app = concord_app_registry_lookup ("mailchimp");
+  GtkWidget *area = side (f, CONCORD_SIDE_B);
+  GtkWidget *nextb = concord_test_named (f->dialog, "next-button");
+  GtkWidget *row;
+
+  /* Offered, found by its name, with its icon. */
+  g_assert_nonnull (app);
+  row = concord_test_named (concord_test_named (area, "app-list"), "app-mailchimp");
+  g_assert_true (gtk_widget_get_visible (row));
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                          app->icon_name));
+
+  choose (f, CONCORD_SIDE_A, "elasticemail", "Newsletter",
+          concord_mock_elasticemail_get_base_url (f->ee), EE_KEY);
+  check_key (f, CONCORD_SIDE_A, "Key accepted");
+
+  /* A key without its data centre: refused at the form, saying why. */
+  choose (f, CONCORD_SIDE_B, "mailchimp", "Audience",
+          concord_mock_mailchimp_get_base_url (f->mailchimp), "0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a");
+  g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))),
+                   ==, "https://admin.mailchimp.com/account/api/");
+  check_key (f, CONCORD_SIDE_B, "-us6");
+  g_assert_false (gtk_widget_is_sensitive (nextb));
+
+  /* A wrong key: refused by Mailchimp. */
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")),
+                         "ffffffffffffffffffffffffffffffff-us6");
+  check_key (f, CONCORD_SIDE_B, "Mailchimp refused this API key");
+  g_assert_false (gtk_widget_is_sensitive (nextb));
+  screenshot ("add-connection-mailchimp-1-key-refused.png");
+
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), MC_KEY);
+  check_key (f, CONCORD_SIDE_B, "Key accepted");
+  g_assert_true (concord_test_wait_until (is_sensitive, nextb, 30));
+  screenshot ("add-connection-mailchimp-1-key.png");
+
+  /* The audiences, listed from the API, are the contact types. */
+  next (f);
+  g_assert_cmpstr (visible_page (f), ==, "types");
+  {
+    TextWait wait = { f->dialog, "Customers" };
+
+    g_assert_true (concord_test_wait_until (text_shown, &wait, 30));
+    g_assert_nonnull (concord_test_find_text (f->dialog, "Newsletter"));
+  }
+  screenshot ("add-connection-mailchimp-2-types.png");
+  next (f);
+  g_assert_cmpstr (visible_page (f), ==, "direction");
+  next (f);
+  g_assert_cmpstr (visible_page (f), ==, "rules");
+  next (f);
+  g_assert_cmpstr (visible_page (f), ==, "mapping");
+
+  /* The automatic mapping pairs the name, the email and the status
+   * without help. */
+  {
+    TextWait wait = { concord_test_named (f->dialog, "pairs-group"), "Email" };
+
+    g_assert_true (concord_test_wait_until (text_shown, &wait, 30));
+    g_assert_nonnull (concord_test_find_text (wait.root, "First name"));
+    g_assert_nonnull (concord_test_find_text (wait.root, "Last name"));
+    g_assert_nonnull (concord_test_find_text (wait.root, "Status"));
+  }
+  screenshot ("add-connection-mailchimp-5-mapping.png");
+  next (f);
+  g_assert_cmpstr (visible_page (f), ==, "review");
+  g_assert_true (concord_test_wait_until (is_sensitive, concord_test_named (f->dialog, "turn-on-button"),
+                                          60));
+  screenshot ("add-connection-mailchimp-6-review.png");
+
+  /* The account is Mailchimp's, its key in the keyring. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ConcordStore) store = concord_store_new (f->db_path, &error);
+    g_autoptr(GPtrArray) accounts = concord_store_list_accounts (store, &error);
+    gboolean found = FALSE;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < accounts->len; i++)
+      {
+        ConcordAccountRow *account = g_ptr_array_index (accounts, i);
+
+        if (g_str_equal (account->name, "Audience"))
+          {
+            g_assert_cmpstr (account->app_id, ==, "mailchimp");
+            found = TRUE;
+          }
+      }
+    g_assert_true (found);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  concord_test_init_ui (&argc, &argv);
+
+  if (!concord_test_session_has_name ("org.freedesktop.secrets"))
+    {
+      g_printerr ("SKIP: no unlocked keyring owns org.freedesktop.secrets in this session\n");
+      return 77;
+    }
+
+  adw_init ();
+  concord_test_register_resources ();
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, RESOURCE_BASE_PATH "/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      g_strcmp0 (g_getenv ("CONCORD_COLOR_SCHEME"), "dark") == 0
+                                      ? ADW_COLOR_SCHEME_FORCE_DARK
+                                      : ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  g_test_add ("/concord/ui/mailchimp/flow", Fixture, NULL, setup, test_flow, teardown);
+
+  return g_test_run ();
+}
