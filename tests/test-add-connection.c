@@ -2273,9 +2273,9 @@ test_sandbox_app (Fixture       *f,
   g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-b")));
   /* One kind each: said, nothing to choose. */
   assert_accessible_label (concord_test_named (f->dialog, "type-a-contacts"),
-                           "Contacts. The only kind of contact in Elastic Email");
+                           "Contacts. The only kind of contact in this Elastic Email account");
   assert_accessible_label (concord_test_named (f->dialog, "type-b-persons"),
-                           "Persons. The only kind of contact in Pipedrive");
+                           "Persons. The only kind of contact in this Pipedrive account");
   g_assert_true (ADW_IS_ACTION_ROW (concord_test_named (f->dialog, "type-b-persons")));
   g_assert_null (concord_test_find_type (concord_test_named (f->dialog, "type-b-persons"), GTK_TYPE_CHECK_BUTTON));
   next (f, "direction");
@@ -2533,8 +2533,6 @@ static const ConcordMockAppInfo * const mock_apps[] = {
   NULL,
 };
 
-#define SHOOT_KEY "ui-app-steps-key-4d1f"
-
 /* Side B on @app against its simulated server at @base_url: chosen from
  * the list (with its icon), its form filled (the server address under
  * Advanced, a made-up address for any other required text), the key
@@ -2570,6 +2568,9 @@ app_steps (Fixture              *f,
       g_assert_true (g_str_has_prefix (app->key_url, "https://"));
       g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))),
                        ==, app->key_url);
+      /* Named as the app names its key. */
+      g_assert_nonnull (strstr (gtk_button_get_label (GTK_BUTTON (concord_test_named (area, "key-help-button"))),
+                                concord_app_field_get_label (concord_app_info_get_secret_field (app))));
     }
 
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), name);
@@ -2586,10 +2587,11 @@ app_steps (Fixture              *f,
       else if (field->required && field->kind == CONCORD_APP_FIELD_TEXT)
         gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), "owner@example.com");
     }
-  /* A wrong key: refused before Next, in words that name the app. */
+  /* A wrong key (of the right shape): refused before Next, in words that
+   * name the app. */
   {
     g_autofree char *refused = g_strdup_printf ("%s refused this API key", concord_app_info_get_name (app));
-    g_autofree char *wrong = g_strconcat (key, "-not", NULL);
+    g_autofree char *wrong = concord_sandbox_make_key (app->id);
 
     gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), wrong);
     check_key (f, CONCORD_SIDE_B, refused);
@@ -2612,7 +2614,7 @@ app_steps (Fixture              *f,
     {
       const ConcordContactType *type = g_ptr_array_index (types, i);
       g_autofree char *check = g_strdup_printf ("type-b-%s", type->id);
-      g_autofree char *only = g_strdup_printf ("%s. The only kind of contact in %s", type->label,
+      g_autofree char *only = g_strdup_printf ("%s. The only kind of contact in this %s account", type->label,
                                                concord_app_info_get_name (app));
 
       assert_accessible_label (concord_test_named (f->dialog, check), types->len == 1 ? only : type->label);
@@ -2659,10 +2661,12 @@ test_app_steps (Fixture       *f,
         app_steps (f, app, external_url, external_key);
       else
         {
-          mock = mock_apps[i]->create (SHOOT_KEY, 0, &error);
+          g_autofree char *key = concord_sandbox_make_key (app->id);
+
+          mock = mock_apps[i]->create (key, 0, &error);
           g_assert_no_error (error);
           mock_apps[i]->generate (mock, 20, 1);
-          app_steps (f, app, mock_apps[i]->get_base_url (mock), SHOOT_KEY);
+          app_steps (f, app, mock_apps[i]->get_base_url (mock), key);
         }
       n_apps++;
     }
