@@ -346,8 +346,9 @@ build_types_page (ConcordAddConnectionDialog *self)
         {
           const ConcordContactType *type = g_ptr_array_index (types, 0);
           const ConcordAppInfo *app = concord_add_connection_side_get_app (side);
-          /* Translators: %s is an app ("Pipedrive") */
-          g_autofree char *subtitle = g_strdup_printf (_("The only kind of contact in %s"),
+          /* Translators: %s is an app ("Pipedrive"); the kind may be the
+           * account's own (a Mailchimp audience) */
+          g_autofree char *subtitle = g_strdup_printf (_("The only kind of contact in this %s account"),
                                                        concord_app_info_get_name (app));
           GtkWidget *row = add_row (group, self->type_rows[s], type->label, subtitle);
           GtkWidget *icon = gtk_image_new_from_icon_name (app_icon (self, s));

@@ -1446,6 +1446,15 @@ choose_app (ConcordAddConnectionSide *self,
   gtk_widget_set_visible (GTK_WIDGET (self->key_help_button), app->key_url != NULL);
   if (app->key_url != NULL)
     gtk_link_button_set_uri (self->key_help_button, app->key_url);
+  if (concord_app_info_get_secret_field (app) != NULL)
+    {
+      /* Translators: a link to the app's page; %s is the name of the key's
+       * field ("API Key", "API Token", "Private App Access Token") */
+      g_autofree char *help = g_strdup_printf (_("Where do I find my %s?"),
+                                               concord_app_field_get_label (concord_app_info_get_secret_field (app)));
+
+      gtk_button_set_label (GTK_BUTTON (self->key_help_button), help);
+    }
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->key_help_button),
                                app->key_help != NULL ? g_dgettext (GETTEXT_PACKAGE, app->key_help) : NULL);
   {
