@@ -23,10 +23,11 @@
  * contacts ÷ batch size for writes (Elastic Email 1,000, HubSpot 100). The run
  * without changes reads HubSpot's changes since the first run through its
  * search, which shows the N contacts the first run wrote there (its 10,000
- * window is restarted once on the way). rss_mb is the process's peak,
- * which includes both mocks' copies of the contacts. --rate L puts the
- * HubSpot mock under L requests per 10 s (0, the default: none; 100 is
- * the Free and Starter limit), as HubSpot does. Exits 1 unless every
+ * window is restarted once on the way), paced at search's own limit of 5
+ * requests a second. rss_mb is the process's peak, which includes both
+ * mocks' copies of the contacts. --rate L puts the HubSpot mock under L
+ * requests per 10 s (0, the default: none; 100 is the Free and Starter
+ * limit) and search under 5 a second, as HubSpot does. Exits 1 unless every
  * contact arrived, the second run wrote nothing, and every side's
  * requests are within 10 % of its minimum.
  */
@@ -164,6 +165,8 @@ main (int   argc,
       g_assert_no_error (error);
     }
   concord_mock_hubspot_set_rate_limit (hs_mock, rate);
+  /* With a limit, search's own too: 5 a second, as HubSpot's. */
+  concord_mock_hubspot_set_search_rate_limit (hs_mock, rate > 0 ? 5 : 0);
   g_print ("# the mocks hold %u and %u contacts: rss_mb=%.0f before the sync\n",
            concord_mock_elasticemail_get_n_contacts (ee_mock),
            concord_mock_hubspot_get_n_contacts (hs_mock), peak_rss_mb ());

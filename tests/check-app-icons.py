@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Each app's icon lives in its folder and is compiled into the resource.
 
-For every app description (src/connectors/<app>/concord-*-app.c), the
+For every app description (src/connectors/<app>/concord-*-app.c, and
+src/connectors/described/<id>.json for apps made from a connector
+description, whose "icon" is checked the same way), the
 .icon_name it names must be an SVG in that same folder, called
 concord-app-*-symbolic.svg, drawn as a 16x16 symbolic icon (one colour,
 #2e3436 or currentColor, no text, no embedded pictures), and added to
@@ -15,6 +17,7 @@ Usage: check-app-icons.py SOURCE_ROOT
 """
 
 import glob
+import json
 import os
 import re
 import sys
@@ -95,6 +98,35 @@ def main(argv):
         if f"'{name}.svg'" not in listed:
             problems.append(f'{build}: does not add {name}.svg to connectors_icons '
                             f'(the UI compiles those into {RESOURCE_DIR})')
+
+    # Apps made from descriptions (src/connectors/described/<id>.json):
+    # their icon beside them, listed in that folder's meson.build.
+    described = sorted(glob.glob(os.path.join(connectors, 'described', '*.json')))
+    for description in described:
+        folder = os.path.dirname(description)
+        try:
+            with open(description, encoding='utf-8') as f:
+                name = json.load(f).get('icon', '')
+        except (OSError, ValueError) as e:
+            problems.append(f'{description}: not readable JSON: {e}')
+            continue
+        if not isinstance(name, str) or not re.fullmatch(r'concord-app-[a-z0-9-]+-symbolic', name):
+            problems.append(f'{description}: icon {name} is not concord-app-<id>-symbolic')
+            continue
+        svg = os.path.join(folder, name + '.svg')
+        if not os.path.isfile(svg):
+            problems.append(f'{description}: icon {name} has no {svg}')
+            continue
+        problems += check_svg(svg)
+        build = os.path.join(folder, 'meson.build')
+        listed = ''
+        if os.path.isfile(build):
+            with open(build, encoding='utf-8') as f:
+                listed = ''.join(LISTED.findall(f.read()))
+        if f"'{name}.svg'" not in listed:
+            problems.append(f'{build}: does not add {name}.svg to connectors_icons '
+                            f'(the UI compiles those into {RESOURCE_DIR})')
+    apps = apps + described
 
     print('1..2')
     if len(apps) >= 2:

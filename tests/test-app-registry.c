@@ -389,6 +389,118 @@ test_options_and_factory (void)
   g_clear_pointer (&last_secret, g_free);
 }
 
+/* Apps made from descriptions: the shipped ones are listed after the
+ * built-in ones, with their form, key link and types; a bad description is
+ * refused with its place and reason, never a crash. */
+static const char described_json[] =
+  "{\"format\": 1, \"id\": \"test-described\", \"name\": \"Test Described\","
+  " \"icon\": \"concord-app-test-described-symbolic\", \"key_url\": \"https://example.com/key\","
+  " \"account\": [{\"key\": \"token\", \"kind\": \"secret\", \"label\": \"Token\"},"
+  "               {\"key\": \"region\", \"kind\": \"choice\", \"label\": \"Region\", \"required\": true,"
+  "                \"choices\": [{\"value\": \"eu\", \"label\": \"Europe\"}, {\"value\": \"us\", \"label\": \"America\"}]}],"
+  " \"base_url\": \"https://{region}.example.com/api\","
+  " \"auth\": {\"kind\": \"query\", \"name\": \"api_key\"},"
+  " \"verify\": {\"method\": \"GET\", \"path\": \"/me\"},"
+  " \"contact_types\": [{\"discover\": {\"method\": \"GET\", \"path\": \"/lists\", \"records\": \"lists\","
+  "                                   \"id\": \"id\", \"name\": \"name\"},"
+  "   \"list\": {\"method\": \"GET\", \"path\": \"/lists/{contact_type}/members\", \"records\": \"members\","
+  "     \"paging\": {\"style\": \"offset\", \"offset\": \"offset\", \"size\": \"count\", \"page_size\": 100}},"
+  "   \"record\": {\"id\": \"id\", \"email\": {\"path\": \"email_address\"}},"
+  "   \"fetch\": {\"method\": \"GET\", \"path\": \"/lists/{contact_type}/members/{id}\"},"
+  "   \"create\": {\"method\": \"POST\", \"path\": \"/lists/{contact_type}/members\"},"
+  "   \"update\": {\"method\": \"PATCH\", \"path\": \"/lists/{contact_type}/members/{id}\"}}]}";
+
+static void
+test_described (void)
+{
+  const ConcordAppInfo *copper = concord_app_registry_lookup ("Copper");
+  const ConcordAppInfo *mine;
+  const ConcordAppField *field;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) good = g_bytes_new_static (described_json, strlen (described_json));
+  g_autoptr(GBytes) bad = g_bytes_new_static ("{\"format\": 1, \"id\": 3}", 22);
+  g_autoptr(ConcordConnector) connector = NULL;
+  const ConcordAppInfo **apps;
+  guint n_apps, n_fields = 0;
+
+  /* Copper, from src/connectors/described/copper.json, after the built-in
+   * apps. */
+  g_assert_nonnull (copper);
+  g_assert_nonnull (concord_app_registry_get_description ("copper"));
+  g_assert_null (concord_app_registry_get_description ("elasticemail"));
+  apps = concord_app_registry_list (&n_apps);
+  for (guint i = 0; i < n_apps; i++)
+    if (apps[i] == copper)
+      g_assert_cmpuint (i, >=, 3);
+  g_assert_cmpstr (copper->name, ==, "Copper");
+  g_assert_cmpstr (copper->icon_name, ==, "concord-app-copper-symbolic");
+  g_assert_true (g_str_has_prefix (copper->key_url, "https://"));
+  g_assert_cmpint (copper->auth, ==, CONCORD_APP_AUTH_KEY);
+  g_assert_cmpstr (copper->contact_types[0].value, ==, "people");
+  g_assert_null (copper->contact_types[1].value);
+  for (field = copper->fields; field->key != NULL; field++)
+    n_fields++;
+  g_assert_cmpuint (n_fields, ==, 3);
+  g_assert_cmpint (concord_app_info_get_secret_field (copper)->kind, ==, CONCORD_APP_FIELD_SECRET);
+  field = concord_app_info_find_field (copper, "base_url");
+  g_assert_true (field == &copper->fields[2]);
+  g_assert_true (field->advanced);
+  g_assert_cmpint (field->kind, ==, CONCORD_APP_FIELD_URL);
+
+  /* The account form's check, from the description. */
+  field = concord_app_info_find_field (copper, "user_email");
+  g_assert_true (field->required);
+  g_assert_true (concord_app_field_validate (field, "owner@example.com", &error));
+  g_assert_no_error (error);
+  g_assert_false (concord_app_field_validate (field, "owner", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "an email address"));
+  g_clear_error (&error);
+
+  /* Its factory makes the JSON connector. */
+  g_assert_true (concord_app_registry_check_options ("copper",
+                                                     "{\"user_email\": \"owner@example.com\", "
+                                                     "\"base_url\": \"http://127.0.0.1:9\"}",
+                                                     &error));
+  g_assert_no_error (error);
+  connector = concord_app_registry_create_connector ("copper",
+                                                     "{\"user_email\": \"owner@example.com\", "
+                                                     "\"base_url\": \"http://127.0.0.1:9\"}",
+                                                     "cu-key", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (concord_connector_get_app_id (connector), ==, "copper");
+  g_clear_object (&connector);
+
+  /* A bad description: refused with its place, nothing registered. */
+  g_assert_false (concord_app_registry_register_description ("bad.json", bad, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "id: must be a string");
+  g_clear_error (&error);
+  g_assert_false (concord_app_registry_register_description ("other-name.json", good, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "id: \"test-described\" is not the file's name");
+  g_clear_error (&error);
+
+  /* A good one: its choice field, discovered types (asked of the app). */
+  g_assert_true (concord_app_registry_register_description ("test-described.json", good, &error));
+  g_assert_no_error (error);
+  mine = concord_app_registry_lookup ("test-described");
+  g_assert_nonnull (mine);
+  g_assert_null (mine->contact_types);
+  field = concord_app_info_find_field (mine, "region");
+  g_assert_cmpint (field->kind, ==, CONCORD_APP_FIELD_CHOICE);
+  g_assert_true (concord_app_field_validate (field, "eu", &error));
+  g_assert_false (concord_app_field_validate (field, "mars", &error));
+  g_clear_error (&error);
+  connector = concord_app_registry_create_connector ("test-described", "{\"region\": \"eu\"}",
+                                                     "k", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (connector);
+  g_assert_false (concord_app_registry_register_description ("test-described.json", good,
+                                                             &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -400,6 +512,7 @@ main (int   argc,
   g_test_add_func ("/concord/app-registry/list-order", test_list_order);
   g_test_add_func ("/concord/app-registry/validate-fields", test_validate_fields);
   g_test_add_func ("/concord/app-registry/options-and-factory", test_options_and_factory);
+  g_test_add_func ("/concord/app-registry/described", test_described);
 
   return g_test_run ();
 }

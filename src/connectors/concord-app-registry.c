@@ -38,8 +38,11 @@
 #include <glib/gi18n.h>
 
 #include "concord-app-registry.h"
+#include "concord-described-resources.h"
+#include "concord-description.h"
 #include "concord-error.h"
 #include "concord-http.h"
+#include "concord-json-connector.h"
 #include "concord-json-private.h"
 
 /* Options are a few short strings; beyond this they are not read. */
@@ -60,6 +63,186 @@ static GPtrArray *apps;  /* (element-type ConcordAppInfo) (unowned elements) */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
+/* ------------------------------------------------------------------------- */
+/* Apps made from descriptions                                               */
+/* ------------------------------------------------------------------------- */
+
+/* id → ConcordDescription, for the apps made from one (never freed: the
+ * apps live as long as the process). */
+static GHashTable *descriptions;
+
+static ConcordConnector *
+create_described (const ConcordAppInfo  *app,
+                  JsonObject            *options,
+                  const char            *secret,
+                  GError               **error)
+{
+  ConcordDescription *description = g_hash_table_lookup (descriptions, app->id);
+
+  g_return_val_if_fail (description != NULL, NULL);
+
+  return CONCORD_CONNECTOR (concord_json_connector_new (description, options, secret, error));
+}
+
+/* The app a description makes: its form (with the server address every
+ * described app has, last and advanced), its key link, its contact types
+ * when they are fixed, and the JSON connector as its factory. */
+static ConcordAppInfo *
+described_app_new (ConcordDescription *description)
+{
+  ConcordAppInfo *app = g_new0 (ConcordAppInfo, 1);
+  ConcordAppField *fields = g_new0 (ConcordAppField, description->account->len + 2);
+  ConcordAppChoice *types = g_new0 (ConcordAppChoice, description->contact_types->len + 1);
+  gboolean all_fixed = TRUE;
+  guint n = 0;
+
+  for (guint i = 0; i < description->account->len; i++)
+    {
+      ConcordDescAccountField *field = g_ptr_array_index (description->account, i);
+      ConcordAppField *app_field = &fields[n++];
+
+      app_field->key = field->key;
+      app_field->label = field->label;
+      app_field->help = field->help;
+      app_field->required = field->required;
+      app_field->advanced = field->advanced;
+      app_field->editable = field->editable;
+      app_field->pattern = field->check != NULL ? g_regex_get_pattern (field->check) : NULL;
+      app_field->pattern_message = field->check_message;
+      switch (field->kind)
+        {
+        case CONCORD_DESC_FIELD_SECRET:
+          app_field->kind = CONCORD_APP_FIELD_SECRET;
+          break;
+        case CONCORD_DESC_FIELD_URL:
+          app_field->kind = CONCORD_APP_FIELD_URL;
+          break;
+        case CONCORD_DESC_FIELD_CHOICE:
+          {
+            ConcordAppChoice *choices = g_new0 (ConcordAppChoice, field->choice_values->len + 1);
+
+            app_field->kind = CONCORD_APP_FIELD_CHOICE;
+            for (guint c = 0; c < field->choice_values->len; c++)
+              {
+                choices[c].value = g_ptr_array_index (field->choice_values, c);
+                choices[c].label = g_ptr_array_index (field->choice_labels, c);
+              }
+            app_field->choices = choices;
+          }
+          break;
+        case CONCORD_DESC_FIELD_TEXT:
+        default:
+          app_field->kind = CONCORD_APP_FIELD_TEXT;
+          break;
+        }
+    }
+  fields[n].key = "base_url";
+  fields[n].kind = CONCORD_APP_FIELD_URL;
+  fields[n].label = N_("Server Address");
+  fields[n].help = N_("empty: the app’s own");
+  fields[n].advanced = TRUE;
+  fields[n].editable = TRUE;
+
+  for (guint i = 0; i < description->contact_types->len; i++)
+    {
+      const ConcordDescContactType *type = g_ptr_array_index (description->contact_types, i);
+
+      all_fixed &= type->id != NULL;
+      types[i].value = type->id;
+      types[i].label = type->label;
+    }
+
+  app->id = description->id;
+  app->name = description->name;
+  app->icon_name = description->icon;
+  app->key_url = description->key_url;
+  app->key_help = description->key_help;
+  app->auth = CONCORD_APP_AUTH_KEY;
+  app->fields = fields;
+  app->create = create_described;
+  if (all_fixed)
+    app->contact_types = types;
+  else
+    g_free (types);
+  return app;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Adds the app @bytes describes to @list; @name is its file's name. */
+static gboolean
+add_described (GPtrArray   *list,
+               const char  *name,
+               GBytes      *bytes,
+               GError     **error)
+{
+  g_autofree char *id = g_str_has_suffix (name, ".json")
+                        ? g_strndup (name, strlen (name) - strlen (".json")) : g_strdup (name);
+  ConcordDescription *description;
+  gsize length = 0;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  description = concord_description_load (data != NULL ? data : "", (gssize) length, error);
+  if (description == NULL)
+    return FALSE;
+  if (!g_str_equal (description->id, id))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   "id: \"%s\" is not the file's name", description->id);
+      concord_description_unref (description);
+      return FALSE;
+    }
+  for (guint a = 0; a < list->len; a++)
+    if (g_ascii_strcasecmp (((ConcordAppInfo *) g_ptr_array_index (list, a))->id,
+                            description->id) == 0)
+      {
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                     "id: an app \"%s\" is registered already", description->id);
+        concord_description_unref (description);
+        return FALSE;
+      }
+
+  g_hash_table_insert (descriptions, description->id, description);
+  g_ptr_array_add (list, described_app_new (description));
+  return TRUE;
+}
+
+/* Every description in the resource, after the built-in apps: one that
+ * does not load is skipped, saying where and why. */
+static void
+add_described_apps (GPtrArray *list)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) names = NULL;
+
+  concord_described_register_resource ();
+  descriptions = g_hash_table_new (g_str_hash, g_str_equal);
+  names = g_resources_enumerate_children (CONCORD_DESCRIPTION_RESOURCE_PATH,
+                                          G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  if (names == NULL)
+    return;
+  qsort (names, g_strv_length (names), sizeof (char *), compare_strings);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s", CONCORD_DESCRIPTION_RESOURCE_PATH,
+                                               names[i]);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) load_error = NULL;
+
+      if (!g_str_has_suffix (names[i], ".json"))
+        continue;
+      bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, &load_error);
+      if (bytes == NULL || !add_described (list, names[i], bytes, &load_error))
+        g_warning ("The connector description %s is skipped: %s", names[i], load_error->message);
+    }
+}
+
 static GPtrArray *
 get_apps (void)
 {
@@ -69,9 +252,47 @@ get_apps (void)
 
       for (guint i = 0; i < G_N_ELEMENTS (builtin_apps); i++)
         g_ptr_array_add (list, (gpointer) builtin_apps[i]);
+      add_described_apps (list);
       g_once_init_leave (&apps, list);
     }
   return apps;
+}
+
+/**
+ * concord_app_registry_register_description:
+ * @name: the description's file name, "<id>.json"
+ * @bytes: its JSON
+ *
+ * Adds the app a description makes, after the others (the shipped ones
+ * are added at start; tests add their own). Call before any other thread
+ * looks apps up.
+ *
+ * Returns: %TRUE, or %FALSE with @error set: the description's refusal
+ *   ("<place>: <reason>"), or an id that is not the file's name or is taken
+ */
+gboolean
+concord_app_registry_register_description (const char  *name,
+                                           GBytes      *bytes,
+                                           GError     **error)
+{
+  g_return_val_if_fail (name != NULL && bytes != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return add_described (get_apps (), name, bytes, error);
+}
+
+/**
+ * concord_app_registry_get_description:
+ * @app_id: an app's id
+ *
+ * Returns: (transfer none) (nullable): the description the app is made
+ *   from, %NULL for an app with C of its own (or none)
+ */
+ConcordDescription *
+concord_app_registry_get_description (const char *app_id)
+{
+  get_apps ();
+  return app_id != NULL ? g_hash_table_lookup (descriptions, app_id) : NULL;
 }
 
 static gboolean
@@ -292,6 +513,19 @@ validate_field (const ConcordAppField  *field,
 
     default:
       g_assert_not_reached ();
+    }
+
+  if (field->pattern != NULL && !g_regex_match_simple (field->pattern, value, 0, 0))
+    {
+      if (field->pattern_message != NULL)
+        /* Translators: %s are a field's name and why its value is refused */
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, _("%s: %s"), label,
+                     field->pattern_message);
+      else
+        /* Translators: %s is a field's name */
+        g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                     _("%s is not in the form the app expects"), label);
+      return FALSE;
     }
 
   return field->check == NULL || field->check (value, error);

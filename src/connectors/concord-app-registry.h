@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "concord-connector.h"
+#include "concord-description.h"
 
 G_BEGIN_DECLS
 
@@ -85,6 +86,9 @@ typedef struct _ConcordAppInfo  ConcordAppInfo;
  * @normalize: (nullable): the app's clean-up of a value entered, before it
  *   is checked and stored (a comma-separated list: names trimmed, blanks
  *   dropped); returns (transfer full) the value to keep
+ * @pattern: (nullable): a regular expression a non-empty value must match
+ *   (a described app's "check"), after the kind's check
+ * @pattern_message: (nullable): why a value that does not match is refused
  *
  * One field of an app's account form. All are strings in the options.
  */
@@ -104,6 +108,8 @@ struct _ConcordAppField
   gboolean               (*check)        (const char             *value,
                                           GError                **error);
   char                  *(*normalize)    (const char             *value);
+  const char              *pattern;
+  const char              *pattern_message;
 };
 
 /**
@@ -164,6 +170,10 @@ void                    concord_app_registry_unregister       (const ConcordAppI
 char                   *concord_app_registry_list_ids         (void);
 const char             *concord_app_registry_get_name         (const char             *app_id);
 const char             *concord_app_registry_get_icon_name    (const char             *app_id);
+ConcordDescription     *concord_app_registry_get_description  (const char             *app_id);
+gboolean                concord_app_registry_register_description (const char         *name,
+                                                                   GBytes             *bytes,
+                                                                   GError            **error);
 
 gboolean                concord_app_registry_check_options    (const char             *app_id,
                                                                const char             *options_json,

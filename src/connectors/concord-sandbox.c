@@ -436,14 +436,23 @@ write_state (ConcordSandbox *self,
     g_warning ("Could not remember the sandbox's state: %s", error->message);
 }
 
-/* A key for a sample app: random, in a shape the app's form accepts (a
- * hex token, or Mailchimp's with its data centre after a dash). */
-static char *
-make_key (const ConcordAppInfo *app)
+/**
+ * concord_sandbox_make_key:
+ * @app: an app of the registry
+ *
+ * A made-up key for a sample of @app: random, in a shape the app's form
+ * accepts (a hex token, or Mailchimp's with its data centre after a dash).
+ *
+ * Returns: (transfer full): the key
+ */
+char *
+concord_sandbox_make_key (const ConcordAppInfo *app)
 {
   const ConcordAppField *field = concord_app_info_get_secret_field (app);
   g_autoptr(GString) hex = g_string_new (NULL);
   const char * const suffixes[] = { "", "-us1" };
+
+  g_return_val_if_fail (app != NULL, NULL);
 
   for (guint i = 0; i < 10; i++)
     g_string_append_printf (hex, "%08x", g_random_int ());
@@ -1104,7 +1113,7 @@ concord_sandbox_add_app (ConcordSandbox  *self,
 
   app = g_new0 (SampleApp, 1);
   app->info = info;
-  app->key = make_key (concord_app_registry_lookup (info->id));
+  app->key = concord_sandbox_make_key (concord_app_registry_lookup (info->id));
   g_ptr_array_add (self->apps, app);
   self->state_dirty = TRUE;
 

@@ -7,6 +7,8 @@
 
 #include <gio/gio.h>
 
+#include "concord-app-registry.h"
+
 G_BEGIN_DECLS
 
 /* The API key of the sandbox's Elastic Email account (the mock server's). */
@@ -44,6 +46,7 @@ const char     *concord_sandbox_get_elasticemail_key         (ConcordSandbox    
 const char     *concord_sandbox_get_elasticemail_options_json (ConcordSandbox      *self);
 const char     *concord_sandbox_get_crm_options_json         (ConcordSandbox       *self);
 const char     *concord_sandbox_get_crm_key                  (ConcordSandbox       *self);
+char           *concord_sandbox_make_key                     (const ConcordAppInfo *app);
 const char     *concord_sandbox_get_moved_from               (ConcordSandbox       *self);
 
 /* The second side: the Sample CRM, or a sample of a real app run by its

@@ -28,6 +28,8 @@
  * out; a status HubSpot cannot hold (transactional, inactive) is refused
  * for that contact, saying why.
  *
+ * Search has a limit of its own, 5 requests a second: its pages are paced.
+ *
  * Listing. A full listing pages GET /crm/v3/objects/contacts by `after`
  * (limit 100), the only kind marked complete. An incremental one (a
  * cursor "<epoch ms>;full=<Unix time of the last full listing>") is a
@@ -91,6 +93,9 @@
 /* Search bodies are at most 3,000 characters: the properties' names may
  * take this many of them, else a change listing reads every contact. */
 #define MAX_SEARCH_NAMES      2200
+/* Search has a limit of its own, 5 requests a second per account: its
+ * pages go at most this often. */
+#define SEARCH_INTERVAL_US    (210 * 1000)
 /* How far before the cursor an incremental listing starts again. */
 #define OVERLAP_MS            (60 * 1000)
 /* How often a change listing is a full one instead, to see deletions. */
@@ -129,9 +134,10 @@ struct _ConcordConnectorHubspot
   gint64                query_max_ms;   /* the largest lastmodifieddate of that query */
   gint64                max_ms;         /* the largest lastmodifieddate of the listing */
   guint                 generation;     /* search queries started in this listing */
-  GHashTable           *seen;           /* (owned) (nullable): ids given in this listing */
+  GHashTable           *seen;           /* (owned) (nullable): ids a search listing gave */
 
   GHashTable           *conflicts;      /* (owned): input record → existing id (create) */
+  gint64                last_search_us; /* when the last search page was asked for */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorHubspot, concord_connector_hubspot,
@@ -1202,7 +1208,11 @@ concord_connector_hubspot_build_list_request (ConcordRestConnector  *connector,
           self->since_ms = -1;
         }
       if (self->since_ms < 0)
-        return full_list_request (self, NULL);
+        {
+          /* Pages by id: nothing comes twice, nothing to remember. */
+          g_clear_pointer (&self->seen, g_hash_table_unref);
+          return full_list_request (self, NULL);
+        }
       self->query_since_ms = MAX (self->since_ms - OVERLAP_MS, 0);
       return search_request (self, self->query_since_ms, 0);
     }
@@ -1278,8 +1288,10 @@ concord_connector_hubspot_parse_page (ConcordRestConnector  *connector,
       modified = contact_modified_ms (object);
       self->max_ms = MAX (self->max_ms, modified);
       self->query_max_ms = MAX (self->query_max_ms, modified);
-      /* A search started again repeats the contacts of its first instant. */
-      if (!g_hash_table_add (self->seen, g_strdup (concord_record_get_remote_id (record))))
+      /* A search started again repeats the contacts of its first instant
+       * (and a full read after a search, those the search gave). */
+      if (self->seen != NULL &&
+          !g_hash_table_add (self->seen, g_strdup (concord_record_get_remote_id (record))))
         {
           concord_record_unref (record);
           continue;
@@ -2475,6 +2487,101 @@ concord_connector_hubspot_create_async (ConcordConnector    *connector,
 }
 
 /* ------------------------------------------------------------------------- */
+/* Listing: search pages paced                                               */
+/* ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char     *contact_type;
+  char     *cursor;      /* (nullable) */
+  char     *page_token;  /* (nullable) */
+  gboolean  search;
+} ListState;
+
+static void
+list_state_free (ListState *state)
+{
+  g_free (state->contact_type);
+  g_free (state->cursor);
+  g_free (state->page_token);
+  g_free (state);
+}
+
+static void
+on_paced_list_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  ConcordPage *page = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (page == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, page, (GDestroyNotify) concord_page_free);
+  g_object_unref (task);
+}
+
+static void
+list_now (GTask *task)
+{
+  ConcordConnectorHubspot *self = g_task_get_source_object (task);
+  ListState *state = g_task_get_task_data (task);
+
+  if (state->search)
+    self->last_search_us = g_get_monotonic_time ();
+  CONCORD_CONNECTOR_CLASS (concord_connector_hubspot_parent_class)->list_async (
+    CONCORD_CONNECTOR (self), state->contact_type, state->cursor, state->page_token,
+    g_task_get_cancellable (task), on_paced_list_cb, task);
+}
+
+static gboolean
+on_list_delay_cb (gpointer user_data)
+{
+  list_now (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A page of the base's listing; a search page no sooner than
+ * SEARCH_INTERVAL_US after the one before it. */
+static void
+concord_connector_hubspot_list_async (ConcordConnector    *connector,
+                                      const char          *contact_type,
+                                      const char          *cursor,
+                                      const char          *page_token,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  ConcordConnectorHubspot *self = CONCORD_CONNECTOR_HUBSPOT (connector);
+  GTask *task = concord_connector_task_new (connector, concord_connector_hubspot_list_async,
+                                            cancellable, callback, user_data);
+  ListState *state = g_new0 (ListState, 1);
+  gint64 wait_us;
+
+  state->contact_type = g_strdup (contact_type);
+  state->cursor = g_strdup (cursor);
+  state->page_token = g_strdup (page_token);
+  state->search = page_token != NULL ? g_str_has_prefix (page_token, "s:") : cursor != NULL;
+  g_task_set_task_data (task, state, (GDestroyNotify) list_state_free);
+
+  wait_us = self->last_search_us + SEARCH_INTERVAL_US - g_get_monotonic_time ();
+  if (!state->search || self->last_search_us == 0 || wait_us <= 0)
+    {
+      list_now (task);
+      return;
+    }
+
+  {
+    g_autoptr(GSource) source = g_timeout_source_new ((guint) (wait_us / 1000) + 1);
+
+    g_source_set_callback (source, on_list_delay_cb, task, NULL);
+    g_source_attach (source, g_main_context_get_thread_default ());
+  }
+}
+
+/* ------------------------------------------------------------------------- */
 /* ConcordConnector                                                          */
 /* ------------------------------------------------------------------------- */
 
@@ -2525,6 +2632,7 @@ concord_connector_hubspot_class_init (ConcordConnectorHubspotClass *klass)
 
   connector_class->load_schema_async = concord_connector_hubspot_load_schema_async;
   connector_class->get_page_size = concord_connector_hubspot_get_page_size;
+  connector_class->list_async = concord_connector_hubspot_list_async;
   connector_class->fetch_async = concord_connector_hubspot_fetch_async;
   connector_class->create_async = concord_connector_hubspot_create_async;
   connector_class->update_async = concord_connector_hubspot_update_async;

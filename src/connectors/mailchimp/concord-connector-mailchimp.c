@@ -24,7 +24,9 @@
  * ("<since>;full=<Unix time>"), so the next listing overlaps by that
  * second. Archived members are not listed and no change listing shows a
  * deletion: a listing a day after the last full one is full again, the
- * only kind marked complete.
+ * only kind marked complete. Offsets move under a listing: a member
+ * changed while an incremental listing pages may push another past a page
+ * boundary, which the next full listing reads.
  *
  * Merge fields. GET /lists/{id}/merge-fields is read by a schema load,
  * before a listing's first page (unless a schema load just did), and
@@ -53,6 +55,9 @@
  *   status is refused for that member alone, saying why;
  * - an unsubscribe, bounce or complaint is written as "unsubscribed"
  *   ("cleaned" cannot be written).
+ *
+ * Writes skip merge validation: an audience's required merge fields would
+ * refuse every contact the other app has no value for.
  *
  * Writes. Creates go in batches of MAX_BATCH to POST /lists/{id}, whose
  * errors[] fail their members only; an update is PATCH by hash, with the
@@ -258,6 +263,30 @@ static JsonObject *
 root_object (JsonNode *node)
 {
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* total_items of a page, or -1 when it has none that is a count. */
+static gint64
+read_total (JsonObject *answer)
+{
+  JsonNode *node = answer != NULL ? json_object_get_member (answer, "total_items") : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0)
+    return -1;
+  return json_node_get_int (node);
+}
+
+/* Whether a page of @n items at @offset, asked for @limit, has one after
+ * it: a full page, unless total_items says there is no more (a page
+ * without a total is not the last because it says nothing). */
+static gboolean
+has_next_page (guint  offset,
+               guint  n,
+               guint  limit,
+               gint64 total)
+{
+  return n > 0 && n >= limit && (total < 0 || (gint64) offset + n < total);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -829,13 +858,13 @@ on_side_page_cb (GObject      *object,
         read->each (self, json_node_get_object (node), read->data);
     }
 
-  read->offset += n;
-  total = json_object_get_int_member_with_default (answer, "total_items", 0);
-  if (n < SIDE_PAGE_LIMIT || read->offset >= total)
+  total = read_total (answer);
+  if (!has_next_page (read->offset, n, SIDE_PAGE_LIMIT, total))
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
+  read->offset += n;
   if (++read->n_pages >= MAX_SIDE_PAGES)
     {
       g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
@@ -1299,8 +1328,8 @@ concord_connector_mailchimp_parse_page (ConcordRestConnector  *connector,
       g_ptr_array_add (page->records, record);
     }
 
-  total = json_object_get_int_member_with_default (answer, "total_items", 0);
-  if (n == self->page_limit && (gint64) offset + n < total)
+  total = read_total (answer);
+  if (has_next_page (offset, n, self->page_limit, total))
     next = g_strdup_printf ("%u", offset + n);
 
   /* The next listing's cursor: the latest change read (since_last_changed
@@ -1607,6 +1636,10 @@ concord_connector_mailchimp_build_create_request (ConcordRestConnector *connecto
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "update_existing");
   json_builder_add_boolean_value (builder, FALSE);
+  /* An audience's required merge fields would refuse every contact the
+   * other app has no value for. */
+  json_builder_set_member_name (builder, "skip_merge_validation");
+  json_builder_add_boolean_value (builder, TRUE);
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
 
@@ -1901,7 +1934,8 @@ patch_request (ConcordConnectorMailchimp *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonNode) body = NULL;
-  g_autofree char *path = member_path (self->list_id, change->remote_id, NULL);
+  g_autofree char *path = member_path (self->list_id, change->remote_id,
+                                       "?skip_merge_validation=true");
   const char *email = change->set != NULL ? concord_record_get_text (change->set,
                                                                      CONCORD_FIELD_EMAIL)
                                           : NULL;
@@ -1959,8 +1993,10 @@ patch_request (ConcordConnectorMailchimp *self,
 
   if (!any)
     {
+      g_autofree char *echo = member_path (self->list_id, change->remote_id, NULL);
+
       update->step = STEP_ECHO;
-      return new_request ("GET", path, "GET /lists/{id}/members/{hash}", NULL);
+      return new_request ("GET", echo, "GET /lists/{id}/members/{hash}", NULL);
     }
   body = json_builder_get_root (builder);
   update->step = STEP_PATCH;
@@ -2194,7 +2230,7 @@ upsert_next (GTask *task)
   email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
   status = concord_record_get_text (record, CONCORD_FIELD_STATUS);
   hash = concord_connector_mailchimp_subscriber_hash (email);
-  path = member_path (self->list_id, hash, NULL);
+  path = member_path (self->list_id, hash, "?skip_merge_validation=true");
 
   g_clear_pointer (&state->refused, g_ptr_array_unref);
   state->refused = g_ptr_array_new_with_free_func (g_free);

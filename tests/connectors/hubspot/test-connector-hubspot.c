@@ -475,7 +475,8 @@ test_incremental (Fixture       *f,
 }
 
 /* 30 changes, a search window of 10: the search starts again from the
- * latest instant seen, and every contact comes once. */
+ * latest instant seen, and every contact comes once; the pages keep to
+ * search's 5 requests a second. */
 static void
 test_search_window (Fixture       *f,
                     gconstpointer  data)
@@ -495,12 +496,15 @@ test_search_window (Fixture       *f,
       put (f, json);
     }
   concord_connector_hubspot_set_search_limit (f->hubspot, 4, 10);
+  /* Search's own limit: its pages are paced, so none meets a 429. */
+  concord_mock_hubspot_set_search_rate_limit (f->mock, 5);
   concord_mock_server_reset_log (f->server);
   all = list_all (f->connector, cursor, NULL, &complete, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, 30);
   assert_unique (all);
   g_assert_false (complete);
+  g_assert_cmpuint (concord_mock_hubspot_get_n_429 (f->mock), ==, 0);
   /* Windows of 10 less the repeated instant: more than 30 / 4 pages,
    * never a full listing. */
   g_assert_cmpuint (count_requests (f, "POST", "/crm/v3/objects/contacts/search"), >, 8);

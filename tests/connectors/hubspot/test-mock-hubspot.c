@@ -7,8 +7,8 @@
  * The simulated HubSpot keeps HubSpot's rules, asked directly (no
  * connector): bearer auth and INVALID_AUTHENTICATION, after-paging and
  * its limit, the search filters, sort and 10,000-result cap, batch caps
- * and 207 partial batches, 409 with the existing id, validation per
- * value, the properties endpoint, archived listing, the ten-secondly
+ * and 207 partial batches, 409 with the existing id, addresses kept in
+ * lower case, validation per value, the properties endpoint, archived listing, the ten-secondly
  * headers with the TEN_SECONDLY_ROLLING 429, save and load, and the same
  * generated account for the same seed.
  *
@@ -285,6 +285,16 @@ test_batches (void)
                      "CONFLICT");
   }
 
+  /* An address is kept in lower case. */
+  {
+    g_autoptr(Answer) zed = ask (mock, "POST", "/crm/v3/objects/contacts", TOKEN,
+                                 "{\"properties\": {\"email\": \"Zed@Example.COM\"}}");
+
+    g_assert_cmpuint (zed->status, ==, 201);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+                       root_object (zed), "properties"), "email"), ==, "zed@example.com");
+  }
+
   read_body = g_strdup_printf ("{\"properties\": [\"email\"], \"inputs\": [{\"id\": \"%"
                                G_GUINT64_FORMAT "\"}, {\"id\": \"77777\"}]}", ann);
   read = ask (mock, "POST", "/crm/v3/objects/contacts/batch/read", TOKEN, read_body);
@@ -324,7 +334,7 @@ test_properties (void)
 }
 
 /* The ten-secondly window: headers on every answer, a 429 with its
- * policy past the limit; search is exempt. */
+ * policy past the limit; search is exempt, and has its own per second. */
 static void
 test_rate_limit (void)
 {
@@ -354,6 +364,18 @@ test_rate_limit (void)
   search = ask (mock, "POST", "/crm/v3/objects/contacts/search", TOKEN, "{}");
   g_assert_cmpuint (search->status, ==, 200);
   g_assert_cmpuint (concord_mock_hubspot_get_n_429 (mock), ==, 1);
+
+  /* Search's own limit, per second. */
+  concord_mock_hubspot_set_search_rate_limit (mock, 1);
+  {
+    g_autoptr(Answer) first = ask (mock, "POST", "/crm/v3/objects/contacts/search", TOKEN, "{}");
+    g_autoptr(Answer) second = ask (mock, "POST", "/crm/v3/objects/contacts/search", TOKEN, "{}");
+
+    g_assert_cmpuint (first->status, ==, 200);
+    g_assert_cmpuint (second->status, ==, 429);
+    g_assert_cmpstr (json_object_get_string_member (root_object (second), "policyName"), ==,
+                     "SECONDLY");
+  }
 }
 
 /* Archiving: gone from the listing and the search, listed with

@@ -6,8 +6,9 @@
 /*
  * Elastic Email (side A) and HubSpot (side B), two mock servers, through
  * the real connectors, store and engine: the automatic mapping pairs
- * name, email, phone, company, status and lists (onto a multi-checkbox
- * property whose options are the lists) without help; whole runs match by
+ * name, email, phone, company, status, lists (onto a multi-checkbox
+ * property whose options are the lists) and a text field onto the pick
+ * list of its name whose options hold its values, without help; whole runs match by
  * email across case, carry an unsubscribe across as the opt-out, and
  * write nothing when nothing changed (the change listing is a search).
  *
@@ -34,16 +35,19 @@
 #define EE_KEY   "sync-hs-ee-key-4c"
 #define HS_TOKEN "sync-hs-token-pat-9e"
 
-/* An Elastic Email account whose contacts use a company and a phone
- * custom field, and two lists that are also options of HubSpot's Lists. */
+/* An Elastic Email account whose contacts use a company, a phone and a
+ * tier custom field (whose values are the labels of HubSpot's Tier pick
+ * list), and two lists that are also options of HubSpot's Lists. */
 #define EE_SEED \
-  "{\"custom_fields\": [\"company\", \"phone\"], \"lists\": [\"Newsletter\", \"Events\"], " \
-  "\"contacts\": [" \
+  "{\"custom_fields\": [\"company\", \"phone\", \"Tier\"], \"lists\": [\"Newsletter\", " \
+  "\"Events\"], \"contacts\": [" \
   "{\"Email\": \"Ann@Example.com\", \"FirstName\": \"Ann\", \"LastName\": \"Lee\", " \
   "\"Status\": \"Active\", \"Lists\": [\"Newsletter\"], " \
-  "\"CustomFields\": {\"company\": \"Acme\", \"phone\": \"+351 900 000 000\"}}, " \
+  "\"CustomFields\": {\"company\": \"Acme\", \"phone\": \"+351 900 000 000\", " \
+  "\"Tier\": \"Gold\"}}, " \
   "{\"Email\": \"bo@example.com\", \"FirstName\": \"Bo\", \"Status\": \"Active\", " \
-  "\"Lists\": [\"Events\", \"Newsletter\"], \"CustomFields\": {\"company\": \"Globex\"}}]}"
+  "\"Lists\": [\"Events\", \"Newsletter\"], \"CustomFields\": {\"company\": \"Globex\", " \
+  "\"Tier\": \"Silver\"}}]}"
 
 typedef struct
 {
@@ -225,6 +229,9 @@ test_auto_mapping (Fixture       *f,
   g_assert_cmpstr (paired_with (f->mapping, "custom:company"), ==, CONCORD_FIELD_COMPANY);
   g_assert_cmpstr (paired_with (f->mapping, CONCORD_FIELD_STATUS), ==, CONCORD_FIELD_STATUS);
   g_assert_cmpstr (paired_with (f->mapping, CONCORD_FIELD_LISTS), ==, "custom:Lists");
+  /* A text field onto a pick list of that name whose options hold its
+   * values (by their labels). */
+  g_assert_cmpstr (paired_with (f->mapping, "custom:Tier"), ==, "custom:Tier");
 }
 
 /* A first run matches Ann across case and copies each side's others; an
@@ -250,6 +257,8 @@ test_runs (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (ann, "company"), ==, "Acme");
   g_assert_cmpstr (json_object_get_string_member (ann, "jobtitle"), ==, "CTO");
   g_assert_cmpstr (json_object_get_string_member (ann, "lists"), ==, "Newsletter");
+  /* The label Gold is written as the option's value. */
+  g_assert_cmpstr (json_object_get_string_member (ann, "tier"), ==, "gold");
   bo = hs_properties (f, "bo@example.com");
   g_assert_cmpstr (json_object_get_string_member (bo, "lists"), ==, "Events;Newsletter");
   g_assert_cmpstr (json_object_get_string_member (bo, "hs_email_optout"), ==, "false");

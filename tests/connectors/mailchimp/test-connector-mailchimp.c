@@ -703,6 +703,34 @@ test_merge_fields (Fixture       *f,
   }
 }
 
+/* An audience's required merge field does not refuse the contacts the
+ * other app has no value for: writes skip merge validation. */
+static void
+test_required_merge_field (Fixture       *f,
+                           gconstpointer  data)
+{
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(ConcordWriteResult) updated = NULL;
+  g_autofree char *hash = concord_connector_mailchimp_subscriber_hash ("nocity@example.com");
+  const char *clear[] = { "custom:City", NULL };
+
+  concord_mock_mailchimp_set_merge_field_required (f->mock, LIST, "CITY", TRUE);
+  g_ptr_array_add (records, new_member ("nocity@example.com", "Nell", "active"));
+  results = create_all (f, records);
+  g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, 0))->error);
+
+  /* Upserted (already there) and updated alike. */
+  {
+    g_autoptr(ConcordWriteResult) again = create_one (f, new_member ("NoCity@example.com", "Nella",
+                                                                     NULL));
+
+    g_assert_no_error (again->error);
+  }
+  updated = update_one (f, hash, new_member (NULL, NULL, NULL), clear);
+  g_assert_no_error (updated->error);
+}
+
 /* Tags: given to a new member; an update adds and removes through the
  * tags endpoint, after reading what the member has. */
 static void
@@ -1048,6 +1076,21 @@ test_hostile_paging (void)
     }
 }
 
+/* A full page without total_items is not the last: absence is never
+ * read from a listing cut short (the next, empty page ends it). */
+static void
+test_hostile_no_total (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = list_hostile (
+    "{\"members\": [{\"email_address\": \"a@example.com\"}, {\"email_address\": \"b@example.com\"}],"
+    " \"total_items\": \"many\"}", &error);
+
+  /* The same two again on the next page: the guard stops it, not an end. */
+  g_assert_null (all);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
+}
+
 /* Members without an address are skipped; the id is the address's hash
  * whatever "id" says; invalid UTF-8 and huge values are kept repaired or
  * cut and marked altered (never matched, created or written across). */
@@ -1107,6 +1150,7 @@ main (int   argc,
     { "never-resubscribe", test_never_resubscribe },
     { "merge-fields", test_merge_fields },
     { "tags", test_tags },
+    { "required-merge-field", test_required_merge_field },
     { "incremental", test_incremental },
     { "daily-full-listing", test_daily_full_listing },
     { "batches", test_batches },
@@ -1125,6 +1169,7 @@ main (int   argc,
     }
   g_test_add_func ("/concord/mailchimp/data-center", test_data_center);
   g_test_add_func ("/concord/mailchimp/hostile-paging", test_hostile_paging);
+  g_test_add_func ("/concord/mailchimp/hostile-no-total", test_hostile_no_total);
   g_test_add_func ("/concord/mailchimp/hostile-members", test_hostile_members);
 
   return g_test_run ();

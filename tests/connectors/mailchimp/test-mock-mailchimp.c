@@ -305,6 +305,20 @@ test_batch (void)
     g_assert_cmpstr (json_object_get_string_member (error, "error_code"), ==,
                      "ERROR_CONTACT_EXISTS");
   }
+  /* A required merge field refuses a new member without it, unless the
+   * write skips merge validation. */
+  concord_mock_mailchimp_add_merge_field (mock, list_id, "CITY", "City", "text", NULL);
+  concord_mock_mailchimp_set_merge_field_required (mock, list_id, "CITY", TRUE);
+  {
+    g_autoptr(Answer) refused = ask (mock, "POST", path,
+      "{\"members\": [{\"email_address\": \"r@example.com\", \"status\": \"subscribed\"}]}");
+    g_autoptr(Answer) skipped = ask (mock, "POST", path,
+      "{\"members\": [{\"email_address\": \"r@example.com\", \"status\": \"subscribed\"}],"
+      " \"skip_merge_validation\": true}");
+
+    g_assert_cmpint (json_object_get_int_member (refused->object, "error_count"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (skipped->object, "total_created"), ==, 1);
+  }
   for (guint i = 0; i < 501; i++)
     g_string_append_printf (big, "%s{\"email_address\": \"m%u@example.com\", \"status\": "
                             "\"subscribed\"}", i > 0 ? "," : "", i);
@@ -314,7 +328,7 @@ test_batch (void)
 
     g_assert_cmpuint (too_many->status, ==, 400);
   }
-  g_assert_cmpuint (concord_mock_mailchimp_get_n_members (mock, list_id), ==, 1);
+  g_assert_cmpuint (concord_mock_mailchimp_get_n_members (mock, list_id), ==, 2);
   {
     g_autofree char *json = concord_mock_mailchimp_get_member_json (mock, list_id, "A@EXAMPLE.COM");
 

@@ -30,7 +30,8 @@
  *   objectWriteTraceId, the ids, the property name); or, as HubSpot is
  *   reported to answer some batches, all or nothing
  *   (concord_mock_hubspot_set_atomic_batches());
- * - email is unique (case-insensitive): a create with one that exists, or
+ * - email is unique (case-insensitive) and kept in lower case: a create
+ *   with one that exists, or
  *   an update to one, is 409 CONFLICT "Contact already exists. Existing
  *   ID: N";
  * - values: all strings; an invalid email, an unknown or read-only
@@ -48,7 +49,8 @@
  *   ones) and the account's custom ones;
  * - the ten-secondly limit: X-HubSpot-RateLimit-Max, -Remaining and
  *   -Interval-Milliseconds on every answer, and beyond the limit a 429
- *   with policyName TEN_SECONDLY_ROLLING (no Retry-After, as HubSpot).
+ *   with policyName TEN_SECONDLY_ROLLING (no Retry-After, as HubSpot);
+ *   search's own limit of some requests a second, a 429 SECONDLY beyond.
  *
  * The account's data sit behind one mutex, taken by the handler for a
  * whole request and by the public API for each call.
@@ -114,6 +116,8 @@ struct _ConcordMockHubspot
   guint              rate_max;    /* 0: none */
   GQueue             window;      /* arrival times (gint64 *, owned) */
   guint              n_429;
+  guint              search_max;  /* searches a second (0: none) */
+  GQueue             search_window; /* arrival times (gint64 *, owned) */
   gboolean           atomic;      /* a batch write with one bad input fails whole */
   char              *save_path;   /* (owned) (nullable) */
 };
@@ -688,6 +692,9 @@ apply_properties (ConcordMockHubspot *self,
 
       if (text == NULL || *text == '\0')
         g_hash_table_remove (contact->values, name);
+      else if (g_str_equal (name, "email"))
+        /* HubSpot keeps an address in lower case, whatever it was sent. */
+        g_hash_table_replace (contact->values, g_strdup (name), g_utf8_strdown (text, -1));
       else
         g_hash_table_replace (contact->values, g_strdup (name), g_strdup (text));
     }
@@ -1456,6 +1463,37 @@ take_rate (ConcordMockHubspot *self,
   return TRUE;
 }
 
+/* Search's own limit, per second: FALSE when over it (answered). */
+static gboolean
+take_search_rate (ConcordMockHubspot *self,
+                  ConcordMockRequest *request)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 *oldest;
+
+  if (self->search_max == 0)
+    return TRUE;
+  while ((oldest = g_queue_peek_head (&self->search_window)) != NULL &&
+         *oldest + G_USEC_PER_SEC <= now)
+    g_free (g_queue_pop_head (&self->search_window));
+  if (g_queue_get_length (&self->search_window) >= self->search_max)
+    {
+      JsonObject *body = json_object_new ();
+      g_autofree char *correlation = correlation_id ();
+
+      self->n_429++;
+      json_object_set_string_member (body, "status", "error");
+      json_object_set_string_member (body, "message", "You have reached your secondly limit.");
+      json_object_set_string_member (body, "errorType", "RATE_LIMIT");
+      json_object_set_string_member (body, "correlationId", correlation);
+      json_object_set_string_member (body, "policyName", "SECONDLY");
+      respond_object (request, 429, body);
+      return FALSE;
+    }
+  g_queue_push_tail (&self->search_window, g_memdup2 (&now, sizeof now));
+  return TRUE;
+}
+
 static void
 on_request_cb (ConcordMockRequest *request,
                gpointer            user_data)
@@ -1475,7 +1513,7 @@ on_request_cb (ConcordMockRequest *request,
       return;
     }
   /* Search has its own limit, not the ten-secondly one. */
-  if (!take_rate (self, request, search))
+  if (!take_rate (self, request, search) || (search && !take_search_rate (self, request)))
     return;
 
   if (g_str_equal (method, "GET") && g_str_equal (path, PATH_PROPERTIES))
@@ -1601,8 +1639,10 @@ save_locked (ConcordMockHubspot *self)
   if (self->save_path == NULL)
     return;
   node = state_to_json (self);
-  text = json_to_string (node, TRUE);
-  if (!g_file_set_contents (self->save_path, text, -1, &error))
+  text = json_to_string (node, FALSE);
+  /* For this user only: a sandbox's account is someone's sample data. */
+  if (!g_file_set_contents_full (self->save_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                 &error))
     g_warning ("Could not save the simulated HubSpot account: %s", error->message);
 }
 
@@ -1634,6 +1674,7 @@ concord_mock_hubspot_finalize (GObject *object)
   g_ptr_array_unref (self->contacts);
   g_ptr_array_unref (self->properties);
   g_queue_clear_full (&self->window, g_free);
+  g_queue_clear_full (&self->search_window, g_free);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (concord_mock_hubspot_parent_class)->finalize (object);
@@ -1707,6 +1748,7 @@ concord_mock_hubspot_init (ConcordMockHubspot *self)
   self->properties = g_ptr_array_new_with_free_func ((GDestroyNotify) property_free);
   self->next_id = 101;
   g_queue_init (&self->window);
+  g_queue_init (&self->search_window);
   add_standard_properties (self);
 }
 
@@ -1918,6 +1960,21 @@ concord_mock_hubspot_set_rate_limit (ConcordMockHubspot *self,
 }
 
 /**
+ * concord_mock_hubspot_set_search_rate_limit:
+ * @max: searches per rolling second (0: no limit; HubSpot's is 5), beyond
+ *   which a search is answered 429 with policyName SECONDLY
+ */
+void
+concord_mock_hubspot_set_search_rate_limit (ConcordMockHubspot *self,
+                                            guint               max)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
+
+  self->search_max = max;
+  g_queue_clear_full (&self->search_window, g_free);
+}
+
+/**
  * concord_mock_hubspot_set_atomic_batches:
  * @atomic: whether a batch create or update with one bad input fails
  *   whole (409 or 400 for the first, nothing written) instead of 207
@@ -2111,6 +2168,13 @@ concord_mock_hubspot_load_file (ConcordMockHubspot  *self,
   return TRUE;
 }
 
+/**
+ * concord_mock_hubspot_set_save_path:
+ * @path: (nullable): where to keep the account; %NULL to stop
+ *
+ * Writes the account to @path now (only this user may read it), and
+ * again after every change.
+ */
 void
 concord_mock_hubspot_set_save_path (ConcordMockHubspot *self,
                                     const char         *path)
@@ -2119,6 +2183,7 @@ concord_mock_hubspot_set_save_path (ConcordMockHubspot *self,
 
   g_free (self->save_path);
   self->save_path = g_strdup (path);
+  save_locked (self);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -2137,6 +2202,7 @@ info_create (const char  *secret,
       /* The Free and Starter private-app limit, and the account's own
        * custom properties. */
       concord_mock_hubspot_set_rate_limit (mock, 100);
+      concord_mock_hubspot_set_search_rate_limit (mock, 5);
       concord_mock_hubspot_generate (mock, 0, 1);
     }
   return G_OBJECT (mock);

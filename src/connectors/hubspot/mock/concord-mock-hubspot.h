@@ -53,12 +53,15 @@ void                concord_mock_hubspot_generate          (ConcordMockHubspot  
                                                             guint                n,
                                                             guint32              seed);
 
-/* How the API behaves: @max requests per rolling 10 s (0: no limit). */
-void                concord_mock_hubspot_set_rate_limit    (ConcordMockHubspot  *self,
-                                                            guint                max);
-guint               concord_mock_hubspot_get_n_429         (ConcordMockHubspot  *self);
-void                concord_mock_hubspot_set_atomic_batches (ConcordMockHubspot *self,
-                                                            gboolean             atomic);
+/* How the API behaves: @max requests per rolling 10 s (0: no limit);
+ * searches per second; batches written all or nothing. */
+void                concord_mock_hubspot_set_rate_limit        (ConcordMockHubspot  *self,
+                                                                guint                max);
+guint               concord_mock_hubspot_get_n_429             (ConcordMockHubspot  *self);
+void                concord_mock_hubspot_set_search_rate_limit (ConcordMockHubspot  *self,
+                                                                guint                max);
+void                concord_mock_hubspot_set_atomic_batches    (ConcordMockHubspot  *self,
+                                                                gboolean             atomic);
 
 gboolean            concord_mock_hubspot_load_file         (ConcordMockHubspot  *self,
                                                             const char          *path,

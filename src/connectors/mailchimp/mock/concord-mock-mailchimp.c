@@ -39,8 +39,9 @@
  *   per-member errors[] ("… is already a list member", fake or invalid
  *   addresses, merge field values) and new_members / updated_members;
  * - merge field values checked by type (number, date, dropdown and radio
- *   choices); a fake address (at a .invalid domain, or not an address) is
- *   "Invalid Resource".
+ *   choices), required ones on new members unless skip_merge_validation
+ *   (a query parameter, or the batch's member); a fake address (at a
+ *   .invalid domain, or not an address) is "Invalid Resource".
  *
  * The account's data sit behind one mutex, taken by the handler for a
  * whole request and by the public API for each call.
@@ -70,6 +71,7 @@ typedef struct
   char  *type;     /* (owned) */
   char **choices;  /* (owned) (nullable) */
   guint  merge_id;
+  gboolean required;
 } MField;
 
 typedef struct
@@ -358,6 +360,31 @@ check_body (List        *list,
     {
       *field = "tags";
       return g_strdup ("tags must be an array");
+    }
+  return NULL;
+}
+
+/* A new member's body without a required merge field: its tag, or NULL
+ * (unless the write skips merge validation). */
+static const char *
+missing_required (List       *list,
+                  JsonObject *body,
+                  gboolean    skip)
+{
+  JsonObject *merge = json_object_has_member (body, "merge_fields") &&
+                      JSON_NODE_HOLDS_OBJECT (json_object_get_member (body, "merge_fields"))
+                      ? json_object_get_object_member (body, "merge_fields") : NULL;
+
+  for (guint i = 0; !skip && i < list->fields->len; i++)
+    {
+      MField *field = g_ptr_array_index (list->fields, i);
+      JsonNode *value = merge != NULL ? json_object_get_member (merge, field->tag) : NULL;
+
+      if (field->required &&
+          (value == NULL || JSON_NODE_HOLDS_NULL (value) ||
+           (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
+            *json_node_get_string (value) == '\0')))
+        return field->tag;
     }
   return NULL;
 }
@@ -661,7 +688,7 @@ make_field (gpointer item,
   json_object_set_string_member (object, "tag", field->tag);
   json_object_set_string_member (object, "name", field->name);
   json_object_set_string_member (object, "type", field->type);
-  json_object_set_boolean_member (object, "required", FALSE);
+  json_object_set_boolean_member (object, "required", field->required);
   json_object_set_string_member (object, "default_value", "");
   json_object_set_boolean_member (object, "public", TRUE);
   if (field->choices != NULL)
@@ -816,6 +843,17 @@ write_member (ConcordMockMailchimp *self,
     }
 
   is_new = member == NULL;
+  if (is_new && (field = missing_required (list, body,
+                                           g_strcmp0 (concord_mock_request_get_query_param (
+                                                        request, "skip_merge_validation"),
+                                                      "true") == 0)) != NULL)
+    {
+      g_autofree char *detail = g_strdup_printf ("Your merge fields were invalid. %s is required.",
+                                                 field);
+
+      respond_problem (request, 400, "Invalid Resource", detail, field);
+      return;
+    }
   wanted = json_object_get_string_member_with_default (body, "status", NULL);
   if (!is_new && wanted != NULL && g_str_equal (wanted, "subscribed") &&
       (g_strcmp0 (json_object_get_string_member (member, "status"), "unsubscribed") == 0 ||
@@ -874,6 +912,7 @@ batch_subscribe (ConcordMockMailchimp *self,
   JsonArray *created, *updated, *errors;
   JsonArray *members;
   gboolean update_existing;
+  gboolean skip_merge;
 
   if (body == NULL || !json_object_has_member (body, "members") ||
       !JSON_NODE_HOLDS_ARRAY (json_object_get_member (body, "members")))
@@ -895,6 +934,7 @@ batch_subscribe (ConcordMockMailchimp *self,
       return;
     }
   update_existing = json_object_get_boolean_member_with_default (body, "update_existing", FALSE);
+  skip_merge = json_object_get_boolean_member_with_default (body, "skip_merge_validation", FALSE);
 
   answer = json_object_new ();
   created = json_array_new ();
@@ -962,6 +1002,15 @@ batch_subscribe (ConcordMockMailchimp *self,
         {
           json_array_add_object_element (errors, batch_error (email, "Member In Compliance State",
                                                               "ERROR_GENERIC", "status"));
+          continue;
+        }
+      if (member == NULL && (field = missing_required (list, item, skip_merge)) != NULL)
+        {
+          g_autofree char *text = g_strdup_printf ("Your merge fields were invalid. %s is "
+                                                   "required.", field);
+
+          json_array_add_object_element (errors, batch_error (email, text, "ERROR_GENERIC",
+                                                              field));
           continue;
         }
       if (member == NULL)
@@ -1498,6 +1547,26 @@ concord_mock_mailchimp_add_merge_field (ConcordMockMailchimp *self,
 
   g_return_if_fail (list != NULL);
   add_field_locked (list, tag, name, type, choices);
+}
+
+/**
+ * concord_mock_mailchimp_set_merge_field_required:
+ *
+ * A required merge field: a new member without it is refused, unless the
+ * write skips merge validation (skip_merge_validation).
+ */
+void
+concord_mock_mailchimp_set_merge_field_required (ConcordMockMailchimp *self,
+                                                 const char           *list_id,
+                                                 const char           *tag,
+                                                 gboolean              required)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
+  List *list = find_list (self, list_id);
+  MField *field = list != NULL ? find_field (list, tag) : NULL;
+
+  g_return_if_fail (field != NULL);
+  field->required = required;
 }
 
 /**

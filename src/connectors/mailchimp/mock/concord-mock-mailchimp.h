@@ -43,6 +43,10 @@ void                  concord_mock_mailchimp_add_merge_field   (ConcordMockMailc
                                                                 const char            *name,
                                                                 const char            *type,
                                                                 const char * const    *choices);
+void                  concord_mock_mailchimp_set_merge_field_required (ConcordMockMailchimp *self,
+                                                                       const char           *list_id,
+                                                                       const char           *tag,
+                                                                       gboolean              required);
 char                 *concord_mock_mailchimp_put_member_json   (ConcordMockMailchimp  *self,
                                                                 const char            *list_id,
                                                                 const char            *member_json,
