@@ -1505,7 +1505,7 @@ main (int   argc,
       if (g_str_equal (apps[i], SAMPLE_APP))
 #endif
         {
-          g_autofree char *path = g_strdup_printf ("/concord/sandbox/app/sync/%s", apps[i]);
+          g_autofree char *path = g_strdup_printf ("/concord/sandbox/app/sync-%s", apps[i]);
 
           g_test_add (path, Fixture, g_strdup (apps[i]), setup, test_app_sync, teardown);
         }

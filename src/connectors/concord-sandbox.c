@@ -1239,22 +1239,3 @@ concord_sandbox_get_app_moved_from (ConcordSandbox *self,
   app = find_app (self, app_id);
   return app != NULL ? app->moved_from : NULL;
 }
-
-/**
- * concord_sandbox_make_key:
- * @app_id: an app of the registry
- *
- * A key for a simulated account of @app_id, as the sandbox makes for its
- * sample apps: random, in a shape the app's account form accepts.
- *
- * Returns: (transfer full): the key
- */
-char *
-concord_sandbox_make_key (const char *app_id)
-{
-  const ConcordAppInfo *app = concord_app_registry_lookup (app_id);
-
-  g_return_val_if_fail (app != NULL, NULL);
-
-  return make_key (app);
-}

@@ -64,6 +64,5 @@ const char     *concord_sandbox_get_app_url                  (ConcordSandbox    
                                                               const char           *app_id);
 const char     *concord_sandbox_get_app_moved_from           (ConcordSandbox       *self,
                                                               const char           *app_id);
-char           *concord_sandbox_make_key                     (const char           *app_id);
 
 G_END_DECLS
