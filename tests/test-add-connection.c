@@ -2256,6 +2256,11 @@ test_sandbox_app (Fixture       *f,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==,
                    concord_sandbox_get_app_key (sandbox, "pipedrive"));
 
+  /* Named for the user, who may rename them. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_a, "name-entry"))), ==,
+                   "Sample Elastic Email");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry"))), ==,
+                   "Sample Pipedrive");
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_a, "name-entry")), "Sample Newsletter");
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry")), "Sample Sales");
   check_key (f, CONCORD_SIDE_A, "Key accepted");
@@ -2304,6 +2309,19 @@ test_sandbox_app (Fixture       *f,
   g_hash_table_iter_init (&iter, emails_a);
   while (g_hash_table_iter_next (&iter, &email, NULL))
     g_assert_true (g_hash_table_contains (emails_b, email));
+
+  /* Trying again: the sample accounts made the first time are offered
+   * first, not a second account of the same server. */
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+  concord_add_connection_dialog_set_sandbox_app (CONCORD_ADD_CONNECTION_DIALOG (f->dialog), sandbox, "pipedrive");
+  area_b = side (f, CONCORD_SIDE_B);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_visible (concord_test_named (area_b, "existing-accounts")));
+  g_assert_nonnull (concord_test_named (area_b, "existing-Sample Sales"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "name-entry")));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "key-entry")));
 }
 
 /* ------------------------------------------------------------------------- */

@@ -1048,13 +1048,22 @@ concord_add_connection_dialog_set_sandbox_app (ConcordAddConnectionDialog *self,
   name = concord_app_registry_get_name (app_id);
   /* Translators: %s is an app, "Pipedrive" */
   text = g_strdup_printf (_("Sample data: Elastic Email and %s run on this computer with a few hundred "
-                            "made-up contacts, their keys filled in; nothing leaves it. Name the two "
-                            "accounts and go on."),
+                            "made-up contacts; their accounts are filled in, and nothing leaves this "
+                            "computer. Check each account, then go on."),
                           name);
   gtk_label_set_label (self->sandbox_label, text);
 
   concord_add_connection_side_choose_app (self->side_a, concord_elasticemail_app.id);
   concord_add_connection_side_choose_app (self->side_b, app_id);
+  {
+    /* Translators: the name of the sandbox demo's account of an app, %s
+     * ("Sample Pipedrive") */
+    g_autofree char *name_a = g_strdup_printf (_("Sample %s"), concord_app_info_get_name (&concord_elasticemail_app));
+    g_autofree char *name_b = g_strdup_printf (_("Sample %s"), name);
+
+    concord_add_connection_side_suggest_name (self->side_a, name_a);
+    concord_add_connection_side_suggest_name (self->side_b, name_b);
+  }
   /* The first name to type, under what the page says. */
   concord_add_connection_side_focus (self->side_a);
   concord_add_connection_scroll_to (GTK_WIDGET (self->sandbox_label));
