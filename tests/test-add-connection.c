@@ -2257,6 +2257,11 @@ test_sandbox_app (Fixture       *f,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "key-entry"))), ==,
                    concord_sandbox_get_app_key (sandbox, "pipedrive"));
 
+  /* Named for the user, who may rename them. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_a, "name-entry"))), ==,
+                   "Sample Elastic Email");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry"))), ==,
+                   "Sample Pipedrive");
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_a, "name-entry")), "Sample Newsletter");
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area_b, "name-entry")), "Sample Sales");
   check_key (f, CONCORD_SIDE_A, "Key accepted");
@@ -2275,9 +2280,9 @@ test_sandbox_app (Fixture       *f,
   g_assert_true (gtk_widget_get_visible (concord_test_named (f->dialog, "types-b")));
   /* One kind each: said, nothing to choose. */
   assert_accessible_label (concord_test_named (f->dialog, "type-a-contacts"),
-                           "Contacts. The only kind of contact in Elastic Email");
+                           "Contacts. The only kind of contact in this Elastic Email account");
   assert_accessible_label (concord_test_named (f->dialog, "type-b-persons"),
-                           "Persons. The only kind of contact in Pipedrive");
+                           "Persons. The only kind of contact in this Pipedrive account");
   g_assert_true (ADW_IS_ACTION_ROW (concord_test_named (f->dialog, "type-b-persons")));
   g_assert_null (concord_test_find_type (concord_test_named (f->dialog, "type-b-persons"), GTK_TYPE_CHECK_BUTTON));
   next (f, "direction");
@@ -2305,6 +2310,19 @@ test_sandbox_app (Fixture       *f,
   g_hash_table_iter_init (&iter, emails_a);
   while (g_hash_table_iter_next (&iter, &email, NULL))
     g_assert_true (g_hash_table_contains (emails_b, email));
+
+  /* Trying again: the sample accounts made the first time are offered
+   * first, not a second account of the same server. */
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (is_mapped, f->dialog, 10));
+  concord_add_connection_dialog_set_sandbox_app (CONCORD_ADD_CONNECTION_DIALOG (f->dialog), sandbox, "pipedrive");
+  area_b = side (f, CONCORD_SIDE_B);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_visible (concord_test_named (area_b, "existing-accounts")));
+  g_assert_nonnull (concord_test_named (area_b, "existing-Sample Sales"));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "name-entry")));
+  g_assert_false (gtk_widget_is_visible (concord_test_named (area_b, "key-entry")));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -2572,6 +2590,9 @@ app_steps (Fixture              *f,
       g_assert_true (g_str_has_prefix (app->key_url, "https://"));
       g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (concord_test_named (area, "key-help-button"))),
                        ==, app->key_url);
+      /* Named as the app names its key. */
+      g_assert_nonnull (strstr (gtk_button_get_label (GTK_BUTTON (concord_test_named (area, "key-help-button"))),
+                                concord_app_field_get_label (concord_app_info_get_secret_field (app))));
     }
 
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "name-entry")), name);
@@ -2588,6 +2609,18 @@ app_steps (Fixture              *f,
       else if (field->required && field->kind == CONCORD_APP_FIELD_TEXT)
         gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), "owner@example.com");
     }
+  /* A wrong key (of the right shape): refused before Next, in words that
+   * name the app. */
+  {
+    g_autofree char *refused = g_strdup_printf ("%s refused this API key", concord_app_info_get_name (app));
+    g_autofree char *wrong = concord_sandbox_make_key (app);
+
+    gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), wrong);
+    check_key (f, CONCORD_SIDE_B, refused);
+    g_assert_true (gtk_widget_has_css_class (concord_test_named (area, "status-label"), "error"));
+    g_assert_false (gtk_widget_is_sensitive (concord_test_named (f->dialog, "next-button")));
+  }
+
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
   check_key (f, CONCORD_SIDE_B, "Key accepted");
   scroll_to (concord_test_named (area, "status-label"));
@@ -2603,7 +2636,7 @@ app_steps (Fixture              *f,
     {
       const ConcordContactType *type = g_ptr_array_index (types, i);
       g_autofree char *check = g_strdup_printf ("type-b-%s", type->id);
-      g_autofree char *only = g_strdup_printf ("%s. The only kind of contact in %s", type->label,
+      g_autofree char *only = g_strdup_printf ("%s. The only kind of contact in this %s account", type->label,
                                                concord_app_info_get_name (app));
 
       assert_accessible_label (concord_test_named (f->dialog, check), types->len == 1 ? only : type->label);

@@ -1100,6 +1100,7 @@ test_remove (Fixture       *f,
 #ifndef SAMPLE_APP
 #define SAMPLE_APP "pipedrive"
 #define SAMPLE_APP_TYPE "persons"
+#define SAMPLE_APP_DEFAULT 1   /* the sync runs for every sample app */
 #endif
 
 /* Only apps whose mock makes up and keeps its data are offered; Elastic
@@ -1246,16 +1247,27 @@ test_app_start (Fixture       *f,
   g_assert_null (concord_sandbox_get_app_options_json (f->sandbox, SAMPLE_APP));
 }
 
-/* Whole runs Elastic Email ↔ the sample app: contacts of each appear on
- * the other, a second run writes nothing, and after a restart (a new
- * sandbox on the folder, as the next start of Concord makes) the app is
- * back at its address with its key and what was written. */
+static ConcordConnector *
+connect_sample (Fixture    *f,
+                const char *app_id)
+{
+  return connect_app (app_id, concord_sandbox_get_app_options_json (f->sandbox, app_id),
+                      concord_sandbox_get_app_key (f->sandbox, app_id));
+}
+
+/* Whole runs Elastic Email ↔ each sample app (@data: its id): contacts of
+ * each appear on the other, a second run writes nothing, and after a
+ * restart (a new sandbox on the folder, as the next start of Concord
+ * makes) the app is back at its address with its key and what was
+ * written. */
 static void
 test_app_sync (Fixture       *f,
                gconstpointer  data)
 {
+  const char *app_id = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordConnector) app = NULL;
+  g_autoptr(GPtrArray) types = NULL;
   g_autoptr(GPtrArray) schema_a = NULL;
   g_autoptr(GPtrArray) schema_b = NULL;
   g_autoptr(GPtrArray) unmapped = NULL;
@@ -1266,6 +1278,7 @@ test_app_sync (Fixture       *f,
   g_autofree char *db = g_build_filename (g_get_user_data_dir (), "state-app.sqlite", NULL);
   g_autofree char *url = NULL;
   g_autofree char *key = NULL;
+  g_autofree char *type = NULL;
   g_autoptr(ConcordStore) store = NULL;
   g_autoptr(ConcordMapping) mapping = NULL;
   ConcordSyncConfig config;
@@ -1273,61 +1286,75 @@ test_app_sync (Fixture       *f,
   GHashTableIter iter;
   gpointer email;
   gint64 connection_id;
+  guint only_a = 0, only_b = 0;
   ConcordConnectionRow row = {
     .name = (char *) "sandbox", .account_a = (char *) "ee", .type_a = (char *) "contacts",
-    .account_b = (char *) "app", .type_b = (char *) SAMPLE_APP_TYPE, .enabled = TRUE,
+    .account_b = (char *) "app", .enabled = TRUE,
   };
 
-  start_with_sample_app (f);
-  url = g_strdup (concord_sandbox_get_app_url (f->sandbox, SAMPLE_APP));
-  key = g_strdup (concord_sandbox_get_app_key (f->sandbox, SAMPLE_APP));
-  app = connect_sample_app (f);
+  g_assert_true (concord_sandbox_add_app (f->sandbox, app_id, &error));
+  g_assert_no_error (error);
+  g_assert_true (concord_sandbox_start (f->sandbox, &error));
+  g_assert_no_error (error);
+  url = g_strdup (concord_sandbox_get_app_url (f->sandbox, app_id));
+  key = g_strdup (concord_sandbox_get_app_key (f->sandbox, app_id));
+  app = connect_sample (f, app_id);
+  g_assert_true (verify (app, &error));
+  g_assert_no_error (error);
+
+  /* Its first kind of contact (a Mailchimp audience: from its API). */
+  types = concord_connector_list_contact_types_sync (app, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (types->len, >, 0);
+  type = g_strdup (((ConcordContactType *) g_ptr_array_index (types, 0))->id);
+  row.type_b = type;
 
   schema_a = load_schema (f->ee, "contacts");
-  schema_b = load_schema (app, SAMPLE_APP_TYPE);
+  schema_b = load_schema (app, type);
   store = concord_store_new (db, &error);
   g_assert_no_error (error);
   g_assert_true (concord_store_add_account (store, "ee", "elasticemail", "Elastic Email", ee_options (f), &error));
-  g_assert_true (concord_store_add_account (store, "app", SAMPLE_APP, "Sample",
-                                            concord_sandbox_get_app_options_json (f->sandbox, SAMPLE_APP),
-                                            &error));
+  g_assert_true (concord_store_add_account (store, "app", app_id, "Sample",
+                                            concord_sandbox_get_app_options_json (f->sandbox, app_id), &error));
   connection_id = concord_store_add_connection (store, &row, &error);
   g_assert_no_error (error);
   mapping = concord_mapping_new_auto (schema_a, schema_b, &unmapped);
   g_assert_cmpint (concord_mapping_find (mapping, CONCORD_SIDE_A, "email"), >=, 0);
-  g_assert_cmpint (concord_mapping_find (mapping, CONCORD_SIDE_A, "first_name"), >=, 0);
   concord_sync_config_init (&config, mapping);
 
-  g_assert_true (concord_sync_run (store, connection_id, &config, f->ee, "contacts", app, SAMPLE_APP_TYPE,
+  g_assert_true (concord_sync_run (store, connection_id, &config, f->ee, "contacts", app, type,
                                    NULL, NULL, &summary, &error));
   g_assert_no_error (error);
-  g_test_message ("first run: listed %u/%u, created %u/%u, updated %u/%u, failed %u/%u",
+  g_test_message ("%s first run: listed %u/%u, created %u/%u, updated %u/%u, failed %u/%u, skipped %u", app_id,
                   summary.listed[0], summary.listed[1], summary.created[0], summary.created[1],
-                  summary.updated[0], summary.updated[1], summary.failed[0], summary.failed[1]);
+                  summary.updated[0], summary.updated[1], summary.failed[0], summary.failed[1], summary.skipped);
   g_assert_cmpuint (summary.listed[0], ==, 300);
-  g_assert_cmpuint (summary.listed[1], ==, 250);
+  g_assert_cmpuint (summary.listed[1], >, 0);
   g_assert_cmpuint (summary.created[0], >, 0);
   g_assert_cmpuint (summary.created[1], >, 0);
   g_assert_cmpuint (summary.failed[0], ==, 0);
   g_assert_cmpuint (summary.failed[1], ==, 0);
   concord_run_summary_clear (&summary);
 
-  /* Every address is on both sides now. */
+  /* The contacts of each side are on the other (but for those an app's
+   * own rules keep out, such as a suppressed address Mailchimp is never
+   * sent as subscribed: a few). */
   contacts = list_all (f->ee, "contacts");
-  persons = list_all (app, SAMPLE_APP_TYPE);
+  persons = list_all (app, type);
   index_a = index_by_email (contacts);
   index_b = index_by_email (persons);
-  g_assert_cmpuint (g_hash_table_size (index_a), >=, 300);
   g_hash_table_iter_init (&iter, index_a);
   while (g_hash_table_iter_next (&iter, &email, NULL))
-    if (!g_hash_table_contains (index_b, email))
-      g_error ("%s is in Elastic Email only", (char *) email);
+    only_a += !g_hash_table_contains (index_b, email);
   g_hash_table_iter_init (&iter, index_b);
   while (g_hash_table_iter_next (&iter, &email, NULL))
-    if (!g_hash_table_contains (index_a, email))
-      g_error ("%s is in %s only", (char *) email, SAMPLE_APP);
+    only_b += !g_hash_table_contains (index_a, email);
+  g_test_message ("%s: %u contacts in Elastic Email only, %u in the app only", app_id, only_a, only_b);
+  g_assert_cmpuint (only_b, ==, 0);
+  g_assert_cmpuint (only_a * 10, <, g_hash_table_size (index_a));
+  g_assert_cmpuint (g_hash_table_size (index_b), >=, g_hash_table_size (index_a) - only_a);
 
-  g_assert_true (concord_sync_run (store, connection_id, &config, f->ee, "contacts", app, SAMPLE_APP_TYPE,
+  g_assert_true (concord_sync_run (store, connection_id, &config, f->ee, "contacts", app, type,
                                    NULL, NULL, &summary, &error));
   g_assert_no_error (error);
   assert_nothing_written (&summary);
@@ -1340,14 +1367,14 @@ test_app_sync (Fixture       *f,
   {
     g_auto(GStrv) apps = concord_sandbox_get_apps (f->sandbox);
 
-    g_assert_true (g_strv_contains ((const char * const *) apps, SAMPLE_APP));
+    g_assert_true (g_strv_contains ((const char * const *) apps, app_id));
   }
-  g_assert_cmpstr (concord_sandbox_get_app_url (f->sandbox, SAMPLE_APP), ==, url);
-  g_assert_cmpstr (concord_sandbox_get_app_key (f->sandbox, SAMPLE_APP), ==, key);
-  app = connect_sample_app (f);
-  g_assert_cmpuint (count_records (app, SAMPLE_APP_TYPE), ==, persons->len);
+  g_assert_cmpstr (concord_sandbox_get_app_url (f->sandbox, app_id), ==, url);
+  g_assert_cmpstr (concord_sandbox_get_app_key (f->sandbox, app_id), ==, key);
+  app = connect_sample (f, app_id);
+  g_assert_cmpuint (count_records (app, type), ==, persons->len);
 
-  g_assert_true (concord_sync_run (store, connection_id, &config, f->ee, "contacts", app, SAMPLE_APP_TYPE,
+  g_assert_true (concord_sync_run (store, connection_id, &config, f->ee, "contacts", app, type,
                                    NULL, NULL, &summary, &error));
   g_assert_no_error (error);
   assert_nothing_written (&summary);
@@ -1466,7 +1493,23 @@ main (int   argc,
   g_test_add ("/concord/sandbox/remove", Fixture, NULL, setup, test_remove, teardown);
   g_test_add_func ("/concord/sandbox/app/list", test_list_apps);
   g_test_add ("/concord/sandbox/app/start", Fixture, NULL, setup, test_app_start, teardown);
-  g_test_add ("/concord/sandbox/app/sync", Fixture, NULL, setup, test_app_sync, teardown);
+  {
+    /* Each sample app the sandbox offers, end to end. */
+    g_auto(GStrv) apps = concord_sandbox_list_apps ();
+
+    for (guint i = 0; apps[i] != NULL; i++)
+#ifdef SAMPLE_APP_DEFAULT
+      if (!g_str_equal (apps[i], "sample-crm"))
+#else
+      /* Built for one app: its sync only. */
+      if (g_str_equal (apps[i], SAMPLE_APP))
+#endif
+        {
+          g_autofree char *path = g_strdup_printf ("/concord/sandbox/app/sync-%s", apps[i]);
+
+          g_test_add (path, Fixture, g_strdup (apps[i]), setup, test_app_sync, teardown);
+        }
+  }
   g_test_add ("/concord/sandbox/app/owns-and-remove", Fixture, NULL, setup, test_app_owns_and_remove, teardown);
   g_test_add ("/concord/sandbox/app/damaged", Fixture, NULL, setup, test_app_damaged, teardown);
 

@@ -53,7 +53,9 @@ fi
 
 OUT=${OUT:-$SRC/docs/screenshots}
 WORK=$(mktemp -d /tmp/concord-shoot-work.XXXXXX)
-KEY="shoot-$APP-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+# 32 hex digits and a data centre: a shape every app's form takes
+# (Mailchimp's keys end in theirs).
+KEY="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')-us1"
 export GSETTINGS_SCHEMA_DIR=$BUILD/data GSETTINGS_BACKEND=memory GIO_USE_PROXY_RESOLVER=dummy \
        GDK_BACKEND=x11 GSK_RENDERER=cairo NO_AT_BRIDGE=1
 

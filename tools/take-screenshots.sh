@@ -57,13 +57,13 @@ start_mock () {   # NAME KEY MOCK-ARGS…
   grep -o 'http://127[^ ]*/v4' "$WORK/$name.txt"
 }
 
-# The app on its own data, window 1280×800; MODE: empty | ok | error | prefs | sample.
+# The app on its own data, window 1280×800; MODE: empty | ok | error | prefs | sample-menu | sample.
 app_shot () {   # SCHEME MODE FILE
   local scheme=$1 mode=$2 file=$3
   local data=$WORK/data-$mode-$scheme
   rm -rf "$data"; mkdir -p "$data"
   export CONCORD_DATA_DIR=$data
-  if [ "$mode" != empty ] && [ "$mode" != sample ]; then
+  if [ "$mode" != empty ] && [ "$mode" != sample ] && [ "$mode" != sample-menu ]; then
     local ua ub uc
     ua=$(start_mock shop-$mode-$scheme ka --generate 240)
     echo '{"custom_fields": ["city","age","plan"], "lists": ["Newsletter","Customers","VIP"], "contacts": []}' >"$WORK/seed.json"
@@ -88,6 +88,9 @@ app_shot () {   # SCHEME MODE FILE
   case $mode in
     error) sleep 25 ;;   # the run fails after the connector's retries
     prefs) gapplication action io.github.concordsync.Concord preferences; sleep 2 ;;
+    # The menu of sample apps, open.
+    sample-menu) /usr/bin/python3 "$SRC/tools/drive-ui.py" "click:Try with Sample Data" wait:1 \
+              >"$data/drive.log" 2>&1 ;;
     # The menu of sample apps, then one (SAMPLE_APP="Sample CRM" for another).
     sample) /usr/bin/python3 "$SRC/tools/drive-ui.py" "click:Try with Sample Data" wait:1 \
               "click:${SAMPLE_APP:-Sample Pipedrive}" wait:4 >"$data/drive.log" 2>&1 ;;
@@ -107,6 +110,7 @@ for scheme in ${SCHEMES:-light dark}; do
   want ok && app_shot "$scheme" ok main-window
   want error && app_shot "$scheme" error main-window-error
   want prefs && app_shot "$scheme" prefs preferences
+  want sample && app_shot "$scheme" sample-menu main-window-sample-menu
   want sample && app_shot "$scheme" sample add-connection-sample-data
   # A connection's page, each of its sections.
   want page && section= app_shot "$scheme" page-overview connection-overview

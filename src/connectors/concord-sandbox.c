@@ -495,7 +495,6 @@ start_app (ConcordSandbox  *self,
       (!check_account_file (path, &load_error) || !app->info->load_file (mock, path, &load_error)))
     {
       g_autofree char *aside = g_strconcat (path, ".damaged", NULL);
-
       guint port = port_of (app->info->get_base_url (mock));
 
       g_warning ("The sandbox's %s account could not be loaded (%s); it is set aside as %s and "

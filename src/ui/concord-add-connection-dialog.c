@@ -346,8 +346,9 @@ build_types_page (ConcordAddConnectionDialog *self)
         {
           const ConcordContactType *type = g_ptr_array_index (types, 0);
           const ConcordAppInfo *app = concord_add_connection_side_get_app (side);
-          /* Translators: %s is an app ("Pipedrive") */
-          g_autofree char *subtitle = g_strdup_printf (_("The only kind of contact in %s"),
+          /* Translators: %s is an app ("Pipedrive"); the kind may be the
+           * account's own (a Mailchimp audience) */
+          g_autofree char *subtitle = g_strdup_printf (_("The only kind of contact in this %s account"),
                                                        concord_app_info_get_name (app));
           GtkWidget *row = add_row (group, self->type_rows[s], type->label, subtitle);
           GtkWidget *icon = gtk_image_new_from_icon_name (app_icon (self, s));
@@ -1047,13 +1048,22 @@ concord_add_connection_dialog_set_sandbox_app (ConcordAddConnectionDialog *self,
   name = concord_app_registry_get_name (app_id);
   /* Translators: %s is an app, "Pipedrive" */
   text = g_strdup_printf (_("Sample data: Elastic Email and %s run on this computer with a few hundred "
-                            "made-up contacts, their keys filled in; nothing leaves it. Name the two "
-                            "accounts and go on."),
+                            "made-up contacts; their accounts are filled in, and nothing leaves this "
+                            "computer. Check each account, then go on."),
                           name);
   gtk_label_set_label (self->sandbox_label, text);
 
   concord_add_connection_side_choose_app (self->side_a, concord_elasticemail_app.id);
   concord_add_connection_side_choose_app (self->side_b, app_id);
+  {
+    /* Translators: the name of the sandbox demo's account of an app, %s
+     * ("Sample Pipedrive") */
+    g_autofree char *name_a = g_strdup_printf (_("Sample %s"), concord_app_info_get_name (&concord_elasticemail_app));
+    g_autofree char *name_b = g_strdup_printf (_("Sample %s"), name);
+
+    concord_add_connection_side_suggest_name (self->side_a, name_a);
+    concord_add_connection_side_suggest_name (self->side_b, name_b);
+  }
   /* The first name to type, under what the page says. */
   concord_add_connection_side_focus (self->side_a);
   concord_add_connection_scroll_to (GTK_WIDGET (self->sandbox_label));

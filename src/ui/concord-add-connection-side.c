@@ -100,6 +100,7 @@ struct _ConcordAddConnectionSide
   GtkWidget            *problem_row;  /* (unowned) (nullable): the row the status is about */
   ConcordSandbox       *sandbox;      /* (owned) (nullable) */
   char                 *filled_key;   /* (owned) (nullable): the sandbox's key in the key row */
+  char                 *suggested_name;  /* (owned) (nullable): the name filled in for the user */
   gboolean              show_demo;            /* offer the sandbox's apps */
   GtkBox               *status_box;
   GtkImage             *status_icon;
@@ -1048,8 +1049,10 @@ on_accounts_listed_cb (GObject      *object,
   if (self->n_existing == 0)
     return;
 
-  /* What was typed meanwhile stays on screen. */
-  typed = *text_of (self->name_row) != '\0' || *text_of (self->key_row) != '\0' ||
+  /* What was typed meanwhile stays on screen (not what was filled in for
+   * the user: the sandbox's key, a suggested name). */
+  typed = (*text_of (self->name_row) != '\0' && g_strcmp0 (text_of (self->name_row), self->suggested_name) != 0) ||
+          (*text_of (self->key_row) != '\0' && g_strcmp0 (text_of (self->key_row), self->filled_key) != 0) ||
           self->account_id != NULL;
   self->adding_another = typed;
   update_sensitivity (self);
@@ -1446,6 +1449,15 @@ choose_app (ConcordAddConnectionSide *self,
   gtk_widget_set_visible (GTK_WIDGET (self->key_help_button), app->key_url != NULL);
   if (app->key_url != NULL)
     gtk_link_button_set_uri (self->key_help_button, app->key_url);
+  if (concord_app_info_get_secret_field (app) != NULL)
+    {
+      /* Translators: a link to the app's page; %s is the name of the key's
+       * field ("API Key", "API Token", "Private App Access Token") */
+      g_autofree char *help = g_strdup_printf (_("Where do I find my %s?"),
+                                               concord_app_field_get_label (concord_app_info_get_secret_field (app)));
+
+      gtk_button_set_label (GTK_BUTTON (self->key_help_button), help);
+    }
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->key_help_button),
                                app->key_help != NULL ? g_dgettext (GETTEXT_PACKAGE, app->key_help) : NULL);
   {
@@ -1648,6 +1660,7 @@ concord_add_connection_side_dispose (GObject *object)
   g_clear_object (&self->engine);
   g_clear_object (&self->sandbox);
   g_clear_pointer (&self->filled_key, g_free);
+  g_clear_pointer (&self->suggested_name, g_free);
 
   G_OBJECT_CLASS (concord_add_connection_side_parent_class)->dispose (object);
 }
@@ -1986,6 +1999,29 @@ concord_add_connection_side_choose_app (ConcordAddConnectionSide *self,
   g_return_if_fail (!app->demo || self->show_demo);
 
   choose_app (self, app);
+}
+
+/**
+ * concord_add_connection_side_suggest_name:
+ * @name: a name for the new account
+ *
+ * Fills in @name as the new account's name when none is typed (the
+ * sandbox demo's "Sample Pipedrive"). When the app's existing accounts
+ * are offered, they still come first.
+ */
+void
+concord_add_connection_side_suggest_name (ConcordAddConnectionSide *self,
+                                          const char               *name)
+{
+  g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
+  g_return_if_fail (name != NULL);
+
+  if (*text_of (self->name_row) != '\0')
+    return;
+
+  g_free (self->suggested_name);
+  self->suggested_name = g_strdup (name);
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
 }
 
 /**

@@ -33,6 +33,8 @@ void                  concord_add_connection_side_set_sandbox    (ConcordAddConn
                                                                   ConcordSandbox           *sandbox);
 void                  concord_add_connection_side_choose_app     (ConcordAddConnectionSide *self,
                                                                   const char               *app_id);
+void                  concord_add_connection_side_suggest_name   (ConcordAddConnectionSide *self,
+                                                                  const char               *name);
 void                  concord_add_connection_side_set_other      (ConcordAddConnectionSide *self,
                                                                   ConcordAddConnectionSide *other);
 gboolean              concord_add_connection_side_get_reused     (ConcordAddConnectionSide *self);

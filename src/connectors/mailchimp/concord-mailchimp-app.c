@@ -75,4 +75,5 @@ const ConcordAppInfo concord_mailchimp_app = {
   .create = create,
   /* The audiences, listed by the connector. */
   .contact_types = NULL,
+  .no_types = N_("This account has no audiences. Create one in Mailchimp, then check again."),
 };

@@ -53,7 +53,10 @@ struct _ConcordMockAppInfo
 
   /* The account's state as a JSON file of the mock's own format, for the
    * sandbox demo: load it, and save after every change when a path is
-   * set. Optional (NULL) for a mock that keeps no state across runs. */
+   * set (and at once: the sandbox sets it after generate()). Optional
+   * (NULL) for a mock that keeps no state across runs; the sandbox offers
+   * an app as its second side only when its mock has generate, load_file
+   * and set_save_path (concord_sandbox_list_apps()). */
   gboolean           (*load_file)      (GObject     *mock,
                                         const char  *path,
                                         GError     **error);
