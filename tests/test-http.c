@@ -1271,6 +1271,40 @@ refine_teapot (guint        status,
   return TRUE;
 }
 
+/* An app's hook copies the app's message, which quotes the key it refused:
+ * the client takes the key, token or Basic user name out of the error. */
+static void
+test_client_refine_error_scrubs_key (void)
+{
+  g_autoptr(Script) script = script_new ();
+  g_autoptr(ConcordHttpClient) client = script_client (script);
+  g_autoptr(GError) error = NULL;
+  guint n_calls = 0;
+  const char *quoted = "{\"message\":\"Invalid key k3y-5ecret (k3y-5ecret)\"}";
+  g_autoptr(GBytes) body = g_bytes_new_static (quoted, strlen (quoted));
+
+  concord_http_client_set_refine_error (client, refine_teapot, &n_calls);
+
+  concord_http_client_set_auth_bearer (client, "k3y-5ecret");
+  g_assert_false (concord_http_client_check_answer (client, 418, body, "GET /x", &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_QUOTA);
+  g_assert_null (strstr (error->message, "k3y-5ecret"));
+  g_assert_nonnull (strstr (error->message, "Invalid key [redacted] ([redacted])"));
+  g_clear_error (&error);
+
+  /* Insightly's way: the key is the user name, the password empty. */
+  concord_http_client_set_auth_basic (client, "k3y-5ecret", "");
+  g_assert_false (concord_http_client_check_answer (client, 418, body, "GET /x", &error));
+  g_assert_null (strstr (error->message, "k3y-5ecret"));
+  g_clear_error (&error);
+
+  /* A word as short as a name is no key: messages keep their words. */
+  concord_http_client_set_auth_basic (client, "key", "k3y-5ecret");
+  g_assert_false (concord_http_client_check_answer (client, 418, body, "GET /x", &error));
+  g_assert_nonnull (strstr (error->message, "Invalid key [redacted]"));
+  g_assert_cmpuint (n_calls, ==, 3);
+}
+
 static void
 test_client_refine_error (void)
 {
@@ -1532,6 +1566,7 @@ main (int   argc,
   g_test_add_func ("/concord/http/client/writes-in-flight", test_client_writes_in_flight);
   g_test_add_func ("/concord/http/client/rate-window", test_client_rate_window);
   g_test_add_func ("/concord/http/client/refine-error", test_client_refine_error);
+  g_test_add_func ("/concord/http/client/refine-error-scrubs-key", test_client_refine_error_scrubs_key);
   g_test_add_func ("/concord/http/client/other-origin", test_client_other_origin);
   g_test_add_func ("/concord/http/client/answers", test_client_answers);
   g_test_add_func ("/concord/http/client/key-not-logged", test_client_key_not_logged);

@@ -1554,6 +1554,41 @@ concord_http_client_set_max_answer_bytes (ConcordHttpClient *self,
   self->max_answer_bytes = max_bytes;
 }
 
+/* Replaces each of @secret's occurrences in @message with "[redacted]". */
+static void
+scrub_one (char       **message,
+           const char  *secret)
+{
+  g_auto(GStrv) parts = NULL;
+
+  /* A secret this short would be found in ordinary words: keys, tokens
+   * and passwords an app accepts are longer. */
+  if (secret == NULL || strlen (secret) < 6 || strstr (*message, secret) == NULL)
+    return;
+  parts = g_strsplit (*message, secret, -1);
+  explicit_bzero (*message, strlen (*message));
+  g_free (*message);
+  *message = g_strjoinv ("[redacted]", parts);
+}
+
+/* An app may quote the key it refused in its error body ("Invalid API key
+ * 'abc…'"), and the app's hook copies its message into the error: the
+ * credentials never reach a message, whatever the hook did. The generic
+ * concord_http_redact() cannot know a short key is one. */
+static void
+scrub_secrets (ConcordHttpClient *self,
+               GError            *error)
+{
+  if (error == NULL || error->message == NULL)
+    return;
+  scrub_one (&error->message, self->auth_value);
+  scrub_one (&error->message, self->client_secret);
+  scrub_one (&error->message, self->refresh_token);
+  /* Basic authentication with the key as the user name (Insightly). */
+  if (self->auth == AUTH_BASIC)
+    scrub_one (&error->message, self->auth_name);
+}
+
 /**
  * concord_http_client_check_answer:
  * @status: an answer's HTTP status
@@ -1590,6 +1625,8 @@ concord_http_client_check_answer (ConcordHttpClient  *self,
       self->refine (status, error_body, label, error, self->refine_data))
     {
       g_assert (error == NULL || *error != NULL);
+      if (error != NULL)
+        scrub_secrets (self, *error);
       return FALSE;
     }
 
