@@ -11,8 +11,9 @@
  * refused records left out, PATCH updates answered under their own path,
  * error messages at a nested path, rate-limit headers. Asked directly,
  * then through ConcordJsonConnector from the same description (batches
- * split to fit, each refused record failing alone). A description the
- * mock cannot serve is refused, naming what it lacks.
+ * split to fit, each refused record failing alone); a second one with
+ * cursor paging. An app the mock has no description of is refused by
+ * name.
  *
  * Paths: /concord/mock-described/<case>.
  */
@@ -58,6 +59,27 @@ static const char bulkcrm[] =
   "    \"create\": { \"method\": \"POST\", \"path\": \"/people/bulk\", \"batch\": 4,"
   "                  \"records\": \"people\", \"answer\": \"created\" },"
   "    \"update\": { \"method\": \"PATCH\", \"path\": \"/people/{id}\", \"answer\": \"person\" }"
+  "  } ] }";
+
+/* A second made-up app: cursor paging, the next cursor deep in the answer. */
+static const char cursorcrm[] =
+  "{ \"format\": 1, \"id\": \"cursorcrm\", \"name\": \"Cursor CRM\","
+  "  \"icon\": \"concord-app-cursorcrm-symbolic\", \"key_url\": \"https://cursor.example/keys\","
+  "  \"account\": [ { \"key\": \"token\", \"kind\": \"secret\", \"label\": \"Token\" } ],"
+  "  \"base_url\": \"https://api.cursor.example\","
+  "  \"auth\": { \"kind\": \"bearer\" },"
+  "  \"verify\": { \"method\": \"GET\", \"path\": \"/me\" },"
+  "  \"contact_types\": [ {"
+  "    \"id\": \"contacts\", \"label\": \"Contacts\","
+  "    \"list\": { \"method\": \"GET\", \"path\": \"/contacts\", \"records\": \"results\","
+  "                \"paging\": { \"style\": \"cursor\", \"cursor\": \"after\","
+  "                              \"next\": \"paging.next.after\", \"size\": \"limit\","
+  "                              \"page_size\": 5 } },"
+  "    \"record\": { \"id\": \"id\", \"email\": { \"path\": \"email\" },"
+  "                  \"modified\": { \"path\": \"updated\", \"format\": \"iso8601\" } },"
+  "    \"fetch\": { \"method\": \"GET\", \"path\": \"/contacts/{id}\" },"
+  "    \"create\": { \"method\": \"POST\", \"path\": \"/contacts\" },"
+  "    \"update\": { \"method\": \"PATCH\", \"path\": \"/contacts/{id}\" }"
   "  } ] }";
 
 typedef struct
@@ -256,6 +278,57 @@ test_connector (void)
   g_assert_cmpuint (n_listed, ==, 7);
 }
 
+/* Cursor paging: the next cursor where the description says, none on
+ * the last page; a cursor the mock never gave is a 400. Through the
+ * connector, every contact once. */
+static void
+test_cursor (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordMockDescribed) mock = concord_mock_described_new ("cursorcrm", NULL, KEY, 0,
+                                                                     &error);
+  ConcordDescription *description = concord_app_registry_get_description ("cursorcrm");
+  g_autoptr(JsonObject) options = json_object_new ();
+  g_autoptr(ConcordJsonConnector) connector = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *token = NULL;
+  g_autofree char *bad_url = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) bad = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  guint pages = 0;
+
+  g_assert_no_error (error);
+  concord_mock_described_generate (mock, 12, 2);
+  json_object_set_string_member (options, "base_url", concord_mock_described_get_base_url (mock));
+  connector = concord_json_connector_new (description, options, KEY, &error);
+  g_assert_no_error (error);
+  do
+    {
+      g_autoptr(ConcordPage) page = concord_test_list_page (CONCORD_CONNECTOR (connector),
+                                                            "contacts", token, &error);
+
+      g_assert_no_error (error);
+      for (guint i = 0; i < page->records->len; i++)
+        g_assert_true (g_hash_table_add (seen, g_strdup (concord_record_get_email (
+          g_ptr_array_index (page->records, i)))));
+      g_free (token);
+      token = g_strdup (page->next_page);
+      g_assert_cmpuint (++pages, <=, 3);
+    }
+  while (token != NULL);
+  g_assert_cmpuint (pages, ==, 3);
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 12);
+
+  bad_url = g_strconcat (concord_mock_described_get_base_url (mock), "/contacts?after=bm9wZQ", NULL);
+  bad = soup_message_new ("GET", bad_url);
+  soup_message_headers_replace (soup_message_get_request_headers (bad), "Authorization",
+                                "Bearer " KEY);
+  bytes = soup_session_send_and_read (session, bad, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (bad), ==, 400);
+}
+
 /* A description the mock cannot serve: refused, saying what it lacks. */
 static void
 test_unknown_app (void)
@@ -281,10 +354,17 @@ main (int   argc,
   concord_test_init (&argc, &argv);
   if (!concord_app_registry_register_description ("bulkcrm.json", bytes, &error))
     g_error ("bulkcrm.json: %s", error->message);
+  {
+    g_autoptr(GBytes) cursor_bytes = g_bytes_new_static (cursorcrm, strlen (cursorcrm));
+
+    if (!concord_app_registry_register_description ("cursorcrm.json", cursor_bytes, &error))
+      g_error ("cursorcrm.json: %s", error->message);
+  }
 
   g_test_add_func ("/concord/mock-described/auth", test_auth);
   g_test_add_func ("/concord/mock-described/batch", test_batch);
   g_test_add_func ("/concord/mock-described/connector", test_connector);
+  g_test_add_func ("/concord/mock-described/cursor", test_cursor);
   g_test_add_func ("/concord/mock-described/unknown-app", test_unknown_app);
 
   return g_test_run ();

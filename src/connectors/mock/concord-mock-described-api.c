@@ -141,12 +141,13 @@ fill_type (ConcordMockDescribedApi       *api,
   const ConcordDescField *field;
   g_autoptr(GStrvBuilder) read_only = g_strv_builder_new ();
 
-  if (type->discover != NULL || type->paging == CONCORD_DESC_PAGING_CURSOR ||
-      (type->custom != NULL && type->custom->values_object))
+  if (type->discover != NULL || (type->custom != NULL && type->custom->values_object) ||
+      (type->paging == CONCORD_DESC_PAGING_CURSOR &&
+       (type->list_records == NULL || type->list_records->n_steps == 0)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "The described mock serves fixed contact types, offset, page-number and "
-                   "Link paging and custom values in arrays; %s's %s is something else",
+                   "The described mock serves fixed contact types, cursor paging in an "
+                   "object answer and custom values in arrays; %s's %s is something else",
                    api->app_id, type->id != NULL ? type->id : "discovered type");
       return FALSE;
     }
@@ -155,7 +156,9 @@ fill_type (ConcordMockDescribedApi       *api,
   api->list_path = g_strdup (type->list->path);
   api->paging = type->paging == CONCORD_DESC_PAGING_OFFSET ? CONCORD_MOCK_DESCRIBED_PAGING_OFFSET
               : type->paging == CONCORD_DESC_PAGING_PAGE_NUMBER ? CONCORD_MOCK_DESCRIBED_PAGING_PAGE
+              : type->paging == CONCORD_DESC_PAGING_CURSOR ? CONCORD_MOCK_DESCRIBED_PAGING_CURSOR
               : CONCORD_MOCK_DESCRIBED_PAGING_LINK;
+  api->next_path = mock_path (type->next);
   api->size_param = g_strdup (type->size_param);
   api->page_param = g_strdup (type->page_param != NULL ? type->page_param : "page");
   api->default_page_size = type->page_size;
@@ -307,6 +310,7 @@ concord_mock_described_api_free (ConcordMockDescribedApi *api)
   g_free (api->list_path);
   g_free (api->size_param);
   g_free (api->page_param);
+  g_free (api->next_path);
   g_free (api->since_param);
   g_free (api->sort_param);
   g_free (api->sort_value);

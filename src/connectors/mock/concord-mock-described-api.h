@@ -31,6 +31,7 @@ typedef enum
   CONCORD_MOCK_DESCRIBED_PAGING_OFFSET,
   CONCORD_MOCK_DESCRIBED_PAGING_PAGE,
   CONCORD_MOCK_DESCRIBED_PAGING_LINK,
+  CONCORD_MOCK_DESCRIBED_PAGING_CURSOR,
 } ConcordMockDescribedPaging;
 
 typedef enum
@@ -60,7 +61,8 @@ typedef struct
   char                       *list_path;
   ConcordMockDescribedPaging  paging;
   char                       *size_param;
-  char                       *page_param;       /* offset, page number (Link: the page) */
+  char                       *page_param;       /* offset, page number, cursor (Link: the page) */
+  char                       *next_path;        /* (nullable): cursor paging's next cursor */
   guint                       default_page_size;
   guint                       max_page_size;
   char                       *since_param;      /* (nullable) */

@@ -16,7 +16,8 @@
  *   are 404, so a connector that drops it is caught;
  * - the verification endpoint, the custom field definitions endpoint;
  * - the listing: method, path, paging style (offset, page number with a
- *   short page at the end, Link header), page size parameter and its
+ *   short page at the end, an opaque cursor at the described path, Link
+ *   header), page size parameter and its
  *   maximum (above it: 400), the incremental filter and its time format,
  *   the record selector;
  * - records: id, email(s) and modification time at their paths, the
@@ -34,8 +35,8 @@
  * ConcordMockDescribedQuirks: the error body, extra request checks,
  * page-size limits, value checks by type, how an update applies a member,
  * what an answer shows, sample data, the rate limit's window and
- * Retry-After. Not served: discovered contact types, cursor paging,
- * custom values in an object (the loader's view of such a description is
+ * Retry-After. Not served: discovered contact types, cursor paging
+ * whose answer is the bare array, custom values in an object (the loader's view of such a description is
  * refused, naming it). Faults (500, reset, truncated body, slow,
  * redirect, nesting bomb, 413) come from ConcordMockServer.
  *
@@ -869,6 +870,36 @@ compare_modified (gconstpointer a,
   return record_id (self, ra) < record_id (self, rb) ? -1 : 1;
 }
 
+/* A cursor: the offset of the next record, opaque to clients. */
+static JsonNode *
+make_cursor (gint64 offset)
+{
+  g_autofree char *text = g_strdup_printf ("offset:%" G_GINT64_FORMAT, offset);
+  g_autofree char *encoded = g_base64_encode ((const guchar *) text, strlen (text));
+
+  return json_node_init_string (json_node_alloc (), encoded);
+}
+
+static gboolean
+read_cursor (JsonNode *node,
+             gint64   *offset)
+{
+  g_autofree guchar *decoded = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  guint64 number;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return FALSE;
+  decoded = g_base64_decode (json_node_get_string (node), &length);
+  text = g_strndup ((const char *) decoded, length);
+  if (!g_str_has_prefix (text, "offset:") ||
+      !g_ascii_string_to_unsigned (text + strlen ("offset:"), 10, 0, G_MAXINT32, &number, NULL))
+    return FALSE;
+  *offset = (gint64) number;
+  return TRUE;
+}
+
 /* @plain: the app's other listing, which takes no incremental filter
  * (Insightly's GET /Contacts beside /Contacts/Search): the parameter is
  * ignored there, as the app ignores it. */
@@ -886,7 +917,8 @@ list_records (ConcordMockDescribed *self,
   JsonObject *body = NULL;
   JsonArray *page;
   gint64 size = api->default_page_size;
-  gboolean by_page = api->paging != CONCORD_MOCK_DESCRIBED_PAGING_OFFSET;
+  gboolean by_page = api->paging == CONCORD_MOCK_DESCRIBED_PAGING_PAGE ||
+                     api->paging == CONCORD_MOCK_DESCRIBED_PAGING_LINK;
   gint64 position = by_page ? 1 : 0;
   gint64 since = 0;
   gint64 start;
@@ -922,8 +954,17 @@ list_records (ConcordMockDescribed *self,
       return;
     }
   page_node = list_param (self, request, body, api->page_param);
-  if (page_node != NULL &&
-      !param_number (page_node, by_page ? 1 : 0, G_MAXINT32, &position))
+  if (api->paging == CONCORD_MOCK_DESCRIBED_PAGING_CURSOR)
+    {
+      /* An opaque cursor: the offset of the next record, encoded. */
+      if (page_node != NULL && !read_cursor (page_node, &position))
+        {
+          concord_mock_request_respond_error (request, SOUP_STATUS_BAD_REQUEST, "Invalid cursor");
+          return;
+        }
+    }
+  else if (page_node != NULL &&
+           !param_number (page_node, by_page ? 1 : 0, G_MAXINT32, &position))
     {
       g_autofree char *message = g_strdup_printf ("Invalid %s", api->page_param);
 
@@ -1019,6 +1060,9 @@ list_records (ConcordMockDescribed *self,
 
       json_node_take_array (array, page);
       concord_mock_described_set_path (wrapper, api->records_path, array);
+      if (api->paging == CONCORD_MOCK_DESCRIBED_PAGING_CURSOR && api->next_path != NULL &&
+          start + size < (gint64) selected->len)
+        concord_mock_described_set_path (wrapper, api->next_path, make_cursor (start + size));
       respond_json (request, SOUP_STATUS_OK, object_node (wrapper));
     }
   else
