@@ -59,8 +59,10 @@
 
 #include <glib-unix.h>
 
+#include "concord-app-registry.h"
 #include "concord-mock-app.h"
 #include "concord-mock-server.h"
+#include "concord-sandbox.h"
 
 #include "concord-mock-described-apps.h"
 
@@ -290,6 +292,7 @@ main (int   argc,
   g_autofree char *seed_file = NULL;
   g_autofree char *save_file = NULL;
   g_autofree char *api_key = NULL;
+  g_autofree char *default_key = NULL;
   g_autofree char *ids = list_ids (", ");
   g_autofree char *summary = NULL;
   g_auto(GStrv) stall = NULL;
@@ -379,7 +382,21 @@ main (int   argc,
   sigint_id = g_unix_signal_add (SIGINT, on_signal_cb, loop);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal_cb, loop);
 
-  mock.mock = mock.info->create (api_key != NULL ? api_key : DEFAULT_SECRET, port, &error);
+  /* Without --api-key: "sandbox" where the app's form takes it, else a
+   * made-up key of the app's own shape (Mailchimp's names a data centre),
+   * so the key printed below is one Concord's account form accepts. */
+  if (api_key == NULL)
+    {
+      const ConcordAppInfo *app = concord_app_registry_lookup (mock.info->id);
+      const ConcordAppField *field = app != NULL ? concord_app_info_get_secret_field (app) : NULL;
+
+      if (field == NULL || concord_app_field_validate (field, DEFAULT_SECRET, NULL))
+        default_key = g_strdup (DEFAULT_SECRET);
+      else
+        default_key = concord_sandbox_make_key (app);
+    }
+
+  mock.mock = mock.info->create (api_key != NULL ? api_key : default_key, port, &error);
   if (mock.mock == NULL)
     {
       g_printerr ("Could not start the simulated %s: %s%s\n", mock.info->id, error->message,
@@ -389,7 +406,7 @@ main (int   argc,
   mock.server = mock.info->get_server (mock.mock);
   /* On standard error: standard output is for the control answers. */
   if (api_key == NULL)
-    g_printerr ("The simulated %s accepts the key “%s”\n", mock.info->id, DEFAULT_SECRET);
+    g_printerr ("The simulated %s accepts the key “%s”\n", mock.info->id, default_key);
 
   if (seed_file != NULL && !mock.info->load_file (mock.mock, seed_file, &error))
     {

@@ -4,8 +4,8 @@ members of the simulated Mailchimp's first audience through its own
 Marketing API 3.0, as a person's other tools would change them. A member's
 id is its subscriber hash (MD5 of the lower-cased address); merge fields
 are found by their name in /lists/{id}/merge-fields and written under
-their tag. The connection names no audience: `connection add` takes the
-account's one audience, listed from the API.
+their tag. The connection names the audience (`ACCOUNT:LIST_ID`): the
+account has two, and `connection add` refuses to guess.
 
 extra_checks() adds the status protection end to end: an unsubscribe on
 either side reaches the other (Elastic Email through its unsubscribe
@@ -45,8 +45,11 @@ class Driver:
         return {}
 
     def contact_type(self, base_url, secret):
-        # None: `connection add` lists the audiences and takes the only one.
-        return None
+        # The account has two audiences (--generate fills the first, the
+        # second is empty), so `connection add` must be told which: the
+        # first, by the id the API lists it under.
+        self.base_url, self.secret = base_url.rstrip('/'), secret
+        return self.list_id()
 
     # -- the API ------------------------------------------------------------
 

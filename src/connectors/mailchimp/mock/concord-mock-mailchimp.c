@@ -1709,7 +1709,8 @@ concord_mock_mailchimp_set_max_connections (ConcordMockMailchimp *self,
  * Adds @n made-up members, the same for the same @seed, to the first
  * audience, with what a small business's account has around them (made
  * on the first call): the audience "Newsletter", merge fields Company,
- * city, Plan (a dropdown) and Age, and tags.
+ * city, Plan (a dropdown) and Age, and tags; and an empty second audience,
+ * "Customers".
  */
 void
 concord_mock_mailchimp_generate (ConcordMockMailchimp *self,
@@ -1737,6 +1738,9 @@ concord_mock_mailchimp_generate (ConcordMockMailchimp *self,
       concord_mock_mailchimp_add_merge_field (self, list_id, "CITY", "city", "text", NULL);
       concord_mock_mailchimp_add_merge_field (self, list_id, "PLAN", "Plan", "dropdown", plans);
       concord_mock_mailchimp_add_merge_field (self, list_id, "AGE", "Age", "number", NULL);
+      /* A second, empty audience, as most accounts have, so that the
+       * contact-type step shows a choice. */
+      g_free (concord_mock_mailchimp_add_list (self, "Customers"));
     }
 
   for (guint i = 0; i < n; i++)
