@@ -669,6 +669,7 @@ typedef struct
   char        *last_form;      /* (owned) (nullable): the last /token body */
   gboolean     pause;          /* hold every request until released */
   gboolean     window_spent;   /* announce an empty rate window of 1 s */
+  gboolean     reset_instant;  /* …whose reset is an instant 2 s ahead, in Unix time */
   gint64       arrived_us[8];  /* when the first requests arrived */
   GQueue       paused;
   guint        max_paused;
@@ -715,8 +716,12 @@ on_script_request_cb (SoupServer        *soup_server,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "X-Window-Left", "0");
+      g_autofree char *reset = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                script->reset_instant
+                                                ? g_get_real_time () / G_USEC_PER_SEC + 2 : 1);
+
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "X-Window-Reset", "1");
+                                    "X-Window-Reset", reset);
     }
   g_ptr_array_add (script->seen, g_strdup_printf ("%s|%s|%s", authorization ? authorization : "",
                                                   key ? key : "", query_text ? query_text : ""));
@@ -1206,6 +1211,30 @@ test_client_rate_window (void)
   g_assert_cmpint (script->arrived_us[1] - script->arrived_us[0], >=, G_USEC_PER_SEC);
 }
 
+/* Capsule's reset is the instant the window resets (Unix time): the
+ * client waits until then, not its one-minute cap. */
+static void
+test_client_rate_window_instant (void)
+{
+  g_autoptr(Script) script = script_new ();
+  g_autoptr(ConcordHttpClient) client = script_client (script);
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  script->window_spent = TRUE;
+  script->reset_instant = TRUE;
+  concord_http_client_set_rate_limit_headers (client, "X-Window-Left", "X-Window-Reset");
+  first = client_get (client, "/a", NULL, NULL, &error);
+  g_assert_no_error (error);
+  second = client_get (client, "/b", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (script->n_requests, ==, 2);
+  g_assert_cmpint (script->arrived_us[1] - script->arrived_us[0], >=, G_USEC_PER_SEC);
+  /* Far from the 60 s a delay read as seconds would have been capped at. */
+  g_assert_cmpint (script->arrived_us[1] - script->arrived_us[0], <, 30 * G_USEC_PER_SEC);
+}
+
 static void
 test_client_statuses (void)
 {
@@ -1566,6 +1595,7 @@ main (int   argc,
   g_test_add_func ("/concord/http/client/writes-in-flight", test_client_writes_in_flight);
   g_test_add_func ("/concord/http/client/rate-window", test_client_rate_window);
   g_test_add_func ("/concord/http/client/refine-error", test_client_refine_error);
+  g_test_add_func ("/concord/http/client/rate-window-instant", test_client_rate_window_instant);
   g_test_add_func ("/concord/http/client/refine-error-scrubs-key", test_client_refine_error_scrubs_key);
   g_test_add_func ("/concord/http/client/other-origin", test_client_other_origin);
   g_test_add_func ("/concord/http/client/answers", test_client_answers);

@@ -65,6 +65,8 @@
 #define REPAIR_MARK_ESCAPE   "\\ufdd0"
 /* The longest a window announced in headers holds requests. */
 #define RATE_HOLD_CAP_SECONDS 60
+/* A reset header's value from which it is a Unix time, not a delay */
+#define RESET_IS_INSTANT_AFTER ((gint64) 1000000000)
 
 typedef enum
 {
@@ -490,6 +492,11 @@ note_rate_headers (ConcordHttpClient  *self,
     seconds = 1;
   else if (self->rate_reset_ms)
     seconds = (seconds + 999) / 1000;
+  /* Some apps (Capsule, GitHub) give the instant the window resets, in
+   * Unix time, not the seconds until it does: no app's window is 30 years
+   * long, so a value past 2001 is an instant. */
+  if (seconds >= RESET_IS_INSTANT_AFTER)
+    seconds -= g_get_real_time () / G_USEC_PER_SEC;
   seconds = CLAMP (seconds, 1, RATE_HOLD_CAP_SECONDS);
   self->hold_until_us = MAX (self->hold_until_us,
                              g_get_monotonic_time () + seconds * G_USEC_PER_SEC);
