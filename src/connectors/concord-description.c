@@ -242,6 +242,8 @@ items_free (ConcordDescItems *items)
   concord_desc_path_free (items->value);
   concord_desc_path_free (items->label);
   concord_desc_path_free (items->primary);
+  concord_desc_path_free (items->id);
+  concord_desc_path_free (items->delete_flag);
   g_clear_pointer (&items->labels, g_hash_table_unref);
   g_clear_pointer (&items->labels_back, g_hash_table_unref);
   g_free (items->default_label);
@@ -1132,7 +1134,7 @@ read_items (JsonObject        *object,
             GError           **error)
 {
   static const char * const keys[] = { "value", "label", "primary", "labels", "default_label",
-                                       NULL };
+                                       "id", "delete", NULL };
   static const char * const concord_labels[] = { CONCORD_LABEL_WORK, CONCORD_LABEL_HOME,
                                                  CONCORD_LABEL_MOBILE, CONCORD_LABEL_OTHER,
                                                  NULL };
@@ -1159,6 +1161,10 @@ read_items (JsonObject        *object,
   if (local_error == NULL)
     compiled->default_label = g_strdup (get_string (items, "default_label", where, FALSE,
                                                     &local_error));
+  if (local_error == NULL)
+    compiled->id = get_path (items, "id", where, FALSE, &local_error);
+  if (local_error == NULL)
+    compiled->delete_flag = get_path (items, "delete", where, FALSE, &local_error);
   if (local_error == NULL &&
       (labels = get_object (items, "labels", where, FALSE, &local_error)) != NULL)
     {
@@ -1189,6 +1195,10 @@ read_items (JsonObject        *object,
   if (local_error == NULL && compiled->value == NULL &&
       (compiled->label != NULL || compiled->primary != NULL))
     refuse (&local_error, where, "items with a \"label\" or \"primary\" need \"value\"");
+  if (local_error == NULL && (compiled->id == NULL) != (compiled->delete_flag == NULL))
+    refuse (&local_error, where, "\"id\" and \"delete\" go together");
+  if (local_error == NULL && compiled->id != NULL && compiled->value == NULL)
+    refuse (&local_error, where, "items with an \"id\" need \"value\"");
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);

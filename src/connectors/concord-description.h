@@ -104,6 +104,12 @@ typedef struct
   GHashTable      *labels;        /* app label → Concord label */
   GHashTable      *labels_back;   /* Concord label → app label */
   char            *default_label; /* (nullable) */
+  /* (nullable), both or neither: an item's id, and the member that asks
+   * the app to delete the item of that id (Capsule's "_delete"), for an
+   * app that keeps the items an update leaves out and adds those sent
+   * without an id */
+  ConcordDescPath *id;
+  ConcordDescPath *delete_flag;
 } ConcordDescItems;
 
 typedef struct

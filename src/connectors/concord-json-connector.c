@@ -2146,6 +2146,19 @@ needs_current (const ConcordDescContactType *type,
   for (guint i = 0; i < type->fields->len && n < G_N_ELEMENTS (item_fields); i++)
     item_fields[n++] = g_ptr_array_index (type->fields, i);
 
+  /* Items the app keeps unless deleted by id: their ids must be read. */
+  for (guint i = 0; i < n; i++)
+    {
+      const ConcordDescField *field = item_fields[i];
+
+      if (field != NULL && field->items != NULL && field->items->delete_flag != NULL &&
+          field_in_change (field, change->set, (const char * const *) change->clear))
+        return TRUE;
+    }
+  n = 1;
+  for (guint i = 0; i < type->fields->len && n < G_N_ELEMENTS (item_fields); i++)
+    item_fields[n++] = g_ptr_array_index (type->fields, i);
+
   for (guint i = 0; i < n; i++)
     {
       const ConcordDescField *field = item_fields[i];
@@ -2225,6 +2238,53 @@ update_data_free (UpdateData *data)
   g_free (data);
 }
 
+/* For an app that keeps the nested items an update leaves out and adds
+ * those sent without an id (Capsule): each item of @field as read in
+ * @current_node that @object does not send again by its id is sent
+ * marked for deletion, so the array written replaces the one read. */
+static void
+delete_left_items (const ConcordDescField *field,
+                   JsonNode               *current_node,
+                   JsonObject             *object)
+{
+  g_autoptr(JsonNode) object_node = json_node_init_object (json_node_alloc (), object);
+  JsonNode *read = concord_desc_path_get (field->path, current_node);
+  JsonNode *sent = concord_desc_path_get (field->path, object_node);
+  g_autoptr(JsonArray) items = json_array_new ();
+
+  if (read == NULL || !JSON_NODE_HOLDS_ARRAY (read))
+    return;
+  if (sent != NULL && JSON_NODE_HOLDS_ARRAY (sent))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (sent)); i++)
+      json_array_add_element (items, json_node_copy (json_array_get_element (json_node_get_array (sent), i)));
+
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (read)); i++)
+    {
+      JsonNode *item = json_array_get_element (json_node_get_array (read), i);
+      JsonNode *id = concord_desc_path_get (field->items->id, item);
+      g_autoptr(JsonObject) gone = NULL;
+      gboolean kept = FALSE;
+
+      if (id == NULL || !JSON_NODE_HOLDS_VALUE (id))
+        continue;
+      for (guint j = 0; j < json_array_get_length (items) && !kept; j++)
+        {
+          JsonNode *other = concord_desc_path_get (field->items->id,
+                                                   json_array_get_element (items, j));
+
+          kept = other != NULL && json_node_equal (other, id);
+        }
+      if (kept)
+        continue;
+      gone = json_object_new ();
+      concord_desc_path_set (field->items->id, gone, json_node_copy (id));
+      concord_desc_path_set (field->items->delete_flag, gone,
+                             json_node_init_boolean (json_node_alloc (), TRUE));
+      json_array_add_object_element (items, g_steal_pointer (&gone));
+    }
+  concord_desc_path_set (field->path, object, json_node_init_array (json_node_alloc (), items));
+}
+
 static ConcordHttpRequest *
 write_request (ConcordJsonConnector         *self,
                const char                   *contact_type,
@@ -2259,6 +2319,16 @@ write_request (ConcordJsonConnector         *self,
                           (const char * const *) change->clear, error);
   if (object == NULL)
     return NULL;
+  if (current_node != NULL)
+    for (guint i = 0; i <= type->fields->len; i++)
+      {
+        const ConcordDescField *field = i == 0 ? type->email
+                                               : g_ptr_array_index (type->fields, i - 1);
+
+        if (field != NULL && field->items != NULL && field->items->delete_flag != NULL &&
+            field_in_change (field, change->set, (const char * const *) change->clear))
+          delete_left_items (field, current_node, object);
+      }
   if (type->id_member != NULL)
     {
       guint64 number;
