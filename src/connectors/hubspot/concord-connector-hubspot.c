@@ -2515,6 +2515,14 @@ on_paced_list_cb (GObject      *object,
   GTask *task = user_data;
   GError *error = NULL;
   ConcordPage *page = g_task_propagate_pointer (G_TASK (result), &error);
+  ListState *state = g_task_get_task_data (task);
+
+  /* Counted from the answer too: a page asked for on time but sent late
+   * (a slow machine) would otherwise reach HubSpot less than an interval
+   * before the next one, and six could land within its one-second window. */
+  if (state->search)
+    CONCORD_CONNECTOR_HUBSPOT (g_task_get_source_object (task))->last_search_us =
+      g_get_monotonic_time ();
 
   if (page == NULL)
     g_task_return_error (task, error);

@@ -1045,6 +1045,7 @@ on_fields_read_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
+  g_free (self->fields_list);
   self->fields_list = g_strdup (g_task_get_task_data (task));
   self->fields_at = g_get_monotonic_time ();
   g_task_return_boolean (task, TRUE);

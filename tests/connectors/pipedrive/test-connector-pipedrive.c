@@ -537,7 +537,7 @@ test_person_fields (Fixture       *f,
   /* An option the field does not have: that field refused, with why. */
   {
     g_autoptr(ConcordWriteResult) refused = NULL;
-    ConcordRecord *set = concord_record_new (NULL);
+    g_autoptr(ConcordRecord) set = concord_record_new (NULL);
 
     concord_record_set_text (set, "custom:Tier", CONCORD_FIELD_TYPE_ENUM, "Platinum");
     concord_record_set_text (set, "custom:Industry", CONCORD_FIELD_TYPE_STRING, "Food");
@@ -694,7 +694,7 @@ test_marketing_status (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
     {
       g_autoptr(ConcordWriteResult) result = NULL;
-      ConcordRecord *set = concord_record_new (NULL);
+      g_autoptr(ConcordRecord) set = concord_record_new (NULL);
 
       concord_record_set_text (set, CONCORD_FIELD_STATUS, CONCORD_FIELD_TYPE_ENUM, steps[i]);
       concord_record_set_text (set, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_TYPE_STRING, "Stat");
@@ -718,7 +718,7 @@ test_name_change (Fixture       *f,
   g_autoptr(ConcordWriteResult) written = NULL;
   g_autoptr(ConcordWriteResult) renamed = NULL;
   g_autoptr(JsonObject) stored = NULL;
-  ConcordRecord *set = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
 
   written = create_one (f, new_person ("name@example.com", "Maria", "Lopez"));
   g_assert_no_error (written->error);
