@@ -650,7 +650,7 @@ test_labels (Fixture       *f,
   g_autoptr(ConcordWriteResult) unknown = NULL;
   g_autoptr(JsonObject) stored = NULL;
   ConcordRecord *record;
-  ConcordRecord *set;
+  g_autoptr(ConcordRecord) set = NULL;
   const char *tags[] = { "Customer", NULL };
   const char *other[] = { "VIP", NULL };
 
