@@ -265,6 +265,19 @@ label_to_api (const char *label,
 /* Reading a person                                                          */
 /* ------------------------------------------------------------------------- */
 
+/* A boolean member that is true; anything else (missing, null, a string,
+ * an object: a hostile answer) is false. json-glib's own getter is
+ * critical on a member that is not a value. */
+static gboolean
+get_flag (JsonObject *object,
+          const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+}
+
 /* emails / phones: the primary (the first item when none says it is) as
  * @single, every item in @set. */
 static void
@@ -316,7 +329,7 @@ read_items (ConcordRecord    *record,
       label = member_text (item, "label");
       folded = concord_label_normalize (label != NULL && *label != '\0' ? label
                                                                         : CONCORD_LABEL_OTHER);
-      if (primary == NULL && json_object_get_boolean_member_with_default (item, "primary", FALSE))
+      if (primary == NULL && get_flag (item, "primary"))
         {
           primary = g_strdup (value);
           primary_repaired = repaired;
@@ -675,7 +688,7 @@ envelope_array (JsonNode    *root,
       return NULL;
     }
   object = json_node_get_object (root);
-  if (!json_object_get_boolean_member_with_default (object, "success", FALSE))
+  if (!get_flag (object, "success"))
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
                    "%s failed: the answer does not say it succeeded", label);
@@ -771,8 +784,7 @@ on_side_page_cb (GObject      *object,
       JsonObject *pagination = concord_rest_json_object (additional, "pagination");
 
       if (pagination != NULL &&
-          json_object_get_boolean_member_with_default (pagination, "more_items_in_collection",
-                                                       FALSE))
+          get_flag (pagination, "more_items_in_collection"))
         next = member_text (pagination, "next_start");
     }
   else
