@@ -1,0 +1,70 @@
+/* concord-vcard.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "concord-fields.h"
+#include "concord-record.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ConcordVCard:
+ *
+ * One vCard (3.0 or 4.0), read into a record and edited in place: the
+ * properties Concord maps are read into the record's fields and rewritten
+ * when a change sets or clears them; every other property (X-…, grouped
+ * "item1." lines, PHOTO, the app's own) keeps its bytes exactly as read,
+ * folding included. Concord edits a card; it never regenerates it.
+ *
+ * The shared vCard layer of the address-book connectors (CardDAV, vCard
+ * folders, GNOME Contacts).
+ */
+typedef struct _ConcordVCard ConcordVCard;
+
+/* A card bigger than this is refused (a hostile server, a stray file). */
+#define CONCORD_VCARD_MAX_BYTES (1024 * 1024)
+
+ConcordVCard  *concord_vcard_parse          (const char          *data,
+                                             gssize               length,
+                                             GError             **error);
+GPtrArray     *concord_vcard_parse_many     (const char          *data,
+                                             gssize               length,
+                                             GPtrArray           *errors);
+ConcordVCard  *concord_vcard_new            (guint                version,
+                                             const char          *uid);
+ConcordVCard  *concord_vcard_copy           (const ConcordVCard  *card);
+void           concord_vcard_free           (ConcordVCard        *card);
+
+guint          concord_vcard_get_version    (const ConcordVCard  *card);
+const char    *concord_vcard_get_uid        (const ConcordVCard  *card);
+
+ConcordRecord *concord_vcard_to_record      (const ConcordVCard  *card,
+                                             const char          *remote_id,
+                                             const char          *region);
+gboolean       concord_vcard_apply          (ConcordVCard        *card,
+                                             const ConcordRecord *set,
+                                             const char * const  *clear,
+                                             const char          *region,
+                                             GError             **error);
+gboolean       concord_vcard_differs        (const ConcordVCard  *a,
+                                             const ConcordVCard  *b,
+                                             const char          *key);
+char          *concord_vcard_to_string      (const ConcordVCard  *card,
+                                             gsize               *length);
+
+GPtrArray     *concord_vcard_field_specs    (void);
+void           concord_vcard_collect_custom (const ConcordVCard  *card,
+                                             GHashTable          *specs);
+
+char          *concord_vcard_phone_e164     (const char          *phone,
+                                             const char          *region);
+char          *concord_vcard_default_region (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConcordVCard, concord_vcard_free)
+
+G_END_DECLS
