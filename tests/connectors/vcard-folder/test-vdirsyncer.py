@@ -195,6 +195,28 @@ def main():
               ', '.join(sorted(cards))[:200], sorted(copied) == sorted(cards),
               '%r / %r' % (sorted(copied), sorted(cards)))
 
+        # vdirsyncer's collection layout: each sub-folder an address book,
+        # taken by `connection add` by its display name or its path.
+        collections = os.path.join(work, 'collections')
+        for sub, label in (('work', 'Work People'), ('home', None)):
+            os.makedirs(os.path.join(collections, sub))
+            if label:
+                with open(os.path.join(collections, sub, 'displayname'), 'w') as f:
+                    f.write(label + '\n')
+        p = cli('account', 'add', 'vcard-folder', '--name', 'coll', '--option', 'path=' + collections)
+        by_name = cli('connection', 'add', 'by-name', '--a', 'ee', '--b', 'coll:work people')
+        by_path = cli('connection', 'add', 'by-path', '--a', 'ee', '--b',
+                      'coll:' + os.path.join(collections, 'home'))
+        wrong = cli('connection', 'add', 'wrong', '--a', 'ee', '--b', 'coll:Nowhere')
+        shown = [cli('connection', 'show', n, '--json') for n in ('by-name', 'by-path')]
+        shown_text = ' '.join(x.stdout for x in shown)
+        check('a sub-folder is taken by its display name ("work people") or its path; an unknown '
+              'one is refused, naming the address books there',
+              p.returncode == 0 and by_name.returncode == 0 and by_path.returncode == 0 and
+              wrong.returncode != 0 and 'work' in wrong.stderr and 'home' in wrong.stderr and
+              '"work"' in shown[0].stdout and '"home"' in shown[1].stdout,
+              p.stderr + by_name.stderr + by_path.stderr + wrong.stderr + shown_text[:400])
+
         dav = os.environ.get('INFRA_DAV_URL')
         if not check('INFRA_DAV_URL names the Radicale of the test session (.ci/run and '
                      '/work/wt/insession.sh start it)', bool(dav), 'INFRA_DAV_URL is not set'):
