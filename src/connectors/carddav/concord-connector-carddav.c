@@ -1565,8 +1565,14 @@ check_book (GTask      *task,
 
   g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID,
                            "Not an address book path");
-  g_object_unref (task);
   return FALSE;
+}
+
+/* Gives back the caller's hold once every write is started. */
+static void
+batch_started (ConcordWriteBatch *batch)
+{
+  g_autoptr(GTask) done = concord_write_batch_release (batch);
 }
 
 static void
@@ -1578,9 +1584,10 @@ concord_connector_carddav_create_async (ConcordConnector    *connector,
                                         gpointer             user_data)
 {
   ConcordConnectorCarddav *self = CONCORD_CONNECTOR_CARDDAV (connector);
-  GTask *task = concord_connector_task_new (connector, concord_connector_carddav_create_async,
-                                            cancellable, callback, user_data);
-  g_autoptr(ConcordWriteBatch) batch = NULL;
+  g_autoptr(GTask) task = concord_connector_task_new (connector,
+                                                      concord_connector_carddav_create_async,
+                                                      cancellable, callback, user_data);
+  ConcordWriteBatch *batch;
 
   if (!check_book (task, contact_type))
     return;
@@ -1593,6 +1600,7 @@ concord_connector_carddav_create_async (ConcordConnector    *connector,
       write->record = concord_record_ref (g_ptr_array_index (records, i));
       write_put (write);
     }
+  batch_started (batch);
 }
 
 static void
@@ -1604,9 +1612,10 @@ concord_connector_carddav_update_async (ConcordConnector    *connector,
                                         gpointer             user_data)
 {
   ConcordConnectorCarddav *self = CONCORD_CONNECTOR_CARDDAV (connector);
-  GTask *task = concord_connector_task_new (connector, concord_connector_carddav_update_async,
-                                            cancellable, callback, user_data);
-  g_autoptr(ConcordWriteBatch) batch = NULL;
+  g_autoptr(GTask) task = concord_connector_task_new (connector,
+                                                      concord_connector_carddav_update_async,
+                                                      cancellable, callback, user_data);
+  ConcordWriteBatch *batch;
 
   if (!check_book (task, contact_type))
     return;
@@ -1640,6 +1649,7 @@ concord_connector_carddav_update_async (ConcordConnector    *connector,
       else
         write_refetch (write, REFETCH_BASE);
     }
+  batch_started (batch);
 }
 
 static void
@@ -1651,9 +1661,10 @@ concord_connector_carddav_delete_async (ConcordConnector    *connector,
                                         gpointer             user_data)
 {
   ConcordConnectorCarddav *self = CONCORD_CONNECTOR_CARDDAV (connector);
-  GTask *task = concord_connector_task_new (connector, concord_connector_carddav_delete_async,
-                                            cancellable, callback, user_data);
-  g_autoptr(ConcordWriteBatch) batch = NULL;
+  g_autoptr(GTask) task = concord_connector_task_new (connector,
+                                                      concord_connector_carddav_delete_async,
+                                                      cancellable, callback, user_data);
+  ConcordWriteBatch *batch;
   guint n = remote_ids != NULL ? g_strv_length ((GStrv) remote_ids) : 0;
 
   if (!check_book (task, contact_type))
@@ -1685,6 +1696,7 @@ concord_connector_carddav_delete_async (ConcordConnector    *connector,
         concord_http_request_add_header (request, "If-Match", card->etag);
       concord_http_client_send_async (self->client, request, cancellable, on_delete_cb, write);
     }
+  batch_started (batch);
 }
 
 /* ------------------------------------------------------------------------- */
