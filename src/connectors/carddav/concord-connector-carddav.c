@@ -104,12 +104,13 @@ typedef struct
   gboolean sync_collection;
 } Book;
 
-/* The cards a listing still has to fetch. */
+/* The members a listing still has to give, in pages. */
 typedef struct
 {
-  guint      generation;
-  GPtrArray *fetch;     /* (element-type utf8) hrefs */
-  GPtrArray *deleted;   /* (element-type utf8) hrefs */
+  guint       generation;
+  GPtrArray  *hrefs;     /* (element-type utf8) changed members, in order */
+  GHashTable *etags;     /* href → etag listed */
+  GPtrArray  *deleted;   /* (element-type utf8) hrefs */
   char      *cursor;
   gboolean   complete;
   guint      refused;
@@ -168,7 +169,8 @@ book_free (Book *book)
 static void
 listing_free (Listing *listing)
 {
-  g_clear_pointer (&listing->fetch, g_ptr_array_unref);
+  g_clear_pointer (&listing->hrefs, g_ptr_array_unref);
+  g_clear_pointer (&listing->etags, g_hash_table_unref);
   g_clear_pointer (&listing->deleted, g_ptr_array_unref);
   g_free (listing->cursor);
   g_free (listing);
@@ -777,32 +779,10 @@ list_finish_members (GTask *task)
   ConcordConnectorCarddav *self = g_task_get_source_object (task);
   List *list = g_task_get_task_data (task);
   g_autoptr(ConcordPage) page = concord_page_new ();
-  g_autoptr(GPtrArray) fetch = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) deleted = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GList) hrefs = g_hash_table_get_keys (list->changed);
   GHashTableIter iter;
   gpointer key;
-
-  hrefs = g_list_sort (hrefs, (GCompareFunc) g_strcmp0);
-  for (GList *l = hrefs; l != NULL; l = l->next)
-    {
-      const char *href = l->data;
-      const char *etag = g_hash_table_lookup (list->changed, href);
-      Card *card = g_hash_table_lookup (self->cards, href);
-
-      /* Known at this etag (read before, or written by this connector). */
-      if (card != NULL && etag != NULL && g_strcmp0 (card->etag, etag) == 0)
-        {
-          ConcordRecord *record = card_record (self, href, card);
-
-          if (record != NULL)
-            {
-              g_ptr_array_add (page->records, record);
-              continue;
-            }
-        }
-      g_ptr_array_add (fetch, g_strdup (href));
-    }
 
   g_hash_table_iter_init (&iter, list->deleted);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -811,7 +791,8 @@ list_finish_members (GTask *task)
       g_ptr_array_add (deleted, g_strdup (key));
     }
 
-  if (fetch->len == 0)
+  /* Nothing changed: this was the only request. */
+  if (hrefs == NULL)
     {
       page->cursor = g_strdup (list->token);
       page->complete = list->complete;
@@ -822,10 +803,14 @@ list_finish_members (GTask *task)
       Listing *listing = g_new0 (Listing, 1);
 
       listing->generation = ++self->generation;
-      listing->fetch = g_steal_pointer (&fetch);
+      listing->hrefs = g_ptr_array_new_with_free_func (g_free);
+      listing->etags = g_steal_pointer (&list->changed);
       listing->deleted = g_steal_pointer (&deleted);
       listing->cursor = g_strdup (list->token);
       listing->complete = list->complete;
+      hrefs = g_list_sort (hrefs, (GCompareFunc) g_strcmp0);
+      for (GList *l = hrefs; l != NULL; l = l->next)
+        g_ptr_array_add (listing->hrefs, g_strdup (l->data));
       g_hash_table_replace (self->listings, g_strdup (list->book), listing);
       page->next_page = page_token (listing->generation, 0);
     }
@@ -980,6 +965,69 @@ list_send (GTask *task)
                                   on_list_cb, task);
 }
 
+/* The page of members [position, end) of the listing: the cards known at
+ * the etag listed come from the cache, the others from @ms (NULL: none
+ * were asked). */
+static ConcordPage *
+listing_page (ConcordConnectorCarddav  *self,
+              List                     *list,
+              Listing                  *listing,
+              ConcordWebdavMultistatus *ms)
+{
+  g_autoptr(ConcordPage) page = concord_page_new ();
+  g_autoptr(GHashTable) answers = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; ms != NULL && i < ms->responses->len; i++)
+    {
+      ConcordWebdavResponse *response = g_ptr_array_index (ms->responses, i);
+
+      g_hash_table_insert (answers, response->href, response);
+    }
+
+  for (guint i = list->position; i < list->end; i++)
+    {
+      const char *href = g_ptr_array_index (listing->hrefs, i);
+      const char *etag = g_hash_table_lookup (listing->etags, href);
+      Card *card = g_hash_table_lookup (self->cards, href);
+      ConcordWebdavResponse *response = g_hash_table_lookup (answers, href);
+      ConcordRecord *record = NULL;
+
+      if (response != NULL && response->status == SOUP_STATUS_NOT_FOUND)
+        {
+          /* Deleted since the REPORT. */
+          g_hash_table_remove (self->cards, href);
+          g_ptr_array_add (listing->deleted, g_strdup (href));
+          continue;
+        }
+      if (response != NULL)
+        card = take_response (self, response);
+      else if (card != NULL && g_strcmp0 (card->etag, etag) != 0)
+        card = NULL;  /* asked, and the server did not answer for it */
+
+      if (card != NULL)
+        record = card_record (self, href, card);
+      if (record != NULL)
+        g_ptr_array_add (page->records, record);
+      else
+        listing->refused++;
+    }
+
+  if (list->end < listing->hrefs->len)
+    page->next_page = page_token (listing->generation, list->end);
+  else
+    {
+      page->cursor = g_strdup (listing->cursor);
+      /* A card left out must not read as deleted. */
+      page->complete = listing->complete && listing->refused == 0;
+      if (listing->refused > 0)
+        g_debug ("%u cards could not be read", listing->refused);
+      page_set_deleted (page, listing->deleted);
+      g_hash_table_remove (self->listings, list->book);
+    }
+
+  return g_steal_pointer (&page);
+}
+
 static void
 on_list_multiget_cb (GObject      *object,
                      GAsyncResult *result,
@@ -989,8 +1037,6 @@ on_list_multiget_cb (GObject      *object,
   ConcordConnectorCarddav *self = CONCORD_CONNECTOR_CARDDAV (object);
   List *list = g_task_get_task_data (task);
   g_autoptr(ConcordWebdavMultistatus) ms = NULL;
-  g_autoptr(ConcordPage) page = NULL;
-  g_autoptr(GHashTable) asked = NULL;
   g_autoptr(GError) error = NULL;
   Listing *listing;
 
@@ -1010,51 +1056,8 @@ on_list_multiget_cb (GObject      *object,
       return;
     }
 
-  page = concord_page_new ();
-  asked = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = list->position; i < list->end; i++)
-    g_hash_table_add (asked, g_ptr_array_index (listing->fetch, i));
-
-  for (guint i = 0; i < ms->responses->len; i++)
-    {
-      ConcordWebdavResponse *response = g_ptr_array_index (ms->responses, i);
-      ConcordRecord *record = NULL;
-      Card *card;
-
-      if (!g_hash_table_remove (asked, response->href))
-        continue;
-
-      if (response->status == SOUP_STATUS_NOT_FOUND)
-        {
-          g_hash_table_remove (self->cards, response->href);
-          g_ptr_array_add (listing->deleted, g_strdup (response->href));
-          continue;
-        }
-
-      card = take_response (self, response);
-      if (card != NULL)
-        record = card_record (self, response->href, card);
-      if (record != NULL)
-        g_ptr_array_add (page->records, record);
-      else
-        listing->refused++;
-    }
-  /* Cards the server did not answer for: unknown, so not complete. */
-  listing->refused += g_hash_table_size (asked);
-
-  if (list->end < listing->fetch->len)
-    page->next_page = page_token (listing->generation, list->end);
-  else
-    {
-      page->cursor = g_strdup (listing->cursor);
-      page->complete = listing->complete && listing->refused == 0;
-      if (listing->refused > 0)
-        g_debug ("%u cards could not be read", listing->refused);
-      page_set_deleted (page, listing->deleted);
-      g_hash_table_remove (self->listings, list->book);
-    }
-
-  g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
+  g_task_return_pointer (task, listing_page (self, list, listing, ms),
+                         (GDestroyNotify) concord_page_free);
 }
 
 static void
@@ -1070,6 +1073,7 @@ concord_connector_carddav_list_async (ConcordConnector    *connector,
   g_autoptr(GTask) task = concord_connector_task_new (connector,
                                                       concord_connector_carddav_list_async,
                                                       cancellable, callback, user_data);
+  g_autoptr(GPtrArray) fetch = NULL;
   List *list;
   Listing *listing;
   guint generation = 0;
@@ -1104,7 +1108,7 @@ concord_connector_carddav_list_async (ConcordConnector    *connector,
 
   listing = g_hash_table_lookup (self->listings, contact_type);
   if (sscanf (page_token_, "%u:%u", &generation, &position) != 2 || listing == NULL ||
-      listing->generation != generation || position >= listing->fetch->len)
+      listing->generation != generation || position >= listing->hrefs->len)
     {
       g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
                                "The address book listing expired; the next sync starts it "
@@ -1114,11 +1118,29 @@ concord_connector_carddav_list_async (ConcordConnector    *connector,
 
   list->listing = listing;
   list->position = position;
-  list->end = MIN (listing->fetch->len, position + self->multiget_size);
-  multiget_async (self, contact_type,
-                  (const char * const *) listing->fetch->pdata + position,
-                  list->end - position, cancellable, on_list_multiget_cb,
-                  g_steal_pointer (&task));
+  list->end = MIN (listing->hrefs->len, position + self->multiget_size);
+
+  /* The members not known at their etag are fetched; a page of known
+   * ones (this connector's own writes) needs no request. */
+  fetch = g_ptr_array_new ();
+  for (guint i = list->position; i < list->end; i++)
+    {
+      const char *href = g_ptr_array_index (listing->hrefs, i);
+      Card *card = g_hash_table_lookup (self->cards, href);
+
+      if (card == NULL || g_strcmp0 (card->etag, g_hash_table_lookup (listing->etags, href)) != 0)
+        g_ptr_array_add (fetch, (gpointer) href);
+    }
+
+  if (fetch->len == 0)
+    {
+      g_task_return_pointer (task, listing_page (self, list, listing, NULL),
+                             (GDestroyNotify) concord_page_free);
+      return;
+    }
+
+  multiget_async (self, contact_type, (const char * const *) fetch->pdata, fetch->len,
+                  cancellable, on_list_multiget_cb, g_steal_pointer (&task));
 }
 
 /* ------------------------------------------------------------------------- */

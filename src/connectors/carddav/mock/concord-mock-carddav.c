@@ -510,7 +510,20 @@ handle_multiget (ConcordMockCarddav *self,
 
           g_string_append_printf (out, "<d:propstat><d:prop><d:getetag>%s</d:getetag>"
                                        "<card:address-data>", card->etag);
-          if (first && self->fault == CONCORD_MOCK_CARDDAV_INVALID_UTF8)
+          if (first && self->fault == CONCORD_MOCK_CARDDAV_HUGE_CARD)
+            {
+              const char *end = strstr (escaped, "END:VCARD");
+
+              /* A NOTE of 2 MiB in the first card. */
+              g_string_append_len (out, escaped, end != NULL ? end - escaped : 0);
+              g_string_append (out, "NOTE:");
+              for (guint k = 0; k < HUGE_CARD_BYTES / 64; k++)
+                g_string_append (out, "0123456789abcdef0123456789abcdef"
+                                      "0123456789abcdef0123456789abcdef");
+              g_string_append (out, "&#13;\n");
+              g_string_append (out, end != NULL ? end : "END:VCARD&#13;\n");
+            }
+          else if (first && self->fault == CONCORD_MOCK_CARDDAV_INVALID_UTF8)
             {
               const char *fn = strstr (escaped, "FN:");
 
@@ -531,18 +544,6 @@ handle_multiget (ConcordMockCarddav *self,
           first = FALSE;
         }
       g_string_append (out, "</d:response>");
-    }
-
-  if (self->fault == CONCORD_MOCK_CARDDAV_HUGE_CARD)
-    {
-      g_string_append (out, "<d:response><d:href>" BOOK "huge.vcf</d:href><d:propstat><d:prop>"
-                            "<d:getetag>\"huge\"</d:getetag><card:address-data>"
-                            "BEGIN:VCARD&#13;\nVERSION:3.0&#13;\nUID:huge&#13;\nFN:Huge&#13;\n"
-                            "NOTE:");
-      for (guint i = 0; i < HUGE_CARD_BYTES / 64; i++)
-        g_string_append (out, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-      g_string_append (out, "&#13;\nEND:VCARD&#13;\n</card:address-data></d:prop>"
-                            "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>");
     }
 
   g_string_append (out, "</d:multistatus>\n");

@@ -25,7 +25,8 @@ G_BEGIN_DECLS
  *   time with a new token and nothing in it
  * @CONCORD_MOCK_CARDDAV_CROSS_ORIGIN: /.well-known/carddav redirects to
  *   another origin
- * @CONCORD_MOCK_CARDDAV_HUGE_CARD: multigets answer one card of 2 MiB more
+ * @CONCORD_MOCK_CARDDAV_HUGE_CARD: multigets give each first card a NOTE
+ *   of 2 MiB
  * @CONCORD_MOCK_CARDDAV_INVALID_UTF8: multigets give each first card's
  *   text invalid UTF-8 bytes
  * @CONCORD_MOCK_CARDDAV_TOKENS_LOST: every sync token is unknown (403
