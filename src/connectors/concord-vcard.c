@@ -30,7 +30,8 @@
  * - parse: one card; CRLF or LF (or a mix); a line starting with a space
  *   or a tab continues the previous one. Refused (CONCORD_ERROR_PARSE, the
  *   message names the line and the property, never a value): invalid
- *   UTF-8 or a NUL, no BEGIN:VCARD first or no END:VCARD last, a
+ *   UTF-8 or a NUL, a carriage return not ending a line (old Mac files
+ *   with CR-only line ends among them), no BEGIN:VCARD first or no END:VCARD last, a
  *   BEGIN:VCARD inside (nesting, or a card whose END is missing), a line
  *   without ':', more than CONCORD_VCARD_MAX_BYTES, VERSION other than 3.0
  *   or 4.0. vCard 2.1 is refused rather than read as 3.0: its
@@ -81,12 +82,16 @@ G_GNUC_END_IGNORE_DEPRECATIONS
 /* ------------------------------------------------------------------------- */
 
 /* One property: its raw bytes and its unfolded line, in one allocation.
- * line = [group "."] name params ":" value. */
+ * line = [group "."] name params ":" value. A line that was not folded is
+ * stored once: raw is then the line and its line end (eol). */
 typedef struct
 {
   char  *raw;          /* the bytes as read (or as written), line end included */
   gsize  raw_len;
+  gsize  size;         /* of the allocation */
   char  *line;         /* unfolded, NUL-terminated, no line end */
+  gsize  line_len;
+  const char *eol;     /* when raw == line: "\r\n", "\n" or "" */
   char  *name;         /* the name, ASCII upper-case, NUL-terminated */
   guint  group_len;    /* 0: no group; else line[0..group_len) */
   guint  params_start; /* line[params_start..value_start - 1) */
@@ -163,26 +168,49 @@ prop_new (const char *raw,
           gsize       line_len)
 {
   guint group_len, name_start, name_len, params_start, value_start;
-  g_autofree char *copy = g_strndup (line, line_len);
+  const char *eol = NULL;
+  gsize size;
   Prop *prop;
   char *data;
 
-  if (!split_line (copy, &group_len, &name_start, &name_len, &params_start, &value_start))
+  g_assert (line[line_len] == '\0');
+  if (!split_line (line, &group_len, &name_start, &name_len, &params_start, &value_start))
     return NULL;
 
-  prop = g_malloc (sizeof (Prop) + raw_len + 1 + line_len + 1 + name_len + 1);
+  if (raw_len >= line_len && memcmp (raw, line, line_len) == 0)
+    {
+      if (raw_len == line_len)
+        eol = "";
+      else if (raw_len == line_len + 1 && raw[line_len] == '\n')
+        eol = "\n";
+      else if (raw_len == line_len + 2 && raw[line_len] == '\r' && raw[line_len + 1] == '\n')
+        eol = "\r\n";
+    }
+
+  size = sizeof (Prop) + (eol != NULL ? 0 : raw_len + 1) + line_len + 1 + name_len + 1;
+  prop = g_malloc (size);
+  prop->size = size;
   data = (char *) (prop + 1);
 
-  prop->raw = data;
-  memcpy (prop->raw, raw, raw_len);
-  prop->raw[raw_len] = '\0';
-  prop->raw_len = raw_len;
-
-  prop->line = prop->raw + raw_len + 1;
+  prop->line = data;
   memcpy (prop->line, line, line_len);
   prop->line[line_len] = '\0';
+  prop->line_len = line_len;
+  prop->eol = eol;
+  data += line_len + 1;
 
-  prop->name = prop->line + line_len + 1;
+  if (eol != NULL)
+    prop->raw = prop->line;
+  else
+    {
+      prop->raw = data;
+      memcpy (prop->raw, raw, raw_len);
+      prop->raw[raw_len] = '\0';
+      data += raw_len + 1;
+    }
+  prop->raw_len = raw_len;
+
+  prop->name = data;
   for (guint i = 0; i < name_len; i++)
     prop->name[i] = g_ascii_toupper (line[name_start + i]);
   prop->name[name_len] = '\0';
@@ -337,75 +365,126 @@ split_param_values_full (const char *value,
   g_string_free (item, TRUE);
 }
 
-static void
-split_param_values (const char *value,
-                    GPtrArray  *out)
+/* What a property's parameters say, read without allocating (this runs
+ * for every EMAIL, TEL, ADR and URL of every card): its TYPE values (and
+ * the bare parameters of older writers, "EMAIL;INTERNET;PREF:") as flags,
+ * the first other type, its PREF (0: none), whether it carries an
+ * ENCODING (then its value is not text Concord reads) or VALUE=uri. */
+enum
 {
-  split_param_values_full (value, TRUE, out);
-}
+  TYPE_PREF   = 1 << 0,
+  TYPE_WORK   = 1 << 1,
+  TYPE_HOME   = 1 << 2,
+  TYPE_MOBILE = 1 << 3,   /* cell, mobile, iphone */
+};
 
-/* The property's TYPE values, lower-case, with the bare parameters of
- * older writers ("EMAIL;INTERNET;PREF:"); its PREF (0: none); whether it
- * carries an ENCODING (then its value is not text Concord reads). */
 typedef struct
 {
-  GPtrArray *types;
-  guint      pref;
-  gboolean   encoded;
-  gboolean   uri;
+  guint       types;
+  const char *free_type;      /* into the line; free_type_len octets */
+  gsize       free_type_len;
+  guint       pref;
+  gboolean    encoded;
+  gboolean    uri;
 } PropInfo;
+
+static const char * const silent_types[] = {
+  "internet", "voice", "x400", "text", "msg", "video", "dom", "intl",
+  "postal", "parcel", "main", NULL
+};
+
+static gboolean
+span_is (const char *text,
+         gsize       len,
+         const char *word)
+{
+  return strlen (word) == len && g_ascii_strncasecmp (text, word, len) == 0;
+}
+
+static void
+info_add_type (PropInfo   *info,
+               const char *type,
+               gsize       len)
+{
+  if (len == 0)
+    return;
+  if (span_is (type, len, "pref"))
+    info->types |= TYPE_PREF;
+  else if (span_is (type, len, "work"))
+    info->types |= TYPE_WORK;
+  else if (span_is (type, len, "home"))
+    info->types |= TYPE_HOME;
+  else if (span_is (type, len, "cell") || span_is (type, len, "mobile") ||
+           span_is (type, len, "iphone"))
+    info->types |= TYPE_MOBILE;
+  else if (info->free_type == NULL)
+    {
+      for (guint i = 0; silent_types[i] != NULL; i++)
+        if (span_is (type, len, silent_types[i]))
+          return;
+      info->free_type = type;
+      info->free_type_len = len;
+    }
+}
 
 static void
 prop_info (const Prop *prop,
            PropInfo   *info)
 {
-  GPtrArray *params;
+  const char *p = prop->line + prop->params_start;
+  const char *end = prop->line + prop->value_start - 1;
 
-  info->types = g_ptr_array_new_with_free_func (g_free);
-  info->pref = 0;
-  info->encoded = FALSE;
-  info->uri = FALSE;
+  memset (info, 0, sizeof *info);
 
-  if (prop->params_start + 1 >= prop->value_start)
-    return;
-
-  params = prop_params (prop);
-  for (guint i = 0; i < params->len; i++)
+  while (p < end && *p == ';')
     {
-      Param *param = g_ptr_array_index (params, i);
+      const char *name = ++p;
+      const char *eq = NULL;
+      gboolean quoted = FALSE;
+      gsize name_len;
 
-      if (param->value == NULL)
-        g_ptr_array_add (info->types, g_ascii_strdown (param->name, -1));
-      else if (g_str_equal (param->name, "TYPE"))
-        split_param_values (param->value, info->types);
-      else if (g_str_equal (param->name, "PREF"))
+      for (; p < end; p++)
         {
-          guint64 n = 0;
-          if (g_ascii_string_to_unsigned (param->value, 10, 1, 100, &n, NULL))
+          if (*p == '"')
+            quoted = !quoted;
+          else if (!quoted && *p == ';')
+            break;
+          else if (!quoted && *p == '=' && eq == NULL)
+            eq = p;
+        }
+      name_len = (eq != NULL ? eq : p) - name;
+
+      if (eq == NULL)
+        info_add_type (info, name, name_len);
+      else if (span_is (name, name_len, "TYPE"))
+        {
+          /* TYPE="work,voice" is the list work, voice too (RFC 6350 §5.6). */
+          const char *t = eq + 1;
+          while (t < p)
+            {
+              const char *comma;
+              while (t < p && *t == '"')
+                t++;
+              comma = t;
+              while (comma < p && *comma != ',' && *comma != '"')
+                comma++;
+              info_add_type (info, t, comma - t);
+              t = comma + 1;
+            }
+        }
+      else if (span_is (name, name_len, "PREF"))
+        {
+          guint n = 0;
+          for (const char *d = eq + 1; d < p && g_ascii_isdigit (*d) && n <= 100; d++)
+            n = n * 10 + (*d - '0');
+          if (n >= 1 && n <= 100)
             info->pref = n;
         }
-      else if (g_str_equal (param->name, "ENCODING"))
+      else if (span_is (name, name_len, "ENCODING"))
         info->encoded = TRUE;
-      else if (g_str_equal (param->name, "VALUE"))
-        info->uri = g_ascii_strcasecmp (param->value, "uri") == 0;
+      else if (span_is (name, name_len, "VALUE"))
+        info->uri = span_is (eq + 1, p - eq - 1, "uri");
     }
-  params_free (params);
-}
-
-static void
-prop_info_clear (PropInfo *info)
-{
-  g_clear_pointer (&info->types, g_ptr_array_unref);
-}
-
-static gboolean
-info_has_type (const PropInfo *info,
-               const char     *type)
-{
-  for (guint i = 0; i < info->types->len; i++)
-    if (g_str_equal (g_ptr_array_index (info->types, i), type))
-      return TRUE;
-  return FALSE;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -625,6 +704,12 @@ parse_card (const char  *data,
       p = next_line (p, end, &content_end);
       line_no++;
 
+      if (memchr (start, '\r', content_end - start) != NULL)
+        {
+          set_parse_error (error, first_no, _("a carriage return inside a line"));
+          return NULL;
+        }
+
       if (ended)
         {
           if (content_end > start && !line_is (start, content_end - start, ""))
@@ -652,6 +737,11 @@ parse_card (const char  *data,
           const char *cont = p + 1;
           p = next_line (p, end, &content_end);
           line_no++;
+          if (memchr (cont, '\r', content_end - cont) != NULL)
+            {
+              set_parse_error (error, line_no - 1, _("a carriage return inside a line"));
+              return NULL;
+            }
           g_string_append_len (logical, cont, content_end - cont);
         }
 
@@ -814,12 +904,14 @@ concord_vcard_parse_many (const char *data,
             depth++;
           else
             {
-              /* The card being read has no END: refuse it alone. */
+              /* The card being read has no END: refuse it alone (or
+               * take it, when its END was folded: "END:VCA\r\n RD"). */
               GError *error = NULL;
               ConcordVCard *card = parse_card (card_start, start - card_start, card_line, &error);
 
-              g_assert (card == NULL);
-              if (errors != NULL)
+              if (card != NULL)
+                g_ptr_array_add (cards, card);
+              else if (errors != NULL)
                 g_ptr_array_add (errors, error);
               else
                 g_error_free (error);
@@ -909,13 +1001,12 @@ concord_vcard_copy (const ConcordVCard *card)
   for (guint i = 0; i < card->props->len; i++)
     {
       const Prop *prop = g_ptr_array_index (card->props, i);
-      gsize line_len = strlen (prop->line);
-      gsize size = sizeof (Prop) + prop->raw_len + 1 + line_len + 1 + strlen (prop->name) + 1;
-      Prop *dup = g_memdup2 (prop, size);
+      Prop *dup = g_memdup2 (prop, prop->size);
+      ptrdiff_t shift = (char *) dup - (char *) prop;
 
-      dup->raw = (char *) (dup + 1);
-      dup->line = dup->raw + prop->raw_len + 1;
-      dup->name = dup->line + line_len + 1;
+      dup->line += shift;
+      dup->raw += shift;
+      dup->name += shift;
       g_ptr_array_add (copy->props, dup);
     }
 
@@ -990,7 +1081,13 @@ concord_vcard_to_string (const ConcordVCard *card,
   for (guint i = 0; i < card->props->len; i++)
     {
       const Prop *prop = g_ptr_array_index (card->props, i);
-      g_string_append_len (out, prop->raw, prop->raw_len);
+      if (prop->eol != NULL)
+        {
+          g_string_append_len (out, prop->line, prop->line_len);
+          g_string_append (out, prop->eol);
+        }
+      else
+        g_string_append_len (out, prop->raw, prop->raw_len);
     }
 
   if (length != NULL)
@@ -1001,6 +1098,10 @@ concord_vcard_to_string (const ConcordVCard *card,
 /* ------------------------------------------------------------------------- */
 /* Phones                                                                    */
 /* ------------------------------------------------------------------------- */
+
+/* National numbers read through libphonenumber, per thread (~18 us each). */
+#define E164_CACHE_SIZE 4096
+static GPrivate e164_cache = G_PRIVATE_INIT ((GDestroyNotify) g_hash_table_unref);
 
 /* "+<7 to 15 digits>" once formatting is dropped: already E.164. */
 static char *
@@ -1049,7 +1150,10 @@ concord_vcard_phone_e164 (const char *phone,
                           const char *region)
 {
   EPhoneNumber *number;
-  char *plain, *e164;
+  char *plain, *e164 = NULL;
+  g_autofree char *key = NULL;
+  const char *cached = NULL;
+  GHashTable *cache;
 
   if (phone == NULL)
     return NULL;
@@ -1064,12 +1168,28 @@ concord_vcard_phone_e164 (const char *phone,
   if (region == NULL || !e_phone_number_is_supported ())
     return NULL;
 
-  number = e_phone_number_from_string (phone, region, NULL);
-  if (number == NULL)
-    return NULL;
+  /* A card is read again when it is edited (and a 412 merged): the
+   * numbers of this thread's last cards are kept. */
+  cache = g_private_get (&e164_cache);
+  if (cache == NULL)
+    {
+      cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_private_set (&e164_cache, cache);
+    }
+  key = g_strconcat (region, "\n", phone, NULL);
+  if (g_hash_table_lookup_extended (cache, key, NULL, (gpointer *) &cached))
+    return g_strdup (cached);
 
-  e164 = e_phone_number_to_string (number, E_PHONE_NUMBER_FORMAT_E164);
-  e_phone_number_free (number);
+  number = e_phone_number_from_string (phone, region, NULL);
+  if (number != NULL)
+    {
+      e164 = e_phone_number_to_string (number, E_PHONE_NUMBER_FORMAT_E164);
+      e_phone_number_free (number);
+    }
+
+  if (g_hash_table_size (cache) >= E164_CACHE_SIZE)
+    g_hash_table_remove_all (cache);
+  g_hash_table_insert (cache, g_steal_pointer (&key), g_strdup (e164));
   return e164;
 }
 
@@ -1137,10 +1257,6 @@ group_label (const ConcordVCard *card,
   return NULL;
 }
 
-static const char * const silent_types[] = {
-  "internet", "pref", "voice", "x400", "text", "msg", "video", "dom", "intl",
-  "postal", "parcel", "main", "iana-token", NULL
-};
 
 /* The item's label (folded by concord_labelled_format()). */
 static char *
@@ -1161,19 +1277,14 @@ item_label (const ConcordVCard *card,
     }
   g_free (label);
 
-  if (info_has_type (info, "cell") || info_has_type (info, "mobile") || info_has_type (info, "iphone"))
+  if (info->types & TYPE_MOBILE)
     return g_strdup (CONCORD_LABEL_MOBILE);
-  if (info_has_type (info, "work"))
+  if (info->types & TYPE_WORK)
     return g_strdup (CONCORD_LABEL_WORK);
-  if (info_has_type (info, "home"))
+  if (info->types & TYPE_HOME)
     return g_strdup (CONCORD_LABEL_HOME);
-
-  for (guint i = 0; i < info->types->len; i++)
-    {
-      const char *type = g_ptr_array_index (info->types, i);
-      if (!g_strv_contains (silent_types, type))
-        return g_strdup (type);
-    }
+  if (info->free_type != NULL)
+    return g_ascii_strdown (info->free_type, info->free_type_len);
 
   return g_strdup (CONCORD_LABEL_OTHER);
 }
@@ -1184,7 +1295,7 @@ item_rank (const PropInfo *info)
 {
   if (info->pref > 0)
     return info->pref;
-  if (info_has_type (info, "pref"))
+  if (info->types & TYPE_PREF)
     return 1;
   return 101;
 }
@@ -1279,7 +1390,6 @@ read_items (const ConcordVCard *card,
       prop_info (prop, &info);
       if (info.encoded)
         {
-          prop_info_clear (&info);
           continue;
         }
 
@@ -1319,7 +1429,6 @@ read_items (const ConcordVCard *card,
       if (item.value == NULL || item.value[0] == '\0')
         {
           item_clear (&item);
-          prop_info_clear (&info);
           continue;
         }
 
@@ -1330,7 +1439,6 @@ read_items (const ConcordVCard *card,
       item.rank = item_rank (&info);
       item.mobile = g_str_equal (item.label, CONCORD_LABEL_MOBILE);
       g_array_append_val (items, item);
-      prop_info_clear (&info);
     }
 
   return items;
@@ -1435,7 +1543,6 @@ is_x_text (const Prop *prop)
 
   prop_info (prop, &info);
   text = !info.encoded && !info.uri;
-  prop_info_clear (&info);
   return text;
 }
 
@@ -1445,6 +1552,25 @@ read_org (const Prop *prop)
 {
   g_autoptr(GPtrArray) parts = split_components (prop_value (prop), ';');
   return nonblank (component (parts, 0));
+}
+
+/* Whether one of the card's EMAIL values is @text. */
+static gboolean
+has_email (const ConcordVCard *card,
+           const char         *text)
+{
+  for (guint i = 0; i < card->props->len; i++)
+    {
+      const Prop *prop = g_ptr_array_index (card->props, i);
+      g_autofree char *value = NULL;
+
+      if (!prop_is (prop, "EMAIL"))
+        continue;
+      value = unescape (prop_value (prop));
+      if (g_ascii_strcasecmp (g_strstrip (value), text) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -1472,8 +1598,9 @@ read_names (const ConcordVCard *card,
       char *space;
 
       g_strstrip (full);
-      /* An organisation's card names the company in FN: no person. */
-      if (full[0] != '\0' && g_strcmp0 (full, company) != 0)
+      /* An organisation's card names the company in FN, a card with
+       * only an email its email: no person. */
+      if (full[0] != '\0' && g_strcmp0 (full, company) != 0 && !has_email (card, full))
         {
           space = strrchr (full, ' ');
           if (space != NULL)
@@ -1623,7 +1750,6 @@ concord_vcard_to_record (const ConcordVCard *card,
 
           prop_info (prop, &info);
           rank = info.encoded ? G_MAXUINT : item_rank (&info);
-          prop_info_clear (&info);
           if (prop_is (prop, "URL") && rank < url_rank)
             url = prop, url_rank = rank;
           else if (prop_is (prop, "ADR") && rank < adr_rank)
@@ -1717,31 +1843,64 @@ insert_prop (ConcordVCard *card,
   g_ptr_array_insert (card->props, insert_position (card, name), prop);
 }
 
-/* Removes the property at @index; and its group's X-ABLabel if no other
- * property of the group is left that it could label. */
+/* Removes the properties at @indices (in any order, each once); and the
+ * X-ABLabel of a group left with nothing else to label. */
+static void
+remove_props (ConcordVCard *card,
+              const guint  *indices,
+              guint         n_indices)
+{
+  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func (g_free);
+  guint kept = 0;
+
+  for (guint i = 0; i < n_indices; i++)
+    {
+      Prop *prop = g_ptr_array_index (card->props, indices[i]);
+
+      if (prop == NULL)
+        continue;
+      if (prop->group_len > 0)
+        g_ptr_array_add (groups, prop_group (prop));
+      prop_free (prop);
+      g_ptr_array_index (card->props, indices[i]) = NULL;
+    }
+
+  for (guint g = 0; g < groups->len; g++)
+    {
+      const char *group = g_ptr_array_index (groups, g);
+      gboolean used = FALSE;
+
+      for (guint i = 0; i < card->props->len && !used; i++)
+        {
+          Prop *other = g_ptr_array_index (card->props, i);
+          used = other != NULL && prop_in_group (other, group) && !prop_is (other, "X-ABLABEL");
+        }
+      if (used)
+        continue;
+      for (guint i = 0; i < card->props->len; i++)
+        {
+          Prop *other = g_ptr_array_index (card->props, i);
+          if (other != NULL && prop_in_group (other, group))
+            {
+              prop_free (other);
+              g_ptr_array_index (card->props, i) = NULL;
+            }
+        }
+    }
+
+  for (guint i = 0; i < card->props->len; i++)
+    if (g_ptr_array_index (card->props, i) != NULL)
+      g_ptr_array_index (card->props, kept++) = g_ptr_array_index (card->props, i);
+  for (guint i = kept; i < card->props->len; i++)
+    g_ptr_array_index (card->props, i) = NULL;
+  g_ptr_array_set_size (card->props, kept);
+}
+
 static void
 remove_prop (ConcordVCard *card,
              guint         index)
 {
-  Prop *prop = g_ptr_array_index (card->props, index);
-  g_autofree char *group = prop_group (prop);
-
-  g_ptr_array_remove_index (card->props, index);
-  if (group == NULL)
-    return;
-
-  for (guint i = 0; i < card->props->len; i++)
-    {
-      Prop *other = g_ptr_array_index (card->props, i);
-      if (prop_in_group (other, group) && !prop_is (other, "X-ABLABEL"))
-        return;
-    }
-  for (guint i = card->props->len; i > 0; i--)
-    {
-      Prop *other = g_ptr_array_index (card->props, i - 1);
-      if (prop_in_group (other, group) && prop_is (other, "X-ABLABEL"))
-        g_ptr_array_remove_index (card->props, i - 1);
-    }
+  remove_props (card, &index, 1);
 }
 
 /* The line "[group.]NAME<params>:" with @value appended as it is. */
@@ -1769,18 +1928,20 @@ set_single (ConcordVCard *card,
             const char   *text,
             gboolean      raw)
 {
+  g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (guint));
   int found = -1;
 
-  for (guint i = card->props->len; i > 0; i--)
+  for (guint i = 0; i < card->props->len; i++)
     {
-      const Prop *prop = g_ptr_array_index (card->props, i - 1);
+      const Prop *prop = g_ptr_array_index (card->props, i);
       if (!prop_is (prop, name))
         continue;
       if (text == NULL)
-        remove_prop (card, i - 1);
-      else
-        found = i - 1;
+        g_array_append_val (gone, i);
+      else if (found < 0)
+        found = i;
     }
+  remove_props (card, (const guint *) (gpointer) gone->data, gone->len);
 
   if (text != NULL)
     {
@@ -2126,8 +2287,7 @@ apply_items (ConcordVCard       *card,
         g_array_append_val (removed, item->index);
     }
 
-  for (guint i = removed->len; i > 0; i--)
-    remove_prop (card, g_array_index (removed, guint, i - 1));
+  remove_props (card, (const guint *) (gpointer) removed->data, removed->len);
 
   for (guint j = 0; j < n_members; j++)
     if (!placed[j])
@@ -2455,9 +2615,15 @@ concord_vcard_apply (ConcordVCard        *card,
           }
 
       /* One CATEGORIES line holds them all. */
-      for (int i = card->props->len - 1, first = find_index (card, "CATEGORIES"); i > first && first >= 0; i--)
-        if (prop_is (g_ptr_array_index (card->props, i), "CATEGORIES"))
-          remove_prop (card, i);
+      {
+        g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (guint));
+        int first = find_index (card, "CATEGORIES");
+
+        for (guint i = first + 1; first >= 0 && i < card->props->len; i++)
+          if (prop_is (g_ptr_array_index (card->props, i), "CATEGORIES"))
+            g_array_append_val (gone, i);
+        remove_props (card, (const guint *) (gpointer) gone->data, gone->len);
+      }
       set_single (card, "CATEGORIES", value->len > 0 ? value->str : NULL, TRUE);
     }
 

@@ -680,6 +680,11 @@ test_refused (void)
                   "vCard line 3: “secret-value-without-colon” is not a property (no “:”)");
   assert_refused ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:a\0b\r\nEND:VCARD\r\n", 34,
                   "vCard line 3: invalid UTF-8");
+  /* Found by fuzz-vcard: a lone CR would be dropped on writing. */
+  assert_refused ("BEGIN:VCARD\r\nVERSION:3.0\r\nEMAIL:x@y\rBEGIN:VCARD\r\nEND:VCARD\r\n", -1,
+                  "vCard line 3: a carriage return inside a line");
+  assert_refused ("BEGIN:VCARD\rVERSION:3.0\rEND:VCARD\r", -1,
+                  "vCard line 1: a carriage return inside a line");
 
   while (huge->len <= CONCORD_VCARD_MAX_BYTES)
     g_string_append (huge, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
@@ -731,6 +736,44 @@ test_parse_many (void)
       g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
       g_assert_cmpstr (error->message, ==, expected_errors[i]);
     }
+}
+
+/* Found by fuzz-vcard: an END folded across two lines still ends the
+ * card in a stream; FN that is the card's email names nobody; removing
+ * grouped items (and their labels) removes nothing else. */
+static void
+test_fuzz_findings (void)
+{
+  const char *folded_end =
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:one\r\nEND:VCA\r\n RD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:two\r\nEND:VCARD\r\n";
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autoptr(GPtrArray) cards = concord_vcard_parse_many (folded_end, -1, errors);
+  const char *email_fn = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:solo@example.com\r\n"
+                         "EMAIL:solo@example.com\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) solo = concord_vcard_parse (email_fn, -1, NULL);
+  g_autoptr(ConcordRecord) solo_record = concord_vcard_to_record (solo, NULL, NULL);
+  const char *grouped =
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nitem1.X-ABLabel:gym\r\nUID:first\r\nFN:A\r\nN:;A;;;\r\n"
+    "item1.EMAIL:a@gym.example\r\nitem2.EMAIL:a@club.example\r\nitem2.X-ABLabel:club\r\n"
+    "UID:second\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (grouped, -1, NULL);
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  const char *none[] = { "emails", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpuint (cards->len, ==, 2);
+  g_assert_cmpuint (errors->len, ==, 0);
+  g_assert_cmpstr (concord_vcard_get_uid (g_ptr_array_index (cards, 0)), ==, "one");
+  g_assert_cmpstr (concord_vcard_get_uid (g_ptr_array_index (cards, 1)), ==, "two");
+
+  g_assert_null (concord_record_get (solo_record, "first_name"));
+  g_assert_cmpstr (concord_record_get_text (solo_record, "email"), ==, "solo@example.com");
+
+  apply_ok (card, set, none, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:first\r\nFN:A\r\nN:;A;;;\r\n"
+                            "UID:second\r\nEND:VCARD\r\n");
 }
 
 /* Property names fold by ASCII, whatever the locale. */
@@ -898,6 +941,7 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/apple-groups", test_apple_groups);
   g_test_add_func ("/concord/vcard/refused", test_refused);
   g_test_add_func ("/concord/vcard/parse-many", test_parse_many);
+  g_test_add_func ("/concord/vcard/fuzz-findings", test_fuzz_findings);
   g_test_add_func ("/concord/vcard/turkish-locale", test_turkish_locale);
   g_test_add_func ("/concord/vcard/differs", test_differs);
   g_test_add_func ("/concord/vcard/specs", test_specs);
