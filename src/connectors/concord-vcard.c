@@ -1307,7 +1307,6 @@ typedef struct
   char  *label;
   char  *value;     /* the email, the phone (E.164 when known, else
                      * normalised), the address member's value */
-  char  *written;   /* the value as written (unescaped) */
   guint  rank;
   gboolean mobile;
 } Item;
@@ -1319,7 +1318,6 @@ item_clear (gpointer data)
 
   g_free (item->label);
   g_free (item->value);
-  g_free (item->written);
 }
 
 /* An ADR's five parts as one member value. */
@@ -1400,25 +1398,25 @@ read_items (const ConcordVCard *card,
 
           address_parts (components, parts);
           item.value = address_value (parts);
-          item.written = g_strdup (item.value);
         }
       else
         {
-          item.written = unescape (prop_value (prop));
-          g_strstrip (item.written);
+          g_autofree char *written = unescape (prop_value (prop));
+
+          g_strstrip (written);
           if (g_str_equal (name, "EMAIL"))
             {
-              if (g_ascii_strncasecmp (item.written, "mailto:", 7) == 0)
-                item.value = g_strdup (item.written + 7);
+              if (g_ascii_strncasecmp (written, "mailto:", 7) == 0)
+                item.value = g_strdup (written + 7);
               else
-                item.value = g_strdup (item.written);
+                item.value = g_steal_pointer (&written);
             }
           else
             {
-              item.value = concord_vcard_phone_e164 (item.written, region);
+              item.value = concord_vcard_phone_e164 (written, region);
               if (item.value == NULL)
                 {
-                  const char *number = item.written;
+                  const char *number = written;
                   if (g_ascii_strncasecmp (number, "tel:", 4) == 0)
                     number += 4;
                   item.value = concord_normalize_phone (number);
@@ -1432,10 +1430,14 @@ read_items (const ConcordVCard *card,
           continue;
         }
 
-      {
-        g_autofree char *label = item_label (card, prop, &info);
-        item.label = concord_label_normalize (label);
-      }
+      item.label = item_label (card, prop, &info);
+      if (!g_str_equal (item.label, CONCORD_LABEL_WORK) && !g_str_equal (item.label, CONCORD_LABEL_HOME) &&
+          !g_str_equal (item.label, CONCORD_LABEL_MOBILE) && !g_str_equal (item.label, CONCORD_LABEL_OTHER))
+        {
+          char *label = concord_label_normalize (item.label);
+          g_free (item.label);
+          item.label = label;
+        }
       item.rank = item_rank (&info);
       item.mobile = g_str_equal (item.label, CONCORD_LABEL_MOBILE);
       g_array_append_val (items, item);
@@ -1474,9 +1476,9 @@ set_items (ConcordRecord *record,
   for (guint i = 0; i < items->len; i++)
     {
       const Item *item = &g_array_index (items, Item, i);
-      char *member = concord_labelled_format (item->label, item->value);
-      if (member != NULL)
-        g_ptr_array_add (members, member);
+      /* The label is normalised already, and the record normalises the
+       * value (concord_labelled_normalize()). */
+      g_ptr_array_add (members, g_strconcat (item->label, "\t", item->value, NULL));
     }
   g_ptr_array_add (members, NULL);
   concord_record_set_set (record, key, (const char * const *) members->pdata);
@@ -1544,6 +1546,19 @@ is_x_text (const Prop *prop)
   prop_info (prop, &info);
   text = !info.encoded && !info.uri;
   return text;
+}
+
+/* The value unescaped, NULL when blank (the note's own spaces kept). */
+static char *
+nonblank_unescaped (const char *value)
+{
+  char *text = unescape (value);
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isspace (*p))
+      return text;
+  g_free (text);
+  return NULL;
 }
 
 /* The first component of ORG, unescaped. */
@@ -1669,6 +1684,7 @@ concord_vcard_to_record (const ConcordVCard *card,
   g_autoptr(GArray) phones = NULL;
   const Prop *url = NULL, *adr = NULL;
   guint url_rank = G_MAXUINT, adr_rank = G_MAXUINT;
+  gboolean have_company = FALSE, have_title = FALSE, have_note = FALSE, have_birthday = FALSE;
   int best;
 
   g_return_val_if_fail (card != NULL, NULL);
@@ -1705,27 +1721,27 @@ concord_vcard_to_record (const ConcordVCard *card,
 
       if (prop_is (prop, "ORG"))
         {
-          g_autofree char *company = read_org (prop);
-          if (concord_record_get (record, CONCORD_FIELD_COMPANY) == NULL)
-            concord_record_set_text (record, CONCORD_FIELD_COMPANY, CONCORD_FIELD_TYPE_STRING, company);
+          g_autofree char *company = have_company ? NULL : read_org (prop);
+          if (company != NULL)
+            have_company = concord_record_set_text (record, CONCORD_FIELD_COMPANY, CONCORD_FIELD_TYPE_STRING, company);
         }
       else if (prop_is (prop, "TITLE"))
         {
-          g_autofree char *title = unescape (value);
-          if (concord_record_get (record, CONCORD_FIELD_JOB_TITLE) == NULL)
-            concord_record_set_text (record, CONCORD_FIELD_JOB_TITLE, CONCORD_FIELD_TYPE_STRING, title);
+          g_autofree char *title = have_title ? NULL : nonblank_unescaped (value);
+          if (title != NULL)
+            have_title = concord_record_set_text (record, CONCORD_FIELD_JOB_TITLE, CONCORD_FIELD_TYPE_STRING, title);
         }
       else if (prop_is (prop, "NOTE"))
         {
-          g_autofree char *note = unescape (value);
-          if (concord_record_get (record, CONCORD_FIELD_NOTES) == NULL)
-            concord_record_set_text (record, CONCORD_FIELD_NOTES, CONCORD_FIELD_TYPE_STRING, note);
+          g_autofree char *note = have_note ? NULL : nonblank_unescaped (value);
+          if (note != NULL)
+            have_note = concord_record_set_text (record, CONCORD_FIELD_NOTES, CONCORD_FIELD_TYPE_STRING, note);
         }
       else if (prop_is (prop, "BDAY"))
         {
-          g_autofree char *date = read_date (value);
-          if (date != NULL && concord_record_get (record, CONCORD_FIELD_BIRTHDAY) == NULL)
-            concord_record_set_text (record, CONCORD_FIELD_BIRTHDAY, CONCORD_FIELD_TYPE_DATE, date);
+          g_autofree char *date = have_birthday ? NULL : read_date (value);
+          if (date != NULL)
+            have_birthday = concord_record_set_text (record, CONCORD_FIELD_BIRTHDAY, CONCORD_FIELD_TYPE_DATE, date);
         }
       else if (prop_is (prop, "REV"))
         {
@@ -2521,9 +2537,11 @@ concord_vcard_apply (ConcordVCard        *card,
 
       set_components (card, find_index (card, "N"), "N", 5, indices, values, 2);
 
-      if (new_full != NULL &&
-          (fn_text == NULL || fn_text[0] == '\0' || g_strcmp0 (fn_text, old_full) == 0))
-        set_single (card, "FN", new_full, FALSE);
+      if (fn_text == NULL || fn_text[0] == '\0' || g_strcmp0 (fn_text, old_full) == 0)
+        {
+          /* No names left: FN is made again below (company, email). */
+          set_single (card, "FN", new_full, FALSE);
+        }
     }
 
   if (change_names (set, clear, CONCORD_FIELD_EMAILS) && !unchanged (current, set, CONCORD_FIELD_EMAILS))

@@ -539,6 +539,62 @@ test_names_and_fn (void)
   g_assert_cmpstr (concord_record_get_text (fn_record, "last_name"), ==, "Evans");
 }
 
+/* Names cleared: FN does not bring them back. */
+static void
+test_names_cleared (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Smith;Jane;;;\r\nFN:Jane Smith\r\n"
+                     "ORG:Acme\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, NULL);
+  const char *clear[] = { "first_name", "last_name", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(ConcordRecord) record = NULL;
+
+  apply_ok (card, NULL, clear, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, "BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;;;\r\nORG:Acme\r\nFN:Acme\r\nEND:VCARD\r\n");
+  record = concord_vcard_to_record (card, NULL, NULL);
+  g_assert_null (concord_record_get (record, "first_name"));
+  g_assert_null (concord_record_get (record, "last_name"));
+}
+
+/* An address edited field by field, or as a member: in place, its
+ * parameters kept. */
+static void
+test_apply_address (void)
+{
+  gsize length;
+  g_autofree char *data = read_fixture ("google-3.0.vcf", &length);
+  g_autoptr(ConcordVCard) card = parse_fixture ("google-3.0.vcf");
+  g_autoptr(ConcordVCard) members = parse_fixture ("google-3.0.vcf");
+  g_autoptr(ConcordRecord) set = change_of ("address_city", "Barcelona");
+  g_autoptr(ConcordRecord) set_members = concord_record_new (NULL);
+  const char *addresses[] = { "work\tGran Via 2; Madrid; ; 28013; España",
+                              "home\tRua Augusta 10; Lisboa; ; 1100-053; Portugal", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *out_members = NULL;
+  g_autofree char *expected = replace_line (data, "ADR;TYPE=WORK:;;Calle Mayor 1;Madrid;;28013;España",
+                                            "ADR;TYPE=WORK:;;Calle Mayor 1;Barcelona;;28013;España");
+  g_autofree char *expected_members = replace_line (data, "ADR;TYPE=WORK:;;Calle Mayor 1;Madrid;;28013;España\r\n",
+                                                    "ADR;TYPE=WORK:;;Gran Via 2;Madrid;;28013;España\r\n"
+                                                    "ADR;TYPE=HOME:;;Rua Augusta 10;Lisboa;;1100-053;Portugal\r\n");
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autofree char *read_back = NULL;
+
+  apply_ok (card, set, NULL, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, expected);
+
+  concord_record_set_set (set_members, "addresses", addresses);
+  apply_ok (members, set_members, NULL, NULL);
+  out_members = card_string (members);
+  g_assert_cmpstr (out_members, ==, expected_members);
+  record = concord_vcard_to_record (members, NULL, NULL);
+  read_back = set_text (record, "addresses");
+  g_assert_cmpstr (read_back, ==, "home\tRua Augusta 10; Lisboa; ; 1100-053; Portugal|"
+                                  "work\tGran Via 2; Madrid; ; 28013; España");
+}
+
 /* A record onto a new card and back: the same fields. */
 static void
 test_new_card_round_trip (void)
@@ -935,6 +991,8 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/folding", test_folding);
   g_test_add_func ("/concord/vcard/escaping", test_escaping);
   g_test_add_func ("/concord/vcard/names-and-fn", test_names_and_fn);
+  g_test_add_func ("/concord/vcard/names-cleared", test_names_cleared);
+  g_test_add_func ("/concord/vcard/apply-address", test_apply_address);
   g_test_add_func ("/concord/vcard/new-card-round-trip", test_new_card_round_trip);
   g_test_add_func ("/concord/vcard/new-card-fn", test_new_card_fn);
   g_test_add_func ("/concord/vcard/clear", test_clear);
