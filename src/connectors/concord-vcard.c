@@ -1649,34 +1649,23 @@ read_address (ConcordRecord *record,
     concord_record_set_text (record, keys[i], CONCORD_FIELD_TYPE_STRING, parts[i]);
 }
 
-/**
- * concord_vcard_to_record:
- * @card: the card
- * @remote_id: (nullable): the record's remote id (the href, the file name)
- * @region: (nullable): the country of numbers written without their
- *   country code ("GB"); %NULL: such numbers are kept as written
- *
- * Reads the card into a record:
- * - N into last_name, first_name; when N names nobody, FN split at its
- *   last space (one word: a first name; the company's name: nobody);
- * - EMAIL into "email" (the preferred: TYPE=pref in 3.0, the lowest PREF
- *   in 4.0, else the first) and "emails" (labelled);
- * - TEL into "phone" (the preferred that is not a mobile), "mobile" (the
- *   preferred of TYPE=cell) and "phones", in E.164 when @region (or the
- *   number's "+") says the country, else as written;
- * - ADR into address_* (the preferred) and "addresses";
- * - ORG (first component) into company, TITLE job_title, URL website (the
- *   preferred), BDAY birthday (a date without year is skipped), NOTE
- *   notes, CATEGORIES (every line) tags, REV the modified time;
- * - every X- property with a text value into "custom:X-NAME" (its first
- *   line). UID is no field. Lines with an ENCODING are not read.
- *
- * Returns: (transfer full): the record
- */
-ConcordRecord *
-concord_vcard_to_record (const ConcordVCard *card,
-                         const char         *remote_id,
-                         const char         *region)
+/* What read_record() reads (apply() reads only what a change names). */
+enum
+{
+  READ_NAMES     = 1 << 0,
+  READ_EMAILS    = 1 << 1,
+  READ_PHONES    = 1 << 2,
+  READ_ADDRESSES = 1 << 3,
+  READ_OTHER     = 1 << 4,   /* ORG, TITLE, NOTE, BDAY, REV, CATEGORIES, URL */
+  READ_CUSTOM    = 1 << 5,
+  READ_ALL       = 0xff,
+};
+
+static ConcordRecord *
+read_record (const ConcordVCard *card,
+             const char         *remote_id,
+             const char         *region,
+             guint               what)
 {
   g_autoptr(ConcordRecord) record = concord_record_new (remote_id);
   g_autoptr(GPtrArray) tags = g_ptr_array_new_with_free_func (g_free);
@@ -1687,39 +1676,74 @@ concord_vcard_to_record (const ConcordVCard *card,
   gboolean have_company = FALSE, have_title = FALSE, have_note = FALSE, have_birthday = FALSE;
   int best;
 
-  g_return_val_if_fail (card != NULL, NULL);
+  if (what & READ_NAMES)
+    read_names (card, record);
 
-  read_names (card, record);
+  if (what & READ_EMAILS)
+    {
+      emails = read_items (card, "EMAIL", region);
+      best = preferred_item (emails, -1);
+      if (best >= 0)
+        concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL,
+                                 g_array_index (emails, Item, best).value);
+      set_items (record, CONCORD_FIELD_EMAILS, emails);
+    }
 
-  emails = read_items (card, "EMAIL", region);
-  best = preferred_item (emails, -1);
-  if (best >= 0)
-    concord_record_set_text (record, CONCORD_FIELD_EMAIL, CONCORD_FIELD_TYPE_EMAIL,
-                             g_array_index (emails, Item, best).value);
-  set_items (record, CONCORD_FIELD_EMAILS, emails);
+  if (what & READ_PHONES)
+    {
+      phones = read_items (card, "TEL", region);
+      best = preferred_item (phones, 0);
+      if (best >= 0)
+        concord_record_set_text (record, CONCORD_FIELD_PHONE, CONCORD_FIELD_TYPE_PHONE,
+                                 g_array_index (phones, Item, best).value);
+      best = preferred_item (phones, 1);
+      if (best >= 0)
+        concord_record_set_text (record, CONCORD_FIELD_MOBILE, CONCORD_FIELD_TYPE_PHONE,
+                                 g_array_index (phones, Item, best).value);
+      set_items (record, CONCORD_FIELD_PHONES, phones);
+    }
 
-  phones = read_items (card, "TEL", region);
-  best = preferred_item (phones, 0);
-  if (best >= 0)
-    concord_record_set_text (record, CONCORD_FIELD_PHONE, CONCORD_FIELD_TYPE_PHONE,
-                             g_array_index (phones, Item, best).value);
-  best = preferred_item (phones, 1);
-  if (best >= 0)
-    concord_record_set_text (record, CONCORD_FIELD_MOBILE, CONCORD_FIELD_TYPE_PHONE,
-                             g_array_index (phones, Item, best).value);
-  set_items (record, CONCORD_FIELD_PHONES, phones);
+  if (what & READ_ADDRESSES)
+    {
+      g_autoptr(GArray) addresses = read_items (card, "ADR", region);
+      set_items (record, CONCORD_FIELD_ADDRESSES, addresses);
+    }
 
-  {
-    g_autoptr(GArray) addresses = read_items (card, "ADR", region);
-    set_items (record, CONCORD_FIELD_ADDRESSES, addresses);
-  }
+  if ((what & (READ_OTHER | READ_ADDRESSES | READ_CUSTOM)) == 0)
+    return g_steal_pointer (&record);
 
   for (guint i = 0; i < card->props->len; i++)
     {
       const Prop *prop = g_ptr_array_index (card->props, i);
       const char *value = prop_value (prop);
 
-      if (prop_is (prop, "ORG"))
+      if (prop_is (prop, "ADR"))
+        {
+          PropInfo info;
+          guint rank;
+
+          if ((what & READ_ADDRESSES) == 0)
+            continue;
+          prop_info (prop, &info);
+          rank = info.encoded ? G_MAXUINT : item_rank (&info);
+          if (rank < adr_rank)
+            adr = prop, adr_rank = rank;
+        }
+      else if (g_str_has_prefix (prop->name, "X-"))
+        {
+          g_autofree char *key = NULL;
+          g_autofree char *text = NULL;
+
+          if ((what & READ_CUSTOM) == 0 || !is_x_text (prop))
+            continue;
+          key = concord_field_custom_key (prop->name);
+          text = unescape (value);
+          if (concord_record_get (record, key) == NULL)
+            concord_record_set_text (record, key, CONCORD_FIELD_TYPE_STRING, text);
+        }
+      else if ((what & READ_OTHER) == 0)
+        continue;
+      else if (prop_is (prop, "ORG"))
         {
           g_autofree char *company = have_company ? NULL : read_org (prop);
           if (company != NULL)
@@ -1759,24 +1783,15 @@ concord_vcard_to_record (const ConcordVCard *card,
                 g_ptr_array_add (tags, tag);
             }
         }
-      else if (prop_is (prop, "URL") || prop_is (prop, "ADR"))
+      else if (prop_is (prop, "URL"))
         {
           PropInfo info;
           guint rank;
 
           prop_info (prop, &info);
           rank = info.encoded ? G_MAXUINT : item_rank (&info);
-          if (prop_is (prop, "URL") && rank < url_rank)
+          if (rank < url_rank)
             url = prop, url_rank = rank;
-          else if (prop_is (prop, "ADR") && rank < adr_rank)
-            adr = prop, adr_rank = rank;
-        }
-      else if (is_x_text (prop))
-        {
-          g_autofree char *key = concord_field_custom_key (prop->name);
-          g_autofree char *text = unescape (value);
-          if (concord_record_get (record, key) == NULL)
-            concord_record_set_text (record, key, CONCORD_FIELD_TYPE_STRING, text);
         }
     }
 
@@ -1788,10 +1803,47 @@ concord_vcard_to_record (const ConcordVCard *card,
   if (adr != NULL)
     read_address (record, adr);
 
-  g_ptr_array_add (tags, NULL);
-  concord_record_set_set (record, CONCORD_FIELD_TAGS, (const char * const *) tags->pdata);
+  if (what & READ_OTHER)
+    {
+      g_ptr_array_add (tags, NULL);
+      concord_record_set_set (record, CONCORD_FIELD_TAGS, (const char * const *) tags->pdata);
+    }
 
   return g_steal_pointer (&record);
+}
+
+/**
+ * concord_vcard_to_record:
+ * @card: the card
+ * @remote_id: (nullable): the record's remote id (the href, the file name)
+ * @region: (nullable): the country of numbers written without their
+ *   country code ("GB"); %NULL: such numbers are kept as written
+ *
+ * Reads the card into a record:
+ * - N into last_name, first_name; when N names nobody, FN split at its
+ *   last space (one word: a first name; the company's name: nobody);
+ * - EMAIL into "email" (the preferred: TYPE=pref in 3.0, the lowest PREF
+ *   in 4.0, else the first) and "emails" (labelled);
+ * - TEL into "phone" (the preferred that is not a mobile), "mobile" (the
+ *   preferred of TYPE=cell) and "phones", in E.164 when @region (or the
+ *   number's "+") says the country, else as written;
+ * - ADR into address_* (the preferred) and "addresses";
+ * - ORG (first component) into company, TITLE job_title, URL website (the
+ *   preferred), BDAY birthday (a date without year is skipped), NOTE
+ *   notes, CATEGORIES (every line) tags, REV the modified time;
+ * - every X- property with a text value into "custom:X-NAME" (its first
+ *   line). UID is no field. Lines with an ENCODING are not read.
+ *
+ * Returns: (transfer full): the record
+ */
+ConcordRecord *
+concord_vcard_to_record (const ConcordVCard *card,
+                         const char         *remote_id,
+                         const char         *region)
+{
+  g_return_val_if_fail (card != NULL, NULL);
+
+  return read_record (card, remote_id, region, READ_ALL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -2474,6 +2526,41 @@ unchanged (const ConcordRecord *current,
   return concord_value_equal (now, want);
 }
 
+/* What of the card a field's change needs read. */
+static guint
+key_reads (const char *key)
+{
+  if (g_str_equal (key, CONCORD_FIELD_FIRST_NAME) || g_str_equal (key, CONCORD_FIELD_LAST_NAME))
+    return READ_NAMES;
+  if (g_str_equal (key, CONCORD_FIELD_EMAIL) || g_str_equal (key, CONCORD_FIELD_EMAILS))
+    return READ_EMAILS;
+  if (g_str_equal (key, CONCORD_FIELD_PHONE) || g_str_equal (key, CONCORD_FIELD_MOBILE) ||
+      g_str_equal (key, CONCORD_FIELD_PHONES))
+    return READ_PHONES;
+  if (g_str_has_prefix (key, "address"))
+    return READ_ADDRESSES;
+  if (concord_field_is_custom (key))
+    return READ_CUSTOM;
+  return READ_OTHER;
+}
+
+static guint
+change_reads (const ConcordRecord *set,
+              const char * const  *clear)
+{
+  guint what = 0;
+
+  for (guint i = 0; set != NULL && i < concord_record_get_n_fields (set); i++)
+    {
+      const char *key = NULL;
+      concord_record_get_field_at (set, i, &key);
+      what |= key_reads (key);
+    }
+  for (guint i = 0; clear != NULL && clear[i] != NULL; i++)
+    what |= key_reads (clear[i]);
+  return what;
+}
+
 /**
  * concord_vcard_apply:
  * @card: the card to edit
@@ -2507,7 +2594,7 @@ concord_vcard_apply (ConcordVCard        *card,
 
   g_return_val_if_fail (card != NULL, FALSE);
 
-  current = concord_vcard_to_record (card, NULL, region);
+  current = read_record (card, NULL, region, change_reads (set, clear));
   backup = concord_vcard_copy (card);
 
 #define CHANGES(key) (change_names (set, clear, key) && !unchanged (current, set, key))
