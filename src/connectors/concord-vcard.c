@@ -31,10 +31,10 @@
  *   or a tab continues the previous one. Refused (CONCORD_ERROR_PARSE, the
  *   message names the line and the property, never a value): invalid
  *   UTF-8 or a NUL, a carriage return not ending a line (old Mac files
- *   with CR-only line ends among them), no BEGIN:VCARD first or no END:VCARD last, a
- *   BEGIN:VCARD inside (nesting, or a card whose END is missing), a line
- *   without ':', more than CONCORD_VCARD_MAX_BYTES, VERSION other than 3.0
- *   or 4.0. vCard 2.1 is refused rather than read as 3.0: its
+ *   with CR-only line ends among them), no BEGIN:VCARD first or no
+ *   END:VCARD last, a BEGIN:VCARD inside (nesting, or a card whose END is
+ *   missing), a line without ':', more than CONCORD_VCARD_MAX_BYTES or
+ *   CONCORD_VCARD_MAX_PROPERTIES, VERSION other than 3.0 or 4.0. vCard 2.1 is refused rather than read as 3.0: its
  *   QUOTED-PRINTABLE and CHARSET values would be mangled by a 3.0 writer,
  *   and every address book that speaks CardDAV writes 3.0 or 4.0. A card
  *   without VERSION is read as 3.0 (and left so).
@@ -771,6 +771,13 @@ parse_card (const char  *data,
           return NULL;
         }
       g_ptr_array_add (card->props, prop);
+      if (card->props->len > CONCORD_VCARD_MAX_PROPERTIES)
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                       _("vCard line %u: more than %u properties"), first_no,
+                       (guint) CONCORD_VCARD_MAX_PROPERTIES);
+          return NULL;
+        }
 
       if (prop_is (prop, "END") &&
           line_is (logical->str + prop->value_start, logical->len - prop->value_start, "VCARD"))
@@ -1588,6 +1595,25 @@ has_email (const ConcordVCard *card,
   return FALSE;
 }
 
+/* Whether one of the card's ORG names @text. */
+static gboolean
+has_org (const ConcordVCard *card,
+         const char         *text)
+{
+  for (guint i = 0; i < card->props->len; i++)
+    {
+      const Prop *prop = g_ptr_array_index (card->props, i);
+      g_autofree char *company = NULL;
+
+      if (!prop_is (prop, "ORG"))
+        continue;
+      company = read_org (prop);
+      if (g_strcmp0 (company, text) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 read_names (const ConcordVCard *card,
             ConcordRecord      *record)
@@ -1608,14 +1634,12 @@ read_names (const ConcordVCard *card,
   if (first == NULL && last == NULL && fn != NULL)
     {
       g_autofree char *full = unescape (prop_value (fn));
-      const Prop *org = find_prop (card, "ORG");
-      g_autofree char *company = org != NULL ? read_org (org) : NULL;
       char *space;
 
       g_strstrip (full);
       /* An organisation's card names the company in FN, a card with
        * only an email its email: no person. */
-      if (full[0] != '\0' && g_strcmp0 (full, company) != 0 && !has_email (card, full))
+      if (full[0] != '\0' && !has_org (card, full) && !has_email (card, full))
         {
           space = strrchr (full, ' ');
           if (space != NULL)
@@ -2244,7 +2268,16 @@ set_item_value (ConcordVCard *card,
       return;
     }
 
-  append_escaped (line, value);
+  if (g_str_equal (name, "TEL") && g_ascii_strncasecmp (prop_value (prop), "tel:", 4) == 0)
+    {
+      /* A tel: URI (4.0's VALUE=uri) stays one: "tel:+44…", unescaped. */
+      g_string_append (line, "tel:");
+      for (const char *p = value; *p != '\0'; p++)
+        if (g_ascii_isalnum (*p) || *p == '+' || *p == '-' || *p == '.' || *p == '*' || *p == '#')
+          g_string_append_c (line, *p);
+    }
+  else
+    append_escaped (line, value);
   replace_prop (card, index, line->str);
 }
 
@@ -2470,8 +2503,8 @@ apply_primary (ConcordVCard *card,
       return;
     }
 
-  add_item (card, name, mobile == 1 ? CONCORD_LABEL_MOBILE : CONCORD_LABEL_OTHER, text,
-            items->len > 0);
+  /* None in its scope: nothing to prefer it over. */
+  add_item (card, name, mobile == 1 ? CONCORD_LABEL_MOBILE : CONCORD_LABEL_OTHER, text, FALSE);
 }
 
 static char *
@@ -2568,7 +2601,7 @@ change_reads (const ConcordRecord *set,
  * @clear: (nullable) (array zero-terminated=1): the fields to clear
  * @region: (nullable): the country of numbers written without theirs
  * @error: CONCORD_ERROR_TOO_LARGE when the card would outgrow
- *   CONCORD_VCARD_MAX_BYTES
+ *   CONCORD_VCARD_MAX_BYTES or CONCORD_VCARD_MAX_PROPERTIES
  *
  * Rewrites the properties the named fields map to, when the card's value
  * differs; every other line keeps its bytes and its place. FN follows a
@@ -2678,10 +2711,20 @@ concord_vcard_apply (ConcordVCard        *card,
       const char *text = change_text (set, CONCORD_FIELD_COMPANY);
       int org = find_index (card, "ORG");
 
-      if (text == NULL && org >= 0)
+      g_autoptr(GPtrArray) parts = org >= 0 ? split_components (prop_value (g_ptr_array_index (card->props, org)), ';') : NULL;
+      gboolean units = FALSE;
+
+      for (guint i = 1; parts != NULL && i < parts->len; i++)
+        units |= *(const char *) g_ptr_array_index (parts, i) != '\0';
+
+      /* A cleared company keeps the departments ("ORG:;Sales"). */
+      if (text == NULL && org >= 0 && !units)
         remove_prop (card, org);
-      else if (text != NULL)
-        set_components (card, org, "ORG", 1, &index, &text, 1);
+      else if (text != NULL || org >= 0)
+        {
+          const char *written = text != NULL ? text : "";
+          set_components (card, org, "ORG", 1, &index, &written, 1);
+        }
     }
 
   if (CHANGES (CONCORD_FIELD_JOB_TITLE))
@@ -2792,7 +2835,7 @@ concord_vcard_apply (ConcordVCard        *card,
 
   for (guint i = 0; i < card->props->len; i++)
     size += ((const Prop *) g_ptr_array_index (card->props, i))->raw_len;
-  if (size > CONCORD_VCARD_MAX_BYTES)
+  if (size > CONCORD_VCARD_MAX_BYTES || card->props->len > CONCORD_VCARD_MAX_PROPERTIES)
     {
       GPtrArray *props = card->props;
       card->props = backup->props;
@@ -2824,8 +2867,8 @@ concord_vcard_differs (const ConcordVCard *a,
 
   g_return_val_if_fail (a != NULL && b != NULL && key != NULL, TRUE);
 
-  ra = concord_vcard_to_record (a, NULL, NULL);
-  rb = concord_vcard_to_record (b, NULL, NULL);
+  ra = read_record (a, NULL, NULL, key_reads (key));
+  rb = read_record (b, NULL, NULL, key_reads (key));
   va = concord_record_get (ra, key);
   vb = concord_record_get (rb, key);
   if (va == NULL || vb == NULL)

@@ -431,6 +431,34 @@ test_apply_phone_same_number (void)
   g_assert_cmpstr (changed, ==, expected);
 }
 
+/* A tel: URI stays one; a new mobile beside other phones is not
+ * preferred over them; a cleared company keeps the departments. */
+static void
+test_apply_tel_uri_org (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:A B\r\n"
+                     "TEL;VALUE=uri;TYPE=work:tel:+44-20-7946-0018\r\n"
+                     "ORG:Acme;Sales\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, NULL);
+  g_autoptr(ConcordRecord) set = change_of ("phone", "+44 20 7946 0999");
+  const char *clear[] = { "company", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(ConcordRecord) record = NULL;
+
+  concord_record_set_text (set, "mobile", CONCORD_FIELD_TYPE_PHONE, "+447700900123");
+  apply_ok (card, set, clear, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==,
+                   "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:A B\r\n"
+                   "TEL;VALUE=uri;TYPE=work:tel:+442079460999\r\n"
+                   "TEL;TYPE=cell:+447700900123\r\n"
+                   "ORG:;Sales\r\nEND:VCARD\r\n");
+  record = concord_vcard_to_record (card, NULL, NULL);
+  g_assert_cmpstr (concord_record_get_text (record, "phone"), ==, "+442079460999");
+  g_assert_cmpstr (concord_record_get_text (record, "mobile"), ==, "+447700900123");
+  g_assert_null (concord_record_get (record, "company"));
+}
+
 /* Folding at 75 octets, never inside a UTF-8 sequence. */
 static void
 test_folding (void)
@@ -720,6 +748,7 @@ static void
 test_refused (void)
 {
   g_autoptr(GString) huge = g_string_new ("BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:");
+  g_autoptr(GString) many = g_string_new ("BEGIN:VCARD\r\nVERSION:4.0\r\n");
 
   assert_refused ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bad \xff name\r\nEND:VCARD\r\n", -1,
                   "vCard line 3: invalid UTF-8");
@@ -741,6 +770,11 @@ test_refused (void)
                   "vCard line 3: a carriage return inside a line");
   assert_refused ("BEGIN:VCARD\rVERSION:3.0\rEND:VCARD\r", -1,
                   "vCard line 1: a carriage return inside a line");
+
+  for (guint i = 0; i < CONCORD_VCARD_MAX_PROPERTIES; i++)
+    g_string_append (many, "item1.EMAIL:a@b.example\r\n");
+  g_string_append (many, "END:VCARD\r\n");
+  assert_refused (many->str, many->len, "vCard line 5001: more than 5000 properties");
 
   while (huge->len <= CONCORD_VCARD_MAX_BYTES)
     g_string_append (huge, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
@@ -988,6 +1022,7 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/apply-move-pref", test_apply_move_pref);
   g_test_add_func ("/concord/vcard/phone-e164", test_phone_e164);
   g_test_add_func ("/concord/vcard/apply-phone-same-number", test_apply_phone_same_number);
+  g_test_add_func ("/concord/vcard/apply-tel-uri-org", test_apply_tel_uri_org);
   g_test_add_func ("/concord/vcard/folding", test_folding);
   g_test_add_func ("/concord/vcard/escaping", test_escaping);
   g_test_add_func ("/concord/vcard/names-and-fn", test_names_and_fn);
