@@ -83,20 +83,32 @@ G_GNUC_END_IGNORE_DEPRECATIONS
 
 /* One property: its raw bytes and its unfolded line, in one allocation.
  * line = [group "."] name params ":" value. A line that was not folded is
- * stored once: raw is then the line and its line end (eol). */
+ * stored once: its raw bytes are the line and its line end (eol). A
+ * property costs its struct (48 bytes), its line and its name. */
 typedef struct
 {
-  char  *raw;          /* the bytes as read (or as written), line end included */
-  gsize  raw_len;
-  gsize  size;         /* of the allocation */
-  char  *line;         /* unfolded, NUL-terminated, no line end */
-  gsize  line_len;
-  const char *eol;     /* when raw == line: "\r\n", "\n" or "" */
-  char  *name;         /* the name, ASCII upper-case, NUL-terminated */
-  guint  group_len;    /* 0: no group; else line[0..group_len) */
-  guint  params_start; /* line[params_start..value_start - 1) */
-  guint  value_start;  /* line + value_start is the value */
+  char    *line;         /* unfolded, NUL-terminated, no line end */
+  char    *name;         /* the name, ASCII upper-case, NUL-terminated */
+  guint32  line_len;
+  guint32  raw_len;      /* the bytes as read (or as written), line end included */
+  guint32  size;         /* of the allocation */
+  guint32  group_len;    /* 0: no group; else line[0..group_len) */
+  guint32  params_start; /* line[params_start..value_start - 1) */
+  guint32  value_start;  /* line + value_start is the value */
+  guint8   eol;          /* EOL_STORED: the raw bytes follow the name;
+                          * else they are the line and this line end */
 } Prop;
+
+enum { EOL_STORED, EOL_NONE, EOL_LF, EOL_CRLF };
+
+static const char * const eol_text[] = { NULL, "", "\n", "\r\n" };
+
+/* The raw bytes when stored apart from the line (a folded line). */
+static const char *
+prop_raw (const Prop *prop)
+{
+  return prop->name + strlen (prop->name) + 1;
+}
 
 typedef struct
 {
@@ -168,7 +180,7 @@ prop_new (const char *raw,
           gsize       line_len)
 {
   guint group_len, name_start, name_len, params_start, value_start;
-  const char *eol = NULL;
+  guint8 eol = EOL_STORED;
   gsize size;
   Prop *prop;
   char *data;
@@ -180,14 +192,14 @@ prop_new (const char *raw,
   if (raw_len >= line_len && memcmp (raw, line, line_len) == 0)
     {
       if (raw_len == line_len)
-        eol = "";
+        eol = EOL_NONE;
       else if (raw_len == line_len + 1 && raw[line_len] == '\n')
-        eol = "\n";
+        eol = EOL_LF;
       else if (raw_len == line_len + 2 && raw[line_len] == '\r' && raw[line_len + 1] == '\n')
-        eol = "\r\n";
+        eol = EOL_CRLF;
     }
 
-  size = sizeof (Prop) + (eol != NULL ? 0 : raw_len + 1) + line_len + 1 + name_len + 1;
+  size = sizeof (Prop) + line_len + 1 + name_len + 1 + (eol == EOL_STORED ? raw_len + 1 : 0);
   prop = g_malloc (size);
   prop->size = size;
   data = (char *) (prop + 1);
@@ -199,21 +211,18 @@ prop_new (const char *raw,
   prop->eol = eol;
   data += line_len + 1;
 
-  if (eol != NULL)
-    prop->raw = prop->line;
-  else
-    {
-      prop->raw = data;
-      memcpy (prop->raw, raw, raw_len);
-      prop->raw[raw_len] = '\0';
-      data += raw_len + 1;
-    }
-  prop->raw_len = raw_len;
-
   prop->name = data;
   for (guint i = 0; i < name_len; i++)
     prop->name[i] = g_ascii_toupper (line[name_start + i]);
   prop->name[name_len] = '\0';
+  data += name_len + 1;
+
+  if (eol == EOL_STORED)
+    {
+      memcpy (data, raw, raw_len);
+      data[raw_len] = '\0';
+    }
+  prop->raw_len = raw_len;
 
   prop->group_len = group_len;
   prop->params_start = params_start;
@@ -1009,11 +1018,9 @@ concord_vcard_copy (const ConcordVCard *card)
     {
       const Prop *prop = g_ptr_array_index (card->props, i);
       Prop *dup = g_memdup2 (prop, prop->size);
-      ptrdiff_t shift = (char *) dup - (char *) prop;
 
-      dup->line += shift;
-      dup->raw += shift;
-      dup->name += shift;
+      dup->line = (char *) dup + (prop->line - (char *) prop);
+      dup->name = (char *) dup + (prop->name - (char *) prop);
       g_ptr_array_add (copy->props, dup);
     }
 
@@ -1088,13 +1095,13 @@ concord_vcard_to_string (const ConcordVCard *card,
   for (guint i = 0; i < card->props->len; i++)
     {
       const Prop *prop = g_ptr_array_index (card->props, i);
-      if (prop->eol != NULL)
+      if (prop->eol != EOL_STORED)
         {
           g_string_append_len (out, prop->line, prop->line_len);
-          g_string_append (out, prop->eol);
+          g_string_append (out, eol_text[prop->eol]);
         }
       else
-        g_string_append_len (out, prop->raw, prop->raw_len);
+        g_string_append_len (out, prop_raw (prop), prop->raw_len);
     }
 
   if (length != NULL)
@@ -1106,8 +1113,9 @@ concord_vcard_to_string (const ConcordVCard *card,
 /* Phones                                                                    */
 /* ------------------------------------------------------------------------- */
 
-/* National numbers read through libphonenumber, per thread (~18 us each). */
-#define E164_CACHE_SIZE 4096
+/* National numbers read through libphonenumber (~18 us each), per thread:
+ * up to 16,384 numbers, about 1.5 MB. */
+#define E164_CACHE_SIZE 16384
 static GPrivate e164_cache = G_PRIVATE_INIT ((GDestroyNotify) g_hash_table_unref);
 
 /* "+<7 to 15 digits>" once formatting is dropped: already E.164. */
@@ -2626,6 +2634,26 @@ concord_vcard_apply (ConcordVCard        *card,
   gsize size = 0;
 
   g_return_val_if_fail (card != NULL, FALSE);
+
+  /* A value that alone outgrows a card is refused before it is written
+   * (lines are counted in 32 bits). */
+  for (guint i = 0; set != NULL && i < concord_record_get_n_fields (set); i++)
+    {
+      const ConcordValue *value = concord_record_get_field_at (set, i, NULL);
+      gsize length = 0;
+
+      if (CONCORD_FIELD_TYPE_IS_TEXT (value->type) && value->v.text != NULL)
+        length = strlen (value->v.text);
+      else if (value->type == CONCORD_FIELD_TYPE_STRING_SET && value->v.set != NULL)
+        for (guint j = 0; value->v.set[j] != NULL; j++)
+          length += strlen (value->v.set[j]);
+      if (length > CONCORD_VCARD_MAX_BYTES)
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE,
+                       _("The contact would be larger than %u bytes"), (guint) CONCORD_VCARD_MAX_BYTES);
+          return FALSE;
+        }
+    }
 
   current = read_record (card, NULL, region, change_reads (set, clear));
   backup = concord_vcard_copy (card);

@@ -968,6 +968,34 @@ test_default_region (void)
   g_assert_null (c);
 }
 
+/* A value that would outgrow a card is refused; the card is unchanged. */
+static void
+test_apply_too_large (void)
+{
+  g_autoptr(ConcordVCard) card = parse_fixture ("google-3.0.vcf");
+  g_autofree char *before = card_string (card);
+  g_autofree char *after = NULL;
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set2 = concord_record_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+  g_autofree char *huge = g_strnfill (CONCORD_VCARD_MAX_BYTES + 1, 'x');
+  g_autofree char *half = g_strnfill (CONCORD_VCARD_MAX_BYTES / 2 + 1, 'y');
+
+  concord_record_set_text (set, "notes", CONCORD_FIELD_TYPE_STRING, huge);
+  g_assert_false (concord_vcard_apply (card, set, NULL, NULL, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE);
+
+  /* Two fields, each small enough, together too much. */
+  concord_record_set_text (set2, "notes", CONCORD_FIELD_TYPE_STRING, half);
+  concord_record_set_text (set2, "job_title", CONCORD_FIELD_TYPE_STRING, half);
+  g_assert_false (concord_vcard_apply (card, set2, NULL, NULL, &error2));
+  g_assert_error (error2, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE);
+
+  after = card_string (card);
+  g_assert_cmpstr (after, ==, before);
+}
+
 /* Hostile inputs: no crash, each refused or read. */
 static void
 test_hostile (void)
@@ -1039,6 +1067,7 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/differs", test_differs);
   g_test_add_func ("/concord/vcard/specs", test_specs);
   g_test_add_func ("/concord/vcard/default-region", test_default_region);
+  g_test_add_func ("/concord/vcard/apply-too-large", test_apply_too_large);
   g_test_add_func ("/concord/vcard/hostile", test_hostile);
 
   return g_test_run ();
