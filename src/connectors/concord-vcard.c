@@ -1481,6 +1481,13 @@ preferred_item (GArray *items,
   return best;
 }
 
+static int
+compare_members (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
 static void
 set_items (ConcordRecord *record,
            const char    *key,
@@ -1488,12 +1495,49 @@ set_items (ConcordRecord *record,
 {
   g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_free);
 
-  for (guint i = 0; i < items->len; i++)
+  if (items->len == 1)
     {
-      const Item *item = &g_array_index (items, Item, i);
       /* The label is normalised already, and the record normalises the
        * value (concord_labelled_normalize()). */
+      const Item *item = &g_array_index (items, Item, 0);
       g_ptr_array_add (members, g_strconcat (item->label, "\t", item->value, NULL));
+    }
+  else if (items->len > 1)
+    {
+      /* Several: the record keeps a value once, with the label that sorts
+       * first; done here, on the normalised members, so that the record
+       * never meets a value twice (its normalize_set() then frees a key
+       * its table still holds: GLib's g_hash_table_add() replaces the
+       * key). */
+      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+      guint n = 0;
+
+      for (guint i = 0; i < items->len; i++)
+        {
+          const Item *item = &g_array_index (items, Item, i);
+          g_autofree char *member = g_strconcat (item->label, "\t", item->value, NULL);
+          char *clean = concord_labelled_normalize (key, member);
+
+          if (clean != NULL)
+            g_ptr_array_add (members, clean);
+        }
+      g_ptr_array_sort (members, compare_members);
+      for (guint i = 0; i < members->len; i++)
+        {
+          char *member = g_ptr_array_index (members, i);
+          const char *value = strchr (member, '\t') + 1;
+
+          if (g_hash_table_contains (seen, value))
+            {
+              g_free (member);
+              continue;
+            }
+          g_hash_table_add (seen, (gpointer) value);
+          g_ptr_array_index (members, n++) = member;
+        }
+      for (guint i = n; i < members->len; i++)
+        g_ptr_array_index (members, i) = NULL;
+      g_ptr_array_set_size (members, n);
     }
   g_ptr_array_add (members, NULL);
   concord_record_set_set (record, key, (const char * const *) members->pdata);
@@ -2371,6 +2415,15 @@ apply_items (ConcordVCard       *card,
             kept[i] = placed[j] = TRUE;
             break;
           }
+    }
+
+  /* A second line of a value kept (the record holds a value once, with
+   * one label) stays too. */
+  for (guint i = 0; i < items->len; i++)
+    {
+      const Item *item = &g_array_index (items, Item, i);
+      for (guint j = 0; j < n_members && !kept[i]; j++)
+        kept[i] = placed[j] && item_value_equal (name, item->value, g_ptr_array_index (values, j));
     }
 
   /* Items whose member is gone: take a new member of the same label in

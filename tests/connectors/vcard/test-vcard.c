@@ -866,6 +866,31 @@ test_fuzz_findings (void)
                             "UID:second\r\nEND:VCARD\r\n");
 }
 
+/* One email on two lines with two labels: the record holds it once;
+ * a change of the other emails keeps both lines. */
+static void
+test_duplicate_values (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nN:;A;;;\r\n"
+                     "EMAIL;TYPE=WORK:a@example.com\r\nEMAIL;TYPE=HOME:A@example.com\r\n"
+                     "EMAIL:old@example.com\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, NULL);
+  g_autoptr(ConcordRecord) record = concord_vcard_to_record (card, NULL, NULL);
+  g_autofree char *emails = set_text (record, "emails");
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  const char *members[] = { "home\ta@example.com", "other\tnew@example.com", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpstr (emails, ==, "home\ta@example.com|other\told@example.com");
+
+  concord_record_set_set (set, "emails", members);
+  apply_ok (card, set, NULL, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nN:;A;;;\r\n"
+                            "EMAIL;TYPE=WORK:a@example.com\r\nEMAIL;TYPE=HOME:A@example.com\r\n"
+                            "EMAIL:new@example.com\r\nEND:VCARD\r\n");
+}
+
 /* Property names fold by ASCII, whatever the locale. */
 static void
 test_turkish_locale (void)
@@ -1063,6 +1088,7 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/refused", test_refused);
   g_test_add_func ("/concord/vcard/parse-many", test_parse_many);
   g_test_add_func ("/concord/vcard/fuzz-findings", test_fuzz_findings);
+  g_test_add_func ("/concord/vcard/duplicate-values", test_duplicate_values);
   g_test_add_func ("/concord/vcard/turkish-locale", test_turkish_locale);
   g_test_add_func ("/concord/vcard/differs", test_differs);
   g_test_add_func ("/concord/vcard/specs", test_specs);
