@@ -20,6 +20,12 @@
 #include <locale.h>
 #include <string.h>
 
+#include <glib.h>
+/* EDS 3.46's headers use the deprecated GTimeVal. */
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+#include <libebook-contacts/libebook-contacts.h>
+G_GNUC_END_IGNORE_DEPRECATIONS
+
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-test-utils.h"
@@ -681,6 +687,117 @@ test_new_card_round_trip (void)
     }
 }
 
+/* What Concord writes, Evolution Data Server reads (GNOME Contacts):
+ * folded lines, escapes, labelled items, a 4.0 date. */
+static void
+test_eds_reads_written (void)
+{
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  const char *emails[] = { "work\tzoe@work.example", "gym\tzoe@gym.example", NULL };
+  const char *phones[] = { "mobile\t+447700900123", NULL };
+  guint versions[] = { 3, 4 };
+  g_autoptr(GString) long_note = g_string_new ("Ünïcödé, semi; colon\nand a new line. ");
+
+  while (long_note->len < 300)
+    g_string_append (long_note, "more words, ünïcödé; ");
+  g_strstrip (long_note->str);
+
+  concord_record_set_text (set, "first_name", CONCORD_FIELD_TYPE_STRING, "Zoë, Anne");
+  concord_record_set_text (set, "last_name", CONCORD_FIELD_TYPE_STRING, "Krüger; Jr");
+  concord_record_set_text (set, "email", CONCORD_FIELD_TYPE_EMAIL, "zoe@work.example");
+  concord_record_set_set (set, "emails", emails);
+  concord_record_set_text (set, "mobile", CONCORD_FIELD_TYPE_PHONE, "+447700900123");
+  concord_record_set_set (set, "phones", phones);
+  concord_record_set_text (set, "company", CONCORD_FIELD_TYPE_STRING, "Krüger & Söhne");
+  concord_record_set_text (set, "notes", CONCORD_FIELD_TYPE_STRING, long_note->str);
+
+  for (guint v = 0; v < G_N_ELEMENTS (versions); v++)
+    {
+      g_autoptr(ConcordVCard) card = concord_vcard_new (versions[v], "eds-1");
+      g_autofree char *out = NULL;
+      EContact *contact;
+      EContactName *name;
+      g_autofree char *note = NULL;
+      g_autofree char *org = NULL;
+      g_autofree char *uid = NULL;
+      GList *list;
+
+      apply_ok (card, set, NULL, NULL);
+      out = card_string (card);
+      contact = e_contact_new_from_vcard (out);
+      g_assert_nonnull (contact);
+
+      name = e_contact_get (contact, E_CONTACT_NAME);
+      g_assert_cmpstr (name->given, ==, "Zoë, Anne");
+      g_assert_cmpstr (name->family, ==, "Krüger; Jr");
+      uid = e_contact_get (contact, E_CONTACT_UID);
+      g_assert_cmpstr (uid, ==, "eds-1");
+      org = e_contact_get (contact, E_CONTACT_ORG);
+      g_assert_cmpstr (org, ==, "Krüger & Söhne");
+      note = e_contact_get (contact, E_CONTACT_NOTE);
+      g_assert_cmpstr (note, ==, long_note->str);
+
+      list = e_contact_get (contact, E_CONTACT_EMAIL);
+      g_assert_cmpuint (g_list_length (list), ==, 2);
+      g_assert_nonnull (g_list_find_custom (list, "zoe@work.example", (GCompareFunc) g_strcmp0));
+      g_assert_nonnull (g_list_find_custom (list, "zoe@gym.example", (GCompareFunc) g_strcmp0));
+      g_list_free_full (list, g_free);
+
+      list = e_contact_get (contact, E_CONTACT_TEL);
+      g_assert_cmpuint (g_list_length (list), ==, 1);
+      g_assert_cmpstr (list->data, ==, "+447700900123");
+      g_list_free_full (list, g_free);
+      e_contact_name_free (name);
+      g_object_unref (contact);
+    }
+}
+
+/* What Evolution Data Server writes, Concord reads. */
+static void
+test_reads_eds_written (void)
+{
+  EContact *contact = e_contact_new ();
+  EContactName *name = e_contact_name_new ();
+  g_autofree char *text = NULL;
+  g_autoptr(ConcordVCard) card = NULL;
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *emails = NULL;
+  g_autofree char *out = NULL;
+
+  name->given = g_strdup ("Zoë, Anne");
+  name->family = g_strdup ("Krüger; Jr");
+  e_contact_set (contact, E_CONTACT_UID, "eds-2");
+  e_contact_set (contact, E_CONTACT_NAME, name);
+  e_contact_set (contact, E_CONTACT_FULL_NAME, "Zoë, Anne Krüger; Jr");
+  e_contact_set (contact, E_CONTACT_EMAIL_1, "zoe@work.example");
+  e_contact_set (contact, E_CONTACT_EMAIL_2, "zoe@home.example");
+  e_contact_set (contact, E_CONTACT_PHONE_MOBILE, "07700 900123");
+  e_contact_set (contact, E_CONTACT_NOTE, "Line one, with comma;\nline two");
+  text = e_vcard_to_string (E_VCARD (contact), EVC_FORMAT_VCARD_30);
+
+  card = concord_vcard_parse (text, -1, &error);
+  g_assert_no_error (error);
+  record = concord_vcard_to_record (card, NULL, "GB");
+  g_assert_cmpstr (concord_vcard_get_uid (card), ==, "eds-2");
+  g_assert_cmpstr (concord_record_get_text (record, "first_name"), ==, "Zoë, Anne");
+  g_assert_cmpstr (concord_record_get_text (record, "last_name"), ==, "Krüger; Jr");
+  g_assert_cmpstr (concord_record_get_text (record, "email"), ==, "zoe@work.example");
+  emails = set_text (record, "emails");
+  /* EMAIL_1 and EMAIL_2 carry no TYPE: "other", the first preferred. */
+  g_assert_cmpstr (emails, ==, "other\tzoe@home.example|other\tzoe@work.example");
+  g_assert_cmpstr (concord_record_get_text (record, "mobile"), ==, "+447700900123");
+  g_assert_cmpstr (concord_record_get_text (record, "notes"), ==, "Line one, with comma;\nline two");
+
+  /* Its own record changes no byte of it. */
+  apply_ok (card, record, NULL, "GB");
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, text);
+
+  e_contact_name_free (name);
+  g_object_unref (contact);
+}
+
 /* FN for a card without names: the company, else the email. */
 static void
 test_new_card_fn (void)
@@ -1083,6 +1200,8 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/apply-address", test_apply_address);
   g_test_add_func ("/concord/vcard/new-card-round-trip", test_new_card_round_trip);
   g_test_add_func ("/concord/vcard/new-card-fn", test_new_card_fn);
+  g_test_add_func ("/concord/vcard/eds-reads-written", test_eds_reads_written);
+  g_test_add_func ("/concord/vcard/reads-eds-written", test_reads_eds_written);
   g_test_add_func ("/concord/vcard/clear", test_clear);
   g_test_add_func ("/concord/vcard/apple-groups", test_apple_groups);
   g_test_add_func ("/concord/vcard/refused", test_refused);
