@@ -34,7 +34,8 @@
  * a two-field change 46 ms.
  *
  * Semantics:
- * - parse: one card; CRLF or LF (or a mix); a line starting with a space
+ * - parse: one card; CRLF or LF (or a mix), a leading UTF-8 BOM skipped
+ *   (and not written back); a line starting with a space
  *   or a tab continues the previous one. Refused (CONCORD_ERROR_PARSE, the
  *   message names the line and the property, never a value): invalid
  *   UTF-8 or a NUL, a carriage return not ending a line (old Mac files
@@ -832,6 +833,18 @@ parse_card (const char  *data,
   return g_steal_pointer (&card);
 }
 
+/* A UTF-8 byte order mark (Outlook's and Windows' exports) is no text. */
+static void
+skip_bom (const char **data,
+          gssize      *length)
+{
+  if (*length >= 3 && memcmp (*data, "\xef\xbb\xbf", 3) == 0)
+    {
+      *data += 3;
+      *length -= 3;
+    }
+}
+
 /**
  * concord_vcard_parse:
  * @data: the card's bytes
@@ -852,6 +865,7 @@ concord_vcard_parse (const char  *data,
 
   if (length < 0)
     length = strlen (data);
+  skip_bom (&data, &length);
 
   return parse_card (data, length, 1, error);
 }
@@ -884,6 +898,7 @@ concord_vcard_parse_many (const char *data,
 
   if (length < 0)
     length = strlen (data);
+  skip_bom (&data, &length);
   end = data + length;
   p = data;
 

@@ -971,6 +971,21 @@ test_fuzz_findings (void)
 
   g_assert_cmpuint (cards->len, ==, 2);
   g_assert_cmpuint (errors->len, ==, 0);
+
+  /* A byte order mark (Outlook) before the first card. */
+  {
+    g_autoptr(GPtrArray) bom_errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+    g_autoptr(GPtrArray) bom_cards = concord_vcard_parse_many ("\xef\xbb\xbf" "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bom\r\nEND:VCARD\r\n",
+                                                               -1, bom_errors);
+    g_autoptr(ConcordVCard) bom = concord_vcard_parse ("\xef\xbb\xbf" "BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n", -1, NULL);
+    g_autofree char *bom_out = NULL;
+
+    g_assert_cmpuint (bom_cards->len, ==, 1);
+    g_assert_cmpuint (bom_errors->len, ==, 0);
+    g_assert_nonnull (bom);
+    bom_out = card_string (bom);
+    g_assert_cmpstr (bom_out, ==, "BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n");
+  }
   g_assert_cmpstr (concord_vcard_get_uid (g_ptr_array_index (cards, 0)), ==, "one");
   g_assert_cmpstr (concord_vcard_get_uid (g_ptr_array_index (cards, 1)), ==, "two");
 
