@@ -996,8 +996,9 @@ check_keys (ConcordConnectorVCardFolder  *self,
             GError                      **error)
 {
   guint n = set != NULL ? concord_record_get_n_fields (set) : 0;
+  guint n_clear = clear != NULL ? g_strv_length ((char **) clear) : 0;
 
-  for (guint i = 0; i < n + (clear != NULL ? g_strv_length ((char **) clear) : 0); i++)
+  for (guint i = 0; i < n + n_clear; i++)
     {
       const char *key;
 
