@@ -17,8 +17,17 @@
  * the connector sends the request again there, at most MAX_REDIRECTS
  * times); one to another origin is an error, and the credentials never go
  * there. libedataserver's EWebDAVSession does the same work synchronously
- * (it would block the engine thread or need a thread of its own); the
- * platform client was kept.
+ * (it would block the engine thread or need a thread of its own), and is
+ * no faster: bench/concord-bench-webdav, Radicale on loopback, a book of
+ * 2,000 cards, warm server cache, two rounds alternating (2 shared cores):
+ *
+ *   discovery from the root   EDS 0.310 s (0.545 cold)  Concord 0.277–0.317 s
+ *   sync-collection + 20 multigets of 100
+ *                             EDS 0.768 s (2.841 cold)  Concord 0.719–0.755 s
+ *   no-change run (Concord)   one REPORT, 0.171–0.179 s
+ *
+ * and Concord's figure includes turning every card into a record, which
+ * EDS's does not. The platform client was kept.
  *
  * Discovery (verify, the address-book list): PROPFIND /.well-known/carddav
  * when the address given is the server's root (a 301/302 is followed),
