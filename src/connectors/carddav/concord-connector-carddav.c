@@ -782,6 +782,11 @@ page_token (guint generation,
   return g_strdup_printf ("%u:%u", generation, position);
 }
 
+static void listing_serve (GTask   *task,
+                           Listing *listing,
+                           guint    position);
+
+/* Takes the caller's reference on @task. */
 static void
 list_finish_members (GTask *task)
 {
@@ -806,6 +811,9 @@ list_finish_members (GTask *task)
       page->cursor = g_strdup (list->token);
       page->complete = list->complete;
       page_set_deleted (page, deleted);
+      g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
+      g_object_unref (task);
+      return;
     }
   else
     {
@@ -821,10 +829,9 @@ list_finish_members (GTask *task)
       for (GList *l = hrefs; l != NULL; l = l->next)
         g_ptr_array_add (listing->hrefs, g_strdup (l->data));
       g_hash_table_replace (self->listings, g_strdup (list->book), listing);
-      page->next_page = page_token (listing->generation, 0);
+      /* The first batch of members comes with this page. */
+      listing_serve (task, listing, 0);
     }
-
-  g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
 }
 
 static void
@@ -1069,6 +1076,44 @@ on_list_multiget_cb (GObject      *object,
                          (GDestroyNotify) concord_page_free);
 }
 
+/* Answers @task with the page of members from @position: the cards known
+ * at their etag from the cache, the others with one multiget (a page of
+ * known ones, this connector's own writes, needs no request). Takes the
+ * caller's reference on @task. */
+static void
+listing_serve (GTask   *task,
+               Listing *listing,
+               guint    position)
+{
+  ConcordConnectorCarddav *self = g_task_get_source_object (task);
+  List *list = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) fetch = g_ptr_array_new ();
+
+  list->listing = listing;
+  list->position = position;
+  list->end = MIN (listing->hrefs->len, position + self->multiget_size);
+
+  for (guint i = list->position; i < list->end; i++)
+    {
+      const char *href = g_ptr_array_index (listing->hrefs, i);
+      Card *card = g_hash_table_lookup (self->cards, href);
+
+      if (card == NULL || g_strcmp0 (card->etag, g_hash_table_lookup (listing->etags, href)) != 0)
+        g_ptr_array_add (fetch, (gpointer) href);
+    }
+
+  if (fetch->len == 0)
+    {
+      g_task_return_pointer (task, listing_page (self, list, listing, NULL),
+                             (GDestroyNotify) concord_page_free);
+      g_object_unref (task);
+      return;
+    }
+
+  multiget_async (self, list->book, (const char * const *) fetch->pdata, fetch->len,
+                  g_task_get_cancellable (task), on_list_multiget_cb, task);
+}
+
 static void
 concord_connector_carddav_list_async (ConcordConnector    *connector,
                                       const char          *contact_type,
@@ -1082,7 +1127,6 @@ concord_connector_carddav_list_async (ConcordConnector    *connector,
   g_autoptr(GTask) task = concord_connector_task_new (connector,
                                                       concord_connector_carddav_list_async,
                                                       cancellable, callback, user_data);
-  g_autoptr(GPtrArray) fetch = NULL;
   List *list;
   Listing *listing;
   guint generation = 0;
@@ -1125,31 +1169,7 @@ concord_connector_carddav_list_async (ConcordConnector    *connector,
       return;
     }
 
-  list->listing = listing;
-  list->position = position;
-  list->end = MIN (listing->hrefs->len, position + self->multiget_size);
-
-  /* The members not known at their etag are fetched; a page of known
-   * ones (this connector's own writes) needs no request. */
-  fetch = g_ptr_array_new ();
-  for (guint i = list->position; i < list->end; i++)
-    {
-      const char *href = g_ptr_array_index (listing->hrefs, i);
-      Card *card = g_hash_table_lookup (self->cards, href);
-
-      if (card == NULL || g_strcmp0 (card->etag, g_hash_table_lookup (listing->etags, href)) != 0)
-        g_ptr_array_add (fetch, (gpointer) href);
-    }
-
-  if (fetch->len == 0)
-    {
-      g_task_return_pointer (task, listing_page (self, list, listing, NULL),
-                             (GDestroyNotify) concord_page_free);
-      return;
-    }
-
-  multiget_async (self, contact_type, (const char * const *) fetch->pdata, fetch->len,
-                  cancellable, on_list_multiget_cb, g_steal_pointer (&task));
+  listing_serve (g_steal_pointer (&task), listing, position);
 }
 
 /* ------------------------------------------------------------------------- */

@@ -278,7 +278,7 @@ test_pages_and_token (Fixture       *f,
   g_assert_cmpuint (first.records->len, ==, 250);
   g_assert_true (first.complete);
   g_assert_nonnull (first.cursor);
-  g_assert_cmpuint (first.pages, ==, 4);
+  g_assert_cmpuint (first.pages, ==, 3);
   g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 1);
   g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, 3);
   {
