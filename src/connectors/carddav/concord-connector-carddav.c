@@ -1176,79 +1176,89 @@ concord_connector_carddav_list_async (ConcordConnector    *connector,
 /* Fetch                                                                     */
 /* ------------------------------------------------------------------------- */
 
+/* The ids split into multigets sent at once, each of at most
+ * MULTIGET_SIZE, as many as the client has slots: the answers are gathered
+ * in input order. */
 typedef struct
 {
   char      *book;
   GStrv      ids;
-  guint      position;
-  GPtrArray *records;
+  guint      pending;
+  GPtrArray *answers;   /* (element-type ConcordWebdavMultistatus) (nullable) per request */
+  GError    *error;
 } Fetch;
+
+typedef struct
+{
+  GTask *task;          /* (owned) */
+  guint  index;
+} FetchPart;
 
 static void
 fetch_free (Fetch *fetch)
 {
   g_free (fetch->book);
   g_strfreev (fetch->ids);
-  g_ptr_array_unref (fetch->records);
+  g_ptr_array_unref (fetch->answers);
+  g_clear_error (&fetch->error);
   g_free (fetch);
 }
 
-static void fetch_next (GTask *task);
+static void
+fetch_complete (GTask *task)
+{
+  ConcordConnectorCarddav *self = g_task_get_source_object (task);
+  Fetch *fetch = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) concord_record_unref);
+
+  if (fetch->error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&fetch->error));
+      return;
+    }
+
+  for (guint a = 0; a < fetch->answers->len; a++)
+    {
+      ConcordWebdavMultistatus *ms = g_ptr_array_index (fetch->answers, a);
+
+      for (guint i = 0; ms != NULL && i < ms->responses->len; i++)
+        {
+          ConcordWebdavResponse *response = g_ptr_array_index (ms->responses, i);
+          Card *card = is_member_of (response->href, fetch->book) ?
+                       take_response (self, response) : NULL;
+          ConcordRecord *record = card != NULL ? card_record (self, response->href, card) : NULL;
+
+          if (record != NULL)
+            g_ptr_array_add (records, record);
+          else if (response->status == SOUP_STATUS_NOT_FOUND)
+            g_hash_table_remove (self->cards, response->href);
+        }
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&records), (GDestroyNotify) g_ptr_array_unref);
+}
 
 static void
 on_fetch_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  FetchPart *part = user_data;
+  g_autoptr(GTask) task = part->task;
   ConcordConnectorCarddav *self = CONCORD_CONNECTOR_CARDDAV (object);
   Fetch *fetch = g_task_get_task_data (task);
-  g_autoptr(ConcordWebdavMultistatus) ms = NULL;
   g_autoptr(GError) error = NULL;
+  ConcordWebdavMultistatus *ms;
 
   ms = multiget_finish (self, result, &error);
-  if (ms == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  if (ms == NULL && fetch->error == NULL)
+    fetch->error = g_steal_pointer (&error);
+  g_ptr_array_index (fetch->answers, part->index) = ms;
+  g_free (part);
 
-  for (guint i = 0; i < ms->responses->len; i++)
-    {
-      ConcordWebdavResponse *response = g_ptr_array_index (ms->responses, i);
-      Card *card = is_member_of (response->href, fetch->book) ?
-                   take_response (self, response) : NULL;
-      ConcordRecord *record = card != NULL ? card_record (self, response->href, card) : NULL;
-
-      if (record != NULL)
-        g_ptr_array_add (fetch->records, record);
-      else if (response->status == SOUP_STATUS_NOT_FOUND)
-        g_hash_table_remove (self->cards, response->href);
-    }
-
-  fetch_next (g_steal_pointer (&task));
-}
-
-static void
-fetch_next (GTask *task)
-{
-  ConcordConnectorCarddav *self = g_task_get_source_object (task);
-  Fetch *fetch = g_task_get_task_data (task);
-  guint n = g_strv_length (fetch->ids);
-  guint count;
-
-  if (fetch->position >= n)
-    {
-      g_task_return_pointer (task, g_ptr_array_ref (fetch->records),
-                             (GDestroyNotify) g_ptr_array_unref);
-      g_object_unref (task);
-      return;
-    }
-
-  count = MIN (n - fetch->position, self->multiget_size);
-  multiget_async (self, fetch->book, (const char * const *) fetch->ids + fetch->position, count,
-                  g_task_get_cancellable (task), on_fetch_cb, task);
-  fetch->position += count;
+  if (--fetch->pending == 0)
+    fetch_complete (task);
 }
 
 static void
@@ -1259,22 +1269,45 @@ concord_connector_carddav_fetch_async (ConcordConnector    *connector,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  GTask *task = concord_connector_task_new (connector, concord_connector_carddav_fetch_async,
-                                            cancellable, callback, user_data);
+  ConcordConnectorCarddav *self = CONCORD_CONNECTOR_CARDDAV (connector);
+  g_autoptr(GTask) task = concord_connector_task_new (connector,
+                                                      concord_connector_carddav_fetch_async,
+                                                      cancellable, callback, user_data);
   Fetch *fetch = g_new0 (Fetch, 1);
   GPtrArray *ids = g_ptr_array_new ();
+  guint n, slots, size;
 
   fetch->book = g_strdup (contact_type);
-  fetch->records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
   /* Only the book's own members are asked for. */
   for (guint i = 0; remote_ids != NULL && remote_ids[i] != NULL; i++)
     if (is_book_path (contact_type) && is_member_of (remote_ids[i], contact_type))
       g_ptr_array_add (ids, g_strdup (remote_ids[i]));
+  n = ids->len;
   g_ptr_array_add (ids, NULL);
   fetch->ids = (GStrv) g_ptr_array_free (ids, FALSE);
+  fetch->answers = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) concord_webdav_multistatus_free);
   g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
 
-  fetch_next (task);
+  if (n == 0)
+    {
+      fetch_complete (task);
+      return;
+    }
+
+  slots = MAX (concord_http_client_get_max_in_flight (self->client), 1);
+  size = CLAMP ((n + slots - 1) / slots, 1, self->multiget_size);
+  g_ptr_array_set_size (fetch->answers, (n + size - 1) / size);
+  fetch->pending = fetch->answers->len;
+  for (guint i = 0, part = 0; i < n; i += size, part++)
+    {
+      FetchPart *data = g_new0 (FetchPart, 1);
+
+      data->task = g_object_ref (task);
+      data->index = part;
+      multiget_async (self, contact_type, (const char * const *) fetch->ids + i,
+                      MIN (size, n - i), cancellable, on_fetch_cb, data);
+    }
 }
 
 /* ------------------------------------------------------------------------- */

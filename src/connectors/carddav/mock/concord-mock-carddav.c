@@ -20,7 +20,8 @@
  * - REPORT addressbook-multiget: getetag and address-data, 404 for an
  *   unknown href; PROPFIND Depth 1 on the book: every member's getetag;
  *   GET a card.
- * - PUT with If-None-Match: * / If-Match → 201 (new), 204, 412; DELETE
+ * - PUT with If-None-Match: * / If-Match → 201 (new), 204, 412, 403 for a
+ *   card over the book's max-resource-size (100 KiB); DELETE
  *   with If-Match → 204, 412, 404. ETags are new for every write.
  * - Hostile answers on demand (ConcordMockCarddavFault), and the shared
  *   framework's faults (500, 429, resets, slow answers) on any route.
@@ -50,6 +51,7 @@
                        "xmlns:card=\"urn:ietf:params:xml:ns:carddav\" " \
                        "xmlns:cs=\"http://calendarserver.org/ns/\">"
 #define HUGE_CARD_BYTES (2 * 1024 * 1024)
+#define MAX_RESOURCE_SIZE 102400
 
 typedef struct
 {
@@ -254,9 +256,9 @@ append_book_props (ConcordMockCarddav *self,
     "<card:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>"
     "<card:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>"
     "</card:supported-address-data>"
-    "<card:max-resource-size>10000000</card:max-resource-size>"
+    "<card:max-resource-size>%u</card:max-resource-size>"
     "</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>",
-    token, self->revision);
+    token, self->revision, MAX_RESOURCE_SIZE);
 }
 
 static void
@@ -597,6 +599,14 @@ handle_put (ConcordMockCarddav *self,
     {
       concord_mock_request_respond (request, SOUP_STATUS_FORBIDDEN, XML_TYPE, g_strdup (
         "<d:error xmlns:d=\"DAV:\"><card:valid-address-data "
+        "xmlns:card=\"urn:ietf:params:xml:ns:carddav\"/></d:error>"));
+      return;
+    }
+
+  if (length > MAX_RESOURCE_SIZE)
+    {
+      concord_mock_request_respond (request, SOUP_STATUS_FORBIDDEN, XML_TYPE, g_strdup (
+        "<d:error xmlns:d=\"DAV:\"><card:max-resource-size "
         "xmlns:card=\"urn:ietf:params:xml:ns:carddav\"/></d:error>"));
       return;
     }
