@@ -47,8 +47,10 @@
  * returned, at most MAX_SYNC_ROUNDS times. A 403 valid-sync-token makes the
  * listing start again without a token, as a complete one, so the engine's
  * links keep every card paired without duplicates. A server without
- * sync-collection gets a PROPFIND Depth 1 getetag, a complete listing. A
- * run with no change is therefore one REPORT, no multiget.
+ * sync-collection gets a PROPFIND Depth 1 getetag, a complete listing,
+ * whose cursor is the book's CS:getctag ("ctag:…"): the next listing asks
+ * the ctag alone (PROPFIND Depth 0) and lists again only when it changed.
+ * A run with no change is therefore one request, and no multiget.
  *
  * A card that cannot be read (not UTF-8, not a vCard) is left out on its
  * own; a complete listing that left one out says it is not complete, so
@@ -92,6 +94,7 @@
 #define MAX_MEMBERS       1000000
 #define RATE_BUDGET       36000
 #define VCARD_TYPE        "text/vcard; charset=utf-8"
+#define CTAG_PREFIX       "ctag:"
 
 #define LABEL_PROPFIND    "PROPFIND"
 #define LABEL_SYNC        "REPORT sync-collection"
@@ -747,6 +750,7 @@ typedef struct
   char       *token;       /* (nullable) what the REPORT sends */
   gboolean    complete;
   gboolean    fallback;    /* PROPFIND Depth 1 getetag instead */
+  char       *ctag;        /* (nullable) the fallback's last ctag: asked first */
   guint       rounds;
   GHashTable *changed;     /* href → etag */
   GHashTable *deleted;     /* href set */
@@ -760,6 +764,7 @@ list_free (List *list)
 {
   g_free (list->book);
   g_free (list->token);
+  g_free (list->ctag);
   g_clear_pointer (&list->changed, g_hash_table_unref);
   g_clear_pointer (&list->deleted, g_hash_table_unref);
   g_free (list);
@@ -898,10 +903,35 @@ on_list_cb (GObject      *object,
       return;
     }
 
+  /* Without sync-collection: the book's ctag first; unchanged, nothing
+   * else is asked. */
+  if (list->fallback && list->ctag != NULL)
+    {
+      ConcordWebdavResponse *book = find_response (ms, list->book);
+
+      if (book != NULL && book->ctag != NULL && g_strcmp0 (book->ctag, list->ctag) == 0)
+        {
+          g_autoptr(ConcordPage) page = concord_page_new ();
+
+          page->cursor = g_strconcat (CTAG_PREFIX, list->ctag, NULL);
+          g_task_return_pointer (task, g_steal_pointer (&page),
+                                 (GDestroyNotify) concord_page_free);
+          return;
+        }
+      g_clear_pointer (&list->ctag, g_free);
+      list_send (g_steal_pointer (&task));
+      return;
+    }
+
   for (guint i = 0; i < ms->responses->len; i++)
     {
       ConcordWebdavResponse *response = g_ptr_array_index (ms->responses, i);
 
+      if (list->fallback && same_collection (response->href, list->book) && response->ctag != NULL)
+        {
+          g_free (list->token);
+          list->token = g_strconcat (CTAG_PREFIX, response->ctag, NULL);
+        }
       if (!is_member_of (response->href, list->book))
         continue;
       if (response->status == SOUP_STATUS_NOT_FOUND)
@@ -926,7 +956,7 @@ on_list_cb (GObject      *object,
 
   if (list->fallback)
     {
-      g_clear_pointer (&list->token, g_free);
+      /* The cursor is the ctag (or none: a full listing next time too). */
       list_finish_members (g_steal_pointer (&task));
       return;
     }
@@ -964,10 +994,10 @@ list_send (GTask *task)
 
   if (list->fallback)
     {
-      const char *props[] = { "D:getetag", "D:resourcetype", NULL };
+      const char *props[] = { "D:getetag", "D:resourcetype", "CS:getctag", NULL };
 
       body = concord_webdav_propfind_body (props);
-      request = dav_request (self, "PROPFIND", list->book, "1", body,
+      request = dav_request (self, "PROPFIND", list->book, list->ctag != NULL ? "0" : "1", body,
                              CONCORD_WEBDAV_CONTENT_TYPE, LABEL_PROPFIND);
     }
   else
@@ -1147,11 +1177,17 @@ concord_connector_carddav_list_async (ConcordConnector    *connector,
     {
       Book *book = g_hash_table_lookup (self->books, contact_type);
 
-      /* Baïkal's empty books say "0": no token. */
-      if (cursor != NULL && *cursor != '\0' && g_strcmp0 (cursor, "0") != 0)
+      /* Baïkal's empty books say "0": no token. A "ctag:" cursor is the
+       * fallback's: the ctag is asked first, then every etag. */
+      if (cursor != NULL && g_str_has_prefix (cursor, CTAG_PREFIX) && cursor[strlen (CTAG_PREFIX)])
+        {
+          list->fallback = TRUE;
+          list->ctag = g_strdup (cursor + strlen (CTAG_PREFIX));
+        }
+      else if (cursor != NULL && *cursor != '\0' && g_strcmp0 (cursor, "0") != 0)
         list->token = g_strdup (cursor);
       list->complete = list->token == NULL;
-      list->fallback = book != NULL && !book->sync_collection;
+      list->fallback |= book != NULL && !book->sync_collection;
       list->changed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       list->deleted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       g_hash_table_remove (self->listings, contact_type);

@@ -250,15 +250,17 @@ append_book_props (ConcordMockCarddav *self,
     "<cs:getctag>%" G_GUINT64_FORMAT "</cs:getctag>"
     "<d:supported-report-set>"
     "<d:supported-report><d:report><card:addressbook-multiget/></d:report></d:supported-report>"
-    "<d:supported-report><d:report><d:sync-collection/></d:report></d:supported-report>"
-    "</d:supported-report-set>"
+    "%s</d:supported-report-set>"
     "<card:supported-address-data>"
     "<card:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>"
     "<card:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>"
     "</card:supported-address-data>"
     "<card:max-resource-size>%u</card:max-resource-size>"
     "</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>",
-    token, self->revision, MAX_RESOURCE_SIZE);
+    token, self->revision,
+    self->fault == CONCORD_MOCK_CARDDAV_NO_SYNC ? "" :
+    "<d:supported-report><d:report><d:sync-collection/></d:report></d:supported-report>",
+    MAX_RESOURCE_SIZE);
 }
 
 static void
@@ -689,6 +691,9 @@ on_request_cb (ConcordMockRequest *request,
       if (self->fault == CONCORD_MOCK_CARDDAV_ENTITY_BOMB ||
           self->fault == CONCORD_MOCK_CARDDAV_DEEP_NESTING)
         respond_hostile (self, request);
+      else if (strstr (body, "sync-collection") != NULL &&
+               self->fault == CONCORD_MOCK_CARDDAV_NO_SYNC)
+        respond_status (request, SOUP_STATUS_NOT_IMPLEMENTED);
       else if (strstr (body, "sync-collection") != NULL)
         handle_sync (self, request, body);
       else if (strstr (body, "addressbook-multiget") != NULL)
