@@ -278,7 +278,7 @@ test_pages_and_token (Fixture       *f,
   g_assert_cmpuint (first.records->len, ==, 250);
   g_assert_true (first.complete);
   g_assert_nonnull (first.cursor);
-  g_assert_cmpuint (first.pages, ==, 4);
+  g_assert_cmpuint (first.pages, ==, 3);
   g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 1);
   g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, 3);
   {
@@ -383,6 +383,43 @@ test_token_lost (Fixture       *f,
   g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 3);
   listing_clear (&first);
   listing_clear (&again);
+}
+
+/* A server without sync-collection: a PROPFIND of every etag, complete,
+ * with the ctag as cursor; the next listing asks the ctag alone when the
+ * book did not change, every etag again when it did. */
+static void
+test_no_sync_collection (Fixture       *f,
+                         gconstpointer  data)
+{
+  Listing first, quiet, changed;
+
+  concord_mock_carddav_generate (f->mock, 5, 8);
+  concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_NO_SYNC);
+  list (f, NULL, &first);
+  g_assert_no_error (first.error);
+  g_assert_cmpuint (first.records->len, ==, 5);
+  g_assert_true (first.complete);
+  g_assert_true (g_str_has_prefix (first.cursor, "ctag:"));
+
+  concord_mock_server_reset_log (f->server);
+  list (f, first.cursor, &quiet);
+  g_assert_no_error (quiet.error);
+  g_assert_cmpuint (quiet.records->len, ==, 0);
+  g_assert_false (quiet.complete);
+  g_assert_cmpstr (quiet.cursor, ==, first.cursor);
+  g_assert_cmpuint (concord_mock_server_get_n_requests (f->server), ==, 1);
+
+  put (f, "late.vcf", "late", "Lee", "Late", "late@example.com", NULL);
+  list (f, quiet.cursor, &changed);
+  g_assert_no_error (changed.error);
+  g_assert_cmpuint (changed.records->len, ==, 6);
+  g_assert_true (changed.complete);
+  g_assert_cmpstr (changed.cursor, !=, first.cursor);
+
+  listing_clear (&first);
+  listing_clear (&quiet);
+  listing_clear (&changed);
 }
 
 /* A 500, then a 429: retried, and the listing succeeds. */
@@ -708,6 +745,7 @@ main (int   argc,
   ADD ("truncated-continued", test_truncated_continued);
   ADD ("endless-507", test_endless_507);
   ADD ("token-lost", test_token_lost);
+  ADD ("no-sync-collection", test_no_sync_collection);
   ADD ("retried", test_retried);
   ADD ("hostile/entity-bomb", test_entity_bomb);
   ADD ("hostile/deep-nesting", test_deep_nesting);

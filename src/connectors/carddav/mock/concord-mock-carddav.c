@@ -20,7 +20,8 @@
  * - REPORT addressbook-multiget: getetag and address-data, 404 for an
  *   unknown href; PROPFIND Depth 1 on the book: every member's getetag;
  *   GET a card.
- * - PUT with If-None-Match: * / If-Match → 201 (new), 204, 412; DELETE
+ * - PUT with If-None-Match: * / If-Match → 201 (new), 204, 412, 403 for a
+ *   card over the book's max-resource-size (100 KiB); DELETE
  *   with If-Match → 204, 412, 404. ETags are new for every write.
  * - Hostile answers on demand (ConcordMockCarddavFault), and the shared
  *   framework's faults (500, 429, resets, slow answers) on any route.
@@ -50,6 +51,7 @@
                        "xmlns:card=\"urn:ietf:params:xml:ns:carddav\" " \
                        "xmlns:cs=\"http://calendarserver.org/ns/\">"
 #define HUGE_CARD_BYTES (2 * 1024 * 1024)
+#define MAX_RESOURCE_SIZE 102400
 
 typedef struct
 {
@@ -248,15 +250,17 @@ append_book_props (ConcordMockCarddav *self,
     "<cs:getctag>%" G_GUINT64_FORMAT "</cs:getctag>"
     "<d:supported-report-set>"
     "<d:supported-report><d:report><card:addressbook-multiget/></d:report></d:supported-report>"
-    "<d:supported-report><d:report><d:sync-collection/></d:report></d:supported-report>"
-    "</d:supported-report-set>"
+    "%s</d:supported-report-set>"
     "<card:supported-address-data>"
     "<card:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>"
     "<card:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>"
     "</card:supported-address-data>"
-    "<card:max-resource-size>10000000</card:max-resource-size>"
+    "<card:max-resource-size>%u</card:max-resource-size>"
     "</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>",
-    token, self->revision);
+    token, self->revision,
+    self->fault == CONCORD_MOCK_CARDDAV_NO_SYNC ? "" :
+    "<d:supported-report><d:report><d:sync-collection/></d:report></d:supported-report>",
+    MAX_RESOURCE_SIZE);
 }
 
 static void
@@ -601,6 +605,14 @@ handle_put (ConcordMockCarddav *self,
       return;
     }
 
+  if (length > MAX_RESOURCE_SIZE)
+    {
+      concord_mock_request_respond (request, SOUP_STATUS_FORBIDDEN, XML_TYPE, g_strdup (
+        "<d:error xmlns:d=\"DAV:\"><card:max-resource-size "
+        "xmlns:card=\"urn:ietf:params:xml:ns:carddav\"/></d:error>"));
+      return;
+    }
+
   etag = store_card (self, path, body);
   concord_mock_request_set_response_header (request, "ETag", etag);
   respond_status (request, existed ? SOUP_STATUS_NO_CONTENT : SOUP_STATUS_CREATED);
@@ -679,6 +691,9 @@ on_request_cb (ConcordMockRequest *request,
       if (self->fault == CONCORD_MOCK_CARDDAV_ENTITY_BOMB ||
           self->fault == CONCORD_MOCK_CARDDAV_DEEP_NESTING)
         respond_hostile (self, request);
+      else if (strstr (body, "sync-collection") != NULL &&
+               self->fault == CONCORD_MOCK_CARDDAV_NO_SYNC)
+        respond_status (request, SOUP_STATUS_NOT_IMPLEMENTED);
       else if (strstr (body, "sync-collection") != NULL)
         handle_sync (self, request, body);
       else if (strstr (body, "addressbook-multiget") != NULL)

@@ -31,6 +31,8 @@ G_BEGIN_DECLS
  *   text invalid UTF-8 bytes
  * @CONCORD_MOCK_CARDDAV_TOKENS_LOST: every sync token is unknown (403
  *   valid-sync-token), as after a Radicale cache loss
+ * @CONCORD_MOCK_CARDDAV_NO_SYNC: a server without sync-collection: not in
+ *   supported-report-set, and its REPORT answers 501
  */
 typedef enum
 {
@@ -42,6 +44,7 @@ typedef enum
   CONCORD_MOCK_CARDDAV_HUGE_CARD,
   CONCORD_MOCK_CARDDAV_INVALID_UTF8,
   CONCORD_MOCK_CARDDAV_TOKENS_LOST,
+  CONCORD_MOCK_CARDDAV_NO_SYNC,
 } ConcordMockCarddavFault;
 
 #define CONCORD_TYPE_MOCK_CARDDAV (concord_mock_carddav_get_type ())
