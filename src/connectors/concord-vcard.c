@@ -1515,7 +1515,12 @@ set_items (ConcordRecord *record,
            const char    *key,
            GArray        *items)
 {
-  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) members = NULL;
+
+  /* A new record has no such field: nothing to remove. */
+  if (items->len == 0)
+    return;
+  members = g_ptr_array_new_with_free_func (g_free);
 
   if (items->len == 1)
     {
@@ -1901,7 +1906,7 @@ read_record (const ConcordVCard *card,
   if (adr != NULL)
     read_address (record, adr);
 
-  if (what & READ_OTHER)
+  if ((what & READ_OTHER) && tags->len > 0)
     {
       g_ptr_array_add (tags, NULL);
       concord_record_set_set (record, CONCORD_FIELD_TAGS, (const char * const *) tags->pdata);
