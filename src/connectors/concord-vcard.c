@@ -1096,6 +1096,30 @@ concord_vcard_get_uid (const ConcordVCard *card)
 }
 
 /**
+ * concord_vcard_is_group:
+ *
+ * Returns: whether the card is a group of contacts rather than a contact:
+ *   4.0's KIND:group, or Apple's X-ADDRESSBOOKSERVER-KIND:group (iCloud,
+ *   and the 3.0 books of macOS clients)
+ */
+gboolean
+concord_vcard_is_group (const ConcordVCard *card)
+{
+  g_return_val_if_fail (card != NULL, FALSE);
+
+  for (guint i = 0; i < card->props->len; i++)
+    {
+      const Prop *prop = g_ptr_array_index (card->props, i);
+      const char *value = prop_value (prop);
+
+      if ((prop_is (prop, "KIND") || prop_is (prop, "X-ADDRESSBOOKSERVER-KIND")) &&
+          line_is (value, strlen (value), "group"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
  * concord_vcard_to_string:
  * @length: (out) (optional): the length
  *

@@ -35,6 +35,8 @@ G_BEGIN_DECLS
  *   card, field) says whether the server changed it too;
  * - creating: concord_vcard_new() with the version the book uses (3.0 for
  *   Google and iCloud) and a UID, then concord_vcard_apply();
+ * - a group card (concord_vcard_is_group(): iCloud's, 4.0's KIND:group) is
+ *   not a contact: skip it;
  * - the schema: concord_vcard_field_specs(), plus
  *   concord_vcard_collect_custom() over the cards read for their X- fields.
  * Every function is safe to call from any thread (a card from one at a
@@ -61,6 +63,7 @@ void           concord_vcard_free           (ConcordVCard        *card);
 
 guint          concord_vcard_get_version    (const ConcordVCard  *card);
 const char    *concord_vcard_get_uid        (const ConcordVCard  *card);
+gboolean       concord_vcard_is_group       (const ConcordVCard  *card);
 
 ConcordRecord *concord_vcard_to_record      (const ConcordVCard  *card,
                                              const char          *remote_id,
