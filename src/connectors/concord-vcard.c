@@ -356,9 +356,8 @@ params_free (GPtrArray *params)
 
 /* Splits a parameter value on its commas, without quotes. */
 static void
-split_param_values_full (const char *value,
-                         gboolean    lower,
-                         GPtrArray  *out)
+split_param_values (const char *value,
+                    GPtrArray  *out)
 {
   GString *item = g_string_new (NULL);
 
@@ -371,7 +370,7 @@ split_param_values_full (const char *value,
         {
           g_strstrip (item->str);
           if (item->str[0] != '\0')
-            g_ptr_array_add (out, lower ? g_ascii_strdown (item->str, -1) : g_strdup (item->str));
+            g_ptr_array_add (out, g_strdup (item->str));
           g_string_truncate (item, 0);
           if (*p == '\0')
             break;
@@ -2507,7 +2506,8 @@ apply_items (ConcordVCard       *card,
       add_item (card, name, g_ptr_array_index (labels, j), g_ptr_array_index (values, j), FALSE);
 }
 
-/* Removes "pref" from a line's TYPE and its PREF parameter. */
+/* Marks the line at @index preferred, or no longer: "pref" in its TYPE
+ * (3.0) or PREF=1 (4.0); its other parameters as written. */
 static void
 set_item_pref (ConcordVCard *card,
                guint         index,
@@ -2532,7 +2532,7 @@ set_item_pref (ConcordVCard *card,
           g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func (g_free);
           g_autoptr(GString) kept = g_string_new (NULL);
 
-          split_param_values_full (param->value, FALSE, types);
+          split_param_values (param->value, types);
           for (guint j = 0; j < types->len; j++)
             if (g_ascii_strcasecmp (g_ptr_array_index (types, j), "pref") != 0)
               g_string_append_printf (kept, "%s%s", kept->len > 0 ? "," : "",
@@ -2575,7 +2575,6 @@ apply_primary (ConcordVCard *card,
   g_autofree char *value = NULL;
   int best = preferred_item (items, mobile);
   int match = -1;
-  guint n_scope = 0;
 
   if (text == NULL)
     {
@@ -2593,7 +2592,6 @@ apply_primary (ConcordVCard *card,
       const Item *item = &g_array_index (items, Item, i);
       if (mobile >= 0 && item->mobile != (gboolean) mobile)
         continue;
-      n_scope++;
       if (match < 0 && item_value_equal (name, item->value, value))
         match = i;
     }
@@ -2982,7 +2980,6 @@ concord_vcard_apply (ConcordVCard        *card,
       return FALSE;
     }
 
-  (void) mapped_fields;
   return TRUE;
 }
 
