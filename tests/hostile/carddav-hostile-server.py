@@ -294,6 +294,15 @@ class Dav(BaseHTTPRequestHandler):
             parts = [resp(BOOK + 'trunc-%d.vcf' % n, '<D:getetag>"t%d"</D:getetag>' % n),
                      resp(BOOK, own_status='HTTP/1.1 507 Insufficient Storage')]
             return self.send(207, ms(parts, 'http://t/trunc-%d' % n))
+        if mode == 'token-lost-empty':
+            # The server lost its data: every token refused, the book empty.
+            if re.search(r'<(?:\w+:)?sync-token>[^<]+<', text):
+                return self.send(403, XML_HEAD + '<D:error xmlns:D="DAV:"><D:valid-sync-token/>'
+                                 '</D:error>')
+            return self.send(207, ms([], 'http://t/lost'))
+        if mode == 'all-tombstones':
+            return self.send(207, ms([resp(h, own_status='HTTP/1.1 404 Not Found')
+                                      for h in sorted(cards)], 'http://t/tomb-%d' % generation[0]))
         if mode == 'token-stuck':
             # Same token, always "changed": every etag new each time.
             state['token_rounds'] += 1
