@@ -42,7 +42,7 @@ HOME = '/dav/home/'
 PRINCIPAL = '/dav/principals/alice/'
 
 state = {'mode': 'normal', 'requests': 0, 'puts': 0, 'deletes': 0, 'written': [],
-         'auth_elsewhere': False, 'elsewhere_requests': 0, 'unauthenticated': 0,
+         'auth_elsewhere': False, 'blind_puts': 0, 'elsewhere_requests': 0, 'unauthenticated': 0,
          'token_rounds': 0}
 lock = threading.Lock()
 cards = {}      # href → [etag, bytes]
@@ -208,6 +208,10 @@ class Dav(BaseHTTPRequestHandler):
     # Called with the lock held.
     def route(self, mode, path, body):
         text = body.decode('utf-8', 'replace')
+        if mode == 'debug-log':
+            mode = 'normal'
+        if mode == 'put-no-etag' and self.command != 'PUT':
+            mode = 'normal'
         m = re.match(r'redirect-(disc|report)-(other|same|loop)-(\d+)$', mode)
         if m:
             kind, where, code = m.group(1), m.group(2), int(m.group(3))
@@ -384,6 +388,8 @@ class Dav(BaseHTTPRequestHandler):
 
     def put(self, mode, path, body):
         state['puts'] += 1
+        if self.headers.get('If-Match') is None and self.headers.get('If-None-Match') != '*':
+            state['blind_puts'] += 1
         if mode == 'put-412':
             return self.send(412, 'precondition failed')
         current = cards.get(path)
@@ -395,6 +401,8 @@ class Dav(BaseHTTPRequestHandler):
         generation[0] += 1
         etag = '"w%d"' % generation[0]
         cards[path] = [etag, body]
+        if mode == 'put-no-etag':
+            return self.send(201 if current is None else 204, b'')
         return self.send(201 if current is None else 204, b'', [('ETag', etag)])
 
     do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_POST = handle_any
