@@ -202,6 +202,10 @@ class Dav(BaseHTTPRequestHandler):
             return self.send(401, 'auth', [('WWW-Authenticate', 'Basic realm="dav"')])
         if mode == 'retry-after':
             return self.send(503, 'busy', [('Retry-After', '999999')])
+        if mode == 'retry-short':
+            return self.send(503, 'busy', [('Retry-After', '1')])
+        if mode == 'retry-garbage':
+            return self.send(429, 'slow down', [('Retry-After', '-1e309, soon')])
         with lock:
             return self.route(mode, url.path, body)
 

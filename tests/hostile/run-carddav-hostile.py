@@ -108,6 +108,8 @@ MODES = {
     'etag-huge':                ('any', None, 'warm', ''),
     'put-412':                  ('any', None, 'warm', 'write'),
     'retry-after':              ('fail', r'rate|later|busy|503|retry', 'warm', ''),
+    'retry-short':              ('fail', r'rate|later|busy|503|retry|unavailable', 'warm', ''),
+    'retry-garbage':            ('fail', r'rate|later|busy|429|retry|many', 'warm', ''),
     'debug-log':                ('ok', None, 'warm', 'write'),
     'put-no-etag':              ('ok', None, 'warm', 'edit-twice'),
 }
