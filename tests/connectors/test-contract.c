@@ -35,6 +35,7 @@
 #include "concord-connector-pipedrive.h"
 #include "concord-connector-carddav-private.h"
 #include "concord-connector-sample.h"
+#include "concord-connector-vcard-folder.h"
 #include "concord-app-registry.h"
 #include "concord-description.h"
 #include "concord-error.h"
@@ -60,6 +61,8 @@
  * @CAP_FILE: the app is a local file: damaged files
  * @CAP_INJECTED: the app is in memory: faults are injected
  * @CAP_KEY: the connector takes a key the app checks
+ * @CAP_FOLDER: the app is a local folder of files, one record each: a
+ *   damaged file is left out alone, never failing the listing
  */
 typedef enum
 {
@@ -67,6 +70,7 @@ typedef enum
   CAP_FILE     = 1 << 1,
   CAP_INJECTED = 1 << 2,
   CAP_KEY      = 1 << 3,
+  CAP_FOLDER   = 1 << 4,
 } ContractCaps;
 
 typedef struct _ContractApp ContractApp;
@@ -359,6 +363,30 @@ sample_make_refused (Fixture *f,
   return new_person (NULL, "Nameless");
 }
 
+/* A vCard folder: the folder is the app. */
+static void
+vcard_folder_make_mock (Fixture *f)
+{
+}
+
+static ConcordConnector *
+vcard_folder_make_connector (Fixture    *f,
+                             const char *key)
+{
+  return CONCORD_CONNECTOR (concord_connector_vcard_folder_new (f->dir, "GB"));
+}
+
+/* A card holds no field of another app's own (not an X- property). */
+static ConcordRecord *
+vcard_folder_make_refused (Fixture *f,
+                           guint    i)
+{
+  ConcordRecord *record = new_person ("refused@example.com", "Refused");
+
+  concord_record_set_number (record, "custom:Deals won", 3);
+  return record;
+}
+
 /* Elastic Email: its mock server is the app. */
 static void
 elasticemail_make_mock (Fixture *f)
@@ -638,6 +666,8 @@ static const ContractApp apps[] = {
     memory_make_mock, memory_make_connector, memory_make_refused },
   { "sample-crm", CAP_FILE | CAP_KEY, CONCORD_SAMPLE_CRM_PEOPLE, NULL, 0,
     sample_make_mock, sample_make_connector, sample_make_refused },
+  { "vcard-folder", CAP_FOLDER, CONCORD_VCARD_FOLDER_SELF, NULL, 0,
+    vcard_folder_make_mock, vcard_folder_make_connector, vcard_folder_make_refused },
   { "elasticemail", CAP_SERVER | CAP_KEY, "contacts", "X-ElasticEmail-ApiKey", 4,
     elasticemail_make_mock, elasticemail_make_connector, elasticemail_make_refused },
   { "pipedrive", CAP_SERVER | CAP_KEY, "persons", "x-api-token", 4,
@@ -789,6 +819,9 @@ test_auth_refused (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordPage) page = NULL;
 
+  if (!needs (f, CAP_KEY | CAP_INJECTED, "a folder takes no key"))
+    return;
+
   if ((f->app->caps & CAP_KEY) != 0)
     {
       g_clear_object (&f->connector);
@@ -867,6 +900,39 @@ damage_file (Fixture    *f,
   g_assert_no_error (error);
 }
 
+/* A folder: two good records and a damaged file, @contents: the listing
+ * succeeds with the two, and is not complete (the damaged record is not
+ * a deleted one). */
+static void
+assert_damaged_left_out (Fixture    *f,
+                         const char *contents,
+                         gsize       length)
+{
+  g_autofree char *path = g_build_filename (f->dir, "damaged.vcf", NULL);
+  g_autofree char *token = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_records = 0;
+  gboolean complete = TRUE;
+
+  create_people (f, 2);
+  g_assert_true (g_file_set_contents (path, contents, (gssize) length, &error));
+  do
+    {
+      g_autoptr(ConcordPage) page = concord_test_list_page (f->connector, f->app->contact_type,
+                                                            token, &error);
+
+      g_assert_no_error (error);
+      n_records += page->records->len;
+      complete = page->complete;
+      g_free (token);
+      token = g_strdup (page->next_page);
+    }
+  while (token != NULL);
+
+  g_assert_cmpuint (n_records, ==, 2);
+  g_assert_false (complete);
+}
+
 /* Truncated JSON (and, for a file, bytes that are not JSON at all):
  * CONCORD_ERROR_PARSE. */
 static void
@@ -875,6 +941,14 @@ test_truncated (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordPage) page = NULL;
+
+  if ((f->app->caps & CAP_FOLDER) != 0)
+    {
+      static const char truncated[] = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Trunc";
+
+      assert_damaged_left_out (f, truncated, sizeof truncated - 1);
+      return;
+    }
 
   if ((f->app->caps & CAP_SERVER) != 0)
     {
@@ -919,8 +993,19 @@ test_nesting_bomb (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordPage) page = NULL;
 
-  if (!needs (f, CAP_SERVER | CAP_FILE, "the memory connector parses no bytes"))
+  if (!needs (f, CAP_SERVER | CAP_FILE | CAP_FOLDER, "the memory connector parses no bytes"))
     return;
+
+  if ((f->app->caps & CAP_FOLDER) != 0)
+    {
+      /* 50,000 cards begun inside each other, inside the size bound. */
+      g_autoptr(GString) bomb = g_string_new (NULL);
+
+      for (guint i = 0; i < 50000; i++)
+        g_string_append (bomb, "BEGIN:VCARD\r\n");
+      assert_damaged_left_out (f, bomb->str, bomb->len);
+      return;
+    }
 
   if ((f->app->caps & CAP_SERVER) != 0)
     {

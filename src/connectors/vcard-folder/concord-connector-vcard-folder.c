@@ -53,7 +53,9 @@
  * (CONFLICT) instead of undoing it. The temporary files of a batch are
  * flushed together (one syncfs()) rather than one fsync() each: a batch of
  * 100 new cards costs one flush, and the folder is flushed once after the
- * renames.
+ * renames. An update keeps the card's permissions; a new card is 0600
+ * (contacts are personal data; vdirsyncer's are 0600 too). A temporary
+ * file a crash left behind is removed by a listing once it is an hour old.
  *
  * New cards: vCard 3.0, or 4.0 when most of the folder's cards are 4.0; a
  * new UID (g_uuid_string_random()); the file name is the UID when it is
@@ -119,6 +121,7 @@ typedef struct
   goffset size;
   gint64  mtime_ns;
   gint64  ctime_ns;
+  guint   mode;      /* permissions; not compared */
 } FileStamp;
 
 typedef struct
@@ -193,6 +196,7 @@ stamp_from_stat (FileStamp         *stamp,
   stamp->size = st->st_size;
   stamp->mtime_ns = (gint64) st->st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st->st_mtim.tv_nsec;
   stamp->ctime_ns = (gint64) st->st_ctim.tv_sec * G_GINT64_CONSTANT (1000000000) + st->st_ctim.tv_nsec;
+  stamp->mode = st->st_mode & 07777;
 }
 
 static gboolean
@@ -387,7 +391,30 @@ compare_names (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-/* The names of the cards in @book's folder, sorted. */
+/* Whether @name in @dir_fd is a temporary file of a write of this
+ * connector (".NAME.vcf.XXXXXX", see write_temp()) left by a crash: an
+ * hour old at least, so never one a running write still uses. */
+static gboolean
+is_stale_temp (int         dir_fd,
+               const char *name)
+{
+  gsize length = strlen (name);
+  struct stat st;
+
+  if (name[0] != '.' || length < 13 || name[length - 7] != '.' ||
+      g_ascii_strncasecmp (name + length - 11, ".vcf", 4) != 0)
+    return FALSE;
+  for (gsize i = length - 6; i < length; i++)
+    if (!g_ascii_isalnum (name[i]))
+      return FALSE;
+
+  if (fstatat (dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG (st.st_mode))
+    return FALSE;
+  return (gint64) st.st_mtime < g_get_real_time () / G_USEC_PER_SEC - 3600;
+}
+
+/* The names of the cards in @book's folder, sorted. Removes the
+ * temporary files of writes a crash left behind. */
 static GPtrArray *
 scan_book (Book    *book,
            GError **error)
@@ -422,6 +449,12 @@ scan_book (Book    *book,
         }
       if (entry->d_type != DT_REG && entry->d_type != DT_LNK && entry->d_type != DT_UNKNOWN)
         continue;
+      if (is_stale_temp (dirfd (dir), entry->d_name))
+        {
+          /* A write that never finished (a crash before its rename). */
+          unlinkat (dirfd (dir), entry->d_name, 0);
+          continue;
+        }
       if (!is_card_name (entry->d_name))
         continue;
       g_ptr_array_add (names, g_strdup (entry->d_name));
@@ -782,8 +815,10 @@ write_temp (Book          *book,
       written += (gsize) n;
     }
 
-  /* A card other programs read: the folder's usual permissions. */
-  fchmod (fd, 0644 & ~0022);
+  /* An update keeps the card's permissions; a new card is the user's
+   * alone (0600, as vdirsyncer's are): contacts are personal data. */
+  if (pending->have_stamp)
+    fchmod (fd, pending->stamp.mode);
   if (close (fd) != 0)
     {
       int saved_errno = errno;
@@ -961,8 +996,9 @@ check_keys (ConcordConnectorVCardFolder  *self,
             GError                      **error)
 {
   guint n = set != NULL ? concord_record_get_n_fields (set) : 0;
+  guint n_clear = clear != NULL ? g_strv_length ((char **) clear) : 0;
 
-  for (guint i = 0; i < n + (clear != NULL ? g_strv_length ((char **) clear) : 0); i++)
+  for (guint i = 0; i < n + n_clear; i++)
     {
       const char *key;
 

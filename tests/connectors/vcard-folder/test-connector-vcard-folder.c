@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -339,7 +340,21 @@ test_crud (Fixture       *f,
     g_assert_cmpuint (names->len, ==, 3);
   }
 
-  /* Update: only the EMAIL line changes. */
+  /* A new card is the user's alone. */
+  {
+    g_autofree char *path = g_build_filename (f->dir, created_name, NULL);
+    struct stat st;
+
+    g_assert_cmpint (stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+
+  /* Update: only the EMAIL line changes; the card keeps its permissions. */
+  {
+    g_autofree char *path = g_build_filename (f->dir, "ada.vcf", NULL);
+
+    g_assert_cmpint (chmod (path, 0640), ==, 0);
+  }
   before = get_file (f, "ada.vcf");
   updated = update_one (f, SELF, "ada.vcf", CONCORD_FIELD_EMAIL, "ada@lovelace.example");
   g_assert_no_error (updated->error);
@@ -350,6 +365,13 @@ test_crud (Fixture       *f,
   g_assert_nonnull (strstr (after, "ada@lovelace.example"));
   g_assert_null (strstr (after, "ada@example.com"));
   assert_lines_kept (before, after, changed);
+  {
+    g_autofree char *path = g_build_filename (f->dir, "ada.vcf", NULL);
+    struct stat st;
+
+    g_assert_cmpint (stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0640);
+  }
   g_assert_nonnull (strstr (after, "X-CUSTOM;X-PARAM=odd:keep me\\, exactly\r\n"));
   g_assert_nonnull (strstr (after, "NOTE:a long note that is folded over two lines because it is long enough to\r\n  need folding\r\n"));
 
@@ -750,6 +772,22 @@ test_kill_between_temp_and_rename (Fixture       *f,
   g_assert_cmpuint (g_hash_table_size (all), ==, 1);
   g_assert_cmpstr (concord_record_get_text (g_hash_table_lookup (all, "ada.vcf"), CONCORD_FIELD_EMAIL),
                    ==, "ada@example.com");
+  /* An hour later, a listing removes the orphan. */
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+      struct timespec old_times[2] = { { time (NULL) - 7200, 0 }, { time (NULL) - 7200, 0 } };
+
+      if (name[0] == '.')
+        g_assert_cmpint (utimensat (AT_FDCWD, path, old_times, 0), ==, 0);
+    }
+  g_clear_pointer (&all, g_hash_table_unref);
+  all = list_all (f, SELF, &complete);
+  g_clear_pointer (&names, g_ptr_array_unref);
+  names = dir_names (f->dir);
+  g_assert_cmpuint (names->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (names, 0), ==, "ada.vcf");
 }
 
 /* An unchanged file is not parsed again (the same record comes back); a
