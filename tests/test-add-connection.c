@@ -2557,7 +2557,8 @@ static const ConcordMockAppInfo * const mock_apps[] = {
 
 /* Side B on @app against its simulated server at @base_url: chosen from
  * the list (with its icon), its form filled (the server address under
- * Advanced, a made-up address for any other required text), the key
+ * Advanced or in its own URL field, a made-up address for any other
+ * required text), the key
  * checked, the contact types listed. Saves
  * add-connection-APP-1-key.png and add-connection-APP-2-types.png. */
 static void
@@ -2604,7 +2605,9 @@ app_steps (Fixture              *f,
       if (field->kind == CONCORD_APP_FIELD_SECRET)
         continue;
       widget = g_strdup_printf ("%s-entry", dashed);
-      if (g_str_equal (field->key, "base_url"))
+      /* The server address: base_url, or an app's own URL field (CardDAV's url). */
+      if (g_str_equal (field->key, "base_url") ||
+          (field->required && field->kind == CONCORD_APP_FIELD_URL))
         gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), base_url);
       else if (field->required && field->kind == CONCORD_APP_FIELD_TEXT)
         gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), "owner@example.com");
