@@ -483,8 +483,10 @@ add_book (ConcordConnectorCarddav *self,
   Book *book = g_new0 (Book, 1);
 
   book->path = g_strdup (response->href);
-  book->label = response->displayname != NULL ? g_strdup (response->displayname)
-                                                : last_segment (response->href);
+  /* Radicale gives a book made by a whole-collection PUT an empty name. */
+  book->label = response->displayname != NULL && *g_strstrip (response->displayname) != '\0'
+                ? g_strdup (response->displayname)
+                : last_segment (response->href);
   book->versions = response->versions;
   /* A server that does not say what it supports is asked anyway. */
   book->sync_collection = TRUE;
