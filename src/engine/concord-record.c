@@ -385,11 +385,16 @@ normalize_set (const char         *key,
       n = 0;
       for (guint i = 0; i < out->len; i++)
         {
-          if (!g_hash_table_add (seen, (gpointer) labelled_value (out->pdata[i])))
+          const char *value = labelled_value (out->pdata[i]);
+
+          /* Not g_hash_table_add() alone: on a duplicate it would replace
+           * the stored key with this one, freed just below. */
+          if (g_hash_table_contains (seen, value))
             {
               g_free (out->pdata[i]);
               continue;
             }
+          g_hash_table_add (seen, (gpointer) value);
           out->pdata[n++] = out->pdata[i];
         }
       g_ptr_array_set_size (out, n);

@@ -33,6 +33,7 @@
 #include "concord-connector-mailchimp.h"
 #include "concord-connector-hubspot.h"
 #include "concord-connector-pipedrive.h"
+#include "concord-connector-carddav-private.h"
 #include "concord-connector-sample.h"
 #include "concord-connector-vcard-folder.h"
 #include "concord-app-registry.h"
@@ -45,6 +46,7 @@
 #include "concord-mock-mailchimp.h"
 #include "concord-mock-hubspot.h"
 #include "concord-mock-pipedrive.h"
+#include "concord-mock-carddav.h"
 #include "concord-mock-server.h"
 #include "concord-test-connector.h"
 #include "concord-test-utils.h"
@@ -98,6 +100,10 @@ struct _ContractApp
   /* A record the app refuses (the i-th of a batch) */
   ConcordRecord *(*make_refused)  (Fixture    *f,
                                    guint       i);
+  /* (nullable) The method of its list requests ("GET" when NULL) and of
+   * its create requests ("POST" when NULL): WebDAV's REPORT and PUT. */
+  const char    *list_method;
+  const char    *create_method;
 };
 
 /* ------------------------------------------------------------------------- */
@@ -614,6 +620,47 @@ capsule_make_connector (Fixture    *f,
   return described_make_connector (f, key, NULL, NULL);
 }
 
+/* CardDAV: its mock server is the app, with one address book; one PUT a
+ * card, at most 100 KiB (max-resource-size). */
+static void
+carddav_make_mock (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordMockCarddav *mock = concord_mock_carddav_new (SECRET_KEY, 0, &error);
+
+  g_assert_no_error (error);
+  f->app_mock = G_OBJECT (mock);
+  f->server = concord_mock_carddav_get_server (mock);
+}
+
+static ConcordConnector *
+carddav_make_connector (Fixture    *f,
+                        const char *key)
+{
+  g_autofree char *url = g_strconcat (concord_mock_server_get_origin (f->server),
+                                      CONCORD_MOCK_CARDDAV_BOOK, NULL);
+  g_autoptr(GError) error = NULL;
+  ConcordConnectorCarddav *connector = concord_connector_carddav_new (
+    url, CONCORD_MOCK_CARDDAV_USER, key, "GB", &error);
+
+  g_assert_no_error (error);
+  _concord_connector_carddav_set_retry_base_ms (connector, 2);
+  return CONCORD_CONNECTOR (connector);
+}
+
+/* A card over the book's max-resource-size: refused, that card only. */
+static ConcordRecord *
+carddav_make_refused (Fixture *f,
+                      guint    i)
+{
+  g_autofree char *email = g_strdup_printf ("refused%u@example.com", i);
+  g_autofree char *notes = g_strnfill (200 * 1024, 'n');
+  ConcordRecord *record = new_person (email, "Refused");
+
+  concord_record_set_text (record, "notes", CONCORD_FIELD_TYPE_STRING, notes);
+  return record;
+}
+
 static const ContractApp apps[] = {
   { "memory", CAP_INJECTED, "contacts", NULL, 0,
     memory_make_mock, memory_make_connector, memory_make_refused },
@@ -635,6 +682,8 @@ static const ContractApp apps[] = {
     insightly_make_mock, insightly_make_connector, described_make_refused },
   { "capsule", CAP_SERVER | CAP_KEY, "persons", "Authorization", 4,
     capsule_make_mock, capsule_make_connector, described_make_refused },
+  { "carddav", CAP_SERVER | CAP_KEY, CONCORD_MOCK_CARDDAV_BOOK, "Authorization", 4,
+    carddav_make_mock, carddav_make_connector, carddav_make_refused, "REPORT", "PUT" },
 };
 
 static const char *
@@ -904,7 +953,8 @@ test_truncated (Fixture       *f,
   if ((f->app->caps & CAP_SERVER) != 0)
     {
       create_people (f, 3);
-      concord_mock_server_fail_route (f->server, "GET", "/", 1, 10, CONCORD_MOCK_FAULT_TRUNCATE, 0);
+      concord_mock_server_fail_route (f->server, f->app->list_method ? f->app->list_method : "GET",
+                                      "/", 1, 10, CONCORD_MOCK_FAULT_TRUNCATE, 0);
     }
   else if ((f->app->caps & CAP_FILE) != 0)
     {
@@ -959,7 +1009,8 @@ test_nesting_bomb (Fixture       *f,
 
   if ((f->app->caps & CAP_SERVER) != 0)
     {
-      concord_mock_server_fail_route (f->server, "GET", "/", 1, 10, CONCORD_MOCK_FAULT_NESTING_BOMB, 0);
+      concord_mock_server_fail_route (f->server, f->app->list_method ? f->app->list_method : "GET",
+                                      "/", 1, 10, CONCORD_MOCK_FAULT_NESTING_BOMB, 0);
     }
   else
     {
@@ -1253,7 +1304,8 @@ test_413_split (Fixture       *f,
     g_autoptr(GPtrArray) log = concord_mock_server_get_log (f->server);
 
     for (guint i = 0; i < log->len; i++)
-      if (g_str_equal (((ConcordMockLogEntry *) g_ptr_array_index (log, i))->method, "POST"))
+      if (g_str_equal (((ConcordMockLogEntry *) g_ptr_array_index (log, i))->method,
+                       f->app->create_method ? f->app->create_method : "POST"))
         n_posts++;
   }
   /* 10 refused, 5 + 5 refused, then 2 + 3 twice: at least 7 requests. */

@@ -20,6 +20,12 @@
 #include <locale.h>
 #include <string.h>
 
+#include <glib.h>
+/* EDS 3.46's headers use the deprecated GTimeVal. */
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+#include <libebook-contacts/libebook-contacts.h>
+G_GNUC_END_IGNORE_DEPRECATIONS
+
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-test-utils.h"
@@ -431,6 +437,34 @@ test_apply_phone_same_number (void)
   g_assert_cmpstr (changed, ==, expected);
 }
 
+/* A tel: URI stays one; a new mobile beside other phones is not
+ * preferred over them; a cleared company keeps the departments. */
+static void
+test_apply_tel_uri_org (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:A B\r\n"
+                     "TEL;VALUE=uri;TYPE=work:tel:+44-20-7946-0018\r\n"
+                     "ORG:Acme;Sales\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, NULL);
+  g_autoptr(ConcordRecord) set = change_of ("phone", "+44 20 7946 0999");
+  const char *clear[] = { "company", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(ConcordRecord) record = NULL;
+
+  concord_record_set_text (set, "mobile", CONCORD_FIELD_TYPE_PHONE, "+447700900123");
+  apply_ok (card, set, clear, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==,
+                   "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:A B\r\n"
+                   "TEL;VALUE=uri;TYPE=work:tel:+442079460999\r\n"
+                   "TEL;TYPE=cell:+447700900123\r\n"
+                   "ORG:;Sales\r\nEND:VCARD\r\n");
+  record = concord_vcard_to_record (card, NULL, NULL);
+  g_assert_cmpstr (concord_record_get_text (record, "phone"), ==, "+442079460999");
+  g_assert_cmpstr (concord_record_get_text (record, "mobile"), ==, "+447700900123");
+  g_assert_null (concord_record_get (record, "company"));
+}
+
 /* Folding at 75 octets, never inside a UTF-8 sequence. */
 static void
 test_folding (void)
@@ -539,6 +573,62 @@ test_names_and_fn (void)
   g_assert_cmpstr (concord_record_get_text (fn_record, "last_name"), ==, "Evans");
 }
 
+/* Names cleared: FN does not bring them back. */
+static void
+test_names_cleared (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Smith;Jane;;;\r\nFN:Jane Smith\r\n"
+                     "ORG:Acme\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, NULL);
+  const char *clear[] = { "first_name", "last_name", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(ConcordRecord) record = NULL;
+
+  apply_ok (card, NULL, clear, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, "BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;;;\r\nORG:Acme\r\nFN:Acme\r\nEND:VCARD\r\n");
+  record = concord_vcard_to_record (card, NULL, NULL);
+  g_assert_null (concord_record_get (record, "first_name"));
+  g_assert_null (concord_record_get (record, "last_name"));
+}
+
+/* An address edited field by field, or as a member: in place, its
+ * parameters kept. */
+static void
+test_apply_address (void)
+{
+  gsize length;
+  g_autofree char *data = read_fixture ("google-3.0.vcf", &length);
+  g_autoptr(ConcordVCard) card = parse_fixture ("google-3.0.vcf");
+  g_autoptr(ConcordVCard) members = parse_fixture ("google-3.0.vcf");
+  g_autoptr(ConcordRecord) set = change_of ("address_city", "Barcelona");
+  g_autoptr(ConcordRecord) set_members = concord_record_new (NULL);
+  const char *addresses[] = { "work\tGran Via 2; Madrid; ; 28013; España",
+                              "home\tRua Augusta 10; Lisboa; ; 1100-053; Portugal", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *out_members = NULL;
+  g_autofree char *expected = replace_line (data, "ADR;TYPE=WORK:;;Calle Mayor 1;Madrid;;28013;España",
+                                            "ADR;TYPE=WORK:;;Calle Mayor 1;Barcelona;;28013;España");
+  g_autofree char *expected_members = replace_line (data, "ADR;TYPE=WORK:;;Calle Mayor 1;Madrid;;28013;España\r\n",
+                                                    "ADR;TYPE=WORK:;;Gran Via 2;Madrid;;28013;España\r\n"
+                                                    "ADR;TYPE=HOME:;;Rua Augusta 10;Lisboa;;1100-053;Portugal\r\n");
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autofree char *read_back = NULL;
+
+  apply_ok (card, set, NULL, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, expected);
+
+  concord_record_set_set (set_members, "addresses", addresses);
+  apply_ok (members, set_members, NULL, NULL);
+  out_members = card_string (members);
+  g_assert_cmpstr (out_members, ==, expected_members);
+  record = concord_vcard_to_record (members, NULL, NULL);
+  read_back = set_text (record, "addresses");
+  g_assert_cmpstr (read_back, ==, "home\tRua Augusta 10; Lisboa; ; 1100-053; Portugal|"
+                                  "work\tGran Via 2; Madrid; ; 28013; España");
+}
+
 /* A record onto a new card and back: the same fields. */
 static void
 test_new_card_round_trip (void)
@@ -595,6 +685,117 @@ test_new_card_round_trip (void)
                                                              : "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:new-1\r\n"));
       g_assert_true (g_str_has_suffix (out, "\r\nEND:VCARD\r\n"));
     }
+}
+
+/* What Concord writes, Evolution Data Server reads (GNOME Contacts):
+ * folded lines, escapes, labelled items, a 4.0 date. */
+static void
+test_eds_reads_written (void)
+{
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  const char *emails[] = { "work\tzoe@work.example", "gym\tzoe@gym.example", NULL };
+  const char *phones[] = { "mobile\t+447700900123", NULL };
+  guint versions[] = { 3, 4 };
+  g_autoptr(GString) long_note = g_string_new ("Ünïcödé, semi; colon\nand a new line. ");
+
+  while (long_note->len < 300)
+    g_string_append (long_note, "more words, ünïcödé; ");
+  g_strstrip (long_note->str);
+
+  concord_record_set_text (set, "first_name", CONCORD_FIELD_TYPE_STRING, "Zoë, Anne");
+  concord_record_set_text (set, "last_name", CONCORD_FIELD_TYPE_STRING, "Krüger; Jr");
+  concord_record_set_text (set, "email", CONCORD_FIELD_TYPE_EMAIL, "zoe@work.example");
+  concord_record_set_set (set, "emails", emails);
+  concord_record_set_text (set, "mobile", CONCORD_FIELD_TYPE_PHONE, "+447700900123");
+  concord_record_set_set (set, "phones", phones);
+  concord_record_set_text (set, "company", CONCORD_FIELD_TYPE_STRING, "Krüger & Söhne");
+  concord_record_set_text (set, "notes", CONCORD_FIELD_TYPE_STRING, long_note->str);
+
+  for (guint v = 0; v < G_N_ELEMENTS (versions); v++)
+    {
+      g_autoptr(ConcordVCard) card = concord_vcard_new (versions[v], "eds-1");
+      g_autofree char *out = NULL;
+      EContact *contact;
+      EContactName *name;
+      g_autofree char *note = NULL;
+      g_autofree char *org = NULL;
+      g_autofree char *uid = NULL;
+      GList *list;
+
+      apply_ok (card, set, NULL, NULL);
+      out = card_string (card);
+      contact = e_contact_new_from_vcard (out);
+      g_assert_nonnull (contact);
+
+      name = e_contact_get (contact, E_CONTACT_NAME);
+      g_assert_cmpstr (name->given, ==, "Zoë, Anne");
+      g_assert_cmpstr (name->family, ==, "Krüger; Jr");
+      uid = e_contact_get (contact, E_CONTACT_UID);
+      g_assert_cmpstr (uid, ==, "eds-1");
+      org = e_contact_get (contact, E_CONTACT_ORG);
+      g_assert_cmpstr (org, ==, "Krüger & Söhne");
+      note = e_contact_get (contact, E_CONTACT_NOTE);
+      g_assert_cmpstr (note, ==, long_note->str);
+
+      list = e_contact_get (contact, E_CONTACT_EMAIL);
+      g_assert_cmpuint (g_list_length (list), ==, 2);
+      g_assert_nonnull (g_list_find_custom (list, "zoe@work.example", (GCompareFunc) g_strcmp0));
+      g_assert_nonnull (g_list_find_custom (list, "zoe@gym.example", (GCompareFunc) g_strcmp0));
+      g_list_free_full (list, g_free);
+
+      list = e_contact_get (contact, E_CONTACT_TEL);
+      g_assert_cmpuint (g_list_length (list), ==, 1);
+      g_assert_cmpstr (list->data, ==, "+447700900123");
+      g_list_free_full (list, g_free);
+      e_contact_name_free (name);
+      g_object_unref (contact);
+    }
+}
+
+/* What Evolution Data Server writes, Concord reads. */
+static void
+test_reads_eds_written (void)
+{
+  EContact *contact = e_contact_new ();
+  EContactName *name = e_contact_name_new ();
+  g_autofree char *text = NULL;
+  g_autoptr(ConcordVCard) card = NULL;
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *emails = NULL;
+  g_autofree char *out = NULL;
+
+  name->given = g_strdup ("Zoë, Anne");
+  name->family = g_strdup ("Krüger; Jr");
+  e_contact_set (contact, E_CONTACT_UID, "eds-2");
+  e_contact_set (contact, E_CONTACT_NAME, name);
+  e_contact_set (contact, E_CONTACT_FULL_NAME, "Zoë, Anne Krüger; Jr");
+  e_contact_set (contact, E_CONTACT_EMAIL_1, "zoe@work.example");
+  e_contact_set (contact, E_CONTACT_EMAIL_2, "zoe@home.example");
+  e_contact_set (contact, E_CONTACT_PHONE_MOBILE, "07700 900123");
+  e_contact_set (contact, E_CONTACT_NOTE, "Line one, with comma;\nline two");
+  text = e_vcard_to_string (E_VCARD (contact), EVC_FORMAT_VCARD_30);
+
+  card = concord_vcard_parse (text, -1, &error);
+  g_assert_no_error (error);
+  record = concord_vcard_to_record (card, NULL, "GB");
+  g_assert_cmpstr (concord_vcard_get_uid (card), ==, "eds-2");
+  g_assert_cmpstr (concord_record_get_text (record, "first_name"), ==, "Zoë, Anne");
+  g_assert_cmpstr (concord_record_get_text (record, "last_name"), ==, "Krüger; Jr");
+  g_assert_cmpstr (concord_record_get_text (record, "email"), ==, "zoe@work.example");
+  emails = set_text (record, "emails");
+  /* EMAIL_1 and EMAIL_2 carry no TYPE: "other", the first preferred. */
+  g_assert_cmpstr (emails, ==, "other\tzoe@home.example|other\tzoe@work.example");
+  g_assert_cmpstr (concord_record_get_text (record, "mobile"), ==, "+447700900123");
+  g_assert_cmpstr (concord_record_get_text (record, "notes"), ==, "Line one, with comma;\nline two");
+
+  /* Its own record changes no byte of it. */
+  apply_ok (card, record, NULL, "GB");
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, text);
+
+  e_contact_name_free (name);
+  g_object_unref (contact);
 }
 
 /* FN for a card without names: the company, else the email. */
@@ -664,6 +865,7 @@ static void
 test_refused (void)
 {
   g_autoptr(GString) huge = g_string_new ("BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:");
+  g_autoptr(GString) many = g_string_new ("BEGIN:VCARD\r\nVERSION:4.0\r\n");
 
   assert_refused ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bad \xff name\r\nEND:VCARD\r\n", -1,
                   "vCard line 3: invalid UTF-8");
@@ -680,6 +882,16 @@ test_refused (void)
                   "vCard line 3: “secret-value-without-colon” is not a property (no “:”)");
   assert_refused ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:a\0b\r\nEND:VCARD\r\n", 34,
                   "vCard line 3: invalid UTF-8");
+  /* Found by fuzz-vcard: a lone CR would be dropped on writing. */
+  assert_refused ("BEGIN:VCARD\r\nVERSION:3.0\r\nEMAIL:x@y\rBEGIN:VCARD\r\nEND:VCARD\r\n", -1,
+                  "vCard line 3: a carriage return inside a line");
+  assert_refused ("BEGIN:VCARD\rVERSION:3.0\rEND:VCARD\r", -1,
+                  "vCard line 1: a carriage return inside a line");
+
+  for (guint i = 0; i < CONCORD_VCARD_MAX_PROPERTIES; i++)
+    g_string_append (many, "item1.EMAIL:a@b.example\r\n");
+  g_string_append (many, "END:VCARD\r\n");
+  assert_refused (many->str, many->len, "vCard line 5001: more than 5000 properties");
 
   while (huge->len <= CONCORD_VCARD_MAX_BYTES)
     g_string_append (huge, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
@@ -731,6 +943,84 @@ test_parse_many (void)
       g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE);
       g_assert_cmpstr (error->message, ==, expected_errors[i]);
     }
+}
+
+/* Found by fuzz-vcard: an END folded across two lines still ends the
+ * card in a stream; FN that is the card's email names nobody; removing
+ * grouped items (and their labels) removes nothing else. */
+static void
+test_fuzz_findings (void)
+{
+  const char *folded_end =
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:one\r\nEND:VCA\r\n RD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:two\r\nEND:VCARD\r\n";
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autoptr(GPtrArray) cards = concord_vcard_parse_many (folded_end, -1, errors);
+  const char *email_fn = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:solo@example.com\r\n"
+                         "EMAIL:solo@example.com\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) solo = concord_vcard_parse (email_fn, -1, NULL);
+  g_autoptr(ConcordRecord) solo_record = concord_vcard_to_record (solo, NULL, NULL);
+  const char *grouped =
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nitem1.X-ABLabel:gym\r\nUID:first\r\nFN:A\r\nN:;A;;;\r\n"
+    "item1.EMAIL:a@gym.example\r\nitem2.EMAIL:a@club.example\r\nitem2.X-ABLabel:club\r\n"
+    "UID:second\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (grouped, -1, NULL);
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  const char *none[] = { "emails", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpuint (cards->len, ==, 2);
+  g_assert_cmpuint (errors->len, ==, 0);
+
+  /* A byte order mark (Outlook) before the first card. */
+  {
+    g_autoptr(GPtrArray) bom_errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+    g_autoptr(GPtrArray) bom_cards = concord_vcard_parse_many ("\xef\xbb\xbf" "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bom\r\nEND:VCARD\r\n",
+                                                               -1, bom_errors);
+    g_autoptr(ConcordVCard) bom = concord_vcard_parse ("\xef\xbb\xbf" "BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n", -1, NULL);
+    g_autofree char *bom_out = NULL;
+
+    g_assert_cmpuint (bom_cards->len, ==, 1);
+    g_assert_cmpuint (bom_errors->len, ==, 0);
+    g_assert_nonnull (bom);
+    bom_out = card_string (bom);
+    g_assert_cmpstr (bom_out, ==, "BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n");
+  }
+  g_assert_cmpstr (concord_vcard_get_uid (g_ptr_array_index (cards, 0)), ==, "one");
+  g_assert_cmpstr (concord_vcard_get_uid (g_ptr_array_index (cards, 1)), ==, "two");
+
+  g_assert_null (concord_record_get (solo_record, "first_name"));
+  g_assert_cmpstr (concord_record_get_text (solo_record, "email"), ==, "solo@example.com");
+
+  apply_ok (card, set, none, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:first\r\nFN:A\r\nN:;A;;;\r\n"
+                            "UID:second\r\nEND:VCARD\r\n");
+}
+
+/* One email on two lines with two labels: the record holds it once;
+ * a change of the other emails keeps both lines. */
+static void
+test_duplicate_values (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nN:;A;;;\r\n"
+                     "EMAIL;TYPE=WORK:a@example.com\r\nEMAIL;TYPE=HOME:A@example.com\r\n"
+                     "EMAIL:old@example.com\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, NULL);
+  g_autoptr(ConcordRecord) record = concord_vcard_to_record (card, NULL, NULL);
+  g_autofree char *emails = set_text (record, "emails");
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  const char *members[] = { "home\ta@example.com", "other\tnew@example.com", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpstr (emails, ==, "home\ta@example.com|other\told@example.com");
+
+  concord_record_set_set (set, "emails", members);
+  apply_ok (card, set, NULL, NULL);
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nN:;A;;;\r\n"
+                            "EMAIL;TYPE=WORK:a@example.com\r\nEMAIL;TYPE=HOME:A@example.com\r\n"
+                            "EMAIL:new@example.com\r\nEND:VCARD\r\n");
 }
 
 /* Property names fold by ASCII, whatever the locale. */
@@ -835,6 +1125,34 @@ test_default_region (void)
   g_assert_null (c);
 }
 
+/* A value that would outgrow a card is refused; the card is unchanged. */
+static void
+test_apply_too_large (void)
+{
+  g_autoptr(ConcordVCard) card = parse_fixture ("google-3.0.vcf");
+  g_autofree char *before = card_string (card);
+  g_autofree char *after = NULL;
+  g_autoptr(ConcordRecord) set = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set2 = concord_record_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+  g_autofree char *huge = g_strnfill (CONCORD_VCARD_MAX_BYTES + 1, 'x');
+  g_autofree char *half = g_strnfill (CONCORD_VCARD_MAX_BYTES / 2 + 1, 'y');
+
+  concord_record_set_text (set, "notes", CONCORD_FIELD_TYPE_STRING, huge);
+  g_assert_false (concord_vcard_apply (card, set, NULL, NULL, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE);
+
+  /* Two fields, each small enough, together too much. */
+  concord_record_set_text (set2, "notes", CONCORD_FIELD_TYPE_STRING, half);
+  concord_record_set_text (set2, "job_title", CONCORD_FIELD_TYPE_STRING, half);
+  g_assert_false (concord_vcard_apply (card, set2, NULL, NULL, &error2));
+  g_assert_error (error2, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE);
+
+  after = card_string (card);
+  g_assert_cmpstr (after, ==, before);
+}
+
 /* Hostile inputs: no crash, each refused or read. */
 static void
 test_hostile (void)
@@ -889,19 +1207,27 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/apply-move-pref", test_apply_move_pref);
   g_test_add_func ("/concord/vcard/phone-e164", test_phone_e164);
   g_test_add_func ("/concord/vcard/apply-phone-same-number", test_apply_phone_same_number);
+  g_test_add_func ("/concord/vcard/apply-tel-uri-org", test_apply_tel_uri_org);
   g_test_add_func ("/concord/vcard/folding", test_folding);
   g_test_add_func ("/concord/vcard/escaping", test_escaping);
   g_test_add_func ("/concord/vcard/names-and-fn", test_names_and_fn);
+  g_test_add_func ("/concord/vcard/names-cleared", test_names_cleared);
+  g_test_add_func ("/concord/vcard/apply-address", test_apply_address);
   g_test_add_func ("/concord/vcard/new-card-round-trip", test_new_card_round_trip);
   g_test_add_func ("/concord/vcard/new-card-fn", test_new_card_fn);
+  g_test_add_func ("/concord/vcard/eds-reads-written", test_eds_reads_written);
+  g_test_add_func ("/concord/vcard/reads-eds-written", test_reads_eds_written);
   g_test_add_func ("/concord/vcard/clear", test_clear);
   g_test_add_func ("/concord/vcard/apple-groups", test_apple_groups);
   g_test_add_func ("/concord/vcard/refused", test_refused);
   g_test_add_func ("/concord/vcard/parse-many", test_parse_many);
+  g_test_add_func ("/concord/vcard/fuzz-findings", test_fuzz_findings);
+  g_test_add_func ("/concord/vcard/duplicate-values", test_duplicate_values);
   g_test_add_func ("/concord/vcard/turkish-locale", test_turkish_locale);
   g_test_add_func ("/concord/vcard/differs", test_differs);
   g_test_add_func ("/concord/vcard/specs", test_specs);
   g_test_add_func ("/concord/vcard/default-region", test_default_region);
+  g_test_add_func ("/concord/vcard/apply-too-large", test_apply_too_large);
   g_test_add_func ("/concord/vcard/hostile", test_hostile);
 
   return g_test_run ();
