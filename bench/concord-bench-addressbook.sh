@@ -49,6 +49,7 @@ cleanup () {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
 
 # shellcheck source=/dev/null
 . "$SRC/.ci/start-radicale" "$WORK/radicale" || exit 1
@@ -139,7 +140,7 @@ PY
     --option "url=$DAV/" --option "username=$INFRA_DAV_USER" > /dev/null
   "$CLI" --data-dir "$DATA" account add vcard-folder --name folder --option "path=$FOLDER" \
     < /dev/null > /dev/null
-  "$CLI" --data-dir "$DATA" connection add bench --a "dav:bench-$N" --b folder \
+  "$CLI" --data-dir "$DATA" connection add bench --a "dav:/$INFRA_DAV_USER/bench-$N/" --b folder \
     --direction a-to-b > /dev/null
   measure "$CLI" --data-dir "$DATA" sync bench --json
   C_FIRST=$WALL C_FIRST_RSS=$RSS

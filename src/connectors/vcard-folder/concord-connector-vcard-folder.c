@@ -148,7 +148,12 @@ typedef struct
   guint          version;  /* 3 or 4; 0 for a bad file */
   ConcordVCard  *card;     /* (owned) (nullable): NULL for a bad file, or one known
                             * from the persistent cache only (not read in this process) */
-  ConcordRecord *record;   /* (owned) (nullable): NULL for a bad file */
+  gboolean       good;     /* a card: it has a record (or its serialized form) */
+  ConcordRecord *record;   /* (owned) (nullable): NULL for a bad file, or not yet
+                            * made from @serialized */
+  GBytes        *serialized; /* (owned) (nullable): the record in the persistent cache's
+                              * form, made into @record when first needed */
+  gint64         modified; /* with @serialized: the record's modification time */
   char         **customs;  /* (owned) (nullable): without a card, its X- properties' names */
 } CardEntry;
 
@@ -161,6 +166,9 @@ typedef struct
   GPtrArray  *all_names;   /* (element-type utf8) (nullable): every card of the folder then */
   guint       generation;  /* of the snapshot */
   gboolean    damaged;     /* the listing in progress left a file out */
+  gboolean    checked;     /* while set, refresh_entry () trusts the cache's stats */
+  gint64      schema_checked; /* when load_schema () checked every stat, until the next call */
+  gint64      fresh_checked;  /* in the call right after load_schema (): its schema_checked */
   gboolean    listed;      /* a listing went to its end */
 
   /* Persistent state (see "Persistent state" below) */
@@ -208,6 +216,7 @@ card_entry_free (CardEntry *entry)
 {
   g_clear_pointer (&entry->card, concord_vcard_free);
   g_clear_pointer (&entry->record, concord_record_unref);
+  g_clear_pointer (&entry->serialized, g_bytes_unref);
   g_strfreev (entry->customs);
   g_free (entry);
 }
@@ -657,6 +666,9 @@ refresh_entry (ConcordConnectorVCardFolder  *self,
   gsize length = 0;
   gboolean missing = FALSE;
 
+  if (entry != NULL && book->checked)
+    return entry;   /* checked by the schema just before (see refresh_book ()) */
+
   if (entry != NULL)
     {
       g_autofree char *path = g_build_filename (book->dir, name, NULL);
@@ -708,6 +720,7 @@ refresh_entry (ConcordConnectorVCardFolder  *self,
     {
       entry->version = concord_vcard_get_version (card);
       entry->record = record_for (self, card, name, entry);
+      entry->good = TRUE;
       entry->card = g_steal_pointer (&card);
     }
   else
@@ -926,13 +939,16 @@ save_cache (Book *book)
       g_autoptr(GBytes) record = NULL;
       guint64 stamp[3] = { entry->stamp.dev, entry->stamp.ino, (guint64) entry->stamp.size };
       gint64 times[3] = { entry->stamp.mtime_ns, entry->stamp.ctime_ns,
-                          entry->record != NULL ? concord_record_get_modified (entry->record) : 0 };
+                          entry->record != NULL ? concord_record_get_modified (entry->record)
+                                                : entry->modified };
 
       if (entry->stamp.ino == 0)
         continue;   /* to be read again */
       customs = entry_custom_names (entry);
       if (entry->record != NULL)
         record = concord_record_serialize (entry->record, NULL, 0);
+      else if (entry->serialized != NULL)
+        record = g_bytes_ref (entry->serialized);
 
       state_write_string (out, key);
       state_write (out, stamp, sizeof stamp);
@@ -1009,17 +1025,10 @@ load_cache (Book *book)
       memcpy (entry->hash, hash, HASH_LENGTH);
       if (record_length > 0)
         {
-          g_autofree char *record_version = hash_to_version (entry->hash);
-
-          entry->record = concord_record_new_from_serialized (record_data, record_length);
-          if (entry->record == NULL)
-            {
-              card_entry_free (entry);
-              continue;
-            }
-          concord_record_set_remote_id (entry->record, name);
-          concord_record_set_version (entry->record, record_version);
-          concord_record_set_modified (entry->record, times[2]);
+          /* Made into a record only when listed (entry_get_record ()). */
+          entry->serialized = g_bytes_new (record_data, record_length);
+          entry->modified = times[2];
+          entry->good = TRUE;
         }
       if (customs->len > 0)
         {
@@ -1035,6 +1044,35 @@ ensure_cache (Book *book)
 {
   if (!book->cache_loaded)
     load_cache (book);
+}
+
+/* The record of a good entry, made from the persistent cache's form on
+ * first use; NULL when that form is damaged (the entry is then read again). */
+static ConcordRecord *
+entry_get_record (CardEntry  *entry,
+                  const char *name)
+{
+  g_autofree char *version = NULL;
+  gsize length = 0;
+  const guint8 *data;
+
+  if (entry->record != NULL || !entry->good || entry->serialized == NULL)
+    return entry->record;
+
+  data = g_bytes_get_data (entry->serialized, &length);
+  entry->record = concord_record_new_from_serialized (data, length);
+  g_clear_pointer (&entry->serialized, g_bytes_unref);
+  if (entry->record == NULL)
+    {
+      entry->good = FALSE;
+      memset (&entry->stamp, 0, sizeof entry->stamp);
+      return NULL;
+    }
+  version = hash_to_version (entry->hash);
+  concord_record_set_remote_id (entry->record, name);
+  concord_record_set_version (entry->record, version);
+  concord_record_set_modified (entry->record, entry->modified);
+  return entry->record;
 }
 
 static GByteArray *
@@ -1508,6 +1546,7 @@ write_cards (ConcordConnectorVCardFolder *self,
       entry->card = g_steal_pointer (&pending->card);
       entry->version = concord_vcard_get_version (entry->card);
       entry->record = record_for (self, entry->card, pending->name, entry);
+      entry->good = TRUE;
       g_hash_table_replace (book->cards, g_strdup (pending->name), entry);
       snapshot_note (book, pending->name, entry->hash);
 
@@ -1570,7 +1609,16 @@ begin_call (ConcordConnectorVCardFolder *self,
 
   book = get_book (self, contact_type, &error);
   if (book == NULL)
-    g_task_return_error (task, error);
+    {
+      g_task_return_error (task, error);
+      return NULL;
+    }
+
+  /* The stats load_schema () checked stay trusted only for the listing
+   * that follows it at once (see vcard_folder_list_async ()). */
+  book->checked = FALSE;
+  book->fresh_checked = book->schema_checked;
+  book->schema_checked = 0;
 
   return book;
 }
@@ -1795,6 +1843,7 @@ vcard_folder_load_schema_async (ConcordConnector    *connector,
       g_task_return_error (task, error);
       return;
     }
+  book->schema_checked = g_get_monotonic_time ();
 
   specs = concord_vcard_field_specs ();
   customs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1886,7 +1935,11 @@ vcard_folder_list_async (ConcordConnector    *connector,
           gpointer key;
 
           /* Only what differs from the cursor's snapshot: every card's
-           * stat is checked, and the changed ones read. */
+           * stat is checked, and the changed ones read. The schema, asked
+           * just before (every run does), checked them all: those checks
+           * stand (a card changed in between is seen by the next run). */
+          book->checked = book->fresh_checked != 0 &&
+                          g_get_monotonic_time () - book->fresh_checked < 30 * G_USEC_PER_SEC;
           book->snapshot = g_ptr_array_new_with_free_func (g_free);
           for (guint i = 0; i < names->len; i++)
             {
@@ -1909,6 +1962,7 @@ vcard_folder_list_async (ConcordConnector    *connector,
                 g_ptr_array_add (book->snapshot, g_strdup (name));
             }
 
+          book->checked = FALSE;
           book->deleted = g_ptr_array_new_with_free_func (g_free);
           g_hash_table_iter_init (&iter, book->base);
           while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -1950,7 +2004,9 @@ vcard_folder_list_async (ConcordConnector    *connector,
         }
       if (entry == NULL)
         continue;   /* deleted since the snapshot */
-      if (entry->record == NULL)
+      if (entry->good && entry_get_record (entry, name) == NULL)
+        entry = refresh_entry (self, book, name, NULL);   /* its cached form was damaged */
+      if (entry == NULL || !entry->good || entry->record == NULL)
         {
           book->damaged = TRUE;
           continue;
@@ -1986,7 +2042,7 @@ vcard_folder_list_async (ConcordConnector    *connector,
         {
           const char *name = g_ptr_array_index (book->all_names, i);
           CardEntry *entry = g_hash_table_lookup (book->cards, name);
-          const guint8 *hash = entry != NULL && entry->record != NULL ? entry->hash : NULL;
+          const guint8 *hash = entry != NULL && entry->good ? entry->hash : NULL;
 
           if (hash == NULL && book->base != NULL)
             hash = g_hash_table_lookup (book->base, name);
@@ -2054,7 +2110,9 @@ vcard_folder_fetch_async (ConcordConnector    *connector,
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
-      if (entry != NULL && entry->record != NULL)
+      if (entry != NULL && entry->good && entry_get_record (entry, remote_ids[i]) == NULL)
+        entry = refresh_entry (self, book, remote_ids[i], NULL);
+      if (entry != NULL && entry->good && entry->record != NULL)
         g_ptr_array_add (records, concord_record_ref (entry->record));
     }
 
@@ -2186,7 +2244,7 @@ pending_update (ConcordConnectorVCardFolder *self,
 
   /* Changed since read: fine unless the change's own fields changed. */
   cached = g_hash_table_lookup (book->cards, change->remote_id);
-  if (cached != NULL && cached->record != NULL && memcmp (hash, cached->hash, HASH_LENGTH) != 0)
+  if (cached != NULL && cached->good && memcmp (hash, cached->hash, HASH_LENGTH) != 0)
     {
       guint n = change->set != NULL ? concord_record_get_n_fields (change->set) : 0;
       guint n_clear = change->clear != NULL ? g_strv_length (change->clear) : 0;
@@ -2234,6 +2292,7 @@ pending_update (ConcordConnectorVCardFolder *self,
       entry->card = g_steal_pointer (&disk);
       entry->version = concord_vcard_get_version (entry->card);
       entry->record = record_for (self, entry->card, change->remote_id, entry);
+      entry->good = TRUE;
       g_hash_table_replace (book->cards, g_strdup (change->remote_id), entry);
       snapshot_note (book, change->remote_id, entry->hash);
       concord_write_batch_set_ok (batch, index, entry->record);

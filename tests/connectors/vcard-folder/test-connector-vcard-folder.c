@@ -998,6 +998,33 @@ test_incremental (Fixture       *f,
                                             CONCORD_FIELD_FIRST_NAME), ==, "Ada");
   g_clear_pointer (&deleted, g_ptr_array_unref);
 
+  /* A card edited between the schema (which checked every card) and the
+   * listing right after it: seen by the next listing, never lost. */
+  {
+    g_autoptr(GPtrArray) schema = NULL;
+    g_autoptr(GHashTable) after_schema = NULL;
+    g_autoptr(GHashTable) next = NULL;
+    g_autofree char *cursor6 = NULL;
+    g_autofree char *cursor7 = NULL;
+    g_autoptr(GError) error = NULL;
+    GAsyncResult *slot = NULL;
+    g_autoptr(GAsyncResult) result = NULL;
+
+    concord_connector_load_schema_async (CONCORD_CONNECTOR (f->connector), SELF, NULL,
+                                         concord_test_store_result_cb, &slot);
+    result = concord_test_wait_for_result (&slot);
+    schema = concord_connector_load_schema_finish (CONCORD_CONNECTOR (f->connector), result, &error);
+    g_assert_no_error (error);
+    put_file (f, "grace.vcf", GRACE_CARD, -1);
+    after_schema = list_since (f, cursor5, &cursor6, &deleted, &complete);
+    g_clear_pointer (&deleted, g_ptr_array_unref);
+    next = list_since (f, cursor6, &cursor7, &deleted, &complete);
+    g_clear_pointer (&deleted, g_ptr_array_unref);
+    g_assert_cmpuint (g_hash_table_size (after_schema) + g_hash_table_size (next), ==, 1);
+    g_assert_true (g_hash_table_contains (after_schema, "grace.vcf") ||
+                   g_hash_table_contains (next, "grace.vcf"));
+  }
+
   /* Cursors it does not know: a complete listing, never a partial one. */
   {
     const char *bogus[] = { unknown, "vcf1:../../../etc/passwd", "vcf1:", "1234", "", NULL };
