@@ -26,6 +26,12 @@
 # measured), so the server's time and both tools' first syncs see the same
 # warm server.
 #
+# The folders, Radicale's storage and the state go under $TMPDIR (/tmp by
+# default): on a file system without a journal (ext4 as this project's CI
+# machines have it), creating a file gets slower as recently deleted inodes
+# pile up (the kernel's recently_deleted() check), which both tools pay per
+# card; TMPDIR=/dev/shm measures without it.
+#
 # Lines: bench-addressbook phase=<name> n=<cards> wall_s=<s> rss_mb=<MB> [...]
 
 set -eu
@@ -42,14 +48,13 @@ for tool in curl vdirsyncer radicale python3 /usr/bin/time; do
 done
 [ -x "$CLI" ] || { echo "concord-bench-addressbook: no $CLI (build first)" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/concord-bench-addressbook.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/concord-bench-addressbook.XXXXXX")
 RADICALE_PID=
 cleanup () {
   [ -n "$RADICALE_PID" ] && kill "$RADICALE_PID" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT
 
 # shellcheck source=/dev/null
 . "$SRC/.ci/start-radicale" "$WORK/radicale" || exit 1
