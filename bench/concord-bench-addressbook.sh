@@ -27,8 +27,8 @@
 # warm server.
 #
 # The folders, Radicale's storage and the state go under $TMPDIR (/tmp by
-# default): on a file system without a journal (ext4 as this project's CI
-# machines have it), creating a file gets slower as recently deleted inodes
+# default): on ext4 without a journal (the machine of the figures in
+# bench/README.md), creating a file gets slower as recently deleted inodes
 # pile up (the kernel's recently_deleted() check), which both tools pay per
 # card; TMPDIR=/dev/shm measures without it.
 #
