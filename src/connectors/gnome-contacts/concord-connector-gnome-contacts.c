@@ -11,7 +11,8 @@
  *
  * Contact types. The user's enabled address books (ESourceRegistry, sources
  * with the address-book extension): the id is the source's UID, the label
- * its display name ("Personal" for the built-in one).
+ * its display name ("Personal" for the built-in one). A type given as a
+ * display name (on the command line) finds the one book of that name.
  *
  * Threads. Every call is libebook's async API, started on the caller's
  * thread-default main context (the engine's thread), where libebook also
@@ -462,6 +463,38 @@ on_client_ready_cb (GObject      *object,
   g_task_return_pointer (task, book, NULL);
 }
 
+/* The address book @type names: its source's UID, or else the display
+ * name of exactly one enabled address book, compared without case (what
+ * people type: `concord-cli connection add --b CONTACTS:Personal`). */
+static ESource *
+find_address_book (ESourceRegistry *registry,
+                   const char      *type)
+{
+  g_autoptr(ESource) source = e_source_registry_ref_source (registry, type);
+  g_autofree char *folded = NULL;
+  ESource *found = NULL;
+  GList *sources;
+  guint n = 0;
+
+  if (source != NULL && e_source_has_extension (source, E_SOURCE_EXTENSION_ADDRESS_BOOK))
+    return g_steal_pointer (&source);
+
+  folded = g_utf8_casefold (type, -1);
+  sources = e_source_registry_list_enabled (registry, E_SOURCE_EXTENSION_ADDRESS_BOOK);
+  for (GList *l = sources; l != NULL; l = l->next)
+    {
+      g_autofree char *name = g_utf8_casefold (e_source_get_display_name (l->data), -1);
+
+      if (g_str_equal (name, folded) && n++ == 0)
+        found = g_object_ref (l->data);
+    }
+  g_list_free_full (sources, g_object_unref);
+
+  if (n != 1)
+    g_clear_object (&found);
+  return found;
+}
+
 static void
 open_book_connect (GTask *task)
 {
@@ -477,8 +510,8 @@ open_book_connect (GTask *task)
       return;
     }
 
-  source = e_source_registry_ref_source (self->registry, call->type);
-  if (source == NULL || !e_source_has_extension (source, E_SOURCE_EXTENSION_ADDRESS_BOOK))
+  source = find_address_book (self->registry, call->type);
+  if (source == NULL)
     {
       g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
                                "GNOME Contacts has no address book “%s”", call->type);
@@ -651,7 +684,12 @@ is_echo (Book     *book,
   if (own == NULL)
     return FALSE;
   text = e_vcard_to_string (E_VCARD (contact), EVC_FORMAT_VCARD_30);
-  return g_str_equal (own, text);
+  if (g_str_equal (own, text))
+    return TRUE;
+
+  g_debug ("View: a contact Concord wrote changed since (%zu bytes, then %zu)",
+           strlen (text), strlen (own));
+  return FALSE;
 }
 
 static void
@@ -662,9 +700,18 @@ on_view_objects_added_cb (EBookClientView *view,
   Book *book = user_data;
   gboolean changed = FALSE;
 
+  /* A contact Concord added, whatever the order of EDS's answer and this
+   * notification. */
   for (const GSList *l = contacts; l != NULL && !changed; l = l->next)
-    changed = book->adding == 0 && !is_echo (book, l->data);
+    {
+      const char *uid = e_contact_get_const (l->data, E_CONTACT_UID);
 
+      changed = book->adding == 0 && !is_echo (book, l->data) &&
+                (uid == NULL || !g_hash_table_contains (book->own_cards, uid));
+    }
+
+  g_debug ("View: %u added, %s", g_slist_length ((GSList *) contacts),
+           changed ? "a change" : "echoes");
   if (changed)
     schedule_changed (book->self);
 }
@@ -680,6 +727,8 @@ on_view_objects_modified_cb (EBookClientView *view,
   for (const GSList *l = contacts; l != NULL; l = l->next)
     changed |= !is_echo (book, l->data);
 
+  g_debug ("View: %u modified, %s", g_slist_length ((GSList *) contacts),
+           changed ? "a change" : "echoes");
   if (changed)
     schedule_changed (book->self);
 }
@@ -697,6 +746,8 @@ on_view_objects_removed_cb (EBookClientView *view,
         !g_hash_table_contains (book->writing, l->data))
       changed = TRUE;
 
+  g_debug ("View: %u removed, %s", g_slist_length ((GSList *) uids),
+           changed ? "a change" : "echoes");
   if (changed)
     schedule_changed (book->self);
 }

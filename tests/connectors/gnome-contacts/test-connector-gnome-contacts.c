@@ -499,7 +499,8 @@ test_live_changes (Fixture       *f,
   }
 }
 
-/* An address book that does not exist: NOT_FOUND, not a hang. */
+/* An address book that does not exist: NOT_FOUND, not a hang. One named
+ * by its display name (as typed on the command line) is found. */
 static void
 test_unknown_book (Fixture       *f,
                    gconstpointer  data)
@@ -507,9 +508,19 @@ test_unknown_book (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordPage) page = concord_test_list_page (CONCORD_CONNECTOR (f->connector),
                                                         "no-such-address-book", NULL, &error);
+  g_autofree char *upper = g_utf8_strup (f->book->name, -1);
+  g_autofree char *uid = concord_test_address_book_add (f->book,
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Noether;Emmy;;;\r\nFN:Emmy Noether\r\n"
+    "EMAIL:emmy@example.com\r\nEND:VCARD");
 
   g_assert_null (page);
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  page = concord_test_list_page (CONCORD_CONNECTOR (f->connector), upper, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->records->len, ==, 1);
+  g_assert_cmpstr (concord_record_get_remote_id (page->records->pdata[0]), ==, uid);
 }
 
 /* A desktop without Evolution Data Server: a session bus where nothing
