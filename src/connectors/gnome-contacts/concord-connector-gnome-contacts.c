@@ -131,6 +131,9 @@ G_DEFINE_FINAL_TYPE (ConcordConnectorGnomeContacts, concord_connector_gnome_cont
                      CONCORD_TYPE_CONNECTOR)
 
 static void start_view (Book *book);
+static void schedule_changed (ConcordConnectorGnomeContacts *self);
+static void on_backend_died_cb (EClient  *client,
+                                gpointer  user_data);
 static void concord_connector_gnome_contacts_load_schema_async (ConcordConnector    *connector,
                                                                 const char          *contact_type,
                                                                 GCancellable        *cancellable,
@@ -161,6 +164,8 @@ book_new (ConcordConnectorGnomeContacts *self,
 static void
 book_free (Book *book)
 {
+  if (book->client != NULL)
+    g_signal_handlers_disconnect_by_data (book->client, book);
   if (book->view != NULL)
     {
       g_signal_handlers_disconnect_by_data (book->view, book);
@@ -453,7 +458,10 @@ on_client_ready_cb (GObject      *object,
       g_hash_table_insert (self->books, g_strdup (call->type), book);
     }
   if (book->client == NULL)
-    book->client = E_BOOK_CLIENT (client);
+    {
+      book->client = E_BOOK_CLIENT (client);
+      g_signal_connect (book->client, "backend-died", G_CALLBACK (on_backend_died_cb), book);
+    }
   else
     g_object_unref (client);
 
@@ -493,6 +501,28 @@ find_address_book (ESourceRegistry *registry,
   if (n != 1)
     g_clear_object (&found);
   return found;
+}
+
+/* The book's backend went away (EDS restarted, or crashed): the next call
+ * connects again, and a run soon does that call, so that changes made
+ * meanwhile are read and watching resumes. */
+static void
+on_backend_died_cb (EClient  *client,
+                    gpointer  user_data)
+{
+  Book *book = user_data;
+
+  g_message ("%s: the address book service stopped; connecting again", APP_NAME);
+  g_signal_handlers_disconnect_by_data (client, book);
+  if (book->view != NULL)
+    g_signal_handlers_disconnect_by_data (book->view, book);
+  g_clear_object (&book->view);
+  book->view_starting = FALSE;
+  g_clear_object (&book->client);
+  g_hash_table_remove_all (book->writing);
+  book->adding = 0;
+  if (book->self->watching)
+    schedule_changed (book->self);
 }
 
 static void
@@ -795,6 +825,8 @@ on_view_ready_cb (GObject      *object,
   e_book_client_view_start (view, &error);
   if (error != NULL)
     g_debug ("Starting a view failed: %s", error->message);
+  else
+    g_debug ("Watching an address book");
 }
 
 static void
@@ -1288,6 +1320,7 @@ typedef struct
   GTask             *task;     /* (owned) */
   ConcordWriteBatch *batch;    /* (unowned) held once per step in flight */
   Book              *book;     /* (unowned) */
+  EBookClient       *client;   /* (owned) the book's, even if its backend dies meanwhile */
   guint              index;
   char              *uid;      /* (owned) (nullable) the contact */
   ConcordRecordChange *change; /* (unowned) (nullable) for an update */
@@ -1306,6 +1339,7 @@ step_new (GTask             *task,
   step->task = g_object_ref (task);
   step->batch = batch;
   step->book = call->book;
+  step->client = g_object_ref (call->book->client);
   step->index = index;
   step->uid = g_strdup (uid);
   concord_write_batch_hold (batch);
@@ -1324,6 +1358,7 @@ step_done (Step *step)
   done = concord_write_batch_release (step->batch);
   g_clear_object (&done);
   g_object_unref (step->task);
+  g_object_unref (step->client);
   g_free (step->uid);
   g_free (step);
 }
@@ -1374,7 +1409,7 @@ on_step_read_back_cb (GObject      *object,
 static void
 step_read_back (Step *step)
 {
-  e_book_client_get_contact (step->book->client, step->uid, g_task_get_cancellable (step->task),
+  e_book_client_get_contact (step->client, step->uid, g_task_get_cancellable (step->task),
                              on_step_read_back_cb, step);
 }
 
@@ -1434,7 +1469,7 @@ create_contacts (GTask *task)
       /* EDS chooses the UID of a new contact. */
       e_contact_set (contact, E_CONTACT_UID, NULL);
       call->book->adding++;
-      e_book_client_add_contact (call->book->client, contact, E_BOOK_OPERATION_FLAG_NONE,
+      e_book_client_add_contact (step->client, contact, E_BOOK_OPERATION_FLAG_NONE,
                                  g_task_get_cancellable (task), on_contact_added_cb, step);
     }
 
@@ -1549,7 +1584,7 @@ on_update_current_cb (GObject      *object,
 
   text = concord_vcard_to_string (card, NULL);
   changed = e_contact_new_from_vcard_with_uid (text, step->uid);
-  e_book_client_modify_contact (step->book->client, changed, E_BOOK_OPERATION_FLAG_NONE,
+  e_book_client_modify_contact (step->client, changed, E_BOOK_OPERATION_FLAG_NONE,
                                 g_task_get_cancellable (step->task), on_contact_modified_cb, step);
 }
 
@@ -1568,7 +1603,7 @@ update_contacts (GTask *task)
       step->change = change;
       book_begin_write (step->book, step->uid);
       step->writing = TRUE;
-      e_book_client_get_contact (call->book->client, step->uid, g_task_get_cancellable (task),
+      e_book_client_get_contact (step->client, step->uid, g_task_get_cancellable (task),
                                  on_update_current_cb, step);
     }
 
@@ -1629,7 +1664,7 @@ delete_contacts (GTask *task)
       /* Before the call: the view may tell of the removal before EDS
        * answers it. */
       g_hash_table_add (call->book->removed, g_strdup (uid));
-      e_book_client_remove_contact_by_uid (call->book->client, uid, E_BOOK_OPERATION_FLAG_NONE,
+      e_book_client_remove_contact_by_uid (step->client, uid, E_BOOK_OPERATION_FLAG_NONE,
                                            g_task_get_cancellable (task), on_contact_removed_cb,
                                            step);
     }
