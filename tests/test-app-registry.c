@@ -507,11 +507,48 @@ test_described (void)
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
 }
 
+/* The registry gives the engine a numbering plan for the locale's country
+ * (set to Great Britain in main(), before the registry's first use): a
+ * national and an international form of one number are one number; other
+ * numbers, and numbers of another country, are not. */
+static void
+test_phone_numbers (void)
+{
+  g_autoptr(ConcordRecord) a = concord_record_new ("a");
+  g_autoptr(ConcordRecord) b = concord_record_new ("b");
+  guint n_apps;
+
+  g_assert_nonnull (concord_app_registry_list (&n_apps));
+
+  concord_record_set_text (a, "phone", CONCORD_FIELD_TYPE_PHONE, "+44 20 7946 0018");
+  concord_record_set_text (b, "phone", CONCORD_FIELD_TYPE_PHONE, "020 7946 0018");
+  g_assert_true (concord_value_equal (concord_record_get (a, "phone"), concord_record_get (b, "phone")));
+
+  concord_record_set_text (b, "phone", CONCORD_FIELD_TYPE_PHONE, "020 7946 0019");
+  g_assert_false (concord_value_equal (concord_record_get (a, "phone"), concord_record_get (b, "phone")));
+
+  /* A French number written nationally is not the British one. */
+  concord_record_set_text (a, "phone", CONCORD_FIELD_TYPE_PHONE, "+33 1 42 68 53 00");
+  concord_record_set_text (b, "phone", CONCORD_FIELD_TYPE_PHONE, "01 42 68 53 00");
+  g_assert_false (concord_value_equal (concord_record_get (a, "phone"), concord_record_get (b, "phone")));
+
+  /* Two international forms need no country. */
+  concord_record_set_text (b, "phone", CONCORD_FIELD_TYPE_PHONE, "+33142685300");
+  g_assert_true (concord_value_equal (concord_record_get (a, "phone"), concord_record_get (b, "phone")));
+
+  /* Not numbers at all: never equal. */
+  concord_record_set_text (a, "phone", CONCORD_FIELD_TYPE_PHONE, "call the office");
+  concord_record_set_text (b, "phone", CONCORD_FIELD_TYPE_PHONE, "ask reception");
+  g_assert_false (concord_value_equal (concord_record_get (a, "phone"), concord_record_get (b, "phone")));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   concord_test_init (&argc, &argv);
+  /* Read by the registry's first use (test_phone_numbers()). */
+  g_setenv ("LC_ALL", "en_GB.UTF-8", TRUE);
 
   g_test_add_func ("/concord/app-registry/lookup", test_lookup);
   g_test_add_func ("/concord/app-registry/turkish-locale", test_turkish_locale);
@@ -519,6 +556,7 @@ main (int   argc,
   g_test_add_func ("/concord/app-registry/validate-fields", test_validate_fields);
   g_test_add_func ("/concord/app-registry/options-and-factory", test_options_and_factory);
   g_test_add_func ("/concord/app-registry/described", test_described);
+  g_test_add_func ("/concord/app-registry/phone-numbers", test_phone_numbers);
 
   return g_test_run ();
 }

@@ -498,6 +498,19 @@ def main():
         check('connection add with crm:people', p.returncode == 0 and shown.get('type_b') == 'people',
               p.stderr + str(shown))
         cli('connection', 'remove', 'crm-people')
+        # The TYPE may be the type's name as the app shows it (an address
+        # book's display name), in any case; a type the app lacks is refused
+        # with the ones it has, and nothing is stored.
+        p = cli('connection', 'add', 'crm-named', '--a', 'shop', '--b', 'crm:LEADS')
+        shown = json.loads(cli('connection', 'show', 'crm-named', '--json').stdout or '{}')
+        check('connection add with the type by its name', p.returncode == 0 and
+              shown.get('type_b') == 'leads', p.stderr + str(shown))
+        p = cli('connection', 'add', 'crm-none', '--a', 'shop', '--b', 'crm:customers')
+        listed = cli('connection', 'list', '--json').stdout
+        check('connection add with a type the app lacks names the ones it has',
+              p.returncode == 1 and '“customers” is not a contact type of crm (it has: people, leads)'
+              in p.stderr and 'crm-none' not in listed, p.stderr + listed)
+        cli('connection', 'remove', 'crm-named')
         cli('account', 'remove', 'crm')
 
         p = cli('sync', 'both', '--dry-run', '--json')

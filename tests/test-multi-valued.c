@@ -472,6 +472,30 @@ test_default_mapping (void)
   g_assert_cmpstr (concord_fields_lookup ("phones")->label, ==, "Phone numbers");
 }
 
+/* One value under three labels is one member (the first label's), and
+ * the set's bookkeeping never reads a member it already dropped (the
+ * vCard fuzzer found a card whose duplicate EMAILs did). */
+static void
+test_same_value_three_labels (void)
+{
+  g_autoptr(ConcordRecord) record = concord_record_new ("r");
+  const char *items[] = { "work\tsame@example.com", "home\tsame@example.com",
+                          "other\tsame@example.com", "home\tsecond@example.com", NULL };
+  const ConcordValue *value;
+  guint n_same = 0;
+
+  concord_record_set_set (record, "emails", items);
+  value = concord_record_get (record, "emails");
+  g_assert_nonnull (value);
+  g_assert_cmpuint (g_strv_length (value->v.set), ==, 2);
+  for (guint i = 0; value->v.set[i] != NULL; i++)
+    {
+      g_assert_nonnull (strchr (value->v.set[i], '\t'));
+      n_same += strstr (value->v.set[i], "\tsame@example.com") != NULL;
+    }
+  g_assert_cmpuint (n_same, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -490,6 +514,7 @@ main (int   argc,
   g_test_add_func ("/concord/multi-valued/normalize/primary-replaced", test_normalize_primary_replaced);
   g_test_add_func ("/concord/multi-valued/normalize/primary-removed", test_normalize_primary_removed);
   g_test_add_func ("/concord/multi-valued/normalize/phones", test_normalize_phones);
+  g_test_add_func ("/concord/multi-valued/same-value-three-labels", test_same_value_three_labels);
 
   return g_test_run ();
 }

@@ -319,6 +319,44 @@ test_altered (void)
   g_assert_true (concord_record_is_altered (record, "first_name"));
 }
 
+/* A stand-in numbering plan: "0…" is "+44…" (what EPhoneNumber says for
+ * the country GB; the vCard layer's tests check the real one). */
+static gboolean
+gb_phone_equal (const char *a,
+                const char *b)
+{
+  if (a[0] == '0' && g_str_has_prefix (b, "+44"))
+    return g_str_equal (a + 1, b + 3);
+  if (b[0] == '0' && g_str_has_prefix (a, "+44"))
+    return g_str_equal (b + 1, a + 3);
+  return FALSE;
+}
+
+static void
+test_phone_equal_func (void)
+{
+  g_autoptr(ConcordRecord) a = concord_record_new ("a");
+  g_autoptr(ConcordRecord) b = concord_record_new ("b");
+
+  concord_record_set_text (a, "phone", CONCORD_FIELD_TYPE_PHONE, "+44 20 7946 0018");
+  concord_record_set_text (b, "phone", CONCORD_FIELD_TYPE_PHONE, "020 7946 0018");
+  concord_record_set_text (a, "company", CONCORD_FIELD_TYPE_STRING, "02079460018");
+  concord_record_set_text (b, "company", CONCORD_FIELD_TYPE_STRING, "+442079460018");
+
+  /* Without a numbering plan, different texts are different numbers. */
+  g_assert_false (concord_value_equal (concord_record_get (a, "phone"), concord_record_get (b, "phone")));
+
+  concord_set_phone_equal_func (gb_phone_equal);
+  g_assert_true (concord_value_equal (concord_record_get (a, "phone"), concord_record_get (b, "phone")));
+  /* Only phones: text fields holding digits are not numbers. */
+  g_assert_false (concord_value_equal (concord_record_get (a, "company"), concord_record_get (b, "company")));
+  /* Each side keeps its own form. */
+  g_assert_cmpstr (concord_record_get_text (a, "phone"), ==, "+442079460018");
+  g_assert_cmpstr (concord_record_get_text (b, "phone"), ==, "02079460018");
+  concord_set_phone_equal_func (NULL);
+  g_assert_false (concord_value_equal (concord_record_get (a, "phone"), concord_record_get (b, "phone")));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -332,6 +370,7 @@ main (int   argc,
   g_test_add_func ("/concord/record/fields-and-mapping", test_fields_and_mapping);
   g_test_add_func ("/concord/record/email-locale", test_email_locale);
   g_test_add_func ("/concord/record/altered", test_altered);
+  g_test_add_func ("/concord/record/phone-equal-func", test_phone_equal_func);
 
   return g_test_run ();
 }

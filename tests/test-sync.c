@@ -763,6 +763,56 @@ test_deleted_is_unlinked_not_propagated (Fixture       *f,
   g_assert_cmpstr (text (f->side[0], "gone@example.com", "first_name"), ==, "Back");
 }
 
+/* An incremental app that reports its deletions (a CardDAV sync report's
+ * 404 members): the pair is undone on the incremental run itself, with no
+ * full listing, and still nothing is deleted on the other side. */
+static void
+test_reported_deletion_unlinks (Fixture       *f,
+                                gconstpointer  data)
+{
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+
+  g_object_unref (f->side[0]);
+  f->side[0] = concord_memory_connector_new ("a", CONCORD_CONNECTOR_INCREMENTAL);
+  concord_memory_connector_set_page_size (f->side[0], 3);
+  concord_memory_connector_set_now (f->side[0], 1000);
+  concord_memory_connector_set_report_deletions (f->side[0], TRUE);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("d%u@example.com", i);
+
+      person (f->side[0], email, "first_name", "D", NULL);
+    }
+  sync_ok (f);
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 5);
+
+  /* An edit and a deletion; the listing after them is incremental. */
+  edit (f->side[0], "d1@example.com", "first_name", "Edited");
+  concord_memory_connector_remove (f->side[0],
+                                   concord_record_get_remote_id (find (f->side[0], "d3@example.com")));
+  concord_memory_connector_reset_counters (f->side[0]);
+  g_assert_true (sync_full (f, NULL, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.unlinked, ==, 1);
+  g_assert_cmpuint (summary.listed[CONCORD_SIDE_A], ==, 1);  /* only the edit was listed */
+  concord_run_summary_clear (&summary);
+
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 4);
+  g_assert_nonnull (find (f->side[1], "d3@example.com"));
+  g_assert_cmpstr (text (f->side[1], "d1@example.com", "first_name"), ==, "Edited");
+
+  /* A deletion reported again (a server repeating itself) or of a record
+   * never seen changes nothing. */
+  person (f->side[0], "brief@example.com", NULL);
+  concord_memory_connector_remove (f->side[0],
+                                   concord_record_get_remote_id (find (f->side[0], "brief@example.com")));
+  sync_ok (f);
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 4);
+  g_assert_null (find (f->side[1], "brief@example.com"));
+}
+
 static void
 test_failed_listing_writes_nothing (Fixture       *f,
                                     gconstpointer  data)
@@ -1892,6 +1942,7 @@ main (int   argc,
   ADD ("no-ping-pong", test_no_ping_pong);
   ADD ("journal", test_journal);
   ADD ("deleted-is-unlinked", test_deleted_is_unlinked_not_propagated);
+  ADD ("reported-deletion-unlinks", test_reported_deletion_unlinks);
   ADD ("failed-listing-writes-nothing", test_failed_listing_writes_nothing);
   ADD ("symmetry", test_symmetry);
   ADD ("on-engine-thread", test_on_engine_thread);

@@ -828,11 +828,47 @@ join_type_ids (GPtrArray *types)
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
-/* "ACCOUNT[:TYPE]": the account's id and the contact type. Without a
- * TYPE, the one the app lists when it lists one, else "contacts" when it
- * is among them (Elastic Email's); an app with several and no "contacts"
- * (the Sample CRM's people and leads, Mailchimp's audiences) needs the
- * TYPE, and the error lists them. */
+/* Whether @given names @type: its id, its name as the app shows it (an
+ * address book's display name, compared without regard to case), or its
+ * path (an address book's URL path or a sub-folder's path: the same
+ * without a trailing '/', or ending in "/<id>"). */
+static gboolean
+type_matches (const ConcordContactType *type,
+              const char               *given)
+{
+  g_autofree char *given_folded = g_utf8_casefold (given, -1);
+  g_autofree char *label_folded = type->label != NULL ? g_utf8_casefold (type->label, -1) : NULL;
+  g_autofree char *given_bare = g_strdup (given);
+  g_autofree char *id_bare = g_strdup (type->id);
+  gsize n;
+
+  if (g_str_equal (type->id, given) ||
+      (label_folded != NULL && g_str_equal (label_folded, given_folded)))
+    return TRUE;
+
+  while ((n = strlen (given_bare)) > 1 && given_bare[n - 1] == '/')
+    given_bare[n - 1] = '\0';
+  while ((n = strlen (id_bare)) > 1 && id_bare[n - 1] == '/')
+    id_bare[n - 1] = '\0';
+  if (*id_bare == '\0' || g_str_equal (id_bare, "."))
+    return FALSE;
+  if (g_str_equal (given_bare, id_bare))
+    return TRUE;
+  if (*id_bare != '/' && g_str_has_suffix (given_bare, id_bare))
+    {
+      n = strlen (given_bare) - strlen (id_bare);
+      return n > 0 && given_bare[n - 1] == '/';
+    }
+  return FALSE;
+}
+
+/* "ACCOUNT[:TYPE]": the account's id and the contact type. A TYPE is the
+ * type's id, its name or its path (type_matches()); when the app cannot
+ * list its types, it is taken as an id. Without a TYPE, the one the app
+ * lists when it lists one, else "contacts" when it is among them (Elastic
+ * Email's); an app with several and no "contacts" (the Sample CRM's people
+ * and leads, Mailchimp's audiences) needs the TYPE, and the error lists
+ * them. */
 static gboolean
 split_side (ConcordStore  *store,
             const char    *text,
@@ -851,8 +887,28 @@ split_side (ConcordStore  *store,
   *account_id = g_strdup (account->id);
   if (parts[1] != NULL && *parts[1] != '\0')
     {
-      *type = g_strdup (parts[1]);
-      return TRUE;
+      g_autoptr(GError) local_error = NULL;
+
+      if ((types = list_contact_types (account, &local_error)) == NULL)
+        {
+          g_debug ("Could not list the contact types of %s: %s", account->name,
+                   local_error->message);
+          *type = g_strdup (parts[1]);
+          return TRUE;
+        }
+      for (guint i = 0; i < types->len; i++)
+        if (type_matches (g_ptr_array_index (types, i), parts[1]))
+          {
+            *type = g_strdup (((ConcordContactType *) g_ptr_array_index (types, i))->id);
+            return TRUE;
+          }
+      ids = join_type_ids (types);
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   /* Translators: a contact type's name as typed, an account's name,
+                    * then the ids of its contact types */
+                   _("“%s” is not a contact type of %s (it has: %s)"), parts[1], account->name,
+                   ids);
+      return FALSE;
     }
 
   if ((types = list_contact_types (account, error)) == NULL)

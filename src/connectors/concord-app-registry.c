@@ -44,6 +44,7 @@
 #include "concord-http.h"
 #include "concord-json-connector.h"
 #include "concord-json-private.h"
+#include "concord-vcard.h"
 
 /* Options are a few short strings; beyond this they are not read. */
 #define MAX_OPTIONS_BYTES (64 * 1024)
@@ -245,12 +246,38 @@ add_described_apps (GPtrArray *list)
     }
 }
 
+/* The user's country, from the locale, for phone numbers written without
+ * one; NULL when the locale names none. Set once, before any sync. */
+static char *phone_region;
+
+/* The engine's phone comparison (concord_set_phone_equal_func()): a
+ * national and an international form of one number are equal when the
+ * country is known. Only reached when the two texts differ. */
+static gboolean
+phone_equal (const char *a,
+             const char *b)
+{
+  g_autofree char *ea = NULL;
+  g_autofree char *eb = NULL;
+
+  if (phone_region == NULL && (a[0] != '+' || b[0] != '+'))
+    return FALSE;
+  ea = concord_vcard_phone_e164 (a, phone_region);
+  eb = ea != NULL ? concord_vcard_phone_e164 (b, phone_region) : NULL;
+  return eb != NULL && g_str_equal (ea, eb);
+}
+
 static GPtrArray *
 get_apps (void)
 {
   if (g_once_init_enter (&apps))
     {
       GPtrArray *list = g_ptr_array_new ();
+
+      /* Everything that makes connectors comes here first: the place to
+       * give the engine a numbering plan. */
+      phone_region = concord_vcard_default_region ();
+      concord_set_phone_equal_func (phone_equal);
 
       for (guint i = 0; i < G_N_ELEMENTS (builtin_apps); i++)
         g_ptr_array_add (list, (gpointer) builtin_apps[i]);

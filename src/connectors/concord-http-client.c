@@ -767,9 +767,16 @@ check_answer (ConcordHttpClient  *self,
               GError            **error)
 {
   const char *label = call->request->label;
+  g_autoptr(GError) redirect_error = NULL;
 
-  if (!concord_http_check_redirect (msg, error))
+  if (!concord_http_check_redirect (msg, &redirect_error))
     {
+      /* Same origin, and the caller follows it (CardDAV's well-known
+       * address): an answer. */
+      if ((call->request->flags & CONCORD_HTTP_SAME_ORIGIN_REDIRECT) != 0 &&
+          g_error_matches (redirect_error, CONCORD_ERROR, CONCORD_ERROR_INVALID))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&redirect_error));
       g_prefix_error (error, "%s: ", label);
       return FALSE;
     }

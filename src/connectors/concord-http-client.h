@@ -29,6 +29,10 @@ G_BEGIN_DECLS
  * @CONCORD_HTTP_IDEMPOTENT: the request may be repeated after a transport
  *   error or a 5xx (GET, HEAD, PUT and DELETE are, without the flag); any
  *   request is repeated after a 429, which the server did not act on
+ * @CONCORD_HTTP_SAME_ORIGIN_REDIRECT: a 3xx whose Location is on the
+ *   client's origin is an answer (its status and headers), for the caller
+ *   to follow with a new request; one to another origin stays an error
+ *   (the credentials never go there)
  */
 typedef enum
 {
@@ -36,6 +40,7 @@ typedef enum
   CONCORD_HTTP_NO_RETRY           = 1 << 0,
   CONCORD_HTTP_NOT_FOUND_IS_EMPTY = 1 << 1,
   CONCORD_HTTP_IDEMPOTENT         = 1 << 2,
+  CONCORD_HTTP_SAME_ORIGIN_REDIRECT = 1 << 3,
 } ConcordHttpFlags;
 
 /* One request: the path is relative to the client's base URL and already

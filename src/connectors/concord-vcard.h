@@ -28,6 +28,9 @@ typedef struct _ConcordVCard ConcordVCard;
 
 /* A card bigger than this is refused (a hostile server, a stray file). */
 #define CONCORD_VCARD_MAX_BYTES (1024 * 1024)
+/* A card of more properties than this is refused too: real cards have
+ * tens; this bounds what one card can cost. */
+#define CONCORD_VCARD_MAX_PROPERTIES 5000
 
 ConcordVCard  *concord_vcard_parse          (const char          *data,
                                              gssize               length,

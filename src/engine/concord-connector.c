@@ -91,7 +91,7 @@ concord_contact_type_free (ConcordContactType *type)
  * concord_page_new:
  *
  * Returns: (transfer full): an empty page whose @records array unrefs its
- *   records when freed
+ *   records when freed, and whose @deleted array frees its ids
  */
 ConcordPage *
 concord_page_new (void)
@@ -99,6 +99,7 @@ concord_page_new (void)
   ConcordPage *page = g_new0 (ConcordPage, 1);
 
   page->records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+  page->deleted = g_ptr_array_new_with_free_func (g_free);
 
   return page;
 }
@@ -110,6 +111,7 @@ concord_page_free (ConcordPage *page)
     return;
 
   g_clear_pointer (&page->records, g_ptr_array_unref);
+  g_clear_pointer (&page->deleted, g_ptr_array_unref);
   g_free (page->next_page);
   g_free (page->cursor);
   g_free (page);

@@ -51,6 +51,12 @@ void                concord_contact_type_free (ConcordContactType *type);
  * @complete: on the last page, %TRUE when the pages together listed every
  *   record of the contact type (not only changes): only then may absence
  *   be taken to mean "deleted"
+ * @deleted: (element-type utf8): remote ids of records the app itself
+ *   reports deleted since the cursor (a WebDAV sync report's 404 members,
+ *   a removed file, an address book's "removed" signal). Unlike absence,
+ *   these are news from the app, so an incremental listing may carry them;
+ *   the engine treats them as records gone from a complete listing. A
+ *   connector never guesses them.
  */
 typedef struct
 {
@@ -58,6 +64,7 @@ typedef struct
   char      *next_page;
   char      *cursor;
   gboolean   complete;
+  GPtrArray *deleted;
 } ConcordPage;
 
 ConcordPage *concord_page_new  (void);

@@ -251,6 +251,25 @@ emails_equal (const char *a,
   return kb != NULL && strcmp (ka, kb) == 0;
 }
 
+static ConcordPhoneEqualFunc phone_equal_func;
+
+/**
+ * concord_set_phone_equal_func:
+ * @func: (nullable): whether two normalised phone numbers that differ as
+ *   text are one number (a national and an international form of it);
+ *   %NULL: only equal texts are
+ *
+ * The engine knows no numbering plan; the connectors' layer, which links a
+ * phone library (libebook-contacts' EPhoneNumber), installs this once at
+ * start, before any sync runs. @func must be thread-safe and fast on the
+ * common "no" answer.
+ */
+void
+concord_set_phone_equal_func (ConcordPhoneEqualFunc func)
+{
+  phone_equal_func = func;
+}
+
 /**
  * concord_normalize_phone:
  * @phone: (nullable): a phone number as typed
@@ -366,11 +385,16 @@ normalize_set (const char         *key,
       n = 0;
       for (guint i = 0; i < out->len; i++)
         {
-          if (!g_hash_table_add (seen, (gpointer) labelled_value (out->pdata[i])))
+          const char *value = labelled_value (out->pdata[i]);
+
+          /* Not g_hash_table_add() alone: on a duplicate it would replace
+           * the stored key with this one, freed just below. */
+          if (g_hash_table_contains (seen, value))
             {
               g_free (out->pdata[i]);
               continue;
             }
+          g_hash_table_add (seen, (gpointer) value);
           out->pdata[n++] = out->pdata[i];
         }
       g_ptr_array_set_size (out, n);
@@ -430,7 +454,15 @@ concord_value_equal (const ConcordValue *a,
     {
       if (a->type == CONCORD_FIELD_TYPE_EMAIL || b->type == CONCORD_FIELD_TYPE_EMAIL)
         return emails_equal (a->v.text, b->v.text);
-      return g_strcmp0 (a->v.text, b->v.text) == 0;
+      if (g_strcmp0 (a->v.text, b->v.text) == 0)
+        return TRUE;
+      /* "+442079460018" and "02079460018" may be one number: only a phone
+       * library knows, for a known country (concord_set_phone_equal_func()).
+       * Asked only when the texts differ, so equal values cost nothing. */
+      if (a->type == CONCORD_FIELD_TYPE_PHONE && b->type == CONCORD_FIELD_TYPE_PHONE &&
+          phone_equal_func != NULL && a->v.text != NULL && b->v.text != NULL)
+        return phone_equal_func (a->v.text, b->v.text);
+      return FALSE;
     }
 
   if (a->type != b->type)

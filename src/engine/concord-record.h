@@ -74,6 +74,10 @@ gboolean      concord_value_from_variant (GVariant          *variant,
 char         *concord_email_fold        (const char         *email);
 char         *concord_normalize_email   (const char         *email);
 char         *concord_normalize_phone   (const char         *phone);
+
+typedef gboolean (*ConcordPhoneEqualFunc) (const char *a,
+                                           const char *b);
+void          concord_set_phone_equal_func (ConcordPhoneEqualFunc func);
 gboolean      concord_email_is_valid    (const char         *email);
 
 /* ------------------------------------------------------------------------- */

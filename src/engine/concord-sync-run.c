@@ -463,6 +463,7 @@ read_side (Run               *run,
   g_autofree char *cursor = NULL;
   g_autofree char *page_token = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) deleted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gboolean complete = FALSE;
   guint listed = 0;
   guint known = g_hash_table_size (input->index[side]);
@@ -529,6 +530,17 @@ read_side (Run               *run,
                                   concord_record_ref (record));
         }
 
+      /* What the app says it deleted: known records only (a record made
+       * and deleted between two runs was never seen). A later page that
+       * lists the id again (deleted, then made anew) wins. */
+      for (guint i = 0; page->deleted != NULL && i < page->deleted->len; i++)
+        {
+          const char *remote_id = g_ptr_array_index (page->deleted, i);
+
+          if (remote_id != NULL && g_hash_table_contains (input->index[side], remote_id))
+            g_hash_table_add (deleted, g_strdup (remote_id));
+        }
+
       run->n_read += page->records->len;
       if (run->options->progress != NULL)
         run->options->progress (CONCORD_RUN_READING, run->n_read, 0, run->options->progress_data);
@@ -559,6 +571,18 @@ read_side (Run               *run,
       g_hash_table_iter_init (&iter, input->index[side]);
       while (g_hash_table_iter_next (&iter, &key, &value))
         if (!g_hash_table_contains (seen, value))
+          g_ptr_array_add (input->vanished[side], g_strdup (key));
+    }
+  else
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      /* Reported deletions of an incremental listing; a complete one
+       * found them above by their absence. */
+      g_hash_table_iter_init (&iter, deleted);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (input->changed[side], key))
           g_ptr_array_add (input->vanished[side], g_strdup (key));
     }
 

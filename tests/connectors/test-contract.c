@@ -33,7 +33,9 @@
 #include "concord-connector-mailchimp.h"
 #include "concord-connector-hubspot.h"
 #include "concord-connector-pipedrive.h"
+#include "concord-connector-carddav-private.h"
 #include "concord-connector-sample.h"
+#include "concord-connector-vcard-folder.h"
 #include "concord-app-registry.h"
 #include "concord-description.h"
 #include "concord-error.h"
@@ -44,6 +46,7 @@
 #include "concord-mock-mailchimp.h"
 #include "concord-mock-hubspot.h"
 #include "concord-mock-pipedrive.h"
+#include "concord-mock-carddav.h"
 #include "concord-mock-server.h"
 #include "concord-test-connector.h"
 #include "concord-test-utils.h"
@@ -58,6 +61,8 @@
  * @CAP_FILE: the app is a local file: damaged files
  * @CAP_INJECTED: the app is in memory: faults are injected
  * @CAP_KEY: the connector takes a key the app checks
+ * @CAP_FOLDER: the app is a local folder of files, one record each: a
+ *   damaged file is left out alone, never failing the listing
  */
 typedef enum
 {
@@ -65,6 +70,7 @@ typedef enum
   CAP_FILE     = 1 << 1,
   CAP_INJECTED = 1 << 2,
   CAP_KEY      = 1 << 3,
+  CAP_FOLDER   = 1 << 4,
 } ContractCaps;
 
 typedef struct _ContractApp ContractApp;
@@ -94,6 +100,10 @@ struct _ContractApp
   /* A record the app refuses (the i-th of a batch) */
   ConcordRecord *(*make_refused)  (Fixture    *f,
                                    guint       i);
+  /* (nullable) The method of its list requests ("GET" when NULL) and of
+   * its create requests ("POST" when NULL): WebDAV's REPORT and PUT. */
+  const char    *list_method;
+  const char    *create_method;
 };
 
 /* ------------------------------------------------------------------------- */
@@ -353,6 +363,30 @@ sample_make_refused (Fixture *f,
   return new_person (NULL, "Nameless");
 }
 
+/* A vCard folder: the folder is the app. */
+static void
+vcard_folder_make_mock (Fixture *f)
+{
+}
+
+static ConcordConnector *
+vcard_folder_make_connector (Fixture    *f,
+                             const char *key)
+{
+  return CONCORD_CONNECTOR (concord_connector_vcard_folder_new (f->dir, "GB"));
+}
+
+/* A card holds no field of another app's own (not an X- property). */
+static ConcordRecord *
+vcard_folder_make_refused (Fixture *f,
+                           guint    i)
+{
+  ConcordRecord *record = new_person ("refused@example.com", "Refused");
+
+  concord_record_set_number (record, "custom:Deals won", 3);
+  return record;
+}
+
 /* Elastic Email: its mock server is the app. */
 static void
 elasticemail_make_mock (Fixture *f)
@@ -586,11 +620,54 @@ capsule_make_connector (Fixture    *f,
   return described_make_connector (f, key, NULL, NULL);
 }
 
+/* CardDAV: its mock server is the app, with one address book; one PUT a
+ * card, at most 100 KiB (max-resource-size). */
+static void
+carddav_make_mock (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  ConcordMockCarddav *mock = concord_mock_carddav_new (SECRET_KEY, 0, &error);
+
+  g_assert_no_error (error);
+  f->app_mock = G_OBJECT (mock);
+  f->server = concord_mock_carddav_get_server (mock);
+}
+
+static ConcordConnector *
+carddav_make_connector (Fixture    *f,
+                        const char *key)
+{
+  g_autofree char *url = g_strconcat (concord_mock_server_get_origin (f->server),
+                                      CONCORD_MOCK_CARDDAV_BOOK, NULL);
+  g_autoptr(GError) error = NULL;
+  ConcordConnectorCarddav *connector = concord_connector_carddav_new (
+    url, CONCORD_MOCK_CARDDAV_USER, key, "GB", &error);
+
+  g_assert_no_error (error);
+  _concord_connector_carddav_set_retry_base_ms (connector, 2);
+  return CONCORD_CONNECTOR (connector);
+}
+
+/* A card over the book's max-resource-size: refused, that card only. */
+static ConcordRecord *
+carddav_make_refused (Fixture *f,
+                      guint    i)
+{
+  g_autofree char *email = g_strdup_printf ("refused%u@example.com", i);
+  g_autofree char *notes = g_strnfill (200 * 1024, 'n');
+  ConcordRecord *record = new_person (email, "Refused");
+
+  concord_record_set_text (record, "notes", CONCORD_FIELD_TYPE_STRING, notes);
+  return record;
+}
+
 static const ContractApp apps[] = {
   { "memory", CAP_INJECTED, "contacts", NULL, 0,
     memory_make_mock, memory_make_connector, memory_make_refused },
   { "sample-crm", CAP_FILE | CAP_KEY, CONCORD_SAMPLE_CRM_PEOPLE, NULL, 0,
     sample_make_mock, sample_make_connector, sample_make_refused },
+  { "vcard-folder", CAP_FOLDER, CONCORD_VCARD_FOLDER_SELF, NULL, 0,
+    vcard_folder_make_mock, vcard_folder_make_connector, vcard_folder_make_refused },
   { "elasticemail", CAP_SERVER | CAP_KEY, "contacts", "X-ElasticEmail-ApiKey", 4,
     elasticemail_make_mock, elasticemail_make_connector, elasticemail_make_refused },
   { "pipedrive", CAP_SERVER | CAP_KEY, "persons", "x-api-token", 4,
@@ -605,6 +682,8 @@ static const ContractApp apps[] = {
     insightly_make_mock, insightly_make_connector, described_make_refused },
   { "capsule", CAP_SERVER | CAP_KEY, "persons", "Authorization", 4,
     capsule_make_mock, capsule_make_connector, described_make_refused },
+  { "carddav", CAP_SERVER | CAP_KEY, CONCORD_MOCK_CARDDAV_BOOK, "Authorization", 4,
+    carddav_make_mock, carddav_make_connector, carddav_make_refused, "REPORT", "PUT" },
 };
 
 static const char *
@@ -740,6 +819,9 @@ test_auth_refused (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordPage) page = NULL;
 
+  if (!needs (f, CAP_KEY | CAP_INJECTED, "a folder takes no key"))
+    return;
+
   if ((f->app->caps & CAP_KEY) != 0)
     {
       g_clear_object (&f->connector);
@@ -818,6 +900,39 @@ damage_file (Fixture    *f,
   g_assert_no_error (error);
 }
 
+/* A folder: two good records and a damaged file, @contents: the listing
+ * succeeds with the two, and is not complete (the damaged record is not
+ * a deleted one). */
+static void
+assert_damaged_left_out (Fixture    *f,
+                         const char *contents,
+                         gsize       length)
+{
+  g_autofree char *path = g_build_filename (f->dir, "damaged.vcf", NULL);
+  g_autofree char *token = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_records = 0;
+  gboolean complete = TRUE;
+
+  create_people (f, 2);
+  g_assert_true (g_file_set_contents (path, contents, (gssize) length, &error));
+  do
+    {
+      g_autoptr(ConcordPage) page = concord_test_list_page (f->connector, f->app->contact_type,
+                                                            token, &error);
+
+      g_assert_no_error (error);
+      n_records += page->records->len;
+      complete = page->complete;
+      g_free (token);
+      token = g_strdup (page->next_page);
+    }
+  while (token != NULL);
+
+  g_assert_cmpuint (n_records, ==, 2);
+  g_assert_false (complete);
+}
+
 /* Truncated JSON (and, for a file, bytes that are not JSON at all):
  * CONCORD_ERROR_PARSE. */
 static void
@@ -827,10 +942,19 @@ test_truncated (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordPage) page = NULL;
 
+  if ((f->app->caps & CAP_FOLDER) != 0)
+    {
+      static const char truncated[] = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Trunc";
+
+      assert_damaged_left_out (f, truncated, sizeof truncated - 1);
+      return;
+    }
+
   if ((f->app->caps & CAP_SERVER) != 0)
     {
       create_people (f, 3);
-      concord_mock_server_fail_route (f->server, "GET", "/", 1, 10, CONCORD_MOCK_FAULT_TRUNCATE, 0);
+      concord_mock_server_fail_route (f->server, f->app->list_method ? f->app->list_method : "GET",
+                                      "/", 1, 10, CONCORD_MOCK_FAULT_TRUNCATE, 0);
     }
   else if ((f->app->caps & CAP_FILE) != 0)
     {
@@ -869,12 +993,24 @@ test_nesting_bomb (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordPage) page = NULL;
 
-  if (!needs (f, CAP_SERVER | CAP_FILE, "the memory connector parses no bytes"))
+  if (!needs (f, CAP_SERVER | CAP_FILE | CAP_FOLDER, "the memory connector parses no bytes"))
     return;
+
+  if ((f->app->caps & CAP_FOLDER) != 0)
+    {
+      /* 50,000 cards begun inside each other, inside the size bound. */
+      g_autoptr(GString) bomb = g_string_new (NULL);
+
+      for (guint i = 0; i < 50000; i++)
+        g_string_append (bomb, "BEGIN:VCARD\r\n");
+      assert_damaged_left_out (f, bomb->str, bomb->len);
+      return;
+    }
 
   if ((f->app->caps & CAP_SERVER) != 0)
     {
-      concord_mock_server_fail_route (f->server, "GET", "/", 1, 10, CONCORD_MOCK_FAULT_NESTING_BOMB, 0);
+      concord_mock_server_fail_route (f->server, f->app->list_method ? f->app->list_method : "GET",
+                                      "/", 1, 10, CONCORD_MOCK_FAULT_NESTING_BOMB, 0);
     }
   else
     {
@@ -1168,7 +1304,8 @@ test_413_split (Fixture       *f,
     g_autoptr(GPtrArray) log = concord_mock_server_get_log (f->server);
 
     for (guint i = 0; i < log->len; i++)
-      if (g_str_equal (((ConcordMockLogEntry *) g_ptr_array_index (log, i))->method, "POST"))
+      if (g_str_equal (((ConcordMockLogEntry *) g_ptr_array_index (log, i))->method,
+                       f->app->create_method ? f->app->create_method : "POST"))
         n_posts++;
   }
   /* 10 refused, 5 + 5 refused, then 2 + 3 twice: at least 7 requests. */

@@ -62,6 +62,13 @@ typedef struct
   GSequenceIter *change_iter;  /* (unowned): place in self->changes */
 } Entry;
 
+/* A removed record, for incremental listings that report deletions. */
+typedef struct
+{
+  guint64  seq;
+  char    *remote_id;  /* (owned) */
+} Tombstone;
+
 struct _ConcordMemoryConnector
 {
   ConcordConnector          parent_instance;
@@ -95,6 +102,9 @@ struct _ConcordMemoryConnector
   guint                     fail_write_calls;
   GError                   *fail_write_error;  /* (owned) (nullable) */
   guint                     store_then_fail;
+
+  gboolean                  report_deletions;
+  GArray                   *tombstones;        /* (owned): Tombstone, ascending seq */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordMemoryConnector, concord_memory_connector, CONCORD_TYPE_CONNECTOR)
@@ -102,6 +112,12 @@ G_DEFINE_FINAL_TYPE (ConcordMemoryConnector, concord_memory_connector, CONCORD_T
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
+
+static void
+tombstone_clear (gpointer data)
+{
+  g_free (((Tombstone *) data)->remote_id);
+}
 
 static void
 entry_free (gpointer data)
@@ -490,6 +506,14 @@ concord_memory_connector_list_async (ConcordConnector    *connector,
       if (self->flags & CONCORD_CONNECTOR_INCREMENTAL)
         page->cursor = g_strdup_printf ("%" G_GUINT64_FORMAT, self->seq);
       page->complete = !incremental;
+      /* The removals since the cursor, as a WebDAV sync report gives them. */
+      for (guint i = 0; incremental && i < self->tombstones->len; i++)
+        {
+          Tombstone *tombstone = &g_array_index (self->tombstones, Tombstone, i);
+
+          if (tombstone->seq > since)
+            g_ptr_array_add (page->deleted, g_strdup (tombstone->remote_id));
+        }
     }
 
   g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
@@ -747,6 +771,7 @@ concord_memory_connector_finalize (GObject *object)
   g_clear_pointer (&self->order, g_sequence_free);
   g_clear_pointer (&self->changes, g_sequence_free);
   g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_pointer (&self->tombstones, g_array_unref);
   g_clear_pointer (&self->schema, g_ptr_array_unref);
   g_clear_error (&self->fail_list_error);
   g_clear_error (&self->fail_write_error);
@@ -788,6 +813,8 @@ concord_memory_connector_init (ConcordMemoryConnector *self)
   self->page_size = DEFAULT_PAGE_SIZE;
   self->max_batch = DEFAULT_MAX_BATCH;
   self->fail_list_page = -1;
+  self->tombstones = g_array_new (FALSE, FALSE, sizeof (Tombstone));
+  g_array_set_clear_func (self->tombstones, tombstone_clear);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -912,6 +939,13 @@ concord_memory_connector_remove (ConcordMemoryConnector *self,
   entry = g_hash_table_lookup (self->entries, remote_id);
   if (entry == NULL)
     return FALSE;
+
+  if (self->report_deletions)
+    {
+      Tombstone tombstone = { ++self->seq, g_strdup (remote_id) };
+
+      g_array_append_val (self->tombstones, tombstone);
+    }
 
   g_sequence_remove (entry->order_iter);
   g_sequence_remove (entry->change_iter);
@@ -1209,4 +1243,21 @@ concord_memory_connector_set_store_then_fail (ConcordMemoryConnector *self,
   g_return_if_fail (CONCORD_IS_MEMORY_CONNECTOR (self));
 
   self->store_then_fail = n_calls;
+}
+
+/**
+ * concord_memory_connector_set_report_deletions:
+ *
+ * With %TRUE, a record removed from now on is reported in the
+ * #ConcordPage.deleted of the next incremental listing (as a WebDAV sync
+ * report's 404 members are), instead of only by its absence from a full
+ * listing.
+ */
+void
+concord_memory_connector_set_report_deletions (ConcordMemoryConnector *self,
+                                               gboolean                report)
+{
+  g_return_if_fail (CONCORD_IS_MEMORY_CONNECTOR (self));
+
+  self->report_deletions = report;
 }

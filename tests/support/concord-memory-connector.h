@@ -45,6 +45,8 @@ ConcordRecord          *concord_memory_connector_insert           (ConcordMemory
                                                                    ConcordRecord          *record);
 gboolean                concord_memory_connector_replace          (ConcordMemoryConnector *self,
                                                                    ConcordRecord          *record);
+void                    concord_memory_connector_set_report_deletions (ConcordMemoryConnector *self,
+                                                                        gboolean                report);
 gboolean                concord_memory_connector_remove           (ConcordMemoryConnector *self,
                                                                    const char             *remote_id);
 ConcordRecord          *concord_memory_connector_lookup           (ConcordMemoryConnector *self,

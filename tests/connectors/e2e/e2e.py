@@ -34,6 +34,8 @@ file is one meson test, `e2e-<app>`), defining `class Driver`:
   all() -> [dict]               every contact, as get() gives them
 Optional:
   generate = 0                  --generate N for the app's mock
+  base_url_option = 'base_url'  the account option that takes the mock's
+                                address
   page_glob = 'GET *'           "METHOD /path" glob of the app's list page
                                 (for the malformed page)
   extra_checks(t)               the app's own checks after the list (a
@@ -151,7 +153,8 @@ def main():
         return p, doc
 
     def option_args(driver, base_url):
-        options = {'base_url': base_url}
+        # The option that takes the mock's address ("url" for CardDAV).
+        options = {getattr(driver, 'base_url_option', 'base_url'): base_url}
         options.update(driver.options(base_url) or {})
         args = []
         for key, value in options.items():
@@ -288,6 +291,13 @@ def main():
               p.stderr[-300:] + ' %r' % carol_a)
 
         # 7. A 429 storm on both mocks: the run succeeds, after the retries.
+        # The requests of a quiet run just before are the baseline: an app
+        # whose listing reports the previous run's own writes (a CardDAV
+        # sync token) reads them once more after a run that wrote.
+        for m in mocks:
+            m.command('reset')
+        p, doc = sync()
+        quiet_requests = (ee_mock.count()[0], app_mock.count()[0])
         for m in mocks:
             m.command('reset')
         armed = [m.command('storm %d' % STORM) for m in mocks]
