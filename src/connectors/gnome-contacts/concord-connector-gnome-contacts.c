@@ -535,6 +535,8 @@ open_book_connect (GTask *task)
 
   if (book != NULL && book->client != NULL)
     {
+      if (self->watching)
+        start_view (book);
       g_task_return_pointer (task, book, NULL);
       g_object_unref (task);
       return;
@@ -802,19 +804,23 @@ on_view_ready_cb (GObject      *object,
                  translated->message);
     }
 
-  /* The book of this client, if the connector still has it. */
+  /* The book of this client, if the connector still has it (and its
+   * backend did not die meanwhile). */
   g_hash_table_iter_init (&iter, self->books);
   while (book == NULL && g_hash_table_iter_next (&iter, NULL, &value))
     if (((Book *) value)->client == E_BOOK_CLIENT (object))
       book = value;
 
-  if (book == NULL || view == NULL)
+  if (book == NULL)
     {
       g_clear_object (&view);
       return;
     }
 
+  /* Without a view, the next call on this book tries again. */
   book->view_starting = FALSE;
+  if (view == NULL)
+    return;
   book->view = view;
 
   /* No initial flood of every contact; whole cards, to tell echoes. */
@@ -1438,21 +1444,100 @@ on_contact_added_cb (GObject      *object,
 }
 
 
+/* The records of a create call that became cards, added in one call. */
+typedef struct
+{
+  Book      *book;       /* (unowned) */
+  GPtrArray *steps;      /* (owned) Step (owned until handed on) */
+  GSList    *contacts;   /* (owned) EContact, in the order of steps */
+  GTask     *task;       /* (owned) */
+} AddBatch;
+
+static void
+add_batch_free (AddBatch *add)
+{
+  g_ptr_array_unref (add->steps);
+  g_slist_free_full (add->contacts, g_object_unref);
+  g_object_unref (add->task);
+  g_free (add);
+}
+
+/* One add for the whole batch: one D-Bus call and one transaction in EDS
+ * (measured: 1,000 contacts in 5.7 s one by one). When EDS refuses the
+ * batch, each contact is added on its own, so that one refused contact
+ * fails alone. */
+static void
+on_contacts_added_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  AddBatch *add = user_data;
+  g_autoptr(GError) error = NULL;
+  GSList *uids = NULL;
+
+  add->book->adding -= add->steps->len;
+  if (e_book_client_add_contacts_finish (E_BOOK_CLIENT (object), result, &uids, &error) &&
+      g_slist_length (uids) == add->steps->len)
+    {
+      GSList *l = uids;
+
+      for (guint i = 0; i < add->steps->len; i++, l = l->next)
+        {
+          Step *step = g_ptr_array_index (add->steps, i);
+
+          step->uid = g_strdup (l->data);
+          book_begin_write (step->book, step->uid);
+          step->writing = TRUE;
+          step_read_back (step);
+        }
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      for (guint i = 0; i < add->steps->len; i++)
+        step_fail (g_ptr_array_index (add->steps, i), translate_error (error, "Adding contacts"));
+    }
+  else
+    {
+      GSList *l = add->contacts;
+
+      if (error != NULL)
+        g_debug ("Adding %u contacts at once failed (%s); adding each", add->steps->len,
+                 error->message);
+      for (guint i = 0; i < add->steps->len; i++, l = l->next)
+        {
+          Step *step = g_ptr_array_index (add->steps, i);
+
+          add->book->adding++;
+          e_book_client_add_contact (step->client, l->data, E_BOOK_OPERATION_FLAG_NONE,
+                                     g_task_get_cancellable (add->task), on_contact_added_cb,
+                                     step);
+        }
+    }
+
+  g_slist_free_full (uids, g_free);
+  add_batch_free (add);
+}
+
 static void
 create_contacts (GTask *task)
 {
   ConcordConnectorGnomeContacts *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
   ConcordWriteBatch *batch = concord_write_batch_new (task, call->inputs->len);
+  AddBatch *add = g_new0 (AddBatch, 1);
   GTask *done;
+
+  add->book = call->book;
+  add->steps = g_ptr_array_new ();
+  add->task = g_object_ref (task);
 
   for (guint i = 0; i < call->inputs->len; i++)
     {
       const ConcordRecord *input = g_ptr_array_index (call->inputs, i);
       g_autoptr(ConcordVCard) card = concord_vcard_new (3, NULL);
-      g_autoptr(ContactRef) contact = NULL;
       g_autofree char *text = NULL;
       GError *error = NULL;
+      EContact *contact;
       Step *step = step_new (task, batch, i, NULL);
 
       if (!concord_vcard_apply (card, input, NULL, self->region, &error))
@@ -1468,10 +1553,19 @@ create_contacts (GTask *task)
       contact = e_contact_new_from_vcard (text);
       /* EDS chooses the UID of a new contact. */
       e_contact_set (contact, E_CONTACT_UID, NULL);
-      call->book->adding++;
-      e_book_client_add_contact (step->client, contact, E_BOOK_OPERATION_FLAG_NONE,
-                                 g_task_get_cancellable (task), on_contact_added_cb, step);
+      g_ptr_array_add (add->steps, step);
+      add->contacts = g_slist_prepend (add->contacts, contact);
     }
+  add->contacts = g_slist_reverse (add->contacts);
+
+  if (add->steps->len > 0)
+    {
+      call->book->adding += add->steps->len;
+      e_book_client_add_contacts (call->book->client, add->contacts, E_BOOK_OPERATION_FLAG_NONE,
+                                  g_task_get_cancellable (task), on_contacts_added_cb, add);
+    }
+  else
+    add_batch_free (add);
 
   done = concord_write_batch_release (batch);
   g_clear_object (&done);
