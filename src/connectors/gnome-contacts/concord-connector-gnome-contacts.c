@@ -1330,6 +1330,7 @@ typedef struct
   guint              index;
   char              *uid;      /* (owned) (nullable) the contact */
   ConcordRecordChange *change; /* (unowned) (nullable) for an update */
+  gpointer           group;    /* (unowned) (nullable) the update's UpdateBatch */
   gboolean           writing;  /* counted in book->writing */
 } Step;
 
@@ -1627,16 +1628,16 @@ on_contact_modified_cb (GObject      *object,
   step_read_back (step);
 }
 
-static void
-on_update_current_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+/* The contact of @step as it is now (@result) with the change applied, or
+ * NULL when the step failed (and is done). */
+static EContact *
+prepare_update (Step         *step,
+                GObject      *object,
+                GAsyncResult *result)
 {
-  Step *step = user_data;
   ConcordConnectorGnomeContacts *self = step->book->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(ContactRef) contact = NULL;
-  g_autoptr(ContactRef) changed = NULL;
   g_autoptr(ConcordVCard) card = NULL;
   g_autofree char *text = NULL;
   const ConcordVCard *read;
@@ -1644,7 +1645,7 @@ on_update_current_cb (GObject      *object,
   if (!e_book_client_get_contact_finish (E_BOOK_CLIENT (object), result, &contact, &error))
     {
       step_fail (step, translate_error (error, "Reading a contact to change"));
-      return;
+      return NULL;
     }
 
   card = card_from_contact (contact, &error);
@@ -1652,7 +1653,7 @@ on_update_current_cb (GObject      *object,
     {
       g_prefix_error (&error, "The contact cannot be read: ");
       step_fail (step, g_steal_pointer (&error));
-      return;
+      return NULL;
     }
 
   /* Someone changed a field of this change since Concord read the contact:
@@ -1663,7 +1664,7 @@ on_update_current_cb (GObject      *object,
       step_fail (step, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
                                             "The contact changed in GNOME Contacts since it "
                                             "was read; it is read again on the next run"));
-      return;
+      return NULL;
     }
 
   if (!concord_vcard_apply (card, step->change->set, (const char * const *) step->change->clear,
@@ -1673,13 +1674,107 @@ on_update_current_cb (GObject      *object,
         error = g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_INVALID_DATA,
                                      "The change cannot be written to the card");
       step_fail (step, g_steal_pointer (&error));
-      return;
+      return NULL;
     }
 
   text = concord_vcard_to_string (card, NULL);
-  changed = e_contact_new_from_vcard_with_uid (text, step->uid);
-  e_book_client_modify_contact (step->client, changed, E_BOOK_OPERATION_FLAG_NONE,
-                                g_task_get_cancellable (step->task), on_contact_modified_cb, step);
+  return e_contact_new_from_vcard_with_uid (text, step->uid);
+}
+
+/* The changes of an update call, read, changed and written in one call. */
+typedef struct
+{
+  GTask       *task;      /* (owned) */
+  EBookClient *client;    /* (owned) */
+  guint        pending;   /* reads still out */
+  GPtrArray   *steps;     /* (owned) Step (owned until handed on), ready to write */
+  GSList      *contacts;  /* (owned) EContact, the steps' in reverse order */
+} UpdateBatch;
+
+static void
+update_batch_free (UpdateBatch *group)
+{
+  g_object_unref (group->task);
+  g_object_unref (group->client);
+  g_ptr_array_unref (group->steps);
+  g_slist_free_full (group->contacts, g_object_unref);
+  g_free (group);
+}
+
+/* One modify for the whole batch (one D-Bus call, one transaction); when
+ * EDS refuses it, each change is written on its own so that a refused
+ * one fails alone. */
+static void
+on_contacts_modified_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  UpdateBatch *group = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (e_book_client_modify_contacts_finish (E_BOOK_CLIENT (object), result, &error))
+    {
+      for (guint i = 0; i < group->steps->len; i++)
+        step_read_back (g_ptr_array_index (group->steps, i));
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      for (guint i = 0; i < group->steps->len; i++)
+        step_fail (g_ptr_array_index (group->steps, i),
+                   translate_error (error, "Changing contacts"));
+    }
+  else
+    {
+      GSList *l = group->contacts;
+
+      g_debug ("Changing %u contacts at once failed (%s); changing each", group->steps->len,
+               error->message);
+      for (guint i = 0; i < group->steps->len; i++, l = l->next)
+        {
+          Step *step = g_ptr_array_index (group->steps, i);
+
+          e_book_client_modify_contact (step->client, l->data, E_BOOK_OPERATION_FLAG_NONE,
+                                        g_task_get_cancellable (group->task),
+                                        on_contact_modified_cb, step);
+        }
+    }
+
+  update_batch_free (group);
+}
+
+static void
+update_batch_read_done (UpdateBatch *group)
+{
+  if (--group->pending > 0)
+    return;
+
+  if (group->steps->len == 0)
+    {
+      update_batch_free (group);
+      return;
+    }
+
+  group->contacts = g_slist_reverse (group->contacts);
+  e_book_client_modify_contacts (group->client, group->contacts, E_BOOK_OPERATION_FLAG_NONE,
+                                 g_task_get_cancellable (group->task), on_contacts_modified_cb,
+                                 group);
+}
+
+static void
+on_update_current_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Step *step = user_data;
+  UpdateBatch *group = step->group;
+  EContact *changed = prepare_update (step, object, result);
+
+  if (changed != NULL)
+    {
+      g_ptr_array_add (group->steps, step);
+      group->contacts = g_slist_prepend (group->contacts, changed);
+    }
+  update_batch_read_done (group);
 }
 
 static void
@@ -1687,7 +1782,15 @@ update_contacts (GTask *task)
 {
   Call *call = g_task_get_task_data (task);
   ConcordWriteBatch *batch = concord_write_batch_new (task, call->inputs->len);
+  UpdateBatch *group = g_new0 (UpdateBatch, 1);
   GTask *done;
+
+  group->task = g_object_ref (task);
+  group->client = g_object_ref (call->book->client);
+  group->steps = g_ptr_array_new ();
+  group->pending = call->inputs->len;
+  if (group->pending == 0)
+    update_batch_free (group);
 
   for (guint i = 0; i < call->inputs->len; i++)
     {
@@ -1695,6 +1798,7 @@ update_contacts (GTask *task)
       Step *step = step_new (task, batch, i, change->remote_id);
 
       step->change = change;
+      step->group = group;
       book_begin_write (step->book, step->uid);
       step->writing = TRUE;
       e_book_client_get_contact (step->client, step->uid, g_task_get_cancellable (task),
