@@ -62,7 +62,7 @@
 
 #include <string.h>
 
-#include <glib/gi18n.h>
+#include <gio/gio.h>
 /* libedataserver's headers still name GTimeVal (e-flag.h); nothing here
  * uses it. */
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -206,11 +206,13 @@ book_end_write (Book       *book,
 /* Errors                                                                    */
 /* ------------------------------------------------------------------------- */
 
+/* In English, as every error message: what people read is made from the
+ * code (CONCORD_ERROR_SERVER: retried on the next sync). */
 static GError *
 new_unavailable_error (void)
 {
   return g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_SERVER,
-                              _("GNOME Contacts’ address book service is not available"));
+                              "GNOME Contacts’ address book service is not available");
 }
 
 /* A CONCORD_ERROR for an error of libebook or D-Bus, in words of ours:
@@ -1825,6 +1827,15 @@ concord_connector_gnome_contacts_update_async (ConcordConnector    *connector,
 /* ---- delete ---- */
 
 static void
+remove_done (Step *step)
+{
+  g_hash_table_remove (step->book->cards, step->uid);
+  g_hash_table_remove (step->book->own_cards, step->uid);
+  concord_write_batch_set_ok (step->batch, step->index, NULL);
+  step_done (step);
+}
+
+static void
 on_contact_removed_cb (GObject      *object,
                        GAsyncResult *result,
                        gpointer      user_data)
@@ -1841,10 +1852,57 @@ on_contact_removed_cb (GObject      *object,
       return;
     }
 
-  g_hash_table_remove (step->book->cards, step->uid);
-  g_hash_table_remove (step->book->own_cards, step->uid);
-  concord_write_batch_set_ok (step->batch, step->index, NULL);
-  step_done (step);
+  remove_done (step);
+}
+
+/* The removals of a delete call, made in one call. */
+typedef struct
+{
+  GTask     *task;    /* (owned) */
+  GPtrArray *steps;   /* (owned) Step (owned until handed on) */
+  GSList    *uids;    /* (owned) the steps' UIDs, in their order */
+} RemoveBatch;
+
+static void
+remove_batch_free (RemoveBatch *group)
+{
+  g_object_unref (group->task);
+  g_ptr_array_unref (group->steps);
+  g_slist_free_full (group->uids, g_free);
+  g_free (group);
+}
+
+/* One removal for the whole batch; when EDS refuses it (one contact of it
+ * already gone, say), each is removed on its own. */
+static void
+on_contacts_removed_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  RemoveBatch *group = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (e_book_client_remove_contacts_finish (E_BOOK_CLIENT (object), result, &error))
+    {
+      for (guint i = 0; i < group->steps->len; i++)
+        remove_done (g_ptr_array_index (group->steps, i));
+    }
+  else
+    {
+      g_debug ("Removing %u contacts at once failed (%s); removing each", group->steps->len,
+               error->message);
+      for (guint i = 0; i < group->steps->len; i++)
+        {
+          Step *step = g_ptr_array_index (group->steps, i);
+
+          e_book_client_remove_contact_by_uid (step->client, step->uid,
+                                               E_BOOK_OPERATION_FLAG_NONE,
+                                               g_task_get_cancellable (group->task),
+                                               on_contact_removed_cb, step);
+        }
+    }
+
+  remove_batch_free (group);
 }
 
 static void
@@ -1852,20 +1910,28 @@ delete_contacts (GTask *task)
 {
   Call *call = g_task_get_task_data (task);
   ConcordWriteBatch *batch = concord_write_batch_new (task, call->inputs->len);
+  RemoveBatch *group = g_new0 (RemoveBatch, 1);
   GTask *done;
 
+  group->task = g_object_ref (task);
+  group->steps = g_ptr_array_new ();
   for (guint i = 0; i < call->inputs->len; i++)
     {
       const char *uid = g_ptr_array_index (call->inputs, i);
-      Step *step = step_new (task, batch, i, uid);
 
       /* Before the call: the view may tell of the removal before EDS
        * answers it. */
       g_hash_table_add (call->book->removed, g_strdup (uid));
-      e_book_client_remove_contact_by_uid (step->client, uid, E_BOOK_OPERATION_FLAG_NONE,
-                                           g_task_get_cancellable (task), on_contact_removed_cb,
-                                           step);
+      g_ptr_array_add (group->steps, step_new (task, batch, i, uid));
+      group->uids = g_slist_prepend (group->uids, g_strdup (uid));
     }
+  group->uids = g_slist_reverse (group->uids);
+
+  if (group->steps->len > 0)
+    e_book_client_remove_contacts (call->book->client, group->uids, E_BOOK_OPERATION_FLAG_NONE,
+                                   g_task_get_cancellable (task), on_contacts_removed_cb, group);
+  else
+    remove_batch_free (group);
 
   done = concord_write_batch_release (batch);
   g_clear_object (&done);
