@@ -412,7 +412,8 @@ test_edit_in_between (Fixture       *f,
 
 /* A contact whose card Concord cannot read (here, one over the vCard
  * layer's size limit) is left out with a message; the others are listed.
- * An invalid record to create is refused on its own. */
+ * A record that cannot become a card is refused on its own, and the rest
+ * of its batch is written. */
 static void
 test_bad_data (Fixture       *f,
                gconstpointer  data)
@@ -437,6 +438,31 @@ test_bad_data (Fixture       *f,
   g_test_assert_expected_messages ();
   g_assert_cmpuint (page->records->len, ==, 1);
   g_assert_cmpstr (concord_record_get_remote_id (page->records->pdata[0]), ==, small_uid);
+
+  /* A record too big for a card, between two good ones: refused alone. */
+  {
+    g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+    g_autoptr(GPtrArray) results = NULL;
+    g_autofree char *notes = g_strnfill (CONCORD_VCARD_MAX_BYTES + 10, 'x');
+    ConcordRecord *too_big = new_person ("huge@example.com", "Huge", "Notes");
+
+    concord_record_set_text (too_big, CONCORD_FIELD_NOTES, CONCORD_FIELD_TYPE_STRING, notes);
+    g_ptr_array_add (records, new_person ("first@example.com", "First", "One"));
+    g_ptr_array_add (records, too_big);
+    g_ptr_array_add (records, new_person ("third@example.com", "Third", "Three"));
+    results = create (f, records);
+    g_assert_no_error (((ConcordWriteResult *) results->pdata[0])->error);
+    g_assert_error (((ConcordWriteResult *) results->pdata[1])->error, CONCORD_ERROR,
+                    CONCORD_ERROR_TOO_LARGE);
+    g_assert_null (((ConcordWriteResult *) results->pdata[1])->record);
+    g_assert_no_error (((ConcordWriteResult *) results->pdata[2])->error);
+    g_assert_null (concord_test_address_book_find (f->book, "huge@example.com"));
+    {
+      g_autofree char *third = concord_test_address_book_find (f->book, "third@example.com");
+
+      g_assert_nonnull (third);
+    }
+  }
 }
 
 /* An edit made through libebook emits "changed" (once for a burst); the
