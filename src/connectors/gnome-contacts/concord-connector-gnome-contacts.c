@@ -1109,10 +1109,7 @@ on_contacts_read_cb (GObject      *object,
 
       g_hash_table_iter_init (&iter, custom);
       while (g_hash_table_iter_next (&iter, NULL, &value))
-        {
-          g_ptr_array_add (specs, value);
-          g_hash_table_iter_steal (&iter);
-        }
+        g_ptr_array_add (specs, concord_field_spec_copy (value));
       g_slist_free_full (contacts, g_object_unref);
       g_task_return_pointer (task, g_steal_pointer (&specs), (GDestroyNotify) g_ptr_array_unref);
       return;

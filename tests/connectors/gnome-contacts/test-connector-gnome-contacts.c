@@ -219,6 +219,38 @@ test_contact_types (Fixture       *f,
                  CONCORD_CONNECTOR_CAN_DELETE);
 }
 
+/* The fields: the vCard layer's, and each X- property the book's cards
+ * hold as a custom field. */
+static void
+test_schema (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *uid = concord_test_address_book_add (f->book,
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Curie;Marie;;;\r\nFN:Marie Curie\r\n"
+    "EMAIL:marie@example.com\r\nX-LOYALTY-TIER:gold\r\nEND:VCARD");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) schema = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  gboolean email = FALSE, custom = FALSE;
+
+  concord_connector_load_schema_async (CONCORD_CONNECTOR (f->connector), f->book->uid, NULL,
+                                       concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  schema = concord_connector_load_schema_finish (CONCORD_CONNECTOR (f->connector), result, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < schema->len; i++)
+    {
+      const ConcordFieldSpec *spec = g_ptr_array_index (schema, i);
+
+      email |= g_str_equal (spec->key, CONCORD_FIELD_EMAIL);
+      custom |= g_str_has_prefix (spec->key, CONCORD_FIELD_CUSTOM_PREFIX) &&
+                strstr (spec->key, "X-LOYALTY-TIER") != NULL;
+    }
+  g_assert_true (email);
+  g_assert_true (custom);
+}
+
 /* Create, list, fetch, update and delete, each seen in the store. */
 static void
 test_crud (Fixture       *f,
@@ -693,6 +725,7 @@ main (int   argc,
 #define ADD(name, func) \
   g_test_add ("/concord/gnome-contacts/" name, Fixture, NULL, setup, func, teardown)
   ADD ("contact-types", test_contact_types);
+  ADD ("schema", test_schema);
   ADD ("crud", test_crud);
   ADD ("unknown-properties-survive", test_unknown_properties_survive);
   ADD ("edit-in-between", test_edit_in_between);
