@@ -140,6 +140,16 @@ PY
   SERVER=$(python3 -c "print('%.3f' % ($REPORT_WALL + $MULTIGET_WALL))")
   echo "bench-addressbook phase=server n=$N wall_s=$SERVER report_s=$REPORT_WALL multiget_s=$MULTIGET_WALL hrefs=$HREFS batch=$MULTIGET_BATCH"
 
+  # The server's own time for a run without changes: one sync-collection
+  # REPORT with the token of the first (nothing changed since), what an
+  # incremental client's quiet run cannot do without.
+  TOKEN=$(python3 -c "import re, sys; m = re.findall(r'<(?:\w+:)?sync-token>([^<]+)</', open(sys.argv[1]).read()); print(m[-1] if m else '')" "$WORK/report-$N.xml")
+  measure curl -sS -f -u "$AUTH" -X REPORT "$BOOK" -H 'Depth: 0' \
+    -H 'Content-Type: application/xml; charset=utf-8' \
+    --data-binary "${SYNC_BODY/<D:sync-token\/>/<D:sync-token>$TOKEN</D:sync-token>}" -o /dev/null
+  SERVER_QUIET=$WALL
+  echo "bench-addressbook phase=server-no-change n=$N wall_s=$WALL"
+
   # Concord: CardDAV → an empty vCard folder, one way.
   printf '%s\n' "$INFRA_DAV_PASS" | "$CLI" --data-dir "$DATA" account add carddav --name dav \
     --option "url=$DAV/" --option "username=$INFRA_DAV_USER" > /dev/null
@@ -194,6 +204,7 @@ CONF
   echo "bench-addressbook ratio=no-change-vdirsyncer-vs-concord n=$N value=$R_QUIET target=>=10 $(verdict "$R_QUIET" '>=' 10)"
   echo "bench-addressbook ratio=peak-rss-concord-vs-vdirsyncer n=$N value=$R_RSS concord_mb=$C_PEAK vdirsyncer_mb=$V_PEAK target=<=1 $(verdict "$R_RSS" '<=' 1)"
   echo "bench-addressbook ratio=first-concord-vs-vdirsyncer n=$N value=$(ratio "$C_FIRST" "$V_FIRST")"
+  echo "bench-addressbook ratio=no-change-concord-vs-server n=$N value=$(ratio "$C_QUIET" "$SERVER_QUIET")"
 
   # The next N gets a server without this book.
   curl -sS -u "$AUTH" -X DELETE "$BOOK" > /dev/null || true

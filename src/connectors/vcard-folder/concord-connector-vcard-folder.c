@@ -167,6 +167,7 @@ typedef struct
   guint       generation;  /* of the snapshot */
   gboolean    damaged;     /* the listing in progress left a file out */
   gboolean    checked;     /* while set, refresh_entry () trusts the cache's stats */
+  int         dir_fd;      /* the folder, during a pass over every card; else -1 */
   gint64      schema_checked; /* when load_schema () checked every stat, until the next call */
   gint64      fresh_checked;  /* in the call right after load_schema (): its schema_checked */
   gboolean    listed;      /* a listing went to its end */
@@ -425,6 +426,7 @@ get_book (ConcordConnectorVCardFolder  *self,
     return book;
 
   book = g_new0 (Book, 1);
+  book->dir_fd = -1;
   book->id = g_strdup (contact_type);
   book->dir = g_steal_pointer (&dir);
   book->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -671,11 +673,20 @@ refresh_entry (ConcordConnectorVCardFolder  *self,
 
   if (entry != NULL)
     {
-      g_autofree char *path = g_build_filename (book->dir, name, NULL);
       struct stat st;
+      int status;
 
-      /* The cheap check: the file's stat is the one read. */
-      if (g_stat (path, &st) == 0)
+      /* The cheap check: the file's stat is the one read (relative to the
+       * folder when a pass over it holds it open: no path to walk). */
+      if (book->dir_fd >= 0)
+        status = fstatat (book->dir_fd, name, &st, 0);
+      else
+        {
+          g_autofree char *path = g_build_filename (book->dir, name, NULL);
+
+          status = g_stat (path, &st);
+        }
+      if (status == 0)
         {
           FileStamp now;
 
@@ -1803,6 +1814,7 @@ refresh_book (ConcordConnectorVCardFolder  *self,
   if (names == NULL)
     return FALSE;
 
+  book->dir_fd = open (book->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   for (guint i = 0; i < names->len; i++)
     {
       g_autoptr(GError) local_error = NULL;
@@ -1811,6 +1823,9 @@ refresh_book (ConcordConnectorVCardFolder  *self,
       if (local_error != NULL)
         g_debug ("%s", local_error->message);
     }
+  if (book->dir_fd >= 0)
+    close (book->dir_fd);
+  book->dir_fd = -1;
 
   return TRUE;
 }
@@ -1941,6 +1956,7 @@ vcard_folder_list_async (ConcordConnector    *connector,
           book->checked = book->fresh_checked != 0 &&
                           g_get_monotonic_time () - book->fresh_checked < 30 * G_USEC_PER_SEC;
           book->snapshot = g_ptr_array_new_with_free_func (g_free);
+          book->dir_fd = open (book->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
           for (guint i = 0; i < names->len; i++)
             {
               const char *name = g_ptr_array_index (names, i);
@@ -1963,6 +1979,9 @@ vcard_folder_list_async (ConcordConnector    *connector,
             }
 
           book->checked = FALSE;
+          if (book->dir_fd >= 0)
+            close (book->dir_fd);
+          book->dir_fd = -1;
           book->deleted = g_ptr_array_new_with_free_func (g_free);
           g_hash_table_iter_init (&iter, book->base);
           while (g_hash_table_iter_next (&iter, &key, NULL))
