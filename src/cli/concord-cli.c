@@ -885,6 +885,34 @@ type_matches (const ConcordContactType *type,
   return FALSE;
 }
 
+/* Whether @given is the path of @account's own folder and @type is the
+ * folder itself (a vCard folder's type "."), with or without a trailing
+ * '/'. */
+static gboolean
+names_account_folder (ConcordAccountRow        *account,
+                      const ConcordContactType *type,
+                      const char               *given)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GFile) named = NULL;
+  JsonNode *root;
+  const char *path;
+
+  if (!g_str_equal (type->id, ".") || account->options_json == NULL || !g_path_is_absolute (given))
+    return FALSE;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, account->options_json, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  path = json_object_get_string_member_with_default (json_node_get_object (root), "path", NULL);
+  if (path == NULL)
+    return FALSE;
+  folder = g_file_new_for_path (path);
+  named = g_file_new_for_path (given);
+  return g_file_equal (folder, named);
+}
+
 /* "ACCOUNT[:TYPE]": the account's id and the contact type. A TYPE is the
  * type's id, its name or its path (type_matches()); when the app cannot
  * list its types, it is taken as an id. Without a TYPE, the one the app
@@ -920,7 +948,8 @@ split_side (ConcordStore  *store,
           return TRUE;
         }
       for (guint i = 0; i < types->len; i++)
-        if (type_matches (g_ptr_array_index (types, i), parts[1]))
+        if (type_matches (g_ptr_array_index (types, i), parts[1]) ||
+            names_account_folder (account, g_ptr_array_index (types, i), parts[1]))
           {
             *type = g_strdup (((ConcordContactType *) g_ptr_array_index (types, i))->id);
             return TRUE;
