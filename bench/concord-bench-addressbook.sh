@@ -26,6 +26,12 @@
 # measured), so the server's time and both tools' first syncs see the same
 # warm server.
 #
+# The folders, Radicale's storage and the state go under $TMPDIR (/tmp by
+# default): on ext4 without a journal (the machine of the figures in
+# bench/README.md), creating a file gets slower as recently deleted inodes
+# pile up (the kernel's recently_deleted() check), which both tools pay per
+# card; TMPDIR=/dev/shm measures without it.
+#
 # Lines: bench-addressbook phase=<name> n=<cards> wall_s=<s> rss_mb=<MB> [...]
 
 set -eu
@@ -42,7 +48,7 @@ for tool in curl vdirsyncer radicale python3 /usr/bin/time; do
 done
 [ -x "$CLI" ] || { echo "concord-bench-addressbook: no $CLI (build first)" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/concord-bench-addressbook.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/concord-bench-addressbook.XXXXXX")
 RADICALE_PID=
 cleanup () {
   [ -n "$RADICALE_PID" ] && kill "$RADICALE_PID" 2>/dev/null
@@ -139,7 +145,7 @@ PY
     --option "url=$DAV/" --option "username=$INFRA_DAV_USER" > /dev/null
   "$CLI" --data-dir "$DATA" account add vcard-folder --name folder --option "path=$FOLDER" \
     < /dev/null > /dev/null
-  "$CLI" --data-dir "$DATA" connection add bench --a "dav:bench-$N" --b folder \
+  "$CLI" --data-dir "$DATA" connection add bench --a "dav:/$INFRA_DAV_USER/bench-$N/" --b folder \
     --direction a-to-b > /dev/null
   measure "$CLI" --data-dir "$DATA" sync bench --json
   C_FIRST=$WALL C_FIRST_RSS=$RSS

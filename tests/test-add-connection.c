@@ -2604,15 +2604,21 @@ app_steps (Fixture              *f,
       if (field->kind == CONCORD_APP_FIELD_SECRET)
         continue;
       widget = g_strdup_printf ("%s-entry", dashed);
-      if (g_str_equal (field->key, "base_url"))
+      if (g_str_equal (field->key, "base_url") ||
+          (field->required && field->kind == CONCORD_APP_FIELD_URL))
         gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), base_url);
       else if (field->required && field->kind == CONCORD_APP_FIELD_TEXT)
-        gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)), "owner@example.com");
+        /* A server with user names has one user in its simulation (alice). */
+        gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, widget)),
+                               app->auth == CONCORD_APP_AUTH_USER_PASSWORD ? "alice" : "owner@example.com");
     }
   /* A wrong key (of the right shape): refused before Next, in words that
-   * name the app. */
+   * name the app (and the password, for an app with user names). */
   {
-    g_autofree char *refused = g_strdup_printf ("%s refused this API key", concord_app_info_get_name (app));
+    g_autofree char *refused = g_strdup_printf (app->auth == CONCORD_APP_AUTH_USER_PASSWORD
+                                                ? "%s refused this user name or password"
+                                                : "%s refused this API key",
+                                                concord_app_info_get_name (app));
     g_autofree char *wrong = concord_sandbox_make_key (app);
 
     gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), wrong);
@@ -2622,7 +2628,7 @@ app_steps (Fixture              *f,
   }
 
   gtk_editable_set_text (GTK_EDITABLE (concord_test_named (area, "key-entry")), key);
-  check_key (f, CONCORD_SIDE_B, "Key accepted");
+  check_key (f, CONCORD_SIDE_B, app->auth == CONCORD_APP_AUTH_USER_PASSWORD ? "Signed in" : "Key accepted");
   scroll_to (concord_test_named (area, "status-label"));
   screenshot (f, key_shot);
 
@@ -2855,7 +2861,7 @@ test_every_field_kind (Fixture       *f,
 
   gtk_editable_set_text (GTK_EDITABLE (file_row), file);
   adw_combo_row_set_selected (ADW_COMBO_ROW (concord_test_named (area, "book-choice")), 2);
-  check_key (f, CONCORD_SIDE_A, "Key accepted");
+  check_key (f, CONCORD_SIDE_A, "Signed in");
   screenshot (f, "add-connection-1-every-field-kind.png");
 
   /* What reached the factory: each field by its key, trimmed; never the secret. */

@@ -828,10 +828,29 @@ join_type_ids (GPtrArray *types)
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
+/* "people, leads", or with names where they are not the ids:
+ * "/alice/work/ “Work”, /alice/home/ “Home”". */
+static char *
+join_type_names (GPtrArray *types)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  for (guint i = 0; i < types->len; i++)
+    {
+      ConcordContactType *type = g_ptr_array_index (types, i);
+
+      g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", type->id);
+      if (type->label != NULL && g_ascii_strcasecmp (type->label, type->id) != 0)
+        g_string_append_printf (names, " “%s”", type->label);
+    }
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
 /* Whether @given names @type: its id, its name as the app shows it (an
  * address book's display name, compared without regard to case), or its
  * path (an address book's URL path or a sub-folder's path: the same
- * without a trailing '/', or ending in "/<id>"). */
+ * without a trailing '/', or ending in "/<id>"), or the last part of its
+ * path ("work" for "/alice/work/"). */
 static gboolean
 type_matches (const ConcordContactType *type,
               const char               *given)
@@ -853,6 +872,10 @@ type_matches (const ConcordContactType *type,
   if (*id_bare == '\0' || g_str_equal (id_bare, "."))
     return FALSE;
   if (g_str_equal (given_bare, id_bare))
+    return TRUE;
+  /* The last part of a path ("work" for /alice/work/). */
+  if (strchr (given_bare, '/') == NULL && strrchr (id_bare, '/') != NULL &&
+      g_str_equal (strrchr (id_bare, '/') + 1, given_bare))
     return TRUE;
   if (*id_bare != '/' && g_str_has_suffix (given_bare, id_bare))
     {
@@ -902,10 +925,10 @@ split_side (ConcordStore  *store,
             *type = g_strdup (((ConcordContactType *) g_ptr_array_index (types, i))->id);
             return TRUE;
           }
-      ids = join_type_ids (types);
+      ids = join_type_names (types);
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
                    /* Translators: a contact type's name as typed, an account's name,
-                    * then the ids of its contact types */
+                    * then the ids (and names) of its contact types */
                    _("“%s” is not a contact type of %s (it has: %s)"), parts[1], account->name,
                    ids);
       return FALSE;

@@ -356,9 +356,8 @@ params_free (GPtrArray *params)
 
 /* Splits a parameter value on its commas, without quotes. */
 static void
-split_param_values_full (const char *value,
-                         gboolean    lower,
-                         GPtrArray  *out)
+split_param_values (const char *value,
+                    GPtrArray  *out)
 {
   GString *item = g_string_new (NULL);
 
@@ -371,7 +370,7 @@ split_param_values_full (const char *value,
         {
           g_strstrip (item->str);
           if (item->str[0] != '\0')
-            g_ptr_array_add (out, lower ? g_ascii_strdown (item->str, -1) : g_strdup (item->str));
+            g_ptr_array_add (out, g_strdup (item->str));
           g_string_truncate (item, 0);
           if (*p == '\0')
             break;
@@ -1096,6 +1095,30 @@ concord_vcard_get_uid (const ConcordVCard *card)
 }
 
 /**
+ * concord_vcard_is_group:
+ *
+ * Returns: whether the card is a group of contacts rather than a contact:
+ *   4.0's KIND:group, or Apple's X-ADDRESSBOOKSERVER-KIND:group (iCloud,
+ *   and the 3.0 books of macOS clients)
+ */
+gboolean
+concord_vcard_is_group (const ConcordVCard *card)
+{
+  g_return_val_if_fail (card != NULL, FALSE);
+
+  for (guint i = 0; i < card->props->len; i++)
+    {
+      const Prop *prop = g_ptr_array_index (card->props, i);
+      const char *value = prop_value (prop);
+
+      if ((prop_is (prop, "KIND") || prop_is (prop, "X-ADDRESSBOOKSERVER-KIND")) &&
+          line_is (value, strlen (value), "group"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
  * concord_vcard_to_string:
  * @length: (out) (optional): the length
  *
@@ -1515,7 +1538,12 @@ set_items (ConcordRecord *record,
            const char    *key,
            GArray        *items)
 {
-  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) members = NULL;
+
+  /* A new record has no such field: nothing to remove. */
+  if (items->len == 0)
+    return;
+  members = g_ptr_array_new_with_free_func (g_free);
 
   if (items->len == 1)
     {
@@ -1901,7 +1929,7 @@ read_record (const ConcordVCard *card,
   if (adr != NULL)
     read_address (record, adr);
 
-  if (what & READ_OTHER)
+  if ((what & READ_OTHER) && tags->len > 0)
     {
       g_ptr_array_add (tags, NULL);
       concord_record_set_set (record, CONCORD_FIELD_TAGS, (const char * const *) tags->pdata);
@@ -2478,7 +2506,8 @@ apply_items (ConcordVCard       *card,
       add_item (card, name, g_ptr_array_index (labels, j), g_ptr_array_index (values, j), FALSE);
 }
 
-/* Removes "pref" from a line's TYPE and its PREF parameter. */
+/* Marks the line at @index preferred, or no longer: "pref" in its TYPE
+ * (3.0) or PREF=1 (4.0); its other parameters as written. */
 static void
 set_item_pref (ConcordVCard *card,
                guint         index,
@@ -2503,7 +2532,7 @@ set_item_pref (ConcordVCard *card,
           g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func (g_free);
           g_autoptr(GString) kept = g_string_new (NULL);
 
-          split_param_values_full (param->value, FALSE, types);
+          split_param_values (param->value, types);
           for (guint j = 0; j < types->len; j++)
             if (g_ascii_strcasecmp (g_ptr_array_index (types, j), "pref") != 0)
               g_string_append_printf (kept, "%s%s", kept->len > 0 ? "," : "",
@@ -2546,7 +2575,6 @@ apply_primary (ConcordVCard *card,
   g_autofree char *value = NULL;
   int best = preferred_item (items, mobile);
   int match = -1;
-  guint n_scope = 0;
 
   if (text == NULL)
     {
@@ -2564,7 +2592,6 @@ apply_primary (ConcordVCard *card,
       const Item *item = &g_array_index (items, Item, i);
       if (mobile >= 0 && item->mobile != (gboolean) mobile)
         continue;
-      n_scope++;
       if (match < 0 && item_value_equal (name, item->value, value))
         match = i;
     }
@@ -2953,7 +2980,6 @@ concord_vcard_apply (ConcordVCard        *card,
       return FALSE;
     }
 
-  (void) mapped_fields;
   return TRUE;
 }
 

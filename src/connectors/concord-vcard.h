@@ -22,7 +22,25 @@ G_BEGIN_DECLS
  * folding included. Concord edits a card; it never regenerates it.
  *
  * The shared vCard layer of the address-book connectors (CardDAV, vCard
- * folders, GNOME Contacts).
+ * folders, GNOME Contacts). How a connector uses it:
+ * - reading: concord_vcard_parse() (one resource, one file, one EContact's
+ *   e_vcard_to_string()) or concord_vcard_parse_many() (a .vcf export),
+ *   then concord_vcard_to_record() with the remote id (href, file name,
+ *   EDS uid) and the region (concord_vcard_default_region() or the
+ *   account's); keep the card (or its bytes) to write back onto;
+ * - updating: concord_vcard_apply() of the change's set and clear onto the
+ *   card as last read, then concord_vcard_to_string(); on a conflict
+ *   (CardDAV's 412), read the server's card again and, for each field of
+ *   the change, concord_vcard_differs() (card as read before, server's
+ *   card, field) says whether the server changed it too;
+ * - creating: concord_vcard_new() with the version the book uses (3.0 for
+ *   Google and iCloud) and a UID, then concord_vcard_apply();
+ * - a group card (concord_vcard_is_group(): iCloud's, 4.0's KIND:group) is
+ *   not a contact: skip it;
+ * - the schema: concord_vcard_field_specs(), plus
+ *   concord_vcard_collect_custom() over the cards read for their X- fields.
+ * Every function is safe to call from any thread (a card from one at a
+ * time). The semantics are in concord-vcard.c's opening comment.
  */
 typedef struct _ConcordVCard ConcordVCard;
 
@@ -45,6 +63,7 @@ void           concord_vcard_free           (ConcordVCard        *card);
 
 guint          concord_vcard_get_version    (const ConcordVCard  *card);
 const char    *concord_vcard_get_uid        (const ConcordVCard  *card);
+gboolean       concord_vcard_is_group       (const ConcordVCard  *card);
 
 ConcordRecord *concord_vcard_to_record      (const ConcordVCard  *card,
                                              const char          *remote_id,

@@ -364,6 +364,8 @@ accepted_text (ConcordAddConnectionSide *self)
 {
   if (self->app != NULL && concord_app_info_get_secret_field (self->app) == NULL)
     return _("Account checked.");
+  if (self->app != NULL && self->app->auth == CONCORD_APP_AUTH_USER_PASSWORD)
+    return _("Signed in. Concord keeps the password in your keyring.");
   return _("Key accepted. Concord keeps it in your keyring.");
 }
 
@@ -597,6 +599,10 @@ describe_error (ConcordAddConnectionSide *self,
     {
     case CONCORD_ERROR_AUTH_FAILED:
     case CONCORD_ERROR_AUTH_REQUIRED:
+      if (self->app->auth == CONCORD_APP_AUTH_USER_PASSWORD)
+        /* Translators: %s is an app ("CardDAV Address Book") */
+        return g_strdup_printf (_("%s refused this user name or password. Check both; some "
+                                  "servers want an app password rather than your own."), app);
       /* Translators: %s is an app ("Elastic Email") */
       return g_strdup_printf (_("%s refused this API key. Copy it again from the app; it may "
                                 "lack access to contacts."), app);
@@ -884,7 +890,10 @@ check (ConcordAddConnectionSide *self)
   set_name_problem (self, NULL);
   if (self->account_id == NULL && !validate_form (self))
     return;
-  if (concord_app_info_get_secret_field (self->app) != NULL)
+  if (self->app->auth == CONCORD_APP_AUTH_USER_PASSWORD)
+    /* Translators: %s is an app ("CardDAV Address Book") */
+    text = g_strdup_printf (_("Signing in to %s…"), concord_app_info_get_name (self->app));
+  else if (concord_app_info_get_secret_field (self->app) != NULL)
     /* Translators: %s is an app ("Elastic Email") */
     text = g_strdup_printf (_("Checking the key with %s…"), concord_app_info_get_name (self->app));
   else

@@ -1023,6 +1023,26 @@ test_duplicate_values (void)
                             "EMAIL:new@example.com\r\nEND:VCARD\r\n");
 }
 
+static void
+test_groups (void)
+{
+  const char *icloud = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Clients\r\nFN:Clients\r\n"
+                       "X-ADDRESSBOOKSERVER-KIND:group\r\n"
+                       "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:5AD380FD-B2DE-4261-BA99-DE1D1DB52FBE\r\n"
+                       "UID:group-1\r\nEND:VCARD\r\n";
+  const char *v4 = "BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:Group\r\nFN:Team\r\nEND:VCARD\r\n";
+  const char *org = "BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Acme\r\nEND:VCARD\r\n";
+  g_autoptr(ConcordVCard) a = concord_vcard_parse (icloud, -1, NULL);
+  g_autoptr(ConcordVCard) b = concord_vcard_parse (v4, -1, NULL);
+  g_autoptr(ConcordVCard) c = concord_vcard_parse (org, -1, NULL);
+  g_autoptr(ConcordVCard) person = parse_fixture ("apple-3.0.vcf");
+
+  g_assert_true (concord_vcard_is_group (a));
+  g_assert_true (concord_vcard_is_group (b));
+  g_assert_false (concord_vcard_is_group (c));
+  g_assert_false (concord_vcard_is_group (person));
+}
+
 /* Property names fold by ASCII, whatever the locale. */
 static void
 test_turkish_locale (void)
@@ -1223,6 +1243,7 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/parse-many", test_parse_many);
   g_test_add_func ("/concord/vcard/fuzz-findings", test_fuzz_findings);
   g_test_add_func ("/concord/vcard/duplicate-values", test_duplicate_values);
+  g_test_add_func ("/concord/vcard/groups", test_groups);
   g_test_add_func ("/concord/vcard/turkish-locale", test_turkish_locale);
   g_test_add_func ("/concord/vcard/differs", test_differs);
   g_test_add_func ("/concord/vcard/specs", test_specs);
