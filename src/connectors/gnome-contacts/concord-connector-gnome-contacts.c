@@ -120,7 +120,7 @@ struct _Book
   EBookClient                   *client;   /* (owned) (nullable) */
   EBookClientView               *view;     /* (owned) (nullable) */
   gboolean                       view_starting;
-  GHashTable                    *cards;    /* (owned) contact UID → ConcordVCard as last read */
+  GHashTable                    *cards;    /* (owned) contact UID → vCard text as last read */
   GHashTable                    *writing;  /* (owned) contact UID → writes in flight */
   GHashTable                    *own_cards; /* (owned) contact UID → vCard text Concord's write left */
   GHashTable                    *removed;  /* (owned) contact UIDs Concord removed */
@@ -152,8 +152,7 @@ book_new (ConcordConnectorGnomeContacts *self,
 
   book->self = self;
   book->uid = g_strdup (uid);
-  book->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify) concord_vcard_free);
+  book->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   book->writing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   book->own_cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   book->removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -616,14 +615,18 @@ query_all (void)
 }
 
 /* The card of @contact, or NULL with @error set (the error names the line or
- * property at fault, never a value). */
+ * property at fault, never a value); its text in @text when asked. */
 static ConcordVCard *
 card_from_contact (EContact  *contact,
+                   char     **text,
                    GError   **error)
 {
-  g_autofree char *text = e_vcard_to_string (E_VCARD (contact), EVC_FORMAT_VCARD_30);
+  g_autofree char *vcard = e_vcard_to_string (E_VCARD (contact), EVC_FORMAT_VCARD_30);
+  ConcordVCard *card = concord_vcard_parse (vcard, -1, error);
 
-  return concord_vcard_parse (text, -1, error);
+  if (card != NULL && text != NULL)
+    *text = g_steal_pointer (&vcard);
+  return card;
 }
 
 static ConcordRecord *
@@ -642,8 +645,10 @@ record_from_card (ConcordConnectorGnomeContacts *self,
   return record;
 }
 
-/* Reads @contact into a record and keeps its card in @book as the card
- * last read; NULL (with a message, no contact data) when it cannot be read. */
+/* Reads @contact into a record and keeps its card's text in @book as the
+ * card last read (the text: a parsed card takes several times its memory,
+ * and only a change needs it parsed again); NULL (with a message, no
+ * contact data) when it cannot be read. */
 static ConcordRecord *
 read_contact (Book     *book,
               EContact *contact,
@@ -652,6 +657,7 @@ read_contact (Book     *book,
   const char *uid = e_contact_get_const (contact, E_CONTACT_UID);
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordVCard) card = NULL;
+  g_autofree char *text = NULL;
   ConcordRecord *record;
 
   if (uid == NULL || *uid == '\0')
@@ -660,7 +666,7 @@ read_contact (Book     *book,
       return NULL;
     }
 
-  card = card_from_contact (contact, &error);
+  card = card_from_contact (contact, &text, &error);
   if (card == NULL)
     {
       g_message ("%s: skipped contact %u of an address book: %s", APP_NAME, position,
@@ -669,7 +675,7 @@ read_contact (Book     *book,
     }
 
   record = record_from_card (book->self, card, contact);
-  g_hash_table_insert (book->cards, g_strdup (uid), g_steal_pointer (&card));
+  g_hash_table_insert (book->cards, g_strdup (uid), g_steal_pointer (&text));
   return record;
 }
 
@@ -1101,7 +1107,7 @@ on_contacts_read_cb (GObject      *object,
 
       for (GSList *l = contacts; l != NULL; l = l->next)
         {
-          g_autoptr(ConcordVCard) card = card_from_contact (l->data, NULL);
+          g_autoptr(ConcordVCard) card = card_from_contact (l->data, NULL, NULL);
 
           if (card != NULL)
             concord_vcard_collect_custom (card, custom);
@@ -1638,8 +1644,10 @@ prepare_update (Step         *step,
   g_autoptr(GError) error = NULL;
   g_autoptr(ContactRef) contact = NULL;
   g_autoptr(ConcordVCard) card = NULL;
+  g_autoptr(ConcordVCard) read = NULL;
   g_autofree char *text = NULL;
-  const ConcordVCard *read;
+  g_autofree char *now = NULL;
+  const char *then;
 
   if (!e_book_client_get_contact_finish (E_BOOK_CLIENT (object), result, &contact, &error))
     {
@@ -1647,7 +1655,7 @@ prepare_update (Step         *step,
       return NULL;
     }
 
-  card = card_from_contact (contact, &error);
+  card = card_from_contact (contact, &now, &error);
   if (card == NULL)
     {
       g_prefix_error (&error, "The contact cannot be read: ");
@@ -1657,7 +1665,9 @@ prepare_update (Step         *step,
 
   /* Someone changed a field of this change since Concord read the contact:
    * writing now would lose their edit. The next run reads and merges it. */
-  read = g_hash_table_lookup (step->book->cards, step->uid);
+  then = g_hash_table_lookup (step->book->cards, step->uid);
+  if (then != NULL && !g_str_equal (then, now))
+    read = concord_vcard_parse (then, -1, NULL);
   if (read != NULL && change_touches_changed_field (step->change, read, card))
     {
       step_fail (step, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
