@@ -28,6 +28,14 @@
  * contact whose card cannot be read is left out of a listing, with a
  * message naming its position and the problem, never its data.
  *
+ * Listings. One page. Complete, unless the cursor is of the book's view as
+ * it runs now: then only the contacts the view told were added or changed
+ * since (read one by one; the whole book past MAX_INCREMENTAL), and those
+ * it told were removed as the page's deleted. A cursor is "EPOCH:SEQ", the
+ * epoch made when the view became ready (so a cursor of an earlier run of
+ * Concord, or of a view whose backend died, gets a complete listing), and
+ * is taken before the listing reads, so a change during it comes again.
+ *
  * Writes. A create adds the card built from the record (EDS chooses the
  * UID). An update reads the contact as it is now, applies the change to
  * that card with concord_vcard_apply() and writes it back with its UID; if
@@ -35,25 +43,32 @@
  * fields differs between the two cards, the change is not written: a
  * CONFLICT for that record, which the next run reads again and merges —
  * never a blind overwrite. Every write is read back, so the record the
- * engine keeps as the baseline is what EDS stored.
+ * engine keeps as the baseline is what EDS stored. A batch goes to EDS in
+ * one call (add_contacts, modify_contacts, remove_contacts: one D-Bus call
+ * and one transaction), each record on its own only when EDS refuses the
+ * batch, so that a refused record fails alone.
  *
  * Live changes. watch_changes() starts a client view on every address book
  * Concord connects to (and on those connected later), with no initial
- * notification. Added, modified
- * and removed contacts emit "changed" after DEBOUNCE_MS (one emission for
- * a burst), on the context where watching started. Concord's own writes
- * are told apart: while a write to a contact is in flight its
- * notifications are ignored, and afterwards a notification carrying the
- * very card Concord's write left (or the removal Concord made) is an echo
- * (not the REV: EDS stamps it to the second). An
- * edit someone makes during that window of a few milliseconds is seen by
- * the next scheduled run instead.
+ * notification. Added, modified and removed contacts emit "changed" after
+ * DEFAULT_DEBOUNCE_MS (one emission for a burst), on the context where
+ * watching started, and go to the view's log (Listings). Concord's own
+ * writes are told apart: while a write to a contact is in flight its
+ * notifications announce nothing, and afterwards a notification carrying
+ * the very card Concord's write left (or the removal Concord made) is an
+ * echo (not the REV: EDS stamps it to the second). An edit someone makes
+ * during a write's few milliseconds is not announced, but the log keeps it
+ * for the next run. If the book's backend dies (EDS restarted), the book
+ * forgets its client, view and log and says "changed": the run that
+ * follows connects again, lists everything and watches again.
  *
- * Failures. A desktop without EDS (no factory to activate on the session
- * bus), or one that does not answer within the timeout, fails the call
- * with CONCORD_ERROR_SERVER, "GNOME Contacts' address book service is not
- * available": no hang, no crash. EDS's own error texts are logged at debug
- * level only (they may quote a contact), and mapped to codes.
+ * Failures. A desktop without EDS (no registry to activate on the session
+ * bus: e_source_registry_new() alone would succeed, empty, so the service
+ * is started by name first), or one that does not answer within the
+ * timeout, fails the call with CONCORD_ERROR_SERVER, "GNOME Contacts'
+ * address book service is not available": no hang, no crash. EDS's own
+ * error texts are logged at debug level only (they may quote a contact),
+ * and mapped to codes.
  */
 
 #define G_LOG_DOMAIN "concord-connector-gnome-contacts"
