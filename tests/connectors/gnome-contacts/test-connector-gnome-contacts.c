@@ -633,7 +633,7 @@ test_incremental (Fixture       *f,
 {
 #define CARD "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Person%u;Some;;;\r\nFN:Some Person%u\r\n" \
              "EMAIL:person%u@example.com\r\nEND:VCARD"
-  g_autofree char *uids[3] = { NULL, };
+  char *uids[3] = { NULL, };
   g_autofree char *added = NULL;
   g_autoptr(ConcordPage) page = NULL;
   g_autoptr(ConcordPage) changes = NULL;
@@ -707,6 +707,8 @@ test_incremental (Fixture       *f,
   other = list_from (f, "0123456789abcdef:3");
   g_assert_true (other->complete);
   g_assert_cmpuint (other->records->len, ==, 3);
+  for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+    g_free (uids[i]);
 #undef CARD
 }
 
