@@ -28,6 +28,14 @@
  * contact whose card cannot be read is left out of a listing, with a
  * message naming its position and the problem, never its data.
  *
+ * Listings. One page. Complete, unless the cursor is of the book's view as
+ * it runs now: then only the contacts the view told were added or changed
+ * since (read one by one; the whole book past MAX_INCREMENTAL), and those
+ * it told were removed as the page's deleted. A cursor is "EPOCH:SEQ", the
+ * epoch made when the view became ready (so a cursor of an earlier run of
+ * Concord, or of a view whose backend died, gets a complete listing), and
+ * is taken before the listing reads, so a change during it comes again.
+ *
  * Writes. A create adds the card built from the record (EDS chooses the
  * UID). An update reads the contact as it is now, applies the change to
  * that card with concord_vcard_apply() and writes it back with its UID; if
@@ -35,25 +43,32 @@
  * fields differs between the two cards, the change is not written: a
  * CONFLICT for that record, which the next run reads again and merges —
  * never a blind overwrite. Every write is read back, so the record the
- * engine keeps as the baseline is what EDS stored.
+ * engine keeps as the baseline is what EDS stored. A batch goes to EDS in
+ * one call (add_contacts, modify_contacts, remove_contacts: one D-Bus call
+ * and one transaction), each record on its own only when EDS refuses the
+ * batch, so that a refused record fails alone.
  *
  * Live changes. watch_changes() starts a client view on every address book
  * Concord connects to (and on those connected later), with no initial
- * notification. Added, modified
- * and removed contacts emit "changed" after DEBOUNCE_MS (one emission for
- * a burst), on the context where watching started. Concord's own writes
- * are told apart: while a write to a contact is in flight its
- * notifications are ignored, and afterwards a notification carrying the
- * very card Concord's write left (or the removal Concord made) is an echo
- * (not the REV: EDS stamps it to the second). An
- * edit someone makes during that window of a few milliseconds is seen by
- * the next scheduled run instead.
+ * notification. Added, modified and removed contacts emit "changed" after
+ * DEFAULT_DEBOUNCE_MS (one emission for a burst), on the context where
+ * watching started, and go to the view's log (Listings). Concord's own
+ * writes are told apart: while a write to a contact is in flight its
+ * notifications announce nothing, and afterwards a notification carrying
+ * the very card Concord's write left (or the removal Concord made) is an
+ * echo (not the REV: EDS stamps it to the second). An edit someone makes
+ * during a write's few milliseconds is not announced, but the log keeps it
+ * for the next run. If the book's backend dies (EDS restarted), the book
+ * forgets its client, view and log and says "changed": the run that
+ * follows connects again, lists everything and watches again.
  *
- * Failures. A desktop without EDS (no factory to activate on the session
- * bus), or one that does not answer within the timeout, fails the call
- * with CONCORD_ERROR_SERVER, "GNOME Contacts' address book service is not
- * available": no hang, no crash. EDS's own error texts are logged at debug
- * level only (they may quote a contact), and mapped to codes.
+ * Failures. A desktop without EDS (no registry to activate on the session
+ * bus: e_source_registry_new() alone would succeed, empty, so the service
+ * is started by name first), or one that does not answer within the
+ * timeout, fails the call with CONCORD_ERROR_SERVER, "GNOME Contacts'
+ * address book service is not available": no hang, no crash. EDS's own
+ * error texts are logged at debug level only (they may quote a contact),
+ * and mapped to codes.
  */
 
 #define G_LOG_DOMAIN "concord-connector-gnome-contacts"
@@ -88,6 +103,9 @@ G_GNUC_END_IGNORE_DEPRECATIONS
 /* The D-Bus name of EDS's source registry (since 3.6; not in its headers). */
 #define SOURCES_SERVICE     "org.gnome.evolution.dataserver.Sources5"
 #define DEFAULT_DEBOUNCE_MS 1000
+/* An incremental listing reads at most this many changed contacts one by
+ * one; with more, the whole book in one query. */
+#define MAX_INCREMENTAL     200
 
 typedef struct _Book Book;
 
@@ -120,11 +138,16 @@ struct _Book
   EBookClient                   *client;   /* (owned) (nullable) */
   EBookClientView               *view;     /* (owned) (nullable) */
   gboolean                       view_starting;
-  GHashTable                    *cards;    /* (owned) contact UID → ConcordVCard as last read */
+  GHashTable                    *cards;    /* (owned) contact UID → vCard text as last read */
   GHashTable                    *writing;  /* (owned) contact UID → writes in flight */
   GHashTable                    *own_cards; /* (owned) contact UID → vCard text Concord's write left */
   GHashTable                    *removed;  /* (owned) contact UIDs Concord removed */
   guint                          adding;   /* creates in flight */
+  /* What the view told since it was ready, for incremental listings. */
+  char                          *epoch;    /* (owned) (nullable) set when the view is ready */
+  guint                          seq;      /* notifications since then */
+  GHashTable                    *changed;  /* (owned) contact UID → seq it was added or changed */
+  GHashTable                    *gone;     /* (owned) contact UID → seq it was removed */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorGnomeContacts, concord_connector_gnome_contacts,
@@ -152,11 +175,12 @@ book_new (ConcordConnectorGnomeContacts *self,
 
   book->self = self;
   book->uid = g_strdup (uid);
-  book->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify) concord_vcard_free);
+  book->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   book->writing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   book->own_cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   book->removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  book->changed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  book->gone = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   return book;
 }
@@ -177,6 +201,9 @@ book_free (Book *book)
   g_clear_pointer (&book->writing, g_hash_table_unref);
   g_clear_pointer (&book->own_cards, g_hash_table_unref);
   g_clear_pointer (&book->removed, g_hash_table_unref);
+  g_clear_pointer (&book->changed, g_hash_table_unref);
+  g_clear_pointer (&book->gone, g_hash_table_unref);
+  g_free (book->epoch);
   g_free (book->uid);
   g_free (book);
 }
@@ -200,6 +227,32 @@ book_end_write (Book       *book,
     g_hash_table_remove (book->writing, uid);
   else
     g_hash_table_insert (book->writing, g_strdup (uid), GUINT_TO_POINTER (n - 1));
+}
+
+/* The view's log: every notification but those surely Concord's own echo
+ * (is_own_card()): an incremental listing must never miss an edit, and
+ * reading an echo again costs little. */
+static void
+book_log (Book       *book,
+          const char *uid,
+          gboolean    removed)
+{
+  if (book->epoch == NULL || uid == NULL)
+    return;
+
+  g_hash_table_insert (removed ? book->gone : book->changed, g_strdup (uid),
+                       GUINT_TO_POINTER (book->seq));
+  g_hash_table_remove (removed ? book->changed : book->gone, uid);
+}
+
+/* The view is gone (its backend died): no cursor of it holds any more. */
+static void
+book_forget_log (Book *book)
+{
+  g_clear_pointer (&book->epoch, g_free);
+  book->seq = 0;
+  g_hash_table_remove_all (book->changed);
+  g_hash_table_remove_all (book->gone);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -523,6 +576,7 @@ on_backend_died_cb (EClient  *client,
   g_clear_object (&book->client);
   g_hash_table_remove_all (book->writing);
   book->adding = 0;
+  book_forget_log (book);
   if (book->self->watching)
     schedule_changed (book->self);
 }
@@ -616,14 +670,18 @@ query_all (void)
 }
 
 /* The card of @contact, or NULL with @error set (the error names the line or
- * property at fault, never a value). */
+ * property at fault, never a value); its text in @text when asked. */
 static ConcordVCard *
 card_from_contact (EContact  *contact,
+                   char     **text,
                    GError   **error)
 {
-  g_autofree char *text = e_vcard_to_string (E_VCARD (contact), EVC_FORMAT_VCARD_30);
+  g_autofree char *vcard = e_vcard_to_string (E_VCARD (contact), EVC_FORMAT_VCARD_30);
+  ConcordVCard *card = concord_vcard_parse (vcard, -1, error);
 
-  return concord_vcard_parse (text, -1, error);
+  if (card != NULL && text != NULL)
+    *text = g_steal_pointer (&vcard);
+  return card;
 }
 
 static ConcordRecord *
@@ -642,8 +700,10 @@ record_from_card (ConcordConnectorGnomeContacts *self,
   return record;
 }
 
-/* Reads @contact into a record and keeps its card in @book as the card
- * last read; NULL (with a message, no contact data) when it cannot be read. */
+/* Reads @contact into a record and keeps its card's text in @book as the
+ * card last read (the text: a parsed card takes several times its memory,
+ * and only a change needs it parsed again); NULL (with a message, no
+ * contact data) when it cannot be read. */
 static ConcordRecord *
 read_contact (Book     *book,
               EContact *contact,
@@ -652,6 +712,7 @@ read_contact (Book     *book,
   const char *uid = e_contact_get_const (contact, E_CONTACT_UID);
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordVCard) card = NULL;
+  g_autofree char *text = NULL;
   ConcordRecord *record;
 
   if (uid == NULL || *uid == '\0')
@@ -660,7 +721,7 @@ read_contact (Book     *book,
       return NULL;
     }
 
-  card = card_from_contact (contact, &error);
+  card = card_from_contact (contact, &text, &error);
   if (card == NULL)
     {
       g_message ("%s: skipped contact %u of an address book: %s", APP_NAME, position,
@@ -669,7 +730,7 @@ read_contact (Book     *book,
     }
 
   record = record_from_card (book->self, card, contact);
-  g_hash_table_insert (book->cards, g_strdup (uid), g_steal_pointer (&card));
+  g_hash_table_insert (book->cards, g_strdup (uid), g_steal_pointer (&text));
   return record;
 }
 
@@ -698,23 +759,18 @@ schedule_changed (ConcordConnectorGnomeContacts *self)
   g_source_attach (self->debounce, self->watch_context);
 }
 
-/* Whether @contact's notification is only the echo of a write of Concord's:
- * the card is the one Concord's write left. (Not the REV: EDS stamps it to
- * the second, and an edit in the second after Concord's would pass.) */
+/* Whether @contact is the very card Concord's last write of it left: then
+ * its notification is surely an echo. (Not the REV: EDS stamps it to the
+ * second, and an edit in the second after Concord's would pass.) */
 static gboolean
-is_echo (Book     *book,
-         EContact *contact)
+is_own_card (Book     *book,
+             EContact *contact)
 {
   const char *uid = e_contact_get_const (contact, E_CONTACT_UID);
   g_autofree char *text = NULL;
   const char *own;
 
-  if (uid == NULL)
-    return FALSE;
-  if (g_hash_table_contains (book->writing, uid))
-    return TRUE;
-
-  own = g_hash_table_lookup (book->own_cards, uid);
+  own = uid != NULL ? g_hash_table_lookup (book->own_cards, uid) : NULL;
   if (own == NULL)
     return FALSE;
   text = e_vcard_to_string (E_VCARD (contact), EVC_FORMAT_VCARD_30);
@@ -726,6 +782,19 @@ is_echo (Book     *book,
   return FALSE;
 }
 
+/* Whether @contact's notification is taken for the echo of a write of
+ * Concord's: its card is the one the write left, or a write of it is in
+ * flight (an edit someone makes in those milliseconds is not announced,
+ * but the view's log keeps it for the next incremental listing). */
+static gboolean
+is_echo (Book     *book,
+         EContact *contact)
+{
+  const char *uid = e_contact_get_const (contact, E_CONTACT_UID);
+
+  return uid != NULL && (g_hash_table_contains (book->writing, uid) || is_own_card (book, contact));
+}
+
 static void
 on_view_objects_added_cb (EBookClientView *view,
                           const GSList    *contacts,
@@ -733,6 +802,11 @@ on_view_objects_added_cb (EBookClientView *view,
 {
   Book *book = user_data;
   gboolean changed = FALSE;
+
+  book->seq++;
+  for (const GSList *l = contacts; l != NULL; l = l->next)
+    if (!is_own_card (book, l->data))
+      book_log (book, e_contact_get_const (l->data, E_CONTACT_UID), FALSE);
 
   /* A contact Concord added, whatever the order of EDS's answer and this
    * notification. */
@@ -758,8 +832,13 @@ on_view_objects_modified_cb (EBookClientView *view,
   Book *book = user_data;
   gboolean changed = FALSE;
 
+  book->seq++;
   for (const GSList *l = contacts; l != NULL; l = l->next)
-    changed |= !is_echo (book, l->data);
+    {
+      if (!is_own_card (book, l->data))
+        book_log (book, e_contact_get_const (l->data, E_CONTACT_UID), FALSE);
+      changed |= !is_echo (book, l->data);
+    }
 
   g_debug ("View: %u modified, %s", g_slist_length ((GSList *) contacts),
            changed ? "a change" : "echoes");
@@ -775,15 +854,35 @@ on_view_objects_removed_cb (EBookClientView *view,
   Book *book = user_data;
   gboolean changed = FALSE;
 
+  book->seq++;
   for (const GSList *l = uids; l != NULL; l = l->next)
-    if (!g_hash_table_remove (book->removed, l->data) &&
-        !g_hash_table_contains (book->writing, l->data))
-      changed = TRUE;
+    {
+      book_log (book, l->data, TRUE);
+      if (!g_hash_table_remove (book->removed, l->data) &&
+          !g_hash_table_contains (book->writing, l->data))
+        changed = TRUE;
+    }
 
   g_debug ("View: %u removed, %s", g_slist_length ((GSList *) uids),
            changed ? "a change" : "echoes");
   if (changed)
     schedule_changed (book->self);
+}
+
+/* The view runs in EDS: from now on it tells of every change, so listings
+ * can be incremental from a cursor of this epoch. */
+static void
+on_view_complete_cb (EBookClientView *view,
+                     const GError    *error,
+                     gpointer         user_data)
+{
+  Book *book = user_data;
+
+  if (error != NULL || book->epoch != NULL)
+    return;
+  book->epoch = g_uuid_string_random ();
+  book->seq = 0;
+  g_debug ("An address book's view is ready");
 }
 
 static void
@@ -830,6 +929,7 @@ on_view_ready_cb (GObject      *object,
   g_signal_connect (view, "objects-added", G_CALLBACK (on_view_objects_added_cb), book);
   g_signal_connect (view, "objects-modified", G_CALLBACK (on_view_objects_modified_cb), book);
   g_signal_connect (view, "objects-removed", G_CALLBACK (on_view_objects_removed_cb), book);
+  g_signal_connect (view, "complete", G_CALLBACK (on_view_complete_cb), book);
   e_book_client_view_start (view, &error);
   if (error != NULL)
     g_debug ("Starting a view failed: %s", error->message);
@@ -869,7 +969,8 @@ concord_connector_gnome_contacts_get_app_name (ConcordConnector *connector)
 static ConcordConnectorFlags
 concord_connector_gnome_contacts_get_flags (ConcordConnector *connector)
 {
-  return CONCORD_CONNECTOR_CAN_DELETE | CONCORD_CONNECTOR_MODIFIED_TIMES;
+  return CONCORD_CONNECTOR_INCREMENTAL | CONCORD_CONNECTOR_CAN_DELETE |
+         CONCORD_CONNECTOR_MODIFIED_TIMES;
 }
 
 static guint
@@ -1000,6 +1101,35 @@ concord_connector_gnome_contacts_verify_async (ConcordConnector    *connector,
 /* Reading: schema and listing                                               */
 /* ------------------------------------------------------------------------- */
 
+/* One read-back or fetch of a contact by UID, in a group of them. */
+typedef struct
+{
+  GTask   *task;      /* (owned) the call */
+  guint    index;     /* of the input */
+  char    *uid;       /* (owned) */
+} ContactRead;
+
+static ContactRead *
+contact_read_new (GTask      *task,
+                  guint       index,
+                  const char *uid)
+{
+  ContactRead *read = g_new0 (ContactRead, 1);
+
+  read->task = g_object_ref (task);
+  read->index = index;
+  read->uid = g_strdup (uid);
+  return read;
+}
+
+static void
+contact_read_free (ContactRead *read)
+{
+  g_object_unref (read->task);
+  g_free (read->uid);
+  g_free (read);
+}
+
 /* The start of every call on a contact type: once the book is open, @next
  * goes on with @task (the book in its task data's "book"). */
 typedef struct
@@ -1007,6 +1137,8 @@ typedef struct
   Book       *book;      /* (unowned) once open */
   GPtrArray  *inputs;    /* (owned) (nullable) records, changes or ids */
   gboolean    schema;    /* a listing for load_schema */
+  char       *cursor;    /* (owned) (nullable) a listing's */
+  char       *next_cursor; /* (owned) (nullable) the cursor a full listing ends with */
   void      (*next) (GTask *task);
 } Call;
 
@@ -1014,6 +1146,8 @@ static void
 call_free (Call *call)
 {
   g_clear_pointer (&call->inputs, g_ptr_array_unref);
+  g_free (call->cursor);
+  g_free (call->next_cursor);
   g_free (call);
 }
 
@@ -1041,6 +1175,7 @@ begin_call (ConcordConnector    *connector,
             gpointer             source_tag,
             const char          *contact_type,
             GPtrArray           *inputs,
+            const char          *cursor,
             void               (*next) (GTask *task),
             GCancellable        *cancellable,
             GAsyncReadyCallback  callback,
@@ -1051,6 +1186,7 @@ begin_call (ConcordConnector    *connector,
   Call *call = g_new0 (Call, 1);
 
   call->inputs = inputs != NULL ? g_ptr_array_ref (inputs) : NULL;
+  call->cursor = g_strdup (cursor);
   call->next = next;
   call->schema = source_tag == (gpointer) concord_connector_gnome_contacts_load_schema_async;
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
@@ -1101,7 +1237,7 @@ on_contacts_read_cb (GObject      *object,
 
       for (GSList *l = contacts; l != NULL; l = l->next)
         {
-          g_autoptr(ConcordVCard) card = card_from_contact (l->data, NULL);
+          g_autoptr(ConcordVCard) card = card_from_contact (l->data, NULL, NULL);
 
           if (card != NULL)
             concord_vcard_collect_custom (card, custom);
@@ -1128,9 +1264,38 @@ on_contacts_read_cb (GObject      *object,
           g_ptr_array_add (page->records, record);
       }
     page->complete = TRUE;
+    page->cursor = g_steal_pointer (&call->next_cursor);
     g_slist_free_full (contacts, g_object_unref);
     g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
   }
+}
+
+/* "EPOCH:SEQ": what @book's view has told so far, or NULL while it has no
+ * running view (then every listing is complete). */
+static char *
+book_cursor (Book *book)
+{
+  return book->epoch != NULL ? g_strdup_printf ("%s:%u", book->epoch, book->seq) : NULL;
+}
+
+/* The SEQ of @cursor, when it is a cursor of @book's view as it runs now
+ * (not of an earlier run of Concord, nor of a view that died since). */
+static gboolean
+book_parse_cursor (Book       *book,
+                   const char *cursor,
+                   guint      *seq)
+{
+  const char *colon = cursor != NULL ? strrchr (cursor, ':') : NULL;
+  guint64 value;
+
+  if (colon == NULL || book->epoch == NULL ||
+      (gsize) (colon - cursor) != strlen (book->epoch) ||
+      strncmp (cursor, book->epoch, colon - cursor) != 0 ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 0, book->seq, &value, NULL))
+    return FALSE;
+
+  *seq = (guint) value;
+  return TRUE;
 }
 
 static void
@@ -1139,8 +1304,124 @@ read_all_contacts (GTask *task)
   Call *call = g_task_get_task_data (task);
   g_autofree char *sexp = query_all ();
 
+  /* Taken before the read: a change during it is told again next time. */
+  call->next_cursor = book_cursor (call->book);
+
   e_book_client_get_contacts (call->book->client, sexp, g_task_get_cancellable (task),
                               on_contacts_read_cb, task);
+}
+
+/* The contacts of an incremental listing, read one by one. */
+typedef struct
+{
+  GTask       *task;     /* (owned) */
+  ConcordPage *page;     /* (owned) */
+  guint        pending;
+  GError      *error;    /* (owned) (nullable) the first failure */
+} ChangedRead;
+
+static void
+on_changed_contact_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  ContactRead *read = user_data;
+  Call *call = g_task_get_task_data (read->task);
+  ChangedRead *state = g_object_get_data (G_OBJECT (read->task), "concord-changed");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ContactRef) contact = NULL;
+
+  if (e_book_client_get_contact_finish (E_BOOK_CLIENT (object), result, &contact, &error))
+    {
+      ConcordRecord *record = read_contact (call->book, contact, read->index);
+
+      if (record != NULL)
+        g_ptr_array_add (state->page->records, record);
+    }
+  else if (is_not_found (error))
+    g_ptr_array_add (state->page->deleted, g_strdup (read->uid));
+  else if (state->error == NULL)
+    state->error = translate_error (error, "Reading a changed contact");
+
+  if (--state->pending == 0)
+    {
+      if (state->error != NULL)
+        g_task_return_error (read->task, g_steal_pointer (&state->error));
+      else
+        g_task_return_pointer (read->task, g_steal_pointer (&state->page),
+                               (GDestroyNotify) concord_page_free);
+    }
+  contact_read_free (read);
+}
+
+static void
+changed_read_free (ChangedRead *state)
+{
+  g_clear_pointer (&state->page, concord_page_free);
+  g_clear_error (&state->error);
+  g_free (state);
+}
+
+/* A listing from a cursor of the running view: the contacts it told were
+ * added or changed since (read now), and those it told were removed (the
+ * page's deleted). Any other cursor, or none: a complete listing. */
+static void
+list_contacts (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  Book *book = call->book;
+  ChangedRead *state;
+  GHashTableIter iter;
+  gpointer key, value;
+  guint since;
+
+  if (!book_parse_cursor (book, call->cursor, &since))
+    {
+      read_all_contacts (task);
+      return;
+    }
+
+  /* Many changes (the first sync's own writes, a whole import): one query
+   * for all is cheaper than a call for each. */
+  {
+    guint n_changed = 0;
+
+    g_hash_table_iter_init (&iter, book->changed);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      n_changed += GPOINTER_TO_UINT (value) > since;
+    if (n_changed > MAX_INCREMENTAL)
+      {
+        g_debug ("%u contacts changed: listing them all", n_changed);
+        read_all_contacts (task);
+        return;
+      }
+  }
+
+  state = g_new0 (ChangedRead, 1);
+  state->page = concord_page_new ();
+  state->page->cursor = book_cursor (book);
+  g_object_set_data_full (G_OBJECT (task), "concord-changed", state,
+                          (GDestroyNotify) changed_read_free);
+
+  g_hash_table_iter_init (&iter, book->gone);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (GPOINTER_TO_UINT (value) > since)
+      g_ptr_array_add (state->page->deleted, g_strdup (key));
+
+  g_hash_table_iter_init (&iter, book->changed);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (GPOINTER_TO_UINT (value) > since)
+      {
+        state->pending++;
+        e_book_client_get_contact (book->client, key, g_task_get_cancellable (task),
+                                   on_changed_contact_cb,
+                                   contact_read_new (task, state->pending, key));
+      }
+
+  if (state->pending == 0)
+    g_task_return_pointer (task, g_steal_pointer (&state->page),
+                           (GDestroyNotify) concord_page_free);
+  g_object_unref (task);
 }
 
 static void
@@ -1151,11 +1432,12 @@ concord_connector_gnome_contacts_load_schema_async (ConcordConnector    *connect
                                                     gpointer             user_data)
 {
   begin_call (connector, concord_connector_gnome_contacts_load_schema_async, contact_type, NULL,
-              read_all_contacts, cancellable, callback, user_data);
+              NULL, read_all_contacts, cancellable, callback, user_data);
 }
 
-/* Every listing is complete and one page: an address book lives on this
- * computer, and EDS hands its contacts over in one answer anyway. */
+/* One page: an address book lives on this computer, and EDS hands its
+ * contacts over in one answer anyway. Complete, unless @cursor is of the
+ * view running now (list_contacts()). */
 static void
 concord_connector_gnome_contacts_list_async (ConcordConnector    *connector,
                                              const char          *contact_type,
@@ -1177,41 +1459,12 @@ concord_connector_gnome_contacts_list_async (ConcordConnector    *connector,
     }
 
   begin_call (connector, concord_connector_gnome_contacts_list_async, contact_type, NULL,
-              read_all_contacts, cancellable, callback, user_data);
+              cursor, list_contacts, cancellable, callback, user_data);
 }
 
 /* ------------------------------------------------------------------------- */
 /* Fetch                                                                     */
 /* ------------------------------------------------------------------------- */
-
-/* One read-back or fetch of a contact by UID, in a group of them. */
-typedef struct
-{
-  GTask   *task;      /* (owned) the call */
-  guint    index;     /* of the input */
-  char    *uid;       /* (owned) */
-} ContactRead;
-
-static ContactRead *
-contact_read_new (GTask      *task,
-                  guint       index,
-                  const char *uid)
-{
-  ContactRead *read = g_new0 (ContactRead, 1);
-
-  read->task = g_object_ref (task);
-  read->index = index;
-  read->uid = g_strdup (uid);
-  return read;
-}
-
-static void
-contact_read_free (ContactRead *read)
-{
-  g_object_unref (read->task);
-  g_free (read->uid);
-  g_free (read);
-}
 
 typedef struct
 {
@@ -1311,7 +1564,7 @@ concord_connector_gnome_contacts_fetch_async (ConcordConnector    *connector,
   g_autoptr(GPtrArray) ids = strv_to_array (remote_ids);
 
   begin_call (connector, concord_connector_gnome_contacts_fetch_async, contact_type, ids,
-              fetch_contacts, cancellable, callback, user_data);
+              NULL, fetch_contacts, cancellable, callback, user_data);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1581,7 +1834,7 @@ concord_connector_gnome_contacts_create_async (ConcordConnector    *connector,
                                                gpointer             user_data)
 {
   begin_call (connector, concord_connector_gnome_contacts_create_async, contact_type, records,
-              create_contacts, cancellable, callback, user_data);
+              NULL, create_contacts, cancellable, callback, user_data);
 }
 
 /* ---- update ---- */
@@ -1638,8 +1891,10 @@ prepare_update (Step         *step,
   g_autoptr(GError) error = NULL;
   g_autoptr(ContactRef) contact = NULL;
   g_autoptr(ConcordVCard) card = NULL;
+  g_autoptr(ConcordVCard) read = NULL;
   g_autofree char *text = NULL;
-  const ConcordVCard *read;
+  g_autofree char *now = NULL;
+  const char *then;
 
   if (!e_book_client_get_contact_finish (E_BOOK_CLIENT (object), result, &contact, &error))
     {
@@ -1647,7 +1902,7 @@ prepare_update (Step         *step,
       return NULL;
     }
 
-  card = card_from_contact (contact, &error);
+  card = card_from_contact (contact, &now, &error);
   if (card == NULL)
     {
       g_prefix_error (&error, "The contact cannot be read: ");
@@ -1657,7 +1912,9 @@ prepare_update (Step         *step,
 
   /* Someone changed a field of this change since Concord read the contact:
    * writing now would lose their edit. The next run reads and merges it. */
-  read = g_hash_table_lookup (step->book->cards, step->uid);
+  then = g_hash_table_lookup (step->book->cards, step->uid);
+  if (then != NULL && !g_str_equal (then, now))
+    read = concord_vcard_parse (then, -1, NULL);
   if (read != NULL && change_touches_changed_field (step->change, read, card))
     {
       step_fail (step, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
@@ -1818,7 +2075,7 @@ concord_connector_gnome_contacts_update_async (ConcordConnector    *connector,
                                                gpointer             user_data)
 {
   begin_call (connector, concord_connector_gnome_contacts_update_async, contact_type, changes,
-              update_contacts, cancellable, callback, user_data);
+              NULL, update_contacts, cancellable, callback, user_data);
 }
 
 /* ---- delete ---- */
@@ -1946,7 +2203,7 @@ concord_connector_gnome_contacts_delete_async (ConcordConnector    *connector,
   g_autoptr(GPtrArray) ids = strv_to_array (remote_ids);
 
   begin_call (connector, concord_connector_gnome_contacts_delete_async, contact_type, ids,
-              delete_contacts, cancellable, callback, user_data);
+              NULL, delete_contacts, cancellable, callback, user_data);
 }
 
 /* ------------------------------------------------------------------------- */

@@ -558,6 +558,160 @@ test_live_changes (Fixture       *f,
   }
 }
 
+static ConcordPage *
+list_from (Fixture    *f,
+           const char *cursor)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  ConcordPage *page;
+
+  concord_connector_list_async (CONCORD_CONNECTOR (f->connector), f->book->uid, cursor, NULL,
+                                NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  page = concord_connector_list_finish (CONCORD_CONNECTOR (f->connector), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (page);
+  return page;
+}
+
+/* Polls @condition (which lists, and so spins the main context itself)
+ * every 100 ms for up to 30 s; concord_test_wait_until() would block in
+ * between until some source fired. */
+static gboolean
+poll_until (gboolean (*condition) (gpointer data),
+            gpointer   data)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      spin (100);
+    }
+  return TRUE;
+}
+
+static gboolean
+page_has_cursor (gpointer data)
+{
+  Fixture *f = ((gpointer *) data)[0];
+  ConcordPage **page = ((gpointer *) data)[1];
+
+  g_clear_pointer (page, concord_page_free);
+  *page = list_from (f, NULL);
+  return (*page)->cursor != NULL;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *cursor;
+  guint       n_records;
+  guint       n_deleted;
+} Incremental;
+
+static gboolean
+incremental_has (gpointer data)
+{
+  Incremental *want = data;
+  g_autoptr(ConcordPage) page = list_from (want->f, want->cursor);
+
+  return !page->complete && page->records->len == want->n_records &&
+         page->deleted->len == want->n_deleted;
+}
+
+/* With its view running, a listing from the last cursor holds only what
+ * changed in the address book since (the EDS view's added and modified
+ * contacts, its removed ones as the page's deleted), and then nothing;
+ * a cursor of another view (an earlier run of Concord) lists everything. */
+static void
+test_incremental (Fixture       *f,
+                  gconstpointer  data)
+{
+#define CARD "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Person%u;Some;;;\r\nFN:Some Person%u\r\n" \
+             "EMAIL:person%u@example.com\r\nEND:VCARD"
+  char *uids[3] = { NULL, };
+  g_autofree char *added = NULL;
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(ConcordPage) changes = NULL;
+  g_autoptr(ConcordPage) quiet = NULL;
+  g_autoptr(ConcordPage) other = NULL;
+  gpointer wait[2] = { f, &page };
+  EContact *contact;
+
+  g_assert_true (concord_connector_get_flags (CONCORD_CONNECTOR (f->connector)) &
+                 CONCORD_CONNECTOR_INCREMENTAL);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *vcard = g_strdup_printf (CARD, i, i, i);
+
+      uids[i] = concord_test_address_book_add (f->book, vcard);
+    }
+
+  /* Without a view, complete listings and no cursor; once it runs, a
+   * cursor. */
+  page = list_from (f, NULL);
+  g_assert_true (page->complete);
+  g_assert_null (page->cursor);
+  g_assert_true (concord_connector_watch_changes (CONCORD_CONNECTOR (f->connector)));
+  g_assert_true (poll_until (page_has_cursor, wait));
+  g_assert_true (page->complete);
+  g_assert_cmpuint (page->records->len, ==, 3);
+
+  /* One added, one changed, one removed elsewhere. */
+  {
+    g_autofree char *vcard = g_strdup_printf (CARD, 9u, 9u, 9u);
+    g_autoptr(GError) error = NULL;
+
+    added = concord_test_address_book_add (f->book, vcard);
+    contact = concord_test_address_book_get (f->book, uids[0]);
+    e_contact_set (contact, E_CONTACT_GIVEN_NAME, "Changed");
+    concord_test_address_book_modify (f->book, contact);
+    g_object_unref (contact);
+    g_assert_true (e_book_client_remove_contact_by_uid_sync (f->book->client, uids[1],
+                                                             E_BOOK_OPERATION_FLAG_NONE, NULL,
+                                                             &error));
+    g_assert_no_error (error);
+  }
+  {
+    Incremental want = { f, page->cursor, 2, 1 };
+
+    g_assert_true (poll_until (incremental_has, &want));
+  }
+  changes = list_from (f, page->cursor);
+  g_assert_false (changes->complete);
+  g_assert_nonnull (changes->cursor);
+  g_assert_cmpuint (changes->records->len, ==, 2);
+  for (guint i = 0; i < changes->records->len; i++)
+    {
+      const char *id = concord_record_get_remote_id (changes->records->pdata[i]);
+
+      g_assert_true (g_str_equal (id, added) || g_str_equal (id, uids[0]));
+      if (g_str_equal (id, uids[0]))
+        g_assert_cmpstr (concord_record_get_text (changes->records->pdata[i],
+                                                  CONCORD_FIELD_FIRST_NAME), ==, "Changed");
+    }
+  g_assert_cmpuint (changes->deleted->len, ==, 1);
+  g_assert_cmpstr (changes->deleted->pdata[0], ==, uids[1]);
+
+  /* Nothing since. */
+  quiet = list_from (f, changes->cursor);
+  g_assert_false (quiet->complete);
+  g_assert_cmpuint (quiet->records->len, ==, 0);
+  g_assert_cmpuint (quiet->deleted->len, ==, 0);
+
+  /* A cursor this view did not give: everything. */
+  other = list_from (f, "0123456789abcdef:3");
+  g_assert_true (other->complete);
+  g_assert_cmpuint (other->records->len, ==, 3);
+  for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+    g_free (uids[i]);
+#undef CARD
+}
+
 /* Stops the address-book factory of the test's session, and any backend
  * subprocess of it (Debian's EDS runs the local backend in the factory),
  * as a crash or an update of EDS would. Returns how many it stopped. */
@@ -733,6 +887,7 @@ main (int   argc,
   ADD ("live-changes", test_live_changes);
   ADD ("unknown-book", test_unknown_book);
   ADD ("backend-died", test_backend_died);
+  ADD ("incremental", test_incremental);
 #undef ADD
   g_test_add_func ("/concord/gnome-contacts/service-unavailable", test_service_unavailable);
 
