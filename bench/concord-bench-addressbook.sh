@@ -26,6 +26,12 @@
 # measured), so the server's time and both tools' first syncs see the same
 # warm server.
 #
+# The folders, Radicale's storage and the state go under $TMPDIR (/tmp by
+# default): on ext4 without a journal (the machine of the figures in
+# bench/README.md), creating a file gets slower as recently deleted inodes
+# pile up (the kernel's recently_deleted() check), which both tools pay per
+# card; TMPDIR=/dev/shm measures without it.
+#
 # Lines: bench-addressbook phase=<name> n=<cards> wall_s=<s> rss_mb=<MB> [...]
 
 set -eu
@@ -42,7 +48,7 @@ for tool in curl vdirsyncer radicale python3 /usr/bin/time; do
 done
 [ -x "$CLI" ] || { echo "concord-bench-addressbook: no $CLI (build first)" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/concord-bench-addressbook.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/concord-bench-addressbook.XXXXXX")
 RADICALE_PID=
 cleanup () {
   [ -n "$RADICALE_PID" ] && kill "$RADICALE_PID" 2>/dev/null
@@ -134,12 +140,22 @@ PY
   SERVER=$(python3 -c "print('%.3f' % ($REPORT_WALL + $MULTIGET_WALL))")
   echo "bench-addressbook phase=server n=$N wall_s=$SERVER report_s=$REPORT_WALL multiget_s=$MULTIGET_WALL hrefs=$HREFS batch=$MULTIGET_BATCH"
 
+  # The server's own time for a run without changes: one sync-collection
+  # REPORT with the token of the first (nothing changed since), what an
+  # incremental client's quiet run cannot do without.
+  TOKEN=$(python3 -c "import re, sys; m = re.findall(r'<(?:\w+:)?sync-token>([^<]+)</', open(sys.argv[1]).read()); print(m[-1] if m else '')" "$WORK/report-$N.xml")
+  measure curl -sS -f -u "$AUTH" -X REPORT "$BOOK" -H 'Depth: 0' \
+    -H 'Content-Type: application/xml; charset=utf-8' \
+    --data-binary "${SYNC_BODY/<D:sync-token\/>/<D:sync-token>$TOKEN</D:sync-token>}" -o /dev/null
+  SERVER_QUIET=$WALL
+  echo "bench-addressbook phase=server-no-change n=$N wall_s=$WALL"
+
   # Concord: CardDAV → an empty vCard folder, one way.
   printf '%s\n' "$INFRA_DAV_PASS" | "$CLI" --data-dir "$DATA" account add carddav --name dav \
     --option "url=$DAV/" --option "username=$INFRA_DAV_USER" > /dev/null
   "$CLI" --data-dir "$DATA" account add vcard-folder --name folder --option "path=$FOLDER" \
     < /dev/null > /dev/null
-  "$CLI" --data-dir "$DATA" connection add bench --a "dav:bench-$N" --b folder \
+  "$CLI" --data-dir "$DATA" connection add bench --a "dav:/$INFRA_DAV_USER/bench-$N/" --b folder \
     --direction a-to-b > /dev/null
   measure "$CLI" --data-dir "$DATA" sync bench --json
   C_FIRST=$WALL C_FIRST_RSS=$RSS
@@ -188,6 +204,7 @@ CONF
   echo "bench-addressbook ratio=no-change-vdirsyncer-vs-concord n=$N value=$R_QUIET target=>=10 $(verdict "$R_QUIET" '>=' 10)"
   echo "bench-addressbook ratio=peak-rss-concord-vs-vdirsyncer n=$N value=$R_RSS concord_mb=$C_PEAK vdirsyncer_mb=$V_PEAK target=<=1 $(verdict "$R_RSS" '<=' 1)"
   echo "bench-addressbook ratio=first-concord-vs-vdirsyncer n=$N value=$(ratio "$C_FIRST" "$V_FIRST")"
+  echo "bench-addressbook ratio=no-change-concord-vs-server n=$N value=$(ratio "$C_QUIET" "$SERVER_QUIET")"
 
   # The next N gets a server without this book.
   curl -sS -u "$AUTH" -X DELETE "$BOOK" > /dev/null || true

@@ -12,6 +12,12 @@
  *                                                                (reads and parses every card)
  *   bench-vcard-folder phase=list-cold n=… wall_s=…              a new connector's listing
  *   bench-vcard-folder phase=list-warm n=… wall_s=…              the same connector again (stat only)
+ *   bench-vcard-folder phase=schema-state n=… wall_s=…           a new connector with the persistent
+ *                                                                state the last one left (a second
+ *                                                                concord-cli run): its schema
+ *   bench-vcard-folder phase=list-state n=… wall_s=…             … its complete listing
+ *   bench-vcard-folder phase=list-incremental n=… wall_s=…       … a listing with the last cursor
+ *                                                                (nothing changed: n=0)
  *   bench-vcard-folder phase=update n=… wall_s=…                 one field of every card
  *
  * A new connector is what a `concord-cli sync` process starts with; the
@@ -31,7 +37,7 @@
 
 #include <sys/resource.h>
 
-#include "concord-connector-vcard-folder.h"
+#include "concord-connector-vcard-folder-private.h"
 #include "concord-fields.h"
 #include "concord-test-utils.h"
 
@@ -65,7 +71,9 @@ wait_pointer (ConcordConnector *connector,
 }
 
 static guint
-list_all (ConcordConnector *connector)
+list_all (ConcordConnector  *connector,
+          const char        *cursor,
+          char             **next_cursor)
 {
   g_autofree char *token = NULL;
   guint n = 0;
@@ -77,7 +85,7 @@ list_all (ConcordConnector *connector)
       g_autoptr(GError) error = NULL;
       GAsyncResult *slot = NULL;
 
-      concord_connector_list_async (connector, CONCORD_VCARD_FOLDER_SELF, NULL, token, NULL,
+      concord_connector_list_async (connector, CONCORD_VCARD_FOLDER_SELF, cursor, token, NULL,
                                     concord_test_store_result_cb, &slot);
       result = concord_test_wait_for_result (&slot);
       page = concord_connector_list_finish (connector, result, &error);
@@ -86,6 +94,8 @@ list_all (ConcordConnector *connector)
       n += page->records->len;
       g_free (token);
       token = g_strdup (page->next_page);
+      if (token == NULL && next_cursor != NULL)
+        *next_cursor = g_strdup (page->cursor);
     }
   while (token != NULL);
 
@@ -103,6 +113,10 @@ main (int   argc,
   g_autoptr(ConcordConnector) cold = NULL;
   g_autoptr(ConcordConnector) lister = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(ConcordConnector) again = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *none = NULL;
   gint64 start;
   guint n = 10000, listed;
 
@@ -112,7 +126,12 @@ main (int   argc,
 
   dir = g_dir_make_tmp ("concord-bench-vcard-folder-XXXXXX", &error);
   g_assert_no_error (error);
+  state = g_dir_make_tmp ("concord-bench-vcard-folder-state-XXXXXX", &error);
+  g_assert_no_error (error);
+  none = g_build_filename (state, "none", NULL);
   writer = CONCORD_CONNECTOR (concord_connector_vcard_folder_new (dir, "GB"));
+  /* Cold phases: a connector with no persistent state at all. */
+  _concord_connector_vcard_folder_set_state_root (CONCORD_CONNECTOR_VCARD_FOLDER (writer), none);
 
   start = g_get_monotonic_time ();
   for (guint first = 0; first < n; first += concord_connector_get_max_batch (writer))
@@ -152,6 +171,7 @@ main (int   argc,
            seconds_since (start), peak_rss_mb ());
 
   cold = CONCORD_CONNECTOR (concord_connector_vcard_folder_new (dir, "GB"));
+  _concord_connector_vcard_folder_set_state_root (CONCORD_CONNECTOR_VCARD_FOLDER (cold), none);
   start = g_get_monotonic_time ();
   {
     g_autoptr(GPtrArray) schema = NULL;
@@ -165,14 +185,40 @@ main (int   argc,
            seconds_since (start), peak_rss_mb ());
 
   lister = CONCORD_CONNECTOR (concord_connector_vcard_folder_new (dir, "GB"));
+  _concord_connector_vcard_folder_set_state_root (CONCORD_CONNECTOR_VCARD_FOLDER (lister), state);
   start = g_get_monotonic_time ();
-  listed = list_all (lister);
+  listed = list_all (lister, NULL, NULL);
   g_print ("bench-vcard-folder phase=list-cold n=%u wall_s=%.3f rss_mb=%.1f\n", listed,
            seconds_since (start), peak_rss_mb ());
   start = g_get_monotonic_time ();
-  listed = list_all (lister);
+  listed = list_all (lister, NULL, &cursor);
   g_print ("bench-vcard-folder phase=list-warm n=%u wall_s=%.3f rss_mb=%.1f\n", listed,
            seconds_since (start), peak_rss_mb ());
+  g_clear_object (&lister);
+
+  /* A second process: the state the first one left. */
+  again = CONCORD_CONNECTOR (concord_connector_vcard_folder_new (dir, "GB"));
+  _concord_connector_vcard_folder_set_state_root (CONCORD_CONNECTOR_VCARD_FOLDER (again), state);
+  start = g_get_monotonic_time ();
+  {
+    g_autoptr(GPtrArray) schema = NULL;
+    GAsyncResult *slot = NULL;
+
+    concord_connector_load_schema_async (again, CONCORD_VCARD_FOLDER_SELF, NULL,
+                                         concord_test_store_result_cb, &slot);
+    schema = wait_pointer (again, &slot, concord_connector_load_schema_finish);
+  }
+  g_print ("bench-vcard-folder phase=schema-state n=%u wall_s=%.3f rss_mb=%.1f\n", n,
+           seconds_since (start), peak_rss_mb ());
+  start = g_get_monotonic_time ();
+  listed = list_all (again, cursor, NULL);
+  g_print ("bench-vcard-folder phase=list-incremental n=%u wall_s=%.3f rss_mb=%.1f\n", listed,
+           seconds_since (start), peak_rss_mb ());
+  start = g_get_monotonic_time ();
+  listed = list_all (again, NULL, NULL);
+  g_print ("bench-vcard-folder phase=list-state n=%u wall_s=%.3f rss_mb=%.1f\n", listed,
+           seconds_since (start), peak_rss_mb ());
+  lister = g_steal_pointer (&again);
 
   start = g_get_monotonic_time ();
   for (guint first = 0; first < ids->len; first += concord_connector_get_max_batch (lister))
@@ -198,7 +244,11 @@ main (int   argc,
   g_print ("bench-vcard-folder phase=update n=%u wall_s=%.3f rss_mb=%.1f\n", ids->len,
            seconds_since (start), peak_rss_mb ());
 
-  command = g_strdup_printf ("rm -rf '%s'", dir);
+  /* Gone before their folders: a connector keeps its state when it goes. */
+  g_clear_object (&writer);
+  g_clear_object (&cold);
+  g_clear_object (&lister);
+  command = g_strdup_printf ("rm -rf '%s' '%s'", dir, state);
   g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
   return 0;
 }

@@ -23,6 +23,11 @@ ALLOWED_FINISH_ARGS = {
     '--socket=wayland',
     '--socket=fallback-x11',
     '--device=dri',
+    # GNOME Contacts: the session's Evolution Data Server (its address
+    # books, the backends it spawns); the client library is in the app.
+    '--talk-name=org.gnome.evolution.dataserver.Sources5',
+    '--talk-name=org.gnome.evolution.dataserver.AddressBook10',
+    '--talk-name=org.gnome.evolution.dataserver.Subprocess.Backend.*',
 }
 REQUIRED_FINISH_ARGS = ALLOWED_FINISH_ARGS
 

@@ -513,6 +513,25 @@ def main():
         cli('connection', 'remove', 'crm-named')
         cli('account', 'remove', 'crm')
 
+        # A vCard folder's own address book is named by the folder's path
+        # (with or without a trailing '/'), its sub-folders by theirs.
+        cards = os.path.join(data, 'cards')
+        os.makedirs(os.path.join(cards, 'work'))
+        for folder in (cards, os.path.join(cards, 'work')):
+            with open(os.path.join(folder, 'ann.vcf'), 'w') as f:
+                f.write('BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ann\r\nFN:Ann\r\nN:;Ann;;;\r\n'
+                        'EMAIL:ann@example.com\r\nEND:VCARD\r\n')
+        p = cli('account', 'add', 'vcard-folder', '--name', 'cards', '--option', 'path=' + cards)
+        check('a vCard folder account', p.returncode == 0, p.stderr)
+        for name, given, expect in (('by-path', cards + '/', '.'),
+                                    ('by-sub-path', os.path.join(cards, 'work'), 'work')):
+            p = cli('connection', 'add', name, '--a', 'shop', '--b', 'cards:' + given)
+            shown = json.loads(cli('connection', 'show', name, '--json').stdout or '{}')
+            check('connection add with a vCard folder ' + name.replace('-', ' '),
+                  p.returncode == 0 and shown.get('type_b') == expect, p.stderr + str(shown))
+            cli('connection', 'remove', name)
+        cli('account', 'remove', 'cards')
+
         p = cli('sync', 'both', '--dry-run', '--json')
         plan = json.loads(p.stdout) if p.stdout.strip() else {}
         check('a dry run plans the creates and writes nothing',

@@ -189,6 +189,15 @@ test_record_sets (void)
   g_assert_cmpstrv ((const char * const *) concord_record_get (record, CONCORD_FIELD_PHONES)->v.set,
                     ((const char *[]) { "mobile\t+155501099", "work\t+442079460000", NULL }));
 
+  /* One value under three labels (a server's card can say anything):
+   * once, and no member freed while still looked up (fuzz-webdav found
+   * it under ASan). */
+  concord_record_set_set (record, CONCORD_FIELD_EMAILS, (const char *[]) {
+    "work\tx@example.com", "home\tx@example.com", "other\tx@example.com",
+    "work\ty@example.com", NULL });
+  g_assert_cmpstrv ((const char * const *) concord_record_get (record, CONCORD_FIELD_EMAILS)->v.set,
+                    ((const char *[]) { "home\tx@example.com", "work\ty@example.com", NULL }));
+
   /* Another set is left as it was: a tag may hold anything. */
   concord_record_set_set (record, CONCORD_FIELD_TAGS, (const char *[]) { "A\tB", "a\tb", NULL });
   g_assert_cmpuint (g_strv_length (concord_record_get (record, CONCORD_FIELD_TAGS)->v.set), ==, 2);

@@ -828,10 +828,29 @@ join_type_ids (GPtrArray *types)
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
+/* "people, leads", or with names where they are not the ids:
+ * "/alice/work/ “Work”, /alice/home/ “Home”". */
+static char *
+join_type_names (GPtrArray *types)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  for (guint i = 0; i < types->len; i++)
+    {
+      ConcordContactType *type = g_ptr_array_index (types, i);
+
+      g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", type->id);
+      if (type->label != NULL && g_ascii_strcasecmp (type->label, type->id) != 0)
+        g_string_append_printf (names, " “%s”", type->label);
+    }
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
 /* Whether @given names @type: its id, its name as the app shows it (an
  * address book's display name, compared without regard to case), or its
  * path (an address book's URL path or a sub-folder's path: the same
- * without a trailing '/', or ending in "/<id>"). */
+ * without a trailing '/', or ending in "/<id>"), or the last part of its
+ * path ("work" for "/alice/work/"). */
 static gboolean
 type_matches (const ConcordContactType *type,
               const char               *given)
@@ -854,12 +873,44 @@ type_matches (const ConcordContactType *type,
     return FALSE;
   if (g_str_equal (given_bare, id_bare))
     return TRUE;
+  /* The last part of a path ("work" for /alice/work/). */
+  if (strchr (given_bare, '/') == NULL && strrchr (id_bare, '/') != NULL &&
+      g_str_equal (strrchr (id_bare, '/') + 1, given_bare))
+    return TRUE;
   if (*id_bare != '/' && g_str_has_suffix (given_bare, id_bare))
     {
       n = strlen (given_bare) - strlen (id_bare);
       return n > 0 && given_bare[n - 1] == '/';
     }
   return FALSE;
+}
+
+/* Whether @given is the path of @account's own folder and @type is the
+ * folder itself (a vCard folder's type "."), with or without a trailing
+ * '/'. */
+static gboolean
+names_account_folder (ConcordAccountRow        *account,
+                      const ConcordContactType *type,
+                      const char               *given)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GFile) named = NULL;
+  JsonNode *root;
+  const char *path;
+
+  if (!g_str_equal (type->id, ".") || account->options_json == NULL || !g_path_is_absolute (given))
+    return FALSE;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, account->options_json, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  path = json_object_get_string_member_with_default (json_node_get_object (root), "path", NULL);
+  if (path == NULL)
+    return FALSE;
+  folder = g_file_new_for_path (path);
+  named = g_file_new_for_path (given);
+  return g_file_equal (folder, named);
 }
 
 /* "ACCOUNT[:TYPE]": the account's id and the contact type. A TYPE is the
@@ -897,15 +948,16 @@ split_side (ConcordStore  *store,
           return TRUE;
         }
       for (guint i = 0; i < types->len; i++)
-        if (type_matches (g_ptr_array_index (types, i), parts[1]))
+        if (type_matches (g_ptr_array_index (types, i), parts[1]) ||
+            names_account_folder (account, g_ptr_array_index (types, i), parts[1]))
           {
             *type = g_strdup (((ConcordContactType *) g_ptr_array_index (types, i))->id);
             return TRUE;
           }
-      ids = join_type_ids (types);
+      ids = join_type_names (types);
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
                    /* Translators: a contact type's name as typed, an account's name,
-                    * then the ids of its contact types */
+                    * then the ids (and names) of its contact types */
                    _("“%s” is not a contact type of %s (it has: %s)"), parts[1], account->name,
                    ids);
       return FALSE;

@@ -483,8 +483,10 @@ add_book (ConcordConnectorCarddav *self,
   Book *book = g_new0 (Book, 1);
 
   book->path = g_strdup (response->href);
-  book->label = response->displayname != NULL ? g_strdup (response->displayname)
-                                                : last_segment (response->href);
+  /* Radicale gives a book made by a whole-collection PUT an empty name. */
+  book->label = response->displayname != NULL && *g_strstrip (response->displayname) != '\0'
+                ? g_strdup (response->displayname)
+                : last_segment (response->href);
   book->versions = response->versions;
   /* A server that does not say what it supports is asked anyway. */
   book->sync_collection = TRUE;
@@ -1588,6 +1590,15 @@ write_put (Write *write)
   gsize length = 0;
 
   g_clear_pointer (&write->sent, concord_vcard_free);
+  if (write->kind == WRITE_UPDATE && write->base->etag == NULL)
+    {
+      /* Without the card's etag the PUT could not say which version it
+       * replaces: it is not sent (never a blind overwrite). */
+      write_fail_literal (write, CONCORD_ERROR_CONFLICT,
+                          "The CardDAV server gave no version (ETag) of the card; it was not "
+                          "changed");
+      return;
+    }
   if (write->kind == WRITE_UPDATE)
     {
       write->sent = concord_vcard_copy (write->base->card);
@@ -1620,7 +1631,7 @@ write_put (Write *write)
   text = concord_vcard_to_string (write->sent, &length);
   body = g_bytes_new_take (text, length);
   request = dav_request (self, "PUT", write->href, NULL, body, VCARD_TYPE, LABEL_PUT);
-  if (write->kind == WRITE_UPDATE && write->base->etag != NULL)
+  if (write->kind == WRITE_UPDATE)
     concord_http_request_add_header (request, "If-Match", write->base->etag);
   else if (write->kind == WRITE_CREATE)
     concord_http_request_add_header (request, "If-None-Match", "*");

@@ -30,6 +30,11 @@ char *_concord_connector_vcard_folder_create_card (ConcordConnectorVCardFolder  
                                                    const ConcordVCard           *card,
                                                    GError                      **error);
 
+/* Where the persistent state goes (before any call): tests and benchmarks
+ * measure a connector without it. */
+void _concord_connector_vcard_folder_set_state_root (ConcordConnectorVCardFolder *self,
+                                                     const char                  *path);
+
 /* The debounce of change reports, in milliseconds (tests shorten it). */
 void _concord_connector_vcard_folder_set_debounce (ConcordConnectorVCardFolder *self,
                                                    guint                        ms);

@@ -43,7 +43,6 @@ concord_test_address_book_new (const char *test_name)
   ConcordTestAddressBook *book = g_new0 (ConcordTestAddressBook, 1);
   g_autoptr(GError) error = NULL;
   ESourceBackend *backend;
-  EClient *client;
 
   book->registry = e_source_registry_new_sync (NULL, &error);
   g_assert_no_error (error);
@@ -66,7 +65,18 @@ concord_test_address_book_new (const char *test_name)
   book->source = e_source_registry_ref_source (book->registry, book->uid);
   g_assert_nonnull (book->source);
 
-  /* The address-book factory learns of the new source a moment after the
+  concord_test_address_book_reconnect (book);
+  return book;
+}
+
+/* Connects the test's own client (again, after its backend died). */
+void
+concord_test_address_book_reconnect (ConcordTestAddressBook *book)
+{
+  g_autoptr(GError) error = NULL;
+  EClient *client = NULL;
+
+  /* The address-book factory learns of a new source a moment after the
    * registry ("No such source for UID" until then). A source made at run
    * time never reports itself "connected" on EDS 3.46, so the connection
    * waits one second for that, not thirty. */
@@ -79,9 +89,8 @@ concord_test_address_book_new (const char *test_name)
       g_usleep (100 * 1000);
     }
   g_assert_no_error (error);
+  g_clear_object (&book->client);
   book->client = E_BOOK_CLIENT (client);
-
-  return book;
 }
 
 void

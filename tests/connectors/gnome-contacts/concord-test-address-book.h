@@ -37,6 +37,7 @@ typedef struct
 gboolean                concord_test_address_book_check_session (void);
 ConcordTestAddressBook *concord_test_address_book_new    (const char             *test_name);
 void                    concord_test_address_book_free   (ConcordTestAddressBook *book);
+void                    concord_test_address_book_reconnect (ConcordTestAddressBook *book);
 char                   *concord_test_address_book_add    (ConcordTestAddressBook *book,
                                                           const char             *vcard);
 EContact               *concord_test_address_book_get    (ConcordTestAddressBook *book,

@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "concord-connector-gnome-contacts.h"
@@ -218,6 +219,38 @@ test_contact_types (Fixture       *f,
                  CONCORD_CONNECTOR_CAN_DELETE);
 }
 
+/* The fields: the vCard layer's, and each X- property the book's cards
+ * hold as a custom field. */
+static void
+test_schema (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *uid = concord_test_address_book_add (f->book,
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Curie;Marie;;;\r\nFN:Marie Curie\r\n"
+    "EMAIL:marie@example.com\r\nX-LOYALTY-TIER:gold\r\nEND:VCARD");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) schema = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  gboolean email = FALSE, custom = FALSE;
+
+  concord_connector_load_schema_async (CONCORD_CONNECTOR (f->connector), f->book->uid, NULL,
+                                       concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  schema = concord_connector_load_schema_finish (CONCORD_CONNECTOR (f->connector), result, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < schema->len; i++)
+    {
+      const ConcordFieldSpec *spec = g_ptr_array_index (schema, i);
+
+      email |= g_str_equal (spec->key, CONCORD_FIELD_EMAIL);
+      custom |= g_str_has_prefix (spec->key, CONCORD_FIELD_CUSTOM_PREFIX) &&
+                strstr (spec->key, "X-LOYALTY-TIER") != NULL;
+    }
+  g_assert_true (email);
+  g_assert_true (custom);
+}
+
 /* Create, list, fetch, update and delete, each seen in the store. */
 static void
 test_crud (Fixture       *f,
@@ -411,7 +444,8 @@ test_edit_in_between (Fixture       *f,
 
 /* A contact whose card Concord cannot read (here, one over the vCard
  * layer's size limit) is left out with a message; the others are listed.
- * An invalid record to create is refused on its own. */
+ * A record that cannot become a card is refused on its own, and the rest
+ * of its batch is written. */
 static void
 test_bad_data (Fixture       *f,
                gconstpointer  data)
@@ -436,6 +470,31 @@ test_bad_data (Fixture       *f,
   g_test_assert_expected_messages ();
   g_assert_cmpuint (page->records->len, ==, 1);
   g_assert_cmpstr (concord_record_get_remote_id (page->records->pdata[0]), ==, small_uid);
+
+  /* A record too big for a card, between two good ones: refused alone. */
+  {
+    g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
+    g_autoptr(GPtrArray) results = NULL;
+    g_autofree char *notes = g_strnfill (CONCORD_VCARD_MAX_BYTES + 10, 'x');
+    ConcordRecord *too_big = new_person ("huge@example.com", "Huge", "Notes");
+
+    concord_record_set_text (too_big, CONCORD_FIELD_NOTES, CONCORD_FIELD_TYPE_STRING, notes);
+    g_ptr_array_add (records, new_person ("first@example.com", "First", "One"));
+    g_ptr_array_add (records, too_big);
+    g_ptr_array_add (records, new_person ("third@example.com", "Third", "Three"));
+    results = create (f, records);
+    g_assert_no_error (((ConcordWriteResult *) results->pdata[0])->error);
+    g_assert_error (((ConcordWriteResult *) results->pdata[1])->error, CONCORD_ERROR,
+                    CONCORD_ERROR_TOO_LARGE);
+    g_assert_null (((ConcordWriteResult *) results->pdata[1])->record);
+    g_assert_no_error (((ConcordWriteResult *) results->pdata[2])->error);
+    g_assert_null (concord_test_address_book_find (f->book, "huge@example.com"));
+    {
+      g_autofree char *third = concord_test_address_book_find (f->book, "third@example.com");
+
+      g_assert_nonnull (third);
+    }
+  }
 }
 
 /* An edit made through libebook emits "changed" (once for a burst); the
@@ -499,7 +558,248 @@ test_live_changes (Fixture       *f,
   }
 }
 
-/* An address book that does not exist: NOT_FOUND, not a hang. */
+static ConcordPage *
+list_from (Fixture    *f,
+           const char *cursor)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  ConcordPage *page;
+
+  concord_connector_list_async (CONCORD_CONNECTOR (f->connector), f->book->uid, cursor, NULL,
+                                NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  page = concord_connector_list_finish (CONCORD_CONNECTOR (f->connector), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (page);
+  return page;
+}
+
+/* Polls @condition (which lists, and so spins the main context itself)
+ * every 100 ms for up to 30 s; concord_test_wait_until() would block in
+ * between until some source fired. */
+static gboolean
+poll_until (gboolean (*condition) (gpointer data),
+            gpointer   data)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      spin (100);
+    }
+  return TRUE;
+}
+
+static gboolean
+page_has_cursor (gpointer data)
+{
+  Fixture *f = ((gpointer *) data)[0];
+  ConcordPage **page = ((gpointer *) data)[1];
+
+  g_clear_pointer (page, concord_page_free);
+  *page = list_from (f, NULL);
+  return (*page)->cursor != NULL;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *cursor;
+  guint       n_records;
+  guint       n_deleted;
+} Incremental;
+
+static gboolean
+incremental_has (gpointer data)
+{
+  Incremental *want = data;
+  g_autoptr(ConcordPage) page = list_from (want->f, want->cursor);
+
+  return !page->complete && page->records->len == want->n_records &&
+         page->deleted->len == want->n_deleted;
+}
+
+/* With its view running, a listing from the last cursor holds only what
+ * changed in the address book since (the EDS view's added and modified
+ * contacts, its removed ones as the page's deleted), and then nothing;
+ * a cursor of another view (an earlier run of Concord) lists everything. */
+static void
+test_incremental (Fixture       *f,
+                  gconstpointer  data)
+{
+#define CARD "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Person%u;Some;;;\r\nFN:Some Person%u\r\n" \
+             "EMAIL:person%u@example.com\r\nEND:VCARD"
+  char *uids[3] = { NULL, };
+  g_autofree char *added = NULL;
+  g_autoptr(ConcordPage) page = NULL;
+  g_autoptr(ConcordPage) changes = NULL;
+  g_autoptr(ConcordPage) quiet = NULL;
+  g_autoptr(ConcordPage) other = NULL;
+  gpointer wait[2] = { f, &page };
+  EContact *contact;
+
+  g_assert_true (concord_connector_get_flags (CONCORD_CONNECTOR (f->connector)) &
+                 CONCORD_CONNECTOR_INCREMENTAL);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *vcard = g_strdup_printf (CARD, i, i, i);
+
+      uids[i] = concord_test_address_book_add (f->book, vcard);
+    }
+
+  /* Without a view, complete listings and no cursor; once it runs, a
+   * cursor. */
+  page = list_from (f, NULL);
+  g_assert_true (page->complete);
+  g_assert_null (page->cursor);
+  g_assert_true (concord_connector_watch_changes (CONCORD_CONNECTOR (f->connector)));
+  g_assert_true (poll_until (page_has_cursor, wait));
+  g_assert_true (page->complete);
+  g_assert_cmpuint (page->records->len, ==, 3);
+
+  /* One added, one changed, one removed elsewhere. */
+  {
+    g_autofree char *vcard = g_strdup_printf (CARD, 9u, 9u, 9u);
+    g_autoptr(GError) error = NULL;
+
+    added = concord_test_address_book_add (f->book, vcard);
+    contact = concord_test_address_book_get (f->book, uids[0]);
+    e_contact_set (contact, E_CONTACT_GIVEN_NAME, "Changed");
+    concord_test_address_book_modify (f->book, contact);
+    g_object_unref (contact);
+    g_assert_true (e_book_client_remove_contact_by_uid_sync (f->book->client, uids[1],
+                                                             E_BOOK_OPERATION_FLAG_NONE, NULL,
+                                                             &error));
+    g_assert_no_error (error);
+  }
+  {
+    Incremental want = { f, page->cursor, 2, 1 };
+
+    g_assert_true (poll_until (incremental_has, &want));
+  }
+  changes = list_from (f, page->cursor);
+  g_assert_false (changes->complete);
+  g_assert_nonnull (changes->cursor);
+  g_assert_cmpuint (changes->records->len, ==, 2);
+  for (guint i = 0; i < changes->records->len; i++)
+    {
+      const char *id = concord_record_get_remote_id (changes->records->pdata[i]);
+
+      g_assert_true (g_str_equal (id, added) || g_str_equal (id, uids[0]));
+      if (g_str_equal (id, uids[0]))
+        g_assert_cmpstr (concord_record_get_text (changes->records->pdata[i],
+                                                  CONCORD_FIELD_FIRST_NAME), ==, "Changed");
+    }
+  g_assert_cmpuint (changes->deleted->len, ==, 1);
+  g_assert_cmpstr (changes->deleted->pdata[0], ==, uids[1]);
+
+  /* Nothing since. */
+  quiet = list_from (f, changes->cursor);
+  g_assert_false (quiet->complete);
+  g_assert_cmpuint (quiet->records->len, ==, 0);
+  g_assert_cmpuint (quiet->deleted->len, ==, 0);
+
+  /* A cursor this view did not give: everything. */
+  other = list_from (f, "0123456789abcdef:3");
+  g_assert_true (other->complete);
+  g_assert_cmpuint (other->records->len, ==, 3);
+  for (guint i = 0; i < G_N_ELEMENTS (uids); i++)
+    g_free (uids[i]);
+#undef CARD
+}
+
+/* Stops the address-book factory of the test's session, and any backend
+ * subprocess of it (Debian's EDS runs the local backend in the factory),
+ * as a crash or an update of EDS would. Returns how many it stopped. */
+static guint
+stop_backends (void)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) names = NULL;
+  g_autoptr(GVariantIter) iter = NULL;
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (bus);
+  names = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "ListNames", NULL,
+                                       G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                       NULL);
+  g_assert_nonnull (names);
+  g_variant_get (names, "(as)", &iter);
+  while (g_variant_iter_loop (iter, "&s", &name))
+    {
+      g_autoptr(GVariant) pid = NULL;
+      guint32 value;
+
+      if (!g_str_has_prefix (name, "org.gnome.evolution.dataserver.Subprocess.Backend.AddressBook") &&
+          !g_str_equal (name, "org.gnome.evolution.dataserver.AddressBook10"))
+        continue;
+      pid = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                         g_variant_new ("(s)", name), G_VARIANT_TYPE ("(u)"),
+                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+      g_assert_nonnull (pid);
+      g_variant_get (pid, "(u)", &value);
+      g_assert_cmpint (kill ((pid_t) value, SIGTERM), ==, 0);
+      n++;
+    }
+  return n;
+}
+
+/* The address book's backend dies (EDS crashed or was updated): the
+ * connector says "changed" so a run comes, connects again on that run's
+ * first call, and watches again. */
+static void
+test_backend_died (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *uid = concord_test_address_book_add (f->book,
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Babbage;Charles;;;\r\nFN:Charles Babbage\r\n"
+    "EMAIL:charles@example.com\r\nEND:VCARD");
+  g_autoptr(ConcordPage) page = NULL;
+  EContact *contact;
+
+  g_assert_true (concord_connector_watch_changes (CONCORD_CONNECTOR (f->connector)));
+  page = list (f);
+  spin (300);
+  g_assert_cmpuint (f->changed, ==, 0);
+
+  g_test_expect_message ("concord-connector-gnome-contacts", G_LOG_LEVEL_MESSAGE,
+                         "GNOME Contacts: the address book service stopped; connecting again");
+  g_assert_cmpuint (stop_backends (), >, 0);
+  g_assert_true (concord_test_wait_until (changed_at_least_once, f, 30));
+  g_test_assert_expected_messages ();
+
+  /* The run that follows: a new backend answers. */
+  g_clear_pointer (&page, concord_page_free);
+  page = list (f);
+  g_assert_cmpuint (page->records->len, ==, 1);
+
+  /* And edits are seen again, once the new view is set up in the new
+   * factory (its start is asynchronous there: an edit a moment after the
+   * run may pass unseen, which the next run reads anyway). */
+  f->changed = 0;
+  concord_test_address_book_reconnect (f->book);
+  for (guint attempt = 0; attempt < 30 && f->changed == 0; attempt++)
+    {
+      g_autofree char *nickname = g_strdup_printf ("Charlie %u", attempt);
+
+      contact = concord_test_address_book_get (f->book, uid);
+      e_contact_set (contact, E_CONTACT_NICKNAME, nickname);
+      concord_test_address_book_modify (f->book, contact);
+      g_object_unref (contact);
+      spin (1000);
+    }
+  g_assert_cmpuint (f->changed, >, 0);
+}
+
+/* An address book that does not exist: NOT_FOUND, not a hang. One named
+ * by its display name (as typed on the command line) is found. */
 static void
 test_unknown_book (Fixture       *f,
                    gconstpointer  data)
@@ -507,9 +807,19 @@ test_unknown_book (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordPage) page = concord_test_list_page (CONCORD_CONNECTOR (f->connector),
                                                         "no-such-address-book", NULL, &error);
+  g_autofree char *upper = g_utf8_strup (f->book->name, -1);
+  g_autofree char *uid = concord_test_address_book_add (f->book,
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Noether;Emmy;;;\r\nFN:Emmy Noether\r\n"
+    "EMAIL:emmy@example.com\r\nEND:VCARD");
 
   g_assert_null (page);
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  page = concord_test_list_page (CONCORD_CONNECTOR (f->connector), upper, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->records->len, ==, 1);
+  g_assert_cmpstr (concord_record_get_remote_id (page->records->pdata[0]), ==, uid);
 }
 
 /* A desktop without Evolution Data Server: a session bus where nothing
@@ -569,12 +879,15 @@ main (int   argc,
 #define ADD(name, func) \
   g_test_add ("/concord/gnome-contacts/" name, Fixture, NULL, setup, func, teardown)
   ADD ("contact-types", test_contact_types);
+  ADD ("schema", test_schema);
   ADD ("crud", test_crud);
   ADD ("unknown-properties-survive", test_unknown_properties_survive);
   ADD ("edit-in-between", test_edit_in_between);
   ADD ("bad-data", test_bad_data);
   ADD ("live-changes", test_live_changes);
   ADD ("unknown-book", test_unknown_book);
+  ADD ("backend-died", test_backend_died);
+  ADD ("incremental", test_incremental);
 #undef ADD
   g_test_add_func ("/concord/gnome-contacts/service-unavailable", test_service_unavailable);
 

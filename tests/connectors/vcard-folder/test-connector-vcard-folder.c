@@ -867,6 +867,238 @@ test_paging (Fixture       *f,
   g_assert_cmpuint (g_hash_table_size (all), ==, n);
 }
 
+/* One listing to its end with @cursor: records by remote id; the last
+ * page's cursor, deleted ids and completeness. */
+static GHashTable *
+list_since (Fixture      *f,
+            const char   *cursor,
+            char        **next_cursor,
+            GPtrArray   **deleted,
+            gboolean     *complete)
+{
+  GHashTable *all = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) concord_record_unref);
+  g_autofree char *token = NULL;
+
+  *deleted = g_ptr_array_new_with_free_func (g_free);
+  for (;;)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(ConcordPage) page = NULL;
+      g_autoptr(GError) error = NULL;
+      GAsyncResult *slot = NULL;
+
+      concord_connector_list_async (CONCORD_CONNECTOR (f->connector), SELF, cursor, token, NULL,
+                                    concord_test_store_result_cb, &slot);
+      result = concord_test_wait_for_result (&slot);
+      page = concord_connector_list_finish (CONCORD_CONNECTOR (f->connector), result, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < page->records->len; i++)
+        {
+          ConcordRecord *record = g_ptr_array_index (page->records, i);
+
+          g_hash_table_insert (all, g_strdup (concord_record_get_remote_id (record)),
+                               concord_record_ref (record));
+        }
+      for (guint i = 0; i < page->deleted->len; i++)
+        g_ptr_array_add (*deleted, g_strdup (g_ptr_array_index (page->deleted, i)));
+      g_free (token);
+      token = g_strdup (page->next_page);
+      if (token == NULL)
+        {
+          *next_cursor = g_strdup (page->cursor);
+          *complete = page->complete;
+          return all;
+        }
+    }
+}
+
+/* A listing with the cursor of the last one lists only what changed
+ * since, and the cards removed; the connector's own writes are not
+ * changes; a new connector (a new process) knows the cursor and the cards
+ * from the persistent state; a cursor it does not know gets a complete
+ * listing. */
+static void
+test_incremental (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GHashTable) first = NULL;
+  g_autoptr(GHashTable) second = NULL;
+  g_autoptr(GHashTable) third = NULL;
+  g_autoptr(GHashTable) fourth = NULL;
+  g_autoptr(GHashTable) fifth = NULL;
+  g_autoptr(GHashTable) sixth = NULL;
+  g_autoptr(GPtrArray) deleted = NULL;
+  g_autofree char *cursor1 = NULL;
+  g_autofree char *cursor2 = NULL;
+  g_autofree char *cursor3 = NULL;
+  g_autofree char *cursor4 = NULL;
+  g_autofree char *cursor5 = NULL;
+  g_autofree char *unknown = g_strconcat ("vcf1:", "0b7f5e9c-3a43-4c1e-9d2b-5a8e2f9d1c11", NULL);
+  gboolean complete = FALSE;
+
+  g_assert_true (concord_connector_get_flags (CONCORD_CONNECTOR (f->connector)) &
+                 CONCORD_CONNECTOR_INCREMENTAL);
+  put_file (f, "ada.vcf", ADA_CARD, -1);
+  put_file (f, "grace.vcf", GRACE_CARD, -1);
+  put_file (f, "four.vcf", V4_CARD, -1);
+
+  first = list_since (f, NULL, &cursor1, &deleted, &complete);
+  g_assert_true (complete);
+  g_assert_cmpuint (g_hash_table_size (first), ==, 3);
+  g_assert_nonnull (cursor1);
+  g_clear_pointer (&deleted, g_ptr_array_unref);
+
+  /* One edited, one added, one removed. */
+  {
+    g_autofree char *edited = g_strdup (GRACE_CARD);
+
+    memcpy (strstr (edited, "Hopper;Grace"), "Hoppir;Grace", 12);
+    put_file (f, "grace.vcf", edited, -1);
+  }
+  put_file (f, "new.vcf", V4_CARD, -1);
+  {
+    g_autofree char *path = g_build_filename (f->dir, "four.vcf", NULL);
+
+    g_assert_cmpint (g_unlink (path), ==, 0);
+  }
+  second = list_since (f, cursor1, &cursor2, &deleted, &complete);
+  g_assert_false (complete);
+  g_assert_cmpuint (g_hash_table_size (second), ==, 2);
+  g_assert_true (g_hash_table_contains (second, "grace.vcf"));
+  g_assert_true (g_hash_table_contains (second, "new.vcf"));
+  g_assert_cmpuint (deleted->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (deleted, 0), ==, "four.vcf");
+  g_clear_pointer (&deleted, g_ptr_array_unref);
+
+  /* The connector's own write after the listing: not a change. */
+  {
+    g_autoptr(ConcordWriteResult) result = update_one (f, SELF, "ada.vcf", CONCORD_FIELD_FIRST_NAME,
+                                                       "Augusta");
+
+    g_assert_no_error (result->error);
+  }
+  third = list_since (f, cursor2, &cursor3, &deleted, &complete);
+  g_assert_cmpuint (g_hash_table_size (third), ==, 0);
+  g_assert_cmpuint (deleted->len, ==, 0);
+  g_clear_pointer (&deleted, g_ptr_array_unref);
+
+  /* A new connector: the same cursor, nothing changed, nothing listed;
+   * then another program's edit is seen. */
+  g_clear_object (&f->connector);
+  f->connector = concord_connector_vcard_folder_new (f->dir, "GB");
+  fourth = list_since (f, cursor3, &cursor4, &deleted, &complete);
+  g_assert_cmpuint (g_hash_table_size (fourth), ==, 0);
+  g_assert_cmpuint (deleted->len, ==, 0);
+  g_clear_pointer (&deleted, g_ptr_array_unref);
+  put_file (f, "ada.vcf", ADA_CARD, -1);
+  fifth = list_since (f, cursor4, &cursor5, &deleted, &complete);
+  g_assert_cmpuint (g_hash_table_size (fifth), ==, 1);
+  g_assert_cmpstr (concord_record_get_text (g_hash_table_lookup (fifth, "ada.vcf"),
+                                            CONCORD_FIELD_FIRST_NAME), ==, "Ada");
+  g_clear_pointer (&deleted, g_ptr_array_unref);
+
+  /* A card edited between the schema (which checked every card) and the
+   * listing right after it: seen by the next listing, never lost. */
+  {
+    g_autoptr(GPtrArray) schema = NULL;
+    g_autoptr(GHashTable) after_schema = NULL;
+    g_autoptr(GHashTable) next = NULL;
+    g_autofree char *cursor6 = NULL;
+    g_autofree char *cursor7 = NULL;
+    g_autoptr(GError) error = NULL;
+    GAsyncResult *slot = NULL;
+    g_autoptr(GAsyncResult) result = NULL;
+
+    concord_connector_load_schema_async (CONCORD_CONNECTOR (f->connector), SELF, NULL,
+                                         concord_test_store_result_cb, &slot);
+    result = concord_test_wait_for_result (&slot);
+    schema = concord_connector_load_schema_finish (CONCORD_CONNECTOR (f->connector), result, &error);
+    g_assert_no_error (error);
+    put_file (f, "grace.vcf", GRACE_CARD, -1);
+    after_schema = list_since (f, cursor5, &cursor6, &deleted, &complete);
+    g_clear_pointer (&deleted, g_ptr_array_unref);
+    next = list_since (f, cursor6, &cursor7, &deleted, &complete);
+    g_clear_pointer (&deleted, g_ptr_array_unref);
+    g_assert_cmpuint (g_hash_table_size (after_schema) + g_hash_table_size (next), ==, 1);
+    g_assert_true (g_hash_table_contains (after_schema, "grace.vcf") ||
+                   g_hash_table_contains (next, "grace.vcf"));
+  }
+
+  /* Cursors it does not know: a complete listing, never a partial one. */
+  {
+    const char *bogus[] = { unknown, "vcf1:../../../etc/passwd", "vcf1:", "1234", "", NULL };
+
+    for (guint i = 0; bogus[i] != NULL; i++)
+      {
+        g_autofree char *next = NULL;
+
+        g_clear_pointer (&sixth, g_hash_table_unref);
+        sixth = list_since (f, bogus[i], &next, &deleted, &complete);
+        g_assert_true (complete);
+        g_assert_cmpuint (g_hash_table_size (sixth), ==, 3);
+        g_clear_pointer (&deleted, g_ptr_array_unref);
+      }
+  }
+}
+
+/* A damaged persistent state is an empty one: the listing reads the cards. */
+static void
+test_damaged_state (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GHashTable) first = NULL;
+  g_autoptr(GHashTable) second = NULL;
+  g_autoptr(GPtrArray) deleted = NULL;
+  g_autofree char *cursor1 = NULL;
+  g_autofree char *cursor2 = NULL;
+  g_autofree char *root = g_build_filename (f->dir, "..", "state-of-damaged", NULL);
+  gboolean complete = FALSE;
+
+  g_clear_object (&f->connector);
+  f->connector = concord_connector_vcard_folder_new (f->dir, "GB");
+  _concord_connector_vcard_folder_set_state_root (f->connector, root);
+  put_file (f, "ada.vcf", ADA_CARD, -1);
+  first = list_since (f, NULL, &cursor1, &deleted, &complete);
+  g_clear_pointer (&deleted, g_ptr_array_unref);
+  g_clear_object (&f->connector);
+
+  /* Every state file replaced by garbage of every kind. */
+  {
+    g_autoptr(GDir) dir = g_dir_open (root, 0, NULL);
+    const char *sub;
+
+    g_assert_nonnull (dir);
+    while ((sub = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (root, sub, NULL);
+        g_autoptr(GDir) files = g_dir_open (path, 0, NULL);
+        const char *name;
+
+        while ((name = g_dir_read_name (files)) != NULL)
+          {
+            g_autofree char *file = g_build_filename (path, name, NULL);
+
+            g_assert_true (g_file_set_contents (file, "\xff\x00garbage\x01\x02\x03", 12, NULL));
+          }
+      }
+  }
+
+  f->connector = concord_connector_vcard_folder_new (f->dir, "GB");
+  _concord_connector_vcard_folder_set_state_root (f->connector, root);
+  second = list_since (f, cursor1, &cursor2, &deleted, &complete);
+  g_assert_true (complete);
+  g_assert_cmpuint (g_hash_table_size (second), ==, 1);
+  g_assert_cmpstr (concord_record_get_text (g_hash_table_lookup (second, "ada.vcf"),
+                                            CONCORD_FIELD_EMAIL), ==, "ada@example.com");
+  g_clear_object (&f->connector);   /* it keeps its state when it goes */
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", root);
+
+    g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
+  }
+}
+
 static void
 on_changed_cb (ConcordConnector *connector,
                gpointer          user_data)
@@ -959,6 +1191,8 @@ main (int   argc,
   g_test_add ("/concord/vcard-folder/version-4", Fixture, NULL, setup, test_version_4, teardown);
   g_test_add ("/concord/vcard-folder/paging", Fixture, NULL, setup, test_paging, teardown);
   g_test_add ("/concord/vcard-folder/monitor", Fixture, NULL, setup, test_monitor, teardown);
+  g_test_add ("/concord/vcard-folder/incremental", Fixture, NULL, setup, test_incremental, teardown);
+  g_test_add ("/concord/vcard-folder/damaged-state", Fixture, NULL, setup, test_damaged_state, teardown);
 
   return g_test_run ();
 }

@@ -4,8 +4,9 @@
  */
 
 /*
- * A simulated CardDAV server with one user (alice, Basic auth) and one
- * address book, shaped like a SabreDAV server (Nextcloud, Baïkal):
+ * A simulated CardDAV server with one user (alice: Basic auth with the
+ * account's password, any user name) and one address book, shaped like a
+ * SabreDAV server (Nextcloud, Baïkal):
  *
  * - /.well-known/carddav → 301 /dav/; PROPFIND /dav/ gives the
  *   current-user-principal /dav/principals/alice/, which gives the
@@ -644,6 +645,27 @@ handle_delete (ConcordMockCarddav *self,
 /* Routing                                                                   */
 /* ------------------------------------------------------------------------- */
 
+/* Basic auth with the account's password and any user name: the password
+ * is the mock's one secret (what concord-mock's --api-key sets), so a form
+ * filled with a made-up user still signs in. */
+static gboolean
+check_password (ConcordMockRequest *request,
+                const char         *password)
+{
+  const char *value = concord_mock_request_get_header (request, "Authorization");
+  g_autofree guchar *decoded = NULL;
+  g_autofree char *pair = NULL;
+  const char *colon;
+  gsize length = 0;
+
+  if (value == NULL || g_ascii_strncasecmp (value, "Basic ", 6) != 0)
+    return FALSE;
+  decoded = g_base64_decode (value + 6, &length);
+  pair = g_strndup ((const char *) decoded, length);
+  colon = strchr (pair, ':');
+  return colon != NULL && colon > pair && g_strcmp0 (colon + 1, password) == 0;
+}
+
 static void
 on_request_cb (ConcordMockRequest *request,
                gpointer            user_data)
@@ -676,7 +698,7 @@ on_request_cb (ConcordMockRequest *request,
       return;
     }
 
-  if (!concord_mock_request_check_basic (request, CONCORD_MOCK_CARDDAV_USER, self->password))
+  if (!check_password (request, self->password))
     {
       concord_mock_request_set_response_header (request, "WWW-Authenticate",
                                                 "Basic realm=\"Concord mock\"");
