@@ -677,6 +677,27 @@ count_lines (const char *data,
 }
 
 /* Parses one card in data[0..length), the first line being @line_no. */
+/* Whether @data is UTF-8 once its folds (a line end, then a space or a
+ * tab) are taken out. */
+static gboolean
+unfolded_is_utf8 (const char *data,
+                  gsize       length)
+{
+  g_autoptr(GString) unfolded = g_string_sized_new (length);
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (data[i] == '\r' && i + 2 < length && data[i + 1] == '\n' &&
+          (data[i + 2] == ' ' || data[i + 2] == '\t'))
+        i += 2;
+      else if (data[i] == '\n' && i + 1 < length && (data[i + 1] == ' ' || data[i + 1] == '\t'))
+        i += 1;
+      else
+        g_string_append_c (unfolded, data[i]);
+    }
+  return g_utf8_validate_len (unfolded->str, unfolded->len, NULL);
+}
+
 static ConcordVCard *
 parse_card (const char  *data,
             gsize        length,
@@ -700,7 +721,9 @@ parse_card (const char  *data,
       return NULL;
     }
 
-  if (!g_utf8_validate_len (data, length, &invalid))
+  /* A writer may fold inside a UTF-8 character (RFC 6350 §3.2 asks
+   * readers to restore it): only what is still invalid once unfolded is. */
+  if (!g_utf8_validate_len (data, length, &invalid) && !unfolded_is_utf8 (data, length))
     {
       set_parse_error (error, line_no + count_lines (data, invalid) - 1,
                        _("invalid UTF-8"));

@@ -61,9 +61,6 @@ MAX_SECONDS = 60
 
 # Checks waiting for another helper's fix: reported, not failed.
 PENDING = {
-    # concord-vcard.c parse_card() validates UTF-8 before unfolding: a card
-    # folded inside a UTF-8 sequence is refused (RFC 6350 3.2 says restore).
-    'folder-parser: fold-in-utf8 read': 'vcard: unfold before validating UTF-8',
 }
 
 tap = concordtest.Tap()
