@@ -16,7 +16,7 @@
 # Usage (from the source tree, after `meson compile -C _build`), inside a
 # session with a keyring (the CardDAV password goes to it), e.g.:
 #
-#   /work/wt/insession.sh bench/concord-bench-addressbook.sh [BUILD_DIR] [N …]
+#   tools/in-session.sh bench/concord-bench-addressbook.sh [BUILD_DIR] [N …]
 #
 # It starts a Radicale of its own (.ci/start-radicale) on a free loopback
 # port, seeds each book with one whole-collection PUT of the generator's

@@ -17,7 +17,7 @@
  * comparison favours EDS.
  *
  * Needs INFRA_DAV_URL (and INFRA_DAV_USER, INFRA_DAV_PASS) as .ci/run and
- * /work/wt/insession.sh set them. Usage:
+ * tools/in-session.sh set them. Usage:
  *
  *   concord-bench-webdav [--n N] [--rounds R]
  *
@@ -335,7 +335,7 @@ main (int   argc,
     g_error ("%s", error->message);
   if (url == NULL || *url == '\0')
     {
-      g_printerr ("INFRA_DAV_URL is not set: run inside .ci/run's or insession.sh's Radicale\n");
+      g_printerr ("INFRA_DAV_URL is not set: run inside .ci/run's or tools/in-session.sh's Radicale\n");
       return 1;
     }
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);

@@ -413,7 +413,7 @@ def main():
         return 77
     if not os.environ.get('INFRA_DAV_URL'):
         tap.check('INFRA_DAV_URL is set (a Radicale to test against, .ci/start-radicale)', False,
-                  'run under .ci/run or /work/wt/insession.sh')
+                  'run under .ci/run or tools/in-session.sh')
     else:
         dav = Dav()
         points = [('first', 1, True), ('first', 5, False), ('later', 2, True), ('later', 4, False)]

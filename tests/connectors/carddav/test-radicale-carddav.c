@@ -5,7 +5,7 @@
 
 /*
  * The CardDAV connector against a real Radicale (INFRA_DAV_URL, started by
- * .ci/run and /work/wt/insession.sh), with Elastic Email's mock as the
+ * .ci/run and tools/in-session.sh), with Elastic Email's mock as the
  * other side of whole sync runs through the store and the engine:
  * discovery, an initial two-way sync, a no-change run (one REPORT, no
  * multiget, no PUT), an edit and a deletion made on the server, a 412 from
@@ -224,7 +224,7 @@ setup (Fixture       *f,
   if (url == NULL || *url == '\0')
     {
       g_test_fail_printf ("INFRA_DAV_URL is not set: these tests need the Radicale that "
-                          ".ci/run (or /work/wt/insession.sh) starts");
+                          ".ci/run (or tools/in-session.sh) starts");
       return;
     }
 

@@ -7,7 +7,7 @@
  * Temporary address books for the GNOME Contacts tests: an ESource with
  * the address-book extension and the "local" backend, committed to the
  * session's registry (Evolution Data Server is D-Bus-activated on the
- * test's private session bus, as /work/wt/insession.sh and .ci/run give
+ * test's private session bus, as tools/in-session.sh and .ci/run give
  * it), removed by concord_test_address_book_free().
  */
 

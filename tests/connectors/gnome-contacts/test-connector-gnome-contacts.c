@@ -13,7 +13,7 @@
  * changes), and a desktop without the service failing in time with a
  * clear message.
  *
- * Run inside a private session bus (.ci/run, /work/wt/insession.sh).
+ * Run inside a private session bus (.ci/run, tools/in-session.sh).
  *
  * Paths: /concord/gnome-contacts/<case>.
  */
@@ -869,7 +869,7 @@ main (int   argc,
 {
   /* Not concord_test_init(): libedataserver reads its GSettings schemas
    * from the system's data directories, which isolated directories hide.
-   * The session (.ci/run, insession.sh) already has a throw-away HOME. */
+   * The session (.ci/run, tools/in-session.sh) already has a throw-away HOME. */
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 

@@ -219,7 +219,7 @@ def main():
 
         dav = os.environ.get('INFRA_DAV_URL')
         if not check('INFRA_DAV_URL names the Radicale of the test session (.ci/run and '
-                     '/work/wt/insession.sh start it)', bool(dav), 'INFRA_DAV_URL is not set'):
+                     'tools/in-session.sh start it)', bool(dav), 'INFRA_DAV_URL is not set'):
             return tap.finish()
 
         book_a = make_book('vds-a-%d' % os.getpid())
