@@ -37,7 +37,9 @@ check_region (const char  *value,
 static char *
 normalize_region (const char *value)
 {
-  return g_ascii_strup (g_strstrip (g_strdup (value)), -1);
+  g_autofree char *copy = g_strdup (value);
+
+  return g_ascii_strup (g_strstrip (copy), -1);
 }
 
 static const ConcordAppField fields[] = {

@@ -1889,8 +1889,16 @@ vcard_folder_load_schema_async (ConcordConnector    *connector,
 
     keys = g_list_sort (keys, (GCompareFunc) strcmp);
     for (GList *l = keys; l != NULL; l = l->next)
-      g_ptr_array_add (specs, g_hash_table_steal_extended (customs, l->data, NULL, &value)
-                                ? value : NULL);
+      {
+        gpointer stolen_key = NULL;
+
+        /* Stolen, the key is no longer the table's to free. */
+        if (g_hash_table_steal_extended (customs, l->data, &stolen_key, &value))
+          {
+            g_free (stolen_key);
+            g_ptr_array_add (specs, value);
+          }
+      }
   }
 
   g_task_return_pointer (task, specs, (GDestroyNotify) g_ptr_array_unref);
