@@ -1241,7 +1241,9 @@ test_redirect_keeps_key (Fixture       *f,
 }
 
 /* Nothing logged, at any level, holds the key, and connectors log no
- * contact's address: through a listing, a write, retries and failures. */
+ * contact's address: through a listing, a write, retries and failures.
+ * An app without a key (a folder, an address book) is checked for the
+ * addresses, through a listing, a write and a card it cannot read. */
 static void
 test_key_not_logged (Fixture       *f,
                      gconstpointer  data)
@@ -1254,7 +1256,9 @@ test_key_not_logged (Fixture       *f,
   g_autofree char *wrong_key = g_strconcat (key, "-revoked", NULL);
   gboolean leaked;
 
-  if (!needs (f, CAP_KEY, "an app without a key has none to leak"))
+  gboolean local = (f->app->caps & (CAP_FOLDER | CAP_BOOK)) != 0;
+
+  if (!needs (f, CAP_KEY | CAP_FOLDER | CAP_BOOK, "the memory connector holds no key and reads no card"))
     return;
 
   g_mutex_lock (&log_mutex);
@@ -1272,33 +1276,60 @@ test_key_not_logged (Fixture       *f,
   page = concord_test_list_page (f->connector, f->contact_type, NULL, &error);
   g_assert_no_error (error);
 
-  /* A key the app refuses: a failure path too, with a key that must not show. */
-  wrong = f->app->make_connector (f, wrong_key);
-  refused = concord_test_list_page (wrong, f->contact_type, NULL, &error);
-  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
-  g_assert_null (strstr (error->message, key));
-
-  /* A key sent in a header is never in a path or a query as well. */
-  if (f->app->key_header != NULL)
+  /* A card the app holds that Concord cannot read: left out with a
+   * message, which names no address. */
+  if (local)
     {
-      g_autoptr(GPtrArray) log = concord_mock_server_get_log (f->server);
+      g_autoptr(GString) card = g_string_new ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Unread\r\n"
+                                              "EMAIL:unread@example.com\r\nNOTE:");
+      g_autoptr(ConcordPage) again = NULL;
 
-      g_assert_cmpuint (log->len, >, 0);
-      for (guint i = 0; i < log->len; i++)
+      while (card->len < CONCORD_VCARD_MAX_BYTES + 1024)
+        g_string_append (card, "lorem ipsum dolor sit amet ");
+      if (f->book != NULL)
+        g_free (concord_test_address_book_add (f->book, card->str));
+      else
         {
-          ConcordMockLogEntry *entry = g_ptr_array_index (log, i);
+          g_autofree char *path = g_build_filename (f->dir, "unread.vcf", NULL);
 
-          g_assert_null (strstr (entry->path, key));
-          g_assert_true (entry->query == NULL || strstr (entry->query, key) == NULL);
+          g_assert_true (g_file_set_contents (path, card->str, (gssize) card->len, &error));
+        }
+      again = concord_test_list_page (f->connector, f->contact_type, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_false (again->complete && again->next_page == NULL);
+    }
+
+  /* The key: never in a failure's message, a path or a query. */
+  if ((f->app->caps & CAP_KEY) != 0)
+    {
+      /* A key the app refuses: a failure path too, with a key that must not show. */
+      wrong = f->app->make_connector (f, wrong_key);
+      refused = concord_test_list_page (wrong, f->contact_type, NULL, &error);
+      g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_AUTH_FAILED);
+      g_assert_null (strstr (error->message, key));
+
+      /* A key sent in a header is never in a path or a query as well. */
+      if (f->app->key_header != NULL)
+        {
+          g_autoptr(GPtrArray) log = concord_mock_server_get_log (f->server);
+
+          g_assert_cmpuint (log->len, >, 0);
+          for (guint i = 0; i < log->len; i++)
+            {
+              ConcordMockLogEntry *entry = g_ptr_array_index (log, i);
+
+              g_assert_null (strstr (entry->path, key));
+              g_assert_true (entry->query == NULL || strstr (entry->query, key) == NULL);
+            }
         }
     }
 
   g_mutex_lock (&log_mutex);
   /* Control: debug messages are captured (G_MESSAGES_DEBUG=all), and so
-   * are a server app's own (its requests), so the address check is not
-   * blind. */
+   * are a server app's own (its requests) and a local app's (the card it
+   * left out), so the address check is not blind. */
   g_assert_nonnull (strstr (log_capture->str, "contract: capturing the log"));
-  g_assert_true ((f->app->caps & CAP_SERVER) == 0 || own_capture->len > 0);
+  g_assert_true ((f->app->caps & (CAP_SERVER | CAP_FOLDER | CAP_BOOK)) == 0 || own_capture->len > 0);
   leaked = strstr (log_capture->str, key) != NULL || strstr (own_capture->str, "@example.com") != NULL;
   g_mutex_unlock (&log_mutex);
   g_assert_false (leaked);
