@@ -1473,9 +1473,26 @@ main (int   argc,
   /* The isolated test dirs hold no schemas for GNOME's proxy resolver. */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   /* libedataserver (GNOME Contacts' row) reads its GSettings schemas from
-   * the system's data directories, which the isolated ones hide: the
-   * default schema source is made once, so make it before isolating. */
-  g_settings_schema_source_get_default ();
+   * the system's data directories, which the isolated ones hide: name
+   * their schema folders in GSETTINGS_SCHEMA_DIR too (from the
+   * environment, not GLib's caches, which isolating replaces). */
+  {
+    const char *data_dirs = g_getenv ("XDG_DATA_DIRS");
+    g_auto(GStrv) dirs = g_strsplit (data_dirs != NULL && *data_dirs != '\0'
+                                     ? data_dirs : "/usr/local/share:/usr/share",
+                                     G_SEARCHPATH_SEPARATOR_S, -1);
+    g_autoptr(GString) schema_dirs = g_string_new (g_getenv ("GSETTINGS_SCHEMA_DIR"));
+
+    for (guint i = 0; dirs[i] != NULL; i++)
+      {
+        if (dirs[i][0] == '\0')
+          continue;
+        if (schema_dirs->len > 0)
+          g_string_append_c (schema_dirs, G_SEARCHPATH_SEPARATOR);
+        g_string_append_printf (schema_dirs, "%s/glib-2.0/schemas", dirs[i]);
+      }
+    g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dirs->str, TRUE);
+  }
   concord_test_init (&argc, &argv);
   log_capture = g_string_new (NULL);
   own_capture = g_string_new (NULL);
