@@ -20,5 +20,9 @@ void  _concord_connector_carddav_set_retry_base_ms (ConcordConnectorCarddav *sel
 /* For the tests: cards per addressbook-multiget (1..100). */
 void  _concord_connector_carddav_set_multiget_size (ConcordConnectorCarddav *self,
                                                     guint                    size);
+void  _concord_connector_carddav_set_max_answer_bytes (ConcordConnectorCarddav *self,
+                                                       gsize                    max_bytes);
+void  _concord_connector_carddav_set_deadline_ms (ConcordConnectorCarddav *self,
+                                                  guint                    deadline_ms);
 
 G_END_DECLS
