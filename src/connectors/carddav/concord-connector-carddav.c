@@ -1481,22 +1481,10 @@ on_write_refetch_cb (GObject      *object,
     case REFETCH_CONFLICT:
       if (write->kind == WRITE_UPDATE)
         {
-          gboolean touched = FALSE;
-          guint n_set = write->change->set != NULL ?
-                        concord_record_get_n_fields (write->change->set) : 0;
-
+          const char * const *clear = (const char * const *) write->change->clear;
           /* Did the server change a field this change sets or clears? */
-          for (guint i = 0; i < n_set && !touched; i++)
-            {
-              const char *key = NULL;
-
-              concord_record_get_field_at (write->change->set, i, &key);
-              touched = concord_vcard_differs (write->base->card, fresh->card, key);
-            }
-          for (guint i = 0; write->change->clear != NULL && write->change->clear[i] != NULL &&
-                            !touched; i++)
-            touched = concord_vcard_differs (write->base->card, fresh->card,
-                                             write->change->clear[i]);
+          gboolean touched = concord_vcard_change_conflicts (write->base->card, fresh->card,
+                                                             write->change->set, clear);
 
           if (touched || write->tries > MAX_CONFLICT_TRIES)
             {

@@ -2273,31 +2273,27 @@ pending_update (ConcordConnectorVCardFolder *self,
   cached = g_hash_table_lookup (book->cards, change->remote_id);
   if (cached != NULL && cached->good && memcmp (hash, cached->hash, HASH_LENGTH) != 0)
     {
-      guint n = change->set != NULL ? concord_record_get_n_fields (change->set) : 0;
-      guint n_clear = change->clear != NULL ? g_strv_length (change->clear) : 0;
+      gboolean conflict;
 
-      for (guint f = 0; f < n + n_clear; f++)
+      /* Without the card as read (known from the persistent cache only),
+       * the fields cannot be compared: read again first, unless the change
+       * names no field at all. */
+      if (cached->card == NULL)
+        conflict = (change->set != NULL && concord_record_get_n_fields (change->set) > 0) ||
+                   (change->clear != NULL && change->clear[0] != NULL);
+      else
+        conflict = concord_vcard_change_conflicts (cached->card, disk, change->set,
+                                                   (const char * const *) change->clear);
+      if (conflict)
         {
-          const char *key;
-
-          if (f < n)
-            concord_record_get_field_at (change->set, f, &key);
-          else
-            key = change->clear[f - n];
-
-          /* Without the card as read (known from the persistent cache
-           * only), the fields cannot be compared: read again first. */
-          if (cached->card == NULL || concord_vcard_differs (cached->card, disk, key))
-            {
-              error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
-                                   "The card “%s” changed on disk since it was read",
-                                   change->remote_id);
-              concord_write_batch_set_error (batch, index, error);
-              /* Read again on the next listing. */
-              g_hash_table_remove (book->cards, change->remote_id);
-              book->cache_dirty = TRUE;
-              return NULL;
-            }
+          error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                               "The card “%s” changed on disk since it was read",
+                               change->remote_id);
+          concord_write_batch_set_error (batch, index, error);
+          /* Read again on the next listing. */
+          g_hash_table_remove (book->cards, change->remote_id);
+          book->cache_dirty = TRUE;
+          return NULL;
         }
     }
 
