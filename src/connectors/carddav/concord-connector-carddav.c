@@ -1902,6 +1902,44 @@ concord_connector_carddav_list_contact_types (ConcordConnector *connector)
   return list_books (CONCORD_CONNECTOR_CARDDAV (connector));
 }
 
+/* @text without the '/'s that end it (one '/' stays one). */
+static char *
+strip_trailing_slashes (const char *text)
+{
+  char *bare = g_strdup (text);
+  gsize n;
+
+  while ((n = strlen (bare)) > 1 && bare[n - 1] == '/')
+    bare[n - 1] = '\0';
+  return bare;
+}
+
+/* An address book is also named by its path on the server, with or
+ * without its trailing '/' ("/alice/work"), or by the last part of it
+ * ("work"). */
+static gboolean
+concord_connector_carddav_type_matches (ConcordConnector         *connector,
+                                        const ConcordContactType *type,
+                                        const char               *name)
+{
+  g_autofree char *name_bare = NULL;
+  g_autofree char *path_bare = NULL;
+  const char *last;
+
+  if (CONCORD_CONNECTOR_CLASS (concord_connector_carddav_parent_class)->type_matches (connector,
+                                                                                      type, name))
+    return TRUE;
+
+  name_bare = strip_trailing_slashes (name);
+  path_bare = strip_trailing_slashes (type->id);
+  if (*name_bare == '\0' || *path_bare == '\0')
+    return FALSE;
+  if (g_str_equal (name_bare, path_bare))
+    return TRUE;
+  last = strrchr (path_bare, '/');
+  return strchr (name_bare, '/') == NULL && last != NULL && g_str_equal (last + 1, name_bare);
+}
+
 static void
 concord_connector_carddav_finalize (GObject *object)
 {
@@ -1935,6 +1973,7 @@ concord_connector_carddav_class_init (ConcordConnectorCarddavClass *klass)
   connector_class->get_rate_budget = concord_connector_carddav_get_rate_budget;
   connector_class->list_contact_types = concord_connector_carddav_list_contact_types;
   connector_class->list_contact_types_async = concord_connector_carddav_list_contact_types_async;
+  connector_class->type_matches = concord_connector_carddav_type_matches;
   connector_class->verify_async = concord_connector_carddav_verify_async;
   connector_class->load_schema_async = concord_connector_carddav_load_schema_async;
   connector_class->list_async = concord_connector_carddav_list_async;

@@ -187,6 +187,22 @@ test_discovery (Fixture       *f,
   type = g_ptr_array_index (types, 0);
   g_assert_cmpstr (type->id, ==, BOOK);
   g_assert_cmpstr (type->label, ==, "Contacts");
+  /* A person names the book by its id, its name in any case, its path
+   * with or without the last '/', or the last part of its path. */
+  {
+    g_autofree char *bare = g_strndup (BOOK, strlen (BOOK) - 1);
+    g_autofree char *last = g_strdup (strrchr (bare, '/') + 1);
+    g_autofree char *other = g_strconcat (bare, "-other/", NULL);
+    const char *refused[] = { "", "/", "Contact", "contacts/x", "\xff\xfe", "/nobody/contacts/" };
+
+    g_assert_true (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, BOOK));
+    g_assert_true (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, "CONTACTS"));
+    g_assert_true (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, bare));
+    g_assert_true (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, last));
+    g_assert_false (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, other));
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      g_assert_false (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, refused[i]));
+  }
   /* well-known (301), the root, the principal, the home. */
   g_assert_cmpuint (_concord_connector_carddav_count_requests (root, "PROPFIND"), ==, 4);
 
