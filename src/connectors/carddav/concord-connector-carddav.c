@@ -752,6 +752,7 @@ typedef struct
   char       *token;       /* (nullable) what the REPORT sends */
   gboolean    complete;
   gboolean    fallback;    /* PROPFIND Depth 1 getetag instead */
+  gboolean    with_data;   /* the REPORT asks for the cards too */
   char       *ctag;        /* (nullable) the fallback's last ctag: asked first */
   guint       rounds;
   GHashTable *changed;     /* href → etag */
@@ -859,6 +860,22 @@ on_list_cb (GObject      *object,
 
   body = concord_http_client_send_finish (CONCORD_HTTP_CLIENT (object), result, &status, NULL,
                                           &error);
+  if (body == NULL && list->with_data && !list->fallback &&
+      /* For a request that is not JSON, the client's one PARSE error is
+       * an answer over its limit. */
+      (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_PARSE) ||
+       g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE) ||
+       status == SOUP_STATUS_BAD_REQUEST || status == SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE ||
+       (status == SOUP_STATUS_FORBIDDEN && list->token == NULL)))
+    {
+      /* The cards did not fit in one answer (a big book, or big photos),
+       * or the server takes only getetag here: the etags alone, and
+       * multigets for the cards. */
+      g_debug ("%s with the cards failed (%s): etags only", LABEL_SYNC, error->message);
+      list->with_data = FALSE;
+      list_send (g_steal_pointer (&task));
+      return;
+    }
   if (body == NULL)
     {
       /* The token is unknown to the server (lost cache, too old): start
@@ -898,6 +915,16 @@ on_list_cb (GObject      *object,
 
   bytes = g_bytes_get_data (body, &size);
   ms = concord_webdav_parse_multistatus (bytes != NULL ? bytes : "", size, url, &error);
+  g_clear_pointer (&body, g_bytes_unref);
+  if (ms == NULL && list->with_data && !list->fallback &&
+      g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE))
+    {
+      /* Too large to read with the cards: once more without them. */
+      g_debug ("%s with the cards: %s; etags only", LABEL_SYNC, error->message);
+      list->with_data = FALSE;
+      list_send (g_steal_pointer (&task));
+      return;
+    }
   if (ms == NULL)
     {
       g_prefix_error (&error, "%s: ", list->fallback ? LABEL_PROPFIND : LABEL_SYNC);
@@ -946,6 +973,11 @@ on_list_cb (GObject      *object,
           g_hash_table_remove (list->deleted, response->href);
           g_hash_table_replace (list->changed, g_strdup (response->href),
                                 g_strdup (response->etag));
+          /* A card that came with the listing goes to the cache at its
+           * etag, so that no multiget asks for it again; one that cannot
+           * be read is asked (and refused) like any other. */
+          if (response->address_data != NULL)
+            take_response (self, response);
         }
     }
 
@@ -1004,7 +1036,7 @@ list_send (GTask *task)
     }
   else
     {
-      body = concord_webdav_sync_collection_body (list->token);
+      body = concord_webdav_sync_collection_body (list->token, list->with_data);
       request = dav_request (self, "REPORT", list->book, "0", body, CONCORD_WEBDAV_CONTENT_TYPE,
                              LABEL_SYNC);
     }
@@ -1190,6 +1222,7 @@ concord_connector_carddav_list_async (ConcordConnector    *connector,
         list->token = g_strdup (cursor);
       list->complete = list->token == NULL;
       list->fallback |= book != NULL && !book->sync_collection;
+      list->with_data = !list->fallback;
       list->changed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       list->deleted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       g_hash_table_remove (self->listings, contact_type);
@@ -2066,6 +2099,15 @@ _concord_connector_carddav_set_retry_base_ms (ConcordConnectorCarddav *self,
 
   concord_http_client_set_limits (self->client, concord_http_client_get_max_in_flight (self->client),
                                   CONCORD_HTTP_DEFAULT_MAX_RETRIES, base_ms);
+}
+
+void
+_concord_connector_carddav_set_max_answer_bytes (ConcordConnectorCarddav *self,
+                                                 gsize                    max_bytes)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_CARDDAV (self));
+
+  concord_http_client_set_max_answer_bytes (self->client, max_bytes);
 }
 
 void
