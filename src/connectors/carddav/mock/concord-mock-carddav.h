@@ -33,10 +33,13 @@ G_BEGIN_DECLS
  *   valid-sync-token), as after a Radicale cache loss
  * @CONCORD_MOCK_CARDDAV_NO_SYNC: a server without sync-collection: not in
  *   supported-report-set, and its REPORT answers 501
+ * @CONCORD_MOCK_CARDDAV_SYNC_NO_DATA: sync-collection gives etags only,
+ *   even when asked for address-data (servers that allow only getetag
+ *   there)
  * @CONCORD_MOCK_CARDDAV_REDIRECT_LOOP: REPORTs and PROPFINDs of the book
  *   answer 307 to /loop/a/, which redirects to /loop/b/, and back
- * @CONCORD_MOCK_CARDDAV_ONE_HUGE_CARD: multigets give the cards whose href
- *   holds "huge" a NOTE of 2 MiB (the others stay small)
+ * @CONCORD_MOCK_CARDDAV_ONE_HUGE_CARD: the card whose UID is "huge" gets a
+ *   NOTE of 2 MiB wherever its data is given (the others stay small)
  */
 typedef enum
 {
@@ -49,6 +52,7 @@ typedef enum
   CONCORD_MOCK_CARDDAV_INVALID_UTF8,
   CONCORD_MOCK_CARDDAV_TOKENS_LOST,
   CONCORD_MOCK_CARDDAV_NO_SYNC,
+  CONCORD_MOCK_CARDDAV_SYNC_NO_DATA,
   CONCORD_MOCK_CARDDAV_REDIRECT_LOOP,
   CONCORD_MOCK_CARDDAV_ONE_HUGE_CARD,
 } ConcordMockCarddavFault;
