@@ -24,6 +24,8 @@
  * - PUT with If-None-Match: * / If-Match → 201 (new), 204, 412, 403 for a
  *   card over the book's max-resource-size (100 KiB); DELETE
  *   with If-Match → 204, 412, 404. ETags are new for every write.
+ * - The book moved on the same server on demand (set_book_redirect: its
+ *   REPORTs and PROPFINDs redirected to /moved<book>, which serves it).
  * - Hostile answers on demand (ConcordMockCarddavFault), and the shared
  *   framework's faults (500, 429, resets, slow answers) on any route.
  *
@@ -52,6 +54,7 @@
                        "xmlns:card=\"urn:ietf:params:xml:ns:carddav\" " \
                        "xmlns:cs=\"http://calendarserver.org/ns/\">"
 #define HUGE_CARD_BYTES (2 * 1024 * 1024)
+#define MOVED_PREFIX   "/moved"
 #define MAX_RESOURCE_SIZE 102400
 
 typedef struct
@@ -81,6 +84,7 @@ struct _ConcordMockCarddav
   guint64                  revision;
   guint64                  endless;
   guint                    sync_limit;
+  guint                    book_redirect;
   ConcordMockCarddavFault  fault;
 };
 
@@ -383,6 +387,54 @@ compare_members (gconstpointer a,
   return ma->revision < mb->revision ? -1 : ma->revision > mb->revision ? 1 : 0;
 }
 
+/* One member's propstat with its card (a multiget's, or a sync-collection's
+ * that asked for address-data); the faults of the first card of an answer
+ * apply to either. */
+static void
+append_card (ConcordMockCarddav *self,
+             GString            *out,
+             Card               *card,
+             gboolean            first)
+{
+  g_autofree char *escaped = g_markup_escape_text (card->data, -1);
+
+  g_string_append_printf (out, "<d:propstat><d:prop><d:getetag>%s</d:getetag>"
+                               "<card:address-data>", card->etag);
+  if ((first && self->fault == CONCORD_MOCK_CARDDAV_HUGE_CARD) ||
+      (self->fault == CONCORD_MOCK_CARDDAV_ONE_HUGE_CARD &&
+       strstr (card->data, "\r\nUID:huge\r\n") != NULL))
+    {
+      const char *end = strstr (escaped, "END:VCARD");
+
+      /* A NOTE of 2 MiB in the first card. */
+      g_string_append_len (out, escaped, end != NULL ? end - escaped : 0);
+      g_string_append (out, "NOTE:");
+      for (guint k = 0; k < HUGE_CARD_BYTES / 64; k++)
+        g_string_append (out, "0123456789abcdef0123456789abcdef"
+                              "0123456789abcdef0123456789abcdef");
+      g_string_append (out, "&#13;\n");
+      g_string_append (out, end != NULL ? end : "END:VCARD&#13;\n");
+    }
+  else if (first && self->fault == CONCORD_MOCK_CARDDAV_INVALID_UTF8)
+    {
+      const char *fn = strstr (escaped, "FN:");
+
+      /* Bytes that are not UTF-8 in the card's name. */
+      if (fn != NULL)
+        {
+          g_string_append_len (out, escaped, fn + 3 - escaped);
+          g_string_append (out, "\xff\xfe");
+          g_string_append (out, fn + 3);
+        }
+      else
+        g_string_append (out, escaped);
+    }
+  else
+    g_string_append (out, escaped);
+  g_string_append (out, "</card:address-data></d:prop>"
+                        "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>");
+}
+
 static void
 handle_sync (ConcordMockCarddav *self,
              ConcordMockRequest *request,
@@ -396,6 +448,11 @@ handle_sync (ConcordMockCarddav *self,
   guint64 since = 0;
   guint64 last;
   gboolean truncated = FALSE;
+  /* Like Radicale and sabre/dav: the cards themselves when the REPORT asks
+   * for address-data (RFC 6578 §3.2 allows any property). */
+  gboolean with_data = strstr (body, "address-data") != NULL &&
+                       self->fault != CONCORD_MOCK_CARDDAV_SYNC_NO_DATA;
+  gboolean first = TRUE;
   GHashTableIter iter;
   gpointer key, value;
 
@@ -469,6 +526,11 @@ handle_sync (ConcordMockCarddav *self,
       append_href (out, member->href);
       if (member->deleted || card == NULL)
         g_string_append (out, "<d:status>HTTP/1.1 404 Not Found</d:status>");
+      else if (with_data)
+        {
+          append_card (self, out, card, first);
+          first = FALSE;
+        }
       else
         g_string_append_printf (out, "<d:propstat><d:prop><d:getetag>%s</d:getetag></d:prop>"
                                      "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>",
@@ -511,41 +573,7 @@ handle_multiget (ConcordMockCarddav *self,
         g_string_append (out, "<d:status>HTTP/1.1 404 Not Found</d:status>");
       else
         {
-          g_autofree char *escaped = g_markup_escape_text (card->data, -1);
-
-          g_string_append_printf (out, "<d:propstat><d:prop><d:getetag>%s</d:getetag>"
-                                       "<card:address-data>", card->etag);
-          if (first && self->fault == CONCORD_MOCK_CARDDAV_HUGE_CARD)
-            {
-              const char *end = strstr (escaped, "END:VCARD");
-
-              /* A NOTE of 2 MiB in the first card. */
-              g_string_append_len (out, escaped, end != NULL ? end - escaped : 0);
-              g_string_append (out, "NOTE:");
-              for (guint k = 0; k < HUGE_CARD_BYTES / 64; k++)
-                g_string_append (out, "0123456789abcdef0123456789abcdef"
-                                      "0123456789abcdef0123456789abcdef");
-              g_string_append (out, "&#13;\n");
-              g_string_append (out, end != NULL ? end : "END:VCARD&#13;\n");
-            }
-          else if (first && self->fault == CONCORD_MOCK_CARDDAV_INVALID_UTF8)
-            {
-              const char *fn = strstr (escaped, "FN:");
-
-              /* Bytes that are not UTF-8 in the card's name. */
-              if (fn != NULL)
-                {
-                  g_string_append_len (out, escaped, fn + 3 - escaped);
-                  g_string_append (out, "\xff\xfe");
-                  g_string_append (out, fn + 3);
-                }
-              else
-                g_string_append (out, escaped);
-            }
-          else
-            g_string_append (out, escaped);
-          g_string_append (out, "</card:address-data></d:prop>"
-                                "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>");
+          append_card (self, out, card, first);
           first = FALSE;
         }
       g_string_append (out, "</d:response>");
@@ -705,6 +733,28 @@ on_request_cb (ConcordMockRequest *request,
       respond_status (request, SOUP_STATUS_UNAUTHORIZED);
       return;
     }
+
+  /* The book moved, or a redirect loop: only what lists it is redirected. */
+  if ((g_strcmp0 (method, "REPORT") == 0 || g_strcmp0 (method, "PROPFIND") == 0) &&
+      (g_strcmp0 (path, BOOK) == 0 || g_str_has_prefix (path, "/loop/")))
+    {
+      if (self->fault == CONCORD_MOCK_CARDDAV_REDIRECT_LOOP)
+        {
+          concord_mock_request_set_response_header (request, "Location",
+                                                    g_strcmp0 (path, "/loop/a/") == 0
+                                                    ? "/loop/b/" : "/loop/a/");
+          respond_status (request, SOUP_STATUS_TEMPORARY_REDIRECT);
+          return;
+        }
+      if (self->book_redirect != 0 && g_strcmp0 (path, BOOK) == 0)
+        {
+          concord_mock_request_set_response_header (request, "Location", MOVED_PREFIX BOOK);
+          respond_status (request, self->book_redirect);
+          return;
+        }
+    }
+  if (g_str_has_prefix (path, MOVED_PREFIX "/"))
+    path += strlen (MOVED_PREFIX);
 
   if (g_strcmp0 (method, "PROPFIND") == 0)
     handle_propfind (self, request, path);
@@ -952,6 +1002,18 @@ concord_mock_carddav_set_fault (ConcordMockCarddav      *self,
 
   locker = g_mutex_locker_new (&self->lock);
   self->fault = fault;
+}
+
+void
+concord_mock_carddav_set_book_redirect (ConcordMockCarddav *self,
+                                        guint               status)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_if_fail (CONCORD_IS_MOCK_CARDDAV (self));
+
+  locker = g_mutex_locker_new (&self->lock);
+  self->book_redirect = status;
 }
 
 /* ------------------------------------------------------------------------- */
