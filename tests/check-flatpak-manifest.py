@@ -180,7 +180,7 @@ def check_offline(modules, flathub):
                        f'module {name}: source type {kind!r} builds offline')
 
 
-def check_common(manifest, app_id, path):
+def check_common(manifest, app_id):
     expect(manifest.get('id', manifest.get('app-id')) == app_id, f'id is {app_id}')
     expect(manifest.get('command') == 'concord', 'command is concord (toplevel-command-is-path)')
     expect('branch' not in manifest, 'toplevel-unnecessary-branch')
@@ -341,7 +341,7 @@ def main(argv):
     manifest = load(path)
     if manifest is None:
         return 1
-    app = check_common(manifest, app_id, path)
+    app = check_common(manifest, app_id)
     check_offline(manifest.get('modules', []), flathub)
 
     tag = commit = None
