@@ -415,10 +415,12 @@ multiget_finish (ConcordConnectorCarddav  *self,
 }
 
 /* Reads one multiget response into the cache; returns the card (owned by
- * the cache) or NULL when it is not a readable card. */
+ * the cache) or NULL when it is not a readable card, then with why in
+ * @reason when asked (for people: never a value of the card). */
 static Card *
-take_response (ConcordConnectorCarddav *self,
-               ConcordWebdavResponse   *response)
+take_response_why (ConcordConnectorCarddav  *self,
+                   ConcordWebdavResponse    *response,
+                   char                    **reason)
 {
   g_autoptr(GError) error = NULL;
   ConcordVCard *vcard;
@@ -426,18 +428,34 @@ take_response (ConcordConnectorCarddav *self,
 
   if (response->status < 200 || response->status >= 300 || response->address_data == NULL ||
       response->invalid_data)
-    return NULL;
+    {
+      if (reason != NULL && (response->status < 200 || response->status >= 300))
+        *reason = g_strdup_printf ("the server answered %u for the card", response->status);
+      else if (reason != NULL)
+        *reason = g_strdup (response->invalid_data ? "the card is not valid UTF-8"
+                                                   : "the server sent no card for it");
+      return NULL;
+    }
 
   vcard = concord_vcard_parse (response->address_data, -1, &error);
   if (vcard == NULL)
     {
       g_debug ("a card was refused: %s", error->message);
+      if (reason != NULL)
+        *reason = g_strdup (error->message);
       return NULL;
     }
 
   card = card_new (response->etag, vcard);
   g_hash_table_replace (self->cards, g_strdup (response->href), card);
   return card;
+}
+
+static Card *
+take_response (ConcordConnectorCarddav *self,
+               ConcordWebdavResponse   *response)
+{
+  return take_response_why (self, response, NULL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1039,6 +1057,7 @@ listing_page (ConcordConnectorCarddav  *self,
       Card *card = g_hash_table_lookup (self->cards, href);
       ConcordWebdavResponse *response = g_hash_table_lookup (answers, href);
       ConcordRecord *record = NULL;
+      g_autofree char *reason = NULL;
 
       if (response != NULL && response->status == SOUP_STATUS_NOT_FOUND)
         {
@@ -1048,7 +1067,7 @@ listing_page (ConcordConnectorCarddav  *self,
           continue;
         }
       if (response != NULL)
-        card = take_response (self, response);
+        card = take_response_why (self, response, &reason);
       else if (card != NULL && g_strcmp0 (card->etag, etag) != 0)
         card = NULL;  /* asked, and the server did not answer for it */
 
@@ -1057,7 +1076,12 @@ listing_page (ConcordConnectorCarddav  *self,
       if (record != NULL)
         g_ptr_array_add (page->records, record);
       else
-        listing->refused++;
+        {
+          /* Shown in the activity by its href; the rest goes on. */
+          listing->refused++;
+          concord_page_add_refusal (page, href,
+                                    reason != NULL ? reason : "the server did not send the card");
+        }
     }
 
   if (list->end < listing->hrefs->len)

@@ -39,6 +39,7 @@ typedef struct
 {
   GPtrArray *records;   /* (element-type ConcordRecord) */
   GPtrArray *deleted;   /* (element-type utf8) */
+  GPtrArray *refused;   /* (element-type utf8) "id: reason" */
   char      *cursor;
   gboolean   complete;
   guint      pages;
@@ -50,6 +51,7 @@ listing_clear (Listing *listing)
 {
   g_clear_pointer (&listing->records, g_ptr_array_unref);
   g_clear_pointer (&listing->deleted, g_ptr_array_unref);
+  g_clear_pointer (&listing->refused, g_ptr_array_unref);
   g_clear_pointer (&listing->cursor, g_free);
   g_clear_error (&listing->error);
 }
@@ -108,6 +110,7 @@ list (Fixture    *f,
   memset (out, 0, sizeof *out);
   out->records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
   out->deleted = g_ptr_array_new_with_free_func (g_free);
+  out->refused = g_ptr_array_new_with_free_func (g_free);
   do
     {
       g_autoptr(GAsyncResult) result = NULL;
@@ -128,6 +131,12 @@ list (Fixture    *f,
         g_ptr_array_add (out->records, concord_record_ref (g_ptr_array_index (page->records, i)));
       for (guint i = 0; i < page->deleted->len; i++)
         g_ptr_array_add (out->deleted, g_strdup (g_ptr_array_index (page->deleted, i)));
+      for (guint i = 0; i < page->refused->len; i++)
+        {
+          ConcordRefusal *refusal = g_ptr_array_index (page->refused, i);
+
+          g_ptr_array_add (out->refused, g_strdup_printf ("%s: %s", refusal->id, refusal->reason));
+        }
       g_free (page_token);
       page_token = g_steal_pointer (&page->next_page);
       if (page_token == NULL)
@@ -479,8 +488,9 @@ test_truncated_answer (Fixture       *f,
   listing_clear (&listing);
 }
 
-/* A card that is not UTF-8, or too large, is left out on its own; the
- * listing then does not claim to be complete. */
+/* A card that is not UTF-8, or too large, is left out on its own, named
+ * with why in the page's refused (the engine shows it in the activity);
+ * the listing then does not claim to be complete. */
 static void
 test_bad_cards_alone (Fixture       *f,
                       gconstpointer  data)
@@ -489,6 +499,7 @@ test_bad_cards_alone (Fixture       *f,
   const ConcordMockCarddavFault faults[] = {
     CONCORD_MOCK_CARDDAV_INVALID_UTF8, CONCORD_MOCK_CARDDAV_HUGE_CARD,
   };
+  const char *reasons[] = { "not valid UTF-8", "larger than" };
 
   concord_mock_carddav_generate (f->mock, 5, 6);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
@@ -500,6 +511,11 @@ test_bad_cards_alone (Fixture       *f,
       g_assert_no_error (listing.error);
       g_assert_cmpuint (listing.records->len, ==, 4);
       g_assert_false (listing.complete);
+      g_assert_cmpuint (listing.refused->len, ==, 1);
+      g_test_message ("refused: %s", (char *) listing.refused->pdata[0]);
+      g_assert_true (g_str_has_prefix (listing.refused->pdata[0], BOOK));
+      g_assert_nonnull (strstr (listing.refused->pdata[0], ".vcf: "));
+      g_assert_nonnull (strstr (listing.refused->pdata[0], reasons[i]));
       listing_clear (&listing);
     }
 }
