@@ -443,7 +443,8 @@ test_edit_in_between (Fixture       *f,
 }
 
 /* A contact whose card Concord cannot read (here, one over the vCard
- * layer's size limit) is left out with a message; the others are listed.
+ * layer's size limit) is left out with a message, and named with why in
+ * the page's refused; the others are listed.
  * A record that cannot become a card is refused on its own, and the rest
  * of its batch is written. */
 static void
@@ -470,6 +471,10 @@ test_bad_data (Fixture       *f,
   g_test_assert_expected_messages ();
   g_assert_cmpuint (page->records->len, ==, 1);
   g_assert_cmpstr (concord_record_get_remote_id (page->records->pdata[0]), ==, small_uid);
+  /* Named by its UID, with why, for the activity. */
+  g_assert_cmpuint (page->refused->len, ==, 1);
+  g_assert_cmpstr (((ConcordRefusal *) page->refused->pdata[0])->id, ==, big_uid);
+  g_assert_nonnull (strstr (((ConcordRefusal *) page->refused->pdata[0])->reason, "larger than"));
 
   /* A record too big for a card, between two good ones: refused alone. */
   {
