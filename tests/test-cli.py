@@ -530,7 +530,27 @@ def main():
             check('connection add with a vCard folder ' + name.replace('-', ' '),
                   p.returncode == 0 and shown.get('type_b') == expect, p.stderr + str(shown))
             cli('connection', 'remove', name)
+        # An app without a key: verify checks the app itself, in words
+        # that fit (not "the key works").
+        p = cli('account', 'verify', 'cards')
+        check('account verify of a vCard folder reads the folder',
+              p.returncode == 0 and p.stdout.strip() == 'vCard Folder is reachable: 2 address books.'
+              and 'key' not in p.stdout, p.stdout + p.stderr)
         cli('account', 'remove', 'cards')
+
+        # GNOME Contacts: Evolution Data Server, D-Bus-activated on the
+        # test's session bus, answers with its address books (at least
+        # the default "Personal"; other tests may add their own).
+        eds = glob.glob('/usr/share/dbus-1/services/org.gnome.evolution.dataserver.AddressBook*.service')
+        p = cli('account', 'add', 'gnome-contacts', '--name', 'g')
+        check('a GNOME Contacts account', p.returncode == 0, p.stderr)
+        p = cli('account', 'verify', 'g')
+        m = re.fullmatch(r'GNOME Contacts is reachable: (\d+) address books?\.', p.stdout.strip())
+        check('account verify of GNOME Contacts asks Evolution Data Server for its address books',
+              bool(eds) and p.returncode == 0 and m is not None and int(m.group(1)) >= 1,
+              (p.stdout + p.stderr) if eds else 'evolution-data-server is not installed '
+              '(CI installs it; see .ci/run)')
+        cli('account', 'remove', 'g')
 
         p = cli('sync', 'both', '--dry-run', '--json')
         plan = json.loads(p.stdout) if p.stdout.strip() else {}
