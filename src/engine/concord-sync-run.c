@@ -90,8 +90,9 @@ typedef struct
   ConcordPlanInput        *input;
   GPtrArray               *refused[2];    /* (owned) ConcordRefusal: records a listing could not
                                            * read, not yet in the journal */
-  GHashTable              *refusals_seen[2]; /* (owned) ids refused in this run (any pass) */
+  GHashTable              *refusals_seen[2]; /* (owned) ids named in this run (any pass) */
   guint                    n_refusals_shown[2];
+  guint                    n_refusals_more[2]; /* refused beyond MAX_REFUSAL_ROWS, not yet told */
 } Run;
 
 /* The most refused records a run names one by one, a side; the others are
@@ -440,16 +441,17 @@ journal_failure (Run                   *run,
 
 /* The records the listings of this pass could not read, each named with
  * its app and why (MAX_REFUSAL_ROWS a side, then one row counting the
- * rest). A connector lists a bad record again only when it changed (its
- * cursor moved past it), so an unchanged bad card is not shown run after
- * run by the incremental apps. */
+ * rest). An incremental listing names a bad record again only when it
+ * changed (CardDAV's sync token, the vCard folder's snapshot), so an
+ * unchanged bad card is shown once; a complete listing (a first run, an
+ * app without a cursor) names it again, within the same bound. */
 static void
 journal_refusals (Run *run)
 {
   for (guint s = 0; s < 2; s++)
     {
       const char *app = concord_connector_get_app_name (run->connectors[s]);
-      guint more = 0;
+      guint more = run->n_refusals_more[s];
 
       for (guint i = 0; i < run->refused[s]->len; i++)
         {
@@ -467,11 +469,6 @@ journal_refusals (Run *run)
             .name = refusal->id,
           };
 
-          if (run->n_refusals_shown[s] >= MAX_REFUSAL_ROWS)
-            {
-              more++;
-              continue;
-            }
           run->n_refusals_shown[s]++;
 
           text = g_strdup_printf ("%s could not read “%s”: %s; it was left out, the rest "
@@ -502,6 +499,7 @@ journal_refusals (Run *run)
         }
 
       g_ptr_array_set_size (run->refused[s], 0);
+      run->n_refusals_more[s] = 0;
     }
 }
 
@@ -631,11 +629,17 @@ read_side (Run               *run,
           if (entry != NULL)
             g_hash_table_add (seen, entry);
           g_hash_table_remove (deleted, refusal->id);
-          if (!g_hash_table_contains (run->refusals_seen[side], refusal->id))
+          /* Kept by name up to the rows a run shows, only counted after
+           * (a server sending bad cards for ever costs no memory). */
+          if (g_hash_table_contains (run->refusals_seen[side], refusal->id))
+            continue;
+          if (run->n_refusals_shown[side] + run->refused[side]->len >= MAX_REFUSAL_ROWS)
             {
-              g_hash_table_add (run->refusals_seen[side], g_strdup (refusal->id));
-              g_ptr_array_add (run->refused[side], g_steal_pointer (&g_ptr_array_index (page->refused, i)));
+              run->n_refusals_more[side]++;
+              continue;
             }
+          g_hash_table_add (run->refusals_seen[side], g_strdup (refusal->id));
+          g_ptr_array_add (run->refused[side], g_steal_pointer (&g_ptr_array_index (page->refused, i)));
         }
 
       run->n_read += page->records->len;
