@@ -1993,14 +1993,15 @@ concord_sync_run (ConcordStore             *store,
       g_clear_pointer (&conflicts, g_ptr_array_unref);
     }
 
-  /* The connectors' async calls complete on the caller's thread-default
-   * context (where connectors like Elastic Email's were made, with their
-   * HTTP session): the run drives that context while it waits. */
   for (guint s = 0; s < 2; s++)
     {
       run.refused[s] = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_refusal_free);
       run.refusals_seen[s] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     }
+
+  /* The connectors' async calls complete on the caller's thread-default
+   * context (where connectors like Elastic Email's were made, with their
+   * HTTP session): the run drives that context while it waits. */
   context = g_main_context_ref_thread_default ();
   run.context = context;
 
