@@ -507,6 +507,96 @@ test_described (void)
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT);
 }
 
+/* The address books' "Phone Number Country" is one field, defined once
+ * (CONCORD_APP_FIELD_PHONE_REGION): every app that asks it asks it in the
+ * same words and cleans and checks it by the same rule. */
+static void
+test_phone_region (void)
+{
+  const char *apps[] = { "carddav", "vcard-folder", "gnome-contacts" };
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (apps); i++)
+    {
+      const ConcordAppInfo *app = concord_app_registry_lookup (apps[i]);
+      const ConcordAppField *field;
+      const char *refused[] = { "GBR", "G", "G1", "Ö", "ÖS", "uk,de" };
+      const char *good[] = { "GB", "de", "Us" };
+
+      g_test_message ("%s", apps[i]);
+      g_assert_nonnull (app);
+      field = concord_app_info_find_field (app, CONCORD_APP_PHONE_REGION_KEY);
+      g_assert_nonnull (field);
+      g_assert_cmpstr (field->key, ==, "region");
+      g_assert_cmpint (field->kind, ==, CONCORD_APP_FIELD_TEXT);
+      g_assert_cmpstr (concord_app_field_get_label (field), ==, "Phone Number Country");
+      g_assert_cmpstr (field->help, ==, "empty: from the language settings");
+      g_assert_nonnull (strstr (field->description, "without a country code"));
+      g_assert_false (field->required);
+      g_assert_true (field->advanced);
+      g_assert_true (field->editable);
+      g_assert_null (field->pattern);
+      g_assert_true (field->check == concord_app_phone_region_check);
+      g_assert_true (field->normalize == concord_app_phone_region_normalize);
+
+      /* Empty: the language settings' country. */
+      g_assert_true (concord_app_field_validate (field, NULL, &error));
+      g_assert_true (concord_app_field_validate (field, "", &error));
+      g_assert_no_error (error);
+
+      for (guint g = 0; g < G_N_ELEMENTS (good); g++)
+        {
+          g_assert_true (concord_app_field_validate (field, good[g], &error));
+          g_assert_no_error (error);
+        }
+      for (guint r = 0; r < G_N_ELEMENTS (refused); r++)
+        {
+          g_test_message ("refused: %s", refused[r]);
+          g_assert_false (concord_app_field_validate (field, refused[r], &error));
+          g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+          g_assert_nonnull (strstr (error->message, "two-letter country code"));
+          g_clear_error (&error);
+        }
+
+      /* Entered " gb " is kept as "GB"; kept values are checked so. */
+      {
+        g_autofree char *kept = concord_app_field_normalize (field, " gb\t");
+        g_autofree char *blank = concord_app_field_normalize (field, "  ");
+
+        g_assert_cmpstr (kept, ==, "GB");
+        g_assert_cmpstr (blank, ==, "");
+        g_assert_true (concord_app_field_validate (field, kept, &error));
+        g_assert_no_error (error);
+      }
+    }
+
+  /* As stored: an account's options are checked by the same rule, and a
+   * lower-case country an earlier version kept still reads. */
+  dir = g_dir_make_tmp ("concord-app-registry-XXXXXX", &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *ok = g_strdup_printf ("{\"path\":\"%s\",\"region\":\"de\"}", dir);
+    g_autofree char *bad = g_strdup_printf ("{\"path\":\"%s\",\"region\":\"Deutschland\"}",
+                                            dir);
+
+    g_assert_true (concord_app_registry_check_options ("vcard-folder", ok, &error));
+    g_assert_no_error (error);
+    g_assert_false (concord_app_registry_check_options ("vcard-folder", bad, &error));
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "two-letter country code"));
+    g_clear_error (&error);
+    g_assert_true (concord_app_registry_check_options ("gnome-contacts", "{\"region\":\"FR\"}",
+                                                       &error));
+    g_assert_no_error (error);
+    g_assert_false (concord_app_registry_check_options ("gnome-contacts", "{\"region\":\"F\"}",
+                                                        &error));
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID);
+    g_clear_error (&error);
+  }
+  g_assert_no_errno (g_rmdir (dir));
+}
+
 /* The registry gives the engine a numbering plan for the locale's country
  * (set to Great Britain in main(), before the registry's first use): a
  * national and an international form of one number are one number; other
@@ -557,6 +647,7 @@ main (int   argc,
   g_test_add_func ("/concord/app-registry/options-and-factory", test_options_and_factory);
   g_test_add_func ("/concord/app-registry/described", test_described);
   g_test_add_func ("/concord/app-registry/phone-numbers", test_phone_numbers);
+  g_test_add_func ("/concord/app-registry/phone-region", test_phone_region);
 
   return g_test_run ();
 }

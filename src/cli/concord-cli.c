@@ -831,20 +831,26 @@ account_verify (Cli        *cli,
 /* ------------------------------------------------------------------------- */
 
 /* The contact types of @account, as its app lists them (a mailing tool's
- * audiences come from its API), each a ConcordContactType. */
+ * audiences come from its API), each a ConcordContactType; @connector_out
+ * (nullable) gets the connector that listed them. */
 static GPtrArray *
 list_contact_types (ConcordAccountRow  *account,
+                    ConcordConnector  **connector_out,
                     GError            **error)
 {
   g_autoptr(ConcordConnector) connector = connector_for (account, error);
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
+  GPtrArray *types;
 
   if (connector == NULL)
     return NULL;
   concord_connector_list_contact_types_async (connector, NULL, on_result_cb, &slot);
   result = wait_for (&slot);
-  return concord_connector_list_contact_types_finish (connector, result, error);
+  types = concord_connector_list_contact_types_finish (connector, result, error);
+  if (types != NULL && connector_out != NULL)
+    *connector_out = g_steal_pointer (&connector);
+  return types;
 }
 
 static char *
@@ -876,80 +882,14 @@ join_type_names (GPtrArray *types)
   return g_string_free (g_steal_pointer (&names), FALSE);
 }
 
-/* Whether @given names @type: its id, its name as the app shows it (an
- * address book's display name, compared without regard to case), or its
- * path (an address book's URL path or a sub-folder's path: the same
- * without a trailing '/', or ending in "/<id>"), or the last part of its
- * path ("work" for "/alice/work/"). */
-static gboolean
-type_matches (const ConcordContactType *type,
-              const char               *given)
-{
-  g_autofree char *given_folded = g_utf8_casefold (given, -1);
-  g_autofree char *label_folded = type->label != NULL ? g_utf8_casefold (type->label, -1) : NULL;
-  g_autofree char *given_bare = g_strdup (given);
-  g_autofree char *id_bare = g_strdup (type->id);
-  gsize n;
-
-  if (g_str_equal (type->id, given) ||
-      (label_folded != NULL && g_str_equal (label_folded, given_folded)))
-    return TRUE;
-
-  while ((n = strlen (given_bare)) > 1 && given_bare[n - 1] == '/')
-    given_bare[n - 1] = '\0';
-  while ((n = strlen (id_bare)) > 1 && id_bare[n - 1] == '/')
-    id_bare[n - 1] = '\0';
-  if (*id_bare == '\0' || g_str_equal (id_bare, "."))
-    return FALSE;
-  if (g_str_equal (given_bare, id_bare))
-    return TRUE;
-  /* The last part of a path ("work" for /alice/work/). */
-  if (strchr (given_bare, '/') == NULL && strrchr (id_bare, '/') != NULL &&
-      g_str_equal (strrchr (id_bare, '/') + 1, given_bare))
-    return TRUE;
-  if (*id_bare != '/' && g_str_has_suffix (given_bare, id_bare))
-    {
-      n = strlen (given_bare) - strlen (id_bare);
-      return n > 0 && given_bare[n - 1] == '/';
-    }
-  return FALSE;
-}
-
-/* Whether @given is the path of @account's own folder and @type is the
- * folder itself (a vCard folder's type "."), with or without a trailing
- * '/'. */
-static gboolean
-names_account_folder (ConcordAccountRow        *account,
-                      const ConcordContactType *type,
-                      const char               *given)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GFile) folder = NULL;
-  g_autoptr(GFile) named = NULL;
-  JsonNode *root;
-  const char *path;
-
-  if (!g_str_equal (type->id, ".") || account->options_json == NULL || !g_path_is_absolute (given))
-    return FALSE;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, account->options_json, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return FALSE;
-  path = json_object_get_string_member_with_default (json_node_get_object (root), "path", NULL);
-  if (path == NULL)
-    return FALSE;
-  folder = g_file_new_for_path (path);
-  named = g_file_new_for_path (given);
-  return g_file_equal (folder, named);
-}
-
-/* "ACCOUNT[:TYPE]": the account's id and the contact type. A TYPE is the
- * type's id, its name or its path (type_matches()); when the app cannot
- * list its types, it is taken as an id. Without a TYPE, the one the app
- * lists when it lists one, else "contacts" when it is among them (Elastic
- * Email's); an app with several and no "contacts" (the Sample CRM's people
- * and leads, Mailchimp's audiences) needs the TYPE, and the error lists
- * them. */
+/* "ACCOUNT[:TYPE]": the account's id and the contact type. A TYPE is what
+ * the app's connector takes to name one (concord_connector_type_matches():
+ * the type's id, its name in any case, an address book's path); when the
+ * app cannot list its types, it is taken as an id. Without a TYPE, the one
+ * the app lists when it lists one, else "contacts" when it is among them
+ * (Elastic Email's); an app with several and no "contacts" (the Sample
+ * CRM's people and leads, Mailchimp's audiences) needs the TYPE, and the
+ * error lists them. */
 static gboolean
 split_side (ConcordStore  *store,
             const char    *text,
@@ -960,6 +900,7 @@ split_side (ConcordStore  *store,
   g_auto(GStrv) parts = g_strsplit (text, ":", 2);
   g_autoptr(ConcordAccountRow) account = concord_store_get_account (store, parts[0], error);
   g_autoptr(GPtrArray) types = NULL;
+  g_autoptr(ConcordConnector) connector = NULL;
   g_autofree char *ids = NULL;
 
   if (account == NULL)
@@ -970,7 +911,7 @@ split_side (ConcordStore  *store,
     {
       g_autoptr(GError) local_error = NULL;
 
-      if ((types = list_contact_types (account, &local_error)) == NULL)
+      if ((types = list_contact_types (account, &connector, &local_error)) == NULL)
         {
           g_debug ("Could not list the contact types of %s: %s", account->name,
                    local_error->message);
@@ -978,8 +919,7 @@ split_side (ConcordStore  *store,
           return TRUE;
         }
       for (guint i = 0; i < types->len; i++)
-        if (type_matches (g_ptr_array_index (types, i), parts[1]) ||
-            names_account_folder (account, g_ptr_array_index (types, i), parts[1]))
+        if (concord_connector_type_matches (connector, g_ptr_array_index (types, i), parts[1]))
           {
             *type = g_strdup (((ConcordContactType *) g_ptr_array_index (types, i))->id);
             return TRUE;
@@ -993,7 +933,7 @@ split_side (ConcordStore  *store,
       return FALSE;
     }
 
-  if ((types = list_contact_types (account, error)) == NULL)
+  if ((types = list_contact_types (account, NULL, error)) == NULL)
     {
       /* Translators: an account's name twice */
       g_prefix_error (error, _("Could not list the contact types of %s (give one as %s:TYPE): "),

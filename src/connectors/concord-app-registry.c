@@ -1032,3 +1032,43 @@ concord_app_field_get_choices (const ConcordAppField *field)
     g_ptr_array_add (choices, (gpointer) choice);
   return choices;
 }
+
+/**
+ * concord_app_phone_region_check:
+ * @value: a non-empty value of %CONCORD_APP_FIELD_PHONE_REGION
+ *
+ * The phone region's rule: two ASCII letters, a country code ("GB", "de").
+ *
+ * Returns: %TRUE, or %FALSE with @error set (%CONCORD_ERROR_INVALID)
+ */
+gboolean
+concord_app_phone_region_check (const char  *value,
+                                GError     **error)
+{
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  if (strlen (value) == 2 && g_ascii_isalpha (value[0]) && g_ascii_isalpha (value[1]))
+    return TRUE;
+
+  g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       _("Enter a two-letter country code, such as “GB” or “DE”"));
+  return FALSE;
+}
+
+/**
+ * concord_app_phone_region_normalize:
+ * @value: a value entered in %CONCORD_APP_FIELD_PHONE_REGION
+ *
+ * Returns: (transfer full): @value without white space at its ends, in
+ *   ASCII upper case (" gb " is "GB")
+ */
+char *
+concord_app_phone_region_normalize (const char *value)
+{
+  g_autofree char *copy = NULL;
+
+  g_return_val_if_fail (value != NULL, NULL);
+
+  copy = g_strdup (value);
+  return g_ascii_strup (g_strstrip (copy), -1);
+}

@@ -113,6 +113,27 @@ struct _ConcordAppField
 };
 
 /**
+ * CONCORD_APP_FIELD_PHONE_REGION:
+ *
+ * The address books' advanced field "region" (CardDAV, vCard folder, GNOME
+ * Contacts), defined once: the country of phone numbers written without a
+ * country code, two ASCII letters kept upper-case ("GB"); empty: the
+ * language settings' (concord_vcard_default_region()). Put it in an app's
+ * fields array as it is; the file using it includes glib/gi18n.h. Checked
+ * by concord_app_phone_region_check(), cleaned by
+ * concord_app_phone_region_normalize().
+ */
+#define CONCORD_APP_PHONE_REGION_KEY "region"
+#define CONCORD_APP_FIELD_PHONE_REGION                                                           \
+  { .key = CONCORD_APP_PHONE_REGION_KEY, .kind = CONCORD_APP_FIELD_TEXT,                         \
+    .label = N_("Phone Number Country"), .help = N_("empty: from the language settings"),        \
+    .advanced = TRUE, .editable = TRUE,                                                          \
+    .description = N_("Phone numbers written without a country code are read as numbers of "   \
+                      "this country, so “020 7946 0018” and “+44 20 7946 0018” are one "         \
+                      "number with GB."),                                                        \
+    .check = concord_app_phone_region_check, .normalize = concord_app_phone_region_normalize }
+
+/**
  * ConcordAppInfo:
  * @id: the app's id on the command line and in the store: lower-case ASCII
  *   letters, digits and '-' ("elasticemail"); looked up without regard to
@@ -201,5 +222,9 @@ gboolean                concord_app_field_validate            (const ConcordAppF
                                                                const char             *value,
                                                                GError                **error);
 GPtrArray              *concord_app_field_get_choices         (const ConcordAppField  *field);
+
+gboolean                concord_app_phone_region_check        (const char             *value,
+                                                               GError                **error);
+char                   *concord_app_phone_region_normalize    (const char             *value);
 
 G_END_DECLS

@@ -3071,6 +3071,49 @@ concord_vcard_differs (const ConcordVCard *a,
 }
 
 /**
+ * concord_vcard_change_conflicts:
+ * @then: the card as it was read when the change was made
+ * @now: the card as it is now (the server's, the file's, the contact's)
+ * @set: (nullable): the fields the change sets
+ * @clear: (nullable): the fields the change clears
+ *
+ * The concurrent-edit rule of the address books (CardDAV's 412, a card
+ * file changed on disk, a contact changed in GNOME Contacts): a change may
+ * go onto a card changed since it was read only if the other side changed
+ * none of the change's own fields; otherwise writing would lose that edit,
+ * and the next run's three-way merge decides instead.
+ *
+ * Returns: whether a field @set sets or @clear clears reads differently in
+ *   @then and @now
+ */
+gboolean
+concord_vcard_change_conflicts (const ConcordVCard  *then,
+                                const ConcordVCard  *now,
+                                const ConcordRecord *set,
+                                const char * const  *clear)
+{
+  guint n_set;
+
+  g_return_val_if_fail (then != NULL && now != NULL, TRUE);
+
+  n_set = set != NULL ? concord_record_get_n_fields (set) : 0;
+  for (guint i = 0; i < n_set; i++)
+    {
+      const char *key = NULL;
+
+      concord_record_get_field_at (set, i, &key);
+      if (concord_vcard_differs (then, now, key))
+        return TRUE;
+    }
+
+  for (guint i = 0; clear != NULL && clear[i] != NULL; i++)
+    if (concord_vcard_differs (then, now, clear[i]))
+      return TRUE;
+
+  return FALSE;
+}
+
+/**
  * concord_vcard_field_specs:
  *
  * Returns: (transfer full) (element-type ConcordFieldSpec): the canonical

@@ -30,9 +30,11 @@ G_BEGIN_DECLS
  *   account's); keep the card (or its bytes) to write back onto;
  * - updating: concord_vcard_apply() of the change's set and clear onto the
  *   card as last read, then concord_vcard_to_string(); on a conflict
- *   (CardDAV's 412), read the server's card again and, for each field of
- *   the change, concord_vcard_differs() (card as read before, server's
- *   card, field) says whether the server changed it too;
+ *   (CardDAV's 412, a file or contact changed since read), read the card
+ *   again and concord_vcard_change_conflicts() (card as read before, card
+ *   now, the change's set and clear) says whether the other side changed
+ *   a field of the change too (then CONCORD_ERROR_CONFLICT, never an
+ *   overwrite); concord_vcard_differs() compares one field;
  * - creating: concord_vcard_new() with the version the book uses (3.0 for
  *   Google and iCloud) and a UID, then concord_vcard_apply();
  * - a group card (concord_vcard_is_group(): iCloud's, 4.0's KIND:group) is
@@ -76,6 +78,10 @@ gboolean       concord_vcard_apply          (ConcordVCard        *card,
 gboolean       concord_vcard_differs        (const ConcordVCard  *a,
                                              const ConcordVCard  *b,
                                              const char          *key);
+gboolean       concord_vcard_change_conflicts (const ConcordVCard  *then,
+                                               const ConcordVCard  *now,
+                                               const ConcordRecord *set,
+                                               const char * const  *clear);
 char          *concord_vcard_to_string      (const ConcordVCard  *card,
                                              gsize               *length);
 

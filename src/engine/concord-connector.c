@@ -430,6 +430,26 @@ concord_connector_real_watch_changes (ConcordConnector *self)
   return FALSE;
 }
 
+static gboolean
+concord_connector_real_type_matches (ConcordConnector         *self,
+                                     const ConcordContactType *type,
+                                     const char               *name)
+{
+  g_autofree char *name_folded = NULL;
+  g_autofree char *label_folded = NULL;
+
+  if (g_str_equal (type->id, name))
+    return TRUE;
+  /* Only text compares by case (a name from the command line may be
+   * any bytes). */
+  if (type->label == NULL || !g_utf8_validate (name, -1, NULL) ||
+      !g_utf8_validate (type->label, -1, NULL))
+    return FALSE;
+  name_folded = g_utf8_casefold (name, -1);
+  label_folded = g_utf8_casefold (type->label, -1);
+  return g_str_equal (name_folded, label_folded);
+}
+
 /* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -443,6 +463,7 @@ concord_connector_class_init (ConcordConnectorClass *klass)
   klass->get_page_size = concord_connector_real_get_page_size;
   klass->get_rate_budget = concord_connector_real_get_rate_budget;
   klass->watch_changes = concord_connector_real_watch_changes;
+  klass->type_matches = concord_connector_real_type_matches;
   klass->load_schema_finish = concord_connector_real_load_schema_finish;
   klass->list_finish = concord_connector_real_list_finish;
   klass->fetch_finish = concord_connector_real_fetch_finish;
@@ -534,6 +555,31 @@ concord_connector_get_rate_budget (ConcordConnector *self)
   g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), DEFAULT_RATE_BUDGET);
 
   return CONCORD_CONNECTOR_GET_CLASS (self)->get_rate_budget (self);
+}
+
+/**
+ * concord_connector_type_matches:
+ * @type: a contact type this connector listed
+ * @name: what a person gave to name a contact type
+ *
+ * Resolves a person's name for a contact type, as the command line's
+ * ACCOUNT:TYPE: the type's id, or its label (what the app shows, an
+ * address book's display name) without regard to case, and the ways the
+ * app itself names its types (a CardDAV address book's path, a vCard
+ * folder's path on disk).
+ *
+ * Returns: whether @name names @type
+ */
+gboolean
+concord_connector_type_matches (ConcordConnector         *self,
+                                const ConcordContactType *type,
+                                const char               *name)
+{
+  g_return_val_if_fail (CONCORD_IS_CONNECTOR (self), FALSE);
+  g_return_val_if_fail (type != NULL && type->id != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return CONCORD_CONNECTOR_GET_CLASS (self)->type_matches (self, type, name);
 }
 
 /**

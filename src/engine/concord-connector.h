@@ -296,6 +296,15 @@ struct _ConcordConnectorClass
   GPtrArray  *(*list_contact_types_finish) (ConcordConnector     *self,
                                             GAsyncResult         *result,
                                             GError              **error);
+
+  /* Optional: whether @name, as a person gave it (the command line's
+   * ACCOUNT:TYPE), names @type, one of the types this connector listed.
+   * The default: its id, or its label without regard to case. An app
+   * whose types are also named otherwise (an address book's path, a
+   * folder's) chains up and adds its own ways. */
+  gboolean    (*type_matches)              (ConcordConnector         *self,
+                                            const ConcordContactType *type,
+                                            const char               *name);
 };
 
 const char            *concord_connector_get_app_id         (ConcordConnector     *self);
@@ -313,6 +322,9 @@ GPtrArray             *concord_connector_list_contact_types_finish (ConcordConne
 GPtrArray             *concord_connector_list_contact_types_sync   (ConcordConnector     *self,
                                                                     GCancellable         *cancellable,
                                                                     GError              **error);
+gboolean               concord_connector_type_matches       (ConcordConnector         *self,
+                                                             const ConcordContactType *type,
+                                                             const char               *name);
 guint                  concord_connector_get_page_size      (ConcordConnector     *self);
 guint                  concord_connector_get_rate_budget    (ConcordConnector     *self);
 gboolean               concord_connector_watch_changes      (ConcordConnector     *self);

@@ -14,33 +14,11 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 
 #include "concord-app-registry.h"
 #include "concord-connector-carddav.h"
 #include "concord-error.h"
-
-static gboolean
-check_region (const char  *value,
-              GError     **error)
-{
-  if (strlen (value) == 2 && g_ascii_isalpha (value[0]) && g_ascii_isalpha (value[1]))
-    return TRUE;
-
-  g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                       _("Enter a two-letter country code, such as “GB” or “DE”"));
-  return FALSE;
-}
-
-static char *
-normalize_region (const char *value)
-{
-  g_autofree char *copy = g_strdup (value);
-
-  return g_ascii_strup (g_strstrip (copy), -1);
-}
 
 static const ConcordAppField fields[] = {
   { .key = "url", .kind = CONCORD_APP_FIELD_URL, .label = N_("Server Address"),
@@ -49,12 +27,7 @@ static const ConcordAppField fields[] = {
     .required = TRUE },
   { .key = "password", .kind = CONCORD_APP_FIELD_SECRET, .label = N_("Password"),
     .required = TRUE },
-  { .key = "region", .kind = CONCORD_APP_FIELD_TEXT, .label = N_("Phone Number Country"),
-    .help = N_("empty: from the language settings"), .advanced = TRUE, .editable = TRUE,
-    .description = N_("Phone numbers written without a country code are read as numbers of "
-                      "this country, so “020 7946 0018” and “+44 20 7946 0018” are one "
-                      "number with GB."),
-    .check = check_region, .normalize = normalize_region },
+  CONCORD_APP_FIELD_PHONE_REGION,
   { NULL }
 };
 
@@ -66,7 +39,9 @@ create (const ConcordAppInfo  *app,
 {
   const char *url = json_object_get_string_member_with_default (options, "url", NULL);
   const char *username = json_object_get_string_member_with_default (options, "username", "");
-  const char *region = json_object_get_string_member_with_default (options, "region", NULL);
+  const char *region = json_object_get_string_member_with_default (options,
+                                                                   CONCORD_APP_PHONE_REGION_KEY,
+                                                                   NULL);
 
   if (url == NULL || *url == '\0')
     {

@@ -18,6 +18,9 @@ guint _concord_connector_carddav_count_requests (ConcordConnectorCarddav *self,
 void  _concord_connector_carddav_set_retry_base_ms (ConcordConnectorCarddav *self,
                                                     guint                    base_ms);
 /* For the tests: cards per addressbook-multiget (1..100). */
+/* For the tests: the largest answer the HTTP client takes. */
+void  _concord_connector_carddav_set_max_answer_bytes (ConcordConnectorCarddav *self,
+                                                      gsize                    max_bytes);
 void  _concord_connector_carddav_set_multiget_size (ConcordConnectorCarddav *self,
                                                     guint                    size);
 

@@ -725,11 +725,16 @@ concord_webdav_propfind_body (const char * const *props)
  * concord_webdav_sync_collection_body:
  * @sync_token: (nullable): the token of the last listing; %NULL (or "")
  *   for an initial one
+ * @with_data: ask for the cards themselves (address-data) as well as
+ *   their etags: one REPORT instead of a REPORT and a multiget per hundred
+ *   cards (RFC 6578 §3.2 lets the client ask any property; Radicale,
+ *   sabre/dav and Nextcloud answer it)
  *
- * Returns: (transfer full): a sync-collection REPORT body (getetag only)
+ * Returns: (transfer full): a sync-collection REPORT body
  */
 GBytes *
-concord_webdav_sync_collection_body (const char *sync_token)
+concord_webdav_sync_collection_body (const char *sync_token,
+                                     gboolean    with_data)
 {
   GString *body = g_string_new (XML_HEAD "<D:sync-collection" XMLNS ">");
 
@@ -741,8 +746,10 @@ concord_webdav_sync_collection_body (const char *sync_token)
     }
   else
     g_string_append (body, "<D:sync-token/>");
-  g_string_append (body, "<D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop>"
-                         "</D:sync-collection>\n");
+  g_string_append (body, "<D:sync-level>1</D:sync-level><D:prop><D:getetag/>");
+  if (with_data)
+    g_string_append (body, "<C:address-data/>");
+  g_string_append (body, "</D:prop></D:sync-collection>\n");
 
   return g_string_free_to_bytes (body);
 }

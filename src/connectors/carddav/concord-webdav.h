@@ -97,7 +97,8 @@ char                     *concord_webdav_encode_path       (const char          
 char                     *concord_webdav_safe_name         (const char              *uid);
 
 GBytes                   *concord_webdav_propfind_body     (const char * const      *props);
-GBytes                   *concord_webdav_sync_collection_body (const char           *sync_token);
+GBytes                   *concord_webdav_sync_collection_body (const char           *sync_token,
+                                                               gboolean              with_data);
 GBytes                   *concord_webdav_multiget_body     (const char * const      *paths,
                                                             guint                    n_paths);
 

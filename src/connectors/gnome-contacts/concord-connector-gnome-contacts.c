@@ -1847,30 +1847,6 @@ concord_connector_gnome_contacts_create_async (ConcordConnector    *connector,
 
 /* ---- update ---- */
 
-/* Whether a field of @change differs between @then and @now. */
-static gboolean
-change_touches_changed_field (const ConcordRecordChange *change,
-                              const ConcordVCard        *then,
-                              const ConcordVCard        *now)
-{
-  guint n_fields = change->set != NULL ? concord_record_get_n_fields (change->set) : 0;
-
-  for (guint f = 0; f < n_fields; f++)
-    {
-      const char *key;
-
-      concord_record_get_field_at (change->set, f, &key);
-      if (concord_vcard_differs (then, now, key))
-        return TRUE;
-    }
-
-  for (guint c = 0; change->clear != NULL && change->clear[c] != NULL; c++)
-    if (concord_vcard_differs (then, now, change->clear[c]))
-      return TRUE;
-
-  return FALSE;
-}
-
 static void
 on_contact_modified_cb (GObject      *object,
                         GAsyncResult *result,
@@ -1923,7 +1899,9 @@ prepare_update (Step         *step,
   then = g_hash_table_lookup (step->book->cards, step->uid);
   if (then != NULL && !g_str_equal (then, now))
     read = concord_vcard_parse (then, -1, NULL);
-  if (read != NULL && change_touches_changed_field (step->change, read, card))
+  if (read != NULL &&
+      concord_vcard_change_conflicts (read, card, step->change->set,
+                                      (const char * const *) step->change->clear))
     {
       step_fail (step, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
                                             "The contact changed in GNOME Contacts since it "

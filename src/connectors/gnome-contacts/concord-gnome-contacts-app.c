@@ -14,32 +14,13 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 
 #include "concord-app-registry.h"
 #include "concord-connector-gnome-contacts.h"
-#include "concord-error.h"
-
-static gboolean
-check_region (const char  *value,
-              GError     **error)
-{
-  if (strlen (value) == 2 && g_ascii_isalpha (value[0]) && g_ascii_isalpha (value[1]))
-    return TRUE;
-
-  g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                       _("Enter a country as its two-letter code, such as “GB” or “DE”"));
-  return FALSE;
-}
 
 static const ConcordAppField fields[] = {
-  { .key = "region", .kind = CONCORD_APP_FIELD_TEXT, .label = N_("Phone Number Country"),
-    .help = N_("empty: this computer’s"), .advanced = TRUE, .editable = TRUE,
-    .description = N_("Phone numbers written without a country code are taken to be of this "
-                      "country, so “020 7946 0018” and “+44 20 7946 0018” are one number."),
-    .check = check_region },
+  CONCORD_APP_FIELD_PHONE_REGION,
   { NULL }
 };
 
@@ -49,7 +30,9 @@ create (const ConcordAppInfo  *app,
         const char            *secret,
         GError               **error)
 {
-  const char *region = json_object_get_string_member_with_default (options, "region", NULL);
+  const char *region = json_object_get_string_member_with_default (options,
+                                                                   CONCORD_APP_PHONE_REGION_KEY,
+                                                                   NULL);
 
   return CONCORD_CONNECTOR (concord_connector_gnome_contacts_new (region));
 }

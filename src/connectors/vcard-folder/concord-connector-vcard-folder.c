@@ -2288,31 +2288,27 @@ pending_update (ConcordConnectorVCardFolder *self,
   cached = g_hash_table_lookup (book->cards, change->remote_id);
   if (cached != NULL && cached->good && memcmp (hash, cached->hash, HASH_LENGTH) != 0)
     {
-      guint n = change->set != NULL ? concord_record_get_n_fields (change->set) : 0;
-      guint n_clear = change->clear != NULL ? g_strv_length (change->clear) : 0;
+      gboolean conflict;
 
-      for (guint f = 0; f < n + n_clear; f++)
+      /* Without the card as read (known from the persistent cache only),
+       * the fields cannot be compared: read again first, unless the change
+       * names no field at all. */
+      if (cached->card == NULL)
+        conflict = (change->set != NULL && concord_record_get_n_fields (change->set) > 0) ||
+                   (change->clear != NULL && change->clear[0] != NULL);
+      else
+        conflict = concord_vcard_change_conflicts (cached->card, disk, change->set,
+                                                   (const char * const *) change->clear);
+      if (conflict)
         {
-          const char *key;
-
-          if (f < n)
-            concord_record_get_field_at (change->set, f, &key);
-          else
-            key = change->clear[f - n];
-
-          /* Without the card as read (known from the persistent cache
-           * only), the fields cannot be compared: read again first. */
-          if (cached->card == NULL || concord_vcard_differs (cached->card, disk, key))
-            {
-              error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
-                                   "The card “%s” changed on disk since it was read",
-                                   change->remote_id);
-              concord_write_batch_set_error (batch, index, error);
-              /* Read again on the next listing. */
-              g_hash_table_remove (book->cards, change->remote_id);
-              book->cache_dirty = TRUE;
-              return NULL;
-            }
+          error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
+                               "The card “%s” changed on disk since it was read",
+                               change->remote_id);
+          concord_write_batch_set_error (batch, index, error);
+          /* Read again on the next listing. */
+          g_hash_table_remove (book->cards, change->remote_id);
+          book->cache_dirty = TRUE;
+          return NULL;
         }
     }
 
@@ -2616,6 +2612,41 @@ watch_dir (ConcordConnectorVCardFolder *self,
   g_hash_table_insert (self->monitors, g_strdup (dir), monitor);
 }
 
+/* An address book is also named by its folder's path on disk: the
+ * account's own folder for its cards ("."), a sub-folder's for that one,
+ * with or without a trailing '/'; and a sub-folder by its name with one
+ * ("work/"). */
+static gboolean
+vcard_folder_type_matches (ConcordConnector         *connector,
+                           const ConcordContactType *type,
+                           const char               *name)
+{
+  ConcordConnectorVCardFolder *self = CONCORD_CONNECTOR_VCARD_FOLDER (connector);
+  gboolean own = g_str_equal (type->id, CONCORD_VCARD_FOLDER_SELF);
+  g_autofree char *name_bare = NULL;
+  g_autofree char *book_path = NULL;
+  g_autoptr(GFile) book = NULL;
+  g_autoptr(GFile) named = NULL;
+  gsize n;
+
+  if (CONCORD_CONNECTOR_CLASS (concord_connector_vcard_folder_parent_class)->type_matches (
+        connector, type, name))
+    return TRUE;
+
+  if (!g_path_is_absolute (name))
+    {
+      name_bare = g_strdup (name);
+      while ((n = strlen (name_bare)) > 1 && name_bare[n - 1] == '/')
+        name_bare[n - 1] = '\0';
+      return !own && g_str_equal (name_bare, type->id);
+    }
+
+  book_path = own ? g_strdup (self->path) : g_build_filename (self->path, type->id, NULL);
+  book = g_file_new_for_path (book_path);
+  named = g_file_new_for_path (name);
+  return g_file_equal (book, named);
+}
+
 static gboolean
 vcard_folder_watch_changes (ConcordConnector *connector)
 {
@@ -2714,6 +2745,7 @@ concord_connector_vcard_folder_class_init (ConcordConnectorVCardFolderClass *kla
   connector_class->get_max_batch = vcard_folder_get_max_batch;
   connector_class->list_contact_types = vcard_folder_list_contact_types;
   connector_class->list_contact_types_async = vcard_folder_list_contact_types_async;
+  connector_class->type_matches = vcard_folder_type_matches;
   connector_class->load_schema_async = vcard_folder_load_schema_async;
   connector_class->list_async = vcard_folder_list_async;
   connector_class->fetch_async = vcard_folder_fetch_async;

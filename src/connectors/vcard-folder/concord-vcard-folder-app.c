@@ -22,10 +22,7 @@ static const ConcordAppField fields[] = {
   { .key = "path", .kind = CONCORD_APP_FIELD_FOLDER, .label = N_("Folder"), .required = TRUE,
     .description = N_("A folder of .vcf files, one contact each, as vdirsyncer and khard keep "
                       "them; its sub-folders are address books too.") },
-  { .key = "region", .kind = CONCORD_APP_FIELD_TEXT, .label = N_("Country of Phone Numbers"),
-    .help = N_("Two letters, such as GB; empty: this computer’s"), .advanced = TRUE,
-    .editable = TRUE, .pattern = "^[A-Za-z]{2}$",
-    .pattern_message = N_("Use the two-letter country code, such as GB") },
+  CONCORD_APP_FIELD_PHONE_REGION,
   { NULL }
 };
 
@@ -35,9 +32,9 @@ create (const ConcordAppInfo  *app,
         const char            *secret,
         GError               **error)
 {
-  const char *region = json_object_has_member (options, "region")
-                         ? json_object_get_string_member (options, "region")
-                         : NULL;
+  const char *region = json_object_get_string_member_with_default (options,
+                                                                   CONCORD_APP_PHONE_REGION_KEY,
+                                                                   NULL);
 
   return CONCORD_CONNECTOR (concord_connector_vcard_folder_new (
     json_object_get_string_member (options, "path"), region));

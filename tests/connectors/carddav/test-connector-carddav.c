@@ -196,6 +196,22 @@ test_discovery (Fixture       *f,
   type = g_ptr_array_index (types, 0);
   g_assert_cmpstr (type->id, ==, BOOK);
   g_assert_cmpstr (type->label, ==, "Contacts");
+  /* A person names the book by its id, its name in any case, its path
+   * with or without the last '/', or the last part of its path. */
+  {
+    g_autofree char *bare = g_strndup (BOOK, strlen (BOOK) - 1);
+    g_autofree char *last = g_strdup (strrchr (bare, '/') + 1);
+    g_autofree char *other = g_strconcat (bare, "-other/", NULL);
+    const char *refused[] = { "", "/", "Contact", "contacts/x", "\xff\xfe", "/nobody/contacts/" };
+
+    g_assert_true (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, BOOK));
+    g_assert_true (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, "CONTACTS"));
+    g_assert_true (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, bare));
+    g_assert_true (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, last));
+    g_assert_false (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, other));
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      g_assert_false (concord_connector_type_matches (CONCORD_CONNECTOR (root), type, refused[i]));
+  }
   /* well-known (301), the root, the principal, the home. */
   g_assert_cmpuint (_concord_connector_carddav_count_requests (root, "PROPFIND"), ==, 4);
 
@@ -273,8 +289,9 @@ test_cross_origin_redirect (Fixture       *f,
 
 /* ---- listing ------------------------------------------------------------ */
 
-/* 250 cards: one REPORT, then multigets of at most 100; a second listing
- * with the token is one REPORT and nothing else. */
+/* 250 cards: one REPORT that brings the cards with their etags (no
+ * multiget), served in pages of at most 100; a second listing with the
+ * token is one REPORT and nothing else. */
 static void
 test_pages_and_token (Fixture       *f,
                       gconstpointer  data)
@@ -289,7 +306,7 @@ test_pages_and_token (Fixture       *f,
   g_assert_nonnull (first.cursor);
   g_assert_cmpuint (first.pages, ==, 3);
   g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 1);
-  g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, 3);
+  g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, 0);
   {
     ConcordRecord *record = g_ptr_array_index (first.records, 0);
 
@@ -304,10 +321,51 @@ test_pages_and_token (Fixture       *f,
   g_assert_cmpuint (quiet.pages, ==, 1);
   g_assert_false (quiet.complete);
   g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 2);
-  g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, 3);
+  g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, 0);
 
   listing_clear (&first);
   listing_clear (&quiet);
+}
+
+/* A server that gives etags only in sync-collection (asked for the cards
+ * or not): multigets of at most 100 bring them, and the listing is the
+ * same. */
+static void
+test_pages_etags_only (Fixture       *f,
+                       gconstpointer  data)
+{
+  Listing first;
+
+  concord_mock_carddav_generate (f->mock, 250, 7);
+  concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_SYNC_NO_DATA);
+  list (f, NULL, &first);
+  g_assert_no_error (first.error);
+  g_assert_cmpuint (first.records->len, ==, 250);
+  g_assert_true (first.complete);
+  g_assert_cmpuint (first.pages, ==, 3);
+  g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 1);
+  g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, 3);
+  listing_clear (&first);
+}
+
+/* The cards do not fit in one answer (the answer limit, lowered here to
+ * what 250 cards with their etags exceed): the REPORT is asked again for
+ * etags only, and multigets bring the cards. Nothing is lost. */
+static void
+test_inline_too_large (Fixture       *f,
+                       gconstpointer  data)
+{
+  Listing first;
+
+  concord_mock_carddav_generate (f->mock, 250, 7);
+  _concord_connector_carddav_set_max_answer_bytes (f->connector, 96 * 1024);
+  list (f, NULL, &first);
+  g_assert_no_error (first.error);
+  g_assert_cmpuint (first.records->len, ==, 250);
+  g_assert_true (first.complete);
+  g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 2);
+  g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, 3);
+  listing_clear (&first);
 }
 
 /* An edit and a deletion on the server: the edit listed, the deletion a
@@ -431,7 +489,8 @@ test_no_sync_collection (Fixture       *f,
   listing_clear (&changed);
 }
 
-/* A 500, then a 429: retried, and the listing succeeds. */
+/* A 500, then a 429: retried, and the listing succeeds (the third
+ * request, the REPORT, brings the cards). */
 static void
 test_retried (Fixture       *f,
               gconstpointer  data)
@@ -444,7 +503,7 @@ test_retried (Fixture       *f,
   list (f, NULL, &listing);
   g_assert_no_error (listing.error);
   g_assert_cmpuint (listing.records->len, ==, 3);
-  g_assert_cmpuint (concord_mock_server_get_n_requests (f->server), >=, 4);
+  g_assert_cmpuint (concord_mock_server_get_n_requests (f->server), ==, 3);
   listing_clear (&listing);
 }
 
@@ -757,6 +816,8 @@ main (int   argc,
   ADD ("auth-refused", test_auth_refused);
   ADD ("cross-origin-redirect", test_cross_origin_redirect);
   ADD ("pages-and-token", test_pages_and_token);
+  ADD ("pages-etags-only", test_pages_etags_only);
+  ADD ("inline-too-large", test_inline_too_large);
   ADD ("incremental-changes", test_incremental_changes);
   ADD ("truncated-continued", test_truncated_continued);
   ADD ("endless-507", test_endless_507);

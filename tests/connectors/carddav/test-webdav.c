@@ -230,8 +230,8 @@ test_bodies (void)
   const char *props[] = { "D:displayname", "C:addressbook-home-set", "CS:getctag", NULL };
   const char *paths[] = { "/alice/book/a&b.vcf", "/alice/book/c d.vcf" };
   g_autoptr(GBytes) propfind = concord_webdav_propfind_body (props);
-  g_autoptr(GBytes) initial = concord_webdav_sync_collection_body (NULL);
-  g_autoptr(GBytes) later = concord_webdav_sync_collection_body ("http://x/sync/<1>&");
+  g_autoptr(GBytes) initial = concord_webdav_sync_collection_body (NULL, TRUE);
+  g_autoptr(GBytes) later = concord_webdav_sync_collection_body ("http://x/sync/<1>&", FALSE);
   g_autoptr(GBytes) multiget = concord_webdav_multiget_body (paths, 2);
   const char *text;
 
@@ -242,8 +242,10 @@ test_bodies (void)
   text = g_bytes_get_data (initial, NULL);
   g_assert_nonnull (strstr (text, "<D:sync-token/>"));
   g_assert_nonnull (strstr (text, "<D:sync-level>1</D:sync-level>"));
+  g_assert_nonnull (strstr (text, "<D:getetag/><C:address-data/></D:prop>"));
   text = g_bytes_get_data (later, NULL);
   g_assert_nonnull (strstr (text, "<D:sync-token>http://x/sync/&lt;1&gt;&amp;</D:sync-token>"));
+  g_assert_null (strstr (text, "address-data"));
   text = g_bytes_get_data (multiget, NULL);
   g_assert_nonnull (strstr (text, "<D:href>/alice/book/a&amp;b.vcf</D:href>"));
   g_assert_nonnull (strstr (text, "<D:href>/alice/book/c%20d.vcf</D:href>"));

@@ -638,6 +638,35 @@ test_collections (Fixture       *f,
   g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 1))->id, ==, "work");
   g_assert_cmpstr (((ConcordContactType *) g_ptr_array_index (types, 1))->label, ==, "Work People");
 
+  /* A person names a book by its id, its name in any case, or its
+   * folder's path (the account's own folder for "."); nothing else. */
+  {
+    ConcordConnector *connector = CONCORD_CONNECTOR (f->connector);
+    ConcordContactType *own = g_ptr_array_index (root_types, 0);
+    ConcordContactType *book = g_ptr_array_index (types, 1);
+    g_autofree char *dir_slash = g_strconcat (f->dir, "/", NULL);
+    g_autofree char *work_path = g_build_filename (f->dir, "work", NULL);
+    g_autofree char *work_slash = g_strconcat (work_path, "/", NULL);
+    g_autofree char *home_path = g_build_filename (f->dir, "home", NULL);
+    g_autofree char *parent = g_path_get_dirname (f->dir);
+
+    g_assert_true (concord_connector_type_matches (connector, book, "work"));
+    g_assert_true (concord_connector_type_matches (connector, book, "work/"));
+    g_assert_true (concord_connector_type_matches (connector, book, "work people"));
+    g_assert_true (concord_connector_type_matches (connector, book, work_path));
+    g_assert_true (concord_connector_type_matches (connector, book, work_slash));
+    g_assert_false (concord_connector_type_matches (connector, book, home_path));
+    g_assert_false (concord_connector_type_matches (connector, book, "/elsewhere/work"));
+    g_assert_false (concord_connector_type_matches (connector, book, f->dir));
+    g_assert_false (concord_connector_type_matches (connector, book, "\xffwork"));
+    g_assert_true (concord_connector_type_matches (connector, own, SELF));
+    g_assert_true (concord_connector_type_matches (connector, own, f->dir));
+    g_assert_true (concord_connector_type_matches (connector, own, dir_slash));
+    g_assert_false (concord_connector_type_matches (connector, own, "./"));
+    g_assert_false (concord_connector_type_matches (connector, own, parent));
+    g_assert_false (concord_connector_type_matches (connector, own, work_path));
+  }
+
   work = list_all (f, "work", NULL);
   home = list_all (f, "home", NULL);
   g_assert_cmpuint (g_hash_table_size (work), ==, 1);

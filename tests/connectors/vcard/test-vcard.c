@@ -1184,6 +1184,56 @@ test_differs (void)
   g_assert_false (concord_vcard_differs (a, a, "notes"));
 }
 
+/* The concurrent-edit rule: a change conflicts only when the other side
+ * changed one of the fields it sets or clears. */
+static void
+test_change_conflicts (void)
+{
+  g_autoptr(ConcordVCard) then = parse_fixture ("google-3.0.vcf");
+  g_autoptr(ConcordVCard) now = concord_vcard_copy (then);
+  g_autoptr(ConcordRecord) server = change_of ("notes", "changed on the server");
+  g_autoptr(ConcordRecord) set_name = change_of ("first_name", "Anita");
+  g_autoptr(ConcordRecord) set_notes = change_of ("notes", "changed here");
+  g_autoptr(ConcordRecord) set_both = change_of ("first_name", "Anita");
+  g_autoptr(ConcordRecord) empty = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) server_emails = concord_record_new (NULL);
+  g_autoptr(ConcordRecord) set_emails = concord_record_new (NULL);
+  g_autoptr(ConcordVCard) now_emails = concord_vcard_copy (then);
+  const char *clear_notes[] = { "notes", NULL };
+  const char *clear_others[] = { "job_title", "birthday", NULL };
+  const char *clear_late[] = { "job_title", "notes", NULL };
+  const char *no_keys[] = { NULL };
+  const char *emails[] = { "work\tana.nunez@example.com", "home\tana@home.example", NULL };
+  const char *mine[] = { "work\tana@new.example", NULL };
+
+  concord_record_set_text (set_both, "notes", CONCORD_FIELD_TYPE_STRING, "changed here");
+  apply_ok (now, server, NULL, NULL);
+
+  /* Nothing changed there: no field of any change conflicts. */
+  g_assert_false (concord_vcard_change_conflicts (then, then, set_notes, clear_notes));
+
+  /* The server changed the notes. */
+  g_assert_false (concord_vcard_change_conflicts (then, now, set_name, NULL));
+  g_assert_true (concord_vcard_change_conflicts (then, now, set_notes, NULL));
+  g_assert_true (concord_vcard_change_conflicts (then, now, set_both, NULL));
+  g_assert_true (concord_vcard_change_conflicts (then, now, NULL, clear_notes));
+  g_assert_true (concord_vcard_change_conflicts (then, now, empty, clear_late));
+  g_assert_false (concord_vcard_change_conflicts (then, now, set_name, clear_others));
+  g_assert_true (concord_vcard_change_conflicts (then, now, set_name, clear_late));
+
+  /* A change of no field never conflicts. */
+  g_assert_false (concord_vcard_change_conflicts (then, now, NULL, NULL));
+  g_assert_false (concord_vcard_change_conflicts (then, now, empty, no_keys));
+
+  /* A labelled set: the server added an email; a change of the emails
+   * conflicts, a change of the name does not. */
+  concord_record_set_set (server_emails, "emails", emails);
+  apply_ok (now_emails, server_emails, NULL, NULL);
+  concord_record_set_set (set_emails, "emails", mine);
+  g_assert_true (concord_vcard_change_conflicts (then, now_emails, set_emails, NULL));
+  g_assert_false (concord_vcard_change_conflicts (then, now_emails, set_name, clear_notes));
+}
+
 static void
 test_specs (void)
 {
@@ -1335,6 +1385,7 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/groups", test_groups);
   g_test_add_func ("/concord/vcard/turkish-locale", test_turkish_locale);
   g_test_add_func ("/concord/vcard/differs", test_differs);
+  g_test_add_func ("/concord/vcard/change-conflicts", test_change_conflicts);
   g_test_add_func ("/concord/vcard/specs", test_specs);
   g_test_add_func ("/concord/vcard/default-region", test_default_region);
   g_test_add_func ("/concord/vcard/apply-too-large", test_apply_too_large);

@@ -383,6 +383,52 @@ compare_members (gconstpointer a,
   return ma->revision < mb->revision ? -1 : ma->revision > mb->revision ? 1 : 0;
 }
 
+/* One member's propstat with its card (a multiget's, or a sync-collection's
+ * that asked for address-data); the faults of the first card of an answer
+ * apply to either. */
+static void
+append_card (ConcordMockCarddav *self,
+             GString            *out,
+             Card               *card,
+             gboolean            first)
+{
+  g_autofree char *escaped = g_markup_escape_text (card->data, -1);
+
+  g_string_append_printf (out, "<d:propstat><d:prop><d:getetag>%s</d:getetag>"
+                               "<card:address-data>", card->etag);
+  if (first && self->fault == CONCORD_MOCK_CARDDAV_HUGE_CARD)
+    {
+      const char *end = strstr (escaped, "END:VCARD");
+
+      /* A NOTE of 2 MiB in the first card. */
+      g_string_append_len (out, escaped, end != NULL ? end - escaped : 0);
+      g_string_append (out, "NOTE:");
+      for (guint k = 0; k < HUGE_CARD_BYTES / 64; k++)
+        g_string_append (out, "0123456789abcdef0123456789abcdef"
+                              "0123456789abcdef0123456789abcdef");
+      g_string_append (out, "&#13;\n");
+      g_string_append (out, end != NULL ? end : "END:VCARD&#13;\n");
+    }
+  else if (first && self->fault == CONCORD_MOCK_CARDDAV_INVALID_UTF8)
+    {
+      const char *fn = strstr (escaped, "FN:");
+
+      /* Bytes that are not UTF-8 in the card's name. */
+      if (fn != NULL)
+        {
+          g_string_append_len (out, escaped, fn + 3 - escaped);
+          g_string_append (out, "\xff\xfe");
+          g_string_append (out, fn + 3);
+        }
+      else
+        g_string_append (out, escaped);
+    }
+  else
+    g_string_append (out, escaped);
+  g_string_append (out, "</card:address-data></d:prop>"
+                        "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>");
+}
+
 static void
 handle_sync (ConcordMockCarddav *self,
              ConcordMockRequest *request,
@@ -396,6 +442,11 @@ handle_sync (ConcordMockCarddav *self,
   guint64 since = 0;
   guint64 last;
   gboolean truncated = FALSE;
+  /* Like Radicale and sabre/dav: the cards themselves when the REPORT asks
+   * for address-data (RFC 6578 §3.2 allows any property). */
+  gboolean with_data = strstr (body, "address-data") != NULL &&
+                       self->fault != CONCORD_MOCK_CARDDAV_SYNC_NO_DATA;
+  gboolean first = TRUE;
   GHashTableIter iter;
   gpointer key, value;
 
@@ -469,6 +520,11 @@ handle_sync (ConcordMockCarddav *self,
       append_href (out, member->href);
       if (member->deleted || card == NULL)
         g_string_append (out, "<d:status>HTTP/1.1 404 Not Found</d:status>");
+      else if (with_data)
+        {
+          append_card (self, out, card, first);
+          first = FALSE;
+        }
       else
         g_string_append_printf (out, "<d:propstat><d:prop><d:getetag>%s</d:getetag></d:prop>"
                                      "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>",
@@ -511,41 +567,7 @@ handle_multiget (ConcordMockCarddav *self,
         g_string_append (out, "<d:status>HTTP/1.1 404 Not Found</d:status>");
       else
         {
-          g_autofree char *escaped = g_markup_escape_text (card->data, -1);
-
-          g_string_append_printf (out, "<d:propstat><d:prop><d:getetag>%s</d:getetag>"
-                                       "<card:address-data>", card->etag);
-          if (first && self->fault == CONCORD_MOCK_CARDDAV_HUGE_CARD)
-            {
-              const char *end = strstr (escaped, "END:VCARD");
-
-              /* A NOTE of 2 MiB in the first card. */
-              g_string_append_len (out, escaped, end != NULL ? end - escaped : 0);
-              g_string_append (out, "NOTE:");
-              for (guint k = 0; k < HUGE_CARD_BYTES / 64; k++)
-                g_string_append (out, "0123456789abcdef0123456789abcdef"
-                                      "0123456789abcdef0123456789abcdef");
-              g_string_append (out, "&#13;\n");
-              g_string_append (out, end != NULL ? end : "END:VCARD&#13;\n");
-            }
-          else if (first && self->fault == CONCORD_MOCK_CARDDAV_INVALID_UTF8)
-            {
-              const char *fn = strstr (escaped, "FN:");
-
-              /* Bytes that are not UTF-8 in the card's name. */
-              if (fn != NULL)
-                {
-                  g_string_append_len (out, escaped, fn + 3 - escaped);
-                  g_string_append (out, "\xff\xfe");
-                  g_string_append (out, fn + 3);
-                }
-              else
-                g_string_append (out, escaped);
-            }
-          else
-            g_string_append (out, escaped);
-          g_string_append (out, "</card:address-data></d:prop>"
-                                "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>");
+          append_card (self, out, card, first);
           first = FALSE;
         }
       g_string_append (out, "</d:response>");

@@ -33,6 +33,9 @@ G_BEGIN_DECLS
  *   valid-sync-token), as after a Radicale cache loss
  * @CONCORD_MOCK_CARDDAV_NO_SYNC: a server without sync-collection: not in
  *   supported-report-set, and its REPORT answers 501
+ * @CONCORD_MOCK_CARDDAV_SYNC_NO_DATA: sync-collection gives etags only,
+ *   even when asked for address-data (servers that allow only getetag
+ *   there)
  */
 typedef enum
 {
@@ -45,6 +48,7 @@ typedef enum
   CONCORD_MOCK_CARDDAV_INVALID_UTF8,
   CONCORD_MOCK_CARDDAV_TOKENS_LOST,
   CONCORD_MOCK_CARDDAV_NO_SYNC,
+  CONCORD_MOCK_CARDDAV_SYNC_NO_DATA,
 } ConcordMockCarddavFault;
 
 #define CONCORD_TYPE_MOCK_CARDDAV (concord_mock_carddav_get_type ())
