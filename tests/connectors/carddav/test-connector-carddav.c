@@ -22,7 +22,11 @@
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-http-client.h"
+#include "concord-memory-connector.h"
 #include "concord-mock-carddav.h"
+#include "concord-planner.h"
+#include "concord-store.h"
+#include "concord-sync-run.h"
 #include "concord-test-utils.h"
 
 #define PASSWORD "carddav-test-pass-81f3"
@@ -579,6 +583,74 @@ test_bad_cards_alone (Fixture       *f,
     }
 }
 
+/* A whole sync with a bad card in the book (the mock's card that is not
+ * UTF-8): the other cards reach the other side, and the activity has one
+ * row naming the app, the card's href and why. */
+static void
+test_bad_card_in_activity (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(ConcordMemoryConnector) other = concord_memory_connector_new ("other",
+                                                                         CONCORD_CONNECTOR_NONE);
+  g_autoptr(GPtrArray) journal = NULL;
+  g_autofree char *expected = NULL;
+  ConcordMapping *mapping = concord_mapping_new ();
+  ConcordSyncConfig config;
+  ConcordRunSummary summary;
+  ConcordConnectionRow row = {
+    .name = (char *) "dav", .account_a = (char *) "a", .type_a = (char *) BOOK,
+    .account_b = (char *) "b", .type_b = (char *) "contacts", .enabled = TRUE,
+  };
+  const char *keys[] = { CONCORD_FIELD_EMAIL, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_LAST_NAME };
+  const ConcordFieldType types[] = { CONCORD_FIELD_TYPE_EMAIL, CONCORD_FIELD_TYPE_STRING,
+                                     CONCORD_FIELD_TYPE_STRING };
+  gint64 connection_id;
+  guint rows = 0;
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_store_add_account (store, "a", "carddav", "Cards", NULL, &error));
+  g_assert_true (concord_store_add_account (store, "b", "memory", "Other", NULL, &error));
+  connection_id = concord_store_add_connection (store, &row, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    concord_mapping_add (mapping, keys[i], types[i], keys[i], types[i], CONCORD_PAIR_FLOW_BOTH);
+  concord_sync_config_init (&config, mapping);
+
+  concord_mock_carddav_generate (f->mock, 5, 6);
+  concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_INVALID_UTF8);
+  g_assert_true (concord_sync_run (store, connection_id, &config,
+                                   CONCORD_CONNECTOR (f->connector), BOOK,
+                                   CONCORD_CONNECTOR (other), "contacts",
+                                   NULL, NULL, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (other), ==, 4);
+
+  expected = g_strdup_printf ("%s could not read “%smock-6-0.vcf”: the card is not valid UTF-8",
+                              concord_connector_get_app_name (CONCORD_CONNECTOR (f->connector)),
+                              BOOK);
+  journal = concord_store_list_journal (store, connection_id, summary.run_id, 0, NULL);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *journal_row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (journal_row->code, CONCORD_SKIP_BAD_RECORD) != 0)
+        continue;
+      g_test_message ("%s", journal_row->error);
+      g_assert_true (g_str_has_prefix (journal_row->error, expected));
+      g_assert_cmpstr (journal_row->code_side, ==, "a");
+      rows++;
+    }
+  g_assert_cmpuint (rows, ==, 1);
+
+  concord_run_summary_clear (&summary);
+  concord_sync_config_clear (&config);
+  concord_mapping_unref (mapping);
+}
+
 /* ---- writes ------------------------------------------------------------- */
 
 static GPtrArray *
@@ -828,6 +900,7 @@ main (int   argc,
   ADD ("hostile/deep-nesting", test_deep_nesting);
   ADD ("hostile/truncated-answer", test_truncated_answer);
   ADD ("hostile/bad-cards-alone", test_bad_cards_alone);
+  ADD ("hostile/bad-card-in-activity", test_bad_card_in_activity);
   ADD ("writes", test_writes);
   ADD ("412-merge", test_412_merge);
   ADD ("delete-stale", test_delete_stale);
