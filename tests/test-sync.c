@@ -863,6 +863,7 @@ test_refused_record (Fixture       *f,
   g_assert_true (sync_full (f, NULL, &summary, &error));
   g_assert_no_error (error);
   run_id = summary.run_id;
+  g_assert_cmpuint (summary.skipped, ==, 1);
   concord_run_summary_clear (&summary);
 
   /* The rest synced; the bad one did not. */
@@ -938,6 +939,7 @@ test_refused_record (Fixture       *f,
   g_assert_no_error (error);
   rows = refusal_rows (f, summary.run_id);
   g_assert_cmpuint (rows->len, ==, 21);
+  g_assert_cmpuint (summary.skipped, ==, 31);
   found = FALSE;
   for (guint i = 0; i < rows->len; i++)
     if (strstr (rows->pdata[i], "a: and 11 more contacts could not be read") != NULL)

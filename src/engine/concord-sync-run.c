@@ -498,6 +498,8 @@ journal_refusals (Run *run)
             g_warning ("Could not write to the journal: %s", error->message);
         }
 
+      /* Left out, so skipped: the run's counts say so too. */
+      run->summary->skipped += run->refused[s]->len + more;
       g_ptr_array_set_size (run->refused[s], 0);
       run->n_refusals_more[s] = 0;
     }
