@@ -673,7 +673,61 @@ typedef struct
   gint64       arrived_us[8];  /* when the first requests arrived */
   GQueue       paused;
   guint        max_paused;
+  gboolean     drip;           /* answer one byte every 50 ms, without end */
 } Script;
+
+/* An answer that trickles in: a byte every 50 ms, never a silence long
+ * enough for libsoup's timeouts. */
+typedef struct
+{
+  SoupServerMessage *msg;      /* (owned) */
+  gboolean           finished;
+} Drip;
+
+static void
+drip_free (Drip *drip)
+{
+  g_object_unref (drip->msg);
+  g_free (drip);
+}
+
+static void
+on_drip_finished_cb (SoupServerMessage *msg,
+                     Drip              *drip)
+{
+  drip->finished = TRUE;
+}
+
+static gboolean
+on_drip_cb (gpointer user_data)
+{
+  Drip *drip = user_data;
+
+  if (drip->finished)
+    return G_SOURCE_REMOVE;
+  soup_message_body_append (soup_server_message_get_response_body (drip->msg),
+                            SOUP_MEMORY_STATIC, " ", 1);
+  soup_server_message_unpause (drip->msg);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_drip (SoupServerMessage *msg)
+{
+  Drip *drip = g_new0 (Drip, 1);
+
+  drip->msg = g_object_ref (msg);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_drip_finished_cb), drip);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (on_drip_finished_cb), drip);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                     SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                         "application/json", NULL);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
+                            "[", 1);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 50, on_drip_cb, drip, (GDestroyNotify) drip_free);
+}
 
 static void
 on_script_request_cb (SoupServer        *soup_server,
@@ -725,6 +779,12 @@ on_script_request_cb (SoupServer        *soup_server,
     }
   g_ptr_array_add (script->seen, g_strdup_printf ("%s|%s|%s", authorization ? authorization : "",
                                                   key ? key : "", query_text ? query_text : ""));
+
+  if (script->drip)
+    {
+      start_drip (msg);
+      return;
+    }
 
   status = script->n_statuses > 0 ? script->statuses[index] : SOUP_STATUS_OK;
   if (script->valid_bearer != NULL)
@@ -1020,6 +1080,94 @@ test_client_retry (void)
         g_assert_cmpuint (script->n_requests, ==, cases[i].n);
         g_assert_true ((body != NULL) == (cases[i].n == 2));
       }
+  }
+}
+
+/* An answer trickled in a byte at a time never trips libsoup's silence
+ * timeouts: the client's whole-answer deadline ends each attempt, an
+ * idempotent request is retried, and the error says how long it waited. */
+static void
+test_client_deadline (void)
+{
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    gint64 start = g_get_monotonic_time ();
+
+    script->drip = TRUE;
+    concord_http_client_set_limits (client, 4, 2, 1);
+    concord_http_client_set_deadline_ms (client, 300);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_null (root);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK);
+    g_assert_nonnull (strstr (error->message, "took longer than 0.3 s"));
+    g_assert_nonnull (strstr (error->message, "GET /x"));
+    g_assert_cmpuint (script->n_requests, ==, 3);
+    /* Three attempts of 0.3 s, not libsoup's 60 s of silence. */
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  }
+
+  /* A POST is not repeated: it may have been done. */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(GBytes) body = NULL;
+    g_autoptr(GError) error = NULL;
+    GAsyncResult *result = NULL;
+    g_autoptr(GAsyncResult) done = NULL;
+
+    script->drip = TRUE;
+    concord_http_client_set_deadline_ms (client, 200);
+    concord_http_client_send_async (client, concord_http_request_new ("POST", "/c", "POST /c"),
+                                    NULL, concord_test_store_result_cb, &result);
+    done = concord_test_wait_for_result (&result);
+    body = concord_http_client_send_finish (client, done, NULL, NULL, &error);
+    g_assert_null (body);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK);
+    g_assert_nonnull (strstr (error->message, "took longer than 0.2 s"));
+    g_assert_cmpuint (script->n_requests, ==, 1);
+  }
+
+  /* An answer in time is not affected, and the default comes from the
+   * environment (read when a client is made). */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = NULL;
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+    gint64 start = g_get_monotonic_time ();
+
+    g_setenv ("CONCORD_HTTP_DEADLINE_SECONDS", "1", TRUE);
+    client = script_client (script);
+    g_unsetenv ("CONCORD_HTTP_DEADLINE_SECONDS");
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (root);
+
+    script->drip = TRUE;
+    concord_http_client_set_limits (client, 4, 0, 1);
+    g_clear_pointer (&root, json_node_unref);
+    root = client_get (client, "/contacts", NULL, NULL, &error);
+    g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK);
+    g_assert_nonnull (strstr (error->message, "took longer than 1 s"));
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  }
+
+  /* Cancelling still cancels (the attempt's cancellable follows the
+   * caller's). */
+  {
+    g_autoptr(Script) script = script_new ();
+    g_autoptr(ConcordHttpClient) client = script_client (script);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(JsonNode) root = NULL;
+    g_autoptr(GError) error = NULL;
+
+    script->drip = TRUE;
+    g_timeout_add_once (200, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
+    root = client_get (client, "/contacts", cancellable, NULL, &error);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   }
 }
 
@@ -1589,6 +1737,7 @@ main (int   argc,
   g_test_add_func ("/concord/http/client/oauth2", test_client_oauth2);
   g_test_add_func ("/concord/http/client/retry", test_client_retry);
   g_test_add_func ("/concord/http/client/retry-after", test_client_retry_after);
+  g_test_add_func ("/concord/http/client/deadline", test_client_deadline);
   g_test_add_func ("/concord/http/client/cancel-backoff", test_client_cancel_backoff);
   g_test_add_func ("/concord/http/client/in-flight", test_client_in_flight);
   g_test_add_func ("/concord/http/client/statuses", test_client_statuses);

@@ -31,6 +31,16 @@
  * RATE_HOLD_CAP_SECONDS), so the client keeps under the limit instead of
  * meeting 429s.
  *
+ * Each attempt has a deadline for the whole exchange, sending to the last
+ * byte of the answer (deadline_ms, CONCORD_HTTP_DEFAULT_DEADLINE_SECONDS;
+ * the environment variable CONCORD_HTTP_DEADLINE_SECONDS overrides the
+ * default, for tests). libsoup's "timeout" and "idle-timeout" measure
+ * silence only: an answer dripped one byte a second never ends under
+ * them. Past the deadline the attempt is cancelled (its own GCancellable,
+ * chained to the caller's) and counts as a transport error: retried when
+ * the request is idempotent, else CONCORD_ERROR_NETWORK "took longer
+ * than N s".
+ *
  * OAuth 2: on a 401 the refresh token is traded for a new access token
  * once (concurrent requests share one refresh) and the request goes again;
  * a failed refresh is CONCORD_ERROR_AUTH_EXPIRED.
@@ -116,6 +126,7 @@ struct _ConcordHttpClient
   guint64                 retry_budget_ms;
   guint64                 retry_waited_ms;
   gsize                   max_answer_bytes;
+  guint                   deadline_ms;    /* 0: none */
   ConcordHttpRefineError  refine;
   gpointer                refine_data;
 
@@ -156,6 +167,10 @@ typedef struct
   JsonNode           *root;          /* (owned) (nullable): the answer, parsed */
   GSource            *retry_source;  /* (owned) (nullable) */
   GSource            *cancel_source; /* (owned) (nullable) */
+  GCancellable       *exchange;      /* (owned) (nullable): the attempt in progress */
+  gulong              attempt_link;  /* handler on the task's cancellable */
+  GSource            *deadline_source; /* (owned) (nullable) */
+  gboolean            deadline_hit;  /* the attempt was cancelled by its deadline */
 } Call;
 
 static void call_start (GTask *task);
@@ -188,9 +203,84 @@ call_clear_sources (Call *call)
     }
 }
 
+/* Ends the attempt in progress, if any; whether its deadline cancelled it. */
+static gboolean
+call_attempt_end (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  gboolean hit = call->deadline_hit;
+
+  if (call->deadline_source != NULL)
+    {
+      g_source_destroy (call->deadline_source);
+      g_clear_pointer (&call->deadline_source, g_source_unref);
+    }
+  if (call->attempt_link != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (task), call->attempt_link);
+  call->attempt_link = 0;
+  g_clear_object (&call->exchange);
+  call->deadline_hit = FALSE;
+  return hit;
+}
+
+static void
+on_task_cancelled_cb (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static gboolean
+on_deadline_cb (gpointer user_data)
+{
+  Call *call = user_data;
+
+  call->deadline_hit = TRUE;
+  g_cancellable_cancel (call->exchange);
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts an attempt: a cancellable of its own, cancelled by the caller's
+ * and by the client's deadline. Returns it (owned by the call). */
+static GCancellable *
+call_attempt_begin (GTask *task)
+{
+  ConcordHttpClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  call_attempt_end (task);
+  call->exchange = g_cancellable_new ();
+  if (cancellable != NULL)
+    call->attempt_link = g_cancellable_connect (cancellable, G_CALLBACK (on_task_cancelled_cb),
+                                                g_object_ref (call->exchange), g_object_unref);
+  if (self->deadline_ms > 0)
+    {
+      call->deadline_source = g_timeout_source_new (self->deadline_ms);
+      g_source_set_callback (call->deadline_source, on_deadline_cb, call, NULL);
+      g_source_attach (call->deadline_source, g_task_get_context (task));
+    }
+  return call->exchange;
+}
+
+/* "120 s", "0.3 s" */
+static char *
+deadline_text (guint deadline_ms)
+{
+  if (deadline_ms % 1000 == 0)
+    return g_strdup_printf ("%u s", deadline_ms / 1000);
+  return g_strdup_printf ("%u.%u s", deadline_ms / 1000, (deadline_ms % 1000) / 100);
+}
+
 static void
 call_free (Call *call)
 {
+  if (call->deadline_source != NULL)
+    {
+      g_source_destroy (call->deadline_source);
+      g_clear_pointer (&call->deadline_source, g_source_unref);
+    }
+  g_clear_object (&call->exchange);
   call_clear_sources (call);
   g_clear_pointer (&call->request, concord_http_request_free);
   g_clear_pointer (&call->headers, soup_message_headers_unref);
@@ -804,8 +894,21 @@ on_call_read_cb (GObject      *object,
   SoupMessage *msg = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean deadline_hit;
 
   body = send_and_read_bounded_finish (result, &msg, &error);
+  deadline_hit = call_attempt_end (task);
+  if (body == NULL && deadline_hit && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      g_autofree char *limit = deadline_text (self->deadline_ms);
+
+      /* The whole exchange took too long (an answer trickling in): a
+       * transport error like a timeout. */
+      g_clear_error (&error);
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "the server took longer than %s to answer completely", limit);
+    }
   /* The window first: a request waiting for this slot must see it. */
   if (body != NULL)
     note_rate_headers (self, soup_message_get_response_headers (msg));
@@ -1020,7 +1123,7 @@ call_send (GTask *task)
 
   self->n_in_flight++;
   send_and_read_bounded_async (self->session, msg, self->max_answer_bytes,
-                               g_task_get_cancellable (task), on_call_read_cb, task);
+                               call_attempt_begin (task), on_call_read_cb, task);
 }
 
 static void
@@ -1146,6 +1249,15 @@ concord_http_client_init (ConcordHttpClient *self)
   self->retry_base_ms = CONCORD_HTTP_DEFAULT_RETRY_BASE_MS;
   self->retry_budget_ms = (guint64) CONCORD_HTTP_RETRY_BUDGET_SECONDS * 1000;
   self->max_answer_bytes = CONCORD_HTTP_DEFAULT_MAX_ANSWER_BYTES;
+  self->deadline_ms = CONCORD_HTTP_DEFAULT_DEADLINE_SECONDS * 1000;
+  {
+    const char *text = g_getenv ("CONCORD_HTTP_DEADLINE_SECONDS");
+    guint64 seconds;
+
+    /* For tests: a shorter (or longer) whole-answer deadline. */
+    if (text != NULL && g_ascii_string_to_unsigned (text, 10, 1, 24 * 3600, &seconds, NULL))
+      self->deadline_ms = (guint) seconds * 1000;
+  }
   g_queue_init (&self->waiting);
   g_queue_init (&self->waiting_writes);
   g_queue_init (&self->refresh_waiters);
@@ -1566,6 +1678,26 @@ concord_http_client_set_max_answer_bytes (ConcordHttpClient *self,
   g_return_if_fail (max_bytes > 0);
 
   self->max_answer_bytes = max_bytes;
+}
+
+/**
+ * concord_http_client_set_deadline_ms:
+ * @self: a #ConcordHttpClient
+ * @deadline_ms: the longest one attempt (request and its whole answer) may
+ *   take, in milliseconds; 0 for none
+ *
+ * Past it the attempt is cancelled and counts as a transport error (retried
+ * when the request is idempotent). The default is
+ * %CONCORD_HTTP_DEFAULT_DEADLINE_SECONDS, or CONCORD_HTTP_DEADLINE_SECONDS
+ * from the environment.
+ */
+void
+concord_http_client_set_deadline_ms (ConcordHttpClient *self,
+                                     guint              deadline_ms)
+{
+  g_return_if_fail (CONCORD_IS_HTTP_CLIENT (self));
+
+  self->deadline_ms = deadline_ms;
 }
 
 /* Replaces each of @secret's occurrences in @message with "[redacted]". */

@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 /* The most of an answer that is read: a page of 100 contacts is some
  * 200 KB; parsed, 16 MiB of JSON take some 150 MB. */
 #define CONCORD_HTTP_DEFAULT_MAX_ANSWER_BYTES (16 * 1024 * 1024)
+/* The longest one request and its whole answer may take (libsoup's own
+ * timeouts measure silence only); CONCORD_HTTP_DEADLINE_SECONDS in the
+ * environment overrides it. */
+#define CONCORD_HTTP_DEFAULT_DEADLINE_SECONDS 120
 
 /**
  * ConcordHttpFlags:
@@ -130,6 +134,8 @@ void     concord_http_client_set_retry_budget_ms       (ConcordHttpClient       
 void     concord_http_client_reset_retry_budget        (ConcordHttpClient       *self);
 void     concord_http_client_set_max_answer_bytes      (ConcordHttpClient       *self,
                                                         gsize                    max_bytes);
+void     concord_http_client_set_deadline_ms           (ConcordHttpClient       *self,
+                                                        guint                    deadline_ms);
 void     concord_http_client_set_refine_error          (ConcordHttpClient       *self,
                                                         ConcordHttpRefineError   refine,
                                                         gpointer                 user_data);

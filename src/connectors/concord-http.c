@@ -396,9 +396,10 @@ concord_http_check_redirect (SoupMessage  *msg,
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
                    /* Translators: the first %s is the configured server, the second where
                     * it redirected to, both like https://api.example.com:443 */
-                   _("The server %s redirected to another server (%s); the API key is only "
-                     "sent to the configured server, so the redirect was not followed. "
-                     "Check the base URL."),
+                   _("The server %s redirected to another server (%s). Concord sends the "
+                     "account's key or password only to the server configured in the account, "
+                     "so it did not follow the redirect. If the service has moved, change the "
+                     "server address in the account."),
                    from, to != NULL ? to : _("an unreadable address"));
       return FALSE;
     }

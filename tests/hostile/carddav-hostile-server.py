@@ -180,7 +180,7 @@ class Dav(BaseHTTPRequestHandler):
             with lock:
                 mode = query.get('mode', [None])[0]
                 if mode is not None:
-                    state.update(mode=mode, requests=0, puts=0, deletes=0, written=[],
+                    state.update(mode=mode, requests=0, puts=0, deletes=0, written=[], moved=0,
                                  token_rounds=0)
                     if mode == 'normal':
                         reset_cards()
@@ -229,6 +229,7 @@ class Dav(BaseHTTPRequestHandler):
             if hit and where == 'same' and not path.startswith('/moved'):
                 return self.send(code, '', [('Location', '/moved' + path)])
             if path.startswith('/moved'):
+                state['moved'] = state.get('moved', 0) + 1
                 path = path[len('/moved'):]
         if mode == 'redirect-loop-wellknown' and path in ('/.well-known/carddav', '/loop/a', '/loop/b'):
             return self.send(302, '', [('Location', '/loop/b' if path == '/loop/a' else '/loop/a')])

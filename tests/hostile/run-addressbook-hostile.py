@@ -41,11 +41,9 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -97,18 +95,16 @@ class Side:
 
     def __init__(self, name):
         self.data = tempfile.mkdtemp(prefix='concord-ab-%s-' % name)
-        self.env = dict(os.environ, GSETTINGS_BACKEND='memory')
-        self.env.pop('G_MESSAGES_DEBUG', None)
-        if LOCALE:
-            self.env['LC_ALL'] = LOCALE
+        self.env = concordtest.cli_env(LOCALE)
         self.procs = []
-        self.mock = subprocess.Popen([MOCK, 'elasticemail', '--port', '0', '--api-key', KEY_B],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+        try:
+            self.mock, m = concordtest.start_process(
+                [MOCK, 'elasticemail', '--port', '0', '--api-key', KEY_B],
+                r'(http://127\.0\.0\.1:\d+/v4)')
+        except RuntimeError:
+            shutil.rmtree(self.data, ignore_errors=True)
+            raise
         self.procs.append(self.mock)
-        m = re.search(r'(http://127\.0\.0\.1:\d+/v4)', self.mock.stdout.readline())
-        if not m:
-            raise RuntimeError('concord-mock did not start')
         self.url_b = m.group(1)
         self.cli_ok('account', 'add', 'elasticemail', '--name', 'ee', '--option',
                     'base_url=' + self.url_b, stdin=KEY_B + '\n')
@@ -130,35 +126,14 @@ class Side:
         return out
 
     def ee(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url_b + path, data=data, method=method,
-                                     headers={'X-ElasticEmail-ApiKey': KEY_B,
-                                              'Content-Type': 'application/json'})
-        with urllib.request.urlopen(req, timeout=30) as answer:
-            text = answer.read()
-        return json.loads(text) if text.strip() else None
+        return concordtest.ee_request(self.url_b, KEY_B, method, path, body)
 
     def contacts(self):
-        out, offset = [], 0
-        while True:
-            page = self.ee('GET', '/contacts?limit=100&offset=%d' % offset)
-            if not page:
-                return out
-            out += page
-            offset += len(page)
+        return concordtest.ee_contacts(self.url_b, KEY_B)
 
     def close(self):
         for p in self.procs:
-            try:
-                p.stdin.close()
-            except (OSError, AttributeError):
-                pass
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            concordtest.stop_process(p)
         shutil.rmtree(self.data, ignore_errors=True)
 
 
@@ -426,13 +401,9 @@ def case_folder_two(side):
 
 
 def start_dav(side):
-    proc = subprocess.Popen([sys.executable, DAV_SERVER, 'alice', DAV_PASSWORD],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    proc, m = concordtest.start_process([sys.executable, DAV_SERVER, 'alice', DAV_PASSWORD],
+                                        r'(http://127\.0\.0\.1:\d+/)')
     side.procs.append(proc)
-    m = re.search(r'(http://127\.0\.0\.1:\d+/)', proc.stdout.readline())
-    if not m:
-        raise RuntimeError('carddav-hostile-server did not start')
     return m.group(1)
 
 

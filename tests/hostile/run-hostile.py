@@ -14,9 +14,10 @@ the exit code is non-zero where it must be, the message says what
 happened, wall time and peak memory stay under safety bounds (not
 performance claims), and nothing was written to side B.
 
-Modes that other branches of issue 13 fix are listed in
-PENDING_OTHER_BRANCHES: they run and are reported as "pending" instead of
-failing. Empty the set once those branches are merged.
+Modes that other branches fix are listed in PENDING: they run and are
+reported as "pending" instead of failing. Empty it once those branches are
+merged. The scaffolding (servers, measured runs, TAP) is
+tests/support/concordtest.py, shared with run-carddav-hostile.py.
 
 It needs the session keyring (the CLI keeps keys there): without an
 unlocked one it skips, like test-cli.py.
@@ -26,15 +27,16 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
-# Modes whose fix is still to come: reported as "pending", not failed.
-PENDING_OTHER_BRANCHES = set()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'support'))
+import concordtest  # noqa: E402
+
+# Modes whose fix is still to come (mode → why): reported as "pending", not failed.
+PENDING = {}
 
 MAX_SECONDS = 60        # safety bounds for one hostile sync
 MAX_PEAK_MB = 300
@@ -65,97 +67,15 @@ CLI, MOCK, SERVER = sys.argv[1:4]
 ONLY = sys.argv[4:]
 
 
-def keyring_available():
-    if 'DBUS_SESSION_BUS_ADDRESS' not in os.environ:
-        return False
-    p = subprocess.run(['gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus',
-                        '--object-path', '/org/freedesktop/DBus', '--method',
-                        'org.freedesktop.DBus.NameHasOwner', 'org.freedesktop.secrets'],
-                       capture_output=True, text=True)
-    return p.returncode == 0 and 'true' in p.stdout
-
-
-def start(args, pattern):
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    m = re.search(pattern, line)
-    if not m:
-        proc.kill()
-        raise RuntimeError('did not start: ' + ' '.join(args) + ': ' + line)
-    return proc, m
-
-
-def stop(proc):
-    try:
-        proc.stdin.close()
-    except (BrokenPipeError, OSError):
-        pass
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def control(base, mode=None):
     root = base[:-len('/v4')]
     url = root + '/control' + ('?mode=' + mode if mode else '')
     return json.load(urllib.request.urlopen(url, timeout=30))
 
 
-def contacts(base, key):
-    out, offset = [], 0
-    while True:
-        req = urllib.request.Request(f'{base}/contacts?limit=100&offset={offset}',
-                                     headers={'X-ElasticEmail-ApiKey': key})
-        page = json.load(urllib.request.urlopen(req, timeout=30))
-        if not page:
-            return out
-        out += page
-        offset += len(page)
-
-
-# Forks and execs the command, then writes its exit code and peak memory
-# (KB) to the file in argv[1]. A small process in between, because Linux
-# counts the memory of the process that forked into the child's peak.
-MEASURE = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], 'w') as f:
-    f.write('%d %d' % (os.waitstatus_to_exitcode(status), usage.ru_maxrss))
-"""
-
-
-def run_measured(args, env, timeout):
-    """Runs args; returns (exit code, stdout, stderr, seconds, peak MB)."""
-    with tempfile.NamedTemporaryFile('r', prefix='concord-hostile-rusage-') as figures:
-        start_time = time.monotonic()
-        proc = subprocess.Popen([sys.executable, '-c', MEASURE, figures.name] + args,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                start_new_session=True)
-        try:
-            out, err = proc.communicate(timeout=timeout)
-            killed = ''
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            killed = '\n[killed after %d s]' % timeout
-        seconds = time.monotonic() - start_time
-        text = figures.read().split()
-    code, peak_kb = (int(text[0]), int(text[1])) if len(text) == 2 else (-9, 0)
-    return (code, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace') + killed,
-            seconds, peak_kb / 1024)
-
-
 def run_mode(mode, expect_fail, message, warm_up):
     data = tempfile.mkdtemp(prefix='concord-hostile-')
-    env = dict(os.environ, GSETTINGS_BACKEND='memory')
-    env.pop('G_MESSAGES_DEBUG', None)
+    env = concordtest.cli_env()
     procs = []
     problems = []
     row = {'mode': mode, 'exit': None, 'seconds': 0.0, 'peak_mb': 0.0, 'requests': 0}
@@ -165,11 +85,12 @@ def run_mode(mode, expect_fail, message, warm_up):
                               capture_output=True, text=True, env=env, timeout=120)
 
     try:
-        server, m = start([sys.executable, SERVER], r'(http://127\.0\.0\.1:\d+/v4) (\S+)')
+        server, m = concordtest.start_process([sys.executable, SERVER],
+                                              r'(http://127\.0\.0\.1:\d+/v4) (\S+)')
         procs.append(server)
         url_a = m.group(1)
-        mock, m = start([MOCK, 'elasticemail', '--port', '0', '--api-key', KEY_B],
-                        r'(http://127\.0\.0\.1:\d+/v4)')
+        mock, m = concordtest.start_process([MOCK, 'elasticemail', '--port', '0', '--api-key', KEY_B],
+                                            r'(http://127\.0\.0\.1:\d+/v4)')
         procs.append(mock)
         url_b = m.group(1)
 
@@ -184,15 +105,15 @@ def run_mode(mode, expect_fail, message, warm_up):
         for p in steps:
             if p.returncode != 0:
                 raise RuntimeError('set-up failed: ' + p.stdout + p.stderr)
-        before = contacts(url_b, KEY_B)
+        before = concordtest.ee_contacts(url_b, KEY_B)
 
         control(url_a, mode)
-        code, out, err, seconds, peak = run_measured(
+        code, out, err, seconds, peak = concordtest.run_measured(
             [CLI, '--data-dir', data, 'sync', 'c', '--json'], env, timeout=MAX_SECONDS * 3)
         row.update(exit=code, seconds=seconds, peak_mb=peak)
         figures = control(url_a)
         row['requests'] = figures['requests']
-        after = contacts(url_b, KEY_B)
+        after = concordtest.ee_contacts(url_b, KEY_B)
         text = out + err
 
         if figures['key_elsewhere']:
@@ -215,11 +136,7 @@ def run_mode(mode, expect_fail, message, warm_up):
                 email = c.get('Email', '')
                 if '\ufffd' in email or '\x00' in email or email.endswith('@bad.test'):
                     problems.append('a contact was created from a broken email: %r' % email[:60])
-                for name, value in c.items():
-                    if isinstance(value, str) and len(value) > MAX_VALUE:
-                        problems.append('%s of %d bytes was written to side B' % (name, len(value)))
-                    if isinstance(value, str) and ('\ufffd' in value or '\x00' in value):
-                        problems.append('a repaired %s was written to side B' % name)
+            problems += concordtest.broken_values(after, MAX_VALUE)
         else:
             key = lambda c: c.get('Email', '')
             if sorted(before, key=key) != sorted(after, key=key):
@@ -229,7 +146,7 @@ def run_mode(mode, expect_fail, message, warm_up):
         problems.append('%s: %s' % (type(e).__name__, e))
     finally:
         for p in procs:
-            stop(p)
+            concordtest.stop_process(p)
         cli('connection', 'remove', 'c')
         cli('account', 'remove', 'hostile')
         cli('account', 'remove', 'other')
@@ -239,35 +156,10 @@ def run_mode(mode, expect_fail, message, warm_up):
 
 
 def main():
-    if not keyring_available():
+    if not concordtest.keyring_available():
         print('1..0 # SKIP no unlocked keyring owns org.freedesktop.secrets')
         return 77
-
-    modes = [m for m in MODES if not ONLY or m in ONLY]
-    rows = []
-    failed = 0
-    print('1..%d' % len(modes))
-    for n, mode in enumerate(modes, 1):
-        row, problems = run_mode(mode, *MODES[mode])
-        pending = mode in PENDING_OTHER_BRANCHES
-        if not problems:
-            row['result'] = 'ok' + (' (pending set: passes already)' if pending else '')
-            print('ok %d - %s' % (n, mode))
-        elif pending:
-            row['result'] = 'pending'
-            print('ok %d - %s # SKIP pending other branches: %s' % (n, mode, '; '.join(problems)[:600]))
-        else:
-            row['result'] = 'FAIL'
-            failed += 1
-            print('not ok %d - %s # %s' % (n, mode, '; '.join(problems)[:600]))
-        rows.append(row)
-        sys.stdout.flush()
-
-    print('# %-13s %5s %8s %8s %9s  %s' % ('mode', 'exit', 'seconds', 'peak MB', 'requests', 'result'))
-    for r in rows:
-        print('# %-13s %5s %8.1f %8.0f %9d  %s' % (r['mode'], r['exit'], r['seconds'], r['peak_mb'],
-                                                   r['requests'], r['result']))
-    return 1 if failed else 0
+    return concordtest.run_modes(MODES, run_mode, PENDING, ONLY)
 
 
 if __name__ == '__main__':

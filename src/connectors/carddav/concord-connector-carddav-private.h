@@ -23,5 +23,8 @@ void  _concord_connector_carddav_set_max_answer_bytes (ConcordConnectorCarddav *
                                                       gsize                    max_bytes);
 void  _concord_connector_carddav_set_multiget_size (ConcordConnectorCarddav *self,
                                                     guint                    size);
+/* For the tests: the HTTP client's whole-answer deadline. */
+void  _concord_connector_carddav_set_deadline_ms (ConcordConnectorCarddav *self,
+                                                  guint                    deadline_ms);
 
 G_END_DECLS

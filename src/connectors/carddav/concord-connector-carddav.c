@@ -60,7 +60,15 @@
  *
  * A card that cannot be read (not UTF-8, not a vCard) is left out on its
  * own; a complete listing that left one out says it is not complete, so
- * its absence never reads as a deletion.
+ * its absence never reads as a deletion. A multiget whose answer is over
+ * the client's limit (CONCORD_WEBDAV_MAX_ANSWER_BYTES) is asked again in
+ * halves until the card too large is alone, and that card is left out the
+ * same way (at most MAX_OVERSIZED such answers a page).
+ *
+ * The listing's requests (sync-collection, the PROPFIND fallback, the
+ * multigets) follow a same-origin redirect with the same method and body,
+ * at most MAX_REDIRECTS hops; a permanent one (301, 308) is remembered for
+ * the rest of the run (the book's id, stored by the engine, is kept).
  *
  * Writes. Cards are edited, never regenerated: the connector keeps each
  * card as last read or written, with its etag; an update applies the
@@ -98,6 +106,10 @@
 #define MAX_SYNC_ROUNDS   1000
 #define MAX_CONFLICT_TRIES 3
 #define MAX_MEMBERS       1000000
+/* Multiget answers over the client's limit that one page may meet while
+ * it halves its batch down to the cards too large alone (one such card
+ * in a batch of 100 costs 7). */
+#define MAX_OVERSIZED     16
 #define RATE_BUDGET       36000
 #define VCARD_TYPE        "text/vcard; charset=utf-8"
 #define CTAG_PREFIX       "ctag:"
@@ -146,6 +158,7 @@ struct _ConcordConnectorCarddav
   GHashTable        *books;        /* path → Book */
   GHashTable        *cards;        /* href → Card */
   GHashTable        *listings;     /* book path → Listing */
+  GHashTable        *moved;        /* book path → where a 301/308 moved it, this run */
   guint              generation;
   guint              multiget_size;
   GHashTable        *counts;       /* label → count */
@@ -238,6 +251,77 @@ is_member_of (const char *href,
   g_autofree char *dir = book_dir (book);
 
   return g_str_has_prefix (href, dir) && href[strlen (dir)] != '\0';
+}
+
+/* The path a book's requests go to: where a permanent redirect (301,
+ * 308) moved it during this run, else the book's own. The book's id stays
+ * what the engine stored (a contact type id is not renamed under it). */
+static const char *
+book_location (ConcordConnectorCarddav *self,
+               const char              *book)
+{
+  const char *moved = g_hash_table_lookup (self->moved, book);
+
+  return moved != NULL ? moved : book;
+}
+
+/* A member of @book, or of where it moved. */
+static gboolean
+in_book (ConcordConnectorCarddav *self,
+         const char              *href,
+         const char              *book)
+{
+  return is_member_of (href, book) || is_member_of (href, book_location (self, book));
+}
+
+/* A same-origin redirect of a request to @path (the client hands it back
+ * with CONCORD_HTTP_SAME_ORIGIN_REDIRECT; one to another origin is already
+ * an error that names both origins). Returns the decoded path to send the
+ * same request to, or NULL with @error set: an unreadable Location, or
+ * more than MAX_REDIRECTS hops. A permanent one (301, 308) of @book is
+ * remembered for the rest of the run. */
+static char *
+follow_redirect (ConcordConnectorCarddav  *self,
+                 const char               *label,
+                 const char               *book,
+                 const char               *path,
+                 guint                     status,
+                 SoupMessageHeaders       *headers,
+                 guint                    *hops,
+                 GError                  **error)
+{
+  const char *location = headers != NULL ? soup_message_headers_get_one (headers, "Location")
+                                         : NULL;
+  g_autofree char *url = request_url (self, path);
+  g_autofree char *target = location != NULL ? concord_webdav_decode_path (location, url) : NULL;
+
+  if (target == NULL || !is_book_path (target))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
+                   /* Translators: %s is a request such as "REPORT sync-collection", %u an
+                    * HTTP status such as 307 */
+                   _("%s: the CardDAV server redirected the address book (HTTP %u) to an "
+                     "address Concord cannot read, so the redirect was not followed."),
+                   label, status);
+      return NULL;
+    }
+  if (++*hops > MAX_REDIRECTS)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
+                   /* Translators: %s is a request such as "REPORT sync-collection", %d a
+                    * number of redirects */
+                   _("%s: the CardDAV server redirected the address book more than %d times "
+                     "(a redirect loop?); Concord stopped following it. Check the server's "
+                     "address in the account."),
+                   label, MAX_REDIRECTS);
+      return NULL;
+    }
+
+  g_debug ("%s: HTTP %u, following the redirect on the same server", label, status);
+  if ((status == SOUP_STATUS_MOVED_PERMANENTLY || status == SOUP_STATUS_PERMANENT_REDIRECT) &&
+      same_collection (path, book_location (self, book)))
+    g_hash_table_replace (self->moved, g_strdup (book), g_strdup (target));
+  return g_steal_pointer (&target);
 }
 
 static char *
@@ -337,6 +421,9 @@ typedef struct
 {
   char      *book;
   GPtrArray *hrefs;   /* (element-type utf8) */
+  char      *path;    /* where the request goes: the book, or where it redirected */
+  GBytes    *body;    /* the same body after a redirect */
+  guint      hops;
 } Multiget;
 
 static void
@@ -344,8 +431,12 @@ multiget_free (Multiget *data)
 {
   g_free (data->book);
   g_ptr_array_unref (data->hrefs);
+  g_free (data->path);
+  g_clear_pointer (&data->body, g_bytes_unref);
   g_free (data);
 }
+
+static void multiget_send (GTask *task);
 
 static void
 on_multiget_cb (GObject      *object,
@@ -355,22 +446,44 @@ on_multiget_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   ConcordConnectorCarddav *self = g_task_get_source_object (task);
   Multiget *data = g_task_get_task_data (task);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   ConcordWebdavMultistatus *ms;
   gsize size;
   const char *bytes;
+  guint status = 0;
 
-  body = concord_http_client_send_finish (CONCORD_HTTP_CLIENT (object), result, NULL, NULL,
-                                          &error);
+  body = concord_http_client_send_finish (CONCORD_HTTP_CLIENT (object), result, &status,
+                                          &headers, &error);
   if (body == NULL)
     {
+      /* For a request that is not JSON, the client's one PARSE error is an
+       * answer over its limit: the caller may ask fewer cards. */
+      if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_PARSE))
+        error->code = CONCORD_ERROR_TOO_LARGE;
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  url = request_url (self, data->book);
+  if (status >= 300 && status < 400)
+    {
+      char *target = follow_redirect (self, LABEL_MULTIGET, data->book, data->path, status,
+                                      headers, &data->hops, &error);
+
+      if (target == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      g_free (data->path);
+      data->path = target;
+      multiget_send (g_steal_pointer (&task));
+      return;
+    }
+
+  url = request_url (self, data->path);
   bytes = g_bytes_get_data (body, &size);
   ms = concord_webdav_parse_multistatus (bytes != NULL ? bytes : "", size, url, &error);
   if (ms == NULL)
@@ -384,7 +497,8 @@ on_multiget_cb (GObject      *object,
 }
 
 /* Fetches @hrefs (at most MULTIGET_SIZE) of @book; the answer is a
- * ConcordWebdavMultistatus. */
+ * ConcordWebdavMultistatus. An answer over the client's limit is
+ * CONCORD_ERROR_TOO_LARGE. */
 static void
 multiget_async (ConcordConnectorCarddav *self,
                 const char              *book,
@@ -394,22 +508,33 @@ multiget_async (ConcordConnectorCarddav *self,
                 GAsyncReadyCallback      callback,
                 gpointer                 user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GBytes) body = concord_webdav_multiget_body (hrefs, n_hrefs);
-  ConcordHttpRequest *request;
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
   Multiget *data = g_new0 (Multiget, 1);
 
   data->book = g_strdup (book);
+  data->path = g_strdup (book_location (self, book));
+  data->body = concord_webdav_multiget_body (hrefs, n_hrefs);
   data->hrefs = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < n_hrefs; i++)
     g_ptr_array_add (data->hrefs, g_strdup (hrefs[i]));
   g_task_set_task_data (task, data, (GDestroyNotify) multiget_free);
+  multiget_send (task);
+}
 
-  request = dav_request (self, "REPORT", book, "1", body, CONCORD_WEBDAV_CONTENT_TYPE,
-                         LABEL_MULTIGET);
-  concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
-  concord_http_client_send_async (self->client, request, cancellable, on_multiget_cb,
-                                  g_steal_pointer (&task));
+/* Takes the caller's reference on @task. */
+static void
+multiget_send (GTask *task)
+{
+  ConcordConnectorCarddav *self = g_task_get_source_object (task);
+  Multiget *data = g_task_get_task_data (task);
+  ConcordHttpRequest *request;
+
+  request = dav_request (self, "REPORT", data->path, "1", data->body,
+                         CONCORD_WEBDAV_CONTENT_TYPE, LABEL_MULTIGET);
+  concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT |
+                                           CONCORD_HTTP_SAME_ORIGIN_REDIRECT);
+  concord_http_client_send_async (self->client, request, g_task_get_cancellable (task),
+                                  on_multiget_cb, task);
 }
 
 static ConcordWebdavMultistatus *
@@ -784,6 +909,13 @@ typedef struct
   Listing    *listing;     /* (nullable) (unowned) for a later page */
   guint       position;
   guint       end;
+  char       *path;        /* (nullable) where a redirect sent the listing's requests */
+  guint       hops;
+  GPtrArray  *chunks;      /* (element-type GPtrArray<utf8>) (nullable) hrefs still to
+                            * ask, a stack: a batch too large is split in two */
+  GPtrArray  *chunk;       /* (element-type utf8) (nullable) the hrefs being asked */
+  ConcordWebdavMultistatus *gathered; /* (nullable) the answers of the page's multigets */
+  guint       oversized;   /* multiget answers over the limit, this page */
 } List;
 
 static void
@@ -792,12 +924,24 @@ list_free (List *list)
   g_free (list->book);
   g_free (list->token);
   g_free (list->ctag);
+  g_free (list->path);
+  g_clear_pointer (&list->chunks, g_ptr_array_unref);
+  g_clear_pointer (&list->chunk, g_ptr_array_unref);
+  g_clear_pointer (&list->gathered, concord_webdav_multistatus_free);
   g_clear_pointer (&list->changed, g_hash_table_unref);
   g_clear_pointer (&list->deleted, g_hash_table_unref);
   g_free (list);
 }
 
 static void list_send (GTask *task);
+
+/* Where the listing's requests go: a redirect's target, or the book's. */
+static const char *
+list_path (ConcordConnectorCarddav *self,
+           List                    *list)
+{
+  return list->path != NULL ? list->path : book_location (self, list->book);
+}
 
 static void
 page_set_deleted (ConcordPage *page,
@@ -875,15 +1019,16 @@ on_list_cb (GObject      *object,
   ConcordConnectorCarddav *self = g_task_get_source_object (task);
   List *list = g_task_get_task_data (task);
   g_autoptr(ConcordWebdavMultistatus) ms = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *url = request_url (self, list->book);
+  g_autofree char *url = NULL;
   const char *bytes;
   gsize size;
   guint status = 0;
 
-  body = concord_http_client_send_finish (CONCORD_HTTP_CLIENT (object), result, &status, NULL,
-                                          &error);
+  body = concord_http_client_send_finish (CONCORD_HTTP_CLIENT (object), result, &status,
+                                          &headers, &error);
   if (body == NULL && list->with_data && !list->fallback &&
       /* For a request that is not JSON, the client's one PARSE error is
        * an answer over its limit. */
@@ -937,6 +1082,25 @@ on_list_cb (GObject      *object,
       return;
     }
 
+  /* Moved on the same server: the same request, there. */
+  if (status >= 300 && status < 400)
+    {
+      char *target = follow_redirect (self, list->fallback ? LABEL_PROPFIND : LABEL_SYNC,
+                                      list->book, list_path (self, list), status, headers,
+                                      &list->hops, &error);
+
+      if (target == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      g_free (list->path);
+      list->path = target;
+      list_send (g_steal_pointer (&task));
+      return;
+    }
+
+  url = request_url (self, list_path (self, list));
   bytes = g_bytes_get_data (body, &size);
   ms = concord_webdav_parse_multistatus (bytes != NULL ? bytes : "", size, url, &error);
   g_clear_pointer (&body, g_bytes_unref);
@@ -980,12 +1144,15 @@ on_list_cb (GObject      *object,
     {
       ConcordWebdavResponse *response = g_ptr_array_index (ms->responses, i);
 
-      if (list->fallback && same_collection (response->href, list->book) && response->ctag != NULL)
+      if (list->fallback && response->ctag != NULL &&
+          (same_collection (response->href, list->book) ||
+           same_collection (response->href, list_path (self, list))))
         {
           g_free (list->token);
           list->token = g_strconcat (CTAG_PREFIX, response->ctag, NULL);
         }
-      if (!is_member_of (response->href, list->book))
+      if (!in_book (self, response->href, list->book) &&
+          !is_member_of (response->href, list_path (self, list)))
         continue;
       if (response->status == SOUP_STATUS_NOT_FOUND)
         {
@@ -1055,16 +1222,20 @@ list_send (GTask *task)
       const char *props[] = { "D:getetag", "D:resourcetype", "CS:getctag", NULL };
 
       body = concord_webdav_propfind_body (props);
-      request = dav_request (self, "PROPFIND", list->book, list->ctag != NULL ? "0" : "1", body,
-                             CONCORD_WEBDAV_CONTENT_TYPE, LABEL_PROPFIND);
+      request = dav_request (self, "PROPFIND", list_path (self, list),
+                             list->ctag != NULL ? "0" : "1", body, CONCORD_WEBDAV_CONTENT_TYPE,
+                             LABEL_PROPFIND);
     }
   else
     {
       body = concord_webdav_sync_collection_body (list->token, list->with_data);
-      request = dav_request (self, "REPORT", list->book, "0", body, CONCORD_WEBDAV_CONTENT_TYPE,
-                             LABEL_SYNC);
+      request = dav_request (self, "REPORT", list_path (self, list), "0", body,
+                             CONCORD_WEBDAV_CONTENT_TYPE, LABEL_SYNC);
     }
-  concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT);
+  /* A same-origin redirect is followed here (on_list_cb), with the same
+   * method and body. */
+  concord_http_request_set_flags (request, CONCORD_HTTP_IDEMPOTENT |
+                                           CONCORD_HTTP_SAME_ORIGIN_REDIRECT);
   concord_http_client_send_async (self->client, request, g_task_get_cancellable (task),
                                   on_list_cb, task);
 }
@@ -1138,6 +1309,12 @@ listing_page (ConcordConnectorCarddav  *self,
   return g_steal_pointer (&page);
 }
 
+static void list_fetch_next (GTask *task);
+
+/* Halves the batch being asked when its answer was too large; a card too
+ * large alone is left out (listing_page() counts it as refused, so the
+ * listing is not complete and its absence deletes nothing) and named in
+ * the log. */
 static void
 on_list_multiget_cb (GObject      *object,
                      GAsyncResult *result,
@@ -1147,33 +1324,85 @@ on_list_multiget_cb (GObject      *object,
   ConcordConnectorCarddav *self = CONCORD_CONNECTOR_CARDDAV (object);
   List *list = g_task_get_task_data (task);
   g_autoptr(ConcordWebdavMultistatus) ms = NULL;
+  g_autoptr(GPtrArray) chunk = g_steal_pointer (&list->chunk);
   g_autoptr(GError) error = NULL;
-  Listing *listing;
 
   ms = multiget_finish (self, result, &error);
+  if (ms == NULL && g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE))
+    {
+      if (++list->oversized > MAX_OVERSIZED)
+        {
+          g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE,
+                                   /* Translators: %s is a request, %d a number */
+                                   _("%s: the CardDAV server's answers were too large more "
+                                     "than %d times for one page of cards; the sync stopped."),
+                                   LABEL_MULTIGET, MAX_OVERSIZED);
+          return;
+        }
+      if (chunk->len > 1)
+        {
+          guint half = chunk->len / 2;
+          GPtrArray *first = g_ptr_array_new_with_free_func (g_free);
+          GPtrArray *second = g_ptr_array_new_with_free_func (g_free);
+
+          for (guint i = 0; i < chunk->len; i++)
+            g_ptr_array_add (i < half ? first : second, g_strdup (g_ptr_array_index (chunk, i)));
+          g_debug ("%s: answer too large for %u cards: asking %u and %u", LABEL_MULTIGET,
+                   chunk->len, first->len, second->len);
+          g_ptr_array_add (list->chunks, second);
+          g_ptr_array_add (list->chunks, first);
+        }
+      else
+        g_message ("CardDAV: the card %s is left out of this sync (the other cards sync): "
+                   "even alone it is too large to read; %s",
+                   (const char *) g_ptr_array_index (chunk, 0), error->message);
+      list_fetch_next (g_steal_pointer (&task));
+      return;
+    }
   if (ms == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  /* The listing may have been replaced meanwhile (a new first page). */
-  listing = g_hash_table_lookup (self->listings, list->book);
-  if (listing == NULL || listing != list->listing)
+  g_ptr_array_extend_and_steal (list->gathered->responses, g_steal_pointer (&ms->responses));
+  list_fetch_next (g_steal_pointer (&task));
+}
+
+/* Asks the next batch of the page's cards, or answers the page once none
+ * is left. Takes the caller's reference on @task. */
+static void
+list_fetch_next (GTask *task)
+{
+  ConcordConnectorCarddav *self = g_task_get_source_object (task);
+  List *list = g_task_get_task_data (task);
+  Listing *listing;
+
+  if (list->chunks->len > 0)
     {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
-                               "%s: the listing was started again", LABEL_MULTIGET);
+      list->chunk = g_ptr_array_steal_index (list->chunks, list->chunks->len - 1);
+      multiget_async (self, list->book, (const char * const *) list->chunk->pdata,
+                      list->chunk->len, g_task_get_cancellable (task), on_list_multiget_cb,
+                      task);
       return;
     }
 
-  g_task_return_pointer (task, listing_page (self, list, listing, ms),
-                         (GDestroyNotify) concord_page_free);
+  /* The listing may have been replaced meanwhile (a new first page). */
+  listing = g_hash_table_lookup (self->listings, list->book);
+  if (listing == NULL || listing != list->listing)
+    g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL,
+                             "%s: the listing was started again", LABEL_MULTIGET);
+  else
+    g_task_return_pointer (task, listing_page (self, list, listing, list->gathered),
+                           (GDestroyNotify) concord_page_free);
+  g_object_unref (task);
 }
 
 /* Answers @task with the page of members from @position: the cards known
  * at their etag from the cache, the others with one multiget (a page of
- * known ones, this connector's own writes, needs no request). Takes the
- * caller's reference on @task. */
+ * known ones, this connector's own writes, needs no request; an answer
+ * too large is asked again in halves). Takes the caller's reference on
+ * @task. */
 static void
 listing_serve (GTask   *task,
                Listing *listing,
@@ -1181,7 +1410,7 @@ listing_serve (GTask   *task,
 {
   ConcordConnectorCarddav *self = g_task_get_source_object (task);
   List *list = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) fetch = g_ptr_array_new ();
+  g_autoptr(GPtrArray) fetch = g_ptr_array_new_with_free_func (g_free);
 
   list->listing = listing;
   list->position = position;
@@ -1193,7 +1422,7 @@ listing_serve (GTask   *task,
       Card *card = g_hash_table_lookup (self->cards, href);
 
       if (card == NULL || g_strcmp0 (card->etag, g_hash_table_lookup (listing->etags, href)) != 0)
-        g_ptr_array_add (fetch, (gpointer) href);
+        g_ptr_array_add (fetch, g_strdup (href));
     }
 
   if (fetch->len == 0)
@@ -1204,8 +1433,15 @@ listing_serve (GTask   *task,
       return;
     }
 
-  multiget_async (self, list->book, (const char * const *) fetch->pdata, fetch->len,
-                  g_task_get_cancellable (task), on_list_multiget_cb, task);
+  g_clear_pointer (&list->chunks, g_ptr_array_unref);
+  list->chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  g_ptr_array_add (list->chunks, g_steal_pointer (&fetch));
+  g_clear_pointer (&list->gathered, concord_webdav_multistatus_free);
+  list->gathered = g_new0 (ConcordWebdavMultistatus, 1);
+  list->gathered->responses = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) concord_webdav_response_free);
+  list->oversized = 0;
+  list_fetch_next (task);
 }
 
 static void
@@ -1326,7 +1562,7 @@ fetch_complete (GTask *task)
       for (guint i = 0; ms != NULL && i < ms->responses->len; i++)
         {
           ConcordWebdavResponse *response = g_ptr_array_index (ms->responses, i);
-          Card *card = is_member_of (response->href, fetch->book) ?
+          Card *card = in_book (self, response->href, fetch->book) ?
                        take_response (self, response) : NULL;
           ConcordRecord *record = card != NULL ? card_record (self, response->href, card) : NULL;
 
@@ -2015,6 +2251,7 @@ concord_connector_carddav_finalize (GObject *object)
   g_clear_pointer (&self->books, g_hash_table_unref);
   g_clear_pointer (&self->cards, g_hash_table_unref);
   g_clear_pointer (&self->listings, g_hash_table_unref);
+  g_clear_pointer (&self->moved, g_hash_table_unref);
   g_clear_pointer (&self->counts, g_hash_table_unref);
 
   G_OBJECT_CLASS (concord_connector_carddav_parent_class)->finalize (object);
@@ -2056,6 +2293,7 @@ concord_connector_carddav_init (ConcordConnectorCarddav *self)
   self->listings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) listing_free);
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->moved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->multiget_size = MULTIGET_SIZE;
 }
 
@@ -2147,4 +2385,13 @@ _concord_connector_carddav_set_multiget_size (ConcordConnectorCarddav *self,
   g_return_if_fail (CONCORD_IS_CONNECTOR_CARDDAV (self));
 
   self->multiget_size = CLAMP (size, 1, MULTIGET_SIZE);
+}
+
+void
+_concord_connector_carddav_set_deadline_ms (ConcordConnectorCarddav *self,
+                                            guint                    deadline_ms)
+{
+  g_return_if_fail (CONCORD_IS_CONNECTOR_CARDDAV (self));
+
+  concord_http_client_set_deadline_ms (self->client, deadline_ms);
 }

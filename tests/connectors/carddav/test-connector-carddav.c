@@ -9,7 +9,10 @@
  * truncation (continued, and an endless chain stopped), a lost token,
  * conditional writes and the 412 merge, retries, credentials kept on
  * their origin, and the hostile answers: entity bomb, deep nesting,
- * invalid UTF-8 and huge cards (refused alone, never the whole book).
+ * invalid UTF-8 and huge cards (refused alone, never the whole book);
+ * same-origin redirects of the listing followed (bounded), a multiget
+ * answer too large split down to the one card, and the whole-answer
+ * deadline.
  *
  * Paths: /concord/connector-carddav/<case>.
  */
@@ -273,6 +276,10 @@ test_cross_origin_redirect (Fixture       *f,
 
   list (f, NULL, &listing);
   g_assert_error (listing.error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
+  /* The message names where it went and why it was not followed. */
+  g_assert_nonnull (strstr (listing.error->message, concord_mock_server_get_origin (other)));
+  g_assert_nonnull (strstr (listing.error->message, "did not follow"));
+  g_assert_null (strstr (listing.error->message, PASSWORD));
   listing_clear (&listing);
   g_assert_cmpuint (concord_mock_server_get_n_requests (other), ==, 0);
   g_assert_cmpuint (concord_mock_server_count_header (other, "Authorization", NULL), ==, 0);
@@ -289,6 +296,92 @@ test_cross_origin_redirect (Fixture       *f,
     g_assert_false (concord_connector_verify_finish (CONCORD_CONNECTOR (root), result, &error));
     g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
   }
+}
+
+/* The book's REPORTs (and the PROPFIND fallback) redirected on the same
+ * server: followed with the same method and body, the listing whole; a
+ * permanent redirect is remembered for the rest of the run. */
+static void
+test_same_origin_redirect (Fixture       *f,
+                           gconstpointer  data)
+{
+  static const struct { guint status; guint syncs; guint multigets; } cases[] = {
+    { 301, 2, 3 }, { 302, 2, 6 }, { 307, 2, 6 }, { 308, 2, 3 },
+  };
+
+  concord_mock_carddav_generate (f->mock, 250, 11);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Listing listing;
+
+      g_clear_object (&f->connector);
+      f->connector = make_connector (f, BOOK, PASSWORD);
+      concord_mock_carddav_set_book_redirect (f->mock, cases[i].status);
+      /* Etags only in the REPORT: the multigets are redirected too. */
+      concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_SYNC_NO_DATA);
+      list (f, NULL, &listing);
+      g_assert_no_error (listing.error);
+      g_assert_cmpuint (listing.records->len, ==, 250);
+      g_assert_true (listing.complete);
+      g_assert_true (g_str_has_prefix (
+        concord_record_get_remote_id (g_ptr_array_index (listing.records, 0)), BOOK));
+      g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, cases[i].syncs);
+      g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, cases[i].multigets);
+      listing_clear (&listing);
+    }
+
+  /* The cards in the REPORT itself: one redirect, no multiget. */
+  {
+    Listing listing;
+
+    g_clear_object (&f->connector);
+    f->connector = make_connector (f, BOOK, PASSWORD);
+    concord_mock_carddav_set_book_redirect (f->mock, 307);
+    concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_NONE);
+    list (f, NULL, &listing);
+    g_assert_no_error (listing.error);
+    g_assert_cmpuint (listing.records->len, ==, 250);
+    g_assert_true (listing.complete);
+    g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 2);
+    g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), ==, 0);
+    listing_clear (&listing);
+  }
+
+  /* A server without sync-collection: the PROPFIND fallback (its ctag
+   * first, then every etag) follows too. */
+  {
+    Listing listing;
+
+    g_clear_object (&f->connector);
+    f->connector = make_connector (f, BOOK, PASSWORD);
+    concord_mock_carddav_set_book_redirect (f->mock, 307);
+    concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_NO_SYNC);
+    list (f, "ctag:old", &listing);
+    g_assert_no_error (listing.error);
+    g_assert_cmpuint (listing.records->len, ==, 250);
+    g_assert_true (g_str_has_prefix (listing.cursor, "ctag:"));
+    /* Depth 0 (redirected, then followed), then Depth 1 at the target. */
+    g_assert_cmpuint (count (f, "PROPFIND"), ==, 3);
+    g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 0);
+    listing_clear (&listing);
+  }
+}
+
+/* A redirect loop on the same server: stopped after a few hops, with a
+ * message that says so. */
+static void
+test_redirect_loop (Fixture       *f,
+                    gconstpointer  data)
+{
+  Listing listing;
+
+  concord_mock_carddav_generate (f->mock, 3, 12);
+  concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_REDIRECT_LOOP);
+  list (f, NULL, &listing);
+  g_assert_error (listing.error, CONCORD_ERROR, CONCORD_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (listing.error->message, "redirected the address book more than"));
+  g_assert_cmpuint (count (f, "REPORT sync-collection"), ==, 6);
+  listing_clear (&listing);
 }
 
 /* ---- listing ------------------------------------------------------------ */
@@ -651,6 +744,72 @@ test_bad_card_in_activity (Fixture       *f,
   concord_mapping_unref (mapping);
 }
 
+/* One card too large for a multiget answer: the batch is halved until the
+ * card is alone, which is left out; every other card is listed, and the
+ * listing does not claim to be complete (its absence deletes nothing). */
+static void
+test_oversized_card (Fixture       *f,
+                     gconstpointer  data)
+{
+  Listing listing;
+
+  concord_mock_carddav_generate (f->mock, 250, 13);
+  put (f, "huge.vcf", "huge", "Huge", "Card", "huge@example.com", NULL);
+  concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_ONE_HUGE_CARD);
+  _concord_connector_carddav_set_max_answer_bytes (f->connector, 1024 * 1024);
+  list (f, NULL, &listing);
+  g_assert_no_error (listing.error);
+  g_assert_cmpuint (listing.records->len, ==, 250);
+  g_assert_false (listing.complete);
+  g_assert_cmpuint (listing.deleted->len, ==, 0);
+  for (guint i = 0; i < listing.records->len; i++)
+    g_assert_null (strstr (concord_record_get_remote_id (g_ptr_array_index (listing.records, i)),
+                           "huge"));
+  /* 3 batches; the one with the card: 1 + 2 per halving (100 → 1: 7). */
+  g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), <=, 3 + 2 * 7);
+  g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), >, 3);
+  listing_clear (&listing);
+
+  /* Every card too large (each answer's first card): each page stops
+   * after a bounded number of answers too large, with an error that says
+   * so. */
+  g_clear_object (&f->connector);
+  f->connector = make_connector (f, BOOK, PASSWORD);
+  concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_HUGE_CARD);
+  _concord_connector_carddav_set_max_answer_bytes (f->connector, 1024 * 1024);
+  list (f, NULL, &listing);
+  g_assert_error (listing.error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE);
+  g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), <=, 17);
+  listing_clear (&listing);
+}
+
+/* An answer that does not end in time: the attempt is cancelled at the
+ * client's deadline and retried; one that never ends fails with a message
+ * saying how long it waited. */
+static void
+test_deadline (Fixture       *f,
+               gconstpointer  data)
+{
+  Listing listing;
+
+  concord_mock_carddav_generate (f->mock, 3, 14);
+  _concord_connector_carddav_set_deadline_ms (f->connector, 300);
+  concord_mock_server_fail_route (f->server, "REPORT", "/", 1, 1, CONCORD_MOCK_FAULT_SLOW, 3);
+  list (f, NULL, &listing);
+  g_assert_no_error (listing.error);
+  g_assert_cmpuint (listing.records->len, ==, 3);
+  listing_clear (&listing);
+
+  g_clear_object (&f->connector);
+  f->connector = make_connector (f, BOOK, PASSWORD);
+  _concord_connector_carddav_set_deadline_ms (f->connector, 300);
+  concord_mock_server_fail_route (f->server, "REPORT", "/", 1, 100, CONCORD_MOCK_FAULT_SLOW, 3);
+  list (f, NULL, &listing);
+  g_assert_error (listing.error, CONCORD_ERROR, CONCORD_ERROR_NETWORK);
+  g_assert_nonnull (strstr (listing.error->message, "took longer than 0.3 s"));
+  listing_clear (&listing);
+}
+
 /* ---- writes ------------------------------------------------------------- */
 
 static GPtrArray *
@@ -887,6 +1046,8 @@ main (int   argc,
   ADD ("discovery", test_discovery);
   ADD ("auth-refused", test_auth_refused);
   ADD ("cross-origin-redirect", test_cross_origin_redirect);
+  ADD ("same-origin-redirect", test_same_origin_redirect);
+  ADD ("redirect-loop", test_redirect_loop);
   ADD ("pages-and-token", test_pages_and_token);
   ADD ("pages-etags-only", test_pages_etags_only);
   ADD ("inline-too-large", test_inline_too_large);
@@ -901,6 +1062,8 @@ main (int   argc,
   ADD ("hostile/truncated-answer", test_truncated_answer);
   ADD ("hostile/bad-cards-alone", test_bad_cards_alone);
   ADD ("hostile/bad-card-in-activity", test_bad_card_in_activity);
+  ADD ("hostile/oversized-card", test_oversized_card);
+  ADD ("hostile/deadline", test_deadline);
   ADD ("writes", test_writes);
   ADD ("412-merge", test_412_merge);
   ADD ("delete-stale", test_delete_stale);

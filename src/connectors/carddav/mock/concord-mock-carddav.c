@@ -24,6 +24,8 @@
  * - PUT with If-None-Match: * / If-Match → 201 (new), 204, 412, 403 for a
  *   card over the book's max-resource-size (100 KiB); DELETE
  *   with If-Match → 204, 412, 404. ETags are new for every write.
+ * - The book moved on the same server on demand (set_book_redirect: its
+ *   REPORTs and PROPFINDs redirected to /moved<book>, which serves it).
  * - Hostile answers on demand (ConcordMockCarddavFault), and the shared
  *   framework's faults (500, 429, resets, slow answers) on any route.
  *
@@ -52,6 +54,7 @@
                        "xmlns:card=\"urn:ietf:params:xml:ns:carddav\" " \
                        "xmlns:cs=\"http://calendarserver.org/ns/\">"
 #define HUGE_CARD_BYTES (2 * 1024 * 1024)
+#define MOVED_PREFIX   "/moved"
 #define MAX_RESOURCE_SIZE 102400
 
 typedef struct
@@ -81,6 +84,7 @@ struct _ConcordMockCarddav
   guint64                  revision;
   guint64                  endless;
   guint                    sync_limit;
+  guint                    book_redirect;
   ConcordMockCarddavFault  fault;
 };
 
@@ -396,7 +400,9 @@ append_card (ConcordMockCarddav *self,
 
   g_string_append_printf (out, "<d:propstat><d:prop><d:getetag>%s</d:getetag>"
                                "<card:address-data>", card->etag);
-  if (first && self->fault == CONCORD_MOCK_CARDDAV_HUGE_CARD)
+  if ((first && self->fault == CONCORD_MOCK_CARDDAV_HUGE_CARD) ||
+      (self->fault == CONCORD_MOCK_CARDDAV_ONE_HUGE_CARD &&
+       strstr (card->data, "\r\nUID:huge\r\n") != NULL))
     {
       const char *end = strstr (escaped, "END:VCARD");
 
@@ -728,6 +734,28 @@ on_request_cb (ConcordMockRequest *request,
       return;
     }
 
+  /* The book moved, or a redirect loop: only what lists it is redirected. */
+  if ((g_strcmp0 (method, "REPORT") == 0 || g_strcmp0 (method, "PROPFIND") == 0) &&
+      (g_strcmp0 (path, BOOK) == 0 || g_str_has_prefix (path, "/loop/")))
+    {
+      if (self->fault == CONCORD_MOCK_CARDDAV_REDIRECT_LOOP)
+        {
+          concord_mock_request_set_response_header (request, "Location",
+                                                    g_strcmp0 (path, "/loop/a/") == 0
+                                                    ? "/loop/b/" : "/loop/a/");
+          respond_status (request, SOUP_STATUS_TEMPORARY_REDIRECT);
+          return;
+        }
+      if (self->book_redirect != 0 && g_strcmp0 (path, BOOK) == 0)
+        {
+          concord_mock_request_set_response_header (request, "Location", MOVED_PREFIX BOOK);
+          respond_status (request, self->book_redirect);
+          return;
+        }
+    }
+  if (g_str_has_prefix (path, MOVED_PREFIX "/"))
+    path += strlen (MOVED_PREFIX);
+
   if (g_strcmp0 (method, "PROPFIND") == 0)
     handle_propfind (self, request, path);
   else if (g_strcmp0 (method, "REPORT") == 0 && g_strcmp0 (path, BOOK) == 0)
@@ -974,6 +1002,18 @@ concord_mock_carddav_set_fault (ConcordMockCarddav      *self,
 
   locker = g_mutex_locker_new (&self->lock);
   self->fault = fault;
+}
+
+void
+concord_mock_carddav_set_book_redirect (ConcordMockCarddav *self,
+                                        guint               status)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_if_fail (CONCORD_IS_MOCK_CARDDAV (self));
+
+  locker = g_mutex_locker_new (&self->lock);
+  self->book_redirect = status;
 }
 
 /* ------------------------------------------------------------------------- */

@@ -36,6 +36,10 @@ G_BEGIN_DECLS
  * @CONCORD_MOCK_CARDDAV_SYNC_NO_DATA: sync-collection gives etags only,
  *   even when asked for address-data (servers that allow only getetag
  *   there)
+ * @CONCORD_MOCK_CARDDAV_REDIRECT_LOOP: REPORTs and PROPFINDs of the book
+ *   answer 307 to /loop/a/, which redirects to /loop/b/, and back
+ * @CONCORD_MOCK_CARDDAV_ONE_HUGE_CARD: the card whose UID is "huge" gets a
+ *   NOTE of 2 MiB wherever its data is given (the others stay small)
  */
 typedef enum
 {
@@ -49,6 +53,8 @@ typedef enum
   CONCORD_MOCK_CARDDAV_TOKENS_LOST,
   CONCORD_MOCK_CARDDAV_NO_SYNC,
   CONCORD_MOCK_CARDDAV_SYNC_NO_DATA,
+  CONCORD_MOCK_CARDDAV_REDIRECT_LOOP,
+  CONCORD_MOCK_CARDDAV_ONE_HUGE_CARD,
 } ConcordMockCarddavFault;
 
 #define CONCORD_TYPE_MOCK_CARDDAV (concord_mock_carddav_get_type ())
@@ -85,5 +91,10 @@ void                concord_mock_carddav_set_sync_limit (ConcordMockCarddav  *se
                                                          guint                limit);
 void                concord_mock_carddav_set_fault      (ConcordMockCarddav  *self,
                                                          ConcordMockCarddavFault fault);
+/* REPORTs and PROPFINDs of the book answer @status (301, 302, 307, 308;
+ * 0: none) to /moved<book>; anything under /moved is served as its path
+ * without it. */
+void                concord_mock_carddav_set_book_redirect (ConcordMockCarddav *self,
+                                                            guint               status);
 
 G_END_DECLS
