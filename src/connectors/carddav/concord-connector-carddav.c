@@ -916,6 +916,7 @@ typedef struct
   GPtrArray  *chunk;       /* (element-type utf8) (nullable) the hrefs being asked */
   ConcordWebdavMultistatus *gathered; /* (nullable) the answers of the page's multigets */
   guint       oversized;   /* multiget answers over the limit, this page */
+  GHashTable *too_large;   /* (nullable) href → why: cards left out even alone */
 } List;
 
 static void
@@ -930,6 +931,7 @@ list_free (List *list)
   g_clear_pointer (&list->gathered, concord_webdav_multistatus_free);
   g_clear_pointer (&list->changed, g_hash_table_unref);
   g_clear_pointer (&list->deleted, g_hash_table_unref);
+  g_clear_pointer (&list->too_large, g_hash_table_unref);
   g_free (list);
 }
 
@@ -1279,6 +1281,8 @@ listing_page (ConcordConnectorCarddav  *self,
         card = take_response_why (self, response, &reason);
       else if (card != NULL && g_strcmp0 (card->etag, etag) != 0)
         card = NULL;  /* asked, and the server did not answer for it */
+      if (card == NULL && reason == NULL && list->too_large != NULL)
+        reason = g_strdup (g_hash_table_lookup (list->too_large, href));
 
       if (card != NULL)
         record = card_record (self, href, card);
@@ -1353,9 +1357,18 @@ on_list_multiget_cb (GObject      *object,
           g_ptr_array_add (list->chunks, first);
         }
       else
-        g_message ("CardDAV: the card %s is left out of this sync (the other cards sync): "
-                   "even alone it is too large to read; %s",
-                   (const char *) g_ptr_array_index (chunk, 0), error->message);
+        {
+          const char *href = g_ptr_array_index (chunk, 0);
+
+          g_message ("CardDAV: the card %s is left out of this sync (the other cards sync): "
+                     "even alone it is too large to read; %s", href, error->message);
+          /* Why, for the activity (listing_page() names it). */
+          if (list->too_large == NULL)
+            list->too_large = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          g_hash_table_replace (list->too_large, g_strdup (href),
+                                g_strdup ("even alone, the server's answer for the card is too "
+                                          "large to read"));
+        }
       list_fetch_next (g_steal_pointer (&task));
       return;
     }

@@ -765,6 +765,12 @@ test_oversized_card (Fixture       *f,
   for (guint i = 0; i < listing.records->len; i++)
     g_assert_null (strstr (concord_record_get_remote_id (g_ptr_array_index (listing.records, i)),
                            "huge"));
+  /* Named, with why, for the activity. */
+  g_assert_cmpuint (listing.refused->len, ==, 1);
+  g_test_message ("refused: %s", (char *) listing.refused->pdata[0]);
+  g_assert_true (g_str_has_suffix (listing.refused->pdata[0],
+                                   "huge.vcf: even alone, the server's answer for the card is too "
+                                   "large to read"));
   /* 3 batches; the one with the card: 1 + 2 per halving (100 → 1: 7). */
   g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), <=, 3 + 2 * 7);
   g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), >, 3);
