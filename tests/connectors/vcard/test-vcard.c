@@ -899,6 +899,27 @@ test_refused (void)
   assert_refused (huge->str, huge->len, "vCard at line 1: larger than 1048576 bytes");
 }
 
+/* fuzz-vcard's rule: applying a card's own record changes nothing it
+ * reads. */
+static void
+assert_own_record_stable (const char *text)
+{
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, NULL);
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autoptr(ConcordVCard) again = NULL;
+  g_autoptr(ConcordRecord) again_record = NULL;
+  g_autofree char *same = NULL;
+
+  g_assert_nonnull (card);
+  record = concord_vcard_to_record (card, "r", "GB");
+  g_assert_true (concord_vcard_apply (card, record, NULL, "GB", NULL));
+  same = concord_vcard_to_string (card, NULL);
+  again = concord_vcard_parse (same, -1, NULL);
+  g_assert_nonnull (again);
+  again_record = concord_vcard_to_record (again, "r", "GB");
+  g_assert_true (concord_record_equal_fields (record, again_record));
+}
+
 /* Control characters (C0 but tab, and DEL) in N, FN and ORG never reach
  * the record (another app would get them as they are); the card keeps its
  * own bytes. */
@@ -945,6 +966,10 @@ test_name_controls (void)
   g_assert_null (concord_record_get (record, CONCORD_FIELD_FIRST_NAME));
   g_assert_null (concord_record_get (record, CONCORD_FIELD_LAST_NAME));
   g_assert_null (concord_record_get (record, CONCORD_FIELD_COMPANY));
+
+  assert_own_record_stable (text);
+  assert_own_record_stable (only_fn);
+  assert_own_record_stable (blank);
 }
 
 /* A value that ends in a lone backslash: the backslash escapes nothing
@@ -984,6 +1009,10 @@ test_trailing_backslash (void)
   record = concord_vcard_to_record (card, NULL, NULL);
   g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_LAST_NAME), ==, "Back\\");
   g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_FIRST_NAME), ==, "Slash\\");
+
+  assert_own_record_stable (text);
+  assert_own_record_stable (escaped);
+  assert_own_record_stable ("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:\\\r\nNOTE:\\\r\nEND:VCARD\r\n");
 }
 
 /* A .vcf export with bad cards among good ones: each bad one alone. */
