@@ -26,13 +26,17 @@
  * keep their bytes. The remote id is the contact's UID, its version the
  * REV EDS stamps on every write (so modification times are reliable). A
  * contact whose card cannot be read is left out of a listing, with a
- * message naming its position and the problem, never its data.
+ * message naming its position and the problem, never its data, and that
+ * listing is not complete (the contact is not a deleted one).
  *
- * Listings. One page. Complete, unless the cursor is of the book's view as
- * it runs now: then only the contacts the view told were added or changed
- * since (read one by one; the whole book past MAX_INCREMENTAL), and those
- * it told were removed as the page's deleted. A cursor is "EPOCH:SEQ", the
- * epoch made when the view became ready (so a cursor of an earlier run of
+ * Listings. A complete one reads the whole book at once and serves it
+ * PAGE_SIZE records a page (the page size the connector declares), the
+ * read contacts kept until its last page. Complete, unless the cursor is
+ * of the book's view as it runs now: then only the contacts the view told
+ * were added or changed since (read one by one; the whole book past
+ * MAX_INCREMENTAL), and those it told were removed as the page's
+ * deleted. A cursor is "EPOCH:SEQ", the epoch made when the view became
+ * ready (so a cursor of an earlier run of
  * Concord, or of a view whose backend died, gets a complete listing), and
  * is taken before the listing reads, so a change during it comes again.
  *
@@ -148,6 +152,12 @@ struct _Book
   guint                          seq;      /* notifications since then */
   GHashTable                    *changed;  /* (owned) contact UID → seq it was added or changed */
   GHashTable                    *gone;     /* (owned) contact UID → seq it was removed */
+  /* A complete listing, served PAGE_SIZE contacts a page: the contacts
+   * its read brought, the cursor its last page ends with. */
+  GPtrArray                     *listing;  /* (owned) (nullable) EContact */
+  guint                          listing_generation;
+  char                          *listing_cursor; /* (owned) (nullable) */
+  gboolean                       listing_skipped; /* a contact of it was unreadable */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordConnectorGnomeContacts, concord_connector_gnome_contacts,
@@ -203,6 +213,8 @@ book_free (Book *book)
   g_clear_pointer (&book->removed, g_hash_table_unref);
   g_clear_pointer (&book->changed, g_hash_table_unref);
   g_clear_pointer (&book->gone, g_hash_table_unref);
+  g_clear_pointer (&book->listing, g_ptr_array_unref);
+  g_free (book->listing_cursor);
   g_free (book->epoch);
   g_free (book->uid);
   g_free (book);
@@ -1145,7 +1157,7 @@ typedef struct
   Book       *book;      /* (unowned) once open */
   GPtrArray  *inputs;    /* (owned) (nullable) records, changes or ids */
   gboolean    schema;    /* a listing for load_schema */
-  char       *cursor;    /* (owned) (nullable) a listing's */
+  char       *cursor;    /* (owned) (nullable) a listing's; a later page's page token */
   char       *next_cursor; /* (owned) (nullable) the cursor a full listing ends with */
   void      (*next) (GTask *task);
 } Call;
@@ -1211,6 +1223,60 @@ begin_call (ConcordConnector    *connector,
                    on_call_book_cb, task);
 }
 
+/* The page of @book's complete listing from @offset: at most PAGE_SIZE
+ * records. The last one ends the listing: complete unless a contact could
+ * not be read (an unreadable contact is not a deleted one), with the
+ * cursor taken before the read. */
+static void
+return_listing_page (GTask *task,
+                     Book  *book,
+                     guint  offset)
+{
+  g_autoptr(ConcordPage) page = concord_page_new ();
+  guint end = MIN (book->listing->len, offset + PAGE_SIZE);
+
+  for (guint i = offset; i < end; i++)
+    {
+      ConcordRecord *record = read_contact (book, g_ptr_array_index (book->listing, i), i, page);
+
+      if (record != NULL)
+        g_ptr_array_add (page->records, record);
+      else
+        book->listing_skipped = TRUE;
+    }
+
+  if (end < book->listing->len)
+    page->next_page = g_strdup_printf ("%u:%u", book->listing_generation, end);
+  else
+    {
+      page->complete = !book->listing_skipped;
+      page->cursor = g_steal_pointer (&book->listing_cursor);
+      g_clear_pointer (&book->listing, g_ptr_array_unref);
+    }
+  g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
+}
+
+/* A later page of a complete listing (its token in the call's cursor):
+ * from the contacts the first page's read brought. */
+static void
+list_next_page (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  Book *book = call->book;
+  g_auto(GStrv) parts = g_strsplit (call->cursor, ":", 2);
+  guint64 generation = 0, offset = 0;
+
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXUINT, &generation, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 0, G_MAXUINT, &offset, NULL) ||
+      book->listing == NULL || generation != book->listing_generation ||
+      offset == 0 || offset >= book->listing->len)
+    g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID, "Invalid page token");
+  else
+    return_listing_page (task, book, (guint) offset);
+  g_object_unref (task);
+}
+
 static void
 on_contacts_read_cb (GObject      *object,
                      GAsyncResult *result,
@@ -1221,7 +1287,6 @@ on_contacts_read_cb (GObject      *object,
   Book *book = call->book;
   g_autoptr(GError) error = NULL;
   GSList *contacts = NULL;
-  guint position = 0;
 
   if (!e_book_client_get_contacts_finish (E_BOOK_CLIENT (object), result, &contacts, &error))
     {
@@ -1259,23 +1324,19 @@ on_contacts_read_cb (GObject      *object,
       return;
     }
 
-  {
-    g_autoptr(ConcordPage) page = concord_page_new ();
-
-    /* A complete listing: the cards last read are these. */
-    g_hash_table_remove_all (book->cards);
-    for (GSList *l = contacts; l != NULL; l = l->next)
-      {
-        ConcordRecord *record = read_contact (book, l->data, position++, page);
-
-        if (record != NULL)
-          g_ptr_array_add (page->records, record);
-      }
-    page->complete = TRUE;
-    page->cursor = g_steal_pointer (&call->next_cursor);
-    g_slist_free_full (contacts, g_object_unref);
-    g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) concord_page_free);
-  }
+  /* A complete listing: the cards last read are these, read into records
+   * a page at a time. */
+  g_hash_table_remove_all (book->cards);
+  g_clear_pointer (&book->listing, g_ptr_array_unref);
+  book->listing = g_ptr_array_new_with_free_func (g_object_unref);
+  for (GSList *l = contacts; l != NULL; l = l->next)
+    g_ptr_array_add (book->listing, l->data);
+  g_slist_free (contacts);
+  book->listing_generation++;
+  g_free (book->listing_cursor);
+  book->listing_cursor = g_steal_pointer (&call->next_cursor);
+  book->listing_skipped = FALSE;
+  return_listing_page (task, book, 0);
 }
 
 /* "EPOCH:SEQ": what @book's view has told so far, or NULL while it has no
@@ -1443,9 +1504,10 @@ concord_connector_gnome_contacts_load_schema_async (ConcordConnector    *connect
               NULL, read_all_contacts, cancellable, callback, user_data);
 }
 
-/* One page: an address book lives on this computer, and EDS hands its
- * contacts over in one answer anyway. Complete, unless @cursor is of the
- * view running now (list_contacts()). */
+/* A complete listing reads the whole address book at once (EDS hands its
+ * contacts over in one answer anyway) and serves it PAGE_SIZE records a
+ * page; a listing from a cursor of the view running now is one page of
+ * the changes since (list_contacts()). */
 static void
 concord_connector_gnome_contacts_list_async (ConcordConnector    *connector,
                                              const char          *contact_type,
@@ -1455,19 +1517,11 @@ concord_connector_gnome_contacts_list_async (ConcordConnector    *connector,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data)
 {
-  if (page_token != NULL)
-    {
-      GTask *task = concord_connector_task_new (connector,
-                                                concord_connector_gnome_contacts_list_async,
-                                                cancellable, callback, user_data);
-
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID, "Invalid page token");
-      g_object_unref (task);
-      return;
-    }
-
+  /* A later page's token goes where a first page's cursor would. */
   begin_call (connector, concord_connector_gnome_contacts_list_async, contact_type, NULL,
-              cursor, list_contacts, cancellable, callback, user_data);
+              page_token != NULL ? page_token : cursor,
+              page_token != NULL ? list_next_page : list_contacts,
+              cancellable, callback, user_data);
 }
 
 /* ------------------------------------------------------------------------- */

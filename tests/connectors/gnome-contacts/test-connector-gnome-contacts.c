@@ -443,8 +443,9 @@ test_edit_in_between (Fixture       *f,
 }
 
 /* A contact whose card Concord cannot read (here, one over the vCard
- * layer's size limit) is left out with a message, and named with why in
- * the page's refused; the others are listed.
+ * layer's size limit) is left out with a message, named with why in the
+ * page's refused, and the listing is not complete (that contact is not a
+ * deleted one); the others are listed.
  * A record that cannot become a card is refused on its own, and the rest
  * of its batch is written. */
 static void
@@ -467,8 +468,16 @@ test_bad_data (Fixture       *f,
 
   g_test_expect_message ("concord-connector-gnome-contacts", G_LOG_LEVEL_MESSAGE,
                          "GNOME Contacts: skipped contact * of an address book: *");
-  page = list (f);
+  {
+    g_autoptr(GError) error = NULL;
+
+    page = concord_test_list_page (CONCORD_CONNECTOR (f->connector), f->book->uid, NULL, &error);
+    g_assert_no_error (error);
+  }
   g_test_assert_expected_messages ();
+  /* Not complete: the contact left out is not a deleted one. */
+  g_assert_false (page->complete);
+  g_assert_null (page->next_page);
   g_assert_cmpuint (page->records->len, ==, 1);
   g_assert_cmpstr (concord_record_get_remote_id (page->records->pdata[0]), ==, small_uid);
   /* Named by its UID, with why, for the activity. */

@@ -30,6 +30,7 @@
 #include "concord-store.h"
 #include "concord-sync-run.h"
 #include "concord-test-connector.h"
+#include "concord-test-sync.h"
 #include "concord-test-utils.h"
 
 #define EE_KEY   "sync-hs-ee-key-4c"
@@ -51,33 +52,10 @@
 
 typedef struct
 {
-  ConcordMockElasticEmail      *ee;
-  ConcordMockHubspot           *hubspot;
-  ConcordConnectorElasticEmail *a;
-  ConcordConnectorHubspot      *b;
-  ConcordStore                 *store;
-  gint64                        connection_id;
-  ConcordMapping               *mapping;
-  ConcordSyncConfig             config;
-  GPtrArray                    *schema_a;
-  GPtrArray                    *schema_b;
+  ConcordMockElasticEmail *ee;
+  ConcordMockHubspot      *hubspot;
+  ConcordTestSync         *sync;
 } Fixture;
-
-static GPtrArray *
-load_schema (ConcordConnector *connector,
-             const char       *type)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  GPtrArray *schema;
-
-  concord_connector_load_schema_async (connector, type, NULL, concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  schema = concord_connector_load_schema_finish (connector, result, &error);
-  g_assert_no_error (error);
-  return schema;
-}
 
 static GPtrArray *
 sample (ConcordConnector *connector,
@@ -95,12 +73,9 @@ setup (Fixture       *f,
        gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
   g_autofree char *seed = g_build_filename (g_get_user_data_dir (), "ee-seed.json", NULL);
-  ConcordConnectionRow row = {
-    .name = (char *) "hs", .account_a = (char *) "a", .type_a = (char *) "contacts",
-    .account_b = (char *) "b", .type_b = (char *) CONCORD_HUBSPOT_CONTACTS, .enabled = TRUE,
-  };
+  g_autoptr(ConcordConnectorElasticEmail) a = NULL;
+  g_autoptr(ConcordConnectorHubspot) b = NULL;
 
   g_mkdir_with_parents (g_get_user_data_dir (), 0700);
   f->ee = concord_mock_elasticemail_new (EE_KEY, 0, &error);
@@ -118,28 +93,24 @@ setup (Fixture       *f,
                                          &error);
   g_assert_no_error (error);
 
-  f->a = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->ee), EE_KEY);
-  concord_connector_elasticemail_set_retry_base_ms (f->a, 1);
-  f->b = concord_connector_hubspot_new (concord_mock_hubspot_get_base_url (f->hubspot), HS_TOKEN);
-  concord_connector_hubspot_set_retry_base_ms (f->b, 1);
+  a = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->ee), EE_KEY);
+  concord_connector_elasticemail_set_retry_base_ms (a, 1);
+  b = concord_connector_hubspot_new (concord_mock_hubspot_get_base_url (f->hubspot), HS_TOKEN);
+  concord_connector_hubspot_set_retry_base_ms (b, 1);
 
-  f->store = concord_store_new (path, &error);
-  g_assert_no_error (error);
-  g_assert_true (concord_store_add_account (f->store, "a", "elasticemail", "A", NULL, &error));
-  g_assert_true (concord_store_add_account (f->store, "b", "hubspot", "B", NULL, &error));
-  f->connection_id = concord_store_add_connection (f->store, &row, &error);
-  g_assert_no_error (error);
-
-  f->schema_a = load_schema (CONCORD_CONNECTOR (f->a), "contacts");
-  f->schema_b = load_schema (CONCORD_CONNECTOR (f->b), CONCORD_HUBSPOT_CONTACTS);
+  f->sync = concord_test_sync_new (CONCORD_CONNECTOR (a), "elasticemail", "contacts",
+                                   CONCORD_CONNECTOR (b), "hubspot", CONCORD_HUBSPOT_CONTACTS);
+  /* The automatic mapping with samples of both sides, as Add Connection
+   * makes it. */
   {
-    g_autoptr(GPtrArray) sample_a = sample (CONCORD_CONNECTOR (f->a), "contacts");
-    g_autoptr(GPtrArray) sample_b = sample (CONCORD_CONNECTOR (f->b), CONCORD_HUBSPOT_CONTACTS);
+    g_autoptr(GPtrArray) sample_a = sample (f->sync->a, "contacts");
+    g_autoptr(GPtrArray) sample_b = sample (f->sync->b, CONCORD_HUBSPOT_CONTACTS);
+    g_autoptr(ConcordMapping) mapping = concord_mapping_new_auto_sampled (f->sync->schema_a,
+                                                                          f->sync->schema_b,
+                                                                          sample_a, sample_b, NULL);
 
-    f->mapping = concord_mapping_new_auto_sampled (f->schema_a, f->schema_b, sample_a, sample_b,
-                                                   NULL);
+    concord_test_sync_set_mapping (f->sync, mapping);
   }
-  concord_sync_config_init (&f->config, f->mapping);
   g_unlink (seed);
 }
 
@@ -147,13 +118,7 @@ static void
 teardown (Fixture       *f,
           gconstpointer  data)
 {
-  concord_sync_config_clear (&f->config);
-  g_clear_pointer (&f->mapping, concord_mapping_unref);
-  g_clear_pointer (&f->schema_a, g_ptr_array_unref);
-  g_clear_pointer (&f->schema_b, g_ptr_array_unref);
-  g_clear_object (&f->store);
-  g_clear_object (&f->a);
-  g_clear_object (&f->b);
+  g_clear_pointer (&f->sync, concord_test_sync_free);
   g_clear_object (&f->ee);
   g_clear_object (&f->hubspot);
 }
@@ -162,13 +127,7 @@ static void
 run (Fixture           *f,
      ConcordRunSummary *summary)
 {
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (concord_sync_run (f->store, f->connection_id, &f->config,
-                                   CONCORD_CONNECTOR (f->a), "contacts",
-                                   CONCORD_CONNECTOR (f->b), CONCORD_HUBSPOT_CONTACTS,
-                                   NULL, NULL, summary, &error));
-  g_assert_no_error (error);
+  concord_test_sync_run (f->sync, summary);
 }
 
 static const char *
@@ -221,17 +180,17 @@ static void
 test_auto_mapping (Fixture       *f,
                    gconstpointer  data)
 {
-  g_assert_cmpstr (paired_with (f->mapping, CONCORD_FIELD_EMAIL), ==, CONCORD_FIELD_EMAIL);
-  g_assert_cmpstr (paired_with (f->mapping, CONCORD_FIELD_FIRST_NAME), ==,
+  g_assert_cmpstr (paired_with (f->sync->mapping, CONCORD_FIELD_EMAIL), ==, CONCORD_FIELD_EMAIL);
+  g_assert_cmpstr (paired_with (f->sync->mapping, CONCORD_FIELD_FIRST_NAME), ==,
                    CONCORD_FIELD_FIRST_NAME);
-  g_assert_cmpstr (paired_with (f->mapping, CONCORD_FIELD_LAST_NAME), ==, CONCORD_FIELD_LAST_NAME);
-  g_assert_cmpstr (paired_with (f->mapping, "custom:phone"), ==, CONCORD_FIELD_PHONE);
-  g_assert_cmpstr (paired_with (f->mapping, "custom:company"), ==, CONCORD_FIELD_COMPANY);
-  g_assert_cmpstr (paired_with (f->mapping, CONCORD_FIELD_STATUS), ==, CONCORD_FIELD_STATUS);
-  g_assert_cmpstr (paired_with (f->mapping, CONCORD_FIELD_LISTS), ==, "custom:Lists");
+  g_assert_cmpstr (paired_with (f->sync->mapping, CONCORD_FIELD_LAST_NAME), ==, CONCORD_FIELD_LAST_NAME);
+  g_assert_cmpstr (paired_with (f->sync->mapping, "custom:phone"), ==, CONCORD_FIELD_PHONE);
+  g_assert_cmpstr (paired_with (f->sync->mapping, "custom:company"), ==, CONCORD_FIELD_COMPANY);
+  g_assert_cmpstr (paired_with (f->sync->mapping, CONCORD_FIELD_STATUS), ==, CONCORD_FIELD_STATUS);
+  g_assert_cmpstr (paired_with (f->sync->mapping, CONCORD_FIELD_LISTS), ==, "custom:Lists");
   /* A text field onto a pick list of that name whose options hold its
    * values (by their labels). */
-  g_assert_cmpstr (paired_with (f->mapping, "custom:Tier"), ==, "custom:Tier");
+  g_assert_cmpstr (paired_with (f->sync->mapping, "custom:Tier"), ==, "custom:Tier");
 }
 
 /* A first run matches Ann across case and copies each side's others; an

@@ -27,6 +27,7 @@
 #include "concord-mock-pipedrive.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
+#include "concord-test-sync.h"
 #include "concord-test-utils.h"
 
 #define EE_KEY   "sync-pd-ee-key-2a"
@@ -34,77 +35,37 @@
 
 typedef struct
 {
-  ConcordMockElasticEmail      *ee;
-  ConcordMockPipedrive         *pipedrive;
-  ConcordConnectorElasticEmail *a;
-  ConcordConnectorPipedrive    *b;
-  ConcordStore                 *store;
-  gint64                        connection_id;
-  ConcordMapping               *mapping;
-  ConcordSyncConfig             config;
+  ConcordMockElasticEmail *ee;
+  ConcordMockPipedrive    *pipedrive;
+  ConcordTestSync         *sync;
 } Fixture;
-
-static GPtrArray *
-load_schema (ConcordConnector *connector,
-             const char       *type)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  GPtrArray *schema;
-
-  concord_connector_load_schema_async (connector, type, NULL, concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  schema = concord_connector_load_schema_finish (connector, result, &error);
-  g_assert_no_error (error);
-  return schema;
-}
 
 static void
 setup (Fixture       *f,
        gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
-  g_autoptr(GPtrArray) schema_a = NULL;
-  g_autoptr(GPtrArray) schema_b = NULL;
-  ConcordConnectionRow row = {
-    .name = (char *) "pd", .account_a = (char *) "a", .type_a = (char *) "contacts",
-    .account_b = (char *) "b", .type_b = (char *) CONCORD_PIPEDRIVE_PERSONS, .enabled = TRUE,
-  };
+  g_autoptr(ConcordConnectorElasticEmail) a = NULL;
+  g_autoptr(ConcordConnectorPipedrive) b = NULL;
 
   f->ee = concord_mock_elasticemail_new (EE_KEY, 0, &error);
   g_assert_no_error (error);
   f->pipedrive = concord_mock_pipedrive_new (PD_TOKEN, 0, &error);
   g_assert_no_error (error);
-  f->a = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->ee), EE_KEY);
-  concord_connector_elasticemail_set_retry_base_ms (f->a, 1);
-  f->b = concord_connector_pipedrive_new (concord_mock_pipedrive_get_base_url (f->pipedrive),
-                                          PD_TOKEN);
-  concord_connector_pipedrive_set_retry_base_ms (f->b, 1);
+  a = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->ee), EE_KEY);
+  concord_connector_elasticemail_set_retry_base_ms (a, 1);
+  b = concord_connector_pipedrive_new (concord_mock_pipedrive_get_base_url (f->pipedrive), PD_TOKEN);
+  concord_connector_pipedrive_set_retry_base_ms (b, 1);
 
-  f->store = concord_store_new (path, &error);
-  g_assert_no_error (error);
-  g_assert_true (concord_store_add_account (f->store, "a", "elasticemail", "A", NULL, &error));
-  g_assert_true (concord_store_add_account (f->store, "b", "pipedrive", "B", NULL, &error));
-  f->connection_id = concord_store_add_connection (f->store, &row, &error);
-  g_assert_no_error (error);
-
-  schema_a = load_schema (CONCORD_CONNECTOR (f->a), "contacts");
-  schema_b = load_schema (CONCORD_CONNECTOR (f->b), CONCORD_PIPEDRIVE_PERSONS);
-  f->mapping = concord_mapping_new_default (schema_a, schema_b);
-  concord_sync_config_init (&f->config, f->mapping);
+  f->sync = concord_test_sync_new (CONCORD_CONNECTOR (a), "elasticemail", "contacts",
+                                   CONCORD_CONNECTOR (b), "pipedrive", CONCORD_PIPEDRIVE_PERSONS);
 }
 
 static void
 teardown (Fixture       *f,
           gconstpointer  data)
 {
-  concord_sync_config_clear (&f->config);
-  g_clear_pointer (&f->mapping, concord_mapping_unref);
-  g_clear_object (&f->store);
-  g_clear_object (&f->a);
-  g_clear_object (&f->b);
+  g_clear_pointer (&f->sync, concord_test_sync_free);
   g_clear_object (&f->ee);
   g_clear_object (&f->pipedrive);
 }
@@ -113,13 +74,7 @@ static void
 run (Fixture           *f,
      ConcordRunSummary *summary)
 {
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (concord_sync_run (f->store, f->connection_id, &f->config,
-                                   CONCORD_CONNECTOR (f->a), "contacts",
-                                   CONCORD_CONNECTOR (f->b), CONCORD_PIPEDRIVE_PERSONS,
-                                   NULL, NULL, summary, &error));
-  g_assert_no_error (error);
+  concord_test_sync_run (f->sync, summary);
 }
 
 static void
@@ -261,10 +216,10 @@ test_incremental_runs (Fixture       *f,
 
     concord_record_set_text (set, CONCORD_FIELD_LAST_NAME, CONCORD_FIELD_TYPE_STRING, "Bergman");
     g_ptr_array_add (changes, concord_record_change_new (remote_id, set, NULL));
-    concord_connector_update_async (CONCORD_CONNECTOR (f->b), CONCORD_PIPEDRIVE_PERSONS, changes, NULL,
+    concord_connector_update_async (f->sync->b, CONCORD_PIPEDRIVE_PERSONS, changes, NULL,
                                     concord_test_store_result_cb, &slot);
     result = concord_test_wait_for_result (&slot);
-    results = concord_connector_update_finish (CONCORD_CONNECTOR (f->b), result, &error);
+    results = concord_connector_update_finish (f->sync->b, result, &error);
     g_assert_no_error (error);
     g_assert_no_error (((ConcordWriteResult *) g_ptr_array_index (results, 0))->error);
   }

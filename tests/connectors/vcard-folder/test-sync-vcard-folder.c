@@ -29,6 +29,7 @@
 #include "concord-planner.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
+#include "concord-test-sync.h"
 #include "concord-test-utils.h"
 
 #define EE_KEY "sync-vcf-ee-key-4d"
@@ -50,31 +51,10 @@
 
 typedef struct
 {
-  char                         *dir;
-  ConcordMockElasticEmail      *ee;
-  ConcordConnectorElasticEmail *a;
-  ConcordConnectorVCardFolder  *b;
-  ConcordStore                 *store;
-  gint64                        connection_id;
-  ConcordMapping               *mapping;
-  ConcordSyncConfig             config;
+  char                    *dir;
+  ConcordMockElasticEmail *ee;
+  ConcordTestSync         *sync;
 } Fixture;
-
-static GPtrArray *
-load_schema (ConcordConnector *connector,
-             const char       *type)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
-  GPtrArray *schema;
-
-  concord_connector_load_schema_async (connector, type, NULL, concord_test_store_result_cb, &slot);
-  result = concord_test_wait_for_result (&slot);
-  schema = concord_connector_load_schema_finish (connector, result, &error);
-  g_assert_no_error (error);
-  return schema;
-}
 
 static void
 put_card (Fixture    *f,
@@ -104,13 +84,8 @@ setup (Fixture       *f,
        gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
-  g_autoptr(GPtrArray) schema_a = NULL;
-  g_autoptr(GPtrArray) schema_b = NULL;
-  ConcordConnectionRow row = {
-    .name = (char *) "vcf", .account_a = (char *) "a", .type_a = (char *) "contacts",
-    .account_b = (char *) "b", .type_b = (char *) CONCORD_VCARD_FOLDER_SELF, .enabled = TRUE,
-  };
+  g_autoptr(ConcordConnectorElasticEmail) a = NULL;
+  g_autoptr(ConcordConnectorVCardFolder) b = NULL;
 
   f->dir = g_dir_make_tmp ("concord-sync-vcf-XXXXXX", &error);
   g_assert_no_error (error);
@@ -118,21 +93,12 @@ setup (Fixture       *f,
 
   f->ee = concord_mock_elasticemail_new (EE_KEY, 0, &error);
   g_assert_no_error (error);
-  f->a = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->ee), EE_KEY);
-  concord_connector_elasticemail_set_retry_base_ms (f->a, 1);
-  f->b = concord_connector_vcard_folder_new (f->dir, "GB");
+  a = concord_connector_elasticemail_new (concord_mock_elasticemail_get_base_url (f->ee), EE_KEY);
+  concord_connector_elasticemail_set_retry_base_ms (a, 1);
+  b = concord_connector_vcard_folder_new (f->dir, "GB");
 
-  f->store = concord_store_new (path, &error);
-  g_assert_no_error (error);
-  g_assert_true (concord_store_add_account (f->store, "a", "elasticemail", "A", NULL, &error));
-  g_assert_true (concord_store_add_account (f->store, "b", "vcard-folder", "B", NULL, &error));
-  f->connection_id = concord_store_add_connection (f->store, &row, &error);
-  g_assert_no_error (error);
-
-  schema_a = load_schema (CONCORD_CONNECTOR (f->a), "contacts");
-  schema_b = load_schema (CONCORD_CONNECTOR (f->b), CONCORD_VCARD_FOLDER_SELF);
-  f->mapping = concord_mapping_new_default (schema_a, schema_b);
-  concord_sync_config_init (&f->config, f->mapping);
+  f->sync = concord_test_sync_new (CONCORD_CONNECTOR (a), "elasticemail", "contacts",
+                                   CONCORD_CONNECTOR (b), "vcard-folder", CONCORD_VCARD_FOLDER_SELF);
 }
 
 static void
@@ -141,11 +107,7 @@ teardown (Fixture       *f,
 {
   g_autofree char *command = g_strdup_printf ("rm -rf '%s'", f->dir);
 
-  concord_sync_config_clear (&f->config);
-  g_clear_pointer (&f->mapping, concord_mapping_unref);
-  g_clear_object (&f->store);
-  g_clear_object (&f->a);
-  g_clear_object (&f->b);
+  g_clear_pointer (&f->sync, concord_test_sync_free);
   g_clear_object (&f->ee);
   g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
   g_free (f->dir);
@@ -155,13 +117,7 @@ static void
 run (Fixture           *f,
      ConcordRunSummary *summary)
 {
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (concord_sync_run (f->store, f->connection_id, &f->config,
-                                   CONCORD_CONNECTOR (f->a), "contacts",
-                                   CONCORD_CONNECTOR (f->b), CONCORD_VCARD_FOLDER_SELF,
-                                   NULL, NULL, summary, &error));
-  g_assert_no_error (error);
+  concord_test_sync_run (f->sync, summary);
 }
 
 static void
@@ -355,7 +311,8 @@ static GPtrArray *
 refusal_rows (Fixture *f,
               gint64   run_id)
 {
-  g_autoptr(GPtrArray) journal = concord_store_list_journal (f->store, f->connection_id, run_id, 0,
+  g_autoptr(GPtrArray) journal = concord_store_list_journal (f->sync->store,
+                                                             f->sync->connection_id, run_id, 0,
                                                              NULL);
   GPtrArray *rows = g_ptr_array_new_with_free_func (g_free);
 
@@ -398,7 +355,7 @@ test_bad_card_in_activity (Fixture       *f,
   g_assert_cmpuint (rows->len, ==, 1);
   g_test_message ("%s", (char *) rows->pdata[0]);
   expected = g_strdup_printf ("broken.vcf\t%s could not read “broken.vcf”: ",
-                              concord_connector_get_app_name (CONCORD_CONNECTOR (f->b)));
+                              concord_connector_get_app_name (f->sync->b));
   g_assert_true (g_str_has_prefix (rows->pdata[0], expected));
   g_assert_nonnull (strstr (rows->pdata[0], "UTF-8"));
   g_clear_pointer (&rows, g_ptr_array_unref);
