@@ -443,8 +443,9 @@ test_edit_in_between (Fixture       *f,
 }
 
 /* A contact whose card Concord cannot read (here, one over the vCard
- * layer's size limit) is left out with a message, and the listing is not
- * complete (that contact is not a deleted one); the others are listed.
+ * layer's size limit) is left out with a message, named with why in the
+ * page's refused, and the listing is not complete (that contact is not a
+ * deleted one); the others are listed.
  * A record that cannot become a card is refused on its own, and the rest
  * of its batch is written. */
 static void
@@ -479,6 +480,10 @@ test_bad_data (Fixture       *f,
   g_assert_null (page->next_page);
   g_assert_cmpuint (page->records->len, ==, 1);
   g_assert_cmpstr (concord_record_get_remote_id (page->records->pdata[0]), ==, small_uid);
+  /* Named by its UID, with why, for the activity. */
+  g_assert_cmpuint (page->refused->len, ==, 1);
+  g_assert_cmpstr (((ConcordRefusal *) page->refused->pdata[0])->id, ==, big_uid);
+  g_assert_nonnull (strstr (((ConcordRefusal *) page->refused->pdata[0])->reason, "larger than"));
 
   /* A record too big for a card, between two good ones: refused alone. */
   {
