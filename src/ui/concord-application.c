@@ -14,7 +14,9 @@
  * the load and let go only once it is done, when update_hold() has taken
  * the lasting hold if a connection is on (and background syncing is
  * allowed). With nothing to run the process then ends by itself; otherwise
- * it syncs until the user quits or turns the last connection off.
+ * it syncs until the user quits or turns the last connection off. Where a
+ * tray shows the status icon (concord-status-icon.c), the icon holds it
+ * too: it stays until the user quits.
  */
 
 #define G_LOG_DOMAIN "concord-application"
@@ -222,12 +224,16 @@ static const struct
 /* ------------------------------------------------------------------------- */
 
 /* With a connection on and background syncing allowed, the app stays
- * alive when its last window closes. */
+ * alive when its last window closes; so it does while a tray shows its
+ * status icon, which the user quits it from (Pause All there must not
+ * make the icon vanish). */
 static void
 update_hold (ConcordApplication *self)
 {
   gboolean hold = g_settings_get_boolean (self->settings, "background-sync") &&
-                  self->engine != NULL && concord_engine_has_enabled (self->engine);
+                  self->engine != NULL &&
+                  (concord_engine_has_enabled (self->engine) ||
+                   (self->status_icon != NULL && concord_status_icon_get_registered (self->status_icon)));
 
   if (hold == self->held)
     return;
@@ -869,6 +875,8 @@ start_engine (ConcordApplication *self)
   g_settings_bind (self->settings, "status-icon", self->status_icon, "enabled", G_SETTINGS_BIND_GET);
   g_signal_connect_object (self->status_icon, "notify::status-line", G_CALLBACK (on_status_line_changed),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status_icon, "notify::registered", G_CALLBACK (update_hold),
+                           self, G_CONNECT_SWAPPED);
   connections = concord_engine_get_connections (self->engine);
   g_signal_connect_object (connections, "items-changed", G_CALLBACK (on_connections_changed), self, 0);
   g_signal_connect_object (self->engine, "run-finished", G_CALLBACK (on_run_finished), self,
@@ -914,6 +922,7 @@ concord_application_shutdown (GApplication *application)
   /* Off the tray before the bus connection goes. */
   if (self->status_icon != NULL)
     {
+      g_signal_handlers_disconnect_by_data (self->status_icon, self);
       g_settings_unbind (self->status_icon, "enabled");
       concord_status_icon_set_enabled (self->status_icon, FALSE);
     }
