@@ -290,9 +290,15 @@ static const struct
   const char *action;  /* in the app. namespace */
 } menu_items[] = {
   /* ids 1, 2, …: 0 is the menu itself */
+  /* Translators: an item of the menu of Concord's icon in the panel's tray */
   { N_("Open Concord"), "open" },
+  /* Translators: an item of the menu of Concord's icon in the panel's
+   * tray: syncs every connection that is on, now */
   { N_("Sync All Now"), "sync-all" },
+  /* Translators: an item of the menu of Concord's icon in the panel's
+   * tray: turns every connection off */
   { N_("Pause All"), "pause-all" },
+  /* Translators: an item of the menu of Concord's icon in the panel's tray */
   { N_("Quit"), "quit" },
 };
 
