@@ -877,6 +877,7 @@ start_engine (ConcordApplication *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->status_icon, "notify::registered", G_CALLBACK (update_hold),
                            self, G_CONNECT_SWAPPED);
+  on_status_line_changed (self);
   connections = concord_engine_get_connections (self->engine);
   g_signal_connect_object (connections, "items-changed", G_CALLBACK (on_connections_changed), self, 0);
   g_signal_connect_object (self->engine, "run-finished", G_CALLBACK (on_run_finished), self,
