@@ -701,6 +701,7 @@ save_cb (GObject      *object,
 
   if (!concord_engine_set_config_finish (CONCORD_ENGINE (object), result, &error))
     {
+      /* Translators: %s says why the connection's settings were not saved */
       g_autofree char *text = g_strdup_printf (_("Not saved: %s"), error->message);
 
       gtk_label_set_label (self->save_label, text);

@@ -147,6 +147,7 @@ can_flow (const ConcordFieldSpec  *from_spec,
   if (to_spec->read_only)
     {
       if (reason != NULL)
+        /* Translators: %s is a field ("Phone") */
         *reason = g_strdup_printf (_("“%s” is read-only"), to_spec->label);
       return FALSE;
     }
@@ -154,6 +155,7 @@ can_flow (const ConcordFieldSpec  *from_spec,
     {
       if (reason != NULL)
         {
+          /* Translators: the first %s is a kind of value ("a date"), the second a field ("Phone") */
           g_autofree char *sentence = g_strdup_printf (_("%s cannot be written to %s"),
                                                        concord_mapping_type_noun (from_spec->type),
                                                        concord_mapping_type_noun (to_spec->type));
@@ -191,6 +193,7 @@ initial_flow (const ConcordFieldSpec  *spec_a,
       if (reason != NULL)
         {
           if (spec_a->read_only && spec_b->read_only)
+            /* Translators: each %s is a field ("Phone") */
             *reason = g_strdup_printf (_("“%s” and “%s” are both read-only"), spec_a->label, spec_b->label);
           else
             *reason = g_strdup (why_ab);
@@ -316,6 +319,7 @@ apply_edit (ConcordMappingEditor *self,
   func (copy, data);
   if (!concord_mapping_validate (copy, "mapping", NULL, &error))
     {
+      /* Translators: %s says why (a validation message) */
       g_autofree char *message = g_strdup_printf (_("Concord cannot store this mapping: %s"), error->message);
 
       show_problem (self, message);
@@ -387,6 +391,7 @@ map_fields (ConcordMappingEditor *self,
 
   if (!initial_flow (spec_a, spec_b, &edit.flow, &reason))
     {
+      /* Translators: the first two %s are fields ("Phone"), the third says why */
       g_autofree char *message = g_strdup_printf (_("“%s” cannot be mapped to “%s”: %s."),
                                                   spec_a->label, spec_b->label, reason);
 
@@ -405,6 +410,7 @@ map_fields (ConcordMappingEditor *self,
       const ConcordMappingPair *old = concord_mapping_get_pair (mapping, ia >= 0 ? ia : ib);
       g_autofree char *title = pair_title (self, old);
 
+      /* Translators: each %s is a field; the last %s names the pair that was replaced ("Phone ⇄ Mobile") */
       replaced = g_strdup_printf (_("Mapped %s ⇄ %s, replacing %s"), spec_a->label, spec_b->label, title);
     }
 
@@ -686,9 +692,12 @@ field_box (ConcordMappingEditor *self,
   GtkWidget *caption;
 
   if (spec == NULL)
+    /* Translators: the first %s is a kind of field ("Text"), the second the name of an account. "·"
+     * separates the two parts */
     caption_text = g_strdup_printf (_("%s · not in %s any more"), concord_mapping_type_name (type),
                                     self->name[side]);
   else if (spec->read_only)
+    /* Translators: %s is a kind of field ("Text"). "·" separates the two parts */
     caption_text = g_strdup_printf (_("%s · read-only"), concord_mapping_type_name (type));
   else
     caption_text = g_strdup (concord_mapping_type_name (type));
@@ -740,6 +749,7 @@ flow_description (ConcordMappingEditor *self,
   switch (flow)
     {
     case CONCORD_PAIR_FLOW_A_TO_B:
+      /* Translators: the direction of a pair of fields; each %s is the name of an account */
       return g_strdup_printf (_("only from %s to %s"), self->name[0], self->name[1]);
     case CONCORD_PAIR_FLOW_B_TO_A:
       return g_strdup_printf (_("only from %s to %s"), self->name[1], self->name[0]);
@@ -781,6 +791,7 @@ on_flow_toggled (GtkCheckButton       *check,
   if (!flow_allowed (self, pair, edit.flow, &reason))
     {
       g_autofree char *title = pair_title (self, pair);
+      /* Translators: the first %s names a pair of fields ("Phone ⇄ Mobile"), the second says why */
       g_autofree char *message = g_strdup_printf (_("%s cannot sync that way: %s."), title, reason);
 
       show_problem (self, message);
@@ -802,6 +813,8 @@ direction_button (ConcordMappingEditor     *self,
   GtkWidget *heading = gtk_label_new (_("Sync this pair"));
   g_autofree char *title = pair_title (self, pair);
   g_autofree char *description = flow_description (self, pair->flow);
+  /* Translators: the name a screen reader gives a choice; the first %s names a pair of fields, the
+   * second is a direction ("only from Elastic Email to HubSpot") */
   g_autofree char *a11y = g_strdup_printf (_("Direction of %s: %s"), title, description);
   GtkCheckButton *group = NULL;
   const ConcordPairFlow flows[] = {
@@ -832,6 +845,7 @@ direction_button (ConcordMappingEditor     *self,
       switch (flows[i])
         {
         case CONCORD_PAIR_FLOW_A_TO_B:
+          /* Translators: a direction of a pair of fields; each %s is the name of an account */
           label = g_strdup_printf (_("From %s to %s only"), self->name[0], self->name[1]);
           break;
         case CONCORD_PAIR_FLOW_B_TO_A:
@@ -931,6 +945,7 @@ format_drop_down (ConcordMappingEditor     *self,
       formats = date_formats;
       for (guint i = 0; formats[i] != NULL; i++)
         gtk_string_list_append (model, formats[i]);
+      /* Translators: the name a screen reader gives a drop-down; %s names a pair of fields */
       a11y = g_strdup_printf (_("Date format of %s"), title);
     }
   else if (sets)
@@ -939,6 +954,7 @@ format_drop_down (ConcordMappingEditor     *self,
       gtk_string_list_append (model, _("Comma"));
       gtk_string_list_append (model, _("Semicolon"));
       gtk_string_list_append (model, _("Vertical bar"));
+      /* Translators: the name a screen reader gives a drop-down; %s names a pair of fields */
       a11y = g_strdup_printf (_("List separator of %s"), title);
     }
   else
@@ -1034,6 +1050,7 @@ on_unmap_clicked (GtkButton            *button,
     return;
 
   title = pair_title (self, concord_mapping_get_pair (mapping, edit.index));
+  /* Translators: a message after removing a pair of fields; %s names the pair ("Phone ⇄ Mobile") */
   message = g_strdup_printf (_("Unmapped %s"), title);
   apply_edit (self, do_remove, &edit, message, "pairs");
 }
@@ -1084,6 +1101,7 @@ pair_row (ConcordMappingEditor     *self,
   gtk_widget_add_css_class (row, "mapping-pair-row");
   if (pair->flow == CONCORD_PAIR_FLOW_OFF)
     gtk_widget_add_css_class (row, "mapping-flow-off");
+  /* Translators: what a screen reader says of a pair of fields; %s names the pair ("Phone ⇄ Mobile") */
   a11y = automatic ? g_strdup_printf (_("%s, mapped automatically"), title) : g_strdup (title);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
   g_object_set_data (G_OBJECT (row), "pair", GINT_TO_POINTER (TRUE));
@@ -1137,8 +1155,10 @@ pair_row (ConcordMappingEditor     *self,
       pair->type_a != CONCORD_FIELD_TYPE_STRING_SET && pair->type_b != CONCORD_FIELD_TYPE_STRING_SET)
     {
       guint n = concord_mapping_pair_get_n_values (pair);
+      /* Translators: a button that opens the value map; %u is a number of value pairs */
       g_autofree char *label = n > 0 ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Value…", "%u Values…", n), n)
                                      : g_strdup (_("Values…"));
+      /* Translators: the name a screen reader gives a button; %s names a pair of fields ("Phone ⇄ Mobile") */
       g_autofree char *values_a11y = g_strdup_printf (_("Value map of %s"), title);
       GtkWidget *values = gtk_button_new_with_label (label);
 
@@ -1154,6 +1174,7 @@ pair_row (ConcordMappingEditor     *self,
 
   unmap = gtk_button_new_from_icon_name ("list-remove-symbolic");
   {
+    /* Translators: the name a screen reader gives a button; %s names a pair of fields ("Phone ⇄ Mobile") */
     g_autofree char *unmap_a11y = g_strdup_printf (_("Unmap %s"), title);
 
     gtk_widget_set_valign (unmap, GTK_ALIGN_CENTER);
@@ -1281,6 +1302,7 @@ create_map_to_popover (GtkMenuButton *button,
 
   popover = gtk_popover_new ();
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  /* Translators: %s in quotes is a field ("Phone"), the other %s the name of an account */
   heading_text = g_strdup_printf (_("Map “%s” to a field of %s"), spec->label, self->name[other]);
   heading = gtk_label_new (heading_text);
   gtk_label_set_wrap (GTK_LABEL (heading), TRUE);
@@ -1288,6 +1310,7 @@ create_map_to_popover (GtkMenuButton *button,
   gtk_label_set_max_width_chars (GTK_LABEL (heading), 36);
   gtk_widget_add_css_class (heading, "heading");
   search = gtk_search_entry_new ();
+  /* Translators: the name a screen reader gives a search field; %s is the name of an account */
   search_a11y = g_strdup_printf (_("Search the fields of %s"), self->name[other]);
   gtk_accessible_update_property (GTK_ACCESSIBLE (search), GTK_ACCESSIBLE_PROPERTY_LABEL, search_a11y, -1);
   scrolled = gtk_scrolled_window_new ();
@@ -1326,6 +1349,8 @@ create_map_to_popover (GtkMenuButton *button,
           {
             const ConcordMappingPair *pair = concord_mapping_get_pair (mapping, mapped);
 
+            /* Translators: the first %s is a kind of field ("Text"), the second the field it is
+             * mapped to. "·" separates the two parts */
             subtitle = g_strdup_printf (_("%s · now mapped to “%s”"),
                                         concord_mapping_type_name (candidate->type),
                                         field_label (self, side, pair_key (pair, side)));
@@ -1384,6 +1409,7 @@ field_row (ConcordMappingEditor   *self,
   GtkWidget *button = gtk_menu_button_new ();
   GtkDragSource *source = gtk_drag_source_new ();
   g_autofree char *subtitle = NULL;
+  /* Translators: the first %s is a field ("Phone"), the second the name of an account */
   g_autofree char *a11y = g_strdup_printf (_("Map %s of %s to…"), spec->label, self->name[side]);
 
   subtitle = spec->read_only ? g_strdup_printf (_("%s · read-only"), concord_mapping_type_name (spec->type))
@@ -1519,6 +1545,8 @@ rebuild (ConcordMappingEditor *self,
                                               : _("Custom mapping"));
   {
     g_autofree char *description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                 /* Translators: %u is a number of pairs,
+                                                                  * each %s the name of an account */
                                                                  "%u pair of fields between %s and %s",
                                                                  "%u pairs of fields between %s and %s",
                                                                  n_pairs),
@@ -1546,6 +1574,7 @@ rebuild (ConcordMappingEditor *self,
       GtkListBox *list = s == 0 ? self->fields_a : self->fields_b;
       AdwPreferencesGroup *group = s == 0 ? self->group_a : self->group_b;
       GPtrArray *fields = self->setup->fields[s];
+      /* Translators: the title of a list of fields; %s is the name of an account */
       g_autofree char *title = g_strdup_printf (_("Unmapped in %s"), self->name[s]);
       guint n = 0;
 
