@@ -130,6 +130,38 @@ walk (GtkWidget *widget,
     walk (child, w);
 }
 
+/* The innermost widgets under @widget whose natural width is over @limit:
+ * what widens a window. */
+static void
+find_wide (GtkWidget *widget,
+           int        limit,
+           GString   *out)
+{
+  gboolean child_wide = FALSE;
+  int natural;
+
+  if (!gtk_widget_get_visible (widget))
+    return;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (!gtk_widget_get_visible (child))
+        continue;
+      gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+      if (natural > limit)
+        {
+          child_wide = TRUE;
+          find_wide (child, limit, out);
+        }
+    }
+  if (!child_wide)
+    {
+      gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+      g_string_append_printf (out, " %s#%s (%d px)", G_OBJECT_TYPE_NAME (widget),
+                              gtk_widget_get_name (widget), natural);
+    }
+}
+
 /* Checks @window's labels and direction, and saves it as @name. */
 static void
 check_screen (GtkWidget  *window,
@@ -158,6 +190,20 @@ check_screen (GtkWidget  *window,
     }
   for (guint i = 0; i < w.clipped->len; i++)
     g_test_message ("%s: cut short: %s", name, (const char *) g_ptr_array_index (w.clipped, i));
+  {
+    g_autoptr(GString) wide = g_string_new (NULL);
+
+    int minimum, natural;
+
+    /* What makes the window wider than a large screen, if anything. */
+    gtk_widget_measure (window, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural, NULL, NULL);
+    if (natural > 1000)
+      find_wide (window, 1000, wide);
+    if (wide->len > 0)
+      g_test_message ("%s: over 1000 px wide:%s", name, wide->str);
+    g_test_message ("%s: at least %d px wide, %d px natural, shown %d px wide", name, minimum, natural,
+                    gtk_widget_get_width (window));
+  }
   for (guint i = 0; i < w.wide->len; i++)
     g_test_message ("%s: too wide: %s", name, (const char *) g_ptr_array_index (w.wide, i));
   g_assert_cmpuint (n_untranslated, ==, 0);
@@ -265,6 +311,10 @@ test_connection (void)
   wait[1] = GINT_TO_POINTER ((int) id);
   g_assert_true (concord_test_wait_until (concord_test_has_connection_row, wait, 10));
   check_screen (window, "connections", allowed);
+  /* The arrow from the first app's icon to the second's: the first is on
+   * the right, right to left. */
+  g_assert_nonnull (concord_test_find_text (window, rtl ? "←" : "→"));
+  g_assert_null (concord_test_find_text (window, rtl ? "→" : "←"));
 
   g_signal_emit_by_name (gtk_widget_get_template_child (window, CONCORD_TYPE_WINDOW, "connection_list"),
                          "row-activated", concord_test_connection_row (window, id));

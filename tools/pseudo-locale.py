@@ -10,7 +10,8 @@ Placeholders (%s, %1$s, %u, %%, strftime's %e …), mnemonics (_Save keeps its
 msgfmt --check passes and the UI still works.
 
 With --rtl every message also starts with a RIGHT-TO-LEFT MARK, so its
-paragraph is laid out right to left as Hebrew is; and --gtk-direction writes
+paragraph is laid out right to left as Hebrew is, and its arrows are
+mirrored ("→" becomes "←") as translators are asked to; and --gtk-direction writes
 the one message GTK reads to choose the direction of the whole UI
 ("default:LTR", in GTK's own "gtk40" domain) translated to "default:RTL".
 
@@ -66,7 +67,12 @@ def pseudo(text, rtl):
     while body.endswith('\n'):
         body, tail = body[:-1], tail + '\n'
     result = f'[{body} {pad}]{tail}'
-    return (RLM + result) if rtl else result
+    if rtl:
+        # As translators are told: an arrow from the first thing named to the
+        # second points the other way when the first is on the right.
+        result = result.translate(str.maketrans({'→': '←', '←': '→'}))
+        return RLM + result
+    return result
 
 
 def quote(s):

@@ -261,7 +261,9 @@ show_row (ConcordActivityLine      *self,
           g_autofree char *after = shown_value (row->after);
 
           set_kind_style (self, "document-edit-symbolic", "accent");
-          /* Translators: a field's change: "Company: Old Ltd → New Ltd" */
+          /* Translators: a field's change: "Company: Old Ltd → New Ltd"; the arrow
+           * points from the old value to the new: in a right-to-left language,
+           * use "←" and keep the order of the placeholders (old, then new). */
           change = g_strdup_printf (_("%s: %s → %s"), field_label (row->field), before, after);
           outcome = row->by_person
             /* Translators: %s is an account */

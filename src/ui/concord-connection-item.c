@@ -28,6 +28,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-app-registry.h"
+#include "concord-arrow.h"
 #include "concord-connection-item.h"
 #include "concord-reflow-box.h"
 
@@ -183,18 +184,18 @@ update (ConcordConnectionItem *self)
   switch (concord_connection_state_get_direction (state))
     {
     case CONCORD_DIRECTION_A_TO_B:
-      arrow = "→";
+      arrow = concord_arrow_glyph (GTK_WIDGET (self->direction_label), CONCORD_ARROW_FORWARD);
       apps = g_strdup_printf (_("From %s to %s"), concord_connection_state_get_account_a (state),
                               concord_connection_state_get_account_b (state));
       break;
     case CONCORD_DIRECTION_B_TO_A:
-      arrow = "←";
+      arrow = concord_arrow_glyph (GTK_WIDGET (self->direction_label), CONCORD_ARROW_BACK);
       apps = g_strdup_printf (_("From %s to %s"), concord_connection_state_get_account_b (state),
                               concord_connection_state_get_account_a (state));
       break;
     case CONCORD_DIRECTION_BOTH:
     default:
-      arrow = "⇄";
+      arrow = concord_arrow_glyph (GTK_WIDGET (self->direction_label), CONCORD_ARROW_BOTH);
       /* Translators: the direction of a connection; each %s is the name of an account */
       apps = g_strdup_printf (_("Between %s and %s"), concord_connection_state_get_account_a (state),
                               concord_connection_state_get_account_b (state));

@@ -22,6 +22,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-arrow.h"
 #include "concord-convert.h"
 #include "concord-mapping-common.h"
 #include "concord-mapping-editor.h"
@@ -133,9 +134,10 @@ static char *
 pair_title (ConcordMappingEditor     *self,
             const ConcordMappingPair *pair)
 {
-  return g_strdup_printf ("%s ⇄ %s",
-                          field_label (self, CONCORD_SIDE_A, pair_key (pair, CONCORD_SIDE_A)),
-                          field_label (self, CONCORD_SIDE_B, pair_key (pair, CONCORD_SIDE_B)));
+  return concord_arrow_join (GTK_WIDGET (self),
+                             field_label (self, CONCORD_SIDE_A, pair_key (pair, CONCORD_SIDE_A)),
+                             CONCORD_ARROW_BOTH,
+                             field_label (self, CONCORD_SIDE_B, pair_key (pair, CONCORD_SIDE_B)));
 }
 
 /* Whether values may flow from @from_spec to @to_spec; if not, why. */

@@ -26,6 +26,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-arrow.h"
 #include "concord-mapping-common.h"
 #include "concord-mapping-values-dialog.h"
 #include "concord-reflow-box.h"
@@ -619,7 +620,7 @@ concord_mapping_values_dialog_new (ConcordMapping         *mapping,
   pair = concord_mapping_get_pair (mapping, index);
   self->key_a = pair->key_a;
 
-  title = g_strdup_printf ("%s ⇄ %s", spec_a->label, spec_b->label);
+  title = concord_arrow_join (GTK_WIDGET (self), spec_a->label, CONCORD_ARROW_BOTH, spec_b->label);
   adw_window_title_set_subtitle (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
   /* Translators: the first and third %s are fields ("Status"), the second and fourth the names of

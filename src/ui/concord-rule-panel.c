@@ -1190,7 +1190,9 @@ set_names (ConcordRulePanel *self,
            const char       *source_name,
            const char       *target_name)
 {
-  /* Translators: a direction of a connection, "Shop → Newsletter" */
+  /* Translators: a direction of a connection, "Shop → Newsletter"; the arrow
+   * points from the first account to the second: in a right-to-left
+   * language, use "←". */
   g_autofree char *title = g_strdup_printf (_("%s → %s"), source_name, target_name);
 
   g_free (self->source_name);
