@@ -33,6 +33,7 @@
 #include "concord-engine.h"
 #include "concord-sandbox.h"
 #include "concord-window.h"
+#include "concord-word-order.h"
 #include "concord-test-ui.h"
 #include "concord-test-utils.h"
 
@@ -271,6 +272,50 @@ test_add_connection (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* A sentence of widgets in the translation's order: "%3$s %1$s %2$s"
+ * puts the third first; anything but each part once changes nothing. */
+static void
+test_word_order (void)
+{
+  const char *bad[] = { "", "%1$s %2$s", "%1$s %1$s %2$s", "%1$s %2$s %4$s", "%0$s %1$s %2$s",
+                        "%1$s %2$s %3$s %3$s", "%s %s %s", "%1$d %2$s %3$s", "%1$s %2$s %3$", NULL };
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *first = gtk_label_new ("first");
+  GtkWidget *parts[3];
+  guint order[3];
+  GtkWidget *child;
+
+  g_object_ref_sink (box);
+  g_assert_true (concord_word_order_parse ("%1$s %2$s %3$s", 3, order));
+  g_assert_cmpuint (order[0], ==, 0);
+  g_assert_cmpuint (order[2], ==, 2);
+  g_assert_true (concord_word_order_parse ("[%3$s, %1$s: %2$s ~~]", 3, order));
+  g_assert_cmpuint (order[0], ==, 2);
+  g_assert_cmpuint (order[1], ==, 0);
+  g_assert_cmpuint (order[2], ==, 1);
+  for (guint i = 0; bad[i] != NULL; i++)
+    g_assert_false (concord_word_order_parse (bad[i], 3, order));
+
+  gtk_box_append (GTK_BOX (box), first);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("part %u", i + 1);
+
+      parts[i] = gtk_label_new (name);
+      gtk_box_append (GTK_BOX (box), parts[i]);
+    }
+  concord_word_order_apply ("%3$s %1$s %2$s", first, parts, 3);
+  child = gtk_widget_get_first_child (box);
+  g_assert_true (child == first);
+  g_assert_true ((child = gtk_widget_get_next_sibling (child)) == parts[2]);
+  g_assert_true ((child = gtk_widget_get_next_sibling (child)) == parts[0]);
+  g_assert_true ((child = gtk_widget_get_next_sibling (child)) == parts[1]);
+  /* Not an order: as it was. */
+  concord_word_order_apply ("%3$s %3$s %2$s", first, parts, 3);
+  g_assert_true (gtk_widget_get_next_sibling (first) == parts[2]);
+  g_object_unref (box);
+}
+
 /* A connection between the sandbox's two sample apps, its row in the list
  * (its state, its direction) and its page. */
 static void
@@ -377,6 +422,7 @@ main (int   argc,
   g_settings_set_boolean (concord_application_get_settings (app), "notify-errors", FALSE);
 
   g_test_add_func ("/concord/i18n/pseudo/messages", test_messages);
+  g_test_add_func ("/concord/i18n/word-order", test_word_order);
   g_test_add_func ("/concord/i18n/pseudo/main-window", test_main_window);
   g_test_add_func ("/concord/i18n/pseudo/add-connection", test_add_connection);
   g_test_add_func ("/concord/i18n/pseudo/connection", test_connection);

@@ -78,7 +78,9 @@ format_time (gint64 unix_seconds)
 
   if (g_date_time_get_year (when) == g_date_time_get_year (now) &&
       g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (now))
-    return g_date_time_format (when, "%H:%M");
+    /* Translators: a time of today in the activity, e.g. "14:05"; a
+     * g_date_time_format() format: "%I:%M %p" gives "2:05 PM" */
+    return g_date_time_format (when, _("%H:%M"));
 
   if (g_date_time_get_year (when) == g_date_time_get_year (now))
     /* Translators: a date and time in the activity, e.g. "12 Mar, 14:05" */
@@ -112,7 +114,8 @@ append_count (GString    *out,
   if (count == 0)
     return;
   if (out->len > 0)
-    g_string_append (out, " · ");
+    /* Translators: between the counts of a sync run, as in "3 created · 2 updated" (with its spaces) */
+    g_string_append (out, C_("counts separator", " · "));
   g_string_append (out, text);
 }
 
