@@ -37,6 +37,8 @@ XGETTEXT_ARGS = [
     '--flag=g_print:1:c-format', '--flag=g_printerr:1:c-format',
     '--flag=g_printf:1:c-format', '--flag=g_fprintf:2:c-format',
     '--flag=g_sprintf:2:c-format', '--flag=g_snprintf:3:c-format',
+    # po/meson.build's own
+    '--add-comments=Translators',
 ]
 
 # A printf directive: %%, or % [n$] [flags] [width] [.prec] [length] conversion,

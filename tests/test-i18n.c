@@ -30,6 +30,7 @@
 #include "concord-add-connection-dialog.h"
 #include "concord-app-registry.h"
 #include "concord-application.h"
+#include "concord-connection-page.h"
 #include "concord-engine.h"
 #include "concord-sandbox.h"
 #include "concord-window.h"
@@ -331,7 +332,10 @@ test_connection (void)
   ConcordConnectionRow row = { 0 };
   GAsyncResult *slot = NULL;
   GtkWidget *window = main_window ();
-  const char * const allowed[] = { "Newsletter", "Sales", "Newsletter to Sales", NULL };
+  /* The accounts' and the connection's names, and the sample apps' own
+   * fields (named in the app, not by Concord). */
+  const char * const allowed[] = { "Newsletter", "Sales", "Newsletter to Sales",
+                                   "Lifecycle stage", "Signup form", "Deals won", NULL };
   gpointer wait[2];
   gint64 id;
 
@@ -364,6 +368,17 @@ test_connection (void)
   g_signal_emit_by_name (gtk_widget_get_template_child (window, CONCORD_TYPE_WINDOW, "connection_list"),
                          "row-activated", concord_test_connection_row (window, id));
   check_screen (window, "connection-page", allowed);
+  {
+    GtkWidget *page = concord_test_named (window, "connection-page");
+
+    /* Its rules (sentences of widgets) and its field mapping (pairs of
+     * fields with arrows). */
+    concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "rules");
+    check_screen (window, "connection-rules", allowed);
+    concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "mapping");
+    check_screen (window, "connection-mapping", allowed);
+    concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "overview");
+  }
   gtk_widget_activate_action (window, "win.show-connections", NULL);
 }
 

@@ -120,7 +120,7 @@ field_label (ConcordMappingEditor *self,
 {
   const ConcordFieldSpec *spec = lookup_spec (self, side, key);
 
-  return spec != NULL && spec->label != NULL ? spec->label : key;
+  return spec != NULL && spec->label != NULL ? concord_mapping_field_label (spec) : key;
 }
 
 static const char *
@@ -150,7 +150,7 @@ can_flow (const ConcordFieldSpec  *from_spec,
     {
       if (reason != NULL)
         /* Translators: %s is a field ("Phone") */
-        *reason = g_strdup_printf (_("“%s” is read-only"), to_spec->label);
+        *reason = g_strdup_printf (_("“%s” is read-only"), concord_mapping_field_label (to_spec));
       return FALSE;
     }
   if (!concord_field_types_convertible (from_spec->type, to_spec->type))
@@ -196,7 +196,9 @@ initial_flow (const ConcordFieldSpec  *spec_a,
         {
           if (spec_a->read_only && spec_b->read_only)
             /* Translators: each %s is a field ("Phone") */
-            *reason = g_strdup_printf (_("“%s” and “%s” are both read-only"), spec_a->label, spec_b->label);
+            *reason = g_strdup_printf (_("“%s” and “%s” are both read-only"),
+                                       concord_mapping_field_label (spec_a),
+                                       concord_mapping_field_label (spec_b));
           else
             *reason = g_strdup (why_ab);
         }
@@ -395,7 +397,9 @@ map_fields (ConcordMappingEditor *self,
     {
       /* Translators: the first two %s are fields ("Phone"), the third says why */
       g_autofree char *message = g_strdup_printf (_("“%s” cannot be mapped to “%s”: %s."),
-                                                  spec_a->label, spec_b->label, reason);
+                                                  concord_mapping_field_label (spec_a),
+                                                  concord_mapping_field_label (spec_b),
+                                                  reason);
 
       show_problem (self, message);
       return FALSE;
@@ -413,7 +417,10 @@ map_fields (ConcordMappingEditor *self,
       g_autofree char *title = pair_title (self, old);
 
       /* Translators: each %s is a field; the last %s names the pair that was replaced ("Phone ⇄ Mobile") */
-      replaced = g_strdup_printf (_("Mapped %s ⇄ %s, replacing %s"), spec_a->label, spec_b->label, title);
+      replaced = g_strdup_printf (_("Mapped %s ⇄ %s, replacing %s"),
+                                  concord_mapping_field_label (spec_a),
+                                  concord_mapping_field_label (spec_b),
+                                  title);
     }
 
   edit.key_a = spec_a->key;
@@ -1305,7 +1312,9 @@ create_map_to_popover (GtkMenuButton *button,
   popover = gtk_popover_new ();
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   /* Translators: %s in quotes is a field ("Phone"), the other %s the name of an account */
-  heading_text = g_strdup_printf (_("Map “%s” to a field of %s"), spec->label, self->name[other]);
+  heading_text = g_strdup_printf (_("Map “%s” to a field of %s"),
+                                  concord_mapping_field_label (spec),
+                                  self->name[other]);
   heading = gtk_label_new (heading_text);
   gtk_label_set_wrap (GTK_LABEL (heading), TRUE);
   gtk_label_set_xalign (GTK_LABEL (heading), 0);
@@ -1362,7 +1371,7 @@ create_map_to_popover (GtkMenuButton *button,
 
         row = adw_action_row_new ();
         adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), candidate->label);
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), concord_mapping_field_label (candidate));
         adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
         icon = gtk_image_new_from_icon_name (concord_mapping_type_icon (candidate->type));
         gtk_widget_add_css_class (icon, "mapping-field-icon");
@@ -1370,13 +1379,17 @@ create_map_to_popover (GtkMenuButton *button,
         adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
         gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), ok);
         gtk_widget_set_sensitive (row, ok);
-        gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, candidate->label,
+        gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        concord_mapping_field_label (candidate),
                                         GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle, -1);
         g_object_set_data (G_OBJECT (row), "side", GINT_TO_POINTER (side));
         g_object_set_data_full (G_OBJECT (row), "key", g_strdup (spec->key), g_free);
         g_object_set_data_full (G_OBJECT (row), "other-key", g_strdup (candidate->key), g_free);
         g_object_set_data_full (G_OBJECT (row), "haystack",
-                                g_strdup_printf ("%s %s", candidate->label, candidate->key), g_free);
+                                g_strdup_printf ("%s %s",
+                                                 concord_mapping_field_label (candidate),
+                                                 candidate->key), g_free);
         gtk_list_box_append (GTK_LIST_BOX (list), row);
       }
 
@@ -1412,12 +1425,14 @@ field_row (ConcordMappingEditor   *self,
   GtkDragSource *source = gtk_drag_source_new ();
   g_autofree char *subtitle = NULL;
   /* Translators: the first %s is a field ("Phone"), the second the name of an account */
-  g_autofree char *a11y = g_strdup_printf (_("Map %s of %s to…"), spec->label, self->name[side]);
+  g_autofree char *a11y = g_strdup_printf (_("Map %s of %s to…"),
+                                           concord_mapping_field_label (spec),
+                                           self->name[side]);
 
   subtitle = spec->read_only ? g_strdup_printf (_("%s · read-only"), concord_mapping_type_name (spec->type))
                              : g_strdup (concord_mapping_type_name (spec->type));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), spec->label);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), concord_mapping_field_label (spec));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_widget_add_css_class (icon, "mapping-field-icon");
   gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
@@ -1427,7 +1442,9 @@ field_row (ConcordMappingEditor   *self,
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_widget_set_focusable (row, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, spec->label,
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  concord_mapping_field_label (spec),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle, -1);
   gtk_widget_set_tooltip_text (row, _("Drag onto a field of the other app to map them"));
 

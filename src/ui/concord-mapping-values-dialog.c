@@ -488,7 +488,8 @@ default_widget (ConcordMappingValuesDialog *self,
   g_autofree char *title = g_strdup_printf (_("Other values written to %s"), self->name[side]);
   /* Translators: each %s is a field ("Phone") */
   g_autofree char *subtitle = g_strdup_printf (_("A value of “%s” without a pairing, written to “%s”"),
-                                               self->spec[other]->label, spec->label);
+                                               concord_mapping_field_label (self->spec[other]),
+                                               concord_mapping_field_label (spec));
   GtkWidget *row;
 
   if (has_choices (spec))
@@ -620,13 +621,17 @@ concord_mapping_values_dialog_new (ConcordMapping         *mapping,
   pair = concord_mapping_get_pair (mapping, index);
   self->key_a = pair->key_a;
 
-  title = concord_arrow_join (GTK_WIDGET (self), spec_a->label, CONCORD_ARROW_BOTH, spec_b->label);
+  title = concord_arrow_join (GTK_WIDGET (self),
+                              concord_mapping_field_label (spec_a),
+                              CONCORD_ARROW_BOTH,
+                              concord_mapping_field_label (spec_b));
   adw_window_title_set_subtitle (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
   /* Translators: the first and third %s are fields ("Status"), the second and fourth the names of
    * their accounts */
   description = g_strdup_printf (_("Which value of “%s” in %s becomes which value of “%s” in %s"),
-                                 spec_a->label, self->name[0], spec_b->label, self->name[1]);
+                                 concord_mapping_field_label (spec_a), self->name[0],
+                                 concord_mapping_field_label (spec_b), self->name[1]);
   adw_preferences_group_set_description (self->pairs_group, description);
 
   self->loading = TRUE;
