@@ -1152,6 +1152,11 @@ concord_rule_panel_init (ConcordRulePanel *self)
   self->target_name = g_strdup ("");
   gtk_widget_init_template (GTK_WIDGET (self));
   self->count_box_ref = g_object_ref_sink (self->count_box);
+  /* Homogeneous in width only, a stack measures its hidden page's width
+   * for that page's height at its narrowest: wrapped text asked to fit
+   * in so few lines wants the width of one line (over 2000 px in a long
+   * language), and the whole page could not be narrower. */
+  gtk_stack_set_hhomogeneous (self->stack, FALSE);
 }
 
 /* ------------------------------------------------------------------------- */
