@@ -772,6 +772,10 @@ account_remove (Cli        *cli,
   return EXIT_SUCCESS;
 }
 
+/* An app without a secret (an address book on this computer) has no key
+ * to check: verify checks the app itself, by listing its address books
+ * (GNOME Contacts: Evolution Data Server answers; a vCard folder: the
+ * folder can be read), and says so. */
 static int
 account_verify (Cli        *cli,
                 const char *name)
@@ -780,11 +784,21 @@ account_verify (Cli        *cli,
   g_autoptr(ConcordAccountRow) account = NULL;
   g_autoptr(ConcordConnector) connector = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) types = NULL;
+  const ConcordAppInfo *app;
   GAsyncResult *slot = NULL;
 
   if (!open_store (cli, &error) ||
-      (account = concord_store_get_account (cli->store, name, &error)) == NULL ||
-      (connector = connector_for (account, &error)) == NULL)
+      (account = concord_store_get_account (cli->store, name, &error)) == NULL)
+    return fail (error);
+
+  app = concord_app_registry_lookup (account->app_id);
+  if (app != NULL && app->auth == CONCORD_APP_AUTH_NONE)
+    connector = concord_app_registry_create_connector (account->app_id, account->options_json, "",
+                                                       &error);
+  else
+    connector = connector_for (account, &error);
+  if (connector == NULL)
     return fail (error);
 
   concord_connector_verify_async (connector, NULL, on_result_cb, &slot);
@@ -792,7 +806,23 @@ account_verify (Cli        *cli,
   if (!concord_connector_verify_finish (connector, result, &error))
     return fail (error);
 
-  g_print ("The key of %s works\n", name);
+  if (app == NULL || app->auth != CONCORD_APP_AUTH_NONE)
+    {
+      g_print ("The key of %s works\n", name);
+      return EXIT_SUCCESS;
+    }
+
+  types = concord_connector_list_contact_types_sync (connector, NULL, &error);
+  if (types == NULL)
+    {
+      g_prefix_error (&error, "Account %s: ", account->name);
+      return fail (error);
+    }
+
+  /* Translators: %s is an app's name, %u a number of address books */
+  g_print (ngettext ("%s is reachable: %u address book.\n", "%s is reachable: %u address books.\n",
+                     types->len),
+           concord_app_info_get_name (app), types->len);
   return EXIT_SUCCESS;
 }
 

@@ -507,7 +507,10 @@ prop_info (const Prop *prop,
 /* Values: escaping                                                          */
 /* ------------------------------------------------------------------------- */
 
-/* Unescapes a text value (or one component): \\ \, \; \: \n \N. */
+/* Unescapes a text value (or one component): \\ \, \; \: \n \N. A
+ * backslash that ends the value escapes nothing: it is dropped (RFC 6350
+ * §3.4 has no such escape; kept, it would reach the other app and come
+ * back doubled). */
 static char *
 unescape_len (const char *text,
               gsize       len)
@@ -516,7 +519,9 @@ unescape_len (const char *text,
 
   for (gsize i = 0; i < len; i++)
     {
-      if (text[i] == '\\' && i + 1 < len)
+      if (text[i] == '\\' && i + 1 == len)
+        break;
+      if (text[i] == '\\')
         {
           char c = text[++i];
           if (c == 'n' || c == 'N')
@@ -1704,12 +1709,38 @@ nonblank_unescaped (const char *value)
   return NULL;
 }
 
-/* The first component of ORG, unescaped. */
+/* @text without control characters (C0 but tab, and DEL), in place: a
+ * name with them is refused by some apps (Elastic Email keeps them as they
+ * are, and other apps then choke). The card keeps its own bytes. */
+static char *
+drop_controls (char *text)
+{
+  char *out = text;
+
+  if (text == NULL)
+    return NULL;
+  for (const char *p = text; *p != '\0'; p++)
+    if (((guchar) *p >= 0x20 && *p != 0x7f) || *p == '\t')
+      *out++ = *p;
+  *out = '\0';
+  return text;
+}
+
+/* Trimmed copy of a name without control characters, NULL when blank. */
+static char *
+nonblank_name (const char *text)
+{
+  g_autofree char *copy = g_strdup (text);
+
+  return nonblank (drop_controls (copy));
+}
+
+/* The first component of ORG, unescaped, without control characters. */
 static char *
 read_org (const Prop *prop)
 {
   g_autoptr(GPtrArray) parts = split_components (prop_value (prop), ';');
-  return nonblank (component (parts, 0));
+  return nonblank_name (component (parts, 0));
 }
 
 /* Whether one of the card's EMAIL values is @text. */
@@ -1762,14 +1793,14 @@ read_names (const ConcordVCard *card,
   if (n != NULL)
     {
       g_autoptr(GPtrArray) parts = split_components (prop_value (n), ';');
-      last = nonblank (component (parts, 0));
-      first = nonblank (component (parts, 1));
+      last = nonblank_name (component (parts, 0));
+      first = nonblank_name (component (parts, 1));
     }
 
   fn = find_prop (card, "FN");
   if (first == NULL && last == NULL && fn != NULL)
     {
-      g_autofree char *full = unescape (prop_value (fn));
+      g_autofree char *full = drop_controls (unescape (prop_value (fn)));
       char *space;
 
       g_strstrip (full);
