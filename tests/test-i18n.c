@@ -29,6 +29,7 @@
 
 #include "concord-add-connection-dialog.h"
 #include "concord-app-registry.h"
+#include "concord-arrow.h"
 #include "concord-application.h"
 #include "concord-connection-page.h"
 #include "concord-engine.h"
@@ -327,6 +328,35 @@ test_word_order (void)
   g_object_unref (box);
 }
 
+/* An arrow between two names points from the first to the second in
+ * either direction: mirrored right to left, the names isolated so a Latin
+ * name does not take the arrow into its run; left to right, plain text. */
+static void
+test_arrows (void)
+{
+  GtkWidget *label = g_object_ref_sink (gtk_label_new (NULL));
+  g_autofree char *ltr = NULL;
+  g_autofree char *rtl_text = NULL;
+  g_autofree char *both = NULL;
+
+  gtk_widget_set_direction (label, GTK_TEXT_DIR_LTR);
+  ltr = concord_arrow_join (label, "Shop", CONCORD_ARROW_FORWARD, "Newsletter");
+  g_assert_cmpstr (ltr, ==, "Shop → Newsletter");
+  g_assert_cmpstr (concord_arrow_glyph (label, CONCORD_ARROW_BACK), ==, "←");
+
+  gtk_widget_set_direction (label, GTK_TEXT_DIR_RTL);
+  rtl_text = concord_arrow_join (label, "Shop", CONCORD_ARROW_FORWARD, "Newsletter");
+  g_assert_cmpstr (rtl_text, ==, "\u2068Shop\u2069 ← \u2068Newsletter\u2069");
+  g_assert_cmpstr (concord_arrow_glyph (label, CONCORD_ARROW_BACK), ==, "→");
+  both = concord_arrow_join (label, "Email", CONCORD_ARROW_BOTH, "Email");
+  g_assert_cmpstr (both, ==, "\u2068Email\u2069 ⇄ \u2068Email\u2069");
+
+  /* Icons GTK mirrors itself. */
+  g_assert_cmpstr (concord_arrow_icon_name (CONCORD_ARROW_FORWARD), ==, "go-next-symbolic");
+  g_assert_cmpstr (concord_arrow_icon_name (CONCORD_ARROW_BACK), ==, "go-previous-symbolic");
+  g_object_unref (label);
+}
+
 /* A connection between the sandbox's two sample apps, its row in the list
  * (its state, its direction) and its page. */
 static void
@@ -448,6 +478,7 @@ main (int   argc,
 
   g_test_add_func ("/concord/i18n/pseudo/messages", test_messages);
   g_test_add_func ("/concord/i18n/word-order", test_word_order);
+  g_test_add_func ("/concord/i18n/arrows", test_arrows);
   g_test_add_func ("/concord/i18n/pseudo/main-window", test_main_window);
   g_test_add_func ("/concord/i18n/pseudo/add-connection", test_add_connection);
   g_test_add_func ("/concord/i18n/pseudo/connection", test_connection);
