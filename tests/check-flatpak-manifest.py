@@ -28,6 +28,10 @@ ALLOWED_FINISH_ARGS = {
     '--talk-name=org.gnome.evolution.dataserver.Sources5',
     '--talk-name=org.gnome.evolution.dataserver.AddressBook10',
     '--talk-name=org.gnome.evolution.dataserver.Subprocess.Backend.*',
+    # The status icon: registering with the tray's watcher. Not owning an
+    # org.kde.StatusNotifierItem-* name: refused one, the item registers
+    # by its unique name and path (concord-status-icon.c).
+    '--talk-name=org.kde.StatusNotifierWatcher',
 }
 REQUIRED_FINISH_ARGS = ALLOWED_FINISH_ARGS
 
