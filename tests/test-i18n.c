@@ -33,6 +33,7 @@
 #include "concord-application.h"
 #include "concord-connection-page.h"
 #include "concord-engine.h"
+#include "concord-preferences-window.h"
 #include "concord-sandbox.h"
 #include "concord-window.h"
 #include "concord-word-order.h"
@@ -328,6 +329,31 @@ test_word_order (void)
   g_object_unref (box);
 }
 
+/* The application's Preferences, as app.preferences shows them. */
+static void
+test_preferences (void)
+{
+  GtkWidget *window = main_window ();
+  GtkWidget *preferences = NULL;
+  g_autoptr(GListModel) toplevels = NULL;
+
+  concord_test_spin (300);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  concord_test_spin (500);
+  toplevels = g_object_ref (gtk_window_get_toplevels ());
+  for (guint i = 0; preferences == NULL && i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
+
+      if (CONCORD_IS_PREFERENCES_WINDOW (item) && gtk_widget_get_mapped (GTK_WIDGET (item)))
+        preferences = GTK_WIDGET (item);
+    }
+  g_assert_nonnull (preferences);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (preferences)) == GTK_WINDOW (window));
+  check_screen (preferences, "preferences", NULL);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
 /* An arrow between two names points from the first to the second in
  * either direction: mirrored right to left, the names isolated so a Latin
  * name does not take the arrow into its run; left to right, plain text. */
@@ -481,6 +507,7 @@ main (int   argc,
   g_test_add_func ("/concord/i18n/arrows", test_arrows);
   g_test_add_func ("/concord/i18n/pseudo/main-window", test_main_window);
   g_test_add_func ("/concord/i18n/pseudo/add-connection", test_add_connection);
+  g_test_add_func ("/concord/i18n/pseudo/preferences", test_preferences);
   g_test_add_func ("/concord/i18n/pseudo/connection", test_connection);
   ret = g_test_run ();
 
