@@ -11,11 +11,20 @@
  * right to left, whose GTK catalog translates "default:LTR" to
  * "default:RTL" as Hebrew's and Arabic's do).
  *
- * Each screen's labels must be translated (pseudo text, not plain English)
- * and laid out in the locale's direction; a label cut short (narrower than
- * its text, neither wrapped nor ellipsized) is reported. Each screen is
- * saved as a PNG of the app's own window, in CONCORD_SCREENSHOT_DIR or
- * else in tests/i18n-screenshots/ of the build tree, to be looked at.
+ * The screens: the main window (empty, then with a connection whose row's
+ * arrow must point from the first app to the second), Add Connection,
+ * Preferences, and a connection's Overview, Rules and Field Mapping. Each
+ * screen's labels must be translated (pseudo text, not plain English; the
+ * apps', accounts' and sample fields' names aside) and laid out in the
+ * locale's direction, and it must be able to be narrower than 1000 px;
+ * labels cut short (neither wrapped nor ellipsized) and what keeps a
+ * screen over 360 px are reported. Each screen is saved as a PNG of the
+ * app's own window, in CONCORD_SCREENSHOT_DIR or else in
+ * tests/i18n-screenshots/ of the build tree, to be looked at.
+ *
+ * Also: a rule's sentence of widgets in a translation's word order
+ * (concord-word-order.c) and arrows mirrored right to left
+ * (concord-arrow.c).
  *
  * Suites 'ui' and 'keyring': the application opens the session keyring.
  */
