@@ -765,7 +765,8 @@ account_remove (Cli        *cli,
   concord_secret_store_clear_async (secrets, account->id, NULL, on_result_cb, &slot);
   result = wait_for (&slot);
   if (!concord_secret_store_clear_finish (secrets, result, &error))
-    g_printerr ("concord-cli: the account is removed, but its key may still be in the keyring: %s\n",
+    /* Translators: %s says why (a keyring's error message) */
+    g_printerr (_("concord-cli: the account is removed, but its key may still be in the keyring: %s\n"),
                 error->message);
 
   g_print ("Removed account %s\n", name);
@@ -1099,7 +1100,8 @@ connection_list (Cli        *cli,
 
   if (only != NULL && shown == 0)
     {
-      g_printerr ("concord-cli: no connection named “%s”\n", only);
+      /* Translators: %s is the name given on the command line */
+      g_printerr (_("concord-cli: no connection named “%s”\n"), only);
       return EXIT_FAILURE;
     }
 
@@ -1270,7 +1272,8 @@ connection_export (Cli        *cli,
       if (open_sides (cli, row, &sides, &error))
         resolved = concord_mapping_new_auto (sides.schema[0], sides.schema[1], NULL);
       else
-        g_printerr ("concord-cli: the mapping is automatic; its pairs are not shown: %s\n",
+        /* Translators: %s says why the pairs could not be listed (an error message) */
+        g_printerr (_("concord-cli: the mapping is automatic; its pairs are not shown: %s\n"),
                     error->message);
     }
 
@@ -1309,7 +1312,8 @@ connection_import (Cli        *cli,
 
   if (memchr (contents, '\0', length) != NULL)
     {
-      g_printerr ("concord-cli: %s: not a text document\n", file);
+      /* Translators: %s is a file's name */
+      g_printerr (_("concord-cli: %s: not a text document\n"), file);
       return EXIT_FAILURE;
     }
 
@@ -1320,7 +1324,8 @@ connection_import (Cli        *cli,
   config = concord_connection_config_new_from_json (contents, &error);
   if (config == NULL)
     {
-      g_printerr ("concord-cli: %s: %s; nothing was changed\n", file, error->message);
+      /* Translators: the first %s is a file's name, the second says what is wrong in it */
+      g_printerr (_("concord-cli: %s: %s; nothing was changed\n"), file, error->message);
       return EXIT_FAILURE;
     }
 

@@ -636,6 +636,7 @@ set_parse_error (GError    **error,
                  const char *what)
 {
   g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+               /* Translators: %u is a line number in a vCard file, %s says what is wrong there */
                _("vCard line %u: %s"), line_no, what);
 }
 
@@ -721,6 +722,7 @@ parse_card (const char  *data,
   if (length > CONCORD_VCARD_MAX_BYTES)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   /* Translators: the first %u is a line number, the second a number of bytes */
                    _("vCard at line %u: larger than %u bytes"), line_no,
                    (guint) CONCORD_VCARD_MAX_BYTES);
       return NULL;
@@ -810,6 +812,7 @@ parse_card (const char  *data,
       if (prop == NULL)
         {
           g_autofree char *name = line_name (logical->str, logical->len);
+          /* Translators: %s is the start of a line of a vCard file; “:” is literal */
           g_autofree char *what = g_strdup_printf (_("“%s” is not a property (no “:”)"), name);
           set_parse_error (error, first_no, what);
           return NULL;
@@ -818,6 +821,7 @@ parse_card (const char  *data,
       if (card->props->len > CONCORD_VCARD_MAX_PROPERTIES)
         {
           g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                       /* Translators: the first %u is a line number, the second a number of properties */
                        _("vCard line %u: more than %u properties"), first_no,
                        (guint) CONCORD_VCARD_MAX_PROPERTIES);
           return NULL;
@@ -956,6 +960,7 @@ concord_vcard_parse_many (const char *data,
               if (errors != NULL)
                 g_ptr_array_add (errors,
                                  g_error_new (CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                                              /* Translators: %u is a line number in a vCard file */
                                               _("vCard line %u: text outside a card"),
                                               this_line));
               junk = TRUE;
@@ -2812,6 +2817,7 @@ concord_vcard_apply (ConcordVCard        *card,
       if (length > CONCORD_VCARD_MAX_BYTES)
         {
           g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE,
+                       /* Translators: %u is a number of bytes */
                        _("The contact would be larger than %u bytes"), (guint) CONCORD_VCARD_MAX_BYTES);
           return FALSE;
         }

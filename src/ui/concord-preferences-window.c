@@ -328,7 +328,8 @@ connections_of (ConcordPreferencesWindow *self,
         continue;
 
       if (*n > 0)
-        g_string_append (names, _(", "));
+        /* Translators: between the items of a list, as in "VIP, Pro" (with its spaces) */
+        g_string_append (names, C_("list separator", ", "));
       /* Translators: a connection's name in a list of them */
       g_string_append_printf (names, _("“%s”"), concord_connection_state_get_name (state));
       (*n)++;

@@ -492,6 +492,7 @@ scan_book (Book    *book,
       g_autofree char *name = g_filename_display_name (book->dir);
 
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                   /* Translators: the first %s is a folder's name, the second says why (a system error) */
                    _("Could not read the folder “%s”: %s"), name, g_strerror (saved_errno));
       return NULL;
     }
@@ -619,6 +620,7 @@ read_card_file (ConcordConnectorVCardFolder  *self,
             {
               close (fd);
               g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE,
+                           /* Translators: %s is a file's name */
                            _("“%s” is too large for a contact"), name);
               return NULL;
             }
@@ -2456,6 +2458,9 @@ vcard_folder_delete_async (ConcordConnector    *connector,
       if (g_unlink (path) != 0 && errno != ENOENT)
         {
           g_autoptr(GError) unlink_error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                                        /* Translators: the first %s is a file's
+                                                         * name, the second says why (a system
+                                                         * error) */
                                                         _("Could not delete “%s”: %s"),
                                                         name, g_strerror (errno));
 
