@@ -64,18 +64,43 @@ wipe_secret (gpointer data)
 }
 
 /* libsecret errors carry D-Bus details that are useless to a user; keep the
- * domain meaningful and never include the secret or the label. */
+ * domain meaningful and never include the secret or the label. The English
+ * message (for logs) says which of the two things people can act on it is:
+ * no keyring at all, or one that stayed locked. A prompt the user dismissed
+ * comes back from libsecret as a cancellation although the caller's
+ * cancellable was not cancelled: that is a locked keyring, not a cancelled
+ * call (which would be silent). */
 static GError *
-keyring_error_new (const GError *source,
-                   const char   *what,
-                   const char   *account_id)
+keyring_error_new (GTask        *task,
+                   const GError *source,
+                   const char   *what)
 {
-  if (g_error_matches (source, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_copy (source);
+  const char *account_id = g_task_get_task_data (task);
+  g_autoptr(GError) stripped = g_error_copy (source);
+  const char *why;
+
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+
+  if (stripped->domain == G_DBUS_ERROR)
+    g_dbus_error_strip_remote_error (stripped);
+
+  if (g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+      g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+      g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_SERVICE_NOT_FOUND) ||
+      g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_EXEC_FAILED) ||
+      g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_EXITED) ||
+      g_error_matches (source, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    why = "no keyring is running";
+  else if (g_error_matches (source, SECRET_ERROR, SECRET_ERROR_IS_LOCKED) ||
+           g_error_matches (source, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    why = "the keyring is locked, or unlocking it was cancelled";
+  else
+    why = stripped->message;
 
   return g_error_new (CONCORD_ERROR, CONCORD_ERROR_KEYRING,
                       "Could not %s the secret of account %s in the system keyring: %s",
-                      what, account_id, source->message);
+                      what, account_id, why);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -91,7 +116,7 @@ on_password_store_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   if (!secret_password_store_finish (result, &error))
-    g_task_return_error (task, keyring_error_new (error, "store", g_task_get_task_data (task)));
+    g_task_return_error (task, keyring_error_new (task, error, "store"));
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -108,7 +133,7 @@ on_password_lookup_cb (GObject      *object,
   secret = secret_password_lookup_finish (result, &error);
 
   if (error != NULL)
-    g_task_return_error (task, keyring_error_new (error, "look up", g_task_get_task_data (task)));
+    g_task_return_error (task, keyring_error_new (task, error, "look up"));
   else if (secret == NULL)
     g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_AUTH_REQUIRED,
                              "No secret is stored for account %s",
@@ -136,7 +161,7 @@ on_password_clear_cb (GObject      *object,
   removed = secret_password_clear_finish (result, &error);
 
   if (error != NULL)
-    g_task_return_error (task, keyring_error_new (error, "remove", g_task_get_task_data (task)));
+    g_task_return_error (task, keyring_error_new (task, error, "remove"));
   else
     g_task_return_boolean (task, removed);
 }
