@@ -45,6 +45,7 @@
 #include "concord-app-registry.h"
 #include "concord-background.h"
 #include "concord-error.h"
+#include "concord-keyring-probe.h"
 #include "concord-preferences-window.h"
 
 typedef enum
@@ -691,6 +692,30 @@ on_account_entry_changed_cb (ConcordPreferencesWindow *self)
   set_dialog_busy (self, FALSE);
 }
 
+/* What to do when the keyring cannot take a new key: before it is typed
+ * (@failed FALSE) or after it was refused (@failed TRUE); NULL when a
+ * keyring is there and nothing failed. */
+static char *
+keyring_text (gboolean failed)
+{
+  ConcordKeyringProbe *probe = concord_keyring_probe_get_default ();
+
+  /* Translators: "Replace" is the dialog's button, "GNOME Keyring", "KeePassXC", "KWallet"
+   * and "xdg-desktop-portal" are names of programs (in these three messages) */
+  if (concord_keyring_probe_can_store (probe))
+    return failed ? g_strdup (_("The key was not replaced: the keyring is locked, or unlocking it "
+                                "was cancelled. Press Replace again and unlock the keyring when "
+                                "asked."))
+                  : NULL;
+  if (concord_keyring_probe_get_sandboxed (probe))
+    return g_strdup (_("Concord cannot save keys on this computer: the desktop offers Flatpak apps "
+                       "no Secret portal. Install and start GNOME Keyring or KWallet with "
+                       "xdg-desktop-portal, then press Replace again."));
+  return g_strdup (_("Concord cannot save keys on this computer: no keyring is running. Install "
+                     "and start GNOME Keyring or KeePassXC with its Secret Service integration, "
+                     "then press Replace again."));
+}
+
 static void
 open_dialog (ConcordPreferencesWindow *self,
              AccountDialogMode         mode,
@@ -721,6 +746,19 @@ open_dialog (ConcordPreferencesWindow *self,
       body = g_strdup (_("The connections that use the account keep it under its new name."));
       gtk_editable_set_text (GTK_EDITABLE (self->account_name_entry), account->name);
     }
+  if (key)
+    {
+      g_autofree char *keyring = keyring_text (FALSE);
+
+      /* Said before the key is typed, as a paragraph of its own. */
+      if (keyring != NULL)
+        {
+          g_autofree char *both = g_strdup_printf ("%s\n\n%s", body, keyring);
+
+          g_free (body);
+          body = g_steal_pointer (&both);
+        }
+    }
   gtk_label_set_text (self->account_dialog_body, body);
   gtk_widget_set_visible (GTK_WIDGET (self->account_key_entry), key);
   gtk_widget_set_visible (GTK_WIDGET (self->account_name_entry), !key);
@@ -744,6 +782,12 @@ refusal_text (const GError *error,
       /* Translators: %s is an app's name, twice */
       return g_strdup_printf (_("%s refused this key; the old one was kept. Copy the key again "
                                 "from %s’s settings: it needs access to contacts."), app, app);
+    }
+
+  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_KEYRING))
+    {
+      g_debug ("The new key was not stored: %s", error->message);
+      return keyring_text (TRUE);
     }
 
   if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK))

@@ -1,0 +1,433 @@
+/* test-keyring-missing.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Add Connection on a computer with no keyring, then with one: a private
+ * session bus (GTestDBus, with no service files, so no keyring or portal
+ * can be started), a real engine and secret store (libsecret), an
+ * in-process Elastic Email mock, and the dialog driven as a user would.
+ *
+ * The account step says at once that keys cannot be saved and what to do;
+ * Check then fails with that message, the dialog stays, the typed key is
+ * still in its field, no account was made (no row without its key), and
+ * the key is in no log line, error or label. Then a real gnome-keyring
+ * starts on that bus (a throw-away home, unlocked with a fixed password):
+ * the message goes by itself, and Check again keeps the key in the
+ * keyring. A keyring that does not answer as a keyring, or refuses to
+ * unlock (a dismissed prompt), is said as "locked", not in D-Bus words.
+ *
+ * With CONCORD_SCREENSHOT_DIR set, the account step with the message is
+ * saved as add-connection-no-keyring.png.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "concord-add-connection-dialog.h"
+#include "concord-add-connection-side.h"
+#include "concord-app-registry.h"
+#include "concord-error.h"
+#include "concord-keyring-probe.h"
+#include "concord-mock-elasticemail.h"
+#include "concord-secret-store.h"
+#include "concord-store.h"
+#include "concord-test-ui.h"
+#include "concord-test-utils.h"
+
+#define KEY  "key-shop-7f3e21-no-keyring"
+#define NAME "Shop"
+
+static GTestDBus *test_bus;   /* the session bus of the whole program */
+static GString   *log_text;   /* everything logged */
+
+typedef struct
+{
+  char                    *dir;
+  char                    *db_path;
+  ConcordMockElasticEmail *mock;
+  ConcordSecretStore      *secrets;
+  ConcordEngine           *engine;
+  GtkWidget               *parent;
+  GtkWidget               *dialog;   /* (nullable): weak */
+  GSubprocess             *keyring;  /* (nullable) */
+  char                    *keyring_home;
+} Fixture;
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+/* Every log line is kept (to look for the key in), then written as usual. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+      g_string_append_printf (log_text, "%s\n", (const char *) fields[i].value);
+
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+/* Whether @text shows up in any label under @root. */
+static gboolean
+in_any_label (GtkWidget  *root,
+              const char *text)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), text) != NULL)
+    return TRUE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (in_any_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static const char *
+label_of (GtkWidget  *root,
+          const char *name)
+{
+  return gtk_label_get_label (GTK_LABEL (concord_test_named (root, name)));
+}
+
+static gboolean
+label_shows (GtkWidget  *root,
+             const char *name,
+             const char *text)
+{
+  GtkWidget *label = concord_test_named (root, name);
+
+  return gtk_widget_is_visible (label) && strstr (gtk_label_get_label (GTK_LABEL (label)), text) != NULL;
+}
+
+static guint
+n_accounts (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = concord_store_new (f->db_path, &error);
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_assert_no_error (error);
+  accounts = concord_store_list_accounts (store, &error);
+  g_assert_no_error (error);
+  return accounts->len;
+}
+
+static char *
+first_account_id (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = concord_store_new (f->db_path, &error);
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_assert_no_error (error);
+  accounts = concord_store_list_accounts (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (accounts->len, ==, 1);
+  return g_strdup (((ConcordAccountRow *) g_ptr_array_index (accounts, 0))->id);
+}
+
+/* Removes @path and everything under it (the keyring's throw-away home). */
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static gboolean
+name_owned (const char *name)
+{
+  return concord_test_session_has_name (name);
+}
+
+/* A real gnome-keyring on the test bus, in a home of its own (never the
+ * user's), unlocked with a fixed password so that it never prompts. */
+static gboolean
+start_keyring (Fixture *f)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GOutputStream) input = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *program = g_find_program_in_path ("gnome-keyring-daemon");
+  g_autofree char *data = NULL;
+  g_autofree char *runtime = NULL;
+  const char *password = "concord-test-keyring";
+
+  if (program == NULL)
+    return FALSE;
+
+  f->keyring_home = g_dir_make_tmp ("concord-keyring-home-XXXXXX", &error);
+  g_assert_no_error (error);
+  data = g_build_filename (f->keyring_home, "data", NULL);
+  runtime = g_build_filename (f->keyring_home, "run", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (data, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (runtime, 0700), ==, 0);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_setenv (launcher, "HOME", f->keyring_home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS",
+                                g_test_dbus_get_bus_address (test_bus), TRUE);
+  f->keyring = g_subprocess_launcher_spawn (launcher, &error, program, "--foreground", "--unlock",
+                                            "--components=secrets", NULL);
+  g_assert_no_error (error);
+  input = g_object_ref (g_subprocess_get_stdin_pipe (f->keyring));
+  g_assert_true (g_output_stream_write_all (input, password, strlen (password), NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_close (input, NULL, &error));
+  g_assert_no_error (error);
+  return TRUE;
+}
+
+static void
+stop_keyring (Fixture *f)
+{
+  if (f->keyring == NULL)
+    return;
+
+  g_subprocess_force_exit (f->keyring);
+  g_subprocess_wait (f->keyring, NULL, NULL);
+  g_clear_object (&f->keyring);
+  CONCORD_TEST_WAIT_FOR (!name_owned ("org.freedesktop.secrets"));
+  remove_tree (f->keyring_home);
+  g_clear_pointer (&f->keyring_home, g_free);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Fixture                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  g_assert_false (name_owned ("org.freedesktop.secrets"));
+
+  f->dir = g_dir_make_tmp ("concord-keyring-missing-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "state.sqlite", NULL);
+  f->mock = concord_mock_elasticemail_new (KEY, 0, &error);
+  g_assert_no_error (error);
+
+  f->secrets = concord_secret_store_new ();
+  f->engine = concord_engine_new (f->db_path, f->secrets, concord_app_registry_create_connector);
+  concord_engine_open_async (f->engine, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_engine_open_finish (f->engine, result, &error));
+  g_assert_no_error (error);
+
+  f->parent = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (f->parent), 900, 700);
+  gtk_window_present (GTK_WINDOW (f->parent));
+  f->dialog = concord_add_connection_dialog_new (GTK_WINDOW (f->parent), f->engine);
+  g_object_add_weak_pointer (G_OBJECT (f->dialog), (gpointer *) &f->dialog);
+  gtk_window_present (GTK_WINDOW (f->dialog));
+  g_assert_true (concord_test_wait_until (concord_test_is_mapped, f->dialog, 10));
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  if (f->dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->dialog));
+  gtk_window_destroy (GTK_WINDOW (f->parent));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  concord_engine_stop (f->engine);
+  g_clear_object (&f->engine);
+  g_clear_object (&f->secrets);
+  g_clear_object (&f->mock);
+  stop_keyring (f);
+  concord_test_remove_dir (f->dir);
+  g_free (f->db_path);
+  g_free (f->dir);
+}
+
+/* The first app's side, Elastic Email chosen, its form filled in. */
+static GtkWidget *
+fill_form (Fixture *f)
+{
+  GtkWidget *side = concord_test_named (f->dialog, "side-a");
+  GtkWidget *list = concord_test_named (side, "app-list");
+
+  g_signal_emit_by_name (list, "row-activated", concord_test_named (list, "app-elasticemail"));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (side, "name-entry")), NAME);
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (side, "base-url-entry")),
+                         concord_mock_elasticemail_get_base_url (f->mock));
+  gtk_editable_set_text (GTK_EDITABLE (concord_test_named (side, "key-entry")), KEY);
+  return side;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Cases                                                                     */
+/* ------------------------------------------------------------------------- */
+
+static void
+test_no_keyring_then_keyring (Fixture       *f,
+                              gconstpointer  data)
+{
+  ConcordKeyringProbe *probe = concord_keyring_probe_get_default ();
+  GtkWidget *side, *note, *key_entry;
+  g_autofree char *account_id = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(ConcordSecretString) stored = NULL;
+  GAsyncResult *slot = NULL;
+
+  side = fill_form (f);
+  note = concord_test_named (side, "keyring-status");
+  key_entry = concord_test_named (side, "key-entry");
+
+  /* Said at once, before anything is saved, with what to do. */
+  CONCORD_TEST_WAIT_FOR (concord_keyring_probe_get_kind (probe) == CONCORD_KEYRING_NONE);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_is_visible (note));
+  g_assert_nonnull (strstr (label_of (side, "keyring-label"), "no keyring is running"));
+  g_assert_nonnull (strstr (label_of (side, "keyring-label"), "GNOME Keyring"));
+  g_assert_nonnull (strstr (label_of (side, "keyring-label"), "press Check again"));
+  concord_add_connection_scroll_to (note);
+  concord_test_save_window (f->dialog, "add-connection-no-keyring.png", 800);
+
+  /* Check: the key is accepted by the app but cannot be kept. */
+  concord_test_click (concord_test_named (side, "check-button"));
+  CONCORD_TEST_WAIT_FOR (label_shows (side, "status-label", "The key was not saved: no keyring is running"));
+  g_assert_false (gtk_widget_is_visible (note));   /* said once, in the status */
+  g_assert_nonnull (strstr (label_of (side, "status-label"), "the key you typed stays here"));
+  g_assert_null (strstr (label_of (side, "status-label"), "GDBus"));
+  concord_add_connection_scroll_to (concord_test_named (side, "status-label"));
+  concord_test_save_window (f->dialog, "add-connection-no-keyring-failed.png", 800);
+
+  /* Nothing lost, nothing half made. */
+  g_assert_nonnull (f->dialog);
+  g_assert_true (gtk_widget_get_mapped (f->dialog));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (key_entry)), ==, KEY);
+  g_assert_true (gtk_editable_get_editable (GTK_EDITABLE (key_entry)));
+  g_assert_false (concord_add_connection_side_get_verified (CONCORD_ADD_CONNECTION_SIDE (side)));
+  g_assert_cmpuint (n_accounts (f), ==, 0);
+  g_assert_true (gtk_widget_is_sensitive (concord_test_named (side, "check-button")));
+
+  /* The key is in no label (but its own field) and no log line. */
+  g_assert_false (in_any_label (f->dialog, KEY));
+  g_assert_null (strstr (log_text->str, KEY));
+
+  /* A keyring starts: the message goes by itself, and Check again works. */
+  if (!start_keyring (f))
+    {
+      g_test_skip ("gnome-keyring-daemon is not installed");
+      return;
+    }
+  CONCORD_TEST_WAIT_FOR (concord_keyring_probe_get_kind (probe) == CONCORD_KEYRING_SECRET_SERVICE);
+  CONCORD_TEST_WAIT_FOR (!gtk_widget_is_visible (concord_test_named (side, "status-label")));
+  g_assert_false (gtk_widget_is_visible (note));
+
+  concord_test_click (concord_test_named (side, "check-button"));
+  CONCORD_TEST_WAIT_FOR (label_shows (side, "status-label", "Key accepted"));
+  g_assert_true (concord_add_connection_side_get_verified (CONCORD_ADD_CONNECTION_SIDE (side)));
+  g_assert_nonnull (f->dialog);
+
+  /* One account, and its key in the keyring. */
+  account_id = first_account_id (f);
+  concord_secret_store_lookup_async (f->secrets, account_id, NULL, concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  stored = concord_secret_store_lookup_finish (f->secrets, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, KEY);
+  g_assert_null (strstr (log_text->str, KEY));
+}
+
+/* The engine's error on that path: the keyring's code, English words for
+ * the log that say what is missing, and neither the key nor D-Bus. */
+static void
+test_error_says_why (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *options = g_strdup_printf ("{\"base_url\":\"%s\"}",
+                                              concord_mock_elasticemail_get_base_url (f->mock));
+  GAsyncResult *slot = NULL;
+
+  concord_engine_add_account_async (f->engine, "elasticemail", NAME, options, KEY, NULL,
+                                    concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  id = concord_engine_add_account_finish (f->engine, result, &error);
+  g_assert_null (id);
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_KEYRING);
+  g_assert_nonnull (strstr (error->message, "no keyring is running"));
+  g_assert_null (strstr (error->message, KEY));
+  g_assert_null (strstr (error->message, "GDBus"));
+  g_assert_null (strstr (error->message, "org.freedesktop"));
+  g_assert_cmpuint (n_accounts (f), ==, 0);
+  g_assert_null (strstr (log_text->str, KEY));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GDBusConnection) session = NULL;
+  g_autofree char *display = NULL;
+  int status;
+
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  concord_test_init_ui (&argc, &argv);
+  log_text = g_string_new (NULL);
+  g_log_set_writer_func (log_writer, NULL, NULL);
+
+  /* A bus of this test's own, with nothing that could keep a key (which
+   * unsets DISPLAY too: the display is kept). */
+  display = g_strdup (g_getenv ("DISPLAY"));
+  test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (test_bus);
+  if (display != NULL)
+    g_setenv ("DISPLAY", display, TRUE);
+
+  adw_init ();
+  concord_test_register_resources ();
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  g_test_add ("/concord/ui/keyring-missing/error-says-why", Fixture, NULL, setup, test_error_says_why,
+              teardown);
+  g_test_add ("/concord/ui/keyring-missing/add-connection", Fixture, NULL, setup,
+              test_no_keyring_then_keyring, teardown);
+
+  status = g_test_run ();
+
+  /* libsecret and the probe keep the session connection for the process:
+   * stop the bus without waiting for it to go. */
+  session = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (session != NULL)
+    g_dbus_connection_set_exit_on_close (session, FALSE);
+  g_test_dbus_stop (test_bus);
+  return status;
+}
