@@ -15,8 +15,8 @@
  * the key is in no log line, error or label. Then a real gnome-keyring
  * starts on that bus (a throw-away home, unlocked with a fixed password):
  * the message goes by itself, and Check again keeps the key in the
- * keyring. A keyring that does not answer as a keyring, or refuses to
- * unlock (a dismissed prompt), is said as "locked", not in D-Bus words.
+ * keyring. Preferences' Replace Key says the same before the key is typed
+ * and after the save failed, and keeps the dialog and the key.
  *
  * With CONCORD_SCREENSHOT_DIR set, the account step with the message is
  * saved as add-connection-no-keyring.png.
@@ -35,6 +35,7 @@
 #include "concord-error.h"
 #include "concord-keyring-probe.h"
 #include "concord-mock-elasticemail.h"
+#include "concord-preferences-window.h"
 #include "concord-secret-store.h"
 #include "concord-store.h"
 #include "concord-test-ui.h"
@@ -391,6 +392,72 @@ test_error_says_why (Fixture       *f,
   g_assert_null (strstr (log_text->str, KEY));
 }
 
+static GObject *
+preferences_child (gpointer    window,
+                   const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window), CONCORD_TYPE_PREFERENCES_WINDOW, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
+/* Replace Key of an existing account, with no keyring. */
+static void
+test_replace_key (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.concordsync.Concord");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *options = g_strdup_printf ("{\"base_url\":\"%s\"}",
+                                              concord_mock_elasticemail_get_base_url (f->mock));
+  ConcordPreferencesWindow *window;
+  GtkWidget *dialog, *entry, *error_label;
+  const char *body;
+
+  /* An account whose key was kept when a keyring ran. */
+  {
+    g_autoptr(ConcordStore) store = concord_store_new (f->db_path, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (concord_store_add_account (store, "account-shop", "elasticemail", NAME, options, &error));
+    g_assert_no_error (error);
+  }
+  CONCORD_TEST_WAIT_FOR (concord_keyring_probe_get_kind (concord_keyring_probe_get_default ()) ==
+                         CONCORD_KEYRING_NONE);
+
+  window = concord_preferences_window_new (settings);
+  concord_preferences_window_set_engine (window, f->engine);
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (window), "accounts-page");
+  gtk_window_present (GTK_WINDOW (window));
+  CONCORD_TEST_WAIT_FOR (concord_test_find_named (GTK_WIDGET (window), "account-row") != NULL);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "accounts.replace-key", "s", "account-shop");
+  dialog = GTK_WIDGET (preferences_child (window, "account_dialog"));
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_mapped (dialog));
+  entry = GTK_WIDGET (preferences_child (window, "account_key_entry"));
+  error_label = GTK_WIDGET (preferences_child (window, "account_error_label"));
+
+  /* Said before the key is typed. */
+  body = gtk_label_get_text (GTK_LABEL (preferences_child (window, "account_dialog_body")));
+  g_assert_nonnull (strstr (body, "no keyring is running"));
+  g_assert_nonnull (strstr (body, "press Replace again"));
+
+  /* The app accepts the key; the keyring is not there to keep it. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), KEY);
+  concord_test_click (GTK_WIDGET (preferences_child (window, "account_apply_button")));
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_visible (error_label));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)),
+                            "Concord cannot save keys on this computer: no keyring is running"));
+  g_assert_null (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "GDBus"));
+  g_assert_true (gtk_widget_get_visible (dialog));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, KEY);
+  g_assert_false (in_any_label (dialog, KEY));
+  g_assert_null (strstr (log_text->str, KEY));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -418,6 +485,7 @@ main (int   argc,
 
   g_test_add ("/concord/ui/keyring-missing/error-says-why", Fixture, NULL, setup, test_error_says_why,
               teardown);
+  g_test_add ("/concord/ui/keyring-missing/replace-key", Fixture, NULL, setup, test_replace_key, teardown);
   g_test_add ("/concord/ui/keyring-missing/add-connection", Fixture, NULL, setup,
               test_no_keyring_then_keyring, teardown);
 
