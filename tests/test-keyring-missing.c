@@ -18,6 +18,10 @@
  * keyring. Preferences' Replace Key says the same before the key is typed
  * and after the save failed, and keeps the dialog and the key.
  *
+ * A keyring that stays locked (a fake Secret Service whose collection is
+ * locked and whose unlock prompt the user dismisses) is said as such, not
+ * in D-Bus words, and is not mistaken for a cancelled check.
+ *
  * With CONCORD_SCREENSHOT_DIR set, the account step with the message is
  * saved as add-connection-no-keyring.png.
  */
@@ -219,6 +223,187 @@ stop_keyring (Fixture *f)
 }
 
 /* ------------------------------------------------------------------------- */
+/* A locked keyring                                                          */
+/* ------------------------------------------------------------------------- */
+
+/* The part of the Secret Service API libsecret uses to store a password,
+ * with the default collection locked and the unlock prompt dismissed, as
+ * when the user presses Cancel in the keyring's password dialog. */
+static const char locked_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Secret.Service'>"
+  "    <method name='OpenSession'>"
+  "      <arg type='s' direction='in'/><arg type='v' direction='in'/>"
+  "      <arg type='v' direction='out'/><arg type='o' direction='out'/>"
+  "    </method>"
+  "    <method name='Unlock'>"
+  "      <arg type='ao' direction='in'/>"
+  "      <arg type='ao' direction='out'/><arg type='o' direction='out'/>"
+  "    </method>"
+  "    <method name='ReadAlias'>"
+  "      <arg type='s' direction='in'/><arg type='o' direction='out'/>"
+  "    </method>"
+  "    <property name='Collections' type='ao' access='read'/>"
+  "  </interface>"
+  "  <interface name='org.freedesktop.Secret.Collection'>"
+  "    <method name='CreateItem'>"
+  "      <arg type='a{sv}' direction='in'/><arg type='(oayays)' direction='in'/>"
+  "      <arg type='b' direction='in'/>"
+  "      <arg type='o' direction='out'/><arg type='o' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "  <interface name='org.freedesktop.Secret.Prompt'>"
+  "    <method name='Prompt'><arg type='s' direction='in'/></method>"
+  "    <method name='Dismiss'/>"
+  "    <signal name='Completed'><arg type='b'/><arg type='v'/></signal>"
+  "  </interface>"
+  "</node>";
+
+#define LOCKED_PROMPT "/org/freedesktop/secrets/prompt/p1"
+
+typedef struct
+{
+  GDBusConnection *connection;  /* (owned) */
+  GDBusNodeInfo   *node;        /* (owned) */
+  guint            objects[4];
+  guint            owner;
+  guint            n_create;
+  guint            n_prompts;
+} LockedKeyring;
+
+static gboolean
+emit_dismissed_cb (gpointer data)
+{
+  LockedKeyring *keyring = data;
+
+  g_dbus_connection_emit_signal (keyring->connection, NULL, LOCKED_PROMPT, "org.freedesktop.Secret.Prompt",
+                                 "Completed", g_variant_new ("(bv)", TRUE, g_variant_new ("ao", NULL)),
+                                 NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+locked_method_call (GDBusConnection       *connection,
+                    const char            *sender,
+                    const char            *path,
+                    const char            *interface,
+                    const char            *method,
+                    GVariant              *parameters,
+                    GDBusMethodInvocation *invocation,
+                    gpointer               user_data)
+{
+  LockedKeyring *keyring = user_data;
+
+  if (g_str_equal (method, "OpenSession"))
+    {
+      const char *algorithm;
+
+      g_variant_get_child (parameters, 0, "&s", &algorithm);
+      if (!g_str_equal (algorithm, "plain"))
+        g_dbus_method_invocation_return_dbus_error (invocation, "org.freedesktop.DBus.Error.NotSupported",
+                                                    "Only plain");
+      else
+        g_dbus_method_invocation_return_value (invocation,
+                                               g_variant_new ("(vo)", g_variant_new_string (""),
+                                                              "/org/freedesktop/secrets/session/s1"));
+    }
+  else if (g_str_equal (method, "ReadAlias"))
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(o)", "/org/freedesktop/secrets/collection/login"));
+  else if (g_str_equal (method, "CreateItem"))
+    {
+      keyring->n_create++;
+      g_dbus_method_invocation_return_dbus_error (invocation, "org.freedesktop.Secret.Error.IsLocked",
+                                                  "Cannot create an item in a locked collection");
+    }
+  else if (g_str_equal (method, "Unlock"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@aoo)", g_variant_new ("ao", NULL),
+                                                                      LOCKED_PROMPT));
+  else if (g_str_equal (method, "Prompt"))
+    {
+      /* The user presses Cancel. */
+      keyring->n_prompts++;
+      g_dbus_method_invocation_return_value (invocation, NULL);
+      g_idle_add (emit_dismissed_cb, keyring);
+    }
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static GVariant *
+locked_get_property (GDBusConnection  *connection,
+                     const char       *sender,
+                     const char       *path,
+                     const char       *interface,
+                     const char       *property,
+                     GError          **error,
+                     gpointer          user_data)
+{
+  return g_variant_new_objv (NULL, 0);
+}
+
+static const GDBusInterfaceVTable locked_vtable = {
+  .method_call = locked_method_call,
+  .get_property = locked_get_property,
+};
+
+static void
+on_locked_name_acquired_cb (GDBusConnection *connection,
+                            const char      *name,
+                            gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static LockedKeyring *
+locked_keyring_start (void)
+{
+  LockedKeyring *keyring = g_new0 (LockedKeyring, 1);
+  const char *paths[] = {
+    "/org/freedesktop/secrets",
+    "/org/freedesktop/secrets/collection/login",
+    "/org/freedesktop/secrets/aliases/default",
+    LOCKED_PROMPT,
+  };
+  const guint interfaces[] = { 0, 1, 1, 2 };
+  g_autoptr(GError) error = NULL;
+  gboolean acquired = FALSE;
+
+  keyring->connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
+                                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  keyring->node = g_dbus_node_info_new_for_xml (locked_xml, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      keyring->objects[i] = g_dbus_connection_register_object (keyring->connection, paths[i],
+                                                               keyring->node->interfaces[interfaces[i]],
+                                                               &locked_vtable, keyring, NULL, &error);
+      g_assert_no_error (error);
+    }
+  keyring->owner = g_bus_own_name_on_connection (keyring->connection, "org.freedesktop.secrets",
+                                                 G_BUS_NAME_OWNER_FLAGS_NONE, on_locked_name_acquired_cb,
+                                                 NULL, &acquired, NULL);
+  CONCORD_TEST_WAIT_FOR (acquired);
+  return keyring;
+}
+
+static void
+locked_keyring_stop (LockedKeyring *keyring)
+{
+  g_bus_unown_name (keyring->owner);
+  for (guint i = 0; i < G_N_ELEMENTS (keyring->objects); i++)
+    g_dbus_connection_unregister_object (keyring->connection, keyring->objects[i]);
+  g_dbus_connection_close_sync (keyring->connection, NULL, NULL);
+  g_object_unref (keyring->connection);
+  g_dbus_node_info_unref (keyring->node);
+  g_free (keyring);
+  CONCORD_TEST_WAIT_FOR (!name_owned ("org.freedesktop.secrets"));
+}
+
+/* ------------------------------------------------------------------------- */
 /* Fixture                                                                   */
 /* ------------------------------------------------------------------------- */
 
@@ -392,6 +577,85 @@ test_error_says_why (Fixture       *f,
   g_assert_null (strstr (log_text->str, KEY));
 }
 
+/* The keyring is there but stays locked: the store's error and the
+ * account step say so; nothing is made, the key stays. */
+static void
+test_locked (Fixture       *f,
+             gconstpointer  data)
+{
+  LockedKeyring *keyring = locked_keyring_start ();
+  ConcordKeyringProbe *probe = concord_keyring_probe_get_default ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  GtkWidget *side;
+
+  CONCORD_TEST_WAIT_FOR (concord_keyring_probe_get_kind (probe) == CONCORD_KEYRING_SECRET_SERVICE);
+
+  /* The store: a keyring error (not a cancellation), in words. */
+  concord_secret_store_store_async (f->secrets, "account-locked", "elasticemail", "Concord: Shop", KEY, NULL,
+                                    concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_false (concord_secret_store_store_finish (f->secrets, result, &error));
+  g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_KEYRING);
+  g_assert_nonnull (strstr (error->message, "the keyring is locked, or unlocking it was cancelled"));
+  g_assert_null (strstr (error->message, "GDBus"));
+  g_assert_null (strstr (error->message, "org.freedesktop"));
+  g_assert_null (strstr (error->message, KEY));
+  g_assert_cmpuint (keyring->n_create, >, 0);
+  g_assert_cmpuint (keyring->n_prompts, >, 0);
+
+  /* The account step: no "no keyring" note; Check says it is locked. */
+  side = fill_form (f);
+  g_assert_false (gtk_widget_is_visible (concord_test_named (side, "keyring-status")));
+  concord_test_click (concord_test_named (side, "check-button"));
+  CONCORD_TEST_WAIT_FOR (label_shows (side, "status-label", "the keyring is locked, or unlocking it was cancelled"));
+  g_assert_nonnull (strstr (label_of (side, "status-label"), "Press Check again and unlock the keyring"));
+  g_assert_nonnull (f->dialog);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (side, "key-entry"))), ==, KEY);
+  g_assert_false (concord_add_connection_side_get_verified (CONCORD_ADD_CONNECTION_SIDE (side)));
+  g_assert_cmpuint (n_accounts (f), ==, 0);
+  g_assert_false (in_any_label (f->dialog, KEY));
+  g_assert_null (strstr (log_text->str, KEY));
+
+  locked_keyring_stop (keyring);
+}
+
+static void
+store_key (Fixture    *f,
+           const char *account_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  concord_secret_store_store_async (f->secrets, account_id, "elasticemail", "Concord: Shop", KEY, NULL,
+                                    concord_test_store_result_cb, &slot);
+  result = concord_test_wait_for_result (&slot);
+  g_assert_true (concord_secret_store_store_finish (f->secrets, result, &error));
+  g_assert_no_error (error);
+}
+
+/* The keyring stops and another one starts (KeePassXC closed and opened
+ * again): the next save uses the new one, not the old one's session. */
+static void
+test_keyring_restarts (Fixture       *f,
+                       gconstpointer  data)
+{
+  if (!start_keyring (f))
+    {
+      g_test_skip ("gnome-keyring-daemon is not installed");
+      return;
+    }
+  CONCORD_TEST_WAIT_FOR (name_owned ("org.freedesktop.secrets"));
+  store_key (f, "account-before");
+
+  stop_keyring (f);
+  g_assert_true (start_keyring (f));
+  CONCORD_TEST_WAIT_FOR (name_owned ("org.freedesktop.secrets"));
+  store_key (f, "account-after");
+}
+
 static GObject *
 preferences_child (gpointer    window,
                    const char *name)
@@ -485,9 +749,13 @@ main (int   argc,
 
   g_test_add ("/concord/ui/keyring-missing/error-says-why", Fixture, NULL, setup, test_error_says_why,
               teardown);
+  g_test_add ("/concord/ui/keyring-missing/locked", Fixture, NULL, setup, test_locked, teardown);
   g_test_add ("/concord/ui/keyring-missing/replace-key", Fixture, NULL, setup, test_replace_key, teardown);
   g_test_add ("/concord/ui/keyring-missing/add-connection", Fixture, NULL, setup,
               test_no_keyring_then_keyring, teardown);
+
+  g_test_add ("/concord/ui/keyring-missing/keyring-restarts", Fixture, NULL, setup, test_keyring_restarts,
+              teardown);
 
   status = g_test_run ();
 
