@@ -453,7 +453,8 @@ keyring_text (ConcordAddConnectionSide *self,
 static void
 update_keyring (ConcordAddConnectionSide *self)
 {
-  gboolean shown = self->app != NULL && concord_app_info_get_secret_field (self->app) != NULL &&
+  gboolean shown = self->keyring != NULL && self->app != NULL &&
+                   concord_app_info_get_secret_field (self->app) != NULL &&
                    asks_key (self) && !self->keyring_failed &&
                    !concord_keyring_probe_can_store (self->keyring);
 
@@ -1775,6 +1776,8 @@ concord_add_connection_side_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_ADD_CONNECTION_SIDE);
   g_clear_object (&self->engine);
   g_clear_object (&self->sandbox);
+  if (self->keyring != NULL)
+    g_signal_handlers_disconnect_by_data (self->keyring, self);
   g_clear_object (&self->keyring);
   g_clear_pointer (&self->filled_key, g_free);
   g_clear_pointer (&self->suggested_name, g_free);
