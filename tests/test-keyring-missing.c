@@ -403,6 +403,57 @@ locked_keyring_stop (LockedKeyring *keyring)
   CONCORD_TEST_WAIT_FOR (!name_owned ("org.freedesktop.secrets"));
 }
 
+/* A Secret portal (org.freedesktop.portal.Desktop exporting
+ * org.freedesktop.portal.Secret), as a desktop with one offers Flatpak
+ * apps; only its "version" is read. */
+static const char portal_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.portal.Secret'>"
+  "    <property name='version' type='u' access='read'/>"
+  "  </interface>"
+  "</node>";
+
+static GVariant *
+portal_get_property (GDBusConnection  *connection,
+                     const char       *sender,
+                     const char       *path,
+                     const char       *interface,
+                     const char       *property,
+                     GError          **error,
+                     gpointer          user_data)
+{
+  return g_variant_new_uint32 (1);
+}
+
+static const GDBusInterfaceVTable portal_vtable = {
+  .get_property = portal_get_property,
+};
+
+/* Returns the portal's connection; @ids are its object's and its name's. */
+static GDBusConnection *
+portal_start (guint ids[2])
+{
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection;
+  gboolean acquired = FALSE;
+
+  connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
+                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+  g_assert_no_error (error);
+  node = g_dbus_node_info_new_for_xml (portal_xml, &error);
+  g_assert_no_error (error);
+  ids[0] = g_dbus_connection_register_object (connection, "/org/freedesktop/portal/desktop",
+                                              node->interfaces[0], &portal_vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  ids[1] = g_bus_own_name_on_connection (connection, "org.freedesktop.portal.Desktop", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                on_locked_name_acquired_cb, NULL, &acquired, NULL);
+  CONCORD_TEST_WAIT_FOR (acquired);
+  return connection;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Fixture                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -416,6 +467,14 @@ setup (Fixture       *f,
   GAsyncResult *slot = NULL;
 
   g_assert_false (name_owned ("org.freedesktop.secrets"));
+
+  /* As if inside Flatpak: the dialog's probe looks for the portal only. */
+  if (GPOINTER_TO_INT (data))
+    {
+      g_autoptr(ConcordKeyringProbe) sandboxed = concord_keyring_probe_new (NULL, TRUE);
+
+      concord_keyring_probe_set_default (sandboxed);
+    }
 
   f->dir = g_dir_make_tmp ("concord-keyring-missing-XXXXXX", &error);
   g_assert_no_error (error);
@@ -454,6 +513,8 @@ teardown (Fixture       *f,
   g_clear_object (&f->secrets);
   g_clear_object (&f->mock);
   stop_keyring (f);
+  if (GPOINTER_TO_INT (data))
+    concord_keyring_probe_set_default (NULL);
   concord_test_remove_dir (f->dir);
   g_free (f->db_path);
   g_free (f->dir);
@@ -621,6 +682,46 @@ test_locked (Fixture       *f,
   locked_keyring_stop (keyring);
 }
 
+/* Inside Flatpak with no Secret portal: said as such (a Secret Service
+ * would not help), and it goes when a portal appears. */
+static void
+test_flatpak (Fixture       *f,
+              gconstpointer  data)
+{
+  ConcordKeyringProbe *probe = concord_keyring_probe_get_default ();
+  g_autoptr(GDBusConnection) portal = NULL;
+  GtkWidget *side, *note;
+  guint portal_ids[2];
+
+  g_assert_true (concord_keyring_probe_get_sandboxed (probe));
+  side = fill_form (f);
+  note = concord_test_named (side, "keyring-status");
+  CONCORD_TEST_WAIT_FOR (concord_keyring_probe_get_kind (probe) == CONCORD_KEYRING_NONE);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_is_visible (note));
+  g_assert_nonnull (strstr (label_of (side, "keyring-label"), "no Secret portal"));
+  g_assert_nonnull (strstr (label_of (side, "keyring-label"), "GNOME Keyring or KWallet"));
+  g_assert_null (strstr (label_of (side, "keyring-label"), "KeePassXC"));
+
+  concord_test_click (concord_test_named (side, "check-button"));
+  CONCORD_TEST_WAIT_FOR (label_shows (side, "status-label", "The key was not saved: this desktop offers "
+                                                            "Flatpak apps no Secret portal"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (concord_test_named (side, "key-entry"))), ==, KEY);
+  g_assert_nonnull (f->dialog);
+  g_assert_cmpuint (n_accounts (f), ==, 0);
+  g_assert_false (in_any_label (f->dialog, KEY));
+
+  /* A portal appears: the note and the error go by themselves. */
+  portal = portal_start (portal_ids);
+  CONCORD_TEST_WAIT_FOR (concord_keyring_probe_get_kind (probe) == CONCORD_KEYRING_PORTAL);
+  CONCORD_TEST_WAIT_FOR (!gtk_widget_is_visible (concord_test_named (side, "status-label")));
+  g_assert_false (gtk_widget_is_visible (note));
+  g_bus_unown_name (portal_ids[1]);
+  g_dbus_connection_unregister_object (portal, portal_ids[0]);
+  g_dbus_connection_close_sync (portal, NULL, NULL);
+  CONCORD_TEST_WAIT_FOR (concord_keyring_probe_get_kind (probe) == CONCORD_KEYRING_NONE);
+  g_assert_null (strstr (log_text->str, KEY));
+}
+
 static void
 store_key (Fixture    *f,
            const char *account_id)
@@ -719,6 +820,17 @@ test_replace_key (Fixture       *f,
   g_assert_false (in_any_label (dialog, KEY));
   g_assert_null (strstr (log_text->str, KEY));
 
+  /* A keyring starts: the note above the key goes by itself. */
+  {
+    LockedKeyring *keyring = locked_keyring_start ();
+    GtkLabel *body_label = GTK_LABEL (preferences_child (window, "account_dialog_body"));
+
+    CONCORD_TEST_WAIT_FOR (strstr (gtk_label_get_text (body_label), "no keyring") == NULL);
+    g_assert_nonnull (strstr (gtk_label_get_text (body_label), "Paste the new API key"));
+    locked_keyring_stop (keyring);
+    CONCORD_TEST_WAIT_FOR (strstr (gtk_label_get_text (body_label), "no keyring is running") != NULL);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -754,6 +866,8 @@ main (int   argc,
   g_test_add ("/concord/ui/keyring-missing/add-connection", Fixture, NULL, setup,
               test_no_keyring_then_keyring, teardown);
 
+  g_test_add ("/concord/ui/keyring-missing/flatpak", Fixture, GINT_TO_POINTER (TRUE), setup, test_flatpak,
+              teardown);
   g_test_add ("/concord/ui/keyring-missing/keyring-restarts", Fixture, NULL, setup, test_keyring_restarts,
               teardown);
 

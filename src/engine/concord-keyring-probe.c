@@ -427,6 +427,22 @@ concord_keyring_probe_get_default (void)
   return default_probe;
 }
 
+/**
+ * concord_keyring_probe_set_default:
+ * @probe: (nullable): the probe to use from now on; %NULL to make a new
+ *   one on next use
+ *
+ * Replaces the default probe (a test's, on its own bus or as if inside
+ * Flatpak). Widgets made before keep the one they had. Main thread only.
+ */
+void
+concord_keyring_probe_set_default (ConcordKeyringProbe *probe)
+{
+  g_return_if_fail (probe == NULL || CONCORD_IS_KEYRING_PROBE (probe));
+
+  g_set_object (&default_probe, probe);
+}
+
 ConcordKeyringKind
 concord_keyring_probe_get_kind (ConcordKeyringProbe *self)
 {

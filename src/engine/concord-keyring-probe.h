@@ -35,6 +35,7 @@ GType concord_keyring_kind_get_type (void);
 G_DECLARE_FINAL_TYPE (ConcordKeyringProbe, concord_keyring_probe, CONCORD, KEYRING_PROBE, GObject)
 
 ConcordKeyringProbe *concord_keyring_probe_get_default   (void);
+void                 concord_keyring_probe_set_default   (ConcordKeyringProbe  *probe);
 ConcordKeyringProbe *concord_keyring_probe_new           (GDBusConnection      *bus,
                                                           gboolean              sandboxed);
 ConcordKeyringKind   concord_keyring_probe_get_kind      (ConcordKeyringProbe  *self);

@@ -716,6 +716,39 @@ keyring_text (gboolean failed)
                      "then press Replace again."));
 }
 
+/* What Replace Key says above the key: what happens, and, when no keyring
+ * can take the key, that too, as a paragraph of its own. */
+static char *
+replace_key_body (ConcordAccountRow *account)
+{
+  g_autofree char *keyring = keyring_text (FALSE);
+  /* Translators: the first %s is an account's name, the second its app */
+  g_autofree char *body = g_strdup_printf (_("Paste the new API key of “%s” from %s. Concord checks it with the "
+                                             "app first: the old key is replaced only if the app accepts the new "
+                                             "one, and the connections that failed sync again at once."),
+                                           account->name, concord_app_registry_get_name (account->app_id));
+
+  if (keyring == NULL)
+    return g_steal_pointer (&body);
+  return g_strdup_printf ("%s\n\n%s", body, keyring);
+}
+
+/* A keyring started or stopped while Replace Key is open. */
+static void
+on_keyring_kind_cb (ConcordPreferencesWindow *self)
+{
+  ConcordAccountRow *account;
+  g_autofree char *body = NULL;
+
+  if (self->dialog_mode != ACCOUNT_DIALOG_REPLACE_KEY || self->dialog_account == NULL ||
+      !gtk_widget_get_visible (GTK_WIDGET (self->account_dialog)) ||
+      (account = find_account (self, self->dialog_account)) == NULL)
+    return;
+
+  body = replace_key_body (account);
+  gtk_label_set_text (self->account_dialog_body, body);
+}
+
 static void
 open_dialog (ConcordPreferencesWindow *self,
              AccountDialogMode         mode,
@@ -733,11 +766,7 @@ open_dialog (ConcordPreferencesWindow *self,
     {
       adw_window_title_set_title (self->account_dialog_title, _("Replace Key"));
       gtk_button_set_label (self->account_apply_button, _("_Replace"));
-      /* Translators: the first %s is an account's name, the second its app */
-      body = g_strdup_printf (_("Paste the new API key of “%s” from %s. Concord checks it with the "
-                                "app first: the old key is replaced only if the app accepts the new "
-                                "one, and the connections that failed sync again at once."),
-                              account->name, concord_app_registry_get_name (account->app_id));
+      body = replace_key_body (account);
     }
   else
     {
@@ -745,19 +774,6 @@ open_dialog (ConcordPreferencesWindow *self,
       gtk_button_set_label (self->account_apply_button, _("_Rename"));
       body = g_strdup (_("The connections that use the account keep it under its new name."));
       gtk_editable_set_text (GTK_EDITABLE (self->account_name_entry), account->name);
-    }
-  if (key)
-    {
-      g_autofree char *keyring = keyring_text (FALSE);
-
-      /* Said before the key is typed, as a paragraph of its own. */
-      if (keyring != NULL)
-        {
-          g_autofree char *both = g_strdup_printf ("%s\n\n%s", body, keyring);
-
-          g_free (body);
-          body = g_steal_pointer (&both);
-        }
     }
   gtk_label_set_text (self->account_dialog_body, body);
   gtk_widget_set_visible (GTK_WIDGET (self->account_key_entry), key);
@@ -1159,6 +1175,8 @@ concord_preferences_window_init (ConcordPreferencesWindow *self)
   gtk_window_set_transient_for (GTK_WINDOW (self->account_dialog), GTK_WINDOW (self));
   g_signal_connect_object (self->account_dialog, "close-request",
                            G_CALLBACK (on_account_dialog_close_request_cb), self, 0);
+  g_signal_connect_object (concord_keyring_probe_get_default (), "notify::kind",
+                           G_CALLBACK (on_keyring_kind_cb), self, G_CONNECT_SWAPPED);
 }
 
 /* ------------------------------------------------------------------------- */
