@@ -448,13 +448,14 @@ keyring_text (ConcordAddConnectionSide *self,
                      "then press Check again."));
 }
 
-/* The "no keyring" note under the key: while a key is asked and nothing
- * can keep it (a failed save says it in the status instead). */
+/* The "no keyring" note under the key: while a new account is asked for
+ * and nothing can keep its key (a failed save says it in the status
+ * instead). An app without a key too: the engine keeps an (empty) secret
+ * for every account it adds. */
 static void
 update_keyring (ConcordAddConnectionSide *self)
 {
   gboolean shown = self->keyring != NULL && self->app != NULL &&
-                   concord_app_info_get_secret_field (self->app) != NULL &&
                    asks_key (self) && !self->keyring_failed &&
                    !concord_keyring_probe_can_store (self->keyring);
 
