@@ -130,8 +130,7 @@ keyring_error_new (GTask        *task,
   if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
 
-  if (stripped->domain == G_DBUS_ERROR)
-    g_dbus_error_strip_remote_error (stripped);
+  g_dbus_error_strip_remote_error (stripped);
 
   if (g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
       g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||

@@ -424,25 +424,31 @@ keyring_text (ConcordAddConnectionSide *self,
 {
   gboolean sandboxed = concord_keyring_probe_get_sandboxed (self->keyring);
 
-  /* Translators: "Check" is the button beside the key, "GNOME Keyring", "KeePassXC",
-   * "KWallet" and "xdg-desktop-portal" are names of programs, "Secret Service" and "Secret
-   * portal" of the ways apps keep passwords in them (in these five messages) */
   if (concord_keyring_probe_can_store (self->keyring))
+    /* Translators: "Check" is the button beside the key */
     return g_strdup (_("The key was not saved: the keyring is locked, or unlocking it was "
                        "cancelled. Press Check again and unlock the keyring when asked; the key "
                        "you typed stays here."));
   if (sandboxed && failed)
+    /* Translators: "Check" is the button beside the key; GNOME Keyring, KWallet and
+     * xdg-desktop-portal are programs, the Secret portal is how Flatpak apps reach them */
     return g_strdup (_("The key was not saved: this desktop offers Flatpak apps no Secret portal. "
                        "Install and start GNOME Keyring or KWallet with xdg-desktop-portal, then "
                        "press Check again; the key you typed stays here."));
   if (sandboxed)
+    /* Translators: "Check" is the button beside the key; GNOME Keyring, KWallet and
+     * xdg-desktop-portal are programs, the Secret portal is how Flatpak apps reach them */
     return g_strdup (_("Concord cannot save keys on this computer: the desktop offers Flatpak apps "
                        "no Secret portal. Install and start GNOME Keyring or KWallet with "
                        "xdg-desktop-portal, then press Check again."));
   if (failed)
+    /* Translators: "Check" is the button beside the key; GNOME Keyring and KeePassXC are
+     * programs, "Secret Service integration" is KeePassXC's name for the setting */
     return g_strdup (_("The key was not saved: no keyring is running on this computer. Install and "
                        "start GNOME Keyring or KeePassXC with its Secret Service integration, then "
                        "press Check again; the key you typed stays here."));
+  /* Translators: "Check" is the button beside the key; GNOME Keyring and KeePassXC are
+   * programs, "Secret Service integration" is KeePassXC's name for the setting */
   return g_strdup (_("Concord cannot save keys on this computer: no keyring is running. Install "
                      "and start GNOME Keyring or KeePassXC with its Secret Service integration, "
                      "then press Check again."));

@@ -700,17 +700,20 @@ keyring_text (gboolean failed)
 {
   ConcordKeyringProbe *probe = concord_keyring_probe_get_default ();
 
-  /* Translators: "Replace" is the dialog's button, "GNOME Keyring", "KeePassXC", "KWallet"
-   * and "xdg-desktop-portal" are names of programs (in these three messages) */
+  if (concord_keyring_probe_can_store (probe) && !failed)
+    return NULL;
   if (concord_keyring_probe_can_store (probe))
-    return failed ? g_strdup (_("The key was not replaced: the keyring is locked, or unlocking it "
-                                "was cancelled. Press Replace again and unlock the keyring when "
-                                "asked."))
-                  : NULL;
+    /* Translators: "Replace" is the dialog's button */
+    return g_strdup (_("The key was not replaced: the keyring is locked, or unlocking it was "
+                       "cancelled. Press Replace again and unlock the keyring when asked."));
   if (concord_keyring_probe_get_sandboxed (probe))
+    /* Translators: "Replace" is the dialog's button; GNOME Keyring, KWallet and
+     * xdg-desktop-portal are programs, the Secret portal is how Flatpak apps reach them */
     return g_strdup (_("Concord cannot save keys on this computer: the desktop offers Flatpak apps "
                        "no Secret portal. Install and start GNOME Keyring or KWallet with "
                        "xdg-desktop-portal, then press Replace again."));
+  /* Translators: "Replace" is the dialog's button; GNOME Keyring and KeePassXC are programs,
+   * "Secret Service integration" is KeePassXC's name for the setting */
   return g_strdup (_("Concord cannot save keys on this computer: no keyring is running. Install "
                      "and start GNOME Keyring or KeePassXC with its Secret Service integration, "
                      "then press Replace again."));
