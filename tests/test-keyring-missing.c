@@ -18,12 +18,17 @@
  * keyring. Preferences' Replace Key says the same before the key is typed
  * and after the save failed, and keeps the dialog and the key.
  *
- * A keyring that stays locked (a fake Secret Service whose collection is
- * locked and whose unlock prompt the user dismisses) is said as such, not
- * in D-Bus words, and is not mistaken for a cancelled check.
+ * An app without a key gets the message too (its account needs the
+ * keyring as well). A keyring that stays locked (a fake Secret Service
+ * whose collection is locked and whose unlock prompt the user dismisses)
+ * is said as such, not in D-Bus words, and is not mistaken for a
+ * cancelled check. As if inside Flatpak, the message names the Secret
+ * portal, and goes when a fake portal appears. A keyring that restarts
+ * between two saves is used again (libsecret's stale session dropped).
  *
  * With CONCORD_SCREENSHOT_DIR set, the account step with the message is
- * saved as add-connection-no-keyring.png.
+ * saved as add-connection-no-keyring.png, and after the failed Check as
+ * add-connection-no-keyring-failed.png.
  */
 
 #include "config.h"
