@@ -1,0 +1,451 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a screen reader hears, over the real accessibility bus (AT-SPI).
+
+test-a11y.py CONCORD
+
+Starts the app on an empty data folder, as a new user would, and tries it
+with the sample data: the main window, every step of Add Connection (with
+the rule editor and the mapping editor), the new connection's page (each of
+its tabs) and Preferences (each page), and the shortcuts window. On each
+screen every focusable control must have a name that is not empty, not a
+class or icon name ("GtkMenuButton", "open-menu-symbolic"), not a raw
+mnemonic ("_Cancel") and without a word or words read twice in a row
+("Cancel Cancel"); every list row must have such a name too. Then the same
+flow again with the keyboard alone (Tab, arrows, Space and Enter, sent as
+real key events through AT-SPI's key synthesis), where every control the
+focus lands on is checked as well.
+
+Needs /usr/bin/python3 with gir1.2-atspi-2.0, a display, a session bus with
+an unlocked keyring (the sample apps' keys go to it) and at-spi2-core: the
+accessibility bus is D-Bus-activated, or started here. Exits 77 (skipped)
+without them. Run it as tools/in-session.sh does (NO_AT_BRIDGE, which that
+sets, is removed for the app).
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+
+try:
+    import gi
+    gi.require_version("Atspi", "2.0")
+    from gi.repository import Atspi, Gio, GLib
+except (ImportError, ValueError) as e:
+    print("skip: no AT-SPI for Python (%s): install python3-gi gir1.2-atspi-2.0" % e)
+    sys.exit(SKIP)
+
+VERBOSE = bool(os.environ.get("CONCORD_A11Y_VERBOSE"))
+
+# ---------------------------------------------------------------------------
+# What counts as a problem
+# ---------------------------------------------------------------------------
+
+# Roles a person moves to and acts on.
+CONTROL_ROLES = {
+    "push button", "toggle button", "check box", "radio button", "combo box",
+    "text", "password text", "entry", "spin button", "slider", "link",
+    "menu item", "check menu item", "radio menu item", "page tab", "switch",
+    "list item", "tree item", "table row", "list box", "list", "tree",
+    "table", "tree table", "scroll bar", "option pane",
+}
+# Rows: every one must say what it is.
+ROW_ROLES = {"list item", "tree item", "table row"}
+
+GENERIC_CLASS = re.compile(r"^(Gtk|Adw|Concord|Gdk)[A-Z][A-Za-z0-9]*$")
+ICON_NAME = re.compile(r"(-symbolic$)|^[a-z0-9]+(-[a-z0-9]+)+$")
+RAW_MNEMONIC = re.compile(r"(^|\s)_[^\s_]")
+
+
+def repeated(name):
+    """The words read twice in a row ("Cancel Cancel", "Run in background
+    Run in background"), or None."""
+    # Words as read: an address ("ann.martin@martin.example") is one.
+    words = [w.strip(".,:;!?()“”\"'") for w in name.lower().split()]
+    words = [w for w in words if w]
+    for n in range(len(words) // 2, 0, -1):
+        for i in range(len(words) - 2 * n + 1):
+            part = words[i:i + n]
+            if part == words[i + n:i + 2 * n] and any(len(w) > 1 and not w.isdigit() for w in part):
+                return " ".join(part)
+    return None
+
+
+def name_problem(name):
+    name = (name or "").strip()
+    if not name:
+        return "has no name"
+    if GENERIC_CLASS.match(name):
+        return "is named by its class"
+    if ICON_NAME.search(name):
+        return "is named by an icon or widget name"
+    if RAW_MNEMONIC.search(name):
+        return "reads its mnemonic underscore"
+    twice = repeated(name)
+    if twice:
+        return "reads “%s” twice" % twice
+    return None
+
+
+# ---------------------------------------------------------------------------
+# AT-SPI
+# ---------------------------------------------------------------------------
+
+def states(node):
+    try:
+        return {s.value_nick for s in node.get_state_set().get_states()}
+    except GLib.Error:
+        return set()
+
+
+def role(node):
+    try:
+        return node.get_role_name()
+    except GLib.Error:
+        return ""
+
+
+def name_of(node):
+    try:
+        return node.get_name() or ""
+    except GLib.Error:
+        return ""
+
+
+def walk(node, out=None, depth=0):
+    if out is None:
+        out = []
+    out.append((depth, node))
+    try:
+        n = node.get_child_count()
+    except GLib.Error:
+        return out
+    for i in range(n):
+        try:
+            child = node.get_child_at_index(i)
+        except GLib.Error:
+            continue
+        if child is not None:
+            walk(child, out, depth + 1)
+    return out
+
+
+def context_of(node):
+    """Text near a node: its parent's labels, to tell where it is."""
+    try:
+        parent = node.get_parent()
+        texts = []
+        for i in range(min(parent.get_child_count(), 8)):
+            c = parent.get_child_at_index(i)
+            if c is not None and role(c) == "label" and name_of(c):
+                texts.append(name_of(c)[:40])
+        return " / ".join(texts[:3])
+    except (GLib.Error, AttributeError):
+        return ""
+
+
+def path_of(node):
+    parts = []
+    while node is not None and len(parts) < 40:
+        r = role(node)
+        if r == "application":
+            break
+        n = name_of(node)
+        if n and r not in ("panel", "filler"):
+            parts.append("%s “%s”" % (r, n))
+        try:
+            node = node.get_parent()
+        except GLib.Error:
+            break
+    return " ‹ ".join(parts[:4])
+
+
+class Failure(Exception):
+    pass
+
+
+def wait_for(what, fn, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise Failure("timed out waiting for %s" % what)
+        time.sleep(0.2)
+
+
+class App:
+    def __init__(self, binary, data_dir):
+        env = dict(os.environ)
+        # The app must talk to the accessibility bus.
+        for key in ("NO_AT_BRIDGE", "GTK_A11Y"):
+            env.pop(key, None)
+        env["CONCORD_DATA_DIR"] = data_dir
+        env["XDG_DATA_HOME"] = os.path.join(data_dir, "xdg-data")
+        env.setdefault("GDK_BACKEND", "x11")
+        self.log = open(os.path.join(data_dir, "concord.log"), "w")
+        self.proc = subprocess.Popen([binary], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.app = wait_for("the app on the accessibility bus", self._find, 60)
+        self.problems = []
+        self.seen = set()
+
+    def _find(self):
+        if self.proc.poll() is not None:
+            raise Failure("concord exited with %s" % self.proc.returncode)
+        desktop = Atspi.get_desktop(0)
+        for i in range(desktop.get_child_count()):
+            a = desktop.get_child_at_index(i)
+            if a is None:
+                continue
+            try:
+                if a.get_process_id() == self.proc.pid:
+                    return a
+            except GLib.Error:
+                continue
+        return None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def windows(self):
+        self.app.clear_cache()
+        out = []
+        for i in range(self.app.get_child_count()):
+            w = self.app.get_child_at_index(i)
+            if w is not None:
+                out.append(w)
+        return out
+
+    def window(self, title, timeout=30):
+        def find():
+            for w in self.windows():
+                if name_of(w) == title:
+                    return w
+            return None
+        return wait_for("a window “%s”" % title, find, timeout)
+
+    def nodes(self, root=None):
+        roots = [root] if root is not None else self.windows()
+        out = []
+        for r in roots:
+            r.clear_cache()
+            out += [n for _, n in walk(r)]
+        return out
+
+    def find(self, spec, root=None, timeout=30, actionable=True):
+        """The first node named spec ("Name" or "Name@role"), exactly, else
+        whose name contains it."""
+        name, _, want_role = spec.partition("@")
+
+        def look():
+            nodes = [n for n in self.nodes(root)
+                     if (not want_role or role(n) == want_role)
+                     and "visible" in states(n)
+                     and (not actionable or n.get_n_actions() > 0)]
+            for n in nodes:
+                if name_of(n) == name:
+                    return n
+            for n in nodes:
+                if name in name_of(n):
+                    return n
+            return None
+        try:
+            return wait_for("“%s”" % spec, look, timeout)
+        except Failure:
+            if timeout < 1:
+                return None
+            self.dump(root)
+            raise
+
+    def click(self, spec, root=None, timeout=30):
+        node = self.find(spec, root, timeout)
+        wait_for("“%s” to be sensitive" % spec, lambda: "sensitive" in states(node), timeout)
+        node.do_action(0)
+        time.sleep(0.3)
+        return node
+
+    def dump(self, root=None):
+        roots = [root] if root is not None else self.windows()
+        for r in roots:
+            r.clear_cache()
+            for depth, n in walk(r):
+                print("  " * depth + "%s [%s] %s" % (name_of(n), role(n), " ".join(sorted(states(n)))))
+
+    def check(self, screen, root=None):
+        """Every focusable control and every row on the screen."""
+        n_checked = 0
+        for node in self.nodes(root):
+            r = role(node)
+            st = states(node)
+            if r in ROW_ROLES or ("focusable" in st and r in CONTROL_ROLES):
+                n_checked += 1
+                name = name_of(node)
+                problem = name_problem(name)
+                if VERBOSE:
+                    print("   %s [%s] %s" % (name, r, problem or ""))
+                if problem:
+                    key = (r, name, path_of(node.get_parent()))
+                    if key not in self.seen:
+                        self.seen.add(key)
+                        near = context_of(node)
+                        self.problems.append("%s: a %s %s (“%s”, in %s%s)" %
+                                             (screen, r, problem, name, key[2] or "the window",
+                                              "; near “%s”" % near if near else ""))
+        print("# %s: %d controls and rows checked" % (screen, n_checked))
+        return n_checked
+
+
+def ensure_a11y_bus():
+    """The accessibility bus: D-Bus-activated by GTK and libatspi, or
+    started here where the session has no activation for it."""
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+    try:
+        bus.call_sync("org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus", "GetAddress",
+                      None, GLib.VariantType("(s)"), Gio.DBusCallFlags.NONE, 10000, None)
+        return None
+    except GLib.Error:
+        pass
+    launcher = shutil.which("at-spi-bus-launcher") or "/usr/libexec/at-spi-bus-launcher"
+    if not os.path.exists(launcher):
+        return SKIP
+    proc = subprocess.Popen([launcher, "--launch-immediately"])
+    for _ in range(50):
+        try:
+            bus.call_sync("org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus", "GetAddress",
+                          None, GLib.VariantType("(s)"), Gio.DBusCallFlags.NONE, 1000, None)
+            return proc
+        except GLib.Error:
+            time.sleep(0.1)
+    proc.terminate()
+    return SKIP
+
+
+def has_keyring():
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+    reply = bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "NameHasOwner", GLib.Variant("(s)", ("org.freedesktop.secrets",)),
+                          GLib.VariantType("(b)"), Gio.DBusCallFlags.NONE, 5000, None)
+    return reply.unpack()[0]
+
+
+# ---------------------------------------------------------------------------
+# The walk
+# ---------------------------------------------------------------------------
+
+def step_of(app, dialog):
+    """The Add Connection step shown, from the window's subtitle
+    ("Step 2 of 5: Direction")."""
+    for n in app.nodes(dialog):
+        if role(n) == "label" and name_of(n).startswith("Step "):
+            return name_of(n)
+    return None
+
+
+def next_step(app, dialog, button="Next@push button"):
+    before = step_of(app, dialog)
+    app.click(button, dialog, 60)
+    return wait_for("the step after “%s”" % before,
+                    lambda: (step_of(app, dialog) or before) != before and step_of(app, dialog), 60)
+
+
+def edit_and_cancel(app, dialog, button, title, screen):
+    app.click(button, dialog, 60)
+    editor = app.window(title)
+    app.check(screen, editor)
+    app.click("Cancel@push button", editor)
+    wait_for("“%s” to close" % title, lambda: all(name_of(w) != title for w in app.windows()), 30)
+
+
+def walk_screens(app):
+    main = app.window("Concord")
+    app.check("main window, empty", main)
+
+    # Try with Sample Data → the Sample CRM: Add Connection opens with both
+    # apps chosen and their keys filled in.
+    app.click("Try with Sample Data@push button", main)
+    app.check("sample data menu")
+    app.click("Sample CRM@menu item")
+    dialog = app.window("Add Connection", 60)
+    step = wait_for("a step", lambda: step_of(app, dialog), 30)
+    app.check("Add Connection: %s" % step, dialog)
+    # Each account a name, each key checked (the sample keys are filled in).
+    for side, account in (("First", "Newsletter"), ("Second", "Sales")):
+        entry = app.find("Account name of the %s App@text" % side, dialog, actionable=False)
+        entry.set_text_contents(account)
+    for check in [n for n in app.nodes(dialog) if role(n) == "push button" and name_of(n) == "Check"]:
+        check.do_action(0)
+    app.find("Next@push button", dialog)
+    wait_for("Next to be sensitive (the keys accepted)",
+             lambda: "sensitive" in states(app.find("Next@push button", dialog)), 60)
+    app.check("Add Connection: %s, filled in" % step, dialog)
+    seen = [step]
+    while app.find("Turn On@push button", dialog, 0.1, actionable=False) is None:
+        step = next_step(app, dialog)
+        seen.append(step)
+        app.check("Add Connection: %s" % step, dialog)
+        if step.endswith("Rules"):
+            edit_and_cancel(app, dialog, "Edit rules@push button", "Edit Rules", "rule editor")
+        elif step.endswith("Fields"):
+            edit_and_cancel(app, dialog, "Edit field mapping@push button", "Edit Field Mapping",
+                            "mapping editor")
+    print("# steps: " + "; ".join(seen))
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: test-a11y.py CONCORD")
+    if not os.environ.get("DISPLAY") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        print("skip: needs a display and a session bus (tools/in-session.sh)")
+        return SKIP
+    if not has_keyring():
+        print("skip: needs an unlocked keyring (tools/in-session.sh)")
+        return SKIP
+    launcher = ensure_a11y_bus()
+    if launcher == SKIP:
+        print("skip: no accessibility bus (install at-spi2-core)")
+        return SKIP
+
+    data = tempfile.mkdtemp(prefix="concord-a11y.")
+    app = None
+    try:
+        app = App(sys.argv[1], data)
+        walk_screens(app)
+    except Failure as e:
+        if app is not None:
+            app.stop()
+            with open(os.path.join(data, "concord.log")) as f:
+                sys.stdout.write(f.read()[-4000:])
+        print("FAIL: %s" % e)
+        return 1
+    finally:
+        if app is not None:
+            app.stop()
+        if launcher is not None:
+            launcher.terminate()
+        shutil.rmtree(data, ignore_errors=True)
+
+    for p in app.problems:
+        print("FAIL: " + p)
+    if app.problems:
+        print("%d problems" % len(app.problems))
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
