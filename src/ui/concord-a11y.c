@@ -18,12 +18,16 @@
  *   "Sync Schedule") read both. The label given on purpose is the more
  *   precise one (it says which rule, which side): the relation goes.
  *
- * Done when each widget is realized, for a window or popover to the whole
- * of it, hidden parts too (screen readers see a page not shown yet), and
- * again when a button's label changes.
+ * Done when each widget is realized and each time it is mapped (the
+ * labels set in code are set by then), for a window or popover to the
+ * whole of it, hidden parts too (screen readers see a page not shown yet),
+ * and again when a button's label changes.
  */
 
 #include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "concord-a11y.h"
 
@@ -61,6 +65,158 @@ name_once (GtkWidget *widget)
     gtk_accessible_reset_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 }
 
+static gboolean
+has_name (GtkWidget *widget)
+{
+  return gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL) ||
+         gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+}
+
+static void
+set_name (GtkWidget  *widget,
+          const char *text)
+{
+  if (text != NULL && *text != '\0')
+    gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
+/* A row's title, without a mnemonic's underscore. */
+static char *
+row_title (AdwPreferencesRow *row)
+{
+  const char *title = adw_preferences_row_get_title (row);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (const char *p = title; p != NULL && *p != '\0'; p++)
+    {
+      if (*p == '_' && adw_preferences_row_get_use_underline (row))
+        {
+          if (p[1] == '_')
+            p++;
+          else
+            continue;
+        }
+      g_string_append_c (text, *p);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The text of the labels in @widget, for a row GTK 4.8 leaves unnamed. */
+static void
+collect_text (GtkWidget *widget,
+              GString   *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget))
+    {
+      const char *label = gtk_label_get_text (GTK_LABEL (widget));
+
+      if (label != NULL && *label != '\0')
+        g_string_append_printf (text, "%s%s", text->len > 0 ? " " : "", label);
+      return;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_text (child, text);
+}
+
+static void
+on_tooltip_changed (GtkWidget  *widget,
+                    GParamSpec *pspec,
+                    gpointer    user_data)
+{
+  set_name (widget, gtk_widget_get_tooltip_text (widget));
+}
+
+/* What libadwaita 1.2 and GTK 4.8 leave without a name: named from what
+ * a sighted person reads there. */
+static void
+name_unnamed (GtkWidget *widget)
+{
+  GtkWidget *ancestor;
+
+  if (ADW_IS_EXPANDER_ROW (widget) && !has_name (widget))
+    {
+      g_autofree char *title = row_title (ADW_PREFERENCES_ROW (widget));
+
+      set_name (widget, title);
+    }
+  else if (GTK_IS_LIST_BOX (widget) && !has_name (widget))
+    {
+      /* The inner list of an expander row, or a preferences group's. */
+      if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_EXPANDER_ROW)) != NULL)
+        {
+          g_autofree char *title = row_title (ADW_PREFERENCES_ROW (ancestor));
+
+          set_name (widget, title);
+        }
+      else if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_GROUP)) != NULL)
+        set_name (widget, adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (ancestor)));
+    }
+  else if (GTK_IS_TOGGLE_BUTTON (widget) && GTK_IS_DROP_DOWN (gtk_widget_get_parent (widget)) &&
+           !has_name (widget))
+    {
+      /* A drop-down's button: named by the drop-down. */
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                      gtk_widget_get_parent (widget), NULL, -1);
+    }
+  else if (GTK_IS_BUTTON (widget) && !has_name (widget) && gtk_button_get_label (GTK_BUTTON (widget)) == NULL &&
+           gtk_widget_get_tooltip_text (widget) != NULL)
+    {
+      /* An icon button with a tooltip only (an entry's “Show Text”). */
+      set_name (widget, gtk_widget_get_tooltip_text (widget));
+      g_signal_connect (widget, "notify::tooltip-text", G_CALLBACK (on_tooltip_changed), NULL);
+    }
+  else if (GTK_IS_SEARCH_ENTRY (widget) && !has_name (widget))
+    {
+      g_autofree char *placeholder = NULL;
+
+      g_object_get (widget, "placeholder-text", &placeholder, NULL);
+      set_name (widget, placeholder != NULL && *placeholder != '\0' ? placeholder : _("Search"));
+    }
+  else if (GTK_IS_IMAGE (widget) &&
+           !gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL) &&
+           gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)) == GTK_ACCESSIBLE_ROLE_BUTTON &&
+           gtk_widget_get_ancestor (widget, ADW_TYPE_PASSWORD_ENTRY_ROW) != NULL)
+    {
+      /* A password row's eye, a button drawn as an image. */
+      set_name (widget, _("Show or Hide the Text"));
+    }
+  else if (GTK_IS_LIST_VIEW (widget) && !has_name (widget))
+    {
+      /* The list a combo row or a drop-down pops up. */
+      if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_COMBO_ROW)) != NULL)
+        {
+          g_autofree char *title = row_title (ADW_PREFERENCES_ROW (ancestor));
+
+          set_name (widget, title);
+        }
+      else if ((ancestor = gtk_widget_get_ancestor (widget, GTK_TYPE_DROP_DOWN)) != NULL)
+        gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                        ancestor, NULL, -1);
+    }
+  else if (GTK_IS_TEXT (widget) && (ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_ENTRY_ROW)) != NULL &&
+           gtk_test_accessible_has_property (GTK_ACCESSIBLE (ancestor), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    {
+      /* An entry row named in code: the row's name alone, not the row's
+       * and its title's too. */
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                      ancestor, NULL, -1);
+    }
+  else if (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)) == GTK_ACCESSIBLE_ROLE_LIST_ITEM &&
+           !GTK_IS_LIST_BOX_ROW (widget))
+    {
+      /* A list view's item: its child's name, else the text it shows
+       * (again at each map: the item is reused for others). */
+      GtkWidget *child = gtk_widget_get_first_child (widget);
+      g_autoptr(GString) text = g_string_new (NULL);
+
+      if (child != NULL && has_name (child))
+        return;
+      collect_text (widget, text);
+      set_name (widget, text->str);
+    }
+}
+
 static void
 on_label_changed (GtkWidget  *widget,
                   GParamSpec *pspec,
@@ -72,15 +228,17 @@ on_label_changed (GtkWidget  *widget,
 static void
 fix_widget (GtkWidget *widget)
 {
-  if (g_object_get_data (G_OBJECT (widget), FIXED_KEY) != NULL)
-    return;
-  g_object_set_data (G_OBJECT (widget), FIXED_KEY, GINT_TO_POINTER (TRUE));
-  if (GTK_IS_BUTTON (widget) || GTK_IS_CHECK_BUTTON (widget))
+  if (g_object_get_data (G_OBJECT (widget), FIXED_KEY) == NULL)
     {
-      g_signal_connect_after (widget, "notify::label", G_CALLBACK (on_label_changed), NULL);
-      g_signal_connect_after (widget, "notify::use-underline", G_CALLBACK (on_label_changed), NULL);
+      g_object_set_data (G_OBJECT (widget), FIXED_KEY, GINT_TO_POINTER (TRUE));
+      if (GTK_IS_BUTTON (widget) || GTK_IS_CHECK_BUTTON (widget))
+        {
+          g_signal_connect_after (widget, "notify::label", G_CALLBACK (on_label_changed), NULL);
+          g_signal_connect_after (widget, "notify::use-underline", G_CALLBACK (on_label_changed), NULL);
+        }
     }
   name_once (widget);
+  name_unnamed (widget);
 }
 
 static void
@@ -93,7 +251,7 @@ fix_tree (GtkWidget *widget)
 }
 
 static gboolean
-on_realize (GSignalInvocationHint *hint,
+on_realize_or_map (GSignalInvocationHint *hint,
             guint                  n_params,
             const GValue          *params,
             gpointer               user_data)
@@ -104,6 +262,29 @@ on_realize (GSignalInvocationHint *hint,
     fix_tree (widget);
   else
     fix_widget (widget);
+
+  return TRUE;  /* stay */
+}
+
+/* Any change of a widget's accessible attributes, labels set in code
+ * included, whether the widget is shown or not. */
+static gboolean
+on_state_change (GSignalInvocationHint *hint,
+                 guint                  n_params,
+                 const GValue          *params,
+                 gpointer               user_data)
+{
+  GtkATContext *context = g_value_get_object (&params[0]);
+  GtkAccessible *accessible = gtk_at_context_get_accessible (context);
+  static gboolean busy;
+
+  /* Fixing changes the attributes again: once is enough. */
+  if (!busy && GTK_IS_WIDGET (accessible))
+    {
+      busy = TRUE;
+      fix_widget (GTK_WIDGET (accessible));
+      busy = FALSE;
+    }
 
   return TRUE;  /* stay */
 }
@@ -124,5 +305,8 @@ concord_a11y_init (void)
   done = TRUE;
   /* The signal exists once the class does. */
   g_type_class_unref (g_type_class_ref (GTK_TYPE_WIDGET));
-  g_signal_add_emission_hook (g_signal_lookup ("realize", GTK_TYPE_WIDGET), 0, on_realize, NULL, NULL);
+  g_signal_add_emission_hook (g_signal_lookup ("realize", GTK_TYPE_WIDGET), 0, on_realize_or_map, NULL, NULL);
+  g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0, on_realize_or_map, NULL, NULL);
+  g_type_class_unref (g_type_class_ref (GTK_TYPE_AT_CONTEXT));
+  g_signal_add_emission_hook (g_signal_lookup ("state-change", GTK_TYPE_AT_CONTEXT), 0, on_state_change, NULL, NULL);
 }
