@@ -127,6 +127,16 @@ on_tooltip_changed (GtkWidget  *widget,
   set_name (widget, gtk_widget_get_tooltip_text (widget));
 }
 
+static void
+on_title_changed (GtkWidget  *widget,
+                  GParamSpec *pspec,
+                  gpointer    user_data)
+{
+  g_autofree char *title = row_title (ADW_PREFERENCES_ROW (widget));
+
+  set_name (widget, title);
+}
+
 /* What libadwaita 1.2 and GTK 4.8 leave without a name: named from what
  * a sighted person reads there. */
 static void
@@ -134,23 +144,35 @@ name_unnamed (GtkWidget *widget)
 {
   GtkWidget *ancestor;
 
-  if (ADW_IS_EXPANDER_ROW (widget) && !has_name (widget))
+
+  if (ADW_IS_EXPANDER_ROW (widget))
     {
       g_autofree char *title = row_title (ADW_PREFERENCES_ROW (widget));
 
+      /* Its title may come later (“Advanced: …” once the app is known). */
+      if (g_object_get_data (G_OBJECT (widget), FIXED_KEY "-title") == NULL)
+        {
+          g_object_set_data (G_OBJECT (widget), FIXED_KEY "-title", GINT_TO_POINTER (TRUE));
+          g_signal_connect (widget, "notify::title", G_CALLBACK (on_title_changed), NULL);
+        }
       set_name (widget, title);
     }
   else if (GTK_IS_LIST_BOX (widget) && !has_name (widget))
     {
-      /* The inner list of an expander row, or a preferences group's. */
+      /* The inner list of an expander row (named by the row), or a
+       * preferences group's (by the group's title, else its page's). */
       if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_EXPANDER_ROW)) != NULL)
+        gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                        ancestor, NULL, -1);
+      else if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_GROUP)) != NULL)
         {
-          g_autofree char *title = row_title (ADW_PREFERENCES_ROW (ancestor));
+          const char *title = adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (ancestor));
+          GtkWidget *page = gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_PAGE);
 
+          if ((title == NULL || *title == '\0') && page != NULL)
+            title = adw_preferences_page_get_title (ADW_PREFERENCES_PAGE (page));
           set_name (widget, title);
         }
-      else if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_GROUP)) != NULL)
-        set_name (widget, adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (ancestor)));
     }
   else if (GTK_IS_TOGGLE_BUTTON (widget) && GTK_IS_DROP_DOWN (gtk_widget_get_parent (widget)) &&
            !has_name (widget))
@@ -159,12 +181,18 @@ name_unnamed (GtkWidget *widget)
       gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
                                       gtk_widget_get_parent (widget), NULL, -1);
     }
-  else if (GTK_IS_BUTTON (widget) && !has_name (widget) && gtk_button_get_label (GTK_BUTTON (widget)) == NULL &&
-           gtk_widget_get_tooltip_text (widget) != NULL)
+  else if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) == NULL &&
+           !gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
     {
-      /* An icon button with a tooltip only (an entry's “Show Text”). */
-      set_name (widget, gtk_widget_get_tooltip_text (widget));
-      g_signal_connect (widget, "notify::tooltip-text", G_CALLBACK (on_tooltip_changed), NULL);
+      /* An icon button (named by its unnamed icon): by its tooltip, or
+       * what a password row's eye does. */
+      if (gtk_widget_get_tooltip_text (widget) != NULL)
+        {
+          set_name (widget, gtk_widget_get_tooltip_text (widget));
+          g_signal_connect (widget, "notify::tooltip-text", G_CALLBACK (on_tooltip_changed), NULL);
+        }
+      else if (gtk_widget_get_ancestor (widget, ADW_TYPE_PASSWORD_ENTRY_ROW) != NULL)
+        set_name (widget, _("Show or Hide the Text"));
     }
   else if (GTK_IS_SEARCH_ENTRY (widget) && !has_name (widget))
     {
@@ -172,14 +200,6 @@ name_unnamed (GtkWidget *widget)
 
       g_object_get (widget, "placeholder-text", &placeholder, NULL);
       set_name (widget, placeholder != NULL && *placeholder != '\0' ? placeholder : _("Search"));
-    }
-  else if (GTK_IS_IMAGE (widget) &&
-           !gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL) &&
-           gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)) == GTK_ACCESSIBLE_ROLE_BUTTON &&
-           gtk_widget_get_ancestor (widget, ADW_TYPE_PASSWORD_ENTRY_ROW) != NULL)
-    {
-      /* A password row's eye, a button drawn as an image. */
-      set_name (widget, _("Show or Hide the Text"));
     }
   else if (GTK_IS_LIST_VIEW (widget) && !has_name (widget))
     {
@@ -237,8 +257,8 @@ fix_widget (GtkWidget *widget)
           g_signal_connect_after (widget, "notify::use-underline", G_CALLBACK (on_label_changed), NULL);
         }
     }
-  name_once (widget);
   name_unnamed (widget);
+  name_once (widget);
 }
 
 static void

@@ -482,7 +482,8 @@ def main():
             app.stop()
         if launcher is not None:
             launcher.terminate()
-        shutil.rmtree(data, ignore_errors=True)
+        if not os.environ.get("CONCORD_A11Y_KEEP"):
+            shutil.rmtree(data, ignore_errors=True)
 
     for p in app.problems.values():
         print("FAIL: " + p)
