@@ -383,6 +383,7 @@ build_types_page (ConcordAddConnectionDialog *self)
           gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
                                        g_strcmp0 (type->id, self->type_ids[s]) == 0);
           g_signal_connect (check, "toggled", G_CALLBACK (on_type_toggled), self);
+          set_accessible_label (check, type->label);
           adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
           adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
         }

@@ -438,6 +438,21 @@ def walk_screens(app):
         time.sleep(1)
         app.check("connection page: %s" % tab, main)
 
+    # The shortcuts window lists every shortcut the app binds.
+    app.click("Main Menu@push button", main)
+    app.click("Keyboard Shortcuts@menu item")
+    shortcuts = wait_for("the shortcuts window", lambda: [
+        w for w in app.windows() if name_of(w) not in ("Concord", "")], 30)[0]
+    app.check("shortcuts window", shortcuts)
+    texts = {name_of(n) for n in app.nodes(shortcuts)}
+    for title in ("Add Connection", "Preferences", "Save Changes to a Connection", "Back to Connections",
+                  "Next Step", "Previous Step", "Cancel", "Quit", "Close Window", "Show Shortcuts"):
+        if title not in texts:
+            app.problems[("shortcut", title)] = "shortcuts window: “%s” is not listed" % title
+    app.click("Close@push button", shortcuts)
+    wait_for("the shortcuts window to close", lambda: all(name_of(w) != name_of(shortcuts)
+                                                          for w in app.windows()), 30)
+
     # Preferences, each page.
     app.click("Main Menu@push button", main)
     app.click("Preferences@menu item")
