@@ -20,6 +20,7 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  g_set_application_name (_("Concord"));
 
   app = concord_application_new (APP_ID, G_APPLICATION_DEFAULT_FLAGS);
 

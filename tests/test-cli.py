@@ -530,7 +530,64 @@ def main():
             check('connection add with a vCard folder ' + name.replace('-', ' '),
                   p.returncode == 0 and shown.get('type_b') == expect, p.stderr + str(shown))
             cli('connection', 'remove', name)
+        # An app without a key: verify checks the app itself, in words
+        # that fit (not "the key works").
+        p = cli('account', 'verify', 'cards')
+        check('account verify of a vCard folder reads the folder',
+              p.returncode == 0 and p.stdout.strip() == 'vCard Folder is reachable: 2 address books.'
+              and 'key' not in p.stdout, p.stdout + p.stderr)
         cli('account', 'remove', 'cards')
+
+        # A card Concord cannot read: left out, the rest synced, and the log
+        # names the app, the file and why (issue 17).
+        bad_in, bad_out = os.path.join(data, 'bad-in'), os.path.join(data, 'bad-out')
+        os.makedirs(bad_in)
+        os.makedirs(bad_out)
+        with open(os.path.join(bad_in, 'ann.vcf'), 'w') as f:
+            f.write('BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ann\r\nFN:Ann\r\nN:;Ann;;;\r\n'
+                    'EMAIL:ann@example.com\r\nEND:VCARD\r\n')
+        with open(os.path.join(bad_in, 'broken.vcf'), 'wb') as f:
+            f.write(b'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bro\r\nFN:Bro\xff\r\n'
+                    b'EMAIL:bro@example.com\r\nEND:VCARD\r\n')
+        cli('account', 'add', 'vcard-folder', '--name', 'bad-in', '--option', 'path=' + bad_in)
+        cli('account', 'add', 'vcard-folder', '--name', 'bad-out', '--option', 'path=' + bad_out)
+        cli('connection', 'add', 'bad-cards', '--a', 'bad-in:' + bad_in, '--b', 'bad-out:' + bad_out)
+        p = cli('sync', 'bad-cards')
+        written = [n for n in os.listdir(bad_out) if n.endswith('.vcf')]
+        check('a sync with a card that cannot be read syncs the others and counts it skipped',
+              p.returncode == 0 and len(written) == 1 and '1 skipped' in p.stdout,
+              p.stdout + p.stderr + str(written))
+        p = cli('log', 'bad-cards', '--json')
+        rows = [r for r in (json.loads(p.stdout) if p.returncode == 0 else [])
+                if r.get('code') == 'bad-record']
+        check('the log names the card that could not be read, its app and why',
+              len(rows) == 1 and rows[0].get('remote_id') == 'broken.vcf' and
+              rows[0].get('explanation') == 'A contact in bad-in could not be read' and
+              'vCard Folder could not read “broken.vcf”: vCard line 4: invalid UTF-8'
+              in rows[0].get('error', ''), p.stdout + p.stderr)
+        p = cli('sync', 'bad-cards')
+        p = cli('log', 'bad-cards', '--json')
+        rows = [r for r in (json.loads(p.stdout) if p.returncode == 0 else [])
+                if r.get('code') == 'bad-record']
+        check('the unchanged bad card is not shown again by the next sync', len(rows) == 1,
+              p.stdout + p.stderr)
+        cli('connection', 'remove', 'bad-cards')
+        cli('account', 'remove', 'bad-in')
+        cli('account', 'remove', 'bad-out')
+
+        # GNOME Contacts: Evolution Data Server, D-Bus-activated on the
+        # test's session bus, answers with its address books (at least
+        # the default "Personal"; other tests may add their own).
+        eds = glob.glob('/usr/share/dbus-1/services/org.gnome.evolution.dataserver.AddressBook*.service')
+        p = cli('account', 'add', 'gnome-contacts', '--name', 'g')
+        check('a GNOME Contacts account', p.returncode == 0, p.stderr)
+        p = cli('account', 'verify', 'g')
+        m = re.fullmatch(r'GNOME Contacts is reachable: (\d+) address books?\.', p.stdout.strip())
+        check('account verify of GNOME Contacts asks Evolution Data Server for its address books',
+              bool(eds) and p.returncode == 0 and m is not None and int(m.group(1)) >= 1,
+              (p.stdout + p.stderr) if eds else 'evolution-data-server is not installed '
+              '(CI installs it; see .ci/run)')
+        cli('account', 'remove', 'g')
 
         p = cli('sync', 'both', '--dry-run', '--json')
         plan = json.loads(p.stdout) if p.stdout.strip() else {}

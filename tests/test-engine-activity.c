@@ -326,6 +326,9 @@ test_explain (void)
     { "create-off", NULL, NULL, "Create contacts", NULL },
     { "ambiguous", NULL, NULL, "duplicates", "The email address is on several contacts" },
     { "network", "Shop", NULL, "internet connection", "Could not reach Shop" },
+    /* A record its app holds and Concord cannot read (issue 17). */
+    { "bad-record", "Cards", NULL, "Correct or remove", "A contact in Cards could not be read" },
+    { "bad-record", NULL, NULL, "Correct or remove", "A contact in the app could not be read" },
     /* A row an older Concord stored has no code: generic words. */
     { NULL, NULL, NULL, "try again", "The app did not accept the change" },
     { "\xff\xfe garbage", NULL, NULL, "try again", "The app did not accept the change" },

@@ -25,6 +25,7 @@
 #include "concord-fields.h"
 #include "concord-filter.h"
 #include "concord-memory-connector.h"
+#include "concord-planner.h"
 #include "concord-rules.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
@@ -811,6 +812,141 @@ test_reported_deletion_unlinks (Fixture       *f,
   sync_ok (f);
   g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 4);
   g_assert_null (find (f->side[1], "brief@example.com"));
+}
+
+/* The texts of the refused rows of @run_id (0: all runs). */
+static GPtrArray *
+refusal_rows (Fixture *f,
+              gint64   run_id)
+{
+  g_autoptr(GPtrArray) journal = concord_store_list_journal (f->store, f->connection_id, run_id, 0,
+                                                             NULL);
+  GPtrArray *rows = g_ptr_array_new ();
+
+  g_assert_nonnull (journal);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (row->code, CONCORD_SKIP_BAD_RECORD) == 0)
+        g_ptr_array_add (rows, g_strdup (row->error));
+    }
+  g_ptr_array_set_free_func (rows, g_free);
+  return rows;
+}
+
+/* A record the app holds and its connector cannot read (a broken card):
+ * one activity row naming the app, the record and why; the rest syncs; a
+ * known record refused is not taken for deleted; many are capped. */
+static void
+test_refused_record (Fixture       *f,
+                     gconstpointer  data)
+{
+  ConcordRunSummary summary;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) journal = NULL;
+  ConcordRecord *bad;
+  gint64 run_id;
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("r%u@example.com", i);
+
+      person (f->side[0], email, "first_name", "R", NULL);
+    }
+  bad = person (f->side[0], "broken@example.com", "first_name", "B", NULL);
+  concord_memory_connector_set_unreadable (f->side[0], concord_record_get_remote_id (bad),
+                                           "line 3 is not valid UTF-8");
+
+  g_assert_true (sync_full (f, NULL, &summary, &error));
+  g_assert_no_error (error);
+  run_id = summary.run_id;
+  g_assert_cmpuint (summary.skipped, ==, 1);
+  concord_run_summary_clear (&summary);
+
+  /* The rest synced; the bad one did not. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("r%u@example.com", i);
+
+      g_assert_nonnull (find (f->side[1], email));
+    }
+  g_assert_null (find (f->side[1], "broken@example.com"));
+
+  /* One row: the app, the record, why. */
+  rows = refusal_rows (f, run_id);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_nonnull (strstr (rows->pdata[0], "a could not read"));
+  g_assert_nonnull (strstr (rows->pdata[0], concord_record_get_remote_id (bad)));
+  g_assert_nonnull (strstr (rows->pdata[0], "line 3 is not valid UTF-8"));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  journal = concord_store_list_journal (f->store, f->connection_id, run_id, 0, NULL);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (row->code, CONCORD_SKIP_BAD_RECORD) != 0)
+        continue;
+      g_assert_cmpstr (row->op, ==, "skip");
+      g_assert_cmpstr (row->outcome, ==, "skipped");
+      g_assert_cmpstr (row->code_side, ==, "a");
+      g_assert_cmpstr (row->remote_id, ==, concord_record_get_remote_id (bad));
+      g_assert_cmpstr (row->name, ==, concord_record_get_remote_id (bad));
+      found = TRUE;
+    }
+  g_assert_true (found);
+  g_clear_pointer (&journal, g_ptr_array_unref);
+
+  /* Repaired: it syncs, no further row. */
+  concord_memory_connector_set_unreadable (f->side[0], concord_record_get_remote_id (bad), NULL);
+  g_assert_true (sync_full (f, NULL, &summary, &error));
+  g_assert_no_error (error);
+  rows = refusal_rows (f, summary.run_id);
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  concord_run_summary_clear (&summary);
+  g_assert_nonnull (find (f->side[1], "broken@example.com"));
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 6);
+
+  /* A paired record that breaks is not a deleted one, although the
+   * listing is complete: the pair stays, and the row says why. */
+  concord_memory_connector_set_unreadable (f->side[0], concord_record_get_remote_id (bad),
+                                           "not a vCard");
+  g_assert_true (sync_full (f, NULL, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.unlinked, ==, 0);
+  rows = refusal_rows (f, summary.run_id);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_nonnull (strstr (rows->pdata[0], "not a vCard"));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  concord_run_summary_clear (&summary);
+  g_assert_cmpint (concord_store_count_links (f->store, f->connection_id, NULL), ==, 6);
+  g_assert_cmpuint (writes (f), ==, 0);
+
+  /* A whole broken book: 20 rows by name, then one that counts the rest. */
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autofree char *email = g_strdup_printf ("m%u@example.com", i);
+      ConcordRecord *record = person (f->side[0], email, NULL);
+
+      concord_memory_connector_set_unreadable (f->side[0], concord_record_get_remote_id (record),
+                                               "too large");
+    }
+  g_assert_true (sync_full (f, NULL, &summary, &error));
+  g_assert_no_error (error);
+  rows = refusal_rows (f, summary.run_id);
+  g_assert_cmpuint (rows->len, ==, 21);
+  g_assert_cmpuint (summary.skipped, ==, 31);
+  found = FALSE;
+  for (guint i = 0; i < rows->len; i++)
+    if (strstr (rows->pdata[i], "a: and 11 more contacts could not be read") != NULL)
+      found = TRUE;
+  g_assert_true (found);
+  concord_run_summary_clear (&summary);
+  g_assert_null (find (f->side[1], "m0@example.com"));
 }
 
 static void
@@ -1943,6 +2079,7 @@ main (int   argc,
   ADD ("journal", test_journal);
   ADD ("deleted-is-unlinked", test_deleted_is_unlinked_not_propagated);
   ADD ("reported-deletion-unlinks", test_reported_deletion_unlinks);
+  ADD ("refused-record", test_refused_record);
   ADD ("failed-listing-writes-nothing", test_failed_listing_writes_nothing);
   ADD ("symmetry", test_symmetry);
   ADD ("on-engine-thread", test_on_engine_thread);

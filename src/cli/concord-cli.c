@@ -765,13 +765,18 @@ account_remove (Cli        *cli,
   concord_secret_store_clear_async (secrets, account->id, NULL, on_result_cb, &slot);
   result = wait_for (&slot);
   if (!concord_secret_store_clear_finish (secrets, result, &error))
-    g_printerr ("concord-cli: the account is removed, but its key may still be in the keyring: %s\n",
+    /* Translators: %s says why (a keyring's error message) */
+    g_printerr (_("concord-cli: the account is removed, but its key may still be in the keyring: %s\n"),
                 error->message);
 
   g_print ("Removed account %s\n", name);
   return EXIT_SUCCESS;
 }
 
+/* An app without a secret (an address book on this computer) has no key
+ * to check: verify checks the app itself, by listing its address books
+ * (GNOME Contacts: Evolution Data Server answers; a vCard folder: the
+ * folder can be read), and says so. */
 static int
 account_verify (Cli        *cli,
                 const char *name)
@@ -780,11 +785,21 @@ account_verify (Cli        *cli,
   g_autoptr(ConcordAccountRow) account = NULL;
   g_autoptr(ConcordConnector) connector = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) types = NULL;
+  const ConcordAppInfo *app;
   GAsyncResult *slot = NULL;
 
   if (!open_store (cli, &error) ||
-      (account = concord_store_get_account (cli->store, name, &error)) == NULL ||
-      (connector = connector_for (account, &error)) == NULL)
+      (account = concord_store_get_account (cli->store, name, &error)) == NULL)
+    return fail (error);
+
+  app = concord_app_registry_lookup (account->app_id);
+  if (app != NULL && app->auth == CONCORD_APP_AUTH_NONE)
+    connector = concord_app_registry_create_connector (account->app_id, account->options_json, "",
+                                                       &error);
+  else
+    connector = connector_for (account, &error);
+  if (connector == NULL)
     return fail (error);
 
   concord_connector_verify_async (connector, NULL, on_result_cb, &slot);
@@ -792,7 +807,23 @@ account_verify (Cli        *cli,
   if (!concord_connector_verify_finish (connector, result, &error))
     return fail (error);
 
-  g_print ("The key of %s works\n", name);
+  if (app == NULL || app->auth != CONCORD_APP_AUTH_NONE)
+    {
+      g_print ("The key of %s works\n", name);
+      return EXIT_SUCCESS;
+    }
+
+  types = concord_connector_list_contact_types_sync (connector, NULL, &error);
+  if (types == NULL)
+    {
+      g_prefix_error (&error, "Account %s: ", account->name);
+      return fail (error);
+    }
+
+  /* Translators: %s is an app's name, %u a number of address books */
+  g_print (ngettext ("%s is reachable: %u address book.\n", "%s is reachable: %u address books.\n",
+                     types->len),
+           concord_app_info_get_name (app), types->len);
   return EXIT_SUCCESS;
 }
 
@@ -1069,7 +1100,8 @@ connection_list (Cli        *cli,
 
   if (only != NULL && shown == 0)
     {
-      g_printerr ("concord-cli: no connection named “%s”\n", only);
+      /* Translators: %s is the name given on the command line */
+      g_printerr (_("concord-cli: no connection named “%s”\n"), only);
       return EXIT_FAILURE;
     }
 
@@ -1240,7 +1272,8 @@ connection_export (Cli        *cli,
       if (open_sides (cli, row, &sides, &error))
         resolved = concord_mapping_new_auto (sides.schema[0], sides.schema[1], NULL);
       else
-        g_printerr ("concord-cli: the mapping is automatic; its pairs are not shown: %s\n",
+        /* Translators: %s says why the pairs could not be listed (an error message) */
+        g_printerr (_("concord-cli: the mapping is automatic; its pairs are not shown: %s\n"),
                     error->message);
     }
 
@@ -1279,7 +1312,8 @@ connection_import (Cli        *cli,
 
   if (memchr (contents, '\0', length) != NULL)
     {
-      g_printerr ("concord-cli: %s: not a text document\n", file);
+      /* Translators: %s is a file's name */
+      g_printerr (_("concord-cli: %s: not a text document\n"), file);
       return EXIT_FAILURE;
     }
 
@@ -1290,7 +1324,8 @@ connection_import (Cli        *cli,
   config = concord_connection_config_new_from_json (contents, &error);
   if (config == NULL)
     {
-      g_printerr ("concord-cli: %s: %s; nothing was changed\n", file, error->message);
+      /* Translators: the first %s is a file's name, the second says what is wrong in it */
+      g_printerr (_("concord-cli: %s: %s; nothing was changed\n"), file, error->message);
       return EXIT_FAILURE;
     }
 

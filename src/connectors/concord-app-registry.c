@@ -378,6 +378,7 @@ parse_options (const char  *options_json,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   /* Translators: %s says why (a JSON parser's message) */
                    _("The account’s options are unreadable: %s"),
                    local_error != NULL ? local_error->message : _("not a JSON object"));
       return NULL;
@@ -388,6 +389,7 @@ parse_options (const char  *options_json,
     if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
       {
         g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                     /* Translators: %s is the name of an account option */
                      _("The option “%s” must be text"), name);
         return NULL;
       }
@@ -472,8 +474,8 @@ validate_field (const ConcordAppField  *field,
 
   if (!g_utf8_validate (value, -1, NULL) || has_control_characters (value))
     {
-      /* Translators: %s is a field's name */
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   /* Translators: %s is a field's name ("API Key") */
                    _("%s holds characters that cannot be typed"), label);
       return FALSE;
     }
@@ -484,8 +486,8 @@ validate_field (const ConcordAppField  *field,
       if (g_unichar_isspace (g_utf8_get_char (value)) ||
           g_unichar_isspace (g_utf8_get_char (g_utf8_prev_char (value + strlen (value)))))
         {
-          /* Translators: %s is a field's name ("API Key") */
           g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       /* Translators: %s is a field's name ("API Key") */
                        _("%s starts or ends with a space: copy it again"), label);
           return FALSE;
         }
@@ -515,8 +517,11 @@ validate_field (const ConcordAppField  *field,
         if (on_disk && !g_file_test (value, folder ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR))
           {
             g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                         /* Translators: %s is a field's name */
-                         folder ? _("%s: there is no such folder") : _("%s: there is no such file"),
+                         folder
+                         /* Translators: %s is a field's name ("Folder") */
+                         ? _("%s: there is no such folder")
+                         /* Translators: %s is a field's name ("File") */
+                         : _("%s: there is no such file"),
                          label);
             return FALSE;
           }
@@ -532,8 +537,8 @@ validate_field (const ConcordAppField  *field,
           found = g_str_equal (((ConcordAppChoice *) g_ptr_array_index (choices, i))->value, value);
         if (!found)
           {
-            /* Translators: %s is a field's name */
             g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                         /* Translators: %s is a field's name */
                          _("%s: choose one of the values offered"), label);
             return FALSE;
           }
@@ -551,8 +556,8 @@ validate_field (const ConcordAppField  *field,
         g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, _("%s: %s"), label,
                      field->pattern_message);
       else
-        /* Translators: %s is a field's name */
         g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                     /* Translators: %s is a field's name */
                      _("%s is not in the form the app expects"), label);
       return FALSE;
     }
@@ -616,6 +621,7 @@ static gboolean
 unknown_app (const char  *app_id,
              GError     **error)
 {
+  /* Translators: %s is the identifier of an app ("hubspot") */
   g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, _("Unknown app “%s”"),
                app_id != NULL ? app_id : "");
   return FALSE;

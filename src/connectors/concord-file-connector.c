@@ -177,6 +177,7 @@ read_file (ConcordFileConnector  *self,
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                   /* Translators: %s is a file's name */
                    _("Could not read “%s”: it is not a regular file"), name);
       close (fd);
       return NULL;

@@ -507,7 +507,10 @@ prop_info (const Prop *prop,
 /* Values: escaping                                                          */
 /* ------------------------------------------------------------------------- */
 
-/* Unescapes a text value (or one component): \\ \, \; \: \n \N. */
+/* Unescapes a text value (or one component): \\ \, \; \: \n \N. A
+ * backslash that ends the value escapes nothing: it is dropped (RFC 6350
+ * §3.4 has no such escape; kept, it would reach the other app and come
+ * back doubled). */
 static char *
 unescape_len (const char *text,
               gsize       len)
@@ -516,7 +519,9 @@ unescape_len (const char *text,
 
   for (gsize i = 0; i < len; i++)
     {
-      if (text[i] == '\\' && i + 1 < len)
+      if (text[i] == '\\' && i + 1 == len)
+        break;
+      if (text[i] == '\\')
         {
           char c = text[++i];
           if (c == 'n' || c == 'N')
@@ -631,6 +636,7 @@ set_parse_error (GError    **error,
                  const char *what)
 {
   g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+               /* Translators: %u is a line number in a vCard file, %s says what is wrong there */
                _("vCard line %u: %s"), line_no, what);
 }
 
@@ -716,6 +722,7 @@ parse_card (const char  *data,
   if (length > CONCORD_VCARD_MAX_BYTES)
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   /* Translators: the first %u is a line number, the second a number of bytes */
                    _("vCard at line %u: larger than %u bytes"), line_no,
                    (guint) CONCORD_VCARD_MAX_BYTES);
       return NULL;
@@ -805,6 +812,7 @@ parse_card (const char  *data,
       if (prop == NULL)
         {
           g_autofree char *name = line_name (logical->str, logical->len);
+          /* Translators: %s is the start of a line of a vCard file; “:” is literal */
           g_autofree char *what = g_strdup_printf (_("“%s” is not a property (no “:”)"), name);
           set_parse_error (error, first_no, what);
           return NULL;
@@ -813,6 +821,7 @@ parse_card (const char  *data,
       if (card->props->len > CONCORD_VCARD_MAX_PROPERTIES)
         {
           g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                       /* Translators: the first %u is a line number, the second a number of properties */
                        _("vCard line %u: more than %u properties"), first_no,
                        (guint) CONCORD_VCARD_MAX_PROPERTIES);
           return NULL;
@@ -951,6 +960,7 @@ concord_vcard_parse_many (const char *data,
               if (errors != NULL)
                 g_ptr_array_add (errors,
                                  g_error_new (CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                                              /* Translators: %u is a line number in a vCard file */
                                               _("vCard line %u: text outside a card"),
                                               this_line));
               junk = TRUE;
@@ -1699,12 +1709,38 @@ nonblank_unescaped (const char *value)
   return NULL;
 }
 
-/* The first component of ORG, unescaped. */
+/* @text without control characters (C0 but tab, and DEL), in place: a
+ * name with them is refused by some apps (Elastic Email keeps them as they
+ * are, and other apps then choke). The card keeps its own bytes. */
+static char *
+drop_controls (char *text)
+{
+  char *out = text;
+
+  if (text == NULL)
+    return NULL;
+  for (const char *p = text; *p != '\0'; p++)
+    if (((guchar) *p >= 0x20 && *p != 0x7f) || *p == '\t')
+      *out++ = *p;
+  *out = '\0';
+  return text;
+}
+
+/* Trimmed copy of a name without control characters, NULL when blank. */
+static char *
+nonblank_name (const char *text)
+{
+  g_autofree char *copy = g_strdup (text);
+
+  return nonblank (drop_controls (copy));
+}
+
+/* The first component of ORG, unescaped, without control characters. */
 static char *
 read_org (const Prop *prop)
 {
   g_autoptr(GPtrArray) parts = split_components (prop_value (prop), ';');
-  return nonblank (component (parts, 0));
+  return nonblank_name (component (parts, 0));
 }
 
 /* Whether one of the card's EMAIL values is @text. */
@@ -1757,14 +1793,14 @@ read_names (const ConcordVCard *card,
   if (n != NULL)
     {
       g_autoptr(GPtrArray) parts = split_components (prop_value (n), ';');
-      last = nonblank (component (parts, 0));
-      first = nonblank (component (parts, 1));
+      last = nonblank_name (component (parts, 0));
+      first = nonblank_name (component (parts, 1));
     }
 
   fn = find_prop (card, "FN");
   if (first == NULL && last == NULL && fn != NULL)
     {
-      g_autofree char *full = unescape (prop_value (fn));
+      g_autofree char *full = drop_controls (unescape (prop_value (fn)));
       char *space;
 
       g_strstrip (full);
@@ -2781,6 +2817,7 @@ concord_vcard_apply (ConcordVCard        *card,
       if (length > CONCORD_VCARD_MAX_BYTES)
         {
           g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE,
+                       /* Translators: %u is a number of bytes */
                        _("The contact would be larger than %u bytes"), (guint) CONCORD_VCARD_MAX_BYTES);
           return FALSE;
         }

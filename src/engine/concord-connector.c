@@ -88,6 +88,21 @@ concord_contact_type_free (ConcordContactType *type)
 }
 
 /**
+ * concord_refusal_free:
+ * @refusal: (nullable): a #ConcordRefusal
+ */
+void
+concord_refusal_free (ConcordRefusal *refusal)
+{
+  if (refusal == NULL)
+    return;
+
+  g_free (refusal->id);
+  g_free (refusal->reason);
+  g_free (refusal);
+}
+
+/**
  * concord_page_new:
  *
  * Returns: (transfer full): an empty page whose @records array unrefs its
@@ -100,8 +115,35 @@ concord_page_new (void)
 
   page->records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
   page->deleted = g_ptr_array_new_with_free_func (g_free);
+  page->refused = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_refusal_free);
 
   return page;
+}
+
+/**
+ * concord_page_add_refusal:
+ * @page: a #ConcordPage
+ * @id: what names the record in its app (see #ConcordRefusal)
+ * @reason: why it could not be read, for people (no contact data)
+ *
+ * Notes a record of the page that could not be read: the engine shows it
+ * in the activity and leaves it out, and the rest of the page syncs.
+ */
+void
+concord_page_add_refusal (ConcordPage *page,
+                          const char  *id,
+                          const char  *reason)
+{
+  ConcordRefusal *refusal;
+
+  g_return_if_fail (page != NULL && id != NULL && reason != NULL);
+
+  refusal = g_new0 (ConcordRefusal, 1);
+  refusal->id = g_strdup (id);
+  refusal->reason = g_strdup (reason);
+  if (page->refused == NULL)
+    page->refused = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_refusal_free);
+  g_ptr_array_add (page->refused, refusal);
 }
 
 void
@@ -112,6 +154,7 @@ concord_page_free (ConcordPage *page)
 
   g_clear_pointer (&page->records, g_ptr_array_unref);
   g_clear_pointer (&page->deleted, g_ptr_array_unref);
+  g_clear_pointer (&page->refused, g_ptr_array_unref);
   g_free (page->next_page);
   g_free (page->cursor);
   g_free (page);

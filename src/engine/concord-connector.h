@@ -57,6 +57,11 @@ void                concord_contact_type_free (ConcordContactType *type);
  *   these are news from the app, so an incremental listing may carry them;
  *   the engine treats them as records gone from a complete listing. A
  *   connector never guesses them.
+ * @refused: (element-type ConcordRefusal): records of this page the
+ *   connector could not read (a card that is not valid UTF-8, not a vCard,
+ *   too large): left out of @records, each named so people can find it.
+ *   The engine shows each in the activity, and never takes one for a
+ *   deleted record, even in a complete listing.
  */
 typedef struct
 {
@@ -65,10 +70,28 @@ typedef struct
   char      *cursor;
   gboolean   complete;
   GPtrArray *deleted;
+  GPtrArray *refused;
 } ConcordPage;
 
-ConcordPage *concord_page_new  (void);
-void         concord_page_free (ConcordPage *page);
+/**
+ * ConcordRefusal:
+ * @id: what names the record in its app: its remote id where it has one
+ *   (a CardDAV href, a file name, a UID), else where it was (its position)
+ * @reason: why it could not be read, for people: a line or property at
+ *   fault, never a value of the contact
+ */
+typedef struct
+{
+  char *id;
+  char *reason;
+} ConcordRefusal;
+
+ConcordPage *concord_page_new         (void);
+void         concord_page_add_refusal (ConcordPage *page,
+                                       const char  *id,
+                                       const char  *reason);
+void         concord_page_free        (ConcordPage *page);
+void         concord_refusal_free     (ConcordRefusal *refusal);
 
 /**
  * ConcordRecordChange:

@@ -246,6 +246,16 @@ concord_activity_explain (const char  *code,
       *explanation = g_strdup (_("The contact unsubscribed or bounced"));
       *fix = g_strdup (_("Nothing to do: Concord never re-subscribes a contact who said no."));
     }
+  else if (g_strcmp0 (code, CONCORD_SKIP_BAD_RECORD) == 0)
+    {
+      if (app_name != NULL)
+        /* Translators: %s is an app's or account's name */
+        *explanation = g_strdup_printf (_("A contact in %s could not be read"), app_name);
+      else
+        *explanation = g_strdup (_("A contact in the app could not be read"));
+      *fix = g_strdup (_("Correct or remove the contact named below in its app; Concord leaves it out "
+                         "until then and syncs the others."));
+    }
   else if (concord_error_from_nick (code, &error_code))
     concord_error_explain (error_code, app_name, field_label (field), explanation, fix);
   else

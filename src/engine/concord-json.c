@@ -42,10 +42,14 @@ concord_json_check_bounds (const char  *data,
 
   if (length > max_size)
     {
+      /* The sizes are formatted first: a G_GSIZE_FORMAT inside the msgid
+       * would cut it at "%" for translators. */
+      g_autofree char *size = g_strdup_printf ("%" G_GSIZE_FORMAT, length);
+      g_autofree char *limit = g_strdup_printf ("%" G_GSIZE_FORMAT, max_size);
+
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                   /* Translators: the sizes are in bytes */
-                   _("the document is too large (%" G_GSIZE_FORMAT " bytes; at most %"
-                     G_GSIZE_FORMAT ")"), length, max_size);
+                   /* Translators: %1$s and %2$s are sizes in bytes (numbers) */
+                   _("the document is too large (%1$s bytes; at most %2$s)"), size, limit);
       return FALSE;
     }
 
@@ -73,6 +77,7 @@ concord_json_check_bounds (const char  *data,
           if (++depth > CONCORD_JSON_MAX_DEPTH)
             {
               g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                           /* Translators: %d is a number of levels of nesting */
                            _("the document is nested too deeply (more than %d levels)"),
                            CONCORD_JSON_MAX_DEPTH);
               return FALSE;
@@ -129,6 +134,7 @@ concord_json_parse (const char  *data,
   if (!json_parser_load_from_data (parser, data, (gssize) size, &parse_error))
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   /* Translators: %s says what is wrong (a JSON parser's message) */
                    _("not valid JSON: %s"), parse_error->message);
       return NULL;
     }

@@ -219,6 +219,7 @@ typedef struct
 #define CONCORD_SKIP_UNREADABLE  "unreadable"   /* its partner could not be read */
 #define CONCORD_SKIP_CONVERT     "convert"      /* a value does not fit the other field */
 #define CONCORD_SKIP_SUPPRESSED  "suppressed"   /* unsubscribed, bounced or complained */
+#define CONCORD_SKIP_BAD_RECORD  "bad-record"   /* its app holds it, Concord cannot read it */
 
 /* A record (or, with @field, one field of it) left alone, and why. */
 typedef struct

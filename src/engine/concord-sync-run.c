@@ -88,7 +88,17 @@ typedef struct
   GArray                  *intents;       /* (owned) of gint64: this run's, removed at its end */
   GArray                  *batch_intents; /* (owned) of gint64: each batch's intent, in order */
   ConcordPlanInput        *input;
+  GPtrArray               *refused[2];    /* (owned) ConcordRefusal: records a listing could not
+                                           * read, not yet in the journal */
+  GHashTable              *refusals_seen[2]; /* (owned) ids named in this run (any pass) */
+  guint                    n_refusals_shown[2];
+  guint                    n_refusals_more[2]; /* refused beyond MAX_REFUSAL_ROWS, not yet told */
 } Run;
+
+/* The most refused records a run names one by one, a side; the others are
+ * counted in one row ("and N more"), so a broken address book of 10,000
+ * cards does not bury the activity. */
+#define MAX_REFUSAL_ROWS 20
 
 /* ------------------------------------------------------------------------- */
 /* Summary                                                                   */
@@ -429,6 +439,72 @@ journal_failure (Run                   *run,
                    NULL, outcome, NULL, failure, NULL);
 }
 
+/* The records the listings of this pass could not read, each named with
+ * its app and why (MAX_REFUSAL_ROWS a side, then one row counting the
+ * rest). An incremental listing names a bad record again only when it
+ * changed (CardDAV's sync token, the vCard folder's snapshot), so an
+ * unchanged bad card is shown once; a complete listing (a first run, an
+ * app without a cursor) names it again, within the same bound. */
+static void
+journal_refusals (Run *run)
+{
+  for (guint s = 0; s < 2; s++)
+    {
+      const char *app = concord_connector_get_app_name (run->connectors[s]);
+      guint more = run->n_refusals_more[s];
+
+      for (guint i = 0; i < run->refused[s]->len; i++)
+        {
+          const ConcordRefusal *refusal = g_ptr_array_index (run->refused[s], i);
+          g_autofree char *text = NULL;
+          g_autoptr(GError) error = NULL;
+          ConcordJournalRow row = {
+            .run_id = run->run_id,
+            .direction = (char *) (s == CONCORD_SIDE_A ? "a-to-b" : "b-to-a"),
+            .remote_id = refusal->id,
+            .op = (char *) "skip",
+            .outcome = (char *) "skipped",
+            .code = (char *) CONCORD_SKIP_BAD_RECORD,
+            .code_side = (char *) CONCORD_SIDE_NAME (s),
+            .name = refusal->id,
+          };
+
+          run->n_refusals_shown[s]++;
+
+          text = g_strdup_printf ("%s could not read “%s”: %s; it was left out, the rest "
+                                  "was synced", app, refusal->id, refusal->reason);
+          row.error = text;
+          if (!concord_store_add_journal (run->store, run->connection_id, &row, &error))
+            g_warning ("Could not write to the journal: %s", error->message);
+        }
+
+      if (more > 0)
+        {
+          g_autofree char *text = NULL;
+          g_autoptr(GError) error = NULL;
+          ConcordJournalRow row = {
+            .run_id = run->run_id,
+            .direction = (char *) (s == CONCORD_SIDE_A ? "a-to-b" : "b-to-a"),
+            .op = (char *) "skip",
+            .outcome = (char *) "skipped",
+            .code = (char *) CONCORD_SKIP_BAD_RECORD,
+            .code_side = (char *) CONCORD_SIDE_NAME (s),
+          };
+
+          text = g_strdup_printf ("%s: and %u more contacts could not be read; they were "
+                                  "left out, the rest was synced", app, more);
+          row.error = text;
+          if (!concord_store_add_journal (run->store, run->connection_id, &row, &error))
+            g_warning ("Could not write to the journal: %s", error->message);
+        }
+
+      /* Left out, so skipped: the run's counts say so too. */
+      run->summary->skipped += run->refused[s]->len + more;
+      g_ptr_array_set_size (run->refused[s], 0);
+      run->n_refusals_more[s] = 0;
+    }
+}
+
 static gboolean
 put_index (Run                 *run,
            ConcordSide          side,
@@ -539,6 +615,33 @@ read_side (Run               *run,
 
           if (remote_id != NULL && g_hash_table_contains (input->index[side], remote_id))
             g_hash_table_add (deleted, g_strdup (remote_id));
+        }
+
+      /* Records the app has but the connector could not read: shown in
+       * the activity, and, when known, neither deleted nor absent (a card
+       * someone broke is not a contact someone removed). */
+      for (guint i = 0; page->refused != NULL && i < page->refused->len; i++)
+        {
+          ConcordRefusal *refusal = g_ptr_array_index (page->refused, i);
+          ConcordIndexEntry *entry;
+
+          if (refusal->id == NULL || refusal->reason == NULL)
+            continue;
+          entry = g_hash_table_lookup (input->index[side], refusal->id);
+          if (entry != NULL)
+            g_hash_table_add (seen, entry);
+          g_hash_table_remove (deleted, refusal->id);
+          /* Kept by name up to the rows a run shows, only counted after
+           * (a server sending bad cards for ever costs no memory). */
+          if (g_hash_table_contains (run->refusals_seen[side], refusal->id))
+            continue;
+          if (run->n_refusals_shown[side] + run->refused[side]->len >= MAX_REFUSAL_ROWS)
+            {
+              run->n_refusals_more[side]++;
+              continue;
+            }
+          g_hash_table_add (run->refusals_seen[side], g_strdup (refusal->id));
+          g_ptr_array_add (run->refused[side], g_steal_pointer (&g_ptr_array_index (page->refused, i)));
         }
 
       run->n_read += page->records->len;
@@ -1203,6 +1306,8 @@ settle (Run          *run,
     g_hash_table_unref (settled[0]);
     g_hash_table_unref (settled[1]);
   }
+
+  journal_refusals (run);
 
   for (guint i = 0; i < plan->ambiguous->len; i++)
     {
@@ -1890,6 +1995,12 @@ concord_sync_run (ConcordStore             *store,
       g_clear_pointer (&conflicts, g_ptr_array_unref);
     }
 
+  for (guint s = 0; s < 2; s++)
+    {
+      run.refused[s] = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_refusal_free);
+      run.refusals_seen[s] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    }
+
   /* The connectors' async calls complete on the caller's thread-default
    * context (where connectors like Elastic Email's were made, with their
    * HTTP session): the run drives that context while it waits. */
@@ -1936,6 +2047,11 @@ concord_sync_run (ConcordStore             *store,
   g_array_unref (run.batch_intents);
   g_hash_table_unref (run.force[0]);
   g_hash_table_unref (run.force[1]);
+  for (guint s = 0; s < 2; s++)
+    {
+      g_ptr_array_unref (run.refused[s]);
+      g_hash_table_unref (run.refusals_seen[s]);
+    }
   g_clear_pointer (&run.links[0], g_hash_table_unref);
   g_clear_pointer (&run.links[1], g_hash_table_unref);
 

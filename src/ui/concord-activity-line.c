@@ -78,7 +78,9 @@ format_time (gint64 unix_seconds)
 
   if (g_date_time_get_year (when) == g_date_time_get_year (now) &&
       g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (now))
-    return g_date_time_format (when, "%H:%M");
+    /* Translators: a time of today in the activity, e.g. "14:05"; a
+     * g_date_time_format() format: "%I:%M %p" gives "2:05 PM" */
+    return g_date_time_format (when, _("%H:%M"));
 
   if (g_date_time_get_year (when) == g_date_time_get_year (now))
     /* Translators: a date and time in the activity, e.g. "12 Mar, 14:05" */
@@ -112,7 +114,8 @@ append_count (GString    *out,
   if (count == 0)
     return;
   if (out->len > 0)
-    g_string_append (out, " · ");
+    /* Translators: between the counts of a sync run, as in "3 created · 2 updated" (with its spaces) */
+    g_string_append (out, C_("counts separator", " · "));
   g_string_append (out, text);
 }
 
@@ -126,12 +129,18 @@ run_counts (const ConcordActivityRow *row)
   g_autofree char *conflicts = NULL;
   g_autofree char *failed = NULL;
 
-  /* Translators: counts of a sync run, joined with " · " */
+  /* Translators: a count of a sync run; %u is a number of contacts that were
+   * created. The counts are joined with " · " */
   created = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u created", "%u created", row->created), row->created);
+  /* Translators: a count of a sync run; %u is a number of contacts that were updated */
   updated = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u updated", "%u updated", row->updated), row->updated);
+  /* Translators: a count of a sync run; %u is a number of contacts that were paired (linked)
+   * between the two apps */
   linked = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u paired", "%u paired", row->linked), row->linked);
+  /* Translators: a count of a sync run; %u is a number of contacts whose values conflicted */
   conflicts = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conflict", "%u conflicts", row->conflicts),
                                row->conflicts);
+  /* Translators: a count of a sync run; %u is a number of contacts that could not be synced */
   failed = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u failed", "%u failed", row->failed), row->failed);
 
   append_count (out, row->created, created);
@@ -151,8 +160,10 @@ format_duration (gint64 seconds)
   if (seconds < 0)
     return g_strdup (_("Did not finish"));
   if (seconds < 60)
+    /* Translators: how long a sync run took; %u is a number of seconds */
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Took %u second", "Took %u seconds",
                                          (gulong) seconds), (guint) seconds);
+  /* Translators: how long a sync run took; %u is a number of minutes */
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Took %u minute", "Took %u minutes",
                                        (gulong) (seconds / 60)), (guint) (seconds / 60));
 }
@@ -265,7 +276,9 @@ show_row (ConcordActivityLine      *self,
           g_autofree char *after = shown_value (row->after);
 
           set_kind_style (self, "document-edit-symbolic", "accent");
-          /* Translators: a field's change: "Company: Old Ltd → New Ltd" */
+          /* Translators: a field's change: "Company: Old Ltd → New Ltd"; the arrow
+           * points from the old value to the new: in a right-to-left language,
+           * use "←" and keep the order of the placeholders (old, then new). */
           change = g_strdup_printf (_("%s: %s → %s"), field_label (row->field), before, after);
           outcome = row->by_person
             /* Translators: %s is an account */
@@ -287,6 +300,7 @@ show_row (ConcordActivityLine      *self,
         change = g_strdup_printf (_("%s changed in both apps: %s “%s”, %s “%s”"),
                                   field_label (row->field), name_a, value_a, name_b, value_b);
         if (g_strcmp0 (row->chosen, "a") == 0 || g_strcmp0 (row->chosen, "b") == 0)
+          /* Translators: %s is the name of an account ("Elastic Email") */
           outcome = g_strdup_printf (_("You chose the value of %s"),
                                      g_strcmp0 (row->chosen, "a") == 0 ? name_a : name_b);
         else if (row->explanation != NULL)
@@ -297,6 +311,7 @@ show_row (ConcordActivityLine      *self,
         flip = row->can_flip;
         if (flip)
           {
+            /* Translators: %s in quotes is a contact's value, the other %s the account it came from */
             g_autofree char *tip = g_strdup_printf (_("Use “%s” from %s in both apps"),
                                                     loser_value, loser);
 
@@ -316,8 +331,10 @@ show_row (ConcordActivityLine      *self,
           title = g_strdup (_("Sync failed"));
         }
       else if (g_strcmp0 (row->op, "create") == 0)
+        /* Translators: %s is the name of an account ("Elastic Email") */
         change = g_strdup_printf (_("Could not be added to %s"), target);
       else
+        /* Translators: %s is the name of an account ("Elastic Email") */
         change = g_strdup_printf (_("Could not be updated in %s"), target);
       if (row->detail != NULL && *row->detail != '\0')
         /* Translators: what the app answered, quoted */
@@ -328,8 +345,10 @@ show_row (ConcordActivityLine      *self,
     default:
       set_kind_style (self, "action-unavailable-symbolic", "dim");
       if (row->field != NULL)
+        /* Translators: the first %s is a field ("Phone"), the second the name of an account */
         change = g_strdup_printf (_("%s was not synced to %s"), field_label (row->field), target);
       else
+        /* Translators: %s is the name of an account ("Elastic Email") */
         change = g_strdup_printf (_("Not synced to %s"), target);
       break;
     }

@@ -779,8 +779,8 @@ concord_activity_format_value (const char *value)
           else
             continue;
           if (out->len > 0)
-            /* Translators: between the items of a list, as in "VIP, Pro" */
-            g_string_append (out, _(", "));
+            /* Translators: between the items of a list, as in "VIP, Pro" (with its spaces) */
+            g_string_append (out, C_("list separator", ", "));
           g_string_append (out, item);
         }
       return g_string_free (out, FALSE);
@@ -795,7 +795,8 @@ concord_activity_format_value (const char *value)
       if (*p == '[' || *p == ']' || *p == '"')
         continue;
       else if (*p == ',')
-        g_string_append (out, _(", "));
+        /* Translators: between the items of a list, as in "VIP, Pro" (with its spaces) */
+        g_string_append (out, C_("list separator", ", "));
       else
         g_string_append_c (out, *p);
     return g_string_free (out, FALSE);

@@ -41,6 +41,7 @@
 
 #include "concord-activity-text.h"
 #include "concord-add-connection-dialog-private.h"
+#include "concord-arrow.h"
 #include "concord-error.h"
 #include "concord-mapping.h"
 #include "concord-rules.h"
@@ -218,10 +219,12 @@ _concord_add_connection_dialog_build_rules_page (ConcordAddConnectionDialog *sel
                                                 account_name (self, CONCORD_SIDE_OTHER (from)));
       g_autofree char *text = describe_rule (self, from);
       GtkWidget *row = add_row (self->rules_group, self->rule_rows, title, text);
-      GtkWidget *arrow = gtk_label_new (from == CONCORD_SIDE_A ? "→" : "←");
+      /* An icon, which GTK mirrors right to left (go-next-symbolic-rtl). */
+      GtkWidget *arrow = gtk_image_new_from_icon_name (concord_arrow_icon_name (from == CONCORD_SIDE_A
+                                                                                ? CONCORD_ARROW_FORWARD
+                                                                                : CONCORD_ARROW_BACK));
 
       gtk_widget_set_name (row, from == CONCORD_SIDE_A ? "rule-a-to-b-row" : "rule-b-to-a-row");
-      gtk_widget_add_css_class (arrow, "title-3");
       gtk_widget_add_css_class (arrow, "dim-label");
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), arrow);
     }
@@ -369,14 +372,15 @@ _concord_add_connection_dialog_show_mapping (ConcordAddConnectionDialog *self)
                         concord_direction_flows (direction, CONCORD_SIDE_A);
       gboolean b_to_a = concord_mapping_pair_flows (pair, CONCORD_SIDE_B) &&
                         concord_direction_flows (direction, CONCORD_SIDE_B);
-      const char *arrow = a_to_b && b_to_a ? "⇄" : a_to_b ? "→" : b_to_a ? "←" : "·";
+      ConcordArrow arrow = a_to_b && b_to_a ? CONCORD_ARROW_BOTH : a_to_b ? CONCORD_ARROW_FORWARD : CONCORD_ARROW_BACK;
       g_autofree char *text = NULL;
       g_autofree char *spoken = NULL;
       GtkWidget *row;
 
       label_a = label_a != NULL ? label_a : key_a;
       label_b = label_b != NULL ? label_b : key_b;
-      text = g_strdup_printf ("%s %s %s", label_a, arrow, label_b);
+      text = a_to_b || b_to_a ? concord_arrow_join (GTK_WIDGET (self), label_a, arrow, label_b)
+                              : g_strdup_printf ("%s · %s", label_a, label_b);
       row = add_row (self->pairs_group, self->pair_rows, text,
                      a_to_b || b_to_a ? NULL : _("Not synced in the direction chosen"));
 
@@ -726,7 +730,8 @@ describe_change (ConcordAddConnectionDialog  *self,
         /* Translators: a field and its value: "Lists: VIP, Pro" */
         g_string_append_printf (text, _("%s: %s"), field, after != NULL ? after : _("(empty)"));
       else
-        /* Translators: a field's change: "Name: Ann → Anna" */
+        /* Translators: a field's change: "Name: Ann → Anna"; the arrow points from the
+         * old value to the new: in a right-to-left language, use "←". */
         g_string_append_printf (text, _("%s: %s → %s"), field, before,
                                 after != NULL ? after : _("(empty)"));
     }
@@ -827,9 +832,9 @@ show_automatic_mapping (ConcordAddConnectionDialog *self)
       const char *key_b = g_quark_to_string (pair->key_b);
       const char *label_a = field_name (self, CONCORD_SIDE_A, key_a);
       const char *label_b = field_name (self, CONCORD_SIDE_B, key_b);
-      const char *arrow = pair->flow == CONCORD_PAIR_FLOW_BOTH ? "⇄"
-                        : pair->flow == CONCORD_PAIR_FLOW_A_TO_B ? "→" : "←";
-      g_autofree char *title = g_strdup_printf ("%s %s %s", label_a, arrow, label_b);
+      ConcordArrow arrow = pair->flow == CONCORD_PAIR_FLOW_BOTH ? CONCORD_ARROW_BOTH
+                         : pair->flow == CONCORD_PAIR_FLOW_A_TO_B ? CONCORD_ARROW_FORWARD : CONCORD_ARROW_BACK;
+      g_autofree char *title = concord_arrow_join (GTK_WIDGET (self), label_a, arrow, label_b);
       g_autofree char *spoken = NULL;
       const char *note = NULL;
       GtkWidget *row;

@@ -1009,6 +1009,7 @@ concord_add_connection_dialog_set_sandbox (ConcordAddConnectionDialog *self,
   g_return_if_fail (CONCORD_IS_ADD_CONNECTION_DIALOG (self));
   g_return_if_fail (CONCORD_IS_SANDBOX (sandbox));
 
+  /* Translators: both %s are API keys of the sample apps, to be typed as they are */
   text = g_strdup_printf (_("Sample data: choose Elastic Email with the key “%s”, and Sample CRM with "
                             "the key “%s”. Both run on this computer with a few hundred sample "
                             "contacts; nothing leaves it."),

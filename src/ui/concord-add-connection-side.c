@@ -1412,7 +1412,10 @@ build_form (ConcordAddConnectionSide *self)
         {
           adw_expander_row_add_row (self->advanced_expander, row);
           if (gtk_widget_get_visible (row))
-            g_string_append_printf (advanced, "%s%s", advanced->len > 0 ? _(", ") : "",
+            g_string_append_printf (advanced, "%s%s",
+                                    advanced->len > 0
+                                    /* Translators: between the items of a list, as in "VIP, Pro" (with its spaces) */
+                                    ? C_("list separator", ", ") : "",
                                     concord_app_field_get_short_label (field));
         }
       else

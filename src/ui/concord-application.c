@@ -14,7 +14,9 @@
  * the load and let go only once it is done, when update_hold() has taken
  * the lasting hold if a connection is on (and background syncing is
  * allowed). With nothing to run the process then ends by itself; otherwise
- * it syncs until the user quits or turns the last connection off.
+ * it syncs until the user quits or turns the last connection off. Where a
+ * tray shows the status icon (concord-status-icon.c), the icon holds it
+ * too: it stays until the user quits.
  */
 
 #define G_LOG_DOMAIN "concord-application"
@@ -36,6 +38,7 @@
 #include "concord-icon-resources.h"
 #include "concord-resources.h"
 #include "concord-preferences-window.h"
+#include "concord-status-icon.h"
 #include "concord-window.h"
 
 struct _ConcordApplication
@@ -47,6 +50,7 @@ struct _ConcordApplication
   ConcordSandbox *sandbox;     /* (owned) (nullable) the sample apps, once started */
   GQueue          sandbox_starts;  /* (owned) GTask: starts asked for, the first running */
   ConcordNotifications *notifications;  /* (owned) */
+  ConcordStatusIcon *status_icon;  /* (owned) the tray icon, where there is a tray */
   gboolean        background;  /* started with --background: no window */
   gboolean        held;        /* holding the app for background syncing */
   gboolean        opened;      /* the engine has loaded the connections */
@@ -134,8 +138,67 @@ concord_application_show_connection_action (GSimpleAction *action,
   concord_window_show_connection (CONCORD_WINDOW (window), g_variant_get_int64 (parameter), NULL);
 }
 
+/* The status icon's menu: Open Concord, Sync All Now, Pause All. */
+static void
+concord_application_open_action (GSimpleAction *action,
+                                 GVariant      *parameter,
+                                 gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
+static void
+concord_application_sync_all_action (GSimpleAction *action,
+                                     GVariant      *parameter,
+                                     gpointer       user_data)
+{
+  ConcordApplication *self = user_data;
+
+  if (self->engine != NULL)
+    concord_engine_sync_all (self->engine);
+}
+
+static void
+pause_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!concord_engine_set_enabled_finish (CONCORD_ENGINE (object), result, &error))
+    g_warning ("Could not pause a connection: %s", error->message);
+}
+
+/* Pausing is the connections' own switch (see concord-connection-item.c):
+ * every connection that is on is turned off, as the user would, one by
+ * one, and stays off after a restart. */
+static void
+concord_application_pause_all_action (GSimpleAction *action,
+                                      GVariant      *parameter,
+                                      gpointer       user_data)
+{
+  ConcordApplication *self = user_data;
+  GListModel *connections;
+
+  if (self->engine == NULL)
+    return;
+
+  connections = concord_engine_get_connections (self->engine);
+  for (guint i = 0; i < g_list_model_get_n_items (connections); i++)
+    {
+      g_autoptr(ConcordConnectionState) state = g_list_model_get_item (connections, i);
+
+      if (concord_connection_state_get_enabled (state))
+        concord_engine_set_enabled_async (self->engine, concord_connection_state_get_id (state), FALSE,
+                                          NULL, pause_done_cb, NULL);
+    }
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = concord_application_quit_action },
+  { .name = "open", .activate = concord_application_open_action },
+  { .name = "sync-all", .activate = concord_application_sync_all_action },
+  { .name = "pause-all", .activate = concord_application_pause_all_action },
   { .name = "show-connection", .activate = concord_application_show_connection_action, .parameter_type = "x" },
   { .name = "about", .activate = concord_application_about_action },
   { .name = "preferences", .activate = concord_application_preferences_action },
@@ -162,12 +225,16 @@ static const struct
 /* ------------------------------------------------------------------------- */
 
 /* With a connection on and background syncing allowed, the app stays
- * alive when its last window closes. */
+ * alive when its last window closes; so it does while a tray shows its
+ * status icon, which the user quits it from (Pause All there must not
+ * make the icon vanish). */
 static void
 update_hold (ConcordApplication *self)
 {
   gboolean hold = g_settings_get_boolean (self->settings, "background-sync") &&
-                  self->engine != NULL && concord_engine_has_enabled (self->engine);
+                  self->engine != NULL &&
+                  (concord_engine_has_enabled (self->engine) ||
+                   (self->status_icon != NULL && concord_status_icon_get_registered (self->status_icon)));
 
   if (hold == self->held)
     return;
@@ -299,6 +366,15 @@ on_run_finished (ConcordApplication     *self,
 {
   if (ok)
     g_settings_set_int64 (self->settings, "last-sync", g_get_real_time () / G_USEC_PER_SEC);
+}
+
+/* GNOME Shell shows apps running with no window under Background Apps,
+ * with this line: what Concord is doing. */
+static void
+on_status_line_changed (ConcordApplication *self)
+{
+  concord_background_set_status (G_APPLICATION (self),
+                                 concord_status_icon_get_status_line (self->status_icon));
 }
 
 static char *
@@ -796,6 +872,13 @@ start_engine (ConcordApplication *self)
 
   self->engine = concord_engine_new (path, secrets, concord_app_registry_create_connector);
   self->notifications = concord_notifications_new (G_APPLICATION (self), self->engine);
+  self->status_icon = concord_status_icon_new (G_APPLICATION (self), self->engine);
+  g_settings_bind (self->settings, "status-icon", self->status_icon, "enabled", G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->status_icon, "notify::status-line", G_CALLBACK (on_status_line_changed),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status_icon, "notify::registered", G_CALLBACK (update_hold),
+                           self, G_CONNECT_SWAPPED);
+  on_status_line_changed (self);
   connections = concord_engine_get_connections (self->engine);
   g_signal_connect_object (connections, "items-changed", G_CALLBACK (on_connections_changed), self, 0);
   g_signal_connect_object (self->engine, "run-finished", G_CALLBACK (on_run_finished), self,
@@ -839,6 +922,13 @@ concord_application_shutdown (GApplication *application)
 
   if (self->engine != NULL)
     concord_engine_stop (self->engine);
+  /* Off the tray before the bus connection goes. */
+  if (self->status_icon != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->status_icon, self);
+      g_settings_unbind (self->status_icon, "enabled");
+      concord_status_icon_set_enabled (self->status_icon, FALSE);
+    }
   if (self->sandbox != NULL)
     concord_sandbox_stop (self->sandbox);
 
@@ -906,6 +996,7 @@ concord_application_dispose (GObject *object)
   ConcordApplication *self = CONCORD_APPLICATION (object);
 
   g_clear_object (&self->notifications);
+  g_clear_object (&self->status_icon);
   g_clear_object (&self->engine);
   g_clear_object (&self->sandbox);
   g_clear_object (&self->settings);

@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -182,6 +183,20 @@ request_with_portal (GTask     *task,
 }
 #endif
 
+#if HAVE_LIBPORTAL && HAVE_XDP_BACKGROUND_STATUS
+static void
+portal_set_status_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* An older portal, or none: GNOME Shell just shows no line. */
+  if (!xdp_portal_set_background_status_finish (XDP_PORTAL (object), result, &error))
+    g_debug ("Could not set the background status: %s", error->message);
+}
+#endif
+
 /* ------------------------------------------------------------------------- */
 /* Public API                                                                */
 /* ------------------------------------------------------------------------- */
@@ -329,6 +344,45 @@ concord_background_request_async (GApplication        *app,
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+}
+
+/**
+ * concord_background_set_status:
+ * @app: the application
+ * @message: (nullable): one short translated sentence on what Concord is
+ *   doing; %NULL for none
+ *
+ * Sets the line GNOME Shell shows under Concord in its Background Apps
+ * list (the Background portal's status, version 2). Only under Flatpak,
+ * the portal's only clients, and only where libportal has
+ * xdp_portal_set_background_status() (0.7 and later; Debian 12 has 0.6,
+ * so there this does nothing).
+ */
+void
+concord_background_set_status (GApplication *app,
+                               const char   *message)
+{
+  g_return_if_fail (G_IS_APPLICATION (app));
+
+#if HAVE_LIBPORTAL && HAVE_XDP_BACKGROUND_STATUS
+  if (concord_background_is_flatpak ())
+    {
+      XdpPortal *portal = g_object_get_data (G_OBJECT (app), "concord-background-portal");
+      g_autofree char *line = NULL;
+
+      if (portal == NULL)
+        {
+          portal = xdp_portal_new ();
+          g_object_set_data_full (G_OBJECT (app), "concord-background-portal", portal, g_object_unref);
+        }
+      /* The portal takes one line of at most 96 characters. */
+      if (message != NULL)
+        line = g_utf8_substring (message, 0, MIN (g_utf8_strlen (message, strcspn (message, "\n")), 96));
+      xdp_portal_set_background_status (portal, line, NULL, portal_set_status_cb, NULL);
+    }
+#else
+  (void) message;
+#endif
 }
 
 /**

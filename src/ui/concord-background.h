@@ -27,4 +27,7 @@ gboolean  concord_background_request_finish        (GApplication         *app,
                                                     GAsyncResult         *result,
                                                     GError              **error);
 
+void      concord_background_set_status            (GApplication         *app,
+                                                    const char           *message);
+
 G_END_DECLS

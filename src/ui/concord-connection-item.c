@@ -28,6 +28,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-app-registry.h"
+#include "concord-arrow.h"
 #include "concord-connection-item.h"
 #include "concord-reflow-box.h"
 
@@ -72,9 +73,11 @@ format_last_sync (gint64 when)
   if (minutes < 1)
     return g_strdup (_("Synced just now"));
   if (minutes < 60)
+    /* Translators: %d is a number of minutes */
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Synced %d minute ago", "Synced %d minutes ago",
                                          (gulong) minutes), (int) minutes);
   if (minutes < 24 * 60)
+    /* Translators: %d is a number of hours */
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Synced %d hour ago", "Synced %d hours ago",
                                          (gulong) (minutes / 60)), (int) (minutes / 60));
   {
@@ -103,8 +106,12 @@ format_next_sync (gint64   next_sync,
   if (left < 60)
     {
       *change = 1;
-      /* Translators: %d is a number of seconds */
-      return g_strdup_printf (failing ? _("Next try in %d s") : _("Next sync in %d s"), (int) left);
+      return g_strdup_printf (failing
+                              /* Translators: %d is a number of seconds */
+                              ? _("Next try in %d s")
+                              /* Translators: %d is a number of seconds */
+                              : _("Next sync in %d s"),
+                              (int) left);
     }
   if (left < 3600)
     {
@@ -113,15 +120,23 @@ format_next_sync (gint64   next_sync,
       /* It reads "in 3 min" from 3 minutes down to 2 minutes and 1 second,
        * and "in 1 min" for the 60th second only. */
       *change = MAX (1, left - MAX ((minutes - 1) * 60, 59));
-      /* Translators: %d is a number of minutes */
-      return g_strdup_printf (failing ? _("Next try in %d min") : _("Next sync in %d min"), (int) minutes);
+      return g_strdup_printf (failing
+                              /* Translators: %d is a number of minutes */
+                              ? _("Next try in %d min")
+                              /* Translators: %d is a number of minutes */
+                              : _("Next sync in %d min"),
+                              (int) minutes);
     }
   {
     gint64 hours = (left + 3599) / 3600;
 
     *change = MAX (1, left - MAX ((hours - 1) * 3600, 3599));
-    /* Translators: %d is a number of hours */
-    return g_strdup_printf (failing ? _("Next try in %d h") : _("Next sync in %d h"), (int) hours);
+    return g_strdup_printf (failing
+                            /* Translators: %d is a number of hours */
+                            ? _("Next try in %d h")
+                            /* Translators: %d is a number of hours */
+                            : _("Next sync in %d h"),
+                            (int) hours);
   }
 }
 
@@ -169,18 +184,19 @@ update (ConcordConnectionItem *self)
   switch (concord_connection_state_get_direction (state))
     {
     case CONCORD_DIRECTION_A_TO_B:
-      arrow = "→";
+      arrow = concord_arrow_glyph (GTK_WIDGET (self->direction_label), CONCORD_ARROW_FORWARD);
       apps = g_strdup_printf (_("From %s to %s"), concord_connection_state_get_account_a (state),
                               concord_connection_state_get_account_b (state));
       break;
     case CONCORD_DIRECTION_B_TO_A:
-      arrow = "←";
+      arrow = concord_arrow_glyph (GTK_WIDGET (self->direction_label), CONCORD_ARROW_BACK);
       apps = g_strdup_printf (_("From %s to %s"), concord_connection_state_get_account_b (state),
                               concord_connection_state_get_account_a (state));
       break;
     case CONCORD_DIRECTION_BOTH:
     default:
-      arrow = "⇄";
+      arrow = concord_arrow_glyph (GTK_WIDGET (self->direction_label), CONCORD_ARROW_BOTH);
+      /* Translators: the direction of a connection; each %s is the name of an account */
       apps = g_strdup_printf (_("Between %s and %s"), concord_connection_state_get_account_a (state),
                               concord_connection_state_get_account_b (state));
       break;
@@ -191,14 +207,29 @@ update (ConcordConnectionItem *self)
   if (running)
     subtitle = g_strdup (progress != NULL ? progress : _("Syncing…"));
   else if (status == CONCORD_CONNECTION_OFF)
-    subtitle = g_strdup_printf ("%s · %s", _("Off"), when);
+    /* Translators: the state of a connection that is turned off; %s is when
+     * it last synced ("Synced 5 minutes ago"). "·" separates the two parts. */
+    subtitle = g_strdup_printf (_("Off · %s"), when);
   else
-    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %" G_GINT64_FORMAT " contact in sync",
-                                             "%s · %" G_GINT64_FORMAT " contacts in sync", (gulong) linked),
-                                when, linked);
+    {
+      /* The count is formatted first: a G_GINT64_FORMAT inside the msgid
+       * would cut it at "%" for translators. */
+      g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, linked);
+
+      /* Translators: the state of a connection: %1$s is when it last synced
+       * ("Synced 5 minutes ago"), %2$s the number of contacts that are
+       * linked between its two apps. "·" separates the two parts. */
+      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%1$s · %2$s contact in sync",
+                                               "%1$s · %2$s contacts in sync",
+                                               (gulong) MIN (linked, G_MAXINT32)),
+                                  when, count);
+    }
   if (next != NULL && !running)
     {
-      char *with_next = g_strdup_printf ("%s · %s", subtitle, next);
+      /* Translators: a connection's state followed by when it syncs next:
+       * %1$s is "Synced 5 minutes ago · 3 contacts in sync", %2$s is
+       * "Next sync in 3 min". "·" separates the two parts. */
+      char *with_next = g_strdup_printf (_("%1$s · %2$s"), subtitle, next);
 
       g_free (subtitle);
       subtitle = with_next;
@@ -230,7 +261,9 @@ update (ConcordConnectionItem *self)
                                 error != NULL ? ". " : "", error != NULL ? error : "");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
   {
+    /* Translators: the name a screen reader gives a switch; %s is a connection's name */
     g_autofree char *switch_name = g_strdup_printf (_("Sync %s"), name);
+    /* Translators: the name a screen reader gives a button; %s is a connection's name */
     g_autofree char *sync_name = g_strdup_printf (_("Sync %s now"), name);
 
     gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch), GTK_ACCESSIBLE_PROPERTY_LABEL,

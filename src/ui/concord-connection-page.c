@@ -30,6 +30,7 @@
 
 #include "concord-activity-view.h"
 #include "concord-app-registry.h"
+#include "concord-arrow.h"
 #include "concord-application.h"
 #include "concord-connection-page.h"
 #include "concord-engine-activity.h"
@@ -107,7 +108,7 @@ static void
 update_title (ConcordConnectionPage *self)
 {
   g_autofree char *subtitle = NULL;
-  const char *arrow;
+  ConcordArrow arrow;
 
   if (self->state == NULL)
     return;
@@ -115,20 +116,20 @@ update_title (ConcordConnectionPage *self)
   switch (concord_connection_state_get_direction (self->state))
     {
     case CONCORD_DIRECTION_A_TO_B:
-      arrow = "→";
+      arrow = CONCORD_ARROW_FORWARD;
       break;
     case CONCORD_DIRECTION_B_TO_A:
-      arrow = "←";
+      arrow = CONCORD_ARROW_BACK;
       break;
     case CONCORD_DIRECTION_BOTH:
     default:
-      arrow = "⇄";
+      arrow = CONCORD_ARROW_BOTH;
       break;
     }
 
-  subtitle = g_strdup_printf ("%s %s %s",
-                              concord_connection_state_get_account_a (self->state), arrow,
-                              concord_connection_state_get_account_b (self->state));
+  /* Mirrored right to left: the arrow still points from the first account to the second. */
+  subtitle = concord_arrow_join (GTK_WIDGET (self), concord_connection_state_get_account_a (self->state), arrow,
+                                 concord_connection_state_get_account_b (self->state));
   adw_view_switcher_title_set_title (self->switcher_title, concord_connection_state_get_name (self->state));
   adw_view_switcher_title_set_subtitle (self->switcher_title, subtitle);
 }
@@ -701,6 +702,7 @@ save_cb (GObject      *object,
 
   if (!concord_engine_set_config_finish (CONCORD_ENGINE (object), result, &error))
     {
+      /* Translators: %s says why the connection's settings were not saved */
       g_autofree char *text = g_strdup_printf (_("Not saved: %s"), error->message);
 
       gtk_label_set_label (self->save_label, text);

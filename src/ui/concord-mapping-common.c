@@ -193,3 +193,19 @@ concord_drop_down_set_searchable (GtkDropDown *dropdown)
                                               g_object_ref (entry), (GClosureNotify) (void (*) (void)) g_object_unref);
   gtk_drop_down_set_expression (dropdown, expression);
 }
+
+/**
+ * concord_mapping_field_label:
+ * @spec: a field
+ *
+ * Returns: the field's name to show: a canonical field's label is a
+ *   message (N_() in concord-fields.c), translated here; an app's own
+ *   field's is its name in the app, which gettext leaves as it is
+ */
+const char *
+concord_mapping_field_label (const ConcordFieldSpec *spec)
+{
+  g_return_val_if_fail (spec != NULL && spec->label != NULL, "");
+
+  return g_dgettext (GETTEXT_PACKAGE, spec->label);
+}

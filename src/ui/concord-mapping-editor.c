@@ -22,6 +22,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-arrow.h"
 #include "concord-convert.h"
 #include "concord-mapping-common.h"
 #include "concord-mapping-editor.h"
@@ -119,7 +120,7 @@ field_label (ConcordMappingEditor *self,
 {
   const ConcordFieldSpec *spec = lookup_spec (self, side, key);
 
-  return spec != NULL && spec->label != NULL ? spec->label : key;
+  return spec != NULL && spec->label != NULL ? concord_mapping_field_label (spec) : key;
 }
 
 static const char *
@@ -133,9 +134,10 @@ static char *
 pair_title (ConcordMappingEditor     *self,
             const ConcordMappingPair *pair)
 {
-  return g_strdup_printf ("%s ⇄ %s",
-                          field_label (self, CONCORD_SIDE_A, pair_key (pair, CONCORD_SIDE_A)),
-                          field_label (self, CONCORD_SIDE_B, pair_key (pair, CONCORD_SIDE_B)));
+  return concord_arrow_join (GTK_WIDGET (self),
+                             field_label (self, CONCORD_SIDE_A, pair_key (pair, CONCORD_SIDE_A)),
+                             CONCORD_ARROW_BOTH,
+                             field_label (self, CONCORD_SIDE_B, pair_key (pair, CONCORD_SIDE_B)));
 }
 
 /* Whether values may flow from @from_spec to @to_spec; if not, why. */
@@ -147,13 +149,15 @@ can_flow (const ConcordFieldSpec  *from_spec,
   if (to_spec->read_only)
     {
       if (reason != NULL)
-        *reason = g_strdup_printf (_("“%s” is read-only"), to_spec->label);
+        /* Translators: %s is a field ("Phone") */
+        *reason = g_strdup_printf (_("“%s” is read-only"), concord_mapping_field_label (to_spec));
       return FALSE;
     }
   if (!concord_field_types_convertible (from_spec->type, to_spec->type))
     {
       if (reason != NULL)
         {
+          /* Translators: the first %s is a kind of value ("a date"), the second a field ("Phone") */
           g_autofree char *sentence = g_strdup_printf (_("%s cannot be written to %s"),
                                                        concord_mapping_type_noun (from_spec->type),
                                                        concord_mapping_type_noun (to_spec->type));
@@ -191,7 +195,10 @@ initial_flow (const ConcordFieldSpec  *spec_a,
       if (reason != NULL)
         {
           if (spec_a->read_only && spec_b->read_only)
-            *reason = g_strdup_printf (_("“%s” and “%s” are both read-only"), spec_a->label, spec_b->label);
+            /* Translators: each %s is a field ("Phone") */
+            *reason = g_strdup_printf (_("“%s” and “%s” are both read-only"),
+                                       concord_mapping_field_label (spec_a),
+                                       concord_mapping_field_label (spec_b));
           else
             *reason = g_strdup (why_ab);
         }
@@ -316,6 +323,7 @@ apply_edit (ConcordMappingEditor *self,
   func (copy, data);
   if (!concord_mapping_validate (copy, "mapping", NULL, &error))
     {
+      /* Translators: %s says why (a validation message) */
       g_autofree char *message = g_strdup_printf (_("Concord cannot store this mapping: %s"), error->message);
 
       show_problem (self, message);
@@ -387,8 +395,11 @@ map_fields (ConcordMappingEditor *self,
 
   if (!initial_flow (spec_a, spec_b, &edit.flow, &reason))
     {
+      /* Translators: the first two %s are fields ("Phone"), the third says why */
       g_autofree char *message = g_strdup_printf (_("“%s” cannot be mapped to “%s”: %s."),
-                                                  spec_a->label, spec_b->label, reason);
+                                                  concord_mapping_field_label (spec_a),
+                                                  concord_mapping_field_label (spec_b),
+                                                  reason);
 
       show_problem (self, message);
       return FALSE;
@@ -405,7 +416,11 @@ map_fields (ConcordMappingEditor *self,
       const ConcordMappingPair *old = concord_mapping_get_pair (mapping, ia >= 0 ? ia : ib);
       g_autofree char *title = pair_title (self, old);
 
-      replaced = g_strdup_printf (_("Mapped %s ⇄ %s, replacing %s"), spec_a->label, spec_b->label, title);
+      /* Translators: each %s is a field; the last %s names the pair that was replaced ("Phone ⇄ Mobile") */
+      replaced = g_strdup_printf (_("Mapped %s ⇄ %s, replacing %s"),
+                                  concord_mapping_field_label (spec_a),
+                                  concord_mapping_field_label (spec_b),
+                                  title);
     }
 
   edit.key_a = spec_a->key;
@@ -686,9 +701,12 @@ field_box (ConcordMappingEditor *self,
   GtkWidget *caption;
 
   if (spec == NULL)
+    /* Translators: the first %s is a kind of field ("Text"), the second the name of an account. "·"
+     * separates the two parts */
     caption_text = g_strdup_printf (_("%s · not in %s any more"), concord_mapping_type_name (type),
                                     self->name[side]);
   else if (spec->read_only)
+    /* Translators: %s is a kind of field ("Text"). "·" separates the two parts */
     caption_text = g_strdup_printf (_("%s · read-only"), concord_mapping_type_name (type));
   else
     caption_text = g_strdup (concord_mapping_type_name (type));
@@ -740,6 +758,7 @@ flow_description (ConcordMappingEditor *self,
   switch (flow)
     {
     case CONCORD_PAIR_FLOW_A_TO_B:
+      /* Translators: the direction of a pair of fields; each %s is the name of an account */
       return g_strdup_printf (_("only from %s to %s"), self->name[0], self->name[1]);
     case CONCORD_PAIR_FLOW_B_TO_A:
       return g_strdup_printf (_("only from %s to %s"), self->name[1], self->name[0]);
@@ -781,6 +800,7 @@ on_flow_toggled (GtkCheckButton       *check,
   if (!flow_allowed (self, pair, edit.flow, &reason))
     {
       g_autofree char *title = pair_title (self, pair);
+      /* Translators: the first %s names a pair of fields ("Phone ⇄ Mobile"), the second says why */
       g_autofree char *message = g_strdup_printf (_("%s cannot sync that way: %s."), title, reason);
 
       show_problem (self, message);
@@ -802,6 +822,8 @@ direction_button (ConcordMappingEditor     *self,
   GtkWidget *heading = gtk_label_new (_("Sync this pair"));
   g_autofree char *title = pair_title (self, pair);
   g_autofree char *description = flow_description (self, pair->flow);
+  /* Translators: the name a screen reader gives a choice; the first %s names a pair of fields, the
+   * second is a direction ("only from Elastic Email to HubSpot") */
   g_autofree char *a11y = g_strdup_printf (_("Direction of %s: %s"), title, description);
   GtkCheckButton *group = NULL;
   const ConcordPairFlow flows[] = {
@@ -832,6 +854,7 @@ direction_button (ConcordMappingEditor     *self,
       switch (flows[i])
         {
         case CONCORD_PAIR_FLOW_A_TO_B:
+          /* Translators: a direction of a pair of fields; each %s is the name of an account */
           label = g_strdup_printf (_("From %s to %s only"), self->name[0], self->name[1]);
           break;
         case CONCORD_PAIR_FLOW_B_TO_A:
@@ -931,6 +954,7 @@ format_drop_down (ConcordMappingEditor     *self,
       formats = date_formats;
       for (guint i = 0; formats[i] != NULL; i++)
         gtk_string_list_append (model, formats[i]);
+      /* Translators: the name a screen reader gives a drop-down; %s names a pair of fields */
       a11y = g_strdup_printf (_("Date format of %s"), title);
     }
   else if (sets)
@@ -939,6 +963,7 @@ format_drop_down (ConcordMappingEditor     *self,
       gtk_string_list_append (model, _("Comma"));
       gtk_string_list_append (model, _("Semicolon"));
       gtk_string_list_append (model, _("Vertical bar"));
+      /* Translators: the name a screen reader gives a drop-down; %s names a pair of fields */
       a11y = g_strdup_printf (_("List separator of %s"), title);
     }
   else
@@ -1034,6 +1059,7 @@ on_unmap_clicked (GtkButton            *button,
     return;
 
   title = pair_title (self, concord_mapping_get_pair (mapping, edit.index));
+  /* Translators: a message after removing a pair of fields; %s names the pair ("Phone ⇄ Mobile") */
   message = g_strdup_printf (_("Unmapped %s"), title);
   apply_edit (self, do_remove, &edit, message, "pairs");
 }
@@ -1084,6 +1110,7 @@ pair_row (ConcordMappingEditor     *self,
   gtk_widget_add_css_class (row, "mapping-pair-row");
   if (pair->flow == CONCORD_PAIR_FLOW_OFF)
     gtk_widget_add_css_class (row, "mapping-flow-off");
+  /* Translators: what a screen reader says of a pair of fields; %s names the pair ("Phone ⇄ Mobile") */
   a11y = automatic ? g_strdup_printf (_("%s, mapped automatically"), title) : g_strdup (title);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
   g_object_set_data (G_OBJECT (row), "pair", GINT_TO_POINTER (TRUE));
@@ -1137,8 +1164,10 @@ pair_row (ConcordMappingEditor     *self,
       pair->type_a != CONCORD_FIELD_TYPE_STRING_SET && pair->type_b != CONCORD_FIELD_TYPE_STRING_SET)
     {
       guint n = concord_mapping_pair_get_n_values (pair);
+      /* Translators: a button that opens the value map; %u is a number of value pairs */
       g_autofree char *label = n > 0 ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u Value…", "%u Values…", n), n)
                                      : g_strdup (_("Values…"));
+      /* Translators: the name a screen reader gives a button; %s names a pair of fields ("Phone ⇄ Mobile") */
       g_autofree char *values_a11y = g_strdup_printf (_("Value map of %s"), title);
       GtkWidget *values = gtk_button_new_with_label (label);
 
@@ -1154,6 +1183,7 @@ pair_row (ConcordMappingEditor     *self,
 
   unmap = gtk_button_new_from_icon_name ("list-remove-symbolic");
   {
+    /* Translators: the name a screen reader gives a button; %s names a pair of fields ("Phone ⇄ Mobile") */
     g_autofree char *unmap_a11y = g_strdup_printf (_("Unmap %s"), title);
 
     gtk_widget_set_valign (unmap, GTK_ALIGN_CENTER);
@@ -1281,13 +1311,17 @@ create_map_to_popover (GtkMenuButton *button,
 
   popover = gtk_popover_new ();
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
-  heading_text = g_strdup_printf (_("Map “%s” to a field of %s"), spec->label, self->name[other]);
+  /* Translators: %s in quotes is a field ("Phone"), the other %s the name of an account */
+  heading_text = g_strdup_printf (_("Map “%s” to a field of %s"),
+                                  concord_mapping_field_label (spec),
+                                  self->name[other]);
   heading = gtk_label_new (heading_text);
   gtk_label_set_wrap (GTK_LABEL (heading), TRUE);
   gtk_label_set_xalign (GTK_LABEL (heading), 0);
   gtk_label_set_max_width_chars (GTK_LABEL (heading), 36);
   gtk_widget_add_css_class (heading, "heading");
   search = gtk_search_entry_new ();
+  /* Translators: the name a screen reader gives a search field; %s is the name of an account */
   search_a11y = g_strdup_printf (_("Search the fields of %s"), self->name[other]);
   gtk_accessible_update_property (GTK_ACCESSIBLE (search), GTK_ACCESSIBLE_PROPERTY_LABEL, search_a11y, -1);
   scrolled = gtk_scrolled_window_new ();
@@ -1326,6 +1360,8 @@ create_map_to_popover (GtkMenuButton *button,
           {
             const ConcordMappingPair *pair = concord_mapping_get_pair (mapping, mapped);
 
+            /* Translators: the first %s is a kind of field ("Text"), the second the field it is
+             * mapped to. "·" separates the two parts */
             subtitle = g_strdup_printf (_("%s · now mapped to “%s”"),
                                         concord_mapping_type_name (candidate->type),
                                         field_label (self, side, pair_key (pair, side)));
@@ -1335,7 +1371,7 @@ create_map_to_popover (GtkMenuButton *button,
 
         row = adw_action_row_new ();
         adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), candidate->label);
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), concord_mapping_field_label (candidate));
         adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
         icon = gtk_image_new_from_icon_name (concord_mapping_type_icon (candidate->type));
         gtk_widget_add_css_class (icon, "mapping-field-icon");
@@ -1343,13 +1379,17 @@ create_map_to_popover (GtkMenuButton *button,
         adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
         gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), ok);
         gtk_widget_set_sensitive (row, ok);
-        gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, candidate->label,
+        gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        concord_mapping_field_label (candidate),
                                         GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle, -1);
         g_object_set_data (G_OBJECT (row), "side", GINT_TO_POINTER (side));
         g_object_set_data_full (G_OBJECT (row), "key", g_strdup (spec->key), g_free);
         g_object_set_data_full (G_OBJECT (row), "other-key", g_strdup (candidate->key), g_free);
         g_object_set_data_full (G_OBJECT (row), "haystack",
-                                g_strdup_printf ("%s %s", candidate->label, candidate->key), g_free);
+                                g_strdup_printf ("%s %s",
+                                                 concord_mapping_field_label (candidate),
+                                                 candidate->key), g_free);
         gtk_list_box_append (GTK_LIST_BOX (list), row);
       }
 
@@ -1384,12 +1424,15 @@ field_row (ConcordMappingEditor   *self,
   GtkWidget *button = gtk_menu_button_new ();
   GtkDragSource *source = gtk_drag_source_new ();
   g_autofree char *subtitle = NULL;
-  g_autofree char *a11y = g_strdup_printf (_("Map %s of %s to…"), spec->label, self->name[side]);
+  /* Translators: the first %s is a field ("Phone"), the second the name of an account */
+  g_autofree char *a11y = g_strdup_printf (_("Map %s of %s to…"),
+                                           concord_mapping_field_label (spec),
+                                           self->name[side]);
 
   subtitle = spec->read_only ? g_strdup_printf (_("%s · read-only"), concord_mapping_type_name (spec->type))
                              : g_strdup (concord_mapping_type_name (spec->type));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), spec->label);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), concord_mapping_field_label (spec));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_widget_add_css_class (icon, "mapping-field-icon");
   gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
@@ -1399,7 +1442,9 @@ field_row (ConcordMappingEditor   *self,
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_widget_set_focusable (row, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, spec->label,
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  concord_mapping_field_label (spec),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle, -1);
   gtk_widget_set_tooltip_text (row, _("Drag onto a field of the other app to map them"));
 
@@ -1519,6 +1564,8 @@ rebuild (ConcordMappingEditor *self,
                                               : _("Custom mapping"));
   {
     g_autofree char *description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                 /* Translators: %u is a number of pairs,
+                                                                  * each %s the name of an account */
                                                                  "%u pair of fields between %s and %s",
                                                                  "%u pairs of fields between %s and %s",
                                                                  n_pairs),
@@ -1546,6 +1593,7 @@ rebuild (ConcordMappingEditor *self,
       GtkListBox *list = s == 0 ? self->fields_a : self->fields_b;
       AdwPreferencesGroup *group = s == 0 ? self->group_a : self->group_b;
       GPtrArray *fields = self->setup->fields[s];
+      /* Translators: the title of a list of fields; %s is the name of an account */
       g_autofree char *title = g_strdup_printf (_("Unmapped in %s"), self->name[s]);
       guint n = 0;
 

@@ -26,6 +26,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-arrow.h"
 #include "concord-mapping-common.h"
 #include "concord-mapping-values-dialog.h"
 #include "concord-reflow-box.h"
@@ -176,12 +177,15 @@ add_row (ConcordMappingValuesDialog *self,
 
   for (guint s = 0; s < 2; s++)
     {
+      /* Translators: the name a screen reader gives a drop-down; %s is the name of an account, %u
+       * the number of the pairing */
       g_autofree char *a11y = g_strdup_printf (_("Value in %s, pairing %u"), self->name[s], number);
 
       widgets[s] = value_widget (self, s, s == 0 ? value_a : value_b, a11y);
     }
 
   {
+    /* Translators: the name a screen reader gives a button; %u is the number of the pairing */
     g_autofree char *a11y = g_strdup_printf (_("Remove pairing %u"), number);
 
     gtk_widget_add_css_class (remove, "flat");
@@ -331,6 +335,7 @@ show_warnings (ConcordMappingValuesDialog *self,
       if (text->len > 0)
         g_string_append_c (text, '\n');
       g_string_append_printf (text,
+                              /* Translators: both %s are the same value of a field */
                               _("This map is not one-to-one: two values become “%s”. Written back the "
                                 "other way, “%s” becomes the first of them."), clash, clash);
     }
@@ -362,6 +367,7 @@ store (ConcordMappingValuesDialog *self)
   apply_values (self, copy);
   if (!concord_mapping_validate (copy, "mapping", warnings, &error))
     {
+      /* Translators: %s says why (a validation message) */
       g_autofree char *message = g_strdup_printf (_("Concord cannot store this value map: %s"), error->message);
 
       show_warnings (self, NULL, message);
@@ -478,9 +484,12 @@ default_widget (ConcordMappingValuesDialog *self,
 {
   const ConcordFieldSpec *spec = self->spec[side];
   ConcordSide other = CONCORD_SIDE_OTHER (side);
+  /* Translators: %s is the name of an account */
   g_autofree char *title = g_strdup_printf (_("Other values written to %s"), self->name[side]);
+  /* Translators: each %s is a field ("Phone") */
   g_autofree char *subtitle = g_strdup_printf (_("A value of “%s” without a pairing, written to “%s”"),
-                                               self->spec[other]->label, spec->label);
+                                               concord_mapping_field_label (self->spec[other]),
+                                               concord_mapping_field_label (spec));
   GtkWidget *row;
 
   if (has_choices (spec))
@@ -612,11 +621,17 @@ concord_mapping_values_dialog_new (ConcordMapping         *mapping,
   pair = concord_mapping_get_pair (mapping, index);
   self->key_a = pair->key_a;
 
-  title = g_strdup_printf ("%s ⇄ %s", spec_a->label, spec_b->label);
+  title = concord_arrow_join (GTK_WIDGET (self),
+                              concord_mapping_field_label (spec_a),
+                              CONCORD_ARROW_BOTH,
+                              concord_mapping_field_label (spec_b));
   adw_window_title_set_subtitle (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
+  /* Translators: the first and third %s are fields ("Status"), the second and fourth the names of
+   * their accounts */
   description = g_strdup_printf (_("Which value of “%s” in %s becomes which value of “%s” in %s"),
-                                 spec_a->label, self->name[0], spec_b->label, self->name[1]);
+                                 concord_mapping_field_label (spec_a), self->name[0],
+                                 concord_mapping_field_label (spec_b), self->name[1]);
   adw_preferences_group_set_description (self->pairs_group, description);
 
   self->loading = TRUE;

@@ -64,6 +64,7 @@ struct _ConcordPreferencesWindow
   /* Template widgets */
   GtkSwitch            *background_switch;
   GtkSwitch            *notify_switch;
+  GtkSwitch            *status_icon_switch;
   GtkSwitch            *start_at_login_switch;
   AdwPreferencesPage   *accounts_page;
   AdwPreferencesGroup  *accounts_group;
@@ -327,7 +328,8 @@ connections_of (ConcordPreferencesWindow *self,
         continue;
 
       if (*n > 0)
-        g_string_append (names, _(", "));
+        /* Translators: between the items of a list, as in "VIP, Pro" (with its spaces) */
+        g_string_append (names, C_("list separator", ", "));
       /* Translators: a connection's name in a list of them */
       g_string_append_printf (names, _("“%s”"), concord_connection_state_get_name (state));
       (*n)++;
@@ -983,6 +985,9 @@ concord_preferences_window_constructed (GObject *object)
   g_settings_bind (self->settings, "notify-errors",
                    self->notify_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "status-icon",
+                   self->status_icon_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
 
   /* Read only: the user's changes go through the request above. */
   sync_start_at_login (self);
@@ -1074,6 +1079,7 @@ concord_preferences_window_class_init (ConcordPreferencesWindowClass *klass)
                                                RESOURCE_BASE_PATH "/ui/concord-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, notify_switch);
+  gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, status_icon_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, start_at_login_switch);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, accounts_page);
   gtk_widget_class_bind_template_child (widget_class, ConcordPreferencesWindow, accounts_group);

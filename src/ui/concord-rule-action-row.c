@@ -26,6 +26,7 @@
 #include "concord-mapping-common.h"
 #include "concord-reflow-box.h"
 #include "concord-rule-value-editor.h"
+#include "concord-word-order.h"
 
 /* What the kind dropdown offers; CLEAR is a SET with an empty value. */
 typedef enum
@@ -394,6 +395,19 @@ concord_rule_action_row_init (ConcordRuleActionRow *self)
   self->offered = g_ptr_array_new ();
   self->number = 1;
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  {
+    GtkWidget *parts[] = { GTK_WIDGET (self->kind_dropdown), GTK_WIDGET (self->field_dropdown),
+                           GTK_WIDGET (self->to_label), GTK_WIDGET (self->value_editor) };
+
+    /* Translators: the order of the parts of a rule's action, a sentence
+     * such as "Set Status to Active": %1$s is what it does ("Set", "Add
+     * to"), %2$s the field, %3$s the word "to" (context "set a field"; it
+     * may be translated as empty), %4$s the value. Put them in the order
+     * your language says it (for "Status to Active Set", "%2$s %3$s %4$s
+     * %1$s"); write nothing else. */
+    concord_word_order_apply (C_("action order", "%1$s %2$s %3$s %4$s"), NULL, parts, G_N_ELEMENTS (parts));
+  }
 }
 
 /* ------------------------------------------------------------------------- */

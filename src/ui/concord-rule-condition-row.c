@@ -29,6 +29,7 @@
 #include "concord-mapping-common.h"
 #include "concord-reflow-box.h"
 #include "concord-rule-value-editor.h"
+#include "concord-word-order.h"
 
 struct _ConcordRuleConditionRow
 {
@@ -465,6 +466,19 @@ concord_rule_condition_row_init (ConcordRuleConditionRow *self)
   self->ops = g_array_new (FALSE, FALSE, sizeof (ConcordFilterOp));
   self->number = g_strdup ("1");
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  {
+    GtkWidget *parts[] = { GTK_WIDGET (self->field_dropdown), GTK_WIDGET (self->op_dropdown),
+                           GTK_WIDGET (self->value_editor) };
+
+    /* Translators: the order of the parts of a rule's condition, a sentence
+     * such as "Country is Germany": %1$s is the field, %2$s the comparison
+     * ("is", "contains", "is before"), %3$s the value. Put them in the order
+     * your language says it (for "Germany is Country", "%3$s %2$s %1$s");
+     * write nothing else. */
+    concord_word_order_apply (C_("condition order", "%1$s %2$s %3$s"),
+                              GTK_WIDGET (self->negate_button), parts, G_N_ELEMENTS (parts));
+  }
 }
 
 /* ------------------------------------------------------------------------- */

@@ -1152,6 +1152,11 @@ concord_rule_panel_init (ConcordRulePanel *self)
   self->target_name = g_strdup ("");
   gtk_widget_init_template (GTK_WIDGET (self));
   self->count_box_ref = g_object_ref_sink (self->count_box);
+  /* Homogeneous in width only, a stack measures its hidden page's width
+   * for that page's height at its narrowest: wrapped text asked to fit
+   * in so few lines wants the width of one line (over 2000 px in a long
+   * language), and the whole page could not be narrower. */
+  gtk_stack_set_hhomogeneous (self->stack, FALSE);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1190,7 +1195,9 @@ set_names (ConcordRulePanel *self,
            const char       *source_name,
            const char       *target_name)
 {
-  /* Translators: a direction of a connection, "Shop → Newsletter" */
+  /* Translators: a direction of a connection, "Shop → Newsletter"; the arrow
+   * points from the first account to the second: in a right-to-left
+   * language, use "←". */
   g_autofree char *title = g_strdup_printf (_("%s → %s"), source_name, target_name);
 
   g_free (self->source_name);

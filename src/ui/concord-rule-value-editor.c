@@ -171,7 +171,9 @@ show_date (ConcordRuleValueEditor *self)
 
   if (dt != NULL)
     {
-      g_autofree char *text = g_date_time_format (dt, "%e %b %Y");
+      /* Translators: a date a rule compares with, e.g. "12 Mar 2023"; a
+       * g_date_time_format() format, in the order your language writes dates */
+      g_autofree char *text = g_date_time_format (dt, _("%e %b %Y"));
 
       gtk_menu_button_set_label (GTK_MENU_BUTTON (self->date_button), g_strstrip (text));
       self->updating = TRUE;

@@ -134,6 +134,7 @@ sandbox_started_cb (GObject      *object,
   sandbox = concord_application_start_sandbox_finish (CONCORD_APPLICATION (object), result, &error);
   if (sandbox == NULL)
     {
+      /* Translators: %s says why (an error message) */
       g_autofree char *text = g_strdup_printf (_("The sample apps could not start: %s"), error->message);
 
       adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));

@@ -105,6 +105,7 @@ struct _ConcordMemoryConnector
 
   gboolean                  report_deletions;
   GArray                   *tombstones;        /* (owned): Tombstone, ascending seq */
+  GHashTable               *unreadable;        /* (owned): remote id → why it is refused */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordMemoryConnector, concord_memory_connector, CONCORD_TYPE_CONNECTOR)
@@ -494,13 +495,20 @@ concord_memory_connector_list_async (ConcordConnector    *connector,
   for (guint n = 0; n < self->page_size && !g_sequence_iter_is_end (iter); n++)
     {
       Entry *entry = g_sequence_get (iter);
+      const char *remote_id = concord_record_get_remote_id (entry->record);
+      const char *reason = g_hash_table_lookup (self->unreadable, remote_id);
 
-      g_ptr_array_add (page->records, concord_record_ref (entry->record));
+      /* A record the app holds and the connector cannot read. */
+      if (reason != NULL)
+        concord_page_add_refusal (page, remote_id, reason);
+      else
+        g_ptr_array_add (page->records, concord_record_ref (entry->record));
       iter = g_sequence_iter_next (iter);
     }
 
   if (!g_sequence_iter_is_end (iter))
-    page->next_page = g_strdup_printf ("%" G_GUINT64_FORMAT, offset + page->records->len);
+    page->next_page = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                       offset + page->records->len + page->refused->len);
   else
     {
       if (self->flags & CONCORD_CONNECTOR_INCREMENTAL)
@@ -542,7 +550,7 @@ concord_memory_connector_fetch_async (ConcordConnector    *connector,
     {
       Entry *entry = g_hash_table_lookup (self->entries, remote_ids[i]);
 
-      if (entry != NULL)
+      if (entry != NULL && !g_hash_table_contains (self->unreadable, remote_ids[i]))
         g_ptr_array_add (records, concord_record_ref (entry->record));
     }
 
@@ -772,6 +780,7 @@ concord_memory_connector_finalize (GObject *object)
   g_clear_pointer (&self->changes, g_sequence_free);
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_clear_pointer (&self->tombstones, g_array_unref);
+  g_clear_pointer (&self->unreadable, g_hash_table_unref);
   g_clear_pointer (&self->schema, g_ptr_array_unref);
   g_clear_error (&self->fail_list_error);
   g_clear_error (&self->fail_write_error);
@@ -815,6 +824,7 @@ concord_memory_connector_init (ConcordMemoryConnector *self)
   self->fail_list_page = -1;
   self->tombstones = g_array_new (FALSE, FALSE, sizeof (Tombstone));
   g_array_set_clear_func (self->tombstones, tombstone_clear);
+  self->unreadable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1243,6 +1253,29 @@ concord_memory_connector_set_store_then_fail (ConcordMemoryConnector *self,
   g_return_if_fail (CONCORD_IS_MEMORY_CONNECTOR (self));
 
   self->store_then_fail = n_calls;
+}
+
+/**
+ * concord_memory_connector_set_unreadable:
+ * @remote_id: a record of the connector
+ * @reason: (nullable): why it cannot be read; %NULL to make it readable
+ *
+ * From now on, listings leave the record out and name it in
+ * #ConcordPage.refused with @reason (as a connector does with a card it
+ * cannot parse), and fetches leave it out.
+ */
+void
+concord_memory_connector_set_unreadable (ConcordMemoryConnector *self,
+                                         const char             *remote_id,
+                                         const char             *reason)
+{
+  g_return_if_fail (CONCORD_IS_MEMORY_CONNECTOR (self));
+  g_return_if_fail (remote_id != NULL);
+
+  if (reason != NULL)
+    g_hash_table_replace (self->unreadable, g_strdup (remote_id), g_strdup (reason));
+  else
+    g_hash_table_remove (self->unreadable, remote_id);
 }
 
 /**

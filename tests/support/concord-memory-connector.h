@@ -47,6 +47,9 @@ gboolean                concord_memory_connector_replace          (ConcordMemory
                                                                    ConcordRecord          *record);
 void                    concord_memory_connector_set_report_deletions (ConcordMemoryConnector *self,
                                                                         gboolean                report);
+void                    concord_memory_connector_set_unreadable   (ConcordMemoryConnector *self,
+                                                                   const char             *remote_id,
+                                                                   const char             *reason);
 gboolean                concord_memory_connector_remove           (ConcordMemoryConnector *self,
                                                                    const char             *remote_id);
 ConcordRecord          *concord_memory_connector_lookup           (ConcordMemoryConnector *self,

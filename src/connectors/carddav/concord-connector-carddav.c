@@ -546,10 +546,12 @@ multiget_finish (ConcordConnectorCarddav  *self,
 }
 
 /* Reads one multiget response into the cache; returns the card (owned by
- * the cache) or NULL when it is not a readable card. */
+ * the cache) or NULL when it is not a readable card, then with why in
+ * @reason when asked (for people: never a value of the card). */
 static Card *
-take_response (ConcordConnectorCarddav *self,
-               ConcordWebdavResponse   *response)
+take_response_why (ConcordConnectorCarddav  *self,
+                   ConcordWebdavResponse    *response,
+                   char                    **reason)
 {
   g_autoptr(GError) error = NULL;
   ConcordVCard *vcard;
@@ -557,18 +559,34 @@ take_response (ConcordConnectorCarddav *self,
 
   if (response->status < 200 || response->status >= 300 || response->address_data == NULL ||
       response->invalid_data)
-    return NULL;
+    {
+      if (reason != NULL && (response->status < 200 || response->status >= 300))
+        *reason = g_strdup_printf ("the server answered %u for the card", response->status);
+      else if (reason != NULL)
+        *reason = g_strdup (response->invalid_data ? "the card is not valid UTF-8"
+                                                   : "the server sent no card for it");
+      return NULL;
+    }
 
   vcard = concord_vcard_parse (response->address_data, -1, &error);
   if (vcard == NULL)
     {
       g_debug ("a card was refused: %s", error->message);
+      if (reason != NULL)
+        *reason = g_strdup (error->message);
       return NULL;
     }
 
   card = card_new (response->etag, vcard);
   g_hash_table_replace (self->cards, g_strdup (response->href), card);
   return card;
+}
+
+static Card *
+take_response (ConcordConnectorCarddav *self,
+               ConcordWebdavResponse   *response)
+{
+  return take_response_why (self, response, NULL);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -898,6 +916,7 @@ typedef struct
   GPtrArray  *chunk;       /* (element-type utf8) (nullable) the hrefs being asked */
   ConcordWebdavMultistatus *gathered; /* (nullable) the answers of the page's multigets */
   guint       oversized;   /* multiget answers over the limit, this page */
+  GHashTable *too_large;   /* (nullable) href → why: cards left out even alone */
 } List;
 
 static void
@@ -912,6 +931,7 @@ list_free (List *list)
   g_clear_pointer (&list->gathered, concord_webdav_multistatus_free);
   g_clear_pointer (&list->changed, g_hash_table_unref);
   g_clear_pointer (&list->deleted, g_hash_table_unref);
+  g_clear_pointer (&list->too_large, g_hash_table_unref);
   g_free (list);
 }
 
@@ -1248,6 +1268,7 @@ listing_page (ConcordConnectorCarddav  *self,
       Card *card = g_hash_table_lookup (self->cards, href);
       ConcordWebdavResponse *response = g_hash_table_lookup (answers, href);
       ConcordRecord *record = NULL;
+      g_autofree char *reason = NULL;
 
       if (response != NULL && response->status == SOUP_STATUS_NOT_FOUND)
         {
@@ -1257,16 +1278,23 @@ listing_page (ConcordConnectorCarddav  *self,
           continue;
         }
       if (response != NULL)
-        card = take_response (self, response);
+        card = take_response_why (self, response, &reason);
       else if (card != NULL && g_strcmp0 (card->etag, etag) != 0)
         card = NULL;  /* asked, and the server did not answer for it */
+      if (card == NULL && reason == NULL && list->too_large != NULL)
+        reason = g_strdup (g_hash_table_lookup (list->too_large, href));
 
       if (card != NULL)
         record = card_record (self, href, card);
       if (record != NULL)
         g_ptr_array_add (page->records, record);
       else
-        listing->refused++;
+        {
+          /* Shown in the activity by its href; the rest goes on. */
+          listing->refused++;
+          concord_page_add_refusal (page, href,
+                                    reason != NULL ? reason : "the server did not send the card");
+        }
     }
 
   if (list->end < listing->hrefs->len)
@@ -1329,9 +1357,18 @@ on_list_multiget_cb (GObject      *object,
           g_ptr_array_add (list->chunks, first);
         }
       else
-        g_message ("CardDAV: the card %s is left out of this sync (the other cards sync): "
-                   "even alone it is too large to read; %s",
-                   (const char *) g_ptr_array_index (chunk, 0), error->message);
+        {
+          const char *href = g_ptr_array_index (chunk, 0);
+
+          g_message ("CardDAV: the card %s is left out of this sync (the other cards sync): "
+                     "even alone it is too large to read; %s", href, error->message);
+          /* Why, for the activity (listing_page() names it). */
+          if (list->too_large == NULL)
+            list->too_large = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          g_hash_table_replace (list->too_large, g_strdup (href),
+                                g_strdup ("even alone, the server's answer for the card is too "
+                                          "large to read"));
+        }
       list_fetch_next (g_steal_pointer (&task));
       return;
     }

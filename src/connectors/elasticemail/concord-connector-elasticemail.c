@@ -894,10 +894,39 @@ concord_connector_elasticemail_parse_page (ConcordRestConnector  *connector,
 
   for (guint i = 0; i < n; i++)
     {
-      ConcordRecord *record = parse_contact (self, json_array_get_element (array, i));
+      JsonNode *node = json_array_get_element (array, i);
+      ConcordRecord *record = parse_contact (self, node);
+      JsonNode *email = NULL;
+      g_autofree char *id = NULL;
 
       if (record != NULL)
-        g_ptr_array_add (page->records, record);
+        {
+          g_ptr_array_add (page->records, record);
+          continue;
+        }
+
+      /* Left out, as before; named for the activity: by its Email, which
+       * is the contact's name in Elastic Email, else by its place. */
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        email = json_object_get_member (json_node_get_object (node), "Email");
+      if (email != NULL && JSON_NODE_HOLDS_VALUE (email) &&
+          json_node_get_value_type (email) == G_TYPE_STRING &&
+          *json_node_get_string (email) != '\0')
+        {
+          const char *text = json_node_get_string (email);
+
+          id = concord_http_cut_text (text, MAX_EMAIL_BYTES);
+          concord_page_add_refusal (page, id != NULL ? id : text,
+                                    "its Email is not an email address");
+        }
+      else
+        {
+          id = g_strdup_printf ("contact %" G_GUINT64_FORMAT " of the listing",
+                                (guint64) concord_rest_page_token_number (page_token) + i + 1);
+          concord_page_add_refusal (page, id, JSON_NODE_HOLDS_OBJECT (node)
+                                              ? "it has no Email"
+                                              : "it is not a contact object");
+        }
     }
 
   return concord_rest_page_next_offset (connector, page, page_token, n, error);

@@ -715,11 +715,13 @@ record_from_card (ConcordConnectorGnomeContacts *self,
 /* Reads @contact into a record and keeps its card's text in @book as the
  * card last read (the text: a parsed card takes several times its memory,
  * and only a change needs it parsed again); NULL (with a message, no
- * contact data) when it cannot be read. */
+ * contact data) when it cannot be read, then named in the refused of
+ * @page (nullable: a listing's page) for the activity. */
 static ConcordRecord *
-read_contact (Book     *book,
-              EContact *contact,
-              guint     position)
+read_contact (Book        *book,
+              EContact    *contact,
+              guint        position,
+              ConcordPage *page)
 {
   const char *uid = e_contact_get_const (contact, E_CONTACT_UID);
   g_autoptr(GError) error = NULL;
@@ -729,7 +731,11 @@ read_contact (Book     *book,
 
   if (uid == NULL || *uid == '\0')
     {
+      g_autofree char *where = g_strdup_printf ("contact %u of the address book", position + 1);
+
       g_message ("%s: skipped contact %u of an address book: it has no UID", APP_NAME, position);
+      if (page != NULL)
+        concord_page_add_refusal (page, where, "it has no UID");
       return NULL;
     }
 
@@ -738,6 +744,8 @@ read_contact (Book     *book,
     {
       g_message ("%s: skipped contact %u of an address book: %s", APP_NAME, position,
                  error->message);
+      if (page != NULL)
+        concord_page_add_refusal (page, uid, error->message);
       return NULL;
     }
 
@@ -1229,7 +1237,7 @@ return_listing_page (GTask *task,
 
   for (guint i = offset; i < end; i++)
     {
-      ConcordRecord *record = read_contact (book, g_ptr_array_index (book->listing, i), i);
+      ConcordRecord *record = read_contact (book, g_ptr_array_index (book->listing, i), i, page);
 
       if (record != NULL)
         g_ptr_array_add (page->records, record);
@@ -1394,7 +1402,7 @@ on_changed_contact_cb (GObject      *object,
 
   if (e_book_client_get_contact_finish (E_BOOK_CLIENT (object), result, &contact, &error))
     {
-      ConcordRecord *record = read_contact (call->book, contact, read->index);
+      ConcordRecord *record = read_contact (call->book, contact, read->index, state->page);
 
       if (record != NULL)
         g_ptr_array_add (state->page->records, record);
@@ -1549,7 +1557,7 @@ on_fetch_contact_cb (GObject      *object,
 
   if (e_book_client_get_contact_finish (E_BOOK_CLIENT (object), result, &contact, &error))
     {
-      ConcordRecord *record = read_contact (call->book, contact, read->index);
+      ConcordRecord *record = read_contact (call->book, contact, read->index, NULL);
 
       if (record != NULL)
         g_ptr_array_add (state->records, record);
@@ -1707,7 +1715,7 @@ on_step_read_back_cb (GObject      *object,
   g_hash_table_insert (step->book->own_cards, g_strdup (step->uid),
                        e_vcard_to_string (E_VCARD (contact), EVC_FORMAT_VCARD_30));
 
-  record = read_contact (step->book, contact, step->index);
+  record = read_contact (step->book, contact, step->index, NULL);
   if (record == NULL)
     {
       step_fail (step, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_PARSE,

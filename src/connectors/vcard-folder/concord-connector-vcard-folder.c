@@ -155,6 +155,7 @@ typedef struct
                               * form, made into @record when first needed */
   gint64         modified; /* with @serialized: the record's modification time */
   char         **customs;  /* (owned) (nullable): without a card, its X- properties' names */
+  char          *refused;  /* (owned) (nullable): a bad file read in this process: why */
 } CardEntry;
 
 typedef struct
@@ -219,6 +220,7 @@ card_entry_free (CardEntry *entry)
   g_clear_pointer (&entry->record, concord_record_unref);
   g_clear_pointer (&entry->serialized, g_bytes_unref);
   g_strfreev (entry->customs);
+  g_free (entry->refused);
   g_free (entry);
 }
 
@@ -490,6 +492,7 @@ scan_book (Book    *book,
       g_autofree char *name = g_filename_display_name (book->dir);
 
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                   /* Translators: the first %s is a folder's name, the second says why (a system error) */
                    _("Could not read the folder “%s”: %s"), name, g_strerror (saved_errno));
       return NULL;
     }
@@ -617,6 +620,7 @@ read_card_file (ConcordConnectorVCardFolder  *self,
             {
               close (fd);
               g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE,
+                           /* Translators: %s is a file's name */
                            _("“%s” is too large for a contact"), name);
               return NULL;
             }
@@ -713,7 +717,10 @@ refresh_entry (ConcordConnectorVCardFolder  *self,
   if (data != NULL)
     {
       hash_data (data, length, hash);
-      if (entry != NULL && memcmp (hash, entry->hash, HASH_LENGTH) == 0)
+      /* The same bytes: the same entry (not one whose cached record was
+       * damaged: a good card then, version 3 or 4, read again now). */
+      if (entry != NULL && (entry->good || entry->version == 0) &&
+          memcmp (hash, entry->hash, HASH_LENGTH) == 0)
         {
           entry->stamp = stamp;
           book->cache_dirty = TRUE;
@@ -740,6 +747,7 @@ refresh_entry (ConcordConnectorVCardFolder  *self,
 
       /* The message names the file; the vCard layer's never holds a value. */
       g_message ("Left out “%s” of the folder “%s”: %s", name, folder, local_error->message);
+      entry->refused = g_strdup (local_error->message);
     }
   g_hash_table_replace (book->cards, g_strdup (name), entry);
   book->cache_dirty = TRUE;
@@ -2026,6 +2034,7 @@ vcard_folder_list_async (ConcordConnector    *connector,
         {
           /* Unreadable now (permissions): not a deletion either. */
           g_message ("%s", error->message);
+          concord_page_add_refusal (page, name, error->message);
           book->damaged = TRUE;
           continue;
         }
@@ -2035,6 +2044,11 @@ vcard_folder_list_async (ConcordConnector    *connector,
         entry = refresh_entry (self, book, name, NULL);   /* its cached form was damaged */
       if (entry == NULL || !entry->good || entry->record == NULL)
         {
+          /* Shown in the activity, by its file name. */
+          if (entry != NULL && !entry->good)
+            concord_page_add_refusal (page, name,
+                                      entry->refused != NULL ? entry->refused
+                                                             : "it is not a readable vCard");
           book->damaged = TRUE;
           continue;
         }
@@ -2063,13 +2077,16 @@ vcard_folder_list_async (ConcordConnector    *connector,
           }
 
       /* What the engine now knows: the new cursor's snapshot. A card it
-       * could not read keeps the hash it had (or none that can match), so
-       * it is reported once repaired, and deleted once gone. */
+       * could not read was shown to the engine as refused: the snapshot
+       * takes the bad file's hash, so an unchanged bad file is not listed
+       * (and refused) again every run, and it is reported once repaired
+       * (its hash changes), and deleted once gone. A file that could not
+       * be read at all keeps the hash it had (or none that can match). */
       for (guint i = 0; i < book->all_names->len; i++)
         {
           const char *name = g_ptr_array_index (book->all_names, i);
           CardEntry *entry = g_hash_table_lookup (book->cards, name);
-          const guint8 *hash = entry != NULL && entry->good ? entry->hash : NULL;
+          const guint8 *hash = entry != NULL ? entry->hash : NULL;
 
           if (hash == NULL && book->base != NULL)
             hash = g_hash_table_lookup (book->base, name);
@@ -2441,6 +2458,9 @@ vcard_folder_delete_async (ConcordConnector    *connector,
       if (g_unlink (path) != 0 && errno != ENOENT)
         {
           g_autoptr(GError) unlink_error = g_error_new (CONCORD_ERROR, CONCORD_ERROR_FAILED,
+                                                        /* Translators: the first %s is a file's
+                                                         * name, the second says why (a system
+                                                         * error) */
                                                         _("Could not delete “%s”: %s"),
                                                         name, g_strerror (errno));
 

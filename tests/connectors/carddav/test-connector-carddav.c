@@ -25,7 +25,11 @@
 #include "concord-error.h"
 #include "concord-fields.h"
 #include "concord-http-client.h"
+#include "concord-memory-connector.h"
 #include "concord-mock-carddav.h"
+#include "concord-planner.h"
+#include "concord-store.h"
+#include "concord-sync-run.h"
 #include "concord-test-utils.h"
 
 #define PASSWORD "carddav-test-pass-81f3"
@@ -42,6 +46,7 @@ typedef struct
 {
   GPtrArray *records;   /* (element-type ConcordRecord) */
   GPtrArray *deleted;   /* (element-type utf8) */
+  GPtrArray *refused;   /* (element-type utf8) "id: reason" */
   char      *cursor;
   gboolean   complete;
   guint      pages;
@@ -53,6 +58,7 @@ listing_clear (Listing *listing)
 {
   g_clear_pointer (&listing->records, g_ptr_array_unref);
   g_clear_pointer (&listing->deleted, g_ptr_array_unref);
+  g_clear_pointer (&listing->refused, g_ptr_array_unref);
   g_clear_pointer (&listing->cursor, g_free);
   g_clear_error (&listing->error);
 }
@@ -111,6 +117,7 @@ list (Fixture    *f,
   memset (out, 0, sizeof *out);
   out->records = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_unref);
   out->deleted = g_ptr_array_new_with_free_func (g_free);
+  out->refused = g_ptr_array_new_with_free_func (g_free);
   do
     {
       g_autoptr(GAsyncResult) result = NULL;
@@ -131,6 +138,12 @@ list (Fixture    *f,
         g_ptr_array_add (out->records, concord_record_ref (g_ptr_array_index (page->records, i)));
       for (guint i = 0; i < page->deleted->len; i++)
         g_ptr_array_add (out->deleted, g_strdup (g_ptr_array_index (page->deleted, i)));
+      for (guint i = 0; i < page->refused->len; i++)
+        {
+          ConcordRefusal *refusal = g_ptr_array_index (page->refused, i);
+
+          g_ptr_array_add (out->refused, g_strdup_printf ("%s: %s", refusal->id, refusal->reason));
+        }
       g_free (page_token);
       page_token = g_steal_pointer (&page->next_page);
       if (page_token == NULL)
@@ -631,8 +644,9 @@ test_truncated_answer (Fixture       *f,
   listing_clear (&listing);
 }
 
-/* A card that is not UTF-8, or too large, is left out on its own; the
- * listing then does not claim to be complete. */
+/* A card that is not UTF-8, or too large, is left out on its own, named
+ * with why in the page's refused (the engine shows it in the activity);
+ * the listing then does not claim to be complete. */
 static void
 test_bad_cards_alone (Fixture       *f,
                       gconstpointer  data)
@@ -641,6 +655,7 @@ test_bad_cards_alone (Fixture       *f,
   const ConcordMockCarddavFault faults[] = {
     CONCORD_MOCK_CARDDAV_INVALID_UTF8, CONCORD_MOCK_CARDDAV_HUGE_CARD,
   };
+  const char *reasons[] = { "not valid UTF-8", "larger than" };
 
   concord_mock_carddav_generate (f->mock, 5, 6);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
@@ -652,8 +667,81 @@ test_bad_cards_alone (Fixture       *f,
       g_assert_no_error (listing.error);
       g_assert_cmpuint (listing.records->len, ==, 4);
       g_assert_false (listing.complete);
+      g_assert_cmpuint (listing.refused->len, ==, 1);
+      g_test_message ("refused: %s", (char *) listing.refused->pdata[0]);
+      g_assert_true (g_str_has_prefix (listing.refused->pdata[0], BOOK));
+      g_assert_nonnull (strstr (listing.refused->pdata[0], ".vcf: "));
+      g_assert_nonnull (strstr (listing.refused->pdata[0], reasons[i]));
       listing_clear (&listing);
     }
+}
+
+/* A whole sync with a bad card in the book (the mock's card that is not
+ * UTF-8): the other cards reach the other side, and the activity has one
+ * row naming the app, the card's href and why. */
+static void
+test_bad_card_in_activity (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "state.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordStore) store = NULL;
+  g_autoptr(ConcordMemoryConnector) other = concord_memory_connector_new ("other",
+                                                                         CONCORD_CONNECTOR_NONE);
+  g_autoptr(GPtrArray) journal = NULL;
+  g_autofree char *expected = NULL;
+  ConcordMapping *mapping = concord_mapping_new ();
+  ConcordSyncConfig config;
+  ConcordRunSummary summary;
+  ConcordConnectionRow row = {
+    .name = (char *) "dav", .account_a = (char *) "a", .type_a = (char *) BOOK,
+    .account_b = (char *) "b", .type_b = (char *) "contacts", .enabled = TRUE,
+  };
+  const char *keys[] = { CONCORD_FIELD_EMAIL, CONCORD_FIELD_FIRST_NAME, CONCORD_FIELD_LAST_NAME };
+  const ConcordFieldType types[] = { CONCORD_FIELD_TYPE_EMAIL, CONCORD_FIELD_TYPE_STRING,
+                                     CONCORD_FIELD_TYPE_STRING };
+  gint64 connection_id;
+  guint rows = 0;
+
+  store = concord_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (concord_store_add_account (store, "a", "carddav", "Cards", NULL, &error));
+  g_assert_true (concord_store_add_account (store, "b", "memory", "Other", NULL, &error));
+  connection_id = concord_store_add_connection (store, &row, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    concord_mapping_add (mapping, keys[i], types[i], keys[i], types[i], CONCORD_PAIR_FLOW_BOTH);
+  concord_sync_config_init (&config, mapping);
+
+  concord_mock_carddav_generate (f->mock, 5, 6);
+  concord_mock_carddav_set_fault (f->mock, CONCORD_MOCK_CARDDAV_INVALID_UTF8);
+  g_assert_true (concord_sync_run (store, connection_id, &config,
+                                   CONCORD_CONNECTOR (f->connector), BOOK,
+                                   CONCORD_CONNECTOR (other), "contacts",
+                                   NULL, NULL, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (concord_memory_connector_get_n_records (other), ==, 4);
+
+  expected = g_strdup_printf ("%s could not read “%smock-6-0.vcf”: the card is not valid UTF-8",
+                              concord_connector_get_app_name (CONCORD_CONNECTOR (f->connector)),
+                              BOOK);
+  journal = concord_store_list_journal (store, connection_id, summary.run_id, 0, NULL);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *journal_row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (journal_row->code, CONCORD_SKIP_BAD_RECORD) != 0)
+        continue;
+      g_test_message ("%s", journal_row->error);
+      g_assert_true (g_str_has_prefix (journal_row->error, expected));
+      g_assert_cmpstr (journal_row->code_side, ==, "a");
+      rows++;
+    }
+  g_assert_cmpuint (rows, ==, 1);
+
+  concord_run_summary_clear (&summary);
+  concord_sync_config_clear (&config);
+  concord_mapping_unref (mapping);
 }
 
 /* One card too large for a multiget answer: the batch is halved until the
@@ -677,6 +765,12 @@ test_oversized_card (Fixture       *f,
   for (guint i = 0; i < listing.records->len; i++)
     g_assert_null (strstr (concord_record_get_remote_id (g_ptr_array_index (listing.records, i)),
                            "huge"));
+  /* Named, with why, for the activity. */
+  g_assert_cmpuint (listing.refused->len, ==, 1);
+  g_test_message ("refused: %s", (char *) listing.refused->pdata[0]);
+  g_assert_true (g_str_has_suffix (listing.refused->pdata[0],
+                                   "huge.vcf: even alone, the server's answer for the card is too "
+                                   "large to read"));
   /* 3 batches; the one with the card: 1 + 2 per halving (100 → 1: 7). */
   g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), <=, 3 + 2 * 7);
   g_assert_cmpuint (count (f, "REPORT addressbook-multiget"), >, 3);
@@ -973,6 +1067,7 @@ main (int   argc,
   ADD ("hostile/deep-nesting", test_deep_nesting);
   ADD ("hostile/truncated-answer", test_truncated_answer);
   ADD ("hostile/bad-cards-alone", test_bad_cards_alone);
+  ADD ("hostile/bad-card-in-activity", test_bad_card_in_activity);
   ADD ("hostile/oversized-card", test_oversized_card);
   ADD ("hostile/deadline", test_deadline);
   ADD ("writes", test_writes);

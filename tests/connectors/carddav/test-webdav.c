@@ -402,7 +402,9 @@ test_too_large (void)
   g_assert_error (error, CONCORD_ERROR, CONCORD_ERROR_TOO_LARGE);
 }
 
-/* Many responses: read in linear time, bounded. */
+/* Many responses: all read. The time bound is a hang guard only (a
+ * sanitizer build on a busy machine takes seconds); how fast it reads is
+ * bench/concord-bench-webdav's business. */
 static void
 test_many_responses (void)
 {
@@ -421,7 +423,7 @@ test_many_responses (void)
   ms = parse (xml->str, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ms->responses->len, ==, 10000);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
   g_string_free (xml, TRUE);
 }
 

@@ -438,6 +438,47 @@ test_tolerant_parsing (Fixture       *fixture,
   g_assert_cmpint (concord_record_get (record, "updated_at")->v.datetime, ==, 1709366400);
 }
 
+/* A contact whose Email is not an address is left out, as before, and
+ * named (by that Email) with why in the page's refused, for the activity;
+ * the others are listed. */
+static void
+test_refused_contact (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *token = NULL;
+  g_autoptr(GHashTable) refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  guint n_records = 0;
+
+  put_contact (fixture->mock, "{\"Email\": \"fine@example.com\"}");
+  put_contact (fixture->mock, "{\"Email\": \"not-an-address\", \"FirstName\": \"Nobody\"}");
+
+  for (guint n = 0; n < 100; n++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ConcordPage) page = concord_test_list_page (CONCORD_CONNECTOR (fixture->connector),
+                                                            "contacts", token, &error);
+
+      g_assert_no_error (error);
+      n_records += page->records->len;
+      for (guint i = 0; i < page->refused->len; i++)
+        {
+          ConcordRefusal *refusal = g_ptr_array_index (page->refused, i);
+
+          g_hash_table_insert (refused, g_strdup (refusal->id), g_strdup (refusal->reason));
+        }
+      g_free (token);
+      token = g_strdup (page->next_page);
+      if (token == NULL)
+        break;
+    }
+
+  g_assert_null (token);
+  g_assert_cmpuint (n_records, ==, 1);
+  g_assert_cmpuint (g_hash_table_size (refused), ==, 1);
+  g_assert_cmpstr (g_hash_table_lookup (refused, "not-an-address"), ==,
+                   "its Email is not an email address");
+}
+
 static void
 create_with_lists (Fixture *fixture,
                    guint    n)
@@ -1141,6 +1182,7 @@ main (int    argc,
   ADD ("paging", test_paging);
   ADD ("schema", test_schema);
   ADD ("tolerant-parsing", test_tolerant_parsing);
+  ADD ("refused-contact", test_refused_contact);
   g_test_add_func ("/concord/connector-elasticemail/odd-values", test_odd_values);
   g_test_add_func ("/concord/connector-elasticemail/repaired-values", test_repaired_values);
   ADD ("list-membership", test_list_membership);

@@ -181,6 +181,38 @@ list_all (Fixture    *f,
   return all;
 }
 
+/* Lists @type to its end; the files refused, name → why. */
+static GHashTable *
+list_refused (Fixture    *f,
+              const char *type)
+{
+  GHashTable *refused = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autofree char *token = NULL;
+
+  for (guint n = 0; n < 1000; n++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ConcordPage) page = concord_test_list_page (CONCORD_CONNECTOR (f->connector),
+                                                            type, token, &error);
+
+      g_assert_no_error (error);
+      for (guint i = 0; i < page->refused->len; i++)
+        {
+          ConcordRefusal *refusal = g_ptr_array_index (page->refused, i);
+
+          g_assert_false (g_hash_table_contains (refused, refusal->id));
+          g_hash_table_insert (refused, g_strdup (refusal->id), g_strdup (refusal->reason));
+        }
+      g_free (token);
+      token = g_strdup (page->next_page);
+      if (token == NULL)
+        return refused;
+    }
+
+  g_assert_not_reached ();
+  return refused;
+}
+
 static GPtrArray *
 create (Fixture    *f,
         const char *type,
@@ -452,6 +484,24 @@ test_bad_files (Fixture       *f,
   g_assert_cmpuint (g_hash_table_size (all), ==, 1);
   g_assert_true (g_hash_table_contains (all, "ada.vcf"));
   g_assert_false (complete);
+
+  /* Each bad card is named, with why, for the activity; ignored files
+   * are not bad cards. */
+  {
+    g_autoptr(GHashTable) refused = list_refused (f, SELF);
+    const char *bad[] = { "utf8.vcf", "png.vcf", "nocard.vcf", "huge.vcf" };
+
+    g_assert_cmpuint (g_hash_table_size (refused), ==, G_N_ELEMENTS (bad));
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        const char *reason = g_hash_table_lookup (refused, bad[i]);
+
+        g_assert_nonnull (reason);
+        g_test_message ("%s: %s", bad[i], reason);
+        g_assert_cmpstr (reason, !=, "");
+      }
+    g_assert_nonnull (strstr (g_hash_table_lookup (refused, "utf8.vcf"), "UTF-8"));
+  }
 
   /* The bad files are left as they were. */
   {

@@ -26,6 +26,7 @@
 #include "concord-connector-vcard-folder.h"
 #include "concord-fields.h"
 #include "concord-mock-elasticemail.h"
+#include "concord-planner.h"
 #include "concord-store.h"
 #include "concord-sync-run.h"
 #include "concord-test-sync.h"
@@ -305,6 +306,83 @@ test_edit_in_folder (Fixture       *f,
   concord_run_summary_clear (&edited);
 }
 
+/* The bad-record rows of the run @run_id: "name\tdetail" each. */
+static GPtrArray *
+refusal_rows (Fixture *f,
+              gint64   run_id)
+{
+  g_autoptr(GPtrArray) journal = concord_store_list_journal (f->sync->store,
+                                                             f->sync->connection_id, run_id, 0,
+                                                             NULL);
+  GPtrArray *rows = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_nonnull (journal);
+  for (guint i = 0; i < journal->len; i++)
+    {
+      ConcordJournalRow *row = g_ptr_array_index (journal, i);
+
+      if (g_strcmp0 (row->code, CONCORD_SKIP_BAD_RECORD) != 0)
+        continue;
+      g_assert_cmpstr (row->outcome, ==, "skipped");
+      g_assert_cmpstr (row->code_side, ==, "b");
+      g_ptr_array_add (rows, g_strdup_printf ("%s\t%s", row->name, row->error));
+    }
+  return rows;
+}
+
+/* A card that is not UTF-8 in the folder: one activity row names the app,
+ * the file and why; the other cards sync; the unchanged bad file is not
+ * shown again by the next run; once repaired, it syncs. */
+static void
+test_bad_card_in_activity (Fixture       *f,
+                           gconstpointer  data)
+{
+  ConcordRunSummary first, second, repaired;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *email = NULL;
+
+  put_card (f, "broken.vcf",
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:broken-1\r\nFN:Bro\xff\xfeken\r\n"
+            "N:Ken;Bro;;;\r\nEMAIL:broken@example.com\r\nEND:VCARD\r\n");
+
+  run (f, &first);
+  email = ee_member (f, "ada@example.com", "Email");
+  g_assert_cmpstr (email, ==, "ada@example.com");
+  g_assert_null (concord_mock_elasticemail_get_contact_json (f->ee, "broken@example.com"));
+
+  rows = refusal_rows (f, first.run_id);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_test_message ("%s", (char *) rows->pdata[0]);
+  expected = g_strdup_printf ("broken.vcf\t%s could not read “broken.vcf”: ",
+                              concord_connector_get_app_name (f->sync->b));
+  g_assert_true (g_str_has_prefix (rows->pdata[0], expected));
+  g_assert_nonnull (strstr (rows->pdata[0], "UTF-8"));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* Unchanged: not listed, not shown again. */
+  run (f, &second);
+  rows = refusal_rows (f, second.run_id);
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* Repaired: it syncs, and nothing is refused. */
+  put_card (f, "broken.vcf",
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:broken-1\r\nFN:Bro Ken\r\n"
+            "N:Ken;Bro;;;\r\nEMAIL:broken@example.com\r\nEND:VCARD\r\n");
+  run (f, &repaired);
+  rows = refusal_rows (f, repaired.run_id);
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_assert_cmpuint (repaired.created[0], ==, 1);
+  g_clear_pointer (&email, g_free);
+  email = ee_member (f, "broken@example.com", "Email");
+  g_assert_cmpstr (email, ==, "broken@example.com");
+
+  concord_run_summary_clear (&first);
+  concord_run_summary_clear (&second);
+  concord_run_summary_clear (&repaired);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -318,6 +396,8 @@ main (int   argc,
               test_edit_from_elastic_email, teardown);
   g_test_add ("/concord/sync-vcard-folder/edit-in-folder", Fixture, NULL, setup,
               test_edit_in_folder, teardown);
+  g_test_add ("/concord/sync-vcard-folder/bad-card-in-activity", Fixture, NULL, setup,
+              test_bad_card_in_activity, teardown);
 
   return g_test_run ();
 }

@@ -899,6 +899,122 @@ test_refused (void)
   assert_refused (huge->str, huge->len, "vCard at line 1: larger than 1048576 bytes");
 }
 
+/* fuzz-vcard's rule: applying a card's own record changes nothing it
+ * reads. */
+static void
+assert_own_record_stable (const char *text)
+{
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, NULL);
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autoptr(ConcordVCard) again = NULL;
+  g_autoptr(ConcordRecord) again_record = NULL;
+  g_autofree char *same = NULL;
+
+  g_assert_nonnull (card);
+  record = concord_vcard_to_record (card, "r", "GB");
+  g_assert_true (concord_vcard_apply (card, record, NULL, "GB", NULL));
+  same = concord_vcard_to_string (card, NULL);
+  again = concord_vcard_parse (same, -1, NULL);
+  g_assert_nonnull (again);
+  again_record = concord_vcard_to_record (again, "r", "GB");
+  g_assert_true (concord_record_equal_fields (record, again_record));
+}
+
+/* Control characters (C0 but tab, and DEL) in N, FN and ORG never reach
+ * the record (another app would get them as they are); the card keeps its
+ * own bytes. */
+static void
+test_name_controls (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ctl-1\r\n"
+                     "N:Do\x01" "e\x1b;Jo\x7fhn\tJr;;;\r\n"
+                     "FN:Jo\x7fhn Do\x01" "e\r\n"
+                     "ORG:Ac\x02me\x1f Ltd;Sales\r\n"
+                     "EMAIL:jd@example.com\r\n"
+                     "END:VCARD\r\n";
+  const char *only_fn = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:\x03" "Ada\x04 Lo\x7fvelace\x05\r\nEND:VCARD\r\n";
+  const char *blank = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:\x01\x02;\x7f;;;\r\nFN:\x01\r\n"
+                      "ORG:\x02\r\nEND:VCARD\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, &error);
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autofree char *out = NULL;
+
+  g_assert_no_error (error);
+  record = concord_vcard_to_record (card, NULL, NULL);
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_LAST_NAME), ==, "Doe");
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_FIRST_NAME), ==, "John\tJr");
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_COMPANY), ==, "Acme Ltd");
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, text);
+  g_clear_pointer (&record, concord_record_unref);
+  g_clear_pointer (&card, concord_vcard_free);
+
+  /* Names read from FN alone. */
+  card = concord_vcard_parse (only_fn, -1, &error);
+  g_assert_no_error (error);
+  record = concord_vcard_to_record (card, NULL, NULL);
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_FIRST_NAME), ==, "Ada");
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_LAST_NAME), ==, "Lovelace");
+  g_clear_pointer (&record, concord_record_unref);
+  g_clear_pointer (&card, concord_vcard_free);
+
+  /* Nothing but control characters: no name, no company. */
+  card = concord_vcard_parse (blank, -1, &error);
+  g_assert_no_error (error);
+  record = concord_vcard_to_record (card, NULL, NULL);
+  g_assert_null (concord_record_get (record, CONCORD_FIELD_FIRST_NAME));
+  g_assert_null (concord_record_get (record, CONCORD_FIELD_LAST_NAME));
+  g_assert_null (concord_record_get (record, CONCORD_FIELD_COMPANY));
+
+  assert_own_record_stable (text);
+  assert_own_record_stable (only_fn);
+  assert_own_record_stable (blank);
+}
+
+/* A value that ends in a lone backslash: the backslash escapes nothing
+ * and is dropped (RFC 6350 §3.4), whatever the property; never a crash. */
+static void
+test_trailing_backslash (void)
+{
+  const char *text = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bs-1\r\n"
+                     "N:Doe\\;John\\\r\n"
+                     "FN:John Doe\\\r\n"
+                     "ORG:Acme\\\r\n"
+                     "NOTE:line one\\nends here\\\r\n"
+                     "TITLE:\\\r\n"
+                     "EMAIL:jd@example.com\r\n"
+                     "END:VCARD\r\n";
+  const char *escaped = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Back\\\\;Slash\\\\\r\nEND:VCARD\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConcordVCard) card = concord_vcard_parse (text, -1, &error);
+  g_autoptr(ConcordRecord) record = NULL;
+  g_autofree char *out = NULL;
+
+  g_assert_no_error (error);
+  record = concord_vcard_to_record (card, NULL, NULL);
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_LAST_NAME), ==, "Doe;John");
+  g_assert_null (concord_record_get (record, CONCORD_FIELD_FIRST_NAME));
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_COMPANY), ==, "Acme");
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_NOTES), ==, "line one\nends here");
+  g_assert_null (concord_record_get (record, CONCORD_FIELD_JOB_TITLE));
+  out = card_string (card);
+  g_assert_cmpstr (out, ==, text);
+  g_clear_pointer (&record, concord_record_unref);
+  g_clear_pointer (&card, concord_vcard_free);
+
+  /* An escaped backslash at the end is a backslash. */
+  card = concord_vcard_parse (escaped, -1, &error);
+  g_assert_no_error (error);
+  record = concord_vcard_to_record (card, NULL, NULL);
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_LAST_NAME), ==, "Back\\");
+  g_assert_cmpstr (concord_record_get_text (record, CONCORD_FIELD_FIRST_NAME), ==, "Slash\\");
+
+  assert_own_record_stable (text);
+  assert_own_record_stable (escaped);
+  assert_own_record_stable ("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:\\\r\nNOTE:\\\r\nEND:VCARD\r\n");
+}
+
 /* A .vcf export with bad cards among good ones: each bad one alone. */
 static void
 test_parse_many (void)
@@ -1280,6 +1396,8 @@ main (int   argc,
   g_test_add_func ("/concord/vcard/apply-tel-uri-org", test_apply_tel_uri_org);
   g_test_add_func ("/concord/vcard/folding", test_folding);
   g_test_add_func ("/concord/vcard/escaping", test_escaping);
+  g_test_add_func ("/concord/vcard/name-controls", test_name_controls);
+  g_test_add_func ("/concord/vcard/trailing-backslash", test_trailing_backslash);
   g_test_add_func ("/concord/vcard/names-and-fn", test_names_and_fn);
   g_test_add_func ("/concord/vcard/names-cleared", test_names_cleared);
   g_test_add_func ("/concord/vcard/apply-address", test_apply_address);
