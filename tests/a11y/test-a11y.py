@@ -485,7 +485,8 @@ def main():
     try:
         app = App(sys.argv[1], data)
         walk_screens(app)
-    except Failure as e:
+    except (Failure, GLib.Error) as e:
+        # GLib.Error: the app is gone (a crash, a fatal critical): its log says why.
         if app is not None:
             app.stop()
             with open(os.path.join(data, "concord.log")) as f:
