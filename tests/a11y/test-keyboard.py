@@ -356,7 +356,8 @@ def rule_editor(app, keys, dialog):
     keys.tab_to("Edit rules@push button", where)
     keys.press("Return")
     app.window("Edit Rules")
-    keys.expect("~@", "rule editor")
+    # The focus starts in the editor, not on Cancel.
+    keys.expect("~Use the rules Newsletter@check box", "rule editor")
     keys.press("Escape")
     keys.closed(app, "Edit Rules", "Add Connection", "rule editor")
     keys.expect("Edit rules@push button", where + ", the rule editor closed")
@@ -364,7 +365,7 @@ def rule_editor(app, keys, dialog):
     keys.press("Return")
     editor = app.window("Edit Rules")
     where = "rule editor"
-    keys.expect("~@", where)
+    keys.expect("~Use the rules Newsletter@check box", where)
     keys.tab_to("Add rule@push button", where)
     keys.press("Return")
     # The new rule's name, where the focus goes.
@@ -501,7 +502,7 @@ def mapping_editor(app, keys, dialog):
     keys.press("Return")
     editor = app.window("Edit Field Mapping")
     where = "mapping editor"
-    keys.expect("~@", where)
+    keys.expect("~Direction of Email@push button", where)
     # “Map to…”: the search, Down to the field it keeps, Enter.
     keys.tab_to("^Map Source of Newsletter to…@push button", where)
     keys.move("Return", where)
