@@ -18,6 +18,13 @@
  *   "Sync Schedule") read both. The label given on purpose is the more
  *   precise one (it says which rule, which side): the relation goes.
  *
+ * How: GTK 4.8 has no way to read an accessible attribute back but
+ * gtk_test_accessible_has_property() and friends (public, in every
+ * build of GTK, despite the name), and no per-widget hook shared by the
+ * widgets libadwaita makes inside its rows and dialogs: so emission hooks
+ * on "realize", "map" and GtkATContext::state-change, for every widget.
+ * Each fix is cheap and done once per change.
+ *
  * Done when each widget is realized and each time it is mapped (the
  * labels set in code are set by then), for a window or popover to the
  * whole of it, hidden parts too (screen readers see a page not shown yet),
@@ -49,6 +56,11 @@ name_once (GtkWidget *widget)
   GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
   const char *label;
   g_autofree char *differs = NULL;
+
+  /* GTK 4.10 and later name a widget by what labels it, else by its
+   * label, never both: nothing to undo there (the Flatpak runtime). */
+  if (gtk_get_major_version () > 4 || gtk_get_minor_version () >= 10)
+    return;
 
   if (!gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL) ||
       !gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
@@ -99,6 +111,83 @@ row_title (AdwPreferencesRow *row)
       g_string_append_c (text, *p);
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* What a list without a title holds: its rows' titles, a few. */
+static char *
+rows_text (GtkWidget *list)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      g_autofree char *title = NULL;
+
+      if (!ADW_IS_PREFERENCES_ROW (child) || !gtk_widget_get_visible (child))
+        continue;
+      title = row_title (ADW_PREFERENCES_ROW (child));
+      if (title == NULL || *title == '\0')
+        continue;
+      if (n++ == 3)
+        {
+          g_string_append (text, "…");
+          break;
+        }
+      if (text->len > 0)
+        /* Translators: between the items of a list, as in "VIP, Pro" (with its spaces) */
+        g_string_append (text, C_("list separator", ", "));
+      g_string_append (text, title);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Whether @list is a preferences group's own list (not one inside one
+ * of its rows), labelled by the group's title. */
+static gboolean
+is_group_list (GtkWidget  *list,
+               GtkWidget **group)
+{
+  GtkWidget *row;
+
+  *group = gtk_widget_get_ancestor (list, ADW_TYPE_PREFERENCES_GROUP);
+  if (*group == NULL ||
+      !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    return FALSE;
+  row = gtk_widget_get_ancestor (list, GTK_TYPE_LIST_BOX_ROW);
+  return row == NULL || gtk_widget_is_ancestor (*group, row);
+}
+
+/* A group with a title names its list (libadwaita's relation); one
+ * without, by its page's title, else by what the list holds. */
+static void
+name_group_list (GtkWidget           *list,
+                 AdwPreferencesGroup *group)
+{
+  const char *title = adw_preferences_group_get_title (group);
+  GtkWidget *page = gtk_widget_get_ancestor (list, ADW_TYPE_PREFERENCES_PAGE);
+  g_autofree char *rows = NULL;
+
+  if (title != NULL && *title != '\0')
+    {
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL);
+      return;
+    }
+  if (page != NULL && adw_preferences_page_get_title (ADW_PREFERENCES_PAGE (page)) != NULL &&
+      *adw_preferences_page_get_title (ADW_PREFERENCES_PAGE (page)) != '\0')
+    rows = g_strdup (adw_preferences_page_get_title (ADW_PREFERENCES_PAGE (page)));
+  else
+    rows = rows_text (list);
+  set_name (list, rows);
+}
+
+static void
+on_group_title_changed (AdwPreferencesGroup *group,
+                        GParamSpec          *pspec,
+                        GtkWidget           *list)
+{
+  name_group_list (list, group);
 }
 
 /* The text of the labels in @widget, for a row GTK 4.8 leaves unnamed. */
@@ -157,22 +246,45 @@ name_unnamed (GtkWidget *widget)
         }
       set_name (widget, title);
     }
+  else if (GTK_IS_LIST_BOX (widget) && is_group_list (widget, &ancestor))
+    {
+      /* A preferences group's own list (not one added to the group):
+       * libadwaita labels it by the group's title, even an empty one
+       * (GTK 4.8 then says "GtkListBox"). */
+      if (g_object_get_data (G_OBJECT (ancestor), FIXED_KEY "-group") == NULL)
+        {
+          g_object_set_data (G_OBJECT (ancestor), FIXED_KEY "-group", widget);
+          g_signal_connect_object (ancestor, "notify::title", G_CALLBACK (on_group_title_changed), widget, 0);
+        }
+      name_group_list (widget, ADW_PREFERENCES_GROUP (ancestor));
+    }
   else if (GTK_IS_LIST_BOX (widget) && !has_name (widget))
     {
-      /* The inner list of an expander row (named by the row), or a
-       * preferences group's (by the group's title, else its page's). */
+      /* The inner list of an expander row (named by the row), or a list
+       * of its own (a boxed list in a dialog): by what it holds. */
       if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_EXPANDER_ROW)) != NULL)
         gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
                                         ancestor, NULL, -1);
-      else if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_GROUP)) != NULL)
+      else
         {
-          const char *title = adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (ancestor));
-          GtkWidget *page = gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_PAGE);
+          g_autofree char *rows = rows_text (widget);
 
-          if ((title == NULL || *title == '\0') && page != NULL)
-            title = adw_preferences_page_get_title (ADW_PREFERENCES_PAGE (page));
-          set_name (widget, title);
+          set_name (widget, rows);
         }
+    }
+  else if (GTK_IS_MENU_BUTTON (widget) && !has_name (widget))
+    {
+      /* A menu button shows its label or its icon; the shortcuts window's
+       * own one (its title, a menu of sections) neither, to GTK 4.8. */
+      const char *label = gtk_menu_button_get_label (GTK_MENU_BUTTON (widget));
+
+      if (label == NULL)
+        label = gtk_widget_get_tooltip_text (widget);
+      if (label == NULL && gtk_widget_get_ancestor (widget, GTK_TYPE_SHORTCUTS_WINDOW) != NULL)
+        /* Translators: the menu of the keyboard shortcuts window that
+         * chooses which shortcuts it shows */
+        label = _("Shortcut Sections");
+      set_name (widget, label);
     }
   else if (GTK_IS_TOGGLE_BUTTON (widget) && GTK_IS_DROP_DOWN (gtk_widget_get_parent (widget)) &&
            !has_name (widget))
@@ -193,6 +305,20 @@ name_unnamed (GtkWidget *widget)
         }
       else if (gtk_widget_get_ancestor (widget, ADW_TYPE_PASSWORD_ENTRY_ROW) != NULL)
         set_name (widget, _("Show or Hide the Text"));
+      else
+        {
+          /* GTK's own icon buttons without a tooltip (the shortcuts
+           * window's search): what the icon means. */
+          GtkWidget *child = gtk_button_get_child (GTK_BUTTON (widget));
+          const char *icon = GTK_IS_IMAGE (child) ? gtk_image_get_icon_name (GTK_IMAGE (child)) : NULL;
+
+          if (g_strcmp0 (icon, "edit-find-symbolic") == 0)
+            /* Translators: a search button that shows only a magnifier */
+            set_name (widget, _("Search"));
+          else if (g_strcmp0 (icon, "window-close-symbolic") == 0)
+            /* Translators: a button that closes a window, shown as an × */
+            set_name (widget, _("Close"));
+        }
     }
   else if (GTK_IS_SEARCH_ENTRY (widget) && !has_name (widget))
     {

@@ -37,6 +37,8 @@ CONTROL_ROLES = {
 }
 # Rows: every one must say what it is.
 ROW_ROLES = {"list item", "tree item", "table row"}
+# Windows: a screen reader says a window's name when it opens.
+WINDOW_ROLES = {"frame", "dialog", "window", "alert"}
 
 GENERIC_CLASS = re.compile(r"^(Gtk|Adw|Concord|Gdk)[A-Z][A-Za-z0-9]*$")
 ICON_NAME = re.compile(r"(-symbolic$)|^[a-z0-9]+(-[a-z0-9]+)+$")
@@ -114,6 +116,17 @@ def walk(node, out=None, depth=0):
         if child is not None:
             walk(child, out, depth + 1)
     return out
+
+
+def on_screen(node):
+    """Whether node takes room in its window (a window always does)."""
+    if role(node) in WINDOW_ROLES:
+        return True
+    try:
+        box = node.get_extents(Atspi.CoordType.WINDOW)
+    except GLib.Error:
+        return False
+    return box.width > 0 and box.height > 0
 
 
 def context_of(node):
@@ -225,6 +238,34 @@ class App:
             out += [n for _, n in walk(r)]
         return out
 
+    def shown_nodes(self, root=None):
+        """The nodes on screen now: not those hidden (a widget made
+        invisible, and all it holds), nor those of a page not shown (GTK 4.8
+        says "visible" for them, never "showing"; they take no room): each
+        page is checked when the walk shows it."""
+        out = []
+
+        def visit(node):
+            if "visible" not in states(node):
+                return
+            # What holds others may take no room of its own (a scrolled
+            # view's inner parts): only the node is left out, not its
+            # children.
+            if on_screen(node):
+                out.append(node)
+            for i in range(node.get_child_count()):
+                try:
+                    child = node.get_child_at_index(i)
+                except GLib.Error:
+                    continue
+                if child is not None:
+                    visit(child)
+
+        for r in [root] if root is not None else self.windows():
+            r.clear_cache()
+            visit(r)
+        return out
+
     def find(self, spec, root=None, timeout=30, actionable=True):
         """The first node named spec ("Name" or "Name@role"), exactly, else
         whose name contains it."""
@@ -279,21 +320,24 @@ class App:
         later screen shows again (a page not shown yet, then shown) counts
         as it is there: the app may name a widget when it shows it."""
         n_checked = 0
-        for node in self.nodes(root):
+        for node in self.shown_nodes(root):
             r = role(node)
             st = states(node)
-            if r in ROW_ROLES or ("focusable" in st and r in CONTROL_ROLES):
+            if r in ROW_ROLES or r in WINDOW_ROLES or ("focusable" in st and r in CONTROL_ROLES):
                 n_checked += 1
                 name = name_of(node)
                 problem = name_problem(name)
                 if VERBOSE:
                     print("   %s [%s] %s" % (name, r, problem or ""))
-                key = (r, path_of(node.get_parent()), node.get_index_in_parent())
+                # The same widget on every screen, even when what holds it
+                # gets a name later: its object path on the bus.
+                where = path_of(node.get_parent())
+                key = (r, getattr(node, "path", None) or (where, node.get_index_in_parent()))
                 if problem:
                     inside = [name_of(n) for _, n in walk(node)[1:] if name_of(n)
                               and role(n) not in ("panel", "filler")][:2]
                     self.problems[key] = "%s: a %s %s (“%s”, in %s%s)" % (
-                        screen, r, problem, name, key[1] or "the window",
+                        screen, r, problem, name, where or "the window",
                         "; it holds “%s”" % "”, “".join(inside) if inside else "")
                 else:
                     self.problems.pop(key, None)
