@@ -143,6 +143,22 @@ rows_text (GtkWidget *list)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* Whether @button was given a name of its own: an accessible label that
+ * is not GTK's copy of the text it shows ("_Try with Sample Data"). */
+static gboolean
+named_in_code (GtkMenuButton *button)
+{
+  const char *label = gtk_menu_button_get_label (button);
+  g_autofree char *differs = NULL;
+
+  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    return FALSE;
+  if (label == NULL)
+    return TRUE;
+  differs = gtk_test_accessible_check_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+  return differs != NULL;
+}
+
 /* Whether @list is a preferences group's own list (not one inside one
  * of its rows), labelled by the group's title. */
 static gboolean
@@ -285,6 +301,16 @@ name_unnamed (GtkWidget *widget)
          * chooses which shortcuts it shows */
         label = _("Shortcut Sections");
       set_name (widget, label);
+    }
+  else if (GTK_IS_TOGGLE_BUTTON (widget) && GTK_IS_MENU_BUTTON (gtk_widget_get_parent (widget)) &&
+           named_in_code (GTK_MENU_BUTTON (gtk_widget_get_parent (widget))))
+    {
+      /* A menu button named in code ("Map Source of Newsletter to…"):
+       * its inner button, the one that takes the focus, read only what
+       * it shows ("Map to…", the same for every field). */
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL);
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                      gtk_widget_get_parent (widget), NULL, -1);
     }
   else if (GTK_IS_TOGGLE_BUTTON (widget) && GTK_IS_DROP_DOWN (gtk_widget_get_parent (widget)) &&
            !has_name (widget))

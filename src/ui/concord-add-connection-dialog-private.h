@@ -204,11 +204,15 @@ add_row (AdwPreferencesGroup *group,
   return row;
 }
 
+/* The name said on purpose ("Phone is copied to Phone") is the only one:
+ * a row's or switch's labelled-by relation (its title) goes, or GTK 4.8
+ * reads both and GTK 4.10 and later only the relation. */
 static inline void
 set_accessible_label (gpointer    widget,
                       const char *label)
 {
   gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 }
 
 /* concord-add-connection-dialog.c */

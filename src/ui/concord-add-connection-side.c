@@ -74,7 +74,7 @@ struct _ConcordAddConnectionSide
   gboolean              timed_out;
   gboolean              adding_another;   /* "Add Another Account" chosen */
   guint                 n_existing;       /* existing accounts of the app offered */
-  ConcordAddConnectionSide *other;        /* (unowned) (nullable): the dialog's other side */
+  ConcordAddConnectionSide *other;        /* (weak) (nullable): the dialog's other side */
 
   /* Template widgets */
   GtkLabel             *title_label;
@@ -1117,7 +1117,7 @@ on_accounts_listed_cb (GObject      *object,
         g_message ("The existing accounts could not be listed: %s", error->message);
       return;
     }
-  if (self->app == NULL || self->n_existing > 0)
+  if (self->app == NULL || self->n_existing > 0 || g_cancellable_is_cancelled (self->cancellable))
     return;
 
   for (guint i = 0; i < accounts->len; i++)
@@ -1786,6 +1786,7 @@ concord_add_connection_side_dispose (GObject *object)
     }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_ADD_CONNECTION_SIDE);
+  g_clear_weak_pointer (&self->other);
   g_clear_object (&self->engine);
   g_clear_object (&self->sandbox);
   if (self->keyring != NULL)
@@ -2225,5 +2226,7 @@ concord_add_connection_side_set_other (ConcordAddConnectionSide *self,
   g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (self));
   g_return_if_fail (CONCORD_IS_ADD_CONNECTION_SIDE (other));
 
-  self->other = other;
+  /* Weak: the two sides go with their dialog, in either order, and a
+   * listing may finish after one of them is gone. */
+  g_set_weak_pointer (&self->other, other);
 }
