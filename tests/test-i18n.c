@@ -134,10 +134,18 @@ walk (GtkWidget *widget,
           /* A label that will not be narrower than this widens its window. */
           if (minimum > 480)
             g_ptr_array_add (w->wide, g_strdup_printf ("%s (at least %d px)", text, minimum));
-          if (!gtk_label_get_wrap (label) && gtk_label_get_ellipsize (label) == PANGO_ELLIPSIZE_NONE &&
-              gtk_widget_get_width (widget) + 1 < natural)
-            g_ptr_array_add (w->clipped, g_strdup_printf ("%s (%d of %d px)", text,
-                                                          gtk_widget_get_width (widget), natural));
+          /* Its text against the width it was given: the measured width
+           * also counts its CSS padding, border and margin, which are not
+           * part of gtk_widget_get_width(). */
+          if (!gtk_label_get_wrap (label) && gtk_label_get_ellipsize (label) == PANGO_ELLIPSIZE_NONE)
+            {
+              int text_width;
+
+              pango_layout_get_pixel_size (gtk_label_get_layout (label), &text_width, NULL);
+              if (gtk_widget_get_width (widget) + 1 < text_width)
+                g_ptr_array_add (w->clipped, g_strdup_printf ("%s (%d of %d px)", text,
+                                                              gtk_widget_get_width (widget), text_width));
+            }
         }
     }
 
