@@ -540,7 +540,13 @@ test_connection (void)
     check_screen (window, "connection-rules", allowed);
     concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "mapping");
     check_screen (window, "connection-mapping", allowed);
+    /* Each of them 360 px wide too. */
+    check_narrow (window, "connection-mapping");
+    concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "rules");
+    check_narrow (window, "connection-rules");
     concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "overview");
+    check_narrow (window, "connection-page");
+    gtk_window_set_default_size (GTK_WINDOW (window), 900, 640);
   }
   gtk_widget_activate_action (window, "win.show-connections", NULL);
 }
