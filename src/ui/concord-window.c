@@ -185,6 +185,9 @@ wrap_labels (GtkWidget *widget)
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
+      /* Not its menu's items. */
+      if (GTK_IS_POPOVER (child))
+        continue;
       if (GTK_IS_LABEL (child))
         {
           gtk_label_set_wrap (GTK_LABEL (child), TRUE);
