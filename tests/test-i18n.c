@@ -21,9 +21,10 @@
  * screen over 360 px are reported. Each screen is saved as a PNG of the
  * app's own window, in CONCORD_SCREENSHOT_DIR or else in
  * tests/i18n-screenshots/ of the build tree, to be looked at.
- * The main window's empty page and Preferences are also shown 360 px
- * wide: their content must fit (no wider minimum), and no label may be
- * cut short there or spill out of its parent.
+ * The main window's empty page, Add Connection, Preferences and a
+ * connection's page are also shown 360 px wide: their content must fit
+ * (no wider minimum), and no label may be cut short there or spill out
+ * of its parent.
  *
  * Also: a rule's sentence of widgets in a translation's word order
  * (concord-word-order.c) and arrows mirrored right to left
@@ -378,6 +379,7 @@ test_add_connection (void)
     }
   g_assert_nonnull (dialog);
   check_screen (dialog, "add-connection", NULL);
+  check_narrow (dialog, "add-connection");
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
