@@ -12,6 +12,13 @@
  * Under Flatpak, libsecret talks to the Secret portal (a per-app encrypted
  * file), so no --talk-name=org.freedesktop.secrets is needed.
  *
+ * libsecret keeps one connection to the keyring (and its session) for the
+ * process, and Debian 12's does not drop it when the keyring stops: after
+ * a keyring restarts (KeePassXC closed and opened again, a crashed
+ * daemon) every call would fail with a session that no longer exists. A
+ * call that fails that way (or finds no keyring) disconnects libsecret and
+ * is made once more, so that a keyring started since is used.
+ *
  * The in-memory variant implements the same contract with a hash table for
  * logic tests that must not touch the user's keyring. Secrets it holds are
  * wiped when replaced or freed.
@@ -36,6 +43,24 @@ struct _ConcordSecretStore
 };
 
 G_DEFINE_FINAL_TYPE (ConcordSecretStore, concord_secret_store, G_TYPE_OBJECT)
+
+typedef enum
+{
+  CALL_STORE,
+  CALL_LOOKUP,
+  CALL_CLEAR,
+} CallKind;
+
+/* A keyring call, kept to be made again once. */
+typedef struct
+{
+  CallKind  kind;
+  char     *account_id;
+  char     *connector;   /* (nullable): store only */
+  char     *label;       /* (nullable): store only */
+  char     *secret;      /* (nullable): store only; wiped when freed */
+  gboolean  retried;
+} Call;
 
 static const SecretSchema concord_api_key_schema = {
   .name = "io.github.concordsync.Concord.ApiKey",
@@ -63,19 +88,99 @@ wipe_secret (gpointer data)
     }
 }
 
-/* libsecret errors carry D-Bus details that are useless to a user; keep the
- * domain meaningful and never include the secret or the label. */
-static GError *
-keyring_error_new (const GError *source,
-                   const char   *what,
-                   const char   *account_id)
+static void
+call_free (gpointer data)
 {
-  if (g_error_matches (source, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_copy (source);
+  Call *call = data;
+
+  g_free (call->account_id);
+  g_free (call->connector);
+  g_free (call->label);
+  wipe_secret (call->secret);
+  g_free (call);
+}
+
+static Call *
+call_new (CallKind    kind,
+          const char *account_id)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->kind = kind;
+  call->account_id = g_strdup (account_id);
+  return call;
+}
+
+/* libsecret errors carry D-Bus details that are useless to a user; keep the
+ * domain meaningful and never include the secret or the label. The English
+ * message (for logs) says which of the two things people can act on it is:
+ * no keyring at all, or one that stayed locked. A prompt the user dismissed
+ * comes back from libsecret as a cancellation although the caller's
+ * cancellable was not cancelled: that is a locked keyring, not a cancelled
+ * call (which would be silent). */
+static GError *
+keyring_error_new (GTask        *task,
+                   const GError *source,
+                   const char   *what)
+{
+  const char *account_id = ((Call *) g_task_get_task_data (task))->account_id;
+  g_autoptr(GError) stripped = g_error_copy (source);
+  const char *why;
+
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+
+  g_dbus_error_strip_remote_error (stripped);
+
+  if (g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+      g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+      g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_SERVICE_NOT_FOUND) ||
+      g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_EXEC_FAILED) ||
+      g_error_matches (source, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_EXITED) ||
+      g_error_matches (source, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    why = "no keyring is running";
+  else if (g_error_matches (source, SECRET_ERROR, SECRET_ERROR_IS_LOCKED) ||
+           g_error_matches (source, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    why = "the keyring is locked, or unlocking it was cancelled";
+  else
+    why = stripped->message;
 
   return g_error_new (CONCORD_ERROR, CONCORD_ERROR_KEYRING,
                       "Could not %s the secret of account %s in the system keyring: %s",
-                      what, account_id, source->message);
+                      what, account_id, why);
+}
+
+/* Whether @error says libsecret talked to a keyring that is not there
+ * (any more): its session or the service itself is gone. */
+static gboolean
+is_stale (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR) ||  /* NoSession */
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_DISCONNECTED);
+}
+
+static void start_call (GTask *task);
+
+/* Makes the call of @task again, on a new connection, once. */
+static gboolean
+retry_if_stale (GTask        *task,
+                const GError *error)
+{
+  Call *call = g_task_get_task_data (task);
+
+  if (call->retried || !is_stale (error) || g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    return FALSE;
+
+  g_debug ("Connecting to the keyring again: %s", error->message);
+  call->retried = TRUE;
+  secret_service_disconnect ();
+  start_call (g_object_ref (task));
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -90,8 +195,10 @@ on_password_store_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!secret_password_store_finish (result, &error))
-    g_task_return_error (task, keyring_error_new (error, "store", g_task_get_task_data (task)));
+  if (!secret_password_store_finish (result, &error) && retry_if_stale (task, error))
+    return;
+  if (error != NULL)
+    g_task_return_error (task, keyring_error_new (task, error, "store"));
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -107,12 +214,14 @@ on_password_lookup_cb (GObject      *object,
 
   secret = secret_password_lookup_finish (result, &error);
 
+  if (error != NULL && retry_if_stale (task, error))
+    return;
   if (error != NULL)
-    g_task_return_error (task, keyring_error_new (error, "look up", g_task_get_task_data (task)));
+    g_task_return_error (task, keyring_error_new (task, error, "look up"));
   else if (secret == NULL)
     g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_AUTH_REQUIRED,
                              "No secret is stored for account %s",
-                             (const char *) g_task_get_task_data (task));
+                             ((Call *) g_task_get_task_data (task))->account_id);
   else
     {
       /* Hand out a plain g_malloc copy so callers free it uniformly with
@@ -135,10 +244,44 @@ on_password_clear_cb (GObject      *object,
 
   removed = secret_password_clear_finish (result, &error);
 
+  if (error != NULL && retry_if_stale (task, error))
+    return;
   if (error != NULL)
-    g_task_return_error (task, keyring_error_new (error, "remove", g_task_get_task_data (task)));
+    g_task_return_error (task, keyring_error_new (task, error, "remove"));
   else
     g_task_return_boolean (task, removed);
+}
+
+/* Makes the keyring call of @task, which it takes. */
+static void
+start_call (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  switch (call->kind)
+    {
+    case CALL_STORE:
+      secret_password_store (&concord_api_key_schema, SECRET_COLLECTION_DEFAULT, call->label, call->secret,
+                             cancellable, on_password_store_cb, task,
+                             "account-id", call->account_id,
+                             "connector", call->connector,
+                             NULL);
+      break;
+
+    case CALL_LOOKUP:
+      secret_password_lookup (&concord_api_key_schema, cancellable, on_password_lookup_cb, task,
+                              "account-id", call->account_id,
+                              NULL);
+      break;
+
+    case CALL_CLEAR:
+    default:
+      secret_password_clear (&concord_api_key_schema, cancellable, on_password_clear_cb, task,
+                             "account-id", call->account_id,
+                             NULL);
+      break;
+    }
 }
 
 /* ------------------------------------------------------------------------- */
@@ -243,6 +386,7 @@ concord_secret_store_store_async (ConcordSecretStore  *self,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  Call *call;
 
   g_return_if_fail (CONCORD_IS_SECRET_STORE (self));
   g_return_if_fail (account_id != NULL && *account_id != '\0');
@@ -252,7 +396,6 @@ concord_secret_store_store_async (ConcordSecretStore  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_secret_store_store_async);
-  g_task_set_task_data (task, g_strdup (account_id), g_free);
 
   if (self->memory != NULL)
     {
@@ -261,11 +404,12 @@ concord_secret_store_store_async (ConcordSecretStore  *self,
       return;
     }
 
-  secret_password_store (&concord_api_key_schema, SECRET_COLLECTION_DEFAULT, label, secret,
-                         cancellable, on_password_store_cb, g_steal_pointer (&task),
-                         "account-id", account_id,
-                         "connector", connector,
-                         NULL);
+  call = call_new (CALL_STORE, account_id);
+  call->connector = g_strdup (connector);
+  call->label = g_strdup (label);
+  call->secret = g_strdup (secret);
+  g_task_set_task_data (task, call, call_free);
+  start_call (g_steal_pointer (&task));
 }
 
 gboolean
@@ -306,7 +450,7 @@ concord_secret_store_lookup_async (ConcordSecretStore  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_secret_store_lookup_async);
-  g_task_set_task_data (task, g_strdup (account_id), g_free);
+  g_task_set_task_data (task, call_new (CALL_LOOKUP, account_id), call_free);
 
   if (self->memory != NULL)
     {
@@ -320,10 +464,7 @@ concord_secret_store_lookup_async (ConcordSecretStore  *self,
       return;
     }
 
-  secret_password_lookup (&concord_api_key_schema, cancellable,
-                          on_password_lookup_cb, g_steal_pointer (&task),
-                          "account-id", account_id,
-                          NULL);
+  start_call (g_steal_pointer (&task));
 }
 
 /**
@@ -368,7 +509,7 @@ concord_secret_store_clear_async (ConcordSecretStore  *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, concord_secret_store_clear_async);
-  g_task_set_task_data (task, g_strdup (account_id), g_free);
+  g_task_set_task_data (task, call_new (CALL_CLEAR, account_id), call_free);
 
   if (self->memory != NULL)
     {
@@ -376,10 +517,7 @@ concord_secret_store_clear_async (ConcordSecretStore  *self,
       return;
     }
 
-  secret_password_clear (&concord_api_key_schema, cancellable,
-                         on_password_clear_cb, g_steal_pointer (&task),
-                         "account-id", account_id,
-                         NULL);
+  start_call (g_steal_pointer (&task));
 }
 
 gboolean

@@ -35,6 +35,12 @@
  * The key stays in the password row (libadwaita keeps it in non-pageable
  * memory and wipes it when freed) so that nothing is lost when the user
  * comes back to this step; it is wiped on dispose.
+ *
+ * Where the key would go is known before it is typed (the keyring probe):
+ * with no keyring (or, in Flatpak, no Secret portal) the key's group says
+ * so and what to do, and the message goes when one starts. A save that
+ * fails anyway (no keyring, or a locked one whose prompt was dismissed)
+ * looks again and says which; the key stays, and Check tries again.
  */
 
 #define G_LOG_DOMAIN "concord-add-connection-side"
@@ -49,6 +55,7 @@
 #include "concord-add-connection-side.h"
 #include "concord-app-registry.h"
 #include "concord-error.h"
+#include "concord-keyring-probe.h"
 
 struct _ConcordAddConnectionSide
 {
@@ -105,6 +112,10 @@ struct _ConcordAddConnectionSide
   GtkBox               *status_box;
   GtkImage             *status_icon;
   GtkLabel             *status_label;
+  GtkWidget            *keyring_box;
+  GtkLabel             *keyring_label;
+  ConcordKeyringProbe  *keyring;        /* (owned) */
+  gboolean              keyring_failed; /* the status says the last save found no keyring */
 };
 
 G_DEFINE_FINAL_TYPE (ConcordAddConnectionSide, concord_add_connection_side, GTK_TYPE_BOX)
@@ -404,6 +415,65 @@ asks_key (ConcordAddConnectionSide *self)
   return self->n_existing == 0 || self->adding_another;
 }
 
+/* What to do when keys cannot be kept: before a check (@failed FALSE), or
+ * after one whose key the keyring refused (@failed TRUE), as the probe
+ * sees it now. */
+static char *
+keyring_text (ConcordAddConnectionSide *self,
+              gboolean                  failed)
+{
+  gboolean sandboxed = concord_keyring_probe_get_sandboxed (self->keyring);
+
+  if (concord_keyring_probe_can_store (self->keyring))
+    /* Translators: "Check" is the button beside the key */
+    return g_strdup (_("The key was not saved: the keyring is locked, or unlocking it was "
+                       "cancelled. Press Check again and unlock the keyring when asked; the key "
+                       "you typed stays here."));
+  if (sandboxed && failed)
+    /* Translators: "Check" is the button beside the key; GNOME Keyring, KWallet and
+     * xdg-desktop-portal are programs, the Secret portal is how Flatpak apps reach them */
+    return g_strdup (_("The key was not saved: this desktop offers Flatpak apps no Secret portal. "
+                       "Install and start GNOME Keyring or KWallet with xdg-desktop-portal, then "
+                       "press Check again; the key you typed stays here."));
+  if (sandboxed)
+    /* Translators: "Check" is the button beside the key; GNOME Keyring, KWallet and
+     * xdg-desktop-portal are programs, the Secret portal is how Flatpak apps reach them */
+    return g_strdup (_("Concord cannot save keys on this computer: the desktop offers Flatpak apps "
+                       "no Secret portal. Install and start GNOME Keyring or KWallet with "
+                       "xdg-desktop-portal, then press Check again."));
+  if (failed)
+    /* Translators: "Check" is the button beside the key; GNOME Keyring and KeePassXC are
+     * programs, "Secret Service integration" is KeePassXC's name for the setting */
+    return g_strdup (_("The key was not saved: no keyring is running on this computer. Install and "
+                       "start GNOME Keyring or KeePassXC with its Secret Service integration, then "
+                       "press Check again; the key you typed stays here."));
+  /* Translators: "Check" is the button beside the key; GNOME Keyring and KeePassXC are
+   * programs, "Secret Service integration" is KeePassXC's name for the setting */
+  return g_strdup (_("Concord cannot save keys on this computer: no keyring is running. Install "
+                     "and start GNOME Keyring or KeePassXC with its Secret Service integration, "
+                     "then press Check again."));
+}
+
+/* The "no keyring" note under the key: while a new account is asked for
+ * and nothing can keep its key (a failed save says it in the status
+ * instead). An app without a key too: the engine keeps an (empty) secret
+ * for every account it adds. */
+static void
+update_keyring (ConcordAddConnectionSide *self)
+{
+  gboolean shown = self->keyring != NULL && self->app != NULL &&
+                   asks_key (self) && !self->keyring_failed &&
+                   !concord_keyring_probe_can_store (self->keyring);
+
+  if (shown)
+    {
+      g_autofree char *text = keyring_text (self, FALSE);
+
+      gtk_label_set_label (self->keyring_label, text);
+    }
+  gtk_widget_set_visible (self->keyring_box, shown);
+}
+
 static void
 update_sensitivity (ConcordAddConnectionSide *self)
 {
@@ -438,6 +508,7 @@ update_sensitivity (ConcordAddConnectionSide *self)
   gtk_widget_set_visible (GTK_WIDGET (self->existing_group), self->n_existing > 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->existing_list), !self->checking);
   gtk_widget_set_visible (self->another_check, self->adding_another);
+  update_keyring (self);
 }
 
 /* Anything edited after a check: that account is not the one on screen. */
@@ -784,6 +855,7 @@ start_check (ConcordAddConnectionSide *self,
 {
   self->checking = TRUE;
   self->timed_out = FALSE;
+  self->keyring_failed = FALSE;
   if (self->check_cancellable != NULL)
     g_cancellable_cancel (self->check_cancellable);
   g_clear_object (&self->check_cancellable);
@@ -821,6 +893,27 @@ on_late_account_removed_cb (GObject      *object,
                             gpointer      user_data)
 {
   concord_engine_remove_account_finish (CONCORD_ENGINE (object), result, NULL);
+}
+
+/* The keyring refused the key: look again, then say what to do. */
+static void
+on_keyring_rechecked_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(CheckCall) call = user_data;
+  ConcordAddConnectionSide *self = call->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  concord_keyring_probe_check_finish (CONCORD_KEYRING_PROBE (object), result, &error);
+  if (!check_result_wanted (self, call->cancellable, error))
+    return;
+
+  self->keyring_failed = !concord_keyring_probe_can_store (self->keyring);
+  text = keyring_text (self, TRUE);
+  finish_check (self, STATUS_ERROR, text);
+  gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
 }
 
 static void
@@ -864,6 +957,12 @@ on_account_added_cb (GObject      *object,
            * could leave the error below the fold when the viewport's own
            * scroll to the focused row wins the race. */
           concord_add_connection_scroll_to (self->name_status_box);
+          return;
+        }
+      if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_KEYRING))
+        {
+          concord_keyring_probe_check_async (self->keyring, call->cancellable, on_keyring_rechecked_cb,
+                                             check_call_new (self));
           return;
         }
       finish_check (self, STATUS_ERROR, text);
@@ -1650,6 +1749,19 @@ on_key_help_activate_link (ConcordAddConnectionSide *self)
   return TRUE;
 }
 
+/* A keyring started (or stopped): the note follows, and a failed save's
+ * "no keyring" is not true any more. */
+static void
+on_keyring_kind_cb (ConcordAddConnectionSide *self)
+{
+  if (self->keyring_failed && concord_keyring_probe_can_store (self->keyring))
+    {
+      self->keyring_failed = FALSE;
+      set_status (self, STATUS_NONE, NULL);
+    }
+  update_keyring (self);
+}
+
 /* ------------------------------------------------------------------------- */
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -1671,6 +1783,9 @@ concord_add_connection_side_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_ADD_CONNECTION_SIDE);
   g_clear_object (&self->engine);
   g_clear_object (&self->sandbox);
+  if (self->keyring != NULL)
+    g_signal_handlers_disconnect_by_data (self->keyring, self);
+  g_clear_object (&self->keyring);
   g_clear_pointer (&self->filled_key, g_free);
   g_clear_pointer (&self->suggested_name, g_free);
 
@@ -1812,6 +1927,8 @@ concord_add_connection_side_class_init (ConcordAddConnectionSideClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_box);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_icon);
   gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, status_label);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, keyring_box);
+  gtk_widget_class_bind_template_child (widget_class, ConcordAddConnectionSide, keyring_label);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_search_stop);
@@ -1832,6 +1949,9 @@ concord_add_connection_side_init (ConcordAddConnectionSide *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  self->keyring = g_object_ref (concord_keyring_probe_get_default ());
+  g_signal_connect_object (self->keyring, "notify::kind", G_CALLBACK (on_keyring_kind_cb), self,
+                           G_CONNECT_SWAPPED);
   add_app_rows (self);
   update_sensitivity (self);
 }

@@ -28,6 +28,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-application.h"
+#include "concord-keyring-probe.h"
 #include "concord-app-registry.h"
 #include "concord-background.h"
 #include "concord-engine.h"
@@ -870,6 +871,8 @@ start_engine (ConcordApplication *self)
     g_warning ("Could not create %s: %s", dir, g_strerror (errno));
 
   self->engine = concord_engine_new (path, secrets, concord_app_registry_create_connector);
+  /* Whether keys can be stored is known before Add Connection asks for one. */
+  concord_keyring_probe_get_default ();
   self->notifications = concord_notifications_new (G_APPLICATION (self), self->engine);
   self->status_icon = concord_status_icon_new (G_APPLICATION (self), self->engine);
   g_settings_bind (self->settings, "status-icon", self->status_icon, "enabled", G_SETTINGS_BIND_GET);

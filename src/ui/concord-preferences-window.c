@@ -45,6 +45,7 @@
 #include "concord-app-registry.h"
 #include "concord-background.h"
 #include "concord-error.h"
+#include "concord-keyring-probe.h"
 #include "concord-preferences-window.h"
 
 typedef enum
@@ -691,6 +692,66 @@ on_account_entry_changed_cb (ConcordPreferencesWindow *self)
   set_dialog_busy (self, FALSE);
 }
 
+/* What to do when the keyring cannot take a new key: before it is typed
+ * (@failed FALSE) or after it was refused (@failed TRUE); NULL when a
+ * keyring is there and nothing failed. */
+static char *
+keyring_text (gboolean failed)
+{
+  ConcordKeyringProbe *probe = concord_keyring_probe_get_default ();
+
+  if (concord_keyring_probe_can_store (probe) && !failed)
+    return NULL;
+  if (concord_keyring_probe_can_store (probe))
+    /* Translators: "Replace" is the dialog's button */
+    return g_strdup (_("The key was not replaced: the keyring is locked, or unlocking it was "
+                       "cancelled. Press Replace again and unlock the keyring when asked."));
+  if (concord_keyring_probe_get_sandboxed (probe))
+    /* Translators: "Replace" is the dialog's button; GNOME Keyring, KWallet and
+     * xdg-desktop-portal are programs, the Secret portal is how Flatpak apps reach them */
+    return g_strdup (_("Concord cannot save keys on this computer: the desktop offers Flatpak apps "
+                       "no Secret portal. Install and start GNOME Keyring or KWallet with "
+                       "xdg-desktop-portal, then press Replace again."));
+  /* Translators: "Replace" is the dialog's button; GNOME Keyring and KeePassXC are programs,
+   * "Secret Service integration" is KeePassXC's name for the setting */
+  return g_strdup (_("Concord cannot save keys on this computer: no keyring is running. Install "
+                     "and start GNOME Keyring or KeePassXC with its Secret Service integration, "
+                     "then press Replace again."));
+}
+
+/* What Replace Key says above the key: what happens, and, when no keyring
+ * can take the key, that too, as a paragraph of its own. */
+static char *
+replace_key_body (ConcordAccountRow *account)
+{
+  g_autofree char *keyring = keyring_text (FALSE);
+  /* Translators: the first %s is an account's name, the second its app */
+  g_autofree char *body = g_strdup_printf (_("Paste the new API key of “%s” from %s. Concord checks it with the "
+                                             "app first: the old key is replaced only if the app accepts the new "
+                                             "one, and the connections that failed sync again at once."),
+                                           account->name, concord_app_registry_get_name (account->app_id));
+
+  if (keyring == NULL)
+    return g_steal_pointer (&body);
+  return g_strdup_printf ("%s\n\n%s", body, keyring);
+}
+
+/* A keyring started or stopped while Replace Key is open. */
+static void
+on_keyring_kind_cb (ConcordPreferencesWindow *self)
+{
+  ConcordAccountRow *account;
+  g_autofree char *body = NULL;
+
+  if (self->dialog_mode != ACCOUNT_DIALOG_REPLACE_KEY || self->dialog_account == NULL ||
+      !gtk_widget_get_visible (GTK_WIDGET (self->account_dialog)) ||
+      (account = find_account (self, self->dialog_account)) == NULL)
+    return;
+
+  body = replace_key_body (account);
+  gtk_label_set_text (self->account_dialog_body, body);
+}
+
 static void
 open_dialog (ConcordPreferencesWindow *self,
              AccountDialogMode         mode,
@@ -708,11 +769,7 @@ open_dialog (ConcordPreferencesWindow *self,
     {
       adw_window_title_set_title (self->account_dialog_title, _("Replace Key"));
       gtk_button_set_label (self->account_apply_button, _("_Replace"));
-      /* Translators: the first %s is an account's name, the second its app */
-      body = g_strdup_printf (_("Paste the new API key of “%s” from %s. Concord checks it with the "
-                                "app first: the old key is replaced only if the app accepts the new "
-                                "one, and the connections that failed sync again at once."),
-                              account->name, concord_app_registry_get_name (account->app_id));
+      body = replace_key_body (account);
     }
   else
     {
@@ -744,6 +801,12 @@ refusal_text (const GError *error,
       /* Translators: %s is an app's name, twice */
       return g_strdup_printf (_("%s refused this key; the old one was kept. Copy the key again "
                                 "from %s’s settings: it needs access to contacts."), app, app);
+    }
+
+  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_KEYRING))
+    {
+      g_debug ("The new key was not stored: %s", error->message);
+      return keyring_text (TRUE);
     }
 
   if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_NETWORK))
@@ -1115,6 +1178,8 @@ concord_preferences_window_init (ConcordPreferencesWindow *self)
   gtk_window_set_transient_for (GTK_WINDOW (self->account_dialog), GTK_WINDOW (self));
   g_signal_connect_object (self->account_dialog, "close-request",
                            G_CALLBACK (on_account_dialog_close_request_cb), self, 0);
+  g_signal_connect_object (concord_keyring_probe_get_default (), "notify::kind",
+                           G_CALLBACK (on_keyring_kind_cb), self, G_CONNECT_SWAPPED);
 }
 
 /* ------------------------------------------------------------------------- */
