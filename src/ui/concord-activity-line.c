@@ -190,6 +190,19 @@ set_kind_style (ConcordActivityLine *self,
     }
 }
 
+/* The line's name, and its list item's: screen readers read the item, which
+ * GTK 4.8 leaves unnamed. */
+static void
+set_accessible_name (ConcordActivityLine *self,
+                     const char          *text)
+{
+  GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self));
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  if (parent != NULL && gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (parent)) == GTK_ACCESSIBLE_ROLE_LIST_ITEM)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (parent), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
 static void
 show_placeholder (ConcordActivityLine *self)
 {
@@ -200,8 +213,7 @@ show_placeholder (ConcordActivityLine *self)
   gtk_widget_set_visible (GTK_WIDGET (self->flip_button), FALSE);
   if (!gtk_widget_has_css_class (GTK_WIDGET (self), "loading"))
     gtk_widget_add_css_class (GTK_WIDGET (self), "loading");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Loading"), -1);
+  set_accessible_name (self, _("Loading"));
 }
 
 static void
@@ -368,8 +380,7 @@ show_row (ConcordActivityLine      *self,
         g_string_append_printf (all, "%s%s", all->len > 0 ? ". " : "", parts[i]);
     accessible = g_string_free (all, FALSE);
   }
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  accessible, -1);
+  set_accessible_name (self, accessible);
 }
 
 static void

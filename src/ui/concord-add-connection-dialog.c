@@ -386,6 +386,11 @@ build_types_page (ConcordAddConnectionDialog *self)
           set_accessible_label (check, type->label);
           adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
           adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+          /* libadwaita 1.2 also labels the check by the row's title, and
+           * GTK 4.8 reads both ("People People"): the label says it. Done
+           * here, not by concord-a11y.c, as the rows are remade while their
+           * page is hidden, when nothing is realized or mapped. */
+          gtk_accessible_reset_relation (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
         }
     }
 }

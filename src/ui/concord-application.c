@@ -27,6 +27,7 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-a11y.h"
 #include "concord-application.h"
 #include "concord-keyring-probe.h"
 #include "concord-app-registry.h"
@@ -896,6 +897,7 @@ concord_application_startup (GApplication *application)
   ConcordApplication *self = CONCORD_APPLICATION (application);
 
   G_APPLICATION_CLASS (concord_application_parent_class)->startup (application);
+  concord_a11y_init ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
