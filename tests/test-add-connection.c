@@ -2971,6 +2971,17 @@ test_no_secret (Fixture       *f,
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+static void
+fail_on_removal (const char     *domain,
+                 GLogLevelFlags  level,
+                 const char     *message,
+                 gpointer        user_data)
+{
+  if (strstr (message, "could not be removed") != NULL)
+    g_error ("%s: %s", domain, message);
+  g_log_default_handler (domain, level, message, user_data);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2995,6 +3006,10 @@ main (int   argc,
     gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   }
+  /* An account the dialog used must never be removed behind it (closing
+   * the dialog once wiped the key field, which read as an edit). */
+  g_log_set_handler ("concord-add-connection-side", G_LOG_LEVEL_MESSAGE, fail_on_removal, NULL);
+
   if (g_strcmp0 (g_getenv ("CONCORD_COLOR_SCHEME"), "dark") == 0)
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
   else

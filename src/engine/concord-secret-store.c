@@ -155,12 +155,14 @@ keyring_error_new (GTask        *task,
 static gboolean
 is_stale (const GError *error)
 {
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR) ||  /* NoSession */
+  /* Not an item or object that is gone (UnknownMethod/UnknownObject: a
+   * key removed by another call at the same time); reconnecting then
+   * would pull the service from under the calls still running. An
+   * unregistered remote error is NoSession (libsecret strips its name). */
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR) ||
          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
          g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
          g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
-         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
-         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
          g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_DISCONNECTED);
 }
 

@@ -1776,9 +1776,14 @@ concord_add_connection_side_dispose (GObject *object)
     g_cancellable_cancel (self->check_cancellable);
   stop_check_timeout (self);
 
-  /* Wipes the key (the row's buffer is non-pageable and erased). */
+  /* Wipes the key (the row's buffer is non-pageable and erased), without
+   * telling this side: an edited key forgets the account it checked, and
+   * the dialog closing (a connection turned on with it) is no edit. */
   if (self->key_row != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
+    {
+      g_signal_handlers_disconnect_by_data (self->key_row, self);
+      gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
+    }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), CONCORD_TYPE_ADD_CONNECTION_SIDE);
   g_clear_object (&self->engine);
