@@ -137,10 +137,13 @@ done
 # only the files kept here.
 if want tests; then
   rm -rf "$WORK/tests"; mkdir -p "$WORK/tests"
-  for t in test-rule-editor test-mapping-editor test-activity-view; do
+  # test-activity-view takes the dark style from CONCORD_COLOR_SCHEME.
+  for run in test-rule-editor:light test-mapping-editor:light test-activity-view:light \
+             test-activity-view:dark; do
+    t=${run%:*}
     G_TEST_SRCDIR=$SRC/tests G_TEST_BUILDDIR=$BUILD/tests GSETTINGS_BACKEND=memory GSK_RENDERER=cairo \
-    GTK_A11Y=test CONCORD_SCREENSHOT_DIR=$WORK/tests "$BUILD/tests/$t" >"$WORK/$t.log" 2>&1 ||
-      { cat "$WORK/$t.log"; exit 1; }
+    GTK_A11Y=test CONCORD_COLOR_SCHEME=${run#*:} CONCORD_SCREENSHOT_DIR=$WORK/tests "$BUILD/tests/$t" \
+      >"$WORK/$t.log" 2>&1 || { cat "$WORK/$t.log"; exit 1; }
   done
   for png in "$WORK"/tests/*.png; do
     if [ -e "$OUT/$(basename "$png")" ]; then cp "$png" "$OUT/"; fi
