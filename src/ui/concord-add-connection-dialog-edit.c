@@ -224,4 +224,7 @@ _concord_add_connection_dialog_edit (ConcordAddConnectionDialog *self,
   }
   gtk_window_set_default_widget (GTK_WINDOW (editing->window), done);
   gtk_window_present (GTK_WINDOW (editing->window));
+  /* The keyboard starts in the editor, not on Cancel (where the first
+   * Enter or Space would throw the editing away). */
+  gtk_widget_child_focus (editing->editor, GTK_DIR_TAB_FORWARD);
 }

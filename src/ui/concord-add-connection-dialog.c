@@ -528,8 +528,17 @@ focus_page (ConcordAddConnectionDialog *self)
       break;
 
     case PAGE_TYPES:
-      if (self->type_rows[0]->len > 0)
-        gtk_widget_grab_focus (g_ptr_array_index (self->type_rows[0], 0));
+      /* The first app with a choice: a side with one kind is hidden, and
+       * the focus in a hidden row would take every key with it (Tab,
+       * Alt+←, Escape: nothing would move any more). */
+      for (guint s = 0; s < 2; s++)
+        if (self->type_rows[s]->len > 0 &&
+            gtk_widget_get_visible (GTK_WIDGET (s == CONCORD_SIDE_A ? self->types_group_a : self->types_group_b)))
+          {
+            gtk_widget_grab_focus (g_ptr_array_index (self->type_rows[s], 0));
+            return;
+          }
+      gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
       break;
 
     case PAGE_DIRECTION:

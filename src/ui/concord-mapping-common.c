@@ -155,9 +155,16 @@ on_item_bind (GtkSignalListItemFactory *factory,
               GtkListItem              *item)
 {
   GtkStringObject *string = gtk_list_item_get_item (item);
+  GtkWidget *label = gtk_list_item_get_child (item);
+  const char *text = string != NULL ? gtk_string_object_get_string (string) : "";
 
-  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)),
-                       string != NULL ? gtk_string_object_get_string (string) : "");
+  gtk_label_set_label (GTK_LABEL (label), text);
+  /* The row the arrows go through is what a screen reader reads: named
+   * here, as the popup's rows are shown before they are bound, and bound
+   * again to other names as the search filters them. */
+  if (gtk_widget_get_parent (label) != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (label)),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
 }
 
 /**

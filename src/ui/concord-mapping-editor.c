@@ -1061,7 +1061,17 @@ on_unmap_clicked (GtkButton            *button,
   title = pair_title (self, concord_mapping_get_pair (mapping, edit.index));
   /* Translators: a message after removing a pair of fields; %s names the pair ("Phone ⇄ Mobile") */
   message = g_strdup_printf (_("Unmapped %s"), title);
-  apply_edit (self, do_remove, &edit, message, "pairs");
+  /* The keyboard stays where the pair was: on the next pair, else the
+   * one before (not back at the top of the list). */
+  {
+    guint n_pairs = concord_mapping_get_n_pairs (mapping);
+    const ConcordMappingPair *near = edit.index + 1 < n_pairs ? concord_mapping_get_pair (mapping, edit.index + 1) :
+                                     edit.index > 0 ? concord_mapping_get_pair (mapping, edit.index - 1) : NULL;
+    g_autofree char *focus_id = near != NULL ? g_strdup_printf ("direction:%s", pair_key (near, CONCORD_SIDE_A))
+                                             : g_strdup ("pairs");
+
+    apply_edit (self, do_remove, &edit, message, focus_id);
+  }
 }
 
 /* Why values of @pair are lost on the way, in the direction that loses
@@ -1303,6 +1313,31 @@ on_search_activate (GtkEditable          *search,
       }
 }
 
+/* Down in the search goes to the first field it keeps, as in a list of
+ * results (GTK would move to the scrolled window around the list, which
+ * has no name and does nothing with Enter). */
+static gboolean
+on_search_key_pressed (GtkEventControllerKey *controller,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       GtkEditable           *search)
+{
+  GtkWidget *list = g_object_get_data (G_OBJECT (search), "list");
+
+  if ((keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return GDK_EVENT_PROPAGATE;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (GTK_IS_LIST_BOX_ROW (row) && gtk_widget_get_child_visible (row) &&
+        gtk_widget_get_sensitive (row) && filter_candidates (GTK_LIST_BOX_ROW (row), search))
+      return gtk_widget_grab_focus (row) ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
+
+  return GDK_EVENT_PROPAGATE;
+}
+
 static void
 create_map_to_popover (GtkMenuButton *button,
                        gpointer       data)
@@ -1408,6 +1443,13 @@ create_map_to_popover (GtkMenuButton *button,
   g_object_set_data (G_OBJECT (search), "list", list);
   g_signal_connect (search, "changed", G_CALLBACK (on_search_changed), list);
   g_signal_connect (search, "activate", G_CALLBACK (on_search_activate), self);
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (on_search_key_pressed), search);
+    gtk_widget_add_controller (search, keys);
+  }
   g_signal_connect (list, "row-activated", G_CALLBACK (on_candidate_activated), self);
   gtk_search_entry_set_key_capture_widget (GTK_SEARCH_ENTRY (search), list);
 
