@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "concord-application.h"
 
@@ -17,7 +18,13 @@ main (int   argc,
 {
   g_autoptr(ConcordApplication) app = NULL;
 
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* Before GTK sets it: --help and its options are printed before GTK
+   * starts, in the user's language too. */
+  setlocale (LC_ALL, "");
+  /* CONCORD_LOCALE_DIR: the message catalogs somewhere else than where
+   * they are installed (the tests' pseudo-locales, which are not). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CONCORD_LOCALE_DIR") != NULL ? g_getenv ("CONCORD_LOCALE_DIR")
+                                                                           : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_application_name (_("Concord"));

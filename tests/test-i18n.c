@@ -21,6 +21,10 @@
  * screen over 360 px are reported. Each screen is saved as a PNG of the
  * app's own window, in CONCORD_SCREENSHOT_DIR or else in
  * tests/i18n-screenshots/ of the build tree, to be looked at.
+ * The main window's empty page, Add Connection, Preferences and a
+ * connection's page are also shown 360 px wide: their content must fit
+ * (no wider minimum), and no label may be cut short there or spill out
+ * of its parent.
  *
  * Also: a rule's sentence of widgets in a translation's word order
  * (concord-word-order.c) and arrows mirrored right to left
@@ -131,10 +135,18 @@ walk (GtkWidget *widget,
           /* A label that will not be narrower than this widens its window. */
           if (minimum > 480)
             g_ptr_array_add (w->wide, g_strdup_printf ("%s (at least %d px)", text, minimum));
-          if (!gtk_label_get_wrap (label) && gtk_label_get_ellipsize (label) == PANGO_ELLIPSIZE_NONE &&
-              gtk_widget_get_width (widget) + 1 < natural)
-            g_ptr_array_add (w->clipped, g_strdup_printf ("%s (%d of %d px)", text,
-                                                          gtk_widget_get_width (widget), natural));
+          /* Its text against the width it was given: the measured width
+           * also counts its CSS padding, border and margin, which are not
+           * part of gtk_widget_get_width(). */
+          if (!gtk_label_get_wrap (label) && gtk_label_get_ellipsize (label) == PANGO_ELLIPSIZE_NONE)
+            {
+              int text_width;
+
+              pango_layout_get_pixel_size (gtk_label_get_layout (label), &text_width, NULL);
+              if (gtk_widget_get_width (widget) + 1 < text_width)
+                g_ptr_array_add (w->clipped, g_strdup_printf ("%s (%d of %d px)", text,
+                                                              gtk_widget_get_width (widget), text_width));
+            }
         }
     }
 
@@ -207,7 +219,7 @@ check_screen (GtkWidget  *window,
   {
     g_autoptr(GString) wide = g_string_new (NULL);
 
-    int minimum, natural;
+    int minimum, natural, content_minimum;
 
     /* What makes the window wider than a large screen, if anything. */
     gtk_widget_measure (window, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural, NULL, NULL);
@@ -215,10 +227,13 @@ check_screen (GtkWidget  *window,
       find_wide (window, FALSE, 1000, wide);
     if (wide->len > 0)
       g_test_message ("%s: over 1000 px wide:%s", name, wide->str);
-    /* GNOME's narrowest phone is 360 px wide: what will not fit. */
+    /* GNOME's narrowest phone is 360 px wide: what will not fit (the
+     * window's content, inside its client-side frame). */
     g_string_truncate (wide, 0);
-    if (minimum > 360)
-      find_wide (window, TRUE, 360, wide);
+    gtk_widget_measure (gtk_widget_get_first_child (window), GTK_ORIENTATION_HORIZONTAL, -1,
+                        &content_minimum, NULL, NULL, NULL);
+    if (content_minimum > 360)
+      find_wide (gtk_widget_get_first_child (window), TRUE, 360, wide);
     if (wide->len > 0)
       g_test_message ("%s: over 360 px at least:%s", name, wide->str);
     g_test_message ("%s: at least %d px wide, %d px natural, shown %d px wide", name, minimum, natural,
@@ -230,6 +245,77 @@ check_screen (GtkWidget  *window,
   for (guint i = 0; i < w.wide->len; i++)
     g_test_message ("%s: too wide: %s", name, (const char *) g_ptr_array_index (w.wide, i));
   g_assert_cmpuint (n_untranslated, ==, 0);
+  g_ptr_array_unref (w.untranslated);
+  g_ptr_array_unref (w.clipped);
+  g_ptr_array_unref (w.wide);
+}
+
+/* Adds to @out each mapped label under @widget that spills out of its
+ * parent's box: one given less than it needs (a wrapping label in a
+ * widget that does not trade height for width) is drawn past it. */
+static void
+find_spilling (GtkWidget *widget,
+               GPtrArray *out)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_parent (widget) != NULL)
+    {
+      GtkWidget *parent = gtk_widget_get_parent (widget);
+      graphene_rect_t bounds;
+
+      if (gtk_widget_compute_bounds (widget, parent, &bounds) &&
+          (bounds.origin.x < -1 || bounds.origin.x + bounds.size.width > gtk_widget_get_width (parent) + 1))
+        g_ptr_array_add (out, g_strdup_printf ("%s (%g px from %g in %d px)", gtk_label_get_text (GTK_LABEL (widget)),
+                                               bounds.size.width, bounds.origin.x, gtk_widget_get_width (parent)));
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    find_spilling (child, out);
+}
+
+/* @window at GNOME's narrowest width, 360 px (a phone, a tiled window):
+ * its content (inside its client-side frame, as test-adaptive.c measures
+ * it) needs no more, and no label is cut short. Saved as
+ * i18n-@name-narrow-LANGUAGE.png. */
+static void
+check_narrow (GtkWidget  *window,
+              const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("i18n-%s-narrow-%s.png", name, language);
+  g_autoptr(GString) wide = g_string_new (NULL);
+  g_autoptr(GPtrArray) spilling = g_ptr_array_new_with_free_func (g_free);
+  Walk w = { g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free),
+             g_ptr_array_new_with_free_func (g_free), 0 };
+  GtkWidget *content = gtk_widget_get_first_child (window);
+  int minimum, natural;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  concord_test_spin (300);
+  gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural, NULL, NULL);
+  if (minimum > 360)
+    {
+      find_wide (content, TRUE, 360, wide);
+      g_test_message ("%s: over 360 px at least:%s", name, wide->str);
+    }
+  g_assert_cmpint (minimum, <=, 360);
+  CONCORD_TEST_WAIT_FOR (gtk_widget_get_width (window) <= 360);
+  gtk_widget_queue_resize (window);
+  concord_test_spin (300);
+  concord_test_save_window (window, file, 300);
+  g_test_message ("%s at 360 px: its content at least %d px wide, shown %d px wide", name, minimum,
+                  gtk_widget_get_width (content));
+
+  walk (window, &w);
+  for (guint i = 0; i < w.clipped->len; i++)
+    g_test_message ("%s at 360 px: cut short: %s", name, (const char *) g_ptr_array_index (w.clipped, i));
+  g_assert_cmpuint (w.clipped->len, ==, 0);
+  find_spilling (window, spilling);
+  for (guint i = 0; i < spilling->len; i++)
+    g_test_message ("%s at 360 px: spills out: %s", name, (const char *) g_ptr_array_index (spilling, i));
+  g_assert_cmpuint (spilling->len, ==, 0);
   g_ptr_array_unref (w.untranslated);
   g_ptr_array_unref (w.clipped);
   g_ptr_array_unref (w.wide);
@@ -268,6 +354,8 @@ test_main_window (void)
   /* Its store opens and its empty page settles. */
   concord_test_spin (1500);
   check_screen (window, "main", NULL);
+  /* The empty page's buttons wrap their labels rather than widen it. */
+  check_narrow (window, "main");
 }
 
 static void
@@ -291,6 +379,7 @@ test_add_connection (void)
     }
   g_assert_nonnull (dialog);
   check_screen (dialog, "add-connection", NULL);
+  check_narrow (dialog, "add-connection");
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
@@ -360,6 +449,7 @@ test_preferences (void)
   g_assert_nonnull (preferences);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (preferences)) == GTK_WINDOW (window));
   check_screen (preferences, "preferences", NULL);
+  check_narrow (preferences, "preferences");
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
@@ -452,7 +542,13 @@ test_connection (void)
     check_screen (window, "connection-rules", allowed);
     concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "mapping");
     check_screen (window, "connection-mapping", allowed);
+    /* Each of them 360 px wide too. */
+    check_narrow (window, "connection-mapping");
+    concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "rules");
+    check_narrow (window, "connection-rules");
     concord_connection_page_show_section (CONCORD_CONNECTION_PAGE (page), "overview");
+    check_narrow (window, "connection-page");
+    gtk_window_set_default_size (GTK_WINDOW (window), 900, 640);
   }
   gtk_widget_activate_action (window, "win.show-connections", NULL);
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # tools/take-screenshots.sh [BUILD_DIR] — retakes data/screenshots/*.png.
 #
-# ONLY="empty ok error prefs sample page flow" and SCHEMES="light dark" pick
-# what to retake. Every screenshot is a whole 1280×800 screen: a private Xvfb with a window
+# ONLY="empty ok error prefs sample page flow tests" and SCHEMES="light dark"
+# pick what to retake. Every screenshot is a whole 1280×800 screen: a private Xvfb with a window
 # manager (metacity, so dialogs sit centred over their window), a private
 # session bus and an unlocked keyring, in the light style and then in the
 # dark one (*-dark.png). Sample apps are Elastic Email mock servers set up
 # with concord-cli; the Add Connection steps come from the flow test
-# (tests/test-add-connection.c with CONCORD_SCREENSHOT_DIR).
+# (tests/test-add-connection.c with CONCORD_SCREENSHOT_DIR); the rule and
+# mapping editors, Activity and Health from their own tests ("tests").
 #
 # Needs: xvfb, metacity, imagemagick, xdotool, dbus, gnome-keyring, at-spi2-core,
 # /usr/bin/python3 with gir1.2-atspi-2.0 (for tools/drive-ui.py).
@@ -130,5 +131,23 @@ for scheme in ${SCHEMES:-light dark}; do
     cp "$png" "$OUT/$(basename "$png" .png)$(suffix "$scheme").png"
   done
 done
+
+# The editors and a connection's Activity and Health, from their UI tests
+# (each saves its light and dark shots; GTK_A11Y=test as meson runs them):
+# only the files kept here.
+if want tests; then
+  rm -rf "$WORK/tests"; mkdir -p "$WORK/tests"
+  # test-activity-view takes the dark style from CONCORD_COLOR_SCHEME.
+  for run in test-rule-editor:light test-mapping-editor:light test-activity-view:light \
+             test-activity-view:dark; do
+    t=${run%:*}
+    G_TEST_SRCDIR=$SRC/tests G_TEST_BUILDDIR=$BUILD/tests GSETTINGS_BACKEND=memory GSK_RENDERER=cairo \
+    GTK_A11Y=test CONCORD_COLOR_SCHEME=${run#*:} CONCORD_SCREENSHOT_DIR=$WORK/tests "$BUILD/tests/$t" \
+      >"$WORK/$t.log" 2>&1 || { cat "$WORK/$t.log"; exit 1; }
+  done
+  for png in "$WORK"/tests/*.png; do
+    if [ -e "$OUT/$(basename "$png")" ]; then cp "$png" "$OUT/"; fi
+  done
+fi
 
 ls -l "$OUT"

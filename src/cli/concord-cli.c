@@ -55,31 +55,176 @@ typedef struct
   gboolean      json;
 } Cli;
 
-static const char usage_text[] =
-  "Usage: concord-cli [--data-dir DIR] COMMAND [ARGUMENTS…]\n"
-  "\n"
-  "  apps [--json]                          (the apps, and the options of their accounts)\n"
-  "  account add APP --name NAME [--OPTION VALUE]… [--option KEY=VALUE]…\n"
-  "                                         (API key on standard input; `apps` lists each\n"
-  "                                          app's options)\n"
-  "  account set-key NAME                   (new API key on standard input; checked with the\n"
-  "                                          app before it replaces the old one)\n"
-  "  account rename OLD NEW\n"
-  "  account list [--json]                  (with the connections that use each account)\n"
-  "  account remove NAME | verify NAME      (remove: only an account no connection uses)\n"
-  "  connection add NAME --a ACCOUNT[:TYPE] --b ACCOUNT[:TYPE]\n"
-  "                 [--direction both|a-to-b|b-to-a] [--prefer a|b|newest]\n"
-  "  connection list [--json] | show NAME [--json] | remove NAME | enable NAME | disable NAME\n"
-  "  connection export NAME                 (rules and field mapping as JSON, to standard output)\n"
-  "  connection import NAME FILE|-          (replaces them; a refused document changes nothing)\n"
-  "  sync NAME [--dry-run] [--json]\n"
-  "  log NAME [--json] [--limit N]\n"
-  "  version\n"
-  "\n"
-  "Exit codes: 0 success; 1 failure; 2 usage; 3 a sync of the connection is already\n"
-  "running (in Concord or another concord-cli); 4 the sync ran, but some contacts\n"
-  "could not be written (see `log NAME`; the next sync retries them); 5 the app\n"
-  "refused the key given to `account set-key` (the old key stays).\n";
+/* The commands, as --help and a usage error list them: each one's syntax
+ * (whose words in capitals are placeholders) and what it does, translated
+ * at run time. */
+static const struct
+{
+  const char *syntax;
+  const char *help;
+} commands[] = {
+  { "apps [--json]",
+    /* Translators: concord-cli --help: what `concord-cli apps` prints */
+    N_("The apps, and the options of their accounts") },
+  /* Translators: concord-cli --help: the syntax of a command. Keep the
+   * command, the options (--name, --option) and the punctuation as they
+   * are; APP, NAME, OPTION, VALUE and KEY are placeholders you may
+   * translate (in capitals, one word each) */
+  { N_("account add APP --name NAME [--OPTION VALUE]… [--option KEY=VALUE]…"),
+    /* Translators: concord-cli --help: what `account add` does */
+    N_("Adds an account; its API key is read from standard input (`apps` lists each app's options)") },
+  /* Translators: concord-cli --help: the syntax of a command. Keep
+   * "account set-key"; NAME is a placeholder (an account's name) */
+  { N_("account set-key NAME"),
+    /* Translators: concord-cli --help: what `account set-key` does */
+    N_("Replaces an account's API key with one read from standard input, once the app accepts it") },
+  /* Translators: concord-cli --help: the syntax of a command. Keep
+   * "account rename"; OLD and NEW are placeholders (an account's names) */
+  { N_("account rename OLD NEW"),
+    /* Translators: concord-cli --help: what `account rename` does */
+    N_("Renames an account") },
+  { "account list [--json]",
+    /* Translators: concord-cli --help: what `account list` prints */
+    N_("The accounts, with the connections that use each one") },
+  /* Translators: concord-cli --help: the syntax of two commands. Keep
+   * "account remove", "verify" and "|"; NAME is a placeholder (an
+   * account's name) */
+  { N_("account remove NAME | verify NAME"),
+    /* Translators: concord-cli --help: what `account remove` and
+     * `account verify` do */
+    N_("Removes an account no connection uses, or checks its key with its app") },
+  /* Translators: concord-cli --help: the syntax of a command. Keep the
+   * command, the options and their values (both, a-to-b, b-to-a, a, b,
+   * newest) as they are; NAME, ACCOUNT and TYPE are placeholders */
+  { N_("connection add NAME --a ACCOUNT[:TYPE] --b ACCOUNT[:TYPE] [--direction both|a-to-b|b-to-a] "
+       "[--prefer a|b|newest]"),
+    /* Translators: concord-cli --help: what `connection add` does */
+    N_("Connects two accounts (of a contact type each, when their app has several)") },
+  /* Translators: concord-cli --help: the syntax of several commands.
+   * Keep the commands, the options and "|"; NAME is a placeholder (a
+   * connection's name) */
+  { N_("connection list [--json] | show NAME [--json] | remove NAME | enable NAME | disable NAME"),
+    /* Translators: concord-cli --help: what the `connection` commands
+     * above do */
+    N_("Lists the connections, shows, removes, turns on or turns off one") },
+  /* Translators: concord-cli --help: the syntax of a command. Keep
+   * "connection export"; NAME is a placeholder (a connection's name) */
+  { N_("connection export NAME"),
+    /* Translators: concord-cli --help: what `connection export` does */
+    N_("Prints a connection's rules and field mapping as JSON") },
+  /* Translators: concord-cli --help: the syntax of a command. Keep
+   * "connection import", "|" and "-"; NAME and FILE are placeholders */
+  { N_("connection import NAME FILE|-"),
+    /* Translators: concord-cli --help: what `connection import` does */
+    N_("Replaces a connection's rules and field mapping with a file's (or standard input's); "
+       "a refused document changes nothing") },
+  /* Translators: concord-cli --help: the syntax of a command. Keep
+   * "sync" and the options; NAME is a placeholder (a connection's name) */
+  { N_("sync NAME [--dry-run] [--json]"),
+    /* Translators: concord-cli --help: what `sync` does */
+    N_("Syncs a connection once") },
+  /* Translators: concord-cli --help: the syntax of a command. Keep "log"
+   * and the options; NAME and N are placeholders (a connection's name, a
+   * number) */
+  { N_("log NAME [--json] [--limit N]"),
+    /* Translators: concord-cli --help: what `log` prints */
+    N_("A connection's journal: what its syncs did, newest first") },
+  { "version",
+    /* Translators: concord-cli --help: what `version` prints */
+    N_("Concord's version") },
+};
+
+/* What each exit code says, in --help: also in the README. */
+static const char * const exit_codes[] = {
+  /* Translators: concord-cli --help: what exit code 0 means */
+  N_("success"),
+  /* Translators: concord-cli --help: what exit code 1 means */
+  N_("failure (the message is on standard error)"),
+  /* Translators: concord-cli --help: what exit code 2 means */
+  N_("usage: a command, an option or an argument was wrong"),
+  /* Translators: concord-cli --help: what exit code 3 means. Concord is the
+   * app's name */
+  N_("a sync of the connection is already running (in Concord or another concord-cli)"),
+  /* Translators: concord-cli --help: what exit code 4 means. Keep
+   * `log NAME`, a command (NAME a placeholder) */
+  N_("the sync ran, but some contacts could not be written (see `log NAME`; the next sync retries them)"),
+  /* Translators: concord-cli --help: what exit code 5 means. Keep
+   * `account set-key`, a command */
+  N_("the app refused the key given to `account set-key` (the old key stays)"),
+};
+
+/* Appends @paragraph to @text in lines of at most 79 characters, broken
+ * at spaces (a translation need not be broken into lines by hand): the
+ * first after @indent spaces, the others after @more. */
+static void
+append_wrapped (GString    *text,
+                const char *paragraph,
+                guint       indent,
+                guint       more)
+{
+  g_auto(GStrv) words = g_strsplit (paragraph, " ", -1);
+  glong column = 0;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      glong length = g_utf8_strlen (words[i], -1);
+
+      if (*words[i] == '\0')
+        continue;
+      if (column > 0 && column + 1 + length > 79)
+        {
+          g_string_append_c (text, '\n');
+          column = 0;
+          indent = more;
+        }
+      if (column == 0)
+        {
+          g_string_append_printf (text, "%*s%s", indent, "", words[i]);
+          column = indent + length;
+        }
+      else
+        {
+          g_string_append_printf (text, " %s", words[i]);
+          column += 1 + length;
+        }
+    }
+  g_string_append_c (text, '\n');
+}
+
+/* The usage text, translated: to standard output for --help, to standard
+ * error after a usage error. */
+static void
+print_usage (gboolean to_stderr)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  /* Translators: concord-cli --help: its first line, how to call it. Keep
+   * "concord-cli" and "--data-dir"; DIR, COMMAND and ARGUMENTS are
+   * placeholders */
+  append_wrapped (text, _("Usage: concord-cli [--data-dir DIR] COMMAND [ARGUMENTS…]"), 0, 4);
+  g_string_append_c (text, '\n');
+  /* Translators: concord-cli --help: the heading of its list of commands */
+  append_wrapped (text, _("Commands:"), 0, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      append_wrapped (text, _(commands[i].syntax), 2, 4);
+      append_wrapped (text, _(commands[i].help), 6, 6);
+    }
+  g_string_append_c (text, '\n');
+  /* Translators: concord-cli --help: the heading of the list of its exit
+   * codes (numbers that scripts read) */
+  append_wrapped (text, _("Exit codes:"), 0, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (exit_codes); i++)
+    {
+      g_autofree char *line = g_strdup_printf ("%u %s", i, _(exit_codes[i]));
+
+      append_wrapped (text, line, 2, 4);
+    }
+  if (to_stderr)
+    g_printerr ("%s", text->str);
+  else
+    g_print ("%s", text->str);
+}
 
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
@@ -90,7 +235,7 @@ usage (const char *problem)
 {
   if (problem != NULL)
     g_printerr ("concord-cli: %s\n", problem);
-  g_printerr ("%s", usage_text);
+  print_usage (TRUE);
   return EXIT_USAGE;
 }
 
@@ -517,7 +662,9 @@ account_add (Cli   *cli,
              int    argc,
              char **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("APP");
+  /* Translators: concord-cli account add --help: the placeholder of the
+   * app's id (as `concord-cli apps` lists them) */
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("APP"));
   g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
   g_auto(GStrv) options = NULL;
@@ -533,32 +680,53 @@ account_add (Cli   *cli,
   GAsyncResult *slot = NULL;
   const ConcordAppInfo *app;
 
-  entries[0] = (GOptionEntry) { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name of the account", "NAME" };
-  entries[1] = (GOptionEntry) { "option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options, "Connector option",
-                                "KEY=VALUE" };
+  entries[0] = (GOptionEntry) { "name", 0, 0, G_OPTION_ARG_STRING, &name,
+                                /* Translators: concord-cli account add --help: --name's description */
+                                N_("Name of the account"),
+                                /* Translators: concord-cli --help: the placeholder of a name
+                                 * (an account's, a connection's) */
+                                N_("NAME") };
+  entries[1] = (GOptionEntry) { "option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options,
+                                /* Translators: concord-cli account add --help: --option's
+                                 * description */
+                                N_("An option of the app, as KEY=VALUE"),
+                                /* Translators: concord-cli account add --help: the
+                                 * placeholder of --option's value: keep the "=" */
+                                N_("KEY=VALUE") };
   for (guint i = 0; i < keys->len; i++)
     {
       char *long_name = g_strdelimit (g_strdup (g_ptr_array_index (keys, i)), "_", '-');
 
       g_ptr_array_add (long_names, long_name);
       entries[2 + i] = (GOptionEntry) { long_name, 0, 0, G_OPTION_ARG_STRING, &values[i],
-                                        "An option of the app (see `concord-cli apps`)", "VALUE" };
+                                        /* Translators: concord-cli account add --help: the
+                                         * description of each app's option; keep the command */
+                                        N_("An option of the app (see `concord-cli apps`)"),
+                                        /* Translators: concord-cli account add --help: the
+                                         * placeholder of an option's value */
+                                        N_("VALUE") };
     }
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* What its --help calls it. */
+  g_set_prgname ("concord-cli account add");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* Its parameter string (N_() above) in the same domain. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (error->message);
   /* Parsed (a failed parse sets none): the values are freed with @owned. */
   for (guint i = 0; i < keys->len; i++)
     g_ptr_array_add (owned, values[i]);
   if (argc != 2 || name == NULL || *name == '\0')
-    return usage ("account add needs an APP and --name");
+    return usage (_("account add needs an APP and --name"));
 
   app = concord_app_registry_lookup (argv[1]);
   if (app == NULL)
     {
       g_autofree char *known = concord_app_registry_list_ids ();
-      g_autofree char *problem = g_strdup_printf ("unknown app “%s” (known: %s)", argv[1], known);
+      /* Translators: concord-cli: a usage error; the first %s is what was
+       * given as the app, the second the apps' ids, separated by commas */
+      g_autofree char *problem = g_strdup_printf (_("unknown app “%s” (known: %s)"), argv[1], known);
 
       return usage (problem);
     }
@@ -972,31 +1140,57 @@ connection_add (Cli   *cli,
                 int    argc,
                 char **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("NAME"));
   g_autoptr(GError) error = NULL;
   g_autofree char *a = NULL, *b = NULL, *direction = NULL, *prefer = NULL;
   g_autofree char *account_a = NULL, *type_a = NULL, *account_b = NULL, *type_b = NULL;
   ConcordConnectionRow row = { 0 };
   GOptionEntry entries[] = {
-    { "a", 0, 0, G_OPTION_ARG_STRING, &a, "Side A", "ACCOUNT[:TYPE]" },
-    { "b", 0, 0, G_OPTION_ARG_STRING, &b, "Side B", "ACCOUNT[:TYPE]" },
-    { "direction", 0, 0, G_OPTION_ARG_STRING, &direction, "both, a-to-b or b-to-a", "DIRECTION" },
-    { "prefer", 0, 0, G_OPTION_ARG_STRING, &prefer, "a, b or newest", "SIDE" },
+    { "a", 0, 0, G_OPTION_ARG_STRING, &a,
+      /* Translators: concord-cli connection add --help: --a's description */
+      N_("The account of side A"),
+      /* Translators: concord-cli connection add --help: the placeholder of
+       * --a's and --b's value: an account's name, then optionally a colon
+       * and a contact type; keep "[:" and "]" */
+      N_("ACCOUNT[:TYPE]") },
+    { "b", 0, 0, G_OPTION_ARG_STRING, &b,
+      /* Translators: concord-cli connection add --help: --b's description */
+      N_("The account of side B"), N_("ACCOUNT[:TYPE]") },
+    { "direction", 0, 0, G_OPTION_ARG_STRING, &direction,
+      /* Translators: concord-cli connection add --help: --direction's
+       * description; keep the values (both, a-to-b, b-to-a) as they are */
+      N_("Which way contacts go: both, a-to-b or b-to-a"),
+      /* Translators: concord-cli connection add --help: the placeholder of
+       * --direction's value */
+      N_("DIRECTION") },
+    { "prefer", 0, 0, G_OPTION_ARG_STRING, &prefer,
+      /* Translators: concord-cli connection add --help: --prefer's
+       * description; keep the values (a, b, newest) as they are */
+      N_("Whose change wins when both sides changed a field: a, b or newest"),
+      /* Translators: concord-cli connection add --help: the placeholder of
+       * --prefer's value, a side */
+      N_("SIDE") },
     { NULL }
   };
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* What its --help calls it. */
+  g_set_prgname ("concord-cli connection add");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* Its parameter string (N_() above) in the same domain. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (error->message);
   if (argc != 2 || a == NULL || b == NULL)
-    return usage ("connection add needs a NAME, --a and --b");
+    return usage (_("connection add needs a NAME, --a and --b"));
 
   row.direction = CONCORD_DIRECTION_BOTH;
   row.prefer = CONCORD_PREFER_NEWEST;
   if (direction != NULL && !concord_direction_from_string (direction, &row.direction))
-    return usage ("--direction is both, a-to-b or b-to-a");
+    /* Translators: concord-cli: a usage error; keep the option and its values */
+    return usage (_("--direction is both, a-to-b or b-to-a"));
   if (prefer != NULL && !concord_prefer_from_string (prefer, &row.prefer))
-    return usage ("--prefer is a, b or newest");
+    /* Translators: concord-cli: a usage error; keep the option and its values */
+    return usage (_("--prefer is a, b or newest"));
 
   if (!open_store (cli, &error) ||
       !split_side (cli->store, a, &account_a, &type_a, &error) ||
@@ -1411,7 +1605,7 @@ sync_connection (Cli   *cli,
                  int    argc,
                  char **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("NAME"));
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordConnectionRow) row = NULL;
   g_auto(Sides) sides = { 0 };
@@ -1422,16 +1616,22 @@ sync_connection (Cli   *cli,
   guint n_failed;
   int exit_code;
   GOptionEntry entries[] = {
-    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "Plan only; write nothing", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    /* Translators: concord-cli sync --help: --dry-run's description */
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Plan only; write nothing"), NULL },
+    /* Translators: concord-cli sync --help: --json's description */
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the result as JSON"), NULL },
     { NULL }
   };
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* What its --help calls it. */
+  g_set_prgname ("concord-cli sync");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* Its parameter string (N_() above) in the same domain. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (error->message);
   if (argc != 2)
-    return usage ("sync needs a connection NAME");
+    return usage (_("sync needs a connection NAME"));
 
   if (!open_store (cli, &error) ||
       (row = concord_store_get_connection (cli->store, argv[1], &error)) == NULL)
@@ -1522,23 +1722,33 @@ show_log (Cli   *cli,
           char **argv)
 {
   g_auto(GStrv) names = g_new0 (char *, 3);
-  g_autoptr(GOptionContext) context = g_option_context_new ("NAME");
+  g_autoptr(GOptionContext) context = g_option_context_new (N_("NAME"));
   g_autoptr(GError) error = NULL;
   g_autoptr(ConcordConnectionRow) row = NULL;
   g_autoptr(GPtrArray) journal = NULL;
   gboolean json = FALSE;
   int limit = 50;
   GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "How many entries (0: all)", "N" },
+    /* Translators: concord-cli log --help: --json's description */
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit,
+      /* Translators: concord-cli log --help: --limit's description */
+      N_("How many entries (0: all)"),
+      /* Translators: concord-cli log --help: the placeholder of --limit's
+       * value, a number */
+      N_("N") },
     { NULL }
   };
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  /* What its --help calls it. */
+  g_set_prgname ("concord-cli log");
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* Its parameter string (N_() above) in the same domain. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage (error->message);
   if (argc != 2 || limit < 0)
-    return usage ("log needs a connection NAME (and --limit N ≥ 0)");
+    return usage (_("log needs a connection NAME (and --limit N ≥ 0)"));
 
   if (!open_store (cli, &error) ||
       (row = concord_store_get_connection (cli->store, argv[1], &error)) == NULL ||
@@ -1636,7 +1846,10 @@ main (int   argc,
   g_log_writer_default_set_use_stderr (TRUE);
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* CONCORD_LOCALE_DIR: the message catalogs somewhere else than where
+   * they are installed (the tests' pseudo-locales, which are not). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CONCORD_LOCALE_DIR") != NULL ? g_getenv ("CONCORD_LOCALE_DIR")
+                                                                           : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -1657,11 +1870,11 @@ main (int   argc,
         }
       else if (g_str_equal (argv[first], "--help") || g_str_equal (argv[first], "-h"))
         {
-          g_print ("%s", usage_text);
+          print_usage (FALSE);
           return EXIT_SUCCESS;
         }
       else
-        return usage ("unknown option");
+        return usage (_("unknown option"));
     }
 
   if (first >= argc)
@@ -1696,8 +1909,8 @@ main (int   argc,
     else if (g_str_equal (command, "account") && g_strcmp0 (sub, "rename") == 0 && rest == 4)
       ret = account_rename (&cli, args[2], args[3]);
     else if (g_str_equal (command, "account") && g_strcmp0 (sub, "set-key") == 0)
-      ret = usage ("account set-key takes the account's NAME only: the key is read from standard "
-                    "input, never from the command line");
+      ret = usage (_("account set-key takes the account's NAME only: the key is read from standard "
+                     "input, never from the command line"));
     else if (g_str_equal (command, "connection") && g_strcmp0 (sub, "add") == 0)
       ret = connection_add (&cli, rest - 1, args + 1);
     else if (g_str_equal (command, "connection") && g_strcmp0 (sub, "list") == 0 && rest <= 3)
@@ -1718,7 +1931,7 @@ main (int   argc,
     else if (g_str_equal (command, "log"))
       ret = show_log (&cli, rest, args);
     else
-      ret = usage ("unknown command");
+      ret = usage (_("unknown command"));
   }
 
   g_clear_object (&cli.store);

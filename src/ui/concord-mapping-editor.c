@@ -1096,6 +1096,17 @@ pair_loss (ConcordMappingEditor     *self,
   return NULL;
 }
 
+/* Adds @child to a pair's buttons: in a line, at the end, when they fit;
+ * one under the other, at the end, when a translation is too long for a
+ * narrow window. */
+static void
+append_extra (GtkWidget *extras,
+              GtkWidget *child)
+{
+  gtk_widget_set_halign (child, GTK_ALIGN_END);
+  concord_reflow_box_append (CONCORD_REFLOW_BOX (extras), child);
+}
+
 static GtkWidget *
 pair_row (ConcordMappingEditor     *self,
           const ConcordMappingPair *pair,
@@ -1108,7 +1119,7 @@ pair_row (ConcordMappingEditor     *self,
   GtkWidget *box = concord_reflow_box_new (12);
   GtkWidget *fields = concord_reflow_box_new (12);
   GtkWidget *arrow;
-  GtkWidget *extras = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *extras = concord_reflow_box_new (6);
   GtkWidget *spacer = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   GtkWidget *format, *unmap;
   g_autofree char *title = pair_title (self, pair);
@@ -1140,7 +1151,7 @@ pair_row (ConcordMappingEditor     *self,
 
   /* Buttons on the right, however many there are. */
   gtk_widget_set_hexpand (spacer, TRUE);
-  gtk_box_append (GTK_BOX (extras), spacer);
+  append_extra (extras, spacer);
   if (loss != NULL)
     {
       /* Accepted, but said: some values will not arrive as they were. */
@@ -1154,7 +1165,7 @@ pair_row (ConcordMappingEditor     *self,
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, _("Values may be lost"),
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, loss,
                                       -1);
-      gtk_box_append (GTK_BOX (extras), icon);
+      append_extra (extras, icon);
     }
   if (automatic)
     {
@@ -1164,11 +1175,11 @@ pair_row (ConcordMappingEditor     *self,
       gtk_widget_add_css_class (tag, "mapping-auto-tag");
       gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
       gtk_widget_set_tooltip_text (tag, _("Mapped automatically: the fields have matching names"));
-      gtk_box_append (GTK_BOX (extras), tag);
+      append_extra (extras, tag);
     }
   format = format_drop_down (self, pair, index);
   if (format != NULL)
-    gtk_box_append (GTK_BOX (extras), format);
+    append_extra (extras, format);
 
   if ((pair->type_a == CONCORD_FIELD_TYPE_ENUM || pair->type_b == CONCORD_FIELD_TYPE_ENUM) &&
       pair->type_a != CONCORD_FIELD_TYPE_STRING_SET && pair->type_b != CONCORD_FIELD_TYPE_STRING_SET)
@@ -1188,7 +1199,7 @@ pair_row (ConcordMappingEditor     *self,
       g_object_set_data_full (G_OBJECT (values), "focus-id",
                               g_strdup_printf ("values:%s", pair_key (pair, CONCORD_SIDE_A)), g_free);
       g_signal_connect (values, "clicked", G_CALLBACK (on_values_clicked), self);
-      gtk_box_append (GTK_BOX (extras), values);
+      append_extra (extras, values);
     }
 
   unmap = gtk_button_new_from_icon_name ("list-remove-symbolic");
@@ -1204,7 +1215,7 @@ pair_row (ConcordMappingEditor     *self,
   }
   g_object_set_data (G_OBJECT (unmap), "index", GUINT_TO_POINTER (index));
   g_signal_connect (unmap, "clicked", G_CALLBACK (on_unmap_clicked), self);
-  gtk_box_append (GTK_BOX (extras), unmap);
+  append_extra (extras, unmap);
   gtk_widget_set_valign (extras, GTK_ALIGN_CENTER);
   gtk_size_group_add_widget (self->extra_sizes, extras);
   concord_reflow_box_append (CONCORD_REFLOW_BOX (box), extras);

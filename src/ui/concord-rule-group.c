@@ -23,6 +23,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "concord-reflow-box.h"
 #include "concord-rule-condition-row.h"
 #include "concord-rule-group.h"
 
@@ -295,6 +296,7 @@ concord_rule_group_class_init (ConcordRuleGroupClass *klass)
     g_signal_new ("remove", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
 
+  g_type_ensure (CONCORD_TYPE_REFLOW_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/concordsync/Concord/ui/concord-rule-group.ui");
   gtk_widget_class_bind_template_child (widget_class, ConcordRuleGroup, title_label);

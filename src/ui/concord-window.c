@@ -172,6 +172,34 @@ concord_window_try_sample_data_action (GtkWidget  *widget,
                                                NULL, sandbox_started_cb, g_object_ref (self));
 }
 
+/* A menu button's label wraps, centred, rather than widen the window: a
+ * long translation of "Try with Sample Data" is wider than a phone
+ * (360 px). GtkMenuButton makes its label itself, from its "label" (a
+ * child of our own would lose its name to screen readers), and in GTK 4.8
+ * it does not trade height for width: it is as tall as its label at its
+ * natural width. So that natural width is kept short enough for 360 px,
+ * at most 24 characters a line. */
+static void
+wrap_labels (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      /* Not its menu's items. */
+      if (GTK_IS_POPOVER (child))
+        continue;
+      if (GTK_IS_LABEL (child))
+        {
+          gtk_label_set_wrap (GTK_LABEL (child), TRUE);
+          gtk_label_set_wrap_mode (GTK_LABEL (child), PANGO_WRAP_WORD);
+          gtk_label_set_max_width_chars (GTK_LABEL (child), 24);
+          gtk_label_set_justify (GTK_LABEL (child), GTK_JUSTIFY_CENTER);
+        }
+      else
+        wrap_labels (child);
+    }
+}
+
 /* The empty page's "Try with Sample Data" menu: each app the sandbox can
  * run as the second side. */
 static GMenuModel *
@@ -484,6 +512,7 @@ concord_window_init (ConcordWindow *self)
   self->settings = g_settings_new ("io.github.concordsync.Concord");
   sample_apps = sample_apps_menu ();
   gtk_menu_button_set_menu_model (self->sample_data_button, sample_apps);
+  wrap_labels (GTK_WIDGET (self->sample_data_button));
 
   if (g_strcmp0 (PROFILE, "development") == 0)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
