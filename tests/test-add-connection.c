@@ -644,6 +644,10 @@ check_direction_page (Fixture *f)
     g_assert_false (gtk_widget_is_sensitive (create));
     g_assert_false (gtk_switch_get_active (GTK_SWITCH (create)));
     g_assert_true (label_in (f->dialog, "Nothing new is created in Newsletter"));
+    /* The caption says what still flows (changes both ways). */
+    g_assert_true (label_in (f->dialog, "Changes to contacts in both apps flow both ways; other contacts go "
+                                        "only from Newsletter to Shop."));
+    g_assert_false (label_in (f->dialog, "Contacts and their changes flow both ways."));
     screenshot (f, "add-connection-3-direction-not-sending.png");
     /* … and sending again brings back what it was. */
     gtk_switch_set_active (GTK_SWITCH (send), TRUE);

@@ -212,7 +212,22 @@ update_direction_page (ConcordAddConnectionDialog *self)
       break;
     case CONCORD_DIRECTION_BOTH:
     default:
-      caption = g_strdup (_("Contacts and their changes flow both ways."));
+      {
+        gboolean sending_a = gtk_switch_get_active (rule_switch (self, CONCORD_SIDE_A));
+        gboolean sending_b = gtk_switch_get_active (rule_switch (self, CONCORD_SIDE_B));
+
+        /* Both ways, a side not sending: changes still flow both ways,
+         * contacts only the other way. */
+        if (sending_a && sending_b)
+          caption = g_strdup (_("Contacts and their changes flow both ways."));
+        else if (sending_a || sending_b)
+          /* Translators: %s are account names */
+          caption = g_strdup_printf (_("Changes to contacts in both apps flow both ways; other contacts go "
+                                       "only from %s to %s."),
+                                     sending_a ? name_a : name_b, sending_a ? name_b : name_a);
+        else
+          caption = g_strdup (_("Only changes to contacts already in both apps flow, both ways."));
+      }
       break;
     }
   gtk_label_set_label (self->direction_caption, caption);
