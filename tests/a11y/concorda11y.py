@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 SKIP = 77
@@ -377,6 +376,25 @@ def ensure_a11y_bus():
     proc.terminate()
     return SKIP
 
+
+
+def prepare():
+    """What a walk needs: a display, a session bus with an unlocked
+    keyring, xdotool and the accessibility bus. Returns the bus's launcher
+    (None when it was running), or SKIP after saying what is missing."""
+    if not os.environ.get("DISPLAY") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        print("skip: needs a display and a session bus (tools/in-session.sh)")
+        return SKIP
+    if not shutil.which("xdotool"):
+        print("skip: needs xdotool")
+        return SKIP
+    if not has_keyring():
+        print("skip: needs an unlocked keyring (tools/in-session.sh)")
+        return SKIP
+    launcher = ensure_a11y_bus()
+    if launcher == SKIP:
+        print("skip: no accessibility bus (install at-spi2-core)")
+    return launcher
 
 def has_keyring():
     bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)

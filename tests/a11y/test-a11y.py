@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from concorda11y import (  # noqa: E402
-    SKIP, states, role, name_of, walk, Failure, wait_for, App, ensure_a11y_bus, has_keyring, GLib,
+    SKIP, states, role, name_of, Failure, wait_for, App, prepare, GLib,
 )
 
 
@@ -144,18 +144,8 @@ def walk_screens(app):
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: test-a11y.py CONCORD")
-    if not os.environ.get("DISPLAY") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        print("skip: needs a display and a session bus (tools/in-session.sh)")
-        return SKIP
-    if not shutil.which("xdotool"):
-        print("skip: needs xdotool")
-        return SKIP
-    if not has_keyring():
-        print("skip: needs an unlocked keyring (tools/in-session.sh)")
-        return SKIP
-    launcher = ensure_a11y_bus()
+    launcher = prepare()
     if launcher == SKIP:
-        print("skip: no accessibility bus (install at-spi2-core)")
         return SKIP
 
     data = tempfile.mkdtemp(prefix="concord-a11y.")

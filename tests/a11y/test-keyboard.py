@@ -43,7 +43,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from concorda11y import (  # noqa: E402
-    SKIP, Atspi, GLib, App, walk, Failure, ensure_a11y_bus, has_keyring, name_of, name_problem, role,
+    SKIP, Atspi, GLib, App, walk, Failure, prepare, name_of, name_problem, role,
     states, wait_for, xwindow,
 )
 
@@ -608,18 +608,8 @@ def keyboard_walk(app, keys):
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: test-keyboard.py CONCORD CONCORD-CLI")
-    if not os.environ.get("DISPLAY") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        print("skip: needs a display and a session bus (tools/in-session.sh)")
-        return SKIP
-    if not shutil.which("xdotool"):
-        print("skip: needs xdotool")
-        return SKIP
-    if not has_keyring():
-        print("skip: needs an unlocked keyring (tools/in-session.sh)")
-        return SKIP
-    launcher = ensure_a11y_bus()
+    launcher = prepare()
     if launcher == SKIP:
-        print("skip: no accessibility bus (install at-spi2-core)")
         return SKIP
 
     data = tempfile.mkdtemp(prefix="concord-keys.")
