@@ -13,16 +13,19 @@
  *   edits    a run after 1% of each side's contacts were edited: must write
  *            exactly the edited contacts to the other side
  *
- *   bench-engine phase=initial n=100000 wall_s=4.20 rss_mb=180 writes_a=… writes_b=…
+ *   bench-engine phase=initial n=100000 wall_s=7.20 cpu_s=7.10 rss_mb=310 engine_mb=150 writes_a=… writes_b=…
  *
- * wall_s is the run's wall-clock time; rss_mb the process's peak resident
- * memory so far (it includes the two in-memory apps). Exits 1 when a phase
- * writes other than it must.
+ * wall_s is the run's wall-clock time and cpu_s the CPU time it took (the
+ * steadier figure on a busy machine); rss_mb the process's peak resident
+ * memory so far (it includes the two in-memory apps); engine_mb the
+ * engine's own peak heap during the phase, without the apps' records (see
+ * EngineMemory). Exits 1 when a phase writes other than it must.
  */
 
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -34,6 +37,45 @@
 static const char * const first_names[] = { "Ann", "Bob", "Cyd", "Dee", "Eve", "Fay", "Gus", "Hal" };
 static const char * const companies[] = { "Acme", "Globex", "Initech", "Umbrella", "Hooli" };
 
+/* The engine's own memory: the heap in use (glibc's count of what malloc
+ * gave out and not taken back) less what it was before anything was made,
+ * less what the two in-memory apps' stored records hold
+ * (concord_memory_connector_get_allocated_size()). Sampled at every page
+ * read and every batch written, through the run's progress callback. */
+typedef struct
+{
+  ConcordMemoryConnector *apps[2];
+  gsize                   base;
+  gssize                  peak;
+} EngineMemory;
+
+static gsize
+heap_in_use (void)
+{
+  struct mallinfo2 info = mallinfo2 ();
+
+  return info.uordblks + info.hblkhd;
+}
+
+static void
+sample_engine_memory (EngineMemory *memory)
+{
+  gssize own = (gssize) heap_in_use () - (gssize) memory->base -
+               (gssize) concord_memory_connector_get_allocated_size (memory->apps[0]) -
+               (gssize) concord_memory_connector_get_allocated_size (memory->apps[1]);
+
+  memory->peak = MAX (memory->peak, own);
+}
+
+static void
+on_progress (ConcordRunPhase  stage,
+             guint           done,
+             guint           total,
+             gpointer        user_data)
+{
+  sample_engine_memory (user_data);
+}
+
 static double
 peak_rss_mb (void)
 {
@@ -41,6 +83,18 @@ peak_rss_mb (void)
 
   getrusage (RUSAGE_SELF, &usage);
   return usage.ru_maxrss / 1024.0;
+}
+
+/* The process's CPU time (user and system): steadier than the wall clock
+ * on a busy machine. */
+static double
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 static char *
@@ -117,33 +171,41 @@ phase (const char             *name,
        ConcordSyncConfig      *config,
        ConcordMemoryConnector *a,
        ConcordMemoryConnector *b,
+       EngineMemory           *memory,
        gint64                  expect_a,
        gint64                  expect_b)
 {
+  ConcordRunOptions options = { .progress = on_progress, .progress_data = memory };
   ConcordRunSummary summary;
   g_autoptr(GError) error = NULL;
   gint64 start, end;
   guint writes_a, writes_b;
-  double wall;
+  double wall, cpu;
 
   concord_memory_connector_reset_counters (a);
   concord_memory_connector_reset_counters (b);
 
+  memory->peak = 0;
+  sample_engine_memory (memory);
+  cpu = cpu_seconds ();
   start = g_get_monotonic_time ();
   if (!concord_sync_run (store, connection_id, config, CONCORD_CONNECTOR (a), "contacts",
-                         CONCORD_CONNECTOR (b), "contacts", NULL, NULL, &summary, &error))
+                         CONCORD_CONNECTOR (b), "contacts", &options, NULL, &summary, &error))
     {
       g_printerr ("bench-engine: phase %s failed: %s\n", name, error->message);
       return FALSE;
     }
   end = g_get_monotonic_time ();
   wall = (end - start) / (double) G_USEC_PER_SEC;
+  cpu = cpu_seconds () - cpu;
+  sample_engine_memory (memory);
 
   writes_a = summary.created[0] + summary.updated[0];
   writes_b = summary.created[1] + summary.updated[1];
 
-  g_print ("bench-engine phase=%s n=%u wall_s=%.2f rss_mb=%.0f writes_a=%u writes_b=%u\n",
-           name, n, wall, peak_rss_mb (), writes_a, writes_b);
+  g_print ("bench-engine phase=%s n=%u wall_s=%.2f cpu_s=%.2f rss_mb=%.0f engine_mb=%.0f "
+           "writes_a=%u writes_b=%u\n",
+           name, n, wall, cpu, peak_rss_mb (), memory->peak / 1048576.0, writes_a, writes_b);
   g_print ("# %s: %u records read in %.2f s (%.0f records/s), %u created, %u updated, "
            "%u write calls, %u failed\n",
            name, summary.listed[0] + summary.listed[1], wall,
@@ -178,6 +240,7 @@ main (int   argc,
   g_autofree char *path = NULL;
   ConcordSyncConfig config;
   ConcordConnectionRow row = { 0 };
+  EngineMemory memory = { .base = heap_in_use () };
   const ConcordFieldSpec *specs;
   gint64 connection_id;
   guint n_specs, n_edits;
@@ -236,19 +299,25 @@ main (int   argc,
   fill (a, 0, n, n, FALSE);
   fill (b, n / 2, n, n, TRUE);
 
+  memory.apps[0] = a;
+  memory.apps[1] = b;
+
   g_print ("# the two in-memory apps hold %u + %u contacts: rss_mb=%.0f before any sync\n",
            concord_memory_connector_get_n_records (a), concord_memory_connector_get_n_records (b),
            peak_rss_mb ());
+  g_print ("# their records take %.0f MB of the heap; engine_mb is the engine's own peak heap, without them\n",
+           (concord_memory_connector_get_allocated_size (a) +
+            concord_memory_connector_get_allocated_size (b)) / 1048576.0);
 
   /* Initial: n/2 matched pairs get each other's fields, n/2 created each way. */
-  ok = phase ("initial", n, store, connection_id, &config, a, b, n, n);
-  ok = ok && phase ("resync", n, store, connection_id, &config, a, b, 0, 0);
+  ok = phase ("initial", n, store, connection_id, &config, a, b, &memory, n, n);
+  ok = ok && phase ("resync", n, store, connection_id, &config, a, b, &memory, 0, 0);
 
   n_edits = MAX (1, n / 100);
   /* Different fields, so a pair edited on both sides is no conflict. */
   edit_some (a, CONCORD_FIELD_JOB_TITLE, n_edits, 1);
   edit_some (b, CONCORD_FIELD_NOTES, n_edits, 7);
-  ok = ok && phase ("edits", n, store, connection_id, &config, a, b, n_edits, n_edits);
+  ok = ok && phase ("edits", n, store, connection_id, &config, a, b, &memory, n_edits, n_edits);
 
   concord_sync_config_clear (&config);
   g_clear_object (&store);

@@ -14,6 +14,69 @@
 #include "concord-record.h"
 #include "concord-test-utils.h"
 
+/* The general way to an email's key, from public parts, as
+ * concord_normalize_email() documents it: the fast way it takes for plain
+ * ASCII addresses must give the same key for every input. */
+static char *
+reference_email_key (const char *email)
+{
+  g_autofree char *folded = concord_email_fold (email);
+  g_autofree char *domain = NULL;
+  char *at;
+  char *key;
+
+  if (folded == NULL || (at = strrchr (folded, '@')) == NULL)
+    return NULL;
+  *at = '\0';
+  domain = g_hostname_to_ascii (at + 1);
+  if (domain == NULL)
+    return NULL;
+  key = g_strconcat (folded, "@", domain, NULL);
+  if (!concord_email_is_valid (key))
+    g_clear_pointer (&key, g_free);
+  return key;
+}
+
+static void
+test_normalize_email_ways_agree (void)
+{
+  static const char * const pieces[] = {
+    "a", "Z", "x", "n", "xn--", "XN--", "-", ".", "..", "@", "@@", " ", "\t", "0", "9", "_", "+",
+    "\xc3\xa9", "\xff", "\xe2\x80\x8b", "\x01", "\x7f", "~", "\"", "mail", "Example", "com",
+    "xn--bcher-kva", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (19);
+  guint fast = 0;
+
+  for (guint i = 0; i < 200000; i++)
+    {
+      g_autoptr(GString) email = g_string_new (NULL);
+      guint n = g_rand_int_range (rand, 1, 12);
+      g_autofree char *expected = NULL;
+      g_autofree char *key = NULL;
+
+      /* Mostly address-shaped: local part, "@", labels. */
+      if (g_rand_boolean (rand))
+        {
+          g_string_append (email, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+          g_string_append (email, "@");
+        }
+      for (guint k = 0; k < n; k++)
+        g_string_append (email, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+      if (g_rand_boolean (rand))
+        g_string_append (email, g_rand_boolean (rand) ? ".com" : ".DE ");
+
+      expected = reference_email_key (email->str);
+      key = concord_normalize_email (email->str);
+      if (g_strcmp0 (key, expected) != 0)
+        g_error ("\"%s\": key \"%s\", expected \"%s\"", email->str, key, expected);
+      fast += key != NULL && g_str_is_ascii (email->str);
+    }
+
+  /* Enough of them were plain addresses for the fast way to be tried. */
+  g_assert_cmpuint (fast, >, 10000);
+}
+
 static void
 test_normalize (void)
 {
@@ -364,6 +427,7 @@ main (int   argc,
   concord_test_init (&argc, &argv);
 
   g_test_add_func ("/concord/record/normalize", test_normalize);
+  g_test_add_func ("/concord/record/normalize-email-ways-agree", test_normalize_email_ways_agree);
   g_test_add_func ("/concord/record/equal-and-hash", test_equal_and_hash);
   g_test_add_func ("/concord/record/copy-and-variant", test_copy_and_variant);
   g_test_add_func ("/concord/record/serialize", test_serialize);

@@ -40,6 +40,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "concord-fields.h"
 #include "concord-record.h"
@@ -206,14 +209,73 @@ concord_email_fold (const char *email)
  * Returns: (transfer full) (nullable): the key, or %NULL when @email is
  *   not a valid address (such a record cannot be matched)
  */
+/* The common case, an address of printable ASCII whose domain is plain
+ * labels (letters, digits, inner hyphens, 1 to 63 of them, none "xn--"):
+ * there IDNA changes nothing but the case, so the key is the trimmed
+ * address in lower case. One allocation instead of four, and no IDNA walk;
+ * a run normalises every email it reads several times. Anything else
+ * returns FALSE and takes the general way; tests/test-record.c checks the
+ * two agree on random and hostile addresses. */
+static gboolean
+normalize_ascii_email (const char  *email,
+                       char       **key)
+{
+  const char *start = email;
+  const char *end;
+  const char *at = NULL;
+  const char *label;
+  char *out;
+
+  while (g_ascii_isspace (*start))
+    start++;
+  end = start + strlen (start);
+  while (end > start && g_ascii_isspace (end[-1]))
+    end--;
+
+  for (const char *p = start; p < end; p++)
+    {
+      if ((guchar) *p < 0x21 || (guchar) *p > 0x7e)
+        return FALSE;
+      if (*p == '@')
+        at = p;
+    }
+  if (at == NULL || end - start > 254)
+    return FALSE;
+
+  label = at + 1;
+  for (const char *p = at + 1; p <= end; p++)
+    {
+      if (p < end && *p != '.')
+        {
+          if (!g_ascii_isalnum (*p) && *p != '-')
+            return FALSE;
+          continue;
+        }
+      if (p - label < 1 || p - label > 63 || *label == '-' || p[-1] == '-' ||
+          (p - label >= 4 && g_ascii_strncasecmp (label, "xn--", 4) == 0))
+        return FALSE;
+      label = p + 1;
+    }
+
+  out = g_ascii_strdown (start, end - start);
+  if (!concord_email_is_valid (out))
+    g_clear_pointer (&out, g_free);
+  *key = out;
+  return TRUE;
+}
+
 char *
 concord_normalize_email (const char *email)
 {
-  g_autofree char *folded = concord_email_fold (email);
+  g_autofree char *folded = NULL;
   g_autofree char *domain = NULL;
   char *at;
   char *key;
 
+  if (email != NULL && normalize_ascii_email (email, &key))
+    return key;
+
+  folded = concord_email_fold (email);
   /* An address with broken bytes is not an address: never repair it. */
   if (folded == NULL || (at = strrchr (folded, '@')) == NULL)
     return NULL;
@@ -882,6 +944,61 @@ concord_record_set_modified (ConcordRecord *self,
   g_return_if_fail (self != NULL);
 
   self->modified = unix_seconds;
+}
+
+/* What one allocation takes: the allocator's own figure where there is one
+ * (glibc), else the size asked for. */
+static gsize
+allocated (const void *block,
+           gsize       asked)
+{
+  if (block == NULL)
+    return 0;
+#ifdef __GLIBC__
+  return malloc_usable_size ((void *) block);
+#else
+  return asked;
+#endif
+}
+
+/**
+ * concord_record_get_allocated_size:
+ *
+ * The memory the record holds on the heap: itself, its fields and their
+ * values. For benchmarks that tell the engine's memory from the apps' in
+ * the same process.
+ *
+ * Returns: bytes
+ */
+gsize
+concord_record_get_allocated_size (const ConcordRecord *self)
+{
+  gsize size;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  size = allocated (self, sizeof *self) +
+         allocated (self->fields, self->n_allocated * sizeof (Field)) +
+         allocated (self->remote_id, self->remote_id != NULL ? strlen (self->remote_id) + 1 : 0) +
+         allocated (self->version, self->version != NULL ? strlen (self->version) + 1 : 0);
+
+  for (guint i = 0; i < self->n_fields; i++)
+    {
+      const ConcordValue *value = &self->fields[i].value;
+
+      if (value->type == CONCORD_FIELD_TYPE_STRING_SET)
+        {
+          guint n = g_strv_length (value->v.set);
+
+          size += allocated (value->v.set, (n + 1) * sizeof (char *));
+          for (guint k = 0; k < n; k++)
+            size += allocated (value->v.set[k], strlen (value->v.set[k]) + 1);
+        }
+      else if (CONCORD_FIELD_TYPE_IS_TEXT (value->type) && value->v.text != NULL)
+        size += allocated (value->v.text, strlen (value->v.text) + 1);
+    }
+
+  return size;
 }
 
 guint

@@ -112,6 +112,7 @@ void                concord_record_set_modified   (ConcordRecord       *self,
                                                    gint64               unix_seconds);
 
 guint               concord_record_get_n_fields   (const ConcordRecord *self);
+gsize               concord_record_get_allocated_size (const ConcordRecord *self);
 const ConcordValue *concord_record_get_field_at   (const ConcordRecord *self,
                                                    guint                index,
                                                    const char         **key);

@@ -153,6 +153,7 @@ typedef enum
   STMT_RESET_INDEX_HASHES,
 
   STMT_ADD_LINK,
+  STMT_GET_LINK_ID,
   STMT_GET_LINK,
   STMT_DELETE_LINK_BASELINE,
   STMT_UNLINK_RECORDS,
@@ -218,6 +219,12 @@ struct _ConcordStore
   int           schema_version;
   gboolean      in_transaction;             /* between concord_store_begin() and commit/rollback */
   GHashTable   *run_locks;                  /* (owned) connection id → RunLock held by this store */
+
+  /* The last journal row's contact and its search key: a sync run writes
+   * several rows about one contact in a row (one per field). */
+  char         *search_email;               /* (owned) (nullable) */
+  char         *search_name;                /* (owned) (nullable) */
+  char         *search_key;                 /* (owned) (nullable) */
 };
 
 /* The lock of one connection's runs, held from begin_run to finish_run. */
@@ -550,12 +557,13 @@ static const char * const statement_sql[N_STATEMENTS] = {
 
   /* Idempotent: adding the pair a crashed run already added returns its
    * id; pairing either record with another one is a conflict. */
+  /* A plain insert: an upsert with RETURNING cost a sync run as much as
+   * its journal. The pair already there is looked up when it fails. */
   [STMT_ADD_LINK] =
     "INSERT INTO links (connection_id, a_remote_id, b_remote_id, created) "
-    "VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT (connection_id, a_remote_id) DO UPDATE SET created = created "
-    "WHERE b_remote_id = excluded.b_remote_id "
-    "RETURNING id",
+    "VALUES (?1, ?2, ?3, ?4)",
+  [STMT_GET_LINK_ID] =
+    "SELECT id FROM links WHERE connection_id = ?1 AND a_remote_id = ?2 AND b_remote_id = ?3",
   [STMT_GET_LINK] = "SELECT a_remote_id, b_remote_id FROM links WHERE id = ?1",
   [STMT_DELETE_LINK_BASELINE] = "DELETE FROM baselines WHERE link_id = ?1",
   /* "link_id != 0" lets SQLite use the partial index records_link. */
@@ -1621,6 +1629,9 @@ concord_store_finalize (GObject *object)
   g_clear_pointer (&self->run_locks, g_hash_table_unref);
   close_database (self);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->search_email, g_free);
+  g_clear_pointer (&self->search_name, g_free);
+  g_clear_pointer (&self->search_key, g_free);
 
   G_OBJECT_CLASS (concord_store_parent_class)->finalize (object);
 }
@@ -3034,10 +3045,25 @@ concord_store_add_link (ConcordStore  *self,
   sqlite3_bind_int64 (stmt, 4, now_seconds ());
 
   rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    return sqlite3_column_int64 (stmt, 0);
+  if (rc == SQLITE_DONE)
+    return sqlite3_last_insert_rowid (self->db);
 
-  if (rc == SQLITE_DONE || (rc & 0xff) == SQLITE_CONSTRAINT)
+  /* The same pair again is the link there; a record paired with another
+   * is a conflict. */
+  if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    {
+      g_autoptr(Statement) find = lease_statement (self, STMT_GET_LINK_ID, error);
+
+      if (find == NULL)
+        return 0;
+      sqlite3_bind_int64 (find, 1, connection_id);
+      bind_text (find, 2, a_remote_id);
+      bind_text (find, 3, b_remote_id);
+      if (sqlite3_step (find) == SQLITE_ROW)
+        return sqlite3_column_int64 (find, 0);
+    }
+
+  if ((rc & 0xff) == SQLITE_CONSTRAINT)
     g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
                  "Could not add a link: one of the records is already paired with another");
   else
@@ -3842,7 +3868,6 @@ concord_store_add_journal (ConcordStore             *self,
                            const ConcordJournalRow  *row,
                            GError                  **error)
 {
-  g_autofree char *search = NULL;
   g_autoptr(Statement) stmt = NULL;
   g_autofree char *field = NULL;
   g_autofree char *before = NULL;
@@ -3882,9 +3907,21 @@ concord_store_add_journal (ConcordStore             *self,
   bind_text (stmt, 12, error_text != NULL ? error_text : row->error);
   bind_text (stmt, 13, email != NULL ? email : row->email);
   bind_text (stmt, 14, name != NULL ? name : row->name);
-  search = concord_store_make_search_key (email != NULL ? email : row->email,
-                                          name != NULL ? name : row->name);
-  bind_text (stmt, 15, search);
+  {
+    const char *row_email = email != NULL ? email : row->email;
+    const char *row_name = name != NULL ? name : row->name;
+
+    if (g_strcmp0 (row_email, self->search_email) != 0 || g_strcmp0 (row_name, self->search_name) != 0)
+      {
+        g_free (self->search_email);
+        g_free (self->search_name);
+        g_free (self->search_key);
+        self->search_email = g_strdup (row_email);
+        self->search_name = g_strdup (row_name);
+        self->search_key = concord_store_make_search_key (row_email, row_name);
+      }
+    bind_text (stmt, 15, self->search_key);
+  }
   bind_text (stmt, 16, row->code);
   bind_text (stmt, 17, row->code_side);
   bind_text (stmt, 18, row->code_field);

@@ -56,6 +56,7 @@ ConcordRecord          *concord_memory_connector_lookup           (ConcordMemory
                                                                    const char             *remote_id);
 GPtrArray              *concord_memory_connector_get_all          (ConcordMemoryConnector *self);
 guint                   concord_memory_connector_get_n_records    (ConcordMemoryConnector *self);
+gsize                   concord_memory_connector_get_allocated_size (ConcordMemoryConnector *self);
 
 /* Time: modification times are this clock (seconds); each write advances it. */
 void                    concord_memory_connector_set_now          (ConcordMemoryConnector *self,
