@@ -237,5 +237,24 @@ void concord_engine_reschedule   (ConcordEngine          *self,
 /* Frees the engine's cache of an account's lists (concord-engine-setup.c). */
 void concord_engine_choices_free (gpointer                data);
 
+/* The arguments of an activity job (concord-engine-activity*.c). */
+typedef struct
+{
+  gint64  connection_id;
+  gint64  conflict_id;
+  char   *search;
+  guint   offset;
+  guint   limit;
+  guint   total;
+} ConcordEngineActivityJob;
+
+/* The task of an activity job about @connection_id. */
+GTask *concord_engine_activity_task (ConcordEngine             *self,
+                                     gpointer                   tag,
+                                     gint64                     connection_id,
+                                     GCancellable              *cancellable,
+                                     GAsyncReadyCallback        callback,
+                                     gpointer                   user_data,
+                                     ConcordEngineActivityJob **job);
 
 G_END_DECLS
