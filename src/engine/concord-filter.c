@@ -118,9 +118,14 @@ concord_filter_op_fits (ConcordFilterOp  op,
     }
 }
 
-/* How many values an operator takes: 0, 1, or -1 for one or more. */
-static int
-op_arity (ConcordFilterOp op)
+/**
+ * concord_filter_op_arity:
+ * @op: an operator
+ *
+ * Returns: how many values @op takes: 0, 1, or -1 for one or more
+ */
+int
+concord_filter_op_arity (ConcordFilterOp op)
 {
   switch (op)
     {
@@ -342,7 +347,7 @@ validate_at (const ConcordFilter  *self,
     }
 
   n_values = g_strv_length (self->values);
-  arity = op_arity (self->op);
+  arity = concord_filter_op_arity (self->op);
   if ((arity == 0 && n_values != 0) || (arity == 1 && n_values != 1) || (arity < 0 && n_values == 0))
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
