@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "concord-engine-private.h"
+#include "concord-enum-types.h"
 
 G_DEFINE_FINAL_TYPE (ConcordConnectionState, concord_connection_state, G_TYPE_OBJECT)
 
@@ -65,13 +66,13 @@ concord_connection_state_get_property (GObject    *object,
       g_value_set_string (value, self->account_b);
       break;
     case CONCORD_STATE_PROP_DIRECTION:
-      g_value_set_int (value, self->direction);
+      g_value_set_enum (value, self->direction);
       break;
     case CONCORD_STATE_PROP_ENABLED:
       g_value_set_boolean (value, self->enabled);
       break;
     case CONCORD_STATE_PROP_STATUS:
-      g_value_set_int (value, self->status);
+      g_value_set_enum (value, self->status);
       break;
     case CONCORD_STATE_PROP_FRACTION:
       g_value_set_double (value, self->fraction);
@@ -117,10 +118,11 @@ concord_connection_state_class_init (ConcordConnectionStateClass *klass)
   state_properties[CONCORD_STATE_PROP_APP_B] = g_param_spec_string ("app-b", NULL, NULL, NULL, flags);
   state_properties[CONCORD_STATE_PROP_ACCOUNT_A] = g_param_spec_string ("account-a", NULL, NULL, NULL, flags);
   state_properties[CONCORD_STATE_PROP_ACCOUNT_B] = g_param_spec_string ("account-b", NULL, NULL, NULL, flags);
-  state_properties[CONCORD_STATE_PROP_DIRECTION] = g_param_spec_int ("direction", NULL, NULL, 0, 2, 0, flags);
+  state_properties[CONCORD_STATE_PROP_DIRECTION] =
+    g_param_spec_enum ("direction", NULL, NULL, CONCORD_TYPE_DIRECTION, CONCORD_DIRECTION_BOTH, flags);
   state_properties[CONCORD_STATE_PROP_ENABLED] = g_param_spec_boolean ("enabled", NULL, NULL, FALSE, flags);
-  state_properties[CONCORD_STATE_PROP_STATUS] = g_param_spec_int ("status", NULL, NULL, 0, CONCORD_CONNECTION_FAILING,
-                                                                  0, flags);
+  state_properties[CONCORD_STATE_PROP_STATUS] =
+    g_param_spec_enum ("status", NULL, NULL, CONCORD_TYPE_CONNECTION_STATUS, CONCORD_CONNECTION_OFF, flags);
   state_properties[CONCORD_STATE_PROP_FRACTION] = g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0, flags);
   state_properties[CONCORD_STATE_PROP_PROGRESS] = g_param_spec_string ("progress", NULL, NULL, NULL, flags);
   state_properties[CONCORD_STATE_PROP_LAST_SYNC] = g_param_spec_int64 ("last-sync", NULL, NULL, 0, G_MAXINT64, 0, flags);
