@@ -20,7 +20,8 @@
  *   concord-engine-account-options.c   accounts' options
  *   concord-engine-connections.c       connections
  *   concord-engine-setup.c             what the editors start from
- *   concord-engine-activity.c          a connection's activity
+ *   concord-engine-activity.c          a connection's activity and health
+ *   concord-engine-activity-flip.c     "Use the other value" on a conflict
  *   concord-engine-rules.c             a connection's rules
  */
 
@@ -207,10 +208,10 @@ typedef struct
   char                 *code_side; /* (nullable) "a" or "b" */
 } ConcordEngineSnapshot;
 
-void                   concord_engine_snapshot_free (gpointer               data);
+void                   concord_engine_snapshot_free  (gpointer               data);
 /* Engine thread. */
-ConcordEngineSnapshot *concord_engine_take_snapshot (ConcordEngine         *self,
-                                                     ConcordConnectionRow  *row);
+ConcordEngineSnapshot *concord_engine_take_snapshot  (ConcordEngine         *self,
+                                                      ConcordConnectionRow  *row);
 /* UI thread: the connection's state made from @snapshot (added when new). */
 void                   concord_engine_apply_snapshot (ConcordEngine         *self,
                                                       ConcordEngineSnapshot *snapshot);

@@ -20,6 +20,7 @@
 #define CHANGE_DELAY_SECONDS 3
 /* A failing connection waits at most this long (unless its schedule is longer). */
 #define MAX_BACKOFF_SECONDS 3600
+
 typedef struct
 {
   ConcordEngine *engine;  /* (unowned) the engine destroys the source first */
