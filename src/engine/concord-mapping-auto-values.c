@@ -206,7 +206,8 @@ values_among_options (ConcordMappingAutoContext  *ctx,
         {
           g_ptr_array_add (value_pairs, g_strdup (text));
           g_ptr_array_add (value_pairs, g_strdup (to->spec->choices[option]));
-          by_label = by_label || !g_str_equal (concord_mapping_option_label (to->spec, option), to->spec->choices[option]);
+          by_label = by_label || !g_str_equal (concord_mapping_option_label (to->spec, option),
+                                               to->spec->choices[option]);
         }
     }
 

@@ -187,7 +187,8 @@ gboolean
 concord_mapping_types_safe (ConcordFieldType a,
                             ConcordFieldType b)
 {
-  return a == b || (is_texty (a) && is_texty (b)) || (concord_mapping_is_date_type (a) && concord_mapping_is_date_type (b));
+  return a == b || (is_texty (a) && is_texty (b)) ||
+         (concord_mapping_is_date_type (a) && concord_mapping_is_date_type (b));
 }
 
 gboolean
@@ -390,7 +391,8 @@ options_are_statuses (const ConcordFieldSpec  *spec,
     return FALSE;
 
   for (guint i = 0; spec->choices[i] != NULL; i++)
-    if (concord_mapping_find_option (status, spec->choices[i]) < 0 && concord_mapping_find_option (status, concord_mapping_option_label (spec, i)) < 0)
+    if (concord_mapping_find_option (status, spec->choices[i]) < 0 &&
+        concord_mapping_find_option (status, concord_mapping_option_label (spec, i)) < 0)
       return FALSE;
 
   return TRUE;
