@@ -166,6 +166,166 @@ labelled_to_text (const ConcordValue *set,
   return g_strjoinv (format != NULL ? format : ", ", (char **) values->pdata);
 }
 
+/* Into text: a string, an option, a phone number or an email address. */
+static gboolean
+to_text (const ConcordValue  *in,
+         ConcordFieldType     to,
+         const char          *format,
+         ConcordRecord       *scratch,
+         const char          *to_name,
+         GError             **error)
+{
+  g_autofree char *text = NULL;
+
+  if (in->type == CONCORD_FIELD_TYPE_STRING_SET && labelled_set (in))
+    text = labelled_to_text (in, to, format);
+  else if (in->type == CONCORD_FIELD_TYPE_STRING_SET)
+    text = g_strjoinv (format != NULL ? format : ", ", in->v.set);
+  else if (in->type == CONCORD_FIELD_TYPE_DATE)
+    text = date_to_text (in->v.text, format);
+  else
+    text = concord_value_to_string (in);
+
+  if (to == CONCORD_FIELD_TYPE_EMAIL)
+    {
+      g_autofree char *email = concord_normalize_email (text);
+
+      if (email == NULL)
+        return fail (error, "a value that is not an email address", to_name);
+    }
+  concord_record_set_text (scratch, "v", to, text);
+  return TRUE;
+}
+
+static gboolean
+to_number (const ConcordValue  *in,
+           ConcordFieldType     to,
+           const char          *format,
+           ConcordRecord       *scratch,
+           const char          *to_name,
+           GError             **error)
+{
+  if (in->type == CONCORD_FIELD_TYPE_BOOLEAN)
+    concord_record_set_number (scratch, "v", in->v.boolean ? 1 : 0);
+  else if (CONCORD_FIELD_TYPE_IS_TEXT (in->type))
+    {
+      char *end = NULL;
+      g_autofree char *clean = g_strstrip (g_strdup (in->v.text));
+      double number = g_ascii_strtod (clean, &end);
+
+      if (*clean == '\0' || end == NULL || *end != '\0' || !isfinite (number))
+        return fail (error, "text that is not a number", to_name);
+      concord_record_set_number (scratch, "v", number);
+    }
+  else
+    return fail (error, concord_field_type_to_string (in->type), to_name);
+  return TRUE;
+}
+
+static gboolean
+to_boolean (const ConcordValue  *in,
+            ConcordFieldType     to,
+            const char          *format,
+            ConcordRecord       *scratch,
+            const char          *to_name,
+            GError             **error)
+{
+  gboolean b;
+
+  if (in->type == CONCORD_FIELD_TYPE_NUMBER)
+    b = in->v.number != 0;
+  else if (!CONCORD_FIELD_TYPE_IS_TEXT (in->type) || !text_to_boolean (in->v.text, &b))
+    return fail (error, "a value that is not yes or no", to_name);
+  concord_record_set_boolean (scratch, "v", b);
+  return TRUE;
+}
+
+static gboolean
+to_date (const ConcordValue  *in,
+         ConcordFieldType     to,
+         const char          *format,
+         ConcordRecord       *scratch,
+         const char          *to_name,
+         GError             **error)
+{
+  if (in->type == CONCORD_FIELD_TYPE_DATETIME)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (in->v.datetime);
+      g_autofree char *day = dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : NULL;
+
+      if (day == NULL)
+        return fail (error, "a date-time out of range", to_name);
+      concord_record_set_text (scratch, "v", CONCORD_FIELD_TYPE_DATE, day);
+    }
+  else if (CONCORD_FIELD_TYPE_IS_TEXT (in->type))
+    {
+      g_autofree char *day = text_to_date (in->v.text, format);
+
+      if (day == NULL)
+        return fail (error, "text that is not a date in the expected format", to_name);
+      concord_record_set_text (scratch, "v", CONCORD_FIELD_TYPE_DATE, day);
+    }
+  else
+    return fail (error, concord_field_type_to_string (in->type), to_name);
+  return TRUE;
+}
+
+static gboolean
+to_datetime (const ConcordValue  *in,
+             ConcordFieldType     to,
+             const char          *format,
+             ConcordRecord       *scratch,
+             const char          *to_name,
+             GError             **error)
+{
+  if (CONCORD_FIELD_TYPE_IS_TEXT (in->type))
+    {
+      g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+      g_autoptr(GDateTime) dt = NULL;
+      g_autofree char *day = in->type == CONCORD_FIELD_TYPE_DATE ? g_strdup (in->v.text)
+                                                                : text_to_date (in->v.text, format);
+
+      if (day != NULL && strlen (in->v.text) <= 10)
+        {
+          g_autofree char *midnight = g_strconcat (day, "T00:00:00", NULL);
+
+          dt = g_date_time_new_from_iso8601 (midnight, utc);
+        }
+      else
+        dt = g_date_time_new_from_iso8601 (in->v.text, utc);
+      if (dt == NULL)
+        return fail (error, "text that is not a date-time", to_name);
+      concord_record_set_datetime (scratch, "v", g_date_time_to_unix (dt));
+    }
+  else
+    return fail (error, concord_field_type_to_string (in->type), to_name);
+  return TRUE;
+}
+
+static gboolean
+to_set (const ConcordValue  *in,
+        ConcordFieldType     to,
+        const char          *format,
+        ConcordRecord       *scratch,
+        const char          *to_name,
+        GError             **error)
+{
+  if (CONCORD_FIELD_TYPE_IS_TEXT (in->type))
+    {
+      g_auto(GStrv) items = g_strsplit (in->v.text, format != NULL ? format : ",", -1);
+
+      concord_record_set_set (scratch, "v", (const char * const *) items);
+    }
+  else
+    {
+      g_autofree char *text = concord_value_to_string (in);
+      const char *one[] = { text, NULL };
+
+      concord_record_set_set (scratch, "v", one);
+    }
+  return TRUE;
+}
+
 /**
  * concord_value_convert:
  * @in: the value, of any type
@@ -206,118 +366,33 @@ concord_value_convert (const ConcordValue  *in,
     case CONCORD_FIELD_TYPE_ENUM:
     case CONCORD_FIELD_TYPE_PHONE:
     case CONCORD_FIELD_TYPE_EMAIL:
-      {
-        g_autofree char *text = NULL;
-
-        if (in->type == CONCORD_FIELD_TYPE_STRING_SET && labelled_set (in))
-          text = labelled_to_text (in, to, format);
-        else if (in->type == CONCORD_FIELD_TYPE_STRING_SET)
-          text = g_strjoinv (format != NULL ? format : ", ", in->v.set);
-        else if (in->type == CONCORD_FIELD_TYPE_DATE)
-          text = date_to_text (in->v.text, format);
-        else
-          text = concord_value_to_string (in);
-
-        if (to == CONCORD_FIELD_TYPE_EMAIL)
-          {
-            g_autofree char *email = concord_normalize_email (text);
-
-            if (email == NULL)
-              return fail (error, "a value that is not an email address", to_name);
-          }
-        concord_record_set_text (scratch, "v", to, text);
-        break;
-      }
+      if (!to_text (in, to, format, scratch, to_name, error))
+        return FALSE;
+      break;
 
     case CONCORD_FIELD_TYPE_NUMBER:
-      if (in->type == CONCORD_FIELD_TYPE_BOOLEAN)
-        concord_record_set_number (scratch, "v", in->v.boolean ? 1 : 0);
-      else if (CONCORD_FIELD_TYPE_IS_TEXT (in->type))
-        {
-          char *end = NULL;
-          g_autofree char *clean = g_strstrip (g_strdup (in->v.text));
-          double number = g_ascii_strtod (clean, &end);
-
-          if (*clean == '\0' || end == NULL || *end != '\0' || !isfinite (number))
-            return fail (error, "text that is not a number", to_name);
-          concord_record_set_number (scratch, "v", number);
-        }
-      else
-        return fail (error, concord_field_type_to_string (in->type), to_name);
+      if (!to_number (in, to, format, scratch, to_name, error))
+        return FALSE;
       break;
 
     case CONCORD_FIELD_TYPE_BOOLEAN:
-      {
-        gboolean b;
-
-        if (in->type == CONCORD_FIELD_TYPE_NUMBER)
-          b = in->v.number != 0;
-        else if (!CONCORD_FIELD_TYPE_IS_TEXT (in->type) || !text_to_boolean (in->v.text, &b))
-          return fail (error, "a value that is not yes or no", to_name);
-        concord_record_set_boolean (scratch, "v", b);
-        break;
-      }
+      if (!to_boolean (in, to, format, scratch, to_name, error))
+        return FALSE;
+      break;
 
     case CONCORD_FIELD_TYPE_DATE:
-      if (in->type == CONCORD_FIELD_TYPE_DATETIME)
-        {
-          g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (in->v.datetime);
-          g_autofree char *day = dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : NULL;
-
-          if (day == NULL)
-            return fail (error, "a date-time out of range", to_name);
-          concord_record_set_text (scratch, "v", CONCORD_FIELD_TYPE_DATE, day);
-        }
-      else if (CONCORD_FIELD_TYPE_IS_TEXT (in->type))
-        {
-          g_autofree char *day = text_to_date (in->v.text, format);
-
-          if (day == NULL)
-            return fail (error, "text that is not a date in the expected format", to_name);
-          concord_record_set_text (scratch, "v", CONCORD_FIELD_TYPE_DATE, day);
-        }
-      else
-        return fail (error, concord_field_type_to_string (in->type), to_name);
+      if (!to_date (in, to, format, scratch, to_name, error))
+        return FALSE;
       break;
 
     case CONCORD_FIELD_TYPE_DATETIME:
-      if (CONCORD_FIELD_TYPE_IS_TEXT (in->type))
-        {
-          g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
-          g_autoptr(GDateTime) dt = NULL;
-          g_autofree char *day = in->type == CONCORD_FIELD_TYPE_DATE ? g_strdup (in->v.text)
-                                                                    : text_to_date (in->v.text, format);
-
-          if (day != NULL && strlen (in->v.text) <= 10)
-            {
-              g_autofree char *midnight = g_strconcat (day, "T00:00:00", NULL);
-
-              dt = g_date_time_new_from_iso8601 (midnight, utc);
-            }
-          else
-            dt = g_date_time_new_from_iso8601 (in->v.text, utc);
-          if (dt == NULL)
-            return fail (error, "text that is not a date-time", to_name);
-          concord_record_set_datetime (scratch, "v", g_date_time_to_unix (dt));
-        }
-      else
-        return fail (error, concord_field_type_to_string (in->type), to_name);
+      if (!to_datetime (in, to, format, scratch, to_name, error))
+        return FALSE;
       break;
 
     case CONCORD_FIELD_TYPE_STRING_SET:
-      if (CONCORD_FIELD_TYPE_IS_TEXT (in->type))
-        {
-          g_auto(GStrv) items = g_strsplit (in->v.text, format != NULL ? format : ",", -1);
-
-          concord_record_set_set (scratch, "v", (const char * const *) items);
-        }
-      else
-        {
-          g_autofree char *text = concord_value_to_string (in);
-          const char *one[] = { text, NULL };
-
-          concord_record_set_set (scratch, "v", one);
-        }
+      if (!to_set (in, to, format, scratch, to_name, error))
+        return FALSE;
       break;
 
     default:

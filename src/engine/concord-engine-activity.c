@@ -15,18 +15,7 @@
  * small and the store walks indexes only to reach them, so the view can
  * ask for any page of 100,000 rows at any time.
  *
- * "Use the other value". A field conflict was settled by the policy: the
- * winner's value went to the loser's side. Choosing the other value puts
- * the loser's own value back on the loser's side, through its connector,
- * and leaves the baseline alone: to the next run that is an ordinary edit
- * on one side, which it carries to the other side through the mapping,
- * the rules and the writes' usual safeguards (so both sides end with the
- * value, invariants 1, 5 and 7 hold, and nothing is written that a run
- * would not write). It is refused when either side changed the field
- * since the conflict was settled, so no newer edit is lost (invariant 2),
- * when the field no longer flows that way, and for a suppressed status
- * (invariant 19). The write is journaled, and the conflict remembers the
- * choice.
+ * "Use the other value" on a conflict is in concord-engine-activity-flip.c.
  *
  * Health. Paired contacts are in sync; unpaired contacts last left out on
  * purpose are excluded; the failed writes of the newest run, grouped by
@@ -56,20 +45,10 @@
 #define MAX_DETAIL_CHARS 500
 #define MAX_PAGE 1000
 
-typedef struct
-{
-  gint64  connection_id;
-  gint64  conflict_id;
-  char   *search;
-  guint   offset;
-  guint   limit;
-  guint   total;
-} ActivityJob;
-
 static void
 activity_job_free (gpointer data)
 {
-  ActivityJob *job = data;
+  ConcordEngineActivityJob *job = data;
 
   g_free (job->search);
   g_free (job);
@@ -470,7 +449,7 @@ query_activity_worker (GTask        *task,
                        GCancellable *cancellable)
 {
   ConcordEngine *self = source_object;
-  ActivityJob *job = task_data;
+  ConcordEngineActivityJob *job = task_data;
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_auto(SideNames) names = { { NULL, NULL } };
@@ -513,310 +492,6 @@ query_activity_worker (GTask        *task,
 
   job->total = (guint) CLAMP (total, 0, G_MAXUINT);
   g_task_return_pointer (task, g_steal_pointer (&rows), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static ConcordRecord *
-record_from_baseline (GVariant *variant)
-{
-  if (g_variant_is_of_type (variant, G_VARIANT_TYPE_BYTESTRING))
-    {
-      gsize length;
-      const guint8 *data = g_variant_get_fixed_array (variant, &length, 1);
-
-      return concord_record_new_from_serialized (data, length);
-    }
-
-  return concord_record_new_from_variant (variant);
-}
-
-static char *
-value_text (const ConcordRecord *record,
-            GQuark               key)
-{
-  const ConcordValue *value = record != NULL ? concord_record_get_quark (record, key) : NULL;
-
-  return value != NULL ? concord_value_to_string (value) : NULL;
-}
-
-/* Parses the text form of a value (concord_value_to_string()) back. */
-static gboolean
-set_from_text (ConcordRecord    *record,
-               const char       *key,
-               ConcordFieldType  type,
-               const char       *text)
-{
-  switch (type)
-    {
-    case CONCORD_FIELD_TYPE_NUMBER:
-      {
-        char *end = NULL;
-        double number = g_ascii_strtod (text, &end);
-
-        if (end == text || *end != '\0')
-          return FALSE;
-        concord_record_set_number (record, key, number);
-        return TRUE;
-      }
-    case CONCORD_FIELD_TYPE_BOOLEAN:
-      if (g_strcmp0 (text, "true") != 0 && g_strcmp0 (text, "false") != 0)
-        return FALSE;
-      concord_record_set_boolean (record, key, g_strcmp0 (text, "true") == 0);
-      return TRUE;
-    case CONCORD_FIELD_TYPE_DATETIME:
-      {
-        g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
-        g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (text, utc);
-
-        if (when == NULL)
-          return FALSE;
-        concord_record_set_datetime (record, key, g_date_time_to_unix (when));
-        return TRUE;
-      }
-    case CONCORD_FIELD_TYPE_STRING_SET:
-      return FALSE;  /* sets merge; they never conflict */
-    default:
-      return concord_record_set_text (record, key, type, text);
-    }
-}
-
-static gboolean
-flows (ConcordDirection  direction,
-       ConcordPairFlow   flow,
-       ConcordSide       from)
-{
-  if (flow == CONCORD_PAIR_FLOW_OFF)
-    return FALSE;
-  if (from == CONCORD_SIDE_A)
-    return direction != CONCORD_DIRECTION_B_TO_A && flow != CONCORD_PAIR_FLOW_B_TO_A;
-  return direction != CONCORD_DIRECTION_A_TO_B && flow != CONCORD_PAIR_FLOW_A_TO_B;
-}
-
-static gboolean
-flip_conflict (ConcordEngine  *self,
-               ActivityJob    *job,
-               GError        **error)
-{
-  g_autoptr(ConcordConflictRow) conflict = NULL;
-  g_autoptr(ConcordConnectionRow) row = NULL;
-  g_autoptr(GPtrArray) schema_a = NULL;
-  g_autoptr(GPtrArray) schema_b = NULL;
-  g_autoptr(GVariant) variant_a = NULL;
-  g_autoptr(GVariant) variant_b = NULL;
-  g_autoptr(ConcordRecord) base_a = NULL;
-  g_autoptr(ConcordRecord) base_b = NULL;
-  g_autofree char *id_a = NULL;
-  g_autofree char *id_b = NULL;
-  GPtrArray **schemas[2] = { &schema_a, &schema_b };
-  ConcordRecord *base[2];
-  const char *ids[2];
-  g_autoptr(GPtrArray) fetched = NULL;
-  g_autoptr(GPtrArray) changes = NULL;
-  g_autoptr(GPtrArray) results = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(ConcordRecord) set = NULL;
-  g_autofree char *base_winner = NULL;
-  g_autofree char *base_loser = NULL;
-  g_autofree char *now_loser = NULL;
-  ConcordConnector *connectors[2];
-  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);  /* connectors[] */
-  const char *types[2];
-  const char *accounts[2];
-  const ConcordMappingPair *pair;
-  ConcordSyncConfig config;
-  ConcordSide winner, loser;
-  const char *winner_value, *loser_value;
-  const char *keys[2];
-  GAsyncResult *slot = NULL;
-  gint64 connection_id = 0;
-  gint index;
-
-  if (!concord_engine_ensure_store (self, error) ||
-      (conflict = concord_store_get_conflict (self->store, job->conflict_id, &connection_id,
-                                              error)) == NULL)
-    return FALSE;
-
-  if (connection_id != job->connection_id)
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
-                   "Conflict %" G_GINT64_FORMAT " is not one of this connection's",
-                   job->conflict_id);
-      return FALSE;
-    }
-  if (g_strcmp0 (conflict->kind, "field") != 0 || conflict->link_id == 0 ||
-      (g_strcmp0 (conflict->winner, "a") != 0 && g_strcmp0 (conflict->winner, "b") != 0))
-    {
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                           _("This conflict cannot be changed"));
-      return FALSE;
-    }
-  if (conflict->chosen != NULL)
-    {
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
-                           _("The other value was already chosen"));
-      return FALSE;
-    }
-
-  winner = g_strcmp0 (conflict->winner, "b") == 0 ? CONCORD_SIDE_B : CONCORD_SIDE_A;
-  loser = CONCORD_SIDE_OTHER (winner);
-  winner_value = winner == CONCORD_SIDE_A ? conflict->value_a : conflict->value_b;
-  loser_value = loser == CONCORD_SIDE_A ? conflict->value_a : conflict->value_b;
-
-  if ((row = concord_store_get_connection_by_id (self->store, connection_id, error)) == NULL)
-    return FALSE;
-  accounts[0] = row->account_a;
-  accounts[1] = row->account_b;
-  types[0] = row->type_a;
-  types[1] = row->type_b;
-  for (guint s = 0; s < 2; s++)
-    {
-      if ((connectors[s] = concord_engine_get_connector (self, accounts[s], error)) == NULL)
-        return FALSE;
-      g_ptr_array_add (held, connectors[s]);
-      if ((*schemas[s] = concord_engine_load_schema_sync (connectors[s], types[s], error)) == NULL)
-        return FALSE;
-    }
-
-  if (!concord_sync_config_init_for_connection (&config, row, schema_a, schema_b, error))
-    return FALSE;
-
-  index = concord_mapping_find (config.mapping, CONCORD_SIDE_A, conflict->field);
-  pair = index >= 0 ? concord_mapping_get_pair (config.mapping, index) : NULL;
-  if (pair == NULL || !flows (row->direction, pair->flow, loser) ||
-      pair->type_a == CONCORD_FIELD_TYPE_STRING_SET || pair->type_b == CONCORD_FIELD_TYPE_STRING_SET)
-    {
-      concord_sync_config_clear (&config);
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                           _("This field no longer syncs that way, so the other value cannot be used"));
-      return FALSE;
-    }
-  keys[0] = g_quark_to_string (pair->key_a);
-  keys[1] = g_quark_to_string (pair->key_b);
-
-  /* Both sides must still hold what the run settled: a newer edit on
-   * either side wins over an old choice. */
-  if (!concord_store_get_link (self->store, conflict->link_id, &id_a, &id_b, error) ||
-      !concord_store_get_baseline (self->store, conflict->link_id, &variant_a, &variant_b, error))
-    goto fail;
-  ids[0] = id_a;
-  ids[1] = id_b;
-  base[0] = base_a = record_from_baseline (variant_a);
-  base[1] = base_b = record_from_baseline (variant_b);
-  base_winner = value_text (base[winner], winner == CONCORD_SIDE_A ? pair->key_a : pair->key_b);
-  base_loser = value_text (base[loser], loser == CONCORD_SIDE_A ? pair->key_a : pair->key_b);
-  if (base[0] == NULL || base[1] == NULL || g_strcmp0 (base_winner, winner_value) != 0)
-    {
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
-                           _("The contact changed since this conflict; its newer value stays"));
-      goto fail;
-    }
-
-  {
-    const char *fetch_ids[] = { ids[loser], NULL };
-
-    concord_connector_fetch_async (connectors[loser], types[loser], fetch_ids, NULL,
-                                   concord_engine_store_result_cb, &slot);
-    result = concord_engine_wait_slot (&slot);
-    fetched = concord_connector_fetch_finish (connectors[loser], result, error);
-    g_clear_object (&result);
-    slot = NULL;
-    if (fetched == NULL)
-      goto fail;
-    if (fetched->len == 0)
-      {
-        g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
-                             _("The contact no longer exists in the app"));
-        goto fail;
-      }
-    now_loser = value_text (g_ptr_array_index (fetched, 0),
-                            loser == CONCORD_SIDE_A ? pair->key_a : pair->key_b);
-  }
-  if (g_strcmp0 (now_loser, base_loser) != 0)
-    {
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_CONFLICT,
-                           _("The contact changed since this conflict; its newer value stays"));
-      goto fail;
-    }
-
-  /* The loser's own value, back on its side; the next run carries it over. */
-  set = concord_record_new (ids[loser]);
-  if (loser_value != NULL &&
-      !set_from_text (set, keys[loser],
-                      loser == CONCORD_SIDE_A ? pair->type_a : pair->type_b, loser_value))
-    {
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                           _("The other value cannot be written back"));
-      goto fail;
-    }
-  changes = g_ptr_array_new_with_free_func ((GDestroyNotify) concord_record_change_free);
-  {
-    const char *clear[] = { keys[loser], NULL };
-
-    g_ptr_array_add (changes, concord_record_change_new (ids[loser], set,
-                                                         loser_value == NULL ? clear : NULL));
-  }
-  concord_connector_update_async (connectors[loser], types[loser], changes, NULL,
-                                  concord_engine_store_result_cb, &slot);
-  result = concord_engine_wait_slot (&slot);
-  results = concord_connector_update_finish (connectors[loser], result, error);
-  if (results == NULL)
-    goto fail;
-  for (guint i = 0; i < results->len; i++)
-    {
-      ConcordWriteResult *write = g_ptr_array_index (results, i);
-
-      if (write->error != NULL)
-        {
-          g_propagate_error (error, g_error_copy (write->error));
-          goto fail;
-        }
-    }
-
-  {
-    ConcordJournalRow journal = {
-      .run_id = 0,
-      .link_id = conflict->link_id,
-      .direction = (char *) (loser == CONCORD_SIDE_B ? "a-to-b" : "b-to-a"),
-      .remote_id = (char *) ids[loser],
-      .op = (char *) "update",
-      .field = (char *) keys[loser],
-      .before = now_loser,
-      .after = (char *) loser_value,
-      .outcome = (char *) "ok",
-      .email = conflict->email,
-      .name = conflict->name,
-    };
-
-    if (!concord_store_begin (self->store, error))
-      goto fail;
-    if (!concord_store_add_journal (self->store, connection_id, &journal, error) ||
-        !concord_store_choose_conflict (self->store, conflict->id, CONCORD_SIDE_NAME (loser), error) ||
-        !concord_store_commit (self->store, error))
-      {
-        concord_store_rollback (self->store);
-        goto fail;
-      }
-  }
-
-  concord_sync_config_clear (&config);
-  return TRUE;
-
-fail:
-  concord_sync_config_clear (&config);
-  return FALSE;
-}
-
-static void
-flip_conflict_worker (GTask        *task,
-                      gpointer      source_object,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (!flip_conflict (source_object, task_data, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
 }
 
 /* Pairs that stopped matching the rules of a direction that flows, by
@@ -868,7 +543,7 @@ get_health_worker (GTask        *task,
                    GCancellable *cancellable)
 {
   ConcordEngine *self = source_object;
-  ActivityJob *job = task_data;
+  ConcordEngineActivityJob *job = task_data;
   g_autoptr(ConcordHealth) health = g_new0 (ConcordHealth, 1);
   g_autoptr(GPtrArray) failures = NULL;
   g_autoptr(ConcordRunRow) last = NULL;
@@ -952,18 +627,18 @@ get_health_worker (GTask        *task,
 /* Public API                                                                */
 /* ------------------------------------------------------------------------- */
 
-static GTask *
-activity_task (ConcordEngine        *self,
-               gpointer              tag,
-               gint64                connection_id,
-               GCancellable         *cancellable,
-               GAsyncReadyCallback   callback,
-               gpointer              user_data,
-               ActivityJob         **job)
+GTask *
+concord_engine_activity_task (ConcordEngine             *self,
+                              gpointer                   tag,
+                              gint64                     connection_id,
+                              GCancellable              *cancellable,
+                              GAsyncReadyCallback        callback,
+                              gpointer                   user_data,
+                              ConcordEngineActivityJob **job)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
-  *job = g_new0 (ActivityJob, 1);
+  *job = g_new0 (ConcordEngineActivityJob, 1);
   (*job)->connection_id = connection_id;
   g_task_set_source_tag (task, tag);
   g_task_set_task_data (task, *job, activity_job_free);
@@ -992,11 +667,11 @@ concord_engine_query_activity_async (ConcordEngine       *self,
                                      gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  ActivityJob *job;
+  ConcordEngineActivityJob *job;
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
-  task = activity_task (self, concord_engine_query_activity_async, connection_id, cancellable,
+  task = concord_engine_activity_task (self, concord_engine_query_activity_async, connection_id, cancellable,
                         callback, user_data, &job);
   job->search = g_strdup (search);
   job->offset = offset;
@@ -1025,49 +700,8 @@ concord_engine_query_activity_finish (ConcordEngine  *self,
 
   rows = g_task_propagate_pointer (G_TASK (result), error);
   if (rows != NULL && total != NULL)
-    *total = ((ActivityJob *) g_task_get_task_data (G_TASK (result)))->total;
+    *total = ((ConcordEngineActivityJob *) g_task_get_task_data (G_TASK (result)))->total;
   return rows;
-}
-
-/**
- * concord_engine_flip_conflict_async:
- * @self: a #ConcordEngine
- * @connection_id: the connection
- * @conflict_id: a field conflict of it
- *
- * "Use the other value": puts the value that lost the conflict back on
- * its side, so that the next run carries it to the other side. Fails with
- * %CONCORD_ERROR_CONFLICT when a side changed the field since.
- */
-void
-concord_engine_flip_conflict_async (ConcordEngine       *self,
-                                    gint64               connection_id,
-                                    gint64               conflict_id,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  ActivityJob *job;
-
-  g_return_if_fail (CONCORD_IS_ENGINE (self));
-
-  task = activity_task (self, concord_engine_flip_conflict_async, connection_id, cancellable,
-                        callback, user_data, &job);
-  job->conflict_id = conflict_id;
-  concord_worker_thread_queue (self->worker, task, flip_conflict_worker);
-}
-
-gboolean
-concord_engine_flip_conflict_finish (ConcordEngine  *self,
-                                     GAsyncResult   *result,
-                                     GError        **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == concord_engine_flip_conflict_async,
-                        FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
@@ -1085,11 +719,11 @@ concord_engine_get_health_async (ConcordEngine       *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  ActivityJob *job;
+  ConcordEngineActivityJob *job;
 
   g_return_if_fail (CONCORD_IS_ENGINE (self));
 
-  task = activity_task (self, concord_engine_get_health_async, connection_id, cancellable,
+  task = concord_engine_activity_task (self, concord_engine_get_health_async, connection_id, cancellable,
                         callback, user_data, &job);
   concord_worker_thread_queue (self->worker, task, get_health_worker);
 }

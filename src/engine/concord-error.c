@@ -338,6 +338,156 @@ concord_error_is_key_problem (ConcordError code)
 #define NAMED(app, with_app, without) \
   ((app) != NULL ? g_strdup_printf ((with_app), (app)) : g_strdup (without))
 
+/* The key and the keyring. */
+static gboolean
+explain_access (ConcordError   code,
+                const char    *a,
+                char         **title,
+                char         **fix)
+{
+  switch (code)
+    {
+    case CONCORD_ERROR_AUTH_FAILED:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("%s refused Concord’s API key"), _("The app refused Concord’s API key"));
+      *fix = g_strdup (_("If the API key was changed or revoked, replace it in Preferences → Accounts → "
+                         "Replace Key (or with “concord-cli account set-key NAME”)."));
+      return TRUE;
+
+    case CONCORD_ERROR_AUTH_REQUIRED:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("No API key is stored for %s"), _("No API key is stored for the app"));
+      *fix = g_strdup (_("Add the API key in Preferences → Accounts → Replace Key (or with "
+                         "“concord-cli account set-key NAME”)."));
+      return TRUE;
+
+    case CONCORD_ERROR_AUTH_EXPIRED:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("The sign-in to %s has expired"), _("The sign-in to the app has expired"));
+      *fix = g_strdup (_("Sign in again in Preferences → Accounts; Concord syncs again by itself."));
+      return TRUE;
+
+    case CONCORD_ERROR_KEYRING:
+      *title = g_strdup (_("The keyring is locked or missing"));
+      *fix = g_strdup (_("Unlock the keyring (it opens with your login password), then sync again."));
+      return TRUE;
+
+    default:
+      return FALSE;
+    }
+}
+
+/* Talking with the app: reaching it, its pace, its answers. */
+static gboolean
+explain_exchange (ConcordError   code,
+                  const char    *a,
+                  char         **title,
+                  char         **fix)
+{
+  switch (code)
+    {
+    case CONCORD_ERROR_NETWORK:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("Could not reach %s"), _("Concord could not reach the app"));
+      *fix = g_strdup (_("Check the internet connection; Concord will try again on its own."));
+      return TRUE;
+
+    case CONCORD_ERROR_RATE_LIMITED:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("%s asked Concord to slow down"), _("The app asked Concord to slow down"));
+      *fix = g_strdup (_("Nothing to do: Concord waits as the app asks and will retry on its own."));
+      return TRUE;
+
+    case CONCORD_ERROR_SERVER:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("%s had a problem of its own"), _("The app had a problem of its own"));
+      *fix = g_strdup (_("Nothing to do: Concord will try again on the next sync."));
+      return TRUE;
+
+    case CONCORD_ERROR_PARSE:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("%s sent an answer Concord could not read"),
+                      _("The app sent an answer Concord could not read"));
+      *fix = g_strdup (_("Concord will try again on the next sync; if it keeps failing, report it."));
+      return TRUE;
+
+    case CONCORD_ERROR_TOO_LARGE:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("%s refused a request as too large"), _("The app refused a request as too large"));
+      *fix = g_strdup (_("Concord sends smaller parts on the next sync; if it keeps failing, report it."));
+      return TRUE;
+
+    case CONCORD_ERROR_PROTOCOL:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("%s answered in a way Concord does not understand"),
+                      _("The app answered in a way Concord does not understand"));
+      *fix = g_strdup (_("Concord will try again on the next sync; if it keeps failing, report it."));
+      return TRUE;
+
+    default:
+      return FALSE;
+    }
+}
+
+/* The app would not take one contact. */
+static gboolean
+explain_contact (ConcordError   code,
+                 const char    *a,
+                 const char    *field_label,
+                 char         **title,
+                 char         **fix)
+{
+  switch (code)
+    {
+    case CONCORD_ERROR_CONFLICT:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("The contact changed in %s while Concord wrote it"),
+                      _("The contact changed while Concord wrote it"));
+      *fix = g_strdup (_("Nothing to do: Concord reads it again on the next sync."));
+      return TRUE;
+
+    case CONCORD_ERROR_NOT_FOUND:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("The contact is no longer in %s"), _("The contact is no longer in the app"));
+      *fix = g_strdup (_("Nothing to do: Concord lets it go, or pairs it again, on the next sync."));
+      return TRUE;
+
+    case CONCORD_ERROR_INVALID_DATA:
+      if (field_label != NULL)
+        /* Translators: %s is the name of a contact's field, for example "Email" */
+        *title = g_strdup_printf (_("The contact’s “%s” is not valid"), field_label);
+      else
+        /* Translators: %s is an app's or account's name */
+        *title = NAMED (a, _("%s refused a value of the contact"),
+                        _("The app refused a value of the contact"));
+      *fix = g_strdup (_("Correct the value in the app the contact comes from; Concord syncs it on the "
+                         "next run."));
+      return TRUE;
+
+    case CONCORD_ERROR_REFUSED:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("The rules of %s refused the change"), _("The app’s rules refused the change"));
+      *fix = g_strdup (_("Check the contact in the app (a suppressed address, a locked record); Concord "
+                         "tries again when it changes."));
+      return TRUE;
+
+    case CONCORD_ERROR_QUOTA:
+      /* Translators: %s is an app's or account's name */
+      *title = NAMED (a, _("The plan of %s has no room left"), _("The app’s plan has no room left"));
+      *fix = g_strdup (_("Raise the plan or free some room in the app, then sync again."));
+      return TRUE;
+
+    case CONCORD_ERROR_AMBIGUOUS:
+      *title = g_strdup (_("The email address is on several contacts"));
+      *fix = g_strdup (_("Merge the duplicates, or give each contact its own email address, in the app "
+                         "that has them."));
+      return TRUE;
+
+    default:
+      return FALSE;
+    }
+}
+
 /**
  * concord_error_explain:
  * @code: what went wrong
@@ -363,71 +513,13 @@ concord_error_explain (ConcordError   code,
 
   g_return_if_fail (title != NULL && fix != NULL);
 
+  if (explain_access (code, a, title, fix) ||
+      explain_exchange (code, a, title, fix) ||
+      explain_contact (code, a, field_label, title, fix))
+    return;
+
   switch (code)
     {
-    case CONCORD_ERROR_AUTH_FAILED:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("%s refused Concord’s API key"), _("The app refused Concord’s API key"));
-      *fix = g_strdup (_("If the API key was changed or revoked, replace it in Preferences → Accounts → "
-                         "Replace Key (or with “concord-cli account set-key NAME”)."));
-      break;
-
-    case CONCORD_ERROR_AUTH_REQUIRED:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("No API key is stored for %s"), _("No API key is stored for the app"));
-      *fix = g_strdup (_("Add the API key in Preferences → Accounts → Replace Key (or with "
-                         "“concord-cli account set-key NAME”)."));
-      break;
-
-    case CONCORD_ERROR_AUTH_EXPIRED:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("The sign-in to %s has expired"), _("The sign-in to the app has expired"));
-      *fix = g_strdup (_("Sign in again in Preferences → Accounts; Concord syncs again by itself."));
-      break;
-
-    case CONCORD_ERROR_NETWORK:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("Could not reach %s"), _("Concord could not reach the app"));
-      *fix = g_strdup (_("Check the internet connection; Concord will try again on its own."));
-      break;
-
-    case CONCORD_ERROR_RATE_LIMITED:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("%s asked Concord to slow down"), _("The app asked Concord to slow down"));
-      *fix = g_strdup (_("Nothing to do: Concord waits as the app asks and will retry on its own."));
-      break;
-
-    case CONCORD_ERROR_SERVER:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("%s had a problem of its own"), _("The app had a problem of its own"));
-      *fix = g_strdup (_("Nothing to do: Concord will try again on the next sync."));
-      break;
-
-    case CONCORD_ERROR_PARSE:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("%s sent an answer Concord could not read"),
-                      _("The app sent an answer Concord could not read"));
-      *fix = g_strdup (_("Concord will try again on the next sync; if it keeps failing, report it."));
-      break;
-
-    case CONCORD_ERROR_CONFLICT:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("The contact changed in %s while Concord wrote it"),
-                      _("The contact changed while Concord wrote it"));
-      *fix = g_strdup (_("Nothing to do: Concord reads it again on the next sync."));
-      break;
-
-    case CONCORD_ERROR_NOT_FOUND:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("The contact is no longer in %s"), _("The contact is no longer in the app"));
-      *fix = g_strdup (_("Nothing to do: Concord lets it go, or pairs it again, on the next sync."));
-      break;
-
-    case CONCORD_ERROR_KEYRING:
-      *title = g_strdup (_("The keyring is locked or missing"));
-      *fix = g_strdup (_("Unlock the keyring (it opens with your login password), then sync again."));
-      break;
-
     case CONCORD_ERROR_INVALID:
       *title = g_strdup (_("The connection’s settings are not valid"));
       *fix = g_strdup (_("Check the connection’s rules and field mapping, then sync again."));
@@ -436,50 +528,6 @@ concord_error_explain (ConcordError   code,
     case CONCORD_ERROR_BUSY:
       *title = g_strdup (_("Another sync of this connection is going"));
       *fix = g_strdup (_("Nothing to do: Concord syncs once the other one is over."));
-      break;
-
-    case CONCORD_ERROR_INVALID_DATA:
-      if (field_label != NULL)
-        /* Translators: %s is the name of a contact's field, for example "Email" */
-        *title = g_strdup_printf (_("The contact’s “%s” is not valid"), field_label);
-      else
-        /* Translators: %s is an app's or account's name */
-        *title = NAMED (a, _("%s refused a value of the contact"),
-                        _("The app refused a value of the contact"));
-      *fix = g_strdup (_("Correct the value in the app the contact comes from; Concord syncs it on the "
-                         "next run."));
-      break;
-
-    case CONCORD_ERROR_REFUSED:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("The rules of %s refused the change"), _("The app’s rules refused the change"));
-      *fix = g_strdup (_("Check the contact in the app (a suppressed address, a locked record); Concord "
-                         "tries again when it changes."));
-      break;
-
-    case CONCORD_ERROR_QUOTA:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("The plan of %s has no room left"), _("The app’s plan has no room left"));
-      *fix = g_strdup (_("Raise the plan or free some room in the app, then sync again."));
-      break;
-
-    case CONCORD_ERROR_TOO_LARGE:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("%s refused a request as too large"), _("The app refused a request as too large"));
-      *fix = g_strdup (_("Concord sends smaller parts on the next sync; if it keeps failing, report it."));
-      break;
-
-    case CONCORD_ERROR_PROTOCOL:
-      /* Translators: %s is an app's or account's name */
-      *title = NAMED (a, _("%s answered in a way Concord does not understand"),
-                      _("The app answered in a way Concord does not understand"));
-      *fix = g_strdup (_("Concord will try again on the next sync; if it keeps failing, report it."));
-      break;
-
-    case CONCORD_ERROR_AMBIGUOUS:
-      *title = g_strdup (_("The email address is on several contacts"));
-      *fix = g_strdup (_("Merge the duplicates, or give each contact its own email address, in the app "
-                         "that has them."));
       break;
 
     case CONCORD_ERROR_CANCELLED:

@@ -15,6 +15,9 @@
  *   {"match": "all"|"any", "negate": false, "conditions": [ … ]}
  *   {"field": "status", "type": "enum", "op": "is", "values": ["active"], "negate": false}
  * "type" may be left out for canonical fields.
+ *
+ * This file builds, validates and reads and writes filters; evaluating one
+ * against a record is in concord-filter-eval.c.
  */
 
 #define G_LOG_DOMAIN "concord-filter"
@@ -26,24 +29,8 @@
 
 #include "concord-error.h"
 #include "concord-fields.h"
-#include "concord-filter.h"
+#include "concord-filter-private.h"
 #include "concord-json-private.h"
-
-struct _ConcordFilter
-{
-  gatomicrefcount   ref_count;
-  gboolean          negate;
-  /* group */
-  gboolean          is_group;
-  gboolean          any;
-  GPtrArray        *children;  /* (owned) (nullable) of ConcordFilter */
-  /* condition */
-  char             *field;
-  GQuark            field_quark;
-  ConcordFieldType  type;
-  ConcordFilterOp   op;
-  char            **values;    /* (owned) */
-};
 
 static const char * const op_names[] = {
   "is", "is-not", "contains", "does-not-contain", "starts-with", "is-empty", "is-not-empty",
@@ -118,9 +105,14 @@ concord_filter_op_fits (ConcordFilterOp  op,
     }
 }
 
-/* How many values an operator takes: 0, 1, or -1 for one or more. */
-static int
-op_arity (ConcordFilterOp op)
+/**
+ * concord_filter_op_arity:
+ * @op: an operator
+ *
+ * Returns: how many values @op takes: 0, 1, or -1 for one or more
+ */
+int
+concord_filter_op_arity (ConcordFilterOp op)
 {
   switch (op)
     {
@@ -150,9 +142,9 @@ op_arity (ConcordFilterOp op)
 /* Values                                                                    */
 /* ------------------------------------------------------------------------- */
 
-static gboolean
-parse_number (const char *text,
-              double     *number)
+gboolean
+concord_filter_parse_number (const char *text,
+                             double     *number)
 {
   char *end = NULL;
 
@@ -162,10 +154,9 @@ parse_number (const char *text,
   return end != NULL && *end == '\0' && isfinite (*number);
 }
 
-/* Unix seconds of "YYYY-MM-DD" (midnight UTC) or an ISO 8601 date-time. */
-static gboolean
-parse_time (const char *text,
-            gint64     *seconds)
+gboolean
+concord_filter_parse_time (const char *text,
+                           gint64     *seconds)
 {
   g_autoptr(GDateTime) dt = NULL;
   g_autofree char *with_time = NULL;
@@ -193,15 +184,15 @@ value_is_valid (const char       *value,
   gint64 seconds;
 
   if (op == CONCORD_FILTER_WITHIN_LAST_DAYS)
-    return parse_number (value, &number) && number >= 0 && number == floor (number);
+    return concord_filter_parse_number (value, &number) && number >= 0 && number == floor (number);
 
   switch (type)
     {
     case CONCORD_FIELD_TYPE_NUMBER:
-      return parse_number (value, &number);
+      return concord_filter_parse_number (value, &number);
     case CONCORD_FIELD_TYPE_DATE:
     case CONCORD_FIELD_TYPE_DATETIME:
-      return parse_time (value, &seconds);
+      return concord_filter_parse_time (value, &seconds);
     case CONCORD_FIELD_TYPE_STRING:
     case CONCORD_FIELD_TYPE_EMAIL:
     case CONCORD_FIELD_TYPE_PHONE:
@@ -342,7 +333,7 @@ validate_at (const ConcordFilter  *self,
     }
 
   n_values = g_strv_length (self->values);
-  arity = op_arity (self->op);
+  arity = concord_filter_op_arity (self->op);
   if ((arity == 0 && n_values != 0) || (arity == 1 && n_values != 1) || (arity < 0 && n_values == 0))
     {
       g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
@@ -378,357 +369,6 @@ concord_filter_validate (const ConcordFilter  *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   return validate_at (self, "filter", error);
-}
-
-/* ------------------------------------------------------------------------- */
-/* Evaluation                                                                */
-/* ------------------------------------------------------------------------- */
-
-static gboolean
-text_equal (const char *a,
-            const char *b)
-{
-  g_autofree char *fa = g_utf8_casefold (a, -1);
-  g_autofree char *fb = g_utf8_casefold (b, -1);
-
-  return g_str_equal (fa, fb);
-}
-
-static gboolean
-text_test (ConcordFilterOp  op,
-           const char      *value,
-           const char      *wanted)
-{
-  g_autofree char *fv = g_utf8_casefold (value, -1);
-  g_autofree char *fw = g_utf8_casefold (wanted, -1);
-
-  switch (op)
-    {
-    case CONCORD_FILTER_IS:
-    case CONCORD_FILTER_IS_ONE_OF:
-      return g_str_equal (fv, fw);
-    case CONCORD_FILTER_IS_NOT:
-      return !g_str_equal (fv, fw);
-    case CONCORD_FILTER_CONTAINS:
-      return strstr (fv, fw) != NULL;
-    case CONCORD_FILTER_NOT_CONTAINS:
-      return strstr (fv, fw) == NULL;
-    case CONCORD_FILTER_STARTS_WITH:
-      return g_str_has_prefix (fv, fw);
-    case CONCORD_FILTER_IS_EMPTY:
-    case CONCORD_FILTER_IS_NOT_EMPTY:
-    case CONCORD_FILTER_GREATER:
-    case CONCORD_FILTER_LESS:
-    case CONCORD_FILTER_BEFORE:
-    case CONCORD_FILTER_AFTER:
-    case CONCORD_FILTER_WITHIN_LAST_DAYS:
-    case CONCORD_FILTER_IS_TRUE:
-    case CONCORD_FILTER_IS_FALSE:
-    default:
-      return FALSE;
-    }
-}
-
-static gboolean
-set_has (char      **set,
-         const char *item)
-{
-  for (guint i = 0; set != NULL && set[i] != NULL; i++)
-    if (text_equal (set[i], item))
-      return TRUE;
-  return FALSE;
-}
-
-static gint64
-value_seconds (const ConcordValue *value,
-               gboolean           *ok)
-{
-  gint64 seconds = 0;
-
-  if (value->type == CONCORD_FIELD_TYPE_DATETIME)
-    {
-      *ok = TRUE;
-      return value->v.datetime;
-    }
-  *ok = CONCORD_FIELD_TYPE_IS_TEXT (value->type) && parse_time (value->v.text, &seconds);
-  return seconds;
-}
-
-static gboolean
-condition_matches (const ConcordFilter *self,
-                   const ConcordRecord *record,
-                   gint64               now)
-{
-  const ConcordValue *value = concord_record_get_quark (record, self->field_quark);
-  const char *wanted = self->values[0];
-
-  if (self->op == CONCORD_FILTER_IS_EMPTY)
-    return value == NULL;
-  if (self->op == CONCORD_FILTER_IS_NOT_EMPTY)
-    return value != NULL;
-
-  /* A missing value matches only the negative tests. */
-  if (value == NULL)
-    return self->op == CONCORD_FILTER_IS_NOT || self->op == CONCORD_FILTER_NOT_CONTAINS;
-
-  switch (value->type)
-    {
-    case CONCORD_FIELD_TYPE_STRING_SET:
-      if (self->op == CONCORD_FILTER_CONTAINS)
-        return set_has (value->v.set, wanted);
-      if (self->op == CONCORD_FILTER_NOT_CONTAINS)
-        return !set_has (value->v.set, wanted);
-      if (self->op == CONCORD_FILTER_IS_ONE_OF)
-        {
-          for (guint i = 0; self->values[i] != NULL; i++)
-            if (set_has (value->v.set, self->values[i]))
-              return TRUE;
-        }
-      return FALSE;
-
-    case CONCORD_FIELD_TYPE_BOOLEAN:
-      return self->op == CONCORD_FILTER_IS_TRUE ? value->v.boolean
-           : self->op == CONCORD_FILTER_IS_FALSE ? !value->v.boolean : FALSE;
-
-    case CONCORD_FIELD_TYPE_NUMBER:
-      {
-        double wanted_number;
-
-        if (self->op == CONCORD_FILTER_IS_ONE_OF)
-          {
-            for (guint i = 0; self->values[i] != NULL; i++)
-              if (parse_number (self->values[i], &wanted_number) && value->v.number == wanted_number)
-                return TRUE;
-            return FALSE;
-          }
-        if (!parse_number (wanted, &wanted_number))
-          return FALSE;
-        switch (self->op)
-          {
-          case CONCORD_FILTER_IS:
-            return value->v.number == wanted_number;
-          case CONCORD_FILTER_IS_NOT:
-            return value->v.number != wanted_number;
-          case CONCORD_FILTER_GREATER:
-            return value->v.number > wanted_number;
-          case CONCORD_FILTER_LESS:
-            return value->v.number < wanted_number;
-          default:
-            return FALSE;
-          }
-      }
-
-    case CONCORD_FIELD_TYPE_DATE:
-    case CONCORD_FIELD_TYPE_DATETIME:
-    case CONCORD_FIELD_TYPE_STRING:
-    case CONCORD_FIELD_TYPE_EMAIL:
-    case CONCORD_FIELD_TYPE_PHONE:
-    case CONCORD_FIELD_TYPE_ENUM:
-    default:
-      if (self->type == CONCORD_FIELD_TYPE_DATE || self->type == CONCORD_FIELD_TYPE_DATETIME)
-        {
-          gboolean ok;
-          gint64 seconds = value_seconds (value, &ok);
-          gint64 wanted_seconds;
-          double days;
-
-          if (!ok)
-            return FALSE;
-          if (self->op == CONCORD_FILTER_WITHIN_LAST_DAYS)
-            return parse_number (wanted, &days) && seconds <= now &&
-                   seconds >= now - (gint64) (days * 86400);
-          if (!parse_time (wanted, &wanted_seconds))
-            return FALSE;
-          if (self->op == CONCORD_FILTER_BEFORE)
-            return seconds < wanted_seconds;
-          if (self->op == CONCORD_FILTER_AFTER)
-            return seconds > wanted_seconds;
-          /* "is" a date: the same day */
-          return seconds / 86400 == wanted_seconds / 86400;
-        }
-
-      if (!CONCORD_FIELD_TYPE_IS_TEXT (value->type))
-        return FALSE;
-      if (self->op == CONCORD_FILTER_IS_ONE_OF)
-        {
-          for (guint i = 0; self->values[i] != NULL; i++)
-            if (text_equal (value->v.text, self->values[i]))
-              return TRUE;
-          return FALSE;
-        }
-      return text_test (self->op, value->v.text, wanted);
-    }
-}
-
-static gboolean
-matches (const ConcordFilter *self,
-         const ConcordRecord *record,
-         gint64               now)
-{
-  gboolean result;
-
-  if (self->is_group)
-    {
-      result = !self->any;
-      for (guint i = 0; i < self->children->len; i++)
-        {
-          gboolean child = matches (g_ptr_array_index (self->children, i), record, now);
-
-          if (self->any && child)
-            {
-              result = TRUE;
-              break;
-            }
-          if (!self->any && !child)
-            {
-              result = FALSE;
-              break;
-            }
-        }
-    }
-  else
-    result = condition_matches (self, record, now);
-
-  return self->negate ? !result : result;
-}
-
-/**
- * concord_filter_matches:
- * @now: the time "within the last N days" counts back from (unix seconds)
- *
- * Returns: whether @record is in the filter's scope
- */
-gboolean
-concord_filter_matches (const ConcordFilter *self,
-                        const ConcordRecord *record,
-                        gint64               now)
-{
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (record != NULL, FALSE);
-
-  return matches (self, record, now);
-}
-
-/**
- * concord_filter_scope:
- * @filter: (type ConcordFilter): the filter
- *
- * concord_filter_matches() now, in the shape of a #ConcordRecordFilter:
- * what a #ConcordSyncConfig's scope takes.
- */
-gboolean
-concord_filter_scope (const ConcordRecord *record,
-                      gpointer             filter)
-{
-  return concord_filter_matches (filter, record, g_get_real_time () / G_USEC_PER_SEC);
-}
-
-static void
-explain (const ConcordFilter *self,
-         const ConcordRecord *record,
-         gint64               now,
-         GString             *out)
-{
-  if (self->is_group)
-    {
-      for (guint i = 0; i < self->children->len; i++)
-        {
-          const ConcordFilter *child = g_ptr_array_index (self->children, i);
-
-          /* The conditions that do not hold say why: in "all" the failing
-           * ones, in "any" every one (none held). */
-          if (matches (child, record, now))
-            continue;
-          explain (child, record, now, out);
-        }
-      return;
-    }
-
-  if (out->len > 0)
-    g_string_append (out, "; ");
-  g_string_append_printf (out, "%s%s %s", self->negate ? "not " : "", self->field,
-                          concord_filter_op_to_string (self->op));
-  for (guint i = 0; self->values[i] != NULL; i++)
-    g_string_append_printf (out, "%s“%s”", i == 0 ? " " : ", ", self->values[i]);
-}
-
-static void
-describe (const ConcordFilter *self,
-          gboolean             nested,
-          GString             *out)
-{
-  if (self->negate)
-    g_string_append (out, "not ");
-
-  if (self->is_group)
-    {
-      gboolean paren = (nested || self->negate) && self->children->len > 1;
-
-      if (paren)
-        g_string_append_c (out, '(');
-      for (guint i = 0; i < self->children->len; i++)
-        {
-          if (i > 0)
-            g_string_append (out, self->any ? " or " : " and ");
-          describe (g_ptr_array_index (self->children, i), TRUE, out);
-        }
-      if (self->children->len == 0)
-        g_string_append (out, "every contact");
-      if (paren)
-        g_string_append_c (out, ')');
-      return;
-    }
-
-  g_string_append_printf (out, "%s %s", self->field, concord_filter_op_to_string (self->op));
-  for (guint i = 0; self->values[i] != NULL; i++)
-    g_string_append_printf (out, "%s“%s”", i == 0 ? " " : ", ", self->values[i]);
-}
-
-/**
- * concord_filter_describe:
- *
- * Returns: (transfer full): the conditions in one line, for the journal
- *   and the dry run: "status is “active” and custom:Plan is “Pro”"
- */
-char *
-concord_filter_describe (const ConcordFilter *self)
-{
-  GString *out = g_string_new (NULL);
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  describe (self, FALSE, out);
-
-  return g_string_free (out, FALSE);
-}
-
-/**
- * concord_filter_explain:
- *
- * Returns: (transfer full) (nullable): for a record out of scope, the
- *   conditions it fails, for people ("status is “active”"); %NULL when it
- *   is in scope
- */
-char *
-concord_filter_explain (const ConcordFilter *self,
-                        const ConcordRecord *record,
-                        gint64               now)
-{
-  GString *out;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (record != NULL, NULL);
-
-  if (matches (self, record, now))
-    return NULL;
-
-  out = g_string_new (NULL);
-  if (self->negate)
-    g_string_append (out, "excluded by the rule");
-  else
-    explain (self, record, now, out);
-
-  return g_string_free (out, FALSE);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -777,6 +417,108 @@ concord_filter_to_json (const ConcordFilter *self)
   return json_builder_get_root (builder);
 }
 
+/* A group: "match" and its "conditions", each read in turn. */
+static ConcordFilter *
+group_from_json (JsonObject  *object,
+                 const char  *path,
+                 GError     **error)
+{
+  static const char * const group_members[] = { "match", "conditions", "negate", NULL };
+  g_autoptr(ConcordFilter) self = NULL;
+  const char *match;
+  JsonNode *conditions;
+
+  if (!concord_json_check_members (object, path, group_members, error))
+    return NULL;
+  match = concord_json_get_string (object, "match", path, FALSE, error);
+  if (match == NULL && error != NULL && *error != NULL)
+    return NULL;
+  if (match != NULL && !g_str_equal (match, "all") && !g_str_equal (match, "any"))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   "%s.match: “%s” is neither “all” nor “any”", path, match);
+      return NULL;
+    }
+  self = concord_filter_new_group (g_strcmp0 (match, "any") == 0);
+
+  conditions = json_object_get_member (object, "conditions");
+  if (conditions != NULL && !JSON_NODE_HOLDS_ARRAY (conditions))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "%s.conditions: must be an array", path);
+      return NULL;
+    }
+  for (guint i = 0; conditions != NULL && i < json_array_get_length (json_node_get_array (conditions)); i++)
+    {
+      g_autofree char *child_path = g_strdup_printf ("%s.conditions[%u]", path, i);
+      g_autoptr(ConcordFilter) child =
+        concord_filter_new_from_json (json_array_get_element (json_node_get_array (conditions), i),
+                                      child_path, error);
+
+      if (child == NULL)
+        return NULL;
+      concord_filter_add (self, child);
+    }
+
+  return g_steal_pointer (&self);
+}
+
+/* A condition: its field and type, the operator and its values. */
+static ConcordFilter *
+condition_from_json (JsonObject  *object,
+                     const char  *path,
+                     GError     **error)
+{
+  static const char * const condition_members[] = { "field", "type", "op", "values", "negate", NULL };
+  g_autoptr(ConcordFilter) self = NULL;
+  const char *field, *op_name;
+  ConcordFieldType type;
+  ConcordFilterOp op;
+  JsonNode *values;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) strv = NULL;
+
+  if (!concord_json_check_members (object, path, condition_members, error))
+    return NULL;
+  if ((field = concord_json_get_string (object, "field", path, TRUE, error)) == NULL ||
+      (op_name = concord_json_get_string (object, "op", path, TRUE, error)) == NULL)
+    return NULL;
+  if (!concord_json_get_field_type (object, field, "type", path, &type, error))
+    return NULL;
+
+  if (!concord_filter_op_from_string (op_name, &op))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   "%s.op: unknown operator “%s”", path, op_name);
+      return NULL;
+    }
+
+  values = json_object_get_member (object, "values");
+  if (values != NULL && !JSON_NODE_HOLDS_ARRAY (values))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "%s.values: must be an array", path);
+      return NULL;
+    }
+  for (guint i = 0; values != NULL && i < json_array_get_length (json_node_get_array (values)); i++)
+    {
+      JsonNode *value = json_array_get_element (json_node_get_array (values), i);
+
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+        {
+          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                       "%s.values[%u]: must be a string", path, i);
+          return NULL;
+        }
+      g_strv_builder_add (builder, json_node_get_string (value));
+    }
+  strv = g_strv_builder_end (builder);
+  self = concord_filter_new_condition (field, type, op, (const char * const *) strv);
+
+  if (!validate_at (self, path, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
 /**
  * concord_filter_new_from_json:
  * @path: where @node is in its document, for messages ("rules.a_to_b.filter")
@@ -792,8 +534,6 @@ concord_filter_new_from_json (JsonNode    *node,
                               const char  *path,
                               GError     **error)
 {
-  static const char * const group_members[] = { "match", "conditions", "negate", NULL };
-  static const char * const condition_members[] = { "field", "type", "op", "values", "negate", NULL };
   g_autoptr(ConcordFilter) self = NULL;
   JsonObject *object;
   JsonNode *negate;
@@ -809,89 +549,11 @@ concord_filter_new_from_json (JsonNode    *node,
   object = json_node_get_object (node);
 
   if (json_object_has_member (object, "conditions") || json_object_has_member (object, "match"))
-    {
-      const char *match;
-      JsonNode *conditions;
-
-      if (!concord_json_check_members (object, path, group_members, error))
-        return NULL;
-      match = concord_json_get_string (object, "match", path, FALSE, error);
-      if (match == NULL && error != NULL && *error != NULL)
-        return NULL;
-      if (match != NULL && !g_str_equal (match, "all") && !g_str_equal (match, "any"))
-        {
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                       "%s.match: “%s” is neither “all” nor “any”", path, match);
-          return NULL;
-        }
-      self = concord_filter_new_group (g_strcmp0 (match, "any") == 0);
-
-      conditions = json_object_get_member (object, "conditions");
-      if (conditions != NULL && !JSON_NODE_HOLDS_ARRAY (conditions))
-        {
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "%s.conditions: must be an array", path);
-          return NULL;
-        }
-      for (guint i = 0; conditions != NULL && i < json_array_get_length (json_node_get_array (conditions)); i++)
-        {
-          g_autofree char *child_path = g_strdup_printf ("%s.conditions[%u]", path, i);
-          g_autoptr(ConcordFilter) child =
-            concord_filter_new_from_json (json_array_get_element (json_node_get_array (conditions), i),
-                                          child_path, error);
-
-          if (child == NULL)
-            return NULL;
-          concord_filter_add (self, child);
-        }
-    }
+    self = group_from_json (object, path, error);
   else
-    {
-      const char *field, *op_name;
-      ConcordFieldType type;
-      ConcordFilterOp op;
-      JsonNode *values;
-      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-      g_auto(GStrv) strv = NULL;
-
-      if (!concord_json_check_members (object, path, condition_members, error))
-        return NULL;
-      if ((field = concord_json_get_string (object, "field", path, TRUE, error)) == NULL ||
-          (op_name = concord_json_get_string (object, "op", path, TRUE, error)) == NULL)
-        return NULL;
-      if (!concord_json_get_field_type (object, field, "type", path, &type, error))
-        return NULL;
-
-      if (!concord_filter_op_from_string (op_name, &op))
-        {
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                       "%s.op: unknown operator “%s”", path, op_name);
-          return NULL;
-        }
-
-      values = json_object_get_member (object, "values");
-      if (values != NULL && !JSON_NODE_HOLDS_ARRAY (values))
-        {
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, "%s.values: must be an array", path);
-          return NULL;
-        }
-      for (guint i = 0; values != NULL && i < json_array_get_length (json_node_get_array (values)); i++)
-        {
-          JsonNode *value = json_array_get_element (json_node_get_array (values), i);
-
-          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
-            {
-              g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                           "%s.values[%u]: must be a string", path, i);
-              return NULL;
-            }
-          g_strv_builder_add (builder, json_node_get_string (value));
-        }
-      strv = g_strv_builder_end (builder);
-      self = concord_filter_new_condition (field, type, op, (const char * const *) strv);
-
-      if (!validate_at (self, path, error))
-        return NULL;
-    }
+    self = condition_from_json (object, path, error);
+  if (self == NULL)
+    return NULL;
 
   negate = json_object_get_member (object, "negate");
   if (negate != NULL)

@@ -41,6 +41,7 @@ gboolean    concord_filter_op_from_string (const char       *name,
                                            ConcordFilterOp  *op);
 gboolean    concord_filter_op_fits        (ConcordFilterOp   op,
                                            ConcordFieldType  type);
+int         concord_filter_op_arity       (ConcordFilterOp   op);
 
 /**
  * ConcordFilter:

@@ -31,6 +31,10 @@
  * depend on quark values (which differ between processes) nor on field
  * order: each field is hashed from its name and value with FNV-1a, mixed,
  * and the field hashes are added up.
+ *
+ * This file holds the record and its fields; normalising values is in
+ * concord-record-values.c, hashes and serialised forms in
+ * concord-record-serial.c.
  */
 
 #define G_LOG_DOMAIN "concord-record"
@@ -45,30 +49,7 @@
 #endif
 
 #include "concord-fields.h"
-#include "concord-record.h"
-
-typedef enum
-{
-  FIELD_ALTERED = 1 << 0,
-} FieldFlags;
-
-typedef struct
-{
-  GQuark       key;
-  guint32      flags;  /* FieldFlags; fits in what would be padding */
-  ConcordValue value;
-} Field;
-
-struct _ConcordRecord
-{
-  gatomicrefcount  ref_count;
-  guint            n_fields;
-  guint            n_allocated;
-  Field           *fields;      /* (owned) (array length=n_fields) */
-  char            *remote_id;   /* (owned) (nullable) */
-  char            *version;     /* (owned) (nullable) */
-  gint64           modified;    /* unix seconds; 0 = unknown */
-};
+#include "concord-record-private.h"
 
 static const char * const type_names[] = {
   "string", "email", "phone", "date", "datetime", "number", "boolean", "enum", "string-set",
@@ -103,664 +84,12 @@ concord_field_type_from_string (const char       *name,
 }
 
 /* ------------------------------------------------------------------------- */
-/* Normalisation                                                             */
-/* ------------------------------------------------------------------------- */
-
-/* Valid UTF-8, trimmed; NULL when nothing is left. */
-static char *
-clean_text (const char *text)
-{
-  char *clean;
-
-  if (text == NULL)
-    return NULL;
-
-  clean = g_utf8_make_valid (text, -1);
-  g_strstrip (clean);
-
-  if (*clean == '\0')
-    {
-      g_free (clean);
-      return NULL;
-    }
-
-  return clean;
-}
-
-static gboolean
-text_is_blank (const char *text)
-{
-  g_autofree char *clean = clean_text (text);
-
-  return clean == NULL;
-}
-
-/**
- * concord_email_is_valid:
- * @email: (nullable): an email address
- *
- * A deliberately forgiving check: one "@", something before it, a dotted
- * domain after it, no spaces, at most 254 bytes, valid UTF-8.
- */
-gboolean
-concord_email_is_valid (const char *email)
-{
-  const char *at;
-  const char *dot;
-  size_t len;
-
-  if (email == NULL || !g_utf8_validate (email, -1, NULL))
-    return FALSE;
-
-  len = strlen (email);
-  if (len < 3 || len > 254)
-    return FALSE;
-
-  for (const char *p = email; *p != '\0'; p++)
-    if (g_ascii_isspace (*p) || *p == ',' || *p == ';' || *p == '<' || *p == '>')
-      return FALSE;
-
-  at = strchr (email, '@');
-  if (at == NULL || at == email || strchr (at + 1, '@') != NULL)
-    return FALSE;
-
-  dot = strrchr (at + 1, '.');
-  return dot != NULL && dot > at + 1 && dot[1] != '\0';
-}
-
-/**
- * concord_email_fold:
- * @email: (nullable): an email address as an app gave it
- *
- * The address trimmed, with its ASCII letters in lower case and every
- * other character left as it is: the same in every locale, and byte for
- * byte what it was outside ASCII. No check that it is an address.
- *
- * Returns: (transfer full) (nullable): the folded text, %NULL when blank
- *   or not valid UTF-8
- */
-char *
-concord_email_fold (const char *email)
-{
-  g_autofree char *clean = NULL;
-
-  if (email == NULL || !g_utf8_validate (email, -1, NULL))
-    return NULL;
-
-  clean = clean_text (email);
-  if (clean == NULL)
-    return NULL;
-
-  return g_ascii_strdown (clean, -1);
-}
-
-/**
- * concord_normalize_email:
- * @email: (nullable): an email address as an app gave it
- *
- * The matching key of an email address: the one rule by which Concord
- * decides that two addresses are the same, whatever the user's locale.
- * The address is trimmed; the domain is made ASCII (an international
- * domain through IDNA, g_hostname_to_ascii()) and lower-cased; in the
- * local part ASCII letters are lower-cased and any other character is kept
- * as it is (mail servers treat "Ida" and "ida" alike in practice, and no
- * case rule outside ASCII is the same in every locale).
- *
- * Returns: (transfer full) (nullable): the key, or %NULL when @email is
- *   not a valid address (such a record cannot be matched)
- */
-/* The common case, an address of printable ASCII whose domain is plain
- * labels (letters, digits, inner hyphens, 1 to 63 of them, none "xn--"):
- * there IDNA changes nothing but the case, so the key is the trimmed
- * address in lower case. One allocation instead of four, and no IDNA walk;
- * a run normalises every email it reads several times. Anything else
- * returns FALSE and takes the general way; tests/test-record.c checks the
- * two agree on random and hostile addresses. */
-static gboolean
-normalize_ascii_email (const char  *email,
-                       char       **key)
-{
-  const char *start = email;
-  const char *end;
-  const char *at = NULL;
-  const char *label;
-  char *out;
-
-  while (g_ascii_isspace (*start))
-    start++;
-  end = start + strlen (start);
-  while (end > start && g_ascii_isspace (end[-1]))
-    end--;
-
-  for (const char *p = start; p < end; p++)
-    {
-      if ((guchar) *p < 0x21 || (guchar) *p > 0x7e)
-        return FALSE;
-      if (*p == '@')
-        at = p;
-    }
-  if (at == NULL || end - start > 254)
-    return FALSE;
-
-  label = at + 1;
-  for (const char *p = at + 1; p <= end; p++)
-    {
-      if (p < end && *p != '.')
-        {
-          if (!g_ascii_isalnum (*p) && *p != '-')
-            return FALSE;
-          continue;
-        }
-      if (p - label < 1 || p - label > 63 || *label == '-' || p[-1] == '-' ||
-          (p - label >= 4 && g_ascii_strncasecmp (label, "xn--", 4) == 0))
-        return FALSE;
-      label = p + 1;
-    }
-
-  out = g_ascii_strdown (start, end - start);
-  if (!concord_email_is_valid (out))
-    g_clear_pointer (&out, g_free);
-  *key = out;
-  return TRUE;
-}
-
-char *
-concord_normalize_email (const char *email)
-{
-  g_autofree char *folded = NULL;
-  g_autofree char *domain = NULL;
-  char *at;
-  char *key;
-
-  if (email != NULL && normalize_ascii_email (email, &key))
-    return key;
-
-  folded = concord_email_fold (email);
-  /* An address with broken bytes is not an address: never repair it. */
-  if (folded == NULL || (at = strrchr (folded, '@')) == NULL)
-    return NULL;
-
-  *at = '\0';
-  domain = g_hostname_to_ascii (at + 1);
-  if (domain == NULL)
-    return NULL;
-
-  key = g_strconcat (folded, "@", domain, NULL);
-  if (!concord_email_is_valid (key))
-    {
-      g_free (key);
-      return NULL;
-    }
-
-  return key;
-}
-
-/* Whether two email texts have the same matching key. */
-static gboolean
-emails_equal (const char *a,
-              const char *b)
-{
-  g_autofree char *ka = NULL;
-  g_autofree char *kb = NULL;
-
-  if (g_strcmp0 (a, b) == 0)
-    return TRUE;
-  if (a == NULL || b == NULL)
-    return FALSE;
-
-  ka = concord_normalize_email (a);
-  kb = ka != NULL ? concord_normalize_email (b) : NULL;
-  return kb != NULL && strcmp (ka, kb) == 0;
-}
-
-static ConcordPhoneEqualFunc phone_equal_func;
-
-/**
- * concord_set_phone_equal_func:
- * @func: (nullable): whether two normalised phone numbers that differ as
- *   text are one number (a national and an international form of it);
- *   %NULL: only equal texts are
- *
- * The engine knows no numbering plan; the connectors' layer, which links a
- * phone library (libebook-contacts' EPhoneNumber), installs this once at
- * start, before any sync runs. @func must be thread-safe and fast on the
- * common "no" answer.
- */
-void
-concord_set_phone_equal_func (ConcordPhoneEqualFunc func)
-{
-  phone_equal_func = func;
-}
-
-/**
- * concord_normalize_phone:
- * @phone: (nullable): a phone number as typed
- *
- * Drops spaces and punctuation that only format the number ("+1 (555)
- * 010-99" becomes "+155501099"). Letters (extensions, vanity numbers) are
- * kept.
- *
- * Returns: (transfer full) (nullable): the normalised number
- */
-char *
-concord_normalize_phone (const char *phone)
-{
-  g_autofree char *clean = clean_text (phone);
-  GString *out;
-
-  if (clean == NULL)
-    return NULL;
-
-  out = g_string_sized_new (strlen (clean));
-  for (const char *p = clean; *p != '\0'; p++)
-    {
-      if (*p == ' ' || *p == '-' || *p == '.' || *p == '(' || *p == ')' || *p == '/' || *p == '\t')
-        continue;
-      if (*p == '+' && out->len > 0)
-        continue;
-      g_string_append_c (out, *p);
-    }
-
-  if (out->len == 0)
-    {
-      g_string_free (out, TRUE);
-      return NULL;
-    }
-
-  return g_string_free (out, FALSE);
-}
-
-/* "YYYY-MM-DD", also taken from the front of an ISO 8601 date-time. */
-static char *
-normalize_date (const char *text)
-{
-  g_autofree char *clean = clean_text (text);
-  int y, m, d;
-
-  if (clean == NULL || strlen (clean) < 10)
-    return NULL;
-
-  if (sscanf (clean, "%4d-%2d-%2d", &y, &m, &d) != 3 ||
-      clean[4] != '-' || clean[7] != '-' ||
-      (clean[10] != '\0' && clean[10] != 'T' && clean[10] != ' ') ||
-      !g_date_valid_dmy (d, m, y))
-    return NULL;
-
-  return g_strdup_printf ("%04d-%02d-%02d", y, m, d);
-}
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(char * const *) a, *(char * const *) b);
-}
-
-/* The value part of a labelled member, "label<TAB>value". */
-static const char *
-labelled_value (const char *item)
-{
-  const char *tab = strchr (item, '\t');
-
-  return tab != NULL ? tab + 1 : item;
-}
-
-/* Sorted, distinct, trimmed, non-empty; NULL when nothing is left. The
- * members of a labelled set (see concord_field_is_labelled()) are
- * normalised as such, and a value is there once, with the first label. */
-static char **
-normalize_set (const char         *key,
-               const char * const *items)
-{
-  g_autoptr(GPtrArray) out = g_ptr_array_new ();
-  gboolean labelled = concord_field_is_labelled (key);
-  guint n = 0;
-
-  for (guint i = 0; items != NULL && items[i] != NULL; i++)
-    {
-      char *clean = labelled ? concord_labelled_normalize (key, items[i]) : clean_text (items[i]);
-
-      if (clean != NULL)
-        g_ptr_array_add (out, clean);
-    }
-
-  if (out->len == 0)
-    return NULL;
-
-  g_ptr_array_sort (out, compare_strings);
-
-  for (guint i = 0; i < out->len; i++)
-    {
-      if (n > 0 && strcmp (out->pdata[n - 1], out->pdata[i]) == 0)
-        {
-          g_free (out->pdata[i]);
-          continue;
-        }
-      out->pdata[n++] = out->pdata[i];
-    }
-  g_ptr_array_set_size (out, n);
-
-  if (labelled && n > 1)
-    {
-      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-      n = 0;
-      for (guint i = 0; i < out->len; i++)
-        {
-          const char *value = labelled_value (out->pdata[i]);
-
-          /* Not g_hash_table_add() alone: on a duplicate it would replace
-           * the stored key with this one, freed just below. */
-          if (g_hash_table_contains (seen, value))
-            {
-              g_free (out->pdata[i]);
-              continue;
-            }
-          g_hash_table_add (seen, (gpointer) value);
-          out->pdata[n++] = out->pdata[i];
-        }
-      g_ptr_array_set_size (out, n);
-    }
-  g_ptr_array_add (out, NULL);
-
-  return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
-}
-
-/* ------------------------------------------------------------------------- */
-/* Values                                                                    */
-/* ------------------------------------------------------------------------- */
-
-void
-concord_value_clear (ConcordValue *value)
-{
-  g_return_if_fail (value != NULL);
-
-  if (CONCORD_FIELD_TYPE_IS_TEXT (value->type))
-    g_clear_pointer (&value->v.text, g_free);
-  else if (value->type == CONCORD_FIELD_TYPE_STRING_SET)
-    g_clear_pointer (&value->v.set, g_strfreev);
-
-  memset (value, 0, sizeof *value);
-}
-
-void
-concord_value_copy (const ConcordValue *src,
-                    ConcordValue       *dest)
-{
-  g_return_if_fail (src != NULL);
-  g_return_if_fail (dest != NULL);
-
-  *dest = *src;
-  if (CONCORD_FIELD_TYPE_IS_TEXT (src->type))
-    dest->v.text = g_strdup (src->v.text);
-  else if (src->type == CONCORD_FIELD_TYPE_STRING_SET)
-    dest->v.set = g_strdupv (src->v.set);
-}
-
-/**
- * concord_value_equal:
- *
- * Text values compare by text whatever their text type (an email kept as
- * a plain string on one app equals the same email on the other); when
- * either is an email, by matching key (concord_normalize_email()), so
- * "Ida@Example.com" equals "ida@example.com".
- */
-gboolean
-concord_value_equal (const ConcordValue *a,
-                     const ConcordValue *b)
-{
-  if (a == NULL || b == NULL)
-    return a == b;
-
-  if (CONCORD_FIELD_TYPE_IS_TEXT (a->type) && CONCORD_FIELD_TYPE_IS_TEXT (b->type))
-    {
-      if (a->type == CONCORD_FIELD_TYPE_EMAIL || b->type == CONCORD_FIELD_TYPE_EMAIL)
-        return emails_equal (a->v.text, b->v.text);
-      if (g_strcmp0 (a->v.text, b->v.text) == 0)
-        return TRUE;
-      /* "+442079460018" and "02079460018" may be one number: only a phone
-       * library knows, for a known country (concord_set_phone_equal_func()).
-       * Asked only when the texts differ, so equal values cost nothing. */
-      if (a->type == CONCORD_FIELD_TYPE_PHONE && b->type == CONCORD_FIELD_TYPE_PHONE &&
-          phone_equal_func != NULL && a->v.text != NULL && b->v.text != NULL)
-        return phone_equal_func (a->v.text, b->v.text);
-      return FALSE;
-    }
-
-  if (a->type != b->type)
-    return FALSE;
-
-  switch (a->type)
-    {
-    case CONCORD_FIELD_TYPE_NUMBER:
-      return a->v.number == b->v.number;
-    case CONCORD_FIELD_TYPE_BOOLEAN:
-      return !a->v.boolean == !b->v.boolean;
-    case CONCORD_FIELD_TYPE_DATETIME:
-      return a->v.datetime == b->v.datetime;
-    case CONCORD_FIELD_TYPE_STRING_SET:
-      return g_strv_equal ((const char * const *) a->v.set, (const char * const *) b->v.set);
-    case CONCORD_FIELD_TYPE_STRING:
-    case CONCORD_FIELD_TYPE_EMAIL:
-    case CONCORD_FIELD_TYPE_PHONE:
-    case CONCORD_FIELD_TYPE_DATE:
-    case CONCORD_FIELD_TYPE_ENUM:
-    default:
-      return FALSE;
-    }
-}
-
-static void
-append_json_string (GString    *out,
-                    const char *text)
-{
-  g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) text; *p != '\0'; p++)
-    {
-      switch (*p)
-        {
-        case '"':
-          g_string_append (out, "\\\"");
-          break;
-        case '\\':
-          g_string_append (out, "\\\\");
-          break;
-        case '\n':
-          g_string_append (out, "\\n");
-          break;
-        case '\r':
-          g_string_append (out, "\\r");
-          break;
-        case '\t':
-          g_string_append (out, "\\t");
-          break;
-        default:
-          if (*p < 0x20)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, (char) *p);
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
-append_value_json (GString            *out,
-                   const ConcordValue *value)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (CONCORD_FIELD_TYPE_IS_TEXT (value->type))
-    append_json_string (out, value->v.text);
-  else if (value->type == CONCORD_FIELD_TYPE_NUMBER)
-    g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.15g", value->v.number));
-  else if (value->type == CONCORD_FIELD_TYPE_BOOLEAN)
-    g_string_append (out, value->v.boolean ? "true" : "false");
-  else if (value->type == CONCORD_FIELD_TYPE_DATETIME)
-    {
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (value->v.datetime);
-      g_autofree char *iso = dt != NULL ? g_date_time_format_iso8601 (dt) : NULL;
-
-      if (iso != NULL)
-        append_json_string (out, iso);
-      else
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, value->v.datetime);
-    }
-  else if (value->type == CONCORD_FIELD_TYPE_STRING_SET)
-    {
-      g_string_append_c (out, '[');
-      for (guint i = 0; value->v.set[i] != NULL; i++)
-        {
-          if (i > 0)
-            g_string_append_c (out, ',');
-          append_json_string (out, value->v.set[i]);
-        }
-      g_string_append_c (out, ']');
-    }
-}
-
-/**
- * concord_value_to_string:
- *
- * Returns: (transfer full): the value as text for people and the journal:
- *   text as is, numbers and booleans plainly, date-times in ISO 8601, sets
- *   as a JSON array
- */
-char *
-concord_value_to_string (const ConcordValue *value)
-{
-  GString *out;
-
-  g_return_val_if_fail (value != NULL, NULL);
-
-  if (CONCORD_FIELD_TYPE_IS_TEXT (value->type))
-    return g_strdup (value->v.text);
-
-  out = g_string_new (NULL);
-  append_value_json (out, value);
-  if (value->type == CONCORD_FIELD_TYPE_DATETIME && out->str[0] == '"')
-    {
-      g_string_erase (out, 0, 1);
-      g_string_truncate (out, out->len - 1);
-    }
-
-  return g_string_free (out, FALSE);
-}
-
-/**
- * concord_value_to_variant:
- *
- * Returns: (transfer floating): the value as a `(yv)`: the field type and
- *   the value (s, d, b, x or as)
- */
-GVariant *
-concord_value_to_variant (const ConcordValue *value)
-{
-  GVariant *inner;
-
-  g_return_val_if_fail (value != NULL, NULL);
-
-  switch (value->type)
-    {
-    case CONCORD_FIELD_TYPE_NUMBER:
-      inner = g_variant_new_double (value->v.number);
-      break;
-    case CONCORD_FIELD_TYPE_BOOLEAN:
-      inner = g_variant_new_boolean (value->v.boolean);
-      break;
-    case CONCORD_FIELD_TYPE_DATETIME:
-      inner = g_variant_new_int64 (value->v.datetime);
-      break;
-    case CONCORD_FIELD_TYPE_STRING_SET:
-      inner = g_variant_new_strv ((const char * const *) value->v.set, -1);
-      break;
-    case CONCORD_FIELD_TYPE_STRING:
-    case CONCORD_FIELD_TYPE_EMAIL:
-    case CONCORD_FIELD_TYPE_PHONE:
-    case CONCORD_FIELD_TYPE_DATE:
-    case CONCORD_FIELD_TYPE_ENUM:
-    default:
-      inner = g_variant_new_string (value->v.text);
-      break;
-    }
-
-  return g_variant_new ("(yv)", (guchar) value->type, inner);
-}
-
-/**
- * concord_value_from_variant:
- * @variant: a `(yv)` made by concord_value_to_variant()
- * @value: (out caller-allocates): the value
- *
- * Returns: %FALSE when @variant is not a valid value (nothing is set)
- */
-gboolean
-concord_value_from_variant (GVariant     *variant,
-                            ConcordValue *value)
-{
-  g_autoptr(GVariant) inner = NULL;
-  guchar type;
-
-  g_return_val_if_fail (variant != NULL, FALSE);
-  g_return_val_if_fail (value != NULL, FALSE);
-
-  memset (value, 0, sizeof *value);
-
-  if (!g_variant_is_of_type (variant, G_VARIANT_TYPE ("(yv)")))
-    return FALSE;
-
-  g_variant_get (variant, "(yv)", &type, &inner);
-  if (type > CONCORD_FIELD_TYPE_STRING_SET)
-    return FALSE;
-
-  value->type = type;
-  switch (value->type)
-    {
-    case CONCORD_FIELD_TYPE_NUMBER:
-      if (!g_variant_is_of_type (inner, G_VARIANT_TYPE_DOUBLE))
-        return FALSE;
-      value->v.number = g_variant_get_double (inner);
-      return TRUE;
-    case CONCORD_FIELD_TYPE_BOOLEAN:
-      if (!g_variant_is_of_type (inner, G_VARIANT_TYPE_BOOLEAN))
-        return FALSE;
-      value->v.boolean = g_variant_get_boolean (inner);
-      return TRUE;
-    case CONCORD_FIELD_TYPE_DATETIME:
-      if (!g_variant_is_of_type (inner, G_VARIANT_TYPE_INT64))
-        return FALSE;
-      value->v.datetime = g_variant_get_int64 (inner);
-      return TRUE;
-    case CONCORD_FIELD_TYPE_STRING_SET:
-      if (!g_variant_is_of_type (inner, G_VARIANT_TYPE_STRING_ARRAY))
-        return FALSE;
-      value->v.set = g_variant_dup_strv (inner, NULL);
-      if (value->v.set[0] == NULL)
-        {
-          concord_value_clear (value);
-          return FALSE;
-        }
-      return TRUE;
-    case CONCORD_FIELD_TYPE_STRING:
-    case CONCORD_FIELD_TYPE_EMAIL:
-    case CONCORD_FIELD_TYPE_PHONE:
-    case CONCORD_FIELD_TYPE_DATE:
-    case CONCORD_FIELD_TYPE_ENUM:
-    default:
-      if (!g_variant_is_of_type (inner, G_VARIANT_TYPE_STRING))
-        return FALSE;
-      value->v.text = g_variant_dup_string (inner, NULL);
-      return TRUE;
-    }
-}
-
-/* ------------------------------------------------------------------------- */
 /* Records                                                                   */
 /* ------------------------------------------------------------------------- */
 
-static Field *
-find_field (const ConcordRecord *self,
-            GQuark               key)
+ConcordRecordField *
+concord_record_find_field (const ConcordRecord *self,
+                           GQuark               key)
 {
   for (guint i = 0; i < self->n_fields; i++)
     if (self->fields[i].key == key)
@@ -775,7 +104,7 @@ take_value (ConcordRecord *self,
             GQuark         key,
             ConcordValue  *value)
 {
-  Field *field = find_field (self, key);
+  ConcordRecordField *field = concord_record_find_field (self, key);
 
   if (field != NULL)
     {
@@ -788,7 +117,7 @@ take_value (ConcordRecord *self,
   if (self->n_fields == self->n_allocated)
     {
       self->n_allocated = MAX (4, self->n_allocated * 2);
-      self->fields = g_renew (Field, self->fields, self->n_allocated);
+      self->fields = g_renew (ConcordRecordField, self->fields, self->n_allocated);
     }
 
   self->fields[self->n_fields].key = key;
@@ -801,7 +130,7 @@ static gboolean
 remove_quark (ConcordRecord *self,
               GQuark         key)
 {
-  Field *field = find_field (self, key);
+  ConcordRecordField *field = concord_record_find_field (self, key);
   guint index;
 
   if (field == NULL)
@@ -810,7 +139,7 @@ remove_quark (ConcordRecord *self,
   index = field - self->fields;
   concord_value_clear (&field->value);
   memmove (&self->fields[index], &self->fields[index + 1],
-           (self->n_fields - index - 1) * sizeof (Field));
+           (self->n_fields - index - 1) * sizeof (ConcordRecordField));
   self->n_fields--;
 
   return TRUE;
@@ -850,7 +179,7 @@ concord_record_copy (const ConcordRecord *self)
   copy->version = g_strdup (self->version);
   copy->modified = self->modified;
   copy->n_fields = copy->n_allocated = self->n_fields;
-  copy->fields = g_new (Field, MAX (1, self->n_fields));
+  copy->fields = g_new (ConcordRecordField, MAX (1, self->n_fields));
 
   for (guint i = 0; i < self->n_fields; i++)
     {
@@ -978,7 +307,7 @@ concord_record_get_allocated_size (const ConcordRecord *self)
   g_return_val_if_fail (self != NULL, 0);
 
   size = allocated (self, sizeof *self) +
-         allocated (self->fields, self->n_allocated * sizeof (Field)) +
+         allocated (self->fields, self->n_allocated * sizeof (ConcordRecordField)) +
          allocated (self->remote_id, self->remote_id != NULL ? strlen (self->remote_id) + 1 : 0) +
          allocated (self->version, self->version != NULL ? strlen (self->version) + 1 : 0);
 
@@ -1033,11 +362,11 @@ const ConcordValue *
 concord_record_get_quark (const ConcordRecord *self,
                           GQuark               key)
 {
-  Field *field;
+  ConcordRecordField *field;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  field = find_field (self, key);
+  field = concord_record_find_field (self, key);
   return field != NULL ? &field->value : NULL;
 }
 
@@ -1118,7 +447,7 @@ concord_record_email_keys (const ConcordRecord *self)
   out = g_string_new (primary);
   for (guint i = 0; emails->v.set[i] != NULL; i++)
     {
-      char *key = concord_normalize_email (labelled_value (emails->v.set[i]));
+      char *key = concord_normalize_email (concord_record_labelled_value (emails->v.set[i]));
 
       if (key == NULL || !g_hash_table_add (seen, key))
         continue;
@@ -1185,8 +514,8 @@ concord_record_set_text (ConcordRecord    *self,
       value.v.text = concord_normalize_phone (text);
       break;
     case CONCORD_FIELD_TYPE_DATE:
-      value.v.text = normalize_date (text);
-      if (value.v.text == NULL && !text_is_blank (text))
+      value.v.text = concord_record_normalize_date (text);
+      if (value.v.text == NULL && !concord_record_text_is_blank (text))
         return FALSE;
       break;
     case CONCORD_FIELD_TYPE_EMAIL:  /* as written: compared by key */
@@ -1197,7 +526,7 @@ concord_record_set_text (ConcordRecord    *self,
     case CONCORD_FIELD_TYPE_BOOLEAN:
     case CONCORD_FIELD_TYPE_STRING_SET:
     default:
-      value.v.text = clean_text (text);
+      value.v.text = concord_record_clean_text (text);
       break;
     }
 
@@ -1275,7 +604,7 @@ concord_record_set_set (ConcordRecord      *self,
   g_return_if_fail (key != NULL);
 
   quark = g_quark_from_string (key);
-  value.v.set = normalize_set (key, items);
+  value.v.set = concord_record_normalize_set (key, items);
 
   if (value.v.set == NULL)
     remove_quark (self, quark);
@@ -1375,16 +704,16 @@ void
 concord_record_mark_altered (ConcordRecord *self,
                              const char    *key)
 {
-  Field *field;
+  ConcordRecordField *field;
   GQuark quark;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (key != NULL);
 
   quark = g_quark_try_string (key);
-  field = quark != 0 ? find_field (self, quark) : NULL;
+  field = quark != 0 ? concord_record_find_field (self, quark) : NULL;
   if (field != NULL)
-    field->flags |= FIELD_ALTERED;
+    field->flags |= CONCORD_RECORD_FIELD_ALTERED;
 }
 
 /**
@@ -1397,12 +726,12 @@ gboolean
 concord_record_is_altered_quark (const ConcordRecord *self,
                                  GQuark               key)
 {
-  Field *field;
+  ConcordRecordField *field;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  field = find_field (self, key);
-  return field != NULL && (field->flags & FIELD_ALTERED) != 0;
+  field = concord_record_find_field (self, key);
+  return field != NULL && (field->flags & CONCORD_RECORD_FIELD_ALTERED) != 0;
 }
 
 gboolean
@@ -1429,7 +758,7 @@ concord_record_has_altered (const ConcordRecord *self)
   g_return_val_if_fail (self != NULL, FALSE);
 
   for (guint i = 0; i < self->n_fields; i++)
-    if ((self->fields[i].flags & FIELD_ALTERED) != 0)
+    if ((self->fields[i].flags & CONCORD_RECORD_FIELD_ALTERED) != 0)
       return TRUE;
 
   return FALSE;
@@ -1453,507 +782,11 @@ concord_record_equal_fields (const ConcordRecord *a,
 
   for (guint i = 0; i < a->n_fields; i++)
     {
-      Field *other = find_field (b, a->fields[i].key);
+      ConcordRecordField *other = concord_record_find_field (b, a->fields[i].key);
 
       if (other == NULL || !concord_value_equal (&a->fields[i].value, &other->value))
         return FALSE;
     }
 
   return TRUE;
-}
-
-#define FNV_OFFSET G_GUINT64_CONSTANT (0xcbf29ce484222325)
-#define FNV_PRIME  G_GUINT64_CONSTANT (0x100000001b3)
-
-static inline guint64
-fnv_bytes (guint64       h,
-           gconstpointer data,
-           gsize         len)
-{
-  const guchar *p = data;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      h ^= p[i];
-      h *= FNV_PRIME;
-    }
-
-  return h;
-}
-
-static inline guint64
-fnv_string (guint64     h,
-            const char *s)
-{
-  /* Include the terminator so "ab"+"c" differs from "a"+"bc". */
-  return fnv_bytes (h, s, strlen (s) + 1);
-}
-
-static inline guint64
-mix64 (guint64 x)
-{
-  x ^= x >> 30;
-  x *= G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  x ^= x >> 27;
-  x *= G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  x ^= x >> 31;
-  return x;
-}
-
-static guint64
-hash_field (const Field *field)
-{
-  const ConcordValue *value = &field->value;
-  guint64 h = fnv_string (FNV_OFFSET, g_quark_to_string (field->key));
-  /* Text types hash alike, as they compare alike. */
-  guchar kind = CONCORD_FIELD_TYPE_IS_TEXT (value->type) ? 0 : value->type;
-
-  h = fnv_bytes (h, &kind, 1);
-
-  switch (value->type)
-    {
-    case CONCORD_FIELD_TYPE_NUMBER:
-      h = fnv_bytes (h, &value->v.number, sizeof value->v.number);
-      break;
-    case CONCORD_FIELD_TYPE_BOOLEAN:
-      {
-        guchar b = !!value->v.boolean;
-
-        h = fnv_bytes (h, &b, 1);
-      }
-      break;
-    case CONCORD_FIELD_TYPE_DATETIME:
-      h = fnv_bytes (h, &value->v.datetime, sizeof value->v.datetime);
-      break;
-    case CONCORD_FIELD_TYPE_STRING_SET:
-      for (guint i = 0; value->v.set[i] != NULL; i++)
-        h = fnv_string (h, value->v.set[i]);
-      break;
-    case CONCORD_FIELD_TYPE_EMAIL:
-      {
-        /* By key, as emails compare: a change of case is no change. */
-        g_autofree char *key = concord_normalize_email (value->v.text);
-
-        h = fnv_string (h, key != NULL ? key : value->v.text);
-      }
-      break;
-    case CONCORD_FIELD_TYPE_STRING:
-    case CONCORD_FIELD_TYPE_PHONE:
-    case CONCORD_FIELD_TYPE_DATE:
-    case CONCORD_FIELD_TYPE_ENUM:
-    default:
-      h = fnv_string (h, value->v.text);
-      break;
-    }
-
-  return mix64 (h);
-}
-
-/**
- * concord_record_hash_fields:
- * @keys: (nullable) (array length=n_keys): the fields to hash; %NULL for all
- * @n_keys: the length of @keys
- *
- * A content hash, the same in every process and whatever the order of the
- * fields; never 0 (the store uses 0 for "no hash").
- */
-guint64
-concord_record_hash_fields (const ConcordRecord *self,
-                            const GQuark        *keys,
-                            guint                n_keys)
-{
-  guint64 h = 0;
-
-  g_return_val_if_fail (self != NULL, 0);
-
-  if (keys == NULL)
-    {
-      for (guint i = 0; i < self->n_fields; i++)
-        h += hash_field (&self->fields[i]);
-    }
-  else
-    {
-      for (guint i = 0; i < n_keys; i++)
-        {
-          Field *field = find_field (self, keys[i]);
-
-          if (field != NULL)
-            h += hash_field (field);
-        }
-    }
-
-  h = mix64 (h ^ G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
-  return h != 0 ? h : 1;
-}
-
-/**
- * concord_record_to_variant:
- *
- * Returns: (transfer floating): the fields as `a{s(yv)}`
- */
-GVariant *
-concord_record_to_variant (const ConcordRecord *self)
-{
-  GVariantBuilder builder;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{s(yv)}"));
-  for (guint i = 0; i < self->n_fields; i++)
-    g_variant_builder_add (&builder, "{s@(yv)}",
-                           g_quark_to_string (self->fields[i].key),
-                           concord_value_to_variant (&self->fields[i].value));
-
-  return g_variant_builder_end (&builder);
-}
-
-/**
- * concord_record_to_variant_keys:
- * @keys: (array length=n_keys): the fields to keep
- *
- * Like concord_record_to_variant(), for the fields in @keys only (what a
- * baseline keeps), without copying the record.
- *
- * Returns: (transfer floating): the fields as `a{s(yv)}`
- */
-GVariant *
-concord_record_to_variant_keys (const ConcordRecord *self,
-                                const GQuark        *keys,
-                                guint                n_keys)
-{
-  GVariantBuilder builder;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{s(yv)}"));
-  for (guint i = 0; i < n_keys; i++)
-    {
-      Field *field = find_field (self, keys[i]);
-
-      /* A key mapped twice is kept once. */
-      for (guint j = 0; field != NULL && j < i; j++)
-        if (keys[j] == keys[i])
-          field = NULL;
-
-      if (field != NULL)
-        g_variant_builder_add (&builder, "{s@(yv)}", g_quark_to_string (field->key),
-                               concord_value_to_variant (&field->value));
-    }
-
-  return g_variant_builder_end (&builder);
-}
-
-/**
- * concord_record_new_from_variant:
- * @variant: an `a{s(yv)}` from concord_record_to_variant()
- *
- * Unreadable entries are skipped.
- *
- * Returns: (transfer full) (nullable): a record without remote id, or
- *   %NULL when @variant has the wrong type
- */
-ConcordRecord *
-concord_record_new_from_variant (GVariant *variant)
-{
-  ConcordRecord *self;
-  GVariantIter iter;
-  const char *key;
-  GVariant *entry;
-
-  g_return_val_if_fail (variant != NULL, NULL);
-
-  if (!g_variant_is_of_type (variant, G_VARIANT_TYPE ("a{s(yv)}")))
-    return NULL;
-
-  self = concord_record_new (NULL);
-  g_variant_iter_init (&iter, variant);
-  while (g_variant_iter_next (&iter, "{&s@(yv)}", &key, &entry))
-    {
-      ConcordValue value;
-
-      if (*key != '\0' && concord_value_from_variant (entry, &value))
-        {
-          concord_record_set_value (self, key, &value);
-          concord_value_clear (&value);
-        }
-      g_variant_unref (entry);
-    }
-
-  return self;
-}
-
-/*
- * The compact form baselines are stored in: a version byte, then per field
- * the name NUL-terminated, the type byte and the value: text NUL-terminated;
- * numbers and date-times as 8 bytes; booleans as 1 byte; sets as a 4-byte
- * count and NUL-terminated members. Integers are little-endian. It is
- * several times cheaper to build than a GVariant dictionary, which matters
- * at 100,000 baselines a run.
- */
-#define SERIAL_VERSION 1
-
-static void
-put_u32 (GByteArray *out,
-         guint32     value)
-{
-  guint32 le = GUINT32_TO_LE (value);
-
-  g_byte_array_append (out, (const guint8 *) &le, 4);
-}
-
-static void
-put_u64 (GByteArray *out,
-         guint64     value)
-{
-  guint64 le = GUINT64_TO_LE (value);
-
-  g_byte_array_append (out, (const guint8 *) &le, 8);
-}
-
-static void
-put_string (GByteArray *out,
-            const char *text)
-{
-  g_byte_array_append (out, (const guint8 *) text, strlen (text) + 1);
-}
-
-/**
- * concord_record_serialize:
- * @keys: (nullable) (array length=n_keys): the fields to keep; %NULL for all
- *
- * Returns: (transfer full): the fields in Concord's compact form
- */
-GBytes *
-concord_record_serialize (const ConcordRecord *self,
-                          const GQuark        *keys,
-                          guint                n_keys)
-{
-  GByteArray *out;
-  guint n = keys != NULL ? n_keys : self->n_fields;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  out = g_byte_array_sized_new (16 + 24 * n);
-  g_byte_array_append (out, (const guint8 *) "\x01", 1);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const Field *field = keys != NULL ? find_field (self, keys[i]) : &self->fields[i];
-      const ConcordValue *value;
-      guint8 type;
-
-      if (field == NULL)
-        continue;
-
-      /* A key listed twice is kept once. */
-      if (keys != NULL)
-        {
-          gboolean seen = FALSE;
-
-          for (guint j = 0; j < i && !seen; j++)
-            seen = keys[j] == keys[i];
-          if (seen)
-            continue;
-        }
-
-      value = &field->value;
-      type = value->type;
-      put_string (out, g_quark_to_string (field->key));
-      g_byte_array_append (out, &type, 1);
-
-      switch (value->type)
-        {
-        case CONCORD_FIELD_TYPE_NUMBER:
-          {
-            guint64 bits;
-
-            memcpy (&bits, &value->v.number, 8);
-            put_u64 (out, bits);
-          }
-          break;
-        case CONCORD_FIELD_TYPE_BOOLEAN:
-          {
-            guint8 b = !!value->v.boolean;
-
-            g_byte_array_append (out, &b, 1);
-          }
-          break;
-        case CONCORD_FIELD_TYPE_DATETIME:
-          put_u64 (out, (guint64) value->v.datetime);
-          break;
-        case CONCORD_FIELD_TYPE_STRING_SET:
-          put_u32 (out, g_strv_length (value->v.set));
-          for (guint m = 0; value->v.set[m] != NULL; m++)
-            put_string (out, value->v.set[m]);
-          break;
-        case CONCORD_FIELD_TYPE_STRING:
-        case CONCORD_FIELD_TYPE_EMAIL:
-        case CONCORD_FIELD_TYPE_PHONE:
-        case CONCORD_FIELD_TYPE_DATE:
-        case CONCORD_FIELD_TYPE_ENUM:
-        default:
-          put_string (out, value->v.text);
-          break;
-        }
-    }
-
-  return g_byte_array_free_to_bytes (out);
-}
-
-/* Bounds-checked reading: a damaged blob is refused, never trusted. */
-typedef struct
-{
-  const guint8 *p;
-  const guint8 *end;
-} Reader;
-
-static const char *
-read_string (Reader *r)
-{
-  const guint8 *nul = r->p < r->end ? memchr (r->p, '\0', r->end - r->p) : NULL;
-  const char *s = (const char *) r->p;
-
-  if (nul == NULL)
-    return NULL;
-  r->p = nul + 1;
-  return g_utf8_validate (s, -1, NULL) ? s : NULL;
-}
-
-static gboolean
-read_bytes (Reader *r,
-            void   *dest,
-            gsize   n)
-{
-  if ((gsize) (r->end - r->p) < n)
-    return FALSE;
-  memcpy (dest, r->p, n);
-  r->p += n;
-  return TRUE;
-}
-
-/**
- * concord_record_new_from_serialized:
- *
- * Returns: (transfer full) (nullable): the record, or %NULL when @data is
- *   not in Concord's compact form
- */
-ConcordRecord *
-concord_record_new_from_serialized (const guint8 *data,
-                                    gsize         length)
-{
-  g_autoptr(ConcordRecord) self = NULL;
-  Reader r = { data, data + length };
-  guint8 version;
-
-  if (data == NULL || !read_bytes (&r, &version, 1) || version != SERIAL_VERSION)
-    return NULL;
-
-  self = concord_record_new (NULL);
-
-  while (r.p < r.end)
-    {
-      const char *key = read_string (&r);
-      ConcordValue value = { 0 };
-      guint8 type;
-
-      if (key == NULL || *key == '\0' || !read_bytes (&r, &type, 1) ||
-          type > CONCORD_FIELD_TYPE_STRING_SET)
-        return NULL;
-
-      value.type = type;
-      switch (value.type)
-        {
-        case CONCORD_FIELD_TYPE_NUMBER:
-        case CONCORD_FIELD_TYPE_DATETIME:
-          {
-            guint64 le;
-
-            if (!read_bytes (&r, &le, 8))
-              return NULL;
-            le = GUINT64_FROM_LE (le);
-            if (value.type == CONCORD_FIELD_TYPE_NUMBER)
-              memcpy (&value.v.number, &le, 8);
-            else
-              value.v.datetime = (gint64) le;
-            concord_record_set_value (self, key, &value);
-          }
-          break;
-        case CONCORD_FIELD_TYPE_BOOLEAN:
-          {
-            guint8 b;
-
-            if (!read_bytes (&r, &b, 1))
-              return NULL;
-            value.v.boolean = b != 0;
-            concord_record_set_value (self, key, &value);
-          }
-          break;
-        case CONCORD_FIELD_TYPE_STRING_SET:
-          {
-            guint32 count;
-            g_autoptr(GPtrArray) items = NULL;
-
-            if (!read_bytes (&r, &count, 4))
-              return NULL;
-            count = GUINT32_FROM_LE (count);
-            if (count > (gsize) (r.end - r.p))
-              return NULL;
-            items = g_ptr_array_sized_new (count + 1);
-            for (guint32 m = 0; m < count; m++)
-              {
-                const char *item = read_string (&r);
-
-                if (item == NULL)
-                  return NULL;
-                g_ptr_array_add (items, (gpointer) item);
-              }
-            g_ptr_array_add (items, NULL);
-            concord_record_set_set (self, key, (const char * const *) items->pdata);
-          }
-          break;
-        case CONCORD_FIELD_TYPE_STRING:
-        case CONCORD_FIELD_TYPE_EMAIL:
-        case CONCORD_FIELD_TYPE_PHONE:
-        case CONCORD_FIELD_TYPE_DATE:
-        case CONCORD_FIELD_TYPE_ENUM:
-        default:
-          {
-            const char *text = read_string (&r);
-
-            if (text == NULL)
-              return NULL;
-            value.v.text = (char *) text;
-            concord_record_set_value (self, key, &value);
-          }
-          break;
-        }
-    }
-
-  return g_steal_pointer (&self);
-}
-
-/**
- * concord_record_to_json:
- *
- * Returns: (transfer full): the fields as one JSON object, for the journal
- */
-char *
-concord_record_to_json (const ConcordRecord *self)
-{
-  GString *out;
-
-  g_return_val_if_fail (self != NULL, NULL);
-
-  out = g_string_new ("{");
-  for (guint i = 0; i < self->n_fields; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      append_json_string (out, g_quark_to_string (self->fields[i].key));
-      g_string_append_c (out, ':');
-      append_value_json (out, &self->fields[i].value);
-    }
-  g_string_append_c (out, '}');
-
-  return g_string_free (out, FALSE);
 }

@@ -205,29 +205,12 @@ get_op (ConcordRuleConditionRow *self)
                                    : CONCORD_FILTER_IS_NOT_EMPTY;
 }
 
-static int
-op_arity (ConcordFilterOp op)
-{
-  switch (op)
-    {
-    case CONCORD_FILTER_IS_EMPTY:
-    case CONCORD_FILTER_IS_NOT_EMPTY:
-    case CONCORD_FILTER_IS_TRUE:
-    case CONCORD_FILTER_IS_FALSE:
-      return 0;
-    case CONCORD_FILTER_IS_ONE_OF:
-      return -1;
-    default:
-      return 1;
-    }
-}
-
 static ConcordRuleValueKind
 value_kind (const ConcordFieldSpec *spec,
             ConcordFieldType        type,
             ConcordFilterOp         op)
 {
-  if (op_arity (op) == 0)
+  if (concord_filter_op_arity (op) == 0)
     return CONCORD_RULE_VALUE_NONE;
   if (op == CONCORD_FILTER_WITHIN_LAST_DAYS)
     return CONCORD_RULE_VALUE_DAYS;
@@ -622,7 +605,7 @@ concord_rule_condition_row_build (ConcordRuleConditionRow *self)
   spec = get_field (self);
   op = get_op (self);
   values = concord_rule_value_editor_get_values (self->value_editor);
-  arity = op_arity (op);
+  arity = concord_filter_op_arity (op);
 
   if (spec == NULL)
     {
