@@ -35,6 +35,7 @@
 #include "concord-application.h"
 #include "concord-app-registry.h"
 #include "concord-error.h"
+#include "concord-mapping-pair-row.h"
 #include "concord-memory-connector.h"
 #include "concord-mock-app.h"
 #include "concord-mock-described-apps.h"
@@ -1860,8 +1861,8 @@ static GtkWidget *
 pair_row_of (GtkWidget  *root,
              const char *key_a)
 {
-  if (GTK_IS_LIST_BOX_ROW (root) && g_object_get_data (G_OBJECT (root), "pair") != NULL &&
-      g_strcmp0 (g_object_get_data (G_OBJECT (root), "key-a"), key_a) == 0)
+  if (CONCORD_IS_MAPPING_PAIR_ROW (root) &&
+      g_strcmp0 (concord_mapping_pair_row_get_key_a (CONCORD_MAPPING_PAIR_ROW (root)), key_a) == 0)
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
