@@ -3003,14 +3003,6 @@ main (int   argc,
 
   adw_init ();
   concord_test_register_resources ();
-  {
-    /* The app's stylesheet, which AdwApplication would load. */
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, RESOURCE_BASE_PATH "/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
   /* An account the dialog used must never be removed behind it (closing
    * the dialog once wiped the key field, which read as an edit). */
   g_log_set_handler ("concord-add-connection-side", G_LOG_LEVEL_MESSAGE, fail_on_removal, NULL);

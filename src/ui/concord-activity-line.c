@@ -543,28 +543,6 @@ concord_activity_line_set_item (ConcordActivityLine *self,
   update (self);
 }
 
-/**
- * concord_activity_load_css:
- *
- * Loads the activity and health pages' stylesheet for the default
- * display, once.
- */
-void
-concord_activity_load_css (void)
-{
-  static gboolean loaded;
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (loaded || gdk_display_get_default () == NULL)
-    return;
-  loaded = TRUE;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, RESOURCE_BASE_PATH "/concord-activity.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
 ConcordActivityItem *
 concord_activity_line_get_item (ConcordActivityLine *self)
 {

@@ -483,7 +483,6 @@ concord_mapping_editor_class_init (ConcordMappingEditorClass *klass)
 static void
 concord_mapping_editor_init (ConcordMappingEditor *self)
 {
-  concord_mapping_load_css ();
   gtk_widget_init_template (GTK_WIDGET (self));
   self->field_sizes = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
   self->extra_sizes = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
