@@ -50,6 +50,7 @@
 #include <glib/gi18n.h>
 
 #include "concord-status-icon.h"
+#include "concord-ui-enums.h"
 
 #define WATCHER_NAME "org.kde.StatusNotifierWatcher"
 #define WATCHER_PATH "/StatusNotifierWatcher"
@@ -941,7 +942,7 @@ concord_status_icon_get_property (GObject    *object,
       g_value_set_boolean (value, self->registered);
       break;
     case PROP_STATE:
-      g_value_set_int (value, self->state);
+      g_value_set_enum (value, self->state);
       break;
     case PROP_STATUS_LINE:
       g_value_set_string (value, self->status_line);
@@ -1009,10 +1010,14 @@ concord_status_icon_class_init (ConcordStatusIconClass *klass)
   properties[PROP_REGISTERED] =
     g_param_spec_boolean ("registered", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * ConcordStatusIcon:state:
+   *
+   * What the icon shows: idle, syncing or failing.
+   */
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, CONCORD_STATUS_ICON_IDLE, CONCORD_STATUS_ICON_FAILING,
-                      CONCORD_STATUS_ICON_IDLE,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("state", NULL, NULL, CONCORD_TYPE_STATUS_ICON_STATE, CONCORD_STATUS_ICON_IDLE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   /**
    * ConcordStatusIcon:status-line:
    *
