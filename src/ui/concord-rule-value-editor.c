@@ -425,6 +425,81 @@ make_entry (ConcordRuleValueEditor *self,
   return entry;
 }
 
+/* Text or a number: an entry; text also has its suggestions. */
+static void
+build_entry (ConcordRuleValueEditor *self)
+{
+  self->entry = make_entry (self, self->kind == CONCORD_RULE_VALUE_NUMBER ? _("Number") : _("Value"));
+  if (self->kind == CONCORD_RULE_VALUE_NUMBER)
+    gtk_entry_set_input_purpose (GTK_ENTRY (self->entry), GTK_INPUT_PURPOSE_NUMBER);
+  g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
+  if (self->kind == CONCORD_RULE_VALUE_TEXT)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+      gtk_widget_add_css_class (box, "linked");
+      gtk_widget_set_hexpand (box, TRUE);
+      gtk_box_append (GTK_BOX (box), self->entry);
+      add_suggest_button (self, box);
+      gtk_box_append (GTK_BOX (self), box);
+    }
+  else
+    gtk_box_append (GTK_BOX (self), self->entry);
+}
+
+/* A date: a button showing it, with a calendar in its popover. */
+static void
+build_date (ConcordRuleValueEditor *self)
+{
+  GtkWidget *popover = gtk_popover_new ();
+
+  self->calendar = gtk_calendar_new ();
+  g_signal_connect (self->calendar, "day-selected", G_CALLBACK (on_day_selected_cb), self);
+  gtk_popover_set_child (GTK_POPOVER (popover), self->calendar);
+  self->date_button = gtk_menu_button_new ();
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->date_button), popover);
+  gtk_widget_set_valign (self->date_button, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (self), self->date_button);
+  show_date (self);
+}
+
+/* Several values: their chips above, then a drop-down of the app's
+ * values (or an entry, with suggestions) and Add. */
+static void
+build_multi (ConcordRuleValueEditor *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  self->chips = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_widget_set_visible (self->chips, FALSE);
+  gtk_box_append (GTK_BOX (self), self->chips);
+
+  gtk_widget_add_css_class (box, "linked");
+  if (self->choices != NULL && self->choices[0] != NULL)
+    {
+      self->dropdown = make_dropdown (self, (const char * const *) self->choices);
+      concord_drop_down_set_searchable (GTK_DROP_DOWN (self->dropdown));
+      gtk_widget_set_hexpand (self->dropdown, TRUE);
+      gtk_box_append (GTK_BOX (box), self->dropdown);
+    }
+  else
+    {
+      self->entry = make_entry (self, _("Add a value"));
+      g_signal_connect (self->entry, "activate", G_CALLBACK (on_add_clicked_cb), self);
+      g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
+      gtk_box_append (GTK_BOX (box), self->entry);
+      add_suggest_button (self, box);
+    }
+  self->add_button = gtk_button_new_from_icon_name ("list-add-symbolic");
+  gtk_widget_set_name (self->add_button, "value-add");
+  gtk_widget_set_tooltip_text (self->add_button, _("Add Value"));
+  g_signal_connect (self->add_button, "clicked", G_CALLBACK (on_add_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), self->add_button);
+  gtk_box_append (GTK_BOX (self), box);
+  rebuild_chips (self);
+}
+
 static void
 build (ConcordRuleValueEditor *self)
 {
@@ -436,22 +511,7 @@ build (ConcordRuleValueEditor *self)
     {
     case CONCORD_RULE_VALUE_TEXT:
     case CONCORD_RULE_VALUE_NUMBER:
-      self->entry = make_entry (self, self->kind == CONCORD_RULE_VALUE_NUMBER ? _("Number") : _("Value"));
-      if (self->kind == CONCORD_RULE_VALUE_NUMBER)
-        gtk_entry_set_input_purpose (GTK_ENTRY (self->entry), GTK_INPUT_PURPOSE_NUMBER);
-      g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
-      if (self->kind == CONCORD_RULE_VALUE_TEXT)
-        {
-          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-
-          gtk_widget_add_css_class (box, "linked");
-          gtk_widget_set_hexpand (box, TRUE);
-          gtk_box_append (GTK_BOX (box), self->entry);
-          add_suggest_button (self, box);
-          gtk_box_append (GTK_BOX (self), box);
-        }
-      else
-        gtk_box_append (GTK_BOX (self), self->entry);
+      build_entry (self);
       break;
 
     case CONCORD_RULE_VALUE_DAYS:
@@ -464,18 +524,7 @@ build (ConcordRuleValueEditor *self)
       break;
 
     case CONCORD_RULE_VALUE_DATE:
-      {
-        GtkWidget *popover = gtk_popover_new ();
-
-        self->calendar = gtk_calendar_new ();
-        g_signal_connect (self->calendar, "day-selected", G_CALLBACK (on_day_selected_cb), self);
-        gtk_popover_set_child (GTK_POPOVER (popover), self->calendar);
-        self->date_button = gtk_menu_button_new ();
-        gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->date_button), popover);
-        gtk_widget_set_valign (self->date_button, GTK_ALIGN_CENTER);
-        gtk_box_append (GTK_BOX (self), self->date_button);
-        show_date (self);
-      }
+      build_date (self);
       break;
 
     case CONCORD_RULE_VALUE_CHOICE:
@@ -497,38 +546,7 @@ build (ConcordRuleValueEditor *self)
       break;
 
     case CONCORD_RULE_VALUE_MULTI:
-      {
-        GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-
-        gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-        self->chips = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
-        gtk_widget_set_visible (self->chips, FALSE);
-        gtk_box_append (GTK_BOX (self), self->chips);
-
-        gtk_widget_add_css_class (box, "linked");
-        if (self->choices != NULL && self->choices[0] != NULL)
-          {
-            self->dropdown = make_dropdown (self, (const char * const *) self->choices);
-            concord_drop_down_set_searchable (GTK_DROP_DOWN (self->dropdown));
-            gtk_widget_set_hexpand (self->dropdown, TRUE);
-            gtk_box_append (GTK_BOX (box), self->dropdown);
-          }
-        else
-          {
-            self->entry = make_entry (self, _("Add a value"));
-            g_signal_connect (self->entry, "activate", G_CALLBACK (on_add_clicked_cb), self);
-            g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
-            gtk_box_append (GTK_BOX (box), self->entry);
-            add_suggest_button (self, box);
-          }
-        self->add_button = gtk_button_new_from_icon_name ("list-add-symbolic");
-        gtk_widget_set_name (self->add_button, "value-add");
-        gtk_widget_set_tooltip_text (self->add_button, _("Add Value"));
-        g_signal_connect (self->add_button, "clicked", G_CALLBACK (on_add_clicked_cb), self);
-        gtk_box_append (GTK_BOX (box), self->add_button);
-        gtk_box_append (GTK_BOX (self), box);
-        rebuild_chips (self);
-      }
+      build_multi (self);
       break;
 
     case CONCORD_RULE_VALUE_NONE:
