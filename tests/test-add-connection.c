@@ -35,6 +35,7 @@
 #include "concord-application.h"
 #include "concord-app-registry.h"
 #include "concord-error.h"
+#include "concord-mapping-pair-row.h"
 #include "concord-memory-connector.h"
 #include "concord-mock-app.h"
 #include "concord-mock-described-apps.h"
@@ -1860,8 +1861,8 @@ static GtkWidget *
 pair_row_of (GtkWidget  *root,
              const char *key_a)
 {
-  if (GTK_IS_LIST_BOX_ROW (root) && g_object_get_data (G_OBJECT (root), "pair") != NULL &&
-      g_strcmp0 (g_object_get_data (G_OBJECT (root), "key-a"), key_a) == 0)
+  if (CONCORD_IS_MAPPING_PAIR_ROW (root) &&
+      g_strcmp0 (concord_mapping_pair_row_get_key_a (CONCORD_MAPPING_PAIR_ROW (root)), key_a) == 0)
     return root;
 
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
@@ -3002,14 +3003,6 @@ main (int   argc,
 
   adw_init ();
   concord_test_register_resources ();
-  {
-    /* The app's stylesheet, which AdwApplication would load. */
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, RESOURCE_BASE_PATH "/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
   /* An account the dialog used must never be removed behind it (closing
    * the dialog once wiped the key field, which read as an edit). */
   g_log_set_handler ("concord-add-connection-side", G_LOG_LEVEL_MESSAGE, fail_on_removal, NULL);

@@ -1560,14 +1560,6 @@ main (int   argc,
   concord_test_init_ui (&argc, &argv);
   adw_init ();
   concord_test_register_resources ();
-  {
-    /* The app's stylesheet, which AdwApplication would load. */
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-    gtk_css_provider_load_from_resource (css, "/io/github/concordsync/Concord/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
-                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
 
 #define ADD(path, fn, direction) \

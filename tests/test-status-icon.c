@@ -29,6 +29,7 @@
 #include "concord-memory-connector.h"
 #include "concord-record.h"
 #include "concord-status-icon.h"
+#include "concord-ui-enums.h"
 #include "concord-test-utils.h"
 
 #define TEST_APP_ID "io.github.concordsync.Concord.StatusIconTest"
@@ -727,9 +728,19 @@ test_states (Fixture       *f,
   menu = get_item_property (f, "Menu");
   g_assert_cmpstr (g_variant_get_string (menu, NULL), ==, CONCORD_STATUS_ICON_MENU_PATH);
 
-  /* Idle, synced once. */
+  /* Idle, synced once. The state is a property of its enum type, for
+   * bindings and GtkExpressions. */
   last_line = expected_last_line (f);
   g_assert_cmpint (concord_status_icon_get_state (f->icon), ==, CONCORD_STATUS_ICON_IDLE);
+  {
+    GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (f->icon), "state");
+    ConcordStatusIconState state = CONCORD_STATUS_ICON_FAILING;
+
+    g_assert_true (G_IS_PARAM_SPEC_ENUM (pspec));
+    g_assert_true (pspec->value_type == CONCORD_TYPE_STATUS_ICON_STATE);
+    g_object_get (f->icon, "state", &state, NULL);
+    g_assert_cmpint (state, ==, CONCORD_STATUS_ICON_IDLE);
+  }
   assert_look (f, "Active", APP_ID "-symbolic");
   tooltip = get_tooltip (f);
   g_assert_cmpstr (tooltip, ==, last_line);

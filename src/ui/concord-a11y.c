@@ -242,6 +242,129 @@ on_title_changed (GtkWidget  *widget,
   set_name (widget, title);
 }
 
+/* An expander row: by its title, followed as it changes. */
+static void
+name_expander_row (GtkWidget *widget)
+{
+  g_autofree char *title = row_title (ADW_PREFERENCES_ROW (widget));
+
+  /* Its title may come later (“Advanced: …” once the app is known). */
+  if (g_object_get_data (G_OBJECT (widget), FIXED_KEY "-title") == NULL)
+    {
+      g_object_set_data (G_OBJECT (widget), FIXED_KEY "-title", GINT_TO_POINTER (TRUE));
+      g_signal_connect (widget, "notify::title", G_CALLBACK (on_title_changed), NULL);
+    }
+  set_name (widget, title);
+}
+
+/* A preferences group's own list (not one added to the group):
+ * libadwaita labels it by the group's title, even an empty one
+ * (GTK 4.8 then says "GtkListBox"). */
+static void
+name_own_list (GtkWidget *widget,
+               GtkWidget *ancestor)
+{
+  if (g_object_get_data (G_OBJECT (ancestor), FIXED_KEY "-group") == NULL)
+    {
+      g_object_set_data (G_OBJECT (ancestor), FIXED_KEY "-group", widget);
+      g_signal_connect_object (ancestor, "notify::title", G_CALLBACK (on_group_title_changed), widget, 0);
+    }
+  name_group_list (widget, ADW_PREFERENCES_GROUP (ancestor));
+}
+
+/* The inner list of an expander row (named by the row), or a list
+ * of its own (a boxed list in a dialog): by what it holds. */
+static void
+name_other_list (GtkWidget *widget)
+{
+  GtkWidget *ancestor;
+
+  if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_EXPANDER_ROW)) != NULL)
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                    ancestor, NULL, -1);
+  else
+    {
+      g_autofree char *rows = rows_text (widget);
+
+      set_name (widget, rows);
+    }
+}
+
+/* A menu button shows its label or its icon; the shortcuts window's
+ * own one (its title, a menu of sections) neither, to GTK 4.8. */
+static void
+name_menu_button (GtkWidget *widget)
+{
+  const char *label = gtk_menu_button_get_label (GTK_MENU_BUTTON (widget));
+
+  if (label == NULL)
+    label = gtk_widget_get_tooltip_text (widget);
+  if (label == NULL && gtk_widget_get_ancestor (widget, GTK_TYPE_SHORTCUTS_WINDOW) != NULL)
+    /* Translators: the menu of the keyboard shortcuts window that
+     * chooses which shortcuts it shows */
+    label = _("Shortcut Sections");
+  set_name (widget, label);
+}
+
+/* An icon button (named by its unnamed icon): by its tooltip, or
+ * what a password row's eye does. */
+static void
+name_icon_button (GtkWidget *widget)
+{
+  if (gtk_widget_get_tooltip_text (widget) != NULL)
+    {
+      set_name (widget, gtk_widget_get_tooltip_text (widget));
+      g_signal_connect (widget, "notify::tooltip-text", G_CALLBACK (on_tooltip_changed), NULL);
+    }
+  else if (gtk_widget_get_ancestor (widget, ADW_TYPE_PASSWORD_ENTRY_ROW) != NULL)
+    set_name (widget, _("Show or Hide the Text"));
+  else
+    {
+      /* GTK's own icon buttons without a tooltip (the shortcuts
+       * window's search): what the icon means. */
+      GtkWidget *child = gtk_button_get_child (GTK_BUTTON (widget));
+      const char *icon = GTK_IS_IMAGE (child) ? gtk_image_get_icon_name (GTK_IMAGE (child)) : NULL;
+
+      if (g_strcmp0 (icon, "edit-find-symbolic") == 0)
+        /* Translators: a search button that shows only a magnifier */
+        set_name (widget, _("Search"));
+      else if (g_strcmp0 (icon, "window-close-symbolic") == 0)
+        /* Translators: a button that closes a window, shown as an × */
+        set_name (widget, _("Close"));
+    }
+}
+
+/* The list a combo row or a drop-down pops up. */
+static void
+name_popup_list (GtkWidget *widget)
+{
+  GtkWidget *ancestor;
+
+  if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_COMBO_ROW)) != NULL)
+    {
+      g_autofree char *title = row_title (ADW_PREFERENCES_ROW (ancestor));
+
+      set_name (widget, title);
+    }
+  else if ((ancestor = gtk_widget_get_ancestor (widget, GTK_TYPE_DROP_DOWN)) != NULL)
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                    ancestor, NULL, -1);
+}
+
+/* A list view's item: its child's name, else the text it shows
+ * (again at each map: the item is reused for others). */
+static void
+name_list_item (GtkWidget *widget)
+{
+  GtkWidget *child = gtk_widget_get_first_child (widget);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (child != NULL && has_name (child))
+    return;
+  collect_text (widget, text);
+  set_name (widget, text->str);
+}
+
 /* What libadwaita 1.2 and GTK 4.8 leave without a name: named from what
  * a sighted person reads there. */
 static void
@@ -249,59 +372,14 @@ name_unnamed (GtkWidget *widget)
 {
   GtkWidget *ancestor;
 
-
   if (ADW_IS_EXPANDER_ROW (widget))
-    {
-      g_autofree char *title = row_title (ADW_PREFERENCES_ROW (widget));
-
-      /* Its title may come later (“Advanced: …” once the app is known). */
-      if (g_object_get_data (G_OBJECT (widget), FIXED_KEY "-title") == NULL)
-        {
-          g_object_set_data (G_OBJECT (widget), FIXED_KEY "-title", GINT_TO_POINTER (TRUE));
-          g_signal_connect (widget, "notify::title", G_CALLBACK (on_title_changed), NULL);
-        }
-      set_name (widget, title);
-    }
+    name_expander_row (widget);
   else if (GTK_IS_LIST_BOX (widget) && is_group_list (widget, &ancestor))
-    {
-      /* A preferences group's own list (not one added to the group):
-       * libadwaita labels it by the group's title, even an empty one
-       * (GTK 4.8 then says "GtkListBox"). */
-      if (g_object_get_data (G_OBJECT (ancestor), FIXED_KEY "-group") == NULL)
-        {
-          g_object_set_data (G_OBJECT (ancestor), FIXED_KEY "-group", widget);
-          g_signal_connect_object (ancestor, "notify::title", G_CALLBACK (on_group_title_changed), widget, 0);
-        }
-      name_group_list (widget, ADW_PREFERENCES_GROUP (ancestor));
-    }
+    name_own_list (widget, ancestor);
   else if (GTK_IS_LIST_BOX (widget) && !has_name (widget))
-    {
-      /* The inner list of an expander row (named by the row), or a list
-       * of its own (a boxed list in a dialog): by what it holds. */
-      if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_EXPANDER_ROW)) != NULL)
-        gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
-                                        ancestor, NULL, -1);
-      else
-        {
-          g_autofree char *rows = rows_text (widget);
-
-          set_name (widget, rows);
-        }
-    }
+    name_other_list (widget);
   else if (GTK_IS_MENU_BUTTON (widget) && !has_name (widget))
-    {
-      /* A menu button shows its label or its icon; the shortcuts window's
-       * own one (its title, a menu of sections) neither, to GTK 4.8. */
-      const char *label = gtk_menu_button_get_label (GTK_MENU_BUTTON (widget));
-
-      if (label == NULL)
-        label = gtk_widget_get_tooltip_text (widget);
-      if (label == NULL && gtk_widget_get_ancestor (widget, GTK_TYPE_SHORTCUTS_WINDOW) != NULL)
-        /* Translators: the menu of the keyboard shortcuts window that
-         * chooses which shortcuts it shows */
-        label = _("Shortcut Sections");
-      set_name (widget, label);
-    }
+    name_menu_button (widget);
   else if (GTK_IS_TOGGLE_BUTTON (widget) && GTK_IS_MENU_BUTTON (gtk_widget_get_parent (widget)) &&
            named_in_code (GTK_MENU_BUTTON (gtk_widget_get_parent (widget))))
     {
@@ -321,31 +399,7 @@ name_unnamed (GtkWidget *widget)
     }
   else if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) == NULL &&
            !gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
-    {
-      /* An icon button (named by its unnamed icon): by its tooltip, or
-       * what a password row's eye does. */
-      if (gtk_widget_get_tooltip_text (widget) != NULL)
-        {
-          set_name (widget, gtk_widget_get_tooltip_text (widget));
-          g_signal_connect (widget, "notify::tooltip-text", G_CALLBACK (on_tooltip_changed), NULL);
-        }
-      else if (gtk_widget_get_ancestor (widget, ADW_TYPE_PASSWORD_ENTRY_ROW) != NULL)
-        set_name (widget, _("Show or Hide the Text"));
-      else
-        {
-          /* GTK's own icon buttons without a tooltip (the shortcuts
-           * window's search): what the icon means. */
-          GtkWidget *child = gtk_button_get_child (GTK_BUTTON (widget));
-          const char *icon = GTK_IS_IMAGE (child) ? gtk_image_get_icon_name (GTK_IMAGE (child)) : NULL;
-
-          if (g_strcmp0 (icon, "edit-find-symbolic") == 0)
-            /* Translators: a search button that shows only a magnifier */
-            set_name (widget, _("Search"));
-          else if (g_strcmp0 (icon, "window-close-symbolic") == 0)
-            /* Translators: a button that closes a window, shown as an × */
-            set_name (widget, _("Close"));
-        }
-    }
+    name_icon_button (widget);
   else if (GTK_IS_SEARCH_ENTRY (widget) && !has_name (widget))
     {
       g_autofree char *placeholder = NULL;
@@ -354,18 +408,7 @@ name_unnamed (GtkWidget *widget)
       set_name (widget, placeholder != NULL && *placeholder != '\0' ? placeholder : _("Search"));
     }
   else if (GTK_IS_LIST_VIEW (widget) && !has_name (widget))
-    {
-      /* The list a combo row or a drop-down pops up. */
-      if ((ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_COMBO_ROW)) != NULL)
-        {
-          g_autofree char *title = row_title (ADW_PREFERENCES_ROW (ancestor));
-
-          set_name (widget, title);
-        }
-      else if ((ancestor = gtk_widget_get_ancestor (widget, GTK_TYPE_DROP_DOWN)) != NULL)
-        gtk_accessible_update_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
-                                        ancestor, NULL, -1);
-    }
+    name_popup_list (widget);
   else if (GTK_IS_TEXT (widget) && (ancestor = gtk_widget_get_ancestor (widget, ADW_TYPE_ENTRY_ROW)) != NULL &&
            gtk_test_accessible_has_property (GTK_ACCESSIBLE (ancestor), GTK_ACCESSIBLE_PROPERTY_LABEL))
     {
@@ -376,17 +419,7 @@ name_unnamed (GtkWidget *widget)
     }
   else if (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)) == GTK_ACCESSIBLE_ROLE_LIST_ITEM &&
            !GTK_IS_LIST_BOX_ROW (widget))
-    {
-      /* A list view's item: its child's name, else the text it shows
-       * (again at each map: the item is reused for others). */
-      GtkWidget *child = gtk_widget_get_first_child (widget);
-      g_autoptr(GString) text = g_string_new (NULL);
-
-      if (child != NULL && has_name (child))
-        return;
-      collect_text (widget, text);
-      set_name (widget, text->str);
-    }
+    name_list_item (widget);
 }
 
 static void

@@ -216,6 +216,130 @@ show_placeholder (ConcordActivityLine *self)
   set_accessible_name (self, _("Loading"));
 }
 
+/* A change to a contact: added, paired, unpaired, or a field's new value. */
+static void
+describe_change (ConcordActivityLine       *self,
+                 const ConcordActivityRow  *row,
+                 const char                *target,
+                 char                     **change,
+                 char                     **outcome)
+{
+  if (g_strcmp0 (row->op, "create") == 0)
+    {
+      set_kind_style (self, "contact-new-symbolic", "success");
+      /* Translators: %s is an account, e.g. "Shop CRM" */
+      *change = g_strdup_printf (_("Added to %s"), target);
+    }
+  else if (g_strcmp0 (row->op, "link") == 0)
+    {
+      set_kind_style (self, "emblem-default-symbolic", "success");
+      *change = g_strdup (_("Paired with the contact of the same email address"));
+    }
+  else if (g_strcmp0 (row->op, "unlink") == 0)
+    {
+      set_kind_style (self, "action-unavailable-symbolic", "dim");
+      *change = g_strdup (_("Unpaired: one of the two contacts was deleted in its app"));
+    }
+  else
+    {
+      g_autofree char *before = shown_value (row->before);
+      g_autofree char *after = shown_value (row->after);
+
+      set_kind_style (self, "document-edit-symbolic", "accent");
+      /* Translators: a field's change: "Company: Old Ltd → New Ltd"; the arrow
+       * points from the old value to the new: in a right-to-left language,
+       * use "←" and keep the order of the placeholders (old, then new). */
+      *change = g_strdup_printf (_("%s: %s → %s"), field_label (row->field), before, after);
+      *outcome = row->by_person
+        /* Translators: %s is an account */
+        ? g_strdup_printf (_("Changed in %s at your request"), target)
+        : g_strdup_printf (_("Updated in %s"), target);
+    }
+}
+
+/* A conflict: both values, which one was kept; returns whether the other
+ * one can still be chosen (the flip button, named here). */
+static gboolean
+describe_conflict (ConcordActivityLine       *self,
+                   const ConcordActivityRow  *row,
+                   const char                *name_a,
+                   const char                *name_b,
+                   char                     **change,
+                   char                     **outcome)
+{
+  const char *winner = row->winner == CONCORD_SIDE_A ? name_a : name_b;
+  const char *loser = row->winner == CONCORD_SIDE_A ? name_b : name_a;
+  g_autofree char *value_a = shown_value (row->value_a);
+  g_autofree char *value_b = shown_value (row->value_b);
+  const char *loser_value = row->winner == CONCORD_SIDE_A ? value_b : value_a;
+
+  set_kind_style (self, "object-flip-horizontal-symbolic", "warning");
+  /* Translators: "Company changed in both apps: Shop CRM “X”, Elastic Email “Y”" */
+  *change = g_strdup_printf (_("%s changed in both apps: %s “%s”, %s “%s”"),
+                             field_label (row->field), name_a, value_a, name_b, value_b);
+  if (g_strcmp0 (row->chosen, "a") == 0 || g_strcmp0 (row->chosen, "b") == 0)
+    /* Translators: %s is the name of an account ("Elastic Email") */
+    *outcome = g_strdup_printf (_("You chose the value of %s"),
+                                g_strcmp0 (row->chosen, "a") == 0 ? name_a : name_b);
+  else if (row->explanation != NULL)
+    *outcome = g_strdup (row->explanation);
+  else
+    /* Translators: %s is the account whose value was kept */
+    *outcome = g_strdup_printf (_("Kept the value of %s"), winner);
+  if (row->can_flip)
+    {
+      /* Translators: %s in quotes is a contact's value, the other %s the account it came from */
+      g_autofree char *tip = g_strdup_printf (_("Use “%s” from %s in both apps"),
+                                              loser_value, loser);
+
+      g_free (self->flip_tip);
+      self->flip_tip = g_strdup (tip);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->flip_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
+    }
+
+  return row->can_flip;
+}
+
+/* An error: what could not be done where, and what the app said. */
+static void
+describe_error (ConcordActivityLine       *self,
+                const ConcordActivityRow  *row,
+                const char                *target,
+                char                     **title,
+                char                     **change,
+                char                     **outcome)
+{
+  set_kind_style (self, "dialog-warning-symbolic", "error");
+  if (row->op == NULL)  /* a run, not a write */
+    {
+      g_free (*title);
+      *title = g_strdup (_("Sync failed"));
+    }
+  else if (g_strcmp0 (row->op, "create") == 0)
+    /* Translators: %s is the name of an account ("Elastic Email") */
+    *change = g_strdup_printf (_("Could not be added to %s"), target);
+  else
+    /* Translators: %s is the name of an account ("Elastic Email") */
+    *change = g_strdup_printf (_("Could not be updated in %s"), target);
+  if (row->detail != NULL && *row->detail != '\0')
+    /* Translators: what the app answered, quoted */
+    *outcome = g_strdup_printf (_("The app said: %s"), row->detail);
+}
+
+/* Everything a line shows, for screen readers: its text is drawn. */
+static char *
+join_parts (const char **parts,
+            guint        n_parts)
+{
+  GString *all = g_string_new (NULL);
+
+  for (guint i = 0; i < n_parts; i++)
+    if (parts[i] != NULL && *parts[i] != '\0')
+      g_string_append_printf (all, "%s%s", all->len > 0 ? ". " : "", parts[i]);
+  return g_string_free (all, FALSE);
+}
+
 static void
 show_row (ConcordActivityLine      *self,
           const ConcordActivityRow *row)
@@ -254,91 +378,15 @@ show_row (ConcordActivityLine      *self,
       break;
 
     case CONCORD_ACTIVITY_CHANGE:
-      if (g_strcmp0 (row->op, "create") == 0)
-        {
-          set_kind_style (self, "contact-new-symbolic", "success");
-          /* Translators: %s is an account, e.g. "Shop CRM" */
-          change = g_strdup_printf (_("Added to %s"), target);
-        }
-      else if (g_strcmp0 (row->op, "link") == 0)
-        {
-          set_kind_style (self, "emblem-default-symbolic", "success");
-          change = g_strdup (_("Paired with the contact of the same email address"));
-        }
-      else if (g_strcmp0 (row->op, "unlink") == 0)
-        {
-          set_kind_style (self, "action-unavailable-symbolic", "dim");
-          change = g_strdup (_("Unpaired: one of the two contacts was deleted in its app"));
-        }
-      else
-        {
-          g_autofree char *before = shown_value (row->before);
-          g_autofree char *after = shown_value (row->after);
-
-          set_kind_style (self, "document-edit-symbolic", "accent");
-          /* Translators: a field's change: "Company: Old Ltd → New Ltd"; the arrow
-           * points from the old value to the new: in a right-to-left language,
-           * use "←" and keep the order of the placeholders (old, then new). */
-          change = g_strdup_printf (_("%s: %s → %s"), field_label (row->field), before, after);
-          outcome = row->by_person
-            /* Translators: %s is an account */
-            ? g_strdup_printf (_("Changed in %s at your request"), target)
-            : g_strdup_printf (_("Updated in %s"), target);
-        }
+      describe_change (self, row, target, &change, &outcome);
       break;
 
     case CONCORD_ACTIVITY_CONFLICT:
-      {
-        const char *winner = row->winner == CONCORD_SIDE_A ? name_a : name_b;
-        const char *loser = row->winner == CONCORD_SIDE_A ? name_b : name_a;
-        g_autofree char *value_a = shown_value (row->value_a);
-        g_autofree char *value_b = shown_value (row->value_b);
-        const char *loser_value = row->winner == CONCORD_SIDE_A ? value_b : value_a;
-
-        set_kind_style (self, "object-flip-horizontal-symbolic", "warning");
-        /* Translators: "Company changed in both apps: Shop CRM “X”, Elastic Email “Y”" */
-        change = g_strdup_printf (_("%s changed in both apps: %s “%s”, %s “%s”"),
-                                  field_label (row->field), name_a, value_a, name_b, value_b);
-        if (g_strcmp0 (row->chosen, "a") == 0 || g_strcmp0 (row->chosen, "b") == 0)
-          /* Translators: %s is the name of an account ("Elastic Email") */
-          outcome = g_strdup_printf (_("You chose the value of %s"),
-                                     g_strcmp0 (row->chosen, "a") == 0 ? name_a : name_b);
-        else if (row->explanation != NULL)
-          outcome = g_strdup (row->explanation);
-        else
-          /* Translators: %s is the account whose value was kept */
-          outcome = g_strdup_printf (_("Kept the value of %s"), winner);
-        flip = row->can_flip;
-        if (flip)
-          {
-            /* Translators: %s in quotes is a contact's value, the other %s the account it came from */
-            g_autofree char *tip = g_strdup_printf (_("Use “%s” from %s in both apps"),
-                                                    loser_value, loser);
-
-            g_free (self->flip_tip);
-            self->flip_tip = g_strdup (tip);
-            gtk_accessible_update_property (GTK_ACCESSIBLE (self->flip_button),
-                                            GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
-          }
-      }
+      flip = describe_conflict (self, row, name_a, name_b, &change, &outcome);
       break;
 
     case CONCORD_ACTIVITY_ERROR:
-      set_kind_style (self, "dialog-warning-symbolic", "error");
-      if (row->op == NULL)  /* a run, not a write */
-        {
-          g_free (title);
-          title = g_strdup (_("Sync failed"));
-        }
-      else if (g_strcmp0 (row->op, "create") == 0)
-        /* Translators: %s is the name of an account ("Elastic Email") */
-        change = g_strdup_printf (_("Could not be added to %s"), target);
-      else
-        /* Translators: %s is the name of an account ("Elastic Email") */
-        change = g_strdup_printf (_("Could not be updated in %s"), target);
-      if (row->detail != NULL && *row->detail != '\0')
-        /* Translators: what the app answered, quoted */
-        outcome = g_strdup_printf (_("The app said: %s"), row->detail);
+      describe_error (self, row, target, &title, &change, &outcome);
       break;
 
     case CONCORD_ACTIVITY_SKIPPED:
@@ -373,12 +421,8 @@ show_row (ConcordActivityLine      *self,
   {
     /* Everything the line shows, for screen readers: its text is drawn. */
     const char *parts[] = { title, email, time, change, explanation, fix, outcome };
-    GString *all = g_string_new (NULL);
 
-    for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
-      if (parts[i] != NULL && *parts[i] != '\0')
-        g_string_append_printf (all, "%s%s", all->len > 0 ? ". " : "", parts[i]);
-    accessible = g_string_free (all, FALSE);
+    accessible = join_parts (parts, G_N_ELEMENTS (parts));
   }
   set_accessible_name (self, accessible);
 }
@@ -541,28 +585,6 @@ concord_activity_line_set_item (ConcordActivityLine *self,
   self->names[1] = g_strdup (name_b);
 
   update (self);
-}
-
-/**
- * concord_activity_load_css:
- *
- * Loads the activity and health pages' stylesheet for the default
- * display, once.
- */
-void
-concord_activity_load_css (void)
-{
-  static gboolean loaded;
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (loaded || gdk_display_get_default () == NULL)
-    return;
-  loaded = TRUE;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, RESOURCE_BASE_PATH "/concord-activity.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
 ConcordActivityItem *

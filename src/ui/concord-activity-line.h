@@ -22,6 +22,5 @@ void                 concord_activity_line_set_item (ConcordActivityLine *self,
                                                      const char          *name_b);
 ConcordActivityItem *concord_activity_line_get_item (ConcordActivityLine *self);
 
-void                 concord_activity_load_css      (void);
 
 G_END_DECLS

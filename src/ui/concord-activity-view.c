@@ -275,7 +275,6 @@ concord_activity_view_init (ConcordActivityView *self)
 {
   g_type_ensure (CONCORD_TYPE_ACTIVITY_LINE);
   gtk_widget_init_template (GTK_WIDGET (self));
-  concord_activity_load_css ();
   self->cancellable = g_cancellable_new ();
 }
 

@@ -218,22 +218,52 @@ set_accessible_label (gpointer    widget,
 /* concord-add-connection-dialog.c */
 void     _concord_add_connection_dialog_update_buttons    (ConcordAddConnectionDialog *self);
 
-/* concord-add-connection-dialog-review.c: rules, fields and the review */
+/* concord-add-connection-dialog-mapping.c: the rules and the fields */
 void     _concord_add_connection_dialog_build_rules_page  (ConcordAddConnectionDialog *self);
 void     _concord_add_connection_dialog_load_schemas      (ConcordAddConnectionDialog *self);
-void     _concord_add_connection_dialog_reload_schemas    (ConcordAddConnectionDialog *self);
 gboolean _concord_add_connection_dialog_mapping_ready     (ConcordAddConnectionDialog *self);
+void     _concord_add_connection_dialog_show_mapping      (ConcordAddConnectionDialog *self);
+ConcordMapping *_concord_add_connection_dialog_automatic_mapping (ConcordAddConnectionDialog  *self,
+                                                                  GPtrArray                  **unmapped);
+
+/* concord-add-connection-dialog-review.c: the connection and the review */
+void     _concord_add_connection_dialog_reload_schemas    (ConcordAddConnectionDialog *self);
 void     _concord_add_connection_dialog_ensure_preview    (ConcordAddConnectionDialog *self);
 void     _concord_add_connection_dialog_retry_preview     (ConcordAddConnectionDialog *self);
 gboolean _concord_add_connection_dialog_preview_ready     (ConcordAddConnectionDialog *self);
 void     _concord_add_connection_dialog_turn_on           (ConcordAddConnectionDialog *self);
 void     _concord_add_connection_dialog_forget_connection (ConcordAddConnectionDialog *self);
-void     _concord_add_connection_dialog_show_mapping      (ConcordAddConnectionDialog *self);
 
 /* concord-add-connection-dialog-edit.c: the editors over the dialog */
 ConcordConnectionConfig *_concord_add_connection_dialog_current_config (ConcordAddConnectionDialog *self);
 void     _concord_add_connection_dialog_forget_edits      (ConcordAddConnectionDialog *self);
 void     _concord_add_connection_dialog_edit              (ConcordAddConnectionDialog *self,
                                                            gboolean                    mapping);
+
+/* concord-add-connection-dialog.c */
+const char *_concord_add_connection_dialog_app_icon              (ConcordAddConnectionDialog *self,
+                                                                  ConcordSide                 side);
+gboolean    _concord_add_connection_dialog_both_verified         (ConcordAddConnectionDialog *self);
+gboolean    _concord_add_connection_dialog_several_types         (ConcordAddConnectionDialog *self);
+gboolean    _concord_add_connection_dialog_page_needed           (ConcordAddConnectionDialog *self,
+                                                                  Page                        page);
+void        _concord_add_connection_dialog_ensure_type_ids       (ConcordAddConnectionDialog *self);
+
+/* concord-add-connection-dialog-choices.c */
+void        _concord_add_connection_dialog_update_direction_page (ConcordAddConnectionDialog *self);
+void        _concord_add_connection_dialog_build_types_page      (ConcordAddConnectionDialog *self);
+
+/* concord-add-connection-dialog-navigation.c */
+void        _concord_add_connection_dialog_focus_page            (ConcordAddConnectionDialog *self);
+void        _concord_add_connection_dialog_enter_page            (ConcordAddConnectionDialog *self);
+void        concord_add_connection_dialog_next_action            (GtkWidget  *widget,
+                                                                  const char *action_name,
+                                                                  GVariant   *parameter);
+void        concord_add_connection_dialog_back_action            (GtkWidget  *widget,
+                                                                  const char *action_name,
+                                                                  GVariant   *parameter);
+void        concord_add_connection_dialog_turn_on_action         (GtkWidget  *widget,
+                                                                  const char *action_name,
+                                                                  GVariant   *parameter);
 
 G_END_DECLS

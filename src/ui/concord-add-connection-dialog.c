@@ -20,8 +20,11 @@
  * depend on earlier choices are rebuilt when they are entered, from those
  * choices.
  *
- * The rules, fields and review pages, and the disabled connection made
- * for the preview, are in concord-add-connection-dialog-review.c.
+ * This file holds the dialog itself; the parts share
+ * concord-add-connection-dialog-private.h: the types and direction pages
+ * (-choices.c), going from page to page (-navigation.c), the rules and
+ * fields pages (-mapping.c), the review and the disabled connection made
+ * for its preview (-review.c), and the editors over the dialog (-edit.c).
  */
 
 #define G_LOG_DOMAIN "concord-add-connection-dialog"
@@ -32,12 +35,6 @@
 
 #include "concord-add-connection-dialog-private.h"
 #include "concord-connection-item.h"
-
-static const char * const page_names[N_PAGES] = {
-  "authorize", "types", "direction", "rules", "mapping", "review",
-};
-
-static void enter_page (ConcordAddConnectionDialog *self);
 
 G_DEFINE_FINAL_TYPE (ConcordAddConnectionDialog, concord_add_connection_dialog, ADW_TYPE_WINDOW)
 
@@ -60,25 +57,25 @@ static guint signals[N_SIGNALS];
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
-static const char *
-app_icon (ConcordAddConnectionDialog *self,
-          ConcordSide                 side)
+const char *
+_concord_add_connection_dialog_app_icon (ConcordAddConnectionDialog *self,
+                                         ConcordSide                 side)
 {
   const ConcordAppInfo *app = concord_add_connection_side_get_app (side_widget (self, side));
 
   return concord_app_info_get_icon_name (app);
 }
 
-static gboolean
-both_verified (ConcordAddConnectionDialog *self)
+gboolean
+_concord_add_connection_dialog_both_verified (ConcordAddConnectionDialog *self)
 {
   return concord_add_connection_side_get_verified (self->side_a) &&
          concord_add_connection_side_get_verified (self->side_b);
 }
 
 /* Whether an app of the connection has several kinds of contact. */
-static gboolean
-several_types (ConcordAddConnectionDialog *self)
+gboolean
+_concord_add_connection_dialog_several_types (ConcordAddConnectionDialog *self)
 {
   for (guint s = 0; s < 2; s++)
     {
@@ -96,16 +93,16 @@ several_types (ConcordAddConnectionDialog *self)
  * differ, to show what each side's contacts are (Pipedrive's persons,
  * HubSpot's contacts, a Mailchimp audience); not between two accounts of
  * one app with one kind. */
-static gboolean
-page_needed (ConcordAddConnectionDialog *self,
-             Page                        page)
+gboolean
+_concord_add_connection_dialog_page_needed (ConcordAddConnectionDialog *self,
+                                            Page                        page)
 {
   const ConcordAppInfo *app_a, *app_b;
 
   if (page != PAGE_TYPES)
     return TRUE;
 
-  if (several_types (self))
+  if (_concord_add_connection_dialog_several_types (self))
     return TRUE;
 
   app_a = concord_add_connection_side_get_app (self->side_a);
@@ -114,8 +111,8 @@ page_needed (ConcordAddConnectionDialog *self,
 }
 
 /* Keeps each side's chosen type among that account's types. */
-static void
-ensure_type_ids (ConcordAddConnectionDialog *self)
+void
+_concord_add_connection_dialog_ensure_type_ids (ConcordAddConnectionDialog *self)
 {
   for (guint s = 0; s < 2; s++)
     {
@@ -166,516 +163,6 @@ abandon (ConcordAddConnectionDialog *self)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Page 3: direction                                                         */
-/* ------------------------------------------------------------------------- */
-
-static void
-update_direction_page (ConcordAddConnectionDialog *self)
-{
-  ConcordDirection direction = get_direction (self);
-  const char *name_a = account_name (self, CONCORD_SIDE_A);
-  const char *name_b = account_name (self, CONCORD_SIDE_B);
-  g_autofree char *caption = NULL;
-
-  gtk_image_set_from_icon_name (self->direction_icon_a, app_icon (self, CONCORD_SIDE_A));
-  gtk_image_set_from_icon_name (self->direction_icon_b, app_icon (self, CONCORD_SIDE_B));
-  gtk_label_set_label (self->direction_name_a, name_a);
-  gtk_label_set_label (self->direction_name_b, name_b);
-
-  {
-    /* Translators: a toggle button "→"; %s are account names */
-    g_autofree char *a_to_b = g_strdup_printf (_("Only from %s to %s"), name_a, name_b);
-    /* Translators: a toggle button "←"; %s are account names */
-    g_autofree char *b_to_a = g_strdup_printf (_("Only from %s to %s"), name_b, name_a);
-    /* Translators: a toggle button "⇄"; %s are account names */
-    g_autofree char *both = g_strdup_printf (_("Both ways between %s and %s"), name_a, name_b);
-
-    set_accessible_label (self->a_to_b_button, a_to_b);
-    set_accessible_label (self->b_to_a_button, b_to_a);
-    set_accessible_label (self->both_button, both);
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->a_to_b_button), a_to_b);
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->b_to_a_button), b_to_a);
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self->both_button), both);
-  }
-
-  switch (direction)
-    {
-    case CONCORD_DIRECTION_A_TO_B:
-      /* Translators: %s are account names */
-      caption = g_strdup_printf (_("Contacts flow only from %s to %s. Nothing in %s is changed."),
-                                 name_a, name_b, name_a);
-      break;
-    case CONCORD_DIRECTION_B_TO_A:
-      /* Translators: %s are account names */
-      caption = g_strdup_printf (_("Contacts flow only from %s to %s. Nothing in %s is changed."),
-                                 name_b, name_a, name_b);
-      break;
-    case CONCORD_DIRECTION_BOTH:
-    default:
-      {
-        gboolean sending_a = gtk_switch_get_active (rule_switch (self, CONCORD_SIDE_A));
-        gboolean sending_b = gtk_switch_get_active (rule_switch (self, CONCORD_SIDE_B));
-
-        /* Both ways, a side not sending: changes still flow both ways,
-         * contacts only the other way. */
-        if (sending_a && sending_b)
-          caption = g_strdup (_("Contacts and their changes flow both ways."));
-        else if (sending_a || sending_b)
-          /* Translators: %s are account names */
-          caption = g_strdup_printf (_("Changes to contacts in both apps flow both ways; other contacts go "
-                                       "only from %s to %s."),
-                                     sending_a ? name_a : name_b, sending_a ? name_b : name_a);
-        else
-          caption = g_strdup (_("Only changes to contacts already in both apps flow, both ways."));
-      }
-      break;
-    }
-  gtk_label_set_label (self->direction_caption, caption);
-
-  for (guint s = 0; s < 2; s++)
-    {
-      AdwPreferencesGroup *group = s == CONCORD_SIDE_A ? self->a_to_b_group : self->b_to_a_group;
-      AdwActionRow *create_row = s == CONCORD_SIDE_A ? self->create_a_to_b_row : self->create_b_to_a_row;
-      AdwActionRow *send_row = s == CONCORD_SIDE_A ? self->rule_a_to_b_row : self->rule_b_to_a_row;
-      GtkSwitch *create = create_switch (self, s);
-      gboolean sending = gtk_switch_get_active (rule_switch (self, s));
-      const char *from = account_name (self, s);
-      const char *to = account_name (self, CONCORD_SIDE_OTHER (s));
-      /* Translators: a group of settings; %s are account names */
-      g_autofree char *title = g_strdup_printf (_("From %s to %s"), from, to);
-      /* Translators: %s is an account name */
-      g_autofree char *create_title = g_strdup_printf (_("Create New Contacts in %s"), to);
-      g_autofree char *create_subtitle = NULL;
-      g_autofree char *send_subtitle = NULL;
-      /* Translators: %s are account names */
-      g_autofree char *send = g_strdup_printf (_("Send contacts from %s to %s"), from, to);
-
-      /* A switch that cannot be used shows what happens: not sending, no
-       * contact is created. What it was comes back with sending. */
-      if (!sending && gtk_switch_get_active (create))
-        {
-          self->create_wanted[s] = TRUE;
-          gtk_switch_set_active (create, FALSE);
-        }
-      else if (sending && self->create_wanted[s])
-        {
-          self->create_wanted[s] = FALSE;
-          gtk_switch_set_active (create, TRUE);
-        }
-
-      if (!sending)
-        /* Translators: %s is an account name */
-        create_subtitle = g_strdup_printf (_("Nothing new is created in %s while contacts are not "
-                                             "sent there."), to);
-      else if (gtk_switch_get_active (create))
-        /* Translators: %s are account names */
-        create_subtitle = g_strdup_printf (_("A contact of %s that is not in %s yet is added there."),
-                                           from, to);
-      else
-        /* Translators: %s is an account name */
-        create_subtitle = g_strdup_printf (_("Only contacts already in %s are updated."), to);
-
-      if (sending)
-        /* Translators: %s are account names */
-        send_subtitle = g_strdup_printf (_("Contacts of %s and their changes go to %s. The next step "
-                                           "shows which ones."), from, to);
-      else
-        /* Translators: %s are account names */
-        send_subtitle = g_strdup_printf (_("Nothing goes from %s to %s except changes to contacts "
-                                           "already in both apps."), from, to);
-
-      gtk_widget_set_visible (GTK_WIDGET (group), concord_direction_flows (direction, s));
-      adw_preferences_group_set_title (group, title);
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (create_row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (create_row), create_title);
-      adw_action_row_set_subtitle (create_row, create_subtitle);
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (send_row), FALSE);
-      adw_action_row_set_subtitle (send_row, send_subtitle);
-      set_accessible_label (create, create_title);
-      set_accessible_label (rule_switch (self, s), send);
-      gtk_widget_set_sensitive (GTK_WIDGET (create_row), sending);
-    }
-}
-
-/* ------------------------------------------------------------------------- */
-/* Page 2: contact types                                                     */
-/* ------------------------------------------------------------------------- */
-
-static void
-on_type_toggled (GtkCheckButton             *button,
-                 ConcordAddConnectionDialog *self)
-{
-  ConcordSide side = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "concord-side"));
-
-  if (!gtk_check_button_get_active (button))
-    return;
-
-  g_free (self->type_ids[side]);
-  self->type_ids[side] = g_strdup (g_object_get_data (G_OBJECT (button), "concord-type"));
-}
-
-static void
-build_types_page (ConcordAddConnectionDialog *self)
-{
-  /* Nothing to choose: the page says what syncs. */
-  if (several_types (self))
-    {
-      gtk_label_set_label (self->types_title, _("Choose What to Sync"));
-      gtk_label_set_label (self->types_description,
-                           _("The contacts Concord syncs in each app. Where an app keeps several kinds, "
-                             "such as audiences or lists, pick the one to sync."));
-    }
-  else
-    {
-      gtk_label_set_label (self->types_title, _("What Syncs"));
-      gtk_label_set_label (self->types_description,
-                           _("The contacts Concord syncs in each app. Each app here keeps one kind."));
-    }
-
-  for (guint s = 0; s < 2; s++)
-    {
-      AdwPreferencesGroup *group = s == CONCORD_SIDE_A ? self->types_group_a : self->types_group_b;
-      ConcordAddConnectionSide *side = side_widget (self, s);
-      const char *account = concord_add_connection_side_get_account_id (side);
-      GPtrArray *types = concord_add_connection_side_get_types (side);
-      GtkCheckButton *first = NULL;
-      g_autofree char *title = NULL;
-
-      /* A side with one kind of contacts has nothing to choose: shown
-       * only when no side has (the page then says what each syncs). */
-      gtk_widget_set_visible (GTK_WIDGET (group),
-                              types != NULL && (types->len > 1 || (types->len == 1 && !several_types (self))));
-      if (g_strcmp0 (self->types_for[s], account) == 0)
-        continue;
-
-      remove_rows (group, self->type_rows[s]);
-      g_free (self->types_for[s]);
-      self->types_for[s] = g_strdup (account);
-
-      /* Translators: %s is an account name */
-      title = g_strdup_printf (_("Contacts in %s"), account_name (self, s));
-      adw_preferences_group_set_title (group, title);
-
-      /* One kind: said, with the app's icon, nothing to choose. */
-      if (types != NULL && types->len == 1)
-        {
-          const ConcordContactType *type = g_ptr_array_index (types, 0);
-          const ConcordAppInfo *app = concord_add_connection_side_get_app (side);
-          /* Translators: %s is an app ("Pipedrive"); the kind may be the
-           * account's own (a Mailchimp audience) */
-          g_autofree char *subtitle = g_strdup_printf (_("The only kind of contact in this %s account"),
-                                                       concord_app_info_get_name (app));
-          GtkWidget *row = add_row (group, self->type_rows[s], type->label, subtitle);
-          GtkWidget *icon = gtk_image_new_from_icon_name (app_icon (self, s));
-          g_autofree char *name = g_strdup_printf ("type-%s-%s", CONCORD_SIDE_NAME (s), type->id);
-          g_autofree char *label = g_strdup_printf ("%s. %s", type->label, subtitle);
-
-          gtk_widget_set_name (row, name);
-          gtk_image_set_pixel_size (GTK_IMAGE (icon), 32);
-          gtk_widget_add_css_class (icon, "app-icon");
-          gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                          concord_app_info_get_name (app), -1);
-          adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
-          set_accessible_label (row, label);
-          continue;
-        }
-
-      for (guint i = 0; types != NULL && i < types->len; i++)
-        {
-          const ConcordContactType *type = g_ptr_array_index (types, i);
-          GtkWidget *row = add_row (group, self->type_rows[s], type->label, NULL);
-          GtkWidget *check = gtk_check_button_new ();
-          g_autofree char *name = g_strdup_printf ("type-%s-%s", CONCORD_SIDE_NAME (s), type->id);
-
-          gtk_widget_set_name (check, name);
-          gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-          if (first != NULL)
-            gtk_check_button_set_group (GTK_CHECK_BUTTON (check), first);
-          else
-            first = GTK_CHECK_BUTTON (check);
-          g_object_set_data (G_OBJECT (check), "concord-side", GUINT_TO_POINTER (s));
-          g_object_set_data_full (G_OBJECT (check), "concord-type", g_strdup (type->id), g_free);
-          gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                                       g_strcmp0 (type->id, self->type_ids[s]) == 0);
-          g_signal_connect (check, "toggled", G_CALLBACK (on_type_toggled), self);
-          set_accessible_label (check, type->label);
-          adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-          /* libadwaita 1.2 also labels the check by the row's title, and
-           * GTK 4.8 reads both ("People People"): the label says it. Done
-           * here, not by concord-a11y.c, as the rows are remade while their
-           * page is hidden, when nothing is realized or mapped. */
-          gtk_accessible_reset_relation (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
-        }
-    }
-}
-
-/* ------------------------------------------------------------------------- */
-/* Navigation                                                                */
-/* ------------------------------------------------------------------------- */
-
-static gboolean
-page_valid (ConcordAddConnectionDialog *self,
-            Page                        page)
-{
-  switch (page)
-    {
-    case PAGE_AUTHORIZE:
-      return both_verified (self) &&
-             !concord_add_connection_side_same_account (self->side_a, self->side_b);
-    case PAGE_TYPES:
-      return self->type_ids[0] != NULL && self->type_ids[1] != NULL;
-    case PAGE_MAPPING:
-      return _concord_add_connection_dialog_mapping_ready (self);
-    case PAGE_REVIEW:
-      return _concord_add_connection_dialog_preview_ready (self) && !self->turning_on;
-    case PAGE_DIRECTION:
-    case PAGE_RULES:
-    case N_PAGES:
-    default:
-      return TRUE;
-    }
-}
-
-/* Next is never off without a reason on screen: under the apps, and on
- * the field it is about (the second app's key for the same account). */
-static void
-update_next_hint (ConcordAddConnectionDialog *self)
-{
-  gboolean same = both_verified (self) &&
-                  concord_add_connection_side_same_account (self->side_a, self->side_b);
-  const char *hint = NULL;
-  const char *same_text = _("Both apps use the same account. Syncing an account with itself "
-                            "changes nothing: choose another account for the second app.");
-
-  if (self->page == PAGE_AUTHORIZE)
-    {
-      if (same)
-        hint = same_text;
-      else if (!concord_add_connection_side_get_verified (self->side_a))
-        hint = _("To go on, choose the first app and check its account.");
-      else if (!concord_add_connection_side_get_verified (self->side_b))
-        hint = _("To go on, choose the second app and check its account.");
-    }
-
-  concord_add_connection_side_show_problem (self->side_b, same ? same_text : NULL);
-
-  gtk_widget_set_visible (GTK_WIDGET (self->next_hint_label), hint != NULL);
-  gtk_label_set_label (self->next_hint_label, hint != NULL ? hint : "");
-  if (same)
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->next_hint_label), "dim-label");
-      gtk_widget_add_css_class (GTK_WIDGET (self->next_hint_label), "error");
-    }
-  else
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->next_hint_label), "error");
-      gtk_widget_add_css_class (GTK_WIDGET (self->next_hint_label), "dim-label");
-    }
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->next_button), hint);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->next_button),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, hint != NULL ? hint : "", -1);
-}
-
-void
-_concord_add_connection_dialog_update_buttons (ConcordAddConnectionDialog *self)
-{
-  gboolean last = self->page == PAGE_REVIEW;
-  guint n_steps = 0, step = 0;
-  g_autofree char *subtitle = NULL;
-  GtkStackPage *stack_page;
-
-  if (self->closed)
-    return;
-
-  /* Counted from the steps every connection goes through, so that the
-   * count never changes on the way: the contact types, shown only once
-   * the apps are known to have several kinds, belong to the first step. */
-  for (Page p = 0; p < N_PAGES; p++)
-    if (p != PAGE_TYPES)
-      {
-        n_steps++;
-        if (p <= self->page)
-          step = n_steps;
-      }
-
-  stack_page = gtk_stack_get_page (self->stack, gtk_stack_get_visible_child (self->stack));
-  /* Translators: the window's subtitle: "Step 2 of 5: Direction" */
-  subtitle = g_strdup_printf (_("Step %u of %u: %s"), step, n_steps,
-                              gtk_stack_page_get_title (stack_page));
-  adw_window_title_set_subtitle (self->window_title, subtitle);
-
-  gtk_widget_set_visible (GTK_WIDGET (self->back_button), self->page != PAGE_AUTHORIZE);
-  gtk_widget_set_visible (GTK_WIDGET (self->next_button), !last);
-  gtk_widget_set_visible (GTK_WIDGET (self->turn_on_button), last);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "flow.back",
-                                 self->page != PAGE_AUTHORIZE && !self->turning_on);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "flow.next", !last && page_valid (self, self->page));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "flow.turn-on", last && page_valid (self, self->page));
-  gtk_window_set_default_widget (GTK_WINDOW (self),
-                                 GTK_WIDGET (last ? self->turn_on_button : self->next_button));
-
-  update_next_hint (self);
-
-  /* The editors need both apps' fields. */
-  {
-    gboolean fields = _concord_add_connection_dialog_mapping_ready (self) &&
-                      self->schemas[0] != NULL && self->schemas[1] != NULL;
-
-    gtk_widget_set_sensitive (GTK_WIDGET (self->rules_edit_button), fields);
-    gtk_widget_set_sensitive (GTK_WIDGET (self->mapping_edit_button), fields);
-  }
-}
-
-static void
-focus_page (ConcordAddConnectionDialog *self)
-{
-  switch (self->page)
-    {
-    case PAGE_AUTHORIZE:
-      if (!concord_add_connection_side_get_verified (self->side_a))
-        concord_add_connection_side_focus (self->side_a);
-      else if (!concord_add_connection_side_get_verified (self->side_b) ||
-               concord_add_connection_side_same_account (self->side_a, self->side_b))
-        concord_add_connection_side_focus (self->side_b);
-      else
-        gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
-      break;
-
-    case PAGE_TYPES:
-      /* The first app with a choice: a side with one kind is hidden, and
-       * the focus in a hidden row would take every key with it (Tab,
-       * Alt+←, Escape: nothing would move any more). */
-      for (guint s = 0; s < 2; s++)
-        if (self->type_rows[s]->len > 0 &&
-            gtk_widget_get_visible (GTK_WIDGET (s == CONCORD_SIDE_A ? self->types_group_a : self->types_group_b)))
-          {
-            gtk_widget_grab_focus (g_ptr_array_index (self->type_rows[s], 0));
-            return;
-          }
-      gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
-      break;
-
-    case PAGE_DIRECTION:
-      {
-        ConcordDirection direction = get_direction (self);
-
-        gtk_widget_grab_focus (GTK_WIDGET (direction == CONCORD_DIRECTION_A_TO_B ? self->a_to_b_button :
-                                           direction == CONCORD_DIRECTION_B_TO_A ? self->b_to_a_button :
-                                           self->both_button));
-      }
-      break;
-
-    case PAGE_REVIEW:
-      if (!gtk_widget_grab_focus (GTK_WIDGET (self->turn_on_button)))
-        gtk_widget_grab_focus (GTK_WIDGET (self->back_button));
-      break;
-
-    case PAGE_RULES:
-    case PAGE_MAPPING:
-    case N_PAGES:
-    default:
-      gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
-      break;
-    }
-}
-
-static void
-enter_page (ConcordAddConnectionDialog *self)
-{
-  switch (self->page)
-    {
-    case PAGE_TYPES:
-      build_types_page (self);
-      break;
-    case PAGE_DIRECTION:
-      update_direction_page (self);
-      break;
-    case PAGE_RULES:
-      _concord_add_connection_dialog_build_rules_page (self);
-      /* For the rule editor's fields. */
-      _concord_add_connection_dialog_load_schemas (self);
-      break;
-    case PAGE_MAPPING:
-      _concord_add_connection_dialog_load_schemas (self);
-      break;
-    case PAGE_REVIEW:
-      _concord_add_connection_dialog_ensure_preview (self);
-      break;
-    case PAGE_AUTHORIZE:
-    case N_PAGES:
-    default:
-      break;
-    }
-}
-
-static void
-go_to (ConcordAddConnectionDialog *self,
-       Page                        page)
-{
-  gboolean forward = page > self->page;
-
-  /* A preview going is not wanted any more; its connection may be reused. */
-  if (self->page == PAGE_REVIEW && self->preview_cancellable != NULL)
-    g_cancellable_cancel (self->preview_cancellable);
-
-  if (self->page == PAGE_AUTHORIZE)
-    ensure_type_ids (self);
-
-  self->page = page;
-  gtk_stack_set_transition_type (self->stack, forward ? GTK_STACK_TRANSITION_TYPE_SLIDE_LEFT
-                                                      : GTK_STACK_TRANSITION_TYPE_SLIDE_RIGHT);
-  gtk_stack_set_visible_child_name (self->stack, page_names[page]);
-  enter_page (self);
-  _concord_add_connection_dialog_update_buttons (self);
-  focus_page (self);
-}
-
-static void
-concord_add_connection_dialog_next_action (GtkWidget  *widget,
-                                           const char *action_name,
-                                           GVariant   *parameter)
-{
-  ConcordAddConnectionDialog *self = CONCORD_ADD_CONNECTION_DIALOG (widget);
-
-  if (!page_valid (self, self->page))
-    return;
-
-  for (Page p = self->page + 1; p < N_PAGES; p++)
-    if (page_needed (self, p))
-      {
-        go_to (self, p);
-        return;
-      }
-}
-
-static void
-concord_add_connection_dialog_back_action (GtkWidget  *widget,
-                                           const char *action_name,
-                                           GVariant   *parameter)
-{
-  ConcordAddConnectionDialog *self = CONCORD_ADD_CONNECTION_DIALOG (widget);
-
-  for (int p = (int) self->page - 1; p >= 0; p--)
-    if (page_needed (self, p))
-      {
-        go_to (self, p);
-        return;
-      }
-}
-
-static void
-concord_add_connection_dialog_turn_on_action (GtkWidget  *widget,
-                                              const char *action_name,
-                                              GVariant   *parameter)
-{
-  ConcordAddConnectionDialog *self = CONCORD_ADD_CONNECTION_DIALOG (widget);
-
-  if (self->page == PAGE_REVIEW && page_valid (self, PAGE_REVIEW))
-    _concord_add_connection_dialog_turn_on (self);
-}
-
-/* ------------------------------------------------------------------------- */
 /* Callbacks                                                                 */
 /* ------------------------------------------------------------------------- */
 
@@ -684,13 +171,13 @@ on_side_verified (ConcordAddConnectionDialog *self,
                   GParamSpec                 *pspec,
                   ConcordAddConnectionSide   *side)
 {
-  if (both_verified (self))
-    ensure_type_ids (self);
+  if (_concord_add_connection_dialog_both_verified (self))
+    _concord_add_connection_dialog_ensure_type_ids (self);
   _concord_add_connection_dialog_update_buttons (self);
 
   /* A key accepted: on to the other app, or to Next. */
   if (self->page == PAGE_AUTHORIZE && concord_add_connection_side_get_verified (side))
-    focus_page (self);
+    _concord_add_connection_dialog_focus_page (self);
 }
 
 static void
@@ -698,13 +185,13 @@ on_direction_toggled (ConcordAddConnectionDialog *self,
                       GtkToggleButton            *button)
 {
   if (gtk_toggle_button_get_active (button))
-    update_direction_page (self);
+    _concord_add_connection_dialog_update_direction_page (self);
 }
 
 static void
 on_rule_switch_changed (ConcordAddConnectionDialog *self)
 {
-  update_direction_page (self);
+  _concord_add_connection_dialog_update_direction_page (self);
 }
 
 static void
@@ -755,7 +242,7 @@ concord_add_connection_dialog_constructed (GObject *object)
   concord_add_connection_side_set_other (self->side_a, self->side_b);
   concord_add_connection_side_set_other (self->side_b, self->side_a);
   _concord_add_connection_dialog_update_buttons (self);
-  focus_page (self);
+  _concord_add_connection_dialog_focus_page (self);
 }
 
 static void
@@ -857,6 +344,7 @@ concord_add_connection_dialog_set_property (GObject      *object,
     }
 }
 
+/* Over 100 lines: one line per template child. */
 static void
 concord_add_connection_dialog_class_init (ConcordAddConnectionDialogClass *klass)
 {

@@ -152,34 +152,14 @@ pulse_cb (gpointer data)
 static void schedule_clock (ConcordConnectionItem *self,
                             gint64                 change);
 
-static void
-update (ConcordConnectionItem *self)
+/* The arrow between the apps' icons; returns what it says in words
+ * ("Between Shop and CRM"). */
+static char *
+show_direction (ConcordConnectionItem *self)
 {
   ConcordConnectionState *state = self->state;
-  ConcordConnectionStatus status = concord_connection_state_get_status (state);
-  const char *name = concord_connection_state_get_name (state);
-  const char *error = concord_connection_state_get_error (state);
-  const char *progress = concord_connection_state_get_progress (state);
-  gint64 linked = concord_connection_state_get_n_linked (state);
-  g_autofree char *when = format_last_sync (concord_connection_state_get_last_sync (state));
-  g_autofree char *subtitle = NULL;
-  g_autofree char *accessible = NULL;
-  g_autofree char *apps = NULL;
   const char *arrow;
-  gboolean running = status == CONCORD_CONNECTION_RUNNING;
-  gint64 change = G_MAXINT64;
-  g_autofree char *next = format_next_sync (concord_connection_state_get_next_sync (state),
-                                            status == CONCORD_CONNECTION_FAILING, &change);
-
-  self->updating = TRUE;
-
-  gtk_label_set_label (self->title_label, name);
-  gtk_image_set_from_icon_name (self->icon_a,
-                                concord_app_registry_get_icon_name (concord_connection_state_get_app_a (state)));
-  gtk_image_set_from_icon_name (self->icon_b,
-                                concord_app_registry_get_icon_name (concord_connection_state_get_app_b (state)));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon_a), concord_connection_state_get_account_a (state));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon_b), concord_connection_state_get_account_b (state));
+  char *apps;
 
   switch (concord_connection_state_get_direction (state))
     {
@@ -203,6 +183,23 @@ update (ConcordConnectionItem *self)
     }
   gtk_label_set_label (self->direction_label, arrow);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->direction_label), apps);
+
+  return apps;
+}
+
+/* The line under the name: syncing, off, or when it last synced and how
+ * many contacts are in sync; then when it syncs next (@next). */
+static char *
+state_text (ConcordConnectionItem *self,
+            const char            *next)
+{
+  ConcordConnectionState *state = self->state;
+  ConcordConnectionStatus status = concord_connection_state_get_status (state);
+  const char *progress = concord_connection_state_get_progress (state);
+  gint64 linked = concord_connection_state_get_n_linked (state);
+  g_autofree char *when = format_last_sync (concord_connection_state_get_last_sync (state));
+  gboolean running = status == CONCORD_CONNECTION_RUNNING;
+  char *subtitle;
 
   if (running)
     subtitle = g_strdup (progress != NULL ? progress : _("Syncing…"));
@@ -234,13 +231,16 @@ update (ConcordConnectionItem *self)
       g_free (subtitle);
       subtitle = with_next;
     }
-  gtk_label_set_label (self->subtitle_label, subtitle);
-  /* "Synced 5 minutes ago" changes within a minute, the next sync maybe sooner. */
-  schedule_clock (self, MIN (change, 60));
 
-  gtk_widget_set_visible (GTK_WIDGET (self->error_badge), error != NULL && !running);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL && !running);
-  gtk_label_set_label (self->error_label, error != NULL ? error : "");
+  return subtitle;
+}
+
+/* The progress bar while it runs: the fraction when known, else a pulse. */
+static void
+show_progress (ConcordConnectionItem *self,
+               gboolean               running)
+{
+  ConcordConnectionState *state = self->state;
 
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), running);
   if (running && concord_connection_state_get_fraction (state) > 0)
@@ -252,25 +252,68 @@ update (ConcordConnectionItem *self)
     self->pulse_id = g_timeout_add (150, pulse_cb, self);
   else if (!running)
     g_clear_handle_id (&self->pulse_id, g_source_remove);
+}
 
+/* What a screen reader says of the row and its controls. */
+static void
+label_for_screen_readers (ConcordConnectionItem *self,
+                          const char            *name,
+                          const char            *apps,
+                          const char            *subtitle,
+                          const char            *error)
+{
+  g_autofree char *accessible = g_strdup_printf ("%s, %s. %s%s%s", name, apps, subtitle,
+                                                 error != NULL ? ". " : "", error != NULL ? error : "");
+  /* Translators: the name a screen reader gives a switch; %s is a connection's name */
+  g_autofree char *switch_name = g_strdup_printf (_("Sync %s"), name);
+  /* Translators: the name a screen reader gives a button; %s is a connection's name */
+  g_autofree char *sync_name = g_strdup_printf (_("Sync %s now"), name);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  switch_name, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  sync_name, -1);
+}
+
+static void
+update (ConcordConnectionItem *self)
+{
+  ConcordConnectionState *state = self->state;
+  ConcordConnectionStatus status = concord_connection_state_get_status (state);
+  const char *name = concord_connection_state_get_name (state);
+  const char *error = concord_connection_state_get_error (state);
+  gboolean running = status == CONCORD_CONNECTION_RUNNING;
+  gint64 change = G_MAXINT64;
+  g_autofree char *next = format_next_sync (concord_connection_state_get_next_sync (state),
+                                            status == CONCORD_CONNECTION_FAILING, &change);
+  g_autofree char *apps = NULL;
+  g_autofree char *subtitle = NULL;
+
+  self->updating = TRUE;
+
+  gtk_label_set_label (self->title_label, name);
+  gtk_image_set_from_icon_name (self->icon_a,
+                                concord_app_registry_get_icon_name (concord_connection_state_get_app_a (state)));
+  gtk_image_set_from_icon_name (self->icon_b,
+                                concord_app_registry_get_icon_name (concord_connection_state_get_app_b (state)));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon_a), concord_connection_state_get_account_a (state));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon_b), concord_connection_state_get_account_b (state));
+  apps = show_direction (self);
+
+  subtitle = state_text (self, next);
+  gtk_label_set_label (self->subtitle_label, subtitle);
+  /* "Synced 5 minutes ago" changes within a minute, the next sync maybe sooner. */
+  schedule_clock (self, MIN (change, 60));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->error_badge), error != NULL && !running);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL && !running);
+  gtk_label_set_label (self->error_label, error != NULL ? error : "");
+
+  show_progress (self, running);
   gtk_switch_set_active (self->enabled_switch, concord_connection_state_get_enabled (state));
   gtk_widget_set_sensitive (GTK_WIDGET (self->sync_button), !running);
-
-  /* What a screen reader says of the row and its controls. */
-  accessible = g_strdup_printf ("%s, %s. %s%s%s", name, apps, subtitle,
-                                error != NULL ? ". " : "", error != NULL ? error : "");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
-  {
-    /* Translators: the name a screen reader gives a switch; %s is a connection's name */
-    g_autofree char *switch_name = g_strdup_printf (_("Sync %s"), name);
-    /* Translators: the name a screen reader gives a button; %s is a connection's name */
-    g_autofree char *sync_name = g_strdup_printf (_("Sync %s now"), name);
-
-    gtk_accessible_update_property (GTK_ACCESSIBLE (self->enabled_switch), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    switch_name, -1);
-    gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    sync_name, -1);
-  }
+  label_for_screen_readers (self, name, apps, subtitle, error);
 
   self->updating = FALSE;
 }

@@ -305,7 +305,6 @@ static void
 concord_health_view_init (ConcordHealthView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  concord_activity_load_css ();
   self->reason_rows = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
   adw_expander_row_set_enable_expansion (self->failing_row, FALSE);

@@ -5,8 +5,7 @@
 
 /* What the mapping editor, its value-map dialog and the rule rows share:
  * how a field type is shown (icon, name, and the noun used in
- * explanations), their stylesheet, and type-to-search in a drop-down of
- * field names. */
+ * explanations), and type-to-search in a drop-down of field names. */
 
 #include "config.h"
 
@@ -69,26 +68,6 @@ concord_mapping_type_noun (ConcordFieldType type)
     case CONCORD_FIELD_TYPE_STRING:
     default:                            return _("text");
     }
-}
-
-/* The editors' own styles, once per process: they also work where no
- * AdwApplication loads style.css (tests, another host). */
-void
-concord_mapping_load_css (void)
-{
-  static gboolean loaded;
-  GtkCssProvider *provider;
-  GdkDisplay *display = gdk_display_get_default ();
-
-  if (loaded || display == NULL)
-    return;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/io/github/concordsync/Concord/ui/concord-mapping-editor.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  g_object_unref (provider);
-  loaded = TRUE;
 }
 
 /* ------------------------------------------------------------------------- */

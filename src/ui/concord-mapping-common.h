@@ -15,7 +15,6 @@ const char *concord_mapping_type_icon (ConcordFieldType type);
 const char *concord_mapping_type_name (ConcordFieldType type);
 const char *concord_mapping_type_noun (ConcordFieldType type);
 const char *concord_mapping_field_label (const ConcordFieldSpec *spec);
-void        concord_mapping_load_css  (void);
 
 void        concord_drop_down_set_searchable (GtkDropDown *dropdown);
 

@@ -576,7 +576,6 @@ concord_mapping_values_dialog_class_init (ConcordMappingValuesDialogClass *klass
 static void
 concord_mapping_values_dialog_init (ConcordMappingValuesDialog *self)
 {
-  concord_mapping_load_css ();
   gtk_widget_init_template (GTK_WIDGET (self));
   self->value_sizes = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
 }

@@ -46,39 +46,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-/* The editor's own look: chips, nested groups, the count. Loaded once per
- * display, at the application's priority, so a theme can still override
- * it; colours are libadwaita's named ones, for the dark style too. */
-static const char editor_css[] =
-  "rulevalue .rule-chip {"
-  "  padding: 0 0 0 10px;"
-  "  border-radius: 999px;"
-  "  background-color: alpha(@accent_bg_color, 0.14);"
-  "  color: @accent_color;"
-  "}"
-  "rulevalue .rule-chip button { min-height: 24px; min-width: 24px; padding: 0; }"
-  "list.boxed-list > row.rule-group-row { background-color: alpha(@view_fg_color, 0.03); }"
-  ".rule-group { border-left: 3px solid alpha(@accent_bg_color, 0.6); padding-left: 10px; }"
-  ".rule-count { padding: 6px 2px 6px 12px; }"
-  ".rule-count stack image { color: @accent_color; }";
-
-static void
-ensure_css (void)
-{
-  static GdkDisplay *loaded_for = NULL;
-  g_autoptr(GtkCssProvider) provider = NULL;
-  GdkDisplay *display = gdk_display_get_default ();
-
-  if (display == NULL || display == loaded_for)
-    return;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_data (provider, editor_css, -1);
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  loaded_for = display;
-}
-
 /* ------------------------------------------------------------------------- */
 /* Callbacks                                                                 */
 /* ------------------------------------------------------------------------- */
@@ -135,7 +102,6 @@ concord_rule_editor_class_init (ConcordRuleEditorClass *klass)
 static void
 concord_rule_editor_init (ConcordRuleEditor *self)
 {
-  ensure_css ();
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 

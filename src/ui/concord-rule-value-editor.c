@@ -24,32 +24,8 @@
 
 #include <glib/gi18n.h>
 
+#include "concord-rule-value-editor-private.h"
 #include "concord-mapping-common.h"
-#include "concord-rule-value-editor.h"
-
-struct _ConcordRuleValueEditor
-{
-  GtkBox                parent_instance;
-
-  ConcordRuleValueKind  kind;
-  char                **choices;   /* (owned) (nullable) */
-  char                 *subject;   /* (owned) "condition 2" */
-  char                 *date;      /* (owned) (nullable) DATE: "YYYY-MM-DD" */
-  GPtrArray            *items;     /* (owned) MULTI: the chips' values */
-  char                **suggestions; /* (owned) (nullable) */
-  gboolean              updating;
-
-  /* (unowned) children of the current kind */
-  GtkWidget            *entry;     /* TEXT, NUMBER, MULTI without choices */
-  GtkWidget            *spin;      /* DAYS */
-  GtkWidget            *dropdown;  /* CHOICE, BOOLEAN, MULTI with choices */
-  GtkWidget            *date_button;
-  GtkWidget            *calendar;
-  GtkWidget            *chips;     /* MULTI */
-  GtkWidget            *add_button;
-  GtkWidget            *suggest_button; /* TEXT, MULTI without choices */
-  GtkListBox           *suggest_list;
-};
 
 G_DEFINE_FINAL_TYPE (ConcordRuleValueEditor, concord_rule_value_editor, GTK_TYPE_BOX)
 
@@ -64,16 +40,16 @@ static guint signals[N_SIGNALS];
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
-static void
-emit_changed (ConcordRuleValueEditor *self)
+void
+concord_rule_value_editor_emit_changed (ConcordRuleValueEditor *self)
 {
   if (!self->updating)
     g_signal_emit (self, signals[CHANGED], 0);
 }
 
-static void
-label_widget (GtkWidget  *widget,
-              const char *text)
+void
+concord_rule_value_editor_label_widget (GtkWidget  *widget,
+                                        const char *text)
 {
   gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
 }
@@ -92,8 +68,8 @@ clear_children (ConcordRuleValueEditor *self)
   self->suggest_list = NULL;
 }
 
-static void
-update_labels (ConcordRuleValueEditor *self)
+void
+concord_rule_value_editor_update_labels (ConcordRuleValueEditor *self)
 {
   const char *subject = self->subject != NULL ? self->subject : "";
   g_autofree char *value = NULL;
@@ -102,15 +78,15 @@ update_labels (ConcordRuleValueEditor *self)
   value = g_strdup_printf (_("Value of %s"), subject);
 
   if (self->entry != NULL && self->kind != CONCORD_RULE_VALUE_MULTI)
-    label_widget (self->entry, value);
+    concord_rule_value_editor_label_widget (self->entry, value);
   if (self->dropdown != NULL && self->kind != CONCORD_RULE_VALUE_MULTI)
-    label_widget (self->dropdown, value);
+    concord_rule_value_editor_label_widget (self->dropdown, value);
   if (self->spin != NULL)
     {
       /* Translators: an accessible name; %s is "condition 2" */
       g_autofree char *text = g_strdup_printf (_("Number of days of %s"), subject);
 
-      label_widget (self->spin, text);
+      concord_rule_value_editor_label_widget (self->spin, text);
     }
   if (self->date_button != NULL)
     {
@@ -119,16 +95,16 @@ update_labels (ConcordRuleValueEditor *self)
       /* Translators: an accessible name; %s is "condition 2" */
       g_autofree char *calendar = g_strdup_printf (_("Calendar of %s"), subject);
 
-      label_widget (self->date_button, text);
-      label_widget (self->calendar, calendar);
+      concord_rule_value_editor_label_widget (self->date_button, text);
+      concord_rule_value_editor_label_widget (self->calendar, calendar);
     }
   if (self->suggest_button != NULL)
     {
       /* Translators: an accessible name; %s is "condition 2" */
       g_autofree char *text = g_strdup_printf (_("Values in use for %s"), subject);
 
-      label_widget (self->suggest_button, text);
-      label_widget (GTK_WIDGET (self->suggest_list), text);
+      concord_rule_value_editor_label_widget (self->suggest_button, text);
+      concord_rule_value_editor_label_widget (GTK_WIDGET (self->suggest_list), text);
     }
   if (self->kind == CONCORD_RULE_VALUE_MULTI)
     {
@@ -137,8 +113,8 @@ update_labels (ConcordRuleValueEditor *self)
       /* Translators: an accessible name; %s is "condition 2" */
       g_autofree char *next = g_strdup_printf (_("New value of %s"), subject);
 
-      label_widget (self->add_button, add);
-      label_widget (self->entry != NULL ? self->entry : self->dropdown, next);
+      concord_rule_value_editor_label_widget (self->add_button, add);
+      concord_rule_value_editor_label_widget (self->entry != NULL ? self->entry : self->dropdown, next);
 
       for (GtkWidget *chip = gtk_widget_get_first_child (self->chips); chip != NULL;
            chip = gtk_widget_get_next_sibling (chip))
@@ -148,7 +124,7 @@ update_labels (ConcordRuleValueEditor *self)
           /* Translators: an accessible name; the first %s is a value, the second "condition 2" */
           g_autofree char *remove = g_strdup_printf (_("Remove “%s” from %s"), item, subject);
 
-          label_widget (button, remove);
+          concord_rule_value_editor_label_widget (button, remove);
         }
     }
 }
@@ -197,199 +173,7 @@ on_day_selected_cb (GtkCalendar            *calendar,
   self->date = g_date_time_format (dt, "%Y-%m-%d");
   show_date (self);
   gtk_menu_button_popdown (GTK_MENU_BUTTON (self->date_button));
-  emit_changed (self);
-}
-
-/* ------------------------------------------------------------------------- */
-/* Chips                                                                     */
-/* ------------------------------------------------------------------------- */
-
-static void rebuild_chips (ConcordRuleValueEditor *self);
-
-static void
-on_chip_remove_clicked_cb (GtkButton              *button,
-                           ConcordRuleValueEditor *self)
-{
-  const char *item = g_object_get_data (G_OBJECT (button), "value");
-
-  for (guint i = 0; i < self->items->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (self->items, i), item) == 0)
-      {
-        g_ptr_array_remove_index (self->items, i);
-        break;
-      }
-
-  rebuild_chips (self);
-  /* The focus was on the button just gone: keep it in the editor. */
-  gtk_widget_grab_focus (self->entry != NULL ? self->entry : self->dropdown);
-  emit_changed (self);
-}
-
-static void
-rebuild_chips (ConcordRuleValueEditor *self)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (self->chips)) != NULL)
-    gtk_box_remove (GTK_BOX (self->chips), child);
-
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      const char *item = g_ptr_array_index (self->items, i);
-      GtkWidget *chip = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
-      GtkWidget *label = gtk_label_new (item);
-      GtkWidget *button = gtk_button_new_from_icon_name ("window-close-symbolic");
-
-      gtk_widget_add_css_class (chip, "rule-chip");
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (label), 18);
-      gtk_widget_set_name (button, "value-remove");
-      gtk_widget_add_css_class (button, "flat");
-      gtk_widget_add_css_class (button, "circular");
-      gtk_widget_set_tooltip_text (button, _("Remove"));
-      g_object_set_data_full (G_OBJECT (button), "value", g_strdup (item), g_free);
-      g_object_set_data_full (G_OBJECT (chip), "value", g_strdup (item), g_free);
-      g_object_set_data (G_OBJECT (chip), "remove-button", button);
-      g_signal_connect (button, "clicked", G_CALLBACK (on_chip_remove_clicked_cb), self);
-      gtk_box_append (GTK_BOX (chip), label);
-      gtk_box_append (GTK_BOX (chip), button);
-      gtk_box_append (GTK_BOX (self->chips), chip);
-    }
-
-  gtk_widget_set_visible (self->chips, self->items->len > 0);
-  update_labels (self);
-}
-
-static gboolean
-add_item (ConcordRuleValueEditor *self,
-          const char             *text)
-{
-  g_autofree char *item = g_strstrip (g_strdup (text != NULL ? text : ""));
-
-  if (*item == '\0')
-    return FALSE;
-  for (guint i = 0; i < self->items->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (self->items, i), item) == 0)
-      return FALSE;
-
-  g_ptr_array_add (self->items, g_steal_pointer (&item));
-  rebuild_chips (self);
-  return TRUE;
-}
-
-static void
-on_add_clicked_cb (GtkWidget              *widget,
-                   ConcordRuleValueEditor *self)
-{
-  gboolean added;
-
-  if (self->entry != NULL)
-    {
-      added = add_item (self, gtk_editable_get_text (GTK_EDITABLE (self->entry)));
-      self->updating = TRUE;
-      gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
-      self->updating = FALSE;
-      gtk_widget_grab_focus (self->entry);
-    }
-  else
-    {
-      GtkStringObject *item = gtk_drop_down_get_selected_item (GTK_DROP_DOWN (self->dropdown));
-
-      added = item != NULL && add_item (self, gtk_string_object_get_string (item));
-    }
-
-  if (added)
-    emit_changed (self);
-}
-
-/* ------------------------------------------------------------------------- */
-/* Suggestions                                                               */
-/* ------------------------------------------------------------------------- */
-
-static void
-on_suggestion_activated_cb (GtkListBox             *list,
-                            GtkListBoxRow          *row,
-                            ConcordRuleValueEditor *self)
-{
-  const char *value = g_object_get_data (G_OBJECT (row), "value");
-
-  gtk_menu_button_popdown (GTK_MENU_BUTTON (self->suggest_button));
-
-  if (self->kind == CONCORD_RULE_VALUE_MULTI)
-    {
-      if (add_item (self, value))
-        emit_changed (self);
-    }
-  else
-    {
-      /* The entry's ::changed tells the row. */
-      gtk_editable_set_text (GTK_EDITABLE (self->entry), value);
-      gtk_editable_set_position (GTK_EDITABLE (self->entry), -1);
-    }
-  gtk_widget_grab_focus (self->entry);
-}
-
-static void
-fill_suggestions (ConcordRuleValueEditor *self)
-{
-  GtkListBoxRow *row;
-  guint n = self->suggestions != NULL ? g_strv_length (self->suggestions) : 0;
-
-  if (self->suggest_button == NULL)
-    return;
-
-  while ((row = gtk_list_box_get_row_at_index (self->suggest_list, 0)) != NULL)
-    gtk_list_box_remove (self->suggest_list, GTK_WIDGET (row));
-
-  for (guint i = 0; i < n; i++)
-    {
-      GtkWidget *item = gtk_list_box_row_new ();
-      GtkWidget *label = gtk_label_new (self->suggestions[i]);
-
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (label), 32);
-      gtk_widget_set_margin_start (label, 6);
-      gtk_widget_set_margin_end (label, 6);
-      gtk_widget_set_margin_top (label, 6);
-      gtk_widget_set_margin_bottom (label, 6);
-      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (item), label);
-      g_object_set_data_full (G_OBJECT (item), "value", g_strdup (self->suggestions[i]), g_free);
-      label_widget (item, self->suggestions[i]);
-      gtk_widget_set_name (item, "value-suggestion");
-      gtk_list_box_append (self->suggest_list, item);
-    }
-
-  gtk_widget_set_visible (self->suggest_button, n > 0);
-}
-
-/* A menu of values in use, linked to the entry in @box. */
-static void
-add_suggest_button (ConcordRuleValueEditor *self,
-                    GtkWidget              *box)
-{
-  GtkWidget *popover = gtk_popover_new ();
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-  GtkWidget *list = gtk_list_box_new ();
-
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_list_box_set_activate_on_single_click (GTK_LIST_BOX (list), TRUE);
-  gtk_widget_add_css_class (list, "navigation-sidebar");
-  g_signal_connect (list, "row-activated", G_CALLBACK (on_suggestion_activated_cb), self);
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 280);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), list);
-  gtk_popover_set_child (GTK_POPOVER (popover), scrolled);
-
-  self->suggest_button = gtk_menu_button_new ();
-  gtk_widget_set_name (self->suggest_button, "value-suggestions");
-  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (self->suggest_button), "pan-down-symbolic");
-  gtk_widget_set_tooltip_text (self->suggest_button, _("Values in Use"));
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->suggest_button), popover);
-  self->suggest_list = GTK_LIST_BOX (list);
-  gtk_box_append (GTK_BOX (box), self->suggest_button);
-  fill_suggestions (self);
+  concord_rule_value_editor_emit_changed (self);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -399,7 +183,7 @@ add_suggest_button (ConcordRuleValueEditor *self,
 static void
 on_input_changed_cb (ConcordRuleValueEditor *self)
 {
-  emit_changed (self);
+  concord_rule_value_editor_emit_changed (self);
 }
 
 static GtkWidget *
@@ -425,6 +209,81 @@ make_entry (ConcordRuleValueEditor *self,
   return entry;
 }
 
+/* Text or a number: an entry; text also has its suggestions. */
+static void
+build_entry (ConcordRuleValueEditor *self)
+{
+  self->entry = make_entry (self, self->kind == CONCORD_RULE_VALUE_NUMBER ? _("Number") : _("Value"));
+  if (self->kind == CONCORD_RULE_VALUE_NUMBER)
+    gtk_entry_set_input_purpose (GTK_ENTRY (self->entry), GTK_INPUT_PURPOSE_NUMBER);
+  g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
+  if (self->kind == CONCORD_RULE_VALUE_TEXT)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+      gtk_widget_add_css_class (box, "linked");
+      gtk_widget_set_hexpand (box, TRUE);
+      gtk_box_append (GTK_BOX (box), self->entry);
+      concord_rule_value_editor_add_suggest_button (self, box);
+      gtk_box_append (GTK_BOX (self), box);
+    }
+  else
+    gtk_box_append (GTK_BOX (self), self->entry);
+}
+
+/* A date: a button showing it, with a calendar in its popover. */
+static void
+build_date (ConcordRuleValueEditor *self)
+{
+  GtkWidget *popover = gtk_popover_new ();
+
+  self->calendar = gtk_calendar_new ();
+  g_signal_connect (self->calendar, "day-selected", G_CALLBACK (on_day_selected_cb), self);
+  gtk_popover_set_child (GTK_POPOVER (popover), self->calendar);
+  self->date_button = gtk_menu_button_new ();
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->date_button), popover);
+  gtk_widget_set_valign (self->date_button, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (self), self->date_button);
+  show_date (self);
+}
+
+/* Several values: their chips above, then a drop-down of the app's
+ * values (or an entry, with suggestions) and Add. */
+static void
+build_multi (ConcordRuleValueEditor *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  self->chips = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_widget_set_visible (self->chips, FALSE);
+  gtk_box_append (GTK_BOX (self), self->chips);
+
+  gtk_widget_add_css_class (box, "linked");
+  if (self->choices != NULL && self->choices[0] != NULL)
+    {
+      self->dropdown = make_dropdown (self, (const char * const *) self->choices);
+      concord_drop_down_set_searchable (GTK_DROP_DOWN (self->dropdown));
+      gtk_widget_set_hexpand (self->dropdown, TRUE);
+      gtk_box_append (GTK_BOX (box), self->dropdown);
+    }
+  else
+    {
+      self->entry = make_entry (self, _("Add a value"));
+      g_signal_connect (self->entry, "activate", G_CALLBACK (concord_rule_value_editor_on_add_clicked_cb), self);
+      g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
+      gtk_box_append (GTK_BOX (box), self->entry);
+      concord_rule_value_editor_add_suggest_button (self, box);
+    }
+  self->add_button = gtk_button_new_from_icon_name ("list-add-symbolic");
+  gtk_widget_set_name (self->add_button, "value-add");
+  gtk_widget_set_tooltip_text (self->add_button, _("Add Value"));
+  g_signal_connect (self->add_button, "clicked", G_CALLBACK (concord_rule_value_editor_on_add_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), self->add_button);
+  gtk_box_append (GTK_BOX (self), box);
+  concord_rule_value_editor_rebuild_chips (self);
+}
+
 static void
 build (ConcordRuleValueEditor *self)
 {
@@ -436,22 +295,7 @@ build (ConcordRuleValueEditor *self)
     {
     case CONCORD_RULE_VALUE_TEXT:
     case CONCORD_RULE_VALUE_NUMBER:
-      self->entry = make_entry (self, self->kind == CONCORD_RULE_VALUE_NUMBER ? _("Number") : _("Value"));
-      if (self->kind == CONCORD_RULE_VALUE_NUMBER)
-        gtk_entry_set_input_purpose (GTK_ENTRY (self->entry), GTK_INPUT_PURPOSE_NUMBER);
-      g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
-      if (self->kind == CONCORD_RULE_VALUE_TEXT)
-        {
-          GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-
-          gtk_widget_add_css_class (box, "linked");
-          gtk_widget_set_hexpand (box, TRUE);
-          gtk_box_append (GTK_BOX (box), self->entry);
-          add_suggest_button (self, box);
-          gtk_box_append (GTK_BOX (self), box);
-        }
-      else
-        gtk_box_append (GTK_BOX (self), self->entry);
+      build_entry (self);
       break;
 
     case CONCORD_RULE_VALUE_DAYS:
@@ -464,18 +308,7 @@ build (ConcordRuleValueEditor *self)
       break;
 
     case CONCORD_RULE_VALUE_DATE:
-      {
-        GtkWidget *popover = gtk_popover_new ();
-
-        self->calendar = gtk_calendar_new ();
-        g_signal_connect (self->calendar, "day-selected", G_CALLBACK (on_day_selected_cb), self);
-        gtk_popover_set_child (GTK_POPOVER (popover), self->calendar);
-        self->date_button = gtk_menu_button_new ();
-        gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->date_button), popover);
-        gtk_widget_set_valign (self->date_button, GTK_ALIGN_CENTER);
-        gtk_box_append (GTK_BOX (self), self->date_button);
-        show_date (self);
-      }
+      build_date (self);
       break;
 
     case CONCORD_RULE_VALUE_CHOICE:
@@ -497,38 +330,7 @@ build (ConcordRuleValueEditor *self)
       break;
 
     case CONCORD_RULE_VALUE_MULTI:
-      {
-        GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-
-        gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-        self->chips = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
-        gtk_widget_set_visible (self->chips, FALSE);
-        gtk_box_append (GTK_BOX (self), self->chips);
-
-        gtk_widget_add_css_class (box, "linked");
-        if (self->choices != NULL && self->choices[0] != NULL)
-          {
-            self->dropdown = make_dropdown (self, (const char * const *) self->choices);
-            concord_drop_down_set_searchable (GTK_DROP_DOWN (self->dropdown));
-            gtk_widget_set_hexpand (self->dropdown, TRUE);
-            gtk_box_append (GTK_BOX (box), self->dropdown);
-          }
-        else
-          {
-            self->entry = make_entry (self, _("Add a value"));
-            g_signal_connect (self->entry, "activate", G_CALLBACK (on_add_clicked_cb), self);
-            g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (on_input_changed_cb), self);
-            gtk_box_append (GTK_BOX (box), self->entry);
-            add_suggest_button (self, box);
-          }
-        self->add_button = gtk_button_new_from_icon_name ("list-add-symbolic");
-        gtk_widget_set_name (self->add_button, "value-add");
-        gtk_widget_set_tooltip_text (self->add_button, _("Add Value"));
-        g_signal_connect (self->add_button, "clicked", G_CALLBACK (on_add_clicked_cb), self);
-        gtk_box_append (GTK_BOX (box), self->add_button);
-        gtk_box_append (GTK_BOX (self), box);
-        rebuild_chips (self);
-      }
+      build_multi (self);
       break;
 
     case CONCORD_RULE_VALUE_NONE:
@@ -539,7 +341,7 @@ build (ConcordRuleValueEditor *self)
   if (self->kind != CONCORD_RULE_VALUE_MULTI)
     gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_HORIZONTAL);
   gtk_widget_set_visible (GTK_WIDGET (self), self->kind != CONCORD_RULE_VALUE_NONE);
-  update_labels (self);
+  concord_rule_value_editor_update_labels (self);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -627,7 +429,7 @@ concord_rule_value_editor_configure (ConcordRuleValueEditor *self,
   self->subject = g_strdup (subject);
   if (kind == self->kind && same_choices)
     {
-      update_labels (self);
+      concord_rule_value_editor_update_labels (self);
       return;
     }
 
@@ -660,7 +462,7 @@ concord_rule_value_editor_set_subject (ConcordRuleValueEditor *self,
 
   g_free (self->subject);
   self->subject = g_strdup (subject);
-  update_labels (self);
+  concord_rule_value_editor_update_labels (self);
 }
 
 static guint
@@ -735,8 +537,8 @@ concord_rule_value_editor_set_values (ConcordRuleValueEditor *self,
     case CONCORD_RULE_VALUE_MULTI:
       g_ptr_array_set_size (self->items, 0);
       for (guint i = 0; values != NULL && values[i] != NULL; i++)
-        add_item (self, values[i]);
-      rebuild_chips (self);
+        concord_rule_value_editor_add_item (self, values[i]);
+      concord_rule_value_editor_rebuild_chips (self);
       break;
 
     case CONCORD_RULE_VALUE_NONE:
@@ -840,8 +642,8 @@ concord_rule_value_editor_set_suggestions (ConcordRuleValueEditor *self,
 
   g_strfreev (self->suggestions);
   self->suggestions = g_strdupv ((char **) values);
-  fill_suggestions (self);
-  update_labels (self);
+  concord_rule_value_editor_fill_suggestions (self);
+  concord_rule_value_editor_update_labels (self);
 }
 
 /**

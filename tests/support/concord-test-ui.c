@@ -188,19 +188,25 @@ concord_test_find_text (GtkWidget  *root,
 /**
  * concord_test_register_resources:
  *
- * Registers the application's resource and puts its icons folder on the
- * default display's icon theme: what GtkApplication does with
- * #GApplication:resource-base-path, for widget tests that have no
- * application. Without it an app's icon (concord-app-*-symbolic) would
- * show as a missing image.
+ * Registers the application's resource, puts its icons folder on the
+ * default display's icon theme and loads its stylesheet: what
+ * AdwApplication does with #GApplication:resource-base-path, for widget
+ * tests that have no application. Without it an app's icon
+ * (concord-app-*-symbolic) would show as a missing image, and the
+ * widgets without their look (style.css is the only stylesheet).
  */
 void
 concord_test_register_resources (void)
 {
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
   concord_register_resource ();
   concord_icons_register_resource ();
   gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
                                     RESOURCE_BASE_PATH "/icons");
+  gtk_css_provider_load_from_resource (css, RESOURCE_BASE_PATH "/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
 /**
