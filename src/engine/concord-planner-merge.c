@@ -284,6 +284,288 @@ mask_altered (ConcordPlanner            *planner,
   return !concord_mapping_pair_agrees (pair, *own_a, *own_b);
 }
 
+/* One mapped pair of fields of an item, as concord_planner_merge_item()
+ * sees it: how it may flow, each side's values in its own form and in the
+ * form they are merged in, and what changed. */
+typedef struct
+{
+  const ConcordMappingPair *pair;
+  ConcordSide               space;
+  gboolean                  labelled;
+  gboolean                  way_ab, way_ba;
+  gboolean                  flows_ab, flows_ba;
+  gboolean                  changed_a, changed_b;
+  const ConcordValue       *own_a, *own_b;
+  const ConcordValue       *va, *vb, *base_a, *base_b;
+  ConcordValue             *merged;
+} PairMerge;
+
+/* The case of a value that cannot be brought into the form the pair is
+ * merged in. */
+static void
+merge_unreadable (ConcordPlanner        *planner,
+                  ConcordPlanItem       *item,
+                  const ConcordBaseline *baseline,
+                  const PairMerge       *m,
+                  const GError          *error)
+{
+  /* The side that cannot be read in the other's form can still be
+   * written from the other side when that side changed. */
+  ConcordSide bad = m->va == NULL && m->own_a != NULL ? CONCORD_SIDE_A : CONCORD_SIDE_B;
+  ConcordSide good = CONCORD_SIDE_OTHER (bad);
+  gboolean good_changed = good == CONCORD_SIDE_A ? m->changed_a : m->changed_b;
+  gboolean bad_changed = bad == CONCORD_SIDE_A ? m->changed_a : m->changed_b;
+  gboolean good_flows = good == CONCORD_SIDE_A ? m->flows_ab : m->flows_ba;
+
+  if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH &&
+      good_changed && !bad_changed && good_flows)
+    concord_planner_write_pair (planner, item, m->pair, good, bad, bad == CONCORD_SIDE_A ? m->own_a : m->own_b,
+                                good == CONCORD_SIDE_A ? m->own_a : m->own_b);
+  else
+    concord_planner_add_field_skip (planner, item, m->pair, bad, error->message);
+}
+
+/* First match: fill the empty side, unite sets, settle the rest. */
+static void
+merge_first_match (ConcordPlanner      *planner,
+                   ConcordPlanItem     *item,
+                   const PairMerge     *m,
+                   const ConcordRecord *ra,
+                   const ConcordRecord *rb)
+{
+  const ConcordMappingPair *pair = m->pair;
+
+  if (concord_planner_is_set (m->va) || concord_planner_is_set (m->vb))
+    {
+      /* One way, the source's labels win. */
+      gboolean has = (m->way_ab == m->way_ba ? concord_planner_merge_sets (m->va, m->vb, NULL, NULL, m->labelled, FALSE, m->merged)
+                      : m->way_ab ? concord_planner_merge_sets (m->va, m->vb, NULL, NULL, m->labelled, TRUE, m->merged)
+                                  : concord_planner_merge_sets (m->vb, m->va, NULL, NULL, m->labelled, TRUE, m->merged)) != NULL;
+
+      if (m->flows_ba)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_A, m->own_a, has ? m->merged : NULL);
+      if (m->flows_ab)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_B, m->own_b, has ? m->merged : NULL);
+    }
+  else if (m->va == NULL)
+    {
+      if (m->flows_ba)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_A, m->own_a, m->vb);
+    }
+  else if (m->vb == NULL)
+    {
+      if (m->flows_ab)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_B, m->own_b, m->va);
+    }
+  else
+    {
+      ConcordSide winner = concord_planner_decide_winner (planner, ra, rb);
+      gboolean suppressed = concord_planner_suppressed_side (pair, m->own_a, m->own_b, &winner);
+
+      if (!m->flows_ba)
+        winner = CONCORD_SIDE_A;
+      else if (!m->flows_ab)
+        winner = CONCORD_SIDE_B;
+
+      concord_planner_add_conflict (item, pair->key_a, m->own_a, m->own_b, winner);
+      if (suppressed)
+        concord_planner_mark_suppressed (item);
+      if (winner == CONCORD_SIDE_A)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_B, m->own_b, m->va);
+      else
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_A, m->own_a, m->vb);
+    }
+}
+
+/* One way only: the source is the truth, also over edits made on
+ * the target; an empty source clears the target only when it was
+ * emptied, never just because it never had the field. */
+static void
+merge_one_way (ConcordPlanner  *planner,
+               ConcordPlanItem *item,
+               const PairMerge *m)
+{
+  ConcordSide to = m->flows_ab ? CONCORD_SIDE_B : CONCORD_SIDE_A;
+  const ConcordValue *from_value = m->flows_ab ? m->va : m->vb;
+  const ConcordValue *to_value = m->flows_ab ? m->vb : m->va;
+  const ConcordValue *to_own = m->flows_ab ? m->own_b : m->own_a;
+  gboolean from_changed = m->flows_ab ? m->changed_a : m->changed_b;
+
+  /* Sets stay additive: every member of the source is on the
+   * target, the source's removals apply, and members only the
+   * target has are kept. */
+  if (concord_planner_is_set (m->va) || concord_planner_is_set (m->vb) || concord_planner_is_set (m->base_a) || concord_planner_is_set (m->base_b))
+    {
+      gboolean has = concord_planner_merge_sets (from_value, to_value, m->flows_ab ? m->base_a : m->base_b,
+                                                 NULL, m->labelled, TRUE, m->merged) != NULL;
+
+      concord_planner_write_pair (planner, item, m->pair, m->space, to, to_own, has ? m->merged : NULL);
+    }
+  else if (from_changed || from_value != NULL)
+    concord_planner_write_pair (planner, item, m->pair, m->space, to, to_own, from_value);
+}
+
+/* Both ways, with a baseline: a side that changed goes to the other, sets
+ * merge three ways, and two changes that differ are a conflict. */
+static void
+merge_both_ways (ConcordPlanner      *planner,
+                 ConcordPlanItem     *item,
+                 const PairMerge     *m,
+                 const gboolean       entered[2],
+                 const ConcordRecord *ra,
+                 const ConcordRecord *rb)
+{
+  const ConcordMappingPair *pair = m->pair;
+  const ConcordValue *base_a = m->base_a;
+  const ConcordValue *base_b = m->base_b;
+
+  /* Sets merge three ways even when one side changed: after a run
+   * that died half-way the two baselines may differ, and the members
+   * each side added or removed since its own baseline all count. */
+  if (concord_planner_is_set (m->va) || concord_planner_is_set (m->vb) || concord_planner_is_set (base_a) || concord_planner_is_set (base_b))
+    {
+      gboolean has;
+
+      /* A set that just entered the scope offers all it holds, its
+       * removals too: while it was out, what the other side (in
+       * scope all along) changed was written to it, its own changes
+       * were held back and its own baseline followed it, so they
+       * show only against the other side's baseline. */
+      if (entered[CONCORD_SIDE_A] && !entered[CONCORD_SIDE_B] && m->flows_ba)
+        base_a = base_b;
+      else if (entered[CONCORD_SIDE_B] && !entered[CONCORD_SIDE_A] && m->flows_ab)
+        base_b = base_a;
+
+      has = concord_planner_merge_sets (m->va, m->vb, base_a, base_b, m->labelled, FALSE, m->merged) != NULL;
+
+      if (m->flows_ba)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_A, m->own_a, has ? m->merged : NULL);
+      if (m->flows_ab)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_B, m->own_b, has ? m->merged : NULL);
+    }
+  else if (m->changed_a && !m->changed_b)
+    {
+      if (m->flows_ab)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_B, m->own_b, m->va);
+    }
+  else if (!m->changed_a && m->changed_b)
+    {
+      if (m->flows_ba)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_A, m->own_a, m->vb);
+    }
+  else
+    {
+      ConcordSide winner = concord_planner_decide_winner (planner, ra, rb);
+      gboolean suppressed = concord_planner_suppressed_side (pair, m->own_a, m->own_b, &winner);
+
+      concord_planner_add_conflict (item, pair->key_a, m->own_a, m->own_b, winner);
+      if (suppressed)
+        concord_planner_mark_suppressed (item);
+      if (winner == CONCORD_SIDE_A && m->flows_ab)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_B, m->own_b, m->va);
+      else if (winner == CONCORD_SIDE_B && m->flows_ba)
+        concord_planner_write_pair (planner, item, pair, m->space, CONCORD_SIDE_A, m->own_a, m->vb);
+    }
+}
+
+/* Merges one mapped pair of fields of an item: whether it may flow and
+ * has anything to say, then the case that decides it. */
+static void
+merge_pair (ConcordPlanner           *planner,
+            ConcordPlanItem          *item,
+            const ConcordBaseline    *baseline,
+            const ConcordMappingPair *pair,
+            gboolean                  scope_ab,
+            gboolean                  scope_ba,
+            const gboolean            entered[2])
+{
+  const ConcordSyncConfig *config = planner->input->config;
+  const ConcordRecord *ra = item->records[CONCORD_SIDE_A];
+  const ConcordRecord *rb = item->records[CONCORD_SIDE_B];
+  const ConcordRecord *view_a = item->views[CONCORD_SIDE_A];
+  const ConcordRecord *view_b = item->views[CONCORD_SIDE_B];
+  /* The structure (direction and pair) says which ways may flow at
+   * all; the scope of each rule may hold a flow back for a record. */
+  gboolean way_ab = concord_direction_flows (config->direction, CONCORD_SIDE_A) &&
+                    concord_mapping_pair_flows (pair, CONCORD_SIDE_A);
+  gboolean way_ba = concord_direction_flows (config->direction, CONCORD_SIDE_B) &&
+                    concord_mapping_pair_flows (pair, CONCORD_SIDE_B);
+  gboolean flows_ab = scope_ab && way_ab;
+  gboolean flows_ba = scope_ba && way_ba;
+  /* Each side's values in its own form ... */
+  const ConcordValue *own_a = concord_record_get_quark (view_a, pair->key_a);
+  const ConcordValue *own_b = concord_record_get_quark (view_b, pair->key_b);
+  const ConcordValue *own_base_a = NULL, *own_base_b = NULL;
+  /* ... and in the form they are merged in. */
+  ConcordSide space = (pair->type_b == CONCORD_FIELD_TYPE_STRING_SET &&
+                       pair->type_a != CONCORD_FIELD_TYPE_STRING_SET) ? CONCORD_SIDE_B : CONCORD_SIDE_A;
+  /* Labelled sets merge on both sides' terms only when both are. */
+  gboolean labelled = concord_field_is_labelled (g_quark_to_string (pair->key_a)) &&
+                      concord_field_is_labelled (g_quark_to_string (pair->key_b));
+  ConcordValue slots[4] = { { 0 } };
+  const ConcordValue *va, *vb = NULL;
+  g_autoptr(GError) error = NULL;
+  ConcordValue merged = { 0 };
+  gboolean changed_a, changed_b;
+  PairMerge m;
+
+  if (!flows_ab && !flows_ba)
+    return;
+
+  if (concord_mapping_pair_agrees (pair, own_a, own_b))
+    return;
+
+  if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH)
+    {
+      own_base_a = concord_record_get_quark (baseline->values[CONCORD_SIDE_A], pair->key_a);
+      own_base_b = concord_record_get_quark (baseline->values[CONCORD_SIDE_B], pair->key_b);
+    }
+
+  if (!mask_altered (planner, item, pair, way_ab, way_ba, &own_a, own_base_a, &own_b, own_base_b))
+    return;
+
+  /* A record that just entered the scope offers all it holds. */
+  changed_a = ra != NULL && (!concord_value_equal (own_a, own_base_a) || entered[CONCORD_SIDE_A]);
+  changed_b = rb != NULL && (!concord_value_equal (own_b, own_base_b) || entered[CONCORD_SIDE_B]);
+  /* Two set baselines that disagree: a run died half-way, and the
+   * merge it planned is still owed to one side. */
+  if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH && !changed_a && !changed_b &&
+      !((concord_planner_is_set (own_base_a) || concord_planner_is_set (own_base_b)) && ra != NULL && rb != NULL &&
+        !concord_mapping_pair_agrees (pair, own_base_a, own_base_b)))
+    return;
+
+  va = concord_planner_bring (pair, space, CONCORD_SIDE_A, own_a, &slots[0], &error);
+  if (error == NULL)
+    vb = concord_planner_bring (pair, space, CONCORD_SIDE_B, own_b, &slots[1], &error);
+
+  m = (PairMerge) {
+    .pair = pair, .space = space, .labelled = labelled,
+    .way_ab = way_ab, .way_ba = way_ba, .flows_ab = flows_ab, .flows_ba = flows_ba,
+    .changed_a = changed_a, .changed_b = changed_b,
+    .own_a = own_a, .own_b = own_b, .va = va, .vb = vb,
+    .merged = &merged,
+  };
+
+  if (error != NULL)
+    merge_unreadable (planner, item, baseline, &m, error);
+  else
+    {
+      m.base_a = concord_planner_bring (pair, space, CONCORD_SIDE_A, own_base_a, &slots[2], NULL);
+      m.base_b = concord_planner_bring (pair, space, CONCORD_SIDE_B, own_base_b, &slots[3], NULL);
+
+      if (baseline == NULL || item->kind == CONCORD_PLAN_MATCH)
+        merge_first_match (planner, item, &m, ra, rb);
+      else if (way_ab != way_ba)
+        merge_one_way (planner, item, &m);
+      else
+        merge_both_ways (planner, item, &m, entered, ra, rb);
+    }
+
+  concord_value_clear (&merged);
+  for (guint k = 0; k < G_N_ELEMENTS (slots); k++)
+    concord_value_clear (&slots[k]);
+}
+
 /* Three-way (or first-match) merge of one item, field by field.
  *
  * Each side's change is judged against its own baseline, in its own form.
@@ -328,206 +610,8 @@ concord_planner_merge_item (ConcordPlanner        *planner,
   scope_ba = concord_direction_flows (config->direction, CONCORD_SIDE_B) && concord_planner_item_flows (item, CONCORD_SIDE_B);
 
   for (guint i = 0; i < n_pairs; i++)
-    {
-      const ConcordMappingPair *pair = concord_mapping_get_pair (config->mapping, i);
-      /* The structure (direction and pair) says which ways may flow at
-       * all; the scope of each rule may hold a flow back for a record. */
-      gboolean way_ab = concord_direction_flows (config->direction, CONCORD_SIDE_A) &&
-                        concord_mapping_pair_flows (pair, CONCORD_SIDE_A);
-      gboolean way_ba = concord_direction_flows (config->direction, CONCORD_SIDE_B) &&
-                        concord_mapping_pair_flows (pair, CONCORD_SIDE_B);
-      gboolean flows_ab = scope_ab && way_ab;
-      gboolean flows_ba = scope_ba && way_ba;
-      /* Each side's values in its own form ... */
-      const ConcordValue *own_a = concord_record_get_quark (view_a, pair->key_a);
-      const ConcordValue *own_b = concord_record_get_quark (view_b, pair->key_b);
-      const ConcordValue *own_base_a = NULL, *own_base_b = NULL;
-      /* ... and in the form they are merged in. */
-      ConcordSide space = (pair->type_b == CONCORD_FIELD_TYPE_STRING_SET &&
-                           pair->type_a != CONCORD_FIELD_TYPE_STRING_SET) ? CONCORD_SIDE_B : CONCORD_SIDE_A;
-      /* Labelled sets merge on both sides' terms only when both are. */
-      gboolean labelled = concord_field_is_labelled (g_quark_to_string (pair->key_a)) &&
-                          concord_field_is_labelled (g_quark_to_string (pair->key_b));
-      ConcordValue slots[4] = { { 0 } };
-      const ConcordValue *va, *vb, *base_a = NULL, *base_b = NULL;
-      g_autoptr(GError) error = NULL;
-      ConcordValue merged = { 0 };
-      gboolean changed_a, changed_b;
-
-      if (!flows_ab && !flows_ba)
-        continue;
-
-      if (concord_mapping_pair_agrees (pair, own_a, own_b))
-        continue;
-
-      if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH)
-        {
-          own_base_a = concord_record_get_quark (baseline->values[CONCORD_SIDE_A], pair->key_a);
-          own_base_b = concord_record_get_quark (baseline->values[CONCORD_SIDE_B], pair->key_b);
-        }
-
-      if (!mask_altered (planner, item, pair, way_ab, way_ba, &own_a, own_base_a, &own_b, own_base_b))
-        continue;
-
-      /* A record that just entered the scope offers all it holds. */
-      changed_a = ra != NULL && (!concord_value_equal (own_a, own_base_a) || entered[CONCORD_SIDE_A]);
-      changed_b = rb != NULL && (!concord_value_equal (own_b, own_base_b) || entered[CONCORD_SIDE_B]);
-      /* Two set baselines that disagree: a run died half-way, and the
-       * merge it planned is still owed to one side. */
-      if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH && !changed_a && !changed_b &&
-          !((concord_planner_is_set (own_base_a) || concord_planner_is_set (own_base_b)) && ra != NULL && rb != NULL &&
-            !concord_mapping_pair_agrees (pair, own_base_a, own_base_b)))
-        continue;
-
-      va = concord_planner_bring (pair, space, CONCORD_SIDE_A, own_a, &slots[0], &error);
-      if (error == NULL)
-        vb = concord_planner_bring (pair, space, CONCORD_SIDE_B, own_b, &slots[1], &error);
-      if (error != NULL)
-        {
-          /* The side that cannot be read in the other's form can still be
-           * written from the other side when that side changed. */
-          ConcordSide bad = va == NULL && own_a != NULL ? CONCORD_SIDE_A : CONCORD_SIDE_B;
-          ConcordSide good = CONCORD_SIDE_OTHER (bad);
-          gboolean good_changed = good == CONCORD_SIDE_A ? changed_a : changed_b;
-          gboolean bad_changed = bad == CONCORD_SIDE_A ? changed_a : changed_b;
-          gboolean good_flows = good == CONCORD_SIDE_A ? flows_ab : flows_ba;
-
-          if (baseline != NULL && item->kind != CONCORD_PLAN_MATCH &&
-              good_changed && !bad_changed && good_flows)
-            concord_planner_write_pair (planner, item, pair, good, bad, bad == CONCORD_SIDE_A ? own_a : own_b,
-                                        good == CONCORD_SIDE_A ? own_a : own_b);
-          else
-            concord_planner_add_field_skip (planner, item, pair, bad, error->message);
-          goto next;
-        }
-      base_a = concord_planner_bring (pair, space, CONCORD_SIDE_A, own_base_a, &slots[2], NULL);
-      base_b = concord_planner_bring (pair, space, CONCORD_SIDE_B, own_base_b, &slots[3], NULL);
-
-      if (baseline == NULL || item->kind == CONCORD_PLAN_MATCH)
-        {
-          /* First match: fill the empty side, unite sets, settle the rest. */
-          if (concord_planner_is_set (va) || concord_planner_is_set (vb))
-            {
-              /* One way, the source's labels win. */
-              gboolean has = (way_ab == way_ba ? concord_planner_merge_sets (va, vb, NULL, NULL, labelled, FALSE, &merged)
-                              : way_ab ? concord_planner_merge_sets (va, vb, NULL, NULL, labelled, TRUE, &merged)
-                                       : concord_planner_merge_sets (vb, va, NULL, NULL, labelled, TRUE, &merged)) != NULL;
-
-              if (flows_ba)
-                concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
-              if (flows_ab)
-                concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, has ? &merged : NULL);
-            }
-          else if (va == NULL)
-            {
-              if (flows_ba)
-                concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, vb);
-            }
-          else if (vb == NULL)
-            {
-              if (flows_ab)
-                concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
-            }
-          else
-            {
-              ConcordSide winner = concord_planner_decide_winner (planner, ra, rb);
-              gboolean suppressed = concord_planner_suppressed_side (pair, own_a, own_b, &winner);
-
-              if (!flows_ba)
-                winner = CONCORD_SIDE_A;
-              else if (!flows_ab)
-                winner = CONCORD_SIDE_B;
-
-              concord_planner_add_conflict (item, pair->key_a, own_a, own_b, winner);
-              if (suppressed)
-                concord_planner_mark_suppressed (item);
-              if (winner == CONCORD_SIDE_A)
-                concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
-              else
-                concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, vb);
-            }
-          goto next;
-        }
-
-      /* One way only: the source is the truth, also over edits made on
-       * the target; an empty source clears the target only when it was
-       * emptied, never just because it never had the field. */
-      if (way_ab != way_ba)
-        {
-          ConcordSide to = flows_ab ? CONCORD_SIDE_B : CONCORD_SIDE_A;
-          const ConcordValue *from_value = flows_ab ? va : vb;
-          const ConcordValue *to_value = flows_ab ? vb : va;
-          const ConcordValue *to_own = flows_ab ? own_b : own_a;
-          gboolean from_changed = flows_ab ? changed_a : changed_b;
-
-          /* Sets stay additive: every member of the source is on the
-           * target, the source's removals apply, and members only the
-           * target has are kept. */
-          if (concord_planner_is_set (va) || concord_planner_is_set (vb) || concord_planner_is_set (base_a) || concord_planner_is_set (base_b))
-            {
-              gboolean has = concord_planner_merge_sets (from_value, to_value, flows_ab ? base_a : base_b,
-                                                         NULL, labelled, TRUE, &merged) != NULL;
-
-              concord_planner_write_pair (planner, item, pair, space, to, to_own, has ? &merged : NULL);
-            }
-          else if (from_changed || from_value != NULL)
-            concord_planner_write_pair (planner, item, pair, space, to, to_own, from_value);
-          goto next;
-        }
-
-      /* Sets merge three ways even when one side changed: after a run
-       * that died half-way the two baselines may differ, and the members
-       * each side added or removed since its own baseline all count. */
-      if (concord_planner_is_set (va) || concord_planner_is_set (vb) || concord_planner_is_set (base_a) || concord_planner_is_set (base_b))
-        {
-          gboolean has;
-
-          /* A set that just entered the scope offers all it holds, its
-           * removals too: while it was out, what the other side (in
-           * scope all along) changed was written to it, its own changes
-           * were held back and its own baseline followed it, so they
-           * show only against the other side's baseline. */
-          if (entered[CONCORD_SIDE_A] && !entered[CONCORD_SIDE_B] && flows_ba)
-            base_a = base_b;
-          else if (entered[CONCORD_SIDE_B] && !entered[CONCORD_SIDE_A] && flows_ab)
-            base_b = base_a;
-
-          has = concord_planner_merge_sets (va, vb, base_a, base_b, labelled, FALSE, &merged) != NULL;
-
-          if (flows_ba)
-            concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, has ? &merged : NULL);
-          if (flows_ab)
-            concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, has ? &merged : NULL);
-        }
-      else if (changed_a && !changed_b)
-        {
-          if (flows_ab)
-            concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
-        }
-      else if (!changed_a && changed_b)
-        {
-          if (flows_ba)
-            concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, vb);
-        }
-      else
-        {
-          ConcordSide winner = concord_planner_decide_winner (planner, ra, rb);
-          gboolean suppressed = concord_planner_suppressed_side (pair, own_a, own_b, &winner);
-
-          concord_planner_add_conflict (item, pair->key_a, own_a, own_b, winner);
-          if (suppressed)
-            concord_planner_mark_suppressed (item);
-          if (winner == CONCORD_SIDE_A && flows_ab)
-            concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_B, own_b, va);
-          else if (winner == CONCORD_SIDE_B && flows_ba)
-            concord_planner_write_pair (planner, item, pair, space, CONCORD_SIDE_A, own_a, vb);
-        }
-
-    next:
-      concord_value_clear (&merged);
-      for (guint k = 0; k < G_N_ELEMENTS (slots); k++)
-        concord_value_clear (&slots[k]);
-    }
+    merge_pair (planner, item, baseline, concord_mapping_get_pair (config->mapping, i),
+                scope_ab, scope_ba, entered);
 
   apply_update_actions (planner, item, baseline, CONCORD_SIDE_A);
   apply_update_actions (planner, item, baseline, CONCORD_SIDE_B);

@@ -280,6 +280,120 @@ plan_create (ConcordPlanner *planner,
   g_hash_table_add (planner->done[side], (gpointer) remote_id);
 }
 
+/* The one contact of the other side the emails @keys of the record match.
+ * Any email of the record may match any email of a contact of the other
+ * side, but only one contact, itself matching no other: an email on two
+ * contacts of a side, or a contact whose emails match two, is a guess, told
+ * in @ambiguous_email and @ambiguous_side. */
+static const char *
+find_candidate (ConcordPlanner *planner,
+                ConcordSide     side,
+                const char     *remote_id,
+                GPtrArray      *keys,
+                const char    **ambiguous_email,
+                ConcordSide    *ambiguous_side)
+{
+  ConcordPlanInput *input = planner->input;
+  ConcordSide other = CONCORD_SIDE_OTHER (side);
+  const char *candidate = NULL;
+
+  for (guint i = 0; i < keys->len && *ambiguous_email == NULL; i++)
+    {
+      const char *key = g_ptr_array_index (keys, i);
+      const char *own = g_hash_table_lookup (input->by_email[side], key);
+      const char *found = g_hash_table_lookup (input->by_email[other], key);
+
+      if (own == CONCORD_PLANNER_AMBIGUOUS)
+        *ambiguous_email = key;
+      else if (found == CONCORD_PLANNER_AMBIGUOUS || (found != NULL && candidate != NULL && !g_str_equal (found, candidate)))
+        {
+          *ambiguous_email = key;
+          *ambiguous_side = other;
+        }
+      else if (found != NULL)
+        candidate = found;
+    }
+
+  /* (A candidate with one email was found by it: nothing more to learn.) */
+  if (*ambiguous_email == NULL && candidate != NULL &&
+      (g_hash_table_lookup (input->changed[other], candidate) == NULL ||
+       concord_record_get (g_hash_table_lookup (input->changed[other], candidate),
+                           CONCORD_FIELD_EMAILS) != NULL))
+    {
+      g_autoptr(GPtrArray) theirs = g_ptr_array_new ();
+
+      /* The candidate's own emails: none on another record of this side,
+       * none shared with another record of its own side. */
+      concord_planner_keys_of (input, other, candidate, theirs);
+      for (guint i = 0; i < theirs->len && *ambiguous_email == NULL; i++)
+        {
+          const char *key = g_ptr_array_index (theirs, i);
+          const char *mine = g_hash_table_lookup (input->by_email[side], key);
+
+          if (mine != NULL && (mine == CONCORD_PLANNER_AMBIGUOUS || !g_str_equal (mine, remote_id)))
+            *ambiguous_email = key;
+          else if (g_hash_table_lookup (input->by_email[other], key) == CONCORD_PLANNER_AMBIGUOUS)
+            {
+              *ambiguous_email = key;
+              *ambiguous_side = other;
+            }
+        }
+    }
+
+  return candidate;
+}
+
+/* An unlinked record whose emails match @candidate: a MATCH item binding
+ * the two, unless the candidate is taken or cannot be read. */
+static void
+plan_match (ConcordPlanner *planner,
+            ConcordSide     side,
+            const char     *remote_id,
+            ConcordRecord  *record,
+            const char     *candidate)
+{
+  ConcordPlanInput *input = planner->input;
+  ConcordSide other = CONCORD_SIDE_OTHER (side);
+  gint64 candidate_link = concord_planner_linked_id (input, other, candidate);
+  ConcordRecord *candidate_record;
+
+  if (g_hash_table_contains (planner->done[other], candidate))
+    {
+      add_skip (planner, side, remote_id, CONCORD_SKIP_PAIRED,
+                "the matching contact is already paired");
+      return;
+    }
+
+  if (candidate_link != 0 && concord_planner_partner_id (input, other, candidate_link) != NULL)
+    {
+      add_skip (planner, side, remote_id, CONCORD_SKIP_PAIRED,
+                "the matching contact is paired with another one");
+      return;
+    }
+
+  candidate_record = concord_planner_current_record (input, other, candidate);
+  if (candidate_record == NULL)
+    {
+      add_skip (planner, side, remote_id, CONCORD_SKIP_UNREADABLE,
+                "the matching contact could not be read");
+      return;
+    }
+
+  {
+    ConcordPlanItem *item = item_new (CONCORD_PLAN_MATCH, 0);
+
+    item->ids[side] = g_strdup (remote_id);
+    item->ids[other] = g_strdup (candidate);
+    item->records[side] = concord_record_ref (record);
+    item->records[other] = concord_record_ref (candidate_record);
+    concord_planner_merge_item (planner, item, NULL);
+    g_ptr_array_add (planner->plan->items, item);
+
+    g_hash_table_add (planner->done[side], (gpointer) remote_id);
+    g_hash_table_add (planner->done[other], (gpointer) candidate);
+  }
+}
+
 static void
 plan_unlinked (ConcordPlanner *planner,
                ConcordSide     side,
@@ -287,7 +401,6 @@ plan_unlinked (ConcordPlanner *planner,
                ConcordRecord  *record)
 {
   ConcordPlanInput *input = planner->input;
-  ConcordSide other = CONCORD_SIDE_OTHER (side);
   g_autoptr(GPtrArray) keys = g_ptr_array_new ();
   const char *email = NULL;
   const char *candidate = NULL;
@@ -314,51 +427,7 @@ plan_unlinked (ConcordPlanner *planner,
       return;
     }
 
-  /* Any email of the record may match any email of a contact of the other
-   * side, but only one contact, itself matching no other: an email on two
-   * contacts of a side, or a contact whose emails match two, is a guess. */
-  for (guint i = 0; i < keys->len && ambiguous_email == NULL; i++)
-    {
-      const char *key = g_ptr_array_index (keys, i);
-      const char *own = g_hash_table_lookup (input->by_email[side], key);
-      const char *found = g_hash_table_lookup (input->by_email[other], key);
-
-      if (own == CONCORD_PLANNER_AMBIGUOUS)
-        ambiguous_email = key;
-      else if (found == CONCORD_PLANNER_AMBIGUOUS || (found != NULL && candidate != NULL && !g_str_equal (found, candidate)))
-        {
-          ambiguous_email = key;
-          ambiguous_side = other;
-        }
-      else if (found != NULL)
-        candidate = found;
-    }
-
-  /* (A candidate with one email was found by it: nothing more to learn.) */
-  if (ambiguous_email == NULL && candidate != NULL &&
-      (g_hash_table_lookup (input->changed[other], candidate) == NULL ||
-       concord_record_get (g_hash_table_lookup (input->changed[other], candidate),
-                           CONCORD_FIELD_EMAILS) != NULL))
-    {
-      g_autoptr(GPtrArray) theirs = g_ptr_array_new ();
-
-      /* The candidate's own emails: none on another record of this side,
-       * none shared with another record of its own side. */
-      concord_planner_keys_of (input, other, candidate, theirs);
-      for (guint i = 0; i < theirs->len && ambiguous_email == NULL; i++)
-        {
-          const char *key = g_ptr_array_index (theirs, i);
-          const char *mine = g_hash_table_lookup (input->by_email[side], key);
-
-          if (mine != NULL && (mine == CONCORD_PLANNER_AMBIGUOUS || !g_str_equal (mine, remote_id)))
-            ambiguous_email = key;
-          else if (g_hash_table_lookup (input->by_email[other], key) == CONCORD_PLANNER_AMBIGUOUS)
-            {
-              ambiguous_email = key;
-              ambiguous_side = other;
-            }
-        }
-    }
+  candidate = find_candidate (planner, side, remote_id, keys, &ambiguous_email, &ambiguous_side);
 
   if (ambiguous_email != NULL)
     {
@@ -371,44 +440,7 @@ plan_unlinked (ConcordPlanner *planner,
 
   if (candidate != NULL)
     {
-      gint64 candidate_link = concord_planner_linked_id (input, other, candidate);
-      ConcordRecord *candidate_record;
-
-      if (g_hash_table_contains (planner->done[other], candidate))
-        {
-          add_skip (planner, side, remote_id, CONCORD_SKIP_PAIRED,
-                    "the matching contact is already paired");
-          return;
-        }
-
-      if (candidate_link != 0 && concord_planner_partner_id (input, other, candidate_link) != NULL)
-        {
-          add_skip (planner, side, remote_id, CONCORD_SKIP_PAIRED,
-                    "the matching contact is paired with another one");
-          return;
-        }
-
-      candidate_record = concord_planner_current_record (input, other, candidate);
-      if (candidate_record == NULL)
-        {
-          add_skip (planner, side, remote_id, CONCORD_SKIP_UNREADABLE,
-                    "the matching contact could not be read");
-          return;
-        }
-
-      {
-        ConcordPlanItem *item = item_new (CONCORD_PLAN_MATCH, 0);
-
-        item->ids[side] = g_strdup (remote_id);
-        item->ids[other] = g_strdup (candidate);
-        item->records[side] = concord_record_ref (record);
-        item->records[other] = concord_record_ref (candidate_record);
-        concord_planner_merge_item (planner, item, NULL);
-        g_ptr_array_add (planner->plan->items, item);
-
-        g_hash_table_add (planner->done[side], (gpointer) remote_id);
-        g_hash_table_add (planner->done[other], (gpointer) candidate);
-      }
+      plan_match (planner, side, remote_id, record, candidate);
       return;
     }
 
