@@ -31,6 +31,11 @@ void  _concord_connector_carddav_set_multiget_size (ConcordConnectorCarddav *sel
 void  _concord_connector_carddav_set_deadline_ms (ConcordConnectorCarddav *self,
                                                   guint                    deadline_ms);
 
+/* What the parts of the connector share: concord-connector-carddav.c
+ * (small helpers, schema, the object), -fetch.c (multiget and fetch),
+ * -discover.c (finding the address books), -list.c (listing) and
+ * -write.c (writes). */
+
 #define MULTIGET_SIZE     100
 #define MAX_BATCH         50
 #define MAX_REDIRECTS     5

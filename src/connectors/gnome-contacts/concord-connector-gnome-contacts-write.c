@@ -207,7 +207,8 @@ on_contacts_added_cb (GObject      *object,
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       for (guint i = 0; i < add->steps->len; i++)
-        step_fail (g_ptr_array_index (add->steps, i), _concord_gnome_contacts_translate_error (error, "Adding contacts"));
+        step_fail (g_ptr_array_index (add->steps, i),
+                   _concord_gnome_contacts_translate_error (error, "Adding contacts"));
     }
   else
     {

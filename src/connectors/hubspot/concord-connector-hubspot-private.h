@@ -20,6 +20,11 @@ G_BEGIN_DECLS
 guint _concord_connector_hubspot_read_answer (ConcordConnectorHubspot *self,
                                               JsonNode                *root);
 
+/* What the parts of the connector share: concord-connector-hubspot.c
+ * (the app, errors, schema), -properties.c (reading contacts and the
+ * account's properties), -list.c (listing), -write.c (write bodies and
+ * creates) and -update.c (updates and fetches). */
+
 #define HS_APP_ID             "hubspot"
 #define HS_APP_NAME           "HubSpot"
 #define CONTACT_TYPE_LABEL    "Contacts"

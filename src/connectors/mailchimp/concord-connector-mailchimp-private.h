@@ -19,6 +19,11 @@ G_BEGIN_DECLS
 guint _concord_connector_mailchimp_read_answer (ConcordConnectorMailchimp *self,
                                                 JsonNode                  *root);
 
+/* What the parts of the connector share: concord-connector-mailchimp.c
+ * (the app, errors, schema), -read.c (merge fields, reading and listing
+ * members), -audiences.c (audiences, preparation), -write.c (creates)
+ * and -update.c (updates). */
+
 #define MC_APP_ID            "mailchimp"
 #define MC_APP_NAME          "Mailchimp"
 #define BASIC_USER           "concord"

@@ -594,7 +594,8 @@ concord_connector_mailchimp_record_from_json (ConcordRestConnector *connector,
                                               const char           *contact_type,
                                               JsonNode             *node)
 {
-  return _concord_mailchimp_parse_member (CONCORD_CONNECTOR_MAILCHIMP (connector), _concord_mailchimp_root_object (node));
+  return _concord_mailchimp_parse_member (CONCORD_CONNECTOR_MAILCHIMP (connector),
+                                          _concord_mailchimp_root_object (node));
 }
 
 ConcordHttpRequest *

@@ -154,7 +154,8 @@ select_records (ConcordMockDescribed *self,
       if (!_concord_mock_described_is_contact (self, record))
         continue;
       if (filtered &&
-          (!_concord_mock_described_parse_time (concord_mock_described_get_path (record, api->modified_path), &modified) ||
+          (!_concord_mock_described_parse_time (concord_mock_described_get_path (record, api->modified_path),
+                                                &modified) ||
            modified < since))
         continue;
       g_ptr_array_add (selected, record);
@@ -326,7 +327,8 @@ _concord_mock_described_list_records (ConcordMockDescribed *self,
   start = by_page ? (position - 1) * size : position;
   page = json_array_new ();
   for (gint64 i = start; i >= 0 && i < (gint64) selected->len && i < start + size; i++)
-    json_array_add_object_element (page, _concord_mock_described_present (self, request, g_ptr_array_index (selected, i)));
+    json_array_add_object_element (page,
+                                   _concord_mock_described_present (self, request, g_ptr_array_index (selected, i)));
 
   if (api->total_header != NULL)
     _concord_mock_described_set_rate_header (request, api->total_header, selected->len);

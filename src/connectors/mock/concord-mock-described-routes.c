@@ -95,7 +95,8 @@ respond_record (ConcordMockDescribed *self,
                 const char           *answer_path,
                 JsonObject           *record)
 {
-  respond_at (request, status, answer_path, _concord_mock_described_object_node (_concord_mock_described_present (self, request, record)));
+  respond_at (request, status, answer_path,
+              _concord_mock_described_object_node (_concord_mock_described_present (self, request, record)));
 }
 
 JsonNode *

@@ -19,6 +19,11 @@ G_BEGIN_DECLS
 guint _concord_connector_pipedrive_read_answer (ConcordConnectorPipedrive *self,
                                                 JsonNode                  *root);
 
+/* What the parts of the connector share: concord-connector-pipedrive.c
+ * (the app, errors, schema), -read.c (reading and listing persons),
+ * -fields.c (person fields, organisations, preparation) and -write.c
+ * (creates and updates). */
+
 #define PD_APP_ID            "pipedrive"
 #define PD_APP_NAME          "Pipedrive"
 #define CONTACT_TYPE_LABEL   "Persons"

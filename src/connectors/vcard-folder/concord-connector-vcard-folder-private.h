@@ -42,6 +42,11 @@ void _concord_connector_vcard_folder_set_state_root (ConcordConnectorVCardFolder
 void _concord_connector_vcard_folder_set_debounce (ConcordConnectorVCardFolder *self,
                                                    guint                        ms);
 
+/* What the parts of the connector share: concord-connector-vcard-folder.c
+ * (the calls, the object), -entries.c (books and card files), -state.c
+ * (cache and snapshots), -write.c (writes) and -list.c (listing, fetch,
+ * changes). */
+
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #endif

@@ -294,9 +294,11 @@ store_posted_contact (ConcordMockElasticEmail *self,
   if (status != NULL)
     _concord_mock_elasticemail_set_status (contact, status, now);
   if (json_object_has_member (object, "FirstName"))
-    _concord_mock_elasticemail_set_string (&contact->first_name, _concord_mock_elasticemail_get_string_member (object, "FirstName"));
+    _concord_mock_elasticemail_set_string (&contact->first_name,
+                                           _concord_mock_elasticemail_get_string_member (object, "FirstName"));
   if (json_object_has_member (object, "LastName"))
-    _concord_mock_elasticemail_set_string (&contact->last_name, _concord_mock_elasticemail_get_string_member (object, "LastName"));
+    _concord_mock_elasticemail_set_string (&contact->last_name,
+                                           _concord_mock_elasticemail_get_string_member (object, "LastName"));
   _concord_mock_elasticemail_apply_custom_fields (self, contact, object, TRUE);
   _concord_mock_elasticemail_apply_consent (contact, object, remote_ip, now);
   contact->date_updated = now;
@@ -429,9 +431,11 @@ handle_contact (Request    *req,
 
       object = json_node_get_object (root);
       if (json_object_has_member (object, "FirstName"))
-        _concord_mock_elasticemail_set_string (&contact->first_name, _concord_mock_elasticemail_get_string_member (object, "FirstName"));
+        _concord_mock_elasticemail_set_string (&contact->first_name,
+                                               _concord_mock_elasticemail_get_string_member (object, "FirstName"));
       if (json_object_has_member (object, "LastName"))
-        _concord_mock_elasticemail_set_string (&contact->last_name, _concord_mock_elasticemail_get_string_member (object, "LastName"));
+        _concord_mock_elasticemail_set_string (&contact->last_name,
+                                               _concord_mock_elasticemail_get_string_member (object, "LastName"));
       _concord_mock_elasticemail_apply_custom_fields (self, contact, object, TRUE);
       contact->date_updated = _concord_mock_elasticemail_now_seconds ();
       respond_json (req, SOUP_STATUS_OK, _concord_mock_elasticemail_contact_to_string (contact));

@@ -283,7 +283,8 @@ concord_mock_elasticemail_generate (ConcordMockElasticEmail *self,
                                              last_names[g_rand_int_range (rand, 0, G_N_ELEMENTS (last_names))]);
 
       if (g_rand_int_range (rand, 0, 3) != 0)
-        _concord_mock_elasticemail_set_custom_field (contact, "city", cities[g_rand_int_range (rand, 0, G_N_ELEMENTS (cities))]);
+        _concord_mock_elasticemail_set_custom_field (contact, "city",
+                                                     cities[g_rand_int_range (rand, 0, G_N_ELEMENTS (cities))]);
       if (g_rand_boolean (rand))
         {
           char age[16];

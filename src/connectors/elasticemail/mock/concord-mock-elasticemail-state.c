@@ -639,16 +639,19 @@ _concord_mock_elasticemail_store_contact_object (ConcordMockElasticEmail  *self,
     }
 
   if (json_object_has_member (object, "FirstName"))
-    _concord_mock_elasticemail_set_string (&contact->first_name, _concord_mock_elasticemail_get_string_member (object, "FirstName"));
+    _concord_mock_elasticemail_set_string (&contact->first_name,
+                                           _concord_mock_elasticemail_get_string_member (object, "FirstName"));
   if (json_object_has_member (object, "LastName"))
-    _concord_mock_elasticemail_set_string (&contact->last_name, _concord_mock_elasticemail_get_string_member (object, "LastName"));
+    _concord_mock_elasticemail_set_string (&contact->last_name,
+                                           _concord_mock_elasticemail_get_string_member (object, "LastName"));
   _concord_mock_elasticemail_apply_custom_fields (self, contact, object, FALSE);
   _concord_mock_elasticemail_apply_consent (contact, object, NULL, now);
 
   if (_concord_mock_elasticemail_get_string_member (object, "Source") != NULL)
     contact->source = g_intern_string (_concord_mock_elasticemail_get_string_member (object, "Source"));
   if (json_object_has_member (object, "SourceInfo"))
-    _concord_mock_elasticemail_set_string (&contact->source_info, _concord_mock_elasticemail_get_string_member (object, "SourceInfo"));
+    _concord_mock_elasticemail_set_string (&contact->source_info,
+                                           _concord_mock_elasticemail_get_string_member (object, "SourceInfo"));
 
   contact->date_added = _concord_mock_elasticemail_parse_date (object, "DateAdded") ?: (created ? now : contact->date_added);
   contact->date_updated = _concord_mock_elasticemail_parse_date (object, "DateUpdated");

@@ -48,7 +48,8 @@ to_json_locked (ConcordMockMailchimp *self)
         {
           g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
-          json_node_take_object (node, _concord_mock_mailchimp_make_field (g_ptr_array_index (list->fields, f), list->id));
+          json_node_take_object (node,
+                                 _concord_mock_mailchimp_make_field (g_ptr_array_index (list->fields, f), list->id));
           json_builder_add_value (builder, json_node_copy (node));
         }
       json_builder_end_array (builder);

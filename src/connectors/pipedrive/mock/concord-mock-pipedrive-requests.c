@@ -456,7 +456,8 @@ create_org (ConcordMockPipedrive *self,
       return;
     }
   g_ptr_array_add (self->orgs, g_strdup (name));
-  respond_ok (request, SOUP_STATUS_OK, _concord_mock_pipedrive_object_node (org_object (self, self->orgs->len - 1)), NULL);
+  respond_ok (request, SOUP_STATUS_OK,
+              _concord_mock_pipedrive_object_node (org_object (self, self->orgs->len - 1)), NULL);
 }
 
 /* The burst window: FALSE when this request is over the limit (answered). */
@@ -568,7 +569,8 @@ serve (ConcordMockPipedrive *self,
           respond_ok (request, SOUP_STATUS_OK, _concord_mock_pipedrive_object_node (gone), NULL);
         }
       else
-        respond_ok (request, SOUP_STATUS_OK, _concord_mock_pipedrive_object_node (json_object_ref (person->object)), NULL);
+        respond_ok (request, SOUP_STATUS_OK,
+                    _concord_mock_pipedrive_object_node (json_object_ref (person->object)), NULL);
     }
   else if (g_str_equal (method, "GET") && g_str_equal (path, "/api/v2/organizations"))
     list_orgs (self, request);
