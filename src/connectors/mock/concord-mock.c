@@ -282,6 +282,136 @@ on_signal_cb (gpointer data)
 /* Main                                                                      */
 /* ------------------------------------------------------------------------- */
 
+/* Whether the options go together, and with what @info's mock can do;
+ * FALSE (said on standard error) when not. */
+static gboolean
+check_options (const ConcordMockAppInfo *info,
+               int                       port,
+               const char               *seed_file,
+               const char               *save_file,
+               int                       generate,
+               int                       stall_nth)
+{
+  if (port < 0 || port > G_MAXUINT16 || (seed_file != NULL && generate >= 0))
+    {
+      g_printerr ("Give a port in 0–65535, and --seed or --generate, not both\n");
+      return FALSE;
+    }
+  if (stall_nth < 1)
+    {
+      g_printerr ("--stall-nth counts from 1\n");
+      return FALSE;
+    }
+  if ((seed_file != NULL && info->load_file == NULL) ||
+      (save_file != NULL && info->set_save_path == NULL))
+    {
+      g_printerr ("The simulated %s keeps no file: use --generate\n", info->id);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The key of @id's mock without --api-key: "sandbox" where the app's
+ * form takes it, else a made-up key of the app's own shape (Mailchimp's
+ * names a data centre), so the key printed is one Concord's account form
+ * accepts. */
+static char *
+make_default_key (const char *id)
+{
+  const ConcordAppInfo *app = concord_app_registry_lookup (id);
+  const ConcordAppField *field = app != NULL ? concord_app_info_get_secret_field (app) : NULL;
+
+  if (field == NULL || concord_app_field_validate (field, DEFAULT_SECRET, NULL))
+    return g_strdup (DEFAULT_SECRET);
+  return concord_sandbox_make_key (app);
+}
+
+/* Starts @mock's server with its key (@api_key, else @default_key), and
+ * its account: loaded, generated, saved as asked. FALSE (said on standard
+ * error) when it cannot. */
+static gboolean
+start_mock (Mock       *mock,
+            const char *api_key,
+            const char *default_key,
+            int         port,
+            const char *seed_file,
+            int         generate,
+            const char *save_file)
+{
+  g_autoptr(GError) error = NULL;
+
+  mock->mock = mock->info->create (api_key != NULL ? api_key : default_key, port, &error);
+  if (mock->mock == NULL)
+    {
+      g_printerr ("Could not start the simulated %s: %s%s\n", mock->info->id, error->message,
+                  api_key == NULL ? " (give a key in the app's own format with --api-key)" : "");
+      return FALSE;
+    }
+  mock->server = mock->info->get_server (mock->mock);
+  /* On standard error: standard output is for the control answers. */
+  if (api_key == NULL)
+    g_printerr ("The simulated %s accepts the key “%s”\n", mock->info->id, default_key);
+
+  if (seed_file != NULL && !mock->info->load_file (mock->mock, seed_file, &error))
+    {
+      g_printerr ("Could not load %s: %s\n", seed_file, error->message);
+      g_object_unref (mock->mock);
+      return FALSE;
+    }
+  if (generate >= 0)
+    mock->info->generate (mock->mock, generate, 1);
+  if (save_file != NULL)
+    mock->info->set_save_path (mock->mock, save_file);
+
+  return TRUE;
+}
+
+/* The stalls asked for, and the control commands on standard input
+ * (which they imply): the channel read, or NULL. */
+static GIOChannel *
+start_control (Mock     *mock,
+               GStrv     stall,
+               int       stall_nth,
+               gboolean  control)
+{
+  GIOChannel *input = NULL;
+
+  if (stall != NULL && stall[0] != NULL)
+    {
+      concord_mock_server_stall_request (mock->server, (const char * const *) stall, stall_nth,
+                                         on_stalled_cb, NULL);
+      control = TRUE;
+    }
+  if (control)
+    {
+      input = g_io_channel_unix_new (0);
+      g_io_add_watch (input, G_IO_IN | G_IO_HUP, on_stdin_cb, mock);
+    }
+
+  return input;
+}
+
+/* --list: the apps served, one a line. */
+static int
+print_ids (void)
+{
+  g_autofree char *lines = list_ids ("\n");
+
+  g_print ("%s\n", lines);
+  return EXIT_SUCCESS;
+}
+
+/* The usage, when the app is not given (or more than one). */
+static int
+print_usage (GOptionContext *context)
+{
+  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+  g_printerr ("%s", help);
+  return EXIT_FAILURE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -338,20 +468,10 @@ main (int   argc,
     }
 
   if (list)
-    {
-      g_autofree char *lines = list_ids ("\n");
-
-      g_print ("%s\n", lines);
-      return EXIT_SUCCESS;
-    }
+    return print_ids ();
 
   if (argc != 2)
-    {
-      g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
-
-      g_printerr ("%s", help);
-      return EXIT_FAILURE;
-    }
+    return print_usage (context);
 
   mock.info = lookup_app (argv[1]);
   if (mock.info == NULL)
@@ -360,76 +480,22 @@ main (int   argc,
       return EXIT_FAILURE;
     }
 
-  if (port < 0 || port > G_MAXUINT16 || (seed_file != NULL && generate >= 0))
-    {
-      g_printerr ("Give a port in 0–65535, and --seed or --generate, not both\n");
-      return EXIT_FAILURE;
-    }
-  if (stall_nth < 1)
-    {
-      g_printerr ("--stall-nth counts from 1\n");
-      return EXIT_FAILURE;
-    }
-  if ((seed_file != NULL && mock.info->load_file == NULL) ||
-      (save_file != NULL && mock.info->set_save_path == NULL))
-    {
-      g_printerr ("The simulated %s keeps no file: use --generate\n", mock.info->id);
-      return EXIT_FAILURE;
-    }
+  if (!check_options (mock.info, port, seed_file, save_file, generate, stall_nth))
+    return EXIT_FAILURE;
 
   /* Before the server exists, so a signal never finds the default action. */
   loop = g_main_loop_new (NULL, FALSE);
   sigint_id = g_unix_signal_add (SIGINT, on_signal_cb, loop);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal_cb, loop);
 
-  /* Without --api-key: "sandbox" where the app's form takes it, else a
-   * made-up key of the app's own shape (Mailchimp's names a data centre),
-   * so the key printed below is one Concord's account form accepts. */
+  /* Without --api-key: see make_default_key(). */
   if (api_key == NULL)
-    {
-      const ConcordAppInfo *app = concord_app_registry_lookup (mock.info->id);
-      const ConcordAppField *field = app != NULL ? concord_app_info_get_secret_field (app) : NULL;
+    default_key = make_default_key (mock.info->id);
 
-      if (field == NULL || concord_app_field_validate (field, DEFAULT_SECRET, NULL))
-        default_key = g_strdup (DEFAULT_SECRET);
-      else
-        default_key = concord_sandbox_make_key (app);
-    }
+  if (!start_mock (&mock, api_key, default_key, port, seed_file, generate, save_file))
+    return EXIT_FAILURE;
 
-  mock.mock = mock.info->create (api_key != NULL ? api_key : default_key, port, &error);
-  if (mock.mock == NULL)
-    {
-      g_printerr ("Could not start the simulated %s: %s%s\n", mock.info->id, error->message,
-                  api_key == NULL ? " (give a key in the app's own format with --api-key)" : "");
-      return EXIT_FAILURE;
-    }
-  mock.server = mock.info->get_server (mock.mock);
-  /* On standard error: standard output is for the control answers. */
-  if (api_key == NULL)
-    g_printerr ("The simulated %s accepts the key “%s”\n", mock.info->id, default_key);
-
-  if (seed_file != NULL && !mock.info->load_file (mock.mock, seed_file, &error))
-    {
-      g_printerr ("Could not load %s: %s\n", seed_file, error->message);
-      g_object_unref (mock.mock);
-      return EXIT_FAILURE;
-    }
-  if (generate >= 0)
-    mock.info->generate (mock.mock, generate, 1);
-  if (save_file != NULL)
-    mock.info->set_save_path (mock.mock, save_file);
-
-  if (stall != NULL && stall[0] != NULL)
-    {
-      concord_mock_server_stall_request (mock.server, (const char * const *) stall, stall_nth,
-                                         on_stalled_cb, NULL);
-      control = TRUE;
-    }
-  if (control)
-    {
-      input = g_io_channel_unix_new (0);
-      g_io_add_watch (input, G_IO_IN | G_IO_HUP, on_stdin_cb, &mock);
-    }
+  input = start_control (&mock, stall, stall_nth, control);
 
   g_print ("listening on %s\n", mock.info->get_base_url (mock.mock));
   fflush (stdout);

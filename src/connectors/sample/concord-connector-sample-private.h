@@ -6,8 +6,13 @@
 #pragma once
 
 #include "concord-connector-sample.h"
+#include "concord-write-batch.h"
 
 G_BEGIN_DECLS
+
+/* Records a page, and a write batch, hold at most */
+#define PAGE_SIZE   100
+#define MAX_BATCH   50
 
 /* The contact types, each a "book" of records */
 typedef struct
@@ -72,5 +77,44 @@ GBytes                   *_concord_connector_sample_serialise (ConcordFileConnec
 void                      _concord_connector_sample_reset     (ConcordFileConnector    *connector);
 gboolean                  _concord_connector_sample_load      (ConcordConnectorSample  *self,
                                                                GError                 **error);
+
+/* concord-connector-sample.c */
+gboolean                  _concord_sample_set_field        (ConcordRecord             *record,
+                                                            const ConcordSampleField  *field,
+                                                            const ConcordValue        *value,
+                                                            GError                   **error);
+const ConcordSampleField *_concord_sample_writable_field   (const char  *key,
+                                                            GError     **error);
+gboolean                  _concord_sample_has_valid_email  (const ConcordRecord *record);
+void                      _concord_sample_book_replace     (ConcordSampleBook *book,
+                                                            guint              index,
+                                                            ConcordRecord     *record);
+ConcordSampleBook        *_concord_sample_begin_call       (ConcordConnectorSample *self,
+                                                            GTask                  *task,
+                                                            const char             *contact_type);
+void                      _concord_sample_set_error_result (ConcordWriteBatch *batch,
+                                                            guint              index,
+                                                            GError            *error);
+char                     *_concord_sample_new_remote_id    (ConcordConnectorSample *self,
+                                                            const char             *prefix);
+void                      _concord_sample_stamp            (ConcordConnectorSample *self,
+                                                            ConcordRecord          *record);
+void                      _concord_sample_end_write_call   (ConcordConnectorSample *self,
+                                                            ConcordWriteBatch      *batch,
+                                                            gboolean                changed);
+
+/* concord-connector-sample-write.c */
+void concord_connector_sample_create_async (ConcordConnector    *connector,
+                                            const char          *contact_type,
+                                            GPtrArray           *records,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+void concord_connector_sample_update_async (ConcordConnector    *connector,
+                                            const char          *contact_type,
+                                            GPtrArray           *changes,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
 
 G_END_DECLS

@@ -63,9 +63,6 @@
 #include "concord-error.h"
 #include "concord-write-batch.h"
 
-#define PAGE_SIZE   100
-#define MAX_BATCH   50
-
 const ConcordSampleBookInfo _concord_sample_book_infos[CONCORD_SAMPLE_N_BOOKS] = {
   { CONCORD_SAMPLE_CRM_PEOPLE, "People", "person" },
   { CONCORD_SAMPLE_CRM_LEADS, "Leads", "lead" },
@@ -159,11 +156,11 @@ _concord_sample_lookup_choice (const char *text)
  * text in the field's own type, a choice spelt as the choice. Refuses a
  * value of the wrong kind. Error messages name the field, never the value
  * (it is contact data). */
-static gboolean
-set_field (ConcordRecord             *record,
-           const ConcordSampleField  *field,
-           const ConcordValue        *value,
-           GError                   **error)
+gboolean
+_concord_sample_set_field (ConcordRecord             *record,
+                           const ConcordSampleField  *field,
+                           const ConcordValue        *value,
+                           GError                   **error)
 {
   if (CONCORD_FIELD_TYPE_IS_TEXT (field->type) && CONCORD_FIELD_TYPE_IS_TEXT (value->type))
     {
@@ -204,9 +201,9 @@ set_field (ConcordRecord             *record,
 }
 
 /* Checks that @key may be written, for a create or an update. */
-static const ConcordSampleField *
-writable_field (const char  *key,
-                GError     **error)
+const ConcordSampleField *
+_concord_sample_writable_field (const char  *key,
+                                GError     **error)
 {
   const ConcordSampleField *field = _concord_sample_lookup_field (key);
 
@@ -227,8 +224,8 @@ writable_field (const char  *key,
   return field;
 }
 
-static gboolean
-has_valid_email (const ConcordRecord *record)
+gboolean
+_concord_sample_has_valid_email (const ConcordRecord *record)
 {
   const char *email = concord_record_get_text (record, CONCORD_FIELD_EMAIL);
 
@@ -239,10 +236,10 @@ has_valid_email (const ConcordRecord *record)
 /* Books                                                                     */
 /* ------------------------------------------------------------------------- */
 
-static void
-book_replace (ConcordSampleBook *book,
-              guint              index,
-              ConcordRecord     *record)
+void
+_concord_sample_book_replace (ConcordSampleBook *book,
+                              guint              index,
+                              ConcordRecord     *record)
 {
   g_assert (index < book->records->len);
 
@@ -288,10 +285,10 @@ check_key (ConcordConnectorSample  *self,
 
 /* The start of every call on a contact type: the task is still pending
  * when it returns a book, and has been returned when it returns NULL. */
-static ConcordSampleBook *
-begin_call (ConcordConnectorSample *self,
-            GTask                  *task,
-            const char             *contact_type)
+ConcordSampleBook *
+_concord_sample_begin_call (ConcordConnectorSample *self,
+                            GTask                  *task,
+                            const char             *contact_type)
 {
   GError *error = NULL;
   gint b;
@@ -316,10 +313,10 @@ begin_call (ConcordConnectorSample *self,
   return &self->books[b];
 }
 
-static void
-set_error_result (ConcordWriteBatch *batch,
-                  guint              index,
-                  GError            *error)
+void
+_concord_sample_set_error_result (ConcordWriteBatch *batch,
+                                  guint              index,
+                                  GError            *error)
 {
   g_prefix_error (&error, "Record %u: ", index);
   concord_write_batch_set_error (batch, index, error);
@@ -327,9 +324,9 @@ set_error_result (ConcordWriteBatch *batch,
 }
 
 /* A new id: the next number, or past it when a hand-edited file took it. */
-static char *
-new_remote_id (ConcordConnectorSample *self,
-               const char             *prefix)
+char *
+_concord_sample_new_remote_id (ConcordConnectorSample *self,
+                               const char             *prefix)
 {
   for (;;)
     {
@@ -346,9 +343,9 @@ new_remote_id (ConcordConnectorSample *self,
 }
 
 /* What the server does to every record it writes: a version and its time. */
-static void
-stamp (ConcordConnectorSample *self,
-       ConcordRecord          *record)
+void
+_concord_sample_stamp (ConcordConnectorSample *self,
+                       ConcordRecord          *record)
 {
   char version[32];
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
@@ -361,10 +358,10 @@ stamp (ConcordConnectorSample *self,
 
 /* The end of a write call: the file takes the batch, or nothing of it is
  * kept (the file is read again on the next call). */
-static void
-end_write_call (ConcordConnectorSample *self,
-                ConcordWriteBatch      *batch,
-                gboolean                changed)
+void
+_concord_sample_end_write_call (ConcordConnectorSample *self,
+                                ConcordWriteBatch      *batch,
+                                gboolean                changed)
 {
   GError *error = NULL;
 
@@ -425,7 +422,7 @@ concord_connector_sample_load_schema_async (ConcordConnector    *connector,
   task = concord_connector_task_new (connector, concord_connector_sample_load_schema_async,
                                      cancellable, callback, user_data);
 
-  if (begin_call (self, task, contact_type) == NULL)
+  if (_concord_sample_begin_call (self, task, contact_type) == NULL)
     return;
 
   g_task_return_pointer (task, build_schema (), (GDestroyNotify) g_ptr_array_unref);
@@ -449,7 +446,7 @@ concord_connector_sample_list_async (ConcordConnector    *connector,
   task = concord_connector_task_new (connector, concord_connector_sample_list_async,
                                      cancellable, callback, user_data);
 
-  book = begin_call (self, task, contact_type);
+  book = _concord_sample_begin_call (self, task, contact_type);
   if (book == NULL)
     return;
 
@@ -488,7 +485,7 @@ concord_connector_sample_fetch_async (ConcordConnector    *connector,
   task = concord_connector_task_new (connector, concord_connector_sample_fetch_async,
                                      cancellable, callback, user_data);
 
-  book = begin_call (self, task, contact_type);
+  book = _concord_sample_begin_call (self, task, contact_type);
   if (book == NULL)
     return;
 
@@ -502,199 +499,6 @@ concord_connector_sample_fetch_async (ConcordConnector    *connector,
     }
 
   g_task_return_pointer (task, g_steal_pointer (&records), (GDestroyNotify) g_ptr_array_unref);
-}
-
-/* The record the CRM would store for @input, or NULL with @error set. */
-static ConcordRecord *
-new_record_from (const ConcordRecord  *input,
-                 GError              **error)
-{
-  g_autoptr(ConcordRecord) record = concord_record_new (NULL);
-  guint n_fields = concord_record_get_n_fields (input);
-
-  for (guint f = 0; f < n_fields; f++)
-    {
-      const char *key;
-      const ConcordValue *value = concord_record_get_field_at (input, f, &key);
-      const ConcordSampleField *field = writable_field (key, error);
-
-      if (field == NULL || !set_field (record, field, value, error))
-        return NULL;
-    }
-
-  if (!has_valid_email (record))
-    {
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                           "A contact needs a valid email address");
-      return NULL;
-    }
-
-  return g_steal_pointer (&record);
-}
-
-static void
-concord_connector_sample_create_async (ConcordConnector    *connector,
-                                       const char          *contact_type,
-                                       GPtrArray           *records,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
-{
-  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(ConcordWriteBatch) batch = NULL;
-  gboolean changed = FALSE;
-  ConcordSampleBook *book;
-
-  task = concord_connector_task_new (connector, concord_connector_sample_create_async,
-                                     cancellable, callback, user_data);
-
-  book = begin_call (self, task, contact_type);
-  if (book == NULL)
-    return;
-
-  if (records->len > MAX_BATCH)
-    {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                               "Batch too large: %u records, at most %u", records->len, MAX_BATCH);
-      return;
-    }
-
-  batch = concord_write_batch_new (task, records->len);
-  for (guint i = 0; i < records->len; i++)
-    {
-      GError *error = NULL;
-      ConcordRecord *record = new_record_from (g_ptr_array_index (records, i), &error);
-      g_autofree char *remote_id = NULL;
-      gint64 now;
-
-      if (record == NULL)
-        {
-          set_error_result (batch, i, error);
-          continue;
-        }
-
-      /* The CRM chooses the id; one asked for by the caller is ignored. */
-      remote_id = new_remote_id (self, _concord_sample_book_infos[book - self->books].id_prefix);
-      concord_record_set_remote_id (record, remote_id);
-      stamp (self, record);
-      now = concord_record_get_modified (record);
-      concord_record_set_datetime (record, CONCORD_FIELD_CREATED_AT, now);
-
-      _concord_sample_book_take (book, record);
-      changed = TRUE;
-      concord_write_batch_set_ok (batch, i, record);
-    }
-
-  end_write_call (self, batch, changed);
-}
-
-/* @stored with @change applied, or NULL with @error set. */
-static ConcordRecord *
-changed_record (const ConcordRecord        *stored,
-                const ConcordRecordChange  *change,
-                GError                    **error)
-{
-  g_autoptr(ConcordRecord) record = concord_record_copy (stored);
-  guint n_fields = change->set != NULL ? concord_record_get_n_fields (change->set) : 0;
-
-  for (guint f = 0; f < n_fields; f++)
-    {
-      const char *key;
-      const ConcordValue *value = concord_record_get_field_at (change->set, f, &key);
-      const ConcordSampleField *field = writable_field (key, error);
-
-      if (field == NULL || !set_field (record, field, value, error))
-        return NULL;
-    }
-
-  for (guint c = 0; change->clear != NULL && change->clear[c] != NULL; c++)
-    {
-      if (writable_field (change->clear[c], error) == NULL)
-        return NULL;
-      concord_record_remove (record, change->clear[c]);
-    }
-
-  if (!has_valid_email (record))
-    {
-      g_set_error_literal (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                           "A contact needs a valid email address");
-      return NULL;
-    }
-
-  return g_steal_pointer (&record);
-}
-
-static void
-concord_connector_sample_update_async (ConcordConnector    *connector,
-                                       const char          *contact_type,
-                                       GPtrArray           *changes,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
-{
-  ConcordConnectorSample *self = CONCORD_CONNECTOR_SAMPLE (connector);
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(ConcordWriteBatch) batch = NULL;
-  gboolean changed = FALSE;
-  ConcordSampleBook *book;
-
-  task = concord_connector_task_new (connector, concord_connector_sample_update_async,
-                                     cancellable, callback, user_data);
-
-  book = begin_call (self, task, contact_type);
-  if (book == NULL)
-    return;
-
-  if (changes->len > MAX_BATCH)
-    {
-      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                               "Batch too large: %u changes, at most %u", changes->len, MAX_BATCH);
-      return;
-    }
-
-  batch = concord_write_batch_new (task, changes->len);
-  for (guint i = 0; i < changes->len; i++)
-    {
-      const ConcordRecordChange *change = g_ptr_array_index (changes, i);
-      gint index = _concord_sample_book_find (book, change->remote_id);
-      ConcordRecord *stored;
-      ConcordRecord *record;
-      GError *error = NULL;
-
-      if (index < 0)
-        {
-          set_error_result (batch, i, g_error_new_literal (CONCORD_ERROR, CONCORD_ERROR_NOT_FOUND,
-                                                             "No such contact"));
-          continue;
-        }
-
-      stored = g_ptr_array_index (book->records, index);
-      record = changed_record (stored, change, &error);
-      if (record == NULL)
-        {
-          set_error_result (batch, i, error);
-          continue;
-        }
-
-      /* A write that changes nothing leaves the record, its time and its
-       * version alone, as a server comparing before saving would. */
-      if (concord_record_equal_fields (record, stored))
-        {
-          concord_record_unref (record);
-          record = stored;
-        }
-      else
-        {
-          stamp (self, record);
-          book_replace (book, index, record);
-          changed = TRUE;
-        }
-
-      concord_write_batch_set_ok (batch, i, record);
-    }
-
-  end_write_call (self, batch, changed);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -817,6 +621,6 @@ sample_verify_async_impl (ConcordConnector    *connector,
   task = concord_connector_task_new (connector, sample_verify_async_impl, cancellable, callback,
                                      user_data);
 
-  if (begin_call (self, task, CONCORD_SAMPLE_CRM_PEOPLE) != NULL)
+  if (_concord_sample_begin_call (self, task, CONCORD_SAMPLE_CRM_PEOPLE) != NULL)
     g_task_return_boolean (task, TRUE);
 }
