@@ -108,41 +108,14 @@ change_reads (const ConcordRecord *set,
   return what;
 }
 
-/**
- * concord_vcard_apply:
- * @card: the card to edit
- * @set: (nullable): the fields to set (a change's record)
- * @clear: (nullable) (array zero-terminated=1): the fields to clear
- * @region: (nullable): the country of numbers written without theirs
- * @error: CONCORD_ERROR_TOO_LARGE when the card would outgrow
- *   CONCORD_VCARD_MAX_BYTES or CONCORD_VCARD_MAX_PROPERTIES
- *
- * Rewrites the properties the named fields map to, when the card's value
- * differs; every other line keeps its bytes and its place. FN follows a
- * name change when it read "given family" (or was missing), else stays; a
- * card without FN gets one from its names, else its company, else its
- * email; a 3.0 card without N gets one. "emails", "phones" and "addresses"
- * keep the lines of the members that stay; "email", "phone" and "mobile"
- * move the preference onto their item, else change the preferred item's
- * value in place, else add one. A phone equal in E.164 is left as written.
- *
- * Returns: %FALSE on error (the card is then unchanged)
- */
-gboolean
-concord_vcard_apply (ConcordVCard        *card,
-                     const ConcordRecord *set,
-                     const char * const  *clear,
-                     const char          *region,
-                     GError             **error)
+#define CHANGES(key) (change_names (set, clear, key) && !unchanged (current, set, key))
+
+/* A value that alone outgrows a card is refused before it is written
+ * (lines are counted in 32 bits). */
+static gboolean
+check_values_fit (const ConcordRecord  *set,
+                  GError              **error)
 {
-  g_autoptr(ConcordRecord) current = NULL;
-  g_autoptr(ConcordVCard) backup = NULL;
-  gsize size = 0;
-
-  g_return_val_if_fail (card != NULL, FALSE);
-
-  /* A value that alone outgrows a card is refused before it is written
-   * (lines are counted in 32 bits). */
   for (guint i = 0; set != NULL && i < concord_record_get_n_fields (set); i++)
     {
       const ConcordValue *value = concord_record_get_field_at (set, i, NULL);
@@ -161,13 +134,16 @@ concord_vcard_apply (ConcordVCard        *card,
           return FALSE;
         }
     }
+  return TRUE;
+}
 
-  current = _concord_vcard_read_record (card, NULL, region, change_reads (set, clear));
-  backup = concord_vcard_copy (card);
-
-#define CHANGES(key) (change_names (set, clear, key) && !unchanged (current, set, key))
-
-  /* Names: N, and FN when it follows them. */
+/* Names: N, and FN when it follows them. */
+static void
+apply_names (ConcordVCard        *card,
+             const ConcordRecord *set,
+             const char * const  *clear,
+             const ConcordRecord *current)
+{
   if (CHANGES (CONCORD_FIELD_FIRST_NAME) || CHANGES (CONCORD_FIELD_LAST_NAME))
     {
       const char *first = change_names (set, clear, CONCORD_FIELD_FIRST_NAME)
@@ -198,48 +174,47 @@ concord_vcard_apply (ConcordVCard        *card,
           _concord_vcard_set_single (card, "FN", new_full, FALSE);
         }
     }
+}
 
-  if (change_names (set, clear, CONCORD_FIELD_EMAILS) && !unchanged (current, set, CONCORD_FIELD_EMAILS))
-    _concord_vcard_apply_items (card, "EMAIL", set != NULL ? concord_record_get (set, CONCORD_FIELD_EMAILS) : NULL, region);
-  if (CHANGES (CONCORD_FIELD_EMAIL))
-    _concord_vcard_apply_primary (card, "EMAIL", change_text (set, CONCORD_FIELD_EMAIL), -1, region);
+/* The parts of the preferred address ("address-street" and the like). */
+static void
+apply_address_parts (ConcordVCard        *card,
+                     const ConcordRecord *set,
+                     const char * const  *clear,
+                     const ConcordRecord *current,
+                     const char          *region)
+{
+  static const char * const keys[] = {
+    CONCORD_FIELD_ADDRESS_STREET, CONCORD_FIELD_ADDRESS_CITY, CONCORD_FIELD_ADDRESS_REGION,
+    CONCORD_FIELD_ADDRESS_POSTAL_CODE, CONCORD_FIELD_ADDRESS_COUNTRY,
+  };
+  guint indices[5];
+  const char *values[5];
+  guint n = 0;
 
-  if (CHANGES (CONCORD_FIELD_PHONES))
-    _concord_vcard_apply_items (card, "TEL", set != NULL ? concord_record_get (set, CONCORD_FIELD_PHONES) : NULL, region);
-  if (CHANGES (CONCORD_FIELD_PHONE))
-    _concord_vcard_apply_primary (card, "TEL", change_text (set, CONCORD_FIELD_PHONE), 0, region);
-  if (CHANGES (CONCORD_FIELD_MOBILE))
-    _concord_vcard_apply_primary (card, "TEL", change_text (set, CONCORD_FIELD_MOBILE), 1, region);
-
-  if (CHANGES (CONCORD_FIELD_ADDRESSES))
-    _concord_vcard_apply_items (card, "ADR", set != NULL ? concord_record_get (set, CONCORD_FIELD_ADDRESSES) : NULL, region);
-
-  {
-    static const char * const keys[] = {
-      CONCORD_FIELD_ADDRESS_STREET, CONCORD_FIELD_ADDRESS_CITY, CONCORD_FIELD_ADDRESS_REGION,
-      CONCORD_FIELD_ADDRESS_POSTAL_CODE, CONCORD_FIELD_ADDRESS_COUNTRY,
-    };
-    guint indices[5];
-    const char *values[5];
-    guint n = 0;
-
-    for (guint i = 0; i < 5; i++)
-      if (CHANGES (keys[i]))
-        {
-          const char *text = change_text (set, keys[i]);
-          indices[n] = i + 2;
-          values[n] = text != NULL ? text : "";
-          n++;
-        }
-    if (n > 0)
+  for (guint i = 0; i < 5; i++)
+    if (CHANGES (keys[i]))
       {
-        g_autoptr(GArray) items = _concord_vcard_read_items (card, "ADR", region);
-        int best = _concord_vcard_preferred_item (items, -1);
-        int index = best >= 0 ? (int) g_array_index (items, ConcordVCardItem, best).index : _concord_vcard_find_index (card, "ADR");
-        _concord_vcard_set_components (card, index, "ADR", 7, indices, values, n);
+        const char *text = change_text (set, keys[i]);
+        indices[n] = i + 2;
+        values[n] = text != NULL ? text : "";
+        n++;
       }
-  }
+  if (n > 0)
+    {
+      g_autoptr(GArray) items = _concord_vcard_read_items (card, "ADR", region);
+      int best = _concord_vcard_preferred_item (items, -1);
+      int index = best >= 0 ? (int) g_array_index (items, ConcordVCardItem, best).index : _concord_vcard_find_index (card, "ADR");
+      _concord_vcard_set_components (card, index, "ADR", 7, indices, values, n);
+    }
+}
 
+static void
+apply_company (ConcordVCard        *card,
+               const ConcordRecord *set,
+               const char * const  *clear,
+               const ConcordRecord *current)
+{
   if (CHANGES (CONCORD_FIELD_COMPANY))
     {
       const guint index = 0;
@@ -261,14 +236,14 @@ concord_vcard_apply (ConcordVCard        *card,
           _concord_vcard_set_components (card, org, "ORG", 1, &index, &written, 1);
         }
     }
+}
 
-  if (CHANGES (CONCORD_FIELD_JOB_TITLE))
-    _concord_vcard_set_single (card, "TITLE", change_text (set, CONCORD_FIELD_JOB_TITLE), FALSE);
-  if (CHANGES (CONCORD_FIELD_NOTES))
-    _concord_vcard_set_single (card, "NOTE", change_text (set, CONCORD_FIELD_NOTES), FALSE);
-  if (CHANGES (CONCORD_FIELD_WEBSITE))
-    _concord_vcard_set_single (card, "URL", change_text (set, CONCORD_FIELD_WEBSITE), TRUE);
-
+static void
+apply_birthday (ConcordVCard        *card,
+                const ConcordRecord *set,
+                const char * const  *clear,
+                const ConcordRecord *current)
+{
   if (CHANGES (CONCORD_FIELD_BIRTHDAY))
     {
       const char *date = change_text (set, CONCORD_FIELD_BIRTHDAY);
@@ -283,7 +258,14 @@ concord_vcard_apply (ConcordVCard        *card,
         written = g_strdup (date);
       _concord_vcard_set_single (card, "BDAY", written, TRUE);
     }
+}
 
+static void
+apply_tags (ConcordVCard        *card,
+            const ConcordRecord *set,
+            const char * const  *clear,
+            const ConcordRecord *current)
+{
   if (CHANGES (CONCORD_FIELD_TAGS))
     {
       const ConcordValue *tags = set != NULL ? concord_record_get (set, CONCORD_FIELD_TAGS) : NULL;
@@ -309,8 +291,15 @@ concord_vcard_apply (ConcordVCard        *card,
       }
       _concord_vcard_set_single (card, "CATEGORIES", value->len > 0 ? value->str : NULL, TRUE);
     }
+}
 
-  /* Custom X- fields. */
+/* Custom X- fields. */
+static void
+apply_custom (ConcordVCard        *card,
+              const ConcordRecord *set,
+              const char * const  *clear,
+              const ConcordRecord *current)
+{
   if (set != NULL)
     for (guint i = 0; i < concord_record_get_n_fields (set); i++)
       {
@@ -345,10 +334,13 @@ concord_vcard_apply (ConcordVCard        *card,
         upper = g_ascii_strup (name, -1);
         _concord_vcard_set_single (card, upper, NULL, FALSE);
       }
+}
 
-#undef CHANGES
-
-  /* What a card must have: FN (both versions), N (3.0). */
+/* What a card must have: FN (both versions), N (3.0). */
+static void
+complete_card (ConcordVCard *card,
+               const char   *region)
+{
   if (_concord_vcard_find_index (card, "FN") < 0 ||
       prop_value (g_ptr_array_index (card->props, _concord_vcard_find_index (card, "FN")))[0] == '\0')
     {
@@ -372,6 +364,79 @@ concord_vcard_apply (ConcordVCard        *card,
       const char *values[] = { "" };
       _concord_vcard_set_components (card, -1, "N", 5, indices, values, 1);
     }
+}
+
+/**
+ * concord_vcard_apply:
+ * @card: the card to edit
+ * @set: (nullable): the fields to set (a change's record)
+ * @clear: (nullable) (array zero-terminated=1): the fields to clear
+ * @region: (nullable): the country of numbers written without theirs
+ * @error: CONCORD_ERROR_TOO_LARGE when the card would outgrow
+ *   CONCORD_VCARD_MAX_BYTES or CONCORD_VCARD_MAX_PROPERTIES
+ *
+ * Rewrites the properties the named fields map to, when the card's value
+ * differs; every other line keeps its bytes and its place. FN follows a
+ * name change when it read "given family" (or was missing), else stays; a
+ * card without FN gets one from its names, else its company, else its
+ * email; a 3.0 card without N gets one. "emails", "phones" and "addresses"
+ * keep the lines of the members that stay; "email", "phone" and "mobile"
+ * move the preference onto their item, else change the preferred item's
+ * value in place, else add one. A phone equal in E.164 is left as written.
+ *
+ * Returns: %FALSE on error (the card is then unchanged)
+ */
+gboolean
+concord_vcard_apply (ConcordVCard        *card,
+                     const ConcordRecord *set,
+                     const char * const  *clear,
+                     const char          *region,
+                     GError             **error)
+{
+  g_autoptr(ConcordRecord) current = NULL;
+  g_autoptr(ConcordVCard) backup = NULL;
+  gsize size = 0;
+
+  g_return_val_if_fail (card != NULL, FALSE);
+
+  if (!check_values_fit (set, error))
+    return FALSE;
+
+  current = _concord_vcard_read_record (card, NULL, region, change_reads (set, clear));
+  backup = concord_vcard_copy (card);
+
+  apply_names (card, set, clear, current);
+
+  if (change_names (set, clear, CONCORD_FIELD_EMAILS) && !unchanged (current, set, CONCORD_FIELD_EMAILS))
+    _concord_vcard_apply_items (card, "EMAIL", set != NULL ? concord_record_get (set, CONCORD_FIELD_EMAILS) : NULL, region);
+  if (CHANGES (CONCORD_FIELD_EMAIL))
+    _concord_vcard_apply_primary (card, "EMAIL", change_text (set, CONCORD_FIELD_EMAIL), -1, region);
+
+  if (CHANGES (CONCORD_FIELD_PHONES))
+    _concord_vcard_apply_items (card, "TEL", set != NULL ? concord_record_get (set, CONCORD_FIELD_PHONES) : NULL, region);
+  if (CHANGES (CONCORD_FIELD_PHONE))
+    _concord_vcard_apply_primary (card, "TEL", change_text (set, CONCORD_FIELD_PHONE), 0, region);
+  if (CHANGES (CONCORD_FIELD_MOBILE))
+    _concord_vcard_apply_primary (card, "TEL", change_text (set, CONCORD_FIELD_MOBILE), 1, region);
+
+  if (CHANGES (CONCORD_FIELD_ADDRESSES))
+    _concord_vcard_apply_items (card, "ADR", set != NULL ? concord_record_get (set, CONCORD_FIELD_ADDRESSES) : NULL, region);
+
+  apply_address_parts (card, set, clear, current, region);
+  apply_company (card, set, clear, current);
+
+  if (CHANGES (CONCORD_FIELD_JOB_TITLE))
+    _concord_vcard_set_single (card, "TITLE", change_text (set, CONCORD_FIELD_JOB_TITLE), FALSE);
+  if (CHANGES (CONCORD_FIELD_NOTES))
+    _concord_vcard_set_single (card, "NOTE", change_text (set, CONCORD_FIELD_NOTES), FALSE);
+  if (CHANGES (CONCORD_FIELD_WEBSITE))
+    _concord_vcard_set_single (card, "URL", change_text (set, CONCORD_FIELD_WEBSITE), TRUE);
+
+  apply_birthday (card, set, clear, current);
+  apply_tags (card, set, clear, current);
+  apply_custom (card, set, clear, current);
+
+  complete_card (card, region);
 
   for (guint i = 0; i < card->props->len; i++)
     size += ((const ConcordVCardProp *) g_ptr_array_index (card->props, i))->raw_len;
@@ -387,6 +452,8 @@ concord_vcard_apply (ConcordVCard        *card,
 
   return TRUE;
 }
+
+#undef CHANGES
 
 /**
  * concord_vcard_differs:

@@ -88,7 +88,6 @@ count_lines (const char *data,
   return n;
 }
 
-/* Parses one card in data[0..length), the first line being @line_no. */
 /* Whether @data is UTF-8 once its folds (a line end, then a space or a
  * tab) are taken out. */
 static gboolean
@@ -110,6 +109,145 @@ unfolded_is_utf8 (const char *data,
   return g_utf8_validate_len (unfolded->str, unfolded->len, NULL);
 }
 
+/* What is refused before any line is read: too many bytes, invalid UTF-8. */
+static gboolean
+check_card_bytes (const char  *data,
+                  gsize        length,
+                  guint        line_no,
+                  GError     **error)
+{
+  const char *invalid = NULL;
+
+  if (length > CONCORD_VCARD_MAX_BYTES)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   /* Translators: the first %u is a line number, the second a number of bytes */
+                   _("vCard at line %u: larger than %u bytes"), line_no,
+                   (guint) CONCORD_VCARD_MAX_BYTES);
+      return FALSE;
+    }
+
+  /* A writer may fold inside a UTF-8 character (RFC 6350 §3.2 asks
+   * readers to restore it): only what is still invalid once unfolded is. */
+  if (!g_utf8_validate_len (data, length, &invalid) && !unfolded_is_utf8 (data, length))
+    {
+      set_parse_error (error, line_no + count_lines (data, invalid) - 1,
+                       _("invalid UTF-8"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Appends the lines continuing the logical line (a space or a tab first)
+ * to @logical, moving *@p and *@line_no past them. */
+static gboolean
+unfold_continuations (const char **p,
+                      const char  *end,
+                      guint       *line_no,
+                      GString     *logical,
+                      GError     **error)
+{
+  const char *content_end;
+
+  while (*p < end && (**p == ' ' || **p == '\t'))
+    {
+      const char *cont = *p + 1;
+      *p = next_line (*p, end, &content_end);
+      (*line_no)++;
+      if (memchr (cont, '\r', content_end - cont) != NULL)
+        {
+          set_parse_error (error, *line_no - 1, _("a carriage return inside a line"));
+          return FALSE;
+        }
+      g_string_append_len (logical, cont, content_end - cont);
+    }
+  return TRUE;
+}
+
+/* The first logical line is BEGIN:VCARD, no other is. */
+static gboolean
+check_begin (GString   *logical,
+             guint      first_no,
+             gboolean  *begun,
+             guint     *begin_no,
+             GError   **error)
+{
+  if (!*begun)
+    {
+      if (!line_is (logical->str, logical->len, "BEGIN:VCARD"))
+        {
+          set_parse_error (error, first_no, _("the card does not start with BEGIN:VCARD"));
+          return FALSE;
+        }
+      *begun = TRUE;
+      *begin_no = first_no;
+    }
+  else if (line_is (logical->str, logical->len, "BEGIN:VCARD"))
+    {
+      set_parse_error (error, first_no,
+                       _("BEGIN:VCARD inside a card (a nested card, or a card without END)"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The property of the raw bytes and the logical line, added to the card;
+ * NULL when it is none or one too many. */
+static ConcordVCardProp *
+add_prop (ConcordVCard  *card,
+          const char    *raw,
+          gsize          raw_len,
+          GString       *logical,
+          guint          first_no,
+          GError       **error)
+{
+  ConcordVCardProp *prop = _concord_vcard_prop_new (raw, raw_len, logical->str, logical->len);
+
+  if (prop == NULL)
+    {
+      g_autofree char *name = line_name (logical->str, logical->len);
+      /* Translators: %s is the start of a line of a vCard file; “:” is literal */
+      g_autofree char *what = g_strdup_printf (_("“%s” is not a property (no “:”)"), name);
+      set_parse_error (error, first_no, what);
+      return NULL;
+    }
+  g_ptr_array_add (card->props, prop);
+  if (card->props->len > CONCORD_VCARD_MAX_PROPERTIES)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                   /* Translators: the first %u is a line number, the second a number of properties */
+                   _("vCard line %u: more than %u properties"), first_no,
+                   (guint) CONCORD_VCARD_MAX_PROPERTIES);
+      return NULL;
+    }
+  return prop;
+}
+
+/* The card's VERSION: 3.0 or 4.0, else refused. */
+static gboolean
+read_version (const ConcordVCardProp  *prop,
+              guint                    first_no,
+              guint                   *version,
+              GError                 **error)
+{
+  const char *v = prop_value (prop);
+
+  if (line_is (v, strlen (v), "3.0"))
+    *version = 3;
+  else if (line_is (v, strlen (v), "4.0"))
+    *version = 4;
+  else
+    {
+      set_parse_error (error, first_no,
+                       line_is (v, strlen (v), "2.1")
+                       ? _("vCard 2.1 is not read (only 3.0 and 4.0)")
+                       : _("VERSION is neither 3.0 nor 4.0"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Parses one card in data[0..length), the first line being @line_no. */
 static ConcordVCard *
 parse_card (const char  *data,
             gsize        length,
@@ -120,28 +258,12 @@ parse_card (const char  *data,
   g_autoptr(GString) logical = g_string_new (NULL);
   const char *end = data + length;
   const char *p = data;
-  const char *invalid = NULL;
   gboolean begun = FALSE, ended = FALSE, have_version = FALSE;
   guint version = 3;
   guint begin_no = line_no;
 
-  if (length > CONCORD_VCARD_MAX_BYTES)
-    {
-      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                   /* Translators: the first %u is a line number, the second a number of bytes */
-                   _("vCard at line %u: larger than %u bytes"), line_no,
-                   (guint) CONCORD_VCARD_MAX_BYTES);
-      return NULL;
-    }
-
-  /* A writer may fold inside a UTF-8 character (RFC 6350 §3.2 asks
-   * readers to restore it): only what is still invalid once unfolded is. */
-  if (!g_utf8_validate_len (data, length, &invalid) && !unfolded_is_utf8 (data, length))
-    {
-      set_parse_error (error, line_no + count_lines (data, invalid) - 1,
-                       _("invalid UTF-8"));
-      return NULL;
-    }
+  if (!check_card_bytes (data, length, line_no, error))
+    return NULL;
 
   card = g_new0 (ConcordVCard, 1);
   card->props = g_ptr_array_new_with_free_func ((GDestroyNotify) _concord_vcard_prop_free);
@@ -184,74 +306,24 @@ parse_card (const char  *data,
 
       g_string_truncate (logical, 0);
       g_string_append_len (logical, start, content_end - start);
-      while (p < end && (*p == ' ' || *p == '\t'))
-        {
-          const char *cont = p + 1;
-          p = next_line (p, end, &content_end);
-          line_no++;
-          if (memchr (cont, '\r', content_end - cont) != NULL)
-            {
-              set_parse_error (error, line_no - 1, _("a carriage return inside a line"));
-              return NULL;
-            }
-          g_string_append_len (logical, cont, content_end - cont);
-        }
+      if (!unfold_continuations (&p, end, &line_no, logical, error))
+        return NULL;
 
-      if (!begun)
-        {
-          if (!line_is (logical->str, logical->len, "BEGIN:VCARD"))
-            {
-              set_parse_error (error, first_no, _("the card does not start with BEGIN:VCARD"));
-              return NULL;
-            }
-          begun = TRUE;
-          begin_no = first_no;
-        }
-      else if (line_is (logical->str, logical->len, "BEGIN:VCARD"))
-        {
-          set_parse_error (error, first_no,
-                           _("BEGIN:VCARD inside a card (a nested card, or a card without END)"));
-          return NULL;
-        }
+      if (!check_begin (logical, first_no, &begun, &begin_no, error))
+        return NULL;
 
-      prop = _concord_vcard_prop_new (start, p - start, logical->str, logical->len);
+      prop = add_prop (card, start, p - start, logical, first_no, error);
       if (prop == NULL)
-        {
-          g_autofree char *name = line_name (logical->str, logical->len);
-          /* Translators: %s is the start of a line of a vCard file; “:” is literal */
-          g_autofree char *what = g_strdup_printf (_("“%s” is not a property (no “:”)"), name);
-          set_parse_error (error, first_no, what);
-          return NULL;
-        }
-      g_ptr_array_add (card->props, prop);
-      if (card->props->len > CONCORD_VCARD_MAX_PROPERTIES)
-        {
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                       /* Translators: the first %u is a line number, the second a number of properties */
-                       _("vCard line %u: more than %u properties"), first_no,
-                       (guint) CONCORD_VCARD_MAX_PROPERTIES);
-          return NULL;
-        }
+        return NULL;
 
       if (prop_is (prop, "END") &&
           line_is (logical->str + prop->value_start, logical->len - prop->value_start, "VCARD"))
         ended = TRUE;
       else if (prop_is (prop, "VERSION") && !have_version)
         {
-          const char *v = prop_value (prop);
           have_version = TRUE;
-          if (line_is (v, strlen (v), "3.0"))
-            version = 3;
-          else if (line_is (v, strlen (v), "4.0"))
-            version = 4;
-          else
-            {
-              set_parse_error (error, first_no,
-                               line_is (v, strlen (v), "2.1")
-                               ? _("vCard 2.1 is not read (only 3.0 and 4.0)")
-                               : _("VERSION is neither 3.0 nor 4.0"));
-              return NULL;
-            }
+          if (!read_version (prop, first_no, &version, error))
+            return NULL;
         }
     }
 
@@ -305,6 +377,25 @@ concord_vcard_parse (const char  *data,
   skip_bom (&data, &length);
 
   return parse_card (data, length, 1, error);
+}
+
+/* Parses one card of a stream into @cards, or its error into @errors. */
+static void
+take_card (GPtrArray  *cards,
+           GPtrArray  *errors,
+           const char *data,
+           gsize       length,
+           guint       line_no)
+{
+  GError *error = NULL;
+  ConcordVCard *card = parse_card (data, length, line_no, &error);
+
+  if (card != NULL)
+    g_ptr_array_add (cards, card);
+  else if (errors != NULL)
+    g_ptr_array_add (errors, error);
+  else
+    g_error_free (error);
 }
 
 /**
@@ -382,15 +473,7 @@ concord_vcard_parse_many (const char *data,
             {
               /* The card being read has no END: refuse it alone (or
                * take it, when its END was folded: "END:VCA\r\n RD"). */
-              GError *error = NULL;
-              ConcordVCard *card = parse_card (card_start, start - card_start, card_line, &error);
-
-              if (card != NULL)
-                g_ptr_array_add (cards, card);
-              else if (errors != NULL)
-                g_ptr_array_add (errors, error);
-              else
-                g_error_free (error);
+              take_card (cards, errors, card_start, start - card_start, card_line);
               card_start = start;
               card_line = this_line;
               depth = 1;
@@ -398,15 +481,7 @@ concord_vcard_parse_many (const char *data,
         }
       else if (is_end && --depth == 0)
         {
-          GError *error = NULL;
-          ConcordVCard *card = parse_card (card_start, p - card_start, card_line, &error);
-
-          if (card != NULL)
-            g_ptr_array_add (cards, card);
-          else if (errors != NULL)
-            g_ptr_array_add (errors, error);
-          else
-            g_error_free (error);
+          take_card (cards, errors, card_start, p - card_start, card_line);
           card_start = NULL;
         }
 
@@ -416,17 +491,7 @@ concord_vcard_parse_many (const char *data,
     }
 
   if (card_start != NULL)
-    {
-      GError *error = NULL;
-      ConcordVCard *card = parse_card (card_start, end - card_start, card_line, &error);
-
-      if (card != NULL)
-        g_ptr_array_add (cards, card);
-      else if (errors != NULL)
-        g_ptr_array_add (errors, error);
-      else
-        g_error_free (error);
-    }
+    take_card (cards, errors, card_start, end - card_start, card_line);
 
   return cards;
 }

@@ -525,23 +525,17 @@ read_address (ConcordRecord          *record,
     concord_record_set_text (record, keys[i], CONCORD_FIELD_TYPE_STRING, parts[i]);
 }
 
-ConcordRecord *
-_concord_vcard_read_record (const ConcordVCard *card,
-                            const char         *remote_id,
-                            const char         *region,
-                            guint               what)
+/* The labelled items: the emails and phones (with the preferred ones as
+ * "email", "phone" and "mobile") and the addresses. */
+static void
+read_labelled (const ConcordVCard *card,
+               ConcordRecord      *record,
+               const char         *region,
+               guint               what)
 {
-  g_autoptr(ConcordRecord) record = concord_record_new (remote_id);
-  g_autoptr(GPtrArray) tags = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) emails = NULL;
   g_autoptr(GArray) phones = NULL;
-  const ConcordVCardProp *url = NULL, *adr = NULL;
-  guint url_rank = G_MAXUINT, adr_rank = G_MAXUINT;
-  gboolean have_company = FALSE, have_title = FALSE, have_note = FALSE, have_birthday = FALSE;
   int best;
-
-  if (what & CONCORD_VCARD_READ_NAMES)
-    read_names (card, record);
 
   if (what & CONCORD_VCARD_READ_EMAILS)
     {
@@ -572,100 +566,143 @@ _concord_vcard_read_record (const ConcordVCard *card,
       g_autoptr(GArray) addresses = _concord_vcard_read_items (card, "ADR", region);
       set_items (record, CONCORD_FIELD_ADDRESSES, addresses);
     }
+}
+
+/* What the walk over the other properties has found so far: the first of
+ * each single field wins, the best ranked URL and ADR are read at the
+ * end, the tags of every CATEGORIES are gathered. */
+typedef struct
+{
+  const ConcordVCardProp *url, *adr;
+  guint url_rank, adr_rank;
+  gboolean have_company, have_title, have_note, have_birthday;
+  GPtrArray *tags;
+} OtherFields;
+
+/* A property that is neither an ADR nor an X- one, when OTHER is read. */
+static void
+read_other_prop (OtherFields            *found,
+                 ConcordRecord          *record,
+                 const ConcordVCardProp *prop)
+{
+  const char *value = prop_value (prop);
+
+  if (prop_is (prop, "ORG"))
+    {
+      g_autofree char *company = found->have_company ? NULL : read_org (prop);
+      if (company != NULL)
+        found->have_company = concord_record_set_text (record, CONCORD_FIELD_COMPANY, CONCORD_FIELD_TYPE_STRING, company);
+    }
+  else if (prop_is (prop, "TITLE"))
+    {
+      g_autofree char *title = found->have_title ? NULL : nonblank_unescaped (value);
+      if (title != NULL)
+        found->have_title = concord_record_set_text (record, CONCORD_FIELD_JOB_TITLE, CONCORD_FIELD_TYPE_STRING, title);
+    }
+  else if (prop_is (prop, "NOTE"))
+    {
+      g_autofree char *note = found->have_note ? NULL : nonblank_unescaped (value);
+      if (note != NULL)
+        found->have_note = concord_record_set_text (record, CONCORD_FIELD_NOTES, CONCORD_FIELD_TYPE_STRING, note);
+    }
+  else if (prop_is (prop, "BDAY"))
+    {
+      g_autofree char *date = found->have_birthday ? NULL : read_date (value);
+      if (date != NULL)
+        found->have_birthday = concord_record_set_text (record, CONCORD_FIELD_BIRTHDAY, CONCORD_FIELD_TYPE_DATE, date);
+    }
+  else if (prop_is (prop, "REV"))
+    {
+      gint64 modified = read_timestamp (value);
+      if (modified > 0)
+        concord_record_set_modified (record, modified);
+    }
+  else if (prop_is (prop, "CATEGORIES"))
+    {
+      g_autoptr(GPtrArray) parts = _concord_vcard_split_components (value, ',');
+      for (guint j = 0; j < parts->len; j++)
+        {
+          char *tag = _concord_vcard_nonblank (g_ptr_array_index (parts, j));
+          if (tag != NULL)
+            g_ptr_array_add (found->tags, tag);
+        }
+    }
+  else if (prop_is (prop, "URL"))
+    {
+      ConcordVCardPropInfo info;
+      guint rank;
+
+      _concord_vcard_prop_info (prop, &info);
+      rank = info.encoded ? G_MAXUINT : item_rank (&info);
+      if (rank < found->url_rank)
+        found->url = prop, found->url_rank = rank;
+    }
+}
+
+/* One property of the walk: an ADR (ranked), an X- custom field, or
+ * another field. */
+static void
+read_prop (OtherFields            *found,
+           ConcordRecord          *record,
+           const ConcordVCardProp *prop,
+           guint                   what)
+{
+  if (prop_is (prop, "ADR"))
+    {
+      ConcordVCardPropInfo info;
+      guint rank;
+
+      if ((what & CONCORD_VCARD_READ_ADDRESSES) == 0)
+        return;
+      _concord_vcard_prop_info (prop, &info);
+      rank = info.encoded ? G_MAXUINT : item_rank (&info);
+      if (rank < found->adr_rank)
+        found->adr = prop, found->adr_rank = rank;
+    }
+  else if (g_str_has_prefix (prop->name, "X-"))
+    {
+      g_autofree char *key = NULL;
+      g_autofree char *text = NULL;
+
+      if ((what & CONCORD_VCARD_READ_CUSTOM) == 0 || !_concord_vcard_is_x_text (prop))
+        return;
+      key = concord_field_custom_key (prop->name);
+      text = _concord_vcard_unescape (prop_value (prop));
+      if (concord_record_get (record, key) == NULL)
+        concord_record_set_text (record, key, CONCORD_FIELD_TYPE_STRING, text);
+    }
+  else if (what & CONCORD_VCARD_READ_OTHER)
+    read_other_prop (found, record, prop);
+}
+
+ConcordRecord *
+_concord_vcard_read_record (const ConcordVCard *card,
+                            const char         *remote_id,
+                            const char         *region,
+                            guint               what)
+{
+  g_autoptr(ConcordRecord) record = concord_record_new (remote_id);
+  g_autoptr(GPtrArray) tags = g_ptr_array_new_with_free_func (g_free);
+  OtherFields found = { NULL, NULL, G_MAXUINT, G_MAXUINT, FALSE, FALSE, FALSE, FALSE, tags };
+
+  if (what & CONCORD_VCARD_READ_NAMES)
+    read_names (card, record);
+
+  read_labelled (card, record, region, what);
 
   if ((what & (CONCORD_VCARD_READ_OTHER | CONCORD_VCARD_READ_ADDRESSES | CONCORD_VCARD_READ_CUSTOM)) == 0)
     return g_steal_pointer (&record);
 
   for (guint i = 0; i < card->props->len; i++)
+    read_prop (&found, record, g_ptr_array_index (card->props, i), what);
+
+  if (found.url != NULL)
     {
-      const ConcordVCardProp *prop = g_ptr_array_index (card->props, i);
-      const char             *value = prop_value (prop);
-
-      if (prop_is (prop, "ADR"))
-        {
-          ConcordVCardPropInfo info;
-          guint rank;
-
-          if ((what & CONCORD_VCARD_READ_ADDRESSES) == 0)
-            continue;
-          _concord_vcard_prop_info (prop, &info);
-          rank = info.encoded ? G_MAXUINT : item_rank (&info);
-          if (rank < adr_rank)
-            adr = prop, adr_rank = rank;
-        }
-      else if (g_str_has_prefix (prop->name, "X-"))
-        {
-          g_autofree char *key = NULL;
-          g_autofree char *text = NULL;
-
-          if ((what & CONCORD_VCARD_READ_CUSTOM) == 0 || !_concord_vcard_is_x_text (prop))
-            continue;
-          key = concord_field_custom_key (prop->name);
-          text = _concord_vcard_unescape (value);
-          if (concord_record_get (record, key) == NULL)
-            concord_record_set_text (record, key, CONCORD_FIELD_TYPE_STRING, text);
-        }
-      else if ((what & CONCORD_VCARD_READ_OTHER) == 0)
-        continue;
-      else if (prop_is (prop, "ORG"))
-        {
-          g_autofree char *company = have_company ? NULL : read_org (prop);
-          if (company != NULL)
-            have_company = concord_record_set_text (record, CONCORD_FIELD_COMPANY, CONCORD_FIELD_TYPE_STRING, company);
-        }
-      else if (prop_is (prop, "TITLE"))
-        {
-          g_autofree char *title = have_title ? NULL : nonblank_unescaped (value);
-          if (title != NULL)
-            have_title = concord_record_set_text (record, CONCORD_FIELD_JOB_TITLE, CONCORD_FIELD_TYPE_STRING, title);
-        }
-      else if (prop_is (prop, "NOTE"))
-        {
-          g_autofree char *note = have_note ? NULL : nonblank_unescaped (value);
-          if (note != NULL)
-            have_note = concord_record_set_text (record, CONCORD_FIELD_NOTES, CONCORD_FIELD_TYPE_STRING, note);
-        }
-      else if (prop_is (prop, "BDAY"))
-        {
-          g_autofree char *date = have_birthday ? NULL : read_date (value);
-          if (date != NULL)
-            have_birthday = concord_record_set_text (record, CONCORD_FIELD_BIRTHDAY, CONCORD_FIELD_TYPE_DATE, date);
-        }
-      else if (prop_is (prop, "REV"))
-        {
-          gint64 modified = read_timestamp (value);
-          if (modified > 0)
-            concord_record_set_modified (record, modified);
-        }
-      else if (prop_is (prop, "CATEGORIES"))
-        {
-          g_autoptr(GPtrArray) parts = _concord_vcard_split_components (value, ',');
-          for (guint j = 0; j < parts->len; j++)
-            {
-              char *tag = _concord_vcard_nonblank (g_ptr_array_index (parts, j));
-              if (tag != NULL)
-                g_ptr_array_add (tags, tag);
-            }
-        }
-      else if (prop_is (prop, "URL"))
-        {
-          ConcordVCardPropInfo info;
-          guint rank;
-
-          _concord_vcard_prop_info (prop, &info);
-          rank = info.encoded ? G_MAXUINT : item_rank (&info);
-          if (rank < url_rank)
-            url = prop, url_rank = rank;
-        }
-    }
-
-  if (url != NULL)
-    {
-      g_autofree char *website = _concord_vcard_unescape (prop_value (url));
+      g_autofree char *website = _concord_vcard_unescape (prop_value (found.url));
       concord_record_set_text (record, CONCORD_FIELD_WEBSITE, CONCORD_FIELD_TYPE_STRING, website);
     }
-  if (adr != NULL)
-    read_address (record, adr);
+  if (found.adr != NULL)
+    read_address (record, found.adr);
 
   if ((what & CONCORD_VCARD_READ_OTHER) && tags->len > 0)
     {
