@@ -122,6 +122,77 @@ _concord_json_connector_build_list_request (ConcordRestConnector *connector,
   return request;
 }
 
+/* The page's next page token, as the contact type pages: @n records were
+ * read of a page of @size. */
+static gboolean
+next_page (ConcordRestConnector          *connector,
+           const ConcordDescContactType  *type,
+           const char                    *page_token,
+           JsonNode                      *root,
+           SoupMessageHeaders            *headers,
+           guint                          n,
+           guint                          size,
+           ConcordPage                   *page,
+           GError                       **error)
+{
+  gboolean ok;
+
+  switch (type->paging)
+    {
+    case CONCORD_DESC_PAGING_OFFSET:
+      if (type->short_page_ends && n < size)
+        ok = concord_rest_page_next_token (connector, page, NULL, NULL, error);
+      else
+        ok = concord_rest_page_next_offset (connector, page, page_token, n, error);
+      break;
+    case CONCORD_DESC_PAGING_PAGE_NUMBER:
+      if (type->short_page_ends && n < size)
+        ok = concord_rest_page_next_token (connector, page, NULL, NULL, error);
+      else
+        ok = concord_rest_page_next_number (connector, page, page_token, n, error);
+      break;
+    case CONCORD_DESC_PAGING_CURSOR:
+      {
+        g_autofree char *next = concord_desc_path_get_text (type->next, root, 4096, NULL);
+
+        ok = concord_rest_page_next_token (connector, page, next, NULL, error);
+      }
+      break;
+    case CONCORD_DESC_PAGING_LINK:
+      ok = concord_rest_page_next_link (connector, page, headers, error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return ok;
+}
+
+/* The last page of a listing: the cursor of the next one, and whether
+ * this one was complete. */
+static void
+end_listing (ConcordJsonConnector         *self,
+             const ConcordDescContactType *type,
+             const char                   *cursor,
+             JsonNode                     *root,
+             ConcordPage                  *page)
+{
+  g_clear_pointer (&page->cursor, g_free);
+  if (type->incremental == CONCORD_DESC_INCREMENTAL_MODIFIED_SINCE)
+    {
+      guint64 before = 0;
+
+      if (cursor != NULL)
+        g_ascii_string_to_unsigned (cursor, 10, 0, G_MAXINT64 / 2, &before, NULL);
+      if (self->max_modified > 0 || before > 0)
+        page->cursor = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                        MAX (self->max_modified, (gint64) before));
+    }
+  else if (type->incremental == CONCORD_DESC_INCREMENTAL_SYNC_TOKEN)
+    page->cursor = concord_desc_path_get_text (type->sync_token, root, 4096, NULL);
+  /* Only a full listing tells what was deleted. */
+  page->complete = cursor == NULL;
+}
+
 gboolean
 _concord_json_connector_parse_page (ConcordRestConnector *connector,
                                     const char           *contact_type,
@@ -139,7 +210,6 @@ _concord_json_connector_parse_page (ConcordRestConnector *connector,
   guint size = _concord_json_connector_page_size_of (self, type);
   JsonArray *array;
   guint n;
-  gboolean ok;
 
   if (records == NULL || !JSON_NODE_HOLDS_ARRAY (records))
     {
@@ -178,54 +248,11 @@ _concord_json_connector_parse_page (ConcordRestConnector *connector,
       g_ptr_array_add (page->records, record);
     }
 
-  switch (type->paging)
-    {
-    case CONCORD_DESC_PAGING_OFFSET:
-      if (type->short_page_ends && n < size)
-        ok = concord_rest_page_next_token (connector, page, NULL, NULL, error);
-      else
-        ok = concord_rest_page_next_offset (connector, page, page_token, n, error);
-      break;
-    case CONCORD_DESC_PAGING_PAGE_NUMBER:
-      if (type->short_page_ends && n < size)
-        ok = concord_rest_page_next_token (connector, page, NULL, NULL, error);
-      else
-        ok = concord_rest_page_next_number (connector, page, page_token, n, error);
-      break;
-    case CONCORD_DESC_PAGING_CURSOR:
-      {
-        g_autofree char *next = concord_desc_path_get_text (type->next, root, 4096, NULL);
-
-        ok = concord_rest_page_next_token (connector, page, next, NULL, error);
-      }
-      break;
-    case CONCORD_DESC_PAGING_LINK:
-      ok = concord_rest_page_next_link (connector, page, headers, error);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-  if (!ok)
+  if (!next_page (connector, type, page_token, root, headers, n, size, page, error))
     return FALSE;
 
   if (page->next_page == NULL)
-    {
-      g_clear_pointer (&page->cursor, g_free);
-      if (type->incremental == CONCORD_DESC_INCREMENTAL_MODIFIED_SINCE)
-        {
-          guint64 before = 0;
-
-          if (cursor != NULL)
-            g_ascii_string_to_unsigned (cursor, 10, 0, G_MAXINT64 / 2, &before, NULL);
-          if (self->max_modified > 0 || before > 0)
-            page->cursor = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                            MAX (self->max_modified, (gint64) before));
-        }
-      else if (type->incremental == CONCORD_DESC_INCREMENTAL_SYNC_TOKEN)
-        page->cursor = concord_desc_path_get_text (type->sync_token, root, 4096, NULL);
-      /* Only a full listing tells what was deleted. */
-      page->complete = cursor == NULL;
-    }
+    end_listing (self, type, cursor, root, page);
   return TRUE;
 }
 

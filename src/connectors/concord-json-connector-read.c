@@ -336,6 +336,75 @@ date_from_unix (gint64 unix_time)
   return when != NULL ? g_date_time_format (when, "%Y-%m-%d") : NULL;
 }
 
+/* A string-set value: the array's texts (repaired and cut). */
+static void
+set_string_set (ConcordRecord *record,
+                const char    *key,
+                JsonArray     *array)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  gboolean any_repaired = FALSE;
+
+  for (guint i = 0; i < json_array_get_length (array) && i < MAX_ITEMS; i++)
+    {
+      gboolean item_repaired = FALSE;
+      char *text = _concord_json_connector_node_text (json_array_get_element (array, i), MAX_VALUE_BYTES,
+                                                      &item_repaired);
+
+      if (text == NULL)
+        continue;
+      any_repaired |= item_repaired;
+      g_ptr_array_add (items, text);
+    }
+  g_ptr_array_add (items, NULL);
+  concord_record_set_set (record, key, (const char * const *) items->pdata);
+  if (any_repaired)
+    concord_record_mark_altered (record, key);
+}
+
+/* A text value: a date in the description's format, else the node's text
+ * (repaired and cut), through the read hook, an email cut to an address's
+ * length. */
+static void
+set_text (ConcordRecord         *record,
+          const char            *key,
+          ConcordFieldType       type,
+          gboolean               has_format,
+          ConcordDescTime        format,
+          JsonNode              *node,
+          const ConcordJsonHook *read_hook)
+{
+  gboolean repaired = FALSE;
+  gint64 when;
+  g_autofree char *text = NULL;
+
+  if (type == CONCORD_FIELD_TYPE_DATE && has_format &&
+      concord_desc_parse_time (node, format, &when))
+    text = date_from_unix (when);
+  else
+    text = _concord_json_connector_node_text (node, MAX_VALUE_BYTES, &repaired);
+
+  if (text != NULL && read_hook != NULL && read_hook->read_custom != NULL && !repaired)
+    {
+      char *converted = read_hook->read_custom (type, text);
+
+      if (converted != NULL)
+        {
+          g_free (text);
+          text = converted;
+        }
+    }
+  if (text != NULL && type == CONCORD_FIELD_TYPE_EMAIL && strlen (text) > MAX_EMAIL_BYTES)
+    {
+      char *cut = concord_http_cut_text (text, MAX_EMAIL_BYTES);
+
+      g_free (text);
+      text = cut;
+      repaired = TRUE;
+    }
+  concord_rest_record_set_text (record, key, type, text, repaired);
+}
+
 /* One value of a field, read from @node, into @record as @key. */
 static void
 set_value (ConcordRecord       *record,
@@ -346,7 +415,6 @@ set_value (ConcordRecord       *record,
            JsonNode            *node,
            const ConcordJsonHook *read_hook)
 {
-  gboolean repaired = FALSE;
   gint64 when;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
@@ -389,27 +457,7 @@ set_value (ConcordRecord       *record,
 
     case CONCORD_FIELD_TYPE_STRING_SET:
       if (JSON_NODE_HOLDS_ARRAY (node))
-        {
-          JsonArray *array = json_node_get_array (node);
-          g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
-          gboolean any_repaired = FALSE;
-
-          for (guint i = 0; i < json_array_get_length (array) && i < MAX_ITEMS; i++)
-            {
-              gboolean item_repaired = FALSE;
-              char *text = _concord_json_connector_node_text (json_array_get_element (array, i), MAX_VALUE_BYTES,
-                                                              &item_repaired);
-
-              if (text == NULL)
-                continue;
-              any_repaired |= item_repaired;
-              g_ptr_array_add (items, text);
-            }
-          g_ptr_array_add (items, NULL);
-          concord_record_set_set (record, key, (const char * const *) items->pdata);
-          if (any_repaired)
-            concord_record_mark_altered (record, key);
-        }
+        set_string_set (record, key, json_node_get_array (node));
       return;
 
     default:
@@ -417,35 +465,7 @@ set_value (ConcordRecord       *record,
     }
 
   /* Text types. */
-  {
-    g_autofree char *text = NULL;
-
-    if (type == CONCORD_FIELD_TYPE_DATE && has_format &&
-        concord_desc_parse_time (node, format, &when))
-      text = date_from_unix (when);
-    else
-      text = _concord_json_connector_node_text (node, MAX_VALUE_BYTES, &repaired);
-
-    if (text != NULL && read_hook != NULL && read_hook->read_custom != NULL && !repaired)
-      {
-        char *converted = read_hook->read_custom (type, text);
-
-        if (converted != NULL)
-          {
-            g_free (text);
-            text = converted;
-          }
-      }
-    if (text != NULL && type == CONCORD_FIELD_TYPE_EMAIL && strlen (text) > MAX_EMAIL_BYTES)
-      {
-        char *cut = concord_http_cut_text (text, MAX_EMAIL_BYTES);
-
-        g_free (text);
-        text = cut;
-        repaired = TRUE;
-      }
-    concord_rest_record_set_text (record, key, type, text, repaired);
-  }
+  set_text (record, key, type, has_format, format, node, read_hook);
 }
 
 /* The set key of an item field: "emails" for "email", "phones" for "phone". */
@@ -457,6 +477,37 @@ _concord_json_connector_set_key_of (const char *key)
   if (g_str_equal (key, CONCORD_FIELD_PHONE))
     return CONCORD_FIELD_PHONES;
   return NULL;
+}
+
+/* The items of a field whose key is no labelled set: a string-set of
+ * their values. */
+static void
+read_item_values (ConcordRecord          *record,
+                  const ConcordDescField *field,
+                  JsonArray              *array)
+{
+  const ConcordDescItems *items = field->items;
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  gboolean any_repaired = FALSE;
+
+  for (guint i = 0; i < json_array_get_length (array) && i < MAX_ITEMS; i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      gboolean repaired = FALSE;
+      char *text = items->value != NULL
+                   ? concord_desc_path_get_text (items->value, item, MAX_VALUE_BYTES,
+                                                 &repaired)
+                   : _concord_json_connector_node_text (item, MAX_VALUE_BYTES, &repaired);
+
+      if (text == NULL)
+        continue;
+      any_repaired |= repaired;
+      g_ptr_array_add (values, text);
+    }
+  g_ptr_array_add (values, NULL);
+  concord_record_set_set (record, field->key, (const char * const *) values->pdata);
+  if (any_repaired)
+    concord_record_mark_altered (record, field->key);
 }
 
 static void
@@ -479,24 +530,7 @@ read_items (ConcordRecord          *record,
   if (set_key == NULL)
     {
       /* Another key: a string-set of the items' values. */
-      for (guint i = 0; i < json_array_get_length (array) && i < MAX_ITEMS; i++)
-        {
-          JsonNode *item = json_array_get_element (array, i);
-          gboolean repaired = FALSE;
-          char *text = items->value != NULL
-                       ? concord_desc_path_get_text (items->value, item, MAX_VALUE_BYTES,
-                                                     &repaired)
-                       : _concord_json_connector_node_text (item, MAX_VALUE_BYTES, &repaired);
-
-          if (text == NULL)
-            continue;
-          any_repaired |= repaired;
-          g_ptr_array_add (values, text);
-        }
-      g_ptr_array_add (values, NULL);
-      concord_record_set_set (record, field->key, (const char * const *) values->pdata);
-      if (any_repaired)
-        concord_record_mark_altered (record, field->key);
+      read_item_values (record, field, array);
       return;
     }
 

@@ -25,6 +25,44 @@
 /* Custom field definitions, discovered contact types                        */
 /* ------------------------------------------------------------------------- */
 
+/* The options of a choice field's definition: their values (as text and
+ * as the app wrote them) and their labels. */
+static void
+read_options (const ConcordDescCustom *custom,
+              ConcordJsonCustomDef    *def,
+              JsonNode                *node)
+{
+  JsonNode *options = concord_desc_path_get (custom->options, node);
+  JsonArray *list = options != NULL && JSON_NODE_HOLDS_ARRAY (options)
+                    ? json_node_get_array (options) : NULL;
+
+  for (guint o = 0; list != NULL && o < json_array_get_length (list) && o < 10000; o++)
+    {
+      JsonNode *option = json_array_get_element (list, o);
+      JsonNode *value_node_ = custom->option_value != NULL
+                              ? concord_desc_path_get (custom->option_value, option)
+                              : option;
+      g_autofree char *value = value_node_ != NULL
+                               ? _concord_json_connector_node_text (value_node_, 1024, NULL) : NULL;
+      g_autofree char *label = custom->option_label != NULL
+                               ? concord_desc_path_get_text (custom->option_label,
+                                                             option, 1024, NULL)
+                               : g_strdup (value);
+
+      if (value == NULL || label == NULL)
+        continue;
+      if (def->values == NULL)
+        {
+          def->values = g_ptr_array_new_with_free_func (g_free);
+          def->labels = g_ptr_array_new_with_free_func (g_free);
+          def->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+        }
+      g_ptr_array_add (def->values, g_steal_pointer (&value));
+      g_ptr_array_add (def->labels, g_steal_pointer (&label));
+      g_ptr_array_add (def->nodes, json_node_copy (value_node_));
+    }
+}
+
 ConcordJsonCustomSet *
 _concord_json_connector_parse_definitions (ConcordJsonConnector         *self,
                                            const ConcordDescContactType *type,
@@ -91,37 +129,7 @@ _concord_json_connector_parse_definitions (ConcordJsonConnector         *self,
                            json_node_get_boolean (flag);
         }
       if (custom->options != NULL)
-        {
-          JsonNode *options = concord_desc_path_get (custom->options, node);
-          JsonArray *list = options != NULL && JSON_NODE_HOLDS_ARRAY (options)
-                            ? json_node_get_array (options) : NULL;
-
-          for (guint o = 0; list != NULL && o < json_array_get_length (list) && o < 10000; o++)
-            {
-              JsonNode *option = json_array_get_element (list, o);
-              JsonNode *value_node_ = custom->option_value != NULL
-                                      ? concord_desc_path_get (custom->option_value, option)
-                                      : option;
-              g_autofree char *value = value_node_ != NULL
-                                       ? _concord_json_connector_node_text (value_node_, 1024, NULL) : NULL;
-              g_autofree char *label = custom->option_label != NULL
-                                       ? concord_desc_path_get_text (custom->option_label,
-                                                                     option, 1024, NULL)
-                                       : g_strdup (value);
-
-              if (value == NULL || label == NULL)
-                continue;
-              if (def->values == NULL)
-                {
-                  def->values = g_ptr_array_new_with_free_func (g_free);
-                  def->labels = g_ptr_array_new_with_free_func (g_free);
-                  def->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-                }
-              g_ptr_array_add (def->values, g_steal_pointer (&value));
-              g_ptr_array_add (def->labels, g_steal_pointer (&label));
-              g_ptr_array_add (def->nodes, json_node_copy (value_node_));
-            }
-        }
+        read_options (custom, def, node);
       g_ptr_array_add (set->defs, def);
       g_hash_table_insert (set->by_id, def->id, def);
       g_hash_table_insert (set->by_key, def->key, def);
