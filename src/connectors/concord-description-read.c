@@ -496,6 +496,112 @@ _concord_description_read_where (JsonObject *object,
   return json_object_ref (where);
 }
 
+/* An account field's key: a new lower-case name, not base_url. */
+static gboolean
+check_account_key (ConcordDescription  *description,
+                   const char          *place,
+                   const char          *key,
+                   GError             **error)
+{
+  g_autofree char *where = _concord_description_place_of (place, "key");
+
+  if (*key == '\0' || !g_ascii_islower (key[0]) ||
+      strspn (key, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen (key))
+    return _concord_description_refuse (error, where, "\"%s\" is not lower-case letters, digits and \"_\"", key);
+  if (g_str_equal (key, "base_url"))
+    return _concord_description_refuse (error, where, "\"base_url\" is every described app's own field; "
+                                        "do not declare it");
+  for (guint j = 0; j < description->account->len; j++)
+    if (g_str_equal (((ConcordDescAccountField *)
+                      g_ptr_array_index (description->account, j))->key, key))
+      return _concord_description_refuse (error, where, "\"%s\" is declared twice", key);
+  return TRUE;
+}
+
+/* An account field's optional members: help, flags, default, check. */
+static void
+read_account_options (ConcordDescAccountField  *field,
+                      JsonObject               *object,
+                      const char               *place,
+                      GError                  **error)
+{
+  const char *text;
+
+  text = _concord_description_get_string (object, "help", place, FALSE, error);
+  field->help = g_strdup (text);
+  if (*error == NULL)
+    _concord_description_get_boolean (object, "required", place, &field->required, error);
+  if (*error == NULL)
+    _concord_description_get_boolean (object, "advanced", place, &field->advanced, error);
+  if (*error == NULL)
+    _concord_description_get_boolean (object, "editable", place, &field->editable, error);
+  if (*error == NULL)
+    field->default_value = g_strdup (_concord_description_get_string (object, "default", place, FALSE,
+                                                                      error));
+  if (*error == NULL)
+    field->check_message = g_strdup (_concord_description_get_string (object, "check_message", place, FALSE,
+                                                                      error));
+  if (*error == NULL &&
+      (text = _concord_description_get_string (object, "check", place, FALSE, error)) != NULL)
+    {
+      g_autofree char *where = _concord_description_place_of (place, "check");
+      g_autoptr(GError) regex_error = NULL;
+
+      field->check = g_regex_new (text, G_REGEX_OPTIMIZE, 0, &regex_error);
+      if (field->check == NULL)
+        _concord_description_refuse (error, where, "not a regular expression (%s)", regex_error->message);
+    }
+  if (*error == NULL && field->kind == CONCORD_DESC_FIELD_SECRET && !field->required)
+    _concord_description_refuse (error, place, "a secret is always required");
+}
+
+/* A choice field's "choices", each a value and a label. */
+static void
+read_account_choices (ConcordDescAccountField  *field,
+                      JsonObject               *object,
+                      const char               *place,
+                      GError                  **error)
+{
+  JsonArray *choices = _concord_description_get_array (object, "choices", place, FALSE, error);
+
+  if (*error == NULL && (choices != NULL) != (field->kind == CONCORD_DESC_FIELD_CHOICE))
+    _concord_description_refuse (error, place, field->kind == CONCORD_DESC_FIELD_CHOICE
+                                 ? "a choice needs its \"choices\"" : "only a choice has \"choices\"");
+  for (guint c = 0; *error == NULL && choices != NULL &&
+                    c < json_array_get_length (choices); c++)
+    {
+      g_autofree char *where = g_strdup_printf ("%s.choices[%u]", place, c);
+      static const char * const choice_keys[] = { "value", "label", NULL };
+      JsonNode *choice_node = json_array_get_element (choices, c);
+      JsonObject *choice;
+      const char *value, *choice_label;
+
+      if (!JSON_NODE_HOLDS_OBJECT (choice_node))
+        {
+          _concord_description_refuse (error, where, "must be an object");
+          break;
+        }
+      choice = json_node_get_object (choice_node);
+      if (!_concord_description_check_keys (choice, where, choice_keys, error) ||
+          (value = _concord_description_get_string (choice, "value", where, TRUE, error)) == NULL ||
+          (choice_label = _concord_description_get_string (choice, "label", where, TRUE, error)) == NULL)
+        break;
+      if (field->choice_values == NULL)
+        {
+          field->choice_values = g_ptr_array_new_with_free_func (g_free);
+          field->choice_labels = g_ptr_array_new_with_free_func (g_free);
+        }
+      g_ptr_array_add (field->choice_values, g_strdup (value));
+      g_ptr_array_add (field->choice_labels, g_strdup (choice_label));
+    }
+  if (*error == NULL && choices != NULL && json_array_get_length (choices) == 0)
+    {
+      g_autofree char *where = _concord_description_place_of (place, "choices");
+
+      _concord_description_refuse (error, where, "must hold at least one choice");
+    }
+}
+
 gboolean
 _concord_description_read_account (ConcordDescription *description,
                                    JsonArray          *array,
@@ -516,7 +622,7 @@ _concord_description_read_account (ConcordDescription *description,
       JsonNode *node = json_array_get_element (array, i);
       ConcordDescAccountField *field;
       JsonObject *object;
-      const char *key, *label, *text;
+      const char *key, *label;
       gint kind = 0;
       GError *local_error = NULL;
 
@@ -534,20 +640,8 @@ _concord_description_read_account (ConcordDescription *description,
       if (label == NULL)
         return FALSE;
 
-      {
-        g_autofree char *where = _concord_description_place_of (place, "key");
-
-        if (*key == '\0' || !g_ascii_islower (key[0]) ||
-            strspn (key, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen (key))
-          return _concord_description_refuse (error, where, "\"%s\" is not lower-case letters, digits and \"_\"", key);
-        if (g_str_equal (key, "base_url"))
-          return _concord_description_refuse (error, where, "\"base_url\" is every described app's own field; "
-                                              "do not declare it");
-        for (guint j = 0; j < description->account->len; j++)
-          if (g_str_equal (((ConcordDescAccountField *)
-                            g_ptr_array_index (description->account, j))->key, key))
-            return _concord_description_refuse (error, where, "\"%s\" is declared twice", key);
-      }
+      if (!check_account_key (description, place, key, error))
+        return FALSE;
 
       field = g_new0 (ConcordDescAccountField, 1);
       g_ptr_array_add (description->account, field);
@@ -558,73 +652,9 @@ _concord_description_read_account (ConcordDescription *description,
       n_secrets += field->kind == CONCORD_DESC_FIELD_SECRET;
       field->required = field->kind == CONCORD_DESC_FIELD_SECRET;
 
-      text = _concord_description_get_string (object, "help", place, FALSE, &local_error);
-      field->help = g_strdup (text);
+      read_account_options (field, object, place, &local_error);
       if (local_error == NULL)
-        _concord_description_get_boolean (object, "required", place, &field->required, &local_error);
-      if (local_error == NULL)
-        _concord_description_get_boolean (object, "advanced", place, &field->advanced, &local_error);
-      if (local_error == NULL)
-        _concord_description_get_boolean (object, "editable", place, &field->editable, &local_error);
-      if (local_error == NULL)
-        field->default_value = g_strdup (_concord_description_get_string (object, "default", place, FALSE,
-                                                                          &local_error));
-      if (local_error == NULL)
-        field->check_message = g_strdup (_concord_description_get_string (object, "check_message", place, FALSE,
-                                                                          &local_error));
-      if (local_error == NULL &&
-          (text = _concord_description_get_string (object, "check", place, FALSE, &local_error)) != NULL)
-        {
-          g_autofree char *where = _concord_description_place_of (place, "check");
-          g_autoptr(GError) regex_error = NULL;
-
-          field->check = g_regex_new (text, G_REGEX_OPTIMIZE, 0, &regex_error);
-          if (field->check == NULL)
-            _concord_description_refuse (&local_error, where, "not a regular expression (%s)", regex_error->message);
-        }
-      if (local_error == NULL && field->kind == CONCORD_DESC_FIELD_SECRET && !field->required)
-        _concord_description_refuse (&local_error, place, "a secret is always required");
-      if (local_error == NULL)
-        {
-          JsonArray *choices = _concord_description_get_array (object, "choices", place, FALSE, &local_error);
-
-          if (local_error == NULL && (choices != NULL) != (field->kind == CONCORD_DESC_FIELD_CHOICE))
-            _concord_description_refuse (&local_error, place, field->kind == CONCORD_DESC_FIELD_CHOICE
-                                         ? "a choice needs its \"choices\"" : "only a choice has \"choices\"");
-          for (guint c = 0; local_error == NULL && choices != NULL &&
-                            c < json_array_get_length (choices); c++)
-            {
-              g_autofree char *where = g_strdup_printf ("%s.choices[%u]", place, c);
-              static const char * const choice_keys[] = { "value", "label", NULL };
-              JsonNode *choice_node = json_array_get_element (choices, c);
-              JsonObject *choice;
-              const char *value, *choice_label;
-
-              if (!JSON_NODE_HOLDS_OBJECT (choice_node))
-                {
-                  _concord_description_refuse (&local_error, where, "must be an object");
-                  break;
-                }
-              choice = json_node_get_object (choice_node);
-              if (!_concord_description_check_keys (choice, where, choice_keys, &local_error) ||
-                  (value = _concord_description_get_string (choice, "value", where, TRUE, &local_error)) == NULL ||
-                  (choice_label = _concord_description_get_string (choice, "label", where, TRUE, &local_error)) == NULL)
-                break;
-              if (field->choice_values == NULL)
-                {
-                  field->choice_values = g_ptr_array_new_with_free_func (g_free);
-                  field->choice_labels = g_ptr_array_new_with_free_func (g_free);
-                }
-              g_ptr_array_add (field->choice_values, g_strdup (value));
-              g_ptr_array_add (field->choice_labels, g_strdup (choice_label));
-            }
-          if (local_error == NULL && choices != NULL && json_array_get_length (choices) == 0)
-            {
-              g_autofree char *where = _concord_description_place_of (place, "choices");
-
-              _concord_description_refuse (&local_error, where, "must hold at least one choice");
-            }
-        }
+        read_account_choices (field, object, place, &local_error);
       if (local_error != NULL)
         {
           g_propagate_error (error, local_error);

@@ -205,28 +205,18 @@ concord_description_unref (ConcordDescription *description)
 /* Loading                                                                   */
 /* ------------------------------------------------------------------------- */
 
+/* The description's format, then the app's id, name, icon and where its
+ * key is found. */
 static gboolean
-read_description (ConcordDescription  *description,
-                  JsonObject          *top,
-                  GError             **error)
+read_identity (ConcordDescription  *description,
+               JsonObject          *top,
+               GError             **error)
 {
-  static const char * const keys[] = { "format", "id", "name", "icon", "key_url", "key_help",
-                                       "account", "base_url", "derive", "auth", "headers",
-                                       "verify", "rate_limit", "error", "hooks",
-                                       "contact_types", "max_in_flight", NULL };
-  static const char * const verify_keys[] = { "expect", NULL };
-  static const char * const rate_keys[] = { "remaining", "reset", "requests", "per_seconds",
-                                            NULL };
-  static const char * const error_keys[] = { "message", NULL };
   guint format = 0;
   const char *text;
-  JsonObject *object;
-  JsonArray *array;
   GError *local_error = NULL;
   g_autofree char *expected_icon = NULL;
 
-  if (!_concord_description_check_keys (top, "", keys, error))
-    return FALSE;
   if (!json_object_has_member (top, "format"))
     return _concord_description_refuse (error, "format", "missing");
   if (!_concord_description_get_uint (top, "format", "", 0, G_MAXINT32, &format, error))
@@ -263,32 +253,17 @@ read_description (ConcordDescription  *description,
       g_propagate_error (error, local_error);
       return FALSE;
     }
+  return TRUE;
+}
 
-  description->account = g_ptr_array_new_with_free_func ((GDestroyNotify) account_field_free);
-  if ((array = _concord_description_get_array (top, "account", "", TRUE, error)) == NULL ||
-      !_concord_description_read_account (description, array, error))
-    return FALSE;
-
-  object = _concord_description_get_object (top, "derive", "", FALSE, &local_error);
-  if (local_error == NULL && object != NULL)
-    _concord_description_read_derive (description, object, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-
-  if ((text = _concord_description_get_string (top, "base_url", "", TRUE, error)) == NULL)
-    return FALSE;
-  if (!g_str_has_prefix (text, "https://") && !g_str_has_prefix (text, "http://"))
-    return _concord_description_refuse (error, "base_url", "must be an http(s):// address");
-  if (!_concord_description_check_placeholders (description, text, "base_url", 0, error))
-    return FALSE;
-  description->base_url = g_strdup (text);
-
-  if ((object = _concord_description_get_object (top, "auth", "", TRUE, error)) == NULL ||
-      !_concord_description_read_auth (description, object, error))
-    return FALSE;
+/* The headers every request carries. */
+static gboolean
+read_headers (ConcordDescription  *description,
+              JsonObject          *top,
+              GError             **error)
+{
+  JsonObject *object;
+  GError *local_error = NULL;
 
   description->header_names = g_ptr_array_new_with_free_func (g_free);
   description->header_values = g_ptr_array_new_with_free_func (g_free);
@@ -320,97 +295,99 @@ read_description (ConcordDescription  *description,
       g_propagate_error (error, local_error);
       return FALSE;
     }
+  return TRUE;
+}
 
-  if ((object = _concord_description_get_object (top, "verify", "", TRUE, error)) == NULL ||
-      (description->verify = _concord_description_read_request (description, object, "verify", verify_keys, 0,
-                                                                error)) == NULL)
-    return FALSE;
-  description->verify_expect = _concord_description_get_path (object, "expect", "verify", FALSE, &local_error);
+/* The rate limit's headers or fixed budget. */
+static void
+read_rate_limit (ConcordDescription  *description,
+                 JsonObject          *object,
+                 GError             **error)
+{
+  description->rate_remaining = g_strdup (_concord_description_get_string (object, "remaining", "rate_limit",
+                                                                           FALSE, error));
+  if (*error == NULL)
+    description->rate_reset = g_strdup (_concord_description_get_string (object, "reset", "rate_limit", FALSE,
+                                                                         error));
+  if (*error == NULL)
+    _concord_description_get_uint (object, "requests", "rate_limit", 1, 1000000, &description->rate_requests,
+                                   error);
+  if (*error == NULL)
+    _concord_description_get_uint (object, "per_seconds", "rate_limit", 1, 31 * 86400,
+                                   &description->rate_seconds, error);
+  if (*error == NULL && (description->rate_requests == 0) !=
+                        (description->rate_seconds == 0))
+    _concord_description_refuse (error, "rate_limit", "\"requests\" and \"per_seconds\" go together");
+  if (*error == NULL && description->rate_reset != NULL &&
+      description->rate_remaining == NULL)
+    _concord_description_refuse (error, "rate_limit", "\"reset\" needs \"remaining\"");
+  if (*error == NULL && description->rate_requests == 0 &&
+      description->rate_remaining == NULL)
+    _concord_description_refuse (error, "rate_limit", "says nothing (\"remaining\" or \"requests\")");
+}
 
-  description->max_in_flight = 4;
-  if (local_error == NULL)
-    _concord_description_get_uint (top, "max_in_flight", "", 1, 16, &description->max_in_flight, &local_error);
-
-  object = local_error == NULL ? _concord_description_get_object (top, "rate_limit", "", FALSE, &local_error) : NULL;
-  if (object != NULL && _concord_description_check_keys (object, "rate_limit", rate_keys, &local_error))
+/* The paths of the app's message in an error body. */
+static void
+read_error_paths (ConcordDescription  *description,
+                  JsonArray           *array,
+                  GError             **error)
+{
+  if (json_array_get_length (array) == 0)
+    _concord_description_refuse (error, "error.message", "must hold at least one path");
+  for (guint i = 0; *error == NULL && i < json_array_get_length (array); i++)
     {
-      description->rate_remaining = g_strdup (_concord_description_get_string (object, "remaining", "rate_limit",
-                                                                               FALSE, &local_error));
-      if (local_error == NULL)
-        description->rate_reset = g_strdup (_concord_description_get_string (object, "reset", "rate_limit", FALSE,
-                                                                             &local_error));
-      if (local_error == NULL)
-        _concord_description_get_uint (object, "requests", "rate_limit", 1, 1000000, &description->rate_requests,
-                                       &local_error);
-      if (local_error == NULL)
-        _concord_description_get_uint (object, "per_seconds", "rate_limit", 1, 31 * 86400,
-                                       &description->rate_seconds, &local_error);
-      if (local_error == NULL && (description->rate_requests == 0) !=
-                                 (description->rate_seconds == 0))
-        _concord_description_refuse (&local_error, "rate_limit", "\"requests\" and \"per_seconds\" go together");
-      if (local_error == NULL && description->rate_reset != NULL &&
-          description->rate_remaining == NULL)
-        _concord_description_refuse (&local_error, "rate_limit", "\"reset\" needs \"remaining\"");
-      if (local_error == NULL && description->rate_requests == 0 &&
-          description->rate_remaining == NULL)
-        _concord_description_refuse (&local_error, "rate_limit", "says nothing (\"remaining\" or \"requests\")");
+      g_autofree char *where = g_strdup_printf ("error.message[%u]", i);
+      JsonNode *node = json_array_get_element (array, i);
+      ConcordDescPath *path;
+
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        _concord_description_refuse (error, where, "must be a string");
+      else if ((path = concord_desc_path_new (json_node_get_string (node), where,
+                                              error)) != NULL)
+        g_ptr_array_add (description->error_paths, path);
     }
+}
 
-  description->error_paths = g_ptr_array_new_with_free_func ((GDestroyNotify)
-                                                             concord_desc_path_free);
-  object = local_error == NULL ? _concord_description_get_object (top, "error", "", FALSE, &local_error) : NULL;
-  if (object != NULL && _concord_description_check_keys (object, "error", error_keys, &local_error) &&
-      (array = _concord_description_get_array (object, "message", "error", TRUE, &local_error)) != NULL)
+/* The hooks the description uses, each known and listed once. */
+static void
+read_hooks (ConcordDescription  *description,
+            JsonArray           *array,
+            GError             **error)
+{
+  g_autoptr(GPtrArray) hooks = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; *error == NULL && array != NULL && i < json_array_get_length (array);
+       i++)
     {
-      if (json_array_get_length (array) == 0)
-        _concord_description_refuse (&local_error, "error.message", "must hold at least one path");
-      for (guint i = 0; local_error == NULL && i < json_array_get_length (array); i++)
+      JsonNode *node = json_array_get_element (array, i);
+      const char *name = JSON_NODE_HOLDS_VALUE (node) &&
+                         json_node_get_value_type (node) == G_TYPE_STRING
+                         ? json_node_get_string (node) : NULL;
+
+      if (name == NULL)
         {
-          g_autofree char *where = g_strdup_printf ("error.message[%u]", i);
-          JsonNode *node = json_array_get_element (array, i);
-          ConcordDescPath *path;
+          g_autofree char *where = g_strdup_printf ("hooks[%u]", i);
 
-          if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-            _concord_description_refuse (&local_error, where, "must be a string");
-          else if ((path = concord_desc_path_new (json_node_get_string (node), where,
-                                                  &local_error)) != NULL)
-            g_ptr_array_add (description->error_paths, path);
+          _concord_description_refuse (error, where, "must be a string");
         }
+      else if (concord_json_hooks_lookup (name) == NULL)
+        _concord_description_refuse (error, "hooks", "\"%s\" is not a known hook", name);
+      else if (g_ptr_array_find_with_equal_func (hooks, name, g_str_equal, NULL))
+        _concord_description_refuse (error, "hooks", "\"%s\" is listed twice", name);
+      else
+        g_ptr_array_add (hooks, g_strdup (name));
     }
+  g_ptr_array_add (hooks, NULL);
+  description->hooks = (char **) g_ptr_array_free (g_steal_pointer (&hooks), FALSE);
+}
 
-  array = local_error == NULL ? _concord_description_get_array (top, "hooks", "", FALSE, &local_error) : NULL;
-  {
-    g_autoptr(GPtrArray) hooks = g_ptr_array_new_with_free_func (g_free);
-
-    for (guint i = 0; local_error == NULL && array != NULL && i < json_array_get_length (array);
-         i++)
-      {
-        JsonNode *node = json_array_get_element (array, i);
-        const char *name = JSON_NODE_HOLDS_VALUE (node) &&
-                           json_node_get_value_type (node) == G_TYPE_STRING
-                           ? json_node_get_string (node) : NULL;
-
-        if (name == NULL)
-          {
-            g_autofree char *where = g_strdup_printf ("hooks[%u]", i);
-
-            _concord_description_refuse (&local_error, where, "must be a string");
-          }
-        else if (concord_json_hooks_lookup (name) == NULL)
-          _concord_description_refuse (&local_error, "hooks", "\"%s\" is not a known hook", name);
-        else if (g_ptr_array_find_with_equal_func (hooks, name, g_str_equal, NULL))
-          _concord_description_refuse (&local_error, "hooks", "\"%s\" is listed twice", name);
-        else
-          g_ptr_array_add (hooks, g_strdup (name));
-      }
-    g_ptr_array_add (hooks, NULL);
-    description->hooks = (char **) g_ptr_array_free (g_steal_pointer (&hooks), FALSE);
-  }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+/* The contact types, at least one. */
+static gboolean
+read_contact_types (ConcordDescription  *description,
+                    JsonObject          *top,
+                    GError             **error)
+{
+  JsonArray *array;
 
   description->contact_types = g_ptr_array_new_with_free_func ((GDestroyNotify)
                                                                contact_type_free);
@@ -431,8 +408,91 @@ read_description (ConcordDescription  *description,
       if (!_concord_description_read_contact_type (description, json_node_get_object (node), i, error))
         return FALSE;
     }
-
   return TRUE;
+}
+
+static gboolean
+read_description (ConcordDescription  *description,
+                  JsonObject          *top,
+                  GError             **error)
+{
+  static const char * const keys[] = { "format", "id", "name", "icon", "key_url", "key_help",
+                                       "account", "base_url", "derive", "auth", "headers",
+                                       "verify", "rate_limit", "error", "hooks",
+                                       "contact_types", "max_in_flight", NULL };
+  static const char * const verify_keys[] = { "expect", NULL };
+  static const char * const rate_keys[] = { "remaining", "reset", "requests", "per_seconds",
+                                            NULL };
+  static const char * const error_keys[] = { "message", NULL };
+  const char *text;
+  JsonObject *object;
+  JsonArray *array;
+  GError *local_error = NULL;
+
+  if (!_concord_description_check_keys (top, "", keys, error))
+    return FALSE;
+  if (!read_identity (description, top, error))
+    return FALSE;
+
+  description->account = g_ptr_array_new_with_free_func ((GDestroyNotify) account_field_free);
+  if ((array = _concord_description_get_array (top, "account", "", TRUE, error)) == NULL ||
+      !_concord_description_read_account (description, array, error))
+    return FALSE;
+
+  object = _concord_description_get_object (top, "derive", "", FALSE, &local_error);
+  if (local_error == NULL && object != NULL)
+    _concord_description_read_derive (description, object, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+
+  if ((text = _concord_description_get_string (top, "base_url", "", TRUE, error)) == NULL)
+    return FALSE;
+  if (!g_str_has_prefix (text, "https://") && !g_str_has_prefix (text, "http://"))
+    return _concord_description_refuse (error, "base_url", "must be an http(s):// address");
+  if (!_concord_description_check_placeholders (description, text, "base_url", 0, error))
+    return FALSE;
+  description->base_url = g_strdup (text);
+
+  if ((object = _concord_description_get_object (top, "auth", "", TRUE, error)) == NULL ||
+      !_concord_description_read_auth (description, object, error))
+    return FALSE;
+
+  if (!read_headers (description, top, error))
+    return FALSE;
+
+  if ((object = _concord_description_get_object (top, "verify", "", TRUE, error)) == NULL ||
+      (description->verify = _concord_description_read_request (description, object, "verify", verify_keys, 0,
+                                                                error)) == NULL)
+    return FALSE;
+  description->verify_expect = _concord_description_get_path (object, "expect", "verify", FALSE, &local_error);
+
+  description->max_in_flight = 4;
+  if (local_error == NULL)
+    _concord_description_get_uint (top, "max_in_flight", "", 1, 16, &description->max_in_flight, &local_error);
+
+  object = local_error == NULL ? _concord_description_get_object (top, "rate_limit", "", FALSE, &local_error) : NULL;
+  if (object != NULL && _concord_description_check_keys (object, "rate_limit", rate_keys, &local_error))
+    read_rate_limit (description, object, &local_error);
+
+  description->error_paths = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                             concord_desc_path_free);
+  object = local_error == NULL ? _concord_description_get_object (top, "error", "", FALSE, &local_error) : NULL;
+  if (object != NULL && _concord_description_check_keys (object, "error", error_keys, &local_error) &&
+      (array = _concord_description_get_array (object, "message", "error", TRUE, &local_error)) != NULL)
+    read_error_paths (description, array, &local_error);
+
+  array = local_error == NULL ? _concord_description_get_array (top, "hooks", "", FALSE, &local_error) : NULL;
+  read_hooks (description, array, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+
+  return read_contact_types (description, top, error);
 }
 
 /**
