@@ -144,4 +144,23 @@ const char *_concord_description_option_value (const ConcordDescription *descrip
                                                JsonObject               *options,
                                                const char               *key);
 
+/* The fields of a contact type (concord-description-fields.c), read by
+ * its contact type (concord-description-types.c). */
+
+/* "unix", "unix_ms", "iso8601": the time formats, in ConcordDescTime's order. */
+extern const char * const _concord_description_time_formats[];
+
+/* concord-description-fields.c */
+
+ConcordDescField *_concord_description_read_field (JsonObject *object,
+                                                   const char *place,
+                                                   const char *key,
+                                                   GError    **error);
+
+gboolean _concord_description_read_custom (ConcordDescription     *description,
+                                           ConcordDescContactType *type,
+                                           JsonObject             *object,
+                                           const char             *place,
+                                           GError                **error);
+
 G_END_DECLS
