@@ -254,6 +254,45 @@ check_answer (ConcordHttpClient *self,
   return concord_http_client_check_answer (self, call->status, call->body, label, error);
 }
 
+/* The exchange brought no answer: the caller cancelled, the answer was
+ * too large, or a transport error, retried when the request may be.
+ * Takes @owned_task and @owned_error. */
+static void
+call_failed (GTask    *owned_task,
+             GError   *owned_error,
+             gboolean  may_retry)
+{
+  g_autoptr(GTask) task = owned_task;
+  g_autoptr(GError) error = owned_error;
+  ConcordHttpCall *call = g_task_get_task_data (task);
+  g_autofree char *redacted = concord_http_redact (error->message);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* An answer too large is not retried. */
+  if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_PARSE))
+    {
+      g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
+                               "%s failed: %s", call->request->label, error->message);
+      return;
+    }
+
+  g_debug ("%s: transport error: %s", call->request->label, redacted);
+  if (may_retry && _concord_http_client_is_idempotent (call->request) && !g_task_return_error_if_cancelled (task))
+    {
+      _concord_http_client_call_retry_later (g_steal_pointer (&task), -1);
+      return;
+    }
+
+  if (!g_task_had_error (task))
+    g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_NETWORK,
+                             "%s failed: %s", call->request->label, redacted);
+}
+
 static void
 on_call_read_cb (GObject      *object,
                  GAsyncResult *result,
@@ -290,32 +329,7 @@ on_call_read_cb (GObject      *object,
 
   if (body == NULL)
     {
-      g_autofree char *redacted = concord_http_redact (error->message);
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-
-      /* An answer too large is not retried. */
-      if (g_error_matches (error, CONCORD_ERROR, CONCORD_ERROR_PARSE))
-        {
-          g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_PARSE,
-                                   "%s failed: %s", call->request->label, error->message);
-          return;
-        }
-
-      g_debug ("%s: transport error: %s", call->request->label, redacted);
-      if (may_retry && _concord_http_client_is_idempotent (call->request) && !g_task_return_error_if_cancelled (task))
-        {
-          _concord_http_client_call_retry_later (g_steal_pointer (&task), -1);
-          return;
-        }
-
-      if (!g_task_had_error (task))
-        g_task_return_new_error (task, CONCORD_ERROR, CONCORD_ERROR_NETWORK,
-                                 "%s failed: %s", call->request->label, redacted);
+      call_failed (g_steal_pointer (&task), g_steal_pointer (&error), may_retry);
       return;
     }
 
