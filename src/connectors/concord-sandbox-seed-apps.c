@@ -72,6 +72,90 @@ other_city (const ConcordSandboxPerson *person)
   return person->city;
 }
 
+/* An Elastic Email contact's names, from the person's: the accents lost
+ * ("Zoe Mueller"), a maiden name, or none. @ascii_first and @ascii_last
+ * hold what *@first and *@last may point to. */
+static void
+ee_names (GRand                       *rand,
+          const ConcordSandboxPerson  *person,
+          guint                        index,
+          const char                 **first,
+          const char                 **last,
+          char                       **ascii_first,
+          char                       **ascii_last)
+{
+  gboolean shared = index < CONCORD_SANDBOX_N_SHARED;
+
+  if (index == 0)
+    {
+      *first = "Zoe";
+      *last = "Mueller";
+    }
+  else if (shared && index % 8 == 3)
+    {
+      *ascii_first = _concord_sandbox_without_accents (person->first);
+      *ascii_last = _concord_sandbox_without_accents (person->last);
+      if (*ascii_first != NULL)
+        *first = *ascii_first;
+      *last = *ascii_last != NULL ? *ascii_last : other_last_name (person);
+    }
+  if (index == 2 || (shared && index % 13 == 2) || (!shared && _concord_sandbox_chance (rand, 15)))
+    *first = NULL;
+  if (index == 2 || (shared && index % 17 == 6) || (!shared && _concord_sandbox_chance (rand, 30)))
+    *last = NULL;
+}
+
+/* An Elastic Email contact's consent, dates, activity and lists: what
+ * follows from its source, its dates and its status. */
+static void
+add_ee_history (JsonBuilder *builder,
+                guint        ee_index,
+                const char  *source,
+                gint64       added,
+                gint64       updated,
+                gboolean     suppressed,
+                int          sent,
+                gboolean     shared,
+                gboolean     customer)
+{
+  json_builder_set_member_name (builder, "Consent");
+  json_builder_begin_object (builder);
+  if (g_str_equal (source, "WebForm"))
+    {
+      g_autofree char *ip = g_strdup_printf ("203.0.113.%u", ee_index % 250 + 1);
+
+      _concord_sandbox_add_member (builder, "ConsentIP", ip);
+    }
+  _concord_sandbox_add_ee_date (builder, "ConsentDate", added);
+  _concord_sandbox_add_member (builder, "ConsentTracking", g_str_equal (source, "WebForm") ? "Allow" : "Unknown");
+  json_builder_end_object (builder);
+
+  _concord_sandbox_add_member (builder, "Source", source);
+  _concord_sandbox_add_ee_date (builder, "DateAdded", added);
+  _concord_sandbox_add_ee_date (builder, "DateUpdated", updated);
+  _concord_sandbox_add_ee_date (builder, "StatusChangeDate", suppressed ? updated : added);
+
+  json_builder_set_member_name (builder, "Activity");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "TotalSent");
+  json_builder_add_int_value (builder, sent);
+  json_builder_set_member_name (builder, "TotalOpened");
+  json_builder_add_int_value (builder, sent / 3);
+  json_builder_set_member_name (builder, "TotalClicked");
+  json_builder_add_int_value (builder, sent / 9);
+  if (sent > 0)
+    _concord_sandbox_add_ee_date (builder, "LastSent", updated);
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "Lists");
+  json_builder_begin_array (builder);
+  if (!suppressed && (ee_index % 5 != 0 || !shared))
+    json_builder_add_string_value (builder, "Newsletter");
+  if (customer)
+    json_builder_add_string_value (builder, "Customers");
+  json_builder_end_array (builder);
+}
+
 static void
 add_ee_contact (JsonBuilder                *builder,
                 GRand                      *rand,
@@ -102,23 +186,7 @@ add_ee_contact (JsonBuilder                *builder,
           ? _concord_sandbox_capitalised_email (person->email) : g_strdup (person->email);
 
   /* Names: lost accents ("Zoe Mueller"), a maiden name, or none at all. */
-  if (index == 0)
-    {
-      first = "Zoe";
-      last = "Mueller";
-    }
-  else if (shared && index % 8 == 3)
-    {
-      ascii_first = _concord_sandbox_without_accents (person->first);
-      ascii_last = _concord_sandbox_without_accents (person->last);
-      if (ascii_first != NULL)
-        first = ascii_first;
-      last = ascii_last != NULL ? ascii_last : other_last_name (person);
-    }
-  if (index == 2 || (shared && index % 13 == 2) || (!shared && _concord_sandbox_chance (rand, 15)))
-    first = NULL;
-  if (index == 2 || (shared && index % 17 == 6) || (!shared && _concord_sandbox_chance (rand, 30)))
-    last = NULL;
+  ee_names (rand, person, index, &first, &last, &ascii_first, &ascii_last);
 
   if (showcase_all || index == 3 || (shared && (index % 10 == 7 || index % 20 < 11)) ||
       (!shared && person->company != NULL && _concord_sandbox_chance (rand, 30)))
@@ -169,42 +237,7 @@ add_ee_contact (JsonBuilder                *builder,
     _concord_sandbox_add_member (builder, "Signup form", _concord_sandbox_pick (rand, signup_forms));
   json_builder_end_object (builder);
 
-  json_builder_set_member_name (builder, "Consent");
-  json_builder_begin_object (builder);
-  if (g_str_equal (source, "WebForm"))
-    {
-      g_autofree char *ip = g_strdup_printf ("203.0.113.%u", ee_index % 250 + 1);
-
-      _concord_sandbox_add_member (builder, "ConsentIP", ip);
-    }
-  _concord_sandbox_add_ee_date (builder, "ConsentDate", added);
-  _concord_sandbox_add_member (builder, "ConsentTracking", g_str_equal (source, "WebForm") ? "Allow" : "Unknown");
-  json_builder_end_object (builder);
-
-  _concord_sandbox_add_member (builder, "Source", source);
-  _concord_sandbox_add_ee_date (builder, "DateAdded", added);
-  _concord_sandbox_add_ee_date (builder, "DateUpdated", updated);
-  _concord_sandbox_add_ee_date (builder, "StatusChangeDate", suppressed ? updated : added);
-
-  json_builder_set_member_name (builder, "Activity");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "TotalSent");
-  json_builder_add_int_value (builder, sent);
-  json_builder_set_member_name (builder, "TotalOpened");
-  json_builder_add_int_value (builder, sent / 3);
-  json_builder_set_member_name (builder, "TotalClicked");
-  json_builder_add_int_value (builder, sent / 9);
-  if (sent > 0)
-    _concord_sandbox_add_ee_date (builder, "LastSent", updated);
-  json_builder_end_object (builder);
-
-  json_builder_set_member_name (builder, "Lists");
-  json_builder_begin_array (builder);
-  if (!suppressed && (ee_index % 5 != 0 || !shared))
-    json_builder_add_string_value (builder, "Newsletter");
-  if (customer)
-    json_builder_add_string_value (builder, "Customers");
-  json_builder_end_array (builder);
+  add_ee_history (builder, ee_index, source, added, updated, suppressed, sent, shared, customer);
 
   json_builder_end_object (builder);
 }
