@@ -128,6 +128,91 @@ has_control_characters (const char *value)
   return FALSE;
 }
 
+/* A required field left empty: what it needs. Returns %FALSE. */
+static gboolean
+set_missing_error (const ConcordAppField  *field,
+                   const char             *label,
+                   GError                **error)
+{
+  switch (field->kind)
+    {
+    case CONCORD_APP_FIELD_FILE:
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   /* Translators: %s are a field's name and its option's name */
+                   _("%s: the absolute path of a file is needed (option “%s”)"),
+                   label, field->key);
+      return FALSE;
+    case CONCORD_APP_FIELD_FOLDER:
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   /* Translators: %s are a field's name and its option's name */
+                   _("%s: the absolute path of a folder is needed (option “%s”)"),
+                   label, field->key);
+      return FALSE;
+    case CONCORD_APP_FIELD_SECRET:
+    case CONCORD_APP_FIELD_TEXT:
+    case CONCORD_APP_FIELD_URL:
+    case CONCORD_APP_FIELD_CHOICE:
+    default:
+      /* Translators: %s is a field's name ("API Key") */
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, _("%s is needed"), label);
+      return FALSE;
+    }
+}
+
+/* A file's or a folder's path: absolute, and there when @on_disk. */
+static gboolean
+check_path (const ConcordAppField  *field,
+            const char             *label,
+            const char             *value,
+            gboolean                on_disk,
+            GError                **error)
+{
+  gboolean folder = field->kind == CONCORD_APP_FIELD_FOLDER;
+
+  if (!g_path_is_absolute (value))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   folder ? _("%s: the absolute path of a folder is needed (option “%s”)")
+                          : _("%s: the absolute path of a file is needed (option “%s”)"),
+                   label, field->key);
+      return FALSE;
+    }
+  if (on_disk && !g_file_test (value, folder ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   folder
+                   /* Translators: %s is a field's name ("Folder") */
+                   ? _("%s: there is no such folder")
+                   /* Translators: %s is a field's name ("File") */
+                   : _("%s: there is no such file"),
+                   label);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A choice's value: one of those offered. */
+static gboolean
+check_choice (const ConcordAppField  *field,
+              const char             *label,
+              const char             *value,
+              GError                **error)
+{
+  g_autoptr(GPtrArray) choices = concord_app_field_get_choices (field);
+  gboolean found = FALSE;
+
+  for (guint i = 0; !found && i < choices->len; i++)
+    found = g_str_equal (((ConcordAppChoice *) g_ptr_array_index (choices, i))->value, value);
+  if (!found)
+    {
+      g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
+                   /* Translators: %s is a field's name */
+                   _("%s: choose one of the values offered"), label);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* One field's value, as stored (@on_disk FALSE) or as entered. Messages
  * name the field, never repeat the value (it may be a key). */
 gboolean
@@ -143,29 +228,7 @@ _concord_app_registry_validate_field (const ConcordAppField *field,
       if (!field->required)
         return TRUE;
 
-      switch (field->kind)
-        {
-        case CONCORD_APP_FIELD_FILE:
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                       /* Translators: %s are a field's name and its option's name */
-                       _("%s: the absolute path of a file is needed (option “%s”)"),
-                       label, field->key);
-          return FALSE;
-        case CONCORD_APP_FIELD_FOLDER:
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                       /* Translators: %s are a field's name and its option's name */
-                       _("%s: the absolute path of a folder is needed (option “%s”)"),
-                       label, field->key);
-          return FALSE;
-        case CONCORD_APP_FIELD_SECRET:
-        case CONCORD_APP_FIELD_TEXT:
-        case CONCORD_APP_FIELD_URL:
-        case CONCORD_APP_FIELD_CHOICE:
-        default:
-          /* Translators: %s is a field's name ("API Key") */
-          g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID, _("%s is needed"), label);
-          return FALSE;
-        }
+      return set_missing_error (field, label, error);
     }
 
   if (strlen (value) > MAX_VALUE_BYTES)
@@ -207,46 +270,13 @@ _concord_app_registry_validate_field (const ConcordAppField *field,
 
     case CONCORD_APP_FIELD_FOLDER:
     case CONCORD_APP_FIELD_FILE:
-      {
-        gboolean folder = field->kind == CONCORD_APP_FIELD_FOLDER;
-
-        if (!g_path_is_absolute (value))
-          {
-            g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                         folder ? _("%s: the absolute path of a folder is needed (option “%s”)")
-                                : _("%s: the absolute path of a file is needed (option “%s”)"),
-                         label, field->key);
-            return FALSE;
-          }
-        if (on_disk && !g_file_test (value, folder ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR))
-          {
-            g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                         folder
-                         /* Translators: %s is a field's name ("Folder") */
-                         ? _("%s: there is no such folder")
-                         /* Translators: %s is a field's name ("File") */
-                         : _("%s: there is no such file"),
-                         label);
-            return FALSE;
-          }
-      }
+      if (!check_path (field, label, value, on_disk, error))
+        return FALSE;
       break;
 
     case CONCORD_APP_FIELD_CHOICE:
-      {
-        g_autoptr(GPtrArray) choices = concord_app_field_get_choices (field);
-        gboolean found = FALSE;
-
-        for (guint i = 0; !found && i < choices->len; i++)
-          found = g_str_equal (((ConcordAppChoice *) g_ptr_array_index (choices, i))->value, value);
-        if (!found)
-          {
-            g_set_error (error, CONCORD_ERROR, CONCORD_ERROR_INVALID,
-                         /* Translators: %s is a field's name */
-                         _("%s: choose one of the values offered"), label);
-            return FALSE;
-          }
-      }
+      if (!check_choice (field, label, value, error))
+        return FALSE;
       break;
 
     default:
