@@ -30,6 +30,9 @@
  *
  * Addresses use the .example top-level domain (RFC 2606); companies,
  * phone numbers and people are made up.
+ *
+ * This file holds the pool and its helpers; the two apps' files are made
+ * in concord-sandbox-seed-apps.c (see concord-sandbox-private.h).
  */
 
 #define G_LOG_DOMAIN "concord-sandbox"
@@ -43,47 +46,15 @@
 #include "concord-connector-sample.h"
 #include "concord-sandbox-private.h"
 
-#define N_SHARED       125
-#define N_EE_ONLY      163
-#define N_CRM_ONLY     123
-#define N_LEADS_SHARED 12
-#define N_LEADS        40
-#define N_POOL         (N_SHARED + N_EE_ONLY + N_CRM_ONLY + N_LEADS)
-
-#define FIRST_EE_ONLY  N_SHARED
-#define FIRST_CRM_ONLY (N_SHARED + N_EE_ONLY)
-#define FIRST_LEAD     (N_SHARED + N_EE_ONLY + N_CRM_ONLY)
-
-/* 2023-01-01T00:00:00Z and 2025-06-30T00:00:00Z */
-#define EPOCH_START    G_GINT64_CONSTANT (1672531200)
-#define EPOCH_END      G_GINT64_CONSTANT (1751241600)
-
 const char * const _concord_sandbox_ee_custom_fields[] = {
   "Company", "City", "Country", "Phone", "Lifecycle stage", "Signup form", NULL
 };
 const char * const _concord_sandbox_ee_lists[] = { "Newsletter", "Customers", NULL };
 
-typedef struct
-{
-  const char *name;
-  const char *domain;
-} Company;
-
-typedef struct
-{
-  const char         *name;
-  const char         *landline;   /* how a landline number starts */
-  const char         *mobile;     /* how a mobile number starts */
-  const char * const *first;
-  const char * const *last;
-  const char * const *cities;
-  const Company      *companies;
-} Country;
-
 #define STRV(...) ((const char * const []) { __VA_ARGS__, NULL })
-#define COMPANIES(...) ((const Company []) { __VA_ARGS__, { NULL, NULL } })
+#define COMPANIES(...) ((const ConcordSandboxCompany []) { __VA_ARGS__, { NULL, NULL } })
 
-static const Country countries[] = {
+static const ConcordSandboxCountry countries[] = {
   { "Germany", "+49 30", "+49 151",
     STRV ("Zoë", "Lukas", "Anja", "Jürgen", "Lea", "Felix", "Hannah", "Jonas", "Marie", "Sören"),
     STRV ("Müller", "Schmidt", "Schäfer", "Weber", "Köhler", "Becker", "Fischer", "Wagner"),
@@ -160,7 +131,8 @@ static const Country countries[] = {
 static const char * const personal_domains[] = {
   "webmail.example", "inbox.example", "post.example", "mailbox.example", NULL
 };
-static const char * const job_titles[] = {
+/* See concord-sandbox-private.h. */
+const char * const _concord_sandbox_job_titles[] = {
   "Head of Marketing", "CTO", "Sales Manager", "Office Manager", "Founder", "Product Owner",
   "Account Executive", "Operations Lead", "Data Analyst", "Customer Success Manager",
   "Procurement Officer", "Designer", "Managing Director", "Buyer", NULL
@@ -169,27 +141,6 @@ static const char * const tags[] = {
   "vip", "newsletter", "webinar-2024", "trade-show", "partner", "key-account", "beta-tester",
   "churn-risk", NULL
 };
-static const char * const signup_forms[] = {
-  "Homepage", "Webinar", "Checkout", "Trade show", "Blog", NULL
-};
-
-typedef struct
-{
-  const Country *country;
-  const char    *first;
-  const char    *last;
-  const char    *city;
-  const char    *company;     /* (nullable) */
-  const char    *job_title;   /* (nullable) */
-  char          *email;       /* (owned): lower case */
-  char          *phone;       /* (owned) (nullable): as a person types it */
-  char          *mobile;      /* (owned) (nullable) */
-  const char    *lifecycle;
-  int            deals;
-  const char    *tags[3];     /* NULL-terminated */
-  gint64         created;
-  gint64         modified;
-} Person;
 
 /* The hand-picked first eight: country, first name, last name, city. */
 static const struct
@@ -209,6 +160,9 @@ static const struct
   { 7, "Aarav", "Sharma", "Bengaluru" },     /* a lead on Elastic Email, a customer in the CRM */
 };
 
+/* See concord-sandbox-private.h. */
+const guint _concord_sandbox_n_showcase = G_N_ELEMENTS (showcase);
+
 /* ------------------------------------------------------------------------- */
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
@@ -224,24 +178,24 @@ strv_len (const char * const *strv)
   return n;
 }
 
-static const char *
-pick (GRand              *rand,
-      const char * const *strv)
+const char *
+_concord_sandbox_pick (GRand              *rand,
+                       const char * const *strv)
 {
   return strv[g_rand_int_range (rand, 0, (gint32) strv_len (strv))];
 }
 
-static gboolean
-chance (GRand *rand,
-        guint  percent)
+gboolean
+_concord_sandbox_chance (GRand *rand,
+                         guint  percent)
 {
   return (guint) g_rand_int_range (rand, 0, 100) < percent;
 }
 
-static gint64
-time_between (GRand  *rand,
-              gint64  start,
-              gint64  end)
+gint64
+_concord_sandbox_time_between (GRand *rand,
+                               gint64 start,
+                               gint64 end)
 {
   return start + (gint64) (g_rand_double (rand) * (double) (end - start));
 }
@@ -262,8 +216,8 @@ ascii_slug (const char *text)
 
 /* The name without its accents ("Müller" → "Muller"), or NULL when it has
  * none. */
-static char *
-without_accents (const char *name)
+char *
+_concord_sandbox_without_accents (const char *name)
 {
   g_autofree char *ascii = g_str_to_ascii (name, "C");
 
@@ -271,8 +225,8 @@ without_accents (const char *name)
 }
 
 /* "zoe.muller@nordlicht-energie.example" → "Zoe.Muller@Nordlicht-Energie.example" */
-static char *
-capitalised_email (const char *email)
+char *
+_concord_sandbox_capitalised_email (const char *email)
 {
   char *out = g_strdup (email);
   gboolean start = TRUE;
@@ -287,18 +241,18 @@ capitalised_email (const char *email)
   return out;
 }
 
-static char *
-new_phone (GRand         *rand,
-           const Country *country,
-           gboolean       mobile)
+char *
+_concord_sandbox_new_phone (GRand                       *rand,
+                            const ConcordSandboxCountry *country,
+                            gboolean                     mobile)
 {
   return g_strdup_printf ("%s %03d %04d", mobile ? country->mobile : country->landline,
                           g_rand_int_range (rand, 200, 1000), g_rand_int_range (rand, 0, 10000));
 }
 
 /* A phone number as an import tool leaves it: no spaces. */
-static char *
-compact_phone (const char *phone)
+char *
+_concord_sandbox_compact_phone (const char *phone)
 {
   GString *out = g_string_new (NULL);
 
@@ -318,15 +272,15 @@ lifecycle_for (GRand *rand)
 }
 
 static char *
-new_email (GRand         *rand,
-           GHashTable    *used,
-           const Person  *person,
-           const Company *company,
-           gboolean       plain)
+new_email (GRand                       *rand,
+           GHashTable                  *used,
+           const ConcordSandboxPerson  *person,
+           const ConcordSandboxCompany *company,
+           gboolean                     plain)
 {
   g_autofree char *first = ascii_slug (person->first);
   g_autofree char *last = ascii_slug (person->last);
-  const char *domain = company != NULL ? company->domain : pick (rand, personal_domains);
+  const char *domain = company != NULL ? company->domain : _concord_sandbox_pick (rand, personal_domains);
   g_autofree char *local = NULL;
 
   switch (plain ? 4 : g_rand_int_range (rand, 0, 5))
@@ -365,12 +319,12 @@ new_email (GRand         *rand,
 }
 
 static void
-person_init (Person     *person,
-             GRand      *rand,
-             GHashTable *used,
-             guint       index)
+person_init (ConcordSandboxPerson *person,
+             GRand                *rand,
+             GHashTable           *used,
+             guint                 index)
 {
-  const Company *company = NULL;
+  const ConcordSandboxCompany *company = NULL;
   guint n_companies = 0;
 
   if (index < G_N_ELEMENTS (showcase))
@@ -383,22 +337,22 @@ person_init (Person     *person,
   else
     {
       person->country = &countries[g_rand_int_range (rand, 0, G_N_ELEMENTS (countries))];
-      person->first = pick (rand, person->country->first);
-      person->last = pick (rand, person->country->last);
-      person->city = pick (rand, person->country->cities);
+      person->first = _concord_sandbox_pick (rand, person->country->first);
+      person->last = _concord_sandbox_pick (rand, person->country->last);
+      person->city = _concord_sandbox_pick (rand, person->country->cities);
     }
 
   while (person->country->companies[n_companies].name != NULL)
     n_companies++;
-  if (index < G_N_ELEMENTS (showcase) || chance (rand, 75))
+  if (index < G_N_ELEMENTS (showcase) || _concord_sandbox_chance (rand, 75))
     company = &person->country->companies[g_rand_int_range (rand, 0, (gint32) n_companies)];
 
   person->company = company != NULL ? company->name : NULL;
-  person->job_title = company != NULL ? pick (rand, job_titles) : NULL;
+  person->job_title = company != NULL ? _concord_sandbox_pick (rand, _concord_sandbox_job_titles) : NULL;
   person->email = new_email (rand, used, person, company, index < G_N_ELEMENTS (showcase));
-  person->phone = chance (rand, 65) ? new_phone (rand, person->country, FALSE) : NULL;
-  person->mobile = chance (rand, 35) ? new_phone (rand, person->country, TRUE) : NULL;
-  person->lifecycle = index >= FIRST_LEAD ? "Lead" : lifecycle_for (rand);
+  person->phone = _concord_sandbox_chance (rand, 65) ? _concord_sandbox_new_phone (rand, person->country, FALSE) : NULL;
+  person->mobile = _concord_sandbox_chance (rand, 35) ? _concord_sandbox_new_phone (rand, person->country, TRUE) : NULL;
+  person->lifecycle = index >= CONCORD_SANDBOX_FIRST_LEAD ? "Lead" : lifecycle_for (rand);
   if (index == 7)
     person->lifecycle = "Customer";
   if (g_str_equal (person->lifecycle, "Customer"))
@@ -406,30 +360,30 @@ person_init (Person     *person,
   else if (g_str_equal (person->lifecycle, "Churned"))
     person->deals = g_rand_int_range (rand, 1, 4);
 
-  if (chance (rand, 50))
+  if (_concord_sandbox_chance (rand, 50))
     {
-      person->tags[0] = pick (rand, tags);
-      if (chance (rand, 30))
-        person->tags[1] = pick (rand, tags);
+      person->tags[0] = _concord_sandbox_pick (rand, tags);
+      if (_concord_sandbox_chance (rand, 30))
+        person->tags[1] = _concord_sandbox_pick (rand, tags);
     }
 
-  person->created = time_between (rand, EPOCH_START, EPOCH_END - 120 * 86400);
-  person->modified = time_between (rand, person->created, EPOCH_END);
+  person->created = _concord_sandbox_time_between (rand, CONCORD_SANDBOX_EPOCH_START, CONCORD_SANDBOX_EPOCH_END - 120 * 86400);
+  person->modified = _concord_sandbox_time_between (rand, person->created, CONCORD_SANDBOX_EPOCH_END);
 }
 
 static void
-person_clear (Person *person)
+person_clear (ConcordSandboxPerson *person)
 {
   g_free (person->email);
   g_free (person->phone);
   g_free (person->mobile);
 }
 
-static void
-shuffle (GRand *rand,
-         guint *items,
-         guint  n_items,
-         guint  first)
+void
+_concord_sandbox_shuffle (GRand *rand,
+                          guint *items,
+                          guint  n_items,
+                          guint  first)
 {
   for (guint i = n_items - 1; i > first; i--)
     {
@@ -445,10 +399,10 @@ shuffle (GRand *rand,
 /* JSON                                                                      */
 /* ------------------------------------------------------------------------- */
 
-static void
-add_member (JsonBuilder *builder,
-            const char  *member,
-            const char  *value)
+void
+_concord_sandbox_add_member (JsonBuilder *builder,
+                             const char  *member,
+                             const char  *value)
 {
   if (value == NULL)
     return;
@@ -457,30 +411,30 @@ add_member (JsonBuilder *builder,
   json_builder_add_string_value (builder, value);
 }
 
-static void
-add_ee_date (JsonBuilder *builder,
-             const char  *member,
-             gint64       seconds)
+void
+_concord_sandbox_add_ee_date (JsonBuilder *builder,
+                              const char  *member,
+                              gint64       seconds)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (seconds);
   g_autofree char *text = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
 
-  add_member (builder, member, text);
+  _concord_sandbox_add_member (builder, member, text);
 }
 
-static void
-add_iso_date (JsonBuilder *builder,
-              const char  *member,
-              gint64       seconds)
+void
+_concord_sandbox_add_iso_date (JsonBuilder *builder,
+                               const char  *member,
+                               gint64       seconds)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (seconds);
   g_autofree char *text = g_date_time_format_iso8601 (dt);
 
-  add_member (builder, member, text);
+  _concord_sandbox_add_member (builder, member, text);
 }
 
-static char *
-builder_to_text (JsonBuilder *builder)
+char *
+_concord_sandbox_builder_to_text (JsonBuilder *builder)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
@@ -492,405 +446,17 @@ builder_to_text (JsonBuilder *builder)
   return json_generator_to_data (generator, NULL);
 }
 
-/* ------------------------------------------------------------------------- */
-/* Elastic Email                                                             */
-/* ------------------------------------------------------------------------- */
-
-static const char *
-ee_status (guint index,
-           guint ee_index)
-{
-  if (index == 4 || (index < N_SHARED && index % 23 == 11) ||
-      (index >= N_SHARED && ee_index % 29 == 6))
-    return "Unsubscribed";
-  if ((index < N_SHARED && index % 31 == 17) || (index >= N_SHARED && ee_index % 37 == 9))
-    return "Bounced";
-  if (index >= N_SHARED && ee_index % 53 == 27)
-    return "Abuse";
-  if (index >= N_SHARED && ee_index % 29 == 3)
-    return "NotConfirmed";
-  if (ee_index % 6 == 1)
-    return "Engaged";
-  if (ee_index % 17 == 5)
-    return "Inactive";
-  return "Active";
-}
-
 /* Another company of the same country, or one abroad: a former employer. */
-static const char *
-other_company (const Person *person)
+const char *
+_concord_sandbox_other_company (const ConcordSandboxPerson *person)
 {
-  const Company *companies = person->country->companies;
+  const ConcordSandboxCompany *companies = person->country->companies;
 
   for (guint i = 0; companies[i].name != NULL; i++)
     if (g_strcmp0 (companies[i].name, person->company) != 0)
       return companies[i].name;
 
   return countries[(person->country - countries + 1) % G_N_ELEMENTS (countries)].companies[0].name;
-}
-
-static const char *
-other_last_name (const Person *person)
-{
-  const char * const *names = person->country->last;
-
-  for (guint i = 0; names[i] != NULL; i++)
-    if (g_strcmp0 (names[i], person->last) != 0)
-      return names[i];
-
-  return person->last;
-}
-
-static const char *
-other_city (const Person *person)
-{
-  const char * const *cities = person->country->cities;
-
-  for (guint i = 0; cities[i] != NULL; i++)
-    if (g_strcmp0 (cities[i], person->city) != 0)
-      return cities[i];
-
-  return person->city;
-}
-
-static void
-add_ee_contact (JsonBuilder  *builder,
-                GRand        *rand,
-                const Person *person,
-                guint         index,
-                guint         ee_index)
-{
-  gboolean shared = index < N_SHARED;
-  gboolean lead = index >= FIRST_LEAD;
-  gboolean showcase_all = index == 0;
-  const char *status = ee_status (index, ee_index);
-  gboolean suppressed = !g_str_equal (status, "Active") && !g_str_equal (status, "Engaged");
-  g_autofree char *email = NULL;
-  g_autofree char *ascii_first = NULL;
-  g_autofree char *ascii_last = NULL;
-  g_autofree char *phone = NULL;
-  const char *first = person->first;
-  const char *last = person->last;
-  const char *company = NULL;
-  const char *city = NULL;
-  const char *lifecycle = NULL;
-  const char *source;
-  gint64 added, updated;
-  gboolean customer = FALSE;
-  int sent;
-
-  email = index == 0 || (shared && index % 9 == 4) || ee_index % 37 == 8
-          ? capitalised_email (person->email) : g_strdup (person->email);
-
-  /* Names: lost accents ("Zoe Mueller"), a maiden name, or none at all. */
-  if (index == 0)
-    {
-      first = "Zoe";
-      last = "Mueller";
-    }
-  else if (shared && index % 8 == 3)
-    {
-      ascii_first = without_accents (person->first);
-      ascii_last = without_accents (person->last);
-      if (ascii_first != NULL)
-        first = ascii_first;
-      last = ascii_last != NULL ? ascii_last : other_last_name (person);
-    }
-  if (index == 2 || (shared && index % 13 == 2) || (!shared && chance (rand, 15)))
-    first = NULL;
-  if (index == 2 || (shared && index % 17 == 6) || (!shared && chance (rand, 30)))
-    last = NULL;
-
-  if (showcase_all || index == 3 || (shared && (index % 10 == 7 || index % 20 < 11)) ||
-      (!shared && person->company != NULL && chance (rand, 30)))
-    company = (index == 3 || (shared && index % 10 == 7)) ? other_company (person)
-                                                          : person->company;
-  if (showcase_all || (shared && index % 15 == 4) || chance (rand, shared ? 50 : 30))
-    city = shared && index % 15 == 4 ? other_city (person) : person->city;
-
-  if (showcase_all || index == 7 || (shared && index % 12 == 5))
-    lifecycle = "Lead";
-  else if ((shared && chance (rand, 40)) || (lead && chance (rand, 50)))
-    lifecycle = person->lifecycle;
-  customer = g_strcmp0 (lifecycle, "Customer") == 0 ||
-             (shared && g_str_equal (person->lifecycle, "Customer") && chance (rand, 60));
-
-  /* The CRM's phone number, imported without spaces; now and then one the
-   * CRM lacks. */
-  if (person->phone != NULL && (showcase_all || (shared && chance (rand, 20))))
-    phone = compact_phone (person->phone);
-  else if (person->phone == NULL && shared && index % 11 == 9)
-    {
-      g_autofree char *typed = new_phone (rand, person->country, TRUE);
-
-      phone = compact_phone (typed);
-    }
-
-  added = time_between (rand, EPOCH_START, EPOCH_END - 90 * 86400);
-  updated = time_between (rand, added, EPOCH_END);
-  source = shared && index % 3 == 0 ? "FileUpload"
-           : chance (rand, 70) ? "WebForm" : "ManualInput";
-  sent = g_rand_int_range (rand, 0, 60);
-
-  json_builder_begin_object (builder);
-  add_member (builder, "Email", email);
-  add_member (builder, "Status", status);
-  add_member (builder, "FirstName", first);
-  add_member (builder, "LastName", last);
-
-  json_builder_set_member_name (builder, "CustomFields");
-  json_builder_begin_object (builder);
-  add_member (builder, "Company", company);
-  add_member (builder, "City", city);
-  if (showcase_all || (shared && chance (rand, 45)) || (!shared && chance (rand, 40)))
-    add_member (builder, "Country", person->country->name);
-  add_member (builder, "Phone", phone);
-  add_member (builder, "Lifecycle stage", lifecycle);
-  if (showcase_all || chance (rand, 55))
-    add_member (builder, "Signup form", pick (rand, signup_forms));
-  json_builder_end_object (builder);
-
-  json_builder_set_member_name (builder, "Consent");
-  json_builder_begin_object (builder);
-  if (g_str_equal (source, "WebForm"))
-    {
-      g_autofree char *ip = g_strdup_printf ("203.0.113.%u", ee_index % 250 + 1);
-
-      add_member (builder, "ConsentIP", ip);
-    }
-  add_ee_date (builder, "ConsentDate", added);
-  add_member (builder, "ConsentTracking", g_str_equal (source, "WebForm") ? "Allow" : "Unknown");
-  json_builder_end_object (builder);
-
-  add_member (builder, "Source", source);
-  add_ee_date (builder, "DateAdded", added);
-  add_ee_date (builder, "DateUpdated", updated);
-  add_ee_date (builder, "StatusChangeDate", suppressed ? updated : added);
-
-  json_builder_set_member_name (builder, "Activity");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "TotalSent");
-  json_builder_add_int_value (builder, sent);
-  json_builder_set_member_name (builder, "TotalOpened");
-  json_builder_add_int_value (builder, sent / 3);
-  json_builder_set_member_name (builder, "TotalClicked");
-  json_builder_add_int_value (builder, sent / 9);
-  if (sent > 0)
-    add_ee_date (builder, "LastSent", updated);
-  json_builder_end_object (builder);
-
-  json_builder_set_member_name (builder, "Lists");
-  json_builder_begin_array (builder);
-  if (!suppressed && (ee_index % 5 != 0 || !shared))
-    json_builder_add_string_value (builder, "Newsletter");
-  if (customer)
-    json_builder_add_string_value (builder, "Customers");
-  json_builder_end_array (builder);
-
-  json_builder_end_object (builder);
-}
-
-static char *
-elasticemail_seed (GRand  *rand,
-                   Person *pool)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  guint order[N_SHARED + N_EE_ONLY + N_LEADS_SHARED];
-  guint n = 0;
-
-  for (guint i = 0; i < FIRST_CRM_ONLY; i++)
-    order[n++] = i;
-  for (guint i = FIRST_LEAD; i < FIRST_LEAD + N_LEADS_SHARED; i++)
-    order[n++] = i;
-  g_assert (n == G_N_ELEMENTS (order));
-  /* The first contact stays first: it shows the connector every custom field. */
-  shuffle (rand, order, n, 1);
-
-  json_builder_begin_object (builder);
-
-  json_builder_set_member_name (builder, "custom_fields");
-  json_builder_begin_array (builder);
-  for (guint i = 0; _concord_sandbox_ee_custom_fields[i] != NULL; i++)
-    json_builder_add_string_value (builder, _concord_sandbox_ee_custom_fields[i]);
-  json_builder_end_array (builder);
-
-  json_builder_set_member_name (builder, "lists");
-  json_builder_begin_array (builder);
-  for (guint i = 0; _concord_sandbox_ee_lists[i] != NULL; i++)
-    {
-      json_builder_begin_object (builder);
-      add_member (builder, "ListName", _concord_sandbox_ee_lists[i]);
-      add_ee_date (builder, "DateAdded", EPOCH_START + i * 86400);
-      json_builder_set_member_name (builder, "AllowUnsubscribe");
-      json_builder_add_boolean_value (builder, TRUE);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-
-  json_builder_set_member_name (builder, "contacts");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < n; i++)
-    add_ee_contact (builder, rand, &pool[order[i]], order[i], i);
-  json_builder_end_array (builder);
-
-  json_builder_end_object (builder);
-
-  return builder_to_text (builder);
-}
-
-/* ------------------------------------------------------------------------- */
-/* Sample CRM                                                                */
-/* ------------------------------------------------------------------------- */
-
-typedef struct
-{
-  guint    index;       /* in the pool */
-  gboolean duplicate;   /* the second record of a person entered twice */
-} CrmEntry;
-
-static void
-add_crm_record (JsonBuilder    *builder,
-                GRand          *rand,
-                const Person   *person,
-                const CrmEntry *entry,
-                const char     *id,
-                guint           version)
-{
-  gboolean shared = entry->index < N_SHARED;
-  g_autofree char *email = NULL;
-  g_autofree char *married = NULL;
-  const char *last = person->last;
-  const char *first = person->first;
-  gint64 created = person->created;
-
-  if (entry->duplicate && entry->index == 1)
-    email = capitalised_email (person->email);
-  else if (entry->index == 5 || (shared && entry->index % 11 == 5))
-    {
-      g_autofree char *upper = capitalised_email (person->email);
-
-      email = g_strdup_printf (" %s  ", upper);
-    }
-  else if (shared && entry->index % 7 == 1)
-    email = g_ascii_strup (person->email, -1);
-  else
-    email = g_strdup (person->email);
-
-  if (entry->index == 6)
-    {
-      married = g_strdup_printf ("%s-Byrne", person->last);
-      last = married;
-    }
-  if (entry->duplicate && entry->index == 1)
-    last = "Nuñez";
-  if (shared && entry->index % 19 == 8)
-    last = NULL;
-  if (shared && entry->index % 16 == 10)
-    first = NULL;
-  if (entry->duplicate)
-    created = person->modified;
-
-  json_builder_begin_object (builder);
-  add_member (builder, "id", id);
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_int_value (builder, version);
-  add_iso_date (builder, "created", created);
-  add_iso_date (builder, "modified", MAX (created, person->modified));
-
-  json_builder_set_member_name (builder, "fields");
-  json_builder_begin_object (builder);
-  add_member (builder, "email", email);
-  add_member (builder, "first_name", first);
-  add_member (builder, "last_name", last);
-  if (!entry->duplicate)
-    {
-      add_member (builder, "phone", person->phone);
-      add_member (builder, "mobile", person->mobile);
-    }
-  add_member (builder, "company", person->company);
-  add_member (builder, "job_title", entry->duplicate ? pick (rand, job_titles) : person->job_title);
-  if (entry->index < G_N_ELEMENTS (showcase) || chance (rand, 85))
-    add_member (builder, "address_city", person->city);
-  if (entry->index < G_N_ELEMENTS (showcase) || chance (rand, 90))
-    add_member (builder, "address_country", person->country->name);
-  if (person->tags[0] != NULL && !entry->duplicate)
-    {
-      json_builder_set_member_name (builder, "tags");
-      json_builder_begin_array (builder);
-      for (guint t = 0; person->tags[t] != NULL; t++)
-        json_builder_add_string_value (builder, person->tags[t]);
-      json_builder_end_array (builder);
-    }
-  if (entry->index < G_N_ELEMENTS (showcase) || chance (rand, 95))
-    add_member (builder, CONCORD_SAMPLE_CRM_LIFECYCLE, person->lifecycle);
-  if (person->deals > 0)
-    {
-      json_builder_set_member_name (builder, CONCORD_SAMPLE_CRM_DEALS_WON);
-      json_builder_add_int_value (builder, person->deals);
-    }
-  json_builder_end_object (builder);
-
-  json_builder_end_object (builder);
-}
-
-static char *
-crm_seed (GRand  *rand,
-          Person *pool)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  CrmEntry people[N_SHARED + N_CRM_ONLY + 2];
-  guint order[G_N_ELEMENTS (people)];
-  guint n = 0;
-  guint next_id = 1;
-
-  for (guint i = 0; i < N_SHARED; i++)
-    people[n++] = (CrmEntry) { i, FALSE };
-  for (guint i = FIRST_CRM_ONLY; i < FIRST_LEAD; i++)
-    people[n++] = (CrmEntry) { i, FALSE };
-  /* Entered twice: José Núñez (also on Elastic Email), and a CRM-only person. */
-  people[n++] = (CrmEntry) { 1, TRUE };
-  people[n++] = (CrmEntry) { FIRST_CRM_ONLY + 12, TRUE };
-  g_assert (n == G_N_ELEMENTS (people));
-
-  for (guint i = 0; i < n; i++)
-    order[i] = i;
-  shuffle (rand, order, n, 0);
-
-  json_builder_begin_object (builder);
-  add_member (builder, "format", "concord-sample-crm");
-
-  json_builder_set_member_name (builder, CONCORD_SAMPLE_CRM_PEOPLE);
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < n; i++)
-    {
-      const CrmEntry *entry = &people[order[i]];
-      g_autofree char *id = g_strdup_printf ("person-%u", next_id);
-
-      add_crm_record (builder, rand, &pool[entry->index], entry, id, next_id);
-      next_id++;
-    }
-  json_builder_end_array (builder);
-
-  json_builder_set_member_name (builder, CONCORD_SAMPLE_CRM_LEADS);
-  json_builder_begin_array (builder);
-  for (guint i = FIRST_LEAD; i < N_POOL; i++)
-    {
-      CrmEntry entry = { i, FALSE };
-      g_autofree char *id = g_strdup_printf ("lead-%u", next_id);
-
-      add_crm_record (builder, rand, &pool[i], &entry, id, next_id);
-      next_id++;
-    }
-  json_builder_end_array (builder);
-
-  json_builder_set_member_name (builder, "next_id");
-  json_builder_add_int_value (builder, next_id);
-  json_builder_set_member_name (builder, "last_version");
-  json_builder_add_int_value (builder, next_id - 1);
-
-  json_builder_end_object (builder);
-
-  return builder_to_text (builder);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -911,17 +477,17 @@ _concord_sandbox_seed (guint32   seed,
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   g_autoptr(GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Person *pool = g_new0 (Person, N_POOL);
+  ConcordSandboxPerson *pool = g_new0 (ConcordSandboxPerson, CONCORD_SANDBOX_N_POOL);
 
   g_return_if_fail (elasticemail_json != NULL && crm_json != NULL);
 
-  for (guint i = 0; i < N_POOL; i++)
+  for (guint i = 0; i < CONCORD_SANDBOX_N_POOL; i++)
     person_init (&pool[i], rand, used, i);
 
-  *elasticemail_json = elasticemail_seed (rand, pool);
-  *crm_json = crm_seed (rand, pool);
+  *elasticemail_json = _concord_sandbox_elasticemail_seed (rand, pool);
+  *crm_json = _concord_sandbox_crm_seed (rand, pool);
 
-  for (guint i = 0; i < N_POOL; i++)
+  for (guint i = 0; i < CONCORD_SANDBOX_N_POOL; i++)
     person_clear (&pool[i]);
   g_free (pool);
 }
